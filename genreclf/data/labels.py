@@ -1,0 +1,155 @@
+"""`LabelVocabulary`: the ordered set of class names and how rows map to targets."""
+
+import collections
+import json
+
+import numpy as np
+
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+
+class LabelVocabulary:
+    """Maps class names to column indices, for single- and multi-label tasks.
+
+    The order is stable: class names sorted alphabetically, so the same labels
+    always give the same columns whatever order the rows come in.
+
+    Single-label targets are one-hot rows, multi-label targets multi-hot rows;
+    both are `float32 [n, K]`, so every loss, metric and export treats them alike.
+
+    Args:
+        labels: the class names, in column order.
+        multi_label: whether a row may carry several labels.
+
+    Example:
+
+    >>> vocab = LabelVocabulary.from_rows([["drama"], ["comedy", "drama"]], multi_label=True)
+    >>> vocab.labels
+    ['comedy', 'drama']
+    >>> vocab.encode([["drama"]]).tolist()
+    [[0.0, 1.0]]
+    """
+
+    def __init__(self, labels, multi_label=False):
+        labels = [str(label) for label in labels]
+        if not labels:
+            raise ConfigError(
+                "A label vocabulary needs at least one class. Received: labels=[]. "
+                "Check that the label column is not empty."
+            )
+        if len(set(labels)) != len(labels):
+            duplicates = sorted(
+                label for label, n in collections.Counter(labels).items() if n > 1
+            )
+            raise ConfigError(
+                f"Class names must be unique. Received duplicates: {duplicates}."
+            )
+        self.labels = labels
+        self.multi_label = bool(multi_label)
+        self._index = {label: i for i, label in enumerate(labels)}
+
+    @classmethod
+    def from_rows(cls, rows, multi_label=False):
+        """Builds the vocabulary from per-row label lists (sorted class names)."""
+        names = sorted({label for row in rows for label in row})
+        return cls(names, multi_label=multi_label)
+
+    @property
+    def num_classes(self):
+        return len(self.labels)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __contains__(self, label):
+        return label in self._index
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, LabelVocabulary)
+            and self.labels == other.labels
+            and self.multi_label == other.multi_label
+        )
+
+    def __repr__(self):
+        return (
+            f"LabelVocabulary({self.labels!r}, multi_label={self.multi_label})"
+        )
+
+    def index(self, label):
+        """Returns the column of `label`, raising `DataError` if it is unknown."""
+        try:
+            return self._index[label]
+        except KeyError:
+            raise DataError(
+                f"Unknown label {label!r}: it was not seen at training time. "
+                f"Expected one of {self.labels}. Drop such rows or retrain with "
+                "them included."
+            ) from None
+
+    def encode(self, rows, *, path=None, lines=None, field=None):
+        """Encodes per-row label lists as a `float32 [n, K]` target matrix.
+
+        Args:
+            rows: a list of label lists (one list per row).
+            path, lines, field: where the rows came from, so an unknown label
+                is reported with its file, line and field.
+        """
+        targets = np.zeros((len(rows), self.num_classes), dtype="float32")
+        for i, row in enumerate(rows):
+            if not self.multi_label and len(row) != 1:
+                raise DataError(
+                    f"A single-label task needs exactly one label per row. "
+                    f"Received: labels={list(row)}. Use multi_label=True "
+                    "(`--multi-label`) if rows may carry several labels.",
+                    path=path,
+                    line=None if lines is None else lines[i],
+                    field=field,
+                )
+            for label in row:
+                if label not in self._index:
+                    raise DataError(
+                        f"Unknown label {label!r}: it was not seen at training "
+                        f"time. Expected one of {self.labels}.",
+                        path=path,
+                        line=None if lines is None else lines[i],
+                        field=field,
+                    )
+                targets[i, self._index[label]] = 1.0
+        return targets
+
+    def decode(self, targets, threshold=0.5):
+        """Turns a target or score matrix back into per-row label lists.
+
+        Single-label rows give the arg-max class; multi-label rows give every
+        class at or above `threshold` (a float or one threshold per class).
+        """
+        targets = np.asarray(targets)
+        if not self.multi_label:
+            return [[self.labels[j]] for j in targets.argmax(axis=-1)]
+        thresholds = np.broadcast_to(
+            np.asarray(threshold, dtype="float32"), (self.num_classes,)
+        )
+        return [
+            [self.labels[j] for j in np.flatnonzero(row >= thresholds)]
+            for row in targets
+        ]
+
+    def get_config(self):
+        return {"labels": list(self.labels), "multi_label": self.multi_label}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def save(self, path):
+        """Writes the vocabulary as JSON (`labels.json` in a run folder)."""
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.get_config(), f, indent=2, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path):
+        """Reads a vocabulary written by `save`."""
+        with open(path, encoding="utf-8") as f:
+            return cls.from_config(json.load(f))

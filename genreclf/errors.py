@@ -1,0 +1,60 @@
+"""Errors that tell the user what was expected, what was received and how to fix it."""
+
+
+class GenreclfError(Exception):
+    """Base class for every error genreclf raises on purpose."""
+
+
+class DataError(GenreclfError, ValueError):
+    """Bad input data, located by file, line (or row) and field.
+
+    Args:
+        message: what is wrong, what was expected and how to fix it.
+        path: the file the bad input came from, if any.
+        line: the 1-based line (text formats) or row number, if known.
+        field: the column or field name, if known.
+
+    Example:
+
+    >>> err = DataError("empty text", path="movies.csv", line=7, field="overview")
+    >>> str(err)
+    "movies.csv:7: field 'overview': empty text"
+    """
+
+    def __init__(self, message, *, path=None, line=None, field=None):
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self):
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        if self.field is not None:
+            where += f"field '{self.field}': "
+        return where + self.message
+
+    def __reduce__(self):
+        return (
+            _rebuild_data_error,
+            (self.message, self.path, self.line, self.field),
+        )
+
+
+def _rebuild_data_error(message, path, line, field):
+    return DataError(message, path=path, line=line, field=field)
+
+
+class ConfigError(GenreclfError, ValueError):
+    """An argument or configuration value that cannot be used as given."""
+
+
+class RunFolderError(GenreclfError, FileNotFoundError):
+    """A run folder that is missing or lacks a file genreclf needs."""

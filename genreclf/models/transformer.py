@@ -1,0 +1,80 @@
+"""`transformer`: keras-hub TokenAndPositionEmbedding + N × TransformerEncoder."""
+
+import keras
+import keras_hub
+
+from genreclf.models.heads import classification_head
+from genreclf.models.heads import text_input
+from genreclf.models.registry import register_family
+from genreclf.preprocessing import make_text_vectorizer
+
+TRANSFORMER_DEFAULTS = {
+    "max_tokens": 20000,
+    "max_length": 200,
+    "embedding_dim": 64,
+    "num_layers": 2,
+    "num_heads": 4,
+    "intermediate_dim": 128,
+    "dropout": 0.2,
+}
+
+
+@register_family("transformer", defaults=TRANSFORMER_DEFAULTS)
+def build_transformer(
+    num_classes,
+    multi_label=False,
+    train_texts=None,
+    max_tokens=20000,
+    max_length=200,
+    embedding_dim=64,
+    num_layers=2,
+    num_heads=4,
+    intermediate_dim=128,
+    dropout=0.2,
+):
+    """Builds a small Transformer encoder classifier trained from scratch.
+
+    Args:
+        num_classes: number of classes K.
+        multi_label: sigmoid scores if True, softmax otherwise.
+        train_texts: texts to fit the vocabulary on.
+        max_tokens: vocabulary size.
+        max_length: tokens kept per text (also the position-embedding length).
+        embedding_dim: model width.
+        num_layers: number of `TransformerEncoder` blocks.
+        num_heads: attention heads per block.
+        intermediate_dim: feed-forward width inside each block.
+        dropout: dropout inside the blocks and before the output layer.
+
+    Example:
+
+    >>> model = build_transformer(2, train_texts=["a heist", "a ghost"],
+    ...                           embedding_dim=8, num_heads=2, intermediate_dim=8,
+    ...                           max_length=8, num_layers=1)
+    >>> model(["a ghost"]).shape
+    TensorShape([1, 2])
+    """
+    text = text_input()
+    vectorizer = make_text_vectorizer(
+        train_texts, mode="int", max_tokens=max_tokens, max_length=max_length
+    )
+    tokens = vectorizer(text)
+    x = keras_hub.layers.TokenAndPositionEmbedding(
+        vocabulary_size=(
+            vectorizer.vocabulary_size() if train_texts is not None else max_tokens
+        ),
+        sequence_length=max_length,
+        embedding_dim=embedding_dim,
+        mask_zero=True,
+        name="token_and_position_embedding",
+    )(tokens)
+    for i in range(num_layers):
+        x = keras_hub.layers.TransformerEncoder(
+            intermediate_dim=intermediate_dim,
+            num_heads=num_heads,
+            dropout=dropout,
+            name=f"transformer_encoder_{i}",
+        )(x)
+    x = keras.layers.GlobalAveragePooling1D(name="mean_pool")(x)
+    scores = classification_head(x, num_classes, multi_label, dropout=dropout)
+    return keras.Model(text, scores, name="transformer")
