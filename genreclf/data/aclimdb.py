@@ -1,0 +1,162 @@
+"""Reader for the Large Movie Review Dataset (aclImdb) layout.
+
+Reviews are files `{split}/{pos,neg}/ID_RATING.txt`, under a folder (with or
+without the `aclImdb/` level) or inside a `.tar.gz` that is read as a stream,
+never extracted to disk. Each review becomes a record with the columns `id`
+(`{split}/{polarity}/ID_RATING.txt`, unique), `rating` (`"1"`..`"10"`),
+`polarity` (`"pos"`/`"neg"`) and `text`.
+"""
+
+import os
+import re
+import tarfile
+
+from genreclf.data.records import Record
+from genreclf.data.records import row_error
+from genreclf.errors import DataError
+
+COLUMNS = ("id", "rating", "polarity", "text")
+POLARITIES = ("neg", "pos")
+_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
+
+
+def is_archive(path):
+    """Whether `path` names a tar archive this reader can stream."""
+    name = str(path).lower()
+    return name.endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def sort_key(example_id):
+    """Order of reviews: `neg` before `pos`, then by numeric ID."""
+    _, polarity, name = example_id.rsplit("/", 2)
+    match = _NAME.match(name)
+    return (polarity, int(match.group(1)) if match else -1, name)
+
+
+class AclImdbRecords:
+    """Records of an aclImdb folder or `.tar.gz` archive.
+
+    Args:
+        path: a folder holding `aclImdb/{split}/`, `{split}/` or `pos/` and
+            `neg/` directly; or a `.tar.gz` / `.tar` archive of such a folder.
+        split: `"train"` or `"test"` (the folder to read).
+    """
+
+    columns = list(COLUMNS)
+
+    def __init__(self, path, split="train"):
+        self.path = str(path)
+        self.split = split
+        if is_archive(self.path):
+            self._root = None
+        else:
+            self._root = self._find_root()
+
+    def _find_root(self):
+        candidates = [
+            os.path.join(self.path, "aclImdb", self.split),
+            os.path.join(self.path, self.split),
+            self.path,
+        ]
+        for root in candidates:
+            if any(os.path.isdir(os.path.join(root, p)) for p in POLARITIES):
+                return root
+        present = sorted(os.listdir(self.path))
+        raise DataError(
+            f"No aclImdb reviews for split {self.split!r}: expected folders "
+            f"`aclImdb/{self.split}/pos` and `.../neg` (or `{self.split}/pos`, "
+            f"`{self.split}/neg`) holding files ID_RATING.txt. Found: "
+            f"{present[:20]}. Pass split='train' or split='test' to match.",
+            path=self.path,
+        )
+
+    def __iter__(self):
+        if self._root is None:
+            return self._archive_records()
+        return self._folder_records()
+
+    def _folder_records(self):
+        number = 0
+        for polarity in POLARITIES:
+            folder = os.path.join(self._root, polarity)
+            if not os.path.isdir(folder):
+                continue
+            names = [n for n in os.listdir(folder) if n.endswith(".txt")]
+            names.sort(key=lambda n: sort_key(f"x/{polarity}/{n}"))
+            for name in names:
+                number += 1
+                file_path = os.path.join(folder, name)
+                with open(file_path, "rb") as f:
+                    data = f.read()
+                yield self._record(number, polarity, name, data, file_path)
+
+    def _archive_records(self):
+        pattern = re.compile(
+            r"(?:^|/)" + re.escape(self.split) + r"/(pos|neg)/([^/]+\.txt)$"
+        )
+        number = 0
+        try:
+            archive = tarfile.open(self.path, "r:*")
+        except (tarfile.TarError, OSError) as e:
+            raise DataError(
+                f"Cannot open the archive: {e}. Expected a .tar.gz of the "
+                "aclImdb folder.",
+                path=self.path,
+            ) from None
+        with archive:
+            try:
+                for member in archive:
+                    match = pattern.search(member.name)
+                    if not member.isfile() or not match:
+                        continue
+                    number += 1
+                    data = archive.extractfile(member).read()
+                    yield self._record(
+                        number,
+                        match.group(1),
+                        match.group(2),
+                        data,
+                        f"{self.path}/{member.name}",
+                    )
+            except (tarfile.TarError, OSError, EOFError) as e:
+                raise DataError(
+                    f"The archive is damaged after {number} reviews: {e}.",
+                    path=self.path,
+                ) from None
+        if number == 0:
+            raise DataError(
+                f"No aclImdb reviews for split {self.split!r} in the archive: "
+                f"expected members like `aclImdb/{self.split}/pos/0_9.txt`. "
+                "Pass split='train' or split='test' to match the archive.",
+                path=self.path,
+            )
+
+    def _record(self, number, polarity, name, data, file_path):
+        example_id = f"{self.split}/{polarity}/{name}"
+        match = _NAME.match(name)
+        if not match or not 1 <= int(match.group(2)) <= 10:
+            return row_error(
+                "bad_file_name",
+                "expected a review file named ID_RATING.txt with a rating "
+                f"from 1 to 10. Received: {name!r}.",
+                path=file_path,
+                field="rating",
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return row_error(
+                "invalid_utf8",
+                f"text is not valid UTF-8: byte 0x{data[e.start]:02x} at byte "
+                f"offset {e.start}. Expected UTF-8 review files.",
+                path=file_path,
+                line=data.count(b"\n", 0, e.start) + 1,
+                field="text",
+            )
+        fields = {
+            "id": example_id,
+            "rating": str(int(match.group(2))),
+            "polarity": polarity,
+            "text": text,
+        }
+        return Record(number, fields, path=file_path)

@@ -1,0 +1,290 @@
+"""From raw records to checked examples: column choice, labels, features.
+
+`ExampleReader` resolves the text, label, id, source and feature columns
+against a file's columns once (a missing column is a file-level `DataError`
+naming the columns present), then converts each `Record` into an `Example`
+or raises a row `DataError` naming file, line and field.
+"""
+
+import dataclasses
+import json
+import math
+
+from genreclf.data.records import has_undecodable
+from genreclf.data.records import row_error
+from genreclf.data.records import utf8_error
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+TEXT_COLUMNS = ("text", "overview", "plot", "description", "synopsis")
+LABEL_COLUMNS = ("label", "labels", "genre", "genres", "tag")
+DEFAULT_SEP = "|"
+
+
+@dataclasses.dataclass
+class Example:
+    """One checked row: text, labels (a list), where it came from, features."""
+
+    text: str
+    labels: list
+    line: int
+    id: str
+    source: str = "real"
+    features: dict = None
+    is_list: bool = False
+
+
+def _resolve(columns, name, candidates, what, path):
+    if name is not None:
+        if name in columns:
+            return name
+        raise DataError(
+            f"Column {name!r} not found. Columns present: {list(columns)}. "
+            f"Pass {what}= one of them (`--{what}` on the command line).",
+            path=path,
+            field=name,
+        )
+    for candidate in candidates:
+        if candidate in columns:
+            return candidate
+    lowered = {str(c).lower(): c for c in columns}
+    for candidate in candidates:
+        if candidate in lowered:
+            return lowered[candidate]
+    raise DataError(
+        f"No {what} column found: expected one of {list(candidates)}. "
+        f"Columns present: {list(columns)}. Pass {what}= the column to use "
+        f"(`--{what}` on the command line).",
+        path=path,
+    )
+
+
+class ExampleReader:
+    """Converts the records of one file into `Example`s.
+
+    Args:
+        path: the file (for error messages).
+        columns: the columns the file has.
+        fmt: the file format (`aclimdb` picks its label from `aclimdb_label`).
+        text, label, multi_label, sep, features, categorical, id_column,
+        aclimdb_label: as in `load_dataset`.
+    """
+
+    def __init__(
+        self,
+        path,
+        columns,
+        *,
+        fmt="csv",
+        text=None,
+        label=None,
+        multi_label=None,
+        sep=None,
+        features=(),
+        categorical=(),
+        id_column=None,
+        aclimdb_label="rating",
+    ):
+        self.path = path
+        columns = list(columns)
+        if fmt == "aclimdb" and label is None:
+            label = aclimdb_label
+        self.text = _resolve(columns, text, TEXT_COLUMNS, "text", path)
+        self.label = _resolve(columns, label, LABEL_COLUMNS, "label", path)
+        if self.text == self.label:
+            raise ConfigError(
+                "The text and label columns must differ. Received: "
+                f"text={self.text!r}, label={self.label!r}."
+            )
+        self.features = [_resolve(columns, n, (), "features", path) for n in features]
+        self.categorical = [
+            _resolve(columns, n, (), "categorical", path) for n in categorical
+        ]
+        for name in self.features + self.categorical:
+            if name == "text":
+                raise ConfigError(
+                    "A feature cannot be named 'text': models take the text "
+                    "under that input name. Rename the column."
+                )
+        if id_column is not None:
+            self.id_column = _resolve(columns, id_column, (), "id_column", path)
+        else:
+            self.id_column = "id" if "id" in columns else None
+        self.source_column = "source" if "source" in columns else None
+        self.multi_label = multi_label
+        if sep is None and multi_label is not False and fmt != "aclimdb":
+            sep = DEFAULT_SEP
+        self.sep = sep or None
+
+    def _error(self, reason, message, record, field):
+        return row_error(
+            reason, message, path=record.path or self.path, line=record.line,
+            field=field,
+        )
+
+    def _value(self, record, name):
+        fields = record.fields
+        if name not in fields:
+            raise self._error(
+                "missing_value",
+                f"the row has no field {name!r}. Fields present: "
+                f"{list(fields)}.",
+                record,
+                name,
+            )
+        value = fields[name]
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        if isinstance(value, str) and record.bad_bytes and has_undecodable(value):
+            raise utf8_error(record, name, self.path)
+        return value
+
+    def _string(self, record, name, default=None):
+        value = self._value(record, name)
+        if value is None:
+            return default
+        return str(value).strip()
+
+    def convert(self, record):
+        """The `Example` of `record`, or a row `DataError` saying what is wrong."""
+        text = self._value(record, self.text)
+        if text is None:
+            raise self._error(
+                "missing_value", "missing text (null).", record, self.text
+            )
+        if not isinstance(text, str):
+            raise self._error(
+                "malformed_line",
+                f"expected the text as a string. Received: {text!r}.",
+                record,
+                self.text,
+            )
+        if not text.strip():
+            raise self._error(
+                "empty_text",
+                "empty text. Every row needs a non-blank text; fill it in or "
+                "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows.",
+                record,
+                self.text,
+            )
+        labels, is_list = self._labels(record)
+        if self.id_column is None:
+            example_id = str(record.line)
+        else:
+            example_id = self._string(record, self.id_column, default="")
+        source = "real"
+        if self.source_column is not None:
+            source = self._string(record, self.source_column) or "real"
+        features = {}
+        for name in self.features:
+            features[name] = self._number(record, name)
+        for name in self.categorical:
+            features[name] = self._string(record, name, default="")
+        return Example(
+            text=text,
+            labels=labels,
+            line=record.line,
+            id=example_id,
+            source=source,
+            features=features,
+            is_list=is_list,
+        )
+
+    def _labels(self, record):
+        value = self._value(record, self.label)
+        field = self.label
+        is_list = False
+        if value is None:
+            raise self._error("missing_value", "missing label (null).", record, field)
+        if isinstance(value, str):
+            cell = value.strip()
+            if cell.startswith("[") and cell.endswith("]"):
+                try:
+                    value = json.loads(cell)
+                except json.JSONDecodeError as e:
+                    raise self._error(
+                        "malformed_line",
+                        f"the label cell looks like a JSON list but is not "
+                        f"valid JSON ({e.msg}). Received: {cell!r}. Expected "
+                        'a list like ["drama", "crime"].',
+                        record,
+                        field,
+                    ) from None
+                is_list = isinstance(value, list)
+            elif self.sep and self.sep in cell:
+                value = cell.split(self.sep)
+            else:
+                value = [cell]
+        elif hasattr(value, "tolist"):  # numpy arrays from Parquet
+            value = value.tolist()
+            is_list = isinstance(value, list)
+        elif isinstance(value, (list, tuple)):
+            is_list = True
+        if isinstance(value, (list, tuple)):
+            items = list(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            items = [value]
+        else:
+            raise self._error(
+                "malformed_line",
+                "expected a label string or a list of labels. Received: "
+                f"{value!r}.",
+                record,
+                field,
+            )
+        labels = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                raise self._error(
+                    "malformed_line",
+                    f"expected each label to be a string. Received: {item!r}.",
+                    record,
+                    field,
+                )
+            name = str(item).strip()
+            if not name:
+                raise self._error(
+                    "empty_label",
+                    f"empty label. Received: {self._value(record, field)!r}. "
+                    "Every row needs at least one non-blank label (and no "
+                    "blank label between separators).",
+                    record,
+                    field,
+                )
+            if name not in labels:
+                labels.append(name)
+        if not labels:
+            raise self._error(
+                "empty_label", "empty label list. Received: [].", record, field
+            )
+        if self.multi_label is False and len(labels) > 1:
+            raise self._error(
+                "too_many_labels",
+                f"a single-label task needs one label per row. Received: "
+                f"{labels}. Pass multi_label=True (`--multi-label`) for rows "
+                "with several labels.",
+                record,
+                field,
+            )
+        return labels, is_list
+
+    def _number(self, record, name):
+        value = self._value(record, name)
+        number = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        if number is None or not math.isfinite(number):
+            raise self._error(
+                "bad_feature",
+                f"expected a finite number for this numeric feature. "
+                f"Received: {value!r}. Fix the value, or list the column under "
+                "categorical= if it is not numeric.",
+                record,
+                name,
+            )
+        return number

@@ -1,0 +1,77 @@
+"""Reader for the Kaggle "Genre Classification Dataset IMDb" line format.
+
+Each line is `ID ::: TITLE ::: GENRE ::: DESCRIPTION`; the fields become the
+columns `id`, `title`, `genre` and `description`.
+"""
+
+from genreclf.data.records import LineDecoder
+from genreclf.data.records import Record
+from genreclf.data.records import row_error
+from genreclf.errors import DataError
+
+SEPARATOR = ":::"
+COLUMNS = ("id", "title", "genre", "description")
+
+
+def looks_like_kaggle_genre(path, max_lines=5):
+    """Whether the first non-blank lines of `path` use the `:::` separator."""
+    seen = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.strip():
+                continue
+            if SEPARATOR.encode() not in raw:
+                return False
+            seen += 1
+            if seen >= max_lines:
+                break
+    return seen > 0
+
+
+class KaggleGenreRecords:
+    """Records of a Kaggle genre file (`ID ::: TITLE ::: GENRE ::: DESCRIPTION`).
+
+    Args:
+        path: the `.txt` file.
+    """
+
+    columns = list(COLUMNS)
+
+    def __init__(self, path):
+        self.path = str(path)
+        with open(self.path, "rb") as f:
+            if not any(raw.strip() for raw in f):
+                raise DataError(
+                    "The file is empty: expected lines like "
+                    "`ID ::: TITLE ::: GENRE ::: DESCRIPTION`.",
+                    path=self.path,
+                )
+
+    def __iter__(self):
+        with open(self.path, "rb") as f:
+            lines = LineDecoder(f)
+            for text in lines:
+                number = lines.line
+                bad = lines.pop_bad(number, number)
+                if not text.strip():
+                    continue
+                parts = text.rstrip("\r\n").split(SEPARATOR)
+                if len(parts) != len(COLUMNS):
+                    hint = ""
+                    if len(parts) == 3:
+                        hint = (
+                            " A line with 3 fields is the unlabelled test "
+                            "format (ID ::: TITLE ::: DESCRIPTION); training "
+                            "and evaluation need the genre."
+                        )
+                    yield row_error(
+                        "malformed_line",
+                        f"expected {len(COLUMNS)} fields separated by "
+                        f"'{SEPARATOR}' (ID ::: TITLE ::: GENRE ::: "
+                        f"DESCRIPTION), found {len(parts)}.{hint}",
+                        path=self.path,
+                        line=number,
+                    )
+                    continue
+                fields = dict(zip(COLUMNS, (part.strip() for part in parts)))
+                yield Record(number, fields, bad_bytes=bad)

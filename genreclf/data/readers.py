@@ -1,0 +1,300 @@
+"""`load_dataset` and `iter_examples`: from a file of synopses to examples.
+
+Formats: `csv`, `tsv`, `jsonl`, `parquet`, `kaggle-genre` (lines `ID ::: TITLE
+::: GENRE ::: DESCRIPTION`) and `aclimdb` (`{split}/{pos,neg}/ID_RATING.txt`,
+as a folder or a `.tar.gz`). Every bad row is a `DataError` naming file, line
+and field, or, with `skip_bad_rows=True`, a skipped row that is counted and
+logged on the `genreclf.data` logger. Nothing is dropped silently.
+"""
+
+import logging
+import os
+
+import numpy as np
+
+from genreclf.data import aclimdb
+from genreclf.data import kaggle_format
+from genreclf.data import tabular
+from genreclf.data.dataset import TextDataset
+from genreclf.data.examples import ExampleReader
+from genreclf.data.records import is_row_error
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+logger = logging.getLogger("genreclf.data")
+
+FORMATS = ("csv", "tsv", "jsonl", "parquet", "kaggle-genre", "aclimdb")
+MAX_LOGGED_SKIPS = 20
+
+
+def detect_format(path):
+    """Guesses the format of `path` from its extension (or folder layout).
+
+    Example:
+
+    >>> detect_format("movies.csv"), detect_format("reviews.tar.gz")
+    ('csv', 'aclimdb')
+    """
+    path = str(path)
+    if os.path.isdir(path) or aclimdb.is_archive(path):
+        return "aclimdb"
+    name = path.lower()
+    by_extension = {
+        ".csv": "csv",
+        ".tsv": "tsv",
+        ".tab": "tsv",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+    }
+    for extension, fmt in by_extension.items():
+        if name.endswith(extension):
+            return fmt
+    if name.endswith(".txt") and os.path.isfile(path):
+        if kaggle_format.looks_like_kaggle_genre(path):
+            return "kaggle-genre"
+    raise ConfigError(
+        f"Cannot tell the format of {path!r} from its name. Expected one of "
+        ".csv, .tsv, .jsonl, .ndjson, .parquet, a .txt in the Kaggle "
+        "`ID ::: TITLE ::: GENRE ::: DESCRIPTION` format, an aclImdb folder or "
+        f".tar.gz. Pass format= one of {list(FORMATS)} (`--format`)."
+    )
+
+
+def _open_records(path, fmt, split):
+    if fmt == "csv":
+        return tabular.CsvRecords(path, ",")
+    if fmt == "tsv":
+        return tabular.CsvRecords(path, "\t")
+    if fmt == "jsonl":
+        return tabular.JsonlRecords(path)
+    if fmt == "parquet":
+        return tabular.ParquetRecords(path)
+    if fmt == "kaggle-genre":
+        return kaggle_format.KaggleGenreRecords(path)
+    return aclimdb.AclImdbRecords(path, split=split)
+
+
+class _SkipLog:
+    """Counts skipped rows by reason and logs them (the first few one by one)."""
+
+    def __init__(self, path, skip_bad_rows):
+        self.path = path
+        self.skip_bad_rows = skip_bad_rows
+        self.counts = {}
+
+    def add(self, error):
+        if not self.skip_bad_rows:
+            raise error
+        total = sum(self.counts.values())
+        self.counts[error.reason] = self.counts.get(error.reason, 0) + 1
+        if total < MAX_LOGGED_SKIPS:
+            logger.warning("Skipped a bad row: %s", error)
+        elif total == MAX_LOGGED_SKIPS:
+            logger.warning(
+                "More bad rows in %s: not logging each one; see the summary.",
+                self.path,
+            )
+
+    def finish(self):
+        total = sum(self.counts.values())
+        if total:
+            logger.warning(
+                "Skipped %d bad row(s) in %s: %s",
+                total,
+                self.path,
+                ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())),
+            )
+
+
+def _prepare(path, format, split, aclimdb_label):
+    if path is None or not os.path.exists(str(path)):
+        raise DataError(
+            "File not found. Check the path (relative paths start from "
+            f"{os.getcwd()!r}).",
+            path=path,
+        )
+    path = str(path)
+    if format in (None, "auto"):
+        format = detect_format(path)
+    if format not in FORMATS:
+        raise ConfigError(
+            f"Unknown data format. Expected 'auto' or one of {list(FORMATS)}. "
+            f"Received: format={format!r}."
+        )
+    if aclimdb_label not in ("rating", "polarity"):
+        raise ConfigError(
+            "aclimdb_label must be 'rating' (labels '1'..'10') or 'polarity' "
+            f"('pos'/'neg'). Received: aclimdb_label={aclimdb_label!r}."
+        )
+    if format == "aclimdb" and split not in ("train", "test"):
+        raise ConfigError(
+            f"split must be 'train' or 'test'. Received: split={split!r}."
+        )
+    return path, format
+
+
+def _examples(path, fmt, records, options, skips):
+    reader = ExampleReader(path, records.columns, fmt=fmt, **options)
+    for record in records:
+        if not isinstance(record, DataError):
+            try:
+                example = reader.convert(record)
+            except DataError as error:
+                if not is_row_error(error):
+                    raise
+                record = error
+            else:
+                yield example
+                continue
+        skips.add(record)
+
+
+def load_dataset(
+    path,
+    *,
+    text=None,
+    label=None,
+    format="auto",
+    multi_label=None,
+    sep=None,
+    features=(),
+    categorical=(),
+    id_column=None,
+    skip_bad_rows=False,
+    aclimdb_label="rating",
+    split="train",
+):
+    """Reads a labelled text file into a `TextDataset`.
+
+    Args:
+        path: a `.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.parquet` file, a Kaggle
+            genre `.txt` (`ID ::: TITLE ::: GENRE ::: DESCRIPTION`), or an
+            aclImdb folder or `.tar.gz`.
+        text: the text column. Default: the first of `text`, `overview`,
+            `plot`, `description`, `synopsis` that exists.
+        label: the label column. Default: the first of `label`, `labels`,
+            `genre`, `genres`, `tag` that exists (`rating` or `polarity` for
+            aclImdb, see `aclimdb_label`).
+        format: `"auto"` (from the extension) or one of `csv`, `tsv`,
+            `jsonl`, `parquet`, `kaggle-genre`, `aclimdb`.
+        multi_label: `True`, `False`, or `None` to detect it (multi-label if
+            any row holds a list or several separated labels).
+        sep: the separator between labels in one cell. Default: `"|"`,
+            unless `multi_label=False`. A cell like `["a", "b"]` is always
+            read as a JSON list.
+        features: numeric columns to keep, as `float32` arrays.
+        categorical: string columns to keep.
+        id_column: the column of row ids. Default: `id` if present, else the
+            row number.
+        skip_bad_rows: skip (count and log) bad rows instead of raising.
+            The counts by reason are in `dataset.skipped`.
+        aclimdb_label: `"rating"` (`"1"`..`"10"`) or `"polarity"`
+            (`"pos"`/`"neg"`) for aclImdb data.
+        split: the aclImdb split folder to read (`"train"` or `"test"`).
+
+    Returns:
+        A `TextDataset` with `path`, per-row `ids`, `lines` (1-based line, or
+        row number for Parquet and aclImdb), `sources` (`"real"` unless the
+        file has a `source` column) and `skipped` (reason -> count).
+
+    Raises:
+        DataError: a missing file or column, or a bad row (file, line, field).
+        ConfigError: an unknown format or option.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> csv_path = pathlib.Path(tempfile.mkdtemp()) / "movies.csv"
+    >>> _ = csv_path.write_text("overview,genres\\nA heist.,crime|drama\\n")
+    >>> ds = load_dataset(csv_path)
+    >>> ds.texts, ds.labels, ds.multi_label, ds.lines
+    (['A heist.'], [['crime', 'drama']], True, [2])
+    """
+    path, fmt = _prepare(path, format, split, aclimdb_label)
+    records = _open_records(path, fmt, split)
+    options = dict(
+        text=text,
+        label=label,
+        multi_label=multi_label,
+        sep=sep,
+        features=features,
+        categorical=categorical,
+        id_column=id_column,
+        aclimdb_label=aclimdb_label,
+    )
+    skips = _SkipLog(path, skip_bad_rows)
+    examples = list(_examples(path, fmt, records, options, skips))
+    skips.finish()
+    if not examples:
+        skipped = sum(skips.counts.values())
+        raise DataError(
+            "No usable rows: "
+            + (f"all {skipped} rows were bad ({skips.counts})." if skipped else
+               "the file has a header but no rows."),
+            path=path,
+        )
+    if fmt == "aclimdb":
+        examples.sort(key=lambda e: aclimdb.sort_key(e.id))
+        for number, example in enumerate(examples, start=1):
+            example.line = number
+    if multi_label is None:
+        multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
+    feature_columns = {}
+    for name in features:
+        feature_columns[name] = np.array(
+            [e.features[name] for e in examples], dtype="float32"
+        )
+    for name in categorical:
+        feature_columns[name] = np.array(
+            [e.features[name] for e in examples], dtype=object
+        )
+    dataset = TextDataset(
+        texts=[e.text for e in examples],
+        labels=[e.labels for e in examples],
+        multi_label=bool(multi_label),
+        ids=[e.id for e in examples],
+        lines=[e.line for e in examples],
+        sources=[e.source for e in examples],
+        features=feature_columns or None,
+        path=path,
+    )
+    dataset.skipped = dict(sorted(skips.counts.items()))
+    return dataset
+
+
+def iter_examples(path, **kwargs):
+    """Streams `(text, labels, line)` from a file without loading it whole.
+
+    Takes the same arguments as `load_dataset`; bad rows raise or, with
+    `skip_bad_rows=True`, are skipped, counted and logged as they are met.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> csv_path = pathlib.Path(tempfile.mkdtemp()) / "movies.csv"
+    >>> _ = csv_path.write_text("plot,tag\\nA ghost.,horror\\n")
+    >>> list(iter_examples(csv_path))
+    [('A ghost.', ['horror'], 2)]
+    """
+    for example in iter_rows(path, **kwargs):
+        yield example.text, example.labels, example.line
+
+
+def iter_rows(
+    path,
+    *,
+    format="auto",
+    skip_bad_rows=False,
+    aclimdb_label="rating",
+    split="train",
+    **options,
+):
+    """Streams `Example`s (text, labels, line, id, source, features)."""
+    path, fmt = _prepare(path, format, split, aclimdb_label)
+    records = _open_records(path, fmt, split)
+    options["aclimdb_label"] = aclimdb_label
+    skips = _SkipLog(path, skip_bad_rows)
+    yield from _examples(path, fmt, records, options, skips)
+    skips.finish()

@@ -1,0 +1,127 @@
+"""Raw records: what every file reader yields before rows become examples.
+
+A reader turns a file into `Record`s (a line number and a dict of raw field
+values) and, for rows it cannot parse, into `DataError`s carrying a `reason`
+(yielded, not raised, so the caller decides whether to stop or to skip and
+count the row). `load_dataset` and `iter_examples` turn records into examples.
+"""
+
+import dataclasses
+
+from genreclf.errors import DataError
+
+# Reasons a row can be rejected; `TextDataset.skipped` counts rows by reason.
+REASONS = (
+    "empty_text",
+    "missing_value",
+    "empty_label",
+    "too_many_labels",
+    "invalid_utf8",
+    "invalid_json",
+    "malformed_line",
+    "bad_feature",
+    "bad_file_name",
+    "unknown_label",
+)
+
+
+@dataclasses.dataclass
+class Record:
+    """One raw row of a file.
+
+    Attributes:
+        line: the 1-based physical line the row starts on (text formats), or
+            the 1-based row number (Parquet, aclImdb).
+        fields: raw values by column name (strings for text formats).
+        path: the file to name in errors about this row (defaults to the
+            dataset file; an aclImdb review names its own file).
+        bad_bytes: `(line, byte, offset)` of the first byte that is not valid
+            UTF-8 in this row, or `None`. Fields were decoded with
+            `surrogateescape`, so a field holding such a byte can be found.
+    """
+
+    line: int
+    fields: dict
+    path: str = None
+    bad_bytes: tuple = None
+
+
+def row_error(reason, message, *, path, line=None, field=None):
+    """A `DataError` about one row, tagged with the `reason` it is skipped under."""
+    error = DataError(message, path=path, line=line, field=field)
+    error.reason = reason
+    return error
+
+
+def is_row_error(error):
+    """Whether `error` concerns one row (skippable) rather than the whole file."""
+    return isinstance(error, DataError) and getattr(error, "reason", None) in REASONS
+
+
+def has_undecodable(value):
+    """Whether a string decoded with `surrogateescape` held non-UTF-8 bytes."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class LineDecoder:
+    """Iterates a binary file as text lines, noting lines that are not UTF-8.
+
+    Lines keep their line endings (what `csv.reader` needs). A line that is
+    not valid UTF-8 is decoded with `surrogateescape` and its line number,
+    offending byte and byte offset are kept in `bad` until the caller pops
+    them, so the error can name the exact line, field and byte.
+
+    Args:
+        file: a file object opened in binary mode.
+    """
+
+    def __init__(self, file):
+        self._file = file
+        self.line = 0
+        self.bad = {}
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raw = self._file.readline()
+        if not raw:
+            raise StopIteration
+        self.line += 1
+        if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.bad[self.line] = (self.line, raw[e.start], e.start)
+            return raw.decode("utf-8", "surrogateescape")
+
+    def pop_bad(self, first, last):
+        """The first bad-byte note for lines `first..last`, forgetting them."""
+        found = None
+        for line in sorted(self.bad):
+            if line > last:
+                break
+            note = self.bad.pop(line)
+            if line >= first and found is None:
+                found = note
+        return found
+
+
+def utf8_error(record, field, path):
+    """The `DataError` for a field of `record` that holds non-UTF-8 bytes."""
+    line, byte, offset = record.bad_bytes
+    return row_error(
+        "invalid_utf8",
+        f"text is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} "
+        f"of line {line}. Expected a UTF-8 file. Re-save it as UTF-8 (for "
+        f"example `iconv -f latin1 -t utf-8 in.csv > out.csv`), or pass "
+        "skip_bad_rows=True (`--skip-bad-rows`) to skip such rows.",
+        path=record.path or path,
+        line=line,
+        field=field,
+    )

@@ -1,0 +1,210 @@
+"""Readers for column files: CSV, TSV, JSON Lines and Parquet.
+
+Each reader exposes `columns` (known before any row is read, so a missing
+column is reported at once) and iterates `Record`s or row `DataError`s. Text
+files are read line by line in binary and decoded here, so every record knows
+the exact physical line it starts on (the header and quoted multi-line cells
+included) and which line holds a byte that is not UTF-8.
+"""
+
+import contextlib
+import csv
+import json
+
+from genreclf.data.records import LineDecoder
+from genreclf.data.records import Record
+from genreclf.data.records import row_error
+from genreclf.errors import DataError
+
+# Synopses can be long; the csv module's default cell limit is 128 KiB.
+csv.field_size_limit(2**31 - 1)
+
+
+def _check_unique(columns, path):
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise DataError(
+                f"Column names must be unique. Received: {columns}. Rename the "
+                f"duplicate column {name!r} in the header.",
+                path=path,
+                line=1,
+                field=name,
+            )
+        seen.add(name)
+
+
+class CsvRecords:
+    """Records of a delimited text file with a header line.
+
+    Args:
+        path: the file.
+        delimiter: `","` for CSV, `"\\t"` for TSV.
+    """
+
+    def __init__(self, path, delimiter=","):
+        self.path = str(path)
+        self.delimiter = delimiter
+        with open(self.path, "rb") as f:
+            lines = LineDecoder(f)
+            reader = self._reader(lines)
+            try:
+                header = next(reader)
+                while not header:  # blank lines before the header
+                    header = next(reader)
+            except StopIteration:
+                raise DataError(
+                    "The file is empty: expected a header line naming the "
+                    "columns, then one row per example.",
+                    path=self.path,
+                ) from None
+            except csv.Error as e:
+                raise DataError(
+                    f"Cannot parse the header line: {e}.", path=self.path, line=1
+                ) from None
+            self.header_lines = reader.line_num
+            if lines.pop_bad(1, self.header_lines):
+                raise DataError(
+                    "The header is not valid UTF-8. Re-save the file as UTF-8.",
+                    path=self.path,
+                    line=self.header_lines,
+                )
+        self.columns = [name.strip() for name in header]
+        _check_unique(self.columns, self.path)
+
+    def _reader(self, lines):
+        return csv.reader(lines, delimiter=self.delimiter, strict=True)
+
+    def __iter__(self):
+        width = len(self.columns)
+        with open(self.path, "rb") as f:
+            lines = LineDecoder(f)
+            reader = self._reader(lines)
+            while reader.line_num < self.header_lines:
+                next(reader)
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as e:
+                    lines.pop_bad(start, reader.line_num)
+                    yield row_error(
+                        "malformed_line",
+                        f"malformed CSV row ({e}). Expected {width} fields "
+                        "separated by "
+                        f"{self.delimiter!r}, with quotes around cells that hold "
+                        "the separator, quotes or line breaks, and doubled "
+                        'quotes ("") inside quoted cells.',
+                        path=self.path,
+                        line=start,
+                    )
+                    continue
+                bad = lines.pop_bad(start, reader.line_num)
+                if not row or (width > 1 and len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line is not a row
+                if len(row) != width:
+                    yield row_error(
+                        "malformed_line",
+                        f"expected {width} fields ({', '.join(self.columns)}), "
+                        f"found {len(row)}. Check the quoting of this row: a "
+                        "cell holding the separator must be quoted.",
+                        path=self.path,
+                        line=start,
+                    )
+                    continue
+                yield Record(start, dict(zip(self.columns, row)), bad_bytes=bad)
+
+
+class JsonlRecords:
+    """Records of a JSON Lines file: one JSON object per line.
+
+    The columns are the keys of the first object; a later row missing one is
+    reported when that field is read.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.columns = None
+        with contextlib.closing(self._items()) as items:
+            for item in items:
+                if isinstance(item, Record):
+                    self.columns = list(item.fields)
+                    break
+        if self.columns is None:
+            raise DataError(
+                "No JSON object found: expected one JSON object per line, "
+                'like {"text": "...", "label": "drama"}.',
+                path=self.path,
+            )
+
+    def __iter__(self):
+        return self._items()
+
+    def _items(self):
+        with open(self.path, "rb") as f:
+            lines = LineDecoder(f)
+            for text in lines:
+                number = lines.line
+                bad = lines.pop_bad(number, number)
+                if not text.strip():
+                    continue
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as e:
+                    yield row_error(
+                        "invalid_json",
+                        f"invalid JSON ({e.msg} at column {e.colno}). Expected "
+                        "one JSON object per line.",
+                        path=self.path,
+                        line=number,
+                    )
+                    continue
+                if not isinstance(value, dict):
+                    yield row_error(
+                        "malformed_line",
+                        "expected a JSON object with named fields. Received: a "
+                        f"JSON {type(value).__name__}.",
+                        path=self.path,
+                        line=number,
+                    )
+                    continue
+                yield Record(number, value, bad_bytes=bad)
+
+
+class ParquetRecords:
+    """Records of a Parquet file; `line` is the 1-based row number."""
+
+    def __init__(self, path, batch_size=4096):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.path = str(path)
+        self.batch_size = batch_size
+        try:
+            self._schema = pq.read_schema(self.path)
+        except (pa.ArrowException, OSError) as e:
+            raise DataError(
+                f"Cannot read the file as Parquet: {e}", path=self.path
+            ) from None
+        self.columns = list(self._schema.names)
+        _check_unique(self.columns, self.path)
+
+    def __iter__(self):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        number = 0
+        try:
+            batches = pq.ParquetFile(self.path).iter_batches(self.batch_size)
+            for batch in batches:
+                for row in batch.to_pylist():
+                    number += 1
+                    yield Record(number, row)
+        except (pa.ArrowException, OSError) as e:
+            raise DataError(
+                f"Cannot read the Parquet file after row {number}: {e}",
+                path=self.path,
+                line=number + 1,
+            ) from None
