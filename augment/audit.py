@@ -1,0 +1,214 @@
+"""`audit`: how often a classifier (or a person) agrees with the generated genres."""
+
+import collections
+import csv
+import dataclasses
+import json
+import math
+import random
+
+from genreclf.errors import ConfigError, DataError
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes, n, z=Z95):
+    """The Wilson score interval of a binomial proportion.
+
+    Args:
+        successes: number of successes `k`.
+        n: number of trials.
+        z: the normal quantile (1.96 for 95%).
+
+    Returns:
+        `(low, high)`; `(0.0, 1.0)` when `n == 0`.
+
+    Example:
+
+    >>> [round(x, 4) for x in wilson_interval(5, 10)]
+    [0.2366, 0.7634]
+    """
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"Expected 0 <= successes <= n. Received: successes={successes}, n={n}.")
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclasses.dataclass
+class AuditResult:
+    """Agreement on an audited sample.
+
+    Attributes:
+        n: rows audited.
+        agree: rows whose genre the judge agreed with.
+        proportion: `agree / n`.
+        low, high: the 95% Wilson interval.
+        judge: `"run:<path>"`, `"labels:<csv>"` or `"predictor"`.
+        per_genre: `{genre: {"n", "agree", "proportion", "low", "high"}}`.
+        disagreements: up to 10 `{"id", "genre", "judged", "text"}`.
+    """
+
+    n: int
+    agree: int
+    proportion: float
+    low: float
+    high: float
+    judge: str
+    per_genre: dict
+    disagreements: list
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_table(self):
+        """A plain-text report (what `genreclf augment audit` prints)."""
+        lines = [f"agreement ({self.judge}): {self.agree}/{self.n} = "
+                 f"{self.proportion:.3f}  95% Wilson CI [{self.low:.3f}, {self.high:.3f}]",
+                 f"{'genre':<20} {'n':>5} {'agree':>6} {'rate':>6}  95% CI"]
+        for g, d in self.per_genre.items():
+            lines.append(f"{g:<20} {d['n']:>5} {d['agree']:>6} {d['proportion']:>6.3f}"
+                         f"  [{d['low']:.3f}, {d['high']:.3f}]")
+        return "\n".join(lines)
+
+
+def read_rows(path):
+    """Reads an `augment` JSONL file into a list of dicts."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise DataError("not valid JSON; expected one object per line "
+                                "as written by `genreclf augment run`.",
+                                path=path, line=number) from None
+            if not isinstance(row, dict) or "text" not in row:
+                raise DataError("expected an object with a 'text' field.",
+                                path=path, line=number, field="text")
+            rows.append(row)
+    return rows
+
+
+def _genre(row):
+    if row.get("genre"):
+        return row["genre"]
+    labels = row.get("labels") or []
+    return labels[0] if labels else None
+
+
+def _read_manual_labels(path, sep="|"):
+    """`{"id": {...}, "text": {...}}` maps of the manual labels CSV."""
+    by_id, by_text = {}, {}
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames or []
+        if "label" not in fields or not ({"id", "text"} & set(fields)):
+            raise DataError(
+                "expected a header with `label` and `id` or `text` (e.g. "
+                f"`id,label`). Received: columns={fields}.", path=path, line=1)
+        for number, rec in enumerate(reader, start=2):
+            labels = [l.strip() for l in (rec.get("label") or "").split(sep) if l.strip()]
+            if not labels:
+                raise DataError("empty label", path=path, line=number, field="label")
+            if rec.get("id"):
+                by_id[rec["id"]] = labels
+            if rec.get("text"):
+                by_text[" ".join(rec["text"].split())] = labels
+    return by_id, by_text
+
+
+def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0,
+          top_k=1):
+    """Measures agreement with the intended genre on a random sample of rows.
+
+    Exactly one judge: a classifier run folder (`run`, loaded with
+    `genreclf.load_run`), any `predictor` with `.predict(texts) -> list[dict]`
+    having `"top_labels"`, or a CSV of manual labels (`labels`, columns
+    `id,label` or `text,label`; several labels joined by `|`). A row agrees
+    when its genre is among the predictor's `top_labels[:top_k]`, or among
+    the manual labels. With manual labels, the sample is drawn from the rows
+    the CSV labels.
+
+    Args:
+        rows: a JSONL path written by `augment.generate`, or a list of its rows.
+        run, predictor, labels: the judge.
+        sample: rows to audit at most (random, seeded); `None` for all.
+        seed: the sampling seed.
+        top_k: how many top predictions count as agreement.
+
+    Returns:
+        An `AuditResult` with the proportion and its 95% Wilson interval.
+
+    Example:
+
+    >>> class AlwaysWar:
+    ...     def predict(self, texts):
+    ...         return [{"top_labels": ["war"]} for _ in texts]
+    >>> rows = [{"text": "t1", "genre": "war"}, {"text": "t2", "genre": "news"}]
+    >>> audit(rows, predictor=AlwaysWar()).proportion
+    0.5
+    """
+    if isinstance(rows, (str, bytes)) or hasattr(rows, "__fspath__"):
+        rows = read_rows(rows)
+    judges = [j for j in (run, predictor, labels) if j is not None]
+    if len(judges) != 1:
+        raise ConfigError(
+            "Expected exactly one judge: a run folder (--run), a predictor, or a "
+            f"manual labels CSV (--labels). Received: {len(judges)}.")
+    rng = random.Random(seed)
+    manual = None
+    if labels is not None:
+        by_id, by_text = _read_manual_labels(labels)
+        manual = {}
+        for i, row in enumerate(rows):
+            hit = by_id.get(str(row.get("id"))) or by_text.get(" ".join(row["text"].split()))
+            if hit is not None:
+                manual[i] = hit
+        pool = sorted(manual)
+        if not pool:
+            raise DataError("no row of the audited file matches an `id` or `text` "
+                            "of the labels CSV.", path=labels)
+        judge = f"labels:{labels}"
+    else:
+        pool = list(range(len(rows)))
+        judge = f"run:{run}" if run is not None else "predictor"
+    if sample is not None and sample < len(pool):
+        pool = sorted(rng.sample(pool, int(sample)))
+    picked = [rows[i] for i in pool]
+    if manual is not None:
+        judged = [manual[i] for i in pool]
+    else:
+        if run is not None:
+            import genreclf  # lazily: only audits with a run need the core
+
+            predictor = genreclf.load_run(run)
+        preds = predictor.predict([r["text"] for r in picked]) if picked else []
+        judged = [list(p["top_labels"])[:top_k] for p in preds]
+    per = collections.defaultdict(lambda: [0, 0])
+    agree, disagreements = 0, []
+    for row, said in zip(picked, judged):
+        g = _genre(row)
+        ok = g in said
+        agree += ok
+        per[g][0] += 1
+        per[g][1] += ok
+        if not ok and len(disagreements) < 10:
+            disagreements.append({"id": row.get("id"), "genre": g, "judged": said,
+                                  "text": row["text"][:200]})
+    n = len(picked)
+    low, high = wilson_interval(agree, n)
+    per_genre = {}
+    for g in sorted(per, key=str):
+        k_n, k_a = per[g]
+        lo, hi = wilson_interval(k_a, k_n)
+        per_genre[g] = {"n": k_n, "agree": k_a, "proportion": k_a / k_n,
+                        "low": lo, "high": hi}
+    return AuditResult(n, agree, agree / n if n else 0.0, low, high, judge,
+                       per_genre, disagreements)

@@ -1,0 +1,113 @@
+"""`ResponseCache`: an append-only JSONL file of paid responses, keyed by request hash."""
+
+import json
+import logging
+import os
+
+logger = logging.getLogger("augment")
+
+
+class ResponseCache:
+    """Append-only JSONL cache of finished responses.
+
+    One JSON object per line, each with a `"key"` (see `Request.key`). Every
+    `put` writes one complete line, flushes and `fsync`s it before returning,
+    so a process killed at any moment (even `kill -9`) keeps every response
+    it finished, and a rerun skips their keys instead of paying again.
+
+    On open, a torn last line (no trailing newline: the process died while
+    writing it) is reported with a warning and cut off; any other line that
+    is not valid JSON is reported and skipped. Neither is fatal.
+
+    Args:
+        path: the cache file (created with its folder if missing).
+
+    Example:
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "cache.jsonl")
+    >>> cache = ResponseCache(path)
+    >>> cache.put({"key": "abc", "content": "{}"})
+    >>> ResponseCache(path).get("abc")["content"]
+    '{}'
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.corrupted_lines = []
+        self._entries = {}
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        self._load()
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def _load(self):
+        if not os.path.exists(self.path):
+            return
+        with open(self.path, "rb") as f:
+            data = f.read()
+        good_end = 0  # byte offset just after the last complete line
+        offset = 0
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            end = offset + len(raw)
+            complete = end < len(data)  # followed by a newline
+            if complete:
+                good_end = end + 1
+            offset = end + 1
+            if not raw.strip():
+                continue
+            try:
+                entry = json.loads(raw.decode("utf-8"))
+                if not isinstance(entry, dict) or "key" not in entry:
+                    raise ValueError("not an object with a 'key'")
+            except ValueError as e:
+                what = "torn last line" if not complete else "corrupted line"
+                logger.warning(
+                    "%s:%d: skipping %s of the response cache (%s); its request "
+                    "will be made again if needed.", self.path, number, what,
+                    str(e)[:80])
+                self.corrupted_lines.append(number)
+                continue
+            if not complete:
+                # A valid object without its newline: keep it, end the line.
+                good_end = len(data)
+                with open(self.path, "ab") as f:
+                    f.write(b"\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+            self._entries[entry["key"]] = entry
+        if good_end < len(data):
+            # Cut the torn tail so the next append starts on a fresh line.
+            with open(self.path, "r+b") as f:
+                f.truncate(good_end)
+                f.flush()
+                os.fsync(f.fileno())
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def __len__(self):
+        return len(self._entries)
+
+    def get(self, key, default=None):
+        """The cached entry for `key`, or `default`."""
+        return self._entries.get(key, default)
+
+    def put(self, entry):
+        """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it."""
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        self._file.write(line + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._entries[entry["key"]] = entry
+
+    def close(self):
+        """Closes the file; the cache stays readable."""
+        if not self._file.closed:
+            self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

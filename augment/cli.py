@@ -1,0 +1,149 @@
+"""`genreclf augment plan|run|audit`: the command line over `augment`'s Python API."""
+
+import argparse
+import json
+import logging
+import sys
+
+from genreclf.errors import GenreclfError
+
+
+def _data_args(p):
+    p.add_argument("data", help="the real training data (CSV, JSONL, Parquet, Kaggle ::: text)")
+    p.add_argument("--text", default=None, help="text column (default: auto)")
+    p.add_argument("--label", default=None, help="label column, e.g. genres")
+    p.add_argument("--format", default="auto", help="data format (default: auto)")
+    p.add_argument("--sep", default=None, help='multi-label separator, e.g. "|"')
+    p.add_argument("--multi-label", action="store_true", default=None,
+                   help="treat labels as multi-label (default: auto)")
+
+
+def _plan_args(p):
+    p.add_argument("--target-count", type=int, required=True,
+                   help="rows each rare genre should reach")
+    p.add_argument("--min-count", type=int, default=None,
+                   help="genres below this count are rare (default: --target-count)")
+    p.add_argument("--genres", default=None, help="comma-separated genres to augment instead")
+    p.add_argument("--model", default="gpt-4o-mini")
+    p.add_argument("--per-request", type=int, default=5, help="synopses per request")
+    p.add_argument("--length", type=int, default=80, help="synopsis length in words")
+    p.add_argument("--few-shot", type=int, default=3, help="real examples per prompt")
+    p.add_argument("--overgenerate", type=float, default=1.2,
+                   help="request this factor more than needed (filters drop some)")
+    p.add_argument("--max-tokens", type=int, default=None, help="completion cap per request")
+    p.add_argument("--prices", default=None,
+                   help='JSON price file {"model": {"input": usd, "output": usd}} per 1M tokens')
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="genreclf augment",
+        description="Synthetic synopses for rare genres: plan, generate, audit.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="which genres, how many rows, estimated tokens and cost (no calls)")
+    _data_args(p)
+    _plan_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    r = sub.add_parser("run", help="generate, cache, filter and write synthetic rows")
+    _data_args(r)
+    _plan_args(r)
+    r.add_argument("--out", required=True, help="output JSONL, e.g. aug.jsonl")
+    r.add_argument("--cache", default=None, help="response cache (default: OUT.cache.jsonl)")
+    r.add_argument("--base-url", default=None,
+                   help="OpenAI-compatible server, e.g. http://localhost:8000/v1")
+    r.add_argument("--budget-usd", type=float, default=None, help="hard dollar cap")
+    r.add_argument("--budget-tokens", type=int, default=None, help="hard token cap")
+    r.add_argument("--concurrency", type=int, default=16)
+    r.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    r.add_argument("--max-attempts", type=int, default=6)
+    r.add_argument("--backoff", type=float, default=1.0, help="backoff base, seconds")
+    r.add_argument("--temperature", type=float, default=1.0)
+    r.add_argument("--template", default=None,
+                   help="prompt template file with {genre} {examples} {n} {length}")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--min-words", type=int, default=20)
+    r.add_argument("--max-words", type=int, default=400)
+    r.add_argument("--near-dup", type=float, default=0.8,
+                   help="shingle Jaccard threshold for near duplicates (0 turns it off)")
+    r.add_argument("--no-language-check", action="store_true")
+    r.add_argument("--filter-run", default=None,
+                   help="keep rows whose genre this classifier run ranks in its top 3")
+    r.add_argument("--dedup-against", action="append", default=[],
+                   help="another real data file (validation, test) to deduplicate against")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    a = sub.add_parser("audit", help="agreement with a classifier or manual labels, 95%% Wilson CI")
+    a.add_argument("rows", help="the JSONL written by `run`")
+    judge = a.add_mutually_exclusive_group(required=True)
+    judge.add_argument("--run", default=None, help="a classifier run folder")
+    judge.add_argument("--labels", default=None, help="manual labels CSV: id,label or text,label")
+    a.add_argument("--sample", type=int, default=100)
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--top-k", type=int, default=1)
+    a.add_argument("--json", action="store_true")
+    return parser
+
+
+def _load_args(args):
+    return {"text": args.text, "label": args.label, "format": args.format,
+            "sep": args.sep, "multi_label": args.multi_label}
+
+
+def _plan_kwargs(args):
+    return {"target_count": args.target_count, "min_count": args.min_count,
+            "genres": args.genres, "model": args.model,
+            "per_request": args.per_request, "length_words": args.length,
+            "few_shot": args.few_shot, "overgenerate": args.overgenerate,
+            "max_tokens": args.max_tokens, "prices": args.prices}
+
+
+def main(argv=None):
+    """Runs `genreclf augment ...`; returns the exit code (0 ok, 1 error, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    logging.getLogger("openai").setLevel(logging.WARNING)
+    import augment
+
+    try:
+        if args.command == "plan":
+            p = augment.plan(args.data, **_plan_kwargs(args), **_load_args(args))
+            print(json.dumps(p.to_dict(), indent=2) if args.json else p.to_table())
+            return 0
+        if args.command == "run":
+            predictor = None
+            if args.filter_run:
+                import genreclf
+
+                predictor = genreclf.load_run(args.filter_run)
+            filters = augment.FilterConfig(
+                min_words=args.min_words, max_words=args.max_words,
+                near_dup_threshold=args.near_dup or None,
+                language=None if args.no_language_check else "en")
+            result = augment.generate(
+                args.data, out=args.out, cache=args.cache, base_url=args.base_url,
+                budget_usd=args.budget_usd, budget_tokens=args.budget_tokens,
+                concurrency=args.concurrency, timeout=args.timeout,
+                max_attempts=args.max_attempts, backoff_base=args.backoff,
+                temperature=args.temperature, template=args.template,
+                seed=args.seed, filters=filters, predictor=predictor,
+                dedup_against=args.dedup_against, **_plan_kwargs(args),
+                **_load_args(args))
+            if args.json:
+                print(json.dumps(result.summary(), indent=2, default=str))
+            else:
+                print(result.to_table())
+            return 1 if result.stopped == "fatal" else 0
+        if args.command == "audit":
+            res = augment.audit(args.rows, run=args.run, labels=args.labels,
+                                sample=args.sample, seed=args.seed, top_k=args.top_k)
+            print(json.dumps(res.to_dict(), indent=2) if args.json else res.to_table())
+            return 0
+    except (GenreclfError, OSError) as e:
+        print(f"genreclf augment {args.command}: error: {e}", file=sys.stderr)
+        return 2 if isinstance(e, GenreclfError) else 1
+    return 2

@@ -1,0 +1,320 @@
+"""`ChatCaller`: bounded-concurrency chat-completions calls with retries and a budget."""
+
+import asyncio
+import collections
+import dataclasses
+import email.utils
+import logging
+import os
+import random
+import time
+
+from genreclf.errors import ConfigError
+
+logger = logging.getLogger("augment")
+
+DUMMY_KEY = "sk-no-key-needed"
+
+
+class FatalAPIError(RuntimeError):
+    """An error every further request would hit too (bad key, unknown model)."""
+
+
+@dataclasses.dataclass
+class Budget:
+    """Hard caps on what a run may spend, from the usage responses report.
+
+    A request starts only if what was spent plus what is in flight plus this
+    request's worst case (its prompt estimate and `max_tokens`) fits the caps,
+    so the reported spend never exceeds them. Once a request does not fit, no
+    new request starts; those in flight finish (and are cached).
+
+    Args:
+        max_usd: dollar cap (needs a price for the model), or `None`.
+        max_tokens: cap on prompt + completion tokens, or `None`.
+        price: the model's `Price` (for `max_usd`).
+
+    Example:
+
+    >>> b = Budget(max_tokens=100)
+    >>> b.reserve(60), b.reserve(60)
+    (True, False)
+    """
+
+    max_usd: float = None
+    max_tokens: int = None
+    price: object = None
+    spent_usd: float = 0.0
+    spent_tokens: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    _held_tokens: int = 0
+    _held_usd: float = 0.0
+    exhausted: bool = False
+
+    def __post_init__(self):
+        if self.max_usd is not None and self.price is None:
+            raise ConfigError(
+                "A dollar budget needs the model's token prices. Received: "
+                f"max_usd={self.max_usd} for a model with no price. Pass prices "
+                "(--prices FILE with {\"model\": {\"input\": usd, \"output\": usd}} "
+                "per 1M tokens) or use a token budget (--budget-tokens)."
+            )
+
+    def _usd(self, input_tokens, output_tokens):
+        return self.price.cost(input_tokens, output_tokens) if self.price else 0.0
+
+    def reserve(self, input_tokens, output_tokens=0):
+        """Holds a worst case; returns False (and marks exhausted) if it does not fit."""
+        if self.exhausted:
+            return False
+        tokens = input_tokens + output_tokens
+        usd = self._usd(input_tokens, output_tokens)
+        if self.max_tokens is not None and (
+                self.spent_tokens + self._held_tokens + tokens > self.max_tokens):
+            self.exhausted = True
+        if self.max_usd is not None and (
+                self.spent_usd + self._held_usd + usd > self.max_usd + 1e-12):
+            self.exhausted = True
+        if self.exhausted:
+            return False
+        self._held_tokens += tokens
+        self._held_usd += usd
+        return True
+
+    def settle(self, held, usage):
+        """Releases a reservation `held=(in, out)` and records reported `usage`."""
+        self._held_tokens -= held[0] + held[1]
+        self._held_usd -= self._usd(*held)
+        if usage is not None:
+            self.input_tokens += usage[0]
+            self.output_tokens += usage[1]
+            self.spent_tokens += usage[0] + usage[1]
+            self.spent_usd += self._usd(*usage)
+
+
+@dataclasses.dataclass
+class CallStats:
+    """What the calls did: counts by outcome, retries by cause."""
+
+    sent: int = 0
+    succeeded: int = 0
+    failed: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    retries: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    skipped_budget: int = 0
+
+    def to_dict(self):
+        return {"sent": self.sent, "succeeded": self.succeeded,
+                "failed": dict(self.failed), "retries": dict(self.retries),
+                "skipped_budget": self.skipped_budget}
+
+
+def resolve_api_key(api_key=None, base_url=None):
+    """The key to use: `api_key`, else `$OPENAI_API_KEY`, else a dummy for `base_url`.
+
+    Example:
+
+    >>> resolve_api_key("sk-x")
+    'sk-x'
+    """
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    if key:
+        return key
+    if base_url:
+        return DUMMY_KEY
+    raise ConfigError(
+        "Expected an OpenAI API key in the environment variable OPENAI_API_KEY "
+        "(or --base-url for a local OpenAI-compatible server). Received: no key."
+    )
+
+
+def retry_after_seconds(headers):
+    """Seconds the server asked to wait (`retry-after-ms` / `Retry-After`), or None.
+
+    Example:
+
+    >>> retry_after_seconds({"retry-after": "2"})
+    2.0
+    """
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ChatCaller:
+    """Sends chat-completions requests through the official `openai` client.
+
+    The client's own retries are off (`max_retries=0`); this class retries 429
+    (honouring `Retry-After`), 5xx, timeouts and connection errors itself, with
+    exponential backoff and full jitter, so each retry is counted. At most
+    `concurrency` requests are in flight. The API key is handed to the client
+    only: it is never logged, cached or written.
+
+    Args:
+        model: the model name.
+        base_url: an OpenAI-compatible server (vLLM, Ollama, llama.cpp, Azure
+            OpenAI's v1 endpoint); `None` for api.openai.com.
+        api_key: the key (default `$OPENAI_API_KEY`; a dummy with `base_url`).
+        concurrency: requests in flight at most.
+        timeout: seconds per request attempt.
+        max_attempts: attempts per request (first try included).
+        backoff_base, backoff_max: backoff is `min(max, base * 2**attempt)`
+            scaled by a random factor in [0.5, 1].
+        max_retry_after: longest `Retry-After` honoured, in seconds.
+        budget: a `Budget` (default: no caps).
+        client: an `openai.AsyncOpenAI` to use instead of building one.
+
+    Example:
+
+    >>> caller = ChatCaller("gpt-4o-mini", base_url="http://127.0.0.1:9/v1")
+    >>> caller.concurrency
+    16
+    """
+
+    def __init__(self, model, *, base_url=None, api_key=None, concurrency=16,
+                 timeout=60.0, max_attempts=6, backoff_base=1.0, backoff_max=60.0,
+                 max_retry_after=120.0, budget=None, client=None, seed=None):
+        if int(concurrency) < 1:
+            raise ConfigError(f"Expected concurrency >= 1. Received: concurrency={concurrency}.")
+        self.model = model
+        self.base_url = base_url
+        self.concurrency = int(concurrency)
+        self.timeout = float(timeout)
+        self.max_attempts = max(1, int(max_attempts))
+        self.backoff_base = float(backoff_base)
+        self.backoff_max = float(backoff_max)
+        self.max_retry_after = float(max_retry_after)
+        self.budget = budget or Budget()
+        self.stats = CallStats()
+        self.fatal = None
+        self._client = client
+        self._api_key = api_key
+        self._rng = random.Random(seed)
+        self._sem = None
+
+    def _get_client(self):
+        if self._client is None:
+            import openai
+
+            self._client = openai.AsyncOpenAI(
+                api_key=resolve_api_key(self._api_key, self.base_url),
+                base_url=self.base_url, timeout=self.timeout, max_retries=0)
+        return self._client
+
+    def _backoff(self, attempt):
+        return min(self.backoff_max, self.backoff_base * 2 ** attempt) * (
+            0.5 + 0.5 * self._rng.random())
+
+    @property
+    def stopped(self):
+        """`"budget"`, `"fatal"` or `None`."""
+        if self.fatal is not None:
+            return "fatal"
+        return "budget" if self.budget.exhausted else None
+
+    async def call(self, request, estimate_input_tokens):
+        """Sends `request` (a `prompts.Request`); returns a response dict or None.
+
+        The dict has `id`, `request_id`, `content`, `refusal`, `finish_reason`,
+        `usage` (`[prompt_tokens, completion_tokens]`). `None` means no
+        response: the budget or a fatal error stopped the run, or every
+        attempt failed (counted in `stats.failed`).
+        """
+        import openai
+
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.concurrency)
+        async with self._sem:
+            held = (int(estimate_input_tokens), int(request.params.get("max_tokens", 0)))
+            if self.fatal is not None or not self.budget.reserve(*held):
+                self.stats.skipped_budget += self.fatal is None
+                return None
+            usage = None
+            try:
+                client = self._get_client()
+                for attempt in range(self.max_attempts):
+                    if self.fatal is not None:
+                        return None
+                    if attempt:
+                        logger.debug("retry %d for %s", attempt, request.prompt_hash)
+                    self.stats.sent += 1
+                    delay = None
+                    try:
+                        resp = await client.chat.completions.create(
+                            model=self.model, messages=request.messages,
+                            **request.params)
+                    except openai.APITimeoutError:
+                        cause = "timeout"
+                    except openai.APIConnectionError:
+                        cause = "connection"
+                    except openai.RateLimitError as e:
+                        cause = "429"
+                        delay = retry_after_seconds(e.response.headers)
+                        if delay is not None:
+                            delay = min(delay, self.max_retry_after)
+                    except openai.APIStatusError as e:
+                        if e.status_code >= 500 or e.status_code in (408, 409):
+                            cause = "5xx" if e.status_code >= 500 else str(e.status_code)
+                        elif e.status_code in (401, 403, 404):
+                            self.fatal = (f"HTTP {e.status_code} from the API "
+                                          f"({type(e).__name__}); check the key, "
+                                          "--base-url and --model.")
+                            self.stats.failed[f"http_{e.status_code}"] += 1
+                            return None
+                        else:
+                            self.stats.failed[f"http_{e.status_code}"] += 1
+                            return None
+                    else:
+                        # No reported usage (some local servers): charge the worst case.
+                        usage = _usage(resp) or held
+                        self.stats.succeeded += 1
+                        return _response_dict(resp, usage)
+                    if attempt + 1 < self.max_attempts:
+                        self.stats.retries[cause] += 1
+                        await asyncio.sleep(delay if delay is not None
+                                            else self._backoff(attempt))
+                self.stats.failed["retries_exhausted"] += 1
+                return None
+            finally:
+                self.budget.settle(held, usage)
+
+    async def aclose(self):
+        if self._client is not None:
+            await self._client.close()
+
+
+def _usage(resp):
+    u = getattr(resp, "usage", None)
+    if u is None:
+        return None
+    return (int(u.prompt_tokens or 0), int(u.completion_tokens or 0))
+
+
+def _response_dict(resp, usage):
+    choice = resp.choices[0] if resp.choices else None
+    msg = choice.message if choice is not None else None
+    return {
+        "id": getattr(resp, "id", None),
+        "request_id": getattr(resp, "_request_id", None),
+        "content": getattr(msg, "content", None),
+        "refusal": getattr(msg, "refusal", None),
+        "finish_reason": getattr(choice, "finish_reason", None),
+        "usage": list(usage),
+    }

@@ -1,0 +1,271 @@
+"""`FakeChatServer`: a local OpenAI-compatible chat-completions server for tests and benchmarks.
+
+It answers `POST /v1/chat/completions` on 127.0.0.1 with structured synopses
+(`{"synopses": [...]}`), and can be scripted to misbehave: rate limits with
+`Retry-After`, server errors, replies slower than the client's timeout,
+malformed JSON content, refusals. It records every request it receives.
+Run it by hand with `python -m augment.fake_server --port 8000 --latency 0.2`.
+"""
+
+import argparse
+import hashlib
+import http.server
+import json
+import random
+import re
+import threading
+import time
+
+SUBJECTS = [
+    "a retired lighthouse keeper", "two estranged sisters", "a disgraced surgeon",
+    "an ambitious young reporter", "a shy accordion player", "a widowed farmer",
+    "a teenage chess prodigy", "a cynical war correspondent", "a travelling circus",
+    "an exiled prince", "a small-town sheriff", "a failed opera singer",
+    "a band of army deserters", "a stubborn schoolteacher", "a rookie game-show host",
+    "an aging boxer", "a family of beekeepers", "a radio news anchor",
+]
+GOALS = [
+    "tries to win back the trust of a town that never forgave", "must deliver a message across",
+    "searches for a missing brother somewhere in", "is forced to testify about a fire in",
+    "plans one last daring performance in", "uncovers an old secret buried beneath",
+    "competes for a fortune on live television in", "struggles to keep a failing newspaper alive in",
+    "leads a desperate retreat through", "falls in love while hiding from soldiers in",
+]
+PLACES = [
+    "occupied Normandy", "the frozen harbour of Arkhangelsk", "a crumbling Lisbon hotel",
+    "the outskirts of Nairobi", "a mining camp in Nevada", "the canals of Amsterdam",
+    "a television studio in 1970s Tokyo", "the Scottish highlands", "a river town in Missouri",
+    "the back streets of Naples", "a fishing village on the Baltic", "a Himalayan monastery",
+]
+TWISTS = [
+    "but an anonymous letter threatens to expose everything",
+    "while a ruthless officer closes in on them day by day",
+    "and each victory costs them someone they love",
+    "until a storm cuts the village off from the rest of the world",
+    "as the nation watches every move on its screens",
+    "even though nobody believes a word of their story",
+]
+ENDINGS = [
+    "What begins as a simple favour becomes the fight of a lifetime.",
+    "Old loyalties are tested when the truth finally comes out.",
+    "Along the way they learn that courage is rarely loud.",
+    "By the final night, nothing in the valley will ever be the same again.",
+    "It is a story about pride, grief and the long road home.",
+]
+NAMES = ["Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hugo",
+         "Ines", "Jonas", "Kemal", "Lotte", "Marek", "Nadia", "Oskar", "Priya"]
+
+
+def fake_synopsis(rng):
+    """One plausible English synopsis (about 60-80 words) from `rng`."""
+    name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}son"
+    year = rng.randint(1900, 2020)
+    parts = [
+        f"In {year}, {rng.choice(SUBJECTS)} named {name} {rng.choice(GOALS)} "
+        f"{rng.choice(PLACES)}, {rng.choice(TWISTS)}.",
+        f"With the help of {rng.choice(SUBJECTS)} and {rng.choice(SUBJECTS)}, "
+        f"{name.split()[0]} {rng.choice(GOALS)} {rng.choice(PLACES)}.",
+        f"There are {rng.randint(2, 99)} days left {rng.choice(TWISTS)}.",
+        rng.choice(ENDINGS),
+    ]
+    return " ".join(parts)
+
+
+class FakeChatServer:
+    """A threaded OpenAI-compatible chat-completions server on 127.0.0.1.
+
+    Args:
+        latency: seconds added to every reply.
+        default: the behaviour when the script is empty.
+        usage: fixed `(prompt_tokens, completion_tokens)` to report, or `None`
+            to report about a quarter of the characters.
+
+    Behaviours (`server.script` is a FIFO list consumed one per request;
+    entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
+    `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
+    `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`,
+    `"copy_examples"` (returns the prompt's examples, like a lazy model) and
+    `"near_copies"` (returns near-identical synopses).
+
+    Example:
+
+    >>> import openai
+    >>> with FakeChatServer() as server:
+    ...     client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+    ...     r = client.chat.completions.create(model="m", messages=[
+    ...         {"role": "user", "content": "Write 2 new synopses"}])
+    ...     len(json.loads(r.choices[0].message.content)["synopses"])
+    2
+    """
+
+    def __init__(self, latency=0.0, default="ok", usage=None):
+        self.latency = float(latency)
+        self.default = default
+        self.usage = usage
+        self.script = []
+        self.requests = []  # one dict per request received
+        self._lock = threading.Lock()
+        self._httpd = None
+        self._thread = None
+
+    @property
+    def url(self):
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self, port=0):
+        handler = _make_handler(self)
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def counts(self, status=None):
+        """`{body_hash: number of requests}` (only those answered `status`, if given)."""
+        out = {}
+        with self._lock:
+            for r in self.requests:
+                if status is None or r["status"] == status:
+                    out[r["hash"]] = out.get(r["hash"], 0) + 1
+        return out
+
+    def _next_behaviour(self):
+        with self._lock:
+            item = self.script.pop(0) if self.script else self.default
+        if isinstance(item, (tuple, list)):
+            return item[0], item[1]
+        return item, None
+
+    def _record(self, **info):
+        with self._lock:
+            self.requests.append(info)
+
+
+def _make_handler(server):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # quiet
+            pass
+
+        def _send(self, status, obj, headers=()):
+            body = json.dumps(obj).encode("utf-8")
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the client gave up (timeout) or was killed
+                pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(length)
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            body = json.loads(raw)
+            digest = hashlib.sha256(
+                json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+            behaviour, arg = server._next_behaviour()
+            start = time.time()
+            if server.latency:
+                time.sleep(server.latency)
+            status = 200
+            if behaviour == "429":
+                status = 429
+                headers = [("Retry-After", str(arg if arg is not None else 0))]
+                self._send(429, {"error": {"message": "Rate limit reached",
+                                           "type": "requests", "code": "rate_limit_exceeded"}},
+                           headers)
+            elif behaviour == "500":
+                status = 500
+                self._send(500, {"error": {"message": "Internal error", "type": "server_error"}})
+            elif behaviour == "401":
+                status = 401
+                self._send(401, {"error": {"message": "Incorrect API key provided",
+                                           "type": "invalid_request_error"}})
+            else:
+                if behaviour == "slow":
+                    time.sleep(arg if arg is not None else 5.0)
+                self._send(200, _completion(body, digest, behaviour, server),
+                           [("x-request-id", f"req_{digest[:20]}")])
+            server._record(hash=digest, behaviour=behaviour, status=status,
+                           time=start, model=body.get("model"))
+
+    return Handler
+
+
+def _completion(body, digest, behaviour, server):
+    prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
+    match = re.search(r"Write (\d+)", prompt)
+    n = int(match.group(1)) if match else 5
+    rng = random.Random(digest)
+    refusal = None
+    if behaviour == "copy_examples":
+        examples = re.findall(r"^\d+\. (.+)$", prompt, flags=re.M)
+        content = json.dumps({"synopses": examples[:n]})
+    elif behaviour == "near_copies":
+        base = fake_synopsis(rng)
+        content = json.dumps({"synopses": [base] + [f"{base} Part {i}."
+                                                      for i in range(1, n)]})
+    elif behaviour == "malformed":
+        content = '{"synopses": ["An unfinished thought about'
+    elif behaviour == "bad_schema":
+        content = json.dumps({"stories": ["x"]})
+    elif behaviour == "refusal":
+        content, refusal = None, "I'm sorry, I can't help with that."
+    else:
+        content = json.dumps({"synopses": [fake_synopsis(rng) for _ in range(n)]})
+    if server.usage is not None:
+        usage = list(server.usage)
+    else:
+        usage = [len(prompt) // 4, len(content or refusal) // 4]
+    reply = {
+        "id": f"chatcmpl-{digest[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                     "message": {"role": "assistant", "content": content,
+                                 "refusal": refusal}}],
+    }
+    if behaviour != "no_usage":
+        reply["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                          "total_tokens": usage[0] + usage[1]}
+    return reply
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m augment.fake_server")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    server = FakeChatServer(latency=args.latency).start(args.port)
+    print(server.url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

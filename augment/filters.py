@@ -1,0 +1,171 @@
+"""Filters for generated rows: length, language, duplicates, classifier agreement."""
+
+import collections
+import dataclasses
+import re
+
+from augment.minhash import MinHashIndex, normalize
+
+# A small English stop-word list: prose has 35-55% of its words in it.
+STOP_WORDS = frozenset("""
+a about after against all an and any are as at be because been before being
+between but by can could did do does during each for from had has have he her
+here him his how i if in into is it its just me more most my no not of off on
+once only or other our out over own same she should so some such than that the
+their them then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your
+""".split())
+
+REASONS = ("too_short", "too_long", "language", "exact_dup_corpus",
+           "exact_dup_generated", "near_dup_corpus", "near_dup_generated",
+           "classifier_disagrees")
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+@dataclasses.dataclass
+class FilterConfig:
+    """Settings of `filter_rows`.
+
+    Args:
+        min_words, max_words: length bounds in words.
+        near_dup_threshold: shingle Jaccard at or above which a row is a
+            near-duplicate (of the corpus or of an earlier generated row);
+            `None` turns near-duplicate removal off.
+        shingle: character shingle length.
+        num_perm: MinHash signature length.
+        language: `"en"` for the cheap English check, `None` to turn it off.
+        min_latin_ratio: least share of letters that are Latin script.
+        min_stopword_ratio: least share of words that are English stop words.
+        agreement_top_k: with a predictor, keep a row only if its genre is in
+            the predictor's `top_labels[:agreement_top_k]`.
+
+    Example:
+
+    >>> FilterConfig(min_words=10).max_words
+    400
+    """
+
+    min_words: int = 20
+    max_words: int = 400
+    near_dup_threshold: float = 0.8
+    shingle: int = 5
+    num_perm: int = 128
+    language: str = "en"
+    min_latin_ratio: float = 0.9
+    min_stopword_ratio: float = 0.15
+    agreement_top_k: int = 3
+
+
+def language_ok(text, config=None):
+    """The cheap language check: mostly Latin letters and enough English stop words.
+
+    Example:
+
+    >>> language_ok("A young woman returns to the village where she was born.")
+    True
+    >>> language_ok("Молодая женщина возвращается в деревню, где она родилась.")
+    False
+    """
+    config = config or FilterConfig()
+    if config.language is None:
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for c in letters if ord(c) < 0x250)
+    if latin / len(letters) < config.min_latin_ratio:
+        return False
+    if config.language != "en":
+        return True
+    words = _WORD.findall(text.lower())
+    if not words:
+        return False
+    stop = sum(1 for w in words if w in STOP_WORDS)
+    return stop / len(words) >= config.min_stopword_ratio
+
+
+def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
+    """Drops generated rows that are too short/long, not English, duplicates or off-genre.
+
+    Checks, in order: length, language, exact duplicate (normalized text) of
+    the real corpus, exact duplicate of an earlier generated row, near
+    duplicate (MinHash) of the corpus, of an earlier generated row, and
+    finally, with a `predictor`, agreement with the row's `"genre"`.
+
+    Args:
+        rows: dicts with at least `"text"` and `"genre"` (the genre asked for).
+        corpus_texts: every real text (train, validation and test alike: a
+            synthetic row must not copy any of them).
+        config: a `FilterConfig`.
+        predictor: anything with `.predict(texts) -> list[dict]` whose dicts
+            have `"top_labels"` (e.g. `genreclf.load_run(path)`), or `None`.
+
+    Returns:
+        `(kept_rows, summary)`; summary is `{"input": n, "kept": k,
+        "dropped": {reason: count}}` with every reason in `REASONS`.
+
+    Example:
+
+    >>> rows = [{"text": "a b c", "genre": "war"}]
+    >>> kept, summary = filter_rows(rows, config=FilterConfig(min_words=5))
+    >>> len(kept), summary["dropped"]["too_short"]
+    (0, 1)
+    """
+    config = config or FilterConfig()
+    dropped = collections.Counter({r: 0 for r in REASONS})
+    survivors = []
+    for row in rows:
+        n_words = len(row["text"].split())
+        if n_words < config.min_words:
+            dropped["too_short"] += 1
+        elif n_words > config.max_words:
+            dropped["too_long"] += 1
+        elif not language_ok(row["text"], config):
+            dropped["language"] += 1
+        else:
+            survivors.append(row)
+
+    corpus_norm = {normalize(t) for t in corpus_texts}
+    seen = set()
+    rows, survivors = survivors, []
+    for row in rows:
+        norm = normalize(row["text"])
+        if norm in corpus_norm:
+            dropped["exact_dup_corpus"] += 1
+        elif norm in seen:
+            dropped["exact_dup_generated"] += 1
+        else:
+            seen.add(norm)
+            survivors.append(row)
+
+    if config.near_dup_threshold is not None and survivors:
+        corpus_index = MinHashIndex(config.near_dup_threshold, config.num_perm,
+                                    config.shingle)
+        for text in corpus_texts:
+            corpus_index.add(text)
+        own_index = MinHashIndex(config.near_dup_threshold, config.num_perm,
+                                 config.shingle)
+        rows, survivors = survivors, []
+        for row in rows:
+            sig = corpus_index.signature(row["text"])
+            if corpus_index.query(row["text"], signature=sig):
+                dropped["near_dup_corpus"] += 1
+            elif own_index.query(row["text"], signature=sig):
+                dropped["near_dup_generated"] += 1
+            else:
+                own_index.add(row["text"], signature=sig)
+                survivors.append(row)
+
+    if predictor is not None and survivors:
+        preds = predictor.predict([r["text"] for r in survivors])
+        rows, survivors = survivors, []
+        for row, pred in zip(rows, preds):
+            if row["genre"] in list(pred["top_labels"])[:config.agreement_top_k]:
+                survivors.append(row)
+            else:
+                dropped["classifier_disagrees"] += 1
+
+    n_in = len(survivors) + sum(dropped.values())
+    return survivors, {"input": n_in, "kept": len(survivors),
+                       "dropped": dict(dropped)}

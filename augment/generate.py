@@ -1,0 +1,298 @@
+"""`generate`: plan → prompts → cached calls → filters → provenance-stamped JSONL."""
+
+import asyncio
+import collections
+import dataclasses
+import datetime
+import json
+import logging
+import os
+import threading
+
+from augment.cache import ResponseCache
+from augment.client import Budget, ChatCaller
+from augment.corpus import as_dataset
+from augment.filters import FilterConfig, filter_rows
+from augment.plan import plan as make_plan
+from augment.prompts import PromptBuilder, parse_synopses
+
+logger = logging.getLogger("augment")
+
+
+@dataclasses.dataclass
+class GenerateResult:
+    """What `generate` did.
+
+    Attributes:
+        out: the JSONL file written.
+        rows: rows written.
+        per_genre: `{genre: {"have", "planned", "written"}}`.
+        plan: the `Plan` followed.
+        cached: responses reused from the cache (not paid again).
+        fresh: responses received in this run.
+        missing: requests with no response (budget stop or failures).
+        calls: `CallStats.to_dict()` of this run.
+        failures: `{reason: count}` for responses that gave no rows
+            (`refusal`, `malformed_json`, `bad_schema`, `empty`) and requests
+            that got no response (`retries_exhausted`, `http_400`, ...).
+        filters: the summary of `filter_rows`.
+        stopped: `None`, `"budget"` or `"fatal"` (with `error`).
+        spent_usd, spent_tokens: usage reported by this run's responses.
+    """
+
+    out: str
+    rows: int
+    per_genre: dict
+    plan: object
+    cached: int
+    fresh: int
+    missing: int
+    calls: dict
+    failures: dict
+    filters: dict
+    stopped: str = None
+    error: str = None
+    spent_usd: float = 0.0
+    spent_tokens: int = 0
+
+    def summary(self):
+        """A JSON-ready dict of the result."""
+        d = dataclasses.asdict(self)
+        d["plan"] = self.plan.to_dict()
+        return d
+
+    def to_table(self):
+        """A plain-text report (what `genreclf augment run` prints)."""
+        lines = [f"{'genre':<20} {'have':>6} {'planned':>8} {'written':>8}"]
+        for g, c in self.per_genre.items():
+            lines.append(f"{g:<20} {c['have']:>6} {c['planned']:>8} {c['written']:>8}")
+        drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
+        lines += [
+            f"rows written: {self.rows} -> {self.out}",
+            f"responses: {self.fresh} new, {self.cached} from cache, "
+            f"{self.missing} missing",
+            f"spent this run: {self.spent_tokens} tokens, ${self.spent_usd:.4f}",
+            f"retries: {self.calls.get('retries', {})}",
+            f"failures: {self.failures}",
+            f"filtered out: {drops}",
+        ]
+        if self.stopped == "budget":
+            lines.append("stopped: the budget was reached; rerun with a larger "
+                         "budget to continue (cached responses are reused).")
+        elif self.stopped == "fatal":
+            lines.append(f"stopped: {self.error}")
+        return "\n".join(lines)
+
+
+def generate(data, *, out, target_count=None, min_count=None, genres=None,
+             model="gpt-4o-mini", base_url=None, api_key=None, concurrency=16,
+             timeout=60.0, max_attempts=6, backoff_base=1.0, budget_usd=None,
+             budget_tokens=None, max_tokens=None, per_request=5,
+             length_words=80, few_shot=3, overgenerate=1.2, temperature=1.0,
+             template=None, seed=0, cache=None, prices=None, filters=None,
+             predictor=None, dedup_against=(), **load_args):
+    """Generates synthetic synopses for rare genres and writes them as JSONL.
+
+    Every response is appended to the cache (`cache`, default
+    `<out>.cache.jsonl`) the moment it arrives, so a rerun after a crash or a
+    budget stop pays only for what is missing. The output file is rewritten
+    from the cache at the end of each run (atomically), deterministic given
+    the cache. Each row: `{"id", "text", "labels", "genre", "source":
+    "synthetic", "model", "prompt_hash", "cache_key", "request_id",
+    "response_id", "created_at"}`. Synthetic rows are for training only:
+    `genreclf.train(..., augment=out)` keeps them out of validation and test.
+
+    Args:
+        data: the real training data, a `TextDataset` or a file path.
+        out: the output JSONL path.
+        target_count, min_count, genres, per_request, length_words, few_shot,
+            overgenerate, max_tokens, prices: see `augment.plan`.
+        model, base_url, api_key, concurrency, timeout, max_attempts,
+            backoff_base: see `ChatCaller`.
+        budget_usd, budget_tokens: hard caps on this run's spend.
+        temperature, template, seed: see `PromptBuilder`.
+        cache: the cache path.
+        filters: a `FilterConfig` (or a dict of its fields).
+        predictor: optional classifier for the agreement filter.
+        dedup_against: more real texts, datasets or data files (validation,
+            test) that generated rows must not duplicate.
+        **load_args: `text`, `label`, `format`, `sep`, `multi_label` for `data`.
+
+    Returns:
+        A `GenerateResult`.
+
+    Example:
+
+    >>> # with a local OpenAI-compatible server (see augment.fake_server):
+    >>> # result = generate("movies.csv", label="genres", target_count=300,
+    >>> #                   out="aug.jsonl", base_url="http://127.0.0.1:8000/v1")
+    """
+    coro = agenerate(**{k: v for k, v in locals().items() if k != "load_args"},
+                     **load_args)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # Called from a running loop (a notebook): run in a thread of its own.
+    box = {}
+
+    def runner():
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as e:  # re-raised in the caller's thread
+            box["error"] = e
+
+    thread = threading.Thread(target=runner)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+async def agenerate(data, *, out, target_count=None, min_count=None, genres=None,
+                    model="gpt-4o-mini", base_url=None, api_key=None,
+                    concurrency=16, timeout=60.0, max_attempts=6,
+                    backoff_base=1.0, budget_usd=None, budget_tokens=None,
+                    max_tokens=None, per_request=5, length_words=80, few_shot=3,
+                    overgenerate=1.2, temperature=1.0, template=None, seed=0,
+                    cache=None, prices=None, filters=None, predictor=None,
+                    dedup_against=(), **load_args):
+    """The async form of `generate` (same arguments)."""
+    dataset = as_dataset(data, **load_args)
+    p = make_plan(dataset, target_count=target_count, min_count=min_count,
+                  genres=genres, model=model, per_request=per_request,
+                  length_words=length_words, few_shot=few_shot,
+                  overgenerate=overgenerate, max_tokens=max_tokens, prices=prices)
+    builder = PromptBuilder(dataset, template=template, few_shot=few_shot,
+                            per_request=per_request, length_words=length_words,
+                            temperature=temperature, max_tokens=p.max_tokens,
+                            seed=seed)
+    per_class = [builder.requests(c.label, c.requests) for c in p.classes]
+    # Round-robin over genres: a budget stop leaves every genre partly served.
+    requests = [r for group in _interleave(per_class) for r in group]
+    keys = [r.key(model) for r in requests]
+
+    cache_path = cache or str(out) + ".cache.jsonl"
+    store = ResponseCache(cache_path)
+    pending = [(r, k) for r, k in zip(requests, keys) if k not in store]
+    cached = len(requests) - len(pending)
+    logger.info("%d requests planned: %d cached, %d to send", len(requests),
+                cached, len(pending))
+
+    budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=p.price)
+    caller = ChatCaller(model, base_url=base_url, api_key=api_key,
+                        concurrency=concurrency, timeout=timeout,
+                        max_attempts=max_attempts, backoff_base=backoff_base,
+                        budget=budget)
+    done = [0]
+
+    async def one(request, key):
+        estimate = _estimate_input_tokens(request)
+        resp = await caller.call(request, estimate)
+        if resp is None:
+            return
+        store.put({
+            "key": key, "model": model, "genre": request.genre,
+            "labels": request.labels, "index": request.index,
+            "prompt_hash": request.prompt_hash,
+            "created_at": datetime.datetime.now(datetime.timezone.utc)
+            .isoformat(timespec="seconds"),
+            **resp,
+        })
+        done[0] += 1
+        if done[0] % 50 == 0:
+            logger.info("%d/%d responses", done[0], len(pending))
+
+    try:
+        await asyncio.gather(*(one(r, k) for r, k in pending))
+    finally:
+        await caller.aclose()
+        store.close()
+
+    rows, failures, missing = _rows_from_cache(requests, keys, store, model)
+    for reason, n in caller.stats.failed.items():
+        failures[reason] += n
+    corpus = list(dataset.texts)
+    for extra in dedup_against:
+        corpus += list(extra) if isinstance(extra, (list, tuple)) else list(
+            as_dataset(extra, **load_args).texts)
+    config = filters if isinstance(filters, FilterConfig) else FilterConfig(**(filters or {}))
+    kept, summary = filter_rows(rows, corpus, config=config, predictor=predictor)
+
+    per_genre, final = {}, []
+    written = collections.Counter()
+    for c in p.classes:
+        per_genre[c.label] = {"have": c.count, "planned": c.to_add, "written": 0}
+    for row in kept:
+        if written[row["genre"]] < per_genre[row["genre"]]["planned"]:
+            written[row["genre"]] += 1
+            final.append(row)
+    for g, n in written.items():
+        per_genre[g]["written"] = n
+    _write_jsonl(out, final)
+    return GenerateResult(
+        out=str(out), rows=len(final), per_genre=per_genre, plan=p,
+        cached=cached, fresh=done[0], missing=missing,
+        calls=caller.stats.to_dict(), failures=dict(failures), filters=summary,
+        stopped=caller.stopped, error=caller.fatal,
+        spent_usd=round(budget.spent_usd, 6), spent_tokens=budget.spent_tokens)
+
+
+def _interleave(groups):
+    longest = max((len(g) for g in groups), default=0)
+    for i in range(longest):
+        yield [g[i] for g in groups if i < len(g)]
+
+
+def _estimate_input_tokens(request):
+    chars = sum(len(m["content"]) for m in request.messages)
+    chars += len(json.dumps(request.params.get("response_format", {})))
+    return int(chars / 3) + 10 * len(request.messages) + 10
+
+
+def _rows_from_cache(requests, keys, store, model):
+    rows, failures, missing = [], collections.Counter(), 0
+    for request, key in zip(requests, keys):
+        entry = store.get(key)
+        if entry is None:
+            missing += 1
+            continue
+        if entry.get("refusal"):
+            failures["refusal"] += 1
+            continue
+        if not entry.get("content"):
+            failures["empty"] += 1
+            continue
+        synopses, reason = parse_synopses(entry["content"])
+        if reason:
+            failures[reason] += 1
+            continue
+        for j, text in enumerate(synopses):
+            rows.append({
+                "id": f"syn-{key[:12]}-{j}",
+                "text": text,
+                "labels": list(entry.get("labels") or request.labels),
+                "genre": request.genre,
+                "source": "synthetic",
+                "model": entry.get("model", model),
+                "prompt_hash": entry.get("prompt_hash", request.prompt_hash),
+                "cache_key": key,
+                "request_id": entry.get("request_id"),
+                "response_id": entry.get("id"),
+                "created_at": entry.get("created_at"),
+            })
+    return rows, failures, missing
+
+
+def _write_jsonl(path, rows):
+    path = str(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
