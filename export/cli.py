@@ -1,0 +1,116 @@
+"""`genreclf export`: publish a run folder to a TF Serving base path, or verify one.
+
+    genreclf export RUN --name genre --base models/ [--version N] [--no-verify] [--top-k 3]
+    genreclf export verify models/genre/1 [--run RUN] [--serving-tf-text 2.12.1]
+"""
+
+import argparse
+import os
+import sys
+
+
+def _export_parser():
+    parser = argparse.ArgumentParser(
+        prog="genreclf export",
+        description="Export a run folder as a versioned SavedModel for TF Serving "
+        "(written to a temporary folder, verified in a clean process, then renamed "
+        "to <base>/<name>/<version>). `genreclf export verify DIR` checks an "
+        "exported version.",
+    )
+    parser.add_argument("run", help="the run folder written by `genreclf train`")
+    parser.add_argument("--name", required=True, help="the served model name")
+    parser.add_argument("--base", default="models", help="TF Serving base path (default: models)")
+    parser.add_argument("--version", type=int, default=None,
+                        help="version number (default: the next one; never overwrites)")
+    parser.add_argument("--top-k", type=int, default=3, help="width of top_labels (default: 3)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="skip the clean-process verification (not recommended)")
+    parser.add_argument("--serving-tf-text", default=None, metavar="VERSION",
+                        help="also check ops against this TF Text version (e.g. 2.12.1 "
+                        "for TF Serving 2.12-2.19)")
+    return parser
+
+
+def _verify_parser():
+    parser = argparse.ArgumentParser(
+        prog="genreclf export verify",
+        description="Verify an exported version in a fresh process that imports only "
+        "TensorFlow and TF Text's ops: op registration, loading, both signatures, "
+        "warmup requests, and (with --run) score parity with the Keras model.",
+    )
+    parser.add_argument("version_dir", help="e.g. models/genre/1")
+    parser.add_argument("--run", default=None, help="compare scores with this run's model")
+    parser.add_argument("--atol", type=float, default=1e-5,
+                        help="max abs score difference (default: 1e-5)")
+    parser.add_argument("--serving-tf-text", default=None, metavar="VERSION",
+                        help="check ops against this TF Text version (e.g. 2.12.1) or a "
+                        "file of op names")
+    parser.add_argument("--text", action="append", default=None,
+                        help="a sample text (repeatable; default: built-in samples)")
+    return parser
+
+
+def _verify(argv):
+    args = _verify_parser().parse_args(argv)
+    from export.errors import VerificationError
+    from export.verify import verify_export
+
+    if not os.path.isfile(os.path.join(args.version_dir, "saved_model.pb")):
+        print(f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
+              "Pass a version folder such as models/genre/1.", file=sys.stderr)
+        return 2
+    reference = None
+    if args.run:
+        from genreclf.run import load_run
+
+        reference = load_run(args.run).model
+    try:
+        report = verify_export(
+            args.version_dir, reference_model=reference, sample_texts=args.text,
+            atol=args.atol, serving_tf_text=args.serving_tf_text,
+        )
+    except VerificationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _export(argv):
+    args = _export_parser().parse_args(argv)
+    from genreclf.errors import GenreclfError
+
+    from export.errors import VerificationError
+    from export.exporter import export_run_with_report
+
+    try:
+        path, report = export_run_with_report(
+            args.run, args.base, args.name, version=args.version,
+            verify=not args.no_verify, top_k=args.top_k,
+            serving_tf_text=args.serving_tf_text,
+        )
+    except VerificationError as e:
+        print(e.report.summary() if e.report else str(e))
+        print("error: verification failed; nothing was published.", file=sys.stderr)
+        return 1
+    except GenreclfError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if report is not None:
+        print(report.summary())
+    print(f"exported {path}")
+    return 0
+
+
+def main(argv=None):
+    """Runs `genreclf export` with `argv`; returns the exit code.
+
+    Example:
+
+    >>> main(["verify", "models/genre/1"])  # doctest: +SKIP
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "verify":
+        return _verify(argv[1:])
+    return _export(argv)

@@ -1,0 +1,224 @@
+"""`export_model` / `export_run`: a versioned, verified SavedModel for TF Serving.
+
+Layout of one published version (`<base>/<name>/<N>/`):
+
+    saved_model.pb, fingerprint.pb, variables/
+    assets/labels.txt                          the class names, one per line
+    assets.extra/tf_serving_warmup_requests    PredictionLog records
+    assets.extra/model_card.json, model_card.md
+"""
+
+import os
+import pathlib
+import re
+import tempfile
+
+from genreclf.errors import ConfigError
+
+from export.errors import VerificationError
+from export.versions import resolve_version
+from export.versions import staged_version
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _labels_and_mode(vocabulary):
+    labels = getattr(vocabulary, "labels", None)
+    if labels is None:
+        labels = list(vocabulary)
+        return labels, False
+    return list(labels), bool(getattr(vocabulary, "multi_label", False))
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not _NAME.match(name) or name.isdigit():
+        raise ConfigError(
+            "A model name must be letters, digits, '_', '-' or '.', start with a "
+            "letter or digit and not be a number (TF Serving reads integer "
+            f"folders as versions). Received: name={name!r}."
+        )
+
+
+def export_model(
+    model,
+    vocabulary,
+    base,
+    name,
+    *,
+    version=None,
+    thresholds=None,
+    top_k=3,
+    model_card=None,
+    warmup_texts=None,
+    verify=True,
+    serving_tf_text=None,
+):
+    """Exports a Keras model as `<base>/<name>/<version>/` for TF Serving.
+
+    The version is written to a temporary folder beside its target, verified in
+    a clean TensorFlow-only process (unless `verify=False`) and only then
+    renamed into place; on any failure nothing is published.
+
+    Args:
+        model: a `keras.Model` from raw `text` (plus hybrid features) to
+            per-class scores `[batch, K]`.
+        vocabulary: the `LabelVocabulary` (or a list of class names for a
+            single-label model).
+        base: the TF Serving base path (e.g. `"models/"`).
+        name: the served model name (the folder under `base`).
+        version: the integer version; default: one more than the highest.
+            An existing version is never overwritten.
+        thresholds: per-class thresholds for multi-label models (0.5 if None).
+        top_k: the width of `top_labels` / `top_scores`.
+        model_card: extra model card fields (`metrics`, `data_fingerprint`,
+            `config`, `source`, ...).
+        warmup_texts: synopses for the warmup requests (default: built-in).
+        verify: run `verify_export` before publishing.
+        serving_tf_text: check the ops against this TF Text version's op list
+            (see `verify_export`).
+
+    Returns:
+        The `pathlib.Path` of the published version folder.
+
+    Raises:
+        ExportError: the version exists or could not be published.
+        VerificationError: verification failed (its `.report` says why).
+
+    Example:
+
+    >>> path = export_model(model, vocab, "models", "genre")  # doctest: +SKIP
+    >>> path.name  # doctest: +SKIP
+    '1'
+    """
+    path, _ = export_model_with_report(
+        model, vocabulary, base, name, version=version, thresholds=thresholds,
+        top_k=top_k, model_card=model_card, warmup_texts=warmup_texts,
+        verify=verify, serving_tf_text=serving_tf_text,
+    )
+    return path
+
+
+def export_model_with_report(
+    model,
+    vocabulary,
+    base,
+    name,
+    *,
+    version=None,
+    thresholds=None,
+    top_k=3,
+    model_card=None,
+    warmup_texts=None,
+    verify=True,
+    serving_tf_text=None,
+):
+    """Like `export_model`, but returns `(path, VerifyReport or None)`."""
+    import tensorflow as tf
+
+    from export.method_names import CLASSIFY_METHOD
+    from export.method_names import set_method_name
+    from export.model_card import build_model_card
+    from export.model_card import write_model_card
+    from export.signatures import CLASSIFY_SIGNATURE
+    from export.signatures import ServingModule
+    from export.verify import verify_export
+    from export.warmup import write_warmup_requests
+
+    _check_name(name)
+    labels, multi_label = _labels_and_mode(vocabulary)
+    if not multi_label and thresholds is not None:
+        thresholds = None  # single-label decisions are the arg-max
+    module = ServingModule(
+        model, labels, multi_label=multi_label, thresholds=thresholds, top_k=top_k
+    )
+    model_dir = os.path.join(os.fspath(base), name)
+    version = resolve_version(model_dir, version)
+    report = None
+    with staged_version(model_dir, version) as tmp, tempfile.TemporaryDirectory(
+        prefix="genreclf-labels-"
+    ) as labels_dir:
+        labels_file = os.path.join(labels_dir, "labels.txt")
+        with open(labels_file, "w", encoding="utf-8") as f:
+            f.write("".join(f"{label}\n" for label in labels))
+        # A tracked Asset: copied to assets/labels.txt and listed in the
+        # MetaGraph's asset_file_def, so TF Serving ships it with the model.
+        module.labels_asset = tf.saved_model.Asset(labels_file)
+        tf.saved_model.save(module, tmp, signatures=module.signatures())
+        set_method_name(tmp, CLASSIFY_SIGNATURE, CLASSIFY_METHOD)
+        write_warmup_requests(tmp, name, module.input_specs, warmup_texts)
+        card = build_model_card(
+            name=name,
+            version=version,
+            labels=labels,
+            multi_label=multi_label,
+            top_k=module.top_k,
+            input_specs=module.input_specs,
+            thresholds=module.thresholds if multi_label else None,
+        )
+        card.update(model_card or {})
+        write_model_card(tmp, card)
+        if verify:
+            report = verify_export(
+                tmp, reference_model=model, serving_tf_text=serving_tf_text
+            )
+            if not report.ok:
+                raise VerificationError(
+                    "The exported SavedModel failed verification; nothing was "
+                    f"published.\n{report.summary()}",
+                    report=report,
+                )
+    return pathlib.Path(model_dir) / str(version), report
+
+
+def export_run(run_path, base, name, *, version=None, verify=True, top_k=3,
+               serving_tf_text=None):
+    """Exports a run folder's model (with its thresholds, metrics and data fingerprint).
+
+    Args:
+        run_path: the run folder written by `genreclf train`.
+        base: the TF Serving base path.
+        name: the served model name.
+        version: the integer version (default: the next one).
+        verify: verify in a clean process before publishing.
+        top_k: the width of `top_labels` / `top_scores`.
+        serving_tf_text: see `export_model`.
+
+    Returns:
+        The `pathlib.Path` of the published version folder.
+
+    Example:
+
+    >>> export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
+    PosixPath('models/genre/1')
+    """
+    path, _ = export_run_with_report(
+        run_path, base, name, version=version, verify=verify, top_k=top_k,
+        serving_tf_text=serving_tf_text,
+    )
+    return path
+
+
+def export_run_with_report(run_path, base, name, *, version=None, verify=True, top_k=3,
+                           serving_tf_text=None):
+    """Like `export_run`, but returns `(path, VerifyReport or None)`."""
+    from genreclf.run import load_run
+
+    run = load_run(run_path)
+    card = {
+        "source": os.path.abspath(os.fspath(run_path)),
+        "metrics": run.metrics or None,
+        "data_fingerprint": getattr(run, "fingerprint", None) or None,
+        "config": run.config,
+    }
+    return export_model_with_report(
+        run.model,
+        run.vocabulary,
+        base,
+        name,
+        version=version,
+        thresholds=run.thresholds,
+        top_k=top_k,
+        model_card=card,
+        verify=verify,
+        serving_tf_text=serving_tf_text,
+    )

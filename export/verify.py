@@ -1,0 +1,240 @@
+"""`verify_export`: check an exported version the way TF Serving will load it.
+
+The SavedModel is loaded in a fresh Python process that can import TensorFlow
+and TF Text's compiled ops and nothing else (Keras, keras-hub and genreclf are
+unimportable there). That process lists every op of every function in the
+graph and checks each is registered, loads the model, runs both signatures
+(and the warmup requests) and sends the scores back; this process compares
+them with the Keras model's.
+"""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from export.errors import VerificationError
+
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
+OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
+
+DEFAULT_SAMPLE_TEXTS = (
+    "A detective hunts a killer through the rain-soaked streets of a city that "
+    "never sleeps.",
+    "Two rival chefs fall in love while competing for the same Michelin star.",
+    "Un fantôme hante la vieille maison — 東京の夜、誰もいない。",
+    "",
+    "Space marines fight aliens.",
+)
+
+
+@dataclasses.dataclass
+class VerifyReport:
+    """The outcome of `verify_export`.
+
+    Attributes:
+        version_dir: the verified SavedModel directory.
+        ok: True if every check passed.
+        checks: `[{"name", "ok", "detail"}]` in the order they ran.
+        ops: op statistics (`total`, `tf_text`, `unregistered`, ...).
+        max_abs_diff: max |SavedModel - Keras| over the sample (None without
+            a reference model).
+        scores: the SavedModel's scores on the sample (`[n, K]`).
+        seconds: wall time, subprocess included.
+
+    Example:
+
+    >>> report = verify_export("models/genre/1")  # doctest: +SKIP
+    >>> print(report.summary())  # doctest: +SKIP
+    """
+
+    version_dir: str
+    ok: bool
+    checks: list
+    ops: dict
+    max_abs_diff: float = None
+    scores: list = None
+    seconds: float = 0.0
+    worker_log: str = ""
+
+    def summary(self):
+        """The report as one screen of text."""
+        status = "PASSED" if self.ok else "FAILED"
+        lines = [f"verify {self.version_dir}: {status} ({self.seconds:.1f} s)"]
+        for check in self.checks:
+            mark = "ok  " if check["ok"] else "FAIL"
+            detail = f": {check['detail']}" if check["detail"] else ""
+            lines.append(f"  [{mark}] {check['name']}{detail}"[:300])
+        if self.ops.get("tf_text"):
+            lines.append(f"  TF Text ops: {', '.join(self.ops['tf_text'])}"[:300])
+        if not self.ok and self.worker_log:
+            tail = [line for line in self.worker_log.splitlines() if line.strip()][-5:]
+            lines += ["  worker stderr (last lines):"] + [f"    {t}"[:300] for t in tail]
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.summary()
+
+
+def tf_text_op_list(version):
+    """The TF Text op names a TF Serving image bundles, from `op_lists/`.
+
+    Args:
+        version: a TF Text version with a committed list (e.g. `"2.12.1"`),
+            or the path of a file with one op name per line.
+
+    Returns:
+        A sorted list of op names.
+    """
+    path = version if os.path.isfile(str(version)) else os.path.join(
+        OP_LISTS, f"tf_text_{version}.txt"
+    )
+    if not os.path.isfile(path):
+        available = sorted(
+            f[len("tf_text_"):-len(".txt")] for f in os.listdir(OP_LISTS)
+            if f.startswith("tf_text_")
+        ) if os.path.isdir(OP_LISTS) else []
+        raise VerificationError(
+            f"No op list for TF Text {version}. Expected one of {available} or "
+            f"the path of a file with one op name per line. Received: "
+            f"serving_tf_text={version!r}."
+        )
+    with open(path, encoding="utf-8") as f:
+        return sorted(
+            line.strip() for line in f if line.strip() and not line.startswith("#")
+        )
+
+
+def _sample_inputs(texts, input_specs):
+    from export.warmup import default_feature_values
+
+    inputs = {"text": list(texts)}
+    for name, spec in input_specs:
+        if name != "text":
+            values = default_feature_values(spec, len(texts))
+            if values.dtype == object:  # strings: JSON carries text, not bytes
+                values = np.full(values.shape, "", dtype=object)
+            inputs[name] = values.tolist()
+    return inputs
+
+
+def _reference_scores(model, inputs):
+    import tensorflow as tf
+
+    from export.signatures import model_input_specs
+
+    specs = model_input_specs(model)
+    tensors = {
+        name: tf.constant(inputs[name], dtype=spec.dtype) for name, spec in specs
+    }
+    if len(tensors) == 1:
+        scores = model(tensors["text"], training=False)
+    else:
+        scores = model(tensors, training=False)
+    return np.asarray(scores, dtype="float64")
+
+
+def verify_export(
+    version_dir,
+    *,
+    reference_model=None,
+    sample_texts=None,
+    atol=1e-5,
+    serving_tf_text=None,
+    timeout=600,
+):
+    """Verifies an exported SavedModel in a fresh TensorFlow-only process.
+
+    Args:
+        version_dir: the SavedModel directory (e.g. `models/genre/1`).
+        reference_model: the Keras model it was exported from; if given,
+            the scores must match within `atol`.
+        sample_texts: the texts to run (default: a few synopses, an empty
+            string and non-Latin text).
+        atol: the largest allowed absolute score difference.
+        serving_tf_text: the TF Text version of the target TF Serving image
+            when it differs from the installed one (`"2.12.1"` for TF Serving
+            2.12-2.19), or a file of op names; its ops must cover the graph's.
+        timeout: seconds before the subprocess is killed.
+
+    Returns:
+        A `VerifyReport` (check `.ok`; `.summary()` prints one screen).
+
+    Example:
+
+    >>> report = verify_export("models/genre/1", reference_model=model)  # doctest: +SKIP
+    >>> report.ok  # doctest: +SKIP
+    True
+    """
+    start = time.perf_counter()
+    version_dir = os.path.abspath(str(version_dir))
+    texts = list(DEFAULT_SAMPLE_TEXTS if sample_texts is None else sample_texts)
+    input_specs = [("text", None)]
+    if reference_model is not None:
+        from export.signatures import model_input_specs
+
+        input_specs = model_input_specs(reference_model)
+    inputs = _sample_inputs(texts, input_specs)
+    request = {
+        "inputs": inputs,
+        "atol": atol,
+        "serving_tf_text": serving_tf_text,
+        "allowed_text_ops": None if serving_tf_text is None else tf_text_op_list(
+            serving_tf_text
+        ),
+    }
+    with tempfile.TemporaryDirectory(prefix="genreclf-verify-") as tmp:
+        request_path = os.path.join(tmp, "request.json")
+        out_path = os.path.join(tmp, "report.json")
+        with open(request_path, "w", encoding="utf-8") as f:
+            json.dump(request, f)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-I", WORKER, version_dir, "--request", request_path,
+                 "--out", out_path],
+                capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp,
+            )
+            log = proc.stderr
+        except subprocess.TimeoutExpired as e:
+            log = f"worker timed out after {timeout} s\n{e.stderr or ''}"
+        if os.path.exists(out_path):
+            with open(out_path, encoding="utf-8") as f:
+                result = json.load(f)
+        else:
+            result = {"ok": False, "checks": [{
+                "name": "worker", "ok": False,
+                "detail": "the verification subprocess died without a report",
+            }]}
+    checks = list(result.get("checks", []))
+    max_abs_diff = None
+    scores = result.get("scores")
+    if reference_model is not None and scores is not None:
+        expected = _reference_scores(reference_model, inputs)
+        got = np.asarray(scores, dtype="float64")
+        if got.shape != expected.shape:
+            checks.append({"name": "parity with Keras", "ok": False,
+                           "detail": f"shape {list(got.shape)} vs {list(expected.shape)}"})
+        else:
+            max_abs_diff = float(np.max(np.abs(got - expected))) if got.size else 0.0
+            checks.append({
+                "name": "parity with Keras",
+                "ok": max_abs_diff <= atol,
+                "detail": f"max |SavedModel - Keras| = {max_abs_diff:.2e} "
+                f"(atol {atol:g}) on {len(texts)} texts",
+            })
+    return VerifyReport(
+        version_dir=version_dir,
+        ok=bool(result.get("ok")) and all(c["ok"] for c in checks),
+        checks=checks,
+        ops=result.get("ops", {}),
+        max_abs_diff=max_abs_diff,
+        scores=scores,
+        seconds=time.perf_counter() - start,
+        worker_log=log,
+    )
