@@ -1,0 +1,97 @@
+import json
+
+import pytest
+
+from augment.audit import audit, read_rows, wilson_interval
+from genreclf.errors import ConfigError, DataError
+
+
+@pytest.mark.parametrize("k, n, low, high", [
+    # Newcombe (1998), Stat. Med. 17:857-872, Table I, method 3 (Wilson score):
+    (81, 263, 0.2553, 0.3662),
+    (15, 148, 0.0624, 0.1605),
+    (0, 20, 0.0, 0.1611),
+    (1, 29, 0.0061, 0.1718),
+])
+def test_wilson_published_values(k, n, low, high):
+    lo, hi = wilson_interval(k, n)
+    assert lo == pytest.approx(low, abs=6e-5)
+    assert hi == pytest.approx(high, abs=6e-5)
+
+
+@pytest.mark.parametrize("k, n, low, high", [
+    # scipy.stats.binomtest(k, n).proportion_ci(0.95, method="wilson"), 6 d.p.
+    (5, 10, 0.236593, 0.763407),
+    (0, 10, 0.0, 0.277533),
+    (10, 10, 0.722467, 1.0),
+    (1, 1, 0.206549, 1.0),
+    (50, 100, 0.403832, 0.596168),
+])
+def test_wilson_matches_scipy(k, n, low, high):
+    lo, hi = wilson_interval(k, n)
+    assert lo == pytest.approx(low, abs=1e-6)
+    assert hi == pytest.approx(high, abs=1e-6)
+
+
+def test_wilson_edge_cases():
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        wilson_interval(3, 2)
+
+
+class Judge:
+    def __init__(self, answers):
+        self.answers = answers
+        self.seen = []
+
+    def predict(self, texts):
+        self.seen.extend(texts)
+        return [{"top_labels": self.answers[t]} for t in texts]
+
+
+def _rows(n):
+    return [{"id": f"r{i}", "text": f"text {i}", "labels": ["war" if i % 2 else "news"],
+             "genre": "war" if i % 2 else "news", "source": "synthetic"} for i in range(n)]
+
+
+def test_audit_with_a_predictor_and_sampling():
+    rows = _rows(40)
+    # The judge agrees on war rows only, and ranks news second on news rows.
+    answers = {r["text"]: ["war"] if r["genre"] == "war" else ["drama", "news"] for r in rows}
+    judge = Judge(answers)
+    res = audit(rows, predictor=judge, sample=10, seed=3)
+    assert res.n == 10 and len(judge.seen) == 10
+    n_war = sum(1 for r in rows if r["text"] in judge.seen and r["genre"] == "war")
+    assert res.agree == n_war and res.proportion == n_war / 10
+    assert (res.low, res.high) == wilson_interval(n_war, 10)
+    assert res.per_genre["news"]["agree"] == 0
+    assert audit(rows, predictor=Judge(answers), sample=10, seed=3).agree == res.agree
+    assert audit(rows, predictor=Judge(answers), sample=None, top_k=2).agree == 40
+    assert "95% Wilson CI" in res.to_table()
+
+
+def test_audit_with_manual_labels(tmp_path):
+    rows = _rows(6)
+    path = tmp_path / "aug.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    labels = tmp_path / "manual.csv"
+    labels.write_text("id,label\nr0,news\nr1,drama\nr2,news|drama\n")
+    res = audit(str(path), labels=str(labels), sample=100)
+    assert (res.n, res.agree) == (3, 2)
+    by_text = tmp_path / "by_text.csv"
+    by_text.write_text("text,label\ntext 3,war\ntext  4,war\n")
+    res = audit(str(path), labels=str(by_text))
+    assert (res.n, res.agree) == (2, 1)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,genre\nx,y\n")
+    with pytest.raises(DataError, match="bad.csv:1"):
+        audit(str(path), labels=str(bad))
+
+
+def test_audit_needs_exactly_one_judge(tmp_path):
+    with pytest.raises(ConfigError, match="exactly one judge"):
+        audit(_rows(2))
+    bad = tmp_path / "aug.jsonl"
+    bad.write_text('{"text": "a"}\n{oops\n')
+    with pytest.raises(DataError, match="aug.jsonl:2"):
+        read_rows(str(bad))

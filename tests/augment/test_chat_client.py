@@ -1,0 +1,157 @@
+"""ChatCaller through the real `openai` client against a real local HTTP server."""
+
+import asyncio
+import json
+
+import pytest
+
+from augment.client import Budget, ChatCaller, resolve_api_key, retry_after_seconds
+from augment.prices import Price
+from augment.prompts import PromptBuilder
+from genreclf.errors import ConfigError
+
+
+def _requests(corpus, n, per_request=3):
+    return PromptBuilder(corpus, per_request=per_request, max_tokens=100).requests("war", n)
+
+
+def _run(caller, requests, estimate=50):
+    async def go():
+        try:
+            return await asyncio.gather(*(caller.call(r, estimate) for r in requests))
+        finally:
+            await caller.aclose()
+    return asyncio.run(go())
+
+
+def _caller(server, **kw):
+    kw.setdefault("backoff_base", 0.01)
+    return ChatCaller("gpt-4o-mini", base_url=server.url, **kw)
+
+
+def test_normal_reply(server, corpus):
+    caller = _caller(server)
+    [resp] = _run(caller, _requests(corpus, 1))
+    synopses = json.loads(resp["content"])["synopses"]
+    assert len(synopses) == 3
+    assert resp["refusal"] is None and resp["finish_reason"] == "stop"
+    assert resp["id"].startswith("chatcmpl-") and resp["request_id"].startswith("req_")
+    assert resp["usage"][0] > 0 and resp["usage"][1] > 0
+    body = server.requests[0]
+    assert body["model"] == "gpt-4o-mini" and body["status"] == 200
+    assert caller.stats.to_dict() == {"sent": 1, "succeeded": 1, "failed": {},
+                                      "retries": {}, "skipped_budget": 0}
+
+
+def test_429_retry_after_is_honoured(server, corpus):
+    server.script = [("429", 1)]
+    caller = _caller(server, concurrency=1)
+    [resp] = _run(caller, _requests(corpus, 1))
+    assert resp is not None
+    assert [r["status"] for r in server.requests] == [429, 200]
+    gap = server.requests[1]["time"] - server.requests[0]["time"]
+    assert gap >= 0.95  # waited for Retry-After: 1, not the 10 ms backoff
+    assert caller.stats.retries == {"429": 1}
+    assert caller.stats.sent == 2 and caller.stats.succeeded == 1
+
+
+def test_500_and_timeout_are_retried_with_backoff(server, corpus):
+    server.script = ["500", ("slow", 1.5), "500"]
+    caller = _caller(server, concurrency=1, timeout=0.4)
+    [resp] = _run(caller, _requests(corpus, 1))
+    assert resp is not None
+    assert dict(caller.stats.retries) == {"5xx": 2, "timeout": 1}
+    assert caller.stats.sent == 4
+
+
+def test_gives_up_after_max_attempts(server, corpus):
+    server.default = "500"
+    caller = _caller(server, max_attempts=3)
+    assert _run(caller, _requests(corpus, 1)) == [None]
+    assert len(server.requests) == 3  # the client's own retries are off
+    assert caller.stats.failed == {"retries_exhausted": 1}
+    assert caller.stats.retries == {"5xx": 2}
+
+
+def test_backoff_grows_exponentially_with_jitter(server):
+    caller = ChatCaller("m", base_url=server.url, backoff_base=1.0, backoff_max=8.0, seed=0)
+    delays = [caller._backoff(a) for a in range(6)]
+    for a, d in enumerate(delays):
+        cap = min(8.0, 2.0 ** a)
+        assert 0.5 * cap <= d <= cap
+    assert len(set(delays)) == 6
+
+
+def test_refusal_and_malformed_content_are_returned_not_raised(server, corpus):
+    server.script = ["refusal", "malformed"]
+    caller = _caller(server, concurrency=1)
+    a, b = _run(caller, _requests(corpus, 2))
+    assert a["content"] is None and "can't help" in a["refusal"]
+    assert b["content"].startswith('{"synopses": ["An unfinished')
+    assert caller.stats.succeeded == 2 and caller.stats.retries == {}
+
+
+def test_bad_key_stops_everything(server, corpus):
+    server.default = "401"
+    caller = _caller(server, concurrency=1)
+    assert _run(caller, _requests(corpus, 5)) == [None] * 5
+    assert len(server.requests) == 1
+    assert caller.stopped == "fatal" and "HTTP 401" in caller.fatal
+
+
+def test_budget_in_tokens_stops_cleanly(server, corpus):
+    server.usage = (40, 60)  # 100 tokens per response
+    # Worst case per request: 50 (estimate) + 100 (max_tokens) = 150.
+    budget = Budget(max_tokens=500)
+    caller = _caller(server, concurrency=1, budget=budget)
+    results = _run(caller, _requests(corpus, 10), estimate=50)
+    done = [r for r in results if r is not None]
+    # After 4 responses 400 are spent: 400 + 150 > 500, so the 5th never starts.
+    assert len(done) == 4 and len(server.requests) == 4
+    assert budget.spent_tokens == 400 <= 500
+    assert caller.stopped == "budget" and caller.stats.skipped_budget == 6
+
+
+def test_budget_in_dollars_with_concurrency_never_overspends(server, corpus):
+    server.usage = (1000, 100)  # what the worst case (estimate, max_tokens) says
+    server.latency = 0.05
+    price = Price(input=1.0, output=1.0)  # $0.0011 per response
+    budget = Budget(max_usd=0.0105, price=price)
+    caller = _caller(server, concurrency=4, budget=budget)
+    results = _run(caller, _requests(corpus, 20), estimate=1000)
+    done = [r for r in results if r is not None]
+    # 9 x $0.0011 = $0.0099; a 10th would make $0.0110 > $0.0105. In-flight
+    # requests hold their worst case, so concurrency cannot overshoot.
+    assert len(done) == len(server.requests) == 9
+    assert budget.spent_usd == pytest.approx(0.0099) and budget.spent_usd <= 0.0105
+    assert caller.stopped == "budget"
+
+
+def test_dollar_budget_needs_a_price():
+    with pytest.raises(ConfigError, match="--prices"):
+        Budget(max_usd=1.0, price=None)
+
+
+def test_missing_usage_is_charged_as_worst_case(server, corpus):
+    server.default = "no_usage"
+    budget = Budget(max_tokens=10_000)
+    caller = _caller(server, budget=budget)
+    _run(caller, _requests(corpus, 2), estimate=50)
+    assert budget.spent_tokens == 2 * (50 + 100)
+
+
+def test_key_resolution(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert resolve_api_key(base_url="http://127.0.0.1:1/v1") == "sk-no-key-needed"
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        resolve_api_key()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    assert resolve_api_key(base_url="http://x") == "sk-env"
+
+
+def test_retry_after_header_forms():
+    assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None

@@ -1,0 +1,39 @@
+import random
+
+import numpy as np
+
+from augment.fake_server import fake_synopsis
+from augment.minhash import MinHashIndex, jaccard, normalize, shingles
+
+
+def test_normalize_and_shingles():
+    assert normalize("  The END,  the end!") == "the end the end"
+    sh = shingles("hello world", k=5)
+    assert sh.dtype == np.uint64 and sh.size == len("hello world") - 4
+    assert np.array_equal(shingles("Hello,  World!"), shingles("hello world"))
+    assert shingles("", k=5).size == 0 and shingles("abc", k=5).size == 1
+
+
+def test_estimate_tracks_exact_jaccard():
+    rng = random.Random(0)
+    index = MinHashIndex(threshold=0.5, num_perm=256)
+    for _ in range(20):
+        a = fake_synopsis(rng)
+        words = a.split()
+        b = " ".join(words[: len(words) * 3 // 4] + fake_synopsis(rng).split()[:10])
+        est = float(np.mean(index.signature(a) == index.signature(b)))
+        assert abs(est - jaccard(a, b)) < 0.12
+
+
+def test_near_duplicates_found_distinct_texts_not():
+    rng = random.Random(1)
+    texts = [fake_synopsis(rng) for _ in range(300)]
+    index = MinHashIndex(threshold=0.8)
+    for t in texts:
+        index.add(t)
+    # A light edit of text 17 is found, and only it.
+    edited = texts[17].replace("In ", "Back in ", 1) + " A must-see."
+    assert jaccard(edited, texts[17]) >= 0.8
+    assert index.query(edited) == [17]
+    fresh = [fake_synopsis(random.Random(99)) for _ in range(1)]
+    assert index.query(fresh[0]) == []

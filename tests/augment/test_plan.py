@@ -1,0 +1,80 @@
+import json
+
+import pytest
+
+from augment.plan import Plan, plan
+from augment.prices import Price, load_prices
+from genreclf.errors import ConfigError
+
+
+def test_rare_classes_and_counts_to_add(corpus):
+    p = plan(corpus, target_count=10, per_request=4, overgenerate=1.0)
+    assert isinstance(p, Plan)
+    assert [(c.label, c.count, c.to_add) for c in p.classes] == [
+        ("news", 4, 6), ("war", 6, 4)]
+    assert [c.requests for c in p.classes] == [2, 1]  # ceil(6/4), ceil(4/4)
+    assert p.total_to_add == 10 and p.total_requests == 3
+
+
+def test_overgenerate_adds_requests(corpus):
+    p = plan(corpus, target_count=10, per_request=1, overgenerate=1.5)
+    assert [c.requests for c in p.classes] == [9, 6]
+
+
+def test_min_count_and_explicit_genres(corpus):
+    p = plan(corpus, target_count=10, min_count=5)
+    assert [c.label for c in p.classes] == ["news"]
+    p = plan(corpus, target_count=40, genres="drama,war")
+    assert [(c.label, c.to_add) for c in p.classes] == [("war", 34), ("drama", 10)]
+    with pytest.raises(ConfigError, match="Received: genres=\\['Western'\\]"):
+        plan(corpus, target_count=10, genres=["Western"])
+
+
+def test_cost_matches_price_table(corpus):
+    p = plan(corpus, target_count=10, model="gpt-4o-mini")
+    expect = (p.input_tokens * 0.15 + p.output_tokens * 0.60) / 1e6
+    assert p.cost_usd == pytest.approx(expect)
+    assert sum(c.cost_usd for c in p.classes) == pytest.approx(expect)
+
+
+def test_price_override_file_and_unknown_model(corpus, tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"local-llm": {"input": 1.0, "output": 2.0}}))
+    p = plan(corpus, target_count=10, model="local-llm", prices=str(prices))
+    assert p.price == Price(1.0, 2.0)
+    assert p.cost_usd == pytest.approx((p.input_tokens + 2 * p.output_tokens) / 1e6)
+    p = plan(corpus, target_count=10, model="no-such-model")
+    assert p.cost_usd is None and "n/a" in p.to_table()
+    assert load_prices()["gpt-4o"].output == 10.0
+    prices.write_text("{not json")
+    with pytest.raises(ConfigError, match="price file"):
+        load_prices(str(prices))
+
+
+def test_table_and_dict(corpus):
+    p = plan(corpus, target_count=10)
+    table = p.to_table()
+    assert "news" in table and "war" in table and "total" in table
+    assert "drama" not in table
+    d = p.to_dict()
+    json.dumps(d)
+    assert d["total_to_add"] == 10
+
+
+def test_bad_arguments(corpus):
+    with pytest.raises(ConfigError, match="target_count"):
+        plan(corpus)
+    with pytest.raises(ConfigError, match="per_request"):
+        plan(corpus, target_count=10, per_request=0)
+
+
+def test_plan_reads_a_file(corpus_csv):
+    p = plan(str(corpus_csv), label="genre", text="overview", target_count=10)
+    assert [c.label for c in p.classes] == ["news", "war"]
+
+
+def test_synthetic_rows_do_not_count_as_real(make_corpus):
+    ds = make_corpus({"war": 5, "drama": 5})
+    ds.sources = ["synthetic"] * 3 + ["real"] * 7
+    p = plan(ds, target_count=4)
+    assert [(c.label, c.count, c.to_add) for c in p.classes] == [("war", 2, 2)]
