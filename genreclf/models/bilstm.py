@@ -61,9 +61,10 @@ def build_bilstm(
 
     Example:
 
+    >>> import tensorflow as tf
     >>> model = build_bilstm(3, train_texts=["a heist", "a ghost"],
     ...                      embedding_dim=4, lstm_units=4)
-    >>> model(["a ghost story"]).shape
+    >>> model({"text": tf.constant(["a ghost story"])}).shape
     TensorShape([1, 3])
     """
     if pooling not in ("last", "max", "mean"):
@@ -98,4 +99,4 @@ def build_bilstm(
         x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
-    return keras.Model(text, scores, name="bilstm")
+    return keras.Model({"text": text}, scores, name="bilstm")

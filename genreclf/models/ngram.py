@@ -47,8 +47,9 @@ def build_ngram(
 
     Example:
 
+    >>> import tensorflow as tf
     >>> model = build_ngram(2, train_texts=["a heist", "a ghost"], max_tokens=20)
-    >>> model(["a ghost"]).shape
+    >>> model({"text": tf.constant(["a ghost"])}).shape
     TensorShape([1, 2])
     """
     text = text_input()
@@ -63,4 +64,4 @@ def build_ngram(
     scores = classification_head(
         x, num_classes, multi_label, dropout=dropout if hidden_dim else 0.0
     )
-    return keras.Model(text, scores, name="ngram")
+    return keras.Model({"text": text}, scores, name="ngram")

@@ -48,10 +48,11 @@ def build_transformer(
 
     Example:
 
+    >>> import tensorflow as tf
     >>> model = build_transformer(2, train_texts=["a heist", "a ghost"],
     ...                           embedding_dim=8, num_heads=2, intermediate_dim=8,
     ...                           max_length=8, num_layers=1)
-    >>> model(["a ghost"]).shape
+    >>> model({"text": tf.constant(["a ghost"])}).shape
     TensorShape([1, 2])
     """
     text = text_input()
@@ -77,4 +78,4 @@ def build_transformer(
         )(x)
     x = keras.layers.GlobalAveragePooling1D(name="mean_pool")(x)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
-    return keras.Model(text, scores, name="transformer")
+    return keras.Model({"text": text}, scores, name="transformer")

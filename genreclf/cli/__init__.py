@@ -1,0 +1,78 @@
+"""The `genreclf` command: a thin layer over the Python API.
+
+`train`, `evaluate` and `predict` live here; `export`, `serve`, `augment` and
+`tune` are dispatched lazily to their packages so that `genreclf --help`
+answers without importing TensorFlow.
+"""
+
+import importlib
+import logging
+import os
+import sys
+
+from genreclf.errors import GenreclfError
+from genreclf.version import __version__
+
+# subcommand -> (module with `main(argv) -> int`, one-line help)
+COMMANDS = {
+    "train": ("genreclf.cli.train", "train a classifier and write a run folder"),
+    "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
+    "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
+    "export": ("export.cli", "export a run as a versioned SavedModel for TF Serving; verify one"),
+    "serve": ("serving.cli", "serve SavedModels over TF Serving's REST and gRPC protocol"),
+    "augment": ("augment.cli", "plan, generate and audit GPT-written synopses for rare genres"),
+    "tune": ("genreclf.tuning.cli", "KerasTuner search over a model family; show results"),
+}
+
+
+def _usage():
+    lines = [
+        f"usage: genreclf <command> [options]   (genreclf {__version__})",
+        "",
+        "commands:",
+    ]
+    lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "Run `genreclf <command> --help` for the options of each command."]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """Entry point of the `genreclf` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        print(f"genreclf {__version__}")
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"genreclf: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    module_name = COMMANDS[command][0]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        print(
+            f"genreclf {command}: a package it needs is missing ({e.name}). Install "
+            f"the extra: pip install 'genreclf[{_EXTRAS.get(command, 'dev')}]'.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return int(module.main(rest) or 0)
+    except GenreclfError as e:
+        print(f"genreclf {command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"genreclf {command}: interrupted", file=sys.stderr)
+        return 130
+
+
+_EXTRAS = {"serve": "serving", "augment": "augment", "tune": "tune", "export": "serving"}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""`genreclf evaluate`: score a run on labelled data, or compare two runs."""
+
+import argparse
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="genreclf evaluate",
+        description="Evaluate a run folder on labelled data: writes report.md, "
+        "metrics.json and confusion.png (single-label) into --out.",
+    )
+    p.add_argument("run", help="the run folder to evaluate")
+    p.add_argument("--data", help="labelled file (default: report the run's validation metrics)")
+    p.add_argument("--compare", help="another run folder: per-class F1 side by side, rare classes first")
+    p.add_argument("--out", help="report folder (default <run>/evaluation)")
+    p.add_argument("--text", help="text column (default: as in training)")
+    p.add_argument("--label", help="label column (default: as in training)")
+    p.add_argument("--format", help="file format (default: from the file)")
+    p.add_argument("--sep", help="label separator (default: as in training)")
+    p.add_argument("--skip-bad-rows", action="store_const", const=True,
+                   help="skip (count and log) malformed rows")
+    return p
+
+
+def main(argv):
+    args = build_parser().parse_args(argv)
+    from genreclf.evaluation import evaluate
+    from genreclf.metrics import format_summary
+
+    report = evaluate(
+        args.run,
+        args.data,
+        out=args.out,
+        compare=args.compare,
+        text=args.text,
+        label=args.label,
+        format=args.format,
+        sep=args.sep,
+        skip_bad_rows=args.skip_bad_rows,
+    )
+    if "comparison" in report:
+        print(report["comparison"])
+    else:
+        print(format_summary(report))
+    if args.data:
+        import pathlib
+
+        out = pathlib.Path(args.out) if args.out else pathlib.Path(args.run) / "evaluation"
+        print(f"\nreport: {out / 'report.md'}")
+    return 0

@@ -1,0 +1,172 @@
+"""`Run`: a trained run folder — its model, labels, thresholds, config and metrics.
+
+A run folder is the unit of work: `genreclf evaluate`, `predict` and `export`
+take one. Layout (see docs/architecture.md):
+
+    config.json  labels.json  thresholds.json  model.keras  history.csv
+    metrics.json  report.md  confusion.png  fingerprint.json  logs/
+"""
+
+import json
+import pathlib
+
+import numpy as np
+
+from genreclf.data.labels import LabelVocabulary
+from genreclf.errors import ConfigError
+from genreclf.errors import RunFolderError
+
+CONFIG = "config.json"
+LABELS = "labels.json"
+THRESHOLDS = "thresholds.json"
+MODEL = "model.keras"
+METRICS = "metrics.json"
+FINGERPRINT = "fingerprint.json"
+HISTORY = "history.csv"
+
+
+def _read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def write_json(path, value):
+    """Writes `value` as indented UTF-8 JSON, atomically (temp file + rename)."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=2, ensure_ascii=False, default=_json_default)
+    tmp.replace(path)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Not JSON serialisable: {type(value).__name__}")
+
+
+class Run:
+    """A trained run folder.
+
+    Args:
+        path: the run folder.
+
+    Example:
+
+    >>> run = Run("runs/sample")  # doctest: +SKIP
+    >>> run.predict(["A detective hunts a killer."])[0]["top_labels"]  # doctest: +SKIP
+    ['thriller', 'drama', 'horror']
+    """
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        if not self.path.is_dir():
+            raise RunFolderError(
+                f"No run folder at {str(self.path)!r}. Expected a folder written by "
+                "`genreclf train --out DIR`."
+            )
+        for required in (CONFIG, LABELS, MODEL):
+            if not (self.path / required).exists():
+                raise RunFolderError(
+                    f"The run folder {str(self.path)!r} has no {required}: training "
+                    "did not finish there. Resume it by rerunning the same `genreclf "
+                    "train` command, or train again."
+                )
+        self.config = _read_json(self.path / CONFIG)
+        self.vocabulary = LabelVocabulary.load(self.path / LABELS)
+        self.thresholds = None
+        if (self.path / THRESHOLDS).exists():
+            self.thresholds = np.asarray(
+                _read_json(self.path / THRESHOLDS)["thresholds"], dtype="float32"
+            )
+        self.metrics = {}
+        if (self.path / METRICS).exists():
+            self.metrics = _read_json(self.path / METRICS)
+        self.fingerprint = {}
+        if (self.path / FINGERPRINT).exists():
+            self.fingerprint = _read_json(self.path / FINGERPRINT)
+        self._model = None
+
+    def __repr__(self):
+        return f"Run({str(self.path)!r}, model={self.config.get('model')!r})"
+
+    @property
+    def labels(self):
+        return self.vocabulary.labels
+
+    @property
+    def multi_label(self):
+        return self.vocabulary.multi_label
+
+    @property
+    def model(self):
+        """The trained `keras.Model` (loaded on first use, without its optimizer)."""
+        if self._model is None:
+            import keras
+
+            import genreclf.models  # noqa: F401 (registers custom layers)
+            import genreclf.models.registry as registry
+
+            registry._load_builtins()
+            self._model = keras.saving.load_model(self.path / MODEL, compile=False)
+        return self._model
+
+    def feature_names(self):
+        """Names of the model's inputs beyond `text` (hybrid models)."""
+        return [t.name for t in self.model.inputs if t.name != "text"]
+
+    def scores(self, texts, features=None, batch_size=256):
+        """Per-class scores `float32 [n, K]` for raw `texts`."""
+        import tensorflow as tf
+
+        if isinstance(texts, str):
+            raise ConfigError(
+                "scores() takes a list of texts. Received a single string; wrap it "
+                "in a list: run.scores([text])."
+            )
+        inputs = {"text": tf.constant(list(texts), dtype=tf.string)}
+        for name, values in (features or {}).items():
+            inputs[name] = np.asarray(values)
+        if not len(inputs["text"]):
+            return np.zeros((0, len(self.labels)), dtype="float32")
+        return np.asarray(self.model.predict(inputs, batch_size=batch_size, verbose=0))
+
+    def predict(self, texts, top_k=3, features=None):
+        """Predicts labels for raw `texts`.
+
+        Returns one dict per text: `labels` (the arg-max class, or every class
+        above its tuned threshold for multi-label runs), `scores` (class →
+        score), `top_labels` and `top_scores` (the `top_k` best).
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        scores = self.scores(texts, features=features)
+        threshold = self.thresholds if self.thresholds is not None else 0.5
+        decided = self.vocabulary.decode(scores, threshold=threshold)
+        k = min(top_k, len(self.labels))
+        results = []
+        for row, labels in zip(scores, decided):
+            order = np.argsort(-row)[:k]
+            results.append(
+                {
+                    "labels": labels,
+                    "scores": {l: float(s) for l, s in zip(self.labels, row)},
+                    "top_labels": [self.labels[j] for j in order],
+                    "top_scores": [float(row[j]) for j in order],
+                }
+            )
+        return results
+
+
+def load_run(path):
+    """Opens a run folder written by `genreclf.train`.
+
+    Example:
+
+    >>> run = load_run("runs/sample")  # doctest: +SKIP
+    >>> run.metrics["macro_f1"]  # doctest: +SKIP
+    0.71
+    """
+    return Run(path)

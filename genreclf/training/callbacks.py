@@ -1,0 +1,66 @@
+"""`make_callbacks`: early stopping on validation macro-F1, checkpoints, resume, logs."""
+
+import pathlib
+
+import keras
+
+BACKUP_DIR = "backup"
+BEST_WEIGHTS = "checkpoints/best.weights.h5"
+
+
+def make_callbacks(
+    run_dir,
+    *,
+    monitor="val_macro_f1",
+    patience=3,
+    tensorboard=True,
+    extra=(),
+):
+    """The standard training callbacks for a run folder.
+
+    - `EarlyStopping` on `monitor` (mode from its name), best weights restored;
+    - `ModelCheckpoint` of the best weights (`checkpoints/best.weights.h5`);
+    - `BackupAndRestore` (`backup/`): a killed run resumes at its last epoch
+      when the same command runs again;
+    - `CSVLogger` (`history.csv`, appended on resume) and `TensorBoard` (`logs/`).
+
+    Args:
+        run_dir: the run folder.
+        monitor: the metric to watch, e.g. `"val_macro_f1"` or `"val_loss"`.
+        patience: epochs without improvement before stopping.
+        tensorboard: write TensorBoard logs.
+        extra: more callbacks (e.g. a schedule's `ReduceLROnPlateau`).
+
+    Example:
+
+    >>> callbacks = make_callbacks("/tmp/run", patience=2, tensorboard=False)
+    >>> [type(c).__name__ for c in callbacks]
+    ['BackupAndRestore', 'EarlyStopping', 'ModelCheckpoint', 'CSVLogger']
+    """
+    run_dir = pathlib.Path(run_dir)
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    mode = "min" if "loss" in monitor else "max"
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
+        keras.callbacks.EarlyStopping(
+            monitor=monitor,
+            mode=mode,
+            patience=patience,
+            restore_best_weights=True,
+            verbose=0,
+        ),
+        keras.callbacks.ModelCheckpoint(
+            str(run_dir / BEST_WEIGHTS),
+            monitor=monitor,
+            mode=mode,
+            save_best_only=True,
+            save_weights_only=True,
+        ),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+    ]
+    if tensorboard:
+        callbacks.append(
+            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)
+        )
+    callbacks.extend(extra)
+    return callbacks

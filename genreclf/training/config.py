@@ -1,0 +1,103 @@
+"""`TrainConfig`: every argument of a training run, saved as the run's `config.json`."""
+
+import dataclasses
+import json
+
+from genreclf.errors import ConfigError
+
+AUTO = "auto"
+
+# Per-family training defaults used where the user leaves "auto".
+FAMILY_TRAINING_DEFAULTS = {
+    "bilstm": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
+    "transformer": {"lr": 5e-4, "schedule": "cosine", "weight_decay": 1e-2},
+    "ngram": {"lr": 5e-3, "schedule": "constant", "weight_decay": 1e-4},
+    "pretrained": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2},
+    "hybrid": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
+}
+_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4}
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything needed to retrain a run: data, model and training arguments.
+
+    `config.json` in a run folder is `TrainConfig.to_json()`; `genreclf train
+    --config config.json` and `genreclf.train(**config)` retrain from it alone.
+
+    Example:
+
+    >>> config = TrainConfig(data="movies.csv", model="ngram", epochs=3)
+    >>> TrainConfig.from_dict(config.to_dict()) == config
+    True
+    """
+
+    data: str = None
+    text: str = None
+    label: str = None
+    format: str = "auto"
+    multi_label: bool = None
+    sep: str = None
+    features: list = dataclasses.field(default_factory=list)
+    categorical: list = dataclasses.field(default_factory=list)
+    skip_bad_rows: bool = False
+    augment: str = None
+    val_data: str = None
+    model: str = "bilstm"
+    model_config: dict = dataclasses.field(default_factory=dict)
+    max_length: int = None
+    epochs: int = 20
+    batch_size: int = 32
+    seed: int = 0
+    lr: object = AUTO
+    weight_decay: object = AUTO
+    schedule: str = AUTO
+    warmup_epochs: int = 1
+    class_weight: bool = True
+    oversample: bool = False
+    val_split: float = 0.1
+    folds: int = None
+    patience: int = 3
+    label_smoothing: float = 0.0
+    strategy: str = None
+
+    def resolved(self, name):
+        """The value of `lr`, `weight_decay` or `schedule` with "auto" resolved."""
+        value = getattr(self, name)
+        if value != AUTO:
+            return value
+        return FAMILY_TRAINING_DEFAULTS.get(self.model, _FALLBACK)[name]
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"Unknown training configuration keys {unknown}. Expected some of "
+                f"{sorted(known)}. Fix the config file or drop those keys."
+            )
+        return cls(**values)
+
+    def to_json(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.to_dict(), f, indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                values = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ConfigError(
+                f"{path}:{e.lineno}: the config file is not valid JSON ({e.msg})."
+            ) from None
+        if not isinstance(values, dict):
+            raise ConfigError(
+                f"{path}: expected a JSON object of training arguments. "
+                f"Received: {type(values).__name__}."
+            )
+        return cls.from_dict(values)

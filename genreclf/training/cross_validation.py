@@ -1,0 +1,98 @@
+"""`cross_validate`: k-fold training with mean ± std of every metric."""
+
+import pathlib
+import shutil
+
+import numpy as np
+
+from genreclf.data import kfold_indices
+from genreclf.run import Run
+from genreclf.run import write_json
+
+SCALARS = (
+    "accuracy",
+    "macro_f1",
+    "micro_f1",
+    "weighted_f1",
+    "macro_precision",
+    "macro_recall",
+    "rare_macro_f1",
+)
+_BEST_FILES = ("model.keras", "labels.json", "thresholds.json", "confusion.png")
+
+
+def summarize_folds(reports):
+    """Mean and standard deviation of each scalar metric over fold reports.
+
+    Example:
+
+    >>> summarize_folds([{"macro_f1": 0.5}, {"macro_f1": 0.7}])["macro_f1"]
+    {'mean': 0.6, 'std': 0.1}
+    """
+    summary = {}
+    for name in SCALARS:
+        values = [r[name] for r in reports if r.get(name) is not None]
+        if values:
+            summary[name] = {
+                "mean": round(float(np.mean(values)), 6),
+                "std": round(float(np.std(values)), 6),
+            }
+    return summary
+
+
+def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
+    """Trains `cfg.folds` models on stratified folds of `dataset`.
+
+    Synthetic rows join every training part and never a held-out part. Each
+    fold is a run folder under `out/folds/fold_<i>`; `out` itself receives the
+    model of the fold with the best validation macro-F1, and `metrics.json`
+    gains `"cross_validation"`: per-fold metrics and their mean ± std.
+
+    Returns:
+        The `Run` at `out`.
+    """
+    from genreclf.metrics import write_report
+    from genreclf.training.trainer import fit_run
+
+    out = pathlib.Path(out)
+    folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
+    vocabulary = dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
+    reports = []
+    for i, (train_idx, val_idx) in enumerate(folds):
+        train_set = dataset.subset(train_idx)
+        if synthetic is not None:
+            train_set = train_set.concat(synthetic)
+        fold_dir = out / "folds" / f"fold_{i}"
+        if (fold_dir / "metrics.json").exists() and not (fold_dir / "backup").exists():
+            reports.append(Run(fold_dir).metrics)  # finished before a crash: keep it
+            continue
+        if verbose:
+            print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")
+        reports.append(
+            fit_run(
+                train_set,
+                dataset.subset(val_idx),
+                vocabulary,
+                cfg,
+                fold_dir,
+                verbose=verbose,
+                callbacks=callbacks,
+            )
+        )
+    best = int(np.argmax([r["macro_f1"] for r in reports]))
+    best_dir = out / "folds" / f"fold_{best}"
+    for name in _BEST_FILES:
+        if (best_dir / name).exists():
+            shutil.copy2(best_dir / name, out / name)
+    cfg.to_json(out / "config.json")
+    shutil.copy2(best_dir / "fingerprint.json", out / "fingerprint.json")
+    report = dict(reports[best])
+    report["cross_validation"] = {
+        "k": len(folds),
+        "best_fold": best,
+        "summary": summarize_folds(reports),
+        "folds": [{k: r.get(k) for k in SCALARS} for r in reports],
+    }
+    write_report(report, out, title=f"{cfg.model}, {len(folds)}-fold cross-validation")
+    write_json(out / "metrics.json", report)
+    return Run(out)
