@@ -110,7 +110,6 @@ class ExampleReader:
             self.id_column = _resolve(columns, id_column, (), "id_column", path)
         else:
             self.id_column = "id" if "id" in columns else None
-        self.source_column = "source" if "source" in columns else None
         self.multi_label = multi_label
         if sep is None and multi_label is not False and fmt != "aclimdb":
             sep = DEFAULT_SEP
@@ -173,8 +172,8 @@ class ExampleReader:
         else:
             example_id = self._string(record, self.id_column, default="")
         source = "real"
-        if self.source_column is not None:
-            source = self._string(record, self.source_column) or "real"
+        if "source" in record.fields:  # augmented rows say "synthetic"
+            source = self._string(record, "source") or "real"
         features = {}
         for name in self.features:
             features[name] = self._number(record, name)

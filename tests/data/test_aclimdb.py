@@ -1,0 +1,124 @@
+import io
+import tarfile
+
+import pytest
+
+from genreclf.data import iter_examples
+from genreclf.data import load_dataset
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+REVIEWS = {
+    "train/pos/0_9.txt": "A wonderful film.",
+    "train/pos/10_7.txt": "Good enough.",
+    "train/pos/2_10.txt": "Perfect.",
+    "train/neg/1_1.txt": "Awful.<br /><br />Truly.",
+    "train/neg/3_4.txt": "Not great.",
+    "test/pos/0_8.txt": "Nice.",
+    "test/neg/0_2.txt": "Bad.",
+}
+
+
+def make_folder(root, prefix="aclImdb/", reviews=REVIEWS):
+    for name, text in reviews.items():
+        path = root / (prefix + name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    (root / prefix / "train" / "unsup").mkdir(parents=True, exist_ok=True)
+    (root / prefix / "train" / "unsup" / "5_0.txt").write_text("unlabelled")
+    (root / prefix / "train" / "urls_pos.txt").write_text("http://x")
+    return root
+
+
+def make_archive(path, reviews=REVIEWS):
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in reviews.items():
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            info = tarfile.TarInfo("aclImdb/" + name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+EXPECTED_IDS = [
+    "train/neg/1_1.txt",
+    "train/neg/3_4.txt",
+    "train/pos/0_9.txt",
+    "train/pos/2_10.txt",
+    "train/pos/10_7.txt",
+]
+
+
+def test_folder_ratings(tmp_path):
+    ds = load_dataset(make_folder(tmp_path))
+    assert ds.ids == EXPECTED_IDS
+    assert ds.labels == [["1"], ["4"], ["9"], ["10"], ["7"]]
+    assert ds.texts[0] == "Awful.<br /><br />Truly."
+    assert ds.lines == [1, 2, 3, 4, 5]
+    assert ds.multi_label is False
+
+
+@pytest.mark.parametrize("prefix", ["aclImdb/", ""])
+def test_folder_polarity_and_layouts(tmp_path, prefix):
+    ds = load_dataset(make_folder(tmp_path, prefix), aclimdb_label="polarity")
+    assert [l for [l] in ds.labels] == ["neg", "neg", "pos", "pos", "pos"]
+
+
+def test_split_folder_itself(tmp_path):
+    make_folder(tmp_path)
+    ds = load_dataset(tmp_path / "aclImdb" / "train", format="aclimdb")
+    assert len(ds) == 5
+
+
+def test_test_split(tmp_path):
+    ds = load_dataset(make_folder(tmp_path), split="test")
+    assert ds.ids == ["test/neg/0_2.txt", "test/pos/0_8.txt"]
+
+
+def test_archive_matches_folder(tmp_path):
+    archive = make_archive(tmp_path / "aclImdb_train.tar.gz")
+    folder = make_folder(tmp_path / "folder")
+    from_archive = load_dataset(archive)
+    from_folder = load_dataset(folder)
+    assert from_archive.ids == from_folder.ids == EXPECTED_IDS
+    assert from_archive.texts == from_folder.texts
+    assert from_archive.labels == from_folder.labels
+    assert from_archive.path == str(archive)
+    assert len(list(iter_examples(archive))) == 5
+
+
+def test_archive_without_split(tmp_path):
+    archive = make_archive(tmp_path / "a.tar.gz", {"train/pos/0_9.txt": "x"})
+    with pytest.raises(DataError, match="No aclImdb reviews for split 'test'"):
+        load_dataset(archive, split="test")
+
+
+def test_folder_without_reviews(tmp_path):
+    (tmp_path / "other").mkdir()
+    with pytest.raises(DataError, match=r"No aclImdb reviews.*\['other'\]"):
+        load_dataset(tmp_path)
+
+
+def test_bad_file_name_and_bytes(tmp_path):
+    reviews = {"train/pos/0_9.txt": "ok", "train/pos/oops.txt": "x"}
+    archive = make_archive(tmp_path / "a.tar.gz", reviews)
+    with pytest.raises(DataError, match=r"a\.tar\.gz/aclImdb/train/pos/oops\.txt: field 'rating'"):
+        load_dataset(archive)
+    reviews = {"train/pos/0_9.txt": "ok", "train/neg/1_2.txt": b"line\nbad \xfe"}
+    folder = make_folder(tmp_path / "f", reviews=reviews)
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    assert str(info.value).startswith(
+        str(folder / "aclImdb/train/neg/1_2.txt") + ":2: field 'text': text is not valid UTF-8"
+    )
+    ds = load_dataset(folder, skip_bad_rows=True)
+    assert ds.ids == ["train/pos/0_9.txt"]
+    assert ds.skipped == {"invalid_utf8": 1}
+
+
+def test_bad_options(tmp_path):
+    folder = make_folder(tmp_path)
+    with pytest.raises(ConfigError, match="aclimdb_label"):
+        load_dataset(folder, aclimdb_label="stars")
+    with pytest.raises(ConfigError, match="split"):
+        load_dataset(folder, split="unsup")

@@ -1,0 +1,386 @@
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from genreclf.data import iter_examples
+from genreclf.data import load_dataset
+from genreclf.data.readers import detect_format
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+# --- formats ---------------------------------------------------------------
+
+
+def test_csv_defaults_and_multi_label_separator(tmp_path):
+    path = write(
+        tmp_path,
+        "movies.csv",
+        "id,title,overview,genres\n"
+        "m1,Heat,A heist goes wrong.,Crime|Drama\n"
+        "m2,Up,A house flies.,Animation\n",
+    )
+    ds = load_dataset(path)
+    assert ds.texts == ["A heist goes wrong.", "A house flies."]
+    assert ds.labels == [["Crime", "Drama"], ["Animation"]]
+    assert ds.multi_label is True
+    assert ds.ids == ["m1", "m2"]
+    assert ds.lines == [2, 3]
+    assert ds.sources == ["real", "real"]
+    assert ds.path == str(path)
+    assert ds.skipped == {}
+
+
+def test_csv_single_label_auto_detected(tmp_path):
+    path = write(tmp_path, "m.csv", "plot,tag\nA ghost.,horror\nA heist.,crime\n")
+    ds = load_dataset(path)
+    assert ds.multi_label is False
+    assert ds.labels == [["horror"], ["crime"]]
+    assert ds.ids == ["2", "3"]  # no id column: the row's line
+
+
+def test_csv_line_numbers_count_quoted_multiline_cells(tmp_path):
+    path = write(
+        tmp_path,
+        "m.csv",
+        'text,label\n"line one\nline two\nline three",drama\n\n"x, y",comedy\n',
+    )
+    ds = load_dataset(path)
+    assert ds.lines == [2, 6]
+    assert ds.texts[0] == "line one\nline two\nline three"
+    assert ds.texts[1] == "x, y"
+
+
+def test_csv_crlf_and_bom(tmp_path):
+    path = write(tmp_path, "m.csv", b"\xef\xbb\xbftext,label\r\nA b,c\r\nD e,f\r\n")
+    ds = load_dataset(path)
+    assert ds.texts == ["A b", "D e"]
+    assert ds.labels == [["c"], ["f"]]
+    assert ds.lines == [2, 3]
+
+
+def test_csv_json_list_labels(tmp_path):
+    path = write(
+        tmp_path, "m.csv", 'text,labels\nA b,"[""x"", ""y""]"\nC d,"[""x""]"\n'
+    )
+    ds = load_dataset(path)
+    assert ds.multi_label is True
+    assert ds.labels == [["x", "y"], ["x"]]
+
+
+def test_tsv(tmp_path):
+    path = write(tmp_path, "m.tsv", "synopsis\tgenre\nA, b\tdrama\n")
+    ds = load_dataset(path)
+    assert ds.texts == ["A, b"]
+    assert ds.labels == [["drama"]]
+
+
+def test_explicit_columns_features_categorical_and_id(tmp_path):
+    path = write(
+        tmp_path,
+        "m.csv",
+        "key,body,kind,year,lang\nk1,A b,x,1999,en\nk2,C d,y,2001.5,fr\n",
+    )
+    ds = load_dataset(
+        path,
+        text="body",
+        label="kind",
+        features=["year"],
+        categorical=["lang"],
+        id_column="key",
+    )
+    assert ds.ids == ["k1", "k2"]
+    assert ds.features["year"].dtype == np.float32
+    np.testing.assert_allclose(ds.features["year"], [1999.0, 2001.5])
+    assert list(ds.features["lang"]) == ["en", "fr"]
+
+
+def test_jsonl_lists_sources_and_lines(tmp_path):
+    rows = [
+        {"text": "A b", "labels": ["x", "y"], "source": "synthetic"},
+        {"text": "C d", "labels": ["y"]},
+    ]
+    content = json.dumps(rows[0]) + "\n\n" + json.dumps(rows[1]) + "\n"
+    path = write(tmp_path, "aug.jsonl", content)
+    ds = load_dataset(path, text="text", label="labels")
+    assert ds.multi_label is True
+    assert ds.labels == [["x", "y"], ["y"]]
+    assert ds.lines == [1, 3]
+    assert ds.sources == ["synthetic", "real"]
+    assert ds.is_synthetic().tolist() == [True, False]
+
+
+def test_parquet(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "id": [10, 11, 12],
+            "overview": ["A b", "C d", "E f"],
+            "genres": [["x"], ["x", "y"], ["y"]],
+            "year": [1990, 2000, 2010],
+        }
+    )
+    path = tmp_path / "m.parquet"
+    pq.write_table(table, path)
+    ds = load_dataset(path, features=["year"])
+    assert ds.ids == ["10", "11", "12"]
+    assert ds.labels == [["x"], ["x", "y"], ["y"]]
+    assert ds.multi_label is True
+    assert ds.lines == [1, 2, 3]
+    np.testing.assert_allclose(ds.features["year"], [1990, 2000, 2010])
+
+
+def test_parquet_null_text_names_row(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "m.parquet"
+    pq.write_table(pa.table({"text": ["A", None], "label": ["x", "y"]}), path)
+    with pytest.raises(DataError, match=r"m\.parquet:2: field 'text': missing text"):
+        load_dataset(path)
+
+
+def test_detect_format(tmp_path):
+    kaggle = write(tmp_path, "k.txt", "1 ::: T ::: drama ::: D\n")
+    plain = write(tmp_path, "p.txt", "just text\n")
+    assert detect_format("a.CSV") == "csv"
+    assert detect_format("a.ndjson") == "jsonl"
+    assert detect_format("a.tsv") == "tsv"
+    assert detect_format("a.parquet") == "parquet"
+    assert detect_format("a.tar.gz") == "aclimdb"
+    assert detect_format(tmp_path) == "aclimdb"
+    assert detect_format(kaggle) == "kaggle-genre"
+    with pytest.raises(ConfigError, match="Cannot tell the format"):
+        detect_format(plain)
+
+
+def test_format_overrides_extension(tmp_path):
+    path = write(tmp_path, "data.dat", "text,label\nA,b\n")
+    assert load_dataset(path, format="csv").texts == ["A"]
+    with pytest.raises(ConfigError, match="format='xml'"):
+        load_dataset(path, format="xml")
+
+
+def test_single_label_forced_keeps_separator_text(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x|y\n")
+    ds = load_dataset(path, multi_label=False)
+    assert ds.labels == [["x|y"]]
+
+
+def test_custom_separator_and_stripping(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA," x ; y "\nB, z \n')
+    ds = load_dataset(path, sep=";")
+    assert ds.labels == [["x", "y"], ["z"]]
+    assert ds.multi_label is True
+
+
+def test_multi_label_forced_with_single_labels(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\nB,y\n")
+    assert load_dataset(path, multi_label=True).multi_label is True
+
+
+# --- bad input ---------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match=r"nope\.csv: File not found"):
+        load_dataset(tmp_path / "nope.csv")
+
+
+def test_missing_explicit_column_lists_columns(tmp_path):
+    path = write(tmp_path, "m.csv", "overview,genres\nA,b\n")
+    with pytest.raises(DataError) as info:
+        load_dataset(path, text="synopsis")
+    message = str(info.value)
+    assert "field 'synopsis'" in message
+    assert "['overview', 'genres']" in message
+    assert info.value.path == str(path)
+
+
+def test_no_default_label_column_lists_columns(tmp_path):
+    path = write(tmp_path, "m.csv", "overview,category\nA,b\n")
+    with pytest.raises(DataError, match=r"No label column.*\['overview', 'category'\]"):
+        load_dataset(path)
+
+
+def test_default_columns_are_case_insensitive(tmp_path):
+    path = write(tmp_path, "m.csv", "Overview,Genre\nA,b\n")
+    ds = load_dataset(path)
+    assert ds.texts == ["A"] and ds.labels == [["b"]]
+
+
+@pytest.mark.parametrize("text", ['""', '"   "'])
+def test_empty_text_names_file_line_field(tmp_path, text):
+    path = write(tmp_path, "m.csv", f'id,overview,genre\n1,"ok",x\n2,{text},y\n')
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}:3: field 'overview': empty text")
+    assert (info.value.line, info.value.field) == (3, "overview")
+
+
+def test_empty_label_and_blank_label_between_separators(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,\n")
+    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': empty label"):
+        load_dataset(path)
+    path = write(tmp_path, "n.csv", "text,label\nA,x\nB,x||y\n")
+    with pytest.raises(DataError, match=r"n\.csv:3: field 'label': empty label"):
+        load_dataset(path)
+
+
+def test_non_utf8_names_line_field_and_byte(tmp_path):
+    path = write(
+        tmp_path, "m.csv", b'text,label\nok,x\n"first\ncaf\xe9",y\n'
+    )
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    # The row starts on line 3; the bad byte is on line 4, at byte offset 3.
+    assert message.startswith(f"{path}:4: field 'text': text is not valid UTF-8")
+    assert "byte 0xe9 at byte offset 3" in message
+
+
+def test_non_utf8_in_unused_column_is_accepted(tmp_path):
+    path = write(tmp_path, "m.csv", b"text,label,note\nok,x,caf\xe9\n")
+    assert load_dataset(path).texts == ["ok"]
+
+
+def test_wrong_field_count_is_malformed_line(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\nB,y,extra\n")
+    with pytest.raises(DataError, match=r"m\.csv:3: expected 2 fields .* found 3"):
+        load_dataset(path)
+
+
+def test_unterminated_quote_names_its_line(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,x\n"B,y\nC,z\n')
+    with pytest.raises(DataError, match=r"m\.csv:3: malformed CSV row"):
+        load_dataset(path)
+
+
+def test_invalid_json_line(tmp_path):
+    path = write(tmp_path, "m.jsonl", '{"text": "A", "label": "x"}\n{"text": \n')
+    with pytest.raises(DataError, match=r"m\.jsonl:2: invalid JSON"):
+        load_dataset(path)
+
+
+def test_jsonl_row_missing_field(tmp_path):
+    path = write(tmp_path, "m.jsonl", '{"text": "A", "label": "x"}\n{"text": "B"}\n')
+    with pytest.raises(DataError, match=r"m\.jsonl:2: field 'label': the row has no field"):
+        load_dataset(path)
+
+
+def test_non_numeric_feature(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label,year\nA,x,1999\nB,y,soon\n")
+    with pytest.raises(DataError, match=r"m\.csv:3: field 'year': expected a finite number"):
+        load_dataset(path, features=["year"])
+
+
+def test_forced_single_label_rejects_several_labels(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,"[""x"",""y""]"\n')
+    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': a single-label task"):
+        load_dataset(path, multi_label=False)
+
+
+def test_malformed_json_list_cell(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,"[x, y]"\n')
+    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': the label cell looks like a JSON list"):
+        load_dataset(path)
+
+
+def test_empty_file_and_header_only(tmp_path):
+    with pytest.raises(DataError, match="empty"):
+        load_dataset(write(tmp_path, "e.csv", ""))
+    with pytest.raises(DataError, match="no rows"):
+        load_dataset(write(tmp_path, "h.csv", "text,label\n"))
+
+
+def test_duplicate_column_names(tmp_path):
+    with pytest.raises(DataError, match="unique"):
+        load_dataset(write(tmp_path, "d.csv", "text,text,label\nA,B,c\n"))
+
+
+# --- skipping bad rows ---------------------------------------------------------
+
+
+def test_skip_bad_rows_counts_and_logs(tmp_path, caplog):
+    path = write(
+        tmp_path,
+        "m.csv",
+        b"text,label,year\n"
+        b"good,x,1\n"
+        b",x,2\n"  # empty text
+        b"bad \xff,y,3\n"  # not UTF-8
+        b"fine,y,four\n"  # bad feature
+        b"also good,,5\n"  # empty label
+        b"extra,x,6,7\n"  # malformed
+        b"last,y,8\n",
+    )
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path, features=["year"], skip_bad_rows=True)
+    assert ds.texts == ["good", "last"]
+    assert ds.lines == [2, 8]
+    assert ds.skipped == {
+        "bad_feature": 1,
+        "empty_label": 1,
+        "empty_text": 1,
+        "invalid_utf8": 1,
+        "malformed_line": 1,
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 6  # five rows, then the summary
+    assert f"{path}:3: field 'text': empty text" in messages[0]
+    assert "Skipped 5 bad row(s)" in messages[-1]
+
+
+def test_skip_bad_rows_logs_at_most_twenty_then_summary(tmp_path, caplog):
+    content = "text,label\n" + "".join(f",x\n" for _ in range(30)) + "ok,x\n"
+    path = write(tmp_path, "m.csv", content)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path, skip_bad_rows=True)
+    assert len(ds) == 1
+    assert ds.skipped == {"empty_text": 30}
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 22
+    assert "Skipped 30 bad row(s)" in messages[-1]
+
+
+def test_all_rows_bad_is_an_error_even_when_skipping(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\n,x\n")
+    with pytest.raises(DataError, match="all 1 rows were bad"):
+        load_dataset(path, skip_bad_rows=True)
+
+
+def test_missing_column_is_never_skipped(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="not found"):
+        load_dataset(path, label="genre", skip_bad_rows=True)
+
+
+# --- streaming ------------------------------------------------------------------
+
+
+def test_iter_examples_streams_like_load_dataset(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\n"A\nB",x|y\nC,z\n')
+    assert list(iter_examples(path)) == [("A\nB", ["x", "y"], 2), ("C", ["z"], 4)]
+
+
+def test_iter_examples_raises_at_the_bad_row(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\n")
+    rows = iter_examples(path)
+    assert next(rows) == ("A", ["x"], 2)
+    with pytest.raises(DataError, match=r"m\.csv:3: field 'text'"):
+        next(rows)
+
+
+def test_iter_examples_skips(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\nB,z\n")
+    assert [t for t, _, _ in iter_examples(path, skip_bad_rows=True)] == ["A", "B"]
