@@ -208,7 +208,8 @@ def _make_handler(server):
                 self._send(200, _completion(body, digest, behaviour, server),
                            [("x-request-id", f"req_{digest[:20]}")])
             server._record(hash=digest, behaviour=behaviour, status=status,
-                           time=start, model=body.get("model"))
+                           time=start, model=body.get("model"),
+                           authorization=self.headers.get("Authorization"))
 
     return Handler
 

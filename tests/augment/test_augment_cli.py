@@ -1,0 +1,108 @@
+"""`genreclf augment plan|run|audit` (augment.cli.main and `python -m augment`)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from augment.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("OPENAI_API_KEY", None)
+    return env
+
+
+def test_plan_prints_a_table_and_json(corpus_csv, capsys):
+    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "news" in out and "war" in out and "total" in out and "USD" in out
+    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10",
+                 "--genres", "war", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [c["label"] for c in plan["classes"]] == ["war"]
+
+
+def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
+    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10",
+                 "--genres", "Western"]) == 2
+    assert "Received: genres=['Western']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", str(corpus_csv), "--target-count", "10"])  # --out missing
+
+
+def test_run_then_audit_with_manual_labels(server, corpus_csv, tmp_path, capsys):
+    out = tmp_path / "aug.jsonl"
+    code = main(["run", str(corpus_csv), "--label", "genre", "--target-count", "10",
+                 "--model", "gpt-4o-mini", "--out", str(out), "--budget-usd", "2",
+                 "--base-url", server.url, "--concurrency", "4", "--per-request", "3"])
+    assert code == 0
+    assert "rows written: 10" in capsys.readouterr().out
+    rows = [json.loads(l) for l in open(out)]
+    labels = tmp_path / "manual.csv"
+    labels.write_text("id,label\n" + "".join(
+        f"{r['id']},{r['genre'] if i % 3 else 'drama'}\n" for i, r in enumerate(rows)))
+    assert main(["audit", str(out), "--labels", str(labels), "--sample", "100",
+                 "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["n"] == 10 and res["agree"] == 6
+    assert res["low"] < 0.6 < res["high"]
+
+
+def _cache_lines(path):
+    if not os.path.exists(path):
+        return []
+    out = []
+    for line in open(path, encoding="utf-8"):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass  # a line torn by the kill
+    return out
+
+
+@pytest.mark.large
+def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
+    server.latency = 0.3
+    out, cache = tmp_path / "aug.jsonl", tmp_path / "cache.jsonl"
+    cmd = [sys.executable, "-m", "augment", "run", str(corpus_csv), "--label", "genre",
+           "--target-count", "16", "--per-request", "2", "--model", "gpt-4o-mini",
+           "--out", str(out), "--cache", str(cache), "--base-url", server.url,
+           "--concurrency", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while len(_cache_lines(cache)) < 4 and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    finished = _cache_lines(cache)
+    # news: ceil(12 * 1.2 / 2) = 8 requests, war: ceil(10 * 1.2 / 2) = 6.
+    assert 4 <= len(finished) < 14 and not out.exists()
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True,
+                           timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    counts = server.counts(status=200)
+    # Every response finished before the kill was paid exactly once.
+    for entry in finished:
+        digest = [h for h in counts if entry["id"] == f"chatcmpl-{h[:24]}"]
+        assert len(digest) == 1 and counts[digest[0]] == 1
+    # Only requests in flight at the kill (at most --concurrency) were repeated.
+    assert len(counts) == 14
+    assert sum(counts.values()) - len(counts) <= 2
+    rows = [json.loads(l) for l in open(out)]
+    assert len(rows) == 12 + 10
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert len({r["text"] for r in rows}) == len(rows)
+    assert f"14 requests planned: {len(finished)} cached" in rerun.stderr
+    assert len(_cache_lines(cache)) == 14
