@@ -1,0 +1,172 @@
+"""gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
+
+import numpy as np
+
+from serving.errors import UnavailableError, error_for
+
+_VALUE_FIELDS = {
+    1: ("float_val", np.float32),
+    2: ("double_val", np.float64),
+    3: ("int_val", np.int32),
+    4: ("int_val", np.uint8),
+    5: ("int_val", np.int16),
+    6: ("int_val", np.int8),
+    7: ("string_val", object),
+    9: ("int64_val", np.int64),
+    10: ("bool_val", np.bool_),
+    22: ("uint32_val", np.uint32),
+    23: ("uint64_val", np.uint64),
+}
+
+
+def tensor_to_array(proto):
+    """A `TensorProto` as a numpy array, without importing TensorFlow ops.
+
+    Handles both typed value fields (TF Serving's default) and `tensor_content`.
+    """
+    shape = [d.size for d in proto.tensor_shape.dim]
+    field, dtype = _VALUE_FIELDS.get(proto.dtype, (None, None))
+    if field is None:
+        raise error_for(f"Unsupported output dtype enum {proto.dtype}", "UNIMPLEMENTED")
+    count = int(np.prod(shape)) if shape else 1
+    if dtype is not object and proto.tensor_content:
+        flat = np.frombuffer(proto.tensor_content, dtype=dtype)
+    else:
+        values = list(getattr(proto, field))
+        if dtype is object:
+            flat = np.empty(len(values), dtype=object)
+            flat[:] = values
+        else:
+            flat = np.asarray(values, dtype=dtype)
+        if len(flat) == 1 and count > 1:  # a splat value
+            flat = np.repeat(flat, count)
+    return flat.reshape(shape)
+
+
+class GrpcTransport:
+    """Calls TF Serving's gRPC services on one channel."""
+
+    def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024):
+        import grpc
+        from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
+
+        self._grpc = grpc
+        self.target = target
+        self.timeout = timeout
+        self.channel = grpc.insecure_channel(
+            target,
+            options=[
+                ("grpc.max_send_message_length", max_message_bytes),
+                ("grpc.max_receive_message_length", max_message_bytes),
+            ],
+        )
+        self.prediction = prediction_service_pb2_grpc.PredictionServiceStub(self.channel)
+        self.models = model_service_pb2_grpc.ModelServiceStub(self.channel)
+        self._input_dtypes = {}
+
+    def _call(self, method, request):
+        try:
+            return method(request, timeout=self.timeout)
+        except self._grpc.RpcError as err:
+            code = err.code().name if err.code() is not None else "UNKNOWN"
+            message = err.details() or str(err)
+            if code == "UNAVAILABLE":
+                raise UnavailableError(f"{self.target}: {message}", code=code) from None
+            raise error_for(message, code) from None
+
+    @staticmethod
+    def _spec(spec, model, version, label, signature_name=""):
+        spec.name = model
+        if version is not None:
+            spec.version.value = int(version)
+        elif label is not None:
+            spec.version_label = label
+        if signature_name:
+            spec.signature_name = signature_name
+
+    def input_dtypes(self, model, version, label, signature_name):
+        key = (model, version, label, signature_name)
+        if key not in self._input_dtypes:
+            from tensorflow_serving.apis import get_model_metadata_pb2
+
+            response = self._metadata_proto(model, version, label)
+            signatures = get_model_metadata_pb2.SignatureDefMap()
+            response.metadata["signature_def"].Unpack(signatures)
+            signature = signatures.signature_def[signature_name or "serving_default"]
+            self._input_dtypes[key] = {k: v.dtype for k, v in signature.inputs.items()}
+        return self._input_dtypes[key]
+
+    def predict(self, model, version, label, signature_name, columns):
+        """`columns`: input name → list of values; returns output name → array."""
+        from tensorflow_serving.apis import predict_pb2
+
+        request = predict_pb2.PredictRequest()
+        self._spec(request.model_spec, model, version, label, signature_name)
+        dtypes = (self.input_dtypes(model, version, label, signature_name)
+                  if set(columns) != {"text"} else {"text": 7})
+        for name, values in columns.items():
+            tensor = request.inputs[name]
+            tensor.dtype = dtypes.get(name, 7)
+            tensor.tensor_shape.dim.add(size=len(values))
+            field, np_dtype = _VALUE_FIELDS[tensor.dtype]
+            if np_dtype is object:
+                getattr(tensor, field).extend(
+                    v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values
+                )
+            else:
+                getattr(tensor, field).extend(np.asarray(values, dtype=np_dtype).tolist())
+        response = self._call(self.prediction.Predict, request)
+        return {name: tensor_to_array(proto) for name, proto in response.outputs.items()}
+
+    def classify(self, model, version, label, signature_name, examples):
+        """`examples`: a list of dicts feature → value; returns [(label, score)] per example."""
+        from tensorflow_serving.apis import classification_pb2
+
+        request = classification_pb2.ClassificationRequest()
+        self._spec(request.model_spec, model, version, label, signature_name)
+        for values in examples:
+            example = request.input.example_list.examples.add()
+            for name, value in values.items():
+                feature = example.features.feature[name]
+                if isinstance(value, str):
+                    feature.bytes_list.value.append(value.encode("utf-8"))
+                elif isinstance(value, bytes):
+                    feature.bytes_list.value.append(value)
+                elif isinstance(value, (bool, int, np.integer)):
+                    feature.int64_list.value.append(int(value))
+                else:
+                    feature.float_list.value.append(float(value))
+        response = self._call(self.prediction.Classify, request)
+        return [[(c.label, c.score) for c in row.classes] for row in response.result.classifications]
+
+    def _metadata_proto(self, model, version, label):
+        from tensorflow_serving.apis import get_model_metadata_pb2
+
+        request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+        self._spec(request.model_spec, model, version, label)
+        return self._call(self.prediction.GetModelMetadata, request)
+
+    def metadata(self, model, version, label):
+        from google.protobuf import json_format
+        from tensorflow_serving.apis import get_model_metadata_pb2
+
+        response = self._metadata_proto(model, version, label)
+        signatures = get_model_metadata_pb2.SignatureDefMap()
+        response.metadata["signature_def"].Unpack(signatures)
+        options = dict(always_print_fields_with_no_presence=True, preserving_proto_field_name=True)
+        return {
+            "model_spec": json_format.MessageToDict(response.model_spec, **options),
+            "metadata": {"signature_def": json_format.MessageToDict(signatures, **options)},
+        }
+
+    def status(self, model, version, label):
+        from google.protobuf import json_format
+        from tensorflow_serving.apis import get_model_status_pb2
+
+        request = get_model_status_pb2.GetModelStatusRequest()
+        self._spec(request.model_spec, model, version, label)
+        response = self._call(self.models.GetModelStatus, request)
+        return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)
+
+    def close(self):
+        self.channel.close()

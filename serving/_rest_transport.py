@@ -1,0 +1,78 @@
+"""REST transport of `GenreClient`: TF Serving's JSON API over `requests`."""
+
+import json
+import threading
+
+import requests
+
+from serving.errors import UnavailableError, error_for_http
+
+
+class RestTransport:
+    """Calls `/v1/models/...` on one server; one `requests.Session` per thread."""
+
+    def __init__(self, base_url, timeout):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    @staticmethod
+    def model_path(model, version, label):
+        path = f"/v1/models/{model}"
+        if version is not None:
+            path += f"/versions/{int(version)}"
+        elif label is not None:
+            path += f"/labels/{label}"
+        return path
+
+    def call(self, method, path, body=None):
+        """One HTTP call; returns the parsed JSON or raises a typed `ServingError`."""
+        url = self.base_url + path
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        try:
+            response = self._session().request(
+                method, url, data=data, timeout=self.timeout,
+                headers={"Content-Type": "application/json"} if data is not None else None,
+            )
+        except requests.Timeout as err:
+            raise error_for_http(504, f"No answer from {url} within {self.timeout}s: {err}") from None
+        except requests.ConnectionError as err:
+            raise UnavailableError(f"Could not connect to {url}: {err}", code="UNAVAILABLE") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code != 200:
+            message = payload.get("error") if isinstance(payload, dict) else None
+            raise error_for_http(response.status_code, message or response.text.strip()
+                                 or f"HTTP {response.status_code}")
+        if payload is None:
+            raise error_for_http(500, f"Expected a JSON answer from {url}. Received: {response.text[:200]!r}")
+        return payload
+
+    def predict(self, model, version, label, signature_name, instances):
+        body = {"signature_name": signature_name, "instances": instances}
+        payload = self.call("POST", self.model_path(model, version, label) + ":predict", body)
+        return payload["predictions"]
+
+    def classify(self, model, version, label, signature_name, examples):
+        body = {"signature_name": signature_name, "examples": examples}
+        payload = self.call("POST", self.model_path(model, version, label) + ":classify", body)
+        return [[(pair[0], pair[1]) for pair in row] for row in payload["results"]]
+
+    def metadata(self, model, version, label):
+        return self.call("GET", self.model_path(model, version, label) + "/metadata")
+
+    def status(self, model, version, label):
+        return self.call("GET", self.model_path(model, version, label))
+
+    def close(self):
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()

@@ -1,0 +1,101 @@
+"""`genreclf serve`: the local TF-Serving-protocol server from the command line.
+
+    genreclf serve models/ --rest-port 8501 --grpc-port 8500
+    genreclf serve models/ --label stable=1 --label canary=2
+    genreclf serve models/ --model-config serving/models.config
+    python -m serving models/            # the same without the genreclf entry point
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+# Same as serving.server.local_server.DEFAULT_MAX_BODY_BYTES (kept here so --help is fast).
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+def build_parser():
+    """The argument parser of `genreclf serve`."""
+    parser = argparse.ArgumentParser(
+        prog="genreclf serve",
+        description=(
+            "Serve the SavedModels under MODELS_DIR (one folder per model, integer "
+            "version folders inside) over TF Serving's REST and gRPC protocol."
+        ),
+    )
+    parser.add_argument("models_dir", metavar="MODELS_DIR",
+                        help="base path: MODELS_DIR/<model>/<version>/saved_model.pb")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it)")
+    parser.add_argument("--rest-port", type=int, default=8501,
+                        help="REST port (default 8501; 0 turns REST off)")
+    parser.add_argument("--grpc-port", type=int, default=8500,
+                        help="gRPC port (default 8500; 0 turns gRPC off)")
+    parser.add_argument("--model-config", default=None,
+                        help="a TF Serving models.config: serve only its models, with its "
+                             "version policies and labels")
+    parser.add_argument("--label", action="append", default=[], metavar="[MODEL:]LABEL=VERSION",
+                        help="a version label, e.g. stable=1 or genre:canary=2 (repeatable)")
+    parser.add_argument("--versions", choices=("all", "latest"), default="all",
+                        help="versions to load of models found in MODELS_DIR (default all; "
+                             "requests without a version get the latest)")
+    parser.add_argument("--poll-seconds", type=float, default=2.0,
+                        help="how often to look for new versions (default 2; 0 never)")
+    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+                        help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
+                             "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED")
+    parser.add_argument("--workers", type=int, default=8,
+                        help="threads running requests per protocol (default 8)")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    return parser
+
+
+def main(argv=None):
+    """Runs `genreclf serve`; returns the exit code (0 after SIGTERM/SIGINT).
+
+    Example:
+
+    >>> main(["models/", "--rest-port", "8501", "--grpc-port", "8500"])  # doctest: +SKIP
+    0
+    """
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from genreclf.errors import ConfigError
+
+    if not os.path.isdir(args.models_dir):
+        print(f"genreclf serve: error: expected a folder of models. Received: "
+              f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
+              "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
+        return 2
+    from serving.server.local_server import LocalServer
+    from serving.server.model_config import parse_label_flags, read_models_config
+
+    try:
+        labels = parse_label_flags(args.label)
+        specs = (read_models_config(args.model_config, args.models_dir)
+                 if args.model_config else None)
+    except ConfigError as err:
+        print(f"genreclf serve: error: {err}", file=sys.stderr)
+        return 2
+    server = LocalServer(
+        args.models_dir, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
+        specs=specs, labels=labels, policy=args.versions, poll_seconds=args.poll_seconds,
+        max_body_bytes=args.max_body_bytes, workers=args.workers,
+    )
+    try:
+        server.start()
+    except OSError as err:
+        print(f"genreclf serve: error: {err}", file=sys.stderr)
+        return 1
+    print(f"genreclf serve: ready: {server.describe()}", file=sys.stderr, flush=True)
+    server.serve_forever()
+    print("genreclf serve: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""`GenreClient`: one client for a genre model behind TF Serving, over REST or gRPC.
+
+The protocol follows the target: a URL (`http://host:8501`) means REST, a bare
+`host:port` (`localhost:8500`) or `grpc://host:port` means gRPC; pass
+`protocol="rest"` or `"grpc"` to say it outright. Both give the same results,
+raise the same typed errors (`serving.errors`) with the server's own message,
+and retry UNAVAILABLE / HTTP 503 / refused connections with exponential backoff.
+It works against the real TF Serving container and `genreclf serve` alike.
+
+    >>> from serving.client import GenreClient
+    >>> client = GenreClient("http://localhost:8501")          # doctest: +SKIP
+    >>> client.predict(["A detective hunts a killer."])        # doctest: +SKIP
+    [{'scores': [...], 'top_labels': ['crime', ...], 'top_scores': [0.81, ...]}]
+"""
+
+import time
+
+import numpy as np
+
+from serving.errors import ServingError, UnavailableError
+
+__all__ = ["GenreClient", "ServingError"]
+
+
+def _f32(value):
+    return float(np.float32(value))
+
+
+def _plain(value):
+    """Nested lists of JSON-like Python values, floats rounded to float32."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float):
+        return _f32(value)
+    return value
+
+
+def _infer_protocol(target):
+    if target.startswith(("http://", "https://")):
+        return "rest"
+    return "grpc"
+
+
+class GenreClient:
+    """Calls a genre model served by TF Serving (or `genreclf serve`).
+
+    Args:
+        target: `"http://host:8501"` (REST), `"host:8500"` or `"grpc://host:8500"` (gRPC).
+        protocol: `"auto"` (from the target, as above), `"rest"` or `"grpc"`.
+        model: the model name (`--model_name` / the folder under the base path).
+        version: ask for this version number (default: the latest served).
+        label: ask for this version label, e.g. `"stable"` (not with `version`).
+        timeout: seconds per call.
+        retries: extra attempts after UNAVAILABLE / 503 / a refused connection.
+        backoff: first wait between attempts in seconds; doubled each time.
+        signature_name: the predict signature (`serving_default`).
+        classify_signature: the classify signature (`classify`).
+
+    Example:
+
+    >>> client = GenreClient("http://localhost:8501", model="genre", label="stable")
+    >>> client.protocol
+    'rest'
+    >>> GenreClient("localhost:8500").protocol
+    'grpc'
+    """
+
+    def __init__(self, target, *, protocol="auto", model="genre", version=None, label=None,
+                 timeout=10.0, retries=3, backoff=0.2, signature_name="serving_default",
+                 classify_signature="classify"):
+        if protocol not in ("auto", "rest", "grpc"):
+            raise ValueError(
+                f"Expected protocol='auto', 'rest' or 'grpc'. Received: protocol={protocol!r}"
+            )
+        if version is not None and label is not None:
+            raise ValueError(
+                "Expected either a version or a label, not both. "
+                f"Received: version={version!r}, label={label!r}"
+            )
+        self.protocol = _infer_protocol(target) if protocol == "auto" else protocol
+        self.target = target
+        self.model = model
+        self.version = version
+        self.label = label
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.signature_name = signature_name
+        self.classify_signature = classify_signature
+        self._transport = None
+
+    @property
+    def transport(self):
+        """The protocol transport, created on first use."""
+        if self._transport is None:
+            if self.protocol == "rest":
+                from serving._rest_transport import RestTransport
+
+                url = self.target if "://" in self.target else "http://" + self.target
+                self._transport = RestTransport(url, self.timeout)
+            else:
+                from serving._grpc_transport import GrpcTransport
+
+                target = self.target.split("://", 1)[-1].rstrip("/")
+                self._transport = GrpcTransport(target, self.timeout)
+        return self._transport
+
+    def _with_retries(self, function, *args):
+        attempt = 0
+        while True:
+            try:
+                return function(self.model, self.version, self.label, *args)
+            except UnavailableError:
+                if attempt >= self.retries:
+                    raise
+                time.sleep(self.backoff * (2**attempt))
+                attempt += 1
+
+    @staticmethod
+    def _columns(texts, features):
+        if isinstance(texts, str):
+            raise TypeError(
+                "Expected a list of synopses. Received: a single string; "
+                "wrap it in a list: predict([text])."
+            )
+        texts = list(texts)
+        columns = {"text": texts}
+        for name, values in features.items():
+            values = list(np.asarray(values).tolist()) if not isinstance(values, list) else values
+            if len(values) != len(texts):
+                raise ValueError(
+                    f"Expected one value of feature {name!r} per text ({len(texts)}). "
+                    f"Received: {len(values)} values."
+                )
+            columns[name] = values
+        return columns
+
+    def predict(self, texts, **features):
+        """Genre scores for each text.
+
+        Args:
+            texts: a list of synopses.
+            **features: for hybrid models, one list of values per extra input,
+                e.g. `year=[1999, 2004]`.
+
+        Returns:
+            One dict per text with the signature's outputs: `scores` (K floats),
+            `top_labels`, `top_scores` (and `labels` for multi-label models).
+
+        Raises:
+            ModelNotFoundError, InvalidRequestError, UnavailableError, ServingError.
+        """
+        columns = self._columns(texts, features)
+        if not columns["text"]:
+            return []
+        if self.protocol == "rest":
+            if features:
+                names = list(columns)
+                instances = [dict(zip(names, row)) for row in zip(*columns.values())]
+            else:
+                instances = columns["text"]
+            rows = self._with_retries(self.transport.predict, self.signature_name, instances)
+            return [
+                {k: _plain(v) for k, v in row.items()} if isinstance(row, dict) else {"output": _plain(row)}
+                for row in rows
+            ]
+        outputs = self._with_retries(self.transport.predict, self.signature_name, columns)
+        count = len(columns["text"])
+        return [{name: _plain(array[i]) for name, array in outputs.items()} for i in range(count)]
+
+    def classify(self, texts, **features):
+        """`[(label, score), ...]` for each text, through TF Serving's Classify API.
+
+        Uses the `classify` signature (serialized `tf.Example`s with feature
+        `text`, plus any `features`).
+        """
+        columns = self._columns(texts, features)
+        if not columns["text"]:
+            return []
+        names = list(columns)
+        examples = [dict(zip(names, row)) for row in zip(*columns.values())]
+        results = self._with_retries(self.transport.classify, self.classify_signature, examples)
+        return [[(label, _f32(score)) for label, score in row] for row in results]
+
+    def metadata(self):
+        """The model's metadata in TF Serving's REST JSON shape (`model_spec`, `metadata`)."""
+        return self._with_retries(self.transport.metadata)
+
+    def status(self):
+        """The model's version states, `{"model_version_status": [...]}` as TF Serving prints it."""
+        return self._with_retries(self.transport.status)
+
+    def close(self):
+        """Closes connections (the client reconnects if used again)."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,215 @@
+"""The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
+
+Implemented: `PredictionService/Predict`, `/Classify`, `/GetModelMetadata`,
+`ModelService/GetModelStatus`, with TF Serving's messages and status codes
+(INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION). Answered UNIMPLEMENTED
+on purpose: `Regress`, `MultiInference` (genreclf models have no regression
+signature; call Predict and Classify separately) and
+`ModelService/HandleReloadConfigRequest` (the local server re-reads the base
+path by polling instead).
+
+Output tensors are written like TF Serving's default (`Tensor::AsProtoField`:
+`float_val`, `string_val`, ..., not `tensor_content`).
+"""
+
+from concurrent import futures
+
+import grpc
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorflow_serving.apis import (
+    classification_pb2,
+    get_model_metadata_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+)
+
+from serving.server.rest_api import metadata_proto, model_spec, status_proto
+from serving.server.status import ServingStatusError, invalid_argument
+
+_FIELDS = {
+    "DT_FLOAT": "float_val",
+    "DT_DOUBLE": "double_val",
+    "DT_INT32": "int_val",
+    "DT_INT16": "int_val",
+    "DT_INT8": "int_val",
+    "DT_UINT8": "int_val",
+    "DT_INT64": "int64_val",
+    "DT_BOOL": "bool_val",
+    "DT_STRING": "string_val",
+    "DT_UINT32": "uint32_val",
+    "DT_UINT64": "uint64_val",
+}
+
+
+def tensor_proto(array, dtype_name):
+    """A numpy array as a `TensorProto` with typed value fields (AsProtoField).
+
+    Example:
+
+    >>> proto = tensor_proto(np.array([[0.5, 0.25]], np.float32), "DT_FLOAT")
+    >>> list(proto.float_val), [d.size for d in proto.tensor_shape.dim]
+    ([0.5, 0.25], [1, 2])
+    """
+    proto = tensor_pb2.TensorProto(dtype=types_pb2.DataType.Value(dtype_name))
+    proto.tensor_shape.CopyFrom(
+        tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in array.shape]
+        )
+    )
+    field = _FIELDS.get(dtype_name)
+    if field is None:
+        proto.CopyFrom(tf.make_tensor_proto(array))
+        return proto
+    flat = array.reshape(-1)
+    if dtype_name == "DT_STRING":
+        getattr(proto, field).extend(
+            [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in flat]
+        )
+    else:
+        getattr(proto, field).extend(flat.tolist())
+    return proto
+
+
+def _array(proto):
+    try:
+        return tf.make_ndarray(proto)
+    except (TypeError, ValueError) as err:
+        raise invalid_argument("Unable to parse tensor proto: ", err) from None
+
+
+def _spec_args(spec):
+    choice = spec.WhichOneof("version_choice")
+    version = spec.version.value if choice == "version" else None
+    label = spec.version_label if choice == "version_label" else None
+    return spec.name, version, label
+
+
+def _abort(context, err):
+    context.abort(getattr(grpc.StatusCode, err.code), err.message)
+
+
+class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+    """TF Serving's `tensorflow.serving.PredictionService` over a `ModelStore`."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def Predict(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            servable = self.store.get(*_spec_args(request.model_spec))
+            inputs = {alias: _array(proto) for alias, proto in request.inputs.items()}
+            key, outputs, dtypes = servable.predict(
+                inputs, request.model_spec.signature_name, tuple(request.output_filter)
+            )
+        except ServingStatusError as err:
+            return _abort(context, err)
+        response = predict_pb2.PredictResponse()
+        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, key))
+        for alias, array in outputs.items():
+            response.outputs[alias].CopyFrom(tensor_proto(array, dtypes[alias]))
+        return response
+
+    def Classify(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            servable = self.store.get(*_spec_args(request.model_spec))
+            kind = request.input.WhichOneof("kind")
+            if kind == "example_list_with_context":
+                group = request.input.example_list_with_context
+                examples, example_context = list(group.examples), group.context
+            elif kind == "example_list":
+                examples, example_context = list(request.input.example_list.examples), None
+            else:
+                raise invalid_argument("Input is empty.")
+            results = servable.classify(
+                examples, example_context, request.model_spec.signature_name
+            )
+        except ServingStatusError as err:
+            return _abort(context, err)
+        response = classification_pb2.ClassificationResponse()
+        response.model_spec.CopyFrom(
+            model_spec(servable.name, servable.version, request.model_spec.signature_name)
+        )
+        for pairs in results:
+            classifications = response.result.classifications.add()
+            for label, score in pairs:
+                classifications.classes.add(label=label, score=score)
+        return response
+
+    def GetModelMetadata(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            if not request.metadata_field:
+                raise invalid_argument(
+                    "GetModelMetadataRequest must specify at least one metadata_field"
+                )
+            for field in request.metadata_field:
+                if field != "signature_def":
+                    raise invalid_argument("Metadata field ", field, " is not supported")
+            servable = self.store.get(*_spec_args(request.model_spec))
+        except ServingStatusError as err:
+            return _abort(context, err)
+        return metadata_proto(servable)
+
+    def Regress(self, request, context):  # noqa: N802 - gRPC method name
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "Regress is not implemented by the genreclf local server; use TF Serving.")
+
+    def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "MultiInference is not implemented by the genreclf local server; "
+                      "call Predict and Classify, or use TF Serving.")
+
+
+class ModelService(model_service_pb2_grpc.ModelServiceServicer):
+    """TF Serving's `tensorflow.serving.ModelService` (status only) over a `ModelStore`."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def GetModelStatus(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            if not request.HasField("model_spec"):
+                raise invalid_argument("Missing ModelSpec")
+            spec = request.model_spec
+            version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
+            return status_proto(self.store, spec.name, version)
+        except ServingStatusError as err:
+            return _abort(context, err)
+
+    def HandleReloadConfigRequest(self, request, context):  # noqa: N802 - gRPC method name
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "The genreclf local server reloads by polling the base path; "
+                      "HandleReloadConfigRequest is not implemented.")
+
+
+def create_grpc_server(store, host, port, max_workers, max_message_bytes):
+    """A started-ready (not yet started) gRPC server with both services.
+
+    Args:
+        store: the `ModelStore`.
+        host: the interface to bind (127.0.0.1 by default in the CLI).
+        port: the port.
+        max_workers: threads handling requests (model calls run in them).
+        max_message_bytes: largest request accepted (RESOURCE_EXHAUSTED above).
+
+    Returns:
+        `(server, bound_port)`.
+    """
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        PredictionService(store), server
+    )
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store), server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"Could not bind gRPC to {host}:{port}; is the port in use?")
+    return server, bound

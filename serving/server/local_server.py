@@ -1,0 +1,142 @@
+"""`LocalServer`: the model store, the REST server and the gRPC server together.
+
+Loads every model first (like `tensorflow_model_server`, it answers only once
+the initial versions are loaded), then serves REST with uvicorn and gRPC with
+grpcio, polls the base path for new versions, and stops cleanly on SIGTERM or
+SIGINT (`serve_forever` returns, the CLI exits 0).
+"""
+
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import uvicorn
+
+from serving.server.grpc_service import create_grpc_server
+from serving.server.model_store import ModelStore
+from serving.server.rest import create_app
+
+logger = logging.getLogger("serving.server")
+
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+class LocalServer:
+    """A TF-Serving-protocol server for the SavedModels under a base path.
+
+    Args:
+        models_dir: the base path: one folder per model, integer version folders in each.
+        host: the interface to bind; 127.0.0.1 unless you mean to expose it.
+        rest_port: the REST port (8501 like TF Serving; 0 turns REST off).
+        grpc_port: the gRPC port (8500 like TF Serving; 0 turns gRPC off).
+        specs: `ModelSpec`s from a models.config, or None to serve every folder.
+        labels: `(model or None, label, version)` from `--label` flags.
+        policy: `"all"` (default) or `"latest"` versions of discovered models.
+        poll_seconds: how often to look for new versions (0: never).
+        max_body_bytes: the largest REST body / gRPC message accepted.
+        workers: threads running requests (each protocol has its own pool).
+
+    Example:
+
+    >>> server = LocalServer("models/", rest_port=8501, grpc_port=8500)  # doctest: +SKIP
+    >>> server.start()  # doctest: +SKIP
+    >>> server.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, models_dir, *, host="127.0.0.1", rest_port=8501, grpc_port=8500,
+                 specs=None, labels=(), policy="all", poll_seconds=2.0,
+                 max_body_bytes=DEFAULT_MAX_BODY_BYTES, workers=8):
+        self.host = host
+        self.rest_port = rest_port
+        self.grpc_port = grpc_port
+        self.max_body_bytes = max_body_bytes
+        self.workers = workers
+        self.store = ModelStore(models_dir, specs=specs, labels=labels, policy=policy,
+                                poll_seconds=poll_seconds)
+        self._executor = None
+        self._uvicorn = None
+        self._rest_thread = None
+        self._grpc = None
+        self._stop_event = threading.Event()
+
+    def start(self, timeout=60.0):
+        """Loads the models, then starts polling, REST and gRPC; returns when serving."""
+        self.store.scan()
+        self.store.start_polling()
+        if self.grpc_port:
+            self._grpc, self.grpc_port = create_grpc_server(
+                self.store, self.host, self.grpc_port, self.workers, self.max_body_bytes
+            )
+            self._grpc.start()
+        if self.rest_port:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
+            app = create_app(self.store, self._executor, self.max_body_bytes)
+            config = uvicorn.Config(app, host=self.host, port=self.rest_port,
+                                    log_level="warning", access_log=False,
+                                    timeout_graceful_shutdown=5)
+            self._uvicorn = uvicorn.Server(config)
+            self._rest_thread = threading.Thread(target=self._uvicorn.run, name="rest",
+                                                 daemon=True)
+            self._rest_thread.start()
+            deadline = time.monotonic() + timeout
+            while not self._uvicorn.started:
+                if not self._rest_thread.is_alive():
+                    self.stop()
+                    raise OSError(
+                        f"Could not start REST on {self.host}:{self.rest_port}; "
+                        "is the port in use? Pick another with --rest-port."
+                    )
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise TimeoutError("REST server did not start in time.")
+                time.sleep(0.02)
+        return self
+
+    def describe(self):
+        """One line naming the addresses and the served models."""
+        parts = []
+        if self.rest_port:
+            parts.append(f"REST on http://{self.host}:{self.rest_port}")
+        if self.grpc_port:
+            parts.append(f"gRPC on {self.host}:{self.grpc_port}")
+        models = ", ".join(
+            f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
+            for name, info in self.store.models().items()
+        ) or "none yet"
+        return "; ".join(parts) + f"; models: {models}"
+
+    def serve_forever(self):
+        """Serves until SIGTERM or SIGINT (main thread only), then stops cleanly."""
+        previous = {}
+
+        def request_stop(signum, frame):
+            logger.info("Received signal %d, shutting down", signum)
+            self._stop_event.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, request_stop)
+        try:
+            while not self._stop_event.wait(0.5):
+                pass
+        finally:
+            self.stop()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def stop(self):
+        """Stops REST, gRPC and polling; waits for in-flight requests (a few seconds at most)."""
+        self._stop_event.set()
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+            if self._rest_thread is not None:
+                self._rest_thread.join(timeout=10)
+            self._uvicorn = None
+        if self._grpc is not None:
+            self._grpc.stop(grace=2).wait(5)
+            self._grpc = None
+        self.store.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None

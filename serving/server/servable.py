@@ -1,0 +1,315 @@
+"""One loaded version of one SavedModel, called with TF Serving's rules.
+
+`Servable.load(name, version, path)` loads a SavedModel with TensorFlow only
+(plus `tensorflow_text`, so TF Text ops resolve, as in the TF Serving image),
+reads its `SignatureDef`s from `saved_model.pb` (the same protos TF Serving
+reads, so metadata is identical), replays `assets.extra/tf_serving_warmup_requests`
+if present, and then runs:
+
+* `predict(inputs, signature_name, output_filter)`: TF Serving's
+  `predict_util.cc` checks (input aliases, output filter) and messages;
+* `classify(examples, context, signature_name)`: TF Serving's
+  `classifier.cc` checks (`tensorflow/serving/classify` method name, one
+  `inputs` tensor, `classes` and/or `scores` outputs) and result layout.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+try:  # Registers TF Text ops, as the TF Serving image has them.
+    import tensorflow_text  # noqa: F401
+except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
+    tensorflow_text = None
+
+from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow.core.framework import types_pb2
+
+from serving.server.status import ServingStatusError, invalid_argument
+
+CLASSIFY_METHOD = "tensorflow/serving/classify"
+DEFAULT_SIGNATURE = "serving_default"
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
+
+_TF_ERROR_CODES = {
+    tf.errors.InvalidArgumentError: "INVALID_ARGUMENT",
+    tf.errors.NotFoundError: "NOT_FOUND",
+    tf.errors.FailedPreconditionError: "FAILED_PRECONDITION",
+    tf.errors.OutOfRangeError: "OUT_OF_RANGE",
+    tf.errors.ResourceExhaustedError: "RESOURCE_EXHAUSTED",
+    tf.errors.UnimplementedError: "UNIMPLEMENTED",
+    tf.errors.DeadlineExceededError: "DEADLINE_EXCEEDED",
+    tf.errors.UnavailableError: "UNAVAILABLE",
+}
+
+
+def dtype_name(enum_value):
+    """`DataType` enum → its name, e.g. 7 → `"DT_STRING"`.
+
+    Example:
+
+    >>> dtype_name(1)
+    'DT_FLOAT'
+    """
+    return types_pb2.DataType.Name(enum_value)
+
+
+def read_signature_defs(path, tags=("serve",)):
+    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel.
+
+    Args:
+        path: a SavedModel directory.
+        tags: the meta graph tags to match (TF Serving loads `serve`).
+
+    Returns:
+        A dict, signature key → `SignatureDef` proto.
+
+    Example:
+
+    >>> read_signature_defs("models/genre/1")  # doctest: +SKIP
+    {'serving_default': ..., 'classify': ..., '__saved_model_init_op': ...}
+    """
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
+        saved_model.ParseFromString(handle.read())
+    for meta_graph in saved_model.meta_graphs:
+        if set(tags) <= set(meta_graph.meta_info_def.tags):
+            return dict(meta_graph.signature_def)
+    raise ValueError(
+        f"Expected a meta graph tagged {list(tags)} in {path}/saved_model.pb. "
+        f"Received: tags={[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
+        "Export the model with tf.saved_model.save (tag 'serve')."
+    )
+
+
+def _error_from_exception(err):
+    for error_type, code in _TF_ERROR_CODES.items():
+        if isinstance(err, error_type):
+            return ServingStatusError(code, err.message)
+    if isinstance(err, tf.errors.OpError):
+        return ServingStatusError("INTERNAL", err.message)
+    return ServingStatusError("INVALID_ARGUMENT", str(err))
+
+
+class Servable:
+    """One version of one model, loaded and ready to serve.
+
+    Args:
+        name: the model name (the folder under the base path).
+        version: the integer version (the folder under the model folder).
+        path: the SavedModel directory.
+        loaded: the object `tf.saved_model.load` returned.
+        signature_defs: signature key → `SignatureDef` (see `read_signature_defs`).
+
+    Example:
+
+    >>> servable = Servable.load("genre", 1, "models/genre/1")  # doctest: +SKIP
+    >>> servable.predict({"text": np.array([b"A spy"], object)})[1]["top_labels"]  # doctest: +SKIP
+    """
+
+    def __init__(self, name, version, path, loaded, signature_defs):
+        self.name = name
+        self.version = version
+        self.path = path
+        self.loaded = loaded
+        self.signature_defs = signature_defs
+        self._functions = dict(loaded.signatures)
+
+    @classmethod
+    def load(cls, name, version, path, warmup=True):
+        """Loads the SavedModel at `path` and replays its warmup requests."""
+        signature_defs = read_signature_defs(path)
+        loaded = tf.saved_model.load(path, tags=["serve"])
+        servable = cls(name, version, path, loaded, signature_defs)
+        if warmup:
+            servable.warmup()
+        return servable
+
+    def input_dtypes(self, signature_name):
+        """Signature inputs, name → dtype name; raises like TF Serving's REST handler."""
+        key = signature_name or DEFAULT_SIGNATURE
+        if key not in self.signature_defs:
+            raise invalid_argument(
+                'Serving signature name: "', key, '" not found in signature def'
+            )
+        return {
+            alias: dtype_name(info.dtype)
+            for alias, info in self.signature_defs[key].inputs.items()
+        }
+
+    def _call(self, key, tensors):
+        function = self._functions.get(key)
+        if function is None:
+            raise ServingStatusError(
+                "FAILED_PRECONDITION", f'Serving signature key "{key}" not found.'
+            )
+        try:
+            outputs = function(**tensors)
+        except (tf.errors.OpError, TypeError, ValueError) as err:
+            raise _error_from_exception(err) from None
+        return {alias: value.numpy() for alias, value in outputs.items()}
+
+    def _to_tensors(self, signature, inputs):
+        tensors = {}
+        for index, alias in enumerate(sorted(inputs)):
+            expected = signature.inputs[alias].dtype
+            value = inputs[alias]
+            try:
+                tensors[alias] = tf.constant(value, dtype=tf.dtypes.as_dtype(expected))
+            except (TypeError, ValueError, tf.errors.OpError):
+                got = tf.dtypes.as_dtype(np.asarray(value).dtype).name if np.asarray(value).dtype != object else "string"
+                raise invalid_argument(
+                    f"Expects arg[{index}] to be {tf.dtypes.as_dtype(expected).name} "
+                    f"but {got} is provided"
+                ) from None
+        return tensors
+
+    def predict(self, inputs, signature_name="", output_filter=()):
+        """Runs a signature on named input arrays, as TF Serving's Predict does.
+
+        Args:
+            inputs: alias → numpy array (strings as bytes objects).
+            signature_name: the signature key; empty means `serving_default`.
+            output_filter: output aliases to return; empty means all.
+
+        Returns:
+            `(signature_key, outputs, output_dtypes)`: outputs alias → numpy array.
+        """
+        key = signature_name or DEFAULT_SIGNATURE
+        if key not in self.signature_defs:
+            raise ServingStatusError(
+                "FAILED_PRECONDITION", f'Serving signature key "{key}" not found.'
+            )
+        signature = self.signature_defs[key]
+        expected = sorted(signature.inputs)
+        if len(inputs) != len(expected):
+            sent = sorted(inputs)
+            raise invalid_argument(
+                f"input size does not match signature: {len(sent)}!={len(expected)} "
+                f"len({{{','.join(sent)}}}) != len({{{','.join(expected)}}}). "
+                f"Sent extra: {{{','.join(sorted(set(sent) - set(expected)))}}}. "
+                f"Missing but required: {{{','.join(sorted(set(expected) - set(sent)))}}}."
+            )
+        for alias in sorted(inputs):
+            if alias not in signature.inputs:
+                raise invalid_argument(
+                    f"input tensor alias not found in signature: {alias}. Inputs "
+                    f"expected to be in the set {{{','.join(expected)}}}."
+                )
+        for alias in output_filter:
+            if alias not in signature.outputs:
+                raise invalid_argument(
+                    f"output tensor alias not found in signature: {alias} Outputs "
+                    f"expected to be in the set {{{','.join(sorted(signature.outputs))}}}."
+                )
+        outputs = self._call(key, self._to_tensors(signature, inputs))
+        if output_filter:
+            outputs = {alias: outputs[alias] for alias in output_filter}
+        dtypes = {alias: dtype_name(signature.outputs[alias].dtype) for alias in outputs}
+        return key, outputs, dtypes
+
+    def _classification_signature(self, signature_name):
+        key = signature_name or DEFAULT_SIGNATURE
+        if key not in self.signature_defs:
+            raise invalid_argument("No signature was found with the name: ", key)
+        signature = self.signature_defs[key]
+        if signature.method_name != CLASSIFY_METHOD:
+            raise invalid_argument(
+                "Expected classification signature method_name to be ",
+                CLASSIFY_METHOD, ". Was: ", signature.method_name,
+            )
+        if len(signature.inputs) != 1:
+            raise invalid_argument("Expected one input Tensor.")
+        if len(signature.outputs) not in (1, 2):
+            raise invalid_argument(
+                "Expected one or two output Tensors, found ", len(signature.outputs)
+            )
+        if "inputs" not in signature.inputs:
+            raise invalid_argument("No classification inputs found in SignatureDef: ", signature)
+        if "classes" not in signature.outputs and "scores" not in signature.outputs:
+            raise invalid_argument(
+                'Expected classification signature outputs to contain at least one of '
+                '"classes" or "scores". Signature was: ', signature,
+            )
+        return key, signature
+
+    def classify(self, examples, context=None, signature_name=""):
+        """Classifies `tf.train.Example`s, as TF Serving's Classify does.
+
+        Args:
+            examples: a list of `tf.train.Example` protos.
+            context: an optional `tf.train.Example` whose features every example gets.
+            signature_name: the signature key; empty means `serving_default`
+                (which TF Serving then rejects unless it is a classify signature).
+
+        Returns:
+            One list of `(label, score)` pairs per example (`label` is '' when the
+            signature has no `classes` output, `score` 0.0 when it has no `scores`).
+        """
+        key, signature = self._classification_signature(signature_name)
+        if not examples:
+            raise invalid_argument("Input is empty.")
+        prefix = context.SerializeToString() if context is not None else b""
+        serialized = np.array(
+            [prefix + example.SerializeToString() for example in examples], dtype=object
+        )
+        outputs = self._call(key, {"inputs": tf.constant(serialized, dtype=tf.string)})
+        classes = outputs.get("classes") if "classes" in signature.outputs else None
+        scores = outputs.get("scores") if "scores" in signature.outputs else None
+        count = len(examples)
+        for label, tensor in (("classes", classes), ("scores", scores)):
+            if tensor is None:
+                continue
+            if tensor.ndim != 2:
+                raise invalid_argument(
+                    "Expected Tensor shape: [batch_size num_classes] but got ", list(tensor.shape)
+                )
+            if tensor.shape[0] != count:
+                raise invalid_argument(
+                    f"Expected {label} output batch size of {count}. Got: {tensor.shape[0]}"
+                )
+        if classes is not None and scores is not None and classes.shape[1] != scores.shape[1]:
+            raise invalid_argument(
+                "Tensors class and score should match in dim_size(1). Got ",
+                classes.shape[1], " vs. ", scores.shape[1],
+            )
+        width = (classes if classes is not None else scores).shape[1]
+        return [
+            [
+                (
+                    classes[row, col].decode("utf-8", "replace") if classes is not None else "",
+                    float(scores[row, col]) if scores is not None else 0.0,
+                )
+                for col in range(width)
+            ]
+            for row in range(count)
+        ]
+
+    def warmup(self):
+        """Replays `assets.extra/tf_serving_warmup_requests` (PredictionLog records)."""
+        path = os.path.join(self.path, WARMUP_FILE)
+        if not os.path.exists(path):
+            return 0
+        from tensorflow_serving.apis import prediction_log_pb2
+
+        count = 0
+        for record in tf.data.TFRecordDataset(path).take(MAX_WARMUP_RECORDS):
+            log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
+            kind = log.WhichOneof("log_type")
+            if kind == "predict_log":
+                request = log.predict_log.request
+                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+                self.predict(inputs, request.model_spec.signature_name, tuple(request.output_filter))
+            elif kind == "classify_log":
+                request = log.classify_log.request
+                which = request.input.WhichOneof("kind")
+                if which == "example_list_with_context":
+                    group = request.input.example_list_with_context
+                    self.classify(list(group.examples), group.context, request.model_spec.signature_name)
+                else:
+                    self.classify(list(request.input.example_list.examples), None,
+                                  request.model_spec.signature_name)
+            count += 1
+        return count

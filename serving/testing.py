@@ -1,0 +1,152 @@
+"""A tiny genre SavedModel with the serving contract, for tests and benchmarks.
+
+`write_tiny_model(base, name, version)` writes `<base>/<name>/<version>/`, a
+SavedModel built with plain TensorFlow (a lookup table and one weight matrix)
+that has exactly the signatures `export` produces:
+
+* `serving_default`: `text` (string [batch]) → `scores` (float32 [batch, K]),
+  `top_labels` (string [batch, k]), `top_scores` (float32 [batch, k]);
+  `hybrid=True` adds a float32 input `year`;
+* `classify` (method `tensorflow/serving/classify`): `inputs` (serialized
+  `tf.Example`s with feature `text`, and `year` for hybrid) → `classes`
+  (string [batch, K]), `scores` (float32 [batch, K]).
+
+Like `export`, it writes to a temporary folder beside the target and renames it
+into place. Scores depend on `version` (`bias=version`), so tests can tell
+versions apart.
+"""
+
+import os
+import shutil
+import tempfile
+
+LABELS = ("action", "comedy", "drama", "horror", "romance", "sci-fi")
+WORDS = {
+    "action": ("explosion", "chase", "fight", "heist", "mission"),
+    "comedy": ("funny", "hilarious", "laugh", "wacky", "prank"),
+    "drama": ("family", "grief", "struggle", "life", "father"),
+    "horror": ("haunted", "killer", "ghost", "blood", "demon"),
+    "romance": ("love", "wedding", "kiss", "heart", "affair"),
+    "sci-fi": ("space", "alien", "robot", "planet", "future"),
+}
+CLASSIFY_METHOD = "tensorflow/serving/classify"
+
+
+def _set_method_name(path, signature, method_name):
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    pb_path = os.path.join(path, "saved_model.pb")
+    saved_model = saved_model_pb2.SavedModel()
+    with open(pb_path, "rb") as handle:
+        saved_model.ParseFromString(handle.read())
+    for meta_graph in saved_model.meta_graphs:
+        meta_graph.signature_def[signature].method_name = method_name
+    with open(pb_path, "wb") as handle:
+        handle.write(saved_model.SerializeToString())
+
+
+def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
+    """Writes a tiny genre SavedModel to `<base>/<name>/<version>/` and returns the path.
+
+    Args:
+        base: the base path.
+        name: the model name (folder).
+        version: the integer version (folder); also shifts the scores.
+        top_k: how many `top_labels` / `top_scores`.
+        hybrid: add a float32 `year` input (a feature next to the text).
+
+    Example:
+
+    >>> import tempfile
+    >>> path = write_tiny_model(tempfile.mkdtemp(), "genre", 1)
+    >>> sorted(os.listdir(path))[:2]
+    ['assets', 'fingerprint.pb']
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    labels = list(LABELS)
+    vocab = [w for label in labels for w in WORDS[label]]
+    rng = np.random.default_rng(version)
+    weights = np.zeros((len(vocab) + 1, len(labels)), np.float32)
+    for row, word in enumerate(vocab):
+        weights[row, row // 5] = 2.0
+    weights[:-1] += rng.normal(0.0, 0.1, weights[:-1].shape).astype(np.float32)
+    bias = np.linspace(-0.1, 0.1, len(labels)).astype(np.float32) * version
+
+    class TinyGenreModel(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.labels = tf.constant(labels)
+            self.table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant(vocab), tf.range(len(vocab), dtype=tf.int64)
+                ),
+                default_value=len(vocab),
+            )
+            self.weights = tf.Variable(weights, name="weights")
+            self.bias = tf.Variable(bias, name="bias")
+            self.year_weight = tf.Variable(
+                np.linspace(-0.5, 0.5, len(labels)).astype(np.float32), name="year_weight"
+            )
+
+        def _scores(self, text, year=None):
+            tokens = tf.strings.split(tf.strings.lower(text))
+            ids = self.table.lookup(tokens)
+            logits = tf.reduce_sum(tf.gather(self.weights, ids), axis=1) + self.bias
+            if year is not None:
+                logits += ((year[:, None] - 2000.0) / 20.0) * self.year_weight
+            return tf.nn.softmax(logits)
+
+        def _outputs(self, scores):
+            top = tf.math.top_k(scores, k=top_k)
+            return {
+                "scores": scores,
+                "top_labels": tf.gather(self.labels, top.indices),
+                "top_scores": top.values,
+            }
+
+        def _classes(self, scores):
+            return tf.tile(self.labels[None, :], [tf.shape(scores)[0], 1])
+
+    model = TinyGenreModel()
+    text_spec = tf.TensorSpec([None], tf.string, name="text")
+    if hybrid:
+        year_spec = tf.TensorSpec([None], tf.float32, name="year")
+
+        @tf.function(input_signature=[text_spec, year_spec])
+        def serve(text, year):
+            return model._outputs(model._scores(text, year))
+
+        features = {
+            "text": tf.io.FixedLenFeature([], tf.string, default_value=""),
+            "year": tf.io.FixedLenFeature([], tf.float32, default_value=2000.0),
+        }
+    else:
+
+        @tf.function(input_signature=[text_spec])
+        def serve(text):
+            return model._outputs(model._scores(text))
+
+        features = {"text": tf.io.FixedLenFeature([], tf.string, default_value="")}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
+    def classify(inputs):
+        parsed = tf.io.parse_example(inputs, features)
+        scores = model._scores(parsed["text"], parsed.get("year"))
+        return {"classes": model._classes(scores), "scores": scores}
+
+    model_dir = os.path.join(base, name)
+    os.makedirs(model_dir, exist_ok=True)
+    target = os.path.join(model_dir, str(version))
+    temp = tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir)
+    try:
+        tf.saved_model.save(
+            model, temp, signatures={"serving_default": serve, "classify": classify}
+        )
+        _set_method_name(temp, "classify", CLASSIFY_METHOD)
+        os.rename(temp, target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return target
