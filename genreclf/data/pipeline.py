@@ -14,9 +14,9 @@ from genreclf.data.readers import MAX_LOGGED_SKIPS
 from genreclf.data.readers import iter_rows
 from genreclf.data.records import row_error
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
+CHUNK_ROWS = 256
 
 
 def _check_batch_size(batch_size):
@@ -31,6 +31,19 @@ def _feature_tensor(column):
     if column.dtype.kind in "fiub":
         return column.astype("float32")
     return np.array([str(v) for v in column], dtype=object)
+
+
+def _chunk_tensors(examples, vocabulary, features, categorical):
+    targets = np.zeros((len(examples), vocabulary.num_classes), dtype="float32")
+    for i, example in enumerate(examples):
+        for label in example.labels:
+            targets[i, vocabulary.index(label)] = 1.0
+    inputs = {"text": np.array([e.text for e in examples], dtype=object)}
+    for name in features:
+        inputs[name] = np.array([e.features[name] for e in examples], dtype="float32")
+    for name in categorical:
+        inputs[name] = np.array([e.features[name] for e in examples], dtype=object)
+    return inputs, targets
 
 
 def make_tf_dataset(
@@ -98,11 +111,12 @@ def stream_tf_dataset(
     skip_bad_rows=False,
     **reader_options,
 ):
-    """A `tf.data.Dataset` that reads `path` row by row on every epoch.
+    """A `tf.data.Dataset` that reads `path` again on every epoch.
 
     For files too large to hold as Python lists: rows are parsed by the same
-    readers as `load_dataset` inside a `tf.data.Dataset.from_generator`, so
-    only a shuffle buffer of rows is in memory. A label missing from
+    readers as `load_dataset` inside a `tf.data.Dataset.from_generator` and
+    handed to TensorFlow in chunks of 256, so only a chunk and the shuffle
+    buffer are in memory. A label missing from
     `vocabulary` is a `DataError` naming file, line and field (or a counted,
     logged skip with `skip_bad_rows=True`); inside `tf.data` it surfaces
     as a TensorFlow error carrying that message.
@@ -139,19 +153,13 @@ def stream_tf_dataset(
         categorical=categorical,
         skip_bad_rows=skip_bad_rows,
     )
-    # Open once now so a missing file or column fails here, not inside tf.data.
-    rows = iter_rows(path, **options)
-    try:
-        next(rows)
-    except StopIteration:
-        raise DataError("No usable rows.", path=path) from None
-    finally:
-        rows.close()
+    # Check the file and columns now, so such errors surface here rather
+    # than inside tf.data (no row is read).
+    iter_rows(path, **options).close()
 
-    def generate():
+    def rows():
         skipped_unknown = 0
         for example in iter_rows(path, **options):
-            target = np.zeros(num_classes, dtype="float32")
             unknown = [label for label in example.labels if label not in vocabulary]
             if unknown:
                 error = row_error(
@@ -168,12 +176,7 @@ def stream_tf_dataset(
                 if skipped_unknown <= MAX_LOGGED_SKIPS:
                     logger.warning("Skipped a bad row: %s", error)
                 continue
-            for label in example.labels:
-                target[vocabulary.index(label)] = 1.0
-            inputs = {"text": example.text}
-            for name in features + categorical:
-                inputs[name] = example.features[name]
-            yield inputs, target
+            yield example
         if skipped_unknown:
             logger.warning(
                 "Skipped %d row(s) with labels unseen at training time in %s.",
@@ -181,15 +184,26 @@ def stream_tf_dataset(
                 path,
             )
 
-    signature = {"text": tf.TensorSpec((), tf.string)}
+    def chunks():
+        # Whole chunks cross into TensorFlow at once: one call per row is slow.
+        chunk = []
+        for example in rows():
+            chunk.append(example)
+            if len(chunk) == CHUNK_ROWS:
+                yield _chunk_tensors(chunk, vocabulary, features, categorical)
+                chunk = []
+        if chunk:
+            yield _chunk_tensors(chunk, vocabulary, features, categorical)
+
+    signature = {"text": tf.TensorSpec((None,), tf.string)}
     for name in features:
-        signature[name] = tf.TensorSpec((), tf.float32)
+        signature[name] = tf.TensorSpec((None,), tf.float32)
     for name in categorical:
-        signature[name] = tf.TensorSpec((), tf.string)
+        signature[name] = tf.TensorSpec((None,), tf.string)
     result = tf.data.Dataset.from_generator(
-        generate,
-        output_signature=(signature, tf.TensorSpec((num_classes,), tf.float32)),
-    )
+        chunks,
+        output_signature=(signature, tf.TensorSpec((None, num_classes), tf.float32)),
+    ).unbatch()
     if shuffle_buffer:
         result = result.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return result.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -63,6 +63,18 @@ def detect_format(path):
 
 
 def _open_records(path, fmt, split):
+    try:
+        return _open_format(path, fmt, split)
+    except OSError as e:
+        raise DataError(
+            f"Cannot read the {fmt} data: {e.strerror or e}. Expected a "
+            + ("folder or .tar.gz" if fmt == "aclimdb" else "readable file")
+            + ".",
+            path=path,
+        ) from None
+
+
+def _open_format(path, fmt, split):
     if fmt == "csv":
         return tabular.CsvRecords(path, ",")
     if fmt == "tsv":
@@ -135,8 +147,7 @@ def _prepare(path, format, split, aclimdb_label):
     return path, format
 
 
-def _examples(path, fmt, records, options, skips):
-    reader = ExampleReader(path, records.columns, fmt=fmt, **options)
+def _examples(reader, records, skips):
     for record in records:
         if not isinstance(record, DataError):
             try:
@@ -224,8 +235,9 @@ def load_dataset(
         id_column=id_column,
         aclimdb_label=aclimdb_label,
     )
+    reader = ExampleReader(path, records.columns, fmt=fmt, **options)
     skips = _SkipLog(path, skip_bad_rows)
-    examples = list(_examples(path, fmt, records, options, skips))
+    examples = list(_examples(reader, records, skips))
     skips.finish()
     if not examples:
         skipped = sum(skips.counts.values())
@@ -291,10 +303,19 @@ def iter_rows(
     split="train",
     **options,
 ):
-    """Streams `Example`s (text, labels, line, id, source, features)."""
+    """Streams `Example`s (text, labels, line, id, source, features).
+
+    The file, format and columns are checked at the call (a missing file or
+    column raises here); rows are read as the returned iterator is consumed.
+    """
     path, fmt = _prepare(path, format, split, aclimdb_label)
     records = _open_records(path, fmt, split)
-    options["aclimdb_label"] = aclimdb_label
-    skips = _SkipLog(path, skip_bad_rows)
-    yield from _examples(path, fmt, records, options, skips)
+    reader = ExampleReader(
+        path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options
+    )
+    return _stream(reader, records, _SkipLog(path, skip_bad_rows))
+
+
+def _stream(reader, records, skips):
+    yield from _examples(reader, records, skips)
     skips.finish()

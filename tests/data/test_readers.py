@@ -384,3 +384,21 @@ def test_iter_examples_raises_at_the_bad_row(tmp_path):
 def test_iter_examples_skips(tmp_path):
     path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\nB,z\n")
     assert [t for t, _, _ in iter_examples(path, skip_bad_rows=True)] == ["A", "B"]
+
+
+def test_folder_given_as_csv_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="Cannot read the csv data"):
+        load_dataset(tmp_path, format="csv")
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="Cannot read the aclimdb data"):
+        load_dataset(path, format="aclimdb")
+
+
+def test_wrong_forced_format_is_a_data_error(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="No JSON object"):
+        load_dataset(path, format="jsonl")
+    with pytest.raises(DataError, match="Parquet"):
+        load_dataset(path, format="parquet")
+    with pytest.raises(DataError, match=r"m\.csv:1: expected 4 fields"):
+        load_dataset(path, format="kaggle-genre")
