@@ -22,6 +22,7 @@ from genreclf.data.readers import iter_examples
 from genreclf.data.readers import load_dataset
 from genreclf.data.splits import kfold_indices
 from genreclf.data.splits import train_val_split
+from genreclf.data.unknown_labels import drop_unknown_labels
 
 
 def __getattr__(name):
@@ -38,6 +39,7 @@ __all__ = [
     "TextDataset",
     "class_weights",
     "detect_format",
+    "drop_unknown_labels",
     "iter_examples",
     "kfold_indices",
     "load_dataset",

@@ -198,7 +198,7 @@ def load_dataset(
         features: numeric columns to keep, as `float32` arrays.
         categorical: string columns to keep.
         id_column: the column of row ids. Default: `id` if present, else the
-            row number.
+            row's line (row number for Parquet), as a string.
         skip_bad_rows: skip (count and log) bad rows instead of raising.
             The counts by reason are in `dataset.skipped`.
         aclimdb_label: `"rating"` (`"1"`..`"10"`) or `"polarity"`

@@ -1,0 +1,31 @@
+import logging
+
+import pytest
+
+from genreclf.data import LabelVocabulary
+from genreclf.data import drop_unknown_labels
+from genreclf.data import load_dataset
+from genreclf.errors import DataError
+
+
+def test_drop_unknown_labels(tmp_path, caplog):
+    path = tmp_path / "test.csv"
+    path.write_text("text,label\nA,x\nB,news\nC,x|y\n")
+    ds = load_dataset(path, skip_bad_rows=True)
+    vocab = LabelVocabulary(["x", "y"], multi_label=True)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        kept = drop_unknown_labels(ds, vocab)
+    assert kept.texts == ["A", "C"]
+    assert kept.lines == [2, 4]
+    assert kept.skipped == {"unknown_label": 1}
+    assert f"{path}:3: field 'label': unknown label 'news'" in caplog.records[0].getMessage()
+    with pytest.raises(DataError, match=r"test\.csv:3: field 'genre': unknown label 'news'"):
+        drop_unknown_labels(ds, vocab, skip_bad_rows=False, field="genre")
+
+
+def test_all_known_keeps_everything():
+    from genreclf.data import TextDataset
+
+    ds = TextDataset(["a", "b"], [["x"], ["x"]])
+    kept = drop_unknown_labels(ds, LabelVocabulary(["x"]))
+    assert kept.texts == ds.texts and kept.skipped == {}
