@@ -68,6 +68,21 @@ def model_input_specs(model):
     return sorted(specs, key=lambda item: item[0] != "text")
 
 
+def call_structure(model, inputs):
+    """`inputs` (a dict by input name) in the structure `model` was built with.
+
+    Example:
+
+    >>> call_structure(model, {"text": texts})  # doctest: +SKIP
+    """
+    structure = getattr(model, "input", None)
+    if isinstance(structure, dict) or len(inputs) > 1:
+        return dict(inputs)
+    if isinstance(structure, (list, tuple)):
+        return [inputs["text"]]
+    return inputs["text"]
+
+
 def _example_feature(spec):
     """The `tf.io.FixedLenFeature` that parses `spec` from a `tf.Example`."""
     shape = list(spec.shape[1:])
@@ -132,10 +147,7 @@ class ServingModule(tf.Module):
         )
 
     def _scores(self, inputs):
-        if len(inputs) == 1:
-            scores = self.model(inputs["text"], training=False)
-        else:
-            scores = self.model(inputs, training=False)
+        scores = self.model(call_structure(self.model, inputs), training=False)
         return tf.cast(scores, tf.float32)
 
     def _outputs(self, scores):

@@ -126,16 +126,14 @@ def _sample_inputs(texts, input_specs):
 def _reference_scores(model, inputs):
     import tensorflow as tf
 
+    from export.signatures import call_structure
     from export.signatures import model_input_specs
 
     specs = model_input_specs(model)
     tensors = {
         name: tf.constant(inputs[name], dtype=spec.dtype) for name, spec in specs
     }
-    if len(tensors) == 1:
-        scores = model(tensors["text"], training=False)
-    else:
-        scores = model(tensors, training=False)
+    scores = model(call_structure(model, tensors), training=False)
     return np.asarray(scores, dtype="float64")
 
 
