@@ -48,11 +48,15 @@ def plot_confusion(confusion, labels, path, title="Confusion matrix (rows normal
     image = axes.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="share of the true class")
 
-    font_size = 10 if num_classes <= 10 else 8 if num_classes <= 20 else 7
+    font_size = 10 if num_classes <= 10 else 9 if num_classes <= 20 else 8
+    if num_classes > 30:
+        font_size = 7
     ticks = np.arange(num_classes)
     support = [f"{label} ({int(total)})" for label, total in zip(labels, totals[:, 0])]
     axes.set_xticks(ticks)
-    axes.set_xticklabels(labels, rotation=60, ha="right", rotation_mode="anchor", fontsize=font_size)
+    axes.set_xticklabels(
+        labels, rotation=60, ha="right", rotation_mode="anchor", fontsize=font_size
+    )
     axes.set_yticks(ticks)
     axes.set_yticklabels(support, fontsize=font_size)
     axes.set_xlabel("predicted class")

@@ -51,9 +51,8 @@ def _summary_table(report):
     rows = [(accuracy, report["accuracy"])]
     rows += [(title, report[key]) for key, title in _SUMMARY_ROWS]
     if report["rare_macro_f1"] is not None:
-        rows.append(
-            (f"rare-class macro F1 ({len(report['rare_classes'])} classes)", report["rare_macro_f1"])
-        )
+        title = f"rare-class macro F1 ({len(report['rare_classes'])} classes)"
+        rows.append((title, report["rare_macro_f1"]))
     lines = ["| metric | value |", "|---|---:|"]
     lines += [f"| {name} | {value:.4f} |" for name, value in rows]
     return lines
@@ -186,7 +185,12 @@ def write_report(report, out_dir, title="Evaluation report"):
     image = None
     if not report["multi_label"] and "confusion" in report:
         paths["confusion"] = os.path.join(out_dir, "confusion.png")
-        plot_confusion(report["confusion"], report["labels"], paths["confusion"], title=f"{title}: confusion (rows normalized)")
+        plot_confusion(
+            report["confusion"],
+            report["labels"],
+            paths["confusion"],
+            title=f"{title}: confusion (rows normalized)",
+        )
         image = "confusion.png"
     with open(paths["report"], "w", encoding="utf-8") as f:
         f.write(render_markdown(report, title=title, confusion_image=image))

@@ -18,12 +18,6 @@ F1_CLASSES = {"macro": MacroF1, "micro": MicroF1, "weighted": WeightedF1}
 ALL_METRICS = (MacroF1, MicroF1, WeightedF1, MacroPrecision, MacroRecall)
 
 
-@pytest.fixture(autouse=True)
-def clear_session():
-    keras.backend.clear_session()
-    yield
-    keras.backend.clear_session()
-
 
 def single_label_data(seed, n=90, k=NUM_CLASSES):
     rng = np.random.default_rng(seed)
@@ -94,7 +88,8 @@ def test_sample_weight_matches_sklearn(average):
         average=average, zero_division=0, sample_weight=weights,
     )
     metric = F1_CLASSES[average](num_classes=NUM_CLASSES)
-    assert stream(metric, y_true, scores, sample_weight=weights) == pytest.approx(expected, abs=1e-5)
+    result = stream(metric, y_true, scores, sample_weight=weights)
+    assert result == pytest.approx(expected, abs=1e-5)
 
 
 def test_absent_classes_count_as_zero_in_macro_average():
