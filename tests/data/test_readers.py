@@ -292,7 +292,8 @@ def test_forced_single_label_rejects_several_labels(tmp_path):
 
 def test_malformed_json_list_cell(tmp_path):
     path = write(tmp_path, "m.csv", 'text,label\nA,"[x, y]"\n')
-    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': the label cell looks like a JSON list"):
+    expected = r"m\.csv:2: field 'label': the label cell looks like a JSON list"
+    with pytest.raises(DataError, match=expected):
         load_dataset(path)
 
 
@@ -402,3 +403,12 @@ def test_wrong_forced_format_is_a_data_error(tmp_path):
         load_dataset(path, format="parquet")
     with pytest.raises(DataError, match=r"m\.csv:1: expected 4 fields"):
         load_dataset(path, format="kaggle-genre")
+
+
+def test_bundled_sample_single_and_multi_label():
+    sample = pytest.importorskip("genreclf.data.sample")
+    single = load_dataset(sample.sample_path())
+    assert single.multi_label is False and len(single) > 100
+    multi = load_dataset(sample.sample_path(), label="genres")
+    assert multi.multi_label is True
+    assert multi.ids == single.ids

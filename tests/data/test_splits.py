@@ -83,7 +83,11 @@ def test_iterative_stratification_balances_each_label():
     assert sizes.max() - sizes.min() <= 0.1 * len(ds)
 
 
-@pytest.mark.parametrize("factory", [lambda: single_label({"x": 23, "y": 11, "z": 6}, synthetic=5), multi_label])
+def unbalanced_with_synthetic():
+    return single_label({"x": 23, "y": 11, "z": 6}, synthetic=5)
+
+
+@pytest.mark.parametrize("factory", [unbalanced_with_synthetic, multi_label])
 def test_kfold_covers_every_real_row_once(factory):
     ds = factory()
     folds = kfold_indices(ds, k=5, seed=0)
@@ -114,7 +118,8 @@ def test_bad_val_fraction(fraction):
 
 @pytest.mark.parametrize("k", [1, 7, 2.5])
 def test_bad_k(k):
-    with pytest.raises(ConfigError, match=r"k must be an integer between 2 and the number of real rows \(6\)"):
+    expected = r"k must be an integer between 2 and the number of real rows \(6\)"
+    with pytest.raises(ConfigError, match=expected):
         kfold_indices(single_label({"x": 3, "y": 3}), k=k)
 
 
