@@ -36,6 +36,7 @@ class ResponseCache:
         self.path = str(path)
         self.corrupted_lines = []
         self._entries = {}
+        self._lock = None
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)
         self._load()
@@ -100,6 +101,15 @@ class ResponseCache:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._entries[entry["key"]] = entry
+
+    async def aput(self, entry):
+        """`put` from a worker thread, one at a time, so the event loop keeps going."""
+        import asyncio
+
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            await asyncio.to_thread(self.put, entry)
 
     def close(self):
         """Closes the file; the cache stays readable."""

@@ -20,6 +20,8 @@ REASONS = ("too_short", "too_long", "language", "exact_dup_corpus",
            "exact_dup_generated", "near_dup_corpus", "near_dup_generated",
            "classifier_disagrees")
 
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
@@ -70,11 +72,11 @@ def language_ok(text, config=None):
     config = config or FilterConfig()
     if config.language is None:
         return True
-    letters = [c for c in text if c.isalpha()]
+    letters = len(_LETTER.findall(text))
     if not letters:
         return False
-    latin = sum(1 for c in letters if ord(c) < 0x250)
-    if latin / len(letters) < config.min_latin_ratio:
+    latin = len(_LATIN.findall(text))
+    if latin / letters < config.min_latin_ratio:
         return False
     if config.language != "en":
         return True

@@ -192,7 +192,7 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
         resp = await caller.call(request, estimate)
         if resp is None:
             return
-        store.put({
+        await store.aput({
             "key": key, "model": model, "genre": request.genre,
             "labels": request.labels, "index": request.index,
             "prompt_hash": request.prompt_hash,

@@ -1,8 +1,10 @@
 """`MinHashIndex`: near-duplicate search by character-shingle MinHash + LSH, in numpy."""
 
+import re
+
 import numpy as np
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def normalize(text):
@@ -13,10 +15,7 @@ def normalize(text):
     >>> normalize("  A Heist,  GONE wrong!")
     'a heist gone wrong'
     """
-    out = []
-    for ch in str(text).lower():
-        out.append(ch if ch.isalnum() else " ")
-    return " ".join("".join(out).split())
+    return _NON_WORD.sub(" ", str(text).lower()).strip()
 
 
 def shingles(text, k=5):
