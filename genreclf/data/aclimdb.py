@@ -21,13 +21,25 @@ _NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 
 
 def is_archive(path):
-    """Whether `path` names a tar archive this reader can stream."""
+    """Whether `path` names a tar archive this reader can stream.
+
+    Example:
+
+    >>> is_archive("aclImdb_v1.tar.gz"), is_archive("movies.csv")
+    (True, False)
+    """
     name = str(path).lower()
     return name.endswith((".tar.gz", ".tgz", ".tar"))
 
 
 def sort_key(example_id):
-    """Order of reviews: `neg` before `pos`, then by numeric ID."""
+    """Order of reviews: `neg` before `pos`, then by numeric ID.
+
+    Example:
+
+    >>> sorted(["train/pos/10_7.txt", "train/pos/2_9.txt"], key=sort_key)
+    ['train/pos/2_9.txt', 'train/pos/10_7.txt']
+    """
     _, polarity, name = example_id.rsplit("/", 2)
     match = _NAME.match(name)
     return (polarity, int(match.group(1)) if match else -1, name)
@@ -40,6 +52,15 @@ class AclImdbRecords:
         path: a folder holding `aclImdb/{split}/`, `{split}/` or `pos/` and
             `neg/` directly; or a `.tar.gz` / `.tar` archive of such a folder.
         split: `"train"` or `"test"` (the folder to read).
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "train" / "pos").mkdir(parents=True)
+    >>> _ = (root / "train" / "pos" / "0_9.txt").write_text("Loved it.")
+    >>> [r.fields["rating"] for r in AclImdbRecords(root)]
+    ['9']
     """
 
     columns = list(COLUMNS)

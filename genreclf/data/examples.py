@@ -68,6 +68,14 @@ class ExampleReader:
         fmt: the file format (`aclimdb` picks its label from `aclimdb_label`).
         text, label, multi_label, sep, features, categorical, id_column,
         aclimdb_label: as in `load_dataset`.
+
+    Example:
+
+    >>> from genreclf.data.records import Record
+    >>> reader = ExampleReader("m.csv", ["plot", "genres"])
+    >>> example = reader.convert(Record(2, {"plot": "A heist.", "genres": "crime|drama"}))
+    >>> example.labels, example.id
+    (['crime', 'drama'], '2')
     """
 
     def __init__(

@@ -14,7 +14,16 @@ COLUMNS = ("id", "title", "genre", "description")
 
 
 def looks_like_kaggle_genre(path, max_lines=5):
-    """Whether the first non-blank lines of `path` use the `:::` separator."""
+    """Whether the first non-blank lines of `path` use the `:::` separator.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train_data.txt"
+    >>> _ = path.write_text("1 ::: Heat ::: crime ::: A heist.\\n")
+    >>> looks_like_kaggle_genre(path)
+    True
+    """
     seen = 0
     with open(path, "rb") as f:
         for raw in f:
@@ -33,6 +42,14 @@ class KaggleGenreRecords:
 
     Args:
         path: the `.txt` file.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train_data.txt"
+    >>> _ = path.write_text("1 ::: Heat ::: crime ::: A heist.\\n")
+    >>> [r.fields for r in KaggleGenreRecords(path)]
+    [{'id': '1', 'title': 'Heat', 'genre': 'crime', 'description': 'A heist.'}]
     """
 
     columns = list(COLUMNS)

@@ -38,6 +38,11 @@ class Record:
         bad_bytes: `(line, byte, offset)` of the first byte that is not valid
             UTF-8 in this row, or `None`. Fields were decoded with
             `surrogateescape`, so a field holding such a byte can be found.
+
+    Example:
+
+    >>> Record(2, {"text": "A heist.", "label": "crime"}).line
+    2
     """
 
     line: int
@@ -47,7 +52,14 @@ class Record:
 
 
 def row_error(reason, message, *, path, line=None, field=None):
-    """A `DataError` about one row, tagged with the `reason` it is skipped under."""
+    """A `DataError` about one row, tagged with the `reason` it is skipped under.
+
+    Example:
+
+    >>> error = row_error("empty_text", "empty text", path="m.csv", line=3, field="plot")
+    >>> str(error), error.reason, is_row_error(error)
+    ("m.csv:3: field 'plot': empty text", 'empty_text', True)
+    """
     error = DataError(message, path=path, line=line, field=field)
     error.reason = reason
     return error
@@ -59,7 +71,13 @@ def is_row_error(error):
 
 
 def has_undecodable(value):
-    """Whether a string decoded with `surrogateescape` held non-UTF-8 bytes."""
+    """Whether a string decoded with `surrogateescape` held non-UTF-8 bytes.
+
+    Example:
+
+    >>> has_undecodable(b"caf\\xe9".decode("utf-8", "surrogateescape"))
+    True
+    """
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -77,6 +95,13 @@ class LineDecoder:
 
     Args:
         file: a file object opened in binary mode.
+
+    Example:
+
+    >>> import io
+    >>> lines = LineDecoder(io.BytesIO(b"ok\\ncaf\\xe9\\n"))
+    >>> list(lines) == ["ok\\n", "caf\\udce9\\n"], lines.pop_bad(1, 2)
+    (True, (2, 233, 3))
     """
 
     def __init__(self, file):

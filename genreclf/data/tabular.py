@@ -40,6 +40,15 @@ class CsvRecords:
     Args:
         path: the file.
         delimiter: `","` for CSV, `"\\t"` for TSV.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.csv"
+    >>> _ = path.write_text('plot,tag\\n"two\\nlines",drama\\n')
+    >>> records = CsvRecords(path)
+    >>> records.columns, [(r.line, r.fields["tag"]) for r in records]
+    (['plot', 'tag'], [(2, 'drama')])
     """
 
     def __init__(self, path, delimiter=","):
@@ -122,6 +131,14 @@ class JsonlRecords:
 
     The columns are the keys of the first object; a later row missing one is
     reported when that field is read.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.jsonl"
+    >>> _ = path.write_text('{"text": "A", "labels": ["x"]}\\nnot json\\n')
+    >>> [type(r).__name__ for r in JsonlRecords(path)]
+    ['Record', 'DataError']
     """
 
     def __init__(self, path):
@@ -174,7 +191,17 @@ class JsonlRecords:
 
 
 class ParquetRecords:
-    """Records of a Parquet file; `line` is the 1-based row number."""
+    """Records of a Parquet file; `line` is the 1-based row number.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.parquet"
+    >>> pq.write_table(pa.table({"text": ["A"], "label": ["x"]}), path)
+    >>> [(r.line, r.fields) for r in ParquetRecords(path)]
+    [(1, {'text': 'A', 'label': 'x'})]
+    """
 
     def __init__(self, path, batch_size=4096):
         import pyarrow as pa
