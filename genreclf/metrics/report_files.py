@@ -58,6 +58,21 @@ def _summary_table(report):
     return lines
 
 
+def _cross_validation_lines(report):
+    """Mean ± std per metric when the report carries `cross_validation` (k-fold runs)."""
+    folds = report.get("cross_validation")
+    if not isinstance(folds, dict) or not folds.get("summary"):
+        return []
+    k = folds.get("k", len(folds.get("folds", [])))
+    lines = ["", "## Cross-validation", ""]
+    if "best_fold" in folds:
+        lines += [f"{k} folds; the tables above are fold {folds['best_fold']}'s (the best).", ""]
+    lines += ["| metric | mean | std |", "|---|---:|---:|"]
+    for name, stats in folds["summary"].items():
+        lines.append(f"| {md_cell(name)} | {stats['mean']:.4f} | {stats['std']:.4f} |")
+    return lines
+
+
 def _per_class_table(report):
     multi_label = report["multi_label"]
     rare = set(report["rare_classes"])
@@ -122,12 +137,19 @@ def render_markdown(report, title="Evaluation report", confusion_image=None):
     """
     check_report(report)
     mode = "multi-label" if report["multi_label"] else "single-label"
+    intro = f"{report['num_examples']} examples, {mode}, {len(report['labels'])} classes."
+    if report.get("num_train") is not None:
+        intro += f" Trained on {report['num_train']} rows"
+        if report.get("num_synthetic"):
+            intro += f" ({report['num_synthetic']} synthetic)"
+        intro += "."
     lines = [
         f"# {title}",
         "",
-        f"{report['num_examples']} examples, {mode}, {len(report['labels'])} classes.",
+        intro,
         "",
         *_summary_table(report),
+        *_cross_validation_lines(report),
         "",
         "## Per class",
         "",

@@ -145,3 +145,10 @@ def test_format_summary_names_metrics_rare_and_weakest_classes():
     assert any(line.startswith("  macro_f1") and "0.6556" in line for line in lines)
     assert "(1 rare: drama)" in text
     assert lines[-1].split() == ["weakest", "comedy", "0.50,", "drama", "0.67,", "action", "0.80"]
+
+
+def test_format_summary_shows_cross_validation_mean_and_std():
+    y_true, scores = single_label_example()
+    report = classification_report(y_true, scores, LABELS)
+    report["cross_validation"] = {"k": 5, "summary": {"macro_f1": {"mean": 0.5, "std": 0.25}}}
+    assert "  cv_macro_f1      0.5000 ± 0.2500  (5 folds)" in format_summary(report)

@@ -96,3 +96,20 @@ def test_incomplete_report_is_rejected(tmp_path):
     with pytest.raises(ConfigError, match="per_class"):
         write_report(report, tmp_path)
     assert not os.listdir(tmp_path)
+
+
+def test_training_and_cross_validation_extras_are_shown(tmp_path):
+    report = single_label_report()
+    report["num_train"] = 40
+    report["num_synthetic"] = 5
+    report["cross_validation"] = {
+        "k": 3,
+        "best_fold": 1,
+        "summary": {"macro_f1": {"mean": 0.61, "std": 0.02}},
+        "folds": [{"macro_f1": 0.6}, {"macro_f1": 0.64}, {"macro_f1": 0.59}],
+    }
+    write_report(report, tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Trained on 40 rows (5 synthetic)." in markdown
+    assert "| macro_f1 | 0.6100 | 0.0200 |" in markdown
+    assert "3 folds; the tables above are fold 1's (the best)." in markdown
