@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
 from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow.core.framework import types_pb2
 
+from serving.server.json_values import DTYPE_STRINGS
 from serving.server.status import ServingStatusError, invalid_argument
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
@@ -82,6 +83,12 @@ def read_signature_defs(path, tags=("serve",)):
         f"Received: tags={[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
         "Export the model with tf.saved_model.save (tag 'serve')."
     )
+
+
+def _dtype_string(enum_value):
+    """DataTypeString(): `DT_FLOAT` → `float`, as TF's messages say it."""
+    name = dtype_name(enum_value)
+    return DTYPE_STRINGS.get(name, name[3:].lower())
 
 
 def _error_from_exception(err):
@@ -155,15 +162,18 @@ class Servable:
         tensors = {}
         for index, alias in enumerate(sorted(inputs)):
             expected = signature.inputs[alias].dtype
-            value = inputs[alias]
+            value = np.asarray(inputs[alias])
+            got = types_pb2.DT_STRING if value.dtype.kind in "OSU" else (
+                tf.dtypes.as_dtype(value.dtype).as_datatype_enum)
+            if got != expected:  # the session would refuse the feed
+                raise invalid_argument(
+                    f"Expects arg[{index}] to be {_dtype_string(expected)} "
+                    f"but {_dtype_string(got)} is provided"
+                )
             try:
                 tensors[alias] = tf.constant(value, dtype=tf.dtypes.as_dtype(expected))
-            except (TypeError, ValueError, tf.errors.OpError):
-                got = tf.dtypes.as_dtype(np.asarray(value).dtype).name if np.asarray(value).dtype != object else "string"
-                raise invalid_argument(
-                    f"Expects arg[{index}] to be {tf.dtypes.as_dtype(expected).name} "
-                    f"but {got} is provided"
-                ) from None
+            except (TypeError, ValueError, tf.errors.OpError) as err:
+                raise invalid_argument(str(err)) from None
         return tensors
 
     def predict(self, inputs, signature_name="", output_filter=()):

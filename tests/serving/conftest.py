@@ -1,0 +1,134 @@
+"""Fixtures for the serving tests, modelled on TF Serving's model-server test.
+
+A real server process (`python -m serving`) on free ports of 127.0.0.1, started
+once for the session on a base path holding tiny genre models (written with
+`serving.testing.write_tiny_model`): `genre` versions 1 and 2 (labels
+`stable` → 1, `canary` → 2) and `hybrid` version 1 (inputs `text` and `year`).
+Tests wait until the server answers a status call, as TF Serving's test does.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import requests
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pick_unused_port():
+    """A free TCP port on 127.0.0.1 (TF Serving's test does the same)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """`python -m serving` as a subprocess on free ports."""
+
+    def __init__(self, models_dir, *args, log_path=None):
+        self.rest_port = pick_unused_port()
+        self.grpc_port = pick_unused_port()
+        self.rest_url = f"http://127.0.0.1:{self.rest_port}"
+        self.grpc_target = f"127.0.0.1:{self.grpc_port}"
+        command = [
+            sys.executable, "-m", "serving", str(models_dir),
+            "--rest-port", str(self.rest_port), "--grpc-port", str(self.grpc_port),
+            "--log-level", "WARNING", *args,
+        ]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+        self.log_path = log_path
+        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log,
+                                     stderr=self._log)
+
+    def wait_ready(self, model="genre", timeout=120.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early with {self.proc.returncode}: {self.log()}")
+            try:
+                if requests.get(f"{self.rest_url}/v1/models/{model}", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"server not ready after {timeout}s: {self.log()}")
+
+    def log(self):
+        if not self.log_path or not os.path.exists(self.log_path):
+            return ""
+        with open(self.log_path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")[-3000:]
+
+    def terminate(self, timeout=30):
+        """SIGTERM, then wait; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """A base path with `genre` 1, 2 and `hybrid` 1."""
+    from serving.testing import write_tiny_model
+
+    base = tmp_path_factory.mktemp("models")
+    write_tiny_model(str(base), "genre", 1)
+    write_tiny_model(str(base), "genre", 2)
+    write_tiny_model(str(base), "hybrid", 1, hybrid=True)
+    return base
+
+
+@pytest.fixture(scope="session")
+def server(models_dir, tmp_path_factory):
+    """One server for the session's read-only protocol tests."""
+    log = tmp_path_factory.mktemp("logs") / "server.log"
+    process = ServerProcess(models_dir, "--label", "genre:stable=1", "--label",
+                            "genre:canary=2", "--max-body-bytes", "100000", log_path=str(log))
+    try:
+        yield process.wait_ready()
+    finally:
+        process.terminate()
+
+
+@pytest.fixture(scope="session")
+def reference(models_dir):
+    """`reference(name, version)`: the SavedModel called in this process (expected values)."""
+    import tensorflow as tf
+
+    cache = {}
+
+    def get(name, version):
+        if (name, version) not in cache:
+            cache[(name, version)] = tf.saved_model.load(str(models_dir / name / str(version)))
+        return cache[(name, version)]
+
+    return get
+
+
+def f32(value):
+    """Nested JSON values with every float rounded to float32 (how TF Serving's floats compare)."""
+    if isinstance(value, dict):
+        return {k: f32(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [f32(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return f32(value.tolist())
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, (float, np.floating)):
+        return float(np.float32(value))
+    return value

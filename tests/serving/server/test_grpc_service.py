@@ -1,0 +1,162 @@
+"""TF Serving's gRPC API on the local server, with the raw tensorflow_serving stubs.
+
+The same checks as the REST tests, over `PredictionService` and `ModelService`:
+outputs equal the SavedModel called in-process, status and metadata protos,
+and TF Serving's status codes (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION).
+"""
+
+import grpc
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow_serving.apis import (
+    classification_pb2,
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+)
+
+TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
+
+
+@pytest.fixture(scope="module")
+def stubs(server):
+    channel = grpc.insecure_channel(server.grpc_target)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    yield (prediction_service_pb2_grpc.PredictionServiceStub(channel),
+           model_service_pb2_grpc.ModelServiceStub(channel))
+    channel.close()
+
+
+def predict_request(name="genre", texts=TEXTS, version=None, label=None, signature=""):
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = name
+    request.model_spec.signature_name = signature
+    if version is not None:
+        request.model_spec.version.value = version
+    if label is not None:
+        request.model_spec.version_label = label
+    request.inputs["text"].CopyFrom(tf.make_tensor_proto(texts, dtype=tf.string))
+    return request
+
+
+def test_predict_matches_in_process(stubs, reference):
+    prediction, _ = stubs
+    response = prediction.Predict(predict_request(), timeout=30)
+    expected = reference("genre", 2).signatures["serving_default"](text=tf.constant(TEXTS))
+    assert sorted(response.outputs) == ["scores", "top_labels", "top_scores"]
+    for name, value in expected.items():
+        got = tf.make_ndarray(response.outputs[name])
+        np.testing.assert_array_equal(got, value.numpy())
+    # TF Serving writes typed value fields (AsProtoField), not tensor_content.
+    assert len(response.outputs["scores"].float_val) == 12
+    assert response.model_spec.name == "genre"
+    assert response.model_spec.version.value == 2
+    assert response.model_spec.signature_name == "serving_default"
+
+
+def test_predict_by_label_output_filter(stubs, reference):
+    prediction, _ = stubs
+    request = predict_request(label="stable")
+    request.output_filter.append("top_labels")
+    response = prediction.Predict(request, timeout=30)
+    assert list(response.outputs) == ["top_labels"]
+    expected = reference("genre", 1).signatures["serving_default"](text=tf.constant(TEXTS))
+    np.testing.assert_array_equal(tf.make_ndarray(response.outputs["top_labels"]),
+                                  expected["top_labels"].numpy())
+    assert response.model_spec.version.value == 1
+
+
+def test_classify(stubs, reference):
+    prediction, _ = stubs
+    request = classification_pb2.ClassificationRequest()
+    request.model_spec.name = "genre"
+    request.model_spec.signature_name = "classify"
+    for text in TEXTS:
+        example = request.input.example_list.examples.add()
+        example.features.feature["text"].bytes_list.value.append(text.encode())
+    response = prediction.Classify(request, timeout=30)
+    scores = reference("genre", 2).signatures["serving_default"](text=tf.constant(TEXTS))["scores"]
+    got = [[(c.label, c.score) for c in row.classes] for row in response.result.classifications]
+    labels = ["action", "comedy", "drama", "horror", "romance", "sci-fi"]
+    assert got == [list(zip(labels, np.float32(row).tolist())) for row in scores.numpy()]
+    assert response.model_spec.version.value == 2
+
+
+def test_status_and_metadata(stubs, models_dir):
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    prediction, models = stubs
+    request = get_model_status_pb2.GetModelStatusRequest()
+    request.model_spec.name = "genre"
+    status = models.GetModelStatus(request, timeout=30)
+    assert [(s.version, s.state, s.status.error_code) for s in status.model_version_status] == [
+        (2, get_model_status_pb2.ModelVersionStatus.AVAILABLE, 0),
+        (1, get_model_status_pb2.ModelVersionStatus.AVAILABLE, 0),
+    ]
+    request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+    request.model_spec.name = "genre"
+    request.model_spec.version.value = 1
+    metadata = prediction.GetModelMetadata(request, timeout=30)
+    signatures = get_model_metadata_pb2.SignatureDefMap()
+    assert metadata.metadata["signature_def"].Unpack(signatures)
+    saved = saved_model_pb2.SavedModel.FromString(
+        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes())
+    assert dict(signatures.signature_def) == dict(saved.meta_graphs[0].signature_def)
+    assert (metadata.model_spec.name, metadata.model_spec.version.value) == ("genre", 1)
+
+
+def _code(call, request):
+    with pytest.raises(grpc.RpcError) as info:
+        call(request, timeout=30)
+    return info.value.code(), info.value.details()
+
+
+def test_errors_have_tf_serving_codes_and_messages(stubs):
+    prediction, models = stubs
+    assert _code(prediction.Predict, predict_request(name="nope")) == (
+        grpc.StatusCode.NOT_FOUND, "Servable not found for request: Latest(nope)")
+    assert _code(prediction.Predict, predict_request(version=7)) == (
+        grpc.StatusCode.NOT_FOUND, "Servable not found for request: Specific(genre, 7)")
+    assert _code(prediction.Predict, predict_request(label="beta")) == (
+        grpc.StatusCode.INVALID_ARGUMENT, "Unrecognized servable version label: beta")
+    assert _code(prediction.Predict, predict_request(signature="nope")) == (
+        grpc.StatusCode.FAILED_PRECONDITION, 'Serving signature key "nope" not found.')
+    wrong_name = predict_request()
+    wrong_name.inputs["txt"].CopyFrom(wrong_name.inputs.pop("text"))
+    assert _code(prediction.Predict, wrong_name) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "input tensor alias not found in signature: txt. Inputs expected to be in the set {text}.")
+    wrong_dtype = predict_request()
+    wrong_dtype.inputs["text"].CopyFrom(tf.make_tensor_proto([1.0, 2.0], dtype=tf.float32))
+    code, message = _code(prediction.Predict, wrong_dtype)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert message == "Expects arg[0] to be string but float is provided"
+    status_request = get_model_status_pb2.GetModelStatusRequest()
+    status_request.model_spec.name = "nope"
+    assert _code(models.GetModelStatus, status_request) == (
+        grpc.StatusCode.NOT_FOUND, "Could not find any versions of model nope")
+    classify = classification_pb2.ClassificationRequest()
+    classify.model_spec.name = "genre"
+    classify.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(b"x")
+    assert _code(prediction.Classify, classify)[0] == grpc.StatusCode.INVALID_ARGUMENT
+    # ... and the server keeps serving.
+    assert prediction.Predict(predict_request(), timeout=30).outputs["scores"].float_val
+
+
+def test_oversize_message_is_resource_exhausted(stubs):
+    prediction, _ = stubs
+    code, _ = _code(prediction.Predict, predict_request(texts=["word " * 30000]))
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert prediction.Predict(predict_request(), timeout=30).outputs["scores"].float_val
+
+
+def test_regress_is_unimplemented(stubs):
+    from tensorflow_serving.apis import regression_pb2
+
+    prediction, _ = stubs
+    request = regression_pb2.RegressionRequest()
+    request.model_spec.name = "genre"
+    assert _code(prediction.Regress, request)[0] == grpc.StatusCode.UNIMPLEMENTED

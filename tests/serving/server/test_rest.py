@@ -1,0 +1,213 @@
+"""TF Serving's REST API on the local server: exact JSON, TF Serving's errors and codes.
+
+Modelled on tensorflow_model_server_test.py / http_rest_api_handler_test.cc:
+a real server process, real HTTP on 127.0.0.1, bodies compared as parsed JSON
+(floats compared at float32, the precision TF Serving writes).
+"""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+import requests
+import tensorflow as tf
+
+from tests.serving.conftest import f32
+
+TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
+
+
+def post(server, path, body, raw=False):
+    data = body if raw else json.dumps(body)
+    response = requests.post(server.rest_url + path, data=data, timeout=30)
+    return response.status_code, response.json()
+
+
+def get(server, path):
+    response = requests.get(server.rest_url + path, timeout=30)
+    return response.status_code, response.json()
+
+
+def expected_outputs(reference, name, version, **inputs):
+    function = reference(name, version).signatures["serving_default"]
+    tensors = {k: tf.constant(v) for k, v in inputs.items()}
+    return {k: v.numpy() for k, v in function(**tensors).items()}
+
+
+def row_json(outputs):
+    names = sorted(outputs)
+    count = len(outputs[names[0]])
+    return f32({"predictions": [{n: outputs[n][i] for n in names} for i in range(count)]})
+
+
+def test_predict_row_format_exact(server, reference):
+    code, body = post(server, "/v1/models/genre:predict", {"instances": TEXTS})
+    assert code == 200
+    assert f32(body) == row_json(expected_outputs(reference, "genre", 2, text=TEXTS))
+
+
+def test_predict_columnar_format_exact(server, reference):
+    code, body = post(server, "/v1/models/genre/versions/1:predict", {"inputs": {"text": TEXTS}})
+    assert code == 200
+    outputs = expected_outputs(reference, "genre", 1, text=TEXTS)
+    assert f32(body) == f32({"outputs": outputs})
+    # A plain list is the one input, as in TF Serving.
+    code, plain = post(server, "/v1/models/genre/versions/1:predict", {"inputs": TEXTS})
+    assert code == 200 and plain == body
+
+
+def test_predict_by_label_and_version_differ(server, reference):
+    _, stable = post(server, "/v1/models/genre/labels/stable:predict", {"instances": TEXTS})
+    _, canary = post(server, "/v1/models/genre/labels/canary:predict", {"instances": TEXTS})
+    _, latest = post(server, "/v1/models/genre:predict", {"instances": TEXTS})
+    assert f32(stable) == row_json(expected_outputs(reference, "genre", 1, text=TEXTS))
+    assert canary == latest and stable != latest
+
+
+def test_predict_b64_and_signature_name(server, reference):
+    encoded = [{"b64": base64.b64encode(t.encode()).decode()} for t in TEXTS]
+    code, body = post(server, "/v1/models/genre:predict",
+                      {"signature_name": "serving_default", "instances": encoded})
+    assert code == 200
+    assert f32(body) == row_json(expected_outputs(reference, "genre", 2, text=TEXTS))
+
+
+def test_predict_named_inputs_hybrid(server, reference):
+    instances = [{"text": TEXTS[0], "year": 1975}, {"text": TEXTS[1], "year": 2021.5}]
+    code, body = post(server, "/v1/models/hybrid:predict", {"instances": instances})
+    assert code == 200
+    expected = expected_outputs(reference, "hybrid", 1, text=TEXTS,
+                                year=np.array([1975, 2021.5], np.float32))
+    assert f32(body) == row_json(expected)
+
+
+def test_classify_results_key_exact(server, reference):
+    body = {"signature_name": "classify", "examples": [{"text": t} for t in TEXTS]}
+    code, answer = post(server, "/v1/models/genre:classify", body)
+    assert code == 200
+    scores = expected_outputs(reference, "genre", 2, text=TEXTS)["scores"]
+    labels = ["action", "comedy", "drama", "horror", "romance", "sci-fi"]
+    expected = {"results": [[[label, s] for label, s in zip(labels, row)] for row in scores]}
+    assert f32(answer) == f32(expected)
+
+
+def test_classify_default_signature_is_refused_like_tf_serving(server):
+    code, body = post(server, "/v1/models/genre:classify", {"examples": [{"text": "x"}]})
+    assert code == 400
+    assert body == {"error": "Expected classification signature method_name to be "
+                             "tensorflow/serving/classify. Was: tensorflow/serving/predict"}
+
+
+def test_status_exact(server):
+    ok = {"error_code": "OK", "error_message": ""}
+    code, body = get(server, "/v1/models/genre")
+    assert code == 200
+    assert body == {"model_version_status": [
+        {"version": "2", "state": "AVAILABLE", "status": ok},
+        {"version": "1", "state": "AVAILABLE", "status": ok},
+    ]}
+    code, body = get(server, "/v1/models/genre/versions/1")
+    assert (code, body) == (200, {"model_version_status": [
+        {"version": "1", "state": "AVAILABLE", "status": ok}]})
+
+
+def test_metadata_exact(server, models_dir):
+    from google.protobuf import json_format
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    code, body = get(server, "/v1/models/genre/versions/1/metadata")
+    assert code == 200
+    saved = saved_model_pb2.SavedModel.FromString(
+        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes())
+    signatures = {
+        key: json_format.MessageToDict(value, preserving_proto_field_name=True,
+                                       always_print_fields_with_no_presence=True)
+        for key, value in saved.meta_graphs[0].signature_def.items()
+    }
+    assert body == {
+        "model_spec": {"name": "genre", "signature_name": "", "version": "1"},
+        "metadata": {"signature_def": {"signature_def": signatures}},
+    }
+    text = body["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]["text"]
+    assert text["dtype"] == "DT_STRING"
+    assert text["tensor_shape"] == {"dim": [{"size": "-1", "name": ""}], "unknown_rank": False}
+    assert signatures["classify"]["method_name"] == "tensorflow/serving/classify"
+
+
+ERRORS = [
+    # (method, path, body, http code, exact message or prefix)
+    ("POST", "/v1/models/genre:predict", b"{\"instances\": [", 400,
+     "JSON Parse error: Invalid value. at offset: 15"),
+    ("POST", "/v1/models/genre:predict", b"", 400, "JSON Parse error: The document is empty"),
+    ("POST", "/v1/models/genre:predict", b"instances = [1, 2]", 400,
+     "JSON Parse error: Invalid value. at offset: 0"),
+    ("POST", "/v1/models/genre:predict", b"{\"instances\": [1, 2]}", 400,
+     "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: "
+     "JSON Value: 1 Type: Number is not of expected type: string"),
+    ("POST", "/v1/models/genre:predict", b"{\"inputs\": {\"txt\": [\"a\"]}}", 400,
+     "Missing named input: text in 'inputs' object."),
+    ("POST", "/v1/models/genre:predict", b"{\"instances\": [{\"txt\": \"a\"}]}", 400,
+     "Failed to process element: 0 key: txt of 'instances' list. Error: INVALID_ARGUMENT: "
+     "JSON object: does not have named input: txt"),
+    ("POST", "/v1/models/genre:predict", b"{\"signature_name\": 100}", 400,
+     "JSON Value: {\n    \"signature_name\": 100\n} not formatted correctly. "
+     "'signature_name' key must be a string value."),
+    ("POST", "/v1/models/genre:predict", b"{\"text\": [\"a\"]}", 400,
+     "Missing 'inputs' or 'instances' key"),
+    ("POST", "/v1/models/genre:predict", b"{\"signature_name\": \"nope\", \"instances\": [\"a\"]}",
+     400, "Serving signature name: \"nope\" not found in signature def"),
+    ("POST", "/v1/models/nope:predict", b"{\"instances\": [\"a\"]}", 404,
+     "Servable not found for request: Latest(nope)"),
+    ("POST", "/v1/models/genre/versions/7:predict", b"{\"instances\": [\"a\"]}", 404,
+     "Servable not found for request: Specific(genre, 7)"),
+    ("POST", "/v1/models/genre/labels/beta:predict", b"{\"instances\": [\"a\"]}", 400,
+     "Unrecognized servable version label: beta"),
+    ("GET", "/v1/models/nope", None, 404, "Could not find any versions of model nope"),
+    ("GET", "/v1/models/genre/versions/7", None, 404, "Could not find version 7 of model genre"),
+    ("GET", "/v1/models", None, 400, "Missing model name in request."),
+    ("GET", "/v1/models/genre:predict", None, 400, "Malformed request: GET /v1/models/genre:predict"),
+    ("POST", "/v1/models/genre/version/1:predict", b"{}", 400,
+     "Malformed request: POST /v1/models/genre/version/1:predict"),
+    ("POST", "/v1/models/genre:classify", b"{\"signature_name\": \"classify\"}", 400,
+     "JSON Value: {\n    \"signature_name\": \"classify\"\n} When method is classify, "
+     "key 'examples' is expected and was not found"),
+]
+
+
+@pytest.mark.parametrize("method,path,body,code,message", ERRORS,
+                         ids=[f"{e[3]}-{e[4][:40]}" for e in ERRORS])
+def test_errors_match_tf_serving_and_server_keeps_serving(server, method, path, body, code,
+                                                          message):
+    response = requests.request(method, server.rest_url + path, data=body, timeout=30)
+    assert response.status_code == code
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"error": message}
+    again = requests.post(server.rest_url + "/v1/models/genre:predict",
+                          json={"instances": ["still serving?"]}, timeout=30)
+    assert again.status_code == 200
+
+
+def test_oversize_body_gets_413_and_server_keeps_serving(server):
+    big = json.dumps({"instances": ["word " * 30000]})  # > --max-body-bytes 100000
+    response = requests.post(server.rest_url + "/v1/models/genre:predict", data=big, timeout=30)
+    assert response.status_code == 413
+    assert "larger than the server's limit of 100000 bytes" in response.json()["error"]
+    ok = requests.post(server.rest_url + "/v1/models/genre:predict",
+                       json={"instances": ["fine"]}, timeout=30)
+    assert ok.status_code == 200
+
+
+def test_unknown_non_api_path_is_404(server):
+    assert requests.get(server.rest_url + "/statuspage", timeout=30).status_code == 404
+
+
+def test_concurrent_requests(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(i):
+        return requests.post(server.rest_url + "/v1/models/genre:predict",
+                             json={"instances": [f"{TEXTS[i % 2]} {i}"]}, timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(call, range(48))) == {200}
