@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 
 from genreclf.data import TextDataset
+from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.run import Run
 
@@ -27,7 +28,11 @@ def _read(run, data, **overrides):
         "categorical": tuple(cfg.get("categorical") or ()),
     }
     options.update({k: v for k, v in overrides.items() if v is not None})
-    return load_dataset(data, **options)
+    dataset = load_dataset(data, **options)
+    if options.get("skip_bad_rows"):
+        # Rows with classes the model never saw are counted and logged, not scored.
+        dataset = drop_unknown_labels(dataset, run.vocabulary, field=options["label"] or "label")
+    return dataset
 
 
 def evaluate(

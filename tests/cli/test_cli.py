@@ -1,0 +1,46 @@
+import json
+import os
+import subprocess
+import sys
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def genreclf(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "genreclf", *map(str, args)], capture_output=True,
+                          text=True, env=ENV, input=stdin, timeout=600)
+
+
+def test_help_lists_every_command_without_tensorflow():
+    result = genreclf("--help")
+    assert result.returncode == 0
+    for command in ("train", "evaluate", "predict", "export", "serve", "augment", "tune"):
+        assert command in result.stdout
+    train_help = genreclf("train", "--help").stdout
+    for flag in ("--epochs", "--batch-size", "--seed", "--max-length", "--lr", "--schedule",
+                 "--class-weight", "--oversample", "--val-split", "--config", "--folds", "--multi-label", "--sep"):
+        assert flag in train_help
+
+
+def test_train_evaluate_predict(tmp_path, sample_csv):
+    out = tmp_path / "run"
+    result = genreclf("train", sample_csv, "--text", "overview", "--label", "genres", "--sep", "|",
+                      "--model", "ngram", "--epochs", "1", "--set", "max_tokens=300", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "macro_f1" in result.stdout and json.loads((out / "config.json").read_text())["multi_label"] is True
+    result = genreclf("evaluate", out, "--data", sample_csv, "--out", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "eval" / "report.md").exists()
+    result = genreclf("predict", out, "-", "--json", stdin="A ghost story.\nA cowboy rides west.\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["text"] for line in lines] == ["A ghost story.", "A cowboy rides west."]
+
+
+def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path):
+    data = tmp_path / "movies.csv"
+    data.write_text("title,genre\nHeist,action\n")
+    result = genreclf("train", data, "--model", "ngram", "--out", tmp_path / "run")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "movies.csv" in result.stderr and "text" in result.stderr

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genreclf.models import build_model
+
+TINY = dict(embedding_dim=4, lstm_units=4, max_length=12, max_tokens=50)
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_scores_shape_and_activation(texts, multi_label):
+    model = build_model("bilstm", 3, multi_label=multi_label, train_texts=texts, **TINY)
+    scores = np.asarray(model({"text": tf.constant(texts)}))
+    assert scores.shape == (len(texts), 3)
+    if multi_label:
+        assert ((scores > 0) & (scores < 1)).all()
+    else:
+        np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+def test_pooling_variants_save_and_reload(texts, check_saving, pooling):
+    model = build_model("bilstm", 2, train_texts=texts, pooling=pooling, **TINY)
+    check_saving(model)
+
+
+def test_lstm_keeps_cudnn_compatible_settings(texts):
+    model = build_model("bilstm", 2, train_texts=texts, lstm_layers=2, **TINY)
+    lstms = [l.forward_layer for l in model.layers if l.name.startswith("bilstm_")]
+    assert len(lstms) == 2
+    for lstm in lstms:
+        assert lstm.activation.__name__ == "tanh"
+        assert lstm.recurrent_activation.__name__ == "sigmoid"
+        assert lstm.recurrent_dropout == 0 and not lstm.unroll and lstm.use_bias
+
+
+def test_seed_defaults():
+    from genreclf.models import family_defaults
+
+    defaults = family_defaults("bilstm")
+    assert (defaults["embedding_dim"], defaults["lstm_units"], defaults["dropout"]) == (128, 64, 0.5)
+
+
+def test_bad_pooling_names_the_choices(texts):
+    with pytest.raises(ValueError, match="Received: pooling='median'"):
+        build_model("bilstm", 2, train_texts=texts, pooling="median", **TINY)

@@ -1,0 +1,28 @@
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.errors import RunFolderError
+
+
+def test_missing_folder_and_unfinished_run_are_explained(tmp_path):
+    with pytest.raises(RunFolderError, match="No run folder"):
+        genreclf.load_run(tmp_path / "nope")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "config.json").write_text("{}")
+    with pytest.raises(RunFolderError, match="has no labels.json"):
+        genreclf.load_run(tmp_path / "half")
+
+
+def test_predict_returns_labels_scores_and_top_k(trained_run):
+    results = trained_run.predict(["A sheriff faces outlaws at noon.", "Robots rebel on Mars."], top_k=3)
+    assert len(results) == 2
+    for result in results:
+        assert len(result["labels"]) == 1 and result["labels"][0] == result["top_labels"][0]
+        assert result["top_scores"] == sorted(result["top_scores"], reverse=True)
+        assert sum(result["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_scores_refuses_a_bare_string(trained_run):
+    with pytest.raises(ConfigError, match="wrap it in a list"):
+        trained_run.scores("one synopsis")

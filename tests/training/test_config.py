@@ -1,0 +1,24 @@
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.training import TrainConfig
+
+
+def test_round_trip_through_json(tmp_path):
+    config = TrainConfig(data="movies.csv", model="ngram", model_config={"max_tokens": 10}, epochs=3)
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json") == config
+
+
+def test_auto_values_resolve_per_family():
+    assert TrainConfig(model="transformer").resolved("lr") == 5e-4
+    assert TrainConfig(model="bilstm", lr=0.01).resolved("lr") == 0.01
+
+
+def test_unknown_keys_and_bad_json_are_clear(tmp_path):
+    with pytest.raises(ConfigError, match=r"Unknown training configuration keys \['epoch'\]"):
+        TrainConfig.from_dict({"epoch": 3})
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model": "ngram",\n "epochs": }')
+    with pytest.raises(ConfigError, match=r"bad.json:2: the config file is not valid JSON"):
+        TrainConfig.from_json(bad)

@@ -1,0 +1,97 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import genreclf
+from genreclf.errors import DataError
+from genreclf.training import TrainConfig
+
+RUN_FILES = ("config.json", "labels.json", "thresholds.json", "model.keras", "history.csv",
+             "metrics.json", "report.md", "fingerprint.json")
+
+
+def test_single_label_run_folder_is_complete(trained_run):
+    for name in RUN_FILES + ("confusion.png",):
+        assert (trained_run.path / name).exists(), name
+    assert not (trained_run.path / "backup").exists()
+    assert (trained_run.path / "logs").is_dir()
+    metrics = trained_run.metrics
+    assert 0.0 <= metrics["macro_f1"] <= 1.0 and metrics["num_examples"] == 31
+    assert len(trained_run.labels) == 10 and not trained_run.multi_label
+
+
+def test_config_json_alone_retrains(trained_run, tmp_path):
+    config = TrainConfig.from_json(trained_run.path / "config.json")
+    assert config.model == "ngram" and config.data.endswith("movies.csv")
+    rerun = genreclf.train(config=trained_run.path / "config.json", out=tmp_path / "again", verbose=0)
+    assert rerun.fingerprint["train_sha256"] == trained_run.fingerprint["train_sha256"]
+    assert rerun.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
+
+
+def test_multi_label_run_has_tuned_thresholds(trained_multilabel_run):
+    run = trained_multilabel_run
+    assert run.multi_label and len(run.thresholds) == len(run.labels) == 10
+    assert not (run.path / "confusion.png").exists()
+    prediction = run.predict(["A ghost haunts a lonely lighthouse keeper."], top_k=2)[0]
+    assert len(prediction["top_labels"]) == 2 and set(prediction["scores"]) == set(run.labels)
+
+
+def test_synthetic_rows_join_the_training_split_only(trained_run, tmp_path):
+    aug = tmp_path / "aug.jsonl"
+    rows = [{"text": f"A lonely cowboy number {i} rides across the burning desert.", "labels": ["western"],
+             "source": "synthetic", "model": "test"} for i in range(5)]
+    aug.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = genreclf.train(config=trained_run.path / "config.json", augment=str(aug), out=tmp_path / "aug", verbose=0)
+    assert run.fingerprint["num_synthetic"] == 5
+    assert run.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
+    assert run.fingerprint["num_train"] == trained_run.fingerprint["num_train"] + 5
+
+
+def test_cross_validation_reports_mean_and_std(tmp_path, sample_csv):
+    run = genreclf.train(sample_csv, text="overview", label="genre", model="ngram", epochs=1, folds=2,
+                         model_config={"max_tokens": 500}, out=tmp_path / "cv", verbose=0)
+    cv = run.metrics["cross_validation"]
+    assert cv["k"] == 2 and len(cv["folds"]) == 2
+    assert set(cv["summary"]["macro_f1"]) == {"mean", "std"}
+    assert (run.path / "model.keras").exists() and (run.path / "folds" / "fold_1" / "model.keras").exists()
+
+
+def test_bad_rows_name_file_line_and_field(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("overview,genre\nA heist in space.,action\n   ,drama\n")
+    with pytest.raises(DataError, match=r"bad.csv:3: field 'overview'"):
+        genreclf.train(bad, model="ngram", epochs=1, out=tmp_path / "run", verbose=0)
+
+
+KILL_AT_EPOCH = textwrap.dedent(
+    """
+    import os, signal, sys, keras, genreclf
+
+    class KillAfter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == int(sys.argv[2]):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
+                   epochs=4, patience=10, model_config={"max_tokens": 500}, out=sys.argv[1],
+                   verbose=0, callbacks=[KillAfter()])
+    """
+)
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    out = tmp_path / "run"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "1"], env=env)
+    assert killed.returncode == -9
+    assert (out / "backup").exists() and not (out / "model.keras").exists()
+    resumed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "-1"], env=env)
+    assert resumed.returncode == 0
+    epochs = [int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == [0, 1, 2, 3]  # epochs 0-1 before the kill, 2-3 after: none repeated
+    assert genreclf.load_run(out).metrics["num_examples"] == 31
