@@ -150,3 +150,30 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return target
+
+
+def float32_json(value):
+    """Nested JSON values with every float rounded to float32.
+
+    TF Serving writes float32 outputs with up to 9 significant digits, so two
+    answers (or an answer and the SavedModel called in-process) are equal when
+    their values are equal at float32. Bytes become str, arrays lists.
+
+    Example:
+
+    >>> float32_json({"scores": [0.1, 0.30000001192092896]}) == float32_json({"scores": [0.100000001, 0.3]})
+    True
+    """
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: float32_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [float32_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return float32_json(value.tolist())
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, (float, np.floating)):
+        return float(np.float32(value))
+    return value

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 import requests
 
@@ -119,16 +118,23 @@ def reference(models_dir):
     return get
 
 
-def f32(value):
-    """Nested JSON values with every float rounded to float32 (how TF Serving's floats compare)."""
-    if isinstance(value, dict):
-        return {k: f32(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [f32(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return f32(value.tolist())
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, (float, np.floating)):
-        return float(np.float32(value))
-    return value
+
+@pytest.fixture
+def start_server(tmp_path):
+    """`start_server(models_dir, *args)`: a fresh server process, terminated after the test."""
+    started = []
+
+    def start(models_dir, *args, model="genre"):
+        process = ServerProcess(models_dir, *args, log_path=str(tmp_path / f"server{len(started)}.log"))
+        started.append(process)
+        return process.wait_ready(model=model)
+
+    yield start
+    for process in started:
+        process.terminate()
+
+
+@pytest.fixture(scope="session")
+def server_process():
+    """The `ServerProcess` class, for module-scoped servers of a test module."""
+    return ServerProcess

@@ -13,7 +13,7 @@ import pytest
 import requests
 import tensorflow as tf
 
-from tests.serving.conftest import f32
+from serving.testing import float32_json as f32
 
 TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
 

@@ -1,0 +1,95 @@
+"""The local server as a process: new versions without restart, never a half-written one,
+clean exit on SIGTERM, 127.0.0.1 by default."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+from serving.testing import write_tiny_model
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory, server_process):
+    base = tmp_path_factory.mktemp("fresh")
+    write_tiny_model(str(base), "genre", 1)
+    log = tmp_path_factory.mktemp("fresh_logs") / "server.log"
+    process = server_process(base, "--poll-seconds", "0.3", log_path=str(log)).wait_ready()
+    yield base, process
+    process.terminate()
+
+
+def versions(process):
+    body = requests.get(f"{process.rest_url}/v1/models/genre", timeout=10).json()
+    return {int(s["version"]): s["state"] for s in body["model_version_status"]}
+
+
+def predict_version(process, version=None):
+    path = "/v1/models/genre" + (f"/versions/{version}" if version else "") + ":predict"
+    return requests.post(process.rest_url + path, json={"instances": ["a ghost"]}, timeout=10)
+
+
+def test_new_version_is_served_without_restart(fresh):
+    base, process = fresh
+    before = predict_version(process).json()
+    write_tiny_model(str(base), "genre", 2)  # temporary folder, then rename
+    assert wait_for(lambda: versions(process).get(2) == "AVAILABLE"), process.log()
+    after = predict_version(process).json()
+    assert after != before
+    assert after == predict_version(process, 2).json()
+    assert predict_version(process, 1).json() == before
+
+
+def test_half_written_version_is_never_served(fresh):
+    base, process = fresh
+    source = base / "genre" / "1"
+    half = base / "genre" / "3"
+    shutil.copytree(source / "variables", half / "variables")  # no saved_model.pb yet
+    temp = base / "genre" / ".tmp-4-writing"
+    shutil.copytree(source, temp)  # complete, but a temporary (non-integer) name
+    time.sleep(2.0)  # several poll intervals
+    assert 3 not in versions(process) and 4 not in versions(process)
+    assert predict_version(process, 3).status_code == 404
+    assert predict_version(process).json() == predict_version(process, 2).json()
+    shutil.copy(source / "saved_model.pb", half / "saved_model.pb")  # now complete
+    assert wait_for(lambda: versions(process).get(3) == "AVAILABLE"), process.log()
+    assert predict_version(process, 3).status_code == 200
+
+
+def test_binds_loopback_only_by_default(fresh):
+    _, process = fresh
+    addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    others = [a for a in addresses if ":" not in a and not a.startswith("127.")]
+    if not others:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        assert sock.connect_ex((others[0], process.rest_port)) != 0
+
+
+def test_sigterm_exits_cleanly_with_code_0(fresh):
+    _, process = fresh
+    assert predict_version(process).status_code == 200
+    assert process.terminate() == 0
+    assert "genreclf serve: stopped" in process.log()
+    with pytest.raises(requests.ConnectionError):
+        predict_version(process)
+
+
+def test_cli_rejects_a_missing_folder(tmp_path):
+    from serving.cli import main
+
+    assert main([str(tmp_path / "missing")]) == 2
