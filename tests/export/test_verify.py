@@ -1,0 +1,104 @@
+"""`verify_export`: the clean-process check catches what TF Serving would reject."""
+
+import shutil
+
+import keras
+import pytest
+import tensorflow as tf
+
+from export.errors import VerificationError
+from export.exporter import export_model
+from export.method_names import read_saved_model_proto
+from export.verify import tf_text_op_list
+from export.verify import verify_export
+
+
+def test_verify_passes_on_a_fresh_export(single_export):
+    _, report = single_export  # run by export_model, before the rename
+    assert report.ok, report.summary()
+    names = [c["name"] for c in report.checks]
+    for expected in ("ops registered", "load", "classify method name", "output shapes",
+                     "classify on tf.Examples", "warmup requests", "softmax rows sum to 1",
+                     "clean process (TensorFlow + TF Text ops only)", "parity with Keras"):
+        assert expected in names
+    assert report.max_abs_diff <= 1e-5
+    assert report.ops["unregistered"] == [] and report.ops["total"] > 10
+    summary = report.summary()
+    assert summary.splitlines()[0].endswith(f"PASSED ({report.seconds:.1f} s)")
+    assert len(summary.splitlines()) < 25  # one screen
+
+
+def test_verify_detects_a_score_mismatch(single_export, make_model):
+    path, _ = single_export
+    other = make_model(3, False, 7)  # same architecture, different weights
+    report = verify_export(path, reference_model=other)
+    assert not report.ok
+    parity = [c for c in report.checks if c["name"] == "parity with Keras"][0]
+    assert not parity["ok"] and report.max_abs_diff > 1e-5
+    assert "FAILED" in report.summary().splitlines()[0]
+    # Everything else about the SavedModel is fine.
+    assert all(c["ok"] for c in report.checks if c["name"] != "parity with Keras")
+
+
+def test_verify_detects_an_unregistered_op(single_export, tmp_path):
+    path, _ = single_export
+    broken = tmp_path / "1"
+    shutil.copytree(path, broken)
+    proto = read_saved_model_proto(str(broken))
+    library = proto.meta_graphs[0].graph_def.library
+    renamed = 0
+    for fn in library.function:
+        for node in fn.node_def:
+            if node.op == "StringLower":
+                node.op = "GenreclfNotARealOp"
+                renamed += 1
+    assert renamed
+    (broken / "saved_model.pb").write_bytes(proto.SerializeToString())
+    report = verify_export(broken)
+    assert not report.ok
+    assert report.ops["unregistered"] == ["GenreclfNotARealOp"]
+    assert "GenreclfNotARealOp" in report.summary()
+
+
+class Normalize(keras.layers.Layer):
+    """Lower-cases with TF Text's `CaseFoldUTF8` op."""
+
+    def call(self, texts):
+        import tensorflow_text
+
+        return tensorflow_text.case_fold_utf8(texts)
+
+
+def test_tf_text_ops_are_checked_against_the_serving_image(single_vocab, texts, tmp_path):
+    text = keras.Input(shape=(), dtype="string", name="text")
+    vectorizer = keras.layers.TextVectorization(max_tokens=30, output_sequence_length=4)
+    vectorizer.adapt(texts)
+    x = keras.layers.Embedding(30, 4)(vectorizer(Normalize()(text)))
+    scores = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x))
+    model = keras.Model(text, scores)
+    path = export_model(model, single_vocab, tmp_path, "genre", verify=False)
+    allowed = tmp_path / "old_tf_text_ops.txt"
+    allowed.write_text("# a TF Text build without case folding\nWhitespaceTokenizeWithOffsets\n")
+    report = verify_export(path, reference_model=model, serving_tf_text=str(allowed))
+    # The installed TF Text registers it (in a process without the Python package)...
+    assert [c for c in report.checks if c["name"] == "ops registered"][0]["ok"]
+    assert report.ops["tf_text"] == ["CaseFoldUTF8"]
+    # ...but the target image's TF Text does not.
+    assert not report.ok
+    assert report.ops["not_in_serving_tf_text"] == ["CaseFoldUTF8"]
+    assert "Op type not registered" in report.summary()
+    assert [c for c in report.checks if c["name"] == "parity with Keras"][0]["ok"]
+
+
+def test_unknown_tf_text_version_is_a_clear_error():
+    with pytest.raises(VerificationError, match="No op list for TF Text 0.1"):
+        tf_text_op_list("0.1")
+
+
+def test_verify_without_reference_checks_signatures(multi_export):
+    report = verify_export(multi_export, sample_texts=["a killer", "love in paris"])
+    assert report.ok, report.summary()
+    assert report.max_abs_diff is None
+    assert len(report.scores) == 2 and len(report.scores[0]) == 4
+    assert "multi-label 'labels' output" in [c["name"] for c in report.checks]
+    assert tf.__version__  # the parent keeps its own TensorFlow
