@@ -1,7 +1,7 @@
 """`compare_reports`: two evaluation reports side by side, as markdown."""
 
-from genreclf.metrics.report_files import check_report
-from genreclf.metrics.report_files import md_cell
+from genreclf.metrics.report_files import _check_report
+from genreclf.metrics.report_files import _md_cell
 
 _OVERALL = (
     ("accuracy", "accuracy"),
@@ -64,9 +64,9 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
     >>> print(compare_reports(a, b, "old", "new").splitlines()[5])
     | macro F1 | 0.3333 | 1.0000 | +0.6667 |
     """
-    check_report(report_a)
-    check_report(report_b)
-    a, b = md_cell(name_a), md_cell(name_b)
+    _check_report(report_a)
+    _check_report(report_b)
+    a, b = _md_cell(name_a), _md_cell(name_b)
     lines = [f"## {a} vs {b}", ""]
     if report_a["num_examples"] != report_b["num_examples"]:
         lines += [
@@ -100,7 +100,7 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
         if entry_a and entry_b and entry_a["support"] != entry_b["support"]:
             support = f"{entry_a['support']} / {entry_b['support']}"
         lines.append(
-            f"| {md_cell(name)} | {'rare' if name in rare else ''} | {support} "
+            f"| {_md_cell(name)} | {'rare' if name in rare else ''} | {support} "
             f"| {_value(f1_a)} | {_value(f1_b)} | {_delta(f1_a, f1_b)} |"
         )
     return "\n".join(lines) + "\n"

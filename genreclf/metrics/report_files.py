@@ -18,7 +18,7 @@ _SUMMARY_ROWS = (
 )
 
 
-def check_report(report):
+def _check_report(report):
     """Raises `ConfigError` unless `report` has every key of the report format."""
     if not isinstance(report, dict):
         raise ConfigError(
@@ -33,12 +33,12 @@ def check_report(report):
         )
 
 
-def md_cell(text):
+def _md_cell(text):
     """Escapes a value for a markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def class_order(report):
+def _class_order(report):
     """Class names: rare classes first (rarest first), then the rest by support, descending."""
     rare = [name for name in report["rare_classes"] if name in report["per_class"]]
     rest = [name for name in report["labels"] if name not in set(rare)]
@@ -69,7 +69,7 @@ def _cross_validation_lines(report):
         lines += [f"{k} folds; the tables above are fold {folds['best_fold']}'s (the best).", ""]
     lines += ["| metric | mean | std |", "|---|---:|---:|"]
     for name, stats in folds["summary"].items():
-        lines.append(f"| {md_cell(name)} | {stats['mean']:.4f} | {stats['std']:.4f} |")
+        lines.append(f"| {_md_cell(name)} | {stats['mean']:.4f} | {stats['std']:.4f} |")
     return lines
 
 
@@ -82,10 +82,10 @@ def _per_class_table(report):
         header += " threshold |"
         rule += "---:|"
     lines = [header, rule]
-    for name in class_order(report):
+    for name in _class_order(report):
         entry = report["per_class"][name]
         row = (
-            f"| {md_cell(name)} | {'rare' if name in rare else ''} | {entry['support']} "
+            f"| {_md_cell(name)} | {'rare' if name in rare else ''} | {entry['support']} "
             f"| {entry['precision']:.4f} | {entry['recall']:.4f} | {entry['f1']:.4f} |"
         )
         if multi_label:
@@ -110,7 +110,7 @@ def _confused_pairs_table(report, limit=10):
     lines = ["| true | predicted as | count | share of true |", "|---|---|---:|---:|"]
     for count, i, j in off_diagonal[:limit]:
         lines.append(
-            f"| {md_cell(labels[i])} | {md_cell(labels[j])} | {count} "
+            f"| {_md_cell(labels[i])} | {_md_cell(labels[j])} | {count} "
             f"| {count / totals[i]:.1%} |"
         )
     return lines
@@ -135,7 +135,7 @@ def render_markdown(report, title="Evaluation report", confusion_image=None):
     >>> render_markdown(report).splitlines()[0]
     '# Evaluation report'
     """
-    check_report(report)
+    _check_report(report)
     mode = "multi-label" if report["multi_label"] else "single-label"
     intro = f"{report['num_examples']} examples, {mode}, {len(report['labels'])} classes."
     if report.get("num_train") is not None:
@@ -157,7 +157,7 @@ def render_markdown(report, title="Evaluation report", confusion_image=None):
     if report["rare_classes"]:
         lines += [
             f"Rare classes first ({len(report['rare_classes'])}, rarest first: "
-            + ", ".join(md_cell(name) for name in report["rare_classes"])
+            + ", ".join(_md_cell(name) for name in report["rare_classes"])
             + "), then the others by support.",
             "",
         ]
@@ -194,7 +194,7 @@ def write_report(report, out_dir, title="Evaluation report"):
     >>> sorted(write_report(report, tempfile.mkdtemp()))
     ['confusion', 'metrics', 'report']
     """
-    check_report(report)
+    _check_report(report)
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     paths = {

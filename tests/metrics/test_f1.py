@@ -168,7 +168,9 @@ def tiny_model(num_features, num_classes, multi_label):
     return keras.Model(inputs, outputs)
 
 
-@pytest.mark.parametrize("multi_label", [False, True])
+@pytest.mark.parametrize(
+    "multi_label", [False, pytest.param(True, marks=pytest.mark.large)]
+)
 def test_fit_logs_validation_metrics_and_survives_save(tmp_path, multi_label):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
