@@ -1,0 +1,164 @@
+"""HyperModels of the built-in families: `BiLSTMHyperModel`, `TransformerHyperModel`, `NgramHyperModel`.
+
+Each is a `FamilyHyperModel` with the family's arguments spelled out. An
+argument is a fixed value, a KerasTuner hyperparameter definition (or a list,
+shorthand for `Choice`), or `None` for genreclf's default search space.
+"""
+
+from genreclf.tuning.hypermodel import FamilyHyperModel
+
+
+class BiLSTMHyperModel(FamilyHyperModel):
+    """Search space over the `bilstm` family (see `genreclf.models.bilstm`).
+
+    Default space: `max_tokens` {10k, 20k}, `max_length` {100, 200, 300},
+    `embedding_dim` {32, 64, 128}, `lstm_units` {16, 32, 64}, `lstm_layers`
+    1–2, `dropout` 0–0.5, `spatial_dropout` 0–0.3, `pooling` {max, mean, last},
+    plus the training space (learning rate, weight decay, schedule, batch
+    size, class weighting, epochs).
+
+    Example:
+
+    >>> import genreclf, keras_tuner
+    >>> from keras_tuner.engine.hyperparameters import Choice
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    >>> hypermodel = BiLSTMHyperModel(data, embedding_dim=8, lstm_units=Choice("u", [4, 8]),
+    ...                               max_length=16, max_tokens=500)
+    >>> tuner = keras_tuner.RandomSearch(hypermodel, objective=keras_tuner.Objective(
+    ...     "val_macro_f1", "max"), max_trials=2, directory="/tmp/kt_doc", overwrite=True)
+    >>> tuner.search(data, validation_data=data)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        train,
+        *,
+        max_tokens=None,
+        max_length=None,
+        embedding_dim=None,
+        lstm_units=None,
+        lstm_layers=None,
+        dropout=None,
+        spatial_dropout=None,
+        pooling=None,
+        hidden_dim=None,
+        **kwargs,
+    ):
+        super().__init__(
+            "bilstm",
+            train,
+            max_tokens=max_tokens,
+            max_length=max_length,
+            embedding_dim=embedding_dim,
+            lstm_units=lstm_units,
+            lstm_layers=lstm_layers,
+            dropout=dropout,
+            spatial_dropout=spatial_dropout,
+            pooling=pooling,
+            hidden_dim=hidden_dim,
+            **kwargs,
+        )
+
+
+class TransformerHyperModel(FamilyHyperModel):
+    """Search space over the `transformer` family (see `genreclf.models.transformer`).
+
+    Default space: `max_tokens` {10k, 20k}, `max_length` {128, 200, 256},
+    `embedding_dim` {32, 64, 128}, `num_layers` 1–3, `num_heads` {2, 4},
+    `intermediate_dim` {64, 128, 256}, `dropout` 0–0.3, plus the training space.
+
+    Example:
+
+    >>> import genreclf, keras_tuner
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    >>> hypermodel = TransformerHyperModel(data, embedding_dim=8, num_heads=2,
+    ...     intermediate_dim=8, num_layers=1, max_length=16, max_tokens=500)
+    >>> hypermodel.build(keras_tuner.HyperParameters()).output_shape
+    (None, 10)
+    """
+
+    def __init__(
+        self,
+        train,
+        *,
+        max_tokens=None,
+        max_length=None,
+        embedding_dim=None,
+        num_layers=None,
+        num_heads=None,
+        intermediate_dim=None,
+        dropout=None,
+        **kwargs,
+    ):
+        super().__init__(
+            "transformer",
+            train,
+            max_tokens=max_tokens,
+            max_length=max_length,
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            num_heads=num_heads,
+            intermediate_dim=intermediate_dim,
+            dropout=dropout,
+            **kwargs,
+        )
+
+
+class NgramHyperModel(FamilyHyperModel):
+    """Search space over the `ngram` family (see `genreclf.models.ngram`).
+
+    Default space: `max_tokens` {20k, 50k}, `ngrams` 1–3, `hidden_dim` {0, 64},
+    `dropout` 0–0.5, plus the training space (`mode` stays `tf_idf` unless given).
+
+    Example:
+
+    >>> import genreclf, keras_tuner
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    >>> NgramHyperModel(data, max_tokens=500).build(keras_tuner.HyperParameters()).output_shape
+    (None, 10)
+    """
+
+    def __init__(
+        self,
+        train,
+        *,
+        max_tokens=None,
+        ngrams=None,
+        mode=None,
+        hidden_dim=None,
+        dropout=None,
+        **kwargs,
+    ):
+        super().__init__(
+            "ngram",
+            train,
+            max_tokens=max_tokens,
+            ngrams=ngrams,
+            mode=mode,
+            hidden_dim=hidden_dim,
+            dropout=dropout,
+            **kwargs,
+        )
+
+
+HYPERMODELS = {
+    "bilstm": BiLSTMHyperModel,
+    "transformer": TransformerHyperModel,
+    "ngram": NgramHyperModel,
+}
+
+
+def make_hypermodel(family, train, **kwargs):
+    """The hypermodel of `family`: a dedicated class, or `FamilyHyperModel` for the others.
+
+    Example:
+
+    >>> import genreclf
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    >>> type(make_hypermodel("ngram", data)).__name__
+    'NgramHyperModel'
+    """
+    cls = HYPERMODELS.get(family)
+    if cls is None:
+        return FamilyHyperModel(family, train, **kwargs)
+    return cls(train, **kwargs)

@@ -1,0 +1,54 @@
+"""`make_objective`: a KerasTuner objective from a genreclf metric name."""
+
+import keras_tuner
+
+from genreclf.errors import ConfigError
+
+# The metrics every genreclf model logs (see `genreclf.training.trainer`).
+METRICS = ("loss", "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall")
+DEFAULT_OBJECTIVE = "val_macro_f1"
+
+
+def objective_direction(name):
+    """`"min"` for losses, `"max"` for every other genreclf metric.
+
+    Example:
+
+    >>> objective_direction("val_loss"), objective_direction("val_macro_f1")
+    ('min', 'max')
+    """
+    return "min" if name.endswith("loss") else "max"
+
+
+def make_objective(name=DEFAULT_OBJECTIVE, direction=None):
+    """A `keras_tuner.Objective` for a metric genreclf reports.
+
+    Args:
+        name: `val_macro_f1` (default), `val_micro_f1`, `val_weighted_f1`,
+            `val_macro_precision`, `val_macro_recall`, `val_loss`, or the same
+            names without `val_` (training-set values; rarely what you want).
+        direction: `"min"` or `"max"`; inferred from the name when None
+            (losses are minimised, F1/precision/recall maximised).
+
+    Example:
+
+    >>> objective = make_objective("val_macro_f1")
+    >>> objective.name, objective.direction
+    ('val_macro_f1', 'max')
+    """
+    if isinstance(name, keras_tuner.Objective):
+        return name
+    base = name[4:] if name.startswith("val_") else name
+    if base not in METRICS:
+        choices = [f"val_{m}" for m in METRICS]
+        raise ConfigError(
+            f"Unknown objective. Expected a metric genreclf reports, one of {choices} "
+            f"(or without 'val_'). Received: objective={name!r}."
+        )
+    if direction is None:
+        direction = objective_direction(name)
+    if direction not in ("min", "max"):
+        raise ConfigError(
+            f"direction must be 'min' or 'max'. Received: direction={direction!r}."
+        )
+    return keras_tuner.Objective(name, direction)

@@ -1,0 +1,181 @@
+"""Search results: the leaderboard (table, CSV, JSON) of a tuning folder.
+
+A tuning folder (`genreclf tune ... --dir DIR`) holds:
+
+```
+DIR/
+  tune.json          the search: data arguments, family, tuner, objective, budgets
+  trials/            KerasTuner's project: oracle.json, tuner0.json, and per trial
+    trial_<id>/      trial.json (hyperparameters, status, score, best-epoch metrics),
+                     genreclf_trial.json (tuner, start, seconds, epochs), checkpoint
+  leaderboard.csv    one row per trial, best first
+  leaderboard.json   the same with every metric of the best epoch
+  best.json          the best trial as a `genreclf train --config` file
+  kfold.json         k-fold scores of the top trials (with --kfold-top)
+```
+"""
+
+import csv
+import json
+import math
+import pathlib
+
+from genreclf.errors import ConfigError
+from genreclf.tuning.tuners import TRIAL_RECORD
+from genreclf.tuning.tuners import error_line
+
+TUNE_SPEC = "tune.json"
+TRIALS = "trials"
+LEADERBOARD_CSV = "leaderboard.csv"
+LEADERBOARD_JSON = "leaderboard.json"
+BEST_CONFIG = "best.json"
+KFOLD = "kfold.json"
+_HIDDEN = ("tuner/",)
+
+
+def read_spec(directory):
+    """The search description `tune.json` of a tuning folder (`{}` if absent)."""
+    path = pathlib.Path(directory) / TUNE_SPEC
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _best_metrics(metrics):
+    out = {}
+    for name, history in (metrics or {}).get("metrics", {}).items():
+        observations = history.get("observations") or []
+        if observations:
+            value = observations[-1]["value"]
+            out[name] = float(value[0] if isinstance(value, list) else value)
+    return out
+
+
+def read_trials(directory):
+    """One dict per trial of the tuning folder, in trial order.
+
+    Keys: `trial`, `status`, `score`, `best_epoch`, `epochs`, `seconds`,
+    `tuner`, `started`, `hyperparameters` (tuned values), `metrics` (of the
+    best epoch), `message` (why a trial failed).
+    """
+    directory = pathlib.Path(directory)
+    trials_dir = directory / TRIALS
+    if not trials_dir.is_dir():
+        raise ConfigError(
+            f"{directory} is not a tuning folder: {trials_dir} is missing. "
+            "Pass the --dir of a `genreclf tune` search."
+        )
+    rows = []
+    for trial_json in sorted(trials_dir.glob("trial_*/trial.json")):
+        state = json.loads(trial_json.read_text(encoding="utf-8"))
+        record_path = trial_json.parent / TRIAL_RECORD
+        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
+        values = state.get("hyperparameters", {}).get("values", {})
+        score = state.get("score")
+        rows.append(
+            {
+                "trial": state["trial_id"],
+                "status": state.get("status"),
+                "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else score,
+                "best_epoch": (state.get("best_step") or 0) + 1 if score is not None else None,
+                "epochs": record.get("epochs"),
+                "seconds": record.get("seconds"),
+                "tuner": record.get("tuner_id"),
+                "started": record.get("started"),
+                "hyperparameters": {
+                    k: v for k, v in values.items() if not k.startswith(_HIDDEN)
+                },
+                "metrics": _best_metrics(state.get("metrics")),
+                "message": record.get("message") or error_line(state.get("message")),
+            }
+        )
+    return rows
+
+
+def leaderboard(directory, direction=None):
+    """The trials of a tuning folder, completed ones best first, then the others.
+
+    Args:
+        directory: the tuning folder.
+        direction: `"max"` or `"min"` (default: from `tune.json`, else max).
+
+    Example:
+
+    >>> rows = leaderboard("tuning/bilstm")  # doctest: +SKIP
+    >>> rows[0]["score"], rows[0]["hyperparameters"]  # doctest: +SKIP
+    """
+    if direction is None:
+        direction = read_spec(directory).get("direction", "max")
+    rows = read_trials(directory)
+    done = [r for r in rows if r["status"] == "COMPLETED" and r["score"] is not None]
+    done.sort(key=lambda r: r["score"], reverse=direction == "max")
+    rest = [r for r in rows if r not in done]
+    ranked = done + rest
+    for rank, row in enumerate(ranked, 1):
+        row["rank"] = rank if row in done else None
+    return ranked
+
+
+def _format_value(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _format_hps(hps):
+    return " ".join(f"{k}={_format_value(v)}" for k, v in hps.items())
+
+
+def format_leaderboard(rows, objective="score", top=None):
+    """A plain-text table of leaderboard rows (best first).
+
+    Example:
+
+    >>> print(format_leaderboard([{"rank": 1, "trial": "0", "status": "COMPLETED",
+    ...     "score": 0.5, "epochs": 2, "seconds": 3.0, "hyperparameters": {"lr": 0.01}}]))
+    rank  trial  status     score   epochs  time  hyperparameters
+    1     0      COMPLETED  0.5000  2       3s    lr=0.01
+    """
+    rows = rows[:top] if top else rows
+    header = ["rank", "trial", "status", objective, "epochs", "time", "hyperparameters"]
+    table = [header]
+    for r in rows:
+        seconds = r.get("seconds")
+        table.append(
+            [
+                str(r.get("rank") or "-"),
+                str(r["trial"]),
+                str(r["status"]),
+                "-" if r.get("score") is None else f"{r['score']:.4f}",
+                "-" if r.get("epochs") is None else str(r["epochs"]),
+                "-" if seconds is None else f"{seconds:.0f}s",
+                _format_hps(r.get("hyperparameters") or {}),
+            ]
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    lines = []
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def write_leaderboard(directory, rows):
+    """Writes `leaderboard.csv` (one column per hyperparameter) and `leaderboard.json`."""
+    directory = pathlib.Path(directory)
+    hp_names = sorted({k for r in rows for k in (r.get("hyperparameters") or {})})
+    metric_names = sorted({k for r in rows for k in (r.get("metrics") or {})})
+    fixed = ["rank", "trial", "status", "score", "best_epoch", "epochs", "seconds", "tuner"]
+    with open(directory / LEADERBOARD_CSV, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(fixed + hp_names + metric_names + ["message"])
+        for r in rows:
+            writer.writerow(
+                [r.get(k) for k in fixed]
+                + [(r.get("hyperparameters") or {}).get(k) for k in hp_names]
+                + [(r.get("metrics") or {}).get(k) for k in metric_names]
+                + [r.get("message")]
+            )
+    with open(directory / LEADERBOARD_JSON, "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=2)
+    return directory / LEADERBOARD_CSV, directory / LEADERBOARD_JSON

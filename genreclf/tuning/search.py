@@ -1,0 +1,276 @@
+"""`tune`: one call from a data file to a finished search and its results."""
+
+import dataclasses
+import datetime
+import json
+import logging
+import os
+import pathlib
+import shutil
+
+from genreclf.data import TextDataset
+from genreclf.data import train_val_split
+from genreclf.errors import ConfigError
+from genreclf.tuning import distributed
+from genreclf.tuning import results
+from genreclf.tuning.families import make_hypermodel
+from genreclf.tuning.hypermodel import config_from_values
+from genreclf.tuning.objective import make_objective
+from genreclf.tuning.oracles import make_oracle
+from genreclf.tuning.search_space import describe
+from genreclf.tuning.tuners import make_tuner
+
+logger = logging.getLogger("genreclf.tuning")
+
+DATA_KEYS = ("data", "text", "label", "format", "multi_label", "sep", "features",
+             "categorical", "skip_bad_rows", "val_data", "val_split", "seed")
+_SPEC_MUST_MATCH = ("model", "tuner", "objective")
+
+
+@dataclasses.dataclass
+class TuningResult:
+    """What `tune` returns: the folder, the leaderboard rows and the best config.
+
+    On a worker process `leaderboard` is empty and `best_config` None: the
+    chief writes the results.
+    """
+
+    directory: pathlib.Path
+    leaderboard: list
+    best_config: dict = None
+    kfold: list = None
+
+    @property
+    def best_config_path(self):
+        return self.directory / results.BEST_CONFIG
+
+
+def _data_config(data, **kwargs):
+    from genreclf.training import make_config
+
+    if kwargs.get("sep") is not None and kwargs.get("multi_label") is None:
+        kwargs["multi_label"] = True
+    return make_config(None if isinstance(data, TextDataset) else data, **kwargs)
+
+
+def _clear(directory):
+    for name in (results.TRIALS, "kfold"):
+        shutil.rmtree(directory / name, ignore_errors=True)
+    for name in (results.TUNE_SPEC, results.LEADERBOARD_CSV, results.LEADERBOARD_JSON,
+                 results.BEST_CONFIG, results.KFOLD):
+        (directory / name).unlink(missing_ok=True)
+
+
+def _prepare_directory(directory, spec, resume, overwrite, tuner_id):
+    trials = directory / results.TRIALS
+    existing = (trials / "oracle.json").exists() or (directory / results.TUNE_SPEC).exists()
+    if resume and overwrite:
+        raise ConfigError("Pass either --resume or --overwrite, not both.")
+    if overwrite:
+        _clear(directory)
+        return
+    if existing and not resume:
+        found = len(list(trials.glob("trial_*/trial.json")))
+        raise ConfigError(
+            f"{directory} already holds a search ({found} trials). Pass --resume to "
+            "continue it (finished trials are kept), or --overwrite to delete it and "
+            "start over, or choose another --dir."
+        )
+    if not existing:
+        if resume:
+            logger.info("--resume: nothing to resume in %s, starting a new search", directory)
+        return
+    old = results.read_spec(directory)
+    changed = [k for k in _SPEC_MUST_MATCH if k in old and old[k] != spec[k]]
+    if changed:
+        raise ConfigError(
+            f"{directory} holds a search with different settings: "
+            + ", ".join(f"{k}={old[k]!r} (now {spec[k]!r})" for k in changed)
+            + ". Resume with the same settings, or pass --overwrite."
+        )
+    # KerasTuner reloads the oracle from the file of this tuner id: a search
+    # started by one process and resumed as a chief (or the reverse) must find it.
+    own = trials / f"{tuner_id}.json"
+    if not own.exists():
+        for other in ("tuner0.json", "chief.json"):
+            if (trials / other).exists():
+                shutil.copy2(trials / other, own)
+                break
+
+
+def tune(
+    data,
+    *,
+    model="bilstm",
+    tuner="hyperband",
+    directory=None,
+    objective="val_macro_f1",
+    max_trials=30,
+    max_epochs=20,
+    executions_per_trial=1,
+    max_time=None,
+    resume=False,
+    overwrite=False,
+    search_space=None,
+    search_defaults=True,
+    max_consecutive_failed_trials=3,
+    max_retries_per_trial=0,
+    oracle_wait=300.0,
+    worker_timeout=1800.0,
+    heartbeat=15.0,
+    rpc_timeout=600.0,
+    kfold_top=0,
+    folds=5,
+    verbose=1,
+    **data_args,
+):
+    """Runs a KerasTuner search over a model family and writes its results.
+
+    Single process by default; with `KERASTUNER_TUNER_ID`,
+    `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` set, the same call is
+    the chief (`KERASTUNER_TUNER_ID=chief`: serves the oracle, writes the
+    results) or a worker (runs trials).
+
+    Args:
+        data: a data file (any format `genreclf train` reads) or a `TextDataset`.
+        model: the model family.
+        tuner: `"hyperband"`, `"random"` or `"bayesian"`.
+        directory: the tuning folder (default `tuning/<model>`).
+        objective: the metric to optimise (`val_macro_f1`; direction inferred).
+        max_trials: the most trials.
+        max_epochs: the most epochs per trial.
+        executions_per_trial: models trained per trial (scores averaged).
+        max_time: seconds after which no new trial starts (per invocation).
+        resume: continue the search in `directory` (finished trials are kept).
+        overwrite: delete the search in `directory` first.
+        search_space: `{argument: fixed value | hyperparameter | list}`
+            overriding the default space (see `FamilyHyperModel`).
+        search_defaults: False tunes only what `search_space` names.
+        max_consecutive_failed_trials: stop after this many failures in a row.
+        max_retries_per_trial: reruns of a crashed trial.
+        oracle_wait: a worker's wait for the chief's port, in seconds.
+        worker_timeout: the chief's patience with a silent worker, in seconds.
+        heartbeat: seconds between a worker's heartbeats during a trial.
+        rpc_timeout: a worker's limit on each call to the chief, in seconds.
+        kfold_top: k-fold score the N best trials (0: no).
+        folds: k for `kfold_top`.
+        verbose: 0 silent, 1 KerasTuner's trial tables and one line per epoch.
+        **data_args: reading options: `text`, `label`, `format`,
+            `multi_label`, `sep`, `val_data`, `val_split`, `seed`, ...
+
+    Returns:
+        A `TuningResult`.
+
+    Example:
+
+    >>> import genreclf
+    >>> from genreclf.tuning import tune
+    >>> result = tune(genreclf.sample_path(), label="genre", model="ngram", tuner="random",
+    ...               max_trials=2, max_epochs=2, directory="/tmp/tune_doc",
+    ...               overwrite=True, verbose=0)  # doctest: +SKIP
+    >>> result.best_config["model_config"]  # doctest: +SKIP
+    """
+    unknown = sorted(set(data_args) - set(DATA_KEYS))
+    if unknown:
+        raise ConfigError(f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}.")
+    directory = pathlib.Path(directory or f"tuning/{model}")
+    objective = make_objective(objective)
+    data_cfg = _data_config(data, **data_args)
+    who = distributed.role()
+    tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
+    space = dict(search_space or {})
+    if tuner == "hyperband":
+        space["epochs"] = max_epochs  # Hyperband sets each trial's epoch budget
+    spec = {
+        "model": model,
+        "tuner": tuner,
+        "objective": objective.name,
+        "direction": objective.direction,
+        "max_trials": max_trials,
+        "max_epochs": max_epochs,
+        "executions_per_trial": executions_per_trial,
+        "max_time": max_time,
+        "data": {k: getattr(data_cfg, k) for k in DATA_KEYS},
+    }
+    if who == "worker":
+        ip, port = distributed.oracle_address()
+        distributed.wait_for_oracle(ip, port, timeout=oracle_wait)
+        distributed.set_rpc_timeout(rpc_timeout)
+    else:
+        _prepare_directory(directory, spec, resume, overwrite, tuner_id)
+    directory.mkdir(parents=True, exist_ok=True)
+
+    dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
+    train, val = _split(dataset, data_cfg)
+    vocabulary = train.concat(val).vocabulary()
+    hypermodel = make_hypermodel(
+        model, train, vocabulary=vocabulary, max_epochs=max_epochs, objective=objective.name,
+        search_defaults=search_defaults, seed=data_cfg.seed, **space,
+    )
+    oracle = make_oracle(
+        tuner, objective=objective, max_trials=max_trials, max_epochs=max_epochs,
+        seed=data_cfg.seed + 1, max_time=max_time,
+        max_retries_per_trial=max_retries_per_trial,
+        max_consecutive_failed_trials=max_consecutive_failed_trials,
+        distributed=who == "chief",
+    )
+    search_tuner = make_tuner(
+        oracle, hypermodel, directory=directory, executions_per_trial=executions_per_trial,
+        heartbeat=heartbeat, worker_timeout=worker_timeout,
+    )
+    if who != "worker":
+        spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
+        spec["fixed"] = hypermodel.fixed_values()
+        spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
+        (directory / results.TUNE_SPEC).write_text(json.dumps(spec, indent=2, default=str), encoding="utf-8")
+    search_tuner.search(train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0)
+    if who == "worker":
+        return TuningResult(directory, [])
+    return finish(directory, dataset=dataset, kfold_top=kfold_top, folds=folds, verbose=verbose)
+
+
+def _read(cfg):
+    from genreclf.training.trainer import read_dataset
+
+    if cfg.data is None:
+        raise ConfigError("No data to tune on. Pass a data file path or a TextDataset.")
+    return read_dataset(cfg)
+
+
+def _split(dataset, cfg):
+    if cfg.val_data:
+        from genreclf.training.trainer import read_dataset
+
+        return dataset, read_dataset(cfg, cfg.val_data)
+    return train_val_split(dataset, cfg.val_split, seed=cfg.seed)
+
+
+def best_config(directory, row):
+    """The `TrainConfig` dictionary of leaderboard `row` (data arguments included)."""
+    from genreclf.training.config import TrainConfig
+
+    spec = results.read_spec(directory)
+    values = {**spec.get("fixed", {}), **row["hyperparameters"]}
+    config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
+    config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
+    return TrainConfig.from_dict(config).to_dict()
+
+
+def finish(directory, *, dataset=None, kfold_top=0, folds=5, verbose=1):
+    """Writes the leaderboard files and `best.json` of a tuning folder; k-fold scores the top."""
+    directory = pathlib.Path(directory)
+    rows = results.leaderboard(directory)
+    results.write_leaderboard(directory, rows)
+    done = [r for r in rows if r.get("rank")]
+    best = None
+    if done:
+        best = best_config(directory, done[0])
+        (directory / results.BEST_CONFIG).write_text(json.dumps(best, indent=2), encoding="utf-8")
+    else:
+        logger.warning("no trial of %s completed: no best.json written", directory)
+    kfold = None
+    if kfold_top and done:
+        from genreclf.tuning.kfold import kfold_scores
+
+        kfold = kfold_scores(directory, done[:kfold_top], dataset=dataset, folds=folds, verbose=verbose)
+    return TuningResult(directory, rows, best, kfold)

@@ -1,0 +1,42 @@
+import keras_tuner
+import pytest
+import tensorflow as tf
+
+from genreclf.tuning import BiLSTMHyperModel
+from genreclf.tuning import FamilyHyperModel
+from genreclf.tuning import NgramHyperModel
+from genreclf.tuning import TransformerHyperModel
+from genreclf.tuning import make_hypermodel
+
+TINY = {
+    BiLSTMHyperModel: {"embedding_dim": 4, "lstm_units": 4, "max_length": 8, "max_tokens": 200},
+    TransformerHyperModel: {"embedding_dim": 8, "num_heads": 2, "intermediate_dim": 8,
+                            "num_layers": 1, "max_length": 8, "max_tokens": 200},
+    NgramHyperModel: {"max_tokens": 200},
+}
+
+
+@pytest.mark.parametrize("cls", list(TINY), ids=lambda c: c.__name__)
+def test_each_family_builds_and_predicts(cls, sample_data):
+    _, train, _ = sample_data
+    hypermodel = cls(train, **TINY[cls])
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    scores = model({"text": tf.constant(["A detective hunts a killer."])})
+    assert scores.shape == (1, train.vocabulary().num_classes)
+    assert hypermodel.trial_config(hp)["model"] == hypermodel.family
+
+
+def test_default_space_names_the_family_arguments(sample_data):
+    _, train, _ = sample_data
+    space = BiLSTMHyperModel(train).space
+    assert {"embedding_dim", "lstm_units", "lstm_layers", "dropout", "max_length",
+            "lr", "weight_decay", "schedule", "batch_size", "class_weight", "epochs"} <= set(space)
+    assert {"num_heads", "num_layers"} <= set(TransformerHyperModel(train).space)
+
+
+def test_make_hypermodel_falls_back_to_the_generic_class(sample_data):
+    _, train, _ = sample_data
+    assert type(make_hypermodel("bilstm", train)) is BiLSTMHyperModel
+    generic = FamilyHyperModel("ngram", train, mode="count")
+    assert generic.space["mode"] == "count"

@@ -1,0 +1,120 @@
+import keras
+import keras_tuner
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.tuning import FamilyHyperModel
+from genreclf.tuning import make_objective
+from genreclf.tuning.hypermodel import config_from_values
+from genreclf.tuning.search_space import Choice
+
+
+def test_build_returns_a_compiled_model_with_genreclf_metrics(sample_data, tiny_ngram):
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    assert model.optimizer.__class__.__name__ == "AdamW"
+    assert model.output_shape == (None, train.vocabulary().num_classes)
+    metrics = model.get_compile_config()["metrics"]
+    assert [m["config"]["name"] for m in metrics] == [
+        "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall"]
+    # The default training space was registered (learning rate, batch size, ...).
+    assert {"lr", "weight_decay", "schedule", "class_weight", "epochs", "ngrams",
+            "dropout"} <= set(hp.values)
+    assert not {"max_tokens", "batch_size"} & set(hp.values)  # fixed by the caller
+
+
+def test_trial_config_is_a_train_config(sample_data):
+    from genreclf.training import TrainConfig
+
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("bilstm", train, max_epochs=6, lstm_units=[4, 8], embedding_dim=4)
+    hp = keras_tuner.HyperParameters()
+    config = hypermodel.trial_config(hp)
+    assert config["model"] == "bilstm"
+    assert config["model_config"]["lstm_units"] == 4
+    assert config["model_config"]["embedding_dim"] == 4
+    assert 1 <= config["epochs"] <= 6
+    TrainConfig.from_dict(config)  # every key is a TrainConfig field
+
+
+def test_search_defaults_false_tunes_only_what_is_given(sample_data):
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=3, search_defaults=False,
+                                  lr=[0.01, 0.02], max_tokens=200)
+    hp = keras_tuner.HyperParameters()
+    config = hypermodel.trial_config(hp)
+    assert set(hp.values) == {"lr"}
+    assert config["schedule"] == "constant" and config["batch_size"] == 32 and config["epochs"] == 3
+    assert hypermodel.fixed_values() == {"max_tokens": 200, "patience": 3,
+                                         "label_smoothing": 0.0, "warmup_epochs": 1}
+
+
+def test_config_from_values_fills_family_defaults():
+    config = config_from_values("transformer", {"num_heads": 2, "batch_size": 8}, max_epochs=4)
+    assert config["model_config"] == {"num_heads": 2}
+    assert (config["lr"], config["batch_size"], config["epochs"]) == (5e-4, 8, 4)
+    assert config_from_values("ngram", {"epochs": 50}, max_epochs=4)["epochs"] == 4
+
+
+def test_bad_arguments_say_how_to_fix(sample_data):
+    _, train, _ = sample_data
+    with pytest.raises(ConfigError, match="does not take"):
+        FamilyHyperModel("bilstm", train, lstm_unit=8)
+    with pytest.raises(ConfigError, match="TextDataset"):
+        FamilyHyperModel("bilstm", train.texts)
+    with pytest.raises(ConfigError, match="Unknown model family"):
+        FamilyHyperModel("lstm", train)
+
+
+def test_works_with_a_plain_keras_tuner_tuner(sample_data, tmp_path, tiny_ngram):
+    """The hypermodel is an ordinary KerasTuner HyperModel: RandomSearch runs it."""
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2,
+                                  batch_size=Choice("batch_size", [32, 64]),
+                                  **{k: v for k, v in tiny_ngram.items() if k != "batch_size"})
+    tuner = keras_tuner.RandomSearch(
+        hypermodel, objective=make_objective("val_macro_f1"), max_trials=2, seed=1,
+        directory=str(tmp_path), project_name="plain",
+    )
+    tuner.search(train, validation_data=val, verbose=0)
+    trials = tuner.oracle.get_best_trials(2)
+    assert [t.status for t in trials] == ["COMPLETED", "COMPLETED"]
+    assert all(0.0 <= t.score <= 1.0 for t in trials)
+    assert {t.hyperparameters.values["batch_size"] for t in trials} <= {32, 64}
+    best = tuner.get_best_models(1)[0]
+    assert isinstance(best, keras.Model)
+
+
+def test_fit_trains_the_tuned_epochs_with_early_stopping(sample_data, tiny_ngram):
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=4, epochs=2, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    history = hypermodel.fit(hp, model, train, validation_data=val)
+    assert len(history.history["loss"]) == 2
+    assert "val_macro_f1" in history.history
+
+
+def test_fit_with_arrays_uses_the_tuned_batch_size(sample_data, tiny_ngram):
+    import numpy as np
+
+    _, train, _ = sample_data
+    vocab = train.vocabulary()
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, **{**tiny_ngram, "batch_size": 100})
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    x = {"text": np.array(train.texts, dtype=object)}
+    history = hypermodel.fit(hp, model, x, train.targets(vocab))
+    assert len(history.history["loss"]) == 1
+
+
+def test_multi_label_builds_with_weighted_loss():
+    import genreclf
+
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genres", sep="|")
+    hypermodel = FamilyHyperModel("ngram", data, max_tokens=200, class_weight=True)
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    assert type(model.loss).__name__ == "WeightedBinaryCrossentropy"
+    assert model.loss.pos_weight is not None

@@ -1,0 +1,27 @@
+import keras_tuner
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.tuning.objective import make_objective
+
+
+@pytest.mark.parametrize(
+    "name, direction",
+    [("val_macro_f1", "max"), ("val_loss", "min"), ("macro_recall", "max"), ("loss", "min")],
+)
+def test_direction_is_inferred(name, direction):
+    objective = make_objective(name)
+    assert (objective.name, objective.direction) == (name, direction)
+
+
+def test_explicit_direction_and_passthrough():
+    assert make_objective("val_weighted_f1", "min").direction == "min"
+    objective = keras_tuner.Objective("val_macro_f1", "max")
+    assert make_objective(objective) is objective
+
+
+def test_unknown_metric_names_the_choices():
+    with pytest.raises(ConfigError, match="Received: objective='val_accuracy'"):
+        make_objective("val_accuracy")
+    with pytest.raises(ConfigError, match="direction must be"):
+        make_objective("val_loss", "down")

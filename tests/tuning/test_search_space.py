@@ -1,0 +1,54 @@
+import keras_tuner
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.tuning.search_space import Boolean
+from genreclf.tuning.search_space import Choice
+from genreclf.tuning.search_space import Float
+from genreclf.tuning.search_space import Int
+from genreclf.tuning.search_space import describe
+from genreclf.tuning.search_space import is_hyperparameter
+from genreclf.tuning.search_space import resolve
+from genreclf.tuning.search_space import training_space
+
+
+def test_fixed_values_pass_through_and_are_not_recorded():
+    hp = keras_tuner.HyperParameters()
+    assert resolve(hp, "lstm_units", 32) == 32
+    assert resolve(hp, "pooling", "max") == "max"
+    assert hp.values == {}
+
+
+def test_definitions_register_under_the_argument_name():
+    hp = keras_tuner.HyperParameters()
+    assert resolve(hp, "lstm_units", Choice("whatever", [8, 16])) == 8
+    assert resolve(hp, "lstm_layers", Int("x", 1, 3)) == 1
+    assert resolve(hp, "lr", Float("x", 1e-4, 1e-2, sampling="log")) == pytest.approx(1e-4)
+    assert resolve(hp, "class_weight", Boolean("x")) is False
+    assert set(hp.values) == {"lstm_units", "lstm_layers", "lr", "class_weight"}
+    # The sampled value is used when the oracle set one.
+    hp.values["lstm_units"] = 16
+    assert resolve(hp, "lstm_units", Choice("whatever", [8, 16])) == 16
+
+
+def test_list_is_a_choice_shorthand():
+    hp = keras_tuner.HyperParameters()
+    assert resolve(hp, "batch_size", [32, 64]) == 32
+    assert hp.space[0].get_config()["values"] == [32, 64]
+    assert is_hyperparameter([1, 2]) and not is_hyperparameter(3)
+    with pytest.raises(ConfigError, match="must not be empty"):
+        resolve(hp, "batch_size", [])
+
+
+def test_training_space_bounds_epochs():
+    space = training_space("bilstm", 8)
+    assert space["epochs"].get_config()["values"] == [2, 4, 8]
+    assert training_space("ngram", 1)["epochs"] == 1
+    lr = space["lr"].get_config()
+    assert lr["sampling"] == "log" and lr["min_value"] < lr["max_value"]
+
+
+def test_describe():
+    assert describe(Choice("a", [1, 2])) == "Choice([1, 2])"
+    assert describe(Float("a", 0.0, 0.5)) == "Float(0.0..0.5)"
+    assert describe("max") == "'max'"
