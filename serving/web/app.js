@@ -1,0 +1,126 @@
+// genreclf web page: pick a model, paste a synopsis, see genre scores as bars.
+// Talks to TF Serving's REST API only (:predict and /metadata), plus the local
+// server's /web/models.json to list the models.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let extraInputs = {};  // name -> dtype of the selected model's non-text inputs
+
+async function getJson(url, options) {
+  const response = await fetch(url, options);
+  const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+  return body;
+}
+
+function setStatus(text, isError) {
+  $("status").textContent = text;
+  $("status").className = isError ? "error" : "";
+}
+
+async function loadModels() {
+  const models = await getJson("/web/models.json");
+  const select = $("model");
+  select.innerHTML = "";
+  for (const [name, info] of Object.entries(models)) {
+    const add = (value, text) => select.add(new Option(text, value));
+    add(name, `${name} (latest)`);
+    for (const [label, version] of Object.entries(info.labels)) add(`${name}/labels/${label}`, `${name} @${label} (v${version})`);
+    for (const version of [...info.versions].reverse()) add(`${name}/versions/${version}`, `${name} v${version}`);
+  }
+  if (!select.options.length) setStatus("No models are served yet.", true);
+  await loadFeatures();
+}
+
+async function loadFeatures() {
+  const container = $("features");
+  container.innerHTML = "";
+  extraInputs = {};
+  const path = $("model").value;
+  if (!path) return;
+  $("endpoint").textContent = `POST /v1/models/${path}:predict`;
+  try {
+    const meta = await getJson(`/v1/models/${path}/metadata`);
+    const inputs = meta.metadata.signature_def.signature_def.serving_default.inputs;
+    for (const [name, info] of Object.entries(inputs)) {
+      if (name === "text") continue;
+      extraInputs[name] = info.dtype;
+      const label = document.createElement("label");
+      label.textContent = name;
+      label.htmlFor = `feature-${name}`;
+      const input = document.createElement("input");
+      input.id = `feature-${name}`;
+      input.type = info.dtype === "DT_STRING" ? "text" : "number";
+      input.step = "any";
+      input.required = true;
+      container.append(label, input);
+    }
+  } catch (err) {
+    setStatus(`Could not read the model's metadata: ${err.message}`, true);
+  }
+}
+
+function drawBars(prediction) {
+  const bars = $("bars");
+  bars.innerHTML = "";
+  const labels = prediction.top_labels || [];
+  const scores = prediction.top_scores || [];
+  const chosen = new Set((prediction.labels || []).filter(Boolean));
+  labels.forEach((label, i) => {
+    const score = scores[i];
+    const row = document.createElement("div");
+    row.className = "bar-row" + (chosen.has(label) ? " predicted" : "");
+    row.dataset.label = label;
+    row.dataset.score = String(score);
+    const name = document.createElement("span");
+    name.className = "label";
+    name.textContent = label;
+    const track = document.createElement("div");
+    track.className = "track";
+    const fill = document.createElement("div");
+    fill.className = "fill";
+    fill.style.width = `${Math.max(0, Math.min(1, score)) * 100}%`;
+    track.append(fill);
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = `${(score * 100).toFixed(1)}%`;
+    row.append(name, track, value);
+    bars.append(row);
+  });
+}
+
+async function classify(event) {
+  event.preventDefault();
+  const text = $("synopsis").value.trim();
+  if (!text) { setStatus("Paste a synopsis first.", true); return; }
+  const instance = { text };
+  for (const [name, dtype] of Object.entries(extraInputs)) {
+    const raw = $(`feature-${name}`).value;
+    instance[name] = dtype === "DT_STRING" ? raw : Number(raw);
+  }
+  const body = Object.keys(extraInputs).length ? { instances: [instance] } : { instances: [text] };
+  $("submit").disabled = true;
+  setStatus("Classifying…");
+  const started = performance.now();
+  try {
+    const answer = await getJson(`/v1/models/${$("model").value}:predict`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    drawBars(answer.predictions[0]);
+    setStatus(`Done in ${Math.round(performance.now() - started)} ms.`);
+    document.body.dataset.state = "done";
+  } catch (err) {
+    setStatus(err.message, true);
+    document.body.dataset.state = "error";
+  } finally {
+    $("submit").disabled = false;
+  }
+}
+
+$("form").addEventListener("submit", classify);
+$("model").addEventListener("change", loadFeatures);
+$("synopsis").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("form").requestSubmit();
+});
+loadModels().then(() => { document.body.dataset.ready = "1"; })
+  .catch((err) => setStatus(`Could not list models: ${err.message}`, true));
