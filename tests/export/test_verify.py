@@ -102,3 +102,36 @@ def test_verify_without_reference_checks_signatures(multi_export):
     assert len(report.scores) == 2 and len(report.scores[0]) == 4
     assert "multi-label 'labels' output" in [c["name"] for c in report.checks]
     assert tf.__version__  # the parent keeps its own TensorFlow
+
+
+def test_committed_tf_text_op_lists():
+    old, new = set(tf_text_op_list("2.12.1")), set(tf_text_op_list("2.20"))
+    assert {"NormalizeUTF8", "CaseFoldUTF8", "WordpieceTokenizeWithOffsets"} <= old
+    # keras-hub's BERT preprocessing trims with RoundRobinTrim: TF Text 2.12.1 lacks it.
+    assert "TFText>RoundRobinTrim" in new and "TFText>RoundRobinTrim" not in old
+    assert old <= new
+
+
+class Trim(keras.layers.Layer):
+    """Keeps the first 4 words with TF Text's `RoundRobinTrimmer` (op RoundRobinTrim)."""
+
+    def call(self, texts):
+        import tensorflow_text
+
+        (trimmed,) = tensorflow_text.RoundRobinTrimmer(max_seq_length=4).trim(
+            [tf.strings.split(texts)])
+        return tf.strings.reduce_join(trimmed, axis=-1, separator=" ")
+
+
+@pytest.mark.large  # two verification subprocesses
+def test_round_robin_trim_fails_against_tf_serving_2_19(single_vocab, texts, tmp_path):
+    text = keras.Input(shape=(), dtype="string", name="text")
+    vectorizer = keras.layers.TextVectorization(max_tokens=30, output_sequence_length=4)
+    vectorizer.adapt(texts)
+    x = keras.layers.Embedding(30, 4)(vectorizer(Trim()(text)))
+    model = keras.Model(text, keras.layers.Dense(3, activation="softmax")(
+        keras.layers.Flatten()(x)))
+    path = export_model(model, single_vocab, tmp_path, "genre", serving_tf_text="2.20")
+    report = verify_export(path, reference_model=model, serving_tf_text="2.12.1")
+    assert not report.ok
+    assert "TFText>RoundRobinTrim" in report.ops["not_in_serving_tf_text"]
