@@ -7,12 +7,18 @@ The public API, each a few lines to use:
 >>> run = genreclf.train(dataset, model="ngram", out="runs/sample", epochs=2)  # doctest: +SKIP
 >>> genreclf.load_run("runs/sample").predict(["A detective hunts a killer."])  # doctest: +SKIP
 
-Imports are lazy so that `genreclf --help` answers without loading TensorFlow.
+Importing genreclf registers its Keras layers, losses, metrics and schedules, so
+`keras.saving.load_model("runs/x/model.keras")` works after `import genreclf`.
 """
 
 import importlib
+import os
 
-from genreclf.version import __version__
+# Quiet TensorFlow's C++ start-up banner unless the user chose a level.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from genreclf.version import __version__  # noqa: E402
+from genreclf import custom_objects  # noqa: F401,E402  (registers serializables)
 
 _API = {
     "load_dataset": "genreclf.data",
@@ -30,7 +36,6 @@ _API = {
 
 def __getattr__(name):
     if name in _API:
-        # Custom layers and functions must be registered before any model loads.
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'genreclf' has no attribute {name!r}")
 

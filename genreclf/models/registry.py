@@ -90,16 +90,22 @@ def _get(name):
     )
 
 
-def resolve_config(name, config=None):
-    """Merges `config` over the family defaults and checks every key."""
-    builder, defaults = _get(name)
-    config = dict(config or {})
-    accepted = set(inspect.signature(builder).parameters) - {
+def family_parameters(name):
+    """The configuration keys family `name` accepts."""
+    builder, _ = _get(name)
+    return set(inspect.signature(builder).parameters) - {
         "num_classes",
         "multi_label",
         "train_texts",
         "train_features",
     }
+
+
+def resolve_config(name, config=None):
+    """Merges `config` over the family defaults and checks every key."""
+    _, defaults = _get(name)
+    config = dict(config or {})
+    accepted = family_parameters(name)
     unknown = sorted(set(config) - accepted)
     if unknown:
         raise ConfigError(

@@ -132,9 +132,10 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
 
 def _model_config(cfg):
     from genreclf.models import resolve_config
+    from genreclf.models.registry import family_parameters
 
     model_config = dict(cfg.model_config or {})
-    if cfg.max_length:
+    if cfg.max_length and "max_length" in family_parameters(cfg.model):
         model_config.setdefault("max_length", cfg.max_length)
     return resolve_config(cfg.model, model_config)
 

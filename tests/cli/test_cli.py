@@ -11,7 +11,7 @@ def genreclf(*args, stdin=None):
                           text=True, env=ENV, input=stdin, timeout=600)
 
 
-def test_help_lists_every_command_without_tensorflow():
+def test_help_lists_every_command_and_train_flags():
     result = genreclf("--help")
     assert result.returncode == 0
     for command in ("train", "evaluate", "predict", "export", "serve", "augment", "tune"):

@@ -1,0 +1,266 @@
+"""`hybrid`: any text encoder plus numeric and categorical feature branches.
+
+The text branch is another family's model up to its head (`bilstm`,
+`ngram`, `transformer` or `pretrained`, with its own `encoder_config`); the
+numeric features are stacked, optionally log-scaled and normalised with
+statistics of the training split; each categorical feature goes through a
+`StringLookup` fitted on the training split and an embedding (or one-hot).
+All branches are concatenated before the classification head, and every
+step is a layer, so the model (and its SavedModel) takes `text` plus one
+input per feature, named after the feature.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from genreclf.errors import ConfigError
+from genreclf.models.heads import classification_head
+from genreclf.models.heads import text_input
+from genreclf.models.registry import build_model
+from genreclf.models.registry import register_family
+
+HYBRID_DEFAULTS = {
+    "encoder": "bilstm",
+    "encoder_config": {},
+    "categorical_encoding": "embedding",
+    "embedding_dim": 8,
+    "max_categories": 1000,
+    "log_scale": "auto",
+    "hidden_dim": 64,
+    "dropout": 0.3,
+}
+_HEAD_LAYERS = ("head_dropout", "scores")
+
+
+@keras.saving.register_keras_serializable(package="genreclf")
+class StackNumeric(keras.layers.Layer):
+    """Stacks `[batch]` numeric columns into `float32 [batch, n]`.
+
+    Args:
+        log_scale: one bool per column: apply `sign(x) * log1p(|x|)` to it
+            (for heavy-tailed counts such as views).
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = StackNumeric(log_scale=[False, True])
+    >>> layer([np.array([2.0]), np.array([np.e - 1])]).numpy().round(3).tolist()
+    [[2.0, 1.0]]
+    """
+
+    def __init__(self, log_scale=None, **kwargs):
+        super().__init__(**kwargs)
+        self.log_scale = [bool(v) for v in (log_scale or [])]
+
+    def call(self, inputs):
+        columns = []
+        for i, column in enumerate(inputs):
+            column = ops.reshape(ops.cast(column, "float32"), (-1,))
+            if i < len(self.log_scale) and self.log_scale[i]:
+                column = ops.sign(column) * ops.log1p(ops.abs(column))
+            columns.append(column)
+        return ops.stack(columns, axis=1)
+
+    def compute_output_shape(self, inputs_shape):
+        return (inputs_shape[0][0], len(inputs_shape))
+
+    def get_config(self):
+        return {**super().get_config(), "log_scale": self.log_scale}
+
+
+def text_encoder(family, num_classes, multi_label, train_texts, config):
+    """Another family's model up to its head: `{"text"}` → representation.
+
+    The family's builder ends in `classification_head` (an optional
+    `head_dropout` and the `scores` layer); the returned model stops at the
+    tensor that enters it.
+
+    Example:
+
+    >>> encoder = text_encoder("ngram", 2, False, ["a heist", "a ghost"],
+    ...                        {"max_tokens": 20})
+    >>> encoder.output_shape[-1] > 0
+    True
+    """
+    if family == "hybrid":
+        raise ConfigError(
+            "A hybrid model's encoder must be a text family (bilstm, ngram, "
+            "transformer, pretrained). Received: encoder='hybrid'."
+        )
+    model = build_model(
+        family, num_classes, multi_label=multi_label, train_texts=train_texts, **config
+    )
+    names = {layer.name for layer in model.layers}
+    if "scores" not in names:
+        raise ConfigError(
+            f"The {family!r} family's model has no 'scores' layer, so its "
+            "representation cannot be found. Build it with "
+            "genreclf.models.heads.classification_head."
+        )
+    head = model.get_layer("head_dropout" if "head_dropout" in names else "scores")
+    return keras.Model(model.input, head.input, name=f"{family}_encoder")
+
+
+def _auto_log_scale(column):
+    column = np.asarray(column, dtype="float64")
+    if column.size == 0 or column.min() < 0:
+        return False
+    return bool(column.max() > 100.0 * (np.median(column) + 1.0))
+
+
+def _split_features(train_features):
+    numeric, categorical = {}, {}
+    for name, column in (train_features or {}).items():
+        column = np.asarray(column)
+        if name == "text":
+            raise ConfigError(
+                "A feature cannot be named 'text' (the text input). Received: "
+                "features including 'text'. Rename the column."
+            )
+        (numeric if column.dtype.kind in "fiub" else categorical)[name] = column
+    return numeric, categorical
+
+
+def _numeric_branch(numeric, log_scale):
+    names = sorted(numeric)
+    inputs = {n: keras.Input(shape=(), dtype="float32", name=n) for n in names}
+    if log_scale == "auto":
+        flags = [_auto_log_scale(numeric[n]) for n in names]
+    else:
+        unknown = sorted(set(log_scale or ()) - set(names))
+        if unknown:
+            raise ConfigError(
+                f"log_scale names columns that are not numeric features: {unknown}. "
+                f"Expected some of {names} or 'auto'."
+            )
+        flags = [n in set(log_scale or ()) for n in names]
+    stacked = StackNumeric(log_scale=flags, name="numeric_features")
+    values = np.stack([numeric[n].astype("float64") for n in names], axis=1)
+    values = np.asarray(stacked([values]) if False else _log(values, flags))
+    variance = np.maximum(values.var(axis=0), 1e-12)
+    normalizer = keras.layers.Normalization(
+        mean=values.mean(axis=0), variance=variance, name="numeric_normalization"
+    )
+    x = normalizer(stacked([inputs[n] for n in names]))
+    return inputs, x
+
+
+def _log(values, flags):
+    values = values.copy()
+    for i, flag in enumerate(flags):
+        if flag:
+            values[:, i] = np.sign(values[:, i]) * np.log1p(np.abs(values[:, i]))
+    return values
+
+
+def _categorical_branch(categorical, encoding, embedding_dim, max_categories):
+    inputs, outputs = {}, []
+    for name in sorted(categorical):
+        inputs[name] = keras.Input(shape=(), dtype="string", name=name)
+        values = np.array([str(v) for v in categorical[name]], dtype=object)
+        lookup = keras.layers.StringLookup(
+            max_tokens=max_categories + 1,  # + the out-of-vocabulary index
+            num_oov_indices=1,
+            output_mode="one_hot" if encoding == "one_hot" else "int",
+            name=f"{name}_lookup",
+        )
+        lookup.adapt(values)
+        x = lookup(inputs[name])
+        if encoding == "embedding":
+            x = keras.layers.Embedding(
+                lookup.vocabulary_size(), embedding_dim, name=f"{name}_embedding"
+            )(x)
+        outputs.append(x)
+    return inputs, outputs
+
+
+@register_family("hybrid", defaults=HYBRID_DEFAULTS)
+def build_hybrid(
+    num_classes,
+    multi_label=False,
+    train_texts=None,
+    train_features=None,
+    encoder="bilstm",
+    encoder_config=None,
+    categorical_encoding="embedding",
+    embedding_dim=8,
+    max_categories=1000,
+    log_scale="auto",
+    hidden_dim=64,
+    dropout=0.3,
+    max_length=None,
+    preset=None,
+    mode=None,
+):
+    """Builds a text + features classifier (text and features in, scores out).
+
+    Args:
+        num_classes: number of classes K.
+        multi_label: sigmoid scores if True, softmax otherwise.
+        train_texts: texts to fit the encoder's vocabulary on.
+        train_features: the training feature columns by name (numeric arrays
+            become normalised inputs, string arrays categorical ones).
+        encoder: the text family: `bilstm`, `ngram`, `transformer` or
+            `pretrained`.
+        encoder_config: the encoder family's own configuration.
+        categorical_encoding: `"embedding"` or `"one_hot"`.
+        embedding_dim: width of each categorical embedding.
+        max_categories: most frequent values kept per categorical feature
+            (the rest share the out-of-vocabulary index).
+        log_scale: numeric features to pass through `sign(x) log1p(|x|)`
+            before normalisation, or `"auto"` (non-negative columns whose
+            maximum exceeds 100 × (median + 1), e.g. view counts).
+        hidden_dim: width of the ReLU layer over the concatenation (0: none).
+        dropout: dropout on the concatenation and before the output layer.
+        max_length, preset, mode: shortcuts passed into `encoder_config`
+            (so `--max-length`, `--preset`, `--mode` reach the encoder).
+
+    Example:
+
+    >>> import numpy as np, tensorflow as tf
+    >>> model = build_hybrid(2, train_texts=["a heist", "a ghost"],
+    ...                      train_features={"views": np.array([10.0, 2000.0])},
+    ...                      encoder="ngram", encoder_config={"max_tokens": 20})
+    >>> model({"text": tf.constant(["a ghost"]), "views": tf.constant([5.0])}).shape
+    TensorShape([1, 2])
+    """
+    if categorical_encoding not in ("embedding", "one_hot"):
+        raise ConfigError(
+            "categorical_encoding must be 'embedding' or 'one_hot'. "
+            f"Received: categorical_encoding={categorical_encoding!r}."
+        )
+    numeric, categorical = _split_features(train_features)
+    if not numeric and not categorical:
+        raise ConfigError(
+            "The hybrid model needs at least one feature column. Received: no "
+            "features. Pass --features (numeric) and/or --categorical columns, "
+            "or use the encoder family on its own."
+        )
+    config = dict(encoder_config or {})
+    for key, value in (("max_length", max_length), ("preset", preset), ("mode", mode)):
+        if value is not None:
+            config.setdefault(key, value)
+    text = text_input()
+    branches = [text_encoder(encoder, num_classes, multi_label, train_texts, config)(
+        {"text": text}
+    )]
+    inputs = {"text": text}
+    if numeric:
+        numeric_inputs, x = _numeric_branch(numeric, log_scale)
+        inputs.update(numeric_inputs)
+        branches.append(x)
+    if categorical:
+        categorical_inputs, outputs = _categorical_branch(
+            categorical, categorical_encoding, embedding_dim, max_categories
+        )
+        inputs.update(categorical_inputs)
+        branches.extend(outputs)
+    x = keras.layers.Concatenate(name="concat_features")(branches)
+    if hidden_dim:
+        if dropout:
+            x = keras.layers.Dropout(dropout, name="concat_dropout")(x)
+        x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
+    scores = classification_head(x, num_classes, multi_label, dropout=dropout)
+    return keras.Model(inputs, scores, name=f"hybrid_{encoder}")

