@@ -138,7 +138,7 @@ def _numeric_branch(numeric, log_scale):
         flags = [n in set(log_scale or ()) for n in names]
     stacked = StackNumeric(log_scale=flags, name="numeric_features")
     values = np.stack([numeric[n].astype("float64") for n in names], axis=1)
-    values = np.asarray(stacked([values]) if False else _log(values, flags))
+    values = _log(values, flags)
     variance = np.maximum(values.var(axis=0), 1e-12)
     normalizer = keras.layers.Normalization(
         mean=values.mean(axis=0), variance=variance, name="numeric_normalization"
