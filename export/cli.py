@@ -52,13 +52,13 @@ def _verify_parser():
 
 def _verify(argv):
     args = _verify_parser().parse_args(argv)
-    from export.errors import VerificationError
-    from export.verify import verify_export
-
     if not os.path.isfile(os.path.join(args.version_dir, "saved_model.pb")):
         print(f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
               "Pass a version folder such as models/genre/1.", file=sys.stderr)
         return 2
+    from export.errors import VerificationError
+    from export.verify import verify_export
+
     reference = None
     if args.run:
         from genreclf.run import load_run
