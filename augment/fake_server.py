@@ -192,21 +192,21 @@ def _make_handler(server):
             digest = hashlib.sha256(
                 json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
             behaviour, arg = server._next_behaviour()
-            start = time.time()
+            status = {"429": 429, "500": 500, "401": 401}.get(behaviour, 200)
+            # Recorded before replying, so a client that has its reply sees it.
+            server._record(hash=digest, behaviour=behaviour, status=status,
+                           time=time.time(), model=body.get("model"),
+                           authorization=self.headers.get("Authorization"))
             if server.latency:
                 time.sleep(server.latency)
-            status = 200
             if behaviour == "429":
-                status = 429
                 headers = [("Retry-After", str(arg if arg is not None else 0))]
                 self._send(429, {"error": {"message": "Rate limit reached",
                                            "type": "requests", "code": "rate_limit_exceeded"}},
                            headers)
             elif behaviour == "500":
-                status = 500
                 self._send(500, {"error": {"message": "Internal error", "type": "server_error"}})
             elif behaviour == "401":
-                status = 401
                 self._send(401, {"error": {"message": "Incorrect API key provided",
                                            "type": "invalid_request_error"}})
             else:
@@ -214,9 +214,6 @@ def _make_handler(server):
                     time.sleep(arg if arg is not None else 5.0)
                 self._send(200, _completion(body, digest, behaviour, server),
                            [("x-request-id", f"req_{digest[:20]}")])
-            server._record(hash=digest, behaviour=behaviour, status=status,
-                           time=start, model=body.get("model"),
-                           authorization=self.headers.get("Authorization"))
 
     return Handler
 

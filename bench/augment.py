@@ -190,9 +190,9 @@ def experiment(seeds=(0, 1, 2), keep_rare=3, epochs=10, use_genreclf=True):
         test_x = [ds.texts[i] for i in test]
         test_y = [ds.labels[i][0] for i in test]
         for arm, rows in (("without", base), ("with", base + pool)):
-            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
             x = vec.fit_transform([ds.texts[i] for i in rows])
-            clf = LogisticRegression(max_iter=2000, class_weight="balanced")
+            clf = LogisticRegression(max_iter=1000, class_weight="balanced")
             clf.fit(x, [ds.labels[i][0] for i in rows])
             results["tfidf_lr"][arm].append(_scores(test_y, clf.predict(vec.transform(test_x))))
         if not use_genreclf:

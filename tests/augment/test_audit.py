@@ -95,3 +95,28 @@ def test_audit_needs_exactly_one_judge(tmp_path):
     bad.write_text('{"text": "a"}\n{oops\n')
     with pytest.raises(DataError, match="aug.jsonl:2"):
         read_rows(str(bad))
+
+
+@pytest.mark.large
+def test_audit_with_a_trained_run_folder(tmp_path, make_corpus):
+    """The --run judge: a real (tiny) genreclf run folder, loaded lazily."""
+    genreclf = pytest.importorskip("genreclf")
+    from augment.cli import main
+
+    ds = make_corpus({"war": 16, "news": 16})
+    cue = {"war": " Soldiers, tanks and a battle.", "news": " An anchor reads headlines."}
+    ds.texts = [t + cue[l[0]] for t, l in zip(ds.texts, ds.labels)]
+    run = genreclf.train(ds, model="ngram", out=str(tmp_path / "run"), epochs=1,
+                         verbose=0, val_split=0.25)
+    rows = [{"id": f"r{i}", "text": f"Story {i}." + cue[g], "genre": g, "labels": [g],
+             "source": "synthetic"} for i, g in enumerate(["war", "news"] * 6)]
+    path = tmp_path / "aug.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = audit(str(path), run=str(tmp_path / "run"), sample=8, seed=1)
+    assert res.n == 8 and res.judge.startswith("run:")
+    # The same agreement, computed by hand from the run's predictions.
+    preds = run.predict([r["text"] for r in rows])
+    agree_all = sum(r["genre"] == p["top_labels"][0] for r, p in zip(rows, preds))
+    full = audit(rows, run=str(tmp_path / "run"), sample=None)
+    assert full.agree == agree_all and full.n == 12
+    assert main(["audit", str(path), "--run", str(tmp_path / "run"), "--sample", "12"]) == 0
