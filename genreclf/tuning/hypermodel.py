@@ -240,6 +240,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 x, self.vocabulary, batch_size=batch_size, shuffle=True, seed=self.seed,
                 sample_weights=weights,
             )
+            kwargs.setdefault("shuffle", False)  # the pipeline reshuffles every epoch
         elif not _is_tf_dataset(x):
             kwargs.setdefault("batch_size", batch_size)
         if isinstance(validation_data, TextDataset):

@@ -1,0 +1,100 @@
+import json
+import shutil
+
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.tuning import tune
+from genreclf.tuning.results import read_trials
+
+from .conftest import TINY_NGRAM
+
+
+def _tune(directory, **kwargs):
+    args = dict(label="genre", text="overview", model="ngram", tuner="random", max_trials=2,
+                max_epochs=1, directory=directory, search_space=dict(TINY_NGRAM), verbose=0)
+    args.update(kwargs)
+    return tune(genreclf.sample_path(), **args)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One finished 2-trial random search, shared by the tests of this module."""
+    folder = tmp_path_factory.mktemp("tuning") / "search"
+    return _tune(folder)
+
+
+def test_tune_writes_leaderboard_and_a_trainable_best_config(finished, tmp_path):
+    from genreclf.cli import main as genreclf_main
+
+    result = finished
+    assert [r["status"] for r in result.leaderboard] == ["COMPLETED", "COMPLETED"]
+    for name in ("tune.json", "leaderboard.csv", "leaderboard.json", "best.json"):
+        assert (result.directory / name).exists(), name
+    assert all(r["seconds"] > 0 and r["tuner"] == "tuner0" and r["epochs"] == 1
+               for r in read_trials(result.directory))
+    best = json.loads(result.best_config_path.read_text())
+    top = result.leaderboard[0]["hyperparameters"]
+    assert best["model"] == "ngram" and best["label"] == "genre"
+    assert best["model_config"]["max_tokens"] == 300  # fixed in the search space
+    assert (best["model_config"]["ngrams"], best["lr"]) == (top["ngrams"], top["lr"])
+    # `genreclf train --config best.json` accepts it as is.
+    out = tmp_path / "retrained"
+    assert genreclf_main(["train", "--config", str(result.best_config_path), "--out", str(out),
+                          "--quiet"]) == 0
+    run = genreclf.load_run(out)
+    assert run.config["model_config"] == best["model_config"]
+    assert 0.0 <= run.metrics["macro_f1"] <= 1.0
+
+
+def test_existing_folder_needs_resume_or_overwrite(finished, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(finished.directory, folder)
+    before = {r["trial"]: r["started"] for r in finished.leaderboard}
+    with pytest.raises(ConfigError, match="--resume .* --overwrite"):
+        _tune(folder)
+    with pytest.raises(ConfigError, match="different settings: tuner='random'"):
+        _tune(folder, tuner="bayesian", resume=True)
+    with pytest.raises(ConfigError, match="not both"):
+        _tune(folder, resume=True, overwrite=True)
+    resumed = _tune(folder, max_trials=3, resume=True)
+    assert len(resumed.leaderboard) == 3
+    after = {r["trial"]: r["started"] for r in resumed.leaderboard}
+    assert all(after[t] == before[t] for t in before)  # finished trials were not rerun
+
+
+def test_overwrite_starts_over(tmp_path):
+    folder = tmp_path / "s"
+    (folder / "trials" / "trial_0").mkdir(parents=True)
+    (folder / "trials" / "oracle.json").write_text("{}")
+    (folder / "trials" / "trial_0" / "trial.json").write_text("{}")
+    (folder / "tune.json").write_text("{}")
+    result = _tune(folder, max_trials=1, overwrite=True)
+    assert [r["trial"] for r in result.leaderboard] == ["0"]
+    assert result.leaderboard[0]["status"] == "COMPLETED"
+
+
+def test_hyperband_completes(tmp_path):
+    result = _tune(tmp_path / "hb", tuner="hyperband", max_trials=1, max_epochs=2)
+    assert [r["status"] for r in result.leaderboard] == ["COMPLETED"]
+    assert json.loads((tmp_path / "hb" / "tune.json").read_text())["tuner"] == "hyperband"
+
+
+@pytest.mark.large
+def test_bayesian_completes(tmp_path):
+    result = _tune(tmp_path / "bo", tuner="bayesian", max_trials=3)
+    assert [r["status"] for r in result.leaderboard] == ["COMPLETED"] * 3
+
+
+def test_multi_label_search_minimising_loss(tmp_path):
+    result = _tune(tmp_path / "ml", label="genres", sep="|", objective="val_loss")
+    scores = [r["score"] for r in result.leaderboard]
+    assert len(scores) == 2 and scores == sorted(scores)
+    assert result.best_config["multi_label"] is True and result.best_config["sep"] == "|"
+    assert json.loads((tmp_path / "ml" / "tune.json").read_text())["direction"] == "min"
+
+
+def test_unknown_argument():
+    with pytest.raises(ConfigError, match="unknown arguments"):
+        tune(genreclf.sample_path(), labels="genre")

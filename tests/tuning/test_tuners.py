@@ -1,0 +1,70 @@
+import json
+import math
+
+import keras
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.tuning import NgramHyperModel
+from genreclf.tuning import make_oracle
+from genreclf.tuning import make_tuner
+from genreclf.tuning.tuners import GenreclfHyperband
+from genreclf.tuning.tuners import GenreclfTuner
+
+
+class PoisonFirstTrial(keras.callbacks.Callback):
+    """Turns the loss of the first trial's first batch into NaN (the tuner copies callbacks)."""
+
+    fired = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not PoisonFirstTrial.fired:
+            PoisonFirstTrial.fired.append(batch)
+            logs["loss"] = math.nan
+
+
+def test_a_diverged_trial_is_failed_and_the_search_goes_on(sample_data, tmp_path, tiny_ngram):
+    _, train, val = sample_data
+    PoisonFirstTrial.fired.clear()
+    tuner = make_tuner(
+        make_oracle("random", max_trials=3, seed=3),
+        NgramHyperModel(train, max_epochs=1, **tiny_ngram),
+        directory=tmp_path,
+    )
+    tuner.search(train, validation_data=val, callbacks=[PoisonFirstTrial()], verbose=0)
+    statuses = {t.trial_id: t.status for t in tuner.oracle.trials.values()}
+    assert sorted(statuses.values()) == ["COMPLETED", "COMPLETED", "FAILED"]
+    failed = next(t for t in tuner.oracle.trials.values() if t.status == "FAILED")
+    assert "diverged" in failed.message
+    for trial_id, status in statuses.items():
+        record = json.loads((tmp_path / "trials" / f"trial_{trial_id}" / "genreclf_trial.json").read_text())
+        assert record["status"] == status and record["tuner_id"] == "tuner0"
+        assert record["seconds"] > 0
+        assert record["epochs"] == (1 if status == "COMPLETED" else 0)
+    assert "FailedTrialError" in json.loads(
+        (tmp_path / "trials" / f"trial_{failed.trial_id}" / "genreclf_trial.json").read_text())["message"]
+
+
+def test_consecutive_failures_stop_the_search(sample_data, tmp_path, tiny_ngram):
+    _, train, val = sample_data
+    tuner = make_tuner(
+        make_oracle("random", max_trials=5, max_consecutive_failed_trials=2),
+        NgramHyperModel(train, max_epochs=1, **{**tiny_ngram, "hidden_dim": 4, "mode": "count"}),
+        directory=tmp_path,
+    )
+    # A sentinel that makes every trial crash: no validation targets.
+    with pytest.raises(RuntimeError, match="consecutive failures"):
+        tuner.search(train, validation_data=([], []), verbose=0)
+    assert [t.status for t in tuner.oracle.trials.values()] == ["FAILED", "FAILED"]
+
+
+def test_tuner_class_follows_the_oracle(sample_data, tmp_path):
+    _, train, _ = sample_data
+    hypermodel = NgramHyperModel(train, max_tokens=100)
+    assert type(make_tuner(make_oracle("hyperband", max_epochs=2), hypermodel,
+                           directory=tmp_path / "a")) is GenreclfHyperband
+    assert type(make_tuner(make_oracle("bayesian"), hypermodel,
+                           directory=tmp_path / "b")) is GenreclfTuner
+    with pytest.raises(ConfigError, match="executions_per_trial"):
+        make_tuner(make_oracle("random"), hypermodel, directory=tmp_path / "c",
+                   executions_per_trial=0)
