@@ -64,15 +64,13 @@ def main(argv=None):
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from genreclf.errors import ConfigError
-
     if not os.path.isdir(args.models_dir):
         print(f"genreclf serve: error: expected a folder of models. Received: "
               f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
               "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
         return 2
     from serving.server.local_server import LocalServer
-    from serving.server.model_config import parse_label_flags, read_models_config
+    from serving.server.model_config import ConfigError, parse_label_flags, read_models_config
 
     try:
         labels = parse_label_flags(args.label)

@@ -118,7 +118,7 @@ class LocalServer:
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, request_stop)
         try:
-            while not self._stop_event.wait(0.5):
+            while not self._stop_event.wait(0.1):
                 pass
         finally:
             self.stop()

@@ -9,7 +9,13 @@ import dataclasses
 import os
 import re
 
-from genreclf.errors import ConfigError
+
+
+class ConfigError(ValueError):
+    """A `--label` flag or models.config that cannot be used as given.
+
+    (The server does not import `genreclf`: it needs TensorFlow only.)
+    """
 
 _LABEL_FLAG = re.compile(r"^(?:(?P<model>[^/:=]+):)?(?P<label>[^/:=]+)=(?P<version>\d+)$")
 
