@@ -15,12 +15,10 @@ Output tensors are written like TF Serving's default (`Tensor::AsProtoField`:
 from concurrent import futures
 
 import grpc
-import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
-    get_model_metadata_pb2,
     model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
@@ -49,6 +47,7 @@ def tensor_proto(array, dtype_name):
 
     Example:
 
+    >>> import numpy as np
     >>> proto = tensor_proto(np.array([[0.5, 0.25]], np.float32), "DT_FLOAT")
     >>> list(proto.float_val), [d.size for d in proto.tensor_shape.dim]
     ([0.5, 0.25], [1, 2])

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from serving.server.status import ServingStatusError, invalid_argument
+from serving.server.status import invalid_argument
 
 
 DTYPE_STRINGS = {

@@ -75,7 +75,6 @@ def status_proto(store, name, version=None):
 
 
 def _error_code_value(code):
-    from tensorflow_serving.apis import status_pb2  # noqa: F401 - registers the enum
     from tensorflow.core.protobuf import error_codes_pb2
 
     return error_codes_pb2.Code.Value(code)

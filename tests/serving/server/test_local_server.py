@@ -1,7 +1,6 @@
 """The local server as a process: new versions without restart, never a half-written one,
 clean exit on SIGTERM, 127.0.0.1 by default."""
 
-import os
 import shutil
 import socket
 import subprocess
