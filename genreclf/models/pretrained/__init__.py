@@ -16,5 +16,5 @@ from genreclf.models.pretrained.builder import mode_training_defaults
 from genreclf.models.pretrained.presets import load_encoder
 from genreclf.models.pretrained.presets import resolve_preset
 from genreclf.models.pretrained.token_pooling import FirstTokenPooling
-from genreclf.models.pretrained.token_pooling import MaskedMeanPooling
+from genreclf.models.pretrained.token_pooling import MaskedTokenPooling
 from genreclf.models.pretrained.token_pooling import TokenMask

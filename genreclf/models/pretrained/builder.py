@@ -20,11 +20,10 @@ import keras
 from genreclf.errors import ConfigError
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.pooling import MaskedGlobalMaxPooling1D
 from genreclf.models.pretrained.bert_packing import BertTextPreprocessor
 from genreclf.models.pretrained.presets import load_encoder
 from genreclf.models.pretrained.token_pooling import FirstTokenPooling
-from genreclf.models.pretrained.token_pooling import MaskedMeanPooling
+from genreclf.models.pretrained.token_pooling import MaskedTokenPooling
 from genreclf.models.pretrained.token_pooling import TokenMask
 from genreclf.models.registry import register_family
 
@@ -172,6 +171,9 @@ def build_pretrained(
         backbone.trainable = False
     elif mode == "lora":
         _freeze_all_but_lora(backbone, lora_rank)
+    elif "pooled_dense" in {layer.name for layer in backbone.layers}:
+        # The pooler is unused (the head pools token states): no gradients.
+        backbone.get_layer("pooled_dense").trainable = False
 
     text = text_input()
     packed = BertTextPreprocessor(
@@ -186,9 +188,9 @@ def build_pretrained(
         x = keras.layers.Bidirectional(
             keras.layers.LSTM(lstm_units, return_sequences=True), name="bilstm"
         )(states, mask=mask)
-        x = MaskedGlobalMaxPooling1D(name="max_pool")(x, mask=mask)
+        x = MaskedTokenPooling("max", name="max_pool")(x, packed["padding_mask"])
     elif pooling == "mean":
-        x = MaskedMeanPooling(name="mean_pool")(states, packed["padding_mask"])
+        x = MaskedTokenPooling("mean", name="mean_pool")(states, packed["padding_mask"])
     else:
         x = FirstTokenPooling(name="cls_pool")(states)
     if hidden_dim:
