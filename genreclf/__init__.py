@@ -7,7 +7,8 @@ The public API, each a few lines to use:
 >>> run = genreclf.train(dataset, model="ngram", out="runs/sample", epochs=2)  # doctest: +SKIP
 >>> genreclf.load_run("runs/sample").predict(["A detective hunts a killer."])  # doctest: +SKIP
 
-Importing genreclf registers its Keras layers, losses, metrics and schedules, so
+The API below is resolved on first use. Importing genreclf loads TensorFlow and
+registers its Keras layers, losses, metrics and schedules, so
 `keras.saving.load_model("runs/x/model.keras")` works after `import genreclf`.
 """
 

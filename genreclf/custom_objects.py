@@ -6,7 +6,7 @@ After `import genreclf`, saved models (`.keras`) load with plain
 
 from genreclf.metrics import ClassCountsMetric  # noqa: F401
 from genreclf.models import registry
-from genreclf.models.pooling import MaskedGlobalMaxPooling1D  # noqa: F401
+from genreclf.models.pooling import MaskedGlobalPooling1D  # noqa: F401
 from genreclf.preprocessing import normalize_text  # noqa: F401
 from genreclf.training.losses import WeightedBinaryCrossentropy  # noqa: F401
 from genreclf.training.schedules import StepDecay  # noqa: F401

@@ -9,7 +9,7 @@ import keras
 
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.pooling import MaskedGlobalMaxPooling1D
+from genreclf.models.pooling import MaskedGlobalPooling1D
 from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
@@ -92,9 +92,9 @@ def build_bilstm(
             name=f"bilstm_{i}",
         )(x)
     if pooling == "max":
-        x = MaskedGlobalMaxPooling1D(name="max_pool")(x)
+        x = MaskedGlobalPooling1D("max", name="max_pool")(x)
     elif pooling == "mean":
-        x = keras.layers.GlobalAveragePooling1D(name="mean_pool")(x)
+        x = MaskedGlobalPooling1D("mean", name="mean_pool")(x)
     if hidden_dim:
         x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)

@@ -1,41 +1,72 @@
-"""`MaskedGlobalMaxPooling1D`: max over time that ignores padded positions."""
+"""Masked global pooling over time that ignores padding and survives empty texts."""
 
 import keras
 from keras import ops
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
-class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-    """Global max pooling over the time axis that honours the Keras mask.
+class MaskedGlobalPooling1D(keras.layers.Layer):
+    """Global max or mean pooling over the time axis that honours the Keras mask.
 
     Keras' `GlobalMaxPooling1D` drops the mask, so padded steps take part in
-    the max. This layer fills them with the lowest value first. A sequence with
-    no unmasked step pools to zeros.
+    the max; `GlobalAveragePooling1D` divides by zero when every step is
+    masked (an empty text), giving NaN scores. Here padded steps never count
+    and a text with no tokens pools to zeros.
+
+    Args:
+        mode: `"max"` or `"mean"`.
 
     Example:
 
     >>> import numpy as np
-    >>> layer = MaskedGlobalMaxPooling1D()
     >>> x = np.array([[[1.0], [-5.0], [9.0]]], dtype="float32")
-    >>> layer(x, mask=np.array([[True, True, False]])).numpy().tolist()
+    >>> mask = np.array([[True, True, False]])
+    >>> MaskedGlobalPooling1D("max")(x, mask=mask).numpy().tolist()
     [[1.0]]
+    >>> MaskedGlobalPooling1D("mean")(x, mask=mask).numpy().tolist()
+    [[-2.0]]
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, mode="max", **kwargs):
         super().__init__(**kwargs)
+        if mode not in ("max", "mean"):
+            raise ValueError(f"mode must be 'max' or 'mean'. Received: mode={mode!r}.")
+        self.mode = mode
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
         if mask is None:
-            return ops.max(inputs, axis=1)
+            return ops.max(inputs, axis=1) if self.mode == "max" else ops.mean(inputs, axis=1)
         mask = ops.expand_dims(ops.cast(mask, "bool"), -1)
-        lowest = ops.full_like(inputs, -1e9)
-        pooled = ops.max(ops.where(mask, inputs, lowest), axis=1)
-        any_step = ops.any(mask, axis=1)
-        return ops.where(any_step, pooled, ops.zeros_like(pooled))
+        if self.mode == "mean":
+            weights = ops.cast(mask, inputs.dtype)
+            total = ops.sum(inputs * weights, axis=1)
+            return total / ops.maximum(ops.sum(weights, axis=1), 1.0)
+        pooled = ops.max(ops.where(mask, inputs, ops.full_like(inputs, -1e9)), axis=1)
+        return ops.where(ops.any(mask, axis=1), pooled, ops.zeros_like(pooled))
 
     def compute_mask(self, inputs, mask=None):
         return None
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config
+
+
+@keras.saving.register_keras_serializable(package="genreclf")
+class MaskedGlobalMaxPooling1D(MaskedGlobalPooling1D):
+    """`MaskedGlobalPooling1D` in max mode (the name saved models refer to).
+
+    Example:
+
+    >>> MaskedGlobalMaxPooling1D().mode
+    'max'
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.pop("mode", None)
+        super().__init__("max", **kwargs)

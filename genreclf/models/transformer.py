@@ -5,6 +5,7 @@ import keras_hub
 
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
+from genreclf.models.pooling import MaskedGlobalPooling1D
 from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
@@ -76,6 +77,6 @@ def build_transformer(
             dropout=dropout,
             name=f"transformer_encoder_{i}",
         )(x)
-    x = keras.layers.GlobalAveragePooling1D(name="mean_pool")(x)
+    x = MaskedGlobalPooling1D("mean", name="mean_pool")(x)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
     return keras.Model({"text": text}, scores, name="transformer")

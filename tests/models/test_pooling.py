@@ -1,16 +1,32 @@
 import numpy as np
+import pytest
+import tensorflow as tf
 
-from genreclf.models.pooling import MaskedGlobalMaxPooling1D
+from genreclf.models import build_model
+from genreclf.models.pooling import MaskedGlobalPooling1D
 
 
-def test_ignores_masked_steps_and_empty_sequences():
+def test_max_and_mean_ignore_masked_steps_and_empty_sequences():
     x = np.array([[[1.0], [-5.0], [9.0]], [[3.0], [4.0], [5.0]]], dtype="float32")
     mask = np.array([[True, True, False], [False, False, False]])
-    out = np.asarray(MaskedGlobalMaxPooling1D()(x, mask=mask))
-    assert out.tolist() == [[1.0], [0.0]]
+    assert np.asarray(MaskedGlobalPooling1D("max")(x, mask=mask)).tolist() == [[1.0], [0.0]]
+    assert np.asarray(MaskedGlobalPooling1D("mean")(x, mask=mask)).tolist() == [[-2.0], [0.0]]
 
 
-def test_config_round_trip():
-    layer = MaskedGlobalMaxPooling1D(name="pool")
-    clone = MaskedGlobalMaxPooling1D.from_config(layer.get_config())
-    assert clone.name == "pool"
+def test_config_round_trip_and_bad_mode():
+    layer = MaskedGlobalPooling1D("mean", name="pool")
+    clone = MaskedGlobalPooling1D.from_config(layer.get_config())
+    assert (clone.name, clone.mode) == ("pool", "mean")
+    with pytest.raises(ValueError, match="Received: mode='min'"):
+        MaskedGlobalPooling1D("min")
+
+
+@pytest.mark.parametrize("family, config", [
+    ("transformer", dict(embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=8, num_layers=1)),
+    ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="mean")),
+    ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="max")),
+])
+def test_empty_and_unknown_word_texts_give_finite_scores(texts, family, config):
+    model = build_model(family, 3, train_texts=texts, **config)
+    scores = np.asarray(model({"text": tf.constant(["", "   ", "zzzz qqqq"])}))
+    assert np.isfinite(scores).all()
