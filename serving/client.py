@@ -29,13 +29,21 @@ def _f32(value):
 def _plain(value):
     """Nested lists of JSON-like Python values, floats rounded to float32."""
     if isinstance(value, np.ndarray):
-        value = value.tolist()
+        if value.dtype.kind == "f":
+            return value.astype(np.float32).tolist()
+        if value.dtype == object:
+            return [_plain(v) for v in value.tolist()]
+        return value.tolist()
     if isinstance(value, list):
+        if value and all(type(v) is float for v in value):
+            return np.asarray(value, dtype=np.float32).tolist()
         return [_plain(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return _f32(value)
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 

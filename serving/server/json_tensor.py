@@ -10,7 +10,7 @@ server needs, with the same rules and error messages:
   several outputs) or `{"outputs": ...}`; output names ending in `_bytes` are
   written as `{"b64": ...}`;
 * floats written the way TF Serving writes them (see
-  `serving.server.json_values.format_decimal`).
+  `serving.server.json_values.format_decimals`).
 
 Classify requests and results live in `serving.server.json_examples`.
 """
@@ -24,13 +24,15 @@ from serving.server.json_values import (
     DTYPE_STRINGS,
     INT_RANGES,
     decode_b64_object,
-    format_decimal,
+    format_decimals,
     is_b64_object,
     is_lossless,
     json_value_to_string,
     type_error,
 )
 from serving.server.status import ServingStatusError, invalid_argument
+
+_encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated
 
 
 _NUMPY_DTYPES = {
@@ -301,41 +303,44 @@ def predict_inputs(doc, input_dtypes, signature_name=""):
     raise invalid_argument("Missing 'inputs' or 'instances' key")
 
 
-def _write_value(value, dtype, as_bytes, parts):
+def _leaf_texts(array, dtype, as_bytes):
+    """The JSON text of every element of `array` (flattened), as TF Serving writes it."""
+    flat = np.asarray(array).reshape(-1)
+    if dtype in ("DT_FLOAT", "DT_HALF"):
+        return format_decimals(flat)
+    if dtype == "DT_DOUBLE":
+        return format_decimals(flat, double=True)
     if dtype == "DT_STRING":
         if as_bytes:
-            parts.append('{"b64": %s}' % json.dumps(base64.b64encode(value).decode("ascii")))
-        else:
-            text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
-            parts.append(json.dumps(text, ensure_ascii=False))
-    elif dtype in ("DT_FLOAT", "DT_HALF"):
-        parts.append(format_decimal(float(value)))
-    elif dtype == "DT_DOUBLE":
-        parts.append(format_decimal(float(value), double=True))
-    elif dtype == "DT_BOOL":
-        parts.append("true" if value else "false")
-    elif dtype in INT_RANGES:
-        parts.append(str(int(value)))
-    else:
-        raise invalid_argument(
-            "Failed to write JSON value for tensor type: ", DTYPE_STRINGS.get(dtype, dtype)
-        )
+            return ['{"b64": "%s"}' % base64.b64encode(v).decode("ascii") for v in flat]
+        return [
+            _encode_string(v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v))
+            for v in flat
+        ]
+    if dtype == "DT_BOOL":
+        return ["true" if v else "false" for v in flat]
+    if dtype in INT_RANGES:
+        return [str(int(v)) for v in flat.tolist()]
+    raise invalid_argument(
+        "Failed to write JSON value for tensor type: ", DTYPE_STRINGS.get(dtype, dtype)
+    )
+
+
+def _nest(texts, shape):
+    """AddTensorValues(): nested lists of element texts; a scalar is written bare."""
+    if not shape:
+        return texts[0]
+    if len(shape) == 1:
+        return "[" + ", ".join(texts) + "]"
+    step = len(texts) // shape[0] if shape[0] else 0
+    return "[" + ", ".join(
+        _nest(texts[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])
+    ) + "]"
 
 
 def _write_array(array, dtype, as_bytes, parts):
-    """AddTensorValues(): nested lists, scalars written bare."""
-    if not isinstance(array, np.ndarray):
-        _write_value(array, dtype, as_bytes, parts)
-        return
-    if array.ndim == 0:
-        _write_value(array[()], dtype, as_bytes, parts)
-        return
-    parts.append("[")
-    for index in range(array.shape[0]):
-        if index:
-            parts.append(", ")
-        _write_array(array[index], dtype, as_bytes, parts)
-    parts.append("]")
+    array = np.asarray(array)
+    parts.append(_nest(_leaf_texts(array, dtype, as_bytes), list(array.shape)))
 
 
 def _is_bytes_output(name, dtype):
@@ -376,20 +381,23 @@ def predict_response(outputs, output_dtypes, fmt):
                     array.shape[0], " expecting: ", batch,
                 )
             batch = array.shape[0]
-        parts.append('{"predictions": [')
+        items = {}  # name -> one JSON text per batch item
+        for name in names:
+            array = np.asarray(outputs[name])
+            dtype = output_dtypes[name]
+            texts = _leaf_texts(array, dtype, _is_bytes_output(name, dtype))
+            size = int(np.prod(array.shape[1:], dtype=np.int64))
+            items[name] = [
+                _nest(texts[i * size:(i + 1) * size], list(array.shape[1:])) for i in range(batch)
+            ]
+        rows = []
         for item in range(batch):
-            if item:
-                parts.append(", ")
             if several:
-                parts.append("{")
-            for position, name in enumerate(names):
-                if several:
-                    parts.append(("" if position == 0 else ", ") + json.dumps(name) + ": ")
-                dtype = output_dtypes[name]
-                _write_array(outputs[name][item], dtype, _is_bytes_output(name, dtype), parts)
-            if several:
-                parts.append("}")
-        parts.append("]}")
+                rows.append("{" + ", ".join(
+                    json.dumps(name) + ": " + items[name][item] for name in names) + "}")
+            else:
+                rows.append(items[names[0]][item])
+        parts.append('{"predictions": [' + ", ".join(rows) + "]}")
     elif fmt == "columnar":
         parts.append('{"outputs": ')
         if several:

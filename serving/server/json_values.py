@@ -99,6 +99,35 @@ def format_decimal(value, double=False):
     return text
 
 
+def format_decimals(values, double=False):
+    """`format_decimal` over a whole array at once (same text, much faster).
+
+    Example:
+
+    >>> import numpy as np
+    >>> format_decimals(np.array([0.5, 3.0, 0.1, np.nan], np.float32))
+    ['0.5', '3.0', '0.1', 'NaN']
+    """
+    values = np.asarray(values, dtype=np.float64 if double else np.float32).reshape(-1)
+    floats = values.tolist()
+    texts = ["%.6g" % v for v in floats]
+    finite = np.isfinite(values)
+    with np.errstate(all="ignore"):
+        back = np.array(texts, dtype=np.float64)
+        if not double:
+            back = back.astype(np.float32)
+    digits = 17 if double else 9
+    for index in np.nonzero(finite & (back != values))[0]:
+        texts[index] = "%.*g" % (digits, floats[index])
+    for index, text in enumerate(texts):
+        if not finite[index]:
+            value = floats[index]
+            texts[index] = "NaN" if value != value else ("-Infinity" if value < 0 else "Infinity")
+        elif "." not in text and "e" not in text:
+            texts[index] = text + ".0"
+    return texts
+
+
 def json_value_to_string(value):
     """JsonValueToString(): a JSON value as TF Serving prints it in errors.
 
