@@ -18,6 +18,7 @@ NGRAM_DEFAULTS = {
     "mode": "tf_idf",
     "hidden_dim": 0,
     "dropout": 0.3,
+    "l2_normalize": True,
 }
 
 
@@ -31,6 +32,7 @@ def build_ngram(
     mode="tf_idf",
     hidden_dim=0,
     dropout=0.3,
+    l2_normalize=True,
 ):
     """Builds the bag-of-n-grams classifier.
 
@@ -44,6 +46,9 @@ def build_ngram(
         hidden_dim: 0 for a linear model, else the width of one ReLU layer.
         dropout: dropout on the bag of n-grams (and before the output layer
             when `hidden_dim > 0`).
+        l2_normalize: scale each text's vector to unit length, as
+            scikit-learn's `TfidfVectorizer` does, so long and short texts
+            weigh alike.
 
     Example:
 
@@ -57,6 +62,8 @@ def build_ngram(
         train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams
     )
     x = vectorizer(text)
+    if l2_normalize:
+        x = keras.layers.UnitNormalization(name="l2_normalize")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="input_dropout")(x)
     if hidden_dim:

@@ -11,7 +11,7 @@ AUTO = "auto"
 FAMILY_TRAINING_DEFAULTS = {
     "bilstm": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
     "transformer": {"lr": 5e-4, "schedule": "cosine", "weight_decay": 1e-2},
-    "ngram": {"lr": 5e-3, "schedule": "constant", "weight_decay": 1e-4},
+    "ngram": {"lr": 5e-2, "schedule": "constant", "weight_decay": 1e-2},
     "pretrained": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2},
     "hybrid": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
 }
