@@ -1,9 +1,7 @@
 """Fixtures for the augment tests: a real local chat-completions server, tiny corpora.
 
-`--run-live` (with OPENAI_API_KEY set) enables the tests that call the real
-OpenAI API. pytest only honours `pytest_addoption` in the rootdir conftest or
-in the conftest of a directory given on the command line; move this hook to
-`tests/conftest.py` so `pytest tests --run-live` works too.
+`--run-live` (defined in `tests/conftest.py`) with OPENAI_API_KEY set enables
+the tests that call the real OpenAI API (`test_live.py`).
 """
 
 import csv
@@ -13,20 +11,6 @@ import pytest
 
 from augment.fake_server import FakeChatServer, fake_synopsis
 from genreclf.data.dataset import TextDataset
-
-
-def pytest_addoption(parser):
-    try:
-        parser.addoption("--run-live", action="store_true", default=False,
-                         help="run tests that call the real OpenAI API "
-                              "(needs OPENAI_API_KEY)")
-    except ValueError:  # already added by a root conftest
-        pass
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "live: calls the real OpenAI API")
-    config.addinivalue_line("markers", "large: slow or needs ../shared/data")
 
 
 @pytest.fixture

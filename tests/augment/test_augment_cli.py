@@ -79,7 +79,7 @@ def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
            "--concurrency", "2"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    deadline = time.time() + 60
+    deadline = time.time() + 180  # start-up may import TensorFlow on a busy machine
     while len(_cache_lines(cache)) < 4 and time.time() < deadline:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
@@ -90,7 +90,7 @@ def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
     # news: ceil(12 * 1.2 / 2) = 8 requests, war: ceil(10 * 1.2 / 2) = 6.
     assert 4 <= len(finished) < 14 and not out.exists()
     rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True,
-                           timeout=120)
+                           timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     counts = server.counts(status=200)
     # Every response finished before the kill was paid exactly once.
