@@ -49,3 +49,15 @@ def subprocess_env(**extra):
     env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1", "CUDA_VISIBLE_DEVICES": ""})
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+@pytest.fixture(scope="session")
+def finished(tmp_path_factory):
+    """One finished 2-trial random search over tiny ngram models, shared by several tests."""
+    import genreclf
+    from genreclf.tuning import tune
+
+    folder = tmp_path_factory.mktemp("tuning") / "search"
+    return tune(genreclf.sample_path(), label="genre", text="overview", model="ngram",
+                tuner="random", max_trials=2, max_epochs=1, directory=folder,
+                search_space=dict(TINY_NGRAM), verbose=0)

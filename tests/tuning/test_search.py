@@ -18,13 +18,6 @@ def _tune(directory, **kwargs):
     return tune(genreclf.sample_path(), **args)
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """One finished 2-trial random search, shared by the tests of this module."""
-    folder = tmp_path_factory.mktemp("tuning") / "search"
-    return _tune(folder)
-
-
 def test_tune_writes_leaderboard_and_a_trainable_best_config(finished, tmp_path):
     from genreclf.cli import main as genreclf_main
 

@@ -1,0 +1,99 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.tuning.cli import main
+from genreclf.tuning.cli import parse_space
+
+from .conftest import subprocess_env
+
+TINY_SETS = ["--set", "max_tokens=300", "--set", "ngrams=[1,2]", "--set", "hidden_dim=0",
+             "--set", "batch_size=32", "--set", "epochs=2"]
+
+
+def _command(folder, *extra):
+    return [sys.executable, "-m", "genreclf", "tune", str(genreclf.sample_path()),
+            "--text", "overview", "--label", "genre", "--model", "ngram", "--tuner", "random",
+            "--max-trials", "4", "--max-epochs", "2", "--dir", str(folder), "--quiet",
+            *TINY_SETS, *extra]
+
+
+def _statuses(folder):
+    out = {}
+    for path in sorted((folder / "trials").glob("trial_*/trial.json")):
+        try:
+            out[path.parent.name] = json.loads(path.read_text())["status"]
+        except (json.JSONDecodeError, OSError):  # being written
+            pass
+    return out
+
+
+def test_show_prints_the_leaderboard(finished, capsys):
+    assert main(["show", str(finished.directory)]) == 0
+    out = capsys.readouterr().out
+    assert "ngram search with random: 2 trials, 2 completed" in out
+    lines = out.splitlines()
+    assert lines[1].split()[:4] == ["rank", "trial", "status", "val_macro_f1"]
+    assert lines[2].split()[0] == "1" and "COMPLETED" in lines[2]
+    assert main(["show", str(finished.directory), "--json", "--top", "1"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_parse_space():
+    space = parse_space(["units=[4,8]", "pooling=max", 'layers={"min": 1, "max": 3}'])
+    assert space["units"] == [4, 8] and space["pooling"] == "max"
+    assert type(space["layers"]).__name__ == "Int"
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        parse_space(["units"])
+    with pytest.raises(ConfigError, match="'min' and 'max'"):
+        parse_space(['lr={"low": 1}'])
+
+
+@pytest.mark.large  # three genreclf processes: about 30 s on a quiet 2-core machine
+def test_killed_search_resumes_without_rerunning_finished_trials(tmp_path):
+    """SIGKILL `genreclf tune` mid-trial (after one finished), rerun with --resume."""
+    folder = tmp_path / "search"
+    log = open(tmp_path / "first.log", "w")
+    process = subprocess.Popen(_command(folder), env=subprocess_env(), stdout=log, stderr=log)
+    finished_before = {}
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            statuses = _statuses(folder)
+            if "COMPLETED" in statuses.values() and "RUNNING" in statuses.values():
+                os.kill(process.pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        log.close()
+    assert process.returncode == -signal.SIGKILL, (tmp_path / "first.log").read_text()[-3000:]
+    statuses = _statuses(folder)
+    assert "RUNNING" in statuses.values(), statuses  # killed mid-trial
+    for name, status in statuses.items():
+        if status == "COMPLETED":
+            finished_before[name] = (folder / "trials" / name / "genreclf_trial.json").read_text()
+
+    # Without --resume the folder is refused, with a hint.
+    refused = subprocess.run(_command(folder), env=subprocess_env(), capture_output=True, text=True,
+                             timeout=240)
+    assert refused.returncode == 1 and "--resume" in refused.stderr
+
+    resumed = subprocess.run(_command(folder, "--resume"), env=subprocess_env(),
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    final = _statuses(folder)
+    assert len(final) == 4 and set(final.values()) == {"COMPLETED"}, final
+    for name, record in finished_before.items():
+        # Same start time, same record: a finished trial was not run again.
+        assert (folder / "trials" / name / "genreclf_trial.json").read_text() == record
+    assert (folder / "best.json").exists()
