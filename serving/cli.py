@@ -34,7 +34,7 @@ def build_parser():
                         help="gRPC port (default 8500; 0 turns gRPC off)")
     parser.add_argument("--model-config", default=None,
                         help="a TF Serving models.config: serve only its models, with its "
-                             "version policies and labels")
+                             "version policies and labels (re-read at every poll)")
     parser.add_argument("--label", action="append", default=[], metavar="[MODEL:]LABEL=VERSION",
                         help="a version label, e.g. stable=1 or genre:canary=2 (repeatable)")
     parser.add_argument("--versions", choices=("all", "latest"), default="all",
@@ -74,8 +74,12 @@ def main(argv=None):
 
     try:
         labels = parse_label_flags(args.label)
-        specs = (read_models_config(args.model_config, args.models_dir)
-                 if args.model_config else None)
+        specs = None
+        if args.model_config:
+            read_models_config(args.model_config, args.models_dir)  # fail fast when broken
+
+            def specs():  # re-read at every poll, as TF Serving re-reads its config
+                return read_models_config(args.model_config, args.models_dir)
     except ConfigError as err:
         print(f"genreclf serve: error: {err}", file=sys.stderr)
         return 2

@@ -31,7 +31,8 @@ class LocalServer:
         host: the interface to bind; 127.0.0.1 unless you mean to expose it.
         rest_port: the REST port (8501 like TF Serving; 0 turns REST off).
         grpc_port: the gRPC port (8500 like TF Serving; 0 turns gRPC off).
-        specs: `ModelSpec`s from a models.config, or None to serve every folder.
+        specs: `ModelSpec`s (or a callable returning them, re-read at every poll)
+            from a models.config, or None to serve every folder.
         labels: `(model or None, label, version)` from `--label` flags.
         policy: `"all"` (default) or `"latest"` versions of discovered models.
         poll_seconds: how often to look for new versions (0: never).

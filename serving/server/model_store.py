@@ -70,7 +70,8 @@ class ModelStore:
 
     Args:
         models_dir: the base path (`genreclf serve models/`).
-        specs: a list of `ModelSpec` (from a models.config); None means every
+        specs: a list of `ModelSpec`, or a callable returning one (re-read at
+            each poll, as TF Serving re-reads its models.config); None means every
             folder under `models_dir` is a model (re-discovered at each poll).
         labels: `(model or None, label, version)` tuples from `--label` flags.
         policy: version policy for discovered models (`"all"` or `"latest"`).
@@ -101,7 +102,13 @@ class ModelStore:
 
     def _current_specs(self):
         specs = self._fixed_specs
-        if specs is None:
+        if callable(specs):
+            try:
+                specs = specs()
+            except ValueError as err:  # a broken edit: keep serving what we have
+                logger.warning("Keeping the previous model config: %s", err)
+                specs = list(self._specs.values())
+        elif specs is None:
             specs = discover_models(self.models_dir, self.policy)
         result = {}
         for spec in specs:

@@ -131,3 +131,24 @@ def test_models_config_file(tmp_path):
     (spec,) = read_models_config(str(config), str(tmp_path))
     assert (spec.name, spec.base_path, spec.policy, spec.versions, spec.labels) == (
         "genre", str(tmp_path / "genre"), "specific", (1, 2), {"stable": 1, "canary": 2})
+
+
+def test_config_callable_is_re_read_at_each_scan(tmp_path):
+    write_version(tmp_path, "genre", 1)
+    write_version(tmp_path, "genre", 2)
+    current = {"labels": {"stable": 1}}
+
+    def specs():
+        if current.get("broken"):
+            raise ValueError("bad config")
+        return [ModelSpec("genre", str(tmp_path / "genre"), labels=dict(current["labels"]))]
+
+    store = ModelStore(str(tmp_path), specs=specs, loader=FakeServable, poll_seconds=0)
+    store.scan()
+    assert store.get("genre", label="stable").version == 1
+    current["labels"] = {"stable": 2}
+    store.scan()
+    assert store.get("genre", label="stable").version == 2
+    current["broken"] = True
+    store.scan()  # keeps the previous config
+    assert store.get("genre", label="stable").version == 2
