@@ -2,7 +2,7 @@
 
 `write_tiny_model(base, name, version)` writes `<base>/<name>/<version>/`, a
 SavedModel built with plain TensorFlow (a lookup table and one weight matrix)
-that has exactly the signatures `export` produces:
+that has exactly the signatures `export` produces (and its `assets/labels.txt`):
 
 * `serving_default`: `text` (string [batch]) → `scores` (float32 [batch, K]),
   `top_labels` (string [batch, k]), `top_scores` (float32 [batch, k]);
@@ -59,8 +59,8 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
 
     >>> import tempfile
     >>> path = write_tiny_model(tempfile.mkdtemp(), "genre", 1)
-    >>> sorted(os.listdir(path))[:2]
-    ['assets', 'fingerprint.pb']
+    >>> sorted(os.listdir(os.path.join(path, "assets")))
+    ['labels.txt']
     """
     import numpy as np
     import tensorflow as tf
@@ -145,6 +145,9 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
             model, temp, signatures={"serving_default": serve, "classify": classify}
         )
         _set_method_name(temp, "classify", CLASSIFY_METHOD)
+        os.makedirs(os.path.join(temp, "assets"), exist_ok=True)
+        with open(os.path.join(temp, "assets", "labels.txt"), "w", encoding="utf-8") as handle:
+            handle.write("".join(label + "\n" for label in labels))
         os.rename(temp, target)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)

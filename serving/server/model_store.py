@@ -235,14 +235,20 @@ class ModelStore:
         return rows
 
     def models(self):
-        """Every model with its available versions and labels (for the web page)."""
+        """Every model with its available versions, labels and classes (for the web page).
+
+        `classes` is the column order of `scores` (`assets/labels.txt`) when every
+        available version has the same one, else None.
+        """
+        result = {}
         with self._lock:
-            return {
-                name: {
-                    "versions": sorted(
-                        v for v, s in self._states.get(name, {}).items() if s.state == "AVAILABLE"
-                    ),
+            for name, spec in sorted(self._specs.items()):
+                available = {v: s for v, s in self._states.get(name, {}).items()
+                             if s.state == "AVAILABLE"}
+                classes = {tuple(getattr(s.servable, "classes", None) or ()) for s in available.values()}
+                result[name] = {
+                    "versions": sorted(available),
                     "labels": dict(spec.labels),
+                    "classes": list(classes.pop()) if len(classes) == 1 and () not in classes else None,
                 }
-                for name, spec in sorted(self._specs.items())
-            }
+        return result

@@ -85,6 +85,25 @@ def read_signature_defs(path, tags=("serve",)):
     )
 
 
+def read_classes(path):
+    """The class names of `assets/labels.txt` (the column order of `scores`), or None.
+
+    Example:
+
+    >>> read_classes("models/genre/1")  # doctest: +SKIP
+    ['action', 'comedy', 'drama']
+    """
+    labels_path = os.path.join(path, "assets", "labels.txt")
+    try:
+        with open(labels_path, encoding="utf-8") as handle:
+            classes = [line.rstrip("\n") for line in handle]
+    except OSError:
+        return None
+    while classes and not classes[-1]:
+        classes.pop()
+    return classes or None
+
+
 def _dtype_string(enum_value):
     """DataTypeString(): `DT_FLOAT` → `float`, as TF's messages say it."""
     name = dtype_name(enum_value)
@@ -123,6 +142,7 @@ class Servable:
         self.loaded = loaded
         self.signature_defs = signature_defs
         self._functions = dict(loaded.signatures)
+        self.classes = read_classes(path)
 
     @classmethod
     def load(cls, name, version, path, warmup=True):

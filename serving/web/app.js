@@ -5,6 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 let extraInputs = {};  // name -> dtype of the selected model's non-text inputs
+let models = {};  // /web/models.json
 
 async function getJson(url, options) {
   const response = await fetch(url, options);
@@ -19,7 +20,7 @@ function setStatus(text, isError) {
 }
 
 async function loadModels() {
-  const models = await getJson("/web/models.json");
+  models = await getJson("/web/models.json");
   const select = $("model");
   select.innerHTML = "";
   for (const [name, info] of Object.entries(models)) {
@@ -60,16 +61,25 @@ async function loadFeatures() {
   }
 }
 
+function barList(prediction) {
+  // Every genre when the model's classes are known (assets/labels.txt: the column
+  // order of `scores`), else the top-k the model returns.
+  const model = models[$("model").value.split("/")[0]] || {};
+  if (model.classes && prediction.scores && prediction.scores.length === model.classes.length) {
+    return model.classes.map((label, i) => [label, prediction.scores[i]])
+      .sort((a, b) => b[1] - a[1]);
+  }
+  return (prediction.top_labels || []).map((label, i) => [label, prediction.top_scores[i]]);
+}
+
 function drawBars(prediction) {
   const bars = $("bars");
   bars.innerHTML = "";
-  const labels = prediction.top_labels || [];
-  const scores = prediction.top_scores || [];
+  const top = new Set(prediction.top_labels || []);
   const chosen = new Set((prediction.labels || []).filter(Boolean));
-  labels.forEach((label, i) => {
-    const score = scores[i];
+  for (const [label, score] of barList(prediction)) {
     const row = document.createElement("div");
-    row.className = "bar-row" + (chosen.has(label) ? " predicted" : "");
+    row.className = "bar-row" + (chosen.has(label) ? " predicted" : "") + (top.has(label) ? " top" : "");
     row.dataset.label = label;
     row.dataset.score = String(score);
     const name = document.createElement("span");
@@ -86,7 +96,7 @@ function drawBars(prediction) {
     value.textContent = `${(score * 100).toFixed(1)}%`;
     row.append(name, track, value);
     bars.append(row);
-  });
+  }
 }
 
 async function classify(event) {

@@ -98,7 +98,8 @@ def test_labels_and_tf_serving_messages(tmp_path):
     with pytest.raises(ServingStatusError) as info:
         store.status("genre", version=9)
     assert info.value.message == "Could not find version 9 of model genre"
-    assert store.models() == {"genre": {"versions": [1, 2], "labels": {"stable": 1, "canary": 2}}}
+    assert store.models() == {"genre": {"versions": [1, 2], "labels": {"stable": 1, "canary": 2},
+                                        "classes": None}}
 
 
 def test_version_policies():

@@ -4,7 +4,7 @@ import os
 
 import tensorflow as tf
 
-from serving.testing import float32_json
+from serving.testing import LABELS, float32_json
 
 SYNOPSIS = "A family is haunted by a ghost and a demon killer in their house."
 
@@ -22,11 +22,14 @@ def test_type_submit_and_read_the_bars(server, browser, reference, tmp_path):
         "[r.dataset.label, Number(r.dataset.score), r.querySelector('.fill').style.width])"
     )
     expected = reference("genre", 2).signatures["serving_default"](text=tf.constant([SYNOPSIS]))
-    labels = [b.decode() for b in expected["top_labels"].numpy()[0]]
-    scores = float32_json(expected["top_scores"].numpy()[0])
-    assert [label for label, _, _ in bars] == labels
-    assert float32_json([score for _, score, _ in bars]) == scores
-    assert labels[0] == "horror"
+    scores = dict(zip(LABELS, float32_json(expected["scores"].numpy()[0])))
+    top = [b.decode() for b in expected["top_labels"].numpy()[0]]
+    # Every genre (the classes come from assets/labels.txt), highest first.
+    assert [label for label, _, _ in bars] == sorted(LABELS, key=lambda l: -scores[l])
+    assert {label: float32_json(score) for label, score, _ in bars} == scores
+    assert [label for label, _, _ in bars][:3] == top and top[0] == "horror"
+    assert browser.evaluate(
+        "[...document.querySelectorAll('.bar-row.top')].map(r => r.dataset.label)") == top
     widths = [float(width.rstrip("%")) for _, _, width in bars]
     assert widths == sorted(widths, reverse=True) and widths[0] > 50
     shot = str(tmp_path / "page.png")
