@@ -72,6 +72,12 @@ def build_parser():
                    help="keep rows whose genre this classifier run ranks in its top 3")
     r.add_argument("--dedup-against", action="append", default=[],
                    help="another real data file (validation, test) to deduplicate against")
+    r.add_argument("--batch", action="store_true",
+                   help="use the Batch API (half price, results within 24 h; resumable)")
+    r.add_argument("--poll-interval", type=float, default=30.0,
+                   help="seconds between batch status checks")
+    r.add_argument("--batch-max-wait", type=float, default=None,
+                   help="stop waiting for the batch after this many seconds; rerun to collect")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     a = sub.add_parser("audit", help="agreement with a classifier or manual labels, 95%% Wilson CI")
@@ -131,7 +137,9 @@ def main(argv=None):
                 max_attempts=args.max_attempts, backoff_base=args.backoff,
                 temperature=args.temperature, template=args.template,
                 seed=args.seed, filters=filters, predictor=predictor,
-                dedup_against=args.dedup_against, **_plan_kwargs(args),
+                dedup_against=args.dedup_against, batch=args.batch,
+                poll_interval=args.poll_interval, batch_max_wait=args.batch_max_wait,
+                **_plan_kwargs(args),
                 **_load_args(args))
             if args.json:
                 print(json.dumps(result.summary(), indent=2, default=str))

@@ -8,6 +8,8 @@ Run it by hand with `python -m augment.fake_server --port 8000 --latency 0.2`.
 """
 
 import argparse
+import email.parser
+import email.policy
 import hashlib
 import http.server
 import json
@@ -105,6 +107,9 @@ class FakeChatServer:
         self.usage = usage
         self.script = []
         self.requests = []  # one dict per request received
+        self.files = {}  # Batch API: uploaded and output files
+        self.batches = {}  # Batch API: batch objects
+        self.batch_polls = 1  # retrieves answered "in_progress" before "completed"
         self._lock = threading.Lock()
         self._httpd = None
         self._thread = None
@@ -182,9 +187,39 @@ def _make_handler(server):
             except OSError:  # the client gave up (timeout) or was killed
                 pass
 
+        def do_GET(self):
+            parts = self.path.strip("/").split("/")
+            if len(parts) == 3 and parts[1] == "batches" and parts[2] in server.batches:
+                batch = server.batches[parts[2]]
+                with server._lock:
+                    if batch["_polls"] >= server.batch_polls:
+                        batch["status"] = "completed"
+                    batch["_polls"] += 1
+                self._send(200, {k: v for k, v in batch.items() if not k.startswith("_")})
+            elif len(parts) == 4 and parts[1] == "files" and parts[3] == "content" \
+                    and parts[2] in server.files:
+                data = server.files[parts[2]]
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+
         def do_POST(self):
             length = int(self.headers.get("Content-Length", 0))
             raw = self.rfile.read(length)
+            path = self.path.rstrip("/")
+            if path.endswith("/files"):
+                self._send(200, _upload(server, self.headers["Content-Type"], raw))
+                return
+            if path.endswith("/batches"):
+                self._send(200, _create_batch(server, json.loads(raw)))
+                return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
@@ -256,6 +291,50 @@ def _completion(body, digest, behaviour, server):
         reply["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
                           "total_tokens": usage[0] + usage[1]}
     return reply
+
+
+def _upload(server, content_type, raw):
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    data, name = b"", "upload"
+    for part in msg.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            data = part.get_payload(decode=True)
+            name = part.get_filename() or name
+    with server._lock:
+        file_id = f"file-{len(server.files) + 1}"
+        server.files[file_id] = data
+    return {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+            "filename": name, "purpose": "batch", "status": "processed"}
+
+
+def _create_batch(server, body):
+    """Answers every line of the input file now; reports it done after polling."""
+    lines = [json.loads(l) for l in server.files[body["input_file_id"]].splitlines() if l.strip()]
+    out = []
+    for line in lines:
+        req = line["body"]
+        digest = hashlib.sha256(json.dumps(req, sort_keys=True).encode("utf-8")).hexdigest()
+        behaviour, _ = server._next_behaviour()
+        server._record(hash=digest, behaviour=behaviour, status=200, time=time.time(),
+                       model=req.get("model"), authorization=None, batch=True)
+        out.append(json.dumps({
+            "id": f"batch_req_{digest[:12]}", "custom_id": line["custom_id"],
+            "response": {"status_code": 200, "request_id": f"req_{digest[:20]}",
+                         "body": _completion(req, digest, behaviour, server)},
+            "error": None}))
+    with server._lock:
+        output_id = f"file-{len(server.files) + 1}"
+        server.files[output_id] = ("\n".join(out) + "\n").encode("utf-8")
+        batch_id = f"batch_{len(server.batches) + 1}"
+        server.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
+            "input_file_id": body["input_file_id"], "completion_window": "24h",
+            "status": "in_progress", "created_at": int(time.time()),
+            "output_file_id": output_id, "error_file_id": None,
+            "request_counts": {"total": len(lines), "completed": len(lines), "failed": 0},
+            "metadata": body.get("metadata"), "_polls": 0}
+    return {k: v for k, v in server.batches[batch_id].items() if not k.startswith("_")}
 
 
 def main(argv=None):

@@ -106,3 +106,12 @@ def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
     assert len({r["text"] for r in rows}) == len(rows)
     assert f"14 requests planned: {len(finished)} cached" in rerun.stderr
     assert len(_cache_lines(cache)) == 14
+
+
+def test_run_through_the_batch_api(server, corpus_csv, tmp_path, capsys):
+    out = tmp_path / "aug.jsonl"
+    assert main(["run", str(corpus_csv), "--label", "genre", "--target-count", "10",
+                 "--out", str(out), "--base-url", server.url, "--batch",
+                 "--poll-interval", "0.01"]) == 0
+    text = capsys.readouterr().out
+    assert "batch batch_1: completed" in text and "rows written: 10" in text
