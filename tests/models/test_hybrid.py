@@ -1,0 +1,220 @@
+"""The `hybrid` family: a text encoder plus numeric and categorical features."""
+
+import csv
+import json
+import socket
+import urllib.request
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genreclf.errors import ConfigError
+from genreclf.models import build_model
+from genreclf.models.hybrid import StackNumeric
+from genreclf.models.hybrid import text_encoder
+
+TINY_BILSTM = {"embedding_dim": 4, "lstm_units": 4, "max_length": 12, "max_tokens": 50}
+TINY = {
+    "bilstm": TINY_BILSTM,
+    "ngram": {"max_tokens": 50},
+    "transformer": {"embedding_dim": 8, "num_heads": 2, "intermediate_dim": 8,
+                    "max_length": 8, "num_layers": 1, "max_tokens": 50},
+}
+
+
+@pytest.fixture
+def features():
+    return {
+        "views": np.array([12, 3400, 5.0e6, 7, 88, 1.2e4], "float32"),
+        "duration": np.array([1.5, 2.0, 3.5, 4.0, 0.5, 6.0], "float32"),
+        "channel_type": np.array(["news", "kids", "kids", "music", "news", "gaming"], object),
+    }
+
+
+def _inputs(texts, features):
+    return {"text": tf.constant(texts), **{k: tf.constant(v) for k, v in features.items()}}
+
+
+def test_inputs_are_text_plus_each_feature(texts, features):
+    model = build_model("hybrid", 3, train_texts=texts, train_features=features,
+                        encoder="bilstm", encoder_config=TINY_BILSTM, hidden_dim=8)
+    assert sorted(t.name for t in model.inputs) == ["channel_type", "duration", "text", "views"]
+    scores = np.asarray(model(_inputs(texts, features)))
+    assert scores.shape == (len(texts), 3)
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_text_encoder_stops_before_the_head(texts, family):
+    encoder = text_encoder(family, 3, False, texts, TINY[family])
+    assert "scores" not in {layer.name for layer in encoder.layers}
+    representation = np.asarray(encoder({"text": tf.constant(texts)}))
+    assert representation.ndim == 2 and representation.shape[0] == len(texts)
+
+
+def test_numeric_features_are_normalised_with_training_statistics(texts, features):
+    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
+                        encoder="ngram", encoder_config=TINY["ngram"])
+    # views is heavy-tailed (auto log scale), duration is not.
+    assert model.get_layer("numeric_features").log_scale == [False, True]
+    import keras
+
+    normalised = keras.Model(model.input, model.get_layer("numeric_normalization").output)
+    values = np.asarray(normalised(_inputs(texts, features)))
+    np.testing.assert_allclose(values.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(values.std(axis=0), 1.0, atol=1e-4)
+
+
+def test_unseen_category_maps_to_out_of_vocabulary(texts, features):
+    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
+                        encoder="ngram", encoder_config=TINY["ngram"],
+                        categorical_encoding="one_hot", hidden_dim=0)
+    new = dict(features, channel_type=np.array(["never-seen"] * len(texts), object))
+    scores = np.asarray(model(_inputs(texts, new)))
+    assert np.isfinite(scores).all()
+
+
+def test_stack_numeric_log_scales_flagged_columns():
+    layer = StackNumeric(log_scale=[True, False])
+    out = layer([np.array([-(np.e - 1), 0.0]), np.array([5.0, 6.0])]).numpy()
+    np.testing.assert_allclose(out, [[-1.0, 5.0], [0.0, 6.0]], atol=1e-6)
+    assert StackNumeric.from_config(layer.get_config()).log_scale == [True, False]
+
+
+def test_bad_configurations_say_what_to_do(texts, features):
+    with pytest.raises(ConfigError, match="at least one feature"):
+        build_model("hybrid", 2, train_texts=texts, encoder="ngram")
+    with pytest.raises(ConfigError, match="Received: encoder='hybrid'"):
+        build_model("hybrid", 2, train_texts=texts, train_features=features, encoder="hybrid")
+    with pytest.raises(ConfigError, match="categorical_encoding='bag'"):
+        build_model("hybrid", 2, train_texts=texts, train_features=features,
+                    categorical_encoding="bag")
+    with pytest.raises(ConfigError, match="not numeric features"):
+        build_model("hybrid", 2, train_texts=texts, train_features=features,
+                    encoder="ngram", log_scale=["channel_type"])
+
+
+@pytest.mark.parametrize("family", ["bilstm", "transformer"])
+def test_save_and_reload_gives_identical_scores(texts, features, tmp_path, family):
+    import keras
+
+    model = build_model("hybrid", 3, train_texts=texts, train_features=features,
+                        encoder=family, encoder_config=TINY[family], hidden_dim=8)
+    inputs = _inputs(texts, features)
+    before = np.asarray(model.predict(inputs, verbose=0))
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(np.asarray(restored.predict(inputs, verbose=0)), before, atol=1e-6)
+
+
+def test_pretrained_encoder_with_its_own_config(texts, features, tmp_path):
+    from genreclf.models.pretrained.testing import write_tiny_hf_bert
+
+    preset = write_tiny_hf_bert(tmp_path / "tiny")
+    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
+                        encoder="pretrained", mode="lora", max_length=16,
+                        encoder_config={"preset": str(preset), "lora_rank": 2})
+    trainable = [w.path for w in model.trainable_weights]
+    assert any("lora_kernel" in p for p in trainable)
+    assert not any(p.startswith("token_embedding/") for p in trainable)
+    assert model.get_layer("pretrained_encoder").get_layer("bert_preprocessor").sequence_length == 16
+
+
+VIDEOS = [
+    ("A chef cooks pasta live in his kitchen", "food", 1200, 12.5, "lifestyle"),
+    ("Street food tour through night markets", "food", 54000, 25.0, "travel"),
+    ("Baking bread at home, step by step", "food", 800, 9.0, "lifestyle"),
+    ("Pro players clash in the esports final", "gaming", 2300000, 180.0, "gaming"),
+    ("Speedrun of a classic platformer game", "gaming", 91000, 45.0, "gaming"),
+    ("Let's play a horror game at midnight", "gaming", 15000, 60.0, "gaming"),
+    ("Morning news: storms hit the coast", "news", 310000, 5.0, "news"),
+    ("Election results explained in five minutes", "news", 780000, 5.5, "news"),
+    ("Market report: stocks fall again", "news", 42000, 3.0, "news"),
+]
+
+
+def _write_videos(path, copies=3):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["description", "category", "views", "duration", "channel_type"])
+        for i in range(copies):
+            for text, label, views, duration, channel in VIDEOS:
+                writer.writerow([f"{text} (part {i + 1})", label, views * (i + 1), duration, channel])
+    return path
+
+
+@pytest.fixture
+def videos_csv(tmp_path):
+    return _write_videos(tmp_path / "videos.csv")
+
+
+def _train_with_cli(videos_csv, out):
+    from genreclf.cli import main
+
+    argv = [
+        "train", str(videos_csv), "--text", "description", "--label", "category",
+        "--features", "views,duration", "--categorical", "channel_type",
+        "--model", "hybrid", "--encoder", "bilstm",
+        "--set", "encoder_config=" + json.dumps(TINY_BILSTM), "--set", "hidden_dim=8",
+        "--epochs", "1", "--batch-size", "8", "--val-split", "0.34", "--quiet",
+        "--out", str(out),
+    ]
+    assert main(argv) == 0
+    from genreclf.run import load_run
+
+    return load_run(out)
+
+
+def test_cli_trains_a_hybrid_run_that_predicts_with_features(videos_csv, tmp_path):
+    run = _train_with_cli(videos_csv, tmp_path / "run")
+    assert run.config["model"] == "hybrid" and run.config["features"] == ["views", "duration"]
+    assert sorted(run.feature_names()) == ["channel_type", "duration", "views"]
+    rows = run.predict(["Cooking noodles on a camping trip"], features={
+        # Strings as an object array: Run.scores passes features to Keras as given.
+        "views": [500.0], "duration": [10.0], "channel_type": np.array(["travel"], object)})
+    assert set(rows[0]["scores"]) == {"food", "gaming", "news"}
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.large  # export verification subprocess + a local REST server
+def test_export_takes_text_and_each_feature_and_serves_rest_rows(videos_csv, tmp_path):
+    exporter = pytest.importorskip("export.exporter")
+    pytest.importorskip("serving.server.local_server")
+    from serving.server.local_server import LocalServer
+
+    run = _train_with_cli(videos_csv, tmp_path / "run")
+    path = exporter.export_run(tmp_path / "run", tmp_path / "models", "videos")
+    loaded = tf.saved_model.load(str(path))
+    _, inputs = loaded.signatures["serving_default"].structured_input_signature
+    assert sorted(inputs) == ["channel_type", "duration", "text", "views"]
+
+    rows = [
+        {"text": "Street food in Bangkok", "views": 5000.0, "duration": 20.0,
+         "channel_type": "travel"},
+        {"text": "Breaking news tonight", "views": 90000.0, "duration": 4.0,
+         "channel_type": "news"},
+    ]
+    expected = run.scores([r["text"] for r in rows], features={
+        name: np.array([r[name] for r in rows], "float32" if name != "channel_type" else object)
+        for name in ("views", "duration", "channel_type")})
+    server = LocalServer(tmp_path / "models", rest_port=_free_port(), grpc_port=0,
+                         poll_seconds=0).start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.rest_port}/v1/models/videos:predict",
+            data=json.dumps({"instances": rows}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            predictions = json.loads(response.read())["predictions"]
+    finally:
+        server.stop()
+    assert len(predictions) == 2
+    np.testing.assert_allclose([p["scores"] for p in predictions], expected, atol=1e-5)
+    assert predictions[0]["top_labels"][0] == run.labels[int(np.argmax(expected[0]))]
