@@ -63,6 +63,10 @@ def build_parser():
     r.add_argument("--template", default=None,
                    help="prompt template file with {genre} {examples} {n} {length}")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--response-format", default="json_schema",
+                   choices=["json_schema", "json_object", "none"],
+                   help="structured output (default); json_object or none for servers "
+                        "without JSON-schema support")
     r.add_argument("--min-words", type=int, default=20)
     r.add_argument("--max-words", type=int, default=400)
     r.add_argument("--near-dup", type=float, default=0.8,
@@ -138,6 +142,8 @@ def main(argv=None):
                 temperature=args.temperature, template=args.template,
                 seed=args.seed, filters=filters, predictor=predictor,
                 dedup_against=args.dedup_against, batch=args.batch,
+                response_format=None if args.response_format == "none"
+                else args.response_format,
                 poll_interval=args.poll_interval, batch_max_wait=args.batch_max_wait,
                 **_plan_kwargs(args),
                 **_load_args(args))

@@ -281,6 +281,14 @@ class ChatCaller:
                         else:
                             self.stats.failed[f"http_{e.status_code}"] += 1
                             return None
+                    except (openai.APIError, ValueError) as e:
+                        # A reply that is not a completion (the client raises a bare
+                        # JSONDecodeError for a body that is not JSON): not retried.
+                        logger.warning("request %s failed: %s", request.prompt_hash,
+                                       type(e).__name__)
+                        self.stats.failed["bad_response"] += 1
+                        usage = held  # it may have been billed: charge the worst case
+                        return None
                     else:
                         # No reported usage (some local servers): charge the worst case.
                         usage = _usage(resp) or held

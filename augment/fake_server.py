@@ -86,7 +86,8 @@ class FakeChatServer:
     Behaviours (`server.script` is a FIFO list consumed one per request;
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
-    `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`,
+    `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
+    (a 200 whose body is not JSON),
     `"copy_examples"` (returns the prompt's examples, like a lazy model) and
     `"near_copies"` (returns near-identical synopses).
 
@@ -244,6 +245,15 @@ def _make_handler(server):
             elif behaviour == "401":
                 self._send(401, {"error": {"message": "Incorrect API key provided",
                                            "type": "invalid_request_error"}})
+            elif behaviour == "garbage":  # a 200 whose body is not JSON at all
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "12")
+                    self.end_headers()
+                    self.wfile.write(b"<html>oops</")
+                except OSError:
+                    pass
             else:
                 if behaviour == "slow":
                     time.sleep(arg if arg is not None else 5.0)

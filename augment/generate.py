@@ -96,7 +96,7 @@ def generate(data, *, out, target_count=None, min_count=None, genres=None,
              length_words=80, few_shot=3, overgenerate=1.2, temperature=1.0,
              template=None, seed=0, cache=None, prices=None, filters=None,
              predictor=None, dedup_against=(), batch=False, poll_interval=30.0,
-             batch_max_wait=None, **load_args):
+             batch_max_wait=None, response_format="json_schema", **load_args):
     """Generates synthetic synopses for rare genres and writes them as JSONL.
 
     Every response is appended to the cache (`cache`, default
@@ -116,7 +116,7 @@ def generate(data, *, out, target_count=None, min_count=None, genres=None,
         model, base_url, api_key, concurrency, timeout, max_attempts,
             backoff_base: see `ChatCaller`.
         budget_usd, budget_tokens: hard caps on this run's spend.
-        temperature, template, seed: see `PromptBuilder`.
+        temperature, template, seed, response_format: see `PromptBuilder`.
         cache: the cache path.
         filters: a `FilterConfig` (or a dict of its fields).
         predictor: optional classifier for the agreement filter.
@@ -169,7 +169,8 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
                     overgenerate=1.2, temperature=1.0, template=None, seed=0,
                     cache=None, prices=None, filters=None, predictor=None,
                     dedup_against=(), batch=False, poll_interval=30.0,
-                    batch_max_wait=None, **load_args):
+                    batch_max_wait=None, response_format="json_schema",
+                    **load_args):
     """The async form of `generate` (same arguments)."""
     dataset = as_dataset(data, **load_args)
     p = make_plan(dataset, target_count=target_count, min_count=min_count,
@@ -179,7 +180,7 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
     builder = PromptBuilder(dataset, template=template, few_shot=few_shot,
                             per_request=per_request, length_words=length_words,
                             temperature=temperature, max_tokens=p.max_tokens,
-                            seed=seed)
+                            seed=seed, response_format=response_format)
     per_class = [builder.requests(c.label, c.requests) for c in p.classes]
     # Round-robin over genres: a budget stop leaves every genre partly served.
     requests = [r for group in _interleave(per_class) for r in group]

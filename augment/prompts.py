@@ -140,6 +140,9 @@ class PromptBuilder:
         temperature: sampling temperature sent with each request.
         max_tokens: completion token cap per request.
         seed: the base seed.
+        response_format: `"json_schema"` (structured output, the default),
+            `"json_object"` (JSON mode, for servers without JSON-schema
+            support) or `None` (plain text; the prompt still asks for JSON).
 
     Example:
 
@@ -152,7 +155,8 @@ class PromptBuilder:
     """
 
     def __init__(self, dataset, *, template=None, few_shot=3, per_request=5,
-                 length_words=80, temperature=1.0, max_tokens=600, seed=0):
+                 length_words=80, temperature=1.0, max_tokens=600, seed=0,
+                 response_format="json_schema"):
         self.dataset = dataset
         self.template = load_template(template)
         self.few_shot = int(few_shot)
@@ -161,6 +165,13 @@ class PromptBuilder:
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens)
         self.seed = int(seed)
+        formats = {"json_schema": RESPONSE_FORMAT, "json_object": {"type": "json_object"},
+                   None: None}
+        if response_format not in formats:
+            raise ConfigError(
+                "Expected response_format 'json_schema', 'json_object' or None. "
+                f"Received: response_format={response_format!r}.")
+        self.response_format = formats[response_format]
         self._by_label = {}
         for i in real_rows(dataset):
             for label in dataset.labels[i]:
@@ -198,8 +209,9 @@ class PromptBuilder:
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": int.from_bytes(digest[:4], "big"),
-            "response_format": RESPONSE_FORMAT,
         }
+        if self.response_format is not None:
+            params["response_format"] = self.response_format
         return Request(genre, labels, index, messages, self.per_request, params)
 
 

@@ -155,3 +155,11 @@ def test_retry_after_header_forms():
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None
+
+
+def test_a_reply_that_is_not_a_completion_is_a_failure(server, corpus):
+    server.default = "garbage"
+    caller = _caller(server)
+    assert _run(caller, _requests(corpus, 2)) == [None, None]
+    assert caller.stats.failed == {"bad_response": 2}
+    assert len(server.requests) == 2  # counted, not retried, not raised

@@ -66,3 +66,13 @@ def test_parse_structured_output():
     assert parse_synopses(None) == (None, "malformed_json")
     assert parse_synopses(json.dumps({"stories": []})) == (None, "bad_schema")
     assert parse_synopses(json.dumps({"synopses": [1, 2]})) == (None, "bad_schema")
+
+
+def test_response_format_fallbacks(corpus):
+    plain = PromptBuilder(corpus, response_format=None).requests("war", 1)[0]
+    assert "response_format" not in plain.params
+    mode = PromptBuilder(corpus, response_format="json_object").requests("war", 1)[0]
+    assert mode.params["response_format"] == {"type": "json_object"}
+    assert mode.key("m") != plain.key("m")
+    with pytest.raises(ConfigError, match="response_format"):
+        PromptBuilder(corpus, response_format="xml")
