@@ -15,16 +15,16 @@ server needs, with the same rules and error messages:
 Classify requests and results live in `serving.server.json_examples`.
 """
 
-import base64
 import json
 
 import numpy as np
 
 from serving.server.json_values import (
+    leaf_texts,
+    nest_texts,
     DTYPE_STRINGS,
     INT_RANGES,
     decode_b64_object,
-    format_decimals,
     is_b64_object,
     is_lossless,
     json_value_to_string,
@@ -32,7 +32,6 @@ from serving.server.json_values import (
 )
 from serving.server.status import ServingStatusError, invalid_argument
 
-_encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated
 
 
 _NUMPY_DTYPES = {
@@ -303,44 +302,9 @@ def predict_inputs(doc, input_dtypes, signature_name=""):
     raise invalid_argument("Missing 'inputs' or 'instances' key")
 
 
-def _leaf_texts(array, dtype, as_bytes):
-    """The JSON text of every element of `array` (flattened), as TF Serving writes it."""
-    flat = np.asarray(array).reshape(-1)
-    if dtype in ("DT_FLOAT", "DT_HALF"):
-        return format_decimals(flat)
-    if dtype == "DT_DOUBLE":
-        return format_decimals(flat, double=True)
-    if dtype == "DT_STRING":
-        if as_bytes:
-            return ['{"b64": "%s"}' % base64.b64encode(v).decode("ascii") for v in flat]
-        return [
-            _encode_string(v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v))
-            for v in flat
-        ]
-    if dtype == "DT_BOOL":
-        return ["true" if v else "false" for v in flat]
-    if dtype in INT_RANGES:
-        return [str(int(v)) for v in flat.tolist()]
-    raise invalid_argument(
-        "Failed to write JSON value for tensor type: ", DTYPE_STRINGS.get(dtype, dtype)
-    )
-
-
-def _nest(texts, shape):
-    """AddTensorValues(): nested lists of element texts; a scalar is written bare."""
-    if not shape:
-        return texts[0]
-    if len(shape) == 1:
-        return "[" + ", ".join(texts) + "]"
-    step = len(texts) // shape[0] if shape[0] else 0
-    return "[" + ", ".join(
-        _nest(texts[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])
-    ) + "]"
-
-
 def _write_array(array, dtype, as_bytes, parts):
     array = np.asarray(array)
-    parts.append(_nest(_leaf_texts(array, dtype, as_bytes), list(array.shape)))
+    parts.append(nest_texts(leaf_texts(array, dtype, as_bytes), list(array.shape)))
 
 
 def _is_bytes_output(name, dtype):
@@ -385,10 +349,10 @@ def predict_response(outputs, output_dtypes, fmt):
         for name in names:
             array = np.asarray(outputs[name])
             dtype = output_dtypes[name]
-            texts = _leaf_texts(array, dtype, _is_bytes_output(name, dtype))
+            texts = leaf_texts(array, dtype, _is_bytes_output(name, dtype))
             size = int(np.prod(array.shape[1:], dtype=np.int64))
             items[name] = [
-                _nest(texts[i * size:(i + 1) * size], list(array.shape[1:])) for i in range(batch)
+                nest_texts(texts[i * size:(i + 1) * size], list(array.shape[1:])) for i in range(batch)
             ]
         rows = []
         for item in range(batch):
