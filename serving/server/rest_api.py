@@ -149,15 +149,17 @@ class RestApiHandler:
             if match:
                 name, version, label, verb = match.groups()
                 name, label, version = _unquote(name), _unquote(label), _version(version)
-                verb = verb.lower()
+                # The pattern is case-insensitive but the verb is then compared
+                # exactly, so ':PREDICT' is a malformed request, as in TF Serving.
                 if verb == "predict":
                     return self._predict(name, version, label, body)
                 if verb == "classify":
                     return self._classify(name, version, label, body)
-                raise ServingStatusError(
-                    "UNIMPLEMENTED",
-                    "Regress is not implemented by the genreclf local server; use TF Serving.",
-                )
+                if verb == "regress":
+                    raise ServingStatusError(
+                        "UNIMPLEMENTED",
+                        "Regress is not implemented by the genreclf local server; use TF Serving.",
+                    )
         elif method == "GET":
             match = STATUS_PATH.fullmatch(path)
             if match:
@@ -165,7 +167,7 @@ class RestApiHandler:
                 name, label, version = _unquote(name), _unquote(label), _version(version)
                 if not name:
                     raise invalid_argument("Missing model name in request.")
-                if sub:
+                if sub == "metadata":  # '/METADATA' falls through to status, as in TF Serving
                     servable = self.store.get(name, version, label)
                     return json.dumps(metadata_json(servable), indent=1)
                 return json.dumps(status_json(self.store, name, version), indent=1)
