@@ -87,8 +87,3 @@ def test_sigterm_exits_cleanly_with_code_0(fresh):
     with pytest.raises(requests.ConnectionError):
         predict_version(process)
 
-
-def test_cli_rejects_a_missing_folder(tmp_path):
-    from serving.cli import main
-
-    assert main([str(tmp_path / "missing")]) == 2

@@ -1,0 +1,26 @@
+"""`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
+
+from serving.cli import build_parser, main
+
+
+def test_defaults_bind_loopback_on_tf_serving_ports():
+    args = build_parser().parse_args(["models/"])
+    assert (args.host, args.rest_port, args.grpc_port) == ("127.0.0.1", 8501, 8500)
+    assert args.poll_seconds == 2.0 and args.versions == "all"
+
+
+def test_missing_folder(tmp_path, capsys):
+    assert main([str(tmp_path / "missing")]) == 2
+    assert "genreclf export RUN --base MODELS_DIR" in capsys.readouterr().err
+
+
+def test_bad_label_flag(tmp_path, capsys):
+    assert main([str(tmp_path), "--label", "stable"]) == 2
+    assert "MODEL:LABEL=VERSION" in capsys.readouterr().err
+
+
+def test_bad_model_config(tmp_path, capsys):
+    config = tmp_path / "models.config"
+    config.write_text("model_config_list { config { nme: 'x' } }")
+    assert main([str(tmp_path), "--model-config", str(config)]) == 2
+    assert "Expected a TF Serving model config" in capsys.readouterr().err

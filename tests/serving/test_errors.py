@@ -1,0 +1,33 @@
+"""`ServingError` types from TF Serving's status codes and HTTP answers."""
+
+from serving.errors import (
+    InvalidRequestError,
+    ModelNotFoundError,
+    ServingError,
+    UnavailableError,
+    error_for,
+    error_for_http,
+)
+
+
+def test_grpc_codes():
+    assert type(error_for("x", "NOT_FOUND")) is ModelNotFoundError
+    assert type(error_for("x", "INVALID_ARGUMENT")) is InvalidRequestError
+    assert type(error_for("x", "FAILED_PRECONDITION")) is InvalidRequestError
+    assert type(error_for("x", "UNAVAILABLE")) is UnavailableError
+    assert type(error_for("x", "DEADLINE_EXCEEDED")) is ServingError
+
+
+def test_unknown_label_is_model_not_found_though_tf_serving_says_invalid_argument():
+    err = error_for_http(400, "Unrecognized servable version label: beta")
+    assert type(err) is ModelNotFoundError
+    assert (err.code, err.http_status, err.message) == (
+        "INVALID_ARGUMENT", 400, "Unrecognized servable version label: beta")
+
+
+def test_http_codes():
+    assert type(error_for_http(404, "x")) is ModelNotFoundError
+    assert type(error_for_http(413, "x")) is InvalidRequestError
+    assert type(error_for_http(503, "x")) is UnavailableError
+    assert error_for_http(504, "x").code == "DEADLINE_EXCEEDED"
+    assert str(error_for_http(500, "boom")) == "INTERNAL: boom"
