@@ -204,3 +204,54 @@ def test_a_single_string_is_refused_with_the_fix(client):
 def test_errors_are_serving_errors():
     assert issubclass(ModelNotFoundError, ServingError)
     assert issubclass(UnavailableError, ServingError)
+
+
+class SlowRest(BaseHTTPRequestHandler):
+    """Answers after 1 s (the client gives up before)."""
+
+    calls = 0
+
+    def do_POST(self):  # noqa: N802 - http.server API
+        type(self).calls += 1
+        time.sleep(1.0)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+        except OSError:  # the client hung up
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_timeout_is_deadline_exceeded_and_not_retried(protocol):
+    if protocol == "rest":
+        SlowRest.calls = 0
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), SlowRest)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        address, stop, counter = f"http://127.0.0.1:{httpd.server_address[1]}", httpd.shutdown, SlowRest
+    else:
+        from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+        class Slow(prediction_service_pb2_grpc.PredictionServiceServicer):
+            calls = 0
+
+            def Predict(self, request, context):  # noqa: N802 - gRPC API
+                type(self).calls += 1
+                time.sleep(1.0)
+                context.abort(grpc.StatusCode.INTERNAL, "too late")
+
+        server = grpc.server(futures.ThreadPoolExecutor(2))
+        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(Slow(), server)
+        address = f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+        server.start()
+        stop, counter = (lambda: server.stop(0)), Slow
+    try:
+        with pytest.raises(ServingError) as info:
+            GenreClient(address, timeout=0.3, retries=3, backoff=0.01).predict(["x"])
+        assert info.value.code == "DEADLINE_EXCEEDED"
+        assert counter.calls == 1
+    finally:
+        stop()
