@@ -25,7 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m genreclf train "$$($(PY) -c 'import genreclf; print(genreclf.sample_path())')" \
-		--text overview --label genres --sep "|" --model bilstm --epochs 12 --out $(DEMO)/runs/bilstm
+		--text overview --label genres --sep "|" --model bilstm --epochs 20 --out $(DEMO)/runs/bilstm
 	$(PY) -m genreclf evaluate $(DEMO)/runs/bilstm
 	$(PY) -m genreclf predict $(DEMO)/runs/bilstm "A detective hunts a killer through a rainy city." \
 		"Two rival chefs fall in love while running a food truck."

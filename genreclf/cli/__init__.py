@@ -50,7 +50,9 @@ def main(argv=None):
         print(f"genreclf: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("genreclf", "augment", "export", "serving"):
+        logging.getLogger(name).setLevel(logging.INFO)
     module_name = COMMANDS[command][0]
     try:
         module = importlib.import_module(module_name)

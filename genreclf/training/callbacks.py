@@ -13,7 +13,9 @@ def make_callbacks(
     *,
     monitor="val_macro_f1",
     patience=3,
+    start_from_epoch=2,
     tensorboard=True,
+    first=(),
     extra=(),
 ):
     """The standard training callbacks for a run folder.
@@ -28,7 +30,12 @@ def make_callbacks(
         run_dir: the run folder.
         monitor: the metric to watch, e.g. `"val_macro_f1"` or `"val_loss"`.
         patience: epochs without improvement before stopping.
+        start_from_epoch: epochs before early stopping starts watching (a
+            model from scratch, or one still warming up its learning rate,
+            often scores 0 macro-F1 for its first epochs).
         tensorboard: write TensorBoard logs.
+        first: callbacks that must run before early stopping and checkpoints
+            (e.g. one that adds the monitored value to the logs).
         extra: more callbacks (e.g. a schedule's `ReduceLROnPlateau`).
 
     Example:
@@ -41,11 +48,13 @@ def make_callbacks(
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     mode = "min" if "loss" in monitor else "max"
     callbacks = [
+        *first,
         keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
         keras.callbacks.EarlyStopping(
             monitor=monitor,
             mode=mode,
             patience=patience,
+            start_from_epoch=start_from_epoch,
             restore_best_weights=True,
             verbose=0,
         ),

@@ -180,6 +180,7 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
     from genreclf.training.losses import make_loss
     from genreclf.training.optimizers import make_optimizer
     from genreclf.training.schedules import make_schedule
+    from genreclf.training.tuned_f1 import TunedThresholdF1
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -212,12 +213,14 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
         **_model_config(cfg),
     )
     steps = max(1, math.ceil(len(train_set) / cfg.batch_size))
+    monitor = TunedThresholdF1.monitor if multi_label else "val_macro_f1"
     learning_rate, schedule_callbacks = make_schedule(
         cfg.resolved("schedule"),
         cfg.resolved("lr"),
         steps_per_epoch=steps,
         epochs=cfg.epochs,
         warmup_epochs=cfg.warmup_epochs,
+        monitor=monitor,
     )
     metric_args = {"num_classes": num_classes, "multi_label": multi_label}
     model.compile(
@@ -245,7 +248,12 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
         validation_data=val_data,
         epochs=cfg.epochs,
         callbacks=make_callbacks(
-            out, patience=cfg.patience, extra=[*schedule_callbacks, *callbacks]
+            out,
+            monitor=monitor,
+            patience=cfg.patience,
+            start_from_epoch=cfg.warmup_epochs + 1,
+            first=[TunedThresholdF1(_inputs(val_set), val_targets)] if multi_label else [],
+            extra=[*schedule_callbacks, *callbacks],
         ),
         shuffle=False,  # the tf.data pipeline shuffles every epoch
         verbose=verbose,
