@@ -301,7 +301,7 @@ def test_minilm_frozen_embeddings_put_similar_synopses_close():
     from keras import Model
 
     embed = Model(model.input, model.get_layer("mean_pool").output)
-    vectors = np.asarray(embed({"text": tf.constant([
+    vectors = np.array(embed({"text": tf.constant([
         "A ghost haunts an old house.", "A haunted mansion terrifies a family.",
         "Two chefs compete in a cooking contest.",
     ])}))

@@ -45,10 +45,10 @@ PRETRAINED_DEFAULTS = {
 # epochs/batch size a mode works well with on small genre data).
 MODE_TRAINING_DEFAULTS = {
     "finetune": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2,
-                 "warmup_epochs": 1, "epochs": 4, "batch_size": 16, "max_length": 128},
+                 "warmup_epochs": 0.4, "epochs": 4, "batch_size": 16, "max_length": 128},
     "lora": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-2,
-             "warmup_epochs": 1, "epochs": 5, "batch_size": 16, "max_length": 128},
-    "frozen": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4,
+             "warmup_epochs": 0.5, "epochs": 5, "batch_size": 16, "max_length": 128},
+    "frozen": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4,
                "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
     "frozen-bilstm": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4,
                       "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
