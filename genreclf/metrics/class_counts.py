@@ -73,6 +73,8 @@ class ClassCountsMetric(keras.metrics.Metric):
     1.0
     """
 
+    default_name = None  # subclasses name themselves: "macro_f1", ...
+
     def __init__(
         self,
         num_classes,
@@ -83,7 +85,7 @@ class ClassCountsMetric(keras.metrics.Metric):
         **kwargs,
     ):
         _check_num_classes(num_classes)
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name or self.default_name, dtype=dtype, **kwargs)
         self.num_classes = num_classes
         self.multi_label = bool(multi_label)
         self.threshold = _check_threshold(threshold, num_classes)

@@ -37,23 +37,7 @@ class MacroF1(ClassCountsMetric):
     `keras.callbacks.EarlyStopping(monitor="val_macro_f1", mode="max")`.
     """
 
-    def __init__(
-        self,
-        num_classes,
-        multi_label=False,
-        threshold=0.5,
-        name="macro_f1",
-        dtype=None,
-        **kwargs,
-    ):
-        super().__init__(
-            num_classes,
-            multi_label=multi_label,
-            threshold=threshold,
-            name=name,
-            dtype=dtype,
-            **kwargs,
-        )
+    default_name = "macro_f1"
 
     def result(self):
         _, _, f1 = self._per_class()
@@ -75,23 +59,7 @@ class MicroF1(ClassCountsMetric):
     0.8
     """
 
-    def __init__(
-        self,
-        num_classes,
-        multi_label=False,
-        threshold=0.5,
-        name="micro_f1",
-        dtype=None,
-        **kwargs,
-    ):
-        super().__init__(
-            num_classes,
-            multi_label=multi_label,
-            threshold=threshold,
-            name=name,
-            dtype=dtype,
-            **kwargs,
-        )
+    default_name = "micro_f1"
 
     def result(self):
         tp = ops.sum(self.true_positives)
@@ -115,23 +83,7 @@ class WeightedF1(ClassCountsMetric):
     0.6667
     """
 
-    def __init__(
-        self,
-        num_classes,
-        multi_label=False,
-        threshold=0.5,
-        name="weighted_f1",
-        dtype=None,
-        **kwargs,
-    ):
-        super().__init__(
-            num_classes,
-            multi_label=multi_label,
-            threshold=threshold,
-            name=name,
-            dtype=dtype,
-            **kwargs,
-        )
+    default_name = "weighted_f1"
 
     def result(self):
         _, _, f1 = self._per_class()

@@ -29,23 +29,7 @@ class MacroPrecision(ClassCountsMetric):
     0.25
     """
 
-    def __init__(
-        self,
-        num_classes,
-        multi_label=False,
-        threshold=0.5,
-        name="macro_precision",
-        dtype=None,
-        **kwargs,
-    ):
-        super().__init__(
-            num_classes,
-            multi_label=multi_label,
-            threshold=threshold,
-            name=name,
-            dtype=dtype,
-            **kwargs,
-        )
+    default_name = "macro_precision"
 
     def result(self):
         precision, _, _ = self._per_class()
@@ -68,23 +52,7 @@ class MacroRecall(ClassCountsMetric):
     0.5
     """
 
-    def __init__(
-        self,
-        num_classes,
-        multi_label=False,
-        threshold=0.5,
-        name="macro_recall",
-        dtype=None,
-        **kwargs,
-    ):
-        super().__init__(
-            num_classes,
-            multi_label=multi_label,
-            threshold=threshold,
-            name=name,
-            dtype=dtype,
-            **kwargs,
-        )
+    default_name = "macro_recall"
 
     def result(self):
         _, recall, _ = self._per_class()
