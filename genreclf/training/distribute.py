@@ -22,6 +22,7 @@
 """
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -165,3 +166,95 @@ class WorkerFolder:
         if not self.chief and self.path:
             shutil.rmtree(self.path, ignore_errors=True)
         return False
+
+
+def prepare_model(model, strategy):
+    """Works around a Keras 3 limitation with `MultiWorkerMirroredStrategy`.
+
+    Before its first step, Keras' TensorFlow trainer builds the model from the
+    first distributed batch, which it *reduces* across workers with
+    `strategy.reduce("MEAN", batch)` (`_maybe_symbolic_build`). With
+    `MultiWorkerMirroredStrategy` that is a collective all-reduce of the
+    batch: it cannot reduce a dict of inputs, nor strings at all (a genreclf
+    batch is `{"text": tf.string [b]}`), and fit fails with "Attempt to
+    convert a value ({'text': PerReplica:{...}}) ... to a Tensor". Only the
+    shapes and dtypes of that batch matter, so the model is built from this
+    worker's local part of it instead.
+
+    Keras 3.15 also averages each step's logs over the workers with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalar logs
+    ("Invalid reduction dimension 0 for input with 0 dimensions",
+    tensorflow/tensorflow#72388; the trainer hard-codes `reduction="auto"`,
+    so `distribute_reduction_method` does not help). The train and test steps
+    are wrapped to return each log as a 1-element vector, which that
+    reduction averages over the workers back to a scalar. Validation is not
+    sharded (see `shard`), so the validation metrics early stopping and
+    checkpoints watch are the same on every worker, and the workers stop at
+    the same epoch.
+
+    Other strategies are left alone.
+    """
+    if strategy is None or not _is_multi_worker(strategy):
+        return model
+    import tensorflow as tf
+
+    for name in ("train_step", "test_step"):
+        setattr(model, name, _vector_logs(getattr(model, name)))
+    # A distributed predict splits rows between workers and all-gathers the
+    # scores; every caller here (validation report, threshold tuning) wants
+    # all rows on every worker, so predict locally instead.
+    model.predict = functools.partial(predict, model, strategy=strategy)
+
+    original = model._maybe_symbolic_build
+
+    def _maybe_symbolic_build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, it in iterator:
+                batch = next(it)
+                data_batch = tf.nest.map_structure(
+                    lambda v: strategy.experimental_local_results(v)[0]
+                    if isinstance(v, tf.distribute.DistributedValues) else v,
+                    batch,
+                )
+                break
+        return original(iterator=None, data_batch=data_batch)
+
+    model._maybe_symbolic_build = _maybe_symbolic_build
+    return model
+
+
+def _vector_logs(step):
+    import tensorflow as tf
+
+    def wrapped(data):
+        logs = step(data)
+        return {k: tf.reshape(v, [1]) if v.shape.rank == 0 else v for k, v in logs.items()}
+
+    return wrapped
+
+
+def _is_multi_worker(strategy):
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def predict(model, inputs, strategy=None, batch_size=256, verbose=0, **kwargs):
+    """Scores of `model` on `inputs` (a dict of arrays), every row, on every worker.
+
+    Without multi-worker training this is `model.predict`. With it, each
+    worker computes all the scores itself in plain batched calls: a
+    distributed `predict` would split the rows between the workers and gather
+    them with collective ops, which gains nothing on a validation set.
+    """
+    import numpy as np
+
+    if strategy is None or not _is_multi_worker(strategy):
+        return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=verbose, **kwargs))
+    batch_size = batch_size or 256
+    n = len(next(iter(inputs.values())))
+    parts = []
+    for start in range(0, n, batch_size):
+        batch = {k: v[start:start + batch_size] for k, v in inputs.items()}
+        parts.append(np.asarray(model(batch, training=False)))
+    return np.concatenate(parts) if parts else np.zeros((0,) + tuple(model.output_shape[1:]))

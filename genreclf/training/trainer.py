@@ -22,6 +22,7 @@ from genreclf.run import MODEL
 from genreclf.run import THRESHOLDS
 from genreclf.run import Run
 from genreclf.run import write_json
+from genreclf.training import distribute
 from genreclf.training.config import TrainConfig
 
 logger = logging.getLogger("genreclf.training")
@@ -100,6 +101,7 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
     cfg = make_config(data, config, **kwargs)
+    distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     dataset = data if isinstance(data, TextDataset) else None
     if dataset is None:
         if cfg.data is None:
@@ -161,8 +163,18 @@ def _inputs(dataset):
 def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()):
     """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
 
+    With `cfg.strategy` it all runs in the strategy's scope, and only the
+    chief writes `out` (see `genreclf.training.distribute`).
+
     Returns the validation report (the run's `metrics.json`).
     """
+    strategy = distribute.make_strategy(cfg.strategy)
+    with distribute.WorkerFolder(out, strategy) as folder, distribute.scope(strategy):
+        return _fit_run(train_set, val_set, vocabulary, cfg, folder, strategy,
+                        verbose=verbose, callbacks=callbacks)
+
+
+def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
     import keras
 
     from genreclf.metrics import MacroF1
@@ -234,6 +246,7 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
             MacroRecall(**metric_args),
         ],
     )
+    distribute.prepare_model(model, strategy)
     train_data = make_tf_dataset(
         train_set,
         vocabulary,
@@ -243,6 +256,8 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
         sample_weights=sample_weights,
     )
     val_data = make_tf_dataset(val_set, vocabulary, batch_size=cfg.batch_size)
+    train_data = distribute.shard(train_data, strategy)  # each worker its share of batches
+    val_data = distribute.shard(val_data, strategy, "OFF")  # each worker validates on all rows
     model.fit(
         train_data,
         validation_data=val_data,

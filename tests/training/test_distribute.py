@@ -1,0 +1,132 @@
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.training import distribute
+
+TINY = {"embedding_dim": 4, "lstm_units": 4, "max_length": 16, "max_tokens": 300}
+
+
+class _Resolver:
+    def __init__(self, cluster, task_type, task_id):
+        self._cluster, self.task_type, self.task_id = cluster, task_type, task_id
+
+    def cluster_spec(self):
+        cluster = self._cluster
+
+        class Spec:
+            def as_dict(self):
+                return cluster
+
+        return Spec()
+
+
+class _Strategy:
+    def __init__(self, *args):
+        self.cluster_resolver = _Resolver(*args)
+
+
+def test_no_strategy_is_a_no_op(tmp_path):
+    assert distribute.make_strategy(None) is None
+    assert distribute.is_chief(None)
+    with distribute.WorkerFolder(tmp_path, None) as folder, distribute.scope(None):
+        assert folder == tmp_path
+    assert distribute.shard("dataset", None) == "dataset"
+
+
+def test_bad_strategy_names_and_tf_config(monkeypatch):
+    with pytest.raises(ConfigError, match="Received: strategy='horovod'"):
+        distribute.make_strategy("horovod")
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ConfigError, match="needs the TF_CONFIG"):
+        distribute.make_strategy("multi-worker")
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        distribute.make_strategy("multi-worker")
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {}}')
+    with pytest.raises(ConfigError, match="'cluster' and a 'task'"):
+        distribute.make_strategy("multi-worker")
+
+
+def test_chief_is_worker_zero_or_the_chief_task(tmp_path):
+    workers = {"worker": ["a:1", "b:2"]}
+    assert distribute.is_chief(_Strategy(workers, "worker", 0))
+    assert not distribute.is_chief(_Strategy(workers, "worker", 1))
+    with_chief = {"chief": ["c:0"], "worker": ["a:1"]}
+    assert distribute.is_chief(_Strategy(with_chief, "chief", 0))
+    assert not distribute.is_chief(_Strategy(with_chief, "worker", 0))
+    # A non-chief writes into a temporary folder, removed afterwards.
+    with distribute.WorkerFolder(tmp_path / "run", _Strategy(workers, "worker", 1)) as folder:
+        assert pathlib.Path(folder).is_dir() and pathlib.Path(folder) != tmp_path / "run"
+    assert not pathlib.Path(folder).exists() and not (tmp_path / "run").exists()
+
+
+def test_shard_sets_the_policy():
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.range(4)
+    sharded = distribute.shard(dataset, object())
+    policy = sharded.options().experimental_distribute.auto_shard_policy
+    assert policy == tf.data.experimental.AutoShardPolicy.DATA
+    off = distribute.shard(dataset, object(), "OFF").options().experimental_distribute
+    assert off.auto_shard_policy == tf.data.experimental.AutoShardPolicy.OFF
+
+
+def test_mirrored_strategy_trains_on_one_cpu(tmp_path):
+    plain = genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="bilstm",
+                           epochs=1, model_config=TINY, out=tmp_path / "plain", verbose=0)
+    mirrored = genreclf.train(genreclf.sample_path(), text="overview", label="genre",
+                              model="bilstm", epochs=1, model_config=TINY, strategy="mirrored",
+                              out=tmp_path / "mirrored", verbose=0)
+    assert mirrored.config["strategy"] == "mirrored"
+    assert set(mirrored.metrics) == set(plain.metrics)
+    assert mirrored.metrics["num_examples"] == plain.metrics["num_examples"]
+    assert len(mirrored.predict(["A detective hunts a killer."])[0]["scores"]) == 10
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.large  # two TensorFlow processes talking gRPC: about 40 s on a quiet 2-core machine
+def test_two_workers_train_like_one_process(tmp_path, trained_run):
+    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1."""
+    cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "genreclf", "train", str(genreclf.sample_path()),
+               "--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "2",
+               "--set", "max_tokens=2000", "--strategy", "multi-worker", "--out", str(out), "--quiet"]
+    processes = []
+    for index in (0, 1):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+        env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
+                    "TF_CONFIG": json.dumps({"cluster": cluster,
+                                             "task": {"type": "worker", "index": index}})})
+        log = open(tmp_path / f"worker{index}.log", "w")
+        processes.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), log))
+    try:
+        codes = [p.wait(timeout=400) for p, _ in processes]
+    finally:
+        for p, log in processes:
+            if p.poll() is None:
+                p.kill()
+            log.close()
+    logs = [(tmp_path / f"worker{i}.log").read_text()[-3000:] for i in (0, 1)]
+    assert codes == [0, 0], logs
+    run = genreclf.load_run(out)
+    # The same metrics, of the same shape, as the single-process run of the same configuration.
+    assert set(run.metrics) == set(trained_run.metrics)
+    assert run.metrics["num_examples"] == trained_run.metrics["num_examples"]
+    assert set(run.metrics["per_class"]) == set(trained_run.metrics["per_class"])
+    assert run.config["strategy"] == "multi-worker"
+    history = (out / "history.csv").read_text().splitlines()
+    assert len(history) == 3  # header + 2 epochs, written once (by the chief)
