@@ -159,6 +159,8 @@ def make_hypermodel(family, train, **kwargs):
     'NgramHyperModel'
     """
     cls = HYPERMODELS.get(family)
+    if family == "pretrained":
+        from genreclf.tuning.pretrained import PretrainedHyperModel as cls
     if cls is None:
         return FamilyHyperModel(family, train, **kwargs)
     return cls(train, **kwargs)

@@ -12,13 +12,14 @@ import pathlib
 from genreclf.tuning import results
 
 
-def kfold_scores(directory, rows, *, dataset=None, folds=5, verbose=0):
+def kfold_scores(directory, rows, *, dataset=None, hypermodel=None, folds=5, verbose=0):
     """Cross-validates the configurations of leaderboard `rows`; writes `kfold.json`.
 
     Args:
         directory: the tuning folder.
         rows: leaderboard rows (e.g. the top 3).
         dataset: the full `TextDataset` (default: read from `tune.json`).
+        hypermodel: the search's hypermodel (maps trial values to a config).
         folds: k.
         verbose: Keras verbosity.
 
@@ -39,7 +40,7 @@ def kfold_scores(directory, rows, *, dataset=None, folds=5, verbose=0):
     directory = pathlib.Path(directory)
     scores = []
     for row in rows:
-        cfg = TrainConfig.from_dict({**best_config(directory, row), "folds": folds})
+        cfg = TrainConfig.from_dict({**best_config(directory, row, hypermodel), "folds": folds})
         data = dataset if dataset is not None else read_dataset(cfg)
         out = directory / "kfold" / f"trial_{row['trial']}"
         run = cross_validate(data, None, cfg, out, verbose=verbose)

@@ -226,7 +226,8 @@ def tune(
     search_tuner.search(train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0)
     if who == "worker":
         return TuningResult(directory, [])
-    return finish(directory, dataset=dataset, kfold_top=kfold_top, folds=folds, verbose=verbose)
+    return finish(directory, dataset=dataset, hypermodel=hypermodel, kfold_top=kfold_top,
+                  folds=folds, verbose=verbose)
 
 
 def _read(cfg):
@@ -245,18 +246,31 @@ def _split(dataset, cfg):
     return train_val_split(dataset, cfg.val_split, seed=cfg.seed)
 
 
-def best_config(directory, row):
-    """The `TrainConfig` dictionary of leaderboard `row` (data arguments included)."""
+def best_config(directory, row, hypermodel=None):
+    """The `TrainConfig` dictionary of leaderboard `row` (data arguments included).
+
+    With the search's `hypermodel`, its `trial_config` maps the trial's values
+    (a hypermodel may derive arguments, e.g. a learning rate from a tuned
+    factor); without it, the fixed values of `tune.json` and the trial's
+    values are mapped directly.
+    """
+    import keras_tuner
+
     from genreclf.training.config import TrainConfig
 
     spec = results.read_spec(directory)
-    values = {**spec.get("fixed", {}), **row["hyperparameters"]}
-    config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
+    if hypermodel is not None:
+        hp = keras_tuner.HyperParameters()
+        hp.values = dict(row["hyperparameters"])
+        config = hypermodel.trial_config(hp)
+    else:
+        values = {**spec.get("fixed", {}), **row["hyperparameters"]}
+        config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
     config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
     return TrainConfig.from_dict(config).to_dict()
 
 
-def finish(directory, *, dataset=None, kfold_top=0, folds=5, verbose=1):
+def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, verbose=1):
     """Writes the leaderboard files and `best.json` of a tuning folder; k-fold scores the top."""
     directory = pathlib.Path(directory)
     rows = results.leaderboard(directory)
@@ -264,7 +278,7 @@ def finish(directory, *, dataset=None, kfold_top=0, folds=5, verbose=1):
     done = [r for r in rows if r.get("rank")]
     best = None
     if done:
-        best = best_config(directory, done[0])
+        best = best_config(directory, done[0], hypermodel)
         (directory / results.BEST_CONFIG).write_text(json.dumps(best, indent=2), encoding="utf-8")
     else:
         logger.warning("no trial of %s completed: no best.json written", directory)
@@ -272,5 +286,6 @@ def finish(directory, *, dataset=None, kfold_top=0, folds=5, verbose=1):
     if kfold_top and done:
         from genreclf.tuning.kfold import kfold_scores
 
-        kfold = kfold_scores(directory, done[:kfold_top], dataset=dataset, folds=folds, verbose=verbose)
+        kfold = kfold_scores(directory, done[:kfold_top], dataset=dataset, hypermodel=hypermodel,
+                             folds=folds, verbose=verbose)
     return TuningResult(directory, rows, best, kfold)
