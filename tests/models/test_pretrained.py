@@ -82,6 +82,14 @@ def test_missing_directory_and_remote_handles_are_refused(tmp_path):
         resolve_preset("hf://sentence-transformers/all-MiniLM-L6-v2")
 
 
+def test_a_folder_that_is_not_a_preset_is_a_config_error(tmp_path):
+    from genreclf.models.pretrained import load_encoder
+
+    (tmp_path / "config.json").write_text('{"hello": "world"}')
+    with pytest.raises(ConfigError, match="Could not load the encoder preset"):
+        load_encoder(str(tmp_path))
+
+
 def test_bad_arguments_name_the_choices(hf_preset):
     with pytest.raises(ConfigError, match="Received: mode='prefix'"):
         build_model("pretrained", 2, preset=str(hf_preset), mode="prefix")
