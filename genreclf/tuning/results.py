@@ -71,11 +71,16 @@ def read_trials(directory):
         record_path = trial_json.parent / TRIAL_RECORD
         record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
         values = state.get("hyperparameters", {}).get("values", {})
+        status = state.get("status")
+        if status == "RUNNING" and record.get("status") in ("INVALID", "FAILED"):
+            # The trial ended in error and the search stopped before KerasTuner
+            # saved its final status (too many consecutive failures).
+            status = "FAILED"
         score = state.get("score")
         rows.append(
             {
                 "trial": state["trial_id"],
-                "status": state.get("status"),
+                "status": status,
                 "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else score,
                 "best_epoch": (state.get("best_step") or 0) + 1 if score is not None else None,
                 "epochs": record.get("epochs"),

@@ -18,6 +18,7 @@ from genreclf.tuning.hypermodel import config_from_values
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
 from genreclf.tuning.search_space import describe
+from genreclf.tuning.tuners import error_line
 from genreclf.tuning.tuners import make_tuner
 
 logger = logging.getLogger("genreclf.tuning")
@@ -223,7 +224,17 @@ def tune(
         spec["fixed"] = hypermodel.fixed_values()
         spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
         (directory / results.TUNE_SPEC).write_text(json.dumps(spec, indent=2, default=str), encoding="utf-8")
-    search_tuner.search(train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0)
+    try:
+        search_tuner.search(train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0)
+    except RuntimeError as e:
+        if "consecutive failures" not in str(e) or who == "worker":
+            raise
+        finish(directory, hypermodel=hypermodel)
+        raise ConfigError(
+            f"The search stopped: {max_consecutive_failed_trials} trials in a row failed "
+            f"(raise the limit with --max-failures). Last error: "
+            f"{error_line(str(e)) or str(e).splitlines()[0]}. See `genreclf tune show {directory}`."
+        ) from None
     if who == "worker":
         return TuningResult(directory, [])
     return finish(directory, dataset=dataset, hypermodel=hypermodel, kfold_top=kfold_top,
