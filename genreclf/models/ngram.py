@@ -62,6 +62,8 @@ def build_ngram(
         train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams
     )
     x = vectorizer(text)
+    if mode != "tf_idf":  # multi_hot and count vectors come out as int64
+        x = keras.layers.Rescaling(1.0, name="to_float")(x)  # casts to float32
     if l2_normalize:
         x = keras.layers.UnitNormalization(name="l2_normalize")(x)
     if dropout:

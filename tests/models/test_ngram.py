@@ -18,3 +18,12 @@ def test_vectorizer_uses_bigrams_and_tf_idf(texts):
     vocabulary = vectorizer.get_vocabulary()
     assert "haunted house" in vocabulary
     assert vectorizer.get_config()["output_mode"] == "tf_idf"
+
+
+@pytest.mark.parametrize("mode", ["multi_hot", "count"])
+def test_integer_vector_modes_train(texts, mode):
+    model = build_model("ngram", 2, train_texts=texts, max_tokens=64, mode=mode)
+    model.compile("adam", "categorical_crossentropy")
+    y = np.eye(2, dtype="float32")[[0, 1, 0, 1, 0, 1]]
+    model.fit({"text": tf.constant(texts)}, y, epochs=1, verbose=0)
+    assert np.isfinite(np.asarray(model({"text": tf.constant(texts)}))).all()
