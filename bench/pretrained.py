@@ -129,7 +129,7 @@ def pretrained_row(name, mode, plan, train, test, vocabulary, multi_label, workd
     return row
 
 
-def run_dataset(name, modes, workdir, quick=False):
+def run_dataset(name, modes, workdir, quick=False, overrides=None):
     from genreclf.data import train_val_split
 
     dataset, _ = quality.load(name)
@@ -139,7 +139,7 @@ def run_dataset(name, modes, workdir, quick=False):
     vocabulary = dataset.vocabulary()
     rows = baseline_rows(name, train, test, vocabulary, dataset.multi_label)
     for mode in modes:
-        plan = QUICK if quick else PLAN[name][mode]
+        plan = dict(QUICK if quick else PLAN[name][mode], **(overrides or {}))
         rows.append(pretrained_row(name, mode, plan, train, test, vocabulary,
                                    dataset.multi_label, workdir,
                                    32 if quick else MAX_LENGTH))
@@ -168,6 +168,8 @@ def main(argv=None):
     parser.add_argument("--datasets", default=",".join(PLAN))
     parser.add_argument("--modes", default="frozen,lora,finetune")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--epochs", type=int, help="override the plan's epochs for every run")
+    parser.add_argument("--rows", help="override the plan's training rows: a number or 'all'")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 48 training rows, 1 epoch, length 32, 64 test rows")
     args = parser.parse_args(argv)
@@ -177,11 +179,17 @@ def main(argv=None):
     from genreclf.models.pretrained import resolve_preset
 
     resolve_preset("minilm")  # a clear error now rather than after the baselines
+    overrides = {}
+    if args.epochs:
+        overrides["epochs"] = args.epochs
+    if args.rows:
+        overrides["rows"] = None if args.rows == "all" else int(args.rows)
     rows = []
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.datasets.split(","):
-            rows += run_dataset(name, args.modes.split(","), pathlib.Path(tmp), args.quick)
+            rows += run_dataset(name, args.modes.split(","), pathlib.Path(tmp), args.quick,
+                                overrides)
             if args.json:
                 pathlib.Path(args.json).write_text(json.dumps(rows, indent=2))
     print("\n" + format_rows(rows))
