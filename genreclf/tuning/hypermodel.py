@@ -208,7 +208,10 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         takes. Under Hyperband the tuner's epoch budget (`epochs`,
         `initial_epoch`) is used; otherwise the trial's `epochs` value.
         """
+        import tensorflow as tf
+
         from genreclf.training.schedules import make_schedule
+        from genreclf.training.tuned_f1 import TunedThresholdF1
 
         config = self.trial_config(hp)
         batch_size = int(config["batch_size"])
@@ -244,6 +247,12 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         elif not _is_tf_dataset(x):
             kwargs.setdefault("batch_size", batch_size)
         if isinstance(validation_data, TextDataset):
+            if validation_data.multi_label:
+                # First, so early stopping and the tuner see val_tuned_macro_f1.
+                callbacks.insert(0, TunedThresholdF1(
+                    {"text": tf.constant(validation_data.texts), **(validation_data.features or {})},
+                    validation_data.targets(self.vocabulary),
+                ))
             validation_data = make_tf_dataset(
                 validation_data, self.vocabulary, batch_size=max(batch_size, 64)
             )

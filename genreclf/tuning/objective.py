@@ -5,7 +5,15 @@ import keras_tuner
 from genreclf.errors import ConfigError
 
 # The metrics every genreclf model logs (see `genreclf.training.trainer`).
-METRICS = ("loss", "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall")
+METRICS = (
+    "loss",
+    "macro_f1",
+    "tuned_macro_f1",  # multi-label: macro-F1 at per-class thresholds tuned on validation
+    "micro_f1",
+    "weighted_f1",
+    "macro_precision",
+    "macro_recall",
+)
 DEFAULT_OBJECTIVE = "val_macro_f1"
 
 
@@ -24,7 +32,9 @@ def make_objective(name=DEFAULT_OBJECTIVE, direction=None):
     """A `keras_tuner.Objective` for a metric genreclf reports.
 
     Args:
-        name: `val_macro_f1` (default), `val_micro_f1`, `val_weighted_f1`,
+        name: `val_macro_f1` (default), `val_tuned_macro_f1` (multi-label:
+            at per-class thresholds tuned on validation, as training selects
+            epochs), `val_micro_f1`, `val_weighted_f1`,
             `val_macro_precision`, `val_macro_recall`, `val_loss`, or the same
             names without `val_` (training-set values; rarely what you want).
         direction: `"min"` or `"max"`; inferred from the name when None

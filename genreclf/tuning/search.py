@@ -105,7 +105,7 @@ def tune(
     model="bilstm",
     tuner="hyperband",
     directory=None,
-    objective="val_macro_f1",
+    objective="auto",
     max_trials=30,
     max_epochs=20,
     executions_per_trial=1,
@@ -137,7 +137,9 @@ def tune(
         model: the model family.
         tuner: `"hyperband"`, `"random"` or `"bayesian"`.
         directory: the tuning folder (default `tuning/<model>`).
-        objective: the metric to optimise (`val_macro_f1`; direction inferred).
+        objective: the metric to optimise; `"auto"`: `val_tuned_macro_f1` for
+            multi-label data (macro-F1 at per-class thresholds tuned on
+            validation), `val_macro_f1` otherwise. Direction inferred.
         max_trials: the most trials.
         max_epochs: the most epochs per trial.
         executions_per_trial: models trained per trial (scores averaged).
@@ -175,8 +177,11 @@ def tune(
     if unknown:
         raise ConfigError(f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}.")
     directory = pathlib.Path(directory or f"tuning/{model}")
-    objective = make_objective(objective)
     data_cfg = _data_config(data, **data_args)
+    dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
+    if objective == "auto":  # multi-label trials are scored as training selects epochs
+        objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
+    objective = make_objective(objective)
     who = distributed.role()
     tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
     space = dict(search_space or {})
@@ -201,7 +206,6 @@ def tune(
         _prepare_directory(directory, spec, resume, overwrite, tuner_id)
     directory.mkdir(parents=True, exist_ok=True)
 
-    dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
     train, val = _split(dataset, data_cfg)
     vocabulary = train.concat(val).vocabulary()
     hypermodel = make_hypermodel(

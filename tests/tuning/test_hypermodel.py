@@ -118,3 +118,18 @@ def test_multi_label_builds_with_weighted_loss():
     model = hypermodel.build(keras_tuner.HyperParameters())
     assert type(model.loss).__name__ == "WeightedBinaryCrossentropy"
     assert model.loss.pos_weight is not None
+
+
+def test_multi_label_trials_are_scored_at_tuned_thresholds(tiny_ngram):
+    import genreclf
+    from genreclf.data import train_val_split
+
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genres", sep="|")
+    train, val = train_val_split(data, 0.2, seed=0)
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, epochs=2,
+                                  objective="val_tuned_macro_f1", **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    history = hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val)
+    tuned = history.history["val_tuned_macro_f1"]
+    assert len(tuned) == 2 and all(0.0 <= value <= 1.0 for value in tuned)
+    assert max(tuned) >= max(history.history["val_macro_f1"])
