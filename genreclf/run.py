@@ -128,7 +128,9 @@ class Run:
             )
         inputs = {"text": tf.constant(list(texts), dtype=tf.string)}
         for name, values in (features or {}).items():
-            inputs[name] = np.asarray(values)
+            values = np.asarray(values)
+            # Keras takes string features as object arrays, not numpy unicode.
+            inputs[name] = values.astype(object) if values.dtype.kind == "U" else values
         if not len(inputs["text"]):
             return np.zeros((0, len(self.labels)), dtype="float32")
         return np.asarray(self.model.predict(inputs, batch_size=batch_size, verbose=0))

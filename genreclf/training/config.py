@@ -66,7 +66,20 @@ class TrainConfig:
         value = getattr(self, name)
         if value != AUTO:
             return value
+        mode = self._pretrained_mode()
+        if mode is not None:  # a pretrained encoder: per-mode defaults
+            from genreclf.models.pretrained import MODE_TRAINING_DEFAULTS
+
+            return MODE_TRAINING_DEFAULTS.get(mode, MODE_TRAINING_DEFAULTS["finetune"])[name]
         return FAMILY_TRAINING_DEFAULTS.get(self.model, _FALLBACK)[name]
+
+    def _pretrained_mode(self):
+        config = self.model_config or {}
+        if self.model == "pretrained":
+            return config.get("mode") or "finetune"
+        if self.model == "hybrid" and config.get("encoder") == "pretrained":
+            return config.get("mode") or (config.get("encoder_config") or {}).get("mode") or "finetune"
+        return None
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -22,3 +22,13 @@ def test_unknown_keys_and_bad_json_are_clear(tmp_path):
     bad.write_text('{"model": "ngram",\n "epochs": }')
     with pytest.raises(ConfigError, match=r"bad.json:2: the config file is not valid JSON"):
         TrainConfig.from_json(bad)
+
+
+def test_pretrained_runs_take_their_modes_defaults():
+    from genreclf.models.pretrained import MODE_TRAINING_DEFAULTS
+
+    lora = TrainConfig(model="pretrained", model_config={"mode": "lora"})
+    assert lora.resolved("lr") == MODE_TRAINING_DEFAULTS["lora"]["lr"]
+    hybrid = TrainConfig(model="hybrid", model_config={"encoder": "pretrained", "mode": "frozen"})
+    assert hybrid.resolved("lr") == MODE_TRAINING_DEFAULTS["frozen"]["lr"]
+    assert TrainConfig(model="hybrid", model_config={"encoder": "bilstm"}).resolved("lr") == 2e-3

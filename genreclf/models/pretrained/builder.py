@@ -44,7 +44,7 @@ PRETRAINED_DEFAULTS = {
 # Per-mode training defaults for `genreclf.training` ("auto" values and the
 # epochs/batch size a mode works well with on small genre data).
 MODE_TRAINING_DEFAULTS = {
-    "finetune": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2,
+    "finetune": {"lr": 1e-4, "schedule": "cosine", "weight_decay": 1e-2,
                  "warmup_epochs": 0.4, "epochs": 4, "batch_size": 16, "max_length": 128},
     "lora": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-2,
              "warmup_epochs": 0.5, "epochs": 5, "batch_size": 16, "max_length": 128},
