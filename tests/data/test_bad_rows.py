@@ -1,0 +1,92 @@
+"""Bad rows: skipping with counts and logs, and the streaming reader."""
+
+import logging
+
+import pytest
+
+from genreclf.data import iter_examples
+from genreclf.data import load_dataset
+from genreclf.errors import DataError
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+# --- skipping bad rows ---------------------------------------------------------
+
+
+def test_skip_bad_rows_counts_and_logs(tmp_path, caplog):
+    path = write(
+        tmp_path,
+        "m.csv",
+        b"text,label,year\n"
+        b"good,x,1\n"
+        b",x,2\n"  # empty text
+        b"bad \xff,y,3\n"  # not UTF-8
+        b"fine,y,four\n"  # bad feature
+        b"also good,,5\n"  # empty label
+        b"extra,x,6,7\n"  # malformed
+        b"last,y,8\n",
+    )
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path, features=["year"], skip_bad_rows=True)
+    assert ds.texts == ["good", "last"]
+    assert ds.lines == [2, 8]
+    assert ds.skipped == {
+        "bad_feature": 1,
+        "empty_label": 1,
+        "empty_text": 1,
+        "invalid_utf8": 1,
+        "malformed_line": 1,
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 6  # five rows, then the summary
+    assert f"{path}:3: field 'text': empty text" in messages[0]
+    assert "Skipped 5 bad row(s)" in messages[-1]
+
+
+def test_skip_bad_rows_logs_at_most_twenty_then_summary(tmp_path, caplog):
+    content = "text,label\n" + "".join(f",x\n" for _ in range(30)) + "ok,x\n"
+    path = write(tmp_path, "m.csv", content)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path, skip_bad_rows=True)
+    assert len(ds) == 1
+    assert ds.skipped == {"empty_text": 30}
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 22
+    assert "Skipped 30 bad row(s)" in messages[-1]
+
+
+def test_all_rows_bad_is_an_error_even_when_skipping(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\n,x\n")
+    with pytest.raises(DataError, match="all 1 rows were bad"):
+        load_dataset(path, skip_bad_rows=True)
+
+
+def test_missing_column_is_never_skipped(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="not found"):
+        load_dataset(path, label="genre", skip_bad_rows=True)
+
+
+# --- streaming ------------------------------------------------------------------
+
+
+def test_iter_examples_streams_like_load_dataset(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\n"A\nB",x|y\nC,z\n')
+    assert list(iter_examples(path)) == [("A\nB", ["x", "y"], 2), ("C", ["z"], 4)]
+
+
+def test_iter_examples_raises_at_the_bad_row(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\n")
+    rows = iter_examples(path)
+    assert next(rows) == ("A", ["x"], 2)
+    with pytest.raises(DataError, match=r"m\.csv:3: field 'text'"):
+        next(rows)
+
+
+def test_iter_examples_skips(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\nB,z\n")
+    assert [t for t, _, _ in iter_examples(path, skip_bad_rows=True)] == ["A", "B"]
