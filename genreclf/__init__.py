@@ -7,19 +7,22 @@ The public API, each a few lines to use:
 >>> run = genreclf.train(dataset, model="ngram", out="runs/sample", epochs=2)  # doctest: +SKIP
 >>> genreclf.load_run("runs/sample").predict(["A detective hunts a killer."])  # doctest: +SKIP
 
-The API below is resolved on first use. Importing genreclf loads TensorFlow and
-registers its Keras layers, losses, metrics and schedules, so
-`keras.saving.load_model("runs/x/model.keras")` works after `import genreclf`.
+The API below is resolved on first use, and `import genreclf` loads no
+TensorFlow: reading data and `genreclf --help` stay fast. Models loaded
+through genreclf (`genreclf.load_run(...).model`, export, serving) register
+genreclf's Keras layers, losses, metrics and schedules themselves; call
+`genreclf.register()` (or import `genreclf.models`) before loading a saved
+`model.keras` with plain `keras.saving.load_model`.
 """
 
 import importlib
 import os
 
-# Quiet TensorFlow's C++ start-up banner unless the user chose a level.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from genreclf.version import __version__
 
-from genreclf.version import __version__  # noqa: E402
-from genreclf import custom_objects  # noqa: F401,E402  (registers serializables)
+# Quiet TensorFlow's C++ start-up banner unless the user chose a level. Read
+# when TensorFlow loads, which importing genreclf does not do.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _API = {
     "load_dataset": "genreclf.data",
@@ -35,6 +38,32 @@ _API = {
 }
 
 
+def register():
+    """Registers genreclf's Keras serializables so plain Keras can load its models.
+
+    Imports TensorFlow and Keras and every module that declares a genreclf
+    layer, loss, metric or learning-rate schedule (all registered under the
+    package name `"genreclf"`), and the built-in model families. Idempotent
+    and cheap after the first call. genreclf's own loaders (`Run.model`,
+    export, serving) call it; call it yourself before
+    `keras.saving.load_model` on a genreclf `model.keras`.
+
+    Returns:
+        A dict of the registered objects, `"genreclf>Name"` → class.
+
+    Example:
+
+    >>> import genreclf
+    >>> objects = genreclf.register()
+    >>> "genreclf>MacroF1" in objects
+    True
+    >>> model = keras.saving.load_model("runs/bilstm/model.keras")  # doctest: +SKIP
+    """
+    from genreclf import custom_objects
+
+    return custom_objects.register()
+
+
 def __getattr__(name):
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
@@ -45,4 +74,4 @@ def __dir__():
     return sorted(list(globals()) + list(_API))
 
 
-__all__ = ["__version__", *_API]
+__all__ = ["__version__", "register", *_API]

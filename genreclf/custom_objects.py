@@ -1,14 +1,43 @@
-"""Imports every module that registers a Keras serializable of genreclf.
+"""Registers every Keras serializable of genreclf (`genreclf.register()`).
 
-After `import genreclf`, saved models (`.keras`) load with plain
-`keras.saving.load_model`, compiled or not.
+Importing this module imports TensorFlow, Keras and every genreclf module
+that declares a layer, loss, metric or learning-rate schedule with
+`keras.saving.register_keras_serializable(package="genreclf")`, and the
+built-in model families; `import genreclf` alone does not, so that reading
+data and the command line's help load no TensorFlow.
+
+Example:
+
+>>> from genreclf.custom_objects import register
+>>> "genreclf>MaskedGlobalPooling1D" in register()
+True
 """
 
-from genreclf.metrics import ClassCountsMetric  # noqa: F401
-from genreclf.models import registry
-from genreclf.models.pooling import MaskedGlobalPooling1D  # noqa: F401
-from genreclf.preprocessing import normalize_text  # noqa: F401
-from genreclf.training.losses import WeightedBinaryCrossentropy  # noqa: F401
-from genreclf.training.schedules import StepDecay  # noqa: F401
+import keras
 
-registry._load_builtins()
+from genreclf.metrics import f1  # noqa: F401
+from genreclf.metrics import precision_recall  # noqa: F401
+from genreclf.models import pooling  # noqa: F401
+from genreclf.models import registry
+from genreclf.preprocessing import text_vectorizer  # noqa: F401
+from genreclf.training import losses  # noqa: F401
+from genreclf.training import schedules  # noqa: F401
+
+PACKAGE = "genreclf"
+
+
+def register():
+    """Registers genreclf's serializables; returns them, `"genreclf>Name"` → class.
+
+    Safe to call any number of times. The model families (and the layers
+    their modules declare, e.g. the hybrid and pretrained ones) load here too.
+    """
+    registry._load_builtins()
+    return {
+        name: obj
+        for name, obj in keras.saving.get_custom_objects().items()
+        if name.startswith(PACKAGE + ">")
+    }
+
+
+register()

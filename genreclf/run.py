@@ -22,7 +22,6 @@ THRESHOLDS = "thresholds.json"
 MODEL = "model.keras"
 METRICS = "metrics.json"
 FINGERPRINT = "fingerprint.json"
-HISTORY = "history.csv"
 
 
 def _read_json(path):
@@ -106,10 +105,9 @@ class Run:
         if self._model is None:
             import keras
 
-            import genreclf.models  # noqa: F401 (registers custom layers)
-            import genreclf.models.registry as registry
+            from genreclf.custom_objects import register
 
-            registry._load_builtins()
+            register()
             self._model = keras.saving.load_model(self.path / MODEL, compile=False)
         return self._model
 

@@ -1,8 +1,21 @@
 """The `genreclf` command: a thin layer over the Python API.
 
 `train`, `evaluate` and `predict` live here; `export`, `serve`, `augment` and
-`tune` are dispatched lazily to their packages so that `genreclf --help`
-answers without importing TensorFlow.
+`tune` are dispatched lazily to their packages, and `import genreclf` loads no
+TensorFlow, so `genreclf --help` and `genreclf train --help` answer at once.
+
+TensorFlow's C++ start-up lines (`cuInit` errors on machines without a GPU,
+oneDNN and CPU-feature notices) and its Python warnings are silenced unless
+`--verbose` comes before the command:
+
+    genreclf --verbose train movies.csv ...
+
+Example:
+
+>>> from genreclf.cli import main
+>>> main(["--version"])  # doctest: +ELLIPSIS
+genreclf ...
+0
 """
 
 import importlib
@@ -27,18 +40,29 @@ COMMANDS = {
 
 def _usage():
     lines = [
-        f"usage: genreclf <command> [options]   (genreclf {__version__})",
+        f"usage: genreclf [--verbose] <command> [options]   (genreclf {__version__})",
         "",
         "commands:",
     ]
     lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
-    lines += ["", "Run `genreclf <command> --help` for the options of each command."]
+    lines += [
+        "",
+        "options:",
+        "  -v, --verbose  show TensorFlow's start-up and warning messages, and debug logs",
+        "  -V, --version  print the version",
+        "",
+        "Run `genreclf <command> --help` for the options of each command.",
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None):
     """Entry point of the `genreclf` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = False
+    while argv and argv[0] in ("-v", "--verbose"):
+        verbose = True
+        argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0
@@ -49,10 +73,7 @@ def main(argv=None):
     if command not in COMMANDS:
         print(f"genreclf: unknown command {command!r}.\n\n{_usage()}", file=sys.stderr)
         return 2
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("genreclf", "augment", "export", "serving"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    _configure_logging(verbose)
     module_name = COMMANDS[command][0]
     try:
         module = importlib.import_module(module_name)
@@ -71,6 +92,27 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"genreclf {command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _configure_logging(verbose):
+    """Sets TensorFlow's C++ log level (read when it loads) and Python logging."""
+    # 3 hides TensorFlow's C++ INFO, WARNING and ERROR lines (the cuInit error
+    # of CPU-only machines is one); 0 shows them all.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if verbose else "3"
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if verbose else logging.INFO
+    for name in ("genreclf", "augment", "export", "serving"):
+        logging.getLogger(name).setLevel(level)
+    if not verbose:
+        # TensorFlow and absl log Python warnings (retracing, deprecations)
+        # through the root handlers; keep their errors only.
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
+
+
+def _quiet_libraries(record):
+    return record.levelno >= logging.ERROR or not record.name.startswith(("absl", "tensorflow"))
 
 
 _EXTRAS = {"serve": "serving", "augment": "augment", "tune": "tune", "export": "serving"}

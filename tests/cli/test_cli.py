@@ -44,3 +44,24 @@ def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "movies.csv" in result.stderr and "text" in result.stderr
+
+
+def test_verbose_comes_before_the_command_and_controls_tensorflow_logs(monkeypatch, capsys):
+    import logging
+
+    from genreclf.cli import _configure_logging
+    from genreclf.cli import _quiet_libraries
+    from genreclf.cli import main
+
+    assert main(["--verbose", "--version"]) == 0
+    assert capsys.readouterr().out.startswith("genreclf ")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    _configure_logging(verbose=False)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert not _quiet_libraries(logging.makeLogRecord({"name": "absl", "levelno": logging.WARNING}))
+    assert _quiet_libraries(logging.makeLogRecord({"name": "absl", "levelno": logging.ERROR}))
+    assert _quiet_libraries(logging.makeLogRecord({"name": "genreclf", "levelno": logging.INFO}))
+    _configure_logging(verbose=True)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    assert logging.getLogger("genreclf").level == logging.DEBUG
+    logging.getLogger("genreclf").setLevel(logging.INFO)

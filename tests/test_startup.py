@@ -1,0 +1,121 @@
+"""`import genreclf`, reading data and the command line's help load no TensorFlow.
+
+Each check runs in a fresh interpreter: a test process has long imported
+TensorFlow, and a fresh one is what a user's `genreclf --help` is.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+BLOCK_TENSORFLOW = textwrap.dedent(
+    """
+    import importlib.abc
+    import sys
+
+    BLOCKED = ("tensorflow", "keras", "tensorflow_text", "keras_hub")
+
+    class BlockTensorFlow(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                raise ImportError(f"{name} is blocked: this path must not load TensorFlow")
+            return None
+
+    sys.meta_path.insert(0, BlockTensorFlow())
+    """
+)
+
+
+def run_python(code):
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_help_import_and_reading_data_work_with_tensorflow_blocked(tmp_path):
+    data = tmp_path / "movies.csv"
+    data.write_text("overview,genre\nA detective hunts a killer.,thriller\nTwo chefs fall in love.,romance\n")
+    code = BLOCK_TENSORFLOW + textwrap.dedent(
+        f"""
+        import contextlib
+        import io
+
+        import genreclf
+        import genreclf.data
+        from genreclf.cli import main
+        from genreclf.data.sample import sample_path
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["--help"]) == 0
+            for argv in (["train", "--help"], ["evaluate", "--help"], ["predict", "--help"]):
+                try:
+                    main(argv)
+                except SystemExit as e:
+                    assert e.code == 0, (argv, e.code)
+            assert main(["augment", "plan", str(sample_path()), "--text", "overview",
+                         "--label", "genre", "--target-count", "45"]) == 0
+        assert "train" in out.getvalue() and "western" in out.getvalue()
+        dataset = genreclf.load_dataset({str(data)!r}, text="overview", label="genre")
+        assert len(dataset) == 2 and dataset.vocabulary().labels == ["romance", "thriller"]
+        print("ok")
+        """
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_the_block_is_real():
+    result = run_python(BLOCK_TENSORFLOW + "import genreclf\ngenreclf.register()\n")
+    assert result.returncode != 0
+    assert "blocked" in result.stderr
+
+
+def test_genreclf_help_in_a_fresh_process_loads_no_tensorflow():
+    code = textwrap.dedent(
+        """
+        import sys
+
+        from genreclf.cli import main
+
+        assert main(["--help"]) == 0
+        heavy = sorted({"tensorflow", "keras", "pandas", "matplotlib"} & set(sys.modules))
+        print("loaded:", heavy)
+        """
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "loaded: []" in result.stdout
+    assert "train" in result.stdout
+
+
+def test_console_script_help_prints_no_tensorflow_noise():
+    result = subprocess.run(
+        [sys.executable, "-m", "genreclf", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0
+    assert "usage: genreclf" in result.stdout
+    assert result.stderr == ""
+
+
+def test_register_makes_saved_models_loadable_with_plain_keras():
+    code = textwrap.dedent(
+        """
+        import sys
+
+        import genreclf
+
+        assert "keras" not in sys.modules
+        objects = genreclf.register()
+        for name in ("MacroF1", "WeightedBinaryCrossentropy", "StepDecay",
+                     "MaskedGlobalPooling1D", "MaskedGlobalMaxPooling1D", "normalize_text"):
+            assert f"genreclf>{name}" in objects, name
+        assert genreclf.register() == objects
+        print("ok")
+        """
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
