@@ -5,6 +5,8 @@ TensorFlow, and a fresh one is what a user's `genreclf --help` is.
 """
 
 import os
+import pathlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,7 +16,7 @@ BLOCK_TENSORFLOW = textwrap.dedent(
     import importlib.abc
     import sys
 
-    BLOCKED = ("tensorflow", "keras", "tensorflow_text", "keras_hub")
+    BLOCKED = ("tensorflow", "keras", "tensorflow_text", "keras_hub", "pandas")
 
     class BlockTensorFlow(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
@@ -34,9 +36,13 @@ def run_python(code):
     )
 
 
-def test_help_import_and_reading_data_work_with_tensorflow_blocked(tmp_path):
+def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tmp_path):
     data = tmp_path / "movies.csv"
     data.write_text("overview,genre\nA detective hunts a killer.,thriller\nTwo chefs fall in love.,romance\n")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"overview": ["A ghost story."], "genre": ["horror"]}), tmp_path / "m.parquet")
     code = BLOCK_TENSORFLOW + textwrap.dedent(
         f"""
         import contextlib
@@ -60,6 +66,8 @@ def test_help_import_and_reading_data_work_with_tensorflow_blocked(tmp_path):
         assert "train" in out.getvalue() and "western" in out.getvalue()
         dataset = genreclf.load_dataset({str(data)!r}, text="overview", label="genre")
         assert len(dataset) == 2 and dataset.vocabulary().labels == ["romance", "thriller"]
+        parquet = genreclf.load_dataset({str(tmp_path / "m.parquet")!r}, text="overview", label="genre")
+        assert parquet.texts == ["A ghost story."], parquet.texts
         print("ok")
         """
     )
@@ -119,3 +127,13 @@ def test_register_makes_saved_models_loadable_with_plain_keras():
     )
     result = run_python(code)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_genreclf_sources_never_import_pandas():
+    package = pathlib.Path(__file__).resolve().parents[1] / "genreclf"
+    offenders = [
+        str(path.relative_to(package.parent))
+        for path in package.rglob("*.py")
+        if re.search(r"^\s*(import pandas|from pandas)", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == [], "pandas is a dev/bench dependency only"
