@@ -47,8 +47,8 @@ class ClassCountsMetric(keras.metrics.Metric):
     number of batches and works with every Keras backend.
 
     Targets `y_true` are one-hot (single-label) or multi-hot (multi-label)
-    `float32 [batch, K]` rows; single-label targets may also be integer class
-    ids `[batch]`. Scores `y_pred` are `[batch, K]`. Single-label predictions
+    `float32 [batch, K]` rows, as `LabelVocabulary.encode` writes them.
+    Scores `y_pred` are `[batch, K]`. Single-label predictions
     are the arg-max class; multi-label predictions are the classes whose score
     is at or above `threshold`.
 
@@ -116,10 +116,7 @@ class ClassCountsMetric(keras.metrics.Metric):
                 "Build the metric with `num_classes=len(vocabulary)`."
             )
         if not self.multi_label:
-            if len(y_true.shape) == len(y_pred.shape) - 1:
-                y_true = ops.one_hot(ops.cast(y_true, "int32"), self.num_classes)
-            else:
-                y_true = ops.one_hot(ops.argmax(y_true, axis=-1), self.num_classes)
+            y_true = ops.one_hot(ops.argmax(y_true, axis=-1), self.num_classes)
             y_pred = ops.one_hot(ops.argmax(y_pred, axis=-1), self.num_classes)
             return ops.cast(y_true, self.dtype), ops.cast(y_pred, self.dtype)
         threshold = ops.convert_to_tensor(self.threshold, dtype=self.dtype)
@@ -131,7 +128,7 @@ class ClassCountsMetric(keras.metrics.Metric):
         """Adds one batch of targets and scores to the counts.
 
         Args:
-            y_true: targets `[batch, K]` (or class ids `[batch]`, single-label).
+            y_true: one-hot or multi-hot targets `[batch, K]`.
             y_pred: scores `[batch, K]`.
             sample_weight: optional per-example weights `[batch]` (or
                 `[batch, 1]`): each example counts with its weight.

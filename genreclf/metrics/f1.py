@@ -3,6 +3,23 @@
 They follow scikit-learn's `f1_score(average=..., zero_division=0)` over all
 K classes, accumulated over every batch of an epoch, so `val_macro_f1` can be
 the monitor of `EarlyStopping` and `ModelCheckpoint` (with `mode="max"`).
+
+Why not `keras.metrics.F1Score`? It computes the same counts but decides
+differently, so it does not match genreclf's reports or scikit-learn exactly:
+
+- Single-label (`threshold=None`): every class tied with the top score counts
+  as predicted. An untrained model, or an empty text that pools to zeros,
+  gives equal softmax scores and so "predicts" all K classes; genreclf takes
+  the arg-max, one class per row, as `Run.predict` and the reports do.
+- Multi-label: one float threshold compared with `>`; genreclf takes one
+  threshold per class (tuned on validation data, `thresholds.json`) and
+  compares with `>=`, as `LabelVocabulary.decode` and `tune_thresholds` do.
+- Precision and recall carry `epsilon` in their denominators (a perfect
+  score reads 0.9999999); genreclf divides without it, as scikit-learn does.
+
+Keras has no macro-averaged precision or recall either (`MacroPrecision`,
+`MacroRecall` here). tests/metrics/test_f1.py pins these differences and
+checks that both agree where the decisions coincide.
 """
 
 import keras

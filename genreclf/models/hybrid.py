@@ -30,7 +30,6 @@ HYBRID_DEFAULTS = {
     "hidden_dim": 64,
     "dropout": 0.3,
 }
-_HEAD_LAYERS = ("head_dropout", "scores")
 
 
 @keras.saving.register_keras_serializable(package="genreclf")

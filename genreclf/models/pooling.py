@@ -57,16 +57,7 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
         return config
 
 
-@keras.saving.register_keras_serializable(package="genreclf")
-class MaskedGlobalMaxPooling1D(MaskedGlobalPooling1D):
-    """`MaskedGlobalPooling1D` in max mode (the name saved models refer to).
-
-    Example:
-
-    >>> MaskedGlobalMaxPooling1D().mode
-    'max'
-    """
-
-    def __init__(self, **kwargs):
-        kwargs.pop("mode", None)
-        super().__init__("max", **kwargs)
+# bilstm models saved before the layer took a `mode` name their max pooling
+# "genreclf>MaskedGlobalMaxPooling1D" (config without `mode`, or "max"): they
+# load as MaskedGlobalPooling1D, whose default mode is "max".
+keras.saving.get_custom_objects()["genreclf>MaskedGlobalMaxPooling1D"] = MaskedGlobalPooling1D

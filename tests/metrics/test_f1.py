@@ -104,14 +104,6 @@ def test_absent_classes_count_as_zero_in_macro_average():
     )
 
 
-def test_integer_class_ids_are_accepted_for_single_label():
-    y_true, scores = single_label_data(5)
-    one_hot, ids = MacroF1(num_classes=NUM_CLASSES), MacroF1(num_classes=NUM_CLASSES)
-    one_hot.update_state(y_true, scores)
-    ids.update_state(y_true.argmax(1), scores)
-    assert float(ids.result()) == pytest.approx(float(one_hot.result()))
-
-
 def test_empty_metric_is_zero_and_reset_clears_counts():
     metric = MacroF1(num_classes=3)
     assert float(metric.result()) == 0.0
@@ -158,6 +150,38 @@ def test_wrong_number_of_score_columns_raises():
     metric = MacroF1(num_classes=3)
     with pytest.raises(ConfigError, match="num_classes"):
         metric.update_state([[1.0, 0.0]], [[0.7, 0.3]])
+
+
+@pytest.mark.parametrize("average", ["macro", "micro", "weighted"])
+def test_keras_f1score_agrees_where_the_decisions_coincide(average):
+    # No ties, no score on the threshold: the same decisions, the same counts.
+    y_true, scores = single_label_data(6)
+    keras_f1 = keras.metrics.F1Score(average=average)
+    assert stream(F1_CLASSES[average](num_classes=NUM_CLASSES), y_true, scores) == pytest.approx(
+        stream(keras_f1, y_true, scores), abs=1e-5
+    )
+    y_true, scores = multi_label_data(7)
+    keras_f1 = keras.metrics.F1Score(average=average, threshold=0.5)
+    ours = F1_CLASSES[average](num_classes=NUM_CLASSES, multi_label=True)
+    assert stream(ours, y_true, scores) == pytest.approx(stream(keras_f1, y_true, scores), abs=1e-5)
+
+
+def test_keras_f1score_differs_on_ties_and_on_the_threshold():
+    # Why genreclf keeps its own metrics (see the module docstring of genreclf.metrics.f1).
+    tied = np.array([[0.5, 0.5, 0.0]], dtype="float32")
+    truth = np.array([[1.0, 0.0, 0.0]], dtype="float32")
+    keras_micro = keras.metrics.F1Score(average="micro")
+    keras_micro.update_state(truth, tied)
+    ours = MicroF1(num_classes=3)
+    ours.update_state(truth, tied)
+    assert float(ours.result()) == 1.0  # the arg-max: one class, the right one
+    assert float(keras_micro.result()) == pytest.approx(2 / 3, abs=1e-5)  # both tied classes
+    on_threshold = np.array([[0.5, 0.2]], dtype="float32")
+    keras_macro = keras.metrics.F1Score(average="macro", threshold=0.5)
+    keras_macro.update_state([[1.0, 0.0]], on_threshold)
+    ours = MacroF1(num_classes=2, multi_label=True, threshold=0.5)
+    ours.update_state([[1.0, 0.0]], on_threshold)
+    assert float(ours.result()) == 0.5 and float(keras_macro.result()) == 0.0
 
 
 def tiny_model(num_features, num_classes, multi_label):

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -30,3 +31,18 @@ def test_empty_and_unknown_word_texts_give_finite_scores(texts, family, config):
     model = build_model(family, 3, train_texts=texts, **config)
     scores = np.asarray(model({"text": tf.constant(["", "   ", "zzzz qqqq"])}))
     assert np.isfinite(scores).all()
+
+
+def test_models_saved_with_the_old_max_pooling_name_still_load():
+    # Before pooling took a `mode`, bilstm saved "genreclf>MaskedGlobalMaxPooling1D" (no `mode`).
+    inputs = keras.Input(shape=(3, 1))
+    model = keras.Model(inputs, MaskedGlobalPooling1D("max", name="max_pool")(inputs))
+    config = keras.saving.serialize_keras_object(model)
+    layer = next(l for l in config["config"]["layers"] if l["config"]["name"] == "max_pool")
+    layer.update(class_name="MaskedGlobalMaxPooling1D", registered_name="genreclf>MaskedGlobalMaxPooling1D")
+    del layer["config"]["mode"]
+    restored = keras.saving.deserialize_keras_object(config)
+    pooled = restored.get_layer("max_pool")
+    assert isinstance(pooled, MaskedGlobalPooling1D) and pooled.mode == "max"
+    x = np.array([[[1.0], [-5.0], [9.0]]], dtype="float32")
+    assert np.asarray(restored(x)).tolist() == [[9.0]]
