@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(PY) -m genreclf predict $(DEMO)/runs/bilstm "A detective hunts a killer through a rainy city." \
 		"Two rival chefs fall in love while running a food truck."
 	$(PY) -m genreclf export $(DEMO)/runs/bilstm --name genre --base $(DEMO)/models
-	$(PY) -m serving.demo --base $(DEMO)/models --rest-port $(PORT_REST) --grpc-port $(PORT_GRPC)
+	$(PY) -m genreclf.serving.demo --base $(DEMO)/models --rest-port $(PORT_REST) --grpc-port $(PORT_GRPC)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not large" --timeout=900

@@ -1,6 +1,6 @@
 """augment: GPT-written synopses for rare genres, planned, cached, filtered, audited.
 
-From the command line (`genreclf augment ...` or `python -m augment ...`):
+From the command line (`genreclf augment ...` or `python -m genreclf.augment ...`):
 
     export OPENAI_API_KEY=...          # or --base-url for an OpenAI-compatible server
     genreclf augment plan movies.csv --label genres --target-count 300
@@ -31,13 +31,13 @@ validation, test or held-out folds. The API key is only handed to the
 `openai` client; it is never logged, cached or written.
 
 Note: `augment.plan`, `augment.generate` and `augment.audit` are the functions;
-their modules are reached with `from augment.plan import Plan` and the like.
+their modules are reached with `from genreclf.augment.plan import Plan` and the like.
 """
 
-from augment.audit import AuditResult, audit, wilson_interval
-from augment.filters import FilterConfig
-from augment.generate import GenerateResult, generate
-from augment.plan import Plan, plan
+from genreclf.augment.audit import AuditResult, audit, wilson_interval
+from genreclf.augment.filters import FilterConfig
+from genreclf.augment.generate import GenerateResult, generate
+from genreclf.augment.plan import Plan, plan
 
 __all__ = ["plan", "generate", "audit", "Plan", "GenerateResult", "AuditResult",
            "FilterConfig", "wilson_interval"]

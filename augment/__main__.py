@@ -1,8 +1,8 @@
-"""`python -m augment ...` is `genreclf augment ...`."""
+"""`python -m genreclf.augment ...` is `genreclf augment ...`."""
 
 import sys
 
-from augment.cli import main
+from genreclf.augment.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

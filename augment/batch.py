@@ -15,7 +15,7 @@ import json
 import logging
 import os
 
-logger = logging.getLogger("augment")
+logger = logging.getLogger("genreclf.augment")
 
 OPEN = ("validating", "in_progress", "finalizing", "cancelling")
 BATCH_DISCOUNT = 0.5  # Batch API tokens cost half the standard price

@@ -4,7 +4,7 @@ import json
 import logging
 import os
 
-logger = logging.getLogger("augment")
+logger = logging.getLogger("genreclf.augment")
 
 
 class ResponseCache:

@@ -117,7 +117,7 @@ def main(argv=None):
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     logging.getLogger("openai").setLevel(logging.WARNING)
-    import augment
+    from genreclf import augment
 
     try:
         if args.command == "plan":

@@ -11,7 +11,7 @@ import time
 
 from genreclf.errors import ConfigError
 
-logger = logging.getLogger("augment")
+logger = logging.getLogger("genreclf.augment")
 
 DUMMY_KEY = "sk-no-key-needed"
 

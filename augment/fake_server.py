@@ -4,7 +4,7 @@ It answers `POST /v1/chat/completions` on 127.0.0.1 with structured synopses
 (`{"synopses": [...]}`), and can be scripted to misbehave: rate limits with
 `Retry-After`, server errors, replies slower than the client's timeout,
 malformed JSON content, refusals. It records every request it receives.
-Run it by hand with `python -m augment.fake_server --port 8000 --latency 0.2`.
+Run it by hand with `python -m genreclf.augment.fake_server --port 8000 --latency 0.2`.
 """
 
 import argparse
@@ -348,7 +348,7 @@ def _create_batch(server, body):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m augment.fake_server")
+    parser = argparse.ArgumentParser(prog="python -m genreclf.augment.fake_server")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args(argv)

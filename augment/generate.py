@@ -9,14 +9,14 @@ import logging
 import os
 import threading
 
-from augment.cache import ResponseCache
-from augment.client import Budget, ChatCaller
-from augment.corpus import as_dataset
-from augment.filters import FilterConfig, filter_rows
-from augment.plan import plan as make_plan
-from augment.prompts import PromptBuilder, parse_synopses
+from genreclf.augment.cache import ResponseCache
+from genreclf.augment.client import Budget, ChatCaller
+from genreclf.augment.corpus import as_dataset
+from genreclf.augment.filters import FilterConfig, filter_rows
+from genreclf.augment.plan import plan as make_plan
+from genreclf.augment.prompts import PromptBuilder, parse_synopses
 
-logger = logging.getLogger("augment")
+logger = logging.getLogger("genreclf.augment")
 
 
 @dataclasses.dataclass
@@ -263,8 +263,8 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
 async def _send_batch(caller, model, pending, store, p, budget_usd, budget_tokens,
                       poll_interval, max_wait):
     """The Batch API path: the budget admits what fits at batch prices."""
-    from augment.batch import BATCH_DISCOUNT, run_batch
-    from augment.prices import Price
+    from genreclf.augment.batch import BATCH_DISCOUNT, run_batch
+    from genreclf.augment.prices import Price
 
     price = None
     if p.price is not None:

@@ -6,7 +6,8 @@ import json
 import random
 import string
 
-from augment.corpus import real_rows
+from genreclf.augment.corpus import real_rows
+
 from genreclf.errors import ConfigError
 
 SYSTEM_PROMPT = (

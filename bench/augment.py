@@ -35,9 +35,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import augment  # noqa: E402
-from augment.cache import ResponseCache  # noqa: E402
-from augment.fake_server import FakeChatServer, fake_synopsis  # noqa: E402
+from genreclf.augment.cache import ResponseCache  # noqa: E402
+from genreclf.augment.fake_server import FakeChatServer, fake_synopsis  # noqa: E402
+
+from genreclf import augment  # noqa: E402
 from genreclf.data.dataset import TextDataset  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "imdb_genre27", "train_data.txt")
@@ -62,7 +63,7 @@ def _server_process(latency):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "augment.fake_server", "--port", str(port),
+        [sys.executable, "-m", "genreclf.augment.fake_server", "--port", str(port),
          "--latency", str(latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()

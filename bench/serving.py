@@ -4,7 +4,7 @@ For each mode: latency p50/p99 of one request with 1 synopsis and with 32
 synopses (sequential calls), and throughput with 16 concurrent clients sending
 `--requests` single-synopsis requests (10,000 by default) — every one must
 succeed. Overhead ratios are against the in-process call. The servers run as a
-separate process (`python -m serving`), the clients are `GenreClient`s (one per
+separate process (`python -m genreclf.serving`), the clients are `GenreClient`s (one per
 thread), so the numbers include HTTP/JSON or gRPC/proto on both sides.
 
 The model, in order of preference:
@@ -43,7 +43,7 @@ def synopses(count=512):
             texts = [row["overview"] for row in csv.DictReader(handle) if row.get("overview")]
         if texts:
             return (texts * (count // len(texts) + 1))[:count], f"{path.name} overviews"
-    from serving.testing import WORDS
+    from genreclf.serving.testing import WORDS
 
     rng = np.random.default_rng(0)
     words = [w for group in WORDS.values() for w in group] + ["the", "a", "of", "and", "in"]
@@ -53,15 +53,15 @@ def synopses(count=512):
 def prepare_model(args, base):
     """Exports the benchmark model into `base/genre/1`; returns a description."""
     if args.run:
-        import export
+        from genreclf import export
 
         export.export_run(args.run, str(base), "genre", verify=False)
         return f"genreclf run {args.run}"
     train_data = DATA / "tmdb_genres" / "train.csv"
     if args.train and train_data.exists():
         try:
-            import export
             import genreclf
+            from genreclf import export
 
             run_dir = base.parent / f"run-{args.train}"
             genreclf.train(str(train_data), text="overview", label="genres", sep="|",
@@ -72,7 +72,7 @@ def prepare_model(args, base):
         except Exception as err:  # noqa: BLE001 - fall back, and say why
             print(f"[bench] training/export failed, using the fixture model: {err!r}",
                   file=sys.stderr)
-    from serving.testing import write_tiny_model
+    from genreclf.serving.testing import write_tiny_model
 
     write_tiny_model(str(base), "genre", 1)
     return "FALLBACK: tiny fixture model (serving.testing.write_tiny_model)"
@@ -134,7 +134,7 @@ def free_port():
 
 def start_server(base, workers):
     rest, grpc_port = free_port(), free_port()
-    command = [sys.executable, "-m", "serving", str(base), "--rest-port", str(rest),
+    command = [sys.executable, "-m", "genreclf.serving", str(base), "--rest-port", str(rest),
                "--grpc-port", str(grpc_port), "--poll-seconds", "0", "--workers", str(workers),
                "--log-level", "WARNING"]
     proc = subprocess.Popen(command, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
@@ -167,8 +167,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import tensorflow as tf
-
-    from serving.client import GenreClient
+    from genreclf.serving.client import GenreClient
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="bench-serving-"))
     base = workdir / "models"
@@ -206,7 +205,7 @@ def main(argv=None):
     base_row = rows["in-process"]
     lines = [
         f"Model: {model}. Synopses: {text_source}. Machine: {os.cpu_count()} CPU cores "
-        f"(shared). Server: `python -m serving --workers {args.workers}`, "
+        f"(shared). Server: `python -m genreclf.serving --workers {args.workers}`, "
         f"{args.clients} concurrent clients, {args.requests} requests per mode.",
         "",
         "| mode | p50 1 (ms) | p99 1 (ms) | p50 32 (ms) | p99 32 (ms) | req/s, 16 clients | "

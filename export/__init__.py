@@ -10,14 +10,14 @@ Imports are lazy so that `genreclf export --help` answers without TensorFlow.
 import importlib
 
 _API = {
-    "export_model": "export.exporter",
-    "export_run": "export.exporter",
-    "verify_export": "export.verify",
-    "VerifyReport": "export.verify",
-    "ExportError": "export.errors",
-    "VerificationError": "export.errors",
-    "ServingModule": "export.signatures",
-    "list_versions": "export.versions",
+    "export_model": "genreclf.export.exporter",
+    "export_run": "genreclf.export.exporter",
+    "verify_export": "genreclf.export.verify",
+    "VerifyReport": "genreclf.export.verify",
+    "ExportError": "genreclf.export.errors",
+    "VerificationError": "genreclf.export.errors",
+    "ServingModule": "genreclf.export.signatures",
+    "list_versions": "genreclf.export.versions",
 }
 
 

@@ -1,7 +1,7 @@
-"""`python -m export ...` is `genreclf export ...`."""
+"""`python -m genreclf.export ...` is `genreclf export ...`."""
 
 import sys
 
-from export.cli import main
+from genreclf.export.cli import main
 
 sys.exit(main(sys.argv[1:]))

@@ -56,8 +56,8 @@ def _verify(argv):
         print(f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
               "Pass a version folder such as models/genre/1.", file=sys.stderr)
         return 2
-    from export.errors import VerificationError
-    from export.verify import verify_export
+    from genreclf.export.errors import VerificationError
+    from genreclf.export.verify import verify_export
 
     reference = None
     if args.run:
@@ -78,10 +78,10 @@ def _verify(argv):
 
 def _export(argv):
     args = _export_parser().parse_args(argv)
-    from genreclf.errors import GenreclfError
+    from genreclf.export.errors import VerificationError
+    from genreclf.export.exporter import export_run_with_report
 
-    from export.errors import VerificationError
-    from export.exporter import export_run_with_report
+    from genreclf.errors import GenreclfError
 
     try:
         path, report = export_run_with_report(

@@ -10,8 +10,7 @@ import json
 import os
 import platform
 
-from export.signatures import CLASSIFY_SIGNATURE
-from export.signatures import PREDICT_SIGNATURE
+from genreclf.export.signatures import CLASSIFY_SIGNATURE, PREDICT_SIGNATURE
 
 _LIBRARIES = ("genreclf", "tensorflow", "keras", "tensorflow-text", "keras-hub")
 

@@ -17,8 +17,7 @@ import tempfile
 import time
 
 import numpy as np
-
-from export.errors import VerificationError
+from genreclf.export.errors import VerificationError
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
 OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
@@ -111,7 +110,7 @@ def tf_text_op_list(version):
 
 
 def _sample_inputs(texts, input_specs):
-    from export.warmup import default_feature_values
+    from genreclf.export.warmup import default_feature_values
 
     inputs = {"text": list(texts)}
     for name, spec in input_specs:
@@ -125,9 +124,7 @@ def _sample_inputs(texts, input_specs):
 
 def _reference_scores(model, inputs):
     import tensorflow as tf
-
-    from export.signatures import call_structure
-    from export.signatures import model_input_specs
+    from genreclf.export.signatures import call_structure, model_input_specs
 
     specs = model_input_specs(model)
     tensors = {
@@ -174,7 +171,7 @@ def verify_export(
     texts = list(DEFAULT_SAMPLE_TEXTS if sample_texts is None else sample_texts)
     input_specs = [("text", None)]
     if reference_model is not None:
-        from export.signatures import model_input_specs
+        from genreclf.export.signatures import model_input_specs
 
         input_specs = model_input_specs(reference_model)
     inputs = _sample_inputs(texts, input_specs)

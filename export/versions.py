@@ -11,7 +11,7 @@ import os
 import secrets
 import shutil
 
-from export.errors import ExportError
+from genreclf.export.errors import ExportError
 
 TMP_PREFIX = ".tmp-"
 

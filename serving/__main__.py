@@ -1,9 +1,9 @@
-"""`python -m serving MODELS_DIR ...`: the same as `genreclf serve MODELS_DIR ...`."""
+"""`python -m genreclf.serving MODELS_DIR ...`: the same as `genreclf serve MODELS_DIR ...`."""
 
 import os
 import sys
 
-from serving.cli import main
+from genreclf.serving.cli import main
 
 code = main(sys.argv[1:])
 sys.stdout.flush()

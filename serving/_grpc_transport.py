@@ -1,8 +1,7 @@
 """gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
 
 import numpy as np
-
-from serving.errors import UnavailableError, error_for
+from genreclf.serving.errors import UnavailableError, error_for
 
 _VALUE_FIELDS = {
     1: ("float_val", np.float32),
@@ -48,7 +47,10 @@ class GrpcTransport:
 
     def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024):
         import grpc
-        from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
+        from tensorflow_serving.apis import (
+            model_service_pb2_grpc,
+            prediction_service_pb2_grpc,
+        )
 
         self._grpc = grpc
         self.target = target

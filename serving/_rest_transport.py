@@ -4,8 +4,7 @@ import json
 import threading
 
 import requests
-
-from serving.errors import UnavailableError, error_for_http
+from genreclf.serving.errors import UnavailableError, error_for_http
 
 
 class RestTransport:

@@ -3,7 +3,7 @@
     genreclf serve models/ --rest-port 8501 --grpc-port 8500
     genreclf serve models/ --label stable=1 --label canary=2
     genreclf serve models/ --model-config serving/models.config
-    python -m serving models/            # the same without the genreclf entry point
+    python -m genreclf.serving models/            # the same without the genreclf entry point
 """
 
 import argparse
@@ -69,8 +69,12 @@ def main(argv=None):
               f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
               "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
         return 2
-    from serving.server.local_server import LocalServer
-    from serving.server.model_config import ConfigError, parse_label_flags, read_models_config
+    from genreclf.serving.server.local_server import LocalServer
+    from genreclf.serving.server.model_config import (
+        ConfigError,
+        parse_label_flags,
+        read_models_config,
+    )
 
     try:
         labels = parse_label_flags(args.label)

@@ -7,7 +7,7 @@ raise the same typed errors (`serving.errors`) with the server's own message,
 and retry UNAVAILABLE / HTTP 503 / refused connections with exponential backoff.
 It works against the real TF Serving container and `genreclf serve` alike.
 
-    >>> from serving.client import GenreClient
+    >>> from genreclf.serving.client import GenreClient
     >>> client = GenreClient("http://localhost:8501")          # doctest: +SKIP
     >>> client.predict(["A detective hunts a killer."])        # doctest: +SKIP
     [{'scores': [...], 'top_labels': ['crime', ...], 'top_scores': [0.81, ...]}]
@@ -16,8 +16,7 @@ It works against the real TF Serving container and `genreclf serve` alike.
 import time
 
 import numpy as np
-
-from serving.errors import ServingError, UnavailableError
+from genreclf.serving.errors import ServingError, UnavailableError
 
 __all__ = ["GenreClient", "ServingError"]
 
@@ -106,12 +105,12 @@ class GenreClient:
         """The protocol transport, created on first use."""
         if self._transport is None:
             if self.protocol == "rest":
-                from serving._rest_transport import RestTransport
+                from genreclf.serving._rest_transport import RestTransport
 
                 url = self.target if "://" in self.target else "http://" + self.target
                 self._transport = RestTransport(url, self.timeout)
             else:
-                from serving._grpc_transport import GrpcTransport
+                from genreclf.serving._grpc_transport import GrpcTransport
 
                 target = self.target.split("://", 1)[-1].rstrip("/")
                 self._transport = GrpcTransport(target, self.timeout)

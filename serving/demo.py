@@ -5,7 +5,7 @@ model is AVAILABLE, sends one REST predict request (the body `curl` would send)
 and one gRPC Predict through `GenreClient`, prints both answers, then stops the
 server with SIGTERM. Busy ports are replaced by free ones.
 
-    python -m serving.demo --base demo/models --name genre
+    python -m genreclf.serving.demo --base demo/models --name genre
 """
 
 import argparse
@@ -51,16 +51,16 @@ def _wait_until_available(url, process, timeout=180):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m serving.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m genreclf.serving.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="the models folder (export --base)")
     parser.add_argument("--name", default="genre", help="the model name (export --name)")
     parser.add_argument("--rest-port", type=int, default=8501)
     parser.add_argument("--grpc-port", type=int, default=8500)
     args = parser.parse_args(argv)
     rest_port, grpc_port = _port(args.rest_port), _port(args.grpc_port)
-    command = [sys.executable, "-m", "serving", args.base, "--rest-port", str(rest_port),
+    command = [sys.executable, "-m", "genreclf.serving", args.base, "--rest-port", str(rest_port),
                "--grpc-port", str(grpc_port), "--log-level", "WARNING"]
-    print("$", " ".join(command[2:]).replace("serving", "genreclf serve", 1))
+    print("$", " ".join(command[2:]).replace("genreclf.serving", "genreclf serve", 1))
     server = subprocess.Popen(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     try:
         rest = f"http://127.0.0.1:{rest_port}/v1/models/{args.name}"
@@ -72,7 +72,7 @@ def main(argv=None):
             answer = json.dumps(json.load(response))
             print(answer if len(answer) <= 600 else answer[:600] + " ...")
 
-        from serving.client import GenreClient
+        from genreclf.serving.client import GenreClient
 
         print(f"$ GenreClient('127.0.0.1:{grpc_port}', model={args.name!r}).predict([...])   # gRPC")
         client = GenreClient(f"127.0.0.1:{grpc_port}", model=args.name)

@@ -31,9 +31,9 @@ COMMANDS = {
     "train": ("genreclf.cli.train", "train a classifier and write a run folder"),
     "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
     "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
-    "export": ("export.cli", "export a run as a versioned SavedModel for TF Serving; verify one"),
-    "serve": ("serving.cli", "serve SavedModels over TF Serving's REST and gRPC protocol"),
-    "augment": ("augment.cli", "plan, generate and audit GPT-written synopses for rare genres"),
+    "export": ("genreclf.export.cli", "export a run as a versioned SavedModel for TF Serving; verify one"),
+    "serve": ("genreclf.serving.cli", "serve SavedModels over TF Serving's REST and gRPC protocol"),
+    "augment": ("genreclf.augment.cli", "plan, generate and audit GPT-written synopses for rare genres"),
     "tune": ("genreclf.tuning.cli", "KerasTuner search over a model family; show results"),
 }
 

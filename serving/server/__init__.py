@@ -11,7 +11,7 @@ messages), loading them with TensorFlow only. Start it with
 def __getattr__(name):
     # Lazy, so `serving.server.json_values` & co. do not pull in the servers.
     if name == "LocalServer":
-        from serving.server.local_server import LocalServer
+        from genreclf.serving.server.local_server import LocalServer
 
         return LocalServer
     raise AttributeError(name)

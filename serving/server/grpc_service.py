@@ -16,6 +16,8 @@ from concurrent import futures
 
 import grpc
 import tensorflow as tf
+from genreclf.serving.server.rest_api import metadata_proto, model_spec, status_proto
+from genreclf.serving.server.status import ServingStatusError, invalid_argument
 from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
@@ -23,9 +25,6 @@ from tensorflow_serving.apis import (
     predict_pb2,
     prediction_service_pb2_grpc,
 )
-
-from serving.server.rest_api import metadata_proto, model_spec, status_proto
-from serving.server.status import ServingStatusError, invalid_argument
 
 _FIELDS = {
     "DT_FLOAT": "float_val",

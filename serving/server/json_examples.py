@@ -6,9 +6,7 @@ from `tensorflow_serving/util/json_tensor.cc`, with the same rules and messages.
 
 import json
 
-from tensorflow.core.example import example_pb2
-
-from serving.server.json_values import (
+from genreclf.serving.server.json_values import (
     decode_b64_object,
     format_decimal,
     is_b64_object,
@@ -16,7 +14,8 @@ from serving.server.json_values import (
     json_value_to_string,
     type_name,
 )
-from serving.server.status import invalid_argument
+from genreclf.serving.server.status import invalid_argument
+from tensorflow.core.example import example_pb2
 
 
 def _add_feature_value(value, name, feature):

@@ -10,8 +10,7 @@ import json
 import math
 
 import numpy as np
-
-from serving.server.status import invalid_argument
+from genreclf.serving.server.status import invalid_argument
 
 _encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated
 

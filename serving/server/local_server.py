@@ -13,12 +13,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
+from genreclf.serving.server.grpc_service import create_grpc_server
+from genreclf.serving.server.model_store import ModelStore
+from genreclf.serving.server.rest import create_app
 
-from serving.server.grpc_service import create_grpc_server
-from serving.server.model_store import ModelStore
-from serving.server.rest import create_app
-
-logger = logging.getLogger("serving.server")
+logger = logging.getLogger("genreclf.serving.server")
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 

@@ -10,7 +10,6 @@ import os
 import re
 
 
-
 class ConfigError(ValueError):
     """A `--label` flag or models.config that cannot be used as given.
 

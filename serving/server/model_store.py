@@ -14,11 +14,15 @@ import logging
 import os
 import threading
 
-from serving.server.model_config import discover_models
-from serving.server.servable import Servable
-from serving.server.status import ServingStatusError, invalid_argument, not_found
+from genreclf.serving.server.model_config import discover_models
+from genreclf.serving.server.servable import Servable
+from genreclf.serving.server.status import (
+    ServingStatusError,
+    invalid_argument,
+    not_found,
+)
 
-logger = logging.getLogger("serving.server")
+logger = logging.getLogger("genreclf.serving.server")
 
 
 def complete_versions(base_path):

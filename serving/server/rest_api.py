@@ -14,12 +14,19 @@ import json
 import logging
 import re
 
+from genreclf.serving.server import json_examples, json_tensor
+from genreclf.serving.server.json_values import (
+    error_response,
+    parse_json,
+    signature_name_of,
+)
+from genreclf.serving.server.status import ServingStatusError, invalid_argument
 from google.protobuf import json_format
-from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2
-
-from serving.server import json_examples, json_tensor
-from serving.server.json_values import error_response, parse_json, signature_name_of
-from serving.server.status import ServingStatusError, invalid_argument
+from tensorflow_serving.apis import (
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_pb2,
+)
 
 # tensorflow_serving/model_servers/http_rest_api_util.cc
 PREDICTION_PATH = re.compile(
@@ -30,7 +37,7 @@ STATUS_PATH = re.compile(
 )
 API_PATH = re.compile(r"(?i)/v1/.*")
 
-logger = logging.getLogger("serving.server")
+logger = logging.getLogger("genreclf.serving.server")
 
 
 def _version(text):

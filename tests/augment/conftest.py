@@ -8,8 +8,8 @@ import csv
 import random
 
 import pytest
+from genreclf.augment.fake_server import FakeChatServer, fake_synopsis
 
-from augment.fake_server import FakeChatServer, fake_synopsis
 from genreclf.data.dataset import TextDataset
 
 

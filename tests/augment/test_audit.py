@@ -1,8 +1,8 @@
 import json
 
 import pytest
+from genreclf.augment.audit import audit, read_rows, wilson_interval
 
-from augment.audit import audit, read_rows, wilson_interval
 from genreclf.errors import ConfigError, DataError
 
 
@@ -101,7 +101,7 @@ def test_audit_needs_exactly_one_judge(tmp_path):
 def test_audit_with_a_trained_run_folder(tmp_path, make_corpus):
     """The --run judge: a real (tiny) genreclf run folder, loaded lazily."""
     genreclf = pytest.importorskip("genreclf")
-    from augment.cli import main
+    from genreclf.augment.cli import main
 
     ds = make_corpus({"war": 16, "news": 16})
     cue = {"war": " Soldiers, tanks and a battle.", "news": " An anchor reads headlines."}

@@ -1,4 +1,4 @@
-"""`genreclf augment plan|run|audit` (augment.cli.main and `python -m augment`)."""
+"""`genreclf augment plan|run|audit` (augment.cli.main and `python -m genreclf.augment`)."""
 
 import json
 import os
@@ -8,8 +8,7 @@ import sys
 import time
 
 import pytest
-
-from augment.cli import main
+from genreclf.augment.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -73,7 +72,7 @@ def _cache_lines(path):
 def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
     server.latency = 0.3
     out, cache = tmp_path / "aug.jsonl", tmp_path / "cache.jsonl"
-    cmd = [sys.executable, "-m", "augment", "run", str(corpus_csv), "--label", "genre",
+    cmd = [sys.executable, "-m", "genreclf.augment", "run", str(corpus_csv), "--label", "genre",
            "--target-count", "16", "--per-request", "2", "--model", "gpt-4o-mini",
            "--out", str(out), "--cache", str(cache), "--base-url", server.url,
            "--concurrency", "2"]

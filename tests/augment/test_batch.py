@@ -2,8 +2,9 @@
 
 import json
 
-import augment
-from augment.cache import ResponseCache
+from genreclf.augment.cache import ResponseCache
+
+from genreclf import augment
 
 
 def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):

@@ -4,10 +4,15 @@ import asyncio
 import json
 
 import pytest
+from genreclf.augment.client import (
+    Budget,
+    ChatCaller,
+    resolve_api_key,
+    retry_after_seconds,
+)
+from genreclf.augment.prices import Price
+from genreclf.augment.prompts import PromptBuilder
 
-from augment.client import Budget, ChatCaller, resolve_api_key, retry_after_seconds
-from augment.prices import Price
-from augment.prompts import PromptBuilder
 from genreclf.errors import ConfigError
 
 

@@ -1,7 +1,7 @@
 import random
 
-from augment.fake_server import fake_synopsis
-from augment.filters import REASONS, FilterConfig, filter_rows, language_ok
+from genreclf.augment.fake_server import fake_synopsis
+from genreclf.augment.filters import REASONS, FilterConfig, filter_rows, language_ok
 
 
 def _rows(texts, genre="war"):

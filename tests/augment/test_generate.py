@@ -1,12 +1,12 @@
-"""augment.generate end to end against a real local chat-completions server."""
+"""genreclf.augment.generate end to end against a real local chat-completions server."""
 
 import json
 import logging
 
 import pytest
+from genreclf.augment.cache import ResponseCache
 
-import augment
-from augment.cache import ResponseCache
+from genreclf import augment
 from genreclf.data.dataset import TextDataset
 
 PROVENANCE = {"id", "text", "labels", "genre", "source", "model", "prompt_hash",
@@ -132,7 +132,7 @@ def test_corrupted_cache_line_is_not_fatal(server, corpus, tmp_path, caplog):
     lines = cache.read_text().splitlines(keepends=True)
     cache.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
     sent = len(server.requests)
-    with caplog.at_level(logging.WARNING, logger="augment"):
+    with caplog.at_level(logging.WARNING, logger="genreclf.augment"):
         res = _gen(server, corpus, tmp_path)
     assert "torn last line" in caplog.text
     assert len(server.requests) == sent + 1  # only the torn response is asked again
@@ -141,6 +141,6 @@ def test_corrupted_cache_line_is_not_fatal(server, corpus, tmp_path, caplog):
 
 def test_plan_generate_audit_are_the_package_api():
     assert callable(augment.plan) and callable(augment.generate) and callable(augment.audit)
-    from augment.plan import Plan  # the module stays importable by name
+    from genreclf.augment.plan import Plan  # the module stays importable by name
 
     assert Plan.__name__ == "Plan"

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-import augment
+from genreclf import augment
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 import random
 
 import numpy as np
-
-from augment.fake_server import fake_synopsis
-from augment.minhash import MinHashIndex, jaccard, normalize, shingles
+from genreclf.augment.fake_server import fake_synopsis
+from genreclf.augment.minhash import MinHashIndex, jaccard, normalize, shingles
 
 
 def test_normalize_and_shingles():

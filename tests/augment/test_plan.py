@@ -1,9 +1,9 @@
 import json
 
 import pytest
+from genreclf.augment.plan import Plan, plan
+from genreclf.augment.prices import Price, load_prices
 
-from augment.plan import Plan, plan
-from augment.prices import Price, load_prices
 from genreclf.errors import ConfigError
 
 

@@ -1,9 +1,14 @@
 import json
 
 import pytest
+from genreclf.augment.prompts import (
+    DEFAULT_TEMPLATE,
+    RESPONSE_FORMAT,
+    PromptBuilder,
+    load_template,
+    parse_synopses,
+)
 
-from augment.prompts import (DEFAULT_TEMPLATE, RESPONSE_FORMAT, PromptBuilder,
-                             load_template, parse_synopses)
 from genreclf.data.dataset import TextDataset
 from genreclf.errors import ConfigError
 

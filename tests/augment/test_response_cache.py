@@ -1,7 +1,7 @@
 import json
 import logging
 
-from augment.cache import ResponseCache
+from genreclf.augment.cache import ResponseCache
 
 
 def test_put_is_durable_and_reloaded(tmp_path):
@@ -24,7 +24,7 @@ def test_torn_last_line_is_skipped_with_warning(tmp_path, caplog):
         cache.put({"key": "a", "content": "1"})
     with open(path, "a") as f:
         f.write('{"key": "b", "content": "trunc')  # killed mid-write
-    with caplog.at_level(logging.WARNING, logger="augment"):
+    with caplog.at_level(logging.WARNING, logger="genreclf.augment"):
         cache = ResponseCache(path)
     assert "a" in cache and "b" not in cache
     assert cache.corrupted_lines == [2]
@@ -33,7 +33,7 @@ def test_torn_last_line_is_skipped_with_warning(tmp_path, caplog):
     cache.close()
     # The torn tail was cut: the new entry is on its own line, no warning now.
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="augment"):
+    with caplog.at_level(logging.WARNING, logger="genreclf.augment"):
         cache = ResponseCache(path)
     assert len(cache) == 2 and cache.corrupted_lines == [] and caplog.text == ""
 
@@ -41,7 +41,7 @@ def test_torn_last_line_is_skipped_with_warning(tmp_path, caplog):
 def test_corrupted_complete_line_is_skipped(tmp_path, caplog):
     path = tmp_path / "cache.jsonl"
     path.write_text('{"key": "a"}\n{garbage\n[1, 2]\n{"key": "c"}\n')
-    with caplog.at_level(logging.WARNING, logger="augment"):
+    with caplog.at_level(logging.WARNING, logger="genreclf.augment"):
         cache = ResponseCache(path)
     assert sorted(cache._entries) == ["a", "c"]
     assert cache.corrupted_lines == [2, 3]

@@ -57,7 +57,7 @@ def multi_thresholds():
 @pytest.fixture(scope="session")
 def single_export(single_model, tmp_path_factory):
     """The single-label model exported once, verification included."""
-    from export.exporter import export_model_with_report
+    from genreclf.export.exporter import export_model_with_report
 
     base = tmp_path_factory.mktemp("single")
     path, report = export_model_with_report(single_model, SINGLE, base, "genre")
@@ -67,7 +67,7 @@ def single_export(single_model, tmp_path_factory):
 @pytest.fixture(scope="session")
 def multi_export(multi_model, multi_thresholds, tmp_path_factory):
     """The multi-label model exported once, without verification (fast)."""
-    from export.exporter import export_model
+    from genreclf.export.exporter import export_model
 
     base = tmp_path_factory.mktemp("multi")
     return export_model(

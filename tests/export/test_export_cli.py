@@ -1,4 +1,4 @@
-"""`genreclf export` / `python -m export`, end to end in subprocesses."""
+"""`genreclf export` / `python -m genreclf.export`, end to end in subprocesses."""
 
 import json
 import os
@@ -14,7 +14,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 def _run(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "export", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "genreclf.export", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -6,11 +6,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from genreclf.export.errors import ExportError
+from genreclf.export.exporter import export_model, export_run
 
-import export.exporter
-from export.errors import ExportError
-from export.exporter import export_model
-from export.exporter import export_run
+from genreclf import export
 
 
 def _entries(path):
@@ -40,7 +39,7 @@ def test_failure_during_export_publishes_nothing(single_model, single_vocab, tmp
         seen.append(sorted(p.name for p in (tmp_path / "genre").iterdir()))
         raise OSError("disk full")
 
-    monkeypatch.setattr("export.model_card.write_model_card", failing_card)
+    monkeypatch.setattr("genreclf.export.model_card.write_model_card", failing_card)
     with pytest.raises(OSError, match="disk full"):
         export_model(single_model, single_vocab, tmp_path, "genre", verify=False)
     # The SavedModel was being written under a temporary, non-integer name...
@@ -51,14 +50,14 @@ def test_failure_during_export_publishes_nothing(single_model, single_vocab, tmp
 
 def test_failed_verification_publishes_nothing(single_model, single_vocab, tmp_path,
                                                monkeypatch):
-    from export.verify import VerifyReport
+    from genreclf.export.verify import VerifyReport
 
     def failing_verify(version_dir, **kwargs):
         assert "/.tmp-1-" in version_dir  # verified before the rename
         return VerifyReport(version_dir, False, [{"name": "x", "ok": False,
                                                   "detail": "broken"}], {})
 
-    monkeypatch.setattr("export.verify.verify_export", failing_verify)
+    monkeypatch.setattr("genreclf.export.verify.verify_export", failing_verify)
     with pytest.raises(export.errors.VerificationError, match="nothing was published"):
         export_model(single_model, single_vocab, tmp_path, "genre")
     assert _entries(tmp_path / "genre") == []
@@ -117,7 +116,8 @@ FAMILIES = {
     pytest.param("transformer", marks=pytest.mark.large),  # keras-hub layers
 ])
 def test_every_family_exports_and_verifies(family, single_vocab, tmp_path, texts):
-    from export.verify import verify_export
+    from genreclf.export.verify import verify_export
+
     from genreclf.models import build_model
 
     keras.utils.set_random_seed(0)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from genreclf.export.exporter import export_model
+from genreclf.export.method_names import method_names
 
-from export.exporter import export_model
-from export.method_names import method_names
 from genreclf.errors import ConfigError
 
 

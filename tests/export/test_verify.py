@@ -5,12 +5,10 @@ import shutil
 import keras
 import pytest
 import tensorflow as tf
-
-from export.errors import VerificationError
-from export.exporter import export_model
-from export.method_names import read_saved_model_proto
-from export.verify import tf_text_op_list
-from export.verify import verify_export
+from genreclf.export.errors import VerificationError
+from genreclf.export.exporter import export_model
+from genreclf.export.method_names import read_saved_model_proto
+from genreclf.export.verify import tf_text_op_list, verify_export
 
 
 def test_verify_passes_on_a_fresh_export(single_export):

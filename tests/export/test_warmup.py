@@ -2,9 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
-
-from export.warmup import read_warmup_requests
-from export.warmup import write_warmup_requests
+from genreclf.export.warmup import read_warmup_requests, write_warmup_requests
 
 
 def test_exported_warmup_file_parses_as_prediction_logs(single_export):

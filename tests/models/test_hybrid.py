@@ -184,9 +184,9 @@ def _free_port():
 
 @pytest.mark.large  # export verification subprocess + a local REST server
 def test_export_takes_text_and_each_feature_and_serves_rest_rows(videos_csv, tmp_path):
-    exporter = pytest.importorskip("export.exporter")
-    pytest.importorskip("serving.server.local_server")
-    from serving.server.local_server import LocalServer
+    exporter = pytest.importorskip("genreclf.export.exporter")
+    pytest.importorskip("genreclf.serving.server.local_server")
+    from genreclf.serving.server.local_server import LocalServer
 
     run = _train_with_cli(videos_csv, tmp_path / "run")
     path = exporter.export_run(tmp_path / "run", tmp_path / "models", "videos")

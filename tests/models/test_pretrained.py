@@ -262,11 +262,11 @@ def test_keras_hub_packer_would_bring_round_robin_trim(tmp_path):
 
 
 def _export_and_verify(model, tmp_path):
-    export = pytest.importorskip("export.exporter")
-    from export.verify import OP_LISTS
+    export = pytest.importorskip("genreclf.export.exporter")
+    from genreclf.export.verify import OP_LISTS
 
     serving_tf_text = "2.12.1" if (
-        importlib.util.find_spec("export") and (
+        importlib.util.find_spec("genreclf.export") and (
             __import__("pathlib").Path(OP_LISTS) / "tf_text_2.12.1.txt").is_file()
     ) else None
     path, report = export.export_model_with_report(

@@ -1,6 +1,6 @@
 """Fixtures for the serving tests, modelled on TF Serving's model-server test.
 
-A real server process (`python -m serving`) on free ports of 127.0.0.1, started
+A real server process (`python -m genreclf.serving`) on free ports of 127.0.0.1, started
 once for the session on a base path holding tiny genre models (written with
 `serving.testing.write_tiny_model`): `genre` versions 1 and 2 (labels
 `stable` → 1, `canary` → 2) and `hybrid` version 1 (inputs `text` and `year`).
@@ -28,7 +28,7 @@ def pick_unused_port():
 
 
 class ServerProcess:
-    """`python -m serving` as a subprocess on free ports."""
+    """`python -m genreclf.serving` as a subprocess on free ports."""
 
     def __init__(self, models_dir, *args, log_path=None):
         self.rest_port = pick_unused_port()
@@ -36,7 +36,7 @@ class ServerProcess:
         self.rest_url = f"http://127.0.0.1:{self.rest_port}"
         self.grpc_target = f"127.0.0.1:{self.grpc_port}"
         command = [
-            sys.executable, "-m", "serving", str(models_dir),
+            sys.executable, "-m", "genreclf.serving", str(models_dir),
             "--rest-port", str(self.rest_port), "--grpc-port", str(self.grpc_port),
             "--log-level", "WARNING", *args,
         ]
@@ -82,7 +82,7 @@ class ServerProcess:
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory):
     """A base path with `genre` 1, 2 and `hybrid` 1."""
-    from serving.testing import write_tiny_model
+    from genreclf.serving.testing import write_tiny_model
 
     base = tmp_path_factory.mktemp("models")
     write_tiny_model(str(base), "genre", 1)

@@ -1,6 +1,6 @@
 """`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
 
-from serving.cli import build_parser, main
+from genreclf.serving.cli import build_parser, main
 
 
 def test_defaults_bind_loopback_on_tf_serving_ports():

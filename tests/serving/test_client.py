@@ -11,10 +11,14 @@ import numpy as np
 import pytest
 import requests
 import tensorflow as tf
-
-from serving.client import GenreClient
-from serving.errors import InvalidRequestError, ModelNotFoundError, ServingError, UnavailableError
-from serving.testing import LABELS, float32_json
+from genreclf.serving.client import GenreClient
+from genreclf.serving.errors import (
+    InvalidRequestError,
+    ModelNotFoundError,
+    ServingError,
+    UnavailableError,
+)
+from genreclf.serving.testing import LABELS, float32_json
 
 TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
 PROTOCOLS = ["rest", "grpc"]

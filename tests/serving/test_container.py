@@ -41,10 +41,12 @@ def _message_classes(messages):
     Each field is `(name, type, label)`: a `FieldDescriptorProto` type name such
     as `"TYPE_INT64"`, or a message type such as `".google.protobuf.Int64Value"`.
     """
-    from google.protobuf import descriptor_pb2
-    from google.protobuf import descriptor_pool
-    from google.protobuf import message_factory
-    from google.protobuf import wrappers_pb2
+    from google.protobuf import (
+        descriptor_pb2,
+        descriptor_pool,
+        message_factory,
+        wrappers_pb2,
+    )
 
     pool = descriptor_pool.DescriptorPool()
     wrappers = descriptor_pb2.FileDescriptorProto()
@@ -182,7 +184,8 @@ def container(tmp_path_factory):
     reason = _docker_unavailable()
     if reason:
         pytest.skip(reason)
-    from export.exporter import export_model
+    from genreclf.export.exporter import export_model
+
     from genreclf.data.labels import LabelVocabulary
 
     base = tmp_path_factory.mktemp("models")
@@ -337,12 +340,14 @@ def test_errors_are_json_with_http_codes_and_the_server_keeps_serving(container)
 def test_grpc_predict_classify_metadata_and_status(container):
     import grpc
     import tensorflow as tf
-    from tensorflow_serving.apis import classification_pb2
-    from tensorflow_serving.apis import get_model_metadata_pb2
-    from tensorflow_serving.apis import get_model_status_pb2
-    from tensorflow_serving.apis import model_service_pb2_grpc
-    from tensorflow_serving.apis import predict_pb2
-    from tensorflow_serving.apis import prediction_service_pb2_grpc
+    from tensorflow_serving.apis import (
+        classification_pb2,
+        get_model_metadata_pb2,
+        get_model_status_pb2,
+        model_service_pb2_grpc,
+        predict_pb2,
+        prediction_service_pb2_grpc,
+    )
 
     channel = grpc.insecure_channel(container["grpc"])
     predict_stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
@@ -391,7 +396,8 @@ def test_prometheus_metrics(container):
 
 @pytest.mark.large
 def test_a_new_version_is_served_without_restart(container):
-    from export.exporter import export_model
+    from genreclf.export.exporter import export_model
+
     from genreclf.data.labels import LabelVocabulary
 
     multi = LabelVocabulary(["crime", "horror", "romance", "thriller"], multi_label=True)

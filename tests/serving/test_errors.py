@@ -1,6 +1,6 @@
 """`ServingError` types from TF Serving's status codes and HTTP answers."""
 
-from serving.errors import (
+from genreclf.serving.errors import (
     InvalidRequestError,
     ModelNotFoundError,
     ServingError,

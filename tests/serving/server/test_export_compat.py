@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import requests
 import tensorflow as tf
+from genreclf.serving.client import GenreClient
+from genreclf.serving.testing import float32_json
 
 from genreclf.data.labels import LabelVocabulary
-from serving.client import GenreClient
-from serving.testing import float32_json
 
 TEXTS = [
     "a detective hunts a killer in the rain",
@@ -38,7 +38,7 @@ def tiny_model(num_classes, multi_label, features=()):
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, server_process):
-    export = pytest.importorskip("export")
+    export = pytest.importorskip("genreclf.export")
     base = tmp_path_factory.mktemp("exported")
     single = LabelVocabulary(["crime", "horror", "romance"], multi_label=False)
     multi = LabelVocabulary(["crime", "horror", "romance", "thriller"], multi_label=True)

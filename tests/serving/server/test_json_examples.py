@@ -1,9 +1,8 @@
 """Classify request/response JSON: examples to tf.Example, `{"results": ...}`."""
 
 import pytest
-
-from serving.server.json_examples import classify_examples, classify_response
-from serving.server.status import ServingStatusError
+from genreclf.serving.server.json_examples import classify_examples, classify_response
+from genreclf.serving.server.status import ServingStatusError
 
 
 def test_examples_and_context():

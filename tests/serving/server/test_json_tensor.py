@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from serving.server.json_tensor import predict_inputs, predict_response
-from serving.server.status import ServingStatusError
+from genreclf.serving.server.json_tensor import predict_inputs, predict_response
+from genreclf.serving.server.status import ServingStatusError
 
 TEXT = {"text": "DT_STRING"}
 HYBRID = {"text": "DT_STRING", "year": "DT_FLOAT"}

@@ -1,14 +1,13 @@
 """TF Serving's JSON value rules: number formatting, parse errors, messages."""
 
 import pytest
-
-from serving.server.json_values import (
+from genreclf.serving.server.json_values import (
     format_decimal,
     json_value_to_string,
     parse_json,
     signature_name_of,
 )
-from serving.server.status import ServingStatusError
+from genreclf.serving.server.status import ServingStatusError
 
 
 @pytest.mark.parametrize("value,text", [

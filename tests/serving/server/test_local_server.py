@@ -8,8 +8,7 @@ import time
 
 import pytest
 import requests
-
-from serving.testing import write_tiny_model
+from genreclf.serving.testing import write_tiny_model
 
 
 def wait_for(predicate, timeout=60.0, interval=0.2):

@@ -3,10 +3,13 @@
 import os
 
 import pytest
-
-from serving.server.model_config import ModelSpec, discover_models, parse_label_flags
-from serving.server.model_store import ModelStore, complete_versions
-from serving.server.status import ServingStatusError
+from genreclf.serving.server.model_config import (
+    ModelSpec,
+    discover_models,
+    parse_label_flags,
+)
+from genreclf.serving.server.model_store import ModelStore, complete_versions
+from genreclf.serving.server.status import ServingStatusError
 
 
 class FakeServable:
@@ -121,7 +124,7 @@ def test_label_flag_errors_say_how_to_fix():
 
 
 def test_models_config_file(tmp_path):
-    from serving.server.model_config import read_models_config
+    from genreclf.serving.server.model_config import read_models_config
 
     config = tmp_path / "models.config"
     config.write_text(

@@ -3,8 +3,7 @@
 import os
 
 import tensorflow as tf
-
-from serving.testing import LABELS, float32_json
+from genreclf.serving.testing import LABELS, float32_json
 
 SYNOPSIS = "A family is haunted by a ghost and a demon killer in their house."
 
