@@ -34,10 +34,14 @@ Note: `augment.plan`, `augment.generate` and `augment.audit` are the functions;
 their modules are reached with `from genreclf.augment.plan import Plan` and the like.
 """
 
-from genreclf.augment.audit import AuditResult, audit, wilson_interval
+from genreclf.augment.audit import AuditResult
+from genreclf.augment.audit import audit
+from genreclf.augment.audit import wilson_interval
 from genreclf.augment.filters import FilterConfig
-from genreclf.augment.generate import GenerateResult, generate
-from genreclf.augment.plan import Plan, plan
+from genreclf.augment.generate import GenerateResult
+from genreclf.augment.generate import generate
+from genreclf.augment.plan import Plan
+from genreclf.augment.plan import plan
 
 __all__ = ["plan", "generate", "audit", "Plan", "GenerateResult", "AuditResult",
            "FilterConfig", "wilson_interval"]

@@ -7,7 +7,8 @@ import json
 import math
 import random
 
-from genreclf.errors import ConfigError, DataError
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 
 Z95 = 1.959963984540054
 

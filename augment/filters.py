@@ -4,7 +4,8 @@ import collections
 import dataclasses
 import re
 
-from genreclf.augment.minhash import MinHashIndex, normalize
+from genreclf.augment.minhash import MinHashIndex
+from genreclf.augment.minhash import normalize
 
 # A small English stop-word list: prose has 35-55% of its words in it.
 STOP_WORDS = frozenset("""

@@ -10,11 +10,14 @@ import os
 import threading
 
 from genreclf.augment.cache import ResponseCache
-from genreclf.augment.client import Budget, ChatCaller
+from genreclf.augment.client import Budget
+from genreclf.augment.client import ChatCaller
 from genreclf.augment.corpus import as_dataset
-from genreclf.augment.filters import FilterConfig, filter_rows
+from genreclf.augment.filters import FilterConfig
+from genreclf.augment.filters import filter_rows
 from genreclf.augment.plan import plan as make_plan
-from genreclf.augment.prompts import PromptBuilder, parse_synopses
+from genreclf.augment.prompts import PromptBuilder
+from genreclf.augment.prompts import parse_synopses
 
 logger = logging.getLogger("genreclf.augment")
 
@@ -263,7 +266,8 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
 async def _send_batch(caller, model, pending, store, p, budget_usd, budget_tokens,
                       poll_interval, max_wait):
     """The Batch API path: the budget admits what fits at batch prices."""
-    from genreclf.augment.batch import BATCH_DISCOUNT, run_batch
+    from genreclf.augment.batch import BATCH_DISCOUNT
+    from genreclf.augment.batch import run_batch
     from genreclf.augment.prices import Price
 
     price = None

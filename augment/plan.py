@@ -4,9 +4,9 @@ import collections
 import dataclasses
 import math
 
-from genreclf.augment.corpus import as_dataset, real_rows
+from genreclf.augment.corpus import as_dataset
+from genreclf.augment.corpus import real_rows
 from genreclf.augment.prices import load_prices
-
 from genreclf.errors import ConfigError
 
 # Rough English averages used for estimates only (billing uses reported usage).

@@ -7,7 +7,6 @@ import random
 import string
 
 from genreclf.augment.corpus import real_rows
-
 from genreclf.errors import ConfigError
 
 SYSTEM_PROMPT = (

@@ -35,10 +35,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from genreclf.augment.cache import ResponseCache  # noqa: E402
-from genreclf.augment.fake_server import FakeChatServer, fake_synopsis  # noqa: E402
-
 from genreclf import augment  # noqa: E402
+from genreclf.augment.cache import ResponseCache  # noqa: E402
+from genreclf.augment.fake_server import FakeChatServer  # noqa: E402
+from genreclf.augment.fake_server import fake_synopsis  # noqa: E402
 from genreclf.data.dataset import TextDataset  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "imdb_genre27", "train_data.txt")
@@ -167,7 +167,8 @@ def _write_standin(ds, pool, path):
 
 
 def _scores(y_true, y_pred):
-    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.metrics import accuracy_score
+    from sklearn.metrics import f1_score
 
     present = sorted(set(y_true))
     return {"rare_macro_f1": f1_score(y_true, y_pred, labels=RARE, average="macro",

@@ -127,10 +127,10 @@ def time_bilstm_epoch(repeats=3, rows=2000):
     import tensorflow as tf
 
     from genreclf.data import make_tf_dataset
+    from genreclf.metrics import MacroF1
     from genreclf.models import build_model
     from genreclf.training.losses import make_loss
     from genreclf.training.optimizers import make_optimizer
-    from genreclf.metrics import MacroF1
 
     dataset, _ = load("imdb_genre27")
     dataset = dataset.subset(range(rows))

@@ -167,6 +167,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import tensorflow as tf
+
     from genreclf.serving.client import GenreClient
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="bench-serving-"))

@@ -188,7 +188,8 @@ def main():
     if "memory" not in skip:
         start, samples, end = memory_search(search, workdir, args.memory_trials)
         print(f"\n## Memory over a {args.memory_trials}-trial search (RSS, MiB)\n")
-        print("| before search | trial 1 start | trial 10 start | last trial start | after search | growth first→last trial |")
+        print("| before search | trial 1 start | trial 10 start | last trial start | after search "
+              "| growth first→last trial |")
         print("|---:|---:|---:|---:|---:|---:|")
         mid = samples[min(9, len(samples) - 1)]
         print(f"| {start:.0f} | {samples[0]:.0f} | {mid:.0f} | {samples[-1]:.0f} | {end:.0f} | "

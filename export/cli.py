@@ -78,10 +78,9 @@ def _verify(argv):
 
 def _export(argv):
     args = _export_parser().parse_args(argv)
+    from genreclf.errors import GenreclfError
     from genreclf.export.errors import VerificationError
     from genreclf.export.exporter import export_run_with_report
-
-    from genreclf.errors import GenreclfError
 
     try:
         path, report = export_run_with_report(

@@ -13,10 +13,10 @@ import pathlib
 import re
 import tempfile
 
-from genreclf.export.errors import VerificationError
-from genreclf.export.versions import resolve_version, staged_version
-
 from genreclf.errors import ConfigError
+from genreclf.export.errors import VerificationError
+from genreclf.export.versions import resolve_version
+from genreclf.export.versions import staged_version
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -113,9 +113,13 @@ def export_model_with_report(
 ):
     """Like `export_model`, but returns `(path, VerifyReport or None)`."""
     import tensorflow as tf
-    from genreclf.export.method_names import CLASSIFY_METHOD, set_method_name
-    from genreclf.export.model_card import build_model_card, write_model_card
-    from genreclf.export.signatures import CLASSIFY_SIGNATURE, ServingModule
+
+    from genreclf.export.method_names import CLASSIFY_METHOD
+    from genreclf.export.method_names import set_method_name
+    from genreclf.export.model_card import build_model_card
+    from genreclf.export.model_card import write_model_card
+    from genreclf.export.signatures import CLASSIFY_SIGNATURE
+    from genreclf.export.signatures import ServingModule
     from genreclf.export.verify import verify_export
     from genreclf.export.warmup import write_warmup_requests
 

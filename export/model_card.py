@@ -10,7 +10,8 @@ import json
 import os
 import platform
 
-from genreclf.export.signatures import CLASSIFY_SIGNATURE, PREDICT_SIGNATURE
+from genreclf.export.signatures import CLASSIFY_SIGNATURE
+from genreclf.export.signatures import PREDICT_SIGNATURE
 
 _LIBRARIES = ("genreclf", "tensorflow", "keras", "tensorflow-text", "keras-hub")
 

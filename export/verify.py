@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import numpy as np
+
 from genreclf.export.errors import VerificationError
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
@@ -124,7 +125,9 @@ def _sample_inputs(texts, input_specs):
 
 def _reference_scores(model, inputs):
     import tensorflow as tf
-    from genreclf.export.signatures import call_structure, model_input_specs
+
+    from genreclf.export.signatures import call_structure
+    from genreclf.export.signatures import model_input_specs
 
     specs = model_input_specs(model)
     tensors = {

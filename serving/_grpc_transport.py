@@ -1,7 +1,9 @@
 """gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
 
 import numpy as np
-from genreclf.serving.errors import UnavailableError, error_for
+
+from genreclf.serving.errors import UnavailableError
+from genreclf.serving.errors import error_for
 
 _VALUE_FIELDS = {
     1: ("float_val", np.float32),
@@ -47,10 +49,8 @@ class GrpcTransport:
 
     def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024):
         import grpc
-        from tensorflow_serving.apis import (
-            model_service_pb2_grpc,
-            prediction_service_pb2_grpc,
-        )
+        from tensorflow_serving.apis import model_service_pb2_grpc
+        from tensorflow_serving.apis import prediction_service_pb2_grpc
 
         self._grpc = grpc
         self.target = target

@@ -4,7 +4,9 @@ import json
 import threading
 
 import requests
-from genreclf.serving.errors import UnavailableError, error_for_http
+
+from genreclf.serving.errors import UnavailableError
+from genreclf.serving.errors import error_for_http
 
 
 class RestTransport:

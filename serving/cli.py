@@ -70,11 +70,9 @@ def main(argv=None):
               "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
         return 2
     from genreclf.serving.server.local_server import LocalServer
-    from genreclf.serving.server.model_config import (
-        ConfigError,
-        parse_label_flags,
-        read_models_config,
-    )
+    from genreclf.serving.server.model_config import ConfigError
+    from genreclf.serving.server.model_config import parse_label_flags
+    from genreclf.serving.server.model_config import read_models_config
 
     try:
         labels = parse_label_flags(args.label)

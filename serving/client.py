@@ -16,7 +16,9 @@ It works against the real TF Serving container and `genreclf serve` alike.
 import time
 
 import numpy as np
-from genreclf.serving.errors import ServingError, UnavailableError
+
+from genreclf.serving.errors import ServingError
+from genreclf.serving.errors import UnavailableError
 
 __all__ = ["GenreClient", "ServingError"]
 

@@ -69,7 +69,7 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
     vocab = [w for label in labels for w in WORDS[label]]
     rng = np.random.default_rng(version)
     weights = np.zeros((len(vocab) + 1, len(labels)), np.float32)
-    for row, word in enumerate(vocab):
+    for row in range(len(vocab)):
         weights[row, row // 5] = 2.0
     weights[:-1] += rng.normal(0.0, 0.1, weights[:-1].shape).astype(np.float32)
     bias = np.linspace(-0.1, 0.1, len(labels)).astype(np.float32) * version

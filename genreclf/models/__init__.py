@@ -7,7 +7,12 @@ from genreclf.models.registry import family_parameters
 from genreclf.models.registry import register_family
 from genreclf.models.registry import resolve_config
 
-# Importing genreclf.models registers every genreclf Keras serializable (the
-# layers of all families, and the losses, metrics and schedules a compiled
-# model.keras refers to), so plain `keras.saving.load_model` works after it.
-from genreclf import custom_objects as _custom_objects  # noqa: E402,F401,I001
+
+def _register_keras_objects():
+    # Importing genreclf.models registers every genreclf Keras serializable (the
+    # layers of all families, and the losses, metrics and schedules a compiled
+    # model.keras refers to), so plain `keras.saving.load_model` works after it.
+    from genreclf import custom_objects  # noqa: F401
+
+
+_register_keras_objects()

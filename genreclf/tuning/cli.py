@@ -33,7 +33,8 @@ def build_parser():
     search.add_argument("--model", default="bilstm", help="model family (default bilstm)")
     search.add_argument("--tuner", default="hyperband", choices=("hyperband", "random", "bayesian"))
     search.add_argument("--objective", default="auto",
-                        help="metric to optimise; direction inferred (loss: min) (default auto: val_tuned_macro_f1 for multi-label data, else val_macro_f1)")
+                        help="metric to optimise; direction inferred (loss: min) (default auto: "
+                        "val_tuned_macro_f1 for multi-label data, else val_macro_f1)")
     search.add_argument("--max-trials", type=int, default=30, help="most trials (default 30)")
     search.add_argument("--max-epochs", type=int, default=20, help="most epochs per trial (default 20)")
     search.add_argument("--executions-per-trial", type=int, default=1,

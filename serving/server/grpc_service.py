@@ -16,15 +16,19 @@ from concurrent import futures
 
 import grpc
 import tensorflow as tf
-from genreclf.serving.server.rest_api import metadata_proto, model_spec, status_proto
-from genreclf.serving.server.status import ServingStatusError, invalid_argument
-from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
-from tensorflow_serving.apis import (
-    classification_pb2,
-    model_service_pb2_grpc,
-    predict_pb2,
-    prediction_service_pb2_grpc,
-)
+from tensorflow.core.framework import tensor_pb2
+from tensorflow.core.framework import tensor_shape_pb2
+from tensorflow.core.framework import types_pb2
+from tensorflow_serving.apis import classification_pb2
+from tensorflow_serving.apis import model_service_pb2_grpc
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+from genreclf.serving.server.rest_api import metadata_proto
+from genreclf.serving.server.rest_api import model_spec
+from genreclf.serving.server.rest_api import status_proto
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
 
 _FIELDS = {
     "DT_FLOAT": "float_val",

@@ -6,16 +6,15 @@ from `tensorflow_serving/util/json_tensor.cc`, with the same rules and messages.
 
 import json
 
-from genreclf.serving.server.json_values import (
-    decode_b64_object,
-    format_decimal,
-    is_b64_object,
-    is_lossless,
-    json_value_to_string,
-    type_name,
-)
-from genreclf.serving.server.status import invalid_argument
 from tensorflow.core.example import example_pb2
+
+from genreclf.serving.server.json_values import decode_b64_object
+from genreclf.serving.server.json_values import format_decimal
+from genreclf.serving.server.json_values import is_b64_object
+from genreclf.serving.server.json_values import is_lossless
+from genreclf.serving.server.json_values import json_value_to_string
+from genreclf.serving.server.json_values import type_name
+from genreclf.serving.server.status import invalid_argument
 
 
 def _add_feature_value(value, name, feature):

@@ -18,18 +18,18 @@ Classify requests and results live in `serving.server.json_examples`.
 import json
 
 import numpy as np
-from genreclf.serving.server.json_values import (
-    DTYPE_STRINGS,
-    INT_RANGES,
-    decode_b64_object,
-    is_b64_object,
-    is_lossless,
-    json_value_to_string,
-    leaf_texts,
-    nest_texts,
-    type_error,
-)
-from genreclf.serving.server.status import ServingStatusError, invalid_argument
+
+from genreclf.serving.server.json_values import DTYPE_STRINGS
+from genreclf.serving.server.json_values import INT_RANGES
+from genreclf.serving.server.json_values import decode_b64_object
+from genreclf.serving.server.json_values import is_b64_object
+from genreclf.serving.server.json_values import is_lossless
+from genreclf.serving.server.json_values import json_value_to_string
+from genreclf.serving.server.json_values import leaf_texts
+from genreclf.serving.server.json_values import nest_texts
+from genreclf.serving.server.json_values import type_error
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
 
 _NUMPY_DTYPES = {
     "DT_FLOAT": np.float32,

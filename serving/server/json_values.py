@@ -10,6 +10,7 @@ import json
 import math
 
 import numpy as np
+
 from genreclf.serving.server.status import invalid_argument
 
 _encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated

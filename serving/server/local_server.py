@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
+
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import create_app

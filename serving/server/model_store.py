@@ -16,11 +16,9 @@ import threading
 
 from genreclf.serving.server.model_config import discover_models
 from genreclf.serving.server.servable import Servable
-from genreclf.serving.server.status import (
-    ServingStatusError,
-    invalid_argument,
-    not_found,
-)
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
+from genreclf.serving.server.status import not_found
 
 logger = logging.getLogger("genreclf.serving.server")
 

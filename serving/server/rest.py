@@ -17,12 +17,17 @@ limit (libevent answers 413 when one is set).
 import asyncio
 import os
 
-from genreclf.serving.server.json_values import error_response
-from genreclf.serving.server.rest_api import API_PATH, RestApiHandler
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import FileResponse
+from starlette.responses import JSONResponse
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
+
+from genreclf.serving.server.json_values import error_response
+from genreclf.serving.server.rest_api import API_PATH
+from genreclf.serving.server.rest_api import RestApiHandler
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]

@@ -14,19 +14,18 @@ import json
 import logging
 import re
 
-from genreclf.serving.server import json_examples, json_tensor
-from genreclf.serving.server.json_values import (
-    error_response,
-    parse_json,
-    signature_name_of,
-)
-from genreclf.serving.server.status import ServingStatusError, invalid_argument
 from google.protobuf import json_format
-from tensorflow_serving.apis import (
-    get_model_metadata_pb2,
-    get_model_status_pb2,
-    model_pb2,
-)
+from tensorflow_serving.apis import get_model_metadata_pb2
+from tensorflow_serving.apis import get_model_status_pb2
+from tensorflow_serving.apis import model_pb2
+
+from genreclf.serving.server import json_examples
+from genreclf.serving.server import json_tensor
+from genreclf.serving.server.json_values import error_response
+from genreclf.serving.server.json_values import parse_json
+from genreclf.serving.server.json_values import signature_name_of
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
 
 # tensorflow_serving/model_servers/http_rest_api_util.cc
 PREDICTION_PATH = re.compile(

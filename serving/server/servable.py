@@ -23,10 +23,12 @@ try:  # Registers TF Text ops, as the TF Serving image has them.
 except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
     tensorflow_text = None
 
-from genreclf.serving.server.json_values import DTYPE_STRINGS
-from genreclf.serving.server.status import ServingStatusError, invalid_argument
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2
+
+from genreclf.serving.server.json_values import DTYPE_STRINGS
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
 DEFAULT_SIGNATURE = "serving_default"

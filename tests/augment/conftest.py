@@ -8,8 +8,9 @@ import csv
 import random
 
 import pytest
-from genreclf.augment.fake_server import FakeChatServer, fake_synopsis
 
+from genreclf.augment.fake_server import FakeChatServer
+from genreclf.augment.fake_server import fake_synopsis
 from genreclf.data.dataset import TextDataset
 
 

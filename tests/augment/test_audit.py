@@ -1,9 +1,12 @@
 import json
 
 import pytest
-from genreclf.augment.audit import audit, read_rows, wilson_interval
 
-from genreclf.errors import ConfigError, DataError
+from genreclf.augment.audit import audit
+from genreclf.augment.audit import read_rows
+from genreclf.augment.audit import wilson_interval
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 
 
 @pytest.mark.parametrize("k, n, low, high", [

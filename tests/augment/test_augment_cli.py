@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+
 from genreclf.augment.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

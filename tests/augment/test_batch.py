@@ -2,9 +2,8 @@
 
 import json
 
-from genreclf.augment.cache import ResponseCache
-
 from genreclf import augment
+from genreclf.augment.cache import ResponseCache
 
 
 def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):

@@ -4,15 +4,13 @@ import asyncio
 import json
 
 import pytest
-from genreclf.augment.client import (
-    Budget,
-    ChatCaller,
-    resolve_api_key,
-    retry_after_seconds,
-)
+
+from genreclf.augment.client import Budget
+from genreclf.augment.client import ChatCaller
+from genreclf.augment.client import resolve_api_key
+from genreclf.augment.client import retry_after_seconds
 from genreclf.augment.prices import Price
 from genreclf.augment.prompts import PromptBuilder
-
 from genreclf.errors import ConfigError
 
 

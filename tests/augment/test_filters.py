@@ -1,7 +1,10 @@
 import random
 
 from genreclf.augment.fake_server import fake_synopsis
-from genreclf.augment.filters import REASONS, FilterConfig, filter_rows, language_ok
+from genreclf.augment.filters import REASONS
+from genreclf.augment.filters import FilterConfig
+from genreclf.augment.filters import filter_rows
+from genreclf.augment.filters import language_ok
 
 
 def _rows(texts, genre="war"):

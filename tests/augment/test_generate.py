@@ -3,10 +3,8 @@
 import json
 import logging
 
-import pytest
-from genreclf.augment.cache import ResponseCache
-
 from genreclf import augment
+from genreclf.augment.cache import ResponseCache
 from genreclf.data.dataset import TextDataset
 
 PROVENANCE = {"id", "text", "labels", "genre", "source", "model", "prompt_hash",

@@ -1,8 +1,12 @@
 import random
 
 import numpy as np
+
 from genreclf.augment.fake_server import fake_synopsis
-from genreclf.augment.minhash import MinHashIndex, jaccard, normalize, shingles
+from genreclf.augment.minhash import MinHashIndex
+from genreclf.augment.minhash import jaccard
+from genreclf.augment.minhash import normalize
+from genreclf.augment.minhash import shingles
 
 
 def test_normalize_and_shingles():

@@ -1,9 +1,11 @@
 import json
 
 import pytest
-from genreclf.augment.plan import Plan, plan
-from genreclf.augment.prices import Price, load_prices
 
+from genreclf.augment.plan import Plan
+from genreclf.augment.plan import plan
+from genreclf.augment.prices import Price
+from genreclf.augment.prices import load_prices
 from genreclf.errors import ConfigError
 
 

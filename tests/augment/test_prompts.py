@@ -1,14 +1,12 @@
 import json
 
 import pytest
-from genreclf.augment.prompts import (
-    DEFAULT_TEMPLATE,
-    RESPONSE_FORMAT,
-    PromptBuilder,
-    load_template,
-    parse_synopses,
-)
 
+from genreclf.augment.prompts import DEFAULT_TEMPLATE
+from genreclf.augment.prompts import RESPONSE_FORMAT
+from genreclf.augment.prompts import PromptBuilder
+from genreclf.augment.prompts import load_template
+from genreclf.augment.prompts import parse_synopses
 from genreclf.data.dataset import TextDataset
 from genreclf.errors import ConfigError
 

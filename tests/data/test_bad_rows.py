@@ -48,7 +48,7 @@ def test_skip_bad_rows_counts_and_logs(tmp_path, caplog):
 
 
 def test_skip_bad_rows_logs_at_most_twenty_then_summary(tmp_path, caplog):
-    content = "text,label\n" + "".join(f",x\n" for _ in range(30)) + "ok,x\n"
+    content = "text,label\n" + "".join(",x\n" for _ in range(30)) + "ok,x\n"
     path = write(tmp_path, "m.csv", content)
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
         ds = load_dataset(path, skip_bad_rows=True)

@@ -6,10 +6,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from genreclf.export.errors import ExportError
-from genreclf.export.exporter import export_model, export_run
 
 from genreclf import export
+from genreclf.export.errors import ExportError
+from genreclf.export.exporter import export_model
+from genreclf.export.exporter import export_run
 
 
 def _entries(path):
@@ -117,7 +118,6 @@ FAMILIES = {
 ])
 def test_every_family_exports_and_verifies(family, single_vocab, tmp_path, texts):
     from genreclf.export.verify import verify_export
-
     from genreclf.models import build_model
 
     keras.utils.set_random_seed(0)

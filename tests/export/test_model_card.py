@@ -3,7 +3,9 @@
 import json
 
 import tensorflow as tf
-from genreclf.export.model_card import build_model_card, model_card_markdown
+
+from genreclf.export.model_card import build_model_card
+from genreclf.export.model_card import model_card_markdown
 
 
 def test_exported_card_names_labels_versions_and_signatures(single_export, single_vocab):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from genreclf.export.exporter import export_model
-from genreclf.export.method_names import method_names
 
 from genreclf.errors import ConfigError
+from genreclf.export.exporter import export_model
+from genreclf.export.method_names import method_names
 
 
 def _example(text, **floats):

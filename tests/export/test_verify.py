@@ -5,10 +5,12 @@ import shutil
 import keras
 import pytest
 import tensorflow as tf
+
 from genreclf.export.errors import VerificationError
 from genreclf.export.exporter import export_model
 from genreclf.export.method_names import read_saved_model_proto
-from genreclf.export.verify import tf_text_op_list, verify_export
+from genreclf.export.verify import tf_text_op_list
+from genreclf.export.verify import verify_export
 
 
 def test_verify_passes_on_a_fresh_export(single_export):

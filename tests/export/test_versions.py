@@ -1,13 +1,12 @@
 """Integer version folders and atomic publication."""
 
 import pytest
+
 from genreclf.export.errors import ExportError
-from genreclf.export.versions import (
-    list_versions,
-    next_version,
-    resolve_version,
-    staged_version,
-)
+from genreclf.export.versions import list_versions
+from genreclf.export.versions import next_version
+from genreclf.export.versions import resolve_version
+from genreclf.export.versions import staged_version
 
 
 def test_versions_ignore_non_integer_folders(tmp_path):

@@ -2,7 +2,9 @@
 
 import numpy as np
 import tensorflow as tf
-from genreclf.export.warmup import read_warmup_requests, write_warmup_requests
+
+from genreclf.export.warmup import read_warmup_requests
+from genreclf.export.warmup import write_warmup_requests
 
 
 def test_exported_warmup_file_parses_as_prediction_logs(single_export):

@@ -24,7 +24,11 @@ def test_adapts_from_tf_data():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"mode": "bpe"}, "Received: mode='bpe'"), ({"max_tokens": 1}, "max_tokens=1"), ({"max_length": 0}, "max_length=0")],
+    [
+        ({"mode": "bpe"}, "Received: mode='bpe'"),
+        ({"max_tokens": 1}, "max_tokens=1"),
+        ({"max_length": 0}, "max_length=0"),
+    ],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ConfigError, match=message):

@@ -1,6 +1,7 @@
 """`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
 
-from genreclf.serving.cli import build_parser, main
+from genreclf.serving.cli import build_parser
+from genreclf.serving.cli import main
 
 
 def test_defaults_bind_loopback_on_tf_serving_ports():

@@ -4,21 +4,22 @@ import json
 import threading
 import time
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import grpc
 import numpy as np
 import pytest
 import requests
 import tensorflow as tf
+
 from genreclf.serving.client import GenreClient
-from genreclf.serving.errors import (
-    InvalidRequestError,
-    ModelNotFoundError,
-    ServingError,
-    UnavailableError,
-)
-from genreclf.serving.testing import LABELS, float32_json
+from genreclf.serving.errors import InvalidRequestError
+from genreclf.serving.errors import ModelNotFoundError
+from genreclf.serving.errors import ServingError
+from genreclf.serving.errors import UnavailableError
+from genreclf.serving.testing import LABELS
+from genreclf.serving.testing import float32_json
 
 TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
 PROTOCOLS = ["rest", "grpc"]
@@ -157,7 +158,8 @@ class FlakyRest(BaseHTTPRequestHandler):
 
 
 def flaky_grpc_server():
-    from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+    from tensorflow_serving.apis import predict_pb2
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
 
     class Flaky(prediction_service_pb2_grpc.PredictionServiceServicer):
         calls = 0

@@ -41,12 +41,10 @@ def _message_classes(messages):
     Each field is `(name, type, label)`: a `FieldDescriptorProto` type name such
     as `"TYPE_INT64"`, or a message type such as `".google.protobuf.Int64Value"`.
     """
-    from google.protobuf import (
-        descriptor_pb2,
-        descriptor_pool,
-        message_factory,
-        wrappers_pb2,
-    )
+    from google.protobuf import descriptor_pb2
+    from google.protobuf import descriptor_pool
+    from google.protobuf import message_factory
+    from google.protobuf import wrappers_pb2
 
     pool = descriptor_pool.DescriptorPool()
     wrappers = descriptor_pb2.FileDescriptorProto()
@@ -184,9 +182,8 @@ def container(tmp_path_factory):
     reason = _docker_unavailable()
     if reason:
         pytest.skip(reason)
-    from genreclf.export.exporter import export_model
-
     from genreclf.data.labels import LabelVocabulary
+    from genreclf.export.exporter import export_model
 
     base = tmp_path_factory.mktemp("models")
     single = LabelVocabulary(["crime", "horror", "romance"])
@@ -340,14 +337,12 @@ def test_errors_are_json_with_http_codes_and_the_server_keeps_serving(container)
 def test_grpc_predict_classify_metadata_and_status(container):
     import grpc
     import tensorflow as tf
-    from tensorflow_serving.apis import (
-        classification_pb2,
-        get_model_metadata_pb2,
-        get_model_status_pb2,
-        model_service_pb2_grpc,
-        predict_pb2,
-        prediction_service_pb2_grpc,
-    )
+    from tensorflow_serving.apis import classification_pb2
+    from tensorflow_serving.apis import get_model_metadata_pb2
+    from tensorflow_serving.apis import get_model_status_pb2
+    from tensorflow_serving.apis import model_service_pb2_grpc
+    from tensorflow_serving.apis import predict_pb2
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
 
     channel = grpc.insecure_channel(container["grpc"])
     predict_stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
@@ -396,9 +391,8 @@ def test_prometheus_metrics(container):
 
 @pytest.mark.large
 def test_a_new_version_is_served_without_restart(container):
-    from genreclf.export.exporter import export_model
-
     from genreclf.data.labels import LabelVocabulary
+    from genreclf.export.exporter import export_model
 
     multi = LabelVocabulary(["crime", "horror", "romance", "thriller"], multi_label=True)
     export_model(_tiny_model(4, True, 9), multi, container["base"], "genre_multilabel")

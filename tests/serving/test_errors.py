@@ -1,13 +1,11 @@
 """`ServingError` types from TF Serving's status codes and HTTP answers."""
 
-from genreclf.serving.errors import (
-    InvalidRequestError,
-    ModelNotFoundError,
-    ServingError,
-    UnavailableError,
-    error_for,
-    error_for_http,
-)
+from genreclf.serving.errors import InvalidRequestError
+from genreclf.serving.errors import ModelNotFoundError
+from genreclf.serving.errors import ServingError
+from genreclf.serving.errors import UnavailableError
+from genreclf.serving.errors import error_for
+from genreclf.serving.errors import error_for_http
 
 
 def test_grpc_codes():

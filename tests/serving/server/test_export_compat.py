@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import requests
 import tensorflow as tf
-from genreclf.serving.client import GenreClient
-from genreclf.serving.testing import float32_json
 
 from genreclf.data.labels import LabelVocabulary
+from genreclf.serving.client import GenreClient
+from genreclf.serving.testing import float32_json
 
 TEXTS = [
     "a detective hunts a killer in the rain",

@@ -1,7 +1,9 @@
 """Classify request/response JSON: examples to tf.Example, `{"results": ...}`."""
 
 import pytest
-from genreclf.serving.server.json_examples import classify_examples, classify_response
+
+from genreclf.serving.server.json_examples import classify_examples
+from genreclf.serving.server.json_examples import classify_response
 from genreclf.serving.server.status import ServingStatusError
 
 

@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
-from genreclf.serving.server.json_tensor import predict_inputs, predict_response
+
+from genreclf.serving.server.json_tensor import predict_inputs
+from genreclf.serving.server.json_tensor import predict_response
 from genreclf.serving.server.status import ServingStatusError
 
 TEXT = {"text": "DT_STRING"}

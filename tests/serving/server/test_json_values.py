@@ -1,12 +1,11 @@
 """TF Serving's JSON value rules: number formatting, parse errors, messages."""
 
 import pytest
-from genreclf.serving.server.json_values import (
-    format_decimal,
-    json_value_to_string,
-    parse_json,
-    signature_name_of,
-)
+
+from genreclf.serving.server.json_values import format_decimal
+from genreclf.serving.server.json_values import json_value_to_string
+from genreclf.serving.server.json_values import parse_json
+from genreclf.serving.server.json_values import signature_name_of
 from genreclf.serving.server.status import ServingStatusError
 
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+
 from genreclf.serving.testing import write_tiny_model
 
 

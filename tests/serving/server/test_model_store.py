@@ -3,12 +3,12 @@
 import os
 
 import pytest
-from genreclf.serving.server.model_config import (
-    ModelSpec,
-    discover_models,
-    parse_label_flags,
-)
-from genreclf.serving.server.model_store import ModelStore, complete_versions
+
+from genreclf.serving.server.model_config import ModelSpec
+from genreclf.serving.server.model_config import discover_models
+from genreclf.serving.server.model_config import parse_label_flags
+from genreclf.serving.server.model_store import ModelStore
+from genreclf.serving.server.model_store import complete_versions
 from genreclf.serving.server.status import ServingStatusError
 
 

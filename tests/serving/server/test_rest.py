@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import requests
 import tensorflow as tf
+
 from genreclf.serving.testing import float32_json as f32
 
 TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]

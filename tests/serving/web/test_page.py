@@ -3,7 +3,9 @@
 import os
 
 import tensorflow as tf
-from genreclf.serving.testing import LABELS, float32_json
+
+from genreclf.serving.testing import LABELS
+from genreclf.serving.testing import float32_json
 
 SYNOPSIS = "A family is haunted by a ghost and a demon killer in their house."
 
