@@ -11,7 +11,7 @@ From the command line (`genreclf augment ...` or `python -m genreclf.augment ...
 
 and from Python:
 
-    >>> import augment
+    >>> from genreclf import augment
     >>> p = augment.plan("movies.csv", label="genres", target_count=300)     # doctest: +SKIP
     >>> r = augment.generate("movies.csv", label="genres", target_count=300,
     ...                      model="gpt-4o-mini", out="aug.jsonl", budget_usd=2)  # doctest: +SKIP

@@ -1,6 +1,6 @@
 """genreclf's export to TensorFlow Serving: versioned, verified SavedModels.
 
->>> import export
+>>> from genreclf import export
 >>> path = export.export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
 >>> print(export.verify_export(path).summary())  # doctest: +SKIP
 
