@@ -1,10 +1,14 @@
 """Registers every Keras serializable of genreclf (`genreclf.register()`).
 
-Importing this module imports TensorFlow, Keras and every genreclf module
-that declares a layer, loss, metric or learning-rate schedule with
-`keras.saving.register_keras_serializable(package="genreclf")`, and the
-built-in model families; `import genreclf` alone does not, so that reading
-data and the command line's help load no TensorFlow.
+genreclf's layers, losses, metrics, schedules and functions are declared with
+`keras.saving.register_keras_serializable(package="genreclf")`, which runs
+when their module is imported. `import genreclf` imports none of them (so that
+reading data and the command line's help load no TensorFlow); `register()`
+imports every module of the package that declares one, found by that
+decorator in its source, so a new module needs no list to be kept, and loads
+the built-in model families. A module whose optional dependency is missing
+(e.g. keras-hub for `genreclf.models.pretrained`) is skipped, as the family
+registry does.
 
 Example:
 
@@ -13,26 +17,49 @@ Example:
 True
 """
 
+import importlib
+import pathlib
+
 import keras
 
-from genreclf.metrics import f1  # noqa: F401
-from genreclf.metrics import precision_recall  # noqa: F401
-from genreclf.models import pooling  # noqa: F401
-from genreclf.models import registry
-from genreclf.preprocessing import text_vectorizer  # noqa: F401
-from genreclf.training import losses  # noqa: F401
-from genreclf.training import schedules  # noqa: F401
-
 PACKAGE = "genreclf"
+_DECORATOR = "register_keras_serializable"
+_ROOT = pathlib.Path(__file__).resolve().parent
+_registered = False
+
+
+def declaring_modules():
+    """Names of the genreclf modules whose source declares a Keras serializable."""
+    names = []
+    for path in sorted(_ROOT.rglob("*.py")):
+        parts = path.relative_to(_ROOT).with_suffix("").parts
+        if "__pycache__" in parts or parts == ("custom_objects",):
+            continue
+        if _DECORATOR in path.read_text(encoding="utf-8"):
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            names.append(".".join((PACKAGE, *parts)))
+    return names
 
 
 def register():
     """Registers genreclf's serializables; returns them, `"genreclf>Name"` → class.
 
-    Safe to call any number of times. The model families (and the layers
-    their modules declare, e.g. the hybrid and pretrained ones) load here too.
+    Safe to call any number of times: the modules are imported once.
     """
-    registry._load_builtins()
+    global _registered
+    if not _registered:
+        for name in declaring_modules():
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as e:
+                if e.name is None or e.name.split(".")[0] == PACKAGE:
+                    raise
+                # An optional dependency is missing: its objects are unusable anyway.
+        from genreclf.models import registry
+
+        registry._load_builtins()
+        _registered = True
     return {
         name: obj
         for name, obj in keras.saving.get_custom_objects().items()
