@@ -26,7 +26,31 @@ BILSTM_DEFAULTS = {
 }
 
 
-@register_family("bilstm", defaults=BILSTM_DEFAULTS)
+# Training defaults for the arguments a user leaves "auto".
+BILSTM_TRAINING_DEFAULTS = {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4}
+
+# The default KerasTuner search space, in `genreclf tune --set`'s vocabulary
+# (a list: a choice; `{"min", "max", "step", "sampling"}`: a range); the
+# training arguments it leaves out take `genreclf.tuning`'s generic space.
+BILSTM_SEARCH_SPACE = {
+    "max_tokens": [10000, 20000],
+    "max_length": [100, 200, 300],
+    "embedding_dim": [32, 64, 128],
+    "lstm_units": [16, 32, 64],
+    "lstm_layers": {"min": 1, "max": 2},
+    "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
+    "spatial_dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
+    "pooling": ["max", "mean", "last"],
+    "lr": {"min": 3e-4, "max": 1e-2, "sampling": "log"},
+}
+
+
+@register_family(
+    "bilstm",
+    defaults=BILSTM_DEFAULTS,
+    training_defaults=BILSTM_TRAINING_DEFAULTS,
+    search_space=BILSTM_SEARCH_SPACE,
+)
 def build_bilstm(
     num_classes,
     multi_label=False,

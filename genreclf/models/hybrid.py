@@ -18,6 +18,7 @@ from genreclf.errors import ConfigError
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.registry import build_model
+from genreclf.models.registry import get_family
 from genreclf.models.registry import register_family
 
 HYBRID_DEFAULTS = {
@@ -175,7 +176,22 @@ def _categorical_branch(categorical, encoding, embedding_dim, max_categories):
     return inputs, outputs
 
 
-@register_family("hybrid", defaults=HYBRID_DEFAULTS)
+def hybrid_training_defaults(config):
+    """Training defaults: a pretrained encoder's (by mode), else those of a BiLSTM-sized model.
+
+    Example:
+
+    >>> hybrid_training_defaults({"encoder": "bilstm"})["lr"]
+    0.002
+    """
+    config = config or {}
+    if config.get("encoder") == "pretrained":
+        mode = config.get("mode") or (config.get("encoder_config") or {}).get("mode")
+        return get_family("pretrained").training_defaults_for({"mode": mode})
+    return {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4}
+
+
+@register_family("hybrid", defaults=HYBRID_DEFAULTS, training_defaults=hybrid_training_defaults)
 def build_hybrid(
     num_classes,
     multi_label=False,

@@ -20,7 +20,27 @@ TRANSFORMER_DEFAULTS = {
 }
 
 
-@register_family("transformer", defaults=TRANSFORMER_DEFAULTS)
+TRANSFORMER_TRAINING_DEFAULTS = {"lr": 5e-4, "schedule": "cosine", "weight_decay": 1e-2}
+
+# The default search space (see `genreclf.models.bilstm` for the vocabulary).
+TRANSFORMER_SEARCH_SPACE = {
+    "max_tokens": [10000, 20000],
+    "max_length": [128, 200, 256],
+    "embedding_dim": [32, 64, 128],
+    "num_layers": {"min": 1, "max": 3},
+    "num_heads": [2, 4],
+    "intermediate_dim": [64, 128, 256],
+    "dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
+    "lr": {"min": 1e-4, "max": 2e-3, "sampling": "log"},
+}
+
+
+@register_family(
+    "transformer",
+    defaults=TRANSFORMER_DEFAULTS,
+    training_defaults=TRANSFORMER_TRAINING_DEFAULTS,
+    search_space=TRANSFORMER_SEARCH_SPACE,
+)
 def build_transformer(
     num_classes,
     multi_label=False,

@@ -1,8 +1,10 @@
 """HyperModels of the built-in families: `BiLSTMHyperModel`, `TransformerHyperModel`, `NgramHyperModel`.
 
-Each is a `FamilyHyperModel` with the family's arguments spelled out. An
-argument is a fixed value, a KerasTuner hyperparameter definition (or a list,
-shorthand for `Choice`), or `None` for genreclf's default search space.
+Each is a thin `FamilyHyperModel` with the family's arguments spelled out
+(for discoverability); the search space itself is the family's declaration
+(`register_family(..., search_space=...)`). An argument is a fixed value, a
+KerasTuner hyperparameter definition (or a list, shorthand for `Choice`), or
+`None` for the declared search space.
 """
 
 from genreclf.tuning.hypermodel import FamilyHyperModel
@@ -107,8 +109,10 @@ class TransformerHyperModel(FamilyHyperModel):
 class NgramHyperModel(FamilyHyperModel):
     """Search space over the `ngram` family (see `genreclf.models.ngram`).
 
-    Default space: `max_tokens` {20k, 50k}, `ngrams` 1–3, `hidden_dim` {0, 64},
-    `dropout` 0–0.5, plus the training space (`mode` stays `tf_idf` unless given).
+    Default space: the Keras-trained variant (`solver="adamw"`), `max_tokens`
+    {20k, 50k}, `ngrams` 1–3, `hidden_dim` {0, 64}, `dropout` 0–0.5, plus the
+    training space (`mode` stays `tf_idf` unless given). The convex variant
+    (`solver="lbfgs"`) fits itself and is not tuned.
 
     Example:
 
@@ -127,6 +131,7 @@ class NgramHyperModel(FamilyHyperModel):
         mode=None,
         hidden_dim=None,
         dropout=None,
+        solver=None,
         **kwargs,
     ):
         super().__init__(
@@ -135,32 +140,24 @@ class NgramHyperModel(FamilyHyperModel):
             max_tokens=max_tokens,
             ngrams=ngrams,
             mode=mode,
+            solver=solver,
             hidden_dim=hidden_dim,
             dropout=dropout,
             **kwargs,
         )
 
 
-HYPERMODELS = {
-    "bilstm": BiLSTMHyperModel,
-    "transformer": TransformerHyperModel,
-    "ngram": NgramHyperModel,
-}
-
-
 def make_hypermodel(family, train, **kwargs):
-    """The hypermodel of `family`: a dedicated class, or `FamilyHyperModel` for the others.
+    """The hypermodel of any registered `family` (built in or registered from outside).
+
+    Its search space is the family's declaration; `**kwargs` are
+    `FamilyHyperModel` arguments.
 
     Example:
 
     >>> import genreclf
     >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
-    >>> type(make_hypermodel("ngram", data)).__name__
-    'NgramHyperModel'
+    >>> make_hypermodel("bilstm", data).family
+    'bilstm'
     """
-    cls = HYPERMODELS.get(family)
-    if family == "pretrained":
-        from genreclf.tuning.pretrained import PretrainedHyperModel as cls
-    if cls is None:
-        return FamilyHyperModel(family, train, **kwargs)
-    return cls(train, **kwargs)
+    return FamilyHyperModel(family, train, **kwargs)

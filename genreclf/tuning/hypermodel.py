@@ -1,36 +1,38 @@
 """`FamilyHyperModel`: a KerasTuner `HyperModel` for any genreclf model family.
 
-`build(hp)` returns a model compiled exactly as `genreclf train` compiles it
-(AdamW without decay on biases/norms/embeddings, the family's schedule,
-weighted loss, streaming F1 metrics); `fit(hp, model, ...)` trains it with a
-tuned batch size, class weighting and epoch count, early stopping on the
-objective and a NaN guard. `trial_config(hp)` turns a trial's values into a
-`TrainConfig` dictionary, so the best trial retrains with `genreclf train
---config best.json`.
-"""
+The search space comes from the family's declaration
+(`register_family(..., search_space=...)`, see `genreclf.models.registry`),
+under the generic training space (`genreclf.tuning.search_space`); any
+argument can be fixed or given its own range. `build(hp)` and `fit(hp, model,
+...)` go through `genreclf.training.recipe.Recipe`, the compile-and-fit
+recipe of `genreclf train`, seeded with the run's seed: a trial and `genreclf
+train --config best.json` take the same steps and reach the same score.
+`trial_config(hp)` turns a trial's values into that `TrainConfig` dictionary.
 
-import math
+Families that fit themselves (`Family.fits_itself`, e.g. `ngram` with
+`solver="lbfgs"`, or `stack`) are not tuned: a convex solver has no epochs
+or learning rate to search. The hypermodel refuses them with a `ConfigError`
+(and a trial whose sampled configuration fits itself fails with the reason).
+"""
 
 import keras
 import keras_tuner
 
 from genreclf.data import TextDataset
-from genreclf.data import class_weights
-from genreclf.data import make_tf_dataset
-from genreclf.data import sample_weights
 from genreclf.errors import ConfigError
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.objective import DEFAULT_OBJECTIVE
-from genreclf.tuning.objective import objective_direction
-from genreclf.tuning.search_space import FAMILY_SPACES
+from genreclf.tuning.search_space import LR_FACTOR
 from genreclf.tuning.search_space import TRAINING_KEYS
+from genreclf.tuning.search_space import conditions
+from genreclf.tuning.search_space import declared_space
+from genreclf.tuning.search_space import family_space
 from genreclf.tuning.search_space import is_hyperparameter
 from genreclf.tuning.search_space import resolve
+from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 from genreclf.tuning.vocabulary_cache import VocabularyCache
 
-# Training arguments that are fixed unless a hyperparameter is passed.
-TRAINING_FIXED = {"patience": 3, "label_smoothing": 0.0, "warmup_epochs": 1}
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
 
 
@@ -39,9 +41,9 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
     Every model or training argument is a fixed value, a hyperparameter
     definition (`keras_tuner.engine.hyperparameters.Choice/Int/Float/Boolean`,
-    or a list as a shorthand for `Choice`), or `None`: the default search
-    space of that argument (see `genreclf.tuning.search_space`), or the
-    family's default value when the argument has no default space.
+    a list as a shorthand for `Choice`, or a `{"min", "max"}` range), or
+    `None`: the family's declared search space for that argument, the
+    generic training space, or the family's default value.
 
     Args:
         family: a registered model family (`"bilstm"`, `"transformer"`,
@@ -55,7 +57,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         objective: the metric early stopping watches inside a trial.
         search_defaults: False tunes only the arguments given as
             hyperparameters; every `None` argument then takes its fixed default.
-        seed: the shuffle seed of the input pipeline.
+        seed: the seed of every trial (weights, dropout, the input
+            pipeline's shuffle), set before each build as `genreclf train` does.
         lr, weight_decay, schedule, batch_size, class_weight, epochs,
             patience, label_smoothing, warmup_epochs: training arguments.
         **model_args: the family's builder arguments (e.g. `lstm_units`).
@@ -124,20 +127,24 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             "label_smoothing": label_smoothing,
             "warmup_epochs": warmup_epochs,
         }
-        self.space = {}
-        defaults = {**FAMILY_SPACES.get(family, {}), **training_space(family, max_epochs)}
-        for key, value in {**model_args, **training}.items():
-            if value is None and search_defaults:
-                value = defaults.get(key)
-            if value is None and key in TRAINING_FIXED:
-                value = TRAINING_FIXED[key]
-            if value is not None:
+        given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
+        defaults = {**training_space(family, max_epochs), **family_space(family)}
+        self.conditions = conditions(declared_space(family))
+        self.space = {k: v for k, v in given.items() if v is not None}
+        for key, value in defaults.items():
+            # Declared fixed values (e.g. ngram's solver="adamw") hold even
+            # with search_defaults=False; declared ranges only with it.
+            if value is None or key in self.space:
+                continue
+            if search_defaults or not is_hyperparameter(value):
                 self.space[key] = value
         if search_defaults:
-            for key, value in FAMILY_SPACES.get(family, {}).items():
-                self.space.setdefault(key, value)
+            if lr is not None:  # an explicit learning rate wins over a declared factor
+                self.space.pop(LR_FACTOR, None)
         self.vocabulary_cache = VocabularyCache()
-        self._train_targets = None
+        first = self.trial_config(keras_tuner.HyperParameters())  # every default value
+        if _fits_itself(family, first["model_config"]):
+            raise ConfigError(_fits_itself_message(family, first["model_config"]))
 
     def fixed_values(self):
         """The arguments that are not tuned (plain values), by name."""
@@ -150,171 +157,164 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
         >>> import genreclf, keras_tuner
         >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
-        >>> hm = FamilyHyperModel("ngram", data, search_defaults=False, lr=0.01, ngrams=[1, 2])
+        >>> hm = FamilyHyperModel("ngram", data, search_defaults=False, solver="adamw",
+        ...                       lr=0.01, ngrams=[1, 2])
         >>> config = hm.trial_config(keras_tuner.HyperParameters())
-        >>> config["model"], config["model_config"], config["lr"]
-        ('ngram', {'ngrams': 1}, 0.01)
+        >>> config["model"], config["model_config"], config["lr"], config["seed"]
+        ('ngram', {'solver': 'adamw', 'ngrams': 1}, 0.01, 0)
         """
-        values = {key: resolve(hp, key, value) for key, value in self.space.items()}
-        return config_from_values(self.family, values, self.max_epochs)
+        from genreclf.models import family_defaults
 
-    def _targets(self):
-        if self._train_targets is None:
-            self._train_targets = self.train.targets(self.vocabulary)
-        return self._train_targets
+        values = {}
+        # Conditional arguments last: their parent is sampled first.
+        for key in sorted(self.space, key=lambda k: k in self.conditions):
+            value, when = self.space[key], self.conditions.get(key)
+            if when is not None and is_hyperparameter(value):
+                parent, allowed = when
+                if is_hyperparameter(self.space.get(parent)):
+                    value = resolve(hp, key, value, when=when)
+                    if value is not None:
+                        values[key] = value
+                    continue
+                parent_value = values.get(parent, family_defaults(self.family).get(parent))
+                if parent_value not in allowed:
+                    continue  # not sampled: the parent's fixed value excludes it
+            values[key] = resolve(hp, key, value)
+        config = config_from_values(self.family, values, self.max_epochs)
+        config["seed"] = self.seed
+        return config
+
+    def train_config(self, hp):
+        """The trial's `TrainConfig` (what `genreclf train --config best.json` runs)."""
+        from genreclf.training.config import TrainConfig
+
+        return TrainConfig.from_dict(self.trial_config(hp))
+
+    def _recipe(self, hp, train=None):
+        from genreclf.training.recipe import Recipe
+
+        cfg = self.train_config(hp)
+        if _fits_itself(self.family, cfg.model_config):
+            raise keras_tuner.errors.FailedTrialError(_fits_itself_message(self.family, cfg.model_config))
+        hyperband = _PLANNED[0] in hp.values  # the schedule spans the largest budget
+        return Recipe(cfg, train if train is not None else self.train, self.vocabulary,
+                      monitor=self.objective, schedule_epochs=self.max_epochs if hyperband else None)
 
     def build(self, hp):
-        from genreclf.models import build_model
-        from genreclf.training.losses import make_loss
-        from genreclf.training.optimizers import make_optimizer
-        from genreclf.training.schedules import make_schedule
+        """Builds and compiles the trial's model, seeded as `genreclf train` seeds.
 
-        config = self.trial_config(hp)
-        num_classes, multi_label = self.vocabulary.num_classes, self.vocabulary.multi_label
+        The seed is set right before the model is built, as `genreclf train`
+        does, so the same configuration starts from the same weights.
+        """
+        from genreclf.models import build_model
+
+        recipe = self._recipe(hp)
+        cfg = recipe.cfg
+        keras.utils.set_random_seed(cfg.seed)
         with self.vocabulary_cache:
             model = build_model(
                 self.family,
-                num_classes,
-                multi_label=multi_label,
+                self.vocabulary.num_classes,
+                multi_label=self.vocabulary.multi_label,
                 train_texts=self.train.texts,
                 train_features=self.train.features,
-                **config["model_config"],
+                **cfg.model_config,
             )
-        epochs = self.max_epochs if _PLANNED[0] in hp.values else config["epochs"]
-        learning_rate, _ = make_schedule(
-            config["schedule"],
-            config["lr"],
-            steps_per_epoch=max(1, math.ceil(len(self.train) / config["batch_size"])),
-            epochs=epochs,
-            warmup_epochs=config["warmup_epochs"],
-            monitor=self.objective,
-        )
-        pos_weight = None
-        if multi_label and config["class_weight"]:
-            pos_weight = class_weights(self._targets(), multi_label=True)
-        model.compile(
-            optimizer=make_optimizer(learning_rate, config["weight_decay"]),
-            loss=make_loss(multi_label, pos_weight, config["label_smoothing"]),
-            metrics=_metrics(num_classes, multi_label),
-        )
+        recipe.compile(model)
         return model
 
     def fit(self, hp, model, x=None, y=None, *, validation_data=None, callbacks=None,
             epochs=None, verbose=0, **kwargs):
-        """Trains `model` for a trial: tuned batch size, class weighting and epochs.
+        """Trains `model` for a trial with genreclf's recipe (`training.recipe`).
 
         `x` and `validation_data` are `TextDataset`s (the usual case; `x`
-        defaults to the hypermodel's training set) or anything `Model.fit`
-        takes. Under Hyperband the tuner's epoch budget (`epochs`,
+        defaults to the hypermodel's training set): the trial then trains
+        exactly as `genreclf train` would. Anything else `Model.fit` takes
+        is trained with the trial's batch size, epochs and schedule, without
+        early stopping. Under Hyperband the tuner's epoch budget (`epochs`,
         `initial_epoch`) is used; otherwise the trial's `epochs` value.
         """
-        import tensorflow as tf
-
-        from genreclf.training.schedules import make_schedule
-        from genreclf.training.tuned_f1 import TunedThresholdF1
-
-        config = self.trial_config(hp)
-        batch_size = int(config["batch_size"])
-        if _PLANNED[0] not in hp.values or epochs is None:
-            epochs = config["epochs"]
-        _, schedule_callbacks = make_schedule(
-            config["schedule"], config["lr"], steps_per_epoch=1, epochs=epochs,
-            monitor=self.objective,
-        )
-        callbacks = [*(callbacks or []), *schedule_callbacks, FailTrialOnNaN()]
-        if validation_data is not None or not self.objective.startswith("val_"):
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=self.objective,
-                    mode=objective_direction(self.objective),
-                    patience=int(config["patience"]),
-                )
-            )
         if x is None:
             x = self.train
+        recipe = self._recipe(hp, x if isinstance(x, TextDataset) else None)
+        cfg = recipe.cfg
+        if _PLANNED[0] not in hp.values or epochs is None:
+            epochs = cfg.epochs
+        callbacks = [*(callbacks or []), FailTrialOnNaN()]
         if isinstance(x, TextDataset):
             if y is not None:
                 raise ConfigError("Pass targets inside the TextDataset, not as `y`.")
-            weights = None
-            if config["class_weight"] and not x.multi_label:
-                targets = x.targets(self.vocabulary)
-                weights = sample_weights(targets, class_weights(targets, multi_label=False))
-            x = make_tf_dataset(
-                x, self.vocabulary, batch_size=batch_size, shuffle=True, seed=self.seed,
-                sample_weights=weights,
-            )
-            kwargs.setdefault("shuffle", False)  # the pipeline reshuffles every epoch
-        elif not _is_tf_dataset(x):
-            kwargs.setdefault("batch_size", batch_size)
-        if isinstance(validation_data, TextDataset):
-            if validation_data.multi_label:
-                # First, so early stopping and the tuner see val_tuned_macro_f1.
-                callbacks.insert(0, TunedThresholdF1(
-                    {"text": tf.constant(validation_data.texts), **(validation_data.features or {})},
-                    validation_data.targets(self.vocabulary),
-                ))
-            validation_data = make_tf_dataset(
-                validation_data, self.vocabulary, batch_size=max(batch_size, 64)
-            )
-        return model.fit(
-            x,
-            y,
-            validation_data=validation_data,
-            epochs=epochs,
-            callbacks=callbacks,
-            verbose=verbose,
-            **kwargs,
-        )
+            if not isinstance(validation_data, TextDataset):
+                raise ConfigError(
+                    "A trial on a TextDataset validates on a TextDataset (early stopping "
+                    "watches its macro-F1). Received: validation_data="
+                    f"{type(validation_data).__name__}. Pass the validation split."
+                )
+            return recipe.fit(model, validation_data, callbacks=callbacks, verbose=verbose,
+                              epochs=epochs, initial_epoch=kwargs.get("initial_epoch", 0))
+        _, schedule_callbacks = recipe.schedule()
+        kwargs.setdefault("batch_size", int(cfg.batch_size))
+        return model.fit(x, y, validation_data=validation_data, epochs=epochs,
+                         callbacks=[*callbacks, *schedule_callbacks], verbose=verbose, **kwargs)
 
 
 def config_from_values(family, values, max_epochs):
     """A `TrainConfig` dictionary from argument values (model and training ones mixed).
 
     Model arguments go into `model_config`; training arguments missing from
-    `values` take genreclf's defaults (`lr`, `weight_decay`, `schedule` per
-    family); `epochs` is the trial's value, Hyperband's `tuner/epochs`, or
-    `max_epochs`.
+    `values` take the family declaration's training defaults for that model
+    configuration (`lr` times `lr_factor` when the space tunes a factor), then
+    `TrainConfig`'s; `epochs` is the trial's value, Hyperband's
+    `tuner/epochs`, or `max_epochs`.
 
     Example:
 
     >>> config = config_from_values("bilstm", {"lstm_units": 8, "lr": 0.01}, max_epochs=5)
     >>> config["model_config"], config["lr"], config["epochs"], config["schedule"]
     ({'lstm_units': 8}, 0.01, 5, 'cosine')
+    >>> config_from_values("pretrained", {"mode": "lora", "lr_factor": 2.0}, 5)["lr"]
+    0.002
     """
+    from genreclf.models import get_family
     from genreclf.training.config import TrainConfig
 
-    defaults = TrainConfig(model=family)
-    config = {
-        "model": family,
-        "model_config": {
-            k: v for k, v in values.items() if k not in TRAINING_KEYS and "/" not in k
-        },
+    model_config = {
+        k: v for k, v in values.items() if k not in TRAINING_KEYS and k != LR_FACTOR and "/" not in k
     }
+    base = TrainConfig(model=family, model_config=model_config)
+    declared = get_family(family).training_defaults_for(model_config)
+    config = {"model": family, "model_config": model_config}
     for key in TRAINING_KEYS:
         value = values.get(key)
-        if value is None and key == "epochs":
+        if value is not None:
+            pass
+        elif key == "epochs":
             value = values.get("tuner/epochs") or max_epochs
-        elif value is None and key in TRAINING_FIXED:
-            value = TRAINING_FIXED[key]
-        elif value is None:
-            value = defaults.resolved(key) if key in ("lr", "weight_decay", "schedule") else getattr(defaults, key)
+        elif key == "lr" and values.get(LR_FACTOR) is not None:
+            value = base.resolved("lr") * values[LR_FACTOR]
+        elif key in ("lr", "weight_decay", "schedule"):
+            value = base.resolved(key)
+        elif key in ("batch_size", "warmup_epochs") and key in declared:
+            value = declared[key]
+        else:
+            value = getattr(base, key)
         config[key] = value
     config["epochs"] = min(int(config["epochs"]), max_epochs)
     return config
 
 
-def _is_tf_dataset(value):
-    import tensorflow as tf
+def _fits_itself(family, model_config):
+    from genreclf.models import get_family
 
-    return isinstance(value, tf.data.Dataset)
+    declaration = get_family(family)
+    return declaration.fits_itself({**declaration.defaults, **model_config})
 
 
-def _metrics(num_classes, multi_label):
-    from genreclf.metrics import MacroF1
-    from genreclf.metrics import MacroPrecision
-    from genreclf.metrics import MacroRecall
-    from genreclf.metrics import MicroF1
-    from genreclf.metrics import WeightedF1
-
-    args = {"num_classes": num_classes, "multi_label": multi_label}
-    return [MacroF1(**args), MicroF1(**args), WeightedF1(**args), MacroPrecision(**args), MacroRecall(**args)]
+def _fits_itself_message(family, model_config):
+    return (
+        f"The {family!r} configuration fits itself with a convex solver (no epochs or "
+        f"learning rate to tune): genreclf tunes Keras-trained configurations only. "
+        f"Received: model={family!r}, model_config={model_config}. Tune the Keras-trained "
+        "variant (ngram: --set solver=adamw), or train this one with `genreclf train`, "
+        "which reports its out-of-fold scores."
+    )

@@ -19,44 +19,26 @@ Float = hp_module.Float
 Boolean = hp_module.Boolean
 Fixed = hp_module.Fixed
 
-# Model-family search spaces; keys are the families' builder arguments, so a
-# trial's values map straight onto `build_model(family, **values)`.
-FAMILY_SPACES = {
-    "bilstm": {
-        "max_tokens": Choice("max_tokens", [10000, 20000]),
-        "max_length": Choice("max_length", [100, 200, 300]),
-        "embedding_dim": Choice("embedding_dim", [32, 64, 128]),
-        "lstm_units": Choice("lstm_units", [16, 32, 64]),
-        "lstm_layers": Int("lstm_layers", 1, 2),
-        "dropout": Float("dropout", 0.0, 0.5, step=0.1),
-        "spatial_dropout": Float("spatial_dropout", 0.0, 0.3, step=0.1),
-        "pooling": Choice("pooling", ["max", "mean", "last"]),
-    },
-    "transformer": {
-        "max_tokens": Choice("max_tokens", [10000, 20000]),
-        "max_length": Choice("max_length", [128, 200, 256]),
-        "embedding_dim": Choice("embedding_dim", [32, 64, 128]),
-        "num_layers": Int("num_layers", 1, 3),
-        "num_heads": Choice("num_heads", [2, 4]),
-        "intermediate_dim": Choice("intermediate_dim", [64, 128, 256]),
-        "dropout": Float("dropout", 0.0, 0.3, step=0.1),
-    },
+# Search spaces of families whose declaration does not carry one yet. The
+# `ngram` space tunes the Keras-trained variant (`solver="adamw"`); a
+# configuration that fits itself (`solver="lbfgs"`, `stack`) is not tuned
+# (see `genreclf.tuning.hypermodel`). It moves into `ngram`'s
+# `register_family(..., search_space=...)` declaration.
+UNDECLARED_SPACES = {
     "ngram": {
-        "max_tokens": Choice("max_tokens", [20000, 50000]),
-        "ngrams": Int("ngrams", 1, 3),
-        "hidden_dim": Choice("hidden_dim", [0, 64]),
-        "dropout": Float("dropout", 0.0, 0.5, step=0.1),
+        "solver": "adamw",
+        "max_tokens": [20000, 50000],
+        "ngrams": {"min": 1, "max": 3},
+        "hidden_dim": [0, 64],
+        "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
+        "lr": {"min": 1e-3, "max": 3e-2, "sampling": "log"},
     },
 }
-
-# Peak learning-rate ranges per family (log-uniform).
-LR_RANGES = {
-    "bilstm": (3e-4, 1e-2),
-    "transformer": (1e-4, 2e-3),
-    "ngram": (1e-3, 3e-2),
-    "pretrained": (1e-5, 1e-4),
-}
-_LR_FALLBACK = (1e-4, 1e-2)
+_LR_FALLBACK = {"min": 1e-4, "max": 1e-2, "sampling": "log"}
+# A training key that scales the trial's default learning rate (see
+# `config_from_values`); a family declares it instead of an `lr` range when
+# its learning rate depends on the configuration (pretrained modes).
+LR_FACTOR = "lr_factor"
 
 TRAINING_KEYS = (
     "lr",
@@ -71,11 +53,101 @@ TRAINING_KEYS = (
 )
 
 
+def to_hyperparameter(name, spec):
+    """A search-space entry as a hyperparameter definition, or a fixed value.
+
+    Entries use `genreclf tune --set`'s vocabulary, so a family declares its
+    space without importing keras-tuner: a list is a choice; a dict with
+    `values` (and optional `default`) a choice; a dict with `min` and `max`
+    (optional `step`, `sampling`, `default`) an integer range when both ends
+    are integers (and the sampling is not log), else a float range; `when`
+    (`{"parent": [values]}`) makes it conditional on another argument; a
+    hyperparameter definition passes through; anything else is fixed.
+
+    Example:
+
+    >>> to_hyperparameter("lstm_layers", {"min": 1, "max": 2}).get_config()["max_value"]
+    2
+    >>> describe(to_hyperparameter("lr", {"min": 1e-4, "max": 1e-2, "sampling": "log"}))
+    'Float(0.0001..0.01)'
+    >>> to_hyperparameter("pooling", "max")
+    'max'
+    """
+    if not isinstance(spec, dict) or not ({"values"} <= set(spec) or {"min", "max"} <= set(spec)):
+        return spec
+    spec = dict(spec)
+    spec.pop("when", None)  # see `conditions`
+    if "values" in spec:
+        if not spec["values"]:
+            raise ConfigError(
+                f"A choice needs at least one value. Received: {name}={spec}. "
+                "Pass a list of candidates, or a plain value to fix it."
+            )
+        return Choice(name, spec["values"], default=spec.get("default"))
+    extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
+    is_int = all(isinstance(spec[k], int) and not isinstance(spec[k], bool) for k in ("min", "max"))
+    cls = Int if is_int and extra.get("sampling") != "log" else Float
+    return cls(name, spec["min"], spec["max"], **extra)
+
+
+def conditions(space):
+    """`{argument: (parent, [values])}` of the conditional entries (`when`) of a space.
+
+    Example:
+
+    >>> conditions({"lora_rank": {"values": [4, 8], "when": {"mode": ["lora"]}}, "mode": ["lora"]})
+    {'lora_rank': ('mode', ['lora'])}
+    """
+    out = {}
+    for name, spec in (space or {}).items():
+        when = spec.get("when") if isinstance(spec, dict) else None
+        if when:
+            if len(when) != 1:
+                raise ConfigError(
+                    f"`when` names one parent argument. Received: {name} when={when}."
+                )
+            (parent, values), = when.items()
+            out[name] = (parent, list(values))
+    return out
+
+
+def family_space(family):
+    """The declared search space of `family` as hyperparameter definitions.
+
+    Read from the family declaration (`register_family(..., search_space=...)`;
+    a callable is called). A `None` entry means "not tuned: the family's
+    training default".
+
+    Example:
+
+    >>> space = family_space("bilstm")
+    >>> describe(space["lstm_units"]), describe(space["dropout"])
+    ('Choice([16, 32, 64])', 'Float(0.0..0.5)')
+    """
+    return {name: to_hyperparameter(name, spec) for name, spec in declared_space(family).items()}
+
+
+def declared_space(family):
+    """The search space `family` declares, as declared (`None`: none)."""
+    from genreclf.models import get_family
+
+    declared = get_family(family).search_space
+    if callable(declared):
+        declared = declared()
+    if declared is None:
+        declared = UNDECLARED_SPACES.get(family, {})
+    return dict(declared)
+
+
 def training_space(family, max_epochs):
     """The default search space of the training arguments of `family`.
 
+    Generic ranges (weight decay, schedule, batch size, class weighting,
+    epochs) under the family's declared ones: its learning-rate range, and
+    any training argument it fixes or leaves to its defaults (`None`).
+
     Args:
-        family: the model family (sets the learning-rate range).
+        family: the model family.
         max_epochs: the largest number of epochs a trial may train.
 
     Example:
@@ -83,16 +155,17 @@ def training_space(family, max_epochs):
     >>> sorted(training_space("bilstm", 8))[:3]
     ['batch_size', 'class_weight', 'epochs']
     """
-    low, high = LR_RANGES.get(family, _LR_FALLBACK)
+    declared = {k: v for k, v in family_space(family).items() if k in TRAINING_KEYS or k == LR_FACTOR}
     epochs = sorted({max(1, math.ceil(max_epochs / 4)), max(1, math.ceil(max_epochs / 2)), max_epochs})
-    return {
-        "lr": Float("lr", low, high, sampling="log"),
+    generic = {
+        "lr": to_hyperparameter("lr", _LR_FALLBACK),
         "weight_decay": Float("weight_decay", 1e-5, 1e-1, sampling="log"),
         "schedule": Choice("schedule", ["constant", "step", "cosine", "plateau"]),
         "batch_size": Choice("batch_size", [16, 32, 64]),
         "class_weight": Boolean("class_weight"),
         "epochs": Choice("epochs", epochs) if len(epochs) > 1 else epochs[0],
     }
+    return {**generic, **declared}
 
 
 def is_hyperparameter(value):
@@ -100,7 +173,7 @@ def is_hyperparameter(value):
     return isinstance(value, (hp_module.HyperParameter, list))
 
 
-def resolve(hp, name, value):
+def resolve(hp, name, value, when=None):
     """The value of argument `name` for this trial: fixed, or sampled from `hp`.
 
     Args:
@@ -110,6 +183,8 @@ def resolve(hp, name, value):
             definition (`Choice`, `Int`, `Float`, `Boolean`, `Fixed` from
             `keras_tuner.engine.hyperparameters`; registered in `hp` under
             `name`), or a list (shorthand for `Choice(name, list)`).
+        when: `(parent, [values])`: sample `name` only when the (already
+            resolved) parent argument takes one of `values`; None otherwise.
 
     Example:
 
@@ -135,7 +210,12 @@ def resolve(hp, name, value):
     config.pop("name")
     config.pop("conditions", None)
     register = getattr(hp, type(value).__name__)
-    return register(name=name, **config)
+    if when is None:
+        return register(name=name, **config)
+    # Conditional: sampled (and shown in the leaderboard) only when the
+    # parent takes one of the given values.
+    with hp.conditional_scope(*when):
+        return register(name=name, **config)
 
 
 def describe(value):

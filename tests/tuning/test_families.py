@@ -35,8 +35,23 @@ def test_default_space_names_the_family_arguments(sample_data):
     assert {"num_heads", "num_layers"} <= set(TransformerHyperModel(train).space)
 
 
-def test_make_hypermodel_falls_back_to_the_generic_class(sample_data):
+def test_make_hypermodel_reads_the_family_declaration(sample_data):
+    from genreclf.models import get_family
+
     _, train, _ = sample_data
-    assert type(make_hypermodel("bilstm", train)) is BiLSTMHyperModel
+    hypermodel = make_hypermodel("bilstm", train)
+    assert type(hypermodel) is FamilyHyperModel
+    # The space is the declaration: the wrapper class and make_hypermodel agree.
+    declared = get_family("bilstm").search_space
+    assert set(declared) <= set(hypermodel.space)
+    assert hypermodel.space.keys() == BiLSTMHyperModel(train).space.keys()
     generic = FamilyHyperModel("ngram", train, mode="count")
     assert generic.space["mode"] == "count"
+
+
+def test_self_fitting_configurations_are_refused(sample_data):
+    from genreclf.errors import ConfigError
+
+    _, train, _ = sample_data
+    with pytest.raises(ConfigError, match="fits itself.*Received: model='ngram'.*solver=adamw"):
+        FamilyHyperModel("ngram", train, solver="lbfgs", max_tokens=200)

@@ -47,8 +47,8 @@ def test_search_defaults_false_tunes_only_what_is_given(sample_data):
     config = hypermodel.trial_config(hp)
     assert set(hp.values) == {"lr"}
     assert config["schedule"] == "constant" and config["batch_size"] == 32 and config["epochs"] == 3
-    assert hypermodel.fixed_values() == {"max_tokens": 200, "patience": 3,
-                                         "label_smoothing": 0.0, "warmup_epochs": 1}
+    assert hypermodel.fixed_values() == {"max_tokens": 200, "solver": "adamw"}
+    assert (config["patience"], config["label_smoothing"], config["warmup_epochs"]) == (3, 0.0, 1)
 
 
 def test_config_from_values_fills_family_defaults():

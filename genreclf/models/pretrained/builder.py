@@ -109,7 +109,44 @@ def _freeze_all_but_lora(backbone, rank):
         )
 
 
-@register_family("pretrained", defaults=PRETRAINED_DEFAULTS)
+def pretrained_training_defaults(config):
+    """The training defaults of a pretrained configuration: those of its mode.
+
+    Example:
+
+    >>> pretrained_training_defaults({"mode": "frozen"})["lr"]
+    0.002
+    """
+    mode = (config or {}).get("mode") or PRETRAINED_DEFAULTS["mode"]
+    return dict(MODE_TRAINING_DEFAULTS.get(mode, MODE_TRAINING_DEFAULTS["finetune"]))
+
+
+# The default search space (see `genreclf.models.bilstm` for the vocabulary):
+# the mode, the LoRA rank (sampled in LoRA trials only: `when`), the sequence
+# length and the head. A fine-tuned encoder wants ~1e-4, adapters and frozen
+# heads ~1e-3, so the space tunes `lr_factor`, a multiplier of the trial's
+# mode default; `None`: not tuned, the mode's default (weight decay, schedule,
+# warmup).
+PRETRAINED_SEARCH_SPACE = {
+    "mode": ["frozen", "lora", "finetune"],
+    "lora_rank": {"values": [4, 8, 16], "default": 8, "when": {"mode": ["lora"]}},
+    "max_length": {"values": [64, 128, 256], "default": 128},
+    "hidden_dim": {"values": [0, 128, 256], "default": 128},
+    "dropout": {"min": 0.0, "max": 0.3, "step": 0.1, "default": 0.1},
+    "lr": None,
+    "lr_factor": {"min": 0.25, "max": 4.0, "sampling": "log", "default": 1.0},
+    "weight_decay": None,
+    "schedule": None,
+    "warmup_epochs": None,
+}
+
+
+@register_family(
+    "pretrained",
+    defaults=PRETRAINED_DEFAULTS,
+    training_defaults=pretrained_training_defaults,
+    search_space=PRETRAINED_SEARCH_SPACE,
+)
 def build_pretrained(
     num_classes,
     multi_label=False,
