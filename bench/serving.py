@@ -13,7 +13,13 @@ The model, in order of preference:
    `../shared/data/tmdb_genres` and exported (skipped with `--no-train`);
 3. the tiny fixture model of `serving.testing` (said so in the output).
 
+Memory: the server's resident memory (RSS, from /proc) idle and at its peak
+while it answers one REST request of `--big-request` texts (10,000 by
+default); the target is a peak within 1 GB of idle, or a 4xx refusal.
+`--memory-only` measures just that.
+
 Usage: python bench/serving.py [--run runs/bilstm] [--requests 10000] [--markdown out.md]
+       python bench/serving.py --run runs/bilstm --memory-only [--big-request 10000]
 """
 
 import argparse
@@ -124,6 +130,50 @@ def throughput(make_call, texts, total, clients):
     return total / seconds, errors, seconds
 
 
+def rss_bytes(pid):
+    """Resident memory of a process (Linux /proc), in bytes."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"no VmRSS for pid {pid}")
+
+
+def memory_under_big_request(proc, rest_url, texts, count):
+    """(idle RSS, peak RSS, HTTP status, seconds) for one REST request of `count` texts."""
+    import json
+
+    import requests
+
+    batch = (texts * (count // len(texts) + 1))[:count]
+    body = json.dumps({"instances": batch})
+    requests.post(rest_url + "/v1/models/genre:predict",
+                  data=json.dumps({"instances": batch[:4]}), timeout=60)
+    time.sleep(1.0)
+    idle = rss_bytes(proc.pid)
+    peak = [idle]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_bytes(proc.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    began = time.perf_counter()
+    try:
+        status = requests.post(rest_url + "/v1/models/genre:predict", data=body,
+                               timeout=600).status_code
+    except requests.RequestException as err:
+        status = f"{type(err).__name__}"
+    seconds = time.perf_counter() - began
+    time.sleep(0.3)
+    done.set()
+    sampler.join()
+    return idle, peak[0], status, seconds, len(body)
+
+
 def free_port():
     import socket
 
@@ -132,11 +182,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_server(base, workers):
+def start_server(base, workers, extra=()):
     rest, grpc_port = free_port(), free_port()
     command = [sys.executable, "-m", "genreclf.serving", str(base), "--rest-port", str(rest),
                "--grpc-port", str(grpc_port), "--poll-seconds", "0", "--workers", str(workers),
-               "--log-level", "WARNING"]
+               "--log-level", "WARNING", "--max-body-bytes", str(64 << 20), *extra]
     proc = subprocess.Popen(command, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import requests
@@ -164,6 +214,10 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=200, help="sequential calls per latency cell")
     parser.add_argument("--workers", type=int, default=16, help="server threads per protocol")
     parser.add_argument("--markdown", help="also write the table here")
+    parser.add_argument("--big-request", type=int, default=10_000,
+                        help="texts in the one request whose server memory is measured")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="measure only the server's memory under the big request")
     args = parser.parse_args(argv)
 
     import tensorflow as tf
@@ -182,6 +236,23 @@ def main(argv=None):
         return {k: v.numpy() for k, v in outputs.items()}
 
     proc, rest_url, grpc_target = start_server(base, args.workers)
+    try:
+        idle, peak, status, big_seconds, big_bytes = memory_under_big_request(
+            proc, rest_url, texts, args.big_request)
+    except BaseException:
+        proc.terminate()
+        raise
+    memory = (
+        f"Server memory: one REST request of {args.big_request} texts ({big_bytes / 1e6:.1f} MB) "
+        f"answered {status} in {big_seconds:.1f} s; RSS idle {idle / 2**30:.2f} GiB, peak "
+        f"{peak / 2**30:.2f} GiB (+{(peak - idle) / 2**30:.2f} GiB; target: within 1 GiB, or a 4xx)."
+    )
+    print(memory, flush=True)
+    if args.memory_only:
+        proc.terminate()
+        proc.wait(timeout=30)
+        within = (peak - idle) <= 2**30 or (isinstance(status, int) and 400 <= status < 500)
+        return 0 if within else 1
     rows = {}
     try:
         modes = {
@@ -220,6 +291,7 @@ def main(argv=None):
             f"{row['p50_1'] / base_row['p50_1']:.1f} | {row['p50_32'] / base_row['p50_32']:.1f} | "
             f"{base_row['rate'] / row['rate']:.1f} |"
         )
+    lines += ["", memory]
     table = "\n".join(lines)
     print(table)
     if args.markdown:

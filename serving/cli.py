@@ -11,8 +11,11 @@ import logging
 import os
 import sys
 
-# Same as serving.server.local_server.DEFAULT_MAX_BODY_BYTES (kept here so --help is fast).
+# Same as the defaults in serving.server (kept here so --help is fast).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_TEXTS = 10_000
+DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
+DEFAULT_CHUNK_SIZE = 256
 
 
 def build_parser():
@@ -45,6 +48,23 @@ def build_parser():
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                         help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
                              "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED")
+    parser.add_argument("--max-texts", type=int, default=DEFAULT_MAX_TEXTS,
+                        help=f"most texts (string values or examples) per request (default "
+                             f"{DEFAULT_MAX_TEXTS}); more get HTTP 400 / INVALID_ARGUMENT")
+    parser.add_argument("--max-text-bytes", type=int, default=DEFAULT_MAX_TEXT_BYTES,
+                        help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES})")
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                        help=f"rows per model call; larger requests run in chunks "
+                             f"(default {DEFAULT_CHUNK_SIZE})")
+    parser.add_argument("--max-connections", type=int, default=1000,
+                        help="open REST connections / gRPC calls in flight beyond which "
+                             "requests get HTTP 503 / RESOURCE_EXHAUSTED (default 1000)")
+    parser.add_argument("--header-timeout", type=float, default=10.0,
+                        help="seconds a connection has to send a request head; idle "
+                             "connections are closed after it (default 10)")
+    parser.add_argument("--body-timeout", type=float, default=30.0,
+                        help="seconds a REST request body has to arrive; HTTP 408 after "
+                             "(default 30)")
     parser.add_argument("--workers", type=int, default=8,
                         help="threads running requests per protocol (default 8)")
     parser.add_argument("--log-level", default="INFO",
@@ -69,6 +89,7 @@ def main(argv=None):
               f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
               "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
         return 2
+    from genreclf.serving.server.limits import RequestLimits
     from genreclf.serving.server.local_server import LocalServer
     from genreclf.serving.server.model_config import ConfigError
     from genreclf.serving.server.model_config import parse_label_flags
@@ -89,6 +110,10 @@ def main(argv=None):
         args.models_dir, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
         specs=specs, labels=labels, policy=args.versions, poll_seconds=args.poll_seconds,
         max_body_bytes=args.max_body_bytes, workers=args.workers,
+        limits=RequestLimits(max_texts=args.max_texts, max_text_bytes=args.max_text_bytes,
+                             chunk_size=args.chunk_size),
+        max_connections=args.max_connections, header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
     )
     try:
         server.start()

@@ -30,6 +30,7 @@ WORDS = {
     "sci-fi": ("space", "alien", "robot", "planet", "future"),
 }
 CLASSIFY_METHOD = "tensorflow/serving/classify"
+REGRESS_METHOD = "tensorflow/serving/regress"
 
 
 def _set_method_name(path, signature, method_name):
@@ -148,6 +149,45 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
         os.makedirs(os.path.join(temp, "assets"), exist_ok=True)
         with open(os.path.join(temp, "assets", "labels.txt"), "w", encoding="utf-8") as handle:
             handle.write("".join(label + "\n" for label in labels))
+        os.rename(temp, target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return target
+
+
+def write_tiny_regression_model(base, name="rating", version=1):
+    """Writes a SavedModel with a regression signature to `<base>/<name>/<version>/`.
+
+    Its `serving_default` signature has method `tensorflow/serving/regress`:
+    `inputs` (serialized `tf.Example`s with a string feature `text`) →
+    `outputs` (float32 [batch]): the number of words in `text` times `version`.
+
+    Example:
+
+    >>> import tempfile
+    >>> path = write_tiny_regression_model(tempfile.mkdtemp())
+    >>> os.path.basename(path)
+    '1'
+    """
+    import tensorflow as tf
+
+    features = {"text": tf.io.FixedLenFeature([], tf.string, default_value="")}
+
+    class TinyRegressionModel(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
+        def regress(self, inputs):
+            text = tf.io.parse_example(inputs, features)["text"]
+            words = tf.strings.split(text).row_lengths()
+            return {"outputs": tf.cast(words, tf.float32) * float(version)}
+
+    model = TinyRegressionModel()
+    target = os.path.join(base, name, str(version))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    temp = tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=os.path.dirname(target))
+    try:
+        tf.saved_model.save(model, temp, signatures={"serving_default": model.regress})
+        _set_method_name(temp, "serving_default", REGRESS_METHOD)
         os.rename(temp, target)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)

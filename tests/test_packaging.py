@@ -9,6 +9,7 @@ not on `sys.path`.
 import configparser
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -86,9 +87,16 @@ def test_setup_cfg_lists_every_package_folder():
 
 
 def test_wheel_holds_only_genreclf(tmp_path):
+    # Built from a copy, so no build/ folder is left in (or reused from) the repository.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for folder in ("genreclf", "augment", "export", "serving"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(REPO)],
+         "-w", str(tmp_path), str(source)],
         capture_output=True, text=True, timeout=300,
     )
     if result.returncode != 0:

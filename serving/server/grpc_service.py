@@ -1,12 +1,14 @@
 """The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
 
-Implemented: `PredictionService/Predict`, `/Classify`, `/GetModelMetadata`,
-`ModelService/GetModelStatus`, with TF Serving's messages and status codes
-(INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION). Answered UNIMPLEMENTED
-on purpose: `Regress`, `MultiInference` (genreclf models have no regression
-signature; call Predict and Classify separately) and
-`ModelService/HandleReloadConfigRequest` (the local server re-reads the base
-path by polling instead).
+Implemented: `PredictionService/Predict`, `/Classify`, `/Regress`,
+`/GetModelMetadata`, `ModelService/GetModelStatus`, with TF Serving's messages
+and status codes (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION). Answered
+UNIMPLEMENTED on purpose: `MultiInference` (call Predict, Classify or Regress
+separately) and `ModelService/HandleReloadConfigRequest` (the local server
+re-reads the base path by polling instead).
+
+Input tensors are checked before they become arrays: rank and fixed
+dimensions against the signature, and exactly one value per element.
 
 Output tensors are written like TF Serving's default (`Tensor::AsProtoField`:
 `float_val`, `string_val`, ..., not `tensor_content`).
@@ -23,7 +25,10 @@ from tensorflow_serving.apis import classification_pb2
 from tensorflow_serving.apis import model_service_pb2_grpc
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
+from tensorflow_serving.apis import regression_pb2
 
+from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.limits import proto_shape
 from genreclf.serving.server.rest_api import metadata_proto
 from genreclf.serving.server.rest_api import model_spec
 from genreclf.serving.server.rest_api import status_proto
@@ -75,7 +80,8 @@ def tensor_proto(array, dtype_name):
     return proto
 
 
-def _array(proto):
+def _array(name, proto, expected_shape, signature_name):
+    proto_shape(name, proto, expected_shape, signature_name)
     try:
         return tf.make_ndarray(proto)
     except (TypeError, ValueError) as err:
@@ -89,6 +95,16 @@ def _spec_args(spec):
     return spec.name, version, label
 
 
+def _examples(request_input):
+    kind = request_input.WhichOneof("kind")
+    if kind == "example_list_with_context":
+        group = request_input.example_list_with_context
+        return list(group.examples), group.context
+    if kind == "example_list":
+        return list(request_input.example_list.examples), None
+    raise invalid_argument("Input is empty.")
+
+
 def _abort(context, err):
     context.abort(getattr(grpc.StatusCode, err.code), err.message)
 
@@ -96,15 +112,21 @@ def _abort(context, err):
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     """TF Serving's `tensorflow.serving.PredictionService` over a `ModelStore`."""
 
-    def __init__(self, store):
+    def __init__(self, store, limits=None):
         self.store = store
+        self.limits = limits or RequestLimits()
 
     def Predict(self, request, context):  # noqa: N802 - gRPC method name
         try:
             servable = self.store.get(*_spec_args(request.model_spec))
-            inputs = {alias: _array(proto) for alias, proto in request.inputs.items()}
+            signature_name = request.model_spec.signature_name
+            shapes = servable.input_shapes(signature_name)
+            inputs = {
+                alias: _array(alias, proto, shapes.get(alias), signature_name)
+                for alias, proto in request.inputs.items()
+            }
             key, outputs, dtypes = servable.predict(
-                inputs, request.model_spec.signature_name, tuple(request.output_filter)
+                inputs, signature_name, tuple(request.output_filter), limits=self.limits
             )
         except ServingStatusError as err:
             return _abort(context, err)
@@ -117,16 +139,9 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     def Classify(self, request, context):  # noqa: N802 - gRPC method name
         try:
             servable = self.store.get(*_spec_args(request.model_spec))
-            kind = request.input.WhichOneof("kind")
-            if kind == "example_list_with_context":
-                group = request.input.example_list_with_context
-                examples, example_context = list(group.examples), group.context
-            elif kind == "example_list":
-                examples, example_context = list(request.input.example_list.examples), None
-            else:
-                raise invalid_argument("Input is empty.")
+            examples, example_context = _examples(request.input)
             results = servable.classify(
-                examples, example_context, request.model_spec.signature_name
+                examples, example_context, request.model_spec.signature_name, limits=self.limits
             )
         except ServingStatusError as err:
             return _abort(context, err)
@@ -155,8 +170,21 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         return metadata_proto(servable)
 
     def Regress(self, request, context):  # noqa: N802 - gRPC method name
-        context.abort(grpc.StatusCode.UNIMPLEMENTED,
-                      "Regress is not implemented by the genreclf local server; use TF Serving.")
+        try:
+            servable = self.store.get(*_spec_args(request.model_spec))
+            examples, example_context = _examples(request.input)
+            values = servable.regress(
+                examples, example_context, request.model_spec.signature_name, limits=self.limits
+            )
+        except ServingStatusError as err:
+            return _abort(context, err)
+        response = regression_pb2.RegressionResponse()
+        response.model_spec.CopyFrom(
+            model_spec(servable.name, servable.version, request.model_spec.signature_name)
+        )
+        for value in values:
+            response.result.regressions.add(value=value)
+        return response
 
     def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
         context.abort(grpc.StatusCode.UNIMPLEMENTED,
@@ -186,8 +214,9 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
                       "HandleReloadConfigRequest is not implemented.")
 
 
-def create_grpc_server(store, host, port, max_workers, max_message_bytes):
-    """A started-ready (not yet started) gRPC server with both services.
+def create_grpc_server(store, host, port, max_workers, max_message_bytes, *, limits=None,
+                       max_connections=1000, header_timeout=10.0, idle_timeout=60.0):
+    """A gRPC server with both services, bound but not yet started.
 
     Args:
         store: the `ModelStore`.
@@ -195,6 +224,11 @@ def create_grpc_server(store, host, port, max_workers, max_message_bytes):
         port: the port.
         max_workers: threads handling requests (model calls run in them).
         max_message_bytes: largest request accepted (RESOURCE_EXHAUSTED above).
+        limits: the per-request `RequestLimits`.
+        max_connections: the most connections held open, and the most RPCs
+            in flight (RESOURCE_EXHAUSTED above).
+        header_timeout: seconds a new connection has to finish its handshake.
+        idle_timeout: seconds after which an idle connection is closed.
 
     Returns:
         `(server, bound_port)`.
@@ -205,10 +239,14 @@ def create_grpc_server(store, host, port, max_workers, max_message_bytes):
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", -1),
             ("grpc.so_reuseport", 0),
+            ("grpc.server_handshake_timeout_ms", int(header_timeout * 1000)),
+            ("grpc.max_connection_idle_ms", int(idle_timeout * 1000)),
+            ("grpc.max_allowed_incoming_connections", max_connections),
         ],
+        maximum_concurrent_rpcs=max_connections,
     )
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionService(store), server
+        PredictionService(store, limits), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store), server)
     bound = server.add_insecure_port(f"{host}:{port}")

@@ -79,11 +79,12 @@ def _example_from_json(value):
     return example
 
 
-def classify_examples(doc):
-    """FillClassificationRequestFromJson(): the examples of a classify request.
+def classify_examples(doc, method="classify"):
+    """FillClassificationRequestFromJson(): the examples of a classify (or regress) request.
 
     Args:
         doc: the parsed request body.
+        method: `"classify"` or `"regress"` (for messages).
 
     Returns:
         `(examples, context)`: a list of `tf.train.Example` protos and the
@@ -101,7 +102,7 @@ def classify_examples(doc):
     if "examples" not in doc:
         raise invalid_argument(
             "JSON Value: ", json_value_to_string(doc),
-            " When method is classify, key 'examples' is expected and was not found",
+            f" When method is {method}, key 'examples' is expected and was not found",
         )
     examples = doc["examples"]
     if not isinstance(examples, list):
@@ -136,3 +137,16 @@ def classify_response(classifications):
         )
         rows.append("[" + pairs + "]")
     return '{"results": [' + ", ".join(rows) + "]}"
+
+
+def regress_response(values):
+    """MakeJsonFromRegressionResult(): `{"results": [value, ...]}`.
+
+    Example:
+
+    >>> regress_response([0.5, 2.0])
+    '{"results": [0.5, 2.0]}'
+    """
+    if not values:
+        raise invalid_argument("Cannot convert empty RegressionResults to JSON")
+    return '{"results": [' + ", ".join(format_decimal(v) for v in values) + "]}"

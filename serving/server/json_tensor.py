@@ -28,6 +28,7 @@ from genreclf.serving.server.json_values import json_value_to_string
 from genreclf.serving.server.json_values import leaf_texts
 from genreclf.serving.server.json_values import nest_texts
 from genreclf.serving.server.json_values import type_error
+from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
@@ -146,7 +147,7 @@ def _status_string(err):
     return f"{err.code}: {err.message}"
 
 
-def _instances_to_arrays(instances, input_dtypes):
+def _instances_to_arrays(instances, input_dtypes, input_shapes, signature_name):
     """FillTensorMapFromInstancesList()."""
     if not isinstance(instances[0], dict) and len(input_dtypes) > 1:
         raise invalid_argument(
@@ -163,6 +164,7 @@ def _instances_to_arrays(instances, input_dtypes):
         if name not in input_dtypes:
             raise invalid_argument("JSON object: does not have named input: ", name)
         shape = _dense_shape(item)
+        check_shape(name, shape, input_shapes.get(name), signature_name, row=True)
         out = []
         _fill(item, 0, input_dtypes[name], shape, out)
         if name not in sizes:
@@ -228,14 +230,15 @@ def _instances_to_arrays(instances, input_dtypes):
     }
 
 
-def _column_to_array(value, dtype):
+def _column_to_array(value, dtype, name, input_shapes, signature_name):
     shape = _dense_shape(value)
+    check_shape(name, shape, input_shapes.get(name), signature_name)
     out = []
     _fill(value, 0, dtype, shape, out)
     return _to_array(out, shape, dtype)
 
 
-def _inputs_to_arrays(inputs, input_dtypes):
+def _inputs_to_arrays(inputs, input_dtypes, input_shapes, signature_name):
     """FillTensorMapFromInputsMap()."""
     if not isinstance(inputs, dict) or is_b64_object(inputs):
         if len(input_dtypes) > 1:
@@ -244,22 +247,29 @@ def _inputs_to_arrays(inputs, input_dtypes):
                 "input tensors required as per tensorinfo_map"
             )
         (name,) = input_dtypes
-        return {name: _column_to_array(inputs, input_dtypes[name])}
+        return {name: _column_to_array(inputs, input_dtypes[name], name, input_shapes,
+                                       signature_name)}
     arrays = {}
     for name in sorted(input_dtypes):
         if name not in inputs:
             raise invalid_argument("Missing named input: ", name, " in 'inputs' object.")
-        arrays[name] = _column_to_array(inputs[name], input_dtypes[name])
+        arrays[name] = _column_to_array(inputs[name], input_dtypes[name], name, input_shapes,
+                                        signature_name)
     return arrays
 
 
-def predict_inputs(doc, input_dtypes, signature_name=""):
+def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
     """FillPredictRequestFromJson(): the input arrays of a predict request.
+
+    Each input's rank and fixed dimensions are checked against `input_shapes`
+    before any array is built.
 
     Args:
         doc: the parsed request body.
         input_dtypes: the signature's inputs, name → TF dtype name (`"DT_STRING"`).
         signature_name: the signature named in the request (for messages).
+        input_shapes: the signature's inputs, name → shape (`[-1]`) or None
+            (any rank); None skips the check.
 
     Returns:
         `(arrays, format)`: name → numpy array (strings as `bytes` objects), and
@@ -275,6 +285,7 @@ def predict_inputs(doc, input_dtypes, signature_name=""):
         raise invalid_argument(
             "Failed to get input map for signature: ", signature_name or "DEFAULT"
         )
+    shapes = input_shapes or {}
     has_instances = "instances" in doc
     has_inputs = "inputs" in doc
     if has_instances and has_inputs:
@@ -293,9 +304,9 @@ def predict_inputs(doc, input_dtypes, signature_name=""):
             raise invalid_argument(
                 "JSON Value: ", json_value_to_string(doc), " No values in 'instances' array"
             )
-        return _instances_to_arrays(instances, input_dtypes), "row"
+        return _instances_to_arrays(instances, input_dtypes, shapes, signature_name), "row"
     if has_inputs:
-        return _inputs_to_arrays(doc["inputs"], input_dtypes), "columnar"
+        return _inputs_to_arrays(doc["inputs"], input_dtypes, shapes, signature_name), "columnar"
     raise invalid_argument("Missing 'inputs' or 'instances' key")
 
 

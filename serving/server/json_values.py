@@ -8,10 +8,12 @@ import base64
 import binascii
 import json
 import math
+import re
 
 import numpy as np
 
 from genreclf.serving.server.status import invalid_argument
+from genreclf.serving.server.status import public_message
 
 _encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated
 
@@ -178,17 +180,29 @@ def nest_texts(texts, shape):
     ) + "]"
 
 
-def json_value_to_string(value):
-    """JsonValueToString(): a JSON value as TF Serving prints it in errors.
+def json_value_to_string(value, limit=200):
+    """JsonValueToString(): a JSON value as errors quote it, at most `limit` characters.
+
+    Small values are pretty-printed as TF Serving prints them; larger ones are
+    written compactly and cut, so an error never echoes a whole document.
 
     Example:
 
     >>> json_value_to_string([1, "a"])
     '[\\n    1,\\n    "a"\\n]'
+    >>> json_value_to_string(list(range(100)), limit=20)
+    '[0, 1, 2, 3, 4, 5, 6...'
     """
     if isinstance(value, float):
         return format_decimal(value, double=True)
-    return json.dumps(value, indent=4, ensure_ascii=False)
+    try:
+        compact = json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return "<a value nested too deeply to print>"
+    if len(compact) > limit:
+        return compact[:limit] + "..."
+    pretty = json.dumps(value, indent=4, ensure_ascii=False)
+    return pretty if len(pretty) <= 4 * limit else compact
 
 
 def parse_json(body):
@@ -225,10 +239,47 @@ def parse_json(body):
             "JSON Parse error: ", _rapidjson_message(err), " at offset: ", err.pos
         ) from None
     except RecursionError:
-        raise invalid_argument("JSON Parse error: Unspecific syntax error.") from None
+        raise invalid_argument(
+            "JSON Parse error: the document is nested too deeply. Send arrays nested "
+            "only as deep as the signature's input rank."
+        ) from None
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise invalid_argument(
+            "JSON Parse error: a number has too many digits to be a tensor value. Send "
+            "numbers that fit the input's dtype."
+        ) from None
+    if _ESCAPED_SURROGATE.search(body):
+        _reject_lone_surrogates(doc)
     if not isinstance(doc, dict):
         raise invalid_argument("JSON Value: ", json_value_to_string(doc), " Is not object")
     return doc
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_lone_surrogates(doc):
+    """Raises INVALID_ARGUMENT if a string (or key) holds a lone UTF-16 surrogate."""
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            texts = (value,)
+        elif isinstance(value, dict):
+            texts = value.keys()
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+            continue
+        else:
+            continue
+        for text in texts:
+            if _SURROGATE.search(text):
+                raise invalid_argument(
+                    "JSON Parse error: Invalid encoding in string: a lone UTF-16 surrogate "
+                    "escape (such as \\ud800) is not a character. Send valid UTF-8 text."
+                )
 
 
 def _rapidjson_message(err):
@@ -324,11 +375,11 @@ def is_b64_object(value):
 
 
 def error_response(message):
-    """MakeJsonFromStatus(): `{"error": "<message>"}`.
+    """MakeJsonFromStatus(): `{"error": "<message>"}` (ASCII, bounded, no host paths).
 
     Example:
 
     >>> error_response("Missing 'inputs' or 'instances' key")
     '{"error": "Missing \\'inputs\\' or \\'instances\\' key"}'
     """
-    return json.dumps({"error": message}, ensure_ascii=False)
+    return json.dumps({"error": public_message(message)})

@@ -15,8 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import uvicorn
 
 from genreclf.serving.server.grpc_service import create_grpc_server
+from genreclf.serving.server.limits import RequestLimits
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import create_app
+from genreclf.serving.server.rest import head_timeout_protocol
 
 logger = logging.getLogger("genreclf.serving.server")
 
@@ -38,6 +40,13 @@ class LocalServer:
         poll_seconds: how often to look for new versions (0: never).
         max_body_bytes: the largest REST body / gRPC message accepted.
         workers: threads running requests (each protocol has its own pool).
+        limits: the per-request `RequestLimits` (texts, text bytes, chunk size).
+        max_connections: connections (REST) and RPCs in flight (gRPC) beyond
+            which requests are refused (HTTP 503 / RESOURCE_EXHAUSTED).
+        header_timeout: seconds a connection has to send a request head (REST)
+            or finish its handshake (gRPC); idle connections close after it too.
+        body_timeout: seconds a REST request body has to arrive (408 after).
+        idle_timeout: seconds an idle gRPC connection stays open.
 
     Example:
 
@@ -48,8 +57,15 @@ class LocalServer:
 
     def __init__(self, models_dir, *, host="127.0.0.1", rest_port=8501, grpc_port=8500,
                  specs=None, labels=(), policy="all", poll_seconds=2.0,
-                 max_body_bytes=DEFAULT_MAX_BODY_BYTES, workers=8):
+                 max_body_bytes=DEFAULT_MAX_BODY_BYTES, workers=8, limits=None,
+                 max_connections=1000, header_timeout=10.0, body_timeout=30.0,
+                 idle_timeout=60.0):
         self.host = host
+        self.limits = limits or RequestLimits()
+        self.max_connections = max_connections
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        self.idle_timeout = idle_timeout
         self.rest_port = rest_port
         self.grpc_port = grpc_port
         self.max_body_bytes = max_body_bytes
@@ -68,15 +84,21 @@ class LocalServer:
         self.store.start_polling()
         if self.grpc_port:
             self._grpc, self.grpc_port = create_grpc_server(
-                self.store, self.host, self.grpc_port, self.workers, self.max_body_bytes
+                self.store, self.host, self.grpc_port, self.workers, self.max_body_bytes,
+                limits=self.limits, max_connections=self.max_connections,
+                header_timeout=self.header_timeout, idle_timeout=self.idle_timeout,
             )
             self._grpc.start()
         if self.rest_port:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-            app = create_app(self.store, self._executor, self.max_body_bytes)
+            app = create_app(self.store, self._executor, self.max_body_bytes,
+                             limits=self.limits, body_timeout=self.body_timeout)
             config = uvicorn.Config(app, host=self.host, port=self.rest_port,
                                     log_level="warning", access_log=False,
-                                    timeout_graceful_shutdown=5)
+                                    timeout_graceful_shutdown=5,
+                                    http=head_timeout_protocol(self.header_timeout),
+                                    limit_concurrency=self.max_connections,
+                                    timeout_keep_alive=5)
             self._uvicorn = uvicorn.Server(config)
             self._rest_thread = threading.Thread(target=self._uvicorn.run, name="rest",
                                                  daemon=True)

@@ -19,6 +19,7 @@ from genreclf.serving.server.servable import Servable
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
+from genreclf.serving.server.status import public_message
 
 logger = logging.getLogger("genreclf.serving.server")
 
@@ -160,8 +161,9 @@ class ModelStore:
             servable = self._loader(name, version, path)
         except Exception as err:  # noqa: BLE001 - any load failure is reported, not fatal
             code = err.code if isinstance(err, ServingStatusError) else "UNKNOWN"
-            message = f"Failed to load {name} version {version} from {path}: {err}"
-            logger.warning("%s", message)
+            logger.warning("Failed to load %s version %d from %s: %s", name, version, path, err)
+            # Clients see the error without this machine's paths.
+            message = public_message(f"Failed to load {name} version {version}: {err}")
             state = _VersionState("END", error=(code, message), stamp=stamp)
         else:
             logger.info("Loaded %s version %d", name, version)

@@ -11,7 +11,10 @@ Routes:
 
 Request bodies over `max_body_bytes` are refused with HTTP 413 and a TF-style
 `{"error": ...}` body before the model sees them. TF Serving itself sets no
-limit (libevent answers 413 when one is set).
+limit (libevent answers 413 when one is set). A body that does not arrive
+within `body_timeout` seconds gets 408; a connection that sends no complete
+request head within `header_timeout` seconds (a new or an idle one) is closed
+(`HeadTimeoutH11Protocol`).
 """
 
 import asyncio
@@ -24,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from genreclf.serving.server.json_values import error_response
 from genreclf.serving.server.rest_api import API_PATH
@@ -31,6 +35,49 @@ from genreclf.serving.server.rest_api import RestApiHandler
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+def head_timeout_protocol(header_timeout):
+    """uvicorn's h11 protocol, closing connections that send no request head in time.
+
+    uvicorn times out idle keep-alive connections but not a new connection that
+    never sends (or trickles) its request line and headers. This protocol arms
+    a timer when a connection opens and re-arms it while requests complete: if
+    no new request head arrived and none is in flight when it fires, the
+    connection is closed.
+
+    Example:
+
+    >>> config = uvicorn.Config(app, http=head_timeout_protocol(10.0))  # doctest: +SKIP
+    """
+
+    class HeadTimeoutH11Protocol(H11Protocol):
+        _head_timer = None
+        _head_cycle = None
+
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self._arm_head_timer()
+
+        def _arm_head_timer(self):
+            self._head_cycle = self.cycle
+            self._head_timer = self.loop.call_later(header_timeout, self._head_timeout)
+
+        def _head_timeout(self):
+            if self.transport.is_closing():
+                return
+            in_flight = self.cycle is not None and not self.cycle.response_complete
+            if self.cycle is self._head_cycle and not in_flight:
+                self.timeout_keep_alive_handler()  # uvicorn's own clean close
+                return
+            self._arm_head_timer()
+
+        def connection_lost(self, exc):
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+    return HeadTimeoutH11Protocol
 
 
 class BodyTooLarge(Exception):
@@ -52,13 +99,15 @@ async def read_body(request, limit):
     return b"".join(chunks)
 
 
-def create_app(store, executor, max_body_bytes):
+def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.0):
     """The Starlette app serving TF Serving's REST API and the web page.
 
     Args:
         store: the `ModelStore`.
         executor: a `concurrent.futures` executor for request handling.
         max_body_bytes: the largest request body accepted.
+        limits: the per-request `RequestLimits`.
+        body_timeout: seconds a request body has to arrive in full (408 after).
 
     Returns:
         A Starlette app (serve it with uvicorn).
@@ -68,7 +117,7 @@ def create_app(store, executor, max_body_bytes):
     >>> from concurrent.futures import ThreadPoolExecutor
     >>> app = create_app(store, ThreadPoolExecutor(4), 8 << 20)  # doctest: +SKIP
     """
-    handler = RestApiHandler(store)
+    handler = RestApiHandler(store, limits)
 
     async def api(request):
         path = request.url.path
@@ -77,7 +126,13 @@ def create_app(store, executor, max_body_bytes):
         if not API_PATH.fullmatch(path):
             return Response("Not Found", status_code=404, media_type="text/plain")
         try:
-            body = await read_body(request, max_body_bytes)
+            body = await asyncio.wait_for(read_body(request, max_body_bytes), body_timeout)
+        except asyncio.TimeoutError:
+            message = (
+                f"Request body not received within {body_timeout:g} seconds. Send the "
+                "whole body promptly, or start the server with a larger --body-timeout."
+            )
+            return Response(error_response(message), status_code=408, media_type="application/json")
         except BodyTooLarge as err:
             message = (
                 f"Request body of {err.args[0]} bytes is larger than the server's limit of "

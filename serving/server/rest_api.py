@@ -6,8 +6,8 @@ path patterns, runs predict / classify / status / metadata, and returns the HTTP
 code and JSON body, errors included (`{"error": "<message>"}`, code from
 `ToHTTPStatusCode`). `serving.server.rest` puts it behind Starlette.
 
-Not re-implemented: `:regress` answers UNIMPLEMENTED (501); genreclf models
-have no regression signature.
+`:regress` runs a SavedModel's regression signature (method
+`tensorflow/serving/regress`) and answers `{"results": [value, ...]}`.
 """
 
 import json
@@ -24,6 +24,7 @@ from genreclf.serving.server import json_tensor
 from genreclf.serving.server.json_values import error_response
 from genreclf.serving.server.json_values import parse_json
 from genreclf.serving.server.json_values import signature_name_of
+from genreclf.serving.server.limits import RequestLimits
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
@@ -128,6 +129,7 @@ class RestApiHandler:
 
     Args:
         store: the `ModelStore` to serve.
+        limits: the per-request `RequestLimits` (default `RequestLimits()`).
 
     Example:
 
@@ -136,8 +138,9 @@ class RestApiHandler:
     (200, '{"predictions": [{"scores": [...], "top_labels": [...], "top_scores": [...]}]}')
     """
 
-    def __init__(self, store):
+    def __init__(self, store, limits=None):
         self.store = store
+        self.limits = limits or RequestLimits()
 
     def process(self, method, path, body):
         """Handles one request; returns `(http_code, json_text)`."""
@@ -147,7 +150,7 @@ class RestApiHandler:
             return err.http_code, error_response(err.message)
         except Exception as err:  # noqa: BLE001 - a bug must still answer in TF Serving's shape
             logger.exception("Internal error on %s %s", method, path)
-            return 500, error_response(f"Internal error: {type(err).__name__}: {err}")
+            return 500, error_response(f"Internal error: {type(err).__name__}")
 
     def _dispatch(self, method, path, body):
         if method == "POST":
@@ -162,10 +165,7 @@ class RestApiHandler:
                 if verb == "classify":
                     return self._classify(name, version, label, body)
                 if verb == "regress":
-                    raise ServingStatusError(
-                        "UNIMPLEMENTED",
-                        "Regress is not implemented by the genreclf local server; use TF Serving.",
-                    )
+                    return self._regress(name, version, label, body)
         elif method == "GET":
             match = STATUS_PATH.fullmatch(path)
             if match:
@@ -184,8 +184,10 @@ class RestApiHandler:
         signature_name = signature_name_of(doc)
         servable = self.store.get(name, version, label)
         input_dtypes = servable.input_dtypes(signature_name)
-        inputs, fmt = json_tensor.predict_inputs(doc, input_dtypes, signature_name)
-        _, outputs, dtypes = servable.predict(inputs, signature_name)
+        inputs, fmt = json_tensor.predict_inputs(
+            doc, input_dtypes, signature_name, servable.input_shapes(signature_name)
+        )
+        _, outputs, dtypes = servable.predict(inputs, signature_name, limits=self.limits)
         return json_tensor.predict_response(outputs, dtypes, fmt)
 
     def _classify(self, name, version, label, body):
@@ -193,5 +195,13 @@ class RestApiHandler:
         signature_name = signature_name_of(doc)
         examples, context = json_examples.classify_examples(doc)
         servable = self.store.get(name, version, label)
-        results = servable.classify(examples, context, signature_name)
+        results = servable.classify(examples, context, signature_name, limits=self.limits)
         return json_examples.classify_response(results)
+
+    def _regress(self, name, version, label, body):
+        doc = parse_json(body)
+        signature_name = signature_name_of(doc)
+        examples, context = json_examples.classify_examples(doc, method="regress")
+        servable = self.store.get(name, version, label)
+        values = servable.regress(examples, context, signature_name, limits=self.limits)
+        return json_examples.regress_response(values)

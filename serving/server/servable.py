@@ -13,7 +13,6 @@ if present, and then runs:
   `inputs` tensor, `classes` and/or `scores` outputs) and result layout.
 """
 
-import os
 
 import numpy as np
 import tensorflow as tf
@@ -24,16 +23,21 @@ except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
     tensorflow_text = None
 
 from tensorflow.core.framework import types_pb2
-from tensorflow.core.protobuf import saved_model_pb2
 
 from genreclf.serving.server.json_values import DTYPE_STRINGS
+from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.limits import check_shape
+from genreclf.serving.server.limits import run_in_chunks
+from genreclf.serving.server.limits import signature_shape
+from genreclf.serving.server.saved_model_files import read_classes
+from genreclf.serving.server.saved_model_files import read_signature_defs
+from genreclf.serving.server.saved_model_files import replay_warmup
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
+REGRESS_METHOD = "tensorflow/serving/regress"
 DEFAULT_SIGNATURE = "serving_default"
-WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
-MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
 
 _TF_ERROR_CODES = {
     tf.errors.InvalidArgumentError: "INVALID_ARGUMENT",
@@ -56,53 +60,6 @@ def dtype_name(enum_value):
     'DT_FLOAT'
     """
     return types_pb2.DataType.Name(enum_value)
-
-
-def read_signature_defs(path, tags=("serve",)):
-    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel.
-
-    Args:
-        path: a SavedModel directory.
-        tags: the meta graph tags to match (TF Serving loads `serve`).
-
-    Returns:
-        A dict, signature key → `SignatureDef` proto.
-
-    Example:
-
-    >>> read_signature_defs("models/genre/1")  # doctest: +SKIP
-    {'serving_default': ..., 'classify': ..., '__saved_model_init_op': ...}
-    """
-    saved_model = saved_model_pb2.SavedModel()
-    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
-        saved_model.ParseFromString(handle.read())
-    for meta_graph in saved_model.meta_graphs:
-        if set(tags) <= set(meta_graph.meta_info_def.tags):
-            return dict(meta_graph.signature_def)
-    raise ValueError(
-        f"Expected a meta graph tagged {list(tags)} in {path}/saved_model.pb. "
-        f"Received: tags={[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
-        "Export the model with tf.saved_model.save (tag 'serve')."
-    )
-
-
-def read_classes(path):
-    """The class names of `assets/labels.txt` (the column order of `scores`), or None.
-
-    Example:
-
-    >>> read_classes("models/genre/1")  # doctest: +SKIP
-    ['action', 'comedy', 'drama']
-    """
-    labels_path = os.path.join(path, "assets", "labels.txt")
-    try:
-        with open(labels_path, encoding="utf-8") as handle:
-            classes = [line.rstrip("\n") for line in handle]
-    except OSError:
-        return None
-    while classes and not classes[-1]:
-        classes.pop()
-    return classes or None
 
 
 def _dtype_string(enum_value):
@@ -167,6 +124,21 @@ class Servable:
             for alias, info in self.signature_defs[key].inputs.items()
         }
 
+    def input_shapes(self, signature_name):
+        """Signature inputs, name → declared shape (`[-1]`) or None (any rank)."""
+        key = signature_name or DEFAULT_SIGNATURE
+        if key not in self.signature_defs:
+            return {}
+        return {alias: signature_shape(info)
+                for alias, info in self.signature_defs[key].inputs.items()}
+
+    def _batch_major(self, key):
+        """True when every input and output of a signature is batch-first (chunkable)."""
+        signature = self.signature_defs[key]
+        shapes = [signature_shape(info) for info in
+                  (*signature.inputs.values(), *signature.outputs.values())]
+        return all(shape and shape[0] == -1 for shape in shapes)
+
     def _call(self, key, tensors):
         function = self._functions.get(key)
         if function is None:
@@ -197,13 +169,18 @@ class Servable:
                 raise invalid_argument(str(err)) from None
         return tensors
 
-    def predict(self, inputs, signature_name="", output_filter=()):
+    def predict(self, inputs, signature_name="", output_filter=(), limits=None):
         """Runs a signature on named input arrays, as TF Serving's Predict does.
+
+        Ranks and fixed dimensions are checked against the signature and the
+        text caps of `limits` applied before TensorFlow sees the inputs; large
+        batches run through the model `limits.chunk_size` rows at a time.
 
         Args:
             inputs: alias → numpy array (strings as bytes objects).
             signature_name: the signature key; empty means `serving_default`.
             output_filter: output aliases to return; empty means all.
+            limits: a `RequestLimits` (default: `RequestLimits()`).
 
         Returns:
             `(signature_key, outputs, output_dtypes)`: outputs alias → numpy array.
@@ -235,7 +212,16 @@ class Servable:
                     f"output tensor alias not found in signature: {alias} Outputs "
                     f"expected to be in the set {{{','.join(sorted(signature.outputs))}}}."
                 )
-        outputs = self._call(key, self._to_tensors(signature, inputs))
+        limits = limits or RequestLimits()
+        for alias in sorted(inputs):
+            check_shape(alias, list(np.shape(inputs[alias])),
+                        signature_shape(signature.inputs[alias]), key)
+        limits.check_arrays({alias: np.asarray(value) for alias, value in inputs.items()})
+        outputs = run_in_chunks(
+            lambda part: self._call(key, self._to_tensors(signature, part)),
+            {alias: np.asarray(value) for alias, value in inputs.items()},
+            limits.chunk_size, self._batch_major(key),
+        )
         if output_filter:
             outputs = {alias: outputs[alias] for alias in output_filter}
         dtypes = {alias: dtype_name(signature.outputs[alias].dtype) for alias in outputs}
@@ -266,7 +252,21 @@ class Servable:
             )
         return key, signature
 
-    def classify(self, examples, context=None, signature_name=""):
+    def _run_examples(self, key, examples, context, limits):
+        """Runs a signature on serialized examples (context prepended), in chunks."""
+        if not examples:
+            raise invalid_argument("Input is empty.")
+        limits = limits or RequestLimits()
+        prefix = context.SerializeToString() if context is not None else b""
+        serialized = np.empty(len(examples), dtype=object)
+        serialized[:] = [prefix + example.SerializeToString() for example in examples]
+        limits.check_arrays({"inputs": serialized})
+        return run_in_chunks(
+            lambda part: self._call(key, {"inputs": tf.constant(part["inputs"], dtype=tf.string)}),
+            {"inputs": serialized}, limits.chunk_size, self._batch_major(key),
+        )
+
+    def classify(self, examples, context=None, signature_name="", limits=None):
         """Classifies `tf.train.Example`s, as TF Serving's Classify does.
 
         Args:
@@ -274,19 +274,14 @@ class Servable:
             context: an optional `tf.train.Example` whose features every example gets.
             signature_name: the signature key; empty means `serving_default`
                 (which TF Serving then rejects unless it is a classify signature).
+            limits: a `RequestLimits` (default: `RequestLimits()`).
 
         Returns:
             One list of `(label, score)` pairs per example (`label` is '' when the
             signature has no `classes` output, `score` 0.0 when it has no `scores`).
         """
         key, signature = self._classification_signature(signature_name)
-        if not examples:
-            raise invalid_argument("Input is empty.")
-        prefix = context.SerializeToString() if context is not None else b""
-        serialized = np.array(
-            [prefix + example.SerializeToString() for example in examples], dtype=object
-        )
-        outputs = self._call(key, {"inputs": tf.constant(serialized, dtype=tf.string)})
+        outputs = self._run_examples(key, examples, context, limits)
         classes = outputs.get("classes") if "classes" in signature.outputs else None
         scores = outputs.get("scores") if "scores" in signature.outputs else None
         count = len(examples)
@@ -318,29 +313,49 @@ class Servable:
             for row in range(count)
         ]
 
+    def regress(self, examples, context=None, signature_name="", limits=None):
+        """Regresses `tf.train.Example`s, as TF Serving's Regress does.
+
+        The signature must have method name `tensorflow/serving/regress`, one
+        input `inputs` (serialized examples) and one float output `outputs` of
+        shape `[batch]` or `[batch, 1]`.
+
+        Returns:
+            One float per example.
+        """
+        key = signature_name or DEFAULT_SIGNATURE
+        if key not in self.signature_defs:
+            raise invalid_argument("No signature was found with the name: ", key)
+        signature = self.signature_defs[key]
+        if signature.method_name != REGRESS_METHOD:
+            raise invalid_argument(
+                "Expected regression signature method_name to be ", REGRESS_METHOD,
+                ". Was: ", signature.method_name,
+            )
+        if list(signature.inputs) != ["inputs"]:
+            raise invalid_argument("Expected one input Tensor named 'inputs'.")
+        if list(signature.outputs) != ["outputs"]:
+            raise invalid_argument(
+                "Expected one output Tensor named 'outputs'. Received: outputs=",
+                sorted(signature.outputs),
+            )
+        values = self._run_examples(key, examples, context, limits)["outputs"]
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.ndim != 1:
+            raise invalid_argument(
+                "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] "
+                "but got ", list(values.shape),
+            )
+        if values.shape[0] != len(examples):
+            raise invalid_argument(
+                "Input batch size did not match output batch size: ", len(examples),
+                " vs. ", values.shape[0],
+            )
+        if values.dtype != np.float32:
+            raise invalid_argument("Expected output Tensor of DT_FLOAT. Got: ", values.dtype)
+        return [float(v) for v in values]
+
     def warmup(self):
         """Replays `assets.extra/tf_serving_warmup_requests` (PredictionLog records)."""
-        path = os.path.join(self.path, WARMUP_FILE)
-        if not os.path.exists(path):
-            return 0
-        from tensorflow_serving.apis import prediction_log_pb2
-
-        count = 0
-        for record in tf.data.TFRecordDataset(path).take(MAX_WARMUP_RECORDS):
-            log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
-            kind = log.WhichOneof("log_type")
-            if kind == "predict_log":
-                request = log.predict_log.request
-                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
-                self.predict(inputs, request.model_spec.signature_name, tuple(request.output_filter))
-            elif kind == "classify_log":
-                request = log.classify_log.request
-                which = request.input.WhichOneof("kind")
-                if which == "example_list_with_context":
-                    group = request.input.example_list_with_context
-                    self.classify(list(group.examples), group.context, request.model_spec.signature_name)
-                else:
-                    self.classify(list(request.input.example_list.examples), None,
-                                  request.model_spec.signature_name)
-            count += 1
-        return count
+        return replay_warmup(self)

@@ -6,6 +6,14 @@ the table in TF Serving's `http_server.cc` (`ToHTTPStatusCode`), reproduced in
 `HTTP_CODES` below, and the message is sent as `{"error": "<message>"}`.
 """
 
+import os
+import re
+
+# The longest message a client gets back (REST `error` or gRPC details).
+MAX_MESSAGE_CHARS = 1024
+# An absolute path: a slash, then at least two components.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
+
 # TF Serving's `ToHTTPStatusCode` (tensorflow_serving/model_servers/http_server.cc).
 HTTP_CODES = {
     "OK": 200,
@@ -49,13 +57,45 @@ class ServingStatusError(Exception):
                 f"Received: code={code!r}"
             )
         self.code = code
-        self.message = message
-        super().__init__(message)
+        self.message = public_message(message)
+        super().__init__(self.message)
 
     @property
     def http_code(self):
         """The HTTP status TF Serving's REST API answers for this code."""
         return HTTP_CODES[self.code]
+
+
+def _hide_path(match):
+    path = match.group(0)
+    first = path.split("/")[1]
+    if not first or not os.path.isdir("/" + first):
+        return path  # a URL path such as /v1/models/genre, not a host path
+    return os.path.basename(path.rstrip("/")) or "/"
+
+
+def public_message(message):
+    """A message fit to send to a client: no host paths, bounded, encodable.
+
+    Absolute paths on this machine become their last component, lone
+    surrogates are escaped, and the text is cut at `MAX_MESSAGE_CHARS`.
+
+    Example:
+
+    >>> public_message("Failed to read /tmp/models/genre/2/saved_model.pb")
+    'Failed to read saved_model.pb'
+    >>> public_message("POST /v1/models/genre:predict")
+    'POST /v1/models/genre:predict'
+    """
+    message = str(message)
+    if len(message) > 4 * MAX_MESSAGE_CHARS:
+        message = message[: 4 * MAX_MESSAGE_CHARS]
+    message = _ABSOLUTE_PATH.sub(_hide_path, message)
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(message) > MAX_MESSAGE_CHARS:
+        cut = len(message) - MAX_MESSAGE_CHARS
+        message = message[:MAX_MESSAGE_CHARS] + f"... ({cut} more characters)"
+    return message
 
 
 def invalid_argument(*parts):

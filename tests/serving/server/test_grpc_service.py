@@ -151,10 +151,14 @@ def test_oversize_message_is_resource_exhausted(stubs):
     assert prediction.Predict(predict_request(), timeout=30).outputs["scores"].float_val
 
 
-def test_regress_is_unimplemented(stubs):
+def test_regress_needs_a_regression_signature(stubs):
     from tensorflow_serving.apis import regression_pb2
 
     prediction, _ = stubs
     request = regression_pb2.RegressionRequest()
     request.model_spec.name = "genre"
-    assert _code(prediction.Regress, request)[0] == grpc.StatusCode.UNIMPLEMENTED
+    assert _code(prediction.Regress, request)[0] == grpc.StatusCode.INVALID_ARGUMENT
+    request.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(b"a")
+    code, details = _code(prediction.Regress, request)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Expected regression signature method_name" in details

@@ -168,8 +168,11 @@ ERRORS = [
     ("GET", "/v1/models", None, 400, "Missing model name in request."),
     ("GET", "/v1/models/genre:predict", None, 400, "Malformed request: GET /v1/models/genre:predict"),
     ("POST", "/v1/models/genre:PREDICT", b"{}", 400, "Malformed request: POST /v1/models/genre:PREDICT"),
-    ("POST", "/v1/models/genre:regress", b"{}", 501,
-     "Regress is not implemented by the genreclf local server; use TF Serving."),
+    ("POST", "/v1/models/genre:regress", b"{}", 400,
+     "JSON Value: {} When method is regress, key 'examples' is expected and was not found"),
+    ("POST", "/v1/models/genre:regress", b'{"examples": [{"text": "a"}]}', 400,
+     "Expected regression signature method_name to be tensorflow/serving/regress. "
+     "Was: tensorflow/serving/predict"),
     ("POST", "/v1/models/genre/version/1:predict", b"{}", 400,
      "Malformed request: POST /v1/models/genre/version/1:predict"),
     ("POST", "/v1/models/genre:classify", b"{\"signature_name\": \"classify\"}", 400,

@@ -1,0 +1,122 @@
+"""Slow or idle connections are timed out and capped (issue 11, serving item 4)."""
+
+import json
+import socket
+import time
+
+import grpc
+import pytest
+import requests
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+from genreclf.serving.testing import write_tiny_model
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory, server_process):
+    base = tmp_path_factory.mktemp("models")
+    write_tiny_model(str(base), "genre", 1)
+    log = tmp_path_factory.mktemp("logs") / "server.log"
+    process = server_process(base, "--poll-seconds", "0", "--header-timeout", "1",
+                             "--body-timeout", "1", "--max-connections", "8",
+                             "--max-texts", "5", "--max-text-bytes", "200",
+                             "--chunk-size", "2", log_path=str(log))
+    try:
+        yield process.wait_ready()
+    finally:
+        process.terminate()
+
+
+def connect(server):
+    return socket.create_connection(("127.0.0.1", server.rest_port), timeout=10)
+
+
+def closed_by_server(sock, within):
+    """True if the server closes `sock` within `within` seconds."""
+    sock.settimeout(within)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def predict(server, texts):
+    return requests.post(server.rest_url + "/v1/models/genre:predict",
+                         data=json.dumps({"instances": texts}), timeout=30)
+
+
+def test_idle_connection_is_closed(strict_server):
+    sock = connect(strict_server)
+    assert closed_by_server(sock, within=5)
+
+
+def test_trickled_request_head_is_closed(strict_server):
+    sock = connect(strict_server)
+    start = time.monotonic()
+    head = b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n"
+    closed = False
+    for byte in head:
+        try:
+            sock.send(bytes([byte]))
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.1)
+        if time.monotonic() - start > 6:
+            break
+    assert closed or closed_by_server(sock, within=3)
+    assert time.monotonic() - start < 8
+
+
+def test_slow_body_gets_408(strict_server):
+    sock = connect(strict_server)
+    sock.sendall(b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"inst")
+    sock.settimeout(10)
+    answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    sock.close()
+
+
+def test_connection_cap_then_recovery(strict_server):
+    idle = [connect(strict_server) for _ in range(12)]
+    time.sleep(0.3)
+    refused = predict(strict_server, ["a ghost"])
+    assert refused.status_code == 503
+    for sock in idle:
+        closed_by_server(sock, within=5)
+        sock.close()
+    assert predict(strict_server, ["a ghost"]).status_code == 200
+
+
+def test_text_caps(strict_server):
+    too_many = predict(strict_server, ["a"] * 6)
+    assert too_many.status_code == 400
+    assert "--max-texts" in too_many.json()["error"] and "texts=6" in too_many.json()["error"]
+    too_long = predict(strict_server, ["x" * 201])
+    assert too_long.status_code == 400 and "--max-text-bytes" in too_long.json()["error"]
+    channel = grpc.insecure_channel(strict_server.grpc_target)
+    stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "genre"
+    proto = request.inputs["text"]
+    proto.dtype = 7  # DT_STRING
+    proto.tensor_shape.dim.add(size=6)
+    proto.string_val.extend([b"a"] * 6)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Predict(request, timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    channel.close()
+
+
+def test_chunked_batches_equal_one_call(strict_server, tmp_path_factory):
+    texts = ["a haunted ghost", "love and a wedding", "space robot", "funny prank", "grief"]
+    whole = [predict(strict_server, [t]).json()["predictions"][0] for t in texts]
+    chunked = predict(strict_server, texts).json()["predictions"]  # 3 model calls of <= 2
+    assert chunked == whole

@@ -1,0 +1,181 @@
+"""No request may crash or balloon the local server (issue 11, serving items 1-3).
+
+Each hostile request goes to a real server process over real sockets; after it
+the server must still answer a normal request.
+"""
+
+import json
+import os
+
+import grpc
+import pytest
+import requests
+import tensorflow as tf
+from tensorflow.core.framework import tensor_pb2
+from tensorflow.core.framework import tensor_shape_pb2
+from tensorflow.core.framework import types_pb2
+from tensorflow_serving.apis import classification_pb2
+from tensorflow_serving.apis import get_model_status_pb2
+from tensorflow_serving.apis import model_service_pb2_grpc
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+PREDICT = "/v1/models/genre:predict"
+
+
+def post(server, path, body):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    response = requests.post(server.rest_url + path, data=data, timeout=60)
+    return response.status_code, response.content
+
+
+def assert_alive(server):
+    code, body = post(server, PREDICT, {"instances": ["a haunted house"]})
+    assert code == 200, body
+    assert len(json.loads(body)["predictions"]) == 1
+
+
+def nested(depth, leaf='"a"'):
+    return "[" * depth + leaf + "]" * depth
+
+
+@pytest.fixture(scope="module")
+def stub(server):
+    channel = grpc.insecure_channel(server.grpc_target)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    yield prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    channel.close()
+
+
+@pytest.mark.parametrize("depth", [2, 32, 33, 64, 65, 500, 989])
+@pytest.mark.parametrize("form", ["row", "columnar"])
+def test_deep_nesting_is_a_400_naming_the_rank(server, depth, form):
+    inner = nested(depth)
+    key = "instances" if form == "row" else "inputs"
+    code, body = post(server, PREDICT, '{"%s": %s}' % (key, inner))
+    assert code == 400, body[:300]
+    message = json.loads(body)["error"]
+    if depth < 900:
+        assert "'text'" in message and "rank 1" in message and f"rank={depth}" in message
+    else:  # deeper than Python's JSON parser goes
+        assert "nested too deeply" in message
+    assert len(body) < 4096
+    assert_alive(server)
+
+
+def string_tensor(dims, values=(b"a",)):
+    proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING)
+    proto.tensor_shape.CopyFrom(tensor_shape_pb2.TensorShapeProto(
+        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in dims]))
+    proto.string_val.extend(values)
+    return proto
+
+
+def predict_request(proto, name="genre"):
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = name
+    request.inputs["text"].CopyFrom(proto)
+    return request
+
+
+@pytest.mark.parametrize("dims, values, expected", [
+    ([1] * 33, [b"a"], "rank=33"),
+    ([1] * 2, [b"a"], "rank=2"),
+    ([2000], [b"a"], "2000 elements"),
+    ([2**62], [b"a"], "elements"),
+    ([-5], [b"a"], "negative"),
+    ([3], [b"a"] * 4, "3 elements"),
+])
+def test_grpc_shape_must_match_signature_and_values(server, stub, dims, values, expected):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Predict(predict_request(string_tensor(dims, values)), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert expected in err.value.details()
+    assert "'text'" in err.value.details()
+    assert_alive(server)
+
+
+def test_grpc_float_tensor_content_size_is_checked(server, stub):
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "hybrid"
+    request.inputs["text"].CopyFrom(tf.make_tensor_proto(["a", "b"], dtype=tf.string))
+    year = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_content=b"\0" * 4)
+    year.tensor_shape.dim.add(size=1000)
+    request.inputs["year"].CopyFrom(year)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Predict(request, timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "'year'" in err.value.details()
+
+
+@pytest.mark.parametrize("body", [
+    '{"instances": [%s]}' % ("9" * 5000),
+    '{"instances": ["\\ud800"]}',
+    '{"inputs": {"text": ["ok", "\\udfff x"]}}',
+    '{"instances": [{"text": "a", "\\ud800": 1}]}',
+    '{"signature_name": "\\ud800", "instances": ["a"]}',
+    '{"instances": [1e999999]}',
+    '{"instances": ["a"], "x": %s}' % nested(2000, "1"),
+])
+def test_client_errors_are_4xx(server, body):
+    code, content = post(server, PREDICT, body.encode("utf-8"))
+    assert 400 <= code < 500, content[:300]
+    json.loads(content)  # a JSON error body, even for surrogates
+    assert_alive(server)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"text": "\\ud800"}]}'),
+    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"\\ud800": "a"}]}'),
+    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"text": %s}]}' % ("7" * 5000)),
+])
+def test_classify_client_errors_are_4xx(server, path, body):
+    code, content = post(server, path, body.encode("utf-8"))
+    assert 400 <= code < 500, content[:300]
+    assert_alive(server)
+
+
+def test_error_bodies_are_capped(server):
+    padding = ["x" * 50] * 100  # 5 KB the server would echo back
+    body = json.dumps({"padding": padding, "instances": "not a list"})
+    code, content = post(server, PREDICT, body)
+    assert code == 400
+    assert len(content) < 2048
+    deep = '{"padding": %s, "instances": 1}' % nested(900, "1")
+    code, content = post(server, PREDICT, deep)
+    assert code == 400 and len(content) < 2048
+
+
+def test_no_host_paths_in_errors_or_status(start_server, tmp_path):
+    from genreclf.serving.testing import write_tiny_model
+
+    base = tmp_path / "models"
+    write_tiny_model(str(base), "genre", 1)
+    broken = base / "genre" / "2"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"not a saved model")
+    server = start_server(base, "--poll-seconds", "0")
+    response = requests.get(server.rest_url + "/v1/models/genre", timeout=30)
+    assert response.status_code == 200
+    assert str(tmp_path) not in response.text
+    assert "FAILED" in response.text or "END" in response.text
+    channel = grpc.insecure_channel(server.grpc_target)
+    status = model_service_pb2_grpc.ModelServiceStub(channel).GetModelStatus(
+        get_model_status_pb2.GetModelStatusRequest(model_spec={"name": "genre"}), timeout=30)
+    assert str(tmp_path) not in str(status)
+    assert os.sep + "tmp" not in str(status)
+    channel.close()
+
+
+def test_classify_grpc_surrogate_free(server):
+    """Classify over gRPC takes bytes; odd bytes still give an answer or INVALID_ARGUMENT."""
+    channel = grpc.insecure_channel(server.grpc_target)
+    stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    request = classification_pb2.ClassificationRequest()
+    request.model_spec.name = "genre"
+    request.model_spec.signature_name = "classify"
+    example = request.input.example_list.examples.add()
+    example.features.feature["text"].bytes_list.value.append(b"\xff\xfe caf\xe9")
+    response = stub.Classify(request, timeout=30)
+    assert len(response.result.classifications) == 1
+    channel.close()
