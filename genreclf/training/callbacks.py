@@ -1,11 +1,29 @@
 """`make_callbacks`: early stopping on validation macro-F1, checkpoints, resume, logs."""
 
 import pathlib
+import sys
 
 import keras
 
 BACKUP_DIR = "backup"
 BEST_WEIGHTS = "checkpoints/best.weights.h5"
+
+
+class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras' `BackupAndRestore`, saying so when it resumes a killed run.
+
+    Example:
+
+    >>> ResumingBackupAndRestore("/tmp/run/backup").backup_dir
+    '/tmp/run/backup'
+    """
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        completed = getattr(self.model, "_initial_epoch", None)
+        if completed:
+            print(f"resuming from epoch {completed + 1} ({completed} done; backup in "
+                  f"{self.backup_dir})", file=sys.stderr, flush=True)
 
 
 def make_callbacks(
@@ -42,14 +60,14 @@ def make_callbacks(
 
     >>> callbacks = make_callbacks("/tmp/run", patience=2, tensorboard=False)
     >>> [type(c).__name__ for c in callbacks]
-    ['BackupAndRestore', 'EarlyStopping', 'ModelCheckpoint', 'CSVLogger']
+    ['ResumingBackupAndRestore', 'EarlyStopping', 'ModelCheckpoint', 'CSVLogger']
     """
     run_dir = pathlib.Path(run_dir)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     mode = "min" if "loss" in monitor else "max"
     callbacks = [
         *first,
-        keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
+        ResumingBackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
         keras.callbacks.EarlyStopping(
             monitor=monitor,
             mode=mode,
