@@ -1,38 +1,104 @@
-"""`ngram`: a TF-IDF bag of 1–2-grams → linear layer or small MLP.
+"""`ngram`: TF-IDF n-grams → a linear layer (logistic regression done right) or a small MLP.
 
-Fast and strong on small data: the in-graph counterpart of scikit-learn's
-TF-IDF + logistic regression, trained with the same losses and metrics as the
-other families.
+The default is scikit-learn's TF-IDF + logistic regression, inside a Keras
+graph: 1–2-grams with a minimum document frequency of 2, sublinear tf, smooth
+IDF, L2-normalised (`genreclf.preprocessing.tfidf`), and a linear head fitted
+to the optimum by a convex solver (`solver="lbfgs"`, L2 penalty `1/c` with
+`c` chosen on out-of-fold scores, balanced class weights;
+`genreclf.training.linear_heads`). Multi-label
+thresholds are chosen on 5-fold out-of-fold scores, and the head is refitted
+on every training row. `solver="adamw"` (or `hidden_dim > 0`) trains the same
+graph with genreclf's Keras recipe instead, as the tuner and hybrid models do.
 """
 
 import keras
+import numpy as np
 
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
+SOLVERS = ("lbfgs", "adamw")
+
 NGRAM_DEFAULTS = {
-    "max_tokens": 50000,
+    "max_tokens": 200000,
     "ngrams": 2,
+    "min_df": 2,
     "mode": "tf_idf",
     "hidden_dim": 0,
-    "dropout": 0.3,
-    "l2_normalize": True,
+    "dropout": 0.0,
+    "solver": "lbfgs",
+    "c": "auto",
 }
 
 
-@register_family("ngram", defaults=NGRAM_DEFAULTS)
+def tfidf_features(text, train_texts, *, max_tokens, ngrams, min_df, name="tfidf"):
+    """The TF-IDF tower: `text` → L2-normalised sublinear TF-IDF `[batch, V + 1]`.
+
+    Column 0 is the unknown n-gram (always 0).
+    """
+    from genreclf.preprocessing.tfidf import SublinearTfIdf
+    from genreclf.preprocessing.tfidf import fit_tfidf_vocabulary
+    from genreclf.preprocessing.tfidf import make_count_vectorizer
+
+    if train_texts is None:
+        raise _needs_texts()
+    vocabulary, idf = fit_tfidf_vocabulary(
+        _as_list(train_texts), ngrams=ngrams, min_df=min_df, max_tokens=max_tokens
+    )
+    counts = make_count_vectorizer(vocabulary, ngrams, name=f"{name}_counts")(text)
+    return SublinearTfIdf(idf, name=name)(counts)
+
+
+def tfidf_tower_matrix(model, texts, name="tfidf"):
+    """The sparse features `[n, V]` that `model`'s TF-IDF tower computes for `texts`."""
+    from genreclf.preprocessing.tfidf import tfidf_matrix
+
+    counts = model.get_layer(f"{name}_counts")
+    vocabulary = counts.get_vocabulary()[1:]  # drop the unknown-token entry
+    idf = model.get_layer(name).get_config()["idf"]
+    ngrams = counts.get_config()["ngrams"]
+    ngrams = max(ngrams) if isinstance(ngrams, (list, tuple)) else ngrams
+    return tfidf_matrix(texts, vocabulary, idf, ngrams)
+
+
+def set_linear_head(model, layer_name, kernel, bias, unknown_row=False):
+    """Copies a fitted `kernel [D, K]` and `bias [K]` into a Dense layer."""
+    if unknown_row:  # the input's column 0 (unknown n-grams) gets weight 0
+        kernel = np.vstack([np.zeros((1, kernel.shape[1]), dtype=kernel.dtype), kernel])
+    model.get_layer(layer_name).set_weights([kernel, bias])
+
+
+def _as_list(texts):
+    import tensorflow as tf
+
+    if isinstance(texts, tf.data.Dataset):
+        return [t.decode("utf-8") for t in texts.as_numpy_iterator()]
+    return list(texts)
+
+
+def _needs_texts():
+    from genreclf.errors import ConfigError
+
+    return ConfigError(
+        "The TF-IDF vocabulary is fitted on the training texts. Received: "
+        "train_texts=None. Pass train_texts=[...] to build_model."
+    )
+
+
 def build_ngram(
     num_classes,
     multi_label=False,
     train_texts=None,
-    max_tokens=50000,
+    max_tokens=200000,
     ngrams=2,
+    min_df=2,
     mode="tf_idf",
     hidden_dim=0,
-    dropout=0.3,
-    l2_normalize=True,
+    dropout=0.0,
+    solver="lbfgs",
+    c="auto",
 ):
     """Builds the bag-of-n-grams classifier.
 
@@ -40,15 +106,20 @@ def build_ngram(
         num_classes: number of classes K.
         multi_label: sigmoid scores if True, softmax otherwise.
         train_texts: texts to fit the n-gram vocabulary and IDF weights on.
-        max_tokens: n-gram vocabulary size.
+        max_tokens: n-gram vocabulary size (the most frequent).
         ngrams: n-grams from 1 to this size.
-        mode: `"tf_idf"`, `"multi_hot"` or `"count"`.
-        hidden_dim: 0 for a linear model, else the width of one ReLU layer.
-        dropout: dropout on the bag of n-grams (and before the output layer
-            when `hidden_dim > 0`).
-        l2_normalize: scale each text's vector to unit length, as
-            scikit-learn's `TfidfVectorizer` does, so long and short texts
-            weigh alike.
+        min_df: `tf_idf` mode: keep n-grams found in at least this many texts.
+        mode: `"tf_idf"` (sublinear, smooth IDF, L2-normalised — scikit-learn's
+            `TfidfVectorizer(sublinear_tf=True)`), `"multi_hot"` or `"count"`
+            (Keras `TextVectorization` vectors, L2-normalised).
+        hidden_dim: 0 for a linear model, else the width of one ReLU layer
+            (trained by the Keras recipe).
+        dropout: dropout on the n-gram vector (Keras recipe only).
+        solver: `"lbfgs"`: the linear head is fitted by scikit-learn's convex
+            solver (the default; needs `hidden_dim=0` and `mode="tf_idf"`);
+            `"adamw"`: genreclf's Keras recipe.
+        c: the inverse L2 penalty of the `lbfgs` solver (scikit-learn's `C`),
+            or `"auto"`: chosen on 5-fold out-of-fold macro-F1.
 
     Example:
 
@@ -57,20 +128,49 @@ def build_ngram(
     >>> model({"text": tf.constant(["a ghost"])}).shape
     TensorShape([1, 2])
     """
+    from genreclf.errors import ConfigError
+
+    if solver not in SOLVERS:
+        raise ConfigError(f"Unknown solver. Expected one of {SOLVERS}. Received: solver={solver!r}.")
     text = text_input()
-    vectorizer = make_text_vectorizer(
-        train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams
-    )
-    x = vectorizer(text)
-    if mode != "tf_idf":  # multi_hot and count vectors come out as int64
-        x = keras.layers.Rescaling(1.0, name="to_float")(x)  # casts to float32
-    if l2_normalize:
+    if mode == "tf_idf":
+        x = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
+    else:
+        vectorizer = make_text_vectorizer(train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams)
+        x = keras.layers.Rescaling(1.0, name="to_float")(vectorizer(text))  # int64 → float32
         x = keras.layers.UnitNormalization(name="l2_normalize")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="input_dropout")(x)
     if hidden_dim:
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
-    scores = classification_head(
-        x, num_classes, multi_label, dropout=dropout if hidden_dim else 0.0
-    )
+    scores = classification_head(x, num_classes, multi_label, dropout=dropout if hidden_dim else 0.0)
     return keras.Model({"text": text}, scores, name="ngram")
+
+
+def _solves_convexly(config):
+    return config.get("solver") == "lbfgs" and not config.get("hidden_dim") and config.get("mode") == "tf_idf"
+
+
+def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, verbose=1):
+    """Fits the linear head convexly; returns `thresholds` and `oof_scores`.
+
+    Thresholds (multi-label) are tuned on out-of-fold scores, shrunk toward a
+    global threshold for classes with few positives; the final head is
+    fitted on every row of `train_set`.
+    """
+    from genreclf.training.linear_heads import fit_head
+
+    x = tfidf_tower_matrix(model, train_set.texts)
+    head = fit_head(x, train_set, vocabulary, c=config["c"], folds=folds, seed=seed, verbose=verbose,
+                    name="tf-idf")
+    set_linear_head(model, "scores", head.kernel, head.bias, unknown_row=True)
+    return {"thresholds": head.thresholds, "oof_scores": head.oof_scores, "oof_mask": head.oof_mask}
+
+
+register_family(
+    "ngram",
+    defaults=NGRAM_DEFAULTS,
+    training_defaults={"lr": 5e-2, "schedule": "constant", "weight_decay": 1e-2},
+    fit=fit_ngram,
+    fit_when=_solves_convexly,
+)(build_ngram)

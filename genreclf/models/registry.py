@@ -1,13 +1,21 @@
 """The model-family registry: `build_model("bilstm", ...)` and friends.
 
-A family is a builder function registered under a name. Every builder takes
-`num_classes`, `multi_label`, the training texts (to fit in-graph
-vocabularies) and its own keyword configuration, and returns an uncompiled
-`keras.Model` whose input is named `text` (`string`, shape `[batch]`) and whose
-output is the per-class scores (`float32 [batch, K]`, softmax for single-label,
-sigmoid for multi-label). Families with extra inputs (hybrid) take a dict.
+A family is one declaration, a `Family`: its builder, the builder's defaults,
+the training defaults it works well with, its search space, and optionally
+its own `fit` (families whose weights come from a convex solver rather than
+from gradient descent). `genreclf.training` and `genreclf.tuning` read the
+declaration, so a family registered from outside the package trains, tunes
+and exports like a built-in one.
+
+Every builder takes `num_classes`, `multi_label`, the training texts (to fit
+in-graph vocabularies) and its own keyword configuration, and returns an
+uncompiled `keras.Model` whose input is named `text` (`string`, shape
+`[batch]`) and whose output is the per-class scores (`float32 [batch, K]`,
+softmax for single-label, sigmoid for multi-label). Families with extra
+inputs (hybrid) take a dict.
 """
 
+import dataclasses
 import inspect
 
 from genreclf.errors import ConfigError
@@ -16,24 +24,107 @@ _FAMILIES = {}
 _BUILTINS_LOADED = False
 
 
-def register_family(name, defaults=None):
-    """Registers a model builder under `name`.
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """Everything genreclf knows about one model family.
+
+    Args:
+        name: the name users pass as `--model`.
+        builder: `builder(num_classes, multi_label, [train_texts],
+            [train_features], **config) -> keras.Model`.
+        defaults: the builder's default configuration (JSON-serialisable).
+        training_defaults: values for the training arguments the user leaves
+            `"auto"` (`lr`, `schedule`, `weight_decay`, and optionally
+            `epochs`, `batch_size`, `warmup_epochs`), or a callable of the
+            model configuration returning them (when they depend on it, e.g.
+            a pretrained encoder's mode); see `training_defaults_for`.
+        search_space: the default KerasTuner search space: builder argument →
+            hyperparameter definition (see `genreclf.tuning.search_space`),
+            or a callable returning that dict (so keras-tuner stays optional).
+        fit: `None` to train with genreclf's Keras recipe, or
+            `fit(model, train_set, vocabulary, config, *, folds, seed,
+            verbose)` (`config`: the resolved model configuration), which sets
+            the model's weights itself — e.g. with a convex solver — and
+            returns a dict with `thresholds` (per class, or None),
+            `oof_scores` (`[n, K]` out-of-fold scores of the training rows)
+            and `oof_mask` (the rows that have one). Such a family trains on
+            every row and reports its out-of-fold scores.
+        fit_when: `fit_when(config) -> bool`: whether `fit` applies to this
+            configuration (e.g. only for a linear head); default: always.
+    """
+
+    name: str
+    builder: object
+    defaults: dict = dataclasses.field(default_factory=dict)
+    training_defaults: dict = dataclasses.field(default_factory=dict)
+    search_space: object = None
+    fit: object = None
+    fit_when: object = None
+
+    def fits_itself(self, config):
+        """True when `fit` (not the Keras recipe) trains `config`'s model."""
+        return self.fit is not None and (self.fit_when is None or bool(self.fit_when(config)))
+
+    def training_defaults_for(self, config=None):
+        """The training defaults for model configuration `config` (a dict).
+
+        Example:
+
+        >>> get_family("bilstm").training_defaults_for({})["schedule"]
+        'cosine'
+        """
+        declared = self.training_defaults
+        if callable(declared):
+            declared = declared({**self.defaults, **(config or {})})
+        return dict(declared or {})
+
+    def parameters(self):
+        """The configuration keys the builder accepts."""
+        return set(inspect.signature(self.builder).parameters) - {
+            "num_classes",
+            "multi_label",
+            "train_texts",
+            "train_features",
+        }
+
+
+def register_family(
+    name, defaults=None, *, training_defaults=None, search_space=None, fit=None, fit_when=None
+):
+    """Registers a model builder under `name` (a decorator).
 
     Args:
         name: the family name users pass as `--model`.
         defaults: the builder's default configuration (JSON-serialisable).
+        training_defaults: see `Family`.
+        search_space: see `Family`.
+        fit: see `Family`.
+        fit_when: see `Family`.
 
     Example:
 
     >>> import keras
-    >>> @register_family("tiny_example", defaults={"units": 4})
+    >>> @register_family("tiny_example", defaults={"units": 4},
+    ...                  training_defaults={"lr": 1e-2, "schedule": "constant"})
     ... def build_tiny(num_classes, multi_label, train_texts=None, units=4):
     ...     text = keras.Input(shape=(), dtype="string", name="text")
     ...     ...
+    >>> get_family("tiny_example").training_defaults["lr"]
+    0.01
     """
 
     def decorator(builder):
-        _FAMILIES[name] = (builder, dict(defaults or {}))
+        _FAMILIES[name] = Family(
+            name=name,
+            builder=builder,
+            defaults=dict(defaults or {}),
+            training_defaults=(
+                training_defaults if callable(training_defaults) else dict(training_defaults or {})
+            ),
+            search_space=search_space,
+            fit=fit,
+            fit_when=fit_when,
+        )
         builder.family_name = name
         return builder
 
@@ -48,6 +139,7 @@ def _load_builtins():
     # Importing the modules registers their families.
     from genreclf.models import bilstm  # noqa: F401
     from genreclf.models import ngram  # noqa: F401
+    from genreclf.models import stack  # noqa: F401
     from genreclf.models import transformer  # noqa: F401
 
     for optional in ("genreclf.models.pretrained", "genreclf.models.hybrid"):
@@ -71,11 +163,17 @@ def available_families():
 
 def family_defaults(name):
     """The default configuration of family `name` (a copy)."""
-    _load_builtins()
-    return dict(_get(name)[1])
+    return dict(get_family(name).defaults)
 
 
-def _get(name):
+def get_family(name):
+    """The `Family` declaration registered under `name`.
+
+    Example:
+
+    >>> get_family("ngram").name
+    'ngram'
+    """
     _load_builtins()
     if name in _FAMILIES:
         return _FAMILIES[name]
@@ -92,18 +190,12 @@ def _get(name):
 
 def family_parameters(name):
     """The configuration keys family `name` accepts."""
-    builder, _ = _get(name)
-    return set(inspect.signature(builder).parameters) - {
-        "num_classes",
-        "multi_label",
-        "train_texts",
-        "train_features",
-    }
+    return get_family(name).parameters()
 
 
 def resolve_config(name, config=None):
     """Merges `config` over the family defaults and checks every key."""
-    _, defaults = _get(name)
+    defaults = get_family(name).defaults
     config = dict(config or {})
     accepted = family_parameters(name)
     unknown = sorted(set(config) - accepted)
@@ -147,7 +239,7 @@ def build_model(
     >>> model.output_shape
     (None, 2)
     """
-    builder, _ = _get(family)
+    builder = get_family(family).builder
     config = resolve_config(family, config)
     kwargs = {}
     params = inspect.signature(builder).parameters

@@ -7,14 +7,8 @@ from genreclf.errors import ConfigError
 
 AUTO = "auto"
 
-# Per-family training defaults used where the user leaves "auto".
-FAMILY_TRAINING_DEFAULTS = {
-    "bilstm": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
-    "transformer": {"lr": 5e-4, "schedule": "cosine", "weight_decay": 1e-2},
-    "ngram": {"lr": 5e-2, "schedule": "constant", "weight_decay": 1e-2},
-    "pretrained": {"lr": 5e-5, "schedule": "cosine", "weight_decay": 1e-2},
-    "hybrid": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4},
-}
+# Training defaults where the user leaves "auto" and the family declares none
+# (each family declares its own: `register_family(..., training_defaults=...)`).
 _FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4}
 
 
@@ -43,8 +37,9 @@ class TrainConfig:
     skip_bad_rows: bool = False
     augment: str = None
     val_data: str = None
-    model: str = "bilstm"
+    model: str = AUTO
     model_config: dict = dataclasses.field(default_factory=dict)
+    model_choice: dict = None
     max_length: int = None
     epochs: int = 20
     batch_size: int = 32
@@ -57,29 +52,32 @@ class TrainConfig:
     oversample: bool = False
     val_split: float = 0.1
     folds: int = None
+    refit: object = AUTO
     patience: int = 3
     label_smoothing: float = 0.0
     strategy: str = None
 
     def resolved(self, name):
-        """The value of `lr`, `weight_decay` or `schedule` with "auto" resolved."""
+        """The value of `lr`, `weight_decay` or `schedule` with "auto" resolved.
+
+        "auto" takes the family declaration's training defaults for this
+        model configuration (`Family.training_defaults_for`), e.g. a
+        pretrained encoder's mode defaults.
+
+        Example:
+
+        >>> TrainConfig(model="pretrained", model_config={"mode": "lora"}).resolved("lr")
+        0.001
+        """
         value = getattr(self, name)
         if value != AUTO:
             return value
-        mode = self._pretrained_mode()
-        if mode is not None:  # a pretrained encoder: per-mode defaults
-            from genreclf.models.pretrained import MODE_TRAINING_DEFAULTS
+        declared = {}
+        if self.model != AUTO:
+            from genreclf.models import get_family
 
-            return MODE_TRAINING_DEFAULTS.get(mode, MODE_TRAINING_DEFAULTS["finetune"])[name]
-        return FAMILY_TRAINING_DEFAULTS.get(self.model, _FALLBACK)[name]
-
-    def _pretrained_mode(self):
-        config = self.model_config or {}
-        if self.model == "pretrained":
-            return config.get("mode") or "finetune"
-        if self.model == "hybrid" and config.get("encoder") == "pretrained":
-            return config.get("mode") or (config.get("encoder_config") or {}).get("mode") or "finetune"
-        return None
+            declared = get_family(self.model).training_defaults_for(self.model_config)
+        return declared.get(name, _FALLBACK[name])
 
     def to_dict(self):
         return dataclasses.asdict(self)

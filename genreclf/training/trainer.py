@@ -1,18 +1,14 @@
 """`train`: from a file (or a `TextDataset`) to a finished run folder."""
 
 import logging
-import math
 import pathlib
 import shutil
 
 import numpy as np
 
 from genreclf.data import TextDataset
-from genreclf.data import class_weights
 from genreclf.data import load_dataset
-from genreclf.data import make_tf_dataset
 from genreclf.data import oversample
-from genreclf.data import sample_weights
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
 from genreclf.run import CONFIG
@@ -23,9 +19,14 @@ from genreclf.run import THRESHOLDS
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training import distribute
+from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
 
 logger = logging.getLogger("genreclf.training")
+
+# Folds of the out-of-fold scores that families fitting themselves report and
+# choose thresholds on.
+OUT_OF_FOLD_FOLDS = 5
 
 
 def make_config(data=None, config=None, **overrides):
@@ -60,8 +61,13 @@ def read_dataset(cfg, path=None):
     )
 
 
-def read_augment_rows(path, multi_label):
-    """Reads `augment`'s JSONL output; every row is marked `synthetic`."""
+def read_augment_rows(path, multi_label, real_labels=None):
+    """Reads `augment`'s JSONL output; every row is marked `synthetic`.
+
+    With `real_labels` (the genres of the real training rows), a genre that
+    only synthetic rows carry is refused: it would become a class learned from
+    generated text alone, never validated or tested on real rows.
+    """
     rows = load_dataset(path, text="text", label="labels", format="jsonl", multi_label=True)
     rows.multi_label = multi_label
     rows.sources = ["synthetic"] * len(rows)
@@ -72,6 +78,13 @@ def read_augment_rows(path, multi_label):
                     f"{path}:{line}: a synthetic row for a single-label task must carry "
                     f"exactly one label. Received: labels={labels}."
                 )
+    new = sorted(set(rows.label_counts()) - set(real_labels or rows.label_counts()))
+    if new:
+        raise ConfigError(
+            f"{path}: synthetic rows carry genres that no real training row has. Received: "
+            f"genres={new}. Add real rows of these genres, or remove their synthetic rows "
+            "(`genreclf augment run --genres` generates only the genres you name)."
+        )
     return rows
 
 
@@ -114,7 +127,11 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
         cfg.multi_label = dataset.multi_label
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
-    synthetic = read_augment_rows(cfg.augment, dataset.multi_label) if cfg.augment else None
+    synthetic = None
+    if cfg.augment:
+        synthetic = read_augment_rows(cfg.augment, dataset.multi_label, dataset.label_counts())
+    if cfg.model == AUTO:
+        choose_auto_model(cfg, dataset, verbose=verbose)
     out = pathlib.Path(out or f"runs/{cfg.model}")
     out.mkdir(parents=True, exist_ok=True)
     if cfg.folds:
@@ -123,13 +140,48 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
         return cross_validate(dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks)
     if cfg.val_data:
         train_set, val_set = dataset, read_dataset(cfg, cfg.val_data)
+    elif _refits(cfg):  # fit on every row; report out-of-fold scores
+        train_set, val_set = dataset, None
     else:
         train_set, val_set = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
     if synthetic is not None:
         train_set = train_set.concat(synthetic)
-    vocabulary = train_set.concat(val_set).vocabulary()
+    vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
     return Run(out)
+
+
+def choose_auto_model(cfg, dataset, verbose=1):
+    """Resolves `model="auto"` in `cfg` for `dataset`, prints and records why."""
+    from genreclf.models.auto import choose_model
+
+    choice = choose_model(len(dataset), multi_label=dataset.multi_label)
+    cfg.model = choice.family
+    cfg.model_config = {**choice.config, **(cfg.model_config or {})}
+    cfg.model_choice = {"requested": AUTO, "chosen": choice.family, "reason": choice.reason}
+    if verbose:
+        print(f"model: auto → {choice.family} ({len(dataset):,} rows, {choice.hardware}): "
+              f"{choice.reason}", flush=True)
+    return choice
+
+
+def _fits_itself(cfg):
+    from genreclf.models import get_family
+
+    return get_family(cfg.model).fits_itself(_model_config(cfg))
+
+
+def _refits(cfg):
+    """Whether the run trains on every row (families that fit themselves, by default)."""
+    if cfg.refit == AUTO:
+        return _fits_itself(cfg)
+    if cfg.refit and not _fits_itself(cfg):
+        raise ConfigError(
+            f"--refit trains on every row and needs a family that fits itself (ngram with "
+            f"solver='lbfgs', stack). Received: model={cfg.model!r} with "
+            f"model_config={cfg.model_config}. Drop --refit, or use --val-data for a fixed split."
+        )
+    return bool(cfg.refit)
 
 
 def _model_config(cfg):
@@ -140,15 +192,6 @@ def _model_config(cfg):
     if cfg.max_length and "max_length" in family_parameters(cfg.model):
         model_config.setdefault("max_length", cfg.max_length)
     return resolve_config(cfg.model, model_config)
-
-
-def _sample_weights(train_set, targets, cfg):
-    if not cfg.class_weight:
-        return None, None
-    weights = class_weights(targets, multi_label=train_set.multi_label)
-    if train_set.multi_label:
-        return None, weights  # goes into the loss as per-class positive weights
-    return sample_weights(targets, weights), None
 
 
 def _inputs(dataset):
@@ -177,29 +220,21 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
 def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
     import keras
 
-    from genreclf.metrics import MacroF1
-    from genreclf.metrics import MacroPrecision
-    from genreclf.metrics import MacroRecall
-    from genreclf.metrics import MicroF1
-    from genreclf.metrics import WeightedF1
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
     from genreclf.metrics import write_report
     from genreclf.models import build_model
+    from genreclf.models import get_family
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.callbacks import BEST_WEIGHTS
-    from genreclf.training.callbacks import make_callbacks
-    from genreclf.training.losses import make_loss
-    from genreclf.training.optimizers import make_optimizer
-    from genreclf.training.schedules import make_schedule
-    from genreclf.training.tuned_f1 import TunedThresholdF1
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    if len(train_set) == 0 or len(val_set) == 0:
+    if len(train_set) == 0 or (val_set is not None and len(val_set) == 0):
         raise ConfigError(
             f"Training needs rows in both splits. Received: {len(train_set)} training "
-            f"and {len(val_set)} validation rows. Provide more data or a --val-data file."
+            f"and {0 if val_set is None else len(val_set)} validation rows. Provide more "
+            "data or a --val-data file."
         )
     resuming = (out / BACKUP_DIR).exists()
     if not resuming:
@@ -211,77 +246,49 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
 
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
-    train_targets = train_set.targets(vocabulary)
-    val_targets = val_set.targets(vocabulary)
-    sample_weights, pos_weight = _sample_weights(train_set, train_targets, cfg)
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
-
+    model_config = _model_config(cfg)
+    family = get_family(cfg.model)
     model = build_model(
         cfg.model,
         num_classes,
         multi_label=multi_label,
         train_texts=train_set.texts,
         train_features=train_set.features,
-        **_model_config(cfg),
+        **model_config,
     )
-    steps = max(1, math.ceil(len(train_set) / cfg.batch_size))
-    monitor = TunedThresholdF1.monitor if multi_label else "val_macro_f1"
-    learning_rate, schedule_callbacks = make_schedule(
-        cfg.resolved("schedule"),
-        cfg.resolved("lr"),
-        steps_per_epoch=steps,
-        epochs=cfg.epochs,
-        warmup_epochs=cfg.warmup_epochs,
-        monitor=monitor,
-    )
-    metric_args = {"num_classes": num_classes, "multi_label": multi_label}
-    model.compile(
-        optimizer=make_optimizer(learning_rate, cfg.resolved("weight_decay")),
-        loss=make_loss(multi_label, pos_weight, cfg.label_smoothing),
-        metrics=[
-            MacroF1(**metric_args),
-            MicroF1(**metric_args),
-            WeightedF1(**metric_args),
-            MacroPrecision(**metric_args),
-            MacroRecall(**metric_args),
-        ],
-    )
-    distribute.prepare_model(model, strategy)
-    train_data = make_tf_dataset(
-        train_set,
-        vocabulary,
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        seed=cfg.seed,
-        sample_weights=sample_weights,
-    )
-    val_data = make_tf_dataset(val_set, vocabulary, batch_size=cfg.batch_size)
-    train_data = distribute.shard(train_data, strategy)  # each worker its share of batches
-    val_data = distribute.shard(val_data, strategy, "OFF")  # each worker validates on all rows
-    model.fit(
-        train_data,
-        validation_data=val_data,
-        epochs=cfg.epochs,
-        callbacks=make_callbacks(
-            out,
-            monitor=monitor,
-            patience=cfg.patience,
-            start_from_epoch=cfg.warmup_epochs + 1,
-            first=[TunedThresholdF1(_inputs(val_set), val_targets)] if multi_label else [],
-            extra=[*schedule_callbacks, *callbacks],
-        ),
-        shuffle=False,  # the tf.data pipeline shuffles every epoch
-        verbose=verbose,
-    )
-    if (out / BEST_WEIGHTS).exists():
-        model.load_weights(out / BEST_WEIGHTS)
+    if family.fits_itself(model_config):
+        fitted = family.fit(model, train_set, vocabulary, model_config,
+                            folds=OUT_OF_FOLD_FOLDS, seed=cfg.seed, verbose=verbose)
+    else:
+        if val_set is None:
+            raise ConfigError(
+                f"The {cfg.model!r} family trains with a validation split. Received: "
+                "no validation rows. Drop --refit, or pass --val-data."
+            )
+        _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy,
+                   verbose=verbose, callbacks=callbacks)
+        fitted = {}
     model.save(out / MODEL)
 
-    scores = np.asarray(model.predict(_inputs(val_set), batch_size=256, verbose=0))
-    thresholds = tune_thresholds(val_targets, scores) if multi_label else None
-    report = classification_report(val_targets, scores, vocabulary, thresholds=thresholds)
+    thresholds = fitted.get("thresholds")
+    if val_set is None:  # trained on every row: report its out-of-fold scores
+        mask = fitted["oof_mask"]
+        report_set = train_set.subset(np.flatnonzero(mask))
+        scores = fitted["oof_scores"][mask]
+        evaluated_on = f"{OUT_OF_FOLD_FOLDS}-fold out-of-fold scores of the training rows"
+    else:
+        report_set = val_set
+        scores = np.asarray(model.predict(_inputs(val_set), batch_size=256, verbose=0))
+        evaluated_on = "the validation split" if not cfg.val_data else cfg.val_data
+        if multi_label and thresholds is None:
+            thresholds = tune_thresholds(val_set.targets(vocabulary), scores)
+    if not multi_label:
+        thresholds = None
+    report = classification_report(report_set.targets(vocabulary), scores, vocabulary, thresholds=thresholds)
     report["num_train"] = len(train_set)
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
+    report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
     write_json(
         out / THRESHOLDS,
@@ -290,6 +297,18 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     return report
+
+
+def _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
+    """genreclf's Keras recipe (`training.recipe`): compile, fit, restore the best weights."""
+    from genreclf.training.callbacks import BEST_WEIGHTS
+    from genreclf.training.recipe import Recipe
+
+    recipe = Recipe(cfg, train_set, vocabulary)
+    recipe.compile(model)
+    recipe.fit(model, val_set, out=out, strategy=strategy, callbacks=callbacks, verbose=verbose)
+    if (out / BEST_WEIGHTS).exists():
+        model.load_weights(out / BEST_WEIGHTS)
 
 
 def _fingerprint(cfg, train_set, val_set):
@@ -306,10 +325,10 @@ def _fingerprint(cfg, train_set, val_set):
         "data": cfg.data,
         "data_sha256": file_hash,
         "train_sha256": train_set.fingerprint(),
-        "val_sha256": val_set.fingerprint(),
+        "val_sha256": None if val_set is None else val_set.fingerprint(),
         "split_seed": cfg.seed,
         "val_split": cfg.val_split,
         "num_train": len(train_set),
-        "num_val": len(val_set),
+        "num_val": 0 if val_set is None else len(val_set),
         "num_synthetic": int(train_set.is_synthetic().sum()),
     }

@@ -104,7 +104,8 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "genreclf", "train", str(genreclf.sample_path()),
                "--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "2",
-               "--set", "max_tokens=2000", "--strategy", "multi-worker", "--out", str(out), "--quiet"]
+               "--set", "max_tokens=2000", "--set", "solver=adamw", "--strategy", "multi-worker",
+               "--out", str(out), "--quiet"]
     processes = []
     for index in (0, 1):
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}

@@ -77,7 +77,8 @@ KILL_AT_EPOCH = textwrap.dedent(
                 os.kill(os.getpid(), signal.SIGKILL)
 
     genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
-                   epochs=4, patience=10, model_config={"max_tokens": 500}, out=sys.argv[1],
+                   epochs=4, patience=10, model_config={"max_tokens": 500, "solver": "adamw"},
+                   out=sys.argv[1],
                    verbose=0, callbacks=[KillAfter()])
     """
 )

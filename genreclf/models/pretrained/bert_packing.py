@@ -13,6 +13,32 @@ import keras
 import tensorflow as tf
 
 
+def pack_segments(tokens, length, cls_id, sep_id, pad_id):
+    """Lays out ragged word-piece ids as `[CLS] ids [SEP] [PAD]...` of `length`.
+
+    Keeps the first `length - 2` ids of each row; core TensorFlow ops only.
+
+    Returns:
+        A dict of `int32 [rows, length]`: `token_ids`, `segment_ids`, `padding_mask`.
+    """
+    body = length - 2
+    kept = tf.minimum(tokens.row_lengths(), body)
+    dense = tokens.to_tensor(default_value=pad_id, shape=[None, body])
+    batch = tf.shape(dense)[0]
+    ids = tf.concat(
+        [tf.fill([batch, 1], tf.cast(cls_id, dense.dtype)), dense,
+         tf.fill([batch, 1], tf.cast(pad_id, dense.dtype))], axis=1
+    )
+    positions = tf.range(length, dtype=tf.int64)[tf.newaxis, :]
+    sep_position = (tf.cast(kept, tf.int64) + 1)[:, tf.newaxis]
+    ids = tf.where(positions == sep_position, tf.cast(sep_id, ids.dtype), ids)
+    ids = tf.cast(ids, tf.int32)
+    mask = tf.cast(positions <= sep_position, tf.int32)
+    ids = tf.ensure_shape(ids, [None, length])
+    mask = tf.ensure_shape(mask, [None, length])
+    return {"token_ids": ids, "segment_ids": tf.zeros_like(ids), "padding_mask": mask}
+
+
 @keras.saving.register_keras_serializable(package="genreclf")
 class BertTextPreprocessor(keras.layers.Layer):
     """Tokenizes and packs raw strings into BERT inputs of a fixed length.
@@ -124,28 +150,7 @@ class BertTextPreprocessor(keras.layers.Layer):
         tokens = self._tokenize(inputs)
         if isinstance(tokens, tf.RaggedTensor):
             tokens = tokens.with_row_splits_dtype(tf.int64)
-        length = self.sequence_length
-        body = length - 2
-        # Truncate (keep the first `body` word pieces), then lay out
-        # [CLS] body [SEP] [PAD]... with core ops only.
-        kept = tf.minimum(tokens.row_lengths(), body)
-        dense = tokens.to_tensor(default_value=pad_id, shape=[None, body])
-        batch = tf.shape(dense)[0]
-        ids = tf.concat(
-            [tf.fill([batch, 1], cls_id), dense, tf.fill([batch, 1], pad_id)], axis=1
-        )
-        positions = tf.range(length, dtype=tf.int64)[tf.newaxis, :]
-        sep_position = (kept + 1)[:, tf.newaxis]
-        ids = tf.where(positions == sep_position, tf.cast(sep_id, ids.dtype), ids)
-        ids = tf.cast(ids, tf.int32)
-        mask = tf.cast(positions <= sep_position, tf.int32)
-        ids = tf.ensure_shape(ids, [None, length])
-        mask = tf.ensure_shape(mask, [None, length])
-        return {
-            "token_ids": ids,
-            "segment_ids": tf.zeros_like(ids),
-            "padding_mask": mask,
-        }
+        return pack_segments(tokens, self.sequence_length, cls_id, sep_id, pad_id)
 
     def compute_output_spec(self, inputs):
         shape = (inputs.shape[0], self.sequence_length)

