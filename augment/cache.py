@@ -20,7 +20,8 @@ class ResponseCache:
     is not valid JSON is reported and skipped. Neither is fatal.
 
     Args:
-        path: the cache file (created with its folder if missing).
+        path: the cache file (created with its folder on the first `put`, so
+            a run that gets no response leaves no file behind).
 
     Example:
 
@@ -37,10 +38,8 @@ class ResponseCache:
         self.corrupted_lines = []
         self._entries = {}
         self._lock = None
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
+        self._file = None
         self._load()
-        self._file = open(self.path, "a", encoding="utf-8")
 
     def _load(self):
         if not os.path.exists(self.path):
@@ -97,6 +96,9 @@ class ResponseCache:
     def put(self, entry):
         """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it."""
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        if self._file is None:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")
         self._file.write(line + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -113,7 +115,7 @@ class ResponseCache:
 
     def close(self):
         """Closes the file; the cache stays readable."""
-        if not self._file.closed:
+        if self._file is not None and not self._file.closed:
             self._file.close()
 
     def __enter__(self):

@@ -151,7 +151,12 @@ def main(argv=None):
                 print(json.dumps(result.summary(), indent=2, default=str))
             else:
                 print(result.to_table())
-            return 1 if result.stopped == "fatal" else 0
+            if result.stopped == "fatal" or result.all_failed:
+                what = "every request failed" if result.all_failed else "stopped"
+                print(f"genreclf augment run: error: {what}: {result.failure_summary()}",
+                      file=sys.stderr)
+                return 1
+            return 0
         if args.command == "audit":
             res = augment.audit(args.rows, run=args.run, labels=args.labels,
                                 sample=args.sample, seed=args.seed, top_k=args.top_k)

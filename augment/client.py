@@ -16,18 +16,17 @@ logger = logging.getLogger("genreclf.augment")
 DUMMY_KEY = "sk-no-key-needed"
 
 
-class FatalAPIError(RuntimeError):
-    """An error every further request would hit too (bad key, unknown model)."""
-
-
 @dataclasses.dataclass
 class Budget:
     """Hard caps on what a run may spend, from the usage responses report.
 
-    A request starts only if what was spent plus what is in flight plus this
-    request's worst case (its prompt estimate and `max_tokens`) fits the caps,
-    so the reported spend never exceeds them. Once a request does not fit, no
-    new request starts; those in flight finish (and are cached).
+    A request attempt starts only if what was spent plus what is in flight
+    plus its worst case (its prompt estimate and `max_tokens`) fits the caps,
+    so the reported spend never exceeds them. An attempt the server may bill
+    without answering usefully (a timeout, a cancelled call, a reply that is
+    not a completion) is charged at its worst case, so the reported spend is
+    also never below the real bill. Once an attempt does not fit, no new one
+    starts; those in flight finish (and are cached).
 
     Args:
         max_usd: dollar cap (needs a price for the model), or `None`.
@@ -99,12 +98,14 @@ class CallStats:
 
     sent: int = 0
     succeeded: int = 0
+    charged_unanswered: int = 0
     failed: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     retries: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     skipped_budget: int = 0
 
     def to_dict(self):
         return {"sent": self.sent, "succeeded": self.succeeded,
+                "charged_unanswered": self.charged_unanswered,
                 "failed": dict(self.failed), "retries": dict(self.retries),
                 "skipped_budget": self.skipped_budget}
 
@@ -178,6 +179,8 @@ class ChatCaller:
         backoff_base, backoff_max: backoff is `min(max, base * 2**attempt)`
             scaled by a random factor in [0.5, 1].
         max_retry_after: longest `Retry-After` honoured, in seconds.
+        max_unusable_retries: retries of a paid reply that `call`'s `check`
+            refuses (empty `choices`, unparseable content).
         budget: a `Budget` (default: no caps).
         client: an `openai.AsyncOpenAI` to use instead of building one.
 
@@ -190,7 +193,8 @@ class ChatCaller:
 
     def __init__(self, model, *, base_url=None, api_key=None, concurrency=16,
                  timeout=60.0, max_attempts=6, backoff_base=1.0, backoff_max=60.0,
-                 max_retry_after=120.0, budget=None, client=None, seed=None):
+                 max_retry_after=120.0, budget=None, client=None, seed=None,
+                 max_unusable_retries=2):
         if int(concurrency) < 1:
             raise ConfigError(f"Expected concurrency >= 1. Received: concurrency={concurrency}.")
         self.model = model
@@ -201,6 +205,7 @@ class ChatCaller:
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.max_retry_after = float(max_retry_after)
+        self.max_unusable_retries = int(max_unusable_retries)
         self.budget = budget or Budget()
         self.stats = CallStats()
         self.fatal = None
@@ -229,16 +234,21 @@ class ChatCaller:
             return "fatal"
         return "budget" if self.budget.exhausted else None
 
-    async def call(self, request, estimate_input_tokens):
+    async def call(self, request, estimate_input_tokens, check=None):
         """Sends `request` (a `prompts.Request`); returns a response dict or None.
 
         The dict has `id`, `request_id`, `content`, `refusal`, `finish_reason`,
         `usage` (`[prompt_tokens, completion_tokens]`). `None` means no
         response: the budget or a fatal error stopped the run, or every
         attempt failed (counted in `stats.failed`).
-        """
-        import openai
 
+        Args:
+            request: the `prompts.Request`.
+            estimate_input_tokens: its prompt size estimate (for the budget).
+            check: `check(response_dict) -> reason or None`; a reply with a
+                reason (paid, but empty or unparseable) is retried, at most
+                `max_unusable_retries` times, and never returned.
+        """
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.concurrency)
         async with self._sem:
@@ -246,66 +256,127 @@ class ChatCaller:
             if self.fatal is not None or not self.budget.reserve(*held):
                 self.stats.skipped_budget += self.fatal is None
                 return None
-            usage = None
+            attempt = _Attempt(self, request, held, check)
             try:
-                client = self._get_client()
-                for attempt in range(self.max_attempts):
-                    if self.fatal is not None:
-                        return None
-                    if attempt:
-                        logger.debug("retry %d for %s", attempt, request.prompt_hash)
-                    self.stats.sent += 1
-                    delay = None
-                    try:
-                        resp = await client.chat.completions.create(
-                            model=self.model, messages=request.messages,
-                            **request.params)
-                    except openai.APITimeoutError:
-                        cause = "timeout"
-                    except openai.APIConnectionError:
-                        cause = "connection"
-                    except openai.RateLimitError as e:
-                        cause = "429"
-                        delay = retry_after_seconds(e.response.headers)
-                        if delay is not None:
-                            delay = min(delay, self.max_retry_after)
-                    except openai.APIStatusError as e:
-                        if e.status_code >= 500 or e.status_code in (408, 409):
-                            cause = "5xx" if e.status_code >= 500 else str(e.status_code)
-                        elif e.status_code in (401, 403, 404):
-                            self.fatal = (f"HTTP {e.status_code} from the API "
-                                          f"({type(e).__name__}); check the key, "
-                                          "--base-url and --model.")
-                            self.stats.failed[f"http_{e.status_code}"] += 1
-                            return None
-                        else:
-                            self.stats.failed[f"http_{e.status_code}"] += 1
-                            return None
-                    except (openai.APIError, ValueError) as e:
-                        # A reply that is not a completion (the client raises a bare
-                        # JSONDecodeError for a body that is not JSON): not retried.
-                        logger.warning("request %s failed: %s", request.prompt_hash,
-                                       type(e).__name__)
-                        self.stats.failed["bad_response"] += 1
-                        usage = held  # it may have been billed: charge the worst case
-                        return None
-                    else:
-                        # No reported usage (some local servers): charge the worst case.
-                        usage = _usage(resp) or held
-                        self.stats.succeeded += 1
-                        return _response_dict(resp, usage)
-                    if attempt + 1 < self.max_attempts:
-                        self.stats.retries[cause] += 1
-                        await asyncio.sleep(delay if delay is not None
-                                            else self._backoff(attempt))
-                self.stats.failed["retries_exhausted"] += 1
-                return None
+                return await attempt.run()
             finally:
-                self.budget.settle(held, usage)
+                attempt.release()
 
     async def aclose(self):
         if self._client is not None:
             await self._client.close()
+
+
+class _Attempt:
+    """One request's attempts: retries, and what each attempt is charged.
+
+    Holds one budget reservation at a time. A timed-out or cancelled attempt,
+    or a reply that is not a completion, may still be billed: it is charged
+    its worst case. A paid reply that `check` refuses is charged its usage.
+    Either way a retry must first reserve its own worst case.
+    """
+
+    def __init__(self, caller, request, held, check):
+        self.caller = caller
+        self.request = request
+        self.held = held
+        self.check = check
+        self.reserved = True
+
+    def charge(self, usage):
+        """Settles the current reservation with `usage` (None: nothing spent)."""
+        if self.reserved:
+            self.caller.budget.settle(self.held, usage)
+            self.reserved = False
+
+    def release(self):
+        self.charge(None)
+
+    def _reserve_retry(self):
+        caller = self.caller
+        if caller.fatal is None and caller.budget.reserve(*self.held):
+            self.reserved = True
+            return True
+        caller.stats.skipped_budget += caller.fatal is None
+        return False
+
+    async def run(self):
+        import openai
+
+        caller, request = self.caller, self.request
+        client = caller._get_client()
+        unusable = 0
+        for attempt in range(caller.max_attempts):
+            if attempt and not self.reserved and not self._reserve_retry():
+                return None
+            if caller.fatal is not None:
+                return None
+            if attempt:
+                logger.debug("retry %d for %s", attempt, request.prompt_hash)
+            caller.stats.sent += 1
+            delay = None
+            try:
+                resp = await client.chat.completions.create(
+                    model=caller.model, messages=request.messages, **request.params)
+            except asyncio.CancelledError:
+                # Cancelled in flight (the run was interrupted): it may be billed.
+                caller.stats.charged_unanswered += 1
+                self.charge(self.held)
+                raise
+            except openai.APITimeoutError:
+                cause = "timeout"
+                # The server may finish and bill it anyway: charge the worst case.
+                caller.stats.charged_unanswered += 1
+                self.charge(self.held)
+            except openai.APIConnectionError:
+                cause = "connection"
+            except openai.RateLimitError as e:
+                cause = "429"
+                delay = retry_after_seconds(e.response.headers)
+                if delay is not None:
+                    delay = min(delay, caller.max_retry_after)
+            except openai.APIStatusError as e:
+                if e.status_code >= 500 or e.status_code in (408, 409):
+                    cause = "5xx" if e.status_code >= 500 else str(e.status_code)
+                elif e.status_code in (401, 403, 404):
+                    caller.fatal = (f"HTTP {e.status_code} from the API "
+                                    f"({type(e).__name__}); check the key, "
+                                    "--base-url and --model.")
+                    caller.stats.failed[f"http_{e.status_code}"] += 1
+                    return None
+                else:
+                    caller.stats.failed[f"http_{e.status_code}"] += 1
+                    return None
+            except (openai.APIError, ValueError) as e:
+                # A reply that is not a completion (the client raises a bare
+                # JSONDecodeError for a body that is not JSON): not retried.
+                logger.warning("request %s failed: %s", request.prompt_hash,
+                               type(e).__name__)
+                caller.stats.failed["bad_response"] += 1
+                caller.stats.charged_unanswered += 1
+                self.charge(self.held)  # it may have been billed: the worst case
+                return None
+            else:
+                # No reported usage (some local servers): charge the worst case.
+                usage = _usage(resp) or self.held
+                result = _response_dict(resp, usage)
+                self.charge(usage)
+                reason = self.check(result) if self.check else None
+                if reason is None:
+                    caller.stats.succeeded += 1
+                    return result
+                # Paid, but nothing usable: never cached; ask again (bounded).
+                unusable += 1
+                cause = reason
+                if (unusable > caller.max_unusable_retries
+                        or attempt + 1 >= caller.max_attempts):
+                    caller.stats.failed[reason] += 1
+                    return None
+            if attempt + 1 < caller.max_attempts:
+                caller.stats.retries[cause] += 1
+                await asyncio.sleep(delay if delay is not None else caller._backoff(attempt))
+        caller.stats.failed["retries_exhausted"] += 1
+        return None
 
 
 def _usage(resp):

@@ -87,7 +87,7 @@ class FakeChatServer:
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
     `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
-    (a 200 whose body is not JSON),
+    (a 200 whose body is not JSON), `"empty_choices"` (a billed 200 with no choices),
     `"copy_examples"` (returns the prompt's examples, like a lazy model) and
     `"near_copies"` (returns near-identical synopses).
 
@@ -297,6 +297,8 @@ def _completion(body, digest, behaviour, server):
                      "message": {"role": "assistant", "content": content,
                                  "refusal": refusal}}],
     }
+    if behaviour == "empty_choices":
+        reply["choices"] = []
     if behaviour != "no_usage":
         reply["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
                           "total_tokens": usage[0] + usage[1]}

@@ -59,6 +59,27 @@ class GenerateResult:
     spent_tokens: int = 0
     batch: dict = None
 
+    @property
+    def all_failed(self):
+        """True when requests were planned and not one got a usable answer."""
+        return self.missing > 0 and self.cached == 0 and self.fresh == 0
+
+    def failure_summary(self):
+        """One line saying what went wrong, for a run that produced nothing."""
+        calls = self.calls or {}
+        what = {**dict(calls.get("failed", {})), **{k: v for k, v in self.failures.items()}}
+        parts = [f"{self.missing} of {self.plan.total_requests} requests got no usable answer"]
+        if what:
+            parts.append("failures: " + ", ".join(f"{k} x{v}" for k, v in sorted(what.items())))
+        if calls.get("retries"):
+            parts.append("retries: " + ", ".join(
+                f"{k} x{v}" for k, v in sorted(calls["retries"].items())))
+        if self.error:
+            parts.append(self.error)
+        elif self.stopped == "budget":
+            parts.append("the budget allowed no request; raise --budget-usd/--budget-tokens")
+        return "; ".join(parts)
+
     def summary(self):
         """A JSON-ready dict of the result."""
         d = dataclasses.asdict(self)
@@ -191,7 +212,10 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
 
     cache_path = cache or str(out) + ".cache.jsonl"
     store = ResponseCache(cache_path)
-    pending = [(r, k) for r, k in zip(requests, keys) if k not in store]
+    # Prompts without a usable cached answer are asked (again): an old empty
+    # or unparseable answer was paid for but gave nothing.
+    pending = [(r, k) for r, k in zip(requests, keys)
+               if k not in store or unusable_reason(store.get(k))]
     cached = len(requests) - len(pending)
     logger.info("%d requests planned: %d cached, %d to send", len(requests),
                 cached, len(pending))
@@ -205,7 +229,7 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
 
     async def one(request, key):
         estimate = _estimate_input_tokens(request)
-        resp = await caller.call(request, estimate)
+        resp = await caller.call(request, estimate, check=unusable_reason)
         if resp is None:
             return
         await store.aput({
@@ -253,7 +277,9 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
             final.append(row)
     for g, n in written.items():
         per_genre[g]["written"] = n
-    _write_jsonl(out, final)
+    if cached or done[0]:
+        _write_jsonl(out, final)
+    # else: no response at all (a bad key, every request failed): no file.
     return GenerateResult(
         out=str(out), rows=len(final), per_genre=per_genre, plan=p,
         cached=cached, fresh=done[0], missing=missing,
@@ -293,6 +319,23 @@ async def _send_batch(caller, model, pending, store, p, budget_usd, budget_token
     return stats
 
 
+def unusable_reason(entry):
+    """Why a paid answer gave nothing to cache (`"empty"`, `"malformed_json"`, ...), or None.
+
+    A refusal is an answer (asking again would most likely be refused again).
+
+    Example:
+
+    >>> unusable_reason({"content": ""}), unusable_reason({"content": '{"synopses": ["A spy."]}'})
+    ('empty', None)
+    """
+    if entry.get("refusal"):
+        return None
+    if not entry.get("content"):
+        return "empty"
+    return parse_synopses(entry["content"])[1]
+
+
 def _interleave(groups):
     longest = max((len(g) for g in groups), default=0)
     for i in range(longest):
@@ -315,8 +358,8 @@ def _rows_from_cache(requests, keys, store, model):
         if entry.get("refusal"):
             failures["refusal"] += 1
             continue
-        if not entry.get("content"):
-            failures["empty"] += 1
+        if unusable_reason(entry):  # paid but empty: asked again next run
+            missing += 1
             continue
         synopses, reason = parse_synopses(entry["content"])
         if reason:

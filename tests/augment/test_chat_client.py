@@ -43,7 +43,8 @@ def test_normal_reply(server, corpus):
     body = server.requests[0]
     assert body["model"] == "gpt-4o-mini" and body["status"] == 200
     assert caller.stats.to_dict() == {"sent": 1, "succeeded": 1, "failed": {},
-                                      "retries": {}, "skipped_budget": 0}
+                                      "retries": {}, "skipped_budget": 0,
+                                      "charged_unanswered": 0}
 
 
 def test_429_retry_after_is_honoured(server, corpus):
