@@ -1,8 +1,9 @@
-"""`MinHashIndex`: near-duplicate search by character-shingle MinHash + LSH, in numpy."""
+"""`MinHashIndex`: near-duplicate search by character-shingle MinHash + LSH (`datasketch`)."""
 
 import re
 
-import numpy as np
+from datasketch import MinHash
+from datasketch import MinHashLSH
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -19,50 +20,40 @@ def normalize(text):
 
 
 def shingles(text, k=5):
-    """Unique 64-bit hashes of the character `k`-grams of `normalize(text)`.
+    """The set of character `k`-grams of `normalize(text)` (one padded gram if shorter).
 
     Example:
 
-    >>> len(shingles("abcdef", k=5))
-    2
+    >>> sorted(shingles("abcdef", k=5))
+    ['abcde', 'bcdef']
     """
-    data = np.frombuffer(normalize(text).encode("utf-8"), dtype=np.uint8)
-    if data.size == 0:
-        return np.zeros(0, dtype=np.uint64)
-    if data.size < k:
-        data = np.concatenate([data, np.zeros(k - data.size, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(data, k).astype(np.uint64)
-    # Polynomial hash mod 2**64 (numpy wraps uint64 arithmetic), then a mix.
-    powers = np.array([1099511628211 ** (k - 1 - j) % 2**64 for j in range(k)],
-                      dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        h = (windows * powers).sum(axis=1, dtype=np.uint64)
-        h ^= h >> np.uint64(29)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(32)
-    return np.unique(h)
+    norm = normalize(text)
+    if not norm:
+        return set()
+    if len(norm) < k:
+        return {norm}
+    return {norm[i:i + k] for i in range(len(norm) - k + 1)}
 
 
-def _choose_bands(num_perm, threshold):
-    """Bands `b` dividing `num_perm` whose LSH knee `(1/b)**(1/r)` sits just below threshold."""
-    best = None
-    for b in range(1, num_perm + 1):
-        if num_perm % b:
-            continue
-        r = num_perm // b
-        knee = (1.0 / b) ** (1.0 / r)
-        score = abs(knee - (threshold - 0.1))
-        if best is None or score < best[0]:
-            best = (score, b)
-    return best[1]
+def jaccard(a, b, k=5):
+    """Exact Jaccard similarity of the character `k`-shingle sets of two texts.
+
+    Example:
+
+    >>> jaccard("the same text", "the same text")
+    1.0
+    """
+    sa, sb = shingles(a, k), shingles(b, k)
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / float(len(sa | sb))
 
 
 class MinHashIndex:
     """Finds texts whose shingle Jaccard similarity is at least `threshold`.
 
-    Signatures use `num_perm` multiply-shift hash functions over 64-bit
-    shingle hashes; candidates come from LSH banding and are confirmed by the
-    estimated Jaccard (the fraction of equal signature values).
+    `datasketch`'s `MinHash` signatures and `MinHashLSH` banding find the
+    candidates; each is confirmed by its estimated Jaccard similarity.
 
     Args:
         threshold: Jaccard similarity at or above which texts are duplicates.
@@ -88,65 +79,30 @@ class MinHashIndex:
         self.threshold = float(threshold)
         self.num_perm = int(num_perm)
         self.k = int(k)
-        rng = np.random.default_rng(seed)
-        self._a = rng.integers(1, 2**63, size=self.num_perm, dtype=np.uint64) * 2 + 1
-        self._b = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64)
-        self.bands = _choose_bands(self.num_perm, self.threshold)
-        self.rows = self.num_perm // self.bands
-        self._buckets = [dict() for _ in range(self.bands)]
+        self.seed = int(seed)
+        # A lower LSH threshold than the confirmation one: fewer missed pairs.
+        self._lsh = MinHashLSH(threshold=max(0.05, self.threshold - 0.1), num_perm=self.num_perm)
         self._signatures = []
 
     def __len__(self):
         return len(self._signatures)
 
     def signature(self, text):
-        """The `uint32 [num_perm]` MinHash signature of `text`."""
-        sh = shingles(text, self.k)
-        if sh.size == 0:
-            return np.zeros(self.num_perm, dtype=np.uint32)
-        sig = np.empty(self.num_perm, dtype=np.uint32)
-        step = max(1, 2_000_000 // max(1, sh.size))
-        with np.errstate(over="ignore"):
-            for s in range(0, self.num_perm, step):
-                a = self._a[s:s + step, None]
-                b = self._b[s:s + step, None]
-                hashed = (a * sh[None, :] + b) >> np.uint64(32)
-                sig[s:s + step] = hashed.min(axis=1).astype(np.uint32)
-        return sig
-
-    def _band_keys(self, sig):
-        return [sig[i * self.rows:(i + 1) * self.rows].tobytes()
-                for i in range(self.bands)]
+        """The `datasketch.MinHash` of `text`'s shingles."""
+        signature = MinHash(num_perm=self.num_perm, seed=self.seed)
+        signature.update_batch([s.encode("utf-8") for s in shingles(text, self.k)])
+        return signature
 
     def add(self, text, signature=None):
         """Indexes `text`; returns its id (0, 1, ...)."""
-        sig = self.signature(text) if signature is None else signature
-        idx = len(self._signatures)
-        self._signatures.append(sig)
-        for bucket, key in zip(self._buckets, self._band_keys(sig)):
-            bucket.setdefault(key, []).append(idx)
-        return idx
+        signature = self.signature(text) if signature is None else signature
+        index = len(self._signatures)
+        self._signatures.append(signature)
+        self._lsh.insert(index, signature)
+        return index
 
     def query(self, text, signature=None):
         """Ids of indexed texts with estimated Jaccard >= threshold, sorted."""
-        sig = self.signature(text) if signature is None else signature
-        candidates = set()
-        for bucket, key in zip(self._buckets, self._band_keys(sig)):
-            candidates.update(bucket.get(key, ()))
-        return sorted(i for i in candidates
-                      if float(np.mean(self._signatures[i] == sig)) >= self.threshold)
-
-
-def jaccard(a, b, k=5):
-    """Exact Jaccard similarity of the character `k`-shingle sets of two texts.
-
-    Example:
-
-    >>> jaccard("the same text", "the same text")
-    1.0
-    """
-    sa, sb = shingles(a, k), shingles(b, k)
-    if sa.size == 0 and sb.size == 0:
-        return 1.0
-    inter = np.intersect1d(sa, sb, assume_unique=True).size
-    return inter / float(sa.size + sb.size - inter)
+        signature = self.signature(text) if signature is None else signature
+        return sorted(i for i in self._lsh.query(signature)
+                      if self._signatures[i].jaccard(signature) >= self.threshold)

@@ -1,7 +1,5 @@
 import random
 
-import numpy as np
-
 from genreclf.augment.fake_server import fake_synopsis
 from genreclf.augment.minhash import MinHashIndex
 from genreclf.augment.minhash import jaccard
@@ -12,9 +10,9 @@ from genreclf.augment.minhash import shingles
 def test_normalize_and_shingles():
     assert normalize("  The END,  the end!") == "the end the end"
     sh = shingles("hello world", k=5)
-    assert sh.dtype == np.uint64 and sh.size == len("hello world") - 4
-    assert np.array_equal(shingles("Hello,  World!"), shingles("hello world"))
-    assert shingles("", k=5).size == 0 and shingles("abc", k=5).size == 1
+    assert len(sh) == len("hello world") - 4
+    assert shingles("Hello,  World!") == shingles("hello world")
+    assert len(shingles("", k=5)) == 0 and len(shingles("abc", k=5)) == 1
 
 
 def test_estimate_tracks_exact_jaccard():
@@ -24,7 +22,7 @@ def test_estimate_tracks_exact_jaccard():
         a = fake_synopsis(rng)
         words = a.split()
         b = " ".join(words[: len(words) * 3 // 4] + fake_synopsis(rng).split()[:10])
-        est = float(np.mean(index.signature(a) == index.signature(b)))
+        est = index.signature(a).jaccard(index.signature(b))
         assert abs(est - jaccard(a, b)) < 0.12
 
 
