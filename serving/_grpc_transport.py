@@ -1,5 +1,7 @@
 """gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
 
+import json
+
 import numpy as np
 
 from genreclf.serving.errors import UnavailableError
@@ -44,10 +46,39 @@ def tensor_to_array(proto):
     return flat.reshape(shape)
 
 
+def retry_options(retries, backoff):
+    """Channel options giving gRPC's own retry policy: UNAVAILABLE, exponential backoff.
+
+    gRPC allows at most 5 attempts per call; deadlines are never retried.
+
+    Example:
+
+    >>> json.loads(dict(retry_options(3, 0.2))["grpc.service_config"])["methodConfig"][0][
+    ...     "retryPolicy"]["maxAttempts"]
+    4
+    """
+    if retries <= 0:
+        return [("grpc.enable_retries", 0)]
+    policy = {
+        "maxAttempts": min(5, retries + 1),
+        "initialBackoff": f"{max(backoff, 0.001):.3f}s",
+        "maxBackoff": f"{max(backoff, 0.001) * 2 ** retries:.3f}s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"],
+    }
+    config = {"methodConfig": [{
+        "name": [{"service": "tensorflow.serving.PredictionService"},
+                 {"service": "tensorflow.serving.ModelService"}],
+        "retryPolicy": policy,
+    }]}
+    return [("grpc.enable_retries", 1), ("grpc.service_config", json.dumps(config))]
+
+
 class GrpcTransport:
     """Calls TF Serving's gRPC services on one channel."""
 
-    def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024):
+    def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024, retries=3,
+                 backoff=0.2):
         import grpc
         from tensorflow_serving.apis import model_service_pb2_grpc
         from tensorflow_serving.apis import prediction_service_pb2_grpc
@@ -60,6 +91,7 @@ class GrpcTransport:
             options=[
                 ("grpc.max_send_message_length", max_message_bytes),
                 ("grpc.max_receive_message_length", max_message_bytes),
+                *retry_options(retries, backoff),
             ],
         )
         self.prediction = prediction_service_pb2_grpc.PredictionServiceStub(self.channel)

@@ -4,23 +4,46 @@ import json
 import threading
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from genreclf.serving.errors import UnavailableError
 from genreclf.serving.errors import error_for_http
 
 
+def retry_policy(retries, backoff):
+    """urllib3's `Retry`: refused connections and HTTP 503, exponential backoff.
+
+    Calls that time out are not retried (the server may still be working on
+    them); TF Serving's calls are idempotent, so POST is retried too.
+
+    Example:
+
+    >>> retry_policy(3, 0.2).status_forcelist
+    frozenset({503})
+    """
+    return Retry(total=retries, connect=retries, read=False, status=retries, other=0,
+                 status_forcelist=frozenset({503}), allowed_methods=None,
+                 backoff_factor=backoff, respect_retry_after_header=True,
+                 raise_on_status=False)
+
+
 class RestTransport:
     """Calls `/v1/models/...` on one server; one `requests.Session` per thread."""
 
-    def __init__(self, base_url, timeout):
+    def __init__(self, base_url, timeout, retries=3, backoff=0.2):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.retry = retry_policy(retries, backoff)
         self._local = threading.local()
 
     def _session(self):
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            adapter = HTTPAdapter(max_retries=self.retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
         return session
 
     @staticmethod

@@ -13,12 +13,10 @@ It works against the real TF Serving container and `genreclf serve` alike.
     [{'scores': [...], 'top_labels': ['crime', ...], 'top_scores': [0.81, ...]}]
 """
 
-import time
 
 import numpy as np
 
 from genreclf.serving.errors import ServingError
-from genreclf.serving.errors import UnavailableError
 
 __all__ = ["GenreClient", "ServingError"]
 
@@ -64,8 +62,11 @@ class GenreClient:
         version: ask for this version number (default: the latest served).
         label: ask for this version label, e.g. `"stable"` (not with `version`).
         timeout: seconds per call.
-        retries: extra attempts after UNAVAILABLE / 503 / a refused connection.
-        backoff: first wait between attempts in seconds; doubled each time.
+        retries: extra attempts after UNAVAILABLE / 503 / a refused connection,
+            by the transport's own retry policy (urllib3 `Retry` for REST,
+            gRPC's `retryPolicy` service config, at most 4 retries, for gRPC).
+        backoff: the backoff factor in seconds (doubled each attempt, with
+            gRPC's jitter).
         signature_name: the predict signature (`serving_default`).
         classify_signature: the classify signature (`classify`).
 
@@ -110,24 +111,18 @@ class GenreClient:
                 from genreclf.serving._rest_transport import RestTransport
 
                 url = self.target if "://" in self.target else "http://" + self.target
-                self._transport = RestTransport(url, self.timeout)
+                self._transport = RestTransport(url, self.timeout, self.retries, self.backoff)
             else:
                 from genreclf.serving._grpc_transport import GrpcTransport
 
                 target = self.target.split("://", 1)[-1].rstrip("/")
-                self._transport = GrpcTransport(target, self.timeout)
+                self._transport = GrpcTransport(target, self.timeout, retries=self.retries,
+                                                backoff=self.backoff)
         return self._transport
 
     def _with_retries(self, function, *args):
-        attempt = 0
-        while True:
-            try:
-                return function(self.model, self.version, self.label, *args)
-            except UnavailableError:
-                if attempt >= self.retries:
-                    raise
-                time.sleep(self.backoff * (2**attempt))
-                attempt += 1
+        # Retries happen in the transport (urllib3 Retry / gRPC retry policy).
+        return function(self.model, self.version, self.label, *args)
 
     @staticmethod
     def _columns(texts, features):
