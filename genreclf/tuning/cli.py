@@ -35,8 +35,10 @@ def build_parser():
     search.add_argument("--objective", default="auto",
                         help="metric to optimise; direction inferred (loss: min) (default auto: "
                         "val_tuned_macro_f1 for multi-label data, else val_macro_f1)")
-    search.add_argument("--max-trials", type=int, default=30, help="most trials (default 30)")
-    search.add_argument("--max-epochs", type=int, default=20, help="most epochs per trial (default 20)")
+    search.add_argument("--max-trials", type=int, default=30,
+                        help="most trials, 1 or more: every search ends (default 30)")
+    search.add_argument("--max-epochs", type=int, default=20,
+                        help="most epochs per trial, 1 or more (default 20)")
     search.add_argument("--executions-per-trial", type=int, default=1,
                         help="models per trial, scores averaged (default 1)")
     search.add_argument("--max-time", type=float, help="seconds after which no new trial starts")
@@ -62,10 +64,12 @@ def build_parser():
     dist.add_argument("--oracle-port", type=int, help="the chief's port (sets KERASTUNER_ORACLE_PORT)")
     dist.add_argument("--oracle-wait", type=float, default=300.0,
                       help="worker: seconds to wait for the chief to come up (default 300)")
-    dist.add_argument("--worker-timeout", type=float, default=1800.0,
-                      help="chief: seconds of silence before a worker's trial is requeued (default 1800)")
+    dist.add_argument("--worker-timeout", type=float, default=None,
+                      help="chief: seconds without a heartbeat before a worker is presumed dead and "
+                      "its trial requeued (default: 4 heartbeats = 60 s; more than --heartbeat)")
     dist.add_argument("--heartbeat", type=float, default=15.0,
-                      help="worker: seconds between heartbeats during a trial (default 15)")
+                      help="worker: seconds between heartbeats during a trial (default 15; "
+                      "the chief's --worker-timeout must be longer)")
     p.add_argument("--quiet", action="store_true", help="no per-trial output")
     return p
 

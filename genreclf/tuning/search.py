@@ -13,6 +13,8 @@ from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
 from genreclf.tuning import distributed
 from genreclf.tuning import results
+from genreclf.tuning.budgets import absolute_paths
+from genreclf.tuning.budgets import check_budgets
 from genreclf.tuning.families import make_hypermodel
 from genreclf.tuning.hypermodel import config_from_values
 from genreclf.tuning.objective import make_objective
@@ -117,7 +119,7 @@ def tune(
     max_consecutive_failed_trials=3,
     max_retries_per_trial=0,
     oracle_wait=300.0,
-    worker_timeout=1800.0,
+    worker_timeout=None,
     heartbeat=15.0,
     rpc_timeout=600.0,
     kfold_top=0,
@@ -140,7 +142,7 @@ def tune(
         objective: the metric to optimise; `"auto"`: `val_tuned_macro_f1` for
             multi-label data (macro-F1 at per-class thresholds tuned on
             validation), `val_macro_f1` otherwise. Direction inferred.
-        max_trials: the most trials.
+        max_trials: the most trials (a positive integer: every search ends).
         max_epochs: the most epochs per trial.
         executions_per_trial: models trained per trial (scores averaged).
         max_time: seconds after which no new trial starts (per invocation).
@@ -152,7 +154,8 @@ def tune(
         max_consecutive_failed_trials: stop after this many failures in a row.
         max_retries_per_trial: reruns of a crashed trial.
         oracle_wait: a worker's wait for the chief's port, in seconds.
-        worker_timeout: the chief's patience with a silent worker, in seconds.
+        worker_timeout: the chief's patience with a silent worker, in seconds
+            (default: 4 heartbeats, 60 s): then its trial goes back to the queue.
         heartbeat: seconds between a worker's heartbeats during a trial.
         rpc_timeout: a worker's limit on each call to the chief, in seconds.
         kfold_top: k-fold score the N best trials (0: no).
@@ -176,6 +179,11 @@ def tune(
     unknown = sorted(set(data_args) - set(DATA_KEYS))
     if unknown:
         raise ConfigError(f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}.")
+    worker_timeout = check_budgets(
+        model=model, tuner=tuner, max_trials=max_trials, max_epochs=max_epochs,
+        executions_per_trial=executions_per_trial, max_time=max_time, kfold_top=kfold_top,
+        folds=folds, heartbeat=heartbeat, worker_timeout=worker_timeout,
+    )
     directory = pathlib.Path(directory or f"tuning/{model}")
     data_cfg = _data_config(data, **data_args)
     dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
@@ -196,7 +204,7 @@ def tune(
         "max_epochs": max_epochs,
         "executions_per_trial": executions_per_trial,
         "max_time": max_time,
-        "data": {k: getattr(data_cfg, k) for k in DATA_KEYS},
+        "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
     }
     if who == "worker":
         ip, port = distributed.oracle_address()
@@ -204,45 +212,76 @@ def tune(
         distributed.set_rpc_timeout(rpc_timeout)
     else:
         _prepare_directory(directory, spec, resume, overwrite, tuner_id)
+    created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
-
-    train, val = _split(dataset, data_cfg)
-    vocabulary = train.concat(val).vocabulary()
-    hypermodel = make_hypermodel(
-        model, train, vocabulary=vocabulary, max_epochs=max_epochs, objective=objective.name,
-        search_defaults=search_defaults, seed=data_cfg.seed, **space,
-    )
-    oracle = make_oracle(
-        tuner, objective=objective, max_trials=max_trials, max_epochs=max_epochs,
-        seed=data_cfg.seed + 1, max_time=max_time,
-        max_retries_per_trial=max_retries_per_trial,
-        max_consecutive_failed_trials=max_consecutive_failed_trials,
-        distributed=who == "chief",
-    )
-    search_tuner = make_tuner(
-        oracle, hypermodel, directory=directory, executions_per_trial=executions_per_trial,
-        heartbeat=heartbeat, worker_timeout=worker_timeout,
-    )
+    try:
+        train, val = _split(dataset, data_cfg)
+        vocabulary = train.concat(val).vocabulary()
+        hypermodel = make_hypermodel(
+            model, train, vocabulary=vocabulary, max_epochs=max_epochs, objective=objective.name,
+            search_defaults=search_defaults, seed=data_cfg.seed, **space,
+        )
+        oracle = make_oracle(
+            tuner, objective=objective, max_trials=max_trials, max_epochs=max_epochs,
+            seed=data_cfg.seed + 1, max_time=max_time,
+            max_retries_per_trial=max_retries_per_trial,
+            max_consecutive_failed_trials=max_consecutive_failed_trials,
+            distributed=who == "chief",
+        )
+        search_tuner = make_tuner(
+            oracle, hypermodel, directory=directory, executions_per_trial=executions_per_trial,
+            heartbeat=heartbeat,
+        )
+    except BaseException:
+        if created and who != "worker":  # an early error leaves no empty tuning folder
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
     if who != "worker":
         spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
         spec["fixed"] = hypermodel.fixed_values()
         spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
         (directory / results.TUNE_SPEC).write_text(json.dumps(spec, indent=2, default=str), encoding="utf-8")
-    try:
-        search_tuner.search(train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0)
-    except RuntimeError as e:
-        if "consecutive failures" not in str(e) or who == "worker":
-            raise
-        finish(directory, hypermodel=hypermodel)
-        raise ConfigError(
-            f"The search stopped: {max_consecutive_failed_trials} trials in a row failed "
-            f"(raise the limit with --max-failures). Last error: "
-            f"{error_line(str(e)) or str(e).splitlines()[0]}. See `genreclf tune show {directory}`."
-        ) from None
+    if who == "chief":
+        # The chief serves the oracle (genreclf's server requeues the trials
+        # of silent workers) and trains nothing.
+        oracle.verbose = 2 if verbose else 0
+        search_tuner.save()
+        distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
+    else:
+        try:
+            search_tuner.search(train, validation_data=val, epochs=max_epochs,
+                                verbose=2 if verbose else 0)
+        except RuntimeError:
+            failed = _trailing_failures(oracle)
+            if failed < max_consecutive_failed_trials or who == "worker":
+                raise
+            finish(directory, hypermodel=hypermodel)
+            raise ConfigError(
+                f"The search stopped: {failed} trials in a row failed (raise the limit "
+                f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
+                f"`genreclf tune show {directory}`."
+            ) from None
     if who == "worker":
         return TuningResult(directory, [])
     return finish(directory, dataset=dataset, hypermodel=hypermodel, kfold_top=kfold_top,
                   folds=folds, verbose=verbose)
+
+
+def _trailing_failures(oracle):
+    failed = 0
+    for trial_id in sorted(oracle.trials, reverse=True):
+        if oracle.trials[trial_id].status not in ("FAILED", "INVALID"):
+            break
+        failed += 1
+    return failed
+
+
+def _last_error(oracle):
+    for trial_id in sorted(oracle.trials, reverse=True):
+        message = oracle.trials[trial_id].message
+        if message:
+            return error_line(message)
+    return "unknown"
 
 
 def _read(cfg):

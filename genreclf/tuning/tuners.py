@@ -1,18 +1,17 @@
-"""`make_tuner`: KerasTuner tuners that keep memory flat and survive failures.
+"""`make_tuner`: KerasTuner tuners whose memory stays flat and that survive failures.
 
-On top of KerasTuner's `Tuner` (and `Hyperband`'s epoch handling), genreclf's
-tuners:
+On top of KerasTuner's `Tuner` (and `Hyperband`'s epoch budgets), through
+its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
+`on_search_end`), genreclf's tuners:
 
-- clear the Keras session and collect garbage as soon as a trial ends
-  (KerasTuner clears only before building the next model): the finished
-  trial's model, optimizer and datasets are released at once, and the next
-  build does not collect a second time (issue #873);
+- run every trial in its own process (`genreclf.tuning.trial_process`):
+  memory stays that of one trial however long the search (KerasTuner #873),
+  and a trial that crashes fails alone;
 - record per trial who ran it, when, for how long and how many epochs, in
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
-- on a chief, serve the oracle with genreclf's server (requeues the trials of
-  dead workers, see `genreclf.tuning.distributed`);
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
-  send heartbeats to the chief while a trial trains.
+  send heartbeats to the chief while a trial trains (the chief is served by
+  `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`).
 """
 
 import datetime
@@ -25,10 +24,10 @@ import time
 
 import keras
 import keras_tuner
-from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
+from genreclf.tuning.trial_process import TrialProcesses
 
 logger = logging.getLogger("genreclf.tuning")
 
@@ -76,7 +75,7 @@ class _GenreclfTunerMixin:
     """Trial bookkeeping, cleanup, distributed serving (see module doc)."""
 
     heartbeat = 15.0
-    worker_timeout = 1800.0
+    prestart_trials = True
 
     def on_trial_begin(self, trial):
         self._trial_started = time.time()
@@ -85,10 +84,6 @@ class _GenreclfTunerMixin:
         if self._is_worker():
             self._heartbeat = _TrialHeartbeat(self.oracle, trial.trial_id, self.heartbeat)
         super().on_trial_begin(trial)
-
-    def on_epoch_end(self, trial, model, epoch, logs=None):
-        self._trial_epochs += 1
-        super().on_epoch_end(trial, model, epoch, logs=logs)
 
     def on_trial_end(self, trial):
         if self._heartbeat is not None:
@@ -109,59 +104,60 @@ class _GenreclfTunerMixin:
         if trial.status != trial_module.TrialStatus.COMPLETED:
             logger.warning("trial %s %s: %s", trial.trial_id, trial.status.lower(),
                            record["message"])
-        try:
-            super().on_trial_end(trial)
-        finally:
-            keras.backend.clear_session()  # also runs gc.collect()
-            self._session_cleared = True
+        super().on_trial_end(trial)
 
-    def _try_build(self, hp):
-        # KerasTuner clears the session and collects garbage before every
-        # build; skip that when the previous trial's end already did (each
-        # collection costs about a second with TensorFlow loaded).
-        if not getattr(self, "_session_cleared", False):
-            keras.backend.clear_session()
-        self._session_cleared = False
-        model = self._build_hypermodel(hp)
-        if not isinstance(model, keras.Model):
-            raise keras_tuner.errors.FatalTypeError(
-                "Expected the HyperModel's build() to return a Keras Model. "
-                f"Received: {model} of type {type(model)}."
+    def pre_create_trial(self):
+        # Called before every trial request; after an IDLE answer (a worker
+        # waiting for a requeued trial) pause a little longer each time.
+        idle = getattr(self, "_idle_requests", 0)
+        self._idle_requests = idle + 1
+        if idle:
+            time.sleep(min(5.0, 0.2 * idle))
+        super().pre_create_trial()
+
+    def run_trial(self, trial, *fit_args, **fit_kwargs):
+        """Runs each execution of `trial` in a fresh process; returns their histories."""
+        self._idle_requests = 0
+        hp = trial.hyperparameters
+        if "tuner/epochs" in hp.values:  # Hyperband's budget and warm start
+            fit_kwargs["epochs"] = hp.values["tuner/epochs"]
+            fit_kwargs["initial_epoch"] = hp.values["tuner/initial_epoch"]
+        warm_start = None
+        if hp.values.get("tuner/trial_id"):
+            warm_start = self._checkpoint(hp.values["tuner/trial_id"])
+        objective = self.oracle.objective
+        single = type(objective) is keras_tuner.Objective
+        histories = []
+        base_seed = getattr(self.hypermodel, "seed", 0) or 0
+        for execution in range(self.executions_per_trial):
+            result = self._processes().run(
+                hypermodel=self.hypermodel, hp_config=hp.get_config(),
+                fit_args=fit_args, fit_kwargs=dict(fit_kwargs),
+                seed=base_seed + execution, checkpoint=self._checkpoint(trial.trial_id),
+                warm_start=warm_start, objective=objective.name if single else None,
+                direction=objective.direction if single else "max",
             )
-        size = model.count_params()
-        if self.max_model_size and size > self.max_model_size:
-            raise keras_tuner.errors.FailedTrialError(
-                f"Oversized model: {size} parameters > max_model_size={self.max_model_size}."
-            )
-        return model
+            history = keras.callbacks.History()
+            history.history, history.epoch = result["history"], result["epoch"]
+            self._trial_epochs += len(result["epoch"])
+            histories.append(history)
+        return histories
 
-    def search(self, *fit_args, **fit_kwargs):
-        if dist_utils.is_chief_oracle():
-            from genreclf.tuning.distributed import serve_oracle
+    def _checkpoint(self, trial_id):
+        # KerasTuner's file name for a trial's best weights (Hyperband's warm
+        # starts and `get_best_models` read it).
+        return os.path.join(self.get_trial_dir(trial_id), "checkpoint.weights.h5")
 
-            if "verbose" in fit_kwargs:
-                self.oracle.verbose = fit_kwargs["verbose"]
-            self.save()
-            serve_oracle(self.oracle, worker_timeout=self.worker_timeout)
-            return
-        if "verbose" in fit_kwargs and not self._is_worker():
-            self.oracle.verbose = fit_kwargs.get("verbose")
-        self.on_search_begin()
-        idle = 0
-        while True:
-            self.pre_create_trial()
-            trial = self.oracle.create_trial(self.tuner_id)
-            if trial.status == trial_module.TrialStatus.STOPPED:
-                break
-            if trial.status == trial_module.TrialStatus.IDLE:
-                idle += 1
-                time.sleep(min(5.0, 0.2 * idle))
-                continue
-            idle = 0
-            self.on_trial_begin(trial)
-            self._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
-            self.on_trial_end(trial)
-        self.on_search_end()
+    def _processes(self):
+        if getattr(self, "_trial_processes", None) is None:
+            self._trial_processes = TrialProcesses(prestart=self.prestart_trials)
+        return self._trial_processes
+
+    def on_search_end(self):
+        if getattr(self, "_trial_processes", None) is not None:
+            self._trial_processes.close()
+            self._trial_processes = None
+        super().on_search_end()
 
 
 class GenreclfTuner(_GenreclfTunerMixin, keras_tuner.Tuner):
@@ -184,7 +180,7 @@ def make_tuner(
     overwrite=False,
     executions_per_trial=1,
     heartbeat=15.0,
-    worker_timeout=1800.0,
+    prestart_trials=True,
 ):
     """A tuner for `oracle` (from `make_oracle`) and `hypermodel`.
 
@@ -196,8 +192,8 @@ def make_tuner(
         overwrite: delete previous trials in that folder first.
         executions_per_trial: models trained per trial (their scores averaged).
         heartbeat: seconds between a worker's heartbeats while training.
-        worker_timeout: on a chief, seconds of silence after which a worker's
-            trial is requeued.
+        prestart_trials: start each trial's process while the previous
+            trial trains (its TensorFlow import overlaps the trial).
 
     Example:
 
@@ -223,5 +219,5 @@ def make_tuner(
         executions_per_trial=executions_per_trial,
     )
     tuner.heartbeat = heartbeat
-    tuner.worker_timeout = worker_timeout
+    tuner.prestart_trials = prestart_trials
     return tuner

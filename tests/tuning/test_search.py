@@ -94,10 +94,10 @@ def test_unknown_argument():
 
 
 def test_too_many_failures_end_with_a_clear_error_and_a_leaderboard(tmp_path):
-    # max_tokens=2 is refused by the vectorizer: every trial that samples it fails.
-    space = {**TINY_NGRAM, "max_tokens": [300, 2], "ngrams": 1, "hidden_dim": [0, 4],
+    # An unknown vectorizer mode is refused by the builder: every trial that samples it fails.
+    space = {**TINY_NGRAM, "mode": ["tf_idf", "no_such_mode"], "ngrams": 1, "hidden_dim": [0, 4],
              "batch_size": [32, 64]}
-    with pytest.raises(ConfigError, match="1 trials in a row failed .*max_tokens"):
+    with pytest.raises(ConfigError, match="1 trials in a row failed .*no_such_mode"):
         _tune(tmp_path / "f", search_space=space, max_trials=6, max_consecutive_failed_trials=1)
     rows = json.loads((tmp_path / "f" / "leaderboard.json").read_text())
-    assert rows[-1]["status"] == "FAILED" and "max_tokens" in rows[-1]["message"]
+    assert rows[-1]["status"] == "FAILED" and "no_such_mode" in rows[-1]["message"]

@@ -1,5 +1,7 @@
 import json
 import math
+import os
+import pathlib
 
 import keras
 import pytest
@@ -13,25 +15,33 @@ from genreclf.tuning.tuners import GenreclfTuner
 
 
 class PoisonFirstTrial(keras.callbacks.Callback):
-    """Turns the loss of the first trial's first batch into NaN (the tuner copies callbacks)."""
+    """Turns the loss of the first trial's first batch into NaN.
 
-    fired = []
+    Each trial runs in its own process, so "first" is a marker file.
+    """
+
+    def __init__(self, marker):
+        super().__init__()
+        self.marker = str(marker)
 
     def on_train_batch_end(self, batch, logs=None):
-        if not PoisonFirstTrial.fired:
-            PoisonFirstTrial.fired.append(batch)
+        if not os.path.exists(self.marker):
+            open(self.marker, "w").close()
             logs["loss"] = math.nan
 
 
-def test_a_diverged_trial_is_failed_and_the_search_goes_on(sample_data, tmp_path, tiny_ngram):
+def test_a_diverged_trial_is_failed_and_the_search_goes_on(sample_data, tmp_path, tiny_ngram,
+                                                           monkeypatch):
     _, train, val = sample_data
-    PoisonFirstTrial.fired.clear()
+    # Trials run in spawned processes, which unpickle this module's callback.
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).parents[2]))
+    monkeypatch.setenv("PYTHONPATH", str(pathlib.Path(__file__).parents[2]))
     tuner = make_tuner(
         make_oracle("random", max_trials=3, seed=3),
         NgramHyperModel(train, max_epochs=1, **tiny_ngram),
         directory=tmp_path,
     )
-    tuner.search(train, validation_data=val, callbacks=[PoisonFirstTrial()], verbose=0)
+    tuner.search(train, validation_data=val, callbacks=[PoisonFirstTrial(tmp_path / "poisoned")], verbose=0)
     statuses = {t.trial_id: t.status for t in tuner.oracle.trials.values()}
     assert sorted(statuses.values()) == ["COMPLETED", "COMPLETED", "FAILED"]
     failed = next(t for t in tuner.oracle.trials.values() if t.status == "FAILED")

@@ -16,7 +16,7 @@ def test_cached_build_equals_a_fresh_build(sample_data):
     cache = VocabularyCache()
     for family, config in [
         ("bilstm", {"embedding_dim": 4, "lstm_units": 4, "max_length": 16, "max_tokens": 300}),
-        ("ngram", {"max_tokens": 300, "ngrams": 2}),
+        ("ngram", {"max_tokens": 300, "ngrams": 2, "mode": "count", "solver": "adamw"}),
     ]:
         keras.utils.set_random_seed(1)
         fresh = build_model(family, 3, train_texts=texts, **config)
@@ -43,6 +43,6 @@ def test_inert_outside_the_context(sample_data):
     texts = sample_data[1].texts
     cache = VocabularyCache()
     with cache:
-        build_model("ngram", 2, train_texts=texts, max_tokens=100)
-    build_model("ngram", 2, train_texts=texts, max_tokens=100)
+        build_model("ngram", 2, train_texts=texts, max_tokens=100, mode="count")
+    build_model("ngram", 2, train_texts=texts, max_tokens=100, mode="count")
     assert (cache.hits, cache.misses) == (0, 1)

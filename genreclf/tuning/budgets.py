@@ -1,0 +1,76 @@
+"""Bounds of a search, checked before anything is written.
+
+Every search is finite (a positive trial count; Hyperband's brackets are
+finite too), and a distributed search notices a dead worker within a minute:
+the chief's worker timeout defaults to four of the workers' heartbeats.
+"""
+
+import pathlib
+
+from genreclf.errors import ConfigError
+
+HEARTBEATS_PER_TIMEOUT = 4
+
+
+def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=1,
+                  max_time=None, kfold_top=0, folds=5, heartbeat=15.0, worker_timeout=None):
+    """Checks a search's bounds before anything is written; returns the worker timeout.
+
+    Every search is finite: `max_trials` and `max_epochs` are positive
+    integers (zero does not mean "no limit"). The worker timeout defaults to
+    four heartbeats (60 s with the default 15 s heartbeat).
+
+    Example:
+
+    >>> check_budgets(model="ngram", tuner="random", max_trials=5, max_epochs=2)
+    60.0
+    >>> check_budgets(model="ngram", tuner="random", max_trials=0,
+    ...               max_epochs=2)  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    genreclf.errors.ConfigError: max_trials must be a positive integer
+    """
+    from genreclf.models import get_family
+    from genreclf.tuning.oracles import TUNERS
+
+    get_family(model)  # an unknown family fails here, before any folder exists
+    if tuner not in TUNERS:
+        raise ConfigError(f"Unknown tuner. Expected one of {TUNERS}. Received: tuner={tuner!r}.")
+    for name, value, flag in (("max_trials", max_trials, "--max-trials"),
+                              ("max_epochs", max_epochs, "--max-epochs"),
+                              ("executions_per_trial", executions_per_trial,
+                               "--executions-per-trial")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                f"{name} must be a positive integer: every search has a finite number of "
+                f"{'trials' if name == 'max_trials' else 'epochs' if name == 'max_epochs' else 'runs'}. "
+                f"Received: {name}={value!r}. Pass {flag} 1 or more."
+            )
+    if max_time is not None and not max_time > 0:
+        raise ConfigError(f"max_time must be a positive number of seconds. Received: max_time={max_time!r}.")
+    if kfold_top < 0 or (kfold_top and folds < 2):
+        raise ConfigError(
+            f"--kfold-top needs a count >= 0 and --folds >= 2. Received: kfold_top={kfold_top}, "
+            f"folds={folds}."
+        )
+    if not heartbeat > 0:
+        raise ConfigError(f"heartbeat must be a positive number of seconds. Received: heartbeat={heartbeat!r}.")
+    if worker_timeout is None:
+        worker_timeout = HEARTBEATS_PER_TIMEOUT * float(heartbeat)
+    if worker_timeout <= heartbeat:
+        raise ConfigError(
+            f"worker_timeout must exceed the heartbeat, or live workers lose their trials. "
+            f"Received: worker_timeout={worker_timeout}, heartbeat={heartbeat}. Pass "
+            f"--worker-timeout {4 * heartbeat:g} (four heartbeats) or more."
+        )
+    return float(worker_timeout)
+
+
+def absolute_paths(data):
+    """The data arguments with file paths made absolute (best.json works from any folder)."""
+    data = dict(data)
+    for key in ("data", "val_data"):
+        if data.get(key):
+            data[key] = str(pathlib.Path(data[key]).expanduser().resolve())
+    return data
+
+

@@ -1,0 +1,172 @@
+"""Each trial in its own process: flat memory and crash isolation by design.
+
+KerasTuner trains every trial in the tuner's process; TensorFlow keeps part
+of what each trial allocated even after `clear_session()` and `gc`, so a long
+search grows (KerasTuner #873: ~20 MB per trial). Distributed tuners avoid
+that by running trials in worker processes; genreclf does the same on one
+machine. The tuner process (`run_trial`) hands each trial — the hypermodel,
+the trial's hyperparameter values, the data and the epoch budget — to a fresh
+`spawn`ed process, which builds, fits (the trial's seed set before the build,
+as `genreclf train` does), saves the best epoch's weights where KerasTuner
+keeps them, sends back the per-epoch history and exits. The process that
+serves the oracle, writes the leaderboard and sends heartbeats never builds
+a model, so every process's memory is that of one trial.
+
+A trial process that crashes (segfault, out of memory, `SIGKILL`) fails its
+trial with its exit code; the search goes on (and retries it with
+`--retries`). The next trial's process is started while the current one
+trains, so its TensorFlow import overlaps the trial instead of adding to it.
+"""
+
+import logging
+import multiprocessing
+import resource
+import traceback
+
+logger = logging.getLogger("genreclf.tuning")
+
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+class TrialProcessError(RuntimeError):
+    """A trial process ended without a result (crashed or was killed)."""
+
+
+def _serve_one(connection):
+    """The trial process: import TensorFlow, wait for one trial, run it, exit."""
+    import keras  # noqa: F401  (paid while the previous trial trains)
+
+    import genreclf.tuning.hypermodel  # noqa: F401
+
+    try:
+        task = connection.recv()
+        if task is None:
+            return
+        connection.send(("ok", run_trial_here(**task)))
+    except EOFError:  # the tuner went away
+        return
+    except BaseException as e:  # noqa: B036  (reported to the tuner, which decides)
+        import keras_tuner
+
+        failed = isinstance(e, keras_tuner.errors.FailedTrialError)
+        connection.send(("error", failed, traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def run_trial_here(hypermodel, hp_config, fit_args, fit_kwargs, *, seed, checkpoint,
+                   warm_start=None, objective=None, direction="max"):
+    """Builds, fits and checkpoints one trial in this process; returns its history.
+
+    Args:
+        hypermodel: the search's `FamilyHyperModel` (or any KerasTuner
+            `HyperModel`).
+        hp_config: `HyperParameters.get_config()` of the trial.
+        fit_args, fit_kwargs: what `tuner.search` was given (training data,
+            `validation_data`, `epochs`, ...).
+        seed: the seed of this execution (`hypermodel.seed` is set to it).
+        checkpoint: where the best epoch's weights go (KerasTuner's file).
+        warm_start: weights to start from (Hyperband's continued trials).
+        objective, direction: the metric the checkpoint watches.
+
+    Returns:
+        `{"history": {metric: [per epoch]}, "epoch": [...], "max_rss_mb": ...}`.
+    """
+    import keras
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters.from_config(hp_config)
+    if hasattr(hypermodel, "seed"):
+        hypermodel.seed = seed
+    else:
+        keras.utils.set_random_seed(seed)
+    model = hypermodel.build(hp)
+    if warm_start:
+        model.load_weights(warm_start)
+    callbacks = list(fit_kwargs.pop("callbacks", None) or [])
+    if objective:
+        callbacks.append(keras.callbacks.ModelCheckpoint(
+            checkpoint, monitor=objective, mode=direction, save_best_only=True,
+            save_weights_only=True,
+        ))
+    history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
+    logs = history.history if isinstance(history, keras.callbacks.History) else {}
+    return {
+        "history": {k: [float(v) for v in values] for k, values in logs.items()},
+        "epoch": list(getattr(history, "epoch", [])),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+class TrialProcesses:
+    """Runs trials one at a time, each in a fresh process, one started ahead.
+
+    Example:
+
+    >>> processes = TrialProcesses(prestart=False)
+    >>> processes.close()
+    """
+
+    def __init__(self, prestart=True):
+        self.prestart = prestart
+        self._spare = None
+        self.last_max_rss_mb = None
+
+    def _start(self):
+        parent, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(target=_serve_one, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return process, parent
+
+    def run(self, **task):
+        """Runs `run_trial_here(**task)` in a fresh process; returns its result.
+
+        Raises:
+            keras_tuner.errors.FailedTrialError: the trial failed (KerasTuner
+                records it as failed and goes on).
+            TrialProcessError: the trial process crashed (the trial is
+                invalid and may be retried).
+            RuntimeError: the trial raised another error (its traceback in
+                the message).
+        """
+        import keras_tuner
+
+        process, connection = self._spare or self._start()
+        self._spare = self._start() if self.prestart else None
+        try:
+            connection.send(task)
+            reply = connection.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            process.join(timeout=10)
+            raise TrialProcessError(
+                f"TrialProcessError: the trial's process ended without a result (exit code "
+                f"{process.exitcode}: a crash, or killed for memory). The search goes on; "
+                "rerun crashed trials with --retries."
+            ) from None
+        finally:
+            connection.close()
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+        if reply[0] == "ok":
+            self.last_max_rss_mb = reply[1].get("max_rss_mb")
+            return reply[1]
+        _, failed, text = reply
+        if failed:
+            raise keras_tuner.errors.FailedTrialError(text)
+        raise RuntimeError(text)
+
+    def close(self):
+        """Stops the process started ahead (if any)."""
+        if self._spare is not None:
+            process, connection = self._spare
+            self._spare = None
+            try:
+                connection.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            connection.close()
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
