@@ -80,13 +80,13 @@ def _export(argv):
     args = _export_parser().parse_args(argv)
     from genreclf.errors import GenreclfError
     from genreclf.export.errors import VerificationError
-    from genreclf.export.exporter import export_run_with_report
+    from genreclf.export.exporter import export_run
 
     try:
-        path, report = export_run_with_report(
+        path, report = export_run(
             args.run, args.base, args.name, version=args.version,
             verify=not args.no_verify, top_k=args.top_k,
-            serving_tf_text=args.serving_tf_text,
+            serving_tf_text=args.serving_tf_text, return_report=True,
         )
     except VerificationError as e:
         print(e.report.summary() if e.report else str(e))

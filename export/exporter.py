@@ -51,6 +51,7 @@ def export_model(
     warmup_texts=None,
     verify=True,
     serving_tf_text=None,
+    return_report=False,
 ):
     """Exports a Keras model as `<base>/<name>/<version>/` for TF Serving.
 
@@ -75,9 +76,11 @@ def export_model(
         verify: run `verify_export` before publishing.
         serving_tf_text: check the ops against this TF Text version's op list
             (see `verify_export`).
+        return_report: also return the `VerifyReport` (None without `verify`).
 
     Returns:
-        The `pathlib.Path` of the published version folder.
+        The `pathlib.Path` of the published version folder, or
+        `(path, report)` with `return_report=True`.
 
     Raises:
         ExportError: the version exists or could not be published.
@@ -89,29 +92,6 @@ def export_model(
     >>> path.name  # doctest: +SKIP
     '1'
     """
-    path, _ = export_model_with_report(
-        model, vocabulary, base, name, version=version, thresholds=thresholds,
-        top_k=top_k, model_card=model_card, warmup_texts=warmup_texts,
-        verify=verify, serving_tf_text=serving_tf_text,
-    )
-    return path
-
-
-def export_model_with_report(
-    model,
-    vocabulary,
-    base,
-    name,
-    *,
-    version=None,
-    thresholds=None,
-    top_k=3,
-    model_card=None,
-    warmup_texts=None,
-    verify=True,
-    serving_tf_text=None,
-):
-    """Like `export_model`, but returns `(path, VerifyReport or None)`."""
     import tensorflow as tf
 
     from genreclf.export.method_names import CLASSIFY_METHOD
@@ -166,11 +146,12 @@ def export_model_with_report(
                     f"published.\n{report.summary()}",
                     report=report,
                 )
-    return pathlib.Path(model_dir) / str(version), report
+    path = pathlib.Path(model_dir) / str(version)
+    return (path, report) if return_report else path
 
 
 def export_run(run_path, base, name, *, version=None, verify=True, top_k=3,
-               serving_tf_text=None):
+               serving_tf_text=None, return_report=False):
     """Exports a run folder's model (with its thresholds, metrics and data fingerprint).
 
     Args:
@@ -180,26 +161,16 @@ def export_run(run_path, base, name, *, version=None, verify=True, top_k=3,
         version: the integer version (default: the next one).
         verify: verify in a clean process before publishing.
         top_k: the width of `top_labels` / `top_scores`.
-        serving_tf_text: see `export_model`.
+        serving_tf_text, return_report: see `export_model`.
 
     Returns:
-        The `pathlib.Path` of the published version folder.
+        The `pathlib.Path` of the published version folder (and the report).
 
     Example:
 
     >>> export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
     PosixPath('models/genre/1')
     """
-    path, _ = export_run_with_report(
-        run_path, base, name, version=version, verify=verify, top_k=top_k,
-        serving_tf_text=serving_tf_text,
-    )
-    return path
-
-
-def export_run_with_report(run_path, base, name, *, version=None, verify=True, top_k=3,
-                           serving_tf_text=None):
-    """Like `export_run`, but returns `(path, VerifyReport or None)`."""
     from genreclf.run import load_run
 
     run = load_run(run_path)
@@ -209,7 +180,7 @@ def export_run_with_report(run_path, base, name, *, version=None, verify=True, t
         "data_fingerprint": getattr(run, "fingerprint", None) or None,
         "config": run.config,
     }
-    return export_model_with_report(
+    return export_model(
         run.model,
         run.vocabulary,
         base,
@@ -220,4 +191,5 @@ def export_run_with_report(run_path, base, name, *, version=None, verify=True, t
         model_card=card,
         verify=verify,
         serving_tf_text=serving_tf_text,
+        return_report=return_report,
     )

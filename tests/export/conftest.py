@@ -57,10 +57,10 @@ def multi_thresholds():
 @pytest.fixture(scope="session")
 def single_export(single_model, tmp_path_factory):
     """The single-label model exported once, verification included."""
-    from genreclf.export.exporter import export_model_with_report
+    from genreclf.export.exporter import export_model
 
     base = tmp_path_factory.mktemp("single")
-    path, report = export_model_with_report(single_model, SINGLE, base, "genre")
+    path, report = export_model(single_model, SINGLE, base, "genre", return_report=True)
     return path, report
 
 

@@ -269,9 +269,9 @@ def _export_and_verify(model, tmp_path):
         importlib.util.find_spec("genreclf.export") and (
             __import__("pathlib").Path(OP_LISTS) / "tf_text_2.12.1.txt").is_file()
     ) else None
-    path, report = export.export_model_with_report(
+    path, report = export.export_model(
         model, ["comedy", "drama"], tmp_path / "models", "genre",
-        serving_tf_text=serving_tf_text,
+        serving_tf_text=serving_tf_text, return_report=True,
     )
     assert report.ok, report.summary()
     assert not [op for op in report.ops["tf_text"] if "RoundRobin" in op]
