@@ -97,6 +97,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         tunable=True,
         **model_args,
     ):
+        from genreclf.models import get_family
         from genreclf.models import resolve_config
 
         super().__init__(name=name or f"{family}_hypermodel", tunable=tunable)
@@ -110,6 +111,10 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             raise ConfigError(f"max_epochs must be a positive integer. Received: max_epochs={max_epochs!r}.")
         resolve_config(family, {k: None for k in model_args})  # raises on unknown names
         self.family = family
+        # Pickled by reference: a trial process that unpickles the hypermodel
+        # imports the module declaring the family, which registers it there
+        # too (families registered from outside the package included).
+        self.builder = get_family(family).builder
         self.train = train
         self.vocabulary = vocabulary or train.vocabulary()
         self.max_epochs = max_epochs

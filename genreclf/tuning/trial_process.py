@@ -20,6 +20,7 @@ trains, so its TensorFlow import overlaps the trial instead of adding to it.
 
 import logging
 import multiprocessing
+import os
 import resource
 import traceback
 
@@ -70,7 +71,8 @@ def run_trial_here(hypermodel, hp_config, fit_args, fit_kwargs, *, seed, checkpo
         objective, direction: the metric the checkpoint watches.
 
     Returns:
-        `{"history": {metric: [per epoch]}, "epoch": [...], "max_rss_mb": ...}`.
+        `{"history": {metric: [per epoch]}, "epoch": [...], "max_rss_mb": peak
+        resident memory of the trial process, "pid": its process id}`.
     """
     import keras
     import keras_tuner
@@ -95,6 +97,7 @@ def run_trial_here(hypermodel, hp_config, fit_args, fit_kwargs, *, seed, checkpo
         "history": {k: [float(v) for v in values] for k, values in logs.items()},
         "epoch": list(getattr(history, "epoch", [])),
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pid": os.getpid(),
     }
 
 

@@ -80,6 +80,7 @@ class _GenreclfTunerMixin:
     def on_trial_begin(self, trial):
         self._trial_started = time.time()
         self._trial_epochs = 0
+        self._trial_processes_seen = []
         self._heartbeat = None
         if self._is_worker():
             self._heartbeat = _TrialHeartbeat(self.oracle, trial.trial_id, self.heartbeat)
@@ -97,6 +98,8 @@ class _GenreclfTunerMixin:
             "seconds": round(time.time() - started, 3),
             "epochs": self._trial_epochs,
             "message": error_line(trial.message),
+            # Each execution's process: its id and peak resident memory (MB).
+            "processes": getattr(self, "_trial_processes_seen", []),
         }
         path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_RECORD)
         with open(path, "w", encoding="utf-8") as f:
@@ -140,6 +143,8 @@ class _GenreclfTunerMixin:
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]
             self._trial_epochs += len(result["epoch"])
+            self._trial_processes_seen.append({"pid": result["pid"],
+                                               "max_rss_mb": round(result["max_rss_mb"], 1)})
             histories.append(history)
         return histories
 
