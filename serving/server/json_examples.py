@@ -6,13 +6,14 @@ from `tensorflow_serving/util/json_tensor.cc`, with the same rules and messages.
 
 import json
 
+import numpy as np
 from tensorflow.core.example import example_pb2
 
 from genreclf.serving.server.json_values import decode_b64_object
-from genreclf.serving.server.json_values import format_decimal
 from genreclf.serving.server.json_values import is_b64_object
 from genreclf.serving.server.json_values import is_lossless
 from genreclf.serving.server.json_values import json_value_to_string
+from genreclf.serving.server.json_values import short_floats
 from genreclf.serving.server.json_values import type_name
 from genreclf.serving.server.status import invalid_argument
 
@@ -129,14 +130,8 @@ def classify_response(classifications):
     """
     if not classifications:
         raise invalid_argument("Cannot convert empty ClassificationResults to JSON")
-    rows = []
-    for classes in classifications:
-        pairs = ", ".join(
-            "[%s, %s]" % (json.dumps(label, ensure_ascii=False), format_decimal(score))
-            for label, score in classes
-        )
-        rows.append("[" + pairs + "]")
-    return '{"results": [' + ", ".join(rows) + "]}"
+    results = [[[label, _short(score)] for label, score in row] for row in classifications]
+    return json.dumps({"results": results}, ensure_ascii=False)
 
 
 def regress_response(values):
@@ -149,4 +144,8 @@ def regress_response(values):
     """
     if not values:
         raise invalid_argument("Cannot convert empty RegressionResults to JSON")
-    return '{"results": [' + ", ".join(format_decimal(v) for v in values) + "]}"
+    return json.dumps({"results": [_short(v) for v in values]})
+
+
+def _short(score):
+    return short_floats(np.array([score], np.float32)).tolist()[0]

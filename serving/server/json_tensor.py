@@ -9,8 +9,8 @@ server needs, with the same rules and error messages:
 * responses `{"predictions": [...]}` (a list of objects when the signature has
   several outputs) or `{"outputs": ...}`; output names ending in `_bytes` are
   written as `{"b64": ...}`;
-* floats written the way TF Serving writes them (see
-  `serving.server.json_values.format_decimals`).
+* numbers written by `json.dumps` (float32 outputs with float32's shortest
+  digits; `NaN` and `Infinity` as TF Serving writes them).
 
 Classify requests and results live in `serving.server.json_examples`.
 """
@@ -24,9 +24,8 @@ from genreclf.serving.server.json_values import INT_RANGES
 from genreclf.serving.server.json_values import decode_b64_object
 from genreclf.serving.server.json_values import is_b64_object
 from genreclf.serving.server.json_values import is_lossless
+from genreclf.serving.server.json_values import json_ready
 from genreclf.serving.server.json_values import json_value_to_string
-from genreclf.serving.server.json_values import leaf_texts
-from genreclf.serving.server.json_values import nest_texts
 from genreclf.serving.server.json_values import type_error
 from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.status import ServingStatusError
@@ -310,11 +309,6 @@ def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
     raise invalid_argument("Missing 'inputs' or 'instances' key")
 
 
-def _write_array(array, dtype, as_bytes, parts):
-    array = np.asarray(array)
-    parts.append(nest_texts(leaf_texts(array, dtype, as_bytes), list(array.shape)))
-
-
 def _is_bytes_output(name, dtype):
     return dtype == "DT_STRING" and name.endswith("_bytes")
 
@@ -338,9 +332,9 @@ def predict_response(outputs, output_dtypes, fmt):
     """
     if not outputs:
         raise invalid_argument("Cannot convert empty tensor map to JSON")
+    if fmt not in ("row", "columnar"):
+        raise invalid_argument("Invalid request format")
     names = sorted(outputs)
-    parts = []
-    several = len(names) > 1
     if fmt == "row":
         batch = None
         for name in names:
@@ -353,35 +347,15 @@ def predict_response(outputs, output_dtypes, fmt):
                     array.shape[0], " expecting: ", batch,
                 )
             batch = array.shape[0]
-        items = {}  # name -> one JSON text per batch item
-        for name in names:
-            array = np.asarray(outputs[name])
-            dtype = output_dtypes[name]
-            texts = leaf_texts(array, dtype, _is_bytes_output(name, dtype))
-            size = int(np.prod(array.shape[1:], dtype=np.int64))
-            items[name] = [
-                nest_texts(texts[i * size:(i + 1) * size], list(array.shape[1:])) for i in range(batch)
-            ]
-        rows = []
-        for item in range(batch):
-            if several:
-                rows.append("{" + ", ".join(
-                    json.dumps(name) + ": " + items[name][item] for name in names) + "}")
-            else:
-                rows.append(items[names[0]][item])
-        parts.append('{"predictions": [' + ", ".join(rows) + "]}")
-    elif fmt == "columnar":
-        parts.append('{"outputs": ')
-        if several:
-            parts.append("{")
-        for position, name in enumerate(names):
-            if several:
-                parts.append(("" if position == 0 else ", ") + json.dumps(name) + ": ")
-            dtype = output_dtypes[name]
-            _write_array(outputs[name], dtype, _is_bytes_output(name, dtype), parts)
-        if several:
-            parts.append("}")
-        parts.append("}")
+    values = {
+        name: json_ready(outputs[name], output_dtypes[name],
+                         _is_bytes_output(name, output_dtypes[name]))
+        for name in names
+    }
+    if fmt == "columnar":
+        body = {"outputs": values if len(names) > 1 else values[names[0]]}
+    elif len(names) > 1:
+        body = {"predictions": [{name: values[name][i] for name in names} for i in range(batch)]}
     else:
-        raise invalid_argument("Invalid request format")
-    return "".join(parts)
+        body = {"predictions": values[names[0]]}
+    return json.dumps(body, ensure_ascii=False)

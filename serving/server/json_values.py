@@ -1,7 +1,10 @@
 """Low-level pieces of TF Serving's REST JSON format: parsing, values, messages.
 
 Shared by `serving.server.json_tensor` (predict) and `serving.server.json_examples`
-(classify). Names in comments refer to `tensorflow_serving/util/json_tensor.cc`.
+(classify, regress). Names in comments refer to `tensorflow_serving/util/json_tensor.cc`.
+The protocol is TF Serving's (keys, shapes, status codes, the `error` key); the
+texts are Python's: parse errors are the `json` module's, numbers are written
+by `json.dumps` (float32 values with float32's shortest digits).
 """
 
 import base64
@@ -14,9 +17,6 @@ import numpy as np
 
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import public_message
-
-_encode_string = json.encoder.encode_basestring  # ensure_ascii=False, C-accelerated
-
 
 DTYPE_STRINGS = {
     "DT_FLOAT": "float",
@@ -43,19 +43,6 @@ INT_RANGES = {
     "DT_UINT64": (0, 2**64 - 1),
 }
 
-# rapidjson's GetParseError_En() texts for the errors Python's parser reports.
-_PARSE_ERRORS = (
-    ("Expecting value", "Invalid value."),
-    ("Expecting property name enclosed in double quotes", "Missing a name for object member."),
-    ("Expecting ':' delimiter", "Missing a colon after a name of object member."),
-    ("Extra data", "The document root must not be followed by other values."),
-    ("Unterminated string", "Missing a closing quotation mark in string."),
-    ("Invalid \\escape", "Invalid escape character in string."),
-    ("Invalid \\uXXXX escape", "Incorrect hex digit after \\u escape in string."),
-    ("Invalid control character", "Invalid encoding in string."),
-)
-
-
 def type_name(value):
     """JsonTypeString(): the rapidjson type name of a parsed JSON value."""
     if value is None:
@@ -73,111 +60,49 @@ def type_name(value):
     return "Number"
 
 
-def format_decimal(value, double=False):
-    """Formats a float the way TF Serving's `WriteDecimal` does.
+def short_floats(array):
+    """A float array as Python floats that print with the fewest digits of their dtype.
 
-    Args:
-        value: the number.
-        double: True for DT_DOUBLE (round-trip checked at 17 digits), False for
-            DT_FLOAT (9 digits).
-
-    Returns:
-        The JSON number text.
-
-    Example:
-
-    >>> [format_decimal(v) for v in (0.5, 3.0, 0.1, 1e-05, float("nan"))]
-    ['0.5', '3.0', '0.1', '1e-05', 'NaN']
-    """
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "-Infinity" if value < 0 else "Infinity"
-    cast = float if double else np.float32
-    value = cast(value)
-    text = "%.6g" % value
-    if cast(float(text)) != value:
-        text = "%.*g" % (17 if double else 9, value)
-    if "." not in text and "e" not in text:
-        text += ".0"
-    return text
-
-
-def format_decimals(values, double=False):
-    """`format_decimal` over a whole array at once (same text, much faster).
+    float32 values print as float32 (`0.1`, not `0.10000000149011612`); NaN and
+    infinities stay (`json.dumps` writes `NaN`, `Infinity`, as TF Serving does).
 
     Example:
 
     >>> import numpy as np
-    >>> format_decimals(np.array([0.5, 3.0, 0.1, np.nan], np.float32))
-    ['0.5', '3.0', '0.1', 'NaN']
+    >>> short_floats(np.array([0.1, 2.5, np.nan], np.float32)).tolist()
+    [0.1, 2.5, nan]
     """
-    values = np.asarray(values, dtype=np.float64 if double else np.float32).reshape(-1)
-    floats = values.tolist()
-    texts = ["%.6g" % v for v in floats]
-    finite = np.isfinite(values)
-    with np.errstate(all="ignore"):
-        back = np.array(texts, dtype=np.float64)
-        if not double:
-            back = back.astype(np.float32)
-    digits = 17 if double else 9
-    for index in np.nonzero(finite & (back != values))[0]:
-        texts[index] = "%.*g" % (digits, floats[index])
-    for index, text in enumerate(texts):
-        if not finite[index]:
-            value = floats[index]
-            texts[index] = "NaN" if value != value else ("-Infinity" if value < 0 else "Infinity")
-        elif "." not in text and "e" not in text:
-            texts[index] = text + ".0"
-    return texts
+    array = np.asarray(array)
+    if array.dtype == np.float64:
+        return array
+    return array.astype(str).astype(np.float64)
 
 
-def leaf_texts(array, dtype, as_bytes):
-    """The JSON text of every element of `array` (flattened), as TF Serving writes it.
+_decode = np.frompyfunc(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v),
+                        1, 1)
+_b64 = np.frompyfunc(lambda v: {"b64": base64.b64encode(v).decode("ascii")}, 1, 1)
+
+
+def json_ready(array, dtype, as_bytes=False):
+    """A tensor as nested Python lists for `json.dumps` (strings decoded, or b64 objects).
 
     Example:
 
     >>> import numpy as np
-    >>> leaf_texts(np.array([[1, 2]], np.int64), "DT_INT64", as_bytes=False)
-    ['1', '2']
+    >>> json_ready(np.array([[b"a", b"b"]], object), "DT_STRING")
+    [['a', 'b']]
     """
-    flat = np.asarray(array).reshape(-1)
-    if dtype in ("DT_FLOAT", "DT_HALF"):
-        return format_decimals(flat)
-    if dtype == "DT_DOUBLE":
-        return format_decimals(flat, double=True)
+    array = np.asarray(array)
     if dtype == "DT_STRING":
-        if as_bytes:
-            return ['{"b64": "%s"}' % base64.b64encode(v).decode("ascii") for v in flat]
-        return [
-            _encode_string(v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v))
-            for v in flat
-        ]
-    if dtype == "DT_BOOL":
-        return ["true" if v else "false" for v in flat]
-    if dtype in INT_RANGES:
-        return [str(int(v)) for v in flat.tolist()]
+        result = (_b64 if as_bytes else _decode)(array)
+        return result.tolist() if isinstance(result, np.ndarray) else result
+    if dtype in ("DT_FLOAT", "DT_HALF", "DT_DOUBLE"):
+        return short_floats(array).tolist()
+    if dtype == "DT_BOOL" or dtype in INT_RANGES:
+        return array.tolist()
     raise invalid_argument(
         "Failed to write JSON value for tensor type: ", DTYPE_STRINGS.get(dtype, dtype)
     )
-
-
-def nest_texts(texts, shape):
-    """AddTensorValues(): nested lists of element texts; a scalar is written bare.
-
-    Example:
-
-    >>> nest_texts(["1", "2", "3", "4"], [2, 2])
-    '[[1, 2], [3, 4]]'
-    """
-    if not shape:
-        return texts[0]
-    if len(shape) == 1:
-        return "[" + ", ".join(texts) + "]"
-    step = len(texts) // shape[0] if shape[0] else 0
-    return "[" + ", ".join(
-        nest_texts(texts[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])
-    ) + "]"
 
 
 def json_value_to_string(value, limit=200):
@@ -193,8 +118,6 @@ def json_value_to_string(value, limit=200):
     >>> json_value_to_string(list(range(100)), limit=20)
     '[0, 1, 2, 3, 4, 5, 6...'
     """
-    if isinstance(value, float):
-        return format_decimal(value, double=True)
     try:
         compact = json.dumps(value, ensure_ascii=False)
     except (RecursionError, ValueError):
@@ -235,9 +158,7 @@ def parse_json(body):
     try:
         doc = json.loads(body)
     except json.JSONDecodeError as err:
-        raise invalid_argument(
-            "JSON Parse error: ", _rapidjson_message(err), " at offset: ", err.pos
-        ) from None
+        raise invalid_argument("JSON Parse error: ", err.msg, " at offset: ", err.pos) from None
     except RecursionError:
         raise invalid_argument(
             "JSON Parse error: the document is nested too deeply. Send arrays nested "
@@ -280,36 +201,6 @@ def _reject_lone_surrogates(doc):
                     "JSON Parse error: Invalid encoding in string: a lone UTF-16 surrogate "
                     "escape (such as \\ud800) is not a character. Send valid UTF-8 text."
                 )
-
-
-def _rapidjson_message(err):
-    if err.msg == "Expecting ',' delimiter":
-        # rapidjson names the container it was in.
-        before = err.doc[: err.pos].rstrip()
-        depth = []
-        in_string = False
-        escaped = False
-        for ch in before:
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch in "[{":
-                depth.append(ch)
-            elif ch in "]}" and depth:
-                depth.pop()
-        if depth and depth[-1] == "[":
-            return "Missing a comma or ']' after an array element."
-        return "Missing a comma or '}' after an object member."
-    for prefix, message in _PARSE_ERRORS:
-        if err.msg.startswith(prefix):
-            return message
-    return "Invalid value."
 
 
 def signature_name_of(doc):

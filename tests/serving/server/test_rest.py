@@ -138,10 +138,10 @@ def test_metadata_exact(server, models_dir):
 ERRORS = [
     # (method, path, body, http code, exact message or prefix)
     ("POST", "/v1/models/genre:predict", b"{\"instances\": [", 400,
-     "JSON Parse error: Invalid value. at offset: 15"),
+     "JSON Parse error: Expecting value at offset: 15"),
     ("POST", "/v1/models/genre:predict", b"", 400, "JSON Parse error: The document is empty"),
     ("POST", "/v1/models/genre:predict", b"instances = [1, 2]", 400,
-     "JSON Parse error: Invalid value. at offset: 0"),
+     "JSON Parse error: Expecting value at offset: 0"),
     ("POST", "/v1/models/genre:predict", b"{\"instances\": [1, 2]}", 400,
      "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: "
      "JSON Value: 1 Type: Number is not of expected type: string"),
