@@ -18,7 +18,7 @@ def strict_server(tmp_path_factory, server_process):
     base = tmp_path_factory.mktemp("models")
     write_tiny_model(str(base), "genre", 1)
     log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = server_process(base, "--poll-seconds", "0", "--header-timeout", "1",
+    process = server_process(base, "--poll-seconds", "0", "--header-timeout", "2",
                              "--body-timeout", "1", "--max-connections", "8",
                              "--max-texts", "5", "--max-text-bytes", "200",
                              "--chunk-size", "2", log_path=str(log))
