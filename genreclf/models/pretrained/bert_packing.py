@@ -13,29 +13,41 @@ import keras
 import tensorflow as tf
 
 
-def pack_segments(tokens, length, cls_id, sep_id, pad_id):
-    """Lays out ragged word-piece ids as `[CLS] ids [SEP] [PAD]...` of `length`.
+def pack_segments(tokens, length, cls_id, sep_id, pad_id, dynamic=False):
+    """Lays out ragged word-piece ids as `[CLS] ids [SEP] [PAD]...`.
 
     Keeps the first `length - 2` ids of each row; core TensorFlow ops only.
 
+    Args:
+        tokens: ragged `[rows, (ids)]` word-piece ids.
+        length: the packed length, `[CLS]` and `[SEP]` included.
+        cls_id, sep_id, pad_id: the special tokens' ids.
+        dynamic: pad only to the longest row (at most `length`), so a batch
+            of short texts costs the encoder short sequences.
+
     Returns:
-        A dict of `int32 [rows, length]`: `token_ids`, `segment_ids`, `padding_mask`.
+        A dict of `int32 [rows, length]` (`[rows, <= length]` if dynamic):
+        `token_ids`, `segment_ids`, `padding_mask`.
     """
     body = length - 2
     kept = tf.minimum(tokens.row_lengths(), body)
-    dense = tokens.to_tensor(default_value=pad_id, shape=[None, body])
+    if dynamic:
+        dense = tokens[:, :body].to_tensor(default_value=pad_id)
+    else:
+        dense = tokens.to_tensor(default_value=pad_id, shape=[None, body])
     batch = tf.shape(dense)[0]
     ids = tf.concat(
         [tf.fill([batch, 1], tf.cast(cls_id, dense.dtype)), dense,
          tf.fill([batch, 1], tf.cast(pad_id, dense.dtype))], axis=1
     )
-    positions = tf.range(length, dtype=tf.int64)[tf.newaxis, :]
+    positions = tf.range(tf.shape(ids, out_type=tf.int64)[1])[tf.newaxis, :]
     sep_position = (tf.cast(kept, tf.int64) + 1)[:, tf.newaxis]
     ids = tf.where(positions == sep_position, tf.cast(sep_id, ids.dtype), ids)
     ids = tf.cast(ids, tf.int32)
     mask = tf.cast(positions <= sep_position, tf.int32)
-    ids = tf.ensure_shape(ids, [None, length])
-    mask = tf.ensure_shape(mask, [None, length])
+    width = None if dynamic else length
+    ids = tf.ensure_shape(ids, [None, width])
+    mask = tf.ensure_shape(mask, [None, width])
     return {"token_ids": ids, "segment_ids": tf.zeros_like(ids), "padding_mask": mask}
 
 

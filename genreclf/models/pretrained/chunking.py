@@ -20,6 +20,9 @@ from genreclf.models.pretrained.bert_packing import pack_segments
 class BertChunkPreprocessor(BertTextPreprocessor):
     """Tokenizes raw strings and packs each into up to `max_chunks` windows.
 
+    Windows are padded to the longest in the batch (at most
+    `sequence_length`), so short texts cost the encoder short sequences.
+
     Args:
         max_chunks: the most windows per text; word pieces beyond
             `max_chunks * (sequence_length - 2)` are dropped.
@@ -28,7 +31,7 @@ class BertChunkPreprocessor(BertTextPreprocessor):
 
     Returns:
         A dict: `token_ids`, `segment_ids`, `padding_mask` (`int32 [windows,
-        sequence_length]`, the windows of all texts in order) and `chunk_text`
+        <= sequence_length]`, the windows of all texts in order) and `chunk_text`
         (`int32 [windows]`: the text each window belongs to).
 
     Example:
@@ -39,6 +42,8 @@ class BertChunkPreprocessor(BertTextPreprocessor):
     >>> out = layer(tf.constant(["a ghost story", "a"]))
     >>> out["token_ids"].numpy().tolist()
     [[2, 4, 5, 3], [2, 6, 3, 0], [2, 4, 3, 0]]
+    >>> layer(tf.constant(["a"]))["token_ids"].numpy().tolist()
+    [[2, 4, 3]]
     >>> out["chunk_text"].numpy().tolist()
     [0, 0, 1]
     """
@@ -65,14 +70,14 @@ class BertChunkPreprocessor(BertTextPreprocessor):
         chunks = tf.RaggedTensor.from_value_rowids(
             tokens.flat_values, window_of_token, nrows=tf.reduce_sum(windows)
         )
-        packed = pack_segments(chunks, self.sequence_length, cls_id, sep_id, pad_id)
+        packed = pack_segments(chunks, self.sequence_length, cls_id, sep_id, pad_id, dynamic=True)
         batch = tf.shape(inputs, out_type=tf.int64)[0]
         packed["chunk_text"] = tf.cast(tf.repeat(tf.range(batch), windows), tf.int32)
         return packed
 
     def compute_output_spec(self, inputs):
         spec = super().compute_output_spec(inputs)
-        spec = {name: keras.KerasTensor((None, self.sequence_length), dtype="int32") for name in spec}
+        spec = {name: keras.KerasTensor((None, None), dtype="int32") for name in spec}
         spec["chunk_text"] = keras.KerasTensor((None,), dtype="int32")
         return spec
 

@@ -21,7 +21,7 @@ from genreclf.models.pretrained.presets import resolve_preset
 from genreclf.models.pretrained.token_pooling import MaskedTokenPooling
 
 EMBEDDING_LAYER = "sentence_embedding"
-_FORMAT = 1  # bump when the tower's computation changes
+_FORMAT = 2  # bump when the tower's computation changes
 
 
 def sentence_embedding(text, preset="minilm", max_length=128, max_chunks=8, name=EMBEDDING_LAYER):

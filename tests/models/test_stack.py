@@ -1,0 +1,131 @@
+"""The `stack` family, its windowed encoder tower and its embedding cache.
+
+The encoder is a tiny randomly initialised BERT written to a temporary
+folder (the real MiniLM is exercised by the `auto` test and the benchmark).
+"""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import genreclf
+from genreclf.models import build_model
+from genreclf.models.embedding_cache import EmbeddingCache
+from genreclf.models.embedding_cache import cached_embeddings
+from genreclf.models.heads import text_input
+from genreclf.models.pretrained.sentence import EMBEDDING_LAYER
+from genreclf.models.pretrained.sentence import sentence_embedding
+from genreclf.models.pretrained.testing import write_tiny_hf_bert
+from genreclf.models.stack import choose_blend
+
+LONG = " ".join(["the detective walks through the rainy city at night"] * 12)
+
+
+@pytest.fixture(scope="module")
+def tiny_preset(tmp_path_factory):
+    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENRECLF_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _tower(preset, max_chunks):
+    text = text_input()
+    return keras.Model({"text": text}, sentence_embedding(text, preset, max_length=16, max_chunks=max_chunks))
+
+
+def test_a_long_text_is_the_mean_of_its_windows(tiny_preset):
+    windowed, first_only = _tower(tiny_preset, 8), _tower(tiny_preset, 1)
+    texts = tf.constant([LONG, "a ghost story", ""])
+    vectors = np.asarray(windowed({"text": texts}))
+    assert vectors.shape == (3, 8)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    truncated = np.asarray(first_only({"text": texts}))
+    assert not np.allclose(vectors[0], truncated[0], atol=1e-3)  # the later windows count
+    np.testing.assert_allclose(vectors[1:], truncated[1:], atol=1e-5)  # short texts: one window
+    alone = np.asarray(windowed({"text": tf.constant(["a ghost story"])}))
+    np.testing.assert_allclose(alone[0], vectors[1], atol=1e-5)  # batch padding changes nothing
+
+
+def test_cache_persists_ignores_a_torn_tail_and_separates_encoders(tmp_path):
+    cache = EmbeddingCache({"encoder": "toy"}, dim=2, directory=tmp_path)
+    cache.add(["a", "b"], np.array([[1, 2], [3, 4]], dtype="float32"))
+    with open(cache.path / "vectors.f32", "ab") as f:
+        f.write(b"\x00\x01\x02")  # a killed run's half-written vector
+    with open(cache.path / "index.txt", "a") as f:
+        f.write("abc")  # and half an index line
+    reopened = EmbeddingCache({"encoder": "toy"}, dim=2, directory=tmp_path)
+    vectors, missing = reopened.lookup(["b", "a", "c"])
+    assert vectors[:2].tolist() == [[3, 4], [1, 2]] and missing.tolist() == [False, False, True]
+    reopened.add(["c"], np.array([[5, 6]], dtype="float32"))
+    again = EmbeddingCache({"encoder": "toy"}, dim=2, directory=tmp_path)
+    assert again.lookup(["c"])[0].tolist() == [[5, 6]] and len(again) == 3
+    other = EmbeddingCache({"encoder": "other"}, dim=2, directory=tmp_path)
+    assert other.lookup(["a"])[1].tolist() == [True]
+
+
+def test_cached_embeddings_compute_each_distinct_text_once(tiny_preset, tmp_path):
+    tower = _tower(tiny_preset, 2)
+    cache = EmbeddingCache({"tower": "tiny"}, dim=8, directory=tmp_path)
+    texts = ["a ghost story", LONG, "a ghost story", "robots dream"]
+    first = cached_embeddings(tower, texts, cache, batch_size=2)
+    assert len(cache) == 3
+    np.testing.assert_allclose(first, np.asarray(tower({"text": tf.constant(texts)})), atol=1e-5)
+    size = (cache.path / "vectors.f32").stat().st_size
+    second = cached_embeddings(tower, texts, cache)
+    assert (cache.path / "vectors.f32").stat().st_size == size
+    np.testing.assert_array_equal(first, second)
+
+
+def test_blend_weight_follows_the_better_head():
+    targets = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    good = targets * 0.8 + 0.1
+    noise = np.random.default_rng(0).random((6, 3))
+    weight, thresholds, score = choose_blend(good, noise, targets, multi_label=False)
+    assert weight >= 0.5 and score == 1.0 and thresholds is None
+    weight, thresholds, _ = choose_blend(noise, good, targets, multi_label=True)
+    assert weight <= 0.5 and thresholds.shape == (3,)
+
+
+@pytest.mark.parametrize("label, sep", [("genre", None), ("genres", "|")])
+def test_trains_saves_reloads_and_reuses_the_cache(tiny_preset, cache_dir, tmp_path, sample_csv, label, sep,
+                                                     capsys):
+    config = {"preset": tiny_preset, "max_length": 16, "max_chunks": 2, "c_tfidf": 4.0, "c_encoder": 1.0}
+    run = genreclf.train(sample_csv, text="overview", label=label, sep=sep, model="stack",
+                         model_config=config, out=tmp_path / "run", verbose=1)
+    assert run.metrics["evaluated_on"].startswith("5-fold out-of-fold")
+    assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
+    assert len(run.thresholds) == len(run.labels)
+    weight = float(run.model.get_layer("scores").get_weights()[0])
+    assert 0.0 <= weight <= 1.0
+    texts = ["A ghost haunts a lighthouse.", LONG]
+    scores = run.scores(texts)
+    restored = keras.saving.load_model(run.path / "model.keras")
+    np.testing.assert_allclose(np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5)
+    assert EMBEDDING_LAYER in {layer.name for layer in restored.layers}
+    capsys.readouterr()
+    genreclf.train(sample_csv, text="overview", label=label, sep=sep, model="stack", model_config=config,
+                   out=tmp_path / "again", verbose=1)
+    assert "0 embedded" in capsys.readouterr().out  # every text came from the cache
+    assert json.loads((tmp_path / "again" / "config.json").read_text())["model"] == "stack"
+
+
+def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_csv):
+    from genreclf.export.exporter import export_run
+
+    run = genreclf.train(sample_csv, text="overview", label="genres", sep="|", model="stack",
+                         model_config={"preset": tiny_preset, "max_length": 16, "c_tfidf": 4.0,
+                                       "c_encoder": 1.0}, out=tmp_path / "run", verbose=0)
+    path = export_run(run.path, tmp_path / "models", "genre", verify=True, serving_tf_text="2.12.1")
+    assert (path / "saved_model.pb").exists()
+
+
+def test_unknown_weight_is_a_clear_error(tiny_preset):
+    with pytest.raises(genreclf.errors.ConfigError, match="tfidf_weight"):
+        build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, tfidf_weight=2)
