@@ -5,9 +5,12 @@ finite too), and a distributed search notices a dead worker within a minute:
 the chief's worker timeout defaults to four of the workers' heartbeats.
 """
 
+import logging
 import pathlib
 
 from genreclf.errors import ConfigError
+
+logger = logging.getLogger("genreclf.tuning")
 
 HEARTBEATS_PER_TIMEOUT = 4
 
@@ -56,12 +59,16 @@ def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=
         raise ConfigError(f"heartbeat must be a positive number of seconds. Received: heartbeat={heartbeat!r}.")
     if worker_timeout is None:
         worker_timeout = HEARTBEATS_PER_TIMEOUT * float(heartbeat)
-    if worker_timeout <= heartbeat:
+    if not worker_timeout > 0:
         raise ConfigError(
-            f"worker_timeout must exceed the heartbeat, or live workers lose their trials. "
-            f"Received: worker_timeout={worker_timeout}, heartbeat={heartbeat}. Pass "
-            f"--worker-timeout {4 * heartbeat:g} (four heartbeats) or more."
+            f"worker_timeout must be a positive number of seconds. Received: "
+            f"worker_timeout={worker_timeout!r}. Pass --worker-timeout {4 * heartbeat:g} "
+            "(four heartbeats)."
         )
+    if worker_timeout <= heartbeat:
+        # The chief cannot see the workers' --heartbeat; its own may differ.
+        logger.warning("worker_timeout=%ss is not longer than heartbeat=%ss: live workers "
+                       "may lose their trials", worker_timeout, heartbeat)
     return float(worker_timeout)
 
 

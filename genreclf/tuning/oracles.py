@@ -11,7 +11,9 @@ KerasTuner's own; genreclf adds, in a mixin:
   a dead worker neither blocks the end of the search nor loses its trial;
 - in distributed mode, a worker asking for a trial when none is left but
   others are still running gets `IDLE` (wait) instead of `STOPPED` (exit), so
-  it can take over a trial requeued from a dead worker.
+  it can take over a trial requeued from a dead worker;
+- `oracle.json` is saved once more after a trial ends, so a finished search
+  lists no trial as running and `--resume` reruns nothing.
 """
 
 import logging
@@ -77,6 +79,14 @@ class _LivenessMixin:
     def update_trial(self, trial_id, metrics, step=0):
         self._mark_trial(trial_id)
         return super().update_trial(trial_id, metrics, step=step)
+
+    @keras_tuner.synchronized
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        # KerasTuner saves the oracle before it drops the trial from
+        # `ongoing_trials`: saved again, oracle.json lists no finished trial
+        # as running, and `--resume` does not rerun it.
+        self.save()
 
     def get_trial(self, trial_id):
         # Workers call GetTrial as a heartbeat while they train.
