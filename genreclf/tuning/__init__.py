@@ -25,4 +25,3 @@ from genreclf.tuning.search import TuningResult
 from genreclf.tuning.search import tune
 from genreclf.tuning.search_space import resolve
 from genreclf.tuning.tuners import make_tuner
-from genreclf.tuning.vocabulary_cache import VocabularyCache

@@ -19,7 +19,6 @@ import logging
 import os
 import socket
 import time
-from concurrent import futures
 
 from genreclf.errors import ConfigError
 
@@ -125,12 +124,12 @@ def wait_for_oracle(ip, port, timeout=300.0, first_pause=0.5, max_pause=10.0):
 
 def set_rpc_timeout(seconds):
     """Bounds every gRPC call of a worker to the chief (KerasTuner's default: one hour)."""
-    from keras_tuner.src.distribute import oracle_client
+    from genreclf.tuning import compat
 
-    oracle_client.TIMEOUT = float(seconds)
+    compat.set_rpc_timeout(seconds)
 
 
-def serve_oracle(oracle, worker_timeout=1800.0, poll=1.0, ip=None, port=None):
+def serve_oracle(oracle, worker_timeout=60.0, poll=1.0, ip=None, port=None):
     """Serves `oracle` to the workers until the search is over (runs on the chief).
 
     The search is over when the oracle has told a worker to stop, no trial is
@@ -146,15 +145,11 @@ def serve_oracle(oracle, worker_timeout=1800.0, poll=1.0, ip=None, port=None):
         ip: the address to listen on (default `KERASTUNER_ORACLE_IP`).
         port: the port (default `KERASTUNER_ORACLE_PORT`).
     """
-    import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
+    from genreclf.tuning import compat
 
     if ip is None or port is None:
         ip, port = oracle_address()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    servicer = oracle_chief.OracleServicer(oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    server, servicer = compat.oracle_server(oracle)
     if not server.add_insecure_port(f"{ip}:{port}"):
         raise ConfigError(
             f"The chief could not listen on {ip}:{port} (in use, or not an address "

@@ -31,7 +31,6 @@ from genreclf.tuning.search_space import is_hyperparameter
 from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
-from genreclf.tuning.vocabulary_cache import VocabularyCache
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
 
@@ -146,7 +145,6 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         if search_defaults:
             if lr is not None:  # an explicit learning rate wins over a declared factor
                 self.space.pop(LR_FACTOR, None)
-        self.vocabulary_cache = VocabularyCache()
         first = self.trial_config(keras_tuner.HyperParameters())  # every default value
         if _fits_itself(family, first["model_config"]):
             raise ConfigError(_fits_itself_message(family, first["model_config"]))
@@ -216,15 +214,14 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         recipe = self._recipe(hp)
         cfg = recipe.cfg
         keras.utils.set_random_seed(cfg.seed)
-        with self.vocabulary_cache:
-            model = build_model(
-                self.family,
-                self.vocabulary.num_classes,
-                multi_label=self.vocabulary.multi_label,
-                train_texts=self.train.texts,
-                train_features=self.train.features,
-                **cfg.model_config,
-            )
+        model = build_model(
+            self.family,
+            self.vocabulary.num_classes,
+            multi_label=self.vocabulary.multi_label,
+            train_texts=self.train.texts,
+            train_features=self.train.features,
+            **cfg.model_config,
+        )
         recipe.compile(model)
         return model
 

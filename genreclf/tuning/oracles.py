@@ -20,9 +20,10 @@ import logging
 import time
 
 import keras_tuner
-from keras_tuner.src.engine import trial as trial_module
+from keras_tuner.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
+from genreclf.tuning import compat
 from genreclf.tuning.objective import make_objective
 
 logger = logging.getLogger("genreclf.tuning")
@@ -114,7 +115,7 @@ class _LivenessMixin:
             trial = self.ongoing_trials.pop(tuner_id, None)
             self.tuner_ids.discard(tuner_id)
             if trial is not None:
-                self._retry_queue.append(trial.trial_id)
+                compat.requeue(self, trial.trial_id)
                 self.save()
             logger.warning(
                 "worker %s silent for %.0fs: dropped%s", tuner_id, silent,

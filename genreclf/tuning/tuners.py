@@ -24,7 +24,7 @@ import time
 
 import keras
 import keras_tuner
-from keras_tuner.src.engine import trial as trial_module
+from keras_tuner.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
 from genreclf.tuning.trial_process import TrialProcesses

@@ -1,0 +1,83 @@
+"""The KerasTuner internals genreclf still relies on: one module, a version guard.
+
+Everything else goes through KerasTuner's public API (`HyperModel.build/fit`,
+`Tuner.run_trial`, `pre_create_trial`, `on_trial_begin/end`,
+`on_search_end`, `Oracle.end_trial`, `keras_tuner.engine.trial`). What
+remains has no public hook in KerasTuner 1.4, and each item has a test
+(`tests/tuning/test_compat.py`):
+
+- `requeue(oracle, trial_id)`: a dead worker's trial goes back to the
+  oracle's retry queue (`Oracle._retry_queue`) without counting as a failure
+  (ending it as `INVALID` would fail it when `max_retries_per_trial=0`);
+- `set_rpc_timeout(seconds)`: the timeout of a worker's gRPC calls to the
+  chief is a module global of `keras_tuner.src.distribute.oracle_client`
+  (default: one hour);
+- `oracle_server(oracle, ...)`: the chief's gRPC server is built from
+  KerasTuner's `OracleServicer` and protos, so genreclf can requeue the trials
+  of silent workers while it serves (`keras_tuner`'s `start_server` blocks
+  without that).
+
+`check_version()` runs on import: a KerasTuner outside the tested range is an
+error that says which versions work.
+"""
+
+import keras_tuner
+
+from genreclf.errors import ConfigError
+
+# KerasTuner versions whose internals the functions below were checked against.
+TESTED = ((1, 4), (1, 4))
+
+
+def check_version(version=None):
+    """Raises unless KerasTuner `version` (default: the installed one) is in the tested range.
+
+    Example:
+
+    >>> check_version("1.4.8")
+    >>> check_version("2.0.0")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    genreclf.errors.ConfigError: genreclf's tuning was tested with keras-tuner 1.4
+    """
+    version = version or keras_tuner.__version__
+    major_minor = tuple(int(part) for part in version.split(".")[:2])
+    low, high = TESTED
+    if not low <= major_minor <= high:
+        raise ConfigError(
+            f"genreclf's tuning was tested with keras-tuner {low[0]}.{low[1]} to "
+            f"{high[0]}.{high[1]}; it relies on internals listed in genreclf/tuning/compat.py. "
+            f"Received: keras-tuner {version}. Install a tested version "
+            f"(pip install 'keras-tuner>={low[0]}.{low[1]},<{high[0]}.{high[1] + 1}')."
+        )
+
+
+def requeue(oracle, trial_id):
+    """Puts `trial_id` back in `oracle`'s queue: the next trial request gets it again."""
+    oracle._retry_queue.append(trial_id)
+
+
+def set_rpc_timeout(seconds):
+    """Bounds every gRPC call of a worker to the chief (KerasTuner's default: one hour)."""
+    from keras_tuner.src.distribute import oracle_client
+
+    oracle_client.TIMEOUT = float(seconds)
+
+
+def oracle_server(oracle, max_workers=4):
+    """`(grpc.Server, servicer)`: KerasTuner's oracle service, not yet listening or started.
+
+    `servicer.stop_triggered` becomes True once the oracle told a worker to stop.
+    """
+    from concurrent import futures
+
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute import oracle_chief
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers))
+    servicer = oracle_chief.OracleServicer(oracle)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    return server, servicer
+
+
+check_version()
