@@ -10,6 +10,7 @@ import json
 import pathlib
 
 from genreclf.tuning import results
+from genreclf.tuning.results import best_config
 
 
 def kfold_scores(directory, rows, *, dataset=None, hypermodel=None, folds=5, verbose=0):
@@ -35,7 +36,6 @@ def kfold_scores(directory, rows, *, dataset=None, hypermodel=None, folds=5, ver
     from genreclf.training.config import TrainConfig
     from genreclf.training.cross_validation import cross_validate
     from genreclf.training.trainer import read_dataset
-    from genreclf.tuning.search import best_config
 
     directory = pathlib.Path(directory)
     scores = []

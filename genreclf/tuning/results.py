@@ -184,3 +184,28 @@ def write_leaderboard(directory, rows):
     with open(directory / LEADERBOARD_JSON, "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=2)
     return directory / LEADERBOARD_CSV, directory / LEADERBOARD_JSON
+
+
+def best_config(directory, row, hypermodel=None):
+    """The `TrainConfig` dictionary of leaderboard `row` (data arguments included).
+
+    With the search's `hypermodel`, its `trial_config` maps the trial's values
+    (a hypermodel may derive arguments, e.g. a learning rate from a tuned
+    factor); without it, the fixed values of `tune.json` and the trial's
+    values are mapped directly.
+    """
+    import keras_tuner
+
+    from genreclf.training.config import TrainConfig
+    from genreclf.tuning.hypermodel import config_from_values
+
+    spec = read_spec(directory)
+    if hypermodel is not None:
+        hp = keras_tuner.HyperParameters()
+        hp.values = dict(row["hyperparameters"])
+        config = hypermodel.trial_config(hp)
+    else:
+        values = {**spec.get("fixed", {}), **row["hyperparameters"]}
+        config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
+    config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
+    return TrainConfig.from_dict(config).to_dict()

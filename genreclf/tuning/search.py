@@ -16,9 +16,9 @@ from genreclf.tuning import results
 from genreclf.tuning.budgets import absolute_paths
 from genreclf.tuning.budgets import check_budgets
 from genreclf.tuning.families import make_hypermodel
-from genreclf.tuning.hypermodel import config_from_values
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
+from genreclf.tuning.results import best_config
 from genreclf.tuning.search_space import describe
 from genreclf.tuning.tuners import error_line
 from genreclf.tuning.tuners import make_tuner
@@ -298,30 +298,6 @@ def _split(dataset, cfg):
 
         return dataset, read_dataset(cfg, cfg.val_data)
     return train_val_split(dataset, cfg.val_split, seed=cfg.seed)
-
-
-def best_config(directory, row, hypermodel=None):
-    """The `TrainConfig` dictionary of leaderboard `row` (data arguments included).
-
-    With the search's `hypermodel`, its `trial_config` maps the trial's values
-    (a hypermodel may derive arguments, e.g. a learning rate from a tuned
-    factor); without it, the fixed values of `tune.json` and the trial's
-    values are mapped directly.
-    """
-    import keras_tuner
-
-    from genreclf.training.config import TrainConfig
-
-    spec = results.read_spec(directory)
-    if hypermodel is not None:
-        hp = keras_tuner.HyperParameters()
-        hp.values = dict(row["hyperparameters"])
-        config = hypermodel.trial_config(hp)
-    else:
-        values = {**spec.get("fixed", {}), **row["hyperparameters"]}
-        config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
-    config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
-    return TrainConfig.from_dict(config).to_dict()
 
 
 def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, verbose=1):
