@@ -8,17 +8,23 @@ Protocol (imdb_genre27, Kaggle `:::` format, 27 genres, single-label):
    processes: once alone, once as a chief with two workers on 127.0.0.1.
    Trials per minute = completed trials / wall time of the whole command
    (start-up included; each process imports TensorFlow and loads the data).
-3. Memory: 20 tiny trials in this process; resident set size (RSS) when each
-   trial starts (after the previous trial's cleanup), first vs last.
+3. Memory: a 50-trial random search of tiny `ngram` models driven from this
+   process. Each trial runs in its own process (`genreclf.tuning.trial_process`);
+   the table gives, per trial, the resident set size (RSS) of the tuner
+   process after the trial and the peak RSS of the trial's process, and the
+   search's trials per minute. Target: every process's RSS after the last
+   trial within 10% of after the first.
 4. Quality: the best trial's configuration (`best.json`) and genreclf's
    default `ngram` configuration are both retrained on the search data and
-   scored on the held-out test split (macro-F1).
+   scored on the held-out test split (macro-F1). The retrained best
+   configuration's validation score minus the best trial's score shows that
+   a trial is reproducible (same recipe, same seed; target within 0.002).
 
 On a 2-core machine one process and chief + 2 workers should be about on par:
 the workers share the same two cores (and the chief only serves the oracle).
 The distributed mode is for several machines; here the point is that it works.
 
-Usage: python bench/tuning.py [--trials 8] [--memory-trials 20] [--model ngram]
+Usage: python bench/tuning.py [--trials 8] [--memory-trials 50] [--memory-rows N] [--model ngram]
 """
 
 import argparse
@@ -112,31 +118,50 @@ def _env():
 
 
 def memory_search(search, workdir, trials):
-    import keras
-
+    """A `trials`-trial search in this process; RSS per trial of every process."""
+    from genreclf.data import train_val_split
     from genreclf.tuning import NgramHyperModel
     from genreclf.tuning import make_oracle
-    from genreclf.tuning import make_tuner
+    from genreclf.tuning.tuners import TRIAL_RECORD
+    from genreclf.tuning.tuners import GenreclfTuner
 
-    samples = []
+    tuner_rss = []
 
-    class Probe(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            samples.append(rss_mib())
-
-    from genreclf.data import train_val_split
+    class ProbedTuner(GenreclfTuner):
+        def on_trial_end(self, trial):
+            super().on_trial_end(trial)
+            tuner_rss.append(rss_mib())
 
     train, val = train_val_split(search, 0.1, seed=0)
     start = rss_mib()
-    tuner = make_tuner(
-        make_oracle("random", max_trials=trials, seed=0),
-        NgramHyperModel(train, max_epochs=1, max_tokens=[2000, 4000], hidden_dim=[0, 8],
-                        batch_size=64),
-        directory=workdir / "memory",
-        overwrite=True,
+    tuner = ProbedTuner(
+        oracle=make_oracle("random", max_trials=trials, seed=0),
+        hypermodel=NgramHyperModel(train, max_epochs=1, max_tokens=[2000, 4000],
+                                   hidden_dim=[0, 8], batch_size=64),
+        directory=str(workdir / "memory"), project_name="trials", overwrite=True,
     )
-    tuner.search(train, validation_data=val, callbacks=[Probe()], verbose=0)
-    return start, samples, rss_mib()
+    began = time.monotonic()
+    tuner.search(train, validation_data=val, verbose=0)
+    seconds = time.monotonic() - began
+    trial_rss = []
+    for trial_id in sorted(tuner.oracle.trials):
+        record = json.loads((pathlib.Path(tuner.get_trial_dir(trial_id)) / TRIAL_RECORD).read_text())
+        trial_rss.append(max((p["max_rss_mb"] for p in record.get("processes", [])), default=float("nan")))
+    return start, tuner_rss, trial_rss, seconds
+
+
+def print_memory(trials, start, tuner_rss, trial_rss, seconds):
+    print(f"\n## Memory over a {trials}-trial search (RSS, MiB; each trial in its own process)\n")
+    print(f"tuner process before the search: {start:.0f}; {trials / seconds * 60:.1f} trials/minute "
+          f"({seconds:.0f} s)\n")
+    print("| trial | tuner process after the trial | trial process (peak) |")
+    print("|---:|---:|---:|")
+    for i, (tuner, trial) in enumerate(zip(tuner_rss, trial_rss), 1):
+        print(f"| {i} | {tuner:.0f} | {trial:.0f} |")
+    for name, values in (("tuner process", tuner_rss), ("trial processes", trial_rss)):
+        change = (values[-1] - values[0]) / values[0]
+        print(f"\n{name}: trial 1 {values[0]:.0f} → trial {len(values)} {values[-1]:.0f} MiB "
+              f"({change:+.1%}; target within ±10%: {'yes' if abs(change) <= 0.10 else 'NO'})")
 
 
 def score(run, test):
@@ -150,7 +175,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--max-epochs", type=int, default=8)
-    parser.add_argument("--memory-trials", type=int, default=20)
+    parser.add_argument("--memory-trials", type=int, default=50)
+    parser.add_argument("--memory-rows", type=int, default=None,
+                        help="search rows used by the memory search (default: all)")
     parser.add_argument("--model", default="ngram")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: single,distributed,memory,quality")
     args = parser.parse_args()
@@ -186,14 +213,8 @@ def main():
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0f} | {r[4]:.2f} | {r[5]:.4f} | {r[6]} |")
 
     if "memory" not in skip:
-        start, samples, end = memory_search(search, workdir, args.memory_trials)
-        print(f"\n## Memory over a {args.memory_trials}-trial search (RSS, MiB)\n")
-        print("| before search | trial 1 start | trial 10 start | last trial start | after search "
-              "| growth first→last trial |")
-        print("|---:|---:|---:|---:|---:|---:|")
-        mid = samples[min(9, len(samples) - 1)]
-        print(f"| {start:.0f} | {samples[0]:.0f} | {mid:.0f} | {samples[-1]:.0f} | {end:.0f} | "
-              f"{samples[-1] - samples[0]:+.0f} ({(samples[-1] - samples[0]) / max(1, len(samples) - 1):+.1f}/trial) |")
+        rows_used = search if args.memory_rows is None else search.subset(range(min(args.memory_rows, len(search))))
+        print_memory(args.memory_trials, *memory_search(rows_used, workdir, args.memory_trials))
 
     if "quality" not in skip and single_folder is not None:
         best = json.loads((single_folder / "best.json").read_text())
@@ -202,11 +223,14 @@ def main():
         default = genreclf.train(search, model=args.model, out=workdir / "runs" / "default", verbose=0)
         best_trial = completed(single_folder)[0][0]
         print("\n## Tuned vs default configuration (macro-F1)\n")
-        print("| configuration | search val (best trial) | retrained: val | retrained: held-out test |")
-        print("|---|---:|---:|---:|")
-        print(f"| default `{args.model}` | - | {default.metrics['macro_f1']:.4f} | {score(default, test):.4f} |")
+        print("| configuration | search val (best trial) | retrained: val | retrained − trial "
+              "| retrained: held-out test |")
+        print("|---|---:|---:|---:|---:|")
+        print(f"| default `{args.model}` | - | {default.metrics['macro_f1']:.4f} | - | "
+              f"{score(default, test):.4f} |")
         print(f"| best of {args.trials} trials | {best_trial['score']:.4f} | "
-              f"{tuned.metrics['macro_f1']:.4f} | {score(tuned, test):.4f} |")
+              f"{tuned.metrics['macro_f1']:.4f} | {tuned.metrics['macro_f1'] - best_trial['score']:+.4f} | "
+              f"{score(tuned, test):.4f} |")
         print(f"\nbest trial: {json.dumps(best_trial['hyperparameters'])}")
     return 0
 

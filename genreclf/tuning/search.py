@@ -252,6 +252,7 @@ def tune(
             search_tuner.search(train, validation_data=val, epochs=max_epochs,
                                 verbose=2 if verbose else 0)
         except RuntimeError:
+            search_tuner.close_trial_processes()
             failed = _trailing_failures(oracle)
             if failed < max_consecutive_failed_trials or who == "worker":
                 raise

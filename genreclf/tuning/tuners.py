@@ -155,13 +155,21 @@ class _GenreclfTunerMixin:
 
     def _processes(self):
         if getattr(self, "_trial_processes", None) is None:
-            self._trial_processes = TrialProcesses(prestart=self.prestart_trials)
+            builder = getattr(self.hypermodel, "builder", None)
+            self._trial_processes = TrialProcesses(
+                prestart=self.prestart_trials,
+                spawn=getattr(builder, "__module__", None) == "__main__",
+            )
         return self._trial_processes
 
-    def on_search_end(self):
+    def close_trial_processes(self):
+        """Stops the trial process started ahead (also done when a search ends)."""
         if getattr(self, "_trial_processes", None) is not None:
             self._trial_processes.close()
             self._trial_processes = None
+
+    def on_search_end(self):
+        self.close_trial_processes()
         super().on_search_end()
 
 

@@ -71,3 +71,38 @@ def test_trains_tunes_saves_reloads_and_exports(tmp_path, importable_tests):
 
     path = export_run(tmp_path / "run", tmp_path / "models", "toy")
     assert (path / "saved_model.pb").exists()
+
+
+SCRIPT = '''
+import json, sys, keras, genreclf
+from genreclf.models import register_family
+
+@register_family("script_family", defaults={"units": 4}, search_space={"units": [4, 8]})
+def build(num_classes, multi_label=False, train_texts=None, units=4):
+    text = keras.Input(shape=(), dtype="string", name="text")
+    vectorizer = keras.layers.TextVectorization(max_tokens=200, output_mode="multi_hot")
+    vectorizer.adapt(list(train_texts))
+    hidden = keras.layers.Dense(units, activation="relu")(vectorizer(text))
+    return keras.Model({"text": text}, keras.layers.Dense(num_classes, activation="softmax")(hidden))
+
+if __name__ == "__main__":
+    from genreclf.tuning import tune
+    result = tune(genreclf.sample_path(), text="overview", label="genre", model="script_family",
+                  tuner="random", max_trials=2, max_epochs=1, directory=sys.argv[1], verbose=0)
+    print(json.dumps([r["status"] for r in result.leaderboard]))
+'''
+
+
+@pytest.mark.large  # two spawned trial processes: ~40 s
+def test_a_family_declared_in_the_search_script_tunes(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import subprocess_env
+
+    script = tmp_path / "search.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "search")],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["COMPLETED", "COMPLETED"]
