@@ -88,3 +88,14 @@ def test_random_search_runs_trials(data, preset, tmp_path):
     tuner.search(data, validation_data=data, verbose=0)
     best = tuner.get_best_hyperparameters(1)[0]
     assert best.values["mode"] in ("frozen", "lora", "finetune")
+
+
+def test_a_fixed_mode_decides_whether_lora_rank_is_tuned(data):
+    lora = PretrainedHyperModel(data, mode="lora")
+    hp = keras_tuner.HyperParameters()
+    assert lora.trial_config(hp)["model_config"]["lora_rank"] == 8  # the declared default
+    assert "lora_rank" in hp.values
+    frozen = PretrainedHyperModel(data, mode="frozen")
+    hp = keras_tuner.HyperParameters()
+    assert "lora_rank" not in frozen.trial_config(hp)["model_config"]
+    assert "lora_rank" not in hp.values
