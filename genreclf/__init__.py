@@ -32,6 +32,7 @@ _API = {
     "train": "genreclf.training",
     "TrainConfig": "genreclf.training",
     "evaluate": "genreclf.evaluation",
+    "ensemble": "genreclf.ensembling",
     "load_run": "genreclf.run",
     "Run": "genreclf.run",
     "sample_path": "genreclf.data.sample",

@@ -1,6 +1,6 @@
 """The `genreclf` command: a thin layer over the Python API.
 
-`train`, `evaluate` and `predict` live here; `export`, `serve`, `augment` and
+`train`, `evaluate`, `predict` and `ensemble` live here; `export`, `serve`, `augment` and
 `tune` are dispatched lazily to their packages, and `import genreclf` loads no
 TensorFlow, so `genreclf --help` and `genreclf train --help` answer at once.
 
@@ -31,6 +31,7 @@ COMMANDS = {
     "train": ("genreclf.cli.train", "train a classifier and write a run folder"),
     "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
     "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
+    "ensemble": ("genreclf.cli.ensemble", "join trained runs into one run and one model"),
     "export": ("genreclf.export.cli", "export a run as a versioned SavedModel for TF Serving; verify one"),
     "serve": ("genreclf.serving.cli", "serve SavedModels over TF Serving's REST and gRPC protocol"),
     "augment": ("genreclf.augment.cli", "plan, generate and audit GPT-written synopses for rare genres"),

@@ -102,8 +102,8 @@ def test_trains_saves_reloads_and_reuses_the_cache(tiny_preset, cache_dir, tmp_p
     assert run.metrics["evaluated_on"].startswith("5-fold out-of-fold")
     assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
     assert len(run.thresholds) == len(run.labels)
-    weight = float(run.model.get_layer("scores").get_weights()[0])
-    assert 0.0 <= weight <= 1.0
+    weights = run.model.get_layer("scores").get_weights()[0]
+    assert weights.shape == (2,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
     restored = keras.saving.load_model(run.path / "model.keras")

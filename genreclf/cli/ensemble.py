@@ -1,0 +1,30 @@
+"""`genreclf ensemble`: join trained runs into one run (weights chosen on held-out rows)."""
+
+import argparse
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="genreclf ensemble",
+        description="Join trained runs (any families, same labels) into one run whose model "
+        "averages their scores, with weights and thresholds chosen on held-out rows. The "
+        "result is a run folder like any other: evaluate, predict, export and verify it.",
+    )
+    p.add_argument("runs", nargs="+", help="two or more run folders")
+    p.add_argument("--out", required=True, help="the new run folder")
+    p.add_argument("--data", help="labelled held-out rows the members did not train on (default: "
+                   "the members' shared validation split)")
+    p.add_argument("--quiet", action="store_true", help="print only the run folder")
+    return p
+
+
+def main(argv):
+    args = build_parser().parse_args(argv)
+    from genreclf.ensembling import ensemble
+    from genreclf.metrics import format_summary
+
+    run = ensemble(args.runs, args.out, data=args.data, verbose=0 if args.quiet else 1)
+    if not args.quiet:
+        print(format_summary(run.metrics))
+    print(f"\nrun folder: {run.path}")
+    return 0

@@ -1,0 +1,173 @@
+"""`ensemble` (genreclf.ensemble): join trained runs of any families into one run and one model.
+
+The members' scores are averaged with weights chosen on labelled held-out
+scores by greedy ensemble selection with replacement (Caruana et al., 2004:
+start from the best member, repeatedly add the member whose addition most
+raises macro-F1, until none does; the counts become the weights), which
+cannot do worse on those rows than the best member alone. Multi-label thresholds are tuned on the
+same blended scores (shrunk toward a global threshold for rare classes).
+
+The held-out scores come from `data` (a labelled file the members did not
+train on), or, when every member carved the same validation split from the
+same file (same `val_sha256` in their fingerprints), from that split.
+
+The result is an ordinary run folder — `model.keras` wraps the members'
+models and a weighted sum, raw text in — so `genreclf evaluate`, `predict`,
+`export` and `export verify` take it like any other.
+"""
+
+import pathlib
+
+import numpy as np
+
+from genreclf.errors import ConfigError
+from genreclf.run import CONFIG
+from genreclf.run import FINGERPRINT
+from genreclf.run import LABELS
+from genreclf.run import MODEL
+from genreclf.run import THRESHOLDS
+from genreclf.run import Run
+from genreclf.run import write_json
+
+SELECTION_ROUNDS = 20
+
+
+def select_weights(member_scores, targets, multi_label, rounds=SELECTION_ROUNDS):
+    """Greedy ensemble selection with replacement; returns weights summing to 1.
+
+    Args:
+        member_scores: a list of `[n, K]` held-out scores, one per member.
+        targets: `[n, K]` targets.
+        multi_label: score macro-F1 at (shrunk) tuned thresholds, else arg-max.
+        rounds: additions after the first member.
+
+    Example:
+
+    >>> targets = np.eye(2)[[0, 1, 0, 1]]
+    >>> good, bad = targets * 0.8 + 0.1, 1 - targets
+    >>> select_weights([bad, good], targets, multi_label=False).tolist()
+    [0.0, 1.0]
+    """
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.training.linear_heads import macro_f1
+
+    def score(blend):
+        thresholds = tune_thresholds_shrunk(targets, blend) if multi_label else None
+        return macro_f1(targets, blend, multi_label, thresholds)
+
+    counts = np.zeros(len(member_scores))
+    counts[int(np.argmax([score(s) for s in member_scores]))] = 1
+    for _ in range(rounds):
+        total = sum(c * s for c, s in zip(counts, member_scores))
+        gains = [score((total + s) / (counts.sum() + 1)) for s in member_scores]
+        best = int(np.argmax(gains))
+        if gains[best] <= score(total / counts.sum()) + 1e-12:
+            break  # no member improves the blend: stop
+        counts[best] += 1
+    return counts / counts.sum()
+
+
+def _held_out(runs, data):
+    from genreclf.evaluation import _read
+
+    if data is not None:
+        return _read(runs[0], data)
+    splits = {r.fingerprint.get("val_sha256") for r in runs}
+    first = runs[0]
+    if len(splits) != 1 or None in splits or not first.config.get("data"):
+        raise ConfigError(
+            "The members do not share a validation split (runs trained on every row, or on "
+            "different splits), so their weights need labelled held-out rows. Pass "
+            "data='val.csv' (--data val.csv) with rows the members did not train on."
+        )
+    from genreclf.data import train_val_split
+    from genreclf.training.trainer import make_config
+    from genreclf.training.trainer import read_dataset
+
+    cfg = make_config(config=dict(first.config))
+    dataset = read_dataset(cfg)
+    _, val = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
+    if val.fingerprint() != first.fingerprint["val_sha256"]:
+        raise ConfigError(
+            f"{cfg.data} changed since the members were trained (its validation split no "
+            "longer matches their fingerprint). Pass --data with held-out rows."
+        )
+    return val
+
+
+def ensemble(runs, out, *, data=None, verbose=1):
+    """Joins trained runs into one run whose model averages their scores.
+
+    Args:
+        runs: run folders (or `Run`s) with the same labels.
+        out: the new run folder.
+        data: labelled held-out rows (a file or `TextDataset`) to choose the
+            weights and thresholds on; default: the members' shared
+            validation split.
+        verbose: print the chosen weights.
+
+    Returns:
+        The new `Run`.
+
+    Example:
+
+    >>> run = ensemble(["runs/ngram", "runs/minilm"], "runs/ens",
+    ...                data="val.csv")  # doctest: +SKIP
+    """
+    import keras
+
+    from genreclf import register
+    from genreclf.metrics import classification_report
+    from genreclf.metrics import write_report
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.models.heads import text_input
+    from genreclf.models.stack import WeightedScores
+
+    register()
+    runs = [r if isinstance(r, Run) else Run(r) for r in runs]
+    if len(runs) < 2:
+        raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
+    vocabulary = runs[0].vocabulary
+    for run in runs[1:]:
+        if run.vocabulary != vocabulary:
+            raise ConfigError(
+                f"Every member must have the same labels. Received: {run.path} has "
+                f"{run.labels}, {runs[0].path} has {runs[0].labels}. Train them on the same data."
+            )
+        if run.feature_names():
+            raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
+    held_out = _held_out(runs, data)
+    targets = held_out.targets(vocabulary)
+    member_scores = [r.scores(held_out.texts) for r in runs]
+    weights = select_weights(member_scores, targets, vocabulary.multi_label)
+    blended = sum(w * s for w, s in zip(weights, member_scores))
+    thresholds = tune_thresholds_shrunk(targets, blended) if vocabulary.multi_label else None
+
+    text = text_input()
+    outputs = []
+    for i, run in enumerate(runs):
+        member = keras.Model(run.model.input, run.model.output, name=f"member_{i}")
+        outputs.append(member({"text": text}))
+    scores = WeightedScores([float(w) for w in weights], name="scores")(outputs)
+    model = keras.Model({"text": text}, scores, name="ensemble")
+
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / MODEL)
+    vocabulary.save(out / LABELS)
+    config = dict(runs[0].config)
+    config.update(model="ensemble", model_config={
+        "members": [str(r.path.resolve()) for r in runs], "weights": [float(w) for w in weights]})
+    write_json(out / CONFIG, config)
+    k = vocabulary.num_classes
+    write_json(out / THRESHOLDS, {"thresholds": [float(t) for t in (
+        thresholds if thresholds is not None else np.full(k, 0.5))]})
+    report = classification_report(targets, blended, vocabulary, thresholds=thresholds)
+    report["evaluated_on"] = "the held-out rows the weights were chosen on (optimistic)"
+    write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
+    write_json(out / FINGERPRINT, {"members": [r.fingerprint for r in runs],
+                                   "held_out_sha256": held_out.fingerprint()})
+    if verbose:
+        shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
+        print(f"ensemble weights: {shares}; held-out macro-F1 {report['macro_f1']:.4f}", flush=True)
+    return Run(out)
