@@ -191,7 +191,23 @@ def hybrid_training_defaults(config):
     return {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4}
 
 
-@register_family("hybrid", defaults=HYBRID_DEFAULTS, training_defaults=hybrid_training_defaults)
+# The default search space (see `genreclf.models.bilstm` for the vocabulary):
+# the feature branch and head; the learning rate as a factor of the
+# configuration's default (a pretrained encoder's mode, or the BiLSTM-sized one).
+HYBRID_SEARCH_SPACE = {
+    "hidden_dim": {"values": [32, 64, 128], "default": 64},
+    "dropout": {"min": 0.0, "max": 0.5, "step": 0.1, "default": 0.3},
+    "lr": None,
+    "lr_factor": {"min": 0.25, "max": 4.0, "sampling": "log", "default": 1.0},
+}
+
+
+@register_family(
+    "hybrid",
+    defaults=HYBRID_DEFAULTS,
+    training_defaults=hybrid_training_defaults,
+    search_space=HYBRID_SEARCH_SPACE,
+)
 def build_hybrid(
     num_classes,
     multi_label=False,

@@ -55,3 +55,14 @@ def test_self_fitting_configurations_are_refused(sample_data):
     _, train, _ = sample_data
     with pytest.raises(ConfigError, match="fits itself.*Received: model='ngram'.*solver=adamw"):
         FamilyHyperModel("ngram", train, solver="lbfgs", max_tokens=200)
+
+
+def test_hybrid_learning_rate_is_a_factor_of_its_encoders_default(sample_data):
+    import keras_tuner
+
+    _, train, _ = sample_data
+    lora = make_hypermodel("hybrid", train, encoder="pretrained", mode="lora")
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("lr_factor", 2.0)
+    assert lora.trial_config(hp)["lr"] == pytest.approx(2e-3)  # 2 x LoRA's 1e-3
+    assert make_hypermodel("hybrid", train).trial_config(hp)["lr"] == pytest.approx(4e-3)
