@@ -25,11 +25,11 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m genreclf train "$$($(PY) -c 'import genreclf; print(genreclf.sample_path())')" \
-		--text overview --label genres --sep "|" --model bilstm --epochs 20 --out $(DEMO)/runs/bilstm
-	$(PY) -m genreclf evaluate $(DEMO)/runs/bilstm
-	$(PY) -m genreclf predict $(DEMO)/runs/bilstm "A detective hunts a killer through a rainy city." \
+		--text overview --label genres --sep "|" --out $(DEMO)/runs/default
+	$(PY) -m genreclf evaluate $(DEMO)/runs/default
+	$(PY) -m genreclf predict $(DEMO)/runs/default "A detective hunts a killer through a rainy city." \
 		"Two rival chefs fall in love while running a food truck."
-	$(PY) -m genreclf export $(DEMO)/runs/bilstm --name genre --base $(DEMO)/models
+	$(PY) -m genreclf export $(DEMO)/runs/default --name genre --base $(DEMO)/models
 	$(PY) -m genreclf.serving.demo --base $(DEMO)/models --rest-port $(PORT_REST) --grpc-port $(PORT_GRPC)
 
 test: $(STAMP)

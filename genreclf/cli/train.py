@@ -33,7 +33,9 @@ def build_parser():
     data.add_argument("--val-split", type=float, help="validation fraction carved from the data (default 0.1)")
     data.add_argument("--folds", type=int, help="k-fold cross-validation: report mean ± std over K folds")
     model = p.add_argument_group("model")
-    model.add_argument("--model", help="model family: bilstm (default), transformer, ngram, pretrained, hybrid")
+    model.add_argument("--model", help="auto (default: the strongest recipe for the data and "
+                       "hardware, printed with the reason), stack, ngram, bilstm, transformer, "
+                       "pretrained, hybrid, or a family you registered")
     model.add_argument("--max-length", type=int, help="tokens kept per text (sequence models)")
     model.add_argument("--preset", help="pretrained: preset name (minilm) or a local preset directory")
     model.add_argument("--mode", help="pretrained: finetune, lora, frozen or frozen-bilstm")
@@ -58,6 +60,12 @@ def build_parser():
                            help="plain, unweighted loss")
     fit.add_argument("--oversample", action="store_const", const=True,
                      help="randomly duplicate rows of rare classes in the training split")
+    refit = fit.add_mutually_exclusive_group()
+    refit.add_argument("--refit", dest="refit", action="store_const", const=True,
+                       help="train on every row and report 5-fold out-of-fold scores (default for "
+                       "families fitted by a convex solver: ngram, stack)")
+    refit.add_argument("--no-refit", dest="refit", action="store_const", const=False,
+                       help="hold out --val-split rows and report on them instead")
     fit.add_argument("--strategy", choices=("mirrored", "multi-worker"),
                      help="tf.distribute strategy: several GPUs, or several workers via TF_CONFIG")
     p.add_argument("--config", help="a config.json (e.g. from a run folder or `genreclf tune`); "
@@ -91,7 +99,7 @@ def overrides_from_args(args):
     names = ("text", "label", "format", "multi_label", "sep", "features", "categorical",
              "skip_bad_rows", "augment", "val_data", "val_split", "folds", "model",
              "max_length", "epochs", "batch_size", "seed", "lr", "weight_decay", "schedule",
-             "warmup_epochs", "patience", "class_weight", "oversample", "strategy")
+             "warmup_epochs", "patience", "class_weight", "oversample", "strategy", "refit")
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.sep is not None and args.multi_label is None:
         overrides["multi_label"] = True
