@@ -183,6 +183,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 if parent_value not in allowed:
                     continue  # not sampled: the parent's fixed value excludes it
             values[key] = resolve(hp, key, value)
+        values.update({k: hp.values[k] for k in _PLANNED if k in hp.values})  # Hyperband's budget
         config = config_from_values(self.family, values, self.max_epochs)
         config["seed"] = self.seed
         return config
@@ -199,9 +200,10 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         cfg = self.train_config(hp)
         if _fits_itself(self.family, cfg.model_config):
             raise keras_tuner.errors.FailedTrialError(_fits_itself_message(self.family, cfg.model_config))
-        hyperband = _PLANNED[0] in hp.values  # the schedule spans the largest budget
+        # The schedule spans the trial's epochs (under Hyperband: its budget),
+        # as it spans `epochs` when best.json is retrained.
         return Recipe(cfg, train if train is not None else self.train, self.vocabulary,
-                      monitor=self.objective, schedule_epochs=self.max_epochs if hyperband else None)
+                      monitor=self.objective)
 
     def build(self, hp):
         """Builds and compiles the trial's model, seeded as `genreclf train` seeds.
@@ -266,8 +268,8 @@ def config_from_values(family, values, max_epochs):
     Model arguments go into `model_config`; training arguments missing from
     `values` take the family declaration's training defaults for that model
     configuration (`lr` times `lr_factor` when the space tunes a factor), then
-    `TrainConfig`'s; `epochs` is the trial's value, Hyperband's
-    `tuner/epochs`, or `max_epochs`.
+    `TrainConfig`'s; `epochs` is Hyperband's `tuner/epochs` (the trial's
+    budget), the trial's value, or `max_epochs`.
 
     Example:
 
@@ -288,6 +290,8 @@ def config_from_values(family, values, max_epochs):
     config = {"model": family, "model_config": model_config}
     for key in TRAINING_KEYS:
         value = values.get(key)
+        if key == "epochs" and values.get("tuner/epochs"):
+            value = values["tuner/epochs"]  # Hyperband's budget for this trial
         if value is not None:
             pass
         elif key == "epochs":

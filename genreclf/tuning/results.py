@@ -91,6 +91,7 @@ def read_trials(directory):
                 "hyperparameters": {
                     k: v for k, v in values.items() if not k.startswith(_HIDDEN)
                 },
+                "budget": values.get("tuner/epochs"),  # Hyperband's epochs for this trial
                 "metrics": _best_metrics(state.get("metrics")),
                 "message": record.get("message") or error_line(state.get("message")),
             }
@@ -204,9 +205,13 @@ def best_config(directory, row, hypermodel=None):
     if hypermodel is not None:
         hp = keras_tuner.HyperParameters()
         hp.values = dict(row["hyperparameters"])
+        if row.get("budget"):
+            hp.values["tuner/epochs"] = row["budget"]
         config = hypermodel.trial_config(hp)
     else:
         values = {**spec.get("fixed", {}), **row["hyperparameters"]}
+        if row.get("budget"):
+            values["tuner/epochs"] = row["budget"]
         config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
     config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
     return TrainConfig.from_dict(config).to_dict()

@@ -76,6 +76,7 @@ class _GenreclfTunerMixin:
 
     heartbeat = 15.0
     prestart_trials = True
+    hyperband_warm_start = False
 
     def on_trial_begin(self, trial):
         self._trial_started = time.time()
@@ -122,12 +123,15 @@ class _GenreclfTunerMixin:
         """Runs each execution of `trial` in a fresh process; returns their histories."""
         self._idle_requests = 0
         hp = trial.hyperparameters
-        if "tuner/epochs" in hp.values:  # Hyperband's budget and warm start
-            fit_kwargs["epochs"] = hp.values["tuner/epochs"]
-            fit_kwargs["initial_epoch"] = hp.values["tuner/initial_epoch"]
         warm_start = None
-        if hp.values.get("tuner/trial_id"):
-            warm_start = self._checkpoint(hp.values["tuner/trial_id"])
+        if "tuner/epochs" in hp.values:  # Hyperband's budget
+            fit_kwargs["epochs"] = hp.values["tuner/epochs"]
+            # By default a promoted configuration trains from scratch for its
+            # new budget (no warm start): every trial is then what
+            # `genreclf train --config best.json` reproduces.
+            if self.hyperband_warm_start and hp.values.get("tuner/trial_id"):
+                fit_kwargs["initial_epoch"] = hp.values["tuner/initial_epoch"]
+                warm_start = self._checkpoint(hp.values["tuner/trial_id"])
         objective = self.oracle.objective
         single = type(objective) is keras_tuner.Objective
         histories = []
@@ -194,6 +198,7 @@ def make_tuner(
     executions_per_trial=1,
     heartbeat=15.0,
     prestart_trials=True,
+    hyperband_warm_start=False,
 ):
     """A tuner for `oracle` (from `make_oracle`) and `hypermodel`.
 
@@ -206,7 +211,11 @@ def make_tuner(
         executions_per_trial: models trained per trial (their scores averaged).
         heartbeat: seconds between a worker's heartbeats while training.
         prestart_trials: start each trial's process while the previous
-            trial trains (its TensorFlow import overlaps the trial).
+            trial trains.
+        hyperband_warm_start: Hyperband only: a promoted configuration
+            continues from its earlier trial's weights (KerasTuner's way:
+            faster, but the trial cannot be reproduced from `best.json`)
+            instead of training from scratch for its budget.
 
     Example:
 
@@ -233,4 +242,5 @@ def make_tuner(
     )
     tuner.heartbeat = heartbeat
     tuner.prestart_trials = prestart_trials
+    tuner.hyperband_warm_start = hyperband_warm_start
     return tuner

@@ -83,3 +83,12 @@ def test_worker_timeout_follows_the_heartbeat_and_help_says_so(tmp_path):
                       worker_timeout=0)
     text = " ".join(build_parser().format_help().split())
     assert "default: 4 heartbeats = 60 s" in text
+
+
+def test_hyperband_trials_are_reproducible_from_best_json(tmp_path):
+    """Promoted configurations train from scratch for their budget: best.json reproduces them."""
+    result = _tune(tmp_path / "hb", tuner="hyperband", max_trials=4, max_epochs=3)
+    best = result.leaderboard[0]
+    assert best["budget"] in (1, 3) and result.best_config["epochs"] == best["budget"]
+    run = genreclf.train(config=result.best_config, out=tmp_path / "again", verbose=0)
+    assert abs(run.metrics["macro_f1"] - best["score"]) <= 0.002
