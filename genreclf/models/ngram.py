@@ -153,7 +153,7 @@ def _solves_convexly(config):
     return config.get("solver") == "lbfgs" and not config.get("hidden_dim") and config.get("mode") == "tf_idf"
 
 
-def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, verbose=1):
+def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1):
     """Fits the linear head convexly; returns `thresholds` and `oof_scores`.
 
     Thresholds (multi-label) are tuned on out-of-fold scores, shrunk toward a
@@ -163,15 +163,27 @@ def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, verbose=
     from genreclf.training.linear_heads import fit_head
 
     x = tfidf_tower_matrix(model, train_set.texts)
-    head = fit_head(x, train_set, vocabulary, c=config["c"], folds=folds, seed=seed, verbose=verbose,
-                    name="tf-idf")
+    head = fit_head(x, train_set, vocabulary, c=config["c"], folds=folds, seed=seed,
+                    class_weight=class_weight, verbose=verbose, name="tf-idf")
     set_linear_head(model, "scores", head.kernel, head.bias, unknown_row=True)
     return {"thresholds": head.thresholds, "oof_scores": head.oof_scores, "oof_mask": head.oof_mask}
 
 
+# KerasTuner searches the Keras-trained variant (the convex fit has nothing to
+# tune by gradient; the tuner refuses families that fit themselves).
+NGRAM_SEARCH_SPACE = {
+    "solver": "adamw",
+    "max_tokens": [20000, 50000],
+    "ngrams": {"min": 1, "max": 3},
+    "hidden_dim": [0, 64],
+    "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
+    "lr": {"min": 1e-3, "max": 3e-2, "sampling": "log"},
+}
+
 register_family(
     "ngram",
     defaults=NGRAM_DEFAULTS,
+    search_space=NGRAM_SEARCH_SPACE,
     training_defaults={"lr": 5e-2, "schedule": "constant", "weight_decay": 1e-2},
     fit=fit_ngram,
     fit_when=_solves_convexly,

@@ -43,7 +43,8 @@ class Family:
             or a callable returning that dict (so keras-tuner stays optional).
         fit: `None` to train with genreclf's Keras recipe, or
             `fit(model, train_set, vocabulary, config, *, folds, seed,
-            verbose)` (`config`: the resolved model configuration), which sets
+            class_weight, verbose)` (`config`: the resolved model
+            configuration; `class_weight`: balance the classes), which sets
             the model's weights itself — e.g. with a convex solver — and
             returns a dict with `thresholds` (per class, or None),
             `oof_scores` (`[n, K]` out-of-fold scores of the training rows)

@@ -190,16 +190,17 @@ def choose_blend(first, second, targets, multi_label, grid=WEIGHT_GRID):
     return best[1], best[2], best[0]
 
 
-def fit_stack(model, train_set, vocabulary, config, *, folds=5, seed=0, verbose=1):
+def fit_stack(model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1):
     """Fits both heads convexly on every row and the blend on out-of-fold scores."""
     from genreclf.training.linear_heads import fit_head
 
     multi_label = vocabulary.multi_label
     words = fit_head(tfidf_tower_matrix(model, train_set.texts), train_set, vocabulary,
-                     c=config["c_tfidf"], folds=folds, seed=seed, verbose=verbose, name="tf-idf")
+                     c=config["c_tfidf"], folds=folds, seed=seed, class_weight=class_weight,
+                     verbose=verbose, name="tf-idf")
     vectors = encoder_features(model, train_set.texts, config, verbose=verbose)
     meaning = fit_head(vectors, train_set, vocabulary, c=config["c_encoder"], folds=folds,
-                       seed=seed, verbose=verbose, name="encoder")
+                       seed=seed, class_weight=class_weight, verbose=verbose, name="encoder")
     mask = words.oof_mask
     targets = train_set.targets(vocabulary)[mask]
     if config["tfidf_weight"] == AUTO:

@@ -148,7 +148,8 @@ def macro_f1(targets, scores, multi_label, thresholds=None):
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
-def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, verbose=0, name="linear"):
+def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, class_weight=True, verbose=0,
+             name="linear"):
     """Out-of-fold scores, thresholds from them, then the head fitted on every row.
 
     Args:
@@ -159,6 +160,7 @@ def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, verbose=0, name=
             best out-of-fold macro-F1 (at shrunk thresholds for multi-label).
         folds: out-of-fold folds (at least 2).
         seed: fold seed.
+        class_weight: balanced class weights.
         verbose: print one line of progress per head.
         name: the head's name in progress lines.
 
@@ -173,13 +175,14 @@ def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, verbose=0, name=
     best = None
     for candidate in (C_GRID if c == "auto" else (float(c),)):
         oof, scored = out_of_fold_scores(x, dataset, targets, folds=folds, seed=seed,
-                                         multi_label=multi_label, c=candidate)
+                                         multi_label=multi_label, c=candidate,
+                                         class_weight=class_weight)
         thresholds = tune_thresholds_shrunk(targets[scored], oof[scored]) if multi_label else None
         score = macro_f1(targets[scored], oof[scored], multi_label, thresholds)
         if best is None or score > best[0]:
             best = (score, candidate, oof, scored, thresholds)
     score, chosen, oof, scored, thresholds = best
-    kernel, bias = fit_logistic(x, targets, multi_label, c=chosen)
+    kernel, bias = fit_logistic(x, targets, multi_label, c=chosen, class_weight=class_weight)
     if verbose:
         print(f"{name} head: {x.shape[1]:,} features, C={chosen:g}, {folds}-fold out-of-fold "
               f"macro-F1 {score:.4f}, fitted in {time.perf_counter() - start:.1f}s", flush=True)

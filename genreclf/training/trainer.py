@@ -244,11 +244,18 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     vocabulary.save(out / LABELS)
     keras.utils.set_random_seed(cfg.seed)
 
-    if cfg.oversample:
-        train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     model_config = _model_config(cfg)
     family = get_family(cfg.model)
+    if cfg.oversample and family.fits_itself(model_config):
+        raise ConfigError(
+            f"--oversample duplicates rows, and a duplicate on both sides of an out-of-fold "
+            f"split overstates the scores that {cfg.model!r} chooses its thresholds on. "
+            "Received: oversample=True. Drop --oversample: the convex fit already weights "
+            "classes (balanced; --no-class-weight turns that off)."
+        )
+    if cfg.oversample:
+        train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(
         cfg.model,
         num_classes,
@@ -258,8 +265,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         **model_config,
     )
     if family.fits_itself(model_config):
-        fitted = family.fit(model, train_set, vocabulary, model_config,
-                            folds=OUT_OF_FOLD_FOLDS, seed=cfg.seed, verbose=verbose)
+        fitted = family.fit(model, train_set, vocabulary, model_config, folds=OUT_OF_FOLD_FOLDS,
+                            seed=cfg.seed, class_weight=cfg.class_weight, verbose=verbose)
     else:
         if val_set is None:
             raise ConfigError(

@@ -19,21 +19,6 @@ Float = hp_module.Float
 Boolean = hp_module.Boolean
 Fixed = hp_module.Fixed
 
-# Search spaces of families whose declaration does not carry one yet. The
-# `ngram` space tunes the Keras-trained variant (`solver="adamw"`); a
-# configuration that fits itself (`solver="lbfgs"`, `stack`) is not tuned
-# (see `genreclf.tuning.hypermodel`). It moves into `ngram`'s
-# `register_family(..., search_space=...)` declaration.
-UNDECLARED_SPACES = {
-    "ngram": {
-        "solver": "adamw",
-        "max_tokens": [20000, 50000],
-        "ngrams": {"min": 1, "max": 3},
-        "hidden_dim": [0, 64],
-        "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
-        "lr": {"min": 1e-3, "max": 3e-2, "sampling": "log"},
-    },
-}
 _LR_FALLBACK = {"min": 1e-4, "max": 1e-2, "sampling": "log"}
 # A training key that scales the trial's default learning rate (see
 # `config_from_values`); a family declares it instead of an `lr` range when
@@ -134,9 +119,7 @@ def declared_space(family):
     declared = get_family(family).search_space
     if callable(declared):
         declared = declared()
-    if declared is None:
-        declared = UNDECLARED_SPACES.get(family, {})
-    return dict(declared)
+    return dict(declared or {})
 
 
 def training_space(family, max_epochs):
