@@ -40,6 +40,7 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/quality.py
+	$(PY) bench/bilstm_timing.py
 	$(PY) bench/serving.py
 	$(PY) bench/augment.py
 	$(PY) bench/tuning.py
