@@ -9,9 +9,10 @@ head on it. The cache keeps one vector per (encoder, text) on disk:
     <cache dir>/<encoder key>/meta.json    the key material and the width
 
 The encoder key hashes everything that changes the output (the preset's
-files, sequence length, windows, pooling). Appends write the vectors, fsync,
-then the index lines, fsync: a killed run leaves at most a tail that the next
-run ignores and recomputes. No pickles. Written here because the maintained
+files, sequence length, windows, pooling). Appends take an exclusive lock,
+write the vectors, fsync, then the index lines, fsync: a killed run leaves at
+most a tail that the next run ignores and recomputes, and concurrent runs on
+one machine share the folder safely. No pickles. Written here because the maintained
 caches (diskcache, joblib.Memory) pickle their values and key whole calls,
 not single texts.
 
@@ -101,24 +102,44 @@ class EmbeddingCache:
         return vectors, missing
 
     def add(self, texts, vectors):
-        """Appends `vectors [n, dim]` of `texts` (durably: fsync before returning)."""
+        """Appends `vectors [n, dim]` of `texts` (durably: fsync before returning).
+
+        Writers hold an exclusive lock on `<folder>/lock`, so several runs on
+        one machine can share a cache; a writer that finds rows another
+        process appended re-reads the folder first.
+        """
+        import fcntl
+
         vectors = np.ascontiguousarray(vectors, dtype="float32").reshape(len(texts), self.dim)
         digests = [text_digest(t) for t in texts]
-        # Re-align the index with the vectors first, if a previous run died between the two.
-        self._truncate_to(self._count)
-        with open(self.path / "vectors.f32", "ab") as f:
-            f.write(vectors.tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        with open(self.path / "index.txt", "a", encoding="ascii") as f:
-            f.write("".join(d + "\n" for d in digests))
-            f.flush()
-            os.fsync(f.fileno())
+        with open(self.path / "lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if self._rows_on_disk() != self._count:
+                    self._rows = self._load()  # another process appended since we read
+                # Drop a torn tail a killed writer left, so index and vectors align.
+                self._truncate_to(self._count)
+                with open(self.path / "vectors.f32", "ab") as f:
+                    f.write(vectors.tobytes())
+                    f.flush()
+                    os.fsync(f.fileno())
+                with open(self.path / "index.txt", "a", encoding="ascii") as f:
+                    f.write("".join(d + "\n" for d in digests))
+                    f.flush()
+                    os.fsync(f.fileno())
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         start = self._count
         self._vectors = np.concatenate([self._vectors[:start], vectors])
         self._count += len(digests)
         for i, digest in enumerate(digests):
             self._rows.setdefault(digest, start + i)
+
+    def _rows_on_disk(self):
+        vectors, index = self.path / "vectors.f32", self.path / "index.txt"
+        if not vectors.exists() or not index.exists():
+            return 0
+        return min(vectors.stat().st_size // (4 * self.dim), index.stat().st_size // 65)
 
     def _truncate_to(self, rows):
         vectors, index = self.path / "vectors.f32", self.path / "index.txt"

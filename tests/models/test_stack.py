@@ -129,3 +129,29 @@ def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_c
 def test_unknown_weight_is_a_clear_error(tiny_preset):
     with pytest.raises(genreclf.errors.ConfigError, match="tfidf_weight"):
         build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, tfidf_weight=2)
+
+
+_WRITER = """
+import sys, numpy as np
+from genreclf.models.embedding_cache import EmbeddingCache
+cache = EmbeddingCache({"encoder": "shared"}, dim=3, directory=sys.argv[1])
+name = sys.argv[2]
+for start in range(0, 120, 4):
+    texts = [f"{name} {i}" for i in range(start, start + 4)]
+    cache.add(texts, np.array([[hash(t) % 1000, i, len(name)] for i, t in enumerate(texts)], dtype="float32"))
+"""
+
+
+def test_concurrent_writers_share_one_cache(tmp_path):
+    import subprocess
+    import sys
+
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), name]) for name in ("ab", "xyz")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    cache = EmbeddingCache({"encoder": "shared"}, dim=3, directory=tmp_path)
+    assert len(cache) == 240
+    for name in ("ab", "xyz"):
+        texts = [f"{name} {i}" for i in range(120)]
+        vectors, missing = cache.lookup(texts)
+        assert not missing.any()
+        assert vectors[:, 2].tolist() == [len(name)] * 120 and vectors[:, 1].tolist() == [i % 4 for i in range(120)]
