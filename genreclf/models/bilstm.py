@@ -7,10 +7,10 @@ right-padded masks) so Keras runs the fused cuDNN kernel on a GPU.
 
 import keras
 
+from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import MaskedGlobalPooling1D
-from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
 BILSTM_DEFAULTS = {

@@ -15,11 +15,9 @@ import numpy as np
 from keras import ops
 
 from genreclf.errors import ConfigError
+from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.registry import build_model
-from genreclf.models.registry import get_family
-from genreclf.models.registry import register_family
 
 HYBRID_DEFAULTS = {
     "encoder": "bilstm",
@@ -89,6 +87,8 @@ def text_encoder(family, num_classes, multi_label, train_texts, config):
             "A hybrid model's encoder must be a text family (bilstm, ngram, "
             "transformer, pretrained). Received: encoder='hybrid'."
         )
+    from genreclf.models.registry import build_model  # other families: looked up at build time
+
     model = build_model(
         family, num_classes, multi_label=multi_label, train_texts=train_texts, **config
     )
@@ -187,6 +187,8 @@ def hybrid_training_defaults(config):
     config = config or {}
     if config.get("encoder") == "pretrained":
         mode = config.get("mode") or (config.get("encoder_config") or {}).get("mode")
+        from genreclf.models.registry import get_family
+
         return get_family("pretrained").training_defaults_for({"mode": mode})
     return {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4}
 

@@ -14,9 +14,9 @@ graph with genreclf's Keras recipe instead, as the tuner and hybrid models do.
 import keras
 import numpy as np
 
+from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
 SOLVERS = ("lbfgs", "adamw")

@@ -15,121 +15,14 @@ softmax for single-label, sigmoid for multi-label). Families with extra
 inputs (hybrid) take a dict.
 """
 
-import dataclasses
 import inspect
 
 from genreclf.errors import ConfigError
+from genreclf.models.family import FAMILIES as _FAMILIES
+from genreclf.models.family import Family  # noqa: F401 (re-exported)
+from genreclf.models.family import register_family  # noqa: F401 (re-exported)
 
-_FAMILIES = {}
 _BUILTINS_LOADED = False
-
-
-@dataclasses.dataclass(frozen=True)
-class Family:
-    """Everything genreclf knows about one model family.
-
-    Args:
-        name: the name users pass as `--model`.
-        builder: `builder(num_classes, multi_label, [train_texts],
-            [train_features], **config) -> keras.Model`.
-        defaults: the builder's default configuration (JSON-serialisable).
-        training_defaults: values for the training arguments the user leaves
-            `"auto"` (`lr`, `schedule`, `weight_decay`, and optionally
-            `epochs`, `batch_size`, `warmup_epochs`), or a callable of the
-            model configuration returning them (when they depend on it, e.g.
-            a pretrained encoder's mode); see `training_defaults_for`.
-        search_space: the default KerasTuner search space: builder argument →
-            hyperparameter definition (see `genreclf.tuning.search_space`),
-            or a callable returning that dict (so keras-tuner stays optional).
-        fit: `None` to train with genreclf's Keras recipe, or
-            `fit(model, train_set, vocabulary, config, *, folds, seed,
-            class_weight, verbose)` (`config`: the resolved model
-            configuration; `class_weight`: balance the classes), which sets
-            the model's weights itself — e.g. with a convex solver — and
-            returns a dict with `thresholds` (per class, or None),
-            `oof_scores` (`[n, K]` out-of-fold scores of the training rows)
-            and `oof_mask` (the rows that have one). Such a family trains on
-            every row and reports its out-of-fold scores.
-        fit_when: `fit_when(config) -> bool`: whether `fit` applies to this
-            configuration (e.g. only for a linear head); default: always.
-    """
-
-    name: str
-    builder: object
-    defaults: dict = dataclasses.field(default_factory=dict)
-    training_defaults: dict = dataclasses.field(default_factory=dict)
-    search_space: object = None
-    fit: object = None
-    fit_when: object = None
-
-    def fits_itself(self, config):
-        """True when `fit` (not the Keras recipe) trains `config`'s model."""
-        return self.fit is not None and (self.fit_when is None or bool(self.fit_when(config)))
-
-    def training_defaults_for(self, config=None):
-        """The training defaults for model configuration `config` (a dict).
-
-        Example:
-
-        >>> get_family("bilstm").training_defaults_for({})["schedule"]
-        'cosine'
-        """
-        declared = self.training_defaults
-        if callable(declared):
-            declared = declared({**self.defaults, **(config or {})})
-        return dict(declared or {})
-
-    def parameters(self):
-        """The configuration keys the builder accepts."""
-        return set(inspect.signature(self.builder).parameters) - {
-            "num_classes",
-            "multi_label",
-            "train_texts",
-            "train_features",
-        }
-
-
-def register_family(
-    name, defaults=None, *, training_defaults=None, search_space=None, fit=None, fit_when=None
-):
-    """Registers a model builder under `name` (a decorator).
-
-    Args:
-        name: the family name users pass as `--model`.
-        defaults: the builder's default configuration (JSON-serialisable).
-        training_defaults: see `Family`.
-        search_space: see `Family`.
-        fit: see `Family`.
-        fit_when: see `Family`.
-
-    Example:
-
-    >>> import keras
-    >>> @register_family("tiny_example", defaults={"units": 4},
-    ...                  training_defaults={"lr": 1e-2, "schedule": "constant"})
-    ... def build_tiny(num_classes, multi_label, train_texts=None, units=4):
-    ...     text = keras.Input(shape=(), dtype="string", name="text")
-    ...     ...
-    >>> get_family("tiny_example").training_defaults["lr"]
-    0.01
-    """
-
-    def decorator(builder):
-        _FAMILIES[name] = Family(
-            name=name,
-            builder=builder,
-            defaults=dict(defaults or {}),
-            training_defaults=(
-                training_defaults if callable(training_defaults) else dict(training_defaults or {})
-            ),
-            search_space=search_space,
-            fit=fit,
-            fit_when=fit_when,
-        )
-        builder.family_name = name
-        return builder
-
-    return decorator
 
 
 def _load_builtins():

@@ -20,11 +20,11 @@ installed.
 import keras
 import numpy as np
 
+from genreclf.models.family import register_family
 from genreclf.models.heads import text_input
 from genreclf.models.ngram import set_linear_head
 from genreclf.models.ngram import tfidf_features
 from genreclf.models.ngram import tfidf_tower_matrix
-from genreclf.models.registry import register_family
 
 AUTO = "auto"
 WEIGHT_GRID = tuple(round(0.05 * i, 2) for i in range(21))

@@ -3,10 +3,10 @@
 import keras
 import keras_hub
 
+from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import MaskedGlobalPooling1D
-from genreclf.models.registry import register_family
 from genreclf.preprocessing import make_text_vectorizer
 
 TRANSFORMER_DEFAULTS = {

@@ -18,6 +18,7 @@ the `.keras` file and the exported SavedModel take raw strings.
 import keras
 
 from genreclf.errors import ConfigError
+from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pretrained.bert_packing import BertTextPreprocessor
@@ -25,7 +26,6 @@ from genreclf.models.pretrained.presets import load_encoder
 from genreclf.models.pretrained.token_pooling import FirstTokenPooling
 from genreclf.models.pretrained.token_pooling import MaskedTokenPooling
 from genreclf.models.pretrained.token_pooling import TokenMask
-from genreclf.models.registry import register_family
 
 MODES = ("finetune", "lora", "frozen", "frozen-bilstm")
 AUTO = "auto"
