@@ -52,7 +52,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         The `Run` at `out`.
     """
     from genreclf.metrics import write_report
-    from genreclf.training.trainer import fit_run
+    from genreclf.training.fitting import fit_run
 
     out = pathlib.Path(out)
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)

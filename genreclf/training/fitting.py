@@ -1,0 +1,191 @@
+"""`fit_run`: one model fitted on a training split, validated, written as a run folder.
+
+`genreclf.training.trainer.train` (one run) and
+`genreclf.training.cross_validation.cross_validate` (one run per fold) both
+call it: a family that fits itself (`Family.fit`) is fitted by its solver,
+any other by the Keras recipe (`genreclf.training.recipe`).
+"""
+
+import pathlib
+import shutil
+
+import numpy as np
+
+from genreclf.data import oversample
+from genreclf.errors import ConfigError
+from genreclf.run import CONFIG
+from genreclf.run import FINGERPRINT
+from genreclf.run import LABELS
+from genreclf.run import MODEL
+from genreclf.run import THRESHOLDS
+from genreclf.run import write_json
+from genreclf.training import distribute
+
+# Folds of the out-of-fold scores that families fitting themselves report and
+# choose thresholds on.
+OUT_OF_FOLD_FOLDS = 5
+
+
+def fits_itself(cfg):
+    """Whether `cfg`'s family fits itself (`Family.fit`) rather than by the Keras recipe."""
+    from genreclf.models import get_family
+
+    return get_family(cfg.model).fits_itself(model_config(cfg))
+
+
+def model_config(cfg):
+    """`cfg`'s model configuration over the family defaults (with `max_length`)."""
+    from genreclf.models import resolve_config
+    from genreclf.models.registry import family_parameters
+
+    model_config = dict(cfg.model_config or {})
+    if cfg.max_length and "max_length" in family_parameters(cfg.model):
+        model_config.setdefault("max_length", cfg.max_length)
+    return resolve_config(cfg.model, model_config)
+
+
+def _inputs(dataset):
+    import tensorflow as tf
+
+    inputs = {"text": tf.constant(dataset.texts, dtype=tf.string)}
+    for name, values in (dataset.features or {}).items():
+        inputs[name] = values
+    return inputs
+
+
+def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()):
+    """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
+
+    With `cfg.strategy` it all runs in the strategy's scope, and only the
+    chief writes `out` (see `genreclf.training.distribute`).
+
+    Returns the validation report (the run's `metrics.json`).
+    """
+    strategy = distribute.make_strategy(cfg.strategy)
+    with distribute.WorkerFolder(out, strategy) as folder, distribute.scope(strategy):
+        return _fit_run(train_set, val_set, vocabulary, cfg, folder, strategy,
+                        verbose=verbose, callbacks=callbacks)
+
+
+def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
+    import keras
+
+    from genreclf.metrics import classification_report
+    from genreclf.metrics import tune_thresholds
+    from genreclf.metrics import write_report
+    from genreclf.models import build_model
+    from genreclf.models import get_family
+    from genreclf.training.callbacks import BACKUP_DIR
+    from genreclf.training.callbacks import BEST_WEIGHTS
+
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if len(train_set) == 0 or (val_set is not None and len(val_set) == 0):
+        raise ConfigError(
+            f"Training needs rows in both splits. Received: {len(train_set)} training "
+            f"and {0 if val_set is None else len(val_set)} validation rows. Provide more "
+            "data or a --val-data file."
+        )
+    resuming = (out / BACKUP_DIR).exists()
+    if not resuming:
+        for stale in ("history.csv", BEST_WEIGHTS):
+            (out / stale).unlink(missing_ok=True)
+    cfg.to_json(out / CONFIG)
+    vocabulary.save(out / LABELS)
+    keras.utils.set_random_seed(cfg.seed)
+
+    num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
+    config = model_config(cfg)
+    family = get_family(cfg.model)
+    if cfg.oversample and family.fits_itself(config):
+        raise ConfigError(
+            f"--oversample duplicates rows, and a duplicate on both sides of an out-of-fold "
+            f"split overstates the scores that {cfg.model!r} chooses its thresholds on. "
+            "Received: oversample=True. Drop --oversample: the convex fit already weights "
+            "classes (balanced; --no-class-weight turns that off)."
+        )
+    if cfg.oversample:
+        train_set = oversample(train_set, vocabulary, seed=cfg.seed)
+    model = build_model(
+        cfg.model,
+        num_classes,
+        multi_label=multi_label,
+        train_texts=train_set.texts,
+        train_features=train_set.features,
+        **config,
+    )
+    if family.fits_itself(config):
+        fitted = family.fit(model, train_set, vocabulary, config, folds=OUT_OF_FOLD_FOLDS,
+                            seed=cfg.seed, class_weight=cfg.class_weight, verbose=verbose)
+    else:
+        if val_set is None:
+            raise ConfigError(
+                f"The {cfg.model!r} family trains with a validation split. Received: "
+                "no validation rows. Drop --refit, or pass --val-data."
+            )
+        _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy,
+                   verbose=verbose, callbacks=callbacks)
+        fitted = {}
+    model.save(out / MODEL)
+
+    thresholds = fitted.get("thresholds")
+    if val_set is None:  # trained on every row: report its out-of-fold scores
+        mask = fitted["oof_mask"]
+        report_set = train_set.subset(np.flatnonzero(mask))
+        scores = fitted["oof_scores"][mask]
+        evaluated_on = f"{OUT_OF_FOLD_FOLDS}-fold out-of-fold scores of the training rows"
+    else:
+        report_set = val_set
+        scores = np.asarray(model.predict(_inputs(val_set), batch_size=256, verbose=0))
+        evaluated_on = "the validation split" if not cfg.val_data else cfg.val_data
+        if multi_label and thresholds is None:
+            thresholds = tune_thresholds(val_set.targets(vocabulary), scores)
+    if not multi_label:
+        thresholds = None
+    report = classification_report(report_set.targets(vocabulary), scores, vocabulary, thresholds=thresholds)
+    report["num_train"] = len(train_set)
+    report["num_synthetic"] = int(train_set.is_synthetic().sum())
+    report["evaluated_on"] = evaluated_on
+    write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
+    write_json(
+        out / THRESHOLDS,
+        {"thresholds": [float(t) for t in (thresholds if thresholds is not None else np.full(num_classes, 0.5))]},
+    )
+    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
+    shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
+    return report
+
+
+def _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
+    """genreclf's Keras recipe (`training.recipe`): compile, fit, restore the best weights."""
+    from genreclf.training.callbacks import BEST_WEIGHTS
+    from genreclf.training.recipe import Recipe
+
+    recipe = Recipe(cfg, train_set, vocabulary)
+    recipe.compile(model)
+    recipe.fit(model, val_set, out=out, strategy=strategy, callbacks=callbacks, verbose=verbose)
+    if (out / BEST_WEIGHTS).exists():
+        model.load_weights(out / BEST_WEIGHTS)
+
+
+def _fingerprint(cfg, train_set, val_set):
+    import hashlib
+
+    file_hash = None
+    if cfg.data and pathlib.Path(cfg.data).is_file():
+        digest = hashlib.sha256()
+        with open(cfg.data, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        file_hash = digest.hexdigest()
+    return {
+        "data": cfg.data,
+        "data_sha256": file_hash,
+        "train_sha256": train_set.fingerprint(),
+        "val_sha256": None if val_set is None else val_set.fingerprint(),
+        "split_seed": cfg.seed,
+        "val_split": cfg.val_split,
+        "num_train": len(train_set),
+        "num_val": 0 if val_set is None else len(val_set),
+        "num_synthetic": int(train_set.is_synthetic().sum()),
+    }
