@@ -43,5 +43,13 @@ from genreclf.augment.generate import generate
 from genreclf.augment.plan import Plan
 from genreclf.augment.plan import plan
 
-__all__ = ["plan", "generate", "audit", "Plan", "GenerateResult", "AuditResult",
-           "FilterConfig", "wilson_interval"]
+__all__ = [
+    "plan",
+    "generate",
+    "audit",
+    "Plan",
+    "GenerateResult",
+    "AuditResult",
+    "FilterConfig",
+    "wilson_interval",
+]

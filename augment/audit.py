@@ -68,12 +68,16 @@ class AuditResult:
 
     def to_table(self):
         """A plain-text report (what `genreclf augment audit` prints)."""
-        lines = [f"agreement ({self.judge}): {self.agree}/{self.n} = "
-                 f"{self.proportion:.3f}  95% Wilson CI [{self.low:.3f}, {self.high:.3f}]",
-                 f"{'genre':<20} {'n':>5} {'agree':>6} {'rate':>6}  95% CI"]
+        lines = [
+            f"agreement ({self.judge}): {self.agree}/{self.n} = "
+            f"{self.proportion:.3f}  95% Wilson CI [{self.low:.3f}, {self.high:.3f}]",
+            f"{'genre':<20} {'n':>5} {'agree':>6} {'rate':>6}  95% CI",
+        ]
         for g, d in self.per_genre.items():
-            lines.append(f"{g:<20} {d['n']:>5} {d['agree']:>6} {d['proportion']:>6.3f}"
-                         f"  [{d['low']:.3f}, {d['high']:.3f}]")
+            lines.append(
+                f"{g:<20} {d['n']:>5} {d['agree']:>6} {d['proportion']:>6.3f}"
+                f"  [{d['low']:.3f}, {d['high']:.3f}]"
+            )
         return "\n".join(lines)
 
 
@@ -87,12 +91,16 @@ def read_rows(path):
             try:
                 row = json.loads(line)
             except ValueError:
-                raise DataError("not valid JSON; expected one object per line "
-                                "as written by `genreclf augment run`.",
-                                path=path, line=number) from None
+                raise DataError(
+                    "not valid JSON; expected one object per line "
+                    "as written by `genreclf augment run`.",
+                    path=path,
+                    line=number,
+                ) from None
             if not isinstance(row, dict) or "text" not in row:
-                raise DataError("expected an object with a 'text' field.",
-                                path=path, line=number, field="text")
+                raise DataError(
+                    "expected an object with a 'text' field.", path=path, line=number, field="text"
+                )
             rows.append(row)
     return rows
 
@@ -113,7 +121,10 @@ def _read_manual_labels(path, sep="|"):
         if "label" not in fields or not ({"id", "text"} & set(fields)):
             raise DataError(
                 "expected a header with `label` and `id` or `text` (e.g. "
-                f"`id,label`). Received: columns={fields}.", path=path, line=1)
+                f"`id,label`). Received: columns={fields}.",
+                path=path,
+                line=1,
+            )
         for number, rec in enumerate(reader, start=2):
             labels = [l.strip() for l in (rec.get("label") or "").split(sep) if l.strip()]
             if not labels:
@@ -125,8 +136,7 @@ def _read_manual_labels(path, sep="|"):
     return by_id, by_text
 
 
-def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0,
-          top_k=1):
+def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0, top_k=1):
     """Measures agreement with the intended genre on a random sample of rows.
 
     Exactly one judge: a classifier run folder (`run`, loaded with
@@ -162,7 +172,8 @@ def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0,
     if len(judges) != 1:
         raise ConfigError(
             "Expected exactly one judge: a run folder (--run), a predictor, or a "
-            f"manual labels CSV (--labels). Received: {len(judges)}.")
+            f"manual labels CSV (--labels). Received: {len(judges)}."
+        )
     rng = random.Random(seed)
     manual = None
     if labels is not None:
@@ -174,8 +185,10 @@ def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0,
                 manual[i] = hit
         pool = sorted(manual)
         if not pool:
-            raise DataError("no row of the audited file matches an `id` or `text` "
-                            "of the labels CSV.", path=labels)
+            raise DataError(
+                "no row of the audited file matches an `id` or `text` of the labels CSV.",
+                path=labels,
+            )
         judge = f"labels:{labels}"
     else:
         pool = list(range(len(rows)))
@@ -201,15 +214,16 @@ def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0,
         per[g][0] += 1
         per[g][1] += ok
         if not ok and len(disagreements) < 10:
-            disagreements.append({"id": row.get("id"), "genre": g, "judged": said,
-                                  "text": row["text"][:200]})
+            disagreements.append(
+                {"id": row.get("id"), "genre": g, "judged": said, "text": row["text"][:200]}
+            )
     n = len(picked)
     low, high = wilson_interval(agree, n)
     per_genre = {}
     for g in sorted(per, key=str):
         k_n, k_a = per[g]
         lo, hi = wilson_interval(k_a, k_n)
-        per_genre[g] = {"n": k_n, "agree": k_a, "proportion": k_a / k_n,
-                        "low": lo, "high": hi}
-    return AuditResult(n, agree, agree / n if n else 0.0, low, high, judge,
-                       per_genre, disagreements)
+        per_genre[g] = {"n": k_n, "agree": k_a, "proportion": k_a / k_n, "low": lo, "high": hi}
+    return AuditResult(
+        n, agree, agree / n if n else 0.0, low, high, judge, per_genre, disagreements
+    )

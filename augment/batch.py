@@ -55,8 +55,9 @@ def _save_state(path, state):
     os.replace(tmp, path)
 
 
-async def run_batch(client, model, pending, store, *, poll_interval=30.0,
-                    max_wait=None, metadata=None):
+async def run_batch(
+    client, model, pending, store, *, poll_interval=30.0, max_wait=None, metadata=None
+):
     """Sends `pending` `(request, key)` pairs as one batch; caches the results.
 
     Args:
@@ -80,8 +81,7 @@ async def run_batch(client, model, pending, store, *, poll_interval=30.0,
     state_path = _state_path(store.path)
     state = _load_state(state_path)
     wanted = {k for _, k in pending}
-    open_batch = next((b for b in state if b["status"] in OPEN
-                       and set(b["keys"]) & wanted), None)
+    open_batch = next((b for b in state if b["status"] in OPEN and set(b["keys"]) & wanted), None)
     if open_batch is not None:
         stats.resumed = True
         batch_id = open_batch["id"]
@@ -92,17 +92,26 @@ async def run_batch(client, model, pending, store, *, poll_interval=30.0,
         lines = []
         for request, key in pending:
             body = {"model": model, "messages": request.messages, **request.params}
-            lines.append(json.dumps({"custom_id": key, "method": "POST",
-                                     "url": "/v1/chat/completions", "body": body}))
+            lines.append(
+                json.dumps(
+                    {
+                        "custom_id": key,
+                        "method": "POST",
+                        "url": "/v1/chat/completions",
+                        "body": body,
+                    }
+                )
+            )
         data = ("\n".join(lines) + "\n").encode("utf-8")
-        uploaded = await client.files.create(file=("augment_batch.jsonl", data),
-                                             purpose="batch")
+        uploaded = await client.files.create(file=("augment_batch.jsonl", data), purpose="batch")
         batch = await client.batches.create(
-            input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-            completion_window="24h", metadata=metadata or {"tool": "genreclf augment"})
+            input_file_id=uploaded.id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+            metadata=metadata or {"tool": "genreclf augment"},
+        )
         batch_id = batch.id
-        open_batch = {"id": batch_id, "status": batch.status,
-                      "keys": [k for _, k in pending]}
+        open_batch = {"id": batch_id, "status": batch.status, "keys": [k for _, k in pending]}
         state.append(open_batch)
         _save_state(state_path, state)
         logger.info("created batch %s with %d requests", batch_id, len(pending))
@@ -117,8 +126,7 @@ async def run_batch(client, model, pending, store, *, poll_interval=30.0,
             break
         if max_wait is not None and waited >= max_wait:
             stats.status = batch.status
-            logger.info("batch %s still %s; rerun later to collect it", batch_id,
-                        batch.status)
+            logger.info("batch %s still %s; rerun later to collect it", batch_id, batch.status)
             return stats
         await asyncio.sleep(poll_interval)
         waited += poll_interval
@@ -149,16 +157,24 @@ def _store_result(result, model, by_key, store, stats):
     usage = [int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))]
     request = by_key.get(key)
     entry = {
-        "key": key, "model": model, "batch": True,
-        "id": body.get("id"), "request_id": response.get("request_id"),
-        "content": message.get("content"), "refusal": message.get("refusal"),
-        "finish_reason": choice.get("finish_reason"), "usage": usage,
-        "created_at": datetime.datetime.now(datetime.timezone.utc)
-        .isoformat(timespec="seconds"),
+        "key": key,
+        "model": model,
+        "batch": True,
+        "id": body.get("id"),
+        "request_id": response.get("request_id"),
+        "content": message.get("content"),
+        "refusal": message.get("refusal"),
+        "finish_reason": choice.get("finish_reason"),
+        "usage": usage,
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if request is not None:
-        entry.update(genre=request.genre, labels=request.labels,
-                     index=request.index, prompt_hash=request.prompt_hash)
+        entry.update(
+            genre=request.genre,
+            labels=request.labels,
+            index=request.index,
+            prompt_hash=request.prompt_hash,
+        )
     store.put(entry)
     stats.succeeded += 1
     stats.input_tokens += usage[0]

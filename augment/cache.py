@@ -64,8 +64,12 @@ class ResponseCache:
                 what = "torn last line" if not complete else "corrupted line"
                 logger.warning(
                     "%s:%d: skipping %s of the response cache (%s); its request "
-                    "will be made again if needed.", self.path, number, what,
-                    str(e)[:80])
+                    "will be made again if needed.",
+                    self.path,
+                    number,
+                    what,
+                    str(e)[:80],
+                )
                 self.corrupted_lines.append(number)
                 continue
             if not complete:

@@ -14,34 +14,53 @@ def _data_args(p):
     p.add_argument("--label", default=None, help="label column, e.g. genres")
     p.add_argument("--format", default="auto", help="data format (default: auto)")
     p.add_argument("--sep", default=None, help='multi-label separator, e.g. "|"')
-    p.add_argument("--multi-label", action="store_true", default=None,
-                   help="treat labels as multi-label (default: auto)")
+    p.add_argument(
+        "--multi-label",
+        action="store_true",
+        default=None,
+        help="treat labels as multi-label (default: auto)",
+    )
 
 
 def _plan_args(p):
-    p.add_argument("--target-count", type=int, required=True,
-                   help="rows each rare genre should reach")
-    p.add_argument("--min-count", type=int, default=None,
-                   help="genres below this count are rare (default: --target-count)")
+    p.add_argument(
+        "--target-count", type=int, required=True, help="rows each rare genre should reach"
+    )
+    p.add_argument(
+        "--min-count",
+        type=int,
+        default=None,
+        help="genres below this count are rare (default: --target-count)",
+    )
     p.add_argument("--genres", default=None, help="comma-separated genres to augment instead")
     p.add_argument("--model", default="gpt-4o-mini")
     p.add_argument("--per-request", type=int, default=5, help="synopses per request")
     p.add_argument("--length", type=int, default=80, help="synopsis length in words")
     p.add_argument("--few-shot", type=int, default=3, help="real examples per prompt")
-    p.add_argument("--overgenerate", type=float, default=1.2,
-                   help="request this factor more than needed (filters drop some)")
+    p.add_argument(
+        "--overgenerate",
+        type=float,
+        default=1.2,
+        help="request this factor more than needed (filters drop some)",
+    )
     p.add_argument("--max-tokens", type=int, default=None, help="completion cap per request")
-    p.add_argument("--prices", default=None,
-                   help='JSON price file {"model": {"input": usd, "output": usd}} per 1M tokens')
+    p.add_argument(
+        "--prices",
+        default=None,
+        help='JSON price file {"model": {"input": usd, "output": usd}} per 1M tokens',
+    )
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="genreclf augment",
-        description="Synthetic synopses for rare genres: plan, generate, audit.")
+        description="Synthetic synopses for rare genres: plan, generate, audit.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("plan", help="which genres, how many rows, estimated tokens and cost (no calls)")
+    p = sub.add_parser(
+        "plan", help="which genres, how many rows, estimated tokens and cost (no calls)"
+    )
     _data_args(p)
     _plan_args(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -51,8 +70,9 @@ def build_parser():
     _plan_args(r)
     r.add_argument("--out", required=True, help="output JSONL, e.g. aug.jsonl")
     r.add_argument("--cache", default=None, help="response cache (default: OUT.cache.jsonl)")
-    r.add_argument("--base-url", default=None,
-                   help="OpenAI-compatible server, e.g. http://localhost:8000/v1")
+    r.add_argument(
+        "--base-url", default=None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1"
+    )
     r.add_argument("--budget-usd", type=float, default=None, help="hard dollar cap")
     r.add_argument("--budget-tokens", type=int, default=None, help="hard token cap")
     r.add_argument("--concurrency", type=int, default=16)
@@ -60,28 +80,51 @@ def build_parser():
     r.add_argument("--max-attempts", type=int, default=6)
     r.add_argument("--backoff", type=float, default=1.0, help="backoff base, seconds")
     r.add_argument("--temperature", type=float, default=1.0)
-    r.add_argument("--template", default=None,
-                   help="prompt template file with {genre} {examples} {n} {length}")
+    r.add_argument(
+        "--template", default=None, help="prompt template file with {genre} {examples} {n} {length}"
+    )
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--response-format", default="json_schema",
-                   choices=["json_schema", "json_object", "none"],
-                   help="structured output (default); json_object or none for servers "
-                        "without JSON-schema support")
+    r.add_argument(
+        "--response-format",
+        default="json_schema",
+        choices=["json_schema", "json_object", "none"],
+        help="structured output (default); json_object or none for servers "
+        "without JSON-schema support",
+    )
     r.add_argument("--min-words", type=int, default=20)
     r.add_argument("--max-words", type=int, default=400)
-    r.add_argument("--near-dup", type=float, default=0.8,
-                   help="shingle Jaccard threshold for near duplicates (0 turns it off)")
+    r.add_argument(
+        "--near-dup",
+        type=float,
+        default=0.8,
+        help="shingle Jaccard threshold for near duplicates (0 turns it off)",
+    )
     r.add_argument("--no-language-check", action="store_true")
-    r.add_argument("--filter-run", default=None,
-                   help="keep rows whose genre this classifier run ranks in its top 3")
-    r.add_argument("--dedup-against", action="append", default=[],
-                   help="another real data file (validation, test) to deduplicate against")
-    r.add_argument("--batch", action="store_true",
-                   help="use the Batch API (half price, results within 24 h; resumable)")
-    r.add_argument("--poll-interval", type=float, default=30.0,
-                   help="seconds between batch status checks")
-    r.add_argument("--batch-max-wait", type=float, default=None,
-                   help="stop waiting for the batch after this many seconds; rerun to collect")
+    r.add_argument(
+        "--filter-run",
+        default=None,
+        help="keep rows whose genre this classifier run ranks in its top 3",
+    )
+    r.add_argument(
+        "--dedup-against",
+        action="append",
+        default=[],
+        help="another real data file (validation, test) to deduplicate against",
+    )
+    r.add_argument(
+        "--batch",
+        action="store_true",
+        help="use the Batch API (half price, results within 24 h; resumable)",
+    )
+    r.add_argument(
+        "--poll-interval", type=float, default=30.0, help="seconds between batch status checks"
+    )
+    r.add_argument(
+        "--batch-max-wait",
+        type=float,
+        default=None,
+        help="stop waiting for the batch after this many seconds; rerun to collect",
+    )
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     a = sub.add_parser("audit", help="agreement with a classifier or manual labels, 95%% Wilson CI")
@@ -97,23 +140,36 @@ def build_parser():
 
 
 def _load_args(args):
-    return {"text": args.text, "label": args.label, "format": args.format,
-            "sep": args.sep, "multi_label": args.multi_label}
+    return {
+        "text": args.text,
+        "label": args.label,
+        "format": args.format,
+        "sep": args.sep,
+        "multi_label": args.multi_label,
+    }
 
 
 def _plan_kwargs(args):
-    return {"target_count": args.target_count, "min_count": args.min_count,
-            "genres": args.genres, "model": args.model,
-            "per_request": args.per_request, "length_words": args.length,
-            "few_shot": args.few_shot, "overgenerate": args.overgenerate,
-            "max_tokens": args.max_tokens, "prices": args.prices}
+    return {
+        "target_count": args.target_count,
+        "min_count": args.min_count,
+        "genres": args.genres,
+        "model": args.model,
+        "per_request": args.per_request,
+        "length_words": args.length,
+        "few_shot": args.few_shot,
+        "overgenerate": args.overgenerate,
+        "max_tokens": args.max_tokens,
+        "prices": args.prices,
+    }
 
 
 def main(argv=None):
     """Runs `genreclf augment ...`; returns the exit code (0 ok, 1 error, 2 usage)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     logging.getLogger("openai").setLevel(logging.WARNING)
@@ -131,35 +187,56 @@ def main(argv=None):
 
                 predictor = genreclf.load_run(args.filter_run)
             filters = augment.FilterConfig(
-                min_words=args.min_words, max_words=args.max_words,
+                min_words=args.min_words,
+                max_words=args.max_words,
                 near_dup_threshold=args.near_dup or None,
-                language=None if args.no_language_check else "en")
+                language=None if args.no_language_check else "en",
+            )
             result = augment.generate(
-                args.data, out=args.out, cache=args.cache, base_url=args.base_url,
-                budget_usd=args.budget_usd, budget_tokens=args.budget_tokens,
-                concurrency=args.concurrency, timeout=args.timeout,
-                max_attempts=args.max_attempts, backoff_base=args.backoff,
-                temperature=args.temperature, template=args.template,
-                seed=args.seed, filters=filters, predictor=predictor,
-                dedup_against=args.dedup_against, batch=args.batch,
-                response_format=None if args.response_format == "none"
-                else args.response_format,
-                poll_interval=args.poll_interval, batch_max_wait=args.batch_max_wait,
+                args.data,
+                out=args.out,
+                cache=args.cache,
+                base_url=args.base_url,
+                budget_usd=args.budget_usd,
+                budget_tokens=args.budget_tokens,
+                concurrency=args.concurrency,
+                timeout=args.timeout,
+                max_attempts=args.max_attempts,
+                backoff_base=args.backoff,
+                temperature=args.temperature,
+                template=args.template,
+                seed=args.seed,
+                filters=filters,
+                predictor=predictor,
+                dedup_against=args.dedup_against,
+                batch=args.batch,
+                response_format=None if args.response_format == "none" else args.response_format,
+                poll_interval=args.poll_interval,
+                batch_max_wait=args.batch_max_wait,
                 **_plan_kwargs(args),
-                **_load_args(args))
+                **_load_args(args),
+            )
             if args.json:
                 print(json.dumps(result.summary(), indent=2, default=str))
             else:
                 print(result.to_table())
             if result.stopped == "fatal" or result.all_failed:
                 what = "every request failed" if result.all_failed else "stopped"
-                print(f"genreclf augment run: error: {what}: {result.failure_summary()}",
-                      file=sys.stderr)
+                print(
+                    f"genreclf augment run: error: {what}: {result.failure_summary()}",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
         if args.command == "audit":
-            res = augment.audit(args.rows, run=args.run, labels=args.labels,
-                                sample=args.sample, seed=args.seed, top_k=args.top_k)
+            res = augment.audit(
+                args.rows,
+                run=args.run,
+                labels=args.labels,
+                sample=args.sample,
+                seed=args.seed,
+                top_k=args.top_k,
+            )
             print(json.dumps(res.to_dict(), indent=2) if args.json else res.to_table())
             return 0
     except (GenreclfError, OSError) as e:

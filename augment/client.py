@@ -1,113 +1,19 @@
 """`ChatCaller`: bounded-concurrency chat-completions calls with retries and a budget."""
 
 import asyncio
-import collections
-import dataclasses
 import email.utils
 import logging
 import os
 import random
 import time
 
+from genreclf.augment.budget import Budget  # noqa: F401 (re-exported)
+from genreclf.augment.budget import CallStats
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
 
 DUMMY_KEY = "sk-no-key-needed"
-
-
-@dataclasses.dataclass
-class Budget:
-    """Hard caps on what a run may spend, from the usage responses report.
-
-    A request attempt starts only if what was spent plus what is in flight
-    plus its worst case (its prompt estimate and `max_tokens`) fits the caps,
-    so the reported spend never exceeds them. An attempt the server may bill
-    without answering usefully (a timeout, a cancelled call, a reply that is
-    not a completion) is charged at its worst case, so the reported spend is
-    also never below the real bill. Once an attempt does not fit, no new one
-    starts; those in flight finish (and are cached).
-
-    Args:
-        max_usd: dollar cap (needs a price for the model), or `None`.
-        max_tokens: cap on prompt + completion tokens, or `None`.
-        price: the model's `Price` (for `max_usd`).
-
-    Example:
-
-    >>> b = Budget(max_tokens=100)
-    >>> b.reserve(60), b.reserve(60)
-    (True, False)
-    """
-
-    max_usd: float = None
-    max_tokens: int = None
-    price: object = None
-    spent_usd: float = 0.0
-    spent_tokens: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    _held_tokens: int = 0
-    _held_usd: float = 0.0
-    exhausted: bool = False
-
-    def __post_init__(self):
-        if self.max_usd is not None and self.price is None:
-            raise ConfigError(
-                "A dollar budget needs the model's token prices. Received: "
-                f"max_usd={self.max_usd} for a model with no price. Pass prices "
-                "(--prices FILE with {\"model\": {\"input\": usd, \"output\": usd}} "
-                "per 1M tokens) or use a token budget (--budget-tokens)."
-            )
-
-    def _usd(self, input_tokens, output_tokens):
-        return self.price.cost(input_tokens, output_tokens) if self.price else 0.0
-
-    def reserve(self, input_tokens, output_tokens=0):
-        """Holds a worst case; returns False (and marks exhausted) if it does not fit."""
-        if self.exhausted:
-            return False
-        tokens = input_tokens + output_tokens
-        usd = self._usd(input_tokens, output_tokens)
-        if self.max_tokens is not None and (
-                self.spent_tokens + self._held_tokens + tokens > self.max_tokens):
-            self.exhausted = True
-        if self.max_usd is not None and (
-                self.spent_usd + self._held_usd + usd > self.max_usd + 1e-12):
-            self.exhausted = True
-        if self.exhausted:
-            return False
-        self._held_tokens += tokens
-        self._held_usd += usd
-        return True
-
-    def settle(self, held, usage):
-        """Releases a reservation `held=(in, out)` and records reported `usage`."""
-        self._held_tokens -= held[0] + held[1]
-        self._held_usd -= self._usd(*held)
-        if usage is not None:
-            self.input_tokens += usage[0]
-            self.output_tokens += usage[1]
-            self.spent_tokens += usage[0] + usage[1]
-            self.spent_usd += self._usd(*usage)
-
-
-@dataclasses.dataclass
-class CallStats:
-    """What the calls did: counts by outcome, retries by cause."""
-
-    sent: int = 0
-    succeeded: int = 0
-    charged_unanswered: int = 0
-    failed: collections.Counter = dataclasses.field(default_factory=collections.Counter)
-    retries: collections.Counter = dataclasses.field(default_factory=collections.Counter)
-    skipped_budget: int = 0
-
-    def to_dict(self):
-        return {"sent": self.sent, "succeeded": self.succeeded,
-                "charged_unanswered": self.charged_unanswered,
-                "failed": dict(self.failed), "retries": dict(self.retries),
-                "skipped_budget": self.skipped_budget}
 
 
 def resolve_api_key(api_key=None, base_url=None):
@@ -191,10 +97,23 @@ class ChatCaller:
     16
     """
 
-    def __init__(self, model, *, base_url=None, api_key=None, concurrency=16,
-                 timeout=60.0, max_attempts=6, backoff_base=1.0, backoff_max=60.0,
-                 max_retry_after=120.0, budget=None, client=None, seed=None,
-                 max_unusable_retries=2):
+    def __init__(
+        self,
+        model,
+        *,
+        base_url=None,
+        api_key=None,
+        concurrency=16,
+        timeout=60.0,
+        max_attempts=6,
+        backoff_base=1.0,
+        backoff_max=60.0,
+        max_retry_after=120.0,
+        budget=None,
+        client=None,
+        seed=None,
+        max_unusable_retries=2,
+    ):
         if int(concurrency) < 1:
             raise ConfigError(f"Expected concurrency >= 1. Received: concurrency={concurrency}.")
         self.model = model
@@ -220,12 +139,16 @@ class ChatCaller:
 
             self._client = openai.AsyncOpenAI(
                 api_key=resolve_api_key(self._api_key, self.base_url),
-                base_url=self.base_url, timeout=self.timeout, max_retries=0)
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=0,
+            )
         return self._client
 
     def _backoff(self, attempt):
-        return min(self.backoff_max, self.backoff_base * 2 ** attempt) * (
-            0.5 + 0.5 * self._rng.random())
+        return min(self.backoff_max, self.backoff_base * 2**attempt) * (
+            0.5 + 0.5 * self._rng.random()
+        )
 
     @property
     def stopped(self):
@@ -317,7 +240,8 @@ class _Attempt:
             delay = None
             try:
                 resp = await client.chat.completions.create(
-                    model=caller.model, messages=request.messages, **request.params)
+                    model=caller.model, messages=request.messages, **request.params
+                )
             except asyncio.CancelledError:
                 # Cancelled in flight (the run was interrupted): it may be billed.
                 caller.stats.charged_unanswered += 1
@@ -339,9 +263,11 @@ class _Attempt:
                 if e.status_code >= 500 or e.status_code in (408, 409):
                     cause = "5xx" if e.status_code >= 500 else str(e.status_code)
                 elif e.status_code in (401, 403, 404):
-                    caller.fatal = (f"HTTP {e.status_code} from the API "
-                                    f"({type(e).__name__}); check the key, "
-                                    "--base-url and --model.")
+                    caller.fatal = (
+                        f"HTTP {e.status_code} from the API "
+                        f"({type(e).__name__}); check the key, "
+                        "--base-url and --model."
+                    )
                     caller.stats.failed[f"http_{e.status_code}"] += 1
                     return None
                 else:
@@ -350,8 +276,7 @@ class _Attempt:
             except (openai.APIError, ValueError) as e:
                 # A reply that is not a completion (the client raises a bare
                 # JSONDecodeError for a body that is not JSON): not retried.
-                logger.warning("request %s failed: %s", request.prompt_hash,
-                               type(e).__name__)
+                logger.warning("request %s failed: %s", request.prompt_hash, type(e).__name__)
                 caller.stats.failed["bad_response"] += 1
                 caller.stats.charged_unanswered += 1
                 self.charge(self.held)  # it may have been billed: the worst case
@@ -368,8 +293,7 @@ class _Attempt:
                 # Paid, but nothing usable: never cached; ask again (bounded).
                 unusable += 1
                 cause = reason
-                if (unusable > caller.max_unusable_retries
-                        or attempt + 1 >= caller.max_attempts):
+                if unusable > caller.max_unusable_retries or attempt + 1 >= caller.max_attempts:
                     caller.stats.failed[reason] += 1
                     return None
             if attempt + 1 < caller.max_attempts:

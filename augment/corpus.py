@@ -3,8 +3,7 @@
 from genreclf.errors import ConfigError
 
 
-def as_dataset(data, *, text=None, label=None, format="auto", sep=None,
-               multi_label=None):
+def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_label=None):
     """Returns `data` as a `genreclf.data.TextDataset`.
 
     Args:
@@ -30,8 +29,13 @@ def as_dataset(data, *, text=None, label=None, format="auto", sep=None,
             f"not be imported ({e}). Received: data={data!r}. Pass a "
             "`TextDataset` instead, or install the full genreclf package."
         ) from None
-    kwargs = {"text": text, "label": label, "format": format,
-              "multi_label": multi_label, "sep": sep}
+    kwargs = {
+        "text": text,
+        "label": label,
+        "format": format,
+        "multi_label": multi_label,
+        "sep": sep,
+    }
     return load_dataset(str(data), **kwargs)
 
 

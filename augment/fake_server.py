@@ -19,59 +19,7 @@ import socket
 import threading
 import time
 
-SUBJECTS = [
-    "a retired lighthouse keeper", "two estranged sisters", "a disgraced surgeon",
-    "an ambitious young reporter", "a shy accordion player", "a widowed farmer",
-    "a teenage chess prodigy", "a cynical war correspondent", "a travelling circus",
-    "an exiled prince", "a small-town sheriff", "a failed opera singer",
-    "a band of army deserters", "a stubborn schoolteacher", "a rookie game-show host",
-    "an aging boxer", "a family of beekeepers", "a radio news anchor",
-]
-GOALS = [
-    "tries to win back the trust of a town that never forgave", "must deliver a message across",
-    "searches for a missing brother somewhere in", "is forced to testify about a fire in",
-    "plans one last daring performance in", "uncovers an old secret buried beneath",
-    "competes for a fortune on live television in", "struggles to keep a failing newspaper alive in",
-    "leads a desperate retreat through", "falls in love while hiding from soldiers in",
-]
-PLACES = [
-    "occupied Normandy", "the frozen harbour of Arkhangelsk", "a crumbling Lisbon hotel",
-    "the outskirts of Nairobi", "a mining camp in Nevada", "the canals of Amsterdam",
-    "a television studio in 1970s Tokyo", "the Scottish highlands", "a river town in Missouri",
-    "the back streets of Naples", "a fishing village on the Baltic", "a Himalayan monastery",
-]
-TWISTS = [
-    "but an anonymous letter threatens to expose everything",
-    "while a ruthless officer closes in on them day by day",
-    "and each victory costs them someone they love",
-    "until a storm cuts the village off from the rest of the world",
-    "as the nation watches every move on its screens",
-    "even though nobody believes a word of their story",
-]
-ENDINGS = [
-    "What begins as a simple favour becomes the fight of a lifetime.",
-    "Old loyalties are tested when the truth finally comes out.",
-    "Along the way they learn that courage is rarely loud.",
-    "By the final night, nothing in the valley will ever be the same again.",
-    "It is a story about pride, grief and the long road home.",
-]
-NAMES = ["Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hugo",
-         "Ines", "Jonas", "Kemal", "Lotte", "Marek", "Nadia", "Oskar", "Priya"]
-
-
-def fake_synopsis(rng):
-    """One plausible English synopsis (about 60-80 words) from `rng`."""
-    name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}son"
-    year = rng.randint(1900, 2020)
-    parts = [
-        f"In {year}, {rng.choice(SUBJECTS)} named {name} {rng.choice(GOALS)} "
-        f"{rng.choice(PLACES)}, {rng.choice(TWISTS)}.",
-        f"With the help of {rng.choice(SUBJECTS)} and {rng.choice(SUBJECTS)}, "
-        f"{name.split()[0]} {rng.choice(GOALS)} {rng.choice(PLACES)}.",
-        f"There are {rng.randint(2, 99)} days left {rng.choice(TWISTS)}.",
-        rng.choice(ENDINGS),
-    ]
-    return " ".join(parts)
+from genreclf.augment.fake_synopses import fake_synopsis  # noqa: E402,F401 (re-exported)
 
 
 class FakeChatServer:
@@ -124,8 +72,9 @@ class FakeChatServer:
         handler = _make_handler(self)
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -197,8 +146,12 @@ def _make_handler(server):
                         batch["status"] = "completed"
                     batch["_polls"] += 1
                 self._send(200, {k: v for k, v in batch.items() if not k.startswith("_")})
-            elif len(parts) == 4 and parts[1] == "files" and parts[3] == "content" \
-                    and parts[2] in server.files:
+            elif (
+                len(parts) == 4
+                and parts[1] == "files"
+                and parts[3] == "content"
+                and parts[2] in server.files
+            ):
                 data = server.files[parts[2]]
                 try:
                     self.send_response(200)
@@ -225,26 +178,45 @@ def _make_handler(server):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
             body = json.loads(raw)
-            digest = hashlib.sha256(
-                json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
             behaviour, arg = server._next_behaviour()
             status = {"429": 429, "500": 500, "401": 401}.get(behaviour, 200)
             # Recorded before replying, so a client that has its reply sees it.
-            server._record(hash=digest, behaviour=behaviour, status=status,
-                           time=time.time(), model=body.get("model"),
-                           authorization=self.headers.get("Authorization"))
+            server._record(
+                hash=digest,
+                behaviour=behaviour,
+                status=status,
+                time=time.time(),
+                model=body.get("model"),
+                authorization=self.headers.get("Authorization"),
+            )
             if server.latency:
                 time.sleep(server.latency)
             if behaviour == "429":
                 headers = [("Retry-After", str(arg if arg is not None else 0))]
-                self._send(429, {"error": {"message": "Rate limit reached",
-                                           "type": "requests", "code": "rate_limit_exceeded"}},
-                           headers)
+                self._send(
+                    429,
+                    {
+                        "error": {
+                            "message": "Rate limit reached",
+                            "type": "requests",
+                            "code": "rate_limit_exceeded",
+                        }
+                    },
+                    headers,
+                )
             elif behaviour == "500":
                 self._send(500, {"error": {"message": "Internal error", "type": "server_error"}})
             elif behaviour == "401":
-                self._send(401, {"error": {"message": "Incorrect API key provided",
-                                           "type": "invalid_request_error"}})
+                self._send(
+                    401,
+                    {
+                        "error": {
+                            "message": "Incorrect API key provided",
+                            "type": "invalid_request_error",
+                        }
+                    },
+                )
             elif behaviour == "garbage":  # a 200 whose body is not JSON at all
                 try:
                     self.send_response(200)
@@ -257,8 +229,11 @@ def _make_handler(server):
             else:
                 if behaviour == "slow":
                     time.sleep(arg if arg is not None else 5.0)
-                self._send(200, _completion(body, digest, behaviour, server),
-                           [("x-request-id", f"req_{digest[:20]}")])
+                self._send(
+                    200,
+                    _completion(body, digest, behaviour, server),
+                    [("x-request-id", f"req_{digest[:20]}")],
+                )
 
     return Handler
 
@@ -274,8 +249,7 @@ def _completion(body, digest, behaviour, server):
         content = json.dumps({"synopses": examples[:n]})
     elif behaviour == "near_copies":
         base = fake_synopsis(rng)
-        content = json.dumps({"synopses": [base] + [f"{base} Part {i}."
-                                                      for i in range(1, n)]})
+        content = json.dumps({"synopses": [base] + [f"{base} Part {i}." for i in range(1, n)]})
     elif behaviour == "malformed":
         content = '{"synopses": ["An unfinished thought about'
     elif behaviour == "bad_schema":
@@ -293,21 +267,30 @@ def _completion(body, digest, behaviour, server):
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                     "message": {"role": "assistant", "content": content,
-                                 "refusal": refusal}}],
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+            }
+        ],
     }
     if behaviour == "empty_choices":
         reply["choices"] = []
     if behaviour != "no_usage":
-        reply["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
-                          "total_tokens": usage[0] + usage[1]}
+        reply["usage"] = {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": usage[0] + usage[1],
+        }
     return reply
 
 
 def _upload(server, content_type, raw):
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
     data, name = b"", "upload"
     for part in msg.iter_parts():
         if part.get_param("name", header="content-disposition") == "file":
@@ -316,8 +299,15 @@ def _upload(server, content_type, raw):
     with server._lock:
         file_id = f"file-{len(server.files) + 1}"
         server.files[file_id] = data
-    return {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-            "filename": name, "purpose": "batch", "status": "processed"}
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": len(data),
+        "created_at": int(time.time()),
+        "filename": name,
+        "purpose": "batch",
+        "status": "processed",
+    }
 
 
 def _create_batch(server, body):
@@ -328,24 +318,47 @@ def _create_batch(server, body):
         req = line["body"]
         digest = hashlib.sha256(json.dumps(req, sort_keys=True).encode("utf-8")).hexdigest()
         behaviour, _ = server._next_behaviour()
-        server._record(hash=digest, behaviour=behaviour, status=200, time=time.time(),
-                       model=req.get("model"), authorization=None, batch=True)
-        out.append(json.dumps({
-            "id": f"batch_req_{digest[:12]}", "custom_id": line["custom_id"],
-            "response": {"status_code": 200, "request_id": f"req_{digest[:20]}",
-                         "body": _completion(req, digest, behaviour, server)},
-            "error": None}))
+        server._record(
+            hash=digest,
+            behaviour=behaviour,
+            status=200,
+            time=time.time(),
+            model=req.get("model"),
+            authorization=None,
+            batch=True,
+        )
+        out.append(
+            json.dumps(
+                {
+                    "id": f"batch_req_{digest[:12]}",
+                    "custom_id": line["custom_id"],
+                    "response": {
+                        "status_code": 200,
+                        "request_id": f"req_{digest[:20]}",
+                        "body": _completion(req, digest, behaviour, server),
+                    },
+                    "error": None,
+                }
+            )
+        )
     with server._lock:
         output_id = f"file-{len(server.files) + 1}"
         server.files[output_id] = ("\n".join(out) + "\n").encode("utf-8")
         batch_id = f"batch_{len(server.batches) + 1}"
         server.batches[batch_id] = {
-            "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
-            "input_file_id": body["input_file_id"], "completion_window": "24h",
-            "status": "in_progress", "created_at": int(time.time()),
-            "output_file_id": output_id, "error_file_id": None,
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body["endpoint"],
+            "input_file_id": body["input_file_id"],
+            "completion_window": "24h",
+            "status": "in_progress",
+            "created_at": int(time.time()),
+            "output_file_id": output_id,
+            "error_file_id": None,
             "request_counts": {"total": len(lines), "completed": len(lines), "failed": 0},
-            "metadata": body.get("metadata"), "_polls": 0}
+            "metadata": body.get("metadata"),
+            "_polls": 0,
+        }
     return {k: v for k, v in server.batches[batch_id].items() if not k.startswith("_")}
 
 

@@ -8,18 +8,27 @@ from genreclf.augment.minhash import MinHashIndex
 from genreclf.augment.minhash import normalize
 
 # A small English stop-word list: prose has 35-55% of its words in it.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about after against all an and any are as at be because been before being
 between but by can could did do does during each for from had has have he her
 here him his how i if in into is it its just me more most my no not of off on
 once only or other our out over own same she should so some such than that the
 their them then there these they this those through to too under until up very
 was we were what when where which while who whom why will with would you your
-""".split())
+""".split()
+)
 
-REASONS = ("too_short", "too_long", "language", "exact_dup_corpus",
-           "exact_dup_generated", "near_dup_corpus", "near_dup_generated",
-           "classifier_disagrees")
+REASONS = (
+    "too_short",
+    "too_long",
+    "language",
+    "exact_dup_corpus",
+    "exact_dup_generated",
+    "near_dup_corpus",
+    "near_dup_generated",
+    "classifier_disagrees",
+)
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -143,12 +152,10 @@ def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
             survivors.append(row)
 
     if config.near_dup_threshold is not None and survivors:
-        corpus_index = MinHashIndex(config.near_dup_threshold, config.num_perm,
-                                    config.shingle)
+        corpus_index = MinHashIndex(config.near_dup_threshold, config.num_perm, config.shingle)
         for text in corpus_texts:
             corpus_index.add(text)
-        own_index = MinHashIndex(config.near_dup_threshold, config.num_perm,
-                                 config.shingle)
+        own_index = MinHashIndex(config.near_dup_threshold, config.num_perm, config.shingle)
         rows, survivors = survivors, []
         for row in rows:
             sig = corpus_index.signature(row["text"])
@@ -164,11 +171,10 @@ def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
         preds = predictor.predict([r["text"] for r in survivors])
         rows, survivors = survivors, []
         for row, pred in zip(rows, preds):
-            if row["genre"] in list(pred["top_labels"])[:config.agreement_top_k]:
+            if row["genre"] in list(pred["top_labels"])[: config.agreement_top_k]:
                 survivors.append(row)
             else:
                 dropped["classifier_disagrees"] += 1
 
     n_in = len(survivors) + sum(dropped.values())
-    return survivors, {"input": n_in, "kept": len(survivors),
-                       "dropped": dict(dropped)}
+    return survivors, {"input": n_in, "kept": len(survivors), "dropped": dict(dropped)}

@@ -15,6 +15,7 @@ from genreclf.augment.client import ChatCaller
 from genreclf.augment.corpus import as_dataset
 from genreclf.augment.filters import FilterConfig
 from genreclf.augment.filters import filter_rows
+from genreclf.augment.generate_result import GenerateResult
 from genreclf.augment.plan import plan as make_plan
 from genreclf.augment.prompts import PromptBuilder
 from genreclf.augment.prompts import parse_synopses
@@ -22,105 +23,41 @@ from genreclf.augment.prompts import parse_synopses
 logger = logging.getLogger("genreclf.augment")
 
 
-@dataclasses.dataclass
-class GenerateResult:
-    """What `generate` did.
-
-    Attributes:
-        out: the JSONL file written.
-        rows: rows written.
-        per_genre: `{genre: {"have", "planned", "written"}}`.
-        plan: the `Plan` followed.
-        cached: responses reused from the cache (not paid again).
-        fresh: responses received in this run.
-        missing: requests with no response (budget stop or failures).
-        calls: `CallStats.to_dict()` of this run.
-        failures: `{reason: count}` for responses that gave no rows
-            (`refusal`, `malformed_json`, `bad_schema`, `empty`) and requests
-            that got no response (`retries_exhausted`, `http_400`, ...).
-        filters: the summary of `filter_rows`.
-        stopped: `None`, `"budget"` or `"fatal"` (with `error`).
-        spent_usd, spent_tokens: usage reported by this run's responses.
-    """
-
-    out: str
-    rows: int
-    per_genre: dict
-    plan: object
-    cached: int
-    fresh: int
-    missing: int
-    calls: dict
-    failures: dict
-    filters: dict
-    stopped: str = None
-    error: str = None
-    spent_usd: float = 0.0
-    spent_tokens: int = 0
-    batch: dict = None
-
-    @property
-    def all_failed(self):
-        """True when requests were planned and not one got a usable answer."""
-        return self.missing > 0 and self.cached == 0 and self.fresh == 0
-
-    def failure_summary(self):
-        """One line saying what went wrong, for a run that produced nothing."""
-        calls = self.calls or {}
-        what = {**dict(calls.get("failed", {})), **{k: v for k, v in self.failures.items()}}
-        parts = [f"{self.missing} of {self.plan.total_requests} requests got no usable answer"]
-        if what:
-            parts.append("failures: " + ", ".join(f"{k} x{v}" for k, v in sorted(what.items())))
-        if calls.get("retries"):
-            parts.append("retries: " + ", ".join(
-                f"{k} x{v}" for k, v in sorted(calls["retries"].items())))
-        if self.error:
-            parts.append(self.error)
-        elif self.stopped == "budget":
-            parts.append("the budget allowed no request; raise --budget-usd/--budget-tokens")
-        return "; ".join(parts)
-
-    def summary(self):
-        """A JSON-ready dict of the result."""
-        d = dataclasses.asdict(self)
-        d["plan"] = self.plan.to_dict()
-        return d
-
-    def to_table(self):
-        """A plain-text report (what `genreclf augment run` prints)."""
-        lines = [f"{'genre':<20} {'have':>6} {'planned':>8} {'written':>8}"]
-        for g, c in self.per_genre.items():
-            lines.append(f"{g:<20} {c['have']:>6} {c['planned']:>8} {c['written']:>8}")
-        drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
-        lines += [
-            f"rows written: {self.rows} -> {self.out}",
-            f"responses: {self.fresh} new, {self.cached} from cache, "
-            f"{self.missing} missing",
-            f"spent this run: {self.spent_tokens} tokens, ${self.spent_usd:.4f}",
-            f"retries: {self.calls.get('retries', {})}",
-            f"failures: {self.failures}",
-            f"filtered out: {drops}",
-        ]
-        if self.batch:
-            lines.append(f"batch {self.batch['batch_id']}: {self.batch['status']}, "
-                         f"{self.batch['succeeded']}/{self.batch['submitted']} answered"
-                         + (" (resumed)" if self.batch["resumed"] else ""))
-        if self.stopped == "budget":
-            lines.append("stopped: the budget was reached; rerun with a larger "
-                         "budget to continue (cached responses are reused).")
-        elif self.stopped == "fatal":
-            lines.append(f"stopped: {self.error}")
-        return "\n".join(lines)
-
-
-def generate(data, *, out, target_count=None, min_count=None, genres=None,
-             model="gpt-4o-mini", base_url=None, api_key=None, concurrency=16,
-             timeout=60.0, max_attempts=6, backoff_base=1.0, budget_usd=None,
-             budget_tokens=None, max_tokens=None, per_request=5,
-             length_words=80, few_shot=3, overgenerate=1.2, temperature=1.0,
-             template=None, seed=0, cache=None, prices=None, filters=None,
-             predictor=None, dedup_against=(), batch=False, poll_interval=30.0,
-             batch_max_wait=None, response_format="json_schema", **load_args):
+def generate(
+    data,
+    *,
+    out,
+    target_count=None,
+    min_count=None,
+    genres=None,
+    model="gpt-4o-mini",
+    base_url=None,
+    api_key=None,
+    concurrency=16,
+    timeout=60.0,
+    max_attempts=6,
+    backoff_base=1.0,
+    budget_usd=None,
+    budget_tokens=None,
+    max_tokens=None,
+    per_request=5,
+    length_words=80,
+    few_shot=3,
+    overgenerate=1.2,
+    temperature=1.0,
+    template=None,
+    seed=0,
+    cache=None,
+    prices=None,
+    filters=None,
+    predictor=None,
+    dedup_against=(),
+    batch=False,
+    poll_interval=30.0,
+    batch_max_wait=None,
+    response_format="json_schema",
+    **load_args,
+):
     """Generates synthetic synopses for rare genres and writes them as JSONL.
 
     Every response is appended to the cache (`cache`, default
@@ -162,8 +99,7 @@ def generate(data, *, out, target_count=None, min_count=None, genres=None,
     >>> # result = generate("movies.csv", label="genres", target_count=300,
     >>> #                   out="aug.jsonl", base_url="http://127.0.0.1:8000/v1")
     """
-    coro = agenerate(**{k: v for k, v in locals().items() if k != "load_args"},
-                     **load_args)
+    coro = agenerate(**{k: v for k, v in locals().items() if k != "load_args"}, **load_args)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -185,26 +121,67 @@ def generate(data, *, out, target_count=None, min_count=None, genres=None,
     return box["result"]
 
 
-async def agenerate(data, *, out, target_count=None, min_count=None, genres=None,
-                    model="gpt-4o-mini", base_url=None, api_key=None,
-                    concurrency=16, timeout=60.0, max_attempts=6,
-                    backoff_base=1.0, budget_usd=None, budget_tokens=None,
-                    max_tokens=None, per_request=5, length_words=80, few_shot=3,
-                    overgenerate=1.2, temperature=1.0, template=None, seed=0,
-                    cache=None, prices=None, filters=None, predictor=None,
-                    dedup_against=(), batch=False, poll_interval=30.0,
-                    batch_max_wait=None, response_format="json_schema",
-                    **load_args):
+async def agenerate(
+    data,
+    *,
+    out,
+    target_count=None,
+    min_count=None,
+    genres=None,
+    model="gpt-4o-mini",
+    base_url=None,
+    api_key=None,
+    concurrency=16,
+    timeout=60.0,
+    max_attempts=6,
+    backoff_base=1.0,
+    budget_usd=None,
+    budget_tokens=None,
+    max_tokens=None,
+    per_request=5,
+    length_words=80,
+    few_shot=3,
+    overgenerate=1.2,
+    temperature=1.0,
+    template=None,
+    seed=0,
+    cache=None,
+    prices=None,
+    filters=None,
+    predictor=None,
+    dedup_against=(),
+    batch=False,
+    poll_interval=30.0,
+    batch_max_wait=None,
+    response_format="json_schema",
+    **load_args,
+):
     """The async form of `generate` (same arguments)."""
     dataset = as_dataset(data, **load_args)
-    p = make_plan(dataset, target_count=target_count, min_count=min_count,
-                  genres=genres, model=model, per_request=per_request,
-                  length_words=length_words, few_shot=few_shot,
-                  overgenerate=overgenerate, max_tokens=max_tokens, prices=prices)
-    builder = PromptBuilder(dataset, template=template, few_shot=few_shot,
-                            per_request=per_request, length_words=length_words,
-                            temperature=temperature, max_tokens=p.max_tokens,
-                            seed=seed, response_format=response_format)
+    p = make_plan(
+        dataset,
+        target_count=target_count,
+        min_count=min_count,
+        genres=genres,
+        model=model,
+        per_request=per_request,
+        length_words=length_words,
+        few_shot=few_shot,
+        overgenerate=overgenerate,
+        max_tokens=max_tokens,
+        prices=prices,
+    )
+    builder = PromptBuilder(
+        dataset,
+        template=template,
+        few_shot=few_shot,
+        per_request=per_request,
+        length_words=length_words,
+        temperature=temperature,
+        max_tokens=p.max_tokens,
+        seed=seed,
+        response_format=response_format,
+    )
     per_class = [builder.requests(c.label, c.requests) for c in p.classes]
     # Round-robin over genres: a budget stop leaves every genre partly served.
     requests = [r for group in _interleave(per_class) for r in group]
@@ -214,17 +191,23 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
     store = ResponseCache(cache_path)
     # Prompts without a usable cached answer are asked (again): an old empty
     # or unparseable answer was paid for but gave nothing.
-    pending = [(r, k) for r, k in zip(requests, keys)
-               if k not in store or unusable_reason(store.get(k))]
+    pending = [
+        (r, k) for r, k in zip(requests, keys) if k not in store or unusable_reason(store.get(k))
+    ]
     cached = len(requests) - len(pending)
-    logger.info("%d requests planned: %d cached, %d to send", len(requests),
-                cached, len(pending))
+    logger.info("%d requests planned: %d cached, %d to send", len(requests), cached, len(pending))
 
     budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=p.price)
-    caller = ChatCaller(model, base_url=base_url, api_key=api_key,
-                        concurrency=concurrency, timeout=timeout,
-                        max_attempts=max_attempts, backoff_base=backoff_base,
-                        budget=budget)
+    caller = ChatCaller(
+        model,
+        base_url=base_url,
+        api_key=api_key,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_attempts=max_attempts,
+        backoff_base=backoff_base,
+        budget=budget,
+    )
     done = [0]
 
     async def one(request, key):
@@ -232,14 +215,20 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
         resp = await caller.call(request, estimate, check=unusable_reason)
         if resp is None:
             return
-        await store.aput({
-            "key": key, "model": model, "genre": request.genre,
-            "labels": request.labels, "index": request.index,
-            "prompt_hash": request.prompt_hash,
-            "created_at": datetime.datetime.now(datetime.timezone.utc)
-            .isoformat(timespec="seconds"),
-            **resp,
-        })
+        await store.aput(
+            {
+                "key": key,
+                "model": model,
+                "genre": request.genre,
+                "labels": request.labels,
+                "index": request.index,
+                "prompt_hash": request.prompt_hash,
+                "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    timespec="seconds"
+                ),
+                **resp,
+            }
+        )
         done[0] += 1
         if done[0] % 50 == 0:
             logger.info("%d/%d responses", done[0], len(pending))
@@ -247,9 +236,17 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
     batch_stats = None
     try:
         if batch:
-            batch_stats = await _send_batch(caller, model, pending, store, p,
-                                            budget_usd, budget_tokens,
-                                            poll_interval, batch_max_wait)
+            batch_stats = await _send_batch(
+                caller,
+                model,
+                pending,
+                store,
+                p,
+                budget_usd,
+                budget_tokens,
+                poll_interval,
+                batch_max_wait,
+            )
             done[0] = batch_stats.succeeded
         else:
             await asyncio.gather(*(one(r, k) for r, k in pending))
@@ -262,8 +259,11 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
         failures[reason] += n
     corpus = list(dataset.texts)
     for extra in dedup_against:
-        corpus += list(extra) if isinstance(extra, (list, tuple)) else list(
-            as_dataset(extra, **load_args).texts)
+        corpus += (
+            list(extra)
+            if isinstance(extra, (list, tuple))
+            else list(as_dataset(extra, **load_args).texts)
+        )
     config = filters if isinstance(filters, FilterConfig) else FilterConfig(**(filters or {}))
     kept, summary = filter_rows(rows, corpus, config=config, predictor=predictor)
 
@@ -281,16 +281,27 @@ async def agenerate(data, *, out, target_count=None, min_count=None, genres=None
         _write_jsonl(out, final)
     # else: no response at all (a bad key, every request failed): no file.
     return GenerateResult(
-        out=str(out), rows=len(final), per_genre=per_genre, plan=p,
-        cached=cached, fresh=done[0], missing=missing,
-        calls=caller.stats.to_dict(), failures=dict(failures), filters=summary,
-        stopped=caller.stopped, error=caller.fatal,
-        spent_usd=round(budget.spent_usd, 6), spent_tokens=budget.spent_tokens,
-        batch=None if batch_stats is None else dataclasses.asdict(batch_stats))
+        out=str(out),
+        rows=len(final),
+        per_genre=per_genre,
+        plan=p,
+        cached=cached,
+        fresh=done[0],
+        missing=missing,
+        calls=caller.stats.to_dict(),
+        failures=dict(failures),
+        filters=summary,
+        stopped=caller.stopped,
+        error=caller.fatal,
+        spent_usd=round(budget.spent_usd, 6),
+        spent_tokens=budget.spent_tokens,
+        batch=None if batch_stats is None else dataclasses.asdict(batch_stats),
+    )
 
 
-async def _send_batch(caller, model, pending, store, p, budget_usd, budget_tokens,
-                      poll_interval, max_wait):
+async def _send_batch(
+    caller, model, pending, store, p, budget_usd, budget_tokens, poll_interval, max_wait
+):
     """The Batch API path: the budget admits what fits at batch prices."""
     from genreclf.augment.batch import BATCH_DISCOUNT
     from genreclf.augment.batch import run_batch
@@ -306,8 +317,9 @@ async def _send_batch(caller, model, pending, store, p, budget_usd, budget_token
         if not budget.reserve(*held):
             break
         fit.append((request, key))
-    stats = await run_batch(caller._get_client(), model, fit, store,
-                            poll_interval=poll_interval, max_wait=max_wait)
+    stats = await run_batch(
+        caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
+    )
     caller.budget.exhausted = len(fit) < len(pending)
     caller.budget.settle((0, 0), (stats.input_tokens, stats.output_tokens))
     if price is not None:  # settle() priced at the standard rate
@@ -366,19 +378,21 @@ def _rows_from_cache(requests, keys, store, model):
             failures[reason] += 1
             continue
         for j, text in enumerate(synopses):
-            rows.append({
-                "id": f"syn-{key[:12]}-{j}",
-                "text": text,
-                "labels": list(entry.get("labels") or request.labels),
-                "genre": request.genre,
-                "source": "synthetic",
-                "model": entry.get("model", model),
-                "prompt_hash": entry.get("prompt_hash", request.prompt_hash),
-                "cache_key": key,
-                "request_id": entry.get("request_id"),
-                "response_id": entry.get("id"),
-                "created_at": entry.get("created_at"),
-            })
+            rows.append(
+                {
+                    "id": f"syn-{key[:12]}-{j}",
+                    "text": text,
+                    "labels": list(entry.get("labels") or request.labels),
+                    "genre": request.genre,
+                    "source": "synthetic",
+                    "model": entry.get("model", model),
+                    "prompt_hash": entry.get("prompt_hash", request.prompt_hash),
+                    "cache_key": key,
+                    "request_id": entry.get("request_id"),
+                    "response_id": entry.get("id"),
+                    "created_at": entry.get("created_at"),
+                }
+            )
     return rows, failures, missing
 
 

@@ -32,7 +32,7 @@ def shingles(text, k=5):
         return set()
     if len(norm) < k:
         return {norm}
-    return {norm[i:i + k] for i in range(len(norm) - k + 1)}
+    return {norm[i : i + k] for i in range(len(norm) - k + 1)}
 
 
 def jaccard(a, b, k=5):
@@ -74,8 +74,7 @@ class MinHashIndex:
 
     def __init__(self, threshold=0.8, num_perm=128, k=5, seed=1):
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(
-                f"Expected 0 < threshold <= 1. Received: threshold={threshold}.")
+            raise ValueError(f"Expected 0 < threshold <= 1. Received: threshold={threshold}.")
         self.threshold = float(threshold)
         self.num_perm = int(num_perm)
         self.k = int(k)
@@ -104,5 +103,8 @@ class MinHashIndex:
     def query(self, text, signature=None):
         """Ids of indexed texts with estimated Jaccard >= threshold, sorted."""
         signature = self.signature(text) if signature is None else signature
-        return sorted(i for i in self._lsh.query(signature)
-                      if self._signatures[i].jaccard(signature) >= self.threshold)
+        return sorted(
+            i
+            for i in self._lsh.query(signature)
+            if self._signatures[i].jaccard(signature) >= self.threshold
+        )

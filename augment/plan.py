@@ -112,12 +112,28 @@ class Plan:
             return "n/a" if x is None else f"{x:.4f}"
 
         for c in self.classes:
-            rows.append((c.label, str(c.count), str(c.to_add), str(c.requests),
-                         str(c.input_tokens), str(c.output_tokens),
-                         usd(c.cost_usd)))
-        rows.append(("total", "", str(self.total_to_add),
-                     str(self.total_requests), str(self.input_tokens),
-                     str(self.output_tokens), usd(self.cost_usd)))
+            rows.append(
+                (
+                    c.label,
+                    str(c.count),
+                    str(c.to_add),
+                    str(c.requests),
+                    str(c.input_tokens),
+                    str(c.output_tokens),
+                    usd(c.cost_usd),
+                )
+            )
+        rows.append(
+            (
+                "total",
+                "",
+                str(self.total_to_add),
+                str(self.total_requests),
+                str(self.input_tokens),
+                str(self.output_tokens),
+                usd(self.cost_usd),
+            )
+        )
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = []
         for n, r in enumerate(rows):
@@ -126,9 +142,11 @@ class Plan:
             lines.append("  ".join(cells))
             if n == 0 or n == len(rows) - 2:
                 lines.append("  ".join("-" * w for w in widths))
-        note = (f"model={self.model} target_count={self.target_count} "
-                f"per_request={self.per_request} length~{self.length_words} words "
-                f"overgenerate={self.overgenerate}")
+        note = (
+            f"model={self.model} target_count={self.target_count} "
+            f"per_request={self.per_request} length~{self.length_words} words "
+            f"overgenerate={self.overgenerate}"
+        )
         if self.price is None:
             note += " (no price for this model: pass --prices FILE)"
         return note + "\n" + "\n".join(lines)
@@ -140,9 +158,21 @@ def default_max_tokens(per_request, length_words):
     return int(math.ceil(per_request * per * 1.6)) + 50
 
 
-def plan(data, *, target_count=None, min_count=None, genres=None,
-         model="gpt-4o-mini", per_request=5, length_words=80, few_shot=3,
-         overgenerate=1.2, max_tokens=None, prices=None, **load_args):
+def plan(
+    data,
+    *,
+    target_count=None,
+    min_count=None,
+    genres=None,
+    model="gpt-4o-mini",
+    per_request=5,
+    length_words=80,
+    few_shot=3,
+    overgenerate=1.2,
+    max_tokens=None,
+    prices=None,
+    **load_args,
+):
     """Plans an augmentation run. Makes no network calls.
 
     Args:
@@ -177,14 +207,11 @@ def plan(data, *, target_count=None, min_count=None, genres=None,
             "Expected a positive `target_count` (rows each rare genre should "
             f"reach). Received: target_count={target_count!r}."
         )
-    for name, value in (("per_request", per_request),
-                        ("length_words", length_words)):
+    for name, value in (("per_request", per_request), ("length_words", length_words)):
         if int(value) < 1:
             raise ConfigError(f"Expected `{name}` >= 1. Received: {name}={value!r}.")
     if overgenerate < 1:
-        raise ConfigError(
-            f"Expected `overgenerate` >= 1. Received: overgenerate={overgenerate!r}."
-        )
+        raise ConfigError(f"Expected `overgenerate` >= 1. Received: overgenerate={overgenerate!r}.")
     target_count = int(target_count)
     idx = real_rows(dataset)
     counts = collections.Counter(l for i in idx for l in dataset.labels[i])
@@ -210,17 +237,24 @@ def plan(data, *, target_count=None, min_count=None, genres=None,
         to_add = max(0, target_count - counts[g])
         requests = math.ceil(to_add * overgenerate / per_request) if to_add else 0
         rows = [i for i in idx if g in dataset.labels[i]]
-        mean_chars = (sum(min(len(dataset.texts[i]), 600) for i in rows)
-                      / max(1, len(rows)))
+        mean_chars = sum(min(len(dataset.texts[i]), 600) for i in rows) / max(1, len(rows))
         shots = min(few_shot, len(rows))
         in_tok = int(PROMPT_OVERHEAD_TOKENS + shots * mean_chars / CHARS_PER_TOKEN)
-        out_tok = int(per_request * (length_words * TOKENS_PER_WORD
-                                     + OUTPUT_OVERHEAD_TOKENS))
-        cp = ClassPlan(g, counts[g], to_add, requests, requests * in_tok,
-                       requests * min(out_tok, max_tokens))
+        out_tok = int(per_request * (length_words * TOKENS_PER_WORD + OUTPUT_OVERHEAD_TOKENS))
+        cp = ClassPlan(
+            g, counts[g], to_add, requests, requests * in_tok, requests * min(out_tok, max_tokens)
+        )
         if price is not None:
             cp.cost_usd = price.cost(cp.input_tokens, cp.output_tokens)
         classes.append(cp)
-    return Plan(model, target_count, classes, int(per_request),
-                int(length_words), int(few_shot), float(overgenerate),
-                int(max_tokens), price)
+    return Plan(
+        model,
+        target_count,
+        classes,
+        int(per_request),
+        int(length_words),
+        int(few_shot),
+        float(overgenerate),
+        int(max_tokens),
+        price,
+    )

@@ -34,9 +34,7 @@ class Price:
 
     def cost(self, input_tokens, output_tokens):
         """Dollars for `input_tokens` prompt and `output_tokens` completion tokens."""
-        return round(
-            (input_tokens * self.input + output_tokens * self.output) / 1e6, 10
-        )
+        return round((input_tokens * self.input + output_tokens * self.output) / 1e6, 10)
 
 
 def load_prices(prices=None):
@@ -73,8 +71,7 @@ def load_prices(prices=None):
     if prices is not None:
         if not isinstance(prices, dict):
             raise ConfigError(
-                "Expected `prices` to be a dict or a JSON file path. "
-                f"Received: prices={prices!r}."
+                f"Expected `prices` to be a dict or a JSON file path. Received: prices={prices!r}."
             )
         table.update(prices)
     out = {}

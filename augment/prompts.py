@@ -75,9 +75,9 @@ class Request:
     def key(self, model):
         """The cache key: SHA-256 of (model, messages, params, sample index)."""
         blob = json.dumps(
-            {"model": model, "messages": self.messages, "params": self.params,
-             "index": self.index},
-            sort_keys=True, ensure_ascii=False,
+            {"model": model, "messages": self.messages, "params": self.params, "index": self.index},
+            sort_keys=True,
+            ensure_ascii=False,
         )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -154,9 +154,19 @@ class PromptBuilder:
     (['war'], True)
     """
 
-    def __init__(self, dataset, *, template=None, few_shot=3, per_request=5,
-                 length_words=80, temperature=1.0, max_tokens=600, seed=0,
-                 response_format="json_schema"):
+    def __init__(
+        self,
+        dataset,
+        *,
+        template=None,
+        few_shot=3,
+        per_request=5,
+        length_words=80,
+        temperature=1.0,
+        max_tokens=600,
+        seed=0,
+        response_format="json_schema",
+    ):
         self.dataset = dataset
         self.template = load_template(template)
         self.few_shot = int(few_shot)
@@ -165,12 +175,16 @@ class PromptBuilder:
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens)
         self.seed = int(seed)
-        formats = {"json_schema": RESPONSE_FORMAT, "json_object": {"type": "json_object"},
-                   None: None}
+        formats = {
+            "json_schema": RESPONSE_FORMAT,
+            "json_object": {"type": "json_object"},
+            None: None,
+        }
         if response_format not in formats:
             raise ConfigError(
                 "Expected response_format 'json_schema', 'json_object' or None. "
-                f"Received: response_format={response_format!r}.")
+                f"Received: response_format={response_format!r}."
+            )
         self.response_format = formats[response_format]
         self._by_label = {}
         for i in real_rows(dataset):
@@ -199,11 +213,12 @@ class PromptBuilder:
             f"{k + 1}. {_clip(self.dataset.texts[i])}" for k, i in enumerate(shots)
         )
         user = self.template.format(
-            genre=", ".join(labels), examples=examples, n=self.per_request,
+            genre=", ".join(labels),
+            examples=examples,
+            n=self.per_request,
             length=self.length_words,
         )
-        messages = [{"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": user}]
+        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
         digest = hashlib.sha256(f"{self.seed}:{genre}:{index}".encode()).digest()
         params = {
             "temperature": self.temperature,

@@ -38,8 +38,14 @@ def time_bilstm_epoch(repeats=3, rows=2000):
     k = vocabulary.num_classes
 
     def genreclf_model():
-        model = build_model("bilstm", k, train_texts=dataset.texts, max_length=200, pooling="last",
-                            spatial_dropout=0.0)
+        model = build_model(
+            "bilstm",
+            k,
+            train_texts=dataset.texts,
+            max_length=200,
+            pooling="last",
+            spatial_dropout=0.0,
+        )
         model.compile(make_optimizer(1e-3), make_loss(False), metrics=[MacroF1(k)])
         return model, make_tf_dataset(dataset, vocabulary, batch_size=32, shuffle=True)
 
@@ -80,8 +86,10 @@ def main():
         return 0
     times = time_bilstm_epoch()
     ratio = times["genreclf"] / times["plain keras"]
-    print(f"BiLSTM epoch (2,000 rows, batch 32, median of 3): genreclf {times['genreclf']:.2f}s, "
-          f"plain Keras {times['plain keras']:.2f}s, ratio {ratio:.2f} (target <= 1.10)")
+    print(
+        f"BiLSTM epoch (2,000 rows, batch 32, median of 3): genreclf {times['genreclf']:.2f}s, "
+        f"plain Keras {times['plain keras']:.2f}s, ratio {ratio:.2f} (target <= 1.10)"
+    )
     return 0
 
 

@@ -28,8 +28,9 @@ def _run(strategy, check, examples, failures, counts, alive):
     from hypothesis import given
     from hypothesis import settings
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(strategy)
     def run(request):
         if not alive():
@@ -70,9 +71,16 @@ def main(argv=None):
         write_tiny_model(base, "genre", 1)
         write_tiny_model(base, "genre", 2)
         write_tiny_model(base, "hybrid", 1, hybrid=True)
-        process = ServerProcess(base, "--poll-seconds", "0", "--label", "genre:stable=1",
-                                "--max-body-bytes", "200000",
-                                log_path=os.path.join(base, "server.log"))
+        process = ServerProcess(
+            base,
+            "--poll-seconds",
+            "0",
+            "--label",
+            "genre:stable=1",
+            "--max-body-bytes",
+            "200000",
+            log_path=os.path.join(base, "server.log"),
+        )
         process.wait_ready()
         args.rest_url, args.grpc_target = process.rest_url, process.grpc_target
 
@@ -113,8 +121,10 @@ def main(argv=None):
     failed = normal != "ok"
     for name, (counts, failures, seconds, up) in report.items():
         total = sum(counts.values())
-        print(f"{name}: {total} cases in {seconds:.0f} s; answers: {dict(counts)}; "
-              f"server {'up' if up else 'DOWN'} after the run")
+        print(
+            f"{name}: {total} cases in {seconds:.0f} s; answers: {dict(counts)}; "
+            f"server {'up' if up else 'DOWN'} after the run"
+        )
         for kind, examples in failures.items():
             failed = True
             print(f"  FAILURE {kind!r} x{len(examples)}: {examples[0]}")

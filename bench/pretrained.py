@@ -82,12 +82,18 @@ def baseline_rows(name, train, test, vocabulary, multi_label):
         start = time.perf_counter()
         scores, thresholds, seconds = quality.baseline(train, test, vocabulary, tuned)
         infer = time.perf_counter() - start - seconds  # vectorize + predict the test split
-        report = classification_report(test.targets(vocabulary), scores, vocabulary,
-                                       thresholds=thresholds)
-        row = quality.row(name, "tfidf+lr tuned" if tuned else "tfidf+lr", report, seconds,
-                          multi_label)
-        row.update(rows_used=len(train), epochs=1, train_s_per_1k=1000 * seconds / len(train),
-                   infer_s_per_1k=1000 * infer / len(test))
+        report = classification_report(
+            test.targets(vocabulary), scores, vocabulary, thresholds=thresholds
+        )
+        row = quality.row(
+            name, "tfidf+lr tuned" if tuned else "tfidf+lr", report, seconds, multi_label
+        )
+        row.update(
+            rows_used=len(train),
+            epochs=1,
+            train_s_per_1k=1000 * seconds / len(train),
+            infer_s_per_1k=1000 * infer / len(test),
+        )
         rows.append(row)
         print(format_rows([row], header=False), flush=True)
     return rows
@@ -122,9 +128,12 @@ def pretrained_row(name, mode, plan, train, test, vocabulary, multi_label, workd
     report = score_dataset(run, test, classification_report)
     infer = time.perf_counter() - infer_start
     row = quality.row(name, f"pretrained {mode}", report, seconds, multi_label)
-    row.update(rows_used=len(part), epochs=plan["epochs"],
-               train_s_per_1k=1000 * seconds / (len(part) * plan["epochs"]),
-               infer_s_per_1k=1000 * infer / len(test))
+    row.update(
+        rows_used=len(part),
+        epochs=plan["epochs"],
+        train_s_per_1k=1000 * seconds / (len(part) * plan["epochs"]),
+        infer_s_per_1k=1000 * infer / len(test),
+    )
     print(format_rows([row], header=False), flush=True)
     return row
 
@@ -140,19 +149,33 @@ def run_dataset(name, modes, workdir, quick=False, overrides=None):
     rows = baseline_rows(name, train, test, vocabulary, dataset.multi_label)
     for mode in modes:
         plan = dict(QUICK if quick else PLAN[name][mode], **(overrides or {}))
-        rows.append(pretrained_row(name, mode, plan, train, test, vocabulary,
-                                   dataset.multi_label, workdir,
-                                   32 if quick else MAX_LENGTH))
+        rows.append(
+            pretrained_row(
+                name,
+                mode,
+                plan,
+                train,
+                test,
+                vocabulary,
+                dataset.multi_label,
+                workdir,
+                32 if quick else MAX_LENGTH,
+            )
+        )
     return rows
 
 
 def format_rows(rows, header=True):
     lines = []
     if header:
-        lines.append(f"| {'dataset':<16} | {'model':<20} | macro-F1 | micro-F1/acc | rare-F1 "
-                     "| fit s | rows × epochs | train s/1k | infer s/1k |")
-        lines.append(f"|{'-' * 18}|{'-' * 22}|---------:|-------------:|--------:|------:"
-                     "|--------------:|-----------:|-----------:|")
+        lines.append(
+            f"| {'dataset':<16} | {'model':<20} | macro-F1 | micro-F1/acc | rare-F1 "
+            "| fit s | rows × epochs | train s/1k | infer s/1k |"
+        )
+        lines.append(
+            f"|{'-' * 18}|{'-' * 22}|---------:|-------------:|--------:|------:"
+            "|--------------:|-----------:|-----------:|"
+        )
     for r in rows:
         lines.append(
             f"| {r['dataset']:<16} | {r['model']:<20} | {r['macro_f1']:8.4f} "
@@ -170,8 +193,11 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--epochs", type=int, help="override the plan's epochs for every run")
     parser.add_argument("--rows", help="override the plan's training rows: a number or 'all'")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 48 training rows, 1 epoch, length 32, 64 test rows")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 48 training rows, 1 epoch, length 32, 64 test rows",
+    )
     args = parser.parse_args(argv)
     if not quality.DATA.is_dir():
         print(f"bench/pretrained.py needs the shared datasets at {quality.DATA}; not found.")
@@ -188,8 +214,9 @@ def main(argv=None):
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.datasets.split(","):
-            rows += run_dataset(name, args.modes.split(","), pathlib.Path(tmp), args.quick,
-                                overrides)
+            rows += run_dataset(
+                name, args.modes.split(","), pathlib.Path(tmp), args.quick, overrides
+            )
             if args.json:
                 pathlib.Path(args.json).write_text(json.dumps(rows, indent=2))
     print("\n" + format_rows(rows))
@@ -200,8 +227,10 @@ def main(argv=None):
         if ours and base:
             best = max(ours, key=lambda r: r["macro_f1"])
             gain = best["macro_f1"] - base[0]["macro_f1"]
-            print(f"{name}: best {best['model']} macro-F1 {best['macro_f1']:.4f} vs tfidf+lr "
-                  f"{base[0]['macro_f1']:.4f} ({gain:+.4f}; target +0.03)")
+            print(
+                f"{name}: best {best['model']} macro-F1 {best['macro_f1']:.4f} vs tfidf+lr "
+                f"{base[0]['macro_f1']:.4f} ({gain:+.4f}; target +0.03)"
+            )
     return 0
 
 

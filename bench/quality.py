@@ -42,8 +42,14 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 DATA = pathlib.Path(os.environ.get("GENRECLF_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 DATASETS = {
-    "tmdb_genres": dict(path="tmdb_genres/train.csv", test="tmdb_genres/val.csv", text="overview",
-                        label="genres", sep="|", multi_label=True),
+    "tmdb_genres": dict(
+        path="tmdb_genres/train.csv",
+        test="tmdb_genres/val.csv",
+        text="overview",
+        label="genres",
+        sep="|",
+        multi_label=True,
+    ),
     "imdb_genre27": dict(path="imdb_genre27/train_data.txt", format="kaggle-genre"),
     "movielens_plots": dict(path="movielens_plots/train.csv", text="plot", label="tag"),
     "aclimdb": dict(path="aclimdb/aclImdb_train.tar.gz", format="aclimdb"),
@@ -61,7 +67,11 @@ def load(name, aclimdb_rows):
     dataset = load_dataset(path, **spec)
     if test_path:
         test = load_dataset(DATA / test_path, **spec)
-        keep = [i for i, labels in enumerate(test.labels) if set(labels) <= set(dataset.vocabulary().labels)]
+        keep = [
+            i
+            for i, labels in enumerate(test.labels)
+            if set(labels) <= set(dataset.vocabulary().labels)
+        ]
         return dataset, test.subset(keep)
     if name == "aclimdb" and aclimdb_rows < len(dataset):
         _, dataset = train_val_split(dataset, aclimdb_rows / len(dataset), seed=0)
@@ -102,6 +112,7 @@ def logistic(x, y, multi_label, c, k):
             out = np.zeros((z.shape[0], k), dtype="float32")
             out[:, model.classes_] = model.predict_proba(z)
             return out
+
     return predict
 
 
@@ -110,14 +121,18 @@ def baseline_scores(features, train, test, vocabulary, c):
     y = train.targets(vocabulary)
     x_train, x_test = features
     k, ml = vocabulary.num_classes, vocabulary.multi_label
-    oof = out_of_fold(lambda tr, va: logistic(x_train[tr], y[tr], ml, c, k)(x_train[va]), len(train), train)
+    oof = out_of_fold(
+        lambda tr, va: logistic(x_train[tr], y[tr], ml, c, k)(x_train[va]), len(train), train
+    )
     return logistic(x_train, y, ml, c, k)(x_test), oof
 
 
 def tfidf_features(train, test):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200000)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200000
+    )
     return vectorizer.fit_transform(train.texts), vectorizer.transform(test.texts)
 
 
@@ -134,7 +149,10 @@ def minilm_features(train, test):
     text = text_input()
     tower = keras.Model({"text": text}, sentence_embedding(text, max_length=256, max_chunks=1))
     cache = EmbeddingCache(encoder_cache_key("minilm", 256, 1), dim=tower.output_shape[-1])
-    return (cached_embeddings(tower, train.texts, cache), cached_embeddings(tower, test.texts, cache))
+    return (
+        cached_embeddings(tower, train.texts, cache),
+        cached_embeddings(tower, test.texts, cache),
+    )
 
 
 def thresholds_for(oof, train, vocabulary):
@@ -163,13 +181,23 @@ def run_dataset(name, models, workdir, aclimdb_rows):
     vocabulary = train.vocabulary()
     ml = vocabulary.multi_label
     y_test = test.targets(vocabulary)
-    print(f"\n{name}: {len(train):,} training rows, {len(test):,} held out, "
-          f"{vocabulary.num_classes} classes, {'multi' if ml else 'single'}-label", flush=True)
+    print(
+        f"\n{name}: {len(train):,} training rows, {len(test):,} held out, "
+        f"{vocabulary.num_classes} classes, {'multi' if ml else 'single'}-label",
+        flush=True,
+    )
     rows = []
 
     def report(model, scores, thresholds, seconds):
-        rows.append(row(name, model, classification_report(y_test, scores, vocabulary, thresholds=thresholds),
-                        seconds, ml))
+        rows.append(
+            row(
+                name,
+                model,
+                classification_report(y_test, scores, vocabulary, thresholds=thresholds),
+                seconds,
+                ml,
+            )
+        )
         print(_format([rows[-1]], header=False), flush=True)
 
     start = time.perf_counter()
@@ -181,7 +209,12 @@ def run_dataset(name, models, workdir, aclimdb_rows):
     b_seconds = time.perf_counter() - start
     report("(b) minilm+lr", b_test, thresholds_for(b_oof, train, vocabulary), b_seconds)
     c_oof = (a_oof + b_oof) / 2
-    report("(c) avg(a,b)", (a_test + b_test) / 2, thresholds_for(c_oof, train, vocabulary), a_seconds + b_seconds)
+    report(
+        "(c) avg(a,b)",
+        (a_test + b_test) / 2,
+        thresholds_for(c_oof, train, vocabulary),
+        a_seconds + b_seconds,
+    )
 
     latency = None
     for model in ["auto", *models]:
@@ -193,12 +226,21 @@ def run_dataset(name, models, workdir, aclimdb_rows):
         seconds = time.perf_counter() - start
         scores = score_dataset(run, test, classification_report)
         chosen = run.config.get("model")
-        rows.append(row(name, f"genreclf {model}" + (f" ({chosen})" if model == "auto" else ""),
-                        scores, seconds, ml))
+        rows.append(
+            row(
+                name,
+                f"genreclf {model}" + (f" ({chosen})" if model == "auto" else ""),
+                scores,
+                seconds,
+                ml,
+            )
+        )
         print(_format([rows[-1]], header=False), flush=True)
         if model == "auto":
             latency = one_synopsis_latency(run, test.texts[0])
-            print(f"{name}: default recipe, one synopsis in-process: p50 {latency:.1f} ms", flush=True)
+            print(
+                f"{name}: default recipe, one synopsis in-process: p50 {latency:.1f} ms", flush=True
+            )
     return rows, latency
 
 
@@ -207,7 +249,9 @@ def one_synopsis_latency(run, text, calls=200):
     import tensorflow as tf
 
     model = run.model
-    serve = tf.function(lambda t: model({"text": t}), input_signature=[tf.TensorSpec([None], tf.string)])
+    serve = tf.function(
+        lambda t: model({"text": t}), input_signature=[tf.TensorSpec([None], tf.string)]
+    )
     batch = tf.constant([text])
     for _ in range(5):
         serve(batch)
@@ -222,7 +266,9 @@ def one_synopsis_latency(run, text, calls=200):
 def _format(rows, header=True):
     lines = []
     if header:
-        lines.append(f"| {'dataset':<16} | {'model':<26} | macro-F1 | micro-F1/acc | rare-F1 | fit s |")
+        lines.append(
+            f"| {'dataset':<16} | {'model':<26} | macro-F1 | micro-F1/acc | rare-F1 | fit s |"
+        )
         lines.append(f"|{'-' * 18}|{'-' * 28}|---------:|-------------:|--------:|------:|")
     for r in rows:
         lines.append(
@@ -249,8 +295,10 @@ def targets_check(rows):
         )
         if "genreclf ngram" in mine:
             ngram = mine["genreclf ngram"]["macro_f1"]
-            lines.append(f"{name}: ngram {ngram:.4f} vs (a) {base[0]['macro_f1']:.4f} "
-                         f"({ngram - base[0]['macro_f1']:+.4f}, target ≥ −0.005)")
+            lines.append(
+                f"{name}: ngram {ngram:.4f} vs (a) {base[0]['macro_f1']:.4f} "
+                f"({ngram - base[0]['macro_f1']:+.4f}, target ≥ −0.005)"
+            )
         for family in ("bilstm", "transformer"):
             if f"genreclf {family}" in mine:
                 ratio = mine[f"genreclf {family}"]["macro_f1"] / max(base[0]["macro_f1"], 1e-9)
@@ -261,9 +309,13 @@ def targets_check(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default=",".join(DATASETS))
-    parser.add_argument("--models", default="ngram", help="comma-separated families beside auto ('' for none)")
+    parser.add_argument(
+        "--models", default="ngram", help="comma-separated families beside auto ('' for none)"
+    )
     parser.add_argument("--aclimdb-rows", type=int, default=8000)
-    parser.add_argument("--keep-cache", action="store_true", help="reuse cached embeddings (fit s then omit them)")
+    parser.add_argument(
+        "--keep-cache", action="store_true", help="reuse cached embeddings (fit s then omit them)"
+    )
     args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(f"bench/quality.py needs the shared datasets at {DATA}; not found.")
@@ -274,7 +326,9 @@ def main(argv=None):
         if not args.keep_cache:
             os.environ["GENRECLF_CACHE_DIR"] = str(pathlib.Path(tmp) / "cache")
         for name in args.datasets.split(","):
-            dataset_rows, latencies[name] = run_dataset(name, models, pathlib.Path(tmp), args.aclimdb_rows)
+            dataset_rows, latencies[name] = run_dataset(
+                name, models, pathlib.Path(tmp), args.aclimdb_rows
+            )
             rows += dataset_rows
             if not args.keep_cache:  # every dataset pays for its own encoder passes
                 shutil.rmtree(pathlib.Path(tmp) / "cache", ignore_errors=True)

@@ -70,14 +70,23 @@ def prepare_model(args, base):
             from genreclf import export
 
             run_dir = base.parent / f"run-{args.train}"
-            genreclf.train(str(train_data), text="overview", label="genres", sep="|",
-                           multi_label=True, model=args.train, epochs=args.epochs,
-                           out=str(run_dir), verbose=0)
+            genreclf.train(
+                str(train_data),
+                text="overview",
+                label="genres",
+                sep="|",
+                multi_label=True,
+                model=args.train,
+                epochs=args.epochs,
+                out=str(run_dir),
+                verbose=0,
+            )
             export.export_run(str(run_dir), str(base), "genre", verify=False)
             return f"genreclf {args.train} trained {args.epochs} epoch(s) on tmdb_genres/train.csv"
         except Exception as err:  # noqa: BLE001 - fall back, and say why
-            print(f"[bench] training/export failed, using the fixture model: {err!r}",
-                  file=sys.stderr)
+            print(
+                f"[bench] training/export failed, using the fixture model: {err!r}", file=sys.stderr
+            )
     from genreclf.serving.testing import write_tiny_model
 
     write_tiny_model(str(base), "genre", 1)
@@ -91,11 +100,11 @@ def percentiles(samples):
 
 def latency(call, texts, batch, repeats):
     for i in range(10):
-        call(texts[i * batch % len(texts):][:batch] or texts[:batch])
+        call(texts[i * batch % len(texts) :][:batch] or texts[:batch])
     times = []
     for i in range(repeats):
         start = (i * batch) % (len(texts) - batch)
-        chunk = texts[start:start + batch]
+        chunk = texts[start : start + batch]
         began = time.perf_counter()
         call(chunk)
         times.append(time.perf_counter() - began)
@@ -147,8 +156,9 @@ def memory_under_big_request(proc, rest_url, texts, count):
 
     batch = (texts * (count // len(texts) + 1))[:count]
     body = json.dumps({"instances": batch})
-    requests.post(rest_url + "/v1/models/genre:predict",
-                  data=json.dumps({"instances": batch[:4]}), timeout=60)
+    requests.post(
+        rest_url + "/v1/models/genre:predict", data=json.dumps({"instances": batch[:4]}), timeout=60
+    )
     time.sleep(1.0)
     idle = rss_bytes(proc.pid)
     peak = [idle]
@@ -163,8 +173,9 @@ def memory_under_big_request(proc, rest_url, texts, count):
     sampler.start()
     began = time.perf_counter()
     try:
-        status = requests.post(rest_url + "/v1/models/genre:predict", data=body,
-                               timeout=600).status_code
+        status = requests.post(
+            rest_url + "/v1/models/genre:predict", data=body, timeout=600
+        ).status_code
     except requests.RequestException as err:
         status = f"{type(err).__name__}"
     seconds = time.perf_counter() - began
@@ -184,11 +195,32 @@ def free_port():
 
 def start_server(base, workers, extra=()):
     rest, grpc_port = free_port(), free_port()
-    command = [sys.executable, "-m", "genreclf.serving", str(base), "--rest-port", str(rest),
-               "--grpc-port", str(grpc_port), "--poll-seconds", "0", "--workers", str(workers),
-               "--log-level", "WARNING", "--max-body-bytes", str(64 << 20), *extra]
-    proc = subprocess.Popen(command, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "genreclf.serving",
+        str(base),
+        "--rest-port",
+        str(rest),
+        "--grpc-port",
+        str(grpc_port),
+        "--poll-seconds",
+        "0",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "WARNING",
+        "--max-body-bytes",
+        str(64 << 20),
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import requests
 
     deadline = time.monotonic() + 180
@@ -205,19 +237,31 @@ def start_server(base, workers, extra=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--run", help="a genreclf run folder to export and serve")
-    parser.add_argument("--train", default="ngram",
-                        help="family to train on tmdb_genres when no --run (default ngram)")
+    parser.add_argument(
+        "--train",
+        default="ngram",
+        help="family to train on tmdb_genres when no --run (default ngram)",
+    )
     parser.add_argument("--no-train", dest="train", action="store_const", const=None)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=200, help="sequential calls per latency cell")
+    parser.add_argument(
+        "--repeats", type=int, default=200, help="sequential calls per latency cell"
+    )
     parser.add_argument("--workers", type=int, default=16, help="server threads per protocol")
     parser.add_argument("--markdown", help="also write the table here")
-    parser.add_argument("--big-request", type=int, default=10_000,
-                        help="texts in the one request whose server memory is measured")
-    parser.add_argument("--memory-only", action="store_true",
-                        help="measure only the server's memory under the big request")
+    parser.add_argument(
+        "--big-request",
+        type=int,
+        default=10_000,
+        help="texts in the one request whose server memory is measured",
+    )
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="measure only the server's memory under the big request",
+    )
     args = parser.parse_args(argv)
 
     import tensorflow as tf
@@ -238,7 +282,8 @@ def main(argv=None):
     proc, rest_url, grpc_target = start_server(base, args.workers)
     try:
         idle, peak, status, big_seconds, big_bytes = memory_under_big_request(
-            proc, rest_url, texts, args.big_request)
+            proc, rest_url, texts, args.big_request
+        )
     except BaseException:
         proc.terminate()
         raise
@@ -265,8 +310,15 @@ def main(argv=None):
             p50_1, p99_1 = latency(call, texts, 1, args.repeats)
             p50_32, p99_32 = latency(call, texts, 32, max(20, args.repeats // 4))
             rate, errors, seconds = throughput(make_call, texts, args.requests, args.clients)
-            rows[name] = dict(p50_1=p50_1, p99_1=p99_1, p50_32=p50_32, p99_32=p99_32,
-                              rate=rate, errors=len(errors), seconds=seconds)
+            rows[name] = dict(
+                p50_1=p50_1,
+                p99_1=p99_1,
+                p50_32=p50_32,
+                p99_32=p99_32,
+                rate=rate,
+                errors=len(errors),
+                seconds=seconds,
+            )
             print(f"[bench] {name}: done ({len(errors)} errors)", file=sys.stderr, flush=True)
             if errors:
                 print(f"[bench] first errors: {errors[:3]}", file=sys.stderr)

@@ -74,10 +74,32 @@ def split_data(workdir):
 
 
 def tune_command(data, folder, args, *extra):
-    return [sys.executable, "-m", "genreclf", "tune", str(data), "--text", "text", "--label", "label",
-            "--model", args.model, "--tuner", "random", "--max-trials", str(args.trials),
-            "--max-epochs", str(args.max_epochs), "--dir", str(folder), "--seed", "0", "--quiet",
-            "--overwrite", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "genreclf",
+        "tune",
+        str(data),
+        "--text",
+        "text",
+        "--label",
+        "label",
+        "--model",
+        args.model,
+        "--tuner",
+        "random",
+        "--max-trials",
+        str(args.trials),
+        "--max-epochs",
+        str(args.max_epochs),
+        "--dir",
+        str(folder),
+        "--seed",
+        "0",
+        "--quiet",
+        "--overwrite",
+        *extra,
+    ]
 
 
 def completed(folder):
@@ -88,8 +110,13 @@ def completed(folder):
 def run_single(data, workdir, args):
     folder = workdir / "single"
     start = time.monotonic()
-    subprocess.run(tune_command(data, folder, args), check=True, env=_env(),
-                   stdout=subprocess.DEVNULL, stderr=open(workdir / "single.log", "w"))
+    subprocess.run(
+        tune_command(data, folder, args),
+        check=True,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "single.log", "w"),
+    )
     return time.monotonic() - start, folder
 
 
@@ -102,8 +129,14 @@ def run_distributed(data, workdir, args):
         cmd = tune_command(data, folder, args, *dist, "--tuner-id", tuner_id)
         if tuner_id != "chief":
             cmd.remove("--overwrite")  # only the chief manages the folder
-        procs.append(subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL,
-                                      stderr=open(workdir / f"{tuner_id}.log", "w")))
+        procs.append(
+            subprocess.Popen(
+                cmd,
+                env=_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=open(workdir / f"{tuner_id}.log", "w"),
+            )
+        )
         time.sleep(0.5)
     codes = [p.wait(timeout=1800) for p in procs]
     if any(codes):
@@ -136,32 +169,43 @@ def memory_search(search, workdir, trials):
     start = rss_mib()
     tuner = ProbedTuner(
         oracle=make_oracle("random", max_trials=trials, seed=0),
-        hypermodel=NgramHyperModel(train, max_epochs=1, max_tokens=[2000, 4000],
-                                   hidden_dim=[0, 8], batch_size=64),
-        directory=str(workdir / "memory"), project_name="trials", overwrite=True,
+        hypermodel=NgramHyperModel(
+            train, max_epochs=1, max_tokens=[2000, 4000], hidden_dim=[0, 8], batch_size=64
+        ),
+        directory=str(workdir / "memory"),
+        project_name="trials",
+        overwrite=True,
     )
     began = time.monotonic()
     tuner.search(train, validation_data=val, verbose=0)
     seconds = time.monotonic() - began
     trial_rss = []
     for trial_id in sorted(tuner.oracle.trials):
-        record = json.loads((pathlib.Path(tuner.get_trial_dir(trial_id)) / TRIAL_RECORD).read_text())
-        trial_rss.append(max((p["max_rss_mb"] for p in record.get("processes", [])), default=float("nan")))
+        record = json.loads(
+            (pathlib.Path(tuner.get_trial_dir(trial_id)) / TRIAL_RECORD).read_text()
+        )
+        trial_rss.append(
+            max((p["max_rss_mb"] for p in record.get("processes", [])), default=float("nan"))
+        )
     return start, tuner_rss, trial_rss, seconds
 
 
 def print_memory(trials, start, tuner_rss, trial_rss, seconds):
     print(f"\n## Memory over a {trials}-trial search (RSS, MiB; each trial in its own process)\n")
-    print(f"tuner process before the search: {start:.0f}; {trials / seconds * 60:.1f} trials/minute "
-          f"({seconds:.0f} s)\n")
+    print(
+        f"tuner process before the search: {start:.0f}; {trials / seconds * 60:.1f} trials/minute "
+        f"({seconds:.0f} s)\n"
+    )
     print("| trial | tuner process after the trial | trial process (peak) |")
     print("|---:|---:|---:|")
     for i, (tuner, trial) in enumerate(zip(tuner_rss, trial_rss), 1):
         print(f"| {i} | {tuner:.0f} | {trial:.0f} |")
     for name, values in (("tuner process", tuner_rss), ("trial processes", trial_rss)):
         change = (values[-1] - values[0]) / values[0]
-        print(f"\n{name}: trial 1 {values[0]:.0f} → trial {len(values)} {values[-1]:.0f} MiB "
-              f"({change:+.1%}; target within ±10%: {'yes' if abs(change) <= 0.10 else 'NO'})")
+        print(
+            f"\n{name}: trial 1 {values[0]:.0f} → trial {len(values)} {values[-1]:.0f} MiB "
+            f"({change:+.1%}; target within ±10%: {'yes' if abs(change) <= 0.10 else 'NO'})"
+        )
 
 
 def score(run, test):
@@ -176,10 +220,18 @@ def main():
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--max-epochs", type=int, default=8)
     parser.add_argument("--memory-trials", type=int, default=50)
-    parser.add_argument("--memory-rows", type=int, default=None,
-                        help="search rows used by the memory search (default: all)")
+    parser.add_argument(
+        "--memory-rows",
+        type=int,
+        default=None,
+        help="search rows used by the memory search (default: all)",
+    )
     parser.add_argument("--model", default="ngram")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: single,distributed,memory,quality")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated parts to skip: single,distributed,memory,quality",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if not SOURCE.exists():
@@ -189,8 +241,10 @@ def main():
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="genreclf-bench-tuning-"))
     data, search, test = split_data(workdir)
-    print(f"imdb_genre27: {len(search)} search rows, {len(test)} test rows, "
-          f"{search.vocabulary().num_classes} classes; work folder {workdir}")
+    print(
+        f"imdb_genre27: {len(search)} search rows, {len(test)} test rows, "
+        f"{search.vocabulary().num_classes} classes; work folder {workdir}"
+    )
     rows = []
     single_folder = None
     for name, runner in (("1 process", run_single), ("chief + 2 workers", run_distributed)):
@@ -200,37 +254,60 @@ def main():
         seconds, folder = runner(data, workdir, args)
         done, all_rows = completed(folder)
         tuners = sorted({r["tuner"] for r in done if r.get("tuner")})
-        rows.append((name, len(done), len(all_rows), seconds, 60 * len(done) / seconds,
-                     max(r["score"] for r in done), ",".join(tuners)))
+        rows.append(
+            (
+                name,
+                len(done),
+                len(all_rows),
+                seconds,
+                60 * len(done) / seconds,
+                max(r["score"] for r in done),
+                ",".join(tuners),
+            )
+        )
         if key == "single":
             single_folder = folder
         print(f"{name}: {len(done)}/{len(all_rows)} trials in {seconds:.0f}s", flush=True)
 
     print("\n## Search throughput\n")
-    print("| mode | completed | trials | wall (s) | trials/min | best val macro-F1 | trials run by |")
+    print(
+        "| mode | completed | trials | wall (s) | trials/min | best val macro-F1 | trials run by |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.0f} | {r[4]:.2f} | {r[5]:.4f} | {r[6]} |")
 
     if "memory" not in skip:
-        rows_used = search if args.memory_rows is None else search.subset(range(min(args.memory_rows, len(search))))
+        rows_used = (
+            search
+            if args.memory_rows is None
+            else search.subset(range(min(args.memory_rows, len(search))))
+        )
         print_memory(args.memory_trials, *memory_search(rows_used, workdir, args.memory_trials))
 
     if "quality" not in skip and single_folder is not None:
         best = json.loads((single_folder / "best.json").read_text())
         best.pop("data", None)
         tuned = genreclf.train(search, config=best, out=workdir / "runs" / "tuned", verbose=0)
-        default = genreclf.train(search, model=args.model, out=workdir / "runs" / "default", verbose=0)
+        default = genreclf.train(
+            search, model=args.model, out=workdir / "runs" / "default", verbose=0
+        )
         best_trial = completed(single_folder)[0][0]
         print("\n## Tuned vs default configuration (macro-F1)\n")
-        print("| configuration | search val (best trial) | retrained: val | retrained − trial "
-              "| retrained: held-out test |")
+        print(
+            "| configuration | search val (best trial) | retrained: val | retrained − trial "
+            "| retrained: held-out test |"
+        )
         print("|---|---:|---:|---:|---:|")
-        print(f"| default `{args.model}` | - | {default.metrics['macro_f1']:.4f} | - | "
-              f"{score(default, test):.4f} |")
-        print(f"| best of {args.trials} trials | {best_trial['score']:.4f} | "
-              f"{tuned.metrics['macro_f1']:.4f} | {tuned.metrics['macro_f1'] - best_trial['score']:+.4f} | "
-              f"{score(tuned, test):.4f} |")
+        print(
+            f"| default `{args.model}` | - | {default.metrics['macro_f1']:.4f} | - | "
+            f"{score(default, test):.4f} |"
+        )
+        print(
+            f"| best of {args.trials} trials | {best_trial['score']:.4f} | "
+            f"{tuned.metrics['macro_f1']:.4f} | {tuned.metrics['macro_f1'] - best_trial['score']:+.4f} | "
+            f"{score(tuned, test):.4f} |"
+        )
         print(f"\nbest trial: {json.dumps(best_trial['hyperparameters'])}")
     return 0
 

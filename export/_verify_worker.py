@@ -15,8 +15,15 @@ REQ.json: {"inputs": {"text": [...], ...}, "allowed_text_ops": [...] or null,
 
 import sys
 
-_FORBIDDEN = ("keras", "tf_keras", "keras_hub", "keras_nlp", "genreclf", "export",
-              "tensorflow_text")
+_FORBIDDEN = (
+    "keras",
+    "tf_keras",
+    "keras_hub",
+    "keras_nlp",
+    "genreclf",
+    "export",
+    "tensorflow_text",
+)
 for _name in _FORBIDDEN:
     # `None` in sys.modules makes `import keras` fail and find_spec report it
     # missing, exactly as on a machine where only TensorFlow is installed.
@@ -87,8 +94,11 @@ def load_tf_text_ops():
     """Loads TF Text's compiled op libraries; returns their paths."""
     # The package itself is not imported (see the module docstring): find its
     # folder on sys.path the way the import system would.
-    roots = [os.path.join(p, "tensorflow_text") for p in sys.path
-             if p and os.path.isdir(os.path.join(p, "tensorflow_text"))][:1]
+    roots = [
+        os.path.join(p, "tensorflow_text")
+        for p in sys.path
+        if p and os.path.isdir(os.path.join(p, "tensorflow_text"))
+    ][:1]
     libraries = []
     for root in roots:
         for pattern in ("python/ops/_*.so", "python/metrics/_*.so"):
@@ -116,7 +126,8 @@ def check_ops(report, version_dir, allowed_text_ops, serving_tf_text):
         "ops registered",
         not missing,
         f"{len(counts)} op types ({len(core)} TensorFlow, {len(text)} TF Text)"
-        if not missing else f"not registered in TensorFlow + TF Text: {missing}",
+        if not missing
+        else f"not registered in TensorFlow + TF Text: {missing}",
     )
     if allowed_text_ops is not None:
         outside = sorted(text - set(allowed_text_ops))
@@ -124,7 +135,8 @@ def check_ops(report, version_dir, allowed_text_ops, serving_tf_text):
         report.check(
             f"ops in TF Text {serving_tf_text}",
             not outside,
-            "all TF Text ops available" if not outside
+            "all TF Text ops available"
+            if not outside
             else f"not registered by TF Text {serving_tf_text} "
             f"(TF Serving would fail with 'Op type not registered'): {outside}",
         )
@@ -138,8 +150,11 @@ def check_spec(report, label, specs, expected):
             problems.append(f"missing output {name!r}")
         elif specs[name].dtype != dtype:
             problems.append(f"{name} is {specs[name].dtype.name}, expected {dtype.name}")
-    return report.check(f"{label} outputs", not problems,
-                        ", ".join(sorted(specs)) if not problems else "; ".join(problems))
+    return report.check(
+        f"{label} outputs",
+        not problems,
+        ", ".join(sorted(specs)) if not problems else "; ".join(problems),
+    )
 
 
 def make_inputs(input_specs, request_inputs):
@@ -153,22 +168,26 @@ def make_inputs(input_specs, request_inputs):
             tensors[name] = tf.constant(request_inputs[name], dtype=spec.dtype)
         else:
             shape = [n] + [1 if d is None else int(d) for d in spec.shape[1:]]
-            tensors[name] = tf.zeros(shape, dtype=spec.dtype) if spec.dtype != tf.string \
-                else tf.fill(shape, "")
+            tensors[name] = (
+                tf.zeros(shape, dtype=spec.dtype) if spec.dtype != tf.string else tf.fill(shape, "")
+            )
     return tensors
 
 
 def to_example(tensors, i):
     feature = {}
     for name, value in tensors.items():
-        v = np.asarray(value[i].numpy(), dtype=object if value.dtype == tf.string else None).reshape(-1)
+        v = np.asarray(
+            value[i].numpy(), dtype=object if value.dtype == tf.string else None
+        ).reshape(-1)
         if value.dtype == tf.string:
             feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=list(v)))
         elif value.dtype.is_floating:
             feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=v.tolist()))
         else:
             feature[name] = tf.train.Feature(
-                int64_list=tf.train.Int64List(value=[int(x) for x in v]))
+                int64_list=tf.train.Int64List(value=[int(x) for x in v])
+            )
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
 
@@ -183,25 +202,34 @@ def run_signatures(report, version_dir, request):
     report.data["load_seconds"] = round(time.perf_counter() - start, 3)
     report.check("load", True, f"tf.saved_model.load in {report.data['load_seconds']} s")
     sigs = loaded.signatures
-    if not report.check("signatures", {"serving_default", "classify"} <= set(sigs),
-                        f"found {sorted(sigs)}"):
+    if not report.check(
+        "signatures", {"serving_default", "classify"} <= set(sigs), f"found {sorted(sigs)}"
+    ):
         return
     methods = report.data.get("method_names", {})
-    report.check("classify method name",
-                 methods.get("classify") == "tensorflow/serving/classify",
-                 methods.get("classify"))
+    report.check(
+        "classify method name",
+        methods.get("classify") == "tensorflow/serving/classify",
+        methods.get("classify"),
+    )
     predict, classify = sigs["serving_default"], sigs["classify"]
     op_union = concrete_function_ops(predict) | concrete_function_ops(classify)
     unregistered = sorted(op for op in op_union if op_def_registry.get(op) is None)
-    report.check("signature graphs' ops registered", not unregistered,
-                 f"{len(op_union)} op types" if not unregistered else unregistered)
+    report.check(
+        "signature graphs' ops registered",
+        not unregistered,
+        f"{len(op_union)} op types" if not unregistered else unregistered,
+    )
     input_specs = predict.structured_input_signature[1]
     report.data["inputs"] = {k: [v.dtype.name, v.shape.as_list()] for k, v in input_specs.items()}
     check_spec(report, "serving_default", predict.structured_outputs, EXPECTED_PREDICT)
     check_spec(report, "classify", classify.structured_outputs, EXPECTED_CLASSIFY)
     classify_inputs = classify.structured_input_signature[1]
-    report.check("classify input", set(classify_inputs) == {"inputs"}
-                 and classify_inputs["inputs"].dtype == tf.string, sorted(classify_inputs))
+    report.check(
+        "classify input",
+        set(classify_inputs) == {"inputs"} and classify_inputs["inputs"].dtype == tf.string,
+        sorted(classify_inputs),
+    )
 
     tensors = make_inputs(input_specs, request["inputs"])
     n = len(request["inputs"]["text"])
@@ -214,23 +242,35 @@ def run_signatures(report, version_dir, request):
     if os.path.exists(labels_path):
         with open(labels_path, encoding="utf-8") as f:
             labels = f.read().splitlines()
-    report.check("labels asset", labels is not None and len(labels) == K,
-                 f"{K} classes in assets/labels.txt" if labels else "assets/labels.txt missing")
+    report.check(
+        "labels asset",
+        labels is not None and len(labels) == K,
+        f"{K} classes in assets/labels.txt" if labels else "assets/labels.txt missing",
+    )
     k = out["top_scores"].shape[1]
-    shapes_ok = (scores.shape == (n, K) and out["top_labels"].shape == (n, k)
-                 and out["top_scores"].shape == (n, k) and 1 <= k <= K)
+    shapes_ok = (
+        scores.shape == (n, K)
+        and out["top_labels"].shape == (n, k)
+        and out["top_scores"].shape == (n, k)
+        and 1 <= k <= K
+    )
     if "labels" in out:
         shapes_ok = shapes_ok and out["labels"].shape == (n, K)
-    report.check("output shapes", shapes_ok,
-                 ", ".join(f"{name} {list(v.shape)}" for name, v in sorted(out.items())))
+    report.check(
+        "output shapes",
+        shapes_ok,
+        ", ".join(f"{name} {list(v.shape)}" for name, v in sorted(out.items())),
+    )
     finite = np.isfinite(scores).all(axis=1) if scores.ndim == 2 else np.zeros(n, bool)
     bad = [request["inputs"]["text"][i][:40] for i in np.flatnonzero(~finite)]
-    report.check("scores are finite", not bad,
-                 f"{n} samples" if not bad else f"NaN/inf scores for texts {bad}")
+    report.check(
+        "scores are finite",
+        not bad,
+        f"{n} samples" if not bad else f"NaN/inf scores for texts {bad}",
+    )
     if not bad:
         expected_top = -np.sort(-scores, axis=1)[:, :k]
-        report.check("top_scores are the top scores",
-                     np.allclose(out["top_scores"], expected_top))
+        report.check("top_scores are the top scores", np.allclose(out["top_scores"], expected_top))
     if labels is not None and len(labels) == K and not bad:
         best = [labels[j].encode() for j in scores.argmax(axis=1)]
         ties = [np.sum(scores[i] == scores[i].max()) > 1 for i in range(n)]
@@ -238,19 +278,29 @@ def run_signatures(report, version_dir, request):
         report.check("top_labels name the top classes", top_ok)
     if card is not None and not card.get("multi_label"):
         sums = scores.sum(axis=1)
-        report.check("softmax rows sum to 1", np.allclose(sums, 1.0, atol=1e-4),
-                     f"row sums in [{sums.min():.6f}, {sums.max():.6f}]")
+        report.check(
+            "softmax rows sum to 1",
+            np.allclose(sums, 1.0, atol=1e-4),
+            f"row sums in [{sums.min():.6f}, {sums.max():.6f}]",
+        )
     if card is not None and card.get("multi_label"):
-        report.check("multi-label 'labels' output", "labels" in out,
-                     "present" if "labels" in out else "missing")
+        report.check(
+            "multi-label 'labels' output",
+            "labels" in out,
+            "present" if "labels" in out else "missing",
+        )
 
     serialized = tf.constant([to_example(tensors, i) for i in range(n)])
     cout = {k: v.numpy() for k, v in classify(inputs=serialized).items()}
     diff = float(np.max(np.abs(cout["scores"] - scores))) if n else 0.0
     classes_ok = labels is not None and all(
-        [c.decode() for c in row] == labels for row in cout["classes"])
-    report.check("classify on tf.Examples", diff <= request.get("atol", 1e-5) and classes_ok,
-                 f"classes = labels: {classes_ok}; max |classify - predict| = {diff:.2e}")
+        [c.decode() for c in row] == labels for row in cout["classes"]
+    )
+    report.check(
+        "classify on tf.Examples",
+        diff <= request.get("atol", 1e-5) and classes_ok,
+        f"classes = labels: {classes_ok}; max |classify - predict| = {diff:.2e}",
+    )
     replay_warmup(report, version_dir, sigs)
 
 
@@ -262,8 +312,9 @@ def replay_warmup(report, version_dir, sigs):
     try:
         from tensorflow_serving.apis import prediction_log_pb2
     except ImportError:
-        report.check("warmup requests", True, "present (tensorflow-serving-api not installed: "
-                     "not replayed)")
+        report.check(
+            "warmup requests", True, "present (tensorflow-serving-api not installed: not replayed)"
+        )
         return
     count = 0
     for record in tf.data.TFRecordDataset(path).as_numpy_iterator():
@@ -287,16 +338,27 @@ def main(argv):
         request = json.load(f)
     report = Report()
     try:
-        if check_ops(report, args.version_dir, request.get("allowed_text_ops"),
-                     request.get("serving_tf_text")):
+        if check_ops(
+            report,
+            args.version_dir,
+            request.get("allowed_text_ops"),
+            request.get("serving_tf_text"),
+        ):
             run_signatures(report, args.version_dir, request)
     except Exception as e:  # noqa: BLE001 - reported to the parent, which fails
         report.check("run", False, f"{type(e).__name__}: {e}")
-    loaded = sorted({name.split(".")[0] for name, module in sys.modules.items()
-                     if module is not None and name.split(".")[0] in _FORBIDDEN})
-    report.check("clean process (TensorFlow + TF Text ops only)", not loaded,
-                 "keras, keras_hub, genreclf not imported" if not loaded
-                 else f"imported: {loaded}")
+    loaded = sorted(
+        {
+            name.split(".")[0]
+            for name, module in sys.modules.items()
+            if module is not None and name.split(".")[0] in _FORBIDDEN
+        }
+    )
+    report.check(
+        "clean process (TensorFlow + TF Text ops only)",
+        not loaded,
+        "keras, keras_hub, genreclf not imported" if not loaded else f"imported: {loaded}",
+    )
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"ok": report.ok, "checks": report.checks, **report.data}, f)
     return 0 if report.ok else 1

@@ -1,7 +1,7 @@
 """`genreclf export`: publish a run folder to a TF Serving base path, or verify one.
 
-    genreclf export RUN --name genre --base models/ [--version N] [--no-verify] [--top-k 3]
-    genreclf export verify models/genre/1 [--run RUN] [--serving-tf-text 2.12.1]
+genreclf export RUN --name genre --base models/ [--version N] [--no-verify] [--top-k 3]
+genreclf export verify models/genre/1 [--run RUN] [--serving-tf-text 2.12.1]
 """
 
 import argparse
@@ -20,14 +20,24 @@ def _export_parser():
     parser.add_argument("run", help="the run folder written by `genreclf train`")
     parser.add_argument("--name", required=True, help="the served model name")
     parser.add_argument("--base", default="models", help="TF Serving base path (default: models)")
-    parser.add_argument("--version", type=int, default=None,
-                        help="version number (default: the next one; never overwrites)")
+    parser.add_argument(
+        "--version",
+        type=int,
+        default=None,
+        help="version number (default: the next one; never overwrites)",
+    )
     parser.add_argument("--top-k", type=int, default=3, help="width of top_labels (default: 3)")
-    parser.add_argument("--no-verify", action="store_true",
-                        help="skip the clean-process verification (not recommended)")
-    parser.add_argument("--serving-tf-text", default=None, metavar="VERSION",
-                        help="also check ops against this TF Text version (e.g. 2.12.1 "
-                        "for TF Serving 2.12-2.19)")
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the clean-process verification (not recommended)",
+    )
+    parser.add_argument(
+        "--serving-tf-text",
+        default=None,
+        metavar="VERSION",
+        help="also check ops against this TF Text version (e.g. 2.12.1 for TF Serving 2.12-2.19)",
+    )
     return parser
 
 
@@ -40,21 +50,32 @@ def _verify_parser():
     )
     parser.add_argument("version_dir", help="e.g. models/genre/1")
     parser.add_argument("--run", default=None, help="compare scores with this run's model")
-    parser.add_argument("--atol", type=float, default=1e-5,
-                        help="max abs score difference (default: 1e-5)")
-    parser.add_argument("--serving-tf-text", default=None, metavar="VERSION",
-                        help="check ops against this TF Text version (e.g. 2.12.1) or a "
-                        "file of op names")
-    parser.add_argument("--text", action="append", default=None,
-                        help="a sample text (repeatable; default: built-in samples)")
+    parser.add_argument(
+        "--atol", type=float, default=1e-5, help="max abs score difference (default: 1e-5)"
+    )
+    parser.add_argument(
+        "--serving-tf-text",
+        default=None,
+        metavar="VERSION",
+        help="check ops against this TF Text version (e.g. 2.12.1) or a file of op names",
+    )
+    parser.add_argument(
+        "--text",
+        action="append",
+        default=None,
+        help="a sample text (repeatable; default: built-in samples)",
+    )
     return parser
 
 
 def _verify(argv):
     args = _verify_parser().parse_args(argv)
     if not os.path.isfile(os.path.join(args.version_dir, "saved_model.pb")):
-        print(f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
-              "Pass a version folder such as models/genre/1.", file=sys.stderr)
+        print(
+            f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
+            "Pass a version folder such as models/genre/1.",
+            file=sys.stderr,
+        )
         return 2
     from genreclf.export.errors import VerificationError
     from genreclf.export.verify import verify_export
@@ -66,8 +87,11 @@ def _verify(argv):
         reference = load_run(args.run).model
     try:
         report = verify_export(
-            args.version_dir, reference_model=reference, sample_texts=args.text,
-            atol=args.atol, serving_tf_text=args.serving_tf_text,
+            args.version_dir,
+            reference_model=reference,
+            sample_texts=args.text,
+            atol=args.atol,
+            serving_tf_text=args.serving_tf_text,
         )
     except VerificationError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -84,9 +108,14 @@ def _export(argv):
 
     try:
         path, report = export_run(
-            args.run, args.base, args.name, version=args.version,
-            verify=not args.no_verify, top_k=args.top_k,
-            serving_tf_text=args.serving_tf_text, return_report=True,
+            args.run,
+            args.base,
+            args.name,
+            version=args.version,
+            verify=not args.no_verify,
+            top_k=args.top_k,
+            serving_tf_text=args.serving_tf_text,
+            return_report=True,
         )
     except VerificationError as e:
         print(e.report.summary() if e.report else str(e))

@@ -113,9 +113,10 @@ def export_model(
     model_dir = os.path.join(os.fspath(base), name)
     version = resolve_version(model_dir, version)
     report = None
-    with staged_version(model_dir, version) as tmp, tempfile.TemporaryDirectory(
-        prefix="genreclf-labels-"
-    ) as labels_dir:
+    with (
+        staged_version(model_dir, version) as tmp,
+        tempfile.TemporaryDirectory(prefix="genreclf-labels-") as labels_dir,
+    ):
         labels_file = os.path.join(labels_dir, "labels.txt")
         with open(labels_file, "w", encoding="utf-8") as f:
             f.write("".join(f"{label}\n" for label in labels))
@@ -137,9 +138,7 @@ def export_model(
         card.update(model_card or {})
         write_model_card(tmp, card)
         if verify:
-            report = verify_export(
-                tmp, reference_model=model, serving_tf_text=serving_tf_text
-            )
+            report = verify_export(tmp, reference_model=model, serving_tf_text=serving_tf_text)
             if not report.ok:
                 raise VerificationError(
                     "The exported SavedModel failed verification; nothing was "
@@ -150,8 +149,17 @@ def export_model(
     return (path, report) if return_report else path
 
 
-def export_run(run_path, base, name, *, version=None, verify=True, top_k=3,
-               serving_tf_text=None, return_report=False):
+def export_run(
+    run_path,
+    base,
+    name,
+    *,
+    version=None,
+    verify=True,
+    top_k=3,
+    serving_tf_text=None,
+    return_report=False,
+):
     """Exports a run folder's model (with its thresholds, metrics and data fingerprint).
 
     Args:

@@ -46,9 +46,7 @@ def set_method_name(export_dir, signature_key, method_name):
             meta_graph.signature_def[signature_key].method_name = method_name
             found = True
     if not found:
-        keys = sorted(
-            key for mg in proto.meta_graphs for key in mg.signature_def
-        )
+        keys = sorted(key for mg in proto.meta_graphs for key in mg.signature_def)
         raise ConfigError(
             f"The SavedModel in {export_dir} has no signature {signature_key!r}. "
             f"Received signatures: {keys}."
@@ -65,7 +63,5 @@ def method_names(export_dir):
     """Maps each signature key to its method name, as TF Serving reads them."""
     proto = read_saved_model_proto(export_dir)
     return {
-        key: sig.method_name
-        for mg in proto.meta_graphs
-        for key, sig in mg.signature_def.items()
+        key: sig.method_name for mg in proto.meta_graphs for key, sig in mg.signature_def.items()
     }

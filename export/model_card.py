@@ -84,9 +84,7 @@ def build_model_card(
     return {
         "name": name,
         "version": int(version),
-        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "source": None if source is None else str(source),
         "labels": list(labels),
         "multi_label": bool(multi_label),

@@ -180,9 +180,7 @@ class ServingModule(tf.Module):
     def _classify_fn(self, serialized):
         features = {name: _example_feature(spec) for name, spec in self.input_specs}
         parsed = tf.io.parse_example(serialized, features)
-        inputs = {
-            name: tf.cast(parsed[name], spec.dtype) for name, spec in self.input_specs
-        }
+        inputs = {name: tf.cast(parsed[name], spec.dtype) for name, spec in self.input_specs}
         scores = self._scores(inputs)
         labels = tf.constant(self.labels, dtype=tf.string)
         classes = tf.tile(labels[tf.newaxis, :], [tf.shape(scores)[0], 1])

@@ -24,8 +24,7 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worke
 OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
 
 DEFAULT_SAMPLE_TEXTS = (
-    "A detective hunts a killer through the rain-soaked streets of a city that "
-    "never sleeps.",
+    "A detective hunts a killer through the rain-soaked streets of a city that never sleeps.",
     "Two rival chefs fall in love while competing for the same Michelin star.",
     "Un fantôme hante la vieille maison — 東京の夜、誰もいない。",
     "",
@@ -91,23 +90,28 @@ def tf_text_op_list(version):
     Returns:
         A sorted list of op names.
     """
-    path = version if os.path.isfile(str(version)) else os.path.join(
-        OP_LISTS, f"tf_text_{version}.txt"
+    path = (
+        version
+        if os.path.isfile(str(version))
+        else os.path.join(OP_LISTS, f"tf_text_{version}.txt")
     )
     if not os.path.isfile(path):
-        available = sorted(
-            f[len("tf_text_"):-len(".txt")] for f in os.listdir(OP_LISTS)
-            if f.startswith("tf_text_")
-        ) if os.path.isdir(OP_LISTS) else []
+        available = (
+            sorted(
+                f[len("tf_text_") : -len(".txt")]
+                for f in os.listdir(OP_LISTS)
+                if f.startswith("tf_text_")
+            )
+            if os.path.isdir(OP_LISTS)
+            else []
+        )
         raise VerificationError(
             f"No op list for TF Text {version}. Expected one of {available} or "
             f"the path of a file with one op name per line. Received: "
             f"serving_tf_text={version!r}."
         )
     with open(path, encoding="utf-8") as f:
-        return sorted(
-            line.strip() for line in f if line.strip() and not line.startswith("#")
-        )
+        return sorted(line.strip() for line in f if line.strip() and not line.startswith("#"))
 
 
 def _sample_inputs(texts, input_specs):
@@ -130,9 +134,7 @@ def _reference_scores(model, inputs):
     from genreclf.export.signatures import model_input_specs
 
     specs = model_input_specs(model)
-    tensors = {
-        name: tf.constant(inputs[name], dtype=spec.dtype) for name, spec in specs
-    }
+    tensors = {name: tf.constant(inputs[name], dtype=spec.dtype) for name, spec in specs}
     scores = model(call_structure(model, tensors), training=False)
     return np.asarray(scores, dtype="float64")
 
@@ -182,9 +184,7 @@ def verify_export(
         "inputs": inputs,
         "atol": atol,
         "serving_tf_text": serving_tf_text,
-        "allowed_text_ops": None if serving_tf_text is None else tf_text_op_list(
-            serving_tf_text
-        ),
+        "allowed_text_ops": None if serving_tf_text is None else tf_text_op_list(serving_tf_text),
     }
     with tempfile.TemporaryDirectory(prefix="genreclf-verify-") as tmp:
         request_path = os.path.join(tmp, "request.json")
@@ -194,9 +194,21 @@ def verify_export(
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
         try:
             proc = subprocess.run(
-                [sys.executable, "-I", WORKER, version_dir, "--request", request_path,
-                 "--out", out_path],
-                capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp,
+                [
+                    sys.executable,
+                    "-I",
+                    WORKER,
+                    version_dir,
+                    "--request",
+                    request_path,
+                    "--out",
+                    out_path,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                cwd=tmp,
             )
             log = proc.stderr
         except subprocess.TimeoutExpired as e:
@@ -205,10 +217,16 @@ def verify_export(
             with open(out_path, encoding="utf-8") as f:
                 result = json.load(f)
         else:
-            result = {"ok": False, "checks": [{
-                "name": "worker", "ok": False,
-                "detail": "the verification subprocess died without a report",
-            }]}
+            result = {
+                "ok": False,
+                "checks": [
+                    {
+                        "name": "worker",
+                        "ok": False,
+                        "detail": "the verification subprocess died without a report",
+                    }
+                ],
+            }
     checks = list(result.get("checks", []))
     max_abs_diff = None
     scores = result.get("scores")
@@ -216,16 +234,23 @@ def verify_export(
         expected = _reference_scores(reference_model, inputs)
         got = np.asarray(scores, dtype="float64")
         if got.shape != expected.shape:
-            checks.append({"name": "parity with Keras", "ok": False,
-                           "detail": f"shape {list(got.shape)} vs {list(expected.shape)}"})
+            checks.append(
+                {
+                    "name": "parity with Keras",
+                    "ok": False,
+                    "detail": f"shape {list(got.shape)} vs {list(expected.shape)}",
+                }
+            )
         else:
             max_abs_diff = float(np.max(np.abs(got - expected))) if got.size else 0.0
-            checks.append({
-                "name": "parity with Keras",
-                "ok": max_abs_diff <= atol,
-                "detail": f"max |SavedModel - Keras| = {max_abs_diff:.2e} "
-                f"(atol {atol:g}) on {len(texts)} texts",
-            })
+            checks.append(
+                {
+                    "name": "parity with Keras",
+                    "ok": max_abs_diff <= atol,
+                    "detail": f"max |SavedModel - Keras| = {max_abs_diff:.2e} "
+                    f"(atol {atol:g}) on {len(texts)} texts",
+                }
+            )
     return VerifyReport(
         version_dir=version_dir,
         ok=bool(result.get("ok")) and all(c["ok"] for c in checks),

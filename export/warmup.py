@@ -17,14 +17,10 @@ WARMUP_FILENAME = "tf_serving_warmup_requests"
 DEFAULT_WARMUP_TEXTS = (
     "A retired detective is pulled back into one last case when a serial killer "
     "starts leaving clues addressed to him.",
-    "Two strangers meet on a night train across Europe and fall in love before "
-    "dawn.",
-    "A family moves into an old farmhouse where something in the cellar has been "
-    "waiting for them.",
-    "A crew of thieves plans the heist of a lifetime, but one of them is working "
-    "for the police.",
-    "Stranded on a distant planet, an astronaut must grow food to survive until "
-    "rescue arrives.",
+    "Two strangers meet on a night train across Europe and fall in love before dawn.",
+    "A family moves into an old farmhouse where something in the cellar has been waiting for them.",
+    "A crew of thieves plans the heist of a lifetime, but one of them is working for the police.",
+    "Stranded on a distant planet, an astronaut must grow food to survive until rescue arrives.",
 )
 
 
@@ -64,18 +60,14 @@ def write_warmup_requests(export_dir, model_name, input_specs, texts=None):
     with tf.io.TFRecordWriter(path) as writer:
         for batch in batches:
             request = predict_pb2.PredictRequest(
-                model_spec=model_pb2.ModelSpec(
-                    name=model_name, signature_name="serving_default"
-                )
+                model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default")
             )
             for name, spec in input_specs:
                 if name == "text":
                     value = np.array([t.encode("utf-8") for t in batch], dtype=object)
                 else:
                     value = default_feature_values(spec, len(batch))
-                request.inputs[name].CopyFrom(
-                    tf.make_tensor_proto(value, dtype=spec.dtype)
-                )
+                request.inputs[name].CopyFrom(tf.make_tensor_proto(value, dtype=spec.dtype))
             log = prediction_log_pb2.PredictionLog(
                 predict_log=prediction_log_pb2.PredictLog(request=request)
             )

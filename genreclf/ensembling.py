@@ -156,17 +156,30 @@ def ensemble(runs, out, *, data=None, verbose=1):
     model.save(out / MODEL)
     vocabulary.save(out / LABELS)
     config = dict(runs[0].config)
-    config.update(model="ensemble", model_config={
-        "members": [str(r.path.resolve()) for r in runs], "weights": [float(w) for w in weights]})
+    config.update(
+        model="ensemble",
+        model_config={
+            "members": [str(r.path.resolve()) for r in runs],
+            "weights": [float(w) for w in weights],
+        },
+    )
     write_json(out / CONFIG, config)
     k = vocabulary.num_classes
-    write_json(out / THRESHOLDS, {"thresholds": [float(t) for t in (
-        thresholds if thresholds is not None else np.full(k, 0.5))]})
+    write_json(
+        out / THRESHOLDS,
+        {
+            "thresholds": [
+                float(t) for t in (thresholds if thresholds is not None else np.full(k, 0.5))
+            ]
+        },
+    )
     report = classification_report(targets, blended, vocabulary, thresholds=thresholds)
     report["evaluated_on"] = "the held-out rows the weights were chosen on (optimistic)"
     write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
-    write_json(out / FINGERPRINT, {"members": [r.fingerprint for r in runs],
-                                   "held_out_sha256": held_out.fingerprint()})
+    write_json(
+        out / FINGERPRINT,
+        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint()},
+    )
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
         print(f"ensemble weights: {shares}; held-out macro-F1 {report['macro_f1']:.4f}", flush=True)

@@ -88,7 +88,9 @@ def evaluate(
         if data is None:
             other_report = other.metrics
         else:
-            other_report = score_dataset(other, _read(other, data, **reading), classification_report)
+            other_report = score_dataset(
+                other, _read(other, data, **reading), classification_report
+            )
         comparison = compare_reports(report, other_report, run.path.name, other.path.name)
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.md").write_text(comparison, encoding="utf-8")

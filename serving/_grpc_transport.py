@@ -62,23 +62,28 @@ def retry_options(retries, backoff):
     policy = {
         "maxAttempts": min(5, retries + 1),
         "initialBackoff": f"{max(backoff, 0.001):.3f}s",
-        "maxBackoff": f"{max(backoff, 0.001) * 2 ** retries:.3f}s",
+        "maxBackoff": f"{max(backoff, 0.001) * 2**retries:.3f}s",
         "backoffMultiplier": 2,
         "retryableStatusCodes": ["UNAVAILABLE"],
     }
-    config = {"methodConfig": [{
-        "name": [{"service": "tensorflow.serving.PredictionService"},
-                 {"service": "tensorflow.serving.ModelService"}],
-        "retryPolicy": policy,
-    }]}
+    config = {
+        "methodConfig": [
+            {
+                "name": [
+                    {"service": "tensorflow.serving.PredictionService"},
+                    {"service": "tensorflow.serving.ModelService"},
+                ],
+                "retryPolicy": policy,
+            }
+        ]
+    }
     return [("grpc.enable_retries", 1), ("grpc.service_config", json.dumps(config))]
 
 
 class GrpcTransport:
     """Calls TF Serving's gRPC services on one channel."""
 
-    def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024, retries=3,
-                 backoff=0.2):
+    def __init__(self, target, timeout, max_message_bytes=64 * 1024 * 1024, retries=3, backoff=0.2):
         import grpc
         from tensorflow_serving.apis import model_service_pb2_grpc
         from tensorflow_serving.apis import prediction_service_pb2_grpc
@@ -136,8 +141,11 @@ class GrpcTransport:
 
         request = predict_pb2.PredictRequest()
         self._spec(request.model_spec, model, version, label, signature_name)
-        dtypes = (self.input_dtypes(model, version, label, signature_name)
-                  if set(columns) != {"text"} else {"text": 7})
+        dtypes = (
+            self.input_dtypes(model, version, label, signature_name)
+            if set(columns) != {"text"}
+            else {"text": 7}
+        )
         for name, values in columns.items():
             tensor = request.inputs[name]
             tensor.dtype = dtypes.get(name, 7)
@@ -171,7 +179,9 @@ class GrpcTransport:
                 else:
                     feature.float_list.value.append(float(value))
         response = self._call(self.prediction.Classify, request)
-        return [[(c.label, c.score) for c in row.classes] for row in response.result.classifications]
+        return [
+            [(c.label, c.score) for c in row.classes] for row in response.result.classifications
+        ]
 
     def _metadata_proto(self, model, version, label):
         from tensorflow_serving.apis import get_model_metadata_pb2

@@ -22,10 +22,18 @@ def retry_policy(retries, backoff):
     >>> retry_policy(3, 0.2).status_forcelist
     frozenset({503})
     """
-    return Retry(total=retries, connect=retries, read=False, status=retries, other=0,
-                 status_forcelist=frozenset({503}), allowed_methods=None,
-                 backoff_factor=backoff, respect_retry_after_header=True,
-                 raise_on_status=False)
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=False,
+        status=retries,
+        other=0,
+        status_forcelist=frozenset({503}),
+        allowed_methods=None,
+        backoff_factor=backoff,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 class RestTransport:
@@ -61,23 +69,34 @@ class RestTransport:
         data = None if body is None else json.dumps(body).encode("utf-8")
         try:
             response = self._session().request(
-                method, url, data=data, timeout=self.timeout,
+                method,
+                url,
+                data=data,
+                timeout=self.timeout,
                 headers={"Content-Type": "application/json"} if data is not None else None,
             )
         except requests.Timeout as err:
-            raise error_for_http(504, f"No answer from {url} within {self.timeout}s: {err}") from None
+            raise error_for_http(
+                504, f"No answer from {url} within {self.timeout}s: {err}"
+            ) from None
         except requests.ConnectionError as err:
-            raise UnavailableError(f"Could not connect to {url}: {err}", code="UNAVAILABLE") from None
+            raise UnavailableError(
+                f"Could not connect to {url}: {err}", code="UNAVAILABLE"
+            ) from None
         try:
             payload = response.json()
         except ValueError:
             payload = None
         if response.status_code != 200:
             message = payload.get("error") if isinstance(payload, dict) else None
-            raise error_for_http(response.status_code, message or response.text.strip()
-                                 or f"HTTP {response.status_code}")
+            raise error_for_http(
+                response.status_code,
+                message or response.text.strip() or f"HTTP {response.status_code}",
+            )
         if payload is None:
-            raise error_for_http(500, f"Expected a JSON answer from {url}. Received: {response.text[:200]!r}")
+            raise error_for_http(
+                500, f"Expected a JSON answer from {url}. Received: {response.text[:200]!r}"
+            )
         return payload
 
     def predict(self, model, version, label, signature_name, instances):

@@ -1,9 +1,9 @@
 """`genreclf serve`: the local TF-Serving-protocol server from the command line.
 
-    genreclf serve models/ --rest-port 8501 --grpc-port 8500
-    genreclf serve models/ --label stable=1 --label canary=2
-    genreclf serve models/ --model-config serving/models.config
-    python -m genreclf.serving models/            # the same without the genreclf entry point
+genreclf serve models/ --rest-port 8501 --grpc-port 8500
+genreclf serve models/ --label stable=1 --label canary=2
+genreclf serve models/ --model-config serving/models.config
+python -m genreclf.serving models/            # the same without the genreclf entry point
 """
 
 import argparse
@@ -27,48 +27,100 @@ def build_parser():
             "version folders inside) over TF Serving's REST and gRPC protocol."
         ),
     )
-    parser.add_argument("models_dir", metavar="MODELS_DIR",
-                        help="base path: MODELS_DIR/<model>/<version>/saved_model.pb")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it)")
-    parser.add_argument("--rest-port", type=int, default=8501,
-                        help="REST port (default 8501; 0 turns REST off)")
-    parser.add_argument("--grpc-port", type=int, default=8500,
-                        help="gRPC port (default 8500; 0 turns gRPC off)")
-    parser.add_argument("--model-config", default=None,
-                        help="a TF Serving models.config: serve only its models, with its "
-                             "version policies and labels (re-read at every poll)")
-    parser.add_argument("--label", action="append", default=[], metavar="[MODEL:]LABEL=VERSION",
-                        help="a version label, e.g. stable=1 or genre:canary=2 (repeatable)")
-    parser.add_argument("--versions", choices=("all", "latest"), default="all",
-                        help="versions to load of models found in MODELS_DIR (default all; "
-                             "requests without a version get the latest)")
-    parser.add_argument("--poll-seconds", type=float, default=2.0,
-                        help="how often to look for new versions (default 2; 0 never)")
-    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
-                        help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
-                             "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED")
-    parser.add_argument("--max-texts", type=int, default=DEFAULT_MAX_TEXTS,
-                        help=f"most texts (string values or examples) per request (default "
-                             f"{DEFAULT_MAX_TEXTS}); more get HTTP 400 / INVALID_ARGUMENT")
-    parser.add_argument("--max-text-bytes", type=int, default=DEFAULT_MAX_TEXT_BYTES,
-                        help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES})")
-    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
-                        help=f"rows per model call; larger requests run in chunks "
-                             f"(default {DEFAULT_CHUNK_SIZE})")
-    parser.add_argument("--max-connections", type=int, default=1000,
-                        help="open REST connections / gRPC calls in flight beyond which "
-                             "requests get HTTP 503 / RESOURCE_EXHAUSTED (default 1000)")
-    parser.add_argument("--header-timeout", type=float, default=10.0,
-                        help="seconds a connection has to send a request head; idle "
-                             "connections are closed after it (default 10)")
-    parser.add_argument("--body-timeout", type=float, default=30.0,
-                        help="seconds a REST request body has to arrive; HTTP 408 after "
-                             "(default 30)")
-    parser.add_argument("--workers", type=int, default=8,
-                        help="threads running requests per protocol (default 8)")
-    parser.add_argument("--log-level", default="INFO",
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument(
+        "models_dir",
+        metavar="MODELS_DIR",
+        help="base path: MODELS_DIR/<model>/<version>/saved_model.pb",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it)",
+    )
+    parser.add_argument(
+        "--rest-port", type=int, default=8501, help="REST port (default 8501; 0 turns REST off)"
+    )
+    parser.add_argument(
+        "--grpc-port", type=int, default=8500, help="gRPC port (default 8500; 0 turns gRPC off)"
+    )
+    parser.add_argument(
+        "--model-config",
+        default=None,
+        help="a TF Serving models.config: serve only its models, with its "
+        "version policies and labels (re-read at every poll)",
+    )
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="[MODEL:]LABEL=VERSION",
+        help="a version label, e.g. stable=1 or genre:canary=2 (repeatable)",
+    )
+    parser.add_argument(
+        "--versions",
+        choices=("all", "latest"),
+        default="all",
+        help="versions to load of models found in MODELS_DIR (default all; "
+        "requests without a version get the latest)",
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=2.0,
+        help="how often to look for new versions (default 2; 0 never)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
+        "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED",
+    )
+    parser.add_argument(
+        "--max-texts",
+        type=int,
+        default=DEFAULT_MAX_TEXTS,
+        help=f"most texts (string values or examples) per request (default "
+        f"{DEFAULT_MAX_TEXTS}); more get HTTP 400 / INVALID_ARGUMENT",
+    )
+    parser.add_argument(
+        "--max-text-bytes",
+        type=int,
+        default=DEFAULT_MAX_TEXT_BYTES,
+        help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES})",
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"rows per model call; larger requests run in chunks (default {DEFAULT_CHUNK_SIZE})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        help="open REST connections / gRPC calls in flight beyond which "
+        "requests get HTTP 503 / RESOURCE_EXHAUSTED (default 1000)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a connection has to send a request head; idle "
+        "connections are closed after it (default 10)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        help="seconds a REST request body has to arrive; HTTP 408 after (default 30)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=8, help="threads running requests per protocol (default 8)"
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
     return parser
 
 
@@ -81,13 +133,19 @@ def main(argv=None):
     0
     """
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if not os.path.isdir(args.models_dir):
-        print(f"genreclf serve: error: expected a folder of models. Received: "
-              f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
-              "`genreclf export RUN --base MODELS_DIR`.", file=sys.stderr)
+        print(
+            f"genreclf serve: error: expected a folder of models. Received: "
+            f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
+            "`genreclf export RUN --base MODELS_DIR`.",
+            file=sys.stderr,
+        )
         return 2
     from genreclf.serving.server.limits import RequestLimits
     from genreclf.serving.server.local_server import LocalServer
@@ -107,12 +165,21 @@ def main(argv=None):
         print(f"genreclf serve: error: {err}", file=sys.stderr)
         return 2
     server = LocalServer(
-        args.models_dir, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
-        specs=specs, labels=labels, policy=args.versions, poll_seconds=args.poll_seconds,
-        max_body_bytes=args.max_body_bytes, workers=args.workers,
-        limits=RequestLimits(max_texts=args.max_texts, max_text_bytes=args.max_text_bytes,
-                             chunk_size=args.chunk_size),
-        max_connections=args.max_connections, header_timeout=args.header_timeout,
+        args.models_dir,
+        host=args.host,
+        rest_port=args.rest_port,
+        grpc_port=args.grpc_port,
+        specs=specs,
+        labels=labels,
+        policy=args.versions,
+        poll_seconds=args.poll_seconds,
+        max_body_bytes=args.max_body_bytes,
+        workers=args.workers,
+        limits=RequestLimits(
+            max_texts=args.max_texts, max_text_bytes=args.max_text_bytes, chunk_size=args.chunk_size
+        ),
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
     )
     try:

@@ -13,7 +13,6 @@ It works against the real TF Serving container and `genreclf serve` alike.
     [{'scores': [...], 'top_labels': ['crime', ...], 'top_scores': [0.81, ...]}]
 """
 
-
 import numpy as np
 
 from genreclf.serving.errors import ServingError
@@ -79,9 +78,20 @@ class GenreClient:
     'grpc'
     """
 
-    def __init__(self, target, *, protocol="auto", model="genre", version=None, label=None,
-                 timeout=10.0, retries=3, backoff=0.2, signature_name="serving_default",
-                 classify_signature="classify"):
+    def __init__(
+        self,
+        target,
+        *,
+        protocol="auto",
+        model="genre",
+        version=None,
+        label=None,
+        timeout=10.0,
+        retries=3,
+        backoff=0.2,
+        signature_name="serving_default",
+        classify_signature="classify",
+    ):
         if protocol not in ("auto", "rest", "grpc"):
             raise ValueError(
                 f"Expected protocol='auto', 'rest' or 'grpc'. Received: protocol={protocol!r}"
@@ -116,8 +126,9 @@ class GenreClient:
                 from genreclf.serving._grpc_transport import GrpcTransport
 
                 target = self.target.split("://", 1)[-1].rstrip("/")
-                self._transport = GrpcTransport(target, self.timeout, retries=self.retries,
-                                                backoff=self.backoff)
+                self._transport = GrpcTransport(
+                    target, self.timeout, retries=self.retries, backoff=self.backoff
+                )
         return self._transport
 
     def _with_retries(self, function, *args):
@@ -169,7 +180,9 @@ class GenreClient:
                 instances = columns["text"]
             rows = self._with_retries(self.transport.predict, self.signature_name, instances)
             return [
-                {k: _plain(v) for k, v in row.items()} if isinstance(row, dict) else {"output": _plain(row)}
+                {k: _plain(v) for k, v in row.items()}
+                if isinstance(row, dict)
+                else {"output": _plain(row)}
                 for row in rows
             ]
         outputs = self._with_retries(self.transport.predict, self.signature_name, columns)

@@ -51,15 +51,27 @@ def _wait_until_available(url, process, timeout=180):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m genreclf.serving.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m genreclf.serving.demo", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--base", required=True, help="the models folder (export --base)")
     parser.add_argument("--name", default="genre", help="the model name (export --name)")
     parser.add_argument("--rest-port", type=int, default=8501)
     parser.add_argument("--grpc-port", type=int, default=8500)
     args = parser.parse_args(argv)
     rest_port, grpc_port = _port(args.rest_port), _port(args.grpc_port)
-    command = [sys.executable, "-m", "genreclf.serving", args.base, "--rest-port", str(rest_port),
-               "--grpc-port", str(grpc_port), "--log-level", "WARNING"]
+    command = [
+        sys.executable,
+        "-m",
+        "genreclf.serving",
+        args.base,
+        "--rest-port",
+        str(rest_port),
+        "--grpc-port",
+        str(grpc_port),
+        "--log-level",
+        "WARNING",
+    ]
     print("$", " ".join(command[2:]).replace("genreclf.serving", "genreclf serve", 1))
     server = subprocess.Popen(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     try:
@@ -74,13 +86,19 @@ def main(argv=None):
 
         from genreclf.serving.client import GenreClient
 
-        print(f"$ GenreClient('127.0.0.1:{grpc_port}', model={args.name!r}).predict([...])   # gRPC")
+        print(
+            f"$ GenreClient('127.0.0.1:{grpc_port}', model={args.name!r}).predict([...])   # gRPC"
+        )
         client = GenreClient(f"127.0.0.1:{grpc_port}", model=args.name)
         for text, result in zip(SYNOPSES, client.predict(SYNOPSES)):
-            top = ", ".join(f"{l} {s:.2f}" for l, s in zip(result["top_labels"], result["top_scores"]))
+            top = ", ".join(
+                f"{l} {s:.2f}" for l, s in zip(result["top_labels"], result["top_scores"])
+            )
             print(f"  {text}\n    → {top}")
-        print(f"\nThe page at http://127.0.0.1:{rest_port}/ does the same in a browser "
-              f"(run: genreclf serve {args.base}).")
+        print(
+            f"\nThe page at http://127.0.0.1:{rest_port}/ does the same in a browser "
+            f"(run: genreclf serve {args.base})."
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         try:

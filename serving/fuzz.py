@@ -20,32 +20,58 @@ import json
 from hypothesis import strategies as st
 
 MODELS = ("genre", "genre", "genre", "hybrid", "nope", "")
-PATHS = ("", "", "", "/versions/1", "/versions/2", "/versions/99", "/labels/stable", "/labels/x",
-         "/versions/99999999999999999999")
+PATHS = (
+    "",
+    "",
+    "",
+    "/versions/1",
+    "/versions/2",
+    "/versions/99",
+    "/labels/stable",
+    "/labels/x",
+    "/versions/99999999999999999999",
+)
 VERBS = ("predict", "predict", "predict", "classify", "regress", "PREDICT", "")
 # gRPC codes a request may earn; anything else (UNKNOWN, INTERNAL, UNAVAILABLE,
 # DEADLINE_EXCEEDED, ...) is a server failure.
-CLIENT_CODES = ("OK", "INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION",
-                "RESOURCE_EXHAUSTED", "OUT_OF_RANGE", "UNIMPLEMENTED")
+CLIENT_CODES = (
+    "OK",
+    "INVALID_ARGUMENT",
+    "NOT_FOUND",
+    "FAILED_PRECONDITION",
+    "RESOURCE_EXHAUSTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+)
 DEADLINE_SECONDS = 30.0
 
 _texts = st.text(st.characters(categories=["L", "N", "P", "Zs", "Cs", "Cc"]), max_size=40)
-_leaves = (st.none() | st.booleans() | st.integers() | st.floats() | _texts
-           | st.builds(lambda s: {"b64": s}, st.text(max_size=12)))
+_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | _texts
+    | st.builds(lambda s: {"b64": s}, st.text(max_size=12))
+)
 json_values = st.recursive(
     _leaves,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.sampled_from(["text", "year", "b64", "x", ""]) | _texts, children,
-                      max_size=4),
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(
+            st.sampled_from(["text", "year", "b64", "x", ""]) | _texts, children, max_size=4
+        )
+    ),
     max_leaves=25,
 )
 _documents = st.one_of(
     st.fixed_dictionaries({"instances": json_values}),
     st.fixed_dictionaries({"inputs": json_values}),
     st.fixed_dictionaries({"examples": json_values}),
-    st.fixed_dictionaries({"instances": json_values},
-                          optional={"signature_name": json_values, "inputs": json_values,
-                                    "context": json_values}),
+    st.fixed_dictionaries(
+        {"instances": json_values},
+        optional={"signature_name": json_values, "inputs": json_values, "context": json_values},
+    ),
     json_values,
 )
 
@@ -55,19 +81,27 @@ def _nested(depth, leaf):
 
 
 _hostile_bodies = st.one_of(
-    st.builds(lambda d, key: '{"%s": %s}' % (key, _nested(d, '"a"')),
-              st.sampled_from([2, 8, 32, 33, 34, 48, 64, 65, 100, 500, 989]) | st.integers(0, 1100),
-              st.sampled_from(["instances", "inputs", "examples"])),
+    st.builds(
+        lambda d, key: '{"%s": %s}' % (key, _nested(d, '"a"')),
+        st.sampled_from([2, 8, 32, 33, 34, 48, 64, 65, 100, 500, 989]) | st.integers(0, 1100),
+        st.sampled_from(["instances", "inputs", "examples"]),
+    ),
     st.builds(lambda n: '{"instances": [%s]}' % ("9" * n), st.integers(4000, 6000)),
-    st.builds(lambda s: '{"instances": ["%s"]}' % s,
-              st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\ud83d\\ude00", "\\u0000"])),
+    st.builds(
+        lambda s: '{"instances": ["%s"]}' % s,
+        st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\ud83d\\ude00", "\\u0000"]),
+    ),
     st.binary(max_size=200),
 )
 
 
-_TARGETS = ("/v1/models/genre:predict", "/v1/models/genre/versions/1:predict",
-            "/v1/models/hybrid:predict", "/v1/models/genre:classify",
-            "/v1/models/genre:regress")
+_TARGETS = (
+    "/v1/models/genre:predict",
+    "/v1/models/genre/versions/1:predict",
+    "/v1/models/hybrid:predict",
+    "/v1/models/genre:classify",
+    "/v1/models/genre:regress",
+)
 
 
 @st.composite
@@ -106,7 +140,9 @@ def check_rest(base_url, request, session=None):
     )
     if response.status_code >= 400 and path.startswith("/v1/models/") and response.text:
         assert len(response.content) < 4096, f"HTTP {response.status_code}: error body too long"
-        assert isinstance(response.json().get("error"), str), f"HTTP {response.status_code}: no error"
+        assert isinstance(response.json().get("error"), str), (
+            f"HTTP {response.status_code}: no error"
+        )
     return response.status_code
 
 
@@ -155,9 +191,12 @@ def predict_requests(draw):
     elif choice == "label":
         request.model_spec.version_label = draw(st.sampled_from(["stable", "canary", "x"]))
     request.model_spec.signature_name = draw(
-        st.sampled_from(["", "serving_default", "classify", "nope"]))
-    aliases = draw(st.just(["text"]) | st.lists(
-        st.sampled_from(["text", "year", "inputs", "x"]), max_size=3, unique=True))
+        st.sampled_from(["", "serving_default", "classify", "nope"])
+    )
+    aliases = draw(
+        st.just(["text"])
+        | st.lists(st.sampled_from(["text", "year", "inputs", "x"]), max_size=3, unique=True)
+    )
     for alias in aliases:
         request.inputs[alias].CopyFrom(draw(tensor_protos()))
     request.output_filter.extend(draw(st.lists(st.sampled_from(["scores", "nope"]), max_size=2)))
@@ -173,7 +212,9 @@ def check_grpc(stub, request):
         code = "OK"
     except grpc.RpcError as err:
         code = err.code().name
-        assert code in CLIENT_CODES, f"{code}: {(err.details() or '')[:300]} <- {str(request)[:300]}"
+        assert code in CLIENT_CODES, (
+            f"{code}: {(err.details() or '')[:300]} <- {str(request)[:300]}"
+        )
     return code
 
 
@@ -181,8 +222,10 @@ def normal_rest_request(base_url):
     """Asserts that a plain predict request is answered with one prediction."""
     import requests
 
-    response = requests.post(base_url + "/v1/models/genre:predict",
-                             data=json.dumps({"instances": ["a haunted house"]}),
-                             timeout=DEADLINE_SECONDS)
+    response = requests.post(
+        base_url + "/v1/models/genre:predict",
+        data=json.dumps({"instances": ["a haunted house"]}),
+        timeout=DEADLINE_SECONDS,
+    )
     assert response.status_code == 200, response.text[:300]
     assert len(response.json()["predictions"]) == 1

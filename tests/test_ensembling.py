@@ -14,9 +14,16 @@ from genreclf.errors import ConfigError
 @pytest.fixture(scope="module")
 def second_run(trained_run, tmp_path_factory):
     """Another Keras-recipe run on the same file and validation split as `trained_run`."""
-    return genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram", epochs=2,
-                          model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
-                          out=tmp_path_factory.mktemp("runs") / "unigrams", verbose=0)
+    return genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="ngram",
+        epochs=2,
+        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
+        out=tmp_path_factory.mktemp("runs") / "unigrams",
+        verbose=0,
+    )
 
 
 def test_greedy_selection_never_trails_the_best_member():
@@ -33,7 +40,9 @@ def test_greedy_selection_never_trails_the_best_member():
     assert accuracy(blended) >= max(accuracy(m) for m in members) - 0.02
 
 
-def test_runs_sharing_a_validation_split_join_into_an_exportable_run(trained_run, second_run, tmp_path):
+def test_runs_sharing_a_validation_split_join_into_an_exportable_run(
+    trained_run, second_run, tmp_path
+):
     from genreclf.export.exporter import export_run
 
     run = genreclf.ensemble([trained_run.path, second_run.path], tmp_path / "ens", verbose=0)
@@ -48,14 +57,32 @@ def test_runs_sharing_a_validation_split_join_into_an_exportable_run(trained_run
 
 
 def test_runs_without_a_shared_split_need_held_out_data(trained_run, tmp_path, sample_csv):
-    convex = genreclf.train(sample_csv, text="overview", label="genre", model="ngram",
-                            out=tmp_path / "convex", verbose=0)
+    convex = genreclf.train(
+        sample_csv,
+        text="overview",
+        label="genre",
+        model="ngram",
+        out=tmp_path / "convex",
+        verbose=0,
+    )
     with pytest.raises(ConfigError, match="--data"):
         genreclf.ensemble([trained_run.path, convex.path], tmp_path / "ens", verbose=0)
     result = subprocess.run(
-        [sys.executable, "-m", "genreclf", "ensemble", str(trained_run.path), str(convex.path),
-         "--data", str(sample_csv), "--out", str(tmp_path / "ens")],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "genreclf",
+            "ensemble",
+            str(trained_run.path),
+            str(convex.path),
+            "--data",
+            str(sample_csv),
+            "--out",
+            str(tmp_path / "ens"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     assert "ensemble weights:" in result.stdout and (tmp_path / "ens" / "model.keras").exists()

@@ -50,8 +50,12 @@ _PROBE = textwrap.dedent(
 
 def test_one_top_level_import_name(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE], cwd=tmp_path, capture_output=True, text=True,
-        timeout=120, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-c", _PROBE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
@@ -82,7 +86,8 @@ def test_setup_cfg_lists_every_package_folder():
             relative = init.parent.relative_to(root).parts
             on_disk.add(".".join((name, *relative)))
     assert sorted(on_disk - set(packages)) == [], (
-        "package folders missing from [options] packages in setup.cfg")
+        "package folders missing from [options] packages in setup.cfg"
+    )
     assert sorted(set(packages) - on_disk) == []
 
 
@@ -95,17 +100,34 @@ def test_wheel_holds_only_genreclf(tmp_path):
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if result.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {result.stderr[-500:]}")
     (wheel,) = tmp_path.glob("genreclf-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {
-        "genreclf", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
-    for data_file in ("genreclf/serving/models.config", "genreclf/serving/web/index.html",
-                      "genreclf/export/op_lists/tf_text_2.20.txt",
-                      "genreclf/augment/prices.json"):
+        "genreclf",
+        wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info",
+    }
+    for data_file in (
+        "genreclf/serving/models.config",
+        "genreclf/serving/web/index.html",
+        "genreclf/export/op_lists/tf_text_2.20.txt",
+        "genreclf/augment/prices.json",
+    ):
         assert data_file in names

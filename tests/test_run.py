@@ -15,7 +15,9 @@ def test_missing_folder_and_unfinished_run_are_explained(tmp_path):
 
 
 def test_predict_returns_labels_scores_and_top_k(trained_run):
-    results = trained_run.predict(["A sheriff faces outlaws at noon.", "Robots rebel on Mars."], top_k=3)
+    results = trained_run.predict(
+        ["A sheriff faces outlaws at noon.", "Robots rebel on Mars."], top_k=3
+    )
     assert len(results) == 2
     for result in results:
         assert len(result["labels"]) == 1 and result["labels"][0] == result["top_labels"][0]

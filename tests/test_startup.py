@@ -38,11 +38,15 @@ def run_python(code):
 
 def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tmp_path):
     data = tmp_path / "movies.csv"
-    data.write_text("overview,genre\nA detective hunts a killer.,thriller\nTwo chefs fall in love.,romance\n")
+    data.write_text(
+        "overview,genre\nA detective hunts a killer.,thriller\nTwo chefs fall in love.,romance\n"
+    )
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"overview": ["A ghost story."], "genre": ["horror"]}), tmp_path / "m.parquet")
+    pq.write_table(
+        pa.table({"overview": ["A ghost story."], "genre": ["horror"]}), tmp_path / "m.parquet"
+    )
     code = BLOCK_TENSORFLOW + textwrap.dedent(
         f"""
         import contextlib

@@ -18,8 +18,10 @@ import sys
 
 
 def libraries(root):
-    return sorted(glob.glob(os.path.join(root, "python", "ops", "_*.so"))
-                  + glob.glob(os.path.join(root, "python", "metrics", "_*.so")))
+    return sorted(
+        glob.glob(os.path.join(root, "python", "ops", "_*.so"))
+        + glob.glob(os.path.join(root, "python", "metrics", "_*.so"))
+    )
 
 
 def snake_case(name):
@@ -54,8 +56,10 @@ def from_strings(root):
         with open(library, "rb") as f:
             for match in re.finditer(rb"[\x20-\x7e]{3,}", f.read()):
                 text = match.group().decode()
-                if re.fullmatch(r"(TFText>)?[A-Z][A-Za-z0-9]*", text) and \
-                        snake_case(text) in called:
+                if (
+                    re.fullmatch(r"(TFText>)?[A-Z][A-Za-z0-9]*", text)
+                    and snake_case(text) in called
+                ):
                     names.add(text)
     return names
 

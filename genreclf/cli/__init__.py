@@ -32,9 +32,15 @@ COMMANDS = {
     "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
     "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
     "ensemble": ("genreclf.cli.ensemble", "join trained runs into one run and one model"),
-    "export": ("genreclf.export.cli", "export a run as a versioned SavedModel for TF Serving; verify one"),
+    "export": (
+        "genreclf.export.cli",
+        "export a run as a versioned SavedModel for TF Serving; verify one",
+    ),
     "serve": ("genreclf.serving.cli", "serve SavedModels over TF Serving's REST and gRPC protocol"),
-    "augment": ("genreclf.augment.cli", "plan, generate and audit GPT-written synopses for rare genres"),
+    "augment": (
+        "genreclf.augment.cli",
+        "plan, generate and audit GPT-written synopses for rare genres",
+    ),
     "tune": ("genreclf.tuning.cli", "KerasTuner search over a model family; show results"),
 }
 

@@ -12,8 +12,11 @@ def build_parser():
     )
     p.add_argument("runs", nargs="+", help="two or more run folders")
     p.add_argument("--out", required=True, help="the new run folder")
-    p.add_argument("--data", help="labelled held-out rows the members did not train on (default: "
-                   "the members' shared validation split)")
+    p.add_argument(
+        "--data",
+        help="labelled held-out rows the members did not train on (default: "
+        "the members' shared validation split)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the run folder")
     return p
 

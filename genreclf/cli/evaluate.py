@@ -11,14 +11,20 @@ def build_parser():
     )
     p.add_argument("run", help="the run folder to evaluate")
     p.add_argument("--data", help="labelled file (default: report the run's validation metrics)")
-    p.add_argument("--compare", help="another run folder: per-class F1 side by side, rare classes first")
+    p.add_argument(
+        "--compare", help="another run folder: per-class F1 side by side, rare classes first"
+    )
     p.add_argument("--out", help="report folder (default <run>/evaluation)")
     p.add_argument("--text", help="text column (default: as in training)")
     p.add_argument("--label", help="label column (default: as in training)")
     p.add_argument("--format", help="file format (default: from the file)")
     p.add_argument("--sep", help="label separator (default: as in training)")
-    p.add_argument("--skip-bad-rows", action="store_const", const=True,
-                   help="skip (count and log) malformed rows")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_const",
+        const=True,
+        help="skip (count and log) malformed rows",
+    )
     return p
 
 

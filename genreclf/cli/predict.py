@@ -78,7 +78,8 @@ def stdin_texts(stream):
             raise DataError(
                 f"not valid UTF-8: byte 0x{raw[err.start]:02x} at byte {err.start + 1}. "
                 "Send UTF-8 text (convert with `iconv -t UTF-8`).",
-                path="stdin", line=number,
+                path="stdin",
+                line=number,
             ) from None
         text = line.rstrip("\r\n")
         _check_text(text, f"stdin:{number}")

@@ -15,61 +15,141 @@ def build_parser():
         "model.keras, metrics.json, report.md, ...). Rerunning the same command "
         "after a crash resumes from the last finished epoch.",
     )
-    p.add_argument("data", nargs="?", help="training file: CSV/TSV/JSONL/Parquet, Kaggle "
-                   "':::' lines, or an aclImdb folder/.tar.gz (optional with --config)")
+    p.add_argument(
+        "data",
+        nargs="?",
+        help="training file: CSV/TSV/JSONL/Parquet, Kaggle "
+        "':::' lines, or an aclImdb folder/.tar.gz (optional with --config)",
+    )
     data = p.add_argument_group("data")
-    data.add_argument("--text", help="text column (default: first of text/overview/plot/description/synopsis)")
-    data.add_argument("--label", help="label column (default: first of label/labels/genre/genres/tag)")
-    data.add_argument("--format", help="csv, tsv, jsonl, parquet, kaggle-genre, aclimdb (default: from the file)")
-    data.add_argument("--multi-label", action="store_const", const=True, help="rows may carry several labels")
-    data.add_argument("--sep", help="separator between labels in one cell, e.g. '|' (implies multi-label)")
-    data.add_argument("--features", type=_names, help="numeric feature columns, comma-separated (hybrid models)")
-    data.add_argument("--categorical", type=_names, help="categorical feature columns, comma-separated")
-    data.add_argument("--skip-bad-rows", action="store_const", const=True,
-                      help="skip (count and log) malformed rows instead of stopping at the first")
-    data.add_argument("--augment", help="JSONL of synthetic rows from `genreclf augment run`; "
-                      "they join the training split only")
+    data.add_argument(
+        "--text", help="text column (default: first of text/overview/plot/description/synopsis)"
+    )
+    data.add_argument(
+        "--label", help="label column (default: first of label/labels/genre/genres/tag)"
+    )
+    data.add_argument(
+        "--format", help="csv, tsv, jsonl, parquet, kaggle-genre, aclimdb (default: from the file)"
+    )
+    data.add_argument(
+        "--multi-label", action="store_const", const=True, help="rows may carry several labels"
+    )
+    data.add_argument(
+        "--sep", help="separator between labels in one cell, e.g. '|' (implies multi-label)"
+    )
+    data.add_argument(
+        "--features", type=_names, help="numeric feature columns, comma-separated (hybrid models)"
+    )
+    data.add_argument(
+        "--categorical", type=_names, help="categorical feature columns, comma-separated"
+    )
+    data.add_argument(
+        "--skip-bad-rows",
+        action="store_const",
+        const=True,
+        help="skip (count and log) malformed rows instead of stopping at the first",
+    )
+    data.add_argument(
+        "--augment",
+        help="JSONL of synthetic rows from `genreclf augment run`; "
+        "they join the training split only",
+    )
     data.add_argument("--val-data", help="a separate validation file (instead of --val-split)")
-    data.add_argument("--val-split", type=float, help="validation fraction carved from the data (default 0.1)")
-    data.add_argument("--folds", type=int, help="k-fold cross-validation: report mean ± std over K folds")
+    data.add_argument(
+        "--val-split", type=float, help="validation fraction carved from the data (default 0.1)"
+    )
+    data.add_argument(
+        "--folds", type=int, help="k-fold cross-validation: report mean ± std over K folds"
+    )
     model = p.add_argument_group("model")
-    model.add_argument("--model", help="auto (default: the strongest recipe for the data and "
-                       "hardware, printed with the reason), stack, ngram, bilstm, transformer, "
-                       "pretrained, hybrid, or a family you registered")
+    model.add_argument(
+        "--model",
+        help="auto (default: the strongest recipe for the data and "
+        "hardware, printed with the reason), stack, ngram, bilstm, transformer, "
+        "pretrained, hybrid, or a family you registered",
+    )
     model.add_argument("--max-length", type=int, help="tokens kept per text (sequence models)")
-    model.add_argument("--preset", help="pretrained: preset name (minilm) or a local preset directory")
+    model.add_argument(
+        "--preset", help="pretrained: preset name (minilm) or a local preset directory"
+    )
     model.add_argument("--mode", help="pretrained: finetune, lora, frozen or frozen-bilstm")
     model.add_argument("--encoder", help="hybrid: the text encoder family (e.g. bilstm)")
-    model.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="any model setting, e.g. --set lstm_units=32 (JSON values); repeatable")
+    model.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any model setting, e.g. --set lstm_units=32 (JSON values); repeatable",
+    )
     fit = p.add_argument_group("training")
-    fit.add_argument("--epochs", type=int, help="maximum epochs (default 20; early stopping on val macro-F1)")
+    fit.add_argument(
+        "--epochs", type=int, help="maximum epochs (default 20; early stopping on val macro-F1)"
+    )
     fit.add_argument("--batch-size", type=int, help="batch size (default 32)")
-    fit.add_argument("--seed", type=int, help="seed for splits, shuffling and initialisation (default 0)")
+    fit.add_argument(
+        "--seed", type=int, help="seed for splits, shuffling and initialisation (default 0)"
+    )
     fit.add_argument("--lr", type=float, help="peak learning rate (default: per model family)")
-    fit.add_argument("--weight-decay", type=float, help="AdamW weight decay (not on biases, norms, embeddings)")
-    fit.add_argument("--schedule", choices=SCHEDULE_CHOICES,
-                     help="learning-rate schedule: step (constant 5 epochs then ×0.5/epoch), "
-                     "cosine (with warmup), plateau, constant (default: per family)")
-    fit.add_argument("--warmup-epochs", type=int, help="warmup epochs for the cosine schedule (default 1)")
+    fit.add_argument(
+        "--weight-decay", type=float, help="AdamW weight decay (not on biases, norms, embeddings)"
+    )
+    fit.add_argument(
+        "--schedule",
+        choices=SCHEDULE_CHOICES,
+        help="learning-rate schedule: step (constant 5 epochs then ×0.5/epoch), "
+        "cosine (with warmup), plateau, constant (default: per family)",
+    )
+    fit.add_argument(
+        "--warmup-epochs", type=int, help="warmup epochs for the cosine schedule (default 1)"
+    )
     fit.add_argument("--patience", type=int, help="early-stopping patience in epochs (default 3)")
     weighting = fit.add_mutually_exclusive_group()
-    weighting.add_argument("--class-weight", dest="class_weight", action="store_const", const=True,
-                           help="weight rare classes more in the loss (default on)")
-    weighting.add_argument("--no-class-weight", dest="class_weight", action="store_const", const=False,
-                           help="plain, unweighted loss")
-    fit.add_argument("--oversample", action="store_const", const=True,
-                     help="randomly duplicate rows of rare classes in the training split")
+    weighting.add_argument(
+        "--class-weight",
+        dest="class_weight",
+        action="store_const",
+        const=True,
+        help="weight rare classes more in the loss (default on)",
+    )
+    weighting.add_argument(
+        "--no-class-weight",
+        dest="class_weight",
+        action="store_const",
+        const=False,
+        help="plain, unweighted loss",
+    )
+    fit.add_argument(
+        "--oversample",
+        action="store_const",
+        const=True,
+        help="randomly duplicate rows of rare classes in the training split",
+    )
     refit = fit.add_mutually_exclusive_group()
-    refit.add_argument("--refit", dest="refit", action="store_const", const=True,
-                       help="train on every row and report 5-fold out-of-fold scores (default for "
-                       "families fitted by a convex solver: ngram, stack)")
-    refit.add_argument("--no-refit", dest="refit", action="store_const", const=False,
-                       help="hold out --val-split rows and report on them instead")
-    fit.add_argument("--strategy", choices=("mirrored", "multi-worker"),
-                     help="tf.distribute strategy: several GPUs, or several workers via TF_CONFIG")
-    p.add_argument("--config", help="a config.json (e.g. from a run folder or `genreclf tune`); "
-                   "flags given here override it")
+    refit.add_argument(
+        "--refit",
+        dest="refit",
+        action="store_const",
+        const=True,
+        help="train on every row and report 5-fold out-of-fold scores (default for "
+        "families fitted by a convex solver: ngram, stack)",
+    )
+    refit.add_argument(
+        "--no-refit",
+        dest="refit",
+        action="store_const",
+        const=False,
+        help="hold out --val-split rows and report on them instead",
+    )
+    fit.add_argument(
+        "--strategy",
+        choices=("mirrored", "multi-worker"),
+        help="tf.distribute strategy: several GPUs, or several workers via TF_CONFIG",
+    )
+    p.add_argument(
+        "--config",
+        help="a config.json (e.g. from a run folder or `genreclf tune`); "
+        "flags given here override it",
+    )
     p.add_argument("--out", help="run folder (default runs/<model>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -96,10 +176,34 @@ def _parse_sets(pairs):
 
 def overrides_from_args(args):
     """The `TrainConfig` fields the user set on the command line."""
-    names = ("text", "label", "format", "multi_label", "sep", "features", "categorical",
-             "skip_bad_rows", "augment", "val_data", "val_split", "folds", "model",
-             "max_length", "epochs", "batch_size", "seed", "lr", "weight_decay", "schedule",
-             "warmup_epochs", "patience", "class_weight", "oversample", "strategy", "refit")
+    names = (
+        "text",
+        "label",
+        "format",
+        "multi_label",
+        "sep",
+        "features",
+        "categorical",
+        "skip_bad_rows",
+        "augment",
+        "val_data",
+        "val_split",
+        "folds",
+        "model",
+        "max_length",
+        "epochs",
+        "batch_size",
+        "seed",
+        "lr",
+        "weight_decay",
+        "schedule",
+        "warmup_epochs",
+        "patience",
+        "class_weight",
+        "oversample",
+        "strategy",
+        "refit",
+    )
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.sep is not None and args.multi_label is None:
         overrides["multi_label"] = True

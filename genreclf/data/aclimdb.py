@@ -112,16 +112,13 @@ class AclImdbRecords:
                 yield self._record(number, polarity, name, data, file_path)
 
     def _archive_records(self):
-        pattern = re.compile(
-            r"(?:^|/)" + re.escape(self.split) + r"/(pos|neg)/([^/]+\.txt)$"
-        )
+        pattern = re.compile(r"(?:^|/)" + re.escape(self.split) + r"/(pos|neg)/([^/]+\.txt)$")
         number = 0
         try:
             archive = tarfile.open(self.path, "r:*")
         except (tarfile.TarError, OSError) as e:
             raise DataError(
-                f"Cannot open the archive: {e}. Expected a .tar.gz of the "
-                "aclImdb folder.",
+                f"Cannot open the archive: {e}. Expected a .tar.gz of the aclImdb folder.",
                 path=self.path,
             ) from None
         with archive:

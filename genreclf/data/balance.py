@@ -43,9 +43,7 @@ def class_weights(targets, multi_label=None, max_weight=DEFAULT_MAX_WEIGHT):
     """
     targets = _targets_matrix(targets)
     if max_weight is not None and max_weight < 1:
-        raise ConfigError(
-            f"max_weight must be at least 1. Received: max_weight={max_weight}."
-        )
+        raise ConfigError(f"max_weight must be at least 1. Received: max_weight={max_weight}.")
     cap = np.inf if max_weight is None else float(max_weight)
     if multi_label is None:
         multi_label = not np.all(targets.sum(axis=1) == 1)
@@ -117,8 +115,7 @@ def oversample(dataset, vocabulary, seed=0, target=None):
         target = int(np.median(present)) if len(present) else 0
     if not isinstance(target, (int, np.integer)) or target < 0:
         raise ConfigError(
-            f"target must be a non-negative number of rows per class. "
-            f"Received: target={target!r}."
+            f"target must be a non-negative number of rows per class. Received: target={target!r}."
         )
     rng = np.random.default_rng(seed)
     extra = []

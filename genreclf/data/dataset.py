@@ -43,10 +43,7 @@ class TextDataset:
                 f"len(texts)={n}, len(labels)={len(self.labels)}."
             )
         self.texts = list(self.texts)
-        self.labels = [
-            [label] if isinstance(label, str) else list(label)
-            for label in self.labels
-        ]
+        self.labels = [[label] if isinstance(label, str) else list(label) for label in self.labels]
         for name in ("ids", "lines", "sources"):
             column = getattr(self, name)
             if column is not None:
@@ -79,9 +76,7 @@ class TextDataset:
 
     def targets(self, vocabulary):
         """`float32 [n, K]` one-/multi-hot targets under `vocabulary`."""
-        return vocabulary.encode(
-            self.labels, path=self.path, lines=self.lines, field="label"
-        )
+        return vocabulary.encode(self.labels, path=self.path, lines=self.lines, field="label")
 
     def is_synthetic(self):
         """Boolean mask of rows whose source is `"synthetic"`."""
@@ -135,10 +130,7 @@ class TextDataset:
         n_a, n_b = len(self), len(other)
         features = None
         if mine:
-            features = {
-                k: np.concatenate([self.features[k], other.features[k]])
-                for k in mine
-            }
+            features = {k: np.concatenate([self.features[k], other.features[k]]) for k in mine}
         return TextDataset(
             texts=self.texts + other.texts,
             labels=self.labels + other.labels,

@@ -105,9 +105,7 @@ class ExampleReader:
                 f"text={self.text!r}, label={self.label!r}."
             )
         self.features = [_resolve(columns, n, (), "features", path) for n in features]
-        self.categorical = [
-            _resolve(columns, n, (), "categorical", path) for n in categorical
-        ]
+        self.categorical = [_resolve(columns, n, (), "categorical", path) for n in categorical]
         for name in self.features + self.categorical:
             if name == "text":
                 raise ConfigError(
@@ -125,7 +123,10 @@ class ExampleReader:
 
     def _error(self, reason, message, record, field):
         return row_error(
-            reason, message, path=record.path or self.path, line=record.line,
+            reason,
+            message,
+            path=record.path or self.path,
+            line=record.line,
             field=field,
         )
 
@@ -134,8 +135,7 @@ class ExampleReader:
         if name not in fields:
             raise self._error(
                 "missing_value",
-                f"the row has no field {name!r}. Fields present: "
-                f"{list(fields)}.",
+                f"the row has no field {name!r}. Fields present: {list(fields)}.",
                 record,
                 name,
             )
@@ -156,9 +156,7 @@ class ExampleReader:
         """The `Example` of `record`, or a row `DataError` saying what is wrong."""
         text = self._value(record, self.text)
         if text is None:
-            raise self._error(
-                "missing_value", "missing text (null).", record, self.text
-            )
+            raise self._error("missing_value", "missing text (null).", record, self.text)
         if not isinstance(text, str):
             raise self._error(
                 "malformed_line",
@@ -234,8 +232,7 @@ class ExampleReader:
         else:
             raise self._error(
                 "malformed_line",
-                "expected a label string or a list of labels. Received: "
-                f"{value!r}.",
+                f"expected a label string or a list of labels. Received: {value!r}.",
                 record,
                 field,
             )
@@ -261,9 +258,7 @@ class ExampleReader:
             if name not in labels:
                 labels.append(name)
         if not labels:
-            raise self._error(
-                "empty_label", "empty label list. Received: [].", record, field
-            )
+            raise self._error("empty_label", "empty label list. Received: [].", record, field)
         if self.multi_label is False and len(labels) > 1:
             raise self._error(
                 "too_many_labels",

@@ -39,12 +39,8 @@ class LabelVocabulary:
                 "Check that the label column is not empty."
             )
         if len(set(labels)) != len(labels):
-            duplicates = sorted(
-                label for label, n in collections.Counter(labels).items() if n > 1
-            )
-            raise ConfigError(
-                f"Class names must be unique. Received duplicates: {duplicates}."
-            )
+            duplicates = sorted(label for label, n in collections.Counter(labels).items() if n > 1)
+            raise ConfigError(f"Class names must be unique. Received duplicates: {duplicates}.")
         self.labels = labels
         self.multi_label = bool(multi_label)
         self._index = {label: i for i, label in enumerate(labels)}
@@ -73,9 +69,7 @@ class LabelVocabulary:
         )
 
     def __repr__(self):
-        return (
-            f"LabelVocabulary({self.labels!r}, multi_label={self.multi_label})"
-        )
+        return f"LabelVocabulary({self.labels!r}, multi_label={self.multi_label})"
 
     def index(self, label):
         """Returns the column of `label`, raising `DataError` if it is unknown."""
@@ -128,13 +122,8 @@ class LabelVocabulary:
         targets = np.asarray(targets)
         if not self.multi_label:
             return [[self.labels[j]] for j in targets.argmax(axis=-1)]
-        thresholds = np.broadcast_to(
-            np.asarray(threshold, dtype="float32"), (self.num_classes,)
-        )
-        return [
-            [self.labels[j] for j in np.flatnonzero(row >= thresholds)]
-            for row in targets
-        ]
+        thresholds = np.broadcast_to(np.asarray(threshold, dtype="float32"), (self.num_classes,))
+        return [[self.labels[j] for j in np.flatnonzero(row >= thresholds)] for row in targets]
 
     def get_config(self):
         return {"labels": list(self.labels), "multi_label": self.multi_label}

@@ -46,9 +46,7 @@ def _chunk_tensors(examples, vocabulary, features, categorical):
     return inputs, targets
 
 
-def make_tf_dataset(
-    dataset, vocabulary, batch_size=32, shuffle=False, seed=0, sample_weights=None
-):
+def make_tf_dataset(dataset, vocabulary, batch_size=32, shuffle=False, seed=0, sample_weights=None):
     """A batched, prefetched `tf.data.Dataset` of a `TextDataset`.
 
     Args:
@@ -93,9 +91,7 @@ def make_tf_dataset(
         tensors = (inputs, targets, sample_weights)
     result = tf.data.Dataset.from_tensor_slices(tensors)
     if shuffle:
-        result = result.shuffle(
-            len(dataset), seed=seed, reshuffle_each_iteration=True
-        )
+        result = result.shuffle(len(dataset), seed=seed, reshuffle_each_iteration=True)
     return result.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

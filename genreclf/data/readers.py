@@ -123,8 +123,7 @@ class _SkipLog:
 def _prepare(path, format, split, aclimdb_label):
     if path is None or not os.path.exists(str(path)):
         raise DataError(
-            "File not found. Check the path (relative paths start from "
-            f"{os.getcwd()!r}).",
+            f"File not found. Check the path (relative paths start from {os.getcwd()!r}).",
             path=path,
         )
     path = str(path)
@@ -141,9 +140,7 @@ def _prepare(path, format, split, aclimdb_label):
             f"('pos'/'neg'). Received: aclimdb_label={aclimdb_label!r}."
         )
     if format == "aclimdb" and split not in ("train", "test"):
-        raise ConfigError(
-            f"split must be 'train' or 'test'. Received: split={split!r}."
-        )
+        raise ConfigError(f"split must be 'train' or 'test'. Received: split={split!r}.")
     return path, format
 
 
@@ -243,8 +240,11 @@ def load_dataset(
         skipped = sum(skips.counts.values())
         raise DataError(
             "No usable rows: "
-            + (f"all {skipped} rows were bad ({skips.counts})." if skipped else
-               "the file has a header but no rows."),
+            + (
+                f"all {skipped} rows were bad ({skips.counts})."
+                if skipped
+                else "the file has a header but no rows."
+            ),
             path=path,
         )
     if fmt == "aclimdb":
@@ -255,13 +255,9 @@ def load_dataset(
         multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
     feature_columns = {}
     for name in features:
-        feature_columns[name] = np.array(
-            [e.features[name] for e in examples], dtype="float32"
-        )
+        feature_columns[name] = np.array([e.features[name] for e in examples], dtype="float32")
     for name in categorical:
-        feature_columns[name] = np.array(
-            [e.features[name] for e in examples], dtype=object
-        )
+        feature_columns[name] = np.array([e.features[name] for e in examples], dtype=object)
     dataset = TextDataset(
         texts=[e.text for e in examples],
         labels=[e.labels for e in examples],
@@ -310,9 +306,7 @@ def iter_rows(
     """
     path, fmt = _prepare(path, format, split, aclimdb_label)
     records = _open_records(path, fmt, split)
-    reader = ExampleReader(
-        path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options
-    )
+    reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
     return _stream(reader, records, _SkipLog(path, skip_bad_rows))
 
 

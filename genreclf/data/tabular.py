@@ -212,9 +212,7 @@ class ParquetRecords:
         try:
             self._schema = pq.read_schema(self.path)
         except (pa.ArrowException, OSError) as e:
-            raise DataError(
-                f"Cannot read the file as Parquet: {e}", path=self.path
-            ) from None
+            raise DataError(f"Cannot read the file as Parquet: {e}", path=self.path) from None
         self.columns = list(self._schema.names)
         _check_unique(self.columns, self.path)
 

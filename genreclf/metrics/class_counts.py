@@ -22,9 +22,7 @@ def _check_threshold(threshold, num_classes):
         values = np.asarray(threshold, dtype="float64")
     except (TypeError, ValueError):
         values = None
-    if values is None or values.ndim > 1 or (
-        values.ndim == 1 and values.shape[0] != num_classes
-    ):
+    if values is None or values.ndim > 1 or (values.ndim == 1 and values.shape[0] != num_classes):
         raise ConfigError(
             f"Expected `threshold` to be a float or a list of {num_classes} "
             f"floats (one per class). Received: threshold={threshold!r}."

@@ -78,8 +78,7 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
     for key, title in _OVERALL:
         value_a, value_b = report_a.get(key), report_b.get(key)
         lines.append(
-            f"| {title} | {_value(value_a)} | {_value(value_b)} "
-            f"| {_delta(value_a, value_b)} |"
+            f"| {title} | {_value(value_a)} | {_value(value_b)} | {_delta(value_a, value_b)} |"
         )
     lines.append(f"| examples | {report_a['num_examples']} | {report_b['num_examples']} | |")
 

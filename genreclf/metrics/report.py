@@ -233,20 +233,16 @@ def format_summary(report, max_classes=5):
     if rare:
         shown = ", ".join(rare[:max_classes]) + (", ..." if len(rare) > max_classes else "")
         lines.append(
-            f"  {'rare_macro_f1':<16} {report['rare_macro_f1']:.4f}  "
-            f"({len(rare)} rare: {shown})"
+            f"  {'rare_macro_f1':<16} {report['rare_macro_f1']:.4f}  ({len(rare)} rare: {shown})"
         )
     summary = (report.get("cross_validation") or {}).get("summary") or {}
     if "macro_f1" in summary:
         stats = summary["macro_f1"]
         k = report["cross_validation"].get("k", "?")
-        lines.append(
-            f"  {'cv_macro_f1':<16} {stats['mean']:.4f} ± {stats['std']:.4f}  ({k} folds)"
-        )
+        lines.append(f"  {'cv_macro_f1':<16} {stats['mean']:.4f} ± {stats['std']:.4f}  ({k} folds)")
     per_class = report["per_class"]
     weakest = sorted(per_class, key=lambda name: (per_class[name]["f1"], name))[:max_classes]
     lines.append(
-        f"  {'weakest':<16} "
-        + ", ".join(f"{name} {per_class[name]['f1']:.2f}" for name in weakest)
+        f"  {'weakest':<16} " + ", ".join(f"{name} {per_class[name]['f1']:.2f}" for name in weakest)
     )
     return "\n".join(lines)

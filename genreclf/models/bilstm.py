@@ -92,10 +92,7 @@ def build_bilstm(
     TensorShape([1, 3])
     """
     if pooling not in ("last", "max", "mean"):
-        raise ValueError(
-            "pooling must be 'last', 'max' or 'mean'. "
-            f"Received: pooling={pooling!r}."
-        )
+        raise ValueError(f"pooling must be 'last', 'max' or 'mean'. Received: pooling={pooling!r}.")
     text = text_input()
     vectorizer = make_text_vectorizer(
         train_texts, mode="int", max_tokens=max_tokens, max_length=max_length

@@ -62,9 +62,10 @@ class EmbeddingCache:
     def __init__(self, key, dim, directory=None):
         self.dim = int(dim)
         material = json.dumps(key, sort_keys=True)
-        self.path = pathlib.Path(directory or default_cache_dir()) / hashlib.sha256(
-            material.encode()
-        ).hexdigest()[:24]
+        self.path = (
+            pathlib.Path(directory or default_cache_dir())
+            / hashlib.sha256(material.encode()).hexdigest()[:24]
+        )
         self.path.mkdir(parents=True, exist_ok=True)
         meta = self.path / "meta.json"
         if not meta.exists():
@@ -83,7 +84,9 @@ class EmbeddingCache:
         complete = [d for d in digests if len(d) == 64]  # a torn last line is dropped
         stored = vectors.stat().st_size // (4 * self.dim)
         count = min(len(complete), stored)
-        self._vectors = np.fromfile(vectors, dtype="float32", count=count * self.dim).reshape(count, self.dim)
+        self._vectors = np.fromfile(vectors, dtype="float32", count=count * self.dim).reshape(
+            count, self.dim
+        )
         self._count = count
         return {digest: i for i, digest in enumerate(complete[:count])}
 
@@ -170,7 +173,9 @@ def cached_embeddings(encoder, texts, cache, batch_size=64, verbose=0, name="enc
 
     texts = list(texts)
     vectors, missing = cache.lookup(texts)
-    embed = tf.function(lambda t: encoder({"text": t}), input_signature=[tf.TensorSpec([None], tf.string)])
+    embed = tf.function(
+        lambda t: encoder({"text": t}), input_signature=[tf.TensorSpec([None], tf.string)]
+    )
     todo = sorted({texts[i] for i in np.flatnonzero(missing)}, key=len)
     start, last_print = time.perf_counter(), 0.0
     for offset in range(0, len(todo), batch_size * 8):
@@ -183,11 +188,17 @@ def cached_embeddings(encoder, texts, cache, batch_size=64, verbose=0, name="enc
         if verbose and time.perf_counter() - last_print > 30:
             last_print = time.perf_counter()
             done = offset + len(block)
-            print(f"{name}: embedded {done:,}/{len(todo):,} new texts "
-                  f"({done / (last_print - start):.0f}/s)", flush=True)
+            print(
+                f"{name}: embedded {done:,}/{len(todo):,} new texts "
+                f"({done / (last_print - start):.0f}/s)",
+                flush=True,
+            )
     if todo:
         vectors, missing = cache.lookup(texts)
     if verbose:
-        print(f"{name}: {len(texts) - len(todo):,} of {len(texts):,} texts from the cache, "
-              f"{len(todo):,} embedded in {time.perf_counter() - start:.1f}s", flush=True)
+        print(
+            f"{name}: {len(texts) - len(todo):,} of {len(texts):,} texts from the cache, "
+            f"{len(todo):,} embedded in {time.perf_counter() - start:.1f}s",
+            flush=True,
+        )
     return vectors

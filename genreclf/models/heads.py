@@ -24,6 +24,4 @@ def classification_head(x, num_classes, multi_label, dropout=0.0, name="scores")
     if dropout:
         x = keras.layers.Dropout(dropout, name="head_dropout")(x)
     activation = "sigmoid" if multi_label else "softmax"
-    return keras.layers.Dense(
-        num_classes, activation=activation, dtype="float32", name=name
-    )(x)
+    return keras.layers.Dense(num_classes, activation=activation, dtype="float32", name=name)(x)

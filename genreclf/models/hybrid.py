@@ -276,9 +276,9 @@ def build_hybrid(
         if value is not None:
             config.setdefault(key, value)
     text = text_input()
-    branches = [text_encoder(encoder, num_classes, multi_label, train_texts, config)(
-        {"text": text}
-    )]
+    branches = [
+        text_encoder(encoder, num_classes, multi_label, train_texts, config)({"text": text})
+    ]
     inputs = {"text": text}
     if numeric:
         numeric_inputs, x = _numeric_branch(numeric, log_scale)

@@ -133,27 +133,39 @@ def build_ngram(
     from genreclf.errors import ConfigError
 
     if solver not in SOLVERS:
-        raise ConfigError(f"Unknown solver. Expected one of {SOLVERS}. Received: solver={solver!r}.")
+        raise ConfigError(
+            f"Unknown solver. Expected one of {SOLVERS}. Received: solver={solver!r}."
+        )
     text = text_input()
     if mode == "tf_idf":
         x = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
     else:
-        vectorizer = make_text_vectorizer(train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams)
+        vectorizer = make_text_vectorizer(
+            train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams
+        )
         x = keras.layers.Rescaling(1.0, name="to_float")(vectorizer(text))  # int64 → float32
         x = keras.layers.UnitNormalization(name="l2_normalize")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="input_dropout")(x)
     if hidden_dim:
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
-    scores = classification_head(x, num_classes, multi_label, dropout=dropout if hidden_dim else 0.0)
+    scores = classification_head(
+        x, num_classes, multi_label, dropout=dropout if hidden_dim else 0.0
+    )
     return keras.Model({"text": text}, scores, name="ngram")
 
 
 def _solves_convexly(config):
-    return config.get("solver") == "lbfgs" and not config.get("hidden_dim") and config.get("mode") == "tf_idf"
+    return (
+        config.get("solver") == "lbfgs"
+        and not config.get("hidden_dim")
+        and config.get("mode") == "tf_idf"
+    )
 
 
-def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1):
+def fit_ngram(
+    model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1
+):
     """Fits the linear head convexly; returns `thresholds` and `oof_scores`.
 
     Thresholds (multi-label) are tuned on out-of-fold scores, shrunk toward a
@@ -163,8 +175,17 @@ def fit_ngram(model, train_set, vocabulary, config, *, folds=5, seed=0, class_we
     from genreclf.training.linear_heads import fit_head
 
     x = tfidf_tower_matrix(model, train_set.texts)
-    head = fit_head(x, train_set, vocabulary, c=config["c"], folds=folds, seed=seed,
-                    class_weight=class_weight, verbose=verbose, name="tf-idf")
+    head = fit_head(
+        x,
+        train_set,
+        vocabulary,
+        c=config["c"],
+        folds=folds,
+        seed=seed,
+        class_weight=class_weight,
+        verbose=verbose,
+        name="tf-idf",
+    )
     set_linear_head(model, "scores", head.kernel, head.bias, unknown_row=True)
     return {"thresholds": head.thresholds, "oof_scores": head.oof_scores, "oof_mask": head.oof_mask}
 

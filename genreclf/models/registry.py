@@ -77,8 +77,7 @@ def get_family(name):
             "is not installed. Install it with `pip install genreclf[pretrained]`."
         )
     raise ConfigError(
-        f"Unknown model family. Expected one of {sorted(_FAMILIES)}. "
-        f"Received: model={name!r}."
+        f"Unknown model family. Expected one of {sorted(_FAMILIES)}. Received: model={name!r}."
     )
 
 

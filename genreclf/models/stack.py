@@ -133,10 +133,12 @@ def build_stack(
     text = text_input()
     words = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
     meaning = sentence_embedding(text, preset=preset, max_length=max_length, max_chunks=max_chunks)
-    word_scores = keras.layers.Dense(num_classes, activation=activation, dtype="float32",
-                                     name="tfidf_scores")(words)
-    meaning_scores = keras.layers.Dense(num_classes, activation=activation, dtype="float32",
-                                        name="encoder_scores")(meaning)
+    word_scores = keras.layers.Dense(
+        num_classes, activation=activation, dtype="float32", name="tfidf_scores"
+    )(words)
+    meaning_scores = keras.layers.Dense(
+        num_classes, activation=activation, dtype="float32", name="encoder_scores"
+    )(meaning)
     weight = 0.5 if tfidf_weight == AUTO else float(tfidf_weight)
     scores = WeightedScores([weight, 1.0 - weight], dtype="float32", name="scores")(
         [word_scores, meaning_scores]
@@ -185,27 +187,49 @@ def choose_blend(first, second, targets, multi_label, grid=WEIGHT_GRID):
         thresholds = tune_thresholds_shrunk(targets, blended) if multi_label else None
         score = macro_f1(targets, blended, multi_label, thresholds)
         # Ties go to the weight nearest an even blend.
-        if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and abs(weight - 0.5) < abs(best[1] - 0.5)):
+        if score > best[0] + 1e-9 or (
+            abs(score - best[0]) <= 1e-9 and abs(weight - 0.5) < abs(best[1] - 0.5)
+        ):
             best = (score, weight, thresholds)
     return best[1], best[2], best[0]
 
 
-def fit_stack(model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1):
+def fit_stack(
+    model, train_set, vocabulary, config, *, folds=5, seed=0, class_weight=True, verbose=1
+):
     """Fits both heads convexly on every row and the blend on out-of-fold scores."""
     from genreclf.training.linear_heads import fit_head
 
     multi_label = vocabulary.multi_label
-    words = fit_head(tfidf_tower_matrix(model, train_set.texts), train_set, vocabulary,
-                     c=config["c_tfidf"], folds=folds, seed=seed, class_weight=class_weight,
-                     verbose=verbose, name="tf-idf")
+    words = fit_head(
+        tfidf_tower_matrix(model, train_set.texts),
+        train_set,
+        vocabulary,
+        c=config["c_tfidf"],
+        folds=folds,
+        seed=seed,
+        class_weight=class_weight,
+        verbose=verbose,
+        name="tf-idf",
+    )
     vectors = encoder_features(model, train_set.texts, config, verbose=verbose)
-    meaning = fit_head(vectors, train_set, vocabulary, c=config["c_encoder"], folds=folds,
-                       seed=seed, class_weight=class_weight, verbose=verbose, name="encoder")
+    meaning = fit_head(
+        vectors,
+        train_set,
+        vocabulary,
+        c=config["c_encoder"],
+        folds=folds,
+        seed=seed,
+        class_weight=class_weight,
+        verbose=verbose,
+        name="encoder",
+    )
     mask = words.oof_mask
     targets = train_set.targets(vocabulary)[mask]
     if config["tfidf_weight"] == AUTO:
-        weight, thresholds, score = choose_blend(words.oof_scores[mask], meaning.oof_scores[mask],
-                                                 targets, multi_label)
+        weight, thresholds, score = choose_blend(
+            words.oof_scores[mask], meaning.oof_scores[mask], targets, multi_label
+        )
     else:
         weight = float(config["tfidf_weight"])
         blended = weight * words.oof_scores[mask] + (1 - weight) * meaning.oof_scores[mask]

@@ -82,9 +82,7 @@ def build_transformer(
     )
     tokens = vectorizer(text)
     x = keras_hub.layers.TokenAndPositionEmbedding(
-        vocabulary_size=(
-            vectorizer.vocabulary_size() if train_texts is not None else max_tokens
-        ),
+        vocabulary_size=(vectorizer.vocabulary_size() if train_texts is not None else max_tokens),
         sequence_length=max_length,
         embedding_dim=embedding_dim,
         mask_zero=True,

@@ -83,9 +83,7 @@ def make_text_vectorizer(
             f"Unknown vectorizer mode. Expected one of {_MODES}. Received: mode={mode!r}."
         )
     if max_tokens is not None and max_tokens < 3:
-        raise ConfigError(
-            f"max_tokens must be at least 3. Received: max_tokens={max_tokens}."
-        )
+        raise ConfigError(f"max_tokens must be at least 3. Received: max_tokens={max_tokens}.")
     if mode == "int" and (max_length is None or max_length < 1):
         raise ConfigError(
             f"Sequence models need max_length >= 1. Received: max_length={max_length}."

@@ -200,7 +200,11 @@ def tfidf_matrix(texts, vocabulary, idf, ngrams, batch_size=1024):
         block.sum_duplicates()
         block.data = (1.0 + np.log(block.data)) * idf[block.indices]
         blocks.append(block)
-    matrix = scipy.sparse.vstack(blocks).tocsr() if blocks else scipy.sparse.csr_matrix((0, len(vocabulary)))
+    matrix = (
+        scipy.sparse.vstack(blocks).tocsr()
+        if blocks
+        else scipy.sparse.csr_matrix((0, len(vocabulary)))
+    )
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     matrix = scipy.sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
     return matrix.astype("float32").tocsr()

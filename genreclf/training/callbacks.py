@@ -22,8 +22,12 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_train_begin(logs)
         completed = getattr(self.model, "_initial_epoch", None)
         if completed:
-            print(f"resuming from epoch {completed + 1} ({completed} done; backup in "
-                  f"{self.backup_dir})", file=sys.stderr, flush=True)
+            print(
+                f"resuming from epoch {completed + 1} ({completed} done; backup in "
+                f"{self.backup_dir})",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def make_callbacks(
@@ -86,8 +90,6 @@ def make_callbacks(
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
     if tensorboard:
-        callbacks.append(
-            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)
-        )
+        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False))
     callbacks.extend(extra)
     return callbacks

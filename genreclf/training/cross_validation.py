@@ -56,7 +56,9 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
 
     out = pathlib.Path(out)
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
-    vocabulary = dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
+    vocabulary = (
+        dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
+    )
     reports = []
     for i, (train_idx, val_idx) in enumerate(folds):
         train_set = dataset.subset(train_idx)

@@ -69,7 +69,8 @@ def _create(name):
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         logger.info(
             "multi-worker training: task %s of %s",
-            cluster.get("task"), {k: len(v) for k, v in cluster.get("cluster", {}).items()},
+            cluster.get("task"),
+            {k: len(v) for k, v in cluster.get("cluster", {}).items()},
         )
         return strategy
     raise ConfigError(
@@ -89,12 +90,11 @@ def _tf_config():
     try:
         config = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise ConfigError(f"TF_CONFIG is not valid JSON ({e.msg}). Received: TF_CONFIG={raw!r}.") from None
-    if "cluster" not in config or "task" not in config:
         raise ConfigError(
-            "TF_CONFIG needs a 'cluster' and a 'task'. "
-            f"Received: TF_CONFIG={raw!r}."
-        )
+            f"TF_CONFIG is not valid JSON ({e.msg}). Received: TF_CONFIG={raw!r}."
+        ) from None
+    if "cluster" not in config or "task" not in config:
+        raise ConfigError(f"TF_CONFIG needs a 'cluster' and a 'task'. Received: TF_CONFIG={raw!r}.")
     return config
 
 
@@ -212,8 +212,11 @@ def prepare_model(model, strategy):
             for _, _, it in iterator:
                 batch = next(it)
                 data_batch = tf.nest.map_structure(
-                    lambda v: strategy.experimental_local_results(v)[0]
-                    if isinstance(v, tf.distribute.DistributedValues) else v,
+                    lambda v: (
+                        strategy.experimental_local_results(v)[0]
+                        if isinstance(v, tf.distribute.DistributedValues)
+                        else v
+                    ),
                     batch,
                 )
                 break
@@ -255,6 +258,6 @@ def predict(model, inputs, strategy=None, batch_size=256, verbose=0, **kwargs):
     n = len(next(iter(inputs.values())))
     parts = []
     for start in range(0, n, batch_size):
-        batch = {k: v[start:start + batch_size] for k, v in inputs.items()}
+        batch = {k: v[start : start + batch_size] for k, v in inputs.items()}
         parts.append(np.asarray(model(batch, training=False)))
     return np.concatenate(parts) if parts else np.zeros((0,) + tuple(model.output_shape[1:]))

@@ -63,8 +63,16 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
     """
     strategy = distribute.make_strategy(cfg.strategy)
     with distribute.WorkerFolder(out, strategy) as folder, distribute.scope(strategy):
-        return _fit_run(train_set, val_set, vocabulary, cfg, folder, strategy,
-                        verbose=verbose, callbacks=callbacks)
+        return _fit_run(
+            train_set,
+            val_set,
+            vocabulary,
+            cfg,
+            folder,
+            strategy,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
 
 
 def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
@@ -115,16 +123,33 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         **config,
     )
     if family.fits_itself(config):
-        fitted = family.fit(model, train_set, vocabulary, config, folds=OUT_OF_FOLD_FOLDS,
-                            seed=cfg.seed, class_weight=cfg.class_weight, verbose=verbose)
+        fitted = family.fit(
+            model,
+            train_set,
+            vocabulary,
+            config,
+            folds=OUT_OF_FOLD_FOLDS,
+            seed=cfg.seed,
+            class_weight=cfg.class_weight,
+            verbose=verbose,
+        )
     else:
         if val_set is None:
             raise ConfigError(
                 f"The {cfg.model!r} family trains with a validation split. Received: "
                 "no validation rows. Drop --refit, or pass --val-data."
             )
-        _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy,
-                   verbose=verbose, callbacks=callbacks)
+        _keras_fit(
+            model,
+            train_set,
+            val_set,
+            vocabulary,
+            cfg,
+            out,
+            strategy,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
         fitted = {}
     model.save(out / MODEL)
 
@@ -142,21 +167,30 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             thresholds = tune_thresholds(val_set.targets(vocabulary), scores)
     if not multi_label:
         thresholds = None
-    report = classification_report(report_set.targets(vocabulary), scores, vocabulary, thresholds=thresholds)
+    report = classification_report(
+        report_set.targets(vocabulary), scores, vocabulary, thresholds=thresholds
+    )
     report["num_train"] = len(train_set)
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
     write_json(
         out / THRESHOLDS,
-        {"thresholds": [float(t) for t in (thresholds if thresholds is not None else np.full(num_classes, 0.5))]},
+        {
+            "thresholds": [
+                float(t)
+                for t in (thresholds if thresholds is not None else np.full(num_classes, 0.5))
+            ]
+        },
     )
     write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     return report
 
 
-def _keras_fit(model, train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
+def _keras_fit(
+    model, train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()
+):
     """genreclf's Keras recipe (`training.recipe`): compile, fit, restore the best weights."""
     from genreclf.training.callbacks import BEST_WEIGHTS
     from genreclf.training.recipe import Recipe

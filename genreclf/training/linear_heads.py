@@ -128,8 +128,11 @@ def out_of_fold_scores(x, dataset, targets, *, folds=5, seed=0, **fit_kwargs):
     return scores, scored
 
 
-class FittedHead(collections.namedtuple(
-        "FittedHead", ["kernel", "bias", "thresholds", "oof_scores", "oof_mask", "c"])):
+class FittedHead(
+    collections.namedtuple(
+        "FittedHead", ["kernel", "bias", "thresholds", "oof_scores", "oof_mask", "c"]
+    )
+):
     """A head fitted on every row, with its out-of-fold scores and thresholds."""
 
 
@@ -142,14 +145,17 @@ def macro_f1(targets, scores, multi_label, thresholds=None):
         predicted = scores >= (0.5 if thresholds is None else thresholds)
         return f1_score(targets, predicted, average="macro", zero_division=0)
     present = np.flatnonzero(targets.any(axis=0))
-    return f1_score(targets.argmax(1), scores.argmax(1), labels=present, average="macro", zero_division=0)
+    return f1_score(
+        targets.argmax(1), scores.argmax(1), labels=present, average="macro", zero_division=0
+    )
 
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
-def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, class_weight=True, verbose=0,
-             name="linear"):
+def fit_head(
+    x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, class_weight=True, verbose=0, name="linear"
+):
     """Out-of-fold scores, thresholds from them, then the head fitted on every row.
 
     Args:
@@ -173,10 +179,17 @@ def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, class_weight=Tru
     multi_label = vocabulary.multi_label
     start = time.perf_counter()
     best = None
-    for candidate in (C_GRID if c == "auto" else (float(c),)):
-        oof, scored = out_of_fold_scores(x, dataset, targets, folds=folds, seed=seed,
-                                         multi_label=multi_label, c=candidate,
-                                         class_weight=class_weight)
+    for candidate in C_GRID if c == "auto" else (float(c),):
+        oof, scored = out_of_fold_scores(
+            x,
+            dataset,
+            targets,
+            folds=folds,
+            seed=seed,
+            multi_label=multi_label,
+            c=candidate,
+            class_weight=class_weight,
+        )
         thresholds = tune_thresholds_shrunk(targets[scored], oof[scored]) if multi_label else None
         score = macro_f1(targets[scored], oof[scored], multi_label, thresholds)
         if best is None or score > best[0]:
@@ -184,6 +197,9 @@ def fit_head(x, dataset, vocabulary, *, c=4.0, folds=5, seed=0, class_weight=Tru
     score, chosen, oof, scored, thresholds = best
     kernel, bias = fit_logistic(x, targets, multi_label, c=chosen, class_weight=class_weight)
     if verbose:
-        print(f"{name} head: {x.shape[1]:,} features, C={chosen:g}, {folds}-fold out-of-fold "
-              f"macro-F1 {score:.4f}, fitted in {time.perf_counter() - start:.1f}s", flush=True)
+        print(
+            f"{name} head: {x.shape[1]:,} features, C={chosen:g}, {folds}-fold out-of-fold "
+            f"macro-F1 {score:.4f}, fitted in {time.perf_counter() - start:.1f}s",
+            flush=True,
+        )
     return FittedHead(kernel, bias, thresholds, oof, scored, chosen)

@@ -42,9 +42,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {"pos_weight": self.pos_weight, "label_smoothing": self.label_smoothing}
-        )
+        config.update({"pos_weight": self.pos_weight, "label_smoothing": self.label_smoothing})
         return config
 
 

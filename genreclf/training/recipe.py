@@ -113,8 +113,13 @@ class Recipe:
         from genreclf.metrics import WeightedF1
 
         args = {"num_classes": self.vocabulary.num_classes, "multi_label": self.multi_label}
-        return [MacroF1(**args), MicroF1(**args), WeightedF1(**args), MacroPrecision(**args),
-                MacroRecall(**args)]
+        return [
+            MacroF1(**args),
+            MicroF1(**args),
+            WeightedF1(**args),
+            MacroPrecision(**args),
+            MacroRecall(**args),
+        ]
 
     def compile(self, model):
         """Compiles `model`: AdamW, the schedule, the weighted loss, F1 metrics."""
@@ -147,27 +152,50 @@ class Recipe:
         _, schedule_callbacks = self.schedule()
         start_from_epoch = cfg.warmup_epochs + 1
         if out is not None:
-            return make_callbacks(out, monitor=self.monitor, patience=cfg.patience,
-                                  start_from_epoch=start_from_epoch, first=first,
-                                  extra=[*schedule_callbacks, *extra])
+            return make_callbacks(
+                out,
+                monitor=self.monitor,
+                patience=cfg.patience,
+                start_from_epoch=start_from_epoch,
+                first=first,
+                extra=[*schedule_callbacks, *extra],
+            )
         stop = keras.callbacks.EarlyStopping(
-            monitor=self.monitor, mode="min" if "loss" in self.monitor else "max",
-            patience=cfg.patience, start_from_epoch=start_from_epoch,
-            restore_best_weights=True, verbose=0,
+            monitor=self.monitor,
+            mode="min" if "loss" in self.monitor else "max",
+            patience=cfg.patience,
+            start_from_epoch=start_from_epoch,
+            restore_best_weights=True,
+            verbose=0,
         )
         return [*first, stop, *schedule_callbacks, *extra]
 
     def datasets(self, val_set):
         """The shuffled, weighted training pipeline and the validation pipeline."""
         row_weights, _ = self.weights()
-        train_data = make_tf_dataset(self.train_set, self.vocabulary,
-                                     batch_size=self.cfg.batch_size, shuffle=True,
-                                     seed=self.cfg.seed, sample_weights=row_weights)
+        train_data = make_tf_dataset(
+            self.train_set,
+            self.vocabulary,
+            batch_size=self.cfg.batch_size,
+            shuffle=True,
+            seed=self.cfg.seed,
+            sample_weights=row_weights,
+        )
         val_data = make_tf_dataset(val_set, self.vocabulary, batch_size=self.cfg.batch_size)
         return train_data, val_data
 
-    def fit(self, model, val_set, *, out=None, strategy=None, callbacks=(), verbose=1,
-            epochs=None, initial_epoch=0):
+    def fit(
+        self,
+        model,
+        val_set,
+        *,
+        out=None,
+        strategy=None,
+        callbacks=(),
+        verbose=1,
+        epochs=None,
+        initial_epoch=0,
+    ):
         """Fits a compiled `model`; returns the `History`.
 
         Args:

@@ -43,9 +43,7 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.factor = float(factor)
 
     def __call__(self, step):
-        epoch = keras.ops.floor(
-            keras.ops.cast(step, "float32") / float(self.steps_per_epoch)
-        )
+        epoch = keras.ops.floor(keras.ops.cast(step, "float32") / float(self.steps_per_epoch))
         decays = keras.ops.maximum(epoch - float(self.hold_epochs) + 1.0, 0.0)
         return self.initial_learning_rate * keras.ops.power(self.factor, decays)
 

@@ -17,7 +17,6 @@ from genreclf.training.fitting import fits_itself
 logger = logging.getLogger("genreclf.training")
 
 
-
 def make_config(data=None, config=None, **overrides):
     """Merges a config (object, dict or JSON path), `data` and keyword overrides."""
     if config is None:
@@ -149,8 +148,11 @@ def choose_auto_model(cfg, dataset, verbose=1):
     cfg.model_config = {**choice.config, **(cfg.model_config or {})}
     cfg.model_choice = {"requested": AUTO, "chosen": choice.family, "reason": choice.reason}
     if verbose:
-        print(f"model: auto → {choice.family} ({len(dataset):,} rows, {choice.hardware}): "
-              f"{choice.reason}", flush=True)
+        print(
+            f"model: auto → {choice.family} ({len(dataset):,} rows, {choice.hardware}): "
+            f"{choice.reason}",
+            flush=True,
+        )
     return choice
 
 

@@ -15,8 +15,19 @@ logger = logging.getLogger("genreclf.tuning")
 HEARTBEATS_PER_TIMEOUT = 4
 
 
-def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=1,
-                  max_time=None, kfold_top=0, folds=5, heartbeat=15.0, worker_timeout=None):
+def check_budgets(
+    *,
+    model,
+    tuner,
+    max_trials,
+    max_epochs,
+    executions_per_trial=1,
+    max_time=None,
+    kfold_top=0,
+    folds=5,
+    heartbeat=15.0,
+    worker_timeout=None,
+):
     """Checks a search's bounds before anything is written; returns the worker timeout.
 
     Every search is finite: `max_trials` and `max_epochs` are positive
@@ -38,10 +49,11 @@ def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=
     get_family(model)  # an unknown family fails here, before any folder exists
     if tuner not in TUNERS:
         raise ConfigError(f"Unknown tuner. Expected one of {TUNERS}. Received: tuner={tuner!r}.")
-    for name, value, flag in (("max_trials", max_trials, "--max-trials"),
-                              ("max_epochs", max_epochs, "--max-epochs"),
-                              ("executions_per_trial", executions_per_trial,
-                               "--executions-per-trial")):
+    for name, value, flag in (
+        ("max_trials", max_trials, "--max-trials"),
+        ("max_epochs", max_epochs, "--max-epochs"),
+        ("executions_per_trial", executions_per_trial, "--executions-per-trial"),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(
                 f"{name} must be a positive integer: every search has a finite number of "
@@ -49,14 +61,18 @@ def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=
                 f"Received: {name}={value!r}. Pass {flag} 1 or more."
             )
     if max_time is not None and not max_time > 0:
-        raise ConfigError(f"max_time must be a positive number of seconds. Received: max_time={max_time!r}.")
+        raise ConfigError(
+            f"max_time must be a positive number of seconds. Received: max_time={max_time!r}."
+        )
     if kfold_top < 0 or (kfold_top and folds < 2):
         raise ConfigError(
             f"--kfold-top needs a count >= 0 and --folds >= 2. Received: kfold_top={kfold_top}, "
             f"folds={folds}."
         )
     if not heartbeat > 0:
-        raise ConfigError(f"heartbeat must be a positive number of seconds. Received: heartbeat={heartbeat!r}.")
+        raise ConfigError(
+            f"heartbeat must be a positive number of seconds. Received: heartbeat={heartbeat!r}."
+        )
     if worker_timeout is None:
         worker_timeout = HEARTBEATS_PER_TIMEOUT * float(heartbeat)
     if not worker_timeout > 0:
@@ -67,8 +83,12 @@ def check_budgets(*, model, tuner, max_trials, max_epochs, executions_per_trial=
         )
     if worker_timeout <= heartbeat:
         # The chief cannot see the workers' --heartbeat; its own may differ.
-        logger.warning("worker_timeout=%ss is not longer than heartbeat=%ss: live workers "
-                       "may lose their trials", worker_timeout, heartbeat)
+        logger.warning(
+            "worker_timeout=%ss is not longer than heartbeat=%ss: live workers "
+            "may lose their trials",
+            worker_timeout,
+            heartbeat,
+        )
     return float(worker_timeout)
 
 
@@ -79,5 +99,3 @@ def absolute_paths(data):
         if data.get(key):
             data[key] = str(pathlib.Path(data[key]).expanduser().resolve())
     return data
-
-

@@ -24,33 +24,65 @@ def build_parser():
     data.add_argument("--text", help="text column")
     data.add_argument("--label", help="label column")
     data.add_argument("--format", help="csv, tsv, jsonl, parquet, kaggle-genre, aclimdb")
-    data.add_argument("--multi-label", action="store_const", const=True, help="rows may carry several labels")
+    data.add_argument(
+        "--multi-label", action="store_const", const=True, help="rows may carry several labels"
+    )
     data.add_argument("--sep", help="separator between labels in one cell (implies --multi-label)")
     data.add_argument("--val-data", help="a separate validation file")
-    data.add_argument("--val-split", type=float, default=0.1, help="validation fraction (default 0.1)")
-    data.add_argument("--seed", type=int, default=0, help="split, shuffle and oracle seed (default 0)")
+    data.add_argument(
+        "--val-split", type=float, default=0.1, help="validation fraction (default 0.1)"
+    )
+    data.add_argument(
+        "--seed", type=int, default=0, help="split, shuffle and oracle seed (default 0)"
+    )
     search = p.add_argument_group("search")
     search.add_argument("--model", default="bilstm", help="model family (default bilstm)")
     search.add_argument("--tuner", default="hyperband", choices=("hyperband", "random", "bayesian"))
-    search.add_argument("--objective", default="auto",
-                        help="metric to optimise; direction inferred (loss: min) (default auto: "
-                        "val_tuned_macro_f1 for multi-label data, else val_macro_f1)")
-    search.add_argument("--max-trials", type=int, default=30,
-                        help="most trials, 1 or more: every search ends (default 30)")
-    search.add_argument("--max-epochs", type=int, default=20,
-                        help="most epochs per trial, 1 or more (default 20)")
-    search.add_argument("--executions-per-trial", type=int, default=1,
-                        help="models per trial, scores averaged (default 1)")
+    search.add_argument(
+        "--objective",
+        default="auto",
+        help="metric to optimise; direction inferred (loss: min) (default auto: "
+        "val_tuned_macro_f1 for multi-label data, else val_macro_f1)",
+    )
+    search.add_argument(
+        "--max-trials",
+        type=int,
+        default=30,
+        help="most trials, 1 or more: every search ends (default 30)",
+    )
+    search.add_argument(
+        "--max-epochs", type=int, default=20, help="most epochs per trial, 1 or more (default 20)"
+    )
+    search.add_argument(
+        "--executions-per-trial",
+        type=int,
+        default=1,
+        help="models per trial, scores averaged (default 1)",
+    )
     search.add_argument("--max-time", type=float, help="seconds after which no new trial starts")
-    search.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                        help="fix or tune one argument: --set lstm_units=32 (fixed), "
-                        "--set lstm_units=[16,32] (choice), --set 'lr={\"min\":1e-4,\"max\":1e-2,"
-                        "\"sampling\":\"log\"}' (range); repeatable")
-    search.add_argument("--only-set", action="store_true",
-                        help="tune only the --set arguments; the rest keep their defaults")
-    search.add_argument("--max-failures", type=int, default=3,
-                        help="stop after this many failed trials in a row (default 3)")
-    search.add_argument("--retries", type=int, default=0, help="reruns of a crashed trial (default 0)")
+    search.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="fix or tune one argument: --set lstm_units=32 (fixed), "
+        '--set lstm_units=[16,32] (choice), --set \'lr={"min":1e-4,"max":1e-2,'
+        '"sampling":"log"}\' (range); repeatable',
+    )
+    search.add_argument(
+        "--only-set",
+        action="store_true",
+        help="tune only the --set arguments; the rest keep their defaults",
+    )
+    search.add_argument(
+        "--max-failures",
+        type=int,
+        default=3,
+        help="stop after this many failed trials in a row (default 3)",
+    )
+    search.add_argument(
+        "--retries", type=int, default=0, help="reruns of a crashed trial (default 0)"
+    )
     search.add_argument("--kfold-top", type=int, default=0, help="k-fold score the N best trials")
     search.add_argument("--folds", type=int, default=5, help="k for --kfold-top (default 5)")
     folder = p.add_argument_group("folder")
@@ -61,21 +93,37 @@ def build_parser():
     dist = p.add_argument_group("distributed (or the KERASTUNER_* environment variables)")
     dist.add_argument("--tuner-id", help="chief, tuner0, tuner1, ... (sets KERASTUNER_TUNER_ID)")
     dist.add_argument("--oracle-ip", help="the chief's address (sets KERASTUNER_ORACLE_IP)")
-    dist.add_argument("--oracle-port", type=int, help="the chief's port (sets KERASTUNER_ORACLE_PORT)")
-    dist.add_argument("--oracle-wait", type=float, default=300.0,
-                      help="worker: seconds to wait for the chief to come up (default 300)")
-    dist.add_argument("--worker-timeout", type=float, default=None,
-                      help="chief: seconds without a heartbeat before a worker is presumed dead and "
-                      "its trial requeued (default: 4 heartbeats = 60 s; more than --heartbeat)")
-    dist.add_argument("--heartbeat", type=float, default=15.0,
-                      help="worker: seconds between heartbeats during a trial (default 15; "
-                      "the chief's --worker-timeout must be longer)")
+    dist.add_argument(
+        "--oracle-port", type=int, help="the chief's port (sets KERASTUNER_ORACLE_PORT)"
+    )
+    dist.add_argument(
+        "--oracle-wait",
+        type=float,
+        default=300.0,
+        help="worker: seconds to wait for the chief to come up (default 300)",
+    )
+    dist.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=None,
+        help="chief: seconds without a heartbeat before a worker is presumed dead and "
+        "its trial requeued (default: 4 heartbeats = 60 s; more than --heartbeat)",
+    )
+    dist.add_argument(
+        "--heartbeat",
+        type=float,
+        default=15.0,
+        help="worker: seconds between heartbeats during a trial (default 15; "
+        "the chief's --worker-timeout must be longer)",
+    )
     p.add_argument("--quiet", action="store_true", help="no per-trial output")
     return p
 
 
 def build_show_parser():
-    p = argparse.ArgumentParser(prog="genreclf tune show", description="The leaderboard of a search.")
+    p = argparse.ArgumentParser(
+        prog="genreclf tune show", description="The leaderboard of a search."
+    )
     p.add_argument("dir", help="a tuning folder")
     p.add_argument("--top", type=int, help="show the N best trials only")
     p.add_argument("--json", action="store_true", help="print the leaderboard as JSON")
@@ -100,7 +148,9 @@ def parse_space(pairs):
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ConfigError(f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set lstm_units=[16,32].")
+            raise ConfigError(
+                f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set lstm_units=[16,32]."
+            )
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
@@ -130,8 +180,10 @@ def show(argv):
     spec = results.read_spec(args.dir)
     results.write_leaderboard(args.dir, rows)
     done = sum(1 for r in rows if r.get("rank"))
-    print(f"{spec.get('model', '?')} search with {spec.get('tuner', '?')}: {len(rows)} trials, "
-          f"{done} completed, objective {spec.get('objective', 'score')} ({spec.get('direction', 'max')})")
+    print(
+        f"{spec.get('model', '?')} search with {spec.get('tuner', '?')}: {len(rows)} trials, "
+        f"{done} completed, objective {spec.get('objective', 'score')} ({spec.get('direction', 'max')})"
+    )
     print(results.format_leaderboard(rows, objective=spec.get("objective", "score"), top=args.top))
     return 0
 
@@ -148,17 +200,33 @@ def main(argv):
     distributed.configure(args.tuner_id, args.oracle_ip, args.oracle_port)
     result = tune(
         args.data,
-        text=args.text, label=args.label, format=args.format or "auto",
-        multi_label=args.multi_label, sep=args.sep, val_data=args.val_data,
-        val_split=args.val_split, seed=args.seed,
-        model=args.model, tuner=args.tuner, objective=args.objective,
-        max_trials=args.max_trials, max_epochs=args.max_epochs,
-        executions_per_trial=args.executions_per_trial, max_time=args.max_time,
-        directory=args.dir, resume=args.resume, overwrite=args.overwrite,
-        search_space=parse_space(args.set), search_defaults=not args.only_set,
-        max_consecutive_failed_trials=args.max_failures, max_retries_per_trial=args.retries,
-        oracle_wait=args.oracle_wait, worker_timeout=args.worker_timeout,
-        heartbeat=args.heartbeat, kfold_top=args.kfold_top, folds=args.folds,
+        text=args.text,
+        label=args.label,
+        format=args.format or "auto",
+        multi_label=args.multi_label,
+        sep=args.sep,
+        val_data=args.val_data,
+        val_split=args.val_split,
+        seed=args.seed,
+        model=args.model,
+        tuner=args.tuner,
+        objective=args.objective,
+        max_trials=args.max_trials,
+        max_epochs=args.max_epochs,
+        executions_per_trial=args.executions_per_trial,
+        max_time=args.max_time,
+        directory=args.dir,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        search_space=parse_space(args.set),
+        search_defaults=not args.only_set,
+        max_consecutive_failed_trials=args.max_failures,
+        max_retries_per_trial=args.retries,
+        oracle_wait=args.oracle_wait,
+        worker_timeout=args.worker_timeout,
+        heartbeat=args.heartbeat,
+        kfold_top=args.kfold_top,
+        folds=args.folds,
         verbose=0 if args.quiet else 1,
     )
     if not result.leaderboard:
@@ -166,14 +234,20 @@ def main(argv):
         return 0
     spec = results.read_spec(result.directory)
     print()
-    print(results.format_leaderboard(result.leaderboard, objective=spec.get("objective", "score"), top=10))
+    print(
+        results.format_leaderboard(
+            result.leaderboard, objective=spec.get("objective", "score"), top=10
+        )
+    )
     if result.kfold:
         print("\nk-fold macro-F1 of the top trials:")
         for s in result.kfold:
             print(f"  trial {s['trial']}: {s['macro_f1_mean']:.4f} ± {s['macro_f1_std']:.4f}")
     print(f"\nleaderboard: {result.directory / results.LEADERBOARD_CSV}")
     if result.best_config:
-        print(f"best config: {result.best_config_path}  (genreclf train --config {result.best_config_path})")
+        print(
+            f"best config: {result.best_config_path}  (genreclf train --config {result.best_config_path})"
+        )
     return 0
 
 

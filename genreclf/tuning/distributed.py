@@ -116,7 +116,11 @@ def wait_for_oracle(ip, port, timeout=300.0, first_pause=0.5, max_pause=10.0):
                 ) from None
             logger.info(
                 "chief oracle at %s:%s not up yet (attempt %d, %.1fs waited): retrying in %.1fs",
-                ip, port, attempt, waited, pause,
+                ip,
+                port,
+                attempt,
+                waited,
+                pause,
             )
             time.sleep(pause)
             pause = min(max_pause, pause * 2)
@@ -168,7 +172,8 @@ def serve_oracle(oracle, worker_timeout=60.0, poll=1.0, ip=None, port=None):
                 last_report = time.monotonic()
                 logger.info(
                     "chief: %d trials, running on %s",
-                    len(oracle.trials), sorted(oracle.ongoing_trials) or "no worker",
+                    len(oracle.trials),
+                    sorted(oracle.ongoing_trials) or "no worker",
                 )
     finally:
         server.stop(grace=2)

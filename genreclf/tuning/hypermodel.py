@@ -107,7 +107,9 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 "genreclf.load_dataset(path, text=..., label=...)."
             )
         if not isinstance(max_epochs, int) or max_epochs < 1:
-            raise ConfigError(f"max_epochs must be a positive integer. Received: max_epochs={max_epochs!r}.")
+            raise ConfigError(
+                f"max_epochs must be a positive integer. Received: max_epochs={max_epochs!r}."
+            )
         resolve_config(family, {k: None for k in model_args})  # raises on unknown names
         self.family = family
         # Pickled by reference: a trial process that unpickles the hypermodel
@@ -199,11 +201,14 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
         cfg = self.train_config(hp)
         if _fits_itself(self.family, cfg.model_config):
-            raise keras_tuner.errors.FailedTrialError(_fits_itself_message(self.family, cfg.model_config))
+            raise keras_tuner.errors.FailedTrialError(
+                _fits_itself_message(self.family, cfg.model_config)
+            )
         # The schedule spans the trial's epochs (under Hyperband: its budget),
         # as it spans `epochs` when best.json is retrained.
-        return Recipe(cfg, train if train is not None else self.train, self.vocabulary,
-                      monitor=self.objective)
+        return Recipe(
+            cfg, train if train is not None else self.train, self.vocabulary, monitor=self.objective
+        )
 
     def build(self, hp):
         """Builds and compiles the trial's model, seeded as `genreclf train` seeds.
@@ -227,8 +232,19 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         recipe.compile(model)
         return model
 
-    def fit(self, hp, model, x=None, y=None, *, validation_data=None, callbacks=None,
-            epochs=None, verbose=0, **kwargs):
+    def fit(
+        self,
+        hp,
+        model,
+        x=None,
+        y=None,
+        *,
+        validation_data=None,
+        callbacks=None,
+        epochs=None,
+        verbose=0,
+        **kwargs,
+    ):
         """Trains `model` for a trial with genreclf's recipe (`training.recipe`).
 
         `x` and `validation_data` are `TextDataset`s (the usual case; `x`
@@ -254,12 +270,25 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                     "watches its macro-F1). Received: validation_data="
                     f"{type(validation_data).__name__}. Pass the validation split."
                 )
-            return recipe.fit(model, validation_data, callbacks=callbacks, verbose=verbose,
-                              epochs=epochs, initial_epoch=kwargs.get("initial_epoch", 0))
+            return recipe.fit(
+                model,
+                validation_data,
+                callbacks=callbacks,
+                verbose=verbose,
+                epochs=epochs,
+                initial_epoch=kwargs.get("initial_epoch", 0),
+            )
         _, schedule_callbacks = recipe.schedule()
         kwargs.setdefault("batch_size", int(cfg.batch_size))
-        return model.fit(x, y, validation_data=validation_data, epochs=epochs,
-                         callbacks=[*callbacks, *schedule_callbacks], verbose=verbose, **kwargs)
+        return model.fit(
+            x,
+            y,
+            validation_data=validation_data,
+            epochs=epochs,
+            callbacks=[*callbacks, *schedule_callbacks],
+            verbose=verbose,
+            **kwargs,
+        )
 
 
 def config_from_values(family, values, max_epochs):
@@ -283,7 +312,9 @@ def config_from_values(family, values, max_epochs):
     from genreclf.training.config import TrainConfig
 
     model_config = {
-        k: v for k, v in values.items() if k not in TRAINING_KEYS and k != LR_FACTOR and "/" not in k
+        k: v
+        for k, v in values.items()
+        if k not in TRAINING_KEYS and k != LR_FACTOR and "/" not in k
     }
     base = TrainConfig(model=family, model_config=model_config)
     declared = get_family(family).training_defaults_for(model_config)

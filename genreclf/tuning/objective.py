@@ -58,7 +58,5 @@ def make_objective(name=DEFAULT_OBJECTIVE, direction=None):
     if direction is None:
         direction = objective_direction(name)
     if direction not in ("min", "max"):
-        raise ConfigError(
-            f"direction must be 'min' or 'max'. Received: direction={direction!r}."
-        )
+        raise ConfigError(f"direction must be 'min' or 'max'. Received: direction={direction!r}.")
     return keras_tuner.Objective(name, direction)

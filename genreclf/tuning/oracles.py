@@ -61,9 +61,7 @@ class _LivenessMixin:
         if self._budget_start is None:
             self._budget_start = time.monotonic()
         if tuner_id not in self.ongoing_trials and self.budget_spent():
-            logger.info(
-                "time budget of %ss spent: no new trial for %s", self.max_time, tuner_id
-            )
+            logger.info("time budget of %ss spent: no new trial for %s", self.max_time, tuner_id)
             self.tuner_ids.discard(tuner_id)
             hps = self.hyperparameters.copy()
             hps.values = {}
@@ -118,7 +116,9 @@ class _LivenessMixin:
                 compat.requeue(self, trial.trial_id)
                 self.save()
             logger.warning(
-                "worker %s silent for %.0fs: dropped%s", tuner_id, silent,
+                "worker %s silent for %.0fs: dropped%s",
+                tuner_id,
+                silent,
                 f"; its trial {trial.trial_id} goes back to the queue" if trial else "",
             )
             dropped.append((tuner_id, trial.trial_id if trial else None))

@@ -39,10 +39,30 @@ class PretrainedHyperModel(FamilyHyperModel):
     ('frozen', 0.002)
     """
 
-    def __init__(self, train, *, preset="minilm", mode=None, lora_rank=None, max_length=None,
-                 hidden_dim=None, dropout=None, lstm_units=None, pooling=None, **kwargs):
+    def __init__(
+        self,
+        train,
+        *,
+        preset="minilm",
+        mode=None,
+        lora_rank=None,
+        max_length=None,
+        hidden_dim=None,
+        dropout=None,
+        lstm_units=None,
+        pooling=None,
+        **kwargs,
+    ):
         super().__init__(
-            "pretrained", train, preset=preset, mode=mode, lora_rank=lora_rank,
-            max_length=max_length, hidden_dim=hidden_dim, dropout=dropout,
-            lstm_units=lstm_units, pooling=pooling, **kwargs,
+            "pretrained",
+            train,
+            preset=preset,
+            mode=mode,
+            lora_rank=lora_rank,
+            max_length=max_length,
+            hidden_dim=hidden_dim,
+            dropout=dropout,
+            lstm_units=lstm_units,
+            pooling=pooling,
+            **kwargs,
         )

@@ -82,15 +82,15 @@ def read_trials(directory):
             {
                 "trial": state["trial_id"],
                 "status": status,
-                "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else score,
+                "score": None
+                if score is None or (isinstance(score, float) and math.isnan(score))
+                else score,
                 "best_epoch": (state.get("best_step") or 0) + 1 if score is not None else None,
                 "epochs": record.get("epochs"),
                 "seconds": record.get("seconds"),
                 "tuner": record.get("tuner_id"),
                 "started": record.get("started"),
-                "hyperparameters": {
-                    k: v for k, v in values.items() if not k.startswith(_HIDDEN)
-                },
+                "hyperparameters": {k: v for k, v in values.items() if not k.startswith(_HIDDEN)},
                 "budget": values.get("tuner/epochs"),  # Hyperband's epochs for this trial
                 "metrics": _best_metrics(state.get("metrics")),
                 "message": record.get("message") or error_line(state.get("message")),

@@ -25,8 +25,20 @@ from genreclf.tuning.tuners import make_tuner
 
 logger = logging.getLogger("genreclf.tuning")
 
-DATA_KEYS = ("data", "text", "label", "format", "multi_label", "sep", "features",
-             "categorical", "skip_bad_rows", "val_data", "val_split", "seed")
+DATA_KEYS = (
+    "data",
+    "text",
+    "label",
+    "format",
+    "multi_label",
+    "sep",
+    "features",
+    "categorical",
+    "skip_bad_rows",
+    "val_data",
+    "val_split",
+    "seed",
+)
 _SPEC_MUST_MATCH = ("model", "tuner", "objective")
 
 
@@ -59,8 +71,13 @@ def _data_config(data, **kwargs):
 def _clear(directory):
     for name in (results.TRIALS, "kfold"):
         shutil.rmtree(directory / name, ignore_errors=True)
-    for name in (results.TUNE_SPEC, results.LEADERBOARD_CSV, results.LEADERBOARD_JSON,
-                 results.BEST_CONFIG, results.KFOLD):
+    for name in (
+        results.TUNE_SPEC,
+        results.LEADERBOARD_CSV,
+        results.LEADERBOARD_JSON,
+        results.BEST_CONFIG,
+        results.KFOLD,
+    ):
         (directory / name).unlink(missing_ok=True)
 
 
@@ -178,11 +195,20 @@ def tune(
     """
     unknown = sorted(set(data_args) - set(DATA_KEYS))
     if unknown:
-        raise ConfigError(f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}.")
+        raise ConfigError(
+            f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}."
+        )
     worker_timeout = check_budgets(
-        model=model, tuner=tuner, max_trials=max_trials, max_epochs=max_epochs,
-        executions_per_trial=executions_per_trial, max_time=max_time, kfold_top=kfold_top,
-        folds=folds, heartbeat=heartbeat, worker_timeout=worker_timeout,
+        model=model,
+        tuner=tuner,
+        max_trials=max_trials,
+        max_epochs=max_epochs,
+        executions_per_trial=executions_per_trial,
+        max_time=max_time,
+        kfold_top=kfold_top,
+        folds=folds,
+        heartbeat=heartbeat,
+        worker_timeout=worker_timeout,
     )
     directory = pathlib.Path(directory or f"tuning/{model}")
     data_cfg = _data_config(data, **data_args)
@@ -218,18 +244,31 @@ def tune(
         train, val = _split(dataset, data_cfg)
         vocabulary = train.concat(val).vocabulary()
         hypermodel = make_hypermodel(
-            model, train, vocabulary=vocabulary, max_epochs=max_epochs, objective=objective.name,
-            search_defaults=search_defaults, seed=data_cfg.seed, **space,
+            model,
+            train,
+            vocabulary=vocabulary,
+            max_epochs=max_epochs,
+            objective=objective.name,
+            search_defaults=search_defaults,
+            seed=data_cfg.seed,
+            **space,
         )
         oracle = make_oracle(
-            tuner, objective=objective, max_trials=max_trials, max_epochs=max_epochs,
-            seed=data_cfg.seed + 1, max_time=max_time,
+            tuner,
+            objective=objective,
+            max_trials=max_trials,
+            max_epochs=max_epochs,
+            seed=data_cfg.seed + 1,
+            max_time=max_time,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             distributed=who == "chief",
         )
         search_tuner = make_tuner(
-            oracle, hypermodel, directory=directory, executions_per_trial=executions_per_trial,
+            oracle,
+            hypermodel,
+            directory=directory,
+            executions_per_trial=executions_per_trial,
             heartbeat=heartbeat,
         )
     except BaseException:
@@ -240,7 +279,9 @@ def tune(
         spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
         spec["fixed"] = hypermodel.fixed_values()
         spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-        (directory / results.TUNE_SPEC).write_text(json.dumps(spec, indent=2, default=str), encoding="utf-8")
+        (directory / results.TUNE_SPEC).write_text(
+            json.dumps(spec, indent=2, default=str), encoding="utf-8"
+        )
     if who == "chief":
         # The chief serves the oracle (genreclf's server requeues the trials
         # of silent workers) and trains nothing.
@@ -249,8 +290,9 @@ def tune(
         distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
     else:
         try:
-            search_tuner.search(train, validation_data=val, epochs=max_epochs,
-                                verbose=2 if verbose else 0)
+            search_tuner.search(
+                train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
+            )
         except RuntimeError:
             search_tuner.close_trial_processes()
             failed = _trailing_failures(oracle)
@@ -264,8 +306,14 @@ def tune(
             ) from None
     if who == "worker":
         return TuningResult(directory, [])
-    return finish(directory, dataset=dataset, hypermodel=hypermodel, kfold_top=kfold_top,
-                  folds=folds, verbose=verbose)
+    return finish(
+        directory,
+        dataset=dataset,
+        hypermodel=hypermodel,
+        kfold_top=kfold_top,
+        folds=folds,
+        verbose=verbose,
+    )
 
 
 def _trailing_failures(oracle):
@@ -317,6 +365,12 @@ def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, ve
     if kfold_top and done:
         from genreclf.tuning.kfold import kfold_scores
 
-        kfold = kfold_scores(directory, done[:kfold_top], dataset=dataset, hypermodel=hypermodel,
-                             folds=folds, verbose=verbose)
+        kfold = kfold_scores(
+            directory,
+            done[:kfold_top],
+            dataset=dataset,
+            hypermodel=hypermodel,
+            folds=folds,
+            verbose=verbose,
+        )
     return TuningResult(directory, rows, best, kfold)

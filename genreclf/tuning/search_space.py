@@ -91,7 +91,7 @@ def conditions(space):
                 raise ConfigError(
                     f"`when` names one parent argument. Received: {name} when={when}."
                 )
-            (parent, values), = when.items()
+            ((parent, values),) = when.items()
             out[name] = (parent, list(values))
     return out
 
@@ -138,8 +138,12 @@ def training_space(family, max_epochs):
     >>> sorted(training_space("bilstm", 8))[:3]
     ['batch_size', 'class_weight', 'epochs']
     """
-    declared = {k: v for k, v in family_space(family).items() if k in TRAINING_KEYS or k == LR_FACTOR}
-    epochs = sorted({max(1, math.ceil(max_epochs / 4)), max(1, math.ceil(max_epochs / 2)), max_epochs})
+    declared = {
+        k: v for k, v in family_space(family).items() if k in TRAINING_KEYS or k == LR_FACTOR
+    }
+    epochs = sorted(
+        {max(1, math.ceil(max_epochs / 4)), max(1, math.ceil(max_epochs / 2)), max_epochs}
+    )
     generic = {
         "lr": to_hyperparameter("lr", _LR_FALLBACK),
         "weight_decay": Float("weight_decay", 1e-5, 1e-1, sampling="log"),

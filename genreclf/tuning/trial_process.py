@@ -33,9 +33,17 @@ logger = logging.getLogger("genreclf.tuning")
 # again. A family declared in the script that runs the search (`__main__`)
 # needs that script imported in each trial process: such searches `spawn`
 # their trial processes instead (slower: each imports TensorFlow).
-_PRELOAD = ["tensorflow", "keras", "keras_tuner", "genreclf.tuning.hypermodel",
-            "genreclf.training.recipe", "genreclf.metrics", "genreclf.models.bilstm",
-            "genreclf.models.ngram", "genreclf.models.transformer"]
+_PRELOAD = [
+    "tensorflow",
+    "keras",
+    "keras_tuner",
+    "genreclf.tuning.hypermodel",
+    "genreclf.training.recipe",
+    "genreclf.metrics",
+    "genreclf.models.bilstm",
+    "genreclf.models.ngram",
+    "genreclf.models.transformer",
+]
 _FORKSERVER = multiprocessing.get_context("forkserver")
 _FORKSERVER.set_forkserver_preload(_PRELOAD)
 _SPAWN = multiprocessing.get_context("spawn")
@@ -67,8 +75,18 @@ def _serve_one(connection):
         connection.close()
 
 
-def run_trial_here(hypermodel, hp_config, fit_args, fit_kwargs, *, seed, checkpoint,
-                   warm_start=None, objective=None, direction="max"):
+def run_trial_here(
+    hypermodel,
+    hp_config,
+    fit_args,
+    fit_kwargs,
+    *,
+    seed,
+    checkpoint,
+    warm_start=None,
+    objective=None,
+    direction="max",
+):
     """Builds, fits and checkpoints one trial in this process; returns its history.
 
     Args:
@@ -99,10 +117,15 @@ def run_trial_here(hypermodel, hp_config, fit_args, fit_kwargs, *, seed, checkpo
         model.load_weights(warm_start)
     callbacks = list(fit_kwargs.pop("callbacks", None) or [])
     if objective:
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            checkpoint, monitor=objective, mode=direction, save_best_only=True,
-            save_weights_only=True,
-        ))
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                checkpoint,
+                monitor=objective,
+                mode=direction,
+                save_best_only=True,
+                save_weights_only=True,
+            )
+        )
     history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
     logs = history.history if isinstance(history, keras.callbacks.History) else {}
     return {

@@ -106,8 +106,9 @@ class _GenreclfTunerMixin:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=2)
         if trial.status != trial_module.TrialStatus.COMPLETED:
-            logger.warning("trial %s %s: %s", trial.trial_id, trial.status.lower(),
-                           record["message"])
+            logger.warning(
+                "trial %s %s: %s", trial.trial_id, trial.status.lower(), record["message"]
+            )
         super().on_trial_end(trial)
 
     def pre_create_trial(self):
@@ -138,17 +139,22 @@ class _GenreclfTunerMixin:
         base_seed = getattr(self.hypermodel, "seed", 0) or 0
         for execution in range(self.executions_per_trial):
             result = self._processes().run(
-                hypermodel=self.hypermodel, hp_config=hp.get_config(),
-                fit_args=fit_args, fit_kwargs=dict(fit_kwargs),
-                seed=base_seed + execution, checkpoint=self._checkpoint(trial.trial_id),
-                warm_start=warm_start, objective=objective.name if single else None,
+                hypermodel=self.hypermodel,
+                hp_config=hp.get_config(),
+                fit_args=fit_args,
+                fit_kwargs=dict(fit_kwargs),
+                seed=base_seed + execution,
+                checkpoint=self._checkpoint(trial.trial_id),
+                warm_start=warm_start,
+                objective=objective.name if single else None,
                 direction=objective.direction if single else "max",
             )
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]
             self._trial_epochs += len(result["epoch"])
-            self._trial_processes_seen.append({"pid": result["pid"],
-                                               "max_rss_mb": round(result["max_rss_mb"], 1)})
+            self._trial_processes_seen.append(
+                {"pid": result["pid"], "max_rss_mb": round(result["max_rss_mb"], 1)}
+            )
             histories.append(history)
         return histories
 
@@ -231,7 +237,11 @@ def make_tuner(
         raise ConfigError(
             f"executions_per_trial must be >= 1. Received: executions_per_trial={executions_per_trial}."
         )
-    cls = GenreclfHyperband if isinstance(oracle, keras_tuner.oracles.HyperbandOracle) else GenreclfTuner
+    cls = (
+        GenreclfHyperband
+        if isinstance(oracle, keras_tuner.oracles.HyperbandOracle)
+        else GenreclfTuner
+    )
     tuner = cls(
         oracle=oracle,
         hypermodel=hypermodel,

@@ -7,7 +7,6 @@ messages), loading them with TensorFlow only. Start it with
 """
 
 
-
 def __getattr__(name):
     # Lazy, so `serving.server.json_values` & co. do not pull in the servers.
     if name == "LocalServer":

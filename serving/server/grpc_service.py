@@ -187,9 +187,11 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         return response
 
     def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
-        context.abort(grpc.StatusCode.UNIMPLEMENTED,
-                      "MultiInference is not implemented by the genreclf local server; "
-                      "call Predict and Classify, or use TF Serving.")
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "MultiInference is not implemented by the genreclf local server; "
+            "call Predict and Classify, or use TF Serving.",
+        )
 
 
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):
@@ -209,13 +211,25 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
             return _abort(context, err)
 
     def HandleReloadConfigRequest(self, request, context):  # noqa: N802 - gRPC method name
-        context.abort(grpc.StatusCode.UNIMPLEMENTED,
-                      "The genreclf local server reloads by polling the base path; "
-                      "HandleReloadConfigRequest is not implemented.")
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "The genreclf local server reloads by polling the base path; "
+            "HandleReloadConfigRequest is not implemented.",
+        )
 
 
-def create_grpc_server(store, host, port, max_workers, max_message_bytes, *, limits=None,
-                       max_connections=1000, header_timeout=10.0, idle_timeout=60.0):
+def create_grpc_server(
+    store,
+    host,
+    port,
+    max_workers,
+    max_message_bytes,
+    *,
+    limits=None,
+    max_connections=1000,
+    header_timeout=10.0,
+    idle_timeout=60.0,
+):
     """A gRPC server with both services, bound but not yet started.
 
     Args:

@@ -25,8 +25,10 @@ def _add_feature_value(value, name, feature):
     def incompatible():
         kinds = {"bytes_list": "bytes", "float_list": "float", "int64_list": "int64"}
         return invalid_argument(
-            "Unexpected element type in feature: ", name,
-            " expecting type: ", kinds.get(kind, "UNKNOWN"),
+            "Unexpected element type in feature: ",
+            name,
+            " expecting type: ",
+            kinds.get(kind, "UNKNOWN"),
         )
 
     if value is None or isinstance(value, list):
@@ -54,7 +56,8 @@ def _add_feature_value(value, name, feature):
             raise incompatible()
         if not is_lossless(value, 24, 3.4028234663852886e38):
             raise invalid_argument(
-                "Cannot convert JSON value: ", json_value_to_string(value),
+                "Cannot convert JSON value: ",
+                json_value_to_string(value),
                 " to float without loss of precision.",
             )
         feature.float_list.value.append(value)
@@ -102,13 +105,16 @@ def classify_examples(doc, method="classify"):
         context = _example_from_json(doc["context"])
     if "examples" not in doc:
         raise invalid_argument(
-            "JSON Value: ", json_value_to_string(doc),
+            "JSON Value: ",
+            json_value_to_string(doc),
             f" When method is {method}, key 'examples' is expected and was not found",
         )
     examples = doc["examples"]
     if not isinstance(examples, list):
         raise invalid_argument(
-            "JSON Value: ", json_value_to_string(doc), " Expecting 'examples' value to be an list/array"
+            "JSON Value: ",
+            json_value_to_string(doc),
+            " Expecting 'examples' value to be an list/array",
         )
     if not examples:
         raise invalid_argument(

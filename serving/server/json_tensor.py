@@ -45,6 +45,7 @@ _NUMPY_DTYPES = {
     "DT_UINT64": np.uint64,
 }
 
+
 def _leaf(value, dtype):
     """AddValueToTensor(): one JSON leaf as a value of `dtype`."""
     if isinstance(value, dict):
@@ -224,8 +225,7 @@ def _instances_to_arrays(instances, input_dtypes, input_shapes, signature_name):
                 ) from None
     count = len(instances)
     return {
-        name: _to_array(values[name], [count] + shapes[name], input_dtypes[name])
-        for name in values
+        name: _to_array(values[name], [count] + shapes[name], input_dtypes[name]) for name in values
     }
 
 
@@ -246,14 +246,16 @@ def _inputs_to_arrays(inputs, input_dtypes, input_shapes, signature_name):
                 "input tensors required as per tensorinfo_map"
             )
         (name,) = input_dtypes
-        return {name: _column_to_array(inputs, input_dtypes[name], name, input_shapes,
-                                       signature_name)}
+        return {
+            name: _column_to_array(inputs, input_dtypes[name], name, input_shapes, signature_name)
+        }
     arrays = {}
     for name in sorted(input_dtypes):
         if name not in inputs:
             raise invalid_argument("Missing named input: ", name, " in 'inputs' object.")
-        arrays[name] = _column_to_array(inputs[name], input_dtypes[name], name, input_shapes,
-                                        signature_name)
+        arrays[name] = _column_to_array(
+            inputs[name], input_dtypes[name], name, input_shapes, signature_name
+        )
     return arrays
 
 
@@ -297,7 +299,9 @@ def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
         instances = doc["instances"]
         if not isinstance(instances, list):
             raise invalid_argument(
-                "JSON Value: ", json_value_to_string(doc), " Excepting 'instances' to be an list/array"
+                "JSON Value: ",
+                json_value_to_string(doc),
+                " Excepting 'instances' to be an list/array",
             )
         if not instances:
             raise invalid_argument(
@@ -343,13 +347,18 @@ def predict_response(outputs, output_dtypes, fmt):
                 raise invalid_argument("Tensor name: ", name, " has no shape information ")
             if batch is not None and array.shape[0] != batch:
                 raise invalid_argument(
-                    "Tensor name: ", name, " has inconsistent batch size: ",
-                    array.shape[0], " expecting: ", batch,
+                    "Tensor name: ",
+                    name,
+                    " has inconsistent batch size: ",
+                    array.shape[0],
+                    " expecting: ",
+                    batch,
                 )
             batch = array.shape[0]
     values = {
-        name: json_ready(outputs[name], output_dtypes[name],
-                         _is_bytes_output(name, output_dtypes[name]))
+        name: json_ready(
+            outputs[name], output_dtypes[name], _is_bytes_output(name, output_dtypes[name])
+        )
         for name in names
     }
     if fmt == "columnar":

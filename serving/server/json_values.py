@@ -43,6 +43,7 @@ INT_RANGES = {
     "DT_UINT64": (0, 2**64 - 1),
 }
 
+
 def type_name(value):
     """JsonTypeString(): the rapidjson type name of a parsed JSON value."""
     if value is None:
@@ -78,8 +79,9 @@ def short_floats(array):
     return array.astype(str).astype(np.float64)
 
 
-_decode = np.frompyfunc(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v),
-                        1, 1)
+_decode = np.frompyfunc(
+    lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v), 1, 1
+)
 _b64 = np.frompyfunc(lambda v: {"b64": base64.b64encode(v).decode("ascii")}, 1, 1)
 
 
@@ -243,11 +245,7 @@ def is_lossless(value, digits, max_value):
 
 
 def decode_b64_object(value):
-    if not (
-        isinstance(value, dict)
-        and len(value) == 1
-        and isinstance(value.get("b64"), str)
-    ):
+    if not (isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)):
         raise invalid_argument(
             "JSON Value: ",
             json_value_to_string(value),
@@ -261,8 +259,6 @@ def decode_b64_object(value):
 
 def is_b64_object(value):
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)
-
-
 
 
 def error_response(message):

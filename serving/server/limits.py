@@ -23,11 +23,30 @@ DEFAULT_CHUNK_SIZE = 256
 # (TensorFlow 2.20 crashes on string tensors of rank 33 and more).
 MAX_RANK = 32
 
-_ITEM_SIZES = {"DT_FLOAT": 4, "DT_DOUBLE": 8, "DT_INT32": 4, "DT_INT16": 2, "DT_INT8": 1,
-               "DT_UINT8": 1, "DT_INT64": 8, "DT_BOOL": 1, "DT_UINT32": 4, "DT_UINT64": 8,
-               "DT_HALF": 2}
-_VALUE_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val",
-                 "half_val", "uint32_val", "uint64_val")
+_ITEM_SIZES = {
+    "DT_FLOAT": 4,
+    "DT_DOUBLE": 8,
+    "DT_INT32": 4,
+    "DT_INT16": 2,
+    "DT_INT8": 1,
+    "DT_UINT8": 1,
+    "DT_INT64": 8,
+    "DT_BOOL": 1,
+    "DT_UINT32": 4,
+    "DT_UINT64": 8,
+    "DT_HALF": 2,
+}
+_VALUE_FIELDS = (
+    "float_val",
+    "double_val",
+    "int_val",
+    "int64_val",
+    "bool_val",
+    "string_val",
+    "half_val",
+    "uint32_val",
+    "uint64_val",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,8 +92,9 @@ class RequestLimits:
         for array in arrays.values():
             if array.dtype.kind in "OSU":
                 count += array.size
-                nbytes += sum(len(v) if isinstance(v, (bytes, str)) else 0
-                              for v in array.reshape(-1))
+                nbytes += sum(
+                    len(v) if isinstance(v, (bytes, str)) else 0 for v in array.reshape(-1)
+                )
         self.check_texts(count, nbytes)
 
 
@@ -132,7 +152,9 @@ def check_shape(name, received, expected, signature_name="serving_default", row=
 
 def _hint(name, rank, row):
     if rank == 0:
-        return f"one plain value per instance for '{name}'" if row else f"a single value for '{name}'"
+        return (
+            f"one plain value per instance for '{name}'" if row else f"a single value for '{name}'"
+        )
     return f"'{name}' as arrays nested {rank} deep"
 
 
@@ -152,8 +174,7 @@ def proto_shape(name, proto, expected, signature_name=""):
     if proto.tensor_shape.unknown_rank:
         raise invalid_argument(f"Input '{name}' has an unknown rank. Send its shape.")
     if any(d < 0 for d in dims):
-        raise invalid_argument(
-            f"Input '{name}' has a negative dimension. Received: shape={dims}.")
+        raise invalid_argument(f"Input '{name}' has a negative dimension. Received: shape={dims}.")
     check_shape(name, dims, expected, signature_name)
     count = math.prod(dims)
     dtype = proto.dtype
@@ -198,7 +219,7 @@ def run_in_chunks(call, arrays, chunk_size, batch_major):
         return call(arrays)
     (rows,) = sizes
     parts = [
-        call({name: a[start:start + chunk_size] for name, a in arrays.items()})
+        call({name: a[start : start + chunk_size] for name, a in arrays.items()})
         for start in range(0, rows, chunk_size)
     ]
     return {name: np.concatenate([p[name] for p in parts], axis=0) for name in parts[0]}

@@ -55,11 +55,25 @@ class LocalServer:
     >>> server.stop()  # doctest: +SKIP
     """
 
-    def __init__(self, models_dir, *, host="127.0.0.1", rest_port=8501, grpc_port=8500,
-                 specs=None, labels=(), policy="all", poll_seconds=2.0,
-                 max_body_bytes=DEFAULT_MAX_BODY_BYTES, workers=8, limits=None,
-                 max_connections=1000, header_timeout=10.0, body_timeout=30.0,
-                 idle_timeout=60.0):
+    def __init__(
+        self,
+        models_dir,
+        *,
+        host="127.0.0.1",
+        rest_port=8501,
+        grpc_port=8500,
+        specs=None,
+        labels=(),
+        policy="all",
+        poll_seconds=2.0,
+        max_body_bytes=DEFAULT_MAX_BODY_BYTES,
+        workers=8,
+        limits=None,
+        max_connections=1000,
+        header_timeout=10.0,
+        body_timeout=30.0,
+        idle_timeout=60.0,
+    ):
         self.host = host
         self.limits = limits or RequestLimits()
         self.max_connections = max_connections
@@ -70,8 +84,9 @@ class LocalServer:
         self.grpc_port = grpc_port
         self.max_body_bytes = max_body_bytes
         self.workers = workers
-        self.store = ModelStore(models_dir, specs=specs, labels=labels, policy=policy,
-                                poll_seconds=poll_seconds)
+        self.store = ModelStore(
+            models_dir, specs=specs, labels=labels, policy=policy, poll_seconds=poll_seconds
+        )
         self._executor = None
         self._uvicorn = None
         self._rest_thread = None
@@ -84,24 +99,39 @@ class LocalServer:
         self.store.start_polling()
         if self.grpc_port:
             self._grpc, self.grpc_port = create_grpc_server(
-                self.store, self.host, self.grpc_port, self.workers, self.max_body_bytes,
-                limits=self.limits, max_connections=self.max_connections,
-                header_timeout=self.header_timeout, idle_timeout=self.idle_timeout,
+                self.store,
+                self.host,
+                self.grpc_port,
+                self.workers,
+                self.max_body_bytes,
+                limits=self.limits,
+                max_connections=self.max_connections,
+                header_timeout=self.header_timeout,
+                idle_timeout=self.idle_timeout,
             )
             self._grpc.start()
         if self.rest_port:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-            app = create_app(self.store, self._executor, self.max_body_bytes,
-                             limits=self.limits, body_timeout=self.body_timeout)
-            config = uvicorn.Config(app, host=self.host, port=self.rest_port,
-                                    log_level="warning", access_log=False,
-                                    timeout_graceful_shutdown=5,
-                                    http=head_timeout_protocol(self.header_timeout),
-                                    limit_concurrency=self.max_connections,
-                                    timeout_keep_alive=5)
+            app = create_app(
+                self.store,
+                self._executor,
+                self.max_body_bytes,
+                limits=self.limits,
+                body_timeout=self.body_timeout,
+            )
+            config = uvicorn.Config(
+                app,
+                host=self.host,
+                port=self.rest_port,
+                log_level="warning",
+                access_log=False,
+                timeout_graceful_shutdown=5,
+                http=head_timeout_protocol(self.header_timeout),
+                limit_concurrency=self.max_connections,
+                timeout_keep_alive=5,
+            )
             self._uvicorn = uvicorn.Server(config)
-            self._rest_thread = threading.Thread(target=self._uvicorn.run, name="rest",
-                                                 daemon=True)
+            self._rest_thread = threading.Thread(target=self._uvicorn.run, name="rest", daemon=True)
             self._rest_thread.start()
             deadline = time.monotonic() + timeout
             while not self._uvicorn.started:
@@ -124,10 +154,13 @@ class LocalServer:
             parts.append(f"REST on http://{self.host}:{self.rest_port}")
         if self.grpc_port:
             parts.append(f"gRPC on {self.host}:{self.grpc_port}")
-        models = ", ".join(
-            f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
-            for name, info in self.store.models().items()
-        ) or "none yet"
+        models = (
+            ", ".join(
+                f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
+                for name, info in self.store.models().items()
+            )
+            or "none yet"
+        )
         return "; ".join(parts) + f"; models: {models}"
 
     def serve_forever(self):

@@ -16,6 +16,7 @@ class ConfigError(ValueError):
     (The server does not import `genreclf`: it needs TensorFlow only.)
     """
 
+
 _LABEL_FLAG = re.compile(r"^(?:(?P<model>[^/:=]+):)?(?P<label>[^/:=]+)=(?P<version>\d+)$")
 
 
@@ -48,7 +49,7 @@ class ModelSpec:
         """The versions to keep loaded, out of the `available` ones on disk."""
         available = sorted(available)
         if self.policy == "latest":
-            return available[-self.num_versions:] if self.num_versions > 0 else []
+            return available[-self.num_versions :] if self.num_versions > 0 else []
         if self.policy == "specific":
             return [v for v in available if v in self.versions]
         return available
@@ -148,6 +149,5 @@ def discover_models(models_dir, policy="all"):
     return [
         ModelSpec(child, os.path.join(models_dir, child), policy=policy)
         for child in children
-        if not child.startswith((".", "_"))
-        and os.path.isdir(os.path.join(models_dir, child))
+        if not child.startswith((".", "_")) and os.path.isdir(os.path.join(models_dir, child))
     ]

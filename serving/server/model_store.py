@@ -89,8 +89,15 @@ class ModelStore:
     2
     """
 
-    def __init__(self, models_dir, specs=None, labels=(), policy="all",
-                 poll_seconds=2.0, loader=Servable.load):
+    def __init__(
+        self,
+        models_dir,
+        specs=None,
+        labels=(),
+        policy="all",
+        poll_seconds=2.0,
+        loader=Servable.load,
+    ):
         self.models_dir = models_dir
         self._fixed_specs = specs
         self._label_flags = list(labels)
@@ -247,12 +254,17 @@ class ModelStore:
         result = {}
         with self._lock:
             for name, spec in sorted(self._specs.items()):
-                available = {v: s for v, s in self._states.get(name, {}).items()
-                             if s.state == "AVAILABLE"}
-                classes = {tuple(getattr(s.servable, "classes", None) or ()) for s in available.values()}
+                available = {
+                    v: s for v, s in self._states.get(name, {}).items() if s.state == "AVAILABLE"
+                }
+                classes = {
+                    tuple(getattr(s.servable, "classes", None) or ()) for s in available.values()
+                }
                 result[name] = {
                     "versions": sorted(available),
                     "labels": dict(spec.labels),
-                    "classes": list(classes.pop()) if len(classes) == 1 and () not in classes else None,
+                    "classes": list(classes.pop())
+                    if len(classes) == 1 and () not in classes
+                    else None,
                 }
         return result

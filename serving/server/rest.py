@@ -159,4 +159,3 @@ def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.
         Route("/{path:path}", api, methods=ALL_METHODS),
     ]
     return Starlette(routes=routes)
-

@@ -81,15 +81,22 @@ def replay_warmup(servable):
         if kind == "predict_log":
             request = log.predict_log.request
             inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
-            servable.predict(inputs, request.model_spec.signature_name, tuple(request.output_filter))
+            servable.predict(
+                inputs, request.model_spec.signature_name, tuple(request.output_filter)
+            )
         elif kind == "classify_log":
             request = log.classify_log.request
             which = request.input.WhichOneof("kind")
             if which == "example_list_with_context":
                 group = request.input.example_list_with_context
-                servable.classify(list(group.examples), group.context, request.model_spec.signature_name)
+                servable.classify(
+                    list(group.examples), group.context, request.model_spec.signature_name
+                )
             else:
-                servable.classify(list(request.input.example_list.examples), None,
-                                  request.model_spec.signature_name)
+                servable.classify(
+                    list(request.input.example_list.examples),
+                    None,
+                    request.model_spec.signature_name,
+                )
         count += 1
     return count

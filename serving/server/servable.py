@@ -13,7 +13,6 @@ if present, and then runs:
   `inputs` tensor, `classes` and/or `scores` outputs) and result layout.
 """
 
-
 import numpy as np
 import tensorflow as tf
 
@@ -116,12 +115,9 @@ class Servable:
         """Signature inputs, name → dtype name; raises like TF Serving's REST handler."""
         key = signature_name or DEFAULT_SIGNATURE
         if key not in self.signature_defs:
-            raise invalid_argument(
-                'Serving signature name: "', key, '" not found in signature def'
-            )
+            raise invalid_argument('Serving signature name: "', key, '" not found in signature def')
         return {
-            alias: dtype_name(info.dtype)
-            for alias, info in self.signature_defs[key].inputs.items()
+            alias: dtype_name(info.dtype) for alias, info in self.signature_defs[key].inputs.items()
         }
 
     def input_shapes(self, signature_name):
@@ -129,14 +125,17 @@ class Servable:
         key = signature_name or DEFAULT_SIGNATURE
         if key not in self.signature_defs:
             return {}
-        return {alias: signature_shape(info)
-                for alias, info in self.signature_defs[key].inputs.items()}
+        return {
+            alias: signature_shape(info) for alias, info in self.signature_defs[key].inputs.items()
+        }
 
     def _batch_major(self, key):
         """True when every input and output of a signature is batch-first (chunkable)."""
         signature = self.signature_defs[key]
-        shapes = [signature_shape(info) for info in
-                  (*signature.inputs.values(), *signature.outputs.values())]
+        shapes = [
+            signature_shape(info)
+            for info in (*signature.inputs.values(), *signature.outputs.values())
+        ]
         return all(shape and shape[0] == -1 for shape in shapes)
 
     def _call(self, key, tensors):
@@ -156,8 +155,11 @@ class Servable:
         for index, alias in enumerate(sorted(inputs)):
             expected = signature.inputs[alias].dtype
             value = np.asarray(inputs[alias])
-            got = types_pb2.DT_STRING if value.dtype.kind in "OSU" else (
-                tf.dtypes.as_dtype(value.dtype).as_datatype_enum)
+            got = (
+                types_pb2.DT_STRING
+                if value.dtype.kind in "OSU"
+                else (tf.dtypes.as_dtype(value.dtype).as_datatype_enum)
+            )
             if got != expected:  # the session would refuse the feed
                 raise invalid_argument(
                     f"Expects arg[{index}] to be {_dtype_string(expected)} "
@@ -214,13 +216,15 @@ class Servable:
                 )
         limits = limits or RequestLimits()
         for alias in sorted(inputs):
-            check_shape(alias, list(np.shape(inputs[alias])),
-                        signature_shape(signature.inputs[alias]), key)
+            check_shape(
+                alias, list(np.shape(inputs[alias])), signature_shape(signature.inputs[alias]), key
+            )
         limits.check_arrays({alias: np.asarray(value) for alias, value in inputs.items()})
         outputs = run_in_chunks(
             lambda part: self._call(key, self._to_tensors(signature, part)),
             {alias: np.asarray(value) for alias, value in inputs.items()},
-            limits.chunk_size, self._batch_major(key),
+            limits.chunk_size,
+            self._batch_major(key),
         )
         if output_filter:
             outputs = {alias: outputs[alias] for alias in output_filter}
@@ -235,7 +239,9 @@ class Servable:
         if signature.method_name != CLASSIFY_METHOD:
             raise invalid_argument(
                 "Expected classification signature method_name to be ",
-                CLASSIFY_METHOD, ". Was: ", signature.method_name,
+                CLASSIFY_METHOD,
+                ". Was: ",
+                signature.method_name,
             )
         if len(signature.inputs) != 1:
             raise invalid_argument("Expected one input Tensor.")
@@ -247,8 +253,9 @@ class Servable:
             raise invalid_argument("No classification inputs found in SignatureDef: ", signature)
         if "classes" not in signature.outputs and "scores" not in signature.outputs:
             raise invalid_argument(
-                'Expected classification signature outputs to contain at least one of '
-                '"classes" or "scores". Signature was: ', signature,
+                "Expected classification signature outputs to contain at least one of "
+                '"classes" or "scores". Signature was: ',
+                signature,
             )
         return key, signature
 
@@ -263,7 +270,9 @@ class Servable:
         limits.check_arrays({"inputs": serialized})
         return run_in_chunks(
             lambda part: self._call(key, {"inputs": tf.constant(part["inputs"], dtype=tf.string)}),
-            {"inputs": serialized}, limits.chunk_size, self._batch_major(key),
+            {"inputs": serialized},
+            limits.chunk_size,
+            self._batch_major(key),
         )
 
     def classify(self, examples, context=None, signature_name="", limits=None):
@@ -299,7 +308,9 @@ class Servable:
         if classes is not None and scores is not None and classes.shape[1] != scores.shape[1]:
             raise invalid_argument(
                 "Tensors class and score should match in dim_size(1). Got ",
-                classes.shape[1], " vs. ", scores.shape[1],
+                classes.shape[1],
+                " vs. ",
+                scores.shape[1],
             )
         width = (classes if classes is not None else scores).shape[1]
         return [
@@ -329,8 +340,10 @@ class Servable:
         signature = self.signature_defs[key]
         if signature.method_name != REGRESS_METHOD:
             raise invalid_argument(
-                "Expected regression signature method_name to be ", REGRESS_METHOD,
-                ". Was: ", signature.method_name,
+                "Expected regression signature method_name to be ",
+                REGRESS_METHOD,
+                ". Was: ",
+                signature.method_name,
             )
         if list(signature.inputs) != ["inputs"]:
             raise invalid_argument("Expected one input Tensor named 'inputs'.")
@@ -345,12 +358,15 @@ class Servable:
         if values.ndim != 1:
             raise invalid_argument(
                 "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] "
-                "but got ", list(values.shape),
+                "but got ",
+                list(values.shape),
             )
         if values.shape[0] != len(examples):
             raise invalid_argument(
-                "Input batch size did not match output batch size: ", len(examples),
-                " vs. ", values.shape[0],
+                "Input batch size did not match output batch size: ",
+                len(examples),
+                " vs. ",
+                values.shape[0],
             )
         if values.dtype != np.float32:
             raise invalid_argument("Expected output Tensor of DT_FLOAT. Got: ", values.dtype)

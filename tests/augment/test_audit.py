@@ -9,27 +9,33 @@ from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
 
-@pytest.mark.parametrize("k, n, low, high", [
-    # Newcombe (1998), Stat. Med. 17:857-872, Table I, method 3 (Wilson score):
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-])
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [
+        # Newcombe (1998), Stat. Med. 17:857-872, Table I, method 3 (Wilson score):
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
 def test_wilson_published_values(k, n, low, high):
     lo, hi = wilson_interval(k, n)
     assert lo == pytest.approx(low, abs=6e-5)
     assert hi == pytest.approx(high, abs=6e-5)
 
 
-@pytest.mark.parametrize("k, n, low, high", [
-    # scipy.stats.binomtest(k, n).proportion_ci(0.95, method="wilson"), 6 d.p.
-    (5, 10, 0.236593, 0.763407),
-    (0, 10, 0.0, 0.277533),
-    (10, 10, 0.722467, 1.0),
-    (1, 1, 0.206549, 1.0),
-    (50, 100, 0.403832, 0.596168),
-])
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [
+        # scipy.stats.binomtest(k, n).proportion_ci(0.95, method="wilson"), 6 d.p.
+        (5, 10, 0.236593, 0.763407),
+        (0, 10, 0.0, 0.277533),
+        (10, 10, 0.722467, 1.0),
+        (1, 1, 0.206549, 1.0),
+        (50, 100, 0.403832, 0.596168),
+    ],
+)
 def test_wilson_matches_scipy(k, n, low, high):
     lo, hi = wilson_interval(k, n)
     assert lo == pytest.approx(low, abs=1e-6)
@@ -53,8 +59,16 @@ class Judge:
 
 
 def _rows(n):
-    return [{"id": f"r{i}", "text": f"text {i}", "labels": ["war" if i % 2 else "news"],
-             "genre": "war" if i % 2 else "news", "source": "synthetic"} for i in range(n)]
+    return [
+        {
+            "id": f"r{i}",
+            "text": f"text {i}",
+            "labels": ["war" if i % 2 else "news"],
+            "genre": "war" if i % 2 else "news",
+            "source": "synthetic",
+        }
+        for i in range(n)
+    ]
 
 
 def test_audit_with_a_predictor_and_sampling():
@@ -109,10 +123,19 @@ def test_audit_with_a_trained_run_folder(tmp_path, make_corpus):
     ds = make_corpus({"war": 16, "news": 16})
     cue = {"war": " Soldiers, tanks and a battle.", "news": " An anchor reads headlines."}
     ds.texts = [t + cue[l[0]] for t, l in zip(ds.texts, ds.labels)]
-    run = genreclf.train(ds, model="ngram", out=str(tmp_path / "run"), epochs=1,
-                         verbose=0, val_split=0.25)
-    rows = [{"id": f"r{i}", "text": f"Story {i}." + cue[g], "genre": g, "labels": [g],
-             "source": "synthetic"} for i, g in enumerate(["war", "news"] * 6)]
+    run = genreclf.train(
+        ds, model="ngram", out=str(tmp_path / "run"), epochs=1, verbose=0, val_split=0.25
+    )
+    rows = [
+        {
+            "id": f"r{i}",
+            "text": f"Story {i}." + cue[g],
+            "genre": g,
+            "labels": [g],
+            "source": "synthetic",
+        }
+        for i, g in enumerate(["war", "news"] * 6)
+    ]
     path = tmp_path / "aug.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     res = audit(str(path), run=str(tmp_path / "run"), sample=8, seed=1)

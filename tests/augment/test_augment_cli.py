@@ -25,15 +25,42 @@ def test_plan_prints_a_table_and_json(corpus_csv, capsys):
     assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10"]) == 0
     out = capsys.readouterr().out
     assert "news" in out and "war" in out and "total" in out and "USD" in out
-    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10",
-                 "--genres", "war", "--json"]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                str(corpus_csv),
+                "--label",
+                "genre",
+                "--target-count",
+                "10",
+                "--genres",
+                "war",
+                "--json",
+            ]
+        )
+        == 0
+    )
     plan = json.loads(capsys.readouterr().out)
     assert [c["label"] for c in plan["classes"]] == ["war"]
 
 
 def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
-    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10",
-                 "--genres", "Western"]) == 2
+    assert (
+        main(
+            [
+                "plan",
+                str(corpus_csv),
+                "--label",
+                "genre",
+                "--target-count",
+                "10",
+                "--genres",
+                "Western",
+            ]
+        )
+        == 2
+    )
     assert "Received: genres=['Western']" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", str(corpus_csv), "--target-count", "10"])  # --out missing
@@ -41,17 +68,37 @@ def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
 
 def test_run_then_audit_with_manual_labels(server, corpus_csv, tmp_path, capsys):
     out = tmp_path / "aug.jsonl"
-    code = main(["run", str(corpus_csv), "--label", "genre", "--target-count", "10",
-                 "--model", "gpt-4o-mini", "--out", str(out), "--budget-usd", "2",
-                 "--base-url", server.url, "--concurrency", "4", "--per-request", "3"])
+    code = main(
+        [
+            "run",
+            str(corpus_csv),
+            "--label",
+            "genre",
+            "--target-count",
+            "10",
+            "--model",
+            "gpt-4o-mini",
+            "--out",
+            str(out),
+            "--budget-usd",
+            "2",
+            "--base-url",
+            server.url,
+            "--concurrency",
+            "4",
+            "--per-request",
+            "3",
+        ]
+    )
     assert code == 0
     assert "rows written: 10" in capsys.readouterr().out
     rows = [json.loads(l) for l in open(out)]
     labels = tmp_path / "manual.csv"
-    labels.write_text("id,label\n" + "".join(
-        f"{r['id']},{r['genre'] if i % 3 else 'drama'}\n" for i, r in enumerate(rows)))
-    assert main(["audit", str(out), "--labels", str(labels), "--sample", "100",
-                 "--json"]) == 0
+    labels.write_text(
+        "id,label\n"
+        + "".join(f"{r['id']},{r['genre'] if i % 3 else 'drama'}\n" for i, r in enumerate(rows))
+    )
+    assert main(["audit", str(out), "--labels", str(labels), "--sample", "100", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["n"] == 10 and res["agree"] == 6
     assert res["low"] < 0.6 < res["high"]
@@ -73,12 +120,32 @@ def _cache_lines(path):
 def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
     server.latency = 0.3
     out, cache = tmp_path / "aug.jsonl", tmp_path / "cache.jsonl"
-    cmd = [sys.executable, "-m", "genreclf.augment", "run", str(corpus_csv), "--label", "genre",
-           "--target-count", "16", "--per-request", "2", "--model", "gpt-4o-mini",
-           "--out", str(out), "--cache", str(cache), "--base-url", server.url,
-           "--concurrency", "2"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        "-m",
+        "genreclf.augment",
+        "run",
+        str(corpus_csv),
+        "--label",
+        "genre",
+        "--target-count",
+        "16",
+        "--per-request",
+        "2",
+        "--model",
+        "gpt-4o-mini",
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--base-url",
+        server.url,
+        "--concurrency",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.time() + 180  # start-up may import TensorFlow on a busy machine
     while len(_cache_lines(cache)) < 4 and time.time() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -89,8 +156,7 @@ def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
     finished = _cache_lines(cache)
     # news: ceil(12 * 1.2 / 2) = 8 requests, war: ceil(10 * 1.2 / 2) = 6.
     assert 4 <= len(finished) < 14 and not out.exists()
-    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True,
-                           timeout=300)
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     counts = server.counts(status=200)
     # Every response finished before the kill was paid exactly once.
@@ -110,8 +176,25 @@ def test_resume_after_kill_9_repeats_no_paid_call(server, corpus_csv, tmp_path):
 
 def test_run_through_the_batch_api(server, corpus_csv, tmp_path, capsys):
     out = tmp_path / "aug.jsonl"
-    assert main(["run", str(corpus_csv), "--label", "genre", "--target-count", "10",
-                 "--out", str(out), "--base-url", server.url, "--batch",
-                 "--poll-interval", "0.01"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(corpus_csv),
+                "--label",
+                "genre",
+                "--target-count",
+                "10",
+                "--out",
+                str(out),
+                "--base-url",
+                server.url,
+                "--batch",
+                "--poll-interval",
+                "0.01",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "batch batch_1: completed" in text and "rows written: 10" in text

@@ -7,9 +7,15 @@ from genreclf.augment.cache import ResponseCache
 
 
 def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):
-    res = augment.generate(corpus, out=tmp_path / "aug.jsonl", target_count=10,
-                           per_request=3, base_url=server.url, batch=True,
-                           poll_interval=0.01)
+    res = augment.generate(
+        corpus,
+        out=tmp_path / "aug.jsonl",
+        target_count=10,
+        per_request=3,
+        base_url=server.url,
+        batch=True,
+        poll_interval=0.01,
+    )
     assert res.rows == 10 and res.stopped is None
     assert res.batch["status"] == "completed" and not res.batch["resumed"]
     assert res.batch["succeeded"] == res.batch["submitted"] == res.plan.total_requests
@@ -18,16 +24,29 @@ def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):
     rows = [json.loads(l) for l in open(tmp_path / "aug.jsonl")]
     assert all(r["source"] == "synthetic" and r["request_id"].startswith("req_") for r in rows)
     # A rerun finds everything cached: no new batch.
-    res = augment.generate(corpus, out=tmp_path / "aug.jsonl", target_count=10,
-                           per_request=3, base_url=server.url, batch=True)
+    res = augment.generate(
+        corpus,
+        out=tmp_path / "aug.jsonl",
+        target_count=10,
+        per_request=3,
+        base_url=server.url,
+        batch=True,
+    )
     assert res.cached == res.plan.total_requests and len(server.batches) == 1
 
 
 def test_batch_price_is_half_and_budget_trims_the_batch(server, corpus, tmp_path):
     server.usage = (100, 50)
-    res = augment.generate(corpus, out=tmp_path / "aug.jsonl", target_count=10,
-                           per_request=3, base_url=server.url, batch=True,
-                           poll_interval=0.01, budget_tokens=2000)
+    res = augment.generate(
+        corpus,
+        out=tmp_path / "aug.jsonl",
+        target_count=10,
+        per_request=3,
+        base_url=server.url,
+        batch=True,
+        poll_interval=0.01,
+        budget_tokens=2000,
+    )
     assert res.stopped == "budget"
     assert 0 < res.batch["submitted"] < res.plan.total_requests
     n = res.batch["succeeded"]
@@ -38,8 +57,16 @@ def test_batch_price_is_half_and_budget_trims_the_batch(server, corpus, tmp_path
 def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
     """A run that stops waiting (or dies) after creating the batch must not pay twice."""
     server.batch_polls = 3
-    kw = dict(out=tmp_path / "aug.jsonl", genres=["war"], target_count=14, per_request=2,
-              overgenerate=1.0, base_url=server.url, batch=True, poll_interval=0.01)
+    kw = dict(
+        out=tmp_path / "aug.jsonl",
+        genres=["war"],
+        target_count=14,
+        per_request=2,
+        overgenerate=1.0,
+        base_url=server.url,
+        batch=True,
+        poll_interval=0.01,
+    )
     first = augment.generate(corpus, batch_max_wait=0.0, **kw)
     assert first.batch["status"] == "in_progress" and first.rows == 0
     state = json.loads((tmp_path / "aug.jsonl.cache.jsonl.batches.json").read_text())

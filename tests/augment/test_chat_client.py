@@ -24,6 +24,7 @@ def _run(caller, requests, estimate=50):
             return await asyncio.gather(*(caller.call(r, estimate) for r in requests))
         finally:
             await caller.aclose()
+
     return asyncio.run(go())
 
 
@@ -42,9 +43,14 @@ def test_normal_reply(server, corpus):
     assert resp["usage"][0] > 0 and resp["usage"][1] > 0
     body = server.requests[0]
     assert body["model"] == "gpt-4o-mini" and body["status"] == 200
-    assert caller.stats.to_dict() == {"sent": 1, "succeeded": 1, "failed": {},
-                                      "retries": {}, "skipped_budget": 0,
-                                      "charged_unanswered": 0}
+    assert caller.stats.to_dict() == {
+        "sent": 1,
+        "succeeded": 1,
+        "failed": {},
+        "retries": {},
+        "skipped_budget": 0,
+        "charged_unanswered": 0,
+    }
 
 
 def test_429_retry_after_is_honoured(server, corpus):
@@ -81,7 +87,7 @@ def test_backoff_grows_exponentially_with_jitter(server):
     caller = ChatCaller("m", base_url=server.url, backoff_base=1.0, backoff_max=8.0, seed=0)
     delays = [caller._backoff(a) for a in range(6)]
     for a, d in enumerate(delays):
-        cap = min(8.0, 2.0 ** a)
+        cap = min(8.0, 2.0**a)
         assert 0.5 * cap <= d <= cap
     assert len(set(delays)) == 6
 

@@ -17,8 +17,11 @@ class Reply:
 
 def _post(server, body=None, path="/chat/completions"):
     body = body or {"model": "m", "messages": [{"role": "user", "content": "Write 3 new"}]}
-    req = urllib.request.Request(server.url + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        server.url + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as r:
             return Reply(r.status, r.headers, r.read())
@@ -26,9 +29,19 @@ def _post(server, body=None, path="/chat/completions"):
         return Reply(e.code, e.headers, e.read())
 
 
-@pytest.mark.parametrize("behaviour, status", [
-    ("ok", 200), ("429", 429), ("500", 500), ("401", 401), ("refusal", 200),
-    ("malformed", 200), ("bad_schema", 200), ("no_usage", 200)])
+@pytest.mark.parametrize(
+    "behaviour, status",
+    [
+        ("ok", 200),
+        ("429", 429),
+        ("500", 500),
+        ("401", 401),
+        ("refusal", 200),
+        ("malformed", 200),
+        ("bad_schema", 200),
+        ("no_usage", 200),
+    ],
+)
 def test_scripted_behaviours(server, behaviour, status):
     server.script = [(behaviour, 2) if behaviour == "429" else behaviour]
     r = _post(server)

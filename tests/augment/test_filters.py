@@ -17,23 +17,31 @@ def test_every_drop_is_counted_by_reason():
     good = [fake_synopsis(rng) for _ in range(5)]
     rows = _rows(
         good
-        + ["Too short."]                                    # too_short
-        + [" ".join(["word"] * 500)]                        # too_long
-        + ["Ein junger Mann kehrt nach vielen Jahren in sein Dorf zurück, wo "
-           "niemand mehr ihn kennt und alle Türen verschlossen bleiben, bis "
-           "eines Tages ein Brief aus Amerika ankommt und alles verändert."]  # language
-        + [corpus[3].upper()]                                # exact_dup_corpus
-        + [good[0] + "  "]                                   # exact_dup_generated
-        + [corpus[4] + " A must-see."]                       # near_dup_corpus
-        + [good[1].replace("In ", "Back in ", 1)]            # near_dup_generated
+        + ["Too short."]  # too_short
+        + [" ".join(["word"] * 500)]  # too_long
+        + [
+            "Ein junger Mann kehrt nach vielen Jahren in sein Dorf zurück, wo "
+            "niemand mehr ihn kennt und alle Türen verschlossen bleiben, bis "
+            "eines Tages ein Brief aus Amerika ankommt und alles verändert."
+        ]  # language
+        + [corpus[3].upper()]  # exact_dup_corpus
+        + [good[0] + "  "]  # exact_dup_generated
+        + [corpus[4] + " A must-see."]  # near_dup_corpus
+        + [good[1].replace("In ", "Back in ", 1)]  # near_dup_generated
     )
     kept, summary = filter_rows(rows, corpus, config=FilterConfig(min_words=20))
     assert [r["text"] for r in kept] == good
     assert set(summary["dropped"]) == set(REASONS)
     assert summary["dropped"] == {
-        "too_short": 1, "too_long": 1, "language": 1, "exact_dup_corpus": 1,
-        "exact_dup_generated": 1, "near_dup_corpus": 1, "near_dup_generated": 1,
-        "classifier_disagrees": 0}
+        "too_short": 1,
+        "too_long": 1,
+        "language": 1,
+        "exact_dup_corpus": 1,
+        "exact_dup_generated": 1,
+        "near_dup_corpus": 1,
+        "near_dup_generated": 1,
+        "classifier_disagrees": 0,
+    }
     assert summary["input"] == len(rows) and summary["kept"] == 5
 
 
@@ -56,20 +64,27 @@ class FakePredictor:
 
     def predict(self, texts):
         self.calls += 1
-        return [{"top_labels": ["war", "drama"] if "cavalry" in t else ["drama", "comedy"]}
-                for t in texts]
+        return [
+            {"top_labels": ["war", "drama"] if "cavalry" in t else ["drama", "comedy"]}
+            for t in texts
+        ]
 
 
 def test_classifier_agreement_filter():
     rng = random.Random(3)
     texts = [fake_synopsis(rng) + (" The cavalry charges." if i % 2 else "") for i in range(6)]
     predictor = FakePredictor()
-    kept, summary = filter_rows(_rows(texts), [], predictor=predictor,
-                                config=FilterConfig(agreement_top_k=1))
+    kept, summary = filter_rows(
+        _rows(texts), [], predictor=predictor, config=FilterConfig(agreement_top_k=1)
+    )
     assert predictor.calls == 1
     assert [t["text"] for t in kept] == texts[1::2]
     assert summary["dropped"]["classifier_disagrees"] == 3
     # top_k=2: 'comedy', ranked second on the other texts, agrees there only.
-    kept, _ = filter_rows(_rows(texts, genre="comedy"), [], predictor=FakePredictor(),
-                          config=FilterConfig(agreement_top_k=2))
+    kept, _ = filter_rows(
+        _rows(texts, genre="comedy"),
+        [],
+        predictor=FakePredictor(),
+        config=FilterConfig(agreement_top_k=2),
+    )
     assert [t["text"] for t in kept] == texts[0::2]

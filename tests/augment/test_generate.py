@@ -7,8 +7,19 @@ from genreclf import augment
 from genreclf.augment.cache import ResponseCache
 from genreclf.data.dataset import TextDataset
 
-PROVENANCE = {"id", "text", "labels", "genre", "source", "model", "prompt_hash",
-              "cache_key", "request_id", "response_id", "created_at"}
+PROVENANCE = {
+    "id",
+    "text",
+    "labels",
+    "genre",
+    "source",
+    "model",
+    "prompt_hash",
+    "cache_key",
+    "request_id",
+    "response_id",
+    "created_at",
+}
 
 
 def _read(path):
@@ -26,8 +37,10 @@ def test_rows_reach_the_target_with_provenance(server, corpus, tmp_path):
     res = _gen(server, corpus, tmp_path)
     rows = _read(tmp_path / "aug.jsonl")
     assert res.rows == len(rows) == 10
-    assert res.per_genre == {"news": {"have": 4, "planned": 6, "written": 6},
-                             "war": {"have": 6, "planned": 4, "written": 4}}
+    assert res.per_genre == {
+        "news": {"have": 4, "planned": 6, "written": 6},
+        "war": {"have": 6, "planned": 4, "written": 4},
+    }
     for row in rows:
         assert set(row) == PROVENANCE
         assert row["source"] == "synthetic"
@@ -74,8 +87,14 @@ def test_dedup_against_other_real_files(server, corpus, tmp_path):
     # Validation/test texts (here: the corpus itself, as a list) are guarded too.
     server.default = "copy_examples"
     tiny = TextDataset(corpus.texts[30:], corpus.labels[30:])  # only war/news rows
-    res = _gen(server, tiny, tmp_path, target_count=8, filters={"min_words": 5},
-               dedup_against=[corpus.texts])
+    res = _gen(
+        server,
+        tiny,
+        tmp_path,
+        target_count=8,
+        filters={"min_words": 5},
+        dedup_against=[corpus.texts],
+    )
     assert res.rows == 0 and res.filters["dropped"]["exact_dup_corpus"] > 0
 
 

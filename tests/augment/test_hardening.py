@@ -24,8 +24,9 @@ def _gen(server, data, tmp_path, **kw):
 def test_timed_out_attempts_are_charged_at_their_worst_case(server, corpus, tmp_path):
     server.usage = BILL
     server.default = ("slow", 1.0)  # every attempt outlives the client's timeout
-    res = _gen(server, corpus, tmp_path, timeout=0.2, max_attempts=3, concurrency=2,
-               budget_tokens=3000)
+    res = _gen(
+        server, corpus, tmp_path, timeout=0.2, max_attempts=3, concurrency=2, budget_tokens=3000
+    )
     billed = len(server.requests) * sum(BILL)
     assert len(server.requests) >= 1
     # What the tool reports is an upper bound of what the server can bill ...
@@ -71,9 +72,25 @@ def test_unusable_entries_in_an_old_cache_are_asked_again(server, corpus, tmp_pa
 
 
 def _run(server, corpus_csv, tmp_path, *extra):
-    return main(["run", str(corpus_csv), "--label", "genre", "--target-count", "10",
-                 "--out", str(tmp_path / "out" / "aug.jsonl"), "--base-url", server.url,
-                 "--per-request", "3", "--backoff", "0.01", *extra])
+    return main(
+        [
+            "run",
+            str(corpus_csv),
+            "--label",
+            "genre",
+            "--target-count",
+            "10",
+            "--out",
+            str(tmp_path / "out" / "aug.jsonl"),
+            "--base-url",
+            server.url,
+            "--per-request",
+            "3",
+            "--backoff",
+            "0.01",
+            *extra,
+        ]
+    )
 
 
 def test_a_run_where_every_request_fails_exits_nonzero(server, corpus_csv, tmp_path, capsys):

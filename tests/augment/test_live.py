@@ -18,10 +18,18 @@ def live(request):
 
 @pytest.mark.live
 def test_real_api_structured_synopses(live, corpus, tmp_path):
-    res = augment.generate(corpus, out=tmp_path / "aug.jsonl", target_count=6,
-                           genres=["news"], per_request=2, overgenerate=1.0,
-                           model="gpt-4o-mini", budget_usd=0.01, concurrency=1,
-                           filters={"min_words": 10})
+    res = augment.generate(
+        corpus,
+        out=tmp_path / "aug.jsonl",
+        target_count=6,
+        genres=["news"],
+        per_request=2,
+        overgenerate=1.0,
+        model="gpt-4o-mini",
+        budget_usd=0.01,
+        concurrency=1,
+        filters={"min_words": 10},
+    )
     assert res.failures == {} and res.stopped is None
     assert 0 < res.spent_usd <= 0.01
     rows = [json.loads(l) for l in open(tmp_path / "aug.jsonl")]

@@ -12,8 +12,7 @@ from genreclf.errors import ConfigError
 def test_rare_classes_and_counts_to_add(corpus):
     p = plan(corpus, target_count=10, per_request=4, overgenerate=1.0)
     assert isinstance(p, Plan)
-    assert [(c.label, c.count, c.to_add) for c in p.classes] == [
-        ("news", 4, 6), ("war", 6, 4)]
+    assert [(c.label, c.count, c.to_add) for c in p.classes] == [("news", 4, 6), ("war", 6, 4)]
     assert [c.requests for c in p.classes] == [2, 1]  # ceil(6/4), ceil(4/4)
     assert p.total_to_add == 10 and p.total_requests == 3
 

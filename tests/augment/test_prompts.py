@@ -35,9 +35,11 @@ def test_requests_are_deterministic_and_distinct(corpus):
 
 
 def test_multi_label_asks_for_co_occurring_genres():
-    ds = TextDataset(["A cowboy sings.", "A cowboy fights.", "A drama."],
-                     [["Western", "Music"], ["Western", "Action"], ["Drama"]],
-                     multi_label=True)
+    ds = TextDataset(
+        ["A cowboy sings.", "A cowboy fights.", "A drama."],
+        [["Western", "Music"], ["Western", "Action"], ["Drama"]],
+        multi_label=True,
+    )
     reqs = PromptBuilder(ds, few_shot=1).requests("Western", 20)
     combos = {tuple(r.labels) for r in reqs}
     assert combos == {("Western", "Music"), ("Western", "Action")}

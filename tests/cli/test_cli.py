@@ -7,8 +7,14 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def genreclf(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "genreclf", *map(str, args)], capture_output=True,
-                          text=True, env=ENV, input=stdin, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "genreclf", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        input=stdin,
+        timeout=600,
+    )
 
 
 def test_help_lists_every_command_and_train_flags():
@@ -17,17 +23,50 @@ def test_help_lists_every_command_and_train_flags():
     for command in ("train", "evaluate", "predict", "export", "serve", "augment", "tune"):
         assert command in result.stdout
     train_help = genreclf("train", "--help").stdout
-    for flag in ("--epochs", "--batch-size", "--seed", "--max-length", "--lr", "--schedule",
-                 "--class-weight", "--oversample", "--val-split", "--config", "--folds", "--multi-label", "--sep"):
+    for flag in (
+        "--epochs",
+        "--batch-size",
+        "--seed",
+        "--max-length",
+        "--lr",
+        "--schedule",
+        "--class-weight",
+        "--oversample",
+        "--val-split",
+        "--config",
+        "--folds",
+        "--multi-label",
+        "--sep",
+    ):
         assert flag in train_help
 
 
 def test_train_evaluate_predict(tmp_path, sample_csv):
     out = tmp_path / "run"
-    result = genreclf("train", sample_csv, "--text", "overview", "--label", "genres", "--sep", "|",
-                      "--model", "ngram", "--epochs", "1", "--set", "max_tokens=300", "--out", out, "--quiet")
+    result = genreclf(
+        "train",
+        sample_csv,
+        "--text",
+        "overview",
+        "--label",
+        "genres",
+        "--sep",
+        "|",
+        "--model",
+        "ngram",
+        "--epochs",
+        "1",
+        "--set",
+        "max_tokens=300",
+        "--out",
+        out,
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
-    assert "macro_f1" in result.stdout and json.loads((out / "config.json").read_text())["multi_label"] is True
+    assert (
+        "macro_f1" in result.stdout
+        and json.loads((out / "config.json").read_text())["multi_label"] is True
+    )
     result = genreclf("evaluate", out, "--data", sample_csv, "--out", tmp_path / "eval")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "eval" / "report.md").exists()

@@ -11,8 +11,11 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 def predict(*args, stdin=None):
     command = [sys.executable, "-m", "genreclf", "predict", *args]
     result = subprocess.run(command, capture_output=True, env=ENV, input=stdin, timeout=600)
-    return result.returncode, result.stdout.decode("utf-8", "replace"), \
-        result.stderr.decode("utf-8", "replace")
+    return (
+        result.returncode,
+        result.stdout.decode("utf-8", "replace"),
+        result.stderr.decode("utf-8", "replace"),
+    )
 
 
 def error_lines(stderr):

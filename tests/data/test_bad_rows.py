@@ -14,6 +14,7 @@ def write(tmp_path, name, content):
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return path
 
+
 # --- skipping bad rows ---------------------------------------------------------
 
 

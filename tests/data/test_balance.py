@@ -74,7 +74,7 @@ def test_oversample_multi_label_duplicates_rows_with_rare_label():
     result = oversample(ds, ds.vocabulary(), seed=1, target=8)
     counts = result.label_counts()
     assert counts["r"] == 8 and counts["b"] >= 8
-    for row in result.labels[len(ds):]:
+    for row in result.labels[len(ds) :]:
         assert "r" in row or "b" in row
 
 

@@ -68,9 +68,7 @@ def test_csv_crlf_and_bom(tmp_path):
 
 
 def test_csv_json_list_labels(tmp_path):
-    path = write(
-        tmp_path, "m.csv", 'text,labels\nA b,"[""x"", ""y""]"\nC d,"[""x""]"\n'
-    )
+    path = write(tmp_path, "m.csv", 'text,labels\nA b,"[""x"", ""y""]"\nC d,"[""x""]"\n')
     ds = load_dataset(path)
     assert ds.multi_label is True
     assert ds.labels == [["x", "y"], ["x"]]
@@ -236,9 +234,7 @@ def test_empty_label_and_blank_label_between_separators(tmp_path):
 
 
 def test_non_utf8_names_line_field_and_byte(tmp_path):
-    path = write(
-        tmp_path, "m.csv", b'text,label\nok,x\n"first\ncaf\xe9",y\n'
-    )
+    path = write(tmp_path, "m.csv", b'text,label\nok,x\n"first\ncaf\xe9",y\n')
     with pytest.raises(DataError) as info:
         load_dataset(path)
     message = str(info.value)

@@ -120,9 +120,7 @@ def test_loads_with_load_dataset_single_and_multi_label():
     assert not single.multi_label
     assert len(single.vocabulary().labels) == 10
 
-    multi = load_dataset(
-        sample_path(), text="overview", label="genres", multi_label=True, sep="|"
-    )
+    multi = load_dataset(sample_path(), text="overview", label="genres", multi_label=True, sep="|")
     assert len(multi) == 310
     assert multi.multi_label
     assert set(multi.vocabulary().labels) == GENRES

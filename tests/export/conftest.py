@@ -71,7 +71,12 @@ def multi_export(multi_model, multi_thresholds, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("multi")
     return export_model(
-        multi_model, MULTI, base, "genre", thresholds=multi_thresholds, top_k=2,
+        multi_model,
+        MULTI,
+        base,
+        "genre",
+        thresholds=multi_thresholds,
+        top_k=2,
         verify=False,
     )
 

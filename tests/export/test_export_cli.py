@@ -12,10 +12,20 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _run(*args, cwd):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "genreclf.export", *map(str, args)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        CUDA_VISIBLE_DEVICES="",
+        PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "genreclf.export", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +42,17 @@ def run_folder(tmp_path_factory, single_model, single_vocab):
 @pytest.mark.large  # four subprocesses, two verification workers: ~40 s of CPU
 def test_cli_export_then_verify(run_folder, tmp_path, make_model, single_vocab):
     base = tmp_path / "models"
-    result = _run(run_folder, "--name", "genre", "--base", base, "--top-k", "2",
-                  cwd=tmp_path)
+    result = _run(run_folder, "--name", "genre", "--base", base, "--top-k", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "PASSED" in result.stdout and result.stdout.strip().endswith(
-        f"exported {base / 'genre' / '1'}")
+        f"exported {base / 'genre' / '1'}"
+    )
     card = json.loads((base / "genre" / "1" / "assets.extra" / "model_card.json").read_text())
     assert card["top_k"] == 2 and card["metrics"] == {"macro_f1": 0.5}
 
-    again = _run(run_folder, "--name", "genre", "--base", base, "--version", "1",
-                 "--no-verify", cwd=tmp_path)
+    again = _run(
+        run_folder, "--name", "genre", "--base", base, "--version", "1", "--no-verify", cwd=tmp_path
+    )
     assert again.returncode == 2 and "Version 1 already exists" in again.stderr
     assert sorted(p.name for p in (base / "genre").iterdir()) == ["1"]
 

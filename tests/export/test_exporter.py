@@ -21,19 +21,19 @@ def test_versions_one_then_two_then_explicit(single_model, single_vocab, tmp_pat
     first = export_model(single_model, single_vocab, tmp_path, "genre", verify=False)
     second = export_model(single_model, single_vocab, tmp_path, "genre", verify=False)
     assert (first, second) == (tmp_path / "genre" / "1", tmp_path / "genre" / "2")
-    assert export_model(single_model, single_vocab, tmp_path, "genre", version=7,
-                        verify=False).name == "7"
+    assert (
+        export_model(single_model, single_vocab, tmp_path, "genre", version=7, verify=False).name
+        == "7"
+    )
     stamp = (first / "saved_model.pb").stat().st_mtime_ns
     with pytest.raises(ExportError, match="Version 1 already exists"):
         export_model(single_model, single_vocab, tmp_path, "genre", version=1, verify=False)
     assert (first / "saved_model.pb").stat().st_mtime_ns == stamp
     assert _entries(tmp_path / "genre") == ["1", "2", "7"]
-    assert export_model(single_model, single_vocab, tmp_path, "genre",
-                        verify=False).name == "8"
+    assert export_model(single_model, single_vocab, tmp_path, "genre", verify=False).name == "8"
 
 
-def test_failure_during_export_publishes_nothing(single_model, single_vocab, tmp_path,
-                                                 monkeypatch):
+def test_failure_during_export_publishes_nothing(single_model, single_vocab, tmp_path, monkeypatch):
     seen = []
 
     def failing_card(export_dir, card):
@@ -49,14 +49,14 @@ def test_failure_during_export_publishes_nothing(single_model, single_vocab, tmp
     assert _entries(tmp_path / "genre") == []
 
 
-def test_failed_verification_publishes_nothing(single_model, single_vocab, tmp_path,
-                                               monkeypatch):
+def test_failed_verification_publishes_nothing(single_model, single_vocab, tmp_path, monkeypatch):
     from genreclf.export.verify import VerifyReport
 
     def failing_verify(version_dir, **kwargs):
         assert "/.tmp-1-" in version_dir  # verified before the rename
-        return VerifyReport(version_dir, False, [{"name": "x", "ok": False,
-                                                  "detail": "broken"}], {})
+        return VerifyReport(
+            version_dir, False, [{"name": "x", "ok": False, "detail": "broken"}], {}
+        )
 
     monkeypatch.setattr("genreclf.export.verify.verify_export", failing_verify)
     with pytest.raises(export.errors.VerificationError, match="nothing was published"):
@@ -79,7 +79,8 @@ def _write_run(path, model, vocab, thresholds=None):
     (path / "fingerprint.json").write_text(json.dumps({"sha256": "cafe", "seed": 13}))
     if thresholds is not None:
         (path / "thresholds.json").write_text(
-            json.dumps({"thresholds": [float(t) for t in thresholds]}))
+            json.dumps({"thresholds": [float(t) for t in thresholds]})
+        )
     return path
 
 
@@ -94,28 +95,32 @@ def test_export_run_reads_the_run_folder(multi_model, multi_vocab, tmp_path, tex
     assert card["config"]["model"] == "tiny"
     assert card["source"] == str(run)
     assert card["thresholds"] == pytest.approx(thresholds)
-    out = tf.saved_model.load(str(path)).signatures["serving_default"](
-        text=tf.constant(texts))
+    out = tf.saved_model.load(str(path)).signatures["serving_default"](text=tf.constant(texts))
     scores = out["scores"].numpy()
     first = [b.decode() for b in out["labels"].numpy()[0] if b]
     assert sorted(first) == sorted(
-        multi_vocab.labels[j] for j in range(4) if scores[0, j] >= thresholds[j])
+        multi_vocab.labels[j] for j in range(4) if scores[0, j] >= thresholds[j]
+    )
 
 
 FAMILIES = {
     "ngram": dict(max_tokens=60, ngrams=2),
     "bilstm": dict(max_tokens=60, max_length=8, embedding_dim=4, lstm_units=4),
-    "transformer": dict(max_tokens=60, max_length=8, embedding_dim=8, num_layers=1,
-                        num_heads=2, intermediate_dim=8),
+    "transformer": dict(
+        max_tokens=60, max_length=8, embedding_dim=8, num_layers=1, num_heads=2, intermediate_dim=8
+    ),
 }
 
 
-@pytest.mark.parametrize("family", [
-    "ngram",
-    # Each costs a verification subprocess and a slower build: `large`.
-    pytest.param("bilstm", marks=pytest.mark.large),
-    pytest.param("transformer", marks=pytest.mark.large),  # keras-hub layers
-])
+@pytest.mark.parametrize(
+    "family",
+    [
+        "ngram",
+        # Each costs a verification subprocess and a slower build: `large`.
+        pytest.param("bilstm", marks=pytest.mark.large),
+        pytest.param("transformer", marks=pytest.mark.large),  # keras-hub layers
+    ],
+)
 def test_every_family_exports_and_verifies(family, single_vocab, tmp_path, texts):
     from genreclf.export.verify import verify_export
     from genreclf.models import build_model

@@ -30,8 +30,13 @@ def test_exported_card_names_labels_versions_and_signatures(single_export, singl
 def test_card_carries_run_metrics_and_fingerprint():
     specs = [("text", tf.TensorSpec([None], tf.string, name="text"))]
     card = build_model_card(
-        name="genre", version=4, labels=["a", "b"], multi_label=True, top_k=5,
-        input_specs=specs, thresholds=[0.25, 0.75],
+        name="genre",
+        version=4,
+        labels=["a", "b"],
+        multi_label=True,
+        top_k=5,
+        input_specs=specs,
+        thresholds=[0.25, 0.75],
     )
     card.update(metrics={"macro_f1": 0.5, "per_class": {}}, data_fingerprint={"sha256": "ab"})
     assert card["top_k"] == 2

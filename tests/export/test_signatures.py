@@ -39,8 +39,7 @@ def test_serving_default_contract(single_export, single_model, single_vocab, tex
     np.testing.assert_allclose(out["top_scores"], np.take_along_axis(scores, order, 1))
 
 
-def test_multi_label_labels_output(multi_export, multi_model, multi_vocab, multi_thresholds,
-                                   texts):
+def test_multi_label_labels_output(multi_export, multi_model, multi_vocab, multi_thresholds, texts):
     predict = tf.saved_model.load(str(multi_export)).signatures["serving_default"]
     spec = predict.structured_outputs
     assert spec["labels"].dtype == tf.string
@@ -50,8 +49,11 @@ def test_multi_label_labels_output(multi_export, multi_model, multi_vocab, multi
     scores = out["scores"].numpy()
     got = [[b.decode() for b in row] for row in out["labels"].numpy()]
     for row_scores, row in zip(scores, got):
-        chosen = [j for j in np.argsort(-row_scores, kind="stable")
-                  if row_scores[j] >= multi_thresholds[j]]
+        chosen = [
+            j
+            for j in np.argsort(-row_scores, kind="stable")
+            if row_scores[j] >= multi_thresholds[j]
+        ]
         expected = [multi_vocab.labels[j] for j in chosen]
         assert row == expected + [""] * (4 - len(expected))
     # The tiny model's scores sit near 0.5: the thresholds select some, not all.

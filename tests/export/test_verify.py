@@ -17,9 +17,17 @@ def test_verify_passes_on_a_fresh_export(single_export):
     _, report = single_export  # run by export_model, before the rename
     assert report.ok, report.summary()
     names = [c["name"] for c in report.checks]
-    for expected in ("ops registered", "load", "classify method name", "output shapes",
-                     "classify on tf.Examples", "warmup requests", "softmax rows sum to 1",
-                     "clean process (TensorFlow + TF Text ops only)", "parity with Keras"):
+    for expected in (
+        "ops registered",
+        "load",
+        "classify method name",
+        "output shapes",
+        "classify on tf.Examples",
+        "warmup requests",
+        "softmax rows sum to 1",
+        "clean process (TensorFlow + TF Text ops only)",
+        "parity with Keras",
+    ):
         assert expected in names
     assert report.max_abs_diff <= 1e-5
     assert report.ops["unregistered"] == [] and report.ops["total"] > 10
@@ -119,7 +127,8 @@ class Trim(keras.layers.Layer):
         import tensorflow_text
 
         (trimmed,) = tensorflow_text.RoundRobinTrimmer(max_seq_length=4).trim(
-            [tf.strings.split(texts)])
+            [tf.strings.split(texts)]
+        )
         return tf.strings.reduce_join(trimmed, axis=-1, separator=" ")
 
 
@@ -129,8 +138,9 @@ def test_round_robin_trim_fails_against_tf_serving_2_19(single_vocab, texts, tmp
     vectorizer = keras.layers.TextVectorization(max_tokens=30, output_sequence_length=4)
     vectorizer.adapt(texts)
     x = keras.layers.Embedding(30, 4)(vectorizer(Trim()(text)))
-    model = keras.Model(text, keras.layers.Dense(3, activation="softmax")(
-        keras.layers.Flatten()(x)))
+    model = keras.Model(
+        text, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x))
+    )
     path = export_model(model, single_vocab, tmp_path, "genre", serving_tf_text="2.20")
     report = verify_export(path, reference_model=model, serving_tf_text="2.12.1")
     assert not report.ok

@@ -23,8 +23,10 @@ def test_exported_warmup_file_parses_as_prediction_logs(single_export):
 
 
 def test_warmup_requests_carry_hybrid_features(tmp_path):
-    specs = [("text", tf.TensorSpec([None], tf.string, name="text")),
-             ("year", tf.TensorSpec([None, 1], tf.float32, name="year"))]
+    specs = [
+        ("text", tf.TensorSpec([None], tf.string, name="text")),
+        ("year", tf.TensorSpec([None, 1], tf.float32, name="year")),
+    ]
     write_warmup_requests(str(tmp_path), "hybrid", specs, texts=["one synopsis", "another"])
     logs = read_warmup_requests(str(tmp_path))
     assert len(logs) == 3

@@ -16,7 +16,6 @@ def counts(metric):
     ]
 
 
-
 def test_single_label_counts_use_the_arg_max():
     metric = Counts(num_classes=3, name="counts")
     metric.update_state(

@@ -18,7 +18,6 @@ F1_CLASSES = {"macro": MacroF1, "micro": MicroF1, "weighted": WeightedF1}
 ALL_METRICS = (MacroF1, MicroF1, WeightedF1, MacroPrecision, MacroRecall)
 
 
-
 def single_label_data(seed, n=90, k=NUM_CLASSES):
     rng = np.random.default_rng(seed)
     # Skewed class frequencies, so macro, micro and weighted differ.
@@ -51,8 +50,11 @@ def stream(metric, y_true, scores, batch_size=16, sample_weight=None):
 def test_single_label_matches_sklearn_over_batches(average, seed):
     y_true, scores = single_label_data(seed)
     expected = f1_score(
-        y_true.argmax(1), scores.argmax(1), labels=list(range(NUM_CLASSES)),
-        average=average, zero_division=0,
+        y_true.argmax(1),
+        scores.argmax(1),
+        labels=list(range(NUM_CLASSES)),
+        average=average,
+        zero_division=0,
     )
     metric = F1_CLASSES[average](num_classes=NUM_CLASSES)
     assert stream(metric, y_true, scores) == pytest.approx(expected, abs=1e-6)
@@ -84,8 +86,12 @@ def test_sample_weight_matches_sklearn(average):
     y_true, scores = single_label_data(4)
     weights = np.random.default_rng(4).integers(0, 4, size=len(y_true)).astype("float32")
     expected = f1_score(
-        y_true.argmax(1), scores.argmax(1), labels=list(range(NUM_CLASSES)),
-        average=average, zero_division=0, sample_weight=weights,
+        y_true.argmax(1),
+        scores.argmax(1),
+        labels=list(range(NUM_CLASSES)),
+        average=average,
+        zero_division=0,
+        sample_weight=weights,
     )
     metric = F1_CLASSES[average](num_classes=NUM_CLASSES)
     result = stream(metric, y_true, scores, sample_weight=weights)
@@ -118,8 +124,11 @@ def test_empty_metric_is_zero_and_reset_clears_counts():
 def test_default_names_and_config_roundtrip(metric_class):
     metric = metric_class(num_classes=4, multi_label=True, threshold=[0.1, 0.2, 0.3, 0.4])
     expected_name = {
-        MacroF1: "macro_f1", MicroF1: "micro_f1", WeightedF1: "weighted_f1",
-        MacroPrecision: "macro_precision", MacroRecall: "macro_recall",
+        MacroF1: "macro_f1",
+        MicroF1: "micro_f1",
+        WeightedF1: "weighted_f1",
+        MacroPrecision: "macro_precision",
+        MacroRecall: "macro_recall",
     }[metric_class]
     assert metric.name == expected_name
     config = metric.get_config()
@@ -186,15 +195,13 @@ def test_keras_f1score_differs_on_ties_and_on_the_threshold():
 
 def tiny_model(num_features, num_classes, multi_label):
     inputs = keras.Input(shape=(num_features,), name="features")
-    outputs = keras.layers.Dense(
-        num_classes, activation="sigmoid" if multi_label else "softmax"
-    )(inputs)
+    outputs = keras.layers.Dense(num_classes, activation="sigmoid" if multi_label else "softmax")(
+        inputs
+    )
     return keras.Model(inputs, outputs)
 
 
-@pytest.mark.parametrize(
-    "multi_label", [False, pytest.param(True, marks=pytest.mark.large)]
-)
+@pytest.mark.parametrize("multi_label", [False, pytest.param(True, marks=pytest.mark.large)])
 def test_fit_logs_validation_metrics_and_survives_save(tmp_path, multi_label):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -211,17 +218,22 @@ def test_fit_logs_validation_metrics_and_survives_save(tmp_path, multi_label):
         optimizer=keras.optimizers.Adam(0.05),
         loss="binary_crossentropy" if multi_label else "categorical_crossentropy",
         metrics=[
-            cls(num_classes=3, multi_label=multi_label, threshold=threshold)
-            for cls in ALL_METRICS
+            cls(num_classes=3, multi_label=multi_label, threshold=threshold) for cls in ALL_METRICS
         ],
     )
     checkpoint = os.path.join(tmp_path, "best.keras")
     history = model.fit(
-        x_train, y_train, validation_data=(x_val, y_val), epochs=1, batch_size=8, verbose=0,
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=1,
+        batch_size=8,
+        verbose=0,
         callbacks=[
             keras.callbacks.EarlyStopping(monitor="val_macro_f1", mode="max", patience=1),
-            keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_macro_f1", mode="max",
-                                            save_best_only=True),
+            keras.callbacks.ModelCheckpoint(
+                checkpoint, monitor="val_macro_f1", mode="max", save_best_only=True
+            ),
         ],
     )
     for name in ("macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall"):
@@ -231,8 +243,9 @@ def test_fit_logs_validation_metrics_and_survives_save(tmp_path, multi_label):
     if multi_label:
         expected = f1_score(y_val, scores >= np.array(threshold), average="macro", zero_division=0)
     else:
-        expected = f1_score(y_val.argmax(1), scores.argmax(1), labels=[0, 1, 2],
-                            average="macro", zero_division=0)
+        expected = f1_score(
+            y_val.argmax(1), scores.argmax(1), labels=[0, 1, 2], average="macro", zero_division=0
+        )
     assert history.history["val_macro_f1"][-1] == pytest.approx(expected, abs=1e-5)
     assert os.path.exists(checkpoint)
 

@@ -9,7 +9,6 @@ from genreclf.metrics import MacroRecall
 K = 6
 
 
-
 def data(seed, multi_label, n=75):
     rng = np.random.default_rng(seed)
     if multi_label:
@@ -24,7 +23,7 @@ def data(seed, multi_label, n=75):
 
 def stream(metric, y_true, scores, batch_size=10):
     for start in range(0, len(y_true), batch_size):
-        metric.update_state(y_true[start:start + batch_size], scores[start:start + batch_size])
+        metric.update_state(y_true[start : start + batch_size], scores[start : start + batch_size])
     return float(metric.result())
 
 
@@ -40,8 +39,11 @@ def test_matches_sklearn_macro_average(metric_class, sklearn_score, multi_label,
         expected = sklearn_score(y_true, scores >= 0.5, average="macro", zero_division=0)
     else:
         expected = sklearn_score(
-            y_true.argmax(1), scores.argmax(1), labels=list(range(K)),
-            average="macro", zero_division=0,
+            y_true.argmax(1),
+            scores.argmax(1),
+            labels=list(range(K)),
+            average="macro",
+            zero_division=0,
         )
     metric = metric_class(num_classes=K, multi_label=multi_label)
     assert stream(metric, y_true, scores) == pytest.approx(expected, abs=1e-6)

@@ -26,9 +26,19 @@ def test_single_label_report_hand_checked():
     y_true, scores = single_label_example()
     report = classification_report(y_true, scores, LabelVocabulary(LABELS))
     assert list(report) == [
-        "num_examples", "multi_label", "accuracy", "macro_f1", "micro_f1", "weighted_f1",
-        "macro_precision", "macro_recall", "rare_classes", "rare_macro_f1", "per_class",
-        "confusion", "labels",
+        "num_examples",
+        "multi_label",
+        "accuracy",
+        "macro_f1",
+        "micro_f1",
+        "weighted_f1",
+        "macro_precision",
+        "macro_recall",
+        "rare_classes",
+        "rare_macro_f1",
+        "per_class",
+        "confusion",
+        "labels",
     ]
     assert report["num_examples"] == 6
     assert report["multi_label"] is False

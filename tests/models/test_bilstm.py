@@ -38,7 +38,11 @@ def test_seed_defaults():
     from genreclf.models import family_defaults
 
     defaults = family_defaults("bilstm")
-    assert (defaults["embedding_dim"], defaults["lstm_units"], defaults["dropout"]) == (128, 64, 0.5)
+    assert (defaults["embedding_dim"], defaults["lstm_units"], defaults["dropout"]) == (
+        128,
+        64,
+        0.5,
+    )
 
 
 def test_bad_pooling_names_the_choices(texts):

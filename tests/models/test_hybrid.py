@@ -18,8 +18,14 @@ TINY_BILSTM = {"embedding_dim": 4, "lstm_units": 4, "max_length": 12, "max_token
 TINY = {
     "bilstm": TINY_BILSTM,
     "ngram": {"max_tokens": 50},
-    "transformer": {"embedding_dim": 8, "num_heads": 2, "intermediate_dim": 8,
-                    "max_length": 8, "num_layers": 1, "max_tokens": 50},
+    "transformer": {
+        "embedding_dim": 8,
+        "num_heads": 2,
+        "intermediate_dim": 8,
+        "max_length": 8,
+        "num_layers": 1,
+        "max_tokens": 50,
+    },
 }
 
 
@@ -37,8 +43,15 @@ def _inputs(texts, features):
 
 
 def test_inputs_are_text_plus_each_feature(texts, features):
-    model = build_model("hybrid", 3, train_texts=texts, train_features=features,
-                        encoder="bilstm", encoder_config=TINY_BILSTM, hidden_dim=8)
+    model = build_model(
+        "hybrid",
+        3,
+        train_texts=texts,
+        train_features=features,
+        encoder="bilstm",
+        encoder_config=TINY_BILSTM,
+        hidden_dim=8,
+    )
     assert sorted(t.name for t in model.inputs) == ["channel_type", "duration", "text", "views"]
     scores = np.asarray(model(_inputs(texts, features)))
     assert scores.shape == (len(texts), 3)
@@ -54,8 +67,14 @@ def test_text_encoder_stops_before_the_head(texts, family):
 
 
 def test_numeric_features_are_normalised_with_training_statistics(texts, features):
-    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
-                        encoder="ngram", encoder_config=TINY["ngram"])
+    model = build_model(
+        "hybrid",
+        2,
+        train_texts=texts,
+        train_features=features,
+        encoder="ngram",
+        encoder_config=TINY["ngram"],
+    )
     # views is heavy-tailed (auto log scale), duration is not.
     assert model.get_layer("numeric_features").log_scale == [False, True]
     import keras
@@ -67,9 +86,16 @@ def test_numeric_features_are_normalised_with_training_statistics(texts, feature
 
 
 def test_unseen_category_maps_to_out_of_vocabulary(texts, features):
-    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
-                        encoder="ngram", encoder_config=TINY["ngram"],
-                        categorical_encoding="one_hot", hidden_dim=0)
+    model = build_model(
+        "hybrid",
+        2,
+        train_texts=texts,
+        train_features=features,
+        encoder="ngram",
+        encoder_config=TINY["ngram"],
+        categorical_encoding="one_hot",
+        hidden_dim=0,
+    )
     new = dict(features, channel_type=np.array(["never-seen"] * len(texts), object))
     scores = np.asarray(model(_inputs(texts, new)))
     assert np.isfinite(scores).all()
@@ -88,19 +114,33 @@ def test_bad_configurations_say_what_to_do(texts, features):
     with pytest.raises(ConfigError, match="Received: encoder='hybrid'"):
         build_model("hybrid", 2, train_texts=texts, train_features=features, encoder="hybrid")
     with pytest.raises(ConfigError, match="categorical_encoding='bag'"):
-        build_model("hybrid", 2, train_texts=texts, train_features=features,
-                    categorical_encoding="bag")
+        build_model(
+            "hybrid", 2, train_texts=texts, train_features=features, categorical_encoding="bag"
+        )
     with pytest.raises(ConfigError, match="not numeric features"):
-        build_model("hybrid", 2, train_texts=texts, train_features=features,
-                    encoder="ngram", log_scale=["channel_type"])
+        build_model(
+            "hybrid",
+            2,
+            train_texts=texts,
+            train_features=features,
+            encoder="ngram",
+            log_scale=["channel_type"],
+        )
 
 
 @pytest.mark.parametrize("family", ["bilstm", "transformer"])
 def test_save_and_reload_gives_identical_scores(texts, features, tmp_path, family):
     import keras
 
-    model = build_model("hybrid", 3, train_texts=texts, train_features=features,
-                        encoder=family, encoder_config=TINY[family], hidden_dim=8)
+    model = build_model(
+        "hybrid",
+        3,
+        train_texts=texts,
+        train_features=features,
+        encoder=family,
+        encoder_config=TINY[family],
+        hidden_dim=8,
+    )
     inputs = _inputs(texts, features)
     before = np.asarray(model.predict(inputs, verbose=0))
     model.save(tmp_path / "model.keras")
@@ -112,13 +152,22 @@ def test_pretrained_encoder_with_its_own_config(texts, features, tmp_path):
     from genreclf.models.pretrained.testing import write_tiny_hf_bert
 
     preset = write_tiny_hf_bert(tmp_path / "tiny")
-    model = build_model("hybrid", 2, train_texts=texts, train_features=features,
-                        encoder="pretrained", mode="lora", max_length=16,
-                        encoder_config={"preset": str(preset), "lora_rank": 2})
+    model = build_model(
+        "hybrid",
+        2,
+        train_texts=texts,
+        train_features=features,
+        encoder="pretrained",
+        mode="lora",
+        max_length=16,
+        encoder_config={"preset": str(preset), "lora_rank": 2},
+    )
     trainable = [w.path for w in model.trainable_weights]
     assert any("lora_kernel" in p for p in trainable)
     assert not any(p.startswith("token_embedding/") for p in trainable)
-    assert model.get_layer("pretrained_encoder").get_layer("bert_preprocessor").sequence_length == 16
+    assert (
+        model.get_layer("pretrained_encoder").get_layer("bert_preprocessor").sequence_length == 16
+    )
 
 
 VIDEOS = [
@@ -140,7 +189,9 @@ def _write_videos(path, copies=3):
         writer.writerow(["description", "category", "views", "duration", "channel_type"])
         for i in range(copies):
             for text, label, views, duration, channel in VIDEOS:
-                writer.writerow([f"{text} (part {i + 1})", label, views * (i + 1), duration, channel])
+                writer.writerow(
+                    [f"{text} (part {i + 1})", label, views * (i + 1), duration, channel]
+                )
     return path
 
 
@@ -153,12 +204,33 @@ def _train_with_cli(videos_csv, out):
     from genreclf.cli import main
 
     argv = [
-        "train", str(videos_csv), "--text", "description", "--label", "category",
-        "--features", "views,duration", "--categorical", "channel_type",
-        "--model", "hybrid", "--encoder", "bilstm",
-        "--set", "encoder_config=" + json.dumps(TINY_BILSTM), "--set", "hidden_dim=8",
-        "--epochs", "1", "--batch-size", "8", "--val-split", "0.34", "--quiet",
-        "--out", str(out),
+        "train",
+        str(videos_csv),
+        "--text",
+        "description",
+        "--label",
+        "category",
+        "--features",
+        "views,duration",
+        "--categorical",
+        "channel_type",
+        "--model",
+        "hybrid",
+        "--encoder",
+        "bilstm",
+        "--set",
+        "encoder_config=" + json.dumps(TINY_BILSTM),
+        "--set",
+        "hidden_dim=8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--val-split",
+        "0.34",
+        "--quiet",
+        "--out",
+        str(out),
     ]
     assert main(argv) == 0
     from genreclf.run import load_run
@@ -170,9 +242,15 @@ def test_cli_trains_a_hybrid_run_that_predicts_with_features(videos_csv, tmp_pat
     run = _train_with_cli(videos_csv, tmp_path / "run")
     assert run.config["model"] == "hybrid" and run.config["features"] == ["views", "duration"]
     assert sorted(run.feature_names()) == ["channel_type", "duration", "views"]
-    rows = run.predict(["Cooking noodles on a camping trip"], features={
-        # Strings as an object array: Run.scores passes features to Keras as given.
-        "views": [500.0], "duration": [10.0], "channel_type": np.array(["travel"], object)})
+    rows = run.predict(
+        ["Cooking noodles on a camping trip"],
+        features={
+            # Strings as an object array: Run.scores passes features to Keras as given.
+            "views": [500.0],
+            "duration": [10.0],
+            "channel_type": np.array(["travel"], object),
+        },
+    )
     assert set(rows[0]["scores"]) == {"food", "gaming", "news"}
 
 
@@ -195,16 +273,29 @@ def test_export_takes_text_and_each_feature_and_serves_rest_rows(videos_csv, tmp
     assert sorted(inputs) == ["channel_type", "duration", "text", "views"]
 
     rows = [
-        {"text": "Street food in Bangkok", "views": 5000.0, "duration": 20.0,
-         "channel_type": "travel"},
-        {"text": "Breaking news tonight", "views": 90000.0, "duration": 4.0,
-         "channel_type": "news"},
+        {
+            "text": "Street food in Bangkok",
+            "views": 5000.0,
+            "duration": 20.0,
+            "channel_type": "travel",
+        },
+        {
+            "text": "Breaking news tonight",
+            "views": 90000.0,
+            "duration": 4.0,
+            "channel_type": "news",
+        },
     ]
-    expected = run.scores([r["text"] for r in rows], features={
-        name: np.array([r[name] for r in rows], "float32" if name != "channel_type" else object)
-        for name in ("views", "duration", "channel_type")})
-    server = LocalServer(tmp_path / "models", rest_port=_free_port(), grpc_port=0,
-                         poll_seconds=0).start()
+    expected = run.scores(
+        [r["text"] for r in rows],
+        features={
+            name: np.array([r[name] for r in rows], "float32" if name != "channel_type" else object)
+            for name in ("views", "duration", "channel_type")
+        },
+    )
+    server = LocalServer(
+        tmp_path / "models", rest_port=_free_port(), grpc_port=0, poll_seconds=0
+    ).start()
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{server.rest_port}/v1/models/videos:predict",

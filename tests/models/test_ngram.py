@@ -10,7 +10,9 @@ from genreclf.models.ngram import tfidf_tower_matrix
 
 @pytest.mark.parametrize("hidden_dim", [0, 8])
 def test_builds_and_reloads(texts, check_saving, hidden_dim):
-    model = build_model("ngram", 3, multi_label=True, train_texts=texts, max_tokens=64, hidden_dim=hidden_dim)
+    model = build_model(
+        "ngram", 3, multi_label=True, train_texts=texts, max_tokens=64, hidden_dim=hidden_dim
+    )
     assert np.asarray(model({"text": tf.constant(texts)})).shape == (len(texts), 3)
     check_saving(model)
 
@@ -19,8 +21,12 @@ def test_tf_idf_mode_counts_bigrams_and_matches_its_sparse_features(texts):
     model = build_model("ngram", 2, train_texts=texts, max_tokens=500)
     vocabulary = model.get_layer("tfidf_counts").get_vocabulary()
     assert "haunted house" in vocabulary and "a" not in vocabulary  # one-letter tokens dropped
-    features = tf.keras.Model(model.input, model.get_layer("tfidf").output)({"text": tf.constant(texts)})
-    np.testing.assert_allclose(np.asarray(features)[:, 1:], tfidf_tower_matrix(model, texts).toarray(), atol=1e-6)
+    features = tf.keras.Model(model.input, model.get_layer("tfidf").output)(
+        {"text": tf.constant(texts)}
+    )
+    np.testing.assert_allclose(
+        np.asarray(features)[:, 1:], tfidf_tower_matrix(model, texts).toarray(), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("mode", ["multi_hot", "count"])
@@ -35,14 +41,20 @@ def test_integer_vector_modes_train(texts, mode):
 def test_convex_fit_equals_scikit_learn_on_the_same_features(tmp_path, sample_csv):
     from sklearn.linear_model import LogisticRegression
 
-    run = genreclf.train(sample_csv, text="overview", label="genre", model="ngram", out=tmp_path / "run",
-                         verbose=0)
-    assert run.metrics["evaluated_on"].startswith("5-fold out-of-fold") and not (run.path / "history.csv").exists()
+    run = genreclf.train(
+        sample_csv, text="overview", label="genre", model="ngram", out=tmp_path / "run", verbose=0
+    )
+    assert (
+        run.metrics["evaluated_on"].startswith("5-fold out-of-fold")
+        and not (run.path / "history.csv").exists()
+    )
     dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
     x = tfidf_tower_matrix(run.model, dataset.texts)
     y = dataset.targets(run.vocabulary).argmax(1)
     reference = LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000).fit(x, y)
-    np.testing.assert_allclose(run.scores(dataset.texts[:20]), reference.predict_proba(x[:20]), atol=1e-4)
+    np.testing.assert_allclose(
+        run.scores(dataset.texts[:20]), reference.predict_proba(x[:20]), atol=1e-4
+    )
 
 
 def test_class_weight_flag_reaches_the_solver_and_oversampling_is_refused(tmp_path, sample_csv):

@@ -22,11 +22,17 @@ def test_config_round_trip_and_bad_mode():
         MaskedGlobalPooling1D("min")
 
 
-@pytest.mark.parametrize("family, config", [
-    ("transformer", dict(embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=8, num_layers=1)),
-    ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="mean")),
-    ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="max")),
-])
+@pytest.mark.parametrize(
+    "family, config",
+    [
+        (
+            "transformer",
+            dict(embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=8, num_layers=1),
+        ),
+        ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="mean")),
+        ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="max")),
+    ],
+)
 def test_empty_and_unknown_word_texts_give_finite_scores(texts, family, config):
     model = build_model(family, 3, train_texts=texts, **config)
     scores = np.asarray(model({"text": tf.constant(["", "   ", "zzzz qqqq"])}))
@@ -39,7 +45,9 @@ def test_models_saved_with_the_old_max_pooling_name_still_load():
     model = keras.Model(inputs, MaskedGlobalPooling1D("max", name="max_pool")(inputs))
     config = keras.saving.serialize_keras_object(model)
     layer = next(l for l in config["config"]["layers"] if l["config"]["name"] == "max_pool")
-    layer.update(class_name="MaskedGlobalMaxPooling1D", registered_name="genreclf>MaskedGlobalMaxPooling1D")
+    layer.update(
+        class_name="MaskedGlobalMaxPooling1D", registered_name="genreclf>MaskedGlobalMaxPooling1D"
+    )
     del layer["config"]["mode"]
     restored = keras.saving.deserialize_keras_object(config)
     pooled = restored.get_layer("max_pool")

@@ -153,7 +153,7 @@ def test_tokenization_matches_hugging_face_tokenizer():
     for row, text in zip(ours, texts):
         expected = reference.encode(text).ids
         assert row[: len(expected)].tolist() == expected, text
-        assert not row[len(expected):].any()
+        assert not row[len(expected) :].any()
 
 
 # -- modes -----------------------------------------------------------------
@@ -164,8 +164,9 @@ def _trainable(model):
 
 
 def test_lora_trains_only_adapters_and_head(hf_preset):
-    model = build_model("pretrained", 3, preset=str(hf_preset), mode="lora", lora_rank=2,
-                        max_length=16)
+    model = build_model(
+        "pretrained", 3, preset=str(hf_preset), mode="lora", lora_rank=2, max_length=16
+    )
     names = _trainable(model)
     assert names and all("lora_kernel" in n or n.startswith("scores/") for n in names)
     assert any("query/lora_kernel_a" in n for n in names)
@@ -174,10 +175,13 @@ def test_lora_trains_only_adapters_and_head(hf_preset):
     assert rank.shape[-1] == 2
 
 
-@pytest.mark.parametrize("mode,head", [
-    ("frozen", ("hidden/", "scores/")),
-    ("frozen-bilstm", ("bilstm/", "scores/")),
-])
+@pytest.mark.parametrize(
+    "mode,head",
+    [
+        ("frozen", ("hidden/", "scores/")),
+        ("frozen-bilstm", ("bilstm/", "scores/")),
+    ],
+)
 def test_frozen_modes_train_only_the_head(hf_preset, mode, head):
     model = build_model("pretrained", 3, preset=str(hf_preset), mode=mode, max_length=16)
     names = _trainable(model)
@@ -194,16 +198,26 @@ def test_finetune_trains_the_encoder(hf_preset):
 def test_one_training_step_then_save_and_reload(hf_preset, check_saving, mode):
     import keras
 
-    model = build_model("pretrained", 4, multi_label=True, preset=str(hf_preset),
-                        mode=mode, max_length=16, lora_rank=2, hidden_dim=8, lstm_units=4)
+    model = build_model(
+        "pretrained",
+        4,
+        multi_label=True,
+        preset=str(hf_preset),
+        mode=mode,
+        max_length=16,
+        lora_rank=2,
+        hidden_dim=8,
+        lstm_units=4,
+    )
     backbone = model.get_layer("bert_backbone")
     before = {w.path: np.array(w) for w in backbone.weights}
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
     targets = np.array([[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0]], "float32")
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # e.g. "Gradients do not exist"
-        history = model.fit({"text": tf.constant(BATCH)}, targets, batch_size=4, epochs=1,
-                            verbose=0)
+        history = model.fit(
+            {"text": tf.constant(BATCH)}, targets, batch_size=4, epochs=1, verbose=0
+        )
     assert np.isfinite(history.history["loss"][0])
     changed = {w.path for w in backbone.weights if not np.array_equal(before[w.path], np.array(w))}
     if mode.startswith("frozen"):
@@ -217,8 +231,9 @@ def test_one_training_step_then_save_and_reload(hf_preset, check_saving, mode):
 
 
 def test_keras_hub_preset_directory_and_cls_pooling(keras_preset, check_saving):
-    model = build_model("pretrained", 2, preset=str(keras_preset), mode="finetune",
-                        max_length=16, pooling="cls")
+    model = build_model(
+        "pretrained", 2, preset=str(keras_preset), mode="finetune", max_length=16, pooling="cls"
+    )
     scores = np.asarray(model({"text": tf.constant(BATCH)}))
     np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
     check_saving(model)
@@ -240,10 +255,18 @@ def test_saved_model_graph_has_no_round_robin_trim(hf_preset, tmp_path):
     assert not [op for op in ops if "RoundRobin" in op]
     assert "FastWordpieceTokenizeWithOffsets" in ops
     # TF Text ops used: all registered by TF Text 2.12.1 (TF Serving 2.12-2.19).
-    text_ops = {op for op in ops if op in {
-        "CaseFoldUTF8", "NormalizeUTF8", "RegexSplitWithOffsets",
-        "FastWordpieceTokenizeWithOffsets", "WordpieceTokenizeWithOffsets",
-    }}
+    text_ops = {
+        op
+        for op in ops
+        if op
+        in {
+            "CaseFoldUTF8",
+            "NormalizeUTF8",
+            "RegexSplitWithOffsets",
+            "FastWordpieceTokenizeWithOffsets",
+            "WordpieceTokenizeWithOffsets",
+        }
+    }
     assert text_ops >= {"RegexSplitWithOffsets", "FastWordpieceTokenizeWithOffsets"}
 
 
@@ -265,13 +288,21 @@ def _export_and_verify(model, tmp_path):
     export = pytest.importorskip("genreclf.export.exporter")
     from genreclf.export.verify import OP_LISTS
 
-    serving_tf_text = "2.12.1" if (
-        importlib.util.find_spec("genreclf.export") and (
-            __import__("pathlib").Path(OP_LISTS) / "tf_text_2.12.1.txt").is_file()
-    ) else None
+    serving_tf_text = (
+        "2.12.1"
+        if (
+            importlib.util.find_spec("genreclf.export")
+            and (__import__("pathlib").Path(OP_LISTS) / "tf_text_2.12.1.txt").is_file()
+        )
+        else None
+    )
     path, report = export.export_model(
-        model, ["comedy", "drama"], tmp_path / "models", "genre",
-        serving_tf_text=serving_tf_text, return_report=True,
+        model,
+        ["comedy", "drama"],
+        tmp_path / "models",
+        "genre",
+        serving_tf_text=serving_tf_text,
+        return_report=True,
     )
     assert report.ok, report.summary()
     assert not [op for op in report.ops["tf_text"] if "RoundRobin" in op]
@@ -309,10 +340,19 @@ def test_minilm_frozen_embeddings_put_similar_synopses_close():
     from keras import Model
 
     embed = Model(model.input, model.get_layer("mean_pool").output)
-    vectors = np.array(embed({"text": tf.constant([
-        "A ghost haunts an old house.", "A haunted mansion terrifies a family.",
-        "Two chefs compete in a cooking contest.",
-    ])}))
+    vectors = np.array(
+        embed(
+            {
+                "text": tf.constant(
+                    [
+                        "A ghost haunts an old house.",
+                        "A haunted mansion terrifies a family.",
+                        "Two chefs compete in a cooking contest.",
+                    ]
+                )
+            }
+        )
+    )
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.1
 

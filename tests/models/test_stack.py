@@ -37,7 +37,9 @@ def cache_dir(tmp_path, monkeypatch):
 
 def _tower(preset, max_chunks):
     text = text_input()
-    return keras.Model({"text": text}, sentence_embedding(text, preset, max_length=16, max_chunks=max_chunks))
+    return keras.Model(
+        {"text": text}, sentence_embedding(text, preset, max_length=16, max_chunks=max_chunks)
+    )
 
 
 def test_a_long_text_is_the_mean_of_its_windows(tiny_preset):
@@ -94,11 +96,26 @@ def test_blend_weight_follows_the_better_head():
 
 
 @pytest.mark.parametrize("label, sep", [("genre", None), ("genres", "|")])
-def test_trains_saves_reloads_and_reuses_the_cache(tiny_preset, cache_dir, tmp_path, sample_csv, label, sep,
-                                                     capsys):
-    config = {"preset": tiny_preset, "max_length": 16, "max_chunks": 2, "c_tfidf": 4.0, "c_encoder": 1.0}
-    run = genreclf.train(sample_csv, text="overview", label=label, sep=sep, model="stack",
-                         model_config=config, out=tmp_path / "run", verbose=1)
+def test_trains_saves_reloads_and_reuses_the_cache(
+    tiny_preset, cache_dir, tmp_path, sample_csv, label, sep, capsys
+):
+    config = {
+        "preset": tiny_preset,
+        "max_length": 16,
+        "max_chunks": 2,
+        "c_tfidf": 4.0,
+        "c_encoder": 1.0,
+    }
+    run = genreclf.train(
+        sample_csv,
+        text="overview",
+        label=label,
+        sep=sep,
+        model="stack",
+        model_config=config,
+        out=tmp_path / "run",
+        verbose=1,
+    )
     assert run.metrics["evaluated_on"].startswith("5-fold out-of-fold")
     assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
     assert len(run.thresholds) == len(run.labels)
@@ -107,11 +124,21 @@ def test_trains_saves_reloads_and_reuses_the_cache(tiny_preset, cache_dir, tmp_p
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
     restored = keras.saving.load_model(run.path / "model.keras")
-    np.testing.assert_allclose(np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5
+    )
     assert EMBEDDING_LAYER in {layer.name for layer in restored.layers}
     capsys.readouterr()
-    genreclf.train(sample_csv, text="overview", label=label, sep=sep, model="stack", model_config=config,
-                   out=tmp_path / "again", verbose=1)
+    genreclf.train(
+        sample_csv,
+        text="overview",
+        label=label,
+        sep=sep,
+        model="stack",
+        model_config=config,
+        out=tmp_path / "again",
+        verbose=1,
+    )
     assert "0 embedded" in capsys.readouterr().out  # every text came from the cache
     assert json.loads((tmp_path / "again" / "config.json").read_text())["model"] == "stack"
 
@@ -119,9 +146,16 @@ def test_trains_saves_reloads_and_reuses_the_cache(tiny_preset, cache_dir, tmp_p
 def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_csv):
     from genreclf.export.exporter import export_run
 
-    run = genreclf.train(sample_csv, text="overview", label="genres", sep="|", model="stack",
-                         model_config={"preset": tiny_preset, "max_length": 16, "c_tfidf": 4.0,
-                                       "c_encoder": 1.0}, out=tmp_path / "run", verbose=0)
+    run = genreclf.train(
+        sample_csv,
+        text="overview",
+        label="genres",
+        sep="|",
+        model="stack",
+        model_config={"preset": tiny_preset, "max_length": 16, "c_tfidf": 4.0, "c_encoder": 1.0},
+        out=tmp_path / "run",
+        verbose=0,
+    )
     path = export_run(run.path, tmp_path / "models", "genre", verify=True, serving_tf_text="2.12.1")
     assert (path / "saved_model.pb").exists()
 
@@ -146,7 +180,10 @@ def test_concurrent_writers_share_one_cache(tmp_path):
     import subprocess
     import sys
 
-    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), name]) for name in ("ab", "xyz")]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), name])
+        for name in ("ab", "xyz")
+    ]
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
     cache = EmbeddingCache({"encoder": "shared"}, dim=3, directory=tmp_path)
     assert len(cache) == 240
@@ -154,4 +191,6 @@ def test_concurrent_writers_share_one_cache(tmp_path):
         texts = [f"{name} {i}" for i in range(120)]
         vectors, missing = cache.lookup(texts)
         assert not missing.any()
-        assert vectors[:, 2].tolist() == [len(name)] * 120 and vectors[:, 1].tolist() == [i % 4 for i in range(120)]
+        assert vectors[:, 2].tolist() == [len(name)] * 120 and vectors[:, 1].tolist() == [
+            i % 4 for i in range(120)
+        ]

@@ -3,7 +3,9 @@ import tensorflow as tf
 
 from genreclf.models import build_model
 
-TINY = dict(embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=12, num_layers=1, max_tokens=50)
+TINY = dict(
+    embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=12, num_layers=1, max_tokens=50
+)
 
 
 def test_builds_with_keras_hub_layers_and_reloads(texts, check_saving):

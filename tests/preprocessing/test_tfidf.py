@@ -45,7 +45,9 @@ def test_graph_computes_the_sparse_features():
     dense = _graph_features(vocabulary, idf, texts)
     assert dense.shape == (len(texts), len(vocabulary) + 1)
     assert np.all(dense[:, 0] == 0)  # the unknown n-gram column carries nothing
-    np.testing.assert_allclose(dense[:, 1:], tfidf_matrix(texts, vocabulary, idf, 2).toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        dense[:, 1:], tfidf_matrix(texts, vocabulary, idf, 2).toarray(), atol=1e-6
+    )
 
 
 def test_min_df_and_max_tokens_bound_the_vocabulary():
@@ -66,5 +68,6 @@ def test_layer_round_trips_through_a_keras_file(tmp_path):
     model = keras.Model(text, SublinearTfIdf(idf)(make_count_vectorizer(vocabulary, 2)(text)))
     model.save(tmp_path / "m.keras")
     restored = keras.saving.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(np.asarray(restored(tf.constant(TEXTS))),
-                               np.asarray(model(tf.constant(TEXTS))), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(restored(tf.constant(TEXTS))), np.asarray(model(tf.constant(TEXTS))), atol=1e-6
+    )

@@ -36,15 +36,22 @@ class ServerProcess:
         self.rest_url = f"http://127.0.0.1:{self.rest_port}"
         self.grpc_target = f"127.0.0.1:{self.grpc_port}"
         command = [
-            sys.executable, "-m", "genreclf.serving", str(models_dir),
-            "--rest-port", str(self.rest_port), "--grpc-port", str(self.grpc_port),
-            "--log-level", "WARNING", *args,
+            sys.executable,
+            "-m",
+            "genreclf.serving",
+            str(models_dir),
+            "--rest-port",
+            str(self.rest_port),
+            "--grpc-port",
+            str(self.grpc_port),
+            "--log-level",
+            "WARNING",
+            *args,
         ]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
         self.log_path = log_path
         self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log,
-                                     stderr=self._log)
+        self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log, stderr=self._log)
 
     def wait_ready(self, model="genre", timeout=120.0):
         deadline = time.monotonic() + timeout
@@ -95,8 +102,16 @@ def models_dir(tmp_path_factory):
 def server(models_dir, tmp_path_factory):
     """One server for the session's read-only protocol tests."""
     log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = ServerProcess(models_dir, "--label", "genre:stable=1", "--label",
-                            "genre:canary=2", "--max-body-bytes", "100000", log_path=str(log))
+    process = ServerProcess(
+        models_dir,
+        "--label",
+        "genre:stable=1",
+        "--label",
+        "genre:canary=2",
+        "--max-body-bytes",
+        "100000",
+        log_path=str(log),
+    )
     try:
         yield process.wait_ready()
     finally:
@@ -118,14 +133,15 @@ def reference(models_dir):
     return get
 
 
-
 @pytest.fixture
 def start_server(tmp_path):
     """`start_server(models_dir, *args)`: a fresh server process, terminated after the test."""
     started = []
 
     def start(models_dir, *args, model="genre"):
-        process = ServerProcess(models_dir, *args, log_path=str(tmp_path / f"server{len(started)}.log"))
+        process = ServerProcess(
+            models_dir, *args, log_path=str(tmp_path / f"server{len(started)}.log")
+        )
         started.append(process)
         return process.wait_ready(model=model)
 

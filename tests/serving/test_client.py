@@ -81,8 +81,9 @@ def test_version_and_label_selection(server, protocol, reference):
 def test_hybrid_features(server, protocol, reference):
     client = GenreClient(target(server, protocol), model="hybrid")
     rows = client.predict(TEXTS, year=[1975.0, 2021.5])
-    assert rows == expected_rows(reference, "hybrid", 1, text=TEXTS,
-                                 year=np.array([1975.0, 2021.5], np.float32))
+    assert rows == expected_rows(
+        reference, "hybrid", 1, text=TEXTS, year=np.array([1975.0, 2021.5], np.float32)
+    )
     pairs = client.classify(TEXTS, year=[1975.0, 2021.5])
     assert [[s for _, s in row] for row in pairs] == [r["scores"] for r in rows]
 
@@ -95,8 +96,10 @@ def test_classify(client, reference):
 
 def test_status_and_metadata_are_tf_serving_json(client, server):
     assert client.status() == requests.get(server.rest_url + "/v1/models/genre", timeout=30).json()
-    assert client.metadata() == requests.get(
-        server.rest_url + "/v1/models/genre/metadata", timeout=30).json()
+    assert (
+        client.metadata()
+        == requests.get(server.rest_url + "/v1/models/genre/metadata", timeout=30).json()
+    )
 
 
 def test_errors_are_typed_with_the_server_message(server, protocol):
@@ -112,12 +115,15 @@ def test_errors_are_typed_with_the_server_message(server, protocol):
     with pytest.raises(InvalidRequestError) as info:
         GenreClient(address, model="hybrid").predict(TEXTS)  # missing the year feature
     assert info.value.code == "INVALID_ARGUMENT"
-    assert info.value.message == {
-        "rest": "instances is a plain list, but expecting list of objects as multiple input "
-                "tensors required as per tensorinfo_map",
-        "grpc": "input size does not match signature: 1!=2 len({text}) != len({text,year}). "
-                "Sent extra: {}. Missing but required: {year}.",
-    }[protocol]
+    assert (
+        info.value.message
+        == {
+            "rest": "instances is a plain list, but expecting list of objects as multiple input "
+            "tensors required as per tensorinfo_map",
+            "grpc": "input size does not match signature: 1!=2 len({text}) != len({text,year}). "
+            "Sent extra: {}. Missing but required: {year}.",
+        }[protocol]
+    )
     assert GenreClient(address).predict(["still serving"])  # the server keeps serving
 
 
@@ -238,7 +244,11 @@ def test_timeout_is_deadline_exceeded_and_not_retried(protocol):
         SlowRest.calls = 0
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), SlowRest)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        address, stop, counter = f"http://127.0.0.1:{httpd.server_address[1]}", httpd.shutdown, SlowRest
+        address, stop, counter = (
+            f"http://127.0.0.1:{httpd.server_address[1]}",
+            httpd.shutdown,
+            SlowRest,
+        )
     else:
         from tensorflow_serving.apis import prediction_service_pb2_grpc
 

@@ -28,124 +28,15 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SERVING = REPO / "serving"
 IMAGE = "genreclf-tfserving-test:2.20.0"
-TEXTS = ["A detective hunts a killer through the rain.",
-         "Two strangers fall in love on a night train.",
-         "A ghost haunts the old farmhouse."]
+TEXTS = [
+    "A detective hunts a killer through the rain.",
+    "Two strangers fall in love on a night train.",
+    "A ghost haunts the old farmhouse.",
+]
 
 
 # --- the config files -----------------------------------------------------------
 
-def _message_classes(messages):
-    """proto3 message classes `tensorflow.serving.<name>` for `{name: fields}`.
-
-    Each field is `(name, type, label)`: a `FieldDescriptorProto` type name such
-    as `"TYPE_INT64"`, or a message type such as `".google.protobuf.Int64Value"`.
-    """
-    from google.protobuf import descriptor_pb2
-    from google.protobuf import descriptor_pool
-    from google.protobuf import message_factory
-    from google.protobuf import wrappers_pb2
-
-    pool = descriptor_pool.DescriptorPool()
-    wrappers = descriptor_pb2.FileDescriptorProto()
-    wrappers_pb2.DESCRIPTOR.CopyToProto(wrappers)
-    pool.Add(wrappers)
-    proto = descriptor_pb2.FileDescriptorProto(
-        name="genreclf_test_serving_configs.proto", package="tensorflow.serving",
-        syntax="proto3", dependency=["google/protobuf/wrappers.proto"])
-    F = descriptor_pb2.FieldDescriptorProto
-    for name, fields in messages.items():
-        message = proto.message_type.add(name=name)
-        for number, (field, kind, label) in enumerate(fields, start=1):
-            entry = message.field.add(name=field, number=number, label=label)
-            if kind.startswith("."):
-                entry.type, entry.type_name = F.TYPE_MESSAGE, kind
-            else:
-                entry.type = getattr(F, kind)
-    pool.Add(proto)
-    return {name: message_factory.GetMessageClass(
-        pool.FindMessageTypeByName(f"tensorflow.serving.{name}")) for name in messages}
-
-
-def _parse(path, message):
-    from google.protobuf import text_format
-
-    return text_format.Parse(path.read_text(), message)
-
-
-def test_models_config_is_a_model_server_config():
-    from tensorflow_serving.config import model_server_config_pb2
-
-    config = _parse(SERVING / "models.config", model_server_config_pb2.ModelServerConfig())
-    models = {c.name: c for c in config.model_config_list.config}
-    assert sorted(models) == ["genre", "genre_multilabel"]
-    genre = models["genre"]
-    assert genre.base_path == "/models/genre" and genre.model_platform == "tensorflow"
-    assert list(genre.model_version_policy.specific.versions) == [1, 2]
-    assert dict(genre.version_labels) == {"stable": 1, "canary": 2}
-    assert models["genre_multilabel"].model_version_policy.latest.num_versions == 1
-
-
-def test_batching_and_monitoring_configs_parse():
-    # TF Serving's BatchingParameters (session_bundle_config.proto) and
-    # MonitoringConfig (monitoring_config.proto): names and types as there.
-    opt, rep = 1, 3
-    classes = _message_classes({
-        "BatchingParameters": [
-            ("max_batch_size", ".google.protobuf.Int64Value", opt),
-            ("batch_timeout_micros", ".google.protobuf.Int64Value", opt),
-            ("max_enqueued_batches", ".google.protobuf.Int64Value", opt),
-            ("num_batch_threads", ".google.protobuf.Int64Value", opt),
-            ("thread_pool_name", ".google.protobuf.StringValue", opt),
-            ("allowed_batch_sizes", "TYPE_INT64", rep),
-            ("pad_variable_length_inputs", "TYPE_BOOL", opt),
-        ],
-        "PrometheusConfig": [("enable", "TYPE_BOOL", opt), ("path", "TYPE_STRING", opt)],
-        "MonitoringConfig": [("prometheus_config", ".tensorflow.serving.PrometheusConfig", opt)],
-    })
-    params = _parse(SERVING / "batching.config", classes["BatchingParameters"]())
-    for field in ("max_batch_size", "batch_timeout_micros", "num_batch_threads",
-                  "max_enqueued_batches"):
-        assert params.HasField(field) and getattr(params, field).value > 0
-    sizes = list(params.allowed_batch_sizes)
-    assert sizes == sorted(sizes) and sizes[-1] == params.max_batch_size.value
-
-    monitoring = _parse(SERVING / "monitoring.config", classes["MonitoringConfig"]())
-    assert monitoring.prometheus_config.enable
-    assert monitoring.prometheus_config.path == "/monitoring/prometheus/metrics"
-
-
-def _flags(args):
-    return {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.startswith("--")}
-
-
-def test_dockerfile_and_compose_agree_and_pin_the_project_tensorflow():
-    import tensorflow as tf
-    import yaml
-
-    dockerfile = (SERVING / "Dockerfile").read_text()
-    tag = re.search(r"^FROM tensorflow/serving:(\S+)$", dockerfile, re.M).group(1)
-    assert tag == tf.__version__ == "2.20.0"
-    cmd = json.loads(re.search(r"^CMD (\[.*?\])$", dockerfile, re.M | re.S).group(1)
-                     .replace("\\\n", ""))
-    compose = yaml.safe_load((SERVING / "docker-compose.yml").read_text())
-    service = compose["services"]["tfserving"]
-    flags = _flags(service["command"])
-    assert flags == _flags(cmd)
-    for flag in ("--model_config_file", "--enable_batching", "--batching_parameters_file",
-                 "--monitoring_config_file", "--file_system_poll_wait_seconds"):
-        assert flag in flags
-    assert (flags["--port"], flags["--rest_api_port"]) == ("8500", "8501")
-    assert sorted(service["ports"]) == ["8500:8500", "8501:8501"]
-    mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
-    assert mounts["/models"] == "../models"
-    for name in ("models.config", "batching.config", "monitoring.config"):
-        assert flags.values() and f"/config/{name}" in flags.values()
-        assert mounts[f"/config/{name}"] == f"./{name}"
-        assert name in dockerfile
-
-
-# --- the real container -------------------------------------------------------------
 
 def _docker_unavailable():
     if shutil.which("docker") is None:
@@ -193,19 +84,48 @@ def container(tmp_path_factory):
         models[("genre", version)] = _tiny_model(3, False, seed)
         export_model(models[("genre", version)], single, base, "genre", version=version)
     models[("genre_multilabel", 1)] = _tiny_model(4, True, 2)
-    export_model(models[("genre_multilabel", 1)], multi, base, "genre_multilabel",
-                 thresholds=[0.5, 0.45, 0.55, 0.5])
-    subprocess.run(["docker", "build", "-t", IMAGE, str(SERVING)], check=True,
-                   capture_output=True, timeout=1800)
+    export_model(
+        models[("genre_multilabel", 1)],
+        multi,
+        base,
+        "genre_multilabel",
+        thresholds=[0.5, 0.45, 0.55, 0.5],
+    )
+    subprocess.run(
+        ["docker", "build", "-t", IMAGE, str(SERVING)],
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     rest, grpc_port = _free_port(), _free_port()
     name = f"genreclf-tfserving-test-{os.getpid()}"
     subprocess.run(
-        ["docker", "run", "-d", "--rm", "--name", name,
-         "-p", f"127.0.0.1:{rest}:8501", "-p", f"127.0.0.1:{grpc_port}:8500",
-         "-v", f"{base}:/models:ro", IMAGE],
-        check=True, capture_output=True, timeout=120)
-    server = {"rest": f"http://127.0.0.1:{rest}", "grpc": f"127.0.0.1:{grpc_port}",
-              "base": base, "models": models, "name": name}
+        [
+            "docker",
+            "run",
+            "-d",
+            "--rm",
+            "--name",
+            name,
+            "-p",
+            f"127.0.0.1:{rest}:8501",
+            "-p",
+            f"127.0.0.1:{grpc_port}:8500",
+            "-v",
+            f"{base}:/models:ro",
+            IMAGE,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    server = {
+        "rest": f"http://127.0.0.1:{rest}",
+        "grpc": f"127.0.0.1:{grpc_port}",
+        "base": base,
+        "models": models,
+        "name": name,
+    }
     try:
         _wait_available(server, "genre", {1, 2})
         _wait_available(server, "genre_multilabel", {1})
@@ -259,9 +179,11 @@ def test_status_and_metadata(container):
     status = requests.get(f"{container['rest']}/v1/models/genre", timeout=10).json()
     assert sorted(status["model_version_status"], key=lambda s: s["version"]) == [
         {"version": v, "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
-        for v in ("1", "2")]
-    meta = requests.get(f"{container['rest']}/v1/models/genre/versions/1/metadata",
-                        timeout=10).json()
+        for v in ("1", "2")
+    ]
+    meta = requests.get(
+        f"{container['rest']}/v1/models/genre/versions/1/metadata", timeout=10
+    ).json()
     assert meta["model_spec"] == {"name": "genre", "signature_name": "", "version": "1"}
     sigs = meta["metadata"]["signature_def"]["signature_def"]
     assert sigs["classify"]["method_name"] == "tensorflow/serving/classify"
@@ -275,13 +197,13 @@ def test_predict_row_and_columnar_match_the_saved_model(container):
     row = _post(container, "/v1/models/genre:predict", {"instances": TEXTS})
     assert row.status_code == 200, row.text
     predictions = row.json()["predictions"]
-    np.testing.assert_allclose([p["scores"] for p in predictions], expected["scores"],
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        [p["scores"] for p in predictions], expected["scores"], rtol=1e-6, atol=1e-7
+    )
     assert [p["top_labels"] for p in predictions] == _decoded(expected["top_labels"])
     columnar = _post(container, "/v1/models/genre:predict", {"inputs": {"text": TEXTS}})
     outputs = columnar.json()["outputs"]
-    np.testing.assert_allclose(outputs["top_scores"], expected["top_scores"], rtol=1e-6,
-                               atol=1e-7)
+    np.testing.assert_allclose(outputs["top_scores"], expected["top_scores"], rtol=1e-6, atol=1e-7)
     assert outputs["top_labels"] == _decoded(expected["top_labels"])
 
 
@@ -290,11 +212,16 @@ def test_versions_and_labels_route_to_the_right_model(container):
     v1 = _expected(container, "genre", 1, TEXTS[:1])["scores"]
     v2 = _expected(container, "genre", 2, TEXTS[:1])["scores"]
     assert not np.allclose(v1, v2)
-    for path, expected in (("/versions/1", v1), ("/labels/stable", v1),
-                           ("/versions/2", v2), ("/labels/canary", v2)):
+    for path, expected in (
+        ("/versions/1", v1),
+        ("/labels/stable", v1),
+        ("/versions/2", v2),
+        ("/labels/canary", v2),
+    ):
         got = _post(container, f"/v1/models/genre{path}:predict", {"instances": TEXTS[:1]})
-        np.testing.assert_allclose([got.json()["predictions"][0]["scores"]], expected,
-                                   rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            [got.json()["predictions"][0]["scores"]], expected, rtol=1e-6, atol=1e-7
+        )
 
 
 @pytest.mark.large
@@ -307,13 +234,17 @@ def test_multi_label_predict_returns_thresholded_labels(container):
 @pytest.mark.large
 def test_classify_uses_the_results_key(container):
     expected = _expected(container, "genre", 2, TEXTS[:2])["scores"]
-    got = _post(container, "/v1/models/genre:classify",
-                {"signature_name": "classify", "examples": [{"text": t} for t in TEXTS[:2]]})
+    got = _post(
+        container,
+        "/v1/models/genre:classify",
+        {"signature_name": "classify", "examples": [{"text": t} for t in TEXTS[:2]]},
+    )
     assert got.status_code == 200, got.text
     results = got.json()["results"]
     assert [[label for label, _ in row] for row in results] == [["crime", "horror", "romance"]] * 2
-    np.testing.assert_allclose([[s for _, s in row] for row in results], expected, rtol=1e-6,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        [[s for _, s in row] for row in results], expected, rtol=1e-6, atol=1e-7
+    )
 
 
 @pytest.mark.large
@@ -329,8 +260,7 @@ def test_errors_are_json_with_http_codes_and_the_server_keeps_serving(container)
         got = _post(container, path, body)
         assert got.status_code == code, (path, got.status_code, got.text)
         assert set(got.json()) == {"error"} and got.json()["error"]
-    assert _post(container, "/v1/models/genre:predict",
-                 {"instances": TEXTS[:1]}).status_code == 200
+    assert _post(container, "/v1/models/genre:predict", {"instances": TEXTS[:1]}).status_code == 200
 
 
 @pytest.mark.large
@@ -352,8 +282,11 @@ def test_grpc_predict_classify_metadata_and_status(container):
     request.inputs["text"].CopyFrom(tf.make_tensor_proto(TEXTS, dtype=tf.string))
     response = predict_stub.Predict(request, timeout=30)
     assert response.model_spec.version.value == 1
-    np.testing.assert_allclose(tf.make_ndarray(response.outputs["scores"]),
-                               _expected(container, "genre", 1, TEXTS)["scores"], atol=1e-7)
+    np.testing.assert_allclose(
+        tf.make_ndarray(response.outputs["scores"]),
+        _expected(container, "genre", 1, TEXTS)["scores"],
+        atol=1e-7,
+    )
 
     classify = classification_pb2.ClassificationRequest()
     classify.model_spec.name = "genre"

@@ -20,7 +20,10 @@ def test_unknown_label_is_model_not_found_though_tf_serving_says_invalid_argumen
     err = error_for_http(400, "Unrecognized servable version label: beta")
     assert type(err) is ModelNotFoundError
     assert (err.code, err.http_status, err.message) == (
-        "INVALID_ARGUMENT", 400, "Unrecognized servable version label: beta")
+        "INVALID_ARGUMENT",
+        400,
+        "Unrecognized servable version label: beta",
+    )
 
 
 def test_http_codes():

@@ -5,7 +5,9 @@ from genreclf.training import TrainConfig
 
 
 def test_round_trip_through_json(tmp_path):
-    config = TrainConfig(data="movies.csv", model="ngram", model_config={"max_tokens": 10}, epochs=3)
+    config = TrainConfig(
+        data="movies.csv", model="ngram", model_config={"max_tokens": 10}, epochs=3
+    )
     config.to_json(tmp_path / "config.json")
     assert TrainConfig.from_json(tmp_path / "config.json") == config
 

@@ -80,11 +80,27 @@ def test_shard_sets_the_policy():
 
 
 def test_mirrored_strategy_trains_on_one_cpu(tmp_path):
-    plain = genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="bilstm",
-                           epochs=1, model_config=TINY, out=tmp_path / "plain", verbose=0)
-    mirrored = genreclf.train(genreclf.sample_path(), text="overview", label="genre",
-                              model="bilstm", epochs=1, model_config=TINY, strategy="mirrored",
-                              out=tmp_path / "mirrored", verbose=0)
+    plain = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="bilstm",
+        epochs=1,
+        model_config=TINY,
+        out=tmp_path / "plain",
+        verbose=0,
+    )
+    mirrored = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="bilstm",
+        epochs=1,
+        model_config=TINY,
+        strategy="mirrored",
+        out=tmp_path / "mirrored",
+        verbose=0,
+    )
     assert mirrored.config["strategy"] == "mirrored"
     assert set(mirrored.metrics) == set(plain.metrics)
     assert mirrored.metrics["num_examples"] == plain.metrics["num_examples"]
@@ -102,16 +118,42 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1."""
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "genreclf", "train", str(genreclf.sample_path()),
-               "--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "2",
-               "--set", "max_tokens=2000", "--set", "solver=adamw", "--strategy", "multi-worker",
-               "--out", str(out), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "genreclf",
+        "train",
+        str(genreclf.sample_path()),
+        "--text",
+        "overview",
+        "--label",
+        "genre",
+        "--model",
+        "ngram",
+        "--epochs",
+        "2",
+        "--set",
+        "max_tokens=2000",
+        "--set",
+        "solver=adamw",
+        "--strategy",
+        "multi-worker",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     processes = []
     for index in (0, 1):
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
-        env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
-                    "TF_CONFIG": json.dumps({"cluster": cluster,
-                                             "task": {"type": "worker", "index": index}})})
+        env.update(
+            {
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "CUDA_VISIBLE_DEVICES": "",
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": index}}
+                ),
+            }
+        )
         log = open(tmp_path / f"worker{index}.log", "w")
         processes.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), log))
     try:

@@ -15,7 +15,9 @@ def _data(multi_label, n=60, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 5))
     if multi_label:
-        labels = [[g for g, on in (("a", row[0] > 0), ("b", row[1] > 0)) if on] or ["c"] for row in x]
+        labels = [
+            [g for g, on in (("a", row[0] > 0), ("b", row[1] > 0)) if on] or ["c"] for row in x
+        ]
     else:
         labels = [["a"] if row[0] > 0.3 else ["b"] if row[1] > 0 else ["c"] for row in x]
     dataset = TextDataset([f"t{i}" for i in range(n)], labels, multi_label=multi_label)
@@ -33,7 +35,9 @@ def test_scores_equal_scikit_learn(multi_label):
     kernel, bias = fit_logistic(x, y, multi_label, c=2.0)
     ours = logistic_scores(x, kernel, bias, multi_label)
     lr = LogisticRegression(C=2.0, class_weight="balanced", max_iter=1000)
-    theirs = (OneVsRestClassifier(lr).fit(x, y) if multi_label else lr.fit(x, y.argmax(1))).predict_proba(x)
+    theirs = (
+        OneVsRestClassifier(lr).fit(x, y) if multi_label else lr.fit(x, y.argmax(1))
+    ).predict_proba(x)
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
 
@@ -48,7 +52,9 @@ def test_a_class_without_training_rows_scores_zero():
 
 def test_out_of_fold_scores_hold_each_real_row_out_once():
     x, dataset = _data(True)
-    synthetic = TextDataset(["s1", "s2"], [["a"], ["b"]], multi_label=True, sources=["synthetic"] * 2)
+    synthetic = TextDataset(
+        ["s1", "s2"], [["a"], ["b"]], multi_label=True, sources=["synthetic"] * 2
+    )
     both = dataset.concat(synthetic)
     x = np.vstack([x, np.ones((2, 5))])
     targets = both.targets(both.vocabulary())

@@ -12,10 +12,15 @@ class _KillAfterFirstEpoch(keras.callbacks.Callback):
 
 
 def test_resumed_run_says_from_which_epoch(tmp_path, capfd):
-    kwargs = dict(text="overview", label="genre", model="bilstm", epochs=3,
-                  model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
-                                "max_tokens": 200},
-                  out=tmp_path / "run", verbose=0)
+    kwargs = dict(
+        text="overview",
+        label="genre",
+        model="bilstm",
+        epochs=3,
+        model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8, "max_tokens": 200},
+        out=tmp_path / "run",
+        verbose=0,
+    )
     with pytest.raises(KeyboardInterrupt):
         genreclf.train(genreclf.sample_path(), callbacks=[_KillAfterFirstEpoch()], **kwargs)
     assert "resuming" not in capfd.readouterr().err

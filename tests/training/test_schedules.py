@@ -19,7 +19,9 @@ def test_step_schedule_serializes():
 
 
 def test_cosine_warms_up_then_decays():
-    schedule, callbacks = make_schedule("cosine", 1e-3, steps_per_epoch=10, epochs=5, warmup_epochs=1)
+    schedule, callbacks = make_schedule(
+        "cosine", 1e-3, steps_per_epoch=10, epochs=5, warmup_epochs=1
+    )
     assert callbacks == []
     assert float(schedule(0)) == 0.0
     assert float(schedule(10)) == pytest.approx(1e-3)

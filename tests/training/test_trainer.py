@@ -10,8 +10,16 @@ import genreclf
 from genreclf.errors import DataError
 from genreclf.training import TrainConfig
 
-RUN_FILES = ("config.json", "labels.json", "thresholds.json", "model.keras", "history.csv",
-             "metrics.json", "report.md", "fingerprint.json")
+RUN_FILES = (
+    "config.json",
+    "labels.json",
+    "thresholds.json",
+    "model.keras",
+    "history.csv",
+    "metrics.json",
+    "report.md",
+    "fingerprint.json",
+)
 
 
 def test_single_label_run_folder_is_complete(trained_run):
@@ -27,7 +35,9 @@ def test_single_label_run_folder_is_complete(trained_run):
 def test_config_json_alone_retrains(trained_run, tmp_path):
     config = TrainConfig.from_json(trained_run.path / "config.json")
     assert config.model == "ngram" and config.data.endswith("movies.csv")
-    rerun = genreclf.train(config=trained_run.path / "config.json", out=tmp_path / "again", verbose=0)
+    rerun = genreclf.train(
+        config=trained_run.path / "config.json", out=tmp_path / "again", verbose=0
+    )
     assert rerun.fingerprint["train_sha256"] == trained_run.fingerprint["train_sha256"]
     assert rerun.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
 
@@ -42,22 +52,42 @@ def test_multi_label_run_has_tuned_thresholds(trained_multilabel_run):
 
 def test_synthetic_rows_join_the_training_split_only(trained_run, tmp_path):
     aug = tmp_path / "aug.jsonl"
-    rows = [{"text": f"A lonely cowboy number {i} rides across the burning desert.", "labels": ["western"],
-             "source": "synthetic", "model": "test"} for i in range(5)]
+    rows = [
+        {
+            "text": f"A lonely cowboy number {i} rides across the burning desert.",
+            "labels": ["western"],
+            "source": "synthetic",
+            "model": "test",
+        }
+        for i in range(5)
+    ]
     aug.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = genreclf.train(config=trained_run.path / "config.json", augment=str(aug), out=tmp_path / "aug", verbose=0)
+    run = genreclf.train(
+        config=trained_run.path / "config.json", augment=str(aug), out=tmp_path / "aug", verbose=0
+    )
     assert run.fingerprint["num_synthetic"] == 5
     assert run.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
     assert run.fingerprint["num_train"] == trained_run.fingerprint["num_train"] + 5
 
 
 def test_cross_validation_reports_mean_and_std(tmp_path, sample_csv):
-    run = genreclf.train(sample_csv, text="overview", label="genre", model="ngram", epochs=1, folds=2,
-                         model_config={"max_tokens": 500}, out=tmp_path / "cv", verbose=0)
+    run = genreclf.train(
+        sample_csv,
+        text="overview",
+        label="genre",
+        model="ngram",
+        epochs=1,
+        folds=2,
+        model_config={"max_tokens": 500},
+        out=tmp_path / "cv",
+        verbose=0,
+    )
     cv = run.metrics["cross_validation"]
     assert cv["k"] == 2 and len(cv["folds"]) == 2
     assert set(cv["summary"]["macro_f1"]) == {"mean", "std"}
-    assert (run.path / "model.keras").exists() and (run.path / "folds" / "fold_1" / "model.keras").exists()
+    assert (run.path / "model.keras").exists() and (
+        run.path / "folds" / "fold_1" / "model.keras"
+    ).exists()
 
 
 def test_bad_rows_name_file_line_and_field(tmp_path):
@@ -92,6 +122,8 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert (out / "backup").exists() and not (out / "model.keras").exists()
     resumed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "-1"], env=env)
     assert resumed.returncode == 0
-    epochs = [int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]]
+    epochs = [
+        int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]
+    ]
     assert epochs == [0, 1, 2, 3]  # epochs 0-1 before the kill, 2-3 after: none repeated
     assert genreclf.load_run(out).metrics["num_examples"] == 31

@@ -58,6 +58,15 @@ def finished(tmp_path_factory):
     from genreclf.tuning import tune
 
     folder = tmp_path_factory.mktemp("tuning") / "search"
-    return tune(genreclf.sample_path(), label="genre", text="overview", model="ngram",
-                tuner="random", max_trials=2, max_epochs=1, directory=folder,
-                search_space=dict(TINY_NGRAM), verbose=0)
+    return tune(
+        genreclf.sample_path(),
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=2,
+        max_epochs=1,
+        directory=folder,
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+    )

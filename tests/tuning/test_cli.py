@@ -14,15 +14,45 @@ from genreclf.tuning.cli import parse_space
 
 from .conftest import subprocess_env
 
-TINY_SETS = ["--set", "max_tokens=300", "--set", "ngrams=[1,2]", "--set", "hidden_dim=0",
-             "--set", "batch_size=32", "--set", "epochs=2"]
+TINY_SETS = [
+    "--set",
+    "max_tokens=300",
+    "--set",
+    "ngrams=[1,2]",
+    "--set",
+    "hidden_dim=0",
+    "--set",
+    "batch_size=32",
+    "--set",
+    "epochs=2",
+]
 
 
 def _command(folder, *extra):
-    return [sys.executable, "-m", "genreclf", "tune", str(genreclf.sample_path()),
-            "--text", "overview", "--label", "genre", "--model", "ngram", "--tuner", "random",
-            "--max-trials", "4", "--max-epochs", "2", "--dir", str(folder), "--quiet",
-            *TINY_SETS, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "genreclf",
+        "tune",
+        str(genreclf.sample_path()),
+        "--text",
+        "overview",
+        "--label",
+        "genre",
+        "--model",
+        "ngram",
+        "--tuner",
+        "random",
+        "--max-trials",
+        "4",
+        "--max-epochs",
+        "2",
+        "--dir",
+        str(folder),
+        "--quiet",
+        *TINY_SETS,
+        *extra,
+    ]
 
 
 def _statuses(folder):
@@ -84,12 +114,18 @@ def test_killed_search_resumes_without_rerunning_finished_trials(tmp_path):
             finished_before[name] = (folder / "trials" / name / "genreclf_trial.json").read_text()
 
     # Without --resume the folder is refused, with a hint.
-    refused = subprocess.run(_command(folder), env=subprocess_env(), capture_output=True, text=True,
-                             timeout=240)
+    refused = subprocess.run(
+        _command(folder), env=subprocess_env(), capture_output=True, text=True, timeout=240
+    )
     assert refused.returncode == 1 and "--resume" in refused.stderr
 
-    resumed = subprocess.run(_command(folder, "--resume"), env=subprocess_env(),
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        _command(folder, "--resume"),
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     final = _statuses(folder)
     assert len(final) == 4 and set(final.values()) == {"COMPLETED"}, final

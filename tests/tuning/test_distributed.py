@@ -60,12 +60,43 @@ def test_wait_for_oracle_returns_once_the_chief_listens():
 
 
 def _tune_command(folder, tuner_id, port, *extra):
-    return [sys.executable, "-m", "genreclf", "tune", str(genreclf.sample_path()),
-            "--text", "overview", "--label", "genre", "--model", "ngram", "--tuner", "random",
-            "--max-trials", "4", "--max-epochs", "1", "--dir", str(folder), "--quiet",
-            "--set", "max_tokens=300", "--set", "ngrams=[1,2]", "--set", "hidden_dim=0",
-            "--set", "batch_size=32", "--tuner-id", tuner_id, "--oracle-ip", "127.0.0.1",
-            "--oracle-port", str(port), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "genreclf",
+        "tune",
+        str(genreclf.sample_path()),
+        "--text",
+        "overview",
+        "--label",
+        "genre",
+        "--model",
+        "ngram",
+        "--tuner",
+        "random",
+        "--max-trials",
+        "4",
+        "--max-epochs",
+        "1",
+        "--dir",
+        str(folder),
+        "--quiet",
+        "--set",
+        "max_tokens=300",
+        "--set",
+        "ngrams=[1,2]",
+        "--set",
+        "hidden_dim=0",
+        "--set",
+        "batch_size=32",
+        "--tuner-id",
+        tuner_id,
+        "--oracle-ip",
+        "127.0.0.1",
+        "--oracle-port",
+        str(port),
+        *extra,
+    ]
 
 
 def _statuses(folder):
@@ -91,14 +122,36 @@ def _run_cluster(tmp_path, folder, port, kill_worker_mid_trial=False, max_trials
     try:
         for name in ("tuner0", "tuner1"):
             processes[name] = subprocess.Popen(
-                _tune_command(folder, name, port, "--oracle-wait", "120", "--heartbeat", "1",
-                              "--max-trials", str(max_trials)),
-                env=subprocess_env(), stdout=logs[name], stderr=logs[name])
+                _tune_command(
+                    folder,
+                    name,
+                    port,
+                    "--oracle-wait",
+                    "120",
+                    "--heartbeat",
+                    "1",
+                    "--max-trials",
+                    str(max_trials),
+                ),
+                env=subprocess_env(),
+                stdout=logs[name],
+                stderr=logs[name],
+            )
         time.sleep(1.0)
         processes["chief"] = subprocess.Popen(
-            _tune_command(folder, "chief", port, "--worker-timeout", "8" if kill_worker_mid_trial
-                          else "60", "--max-trials", str(max_trials)),
-            env=subprocess_env(), stdout=logs["chief"], stderr=logs["chief"])
+            _tune_command(
+                folder,
+                "chief",
+                port,
+                "--worker-timeout",
+                "8" if kill_worker_mid_trial else "60",
+                "--max-trials",
+                str(max_trials),
+            ),
+            env=subprocess_env(),
+            stdout=logs["chief"],
+            stderr=logs["chief"],
+        )
         if kill_worker_mid_trial:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline and processes["tuner1"].poll() is None:
@@ -136,7 +189,8 @@ def test_a_dead_worker_does_not_stop_the_search(tmp_path):
     folder, port = tmp_path / "search", _free_port()
     codes, text = _run_cluster(tmp_path, folder, port, kill_worker_mid_trial=True, max_trials=3)
     assert codes["tuner1"] == -9 and codes["tuner0"] == 0 and codes["chief"] == 0, {
-        n: t[-2000:] for n, t in text.items()}
+        n: t[-2000:] for n, t in text.items()
+    }
     rows = json.loads((folder / "leaderboard.json").read_text())
     assert len(rows) == 3 and {r["status"] for r in rows} == {"COMPLETED"}, rows
     assert "worker tuner1 silent" in text["chief"] and "goes back to the queue" in text["chief"]

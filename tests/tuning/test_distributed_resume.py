@@ -31,8 +31,9 @@ def test_resume_after_a_distributed_search_neither_reruns_nor_loses_a_trial(tmp_
         # The same search, on one machine this time: drop the distributed flags.
         cut = command.index("--tuner-id")
         command = command[:cut] + ["--resume", "--max-trials", str(max_trials)]
-        return subprocess.run(command, env=subprocess_env(), capture_output=True, text=True,
-                              timeout=300)
+        return subprocess.run(
+            command, env=subprocess_env(), capture_output=True, text=True, timeout=300
+        )
 
     same = resume(3)
     assert same.returncode == 0, same.stderr[-2000:]
@@ -46,9 +47,10 @@ def test_resume_after_a_distributed_search_neither_reruns_nor_loses_a_trial(tmp_
 
 def test_cli_refuses_a_zero_trial_search(tmp_path):
     command = _tune_command(tmp_path / "zero", "chief", 1)
-    command = command[:command.index("--tuner-id")] + ["--max-trials", "0"]
-    done = subprocess.run([*command], env=subprocess_env(), capture_output=True, text=True,
-                          timeout=120)
+    command = command[: command.index("--tuner-id")] + ["--max-trials", "0"]
+    done = subprocess.run(
+        [*command], env=subprocess_env(), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode != 0
     assert "max_trials must be a positive integer" in done.stderr + done.stdout
     assert not (tmp_path / "zero").exists()

@@ -10,8 +10,14 @@ from genreclf.tuning import make_hypermodel
 
 TINY = {
     BiLSTMHyperModel: {"embedding_dim": 4, "lstm_units": 4, "max_length": 8, "max_tokens": 200},
-    TransformerHyperModel: {"embedding_dim": 8, "num_heads": 2, "intermediate_dim": 8,
-                            "num_layers": 1, "max_length": 8, "max_tokens": 200},
+    TransformerHyperModel: {
+        "embedding_dim": 8,
+        "num_heads": 2,
+        "intermediate_dim": 8,
+        "num_layers": 1,
+        "max_length": 8,
+        "max_tokens": 200,
+    },
     NgramHyperModel: {"max_tokens": 200},
 }
 
@@ -30,8 +36,19 @@ def test_each_family_builds_and_predicts(cls, sample_data):
 def test_default_space_names_the_family_arguments(sample_data):
     _, train, _ = sample_data
     space = BiLSTMHyperModel(train).space
-    assert {"embedding_dim", "lstm_units", "lstm_layers", "dropout", "max_length",
-            "lr", "weight_decay", "schedule", "batch_size", "class_weight", "epochs"} <= set(space)
+    assert {
+        "embedding_dim",
+        "lstm_units",
+        "lstm_layers",
+        "dropout",
+        "max_length",
+        "lr",
+        "weight_decay",
+        "schedule",
+        "batch_size",
+        "class_weight",
+        "epochs",
+    } <= set(space)
     assert {"num_heads", "num_layers"} <= set(TransformerHyperModel(train).space)
 
 

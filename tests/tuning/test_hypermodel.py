@@ -18,10 +18,16 @@ def test_build_returns_a_compiled_model_with_genreclf_metrics(sample_data, tiny_
     assert model.output_shape == (None, train.vocabulary().num_classes)
     metrics = model.get_compile_config()["metrics"]
     assert [m["config"]["name"] for m in metrics] == [
-        "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall"]
+        "macro_f1",
+        "micro_f1",
+        "weighted_f1",
+        "macro_precision",
+        "macro_recall",
+    ]
     # The default training space was registered (learning rate, batch size, ...).
-    assert {"lr", "weight_decay", "schedule", "class_weight", "epochs", "ngrams",
-            "dropout"} <= set(hp.values)
+    assert {"lr", "weight_decay", "schedule", "class_weight", "epochs", "ngrams", "dropout"} <= set(
+        hp.values
+    )
     assert not {"max_tokens", "batch_size"} & set(hp.values)  # fixed by the caller
 
 
@@ -41,8 +47,9 @@ def test_trial_config_is_a_train_config(sample_data):
 
 def test_search_defaults_false_tunes_only_what_is_given(sample_data):
     _, train, _ = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=3, search_defaults=False,
-                                  lr=[0.01, 0.02], max_tokens=200)
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=3, search_defaults=False, lr=[0.01, 0.02], max_tokens=200
+    )
     hp = keras_tuner.HyperParameters()
     config = hypermodel.trial_config(hp)
     assert set(hp.values) == {"lr"}
@@ -71,12 +78,20 @@ def test_bad_arguments_say_how_to_fix(sample_data):
 def test_works_with_a_plain_keras_tuner_tuner(sample_data, tmp_path, tiny_ngram):
     """The hypermodel is an ordinary KerasTuner HyperModel: RandomSearch runs it."""
     _, train, val = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2,
-                                  batch_size=Choice("batch_size", [32, 64]),
-                                  **{k: v for k, v in tiny_ngram.items() if k != "batch_size"})
+    hypermodel = FamilyHyperModel(
+        "ngram",
+        train,
+        max_epochs=2,
+        batch_size=Choice("batch_size", [32, 64]),
+        **{k: v for k, v in tiny_ngram.items() if k != "batch_size"},
+    )
     tuner = keras_tuner.RandomSearch(
-        hypermodel, objective=make_objective("val_macro_f1"), max_trials=2, seed=1,
-        directory=str(tmp_path), project_name="plain",
+        hypermodel,
+        objective=make_objective("val_macro_f1"),
+        max_trials=2,
+        seed=1,
+        directory=str(tmp_path),
+        project_name="plain",
     )
     tuner.search(train, validation_data=val, verbose=0)
     trials = tuner.oracle.get_best_trials(2)
@@ -126,8 +141,9 @@ def test_multi_label_trials_are_scored_at_tuned_thresholds(tiny_ngram):
 
     data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genres", sep="|")
     train, val = train_val_split(data, 0.2, seed=0)
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, epochs=2,
-                                  objective="val_tuned_macro_f1", **tiny_ngram)
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=2, epochs=2, objective="val_tuned_macro_f1", **tiny_ngram
+    )
     hp = keras_tuner.HyperParameters()
     history = hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val)
     tuned = history.history["val_tuned_macro_f1"]

@@ -61,8 +61,9 @@ def test_learning_rate_scales_the_mode_default(data, mode):
 
 
 def test_fixed_values_are_not_tuned(data):
-    hypermodel = PretrainedHyperModel(data, mode="lora", lora_rank=4, lr=3e-4,
-                                      search_defaults=False, max_length=32)
+    hypermodel = PretrainedHyperModel(
+        data, mode="lora", lora_rank=4, lr=3e-4, search_defaults=False, max_length=32
+    )
     hp = keras_tuner.HyperParameters()
     config = hypermodel.trial_config(hp)
     assert config["lr"] == 3e-4 and config["model_config"]["lora_rank"] == 4
@@ -79,11 +80,16 @@ def test_build_compiles_a_model_of_the_trial_mode(data, preset):
 
 @pytest.mark.large  # a real (tiny) search: two trials of one epoch each
 def test_random_search_runs_trials(data, preset, tmp_path):
-    hypermodel = PretrainedHyperModel(data, preset=preset, max_length=16, hidden_dim=8,
-                                      epochs=1, batch_size=4, max_epochs=1)
+    hypermodel = PretrainedHyperModel(
+        data, preset=preset, max_length=16, hidden_dim=8, epochs=1, batch_size=4, max_epochs=1
+    )
     tuner = keras_tuner.RandomSearch(
-        hypermodel, objective=keras_tuner.Objective("val_macro_f1", "max"), max_trials=2,
-        directory=str(tmp_path), overwrite=True, seed=0,
+        hypermodel,
+        objective=keras_tuner.Objective("val_macro_f1", "max"),
+        max_trials=2,
+        directory=str(tmp_path),
+        overwrite=True,
+        seed=0,
     )
     tuner.search(data, validation_data=data, verbose=0)
     best = tuner.get_best_hyperparameters(1)[0]

@@ -14,21 +14,35 @@ from .conftest import TINY_NGRAM
 
 
 def _tune(directory, **kwargs):
-    args = dict(label="genre", text="overview", model="ngram", tuner="random", max_trials=2,
-                max_epochs=1, directory=directory, search_space=dict(TINY_NGRAM), verbose=0)
+    args = dict(
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=2,
+        max_epochs=1,
+        directory=directory,
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+    )
     args.update(kwargs)
     return tune(genreclf.sample_path(), **args)
 
 
-def test_retraining_best_json_from_another_folder_reproduces_the_trial(finished, tmp_path,
-                                                                       monkeypatch):
+def test_retraining_best_json_from_another_folder_reproduces_the_trial(
+    finished, tmp_path, monkeypatch
+):
     from genreclf.cli import main as genreclf_main
 
     best = json.loads(finished.best_config_path.read_text())
     assert os.path.isabs(best["data"])  # works from any folder
     monkeypatch.chdir(tmp_path)
-    assert genreclf_main(["train", "--config", str(finished.best_config_path), "--out", "again",
-                          "--quiet"]) == 0
+    assert (
+        genreclf_main(
+            ["train", "--config", str(finished.best_config_path), "--out", "again", "--quiet"]
+        )
+        == 0
+    )
     retrained = genreclf.load_run(tmp_path / "again").metrics["macro_f1"]
     assert abs(retrained - finished.leaderboard[0]["score"]) <= 0.002
 
@@ -43,8 +57,11 @@ def test_each_trial_runs_in_its_own_process(finished):
     records = read_trials(finished.directory)
     pids = set()
     for row in records:
-        record = json.loads((finished.directory / "trials" / f"trial_{row['trial']}"
-                             / "genreclf_trial.json").read_text())
+        record = json.loads(
+            (
+                finished.directory / "trials" / f"trial_{row['trial']}" / "genreclf_trial.json"
+            ).read_text()
+        )
         (process,) = record["processes"]
         assert process["pid"] != os.getpid() and process["max_rss_mb"] > 0
         pids.add(process["pid"])
@@ -53,8 +70,9 @@ def test_each_trial_runs_in_its_own_process(finished):
 
 @pytest.mark.parametrize("count", [0, -3])
 def test_zero_or_negative_trial_counts_are_clear_errors(tmp_path, count):
-    with pytest.raises(ConfigError, match=f"max_trials must be a positive integer.*"
-                                          f"Received: max_trials={count}"):
+    with pytest.raises(
+        ConfigError, match=f"max_trials must be a positive integer.*Received: max_trials={count}"
+    ):
         _tune(tmp_path / "never", max_trials=count)
     with pytest.raises(ConfigError, match="max_epochs must be a positive integer"):
         _tune(tmp_path / "never", max_epochs=count)
@@ -76,11 +94,12 @@ def test_worker_timeout_follows_the_heartbeat_and_help_says_so(tmp_path):
     from genreclf.tuning.cli import build_parser
 
     assert check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1) == 60.0
-    assert check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1,
-                         heartbeat=5) == 20.0
+    assert (
+        check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1, heartbeat=5)
+        == 20.0
+    )
     with pytest.raises(ConfigError, match="worker_timeout must be a positive number"):
-        check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1,
-                      worker_timeout=0)
+        check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1, worker_timeout=0)
     text = " ".join(build_parser().format_help().split())
     assert "default: 4 heartbeats = 60 s" in text
 

@@ -12,24 +12,59 @@ from genreclf.tuning.results import write_leaderboard
 def _write_trial(root, trial_id, status, score, values, seconds=1.5, message=None):
     folder = root / "trials" / f"trial_{trial_id}"
     folder.mkdir(parents=True)
-    metrics = {"metrics": {"val_macro_f1": {"direction": "max", "observations": [
-        {"value": [score], "step": 1}]}}} if score is not None else {"metrics": {}}
-    (folder / "trial.json").write_text(json.dumps({
-        "trial_id": trial_id, "hyperparameters": {"space": [], "values": values},
-        "metrics": metrics, "score": score, "best_step": 1, "status": status, "message": message,
-    }))
-    (folder / "genreclf_trial.json").write_text(json.dumps({
-        "trial_id": trial_id, "tuner_id": "tuner0", "seconds": seconds, "epochs": 2,
-        "status": status}))
+    metrics = (
+        {
+            "metrics": {
+                "val_macro_f1": {
+                    "direction": "max",
+                    "observations": [{"value": [score], "step": 1}],
+                }
+            }
+        }
+        if score is not None
+        else {"metrics": {}}
+    )
+    (folder / "trial.json").write_text(
+        json.dumps(
+            {
+                "trial_id": trial_id,
+                "hyperparameters": {"space": [], "values": values},
+                "metrics": metrics,
+                "score": score,
+                "best_step": 1,
+                "status": status,
+                "message": message,
+            }
+        )
+    )
+    (folder / "genreclf_trial.json").write_text(
+        json.dumps(
+            {
+                "trial_id": trial_id,
+                "tuner_id": "tuner0",
+                "seconds": seconds,
+                "epochs": 2,
+                "status": status,
+            }
+        )
+    )
 
 
 @pytest.fixture
 def folder(tmp_path):
     _write_trial(tmp_path, "0", "COMPLETED", 0.4, {"lr": 0.01, "tuner/epochs": 2})
-    _write_trial(tmp_path, "1", "FAILED", None, {"lr": 5.0},
-                 message="Traceback...\nFailedTrialError: loss became nan at batch 3")
+    _write_trial(
+        tmp_path,
+        "1",
+        "FAILED",
+        None,
+        {"lr": 5.0},
+        message="Traceback...\nFailedTrialError: loss became nan at batch 3",
+    )
     _write_trial(tmp_path, "2", "COMPLETED", 0.6, {"lr": 0.001})
-    (tmp_path / "tune.json").write_text(json.dumps({"direction": "max", "objective": "val_macro_f1"}))
+    (tmp_path / "tune.json").write_text(
+        json.dumps({"direction": "max", "objective": "val_macro_f1"})
+    )
     return tmp_path
 
 
@@ -46,8 +81,15 @@ def test_table_and_files(folder):
     rows = leaderboard(folder)
     table = format_leaderboard(rows, objective="val_macro_f1")
     lines = table.splitlines()
-    assert lines[0].split() == ["rank", "trial", "status", "val_macro_f1", "epochs", "time",
-                                "hyperparameters"]
+    assert lines[0].split() == [
+        "rank",
+        "trial",
+        "status",
+        "val_macro_f1",
+        "epochs",
+        "time",
+        "hyperparameters",
+    ]
     assert lines[1].split()[:4] == ["1", "2", "COMPLETED", "0.6000"]
     assert "FAILED" in lines[3]
     csv_path, json_path = write_leaderboard(folder, rows)

@@ -12,8 +12,17 @@ from .conftest import TINY_NGRAM
 
 
 def _tune(directory, **kwargs):
-    args = dict(label="genre", text="overview", model="ngram", tuner="random", max_trials=2,
-                max_epochs=1, directory=directory, search_space=dict(TINY_NGRAM), verbose=0)
+    args = dict(
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=2,
+        max_epochs=1,
+        directory=directory,
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+    )
     args.update(kwargs)
     return tune(genreclf.sample_path(), **args)
 
@@ -25,8 +34,10 @@ def test_tune_writes_leaderboard_and_a_trainable_best_config(finished, tmp_path)
     assert [r["status"] for r in result.leaderboard] == ["COMPLETED", "COMPLETED"]
     for name in ("tune.json", "leaderboard.csv", "leaderboard.json", "best.json"):
         assert (result.directory / name).exists(), name
-    assert all(r["seconds"] > 0 and r["tuner"] == "tuner0" and r["epochs"] == 1
-               for r in read_trials(result.directory))
+    assert all(
+        r["seconds"] > 0 and r["tuner"] == "tuner0" and r["epochs"] == 1
+        for r in read_trials(result.directory)
+    )
     best = json.loads(result.best_config_path.read_text())
     top = result.leaderboard[0]["hyperparameters"]
     assert best["model"] == "ngram" and best["label"] == "genre"
@@ -34,8 +45,12 @@ def test_tune_writes_leaderboard_and_a_trainable_best_config(finished, tmp_path)
     assert (best["model_config"]["ngrams"], best["lr"]) == (top["ngrams"], top["lr"])
     # `genreclf train --config best.json` accepts it as is.
     out = tmp_path / "retrained"
-    assert genreclf_main(["train", "--config", str(result.best_config_path), "--out", str(out),
-                          "--quiet"]) == 0
+    assert (
+        genreclf_main(
+            ["train", "--config", str(result.best_config_path), "--out", str(out), "--quiet"]
+        )
+        == 0
+    )
     run = genreclf.load_run(out)
     assert run.config["model_config"] == best["model_config"]
     assert 0.0 <= run.metrics["macro_f1"] <= 1.0
@@ -95,8 +110,13 @@ def test_unknown_argument():
 
 def test_too_many_failures_end_with_a_clear_error_and_a_leaderboard(tmp_path):
     # An unknown vectorizer mode is refused by the builder: every trial that samples it fails.
-    space = {**TINY_NGRAM, "mode": ["tf_idf", "no_such_mode"], "ngrams": 1, "hidden_dim": [0, 4],
-             "batch_size": [32, 64]}
+    space = {
+        **TINY_NGRAM,
+        "mode": ["tf_idf", "no_such_mode"],
+        "ngrams": 1,
+        "hidden_dim": [0, 4],
+        "batch_size": [32, 64],
+    }
     with pytest.raises(ConfigError, match="1 trials in a row failed .*no_such_mode"):
         _tune(tmp_path / "f", search_space=space, max_trials=6, max_consecutive_failed_trials=1)
     rows = json.loads((tmp_path / "f" / "leaderboard.json").read_text())

@@ -30,8 +30,9 @@ class PoisonFirstTrial(keras.callbacks.Callback):
             logs["loss"] = math.nan
 
 
-def test_a_diverged_trial_is_failed_and_the_search_goes_on(sample_data, tmp_path, tiny_ngram,
-                                                           monkeypatch):
+def test_a_diverged_trial_is_failed_and_the_search_goes_on(
+    sample_data, tmp_path, tiny_ngram, monkeypatch
+):
     _, train, val = sample_data
     # Trials run in spawned processes, which unpickle this module's callback.
     monkeypatch.syspath_prepend(str(pathlib.Path(__file__).parents[2]))
@@ -41,18 +42,26 @@ def test_a_diverged_trial_is_failed_and_the_search_goes_on(sample_data, tmp_path
         NgramHyperModel(train, max_epochs=1, **tiny_ngram),
         directory=tmp_path,
     )
-    tuner.search(train, validation_data=val, callbacks=[PoisonFirstTrial(tmp_path / "poisoned")], verbose=0)
+    tuner.search(
+        train, validation_data=val, callbacks=[PoisonFirstTrial(tmp_path / "poisoned")], verbose=0
+    )
     statuses = {t.trial_id: t.status for t in tuner.oracle.trials.values()}
     assert sorted(statuses.values()) == ["COMPLETED", "COMPLETED", "FAILED"]
     failed = next(t for t in tuner.oracle.trials.values() if t.status == "FAILED")
     assert "diverged" in failed.message
     for trial_id, status in statuses.items():
-        record = json.loads((tmp_path / "trials" / f"trial_{trial_id}" / "genreclf_trial.json").read_text())
+        record = json.loads(
+            (tmp_path / "trials" / f"trial_{trial_id}" / "genreclf_trial.json").read_text()
+        )
         assert record["status"] == status and record["tuner_id"] == "tuner0"
         assert record["seconds"] > 0
         assert record["epochs"] == (1 if status == "COMPLETED" else 0)
-    assert "FailedTrialError" in json.loads(
-        (tmp_path / "trials" / f"trial_{failed.trial_id}" / "genreclf_trial.json").read_text())["message"]
+    assert (
+        "FailedTrialError"
+        in json.loads(
+            (tmp_path / "trials" / f"trial_{failed.trial_id}" / "genreclf_trial.json").read_text()
+        )["message"]
+    )
 
 
 def test_consecutive_failures_stop_the_search(sample_data, tmp_path, tiny_ngram):
@@ -71,10 +80,17 @@ def test_consecutive_failures_stop_the_search(sample_data, tmp_path, tiny_ngram)
 def test_tuner_class_follows_the_oracle(sample_data, tmp_path):
     _, train, _ = sample_data
     hypermodel = NgramHyperModel(train, max_tokens=100)
-    assert type(make_tuner(make_oracle("hyperband", max_epochs=2), hypermodel,
-                           directory=tmp_path / "a")) is GenreclfHyperband
-    assert type(make_tuner(make_oracle("bayesian"), hypermodel,
-                           directory=tmp_path / "b")) is GenreclfTuner
+    assert (
+        type(
+            make_tuner(make_oracle("hyperband", max_epochs=2), hypermodel, directory=tmp_path / "a")
+        )
+        is GenreclfHyperband
+    )
+    assert (
+        type(make_tuner(make_oracle("bayesian"), hypermodel, directory=tmp_path / "b"))
+        is GenreclfTuner
+    )
     with pytest.raises(ConfigError, match="executions_per_trial"):
-        make_tuner(make_oracle("random"), hypermodel, directory=tmp_path / "c",
-                   executions_per_trial=0)
+        make_tuner(
+            make_oracle("random"), hypermodel, directory=tmp_path / "c", executions_per_trial=0
+        )

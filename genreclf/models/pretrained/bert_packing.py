@@ -37,8 +37,12 @@ def pack_segments(tokens, length, cls_id, sep_id, pad_id, dynamic=False):
         dense = tokens.to_tensor(default_value=pad_id, shape=[None, body])
     batch = tf.shape(dense)[0]
     ids = tf.concat(
-        [tf.fill([batch, 1], tf.cast(cls_id, dense.dtype)), dense,
-         tf.fill([batch, 1], tf.cast(pad_id, dense.dtype))], axis=1
+        [
+            tf.fill([batch, 1], tf.cast(cls_id, dense.dtype)),
+            dense,
+            tf.fill([batch, 1], tf.cast(pad_id, dense.dtype)),
+        ],
+        axis=1,
     )
     positions = tf.range(tf.shape(ids, out_type=tf.int64)[1])[tf.newaxis, :]
     sep_position = (tf.cast(kept, tf.int64) + 1)[:, tf.newaxis]

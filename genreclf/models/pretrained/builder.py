@@ -44,14 +44,42 @@ PRETRAINED_DEFAULTS = {
 # Per-mode training defaults for `genreclf.training` ("auto" values and the
 # epochs/batch size a mode works well with on small genre data).
 MODE_TRAINING_DEFAULTS = {
-    "finetune": {"lr": 1e-4, "schedule": "cosine", "weight_decay": 1e-2,
-                 "warmup_epochs": 0.4, "epochs": 4, "batch_size": 16, "max_length": 128},
-    "lora": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-2,
-             "warmup_epochs": 0.5, "epochs": 5, "batch_size": 16, "max_length": 128},
-    "frozen": {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4,
-               "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
-    "frozen-bilstm": {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4,
-                      "warmup_epochs": 0, "epochs": 10, "batch_size": 32, "max_length": 128},
+    "finetune": {
+        "lr": 1e-4,
+        "schedule": "cosine",
+        "weight_decay": 1e-2,
+        "warmup_epochs": 0.4,
+        "epochs": 4,
+        "batch_size": 16,
+        "max_length": 128,
+    },
+    "lora": {
+        "lr": 1e-3,
+        "schedule": "cosine",
+        "weight_decay": 1e-2,
+        "warmup_epochs": 0.5,
+        "epochs": 5,
+        "batch_size": 16,
+        "max_length": 128,
+    },
+    "frozen": {
+        "lr": 2e-3,
+        "schedule": "cosine",
+        "weight_decay": 1e-4,
+        "warmup_epochs": 0,
+        "epochs": 10,
+        "batch_size": 32,
+        "max_length": 128,
+    },
+    "frozen-bilstm": {
+        "lr": 1e-3,
+        "schedule": "cosine",
+        "weight_decay": 1e-4,
+        "warmup_epochs": 0,
+        "epochs": 10,
+        "batch_size": 32,
+        "max_length": 128,
+    },
 }
 
 # Head width by mode when `hidden_dim="auto"`.
@@ -73,8 +101,7 @@ def mode_training_defaults(mode):
 def _check_mode(mode):
     if mode not in MODES:
         raise ConfigError(
-            f"Unknown pretrained mode. Expected one of {list(MODES)}. "
-            f"Received: mode={mode!r}."
+            f"Unknown pretrained mode. Expected one of {list(MODES)}. Received: mode={mode!r}."
         )
 
 
@@ -187,9 +214,7 @@ def build_pretrained(
     """
     _check_mode(mode)
     if pooling not in ("mean", "cls"):
-        raise ConfigError(
-            f"pooling must be 'mean' or 'cls'. Received: pooling={pooling!r}."
-        )
+        raise ConfigError(f"pooling must be 'mean' or 'cls'. Received: pooling={pooling!r}.")
     if mode == "lora" and (not isinstance(lora_rank, int) or lora_rank < 1):
         raise ConfigError(
             f"lora_rank must be a positive integer. Received: lora_rank={lora_rank!r}."

@@ -62,10 +62,14 @@ class BertChunkPreprocessor(BertTextPreprocessor):
         body = self.sequence_length - 2
         tokens = tokens[:, : body * self.max_chunks]
         lengths = tokens.row_lengths()
-        windows = tf.maximum(tf.math.floordiv(lengths + body - 1, body), 1)  # an empty text: one window
+        windows = tf.maximum(
+            tf.math.floordiv(lengths + body - 1, body), 1
+        )  # an empty text: one window
         first_window = tf.cumsum(windows, exclusive=True)
         row = tokens.value_rowids()
-        position = tf.range(tf.shape(row, out_type=tf.int64)[0]) - tf.gather(tokens.row_starts(), row)
+        position = tf.range(tf.shape(row, out_type=tf.int64)[0]) - tf.gather(
+            tokens.row_starts(), row
+        )
         window_of_token = tf.gather(first_window, row) + position // body
         chunks = tf.RaggedTensor.from_value_rowids(
             tokens.flat_values, window_of_token, nrows=tf.reduce_sum(windows)

@@ -45,8 +45,7 @@ def resolve_preset(preset):
     """
     if not isinstance(preset, (str, os.PathLike)) or not str(preset):
         raise ConfigError(
-            "preset must be 'minilm' or a local directory. "
-            f"Received: preset={preset!r}."
+            f"preset must be 'minilm' or a local directory. Received: preset={preset!r}."
         )
     preset = str(preset)
     if preset in PRESET_PACKAGES:

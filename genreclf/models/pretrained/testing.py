@@ -105,16 +105,26 @@ def write_tiny_hf_bert(path, hidden_dim=8, num_layers=1, num_heads=2, seed=0):
             tensors[f"{p}{norm}.bias"] = np.zeros(h, "float32")
     save_file(tensors, str(path / "model.safetensors"))
     config = {
-        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": len(vocabulary),
-        "hidden_size": h, "num_hidden_layers": num_layers, "num_attention_heads": num_heads,
-        "intermediate_size": inter, "max_position_embeddings": positions,
-        "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "pad_token_id": 0,
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": len(vocabulary),
+        "hidden_size": h,
+        "num_hidden_layers": num_layers,
+        "num_attention_heads": num_heads,
+        "intermediate_size": inter,
+        "max_position_embeddings": positions,
+        "type_vocab_size": 2,
+        "hidden_act": "gelu",
+        "layer_norm_eps": 1e-12,
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "pad_token_id": 0,
     }
     (path / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     (path / "tokenizer_config.json").write_text(
-        json.dumps({"do_lower_case": True, "strip_accents": None,
-                    "tokenizer_class": "BertTokenizer"}),
+        json.dumps(
+            {"do_lower_case": True, "strip_accents": None, "tokenizer_class": "BertTokenizer"}
+        ),
         encoding="utf-8",
     )
     (path / "vocab.txt").write_text("\n".join(vocabulary) + "\n", encoding="utf-8")

@@ -18,10 +18,24 @@ def strict_server(tmp_path_factory, server_process):
     base = tmp_path_factory.mktemp("models")
     write_tiny_model(str(base), "genre", 1)
     log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = server_process(base, "--poll-seconds", "0", "--header-timeout", "2",
-                             "--body-timeout", "1", "--max-connections", "8",
-                             "--max-texts", "5", "--max-text-bytes", "200",
-                             "--chunk-size", "2", log_path=str(log))
+    process = server_process(
+        base,
+        "--poll-seconds",
+        "0",
+        "--header-timeout",
+        "2",
+        "--body-timeout",
+        "1",
+        "--max-connections",
+        "8",
+        "--max-texts",
+        "5",
+        "--max-text-bytes",
+        "200",
+        "--chunk-size",
+        "2",
+        log_path=str(log),
+    )
     try:
         yield process.wait_ready()
     finally:
@@ -47,8 +61,11 @@ def closed_by_server(sock, within):
 
 
 def predict(server, texts):
-    return requests.post(server.rest_url + "/v1/models/genre:predict",
-                         data=json.dumps({"instances": texts}), timeout=30)
+    return requests.post(
+        server.rest_url + "/v1/models/genre:predict",
+        data=json.dumps({"instances": texts}),
+        timeout=30,
+    )
 
 
 def test_idle_connection_is_closed(strict_server):
@@ -76,8 +93,10 @@ def test_trickled_request_head_is_closed(strict_server):
 
 def test_slow_body_gets_408(strict_server):
     sock = connect(strict_server)
-    sock.sendall(b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"inst")
+    sock.sendall(
+        b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"inst'
+    )
     sock.settimeout(10)
     answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]

@@ -43,10 +43,17 @@ def exported(tmp_path_factory, server_process):
     single = LabelVocabulary(["crime", "horror", "romance"], multi_label=False)
     multi = LabelVocabulary(["crime", "horror", "romance", "thriller"], multi_label=True)
     export.export_model(tiny_model(3, False), single, str(base), "genre", verify=False)
-    export.export_model(tiny_model(4, True), multi, str(base), "genre_multilabel", verify=False,
-                        thresholds=np.array([0.5, 0.45, 0.55, 0.5], np.float32))
-    export.export_model(tiny_model(3, False, features=("year",)), single, str(base),
-                        "genre_hybrid", verify=False)
+    export.export_model(
+        tiny_model(4, True),
+        multi,
+        str(base),
+        "genre_multilabel",
+        verify=False,
+        thresholds=np.array([0.5, 0.45, 0.55, 0.5], np.float32),
+    )
+    export.export_model(
+        tiny_model(3, False, features=("year",)), single, str(base), "genre_hybrid", verify=False
+    )
     log = tmp_path_factory.mktemp("exported_logs") / "server.log"
     process = server_process(base, log_path=str(log)).wait_ready()
     yield base, process
@@ -76,12 +83,16 @@ def test_single_and_multi_label_exports(exported, protocol):
 
 def test_hybrid_export_over_rest_with_named_inputs(exported):
     base, process = exported
-    body = {"instances": [{"text": TEXTS[0], "year": [1994.0]}, {"text": TEXTS[1], "year": [2003.0]}]}
-    answer = requests.post(process.rest_url + "/v1/models/genre_hybrid:predict",
-                           data=json.dumps(body), timeout=30)
+    body = {
+        "instances": [{"text": TEXTS[0], "year": [1994.0]}, {"text": TEXTS[1], "year": [2003.0]}]
+    }
+    answer = requests.post(
+        process.rest_url + "/v1/models/genre_hybrid:predict", data=json.dumps(body), timeout=30
+    )
     assert answer.status_code == 200, answer.text
-    expected = in_process(base, "genre_hybrid", text=TEXTS[:2],
-                          year=np.array([[1994.0], [2003.0]], np.float32))
+    expected = in_process(
+        base, "genre_hybrid", text=TEXTS[:2], year=np.array([[1994.0], [2003.0]], np.float32)
+    )
     assert float32_json(answer.json()["predictions"]) == expected
 
 
@@ -90,4 +101,8 @@ def test_export_metadata_has_both_signatures(exported):
     meta = GenreClient(process.rest_url, model="genre").metadata()
     signatures = meta["metadata"]["signature_def"]["signature_def"]
     assert signatures["classify"]["method_name"] == "tensorflow/serving/classify"
-    assert sorted(signatures["serving_default"]["outputs"]) == ["scores", "top_labels", "top_scores"]
+    assert sorted(signatures["serving_default"]["outputs"]) == [
+        "scores",
+        "top_labels",
+        "top_scores",
+    ]

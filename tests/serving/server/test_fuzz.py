@@ -21,8 +21,14 @@ from tensorflow_serving.apis import prediction_service_pb2_grpc  # noqa: E402
 from genreclf.serving import fuzz  # noqa: E402
 from genreclf.serving.testing import write_tiny_model  # noqa: E402
 
-SUITE = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                 suppress_health_check=list(HealthCheck), print_blob=True)
+SUITE = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +38,16 @@ def fuzz_server(tmp_path_factory, server_process):
     write_tiny_model(str(base), "genre", 2)
     write_tiny_model(str(base), "hybrid", 1, hybrid=True)
     log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = server_process(base, "--poll-seconds", "0", "--label", "genre:stable=1",
-                             "--max-body-bytes", "200000", log_path=str(log))
+    process = server_process(
+        base,
+        "--poll-seconds",
+        "0",
+        "--label",
+        "genre:stable=1",
+        "--max-body-bytes",
+        "200000",
+        log_path=str(log),
+    )
     try:
         yield process.wait_ready()
     finally:

@@ -23,8 +23,10 @@ TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
 def stubs(server):
     channel = grpc.insecure_channel(server.grpc_target)
     grpc.channel_ready_future(channel).result(timeout=30)
-    yield (prediction_service_pb2_grpc.PredictionServiceStub(channel),
-           model_service_pb2_grpc.ModelServiceStub(channel))
+    yield (
+        prediction_service_pb2_grpc.PredictionServiceStub(channel),
+        model_service_pb2_grpc.ModelServiceStub(channel),
+    )
     channel.close()
 
 
@@ -62,8 +64,9 @@ def test_predict_by_label_output_filter(stubs, reference):
     response = prediction.Predict(request, timeout=30)
     assert list(response.outputs) == ["top_labels"]
     expected = reference("genre", 1).signatures["serving_default"](text=tf.constant(TEXTS))
-    np.testing.assert_array_equal(tf.make_ndarray(response.outputs["top_labels"]),
-                                  expected["top_labels"].numpy())
+    np.testing.assert_array_equal(
+        tf.make_ndarray(response.outputs["top_labels"]), expected["top_labels"].numpy()
+    )
     assert response.model_spec.version.value == 1
 
 
@@ -101,7 +104,8 @@ def test_status_and_metadata(stubs, models_dir):
     signatures = get_model_metadata_pb2.SignatureDefMap()
     assert metadata.metadata["signature_def"].Unpack(signatures)
     saved = saved_model_pb2.SavedModel.FromString(
-        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes())
+        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes()
+    )
     assert dict(signatures.signature_def) == dict(saved.meta_graphs[0].signature_def)
     assert (metadata.model_spec.name, metadata.model_spec.version.value) == ("genre", 1)
 
@@ -115,18 +119,27 @@ def _code(call, request):
 def test_errors_have_tf_serving_codes_and_messages(stubs):
     prediction, models = stubs
     assert _code(prediction.Predict, predict_request(name="nope")) == (
-        grpc.StatusCode.NOT_FOUND, "Servable not found for request: Latest(nope)")
+        grpc.StatusCode.NOT_FOUND,
+        "Servable not found for request: Latest(nope)",
+    )
     assert _code(prediction.Predict, predict_request(version=7)) == (
-        grpc.StatusCode.NOT_FOUND, "Servable not found for request: Specific(genre, 7)")
+        grpc.StatusCode.NOT_FOUND,
+        "Servable not found for request: Specific(genre, 7)",
+    )
     assert _code(prediction.Predict, predict_request(label="beta")) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "Unrecognized servable version label: beta")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "Unrecognized servable version label: beta",
+    )
     assert _code(prediction.Predict, predict_request(signature="nope")) == (
-        grpc.StatusCode.FAILED_PRECONDITION, 'Serving signature key "nope" not found.')
+        grpc.StatusCode.FAILED_PRECONDITION,
+        'Serving signature key "nope" not found.',
+    )
     wrong_name = predict_request()
     wrong_name.inputs["txt"].CopyFrom(wrong_name.inputs.pop("text"))
     assert _code(prediction.Predict, wrong_name) == (
         grpc.StatusCode.INVALID_ARGUMENT,
-        "input tensor alias not found in signature: txt. Inputs expected to be in the set {text}.")
+        "input tensor alias not found in signature: txt. Inputs expected to be in the set {text}.",
+    )
     wrong_dtype = predict_request()
     wrong_dtype.inputs["text"].CopyFrom(tf.make_tensor_proto([1.0, 2.0], dtype=tf.float32))
     code, message = _code(prediction.Predict, wrong_dtype)
@@ -135,10 +148,14 @@ def test_errors_have_tf_serving_codes_and_messages(stubs):
     status_request = get_model_status_pb2.GetModelStatusRequest()
     status_request.model_spec.name = "nope"
     assert _code(models.GetModelStatus, status_request) == (
-        grpc.StatusCode.NOT_FOUND, "Could not find any versions of model nope")
+        grpc.StatusCode.NOT_FOUND,
+        "Could not find any versions of model nope",
+    )
     classify = classification_pb2.ClassificationRequest()
     classify.model_spec.name = "genre"
-    classify.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(b"x")
+    classify.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(
+        b"x"
+    )
     assert _code(prediction.Classify, classify)[0] == grpc.StatusCode.INVALID_ARGUMENT
     # ... and the server keeps serving.
     assert prediction.Predict(predict_request(), timeout=30).outputs["scores"].float_val

@@ -65,8 +65,11 @@ def test_deep_nesting_is_a_400_naming_the_rank(server, depth, form):
 
 def string_tensor(dims, values=(b"a",)):
     proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING)
-    proto.tensor_shape.CopyFrom(tensor_shape_pb2.TensorShapeProto(
-        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in dims]))
+    proto.tensor_shape.CopyFrom(
+        tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in dims]
+        )
+    )
     proto.string_val.extend(values)
     return proto
 
@@ -78,14 +81,17 @@ def predict_request(proto, name="genre"):
     return request
 
 
-@pytest.mark.parametrize("dims, values, expected", [
-    ([1] * 33, [b"a"], "rank=33"),
-    ([1] * 2, [b"a"], "rank=2"),
-    ([2000], [b"a"], "2000 elements"),
-    ([2**62], [b"a"], "elements"),
-    ([-5], [b"a"], "negative"),
-    ([3], [b"a"] * 4, "3 elements"),
-])
+@pytest.mark.parametrize(
+    "dims, values, expected",
+    [
+        ([1] * 33, [b"a"], "rank=33"),
+        ([1] * 2, [b"a"], "rank=2"),
+        ([2000], [b"a"], "2000 elements"),
+        ([2**62], [b"a"], "elements"),
+        ([-5], [b"a"], "negative"),
+        ([3], [b"a"] * 4, "3 elements"),
+    ],
+)
 def test_grpc_shape_must_match_signature_and_values(server, stub, dims, values, expected):
     with pytest.raises(grpc.RpcError) as err:
         stub.Predict(predict_request(string_tensor(dims, values)), timeout=30)
@@ -108,15 +114,18 @@ def test_grpc_float_tensor_content_size_is_checked(server, stub):
     assert "'year'" in err.value.details()
 
 
-@pytest.mark.parametrize("body", [
-    '{"instances": [%s]}' % ("9" * 5000),
-    '{"instances": ["\\ud800"]}',
-    '{"inputs": {"text": ["ok", "\\udfff x"]}}',
-    '{"instances": [{"text": "a", "\\ud800": 1}]}',
-    '{"signature_name": "\\ud800", "instances": ["a"]}',
-    '{"instances": [1e999999]}',
-    '{"instances": ["a"], "x": %s}' % nested(2000, "1"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"instances": [%s]}' % ("9" * 5000),
+        '{"instances": ["\\ud800"]}',
+        '{"inputs": {"text": ["ok", "\\udfff x"]}}',
+        '{"instances": [{"text": "a", "\\ud800": 1}]}',
+        '{"signature_name": "\\ud800", "instances": ["a"]}',
+        '{"instances": [1e999999]}',
+        '{"instances": ["a"], "x": %s}' % nested(2000, "1"),
+    ],
+)
 def test_client_errors_are_4xx(server, body):
     code, content = post(server, PREDICT, body.encode("utf-8"))
     assert 400 <= code < 500, content[:300]
@@ -124,11 +133,23 @@ def test_client_errors_are_4xx(server, body):
     assert_alive(server)
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"text": "\\ud800"}]}'),
-    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"\\ud800": "a"}]}'),
-    ("/v1/models/genre:classify", '{"signature_name": "classify", "examples": [{"text": %s}]}' % ("7" * 5000)),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (
+            "/v1/models/genre:classify",
+            '{"signature_name": "classify", "examples": [{"text": "\\ud800"}]}',
+        ),
+        (
+            "/v1/models/genre:classify",
+            '{"signature_name": "classify", "examples": [{"\\ud800": "a"}]}',
+        ),
+        (
+            "/v1/models/genre:classify",
+            '{"signature_name": "classify", "examples": [{"text": %s}]}' % ("7" * 5000),
+        ),
+    ],
+)
 def test_classify_client_errors_are_4xx(server, path, body):
     code, content = post(server, path, body.encode("utf-8"))
     assert 400 <= code < 500, content[:300]
@@ -161,7 +182,8 @@ def test_no_host_paths_in_errors_or_status(start_server, tmp_path):
     assert "FAILED" in response.text or "END" in response.text
     channel = grpc.insecure_channel(server.grpc_target)
     status = model_service_pb2_grpc.ModelServiceStub(channel).GetModelStatus(
-        get_model_status_pb2.GetModelStatusRequest(model_spec={"name": "genre"}), timeout=30)
+        get_model_status_pb2.GetModelStatusRequest(model_spec={"name": "genre"}), timeout=30
+    )
     assert str(tmp_path) not in str(status)
     assert os.sep + "tmp" not in str(status)
     channel.close()

@@ -19,14 +19,17 @@ def test_float32_outputs_print_with_float32_digits():
     assert json.dumps(short_floats(values).tolist()[5:]) == "[NaN, Infinity]"
 
 
-@pytest.mark.parametrize("body,message", [
-    (b"", "JSON Parse error: The document is empty"),
-    (b"instances = [1]", "JSON Parse error: Expecting value at offset: 0"),
-    (b'{"instances": [1 2]}', "JSON Parse error: Expecting ',' delimiter at offset: 17"),
-    (b'{"a" 1}', "JSON Parse error: Expecting ':' delimiter at offset: 5"),
-    (b'{"a": 1} x', "JSON Parse error: Extra data at offset: 9"),
-    (b'[1, 2]', "JSON Value: [\n    1,\n    2\n] Is not object"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (b"", "JSON Parse error: The document is empty"),
+        (b"instances = [1]", "JSON Parse error: Expecting value at offset: 0"),
+        (b'{"instances": [1 2]}', "JSON Parse error: Expecting ',' delimiter at offset: 17"),
+        (b'{"a" 1}', "JSON Parse error: Expecting ':' delimiter at offset: 5"),
+        (b'{"a": 1} x', "JSON Parse error: Extra data at offset: 9"),
+        (b"[1, 2]", "JSON Value: [\n    1,\n    2\n] Is not object"),
+    ],
+)
 def test_parse_errors_say_where(body, message):
     with pytest.raises(ServingStatusError) as info:
         parse_json(body)

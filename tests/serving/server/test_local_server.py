@@ -86,4 +86,3 @@ def test_sigterm_exits_cleanly_with_code_0(fresh):
     assert "genreclf serve: stopped" in process.log()
     with pytest.raises(requests.ConnectionError):
         predict_version(process)
-

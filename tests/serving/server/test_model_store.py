@@ -55,7 +55,9 @@ def test_scan_loads_new_versions_and_unloads_removed(tmp_path):
     with pytest.raises(ServingStatusError) as info:
         store.get("genre", version=1)
     assert (info.value.code, info.value.message) == (
-        "NOT_FOUND", "Servable not found for request: Specific(genre, 1)")
+        "NOT_FOUND",
+        "Servable not found for request: Specific(genre, 1)",
+    )
     assert store.status("genre") == [(2, "AVAILABLE", "OK", ""), (1, "END", "OK", "")]
 
 
@@ -73,7 +75,7 @@ def test_failed_load_is_reported_and_retried_only_when_files_change(tmp_path):
     store.scan()
     store.scan()
     assert calls == [1]
-    (version, state, code, message), = store.status("genre")
+    ((version, state, code, message),) = store.status("genre")
     assert (version, state, code) == (1, "END", "UNKNOWN")
     assert "truncated saved_model.pb" in message
     pb = tmp_path / "genre" / "1" / "saved_model.pb"
@@ -86,23 +88,30 @@ def test_failed_load_is_reported_and_retried_only_when_files_change(tmp_path):
 def test_labels_and_tf_serving_messages(tmp_path):
     write_version(tmp_path, "genre", 1)
     write_version(tmp_path, "genre", 2)
-    store = ModelStore(str(tmp_path), labels=parse_label_flags(["stable=1", "genre:canary=2"]),
-                       loader=FakeServable, poll_seconds=0)
+    store = ModelStore(
+        str(tmp_path),
+        labels=parse_label_flags(["stable=1", "genre:canary=2"]),
+        loader=FakeServable,
+        poll_seconds=0,
+    )
     store.scan()
     assert store.get("genre", label="stable").version == 1
     assert store.get("genre", label="canary").version == 2
     with pytest.raises(ServingStatusError) as info:
         store.get("genre", label="beta")
     assert (info.value.code, info.value.message) == (
-        "INVALID_ARGUMENT", "Unrecognized servable version label: beta")
+        "INVALID_ARGUMENT",
+        "Unrecognized servable version label: beta",
+    )
     with pytest.raises(ServingStatusError) as info:
         store.get("other")
     assert info.value.message == "Servable not found for request: Latest(other)"
     with pytest.raises(ServingStatusError) as info:
         store.status("genre", version=9)
     assert info.value.message == "Could not find version 9 of model genre"
-    assert store.models() == {"genre": {"versions": [1, 2], "labels": {"stable": 1, "canary": 2},
-                                        "classes": None}}
+    assert store.models() == {
+        "genre": {"versions": [1, 2], "labels": {"stable": 1, "canary": 2}, "classes": None}
+    }
 
 
 def test_version_policies():
@@ -134,7 +143,12 @@ def test_models_config_file(tmp_path):
     )
     (spec,) = read_models_config(str(config), str(tmp_path))
     assert (spec.name, spec.base_path, spec.policy, spec.versions, spec.labels) == (
-        "genre", str(tmp_path / "genre"), "specific", (1, 2), {"stable": 1, "canary": 2})
+        "genre",
+        str(tmp_path / "genre"),
+        "specific",
+        (1, 2),
+        {"stable": 1, "canary": 2},
+    )
 
 
 def test_config_callable_is_re_read_at_each_scan(tmp_path):

@@ -25,16 +25,20 @@ def regression_server(tmp_path_factory, server_process):
 
 def test_rest_regress_answers_results(regression_server):
     body = {"examples": [{"text": "one two three"}, {"text": "four"}]}
-    response = requests.post(regression_server.rest_url + "/v1/models/rating:regress",
-                             data=json.dumps(body), timeout=30)
+    response = requests.post(
+        regression_server.rest_url + "/v1/models/rating:regress", data=json.dumps(body), timeout=30
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"results": [6.0, 2.0]}
 
 
 def test_rest_regress_with_context(regression_server):
     body = {"context": {"text": "a b"}, "examples": [{}]}
-    response = requests.post(regression_server.rest_url + "/v1/models/rating/versions/2:regress",
-                             data=json.dumps(body), timeout=30)
+    response = requests.post(
+        regression_server.rest_url + "/v1/models/rating/versions/2:regress",
+        data=json.dumps(body),
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"results": [4.0]}
 
@@ -55,7 +59,10 @@ def test_grpc_regress(regression_server):
 
 def test_predict_on_a_regression_model_still_works(regression_server):
     """The regress signature is a plain function too: :classify refuses it, as TF Serving does."""
-    response = requests.post(regression_server.rest_url + "/v1/models/rating:classify",
-                             data=json.dumps({"examples": [{"text": "a"}]}), timeout=30)
+    response = requests.post(
+        regression_server.rest_url + "/v1/models/rating:classify",
+        data=json.dumps({"examples": [{"text": "a"}]}),
+        timeout=30,
+    )
     assert response.status_code == 400
     assert "classification signature method_name" in response.json()["error"]

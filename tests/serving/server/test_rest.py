@@ -67,8 +67,11 @@ def test_predict_by_label_and_version_differ(server, reference):
 
 def test_predict_b64_and_signature_name(server, reference):
     encoded = [{"b64": base64.b64encode(t.encode()).decode()} for t in TEXTS]
-    code, body = post(server, "/v1/models/genre:predict",
-                      {"signature_name": "serving_default", "instances": encoded})
+    code, body = post(
+        server,
+        "/v1/models/genre:predict",
+        {"signature_name": "serving_default", "instances": encoded},
+    )
     assert code == 200
     assert f32(body) == row_json(expected_outputs(reference, "genre", 2, text=TEXTS))
 
@@ -77,8 +80,9 @@ def test_predict_named_inputs_hybrid(server, reference):
     instances = [{"text": TEXTS[0], "year": 1975}, {"text": TEXTS[1], "year": 2021.5}]
     code, body = post(server, "/v1/models/hybrid:predict", {"instances": instances})
     assert code == 200
-    expected = expected_outputs(reference, "hybrid", 1, text=TEXTS,
-                                year=np.array([1975, 2021.5], np.float32))
+    expected = expected_outputs(
+        reference, "hybrid", 1, text=TEXTS, year=np.array([1975, 2021.5], np.float32)
+    )
     assert f32(body) == row_json(expected)
 
 
@@ -95,21 +99,27 @@ def test_classify_results_key_exact(server, reference):
 def test_classify_default_signature_is_refused_like_tf_serving(server):
     code, body = post(server, "/v1/models/genre:classify", {"examples": [{"text": "x"}]})
     assert code == 400
-    assert body == {"error": "Expected classification signature method_name to be "
-                             "tensorflow/serving/classify. Was: tensorflow/serving/predict"}
+    assert body == {
+        "error": "Expected classification signature method_name to be "
+        "tensorflow/serving/classify. Was: tensorflow/serving/predict"
+    }
 
 
 def test_status_exact(server):
     ok = {"error_code": "OK", "error_message": ""}
     code, body = get(server, "/v1/models/genre")
     assert code == 200
-    assert body == {"model_version_status": [
-        {"version": "2", "state": "AVAILABLE", "status": ok},
-        {"version": "1", "state": "AVAILABLE", "status": ok},
-    ]}
+    assert body == {
+        "model_version_status": [
+            {"version": "2", "state": "AVAILABLE", "status": ok},
+            {"version": "1", "state": "AVAILABLE", "status": ok},
+        ]
+    }
     code, body = get(server, "/v1/models/genre/versions/1")
-    assert (code, body) == (200, {"model_version_status": [
-        {"version": "1", "state": "AVAILABLE", "status": ok}]})
+    assert (code, body) == (
+        200,
+        {"model_version_status": [{"version": "1", "state": "AVAILABLE", "status": ok}]},
+    )
 
 
 def test_metadata_exact(server, models_dir):
@@ -119,10 +129,12 @@ def test_metadata_exact(server, models_dir):
     code, body = get(server, "/v1/models/genre/versions/1/metadata")
     assert code == 200
     saved = saved_model_pb2.SavedModel.FromString(
-        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes())
+        (models_dir / "genre" / "1" / "saved_model.pb").read_bytes()
+    )
     signatures = {
-        key: json_format.MessageToDict(value, preserving_proto_field_name=True,
-                                       always_print_fields_with_no_presence=True)
+        key: json_format.MessageToDict(
+            value, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+        )
         for key, value in saved.meta_graphs[0].signature_def.items()
     }
     assert body == {
@@ -137,60 +149,152 @@ def test_metadata_exact(server, models_dir):
 
 ERRORS = [
     # (method, path, body, http code, exact message or prefix)
-    ("POST", "/v1/models/genre:predict", b"{\"instances\": [", 400,
-     "JSON Parse error: Expecting value at offset: 15"),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"instances": [',
+        400,
+        "JSON Parse error: Expecting value at offset: 15",
+    ),
     ("POST", "/v1/models/genre:predict", b"", 400, "JSON Parse error: The document is empty"),
-    ("POST", "/v1/models/genre:predict", b"instances = [1, 2]", 400,
-     "JSON Parse error: Expecting value at offset: 0"),
-    ("POST", "/v1/models/genre:predict", b"{\"instances\": [1, 2]}", 400,
-     "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: "
-     "JSON Value: 1 Type: Number is not of expected type: string"),
-    ("POST", "/v1/models/genre:predict", b"{\"inputs\": {\"txt\": [\"a\"]}}", 400,
-     "Missing named input: text in 'inputs' object."),
-    ("POST", "/v1/models/genre:predict", b"{\"instances\": [{\"txt\": \"a\"}]}", 400,
-     "Failed to process element: 0 key: txt of 'instances' list. Error: INVALID_ARGUMENT: "
-     "JSON object: does not have named input: txt"),
-    ("POST", "/v1/models/genre:predict", b"{\"signature_name\": 100}", 400,
-     "JSON Value: {\n    \"signature_name\": 100\n} not formatted correctly. "
-     "'signature_name' key must be a string value."),
-    ("POST", "/v1/models/genre:predict", b"{\"text\": [\"a\"]}", 400,
-     "Missing 'inputs' or 'instances' key"),
-    ("POST", "/v1/models/genre:predict", b"{\"signature_name\": \"nope\", \"instances\": [\"a\"]}",
-     400, "Serving signature name: \"nope\" not found in signature def"),
-    ("POST", "/v1/models/nope:predict", b"{\"instances\": [\"a\"]}", 404,
-     "Servable not found for request: Latest(nope)"),
-    ("POST", "/v1/models/genre/versions/7:predict", b"{\"instances\": [\"a\"]}", 404,
-     "Servable not found for request: Specific(genre, 7)"),
-    ("POST", "/v1/models/genre/labels/beta:predict", b"{\"instances\": [\"a\"]}", 400,
-     "Unrecognized servable version label: beta"),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b"instances = [1, 2]",
+        400,
+        "JSON Parse error: Expecting value at offset: 0",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"instances": [1, 2]}',
+        400,
+        "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: "
+        "JSON Value: 1 Type: Number is not of expected type: string",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"inputs": {"txt": ["a"]}}',
+        400,
+        "Missing named input: text in 'inputs' object.",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"instances": [{"txt": "a"}]}',
+        400,
+        "Failed to process element: 0 key: txt of 'instances' list. Error: INVALID_ARGUMENT: "
+        "JSON object: does not have named input: txt",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"signature_name": 100}',
+        400,
+        'JSON Value: {\n    "signature_name": 100\n} not formatted correctly. '
+        "'signature_name' key must be a string value.",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"text": ["a"]}',
+        400,
+        "Missing 'inputs' or 'instances' key",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:predict",
+        b'{"signature_name": "nope", "instances": ["a"]}',
+        400,
+        'Serving signature name: "nope" not found in signature def',
+    ),
+    (
+        "POST",
+        "/v1/models/nope:predict",
+        b'{"instances": ["a"]}',
+        404,
+        "Servable not found for request: Latest(nope)",
+    ),
+    (
+        "POST",
+        "/v1/models/genre/versions/7:predict",
+        b'{"instances": ["a"]}',
+        404,
+        "Servable not found for request: Specific(genre, 7)",
+    ),
+    (
+        "POST",
+        "/v1/models/genre/labels/beta:predict",
+        b'{"instances": ["a"]}',
+        400,
+        "Unrecognized servable version label: beta",
+    ),
     ("GET", "/v1/models/nope", None, 404, "Could not find any versions of model nope"),
     ("GET", "/v1/models/genre/versions/7", None, 404, "Could not find version 7 of model genre"),
     ("GET", "/v1/models", None, 400, "Missing model name in request."),
-    ("GET", "/v1/models/genre:predict", None, 400, "Malformed request: GET /v1/models/genre:predict"),
-    ("POST", "/v1/models/genre:PREDICT", b"{}", 400, "Malformed request: POST /v1/models/genre:PREDICT"),
-    ("POST", "/v1/models/genre:regress", b"{}", 400,
-     "JSON Value: {} When method is regress, key 'examples' is expected and was not found"),
-    ("POST", "/v1/models/genre:regress", b'{"examples": [{"text": "a"}]}', 400,
-     "Expected regression signature method_name to be tensorflow/serving/regress. "
-     "Was: tensorflow/serving/predict"),
-    ("POST", "/v1/models/genre/version/1:predict", b"{}", 400,
-     "Malformed request: POST /v1/models/genre/version/1:predict"),
-    ("POST", "/v1/models/genre:classify", b"{\"signature_name\": \"classify\"}", 400,
-     "JSON Value: {\n    \"signature_name\": \"classify\"\n} When method is classify, "
-     "key 'examples' is expected and was not found"),
+    (
+        "GET",
+        "/v1/models/genre:predict",
+        None,
+        400,
+        "Malformed request: GET /v1/models/genre:predict",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:PREDICT",
+        b"{}",
+        400,
+        "Malformed request: POST /v1/models/genre:PREDICT",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:regress",
+        b"{}",
+        400,
+        "JSON Value: {} When method is regress, key 'examples' is expected and was not found",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:regress",
+        b'{"examples": [{"text": "a"}]}',
+        400,
+        "Expected regression signature method_name to be tensorflow/serving/regress. "
+        "Was: tensorflow/serving/predict",
+    ),
+    (
+        "POST",
+        "/v1/models/genre/version/1:predict",
+        b"{}",
+        400,
+        "Malformed request: POST /v1/models/genre/version/1:predict",
+    ),
+    (
+        "POST",
+        "/v1/models/genre:classify",
+        b'{"signature_name": "classify"}',
+        400,
+        'JSON Value: {\n    "signature_name": "classify"\n} When method is classify, '
+        "key 'examples' is expected and was not found",
+    ),
 ]
 
 
-@pytest.mark.parametrize("method,path,body,code,message", ERRORS,
-                         ids=[f"{e[3]}-{e[4][:40]}" for e in ERRORS])
-def test_errors_match_tf_serving_and_server_keeps_serving(server, method, path, body, code,
-                                                          message):
+@pytest.mark.parametrize(
+    "method,path,body,code,message", ERRORS, ids=[f"{e[3]}-{e[4][:40]}" for e in ERRORS]
+)
+def test_errors_match_tf_serving_and_server_keeps_serving(
+    server, method, path, body, code, message
+):
     response = requests.request(method, server.rest_url + path, data=body, timeout=30)
     assert response.status_code == code
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == {"error": message}
-    again = requests.post(server.rest_url + "/v1/models/genre:predict",
-                          json={"instances": ["still serving?"]}, timeout=30)
+    again = requests.post(
+        server.rest_url + "/v1/models/genre:predict",
+        json={"instances": ["still serving?"]},
+        timeout=30,
+    )
     assert again.status_code == 200
 
 
@@ -199,8 +303,9 @@ def test_oversize_body_gets_413_and_server_keeps_serving(server):
     response = requests.post(server.rest_url + "/v1/models/genre:predict", data=big, timeout=30)
     assert response.status_code == 413
     assert "larger than the server's limit of 100000 bytes" in response.json()["error"]
-    ok = requests.post(server.rest_url + "/v1/models/genre:predict",
-                       json={"instances": ["fine"]}, timeout=30)
+    ok = requests.post(
+        server.rest_url + "/v1/models/genre:predict", json={"instances": ["fine"]}, timeout=30
+    )
     assert ok.status_code == 200
 
 
@@ -212,8 +317,11 @@ def test_concurrent_requests(server):
     from concurrent.futures import ThreadPoolExecutor
 
     def call(i):
-        return requests.post(server.rest_url + "/v1/models/genre:predict",
-                             json={"instances": [f"{TEXTS[i % 2]} {i}"]}, timeout=30).status_code
+        return requests.post(
+            server.rest_url + "/v1/models/genre:predict",
+            json={"instances": [f"{TEXTS[i % 2]} {i}"]},
+            timeout=30,
+        ).status_code
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(call, range(48))) == {200}

@@ -18,9 +18,17 @@ import time
 import pytest
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=900,700", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=900,700",
+    "--remote-debugging-pipe",
 ]
 
 
@@ -33,8 +41,9 @@ def find_chromium():
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "chromium"], env=env, capture_output=True,
-                       timeout=1200)
+        subprocess.run(
+            ["apt-get", "install", "-y", "chromium"], env=env, capture_output=True, timeout=1200
+        )
         return shutil.which("chromium")
     return None
 
@@ -47,16 +56,27 @@ class Browser:
         self._from_chrome, from_chrome_w = os.pipe()
         script = f'exec "$0" "$@" 3<&{to_chrome_r} {to_chrome_r}<&- 4>&{from_chrome_w} {from_chrome_w}>&-'
         self.proc = subprocess.Popen(
-            ["bash", "-c", script, binary, *FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
+            [
+                "bash",
+                "-c",
+                script,
+                binary,
+                *FLAGS,
+                f"--user-data-dir={user_data_dir}",
+                "about:blank",
+            ],
             pass_fds=(to_chrome_r, from_chrome_w),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buffer = b""
         self._next_id = 0
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
         self.send("Page.enable", session=True)
         self.send("Runtime.enable", session=True)
 
@@ -91,8 +111,13 @@ class Browser:
 
     def evaluate(self, expression):
         """The JSON value of a JavaScript expression in the page (promises awaited)."""
-        result = self.send("Runtime.evaluate", session=True, expression=expression,
-                           returnByValue=True, awaitPromise=True)
+        result = self.send(
+            "Runtime.evaluate",
+            session=True,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -121,8 +146,15 @@ class Browser:
             ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", session=True, type=kind, x=box[0], y=box[1],
-                      button="left", clickCount=1)
+            self.send(
+                "Input.dispatchMouseEvent",
+                session=True,
+                type=kind,
+                x=box[0],
+                y=box[1],
+                button="left",
+                clickCount=1,
+            )
 
     def screenshot(self, path):
         data = self.send("Page.captureScreenshot", session=True, format="png")["data"]

@@ -14,7 +14,12 @@ def test_type_submit_and_read_the_bars(server, browser, reference, tmp_path):
     browser.navigate(server.rest_url + "/")
     browser.wait_for("document.body && document.body.dataset.ready === '1'")
     options = browser.evaluate("[...document.getElementById('model').options].map(o => o.value)")
-    assert options[:4] == ["genre", "genre/labels/stable", "genre/labels/canary", "genre/versions/2"]
+    assert options[:4] == [
+        "genre",
+        "genre/labels/stable",
+        "genre/labels/canary",
+        "genre/versions/2",
+    ]
     browser.type_into("synopsis", SYNOPSIS)
     browser.click("submit")
     browser.wait_for("document.body.dataset.state === 'done'")
@@ -29,8 +34,10 @@ def test_type_submit_and_read_the_bars(server, browser, reference, tmp_path):
     assert [label for label, _, _ in bars] == sorted(LABELS, key=lambda l: -scores[l])
     assert {label: float32_json(score) for label, score, _ in bars} == scores
     assert [label for label, _, _ in bars][:3] == top and top[0] == "horror"
-    assert browser.evaluate(
-        "[...document.querySelectorAll('.bar-row.top')].map(r => r.dataset.label)") == top
+    assert (
+        browser.evaluate("[...document.querySelectorAll('.bar-row.top')].map(r => r.dataset.label)")
+        == top
+    )
     widths = [float(width.rstrip("%")) for _, _, width in bars]
     assert widths == sorted(widths, reverse=True) and widths[0] > 50
     shot = str(tmp_path / "page.png")
@@ -67,4 +74,5 @@ def test_server_errors_are_shown(server, browser):
     browser.click("submit")
     browser.wait_for("document.body.dataset.state === 'error'")
     assert browser.evaluate("document.getElementById('status').textContent") == (
-        "Servable not found for request: Specific(genre, 9)")
+        "Servable not found for request: Specific(genre, 9)"
+    )

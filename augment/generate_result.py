@@ -1,0 +1,98 @@
+"""`GenerateResult`: what one `genreclf augment run` did, spent and wrote."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class GenerateResult:
+    """What `generate` did.
+
+    Attributes:
+        out: the JSONL file written.
+        rows: rows written.
+        per_genre: `{genre: {"have", "planned", "written"}}`.
+        plan: the `Plan` followed.
+        cached: responses reused from the cache (not paid again).
+        fresh: responses received in this run.
+        missing: requests with no response (budget stop or failures).
+        calls: `CallStats.to_dict()` of this run.
+        failures: `{reason: count}` for responses that gave no rows
+            (`refusal`, `malformed_json`, `bad_schema`, `empty`) and requests
+            that got no response (`retries_exhausted`, `http_400`, ...).
+        filters: the summary of `filter_rows`.
+        stopped: `None`, `"budget"` or `"fatal"` (with `error`).
+        spent_usd, spent_tokens: usage reported by this run's responses.
+    """
+
+    out: str
+    rows: int
+    per_genre: dict
+    plan: object
+    cached: int
+    fresh: int
+    missing: int
+    calls: dict
+    failures: dict
+    filters: dict
+    stopped: str = None
+    error: str = None
+    spent_usd: float = 0.0
+    spent_tokens: int = 0
+    batch: dict = None
+
+    @property
+    def all_failed(self):
+        """True when requests were planned and not one got a usable answer."""
+        return self.missing > 0 and self.cached == 0 and self.fresh == 0
+
+    def failure_summary(self):
+        """One line saying what went wrong, for a run that produced nothing."""
+        calls = self.calls or {}
+        what = {**dict(calls.get("failed", {})), **{k: v for k, v in self.failures.items()}}
+        parts = [f"{self.missing} of {self.plan.total_requests} requests got no usable answer"]
+        if what:
+            parts.append("failures: " + ", ".join(f"{k} x{v}" for k, v in sorted(what.items())))
+        if calls.get("retries"):
+            parts.append(
+                "retries: " + ", ".join(f"{k} x{v}" for k, v in sorted(calls["retries"].items()))
+            )
+        if self.error:
+            parts.append(self.error)
+        elif self.stopped == "budget":
+            parts.append("the budget allowed no request; raise --budget-usd/--budget-tokens")
+        return "; ".join(parts)
+
+    def summary(self):
+        """A JSON-ready dict of the result."""
+        d = dataclasses.asdict(self)
+        d["plan"] = self.plan.to_dict()
+        return d
+
+    def to_table(self):
+        """A plain-text report (what `genreclf augment run` prints)."""
+        lines = [f"{'genre':<20} {'have':>6} {'planned':>8} {'written':>8}"]
+        for g, c in self.per_genre.items():
+            lines.append(f"{g:<20} {c['have']:>6} {c['planned']:>8} {c['written']:>8}")
+        drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
+        lines += [
+            f"rows written: {self.rows} -> {self.out}",
+            f"responses: {self.fresh} new, {self.cached} from cache, {self.missing} missing",
+            f"spent this run: {self.spent_tokens} tokens, ${self.spent_usd:.4f}",
+            f"retries: {self.calls.get('retries', {})}",
+            f"failures: {self.failures}",
+            f"filtered out: {drops}",
+        ]
+        if self.batch:
+            lines.append(
+                f"batch {self.batch['batch_id']}: {self.batch['status']}, "
+                f"{self.batch['succeeded']}/{self.batch['submitted']} answered"
+                + (" (resumed)" if self.batch["resumed"] else "")
+            )
+        if self.stopped == "budget":
+            lines.append(
+                "stopped: the budget was reached; rerun with a larger "
+                "budget to continue (cached responses are reused)."
+            )
+        elif self.stopped == "fatal":
+            lines.append(f"stopped: {self.error}")
+        return "\n".join(lines)
