@@ -60,7 +60,8 @@ def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tm
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert main(["--help"]) == 0
-            for argv in (["train", "--help"], ["evaluate", "--help"], ["predict", "--help"]):
+            for argv in (["train", "--help"], ["evaluate", "--help"], ["predict", "--help"],
+                         ["ensemble", "--help"], ["tune", "--help"]):
                 try:
                     main(argv)
                 except SystemExit as e:

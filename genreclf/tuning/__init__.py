@@ -11,17 +11,36 @@
 Or one call (and `genreclf tune ...` on the command line): `genreclf.tuning.tune(...)`.
 """
 
-from genreclf.tuning.families import BiLSTMHyperModel
-from genreclf.tuning.families import NgramHyperModel
-from genreclf.tuning.families import TransformerHyperModel
-from genreclf.tuning.families import make_hypermodel
-from genreclf.tuning.hypermodel import FamilyHyperModel
-from genreclf.tuning.objective import make_objective
-from genreclf.tuning.oracles import TUNERS
-from genreclf.tuning.oracles import make_oracle
-from genreclf.tuning.results import format_leaderboard
-from genreclf.tuning.results import leaderboard
-from genreclf.tuning.search import TuningResult
-from genreclf.tuning.search import tune
-from genreclf.tuning.search_space import resolve
-from genreclf.tuning.tuners import make_tuner
+import importlib
+
+# The API resolves on first use, so `genreclf tune --help` loads neither
+# keras-tuner nor TensorFlow.
+_API = {
+    "BiLSTMHyperModel": "genreclf.tuning.families",
+    "NgramHyperModel": "genreclf.tuning.families",
+    "TransformerHyperModel": "genreclf.tuning.families",
+    "make_hypermodel": "genreclf.tuning.families",
+    "FamilyHyperModel": "genreclf.tuning.hypermodel",
+    "make_objective": "genreclf.tuning.objective",
+    "TUNERS": "genreclf.tuning.oracles",
+    "make_oracle": "genreclf.tuning.oracles",
+    "format_leaderboard": "genreclf.tuning.results",
+    "leaderboard": "genreclf.tuning.results",
+    "TuningResult": "genreclf.tuning.search",
+    "tune": "genreclf.tuning.search",
+    "resolve": "genreclf.tuning.search_space",
+    "make_tuner": "genreclf.tuning.tuners",
+}
+
+
+def __getattr__(name):
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'genreclf.tuning' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_API))
+
+
+__all__ = list(_API)
