@@ -69,7 +69,7 @@ class EmbeddingCache:
         self.path.mkdir(parents=True, exist_ok=True)
         meta = self.path / "meta.json"
         if not meta.exists():
-            tmp = meta.with_suffix(".tmp")
+            tmp = meta.with_suffix(f".{os.getpid()}.tmp")  # concurrent first runs: one file each
             tmp.write_text(json.dumps({"key": key, "dim": self.dim}, indent=2))
             tmp.replace(meta)
         self._rows = self._load()
