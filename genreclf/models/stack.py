@@ -226,19 +226,11 @@ def fit_stack(
     )
     mask = words.oof_mask
     targets = train_set.targets(vocabulary)[mask]
-    if config["tfidf_weight"] == AUTO:
-        weight, thresholds, score = choose_blend(
-            words.oof_scores[mask], meaning.oof_scores[mask], targets, multi_label
-        )
-    else:
-        weight = float(config["tfidf_weight"])
-        blended = weight * words.oof_scores[mask] + (1 - weight) * meaning.oof_scores[mask]
-        thresholds, score = None, None
-        if multi_label:
-            from genreclf.metrics.thresholds import tune_thresholds_shrunk
-
-            thresholds = tune_thresholds_shrunk(targets, blended)
-    if verbose and score is not None:
+    grid = WEIGHT_GRID if config["tfidf_weight"] == AUTO else (float(config["tfidf_weight"]),)
+    weight, thresholds, score = choose_blend(
+        words.oof_scores[mask], meaning.oof_scores[mask], targets, multi_label, grid=grid
+    )
+    if verbose:
         print(f"stack: tf-idf weight {weight:.2f}, out-of-fold macro-F1 {score:.4f}", flush=True)
     set_linear_head(model, "tfidf_scores", words.kernel, words.bias, unknown_row=True)
     set_linear_head(model, "encoder_scores", meaning.kernel, meaning.bias)

@@ -8,7 +8,9 @@ changes its output, so its vectors can be cached per text
 (`genreclf.models.embedding_cache`).
 """
 
+import functools
 import hashlib
+import pathlib
 
 import keras
 
@@ -68,16 +70,27 @@ def sentence_embedding(text, preset="minilm", max_length=128, max_chunks=8, name
 def encoder_cache_key(preset, max_length, max_chunks):
     """What determines the tower's output: the preset's files and the settings."""
     path = resolve_preset(preset)
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(str(file.relative_to(path)).encode())
-        with open(file, "rb") as f:
-            for block in iter(lambda: f.read(1 << 22), b""):
-                digest.update(block)
+    files = tuple(
+        (str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    )
     return {
         "tower": "masked-mean, window-mean, l2",
         "format": _FORMAT,
-        "preset_sha256": digest.hexdigest(),
+        "preset_sha256": _preset_digest(str(path), files),
         "max_length": int(max_length),
         "max_chunks": int(max_chunks),
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _preset_digest(path, files):
+    """SHA-256 of a preset's files, read once per process while they are unchanged."""
+    digest = hashlib.sha256()
+    for name, _, _ in files:
+        digest.update(name.encode())
+        with open(pathlib.Path(path) / name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                digest.update(block)
+    return digest.hexdigest()
