@@ -37,7 +37,9 @@ class FakeChatServer:
     `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
     (a 200 whose body is not JSON), `"empty_choices"` (a billed 200 with no choices),
     `"copy_examples"` (returns the prompt's examples, like a lazy model) and
-    `"near_copies"` (returns near-identical synopses).
+    `"near_copies"` (returns near-identical synopses). A labelling prompt
+    (`genreclf label`'s LLM stage) is answered `{"labels": [...], "confidence": ...}`
+    (see `_label_answer`).
 
     Example:
 
@@ -256,6 +258,8 @@ def _completion(body, digest, behaviour, server):
         content = json.dumps({"stories": ["x"]})
     elif behaviour == "refusal":
         content, refusal = None, "I'm sorry, I can't help with that."
+    elif LABEL_MARKER in prompt:
+        content = _label_answer(prompt, rng)
     else:
         content = json.dumps({"synopses": [fake_synopsis(rng) for _ in range(n)]})
     if server.usage is not None:
@@ -285,6 +289,20 @@ def _completion(body, digest, behaviour, server):
             "total_tokens": usage[0] + usage[1],
         }
     return reply
+
+
+LABEL_MARKER = "Label this synopsis."
+
+
+def _label_answer(prompt, rng):
+    """The first listed genre whose name the synopsis contains (confidence 0.9), else a
+    seeded pick among them (0.6): deterministic per prompt, like a model at temperature 0."""
+    names = re.findall(r"^- ([^:\n]+):", prompt, flags=re.M)
+    synopsis = prompt.rsplit("Synopsis:", 1)[-1].split("\n", 1)[0].casefold()
+    named = [g for g in names if g.casefold() in synopsis]
+    if named:
+        return json.dumps({"labels": named[:1], "confidence": 0.9})
+    return json.dumps({"labels": [rng.choice(names)] if names else [], "confidence": 0.6})
 
 
 def _upload(server, content_type, raw):

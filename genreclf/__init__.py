@@ -36,6 +36,7 @@ _API = {
     "load_run": "genreclf.run",
     "Run": "genreclf.run",
     "sample_path": "genreclf.data.sample",
+    "label": "genreclf.labelling.api",
 }
 
 

@@ -42,6 +42,10 @@ COMMANDS = {
         "plan, generate and audit GPT-written synopses for rare genres",
     ),
     "tune": ("genreclf.tuning.cli", "KerasTuner search over a model family; show results"),
+    "label": (
+        "genreclf.cli.label",
+        "label unlabelled texts: keywords -> zero-shot -> run -> LLM; audit",
+    ),
 }
 
 

@@ -54,6 +54,12 @@ def build_parser():
         help="JSONL of synthetic rows from `genreclf augment run`; "
         "they join the training split only",
     )
+    data.add_argument(
+        "--min-confidence",
+        type=float,
+        help="for `genreclf label` output: train on the rows labelled with at least this "
+        "confidence (default 0: every labelled row)",
+    )
     data.add_argument("--val-data", help="a separate validation file (instead of --val-split)")
     data.add_argument(
         "--val-split", type=float, help="validation fraction carved from the data (default 0.1)"
@@ -185,6 +191,7 @@ def overrides_from_args(args):
         "features",
         "categorical",
         "skip_bad_rows",
+        "min_confidence",
         "augment",
         "val_data",
         "val_split",

@@ -55,6 +55,7 @@ class TrainConfig:
     refit: object = AUTO
     patience: int = 3
     label_smoothing: float = 0.0
+    min_confidence: float = None
     strategy: str = None
 
     def resolved(self, name):

@@ -35,7 +35,24 @@ def make_config(data=None, config=None, **overrides):
 
 
 def read_dataset(cfg, path=None):
-    """Loads `path` (default: `cfg.data`) with the reading options of `cfg`."""
+    """Loads `path` (default: `cfg.data`) with the reading options of `cfg`.
+
+    A `genreclf label` output is read as cascade labels: the labelled rows
+    whose confidence reaches `cfg.min_confidence` (default 0).
+    """
+    from genreclf.data.cascade_labels import is_cascade_output
+    from genreclf.data.cascade_labels import load_cascade_labels
+
+    if is_cascade_output(path or cfg.data):
+        return load_cascade_labels(
+            path or cfg.data, min_confidence=cfg.min_confidence or 0.0, multi_label=cfg.multi_label
+        )
+    if cfg.min_confidence is not None and path is None:
+        raise ConfigError(
+            "min_confidence applies to the JSONL `genreclf label` writes. Received: "
+            f"data={cfg.data!r}, which is not one. Drop --min-confidence or train on "
+            "the labelled file."
+        )
     return load_dataset(
         path or cfg.data,
         text=cfg.text,

@@ -1,0 +1,220 @@
+"""`label` and `build_cascade`: the Python API behind `genreclf label`."""
+
+from genreclf.errors import ConfigError
+from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
+
+STAGES = ("keywords", "zero_shot", "classifier", "llm")
+
+
+def build_cascade(
+    genres=None,
+    *,
+    run=None,
+    llm=None,
+    multi_label=None,
+    thresholds=None,
+    stages=STAGES,
+    embedder=None,
+    temperature=0.02,
+    base_url=None,
+    api_key=None,
+    budget_usd=None,
+    budget_tokens=None,
+    prices=None,
+    cache=None,
+    concurrency=8,
+    timeout=60.0,
+    max_attempts=6,
+    backoff_base=1.0,
+    few_shot=4,
+    response_format="json_schema",
+    chunk_size=512,
+):
+    """Builds a `Cascade` from genres, a run and an LLM name (see `label` for the arguments).
+
+    Which stages run: keywords when a genre has keywords; zero-shot when
+    `genres` are given (descriptions to compare with); the classifier with
+    `run`; the LLM with `llm`. `stages` narrows that list.
+
+    Example:
+
+    >>> cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]}}},
+    ...                         stages=("keywords",))
+    >>> [s.name for s in cascade.stages]
+    ['keywords']
+    """
+    from genreclf.labelling.cascade import Cascade
+    from genreclf.labelling.genre_spec import Genre
+    from genreclf.labelling.genre_spec import load_genres
+
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise ConfigError(f"Unknown stages {unknown}. Expected some of {list(STAGES)}.")
+    cuts = dict(DEFAULT_THRESHOLDS)
+    bad = sorted(set(thresholds or {}) - set(STAGES))
+    if bad:
+        raise ConfigError(
+            f"Thresholds are set per stage. Received: {bad}. Expected names among {list(STAGES)}."
+        )
+    cuts.update(thresholds or {})
+    classifier = None
+    if run is not None and "classifier" in stages:
+        from genreclf.labelling.classifier_stage import ClassifierStage
+        from genreclf.run import Run
+
+        run = run if isinstance(run, Run) else Run(run)
+    if genres is None:
+        if run is None:
+            raise ConfigError(
+                "Nothing to label with: pass genres (a genres.yaml with descriptions and "
+                "keywords) and/or a trained run (--run). Received: neither."
+            )
+        spec = [Genre(name) for name in run.labels]
+    else:
+        spec = load_genres(genres)
+    names = [g.name for g in spec]
+    if multi_label is None:
+        multi_label = bool(run.multi_label) if run is not None else False
+    built = []
+    if "keywords" in stages:
+        from genreclf.labelling.keyword_stage import KeywordStage
+
+        stage = KeywordStage(spec, threshold=cuts["keywords"], multi_label=multi_label)
+        if stage.available:
+            built.append(stage)
+    if genres is not None and "zero_shot" in stages:
+        from genreclf.labelling.zero_shot import ZeroShotStage
+
+        built.append(
+            ZeroShotStage(
+                spec,
+                threshold=cuts["zero_shot"],
+                multi_label=multi_label,
+                temperature=temperature,
+                embedder=embedder,
+            )
+        )
+    if run is not None and "classifier" in stages:
+        classifier = ClassifierStage(
+            run, names=names, threshold=cuts["classifier"], multi_label=multi_label
+        )
+        built.append(classifier)
+    labeller = None
+    if llm and "llm" in stages:
+        from genreclf.labelling.llm_labeller import LLMLabeller
+        from genreclf.labelling.llm_stage import LLMStage
+
+        labeller = LLMLabeller(
+            LLMStage(
+                spec,
+                llm,
+                threshold=cuts["llm"],
+                multi_label=multi_label,
+                response_format=response_format,
+            ),
+            cache=cache,
+            base_url=base_url,
+            api_key=api_key,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            budget_usd=budget_usd,
+            budget_tokens=budget_tokens,
+            prices=prices,
+            few_shot=few_shot,
+        )
+    if not built and labeller is None:
+        raise ConfigError(
+            "No stage can run: the genres have no keywords, and there is no run (--run) "
+            "or LLM (--llm). Add keywords or descriptions to genres.yaml, or pass --run."
+        )
+    return Cascade(built, llm=labeller, chunk_size=chunk_size)
+
+
+def label(
+    data,
+    *,
+    out,
+    text=None,
+    id_column=None,
+    format="auto",
+    genres=None,
+    run=None,
+    llm=None,
+    calibrate=None,
+    calibrate_label=None,
+    target_precision=0.9,
+    verbose=0,
+    **cascade_args,
+):
+    """Labels a file of texts with the cascade; writes JSONL with provenance per row.
+
+    Stages, cheapest first, each claiming the rows it is confident about:
+    keywords (counted in the text), zero-shot (MiniLM similarity with each
+    genre's description and keywords, offline), the classifier of a trained
+    run, and an LLM (through `genreclf.augment`'s client, cache and budget).
+    Output rows carry `labels`, `stage`, `confidence`, `threshold`,
+    `runner_up`, `runner_up_score`, `tried` (what each stage said) and, for
+    the LLM, `llm.model`, `llm.prompt_hash`, `llm.response_id`. Rows no stage
+    claims are written with `labels: []` and a `reason`. The file is
+    appended and flushed row by row: rerunning a killed call resumes it.
+
+    Args:
+        data: a CSV/TSV/JSONL/Parquet file of texts (or a list of texts).
+        out: the output JSONL.
+        text, id_column, format: which column holds the text and the id.
+        genres: a `genres.yaml` path, mapping or list (see `load_genres`).
+        run: a run folder (or `Run`) for the classifier stage.
+        llm: a chat model name for the LLM stage (e.g. `"gpt-4o-mini"`).
+        calibrate: a labelled file (or `(texts, labels)`) to choose each cheap
+            stage's threshold on, for `target_precision`.
+        calibrate_label: the label column of `calibrate`.
+        target_precision: see `calibrate`.
+        verbose: print progress.
+        **cascade_args: `thresholds` (`{stage: value}`), `multi_label`,
+            `stages`, `base_url`, `api_key`, `budget_usd`, `budget_tokens`,
+            `prices`, `cache`, `concurrency`, `few_shot`, ... (see
+            `build_cascade`).
+
+    Returns:
+        A `LabelResult` (`by_stage`, `coverage`, `llm` call stats, `summary()`).
+
+    Example:
+
+    >>> import genreclf
+    >>> result = genreclf.label("unlabelled.csv", text="overview", genres="genres.yaml",
+    ...                         out="labelled.jsonl")  # doctest: +SKIP
+    >>> result.by_stage  # doctest: +SKIP
+    {'keywords': 120, 'zero_shot': 310, 'unlabelled': 570}
+    """
+    from genreclf.labelling.input_rows import read_texts
+
+    cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
+    if isinstance(data, (list, tuple)):
+        rows = [{"id": str(i), "line": None, "text": str(t)} for i, t in enumerate(data)]
+    else:
+        rows = read_texts(data, text=text, id_column=id_column, format=format)
+    if calibrate is not None:
+        report = calibrate_cascade(cascade, calibrate, text, calibrate_label, target_precision)
+        if verbose:
+            for name, r in report.items():
+                print(
+                    f"calibrated {name}: threshold {r['threshold']:.3f} "
+                    f"(precision {r['precision']:.3f} on {r['claimed']}/{r['offered']} rows)"
+                )
+    return cascade.run(rows, out, verbose=verbose)
+
+
+def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9):
+    """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report."""
+    from genreclf.labelling.thresholds import calibrate
+
+    if isinstance(data, tuple):
+        texts, labels = data
+    else:
+        from genreclf.data import load_dataset
+
+        dataset = load_dataset(data, text=text, label=label)
+        texts, labels = dataset.texts, dataset.labels
+    return calibrate(cascade.stages, list(texts), list(labels), target_precision)

@@ -1,0 +1,190 @@
+"""`audit`: how often a judge agrees with each stage, with Wilson 95% intervals.
+
+Samples up to `sample` labelled rows per deciding stage (seeded), asks a
+judge for their labels — a labelled file (`labels.csv`, matched by id), a
+trained run, or an LLM (through the cascade's own LLM stage: cached and
+budgeted) — and counts agreement per assigned label: a row labelled
+`[a, b]` contributes two trials. Intervals are Wilson score intervals from
+SciPy (`scipy.stats.binomtest(...).proportion_ci(method="wilson")`), per stage
+and per genre.
+"""
+
+import collections
+import dataclasses
+import random
+
+from genreclf.errors import ConfigError
+
+
+def wilson_interval(successes, trials, confidence=0.95):
+    """The Wilson score interval of a proportion (SciPy's).
+
+    Example:
+
+    >>> [round(x, 4) for x in wilson_interval(8, 10)]
+    [0.4902, 0.9433]
+    """
+    from scipy.stats import binomtest
+
+    if trials == 0:
+        return float("nan"), float("nan")
+    ci = binomtest(int(successes), int(trials)).proportion_ci(
+        confidence_level=confidence, method="wilson"
+    )
+    return float(ci.low), float(ci.high)
+
+
+@dataclasses.dataclass
+class AuditResult:
+    """Agreement with the judge: `per_stage` and `per_genre` rows of
+    `{"agree", "trials", "rows", "rate", "low", "high"}`, and `overall`."""
+
+    judge: str
+    per_stage: dict
+    per_genre: dict
+    overall: dict
+    sampled: int
+    unlabelled: int
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def table(self):
+        """A Markdown table of the agreement per stage, then per genre."""
+        lines = [
+            f"judge: {self.judge}; {self.sampled} rows sampled; {self.unlabelled} unlabelled rows",
+            "",
+            "| group | rows | labels | agree | rate | 95% CI (Wilson) |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+
+        def line(name, r):
+            return (
+                f"| {name} | {r['rows']} | {r['trials']} | {r['agree']} | {r['rate']:.3f} | "
+                f"{r['low']:.3f}–{r['high']:.3f} |"
+            )
+
+        lines += [line(f"stage {s}", r) for s, r in self.per_stage.items()]
+        lines += [line(f"genre {g}", r) for g, r in self.per_genre.items()]
+        lines.append(line("all", self.overall))
+        return "\n".join(lines)
+
+
+def sample_rows(rows, sample=100, seed=0):
+    """Up to `sample` labelled rows of each stage (seeded), in file order."""
+    by_stage = collections.defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.get("stage") and row.get("labels"):
+            by_stage[row["stage"]].append(i)
+    rng = random.Random(seed)
+    keep = []
+    for stage in sorted(by_stage):
+        indices = by_stage[stage]
+        keep += indices if len(indices) <= sample else rng.sample(indices, sample)
+    return [rows[i] for i in sorted(keep)]
+
+
+def audit(labelled, judge, *, sample=100, seed=0, judge_label=None, judge_text=None, **llm_args):
+    """Scores a sample of labelled rows against a judge.
+
+    Args:
+        labelled: the JSONL `genreclf label` wrote.
+        judge: a labelled file (CSV/TSV/JSONL/Parquet with an id column, or
+            rows numbered by line as the input was), a run folder, or
+            `"llm"` (then pass `llm=` the model and the LLM options of
+            `genreclf.labelling.build_cascade`).
+        sample: rows sampled per stage.
+        seed: the sampling seed.
+        judge_label, judge_text: the judge file's label and text columns.
+        **llm_args: for `judge="llm"`: `llm`, `genres`, `base_url`, `budget_usd`, ...
+
+    Returns:
+        An `AuditResult`.
+
+    Example:
+
+    >>> result = audit("labelled.jsonl", "labels.csv", sample=100)  # doctest: +SKIP
+    >>> print(result.table())  # doctest: +SKIP
+    """
+    import os
+
+    from genreclf.labelling.label_file import read_labelled
+
+    rows = read_labelled(labelled)
+    picked = sample_rows(rows, sample, seed)
+    unlabelled = sum(1 for r in rows if not r.get("labels"))
+    if str(judge) == "llm":
+        truth = _llm_judge(picked, labelled, **llm_args)
+        name = f"llm {llm_args.get('llm')}"
+    elif os.path.isdir(str(judge)):
+        from genreclf.run import Run
+
+        run = Run(judge)
+        predicted = run.predict([r["text"] for r in picked]) if picked else []
+        truth = {r["id"]: set(p["labels"]) for r, p in zip(picked, predicted)}
+        name = f"run {judge}"
+    else:
+        from genreclf.data import load_dataset
+
+        dataset = load_dataset(judge, text=judge_text, label=judge_label)
+        by_id = {str(i): set(l) for i, l in zip(dataset.ids, dataset.labels)}
+        missing = [r["id"] for r in picked if r["id"] not in by_id]
+        if missing:
+            raise ConfigError(
+                f"The judge file {str(judge)!r} has no row for ids {missing[:5]}"
+                f"{' ...' if len(missing) > 5 else ''}. Expected the same ids as the labelled "
+                "file (its `id` column, or the line numbers of the input file)."
+            )
+        truth = {r["id"]: by_id[r["id"]] for r in picked}
+        name = f"labels {judge}"
+    stage_counts = collections.defaultdict(lambda: [0, 0, 0])
+    genre_counts = collections.defaultdict(lambda: [0, 0, 0])
+    total = [0, 0, 0]
+    for row in picked:
+        if row["id"] not in truth:
+            continue
+        for label in row["labels"]:
+            hit = int(label in truth[row["id"]])
+            for counts in (stage_counts[row["stage"]], genre_counts[label], total):
+                counts[0] += hit
+                counts[1] += 1
+        for counts in (stage_counts[row["stage"]], total):
+            counts[2] += 1
+        for label in set(row["labels"]):
+            genre_counts[label][2] += 1
+    return AuditResult(
+        judge=name,
+        per_stage={s: _rate(*c) for s, c in stage_counts.items()},
+        per_genre={g: _rate(*c) for g, c in sorted(genre_counts.items())},
+        overall=_rate(*total),
+        sampled=len(picked),
+        unlabelled=unlabelled,
+    )
+
+
+def _rate(agree, trials, rows):
+    low, high = wilson_interval(agree, trials)
+    return {
+        "agree": agree,
+        "trials": trials,
+        "rows": rows,
+        "rate": agree / trials if trials else float("nan"),
+        "low": low,
+        "high": high,
+    }
+
+
+def _llm_judge(picked, labelled, llm=None, genres=None, **llm_args):
+    from genreclf.labelling.api import build_cascade
+    from genreclf.labelling.label_file import LabelFile
+
+    if not llm or genres is None:
+        raise ConfigError(
+            "An LLM judge needs the model and the genres. Received: "
+            f"llm={llm!r}, genres={genres!r}. Pass --llm MODEL --genres genres.yaml."
+        )
+    llm_args.setdefault("cache", str(labelled) + ".judge-cache.jsonl")
+    cascade = build_cascade(genres, llm=llm, stages=("llm",), **llm_args)
+    out = str(labelled) + ".judge.jsonl"
+    cascade.run([{"id": r["id"], "line": r.get("line"), "text": r["text"]} for r in picked], out)
+    return {i: set(r["labels"]) for i, r in LabelFile(out).rows.items() if r.get("labels")}

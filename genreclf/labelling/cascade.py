@@ -1,0 +1,232 @@
+"""`Cascade`: stages in order of cost; each claims the rows it is confident about.
+
+Rows go through the stages in chunks. A stage's decision on a row is kept
+when its confidence clears the stage's threshold; the remaining rows go to
+the next stage. Every decided row is appended to the output at once
+(`LabelFile`), with its provenance: the deciding stage, its confidence, the
+runner-up genre, the threshold, and what each earlier stage said. Rows no
+stage claims are written as unlabelled, never dropped. With an LLM stage, the
+rows the cheap stages left are asked last, after every cheap decision is
+written, with few-shot examples drawn from the most confident of them.
+"""
+
+import asyncio
+import collections
+import dataclasses
+import logging
+
+from genreclf.labelling.label_file import LabelFile
+
+logger = logging.getLogger("genreclf.labelling")
+
+
+@dataclasses.dataclass
+class LabelResult:
+    """What a labelling run did.
+
+    Attributes:
+        out: the output file.
+        rows: rows in the output.
+        resumed: rows found already labelled in the output (skipped).
+        by_stage: rows decided by each stage, this run and earlier ones
+            (`"unlabelled"` counts the rest).
+        llm: the LLM stage's call statistics (None without one).
+        thresholds: each stage's threshold.
+    """
+
+    out: str
+    rows: int
+    resumed: int
+    by_stage: dict
+    llm: dict = None
+    thresholds: dict = None
+
+    @property
+    def coverage(self):
+        """Share of rows labelled."""
+        labelled = sum(n for s, n in self.by_stage.items() if s != "unlabelled")
+        return labelled / self.rows if self.rows else 0.0
+
+    def summary(self):
+        """A few lines for the terminal."""
+        lines = [f"{self.rows} rows in {self.out} ({self.resumed} already there)"]
+        for stage, n in self.by_stage.items():
+            share = n / self.rows if self.rows else 0.0
+            threshold = (self.thresholds or {}).get(stage)
+            at = f"  (threshold {threshold:.3f})" if threshold is not None else ""
+            lines.append(f"  {stage:<11} {n:>7}  {share:6.1%}{at}")
+        if self.llm:
+            lines.append(
+                "  llm calls: {sent} sent, {cached} from the cache, {succeeded} answered, "
+                "${spent_usd:.4f} spent".format(**self.llm)
+            )
+        return "\n".join(lines)
+
+
+class Cascade:
+    """Runs stages in order over rows of text and writes labelled JSONL.
+
+    Args:
+        stages: the cheap stages, in order (`KeywordStage`, `ZeroShotStage`,
+            `ClassifierStage`), each with `name`, `threshold` and
+            `decide(texts)`.
+        llm: an optional `LLMCaller` (the last stage).
+        chunk_size: rows per pass through the cheap stages.
+
+    Example:
+
+    >>> from genreclf.labelling.genre_spec import Genre
+    >>> from genreclf.labelling.keyword_stage import KeywordStage
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "labelled.jsonl")
+    >>> cascade = Cascade([KeywordStage([Genre("horror", keywords=["ghost"])], threshold=0.5)])
+    >>> result = cascade.run([{"id": "1", "line": 2, "text": "A ghost."},
+    ...                       {"id": "2", "line": 3, "text": "A heist."}], out)
+    >>> result.by_stage
+    {'keywords': 1, 'unlabelled': 1}
+    """
+
+    def __init__(self, stages, llm=None, chunk_size=512):
+        self.stages = [s for s in stages if getattr(s, "available", True)]
+        self.llm = llm
+        self.chunk_size = int(chunk_size)
+
+    @property
+    def thresholds(self):
+        out = {s.name: s.threshold for s in self.stages}
+        if self.llm is not None:
+            out["llm"] = self.llm.stage.threshold
+        return out
+
+    def run(self, rows, out, verbose=0):
+        """Labels `rows` (`{"id", "line", "text"}` dicts) into `out`; returns a `LabelResult`.
+
+        Rows already in `out` are skipped, so rerunning a killed run resumes it.
+        """
+        store = LabelFile(out)
+        retry = self.llm is not None
+        todo = [r for r in rows if not store.done(r["id"], retry_llm=retry)]
+        resumed = len(rows) - len(todo)
+        if resumed:
+            logger.info("%s: %d of %d rows already labelled; resuming", out, resumed, len(rows))
+        deferred = []
+        llm_stats = None
+        try:
+            for start in range(0, len(todo), self.chunk_size):
+                chunk = todo[start : start + self.chunk_size]
+                deferred += self._cheap_stages(chunk, store)
+                if verbose:
+                    print(f"cheap stages: {start + len(chunk)}/{len(todo)} rows", flush=True)
+            if self.llm is not None:
+                ids = {r["id"] for r in rows}
+                confident = [r for i, r in store.rows.items() if i in ids]
+                llm_stats = _run_async(self.llm.label(deferred, confident, store))
+            else:
+                for row in deferred:
+                    store.write(unlabelled(row, "no stage cleared its threshold"))
+        finally:
+            store.close()
+        counts = collections.Counter()
+        for row in rows:
+            written = store.rows.get(row["id"])
+            counts[(written or {}).get("stage") or "unlabelled"] += 1
+        order = [s.name for s in self.stages] + (["llm"] if self.llm else []) + ["unlabelled"]
+        by_stage = {name: counts.get(name, 0) for name in order}
+        return LabelResult(
+            out=str(out),
+            rows=len(rows),
+            resumed=resumed,
+            by_stage=by_stage,
+            llm=llm_stats,
+            thresholds=self.thresholds,
+        )
+
+    def _cheap_stages(self, chunk, store):
+        pending = [dict(row, tried=[]) for row in chunk]
+        for stage in self.stages:
+            if not pending:
+                break
+            decisions = stage.decide([r["text"] for r in pending])
+            left = []
+            for row, decision in zip(pending, decisions):
+                row["tried"].append({"stage": stage.name, **_brief(decision)})
+                if decision.claimed:
+                    store.write(labelled(row, stage.name, decision, stage.threshold))
+                else:
+                    left.append(row)
+            pending = left
+        return pending
+
+
+def labelled(row, stage, decision, threshold, extra=None):
+    """The output row of a decision, with its provenance."""
+    out = {
+        "id": row["id"],
+        "line": row.get("line"),
+        "text": row["text"],
+        "labels": list(decision.labels),
+        "stage": stage,
+        "confidence": round(float(decision.confidence), 6),
+        "threshold": float(threshold),
+        "runner_up": decision.runner_up,
+        "runner_up_score": None
+        if decision.runner_up_score is None
+        else round(float(decision.runner_up_score), 6),
+        "tried": row.get("tried", []),
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def unlabelled(row, reason, code=None, extra=None):
+    """The output row of a text no stage claimed."""
+    best = max(row.get("tried", []), key=lambda t: t["confidence"], default=None)
+    out = {
+        "id": row["id"],
+        "line": row.get("line"),
+        "text": row["text"],
+        "labels": [],
+        "stage": None,
+        "confidence": None,
+        "threshold": None,
+        "runner_up": (best or {}).get("labels", [None])[0] if best and best["labels"] else None,
+        "runner_up_score": None if best is None else best["confidence"],
+        "tried": row.get("tried", []),
+        "reason": code or "no_stage",
+        "reason_text": reason,
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def _brief(decision):
+    return {
+        "labels": list(decision.labels),
+        "confidence": round(float(decision.confidence), 6),
+        "claimed": bool(decision.claimed),
+    }
+
+
+def _run_async(coro):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import threading  # called from a running loop (a notebook): a thread of its own
+
+    box = {}
+
+    def runner():
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as e:  # re-raised in the caller's thread
+            box["error"] = e
+
+    thread = threading.Thread(target=runner)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]

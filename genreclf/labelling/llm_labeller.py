@@ -1,0 +1,203 @@
+"""`LLMLabeller`: sends the rows the cheap stages left to an `LLMStage`, cached and budgeted.
+
+The calls go through `genreclf.augment`'s `ChatCaller` (retries, bounded
+concurrency), `Budget` and `ResponseCache`: a response is fsynced to the
+cache the moment it arrives and its row appended to the output, so a rerun
+after `kill -9` pays only for requests that were in flight.
+"""
+
+import collections
+import datetime
+import logging
+
+from genreclf.labelling.cascade import labelled
+from genreclf.labelling.cascade import unlabelled
+from genreclf.labelling.llm_stage import estimate_input_tokens
+
+logger = logging.getLogger("genreclf.labelling")
+
+
+class LLMLabeller:
+    """The cascade's LLM stage, with its client, budget and cache.
+
+    Args:
+        stage: the `LLMStage` (prompts and answers).
+        cache: the response cache path (JSONL; default `<out>.llm-cache.jsonl`).
+        base_url, api_key, concurrency, timeout, max_attempts, backoff_base:
+            see `genreclf.augment.client.ChatCaller`.
+        budget_usd, budget_tokens: hard caps on what this run spends.
+        prices: a price table for `budget_usd` (see `genreclf.augment.prices`).
+        few_shot: examples per prompt, drawn from the most confident rows
+            the cheap stages labelled (at most one per genre first).
+
+    Example:
+
+    >>> from genreclf.labelling.genre_spec import Genre
+    >>> from genreclf.labelling.llm_stage import LLMStage
+    >>> labeller = LLMLabeller(LLMStage([Genre("horror")], "gpt-4o-mini"),
+    ...                        base_url="http://127.0.0.1:9/v1", cache="c.jsonl")
+    >>> labeller.few_shot
+    4
+    """
+
+    def __init__(
+        self,
+        stage,
+        cache=None,
+        base_url=None,
+        api_key=None,
+        concurrency=8,
+        timeout=60.0,
+        max_attempts=6,
+        backoff_base=1.0,
+        budget_usd=None,
+        budget_tokens=None,
+        prices=None,
+        few_shot=4,
+    ):
+        self.stage = stage
+        self.cache = cache
+        self.base_url = base_url
+        self.api_key = api_key
+        self.concurrency = int(concurrency)
+        self.timeout = float(timeout)
+        self.max_attempts = int(max_attempts)
+        self.backoff_base = float(backoff_base)
+        self.budget_usd = budget_usd
+        self.budget_tokens = budget_tokens
+        self.prices = prices
+        self.few_shot = int(few_shot)
+
+    def examples(self, rows):
+        """`(text, labels)` few-shot pairs from confidently labelled rows (deterministic)."""
+        candidates = [r for r in rows if r.get("stage") not in (None, "llm") and r.get("labels")]
+        candidates.sort(key=lambda r: (-float(r["confidence"]), str(r["id"])))
+        picked, genres = [], set()
+        for r in candidates:  # the best row of each genre first
+            if len(picked) < self.few_shot and r["labels"][0] not in genres:
+                picked.append(r)
+                genres.add(r["labels"][0])
+        for r in candidates:
+            if len(picked) >= self.few_shot:
+                break
+            if r not in picked:
+                picked.append(r)
+        picked.sort(key=lambda r: str(r["id"]))
+        return [(r["text"], list(r["labels"])) for r in picked]
+
+    def _budget(self):
+        from genreclf.augment.client import Budget
+        from genreclf.augment.prices import load_prices
+
+        price = None
+        if self.budget_usd is not None:
+            price = load_prices(self.prices).get(self.stage.model)
+        return Budget(max_usd=self.budget_usd, max_tokens=self.budget_tokens, price=price)
+
+    async def label(self, rows, confident, store):
+        """Labels `rows` through the LLM, appending each to `store`; returns call stats."""
+        import asyncio
+
+        from genreclf.augment.cache import ResponseCache
+        from genreclf.augment.client import ChatCaller
+
+        examples = self.examples(confident)
+        cache = ResponseCache(self.cache or store.path + ".llm-cache.jsonl")
+        budget = self._budget()
+        caller = ChatCaller(
+            self.stage.model,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            concurrency=self.concurrency,
+            timeout=self.timeout,
+            max_attempts=self.max_attempts,
+            backoff_base=self.backoff_base,
+            budget=budget,
+        )
+        counts = collections.Counter()
+
+        async def one(row):
+            request = self.stage.request(row["id"], row["text"], examples)
+            key = request.key(self.stage.model)
+            entry = cache.get(key)
+            if entry is not None and not self.stage.unusable_reason(entry):
+                counts["cached"] += 1
+            else:
+                response = await caller.call(
+                    request, estimate_input_tokens(request), check=self.stage.unusable_reason
+                )
+                if response is None:
+                    code = "llm_budget" if caller.stopped == "budget" else "llm_failed"
+                    why = caller.fatal or (
+                        "the budget was spent" if code == "llm_budget" else "the request failed"
+                    )
+                    store.write(unlabelled(row, f"LLM: {why}", code=code))
+                    return
+                entry = {
+                    "key": key,
+                    "model": self.stage.model,
+                    "row_id": row["id"],
+                    "prompt_hash": request.prompt_hash,
+                    "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                        timespec="seconds"
+                    ),
+                    **response,
+                }
+                await cache.aput(entry)
+            provenance = {
+                "llm": {
+                    "model": entry.get("model", self.stage.model),
+                    "prompt_hash": entry.get("prompt_hash", request.prompt_hash),
+                    "response_id": entry.get("id"),
+                    "request_id": entry.get("request_id"),
+                    "cache_key": key,
+                    "few_shot": len(examples),
+                }
+            }
+            decision = self.stage.parse(entry.get("content"))
+            if decision is None:  # a refusal
+                store.write(unlabelled(row, "LLM refused", code="llm_refused", extra=provenance))
+                return
+            _runner_up(decision, row["tried"])
+            row["tried"].append(
+                {
+                    "stage": "llm",
+                    "labels": list(decision.labels),
+                    "confidence": decision.confidence,
+                    "claimed": decision.claimed,
+                }
+            )
+            if decision.claimed:
+                store.write(labelled(row, "llm", decision, self.stage.threshold, provenance))
+            else:
+                store.write(unlabelled(row, "LLM confidence below its threshold", extra=provenance))
+
+        try:
+            await asyncio.gather(*(one(r) for r in rows))
+        finally:
+            await caller.aclose()
+            cache.close()
+        stats = caller.stats.to_dict()
+        return {
+            "rows": len(rows),
+            "cached": counts["cached"],
+            "sent": stats["sent"],
+            "succeeded": stats["succeeded"],
+            "failed": stats["failed"],
+            "retries": stats["retries"],
+            "spent_usd": round(budget.spent_usd, 6),
+            "spent_tokens": budget.spent_tokens,
+            "stopped": caller.stopped,
+        }
+
+
+def _runner_up(decision, tried):
+    """The LLM has no second choice: the runner-up is the most confident other genre an
+    earlier stage proposed."""
+    best = None
+    for t in tried:
+        for label in t["labels"]:
+            if label not in decision.labels and (best is None or t["confidence"] > best[1]):
+                best = (label, t["confidence"])
+    if best is not None:
+        decision.runner_up, decision.runner_up_score = best

@@ -1,0 +1,138 @@
+"""Stage thresholds: the defaults, and choosing them on labelled data for a target precision.
+
+`calibrate` runs the cheap stages over labelled rows in cascade order and
+gives each stage the lowest threshold at which the rows it would claim (of
+those the earlier stages left) reach `target_precision`, with at least
+`min_rows` of them; a stage that cannot reach it gets a threshold above 1
+(it never claims). Precision counts labels: a multi-label row contributes
+its chosen labels, correct or not.
+
+`DEFAULT_THRESHOLDS` are what `calibrate(target_precision=0.9)` chose in
+bench/labelling.py on the calibration parts of movielens_plots and
+imdb_genre27 (top-8 genres) — the lower of the two per stage — see
+bench/RESULTS.md, "Labelling cascade". Pass your own with
+`--thresholds keywords=0.8,zero_shot=0.7` or calibrate on a few hundred
+labelled rows of your own data with `--calibrate labels.csv`.
+"""
+
+import numpy as np
+
+DEFAULT_THRESHOLDS = {"keywords": 0.75, "zero_shot": 0.6, "classifier": 0.7, "llm": 0.0}
+NEVER = 1.01
+
+
+def choose_threshold(confidence, correct, chosen=None, target_precision=0.9, min_rows=10):
+    """The lowest threshold whose claimed rows reach `target_precision`.
+
+    Args:
+        confidence: `[n]` each row's confidence.
+        correct: `[n]` correct labels per row (1/0 for single-label).
+        chosen: `[n]` labels chosen per row (default 1 each).
+        target_precision: the precision the claimed rows must reach.
+        min_rows: fewest rows a threshold may claim.
+
+    Returns:
+        `(threshold, precision, rows claimed)`; `(NEVER, nan, 0)` when no
+        threshold reaches the target.
+
+    Example:
+
+    >>> choose_threshold([0.9, 0.8, 0.7, 0.6], [1, 1, 1, 0], target_precision=0.9, min_rows=1)
+    (0.7, 1.0, 3)
+    """
+    confidence = np.asarray(confidence, dtype="float64")
+    correct = np.asarray(correct, dtype="float64")
+    chosen = np.ones_like(correct) if chosen is None else np.asarray(chosen, dtype="float64")
+    order = np.argsort(-confidence, kind="stable")
+    conf, hits, total = confidence[order], np.cumsum(correct[order]), np.cumsum(chosen[order])
+    precision = hits / np.maximum(total, 1e-12)
+    # Cut only between distinct confidences: a threshold claims all rows tied at it.
+    last_of_value = np.r_[conf[1:] != conf[:-1], True]
+    ok = np.flatnonzero(
+        last_of_value & (precision >= target_precision) & (np.arange(1, len(conf) + 1) >= min_rows)
+    )
+    if not len(ok):
+        return NEVER, float("nan"), 0
+    k = int(ok[-1])
+    return float(conf[k]), float(precision[k]), k + 1
+
+
+def calibrate(stages, texts, labels, target_precision=0.9, min_rows=10, scores=None):
+    """Sets each cheap stage's threshold on labelled rows, in cascade order.
+
+    Args:
+        stages: the cheap stages (their `threshold` is set in place).
+        texts: labelled texts.
+        labels: their label lists.
+        target_precision: the precision each stage must reach on the rows it claims.
+        min_rows: fewest rows a stage's threshold may claim.
+        scores: optional `{stage name: float [n, K]}` already computed.
+
+    Returns:
+        `{stage name: {"threshold", "precision", "claimed", "offered"}}`.
+
+    Example:
+
+    >>> from genreclf.labelling.genre_spec import Genre
+    >>> from genreclf.labelling.keyword_stage import KeywordStage
+    >>> stage = KeywordStage([Genre("horror", keywords=["ghost"]), Genre("comedy")])
+    >>> report = calibrate([stage], ["a ghost", "a ghost ship", "chefs"],
+    ...                    [["horror"], ["horror"], ["comedy"]], min_rows=1)
+    >>> report["keywords"]["threshold"], stage.threshold
+    (0.5, 0.5)
+    """
+    left = np.arange(len(texts))
+    truth = [set(l) for l in labels]
+    report = {}
+    for stage in stages:
+        if not len(left):
+            break
+        stage_scores = (scores or {}).get(stage.name)
+        if stage_scores is None:
+            stage_scores = stage.scores([texts[i] for i in left])
+        else:
+            stage_scores = np.asarray(stage_scores)[left]
+        if getattr(stage, "multi_label", False):
+            threshold, precision, claimed = _scan(
+                stage, stage_scores, left, truth, target_precision, min_rows
+            )
+        else:
+            saved = stage.threshold
+            stage.threshold = -1.0  # decide everything, then cut
+            decisions = stage.decide(None, scores=stage_scores)
+            stage.threshold = saved
+            conf = np.array([d.confidence for d in decisions])
+            correct = np.array([len(set(d.labels) & truth[i]) for d, i in zip(decisions, left)])
+            threshold, precision, claimed = choose_threshold(
+                conf, correct, None, target_precision, min_rows
+            )
+        stage.threshold = threshold
+        claimed_mask = np.array([d.claimed for d in stage.decide(None, scores=stage_scores)])
+        report[stage.name] = {
+            "threshold": round(threshold, 6),
+            "precision": precision,
+            "claimed": claimed,
+            "offered": int(len(left)),
+        }
+        left = left[~claimed_mask]
+    return report
+
+
+def _scan(stage, scores, rows, truth, target_precision, min_rows):
+    """Multi-label: the threshold also picks the labels, so try a grid of them."""
+    saved = stage.threshold
+    best = (NEVER, float("nan"), 0)
+    grid = np.unique(np.quantile(scores, np.linspace(0.5, 1.0, 101)))
+    for t in grid[::-1]:  # from strict to loose; keep the loosest that reaches the target
+        stage.threshold = float(t)
+        decisions = stage.decide(None, scores=scores)
+        hits = chosen = claimed = 0
+        for d, i in zip(decisions, rows):
+            if d.claimed:
+                claimed += 1
+                chosen += len(d.labels)
+                hits += len(set(d.labels) & truth[i])
+        if claimed >= min_rows and chosen and hits / chosen >= target_precision:
+            best = (float(t), hits / chosen, claimed)
+    stage.threshold = saved
+    return best

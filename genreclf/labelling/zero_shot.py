@@ -1,0 +1,90 @@
+"""`ZeroShotStage`: the cascade's second stage — embedding similarity to each genre.
+
+Each genre gets a prototype vector: the normalised mean of the MiniLM
+vectors of its description and, when it has keywords, of the phrase
+"A film about k1, k2, ...". A text's scores are a softmax over its cosine
+similarities with the prototypes, at `temperature` (cosine similarities of
+sentence vectors sit in a narrow band, so the softmax sharpens them); in
+multi-label mode the same shares are compared with the threshold genre by
+genre. Offline: the encoder is the installed MiniLM preset, and text vectors
+go through the shared embedding cache (`TextEmbedder`).
+"""
+
+import numpy as np
+
+from genreclf.labelling.decision import decide
+from genreclf.labelling.text_embedder import TextEmbedder
+
+
+class ZeroShotStage:
+    """Scores texts by cosine similarity with genre descriptions and keywords.
+
+    Args:
+        genres: the `Genre`s.
+        threshold: the confidence a decision needs.
+        multi_label: choose every genre above the threshold.
+        temperature: softmax temperature over cosine similarities.
+        embedder: a `TextEmbedder` (default: MiniLM, 256-piece windows × 4).
+        max_keywords: keywords of a genre used in its prototype.
+
+    Example:
+
+    >>> from genreclf.labelling.genre_spec import Genre
+    >>> stage = ZeroShotStage([Genre("horror", "A frightening film of ghosts."),
+    ...                        Genre("romance", "Two people fall in love.")])
+    >>> stage.decide(["A haunted house terrifies a family."])[0].labels  # doctest: +SKIP
+    ['horror']
+    """
+
+    name = "zero_shot"
+
+    def __init__(
+        self,
+        genres,
+        threshold=0.6,
+        multi_label=False,
+        temperature=0.02,
+        embedder=None,
+        max_keywords=12,
+    ):
+        self.genres = list(genres)
+        self.names = [g.name for g in self.genres]
+        self.threshold = float(threshold)
+        self.multi_label = bool(multi_label)
+        self.temperature = float(temperature)
+        self.embedder = embedder or TextEmbedder()
+        self.max_keywords = int(max_keywords)
+        self._prototypes = None
+
+    available = True
+
+    def prototypes(self):
+        """Genre vectors `float [K, dim]`, unit length."""
+        if self._prototypes is None:
+            descriptions = self.embedder([g.prototype_text() for g in self.genres])
+            vectors = []
+            for genre, description in zip(self.genres, descriptions):
+                parts = [description]
+                if genre.keywords:
+                    words = ", ".join(genre.keywords[: self.max_keywords])
+                    parts.append(self.embedder([f"A film about {words}."])[0])
+                mean = np.mean(parts, axis=0)
+                vectors.append(mean / max(np.linalg.norm(mean), 1e-12))
+            self._prototypes = np.asarray(vectors, dtype="float32")
+        return self._prototypes
+
+    def similarities(self, texts):
+        """Cosine similarities `float [n, K]`."""
+        return self.embedder(list(texts)) @ self.prototypes().T
+
+    def scores(self, texts):
+        """Per-genre scores `float [n, K]`: a softmax of the similarities."""
+        logits = self.similarities(texts) / self.temperature
+        logits = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def decide(self, texts, scores=None):
+        """One `Decision` per text."""
+        scores = self.scores(texts) if scores is None else scores
+        return decide(scores, self.names, self.threshold, self.multi_label)
