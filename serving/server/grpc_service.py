@@ -1,26 +1,21 @@
 """The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
 
 Implemented: `PredictionService/Predict`, `/Classify`, `/Regress`,
-`/GetModelMetadata`, `ModelService/GetModelStatus`, with TF Serving's messages
-and status codes (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION). Answered
-UNIMPLEMENTED on purpose: `MultiInference` (call Predict, Classify or Regress
-separately) and `ModelService/HandleReloadConfigRequest` (the local server
-re-reads the base path by polling instead).
+`/GetModelMetadata`, `ModelService/GetModelStatus`. Answered UNIMPLEMENTED on
+purpose: `MultiInference` (call Predict, Classify or Regress separately) and
+`ModelService/HandleReloadConfigRequest` (the local server polls instead).
 
-Input tensors are checked before they become arrays: rank and fixed
-dimensions against the signature, and exactly one value per element.
-
-Output tensors are written like TF Serving's default (`Tensor::AsProtoField`:
-`float_val`, `string_val`, ..., not `tensor_content`).
+An input `TensorProto` is checked before it becomes an array: its dtype and
+rank against the signature, and exactly one value per element. Outputs are
+written in typed value fields (`float_val`, `string_val`, ...) as TF Serving
+writes them. Every call is recorded in the server's `ServingMetrics`.
 """
 
+import functools
 from concurrent import futures
 
 import grpc
 import tensorflow as tf
-from tensorflow.core.framework import tensor_pb2
-from tensorflow.core.framework import tensor_shape_pb2
-from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import classification_pb2
 from tensorflow_serving.apis import model_service_pb2_grpc
 from tensorflow_serving.apis import predict_pb2
@@ -29,63 +24,53 @@ from tensorflow_serving.apis import regression_pb2
 
 from genreclf.serving.server.limits import RequestLimits
 from genreclf.serving.server.limits import proto_shape
+from genreclf.serving.server.limits import signature_shape
+from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.rest_api import metadata_proto
 from genreclf.serving.server.rest_api import model_spec
 from genreclf.serving.server.rest_api import status_proto
+from genreclf.serving.server.servable import dtype_name
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
 _FIELDS = {
-    "DT_FLOAT": "float_val",
-    "DT_DOUBLE": "double_val",
-    "DT_INT32": "int_val",
-    "DT_INT16": "int_val",
-    "DT_INT8": "int_val",
-    "DT_UINT8": "int_val",
-    "DT_INT64": "int64_val",
-    "DT_BOOL": "bool_val",
-    "DT_STRING": "string_val",
-    "DT_UINT32": "uint32_val",
-    "DT_UINT64": "uint64_val",
+    tf.float32: "float_val",
+    tf.float64: "double_val",
+    tf.int32: "int_val",
+    tf.int64: "int64_val",
+    tf.bool: "bool_val",
 }
 
 
-def tensor_proto(array, dtype_name):
-    """A numpy array as a `TensorProto` with typed value fields (AsProtoField).
+def tensor_proto(array):
+    """A numpy array as a `TensorProto` with typed value fields where TF Serving uses them.
 
     Example:
 
     >>> import numpy as np
-    >>> proto = tensor_proto(np.array([[0.5, 0.25]], np.float32), "DT_FLOAT")
+    >>> proto = tensor_proto(np.array([[0.5, 0.25]], np.float32))
     >>> list(proto.float_val), [d.size for d in proto.tensor_shape.dim]
     ([0.5, 0.25], [1, 2])
     """
-    proto = tensor_pb2.TensorProto(dtype=types_pb2.DataType.Value(dtype_name))
-    proto.tensor_shape.CopyFrom(
-        tensor_shape_pb2.TensorShapeProto(
-            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in array.shape]
-        )
-    )
-    field = _FIELDS.get(dtype_name)
-    if field is None:
-        proto.CopyFrom(tf.make_tensor_proto(array))
-        return proto
-    flat = array.reshape(-1)
-    if dtype_name == "DT_STRING":
-        getattr(proto, field).extend(
-            [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in flat]
-        )
-    else:
-        getattr(proto, field).extend(flat.tolist())
+    dtype = tf.string if array.dtype.kind in "OSU" else tf.dtypes.as_dtype(array.dtype)
+    proto = tf.make_tensor_proto(array, dtype=dtype)
+    if dtype in _FIELDS and proto.tensor_content:
+        proto.ClearField("tensor_content")
+        getattr(proto, _FIELDS[dtype]).extend(array.reshape(-1).tolist())
     return proto
 
 
-def _array(name, proto, expected_shape, signature_name):
-    proto_shape(name, proto, expected_shape, signature_name)
+def _array(name, proto, info, signature_name):
+    if proto.dtype != info.dtype:
+        raise invalid_argument(
+            f"Expected input '{name}' of dtype {dtype_name(info.dtype)}. "
+            f"Received: dtype={dtype_name(proto.dtype)}."
+        )
+    proto_shape(name, proto, signature_shape(info), signature_name)
     try:
         return tf.make_ndarray(proto)
     except (TypeError, ValueError) as err:
-        raise invalid_argument("Unable to parse tensor proto: ", err) from None
+        raise invalid_argument(f"Unable to parse the tensor of input '{name}': {err}") from None
 
 
 def _spec_args(spec):
@@ -102,89 +87,104 @@ def _examples(request_input):
         return list(group.examples), group.context
     if kind == "example_list":
         return list(request_input.example_list.examples), None
-    raise invalid_argument("Input is empty.")
+    raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
 
 
-def _abort(context, err):
-    context.abort(getattr(grpc.StatusCode, err.code), err.message)
+def _rpc(api):
+    """Wraps a servicer method: a `metrics.Call` per RPC, status errors as aborts."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def handle(self, request, context):
+            call = self.metrics.start("grpc", api)
+            spec = request.model_spec
+            if self.store.has_model(spec.name):
+                call.model = spec.name
+            try:
+                response = method(self, request, call)
+            except ServingStatusError as err:
+                call.finish(err.code)
+                context.abort(getattr(grpc.StatusCode, err.code), err.message)
+            except Exception:
+                call.finish("UNKNOWN")
+                raise
+            call.finish("OK")
+            return response
+
+        return handle
+
+    return wrap
 
 
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     """TF Serving's `tensorflow.serving.PredictionService` over a `ModelStore`."""
 
-    def __init__(self, store, limits=None):
+    def __init__(self, store, limits=None, metrics=None):
         self.store = store
         self.limits = limits or RequestLimits()
+        self.metrics = metrics or ServingMetrics()
 
-    def Predict(self, request, context):  # noqa: N802 - gRPC method name
-        try:
-            servable = self.store.get(*_spec_args(request.model_spec))
-            signature_name = request.model_spec.signature_name
-            shapes = servable.input_shapes(signature_name)
-            inputs = {
-                alias: _array(alias, proto, shapes.get(alias), signature_name)
-                for alias, proto in request.inputs.items()
-            }
-            key, outputs, dtypes = servable.predict(
-                inputs, signature_name, tuple(request.output_filter), limits=self.limits
-            )
-        except ServingStatusError as err:
-            return _abort(context, err)
+    def _servable(self, request, call):
+        servable = self.store.get(*_spec_args(request.model_spec))
+        call.served_by(servable)
+        return servable
+
+    @_rpc("predict")
+    def Predict(self, request, call):  # noqa: N802 - gRPC method name
+        servable = self._servable(request, call)
+        key, signature = servable.signature(request.model_spec.signature_name)
+        inputs = {}
+        for alias, proto in request.inputs.items():
+            if alias in signature.inputs:  # unknown aliases: refused by predict
+                inputs[alias] = _array(alias, proto, signature.inputs[alias], key)
+            else:
+                inputs[alias] = None
+        key, outputs = servable.predict(
+            inputs, key, tuple(request.output_filter), limits=self.limits
+        )
+        call.predicted_from(outputs, servable.classes)
         response = predict_pb2.PredictResponse()
         response.model_spec.CopyFrom(model_spec(servable.name, servable.version, key))
         for alias, array in outputs.items():
-            response.outputs[alias].CopyFrom(tensor_proto(array, dtypes[alias]))
+            response.outputs[alias].CopyFrom(tensor_proto(array))
         return response
 
-    def Classify(self, request, context):  # noqa: N802 - gRPC method name
-        try:
-            servable = self.store.get(*_spec_args(request.model_spec))
-            examples, example_context = _examples(request.input)
-            results = servable.classify(
-                examples, example_context, request.model_spec.signature_name, limits=self.limits
-            )
-        except ServingStatusError as err:
-            return _abort(context, err)
+    @_rpc("classify")
+    def Classify(self, request, call):  # noqa: N802 - gRPC method name
+        servable = self._servable(request, call)
+        examples, context = _examples(request.input)
+        signature_name = request.model_spec.signature_name
+        results = servable.classify(examples, context, signature_name, limits=self.limits)
+        call.predicted([max(row, key=lambda p: p[1])[0] for row in results if row], len(results))
         response = classification_pb2.ClassificationResponse()
-        response.model_spec.CopyFrom(
-            model_spec(servable.name, servable.version, request.model_spec.signature_name)
-        )
+        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, signature_name))
         for pairs in results:
             classifications = response.result.classifications.add()
             for label, score in pairs:
                 classifications.classes.add(label=label, score=score)
         return response
 
-    def GetModelMetadata(self, request, context):  # noqa: N802 - gRPC method name
-        try:
-            if not request.metadata_field:
-                raise invalid_argument(
-                    "GetModelMetadataRequest must specify at least one metadata_field"
-                )
-            for field in request.metadata_field:
-                if field != "signature_def":
-                    raise invalid_argument("Metadata field ", field, " is not supported")
-            servable = self.store.get(*_spec_args(request.model_spec))
-        except ServingStatusError as err:
-            return _abort(context, err)
-        return metadata_proto(servable)
-
-    def Regress(self, request, context):  # noqa: N802 - gRPC method name
-        try:
-            servable = self.store.get(*_spec_args(request.model_spec))
-            examples, example_context = _examples(request.input)
-            values = servable.regress(
-                examples, example_context, request.model_spec.signature_name, limits=self.limits
-            )
-        except ServingStatusError as err:
-            return _abort(context, err)
+    @_rpc("regress")
+    def Regress(self, request, call):  # noqa: N802 - gRPC method name
+        servable = self._servable(request, call)
+        examples, context = _examples(request.input)
+        signature_name = request.model_spec.signature_name
+        values = servable.regress(examples, context, signature_name, limits=self.limits)
+        call.instances += len(values)
         response = regression_pb2.RegressionResponse()
-        response.model_spec.CopyFrom(
-            model_spec(servable.name, servable.version, request.model_spec.signature_name)
-        )
+        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, signature_name))
         for value in values:
             response.result.regressions.add(value=value)
         return response
+
+    @_rpc("metadata")
+    def GetModelMetadata(self, request, call):  # noqa: N802 - gRPC method name
+        if list(request.metadata_field) != ["signature_def"]:
+            raise invalid_argument(
+                "Expected metadata_field ['signature_def']. "
+                f"Received: {list(request.metadata_field)}."
+            )
+        return metadata_proto(self._servable(request, call))
 
     def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
         context.abort(
@@ -197,18 +197,17 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):
     """TF Serving's `tensorflow.serving.ModelService` (status only) over a `ModelStore`."""
 
-    def __init__(self, store):
+    def __init__(self, store, metrics=None):
         self.store = store
+        self.metrics = metrics or ServingMetrics()
 
-    def GetModelStatus(self, request, context):  # noqa: N802 - gRPC method name
-        try:
-            if not request.HasField("model_spec"):
-                raise invalid_argument("Missing ModelSpec")
-            spec = request.model_spec
-            version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
-            return status_proto(self.store, spec.name, version)
-        except ServingStatusError as err:
-            return _abort(context, err)
+    @_rpc("status")
+    def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
+        spec = request.model_spec
+        version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
+        response = status_proto(self.store, spec.name, version)
+        call.version = "" if version is None else version
+        return response
 
     def HandleReloadConfigRequest(self, request, context):  # noqa: N802 - gRPC method name
         context.abort(
@@ -226,6 +225,7 @@ def create_grpc_server(
     max_message_bytes,
     *,
     limits=None,
+    metrics=None,
     max_connections=1000,
     header_timeout=10.0,
     idle_timeout=60.0,
@@ -239,6 +239,7 @@ def create_grpc_server(
         max_workers: threads handling requests (model calls run in them).
         max_message_bytes: largest request accepted (RESOURCE_EXHAUSTED above).
         limits: the per-request `RequestLimits`.
+        metrics: the `ServingMetrics` to record calls in.
         max_connections: the most connections held open, and the most RPCs
             in flight (RESOURCE_EXHAUSTED above).
         header_timeout: seconds a new connection has to finish its handshake.
@@ -247,6 +248,7 @@ def create_grpc_server(
     Returns:
         `(server, bound_port)`.
     """
+    metrics = metrics or ServingMetrics()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
         options=[
@@ -260,9 +262,9 @@ def create_grpc_server(
         maximum_concurrent_rpcs=max_connections,
     )
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionService(store, limits), server
+        PredictionService(store, limits, metrics), server
     )
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store), server)
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store, metrics), server)
     bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise OSError(f"Could not bind gRPC to {host}:{port}; is the port in use?")

@@ -23,31 +23,6 @@ DEFAULT_CHUNK_SIZE = 256
 # (TensorFlow 2.20 crashes on string tensors of rank 33 and more).
 MAX_RANK = 32
 
-_ITEM_SIZES = {
-    "DT_FLOAT": 4,
-    "DT_DOUBLE": 8,
-    "DT_INT32": 4,
-    "DT_INT16": 2,
-    "DT_INT8": 1,
-    "DT_UINT8": 1,
-    "DT_INT64": 8,
-    "DT_BOOL": 1,
-    "DT_UINT32": 4,
-    "DT_UINT64": 8,
-    "DT_HALF": 2,
-}
-_VALUE_FIELDS = (
-    "float_val",
-    "double_val",
-    "int_val",
-    "int64_val",
-    "bool_val",
-    "string_val",
-    "half_val",
-    "uint32_val",
-    "uint64_val",
-)
-
 
 @dataclasses.dataclass(frozen=True)
 class RequestLimits:
@@ -106,16 +81,14 @@ def signature_shape(tensor_info):
     return [d.size for d in shape.dim]
 
 
-def check_shape(name, received, expected, signature_name="serving_default", row=False):
+def check_shape(name, received, expected, signature_name="serving_default"):
     """Refuses an input whose rank or fixed dimensions differ from the signature.
 
     Args:
         name: the input alias.
-        received: the input's shape (the shape of one instance when `row`).
+        received: the input's shape.
         expected: the signature's shape (see `signature_shape`), or None.
         signature_name: for the message.
-        row: True when `received` is one instance of a row-format request
-            (the batch dimension is then not part of it).
 
     Example:
 
@@ -124,38 +97,25 @@ def check_shape(name, received, expected, signature_name="serving_default", row=
     ...
     genreclf.serving.server.status.ServingStatusError: Expected input 'text' of rank 1 ...
     """
-    got_rank = len(received) + (1 if row else 0)
     if expected is None:
-        if got_rank > MAX_RANK:
+        if len(received) > MAX_RANK:
             raise invalid_argument(
                 f"Expected input '{name}' of rank at most {MAX_RANK}. Received: "
-                f"rank={got_rank}. Send arrays nested less deeply."
+                f"rank={len(received)}. Send arrays nested less deeply."
             )
         return
-    want = expected[1:] if row else expected
-    if len(received) != len(want):
-        what = "each instance of " if row else ""
+    if len(received) != len(expected):
         raise invalid_argument(
             f"Expected input '{name}' of rank {len(expected)} (shape {expected}) as signature "
-            f"'{signature_name or 'serving_default'}' declares. Received: rank={got_rank} "
-            f"for {what}'{name}'. Send {_hint(name, len(want), row)}."
+            f"'{signature_name or 'serving_default'}' declares. Received: rank={len(received)}."
         )
-    for position, (got, need) in enumerate(zip(received, want)):
+    for axis, (got, need) in enumerate(zip(received, expected)):
         if need >= 0 and got != need:
-            axis = position + (1 if row else 0)
             raise invalid_argument(
                 f"Expected dimension {axis} of input '{name}' to be {need} (shape {expected}) "
                 f"as signature '{signature_name or 'serving_default'}' declares. "
-                f"Received: shape={[*([-1] if row else []), *received]}."
+                f"Received: shape={received}."
             )
-
-
-def _hint(name, rank, row):
-    if rank == 0:
-        return (
-            f"one plain value per instance for '{name}'" if row else f"a single value for '{name}'"
-        )
-    return f"'{name}' as arrays nested {rank} deep"
 
 
 def proto_shape(name, proto, expected, signature_name=""):
@@ -177,24 +137,28 @@ def proto_shape(name, proto, expected, signature_name=""):
         raise invalid_argument(f"Input '{name}' has a negative dimension. Received: shape={dims}.")
     check_shape(name, dims, expected, signature_name)
     count = math.prod(dims)
-    dtype = proto.dtype
-    from tensorflow.core.framework import types_pb2
-
-    dtype_name = types_pb2.DataType.Name(dtype)
     if proto.tensor_content:
-        size = _ITEM_SIZES.get(dtype_name)
+        size = _item_size(proto.dtype)
         sent = len(proto.tensor_content) // size if size else -1
     else:
-        sent = sum(len(getattr(proto, field)) for field in _VALUE_FIELDS)
-        if dtype_name in ("DT_COMPLEX64", "DT_COMPLEX128"):
-            sent = -1
+        sent = sum(len(v) for f, v in proto.ListFields() if f.name.endswith("_val"))
     if sent != count:
         raise invalid_argument(
             f"Input '{name}' has shape {dims}, which holds {count} elements, but "
-            f"{max(sent, 0)} values were sent. Received: shape={dims}. Send one value per "
-            "element (TensorProto broadcasting is not accepted)."
+            f"{max(sent, 0)} values were sent. Send one value per element "
+            "(TensorProto broadcasting is not accepted)."
         )
     return dims
+
+
+def _item_size(dtype):
+    import tensorflow as tf
+
+    try:
+        dtype = tf.dtypes.as_dtype(dtype)
+    except TypeError:
+        return None
+    return dtype.size if dtype.is_numpy_compatible and dtype != tf.string else None
 
 
 def run_in_chunks(call, arrays, chunk_size, batch_major):

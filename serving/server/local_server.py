@@ -3,7 +3,9 @@
 Loads every model first (like `tensorflow_model_server`, it answers only once
 the initial versions are loaded), then serves REST with uvicorn and gRPC with
 grpcio, polls the base path for new versions, and stops cleanly on SIGTERM or
-SIGINT (`serve_forever` returns, the CLI exits 0).
+SIGINT (`serve_forever` returns, the CLI exits 0). Both protocols record their
+requests in one `ServingMetrics` (its own registry), served on the REST port at
+`/monitoring/prometheus/metrics`.
 """
 
 import logging
@@ -16,6 +18,7 @@ import uvicorn
 
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import create_app
 from genreclf.serving.server.rest import head_timeout_protocol
@@ -84,6 +87,7 @@ class LocalServer:
         self.grpc_port = grpc_port
         self.max_body_bytes = max_body_bytes
         self.workers = workers
+        self.metrics = ServingMetrics()
         self.store = ModelStore(
             models_dir, specs=specs, labels=labels, policy=policy, poll_seconds=poll_seconds
         )
@@ -105,6 +109,7 @@ class LocalServer:
                 self.workers,
                 self.max_body_bytes,
                 limits=self.limits,
+                metrics=self.metrics,
                 max_connections=self.max_connections,
                 header_timeout=self.header_timeout,
                 idle_timeout=self.idle_timeout,
@@ -118,6 +123,7 @@ class LocalServer:
                 self.max_body_bytes,
                 limits=self.limits,
                 body_timeout=self.body_timeout,
+                metrics=self.metrics,
             )
             config = uvicorn.Config(
                 app,

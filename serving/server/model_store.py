@@ -211,7 +211,7 @@ class ModelStore:
             if label is not None:
                 spec = self._specs.get(name)
                 if spec is None or label not in spec.labels:
-                    raise invalid_argument("Unrecognized servable version label: ", label)
+                    raise invalid_argument(f"Unrecognized servable version label: {label}")
                 version = spec.labels[label]
             states = self._states.get(name, {})
             if version is None:
@@ -223,6 +223,11 @@ class ModelStore:
             if state is None or state.state != "AVAILABLE":
                 raise not_found(f"Servable not found for request: Specific({name}, {version})")
             return state.servable
+
+    def has_model(self, name):
+        """True when `name` is a served model (whatever the state of its versions)."""
+        with self._lock:
+            return name in self._specs
 
     def status(self, name, version=None):
         """Version states like TF Serving's GetModelStatus.

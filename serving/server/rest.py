@@ -1,20 +1,19 @@
-"""The REST side of the local server: Starlette app, body cap, threads, web page.
+"""The REST side of the local server: Starlette app, body cap, threads, metrics, web page.
 
 Routes:
 
-* `/v1/...`: TF Serving's REST API (`serving.server.rest_api.RestApiHandler`),
-  every method; the handler runs in a thread pool so model calls run
-  concurrently and never block the event loop.
+* `/v1/...`: TF Serving's REST API (`serving.server.rest_api`), every method;
+  the handler runs in a thread pool so model calls run concurrently and never
+  block the event loop. Each request is recorded in the `ServingMetrics`.
+* `/monitoring/prometheus/metrics`: the metrics, at TF Serving's path.
 * `/`: the web page (`serving/web/index.html`); `/web/...` its static files;
   `/web/models.json` the served models (TF Serving has no list-models call).
-* anything else: 404, as TF Serving (libevent) answers.
+* anything else: 404.
 
-Request bodies over `max_body_bytes` are refused with HTTP 413 and a TF-style
-`{"error": ...}` body before the model sees them. TF Serving itself sets no
-limit (libevent answers 413 when one is set). A body that does not arrive
-within `body_timeout` seconds gets 408; a connection that sends no complete
-request head within `header_timeout` seconds (a new or an idle one) is closed
-(`HeadTimeoutH11Protocol`).
+Request bodies over `max_body_bytes` get HTTP 413 and an `{"error": ...}` body
+before the model sees them; a body that does not arrive within `body_timeout`
+seconds gets 408; a connection that sends no complete request head within
+`header_timeout` seconds (a new or an idle one) is closed (`head_timeout_protocol`).
 """
 
 import asyncio
@@ -30,8 +29,11 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from genreclf.serving.server.json_values import error_response
-from genreclf.serving.server.rest_api import API_PATH
+from genreclf.serving.server.metrics import METRICS_PATH
+from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.rest_api import RestApiHandler
+from genreclf.serving.server.rest_api import route
+from genreclf.serving.server.status import ServingStatusError
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -99,8 +101,8 @@ async def read_body(request, limit):
     return b"".join(chunks)
 
 
-def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.0):
-    """The Starlette app serving TF Serving's REST API and the web page.
+def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.0, metrics=None):
+    """The Starlette app serving TF Serving's REST API, the metrics and the web page.
 
     Args:
         store: the `ModelStore`.
@@ -108,6 +110,7 @@ def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.
         max_body_bytes: the largest request body accepted.
         limits: the per-request `RequestLimits`.
         body_timeout: seconds a request body has to arrive in full (408 after).
+        metrics: the `ServingMetrics` to record requests in and to serve.
 
     Returns:
         A Starlette app (serve it with uvicorn).
@@ -118,33 +121,39 @@ def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.
     >>> app = create_app(store, ThreadPoolExecutor(4), 8 << 20)  # doctest: +SKIP
     """
     handler = RestApiHandler(store, limits)
+    metrics = metrics or ServingMetrics()
 
-    async def api(request):
-        path = request.url.path
-        if request.url.query:
-            path += "?" + request.url.query  # TF Serving matches path and query
-        if not API_PATH.fullmatch(path):
-            return Response("Not Found", status_code=404, media_type="text/plain")
+    async def answer(request, call):
+        try:
+            routed = route(request.method, request.url.path)
+        except ServingStatusError as err:
+            return err.http_code, error_response(err.message)
+        call.api = routed[0]
         try:
             body = await asyncio.wait_for(read_body(request, max_body_bytes), body_timeout)
         except asyncio.TimeoutError:
-            message = (
+            return 408, error_response(
                 f"Request body not received within {body_timeout:g} seconds. Send the "
                 "whole body promptly, or start the server with a larger --body-timeout."
             )
-            return Response(error_response(message), status_code=408, media_type="application/json")
         except BodyTooLarge as err:
-            message = (
+            return 413, error_response(
                 f"Request body of {err.args[0]} bytes is larger than the server's limit of "
                 f"{max_body_bytes} bytes. Send fewer instances per request, or start the "
                 "server with a larger --max-body-bytes."
             )
-            return Response(error_response(message), status_code=413, media_type="application/json")
         loop = asyncio.get_running_loop()
-        code, text = await loop.run_in_executor(
-            executor, handler.process, request.method, path, body
-        )
+        return await loop.run_in_executor(executor, handler.process, routed, body, call)
+
+    async def api(request):
+        call = metrics.start("rest")
+        code, text = await answer(request, call)
+        call.finish(code)
         return Response(text, status_code=code, media_type="application/json")
+
+    async def prometheus(request):
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     async def index(request):
         return FileResponse(os.path.join(WEB_DIR, "index.html"), media_type="text/html")
@@ -152,10 +161,15 @@ def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.
     async def models(request):
         return JSONResponse(store.models())
 
+    async def not_found(request):
+        return Response("Not Found", status_code=404, media_type="text/plain")
+
     routes = [
         Route("/", index, methods=["GET", "HEAD"]),
         Route("/web/models.json", models, methods=["GET"]),
         Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
-        Route("/{path:path}", api, methods=ALL_METHODS),
+        Route(METRICS_PATH, prometheus, methods=["GET"]),
+        Route("/v1/{path:path}", api, methods=ALL_METHODS),
+        Route("/{path:path}", not_found, methods=ALL_METHODS),
     ]
     return Starlette(routes=routes)

@@ -1,17 +1,18 @@
-"""One loaded version of one SavedModel, called with TF Serving's rules.
+"""One loaded version of one SavedModel, called the way TF Serving calls it.
 
 `Servable.load(name, version, path)` loads a SavedModel with TensorFlow only
 (plus `tensorflow_text`, so TF Text ops resolve, as in the TF Serving image),
-reads its `SignatureDef`s from `saved_model.pb` (the same protos TF Serving
-reads, so metadata is identical), replays `assets.extra/tf_serving_warmup_requests`
-if present, and then runs:
-
-* `predict(inputs, signature_name, output_filter)`: TF Serving's
-  `predict_util.cc` checks (input aliases, output filter) and messages;
-* `classify(examples, context, signature_name)`: TF Serving's
-  `classifier.cc` checks (`tensorflow/serving/classify` method name, one
-  `inputs` tensor, `classes` and/or `scores` outputs) and result layout.
+reads its `SignatureDef`s from `saved_model.pb` (the protos TF Serving reads,
+so metadata is identical) and its class names from `assets/labels.txt`,
+replays `assets.extra/tf_serving_warmup_requests`, and then runs `predict`,
+`classify` (method `tensorflow/serving/classify`: one `inputs` tensor of
+serialized examples, `classes` and/or `scores` outputs) and `regress` (method
+`tensorflow/serving/regress`: one float output `outputs`). Inputs are checked
+against the signature and `RequestLimits` before TensorFlow sees them; large
+batches run in chunks.
 """
+
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -22,58 +23,75 @@ except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
     tensorflow_text = None
 
 from tensorflow.core.framework import types_pb2
+from tensorflow.core.protobuf import error_codes_pb2
+from tensorflow.core.protobuf import saved_model_pb2
 
-from genreclf.serving.server.json_values import DTYPE_STRINGS
 from genreclf.serving.server.limits import RequestLimits
 from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.limits import run_in_chunks
 from genreclf.serving.server.limits import signature_shape
-from genreclf.serving.server.saved_model_files import read_classes
-from genreclf.serving.server.saved_model_files import read_signature_defs
-from genreclf.serving.server.saved_model_files import replay_warmup
+from genreclf.serving.server.status import HTTP_CODES
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
 REGRESS_METHOD = "tensorflow/serving/regress"
 DEFAULT_SIGNATURE = "serving_default"
-
-_TF_ERROR_CODES = {
-    tf.errors.InvalidArgumentError: "INVALID_ARGUMENT",
-    tf.errors.NotFoundError: "NOT_FOUND",
-    tf.errors.FailedPreconditionError: "FAILED_PRECONDITION",
-    tf.errors.OutOfRangeError: "OUT_OF_RANGE",
-    tf.errors.ResourceExhaustedError: "RESOURCE_EXHAUSTED",
-    tf.errors.UnimplementedError: "UNIMPLEMENTED",
-    tf.errors.DeadlineExceededError: "DEADLINE_EXCEEDED",
-    tf.errors.UnavailableError: "UNAVAILABLE",
-}
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
 
 
 def dtype_name(enum_value):
-    """`DataType` enum → its name, e.g. 7 → `"DT_STRING"`.
+    """`DataType` enum → its name, e.g. 7 → `"DT_STRING"` (`"DT_<n>"` when unknown).
 
     Example:
 
-    >>> dtype_name(1)
-    'DT_FLOAT'
+    >>> dtype_name(1), dtype_name(999)
+    ('DT_FLOAT', 'DT_999')
     """
-    return types_pb2.DataType.Name(enum_value)
+    try:
+        return types_pb2.DataType.Name(enum_value)
+    except ValueError:
+        return f"DT_{enum_value}"
 
 
-def _dtype_string(enum_value):
-    """DataTypeString(): `DT_FLOAT` → `float`, as TF's messages say it."""
-    name = dtype_name(enum_value)
-    return DTYPE_STRINGS.get(name, name[3:].lower())
+def read_signature_defs(path, tags=("serve",)):
+    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel.
+
+    Example:
+
+    >>> read_signature_defs("models/genre/1")  # doctest: +SKIP
+    {'serving_default': ..., 'classify': ..., '__saved_model_init_op': ...}
+    """
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
+        saved_model.ParseFromString(handle.read())
+    for meta_graph in saved_model.meta_graphs:
+        if set(tags) <= set(meta_graph.meta_info_def.tags):
+            return dict(meta_graph.signature_def)
+    raise ValueError(
+        f"Expected a meta graph tagged {list(tags)} in {path}/saved_model.pb. "
+        f"Received: tags={[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
+        "Export the model with tf.saved_model.save (tag 'serve')."
+    )
 
 
-def _error_from_exception(err):
-    for error_type, code in _TF_ERROR_CODES.items():
-        if isinstance(err, error_type):
-            return ServingStatusError(code, err.message)
+def read_classes(path):
+    """The class names of `assets/labels.txt` (the column order of `scores`), or None."""
+    try:
+        with open(os.path.join(path, "assets", "labels.txt"), encoding="utf-8") as handle:
+            classes = handle.read().rstrip("\n").split("\n")
+    except OSError:
+        return None
+    return classes if any(classes) else None
+
+
+def _status_error(err):
+    """A TensorFlow error as a `ServingStatusError` with the same code."""
     if isinstance(err, tf.errors.OpError):
-        return ServingStatusError("INTERNAL", err.message)
-    return ServingStatusError("INVALID_ARGUMENT", str(err))
+        code = error_codes_pb2.Code.Name(err.error_code)
+        return ServingStatusError(code if code in HTTP_CODES else "INTERNAL", err.message)
+    return invalid_argument(str(err))
 
 
 class Servable:
@@ -104,79 +122,70 @@ class Servable:
     @classmethod
     def load(cls, name, version, path, warmup=True):
         """Loads the SavedModel at `path` and replays its warmup requests."""
-        signature_defs = read_signature_defs(path)
-        loaded = tf.saved_model.load(path, tags=["serve"])
-        servable = cls(name, version, path, loaded, signature_defs)
+        servable = cls(
+            name,
+            version,
+            path,
+            tf.saved_model.load(path, tags=["serve"]),
+            read_signature_defs(path),
+        )
         if warmup:
             servable.warmup()
         return servable
 
-    def input_dtypes(self, signature_name):
-        """Signature inputs, name → dtype name; raises like TF Serving's REST handler."""
+    def signature(self, signature_name="", method=None):
+        """`(key, SignatureDef)` of a signature ('' is `serving_default`).
+
+        Raises:
+            ServingStatusError: FAILED_PRECONDITION when there is no such
+                signature, INVALID_ARGUMENT when its method is not `method`.
+        """
         key = signature_name or DEFAULT_SIGNATURE
-        if key not in self.signature_defs:
-            raise invalid_argument('Serving signature name: "', key, '" not found in signature def')
-        return {
-            alias: dtype_name(info.dtype) for alias, info in self.signature_defs[key].inputs.items()
-        }
-
-    def input_shapes(self, signature_name):
-        """Signature inputs, name → declared shape (`[-1]`) or None (any rank)."""
-        key = signature_name or DEFAULT_SIGNATURE
-        if key not in self.signature_defs:
-            return {}
-        return {
-            alias: signature_shape(info) for alias, info in self.signature_defs[key].inputs.items()
-        }
-
-    def _batch_major(self, key):
-        """True when every input and output of a signature is batch-first (chunkable)."""
-        signature = self.signature_defs[key]
-        shapes = [
-            signature_shape(info)
-            for info in (*signature.inputs.values(), *signature.outputs.values())
-        ]
-        return all(shape and shape[0] == -1 for shape in shapes)
-
-    def _call(self, key, tensors):
-        function = self._functions.get(key)
-        if function is None:
+        if key not in self.signature_defs or key not in self._functions:
             raise ServingStatusError(
-                "FAILED_PRECONDITION", f'Serving signature key "{key}" not found.'
+                "FAILED_PRECONDITION",
+                f'Serving signature "{key}" not found in model {self.name} version '
+                f"{self.version}. Signatures: {sorted(self._functions)}.",
             )
-        try:
-            outputs = function(**tensors)
-        except (tf.errors.OpError, TypeError, ValueError) as err:
-            raise _error_from_exception(err) from None
-        return {alias: value.numpy() for alias, value in outputs.items()}
+        signature = self.signature_defs[key]
+        if method is not None and signature.method_name != method:
+            raise invalid_argument(
+                f"Expected signature method_name {method} in '{key}'. Received: "
+                f"{signature.method_name}. Name a matching signature with 'signature_name'."
+            )
+        return key, signature
 
-    def _to_tensors(self, signature, inputs):
-        tensors = {}
-        for index, alias in enumerate(sorted(inputs)):
-            expected = signature.inputs[alias].dtype
-            value = np.asarray(inputs[alias])
-            got = (
-                types_pb2.DT_STRING
-                if value.dtype.kind in "OSU"
-                else (tf.dtypes.as_dtype(value.dtype).as_datatype_enum)
-            )
-            if got != expected:  # the session would refuse the feed
-                raise invalid_argument(
-                    f"Expects arg[{index}] to be {_dtype_string(expected)} "
-                    f"but {_dtype_string(got)} is provided"
-                )
+    def input_dtypes(self, signature_name=""):
+        """Signature inputs, name → dtype name (`"DT_STRING"`)."""
+        _, signature = self.signature(signature_name)
+        return {alias: dtype_name(info.dtype) for alias, info in signature.inputs.items()}
+
+    def input_shapes(self, signature_name=""):
+        """Signature inputs, name → declared shape (`[-1]`) or None (any rank)."""
+        _, signature = self.signature(signature_name)
+        return {alias: signature_shape(info) for alias, info in signature.inputs.items()}
+
+    def _run(self, key, inputs, limits):
+        """Calls a signature on checked arrays, in chunks when it is batch-first."""
+        limits = limits or RequestLimits()
+        limits.check_arrays(inputs)
+        signature = self.signature_defs[key]
+        infos = (*signature.inputs.values(), *signature.outputs.values())
+        batch_major = all((signature_shape(i) or [0])[0] == -1 for i in infos)
+        dtypes = {alias: signature.inputs[alias].dtype for alias in inputs}
+
+        def call(part):
             try:
-                tensors[alias] = tf.constant(value, dtype=tf.dtypes.as_dtype(expected))
-            except (TypeError, ValueError, tf.errors.OpError) as err:
-                raise invalid_argument(str(err)) from None
-        return tensors
+                tensors = {a: tf.constant(v, dtype=dtypes[a]) for a, v in part.items()}
+                outputs = self._functions[key](**tensors)
+            except (tf.errors.OpError, TypeError, ValueError) as err:
+                raise _status_error(err) from None
+            return {alias: value.numpy() for alias, value in outputs.items()}
+
+        return run_in_chunks(call, inputs, limits.chunk_size, batch_major)
 
     def predict(self, inputs, signature_name="", output_filter=(), limits=None):
         """Runs a signature on named input arrays, as TF Serving's Predict does.
-
-        Ranks and fixed dimensions are checked against the signature and the
-        text caps of `limits` applied before TensorFlow sees the inputs; large
-        batches run through the model `limits.chunk_size` rows at a time.
 
         Args:
             inputs: alias → numpy array (strings as bytes objects).
@@ -185,95 +194,35 @@ class Servable:
             limits: a `RequestLimits` (default: `RequestLimits()`).
 
         Returns:
-            `(signature_key, outputs, output_dtypes)`: outputs alias → numpy array.
+            `(signature_key, outputs)`: outputs alias → numpy array.
         """
-        key = signature_name or DEFAULT_SIGNATURE
-        if key not in self.signature_defs:
-            raise ServingStatusError(
-                "FAILED_PRECONDITION", f'Serving signature key "{key}" not found.'
-            )
-        signature = self.signature_defs[key]
-        expected = sorted(signature.inputs)
-        if len(inputs) != len(expected):
-            sent = sorted(inputs)
+        key, signature = self.signature(signature_name)
+        if sorted(inputs) != sorted(signature.inputs):
             raise invalid_argument(
-                f"input size does not match signature: {len(sent)}!={len(expected)} "
-                f"len({{{','.join(sent)}}}) != len({{{','.join(expected)}}}). "
-                f"Sent extra: {{{','.join(sorted(set(sent) - set(expected)))}}}. "
-                f"Missing but required: {{{','.join(sorted(set(expected) - set(sent)))}}}."
+                f"Expected the inputs {sorted(signature.inputs)} of signature '{key}'. "
+                f"Received: {sorted(inputs)}."
             )
-        for alias in sorted(inputs):
-            if alias not in signature.inputs:
-                raise invalid_argument(
-                    f"input tensor alias not found in signature: {alias}. Inputs "
-                    f"expected to be in the set {{{','.join(expected)}}}."
-                )
-        for alias in output_filter:
-            if alias not in signature.outputs:
-                raise invalid_argument(
-                    f"output tensor alias not found in signature: {alias} Outputs "
-                    f"expected to be in the set {{{','.join(sorted(signature.outputs))}}}."
-                )
-        limits = limits or RequestLimits()
-        for alias in sorted(inputs):
-            check_shape(
-                alias, list(np.shape(inputs[alias])), signature_shape(signature.inputs[alias]), key
+        unknown = sorted(set(output_filter) - set(signature.outputs))
+        if unknown:
+            raise invalid_argument(
+                f"Expected an output_filter out of {sorted(signature.outputs)}. "
+                f"Received: {unknown}."
             )
-        limits.check_arrays({alias: np.asarray(value) for alias, value in inputs.items()})
-        outputs = run_in_chunks(
-            lambda part: self._call(key, self._to_tensors(signature, part)),
-            {alias: np.asarray(value) for alias, value in inputs.items()},
-            limits.chunk_size,
-            self._batch_major(key),
-        )
+        arrays = {alias: np.asarray(value) for alias, value in inputs.items()}
+        for alias, array in arrays.items():
+            check_shape(alias, list(array.shape), signature_shape(signature.inputs[alias]), key)
+        outputs = self._run(key, arrays, limits)
         if output_filter:
             outputs = {alias: outputs[alias] for alias in output_filter}
-        dtypes = {alias: dtype_name(signature.outputs[alias].dtype) for alias in outputs}
-        return key, outputs, dtypes
-
-    def _classification_signature(self, signature_name):
-        key = signature_name or DEFAULT_SIGNATURE
-        if key not in self.signature_defs:
-            raise invalid_argument("No signature was found with the name: ", key)
-        signature = self.signature_defs[key]
-        if signature.method_name != CLASSIFY_METHOD:
-            raise invalid_argument(
-                "Expected classification signature method_name to be ",
-                CLASSIFY_METHOD,
-                ". Was: ",
-                signature.method_name,
-            )
-        if len(signature.inputs) != 1:
-            raise invalid_argument("Expected one input Tensor.")
-        if len(signature.outputs) not in (1, 2):
-            raise invalid_argument(
-                "Expected one or two output Tensors, found ", len(signature.outputs)
-            )
-        if "inputs" not in signature.inputs:
-            raise invalid_argument("No classification inputs found in SignatureDef: ", signature)
-        if "classes" not in signature.outputs and "scores" not in signature.outputs:
-            raise invalid_argument(
-                "Expected classification signature outputs to contain at least one of "
-                '"classes" or "scores". Signature was: ',
-                signature,
-            )
-        return key, signature
+        return key, outputs
 
     def _run_examples(self, key, examples, context, limits):
-        """Runs a signature on serialized examples (context prepended), in chunks."""
         if not examples:
-            raise invalid_argument("Input is empty.")
-        limits = limits or RequestLimits()
+            raise invalid_argument("Expected at least one example. Received: none.")
         prefix = context.SerializeToString() if context is not None else b""
         serialized = np.empty(len(examples), dtype=object)
         serialized[:] = [prefix + example.SerializeToString() for example in examples]
-        limits.check_arrays({"inputs": serialized})
-        return run_in_chunks(
-            lambda part: self._call(key, {"inputs": tf.constant(part["inputs"], dtype=tf.string)}),
-            {"inputs": serialized},
-            limits.chunk_size,
-            self._batch_major(key),
-        )
+        return self._run(key, {"inputs": serialized}, limits)
 
     def classify(self, examples, context=None, signature_name="", limits=None):
         """Classifies `tf.train.Example`s, as TF Serving's Classify does.
@@ -281,47 +230,38 @@ class Servable:
         Args:
             examples: a list of `tf.train.Example` protos.
             context: an optional `tf.train.Example` whose features every example gets.
-            signature_name: the signature key; empty means `serving_default`
-                (which TF Serving then rejects unless it is a classify signature).
+            signature_name: the signature key (a classify signature).
             limits: a `RequestLimits` (default: `RequestLimits()`).
 
         Returns:
             One list of `(label, score)` pairs per example (`label` is '' when the
             signature has no `classes` output, `score` 0.0 when it has no `scores`).
         """
-        key, signature = self._classification_signature(signature_name)
-        outputs = self._run_examples(key, examples, context, limits)
-        classes = outputs.get("classes") if "classes" in signature.outputs else None
-        scores = outputs.get("scores") if "scores" in signature.outputs else None
-        count = len(examples)
-        for label, tensor in (("classes", classes), ("scores", scores)):
-            if tensor is None:
-                continue
-            if tensor.ndim != 2:
-                raise invalid_argument(
-                    "Expected Tensor shape: [batch_size num_classes] but got ", list(tensor.shape)
-                )
-            if tensor.shape[0] != count:
-                raise invalid_argument(
-                    f"Expected {label} output batch size of {count}. Got: {tensor.shape[0]}"
-                )
-        if classes is not None and scores is not None and classes.shape[1] != scores.shape[1]:
+        key, signature = self.signature(signature_name, CLASSIFY_METHOD)
+        outputs = set(signature.outputs) & {"classes", "scores"}
+        if list(signature.inputs) != ["inputs"] or not outputs:
             raise invalid_argument(
-                "Tensors class and score should match in dim_size(1). Got ",
-                classes.shape[1],
-                " vs. ",
-                scores.shape[1],
+                f"Expected classify signature '{key}' to take 'inputs' and give 'classes' "
+                f"and/or 'scores'. Received: inputs={sorted(signature.inputs)}, "
+                f"outputs={sorted(signature.outputs)}."
             )
-        width = (classes if classes is not None else scores).shape[1]
+        results = self._run_examples(key, examples, context, limits)
+        classes, scores = results.get("classes"), results.get("scores")
+        shapes = {np.shape(results[name]) for name in outputs}
+        if len(shapes) != 1 or len(shape := shapes.pop()) != 2 or shape[0] != len(examples):
+            raise invalid_argument(
+                f"Expected classify outputs of shape [{len(examples)}, classes]. "
+                f"Received: { ({name: np.shape(results[name]) for name in outputs}) }."
+            )
         return [
             [
                 (
                     classes[row, col].decode("utf-8", "replace") if classes is not None else "",
                     float(scores[row, col]) if scores is not None else 0.0,
                 )
-                for col in range(width)
+                for col in range(shape[1])
             ]
-            for row in range(count)
+            for row in range(shape[0])
         ]
 
     def regress(self, examples, context=None, signature_name="", limits=None):
@@ -334,44 +274,43 @@ class Servable:
         Returns:
             One float per example.
         """
-        key = signature_name or DEFAULT_SIGNATURE
-        if key not in self.signature_defs:
-            raise invalid_argument("No signature was found with the name: ", key)
-        signature = self.signature_defs[key]
-        if signature.method_name != REGRESS_METHOD:
+        key, signature = self.signature(signature_name, REGRESS_METHOD)
+        if list(signature.inputs) != ["inputs"] or list(signature.outputs) != ["outputs"]:
             raise invalid_argument(
-                "Expected regression signature method_name to be ",
-                REGRESS_METHOD,
-                ". Was: ",
-                signature.method_name,
-            )
-        if list(signature.inputs) != ["inputs"]:
-            raise invalid_argument("Expected one input Tensor named 'inputs'.")
-        if list(signature.outputs) != ["outputs"]:
-            raise invalid_argument(
-                "Expected one output Tensor named 'outputs'. Received: outputs=",
-                sorted(signature.outputs),
+                f"Expected regress signature '{key}' to take 'inputs' and give 'outputs'. "
+                f"Received: inputs={sorted(signature.inputs)}, "
+                f"outputs={sorted(signature.outputs)}."
             )
         values = self._run_examples(key, examples, context, limits)["outputs"]
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = values[:, 0]
-        if values.ndim != 1:
+        count = len(examples)
+        shape_ok = values.ndim in (1, 2) and values.shape[0] == values.size == count
+        if values.dtype != np.float32 or not shape_ok:
             raise invalid_argument(
-                "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] "
-                "but got ",
-                list(values.shape),
+                f"Expected a float output of shape [{count}] or [{count}, 1]. "
+                f"Received: {values.dtype} {list(values.shape)}."
             )
-        if values.shape[0] != len(examples):
-            raise invalid_argument(
-                "Input batch size did not match output batch size: ",
-                len(examples),
-                " vs. ",
-                values.shape[0],
-            )
-        if values.dtype != np.float32:
-            raise invalid_argument("Expected output Tensor of DT_FLOAT. Got: ", values.dtype)
-        return [float(v) for v in values]
+        return values.reshape(-1).tolist()
 
     def warmup(self):
-        """Replays `assets.extra/tf_serving_warmup_requests` (PredictionLog records)."""
-        return replay_warmup(self)
+        """Replays `assets.extra/tf_serving_warmup_requests`; returns how many records."""
+        from tensorflow_serving.apis import prediction_log_pb2
+
+        path = os.path.join(self.path, WARMUP_FILE)
+        if not os.path.exists(path):
+            return 0
+        count = 0
+        for record in tf.data.TFRecordDataset(path).take(MAX_WARMUP_RECORDS):
+            log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
+            if log.WhichOneof("log_type") == "predict_log":
+                request = log.predict_log.request
+                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+                self.predict(inputs, request.model_spec.signature_name, request.output_filter)
+            elif log.WhichOneof("log_type") == "classify_log":
+                request = log.classify_log.request
+                group, context = request.input.example_list, None
+                if request.input.WhichOneof("kind") == "example_list_with_context":
+                    group = request.input.example_list_with_context
+                    context = group.context
+                self.classify(list(group.examples), context, request.model_spec.signature_name)
+            count += 1
+        return count

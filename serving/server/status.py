@@ -1,20 +1,19 @@
 """Errors the local server raises, with TF Serving's status codes.
 
-TF Serving reports every failure as a status code (gRPC's code names) and a
-message. Over gRPC the code is sent as is; over REST it becomes an HTTP code by
-the table in TF Serving's `http_server.cc` (`ToHTTPStatusCode`), reproduced in
-`HTTP_CODES` below, and the message is sent as `{"error": "<message>"}`.
+A failure is a gRPC status code name and a message. Over gRPC the code is sent
+as is; over REST it becomes an HTTP code by TF Serving's table
+(`ToHTTPStatusCode` in `http_server.cc`) and the message is sent as
+`{"error": "<message>"}`. Messages sent to clients are bounded and name no
+host paths (`public_message`).
 """
 
 import os
 import re
 
-# The longest message a client gets back (REST `error` or gRPC details).
-MAX_MESSAGE_CHARS = 1024
+MAX_MESSAGE_CHARS = 1024  # the longest message a client gets back
 # An absolute path: a slash, then at least two components.
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
 
-# TF Serving's `ToHTTPStatusCode` (tensorflow_serving/model_servers/http_server.cc).
 HTTP_CODES = {
     "OK": 200,
     "CANCELLED": 499,
@@ -41,7 +40,7 @@ class ServingStatusError(Exception):
 
     Args:
         code: a gRPC status code name, e.g. `"INVALID_ARGUMENT"`, `"NOT_FOUND"`.
-        message: the message TF Serving would send for the same failure.
+        message: what went wrong (made safe with `public_message`).
 
     Example:
 
@@ -77,9 +76,6 @@ def _hide_path(match):
 def public_message(message):
     """A message fit to send to a client: no host paths, bounded, encodable.
 
-    Absolute paths on this machine become their last component, lone
-    surrogates are escaped, and the text is cut at `MAX_MESSAGE_CHARS`.
-
     Example:
 
     >>> public_message("Failed to read /tmp/models/genre/2/saved_model.pb")
@@ -87,10 +83,7 @@ def public_message(message):
     >>> public_message("POST /v1/models/genre:predict")
     'POST /v1/models/genre:predict'
     """
-    message = str(message)
-    if len(message) > 4 * MAX_MESSAGE_CHARS:
-        message = message[: 4 * MAX_MESSAGE_CHARS]
-    message = _ABSOLUTE_PATH.sub(_hide_path, message)
+    message = _ABSOLUTE_PATH.sub(_hide_path, str(message)[: 4 * MAX_MESSAGE_CHARS])
     message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(message) > MAX_MESSAGE_CHARS:
         cut = len(message) - MAX_MESSAGE_CHARS
@@ -98,23 +91,23 @@ def public_message(message):
     return message
 
 
-def invalid_argument(*parts):
-    """A `ServingStatusError` with code INVALID_ARGUMENT; parts are joined.
+def invalid_argument(message):
+    """A `ServingStatusError` with code INVALID_ARGUMENT.
 
     Example:
 
     >>> invalid_argument("Missing 'inputs' or 'instances' key").http_code
     400
     """
-    return ServingStatusError("INVALID_ARGUMENT", "".join(str(p) for p in parts))
+    return ServingStatusError("INVALID_ARGUMENT", message)
 
 
-def not_found(*parts):
-    """A `ServingStatusError` with code NOT_FOUND; parts are joined.
+def not_found(message):
+    """A `ServingStatusError` with code NOT_FOUND.
 
     Example:
 
     >>> not_found("Could not find any versions of model x").code
     'NOT_FOUND'
     """
-    return ServingStatusError("NOT_FOUND", "".join(str(p) for p in parts))
+    return ServingStatusError("NOT_FOUND", message)

@@ -58,11 +58,11 @@ def test_grpc_regress(regression_server):
 
 
 def test_predict_on_a_regression_model_still_works(regression_server):
-    """The regress signature is a plain function too: :classify refuses it, as TF Serving does."""
+    """:classify refuses a regression signature, as TF Serving does."""
     response = requests.post(
         regression_server.rest_url + "/v1/models/rating:classify",
         data=json.dumps({"examples": [{"text": "a"}]}),
         timeout=30,
     )
     assert response.status_code == 400
-    assert "classification signature method_name" in response.json()["error"]
+    assert "tensorflow/serving/classify" in response.json()["error"]

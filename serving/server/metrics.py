@@ -1,0 +1,162 @@
+"""`ServingMetrics`: the local server's Prometheus metrics, with `prometheus_client`.
+
+Served at TF Serving's path, `GET /monitoring/prometheus/metrics` on the REST
+port (the text format `prometheus_client.generate_latest` writes). Each server
+has its own `CollectorRegistry`, so two servers in one process keep separate
+counts. Metrics:
+
+* `genreclf_serving_requests_total{model, version, api, protocol}`: requests
+  answered (`api`: predict, classify, regress, metadata, status; `protocol`:
+  rest, grpc), errors included;
+* `genreclf_serving_request_latency_seconds{model, version, api, protocol}`: a
+  histogram of the time from a request's arrival to its answer;
+* `genreclf_serving_request_errors_total{model, version, api, protocol, code}`:
+  failed requests by code (the HTTP status over REST, the gRPC status name over
+  gRPC);
+* `genreclf_serving_instances_total{model, version, api}`: instances (texts,
+  examples) answered;
+* `genreclf_serving_predictions_total{model, version, label}`: the labels the
+  answered instances were given, per genre (a drift signal: compare each
+  genre's share with its share in training). An instance's labels are its
+  `labels` output (multi-label exports: the classes at or above their
+  threshold), else its first `top_labels`, else the class of its highest score
+  (classify, or a predict whose output filter left only `scores`).
+
+`model` is empty when a request names no served model and `version` empty when
+no version was resolved, so hostile requests cannot grow the label sets.
+"""
+
+import collections
+import time
+
+import numpy as np
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Histogram
+from prometheus_client import generate_latest
+
+METRICS_PATH = "/monitoring/prometheus/metrics"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+_LABELS = ("model", "version", "api", "protocol")
+
+
+class ServingMetrics:
+    """The counters and histograms of one local server, in their own registry.
+
+    Example:
+
+    >>> metrics = ServingMetrics()
+    >>> call = metrics.start("rest", "predict")
+    >>> call.model, call.version = "genre", 2
+    >>> call.predicted(["drama", "comedy"])
+    >>> call.finish(200)
+    >>> metrics.registry.get_sample_value(
+    ...     "genreclf_serving_predictions_total",
+    ...     {"model": "genre", "version": "2", "label": "drama"},
+    ... )
+    1.0
+    """
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "genreclf_serving_requests",
+            "Requests answered, errors included.",
+            _LABELS,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "genreclf_serving_request_latency_seconds",
+            "Seconds from a request's arrival to its answer.",
+            _LABELS,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "genreclf_serving_request_errors",
+            "Failed requests, by code (HTTP status over REST, gRPC status over gRPC).",
+            (*_LABELS, "code"),
+            registry=self.registry,
+        )
+        self.instances = Counter(
+            "genreclf_serving_instances",
+            "Instances (texts or examples) answered.",
+            ("model", "version", "api"),
+            registry=self.registry,
+        )
+        self.predictions = Counter(
+            "genreclf_serving_predictions",
+            "Labels given to answered instances, per genre (a drift signal).",
+            ("model", "version", "label"),
+            registry=self.registry,
+        )
+
+    def start(self, protocol, api=""):
+        """A `Call` for one request, timed from now."""
+        return Call(self, protocol, api)
+
+    def exposition(self):
+        """`(body, content_type)`: every metric in Prometheus's text format."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class Call:
+    """One request as it is handled: what it asked for and what it was given.
+
+    The handlers fill in `api`, `model`, `version` and the labels given
+    (`predicted`, `predicted_from`); `finish(code)` records it all.
+    """
+
+    def __init__(self, metrics, protocol, api):
+        self.metrics = metrics
+        self.protocol = protocol
+        self.api = api
+        self.model = ""
+        self.version = ""
+        self.instances = 0
+        self._labels = collections.Counter()
+        self._started = time.perf_counter()
+
+    def served_by(self, servable):
+        """Names the servable that answers the request."""
+        self.model, self.version = servable.name, servable.version
+
+    def predicted(self, labels, instances=None):
+        """Counts the labels given (one entry per label per instance; '' is none)."""
+        self._labels.update(label for label in labels if label)
+        self.instances += len(labels) if instances is None else instances
+
+    def predicted_from(self, outputs, classes=None):
+        """Counts the labels of predict outputs (alias → array): see the module docstring."""
+        labels = _rows(outputs.get("labels"))
+        if labels is None and _rows(outputs.get("top_labels")) is not None:
+            labels = _rows(outputs["top_labels"])[:, :1]
+        if labels is not None:
+            texts = [v.decode("utf-8", "replace") for v in labels.ravel() if isinstance(v, bytes)]
+            self.predicted(texts, len(labels))
+            return
+        scores = _rows(outputs.get("scores"))
+        if scores is not None and classes and scores.shape[1] == len(classes):
+            self.predicted([classes[i] for i in np.argmax(scores, axis=1)])
+
+    def finish(self, code):
+        """Records the request, answered with `code` (200 / "OK" for success)."""
+        metrics = self.metrics
+        labels = (self.model, str(self.version), self.api, self.protocol)
+        metrics.requests.labels(*labels).inc()
+        metrics.latency.labels(*labels).observe(time.perf_counter() - self._started)
+        if code not in (200, "OK"):
+            metrics.errors.labels(*labels, str(code)).inc()
+            return
+        if self.instances:
+            metrics.instances.labels(*labels[:3]).inc(self.instances)
+        for label, count in self._labels.items():
+            metrics.predictions.labels(self.model, str(self.version), label).inc(count)
+
+
+def _rows(array):
+    """A batch-first output as a 2-D array (one row per instance), or None."""
+    if array is None or np.ndim(array) == 0 or len(array) == 0:
+        return None
+    return np.asarray(array).reshape(len(array), -1)
