@@ -6,7 +6,8 @@ that has exactly the signatures `export` produces (and its `assets/labels.txt`):
 
 * `serving_default`: `text` (string [batch]) → `scores` (float32 [batch, K]),
   `top_labels` (string [batch, k]), `top_scores` (float32 [batch, k]);
-  `hybrid=True` adds a float32 input `year`;
+  `hybrid=True` adds a float32 input `year`, `multi_label=True` the output
+  `labels` (string [batch, K]);
 * `classify` (method `tensorflow/serving/classify`): `inputs` (serialized
   `tf.Example`s with feature `text`, and `year` for hybrid) → `classes`
   (string [batch, K]), `scores` (float32 [batch, K]).
@@ -46,7 +47,7 @@ def _set_method_name(path, signature, method_name):
         handle.write(saved_model.SerializeToString())
 
 
-def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
+def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False, multi_label=False):
     """Writes a tiny genre SavedModel to `<base>/<name>/<version>/` and returns the path.
 
     Args:
@@ -55,6 +56,8 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
         version: the integer version (folder); also shifts the scores.
         top_k: how many `top_labels` / `top_scores`.
         hybrid: add a float32 `year` input (a feature next to the text).
+        multi_label: add the `labels` output of multi-label exports (classes
+            scoring at least 0.2, highest first, padded with "").
 
     Example:
 
@@ -101,11 +104,17 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False):
 
         def _outputs(self, scores):
             top = tf.math.top_k(scores, k=top_k)
-            return {
+            outputs = {
                 "scores": scores,
                 "top_labels": tf.gather(self.labels, top.indices),
                 "top_scores": top.values,
             }
+            if multi_label:
+                order = tf.argsort(scores, axis=-1, direction="DESCENDING")
+                names = tf.gather(self.labels, order)
+                keep = tf.gather(scores, order, batch_dims=1) >= 0.2
+                outputs["labels"] = tf.where(keep, names, tf.zeros_like(names))
+            return outputs
 
         def _classes(self, scores):
             return tf.tile(self.labels[None, :], [tf.shape(scores)[0], 1])
