@@ -95,7 +95,7 @@ def _held_out(runs, data):
     return val
 
 
-def ensemble(runs, out, *, data=None, verbose=1):
+def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experiment=None):
     """Joins trained runs into one run whose model averages their scores.
 
     Args:
@@ -105,6 +105,10 @@ def ensemble(runs, out, *, data=None, verbose=1):
             weights and thresholds on; default: the members' shared
             validation split.
         verbose: print the chosen weights.
+        mlflow_uri: an MLflow tracking URI: the new run folder is logged there
+            (its config with the members and weights, metrics, report, PNGs,
+            model; needs `pip install 'genreclf[mlflow]'`).
+        mlflow_experiment: the MLflow experiment (default `"genreclf"`).
 
     Returns:
         The new `Run`.
@@ -123,6 +127,21 @@ def ensemble(runs, out, *, data=None, verbose=1):
     from genreclf.models.heads import text_input
     from genreclf.models.stack import WeightedScores
 
+    if mlflow_uri is not None:  # before the work: a bad URI or a missing extra fails fast
+        from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+        out_name = pathlib.Path(out).name
+        tracker = MlflowTracker(
+            mlflow_uri,
+            experiment=mlflow_experiment,
+            run_name=out_name,
+            tags={"genreclf.command": "ensemble"},
+        )
+        with tracker:
+            run = ensemble(runs, out, data=data, verbose=verbose)
+            tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
+            tracker.log_run_folder(run.path)
+        return run
     register()
     runs = [r if isinstance(r, Run) else Run(r) for r in runs]
     if len(runs) < 2:

@@ -2,6 +2,8 @@
 
 import argparse
 
+from genreclf.cli.train import add_mlflow_arguments
+
 
 def build_parser():
     p = argparse.ArgumentParser(
@@ -17,6 +19,7 @@ def build_parser():
         help="labelled held-out rows the members did not train on (default: "
         "the members' shared validation split)",
     )
+    add_mlflow_arguments(p, what="the ensemble")
     p.add_argument("--quiet", action="store_true", help="print only the run folder")
     return p
 
@@ -26,7 +29,14 @@ def main(argv):
     from genreclf.ensembling import ensemble
     from genreclf.metrics import format_summary
 
-    run = ensemble(args.runs, args.out, data=args.data, verbose=0 if args.quiet else 1)
+    run = ensemble(
+        args.runs,
+        args.out,
+        data=args.data,
+        verbose=0 if args.quiet else 1,
+        mlflow_uri=args.mlflow,
+        mlflow_experiment=args.mlflow_experiment,
+    )
     if not args.quiet:
         print(format_summary(run.metrics))
     print(f"\nrun folder: {run.path}")

@@ -147,6 +147,13 @@ def build_parser():
         help="hold out --val-split rows and report on them instead",
     )
     fit.add_argument(
+        "--calibration",
+        choices=("auto", "none"),
+        help="calibrate the scores on held-out scores, inside the model: auto (default: "
+        "temperature scaling for single-label, per-class Platt scaling for multi-label; "
+        "multi-label thresholds are re-expressed on the calibrated scores) or none",
+    )
+    fit.add_argument(
         "--strategy",
         choices=("mirrored", "multi-worker"),
         help="tf.distribute strategy: several GPUs, or several workers via TF_CONFIG",
@@ -157,8 +164,25 @@ def build_parser():
         "flags given here override it",
     )
     p.add_argument("--out", help="run folder (default runs/<model>)")
+    add_mlflow_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def add_mlflow_arguments(parser, what="the run"):
+    """`--mlflow URI` and `--mlflow-experiment NAME` (train, tune and ensemble share them)."""
+    group = parser.add_argument_group("tracking")
+    group.add_argument(
+        "--mlflow",
+        metavar="URI",
+        help=f"log {what} to MLflow: file:./mlruns, sqlite:///mlflow.db or a server URL "
+        "(parameters, metrics per epoch, report, plots, model; pip install 'genreclf[mlflow]')",
+    )
+    group.add_argument(
+        "--mlflow-experiment",
+        metavar="NAME",
+        help="the MLflow experiment (default genreclf)",
+    )
 
 
 def _names(value):
@@ -210,6 +234,7 @@ def overrides_from_args(args):
         "oversample",
         "strategy",
         "refit",
+        "calibration",
     )
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.sep is not None and args.multi_label is None:
@@ -231,7 +256,13 @@ def main(argv):
     cfg = make_config(args.data, args.config, **overrides)
     if model_config:
         cfg.model_config = {**(cfg.model_config or {}), **model_config}
-    run = train(config=cfg, out=args.out, verbose=0 if args.quiet else 1)
+    run = train(
+        config=cfg,
+        out=args.out,
+        verbose=0 if args.quiet else 1,
+        mlflow_uri=args.mlflow,
+        mlflow_experiment=args.mlflow_experiment,
+    )
     print(format_summary(run.metrics))
     cv = run.metrics.get("cross_validation")
     if cv:

@@ -93,7 +93,17 @@ def read_augment_rows(path, multi_label, real_labels=None):
     return rows
 
 
-def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs):
+def train(
+    data=None,
+    *,
+    out=None,
+    config=None,
+    verbose=1,
+    callbacks=(),
+    mlflow_uri=None,
+    mlflow_experiment=None,
+    **kwargs,
+):
     """Trains a classifier and writes a run folder.
 
     Args:
@@ -104,6 +114,12 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
         config: a `TrainConfig`, a dict, or the path of a `config.json`.
         verbose: Keras verbosity (1: progress bar, 0: silent).
         callbacks: extra Keras callbacks.
+        mlflow_uri: an MLflow tracking URI (`file:./mlruns`,
+            `sqlite:///mlflow.db`, a server's URL): the run is logged there —
+            `config.json` as parameters, metrics per epoch, the report, its
+            PNGs and the model (needs `pip install 'genreclf[mlflow]'`). A
+            rerun after a crash continues the same MLflow run.
+        mlflow_experiment: the MLflow experiment (default `"genreclf"`).
         **kwargs: any `TrainConfig` field, e.g. `model="bilstm"`, `epochs=10`,
             `text="overview"`, `label="genres"`, `multi_label=True`, `sep="|"`,
             `folds=5`, `augment="aug.jsonl"`, `model_config={"lstm_units": 32}`.
@@ -139,6 +155,26 @@ def train(data=None, *, out=None, config=None, verbose=1, callbacks=(), **kwargs
         choose_auto_model(cfg, dataset, verbose=verbose)
     out = pathlib.Path(out or f"runs/{cfg.model}")
     out.mkdir(parents=True, exist_ok=True)
+    if mlflow_uri is None:
+        return _train(dataset, synthetic, cfg, out, verbose, callbacks)
+    from genreclf.tracking.mlflow_tracker import TRACKING_FILE
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    tracker = MlflowTracker(
+        mlflow_uri,
+        experiment=mlflow_experiment,
+        run_name=out.name,
+        tags={"genreclf.command": "train", "genreclf.run_folder": str(out.resolve())},
+        resume_file=out / TRACKING_FILE,
+    )
+    with tracker:
+        callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
+        run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
+        tracker.log_run_folder(out)
+    return run
+
+
+def _train(dataset, synthetic, cfg, out, verbose, callbacks):
     if cfg.folds:
         from genreclf.training.cross_validation import cross_validate
 

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 
+from genreclf.cli.train import add_mlflow_arguments
 from genreclf.errors import ConfigError
 
 SHOW_HELP = "genreclf tune show DIR [--top N]: the leaderboard of a search"
@@ -116,6 +117,7 @@ def build_parser():
         help="worker: seconds between heartbeats during a trial (default 15; "
         "the chief's --worker-timeout must be longer)",
     )
+    add_mlflow_arguments(p, what="the search (one run) and each trial (a nested run)")
     p.add_argument("--quiet", action="store_true", help="no per-trial output")
     return p
 
@@ -228,6 +230,8 @@ def main(argv):
         kfold_top=args.kfold_top,
         folds=args.folds,
         verbose=0 if args.quiet else 1,
+        mlflow_uri=args.mlflow,
+        mlflow_experiment=args.mlflow_experiment,
     )
     if not result.leaderboard:
         print(f"worker {os.environ.get(distributed.TUNER_ID, '')}: search finished")

@@ -1,5 +1,6 @@
 """`tune`: one call from a data file to a finished search and its results."""
 
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -142,6 +143,8 @@ def tune(
     kfold_top=0,
     folds=5,
     verbose=1,
+    mlflow_uri=None,
+    mlflow_experiment=None,
     **data_args,
 ):
     """Runs a KerasTuner search over a model family and writes its results.
@@ -178,6 +181,11 @@ def tune(
         kfold_top: k-fold score the N best trials (0: no).
         folds: k for `kfold_top`.
         verbose: 0 silent, 1 KerasTuner's trial tables and one line per epoch.
+        mlflow_uri: an MLflow tracking URI: the search is one run there, each
+            trial a run nested under it (hyperparameters, metrics per epoch,
+            score); needs `pip install 'genreclf[mlflow]'`. On a distributed
+            search the chief logs the search's run and the workers nothing.
+        mlflow_experiment: the MLflow experiment (default `"genreclf"`).
         **data_args: reading options: `text`, `label`, `format`,
             `multi_label`, `sep`, `val_data`, `val_split`, `seed`, ...
 
@@ -211,6 +219,11 @@ def tune(
         worker_timeout=worker_timeout,
     )
     directory = pathlib.Path(directory or f"tuning/{model}")
+    tracker = None  # fails fast on a bad URI or a missing extra
+    if mlflow_uri is not None and distributed.role() != "worker":
+        from genreclf.tuning import mlflow_search
+
+        tracker = mlflow_search.search_tracker(mlflow_uri, mlflow_experiment, directory)
     data_cfg = _data_config(data, **data_args)
     dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
     if objective == "auto":  # multi-label trials are scored as training selects epochs
@@ -282,38 +295,44 @@ def tune(
         (directory / results.TUNE_SPEC).write_text(
             json.dumps(spec, indent=2, default=str), encoding="utf-8"
         )
-    if who == "chief":
-        # The chief serves the oracle (genreclf's server requeues the trials
-        # of silent workers) and trains nothing.
-        oracle.verbose = 2 if verbose else 0
-        search_tuner.save()
-        distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
-    else:
-        try:
-            search_tuner.search(
-                train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
-            )
-        except RuntimeError:
-            search_tuner.close_trial_processes()
-            failed = _trailing_failures(oracle)
-            if failed < max_consecutive_failed_trials or who == "worker":
-                raise
-            finish(directory, hypermodel=hypermodel)
-            raise ConfigError(
-                f"The search stopped: {failed} trials in a row failed (raise the limit "
-                f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
-                f"`genreclf tune show {directory}`."
-            ) from None
-    if who == "worker":
-        return TuningResult(directory, [])
-    return finish(
-        directory,
-        dataset=dataset,
-        hypermodel=hypermodel,
-        kfold_top=kfold_top,
-        folds=folds,
-        verbose=verbose,
-    )
+    with contextlib.nullcontext() if tracker is None else tracker:
+        if tracker is not None:
+            mlflow_search.start_search(tracker, search_tuner, spec)
+        if who == "chief":
+            # The chief serves the oracle (genreclf's server requeues the trials
+            # of silent workers) and trains nothing.
+            oracle.verbose = 2 if verbose else 0
+            search_tuner.save()
+            distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
+        else:
+            try:
+                search_tuner.search(
+                    train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
+                )
+            except RuntimeError:
+                search_tuner.close_trial_processes()
+                failed = _trailing_failures(oracle)
+                if failed < max_consecutive_failed_trials or who == "worker":
+                    raise
+                finish(directory, hypermodel=hypermodel)
+                raise ConfigError(
+                    f"The search stopped: {failed} trials in a row failed (raise the limit "
+                    f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
+                    f"`genreclf tune show {directory}`."
+                ) from None
+        if who == "worker":
+            return TuningResult(directory, [])
+        result = finish(
+            directory,
+            dataset=dataset,
+            hypermodel=hypermodel,
+            kfold_top=kfold_top,
+            folds=folds,
+            verbose=verbose,
+        )
+        if tracker is not None:
+            mlflow_search.log_search(tracker, result)
+    return result
 
 
 def _trailing_failures(oracle):

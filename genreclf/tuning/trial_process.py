@@ -86,6 +86,7 @@ def run_trial_here(
     warm_start=None,
     objective=None,
     direction="max",
+    mlflow=None,
 ):
     """Builds, fits and checkpoints one trial in this process; returns its history.
 
@@ -99,6 +100,9 @@ def run_trial_here(
         checkpoint: where the best epoch's weights go (KerasTuner's file).
         warm_start: weights to start from (Hyperband's continued trials).
         objective, direction: the metric the checkpoint watches.
+        mlflow: `{"uri", "run_id", "prefix"}` of the trial's MLflow run (the
+            tuner created it under the search's run): each epoch's metrics
+            are logged there.
 
     Returns:
         `{"history": {metric: [per epoch]}, "epoch": [...], "max_rss_mb": peak
@@ -126,6 +130,10 @@ def run_trial_here(
                 save_weights_only=True,
             )
         )
+    if mlflow:
+        from genreclf.tracking.mlflow_callback import MlflowMetrics
+
+        callbacks.append(MlflowMetrics(mlflow["uri"], mlflow["run_id"], prefix=mlflow["prefix"]))
     history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
     logs = history.history if isinstance(history, keras.callbacks.History) else {}
     return {

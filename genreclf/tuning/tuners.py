@@ -11,7 +11,10 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
   send heartbeats to the chief while a trial trains (the chief is served by
-  `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`).
+  `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
+- with `tuner.mlflow` set (`tune(..., mlflow_uri=...)`), log each trial as
+  an MLflow run nested under the search's run
+  (`genreclf.tuning.mlflow_search`).
 """
 
 import datetime
@@ -77,8 +80,15 @@ class _GenreclfTunerMixin:
     heartbeat = 15.0
     prestart_trials = True
     hyperband_warm_start = False
+    # {"uri", "experiment_id", "parent_run_id"}: log each trial to MLflow.
+    mlflow = None
 
     def on_trial_begin(self, trial):
+        self._mlflow_run_id = None
+        if self.mlflow:
+            from genreclf.tuning.mlflow_search import start_trial_run
+
+            self._mlflow_run_id = start_trial_run(self.mlflow, trial)
         self._trial_started = time.time()
         self._trial_epochs = 0
         self._trial_processes_seen = []
@@ -110,6 +120,11 @@ class _GenreclfTunerMixin:
                 "trial %s %s: %s", trial.trial_id, trial.status.lower(), record["message"]
             )
         super().on_trial_end(trial)
+        if getattr(self, "_mlflow_run_id", None):
+            from genreclf.tuning.mlflow_search import end_trial_run
+
+            end_trial_run(self.mlflow, self._mlflow_run_id, self.oracle.get_trial(trial.trial_id))
+            self._mlflow_run_id = None
 
     def pre_create_trial(self):
         # Called before every trial request; after an IDLE answer (a worker
@@ -137,7 +152,12 @@ class _GenreclfTunerMixin:
         single = type(objective) is keras_tuner.Objective
         histories = []
         base_seed = getattr(self.hypermodel, "seed", 0) or 0
+        run_id = getattr(self, "_mlflow_run_id", None)
         for execution in range(self.executions_per_trial):
+            mlflow = None
+            if run_id:  # the trial's process logs its epochs into the trial's MLflow run
+                prefix = f"execution_{execution}/" if self.executions_per_trial > 1 else ""
+                mlflow = {"uri": self.mlflow["uri"], "run_id": run_id, "prefix": prefix}
             result = self._processes().run(
                 hypermodel=self.hypermodel,
                 hp_config=hp.get_config(),
@@ -148,6 +168,7 @@ class _GenreclfTunerMixin:
                 warm_start=warm_start,
                 objective=objective.name if single else None,
                 direction=objective.direction if single else "max",
+                mlflow=mlflow,
             )
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]

@@ -1,0 +1,102 @@
+"""A search in MLflow: one parent run for the search, one child run per trial.
+
+`tune(..., mlflow_uri=...)` (`genreclf tune --mlflow URI`) opens the
+search's run (parameters: the search's `tune.json` spec; at the end the best
+score and the leaderboard, `best.json` and `tune.json` as artefacts). The
+tuner creates each trial's run as a child of it (MLflow's
+`mlflow.parentRunId` tag) with the trial's hyperparameters, hands the child
+run's id down to the trial's own process — where `MlflowMetrics` logs each
+epoch — and ends it with the trial's score and status.
+
+Example:
+
+>>> trial_status("COMPLETED"), trial_status("FAILED")
+('FINISHED', 'FAILED')
+"""
+
+import pathlib
+
+from genreclf.tuning import results
+
+
+def trial_status(kerastuner_status):
+    """The MLflow run status of a KerasTuner trial status."""
+    return "FINISHED" if kerastuner_status == "COMPLETED" else "FAILED"
+
+
+def search_tracker(uri, experiment, directory):
+    """The search's `MlflowTracker`, not started yet (a bad URI or missing extra fails here)."""
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    directory = pathlib.Path(directory)
+    tracker = MlflowTracker(
+        uri,
+        experiment=experiment,
+        run_name=f"tune {directory.name}",
+        tags={"genreclf.command": "tune", "genreclf.tuning_dir": str(directory.resolve())},
+    )
+    return tracker
+
+
+def start_search(tracker, tuner, spec):
+    """Logs `spec` into the started search run, and tells `tuner` to log trials under it."""
+    tracker.log_params({k: v for k, v in spec.items() if k != "started"})
+    tuner.mlflow = {
+        "uri": tracker.uri,
+        "experiment_id": tracker.experiment_id,
+        "parent_run_id": tracker.run_id,
+    }
+
+
+def log_search(tracker, result):
+    """Logs a finished search: the best score and its files."""
+    done = [r for r in result.leaderboard if r.get("rank")]
+    metrics = {"completed_trials": len(done), "trials": len(result.leaderboard)}
+    if done and done[0].get("score") is not None:
+        metrics["best_score"] = done[0]["score"]
+    tracker.log_metrics(metrics)
+    for name in (
+        results.TUNE_SPEC,
+        results.LEADERBOARD_CSV,
+        results.LEADERBOARD_JSON,
+        results.BEST_CONFIG,
+        results.KFOLD,
+    ):
+        if (result.directory / name).exists():
+            tracker.log_artifact(result.directory / name)
+
+
+def start_trial_run(mlflow, trial):
+    """Creates a trial's child run with its hyperparameters; returns the run id."""
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    tracker = MlflowTracker(mlflow["uri"], run_name=f"trial {trial.trial_id}")
+    tracker.experiment_id = mlflow["experiment_id"]
+    run = tracker.client.create_run(
+        mlflow["experiment_id"],
+        tags={
+            "mlflow.parentRunId": mlflow["parent_run_id"],
+            "mlflow.runName": f"trial {trial.trial_id}",
+            "genreclf.trial_id": str(trial.trial_id),
+        },
+    )
+    tracker.run_id = run.info.run_id
+    tracker.log_params(dict(trial.hyperparameters.values))
+    return tracker.run_id
+
+
+def end_trial_run(mlflow, run_id, trial):
+    """Logs a finished trial's score and best metric values, and ends its run."""
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    tracker = MlflowTracker(mlflow["uri"])
+    tracker.run_id = run_id
+    final = {}
+    if trial.score is not None:
+        final["score"] = trial.score
+    for name in trial.metrics.metrics:
+        best = trial.metrics.get_best_value(name)
+        if best is not None:
+            final[f"best.{name}"] = best
+    tracker.log_metrics(final)
+    tracker.end(trial_status(trial.status))

@@ -1,0 +1,167 @@
+"""`--mlflow` on `genreclf train` and `ensemble`, read back from a real local MLflow store."""
+
+import sys
+
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+
+pytest.importorskip("mlflow")
+
+
+def _client(uri):
+    from mlflow.tracking import MlflowClient
+
+    from genreclf.tracking.mlflow_tracker import make_client
+
+    make_client(uri)  # allows the file: store under MLflow 3
+    return MlflowClient(tracking_uri=uri)
+
+
+def _only_run(client, experiment="genreclf"):
+    experiment = client.get_experiment_by_name(experiment)
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1
+    return runs[0]
+
+
+def _artifacts(client, run_id, path=None):
+    return sorted(a.path for a in client.list_artifacts(run_id, path))
+
+
+@pytest.fixture(scope="module")
+def keras_run(tmp_path_factory):
+    """A tiny Keras-fitted ngram run trained by the CLI with --mlflow on a file: store."""
+    from genreclf.cli import main
+
+    root = tmp_path_factory.mktemp("mlflow_train")
+    uri = f"file:{root / 'mlruns'}"
+    out = root / "unigrams"
+    argv = [
+        "train",
+        str(genreclf.sample_path()),
+        "--text",
+        "overview",
+        "--label",
+        "genre",
+        "--model",
+        "ngram",
+        "--epochs",
+        "2",
+        "--set",
+        "max_tokens=500",
+        "--set",
+        "ngrams=1",
+        "--set",
+        "solver=adamw",
+        "--out",
+        str(out),
+        "--mlflow",
+        uri,
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    return uri, genreclf.load_run(out)
+
+
+def test_train_logs_config_epochs_report_plots_and_model(keras_run):
+    uri, run = keras_run
+    client = _client(uri)
+    logged = _only_run(client)
+    assert logged.info.status == "FINISHED"
+    assert logged.data.tags["mlflow.runName"] == "unigrams"
+    params = logged.data.params
+    assert params["model"] == "ngram" and params["label"] == "genre"
+    assert params["model_config.max_tokens"] == "500" and params["epochs"] == "2"
+    # Per epoch: one value per epoch of every Keras log, at steps 0 and 1.
+    history = client.get_metric_history(logged.info.run_id, "val_macro_f1")
+    assert [m.step for m in history] == [0, 1]
+    assert all(0.0 <= m.value <= 1.0 for m in history)
+    assert len(client.get_metric_history(logged.info.run_id, "loss")) == 2
+    # The final report's numbers.
+    assert logged.data.metrics["final.macro_f1"] == pytest.approx(run.metrics["macro_f1"])
+    assert "final.per_class.drama.f1" in logged.data.metrics
+    files = _artifacts(client, logged.info.run_id)
+    for name in ("config.json", "metrics.json", "report.md", "confusion.png", "history.csv"):
+        assert name in files, name
+    assert _artifacts(client, logged.info.run_id, "model") == ["model/model.keras"]
+    local = client.download_artifacts(logged.info.run_id, "report.md")
+    assert open(local, encoding="utf-8").read() == (run.path / "report.md").read_text("utf-8")
+
+
+@pytest.mark.large  # a SQLite store's first use runs MLflow's migrations (5-15 s)
+def test_a_family_that_fits_itself_logs_its_out_of_fold_report_to_sqlite(tmp_path):
+    pytest.importorskip("sqlalchemy")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="ngram",
+        model_config={"max_tokens": 500, "ngrams": 1},
+        out=tmp_path / "convex",
+        verbose=0,
+        mlflow_uri=uri,
+        mlflow_experiment="convex",
+    )
+    client = _client(uri)
+    logged = _only_run(client, "convex")
+    assert logged.info.status == "FINISHED"
+    assert "out-of-fold" in run.metrics["evaluated_on"]
+    assert logged.data.metrics["final.macro_f1"] == pytest.approx(run.metrics["macro_f1"])
+    assert "model/model.keras" in _artifacts(client, logged.info.run_id, "model")
+
+
+def test_ensemble_is_logged_with_members_and_weights(keras_run, trained_run, tmp_path):
+    uri = f"file:{tmp_path / 'mlruns'}"
+    _, member = keras_run
+    run = genreclf.ensemble(
+        [trained_run.path, member.path], tmp_path / "ens", verbose=0, mlflow_uri=uri
+    )
+    client = _client(uri)
+    logged = _only_run(client)
+    assert logged.data.tags["genreclf.command"] == "ensemble"
+    assert logged.data.params["model"] == "ensemble"
+    weights = [float(w) for w in run.config["model_config"]["weights"]]
+    assert logged.data.params["model_config.weights"] == str(weights)
+    assert logged.data.metrics["final.macro_f1"] == pytest.approx(run.metrics["macro_f1"])
+    files = _artifacts(client, logged.info.run_id)
+    assert {"config.json", "report.md", "confusion.png", "model"} <= set(files)
+
+
+def test_a_rerun_continues_an_unfinished_mlflow_run(tmp_path):
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    first = MlflowTracker(uri, run_name="killed", resume_file=tmp_path / "mlflow.json").start()
+    first.log_metrics({"val_macro_f1": 0.25}, step=0)  # then the process dies: no end()
+    again = MlflowTracker(uri, run_name="killed", resume_file=tmp_path / "mlflow.json")
+    with again:
+        assert again.run_id == first.run_id
+        again.log_metrics({"val_macro_f1": 0.5}, step=1)
+    history = _client(uri).get_metric_history(first.run_id, "val_macro_f1")
+    assert [(m.step, m.value) for m in history] == [(0, 0.25), (1, 0.5)]
+    finished = MlflowTracker(uri, resume_file=tmp_path / "mlflow.json").start()
+    assert finished.run_id != first.run_id  # a finished run is not reopened
+    finished.end()
+
+
+def test_missing_extra_names_the_install_command(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # as if MLflow were not installed
+    with pytest.raises(ConfigError, match=r"pip install 'genreclf\[mlflow\]'"):
+        genreclf.train(
+            genreclf.sample_path(),
+            label="genre",
+            model="ngram",
+            out=tmp_path / "run",
+            mlflow_uri="file:./mlruns",
+        )
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+
+def test_a_bad_tracking_uri_is_a_clear_error(tmp_path):
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    with pytest.raises(ConfigError, match="Received: mlflow_uri='nope://x'"):
+        MlflowTracker("nope://x")

@@ -1,0 +1,64 @@
+"""`tune(..., mlflow_uri=...)`: the search is one MLflow run, each trial a nested run."""
+
+import json
+
+import pytest
+
+import genreclf
+from genreclf.tuning import tune
+
+from .conftest import TINY_NGRAM
+
+pytest.importorskip("mlflow")
+
+
+def test_each_trial_is_a_run_nested_under_the_search(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    from genreclf.tracking.mlflow_tracker import make_client
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    result = tune(
+        genreclf.sample_path(),
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=2,
+        max_epochs=2,
+        directory=tmp_path / "search",
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+        mlflow_uri=uri,
+        mlflow_experiment="search",
+    )
+    make_client(uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("search")
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1
+    parent = parents[0]
+    assert parent.info.status == "FINISHED" and parent.data.tags["genreclf.command"] == "tune"
+    assert parent.data.params["model"] == "ngram" and parent.data.params["tuner"] == "random"
+    best = result.leaderboard[0]
+    assert parent.data.metrics["best_score"] == pytest.approx(best["score"])
+    files = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"leaderboard.csv", "best.json", "tune.json"} <= files
+
+    children = client.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
+    )
+    assert len(children) == 2
+    by_trial = {r.data.tags["genreclf.trial_id"]: r for r in children}
+    for row in result.leaderboard:
+        child = by_trial[row["trial"]]
+        assert child.info.status == "FINISHED"
+        assert child.data.metrics["score"] == pytest.approx(row["score"])
+        # The trial's hyperparameters, and its epochs logged from the trial's own process.
+        for name, value in row["hyperparameters"].items():
+            expected = value if isinstance(value, str) else json.dumps(value)
+            assert child.data.params[name] == expected, name
+        history = client.get_metric_history(child.info.run_id, "val_macro_f1")
+        assert [m.step for m in history] == list(range(row["epochs"]))
