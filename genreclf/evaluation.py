@@ -100,12 +100,41 @@ def evaluate(
 
 def score_dataset(run, dataset, classification_report):
     """The report of `run` on `dataset` (labels encoded with the run's vocabulary)."""
+    from genreclf.metrics.calibration_report import calibration_section
+
     targets = dataset.targets(run.vocabulary)
-    scores = run.scores(dataset.texts, features=dataset.features)
+    raw, scores, layer = raw_and_calibrated_scores(run, dataset)
     report = classification_report(
         targets,
         np.asarray(scores),
         run.vocabulary,
         thresholds=run.thresholds if run.multi_label else None,
     )
+    report["calibration"] = calibration_section(
+        targets,
+        raw,
+        None if layer is None else scores,
+        multi_label=run.multi_label,
+        method="none" if layer is None else layer.method,
+        fitted_on=(run.metrics.get("calibration") or {}).get("fitted_on"),
+    )
     return report
+
+
+def raw_and_calibrated_scores(run, dataset):
+    """`(raw, calibrated, layer)` scores of `dataset` in one pass.
+
+    `layer` is the run's calibration layer (`genreclf.models.calibrated_scores`);
+    without one, `calibrated` is `raw` and `layer` None.
+    """
+    import keras
+
+    from genreclf.models.calibrated_scores import find_calibration
+
+    layer = find_calibration(run.model)
+    if layer is None:
+        scores = run.scores(dataset.texts, features=dataset.features)
+        return scores, scores, None
+    both = keras.Model(run.model.input, [layer.input, run.model.output])
+    raw, calibrated = run.scores(dataset.texts, features=dataset.features, model=both)
+    return raw, calibrated, layer

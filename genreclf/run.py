@@ -115,8 +115,12 @@ class Run:
         """Names of the model's inputs beyond `text` (hybrid models)."""
         return [t.name for t in self.model.inputs if t.name != "text"]
 
-    def scores(self, texts, features=None, batch_size=256):
-        """Per-class scores `float32 [n, K]` for raw `texts`."""
+    def scores(self, texts, features=None, batch_size=256, model=None):
+        """Per-class scores `float32 [n, K]` for raw `texts`.
+
+        `model` (default: the run's) may be another model on the same inputs,
+        e.g. one that also returns the scores before calibration.
+        """
         import tensorflow as tf
 
         if isinstance(texts, str):
@@ -131,7 +135,8 @@ class Run:
             inputs[name] = values.astype(object) if values.dtype.kind == "U" else values
         if not len(inputs["text"]):
             return np.zeros((0, len(self.labels)), dtype="float32")
-        return np.asarray(self.model.predict(inputs, batch_size=batch_size, verbose=0))
+        model = self.model if model is None else model
+        return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0))
 
     def predict(self, texts, top_k=3, features=None):
         """Predicts labels for raw `texts`.

@@ -6,7 +6,11 @@ import os
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.metrics.calibration_report import RELIABILITY_PNG
+from genreclf.metrics.calibration_report import calibration_markdown
+from genreclf.metrics.calibration_report import reliability_curves
 from genreclf.metrics.confusion_plot import plot_confusion
+from genreclf.metrics.reliability_plot import plot_reliability
 from genreclf.metrics.report import REPORT_KEYS
 
 _SUMMARY_ROWS = (
@@ -115,13 +119,17 @@ def _confused_pairs_table(report, limit=10):
     return lines
 
 
-def render_markdown(report, title="Evaluation report", confusion_image=None):
+def render_markdown(
+    report, title="Evaluation report", confusion_image=None, reliability_image=None
+):
     """The markdown text of `report.md`.
 
     Args:
         report: a dict from `classification_report`.
         title: the top heading.
         confusion_image: a relative path of the confusion PNG to embed, if any.
+        reliability_image: a relative path of the reliability diagram to embed
+            (reports with a `"calibration"` entry).
 
     Returns:
         The markdown string.
@@ -165,6 +173,8 @@ def render_markdown(report, title="Evaluation report", confusion_image=None):
         lines += ["", "## Most confused", "", *_confused_pairs_table(report)]
         if confusion_image:
             lines += ["", f"![Confusion matrix, rows normalized]({confusion_image})"]
+    if report.get("calibration"):
+        lines += calibration_markdown(report["calibration"], reliability_image)
     return "\n".join(lines) + "\n"
 
 
@@ -174,7 +184,9 @@ def write_report(report, out_dir, title="Evaluation report"):
     - `metrics.json`: the report dict itself,
     - `report.md`: a summary table, the per-class table (rare classes first)
       and, for single-label, the most confused pairs,
-    - `confusion.png` (single-label only): the row-normalized confusion matrix.
+    - `confusion.png` (single-label only): the row-normalized confusion matrix,
+    - `reliability.png` (reports with a `"calibration"` entry): the reliability
+      diagram before and after calibration.
 
     Args:
         report: a dict from `classification_report`.
@@ -182,7 +194,7 @@ def write_report(report, out_dir, title="Evaluation report"):
         title: the heading of `report.md` and the confusion figure.
 
     Returns:
-        A dict `{"metrics": path, "report": path[, "confusion": path]}`.
+        A dict `{"metrics": path, "report": path[, "confusion": path][, "reliability": path]}`.
 
     Example:
 
@@ -213,6 +225,19 @@ def write_report(report, out_dir, title="Evaluation report"):
             title=f"{title}: confusion (rows normalized)",
         )
         image = "confusion.png"
+    reliability = None
+    if report.get("calibration"):
+        paths["reliability"] = os.path.join(out_dir, RELIABILITY_PNG)
+        plot_reliability(
+            reliability_curves(report["calibration"]),
+            paths["reliability"],
+            title=f"{title}: reliability",
+        )
+        reliability = RELIABILITY_PNG
     with open(paths["report"], "w", encoding="utf-8") as f:
-        f.write(render_markdown(report, title=title, confusion_image=image))
+        f.write(
+            render_markdown(
+                report, title=title, confusion_image=image, reliability_image=reliability
+            )
+        )
     return paths

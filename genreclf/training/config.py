@@ -56,6 +56,7 @@ class TrainConfig:
     patience: int = 3
     label_smoothing: float = 0.0
     min_confidence: float = None
+    calibration: str = AUTO
     strategy: str = None
 
     def resolved(self, name):

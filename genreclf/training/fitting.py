@@ -81,11 +81,14 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
     from genreclf.metrics import write_report
+    from genreclf.metrics.calibration_report import calibration_section
     from genreclf.models import build_model
     from genreclf.models import get_family
+    from genreclf.training.calibration import check_choice
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.callbacks import BEST_WEIGHTS
 
+    check_choice(cfg.calibration)  # before the fit, not after it
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if len(train_set) == 0 or (val_set is not None and len(val_set) == 0):
@@ -151,14 +154,14 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             callbacks=callbacks,
         )
         fitted = {}
-    model.save(out / MODEL)
 
     thresholds = fitted.get("thresholds")
+    out_of_fold = f"{OUT_OF_FOLD_FOLDS}-fold out-of-fold scores of the training rows"
     if val_set is None:  # trained on every row: report its out-of-fold scores
         mask = fitted["oof_mask"]
         report_set = train_set.subset(np.flatnonzero(mask))
         scores = fitted["oof_scores"][mask]
-        evaluated_on = f"{OUT_OF_FOLD_FOLDS}-fold out-of-fold scores of the training rows"
+        evaluated_on = out_of_fold
     else:
         report_set = val_set
         scores = np.asarray(model.predict(_inputs(val_set), batch_size=256, verbose=0))
@@ -167,8 +170,24 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             thresholds = tune_thresholds(val_set.targets(vocabulary), scores)
     if not multi_label:
         thresholds = None
-    report = classification_report(
-        report_set.targets(vocabulary), scores, vocabulary, thresholds=thresholds
+    targets = report_set.targets(vocabulary)
+    model, calibration = calibrate(
+        model, cfg, fitted, train_set, vocabulary, scores, targets, evaluated_on, out
+    )
+    model.save(out / MODEL)
+    report_scores = scores
+    if calibration is not None:
+        report_scores = calibration.apply(scores)
+        if thresholds is not None:
+            thresholds = calibration.map_thresholds(thresholds)
+    report = classification_report(targets, report_scores, vocabulary, thresholds=thresholds)
+    report["calibration"] = calibration_section(
+        targets,
+        scores,
+        None if calibration is None else report_scores,
+        multi_label=multi_label,
+        method="none" if calibration is None else calibration.method,
+        fitted_on=None if calibration is None else _fitted_on(fitted, evaluated_on),
     )
     report["num_train"] = len(train_set)
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
@@ -186,6 +205,37 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     return report
+
+
+def _fitted_on(fitted, evaluated_on):
+    if fitted.get("oof_scores") is not None:
+        return f"the {OUT_OF_FOLD_FOLDS}-fold out-of-fold scores of the training rows"
+    return evaluated_on
+
+
+def calibrate(model, cfg, fitted, train_set, vocabulary, val_scores, val_targets, val_name, out):
+    """Fits `cfg.calibration` on held-out scores; returns `(model, layer or None)`.
+
+    Families that fit themselves calibrate on their out-of-fold scores, the
+    others on the validation split's. The returned model ends in the
+    calibration layer; the run folder gets `calibration.json`.
+    """
+    from genreclf.models.calibrated_scores import with_calibration
+    from genreclf.training.calibration import CALIBRATION_FILE
+    from genreclf.training.calibration import describe
+    from genreclf.training.calibration import fit_calibration
+
+    if fitted.get("oof_scores") is not None:
+        mask = fitted["oof_mask"]
+        held_out = fitted["oof_scores"][mask]
+        targets = train_set.targets(vocabulary)[mask]
+    else:
+        held_out, targets = val_scores, val_targets
+    layer = fit_calibration(held_out, targets, vocabulary.multi_label, cfg.calibration)
+    write_json(out / CALIBRATION_FILE, describe(layer, _fitted_on(fitted, val_name)))
+    if layer is None:
+        return model, None
+    return with_calibration(model, layer), layer
 
 
 def _keras_fit(

@@ -1,0 +1,129 @@
+"""Calibration fitted after training: NLL goes down, decisions stay, the run records it."""
+
+import json
+
+import numpy as np
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.training.calibration import fit_calibration
+from genreclf.training.calibration import fit_platt
+from genreclf.training.calibration import fit_temperature
+from genreclf.training.calibration import temperature_nll
+
+
+def _over_confident(n=600, k=4, seed=0):
+    """Softmax scores of logits 4× too large for the labels drawn from them."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 1.5
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(k, p=row) for row in p])
+    sharp = np.exp(4 * logits) / np.exp(4 * logits).sum(axis=1, keepdims=True)
+    return sharp, np.eye(k)[labels]
+
+
+def test_temperature_scaling_reduces_nll_and_recovers_the_factor():
+    scores, targets = _over_confident()
+    temperature = fit_temperature(scores, targets)
+    assert 3.0 < temperature < 5.5  # the scores were sharpened 4×
+    assert temperature_nll(scores, targets, temperature) < 0.8 * temperature_nll(
+        scores, targets, 1.0
+    )
+    layer = fit_calibration(scores, targets, multi_label=False)
+    np.testing.assert_array_equal(layer.apply(scores).argmax(1), scores.argmax(1))
+
+
+def test_platt_scaling_reduces_log_loss_per_class():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(1)
+    true_p = rng.uniform(0.02, 0.98, size=(800, 3))
+    targets = (rng.random((800, 3)) < true_p).astype("float64")
+    # Miscalibrated three ways: too sharp, shifted up, too flat.
+    logit = np.log(true_p / (1 - true_p))
+    distorted = logit * np.array([3.0, 1.0, 0.3]) + np.array([0.0, 2.0, 0.0])
+    scores = 1 / (1 + np.exp(-distorted))
+    layer = fit_calibration(scores, targets, multi_label=True)
+    assert layer.method == "platt"
+    calibrated = layer.apply(scores)
+    for k in range(3):
+        before = log_loss(targets[:, k], scores[:, k])
+        after = log_loss(targets[:, k], calibrated[:, k])
+        assert after < before - 0.01, (k, before, after)
+    slopes = np.array(layer.slopes)
+    assert slopes[0] < 0.5 and slopes[2] > 2.0 and layer.intercepts[1] < -1.0
+
+
+def test_a_class_with_one_outcome_keeps_the_identity():
+    scores = np.array([[0.9, 0.2], [0.8, 0.7], [0.3, 0.4]])
+    targets = np.array([[1, 0], [1, 1], [1, 0]])
+    slopes, intercepts = fit_platt(scores, targets)
+    assert (slopes[0], intercepts[0]) == (1.0, 0.0)
+
+
+def test_none_and_bad_choices():
+    assert fit_calibration([[0.9, 0.1]], [[1, 0]], multi_label=False, calibration="none") is None
+    with pytest.raises(ConfigError, match="Received: calibration='isotonic'"):
+        fit_calibration([[0.9, 0.1]], [[1, 0]], multi_label=False, calibration="isotonic")
+    with pytest.raises(ConfigError, match="same, non-empty shape"):
+        fit_calibration([[0.9, 0.1]], [[1, 0, 0]], multi_label=False)
+
+
+@pytest.fixture(scope="module")
+def multi_label_runs(tmp_path_factory):
+    """The same convex multi-label ngram run, with and without calibration."""
+    import genreclf
+
+    runs = {}
+    for calibration in ("auto", "none"):
+        runs[calibration] = genreclf.train(
+            genreclf.sample_path(),
+            text="overview",
+            label="genres",
+            sep="|",
+            multi_label=True,
+            model="ngram",
+            model_config={"max_tokens": 2000},
+            calibration=calibration,
+            out=tmp_path_factory.mktemp("runs") / calibration,
+            verbose=0,
+        )
+    return runs
+
+
+def test_calibrated_run_keeps_every_decision(multi_label_runs):
+    import genreclf
+
+    calibrated, plain = multi_label_runs["auto"], multi_label_runs["none"]
+    assert json.loads((calibrated.path / "config.json").read_text())["calibration"] == "auto"
+    info = json.loads((calibrated.path / "calibration.json").read_text())
+    assert info["method"] == "platt" and "out-of-fold" in info["fitted_on"]
+    assert json.loads((plain.path / "calibration.json").read_text()) == {"method": "none"}
+    # Thresholds re-expressed on calibrated scores: the same out-of-fold decisions...
+    for name, entry in plain.metrics["per_class"].items():
+        assert calibrated.metrics["per_class"][name]["f1"] == entry["f1"]
+    section = calibrated.metrics["calibration"]
+    assert section["ece_after"] < section["ece_before"]
+    assert plain.metrics["calibration"]["ece_after"] is None
+    # ...and the same labels from the saved models on texts.
+    texts = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre").texts
+    assert [p["labels"] for p in calibrated.predict(texts[:80])] == [
+        p["labels"] for p in plain.predict(texts[:80])
+    ]
+    assert (calibrated.path / "reliability.png").stat().st_size > 1000
+
+
+def test_evaluate_reports_calibration_on_new_data(multi_label_runs, tmp_path):
+    import genreclf
+    from genreclf.evaluation import evaluate
+
+    report = evaluate(multi_label_runs["auto"], genreclf.sample_path(), out=tmp_path)
+    section = report["calibration"]
+    assert section["method"] == "platt" and section["pooled"] == "every (example, class) pair"
+    assert section["ece_before"] != section["ece_after"]
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Calibration" in markdown and "| after calibration |" in markdown
+    assert (tmp_path / "reliability.png").exists()
+    plain = evaluate(multi_label_runs["none"], genreclf.sample_path(), out=tmp_path / "plain")
+    assert plain["calibration"]["ece_before"] == pytest.approx(section["ece_before"], abs=1e-6)
+    assert plain["macro_f1"] == report["macro_f1"]
