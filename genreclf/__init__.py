@@ -33,6 +33,7 @@ _API = {
     "TrainConfig": "genreclf.training",
     "evaluate": "genreclf.evaluation",
     "ensemble": "genreclf.ensembling",
+    "find_label_issues": "genreclf.label_issues",
     "load_run": "genreclf.run",
     "Run": "genreclf.run",
     "sample_path": "genreclf.data.sample",

@@ -32,6 +32,7 @@ COMMANDS = {
     "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
     "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
     "ensemble": ("genreclf.cli.ensemble", "join trained runs into one run and one model"),
+    "labels": ("genreclf.cli.labels", "find likely mislabelled rows of a data file (cleanlab)"),
     "export": (
         "genreclf.export.cli",
         "export a run as a versioned SavedModel for TF Serving; verify one",

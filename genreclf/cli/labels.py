@@ -1,0 +1,140 @@
+"""`genreclf labels check`: likely mislabelled rows of a data file, ranked (cleanlab).
+
+    genreclf labels check movies.csv --text overview --label genres --sep "|" --out suspects.csv
+
+writes `suspects.csv` (rank, line, id, text, given, suggested, score,
+flagged) and `suspects.md` (the report section) beside it.
+"""
+
+import argparse
+import json
+
+from genreclf.errors import ConfigError
+
+USAGE = "genreclf labels check DATA [--text COL] [--label COL] [--sep S] --out suspects.csv"
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="genreclf labels check",
+        description="Find rows whose labels look wrong: out-of-fold predicted probabilities "
+        "(k-fold; TF-IDF + logistic regression by default, or any model family) fed to "
+        "cleanlab's confident learning. Writes a ranked CSV and a markdown report beside it.",
+    )
+    p.add_argument("data", help="labelled file (any format `genreclf train` reads)")
+    p.add_argument("--text", help="text column")
+    p.add_argument("--label", help="label column")
+    p.add_argument("--format", default="auto", help="csv, tsv, jsonl, parquet, kaggle-genre, ...")
+    p.add_argument(
+        "--multi-label", action="store_const", const=True, help="rows may carry several labels"
+    )
+    p.add_argument("--sep", help="separator between labels in one cell (implies --multi-label)")
+    p.add_argument("--id", dest="id_column", help="a column of row ids to copy into the CSV")
+    p.add_argument(
+        "--model",
+        default="tfidf",
+        help="what scores the rows out of fold: tfidf (default: TF-IDF + logistic "
+        "regression, seconds) or a model family trained per fold (ngram, stack, bilstm, ...)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of --model's family (JSON values); repeatable",
+    )
+    p.add_argument("--epochs", type=int, help="maximum epochs of --model's family per fold")
+    p.add_argument("--folds", type=int, default=5, help="k of the k-fold (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="fold seed (default 0)")
+    p.add_argument(
+        "--filter-by",
+        default="prune_by_noise_rate",
+        choices=(
+            "prune_by_noise_rate",
+            "prune_by_class",
+            "both",
+            "confident_learning",
+            "predicted_neq_given",
+        ),
+        help="cleanlab's rule for flagging rows (default prune_by_noise_rate)",
+    )
+    p.add_argument(
+        "--top",
+        type=int,
+        help="write the N lowest-scoring rows instead of cleanlab's flagged rows",
+    )
+    p.add_argument(
+        "--work-dir",
+        help="where --model's fold runs go (a rerun reuses finished folds; default: "
+        "<out>.folds/ beside the CSV)",
+    )
+    p.add_argument("--out", required=True, help="the CSV to write (the report goes beside it)")
+    p.add_argument("--quiet", action="store_true", help="print only the output paths")
+    return p
+
+
+def _settings(pairs):
+    values = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(
+                f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set max_tokens=2000."
+            )
+        try:
+            values[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key.strip()] = raw
+    return values
+
+
+def main(argv):
+    argv = list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(f"usage: {USAGE}\n\nRun `genreclf labels check --help` for the options.")
+        return 0
+    if argv[0] != "check":
+        raise ConfigError(
+            f"Unknown `genreclf labels` action. Expected: check. Received: {argv[0]!r}. "
+            f"Usage: {USAGE}"
+        )
+    args = build_parser().parse_args(argv[1:])
+    import pathlib
+
+    from genreclf.label_issues import find_label_issues
+
+    out = pathlib.Path(args.out)
+    work_dir = args.work_dir
+    if work_dir is None and args.model != "tfidf":
+        work_dir = out.with_name(out.stem + ".folds")
+    issues = find_label_issues(
+        args.data,
+        text=args.text,
+        label=args.label,
+        format=args.format,
+        multi_label=args.multi_label,
+        sep=args.sep,
+        id_column=args.id_column,
+        model=args.model,
+        folds=args.folds,
+        seed=args.seed,
+        model_config=_settings(args.set),
+        epochs=args.epochs,
+        work_dir=work_dir,
+        filter_by=args.filter_by,
+        verbose=0 if args.quiet else 1,
+    )
+    csv_path, md_path = issues.write(out, top=args.top, title=f"Label issues in {args.data}")
+    if not args.quiet:
+        n = len(issues.dataset)
+        print(
+            f"{issues.num_flagged:,} of {n:,} rows flagged as likely mislabelled "
+            f"({issues.num_flagged / max(n, 1):.1%}); top suspects:"
+        )
+        for row in issues.rows(top=5, flagged_only=True):
+            print(
+                f"  line {row['line']}: given {row['given']!r}, suggested "
+                f"{row['suggested']!r} (score {row['score']:.3f}): {row['text'][:70]}"
+            )
+    print(f"suspects: {csv_path}\nreport:   {md_path}")
+    return 0

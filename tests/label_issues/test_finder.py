@@ -1,0 +1,128 @@
+"""`find_label_issues` / `genreclf labels check`: planted wrong labels are found, by cleanlab."""
+
+import csv
+
+import numpy as np
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+
+pytest.importorskip("cleanlab")
+
+# Three genres with their own words; each synopsis draws 6 of its genre's words.
+WORDS = {
+    "horror": "ghost haunted demon scream blood curse crypt zombie possessed coffin".split(),
+    "romance": "love kiss wedding heart romance couple sweetheart date passion bride".split(),
+    "western": "cowboy sheriff ranch saloon outlaw horse desert gunslinger cattle frontier".split(),
+}
+PLANTED = {5: "romance", 47: "horror", 88: "western", 120: "romance"}  # row -> wrong label
+
+
+def _rows(n_per_class=50, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_per_class * len(WORDS)):
+        genre = list(WORDS)[i % len(WORDS)]
+        words = rng.choice(WORDS[genre], size=6, replace=False)
+        rows.append((f"A story of {' '.join(words)} in town {i}.", genre))
+    return rows
+
+
+@pytest.fixture
+def noisy_csv(tmp_path):
+    rows = _rows()
+    for i, wrong in PLANTED.items():
+        assert rows[i][1] != wrong
+        rows[i] = (rows[i][0], wrong)
+    path = tmp_path / "movies.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["overview", "genre"])
+        writer.writerows(rows)
+    return path
+
+
+def test_planted_wrong_labels_are_the_top_suspects(noisy_csv):
+    issues = genreclf.find_label_issues(noisy_csv, text="overview", label="genre", folds=3)
+    top = issues.rows(top=len(PLANTED))
+    # Line numbers are the file's: the header is line 1, row i is line i + 2.
+    assert {r["line"] for r in top} == {i + 2 for i in PLANTED}
+    for row in top:
+        i = row["line"] - 2
+        assert row["given"] == PLANTED[i] and row["suggested"] == _rows()[i][1]
+        assert row["flagged"] and 0.0 <= row["score"] < 0.5
+    assert set(np.flatnonzero(issues.flagged)) >= set(PLANTED)
+    assert issues.num_flagged <= 2 * len(PLANTED)  # clean rows are (mostly) left alone
+
+
+def test_cli_writes_the_ranked_csv_and_the_report(noisy_csv, tmp_path, capsys):
+    from genreclf.cli import main
+
+    out = tmp_path / "out" / "suspects.csv"
+    argv = ["labels", "check", str(noisy_csv), "--text", "overview", "--label", "genre"]
+    assert main(argv + ["--folds", "3", "--out", str(out), "--quiet"]) == 0
+    with open(out, encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames == [
+        "rank",
+        "line",
+        "id",
+        "text",
+        "given",
+        "suggested",
+        "score",
+        "flagged",
+    ]
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    assert {int(r["line"]) for r in rows[: len(PLANTED)]} == {i + 2 for i in PLANTED}
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores) and all(r["flagged"] == "True" for r in rows)
+    report = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert report.startswith(f"## Label issues in {noisy_csv}")
+    assert "| given label | rows | flagged | share |" in report and "Top " in report
+    # --top N writes the N lowest scores, flagged or not.
+    assert main(argv + ["--folds", "3", "--out", str(out), "--top", "20", "--quiet"]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 21
+
+
+def test_multi_label_rows_with_a_wrong_genre_are_found(tmp_path):
+    rows = _rows(seed=1)
+    # Every tenth row also carries a second genre, written in its words.
+    multi = []
+    for i, (text, genre) in enumerate(rows):
+        labels = [genre]
+        if i % 10 == 0:
+            other = list(WORDS)[(list(WORDS).index(genre) + 1) % 3]
+            text += " " + " ".join(WORDS[other][:6])
+            labels.append(other)
+        multi.append((text, labels))
+    planted = {7: ["western"], 61: ["horror"], 95: ["romance"]}
+    for i, wrong in planted.items():
+        assert multi[i][1] != wrong
+        multi[i] = (multi[i][0], wrong)
+    data = genreclf.TextDataset(
+        [t for t, _ in multi], [labels for _, labels in multi], multi_label=True
+    )
+    issues = genreclf.find_label_issues(data, folds=3)
+    assert issues.vocabulary.multi_label
+    top = issues.rows(top=len(planted))
+    assert {r["line"] - 1 for r in top} == set(planted)  # no file: lines count rows from 1
+    for row in top:
+        i = row["line"] - 1
+        assert row["given"] == "|".join(planted[i]) and row["suggested"] == rows[i][1]
+        assert row["flagged"]
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    from genreclf.cli import main
+
+    one_genre = genreclf.TextDataset(["a ghost", "a crypt"], [["horror"], ["horror"]])
+    with pytest.raises(ConfigError, match="at least two labels"):
+        genreclf.find_label_issues(one_genre)
+    with pytest.raises(ConfigError, match="folds=9 for 3 rows"):
+        genreclf.find_label_issues(
+            genreclf.TextDataset(["a", "b", "c"], [["x"], ["y"], ["x"]]), folds=9
+        )
+    assert main(["labels", "fix", "movies.csv"]) == 1  # unknown action: an error, not a crash
