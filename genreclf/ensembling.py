@@ -5,7 +5,9 @@ scores by greedy ensemble selection with replacement (Caruana et al., 2004:
 start from the best member, repeatedly add the member whose addition most
 raises macro-F1, until none does; the counts become the weights), which
 cannot do worse on those rows than the best member alone. Multi-label thresholds are tuned on the
-same blended scores (shrunk toward a global threshold for rare classes).
+same blended scores (shrunk toward a global threshold for rare classes), and
+the blend is calibrated on them (temperature / per-class Platt scaling, see
+`genreclf.training.calibration`; thresholds re-expressed on calibrated scores).
 
 The held-out scores come from `data` (a labelled file the members did not
 train on), or, when every member carved the same validation split from the
@@ -95,7 +97,16 @@ def _held_out(runs, data):
     return val
 
 
-def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experiment=None):
+def ensemble(
+    runs,
+    out,
+    *,
+    data=None,
+    verbose=1,
+    calibration="auto",
+    mlflow_uri=None,
+    mlflow_experiment=None,
+):
     """Joins trained runs into one run whose model averages their scores.
 
     Args:
@@ -105,6 +116,9 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
             weights and thresholds on; default: the members' shared
             validation split.
         verbose: print the chosen weights.
+        calibration: `"auto"` (temperature scaling for single-label, per-class
+            Platt scaling for multi-label, fitted on the blended held-out
+            scores and appended to the model) or `"none"`.
         mlflow_uri: an MLflow tracking URI: the new run folder is logged there
             (its config with the members and weights, metrics, report, PNGs,
             model; needs `pip install 'genreclf[mlflow]'`).
@@ -123,9 +137,15 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
     from genreclf import register
     from genreclf.metrics import classification_report
     from genreclf.metrics import write_report
+    from genreclf.metrics.calibration_report import calibration_section
     from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.models.calibrated_scores import with_calibration
     from genreclf.models.heads import text_input
     from genreclf.models.stack import WeightedScores
+    from genreclf.training.calibration import CALIBRATION_FILE
+    from genreclf.training.calibration import check_choice
+    from genreclf.training.calibration import describe
+    from genreclf.training.calibration import fit_calibration
 
     if mlflow_uri is not None:  # before the work: a bad URI or a missing extra fails fast
         from genreclf.tracking.mlflow_tracker import MlflowTracker
@@ -138,11 +158,12 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
             tags={"genreclf.command": "ensemble"},
         )
         with tracker:
-            run = ensemble(runs, out, data=data, verbose=verbose)
+            run = ensemble(runs, out, data=data, verbose=verbose, calibration=calibration)
             tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
             tracker.log_run_folder(run.path)
         return run
     register()
+    check_choice(calibration)
     runs = [r if isinstance(r, Run) else Run(r) for r in runs]
     if len(runs) < 2:
         raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
@@ -169,6 +190,13 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
         outputs.append(member({"text": text}))
     scores = WeightedScores([float(w) for w in weights], name="scores")(outputs)
     model = keras.Model({"text": text}, scores, name="ensemble")
+    layer = fit_calibration(blended, targets, vocabulary.multi_label, calibration)
+    calibrated = blended
+    if layer is not None:
+        model = with_calibration(model, layer)
+        calibrated = layer.apply(blended)
+        if thresholds is not None:
+            thresholds = layer.map_thresholds(thresholds)
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,8 +209,11 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
             "members": [str(r.path.resolve()) for r in runs],
             "weights": [float(w) for w in weights],
         },
+        calibration=calibration,
     )
     write_json(out / CONFIG, config)
+    fitted_on = "the held-out rows the weights were chosen on"
+    write_json(out / CALIBRATION_FILE, describe(layer, fitted_on))
     k = vocabulary.num_classes
     write_json(
         out / THRESHOLDS,
@@ -192,8 +223,16 @@ def ensemble(runs, out, *, data=None, verbose=1, mlflow_uri=None, mlflow_experim
             ]
         },
     )
-    report = classification_report(targets, blended, vocabulary, thresholds=thresholds)
+    report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
     report["evaluated_on"] = "the held-out rows the weights were chosen on (optimistic)"
+    report["calibration"] = calibration_section(
+        targets,
+        blended,
+        None if layer is None else calibrated,
+        multi_label=vocabulary.multi_label,
+        method="none" if layer is None else layer.method,
+        fitted_on=None if layer is None else fitted_on,
+    )
     write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
     write_json(
         out / FINGERPRINT,

@@ -9,6 +9,7 @@ import pytest
 import genreclf
 from genreclf.ensembling import select_weights
 from genreclf.errors import ConfigError
+from genreclf.models.calibrated_scores import find_calibration
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,10 @@ def test_runs_sharing_a_validation_split_join_into_an_exportable_run(
     weights = np.asarray(run.config["model_config"]["weights"])
     texts = ["A ghost haunts a lighthouse.", "Two chefs fall in love."]
     expected = weights[0] * trained_run.scores(texts) + weights[1] * second_run.scores(texts)
+    # The blend is temperature-scaled on the held-out rows, inside the model.
+    layer = find_calibration(genreclf.load_run(run.path).model)
+    assert layer.method == "temperature" and run.metrics["calibration"]["ece_after"] is not None
+    expected = layer.apply(expected)
     np.testing.assert_allclose(genreclf.load_run(run.path).scores(texts), expected, atol=1e-5)
     path = export_run(run.path, tmp_path / "models", "genre", verify=True)
     assert (path / "saved_model.pb").exists()

@@ -19,6 +19,13 @@ def build_parser():
         help="labelled held-out rows the members did not train on (default: "
         "the members' shared validation split)",
     )
+    p.add_argument(
+        "--calibration",
+        choices=("auto", "none"),
+        default="auto",
+        help="calibrate the blended scores on the held-out rows, inside the model: auto "
+        "(default: temperature scaling for single-label, per-class Platt for multi-label) or none",
+    )
     add_mlflow_arguments(p, what="the ensemble")
     p.add_argument("--quiet", action="store_true", help="print only the run folder")
     return p
@@ -34,6 +41,7 @@ def main(argv):
         args.out,
         data=args.data,
         verbose=0 if args.quiet else 1,
+        calibration=args.calibration,
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,
     )
