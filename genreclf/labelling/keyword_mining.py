@@ -62,7 +62,7 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
         scores, _ = chi2(present, y)
         in_class = np.asarray(present[y].sum(axis=0)).ravel()
         precision = in_class / np.maximum(doc_freq, 1)
-        keep = (precision >= max(min_precision, y.mean())) & np.isfinite(scores)
+        keep = (precision >= min_precision) & (precision > y.mean()) & np.isfinite(scores)
         order = np.argsort(-np.where(keep, scores, -np.inf), kind="stable")
         out[label] = [str(terms[j]) for j in order[:top_k] if keep[j]]
     return out

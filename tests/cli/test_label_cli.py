@@ -1,0 +1,186 @@
+"""`genreclf label` end to end on tiny CSVs: mine keywords, label, audit, train on the result."""
+
+import csv
+import json
+
+import pytest
+
+from genreclf.cli import main
+from genreclf.labelling.label_file import read_labelled
+
+ROWS = [
+    ("m1", "A ghost haunts the old house at night.", "horror"),
+    ("m2", "A ghost and a demon haunt a quiet village.", "horror"),
+    ("m3", "The ghost of a sailor haunts a lighthouse.", "horror"),
+    ("m4", "A demon is summoned in a haunted school.", "horror"),
+    ("m5", "Two chefs compete in a cooking contest and fall in love.", "comedy"),
+    ("m6", "Chefs plan a wedding that goes wrong in every way.", "comedy"),
+    ("m7", "Rival chefs swap kitchens for a week of pranks.", "comedy"),
+    ("m8", "A wedding singer and two chefs start a food truck.", "comedy"),
+]
+
+
+@pytest.fixture
+def files(tmp_path):
+    labelled = tmp_path / "labelled.csv"
+    with open(labelled, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "overview", "genre"])
+        w.writerows(ROWS)
+    unlabelled = tmp_path / "unlabelled.csv"
+    with open(unlabelled, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "overview"])
+        w.writerows((i, t) for i, t, _ in ROWS)
+        w.writerow(["m9", "An accountant files taxes."])
+    return labelled, unlabelled
+
+
+def test_keywords_label_audit_and_train(files, tmp_path, capsys):
+    labelled, unlabelled = files
+    genres = tmp_path / "genres.yaml"
+    assert (
+        main(
+            [
+                "label",
+                "keywords",
+                str(labelled),
+                "--label",
+                "genre",
+                "--out",
+                str(genres),
+                "--min-df",
+                "2",
+                "--top-k",
+                "5",
+            ]
+        )
+        == 0
+    )
+    assert "horror: ghost" in capsys.readouterr().out
+    out = tmp_path / "out.jsonl"
+    code = main(
+        [
+            "label",
+            str(unlabelled),
+            "--text",
+            "overview",
+            "--genres",
+            str(genres),
+            "--stages",
+            "keywords",
+            "--thresholds",
+            "keywords=0.5",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "keywords" in printed and "unlabelled" in printed
+    rows = {r["id"]: r for r in read_labelled(out)}
+    assert rows["m1"]["labels"] == ["horror"] and rows["m5"]["labels"] == ["comedy"]
+    assert rows["m9"]["labels"] == [] and rows["m9"]["stage"] is None
+    report = tmp_path / "audit.json"
+    assert (
+        main(
+            [
+                "label",
+                "audit",
+                str(out),
+                "--judge",
+                str(labelled),
+                "--label",
+                "genre",
+                "--sample",
+                "100",
+                "--report",
+                str(report),
+            ]
+        )
+        == 0
+    )
+    assert "95% CI (Wilson)" in capsys.readouterr().out
+    audit = json.loads(report.read_text())
+    assert audit["overall"]["agree"] == audit["overall"]["trials"] == 8
+    # rerunning the same command is a no-op resume
+    assert (
+        main(
+            [
+                "label",
+                str(unlabelled),
+                "--genres",
+                str(genres),
+                "--stages",
+                "keywords",
+                "--thresholds",
+                "keywords=0.5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "(9 already there)" in capsys.readouterr().out
+
+
+def test_train_on_cascade_labels_with_min_confidence(files, tmp_path, capsys):
+    from genreclf.data.cascade_labels import load_cascade_labels
+
+    labelled, unlabelled = files
+    out = tmp_path / "out.jsonl"
+    genres = tmp_path / "genres.yaml"
+    genres.write_text(
+        "genres:\n  horror: {keywords: [ghost, demon, haunt, haunts, haunted]}\n"
+        "  comedy: {keywords: [chefs, wedding, pranks]}\n"
+    )
+    assert (
+        main(
+            [
+                "label",
+                str(unlabelled),
+                "--genres",
+                str(genres),
+                "--stages",
+                "keywords",
+                "--thresholds",
+                "keywords=0.5",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    kept = load_cascade_labels(out, min_confidence=0.7)
+    assert 0 < len(kept) < 8 and kept.skipped["unlabelled"] == 1
+    run = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                str(out),
+                "--min-confidence",
+                "0.5",
+                "--model",
+                "ngram",
+                "--epochs",
+                "1",
+                "--set",
+                "max_tokens=200",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    config = json.loads((run / "config.json").read_text())
+    assert config["min_confidence"] == 0.5
+    assert sorted(json.loads((run / "labels.json").read_text())["labels"]) == ["comedy", "horror"]
+
+
+def test_nothing_to_label_with_is_a_clear_error(files, tmp_path, capsys):
+    _, unlabelled = files
+    assert main(["label", str(unlabelled), "--out", str(tmp_path / "o.jsonl")]) == 1
+    assert "Pass --genres" in capsys.readouterr().err

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from genreclf.labelling.api import label
+from genreclf.labelling.audit import audit
+from genreclf.labelling.audit import sample_rows
+from genreclf.labelling.audit import wilson_interval
+
+
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [
+        # Wilson (1927) score intervals at 95%, as published in tables (e.g. Newcombe 1998)
+        (8, 10, 0.4902, 0.9433),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (81, 263, 0.2553, 0.3662),
+        (50, 100, 0.4038, 0.5962),
+    ],
+)
+def test_wilson_interval_matches_known_values(k, n, low, high):
+    got = wilson_interval(k, n)
+    assert got == pytest.approx((low, high), abs=1e-4)
+
+
+def test_audit_against_a_labels_file(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    label(
+        texts_csv, out=out, genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.5}
+    )
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    by_id = {r["id"]: r for r in rows}
+    # a4 ('a quiet story', comedy) has no keyword; a6 ('A family moves...') neither
+    assert by_id["a4"]["labels"] == [] and by_id["a1"]["labels"] == ["horror"]
+    result = audit(out, tmp_path / "labels.csv", sample=100, judge_label="genre")
+    assert result.unlabelled == 2 and result.sampled == 4
+    assert (
+        result.per_stage["keywords"]["agree"] == 4 and result.per_stage["keywords"]["trials"] == 4
+    )
+    assert result.per_stage["keywords"]["low"] == pytest.approx(0.5101, abs=1e-4)
+    assert result.per_genre["horror"]["rows"] == 2
+    assert "| stage keywords | 4 | 4 | 4 | 1.000 | 0.510–1.000 |" in result.table()
+
+
+def test_sampling_is_per_stage_and_seeded():
+    rows = [{"id": str(i), "stage": "a" if i < 50 else "b", "labels": ["x"]} for i in range(60)]
+    rows.append({"id": "u", "stage": None, "labels": []})
+    picked = sample_rows(rows, sample=5, seed=1)
+    assert (
+        sum(r["stage"] == "a" for r in picked) == 5 and sum(r["stage"] == "b" for r in picked) == 5
+    )
+    assert picked == sample_rows(rows, sample=5, seed=1)
+
+
+def test_the_llm_as_judge_goes_through_the_local_server(texts_csv, genres_yaml, tmp_path, server):
+    out = tmp_path / "labelled.jsonl"
+    label(
+        texts_csv, out=out, genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.5}
+    )
+    result = audit(out, "llm", llm="gpt-4o-mini", genres=genres_yaml, base_url=server.url)
+    assert result.sampled == 4 and len(server.requests) == 4
+    assert result.overall["trials"] == 4

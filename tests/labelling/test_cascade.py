@@ -1,0 +1,190 @@
+"""The cascade over real files: provenance, unlabelled rows kept, resume, the LLM stage.
+
+The LLM is augment's local OpenAI-compatible server on 127.0.0.1 (a real
+socket); the killed run is a real `genreclf label` subprocess sent SIGKILL.
+"""
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from genreclf.augment.fake_server import fake_synopsis
+from genreclf.labelling.api import build_cascade
+from genreclf.labelling.api import label
+from genreclf.labelling.label_file import LabelFile
+from genreclf.labelling.label_file import read_labelled
+
+PROVENANCE = {"id", "line", "text", "labels", "stage", "confidence", "threshold", "runner_up"}
+
+
+def test_provenance_and_unlabelled_rows_kept(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    result = label(
+        texts_csv,
+        out=out,
+        genres=genres_yaml,
+        stages=("keywords",),
+        thresholds={"keywords": 0.6},
+    )
+    rows = {r["id"]: r for r in read_labelled(out)}
+    assert sorted(rows) == ["a1", "a2", "a3", "a4", "a5", "a6"]  # none dropped
+    assert result.by_stage == {"keywords": 4, "unlabelled": 2}
+    assert abs(result.coverage - 4 / 6) < 1e-9
+    a1 = rows["a1"]
+    assert PROVENANCE <= set(a1) and a1["stage"] == "keywords" and a1["labels"] == ["horror"]
+    assert a1["confidence"] == round(2 / 3, 6) and a1["threshold"] == 0.6 and a1["line"] == 2
+    assert a1["tried"] == [
+        {"stage": "keywords", "labels": ["horror"], "confidence": round(2 / 3, 6), "claimed": True}
+    ]
+    a4 = rows["a4"]
+    assert a4["labels"] == [] and a4["stage"] is None and a4["reason"] == "no_stage"
+
+
+def test_a_rerun_skips_rows_already_written_and_cuts_a_torn_line(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    args = dict(genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.6})
+    label(texts_csv, out=out, **args)
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text("".join(lines[:3]) + lines[3][:20])  # killed while writing row 4
+    result = label(texts_csv, out=out, **args)
+    assert result.resumed == 3
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert sorted(ids) == ["a1", "a2", "a3", "a4", "a5", "a6"]
+
+
+def test_llm_stage_labels_what_is_left_with_few_shot_and_its_cache(
+    texts_csv, genres_yaml, tmp_path, server
+):
+    out = tmp_path / "labelled.jsonl"
+    args = dict(
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=server.url,
+        budget_usd=1.0,
+        concurrency=2,
+    )
+    result = label(texts_csv, out=out, **args)
+    assert result.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+    assert result.llm["sent"] == 2 and result.llm["spent_usd"] > 0
+    rows = {r["id"]: r for r in read_labelled(out)}
+    llm_row = rows["a4"]
+    assert llm_row["stage"] == "llm" and llm_row["labels"][0] in ("horror", "comedy", "western")
+    provenance = llm_row["llm"]
+    assert provenance["model"] == "gpt-4o-mini" and len(provenance["prompt_hash"]) == 16
+    assert provenance["response_id"].startswith("chatcmpl-") and provenance["few_shot"] == 4
+    assert [t["stage"] for t in llm_row["tried"]] == ["keywords", "llm"]
+    # The few-shot examples are the keyword stage's confident rows, and the cached
+    # responses were asked with exactly those prompts.
+    assert few_shot_texts(server, genres_yaml, out) == {
+        rows[i]["text"] for i in ("a1", "a2", "a3", "a5")
+    }
+    # A fresh output with the same cache pays for nothing.
+    again = label(
+        texts_csv, out=tmp_path / "again.jsonl", cache=str(out) + ".llm-cache.jsonl", **args
+    )
+    assert again.llm["sent"] == 0 and again.llm["cached"] == 2
+    assert len(server.requests) == 2
+
+
+def few_shot_texts(server, genres_yaml, out):
+    cached = {
+        json.loads(line)["key"] for line in open(str(out) + ".llm-cache.jsonl", encoding="utf-8")
+    }
+    labeller = build_cascade(genres_yaml, llm="gpt-4o-mini", stages=("llm",)).llm
+    rows = read_labelled(out)
+    examples = labeller.examples(rows)
+    keys = {
+        labeller.stage.request(r["id"], r["text"], examples).key("gpt-4o-mini")
+        for r in rows
+        if r["stage"] == "llm"
+    }
+    assert keys == cached
+    return {text for text, _ in examples}
+
+
+def test_budget_stop_writes_unlabelled_rows_that_a_rerun_retries(
+    texts_csv, genres_yaml, tmp_path, server
+):
+    out = tmp_path / "labelled.jsonl"
+    args = dict(
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=server.url,
+        concurrency=1,
+    )
+    first = label(texts_csv, out=out, budget_tokens=1, **args)
+    assert first.by_stage["unlabelled"] == 2 and first.llm["stopped"] == "budget"
+    assert {r["reason"] for r in read_labelled(out) if not r["labels"]} == {"llm_budget"}
+    second = label(texts_csv, out=out, budget_tokens=100_000, **args)
+    assert second.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == 6  # compacted: one row per id
+
+
+def _many_rows_csv(path, n):
+    rng = random.Random(0)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "overview"])
+        for i in range(n):
+            w.writerow([f"r{i:03d}", fake_synopsis(rng)])
+
+
+def test_kill_9_mid_run_resumes_without_paying_twice(genres_yaml, tmp_path):
+    from genreclf.augment.fake_server import FakeChatServer
+
+    data = tmp_path / "many.csv"
+    _many_rows_csv(data, 40)
+    out = tmp_path / "labelled.jsonl"
+    concurrency = 2
+    with FakeChatServer(latency=0.15) as server:
+        command = [
+            sys.executable,
+            "-m",
+            "genreclf",
+            "label",
+            str(data),
+            "--genres",
+            str(genres_yaml),
+            "--stages",
+            "keywords,llm",
+            "--llm",
+            "gpt-4o-mini",
+            "--base-url",
+            server.url,
+            "--concurrency",
+            str(concurrency),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 180  # a loaded machine starts Python slowly
+        while len(server.requests) < 8 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert len(server.requests) >= 8, "the labelling run never reached the LLM stage"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+        paid_before = len(server.requests)
+        written_before = LabelFile(out).rows if out.exists() else {}
+        assert 0 < len(written_before) < 40, len(written_before)
+        rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr[-2000:]
+        counts = server.counts()
+    twice = [h for h, c in counts.items() if c > 1]
+    assert len(twice) <= concurrency and all(counts[h] == 2 for h in twice)
+    assert len(counts) == 40 - sum(1 for r in written_before.values() if r["stage"] == "keywords")
+    assert sum(counts.values()) < paid_before + len(counts)  # the rerun skipped what was paid
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == 40

@@ -1,0 +1,26 @@
+import numpy as np
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.labelling.classifier_stage import ClassifierStage
+
+
+def test_uses_the_runs_scores_in_the_cascades_genre_order(trained_run):
+    names = list(reversed(trained_run.labels)) + ["not-in-the-run"]
+    stage = ClassifierStage(trained_run, names=names, threshold=0.0)
+    texts = ["A sheriff rides out to face an outlaw gang.", "Two chefs open a restaurant."]
+    scores = stage.scores(texts)
+    raw = trained_run.scores(texts)
+    np.testing.assert_allclose(scores[:, :-1], raw[:, ::-1], atol=1e-6)
+    assert (scores[:, -1] == 0).all()
+    decisions = stage.decide(texts, scores=scores)
+    best = [trained_run.labels[j] for j in raw.argmax(axis=1)]
+    assert [d.labels[0] for d in decisions] == best
+    assert all(d.claimed for d in decisions)
+    strict = ClassifierStage(trained_run, threshold=1.01).decide(texts)
+    assert not any(d.claimed for d in strict)
+
+
+def test_a_run_that_knows_none_of_the_genres_is_refused(trained_run):
+    with pytest.raises(ConfigError, match="knows none of the genres"):
+        ClassifierStage(trained_run, names=["polka"])

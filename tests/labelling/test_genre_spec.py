@@ -1,0 +1,33 @@
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+from genreclf.labelling.genre_spec import Genre
+from genreclf.labelling.genre_spec import load_genres
+from genreclf.labelling.genre_spec import save_genres
+
+
+def test_reads_yaml_mapping_and_list_forms(genres_yaml):
+    genres = load_genres(genres_yaml)
+    assert [g.name for g in genres] == ["horror", "comedy", "western"]
+    assert genres[0].keywords == ["ghost", "haunted", "demon"]
+    listed = load_genres([{"name": "war", "keywords": "Battle, Soldiers"}, "drama"])
+    assert listed[0].keywords == ["battle", "soldiers"]
+    assert listed[1].prototype_text() == "A drama film."
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "g.yaml"
+    save_genres([Genre("action", "Fights.", ["chase"])], path)
+    assert load_genres(path) == [Genre("action", "Fights.", ["chase"])]
+
+
+def test_bad_files_say_what_and_where(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("genres:\n  horror: [unclosed\n")
+    with pytest.raises(DataError, match="bad.yaml"):
+        load_genres(bad)
+    with pytest.raises(ConfigError, match="name, a description"):
+        load_genres({"genres": {"horror": {"colour": "red"}}})
+    with pytest.raises(ConfigError, match="Cannot read"):
+        load_genres(tmp_path / "missing.yaml")

@@ -1,0 +1,31 @@
+import numpy as np
+
+from genreclf.labelling.genre_spec import Genre
+from genreclf.labelling.keyword_stage import KeywordStage
+from genreclf.labelling.thresholds import NEVER
+from genreclf.labelling.thresholds import calibrate
+from genreclf.labelling.thresholds import choose_threshold
+
+
+def test_lowest_threshold_reaching_the_target():
+    conf = [0.95, 0.9, 0.8, 0.8, 0.7, 0.6]
+    correct = [1, 1, 1, 0, 1, 0]
+    assert choose_threshold(conf, correct, target_precision=0.8, min_rows=1) == (0.7, 0.8, 5)
+    # ties are claimed together: no cut between the two 0.8 rows
+    assert choose_threshold(conf, correct, target_precision=1.0, min_rows=1) == (0.9, 1.0, 2)
+    threshold, precision, claimed = choose_threshold(conf, correct, min_rows=10)
+    assert threshold == NEVER and np.isnan(precision) and claimed == 0
+
+
+def test_calibrate_sets_thresholds_in_cascade_order():
+    genres = [Genre("horror", keywords=["ghost"]), Genre("comedy", keywords=["chef"])]
+    first = KeywordStage(genres, threshold=0.0)
+    texts = ["a ghost", "a ghost ghost chef", "a chef", "a chef and a ghost"] * 5
+    labels = [["horror"], ["horror"], ["comedy"], ["comedy"]] * 5
+    report = calibrate([first], texts, labels, target_precision=0.99, min_rows=5)
+    # the rows at 1/3 (one hit each) are half wrong; the rows at 0.5 are all right
+    assert first.threshold == report["keywords"]["threshold"] == 0.5
+    assert report["keywords"]["claimed"] == 10 and report["keywords"]["precision"] == 1.0
+    assert report["keywords"]["offered"] == 20
+    report = calibrate([first], texts, labels, target_precision=0.7, min_rows=5)
+    assert report["keywords"]["claimed"] == 20 and report["keywords"]["precision"] == 0.75
