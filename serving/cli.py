@@ -11,7 +11,8 @@ import logging
 import os
 import sys
 
-# Same as the defaults in serving.server (kept here so --help is fast).
+# Same as the defaults of serving.server.limits.Limits (kept here so --help is fast;
+# tests/serving/test_cli.py checks they agree).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_TEXTS = 10_000
 DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
@@ -147,9 +148,9 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 2
-    from genreclf.serving.server.limits import RequestLimits
+    from genreclf.errors import ConfigError
+    from genreclf.serving.server.limits import Limits
     from genreclf.serving.server.local_server import LocalServer
-    from genreclf.serving.server.model_config import ConfigError
     from genreclf.serving.server.model_config import parse_label_flags
     from genreclf.serving.server.model_config import read_models_config
 
@@ -164,6 +165,15 @@ def main(argv=None):
     except ConfigError as err:
         print(f"genreclf serve: error: {err}", file=sys.stderr)
         return 2
+    limits = Limits(
+        max_texts=args.max_texts,
+        max_text_bytes=args.max_text_bytes,
+        chunk_size=args.chunk_size,
+        max_body_bytes=args.max_body_bytes,
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+    )
     server = LocalServer(
         args.models_dir,
         host=args.host,
@@ -173,14 +183,8 @@ def main(argv=None):
         labels=labels,
         policy=args.versions,
         poll_seconds=args.poll_seconds,
-        max_body_bytes=args.max_body_bytes,
         workers=args.workers,
-        limits=RequestLimits(
-            max_texts=args.max_texts, max_text_bytes=args.max_text_bytes, chunk_size=args.chunk_size
-        ),
-        max_connections=args.max_connections,
-        header_timeout=args.header_timeout,
-        body_timeout=args.body_timeout,
+        limits=limits,
     )
     try:
         server.start()

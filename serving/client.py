@@ -131,7 +131,7 @@ class GenreClient:
                 )
         return self._transport
 
-    def _with_retries(self, function, *args):
+    def _call(self, function, *args):
         # Retries happen in the transport (urllib3 Retry / gRPC retry policy).
         return function(self.model, self.version, self.label, *args)
 
@@ -178,14 +178,14 @@ class GenreClient:
                 instances = [dict(zip(names, row)) for row in zip(*columns.values())]
             else:
                 instances = columns["text"]
-            rows = self._with_retries(self.transport.predict, self.signature_name, instances)
+            rows = self._call(self.transport.predict, self.signature_name, instances)
             return [
                 {k: _plain(v) for k, v in row.items()}
                 if isinstance(row, dict)
                 else {"output": _plain(row)}
                 for row in rows
             ]
-        outputs = self._with_retries(self.transport.predict, self.signature_name, columns)
+        outputs = self._call(self.transport.predict, self.signature_name, columns)
         count = len(columns["text"])
         return [{name: _plain(array[i]) for name, array in outputs.items()} for i in range(count)]
 
@@ -200,16 +200,16 @@ class GenreClient:
             return []
         names = list(columns)
         examples = [dict(zip(names, row)) for row in zip(*columns.values())]
-        results = self._with_retries(self.transport.classify, self.classify_signature, examples)
+        results = self._call(self.transport.classify, self.classify_signature, examples)
         return [[(label, _f32(score)) for label, score in row] for row in results]
 
     def metadata(self):
         """The model's metadata in TF Serving's REST JSON shape (`model_spec`, `metadata`)."""
-        return self._with_retries(self.transport.metadata)
+        return self._call(self.transport.metadata)
 
     def status(self):
         """The model's version states, `{"model_version_status": [...]}` as TF Serving prints it."""
-        return self._with_retries(self.transport.status)
+        return self._call(self.transport.status)
 
     def close(self):
         """Closes connections (the client reconnects if used again)."""

@@ -1,9 +1,9 @@
 """The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
 
 Implemented: `PredictionService/Predict`, `/Classify`, `/Regress`,
-`/GetModelMetadata`, `ModelService/GetModelStatus`. Answered UNIMPLEMENTED on
-purpose: `MultiInference` (call Predict, Classify or Regress separately) and
-`ModelService/HandleReloadConfigRequest` (the local server polls instead).
+`/GetModelMetadata`, `ModelService/GetModelStatus`. `MultiInference` and
+`HandleReloadConfigRequest` (the local server polls instead) get grpcio's
+UNIMPLEMENTED.
 
 An input `TensorProto` is checked before it becomes an array: its dtype and
 rank against the signature, and exactly one value per element. Outputs are
@@ -22,7 +22,7 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 from tensorflow_serving.apis import regression_pb2
 
-from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.limits import proto_shape
 from genreclf.serving.server.limits import signature_shape
 from genreclf.serving.server.metrics import ServingMetrics
@@ -121,7 +121,7 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
 
     def __init__(self, store, limits=None, metrics=None):
         self.store = store
-        self.limits = limits or RequestLimits()
+        self.limits = limits or Limits()
         self.metrics = metrics or ServingMetrics()
 
     def _servable(self, request, call):
@@ -186,13 +186,6 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
             )
         return metadata_proto(self._servable(request, call))
 
-    def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
-        context.abort(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "MultiInference is not implemented by the genreclf local server; "
-            "call Predict and Classify, or use TF Serving.",
-        )
-
 
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):
     """TF Serving's `tensorflow.serving.ModelService` (status only) over a `ModelStore`."""
@@ -209,63 +202,40 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
         call.version = "" if version is None else version
         return response
 
-    def HandleReloadConfigRequest(self, request, context):  # noqa: N802 - gRPC method name
-        context.abort(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "The genreclf local server reloads by polling the base path; "
-            "HandleReloadConfigRequest is not implemented.",
-        )
 
-
-def create_grpc_server(
-    store,
-    host,
-    port,
-    max_workers,
-    max_message_bytes,
-    *,
-    limits=None,
-    metrics=None,
-    max_connections=1000,
-    header_timeout=10.0,
-    idle_timeout=60.0,
-):
-    """A gRPC server with both services, bound but not yet started.
+def create_grpc_server(store, address, workers, limits=None, metrics=None):
+    """A gRPC server with both services, bound to `address` but not yet started.
 
     Args:
         store: the `ModelStore`.
-        host: the interface to bind (127.0.0.1 by default in the CLI).
-        port: the port.
-        max_workers: threads handling requests (model calls run in them).
-        max_message_bytes: largest request accepted (RESOURCE_EXHAUSTED above).
-        limits: the per-request `RequestLimits`.
+        address: `host:port` to bind (port 0 picks a free one).
+        workers: threads handling requests (model calls run in them).
+        limits: the server's `Limits`: message size, RPCs in flight, handshake
+            and idle timeouts.
         metrics: the `ServingMetrics` to record calls in.
-        max_connections: the most connections held open, and the most RPCs
-            in flight (RESOURCE_EXHAUSTED above).
-        header_timeout: seconds a new connection has to finish its handshake.
-        idle_timeout: seconds after which an idle connection is closed.
 
     Returns:
         `(server, bound_port)`.
     """
+    limits = limits or Limits()
     metrics = metrics or ServingMetrics()
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[
-            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_receive_message_length", limits.max_body_bytes),
             ("grpc.max_send_message_length", -1),
             ("grpc.so_reuseport", 0),
-            ("grpc.server_handshake_timeout_ms", int(header_timeout * 1000)),
-            ("grpc.max_connection_idle_ms", int(idle_timeout * 1000)),
-            ("grpc.max_allowed_incoming_connections", max_connections),
+            ("grpc.server_handshake_timeout_ms", int(limits.header_timeout * 1000)),
+            ("grpc.max_connection_idle_ms", int(limits.idle_timeout * 1000)),
+            ("grpc.max_allowed_incoming_connections", limits.max_connections),
         ],
-        maximum_concurrent_rpcs=max_connections,
+        maximum_concurrent_rpcs=limits.max_connections,
     )
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         PredictionService(store, limits, metrics), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store, metrics), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    bound = server.add_insecure_port(address)
     if bound == 0:
-        raise OSError(f"Could not bind gRPC to {host}:{port}; is the port in use?")
+        raise OSError(f"Could not bind gRPC to {address}; is the port in use?")
     return server, bound

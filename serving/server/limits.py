@@ -1,4 +1,4 @@
-"""What one request may ask of the local server, checked before TensorFlow sees it.
+"""`Limits`: what one request, or one client, may ask of the local server.
 
 * Every input's rank and fixed dimensions must match the signature (a string
   tensor of rank 33 crashes TensorFlow 2.20; numpy refuses rank > 64).
@@ -7,6 +7,8 @@
 * Texts per request and text bytes per request are capped (`--max-texts`,
   `--max-text-bytes`); large allowed batches run through the model in chunks of
   `chunk_size` rows, so memory grows with the bytes sent, not with a multiplier.
+* Bodies, connections and slow clients are bounded (`--max-body-bytes`,
+  `--max-connections`, `--header-timeout`, `--body-timeout`).
 """
 
 import dataclasses
@@ -16,35 +18,44 @@ import numpy as np
 
 from genreclf.serving.server.status import invalid_argument
 
-DEFAULT_MAX_TEXTS = 10_000
-DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
-DEFAULT_CHUNK_SIZE = 256
 # The highest rank accepted for an input whose signature leaves the rank open
 # (TensorFlow 2.20 crashes on string tensors of rank 33 and more).
 MAX_RANK = 32
 
 
 @dataclasses.dataclass(frozen=True)
-class RequestLimits:
-    """Per-request bounds of the local server.
+class Limits:
+    """The bounds of one local server (the `genreclf serve` flags of the same names).
 
     Args:
         max_texts: the most string values one request may hold.
         max_text_bytes: the most bytes of string values one request may hold.
         chunk_size: the most rows passed to the model in one call.
+        max_body_bytes: the largest REST body / gRPC message (413 / RESOURCE_EXHAUSTED).
+        max_connections: open REST connections and gRPC calls in flight beyond
+            which requests are refused (503 / RESOURCE_EXHAUSTED).
+        header_timeout: seconds a connection has to send a request head (REST)
+            or finish its handshake (gRPC); idle REST connections close after it.
+        body_timeout: seconds a REST body has to arrive (408 after).
+        idle_timeout: seconds an idle gRPC connection stays open.
 
     Example:
 
-    >>> limits = RequestLimits(max_texts=2)
+    >>> limits = Limits(max_texts=2)
     >>> limits.check_texts(3, 10)
     Traceback (most recent call last):
     ...
     genreclf.serving.server.status.ServingStatusError: Request holds 3 texts, more than ...
     """
 
-    max_texts: int = DEFAULT_MAX_TEXTS
-    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    max_texts: int = 10_000
+    max_text_bytes: int = 8 * 1024 * 1024
+    chunk_size: int = 256
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_connections: int = 1000
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    idle_timeout: float = 60.0
 
     def check_texts(self, count, nbytes):
         """Refuses a request over the text caps (INVALID_ARGUMENT, like an oversized batch)."""

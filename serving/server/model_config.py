@@ -9,13 +9,7 @@ import dataclasses
 import os
 import re
 
-
-class ConfigError(ValueError):
-    """A `--label` flag or models.config that cannot be used as given.
-
-    (The server does not import `genreclf`: it needs TensorFlow only.)
-    """
-
+from genreclf.errors import ConfigError
 
 _LABEL_FLAG = re.compile(r"^(?:(?P<model>[^/:=]+):)?(?P<label>[^/:=]+)=(?P<version>\d+)$")
 

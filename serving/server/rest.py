@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from genreclf.serving.server.json_values import error_response
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import METRICS_PATH
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.rest_api import RestApiHandler
@@ -101,25 +102,21 @@ async def read_body(request, limit):
     return b"".join(chunks)
 
 
-def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.0, metrics=None):
+def create_app(store, executor, limits=None, metrics=None):
     """The Starlette app serving TF Serving's REST API, the metrics and the web page.
 
     Args:
         store: the `ModelStore`.
         executor: a `concurrent.futures` executor for request handling.
-        max_body_bytes: the largest request body accepted.
-        limits: the per-request `RequestLimits`.
-        body_timeout: seconds a request body has to arrive in full (408 after).
+        limits: the server's `Limits` (`max_body_bytes`, `body_timeout`, ...).
         metrics: the `ServingMetrics` to record requests in and to serve.
-
-    Returns:
-        A Starlette app (serve it with uvicorn).
 
     Example:
 
     >>> from concurrent.futures import ThreadPoolExecutor
-    >>> app = create_app(store, ThreadPoolExecutor(4), 8 << 20)  # doctest: +SKIP
+    >>> app = create_app(store, ThreadPoolExecutor(4))  # doctest: +SKIP
     """
+    limits = limits or Limits()
     handler = RestApiHandler(store, limits)
     metrics = metrics or ServingMetrics()
 
@@ -130,16 +127,18 @@ def create_app(store, executor, max_body_bytes, *, limits=None, body_timeout=30.
             return err.http_code, error_response(err.message)
         call.api = routed[0]
         try:
-            body = await asyncio.wait_for(read_body(request, max_body_bytes), body_timeout)
+            body = await asyncio.wait_for(
+                read_body(request, limits.max_body_bytes), limits.body_timeout
+            )
         except asyncio.TimeoutError:
             return 408, error_response(
-                f"Request body not received within {body_timeout:g} seconds. Send the "
+                f"Request body not received within {limits.body_timeout:g} seconds. Send the "
                 "whole body promptly, or start the server with a larger --body-timeout."
             )
         except BodyTooLarge as err:
             return 413, error_response(
                 f"Request body of {err.args[0]} bytes is larger than the server's limit of "
-                f"{max_body_bytes} bytes. Send fewer instances per request, or start the "
+                f"{limits.max_body_bytes} bytes. Send fewer instances per request, or start the "
                 "server with a larger --max-body-bytes."
             )
         loop = asyncio.get_running_loop()

@@ -25,7 +25,7 @@ from genreclf.serving.server import json_tensor
 from genreclf.serving.server.json_values import error_response
 from genreclf.serving.server.json_values import parse_json
 from genreclf.serving.server.json_values import signature_name_of
-from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
@@ -119,7 +119,7 @@ class RestApiHandler:
 
     Args:
         store: the `ModelStore` to serve.
-        limits: the per-request `RequestLimits` (default `RequestLimits()`).
+        limits: the per-request `Limits` (default `Limits()`).
 
     Example:
 
@@ -130,7 +130,7 @@ class RestApiHandler:
 
     def __init__(self, store, limits=None):
         self.store = store
-        self.limits = limits or RequestLimits()
+        self.limits = limits or Limits()
 
     def process(self, routed, body, call=None):
         """Answers a routed request; returns `(http_code, json_text)`.

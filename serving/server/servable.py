@@ -8,7 +8,7 @@ replays `assets.extra/tf_serving_warmup_requests`, and then runs `predict`,
 `classify` (method `tensorflow/serving/classify`: one `inputs` tensor of
 serialized examples, `classes` and/or `scores` outputs) and `regress` (method
 `tensorflow/serving/regress`: one float output `outputs`). Inputs are checked
-against the signature and `RequestLimits` before TensorFlow sees them; large
+against the signature and `Limits` before TensorFlow sees them; large
 batches run in chunks.
 """
 
@@ -26,7 +26,7 @@ from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow.core.protobuf import saved_model_pb2
 
-from genreclf.serving.server.limits import RequestLimits
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.limits import run_in_chunks
 from genreclf.serving.server.limits import signature_shape
@@ -167,7 +167,7 @@ class Servable:
 
     def _run(self, key, inputs, limits):
         """Calls a signature on checked arrays, in chunks when it is batch-first."""
-        limits = limits or RequestLimits()
+        limits = limits or Limits()
         limits.check_arrays(inputs)
         signature = self.signature_defs[key]
         infos = (*signature.inputs.values(), *signature.outputs.values())
@@ -191,7 +191,7 @@ class Servable:
             inputs: alias → numpy array (strings as bytes objects).
             signature_name: the signature key; empty means `serving_default`.
             output_filter: output aliases to return; empty means all.
-            limits: a `RequestLimits` (default: `RequestLimits()`).
+            limits: a `Limits` (default: `Limits()`).
 
         Returns:
             `(signature_key, outputs)`: outputs alias → numpy array.
@@ -231,7 +231,7 @@ class Servable:
             examples: a list of `tf.train.Example` protos.
             context: an optional `tf.train.Example` whose features every example gets.
             signature_name: the signature key (a classify signature).
-            limits: a `RequestLimits` (default: `RequestLimits()`).
+            limits: a `Limits` (default: `Limits()`).
 
         Returns:
             One list of `(label, score)` pairs per example (`label` is '' when the
@@ -247,11 +247,12 @@ class Servable:
             )
         results = self._run_examples(key, examples, context, limits)
         classes, scores = results.get("classes"), results.get("scores")
-        shapes = {np.shape(results[name]) for name in outputs}
-        if len(shapes) != 1 or len(shape := shapes.pop()) != 2 or shape[0] != len(examples):
+        shapes = {name: np.shape(results[name]) for name in outputs}
+        shape = shapes.popitem()[1]
+        if len(shape) != 2 or shape[0] != len(examples) or any(s != shape for s in shapes.values()):
             raise invalid_argument(
                 f"Expected classify outputs of shape [{len(examples)}, classes]. "
-                f"Received: { ({name: np.shape(results[name]) for name in outputs}) }."
+                f"Received: shapes {sorted(np.shape(results[n]) for n in outputs)}."
             )
         return [
             [

@@ -25,3 +25,20 @@ def test_bad_model_config(tmp_path, capsys):
     config.write_text("model_config_list { config { nme: 'x' } }")
     assert main([str(tmp_path), "--model-config", str(config)]) == 2
     assert "Expected a TF Serving model config" in capsys.readouterr().err
+
+
+def test_flag_defaults_are_the_limits_defaults():
+    from genreclf.serving.server.limits import Limits
+
+    args = build_parser().parse_args(["models/"])
+    limits = Limits()
+    for name in (
+        "max_texts",
+        "max_text_bytes",
+        "chunk_size",
+        "max_body_bytes",
+        "max_connections",
+        "header_timeout",
+        "body_timeout",
+    ):
+        assert getattr(args, name) == getattr(limits, name), name

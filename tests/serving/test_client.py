@@ -115,15 +115,7 @@ def test_errors_are_typed_with_the_server_message(server, protocol):
     with pytest.raises(InvalidRequestError) as info:
         GenreClient(address, model="hybrid").predict(TEXTS)  # missing the year feature
     assert info.value.code == "INVALID_ARGUMENT"
-    assert (
-        info.value.message
-        == {
-            "rest": "instances is a plain list, but expecting list of objects as multiple input "
-            "tensors required as per tensorinfo_map",
-            "grpc": "input size does not match signature: 1!=2 len({text}) != len({text,year}). "
-            "Sent extra: {}. Missing but required: {year}.",
-        }[protocol]
-    )
+    assert "year" in info.value.message  # the server's message names the missing input
     assert GenreClient(address).predict(["still serving"])  # the server keeps serving
 
 
