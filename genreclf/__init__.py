@@ -34,6 +34,7 @@ _API = {
     "evaluate": "genreclf.evaluation",
     "ensemble": "genreclf.ensembling",
     "find_label_issues": "genreclf.label_issues",
+    "explain": "genreclf.explaining",
     "load_run": "genreclf.run",
     "Run": "genreclf.run",
     "sample_path": "genreclf.data.sample",

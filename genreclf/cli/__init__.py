@@ -31,6 +31,7 @@ COMMANDS = {
     "train": ("genreclf.cli.train", "train a classifier and write a run folder"),
     "evaluate": ("genreclf.cli.evaluate", "score a run on labelled data; compare two runs"),
     "predict": ("genreclf.cli.predict", "predict the genres of synopses with a run"),
+    "explain": ("genreclf.cli.explain", "show the words that pushed each top genre"),
     "ensemble": ("genreclf.cli.ensemble", "join trained runs into one run and one model"),
     "labels": ("genreclf.cli.labels", "find likely mislabelled rows of a data file (cleanlab)"),
     "export": (

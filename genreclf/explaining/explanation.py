@@ -1,0 +1,141 @@
+"""`Explanation`: which words pushed each top label of one text, and by how much.
+
+An explanation holds the text, its words (with character offsets, so a page
+can highlight them in place) and, for each explained label, one attribution
+per word. The attributions are in `units`:
+
+* `"logit"`: exact contributions to the label's logit (linear TF-IDF
+  models): `sum(attributions) + unplaced + baseline == value`, where
+  `baseline` is the head's bias and `value` the logit.
+* `"score"`: contributions to the label's score (integrated gradients, and
+  blends such as `stack` and ensembles): `sum(attributions) + unplaced ≈
+  value - baseline`, where `baseline` is the score of the baseline input.
+
+`unplaced` is the attribution of tokens that are no word of the text
+(`[CLS]`, `[SEP]`, padding, unknown pieces).
+"""
+
+import dataclasses
+
+import numpy as np
+
+UNITS = ("logit", "score")
+
+
+@dataclasses.dataclass
+class Word:
+    """One word of a text: its characters and where they are."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclasses.dataclass
+class LabelExplanation:
+    """The words behind one label.
+
+    Attributes:
+        label: the label.
+        score: the model's score for it.
+        value: the explained quantity (the logit, or the score).
+        baseline: `value` at the baseline (the bias, or the baseline's score).
+        attributions: `float [n_words]`, one per word of the text.
+        unplaced: attribution of tokens that are no word of the text.
+    """
+
+    label: str
+    score: float
+    value: float
+    baseline: float
+    attributions: np.ndarray
+    unplaced: float = 0.0
+
+    def completeness_gap(self):
+        """`value - baseline - (sum(attributions) + unplaced)`: 0 when complete."""
+        return float(self.value - self.baseline - (np.sum(self.attributions) + self.unplaced))
+
+
+@dataclasses.dataclass
+class Explanation:
+    """The explanation of one text's top labels.
+
+    Attributes:
+        text: the text.
+        words: its `Word`s.
+        labels: one `LabelExplanation` per explained label, best score first.
+        units: `"logit"` or `"score"` (see the module docstring).
+        method: how the attributions were computed, in words.
+        parts: explanations of parts of the model (the TF-IDF tower of
+            `stack`, an ensemble's members), by name.
+
+    Example:
+
+    >>> e = Explanation(
+    ...     "a dark heist",
+    ...     [Word("a", 0, 1), Word("dark", 2, 6), Word("heist", 7, 12)],
+    ...     [LabelExplanation("crime", 0.9, 2.0, -0.5, np.array([0.0, 0.5, 2.0]))],
+    ...     units="logit",
+    ...     method="exact",
+    ... )
+    >>> e.top_words("crime", k=2)
+    [('heist', 2.0), ('dark', 0.5)]
+    >>> e.labels[0].completeness_gap()
+    0.0
+    """
+
+    text: str
+    words: list
+    labels: list
+    units: str = "score"
+    method: str = ""
+    parts: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.units not in UNITS:
+            raise ValueError(f"units must be one of {UNITS}. Received: units={self.units!r}.")
+
+    def label(self, name):
+        """The `LabelExplanation` of label `name`."""
+        for entry in self.labels:
+            if entry.label == name:
+                return entry
+        raise KeyError(
+            f"{name!r} is not an explained label. Expected one of {[e.label for e in self.labels]}."
+        )
+
+    def top_words(self, label, k=5, sign=1):
+        """The `k` words that pushed `label` most (`sign=-1`: that held it back most).
+
+        Repeated words are summed; words with no push in that direction are left out.
+        """
+        entry = self.label(label) if isinstance(label, str) else self.labels[label]
+        totals = {}
+        for word, value in zip(self.words, entry.attributions):
+            key = word.text.lower()
+            totals[key] = totals.get(key, 0.0) + float(value)
+        ranked = sorted(
+            ((w, v) for w, v in totals.items() if v * sign > 0), key=lambda item: -item[1] * sign
+        )
+        return ranked[:k]
+
+    def to_dict(self):
+        """A JSON-ready dict (words, and per label its attributions per word)."""
+        return {
+            "text": self.text,
+            "units": self.units,
+            "method": self.method,
+            "words": [dataclasses.asdict(w) for w in self.words],
+            "labels": [
+                {
+                    "label": e.label,
+                    "score": float(e.score),
+                    "value": float(e.value),
+                    "baseline": float(e.baseline),
+                    "unplaced": float(e.unplaced),
+                    "attributions": [float(v) for v in e.attributions],
+                }
+                for e in self.labels
+            ],
+            "parts": {name: part.to_dict() for name, part in self.parts.items()},
+        }

@@ -1,0 +1,136 @@
+"""`Explainer` on every kind of model: the method chosen, completeness, the words."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genreclf.explaining.explainer import Explainer
+from genreclf.models.heads import text_input
+from genreclf.models.ngram import build_ngram
+from genreclf.models.pretrained.builder import build_pretrained
+from genreclf.models.pretrained.testing import write_tiny_hf_bert
+from genreclf.models.stack import WeightedScores
+from genreclf.models.stack import build_stack
+from genreclf.models.transformer import build_transformer
+
+TEXTS = [
+    "a crew of thieves plans a heist on a space station",
+    "a haunted house whispers to the family at night",
+    "two strangers fall in love on a night train",
+]
+LABELS = ["crime", "horror", "romance"]
+TEXT = "Two strangers' love on a night train!"
+
+
+@pytest.fixture(scope="module")
+def tiny_preset(tmp_path_factory):
+    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
+
+
+def _random_head(model, name, seed=0):
+    rng = np.random.default_rng(seed)
+    layer = model.get_layer(name)
+    layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    return model
+
+
+def _transformer():
+    return build_transformer(
+        3,
+        train_texts=TEXTS,
+        embedding_dim=8,
+        num_heads=2,
+        intermediate_dim=8,
+        max_length=16,
+        num_layers=1,
+    )
+
+
+def _complete(explanation, tolerance):
+    for entry in explanation.labels:
+        assert abs(entry.completeness_gap()) < tolerance, (entry.label, entry.completeness_gap())
+
+
+def test_transformer_is_explained_by_integrated_gradients_on_its_embedding():
+    explainer = Explainer(_transformer(), LABELS, steps=64)
+    assert explainer.kind == "integrated_gradients"
+    (explanation,) = explainer.explain([TEXT], top_k=3)
+    assert explanation.units == "score" and "token_and_position_embedding" in explanation.method
+    words = ["Two", "strangers", "love", "on", "a", "night", "train"]
+    assert [w.text for w in explanation.words] == words
+    _complete(explanation, 5e-3)
+    assert all(abs(e.unplaced) < 1e-6 for e in explanation.labels)  # padding gets nothing
+
+
+def test_ngram_with_a_hidden_layer_gets_integrated_gradients_on_the_ngram_vector():
+    model = build_ngram(
+        3, multi_label=True, train_texts=TEXTS, max_tokens=80, hidden_dim=4, solver="adamw"
+    )
+    _random_head(_random_head(model, "hidden"), "scores", 1)
+    explainer = Explainer(model, LABELS, steps=64)
+    assert explainer.kind == "integrated_gradients" and explainer.ig_layer == "tfidf"
+    (explanation,) = explainer.explain([TEXT])
+    _complete(explanation, 1e-4)
+    assert np.abs(explanation.labels[0].attributions).max() > 0
+
+
+def test_pretrained_word_pieces_are_merged_into_words(tiny_preset):
+    model = build_pretrained(3, preset=tiny_preset, mode="frozen", max_length=16)
+    (explanation,) = Explainer(model, LABELS, steps=32).explain(["The ghosts' zzyzx train."])
+    _complete(explanation, 5e-3)
+    words = [w.text for w in explanation.words]
+    assert words == ["The", "ghosts", "zzyzx", "train"]
+    # "ghosts" is ghost ##s in the tiny vocabulary, "zzyzx" [UNK]: every word gets its pieces.
+    assert all(np.abs(e.attributions).min() > 0 for e in explanation.labels)
+
+
+def test_stack_blends_the_exact_tfidf_tower_and_the_encoder(tiny_preset):
+    model = build_stack(3, train_texts=TEXTS, preset=tiny_preset, max_length=8, max_chunks=4)
+    _random_head(model, "tfidf_scores", 1)
+    _random_head(model, "encoder_scores", 2)
+    model.get_layer("scores").set_weights([np.array([0.7, 0.3], dtype="float32")])
+    explainer = Explainer(model, LABELS, steps=32)
+    assert explainer.kind == "stack"
+    (explanation,) = explainer.explain([TEXT + " " + TEXTS[0]], top_k=3)
+    assert explanation.units == "score"
+    _complete(explanation, 2e-3)
+    scores = model({"text": tf.constant([TEXT + " " + TEXTS[0]])}).numpy()[0]
+    for entry in explanation.labels:
+        assert entry.value == pytest.approx(scores[LABELS.index(entry.label)], abs=1e-6)
+    (tower,) = explanation.parts.values()
+    assert tower.units == "logit"
+    _complete(tower, 1e-5)
+
+
+def test_an_ensemble_is_the_weighted_sum_of_its_members():
+    first = _random_head(build_ngram(3, train_texts=TEXTS, max_tokens=80), "scores")
+    second = _transformer()
+    text = text_input()
+    members = [
+        keras.Model(m.input, m.output, name=f"member_{i}")({"text": text})
+        for i, m in enumerate([first, second])
+    ]
+    scores = WeightedScores([0.25, 0.75], name="scores")(members)
+    model = keras.Model({"text": text}, scores, name="ensemble")
+    explainer = Explainer(model, LABELS, steps=64)
+    assert explainer.kind == "ensemble"
+    (explanation,) = explainer.explain([TEXT], top_k=2)
+    _complete(explanation, 1e-2)
+    classes = [e.label for e in explanation.labels]
+    (a,) = Explainer(first, LABELS).explain([TEXT], labels=classes, units="score")
+    (b,) = Explainer(second, LABELS, steps=64).explain([TEXT], labels=classes)
+    for entry, ea, eb in zip(explanation.labels, a.labels, b.labels):
+        np.testing.assert_allclose(
+            entry.attributions, 0.25 * ea.attributions + 0.75 * eb.attributions, atol=1e-6
+        )
+
+
+def test_bad_arguments_say_what_was_expected():
+    from genreclf.errors import ConfigError
+
+    explainer = Explainer(build_ngram(3, train_texts=TEXTS, max_tokens=80), LABELS)
+    with pytest.raises(ConfigError, match="wrap it in a list"):
+        explainer.explain(TEXT)
+    with pytest.raises(ConfigError, match="Unknown labels"):
+        explainer.explain([TEXT], labels=["western"])

@@ -1,0 +1,66 @@
+"""Integrated gradients on the embedding output: completeness on a tiny BiLSTM."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genreclf.explaining.integrated_gradients import IntegratedGradients
+from genreclf.models.heads import classification_head
+from genreclf.models.heads import text_input
+from genreclf.models.pooling import MaskedGlobalPooling1D
+from genreclf.preprocessing import make_text_vectorizer
+
+TEXTS = [
+    "a crew of thieves plans a heist on a space station",
+    "a haunted house whispers to the family at night",
+    "two strangers fall in love on a night train",
+]
+
+
+def tiny_bilstm(multi_label=False):
+    """The `bilstm` family's graph in small (text → ids → embedding → BiLSTM → max → Dense)."""
+    text = text_input()
+    vectorizer = make_text_vectorizer(TEXTS, mode="int", max_tokens=100, max_length=16)
+    x = keras.layers.Embedding(vectorizer.vocabulary_size(), 8, mask_zero=True, name="embedding")(
+        vectorizer(text)
+    )
+    x = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), name="bilstm_0")(x)
+    x = MaskedGlobalPooling1D("max", name="max_pool")(x)
+    return keras.Model({"text": text}, classification_head(x, 3, multi_label), name="bilstm")
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_attributions_sum_to_the_score_change_from_the_baseline(multi_label):
+    model = tiny_bilstm(multi_label)
+    ig = IntegratedGradients(model, "embedding")
+    result = ig.attribute({"text": ["Two strangers fall in love."]}, classes=[0, 1, 2], steps=64)
+    change = result.value - result.baseline
+    assert np.abs(change).max() > 1e-3  # the test would be empty otherwise
+    np.testing.assert_allclose(result.attributions.sum(axis=(0, 1)), change, atol=2e-3)
+    np.testing.assert_allclose(
+        result.value, model({"text": tf.constant(["Two strangers fall in love."])})[0], atol=1e-6
+    )
+
+
+def test_padding_positions_get_nothing_and_ids_are_the_tokens():
+    model = tiny_bilstm()
+    result = IntegratedGradients(model, "embedding").attribute(
+        {"text": ["a night train"]}, classes=[0], steps=16
+    )
+    assert result.ids.shape == (1, 16)
+    assert (result.ids[0, :3] > 0).all() and (result.ids[0, 3:] == 0).all()
+    assert np.abs(result.attributions[0, 3:]).max() < 1e-7
+    assert np.abs(result.attributions[0, :3]).max() > 0
+
+
+def test_the_model_itself_is_untouched():
+    model = tiny_bilstm()
+    before = model({"text": tf.constant(TEXTS)}).numpy()
+    IntegratedGradients(model, "embedding").attribute({"text": [TEXTS[0]]}, classes=[1], steps=8)
+    np.testing.assert_array_equal(model({"text": tf.constant(TEXTS)}).numpy(), before)
+
+
+def test_an_unknown_layer_is_refused():
+    with pytest.raises(ValueError, match="No layer named 'nope'"):
+        IntegratedGradients(tiny_bilstm(), "nope")
