@@ -83,6 +83,9 @@ def evaluate(
         dataset = _read(run, data, **reading)
         report = score_dataset(run, dataset, classification_report)
         write_report(report, out, title=f"{run.path.name} on {dataset.path or 'a TextDataset'}")
+        from genreclf.explaining.report_examples import append_explanations
+
+        append_explanations(run, dataset, out / "report.md", where="evaluation")
     if compare is not None:
         other = _as_run(compare)
         if data is None:

@@ -189,7 +189,11 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks):
         train_set = train_set.concat(synthetic)
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
-    return Run(out)
+    from genreclf.explaining.report_examples import add_to_run_report
+
+    run = Run(out)
+    add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
+    return run
 
 
 def choose_auto_model(cfg, dataset, verbose=1):
