@@ -61,7 +61,8 @@ def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tm
         with contextlib.redirect_stdout(out):
             assert main(["--help"]) == 0
             for argv in (["train", "--help"], ["evaluate", "--help"], ["predict", "--help"],
-                         ["ensemble", "--help"], ["tune", "--help"]):
+                         ["ensemble", "--help"], ["tune", "--help"],
+                         ["labels", "check", "--help"]):
                 try:
                     main(argv)
                 except SystemExit as e:
