@@ -58,8 +58,7 @@ def build_cascade(
         )
     cuts.update(thresholds or {})
     classifier = None
-    if run is not None and "classifier" in stages:
-        from genreclf.labelling.classifier_stage import ClassifierStage
+    if run is not None:
         from genreclf.run import Run
 
         run = run if isinstance(run, Run) else Run(run)
@@ -95,6 +94,8 @@ def build_cascade(
             )
         )
     if run is not None and "classifier" in stages:
+        from genreclf.labelling.classifier_stage import ClassifierStage
+
         classifier = ClassifierStage(
             run, names=names, threshold=cuts["classifier"], multi_label=multi_label
         )

@@ -184,3 +184,29 @@ def test_nothing_to_label_with_is_a_clear_error(files, tmp_path, capsys):
     _, unlabelled = files
     assert main(["label", str(unlabelled), "--out", str(tmp_path / "o.jsonl")]) == 1
     assert "Pass --genres" in capsys.readouterr().err
+
+
+def test_help_and_the_keyword_stage_load_no_tensorflow(files, tmp_path):
+    import subprocess
+    import sys
+
+    _, unlabelled = files
+    genres = tmp_path / "genres.yaml"
+    genres.write_text("genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n")
+    script = f"""
+import contextlib, io, sys
+from genreclf.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    for argv in (["label", "--help"], ["label", "audit", "--help"], ["label", "keywords", "--help"]):
+        try:
+            main(argv)
+        except SystemExit as e:
+            assert e.code == 0, argv
+    assert main(["label", {str(unlabelled)!r}, "--genres", {str(genres)!r}, "--stages",
+                 "keywords", "--out", {str(tmp_path / "o.jsonl")!r}, "--quiet"]) == 0
+import genreclf
+assert callable(genreclf.label)
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
