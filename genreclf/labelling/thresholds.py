@@ -57,7 +57,9 @@ def choose_threshold(confidence, correct, chosen=None, target_precision=0.9, min
     return float(conf[k]), float(precision[k]), k + 1
 
 
-def calibrate(stages, texts, labels, target_precision=0.9, min_rows=10, scores=None):
+def calibrate(
+    stages, texts, labels, target_precision=0.9, min_rows=10, scores=None, rule="average"
+):
     """Sets each cheap stage's threshold on labelled rows, in cascade order.
 
     Args:
@@ -67,6 +69,13 @@ def calibrate(stages, texts, labels, target_precision=0.9, min_rows=10, scores=N
         target_precision: the precision each stage must reach on the rows it claims.
         min_rows: fewest rows a stage's threshold may claim.
         scores: optional `{stage name: float [n, K]}` already computed.
+        rule: `"average"`: the rows a stage claims reach `target_precision`
+            on average; `"marginal"` (single-label stages): a stage claims a
+            row when its confidence's isotonic-calibrated chance of being
+            right (scikit-learn's `IsotonicRegression`, fitted on every
+            labelled row) reaches `target_precision`, so every stage stops at
+            the same precision of its last rows — which, for a fixed
+            coverage, puts the rows where they are most likely right.
 
     Returns:
         `{stage name: {"threshold", "precision", "claimed", "offered"}}`.
@@ -103,9 +112,13 @@ def calibrate(stages, texts, labels, target_precision=0.9, min_rows=10, scores=N
             stage.threshold = saved
             conf = np.array([d.confidence for d in decisions])
             correct = np.array([len(set(d.labels) & truth[i]) for d, i in zip(decisions, left)])
-            threshold, precision, claimed = choose_threshold(
-                conf, correct, None, target_precision, min_rows
-            )
+            if rule == "marginal":
+                threshold = _marginal(stage, scores, texts, truth, target_precision)
+            else:
+                threshold, _, _ = choose_threshold(conf, correct, None, target_precision, min_rows)
+            keep = conf >= threshold
+            claimed = int(keep.sum())
+            precision = float(correct[keep].mean()) if claimed else float("nan")
         stage.threshold = threshold
         claimed_mask = np.array([d.claimed for d in stage.decide(None, scores=stage_scores)])
         report[stage.name] = {
@@ -119,20 +132,40 @@ def calibrate(stages, texts, labels, target_precision=0.9, min_rows=10, scores=N
 
 
 def _scan(stage, scores, rows, truth, target_precision, min_rows):
-    """Multi-label: the threshold also picks the labels, so try a grid of them."""
-    saved = stage.threshold
+    """Multi-label: the threshold also picks the labels, so try a grid of them (vectorised
+    `decide`: genres at or above their label threshold, confidence the weakest of them)."""
+    scores = np.asarray(scores, dtype="float64")
+    names = list(stage.names)
+    gold = np.array([[name in truth[i] for name in names] for i in rows], dtype=bool)
+    label_cut = getattr(stage, "label_thresholds", None)
     best = (NEVER, float("nan"), 0)
     grid = np.unique(np.quantile(scores, np.linspace(0.5, 1.0, 101)))
     for t in grid[::-1]:  # from strict to loose; keep the loosest that reaches the target
-        stage.threshold = float(t)
-        decisions = stage.decide(None, scores=scores)
-        hits = chosen = claimed = 0
-        for d, i in zip(decisions, rows):
-            if d.claimed:
-                claimed += 1
-                chosen += len(d.labels)
-                hits += len(set(d.labels) & truth[i])
-        if claimed >= min_rows and chosen and hits / chosen >= target_precision:
-            best = (float(t), hits / chosen, claimed)
-    stage.threshold = saved
+        cut = np.asarray(label_cut, dtype="float64") if label_cut is not None else t
+        chosen = (scores >= cut) & (scores > 0)
+        confidence = np.where(chosen, scores, np.inf).min(axis=1)
+        claimed = chosen.any(axis=1) & (confidence >= t)
+        n_chosen = int(chosen[claimed].sum())
+        hits = int((chosen & gold)[claimed].sum())
+        if claimed.sum() >= min_rows and n_chosen and hits / n_chosen >= target_precision:
+            best = (float(t), hits / n_chosen, int(claimed.sum()))
     return best
+
+
+def _marginal(stage, scores, texts, truth, target_precision):
+    """The lowest confidence whose isotonic chance of being right reaches the target."""
+    from sklearn.isotonic import IsotonicRegression
+
+    every = (scores or {}).get(stage.name)
+    if every is None:
+        every = stage.scores(texts)
+    saved = stage.threshold
+    stage.threshold = -1.0
+    decisions = stage.decide(None, scores=np.asarray(every))
+    stage.threshold = saved
+    conf = np.array([d.confidence for d in decisions])
+    correct = np.array([float(bool(set(d.labels) & t)) for d, t in zip(decisions, truth)])
+    iso = IsotonicRegression(increasing=True, out_of_bounds="clip").fit(conf, correct)
+    grid = np.unique(conf)
+    ok = grid[(iso.predict(grid) >= target_precision) & (grid > 0)]
+    return float(ok.min()) if len(ok) else NEVER

@@ -29,3 +29,27 @@ def test_calibrate_sets_thresholds_in_cascade_order():
     assert report["keywords"]["offered"] == 20
     report = calibrate([first], texts, labels, target_precision=0.7, min_rows=5)
     assert report["keywords"]["claimed"] == 20 and report["keywords"]["precision"] == 0.75
+
+
+def test_multi_label_thresholds_also_choose_the_labels():
+    stage = KeywordStage(
+        [Genre("horror", keywords=["ghost"]), Genre("comedy", keywords=["chef"])],
+        multi_label=True,
+    )
+    texts = ["a ghost", "a ghost chef", "a chef", "a ghost ghost"] * 5
+    labels = [["horror"], ["horror", "comedy"], ["comedy"], ["comedy"]] * 5
+    report = calibrate([stage], texts, labels, target_precision=0.7, min_rows=2)
+    assert report["keywords"]["precision"] == 0.8 and stage.threshold == 0.5  # 4 of 5 labels
+    calibrate([stage], texts, labels, target_precision=0.9, min_rows=2)
+    assert stage.threshold == NEVER
+
+
+def test_marginal_rule_stops_where_the_last_rows_reach_the_target():
+    stage = KeywordStage([Genre("horror", keywords=["ghost", "demon", "haunted"]), Genre("x")])
+    # one keyword: right 3 times in 5; two or three keywords: always right
+    texts = ["a ghost"] * 5 + ["a ghost demon"] * 5 + ["a ghost demon haunted"] * 5
+    labels = [["horror"]] * 3 + [["x"]] * 2 + [["horror"]] * 10
+    average = calibrate([stage], texts, labels, target_precision=0.85, min_rows=1)
+    assert average["keywords"]["threshold"] == 0.5  # 13/15 on average
+    marginal = calibrate([stage], texts, labels, 0.85, min_rows=1, rule="marginal")
+    assert marginal["keywords"]["threshold"] == round(2 / 3, 6)  # the 0.5 rows are 60% right
