@@ -50,6 +50,14 @@ def build_parser():
     p.add_argument(
         "--target-precision", type=float, default=0.9, help="for --calibrate (default 0.9)"
     )
+    p.add_argument(
+        "--calibrate-rule",
+        choices=("average", "marginal"),
+        default="average",
+        help="for --calibrate: each stage's claimed rows reach the target on average "
+        "(default), or each stage stops where its isotonic-calibrated chance of being "
+        "right falls below the target (single-label; more precision for a given coverage)",
+    )
     llm = p.add_argument_group("LLM stage (optional)")
     llm.add_argument("--llm", help="chat model for the last stage, e.g. gpt-4o-mini")
     llm.add_argument("--base-url", help="an OpenAI-compatible server (default api.openai.com)")
@@ -166,6 +174,7 @@ def main(argv):
         calibrate=args.calibrate,
         calibrate_label=args.calibrate_label,
         target_precision=args.target_precision,
+        calibrate_rule=args.calibrate_rule,
         multi_label=args.multi_label,
         stages=args.stages or STAGES,
         thresholds=args.thresholds,

@@ -146,6 +146,7 @@ def label(
     calibrate=None,
     calibrate_label=None,
     target_precision=0.9,
+    calibrate_rule="average",
     verbose=0,
     **cascade_args,
 ):
@@ -171,7 +172,8 @@ def label(
         calibrate: a labelled file (or `(texts, labels)`) to choose each cheap
             stage's threshold on, for `target_precision`.
         calibrate_label: the label column of `calibrate`.
-        target_precision: see `calibrate`.
+        target_precision, calibrate_rule: see
+            `genreclf.labelling.thresholds.calibrate` (`rule`).
         verbose: print progress.
         **cascade_args: `thresholds` (`{stage: value}`), `multi_label`,
             `stages`, `base_url`, `api_key`, `budget_usd`, `budget_tokens`,
@@ -197,7 +199,9 @@ def label(
     else:
         rows = read_texts(data, text=text, id_column=id_column, format=format)
     if calibrate is not None:
-        report = calibrate_cascade(cascade, calibrate, text, calibrate_label, target_precision)
+        report = calibrate_cascade(
+            cascade, calibrate, text, calibrate_label, target_precision, calibrate_rule
+        )
         if verbose:
             for name, r in report.items():
                 print(
@@ -207,7 +211,7 @@ def label(
     return cascade.run(rows, out, verbose=verbose)
 
 
-def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9):
+def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9, rule="average"):
     """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report."""
     from genreclf.labelling.thresholds import calibrate
 
@@ -218,4 +222,4 @@ def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9
 
         dataset = load_dataset(data, text=text, label=label)
         texts, labels = dataset.texts, dataset.labels
-    return calibrate(cascade.stages, list(texts), list(labels), target_precision)
+    return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)

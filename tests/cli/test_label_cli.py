@@ -210,3 +210,38 @@ assert "tensorflow" not in sys.modules and "keras" not in sys.modules
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_calibrate_chooses_thresholds_on_labelled_rows(files, tmp_path, capsys):
+    labelled, unlabelled = files
+    genres = tmp_path / "genres.yaml"
+    genres.write_text(
+        "genres:\n  horror: {keywords: [ghost, demon, haunted, haunts]}\n"
+        "  comedy: {keywords: [chefs, wedding, ghost]}\n"
+    )
+    out = tmp_path / "out.jsonl"
+    calibration = tmp_path / "calibration.csv"  # calibration needs 10 rows or more
+    lines = labelled.read_text().splitlines()
+    calibration.write_text("\n".join(lines[:1] + lines[1:] * 3) + "\n")
+    argv = [
+        "label",
+        str(unlabelled),
+        "--genres",
+        str(genres),
+        "--stages",
+        "keywords",
+        "--calibrate",
+        str(calibration),
+        "--calibrate-label",
+        "genre",
+        "--target-precision",
+        "0.99",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "calibrated keywords: threshold" in printed and "precision 1.000" in printed
+    rows = read_labelled(out)
+    thresholds = {r["threshold"] for r in rows if r["stage"] == "keywords"}
+    assert len(thresholds) == 1 and f"threshold {thresholds.pop():.3f}" in printed
