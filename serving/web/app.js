@@ -1,6 +1,8 @@
-// genreclf web page: pick a model, paste a synopsis, see genre scores as bars.
-// Talks to TF Serving's REST API only (:predict and /metadata), plus the local
-// server's /web/models.json to list the models.
+// genreclf web page: pick a model, paste a synopsis, see genre scores as bars
+// and the words behind the top genres.
+// Talks to TF Serving's REST API (:predict and /metadata), plus the local
+// server's /web/models.json to list the models and POST /web/explain/{model}
+// for the words (served from the run the model was exported from).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -99,6 +101,64 @@ function drawBars(prediction) {
   }
 }
 
+function highlighted(text, words, attributions) {
+  // The text with each word in a span: green pushed the genre up, red held it back.
+  const scale = Math.max(1e-12, ...attributions.map(Math.abs));
+  const fragment = document.createDocumentFragment();
+  let last = 0;
+  words.forEach((word, i) => {
+    fragment.append(text.slice(last, word.start));
+    const span = document.createElement("span");
+    const value = attributions[i];
+    const alpha = Math.min(1, Math.abs(value) / scale) * 0.8;
+    span.className = "w" + (value > 0 ? " pos" : value < 0 ? " neg" : "");
+    if (value !== 0) span.style.background = value > 0 ? `rgba(18,161,80,${alpha.toFixed(2)})` : `rgba(220,40,40,${alpha.toFixed(2)})`;
+    span.title = `${value > 0 ? "+" : ""}${value.toPrecision(3)}`;
+    span.textContent = text.slice(word.start, word.end);
+    fragment.append(span);
+    last = word.end;
+  });
+  fragment.append(text.slice(last));
+  return fragment;
+}
+
+async function explain(text, features) {
+  const why = $("why");
+  why.innerHTML = "";
+  try {
+    const answer = await getJson(`/web/explain/${$("model").value}`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text, top_k: 3, features }),
+    });
+    const e = answer.explanation;
+    const note = document.createElement("p");
+    note.className = "why-note";
+    note.textContent = `Words behind the top genres (${e.method}; ${e.units} units)` +
+      (answer.agrees === false ? " — the served model no longer matches its run folder." : ".");
+    why.append(note);
+    for (const label of e.labels) {
+      const row = document.createElement("div");
+      row.className = "why-row";
+      row.dataset.label = label.label;
+      const name = document.createElement("span");
+      name.className = "label";
+      name.textContent = label.label;
+      const body = document.createElement("p");
+      body.className = "why-text";
+      body.append(highlighted(e.text, e.words, label.attributions));
+      row.append(name, body);
+      why.append(row);
+    }
+    document.body.dataset.explained = "1";
+  } catch (err) {
+    const note = document.createElement("p");
+    note.className = "why-note";
+    note.textContent = `No word explanations: ${err.message}`;
+    why.append(note);
+    document.body.dataset.explained = "error";
+  }
+}
+
 async function classify(event) {
   event.preventDefault();
   const text = $("synopsis").value.trim();
@@ -110,6 +170,8 @@ async function classify(event) {
   }
   const body = Object.keys(extraInputs).length ? { instances: [instance] } : { instances: [text] };
   $("submit").disabled = true;
+  $("why").innerHTML = "";
+  delete document.body.dataset.explained;
   setStatus("Classifying…");
   const started = performance.now();
   try {
@@ -119,6 +181,9 @@ async function classify(event) {
     drawBars(answer.predictions[0]);
     setStatus(`Done in ${Math.round(performance.now() - started)} ms.`);
     document.body.dataset.state = "done";
+    const features = { ...instance };
+    delete features.text;
+    explain(text, features);
   } catch (err) {
     setStatus(err.message, true);
     document.body.dataset.state = "error";

@@ -1,0 +1,213 @@
+"""`POST /web/explain/{model}`: the served model's words, for the web page (in-process).
+
+Request: `{"text": "a synopsis", "top_k": 3}` (hybrid models: `"features":
+{name: value}`) to `/web/explain/NAME`, `/web/explain/NAME/versions/N` or
+`/web/explain/NAME/labels/L`. Answer: the `Explanation` as JSON
+(`genreclf.explaining`: words with offsets, per top label its attributions),
+the served version, and `agrees`: whether the served SavedModel gives the
+same scores as the run's Keras model that was explained.
+
+Why an endpoint of the local server rather than an `explain` signature in
+the export: integrated gradients need gradients through the encoder (LSTM
+and attention backward ops) and the WordPiece-to-word mapping is Python; an
+export signature would add ops TF Serving may not register and duplicate that
+mapping in graph ops, while the SavedModel TF Serving loads stays exactly the
+served one this way. The route reads the SavedModel's model card
+(`assets.extra/model_card.json`, `source`: the run folder it was exported
+from), loads that run's `model.keras` once per served version, and answers
+with `genreclf.explaining`. When the run folder is not on this machine the
+answer is 404 with the reason; a bad request is 400. Explanations run in the
+server's thread pool, like predictions.
+"""
+
+import json
+import os
+import re
+import threading
+
+from genreclf.serving.server.json_values import error_response
+from genreclf.serving.server.json_values import parse_json
+from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import invalid_argument
+from genreclf.serving.server.status import not_found
+
+EXPLAIN_PREFIX = "/web/explain/"
+MAX_TOP_K = 10
+MAX_TEXT_CHARS = 20_000
+STEPS = 16
+_PATH = re.compile(r"(?P<name>[^/:]+)(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?")
+
+
+def parse_model_path(path):
+    """`(name, version, label)` of `NAME[/versions/N | /labels/L]`.
+
+    Example:
+
+    >>> parse_model_path("genre/versions/2")
+    ('genre', 2, None)
+    """
+    match = _PATH.fullmatch(path)
+    if match is None:
+        raise invalid_argument(
+            f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
+            "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
+        )
+    version = match["version"] and int(match["version"])
+    if version is not None and version >= 2**63:
+        raise invalid_argument(f"Expected a version below 2^63. Received: {version}.")
+    return match["name"], version, match["label"]
+
+
+def source_run(saved_model_path):
+    """The run folder a SavedModel was exported from (its model card's `source`), or None."""
+    card = os.path.join(saved_model_path, "assets.extra", "model_card.json")
+    try:
+        with open(card, encoding="utf-8") as f:
+            source = json.load(f).get("source")
+    except (OSError, ValueError):
+        return None
+    return source if isinstance(source, str) else None
+
+
+class ExplainRoute:
+    """Answers explain requests for the models of a `ModelStore`.
+
+    Args:
+        store: the server's `ModelStore`.
+        limits: the server's `Limits`.
+
+    Example:
+
+    >>> route = ExplainRoute(store, Limits())  # doctest: +SKIP
+    >>> route.process("genre", b'{"text": "A ghost ship."}')  # doctest: +SKIP
+    (200, '{"model": {"name": "genre", "version": 1}, ...}')
+    """
+
+    def __init__(self, store, limits):
+        self.store = store
+        self.limits = limits
+        self._runs = {}  # SavedModel path -> Run
+        self._lock = threading.Lock()
+
+    def process(self, path, body):
+        """`(http_code, json_text)` for one request."""
+        try:
+            return 200, json.dumps(self._answer(path, body), ensure_ascii=False)
+        except ServingStatusError as err:
+            return err.http_code, error_response(err.message)
+
+    def _answer(self, path, body):
+        name, version, label = parse_model_path(path)
+        request = parse_json(body)
+        text = request.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise invalid_argument(
+                f"Expected a non-empty string 'text'. Received: text={str(text)[:60]!r}. "
+                'Send {"text": "a synopsis"}.'
+            )
+        if len(text) > MAX_TEXT_CHARS:
+            raise invalid_argument(
+                f"Expected a text of at most {MAX_TEXT_CHARS} characters. Received: "
+                f"{len(text)}. Explain a shorter passage."
+            )
+        top_k = request.get("top_k", 3)
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= MAX_TOP_K:
+            raise invalid_argument(
+                f"Expected top_k an integer from 1 to {MAX_TOP_K}. Received: top_k={top_k!r}."
+            )
+        features = request.get("features") or {}
+        if not isinstance(features, dict):
+            raise invalid_argument(
+                f"Expected 'features' an object of name: value. Received: {features!r}."
+            )
+        servable = self.store.get(name, version, label)
+        run = self._run(servable)
+        missing = sorted(set(run.feature_names()) - set(features))
+        if missing:
+            raise invalid_argument(f"This model also reads {missing}: send them in 'features'.")
+        values = {k: [features[k]] for k in run.feature_names()}
+        from genreclf.explaining.explain_run import explainer_for
+
+        try:
+            (explanation,) = explainer_for(run, steps=STEPS).explain(
+                [text], top_k=top_k, features=values or None
+            )
+        except (ValueError, TypeError) as err:  # a feature value of the wrong kind
+            raise invalid_argument(f"Could not explain this request: {err}") from None
+        return {
+            "model": {"name": servable.name, "version": servable.version},
+            "explanation": explanation.to_dict(),
+            "agrees": self._agrees(servable, text, values, explanation),
+        }
+
+    def _run(self, servable):
+        from genreclf.errors import GenreclfError
+        from genreclf.run import Run
+
+        with self._lock:
+            if servable.path not in self._runs:
+                source = source_run(servable.path)
+                if source is None or not os.path.isfile(os.path.join(source, "model.keras")):
+                    raise not_found(
+                        f"Explanations need the run folder {servable.name} version "
+                        f"{servable.version} was exported from (model card source: {source!r}), "
+                        "and it is not on this machine. Serve the export next to its run, or "
+                        "use `genreclf explain RUN` where the run is."
+                    )
+                try:
+                    self._runs[servable.path] = Run(source)
+                except GenreclfError as err:
+                    raise not_found(str(err)) from None
+            return self._runs[servable.path]
+
+    def _agrees(self, servable, text, values, explanation):
+        """True when the SavedModel scores the text as the explained Keras model did."""
+        import numpy as np
+
+        inputs = {"text": np.asarray([text.encode("utf-8")], dtype=object)}
+        for name, value in values.items():
+            inputs[name] = np.asarray(value)
+        try:
+            _, outputs = servable.predict(inputs, output_filter=("scores",), limits=self.limits)
+        except ServingStatusError:
+            return None  # a signature without `scores`: nothing to compare
+        classes = servable.classes or []
+        served = dict(zip(classes, np.asarray(outputs["scores"])[0].tolist()))
+        return all(
+            abs(served.get(e["label"], float("nan")) - e["score"]) <= 1e-4
+            for e in explanation.to_dict()["labels"]
+        )
+
+
+def explain_endpoint(store, executor, limits):
+    """The Starlette endpoint for `POST /web/explain/{path}` (runs in `executor`).
+
+    Example:
+
+    >>> Route("/web/explain/{path:path}", explain_endpoint(store, executor, limits),
+    ...       methods=["POST"])  # doctest: +SKIP
+    """
+    import asyncio
+
+    from starlette.responses import Response
+
+    route = ExplainRoute(store, limits)
+
+    async def endpoint(request):
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limits.max_body_bytes:
+                message = (
+                    f"Request body is larger than the server's limit of {limits.max_body_bytes} "
+                    "bytes. Explain one synopsis per request."
+                )
+                return Response(error_response(message), 413, media_type="application/json")
+            chunks.append(chunk)
+        loop = asyncio.get_running_loop()
+        code, text = await loop.run_in_executor(
+            executor, route.process, request.path_params["path"], b"".join(chunks)
+        )
+        return Response(text, status_code=code, media_type="application/json")
+
+    return endpoint

@@ -1,0 +1,71 @@
+"""`POST /web/explain/{model}` on a real server: the served run's words, clear 4xx otherwise."""
+
+import pytest
+import requests
+
+TEXT = "A detective hunts a killer through a rainy city."
+
+
+@pytest.fixture(scope="module")
+def explain_server(trained_run, tmp_path_factory, server_process):
+    """A server with `genre` (exported from a run folder) and `tiny` (no run folder)."""
+    from genreclf.export.exporter import export_run
+    from genreclf.serving.testing import write_tiny_model
+
+    base = tmp_path_factory.mktemp("explain_models")
+    export_run(trained_run.path, base, "genre", verify=False)
+    write_tiny_model(str(base), "tiny", 1)
+    log = tmp_path_factory.mktemp("explain_logs") / "server.log"
+    process = server_process(base, log_path=str(log))
+    try:
+        yield process.wait_ready()
+    finally:
+        process.terminate()
+
+
+def post(server, path, body):
+    return requests.post(f"{server.rest_url}/web/explain/{path}", json=body, timeout=120)
+
+
+def test_explains_the_served_model_with_its_run(explain_server, trained_run):
+    response = post(explain_server, "genre", {"text": TEXT, "top_k": 2})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["model"] == {"name": "genre", "version": 1}
+    assert answer["agrees"] is True  # the SavedModel scores the text as the run did
+    explanation = answer["explanation"]
+    assert explanation["text"] == TEXT and explanation["units"] == "logit"
+    assert [w["text"] for w in explanation["words"]][:3] == ["A", "detective", "hunts"]
+    assert len(explanation["labels"]) == 2
+    for label in explanation["labels"]:
+        assert label["label"] in trained_run.labels
+        total = sum(label["attributions"]) + label["unplaced"] + label["baseline"]
+        assert abs(total - label["value"]) < 1e-5
+    again = post(explain_server, "genre/versions/1", {"text": TEXT, "top_k": 2}).json()
+    assert again["explanation"] == explanation
+
+
+@pytest.mark.parametrize(
+    "path, body, code, words",
+    [
+        ("genre", {"top_k": 2}, 400, "non-empty string 'text'"),
+        ("genre", {"text": "  "}, 400, "non-empty string 'text'"),
+        ("genre", {"text": TEXT, "top_k": 0}, 400, "top_k an integer"),
+        ("genre", {"text": TEXT, "top_k": True}, 400, "top_k an integer"),
+        ("genre/versions/7", {"text": TEXT}, 404, "Specific(genre, 7)"),
+        ("nope", {"text": TEXT}, 404, "Latest(nope)"),
+        ("tiny", {"text": TEXT}, 404, "run folder"),
+        ("genre:predict", {"text": TEXT}, 400, "Malformed explain path"),
+    ],
+)
+def test_bad_requests_get_a_4xx_with_the_reason(explain_server, path, body, code, words):
+    response = post(explain_server, path, body)
+    assert response.status_code == code, response.text
+    assert words in response.json()["error"]
+
+
+def test_a_body_that_is_not_json_is_a_400(explain_server):
+    response = requests.post(
+        f"{explain_server.rest_url}/web/explain/genre", data=b"{not json", timeout=60
+    )
+    assert response.status_code == 400 and "JSON Parse error" in response.json()["error"]
