@@ -7,7 +7,8 @@ Routes:
   block the event loop. Each request is recorded in the `ServingMetrics`.
 * `/monitoring/prometheus/metrics`: the metrics, at TF Serving's path.
 * `/`: the web page (`serving/web/index.html`); `/web/...` its static files;
-  `/web/models.json` the served models (TF Serving has no list-models call).
+  `/web/models.json` the served models (TF Serving has no list-models call);
+  `POST /web/explain/{model}` a text's words (`serving.server.explain_route`).
 * anything else: 404.
 
 Request bodies over `max_body_bytes` get HTTP 413 and an `{"error": ...}` body
@@ -28,6 +29,7 @@ from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from genreclf.serving.server.explain_route import explain_endpoint
 from genreclf.serving.server.json_values import error_response
 from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import METRICS_PATH
@@ -166,6 +168,9 @@ def create_app(store, executor, limits=None, metrics=None):
     routes = [
         Route("/", index, methods=["GET", "HEAD"]),
         Route("/web/models.json", models, methods=["GET"]),
+        Route(
+            "/web/explain/{path:path}", explain_endpoint(store, executor, limits), methods=["POST"]
+        ),
         Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
         Route(METRICS_PATH, prometheus, methods=["GET"]),
         Route("/v1/{path:path}", api, methods=ALL_METHODS),
