@@ -134,3 +134,35 @@ def test_bad_arguments_say_what_was_expected():
         explainer.explain(TEXT)
     with pytest.raises(ConfigError, match="Unknown labels"):
         explainer.explain([TEXT], labels=["western"])
+
+
+def test_hybrid_explains_the_text_with_the_features_held_fixed():
+    from genreclf.models import build_model
+
+    features = {"year": np.array([1990.0, 2005.0, 2020.0]), "country": np.array(["us", "fr", "us"])}
+    model = build_model(
+        "hybrid",
+        3,
+        train_texts=TEXTS,
+        train_features=features,
+        encoder="transformer",
+        encoder_config={
+            "embedding_dim": 8,
+            "num_heads": 2,
+            "intermediate_dim": 8,
+            "max_length": 16,
+            "num_layers": 1,
+        },
+    )
+    explainer = Explainer(model, LABELS, steps=64)
+    assert explainer.kind == "integrated_gradients"
+    row = {"year": np.array([1999.0]), "country": np.array(["fr"])}
+    (explanation,) = explainer.explain([TEXT], features=row)
+    _complete(explanation, 5e-3)
+    inputs = {
+        "text": tf.constant([TEXT]),
+        "year": tf.constant([1999.0]),
+        "country": tf.constant(["fr"]),
+    }
+    scores = model(inputs).numpy()[0]
+    assert [e.score for e in explanation.labels] == pytest.approx(sorted(scores)[::-1], abs=1e-6)
