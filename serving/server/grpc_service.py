@@ -29,7 +29,6 @@ from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.rest_api import metadata_proto
 from genreclf.serving.server.rest_api import model_spec
 from genreclf.serving.server.rest_api import status_proto
-from genreclf.serving.server.servable import dtype_name
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
@@ -60,11 +59,18 @@ def tensor_proto(array):
     return proto
 
 
+def _dtype_name(enum_value):
+    try:
+        return tf.dtypes.as_dtype(enum_value).name
+    except TypeError:
+        return f"<DataType {enum_value}>"
+
+
 def _array(name, proto, info, signature_name):
     if proto.dtype != info.dtype:
         raise invalid_argument(
-            f"Expected input '{name}' of dtype {dtype_name(info.dtype)}. "
-            f"Received: dtype={dtype_name(proto.dtype)}."
+            f"Expected input '{name}' of dtype {_dtype_name(info.dtype)}. "
+            f"Received: dtype={_dtype_name(proto.dtype)}."
         )
     proto_shape(name, proto, signature_shape(info), signature_name)
     try:

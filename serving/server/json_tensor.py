@@ -15,6 +15,7 @@ before numpy builds an array of it, and every value must have the input's type
 import json
 
 import numpy as np
+import tensorflow as tf
 
 from genreclf.serving.server.json_values import b64_decode
 from genreclf.serving.server.json_values import describe
@@ -22,20 +23,6 @@ from genreclf.serving.server.json_values import is_b64
 from genreclf.serving.server.json_values import json_ready
 from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.status import invalid_argument
-
-_NUMBERS = {
-    "DT_FLOAT": np.float32,
-    "DT_DOUBLE": np.float64,
-    "DT_HALF": np.float16,
-    "DT_INT8": np.int8,
-    "DT_INT16": np.int16,
-    "DT_INT32": np.int32,
-    "DT_INT64": np.int64,
-    "DT_UINT8": np.uint8,
-    "DT_UINT16": np.uint16,
-    "DT_UINT32": np.uint32,
-    "DT_UINT64": np.uint64,
-}
 
 
 def _dense_shape(value):
@@ -51,8 +38,7 @@ def _dense_shape(value):
 
 def _type_error(name, dtype, value):
     return invalid_argument(
-        f"Expected values of type {dtype[3:].lower()} for input '{name}'. "
-        f"Received: {describe(value)}."
+        f"Expected values of type {dtype.name} for input '{name}'. Received: {describe(value)}."
     )
 
 
@@ -61,13 +47,13 @@ def _string(value, name):
         return value.encode("utf-8")
     if is_b64(value):
         return b64_decode(value)
-    raise _type_error(name, "DT_STRING", value)
+    raise _type_error(name, tf.string, value)
 
 
-def _array(value, name, dtype, expected_shape, signature_name):
-    """One input's JSON value as a numpy array of its dtype, checked first."""
+def _array(value, name, spec, signature_name):
+    """One input's JSON value as a numpy array of its `tf.TensorSpec`, checked first."""
     shape = _dense_shape(value)
-    check_shape(name, shape, expected_shape, signature_name)
+    check_shape(name, shape, spec.shape, signature_name)
     try:
         cells = np.array(value, dtype=object)
     except ValueError:
@@ -77,43 +63,38 @@ def _array(value, name, dtype, expected_shape, signature_name):
             f"Expected input '{name}' as a rectangular array of shape {shape} (every list at "
             f"one level of the same length). Received: {describe(value)}."
         )
-    flat = cells.reshape(-1)
-    if dtype == "DT_STRING":
+    flat, dtype = cells.reshape(-1), spec.dtype
+    if dtype == tf.string:
         out = np.empty(flat.size, dtype=object)
         out[:] = [_string(v, name) for v in flat]
         return out.reshape(shape)
-    if dtype == "DT_BOOL":
-        allowed = (bool,)
-    elif dtype in _NUMBERS:
-        allowed = (int,) if "INT" in dtype else (int, float)
+    if dtype.is_bool or dtype.is_integer or dtype.is_floating:
+        allowed = (bool,) if dtype.is_bool else (int,) if dtype.is_integer else (int, float)
     else:
-        raise invalid_argument(f"Input '{name}' has dtype {dtype}, which JSON cannot carry.")
+        raise invalid_argument(f"Input '{name}' has dtype {dtype.name}, which JSON cannot carry.")
     for v in flat:
-        if not isinstance(v, allowed) or (isinstance(v, bool) and dtype != "DT_BOOL"):
+        if not isinstance(v, allowed) or (isinstance(v, bool) and not dtype.is_bool):
             raise _type_error(name, dtype, v)
-    np_dtype = _NUMBERS.get(dtype, np.bool_)
     try:
-        if np_dtype in (np.float16, np.float32):
+        if dtype.is_floating:
             wide = np.asarray(flat.tolist(), dtype=np.float64)
-            if np.any(np.abs(wide[np.isfinite(wide)]) > np.finfo(np_dtype).max):
+            if np.any(np.abs(wide[np.isfinite(wide)]) > dtype.max):
                 raise OverflowError
-        return np.asarray(flat.tolist(), dtype=np_dtype).reshape(shape)
+        return np.asarray(flat.tolist(), dtype=dtype.as_numpy_dtype).reshape(shape)
     except OverflowError:
         raise invalid_argument(
-            f"A value of input '{name}' is out of the range of {dtype[3:].lower()}. "
+            f"A value of input '{name}' is out of the range of {dtype.name}. "
             f"Received: {describe(value)}."
         ) from None
 
 
-def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
+def predict_inputs(doc, specs, signature_name=""):
     """The input arrays of a predict request.
 
     Args:
         doc: the parsed request body.
-        input_dtypes: the signature's inputs, name → TF dtype name (`"DT_STRING"`).
+        specs: the signature's inputs, name → `tf.TensorSpec`.
         signature_name: the signature named in the request (for messages).
-        input_shapes: the signature's inputs, name → shape (`[-1]`) or None
-            (any rank).
 
     Returns:
         `(arrays, format)`: name → numpy array (strings as `bytes` objects), and
@@ -121,11 +102,12 @@ def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
 
     Example:
 
-    >>> arrays, fmt = predict_inputs({"instances": ["a", "b"]}, {"text": "DT_STRING"})
+    >>> specs = {"text": tf.TensorSpec([None], tf.string)}
+    >>> arrays, fmt = predict_inputs({"instances": ["a", "b"]}, specs)
     >>> fmt, arrays["text"].tolist()
     ('row', [b'a', b'b'])
     """
-    names = sorted(input_dtypes)
+    names = sorted(specs)
     if not names:
         raise invalid_argument(f"Signature '{signature_name or 'serving_default'}' has no inputs.")
     if ("instances" in doc) == ("inputs" in doc):
@@ -162,30 +144,27 @@ def predict_inputs(doc, input_dtypes, signature_name="", input_shapes=None):
         )
     else:
         columns = {names[0]: value}
-    shapes = input_shapes or {}
-    arrays = {
-        name: _array(columns[name], name, input_dtypes[name], shapes.get(name), signature_name)
-        for name in names
-    }
+    arrays = {name: _array(columns[name], name, specs[name], signature_name) for name in names}
     return arrays, fmt
 
 
 def predict_response(outputs, fmt, b64_names=()):
     """The response body of a predict call.
 
-    Args:
-        outputs: output name → numpy array (batch first).
-        fmt: `"row"` or `"columnar"`, as the request was.
-        b64_names: string outputs to write as `{"b64": ...}` (TF Serving: `*_bytes`).
+        Args:
+            outputs: output name → numpy array (batch first).
+            fmt: `"row"` or `"columnar"`, as the request was.
+            b64_names: string outputs to write as `{"b64": ...}` (TF Serving: `*_bytes`).
 
-    Returns:
-        The JSON text.
+        Returns:
+            The JSON text.
 
-    Example:
+        Example:
 
-    >>> import numpy as np
-    >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
-    '{"predictions": [2.5, 3.0]}'
+        >>> import numpy as np
+    import tensorflow as tf
+        >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
+        '{"predictions": [2.5, 3.0]}'
     """
     names = sorted(outputs)
     try:

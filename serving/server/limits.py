@@ -85,11 +85,10 @@ class Limits:
 
 
 def signature_shape(tensor_info):
-    """The shape a `TensorInfo` declares: a list of dims (-1 unknown), or None (any rank)."""
-    shape = tensor_info.tensor_shape
-    if shape.unknown_rank:
-        return None
-    return [d.size for d in shape.dim]
+    """The shape a `TensorInfo` declares, as a `tf.TensorShape` (None: any size / rank)."""
+    import tensorflow as tf
+
+    return tf.TensorShape(tensor_info.tensor_shape)
 
 
 def check_shape(name, received, expected, signature_name="serving_default"):
@@ -97,35 +96,37 @@ def check_shape(name, received, expected, signature_name="serving_default"):
 
     Args:
         name: the input alias.
-        received: the input's shape.
-        expected: the signature's shape (see `signature_shape`), or None.
+        received: the input's shape (a list).
+        expected: the signature's shape (a `tf.TensorShape`), or None (any).
         signature_name: for the message.
 
     Example:
 
-    >>> check_shape("text", [1] * 33, [-1])
+    >>> import tensorflow as tf
+    >>> check_shape("text", [1] * 33, tf.TensorShape([None]))
     Traceback (most recent call last):
     ...
     genreclf.serving.server.status.ServingStatusError: Expected input 'text' of rank 1 ...
     """
-    if expected is None:
+    if expected is None or expected.rank is None:
         if len(received) > MAX_RANK:
             raise invalid_argument(
                 f"Expected input '{name}' of rank at most {MAX_RANK}. Received: "
                 f"rank={len(received)}. Send arrays nested less deeply."
             )
         return
-    if len(received) != len(expected):
+    want = expected.as_list()
+    where = f"as signature '{signature_name or 'serving_default'}' declares"
+    if len(received) != len(want):
         raise invalid_argument(
-            f"Expected input '{name}' of rank {len(expected)} (shape {expected}) as signature "
-            f"'{signature_name or 'serving_default'}' declares. Received: rank={len(received)}."
+            f"Expected input '{name}' of rank {len(want)} (shape {want}) {where}. "
+            f"Received: rank={len(received)}."
         )
-    for axis, (got, need) in enumerate(zip(received, expected)):
-        if need >= 0 and got != need:
+    for axis, (got, need) in enumerate(zip(received, want)):
+        if need is not None and got != need:
             raise invalid_argument(
-                f"Expected dimension {axis} of input '{name}' to be {need} (shape {expected}) "
-                f"as signature '{signature_name or 'serving_default'}' declares. "
-                f"Received: shape={received}."
+                f"Expected dimension {axis} of input '{name}' to be {need} (shape {want}) "
+                f"{where}. Received: shape={received}."
             )
 
 
@@ -138,7 +139,7 @@ def proto_shape(name, proto, expected, signature_name=""):
     Example:
 
     >>> import tensorflow as tf
-    >>> proto_shape("text", tf.make_tensor_proto(["a", "b"]), [-1])
+    >>> proto_shape("text", tf.make_tensor_proto(["a", "b"]), tf.TensorShape([None]))
     [2]
     """
     dims = [d.size for d in proto.tensor_shape.dim]

@@ -163,12 +163,8 @@ class RestApiHandler:
 
     def _predict(self, servable, doc, call):
         signature_name = signature_name_of(doc)
-        inputs, fmt = json_tensor.predict_inputs(
-            doc,
-            servable.input_dtypes(signature_name),
-            signature_name,
-            servable.input_shapes(signature_name),
-        )
+        specs = servable.input_specs(signature_name)
+        inputs, fmt = json_tensor.predict_inputs(doc, specs, signature_name)
         key, outputs = servable.predict(inputs, signature_name, limits=self.limits)
         if call is not None:
             call.predicted_from(outputs, servable.classes)

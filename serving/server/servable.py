@@ -22,7 +22,6 @@ try:  # Registers TF Text ops, as the TF Serving image has them.
 except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
     tensorflow_text = None
 
-from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow.core.protobuf import saved_model_pb2
 
@@ -39,20 +38,6 @@ REGRESS_METHOD = "tensorflow/serving/regress"
 DEFAULT_SIGNATURE = "serving_default"
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
-
-
-def dtype_name(enum_value):
-    """`DataType` enum → its name, e.g. 7 → `"DT_STRING"` (`"DT_<n>"` when unknown).
-
-    Example:
-
-    >>> dtype_name(1), dtype_name(999)
-    ('DT_FLOAT', 'DT_999')
-    """
-    try:
-        return types_pb2.DataType.Name(enum_value)
-    except ValueError:
-        return f"DT_{enum_value}"
 
 
 def read_signature_defs(path, tags=("serve",)):
@@ -155,15 +140,13 @@ class Servable:
             )
         return key, signature
 
-    def input_dtypes(self, signature_name=""):
-        """Signature inputs, name → dtype name (`"DT_STRING"`)."""
+    def input_specs(self, signature_name=""):
+        """Signature inputs, name → `tf.TensorSpec` (declared shape and dtype)."""
         _, signature = self.signature(signature_name)
-        return {alias: dtype_name(info.dtype) for alias, info in signature.inputs.items()}
-
-    def input_shapes(self, signature_name=""):
-        """Signature inputs, name → declared shape (`[-1]`) or None (any rank)."""
-        _, signature = self.signature(signature_name)
-        return {alias: signature_shape(info) for alias, info in signature.inputs.items()}
+        return {
+            alias: tf.TensorSpec(signature_shape(info), info.dtype, alias)
+            for alias, info in signature.inputs.items()
+        }
 
     def _run(self, key, inputs, limits):
         """Calls a signature on checked arrays, in chunks when it is batch-first."""
@@ -171,7 +154,7 @@ class Servable:
         limits.check_arrays(inputs)
         signature = self.signature_defs[key]
         infos = (*signature.inputs.values(), *signature.outputs.values())
-        batch_major = all((signature_shape(i) or [0])[0] == -1 for i in infos)
+        batch_major = all(s.rank and s[0] is None for s in map(signature_shape, infos))
         dtypes = {alias: signature.inputs[alias].dtype for alias in inputs}
 
         def call(part):

@@ -150,8 +150,8 @@ def test_errors_have_tf_serving_codes_and_say_what_is_wrong(stubs):
         wrong_dtype,
         grpc.StatusCode.INVALID_ARGUMENT,
         "'text'",
-        "DT_STRING",
-        "DT_FLOAT",
+        "dtype string",
+        "dtype=float32",
     )
     status_request = get_model_status_pb2.GetModelStatusRequest()
     status_request.model_spec.name = "nope"
