@@ -191,8 +191,10 @@ def ensemble(
     scores = WeightedScores([float(w) for w in weights], name="scores")(outputs)
     model = keras.Model({"text": text}, scores, name="ensemble")
     layer = fit_calibration(blended, targets, vocabulary.multi_label, calibration)
-    calibrated = blended
+    calibrated, info = blended, describe(layer, "the held-out rows the weights were chosen on")
     if layer is not None:
+        if thresholds is not None:
+            info["raw_thresholds"] = [float(t) for t in thresholds]
         model = with_calibration(model, layer)
         calibrated = layer.apply(blended)
         if thresholds is not None:
@@ -212,8 +214,7 @@ def ensemble(
         calibration=calibration,
     )
     write_json(out / CONFIG, config)
-    fitted_on = "the held-out rows the weights were chosen on"
-    write_json(out / CALIBRATION_FILE, describe(layer, fitted_on))
+    write_json(out / CALIBRATION_FILE, info)
     k = vocabulary.num_classes
     write_json(
         out / THRESHOLDS,
@@ -231,7 +232,7 @@ def ensemble(
         None if layer is None else calibrated,
         multi_label=vocabulary.multi_label,
         method="none" if layer is None else layer.method,
-        fitted_on=None if layer is None else fitted_on,
+        fitted_on=info.get("fitted_on"),
     )
     write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
     write_json(

@@ -84,6 +84,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     from genreclf.metrics.calibration_report import calibration_section
     from genreclf.models import build_model
     from genreclf.models import get_family
+    from genreclf.training.abstention import add_cascade
+    from genreclf.training.abstention import one_vs_all_vocabulary
     from genreclf.training.calibration import check_choice
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.callbacks import BEST_WEIGHTS
@@ -105,6 +107,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     vocabulary.save(out / LABELS)
     keras.utils.set_random_seed(cfg.seed)
 
+    run_vocabulary = vocabulary  # labels.json's; with --abstain, trained one-vs-all:
+    vocabulary = one_vs_all_vocabulary(cfg, vocabulary)
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     config = model_config(cfg)
     family = get_family(cfg.model)
@@ -172,7 +176,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         thresholds = None
     targets = report_set.targets(vocabulary)
     model, calibration = calibrate(
-        model, cfg, fitted, train_set, vocabulary, scores, targets, evaluated_on, out
+        model, cfg, fitted, train_set, vocabulary, scores, targets, evaluated_on, out, thresholds
     )
     model.save(out / MODEL)
     report_scores = scores
@@ -189,6 +193,11 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         method="none" if calibration is None else calibration.method,
         fitted_on=None if calibration is None else _fitted_on(fitted, evaluated_on),
     )
+    if vocabulary is not run_vocabulary:  # --abstain: the cascade ends the graph
+        model, abstention = add_cascade(model, run_vocabulary, targets, report_scores, thresholds)
+        model.save(out / MODEL)  # again, with the cascade (the saved one had none)
+        report.update(classification_report(targets, report_scores, run_vocabulary))
+        report["abstention"] = abstention
     report["num_train"] = len(train_set)
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on
@@ -213,12 +222,16 @@ def _fitted_on(fitted, evaluated_on):
     return evaluated_on
 
 
-def calibrate(model, cfg, fitted, train_set, vocabulary, val_scores, val_targets, val_name, out):
+def calibrate(
+    model, cfg, fitted, train_set, vocabulary, val_scores, val_targets, val_name, out, thresholds
+):
     """Fits `cfg.calibration` on held-out scores; returns `(model, layer or None)`.
 
     Families that fit themselves calibrate on their out-of-fold scores, the
     others on the validation split's. The returned model ends in the
-    calibration layer; the run folder gets `calibration.json`.
+    calibration layer; the run folder gets `calibration.json` (with the
+    multi-label thresholds on raw scores, `thresholds.json` holding them on
+    calibrated ones).
     """
     from genreclf.models.calibrated_scores import with_calibration
     from genreclf.training.calibration import CALIBRATION_FILE
@@ -232,7 +245,10 @@ def calibrate(model, cfg, fitted, train_set, vocabulary, val_scores, val_targets
     else:
         held_out, targets = val_scores, val_targets
     layer = fit_calibration(held_out, targets, vocabulary.multi_label, cfg.calibration)
-    write_json(out / CALIBRATION_FILE, describe(layer, _fitted_on(fitted, val_name)))
+    info = describe(layer, _fitted_on(fitted, val_name))
+    if layer is not None and thresholds is not None:
+        info["raw_thresholds"] = [float(t) for t in thresholds]
+    write_json(out / CALIBRATION_FILE, info)
     if layer is None:
         return model, None
     return with_calibration(model, layer), layer
