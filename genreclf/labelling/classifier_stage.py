@@ -10,6 +10,7 @@ import numpy as np
 
 from genreclf.errors import ConfigError
 from genreclf.labelling.decision import decide
+from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
 
 
 class ClassifierStage:
@@ -18,7 +19,8 @@ class ClassifierStage:
     Args:
         run: a `Run` or a run folder path.
         names: the cascade's genre names (default: the run's labels).
-        threshold: the confidence a decision needs.
+        threshold: the confidence a decision needs (default:
+            `genreclf.labelling.thresholds.DEFAULT_THRESHOLDS`).
         multi_label: default: the run's own mode. Multi-label decisions
             choose every genre above the run's tuned threshold (0.5 without
             one), and the row's confidence is the weakest chosen score.
@@ -33,12 +35,12 @@ class ClassifierStage:
     name = "classifier"
     available = True
 
-    def __init__(self, run, names=None, threshold=0.7, multi_label=None):
+    def __init__(self, run, names=None, threshold=None, multi_label=None):
         from genreclf.run import Run
 
         self.run = run if isinstance(run, Run) else Run(run)
         self.names = list(names) if names is not None else list(self.run.labels)
-        self.threshold = float(threshold)
+        self.threshold = float(DEFAULT_THRESHOLDS["classifier"] if threshold is None else threshold)
         self.multi_label = self.run.multi_label if multi_label is None else bool(multi_label)
         known = set(self.run.labels)
         if not known & set(self.names):

@@ -14,6 +14,7 @@ import numpy as np
 
 from genreclf.labelling.decision import decide
 from genreclf.labelling.genre_spec import normalize
+from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
 
 
 class KeywordStage:
@@ -39,10 +40,10 @@ class KeywordStage:
 
     name = "keywords"
 
-    def __init__(self, genres, threshold=0.75, multi_label=False, prior=1.0):
+    def __init__(self, genres, threshold=None, multi_label=False, prior=1.0):
         self.genres = list(genres)
         self.names = [g.name for g in self.genres]
-        self.threshold = float(threshold)
+        self.threshold = float(DEFAULT_THRESHOLDS["keywords"] if threshold is None else threshold)
         self.multi_label = bool(multi_label)
         self.prior = float(prior)
         self._patterns = []

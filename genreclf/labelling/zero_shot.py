@@ -14,6 +14,7 @@ import numpy as np
 
 from genreclf.labelling.decision import decide
 from genreclf.labelling.text_embedder import TextEmbedder
+from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
 
 
 class ZeroShotStage:
@@ -21,7 +22,8 @@ class ZeroShotStage:
 
     Args:
         genres: the `Genre`s.
-        threshold: the confidence a decision needs.
+        threshold: the confidence a decision needs (default:
+            `genreclf.labelling.thresholds.DEFAULT_THRESHOLDS`).
         multi_label: choose every genre above the threshold.
         temperature: softmax temperature over cosine similarities.
         embedder: a `TextEmbedder` (default: MiniLM, 256-piece windows × 4).
@@ -41,7 +43,7 @@ class ZeroShotStage:
     def __init__(
         self,
         genres,
-        threshold=0.6,
+        threshold=None,
         multi_label=False,
         temperature=0.02,
         embedder=None,
@@ -49,7 +51,7 @@ class ZeroShotStage:
     ):
         self.genres = list(genres)
         self.names = [g.name for g in self.genres]
-        self.threshold = float(threshold)
+        self.threshold = float(DEFAULT_THRESHOLDS["zero_shot"] if threshold is None else threshold)
         self.multi_label = bool(multi_label)
         self.temperature = float(temperature)
         self.embedder = embedder or TextEmbedder()
