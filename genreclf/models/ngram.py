@@ -9,6 +9,11 @@ balanced class weights;
 thresholds are chosen on 5-fold out-of-fold scores, and the head is refitted
 on every training row. `solver="adamw"` (or `hidden_dim > 0`) trains the same
 graph with genreclf's Keras recipe instead, as the tuner and hybrid models do.
+
+`analyzer="char_wb"` swaps the word n-grams for word-boundary character
+2–5-grams (scikit-learn's `analyzer="char_wb"`, in the graph), which survive
+typos and inflected languages; `"word+char_wb"` concatenates both towers
+(each L2-normalised, as scikit-learn's `FeatureUnion` of the two would).
 """
 
 import keras
@@ -20,6 +25,8 @@ from genreclf.models.heads import text_input
 from genreclf.preprocessing import make_text_vectorizer
 
 SOLVERS = ("lbfgs", "adamw")
+ANALYZERS = ("word", "char_wb", "word+char_wb")
+CHAR_SUFFIX = "_char"
 
 NGRAM_DEFAULTS = {
     "max_tokens": 200000,
@@ -30,37 +37,89 @@ NGRAM_DEFAULTS = {
     "dropout": 0.0,
     "solver": "lbfgs",
     "c": 4.0,
+    "analyzer": "word",
 }
 
 
-def tfidf_features(text, train_texts, *, max_tokens, ngrams, min_df, name="tfidf"):
+def tfidf_features(text, train_texts, *, max_tokens, ngrams, min_df, name="tfidf", analyzer="word"):
     """The TF-IDF tower: `text` → L2-normalised sublinear TF-IDF `[batch, V + 1]`.
 
-    Column 0 is the unknown n-gram (always 0).
+    Column 0 is the unknown n-gram (always 0). The word tower's layers are
+    `name` and `{name}_counts`, the character tower's `{name}_char` and
+    `{name}_char_counts`; with `analyzer="word+char_wb"` the two towers'
+    outputs are concatenated (`[batch, V_word + 1 + V_char + 1]`).
     """
     from genreclf.preprocessing.tfidf import SublinearTfIdf
     from genreclf.preprocessing.tfidf import fit_tfidf_vocabulary
     from genreclf.preprocessing.tfidf import make_count_vectorizer
 
+    if analyzer not in ANALYZERS:
+        raise _bad_analyzer(analyzer)
     if train_texts is None:
         raise _needs_texts()
-    vocabulary, idf = fit_tfidf_vocabulary(
-        _as_list(train_texts), ngrams=ngrams, min_df=min_df, max_tokens=max_tokens
-    )
-    counts = make_count_vectorizer(vocabulary, ngrams, name=f"{name}_counts")(text)
-    return SublinearTfIdf(idf, name=name)(counts)
+    train_texts = _as_list(train_texts)
+    towers = []
+    for part in analyzer.split("+"):
+        tower = name if part == "word" else name + CHAR_SUFFIX
+        vocabulary, idf = fit_tfidf_vocabulary(
+            train_texts, ngrams=ngrams, min_df=min_df, max_tokens=max_tokens, analyzer=part
+        )
+        counts = make_count_vectorizer(vocabulary, ngrams, name=f"{tower}_counts", analyzer=part)
+        towers.append(SublinearTfIdf(idf, name=tower)(counts(text)))
+    if len(towers) == 1:
+        return towers[0]
+    return keras.layers.Concatenate(name=f"{name}_union")(towers)
+
+
+def _towers(model, name):
+    """`(layer name, analyzer)` of each TF-IDF tower of `model`, in column order."""
+    names = {layer.name for layer in model.layers}
+    found = [(n, a) for n, a in ((name, "word"), (name + CHAR_SUFFIX, "char_wb")) if n in names]
+    if not found:
+        raise ValueError(f"The model has no TF-IDF tower named {name!r}.")
+    return found
 
 
 def tfidf_tower_matrix(model, texts, name="tfidf"):
-    """The sparse features `[n, V]` that `model`'s TF-IDF tower computes for `texts`."""
+    """The sparse features `[n, V]` that `model`'s TF-IDF tower(s) compute for `texts`.
+
+    The unknown n-gram columns (one per tower) are left out; `tower_sizes`
+    gives each tower's width so a kernel fitted on this matrix can be put back
+    (`with_unknown_rows`).
+    """
+    import scipy.sparse
+
     from genreclf.preprocessing.tfidf import tfidf_matrix
 
-    counts = model.get_layer(f"{name}_counts")
-    vocabulary = counts.get_vocabulary()[1:]  # drop the unknown-token entry
-    idf = model.get_layer(name).get_config()["idf"]
-    ngrams = counts.get_config()["ngrams"]
-    ngrams = max(ngrams) if isinstance(ngrams, (list, tuple)) else ngrams
-    return tfidf_matrix(texts, vocabulary, idf, ngrams)
+    blocks = []
+    for tower, analyzer in _towers(model, name):
+        counts = model.get_layer(f"{tower}_counts")
+        vocabulary = counts.get_vocabulary()[1:]  # drop the unknown-token entry
+        idf = model.get_layer(tower).get_config()["idf"]
+        ngrams = counts.get_config()["ngrams"]
+        ngrams = max(ngrams) if isinstance(ngrams, (list, tuple)) else ngrams
+        blocks.append(tfidf_matrix(texts, vocabulary, idf, ngrams, analyzer=analyzer))
+    return blocks[0] if len(blocks) == 1 else scipy.sparse.hstack(blocks).tocsr()
+
+
+def tower_sizes(model, name="tfidf"):
+    """The vocabulary size of each TF-IDF tower of `model`, in column order."""
+    return [len(model.get_layer(tower).get_config()["idf"]) for tower, _ in _towers(model, name)]
+
+
+def with_unknown_rows(kernel, sizes):
+    """`kernel [sum(sizes), K]` with a zero row before each tower's block (its unknown column).
+
+    Example:
+
+    >>> with_unknown_rows(np.ones((3, 1)), [2, 1]).ravel().tolist()
+    [0.0, 1.0, 1.0, 0.0, 1.0]
+    """
+    blocks, start = [], 0
+    for size in sizes:
+        blocks += [np.zeros((1, kernel.shape[1]), dtype=kernel.dtype), kernel[start : start + size]]
+        start += size
+    return np.vstack(blocks)
 
 
 def set_linear_head(model, layer_name, kernel, bias, unknown_row=False):
@@ -76,6 +135,14 @@ def _as_list(texts):
     if isinstance(texts, tf.data.Dataset):
         return [t.decode("utf-8") for t in texts.as_numpy_iterator()]
     return list(texts)
+
+
+def _bad_analyzer(analyzer):
+    from genreclf.errors import ConfigError
+
+    return ConfigError(
+        f"Unknown analyzer. Expected one of {ANALYZERS}. Received: analyzer={analyzer!r}."
+    )
 
 
 def _needs_texts():
@@ -99,6 +166,7 @@ def build_ngram(
     dropout=0.0,
     solver="lbfgs",
     c=4.0,
+    analyzer="word",
 ):
     """Builds the bag-of-n-grams classifier.
 
@@ -122,6 +190,10 @@ def build_ngram(
             or `"auto"`: chosen on 5-fold out-of-fold macro-F1 (on imdb_genre27's
             27 skewed classes that choice was worse on held-out rows than the
             fixed 4, so 4 is the default).
+        analyzer: `"word"` (1..`ngrams`-grams of words), `"char_wb"`
+            (word-boundary character 2–5-grams: robust to typos, any
+            language) or `"word+char_wb"` (both towers side by side);
+            `mode="tf_idf"` only. `max_tokens` and `min_df` apply per tower.
 
     Example:
 
@@ -136,9 +208,23 @@ def build_ngram(
         raise ConfigError(
             f"Unknown solver. Expected one of {SOLVERS}. Received: solver={solver!r}."
         )
+    if analyzer not in ANALYZERS:
+        raise _bad_analyzer(analyzer)
+    if analyzer != "word" and mode != "tf_idf":
+        raise ConfigError(
+            f"Character n-grams are computed as TF-IDF. Received: analyzer={analyzer!r} with "
+            f"mode={mode!r}. Use mode='tf_idf', or analyzer='word'."
+        )
     text = text_input()
     if mode == "tf_idf":
-        x = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
+        x = tfidf_features(
+            text,
+            train_texts,
+            max_tokens=max_tokens,
+            ngrams=ngrams,
+            min_df=min_df,
+            analyzer=analyzer,
+        )
     else:
         vectorizer = make_text_vectorizer(
             train_texts, mode=mode, max_tokens=max_tokens, ngrams=ngrams
@@ -186,7 +272,8 @@ def fit_ngram(
         verbose=verbose,
         name="tf-idf",
     )
-    set_linear_head(model, "scores", head.kernel, head.bias, unknown_row=True)
+    kernel = with_unknown_rows(head.kernel, tower_sizes(model))
+    set_linear_head(model, "scores", kernel, head.bias)
     return {"thresholds": head.thresholds, "oof_scores": head.oof_scores, "oof_mask": head.oof_mask}
 
 
@@ -199,6 +286,7 @@ NGRAM_SEARCH_SPACE = {
     "hidden_dim": [0, 64],
     "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
     "lr": {"min": 1e-3, "max": 3e-2, "sampling": "log"},
+    "analyzer": list(ANALYZERS),
 }
 
 register_family(

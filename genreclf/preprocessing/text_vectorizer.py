@@ -4,6 +4,9 @@ The vectorizer is a layer of the model itself, so the exported SavedModel takes
 raw strings and training and serving share one preprocessing object.
 """
 
+import re
+import unicodedata
+
 import keras
 import tensorflow as tf
 
@@ -13,12 +16,54 @@ DEFAULT_STANDARDIZE = "normalize_text"
 _MODES = ("int", "tf_idf", "multi_hot", "count")
 
 
+def fold_text(texts):
+    """Unicode-normalises and case-folds (NFKC_Casefold), and turns HTML breaks into spaces.
+
+    TF Text's `case_fold_utf8` applies Unicode's NFKC_Casefold mapping:
+    compatibility forms (full-width letters, ligatures) become their plain
+    letters and case is folded (`"ß"` → `"ss"`, `"Σ"`/`"ς"` → `"σ"`), in the
+    graph. `fold_text_python` computes the same in Python. Bytes that are not
+    UTF-8 become U+FFFD.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> fold_text(tf.constant(["Ｓtraße<br />ﬁLM"])).numpy()[0].decode()
+    'strasse film'
+    """
+    import tensorflow_text as tf_text
+
+    texts = tf.strings.unicode_transcode(
+        texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+    )
+    texts = tf_text.case_fold_utf8(texts)
+    return tf.strings.regex_replace(texts, r"<br\s*/?>", " ")
+
+
+def fold_text_python(text):
+    """`fold_text` in Python (for scikit-learn's `preprocessor=`, and checks).
+
+    NFKC_Casefold is computed as NFKC(casefold(NFKC(text))), which agrees with
+    ICU's mapping for every letter of the scripts genreclf is tested on
+    (tests/preprocessing/test_unicode.py); it differs only on default-ignorable
+    code points (e.g. a soft hyphen), which ICU removes.
+
+    Example:
+
+    >>> fold_text_python("Ｓtraße<br />ﬁLM")
+    'strasse film'
+    """
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return re.sub(r"<br[\t\n\f\r ]*/?>", " ", text)
+
+
 @keras.saving.register_keras_serializable(package="genreclf")
 def normalize_text(texts):
-    """Unicode-normalises (NFKC), lower-cases and strips HTML breaks and punctuation.
+    """Unicode-normalises (NFKC), case-folds and strips HTML breaks and punctuation.
 
-    Runs inside the graph (TensorFlow string ops only), so TF Serving needs
-    nothing else. Letters of any script are kept.
+    Runs inside the graph (TensorFlow and TF Text string ops only, which TF
+    Serving bundles), so serving needs nothing else. Letters of any script are
+    kept; everything that is neither a letter nor a digit becomes a space.
 
     Example:
 
@@ -26,22 +71,7 @@ def normalize_text(texts):
     >>> normalize_text(tf.constant(["Ａ <br />DETECTIVE's case!"])).numpy()
     array([b'a detective s case '], dtype=object)
     """
-    texts = tf.strings.unicode_transcode(
-        texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
-    )
-    texts = tf.strings.lower(texts, encoding="utf-8")
-    texts = tf.strings.regex_replace(texts, r"<br\s*/?>", " ")
-    # Normalise compatibility forms (full-width letters, ligatures).
-    texts = _nfkc(texts)
-    return tf.strings.regex_replace(texts, r"[^\p{L}\p{N}]+", " ")
-
-
-def _nfkc(texts):
-    try:
-        import tensorflow_text as tf_text
-    except ImportError:  # pragma: no cover - tensorflow-text is a dependency
-        return texts
-    return tf_text.normalize_utf8(texts, "NFKC")
+    return tf.strings.regex_replace(fold_text(texts), r"[^\p{L}\p{N}]+", " ")
 
 
 def make_text_vectorizer(

@@ -11,6 +11,12 @@ Keras graph, so the exported SavedModel takes raw strings.
 *same* layer's token ids, for solvers that fit on sparse input (the linear
 heads of `ngram` and `stack`). Keras' own `tf_idf` mode has neither
 sublinear tf nor a minimum document frequency, hence this module.
+
+Every function takes an `analyzer`: `"word"` (1..`ngrams`-grams of words of
+two or more letters or digits, `normalize_text`) or `"char_wb"` (word-boundary
+character 2–5-grams, `genreclf.preprocessing.char_ngrams`; `ngrams` is
+ignored), the features of `TfidfVectorizer(analyzer="char_wb",
+ngram_range=(2, 5), sublinear_tf=True)`.
 """
 
 import collections
@@ -39,18 +45,51 @@ def split_words(texts):
     return tf.ragged.boolean_mask(tokens, tf.strings.length(tokens, unit="UTF8_CHAR") >= 2)
 
 
-def _ngram_strings(texts, ngrams, batch_size=2048):
-    """Yields, per text, the set of its 1..`ngrams`-gram strings (graph tokenization)."""
-    widths = list(range(1, ngrams + 1))
+ANALYZERS = ("word", "char_wb")
+
+
+def _check_analyzer(analyzer):
+    if analyzer not in ANALYZERS:
+        raise ConfigError(
+            f"Unknown TF-IDF analyzer. Expected one of {ANALYZERS}. Received: "
+            f"analyzer={analyzer!r}."
+        )
+
+
+def _vectorizer_args(analyzer, ngrams):
+    """`TextVectorization` `standardize`, `split` and `ngrams` of an analyzer."""
+    _check_analyzer(analyzer)
+    if analyzer == "char_wb":
+        from genreclf.preprocessing.char_ngrams import char_wb_ngrams
+        from genreclf.preprocessing.char_ngrams import normalize_chars
+
+        return {"standardize": normalize_chars, "split": char_wb_ngrams, "ngrams": None}
+    return {"standardize": normalize_text, "split": split_words, "ngrams": ngrams}
+
+
+def _document_frequency(texts, ngrams, analyzer="word", batch_size=2048):
+    """The document frequency of each n-gram of `texts` (graph tokenization), as bytes.
+
+    Each batch's distinct (text, n-gram) pairs are counted by TensorFlow ops,
+    so Python only sees each batch's distinct n-grams.
+    """
+    args = _vectorizer_args(analyzer, ngrams)
+    widths = list(range(1, ngrams + 1)) if args["ngrams"] else None
+    frequency = collections.Counter()
     for start in range(0, len(texts), batch_size):
         batch = tf.constant(list(texts[start : start + batch_size]), dtype=tf.string)
-        tokens = split_words(normalize_text(batch))
-        grams = tf.strings.ngrams(tokens, widths, separator=" ")
-        for row in grams.to_list():
-            yield {g.decode("utf-8") for g in row}
+        grams = args["split"](args["standardize"](batch))
+        if widths:
+            grams = tf.strings.ngrams(grams, widths, separator=" ")
+        rows = tf.strings.as_string(grams.value_rowids())
+        pairs, _ = tf.unique(tf.strings.join([rows, grams.flat_values], separator="\x01"))
+        distinct = tf.strings.regex_replace(pairs, "^[0-9]+\x01", "")
+        values, _, counts = tf.unique_with_counts(distinct)
+        frequency.update(dict(zip(values.numpy().tolist(), counts.numpy().tolist())))
+    return frequency
 
 
-def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000):
+def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000, analyzer="word"):
     """Chooses the n-gram vocabulary and smooth IDF weights of `texts`.
 
     Args:
@@ -59,6 +98,7 @@ def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000):
         min_df: keep n-grams that occur in at least this many texts (lowered
             to 1 when fewer than 50 texts are given).
         max_tokens: keep at most this many n-grams, the most frequent first.
+        analyzer: `"word"` or `"char_wb"` (see the module docstring).
 
     Returns:
         `(vocabulary, idf)`: a list of n-gram strings and `float32 [V]`.
@@ -70,19 +110,19 @@ def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000):
     >>> vocabulary, idf.round(2).tolist()
     (['heist', 'my'], [1.0, 1.0])
     """
-    if not isinstance(ngrams, int) or ngrams < 1:
+    _check_analyzer(analyzer)
+    if analyzer == "word" and (not isinstance(ngrams, int) or ngrams < 1):
         raise ConfigError(f"ngrams must be a positive integer. Received: ngrams={ngrams!r}.")
     texts = list(texts)
     if not texts:
         raise ConfigError("fit_tfidf_vocabulary needs at least one text. Received: 0 texts.")
     if len(texts) < 50:
         min_df = 1  # a handful of texts (tests, demos): keep every n-gram
-    frequency = collections.Counter()
-    for grams in _ngram_strings(texts, ngrams):
-        frequency.update(grams)
+    frequency = _document_frequency(texts, ngrams, analyzer)
+    # UTF-8 bytes sort in code point order: the order of the decoded strings.
     kept = [(g, df) for g, df in frequency.items() if df >= min_df]
     kept.sort(key=lambda item: (-item[1], item[0]))
-    kept = kept[:max_tokens]
+    kept = [(g.decode("utf-8"), df) for g, df in kept[:max_tokens]]
     if not kept:
         raise ConfigError(
             f"No n-gram occurs in at least {min_df} texts. Received: {len(texts)} texts. "
@@ -94,7 +134,7 @@ def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000):
     return vocabulary, idf.astype("float32")
 
 
-def make_count_vectorizer(vocabulary, ngrams, name="ngram_counts"):
+def make_count_vectorizer(vocabulary, ngrams, name="ngram_counts", analyzer="word"):
     """A `TextVectorization` that counts the n-grams of `vocabulary` (column 0: unknown).
 
     The vocabulary is set after construction, so the `.keras` file stores it
@@ -102,7 +142,7 @@ def make_count_vectorizer(vocabulary, ngrams, name="ngram_counts"):
     serializes a constructor vocabulary as bytes objects it cannot read back).
     """
     layer = keras.layers.TextVectorization(
-        standardize=normalize_text, split=split_words, output_mode="count", ngrams=ngrams, name=name
+        output_mode="count", name=name, **_vectorizer_args(analyzer, ngrams)
     )
     layer.set_vocabulary(list(vocabulary))
     return layer
@@ -151,7 +191,7 @@ class SublinearTfIdf(keras.layers.Layer):
         return config
 
 
-def tfidf_matrix(texts, vocabulary, idf, ngrams, batch_size=1024):
+def tfidf_matrix(texts, vocabulary, idf, ngrams, batch_size=1024, analyzer="word"):
     """The features `SublinearTfIdf(make_count_vectorizer(...))` computes, as CSR.
 
     Token ids come from a `TextVectorization` with the same vocabulary,
@@ -164,6 +204,7 @@ def tfidf_matrix(texts, vocabulary, idf, ngrams, batch_size=1024):
         idf: its IDF weights.
         ngrams: n-grams from 1 to this size.
         batch_size: texts tokenized at a time.
+        analyzer: `"word"` or `"char_wb"`.
 
     Returns:
         `scipy.sparse.csr_matrix` `[len(texts), V]`, rows L2-normalised.
@@ -177,12 +218,10 @@ def tfidf_matrix(texts, vocabulary, idf, ngrams, batch_size=1024):
     import scipy.sparse
 
     ids_layer = keras.layers.TextVectorization(
-        standardize=normalize_text,
-        split=split_words,
         output_mode="int",
-        ngrams=ngrams,
         vocabulary=list(vocabulary),
         ragged=True,
+        **_vectorizer_args(analyzer, ngrams),
     )
     idf = np.asarray(idf, dtype="float64")
     blocks = []

@@ -6,6 +6,7 @@ import genreclf
 from genreclf.errors import ConfigError
 from genreclf.models import build_model
 from genreclf.models.ngram import tfidf_tower_matrix
+from genreclf.models.ngram import tower_sizes
 
 
 @pytest.mark.parametrize("hidden_dim", [0, 8])
@@ -64,3 +65,46 @@ def test_class_weight_flag_reaches_the_solver_and_oversampling_is_refused(tmp_pa
     assert not np.allclose(weighted.scores(["A ghost story."]), plain.scores(["A ghost story."]))
     with pytest.raises(ConfigError, match="--oversample"):
         genreclf.train(sample_csv, out=tmp_path / "c", oversample=True, **common)
+
+
+@pytest.mark.parametrize("analyzer", ["char_wb", "word+char_wb"])
+def test_char_analyzers_build_reload_and_match_their_sparse_features(texts, check_saving, analyzer):
+    model = build_model("ngram", 2, train_texts=texts, analyzer=analyzer)
+    names = {layer.name for layer in model.layers}
+    assert "tfidf_char_counts" in names and ("tfidf_counts" in names) == ("word" in analyzer)
+    features = tf.keras.Model(model.input, model.get_layer("scores").input)(
+        {"text": tf.constant(texts)}
+    )
+    features = np.asarray(features)
+    sizes = tower_sizes(model)
+    unknown = np.cumsum([0] + [s + 1 for s in sizes[:-1]])  # each tower's column 0
+    assert np.all(features[:, unknown] == 0)
+    np.testing.assert_allclose(
+        np.delete(features, unknown, axis=1), tfidf_tower_matrix(model, texts).toarray(), atol=1e-6
+    )
+    check_saving(model)
+
+
+def test_char_analyzer_needs_tf_idf_mode(texts):
+    with pytest.raises(ConfigError, match="analyzer='char_wb' with mode='count'"):
+        build_model("ngram", 2, train_texts=texts, analyzer="char_wb", mode="count")
+
+
+def test_char_ngrams_learn_the_russian_sample(tmp_path):
+    from genreclf.data.sample import russian_sample_path
+
+    dataset = genreclf.load_dataset(russian_sample_path(), text="overview", label="genre")
+    genres = np.array([labels[0] for labels in dataset.labels])
+    # Held out: the first 3 rows of each of the 4 genres (chance: 0.25).
+    held_out = np.concatenate([np.flatnonzero(genres == g)[:3] for g in sorted(set(genres))])
+    train = np.setdiff1d(np.arange(len(dataset)), held_out)
+    run = genreclf.train(
+        dataset.subset(train),
+        model="ngram",
+        model_config={"analyzer": "char_wb"},
+        out=tmp_path / "ru",
+        verbose=0,
+    )
+    predicted = [p["labels"][0] for p in run.predict([dataset.texts[i] for i in held_out])]
+    accuracy = np.mean(np.array(predicted) == genres[held_out])
+    assert accuracy >= 0.5, accuracy  # measured 0.67 on this split, 0.77 over 4 folds

@@ -7,6 +7,10 @@ Written by the genreclf team for demos and tests (Apache-2.0, see
 40 rows each, four (`horror`, `animation`, `documentary`, `western`) have
 16-19.
 
+`russian.csv` beside it holds 48 original Russian synopses (columns `id`,
+`title`, `overview`, `genre`; 12 each of `comedy`, `horror`, `romance`,
+`science-fiction`), written by the genreclf team for the multilingual tests.
+
 Example:
 
 >>> from genreclf.data.sample import sample_path
@@ -18,6 +22,9 @@ import pathlib
 
 SAMPLE_CSV = pathlib.Path(__file__).resolve().parent / "movies.csv"
 """`pathlib.Path` of the bundled `movies.csv`."""
+
+RUSSIAN_CSV = pathlib.Path(__file__).resolve().parent / "russian.csv"
+"""`pathlib.Path` of the bundled `russian.csv` (48 original Russian synopses, 4 genres)."""
 
 TEXT_COLUMN = "overview"
 LABEL_COLUMN = "genre"
@@ -56,3 +63,21 @@ def sample_path():
             "[options.package_data])."
         )
     return SAMPLE_CSV
+
+
+def russian_sample_path():
+    """Returns the path of the bundled Russian sample (`text="overview"`, `label="genre"`).
+
+    Example:
+
+    >>> from genreclf.data import load_dataset
+    >>> ds = load_dataset(russian_sample_path(), text="overview", label="genre")
+    >>> len(ds), ds.vocabulary().labels
+    (48, ['comedy', 'horror', 'romance', 'science-fiction'])
+    """
+    if not RUSSIAN_CSV.is_file():
+        raise FileNotFoundError(
+            f"Expected the bundled Russian sample at {RUSSIAN_CSV}, but it is missing. "
+            "Reinstall genreclf from a build that includes its package data."
+        )
+    return RUSSIAN_CSV
