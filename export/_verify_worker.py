@@ -254,8 +254,10 @@ def run_signatures(report, version_dir, request):
         and out["top_scores"].shape == (n, k)
         and 1 <= k <= K
     )
+    abstention = (card or {}).get("abstention")
     if "labels" in out:
-        shapes_ok = shapes_ok and out["labels"].shape == (n, K)
+        width = 1 if abstention else K
+        shapes_ok = shapes_ok and out["labels"].shape == (n, width)
     report.check(
         "output shapes",
         shapes_ok,
@@ -276,7 +278,9 @@ def run_signatures(report, version_dir, request):
         ties = [np.sum(scores[i] == scores[i].max()) > 1 for i in range(n)]
         top_ok = all(tie or out["top_labels"][i][0] == best[i] for i, tie in enumerate(ties))
         report.check("top_labels name the top classes", top_ok)
-    if card is not None and not card.get("multi_label"):
+    if abstention:
+        check_abstention(report, out, scores, labels, abstention)
+    if card is not None and not card.get("multi_label") and not abstention:
         sums = scores.sum(axis=1)
         report.check(
             "softmax rows sum to 1",
@@ -324,6 +328,26 @@ def replay_warmup(report, version_dir, sigs):
         fn(**{k: tf.make_ndarray(v) for k, v in request.inputs.items()})
         count += 1
     report.check("warmup requests", count > 0, f"{count} PredictionLog records replayed")
+
+
+def check_abstention(report, out, scores, labels, abstention):
+    """The `labels` output of an abstaining model restates its cascade's rule."""
+    if "labels" not in out or labels is None or scores.ndim != 2:
+        report.check("abstaining 'labels' output", False, "missing")
+        return
+    order = [labels.index(name) for name in abstention["order"]]
+    thresholds = np.asarray(abstention["thresholds"], dtype="float32")
+    expected = []
+    for row in scores:
+        cleared = [j for j in order if row[j] >= thresholds[j]]
+        expected.append(labels[cleared[0]] if cleared else abstention["unknown"])
+    got = [value.decode("utf-8") for value in out["labels"][:, 0]]
+    unknown = sum(label == abstention["unknown"] for label in got)
+    report.check(
+        "abstaining 'labels' output",
+        got == expected,
+        f"the cascade's answers ({unknown} of {len(got)} '{abstention['unknown']}')",
+    )
 
 
 def main(argv):

@@ -134,6 +134,7 @@ def export_model(
             top_k=module.top_k,
             input_specs=module.input_specs,
             thresholds=module.thresholds if multi_label else None,
+            abstention=module.abstention,
         )
         card.update(model_card or {})
         write_model_card(tmp, card)

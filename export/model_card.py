@@ -43,6 +43,7 @@ def build_model_card(
     top_k,
     input_specs,
     thresholds=None,
+    abstention=None,
     metrics=None,
     fingerprint=None,
     config=None,
@@ -58,6 +59,8 @@ def build_model_card(
         top_k: the width of `top_labels` / `top_scores`.
         input_specs: `(name, tf.TensorSpec)` pairs of the predict signature.
         thresholds: per-class thresholds (multi-label).
+        abstention: the abstaining cascade (`signatures.abstention_card`) of a
+            single-label model trained with `--abstain`, else None.
         metrics: the run's `metrics.json` content.
         fingerprint: the run's `fingerprint.json` content (data hash, seed).
         config: the run's `config.json` content.
@@ -81,6 +84,8 @@ def build_model_card(
     }
     if multi_label:
         outputs["labels"] = {"dtype": "string", "shape": [None, len(labels)]}
+    elif abstention is not None:
+        outputs["labels"] = {"dtype": "string", "shape": [None, 1]}
     return {
         "name": name,
         "version": int(version),
@@ -89,6 +94,7 @@ def build_model_card(
         "labels": list(labels),
         "multi_label": bool(multi_label),
         "thresholds": None if thresholds is None else [float(t) for t in thresholds],
+        "abstention": abstention,
         "top_k": int(min(top_k, len(labels))),
         "signatures": {
             PREDICT_SIGNATURE: {
@@ -133,6 +139,12 @@ def model_card_markdown(card):
             f"{label}={t:.3f}" for label, t in zip(card["labels"], card["thresholds"])
         )
         lines.append(f"- thresholds: {pairs}")
+    if card.get("abstention"):
+        cascade = card["abstention"]
+        lines.append(
+            f"- abstains: classes tried in the order {', '.join(cascade['order'])}; "
+            f"`labels` is `{cascade['unknown']}` when no class clears its threshold"
+        )
     lines += ["", "## Versions", ""]
     lines += [f"- {k}: {v}" for k, v in card["versions"].items()]
     lines += ["", "## Signatures", ""]

@@ -10,6 +10,10 @@ keras-hub layers are tracked and saved) and two signatures:
   multi-label models, `labels` (`string [batch, K]`): the classes whose score is
   at or above their tuned threshold, highest score first, padded with `""` to
   the fixed width K (a dense tensor, so REST, gRPC and batching all handle it).
+  For single-label models trained with `--abstain` (whose graph ends in a
+  `genreclf.models.cascade.OneVsAllCascade`), `labels` (`string [batch, 1]`)
+  is the cascade's answer: a class name, or `"unknown"` when no class clears
+  its threshold, computed inside the SavedModel.
 * `classify` (method `tensorflow/serving/classify`, set after saving by
   `export.method_names`): input `inputs` (serialized `tf.Example`s,
   `string [batch]`) with a bytes feature `text` (and each hybrid feature);
@@ -98,6 +102,30 @@ def _example_feature(spec):
     )
 
 
+def abstention_card(model):
+    """The abstaining cascade of `model` as JSON (`None` for a model that never abstains).
+
+    `{"order": [class names, tried first to last], "thresholds": [per class, in
+    label order], "unknown": "unknown"}`: enough for a client, the model card
+    and `export verify` to restate the cascade's rule.
+
+    Example:
+
+    >>> abstention_card(model)  # doctest: +SKIP
+    {'order': ['horror', 'comedy'], 'thresholds': [0.5, 0.6], 'unknown': 'unknown'}
+    """
+    from genreclf.models.cascade import find_cascade
+
+    cascade = find_cascade(model)
+    if cascade is None:
+        return None
+    return {
+        "order": [cascade.labels[i] for i in cascade.order],
+        "thresholds": list(cascade.thresholds),
+        "unknown": cascade.unknown,
+    }
+
+
 class ServingModule(tf.Module):
     """Wraps a Keras model with genreclf's TF Serving signatures.
 
@@ -135,6 +163,7 @@ class ServingModule(tf.Module):
                 f"Received: {thresholds.shape[0]} thresholds."
             )
         self.thresholds = thresholds.tolist()
+        self.abstention = abstention_card(model)
         self._predict = tf.function(
             self._predict_fn,
             input_signature=[spec for _, spec in self.input_specs],
@@ -171,6 +200,10 @@ class ServingModule(tf.Module):
             keep = tf.gather(selected, by_selected, batch_dims=1)
             names = tf.gather(labels, order)
             outputs["labels"] = tf.where(keep, names, tf.zeros_like(names))
+        elif self.abstention is not None:
+            from genreclf.models.cascade import find_cascade
+
+            outputs["labels"] = find_cascade(self.model).decide(scores)[:, tf.newaxis]
         return outputs
 
     def _predict_fn(self, *args):

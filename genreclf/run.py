@@ -3,8 +3,9 @@
 A run folder is the unit of work: `genreclf evaluate`, `predict` and `export`
 take one. Layout (see docs/architecture.md):
 
-    config.json  labels.json  thresholds.json  model.keras  history.csv
-    metrics.json  report.md  confusion.png  fingerprint.json  logs/
+    config.json  labels.json  thresholds.json  calibration.json  model.keras
+    history.csv  metrics.json  report.md  confusion.png  reliability.png
+    fingerprint.json  logs/
 """
 
 import json
@@ -111,6 +112,13 @@ class Run:
             self._model = keras.saving.load_model(self.path / MODEL, compile=False)
         return self._model
 
+    @property
+    def cascade(self):
+        """The model's abstaining `OneVsAllCascade` layer (`--abstain` runs), else None."""
+        from genreclf.models.cascade import find_cascade
+
+        return find_cascade(self.model)
+
     def feature_names(self):
         """Names of the model's inputs beyond `text` (hybrid models)."""
         return [t.name for t in self.model.inputs if t.name != "text"]
@@ -142,14 +150,19 @@ class Run:
         """Predicts labels for raw `texts`.
 
         Returns one dict per text: `labels` (the arg-max class, or every class
-        above its tuned threshold for multi-label runs), `scores` (class →
-        score), `top_labels` and `top_scores` (the `top_k` best).
+        above its tuned threshold for multi-label runs, or for `--abstain`
+        runs the cascade's class or `"unknown"`), `scores` (class → score),
+        `top_labels` and `top_scores` (the `top_k` best).
         """
         if isinstance(texts, str):
             texts = [texts]
         scores = self.scores(texts, features=features)
-        threshold = self.thresholds if self.thresholds is not None else 0.5
-        decided = self.vocabulary.decode(scores, threshold=threshold)
+        cascade = self.cascade
+        if cascade is not None:
+            decided = [[label] for label in cascade.decide_labels(scores)]
+        else:
+            threshold = self.thresholds if self.thresholds is not None else 0.5
+            decided = self.vocabulary.decode(scores, threshold=threshold)
         k = min(top_k, len(self.labels))
         results = []
         for row, labels in zip(scores, decided):

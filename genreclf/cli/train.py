@@ -130,6 +130,14 @@ def build_parser():
         const=True,
         help="randomly duplicate rows of rare classes in the training split",
     )
+    fit.add_argument(
+        "--abstain",
+        action="store_const",
+        const=True,
+        help="single-label only: one sigmoid score per class, decided by a cascade "
+        "(classes by validation precision, the first above its threshold wins) that answers "
+        "'unknown' when no class clears its threshold",
+    )
     refit = fit.add_mutually_exclusive_group()
     refit.add_argument(
         "--refit",
@@ -232,6 +240,7 @@ def overrides_from_args(args):
         "patience",
         "class_weight",
         "oversample",
+        "abstain",
         "strategy",
         "refit",
         "calibration",

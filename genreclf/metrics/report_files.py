@@ -10,6 +10,7 @@ from genreclf.metrics.calibration_report import RELIABILITY_PNG
 from genreclf.metrics.calibration_report import calibration_markdown
 from genreclf.metrics.calibration_report import reliability_curves
 from genreclf.metrics.confusion_plot import plot_confusion
+from genreclf.metrics.coverage import abstention_markdown
 from genreclf.metrics.reliability_plot import plot_reliability
 from genreclf.metrics.report import REPORT_KEYS
 
@@ -175,6 +176,8 @@ def render_markdown(
             lines += ["", f"![Confusion matrix, rows normalized]({confusion_image})"]
     if report.get("calibration"):
         lines += calibration_markdown(report["calibration"], reliability_image)
+    if report.get("abstention"):
+        lines += abstention_markdown(report["abstention"])
     return "\n".join(lines) + "\n"
 
 

@@ -50,6 +50,7 @@ class TrainConfig:
     warmup_epochs: int = 1
     class_weight: bool = True
     oversample: bool = False
+    abstain: bool = False
     val_split: float = 0.1
     folds: int = None
     refit: object = AUTO

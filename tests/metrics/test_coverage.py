@@ -1,0 +1,31 @@
+"""Coverage vs precision of the abstaining cascade."""
+
+import numpy as np
+
+from genreclf.metrics.coverage import abstention_markdown
+from genreclf.metrics.coverage import abstention_section
+from genreclf.metrics.coverage import argmax_precision_at
+
+
+def test_section_counts_coverage_precision_and_the_curve():
+    targets = np.eye(2)[[0, 0, 1, 1]]
+    scores = np.array([[0.9, 0.1], [0.3, 0.6], [0.2, 0.8], [0.45, 0.4]])
+    section = abstention_section(targets, scores, ["comedy", "horror"], [0, 1], [0.5, 0.5])
+    # row 0 comedy (right), row 1 horror (wrong), row 2 horror (right), row 3 unknown
+    assert section["coverage"] == 0.75
+    assert section["precision"] == 2 / 3 and section["accuracy"] == 0.5
+    shifts = {p["shift"]: p for p in section["curve"]}
+    assert shifts[-0.1]["coverage"] == 1.0 and shifts[0.3]["coverage"] == 0.5
+    assert all(
+        a["coverage"] >= b["coverage"] for a, b in zip(section["curve"], section["curve"][1:])
+    )
+    lines = abstention_markdown(section)
+    assert "| +0.0 | 0.750 | 0.667 |" in "\n".join(lines)
+
+
+def test_argmax_precision_keeps_the_surest_rows():
+    targets = np.eye(2)[[0, 1, 0]]
+    scores = np.array([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])
+    assert argmax_precision_at(targets, scores, 1 / 3) == 1.0
+    assert argmax_precision_at(targets, scores, 1.0) == 1 / 3
+    assert argmax_precision_at(targets, scores, 0.0) is None
