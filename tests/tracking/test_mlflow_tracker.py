@@ -165,3 +165,42 @@ def test_a_bad_tracking_uri_is_a_clear_error(tmp_path):
 
     with pytest.raises(ConfigError, match="Received: mlflow_uri='nope://x'"):
         MlflowTracker("nope://x")
+
+
+def test_every_png_of_the_run_folder_is_logged(keras_run, tmp_path):
+    import shutil
+
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    _, run = keras_run
+    folder = tmp_path / "calibrated"
+    shutil.copytree(run.path, folder)
+    shutil.copy(run.path / "confusion.png", folder / "reliability.png")  # as calibration adds
+    uri = f"file:{tmp_path / 'mlruns'}"
+    with MlflowTracker(uri, run_name="calibrated") as tracker:
+        tracker.log_run_folder(folder)
+    files = _artifacts(_client(uri), tracker.run_id)
+    assert {"confusion.png", "reliability.png"} <= set(files)
+
+
+@pytest.mark.large  # two folds of Keras training
+def test_cross_validation_logs_each_fold_epochs_under_its_own_prefix(tmp_path):
+    uri = f"file:{tmp_path / 'mlruns'}"
+    genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="ngram",
+        epochs=2,
+        folds=2,
+        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
+        out=tmp_path / "cv",
+        verbose=0,
+        mlflow_uri=uri,
+    )
+    client = _client(uri)
+    logged = _only_run(client)
+    for fold in (0, 1):
+        history = client.get_metric_history(logged.info.run_id, f"fold_{fold}/val_macro_f1")
+        assert [m.step for m in history] == [0, 1]
+    assert "final.cross_validation.summary.macro_f1.mean" in logged.data.metrics
