@@ -121,6 +121,13 @@ def score_dataset(run, dataset, classification_report):
         method="none" if layer is None else layer.method,
         fitted_on=(run.metrics.get("calibration") or {}).get("fitted_on"),
     )
+    cascade = run.cascade
+    if cascade is not None:  # an --abstain run: coverage vs precision of its cascade
+        from genreclf.metrics.coverage import abstention_section
+
+        report["abstention"] = abstention_section(
+            targets, scores, run.labels, cascade.order, cascade.thresholds
+        )
     return report
 
 

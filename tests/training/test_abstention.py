@@ -76,3 +76,19 @@ def test_multi_label_tasks_refuse_abstain(tmp_path):
             out=tmp_path / "multi",
             verbose=0,
         )
+
+
+def test_cli_predict_and_evaluate_show_unknown_and_coverage(abstain_run, capsys, tmp_path):
+    from genreclf.cli import main
+    from genreclf.data.sample import sample_path
+
+    assert main(["predict", str(abstain_run.path), NONSENSE, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["labels"] == ["unknown"]
+    report = genreclf.evaluate(
+        abstain_run.path, sample_path(), out=tmp_path / "eval", text="overview", label="genre"
+    )
+    section = report["abstention"]
+    assert (
+        0 < section["coverage"] <= 1
+        and section["order"] == abstain_run.metrics["abstention"]["order"]
+    )
