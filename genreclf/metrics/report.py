@@ -240,6 +240,12 @@ def format_summary(report, max_classes=5):
         stats = summary["macro_f1"]
         k = report["cross_validation"].get("k", "?")
         lines.append(f"  {'cv_macro_f1':<16} {stats['mean']:.4f} ± {stats['std']:.4f}  ({k} folds)")
+    calibration = report.get("calibration") or {}
+    if calibration.get("ece_after") is not None:
+        lines.append(
+            f"  {'ece':<16} {calibration['ece_before']:.4f} → {calibration['ece_after']:.4f}  "
+            f"({calibration['method']} calibration)"
+        )
     per_class = report["per_class"]
     weakest = sorted(per_class, key=lambda name: (per_class[name]["f1"], name))[:max_classes]
     lines.append(

@@ -151,7 +151,11 @@ class CalibratedScores(keras.layers.Layer):
 
 
 def find_calibration(model):
-    """The `CalibratedScores` layer that produces `model`'s output, or None.
+    """The model's own `CalibratedScores` layer (the last at its top level), or None.
+
+    Layers after it pass the calibrated scores through (e.g. an abstaining
+    cascade); a calibrated model nested inside (an ensemble's member) is not
+    the model's calibration.
 
     Example:
 
@@ -160,10 +164,7 @@ def find_calibration(model):
     'identity'
     """
     layers = [layer for layer in model.layers if isinstance(layer, CalibratedScores)]
-    if not layers:
-        return None
-    last = layers[-1]
-    return last if last.output is model.output else None
+    return layers[-1] if layers else None
 
 
 def with_calibration(model, layer):

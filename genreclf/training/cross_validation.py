@@ -18,7 +18,13 @@ SCALARS = (
     "macro_recall",
     "rare_macro_f1",
 )
-_BEST_FILES = ("model.keras", "labels.json", "thresholds.json", "confusion.png")
+_BEST_FILES = (
+    "model.keras",
+    "labels.json",
+    "thresholds.json",
+    "calibration.json",
+    "confusion.png",
+)
 
 
 def summarize_folds(reports):

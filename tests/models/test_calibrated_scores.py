@@ -63,11 +63,13 @@ def test_saved_model_keeps_calibration(tmp_path):
     assert loaded.name == "tiny"
 
 
-def test_find_calibration_only_at_the_output():
+def test_find_calibration_ignores_calibrated_members():
     x = keras.Input(shape=(2,))
-    inner = CalibratedScores("temperature", temperature=2.0)(x)
-    assert find_calibration(keras.Model(x, keras.layers.Softmax()(inner))) is None
+    member = keras.Model(x, CalibratedScores("temperature", temperature=2.0)(x))
+    outer_input = keras.Input(shape=(2,))
+    assert find_calibration(keras.Model(outer_input, member(outer_input))) is None
     assert find_calibration(keras.Model(x, keras.layers.Softmax()(x))) is None
+    assert find_calibration(member).temperature == 2.0
 
 
 def test_mapped_thresholds_keep_every_decision():

@@ -111,6 +111,23 @@ def test_calibrated_run_keeps_every_decision(multi_label_runs):
         p["labels"] for p in plain.predict(texts[:80])
     ]
     assert (calibrated.path / "reliability.png").stat().st_size > 1000
+    from genreclf.metrics import format_summary
+
+    assert "(platt calibration)" in format_summary(calibrated.metrics)
+    assert "calibration)" not in format_summary(plain.metrics)
+
+
+def test_cli_flag_reaches_the_config():
+    from genreclf.cli.train import build_parser
+    from genreclf.cli.train import overrides_from_args
+
+    overrides, _ = overrides_from_args(
+        build_parser().parse_args(["x.csv", "--calibration", "none"])
+    )
+    assert overrides["calibration"] == "none"
+    assert "calibration" not in overrides_from_args(build_parser().parse_args(["x.csv"]))[0]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["x.csv", "--calibration", "isotonic"])
 
 
 def test_evaluate_reports_calibration_on_new_data(multi_label_runs, tmp_path):
