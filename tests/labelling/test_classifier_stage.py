@@ -24,3 +24,16 @@ def test_uses_the_runs_scores_in_the_cascades_genre_order(trained_run):
 def test_a_run_that_knows_none_of_the_genres_is_refused(trained_run):
     with pytest.raises(ConfigError, match="knows none of the genres"):
         ClassifierStage(trained_run, names=["polka"])
+
+
+def test_multi_label_runs_choose_genres_at_their_tuned_thresholds(trained_multilabel_run):
+    run = trained_multilabel_run
+    stage = ClassifierStage(run, threshold=0.0)
+    assert stage.multi_label
+    expected = run.thresholds if run.thresholds is not None else np.full(len(run.labels), 0.5)
+    np.testing.assert_allclose(stage.label_thresholds, expected, atol=1e-6)
+    texts = ["A sheriff rides out to face an outlaw gang.", "Two chefs fall in love."]
+    predicted = run.predict(texts)
+    for decision, p in zip(stage.decide(texts), predicted):
+        assert sorted(decision.labels) == sorted(p["labels"])
+        assert decision.claimed == bool(p["labels"])
