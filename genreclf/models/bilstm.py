@@ -11,6 +11,8 @@ from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import MaskedGlobalPooling1D
+from genreclf.models.pretrained.word_vectors import init_embedding
+from genreclf.models.pretrained.word_vectors import resolve_embedding_init
 from genreclf.preprocessing import make_text_vectorizer
 
 BILSTM_DEFAULTS = {
@@ -23,8 +25,11 @@ BILSTM_DEFAULTS = {
     "spatial_dropout": 0.2,
     "pooling": "max",
     "hidden_dim": 0,
+    "embedding_init": "auto",
 }
 
+
+POOLINGS = ("last", "max", "mean", "mean_max")
 
 # Training defaults for the arguments a user leaves "auto".
 BILSTM_TRAINING_DEFAULTS = {"lr": 2e-3, "schedule": "cosine", "weight_decay": 1e-4}
@@ -40,7 +45,7 @@ BILSTM_SEARCH_SPACE = {
     "lstm_layers": {"min": 1, "max": 2},
     "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
     "spatial_dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
-    "pooling": ["max", "mean", "last"],
+    "pooling": ["max", "mean", "last", "mean_max"],
     "lr": {"min": 3e-4, "max": 1e-2, "sampling": "log"},
 }
 
@@ -64,6 +69,7 @@ def build_bilstm(
     spatial_dropout=0.2,
     pooling="max",
     hidden_dim=0,
+    embedding_init="auto",
 ):
     """Builds the BiLSTM classifier (raw strings in, per-class scores out).
 
@@ -82,6 +88,11 @@ def build_bilstm(
         pooling: `"last"` (the seed: the final states), `"max"` or `"mean"`
             over time of the BiLSTM outputs.
         hidden_dim: width of an extra ReLU layer before the output (0: none).
+        embedding_init: where the embedding starts: `"auto"` (from MiniLM's
+            word-piece embeddings when the MiniLM weights are installed,
+            random otherwise), `"minilm"` or a local BERT-family preset
+            directory, or `"random"` (see
+            `genreclf.models.pretrained.word_vectors`).
 
     Example:
 
@@ -91,19 +102,23 @@ def build_bilstm(
     >>> model({"text": tf.constant(["a ghost story"])}).shape
     TensorShape([1, 3])
     """
-    if pooling not in ("last", "max", "mean"):
-        raise ValueError(f"pooling must be 'last', 'max' or 'mean'. Received: pooling={pooling!r}.")
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
+    preset = resolve_embedding_init(embedding_init)
     text = text_input()
     vectorizer = make_text_vectorizer(
         train_texts, mode="int", max_tokens=max_tokens, max_length=max_length
     )
     tokens = vectorizer(text)
-    x = keras.layers.Embedding(
+    embedding = keras.layers.Embedding(
         vectorizer.vocabulary_size() if train_texts is not None else max_tokens,
         embedding_dim,
         mask_zero=True,
         name="embedding",
-    )(tokens)
+    )
+    x = embedding(tokens)
+    if preset is not None and train_texts is not None:
+        init_embedding(embedding, vectorizer, preset)
     if spatial_dropout:
         x = keras.layers.SpatialDropout1D(spatial_dropout, name="spatial_dropout")(x)
     for i in range(lstm_layers):
@@ -112,10 +127,15 @@ def build_bilstm(
             keras.layers.LSTM(lstm_units, return_sequences=not (last and pooling == "last")),
             name=f"bilstm_{i}",
         )(x)
-    if pooling == "max":
-        x = MaskedGlobalPooling1D("max", name="max_pool")(x)
-    elif pooling == "mean":
-        x = MaskedGlobalPooling1D("mean", name="mean_pool")(x)
+    if pooling in ("max", "mean"):
+        x = MaskedGlobalPooling1D(pooling, name=f"{pooling}_pool")(x)
+    elif pooling == "mean_max":
+        x = keras.layers.Concatenate(name="mean_max_pool")(
+            [
+                MaskedGlobalPooling1D("mean", name="mean_pool")(x),
+                MaskedGlobalPooling1D("max", name="max_pool")(x),
+            ]
+        )
     if hidden_dim:
         x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)

@@ -7,6 +7,8 @@ from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import MaskedGlobalPooling1D
+from genreclf.models.pretrained.word_vectors import init_embedding
+from genreclf.models.pretrained.word_vectors import resolve_embedding_init
 from genreclf.preprocessing import make_text_vectorizer
 
 TRANSFORMER_DEFAULTS = {
@@ -17,6 +19,7 @@ TRANSFORMER_DEFAULTS = {
     "num_heads": 4,
     "intermediate_dim": 128,
     "dropout": 0.2,
+    "embedding_init": "auto",
 }
 
 
@@ -52,6 +55,7 @@ def build_transformer(
     num_heads=4,
     intermediate_dim=128,
     dropout=0.2,
+    embedding_init="auto",
 ):
     """Builds a small Transformer encoder classifier trained from scratch.
 
@@ -66,6 +70,11 @@ def build_transformer(
         num_heads: attention heads per block.
         intermediate_dim: feed-forward width inside each block.
         dropout: dropout inside the blocks and before the output layer.
+        embedding_init: where the token embedding starts: `"auto"` (from
+            MiniLM's word-piece embeddings when the MiniLM weights are
+            installed, random otherwise), `"minilm"` or a local BERT-family
+            preset directory, or `"random"` (see
+            `genreclf.models.pretrained.word_vectors`).
 
     Example:
 
@@ -76,18 +85,22 @@ def build_transformer(
     >>> model({"text": tf.constant(["a ghost"])}).shape
     TensorShape([1, 2])
     """
+    preset = resolve_embedding_init(embedding_init)
     text = text_input()
     vectorizer = make_text_vectorizer(
         train_texts, mode="int", max_tokens=max_tokens, max_length=max_length
     )
     tokens = vectorizer(text)
-    x = keras_hub.layers.TokenAndPositionEmbedding(
+    embedding = keras_hub.layers.TokenAndPositionEmbedding(
         vocabulary_size=(vectorizer.vocabulary_size() if train_texts is not None else max_tokens),
         sequence_length=max_length,
         embedding_dim=embedding_dim,
         mask_zero=True,
         name="token_and_position_embedding",
-    )(tokens)
+    )
+    x = embedding(tokens)
+    if preset is not None and train_texts is not None:
+        init_embedding(embedding.token_embedding, vectorizer, preset)
     for i in range(num_layers):
         x = keras_hub.layers.TransformerEncoder(
             intermediate_dim=intermediate_dim,

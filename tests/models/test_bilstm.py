@@ -18,7 +18,7 @@ def test_scores_shape_and_activation(texts, multi_label):
         np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "mean_max"])
 def test_pooling_variants_save_and_reload(texts, check_saving, pooling):
     model = build_model("bilstm", 2, train_texts=texts, pooling=pooling, **TINY)
     check_saving(model)
