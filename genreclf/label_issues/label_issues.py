@@ -77,7 +77,7 @@ class LabelIssues:
             rows.append(
                 {
                     "rank": rank,
-                    "line": lines[i] if lines else i + 1,
+                    "line": lines[i] if lines else int(i) + 1,
                     "id": ids[i] if ids else "",
                     "text": text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…",
                     "given": LABEL_SEP.join(self.dataset.labels[i]),
