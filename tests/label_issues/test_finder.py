@@ -126,3 +126,12 @@ def test_bad_input_is_a_clear_error(tmp_path):
             genreclf.TextDataset(["a", "b", "c"], [["x"], ["y"], ["x"]]), folds=9
         )
     assert main(["labels", "fix", "movies.csv"]) == 1  # unknown action: an error, not a crash
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cleanlab", None)  # as if cleanlab were not installed
+    data = genreclf.TextDataset(["a ghost", "a kiss"], [["horror"], ["romance"]])
+    with pytest.raises(ConfigError, match=r"pip install 'genreclf\[labels\]'"):
+        genreclf.find_label_issues(data, folds=2)
