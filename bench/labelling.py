@@ -407,6 +407,8 @@ def markdown(results):
     for name, c in [
         (n, r[key]) for n, r in results.items() for key in ("coverage_60", "coverage_60_marginal")
     ]:
+        if c is results[name].get("coverage_60_marginal") and c.get("rule") == "average":
+            continue  # multi-label: the marginal rule falls back to the average one
         rows = c["pool"]
         stages = ", ".join(
             f"{s} {rows[s]['coverage']:.1%} / {_f(rows[s]['precision'])}"
@@ -415,10 +417,13 @@ def markdown(results):
         )
         precision = rows["all"]["precision"]
         met = "—" if name == "tmdb_genres" else ("yes" if precision >= 0.85 else "**no**")
+        multi = results[name]["multi_label"]
+        cascade = _f(precision) + (f" (F1 {_f(rows['all']['micro_f1'])})" if multi else "")
+        alone = c["classifier_alone"]
+        alone = _f(alone["precision"]) + (f" (F1 {_f(alone['micro_f1'])})" if multi else "")
         out.append(
             f"| {name} | {c.get('rule', 'average')} {c['target']:.2f} | "
-            f"{rows['all']['coverage']:.1%} | {_f(precision)} | "
-            f"{_f(c['classifier_alone']['precision'])} | {stages} | {met} |"
+            f"{rows['all']['coverage']:.1%} | {cascade} | {alone} | {stages} | {met} |"
         )
     for name, r in results.items():
         if "llm" not in r:
