@@ -61,3 +61,22 @@ def test_the_llm_as_judge_goes_through_the_local_server(texts_csv, genres_yaml, 
     result = audit(out, "llm", llm="gpt-4o-mini", genres=genres_yaml, base_url=server.url)
     assert result.sampled == 4 and len(server.requests) == 4
     assert result.overall["trials"] == 4
+
+
+def test_a_run_as_judge(texts_csv, genres_yaml, tmp_path, trained_run):
+    out = tmp_path / "labelled.jsonl"
+    label(
+        texts_csv, out=out, genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.5}
+    )
+    result = audit(out, str(trained_run.path), sample=100)
+    assert result.judge == f"run {trained_run.path}" and result.overall["trials"] == 4
+    predicted = trained_run.predict([r["text"] for r in json_rows(out) if r["labels"]])
+    agree = sum(
+        r["labels"][0] in p["labels"]
+        for r, p in zip([r for r in json_rows(out) if r["labels"]], predicted)
+    )
+    assert result.overall["agree"] == agree
+
+
+def json_rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
