@@ -8,6 +8,7 @@ genreclf label keywords labelled.csv --label genre --out genres.yaml
 
 import argparse
 import json
+import sys
 
 from genreclf.errors import ConfigError
 
@@ -191,6 +192,7 @@ def main(argv):
     )
     print(result.summary())
     if result.llm and result.llm.get("stopped") == "fatal":
+        print(f"genreclf label: the LLM stage stopped: {result.llm.get('error')}", file=sys.stderr)
         return 1
     return 0
 

@@ -170,7 +170,14 @@ class LLMLabeller:
             if decision.claimed:
                 store.write(labelled(row, "llm", decision, self.stage.threshold, provenance))
             else:
-                store.write(unlabelled(row, "LLM confidence below its threshold", extra=provenance))
+                store.write(
+                    unlabelled(
+                        row,
+                        "LLM confidence below its threshold",
+                        code="llm_low_confidence",
+                        extra=provenance,
+                    )
+                )
 
         try:
             await asyncio.gather(*(one(r) for r in rows))
@@ -188,6 +195,7 @@ class LLMLabeller:
             "spent_usd": round(budget.spent_usd, 6),
             "spent_tokens": budget.spent_tokens,
             "stopped": caller.stopped,
+            "error": caller.fatal,
         }
 
 

@@ -188,3 +188,20 @@ def test_kill_9_mid_run_resumes_without_paying_twice(genres_yaml, tmp_path):
     assert sum(counts.values()) < paid_before + len(counts)  # the rerun skipped what was paid
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 40
+
+
+def test_a_rejected_key_stops_the_llm_stage_with_a_clear_error(
+    texts_csv, genres_yaml, tmp_path, server, capsys
+):
+    from genreclf.cli import main
+
+    server.default = "401"
+    out = tmp_path / "labelled.jsonl"
+    argv = ["label", str(texts_csv), "--genres", str(genres_yaml), "--stages", "keywords,llm",
+            "--thresholds", "keywords=0.6", "--llm", "gpt-4o-mini", "--base-url", server.url,
+            "--concurrency", "1", "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 1
+    assert "HTTP 401" in capsys.readouterr().err
+    rows = {r["id"]: r for r in read_labelled(out)}
+    assert rows["a4"]["labels"] == [] and rows["a4"]["reason"] == "llm_failed"
+    assert len(server.requests) == 1  # a 401 is not retried, and stops the other requests
