@@ -205,3 +205,21 @@ def test_a_rejected_key_stops_the_llm_stage_with_a_clear_error(
     rows = {r["id"]: r for r in read_labelled(out)}
     assert rows["a4"]["labels"] == [] and rows["a4"]["reason"] == "llm_failed"
     assert len(server.requests) == 1  # a 401 is not retried, and stops the other requests
+
+
+def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, tmp_path, server):
+    server.script = ["500", ("429", 0), "malformed"]  # then "ok"
+    result = label(
+        texts_csv,
+        out=tmp_path / "labelled.jsonl",
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=server.url,
+        concurrency=1,
+        backoff_base=0.01,
+    )
+    assert result.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+    assert result.llm["retries"] == {"5xx": 1, "429": 1, "bad_answer": 1}
+    assert result.llm["sent"] == 5 and result.llm["succeeded"] == 2
