@@ -161,7 +161,7 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         examples, context = _examples(request.input)
         signature_name = request.model_spec.signature_name
         results = servable.classify(examples, context, signature_name, limits=self.limits)
-        call.predicted([max(row, key=lambda p: p[1])[0] for row in results if row], len(results))
+        call.classified(results)
         response = classification_pb2.ClassificationResponse()
         response.model_spec.CopyFrom(model_spec(servable.name, servable.version, signature_name))
         for pairs in results:

@@ -151,20 +151,19 @@ def predict_inputs(doc, specs, signature_name=""):
 def predict_response(outputs, fmt, b64_names=()):
     """The response body of a predict call.
 
-        Args:
-            outputs: output name → numpy array (batch first).
-            fmt: `"row"` or `"columnar"`, as the request was.
-            b64_names: string outputs to write as `{"b64": ...}` (TF Serving: `*_bytes`).
+    Args:
+        outputs: output name → numpy array (batch first).
+        fmt: `"row"` or `"columnar"`, as the request was.
+        b64_names: string outputs to write as `{"b64": ...}` (TF Serving: `*_bytes`).
 
-        Returns:
-            The JSON text.
+    Returns:
+        The JSON text.
 
-        Example:
+    Example:
 
-        >>> import numpy as np
-    import tensorflow as tf
-        >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
-        '{"predictions": [2.5, 3.0]}'
+    >>> import numpy as np
+    >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
+    '{"predictions": [2.5, 3.0]}'
     """
     names = sorted(outputs)
     try:

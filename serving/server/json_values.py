@@ -76,7 +76,7 @@ def describe(value, limit=100):
     >>> describe({"text": 1})
     '{"text": 1}'
     >>> describe(list(range(100)), limit=10)
-    '[0, 1, 2, 3...'
+    '[0, 1, 2, ...'
     """
     try:
         text = json.dumps(value, ensure_ascii=False)

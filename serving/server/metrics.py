@@ -140,6 +140,12 @@ class Call:
         if scores is not None and classes and scores.shape[1] == len(classes):
             self.predicted([classes[i] for i in np.argmax(scores, axis=1)])
 
+    def classified(self, results):
+        """Counts the best label of each classify result (lists of `(label, score)`)."""
+        self.predicted(
+            [max(row, key=lambda pair: pair[1])[0] for row in results if row], len(results)
+        )
+
     def finish(self, code):
         """Records the request, answered with `code` (200 / "OK" for success)."""
         metrics = self.metrics

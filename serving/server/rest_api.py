@@ -124,7 +124,8 @@ class RestApiHandler:
     Example:
 
     >>> handler = RestApiHandler(store)  # doctest: +SKIP
-    >>> handler.process(route("POST", "/v1/models/genre:predict"), b'{"instances": ["A spy"]}')  # doctest: +SKIP
+    >>> routed = route("POST", "/v1/models/genre:predict")
+    >>> handler.process(routed, b'{"instances": ["A spy"]}', Call())  # doctest: +SKIP
     (200, '{"predictions": [{"scores": [...], "top_labels": [...], "top_scores": [...]}]}')
     """
 
@@ -132,26 +133,24 @@ class RestApiHandler:
         self.store = store
         self.limits = limits or Limits()
 
-    def process(self, routed, body, call=None):
+    def process(self, routed, body, call):
         """Answers a routed request; returns `(http_code, json_text)`.
 
         `call` (a `metrics.Call`) is told the servable and the labels given.
         """
         api, name, version, label = routed
-        if call is not None and self.store.has_model(name):
+        if self.store.has_model(name):
             call.model = name
         try:
             if api == "status":
                 status = status_proto(self.store, name, version)
-                if call is not None:
-                    call.version = "" if version is None else version
+                call.version = "" if version is None else version
                 return 200, json.dumps(
                     json_format.MessageToDict(status, always_print_fields_with_no_presence=True),
                     indent=1,
                 )
             servable = self.store.get(name, version, label)
-            if call is not None:
-                call.served_by(servable)
+            call.served_by(servable)
             if api == "metadata":
                 return 200, json.dumps(metadata_json(servable), indent=1)
             return 200, getattr(self, "_" + api)(servable, parse_json(body), call)
@@ -166,8 +165,7 @@ class RestApiHandler:
         specs = servable.input_specs(signature_name)
         inputs, fmt = json_tensor.predict_inputs(doc, specs, signature_name)
         key, outputs = servable.predict(inputs, signature_name, limits=self.limits)
-        if call is not None:
-            call.predicted_from(outputs, servable.classes)
+        call.predicted_from(outputs, servable.classes)
         b64 = {n for n, v in outputs.items() if n.endswith("_bytes") and v.dtype == object}
         return json_tensor.predict_response(outputs, fmt, b64)
 
@@ -175,15 +173,12 @@ class RestApiHandler:
         signature_name = signature_name_of(doc)
         examples, context = json_examples.classify_examples(doc)
         results = servable.classify(examples, context, signature_name, limits=self.limits)
-        if call is not None:
-            best = [max(row, key=lambda pair: pair[1])[0] for row in results if row]
-            call.predicted(best, len(results))
+        call.classified(results)
         return json_examples.classify_response(results)
 
     def _regress(self, servable, doc, call):
         signature_name = signature_name_of(doc)
         examples, context = json_examples.classify_examples(doc, method="regress")
         values = servable.regress(examples, context, signature_name, limits=self.limits)
-        if call is not None:
-            call.instances += len(values)
+        call.instances += len(values)
         return json_examples.regress_response(values)
