@@ -10,9 +10,11 @@ How each family is explained (found from the model's layer names):
   for `ngram`), mapped back to words (`IntegratedGradients`,
   `genreclf.explaining.token_positions`).
 * `stack`: the TF-IDF tower's exact contributions carried into score units
-  and weighted by the blend weight, plus integrated gradients of the blended
-  score on the encoder's word-piece embeddings; `parts` keeps the tower's
-  exact logit contributions.
+  and weighted by its blend weight, plus integrated gradients of the blended
+  score on the encoder's word-piece embeddings (which every other head of the
+  blend reads: the encoder head, and the nearest-neighbour vote where there
+  is one, whose top-k choice makes its path piecewise and shows up in the
+  completeness gap); `parts` keeps the tower's exact logit contributions.
 * ensembles: the weighted sum of the members' score-unit attributions.
 
 A model that ends in a layer after `scores` (calibration) is explained at
@@ -33,7 +35,7 @@ from genreclf.explaining.linear import activate
 from genreclf.explaining.linear import linear_contributions
 from genreclf.explaining.linear import score_contributions
 from genreclf.explaining.ngram_features import FEATURE_NAMES
-from genreclf.explaining.ngram_features import NgramVocabulary
+from genreclf.explaining.ngram_features import NgramColumns
 from genreclf.explaining.token_positions import PIECE_EMBEDDINGS
 from genreclf.explaining.token_positions import WORD_EMBEDDINGS
 from genreclf.explaining.token_positions import to_words
@@ -86,6 +88,12 @@ class Explainer:
             # (calibration is monotone per class), show the model's own scores.
             model = keras.Model(model.input, model.get_layer("scores").output)
         self.model = model
+        width = model.outputs[0].shape[-1]
+        if width != len(self.labels):
+            raise ValueError(
+                f"Expected scores with one column per label ({len(self.labels)}). Received: "
+                f"model {model.name!r} with {width} score columns."
+            )
         members = sorted((n for n in names if _MEMBER.match(n)), key=lambda n: int(n[7:]))
         if members and "scores" in names:
             self.kind = "ensemble"
@@ -93,14 +101,13 @@ class Explainer:
             self.weights = np.asarray(model.get_layer("scores").get_weights()[0], "float64")
         elif {"tfidf_scores", "encoder_scores", "scores"} <= names:
             self.kind = "stack"
-            self.tower = _LinearTower(model, "tfidf", "tfidf_scores")
-            self.weight = float(model.get_layer("scores").get_weights()[0][0])
+            self.tower = _LinearTower(model, _head_features(model, "tfidf_scores"), "tfidf_scores")
+            self.weight = _blend_weight(model, "tfidf_scores")
             self.ig = IntegratedGradients(model, PIECE_EMBEDDINGS[0])
             self.ig_layer = PIECE_EMBEDDINGS[0]
-        elif self._linear_ngram(model, names):
+        elif "scores" in names and _head_features(model, "scores") is not None:
             self.kind = "linear"
-            feature = next(n for n in FEATURE_NAMES if n in names)
-            self.tower = _LinearTower(model, feature, "scores")
+            self.tower = _LinearTower(model, _head_features(model, "scores"), "scores")
         else:
             self.kind = "integrated_gradients"
             layer = find_layer(model, WORD_EMBEDDINGS + PIECE_EMBEDDINGS + FEATURE_NAMES)
@@ -115,15 +122,14 @@ class Explainer:
             # padding tokens' embeddings (positions kept), not from zero.
             pad = layer.name == "token_and_position_embedding"
             self.ig = IntegratedGradients(model, layer.name, pad_baseline=pad)
-            self.ngrams = NgramVocabulary(model) if layer.name in FEATURE_NAMES else None
+            self.ngrams = NgramColumns(model, layer.name) if layer.name in FEATURE_NAMES else None
 
-    @staticmethod
-    def _linear_ngram(model, names):
-        if "scores" not in names or not any(n in names for n in FEATURE_NAMES):
-            return False
-        head_input = model.get_layer("scores").input
-        linear_inputs = [n for n in FEATURE_NAMES + ("input_dropout",) if n in names]
-        return any(head_input is model.get_layer(n).output for n in linear_inputs)
+    def _scores(self, inputs):
+        """The model's own scores of one example (those at `scores` if it ends otherwise)."""
+        out = self.full_model(inputs, training=False)
+        if isinstance(out, (dict, list, tuple)) or out.shape[-1] != len(self.labels):
+            out = self.model(inputs, training=False)  # e.g. a decision layer after the scores
+        return np.asarray(out)[0]
 
     def explain(self, texts, top_k=3, features=None, labels=None, units="auto"):
         """Explains the `top_k` labels of each text (or the given `labels`).
@@ -160,7 +166,7 @@ class Explainer:
                 inputs[name] = np.asarray(values)[i : i + 1]
                 if inputs[name].dtype.kind == "U":
                     inputs[name] = inputs[name].astype(object)
-            scores = np.asarray(self.full_model(inputs, training=False))[0]
+            scores = self._scores(inputs)
             if labels is not None:
                 classes = [self.labels.index(name) for name in labels]
             else:
@@ -248,6 +254,28 @@ class Explainer:
         return _Part(placed, unplaced, result.value, result.baseline, method, "score")
 
 
+def _head_features(model, head_name):
+    """The n-gram feature layer a Dense head reads directly (through dropout), or None."""
+    names = layer_names(model)
+    head_input = model.get_layer(head_name).input
+    if "input_dropout" in names and head_input is model.get_layer("input_dropout").output:
+        head_input = model.get_layer("input_dropout").input
+    for name in FEATURE_NAMES:
+        if name in names and head_input is model.get_layer(name).output:
+            return name
+    return None
+
+
+def _blend_weight(model, head_name):
+    """The `WeightedScores` weight of one head's scores in the blend named `scores`."""
+    blend = model.get_layer("scores")
+    inputs = blend.input if isinstance(blend.input, (list, tuple)) else [blend.input]
+    index = [i for i, t in enumerate(inputs) if t is model.get_layer(head_name).output]
+    if len(index) != 1:
+        raise ValueError(f"The blend 'scores' does not read {head_name!r} once.")
+    return float(blend.get_weights()[0][index[0]])
+
+
 class _LinearTower:
     """A linear head on a bag-of-n-grams vector: exact contributions."""
 
@@ -256,7 +284,7 @@ class _LinearTower:
         head = model.get_layer(head_layer)
         self.kernel, self.bias = (np.asarray(w, "float64") for w in head.get_weights())
         self.activation = head.get_config()["activation"]
-        self.vocabulary = NgramVocabulary(model)
+        self.vocabulary = NgramColumns(model, feature_layer)
 
     def explain(self, text, words, inputs, classes, units):
         x = np.asarray(self.features({"text": inputs["text"]}, training=False))[0]

@@ -1,54 +1,63 @@
 """Bag-of-n-gram features of one text, and attributions per feature spread over its words.
 
 The `ngram` family (and the TF-IDF tower of `stack`) scores a vector with
-one column per n-gram of its vocabulary. An attribution per column (an
-exact linear contribution, or integrated gradients on the vector) is shown
-per word: each n-gram's attribution is split equally between its
-occurrences in the text, and each occurrence's share equally between its
-words, so the words' attributions sum to the columns' total. Columns with no
-occurrence (the unknown column, always 0) stay unplaced.
+one column per n-gram of its vocabulary: word n-grams, word-boundary
+character n-grams (`analyzer="char_wb"`), or both side by side
+(`"word+char_wb"`). An attribution per column (an exact linear
+contribution, or integrated gradients on the vector) is shown per word: each
+n-gram's attribution is split equally between its occurrences in the text,
+and each occurrence's share equally between the words it covers (a character
+n-gram covers the words its characters fall in), so the words' attributions
+sum to the columns' total. The unknown column (out-of-vocabulary n-grams;
+always 0 in TF-IDF mode) is spread over the out-of-vocabulary n-grams' words.
 """
+
+import re
 
 import numpy as np
 
 from genreclf.explaining.layers import find_layer
 from genreclf.explaining.words import align_tokens
 
-VECTORIZER_NAMES = ("tfidf_counts", "text_vectorizer")
-FEATURE_NAMES = ("tfidf", "l2_normalize")
+# (feature layer, its counting vectorizer), in the column order of a union.
+TOWERS = (("tfidf", "tfidf_counts"), ("tfidf_char", "tfidf_char_counts"))
+BAG = ("l2_normalize", "text_vectorizer")
+FEATURE_NAMES = ("tfidf_union", "tfidf", "tfidf_char", "l2_normalize")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 class NgramVocabulary:
-    """The n-gram columns of a model's bag-of-n-grams vectorizer.
+    """The n-gram columns of one bag-of-n-grams vectorizer of a model.
 
     Args:
-        model: a model with a `TextVectorization` named `tfidf_counts`
-            (TF-IDF mode) or `text_vectorizer` (count / multi-hot mode).
+        model: the model.
+        name: the `TextVectorization` layer's name (`tfidf_counts`,
+            `tfidf_char_counts` or `text_vectorizer`).
 
     Example:
 
     >>> from genreclf.models.ngram import build_ngram
     >>> from genreclf.explaining.words import text_words
     >>> model = build_ngram(2, train_texts=["a dark heist", "a ghost"], max_tokens=20)
-    >>> vocab = NgramVocabulary(model)
+    >>> vocab = NgramVocabulary(model, "tfidf_counts")
     >>> words = text_words("A dark heist")
     >>> spread = vocab.spreader("A dark heist", words)
-    >>> column = vocab.index["dark heist"]
-    >>> spread([column], [[1.0]])[0].ravel().tolist()
+    >>> spread([vocab.index["dark heist"]], [[1.0]])[0].ravel().tolist()
     [0.0, 0.5, 0.5]
     """
 
-    def __init__(self, model):
-        layer = find_layer(model, VECTORIZER_NAMES)
+    def __init__(self, model, name):
+        layer = find_layer(model, name)
         if layer is None:
             raise ValueError(
-                f"No bag-of-n-grams vectorizer in this model. Expected a layer named one of "
-                f"{VECTORIZER_NAMES}. Received: model {model.name!r}."
+                f"No bag-of-n-grams vectorizer named {name!r} in model {model.name!r}."
             )
         config = layer.get_config()
         ngrams = config.get("ngrams") or 1
         self.widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else tuple(ngrams)
-        self.whitespace = config.get("split") == "whitespace"
+        split = config.get("split")
+        self.chars = getattr(split, "__name__", str(split)).endswith("char_wb_ngrams")
+        self.whitespace = split == "whitespace"
         self.vocabulary = [str(g) for g in layer.get_vocabulary()]
         self.index = {g: i for i, g in enumerate(self.vocabulary)}
         # Out-of-vocabulary n-grams count in the unknown column (multi-hot and
@@ -56,7 +65,7 @@ class NgramVocabulary:
         self.unknown = 0 if self.vocabulary and self.vocabulary[0] == "[UNK]" else None
 
     def tokens(self, text):
-        """The graph's tokens of `text` (`normalize_text`, then the layer's split)."""
+        """The graph's word tokens of `text` (`normalize_text`, then the layer's split)."""
         import tensorflow as tf
 
         from genreclf.preprocessing.text_vectorizer import normalize_text
@@ -68,6 +77,8 @@ class NgramVocabulary:
 
     def occurrences(self, text, words):
         """Column → list of occurrences, each a list of word indices (None: no word)."""
+        if self.chars:
+            return self._char_occurrences(text, words)
         tokens = self.tokens(text)
         placed = align_tokens(tokens, words)
         found = {}
@@ -76,6 +87,43 @@ class NgramVocabulary:
                 column = self.index.get(" ".join(tokens[start : start + width]), self.unknown)
                 if column is not None:
                     found.setdefault(column, []).append(placed[start : start + width])
+        return found
+
+    def _char_occurrences(self, text, words):
+        """`char_wb`: the 2–5-grams of each space-padded whitespace token, on its words."""
+        import tensorflow as tf
+
+        from genreclf.preprocessing.char_ngrams import CHAR_NGRAM_RANGE
+        from genreclf.preprocessing.char_ngrams import normalize_chars
+
+        standardized = normalize_chars(tf.constant([text])).numpy()[0].decode("utf-8")
+        tokens = standardized.split(" ") if standardized else []
+        spans = [
+            m.span() for m in re.finditer(r"\S+", _BREAK.sub(lambda m: " " * len(m.group()), text))
+        ]
+        low, high = CHAR_NGRAM_RANGE
+        found = {}
+        for i, token in enumerate(tokens):
+            start, end = spans[i] if len(spans) == len(tokens) else (None, None)
+            # Characters of the token → word index (when folding kept its length).
+            per_char = [None] * len(token)
+            if start is not None and end - start == len(token):
+                for w, word in enumerate(words):
+                    for c in range(max(word.start, start), min(word.end, end)):
+                        per_char[c - start] = w
+            inside = [
+                w for w, word in enumerate(words) if start is not None and start <= word.start < end
+            ]
+            padded = f" {token} "
+            grams = [(a, a + n) for n in range(low, high + 1) for a in range(len(padded) - n + 1)]
+            for a, b in grams:
+                column = self.index.get(padded[a:b], self.unknown)
+                if column is None:
+                    continue
+                covered = sorted(
+                    {per_char[c - 1] for c in range(max(a, 1), min(b, len(padded) - 1))} - {None}
+                )
+                found.setdefault(column, []).append(covered or inside or [None])
         return found
 
     def spreader(self, text, words):
@@ -95,5 +143,58 @@ class NgramVocabulary:
                         if word is not None:
                             out[word] += share / len(occurrence)
             return out, values.sum(axis=0) - out.sum(axis=0)
+
+        return spread
+
+
+class NgramColumns:
+    """Every n-gram column of a model's feature vector (one tower, or a union of two).
+
+    Args:
+        model: the model.
+        feature_layer: the layer whose output is the vector (`tfidf`,
+            `tfidf_char`, `tfidf_union` or `l2_normalize`).
+
+    Example:
+
+    >>> from genreclf.models.ngram import build_ngram
+    >>> from genreclf.explaining.words import text_words
+    >>> model = build_ngram(2, train_texts=["a dark heist", "a ghost"], max_tokens=50,
+    ...                     analyzer="word+char_wb")
+    >>> columns = NgramColumns(model, "tfidf_union")
+    >>> words = text_words("A dark heist")
+    >>> spread = columns.spreader("A dark heist", words)
+    >>> char = columns.offsets[1] + columns.towers[1].index["ist "]
+    >>> spread([char], [[1.0]])[0].ravel().tolist()
+    [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, model, feature_layer):
+        if feature_layer == "l2_normalize":
+            pairs = [BAG]
+        elif feature_layer == "tfidf_union":
+            pairs = [(f, c) for f, c in TOWERS if find_layer(model, f) is not None]
+        else:
+            pairs = [next((f, c) for f, c in TOWERS if f == feature_layer)]
+        self.towers = [NgramVocabulary(model, counts) for _, counts in pairs]
+        sizes = [len(t.vocabulary) for t in self.towers]
+        self.offsets = list(np.cumsum([0] + sizes[:-1]))
+
+    def spreader(self, text, words):
+        """Like `NgramVocabulary.spreader`, over the whole (concatenated) vector."""
+        spreads = [t.spreader(text, words) for t in self.towers]
+        ends = self.offsets[1:] + [np.inf]
+
+        def spread(columns, values):
+            columns = np.asarray(columns)
+            values = np.asarray(values, dtype="float64").reshape(len(columns), -1)
+            out = np.zeros((len(words), values.shape[1]))
+            unplaced = np.zeros(values.shape[1])
+            for tower_spread, start, end in zip(spreads, self.offsets, ends):
+                mine = (columns >= start) & (columns < end)
+                placed, rest = tower_spread(columns[mine] - start, values[mine])
+                out += placed
+                unplaced += rest
+            return out, unplaced
 
         return spread

@@ -78,8 +78,13 @@ def explanation_lines(run, dataset, where, seed=0):
         HEADING,
         "",
         f"Random {where} rows of each class and the words that pushed that class most "
-        f"({method}; {units} units). `genreclf explain RUN --data FILE --html page.html` "
-        "shows every word.",
+        f"({method}; {units} units)"
+        + (
+            ", rows the model was fitted on (it had no validation split)"
+            if where == "training"
+            else ""
+        )
+        + ". `genreclf explain RUN --data FILE --html page.html` shows every word.",
         "",
         "| class | score | text | top words |",
         "|---|---:|---|---|",
@@ -112,7 +117,7 @@ def add_to_run_report(run, train_set, val_set):
     """
     if val_set is None:
         dataset = train_set.subset(np.flatnonzero(~train_set.is_synthetic()))
-        where = "training (this run was fitted on every row)"
+        where = "training"  # fitted on every row: no held-out rows to show
     else:
         dataset, where = val_set, "validation"
     return append_explanations(run, dataset, run.path / "report.md", where)

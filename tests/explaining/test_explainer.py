@@ -89,7 +89,9 @@ def test_stack_blends_the_exact_tfidf_tower_and_the_encoder(tiny_preset):
     model = build_stack(3, train_texts=TEXTS, preset=tiny_preset, max_length=8, max_chunks=4)
     _random_head(model, "tfidf_scores", 1)
     _random_head(model, "encoder_scores", 2)
-    model.get_layer("scores").set_weights([np.array([0.7, 0.3], dtype="float32")])
+    blend = model.get_layer("scores")
+    heads = len(blend.get_weights()[0])  # the TF-IDF head first
+    blend.set_weights([np.array([0.7] + [0.3 / (heads - 1)] * (heads - 1), dtype="float32")])
     explainer = Explainer(model, LABELS, steps=32)
     assert explainer.kind == "stack"
     (explanation,) = explainer.explain([TEXT + " " + TEXTS[0]], top_k=3)

@@ -26,11 +26,27 @@ def _randomised(model, layer="scores", seed=0):
     return model
 
 
-@pytest.mark.parametrize("multi_label", [False, True])
-@pytest.mark.parametrize("mode", ["tf_idf", "multi_hot"])
-def test_attributions_plus_bias_equal_the_graph_logit(multi_label, mode):
+@pytest.mark.parametrize(
+    "multi_label, mode, analyzer",
+    [
+        (False, "tf_idf", "word"),
+        (True, "tf_idf", "word"),
+        (False, "multi_hot", "word"),
+        (True, "multi_hot", "word"),
+        (False, "tf_idf", "char_wb"),
+        (True, "tf_idf", "word+char_wb"),
+    ],
+)
+def test_attributions_plus_bias_equal_the_graph_logit(multi_label, mode, analyzer):
     model = _randomised(
-        build_ngram(4, multi_label=multi_label, train_texts=TEXTS, max_tokens=80, mode=mode)
+        build_ngram(
+            4,
+            multi_label=multi_label,
+            train_texts=TEXTS,
+            max_tokens=80,
+            mode=mode,
+            **({} if analyzer == "word" else {"analyzer": analyzer}),
+        )
     )
     labels = ["crime", "horror", "romance", "scifi"]
     texts = ["A thief's night train, a ghost train!", "Love on a space station."]
@@ -73,3 +89,20 @@ def test_contributions_carried_into_scores_sum_to_the_score_change(activation):
     attributions, baseline = score_contributions(contributions, bias, activation, [0, 3])
     change = activate(logits, activation)[[0, 3]] - baseline
     np.testing.assert_allclose(attributions.sum(axis=0), change, atol=1e-4)
+
+
+def test_a_character_ngram_lands_on_the_word_it_was_cut_from():
+    model = _randomised(build_ngram(2, train_texts=TEXTS, max_tokens=400, analyzer="char_wb"))
+    text = "Ghost's train"
+    (explanation,) = Explainer(model, ["a", "b"]).explain([text], top_k=1)
+    assert [w.text for w in explanation.words] == ["Ghost", "s", "train"]
+    kernel = model.get_layer("scores").get_weights()[0]
+    vocab = model.get_layer("tfidf_char_counts").get_vocabulary()
+    x = keras.Model(model.input, model.get_layer("tfidf_char").output)(
+        {"text": tf.constant([text])}
+    ).numpy()[0]
+    k = ["a", "b"].index(explanation.labels[0].label)
+    # " train " n-grams cover only "train"; the whole token's 2-5-grams sum to its share.
+    grams = {" train "[a : a + n] for n in range(2, 6) for a in range(7 - n + 1)}
+    expected = sum(x[vocab.index(g)] * kernel[vocab.index(g), k] for g in grams if g in vocab)
+    assert explanation.labels[0].attributions[2] == pytest.approx(expected, abs=1e-6)
