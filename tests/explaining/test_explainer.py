@@ -168,3 +168,16 @@ def test_hybrid_explains_the_text_with_the_features_held_fixed():
     }
     scores = model(inputs).numpy()[0]
     assert [e.score for e in explanation.labels] == pytest.approx(sorted(scores)[::-1], abs=1e-6)
+
+
+def test_bilstm_family_integrated_gradients_are_complete_and_on_words():
+    from genreclf.models.bilstm import build_bilstm
+
+    model = build_bilstm(3, train_texts=TEXTS, embedding_dim=8, lstm_units=4, max_length=16)
+    explainer = Explainer(model, LABELS, steps=64)
+    assert explainer.ig_layer == "embedding"
+    (explanation,) = explainer.explain([TEXT + " zzyzx"], top_k=3)
+    _complete(explanation, 5e-3)
+    # Out-of-vocabulary "zzyzx" still has a position and an embedding: it gets a share too.
+    assert [w.text for w in explanation.words][-1] == "zzyzx"
+    assert all(abs(e.unplaced) < 1e-7 for e in explanation.labels)  # padding: nothing
