@@ -142,7 +142,12 @@ def _mapping(body, name, path):
 
 
 def _read_yaml(path):
-    import yaml
+    try:
+        import yaml
+    except ImportError:
+        raise ConfigError(
+            "Reading genres.yaml needs PyYAML. Install it: pip install 'genreclf[label]'."
+        ) from None
 
     try:
         with open(path, encoding="utf-8") as f:

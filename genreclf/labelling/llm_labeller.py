@@ -101,6 +101,16 @@ class LLMLabeller:
         from genreclf.augment.cache import ResponseCache
         from genreclf.augment.client import ChatCaller
 
+        try:
+            import openai  # noqa: F401
+        except ImportError:
+            from genreclf.errors import ConfigError
+
+            raise ConfigError(
+                "The LLM stage (--llm) needs the openai client. Install it: "
+                "pip install 'genreclf[augment]'."
+            ) from None
+
         examples = self.examples(confident)
         cache = ResponseCache(self.cache or store.path + ".llm-cache.jsonl")
         budget = self._budget()
