@@ -22,6 +22,8 @@ requires `tensorflow[and-cuda]`, OpenCV and TF Probability, and like
 not a number. The method itself is twenty lines of `tf.GradientTape`.
 """
 
+import threading
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -117,6 +119,8 @@ class IntegratedGradients:
     def __init__(self, model, layer_name, pad_baseline=False):
         self.layer_name = layer_name
         self.probe = None
+        # The probe holds one call's state: one attribution at a time (a server's threads).
+        self._lock = threading.Lock()
         found = []
 
         def call_function(layer, *args, **kwargs):
@@ -138,31 +142,53 @@ class IntegratedGradients:
                 "need the embedding layer's name."
             )
 
-    def attribute(self, inputs, classes, steps=32):
+    def attribute(self, inputs, classes, steps=32, batch_steps=16):
         """Attributions of one example's scores for `classes`.
 
         Args:
             inputs: the model's inputs for ONE example, e.g. `{"text": [text]}`.
             classes: the class indices to explain.
             steps: interpolation steps (midpoint rule).
+            batch_steps: steps per forward and backward pass (bounds the
+                memory a long text's encoder windows take).
 
         Returns:
             An `IGResult`.
         """
-        alphas = np.concatenate([[0.0, 1.0], (np.arange(steps) + 0.5) / steps]).astype("float32")
-        batch = {
-            name: tf.repeat(tf.convert_to_tensor(value), len(alphas), axis=0)
-            for name, value in inputs.items()
-        }
+        midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
+        with self._lock:
+            sums, first = None, None
+            for start in range(0, steps, batch_steps):
+                alphas = midpoints[start : start + batch_steps]
+                if start == 0:  # the baseline (t = 0) and the text (t = 1) ride along
+                    alphas = np.concatenate([[0.0, 1.0], alphas]).astype("float32")
+                batch = {
+                    name: tf.repeat(tf.convert_to_tensor(value), len(alphas), axis=0)
+                    for name, value in inputs.items()
+                }
+                part = self._pass(batch, alphas, classes, skip=2 if start == 0 else 0)
+                first = first or part
+                sums = part["sums"] if sums is None else [a + b for a, b in zip(sums, part["sums"])]
+        full = first["full"]
+        per_class = [
+            (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums
+        ]
+        return IGResult(
+            attributions=np.stack(per_class, axis=-1),
+            ids=first["ids"],
+            value=first["scores"][1, classes].astype("float64"),
+            baseline=first["scores"][0, classes].astype("float64"),
+        )
+
+    def _pass(self, batch, alphas, classes, skip):
+        """One forward and backward pass: the gradients summed over its steps."""
         self.probe.alphas = tf.constant(alphas)
         try:
             with tf.GradientTape(persistent=True) as tape:
                 self.probe.tape = tape
                 scores = self.model(batch, training=False)
-                targets = [tf.reduce_sum(scores[2:, k]) for k in classes]
-            scaled = self.probe.scaled
-            delta = self.probe.delta
-            ids = self.probe.ids
+                targets = [tf.reduce_sum(scores[skip:, k]) for k in classes]
+            scaled, delta, ids = self.probe.scaled, self.probe.delta, self.probe.ids
             grads = [tape.gradient(target, scaled) for target in targets]
         finally:
             self.probe.alphas = None
@@ -171,21 +197,19 @@ class IntegratedGradients:
             self.probe.delta = None
         rows = scaled.shape[0] // len(alphas)
         full = delta[rows : 2 * rows].numpy()  # t = 1: the text's embeddings - baseline
-        per_class = []
+        sums = []
         for grad in grads:
             if grad is None:  # the class does not depend on this layer
-                per_class.append(np.zeros(full.shape[:2]))
+                sums.append(np.zeros_like(full))
                 continue
-            grad = tf.convert_to_tensor(grad).numpy()
-            mean = grad[2 * rows :].reshape((steps, rows) + grad.shape[1:]).mean(axis=0)
-            per_class.append((full * mean).reshape(full.shape[:2] + (-1,)).sum(axis=-1))
-        scores = scores.numpy()
-        return IGResult(
-            attributions=np.stack(per_class, axis=-1),
-            ids=None if ids is None else np.asarray(ids)[rows : 2 * rows],
-            value=scores[1, classes].astype("float64"),
-            baseline=scores[0, classes].astype("float64"),
-        )
+            grad = tf.convert_to_tensor(grad).numpy()[skip * rows :]
+            sums.append(grad.reshape((len(alphas) - skip, rows) + grad.shape[1:]).sum(axis=0))
+        return {
+            "sums": sums,
+            "full": full,
+            "ids": None if ids is None else np.asarray(ids)[rows : 2 * rows],
+            "scores": scores.numpy(),
+        }
 
 
 class IGResult:

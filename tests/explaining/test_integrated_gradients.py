@@ -64,3 +64,14 @@ def test_the_model_itself_is_untouched():
 def test_an_unknown_layer_is_refused():
     with pytest.raises(ValueError, match="No layer named 'nope'"):
         IntegratedGradients(tiny_bilstm(), "nope")
+
+
+def test_steps_in_several_passes_give_the_same_attributions():
+    model = tiny_bilstm()
+    ig = IntegratedGradients(model, "embedding")
+    inputs = {"text": ["two strangers fall in love"]}
+    whole = ig.attribute(inputs, classes=[0, 2], steps=24, batch_steps=24)
+    parts = ig.attribute(inputs, classes=[0, 2], steps=24, batch_steps=5)
+    np.testing.assert_allclose(parts.attributions, whole.attributions, atol=1e-6)
+    np.testing.assert_allclose(parts.value, whole.value, atol=1e-7)
+    np.testing.assert_allclose(parts.baseline, whole.baseline, atol=1e-7)
