@@ -40,8 +40,9 @@ def build_parser():
     p.add_argument(
         "--steps",
         type=int,
-        default=32,
-        help="integrated-gradients steps for neural models (default 32)",
+        default=16,
+        help="integrated-gradients steps for neural models (default 16; more: closer to "
+        "complete, slower)",
     )
     p.add_argument("--json", action="store_true", help="print JSON lines")
     return p

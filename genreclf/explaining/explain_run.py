@@ -2,7 +2,7 @@
 
 from genreclf.explaining.explainer import Explainer
 
-DEFAULT_STEPS = 32
+DEFAULT_STEPS = 16
 
 
 def explainer_for(run, steps=DEFAULT_STEPS):
