@@ -115,8 +115,9 @@ def encoder_word_vectors(words, dim, preset="minilm", seed=0):
     vectors[found] -= centre
     if dim < vectors.shape[1]:
         _, _, components = np.linalg.svd(vectors[found], full_matrices=False)
-        basis = components[:dim].T
-        vectors = vectors @ basis
+        vectors = vectors @ components[:dim].T
+        if vectors.shape[1] < dim:  # fewer words than `dim`: the remaining columns start at 0
+            vectors = np.pad(vectors, ((0, 0), (0, dim - vectors.shape[1])))
     elif dim > vectors.shape[1]:
         rng = np.random.default_rng(seed)
         scale = float(vectors[found].std())

@@ -52,6 +52,9 @@ def test_narrower_embeddings_keep_the_leading_principal_components(hf_preset):
     wide = encoder_word_vectors(WORDS, 12, preset=str(hf_preset))
     np.testing.assert_allclose(wide[:, :8], full, atol=1e-5)
     np.testing.assert_array_equal(wide[[0, 1, 7]], 0.0)
+    # More columns asked than words to span them (a tiny vocabulary): the rest start at zero.
+    few = encoder_word_vectors(["", "[UNK]", "ghost", "love"], 4, preset=str(hf_preset))
+    assert few.shape == (4, 4) and np.allclose(few[:, 2:], 0.0)
 
 
 def test_a_keras_hub_preset_gives_its_token_embeddings(tmp_path):
