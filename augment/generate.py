@@ -7,12 +7,12 @@ import datetime
 import json
 import logging
 import os
-import threading
 
 from genreclf.augment.cache import ResponseCache
 from genreclf.augment.client import Budget
 from genreclf.augment.client import ChatCaller
 from genreclf.augment.corpus import as_dataset
+from genreclf.augment.event_loop import run_coroutine
 from genreclf.augment.filters import FilterConfig
 from genreclf.augment.filters import filter_rows
 from genreclf.augment.generate_result import GenerateResult
@@ -100,25 +100,7 @@ def generate(
     >>> #                   out="aug.jsonl", base_url="http://127.0.0.1:8000/v1")
     """
     coro = agenerate(**{k: v for k, v in locals().items() if k != "load_args"}, **load_args)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from a running loop (a notebook): run in a thread of its own.
-    box = {}
-
-    def runner():
-        try:
-            box["result"] = asyncio.run(coro)
-        except BaseException as e:  # re-raised in the caller's thread
-            box["error"] = e
-
-    thread = threading.Thread(target=runner)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return run_coroutine(coro)
 
 
 async def agenerate(

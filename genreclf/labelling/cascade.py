@@ -10,7 +10,6 @@ rows the cheap stages left are asked last, after every cheap decision is
 written, with few-shot examples drawn from the most confident of them.
 """
 
-import asyncio
 import collections
 import dataclasses
 import logging
@@ -210,23 +209,6 @@ def _brief(decision):
 
 
 def _run_async(coro):
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    import threading  # called from a running loop (a notebook): a thread of its own
+    from genreclf.augment.event_loop import run_coroutine  # the LLM stage needs augment
 
-    box = {}
-
-    def runner():
-        try:
-            box["result"] = asyncio.run(coro)
-        except BaseException as e:  # re-raised in the caller's thread
-            box["error"] = e
-
-    thread = threading.Thread(target=runner)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return run_coroutine(coro)
