@@ -69,8 +69,7 @@ class Request:
     @property
     def prompt_hash(self):
         """SHA-256 (hex, 16 chars) of the messages."""
-        blob = json.dumps(self.messages, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return messages_hash(self.messages)
 
     def key(self, model):
         """The cache key: SHA-256 of (model, messages, params, sample index)."""
@@ -80,6 +79,18 @@ class Request:
             ensure_ascii=False,
         )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def messages_hash(messages):
+    """SHA-256 (hex, 16 chars) of chat `messages`: a prompt's name in provenance.
+
+    Example:
+
+    >>> len(messages_hash([{"role": "user", "content": "hi"}]))
+    16
+    """
+    blob = json.dumps(messages, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def load_template(template):

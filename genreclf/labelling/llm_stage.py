@@ -38,8 +38,9 @@ class LLMRequest:
     @property
     def prompt_hash(self):
         """SHA-256 (hex, 16 chars) of the messages."""
-        blob = json.dumps(self.messages, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        from genreclf.augment.prompts import messages_hash
+
+        return messages_hash(self.messages)
 
     def key(self, model):
         """The cache key: SHA-256 of (model, messages, params)."""
