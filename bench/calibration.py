@@ -38,35 +38,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-DATA = pathlib.Path(os.environ.get("GENRECLF_SHARED_DATA", REPO.parent / "shared" / "data"))
+sys.path.insert(0, str(REPO / "bench"))
 
-DATASETS = {
-    "tmdb_genres": dict(
-        path="tmdb_genres/train.csv",
-        test="tmdb_genres/val.csv",
-        text="overview",
-        label="genres",
-        sep="|",
-        multi_label=True,
-    ),
-    "imdb_genre27": dict(path="imdb_genre27/train_data.txt", format="kaggle-genre"),
-    "movielens_plots": dict(path="movielens_plots/train.csv", text="plot", label="tag"),
-}
+from quality import DATA  # noqa: E402  (bench/quality.py: the shared protocol and splits)
+from quality import load as load_split  # noqa: E402
 
 
 def load(name):
-    """`(train, test)` of dataset `name` by the protocol above."""
-    from genreclf.data import load_dataset
-    from genreclf.data import train_val_split
-
-    spec = dict(DATASETS[name])
-    path, test_path = DATA / spec.pop("path"), spec.pop("test", None)
-    dataset = load_dataset(path, **spec)
-    if test_path:
-        test = load_dataset(DATA / test_path, **spec)
-        known = set(dataset.vocabulary().labels)
-        return dataset, test.subset([i for i, ls in enumerate(test.labels) if set(ls) <= known])
-    return train_val_split(dataset, 0.15, seed=0)
+    """`(train, test)` of dataset `name` by bench/quality.py's protocol."""
+    return load_split(name, aclimdb_rows=8000)
 
 
 def nll(targets, scores, multi_label):
