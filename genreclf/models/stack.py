@@ -283,10 +283,11 @@ def fit_stack(
     oof = [words.oof_scores, meaning.oof_scores]
     set_linear_head(model, HEADS[0], words.kernel, words.bias, unknown_row=True)
     set_linear_head(model, HEADS[1], meaning.kernel, meaning.bias)
-    if len(model.get_layer("scores").initial_weights) == 3:
+    if int(config["neighbours"]) > 0:
         # Plain votes: weighting them by class ("balanced") let rare classes
         # outvote the evidence (imdb_genre27: 0.19 -> 0.13 macro-F1 alone).
-        oof.append(fit_neighbours(model.get_layer(HEADS[2]), vectors, train_set, targets, seed))
+        layer = model.get_layer(HEADS[2])
+        oof.append(fit_neighbours(layer, vectors, train_set, targets, seed=seed, folds=folds))
     blend = config["blend"]
     grid = None if blend == AUTO else [blend_weights(blend, len(oof))]
     weights, thresholds, score = choose_blend(
