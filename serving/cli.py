@@ -151,8 +151,8 @@ def main(argv=None):
     from genreclf.errors import ConfigError
     from genreclf.serving.server.limits import Limits
     from genreclf.serving.server.local_server import LocalServer
-    from genreclf.serving.server.model_config import parse_label_flags
-    from genreclf.serving.server.model_config import read_models_config
+    from genreclf.serving.server.model_store import parse_label_flags
+    from genreclf.serving.server.model_store import read_models_config
 
     try:
         labels = parse_label_flags(args.label)

@@ -1,61 +1,31 @@
 """`POST /web/explain/{model}`: the served model's words, for the web page (in-process).
 
 Request: `{"text": "a synopsis", "top_k": 3}` (hybrid models: `"features":
-{name: value}`) to `/web/explain/NAME`, `/web/explain/NAME/versions/N` or
-`/web/explain/NAME/labels/L`. Answer: the `Explanation` as JSON
-(`genreclf.explaining`: words with offsets, per top label its attributions),
-the served version, and `agrees`: whether the served SavedModel gives the
-same scores as the run's Keras model that was explained.
+{name: value}`) to `/web/explain/NAME[/versions/N | /labels/L]`. Answer: the
+`Explanation` as JSON (`genreclf.explaining`), the served version, and `agrees`:
+whether the served SavedModel scores the text as the explained Keras model did.
 
-Why an endpoint of the local server rather than an `explain` signature in
-the export: integrated gradients need gradients through the encoder (LSTM
-and attention backward ops) and the WordPiece-to-word mapping is Python; an
-export signature would add ops TF Serving may not register and duplicate that
-mapping in graph ops, while the SavedModel TF Serving loads stays exactly the
-served one this way. The route reads the SavedModel's model card
-(`assets.extra/model_card.json`, `source`: the run folder it was exported
-from), loads that run's `model.keras` once per served version, and answers
-with `genreclf.explaining`. When the run folder is not on this machine the
-answer is 404 with the reason; a bad request is 400. Explanations run in the
-server's thread pool, like predictions.
+An endpoint rather than an `explain` export signature: integrated gradients
+need gradients through the encoder and the WordPiece-to-word mapping is Python,
+so a signature would add ops TF Serving may not register, while this way the
+SavedModel stays exactly the served one. The route loads the run folder named
+by the model card's `source` (`assets.extra/model_card.json`) once per served
+version; without it the answer is 404 with the reason, a bad request is 400.
 """
 
 import json
 import os
-import re
 import threading
 
-from genreclf.serving.server.json_values import error_response
-from genreclf.serving.server.json_values import parse_json
+from genreclf.serving.server import rest_json
 from genreclf.serving.server.status import ServingStatusError
+from genreclf.serving.server.status import error_json
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 
-EXPLAIN_PREFIX = "/web/explain/"
 MAX_TOP_K = 10
 MAX_TEXT_CHARS = 20_000
 STEPS = 16
-_PATH = re.compile(r"(?P<name>[^/:]+)(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?")
-
-
-def parse_model_path(path):
-    """`(name, version, label)` of `NAME[/versions/N | /labels/L]`.
-
-    Example:
-
-    >>> parse_model_path("genre/versions/2")
-    ('genre', 2, None)
-    """
-    match = _PATH.fullmatch(path)
-    if match is None:
-        raise invalid_argument(
-            f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
-            "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
-        )
-    version = match["version"] and int(match["version"])
-    if version is not None and version >= 2**63:
-        raise invalid_argument(f"Expected a version below 2^63. Received: {version}.")
-    return match["name"], version, match["label"]
 
 
 def source_run(saved_model_path):
@@ -79,7 +49,7 @@ class ExplainRoute:
     Example:
 
     >>> route = ExplainRoute(store, Limits())  # doctest: +SKIP
-    >>> route.process("genre", b'{"text": "A ghost ship."}')  # doctest: +SKIP
+    >>> route.process(("genre", None, None), b'{"text": "A ghost ship."}')  # doctest: +SKIP
     (200, '{"model": {"name": "genre", "version": 1}, ...}')
     """
 
@@ -89,16 +59,15 @@ class ExplainRoute:
         self._runs = {}  # SavedModel path -> Run
         self._lock = threading.Lock()
 
-    def process(self, path, body):
-        """`(http_code, json_text)` for one request."""
+    def process(self, model, body):
+        """`(http_code, json_text)` for one request to `model`, `(name, version, label)`."""
         try:
-            return 200, json.dumps(self._answer(path, body), ensure_ascii=False)
+            return 200, json.dumps(self._answer(model, body), ensure_ascii=False)
         except ServingStatusError as err:
-            return err.http_code, error_response(err.message)
+            return err.http_code, error_json(err.message)
 
-    def _answer(self, path, body):
-        name, version, label = parse_model_path(path)
-        request = parse_json(body)
+    def _answer(self, model, body):
+        request = rest_json.parse(body)
         text = request.get("text")
         if not isinstance(text, str) or not text.strip():
             raise invalid_argument(
@@ -120,7 +89,7 @@ class ExplainRoute:
             raise invalid_argument(
                 f"Expected 'features' an object of name: value. Received: {features!r}."
             )
-        servable = self.store.get(name, version, label)
+        servable = self.store.get(*model)
         run = self._run(servable)
         missing = sorted(set(run.feature_names()) - set(features))
         if missing:
@@ -177,37 +146,3 @@ class ExplainRoute:
             abs(served.get(e["label"], float("nan")) - e["score"]) <= 1e-4
             for e in explanation.to_dict()["labels"]
         )
-
-
-def explain_endpoint(store, executor, limits):
-    """The Starlette endpoint for `POST /web/explain/{path}` (runs in `executor`).
-
-    Example:
-
-    >>> Route("/web/explain/{path:path}", explain_endpoint(store, executor, limits),
-    ...       methods=["POST"])  # doctest: +SKIP
-    """
-    import asyncio
-
-    from starlette.responses import Response
-
-    route = ExplainRoute(store, limits)
-
-    async def endpoint(request):
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limits.max_body_bytes:
-                message = (
-                    f"Request body is larger than the server's limit of {limits.max_body_bytes} "
-                    "bytes. Explain one synopsis per request."
-                )
-                return Response(error_response(message), 413, media_type="application/json")
-            chunks.append(chunk)
-        loop = asyncio.get_running_loop()
-        code, text = await loop.run_in_executor(
-            executor, route.process, request.path_params["path"], b"".join(chunks)
-        )
-        return Response(text, status_code=code, media_type="application/json")
-
-    return endpoint

@@ -1,17 +1,16 @@
 """The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
 
 Implemented: `PredictionService/Predict`, `/Classify`, `/Regress`,
-`/GetModelMetadata`, `ModelService/GetModelStatus`. `MultiInference` and
-`HandleReloadConfigRequest` (the local server polls instead) get grpcio's
-UNIMPLEMENTED.
-
-An input `TensorProto` is checked before it becomes an array: its dtype and
-rank against the signature, and exactly one value per element. Outputs are
-written in typed value fields (`float_val`, `string_val`, ...) as TF Serving
-writes them. Every call is recorded in the server's `ServingMetrics`.
+`/GetModelMetadata`, `ModelService/GetModelStatus`; `MultiInference` and
+`HandleReloadConfigRequest` (the server polls instead) get grpcio's
+UNIMPLEMENTED. An input `TensorProto` is checked before it becomes an array:
+its dtype, its rank and fixed dimensions against the signature, and exactly one
+value per element (no broadcasting of one `string_val` to `[2000]`). Outputs
+are written in typed value fields (`float_val`, ...) as TF Serving writes them.
 """
 
 import functools
+import math
 from concurrent import futures
 
 import grpc
@@ -23,22 +22,14 @@ from tensorflow_serving.apis import prediction_service_pb2_grpc
 from tensorflow_serving.apis import regression_pb2
 
 from genreclf.serving.server.limits import Limits
-from genreclf.serving.server.limits import proto_shape
-from genreclf.serving.server.limits import signature_shape
+from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.metrics import ServingMetrics
-from genreclf.serving.server.rest_api import metadata_proto
-from genreclf.serving.server.rest_api import model_spec
-from genreclf.serving.server.rest_api import status_proto
+from genreclf.serving.server.servable import signature_shape
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
-_FIELDS = {
-    tf.float32: "float_val",
-    tf.float64: "double_val",
-    tf.int32: "int_val",
-    tf.int64: "int64_val",
-    tf.bool: "bool_val",
-}
+_FIELDS = {tf.float32: "float_val", tf.float64: "double_val", tf.int32: "int_val"}
+_FIELDS.update({tf.int64: "int64_val", tf.bool: "bool_val"})
 
 
 def tensor_proto(array):
@@ -66,34 +57,32 @@ def _dtype_name(enum_value):
         return f"<DataType {enum_value}>"
 
 
-def _array(name, proto, info, signature_name):
+def to_array(name, proto, info, signature_name=""):
+    """A request's `TensorProto` as a numpy array, once it fits the signature's `TensorInfo`."""
     if proto.dtype != info.dtype:
         raise invalid_argument(
             f"Expected input '{name}' of dtype {_dtype_name(info.dtype)}. "
             f"Received: dtype={_dtype_name(proto.dtype)}."
         )
-    proto_shape(name, proto, signature_shape(info), signature_name)
+    dims = [d.size for d in proto.tensor_shape.dim]
+    if proto.tensor_shape.unknown_rank or any(d < 0 for d in dims):
+        raise invalid_argument(f"Input '{name}' has an unknown rank or a negative dimension.")
+    check_shape(name, dims, signature_shape(info), signature_name)
+    count, dtype = math.prod(dims), tf.dtypes.as_dtype(info.dtype)
+    if proto.tensor_content:
+        size = dtype.size if dtype.is_numpy_compatible and dtype != tf.string else 0
+        sent = len(proto.tensor_content) // size if size else -1
+    else:
+        sent = sum(len(v) for f, v in proto.ListFields() if f.name.endswith("_val"))
+    if sent != count:
+        raise invalid_argument(
+            f"Input '{name}' has shape {dims}, which holds {count} elements, but {max(sent, 0)} "
+            "values were sent. Send one value per element (no TensorProto broadcasting)."
+        )
     try:
         return tf.make_ndarray(proto)
     except (TypeError, ValueError) as err:
         raise invalid_argument(f"Unable to parse the tensor of input '{name}': {err}") from None
-
-
-def _spec_args(spec):
-    choice = spec.WhichOneof("version_choice")
-    version = spec.version.value if choice == "version" else None
-    label = spec.version_label if choice == "version_label" else None
-    return spec.name, version, label
-
-
-def _examples(request_input):
-    kind = request_input.WhichOneof("kind")
-    if kind == "example_list_with_context":
-        group = request_input.example_list_with_context
-        return list(group.examples), group.context
-    if kind == "example_list":
-        return list(request_input.example_list.examples), None
-    raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
 
 
 def _rpc(api):
@@ -103,9 +92,8 @@ def _rpc(api):
         @functools.wraps(method)
         def handle(self, request, context):
             call = self.metrics.start("grpc", api)
-            spec = request.model_spec
-            if self.store.has_model(spec.name):
-                call.model = spec.name
+            if self.store.has_model(request.model_spec.name):
+                call.model = request.model_spec.name
             try:
                 response = method(self, request, call)
             except ServingStatusError as err:
@@ -122,63 +110,76 @@ def _rpc(api):
     return wrap
 
 
-class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    """TF Serving's `tensorflow.serving.PredictionService` over a `ModelStore`."""
+class Services(
+    prediction_service_pb2_grpc.PredictionServiceServicer,
+    model_service_pb2_grpc.ModelServiceServicer,
+):
+    """TF Serving's `PredictionService` and `ModelService` over a `ModelStore`."""
 
     def __init__(self, store, limits=None, metrics=None):
-        self.store = store
-        self.limits = limits or Limits()
+        self.store, self.limits = store, limits or Limits()
         self.metrics = metrics or ServingMetrics()
 
     def _servable(self, request, call):
-        servable = self.store.get(*_spec_args(request.model_spec))
+        spec = request.model_spec
+        choice = spec.WhichOneof("version_choice")
+        version = spec.version.value if choice == "version" else None
+        servable = self.store.get(spec.name, version, spec.version_label or None)
         call.served_by(servable)
         return servable
+
+    def _examples(self, request, call):
+        servable, group = self._servable(request, call), request.input
+        if group.WhichOneof("kind") == "example_list_with_context":
+            group = group.example_list_with_context
+            return servable, list(group.examples), group.context
+        if group.WhichOneof("kind") == "example_list":
+            return servable, list(group.example_list.examples), None
+        raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
+
+    @staticmethod
+    def _spec(response, servable, signature_name):
+        response.model_spec.name, response.model_spec.signature_name = servable.name, signature_name
+        response.model_spec.version.value = servable.version
+        return response
 
     @_rpc("predict")
     def Predict(self, request, call):  # noqa: N802 - gRPC method name
         servable = self._servable(request, call)
         key, signature = servable.signature(request.model_spec.signature_name)
-        inputs = {}
-        for alias, proto in request.inputs.items():
-            if alias in signature.inputs:  # unknown aliases: refused by predict
-                inputs[alias] = _array(alias, proto, signature.inputs[alias], key)
-            else:
-                inputs[alias] = None
-        key, outputs = servable.predict(
-            inputs, key, tuple(request.output_filter), limits=self.limits
-        )
+        inputs = {  # unknown names are refused by predict
+            name: to_array(name, proto, signature.inputs[name], key)
+            if name in signature.inputs
+            else None
+            for name, proto in request.inputs.items()
+        }
+        key, outputs = servable.predict(inputs, key, request.output_filter, limits=self.limits)
         call.predicted_from(outputs, servable.classes)
-        response = predict_pb2.PredictResponse()
-        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, key))
-        for alias, array in outputs.items():
-            response.outputs[alias].CopyFrom(tensor_proto(array))
+        response = self._spec(predict_pb2.PredictResponse(), servable, key)
+        for name, array in outputs.items():
+            response.outputs[name].CopyFrom(tensor_proto(array))
         return response
 
     @_rpc("classify")
     def Classify(self, request, call):  # noqa: N802 - gRPC method name
-        servable = self._servable(request, call)
-        examples, context = _examples(request.input)
-        signature_name = request.model_spec.signature_name
-        results = servable.classify(examples, context, signature_name, limits=self.limits)
+        servable, examples, context = self._examples(request, call)
+        name = request.model_spec.signature_name
+        results = servable.classify(examples, context, name, limits=self.limits)
         call.classified(results)
-        response = classification_pb2.ClassificationResponse()
-        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, signature_name))
+        response = self._spec(classification_pb2.ClassificationResponse(), servable, name)
         for pairs in results:
-            classifications = response.result.classifications.add()
+            classes = response.result.classifications.add().classes
             for label, score in pairs:
-                classifications.classes.add(label=label, score=score)
+                classes.add(label=label, score=score)
         return response
 
     @_rpc("regress")
     def Regress(self, request, call):  # noqa: N802 - gRPC method name
-        servable = self._servable(request, call)
-        examples, context = _examples(request.input)
-        signature_name = request.model_spec.signature_name
-        values = servable.regress(examples, context, signature_name, limits=self.limits)
+        servable, examples, context = self._examples(request, call)
+        name = request.model_spec.signature_name
+        values = servable.regress(examples, context, name, limits=self.limits)
         call.instances += len(values)
-        response = regression_pb2.RegressionResponse()
-        response.model_spec.CopyFrom(model_spec(servable.name, servable.version, signature_name))
+        response = self._spec(regression_pb2.RegressionResponse(), servable, name)
         for value in values:
             response.result.regressions.add(value=value)
         return response
@@ -187,44 +188,25 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     def GetModelMetadata(self, request, call):  # noqa: N802 - gRPC method name
         if list(request.metadata_field) != ["signature_def"]:
             raise invalid_argument(
-                "Expected metadata_field ['signature_def']. "
-                f"Received: {list(request.metadata_field)}."
+                f"Expected metadata_field ['signature_def']. Received: {list(request.metadata_field)}."
             )
-        return metadata_proto(self._servable(request, call))
-
-
-class ModelService(model_service_pb2_grpc.ModelServiceServicer):
-    """TF Serving's `tensorflow.serving.ModelService` (status only) over a `ModelStore`."""
-
-    def __init__(self, store, metrics=None):
-        self.store = store
-        self.metrics = metrics or ServingMetrics()
+        return self._servable(request, call).metadata()
 
     @_rpc("status")
     def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
         spec = request.model_spec
         version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
-        response = status_proto(self.store, spec.name, version)
         call.version = "" if version is None else version
-        return response
+        return self.store.status(spec.name, version)
 
 
 def create_grpc_server(store, address, workers, limits=None, metrics=None):
-    """A gRPC server with both services, bound to `address` but not yet started.
+    """`(server, bound_port)`: a gRPC server with both services on `address`, not started.
 
-    Args:
-        store: the `ModelStore`.
-        address: `host:port` to bind (port 0 picks a free one).
-        workers: threads handling requests (model calls run in them).
-        limits: the server's `Limits`: message size, RPCs in flight, handshake
-            and idle timeouts.
-        metrics: the `ServingMetrics` to record calls in.
-
-    Returns:
-        `(server, bound_port)`.
+    The `Limits` set the largest message, the RPCs in flight, and the handshake
+    and idle timeouts.
     """
     limits = limits or Limits()
-    metrics = metrics or ServingMetrics()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[
@@ -237,10 +219,9 @@ def create_grpc_server(store, address, workers, limits=None, metrics=None):
         ],
         maximum_concurrent_rpcs=limits.max_connections,
     )
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionService(store, limits, metrics), server
-    )
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(store, metrics), server)
+    services = Services(store, limits, metrics)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(services, server)
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(services, server)
     bound = server.add_insecure_port(address)
     if bound == 0:
         raise OSError(f"Could not bind gRPC to {address}; is the port in use?")

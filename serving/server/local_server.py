@@ -32,13 +32,8 @@ class LocalServer:
     Args:
         models_dir: the base path: one folder per model, integer version folders in each.
         host: the interface to bind; 127.0.0.1 unless you mean to expose it.
-        rest_port: the REST port (8501 like TF Serving; 0 turns REST off).
-        grpc_port: the gRPC port (8500 like TF Serving; 0 turns gRPC off).
-        specs: `ModelSpec`s (or a callable returning them, re-read at every poll)
-            from a models.config, or None to serve every folder.
-        labels: `(model or None, label, version)` from `--label` flags.
-        policy: `"all"` (default) or `"latest"` versions of discovered models.
-        poll_seconds: how often to look for new versions (0: never).
+        rest_port, grpc_port: the ports (TF Serving's 8501 and 8500; 0 turns one off).
+        specs, labels, policy, poll_seconds: what to serve (see `ModelStore`).
         workers: threads running requests (each protocol has its own pool).
         limits: the server's `Limits` (request sizes, connections, timeouts).
 
@@ -64,8 +59,7 @@ class LocalServer:
         limits=None,
     ):
         self.host, self.rest_port, self.grpc_port = host, rest_port, grpc_port
-        self.workers = workers
-        self.limits = limits or Limits()
+        self.workers, self.limits = workers, limits or Limits()
         self.metrics = ServingMetrics()
         self.store = ModelStore(
             models_dir, specs=specs, labels=labels, policy=policy, poll_seconds=poll_seconds

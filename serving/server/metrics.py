@@ -1,29 +1,13 @@
-"""`ServingMetrics`: the local server's Prometheus metrics, with `prometheus_client`.
+"""`ServingMetrics`: the local server's Prometheus metrics, kept by `prometheus_client`.
 
 Served at TF Serving's path, `GET /monitoring/prometheus/metrics` on the REST
-port (the text format `prometheus_client.generate_latest` writes). Each server
-has its own `CollectorRegistry`, so two servers in one process keep separate
-counts. Metrics:
-
-* `genreclf_serving_requests_total{model, version, api, protocol}`: requests
-  answered (`api`: predict, classify, regress, metadata, status; `protocol`:
-  rest, grpc), errors included;
-* `genreclf_serving_request_latency_seconds{model, version, api, protocol}`: a
-  histogram of the time from a request's arrival to its answer;
-* `genreclf_serving_request_errors_total{model, version, api, protocol, code}`:
-  failed requests by code (the HTTP status over REST, the gRPC status name over
-  gRPC);
-* `genreclf_serving_instances_total{model, version, api}`: instances (texts,
-  examples) answered;
-* `genreclf_serving_predictions_total{model, version, label}`: the labels the
-  answered instances were given, per genre (a drift signal: compare each
-  genre's share with its share in training). An instance's labels are its
-  `labels` output (multi-label exports: the classes at or above their
-  threshold), else its first `top_labels`, else the class of its highest score
-  (classify, or a predict whose output filter left only `scores`).
-
-`model` is empty when a request names no served model and `version` empty when
-no version was resolved, so hostile requests cannot grow the label sets.
+port, from a `CollectorRegistry` of each server's own. `requests_total`,
+`request_latency_seconds` and `request_errors_total` (by `code`: the HTTP
+status over REST, the gRPC status over gRPC) per model, version, api and
+protocol; `instances_total` and `predictions_total` (the labels given, per
+genre: a drift signal) per model and version (serving/README.md, Metrics).
+`model` is empty when a request names no served model and `version` when none
+was resolved, so hostile requests cannot grow the label sets.
 """
 
 import collections
@@ -60,36 +44,27 @@ class ServingMetrics:
 
     def __init__(self):
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "genreclf_serving_requests",
-            "Requests answered, errors included.",
-            _LABELS,
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "genreclf_serving_request_latency_seconds",
+        per_version = ("model", "version")
+
+        def metric(kind, name, doc, labels, **kwargs):
+            return kind(f"genreclf_serving_{name}", doc, labels, registry=self.registry, **kwargs)
+
+        self.requests = metric(Counter, "requests", "Requests answered, errors included.", _LABELS)
+        self.latency = metric(
+            Histogram,
+            "request_latency_seconds",
             "Seconds from a request's arrival to its answer.",
             _LABELS,
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
         )
-        self.errors = Counter(
-            "genreclf_serving_request_errors",
-            "Failed requests, by code (HTTP status over REST, gRPC status over gRPC).",
-            (*_LABELS, "code"),
-            registry=self.registry,
+        self.errors = metric(
+            Counter, "request_errors", "Failed requests, by code.", (*_LABELS, "code")
         )
-        self.instances = Counter(
-            "genreclf_serving_instances",
-            "Instances (texts or examples) answered.",
-            ("model", "version", "api"),
-            registry=self.registry,
+        self.instances = metric(
+            Counter, "instances", "Instances (texts or examples) answered.", (*per_version, "api")
         )
-        self.predictions = Counter(
-            "genreclf_serving_predictions",
-            "Labels given to answered instances, per genre (a drift signal).",
-            ("model", "version", "label"),
-            registry=self.registry,
+        self.predictions = metric(
+            Counter, "predictions", "Labels given, per genre.", (*per_version, "label")
         )
 
     def start(self, protocol, api=""):
@@ -109,11 +84,8 @@ class Call:
     """
 
     def __init__(self, metrics, protocol, api):
-        self.metrics = metrics
-        self.protocol = protocol
-        self.api = api
-        self.model = ""
-        self.version = ""
+        self.metrics, self.protocol, self.api = metrics, protocol, api
+        self.model = self.version = ""
         self.instances = 0
         self._labels = collections.Counter()
         self._started = time.perf_counter()
@@ -128,10 +100,11 @@ class Call:
         self.instances += len(labels) if instances is None else instances
 
     def predicted_from(self, outputs, classes=None):
-        """Counts the labels of predict outputs (alias → array): see the module docstring."""
+        """Counts the labels of predict outputs: `labels` (multi-label: every class at or
+        above its threshold), else the first `top_labels`, else the class of the top score."""
         labels = _rows(outputs.get("labels"))
-        if labels is None and _rows(outputs.get("top_labels")) is not None:
-            labels = _rows(outputs["top_labels"])[:, :1]
+        if labels is None and (top := _rows(outputs.get("top_labels"))) is not None:
+            labels = top[:, :1]
         if labels is not None:
             texts = [v.decode("utf-8", "replace") for v in labels.ravel() if isinstance(v, bytes)]
             self.predicted(texts, len(labels))

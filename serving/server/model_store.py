@@ -1,27 +1,142 @@
-"""The served models: finds version folders, loads them, polls for new ones.
+"""The served models: which to serve, their version folders, loading, polling, status.
 
-Like TF Serving's file-system source, the store lists each model's base path,
-keeps the versions its policy wants, loads new ones and unloads removed ones,
-every `poll_seconds`, without a restart. A version is only ever loaded when it
-is complete: its folder name is an integer, it has a `saved_model.pb`, and its
-`variables/variables.index` exists when it has a `variables/` folder. Export
-writes to a temporary (non-integer) folder and renames it into place, so a
-half-written version is never seen; a version that still fails to load is
-reported as `END` with the error and retried when its `saved_model.pb` changes.
+What to serve comes from a TF Serving `models.config` (`read_models_config`),
+or from the folders under the base path (`discover_models`), plus `--label`
+flags. Like TF Serving's file-system source, the `ModelStore` lists each
+model's base path every `poll_seconds`, keeps the versions its policy wants
+(`latest`, `all`, `specific`), loads new ones and unloads removed ones without
+a restart. A version is loaded only when complete: an integer folder name, a
+`saved_model.pb`, and `variables/variables.index` when there is a `variables/`
+(export renames a finished temporary folder into place). A version that fails
+to load is `END` with the error, retried when its `saved_model.pb` changes.
 """
 
+import dataclasses
 import logging
 import os
+import re
 import threading
 
-from genreclf.serving.server.model_config import discover_models
-from genreclf.serving.server.servable import Servable
+from genreclf.errors import ConfigError
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 from genreclf.serving.server.status import public_message
 
 logger = logging.getLogger("genreclf.serving.server")
+_LABEL_FLAG = re.compile(r"(?:(?P<model>[^/:=]+):)?(?P<label>[^/:=]+)=(?P<version>\d{1,18})")
+
+
+@dataclasses.dataclass
+class ModelSpec:
+    """One served model: its name, base path, version policy and version labels.
+
+    Example:
+
+    >>> ModelSpec("genre", "models/genre", policy="latest").wants([1, 2, 3])
+    [3]
+    """
+
+    name: str
+    base_path: str
+    policy: str = "all"  # "all", "latest" (the newest num_versions) or "specific" (versions)
+    num_versions: int = 1
+    versions: tuple = ()
+    labels: dict = dataclasses.field(default_factory=dict)
+
+    def wants(self, available):
+        """The versions to keep loaded, out of the `available` ones on disk."""
+        available = sorted(available)
+        if self.policy == "latest":
+            return available[-self.num_versions :] if self.num_versions > 0 else []
+        if self.policy == "specific":
+            return [v for v in available if v in self.versions]
+        return available
+
+
+def parse_label_flags(flags):
+    """`--label [model:]label=version` flags as `(model or None, label, version)`.
+
+    Example:
+
+    >>> parse_label_flags(["stable=1", "genre:canary=2"])
+    [(None, 'stable', 1), ('genre', 'canary', 2)]
+    """
+    parsed = []
+    for flag in flags or ():
+        match = _LABEL_FLAG.fullmatch(flag)
+        if not match:
+            raise ConfigError(
+                "Expected --label as LABEL=VERSION or MODEL:LABEL=VERSION, e.g. "
+                f"'stable=1' or 'genre:canary=2'. Received: --label={flag!r}"
+            )
+        parsed.append((match["model"], match["label"], int(match["version"])))
+    return parsed
+
+
+def read_models_config(path, models_dir):
+    """The `ModelSpec`s of a TF Serving `models.config` (text `ModelServerConfig`).
+
+    A base path that does not exist here (a container path such as
+    `/models/genre`) is looked up as `<models_dir>/<its last part>`.
+
+    Example:
+
+    >>> read_models_config("serving/models.config", "models/")  # doctest: +SKIP
+    [ModelSpec(name='genre', base_path='models/genre', policy='specific', ...)]
+    """
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = text_format.Parse(handle.read(), model_server_config_pb2.ModelServerConfig())
+    except (OSError, text_format.ParseError) as err:
+        raise ConfigError(
+            f"Expected a TF Serving model config (text ModelServerConfig with "
+            f"model_config_list). Received: {path}: {err}"
+        ) from None
+    specs = []
+    for entry in config.model_config_list.config:
+        base = entry.base_path
+        if not os.path.isdir(base):
+            base = os.path.join(models_dir, os.path.basename(base.rstrip("/")) or entry.name)
+        policy = entry.model_version_policy
+        kind = policy.WhichOneof("policy_choice") or "latest"
+        specs.append(
+            ModelSpec(
+                entry.name,
+                base,
+                kind,
+                (policy.latest.num_versions or 1) if kind == "latest" else 1,
+                tuple(policy.specific.versions),
+                dict(entry.version_labels),
+            )
+        )
+    return specs
+
+
+def discover_models(models_dir, policy="all"):
+    """One `ModelSpec` per folder under `models_dir` (not `.`/`_` ones), or `models_dir`
+    itself when it holds version folders.
+
+    Example:
+
+    >>> discover_models("models/")  # doctest: +SKIP
+    [ModelSpec(name='genre', base_path='.../models/genre', policy='all', ...)]
+    """
+    models_dir = os.path.abspath(models_dir)
+    try:
+        children = sorted(os.listdir(models_dir))
+    except OSError:
+        return []
+    if any(child.isdigit() for child in children):
+        return [ModelSpec(os.path.basename(models_dir), models_dir, policy=policy)]
+    return [
+        ModelSpec(child, os.path.join(models_dir, child), policy=policy)
+        for child in children
+        if not child.startswith((".", "_")) and os.path.isdir(os.path.join(models_dir, child))
+    ]
 
 
 def complete_versions(base_path):
@@ -37,18 +152,13 @@ def complete_versions(base_path):
     except OSError:
         return {}
     versions = {}
-    for child in children:
-        if not child.isdigit():
-            continue
+    for child in filter(str.isdigit, children):
         path = os.path.join(base_path, child)
-        if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-            continue
         variables = os.path.join(path, "variables")
-        if os.path.isdir(variables) and not os.path.isfile(
-            os.path.join(variables, "variables.index")
+        if os.path.isfile(os.path.join(path, "saved_model.pb")) and (
+            not os.path.isdir(variables) or os.path.isfile(f"{variables}/variables.index")
         ):
-            continue
-        versions[int(child)] = path
+            versions[int(child)] = path
     return versions
 
 
@@ -57,15 +167,15 @@ def _stamp(path):
         stat = os.stat(os.path.join(path, "saved_model.pb"))
     except OSError:
         return None
-    return (stat.st_mtime_ns, stat.st_size)
+    return stat.st_mtime_ns, stat.st_size
 
 
-class _VersionState:
-    def __init__(self, state, servable=None, error=None, stamp=None):
-        self.state = state  # LOADING, AVAILABLE or END
-        self.servable = servable
-        self.error = error  # (code, message) or None
-        self.stamp = stamp
+@dataclasses.dataclass
+class _Version:
+    state: str  # LOADING, AVAILABLE or END
+    servable: object = None
+    error: tuple = None  # (code, message) of a failed load
+    stamp: tuple = None  # saved_model.pb's (mtime, size) when loading started
 
 
 class ModelStore:
@@ -73,12 +183,12 @@ class ModelStore:
 
     Args:
         models_dir: the base path (`genreclf serve models/`).
-        specs: a list of `ModelSpec`, or a callable returning one (re-read at
-            each poll, as TF Serving re-reads its models.config); None means every
-            folder under `models_dir` is a model (re-discovered at each poll).
-        labels: `(model or None, label, version)` tuples from `--label` flags.
-        policy: version policy for discovered models (`"all"` or `"latest"`).
-        poll_seconds: how often to look for new versions (0 disables polling).
+        specs: `ModelSpec`s, or a callable returning them (re-read at each poll,
+            as TF Serving re-reads its models.config; a `ValueError` keeps the
+            previous ones); None: every folder under `models_dir`.
+        labels: `(model or None, label, version)` from `--label` flags.
+        policy: `"all"` or `"latest"` versions of discovered models.
+        poll_seconds: how often to look for new versions (0: never).
         loader: `loader(name, version, path) -> Servable` (tests pass fakes).
 
     Example:
@@ -90,23 +200,17 @@ class ModelStore:
     """
 
     def __init__(
-        self,
-        models_dir,
-        specs=None,
-        labels=(),
-        policy="all",
-        poll_seconds=2.0,
-        loader=Servable.load,
+        self, models_dir, specs=None, labels=(), policy="all", poll_seconds=2.0, loader=None
     ):
-        self.models_dir = models_dir
-        self._fixed_specs = specs
-        self._label_flags = list(labels)
-        self.policy = policy
-        self.poll_seconds = poll_seconds
-        self._loader = loader
+        if loader is None:
+            from genreclf.serving.server.servable import Servable
+
+            loader = Servable.load
+        self.models_dir, self.policy, self.poll_seconds = models_dir, policy, poll_seconds
+        self._fixed_specs, self._label_flags, self._loader = specs, list(labels), loader
         self._lock = threading.Lock()
         self._specs = {}
-        self._states = {}  # name -> {version: _VersionState}
+        self._versions = {}  # name -> {version: _Version}
         self._stop = threading.Event()
         self._thread = None
 
@@ -120,70 +224,59 @@ class ModelStore:
                 specs = list(self._specs.values())
         elif specs is None:
             specs = discover_models(self.models_dir, self.policy)
-        result = {}
         for spec in specs:
-            labels = dict(spec.labels)
             for model, label, version in self._label_flags:
-                if model is None or model == spec.name:
-                    labels[label] = version
-            spec.labels = labels
-            result[spec.name] = spec
-        return result
+                if model in (None, spec.name):
+                    spec.labels = {**spec.labels, label: version}
+        return {spec.name: spec for spec in specs}
 
     def scan(self):
         """Looks at the disk once: loads new versions, unloads removed ones."""
         specs = self._current_specs()
         with self._lock:
             self._specs = specs
+            for name, versions in self._versions.items():
+                if name not in specs:  # the model is gone
+                    self._unload(name, versions, keep=())
             for name in specs:
-                self._states.setdefault(name, {})
-            for name, states in self._states.items():
-                if name not in specs:  # the model folder is gone
-                    for version, state in states.items():
-                        if state.state == "AVAILABLE":
-                            states[version] = _VersionState("END")
+                self._versions.setdefault(name, {})
         for name, spec in specs.items():
             on_disk = complete_versions(spec.base_path)
             wanted = set(spec.wants(on_disk))
-            states = self._states[name]
+            versions = self._versions[name]
             for version in sorted(wanted):
-                state = states.get(version)
-                stamp = _stamp(on_disk[version])
-                if state is not None and state.state in ("AVAILABLE", "LOADING"):
-                    continue
-                if state is not None and state.error is not None and state.stamp == stamp:
-                    continue  # failed before; retry only once the files change
-                self._load(name, version, on_disk[version], stamp)
+                state, stamp = versions.get(version), _stamp(on_disk[version])
+                if state is None or (state.state == "END" and state.stamp != stamp):
+                    self._load(name, version, on_disk[version], stamp)  # (a retry if it failed)
             with self._lock:
-                for version, state in states.items():
-                    if version not in wanted and state.state == "AVAILABLE":
-                        logger.info("Unloading %s version %d", name, version)
-                        states[version] = _VersionState("END")
+                self._unload(name, versions, keep=wanted)
+
+    @staticmethod
+    def _unload(name, versions, keep):
+        for version, state in versions.items():
+            if version not in keep and state.state == "AVAILABLE":
+                logger.info("Unloading %s version %d", name, version)
+                versions[version] = _Version("END")
 
     def _load(self, name, version, path, stamp):
         with self._lock:
-            self._states[name][version] = _VersionState("LOADING", stamp=stamp)
+            self._versions[name][version] = _Version("LOADING", stamp=stamp)
         logger.info("Loading %s version %d from %s", name, version, path)
         try:
-            servable = self._loader(name, version, path)
+            state = _Version("AVAILABLE", self._loader(name, version, path), stamp=stamp)
         except Exception as err:  # noqa: BLE001 - any load failure is reported, not fatal
-            code = err.code if isinstance(err, ServingStatusError) else "UNKNOWN"
             logger.warning("Failed to load %s version %d from %s: %s", name, version, path, err)
-            # Clients see the error without this machine's paths.
+            code = err.code if isinstance(err, ServingStatusError) else "UNKNOWN"
             message = public_message(f"Failed to load {name} version {version}: {err}")
-            state = _VersionState("END", error=(code, message), stamp=stamp)
-        else:
-            logger.info("Loaded %s version %d", name, version)
-            state = _VersionState("AVAILABLE", servable=servable, stamp=stamp)
+            state = _Version("END", error=(code, message), stamp=stamp)
         with self._lock:
-            self._states[name][version] = state
+            self._versions[name][version] = state
 
     def start_polling(self):
         """Polls the base path every `poll_seconds` in a daemon thread."""
-        if self.poll_seconds <= 0 or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._poll, name="model-store-poll", daemon=True)
-        self._thread.start()
+        if self.poll_seconds > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._poll, name="model-poll", daemon=True)
+            self._thread.start()
 
     def _poll(self):
         while not self._stop.wait(self.poll_seconds):
@@ -209,20 +302,18 @@ class ModelStore:
         """
         with self._lock:
             if label is not None:
-                spec = self._specs.get(name)
-                if spec is None or label not in spec.labels:
+                labels = self._specs[name].labels if name in self._specs else {}
+                if label not in labels:
                     raise invalid_argument(f"Unrecognized servable version label: {label}")
-                version = spec.labels[label]
-            states = self._states.get(name, {})
-            if version is None:
-                available = [v for v, s in states.items() if s.state == "AVAILABLE"]
-                if not available:
-                    raise not_found(f"Servable not found for request: Latest({name})")
-                return states[max(available)].servable
-            state = states.get(version)
-            if state is None or state.state != "AVAILABLE":
-                raise not_found(f"Servable not found for request: Specific({name}, {version})")
-            return state.servable
+                version = labels[label]
+            versions = self._versions.get(name, {})
+            available = [v for v, s in versions.items() if s.state == "AVAILABLE"]
+            if version is None and available:
+                return versions[max(available)].servable
+            if version in available:
+                return versions[version].servable
+        wanted = f"Latest({name})" if version is None else f"Specific({name}, {version})"
+        raise not_found(f"Servable not found for request: {wanted}")
 
     def has_model(self, name):
         """True when `name` is a served model (whatever the state of its versions)."""
@@ -230,46 +321,41 @@ class ModelStore:
             return name in self._specs
 
     def status(self, name, version=None):
-        """Version states like TF Serving's GetModelStatus.
+        """A `GetModelStatusResponse`: the state of each version (or one), newest first."""
+        from tensorflow.core.protobuf import error_codes_pb2
+        from tensorflow_serving.apis import get_model_status_pb2 as pb
 
-        Returns:
-            A list of `(version, state, error_code, error_message)`, newest first.
-        """
         with self._lock:
-            states = dict(self._states.get(name, {}))
+            versions = dict(self._versions.get(name, {}))
         if version is not None:
-            if version not in states:
+            if version not in versions:
                 raise not_found(f"Could not find version {version} of model {name}")
-            states = {version: states[version]}
-        elif not states:
+            versions = {version: versions[version]}
+        elif not versions:
             raise not_found(f"Could not find any versions of model {name}")
-        rows = []
-        for number in sorted(states, reverse=True):
-            state = states[number]
-            code, message = state.error or ("OK", "")
-            rows.append((number, state.state, code, message))
-        return rows
+        response = pb.GetModelStatusResponse()
+        for number in sorted(versions, reverse=True):
+            code, message = versions[number].error or ("OK", "")
+            entry = response.model_version_status.add(version=number)
+            entry.state = pb.ModelVersionStatus.State.Value(versions[number].state)
+            entry.status.SetInParent()
+            entry.status.error_code = error_codes_pb2.Code.Value(code)
+            entry.status.error_message = message
+        return response
 
     def models(self):
-        """Every model with its available versions, labels and classes (for the web page).
-
-        `classes` is the column order of `scores` (`assets/labels.txt`) when every
-        available version has the same one, else None.
-        """
+        """name → available `versions`, `labels` and `classes` (the column order of
+        `scores` when every available version has the same one), for the web page."""
         result = {}
         with self._lock:
             for name, spec in sorted(self._specs.items()):
                 available = {
-                    v: s for v, s in self._states.get(name, {}).items() if s.state == "AVAILABLE"
+                    v: s.servable for v, s in self._versions[name].items() if s.state == "AVAILABLE"
                 }
-                classes = {
-                    tuple(getattr(s.servable, "classes", None) or ()) for s in available.values()
-                }
+                classes = {tuple(getattr(s, "classes", None) or ()) for s in available.values()}
                 result[name] = {
                     "versions": sorted(available),
                     "labels": dict(spec.labels),
-                    "classes": list(classes.pop())
-                    if len(classes) == 1 and () not in classes
-                    else None,
+                    "classes": list(*classes) if len(classes) == 1 and () not in classes else None,
                 }
         return result

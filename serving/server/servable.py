@@ -1,15 +1,14 @@
 """One loaded version of one SavedModel, called the way TF Serving calls it.
 
 `Servable.load(name, version, path)` loads a SavedModel with TensorFlow only
-(plus `tensorflow_text`, so TF Text ops resolve, as in the TF Serving image),
-reads its `SignatureDef`s from `saved_model.pb` (the protos TF Serving reads,
-so metadata is identical) and its class names from `assets/labels.txt`,
-replays `assets.extra/tf_serving_warmup_requests`, and then runs `predict`,
-`classify` (method `tensorflow/serving/classify`: one `inputs` tensor of
-serialized examples, `classes` and/or `scores` outputs) and `regress` (method
-`tensorflow/serving/regress`: one float output `outputs`). Inputs are checked
-against the signature and `Limits` before TensorFlow sees them; large
-batches run in chunks.
+(plus `tensorflow_text`, whose ops the TF Serving image has), reads its
+`SignatureDef`s from `saved_model.pb` (what TF Serving's metadata shows) and its
+class names from `assets/labels.txt`, and replays
+`assets.extra/tf_serving_warmup_requests`. `predict` runs a signature on named
+arrays; `classify` (method `tensorflow/serving/classify`: `inputs` of serialized
+examples → `classes` and/or `scores`) and `regress` (`tensorflow/serving/regress`:
+→ one float `outputs`) run `tf.train.Example`s. Inputs are checked against the
+signature and the `Limits` first; batches run through the model in chunks.
 """
 
 import os
@@ -24,70 +23,36 @@ except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
 
 from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow_serving.apis import get_model_metadata_pb2
 
 from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.limits import check_shape
-from genreclf.serving.server.limits import run_in_chunks
-from genreclf.serving.server.limits import signature_shape
 from genreclf.serving.server.status import HTTP_CODES
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
-CLASSIFY_METHOD = "tensorflow/serving/classify"
-REGRESS_METHOD = "tensorflow/serving/regress"
-DEFAULT_SIGNATURE = "serving_default"
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
 
 
-def read_signature_defs(path, tags=("serve",)):
-    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel.
-
-    Example:
-
-    >>> read_signature_defs("models/genre/1")  # doctest: +SKIP
-    {'serving_default': ..., 'classify': ..., '__saved_model_init_op': ...}
-    """
+def read_signature_defs(path):
+    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel."""
     saved_model = saved_model_pb2.SavedModel()
     with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
         saved_model.ParseFromString(handle.read())
     for meta_graph in saved_model.meta_graphs:
-        if set(tags) <= set(meta_graph.meta_info_def.tags):
+        if "serve" in meta_graph.meta_info_def.tags:
             return dict(meta_graph.signature_def)
-    raise ValueError(
-        f"Expected a meta graph tagged {list(tags)} in {path}/saved_model.pb. "
-        f"Received: tags={[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
-        "Export the model with tf.saved_model.save (tag 'serve')."
-    )
+    raise ValueError(f"Expected a meta graph tagged 'serve' in {path}/saved_model.pb.")
 
 
-def read_classes(path):
-    """The class names of `assets/labels.txt` (the column order of `scores`), or None."""
-    try:
-        with open(os.path.join(path, "assets", "labels.txt"), encoding="utf-8") as handle:
-            classes = handle.read().rstrip("\n").split("\n")
-    except OSError:
-        return None
-    return classes if any(classes) else None
-
-
-def _status_error(err):
-    """A TensorFlow error as a `ServingStatusError` with the same code."""
-    if isinstance(err, tf.errors.OpError):
-        code = error_codes_pb2.Code.Name(err.error_code)
-        return ServingStatusError(code if code in HTTP_CODES else "INTERNAL", err.message)
-    return invalid_argument(str(err))
+def signature_shape(tensor_info):
+    """The shape a `TensorInfo` declares, as a `tf.TensorShape` (None: any size / rank)."""
+    return tf.TensorShape(tensor_info.tensor_shape)
 
 
 class Servable:
     """One version of one model, loaded and ready to serve.
-
-    Args:
-        name: the model name (the folder under the base path).
-        version: the integer version (the folder under the model folder).
-        path: the SavedModel directory.
-        loaded: the object `tf.saved_model.load` returned.
-        signature_defs: signature key → `SignatureDef` (see `read_signature_defs`).
 
     Example:
 
@@ -96,24 +61,21 @@ class Servable:
     """
 
     def __init__(self, name, version, path, loaded, signature_defs):
-        self.name = name
-        self.version = version
-        self.path = path
-        self.loaded = loaded
+        self.name, self.version, self.path = name, version, path
         self.signature_defs = signature_defs
         self._functions = dict(loaded.signatures)
-        self.classes = read_classes(path)
+        try:
+            with open(os.path.join(path, "assets", "labels.txt"), encoding="utf-8") as handle:
+                self.classes = handle.read().rstrip("\n").split("\n")
+        except OSError:
+            self.classes = None
+        self.classes = self.classes if self.classes and any(self.classes) else None
 
     @classmethod
     def load(cls, name, version, path, warmup=True):
         """Loads the SavedModel at `path` and replays its warmup requests."""
-        servable = cls(
-            name,
-            version,
-            path,
-            tf.saved_model.load(path, tags=["serve"]),
-            read_signature_defs(path),
-        )
+        loaded = tf.saved_model.load(path, tags=["serve"])
+        servable = cls(name, version, path, loaded, read_signature_defs(path))
         if warmup:
             servable.warmup()
         return servable
@@ -125,7 +87,7 @@ class Servable:
             ServingStatusError: FAILED_PRECONDITION when there is no such
                 signature, INVALID_ARGUMENT when its method is not `method`.
         """
-        key = signature_name or DEFAULT_SIGNATURE
+        key = signature_name or "serving_default"
         if key not in self.signature_defs or key not in self._functions:
             raise ServingStatusError(
                 "FAILED_PRECONDITION",
@@ -144,41 +106,49 @@ class Servable:
         """Signature inputs, name → `tf.TensorSpec` (declared shape and dtype)."""
         _, signature = self.signature(signature_name)
         return {
-            alias: tf.TensorSpec(signature_shape(info), info.dtype, alias)
-            for alias, info in signature.inputs.items()
+            name: tf.TensorSpec(signature_shape(info), info.dtype, name)
+            for name, info in signature.inputs.items()
         }
 
+    def metadata(self):
+        """A `GetModelMetadataResponse` with the `signature_def` field."""
+        response = get_model_metadata_pb2.GetModelMetadataResponse()
+        response.model_spec.name = self.name
+        response.model_spec.version.value = self.version
+        signatures = get_model_metadata_pb2.SignatureDefMap(signature_def=self.signature_defs)
+        response.metadata["signature_def"].Pack(signatures)
+        return response
+
     def _run(self, key, inputs, limits):
-        """Calls a signature on checked arrays, in chunks when it is batch-first."""
+        """Calls a signature on checked arrays, in chunks of rows when it is batch-first."""
         limits = limits or Limits()
         limits.check_arrays(inputs)
         signature = self.signature_defs[key]
-        infos = (*signature.inputs.values(), *signature.outputs.values())
-        batch_major = all(s.rank and s[0] is None for s in map(signature_shape, infos))
-        dtypes = {alias: signature.inputs[alias].dtype for alias in inputs}
 
         def call(part):
             try:
-                tensors = {a: tf.constant(v, dtype=dtypes[a]) for a, v in part.items()}
-                outputs = self._functions[key](**tensors)
-            except (tf.errors.OpError, TypeError, ValueError) as err:
-                raise _status_error(err) from None
-            return {alias: value.numpy() for alias, value in outputs.items()}
+                tensors = {k: tf.constant(a, signature.inputs[k].dtype) for k, a in part.items()}
+                return {k: v.numpy() for k, v in self._functions[key](**tensors).items()}
+            except tf.errors.OpError as err:
+                code = error_codes_pb2.Code.Name(err.error_code)
+                code = code if code in HTTP_CODES else "INTERNAL"
+                raise ServingStatusError(code, err.message) from None
+            except (TypeError, ValueError) as err:
+                raise invalid_argument(str(err)) from None
 
-        return run_in_chunks(call, inputs, limits.chunk_size, batch_major)
+        infos = (*signature.inputs.values(), *signature.outputs.values())
+        rows, step = {len(a) if a.ndim else None for a in inputs.values()}, limits.chunk_size
+        batch_major = all(s.rank and s[0] is None for s in map(signature_shape, infos))
+        if not batch_major or len(rows) != 1 or None in rows or max(rows) <= step:
+            return call(inputs)
+        parts = [
+            call({k: a[i : i + step] for k, a in inputs.items()}) for i in range(0, max(rows), step)
+        ]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def predict(self, inputs, signature_name="", output_filter=(), limits=None):
-        """Runs a signature on named input arrays, as TF Serving's Predict does.
-
-        Args:
-            inputs: alias → numpy array (strings as bytes objects).
-            signature_name: the signature key; empty means `serving_default`.
-            output_filter: output aliases to return; empty means all.
-            limits: a `Limits` (default: `Limits()`).
-
-        Returns:
-            `(signature_key, outputs)`: outputs alias → numpy array.
-        """
+        """Runs a signature on named arrays (strings as bytes objects), as TF Serving's
+        Predict does; returns `(signature_key, outputs)`, outputs name → numpy array."""
         key, signature = self.signature(signature_name)
         if sorted(inputs) != sorted(signature.inputs):
             raise invalid_argument(
@@ -188,18 +158,22 @@ class Servable:
         unknown = sorted(set(output_filter) - set(signature.outputs))
         if unknown:
             raise invalid_argument(
-                f"Expected an output_filter out of {sorted(signature.outputs)}. "
-                f"Received: {unknown}."
+                f"Expected an output_filter out of {sorted(signature.outputs)}. Received: {unknown}."
             )
-        arrays = {alias: np.asarray(value) for alias, value in inputs.items()}
-        for alias, array in arrays.items():
-            check_shape(alias, list(array.shape), signature_shape(signature.inputs[alias]), key)
+        arrays = {name: np.asarray(value) for name, value in inputs.items()}
+        for name, array in arrays.items():
+            check_shape(name, list(array.shape), signature_shape(signature.inputs[name]), key)
         outputs = self._run(key, arrays, limits)
-        if output_filter:
-            outputs = {alias: outputs[alias] for alias in output_filter}
-        return key, outputs
+        return key, {k: outputs[k] for k in output_filter} if output_filter else outputs
 
-    def _run_examples(self, key, examples, context, limits):
+    def _run_examples(self, examples, context, signature_name, method, outputs, limits):
+        key, signature = self.signature(signature_name, f"tensorflow/serving/{method}")
+        if list(signature.inputs) != ["inputs"] or not outputs & set(signature.outputs):
+            raise invalid_argument(
+                f"Expected {method} signature '{key}' to take 'inputs' and give "
+                f"{' and/or '.join(sorted(outputs))}. Received: inputs="
+                f"{sorted(signature.inputs)}, outputs={sorted(signature.outputs)}."
+            )
         if not examples:
             raise invalid_argument("Expected at least one example. Received: none.")
         prefix = context.SerializeToString() if context is not None else b""
@@ -208,64 +182,35 @@ class Servable:
         return self._run(key, {"inputs": serialized}, limits)
 
     def classify(self, examples, context=None, signature_name="", limits=None):
-        """Classifies `tf.train.Example`s, as TF Serving's Classify does.
-
-        Args:
-            examples: a list of `tf.train.Example` protos.
-            context: an optional `tf.train.Example` whose features every example gets.
-            signature_name: the signature key (a classify signature).
-            limits: a `Limits` (default: `Limits()`).
-
-        Returns:
-            One list of `(label, score)` pairs per example (`label` is '' when the
-            signature has no `classes` output, `score` 0.0 when it has no `scores`).
-        """
-        key, signature = self.signature(signature_name, CLASSIFY_METHOD)
-        outputs = set(signature.outputs) & {"classes", "scores"}
-        if list(signature.inputs) != ["inputs"] or not outputs:
-            raise invalid_argument(
-                f"Expected classify signature '{key}' to take 'inputs' and give 'classes' "
-                f"and/or 'scores'. Received: inputs={sorted(signature.inputs)}, "
-                f"outputs={sorted(signature.outputs)}."
-            )
-        results = self._run_examples(key, examples, context, limits)
+        """Classifies `tf.train.Example`s (with an optional context example) as TF
+        Serving's Classify does: per example, a list of `(label, score)` pairs ('' with no
+        `classes` output, 0.0 with no `scores`)."""
+        results = self._run_examples(
+            examples, context, signature_name, "classify", {"classes", "scores"}, limits
+        )
         classes, scores = results.get("classes"), results.get("scores")
-        shapes = {name: np.shape(results[name]) for name in outputs}
-        shape = shapes.popitem()[1]
-        if len(shape) != 2 or shape[0] != len(examples) or any(s != shape for s in shapes.values()):
+        shapes = {np.shape(v) for k, v in results.items() if k in ("classes", "scores")}
+        shape = next(iter(shapes))
+        if len(shapes) > 1 or len(shape) != 2 or shape[0] != len(examples):
             raise invalid_argument(
                 f"Expected classify outputs of shape [{len(examples)}, classes]. "
-                f"Received: shapes {sorted(np.shape(results[n]) for n in outputs)}."
+                f"Received: shapes {sorted(shapes)}."
             )
+        if classes is None:
+            classes = np.full(shape, b"", object)
+        if scores is None:
+            scores = np.zeros(shape, np.float32)
         return [
-            [
-                (
-                    classes[row, col].decode("utf-8", "replace") if classes is not None else "",
-                    float(scores[row, col]) if scores is not None else 0.0,
-                )
-                for col in range(shape[1])
-            ]
-            for row in range(shape[0])
+            [(c.decode("utf-8", "replace"), float(s)) for c, s in zip(*row)]
+            for row in zip(classes, scores)
         ]
 
     def regress(self, examples, context=None, signature_name="", limits=None):
-        """Regresses `tf.train.Example`s, as TF Serving's Regress does.
-
-        The signature must have method name `tensorflow/serving/regress`, one
-        input `inputs` (serialized examples) and one float output `outputs` of
-        shape `[batch]` or `[batch, 1]`.
-
-        Returns:
-            One float per example.
-        """
-        key, signature = self.signature(signature_name, REGRESS_METHOD)
-        if list(signature.inputs) != ["inputs"] or list(signature.outputs) != ["outputs"]:
-            raise invalid_argument(
-                f"Expected regress signature '{key}' to take 'inputs' and give 'outputs'. "
-                f"Received: inputs={sorted(signature.inputs)}, "
-                f"outputs={sorted(signature.outputs)}."
-            )
-        values = self._run_examples(key, examples, context, limits)["outputs"]
+        """Regresses `tf.train.Example`s as TF Serving's Regress does: one float each
+        (the signature's one float32 output `outputs`, shape `[batch]` or `[batch, 1]`)."""
+        values = self._run_examples(
+            examples, context, signature_name, "regress", {"outputs"}, limits
+        )["outputs"]
         count = len(examples)
         shape_ok = values.ndim in (1, 2) and values.shape[0] == values.size == count
         if values.dtype != np.float32 or not shape_ok:
@@ -285,11 +230,12 @@ class Servable:
         count = 0
         for record in tf.data.TFRecordDataset(path).take(MAX_WARMUP_RECORDS):
             log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
-            if log.WhichOneof("log_type") == "predict_log":
+            kind = log.WhichOneof("log_type")
+            if kind == "predict_log":
                 request = log.predict_log.request
                 inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
                 self.predict(inputs, request.model_spec.signature_name, request.output_filter)
-            elif log.WhichOneof("log_type") == "classify_log":
+            elif kind == "classify_log":
                 request = log.classify_log.request
                 group, context = request.input.example_list, None
                 if request.input.WhichOneof("kind") == "example_list_with_context":

@@ -1,74 +1,56 @@
-"""Errors the local server raises, with TF Serving's status codes.
+"""Request failures with TF Serving's status codes, and the `{"error": ...}` body.
 
-A failure is a gRPC status code name and a message. Over gRPC the code is sent
-as is; over REST it becomes an HTTP code by TF Serving's table
-(`ToHTTPStatusCode` in `http_server.cc`) and the message is sent as
-`{"error": "<message>"}`. Messages sent to clients are bounded and name no
-host paths (`public_message`).
+A failure is a gRPC status code name and a message: gRPC sends the code as is,
+REST maps it to an HTTP code (TF Serving's `ToHTTPStatusCode` table) and sends
+`{"error": "<message>"}`. Messages are bounded and name no host paths.
 """
 
+import json
 import os
 import re
 
 MAX_MESSAGE_CHARS = 1024  # the longest message a client gets back
-# An absolute path: a slash, then at least two components.
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
-
 HTTP_CODES = {
-    "OK": 200,
-    "CANCELLED": 499,
-    "UNKNOWN": 500,
-    "INVALID_ARGUMENT": 400,
-    "DEADLINE_EXCEEDED": 504,
-    "NOT_FOUND": 404,
-    "ALREADY_EXISTS": 409,
-    "PERMISSION_DENIED": 403,
-    "RESOURCE_EXHAUSTED": 429,
-    "FAILED_PRECONDITION": 400,
-    "ABORTED": 409,
-    "OUT_OF_RANGE": 400,
-    "UNIMPLEMENTED": 501,
-    "INTERNAL": 500,
-    "UNAVAILABLE": 503,
-    "DATA_LOSS": 500,
-    "UNAUTHENTICATED": 401,
+    **dict.fromkeys(("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"), 400),
+    **dict.fromkeys(("UNKNOWN", "INTERNAL", "DATA_LOSS"), 500),
+    **{"OK": 200, "CANCELLED": 499, "DEADLINE_EXCEEDED": 504, "NOT_FOUND": 404},
+    **{"ALREADY_EXISTS": 409, "ABORTED": 409, "PERMISSION_DENIED": 403, "UNAUTHENTICATED": 401},
+    **{"RESOURCE_EXHAUSTED": 429, "UNIMPLEMENTED": 501, "UNAVAILABLE": 503},
 }
 
 
 class ServingStatusError(Exception):
-    """A request failure with a TF Serving status code and message.
-
-    Args:
-        code: a gRPC status code name, e.g. `"INVALID_ARGUMENT"`, `"NOT_FOUND"`.
-        message: what went wrong (made safe with `public_message`).
+    """A request failure: a gRPC status code name and a client-safe message.
 
     Example:
 
     >>> err = ServingStatusError("NOT_FOUND", "Servable not found for request: Latest(x)")
-    >>> err.http_code
-    404
+    >>> err.http_code, error_json(err.message)
+    (404, '{"error": "Servable not found for request: Latest(x)"}')
     """
 
     def __init__(self, code, message):
         if code not in HTTP_CODES:
-            raise ValueError(
-                f"Expected a gRPC status code name such as 'INVALID_ARGUMENT'. "
-                f"Received: code={code!r}"
-            )
-        self.code = code
-        self.message = public_message(message)
+            raise ValueError(f"Expected a gRPC status code name. Received: code={code!r}")
+        self.code, self.message = code, public_message(message)
+        self.http_code = HTTP_CODES[code]
         super().__init__(self.message)
 
-    @property
-    def http_code(self):
-        """The HTTP status TF Serving's REST API answers for this code."""
-        return HTTP_CODES[self.code]
+
+def invalid_argument(message):
+    """A `ServingStatusError` with code INVALID_ARGUMENT (HTTP 400)."""
+    return ServingStatusError("INVALID_ARGUMENT", message)
+
+
+def not_found(message):
+    """A `ServingStatusError` with code NOT_FOUND (HTTP 404)."""
+    return ServingStatusError("NOT_FOUND", message)
 
 
 def _hide_path(match):
     path = match.group(0)
-    first = path.split("/")[1]
-    if not first or not os.path.isdir("/" + first):
+    if not os.path.isdir("/" + path.split("/")[1]):
         return path  # a URL path such as /v1/models/genre, not a host path
     return os.path.basename(path.rstrip("/")) or "/"
 
@@ -80,8 +62,6 @@ def public_message(message):
 
     >>> public_message("Failed to read /tmp/models/genre/2/saved_model.pb")
     'Failed to read saved_model.pb'
-    >>> public_message("POST /v1/models/genre:predict")
-    'POST /v1/models/genre:predict'
     """
     message = _ABSOLUTE_PATH.sub(_hide_path, str(message)[: 4 * MAX_MESSAGE_CHARS])
     message = message.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -91,23 +71,6 @@ def public_message(message):
     return message
 
 
-def invalid_argument(message):
-    """A `ServingStatusError` with code INVALID_ARGUMENT.
-
-    Example:
-
-    >>> invalid_argument("Missing 'inputs' or 'instances' key").http_code
-    400
-    """
-    return ServingStatusError("INVALID_ARGUMENT", message)
-
-
-def not_found(message):
-    """A `ServingStatusError` with code NOT_FOUND.
-
-    Example:
-
-    >>> not_found("Could not find any versions of model x").code
-    'NOT_FOUND'
-    """
-    return ServingStatusError("NOT_FOUND", message)
+def error_json(message):
+    """The REST error body, `{"error": "<message>"}` (ASCII, bounded, no host paths)."""
+    return json.dumps({"error": public_message(message)})

@@ -4,12 +4,30 @@ import os
 
 import pytest
 
-from genreclf.serving.server.model_config import ModelSpec
-from genreclf.serving.server.model_config import discover_models
-from genreclf.serving.server.model_config import parse_label_flags
+from genreclf.serving.server.model_store import ModelSpec
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.model_store import complete_versions
+from genreclf.serving.server.model_store import discover_models
+from genreclf.serving.server.model_store import parse_label_flags
+from genreclf.serving.server.model_store import read_models_config
 from genreclf.serving.server.status import ServingStatusError
+
+
+def rows(status):
+    """A `GetModelStatusResponse` as `(version, state, error code, message)` rows."""
+    from tensorflow.core.protobuf import error_codes_pb2
+    from tensorflow_serving.apis import get_model_status_pb2
+
+    state = get_model_status_pb2.ModelVersionStatus.State.Name
+    return [
+        (
+            s.version,
+            state(s.state),
+            error_codes_pb2.Code.Name(s.status.error_code),
+            s.status.error_message,
+        )
+        for s in status.model_version_status
+    ]
 
 
 class FakeServable:
@@ -58,7 +76,7 @@ def test_scan_loads_new_versions_and_unloads_removed(tmp_path):
         "NOT_FOUND",
         "Servable not found for request: Specific(genre, 1)",
     )
-    assert store.status("genre") == [(2, "AVAILABLE", "OK", ""), (1, "END", "OK", "")]
+    assert rows(store.status("genre")) == [(2, "AVAILABLE", "OK", ""), (1, "END", "OK", "")]
 
 
 def test_failed_load_is_reported_and_retried_only_when_files_change(tmp_path):
@@ -75,7 +93,7 @@ def test_failed_load_is_reported_and_retried_only_when_files_change(tmp_path):
     store.scan()
     store.scan()
     assert calls == [1]
-    ((version, state, code, message),) = store.status("genre")
+    ((version, state, code, message),) = rows(store.status("genre"))
     assert (version, state, code) == (1, "END", "UNKNOWN")
     assert "truncated saved_model.pb" in message
     pb = tmp_path / "genre" / "1" / "saved_model.pb"
@@ -133,8 +151,6 @@ def test_label_flag_errors_say_how_to_fix():
 
 
 def test_models_config_file(tmp_path):
-    from genreclf.serving.server.model_config import read_models_config
-
     config = tmp_path / "models.config"
     config.write_text(
         'model_config_list { config { name: "genre" base_path: "/models/genre" '

@@ -1,0 +1,292 @@
+"""TF Serving's REST bodies: JSON requests to arrays and `tf.train.Example`s, answers to JSON.
+
+* predict: row form `{"instances": [...]}` (a value, or an object of named
+  values, per instance) or columnar form `{"inputs": ...}` (a value, or an
+  object of named values) → `{"predictions": [...]}` (an object per instance
+  when there are several outputs) or `{"outputs": ...}`;
+* classify / regress: `{"examples": [{feature: value or [values]}, ...]}`, an
+  optional `"context"` example → `{"results": [[[label, score], ...], ...]}` /
+  `{"results": [value, ...]}`;
+* strings may be `{"b64": "..."}`; outputs named `*_bytes` are written so.
+
+Bodies are read with `json.loads` and answers written with `json.dumps` (float32
+values as Python floats; `NaN`, `Infinity`). Anything unexpected is a
+`ServingStatusError` (INVALID_ARGUMENT, HTTP 400) naming the key or input, what
+was expected and what was received. Each input's rank is checked against the
+signature before numpy builds an array of it, and every value must have the
+input's type (no coercion of `1.5` to an integer or of a number to a string).
+"""
+
+import base64
+import binascii
+import json
+import re
+
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from genreclf.serving.server.limits import check_shape
+from genreclf.serving.server.status import invalid_argument
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
+
+
+def parse(body):
+    """A request body (bytes) as a JSON object.
+
+    Example:
+
+    >>> parse(b'{"instances": ["a"]}')
+    {'instances': ['a']}
+    >>> parse(b'{"instances": [')
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.server.status.ServingStatusError: JSON Parse error: Expecting value at offset 15.
+    """
+    try:
+        text = body.decode("utf-8")
+        if not text.strip():
+            raise json.JSONDecodeError("the document is empty", text, 0)
+        doc = json.loads(text)
+        if _ESCAPED_SURROGATE.search(text):  # a lone surrogate is no character
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as err:
+        raise invalid_argument(f"JSON Parse error: {err.msg} at offset {err.pos}.") from None
+    except UnicodeDecodeError as err:
+        raise invalid_argument(f"JSON Parse error: invalid UTF-8 at offset {err.start}.") from None
+    except UnicodeEncodeError:
+        raise invalid_argument("JSON Parse error: a lone UTF-16 surrogate (\\ud800).") from None
+    except RecursionError:
+        raise invalid_argument("JSON Parse error: the document is nested too deeply.") from None
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise invalid_argument("JSON Parse error: a number has too many digits.") from None
+    if not isinstance(doc, dict):
+        raise invalid_argument(
+            f'Expected the body to be a JSON object such as {{"instances": ["a synopsis"]}}. '
+            f"Received: {describe(doc)}."
+        )
+    return doc
+
+
+def describe(value, limit=100):
+    """A JSON value as messages quote it: compact, at most `limit` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return "<a value nested too deeply to print>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def signature_name(doc):
+    """The request's optional `signature_name` ('' if absent)."""
+    name = doc.get("signature_name", "")
+    if not isinstance(name, str):
+        raise invalid_argument(f"Expected 'signature_name' a string. Received: {describe(name)}.")
+    return name
+
+
+def _bytes(value, what):
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, dict) and list(value) == ["b64"] and isinstance(value["b64"], str):
+        try:
+            return base64.b64decode(value["b64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid_argument(f"Unable to base64 decode {describe(value)}.") from None
+    raise invalid_argument(
+        f"Expected values of type string for {what}. Received: {describe(value)}."
+    )
+
+
+def _array(value, name, spec, signature_name):
+    """One input's JSON value as a numpy array of its `tf.TensorSpec`, checked first."""
+    shape, level = [], value
+    while isinstance(level, list):  # the shape implied by the first element of each level
+        shape.append(len(level))
+        level = level[0] if level else None
+    check_shape(name, shape, spec.shape, signature_name)
+    try:
+        cells = np.array(value, dtype=object)
+    except ValueError:  # ragged in a way numpy refuses
+        cells = np.empty(0)
+    if list(cells.shape) != shape:
+        raise invalid_argument(
+            f"Expected input '{name}' as a rectangular array of shape {shape}. "
+            f"Received: {describe(value)}."
+        )
+    flat, dtype = cells.reshape(-1), spec.dtype
+    if dtype.name == "string":
+        return np.array([_bytes(v, f"input '{name}'") for v in flat], object).reshape(shape)
+    if not (dtype.is_bool or dtype.is_integer or dtype.is_floating):
+        raise invalid_argument(f"Input '{name}' has dtype {dtype.name}, which JSON cannot carry.")
+    kinds = (bool,) if dtype.is_bool else (int,) if dtype.is_integer else (int, float)
+    for v in flat:
+        if not isinstance(v, kinds) or (isinstance(v, bool) and not dtype.is_bool):
+            raise invalid_argument(
+                f"Expected values of type {dtype.name} for input '{name}'. Received: {describe(v)}."
+            )
+    try:
+        wide = np.asarray(flat.tolist(), np.float64 if dtype.is_floating else None)
+        if dtype.is_floating and np.any(np.abs(wide[np.isfinite(wide)]) > dtype.max):
+            raise OverflowError
+        return np.asarray(flat.tolist(), dtype.as_numpy_dtype).reshape(shape)
+    except OverflowError:
+        raise invalid_argument(
+            f"A value of input '{name}' is out of the range of {dtype.name}. "
+            f"Received: {describe(value)}."
+        ) from None
+
+
+def predict_inputs(doc, specs, signature_name=""):
+    """`(arrays, "row" or "columnar")`: a predict request's inputs as numpy arrays.
+
+    Args:
+        doc: the parsed body.
+        specs: the signature's inputs, name → `tf.TensorSpec`.
+        signature_name: the signature the request names (for messages).
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> specs = {"text": tf.TensorSpec([None], tf.string)}
+    >>> arrays, form = predict_inputs({"instances": ["a", {"b64": "Yg=="}]}, specs)
+    >>> form, arrays["text"].tolist()
+    ('row', [b'a', b'b'])
+    """
+    names = sorted(specs)
+    if ("instances" in doc) == ("inputs" in doc):
+        raise invalid_argument(
+            "Expected exactly one of the keys 'instances' (row form) or 'inputs' (columnar "
+            f"form). Received: keys={sorted(doc)}."
+        )
+    row = "instances" in doc
+    value = doc["instances"] if row else doc["inputs"]
+    if row and (not isinstance(value, list) or not value):
+        raise invalid_argument(
+            f"Expected 'instances' a non-empty list. Received: {describe(value)}."
+        )
+    first = value[0] if row else value
+    if not isinstance(first, dict) or list(first) == ["b64"]:  # one unnamed input
+        if len(names) != 1:
+            raise invalid_argument(
+                f"The signature has several inputs ({names}): send each "
+                f"{'instance' if row else 'of inputs'} as an object of named values."
+            )
+        columns = {names[0]: value}
+    elif row:
+        for index, instance in enumerate(value):
+            if not isinstance(instance, dict) or sorted(instance) != names:
+                raise invalid_argument(
+                    f"Expected every instance an object with the keys {names}. "
+                    f"Received: instance {index} = {describe(instance)}."
+                )
+        columns = {name: [instance[name] for instance in value] for name in names}
+    elif sorted(value) != names:
+        raise invalid_argument(
+            f"Expected 'inputs' to have the keys {names}. Received: keys={sorted(value)}."
+        )
+    else:
+        columns = value
+    arrays = {name: _array(columns[name], name, specs[name], signature_name) for name in names}
+    return arrays, "row" if row else "columnar"
+
+
+def _json_ready(array, as_b64):
+    array = np.asarray(array)
+    if array.dtype.kind in "OSU":
+        if as_b64:
+            to_json = np.frompyfunc(lambda v: {"b64": base64.b64encode(v).decode("ascii")}, 1, 1)
+        else:
+            to_json = np.frompyfunc(lambda v: v.decode("utf-8", "replace"), 1, 1)
+        array = to_json(array)
+    return array.tolist()
+
+
+def predict_response(outputs, form):
+    """The JSON answer to a predict request in `form` ("row" or "columnar").
+
+    Example:
+
+    >>> import numpy as np
+    >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
+    '{"predictions": [2.5, 3.0]}'
+    """
+    names = sorted(outputs)
+    values = {n: _json_ready(outputs[n], n.endswith("_bytes")) for n in names}
+    if form == "columnar":
+        body = {"outputs": values if len(names) > 1 else values[names[0]]}
+    elif len(names) == 1:
+        body = {"predictions": values[names[0]]}
+    else:
+        batch = {np.ndim(outputs[name]) and len(outputs[name]) for name in names}
+        if len(batch) != 1 or 0 in batch:
+            raise invalid_argument(
+                f"Outputs {names} have no common batch size, so they cannot be written "
+                'in row form. Send the request in columnar form ({"inputs": ...}).'
+            )
+        body = {"predictions": [{n: values[n][i] for n in names} for i in range(batch.pop())]}
+    try:
+        return json.dumps(body, ensure_ascii=False)
+    except TypeError as err:  # an output dtype JSON cannot carry (complex, ...)
+        raise invalid_argument(f"Failed to write the outputs as JSON: {err}") from None
+
+
+def _example(value):
+    if not isinstance(value, dict):
+        raise invalid_argument(
+            f"Expected an example as a JSON object. Received: {describe(value)}."
+        )
+    example = example_pb2.Example()
+    for name, content in value.items():
+        values = content if isinstance(content, list) else [content]
+        kinds = {_FEATURE_KINDS.get(type(v), "bytes_list") for v in values}
+        if len(kinds) > 1:
+            raise invalid_argument(
+                f"Expected feature '{name}' to hold strings, integers or floats, one kind "
+                f"only. Received: {describe(content)}."
+            )
+        feature = example.features.feature[name]  # [] is a feature without values
+        if kinds == {"bytes_list"}:
+            values = [_bytes(v, f"feature '{name}'") for v in values]
+        try:
+            for kind in kinds:
+                getattr(feature, kind).value.extend(map(int, values) if "int" in kind else values)
+        except (ValueError, TypeError, OverflowError):
+            raise invalid_argument(
+                f"A value of feature '{name}' is out of range. Received: {describe(content)}."
+            ) from None
+    return example
+
+
+def examples(doc, method="classify"):
+    """`(examples, context)`: a classify or regress request's `tf.train.Example`s.
+
+    Strings (or `{"b64": ...}`) become a `bytes_list`, integers and booleans an
+    `int64_list`, other numbers a `float_list`.
+
+    Example:
+
+    >>> examples_, context = examples({"examples": [{"text": "a spy"}]})
+    >>> examples_[0].features.feature["text"].bytes_list.value[0], context
+    (b'a spy', None)
+    """
+    items = doc.get("examples")
+    if not isinstance(items, list) or not items:
+        raise invalid_argument(
+            f"Expected 'examples' to be a non-empty list when the method is {method}. "
+            f'Received: examples={describe(items)}. Send {{"examples": [{{"text": "..."}}]}}.'
+        )
+    context = _example(doc["context"]) if "context" in doc else None
+    return [_example(item) for item in items], context
+
+
+def classify_response(results):
+    """`{"results": [[[label, score], ...], ...]}`, one list of pairs per example.
+
+    Example:
+
+    >>> classify_response([[("drama", 0.75), ("comedy", 0.25)]])
+    '{"results": [[["drama", 0.75], ["comedy", 0.25]]]}'
+    """
+    return json.dumps({"results": [[list(pair) for pair in row] for row in results]})

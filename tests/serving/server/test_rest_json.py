@@ -1,0 +1,180 @@
+"""REST bodies: parsing errors that say where, predict row/columnar/b64 forms, shapes,
+types, classify examples, answers (floats equal at float32, NaN/Infinity as TF Serving)."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genreclf.serving.server.rest_json import classify_response
+from genreclf.serving.server.rest_json import describe
+from genreclf.serving.server.rest_json import examples
+from genreclf.serving.server.rest_json import parse
+from genreclf.serving.server.rest_json import predict_inputs
+from genreclf.serving.server.rest_json import predict_response
+from genreclf.serving.server.rest_json import signature_name
+from genreclf.serving.server.status import ServingStatusError
+
+TEXT = {"text": tf.TensorSpec([None], tf.string)}
+HYBRID = {**TEXT, "year": tf.TensorSpec([None], tf.float32)}
+
+
+def spec(dtype, shape=None):
+    return {"x": tf.TensorSpec(shape, dtype)}
+
+
+def error(function, *args):
+    with pytest.raises(ServingStatusError) as info:
+        function(*args)
+    assert info.value.code == "INVALID_ARGUMENT" and info.value.http_code == 400
+    return info.value.message
+
+
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        (b"", ["empty"]),
+        (b"   ", ["empty"]),
+        (b"instances = [1]", ["Expecting value", "offset 0"]),
+        (b'{"instances": [1 2]}', ["Expecting ',' delimiter", "offset 17"]),
+        (b'{"a": 1} x', ["Extra data", "offset 9"]),
+        (b'{"a": "\xff"}', ["UTF-8", "offset 7"]),
+        (b'{"a": "\\ud800"}', ["surrogate"]),
+        (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
+        (b'{"a": ' + b"9" * 5000 + b"}", ["too many digits"]),
+        (b"[1, 2]", ["JSON object", "[1, 2]"]),
+    ],
+)
+def test_parse_errors_name_the_problem(body, words):
+    message = error(parse, body)
+    assert message.startswith("JSON Parse error") or "JSON object" in message
+    for word in words:
+        assert word in message, message
+
+
+def test_parse_accepts_nan_and_valid_surrogate_pairs():
+    assert np.isnan(parse(b'{"x": NaN}')["x"])
+    assert parse(b'{"x": "\\ud83d\\ude00"}')["x"] == "\U0001f600"
+
+
+def test_signature_name_and_describe():
+    assert signature_name({}) == "" and signature_name({"signature_name": "c"}) == "c"
+    assert "'signature_name'" in error(signature_name, {"signature_name": 1})
+    assert describe("x" * 500).endswith("...") and len(describe("x" * 500)) < 110
+
+
+def test_row_and_columnar_and_b64():
+    arrays, form = predict_inputs({"instances": ["a", {"b64": "Yg=="}]}, TEXT)
+    assert form == "row" and arrays["text"].tolist() == [b"a", b"b"]
+    arrays, form = predict_inputs({"inputs": {"text": ["a"]}}, TEXT)
+    assert form == "columnar" and arrays["text"].tolist() == [b"a"]
+    arrays, _ = predict_inputs({"inputs": ["a"]}, TEXT)
+    assert arrays["text"].tolist() == [b"a"]
+    arrays, _ = predict_inputs({"instances": [{"text": "a", "year": 1999}]}, HYBRID)
+    assert arrays["year"].dtype == np.float32 and arrays["year"].tolist() == [1999.0]
+    arrays, _ = predict_inputs({"instances": [[1, 2], [3, 4]]}, spec(tf.int64, [None, 2]))
+    assert arrays["x"].dtype == np.int64 and arrays["x"].shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "doc,specs,words",
+    [
+        ({"instances": ["a"]}, HYBRID, ["several inputs", "text", "year"]),
+        ({"instances": [[1.5]]}, TEXT, ["'text'", "rank 1", "rank=2"]),
+        ({"inputs": [[1, 2, 3]]}, spec(tf.int32, [None, 2]), ["dimension 1", "to be 2"]),
+        ({"inputs": [[[[1]]]]}, spec(tf.int32, [None]), ["rank 1", "rank=4"]),
+        ({"instances": [1, 2]}, TEXT, ["type string", "'text'", "Received: 1"]),
+        ({"instances": [{"text": "a"}]}, HYBRID, ["keys ['text', 'year']", '{"text": "a"}']),
+        ({"instances": [{"txt": "a"}]}, TEXT, ["keys ['text']", "txt"]),
+        ({"inputs": {"txt": ["a"]}}, TEXT, ["keys ['text']", "txt"]),
+        ({"instances": [{"text": "a", "year": 1e300}]}, HYBRID, ["'year'", "range of float"]),
+        ({"instances": [{"text": "a", "year": "x"}]}, HYBRID, ["type float", "'year'"]),
+        ({"instances": [{"b64": "%%%"}]}, TEXT, ["base64"]),
+        ({"instances": []}, TEXT, ["non-empty list"]),
+        ({"instances": "a"}, TEXT, ["non-empty list", '"a"']),
+        ({"instances": ["a"], "inputs": ["a"]}, TEXT, ["exactly one of", "instances", "inputs"]),
+        ({"text": ["a"]}, TEXT, ["exactly one of", "keys=['text']"]),
+        ({"inputs": [1.5]}, spec(tf.int32), ["type int32"]),
+        ({"inputs": [True]}, spec(tf.float32), ["type float"]),
+        ({"inputs": [2**40]}, spec(tf.int32), ["range of int32"]),
+        ({"inputs": [-1]}, spec(tf.uint8), ["range of uint8"]),
+        ({"inputs": [[1, 2], [3]]}, spec(tf.int32), ["rectangular"]),
+        ({"inputs": [1]}, spec(tf.complex64), ["JSON cannot carry"]),
+    ],
+)
+def test_predict_errors_name_the_input_and_the_problem(doc, specs, words):
+    message = error(predict_inputs, doc, specs, "serving_default")
+    for word in words:
+        assert word in message, message
+
+
+def test_open_rank_inputs_accept_up_to_32_dimensions():
+    arrays, _ = predict_inputs({"inputs": [[[[1]]]]}, spec(tf.int32))
+    assert arrays["x"].shape == (1, 1, 1, 1)
+    deep = json.loads("[" * 33 + "1" + "]" * 33)
+    assert "rank at most 32" in error(predict_inputs, {"inputs": deep}, spec(tf.int32))
+
+
+def test_predict_responses_row_columnar_bytes_and_floats():
+    outputs = {
+        "scores": np.array([[0.5, 0.25]], np.float32),
+        "top_labels": np.array([[b"drama", b"comedy"]], object),
+    }
+    assert json.loads(predict_response(outputs, "row")) == {
+        "predictions": [{"scores": [0.5, 0.25], "top_labels": ["drama", "comedy"]}]
+    }
+    assert json.loads(predict_response(outputs, "columnar")) == {
+        "outputs": {"scores": [[0.5, 0.25]], "top_labels": [["drama", "comedy"]]}
+    }
+    raw = {"image_bytes": np.array([b"\x00\x01"], object)}
+    assert json.loads(predict_response(raw, "row")) == {"predictions": [{"b64": "AAE="}]}
+    values = np.array([0.1, 1 / 3, 1e-5, np.nan, np.inf], np.float32)
+    text = predict_response({"y": values}, "row")
+    assert text.endswith("NaN, Infinity]}")  # JSON extensions TF Serving writes too
+    written = np.array(json.loads(text)["predictions"], np.float32)
+    np.testing.assert_array_equal(written, values)
+    uneven = {"a": np.zeros(2, np.float32), "b": np.zeros(3, np.float32)}
+    assert "common batch size" in error(predict_response, uneven, "row")
+
+
+def test_examples_and_context():
+    items, context = examples(
+        {
+            "context": {"lang": "en"},
+            "examples": [
+                {"text": "a spy", "year": 1999, "rating": 7.5, "tags": ["a", "b"], "b": True}
+            ],
+        }
+    )
+    feature = items[0].features.feature
+    assert list(feature["text"].bytes_list.value) == [b"a spy"]
+    assert list(feature["year"].int64_list.value) == [1999]
+    assert list(feature["b"].int64_list.value) == [1]
+    assert list(feature["rating"].float_list.value) == [7.5]
+    assert list(feature["tags"].bytes_list.value) == [b"a", b"b"]
+    assert list(context.features.feature["lang"].bytes_list.value) == [b"en"]
+
+
+@pytest.mark.parametrize(
+    "doc,words",
+    [
+        ({"examples": []}, ["non-empty list", "classify"]),
+        ({}, ["'examples'", "classify"]),
+        ({"examples": ["x"]}, ["JSON object", '"x"']),
+        ({"examples": [{"x": None}]}, ["feature 'x'", "null"]),
+        ({"examples": [{"x": ["a", 1]}]}, ["feature 'x'", "one kind"]),
+        ({"examples": [{"x": 2**64}]}, ["feature 'x'", "range"]),
+        ({"examples": [{"x": {"b64": "%"}}]}, ["base64"]),
+    ],
+)
+def test_example_errors_name_the_problem(doc, words):
+    message = error(examples, doc)
+    for word in words:
+        assert word in message, message
+
+
+def test_classify_results_key():
+    assert json.loads(classify_response([[("drama", 0.75), ("comedy", 1.0)]])) == {
+        "results": [[["drama", 0.75], ["comedy", 1.0]]]
+    }
