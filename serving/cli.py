@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-# Same as the defaults of serving.server.limits.Limits (kept here so --help is fast;
+# Same as the defaults of serving.server.servable.Limits (kept here so --help is fast;
 # tests/serving/test_cli.py checks they agree).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_TEXTS = 10_000
@@ -149,10 +149,10 @@ def main(argv=None):
         )
         return 2
     from genreclf.errors import ConfigError
-    from genreclf.serving.server.limits import Limits
     from genreclf.serving.server.local_server import LocalServer
     from genreclf.serving.server.model_store import parse_label_flags
     from genreclf.serving.server.model_store import read_models_config
+    from genreclf.serving.server.servable import Limits
 
     try:
         labels = parse_label_flags(args.label)

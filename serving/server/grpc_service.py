@@ -21,9 +21,9 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 from tensorflow_serving.apis import regression_pb2
 
-from genreclf.serving.server.limits import Limits
-from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.metrics import ServingMetrics
+from genreclf.serving.server.servable import Limits
+from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.servable import signature_shape
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument

@@ -1,11 +1,9 @@
 """`LocalServer`: the model store, the REST server and the gRPC server together.
 
-Loads every model first (like `tensorflow_model_server`, it answers only once
-the initial versions are loaded), then serves REST with uvicorn and gRPC with
-grpcio, polls the base path for new versions, and stops cleanly on SIGTERM or
-SIGINT (`serve_forever` returns, the CLI exits 0). Both protocols record their
-requests in one `ServingMetrics` (its own registry), served on the REST port at
-`/monitoring/prometheus/metrics`.
+Loads every model first (like `tensorflow_model_server`, it answers once the
+initial versions are loaded), then serves REST with uvicorn and gRPC with
+grpcio, both recording in one `ServingMetrics`, polls the base path for new
+versions, and stops cleanly on SIGTERM or SIGINT (`serve_forever` returns).
 """
 
 import logging
@@ -17,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 import uvicorn
 
 from genreclf.serving.server.grpc_service import create_grpc_server
-from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import create_app
 from genreclf.serving.server.rest import head_timeout_protocol
+from genreclf.serving.server.servable import Limits
 
 logger = logging.getLogger("genreclf.serving.server")
 
@@ -33,14 +31,13 @@ class LocalServer:
         models_dir: the base path: one folder per model, integer version folders in each.
         host: the interface to bind; 127.0.0.1 unless you mean to expose it.
         rest_port, grpc_port: the ports (TF Serving's 8501 and 8500; 0 turns one off).
-        specs, labels, policy, poll_seconds: what to serve (see `ModelStore`).
         workers: threads running requests (each protocol has its own pool).
         limits: the server's `Limits` (request sizes, connections, timeouts).
+        **store_options: `specs`, `labels`, `policy`, `poll_seconds` of the `ModelStore`.
 
     Example:
 
-    >>> server = LocalServer("models/", rest_port=8501, grpc_port=8500)  # doctest: +SKIP
-    >>> server.start()  # doctest: +SKIP
+    >>> server = LocalServer("models/", rest_port=8501, grpc_port=8500).start()  # doctest: +SKIP
     >>> server.stop()  # doctest: +SKIP
     """
 
@@ -51,68 +48,59 @@ class LocalServer:
         host="127.0.0.1",
         rest_port=8501,
         grpc_port=8500,
-        specs=None,
-        labels=(),
-        policy="all",
-        poll_seconds=2.0,
         workers=8,
         limits=None,
+        **store_options,
     ):
         self.host, self.rest_port, self.grpc_port = host, rest_port, grpc_port
-        self.workers, self.limits = workers, limits or Limits()
-        self.metrics = ServingMetrics()
-        self.store = ModelStore(
-            models_dir, specs=specs, labels=labels, policy=policy, poll_seconds=poll_seconds
-        )
+        self.workers, self.limits, self.metrics = workers, limits or Limits(), ServingMetrics()
+        self.store = ModelStore(models_dir, **store_options)
         self._executor = self._uvicorn = self._rest_thread = self._grpc = None
         self._stop_event = threading.Event()
 
     def start(self, timeout=60.0):
-        """Loads the models, then starts polling, REST and gRPC; returns when serving."""
+        """Loads the models, then starts polling, gRPC and REST; returns self once serving."""
         self.store.scan()
         self.store.start_polling()
         if self.grpc_port:
+            address = f"{self.host}:{self.grpc_port}"
             self._grpc, self.grpc_port = create_grpc_server(
-                self.store, f"{self.host}:{self.grpc_port}", self.workers, self.limits, self.metrics
+                self.store, address, self.workers, self.limits, self.metrics
             )
             self._grpc.start()
         if self.rest_port:
-            self._start_rest(timeout)
-        return self
-
-    def _start_rest(self, timeout):
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-        config = uvicorn.Config(
-            create_app(self.store, self._executor, self.limits, self.metrics),
-            host=self.host,
-            port=self.rest_port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=5,
-            http=head_timeout_protocol(self.limits.header_timeout),
-            limit_concurrency=self.limits.max_connections,
-            timeout_keep_alive=5,
-        )
-        self._uvicorn = uvicorn.Server(config)
-        self._rest_thread = threading.Thread(target=self._uvicorn.run, name="rest", daemon=True)
-        self._rest_thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._uvicorn.started:
-            if not self._rest_thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise OSError(
-                    f"Could not start REST on {self.host}:{self.rest_port} within {timeout:g} "
-                    "s; is the port in use? Pick another with --rest-port."
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
+            app = create_app(self.store, self._executor, self.limits, self.metrics)
+            self._uvicorn = uvicorn.Server(
+                uvicorn.Config(
+                    app,
+                    host=self.host,
+                    port=self.rest_port,
+                    log_level="warning",
+                    access_log=False,
+                    timeout_graceful_shutdown=5,
+                    timeout_keep_alive=5,
+                    http=head_timeout_protocol(self.limits.header_timeout),
+                    limit_concurrency=self.limits.max_connections,
                 )
-            time.sleep(0.02)
+            )
+            self._rest_thread = threading.Thread(target=self._uvicorn.run, daemon=True)
+            self._rest_thread.start()
+            deadline = time.monotonic() + timeout
+            while not self._uvicorn.started:
+                if not self._rest_thread.is_alive() or time.monotonic() > deadline:
+                    self.stop()
+                    raise OSError(
+                        f"Could not start REST on {self.host}:{self.rest_port} within "
+                        f"{timeout:g} s; is the port in use? Pick another with --rest-port."
+                    )
+                time.sleep(0.02)
+        return self
 
     def describe(self):
         """One line naming the addresses and the served models."""
-        parts = []
-        if self.rest_port:
-            parts.append(f"REST on http://{self.host}:{self.rest_port}")
-        if self.grpc_port:
-            parts.append(f"gRPC on {self.host}:{self.grpc_port}")
+        parts = [f"REST on http://{self.host}:{self.rest_port}"] if self.rest_port else []
+        parts += [f"gRPC on {self.host}:{self.grpc_port}"] if self.grpc_port else []
         models = [
             f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
             for name, info in self.store.models().items()
@@ -128,7 +116,7 @@ class LocalServer:
 
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            while not self._stop_event.wait(0.1):
+            while not self._stop_event.wait(0.5):
                 pass
         finally:
             self.stop()

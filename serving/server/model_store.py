@@ -1,14 +1,14 @@
 """The served models: which to serve, their version folders, loading, polling, status.
 
-What to serve comes from a TF Serving `models.config` (`read_models_config`),
-or from the folders under the base path (`discover_models`), plus `--label`
-flags. Like TF Serving's file-system source, the `ModelStore` lists each
-model's base path every `poll_seconds`, keeps the versions its policy wants
-(`latest`, `all`, `specific`), loads new ones and unloads removed ones without
-a restart. A version is loaded only when complete: an integer folder name, a
-`saved_model.pb`, and `variables/variables.index` when there is a `variables/`
-(export renames a finished temporary folder into place). A version that fails
-to load is `END` with the error, retried when its `saved_model.pb` changes.
+What to serve comes from a TF Serving `models.config` (`read_models_config`) or
+the folders under the base path (`discover_models`), plus `--label` flags. Like
+TF Serving's file-system source, the `ModelStore` lists each model's base path
+every `poll_seconds`, keeps the versions its policy wants (`all`, `latest`,
+`specific`), and loads new ones and unloads removed ones without a restart. A
+version is loaded only when complete (`complete_versions`: an integer folder with
+a `saved_model.pb`, and `variables/variables.index` when there is a `variables/`;
+export renames a finished temporary folder into place). A version that fails to
+load is `END` with the error, and is retried when its `saved_model.pb` changes.
 """
 
 import dataclasses
@@ -17,7 +17,11 @@ import os
 import re
 import threading
 
+from tensorflow.core.protobuf import error_codes_pb2
+from tensorflow_serving.apis import get_model_status_pb2
+
 from genreclf.errors import ConfigError
+from genreclf.serving.server.servable import Servable
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
@@ -42,16 +46,14 @@ class ModelSpec:
     policy: str = "all"  # "all", "latest" (the newest num_versions) or "specific" (versions)
     num_versions: int = 1
     versions: tuple = ()
-    labels: dict = dataclasses.field(default_factory=dict)
+    labels: dict = dataclasses.field(default_factory=dict)  # label -> version
 
     def wants(self, available):
         """The versions to keep loaded, out of the `available` ones on disk."""
         available = sorted(available)
         if self.policy == "latest":
             return available[-self.num_versions :] if self.num_versions > 0 else []
-        if self.policy == "specific":
-            return [v for v in available if v in self.versions]
-        return available
+        return [v for v in available if self.policy != "specific" or v in self.versions]
 
 
 def parse_label_flags(flags):
@@ -62,16 +64,14 @@ def parse_label_flags(flags):
     >>> parse_label_flags(["stable=1", "genre:canary=2"])
     [(None, 'stable', 1), ('genre', 'canary', 2)]
     """
-    parsed = []
-    for flag in flags or ():
-        match = _LABEL_FLAG.fullmatch(flag)
-        if not match:
+    matches = [(flag, _LABEL_FLAG.fullmatch(flag)) for flag in flags or ()]
+    for flag, match in matches:
+        if match is None:
             raise ConfigError(
                 "Expected --label as LABEL=VERSION or MODEL:LABEL=VERSION, e.g. "
                 f"'stable=1' or 'genre:canary=2'. Received: --label={flag!r}"
             )
-        parsed.append((match["model"], match["label"], int(match["version"])))
-    return parsed
+    return [(m["model"], m["label"], int(m["version"])) for _, m in matches]
 
 
 def read_models_config(path, models_dir):
@@ -98,33 +98,19 @@ def read_models_config(path, models_dir):
         ) from None
     specs = []
     for entry in config.model_config_list.config:
-        base = entry.base_path
+        base, policy = entry.base_path, entry.model_version_policy
         if not os.path.isdir(base):
             base = os.path.join(models_dir, os.path.basename(base.rstrip("/")) or entry.name)
-        policy = entry.model_version_policy
         kind = policy.WhichOneof("policy_choice") or "latest"
-        specs.append(
-            ModelSpec(
-                entry.name,
-                base,
-                kind,
-                (policy.latest.num_versions or 1) if kind == "latest" else 1,
-                tuple(policy.specific.versions),
-                dict(entry.version_labels),
-            )
-        )
+        count = (policy.latest.num_versions or 1) if kind == "latest" else 1
+        versions, labels = tuple(policy.specific.versions), dict(entry.version_labels)
+        specs.append(ModelSpec(entry.name, base, kind, count, versions, labels))
     return specs
 
 
 def discover_models(models_dir, policy="all"):
-    """One `ModelSpec` per folder under `models_dir` (not `.`/`_` ones), or `models_dir`
-    itself when it holds version folders.
-
-    Example:
-
-    >>> discover_models("models/")  # doctest: +SKIP
-    [ModelSpec(name='genre', base_path='.../models/genre', policy='all', ...)]
-    """
+    """A `ModelSpec` per folder under `models_dir` (except `.*` and `_*`), or one for
+    `models_dir` itself when it holds version folders."""
     models_dir = os.path.abspath(models_dir)
     try:
         children = sorted(os.listdir(models_dir))
@@ -140,26 +126,20 @@ def discover_models(models_dir, policy="all"):
 
 
 def complete_versions(base_path):
-    """The complete version folders under a model's base path, version → path.
-
-    Example:
-
-    >>> complete_versions("models/genre")  # doctest: +SKIP
-    {1: 'models/genre/1', 2: 'models/genre/2'}
-    """
+    """The complete version folders under a model's base path, version → path."""
     try:
-        children = os.listdir(base_path)
+        children = [os.path.join(base_path, c) for c in os.listdir(base_path) if c.isdigit()]
     except OSError:
         return {}
-    versions = {}
-    for child in filter(str.isdigit, children):
-        path = os.path.join(base_path, child)
-        variables = os.path.join(path, "variables")
-        if os.path.isfile(os.path.join(path, "saved_model.pb")) and (
-            not os.path.isdir(variables) or os.path.isfile(f"{variables}/variables.index")
-        ):
-            versions[int(child)] = path
-    return versions
+    return {
+        int(os.path.basename(path)): path
+        for path in children
+        if os.path.isfile(f"{path}/saved_model.pb")
+        and (
+            not os.path.isdir(f"{path}/variables")
+            or os.path.isfile(f"{path}/variables/variables.index")
+        )
+    }
 
 
 def _stamp(path):
@@ -183,11 +163,11 @@ class ModelStore:
 
     Args:
         models_dir: the base path (`genreclf serve models/`).
-        specs: `ModelSpec`s, or a callable returning them (re-read at each poll,
-            as TF Serving re-reads its models.config; a `ValueError` keeps the
-            previous ones); None: every folder under `models_dir`.
+        specs: `ModelSpec`s, or a callable returning them (re-read at each poll, as
+            TF Serving re-reads its models.config; a `ValueError` keeps the previous
+            ones); None: every folder under `models_dir`, with `policy` ("all" or
+            "latest").
         labels: `(model or None, label, version)` from `--label` flags.
-        policy: `"all"` or `"latest"` versions of discovered models.
         poll_seconds: how often to look for new versions (0: never).
         loader: `loader(name, version, path) -> Servable` (tests pass fakes).
 
@@ -200,22 +180,21 @@ class ModelStore:
     """
 
     def __init__(
-        self, models_dir, specs=None, labels=(), policy="all", poll_seconds=2.0, loader=None
+        self,
+        models_dir,
+        specs=None,
+        labels=(),
+        policy="all",
+        poll_seconds=2.0,
+        loader=Servable.load,
     ):
-        if loader is None:
-            from genreclf.serving.server.servable import Servable
-
-            loader = Servable.load
         self.models_dir, self.policy, self.poll_seconds = models_dir, policy, poll_seconds
-        self._fixed_specs, self._label_flags, self._loader = specs, list(labels), loader
-        self._lock = threading.Lock()
-        self._specs = {}
-        self._versions = {}  # name -> {version: _Version}
-        self._stop = threading.Event()
-        self._thread = None
+        self._config, self._label_flags, self._loader = specs, list(labels), loader
+        self._lock, self._stop, self._thread = threading.Lock(), threading.Event(), None
+        self._specs, self._versions = {}, {}  # name -> ModelSpec, name -> {version: _Version}
 
     def _current_specs(self):
-        specs = self._fixed_specs
+        specs = self._config
         if callable(specs):
             try:
                 specs = specs()
@@ -235,28 +214,25 @@ class ModelStore:
         specs = self._current_specs()
         with self._lock:
             self._specs = specs
-            for name, versions in self._versions.items():
-                if name not in specs:  # the model is gone
-                    self._unload(name, versions, keep=())
+            for name in set(self._versions) - set(specs):  # the model is gone
+                self._unload(name, keep=())
             for name in specs:
                 self._versions.setdefault(name, {})
         for name, spec in specs.items():
             on_disk = complete_versions(spec.base_path)
             wanted = set(spec.wants(on_disk))
-            versions = self._versions[name]
             for version in sorted(wanted):
-                state, stamp = versions.get(version), _stamp(on_disk[version])
+                state, stamp = self._versions[name].get(version), _stamp(on_disk[version])
                 if state is None or (state.state == "END" and state.stamp != stamp):
                     self._load(name, version, on_disk[version], stamp)  # (a retry if it failed)
             with self._lock:
-                self._unload(name, versions, keep=wanted)
+                self._unload(name, keep=wanted)
 
-    @staticmethod
-    def _unload(name, versions, keep):
-        for version, state in versions.items():
-            if version not in keep and state.state == "AVAILABLE":
-                logger.info("Unloading %s version %d", name, version)
-                versions[version] = _Version("END")
+    def _unload(self, name, keep):
+        versions = self._versions[name]
+        for version in [v for v, s in versions.items() if v not in keep and s.state == "AVAILABLE"]:
+            logger.info("Unloading %s version %d", name, version)
+            versions[version] = _Version("END")
 
     def _load(self, name, version, path, stamp):
         with self._lock:
@@ -293,13 +269,9 @@ class ModelStore:
             self._thread = None
 
     def get(self, name, version=None, label=None):
-        """The servable for a request, resolved as TF Serving's ServerCore does.
-
-        Raises:
-            ServingStatusError: NOT_FOUND (`Servable not found for request:
-                Latest(name)` / `Specific(name, N)`), INVALID_ARGUMENT for an
-                unknown label (`Unrecognized servable version label: L`).
-        """
+        """The servable for a request, resolved as TF Serving's ServerCore does: NOT_FOUND
+        (`Servable not found for request: Latest(name)` / `Specific(name, N)`), or
+        INVALID_ARGUMENT for an unknown label."""
         with self._lock:
             if label is not None:
                 labels = self._specs[name].labels if name in self._specs else {}
@@ -308,10 +280,8 @@ class ModelStore:
                 version = labels[label]
             versions = self._versions.get(name, {})
             available = [v for v, s in versions.items() if s.state == "AVAILABLE"]
-            if version is None and available:
-                return versions[max(available)].servable
-            if version in available:
-                return versions[version].servable
+            if available and (version is None or version in available):
+                return versions[max(available) if version is None else version].servable
         wanted = f"Latest({name})" if version is None else f"Specific({name}, {version})"
         raise not_found(f"Servable not found for request: {wanted}")
 
@@ -322,22 +292,19 @@ class ModelStore:
 
     def status(self, name, version=None):
         """A `GetModelStatusResponse`: the state of each version (or one), newest first."""
-        from tensorflow.core.protobuf import error_codes_pb2
-        from tensorflow_serving.apis import get_model_status_pb2 as pb
-
         with self._lock:
             versions = dict(self._versions.get(name, {}))
-        if version is not None:
-            if version not in versions:
-                raise not_found(f"Could not find version {version} of model {name}")
-            versions = {version: versions[version]}
-        elif not versions:
+        if version is not None and version not in versions:
+            raise not_found(f"Could not find version {version} of model {name}")
+        if not versions:
             raise not_found(f"Could not find any versions of model {name}")
-        response = pb.GetModelStatusResponse()
-        for number in sorted(versions, reverse=True):
+        response = get_model_status_pb2.GetModelStatusResponse()
+        for number in sorted(versions, reverse=True) if version is None else [version]:
             code, message = versions[number].error or ("OK", "")
             entry = response.model_version_status.add(version=number)
-            entry.state = pb.ModelVersionStatus.State.Value(versions[number].state)
+            entry.state = get_model_status_pb2.ModelVersionStatus.State.Value(
+                versions[number].state
+            )
             entry.status.SetInParent()
             entry.status.error_code = error_codes_pb2.Code.Value(code)
             entry.status.error_message = message
@@ -345,16 +312,17 @@ class ModelStore:
 
     def models(self):
         """name → available `versions`, `labels` and `classes` (the column order of
-        `scores` when every available version has the same one), for the web page."""
+        `scores` when every available version has the same), for the web page."""
         result = {}
         with self._lock:
             for name, spec in sorted(self._specs.items()):
-                available = {
-                    v: s.servable for v, s in self._versions[name].items() if s.state == "AVAILABLE"
+                states = self._versions[name]
+                available = [v for v, s in sorted(states.items()) if s.state == "AVAILABLE"]
+                classes = {
+                    tuple(getattr(states[v].servable, "classes", None) or ()) for v in available
                 }
-                classes = {tuple(getattr(s, "classes", None) or ()) for s in available.values()}
                 result[name] = {
-                    "versions": sorted(available),
+                    "versions": available,
                     "labels": dict(spec.labels),
                     "classes": list(*classes) if len(classes) == 1 and () not in classes else None,
                 }

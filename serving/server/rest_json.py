@@ -1,19 +1,14 @@
 """TF Serving's REST bodies: JSON requests to arrays and `tf.train.Example`s, answers to JSON.
 
-* predict: row form `{"instances": [...]}` (a value, or an object of named
-  values, per instance) or columnar form `{"inputs": ...}` (a value, or an
-  object of named values) → `{"predictions": [...]}` (an object per instance
-  when there are several outputs) or `{"outputs": ...}`;
-* classify / regress: `{"examples": [{feature: value or [values]}, ...]}`, an
-  optional `"context"` example → `{"results": [[[label, score], ...], ...]}` /
-  `{"results": [value, ...]}`;
-* strings may be `{"b64": "..."}`; outputs named `*_bytes` are written so.
-
-Bodies are read with `json.loads` and answers written with `json.dumps` (float32
-values as Python floats; `NaN`, `Infinity`). Anything unexpected is a
-`ServingStatusError` (INVALID_ARGUMENT, HTTP 400) naming the key or input, what
-was expected and what was received. Each input's rank is checked against the
-signature before numpy builds an array of it, and every value must have the
+predict: `{"instances": [...]}` (row form: a value, or an object of named values,
+per instance) or `{"inputs": ...}` (columnar: a value or an object of named
+values) → `{"predictions": [...]}` or `{"outputs": ...}`; classify / regress:
+`{"examples": [{feature: value(s)}, ...]}` and an optional `"context"` →
+`{"results": ...}`. Strings may be `{"b64": "..."}`; outputs named `*_bytes` are
+written so. Bodies are read by `json.loads`, answers written by `json.dumps`
+(float32 values as Python floats; `NaN`, `Infinity`). Anything unexpected is a
+400 naming the key or input, what was expected and what was received; an input's
+rank is checked before numpy builds its array, and each value must have the
 input's type (no coercion of `1.5` to an integer or of a number to a string).
 """
 
@@ -25,7 +20,7 @@ import re
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from genreclf.serving.server.limits import check_shape
+from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.status import invalid_argument
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -62,10 +57,7 @@ def parse(body):
     except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
         raise invalid_argument("JSON Parse error: a number has too many digits.") from None
     if not isinstance(doc, dict):
-        raise invalid_argument(
-            f'Expected the body to be a JSON object such as {{"instances": ["a synopsis"]}}. '
-            f"Received: {describe(doc)}."
-        )
+        raise invalid_argument(f"Expected the body to be a JSON object. Received: {describe(doc)}.")
     return doc
 
 
@@ -89,18 +81,17 @@ def signature_name(doc):
 def _bytes(value, what):
     if isinstance(value, str):
         return value.encode("utf-8")
-    if isinstance(value, dict) and list(value) == ["b64"] and isinstance(value["b64"], str):
-        try:
-            return base64.b64decode(value["b64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise invalid_argument(f"Unable to base64 decode {describe(value)}.") from None
-    raise invalid_argument(
-        f"Expected values of type string for {what}. Received: {describe(value)}."
-    )
+    try:
+        return base64.b64decode(value["b64"], validate=True)  # {"b64": "..."}
+    except (binascii.Error, ValueError):
+        raise invalid_argument(f"Unable to base64 decode {describe(value)}.") from None
+    except (TypeError, KeyError, IndexError):
+        raise invalid_argument(
+            f"Expected values of type string for {what}. Received: {describe(value)}."
+        ) from None
 
 
 def _array(value, name, spec, signature_name):
-    """One input's JSON value as a numpy array of its `tf.TensorSpec`, checked first."""
     shape, level = [], value
     while isinstance(level, list):  # the shape implied by the first element of each level
         shape.append(len(level))
@@ -121,11 +112,11 @@ def _array(value, name, spec, signature_name):
     if not (dtype.is_bool or dtype.is_integer or dtype.is_floating):
         raise invalid_argument(f"Input '{name}' has dtype {dtype.name}, which JSON cannot carry.")
     kinds = (bool,) if dtype.is_bool else (int,) if dtype.is_integer else (int, float)
-    for v in flat:
-        if not isinstance(v, kinds) or (isinstance(v, bool) and not dtype.is_bool):
-            raise invalid_argument(
-                f"Expected values of type {dtype.name} for input '{name}'. Received: {describe(v)}."
-            )
+    wrong = [v for v in flat if not isinstance(v, kinds) or isinstance(v, bool) != dtype.is_bool]
+    if wrong:
+        raise invalid_argument(
+            f"Expected values of type {dtype.name} for input '{name}'. Received: {describe(wrong[0])}."
+        )
     try:
         wide = np.asarray(flat.tolist(), np.float64 if dtype.is_floating else None)
         if dtype.is_floating and np.any(np.abs(wide[np.isfinite(wide)]) > dtype.max):
@@ -139,12 +130,8 @@ def _array(value, name, spec, signature_name):
 
 
 def predict_inputs(doc, specs, signature_name=""):
-    """`(arrays, "row" or "columnar")`: a predict request's inputs as numpy arrays.
-
-    Args:
-        doc: the parsed body.
-        specs: the signature's inputs, name → `tf.TensorSpec`.
-        signature_name: the signature the request names (for messages).
+    """`(arrays, "row" or "columnar")`: a predict request's inputs (`specs`: the signature's,
+    name → `tf.TensorSpec`) as numpy arrays.
 
     Example:
 
@@ -192,17 +179,6 @@ def predict_inputs(doc, specs, signature_name=""):
     return arrays, "row" if row else "columnar"
 
 
-def _json_ready(array, as_b64):
-    array = np.asarray(array)
-    if array.dtype.kind in "OSU":
-        if as_b64:
-            to_json = np.frompyfunc(lambda v: {"b64": base64.b64encode(v).decode("ascii")}, 1, 1)
-        else:
-            to_json = np.frompyfunc(lambda v: v.decode("utf-8", "replace"), 1, 1)
-        array = to_json(array)
-    return array.tolist()
-
-
 def predict_response(outputs, form):
     """The JSON answer to a predict request in `form` ("row" or "columnar").
 
@@ -212,8 +188,12 @@ def predict_response(outputs, form):
     >>> predict_response({"y": np.array([2.5, 3.0], np.float32)}, "row")
     '{"predictions": [2.5, 3.0]}'
     """
-    names = sorted(outputs)
-    values = {n: _json_ready(outputs[n], n.endswith("_bytes")) for n in names}
+    names, values = sorted(outputs), {}
+    for name in names:
+        array = np.asarray(outputs[name])
+        if array.dtype.kind in "OSU":
+            array = np.frompyfunc(_b64 if name.endswith("_bytes") else _text, 1, 1)(array)
+        values[name] = array.tolist()
     if form == "columnar":
         body = {"outputs": values if len(names) > 1 else values[names[0]]}
     elif len(names) == 1:
@@ -230,6 +210,14 @@ def predict_response(outputs, form):
         return json.dumps(body, ensure_ascii=False)
     except TypeError as err:  # an output dtype JSON cannot carry (complex, ...)
         raise invalid_argument(f"Failed to write the outputs as JSON: {err}") from None
+
+
+def _b64(value):
+    return {"b64": base64.b64encode(value).decode("ascii")}
+
+
+def _text(value):
+    return value.decode("utf-8", "replace")
 
 
 def _example(value):
@@ -260,10 +248,8 @@ def _example(value):
 
 
 def examples(doc, method="classify"):
-    """`(examples, context)`: a classify or regress request's `tf.train.Example`s.
-
-    Strings (or `{"b64": ...}`) become a `bytes_list`, integers and booleans an
-    `int64_list`, other numbers a `float_list`.
+    """`(examples, context)`: a classify or regress request's `tf.train.Example`s (strings
+    become a `bytes_list`, integers and booleans an `int64_list`, floats a `float_list`).
 
     Example:
 
@@ -282,11 +268,5 @@ def examples(doc, method="classify"):
 
 
 def classify_response(results):
-    """`{"results": [[[label, score], ...], ...]}`, one list of pairs per example.
-
-    Example:
-
-    >>> classify_response([[("drama", 0.75), ("comedy", 0.25)]])
-    '{"results": [[["drama", 0.75], ["comedy", 0.25]]]}'
-    """
+    """`{"results": [[[label, score], ...], ...]}`, one list of pairs per example."""
     return json.dumps({"results": [[list(pair) for pair in row] for row in results]})

@@ -1,16 +1,15 @@
-"""One loaded version of one SavedModel, called the way TF Serving calls it.
+"""One loaded version of one SavedModel, called the way TF Serving calls it, within `Limits`.
 
-`Servable.load(name, version, path)` loads a SavedModel with TensorFlow only
-(plus `tensorflow_text`, whose ops the TF Serving image has), reads its
-`SignatureDef`s from `saved_model.pb` (what TF Serving's metadata shows) and its
-class names from `assets/labels.txt`, and replays
-`assets.extra/tf_serving_warmup_requests`. `predict` runs a signature on named
-arrays; `classify` (method `tensorflow/serving/classify`: `inputs` of serialized
-examples → `classes` and/or `scores`) and `regress` (`tensorflow/serving/regress`:
-→ one float `outputs`) run `tf.train.Example`s. Inputs are checked against the
-signature and the `Limits` first; batches run through the model in chunks.
+`Servable.load` loads a SavedModel with TensorFlow only (plus `tensorflow_text`,
+whose ops the TF Serving image has), reads its `SignatureDef`s from
+`saved_model.pb` and its classes from `assets/labels.txt`, and replays the
+predict requests of `assets.extra/tf_serving_warmup_requests`. Every input's
+rank and fixed dimensions must match the signature before numpy or TensorFlow
+see it (`check_shape`: a string tensor of rank 33 crashes TensorFlow 2.20),
+texts per request are capped, and batches run through the model in chunks.
 """
 
+import dataclasses
 import os
 
 import numpy as np
@@ -24,30 +23,84 @@ except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
 from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2
+from tensorflow_serving.apis import prediction_log_pb2
 
-from genreclf.serving.server.limits import Limits
-from genreclf.serving.server.limits import check_shape
 from genreclf.serving.server.status import HTTP_CODES
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
-WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
-MAX_WARMUP_RECORDS = 1000  # TF Serving reads at most this many.
+MAX_RANK = 32  # the highest rank accepted where the signature leaves the rank open
 
 
-def read_signature_defs(path):
-    """The `SignatureDef` map of the meta graph tagged `serve` in a SavedModel."""
-    saved_model = saved_model_pb2.SavedModel()
-    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
-        saved_model.ParseFromString(handle.read())
-    for meta_graph in saved_model.meta_graphs:
-        if "serve" in meta_graph.meta_info_def.tags:
-            return dict(meta_graph.signature_def)
-    raise ValueError(f"Expected a meta graph tagged 'serve' in {path}/saved_model.pb.")
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The bounds of one local server: the `genreclf serve` flags of the same names
+    (`idle_timeout`: seconds an idle gRPC connection stays open).
+
+    Example:
+
+    >>> Limits(max_texts=2).check_arrays({"text": np.array([b"a", b"b", b"c"], object)})
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.server.status.ServingStatusError: Request holds 3 texts, more than ...
+    """
+
+    max_texts: int = 10_000  # string values per request (400 beyond)
+    max_text_bytes: int = 8 * 1024 * 1024  # bytes of string values per request (400 beyond)
+    chunk_size: int = 256  # rows per model call
+    max_body_bytes: int = 8 * 1024 * 1024  # REST body / gRPC message (413 / RESOURCE_EXHAUSTED)
+    max_connections: int = 1000  # REST connections / gRPC calls (503 / RESOURCE_EXHAUSTED)
+    header_timeout: float = 10.0  # seconds to send a request head / finish a gRPC handshake
+    body_timeout: float = 30.0  # seconds for a REST body to arrive (408 after)
+    idle_timeout: float = 60.0
+
+    def check_arrays(self, arrays):
+        """Refuses a request (name → numpy array) over the text caps."""
+        texts = [v for a in arrays.values() if a.dtype.kind in "OSU" for v in a.reshape(-1)]
+        nbytes = sum(len(v) for v in texts if isinstance(v, (bytes, str)))
+        for what, count, cap, flag in (
+            ("texts", len(texts), self.max_texts, "texts"),
+            ("bytes of text", nbytes, self.max_text_bytes, "text-bytes"),
+        ):
+            if count > cap:
+                raise invalid_argument(
+                    f"Request holds {count} {what}, more than this server's limit of {cap}. "
+                    f"Received: {flag.replace('-', '_')}={count}. Split the request, or start "
+                    f"the server with a larger --max-{flag}."
+                )
+
+
+def check_shape(name, received, expected, signature_name=""):
+    """Refuses an input whose rank or fixed dimensions differ from the signature's.
+
+    Example:
+
+    >>> check_shape("text", [1] * 3, tf.TensorShape([None]))
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.server.status.ServingStatusError: Expected input 'text' of rank 1 ...
+    """
+    if expected.rank is None and len(received) > MAX_RANK:
+        raise invalid_argument(
+            f"Expected input '{name}' of rank at most {MAX_RANK}. Received: "
+            f"rank={len(received)}. Send arrays nested less deeply."
+        )
+    want = expected.as_list() if expected.rank is not None else received
+    where = f"(shape {want}) as signature '{signature_name or 'serving_default'}' declares"
+    if len(received) != len(want):
+        raise invalid_argument(
+            f"Expected input '{name}' of rank {len(want)} {where}. Received: rank={len(received)}."
+        )
+    for axis, (got, need) in enumerate(zip(received, want)):
+        if need is not None and got != need:
+            raise invalid_argument(
+                f"Expected dimension {axis} of input '{name}' to be {need} {where}. "
+                f"Received: shape={received}."
+            )
 
 
 def signature_shape(tensor_info):
-    """The shape a `TensorInfo` declares, as a `tf.TensorShape` (None: any size / rank)."""
+    """The shape a signature's `TensorInfo` declares (a `tf.TensorShape`)."""
     return tf.TensorShape(tensor_info.tensor_shape)
 
 
@@ -60,10 +113,14 @@ class Servable:
     >>> servable.predict({"text": np.array([b"A spy"], object)})[1]["top_labels"]  # doctest: +SKIP
     """
 
-    def __init__(self, name, version, path, loaded, signature_defs):
+    def __init__(self, name, version, path, loaded):
         self.name, self.version, self.path = name, version, path
-        self.signature_defs = signature_defs
         self._functions = dict(loaded.signatures)
+        saved_model = saved_model_pb2.SavedModel()
+        with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
+            saved_model.ParseFromString(handle.read())
+        graphs = [g for g in saved_model.meta_graphs if "serve" in g.meta_info_def.tags]
+        self.signature_defs = dict(graphs[0].signature_def) if graphs else {}
         try:
             with open(os.path.join(path, "assets", "labels.txt"), encoding="utf-8") as handle:
                 self.classes = handle.read().rstrip("\n").split("\n")
@@ -73,20 +130,21 @@ class Servable:
 
     @classmethod
     def load(cls, name, version, path, warmup=True):
-        """Loads the SavedModel at `path` and replays its warmup requests."""
-        loaded = tf.saved_model.load(path, tags=["serve"])
-        servable = cls(name, version, path, loaded, read_signature_defs(path))
-        if warmup:
-            servable.warmup()
+        """Loads the SavedModel at `path` and replays its warmup predict requests."""
+        servable = cls(name, version, path, tf.saved_model.load(path, tags=["serve"]))
+        warmup_file = os.path.join(path, "assets.extra", "tf_serving_warmup_requests")
+        if warmup and os.path.exists(warmup_file):
+            for record in tf.data.TFRecordDataset(warmup_file).take(1000):  # TF Serving's cap
+                request = prediction_log_pb2.PredictionLog.FromString(record.numpy())
+                request = request.predict_log.request
+                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+                if inputs:
+                    servable.predict(inputs, request.model_spec.signature_name)
         return servable
 
     def signature(self, signature_name="", method=None):
-        """`(key, SignatureDef)` of a signature ('' is `serving_default`).
-
-        Raises:
-            ServingStatusError: FAILED_PRECONDITION when there is no such
-                signature, INVALID_ARGUMENT when its method is not `method`.
-        """
+        """`(key, SignatureDef)` ('' is `serving_default`); FAILED_PRECONDITION when there is
+        none, INVALID_ARGUMENT when its method is not `method`."""
         key = signature_name or "serving_default"
         if key not in self.signature_defs or key not in self._functions:
             raise ServingStatusError(
@@ -103,7 +161,7 @@ class Servable:
         return key, signature
 
     def input_specs(self, signature_name=""):
-        """Signature inputs, name → `tf.TensorSpec` (declared shape and dtype)."""
+        """A signature's inputs, name → `tf.TensorSpec`."""
         _, signature = self.signature(signature_name)
         return {
             name: tf.TensorSpec(signature_shape(info), info.dtype, name)
@@ -120,7 +178,6 @@ class Servable:
         return response
 
     def _run(self, key, inputs, limits):
-        """Calls a signature on checked arrays, in chunks of rows when it is batch-first."""
         limits = limits or Limits()
         limits.check_arrays(inputs)
         signature = self.signature_defs[key]
@@ -141,9 +198,8 @@ class Servable:
         batch_major = all(s.rank and s[0] is None for s in map(signature_shape, infos))
         if not batch_major or len(rows) != 1 or None in rows or max(rows) <= step:
             return call(inputs)
-        parts = [
-            call({k: a[i : i + step] for k, a in inputs.items()}) for i in range(0, max(rows), step)
-        ]
+        starts = range(0, max(rows), step)
+        parts = [call({k: a[i : i + step] for k, a in inputs.items()}) for i in starts]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def predict(self, inputs, signature_name="", output_filter=(), limits=None):
@@ -155,10 +211,10 @@ class Servable:
                 f"Expected the inputs {sorted(signature.inputs)} of signature '{key}'. "
                 f"Received: {sorted(inputs)}."
             )
-        unknown = sorted(set(output_filter) - set(signature.outputs))
-        if unknown:
+        if set(output_filter) - set(signature.outputs):
             raise invalid_argument(
-                f"Expected an output_filter out of {sorted(signature.outputs)}. Received: {unknown}."
+                f"Expected an output_filter out of {sorted(signature.outputs)}. "
+                f"Received: {list(output_filter)}."
             )
         arrays = {name: np.asarray(value) for name, value in inputs.items()}
         for name, array in arrays.items():
@@ -182,24 +238,19 @@ class Servable:
         return self._run(key, {"inputs": serialized}, limits)
 
     def classify(self, examples, context=None, signature_name="", limits=None):
-        """Classifies `tf.train.Example`s (with an optional context example) as TF
-        Serving's Classify does: per example, a list of `(label, score)` pairs ('' with no
-        `classes` output, 0.0 with no `scores`)."""
-        results = self._run_examples(
-            examples, context, signature_name, "classify", {"classes", "scores"}, limits
-        )
-        classes, scores = results.get("classes"), results.get("scores")
-        shapes = {np.shape(v) for k, v in results.items() if k in ("classes", "scores")}
+        """Classifies `tf.train.Example`s (and a context example) as TF Serving's Classify
+        does: per example, `(label, score)` pairs ('' without `classes`, 0.0 without `scores`)."""
+        outputs = {"classes", "scores"}
+        results = self._run_examples(examples, context, signature_name, "classify", outputs, limits)
+        shapes = {np.shape(v) for k, v in results.items() if k in outputs}
         shape = next(iter(shapes))
         if len(shapes) > 1 or len(shape) != 2 or shape[0] != len(examples):
             raise invalid_argument(
                 f"Expected classify outputs of shape [{len(examples)}, classes]. "
                 f"Received: shapes {sorted(shapes)}."
             )
-        if classes is None:
-            classes = np.full(shape, b"", object)
-        if scores is None:
-            scores = np.zeros(shape, np.float32)
+        classes = results.get("classes", np.full(shape, b"", object))
+        scores = results.get("scores", np.zeros(shape, np.float32))
         return [
             [(c.decode("utf-8", "replace"), float(s)) for c, s in zip(*row)]
             for row in zip(classes, scores)
@@ -207,11 +258,11 @@ class Servable:
 
     def regress(self, examples, context=None, signature_name="", limits=None):
         """Regresses `tf.train.Example`s as TF Serving's Regress does: one float each
-        (the signature's one float32 output `outputs`, shape `[batch]` or `[batch, 1]`)."""
-        values = self._run_examples(
+        (the signature's float32 output `outputs`, shape `[batch]` or `[batch, 1]`)."""
+        results = self._run_examples(
             examples, context, signature_name, "regress", {"outputs"}, limits
-        )["outputs"]
-        count = len(examples)
+        )
+        values, count = results["outputs"], len(examples)
         shape_ok = values.ndim in (1, 2) and values.shape[0] == values.size == count
         if values.dtype != np.float32 or not shape_ok:
             raise invalid_argument(
@@ -219,28 +270,3 @@ class Servable:
                 f"Received: {values.dtype} {list(values.shape)}."
             )
         return values.reshape(-1).tolist()
-
-    def warmup(self):
-        """Replays `assets.extra/tf_serving_warmup_requests`; returns how many records."""
-        from tensorflow_serving.apis import prediction_log_pb2
-
-        path = os.path.join(self.path, WARMUP_FILE)
-        if not os.path.exists(path):
-            return 0
-        count = 0
-        for record in tf.data.TFRecordDataset(path).take(MAX_WARMUP_RECORDS):
-            log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
-            kind = log.WhichOneof("log_type")
-            if kind == "predict_log":
-                request = log.predict_log.request
-                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
-                self.predict(inputs, request.model_spec.signature_name, request.output_filter)
-            elif kind == "classify_log":
-                request = log.classify_log.request
-                group, context = request.input.example_list, None
-                if request.input.WhichOneof("kind") == "example_list_with_context":
-                    group = request.input.example_list_with_context
-                    context = group.context
-                self.classify(list(group.examples), context, request.model_spec.signature_name)
-            count += 1
-        return count

@@ -1,7 +1,6 @@
-"""Request failures with TF Serving's status codes, and the `{"error": ...}` body.
+"""Request failures: a gRPC status code name and a message, TF Serving's way.
 
-A failure is a gRPC status code name and a message: gRPC sends the code as is,
-REST maps it to an HTTP code (TF Serving's `ToHTTPStatusCode` table) and sends
+gRPC sends the code; REST maps it to TF Serving's HTTP code and sends
 `{"error": "<message>"}`. Messages are bounded and name no host paths.
 """
 
@@ -11,7 +10,7 @@ import re
 
 MAX_MESSAGE_CHARS = 1024  # the longest message a client gets back
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
-HTTP_CODES = {
+HTTP_CODES = {  # TF Serving's ToHTTPStatusCode
     **dict.fromkeys(("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"), 400),
     **dict.fromkeys(("UNKNOWN", "INTERNAL", "DATA_LOSS"), 500),
     **{"OK": 200, "CANCELLED": 499, "DEADLINE_EXCEEDED": 504, "NOT_FOUND": 404},
@@ -31,10 +30,7 @@ class ServingStatusError(Exception):
     """
 
     def __init__(self, code, message):
-        if code not in HTTP_CODES:
-            raise ValueError(f"Expected a gRPC status code name. Received: code={code!r}")
-        self.code, self.message = code, public_message(message)
-        self.http_code = HTTP_CODES[code]
+        self.code, self.http_code, self.message = code, HTTP_CODES[code], public_message(message)
         super().__init__(self.message)
 
 
@@ -49,10 +45,8 @@ def not_found(message):
 
 
 def _hide_path(match):
-    path = match.group(0)
-    if not os.path.isdir("/" + path.split("/")[1]):
-        return path  # a URL path such as /v1/models/genre, not a host path
-    return os.path.basename(path.rstrip("/")) or "/"
+    path = match.group(0)  # a host path, or a URL path such as /v1/models/genre
+    return os.path.basename(path.rstrip("/")) if os.path.isdir("/" + path.split("/")[1]) else path
 
 
 def public_message(message):

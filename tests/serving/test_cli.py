@@ -28,7 +28,7 @@ def test_bad_model_config(tmp_path, capsys):
 
 
 def test_flag_defaults_are_the_limits_defaults():
-    from genreclf.serving.server.limits import Limits
+    from genreclf.serving.server.servable import Limits
 
     args = build_parser().parse_args(["models/"])
     limits = Limits()
