@@ -31,9 +31,12 @@ from genreclf.models.neighbours import NeighbourScores
 from genreclf.models.ngram import set_linear_head
 from genreclf.models.ngram import tfidf_features
 from genreclf.models.ngram import tfidf_tower_matrix
+from genreclf.models.ordinal import OrdinalScores
 
 AUTO = "auto"
 EQUAL = "equal"
+NONE = "none"
+ORDINAL_LAYER = "ordinal"
 BLEND_STEP = 0.1
 HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores")
 
@@ -49,6 +52,7 @@ STACK_DEFAULTS = {
     "neighbours": DEFAULT_K,
     "max_neighbours": 30000,
     "blend": AUTO,
+    "ordinal": AUTO,
 }
 
 
@@ -105,6 +109,7 @@ def build_stack(
     neighbours=DEFAULT_K,
     max_neighbours=30000,
     blend=AUTO,
+    ordinal=AUTO,
 ):
     """Builds the model (heads unfitted: `fit_stack` fits them).
 
@@ -133,6 +138,11 @@ def build_stack(
             a larger training set keeps a seeded random subset.
         blend: the heads' weights: `"auto"` (chosen on out-of-fold scores),
             `"equal"`, or one weight per head (TF-IDF, encoder[, neighbours]).
+        ordinal: single-label only: `"auto"` ends the model in an
+            `OrdinalScores` layer whose share of neighbouring ratings is
+            chosen on out-of-fold scores when every label is a number (the
+            identity otherwise; `genreclf.models.ordinal`), `"none"` leaves
+            it out, a number fixes the share.
 
     Example:
 
@@ -161,7 +171,27 @@ def build_stack(
         layer = NeighbourScores(bank, num_classes, k=int(neighbours), name=HEADS[2])
         scores.append(layer(meaning))
     blended = WeightedScores(weights, dtype="float32", name="scores")(scores)
+    if not multi_label and check_ordinal(ordinal) != NONE:
+        blended = OrdinalScores(name=ORDINAL_LAYER)(blended)
     return keras.Model({"text": text}, blended, name="stack")
+
+
+def check_ordinal(ordinal):
+    """Validates the `ordinal` setting: "auto", "none" or a share in [0, 1/3]; returns it."""
+    from genreclf.errors import ConfigError
+
+    if ordinal in (AUTO, NONE):
+        return ordinal
+    try:
+        share = float(ordinal)
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0.0 <= share <= 1.0 / 3.0:
+        raise ConfigError(
+            "ordinal must be 'auto', 'none' or a share of the neighbouring ratings' scores in "
+            f"[0, 1/3]. Received: ordinal={ordinal!r}."
+        )
+    return share
 
 
 def blend_weights(blend, heads):
@@ -298,12 +328,37 @@ def fit_stack(
         print(f"stack: weights {shares}; out-of-fold macro-F1 {score:.4f}", flush=True)
     model.get_layer("scores").set_weights([np.asarray(weights, dtype="float32")])
     blended = sum(w * h for w, h in zip(weights, oof))
-    return {
+    fitted = {
         "thresholds": thresholds,
         "oof_scores": blended,
         "oof_mask": mask,
         "blend_weights": list(weights),
     }
+    if ORDINAL_LAYER in {layer.name for layer in model.layers}:
+        fitted.update(fit_ordinal(model, config, vocabulary, blended, targets, mask, verbose))
+    return fitted
+
+
+def fit_ordinal(model, config, vocabulary, blended, targets, mask, verbose=0):
+    """Sets the `OrdinalScores` share (chosen on out-of-fold scores for "auto")."""
+    from genreclf.models.ordinal import choose_epsilon
+    from genreclf.models.ordinal import mixing_matrix
+    from genreclf.models.ordinal import ordinal_positions
+    from genreclf.models.ordinal import smooth
+
+    positions = ordinal_positions(vocabulary.labels)
+    setting = check_ordinal(config.get("ordinal", AUTO))
+    if positions is None:
+        return {}
+    if setting == AUTO:
+        epsilon, score = choose_epsilon(blended[mask], targets[mask], positions)
+        if verbose:
+            print(f"stack: ordinal labels, share {epsilon:.2f}; out-of-fold macro-F1 {score:.4f}")
+    else:
+        epsilon = float(setting)
+    matrix = mixing_matrix(positions, epsilon)
+    model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
+    return {"oof_scores": smooth(blended, matrix).astype("float32"), "ordinal_share": epsilon}
 
 
 def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):

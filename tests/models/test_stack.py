@@ -238,3 +238,56 @@ def test_concurrent_writers_share_one_cache(tmp_path):
         assert vectors[:, 2].tolist() == [len(name)] * 120 and vectors[:, 1].tolist() == [
             i % 4 for i in range(120)
         ]
+
+
+def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(tiny_preset, tmp_path):
+    import csv
+
+    from genreclf.models.ordinal import EPSILON_GRID
+    from genreclf.models.ordinal import mixing_matrix
+    from genreclf.models.ordinal import ordinal_positions
+
+    with open(genreclf.data.sample.sample_path(), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    stars = {g: str(i + 1) for i, g in enumerate(sorted({r["genre"] for r in rows}))}
+    path = tmp_path / "ratings.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["overview", "stars"])
+        writer.writerows([r["overview"], stars[r["genre"]]] for r in rows)
+    config = {"preset": tiny_preset, "max_length": 16, "max_chunks": 1}
+    run = genreclf.train(
+        path, text="overview", label="stars", model="stack", model_config=config,
+        out=tmp_path / "run", verbose=0,
+    )  # fmt: skip
+    mixing = run.model.get_layer("ordinal").get_weights()[0]
+    positions = ordinal_positions(run.labels)
+    assert sorted(positions) == list(range(len(run.labels)))
+    assert any(np.allclose(mixing, mixing_matrix(positions, e)) for e in EPSILON_GRID)
+    texts = ["A ghost haunts a lighthouse.", "Two rivals fall in love."]
+    restored = keras.saving.load_model(run.path / "model.keras")
+    np.testing.assert_allclose(
+        np.asarray(restored({"text": tf.constant(texts)})), run.scores(texts), atol=1e-5
+    )
+    np.testing.assert_allclose(run.scores(texts).sum(axis=1), 1.0, atol=1e-5)
+    fixed = genreclf.train(
+        path, text="overview", label="stars", model="stack",
+        model_config={**config, "ordinal": 0.2}, out=tmp_path / "fixed", verbose=0,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        fixed.model.get_layer("ordinal").get_weights()[0], mixing_matrix(positions, 0.2)
+    )
+
+
+def test_genre_labels_keep_the_identity_and_none_leaves_the_layer_out(tiny_preset):
+    kwargs = dict(train_texts=["a heist", "a ghost"], preset=tiny_preset, max_length=16)
+    model = build_model("stack", 3, **kwargs)
+    assert "ordinal" in {layer.name for layer in model.layers}
+    assert "ordinal" not in {
+        layer.name for layer in build_model("stack", 3, **kwargs, ordinal="none").layers
+    }
+    assert "ordinal" not in {
+        layer.name for layer in build_model("stack", 3, multi_label=True, **kwargs).layers
+    }
+    with pytest.raises(genreclf.errors.ConfigError, match="Received: ordinal="):
+        build_model("stack", 3, **kwargs, ordinal=0.5)
