@@ -1,0 +1,59 @@
+"""`genreclf.models.ordinal`: shares of neighbouring ratings, chosen out of fold."""
+
+import keras
+import numpy as np
+import pytest
+
+from genreclf.models.ordinal import OrdinalScores
+from genreclf.models.ordinal import choose_epsilon
+from genreclf.models.ordinal import mixing_matrix
+from genreclf.models.ordinal import ordinal_positions
+from genreclf.models.ordinal import smooth
+
+
+@pytest.mark.parametrize(
+    "labels, positions",
+    [(["1", "10", "2"], [0, 2, 1]), ([" 4.5", "3"], None), (["a", "b", "c"], None)],
+)
+def test_positions_only_for_numbers(labels, positions):
+    assert ordinal_positions(labels) == positions
+
+
+def test_the_layer_matches_its_numpy_twin_and_round_trips(tmp_path):
+    scores = np.random.default_rng(0).dirichlet(np.ones(4), size=5).astype("float32")
+    matrix = mixing_matrix([3, 0, 2, 1], 0.15)
+    inputs = keras.Input((4,))
+    layer = OrdinalScores(name="ordinal")
+    model = keras.Model(inputs, layer(inputs))
+    np.testing.assert_allclose(model(scores), scores, atol=1e-6)  # the identity at first
+    layer.set_mixing(matrix)
+    np.testing.assert_allclose(model(scores), smooth(scores, matrix), atol=1e-6)
+    np.testing.assert_allclose(np.asarray(model(scores)).sum(1), 1.0, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    restored = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(restored(scores), model(scores), atol=1e-6)
+
+
+def _rare_middle():
+    """Rows of a 3-point scale whose rare middle class loses the arg-max to an end."""
+    truth = np.array([0] * 40 + [2] * 40 + [1] * 20)
+    scores = np.tile([0.1, 0.1, 0.1], (100, 1))
+    scores[truth == 0] = [0.7, 0.25, 0.05]
+    scores[truth == 2] = [0.05, 0.25, 0.7]
+    scores[80:90] = [0.4, 0.35, 0.25]  # middle rows leaning low
+    scores[90:100] = [0.25, 0.35, 0.4]  # middle rows leaning high
+    return scores, np.eye(3)[truth]
+
+
+def test_a_share_is_taken_when_it_lifts_macro_f1():
+    scores, targets = _rare_middle()
+    epsilon, score = choose_epsilon(scores, targets, [0, 1, 2])
+    assert epsilon > 0 and score == pytest.approx(1.0)
+
+
+def test_no_share_costs_more_accuracy_than_allowed():
+    scores, targets = _rare_middle()
+    scores[:30] = [0.45, 0.42, 0.13]  # low rows that a share hands to the middle
+    lenient, _ = choose_epsilon(scores, targets, [0, 1, 2], max_accuracy_loss=1.0)
+    strict, _ = choose_epsilon(scores, targets, [0, 1, 2], max_accuracy_loss=0.0)
+    assert lenient > strict
