@@ -4,7 +4,8 @@
     python bench/labelling.py --datasets movielens_plots --skip-llm
 
 Protocol (each dataset, labels hidden from the cascade on the pool):
-- split (stratified, seed 0): 50% train (labelled: the `ngram` run is trained on
+- split (stratified, seed 0): 50% train (labelled: the classifier run, `--model`
+  (default: the default recipe, `auto`), is trained on
   it and the keywords are mined from it), 15% calibration (labelled: each
   stage's threshold is chosen on it, `genreclf.labelling.calibrate`), 35% pool
   (the "unlabelled" data the cascade labels; its labels only score the result).
@@ -13,7 +14,7 @@ Protocol (each dataset, labels hidden from the cascade on the pool):
 - genres.yaml: one generic sentence per genre name (GENRE_DESCRIPTIONS below,
   written once, not tuned) and the 20 most discriminative terms mined from the
   train part (chi2).
-- the cascade without an LLM: keywords -> zero-shot (MiniLM) -> the ngram run;
+- the cascade without an LLM: keywords -> zero-shot (MiniLM) -> the classifier run;
   coverage and precision (and micro-F1) per stage and overall on the pool, at
   the calibration target 0.9, and at the target whose pool coverage is closest
   to 60% (coverage needs no labels) beside the classifier alone at equal
@@ -125,7 +126,7 @@ def simulate(stages, scores, n):
     return out
 
 
-def run_dataset(name, work):
+def run_dataset(name, work, model="auto"):
     import genreclf
     from genreclf.labelling import calibrate
     from genreclf.labelling.api import build_cascade
@@ -133,8 +134,8 @@ def run_dataset(name, work):
     t0 = time.perf_counter()
     train, calib, pool = load(name)
     multi = train.multi_label
-    run_dir = work / f"{name}-ngram"
-    run = genreclf.train(train, model="ngram", out=run_dir, verbose=0)
+    run_dir = work / f"{name}-{model}"
+    run = genreclf.train(train, model=model, out=run_dir, verbose=0)
     genres = genres_for(train)
     cascade = build_cascade(genres, run=run, multi_label=multi)
     stages = cascade.stages
@@ -354,6 +355,7 @@ def main(argv=None):
     parser.add_argument("--datasets", default="movielens_plots,imdb_genre27,tmdb_genres")
     parser.add_argument("--work", default="/tmp/genreclf-bench-labelling")
     parser.add_argument("--skip-llm", action="store_true")
+    parser.add_argument("--model", default="auto", help="the classifier stage's family")
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument(
         "--markdown", nargs="+", help="print the RESULTS.md tables of these result files, and stop"
@@ -372,7 +374,8 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in args.datasets.split(","):
-        result, genres, run_dir, pool = run_dataset(name, work)
+        result, genres, run_dir, pool = run_dataset(name, work, args.model)
+        result["model"] = args.model
         results[name] = result
         print(json.dumps(result, indent=1, default=float), flush=True)
         if not args.skip_llm and name == "movielens_plots":
