@@ -1,12 +1,10 @@
 """The gRPC side of the local server: TF Serving's `PredictionService` and `ModelService`.
 
-Implemented: `PredictionService/Predict`, `/Classify`, `/Regress`,
-`/GetModelMetadata`, `ModelService/GetModelStatus`; `MultiInference` and
-`HandleReloadConfigRequest` (the server polls instead) get grpcio's
-UNIMPLEMENTED. An input `TensorProto` is checked before it becomes an array:
-its dtype, its rank and fixed dimensions against the signature, and exactly one
-value per element (no broadcasting of one `string_val` to `[2000]`). Outputs
-are written in typed value fields (`float_val`, ...) as TF Serving writes them.
+`Predict`, `Classify`, `Regress`, `GetModelMetadata` and `GetModelStatus`;
+`MultiInference` and `HandleReloadConfigRequest` (the server polls instead) get
+grpcio's UNIMPLEMENTED. An input `TensorProto` must match the signature's dtype,
+rank and fixed dimensions and hold one value per element (no broadcasting of one
+`string_val` to `[2000]`) before it becomes an array.
 """
 
 import functools
@@ -50,25 +48,22 @@ def tensor_proto(array):
     return proto
 
 
-def _dtype_name(enum_value):
-    try:
-        return tf.dtypes.as_dtype(enum_value).name
-    except TypeError:
-        return f"<DataType {enum_value}>"
-
-
 def to_array(name, proto, info, signature_name=""):
     """A request's `TensorProto` as a numpy array, once it fits the signature's `TensorInfo`."""
+    dtype = tf.dtypes.as_dtype(info.dtype)
     if proto.dtype != info.dtype:
+        try:
+            received = tf.dtypes.as_dtype(proto.dtype).name
+        except TypeError:  # not a DataType
+            received = proto.dtype
         raise invalid_argument(
-            f"Expected input '{name}' of dtype {_dtype_name(info.dtype)}. "
-            f"Received: dtype={_dtype_name(proto.dtype)}."
+            f"Expected input '{name}' of dtype {dtype.name}. Received: dtype={received}."
         )
     dims = [d.size for d in proto.tensor_shape.dim]
     if proto.tensor_shape.unknown_rank or any(d < 0 for d in dims):
         raise invalid_argument(f"Input '{name}' has an unknown rank or a negative dimension.")
     check_shape(name, dims, signature_shape(info), signature_name)
-    count, dtype = math.prod(dims), tf.dtypes.as_dtype(info.dtype)
+    count = math.prod(dims)
     if proto.tensor_content:
         size = dtype.size if dtype.is_numpy_compatible and dtype != tf.string else 0
         sent = len(proto.tensor_content) // size if size else -1

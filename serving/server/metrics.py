@@ -1,13 +1,9 @@
 """`ServingMetrics`: the local server's Prometheus metrics, kept by `prometheus_client`.
 
-Served at TF Serving's path, `GET /monitoring/prometheus/metrics` on the REST
-port, from a `CollectorRegistry` of each server's own. `requests_total`,
-`request_latency_seconds` and `request_errors_total` (by `code`: the HTTP
-status over REST, the gRPC status over gRPC) per model, version, api and
-protocol; `instances_total` and `predictions_total` (the labels given, per
-genre: a drift signal) per model and version (serving/README.md, Metrics).
-`model` is empty when a request names no served model and `version` when none
-was resolved, so hostile requests cannot grow the label sets.
+Served at TF Serving's path on the REST port, from a registry of each server's
+own; the metrics are listed in serving/README.md. `model` is empty when a
+request names no served model and `version` when none was resolved, so hostile
+requests cannot grow the label sets.
 """
 
 import collections
@@ -35,37 +31,25 @@ class ServingMetrics:
     >>> call.model, call.version = "genre", 2
     >>> call.predicted(["drama", "comedy"])
     >>> call.finish(200)
-    >>> metrics.registry.get_sample_value(
-    ...     "genreclf_serving_predictions_total",
-    ...     {"model": "genre", "version": "2", "label": "drama"},
-    ... )
+    >>> labels = {"model": "genre", "version": "2", "label": "drama"}
+    >>> metrics.registry.get_sample_value("genreclf_serving_predictions_total", labels)
     1.0
     """
 
     def __init__(self):
         self.registry = CollectorRegistry()
-        per_version = ("model", "version")
-
-        def metric(kind, name, doc, labels, **kwargs):
-            return kind(f"genreclf_serving_{name}", doc, labels, registry=self.registry, **kwargs)
-
-        self.requests = metric(Counter, "requests", "Requests answered, errors included.", _LABELS)
-        self.latency = metric(
-            Histogram,
-            "request_latency_seconds",
-            "Seconds from a request's arrival to its answer.",
-            _LABELS,
-            buckets=LATENCY_BUCKETS,
-        )
-        self.errors = metric(
-            Counter, "request_errors", "Failed requests, by code.", (*_LABELS, "code")
-        )
-        self.instances = metric(
-            Counter, "instances", "Instances (texts or examples) answered.", (*per_version, "api")
-        )
-        self.predictions = metric(
-            Counter, "predictions", "Labels given, per genre.", (*per_version, "label")
-        )
+        for attribute, kind, name, doc, labels in (
+            ("requests", Counter, "requests", "Requests answered, errors included.", _LABELS),
+            ("latency", Histogram, "request_latency_seconds", "Arrival to answer.", _LABELS),
+            ("errors", Counter, "request_errors", "Failed requests.", (*_LABELS, "code")),
+            ("instances", Counter, "instances", "Texts or examples answered.", _LABELS[:3]),
+            ("predictions", Counter, "predictions", "Labels given.", ("model", "version", "label")),
+        ):
+            options = {"buckets": LATENCY_BUCKETS} if kind is Histogram else {}
+            metric = kind(
+                f"genreclf_serving_{name}", doc, labels, registry=self.registry, **options
+            )
+            setattr(self, attribute, metric)
 
     def start(self, protocol, api=""):
         """A `Call` for one request, timed from now."""
@@ -77,11 +61,8 @@ class ServingMetrics:
 
 
 class Call:
-    """One request as it is handled: what it asked for and what it was given.
-
-    The handlers fill in `api`, `model`, `version` and the labels given
-    (`predicted`, `predicted_from`); `finish(code)` records it all.
-    """
+    """One request as it is handled: the handlers fill in `api`, `model`, `version` and the
+    labels given (`predicted`, `predicted_from`, `classified`); `finish(code)` records it."""
 
     def __init__(self, metrics, protocol, api):
         self.metrics, self.protocol, self.api = metrics, protocol, api
@@ -108,30 +89,27 @@ class Call:
         if labels is not None:
             texts = [v.decode("utf-8", "replace") for v in labels.ravel() if isinstance(v, bytes)]
             self.predicted(texts, len(labels))
-            return
-        scores = _rows(outputs.get("scores"))
-        if scores is not None and classes and scores.shape[1] == len(classes):
-            self.predicted([classes[i] for i in np.argmax(scores, axis=1)])
+        elif (scores := _rows(outputs.get("scores"))) is not None and classes:
+            if scores.shape[1] == len(classes):
+                self.predicted([classes[i] for i in np.argmax(scores, axis=1)])
 
     def classified(self, results):
         """Counts the best label of each classify result (lists of `(label, score)`)."""
-        self.predicted(
-            [max(row, key=lambda pair: pair[1])[0] for row in results if row], len(results)
-        )
+        best = [max(row, key=lambda pair: pair[1])[0] for row in results if row]
+        self.predicted(best, len(results))
 
     def finish(self, code):
         """Records the request, answered with `code` (200 / "OK" for success)."""
-        metrics = self.metrics
         labels = (self.model, str(self.version), self.api, self.protocol)
-        metrics.requests.labels(*labels).inc()
-        metrics.latency.labels(*labels).observe(time.perf_counter() - self._started)
+        self.metrics.requests.labels(*labels).inc()
+        self.metrics.latency.labels(*labels).observe(time.perf_counter() - self._started)
         if code not in (200, "OK"):
-            metrics.errors.labels(*labels, str(code)).inc()
+            self.metrics.errors.labels(*labels, str(code)).inc()
             return
         if self.instances:
-            metrics.instances.labels(*labels[:3]).inc(self.instances)
+            self.metrics.instances.labels(*labels[:3]).inc(self.instances)
         for label, count in self._labels.items():
-            metrics.predictions.labels(self.model, str(self.version), label).inc(count)
+            self.metrics.predictions.labels(*labels[:2], label).inc(count)
 
 
 def _rows(array):

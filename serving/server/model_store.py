@@ -12,12 +12,12 @@ load is `END` with the error, and is retried when its `saved_model.pb` changes.
 """
 
 import dataclasses
+import glob
 import logging
 import os
 import re
 import threading
 
-from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow_serving.apis import get_model_status_pb2
 
 from genreclf.errors import ConfigError
@@ -127,19 +127,15 @@ def discover_models(models_dir, policy="all"):
 
 def complete_versions(base_path):
     """The complete version folders under a model's base path, version → path."""
-    try:
-        children = [os.path.join(base_path, c) for c in os.listdir(base_path) if c.isdigit()]
-    except OSError:
-        return {}
-    return {
-        int(os.path.basename(path)): path
-        for path in children
-        if os.path.isfile(f"{path}/saved_model.pb")
-        and (
-            not os.path.isdir(f"{path}/variables")
-            or os.path.isfile(f"{path}/variables/variables.index")
-        )
-    }
+    versions = {}
+    for pb in glob.glob(os.path.join(glob.escape(base_path), "[0-9]*", "saved_model.pb")):
+        path = os.path.dirname(pb)
+        variables = os.path.join(path, "variables")
+        if os.path.basename(path).isdigit() and (
+            os.path.isfile(f"{variables}/variables.index") or not os.path.isdir(variables)
+        ):
+            versions[int(os.path.basename(path))] = path
+    return versions
 
 
 def _stamp(path):
@@ -161,15 +157,10 @@ class _Version:
 class ModelStore:
     """Loads and serves every version the model specs want; polls for changes.
 
-    Args:
-        models_dir: the base path (`genreclf serve models/`).
-        specs: `ModelSpec`s, or a callable returning them (re-read at each poll, as
-            TF Serving re-reads its models.config; a `ValueError` keeps the previous
-            ones); None: every folder under `models_dir`, with `policy` ("all" or
-            "latest").
-        labels: `(model or None, label, version)` from `--label` flags.
-        poll_seconds: how often to look for new versions (0: never).
-        loader: `loader(name, version, path) -> Servable` (tests pass fakes).
+    `specs`: `ModelSpec`s, or a callable returning them (re-read at each poll, as TF
+    Serving re-reads its models.config; a `ValueError` keeps the previous ones), or
+    None: `discover_models(models_dir, policy)`. `labels`: from `parse_label_flags`.
+    `loader(name, version, path)` returns a `Servable` (tests pass fakes).
 
     Example:
 
@@ -301,13 +292,10 @@ class ModelStore:
         response = get_model_status_pb2.GetModelStatusResponse()
         for number in sorted(versions, reverse=True) if version is None else [version]:
             code, message = versions[number].error or ("OK", "")
-            entry = response.model_version_status.add(version=number)
-            entry.state = get_model_status_pb2.ModelVersionStatus.State.Value(
-                versions[number].state
+            status = {"error_code": code, "error_message": message}
+            response.model_version_status.add(
+                version=number, state=versions[number].state, status=status
             )
-            entry.status.SetInParent()
-            entry.status.error_code = error_codes_pb2.Code.Value(code)
-            entry.status.error_message = message
         return response
 
     def models(self):

@@ -118,11 +118,12 @@ def _array(value, name, spec, signature_name):
             f"Expected values of type {dtype.name} for input '{name}'. Received: {describe(wrong[0])}."
         )
     try:
-        wide = np.asarray(flat.tolist(), np.float64 if dtype.is_floating else None)
-        if dtype.is_floating and np.any(np.abs(wide[np.isfinite(wide)]) > dtype.max):
-            raise OverflowError
-        return np.asarray(flat.tolist(), dtype.as_numpy_dtype).reshape(shape)
-    except OverflowError:
+        with np.errstate(over="raise"):  # 1e300 for a float32: an error, not inf
+            wide = np.asarray(
+                flat.tolist(), np.float64 if dtype.is_floating else dtype.as_numpy_dtype
+            )
+            return wide.astype(dtype.as_numpy_dtype).reshape(shape)
+    except (OverflowError, FloatingPointError):
         raise invalid_argument(
             f"A value of input '{name}' is out of the range of {dtype.name}. "
             f"Received: {describe(value)}."
@@ -130,8 +131,8 @@ def _array(value, name, spec, signature_name):
 
 
 def predict_inputs(doc, specs, signature_name=""):
-    """`(arrays, "row" or "columnar")`: a predict request's inputs (`specs`: the signature's,
-    name → `tf.TensorSpec`) as numpy arrays.
+    """`(arrays, "row" or "columnar")`: a predict request's inputs as numpy arrays (`specs`:
+    the signature's inputs, name → `tf.TensorSpec`).
 
     Example:
 
@@ -151,7 +152,7 @@ def predict_inputs(doc, specs, signature_name=""):
     value = doc["instances"] if row else doc["inputs"]
     if row and (not isinstance(value, list) or not value):
         raise invalid_argument(
-            f"Expected 'instances' a non-empty list. Received: {describe(value)}."
+            f"Expected 'instances' a non-empty list. Received: {describe(value)}"
         )
     first = value[0] if row else value
     if not isinstance(first, dict) or list(first) == ["b64"]:  # one unnamed input
