@@ -19,8 +19,6 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 from tensorflow_serving.apis import regression_pb2
 
-from genreclf.serving.server.metrics import ServingMetrics
-from genreclf.serving.server.servable import Limits
 from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.servable import signature_shape
 from genreclf.serving.server.status import ServingStatusError
@@ -111,32 +109,23 @@ class Services(
 ):
     """TF Serving's `PredictionService` and `ModelService` over a `ModelStore`."""
 
-    def __init__(self, store, limits=None, metrics=None):
-        self.store, self.limits = store, limits or Limits()
-        self.metrics = metrics or ServingMetrics()
+    def __init__(self, store, limits, metrics):
+        self.store, self.limits, self.metrics = store, limits, metrics
 
     def _servable(self, request, call):
         spec = request.model_spec
-        choice = spec.WhichOneof("version_choice")
-        version = spec.version.value if choice == "version" else None
+        version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
         servable = self.store.get(spec.name, version, spec.version_label or None)
         call.served_by(servable)
         return servable
 
     def _examples(self, request, call):
         servable, group = self._servable(request, call), request.input
-        if group.WhichOneof("kind") == "example_list_with_context":
-            group = group.example_list_with_context
-            return servable, list(group.examples), group.context
-        if group.WhichOneof("kind") == "example_list":
-            return servable, list(group.example_list.examples), None
-        raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
-
-    @staticmethod
-    def _spec(response, servable, signature_name):
-        response.model_spec.name, response.model_spec.signature_name = servable.name, signature_name
-        response.model_spec.version.value = servable.version
-        return response
+        if group.WhichOneof("kind") is None:
+            raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
+        group = getattr(group, group.WhichOneof("kind"))
+        context = getattr(group, "context", None)  # example_list_with_context has one
+        return servable, list(group.examples), context, request.model_spec.signature_name
 
     @_rpc("predict")
     def Predict(self, request, call):  # noqa: N802 - gRPC method name
@@ -150,40 +139,32 @@ class Services(
         }
         key, outputs = servable.predict(inputs, key, request.output_filter, limits=self.limits)
         call.predicted_from(outputs, servable.classes)
-        response = self._spec(predict_pb2.PredictResponse(), servable, key)
-        for name, array in outputs.items():
-            response.outputs[name].CopyFrom(tensor_proto(array))
-        return response
+        outputs = {name: tensor_proto(array) for name, array in outputs.items()}
+        return predict_pb2.PredictResponse(model_spec=_spec(servable, key), outputs=outputs)
 
     @_rpc("classify")
     def Classify(self, request, call):  # noqa: N802 - gRPC method name
-        servable, examples, context = self._examples(request, call)
-        name = request.model_spec.signature_name
-        results = servable.classify(examples, context, name, limits=self.limits)
+        servable, examples, context, key = self._examples(request, call)
+        results = servable.classify(examples, context, key, limits=self.limits)
         call.classified(results)
-        response = self._spec(classification_pb2.ClassificationResponse(), servable, name)
-        for pairs in results:
-            classes = response.result.classifications.add().classes
-            for label, score in pairs:
-                classes.add(label=label, score=score)
-        return response
+        rows = [{"classes": [{"label": c, "score": s} for c, s in row]} for row in results]
+        return classification_pb2.ClassificationResponse(
+            model_spec=_spec(servable, key), result={"classifications": rows}
+        )
 
     @_rpc("regress")
     def Regress(self, request, call):  # noqa: N802 - gRPC method name
-        servable, examples, context = self._examples(request, call)
-        name = request.model_spec.signature_name
-        values = servable.regress(examples, context, name, limits=self.limits)
+        servable, examples, context, key = self._examples(request, call)
+        values = servable.regress(examples, context, key, limits=self.limits)
         call.instances += len(values)
-        response = self._spec(regression_pb2.RegressionResponse(), servable, name)
-        for value in values:
-            response.result.regressions.add(value=value)
-        return response
+        result = {"regressions": [{"value": value} for value in values]}
+        return regression_pb2.RegressionResponse(model_spec=_spec(servable, key), result=result)
 
     @_rpc("metadata")
     def GetModelMetadata(self, request, call):  # noqa: N802 - gRPC method name
         if list(request.metadata_field) != ["signature_def"]:
             raise invalid_argument(
-                f"Expected metadata_field ['signature_def']. Received: {list(request.metadata_field)}."
+                f"Expected metadata_field ['signature_def']. Received: {request.metadata_field}."
             )
         return self._servable(request, call).metadata()
 
@@ -195,13 +176,17 @@ class Services(
         return self.store.status(spec.name, version)
 
 
-def create_grpc_server(store, address, workers, limits=None, metrics=None):
-    """`(server, bound_port)`: a gRPC server with both services on `address`, not started.
+def _spec(servable, signature_name):
+    return {
+        "name": servable.name,
+        "version": {"value": servable.version},
+        "signature_name": signature_name,
+    }
 
-    The `Limits` set the largest message, the RPCs in flight, and the handshake
-    and idle timeouts.
-    """
-    limits = limits or Limits()
+
+def create_grpc_server(store, address, workers, limits, metrics):
+    """`(server, bound_port)`: a gRPC server with both services on `address`, not started;
+    the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[

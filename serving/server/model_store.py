@@ -1,14 +1,10 @@
 """The served models: which to serve, their version folders, loading, polling, status.
 
-What to serve comes from a TF Serving `models.config` (`read_models_config`) or
-the folders under the base path (`discover_models`), plus `--label` flags. Like
-TF Serving's file-system source, the `ModelStore` lists each model's base path
-every `poll_seconds`, keeps the versions its policy wants (`all`, `latest`,
-`specific`), and loads new ones and unloads removed ones without a restart. A
-version is loaded only when complete (`complete_versions`: an integer folder with
-a `saved_model.pb`, and `variables/variables.index` when there is a `variables/`;
-export renames a finished temporary folder into place). A version that fails to
-load is `END` with the error, and is retried when its `saved_model.pb` changes.
+What to serve: a TF Serving `models.config` or the folders under the base path,
+plus `--label` flags. Like TF Serving's file-system source, the `ModelStore`
+re-lists each model's base path every `poll_seconds`, loads the new versions its
+policy wants and unloads removed ones, without a restart; only complete versions
+(`complete_versions`), and a failed one again only once its `saved_model.pb` changes.
 """
 
 import dataclasses
@@ -75,10 +71,8 @@ def parse_label_flags(flags):
 
 
 def read_models_config(path, models_dir):
-    """The `ModelSpec`s of a TF Serving `models.config` (text `ModelServerConfig`).
-
-    A base path that does not exist here (a container path such as
-    `/models/genre`) is looked up as `<models_dir>/<its last part>`.
+    """The `ModelSpec`s of a TF Serving `models.config`; a base path missing here (a
+    container's `/models/genre`) is looked up as `<models_dir>/<its last part>`.
 
     Example:
 
@@ -126,7 +120,8 @@ def discover_models(models_dir, policy="all"):
 
 
 def complete_versions(base_path):
-    """The complete version folders under a model's base path, version → path."""
+    """version → path of the complete versions under a model's base path: integer folders
+    with a `saved_model.pb`, and `variables/variables.index` when they have `variables/`."""
     versions = {}
     for pb in glob.glob(os.path.join(glob.escape(base_path), "[0-9]*", "saved_model.pb")):
         path = os.path.dirname(pb)

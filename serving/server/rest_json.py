@@ -25,6 +25,10 @@ from genreclf.serving.server.status import invalid_argument
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
+_STRING_WRITERS = {  # by whether the output's name ends in _bytes
+    True: lambda value: {"b64": base64.b64encode(value).decode("ascii")},
+    False: lambda value: value.decode("utf-8", "replace"),
+}
 
 
 def parse(body):
@@ -193,7 +197,7 @@ def predict_response(outputs, form):
     for name in names:
         array = np.asarray(outputs[name])
         if array.dtype.kind in "OSU":
-            array = np.frompyfunc(_b64 if name.endswith("_bytes") else _text, 1, 1)(array)
+            array = np.frompyfunc(_STRING_WRITERS[name.endswith("_bytes")], 1, 1)(array)
         values[name] = array.tolist()
     if form == "columnar":
         body = {"outputs": values if len(names) > 1 else values[names[0]]}
@@ -211,14 +215,6 @@ def predict_response(outputs, form):
         return json.dumps(body, ensure_ascii=False)
     except TypeError as err:  # an output dtype JSON cannot carry (complex, ...)
         raise invalid_argument(f"Failed to write the outputs as JSON: {err}") from None
-
-
-def _b64(value):
-    return {"b64": base64.b64encode(value).decode("ascii")}
-
-
-def _text(value):
-    return value.decode("utf-8", "replace")
 
 
 def _example(value):

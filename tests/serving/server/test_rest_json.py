@@ -119,13 +119,13 @@ def test_open_rank_inputs_accept_up_to_32_dimensions():
 def test_predict_responses_row_columnar_bytes_and_floats():
     outputs = {
         "scores": np.array([[0.5, 0.25]], np.float32),
-        "top_labels": np.array([[b"drama", b"comedy"]], object),
+        "top_labels": np.array([[b"drama", b"caf\xc3\xa9"]], object),
     }
     assert json.loads(predict_response(outputs, "row")) == {
-        "predictions": [{"scores": [0.5, 0.25], "top_labels": ["drama", "comedy"]}]
+        "predictions": [{"scores": [0.5, 0.25], "top_labels": ["drama", "café"]}]
     }
     assert json.loads(predict_response(outputs, "columnar")) == {
-        "outputs": {"scores": [[0.5, 0.25]], "top_labels": [["drama", "comedy"]]}
+        "outputs": {"scores": [[0.5, 0.25]], "top_labels": [["drama", "café"]]}
     }
     raw = {"image_bytes": np.array([b"\x00\x01"], object)}
     assert json.loads(predict_response(raw, "row")) == {"predictions": [{"b64": "AAE="}]}
