@@ -153,33 +153,28 @@ def predict_inputs(doc, specs, signature_name=""):
             f"form). Received: keys={sorted(doc)}."
         )
     row = "instances" in doc
-    value = doc["instances"] if row else doc["inputs"]
+    value = doc["instances" if row else "inputs"]
     if row and (not isinstance(value, list) or not value):
         raise invalid_argument(
             f"Expected 'instances' a non-empty list. Received: {describe(value)}"
         )
     first = value[0] if row else value
-    if not isinstance(first, dict) or list(first) == ["b64"]:  # one unnamed input
+    if not isinstance(first, dict) or list(first) == ["b64"]:  # the one input, unnamed
         if len(names) != 1:
             raise invalid_argument(
                 f"The signature has several inputs ({names}): send each "
                 f"{'instance' if row else 'of inputs'} as an object of named values."
             )
         columns = {names[0]: value}
-    elif row:
-        for index, instance in enumerate(value):
-            if not isinstance(instance, dict) or sorted(instance) != names:
-                raise invalid_argument(
-                    f"Expected every instance an object with the keys {names}. "
-                    f"Received: instance {index} = {describe(instance)}."
-                )
-        columns = {name: [instance[name] for instance in value] for name in names}
-    elif sorted(value) != names:
-        raise invalid_argument(
-            f"Expected 'inputs' to have the keys {names}. Received: keys={sorted(value)}."
-        )
     else:
-        columns = value
+        for index, named in enumerate(value if row else [value]):
+            if not isinstance(named, dict) or sorted(named) != names:
+                where = f"instance {index}" if row else "'inputs'"
+                raise invalid_argument(
+                    f"Expected each object of named inputs to have the keys {names}. "
+                    f"Received: {where} = {describe(named)}."
+                )
+        columns = {name: [named[name] for named in value] for name in names} if row else value
     arrays = {name: _array(columns[name], name, specs[name], signature_name) for name in names}
     return arrays, "row" if row else "columnar"
 
