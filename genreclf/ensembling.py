@@ -139,9 +139,9 @@ def ensemble(
     from genreclf.metrics import write_report
     from genreclf.metrics.calibration_report import calibration_section
     from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.models.blending import WeightedScores
     from genreclf.models.calibrated_scores import with_calibration
     from genreclf.models.heads import text_input
-    from genreclf.models.stack import WeightedScores
     from genreclf.training.calibration import CALIBRATION_FILE
     from genreclf.training.calibration import check_choice
     from genreclf.training.calibration import describe

@@ -1,20 +1,27 @@
-"""`stack`: TF-IDF logistic regression, a frozen-encoder head and its neighbours, in one graph.
+"""`stack`: TF-IDF logistic regression, frozen-encoder heads, one graph.
 
-Two towers read the same raw text, and three heads score it:
+Two towers read the same raw text, and four heads score it:
 
 * TF-IDF n-grams (`ngram`'s features) → a linear head: what the words say;
 * a frozen pretrained encoder (MiniLM, mean-pooled, long texts in windows,
   L2-normalised) → a linear head: what the text means;
 * the same vectors → the `k` nearest training texts vote
-  (`genreclf.models.neighbours`): which known texts it resembles.
+  (`genreclf.models.neighbours`): which known texts it resembles;
+* the same vectors → their similarity to each label's sentence, "A {label}
+  film." (`genreclf.models.label_prompts`): what the label names say.
+
+Ratings (labels that are all numbers) end in `OrdinalScores`
+(`genreclf.models.ordinal`): neighbouring ratings share evidence.
 
 The linear heads are fitted by a convex solver
 (`genreclf.training.linear_heads`) on every training row; the encoder's
 vectors are computed once per distinct text and cached on disk
 (`genreclf.models.embedding_cache`). The heads' scores are averaged with
-weights chosen on 5-fold out-of-fold scores (`blend`), and multi-label
+weights chosen on 5-fold out-of-fold scores (`blend`,
+`genreclf.models.blending`), and multi-label
 thresholds are tuned on the same out-of-fold blend. The saved model contains
-both towers and the neighbours' memory bank and takes raw strings: one
+both towers, the neighbours' memory bank and the label sentences' vectors,
+and takes raw strings: one
 `.keras` file, one SavedModel.
 
 This is the default recipe (`model="auto"`) wherever the MiniLM weights are
@@ -24,8 +31,12 @@ installed.
 import keras
 import numpy as np
 
+from genreclf.models.blending import WeightedScores
+from genreclf.models.blending import choose_blend
 from genreclf.models.family import register_family
 from genreclf.models.heads import text_input
+from genreclf.models.label_prompts import DEFAULT_PROMPT
+from genreclf.models.label_prompts import LabelPromptScores
 from genreclf.models.neighbours import DEFAULT_K
 from genreclf.models.neighbours import NeighbourScores
 from genreclf.models.ngram import set_linear_head
@@ -37,8 +48,7 @@ AUTO = "auto"
 EQUAL = "equal"
 NONE = "none"
 ORDINAL_LAYER = "ordinal"
-BLEND_STEP = 0.1
-HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores")
+HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores", "label_scores")
 
 STACK_DEFAULTS = {
     "preset": "minilm",
@@ -51,47 +61,10 @@ STACK_DEFAULTS = {
     "c_encoder": 1.0,
     "neighbours": DEFAULT_K,
     "max_neighbours": 30000,
+    "label_prompt": DEFAULT_PROMPT,
     "blend": AUTO,
     "ordinal": AUTO,
 }
-
-
-@keras.saving.register_keras_serializable(package="genreclf")
-class WeightedScores(keras.layers.Layer):
-    """`sum_i weights[i] * inputs[i]` for score tensors of the same shape.
-
-    The weights are a (non-trainable) variable, so fitted values are saved
-    with the model's weights.
-
-    Args:
-        weights: one weight per input (they should sum to 1).
-        **kwargs: `keras.layers.Layer` arguments.
-
-    Example:
-
-    >>> import numpy as np
-    >>> WeightedScores([0.25, 0.75])([np.ones((1, 2)), np.zeros((1, 2))]).numpy().tolist()
-    [[0.25, 0.25]]
-    """
-
-    def __init__(self, weights=(0.5, 0.5), **kwargs):
-        super().__init__(**kwargs)
-        self.initial_weights = [float(w) for w in weights]
-        self.mix = self.add_weight(
-            name="mix",
-            shape=(len(self.initial_weights),),
-            initializer=keras.initializers.Constant(self.initial_weights),
-            trainable=False,
-        )
-
-    def call(self, inputs):
-        return sum(self.mix[i] * x for i, x in enumerate(inputs))
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "weights": self.initial_weights}
 
 
 def build_stack(
@@ -108,6 +81,7 @@ def build_stack(
     c_encoder=1.0,
     neighbours=DEFAULT_K,
     max_neighbours=30000,
+    label_prompt=DEFAULT_PROMPT,
     blend=AUTO,
     ordinal=AUTO,
 ):
@@ -136,8 +110,12 @@ def build_stack(
         max_neighbours: the most training texts the neighbours' bank holds
             (4 bytes × encoder width each: 30,000 × 384 dimensions is 46 MB);
             a larger training set keeps a seeded random subset.
+        label_prompt: the sentence each label becomes for the label head
+            (`genreclf.models.label_prompts`: the text's similarity to it);
+            `""` leaves the head out.
         blend: the heads' weights: `"auto"` (chosen on out-of-fold scores),
-            `"equal"`, or one weight per head (TF-IDF, encoder[, neighbours]).
+            `"equal"`, or one weight per head (TF-IDF, encoder[, neighbours]
+            [, label]).
         ordinal: single-label only: `"auto"` ends the model in an
             `OrdinalScores` layer whose share of neighbouring ratings is
             chosen on out-of-fold scores when every label is a number (the
@@ -152,8 +130,8 @@ def build_stack(
     """
     from genreclf.models.pretrained.sentence import sentence_embedding
 
-    heads = 3 if int(neighbours) > 0 else 2
-    weights = blend_weights(blend, heads)
+    names = head_names(neighbours, label_prompt)
+    weights = blend_weights(blend, names)
     activation = "sigmoid" if multi_label else "softmax"
     text = text_input()
     words = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
@@ -166,10 +144,12 @@ def build_stack(
             meaning
         ),
     ]
-    if heads == 3:
+    if HEADS[2] in names:
         bank = min(len(train_texts), int(max_neighbours))
         layer = NeighbourScores(bank, num_classes, k=int(neighbours), name=HEADS[2])
         scores.append(layer(meaning))
+    if HEADS[3] in names:
+        scores.append(LabelPromptScores(num_classes, multi_label, name=HEADS[3])(meaning))
     blended = WeightedScores(weights, dtype="float32", name="scores")(scores)
     if not multi_label and check_ordinal(ordinal) != NONE:
         blended = OrdinalScores(name=ORDINAL_LAYER)(blended)
@@ -194,10 +174,23 @@ def check_ordinal(ordinal):
     return share
 
 
-def blend_weights(blend, heads):
-    """The starting weights of `heads` heads for a `blend` setting (validated)."""
+def head_names(neighbours, label_prompt):
+    """The heads a `stack` config has, in the blend's order.
+
+    Example:
+
+    >>> head_names(25, "")
+    ['tfidf_scores', 'encoder_scores', 'neighbour_scores']
+    """
+    present = (True, True, int(neighbours) > 0, bool(label_prompt))
+    return [name for name, on in zip(HEADS, present) if on]
+
+
+def blend_weights(blend, names):
+    """The starting weights of the heads `names` for a `blend` setting (validated)."""
     from genreclf.errors import ConfigError
 
+    heads = len(names)
     if blend in (AUTO, EQUAL):
         return [1.0 / heads] * heads
     try:
@@ -207,7 +200,7 @@ def blend_weights(blend, heads):
     if len(weights) != heads or min(weights) < 0 or abs(sum(weights) - 1.0) > 1e-6:
         raise ConfigError(
             f"blend must be 'auto', 'equal' or {heads} non-negative weights summing to 1 "
-            f"(TF-IDF, encoder{', neighbours' if heads == 3 else ''}). Received: blend={blend!r}."
+            f"({', '.join(n.split('_')[0] for n in names)}). Received: blend={blend!r}."
         )
     return weights
 
@@ -223,59 +216,6 @@ def encoder_features(model, texts, config, verbose=0):
     key = encoder_cache_key(config["preset"], config["max_length"], config["max_chunks"])
     cache = EmbeddingCache(key, dim=tower.output_shape[-1])
     return cached_embeddings(tower, texts, cache, verbose=verbose, name="encoder")
-
-
-def simplex_grid(heads, step=BLEND_STEP):
-    """Every weight vector of `heads` entries, multiples of `step`, summing to 1.
-
-    Example:
-
-    >>> simplex_grid(2, step=0.5)
-    [(0.0, 1.0), (0.5, 0.5), (1.0, 0.0)]
-    """
-    units = round(1.0 / step)
-    grid = [()]
-    for _ in range(heads - 1):
-        grid = [g + (i,) for g in grid for i in range(units + 1 - sum(g))]
-    return [tuple(round(i * step, 10) for i in (*g, units - sum(g))) for g in grid]
-
-
-def choose_blend(heads, targets, multi_label, grid=None):
-    """The weights of the heads (and thresholds) maximizing macro-F1 of their blend.
-
-    Args:
-        heads: out-of-fold scores `[n, K]` of each head.
-        targets: `[n, K]` targets.
-        multi_label: thresholds tuned (shrunk) per weight, else arg-max.
-        grid: candidate weight vectors (default: `simplex_grid`); ties go to
-            the vector nearest equal weights.
-
-    Returns:
-        `(weights, thresholds, macro_f1)`; thresholds is None for single-label.
-
-    Example:
-
-    >>> targets = np.eye(2)[[0, 1, 0, 1]]
-    >>> good, noise = targets * 0.8 + 0.1, np.full((4, 2), 0.5)
-    >>> choose_blend([good, noise], targets, multi_label=False)[0][0] > 0
-    True
-    """
-    from genreclf.metrics.thresholds import tune_thresholds_shrunk
-    from genreclf.training.linear_heads import macro_f1
-
-    grid = simplex_grid(len(heads)) if grid is None else grid
-    equal = np.full(len(heads), 1.0 / len(heads))
-    best = (-1.0, None, None)
-    for weights in grid:
-        blended = sum(w * h for w, h in zip(weights, heads))
-        thresholds = tune_thresholds_shrunk(targets, blended) if multi_label else None
-        score = macro_f1(targets, blended, multi_label, thresholds)
-        nearer = best[1] is None or np.linalg.norm(np.subtract(weights, equal)) < np.linalg.norm(
-            np.subtract(best[1], equal)
-        )
-        if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and nearer):
-            best = (score, tuple(weights), thresholds)
-    return best[1], best[2], best[0]
 
 
 def fit_stack(
@@ -318,13 +258,16 @@ def fit_stack(
         # outvote the evidence (imdb_genre27: 0.19 -> 0.13 macro-F1 alone).
         layer = model.get_layer(HEADS[2])
         oof.append(fit_neighbours(layer, vectors, train_set, targets, seed=seed, folds=folds))
+    names = head_names(config["neighbours"], config.get("label_prompt", ""))
+    if HEADS[3] in names:
+        oof.append(fit_label_prompts(model, config, vocabulary, vectors))
     blend = config["blend"]
-    grid = None if blend == AUTO else [blend_weights(blend, len(oof))]
+    grid = None if blend == AUTO else [blend_weights(blend, names)]
     weights, thresholds, score = choose_blend(
         [h[mask] for h in oof], targets[mask], multi_label, grid=grid
     )
     if verbose:
-        shares = ", ".join(f"{n.split('_')[0]} {w:.1f}" for n, w in zip(HEADS, weights))
+        shares = ", ".join(f"{n.split('_')[0]} {w:.1f}" for n, w in zip(names, weights))
         print(f"stack: weights {shares}; out-of-fold macro-F1 {score:.4f}", flush=True)
     model.get_layer("scores").set_weights([np.asarray(weights, dtype="float32")])
     blended = sum(w * h for w, h in zip(weights, oof))
@@ -359,6 +302,23 @@ def fit_ordinal(model, config, vocabulary, blended, targets, mask, verbose=0):
     matrix = mixing_matrix(positions, epsilon)
     model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
     return {"oof_scores": smooth(blended, matrix).astype("float32"), "ordinal_share": epsilon}
+
+
+def fit_label_prompts(model, config, vocabulary, vectors):
+    """Embeds the label sentences into the label head; returns its scores of `vectors`.
+
+    The head learns nothing from the training rows, so its scores of them
+    are out-of-fold scores as they are.
+    """
+    from genreclf.models.label_prompts import label_sentences
+    from genreclf.models.label_prompts import prompt_scores
+
+    layer = model.get_layer(HEADS[3])
+    sentences = label_sentences(vocabulary.labels, config["label_prompt"])
+    label_vectors = encoder_features(model, sentences, config)
+    layer.set_labels(label_vectors)
+    scores = prompt_scores(vectors, label_vectors, vocabulary.multi_label, layer.temperature)
+    return scores.astype("float32")
 
 
 def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):

@@ -6,11 +6,11 @@ import pytest
 import tensorflow as tf
 
 from genreclf.explaining.explainer import Explainer
+from genreclf.models.blending import WeightedScores
 from genreclf.models.heads import text_input
 from genreclf.models.ngram import build_ngram
 from genreclf.models.pretrained.builder import build_pretrained
 from genreclf.models.pretrained.testing import write_tiny_hf_bert
-from genreclf.models.stack import WeightedScores
 from genreclf.models.stack import build_stack
 from genreclf.models.transformer import build_transformer
 

@@ -21,8 +21,6 @@ from genreclf.models.neighbours import neighbour_scores
 from genreclf.models.pretrained.sentence import EMBEDDING_LAYER
 from genreclf.models.pretrained.sentence import sentence_embedding
 from genreclf.models.pretrained.testing import write_tiny_hf_bert
-from genreclf.models.stack import choose_blend
-from genreclf.models.stack import simplex_grid
 
 LONG = " ".join(["the detective walks through the rainy city at night"] * 12)
 
@@ -88,23 +86,6 @@ def test_cached_embeddings_compute_each_distinct_text_once(tiny_preset, tmp_path
     np.testing.assert_array_equal(first, second)
 
 
-def test_blend_weight_follows_the_better_head():
-    targets = np.eye(3)[[0, 1, 2, 0, 1, 2]]
-    good = targets * 0.8 + 0.1
-    noise = np.random.default_rng(0).random((6, 3))
-    weights, thresholds, score = choose_blend([good, noise], targets, multi_label=False)
-    assert weights[0] >= 0.5 and score == 1.0 and thresholds is None
-    weights, thresholds, _ = choose_blend([noise, good, noise], targets, multi_label=True)
-    assert weights[1] >= 0.5 and thresholds.shape == (3,) and abs(sum(weights) - 1) < 1e-9
-
-
-def test_simplex_grid_covers_every_blend_once():
-    grid = simplex_grid(3)
-    assert len(grid) == 66 == len(set(grid))
-    assert all(abs(sum(w) - 1) < 1e-9 and min(w) >= 0 for w in grid)
-    assert (0.0, 0.0, 1.0) in grid and (0.3, 0.3, 0.4) in grid
-
-
 def test_neighbour_head_in_the_graph_matches_its_numpy_twin():
     rng = np.random.default_rng(0)
     keys = rng.normal(size=(40, 8)).astype("float32")
@@ -148,8 +129,11 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
     assert len(run.thresholds) == len(run.labels)
     weights = run.model.get_layer("scores").get_weights()[0]
-    assert weights.shape == (3,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
+    assert weights.shape == (4,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
     assert run.model.get_layer("neighbour_scores").size == 310
+    label_vectors = run.model.get_layer("label_scores").get_weights()[0]
+    assert label_vectors.shape == (len(run.labels), 8)
+    np.testing.assert_allclose(np.linalg.norm(label_vectors, axis=1), 1.0, atol=1e-5)
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
     restored = keras.saving.load_model(run.path / "model.keras")
@@ -189,13 +173,13 @@ def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_c
     assert (path / "saved_model.pb").exists()
 
 
-@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0], "heavy"])
+@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0, 0.0], "heavy"])
 def test_unknown_blend_is_a_clear_error(tiny_preset, blend):
     with pytest.raises(genreclf.errors.ConfigError, match="Received: blend="):
         build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, blend=blend)
 
 
-def test_without_neighbours_two_heads_blend(tiny_preset):
+def test_without_neighbours_and_labels_two_heads_blend(tiny_preset):
     model = build_model(
         "stack",
         2,
@@ -203,9 +187,11 @@ def test_without_neighbours_two_heads_blend(tiny_preset):
         preset=tiny_preset,
         max_length=16,
         neighbours=0,
+        label_prompt="",
         blend=[0.3, 0.7],
     )
     assert "neighbour_scores" not in {layer.name for layer in model.layers}
+    assert "label_scores" not in {layer.name for layer in model.layers}
     np.testing.assert_allclose(model.get_layer("scores").get_weights()[0], [0.3, 0.7])
 
 

@@ -1,0 +1,104 @@
+"""Blending score heads: `WeightedScores` in the graph, `choose_blend` out of fold.
+
+`stack` blends its heads and `genreclf ensemble` its member runs with one
+`WeightedScores` layer; the weights are chosen by `choose_blend` on
+out-of-fold (or validation) scores over a grid of the simplex: with three or
+four heads an exhaustive 0.1-step grid (66 or 286 candidates) is cheap and,
+unlike a fitted meta-learner, cannot put a negative weight on a head.
+"""
+
+import keras
+import numpy as np
+
+BLEND_STEP = 0.1
+
+
+@keras.saving.register_keras_serializable(package="genreclf")
+class WeightedScores(keras.layers.Layer):
+    """`sum_i weights[i] * inputs[i]` for score tensors of the same shape.
+
+    The weights are a (non-trainable) variable, so fitted values are saved
+    with the model's weights.
+
+    Args:
+        weights: one weight per input (they should sum to 1).
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> import numpy as np
+    >>> WeightedScores([0.25, 0.75])([np.ones((1, 2)), np.zeros((1, 2))]).numpy().tolist()
+    [[0.25, 0.25]]
+    """
+
+    def __init__(self, weights=(0.5, 0.5), **kwargs):
+        super().__init__(**kwargs)
+        self.initial_weights = [float(w) for w in weights]
+        self.mix = self.add_weight(
+            name="mix",
+            shape=(len(self.initial_weights),),
+            initializer=keras.initializers.Constant(self.initial_weights),
+            trainable=False,
+        )
+
+    def call(self, inputs):
+        return sum(self.mix[i] * x for i, x in enumerate(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "weights": self.initial_weights}
+
+
+def simplex_grid(heads, step=BLEND_STEP):
+    """Every weight vector of `heads` entries, multiples of `step`, summing to 1.
+
+    Example:
+
+    >>> simplex_grid(2, step=0.5)
+    [(0.0, 1.0), (0.5, 0.5), (1.0, 0.0)]
+    """
+    units = round(1.0 / step)
+    grid = [()]
+    for _ in range(heads - 1):
+        grid = [g + (i,) for g in grid for i in range(units + 1 - sum(g))]
+    return [tuple(round(i * step, 10) for i in (*g, units - sum(g))) for g in grid]
+
+
+def choose_blend(heads, targets, multi_label, grid=None):
+    """The weights of the heads (and thresholds) maximizing macro-F1 of their blend.
+
+    Args:
+        heads: out-of-fold scores `[n, K]` of each head.
+        targets: `[n, K]` targets.
+        multi_label: thresholds tuned (shrunk) per weight, else arg-max.
+        grid: candidate weight vectors (default: `simplex_grid`); ties go to
+            the vector nearest equal weights.
+
+    Returns:
+        `(weights, thresholds, macro_f1)`; thresholds is None for single-label.
+
+    Example:
+
+    >>> targets = np.eye(2)[[0, 1, 0, 1]]
+    >>> good, noise = targets * 0.8 + 0.1, np.full((4, 2), 0.5)
+    >>> choose_blend([good, noise], targets, multi_label=False)[0][0] > 0
+    True
+    """
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.training.linear_heads import macro_f1
+
+    grid = simplex_grid(len(heads)) if grid is None else grid
+    equal = np.full(len(heads), 1.0 / len(heads))
+    best = (-1.0, None, None)
+    for weights in grid:
+        blended = sum(w * h for w, h in zip(weights, heads))
+        thresholds = tune_thresholds_shrunk(targets, blended) if multi_label else None
+        score = macro_f1(targets, blended, multi_label, thresholds)
+        nearer = best[1] is None or np.linalg.norm(np.subtract(weights, equal)) < np.linalg.norm(
+            np.subtract(best[1], equal)
+        )
+        if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and nearer):
+            best = (score, tuple(weights), thresholds)
+    return best[1], best[2], best[0]
