@@ -56,8 +56,8 @@ class ServingMetrics:
         return Call(self, protocol, api)
 
     def exposition(self):
-        """`(body, content_type)`: every metric in Prometheus's text format."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        """`{"content": ..., "media_type": ...}`: every metric in Prometheus's text format."""
+        return {"content": generate_latest(self.registry), "media_type": CONTENT_TYPE_LATEST}
 
 
 class Call:

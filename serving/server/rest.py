@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
+from starlette.responses import PlainTextResponse
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.routing import Route
@@ -225,27 +226,19 @@ def create_app(store, executor, limits, metrics):
         model = match["name"], match["version"] and int(match["version"]), match["label"]
         return json_response(*await in_executor(explainer.process, model, body))
 
-    async def prometheus(request):
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
-
-    async def index(request):
-        return FileResponse(os.path.join(WEB_DIR, "index.html"), media_type="text/html")
-
-    async def models(request):
-        return JSONResponse(store.models())
-
-    async def not_found(request):
-        return Response("Not Found", status_code=404, media_type="text/plain")
-
+    page = os.path.join(WEB_DIR, "index.html")
     return Starlette(
         routes=[
-            Route("/", index, methods=["GET", "HEAD"]),
-            Route("/web/models.json", models, methods=["GET"]),
+            Route("/", lambda request: FileResponse(page, media_type="text/html")),
+            Route("/web/models.json", lambda request: JSONResponse(store.models())),
             Route("/web/explain/{path:path}", explain, methods=["POST"]),
             Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
-            Route(METRICS_PATH, prometheus, methods=["GET"]),
+            Route(METRICS_PATH, lambda request: Response(**metrics.exposition())),
             Route("/v1/{path:path}", api, methods=ALL_METHODS),
-            Route("/{path:path}", not_found, methods=ALL_METHODS),
+            Route(
+                "/{path:path}",
+                lambda request: PlainTextResponse("Not Found", 404),
+                methods=ALL_METHODS,
+            ),
         ]
     )
