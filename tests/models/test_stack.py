@@ -226,14 +226,16 @@ def test_concurrent_writers_share_one_cache(tmp_path):
         ]
 
 
-def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(tiny_preset, tmp_path):
+def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(
+    tiny_preset, tmp_path, sample_csv
+):
     import csv
 
     from genreclf.models.ordinal import EPSILON_GRID
     from genreclf.models.ordinal import mixing_matrix
     from genreclf.models.ordinal import ordinal_positions
 
-    with open(genreclf.data.sample.sample_path(), encoding="utf-8") as f:
+    with open(sample_csv, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     stars = {g: str(i + 1) for i, g in enumerate(sorted({r["genre"] for r in rows}))}
     path = tmp_path / "ratings.csv"
@@ -256,6 +258,10 @@ def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(tiny_preset, 
         np.asarray(restored({"text": tf.constant(texts)})), run.scores(texts), atol=1e-5
     )
     np.testing.assert_allclose(run.scores(texts).sum(axis=1), 1.0, atol=1e-5)
+    from genreclf.export.exporter import export_run
+
+    exported = export_run(run.path, tmp_path / "models", "stars", verify=True)
+    assert (exported / "saved_model.pb").exists()
     fixed = genreclf.train(
         path, text="overview", label="stars", model="stack",
         model_config={**config, "ordinal": 0.2}, out=tmp_path / "fixed", verbose=0,
