@@ -2,9 +2,9 @@
 
 `stack` blends its heads and `genreclf ensemble` its member runs with one
 `WeightedScores` layer; the weights are chosen by `choose_blend` on
-out-of-fold (or validation) scores over a grid of the simplex: with three or
-four heads an exhaustive 0.1-step grid (66 or 286 candidates) is cheap and,
-unlike a fitted meta-learner, cannot put a negative weight on a head.
+out-of-fold (or validation) scores over a grid of the simplex: for a few heads
+an exhaustive 0.1-step grid (66 candidates for three) is cheap and, unlike a
+fitted meta-learner, cannot put a negative weight on a head.
 """
 
 import keras

@@ -1,14 +1,12 @@
 """`stack`: TF-IDF logistic regression, frozen-encoder heads, one graph.
 
-Two towers read the same raw text, and four heads score it:
+Two towers read the same raw text, and three heads score it:
 
 * TF-IDF n-grams (`ngram`'s features) → a linear head: what the words say;
 * a frozen pretrained encoder (MiniLM, mean-pooled, long texts in windows,
   L2-normalised) → a linear head: what the text means;
 * the same vectors → the `k` nearest training texts vote
-  (`genreclf.models.neighbours`): which known texts it resembles;
-* the same vectors → their similarity to each label's sentence, "A {label}
-  film." (`genreclf.models.label_prompts`): what the label names say.
+  (`genreclf.models.neighbours`): which known texts it resembles.
 
 Ratings (labels that are all numbers) end in `OrdinalScores`
 (`genreclf.models.ordinal`): neighbouring ratings share evidence.
@@ -20,8 +18,7 @@ vectors are computed once per distinct text and cached on disk
 weights chosen on 5-fold out-of-fold scores (`blend`,
 `genreclf.models.blending`), and multi-label
 thresholds are tuned on the same out-of-fold blend. The saved model contains
-both towers, the neighbours' memory bank and the label sentences' vectors,
-and takes raw strings: one
+both towers and the neighbours' memory bank and takes raw strings: one
 `.keras` file, one SavedModel.
 
 This is the default recipe (`model="auto"`) wherever the MiniLM weights are
@@ -35,8 +32,6 @@ from genreclf.models.blending import WeightedScores
 from genreclf.models.blending import choose_blend
 from genreclf.models.family import register_family
 from genreclf.models.heads import text_input
-from genreclf.models.label_prompts import DEFAULT_PROMPT
-from genreclf.models.label_prompts import LabelPromptScores
 from genreclf.models.neighbours import DEFAULT_K
 from genreclf.models.neighbours import NeighbourScores
 from genreclf.models.ngram import set_linear_head
@@ -48,7 +43,7 @@ AUTO = "auto"
 EQUAL = "equal"
 NONE = "none"
 ORDINAL_LAYER = "ordinal"
-HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores", "label_scores")
+HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores")
 
 STACK_DEFAULTS = {
     "preset": "minilm",
@@ -61,7 +56,6 @@ STACK_DEFAULTS = {
     "c_encoder": 1.0,
     "neighbours": DEFAULT_K,
     "max_neighbours": 30000,
-    "label_prompt": DEFAULT_PROMPT,
     "blend": AUTO,
     "ordinal": AUTO,
 }
@@ -81,7 +75,6 @@ def build_stack(
     c_encoder=1.0,
     neighbours=DEFAULT_K,
     max_neighbours=30000,
-    label_prompt=DEFAULT_PROMPT,
     blend=AUTO,
     ordinal=AUTO,
 ):
@@ -110,12 +103,8 @@ def build_stack(
         max_neighbours: the most training texts the neighbours' bank holds
             (4 bytes × encoder width each: 30,000 × 384 dimensions is 46 MB);
             a larger training set keeps a seeded random subset.
-        label_prompt: the sentence each label becomes for the label head
-            (`genreclf.models.label_prompts`: the text's similarity to it);
-            `""` leaves the head out.
         blend: the heads' weights: `"auto"` (chosen on out-of-fold scores),
-            `"equal"`, or one weight per head (TF-IDF, encoder[, neighbours]
-            [, label]).
+            `"equal"`, or one weight per head (TF-IDF, encoder[, neighbours]).
         ordinal: single-label only: `"auto"` ends the model in an
             `OrdinalScores` layer whose share of neighbouring ratings is
             chosen on out-of-fold scores when every label is a number (the
@@ -130,7 +119,7 @@ def build_stack(
     """
     from genreclf.models.pretrained.sentence import sentence_embedding
 
-    names = head_names(neighbours, label_prompt)
+    names = head_names(neighbours)
     weights = blend_weights(blend, names)
     activation = "sigmoid" if multi_label else "softmax"
     text = text_input()
@@ -148,8 +137,6 @@ def build_stack(
         bank = min(len(train_texts), int(max_neighbours))
         layer = NeighbourScores(bank, num_classes, k=int(neighbours), name=HEADS[2])
         scores.append(layer(meaning))
-    if HEADS[3] in names:
-        scores.append(LabelPromptScores(num_classes, multi_label, name=HEADS[3])(meaning))
     blended = WeightedScores(weights, dtype="float32", name="scores")(scores)
     if not multi_label and check_ordinal(ordinal) != NONE:
         blended = OrdinalScores(name=ORDINAL_LAYER)(blended)
@@ -174,16 +161,15 @@ def check_ordinal(ordinal):
     return share
 
 
-def head_names(neighbours, label_prompt):
+def head_names(neighbours):
     """The heads a `stack` config has, in the blend's order.
 
     Example:
 
-    >>> head_names(25, "")
-    ['tfidf_scores', 'encoder_scores', 'neighbour_scores']
+    >>> head_names(0)
+    ['tfidf_scores', 'encoder_scores']
     """
-    present = (True, True, int(neighbours) > 0, bool(label_prompt))
-    return [name for name, on in zip(HEADS, present) if on]
+    return list(HEADS if int(neighbours) > 0 else HEADS[:2])
 
 
 def blend_weights(blend, names):
@@ -258,9 +244,7 @@ def fit_stack(
         # outvote the evidence (imdb_genre27: 0.19 -> 0.13 macro-F1 alone).
         layer = model.get_layer(HEADS[2])
         oof.append(fit_neighbours(layer, vectors, train_set, targets, seed=seed, folds=folds))
-    names = head_names(config["neighbours"], config.get("label_prompt", ""))
-    if HEADS[3] in names:
-        oof.append(fit_label_prompts(model, config, vocabulary, vectors))
+    names = head_names(config["neighbours"])
     blend = config["blend"]
     grid = None if blend == AUTO else [blend_weights(blend, names)]
     weights, thresholds, score = choose_blend(
@@ -302,23 +286,6 @@ def fit_ordinal(model, config, vocabulary, blended, targets, mask, verbose=0):
     matrix = mixing_matrix(positions, epsilon)
     model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
     return {"oof_scores": smooth(blended, matrix).astype("float32"), "ordinal_share": epsilon}
-
-
-def fit_label_prompts(model, config, vocabulary, vectors):
-    """Embeds the label sentences into the label head; returns its scores of `vectors`.
-
-    The head learns nothing from the training rows, so its scores of them
-    are out-of-fold scores as they are.
-    """
-    from genreclf.models.label_prompts import label_sentences
-    from genreclf.models.label_prompts import prompt_scores
-
-    layer = model.get_layer(HEADS[3])
-    sentences = label_sentences(vocabulary.labels, config["label_prompt"])
-    label_vectors = encoder_features(model, sentences, config)
-    layer.set_labels(label_vectors)
-    scores = prompt_scores(vectors, label_vectors, vocabulary.multi_label, layer.temperature)
-    return scores.astype("float32")
 
 
 def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):

@@ -21,7 +21,3 @@ def test_simplex_grid_covers_every_blend_once():
     assert len(grid) == 66 == len(set(grid))
     assert all(abs(sum(w) - 1) < 1e-9 and min(w) >= 0 for w in grid)
     assert (0.0, 0.0, 1.0) in grid and (0.3, 0.3, 0.4) in grid
-
-
-def test_four_heads_have_286_candidate_blends():
-    assert len(set(simplex_grid(4))) == 286

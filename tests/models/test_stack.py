@@ -129,11 +129,8 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
     assert len(run.thresholds) == len(run.labels)
     weights = run.model.get_layer("scores").get_weights()[0]
-    assert weights.shape == (4,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
+    assert weights.shape == (3,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
     assert run.model.get_layer("neighbour_scores").size == 310
-    label_vectors = run.model.get_layer("label_scores").get_weights()[0]
-    assert label_vectors.shape == (len(run.labels), 8)
-    np.testing.assert_allclose(np.linalg.norm(label_vectors, axis=1), 1.0, atol=1e-5)
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
     restored = keras.saving.load_model(run.path / "model.keras")
@@ -173,13 +170,13 @@ def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_c
     assert (path / "saved_model.pb").exists()
 
 
-@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0, 0.0], "heavy"])
+@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0], "heavy"])
 def test_unknown_blend_is_a_clear_error(tiny_preset, blend):
     with pytest.raises(genreclf.errors.ConfigError, match="Received: blend="):
         build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, blend=blend)
 
 
-def test_without_neighbours_and_labels_two_heads_blend(tiny_preset):
+def test_without_neighbours_two_heads_blend(tiny_preset):
     model = build_model(
         "stack",
         2,
@@ -187,11 +184,9 @@ def test_without_neighbours_and_labels_two_heads_blend(tiny_preset):
         preset=tiny_preset,
         max_length=16,
         neighbours=0,
-        label_prompt="",
         blend=[0.3, 0.7],
     )
     assert "neighbour_scores" not in {layer.name for layer in model.layers}
-    assert "label_scores" not in {layer.name for layer in model.layers}
     np.testing.assert_allclose(model.get_layer("scores").get_weights()[0], [0.3, 0.7])
 
 
