@@ -7,8 +7,8 @@ flagged) and `suspects.md` (the report section) beside it.
 """
 
 import argparse
-import json
 
+from genreclf.cli.settings import parse_settings
 from genreclf.errors import ConfigError
 
 USAGE = "genreclf labels check DATA [--text COL] [--label COL] [--sep S] --out suspects.csv"
@@ -73,21 +73,6 @@ def build_parser():
     return p
 
 
-def _settings(pairs):
-    values = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(
-                f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set max_tokens=2000."
-            )
-        try:
-            values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            values[key.strip()] = raw
-    return values
-
-
 def main(argv):
     argv = list(argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -118,7 +103,7 @@ def main(argv):
         model=args.model,
         folds=args.folds,
         seed=args.seed,
-        model_config=_settings(args.set),
+        model_config=parse_settings(args.set, example="max_tokens=2000"),
         epochs=args.epochs,
         work_dir=work_dir,
         filter_by=args.filter_by,

@@ -1,9 +1,8 @@
 """`genreclf train`: train a classifier and write a run folder."""
 
 import argparse
-import json
 
-from genreclf.errors import ConfigError
+from genreclf.cli.settings import parse_settings
 
 SCHEDULE_CHOICES = ("auto", "constant", "step", "cosine", "plateau")
 
@@ -197,21 +196,6 @@ def _names(value):
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _parse_sets(pairs):
-    values = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(
-                f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set lstm_units=32."
-            )
-        try:
-            values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            values[key.strip()] = raw
-    return values
-
-
 def overrides_from_args(args):
     """The `TrainConfig` fields the user set on the command line."""
     names = (
@@ -248,7 +232,7 @@ def overrides_from_args(args):
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.sep is not None and args.multi_label is None:
         overrides["multi_label"] = True
-    model_config = _parse_sets(args.set)
+    model_config = parse_settings(args.set)
     for name in ("preset", "mode", "encoder"):
         if getattr(args, name) is not None:
             model_config[name] = getattr(args, name)

@@ -142,25 +142,16 @@ def parse_space(pairs):
     >>> space["lstm_units"], space["dropout"], space["pooling"], type(space["lr"]).__name__
     ([4, 8], 0.2, 'max', 'Float')
     """
+    from genreclf.cli.settings import parse_settings
     from genreclf.tuning.search_space import Float
     from genreclf.tuning.search_space import Int
 
-    space = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(
-                f"--set takes KEY=VALUE. Received: --set {pair!r}. Example: --set lstm_units=[16,32]."
-            )
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
+    space = parse_settings(pairs, example="lstm_units=[16,32]")
+    for key, value in space.items():
         if isinstance(value, dict):
             if not {"min", "max"} <= set(value):
                 raise ConfigError(
-                    f"A range needs 'min' and 'max'. Received: --set {pair!r}. "
+                    f"A range needs 'min' and 'max'. Received: --set {key}={json.dumps(value)}. "
                     'Example: --set \'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
                 )
             extra = {k: value[k] for k in ("step", "sampling") if k in value}
