@@ -91,6 +91,19 @@ def test_char_analyzers_build_reload_and_match_their_sparse_features(texts, chec
     check_saving(model)
 
 
+def test_char_tower_keeps_its_most_frequent_ngrams(texts):
+    from genreclf.preprocessing.tfidf import fit_tfidf_vocabulary
+
+    model = build_model(
+        "ngram", 2, train_texts=texts, analyzer="word+char_wb", max_tokens=30, char_max_tokens=12
+    )
+    assert tower_sizes(model) == [30, 12]
+    every, _ = fit_tfidf_vocabulary(texts, analyzer="char_wb", min_df=1)
+    assert len(every) > 12  # the cap bites, and keeps the most frequent first
+    kept = model.get_layer("tfidf_char_counts").get_vocabulary()[1:]
+    assert kept == every[:12]
+
+
 def test_char_analyzer_needs_tf_idf_mode(texts):
     with pytest.raises(ConfigError, match="analyzer='char_wb' with mode='count'"):
         build_model("ngram", 2, train_texts=texts, analyzer="char_wb", mode="count")
