@@ -104,6 +104,28 @@ def test_char_tower_keeps_its_most_frequent_ngrams(texts):
     assert kept == every[:12]
 
 
+@pytest.mark.parametrize("analyzer", ["word", "char_wb"])
+def test_char_tower_chooses_its_penalty_out_of_fold(sample_csv, analyzer):
+    from genreclf.models import get_family
+    from genreclf.models import resolve_config
+
+    dataset = genreclf.load_dataset(sample_csv, text="overview", label="genres", sep="|")
+    vocabulary = dataset.vocabulary()
+
+    def fit(**overrides):
+        config = resolve_config("ngram", {"analyzer": analyzer, **overrides})
+        model = build_model(
+            "ngram", vocabulary.num_classes, multi_label=True, train_texts=dataset.texts, **config
+        )
+        return get_family("ngram").fit(model, dataset, vocabulary, config, verbose=0)["c"]
+
+    default = fit()
+    if analyzer == "word":
+        assert default == 4.0
+    else:  # on the sample, 5-fold out-of-fold macro-F1 picks 2
+        assert default == fit(c="auto") != 4.0
+
+
 def test_char_analyzer_needs_tf_idf_mode(texts):
     with pytest.raises(ConfigError, match="analyzer='char_wb' with mode='count'"):
         build_model("ngram", 2, train_texts=texts, analyzer="char_wb", mode="count")
