@@ -272,12 +272,12 @@ def _format(rows, header=True):
     lines = []
     if header:
         lines.append(
-            f"| {'dataset':<16} | {'model':<26} | macro-F1 | micro-F1/acc | rare-F1 | fit s |"
+            f"| {'dataset':<16} | {'model':<28} | macro-F1 | micro-F1/acc | rare-F1 | fit s |"
         )
-        lines.append(f"|{'-' * 18}|{'-' * 28}|---------:|-------------:|--------:|------:|")
+        lines.append(f"|{'-' * 18}|{'-' * 30}|---------:|-------------:|--------:|------:|")
     for r in rows:
         lines.append(
-            f"| {r['dataset']:<16} | {r['model']:<26} | {r['macro_f1']:8.4f} | {r['micro_or_acc']:12.4f} "
+            f"| {r['dataset']:<16} | {r['model']:<28} | {r['macro_f1']:8.4f} | {r['micro_or_acc']:12.4f} "
             f"| {r['rare_f1']:7.4f} | {r['fit_s']:5.0f} |"
         )
     return "\n".join(lines)
