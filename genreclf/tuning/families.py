@@ -14,8 +14,8 @@ class BiLSTMHyperModel(FamilyHyperModel):
     """Search space over the `bilstm` family (see `genreclf.models.bilstm`).
 
     Default space: `max_tokens` {10k, 20k}, `max_length` {100, 200, 300},
-    `embedding_dim` {32, 64, 128}, `lstm_units` {16, 32, 64}, `lstm_layers`
-    1–2, `dropout` 0–0.5, `spatial_dropout` 0–0.3, `pooling` {max, mean, last},
+    `embedding_dim` {32, 64, 128, 384}, `lstm_units` {16, 32, 64}, `lstm_layers`
+    1–2, `dropout` 0–0.5, `spatial_dropout` 0–0.3, `pooling` {max, mean, last, mean_max},
     plus the training space (learning rate, weight decay, schedule, batch
     size, class weighting, epochs).
 
