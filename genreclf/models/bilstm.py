@@ -18,14 +18,15 @@ from genreclf.preprocessing import make_text_vectorizer
 BILSTM_DEFAULTS = {
     "max_tokens": 20000,
     "max_length": 200,
-    "embedding_dim": 128,
+    "embedding_dim": 384,
     "lstm_units": 64,
     "lstm_layers": 1,
-    "dropout": 0.5,
-    "spatial_dropout": 0.2,
+    "dropout": 0.2,
+    "spatial_dropout": 0.1,
     "pooling": "max",
     "hidden_dim": 0,
     "embedding_init": "auto",
+    "train_embedding": True,
 }
 
 
@@ -65,14 +66,15 @@ def build_bilstm(
     train_texts=None,
     max_tokens=20000,
     max_length=200,
-    embedding_dim=128,
+    embedding_dim=384,
     lstm_units=64,
     lstm_layers=1,
-    dropout=0.5,
-    spatial_dropout=0.2,
+    dropout=0.2,
+    spatial_dropout=0.1,
     pooling="max",
     hidden_dim=0,
     embedding_init="auto",
+    train_embedding=True,
 ):
     """Builds the BiLSTM classifier (raw strings in, per-class scores out).
 
@@ -82,7 +84,8 @@ def build_bilstm(
         train_texts: texts to fit the vocabulary on.
         max_tokens: vocabulary size.
         max_length: tokens kept per text.
-        embedding_dim: embedding width (the seed: 128).
+        embedding_dim: embedding width (the seed: 128; the default, 384, is
+            MiniLM's, so its word-piece vectors start unprojected).
         lstm_units: LSTM units per direction (the seed: 64).
         lstm_layers: stacked BiLSTM layers.
         dropout: dropout before the output layer (the seed: 0.5).
@@ -95,7 +98,11 @@ def build_bilstm(
             word-piece embeddings when the MiniLM weights are installed,
             random otherwise), `"minilm"` or a local BERT-family preset
             directory, or `"random"` (see
-            `genreclf.models.pretrained.word_vectors`).
+            `genreclf.models.pretrained.word_vectors`). Encoder vectors are
+            rescaled to unit standard deviation, so training refines them
+            rather than overwriting them (`word_vectors.unit_scale`).
+        train_embedding: train the embedding with the rest of the model
+            (False keeps the starting vectors fixed).
 
     Example:
 
@@ -117,11 +124,12 @@ def build_bilstm(
         vectorizer.vocabulary_size() if train_texts is not None else max_tokens,
         embedding_dim,
         mask_zero=True,
+        trainable=train_embedding,
         name="embedding",
     )
     x = embedding(tokens)
     if preset is not None and train_texts is not None:
-        init_embedding(embedding, vectorizer, preset)
+        init_embedding(embedding, vectorizer, preset, scale=True)
     if spatial_dropout:
         x = keras.layers.SpatialDropout1D(spatial_dropout, name="spatial_dropout")(x)
     for i in range(lstm_layers):

@@ -34,15 +34,36 @@ def test_lstm_keeps_cudnn_compatible_settings(texts):
         assert lstm.recurrent_dropout == 0 and not lstm.unroll and lstm.use_bias
 
 
-def test_seed_defaults():
+def test_defaults_start_from_full_width_encoder_vectors():
     from genreclf.models import family_defaults
 
     defaults = family_defaults("bilstm")
     assert (defaults["embedding_dim"], defaults["lstm_units"], defaults["dropout"]) == (
-        128,
+        384,
         64,
-        0.5,
+        0.2,
     )
+    assert defaults["train_embedding"] is True
+
+
+def test_a_frozen_embedding_keeps_its_starting_vectors(texts, check_saving):
+    model = build_model(
+        "bilstm", 2, train_texts=texts, train_embedding=False, embedding_init="random", **TINY
+    )
+    table = model.get_layer("embedding")
+    assert not table.trainable
+    assert all(v is not table.embeddings for v in model.trainable_variables)
+    before = np.asarray(table.embeddings).copy()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(
+        {"text": tf.constant(texts)},
+        np.eye(2)[[i % 2 for i in range(len(texts))]],
+        epochs=2,
+        verbose=0,
+    )
+    np.testing.assert_array_equal(np.asarray(table.embeddings), before)
+    restored = check_saving(model)
+    assert not restored.get_layer("embedding").trainable
 
 
 def test_bad_pooling_names_the_choices(texts):

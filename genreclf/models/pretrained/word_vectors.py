@@ -159,7 +159,28 @@ def resolve_embedding_init(embedding_init):
     return embedding_init
 
 
-def init_embedding(layer, vectorizer, preset="minilm", seed=0):
+def unit_scale(vectors):
+    """`vectors` divided by the standard deviation of their non-zero rows' entries.
+
+    MiniLM's word-piece vectors have entries of standard deviation about
+    0.05. Adam moves every weight by about its learning rate per step
+    whatever the weight's scale, so at 2e-3 a few hundred steps overwrite
+    such small vectors; at unit scale the same steps are small changes and
+    the pretrained geometry survives training (bench/RESULTS.md, part 7).
+
+    Example:
+
+    >>> v = unit_scale(np.array([[0.0, 0.0], [0.1, -0.1], [-0.1, 0.1]]))
+    >>> v.tolist()
+    [[0.0, 0.0], [1.0, -1.0], [-1.0, 1.0]]
+    """
+    vectors = np.asarray(vectors, dtype="float32")
+    used = np.abs(vectors).sum(axis=1) > 0
+    spread = float(vectors[used].std()) if used.any() else 0.0
+    return vectors / spread if spread > 0 else vectors
+
+
+def init_embedding(layer, vectorizer, preset="minilm", seed=0, scale=False):
     """Sets a built `Embedding` layer's weights from `encoder_word_vectors`.
 
     Args:
@@ -167,6 +188,7 @@ def init_embedding(layer, vectorizer, preset="minilm", seed=0):
         vectorizer: the fitted `TextVectorization` feeding it.
         preset: see `encoder_word_vectors`.
         seed: see `encoder_word_vectors`.
+        scale: rescale the vectors to unit standard deviation (`unit_scale`).
 
     Example:
 
@@ -176,4 +198,4 @@ def init_embedding(layer, vectorizer, preset="minilm", seed=0):
     words = vectorizer.get_vocabulary()[:rows]
     vectors = np.zeros((rows, dim), dtype="float32")
     vectors[: len(words)] = encoder_word_vectors(words, dim, preset=preset, seed=seed)
-    layer.embeddings.assign(vectors)
+    layer.embeddings.assign(unit_scale(vectors) if scale else vectors)
