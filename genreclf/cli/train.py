@@ -107,7 +107,11 @@ def build_parser():
     fit.add_argument(
         "--warmup-epochs", type=int, help="warmup epochs for the cosine schedule (default 1)"
     )
-    fit.add_argument("--patience", type=int, help="early-stopping patience in epochs (default 3)")
+    fit.add_argument(
+        "--patience",
+        type=int,
+        help="early-stopping patience in epochs (default: the family's; 6 for bilstm, else 3)",
+    )
     weighting = fit.add_mutually_exclusive_group()
     weighting.add_argument(
         "--class-weight",

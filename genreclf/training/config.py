@@ -9,7 +9,7 @@ AUTO = "auto"
 
 # Training defaults where the user leaves "auto" and the family declares none
 # (each family declares its own: `register_family(..., training_defaults=...)`).
-_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4}
+_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4, "patience": 3}
 
 
 @dataclasses.dataclass
@@ -54,14 +54,14 @@ class TrainConfig:
     val_split: float = 0.1
     folds: int = None
     refit: object = AUTO
-    patience: int = 3
+    patience: object = AUTO
     label_smoothing: float = 0.0
     min_confidence: float = None
     calibration: str = AUTO
     strategy: str = None
 
     def resolved(self, name):
-        """The value of `lr`, `weight_decay` or `schedule` with "auto" resolved.
+        """The value of `lr`, `weight_decay`, `schedule` or `patience` with "auto" resolved.
 
         "auto" takes the family declaration's training defaults for this
         model configuration (`Family.training_defaults_for`), e.g. a

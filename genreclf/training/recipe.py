@@ -155,7 +155,7 @@ class Recipe:
             return make_callbacks(
                 out,
                 monitor=self.monitor,
-                patience=cfg.patience,
+                patience=cfg.resolved("patience"),
                 start_from_epoch=start_from_epoch,
                 first=first,
                 extra=[*schedule_callbacks, *extra],
@@ -163,7 +163,7 @@ class Recipe:
         stop = keras.callbacks.EarlyStopping(
             monitor=self.monitor,
             mode="min" if "loss" in self.monitor else "max",
-            patience=cfg.patience,
+            patience=cfg.resolved("patience"),
             start_from_epoch=start_from_epoch,
             restore_best_weights=True,
             verbose=0,

@@ -329,7 +329,7 @@ def config_from_values(family, values, max_epochs):
             value = values.get("tuner/epochs") or max_epochs
         elif key == "lr" and values.get(LR_FACTOR) is not None:
             value = base.resolved("lr") * values[LR_FACTOR]
-        elif key in ("lr", "weight_decay", "schedule"):
+        elif key in ("lr", "weight_decay", "schedule", "patience"):
             value = base.resolved(key)
         elif key in ("batch_size", "warmup_epochs") and key in declared:
             value = declared[key]

@@ -15,6 +15,10 @@ def test_round_trip_through_json(tmp_path):
 def test_auto_values_resolve_per_family():
     assert TrainConfig(model="transformer").resolved("lr") == 5e-4
     assert TrainConfig(model="bilstm", lr=0.01).resolved("lr") == 0.01
+    # Early-stopping patience: bilstm declares 6 (its validation F1 zigzags), others take 3.
+    assert TrainConfig(model="bilstm").resolved("patience") == 6
+    assert TrainConfig(model="transformer").resolved("patience") == 3
+    assert TrainConfig(model="bilstm", patience=2).resolved("patience") == 2
 
 
 def test_unknown_keys_and_bad_json_are_clear(tmp_path):
