@@ -88,7 +88,10 @@ def build_parser():
     )
     fit = p.add_argument_group("training")
     fit.add_argument(
-        "--epochs", type=int, help="maximum epochs (default 20; early stopping on val macro-F1)"
+        "--epochs",
+        type=int,
+        help="maximum epochs (default: the family's; 30 for bilstm, else 20; early stopping "
+        "on val macro-F1)",
     )
     fit.add_argument("--batch-size", type=int, help="batch size (default 32)")
     fit.add_argument(

@@ -9,7 +9,7 @@ AUTO = "auto"
 
 # Training defaults where the user leaves "auto" and the family declares none
 # (each family declares its own: `register_family(..., training_defaults=...)`).
-_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4, "patience": 3}
+_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4, "epochs": 20, "patience": 3}
 
 
 @dataclasses.dataclass
@@ -41,7 +41,7 @@ class TrainConfig:
     model_config: dict = dataclasses.field(default_factory=dict)
     model_choice: dict = None
     max_length: int = None
-    epochs: int = 20
+    epochs: object = AUTO
     batch_size: int = 32
     seed: int = 0
     lr: object = AUTO
@@ -61,7 +61,7 @@ class TrainConfig:
     strategy: str = None
 
     def resolved(self, name):
-        """The value of `lr`, `weight_decay`, `schedule` or `patience` with "auto" resolved.
+        """The value of `lr`, `weight_decay`, `schedule`, `epochs` or `patience`, "auto" resolved.
 
         "auto" takes the family declaration's training defaults for this
         model configuration (`Family.training_defaults_for`), e.g. a

@@ -42,7 +42,7 @@ class Recipe:
         monitor: the metric early stopping watches (default: validation
             macro-F1, at tuned per-class thresholds for multi-label data).
         schedule_epochs: the epochs the learning-rate schedule spans
-            (default `cfg.epochs`; Hyperband trials pass their largest budget).
+            (default: the configuration's epochs; Hyperband trials pass their largest budget).
 
     Example:
 
@@ -71,7 +71,7 @@ class Recipe:
         self.vocabulary = vocabulary
         self.multi_label = vocabulary.multi_label
         self.monitor = monitor or (TunedThresholdF1.monitor if self.multi_label else "val_macro_f1")
-        self.schedule_epochs = schedule_epochs or cfg.epochs
+        self.schedule_epochs = schedule_epochs or cfg.resolved("epochs")
         self._targets = None
 
     @property
@@ -205,7 +205,7 @@ class Recipe:
             strategy: a `tf.distribute` strategy (batches sharded per worker).
             callbacks: extra Keras callbacks (after genreclf's).
             verbose: Keras verbosity.
-            epochs: the last epoch (default `cfg.epochs`).
+            epochs: the last epoch (default: the configuration's epochs).
             initial_epoch: the first epoch (Hyperband's warm starts).
         """
         from genreclf.training import distribute
@@ -217,7 +217,7 @@ class Recipe:
         return model.fit(
             train_data,
             validation_data=val_data,
-            epochs=epochs or self.cfg.epochs,
+            epochs=epochs or self.cfg.resolved("epochs"),
             initial_epoch=initial_epoch,
             callbacks=self.callbacks(val_set, out, callbacks),
             shuffle=False,  # the tf.data pipeline shuffles every epoch

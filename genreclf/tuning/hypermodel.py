@@ -259,7 +259,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         recipe = self._recipe(hp, x if isinstance(x, TextDataset) else None)
         cfg = recipe.cfg
         if _PLANNED[0] not in hp.values or epochs is None:
-            epochs = cfg.epochs
+            epochs = cfg.resolved("epochs")
         callbacks = [*(callbacks or []), FailTrialOnNaN()]
         if isinstance(x, TextDataset):
             if y is not None:

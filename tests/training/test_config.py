@@ -19,6 +19,8 @@ def test_auto_values_resolve_per_family():
     assert TrainConfig(model="bilstm").resolved("patience") == 6
     assert TrainConfig(model="transformer").resolved("patience") == 3
     assert TrainConfig(model="bilstm", patience=2).resolved("patience") == 2
+    assert TrainConfig(model="bilstm").resolved("epochs") == 30
+    assert TrainConfig(model="ngram").resolved("epochs") == 20
 
 
 def test_unknown_keys_and_bad_json_are_clear(tmp_path):
