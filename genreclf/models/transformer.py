@@ -1,7 +1,20 @@
-"""`transformer`: keras-hub TokenAndPositionEmbedding + N × TransformerEncoder."""
+"""`transformer`: word vectors + keras-hub PositionEmbedding + N × TransformerEncoder.
+
+The defaults differ from the seed's (`TokenAndPositionEmbedding` at width 64,
+feed-forward 128, 20 epochs, patience 3) where a few thousand synopses showed
+it (bench/RESULTS.md, part 7). As in `bilstm`, the word embedding starts from
+MiniLM's word-piece vectors at their full width of 384, rescaled to unit
+standard deviation so AdamW refines them instead of overwriting them; a
+linear projection takes them to the model's width (128), where the learned
+position embeddings are added and, as in BERT, layer-normalised before the
+encoder blocks; training runs up to 30 epochs and early stopping waits 6.
+`word_dim=0` builds the seed's layout (one `TokenAndPositionEmbedding` at
+the model's width, its vectors PCA-projected and not rescaled).
+"""
 
 import keras
 import keras_hub
+from keras import ops
 
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
@@ -14,26 +27,41 @@ from genreclf.preprocessing import make_text_vectorizer
 TRANSFORMER_DEFAULTS = {
     "max_tokens": 20000,
     "max_length": 200,
-    "embedding_dim": 64,
+    "word_dim": 384,
+    "embedding_dim": 128,
     "num_layers": 2,
     "num_heads": 4,
-    "intermediate_dim": 128,
+    "intermediate_dim": 256,
     "dropout": 0.2,
+    "pooling": "mean",
     "embedding_init": "auto",
 }
 
+POOLINGS = ("mean", "max", "mean_max")
 
-TRANSFORMER_TRAINING_DEFAULTS = {"lr": 5e-4, "schedule": "cosine", "weight_decay": 1e-2}
+# 30 epochs and patience 6, as `bilstm`: validation macro-F1 zigzags on a few
+# thousand rows while the loss still falls (bench/RESULTS.md, part 7).
+TRANSFORMER_TRAINING_DEFAULTS = {
+    "lr": 5e-4,
+    "schedule": "cosine",
+    "weight_decay": 1e-2,
+    "epochs": 30,
+    "patience": 6,
+}
 
 # The default search space (see `genreclf.models.bilstm` for the vocabulary).
 TRANSFORMER_SEARCH_SPACE = {
     "max_tokens": [10000, 20000],
     "max_length": [128, 200, 256],
-    "embedding_dim": [32, 64, 128],
+    # The first value of a list is KerasTuner's default: the family's defaults
+    # first. word_dim 384: MiniLM's whole width; 0: the seed's layout.
+    "word_dim": [384, 0],
+    "embedding_dim": [128, 64],
     "num_layers": {"min": 1, "max": 3},
     "num_heads": [2, 4],
-    "intermediate_dim": [64, 128, 256],
+    "intermediate_dim": [256, 128],
     "dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
+    "pooling": ["mean", "max"],
     "lr": {"min": 1e-4, "max": 2e-3, "sampling": "log"},
 }
 
@@ -50,11 +78,13 @@ def build_transformer(
     train_texts=None,
     max_tokens=20000,
     max_length=200,
-    embedding_dim=64,
+    word_dim=384,
+    embedding_dim=128,
     num_layers=2,
     num_heads=4,
-    intermediate_dim=128,
+    intermediate_dim=256,
     dropout=0.2,
+    pooling="mean",
     embedding_init="auto",
 ):
     """Builds a small Transformer encoder classifier trained from scratch.
@@ -65,12 +95,20 @@ def build_transformer(
         train_texts: texts to fit the vocabulary on.
         max_tokens: vocabulary size.
         max_length: tokens kept per text (also the position-embedding length).
-        embedding_dim: model width.
+        word_dim: width of the word embedding, projected linearly to
+            `embedding_dim` (384, the default, is MiniLM's, so its word-piece
+            vectors start unprojected and rescaled to unit standard
+            deviation). 0 builds the seed's layout: one
+            `TokenAndPositionEmbedding` at `embedding_dim`.
+        embedding_dim: model width (the seed: 64).
         num_layers: number of `TransformerEncoder` blocks.
         num_heads: attention heads per block.
-        intermediate_dim: feed-forward width inside each block.
-        dropout: dropout inside the blocks and before the output layer.
-        embedding_init: where the token embedding starts: `"auto"` (from
+        intermediate_dim: feed-forward width inside each block (the seed: 128).
+        dropout: dropout on the embeddings, inside the blocks and before the
+            output layer.
+        pooling: `"mean"` (the seed), `"max"` or `"mean_max"` over the
+            encoder outputs, padding excluded.
+        embedding_init: where the word embedding starts: `"auto"` (from
             MiniLM's word-piece embeddings when the MiniLM weights are
             installed, random otherwise), `"minilm"` or a local BERT-family
             preset directory, or `"random"` (see
@@ -80,34 +118,65 @@ def build_transformer(
 
     >>> import tensorflow as tf
     >>> model = build_transformer(2, train_texts=["a heist", "a ghost"],
-    ...                           embedding_dim=8, num_heads=2, intermediate_dim=8,
-    ...                           max_length=8, num_layers=1)
+    ...                           word_dim=16, embedding_dim=8, num_heads=2,
+    ...                           intermediate_dim=8, max_length=8, num_layers=1)
     >>> model({"text": tf.constant(["a ghost"])}).shape
     TensorShape([1, 2])
     """
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
     preset = resolve_embedding_init(embedding_init)
+    if train_texts is None:  # no vocabulary yet: nothing to start from
+        preset = None
     text = text_input()
     vectorizer = make_text_vectorizer(
         train_texts, mode="int", max_tokens=max_tokens, max_length=max_length
     )
     tokens = vectorizer(text)
-    embedding = keras_hub.layers.TokenAndPositionEmbedding(
-        vocabulary_size=(vectorizer.vocabulary_size() if train_texts is not None else max_tokens),
-        sequence_length=max_length,
-        embedding_dim=embedding_dim,
-        mask_zero=True,
-        name="token_and_position_embedding",
-    )
-    x = embedding(tokens)
-    if preset is not None and train_texts is not None:
-        init_embedding(embedding.token_embedding, vectorizer, preset)
+    vocabulary_size = vectorizer.vocabulary_size() if train_texts is not None else max_tokens
+    if word_dim:
+        x = _projected_words(
+            tokens, vectorizer, vocabulary_size, word_dim, embedding_dim, max_length, preset
+        )
+        x = keras.layers.LayerNormalization(epsilon=1e-12, name="embedding_norm")(x)
+        x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
+    else:
+        embedding = keras_hub.layers.TokenAndPositionEmbedding(
+            vocabulary_size=vocabulary_size,
+            sequence_length=max_length,
+            embedding_dim=embedding_dim,
+            mask_zero=True,
+            name="token_and_position_embedding",
+        )
+        x = embedding(tokens)
+        if preset is not None:
+            init_embedding(embedding.token_embedding, vectorizer, preset)
+    # The padding mask, passed explicitly to every layer that must ignore padding.
+    padding_mask = ops.not_equal(tokens, 0)
     for i in range(num_layers):
         x = keras_hub.layers.TransformerEncoder(
             intermediate_dim=intermediate_dim,
             num_heads=num_heads,
             dropout=dropout,
             name=f"transformer_encoder_{i}",
-        )(x)
-    x = MaskedGlobalPooling1D("mean", name="mean_pool")(x)
+        )(x, padding_mask=padding_mask)
+    modes = ("mean", "max") if pooling == "mean_max" else (pooling,)
+    pooled = [MaskedGlobalPooling1D(m, name=f"{m}_pool")(x, mask=padding_mask) for m in modes]
+    x = keras.layers.Concatenate(name="mean_max_pool")(pooled) if len(pooled) > 1 else pooled[0]
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
     return keras.Model({"text": text}, scores, name="transformer")
+
+
+def _projected_words(
+    tokens, vectorizer, vocabulary_size, word_dim, embedding_dim, max_length, preset
+):
+    """Word embedding (unit-scaled encoder vectors) → linear projection + positions."""
+    # No Keras mask: the padding mask goes to the encoder blocks and the
+    # pooling explicitly (PositionEmbedding would drop an implicit one).
+    embedding = keras.layers.Embedding(vocabulary_size, word_dim, name="embedding")
+    x = embedding(tokens)
+    if preset is not None:
+        init_embedding(embedding, vectorizer, preset, scale=True)
+    x = keras.layers.Dense(embedding_dim, use_bias=False, name="word_projection")(x)
+    positions = keras_hub.layers.PositionEmbedding(max_length, name="position_embedding")(x)
+    return keras.layers.Add(name="words_and_positions")([x, positions])

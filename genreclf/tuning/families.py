@@ -66,14 +66,15 @@ class TransformerHyperModel(FamilyHyperModel):
     """Search space over the `transformer` family (see `genreclf.models.transformer`).
 
     Default space: `max_tokens` {10k, 20k}, `max_length` {128, 200, 256},
-    `embedding_dim` {32, 64, 128}, `num_layers` 1–3, `num_heads` {2, 4},
-    `intermediate_dim` {64, 128, 256}, `dropout` 0–0.3, plus the training space.
+    `word_dim` {384, 0 (the seed's layout)}, `embedding_dim` {128, 64},
+    `num_layers` 1–3, `num_heads` {2, 4}, `intermediate_dim` {256, 128},
+    `dropout` 0–0.3, `pooling` {mean, max}, plus the training space.
 
     Example:
 
     >>> import genreclf, keras_tuner
     >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
-    >>> hypermodel = TransformerHyperModel(data, embedding_dim=8, num_heads=2,
+    >>> hypermodel = TransformerHyperModel(data, word_dim=16, embedding_dim=8, num_heads=2,
     ...     intermediate_dim=8, num_layers=1, max_length=16, max_tokens=500)
     >>> hypermodel.build(keras_tuner.HyperParameters()).output_shape
     (None, 10)
@@ -85,11 +86,13 @@ class TransformerHyperModel(FamilyHyperModel):
         *,
         max_tokens=None,
         max_length=None,
+        word_dim=None,
         embedding_dim=None,
         num_layers=None,
         num_heads=None,
         intermediate_dim=None,
         dropout=None,
+        pooling=None,
         **kwargs,
     ):
         super().__init__(
@@ -97,11 +100,13 @@ class TransformerHyperModel(FamilyHyperModel):
             train,
             max_tokens=max_tokens,
             max_length=max_length,
+            word_dim=word_dim,
             embedding_dim=embedding_dim,
             num_layers=num_layers,
             num_heads=num_heads,
             intermediate_dim=intermediate_dim,
             dropout=dropout,
+            pooling=pooling,
             **kwargs,
         )
 

@@ -39,6 +39,7 @@ def _transformer():
     return build_transformer(
         3,
         train_texts=TEXTS,
+        word_dim=16,
         embedding_dim=8,
         num_heads=2,
         intermediate_dim=8,
@@ -56,7 +57,7 @@ def test_transformer_is_explained_by_integrated_gradients_on_its_embedding():
     explainer = Explainer(_transformer(), LABELS, steps=64)
     assert explainer.kind == "integrated_gradients"
     (explanation,) = explainer.explain([TEXT], top_k=3)
-    assert explanation.units == "score" and "token_and_position_embedding" in explanation.method
+    assert explanation.units == "score" and "'embedding'" in explanation.method
     words = ["Two", "strangers", "love", "on", "a", "night", "train"]
     assert [w.text for w in explanation.words] == words
     _complete(explanation, 5e-3)

@@ -107,7 +107,13 @@ FAMILIES = {
     "ngram": dict(max_tokens=60, ngrams=2),
     "bilstm": dict(max_tokens=60, max_length=8, embedding_dim=4, lstm_units=4),
     "transformer": dict(
-        max_tokens=60, max_length=8, embedding_dim=8, num_layers=1, num_heads=2, intermediate_dim=8
+        max_tokens=60,
+        max_length=8,
+        word_dim=8,
+        embedding_dim=8,
+        num_layers=1,
+        num_heads=2,
+        intermediate_dim=8,
     ),
 }
 

@@ -19,6 +19,7 @@ TINY = {
     "bilstm": TINY_BILSTM,
     "ngram": {"max_tokens": 50},
     "transformer": {
+        "word_dim": 8,
         "embedding_dim": 8,
         "num_heads": 2,
         "intermediate_dim": 8,

@@ -27,7 +27,14 @@ def test_config_round_trip_and_bad_mode():
     [
         (
             "transformer",
-            dict(embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=8, num_layers=1),
+            dict(
+                word_dim=8,
+                embedding_dim=8,
+                num_heads=2,
+                intermediate_dim=8,
+                max_length=8,
+                num_layers=1,
+            ),
         ),
         ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="mean")),
         ("bilstm", dict(embedding_dim=4, lstm_units=4, max_length=8, pooling="max")),

@@ -1,17 +1,55 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from genreclf.models import build_model
 
 TINY = dict(
-    embedding_dim=8, num_heads=2, intermediate_dim=8, max_length=12, num_layers=1, max_tokens=50
+    word_dim=16,
+    embedding_dim=8,
+    num_heads=2,
+    intermediate_dim=8,
+    max_length=12,
+    num_layers=1,
+    max_tokens=50,
+    embedding_init="random",
 )
+
+
+def _layer_types(model):
+    return {type(layer).__name__ for layer in model.layers}
 
 
 def test_builds_with_keras_hub_layers_and_reloads(texts, check_saving):
     model = build_model("transformer", 4, train_texts=texts, **TINY)
-    names = {type(layer).__name__ for layer in model.layers}
-    assert {"TokenAndPositionEmbedding", "TransformerEncoder"} <= names
+    assert {"Embedding", "PositionEmbedding", "TransformerEncoder"} <= _layer_types(model)
+    # The word vectors (width 16) are projected to the model's width (8).
+    assert model.get_layer("embedding").embeddings.shape[1] == 16
+    assert model.get_layer("word_projection").kernel.shape == (16, 8)
     scores = np.asarray(model({"text": tf.constant(texts)}))
     np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
     check_saving(model)
+
+
+def test_word_dim_0_builds_the_seed_layout(texts, check_saving):
+    model = build_model("transformer", 4, train_texts=texts, **{**TINY, "word_dim": 0})
+    assert "TokenAndPositionEmbedding" in _layer_types(model)
+    assert "word_projection" not in {layer.name for layer in model.layers}
+    check_saving(model)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "mean_max"])
+def test_padding_never_reaches_the_scores(texts, pooling):
+    model = build_model("transformer", 3, train_texts=texts, **{**TINY, "pooling": pooling})
+    batch = {"text": tf.constant(["a ghost", "", "zzzz qqqq"])}
+    before = np.asarray(model(batch))
+    assert np.isfinite(before).all()
+    # Whatever the padding id's vector, a short text scores the same.
+    table = model.get_layer("embedding").embeddings
+    table.assign(tf.tensor_scatter_nd_update(table, [[0]], [tf.fill([16], 50.0)]))
+    np.testing.assert_allclose(np.asarray(model(batch)), before, atol=1e-5)
+
+
+def test_an_unknown_pooling_says_which_exist(texts):
+    with pytest.raises(ValueError, match="Received: pooling='last'"):
+        build_model("transformer", 3, train_texts=texts, **{**TINY, "pooling": "last"})

@@ -17,9 +17,11 @@ def test_auto_values_resolve_per_family():
     assert TrainConfig(model="bilstm", lr=0.01).resolved("lr") == 0.01
     # Early-stopping patience: bilstm declares 6 (its validation F1 zigzags), others take 3.
     assert TrainConfig(model="bilstm").resolved("patience") == 6
-    assert TrainConfig(model="transformer").resolved("patience") == 3
+    assert TrainConfig(model="transformer").resolved("patience") == 6
+    assert TrainConfig(model="ngram").resolved("patience") == 3
     assert TrainConfig(model="bilstm", patience=2).resolved("patience") == 2
     assert TrainConfig(model="bilstm").resolved("epochs") == 30
+    assert TrainConfig(model="transformer").resolved("epochs") == 30
     assert TrainConfig(model="ngram").resolved("epochs") == 20
 
 

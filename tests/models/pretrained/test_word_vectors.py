@@ -72,7 +72,10 @@ def test_a_keras_hub_preset_gives_its_token_embeddings(tmp_path):
 
 @pytest.mark.parametrize("family", ["bilstm", "transformer"])
 def test_families_start_from_the_vectors_and_reload(family, texts, check_saving, hf_preset):
-    tiny = {"bilstm": dict(lstm_units=4), "transformer": dict(num_heads=2, intermediate_dim=8)}
+    tiny = {
+        "bilstm": dict(lstm_units=4),
+        "transformer": dict(word_dim=8, num_heads=2, intermediate_dim=8),
+    }
     model = build_model(
         family,
         3,
@@ -83,13 +86,12 @@ def test_families_start_from_the_vectors_and_reload(family, texts, check_saving,
         embedding_init=str(hf_preset),
         **tiny[family],
     )
-    layer = model.get_layer("embedding" if family == "bilstm" else "token_and_position_embedding")
-    table = layer.embeddings if family == "bilstm" else layer.token_embedding.embeddings
+    table = model.get_layer("embedding").embeddings
     vocabulary = model.get_layer("text_vectorizer").get_vocabulary()
     expected = encoder_word_vectors(vocabulary, 8, preset=str(hf_preset))
-    if family == "bilstm":  # rescaled so Adam's steps refine rather than overwrite them
-        expected = unit_scale(expected)
-        assert np.asarray(table)[np.abs(expected).sum(axis=1) > 0].std() == pytest.approx(1.0)
+    # Rescaled so Adam's steps refine rather than overwrite them.
+    expected = unit_scale(expected)
+    assert np.asarray(table)[np.abs(expected).sum(axis=1) > 0].std() == pytest.approx(1.0)
     np.testing.assert_allclose(np.asarray(table), expected, atol=1e-5)
     restored = check_saving(model)  # the weights travel in the .keras file, no preset needed
     assert restored({"text": tf.constant(["a ghost"])}).shape == (1, 3)
