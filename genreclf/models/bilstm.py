@@ -18,7 +18,7 @@ import keras
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.pooling import MaskedGlobalPooling1D
+from genreclf.models.pooling import pool_over_time
 from genreclf.models.pretrained.word_vectors import init_embedding
 from genreclf.models.pretrained.word_vectors import resolve_embedding_init
 from genreclf.preprocessing import make_text_vectorizer
@@ -155,15 +155,8 @@ def build_bilstm(
             keras.layers.LSTM(lstm_units, return_sequences=not (last and pooling == "last")),
             name=f"bilstm_{i}",
         )(x)
-    if pooling in ("max", "mean"):
-        x = MaskedGlobalPooling1D(pooling, name=f"{pooling}_pool")(x)
-    elif pooling == "mean_max":
-        x = keras.layers.Concatenate(name="mean_max_pool")(
-            [
-                MaskedGlobalPooling1D("mean", name="mean_pool")(x),
-                MaskedGlobalPooling1D("max", name="max_pool")(x),
-            ]
-        )
+    if pooling != "last":
+        x = pool_over_time(x, pooling)
     if hidden_dim:
         x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)

@@ -57,6 +57,29 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
         return config
 
 
+def pool_over_time(x, mode, mask=None):
+    """Pools `[batch, time, dim]` over time: `"max"`, `"mean"` or `"mean_max"` (both, concatenated).
+
+    The layers are named `max_pool`, `mean_pool` and `mean_max_pool`.
+
+    Args:
+        x: the symbolic sequence.
+        mode: `"max"`, `"mean"` or `"mean_max"`.
+        mask: an explicit `[batch, time]` padding mask; None uses the Keras mask
+            that `x` carries.
+
+    Example:
+
+    >>> import keras
+    >>> pool_over_time(keras.Input(shape=(5, 4)), "mean_max").shape
+    (None, 8)
+    """
+    kwargs = {} if mask is None else {"mask": mask}
+    modes = ("mean", "max") if mode == "mean_max" else (mode,)
+    pooled = [MaskedGlobalPooling1D(m, name=f"{m}_pool")(x, **kwargs) for m in modes]
+    return keras.layers.Concatenate(name="mean_max_pool")(pooled) if len(pooled) > 1 else pooled[0]
+
+
 # bilstm models saved before the layer took a `mode` name their max pooling
 # "genreclf>MaskedGlobalMaxPooling1D" (config without `mode`, or "max"): they
 # load as MaskedGlobalPooling1D, whose default mode is "max".

@@ -19,7 +19,7 @@ from keras import ops
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
-from genreclf.models.pooling import MaskedGlobalPooling1D
+from genreclf.models.pooling import pool_over_time
 from genreclf.models.pretrained.word_vectors import init_embedding
 from genreclf.models.pretrained.word_vectors import resolve_embedding_init
 from genreclf.preprocessing import make_text_vectorizer
@@ -160,9 +160,7 @@ def build_transformer(
             dropout=dropout,
             name=f"transformer_encoder_{i}",
         )(x, padding_mask=padding_mask)
-    modes = ("mean", "max") if pooling == "mean_max" else (pooling,)
-    pooled = [MaskedGlobalPooling1D(m, name=f"{m}_pool")(x, mask=padding_mask) for m in modes]
-    x = keras.layers.Concatenate(name="mean_max_pool")(pooled) if len(pooled) > 1 else pooled[0]
+    x = pool_over_time(x, pooling, mask=padding_mask)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
     return keras.Model({"text": text}, scores, name="transformer")
 
