@@ -53,13 +53,3 @@ def test_padding_never_reaches_the_scores(texts, pooling):
 def test_an_unknown_pooling_says_which_exist(texts):
     with pytest.raises(ValueError, match="Received: pooling='last'"):
         build_model("transformer", 3, train_texts=texts, **{**TINY, "pooling": "last"})
-
-
-def test_auto_length_reads_long_texts_further(texts):
-    """The default `max_length="auto"`: 200 for short texts, up to 300 for long ones."""
-    short = build_model("transformer", 3, train_texts=texts, **{**TINY, "max_length": "auto"})
-    reviews = [f"{text} " * 60 for text in texts]  # hundreds of words each
-    long = build_model("transformer", 3, train_texts=reviews, **{**TINY, "max_length": "auto"})
-    for model, length in ((short, 200), (long, 300)):
-        assert model.get_layer("text_vectorizer")(tf.constant(texts[:1])).shape == (1, length)
-        assert model.get_layer("position_embedding").sequence_length == length

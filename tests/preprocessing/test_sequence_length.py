@@ -47,3 +47,35 @@ def test_a_dataset_of_strings_is_read():
 def test_anything_else_is_refused(bad):
     with pytest.raises(ConfigError, match=r"Received: max_length="):
         resolve_max_length(bad, ["a text"])
+
+
+SMALL = {
+    "bilstm": dict(embedding_dim=8, lstm_units=4, max_tokens=50, embedding_init="random"),
+    "transformer": dict(
+        word_dim=16,
+        embedding_dim=8,
+        num_heads=2,
+        intermediate_dim=8,
+        num_layers=1,
+        max_tokens=50,
+        embedding_init="random",
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(SMALL))
+def test_sequence_families_read_long_texts_further(family):
+    """Both families default to "auto": 200 tokens for short texts, 300 for long reviews."""
+    from genreclf.models import build_model
+    from genreclf.models import get_family
+
+    texts = [
+        "A detective hunts a killer through a rainy city.",
+        "Two friends open a bakery and fall in love.",
+        "A haunted house wakes on the night of the storm.",
+    ]
+    assert get_family(family).defaults["max_length"] == "auto"
+    reviews = [f"{text} " * 60 for text in texts]  # hundreds of words each
+    for train_texts, length in ((texts, 200), (reviews, 300)):
+        model = build_model(family, 3, train_texts=train_texts, **SMALL[family])
+        assert model.get_layer("text_vectorizer")(tf.constant(texts[:1])).shape == (1, length)
