@@ -51,6 +51,10 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from quality_targets import SEEDED_FAMILIES  # noqa: E402  (bench/, the script's folder)
+from quality_targets import split_name  # noqa: E402
+from quality_targets import splits_summary  # noqa: E402
+from quality_targets import targets_check  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DATA = pathlib.Path(os.environ.get("GENRECLF_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -68,9 +72,6 @@ DATASETS = {
     "movielens_plots": dict(path="movielens_plots/train.csv", text="plot", label="tag"),
     "aclimdb": dict(path="aclimdb/aclImdb_train.tar.gz", format="aclimdb"),
 }
-# Families trained from scratch: `--seeds N` trains them N times (each with its
-# declared epochs and patience, 30 / 6).
-SEEDED_FAMILIES = ("bilstm", "transformer")
 
 
 def load(name, aclimdb_rows, split=0):
@@ -92,11 +93,6 @@ def load(name, aclimdb_rows, split=0):
     if name == "aclimdb" and aclimdb_rows < len(dataset):
         _, dataset = train_val_split(dataset, aclimdb_rows / len(dataset), seed=0)
     return train_val_split(dataset, 0.15, seed=split)
-
-
-def split_name(name, split):
-    """The dataset column of split `split`: `name`, then `name/s1`, `name/s2`, ..."""
-    return f"{name}/s{split}" if split else name
 
 
 def out_of_fold(fit_predict, n_rows, train, folds=5):
@@ -296,107 +292,6 @@ def _format(rows, header=True):
             f"| {r['dataset']:<18} | {r['model']:<28} | {r['macro_f1']:8.4f} | {r['micro_or_acc']:12.4f} "
             f"| {r['rare_f1']:7.4f} | {r['fit_s']:5.0f} |"
         )
-    return "\n".join(lines)
-
-
-BASELINES = ("(a) tfidf+lr", "(b) minilm+lr", "(c) avg(a,b)")
-
-
-def target_gaps(mine):
-    """The targets' gaps for one dataset's rows `{model: row}` (positive is better)."""
-    base = [mine[m] for m in BASELINES]
-    auto = next(r for m, r in mine.items() if m.startswith("genreclf auto"))
-    best = max(b["macro_f1"] for b in base)
-    gaps = {
-        "default": auto["macro_f1"],
-        "best": best,
-        "default − max(a,b,c)": auto["macro_f1"] - best,
-        "micro/acc − max": auto["micro_or_acc"] - max(b["micro_or_acc"] for b in base),
-        "rare − (c)": auto["rare_f1"] - base[2]["rare_f1"],
-    }
-    if "genreclf ngram" in mine:
-        gaps["ngram − (a)"] = mine["genreclf ngram"]["macro_f1"] - base[0]["macro_f1"]
-    for family in SEEDED_FAMILIES:
-        if f"genreclf {family}" in mine:
-            gaps[f"{family} / (a)"] = mine[f"genreclf {family}"]["macro_f1"] / max(
-                base[0]["macro_f1"], 1e-9
-            )
-    return gaps
-
-
-TARGETS = {  # gap: (target, how the target line reads)
-    "default − max(a,b,c)": (0.01, "≥ +0.01"),
-    "micro/acc − max": (-0.01, "≥ −0.01"),
-    "rare − (c)": (0.0, "≥ 0"),
-    "ngram − (a)": (-0.005, "≥ −0.005"),
-    "bilstm / (a)": (0.9, "≥ 0.9"),
-    "transformer / (a)": (0.9, "≥ 0.9"),
-}
-
-
-def by_dataset(rows):
-    """`{dataset: {model: row}}`, in the order the datasets were run."""
-    out = {}
-    for r in rows:
-        out.setdefault(r["dataset"], {})[r["model"]] = r
-    return out
-
-
-def targets_check(rows):
-    """The issue's targets, per dataset: default ≥ max(a, b, c) + 0.01 macro-F1, and so on."""
-    lines = []
-    for name, mine in by_dataset(rows).items():
-        gaps = target_gaps(mine)
-        default_gap, a = gaps["default − max(a,b,c)"], mine[BASELINES[0]]["macro_f1"]
-        lines.append(
-            f"{name}: default {gaps['default']:.4f} vs max(a,b,c) {gaps['best']:.4f} "
-            f"(target ≥ +0.01: {'met' if default_gap >= 0.01 else 'NOT met'}, "
-            f"{default_gap:+.4f}); micro/acc {gaps['micro/acc − max']:+.4f} "
-            f"(target ≥ −0.01); rare-F1 {gaps['rare − (c)']:+.4f} vs (c) (target ≥ 0)"
-        )
-        if "ngram − (a)" in gaps:
-            ngram = mine["genreclf ngram"]["macro_f1"]
-            lines.append(
-                f"{name}: ngram {ngram:.4f} vs (a) {a:.4f} "
-                f"({gaps['ngram − (a)']:+.4f}, target ≥ −0.005)"
-            )
-        for family in SEEDED_FAMILIES:
-            if f"{family} / (a)" not in gaps:
-                continue
-            line = f"{name}: {family} {gaps[f'{family} / (a)']:.2f} × (a) (target ≥ 0.9)"
-            seeded = [
-                r["macro_f1"] / max(a, 1e-9)
-                for m, r in mine.items()
-                if m == f"genreclf {family}" or m.startswith(f"genreclf {family} seed ")
-            ]
-            if len(seeded) > 1:
-                line += (
-                    f"; over {len(seeded)} seeds: mean {np.mean(seeded):.2f}, "
-                    f"lowest {min(seeded):.2f}, highest {max(seeded):.2f}"
-                )
-            lines.append(line)
-    return "\n".join(lines)
-
-
-def splits_summary(rows):
-    """Each target's gap over the splits of a dataset: mean, lowest, highest, splits met."""
-    splits = {}
-    for name, mine in by_dataset(rows).items():
-        splits.setdefault(name.split("/s")[0], []).append(target_gaps(mine))
-    lines = []
-    for name, runs in splits.items():
-        if len(runs) < 2:
-            continue
-        for gap, (target, reads) in TARGETS.items():
-            values = [g[gap] for g in runs if gap in g]
-            if not values:
-                continue
-            met = sum(v >= target - 1e-12 for v in values)
-            lines.append(
-                f"{name}: {gap} over {len(values)} splits: mean {np.mean(values):+.4f}, "
-                f"lowest {min(values):+.4f}, highest {max(values):+.4f} "
-                f"(target {reads}; met on {met} of {len(values)})"
-            )
     return "\n".join(lines)
 
 

@@ -1,0 +1,131 @@
+"""bench/quality.py's targets: the issue's gaps per dataset, and over held-out splits.
+
+Rows are `bench/quality.py`'s: `{"dataset", "model", "macro_f1", "micro_or_acc",
+"rare_f1", "fit_s"}`; a split other than 0 is named `NAME/sK` (`split_name`).
+"""
+
+import numpy as np
+
+# Families trained from scratch: `--seeds N` trains them N times (each with its
+# declared epochs and patience, 30 / 6); their target is 0.9 × (a).
+SEEDED_FAMILIES = ("bilstm", "transformer")
+SPLIT_MARK = "/s"
+
+
+def split_name(name, split):
+    """The dataset column of split `split`: `name`, then `name/s1`, `name/s2`, ...
+
+    >>> split_name("imdb_genre27", 0), split_name("imdb_genre27", 2)
+    ('imdb_genre27', 'imdb_genre27/s2')
+    """
+    return f"{name}{SPLIT_MARK}{split}" if split else name
+
+
+def dataset_of(column):
+    """The dataset a `split_name` column names.
+
+    >>> dataset_of("imdb_genre27/s2")
+    'imdb_genre27'
+    """
+    return column.split(SPLIT_MARK)[0]
+
+
+BASELINES = ("(a) tfidf+lr", "(b) minilm+lr", "(c) avg(a,b)")
+
+
+def target_gaps(mine):
+    """The targets' gaps for one dataset's rows `{model: row}` (positive is better)."""
+    base = [mine[m] for m in BASELINES]
+    auto = next(r for m, r in mine.items() if m.startswith("genreclf auto"))
+    best = max(b["macro_f1"] for b in base)
+    gaps = {
+        "default": auto["macro_f1"],
+        "best": best,
+        "default − max(a,b,c)": auto["macro_f1"] - best,
+        "micro/acc − max": auto["micro_or_acc"] - max(b["micro_or_acc"] for b in base),
+        "rare − (c)": auto["rare_f1"] - base[2]["rare_f1"],
+    }
+    if "genreclf ngram" in mine:
+        gaps["ngram − (a)"] = mine["genreclf ngram"]["macro_f1"] - base[0]["macro_f1"]
+    for family in SEEDED_FAMILIES:
+        if f"genreclf {family}" in mine:
+            gaps[f"{family} / (a)"] = mine[f"genreclf {family}"]["macro_f1"] / max(
+                base[0]["macro_f1"], 1e-9
+            )
+    return gaps
+
+
+TARGETS = {  # gap: (target, how the target line reads)
+    "default − max(a,b,c)": (0.01, "≥ +0.01"),
+    "micro/acc − max": (-0.01, "≥ −0.01"),
+    "rare − (c)": (0.0, "≥ 0"),
+    "ngram − (a)": (-0.005, "≥ −0.005"),
+    "bilstm / (a)": (0.9, "≥ 0.9"),
+    "transformer / (a)": (0.9, "≥ 0.9"),
+}
+
+
+def by_dataset(rows):
+    """`{dataset: {model: row}}`, in the order the datasets were run."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["dataset"], {})[r["model"]] = r
+    return out
+
+
+def targets_check(rows):
+    """The issue's targets, per dataset: default ≥ max(a, b, c) + 0.01 macro-F1, and so on."""
+    lines = []
+    for name, mine in by_dataset(rows).items():
+        gaps = target_gaps(mine)
+        default_gap, a = gaps["default − max(a,b,c)"], mine[BASELINES[0]]["macro_f1"]
+        lines.append(
+            f"{name}: default {gaps['default']:.4f} vs max(a,b,c) {gaps['best']:.4f} "
+            f"(target ≥ +0.01: {'met' if default_gap >= 0.01 else 'NOT met'}, "
+            f"{default_gap:+.4f}); micro/acc {gaps['micro/acc − max']:+.4f} "
+            f"(target ≥ −0.01); rare-F1 {gaps['rare − (c)']:+.4f} vs (c) (target ≥ 0)"
+        )
+        if "ngram − (a)" in gaps:
+            ngram = mine["genreclf ngram"]["macro_f1"]
+            lines.append(
+                f"{name}: ngram {ngram:.4f} vs (a) {a:.4f} "
+                f"({gaps['ngram − (a)']:+.4f}, target ≥ −0.005)"
+            )
+        for family in SEEDED_FAMILIES:
+            if f"{family} / (a)" not in gaps:
+                continue
+            line = f"{name}: {family} {gaps[f'{family} / (a)']:.2f} × (a) (target ≥ 0.9)"
+            seeded = [
+                r["macro_f1"] / max(a, 1e-9)
+                for m, r in mine.items()
+                if m == f"genreclf {family}" or m.startswith(f"genreclf {family} seed ")
+            ]
+            if len(seeded) > 1:
+                line += (
+                    f"; over {len(seeded)} seeds: mean {np.mean(seeded):.2f}, "
+                    f"lowest {min(seeded):.2f}, highest {max(seeded):.2f}"
+                )
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def splits_summary(rows):
+    """Each target's gap over the splits of a dataset: mean, lowest, highest, splits met."""
+    splits = {}
+    for name, mine in by_dataset(rows).items():
+        splits.setdefault(dataset_of(name), []).append(target_gaps(mine))
+    lines = []
+    for name, runs in splits.items():
+        if len(runs) < 2:
+            continue
+        for gap, (target, reads) in TARGETS.items():
+            values = [g[gap] for g in runs if gap in g]
+            if not values:
+                continue
+            met = sum(v >= target - 1e-12 for v in values)
+            lines.append(
+                f"{name}: {gap} over {len(values)} splits: mean {np.mean(values):+.4f}, "
+                f"lowest {min(values):+.4f}, highest {max(values):+.4f} "
+                f"(target {reads}; met on {met} of {len(values)})"
+            )
+    return "\n".join(lines)
