@@ -36,11 +36,15 @@ def cache_dir(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def _tower(preset, max_chunks):
+@pytest.fixture(scope="module")
+def two_block_preset(tmp_path_factory):
+    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("two_blocks"), num_layers=2))
+
+
+def _tower(preset, max_chunks, layers=1):
     text = text_input()
-    return keras.Model(
-        {"text": text}, sentence_embedding(text, preset, max_length=16, max_chunks=max_chunks)
-    )
+    vectors = sentence_embedding(text, preset, max_length=16, max_chunks=max_chunks, layers=layers)
+    return keras.Model({"text": text}, vectors)
 
 
 def test_a_long_text_is_the_mean_of_its_windows(tiny_preset):
@@ -54,6 +58,28 @@ def test_a_long_text_is_the_mean_of_its_windows(tiny_preset):
     np.testing.assert_allclose(vectors[1:], truncated[1:], atol=1e-5)  # short texts: one window
     alone = np.asarray(windowed({"text": tf.constant(["a ghost story"])}))
     np.testing.assert_allclose(alone[0], vectors[1], atol=1e-5)  # batch padding changes nothing
+
+
+def test_reading_several_blocks_keeps_the_last_one_and_reloads(two_block_preset, tmp_path):
+    texts = tf.constant([LONG, "a ghost story", ""])
+    last = np.asarray(_tower(two_block_preset, 8)({"text": texts}))
+    tower = _tower(two_block_preset, 8, layers=3)  # the encoder has 2: both are read
+    both = np.asarray(tower({"text": texts}))
+    assert last.shape == (3, 8) and both.shape == (3, 16)
+    np.testing.assert_allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(both[:, 8:] * np.sqrt(2), last, atol=1e-5)  # the last block, last
+    np.testing.assert_allclose(np.linalg.norm(both[:, :8], axis=1), 2**-0.5, atol=1e-5)
+    assert not np.allclose(both[:, :8], both[:, 8:], atol=1e-3)  # the block below differs
+    assert not tower.trainable_weights
+    tower.save(tmp_path / "tower.keras")
+    restored = keras.saving.load_model(tmp_path / "tower.keras")
+    np.testing.assert_allclose(np.asarray(restored({"text": texts})), both, atol=1e-5)
+
+
+@pytest.mark.parametrize("layers", [0, -1, 1.5, True, "3"])
+def test_layers_must_be_a_positive_int(tiny_preset, layers):
+    with pytest.raises(genreclf.errors.ConfigError, match="Received: layers="):
+        _tower(tiny_preset, 1, layers=layers)
 
 
 def test_cache_persists_ignores_a_torn_tail_and_separates_encoders(tmp_path):
@@ -106,10 +132,10 @@ def test_neighbour_head_in_the_graph_matches_its_numpy_twin():
 
 @pytest.mark.parametrize("label, sep", [("genre", None), ("genres", "|")])
 def test_trains_saves_reloads_and_reuses_the_cache(
-    tiny_preset, cache_dir, tmp_path, sample_csv, label, sep, capsys
+    two_block_preset, cache_dir, tmp_path, sample_csv, label, sep, capsys
 ):
     config = {
-        "preset": tiny_preset,
+        "preset": two_block_preset,
         "max_length": 16,
         "max_chunks": 2,
         "c_tfidf": 4.0,
@@ -138,6 +164,7 @@ def test_trains_saves_reloads_and_reuses_the_cache(
         np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5
     )
     assert EMBEDDING_LAYER in {layer.name for layer in restored.layers}
+    assert restored.get_layer(EMBEDDING_LAYER).output.shape == (None, 16)  # both blocks
     capsys.readouterr()
     genreclf.train(
         sample_csv,
@@ -153,7 +180,7 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert json.loads((tmp_path / "again" / "config.json").read_text())["model"] == "stack"
 
 
-def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_csv):
+def test_exports_and_verifies_in_a_clean_process(two_block_preset, tmp_path, sample_csv):
     from genreclf.export.exporter import export_run
 
     run = genreclf.train(
@@ -162,7 +189,7 @@ def test_exports_and_verifies_in_a_clean_process(tiny_preset, tmp_path, sample_c
         label="genres",
         sep="|",
         model="stack",
-        model_config={"preset": tiny_preset, "max_length": 16, "c_tfidf": 4.0, "c_encoder": 1.0},
+        model_config={"preset": two_block_preset, "max_length": 16, "c_tfidf": 4.0},
         out=tmp_path / "run",
         verbose=0,
     )
