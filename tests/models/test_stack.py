@@ -165,6 +165,7 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     )
     assert EMBEDDING_LAYER in {layer.name for layer in restored.layers}
     assert restored.get_layer(EMBEDDING_LAYER).output.shape == (None, 16)  # both blocks
+    assert restored.get_layer("neighbour_scores").input.shape == (None, 8)  # the last block
     capsys.readouterr()
     genreclf.train(
         sample_csv,

@@ -25,6 +25,7 @@ import hashlib
 import pathlib
 
 import keras
+import numpy as np
 
 from genreclf.errors import ConfigError
 from genreclf.models.pretrained.builder import _encoder_inputs
@@ -40,7 +41,13 @@ _FORMAT = 2  # bump when the tower's computation changes
 
 
 def sentence_embedding(
-    text, preset="minilm", max_length=128, max_chunks=8, layers=1, name=EMBEDDING_LAYER
+    text,
+    preset="minilm",
+    max_length=128,
+    max_chunks=8,
+    layers=1,
+    name=EMBEDDING_LAYER,
+    last_block=False,
 ):
     """Adds the frozen tower to a functional graph; returns `[batch, dim]` embeddings.
 
@@ -53,6 +60,9 @@ def sentence_embedding(
             (all of them if it has fewer); `dim` is the number read × the
             encoder's width. 1 is sentence-transformers' embedding.
         name: the name of the output layer.
+        last_block: also return the last block's own unit vector (the
+            embedding's last `width` dimensions, rescaled): `(embedding,
+            last)`. With one block read, both are the same tensor.
 
     Example:
 
@@ -86,7 +96,8 @@ def sentence_embedding(
         states = _sequence_output(backbone(inputs))
         windows = MaskedTokenPooling("mean", name="window_mean")(states, packed["padding_mask"])
         pooled = ChunkMeanPooling(name="chunk_mean")(windows, packed["chunk_text"], text)
-        return keras.layers.UnitNormalization(name=name)(pooled)
+        embedding = keras.layers.UnitNormalization(name=name)(pooled)
+        return (embedding, embedding) if last_block else embedding
     reader = keras.Model(backbone.inputs, [b.output for b in blocks], name="encoder_blocks")
     reader.trainable = False
     vectors = []
@@ -99,7 +110,21 @@ def sentence_embedding(
         pooled = ChunkMeanPooling(name=f"chunk_mean{suffix}")(window, packed["chunk_text"], text)
         vectors.append(keras.layers.UnitNormalization(name=f"block_embedding{suffix}")(pooled))
     joined = keras.layers.Concatenate(name="blocks")(vectors)
-    return keras.layers.Rescaling(len(blocks) ** -0.5, name=name)(joined)
+    embedding = keras.layers.Rescaling(len(blocks) ** -0.5, name=name)(joined)
+    return (embedding, vectors[-1]) if last_block else embedding
+
+
+def last_block_of(vectors, width):
+    """The last block's unit vectors `[n, width]` from embeddings `[n, blocks × width]`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> last_block_of(np.array([[0.6, 0.0, 0.0, 0.8]]) / np.sqrt(2), 2).round(3).tolist()
+    [[0.0, 0.8]]
+    """
+    blocks = vectors.shape[1] // width
+    return vectors[:, -width:] * np.float32(np.sqrt(blocks))
 
 
 def check_layers(layers):
