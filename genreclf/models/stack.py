@@ -316,9 +316,9 @@ def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):
     Args:
         layer: the model's `NeighbourScores`.
         vectors: `[n, dim]` encoder vectors of `train_set`'s rows: the last
-            block's. Voting on all three blocks' vectors cost tmdb_genres
-            0.028 held-out macro-F1 (0.5800 against 0.6075) and most of its
-            rare-genre lead.
+            block's. Voting on all three blocks' vectors cost the blend 0.016
+            held-out macro-F1 on tmdb_genres (0.5794 against 0.5952, same
+            heads otherwise; bench/RESULTS.md).
         train_set: the training `TextDataset` (its folds).
         votes: `[n, K]` what each row votes (targets, class-weighted or not).
         seed: fold seed, and the seed of the rows kept when the bank cannot
