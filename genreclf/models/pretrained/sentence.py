@@ -94,24 +94,30 @@ def sentence_embedding(
     blocks = transformer_blocks(backbone)[-layers:]
     if len(blocks) <= 1:
         states = _sequence_output(backbone(inputs))
-        windows = MaskedTokenPooling("mean", name="window_mean")(states, packed["padding_mask"])
-        pooled = ChunkMeanPooling(name="chunk_mean")(windows, packed["chunk_text"], text)
-        embedding = keras.layers.UnitNormalization(name=name)(pooled)
+        embedding = _unit_text_vector(states, packed, text, name=name)
         return (embedding, embedding) if last_block else embedding
     reader = keras.Model(backbone.inputs, [b.output for b in blocks], name="encoder_blocks")
     reader.trainable = False
-    vectors = []
-    for i, states in enumerate(reader(inputs)):
-        below = len(blocks) - 1 - i  # 0: the last block
-        suffix = f"_{below}" if below else ""
-        window = MaskedTokenPooling("mean", name=f"window_mean{suffix}")(
-            states, packed["padding_mask"]
-        )
-        pooled = ChunkMeanPooling(name=f"chunk_mean{suffix}")(window, packed["chunk_text"], text)
-        vectors.append(keras.layers.UnitNormalization(name=f"block_embedding{suffix}")(pooled))
+    vectors = [
+        _unit_text_vector(states, packed, text, name="block_embedding", below=len(blocks) - 1 - i)
+        for i, states in enumerate(reader(inputs))
+    ]
     joined = keras.layers.Concatenate(name="blocks")(vectors)
     embedding = keras.layers.Rescaling(len(blocks) ** -0.5, name=name)(joined)
     return (embedding, vectors[-1]) if last_block else embedding
+
+
+def _unit_text_vector(states, packed, text, name, below=0):
+    """Token states → masked mean per window → mean per text → unit vector.
+
+    `below` counts blocks under the last (0: the last), a suffix of the layer names.
+    """
+    suffix = f"_{below}" if below else ""
+    windows = MaskedTokenPooling("mean", name=f"window_mean{suffix}")(
+        states, packed["padding_mask"]
+    )
+    pooled = ChunkMeanPooling(name=f"chunk_mean{suffix}")(windows, packed["chunk_text"], text)
+    return keras.layers.UnitNormalization(name=f"{name}{suffix}")(pooled)
 
 
 def last_block_of(vectors, width):
