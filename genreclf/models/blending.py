@@ -66,7 +66,74 @@ def simplex_grid(heads, step=BLEND_STEP):
     return [tuple(round(i * step, 10) for i in (*g, units - sum(g))) for g in grid]
 
 
-def choose_blend(heads, targets, multi_label, grid=None):
+def blend_candidates(heads, targets, multi_label, grid=None):
+    """Every weight vector of `grid`, scored on the heads' blend.
+
+    Args:
+        heads: out-of-fold scores `[n, K]` of each head.
+        targets: `[n, K]` targets.
+        multi_label: thresholds tuned (shrunk) per weight vector, else arg-max.
+        grid: candidate weight vectors (default: `simplex_grid`).
+
+    Returns:
+        A list of dicts: `weights`, `thresholds` (None for single-label),
+        `macro_f1` and `micro_f1` (accuracy for single-label).
+
+    Example:
+
+    >>> targets = np.eye(2)[[0, 1, 0, 1]]
+    >>> good, noise = targets * 0.8 + 0.1, np.full((4, 2), 0.5)
+    >>> [round(c["micro_f1"], 2) for c in blend_candidates([good, noise], targets, False)][-2:]
+    [1.0, 1.0]
+    """
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.training.linear_heads import macro_f1
+    from genreclf.training.linear_heads import micro_f1
+
+    grid = simplex_grid(len(heads)) if grid is None else grid
+    candidates = []
+    for weights in grid:
+        blended = sum(w * h for w, h in zip(weights, heads))
+        thresholds = tune_thresholds_shrunk(targets, blended) if multi_label else None
+        candidates.append(
+            {
+                "weights": tuple(weights),
+                "thresholds": thresholds,
+                "macro_f1": float(macro_f1(targets, blended, multi_label, thresholds)),
+                "micro_f1": float(micro_f1(targets, blended, multi_label, thresholds)),
+            }
+        )
+    return candidates
+
+
+def best_blend(candidates, micro_floor=None):
+    """The candidate with the best macro-F1 among those whose micro-F1 reaches `micro_floor`.
+
+    When none reaches it, the floor is dropped. Ties go to the weight vector
+    nearest equal weights, then to the earlier candidate.
+
+    Example:
+
+    >>> candidates = [{"weights": (1.0, 0.0), "macro_f1": 0.5, "micro_f1": 0.7},
+    ...               {"weights": (0.5, 0.5), "macro_f1": 0.6, "micro_f1": 0.6}]
+    >>> best_blend(candidates)["weights"], best_blend(candidates, micro_floor=0.7)["weights"]
+    ((0.5, 0.5), (1.0, 0.0))
+    """
+    kept = [c for c in candidates if micro_floor is None or c["micro_f1"] >= micro_floor - 1e-9]
+    best = None
+    for candidate in kept or candidates:
+        equal = np.full(len(candidate["weights"]), 1.0 / len(candidate["weights"]))
+        distance = np.linalg.norm(np.subtract(candidate["weights"], equal))
+        if (
+            best is None
+            or candidate["macro_f1"] > best[0]["macro_f1"] + 1e-9
+            or (abs(candidate["macro_f1"] - best[0]["macro_f1"]) <= 1e-9 and distance < best[1])
+        ):
+            best = (candidate, distance)
+    return best[0]
+
+
+def choose_blend(heads, targets, multi_label, grid=None, micro_floor=None):
     """The weights of the heads (and thresholds) maximizing macro-F1 of their blend.
 
     Args:
@@ -75,6 +142,8 @@ def choose_blend(heads, targets, multi_label, grid=None):
         multi_label: thresholds tuned (shrunk) per weight, else arg-max.
         grid: candidate weight vectors (default: `simplex_grid`); ties go to
             the vector nearest equal weights.
+        micro_floor: the lowest micro-F1 (accuracy for single-label) a blend
+            may have, or None; `best_blend`.
 
     Returns:
         `(weights, thresholds, macro_f1)`; thresholds is None for single-label.
@@ -86,19 +155,5 @@ def choose_blend(heads, targets, multi_label, grid=None):
     >>> choose_blend([good, noise], targets, multi_label=False)[0][0] > 0
     True
     """
-    from genreclf.metrics.thresholds import tune_thresholds_shrunk
-    from genreclf.training.linear_heads import macro_f1
-
-    grid = simplex_grid(len(heads)) if grid is None else grid
-    equal = np.full(len(heads), 1.0 / len(heads))
-    best = (-1.0, None, None)
-    for weights in grid:
-        blended = sum(w * h for w, h in zip(weights, heads))
-        thresholds = tune_thresholds_shrunk(targets, blended) if multi_label else None
-        score = macro_f1(targets, blended, multi_label, thresholds)
-        nearer = best[1] is None or np.linalg.norm(np.subtract(weights, equal)) < np.linalg.norm(
-            np.subtract(best[1], equal)
-        )
-        if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and nearer):
-            best = (score, tuple(weights), thresholds)
-    return best[1], best[2], best[0]
+    best = best_blend(blend_candidates(heads, targets, multi_label, grid), micro_floor)
+    return best["weights"], best["thresholds"], best["macro_f1"]

@@ -13,15 +13,16 @@ A rating is then chosen where the evidence is concentrated around it rather
 than at one sharp class. On aclImdb's 8 ratings (bench/quality.py's split,
 5-fold out-of-fold scores of the three heads' blend), shares of 0.1 / 0.15 /
 0.2 lift macro-F1 from 0.321 to 0.329 / 0.337 / 0.347 and cost 0.006 / 0.008
-/ 0.017 accuracy; `choose_epsilon` takes the best share that costs at most
-0.01. A share that conserved the end classes' mass did not help (0.320):
-part of the gain is that the most frequent classes, the scale's ends, are
-claimed only when the evidence is concentrated there.
+/ 0.017 accuracy. A share that conserved the end classes' mass did not help
+(0.320): part of the gain is that the most frequent classes, the scale's
+ends, are claimed only when the evidence is concentrated there.
 
-`epsilon` is chosen by `fit_stack` on out-of-fold scores (`choose_epsilon`,
-0 when it does not help) when every label reads as a number; for other labels
-the layer keeps the identity and changes nothing. The mixing matrix is a
-non-trainable weight, so the `.keras` file and the SavedModel carry it.
+`epsilon` is chosen from `EPSILON_GRID` by `fit_stack` together with the
+heads' weights, on out-of-fold scores, never costing accuracy against the
+best single head (`genreclf.models.stack.choose_stack_blend`; 0 when no
+share helps), when every label reads as a number; for other labels the layer
+keeps the identity and changes nothing. The mixing matrix is a non-trainable
+weight, so the `.keras` file and the SavedModel carry it.
 
 Written here because scikit-learn and Keras have no ordinal smoothing of
 class probabilities.
@@ -74,44 +75,6 @@ def smooth(scores, matrix):
     return (
         mixed * scores.sum(axis=1, keepdims=True) / np.maximum(mixed.sum(1, keepdims=True), 1e-12)
     )
-
-
-def choose_epsilon(scores, targets, positions, grid=EPSILON_GRID, max_accuracy_loss=0.01):
-    """The share in `grid` with the best macro-F1 of the smoothed `scores`.
-
-    Shares that lose more than `max_accuracy_loss` accuracy against no
-    sharing are not taken: a larger share keeps buying macro-F1 with
-    accuracy (on aclImdb, 0.25 lost 0.05 accuracy out of fold). Ties go to
-    the smaller share.
-
-    Args:
-        scores: out-of-fold probabilities `[n, K]`.
-        targets: one-hot targets `[n, K]`.
-        positions: `ordinal_positions` of the labels.
-        grid: the shares to try (0 is always tried).
-        max_accuracy_loss: the most accuracy a share may cost.
-
-    Returns:
-        `(epsilon, macro_f1)`.
-
-    Example:
-
-    >>> targets = np.eye(3)[[0, 1, 2, 1]]
-    >>> choose_epsilon(targets * 0.9 + 0.03, targets, [0, 1, 2])
-    (0.0, 1.0)
-    """
-    from genreclf.training.linear_heads import macro_f1
-
-    truth = np.asarray(targets).argmax(axis=1)
-    best, floor = None, None
-    for epsilon in sorted({0.0, *grid}):
-        smoothed = smooth(scores, mixing_matrix(positions, epsilon))
-        accuracy = float(np.mean(smoothed.argmax(axis=1) == truth))
-        floor = accuracy - max_accuracy_loss if floor is None else floor
-        score = macro_f1(targets, smoothed, False)
-        if accuracy >= floor - 1e-9 and (best is None or score > best[1] + 1e-9):
-            best = (float(epsilon), float(score))
-    return best
 
 
 @keras.saving.register_keras_serializable(package="genreclf")

@@ -150,6 +150,23 @@ def macro_f1(targets, scores, multi_label, thresholds=None):
     )
 
 
+def micro_f1(targets, scores, multi_label, thresholds=None):
+    """Micro-F1 of `scores` (`macro_f1`'s predictions): accuracy for single-label.
+
+    Example:
+
+    >>> micro_f1(np.eye(2)[[0, 1, 1]], np.eye(2)[[0, 1, 0]], multi_label=False)
+    0.666...
+    """
+    from sklearn.metrics import f1_score
+
+    targets = np.asarray(targets) >= 0.5
+    if multi_label:
+        predicted = scores >= (0.5 if thresholds is None else thresholds)
+        return f1_score(targets, predicted, average="micro", zero_division=0)
+    return float(np.mean(targets.argmax(1) == np.asarray(scores).argmax(1)))
+
+
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 

@@ -4,11 +4,12 @@ import keras
 import numpy as np
 import pytest
 
+from genreclf.data import LabelVocabulary
 from genreclf.models.ordinal import OrdinalScores
-from genreclf.models.ordinal import choose_epsilon
 from genreclf.models.ordinal import mixing_matrix
 from genreclf.models.ordinal import ordinal_positions
 from genreclf.models.ordinal import smooth
+from genreclf.models.stack import choose_stack_blend
 
 
 @pytest.mark.parametrize(
@@ -45,15 +46,22 @@ def _rare_middle():
     return scores, np.eye(3)[truth]
 
 
+RATINGS = LabelVocabulary(["1", "2", "3"])
+
+
 def test_a_share_is_taken_when_it_lifts_macro_f1():
     scores, targets = _rare_middle()
-    epsilon, score = choose_epsilon(scores, targets, [0, 1, 2])
-    assert epsilon > 0 and score == pytest.approx(1.0)
+    chosen = choose_stack_blend([scores], targets, RATINGS)
+    assert chosen["share"] > 0 and chosen["macro_f1"] == pytest.approx(1.0)
+    fixed = choose_stack_blend([scores], targets, RATINGS, ordinal=0.05)
+    assert fixed["share"] == 0.05 and fixed["macro_f1"] < 1.0
+    assert choose_stack_blend([scores], targets, RATINGS, ordinal="none")["share"] is None
 
 
-def test_no_share_costs_more_accuracy_than_allowed():
+def test_no_share_costs_accuracy_against_the_unmixed_scores():
     scores, targets = _rare_middle()
-    scores[:30] = [0.45, 0.42, 0.13]  # low rows that a share hands to the middle
-    lenient, _ = choose_epsilon(scores, targets, [0, 1, 2], max_accuracy_loss=1.0)
-    strict, _ = choose_epsilon(scores, targets, [0, 1, 2], max_accuracy_loss=0.0)
-    assert lenient > strict
+    scores[:30] = [0.45, 0.42, 0.13]  # low rows that a share of 0.15 hands to the middle
+    chosen = choose_stack_blend([scores], targets, RATINGS)
+    assert chosen["share"] == 0.0 and chosen["micro_f1"] == pytest.approx(0.8)
+    mixed = choose_stack_blend([scores], targets, RATINGS, ordinal=0.15)  # no other choice
+    assert mixed["micro_f1"] == pytest.approx(0.7) and mixed["macro_f1"] > chosen["macro_f1"]
