@@ -38,7 +38,9 @@ class Family:
             the model's weights itself — e.g. with a convex solver — and
             returns a dict with `thresholds` (per class, or None),
             `oof_scores` (`[n, K]` out-of-fold scores of the training rows)
-            and `oof_mask` (the rows that have one). Such a family trains on
+            and `oof_mask` (the rows that have one), and optionally `choices`
+            (a JSON-able dict of what it chose out of fold, written to the
+            run's `metrics.json` as `"fitted"`). Such a family trains on
             every row and reports its out-of-fold scores.
         fit_when: `fit_when(config) -> bool`: whether `fit` applies to this
             configuration (e.g. only for a linear head); default: always.

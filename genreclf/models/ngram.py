@@ -324,7 +324,7 @@ def fit_ngram(
         "thresholds": head.thresholds,
         "oof_scores": head.oof_scores,
         "oof_mask": head.oof_mask,
-        "c": head.c,
+        "choices": {"c": float(head.c)},
     }
 
 

@@ -290,7 +290,15 @@ def fit_stack(
         "thresholds": chosen["thresholds"],
         "oof_scores": blended,
         "oof_mask": mask,
-        "blend_weights": list(weights),
+        "choices": {
+            "c_tfidf": float(words.c),
+            "c_encoder": float(meaning.c),
+            "blend": {n.split("_")[0]: float(w) for n, w in zip(names, weights)},
+            "ordinal_share": share,
+            "out_of_fold_macro_f1": chosen["macro_f1"],
+            "out_of_fold_micro_f1": chosen["micro_f1"],
+            "micro_f1_floor": chosen["micro_floor"],
+        },
     }
     if share is not None and ORDINAL_LAYER in {layer.name for layer in model.layers}:
         from genreclf.models.ordinal import mixing_matrix
@@ -299,9 +307,7 @@ def fit_stack(
 
         matrix = mixing_matrix(ordinal_positions(vocabulary.labels), share)
         model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
-        fitted.update(
-            {"oof_scores": smooth(blended, matrix).astype("float32"), "ordinal_share": share}
-        )
+        fitted["oof_scores"] = smooth(blended, matrix).astype("float32")
     return fitted
 
 
@@ -329,7 +335,8 @@ def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None):
 
     Returns:
         The chosen `blend_candidates` entry, with `share` (None when the
-        labels are not ratings or `ordinal` is "none").
+        labels are not ratings or `ordinal` is "none") and `micro_floor`
+        (the best single head's micro-F1).
 
     Example:
 
@@ -363,7 +370,7 @@ def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None):
             mixed = [h @ matrix for h in heads]
         scored = blend_candidates(mixed, targets, multi_label, grid)
         candidates += [{**c, "share": share} for c in scored]
-    return best_blend(candidates, micro_floor=floor)
+    return {**best_blend(candidates, micro_floor=floor), "micro_floor": floor}
 
 
 def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):

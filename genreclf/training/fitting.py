@@ -198,6 +198,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         model.save(out / MODEL)  # again, with the cascade (the saved one had none)
         report.update(classification_report(targets, report_scores, run_vocabulary))
         report["abstention"] = abstention
+    if fitted.get("choices"):
+        report["fitted"] = fitted["choices"]  # what a self-fitting family chose out of fold
     report["num_train"] = len(train_set)
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on

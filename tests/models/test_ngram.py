@@ -54,6 +54,7 @@ def test_convex_fit_equals_scikit_learn_on_the_same_features(tmp_path, sample_cs
     assert (
         run.metrics["evaluated_on"].startswith("5-fold out-of-fold")
         and not (run.path / "history.csv").exists()
+        and run.metrics["fitted"] == {"c": 4.0}
     )
     dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
     x = tfidf_tower_matrix(run.model, dataset.texts)
@@ -117,7 +118,8 @@ def test_char_tower_chooses_its_penalty_out_of_fold(sample_csv, analyzer):
         model = build_model(
             "ngram", vocabulary.num_classes, multi_label=True, train_texts=dataset.texts, **config
         )
-        return get_family("ngram").fit(model, dataset, vocabulary, config, verbose=0)["c"]
+        fitted = get_family("ngram").fit(model, dataset, vocabulary, config, verbose=0)
+        return fitted["choices"]["c"]
 
     default = fit()
     if analyzer == "word":

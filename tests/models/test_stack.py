@@ -156,6 +156,10 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert len(run.thresholds) == len(run.labels)
     weights = run.model.get_layer("scores").get_weights()[0]
     assert weights.shape == (3,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
+    fitted = json.loads((run.path / "metrics.json").read_text())["fitted"]
+    assert list(fitted["blend"].values()) == pytest.approx(weights.tolist())
+    assert fitted["c_encoder"] == 1.0 and fitted["ordinal_share"] is None
+    assert fitted["out_of_fold_micro_f1"] >= fitted["micro_f1_floor"]
     assert run.model.get_layer("neighbour_scores").size == 310
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
@@ -274,7 +278,8 @@ def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(
     mixing = run.model.get_layer("ordinal").get_weights()[0]
     positions = ordinal_positions(run.labels)
     assert sorted(positions) == list(range(len(run.labels)))
-    assert any(np.allclose(mixing, mixing_matrix(positions, e)) for e in EPSILON_GRID)
+    share = run.metrics["fitted"]["ordinal_share"]
+    assert share in EPSILON_GRID and np.allclose(mixing, mixing_matrix(positions, share))
     texts = ["A ghost haunts a lighthouse.", "Two rivals fall in love."]
     restored = keras.saving.load_model(run.path / "model.keras")
     np.testing.assert_allclose(
