@@ -19,7 +19,7 @@ ends, are claimed only when the evidence is concentrated there.
 
 `epsilon` is chosen from `EPSILON_GRID` by `fit_stack` together with the
 heads' weights, on out-of-fold scores, never costing accuracy against the
-best single head (`genreclf.models.stack.choose_stack_blend`; 0 when no
+better linear head (`genreclf.models.stack.choose_stack_blend`; 0 when no
 share helps), when every label reads as a number; for other labels the layer
 keeps the identity and changes nothing. The mixing matrix is a non-trainable
 weight, so the `.keras` file and the SavedModel carry it.

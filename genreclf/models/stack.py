@@ -18,7 +18,7 @@ vectors are computed once per distinct text and cached on disk
 (`genreclf.models.embedding_cache`). The heads' scores are averaged with
 weights chosen on 5-fold out-of-fold scores (`blend`,
 `genreclf.models.blending`): the best macro-F1 among the blends at least as
-accurate (micro-F1 for multi-label) as the best head alone
+accurate (micro-F1 for multi-label) as the better linear head alone
 (`choose_stack_blend`). Multi-label thresholds are tuned on the same
 out-of-fold blend. The saved model contains
 both towers and the neighbours' memory bank and takes raw strings: one
@@ -273,7 +273,12 @@ def fit_stack(
     blend = config["blend"]
     grid = None if blend == AUTO else [blend_weights(blend, names)]
     chosen = choose_stack_blend(
-        [h[mask] for h in oof], targets[mask], vocabulary, config.get("ordinal", AUTO), grid
+        [h[mask] for h in oof],
+        targets[mask],
+        vocabulary,
+        config.get("ordinal", AUTO),
+        grid,
+        floor_heads=(0, 1),  # the linear heads (see `choose_stack_blend`)
     )
     weights, share = chosen["weights"], chosen.get("share")
     if verbose:
@@ -311,7 +316,7 @@ def fit_stack(
     return fitted
 
 
-def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None):
+def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None, floor_heads=None):
     """The heads' weights (and the ratings' ordinal share) chosen on out-of-fold scores.
 
     The best out-of-fold macro-F1 among the blends whose micro-F1 (accuracy
@@ -332,11 +337,16 @@ def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None):
         vocabulary: the `LabelVocabulary`.
         ordinal: the `ordinal` setting (`check_ordinal`).
         grid: candidate weight vectors (default: `simplex_grid`).
+        floor_heads: the indices of the heads whose micro-F1 alone sets the
+            floor (default: all). `fit_stack` passes the two linear heads:
+            the neighbours vote unweighted, so on skewed labels their
+            accuracy can come from the majority class, a floor no balanced
+            blend should have to reach.
 
     Returns:
         The chosen `blend_candidates` entry, with `share` (None when the
         labels are not ratings or `ordinal` is "none") and `micro_floor`
-        (the best single head's micro-F1).
+        (the best floor head's micro-F1).
 
     Example:
 
@@ -360,7 +370,7 @@ def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None):
         shares = [None]
     else:
         shares = sorted({0.0, *EPSILON_GRID}) if setting == AUTO else [float(setting)]
-    alone = [tuple(row) for row in np.eye(len(heads))]
+    alone = [tuple(row) for row in np.eye(len(heads))[list(floor_heads or range(len(heads)))]]
     floor = max(c["micro_f1"] for c in blend_candidates(heads, targets, multi_label, alone))
     candidates = []
     for share in shares:
