@@ -1,10 +1,12 @@
 """Blending score heads: `WeightedScores` in the graph, `choose_blend` out of fold.
 
 `stack` blends its heads and `genreclf ensemble` its member runs with one
-`WeightedScores` layer; the weights are chosen by `choose_blend` on
-out-of-fold (or validation) scores over a grid of the simplex: for a few heads
-an exhaustive 0.1-step grid (66 candidates for three) is cheap and, unlike a
-fitted meta-learner, cannot put a negative weight on a head.
+`WeightedScores` layer. `stack`'s weights are chosen on out-of-fold scores
+over a grid of the simplex: for a few heads an exhaustive 0.1-step grid (66
+candidates for three) is cheap and, unlike a fitted meta-learner, cannot put
+a negative weight on a head. `blend_candidates` scores every weight vector,
+`best_blend` picks the best macro-F1 above a micro-F1 floor, and
+`choose_blend` does both.
 """
 
 import keras
