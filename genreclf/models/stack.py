@@ -19,7 +19,7 @@ vectors are computed once per distinct text and cached on disk
 weights chosen on 5-fold out-of-fold scores (`blend`,
 `genreclf.models.blending`): the best macro-F1 among the blends at least as
 accurate (micro-F1 for multi-label) as the better linear head alone
-(`choose_stack_blend`). Multi-label thresholds are tuned on the same
+(`genreclf.models.ordinal.choose_blend_and_share`). Multi-label thresholds are tuned on the same
 out-of-fold blend. The saved model contains
 both towers and the neighbours' memory bank and takes raw strings: one
 `.keras` file, one SavedModel.
@@ -40,6 +40,8 @@ from genreclf.models.ngram import set_linear_head
 from genreclf.models.ngram import tfidf_features
 from genreclf.models.ngram import tfidf_tower_matrix
 from genreclf.models.ordinal import OrdinalScores
+from genreclf.models.ordinal import check_ordinal
+from genreclf.models.ordinal import choose_blend_and_share
 
 AUTO = "auto"
 EQUAL = "equal"
@@ -164,24 +166,6 @@ def build_stack(
     return keras.Model({"text": text}, blended, name="stack")
 
 
-def check_ordinal(ordinal):
-    """Validates the `ordinal` setting: "auto", "none" or a share in [0, 1/3]; returns it."""
-    from genreclf.errors import ConfigError
-
-    if ordinal in (AUTO, NONE):
-        return ordinal
-    try:
-        share = float(ordinal)
-    except (TypeError, ValueError):
-        share = -1.0
-    if not 0.0 <= share <= 1.0 / 3.0:
-        raise ConfigError(
-            "ordinal must be 'auto', 'none' or a share of the neighbouring ratings' scores in "
-            f"[0, 1/3]. Received: ordinal={ordinal!r}."
-        )
-    return share
-
-
 def head_names(neighbours):
     """The heads a `stack` config has, in the blend's order.
 
@@ -272,13 +256,13 @@ def fit_stack(
     names = head_names(config["neighbours"])
     blend = config["blend"]
     grid = None if blend == AUTO else [blend_weights(blend, names)]
-    chosen = choose_stack_blend(
+    chosen = choose_blend_and_share(
         [h[mask] for h in oof],
         targets[mask],
         vocabulary,
         config.get("ordinal", AUTO),
         grid,
-        floor_heads=(0, 1),  # the linear heads (see `choose_stack_blend`)
+        floor_heads=(0, 1),  # the linear heads (see `choose_blend_and_share`)
     )
     weights, share = chosen["weights"], chosen.get("share")
     if verbose:
@@ -314,73 +298,6 @@ def fit_stack(
         model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
         fitted["oof_scores"] = smooth(blended, matrix).astype("float32")
     return fitted
-
-
-def choose_stack_blend(heads, targets, vocabulary, ordinal=AUTO, grid=None, floor_heads=None):
-    """The heads' weights (and the ratings' ordinal share) chosen on out-of-fold scores.
-
-    The best out-of-fold macro-F1 among the blends whose micro-F1 (accuracy
-    for single-label) is at least the best single head's: the stack does not
-    buy macro-F1 with accuracy against its own best head. Without that floor,
-    aclImdb's ratings were 0.014 less accurate than TF-IDF + LR held out
-    (the mean of bench/quality.py's three splits); with it, 0.003, and
-    their macro-F1 margin over the best baseline went from +0.011 to +0.020.
-    On the genre sets the floor did not bind.
-    For ratings (`ordinal_positions`), the `OrdinalScores` share is chosen
-    with the weights, from `EPSILON_GRID` for `"auto"`; the share mixes each
-    head's scores before they are blended, which selects as mixing the blend
-    does (the mixing is linear and arg-max ignores the rescaling).
-
-    Args:
-        heads: out-of-fold scores `[n, K]` of each head.
-        targets: `[n, K]` targets.
-        vocabulary: the `LabelVocabulary`.
-        ordinal: the `ordinal` setting (`check_ordinal`).
-        grid: candidate weight vectors (default: `simplex_grid`).
-        floor_heads: the indices of the heads whose micro-F1 alone sets the
-            floor (default: all). `fit_stack` passes the two linear heads:
-            the neighbours vote unweighted, so on skewed labels their
-            accuracy can come from the majority class, a floor no balanced
-            blend should have to reach.
-
-    Returns:
-        The chosen `blend_candidates` entry, with `share` (None when the
-        labels are not ratings or `ordinal` is "none") and `micro_floor`
-        (the best floor head's micro-F1).
-
-    Example:
-
-    >>> from genreclf.data import LabelVocabulary
-    >>> targets = np.eye(3)[[0, 1, 2, 1]]
-    >>> chosen = choose_stack_blend([targets, np.full((4, 3), 1 / 3)], targets,
-    ...                             LabelVocabulary(["1", "2", "3"]))
-    >>> chosen["weights"], chosen["share"], chosen["micro_f1"]
-    ((0.5, 0.5), 0.0, 1.0)
-    """
-    from genreclf.models.blending import best_blend
-    from genreclf.models.blending import blend_candidates
-    from genreclf.models.ordinal import EPSILON_GRID
-    from genreclf.models.ordinal import mixing_matrix
-    from genreclf.models.ordinal import ordinal_positions
-
-    multi_label = vocabulary.multi_label
-    setting = check_ordinal(ordinal)
-    positions = None if multi_label else ordinal_positions(vocabulary.labels)
-    if positions is None or setting == NONE:
-        shares = [None]
-    else:
-        shares = sorted({0.0, *EPSILON_GRID}) if setting == AUTO else [float(setting)]
-    alone = [tuple(row) for row in np.eye(len(heads))[list(floor_heads or range(len(heads)))]]
-    floor = max(c["micro_f1"] for c in blend_candidates(heads, targets, multi_label, alone))
-    candidates = []
-    for share in shares:
-        mixed = heads
-        if share is not None:
-            matrix = mixing_matrix(positions, share)
-            mixed = [h @ matrix for h in heads]
-        scored = blend_candidates(mixed, targets, multi_label, grid)
-        candidates += [{**c, "share": share} for c in scored]
-    return {**best_blend(candidates, micro_floor=floor), "micro_floor": floor}
 
 
 def fit_neighbours(layer, vectors, train_set, votes, seed=0, folds=5):

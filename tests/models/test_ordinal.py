@@ -6,10 +6,10 @@ import pytest
 
 from genreclf.data import LabelVocabulary
 from genreclf.models.ordinal import OrdinalScores
+from genreclf.models.ordinal import choose_blend_and_share
 from genreclf.models.ordinal import mixing_matrix
 from genreclf.models.ordinal import ordinal_positions
 from genreclf.models.ordinal import smooth
-from genreclf.models.stack import choose_stack_blend
 
 
 @pytest.mark.parametrize(
@@ -51,17 +51,33 @@ RATINGS = LabelVocabulary(["1", "2", "3"])
 
 def test_a_share_is_taken_when_it_lifts_macro_f1():
     scores, targets = _rare_middle()
-    chosen = choose_stack_blend([scores], targets, RATINGS)
+    chosen = choose_blend_and_share([scores], targets, RATINGS)
     assert chosen["share"] > 0 and chosen["macro_f1"] == pytest.approx(1.0)
-    fixed = choose_stack_blend([scores], targets, RATINGS, ordinal=0.05)
+    fixed = choose_blend_and_share([scores], targets, RATINGS, ordinal=0.05)
     assert fixed["share"] == 0.05 and fixed["macro_f1"] < 1.0
-    assert choose_stack_blend([scores], targets, RATINGS, ordinal="none")["share"] is None
+    assert choose_blend_and_share([scores], targets, RATINGS, ordinal="none")["share"] is None
 
 
 def test_no_share_costs_accuracy_against_the_unmixed_scores():
     scores, targets = _rare_middle()
     scores[:30] = [0.45, 0.42, 0.13]  # low rows that a share of 0.15 hands to the middle
-    chosen = choose_stack_blend([scores], targets, RATINGS)
+    chosen = choose_blend_and_share([scores], targets, RATINGS)
     assert chosen["share"] == 0.0 and chosen["micro_f1"] == pytest.approx(0.8)
-    mixed = choose_stack_blend([scores], targets, RATINGS, ordinal=0.15)  # no other choice
+    mixed = choose_blend_and_share([scores], targets, RATINGS, ordinal=0.15)  # no other choice
     assert mixed["micro_f1"] == pytest.approx(0.7) and mixed["macro_f1"] > chosen["macro_f1"]
+
+
+def test_the_accuracy_floor_comes_from_the_linear_heads_only():
+    truth = np.array([0] * 90 + [1] * 10)
+    targets = np.eye(2)[truth]
+    linear = np.tile([0.8, 0.2], (100, 1))
+    linear[80:] = [0.3, 0.7]  # every rare row found, ten frequent rows claimed: accuracy 0.90
+    flat = np.full((100, 2), 0.5)  # arg-max: the first class everywhere, accuracy 0.90
+    votes = np.tile([1.0, 0.0], (100, 1))
+    votes[97:] = [0.0, 1.0]  # the majority everywhere but three rare rows: accuracy 0.93
+    heads, genres = [linear, flat, votes], LabelVocabulary(["comedy", "drama"])
+    free = choose_blend_and_share(heads, targets, genres, floor_heads=(0, 1))
+    assert free["micro_floor"] == pytest.approx(0.90) and free["share"] is None
+    assert free["macro_f1"] == pytest.approx(0.8039, abs=1e-4)
+    forced = choose_blend_and_share(heads, targets, genres)  # the votes set the floor
+    assert forced["micro_floor"] == pytest.approx(0.93) and forced["macro_f1"] < 0.75

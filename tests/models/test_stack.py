@@ -311,22 +311,3 @@ def test_genre_labels_keep_the_identity_and_none_leaves_the_layer_out(tiny_prese
     }
     with pytest.raises(genreclf.errors.ConfigError, match="Received: ordinal="):
         build_model("stack", 3, **kwargs, ordinal=0.5)
-
-
-def test_the_accuracy_floor_comes_from_the_linear_heads_only():
-    from genreclf.data import LabelVocabulary
-    from genreclf.models.stack import choose_stack_blend
-
-    truth = np.array([0] * 90 + [1] * 10)
-    targets = np.eye(2)[truth]
-    linear = np.tile([0.8, 0.2], (100, 1))
-    linear[80:] = [0.3, 0.7]  # every rare row found, ten frequent rows claimed: accuracy 0.90
-    flat = np.full((100, 2), 0.5)  # arg-max: the first class everywhere, accuracy 0.90
-    votes = np.tile([1.0, 0.0], (100, 1))
-    votes[97:] = [0.0, 1.0]  # the majority everywhere but three rare rows: accuracy 0.93
-    heads, genres = [linear, flat, votes], LabelVocabulary(["comedy", "drama"])
-    free = choose_stack_blend(heads, targets, genres, floor_heads=(0, 1))
-    assert free["micro_floor"] == pytest.approx(0.90) and free["share"] is None
-    assert free["macro_f1"] == pytest.approx(0.8039, abs=1e-4)
-    forced = choose_stack_blend(heads, targets, genres)  # the votes set the floor
-    assert forced["micro_floor"] == pytest.approx(0.93) and forced["macro_f1"] < 0.75
