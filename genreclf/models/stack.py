@@ -19,10 +19,10 @@ vectors are computed once per distinct text and cached on disk
 weights chosen on 5-fold out-of-fold scores (`blend`,
 `genreclf.models.blending`): the best macro-F1 among the blends at least as
 accurate (micro-F1 for multi-label) as the better linear head alone
-(`genreclf.models.ordinal.choose_blend_and_share`). Multi-label thresholds are tuned on the same
-out-of-fold blend. The saved model contains
-both towers and the neighbours' memory bank and takes raw strings: one
-`.keras` file, one SavedModel.
+(`genreclf.models.ordinal.choose_blend_and_share`). Multi-label thresholds
+are tuned on the same out-of-fold blend. The saved model contains both towers
+and the neighbours' memory bank and takes raw strings: one `.keras` file, one
+SavedModel.
 
 This is the default recipe (`model="auto"`) wherever the MiniLM weights are
 installed.
@@ -42,6 +42,9 @@ from genreclf.models.ngram import tfidf_tower_matrix
 from genreclf.models.ordinal import OrdinalScores
 from genreclf.models.ordinal import check_ordinal
 from genreclf.models.ordinal import choose_blend_and_share
+from genreclf.models.ordinal import mixing_matrix
+from genreclf.models.ordinal import ordinal_positions
+from genreclf.models.ordinal import smooth
 
 AUTO = "auto"
 EQUAL = "equal"
@@ -264,9 +267,10 @@ def fit_stack(
         grid,
         floor_heads=(0, 1),  # the linear heads (see `choose_blend_and_share`)
     )
-    weights, share = chosen["weights"], chosen.get("share")
+    weights, share = chosen["weights"], chosen["share"]
+    blend_by_head = {n.split("_")[0]: float(w) for n, w in zip(names, weights)}
     if verbose:
-        shares = ", ".join(f"{n.split('_')[0]} {w:.1f}" for n, w in zip(names, weights))
+        shares = ", ".join(f"{n} {w:.1f}" for n, w in blend_by_head.items())
         ordinal = "" if share is None else f", ordinal share {share:.2f}"
         print(
             f"stack: weights {shares}{ordinal}; out-of-fold macro-F1 {chosen['macro_f1']:.4f}, "
@@ -282,18 +286,14 @@ def fit_stack(
         "choices": {
             "c_tfidf": float(words.c),
             "c_encoder": float(meaning.c),
-            "blend": {n.split("_")[0]: float(w) for n, w in zip(names, weights)},
+            "blend": blend_by_head,
             "ordinal_share": share,
             "out_of_fold_macro_f1": chosen["macro_f1"],
             "out_of_fold_micro_f1": chosen["micro_f1"],
             "micro_f1_floor": chosen["micro_floor"],
         },
     }
-    if share is not None and ORDINAL_LAYER in {layer.name for layer in model.layers}:
-        from genreclf.models.ordinal import mixing_matrix
-        from genreclf.models.ordinal import ordinal_positions
-        from genreclf.models.ordinal import smooth
-
+    if share is not None:  # ratings: the model ends in `OrdinalScores` (`build_stack`)
         matrix = mixing_matrix(ordinal_positions(vocabulary.labels), share)
         model.get_layer(ORDINAL_LAYER).set_mixing(matrix)
         fitted["oof_scores"] = smooth(blended, matrix).astype("float32")
