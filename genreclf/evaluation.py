@@ -81,37 +81,54 @@ def evaluate(
         report = dict(run.metrics)
     else:
         dataset = _read(run, data, **reading)
-        report = score_dataset(run, dataset, classification_report)
+        report, *rows = score_with_predictions(run, dataset, classification_report)
         write_report(report, out, title=f"{run.path.name} on {dataset.path or 'a TextDataset'}")
         from genreclf.explaining.report_examples import append_explanations
 
         append_explanations(run, dataset, out / "report.md", where="evaluation")
     if compare is not None:
         other = _as_run(compare)
+        intervals = None
         if data is None:
             other_report = other.metrics
         else:
-            other_report = score_dataset(
-                other, _read(other, data, **reading), classification_report
+            other_data = _read(other, data, **reading)
+            other_report, *other_rows = score_with_predictions(
+                other, other_data, classification_report
             )
-        comparison = compare_reports(report, other_report, run.path.name, other.path.name)
+            intervals = _paired_intervals((run, dataset, *rows), (other, other_data, *other_rows))
+        comparison = compare_reports(
+            report, other_report, run.path.name, other.path.name, intervals=intervals
+        )
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.md").write_text(comparison, encoding="utf-8")
         report["comparison"] = comparison
+        if intervals is not None:
+            report["paired_bootstrap"] = intervals
     return report
 
 
 def score_dataset(run, dataset, classification_report):
     """The report of `run` on `dataset` (labels encoded with the run's vocabulary)."""
+    return score_with_predictions(run, dataset, classification_report)[0]
+
+
+def score_with_predictions(run, dataset, classification_report):
+    """`(report, targets, predictions)` of `run` on `dataset`.
+
+    `targets` and `predictions` are the 0/1 `[n, K]` arrays the report
+    counts (columns in the run's label order; predictions after arg-max or
+    the run's thresholds), for paired comparisons
+    (`genreclf.metrics.paired_bootstrap`).
+    """
     from genreclf.metrics.calibration_report import calibration_section
+    from genreclf.metrics.scores import binarize
 
     targets = dataset.targets(run.vocabulary)
     raw, scores, layer = raw_and_calibrated_scores(run, dataset)
+    thresholds = run.thresholds if run.multi_label else None
     report = classification_report(
-        targets,
-        np.asarray(scores),
-        run.vocabulary,
-        thresholds=run.thresholds if run.multi_label else None,
+        targets, np.asarray(scores), run.vocabulary, thresholds=thresholds
     )
     report["calibration"] = calibration_section(
         targets,
@@ -128,7 +145,25 @@ def score_dataset(run, dataset, classification_report):
         report["abstention"] = abstention_section(
             targets, scores, run.labels, cascade.order, cascade.thresholds
         )
-    return report
+    cut = 0.5 if thresholds is None else np.asarray(thresholds)
+    return report, targets, binarize(np.asarray(scores), run.multi_label, cut)
+
+
+def _paired_intervals(first, second):
+    """Paired bootstrap intervals of B − A, or None when the rows or labels differ.
+
+    `first` and `second` are `(run, dataset, targets, predictions)`. Both runs
+    read the same file, but `--skip-bad-rows` drops each run's unknown labels,
+    so the rows can differ; B's columns are put in A's label order.
+    """
+    from genreclf.metrics.paired_bootstrap import paired_bootstrap
+
+    (run, data, targets, predicted), (other, other_data, _, other_predicted) = first, second
+    if list(data.texts) != list(other_data.texts) or set(run.labels) != set(other.labels):
+        return None
+    columns = [list(other.labels).index(label) for label in run.labels]
+    accuracy = "micro_f1" if run.multi_label else "accuracy"
+    return paired_bootstrap(targets, predicted, other_predicted[:, columns], ("macro_f1", accuracy))
 
 
 def raw_and_calibrated_scores(run, dataset):

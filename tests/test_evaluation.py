@@ -29,3 +29,24 @@ def test_skip_bad_rows_drops_unknown_labels_and_counts_them(trained_run, tmp_pat
     data.write_text("overview,genre\nA heist.,action\nA musical on ice.,musical\nA ghost.,horror\n")
     report = genreclf.evaluate(trained_run, data, skip_bad_rows=True, out=tmp_path / "eval")
     assert report["num_examples"] == 2
+
+
+def test_compare_on_data_adds_paired_bootstrap_intervals(trained_run, sample_csv, tmp_path):
+    convex = genreclf.train(
+        sample_csv,
+        text="overview",
+        label="genre",
+        model="ngram",
+        model_config={"max_tokens": 2000},
+        out=tmp_path / "convex",
+        verbose=0,
+    )
+    report = genreclf.evaluate(trained_run, sample_csv, compare=convex, out=tmp_path / "cmp")
+    other = genreclf.evaluate(convex, sample_csv, out=tmp_path / "other")
+    intervals = report["paired_bootstrap"]
+    assert set(intervals) == {"macro_f1", "accuracy"}
+    for metric, entry in intervals.items():
+        assert entry["a"] == pytest.approx(report[metric])
+        assert entry["b"] == pytest.approx(other[metric])
+        assert entry["low"] <= entry["difference"] <= entry["high"]
+    assert "### Is the difference real?" in (tmp_path / "cmp" / "compare.md").read_text()

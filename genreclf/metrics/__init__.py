@@ -3,7 +3,8 @@
 Streaming metrics (Keras logs them as `macro_f1`, `val_macro_f1`, ...):
 `MacroF1`, `MicroF1`, `WeightedF1`, `MacroPrecision`, `MacroRecall`.
 Reports: `classification_report`, `write_report`, `compare_reports`,
-`format_summary`. Multi-label thresholds: `tune_thresholds`.
+`format_summary`. Is one model's lead real: `paired_bootstrap`. Multi-label
+thresholds: `tune_thresholds`.
 """
 
 from genreclf.metrics.class_counts import ClassCountsMetric
@@ -12,6 +13,7 @@ from genreclf.metrics.confusion_plot import plot_confusion
 from genreclf.metrics.f1 import MacroF1
 from genreclf.metrics.f1 import MicroF1
 from genreclf.metrics.f1 import WeightedF1
+from genreclf.metrics.paired_bootstrap import paired_bootstrap
 from genreclf.metrics.precision_recall import MacroPrecision
 from genreclf.metrics.precision_recall import MacroRecall
 from genreclf.metrics.report import classification_report
@@ -30,6 +32,7 @@ __all__ = [
     "classification_report",
     "compare_reports",
     "format_summary",
+    "paired_bootstrap",
     "plot_confusion",
     "render_markdown",
     "tune_thresholds",

@@ -41,7 +41,7 @@ def _ordered_classes(report_a, report_b):
     return rare, rest
 
 
-def compare_reports(report_a, report_b, name_a="A", name_b="B"):
+def compare_reports(report_a, report_b, name_a="A", name_b="B", intervals=None):
     """Compares two reports (two models, or a model before and after a change).
 
     Args:
@@ -49,10 +49,14 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
         report_b: another one, ideally on the same data.
         name_a: the column title of `report_a`.
         name_b: the column title of `report_b`.
+        intervals: optional `genreclf.metrics.paired_bootstrap` results on
+            the same rows: a section says which deltas the rows can tell
+            from 0.
 
     Returns:
         Markdown: the overall metrics side by side with their deltas (B − A),
-        then the per-class F1 side by side, rare classes (of either report)
+        the deltas' bootstrap intervals when given, then the per-class F1 side
+        by side, rare classes (of either report)
         first, then the others by support.
 
     Example:
@@ -82,6 +86,8 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
         )
     lines.append(f"| examples | {report_a['num_examples']} | {report_b['num_examples']} | |")
 
+    if intervals:
+        lines += _interval_lines(intervals, report_a["num_examples"], a, b)
     rare, rest = _ordered_classes(report_a, report_b)
     lines += [
         "",
@@ -103,3 +109,29 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B"):
             f"| {_value(f1_a)} | {_value(f1_b)} | {_delta(f1_a, f1_b)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _interval_lines(intervals, rows, a, b):
+    titles = dict(_OVERALL)
+    lines = [
+        "",
+        "### Is the difference real?",
+        "",
+        f"Paired bootstrap over the same {rows} rows: the 95% interval of {b} − {a}.",
+        "",
+        f"| metric | Δ ({b} − {a}) | 95% interval | reading |",
+        "|---|---:|---|---|",
+    ]
+    for key, entry in intervals.items():
+        low, high = entry["low"], entry["high"]
+        if low > 0:
+            reading = f"{b} is better"
+        elif high < 0:
+            reading = f"{a} is better"
+        else:
+            reading = "the rows do not tell them apart"
+        lines.append(
+            f"| {titles.get(key, key)} | {entry['difference']:+.4f} "
+            f"| {low:+.4f} to {high:+.4f} | {reading} |"
+        )
+    return lines

@@ -70,6 +70,14 @@ def test_train_evaluate_predict(tmp_path, sample_csv):
     result = genreclf("evaluate", out, "--data", sample_csv, "--out", tmp_path / "eval")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "eval" / "report.md").exists()
+    result = genreclf(
+        "evaluate", out, "--data", sample_csv, "--compare", out, "--out", tmp_path / "cmp"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Is the difference real?" in result.stdout
+    assert "| micro F1 | +0.0000 | +0.0000 to +0.0000 | the rows do not tell them apart |" in (
+        result.stdout
+    )
     result = genreclf("predict", out, "-", "--json", stdin="A ghost story.\nA cowboy rides west.\n")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]

@@ -60,3 +60,19 @@ def test_classes_missing_from_one_report_and_different_data_are_flagged():
     assert rows["western"][1] == "—" and rows["western"][3] == "—"
     assert rows["comedy"][2] == "—"
     assert rows["action"][0] == "3 / 1"
+
+
+def test_intervals_say_which_deltas_the_rows_can_tell_from_zero():
+    old, new = report_for([0, 0, 1, 1, 2, 2]), report_for([0, 0, 0, 1, 1, 2])
+    intervals = {
+        "macro_f1": {"a": 0.6, "b": 1.0, "difference": 0.4, "low": 0.1, "high": 0.7},
+        "accuracy": {"a": 0.7, "b": 0.6, "difference": -0.1, "low": -0.3, "high": 0.05},
+    }
+    markdown = compare_reports(old, new, "bilstm", "ngram", intervals=intervals)
+    assert "Paired bootstrap over the same 6 rows" in markdown
+    rows = rows_after(markdown, "| metric | Δ (ngram − bilstm) | 95% interval")
+    assert rows == [
+        ["macro F1", "+0.4000", "+0.1000 to +0.7000", "ngram is better"],
+        ["accuracy", "-0.1000", "-0.3000 to +0.0500", "the rows do not tell them apart"],
+    ]
+    assert "Is the difference real?" not in compare_reports(old, new)
