@@ -36,6 +36,12 @@ others print as `NAME/s1`, ...), every model refitted on each, and prints each
 target's mean, lowest and highest gap over the splits. tmdb_genres keeps its
 train/val files (one split).
 
+Beside the default's macro-F1 gap to the best baseline the check prints its
+95% paired bootstrap interval over the held-out rows
+(`genreclf.metrics.paired_bootstrap`), and beside the mean over splits the
+interval of the mean: an interval that holds 0 says the rows cannot tell the
+default from that baseline.
+
 Usage: python bench/quality.py [--datasets tmdb_genres,imdb_genre27,movielens_plots,aclimdb]
        [--models ngram] [--aclimdb-rows 8000] [--keep-cache] [--seeds 1] [--splits 1]
 """
@@ -178,7 +184,8 @@ def thresholds_for(oof, train, vocabulary):
     return tune_thresholds(train.targets(vocabulary), oof) if vocabulary.multi_label else None
 
 
-def row(name, model, report, seconds, multi_label):
+def row(name, model, report, seconds, multi_label, targets=None, predictions=None):
+    """A table row; `targets` and `predictions` (0/1 `[n, K]`) feed the paired intervals."""
     return {
         "dataset": name,
         "model": model,
@@ -186,13 +193,16 @@ def row(name, model, report, seconds, multi_label):
         "micro_or_acc": report["micro_f1"] if multi_label else report["accuracy"],
         "rare_f1": report["rare_macro_f1"],
         "fit_s": seconds,
+        "targets": targets,
+        "predictions": predictions,
     }
 
 
 def run_dataset(name, models, workdir, aclimdb_rows, seeds=1, split=0):
     import genreclf
-    from genreclf.evaluation import score_dataset
+    from genreclf.evaluation import score_with_predictions
     from genreclf.metrics import classification_report
+    from genreclf.metrics.scores import binarize
 
     train, test = load(name, aclimdb_rows, split)
     name = split_name(name, split)
@@ -207,15 +217,9 @@ def run_dataset(name, models, workdir, aclimdb_rows, seeds=1, split=0):
     rows = []
 
     def report(model, scores, thresholds, seconds):
-        rows.append(
-            row(
-                name,
-                model,
-                classification_report(y_test, scores, vocabulary, thresholds=thresholds),
-                seconds,
-                ml,
-            )
-        )
+        scored = classification_report(y_test, scores, vocabulary, thresholds=thresholds)
+        predicted = binarize(scores, ml, 0.5 if thresholds is None else thresholds)
+        rows.append(row(name, model, scored, seconds, ml, y_test, predicted))
         print(_format([rows[-1]], header=False), flush=True)
 
     start = time.perf_counter()
@@ -245,13 +249,15 @@ def run_dataset(name, models, workdir, aclimdb_rows, seeds=1, split=0):
         out = workdir / f"{name.replace('/', '-')}-{model}-{seed}"
         run = genreclf.train(train, out=out, verbose=0, seed=seed, **kwargs)
         seconds = time.perf_counter() - start
-        scores = score_dataset(run, test, classification_report)
+        scores, targets, predicted = score_with_predictions(run, test, classification_report)
+        if list(run.labels) != list(vocabulary.labels):
+            raise RuntimeError(f"{name}: the run's label order differs from the baselines'.")
         label = f"genreclf {model}"
         if model == "auto":
             label += f" ({run.config.get('model')})"
         elif seed:
             label += f" seed {seed}"
-        rows.append(row(name, label, scores, seconds, ml))
+        rows.append(row(name, label, scores, seconds, ml, targets, predicted))
         print(_format([rows[-1]], header=False), flush=True)
         if model == "auto":
             latency = one_synopsis_latency(run, test.texts[0])

@@ -1,7 +1,12 @@
 """bench/quality.py's targets: the issue's gaps per dataset, and over held-out splits.
 
 Rows are `bench/quality.py`'s: `{"dataset", "model", "macro_f1", "micro_or_acc",
-"rare_f1", "fit_s"}`; a split other than 0 is named `NAME/sK` (`split_name`).
+"rare_f1", "fit_s", "targets", "predictions"}`; a split other than 0 is named
+`NAME/sK` (`split_name`). The default's macro-F1 gap to the best baseline gets
+a 95% paired bootstrap interval over the held-out rows
+(`genreclf.metrics.paired_bootstrap`), and its mean over splits one more
+(`mean_gap_interval`): a gap whose interval holds 0 is one the rows cannot
+tell from none.
 """
 
 import numpy as np
@@ -38,6 +43,7 @@ def target_gaps(mine):
     base = [mine[m] for m in BASELINES]
     auto = next(r for m, r in mine.items() if m.startswith("genreclf auto"))
     best = max(b["macro_f1"] for b in base)
+    best_row = next(b for b in base if b["macro_f1"] == best)
     gaps = {
         "default": auto["macro_f1"],
         "best": best,
@@ -45,6 +51,14 @@ def target_gaps(mine):
         "micro/acc − max": auto["micro_or_acc"] - max(b["micro_or_acc"] for b in base),
         "rare − (c)": auto["rare_f1"] - base[2]["rare_f1"],
     }
+    if auto.get("predictions") is not None and best_row.get("predictions") is not None:
+        from genreclf.metrics import paired_bootstrap
+
+        interval = paired_bootstrap(
+            auto["targets"], best_row["predictions"], auto["predictions"], "macro_f1"
+        )["macro_f1"]
+        gaps["interval"] = (interval["low"], interval["high"])
+        gaps["paired"] = (auto["targets"], best_row["predictions"], auto["predictions"])
     if "genreclf ngram" in mine:
         gaps["ngram − (a)"] = mine["genreclf ngram"]["macro_f1"] - base[0]["macro_f1"]
     for family in SEEDED_FAMILIES:
@@ -82,7 +96,7 @@ def targets_check(rows):
         lines.append(
             f"{name}: default {gaps['default']:.4f} vs max(a,b,c) {gaps['best']:.4f} "
             f"(target ≥ +0.01: {'met' if default_gap >= 0.01 else 'NOT met'}, "
-            f"{default_gap:+.4f}); micro/acc {gaps['micro/acc − max']:+.4f} "
+            f"{default_gap:+.4f}{_interval(gaps)}); micro/acc {gaps['micro/acc − max']:+.4f} "
             f"(target ≥ −0.01); rare-F1 {gaps['rare − (c)']:+.4f} vs (c) (target ≥ 0)"
         )
         if "ngram − (a)" in gaps:
@@ -109,6 +123,14 @@ def targets_check(rows):
     return "\n".join(lines)
 
 
+def _interval(gaps):
+    """`, 95% interval ...` of the default's macro-F1 gap (paired bootstrap), when known."""
+    if "interval" not in gaps:
+        return ""
+    low, high = gaps["interval"]
+    return f", 95% interval {low:+.4f} to {high:+.4f}"
+
+
 def splits_summary(rows):
     """Each target's gap over the splits of a dataset: mean, lowest, highest, splits met."""
     splits = {}
@@ -123,9 +145,48 @@ def splits_summary(rows):
             if not values:
                 continue
             met = sum(v >= target - 1e-12 for v in values)
+            mean = f"mean {np.mean(values):+.4f}"
+            paired = [g["paired"] for g in runs if "paired" in g]
+            if gap == "default − max(a,b,c)" and len(paired) == len(runs):
+                low, high = mean_gap_interval(paired)
+                mean += f" (95% interval {low:+.4f} to {high:+.4f})"
             lines.append(
-                f"{name}: {gap} over {len(values)} splits: mean {np.mean(values):+.4f}, "
+                f"{name}: {gap} over {len(values)} splits: {mean}, "
                 f"lowest {min(values):+.4f}, highest {max(values):+.4f} "
                 f"(target {reads}; met on {met} of {len(values)})"
             )
     return "\n".join(lines)
+
+
+def mean_gap_interval(splits, confidence=0.95, resamples=2000, seed=0):
+    """Bootstrap interval of the mean macro-F1 gap B − A over held-out splits.
+
+    `splits` holds one `(targets, predictions_a, predictions_b)` per split;
+    each split's rows are resampled on their own (`scipy.stats.bootstrap`,
+    one sample per split). The splits share training rows, so the interval
+    treats them as more independent than they are: read it as a lower bound
+    on the uncertainty.
+    """
+    from scipy.stats import bootstrap
+
+    from genreclf.metrics.scores import averaged_scores
+    from genreclf.metrics.scores import class_counts
+
+    def macro(y, predicted):
+        return averaged_scores(*class_counts(y, predicted))["macro_f1"]
+
+    def mean_gap(*rows):
+        return np.mean(
+            [macro(y[r], b[r]) - macro(y[r], a[r]) for (y, a, b), r in zip(splits, rows)]
+        )
+
+    result = bootstrap(
+        tuple(np.arange(len(y)) for y, _, _ in splits),
+        mean_gap,
+        vectorized=False,
+        n_resamples=resamples,
+        confidence_level=confidence,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
