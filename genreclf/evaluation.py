@@ -57,12 +57,17 @@ def evaluate(
         compare: another run (folder or `Run`): also writes `compare.md`, the
             two runs' metrics and per-class F1 side by side, rare classes first
             (both evaluated on `data` when given, else their validation metrics).
+            On `data`, when both runs score the same rows with the same
+            labels, `compare.md` also says which differences the rows can
+            tell from 0 (`genreclf.metrics.paired_bootstrap`).
         text, label, format, sep, skip_bad_rows: reading options; by default
             those the run was trained with.
 
     Returns:
         The report dict (see `genreclf.metrics.classification_report`), with
-        `"comparison"` (markdown) when `compare` is given.
+        `"comparison"` (markdown) when `compare` is given, and
+        `"paired_bootstrap"` (B − A, macro-F1 and accuracy or micro-F1) when
+        the intervals were computed.
 
     Example:
 
@@ -81,7 +86,7 @@ def evaluate(
         report = dict(run.metrics)
     else:
         dataset = _read(run, data, **reading)
-        report, *rows = score_with_predictions(run, dataset, classification_report)
+        report, *counted = score_with_predictions(run, dataset, classification_report)
         write_report(report, out, title=f"{run.path.name} on {dataset.path or 'a TextDataset'}")
         from genreclf.explaining.report_examples import append_explanations
 
@@ -93,10 +98,12 @@ def evaluate(
             other_report = other.metrics
         else:
             other_data = _read(other, data, **reading)
-            other_report, *other_rows = score_with_predictions(
+            other_report, *other_counted = score_with_predictions(
                 other, other_data, classification_report
             )
-            intervals = _paired_intervals((run, dataset, *rows), (other, other_data, *other_rows))
+            intervals = _paired_intervals(
+                (run, dataset, *counted), (other, other_data, *other_counted)
+            )
         comparison = compare_reports(
             report, other_report, run.path.name, other.path.name, intervals=intervals
         )

@@ -50,3 +50,22 @@ def test_compare_on_data_adds_paired_bootstrap_intervals(trained_run, sample_csv
         assert entry["b"] == pytest.approx(other[metric])
         assert entry["low"] <= entry["difference"] <= entry["high"]
     assert "### Is the difference real?" in (tmp_path / "cmp" / "compare.md").read_text()
+
+
+def test_paired_intervals_align_label_order_and_need_the_same_rows():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from genreclf.evaluation import _paired_intervals
+
+    targets = np.eye(2, dtype="int64")[[0, 1] * 20]
+    a = SimpleNamespace(labels=["comedy", "drama"], multi_label=False)
+    b = SimpleNamespace(labels=["drama", "comedy"], multi_label=False)
+    rows = SimpleNamespace(texts=[f"text {i}" for i in range(40)])
+    # B is right on every row, written in its own column order.
+    intervals = _paired_intervals((a, rows, targets, targets), (b, rows, None, targets[:, ::-1]))
+    assert intervals["accuracy"]["difference"] == 0.0
+    assert intervals["macro_f1"]["low"] == intervals["macro_f1"]["high"] == 0.0
+    fewer = SimpleNamespace(texts=rows.texts[:-1])
+    assert _paired_intervals((a, rows, targets, targets), (b, fewer, None, targets[:-1])) is None
