@@ -36,11 +36,11 @@ others print as `NAME/s1`, ...), every model refitted on each, and prints each
 target's mean, lowest and highest gap over the splits. tmdb_genres keeps its
 train/val files (one split).
 
-Beside the default's macro-F1 gap to the best baseline the check prints its
-95% paired bootstrap interval over the held-out rows
-(`genreclf.metrics.paired_bootstrap`), and beside the mean over splits the
-interval of the mean: an interval that holds 0 says the rows cannot tell the
-default from that baseline.
+Beside the default's macro-F1 gap to the best baseline, and its rare-class
+F1 gap to (c), the check prints a 95% paired bootstrap interval over the
+held-out rows (`genreclf.metrics.paired_bootstrap`), and beside each mean
+over splits the interval of the mean: an interval that holds 0 says the rows
+cannot tell the default from that baseline.
 
 Usage: python bench/quality.py [--datasets tmdb_genres,imdb_genre27,movielens_plots,aclimdb]
        [--models ngram] [--aclimdb-rows 8000] [--keep-cache] [--seeds 1] [--splits 1]
@@ -195,6 +195,8 @@ def row(name, model, report, seconds, multi_label, targets=None, predictions=Non
         "fit_s": seconds,
         "targets": targets,
         "predictions": predictions,
+        "rare_classes": report["rare_classes"],
+        "labels": report["labels"],
     }
 
 

@@ -66,8 +66,8 @@ def evaluate(
     Returns:
         The report dict (see `genreclf.metrics.classification_report`), with
         `"comparison"` (markdown) when `compare` is given, and
-        `"paired_bootstrap"` (B − A, macro-F1 and accuracy or micro-F1) when
-        the intervals were computed.
+        `"paired_bootstrap"` (B − A: macro-F1, accuracy or micro-F1, and
+        rare-class macro-F1) when the intervals were computed.
 
     Example:
 
@@ -102,7 +102,7 @@ def evaluate(
                 other, other_data, classification_report
             )
             intervals = _paired_intervals(
-                (run, dataset, *counted), (other, other_data, *other_counted)
+                (run, dataset, *counted), (other, other_data, *other_counted), report
             )
         comparison = compare_reports(
             report, other_report, run.path.name, other.path.name, intervals=intervals
@@ -156,12 +156,13 @@ def score_with_predictions(run, dataset, classification_report):
     return report, targets, binarize(np.asarray(scores), run.multi_label, cut)
 
 
-def _paired_intervals(first, second):
+def _paired_intervals(first, second, report):
     """Paired bootstrap intervals of B − A, or None when the rows or labels differ.
 
     `first` and `second` are `(run, dataset, targets, predictions)`. Both runs
     read the same file, but `--skip-bad-rows` drops each run's unknown labels,
-    so the rows can differ; B's columns are put in A's label order.
+    so the rows can differ; B's columns are put in A's label order. The rare
+    classes are A's `report`'s (the same rows give both reports the same).
     """
     from genreclf.metrics.paired_bootstrap import paired_bootstrap
 
@@ -169,8 +170,13 @@ def _paired_intervals(first, second):
     if list(data.texts) != list(other_data.texts) or set(run.labels) != set(other.labels):
         return None
     columns = [list(other.labels).index(label) for label in run.labels]
-    accuracy = "micro_f1" if run.multi_label else "accuracy"
-    return paired_bootstrap(targets, predicted, other_predicted[:, columns], ("macro_f1", accuracy))
+    metrics = ["macro_f1", "micro_f1" if run.multi_label else "accuracy"]
+    rare = [list(run.labels).index(label) for label in report.get("rare_classes") or ()]
+    if rare:
+        metrics.append("rare_macro_f1")
+    return paired_bootstrap(
+        targets, predicted, other_predicted[:, columns], metrics, rare_classes=rare or None
+    )
 
 
 def raw_and_calibrated_scores(run, dataset):

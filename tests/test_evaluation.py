@@ -44,7 +44,7 @@ def test_compare_on_data_adds_paired_bootstrap_intervals(trained_run, sample_csv
     report = genreclf.evaluate(trained_run, sample_csv, compare=convex, out=tmp_path / "cmp")
     other = genreclf.evaluate(convex, sample_csv, out=tmp_path / "other")
     intervals = report["paired_bootstrap"]
-    assert set(intervals) == {"macro_f1", "accuracy"}
+    assert set(intervals) == {"macro_f1", "accuracy", "rare_macro_f1"}
     for metric, entry in intervals.items():
         assert entry["a"] == pytest.approx(report[metric])
         assert entry["b"] == pytest.approx(other[metric])
@@ -64,8 +64,11 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
     b = SimpleNamespace(labels=["drama", "comedy"], multi_label=False)
     rows = SimpleNamespace(texts=[f"text {i}" for i in range(40)])
     # B is right on every row, written in its own column order.
-    intervals = _paired_intervals((a, rows, targets, targets), (b, rows, None, targets[:, ::-1]))
-    assert intervals["accuracy"]["difference"] == 0.0
+    report = {"rare_classes": ["drama"]}
+    second = (b, rows, None, targets[:, ::-1])
+    intervals = _paired_intervals((a, rows, targets, targets), second, report)
+    assert intervals["accuracy"]["difference"] == intervals["rare_macro_f1"]["difference"] == 0.0
     assert intervals["macro_f1"]["low"] == intervals["macro_f1"]["high"] == 0.0
     fewer = SimpleNamespace(texts=rows.texts[:-1])
-    assert _paired_intervals((a, rows, targets, targets), (b, fewer, None, targets[:-1])) is None
+    second = (b, fewer, None, targets[:-1])
+    assert _paired_intervals((a, rows, targets, targets), second, report) is None

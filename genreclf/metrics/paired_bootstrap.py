@@ -18,7 +18,7 @@ import numpy as np
 from genreclf.errors import ConfigError
 from genreclf.metrics import scores as scores_lib
 
-METRICS = ("macro_f1", "micro_f1", "accuracy")
+METRICS = ("macro_f1", "micro_f1", "accuracy", "rare_macro_f1")
 DEFAULT_RESAMPLES = 2000
 
 
@@ -30,6 +30,7 @@ def paired_bootstrap(
     confidence=0.95,
     resamples=DEFAULT_RESAMPLES,
     seed=0,
+    rare_classes=None,
 ):
     """Differences B − A of `metrics` with paired bootstrap intervals.
 
@@ -39,10 +40,14 @@ def paired_bootstrap(
             thresholds: `genreclf.metrics.scores.binarize`).
         predictions_b: model B's, on the same rows.
         metrics: any of `"macro_f1"`, `"micro_f1"`, `"accuracy"` (subset
-            accuracy for multi-label; equal to micro-F1 for single-label).
+            accuracy for multi-label; equal to micro-F1 for single-label) and
+            `"rare_macro_f1"` (the mean F1 of `rare_classes`).
         confidence: the interval's confidence level, in (0, 1).
         resamples: bootstrap resamples of the rows.
         seed: the resampling seed (the same seed gives the same interval).
+        rare_classes: column indices of the rare classes, fixed across
+            resamples (e.g. a report's `rare_classes`, as indices); needed
+            for `"rare_macro_f1"`.
 
     Returns:
         `{metric: {"a", "b", "difference", "low", "high"}}`: both models'
@@ -61,7 +66,7 @@ def paired_bootstrap(
     from scipy.stats import bootstrap
 
     y_true, a, b = _check(y_true, predictions_a, predictions_b)
-    metrics = _check_metrics(metrics)
+    metrics = _check_metrics(metrics, rare_classes, y_true.shape[1])
     if not 0.0 < float(confidence) < 1.0:
         raise ConfigError(
             f"Expected a confidence level between 0 and 1 (0.95 for 95%). "
@@ -70,8 +75,11 @@ def paired_bootstrap(
     if int(resamples) < 2:
         raise ConfigError(f"Expected at least 2 resamples. Received: resamples={resamples!r}.")
 
+    def values(predicted, rows=slice(None)):
+        return _values(y_true[rows], predicted[rows], rare_classes)
+
     def differences(rows):
-        value_a, value_b = _values(y_true[rows], a[rows]), _values(y_true[rows], b[rows])
+        value_a, value_b = values(a, rows), values(b, rows)
         return np.array([value_b[m] - value_a[m] for m in metrics])
 
     result = bootstrap(
@@ -85,7 +93,7 @@ def paired_bootstrap(
     )
     low = np.atleast_1d(result.confidence_interval.low)
     high = np.atleast_1d(result.confidence_interval.high)
-    value_a, value_b = _values(y_true, a), _values(y_true, b)
+    value_a, value_b = values(a), values(b)
     out = {}
     for k, name in enumerate(metrics):
         out[name] = {
@@ -98,9 +106,13 @@ def paired_bootstrap(
     return out
 
 
-def _values(y_true, predictions):
-    values = scores_lib.averaged_scores(*scores_lib.class_counts(y_true, predictions))
+def _values(y_true, predictions, rare_classes):
+    counts = scores_lib.class_counts(y_true, predictions)
+    values = scores_lib.averaged_scores(*counts)
     values["accuracy"] = float(np.mean(np.all(y_true == predictions, axis=1)))
+    if rare_classes is not None:
+        f1 = scores_lib.per_class_scores(*counts)["f1"]
+        values["rare_macro_f1"] = float(np.mean(f1[list(rare_classes)]))
     return values
 
 
@@ -117,9 +129,24 @@ def _check(y_true, predictions_a, predictions_b):
     return arrays
 
 
-def _check_metrics(metrics):
+def _check_metrics(metrics, rare_classes, num_classes):
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
         raise ConfigError(f"Expected metrics among {METRICS}. Received: metrics={metrics!r}.")
+    if rare_classes is not None:
+        indices = list(rare_classes)
+        if not indices or not all(
+            isinstance(k, (int, np.integer)) and 0 <= k < num_classes for k in indices
+        ):
+            raise ConfigError(
+                f"Expected rare_classes as column indices in [0, {num_classes}). "
+                f"Received: rare_classes={rare_classes!r}."
+            )
+    elif "rare_macro_f1" in metrics:
+        raise ConfigError(
+            "The metric 'rare_macro_f1' needs the rare classes' column indices. "
+            "Received: rare_classes=None. Pass rare_classes=[...] (e.g. from a report's "
+            "`rare_classes`)."
+        )
     return metrics

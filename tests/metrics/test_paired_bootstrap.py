@@ -58,6 +58,21 @@ def test_the_seed_fixes_the_interval_and_a_higher_confidence_widens_it():
     assert wide["high"] - wide["low"] > first["high"] - first["low"]
 
 
+def test_rare_macro_f1_is_the_reports_over_the_given_classes():
+    labels = ["action", "comedy", "drama", "horror"]
+    y = Y.copy()
+    y[:280] = np.eye(4, dtype="int64")[np.arange(280) % 2]  # classes 2 and 3 are rare
+    scores_a, scores_b = RNG.random((300, 4)), RNG.random((300, 4))
+    a, b = binarize(scores_a, False), binarize(scores_b, False)
+    report_a = classification_report(y, scores_a, labels)
+    report_b = classification_report(y, scores_b, labels)
+    rare = [labels.index(name) for name in report_a["rare_classes"]]
+    assert rare and set(rare) <= {2, 3}
+    result = paired_bootstrap(y, a, b, metrics="rare_macro_f1", resamples=50, rare_classes=rare)
+    assert result["rare_macro_f1"]["a"] == pytest.approx(report_a["rare_macro_f1"])
+    assert result["rare_macro_f1"]["b"] == pytest.approx(report_b["rare_macro_f1"])
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -65,6 +80,8 @@ def test_the_seed_fixes_the_interval_and_a_higher_confidence_widens_it():
         ({"metrics": ("auc",)}, r"Received: metrics=\('auc',\)"),
         ({"confidence": 95}, r"between 0 and 1.*Received: confidence=95"),
         ({"resamples": 1}, r"Received: resamples=1"),
+        ({"metrics": "rare_macro_f1"}, r"needs the rare classes.*Received: rare_classes=None"),
+        ({"rare_classes": [4]}, r"indices in \[0, 4\).*Received: rare_classes=\[4\]"),
     ],
 )
 def test_bad_arguments_say_what_was_expected(kwargs, message):
