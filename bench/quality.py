@@ -253,7 +253,11 @@ def run_dataset(name, models, workdir, aclimdb_rows, seeds=1, split=0):
         seconds = time.perf_counter() - start
         scores, targets, predicted = score_with_predictions(run, test, classification_report)
         if list(run.labels) != list(vocabulary.labels):
-            raise RuntimeError(f"{name}: the run's label order differs from the baselines'.")
+            raise RuntimeError(
+                f"{name}: expected the run's labels in the baselines' order (the paired "
+                f"intervals compare columns). Received: run.labels={list(run.labels)}, "
+                f"baselines' labels={list(vocabulary.labels)}."
+            )
         label = f"genreclf {model}"
         if model == "auto":
             label += f" ({run.config.get('model')})"

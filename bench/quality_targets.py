@@ -1,12 +1,13 @@
 """bench/quality.py's targets: the issue's gaps per dataset, and over held-out splits.
 
 Rows are `bench/quality.py`'s: `{"dataset", "model", "macro_f1", "micro_or_acc",
-"rare_f1", "fit_s", "targets", "predictions"}`; a split other than 0 is named
-`NAME/sK` (`split_name`). The default's macro-F1 gap to the best baseline gets
-a 95% paired bootstrap interval over the held-out rows
-(`genreclf.metrics.paired_bootstrap`), and its mean over splits one more
-(`mean_gap_interval`): a gap whose interval holds 0 is one the rows cannot
-tell from none.
+"rare_f1", "fit_s", "targets", "predictions", "rare_classes", "labels"}`
+(`targets` and `predictions` 0/1 `[n, K]`); a split other than 0 is named
+`NAME/sK` (`split_name`). The default's macro-F1 gap to the best baseline and
+its rare-class F1 gap to (c) get 95% paired bootstrap intervals over the
+held-out rows (`genreclf.metrics.paired_bootstrap`), and their means over
+splits one more (`mean_gap_interval`): a gap whose interval holds 0 is one the
+rows cannot tell from none.
 """
 
 import numpy as np
@@ -167,9 +168,11 @@ def mean_gap_interval(splits, confidence=0.95, resamples=2000, seed=0):
     split; `columns` (None: all) are the classes the macro-F1 averages, the
     rare ones for the rare-F1 target. Each split's rows are resampled on their
     own (`scipy.stats.bootstrap`, one sample per split; with one split this is
-    `genreclf.metrics.paired_bootstrap`'s interval). The splits share training
-    rows, so the interval treats them as more independent than they are: read
-    it as a lower bound on the uncertainty.
+    `genreclf.metrics.paired_bootstrap`'s interval). The splits are drawn from
+    the same file with different seeds, so their held-out rows overlap (and
+    their training rows more): the interval treats them as more independent
+    than they are and is narrower than it should be. Read it as a lower bound
+    on the uncertainty.
     """
     from scipy.stats import bootstrap
 

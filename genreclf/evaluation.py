@@ -107,6 +107,12 @@ def evaluate(
         comparison = compare_reports(
             report, other_report, run.path.name, other.path.name, intervals=intervals
         )
+        if data is not None and intervals is None:
+            comparison += (
+                "\nNo paired intervals: the two runs did not score the same rows with the "
+                "same labels (rows dropped by --skip-bad-rows, other label columns, or one "
+                "single-label and one multi-label run).\n"
+            )
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.md").write_text(comparison, encoding="utf-8")
         report["comparison"] = comparison
@@ -157,19 +163,30 @@ def score_with_predictions(run, dataset, classification_report):
 
 
 def _paired_intervals(first, second, report):
-    """Paired bootstrap intervals of B − A, or None when the rows or labels differ.
+    """Paired bootstrap intervals of B − A, or None when the two scored different things.
 
     `first` and `second` are `(run, dataset, targets, predictions)`. Both runs
-    read the same file, but `--skip-bad-rows` drops each run's unknown labels,
-    so the rows can differ; B's columns are put in A's label order. The rare
+    read the same file, but each with its own options: `--skip-bad-rows`
+    drops each run's unknown labels, and a single-label and a multi-label run
+    can read different label columns. Intervals need the same rows, labels,
+    mode and targets; B's columns are put in A's label order. The rare
     classes are A's `report`'s (the same rows give both reports the same).
     """
     from genreclf.metrics.paired_bootstrap import paired_bootstrap
 
-    (run, data, targets, predicted), (other, other_data, _, other_predicted) = first, second
-    if list(data.texts) != list(other_data.texts) or set(run.labels) != set(other.labels):
+    (run, data, targets, predicted), (other, other_data, other_targets, other_predicted) = (
+        first,
+        second,
+    )
+    if (
+        list(data.texts) != list(other_data.texts)
+        or set(run.labels) != set(other.labels)
+        or run.multi_label != other.multi_label
+    ):
         return None
     columns = [list(other.labels).index(label) for label in run.labels]
+    if not np.array_equal(targets, other_targets[:, columns]):
+        return None
     metrics = ["macro_f1", "micro_f1" if run.multi_label else "accuracy"]
     rare = [list(run.labels).index(label) for label in report.get("rare_classes") or ()]
     if rare:

@@ -48,7 +48,7 @@ def test_compare_on_data_adds_paired_bootstrap_intervals(trained_run, sample_csv
     for metric, entry in intervals.items():
         assert entry["a"] == pytest.approx(report[metric])
         assert entry["b"] == pytest.approx(other[metric])
-        assert entry["low"] <= entry["difference"] <= entry["high"]
+        assert entry["low"] <= entry["high"] and entry["confidence"] == 0.95
     assert "### Is the difference real?" in (tmp_path / "cmp" / "compare.md").read_text()
 
 
@@ -59,16 +59,25 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
 
     from genreclf.evaluation import _paired_intervals
 
-    targets = np.eye(2, dtype="int64")[[0, 1] * 20]
-    a = SimpleNamespace(labels=["comedy", "drama"], multi_label=False)
-    b = SimpleNamespace(labels=["drama", "comedy"], multi_label=False)
-    rows = SimpleNamespace(texts=[f"text {i}" for i in range(40)])
+    labels = ["comedy", "drama", "horror"]
+    order = [1, 2, 0]  # B's columns: drama, horror, comedy
+    targets = np.eye(3, dtype="int64")[[0, 1, 2] * 20]
+    wrong = targets.copy()
+    wrong[:12] = np.roll(targets[:12], 1, axis=1)  # A is wrong on 12 of 60 rows
+    a = SimpleNamespace(labels=labels, multi_label=False)
+    b = SimpleNamespace(labels=[labels[k] for k in order], multi_label=False)
+    rows = SimpleNamespace(texts=[f"text {i}" for i in range(60)])
+    report = {"rare_classes": ["horror"]}
     # B is right on every row, written in its own column order.
-    report = {"rare_classes": ["drama"]}
-    second = (b, rows, None, targets[:, ::-1])
-    intervals = _paired_intervals((a, rows, targets, targets), second, report)
-    assert intervals["accuracy"]["difference"] == intervals["rare_macro_f1"]["difference"] == 0.0
-    assert intervals["macro_f1"]["low"] == intervals["macro_f1"]["high"] == 0.0
+    second = (b, rows, targets[:, order], targets[:, order])
+    intervals = _paired_intervals((a, rows, targets, wrong), second, report)
+    assert intervals["accuracy"]["a"] == pytest.approx(48 / 60)
+    assert intervals["accuracy"]["b"] == intervals["rare_macro_f1"]["b"] == 1.0
+    assert intervals["accuracy"]["difference"] == pytest.approx(12 / 60)
     fewer = SimpleNamespace(texts=rows.texts[:-1])
-    second = (b, fewer, None, targets[:-1])
-    assert _paired_intervals((a, rows, targets, targets), second, report) is None
+    short = (b, fewer, targets[:-1, order], targets[:-1, order])
+    assert _paired_intervals((a, rows, targets, wrong), short, report) is None
+    multi = SimpleNamespace(labels=b.labels, multi_label=True)
+    assert _paired_intervals((a, rows, targets, wrong), (multi, *second[1:]), report) is None
+    relabelled = (b, rows, np.roll(targets, 1, axis=0)[:, order], targets[:, order])
+    assert _paired_intervals((a, rows, targets, wrong), relabelled, report) is None

@@ -113,13 +113,14 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B", intervals=None):
 
 def _interval_lines(intervals, rows, a, b):
     titles = dict(_OVERALL)
+    level = f"{100 * next(iter(intervals.values()))['confidence']:g}%"
     lines = [
         "",
         "### Is the difference real?",
         "",
-        f"Paired bootstrap over the same {rows} rows: the 95% interval of {b} − {a}.",
+        f"Paired bootstrap over the same {rows} rows: the {level} interval of {b} − {a}.",
         "",
-        f"| metric | Δ ({b} − {a}) | 95% interval | reading |",
+        f"| metric | Δ ({b} − {a}) | {level} interval | reading |",
         "|---|---:|---|---|",
     ]
     for key, entry in intervals.items():

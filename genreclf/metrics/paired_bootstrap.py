@@ -11,6 +11,11 @@ The resampling and the interval are `scipy.stats.bootstrap`'s (one sample of
 row indices, so both models always see the same rows); only the metrics,
 computed from the same per-class counts as `classification_report`, are
 genreclf's.
+
+A resample can leave out every row of a class with one or two held-out rows;
+that class then scores 0 for both models, which pulls macro-F1 (and most of
+all rare-class macro-F1) differences toward 0 in that resample. The interval
+is therefore, if anything, conservative about such classes.
 """
 
 import numpy as np
@@ -50,8 +55,9 @@ def paired_bootstrap(
             for `"rare_macro_f1"`.
 
     Returns:
-        `{metric: {"a", "b", "difference", "low", "high"}}`: both models'
-        values on the rows, B − A, and the interval's bounds, Python floats.
+        `{metric: {"a", "b", "difference", "low", "high", "confidence"}}`:
+        both models' values on the rows, B − A, the interval's bounds and its
+        confidence level, Python floats.
 
     Example:
 
@@ -102,6 +108,7 @@ def paired_bootstrap(
             "difference": value_b[name] - value_a[name],
             "low": float(low[k]),
             "high": float(high[k]),
+            "confidence": float(confidence),
         }
     return out
 
@@ -117,7 +124,7 @@ def _values(y_true, predictions, rare_classes):
 
 
 def _check(y_true, predictions_a, predictions_b):
-    arrays = [np.asarray(x, dtype="int64") for x in (y_true, predictions_a, predictions_b)]
+    arrays = [np.asarray(x) for x in (y_true, predictions_a, predictions_b)]
     names = ("y_true", "predictions_a", "predictions_b")
     shapes = ", ".join(f"{n}.shape={x.shape}" for n, x in zip(names, arrays))
     first = arrays[0].shape
@@ -126,7 +133,14 @@ def _check(y_true, predictions_a, predictions_b):
             "Expected targets and both models' 0/1 predictions of one shape "
             f"[num_examples ≥ 2, num_classes], on the same rows. Received: {shapes}."
         )
-    return arrays
+    for name, array in zip(names, arrays):
+        if not np.isin(array, (0, 1)).all():
+            raise ConfigError(
+                f"Expected 0/1 values in `{name}`, not scores. Received: values such as "
+                f"{array[~np.isin(array, (0, 1))][0]!r}. Turn scores into predictions with "
+                "`genreclf.metrics.scores.binarize` (arg-max or thresholds) first."
+            )
+    return [array.astype("int64") for array in arrays]
 
 
 def _check_metrics(metrics, rare_classes, num_classes):

@@ -68,6 +68,8 @@ def test_intervals_say_which_deltas_the_rows_can_tell_from_zero():
         "macro_f1": {"a": 0.6, "b": 1.0, "difference": 0.4, "low": 0.1, "high": 0.7},
         "accuracy": {"a": 0.7, "b": 0.6, "difference": -0.1, "low": -0.3, "high": 0.05},
     }
+    for entry in intervals.values():
+        entry["confidence"] = 0.95
     markdown = compare_reports(old, new, "bilstm", "ngram", intervals=intervals)
     assert "Paired bootstrap over the same 6 rows" in markdown
     rows = rows_after(markdown, "| metric | Δ (ngram − bilstm) | 95% interval")

@@ -81,6 +81,7 @@ def test_rare_macro_f1_is_the_reports_over_the_given_classes():
         ({"confidence": 95}, r"between 0 and 1.*Received: confidence=95"),
         ({"resamples": 1}, r"Received: resamples=1"),
         ({"metrics": "rare_macro_f1"}, r"needs the rare classes.*Received: rare_classes=None"),
+        ({"predictions_a": Y * 0.6}, r"0/1 values in `predictions_a`.*0.6.*binarize"),
         ({"rare_classes": [4]}, r"indices in \[0, 4\).*Received: rare_classes=\[4\]"),
     ],
 )
