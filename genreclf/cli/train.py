@@ -115,6 +115,12 @@ def build_parser():
         type=int,
         help="early-stopping patience in epochs (default: the family's; 6 for bilstm, else 3)",
     )
+    fit.add_argument(
+        "--ema",
+        type=float,
+        help="validate and keep the moving average of the weights, with this momentum "
+        "(e.g. 0.99: about the last 100 steps; default: the family's, 0: none)",
+    )
     weighting = fit.add_mutually_exclusive_group()
     weighting.add_argument(
         "--class-weight",
@@ -229,6 +235,7 @@ def overrides_from_args(args):
         "schedule",
         "warmup_epochs",
         "patience",
+        "ema",
         "class_weight",
         "oversample",
         "abstain",

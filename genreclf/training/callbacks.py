@@ -57,7 +57,8 @@ def make_callbacks(
             often scores 0 macro-F1 for its first epochs).
         tensorboard: write TensorBoard logs.
         first: callbacks that must run before early stopping and checkpoints
-            (e.g. one that adds the monitored value to the logs).
+            (e.g. one that adds the monitored value to the logs, or one that
+            swaps in averaged weights); they run after the backup.
         extra: more callbacks (e.g. a schedule's `ReduceLROnPlateau`).
 
     Example:
@@ -70,8 +71,10 @@ def make_callbacks(
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     mode = "min" if "loss" in monitor else "max"
     callbacks = [
-        *first,
+        # First: it backs up the weights as training left them, before `first`
+        # may swap in others (`keras.callbacks.SwapEMAWeights`).
         ResumingBackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
+        *first,
         keras.callbacks.EarlyStopping(
             monitor=monitor,
             mode=mode,

@@ -9,7 +9,14 @@ AUTO = "auto"
 
 # Training defaults where the user leaves "auto" and the family declares none
 # (each family declares its own: `register_family(..., training_defaults=...)`).
-_FALLBACK = {"lr": 1e-3, "schedule": "cosine", "weight_decay": 1e-4, "epochs": 20, "patience": 3}
+_FALLBACK = {
+    "lr": 1e-3,
+    "schedule": "cosine",
+    "weight_decay": 1e-4,
+    "epochs": 20,
+    "patience": 3,
+    "ema": 0.0,
+}
 
 
 @dataclasses.dataclass
@@ -55,13 +62,17 @@ class TrainConfig:
     folds: int = None
     refit: object = AUTO
     patience: object = AUTO
+    ema: object = AUTO
     label_smoothing: float = 0.0
     min_confidence: float = None
     calibration: str = AUTO
     strategy: str = None
 
     def resolved(self, name):
-        """The value of `lr`, `weight_decay`, `schedule`, `epochs` or `patience`, "auto" resolved.
+        """A training argument's value, "auto" resolved.
+
+        The arguments a family may declare: `lr`, `weight_decay`, `schedule`,
+        `epochs`, `patience` and `ema` (the weights' moving average).
 
         "auto" takes the family declaration's training defaults for this
         model configuration (`Family.training_defaults_for`), e.g. a

@@ -89,8 +89,10 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     from genreclf.training.calibration import check_choice
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.callbacks import BEST_WEIGHTS
+    from genreclf.training.optimizers import check_ema
 
     check_choice(cfg.calibration)  # before the fit, not after it
+    check_ema(cfg.resolved("ema"))
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if len(train_set) == 0 or (val_set is not None and len(val_set) == 0):

@@ -129,7 +129,9 @@ class Recipe:
         learning_rate, _ = self.schedule()
         _, pos_weight = self.weights()
         model.compile(
-            optimizer=make_optimizer(learning_rate, self.cfg.resolved("weight_decay")),
+            optimizer=make_optimizer(
+                learning_rate, self.cfg.resolved("weight_decay"), ema=self.cfg.resolved("ema")
+            ),
             loss=make_loss(self.multi_label, pos_weight, self.cfg.label_smoothing),
             metrics=self.metrics(),
         )
@@ -138,7 +140,10 @@ class Recipe:
         """Early stopping (after the warmup), the schedule's callbacks, `extra`.
 
         With a run folder `out`, also the best-weights checkpoint, crash
-        resume, the CSV log and TensorBoard (`training.callbacks`).
+        resume, the CSV log and TensorBoard (`training.callbacks`). With a
+        weights' moving average (`ema`), `keras.callbacks.SwapEMAWeights`
+        comes first: validation, early stopping and the checkpoint see the
+        averaged weights, and the run keeps the best epoch's average.
         """
         import keras
 
@@ -147,7 +152,9 @@ class Recipe:
 
         cfg = self.cfg
         first = []
-        if self.multi_label:  # first, so early stopping sees val_tuned_macro_f1
+        if cfg.resolved("ema"):
+            first.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+        if self.multi_label:  # before early stopping, so it sees val_tuned_macro_f1
             first.append(TunedThresholdF1(text_inputs(val_set), val_set.targets(self.vocabulary)))
         _, schedule_callbacks = self.schedule()
         start_from_epoch = cfg.warmup_epochs + 1

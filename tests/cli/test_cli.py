@@ -37,6 +37,7 @@ def test_help_lists_every_command_and_train_flags():
         "--folds",
         "--multi-label",
         "--sep",
+        "--ema",
     ):
         assert flag in train_help
 
@@ -91,6 +92,26 @@ def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "movies.csv" in result.stderr and "text" in result.stderr
+
+
+def test_a_bad_moving_average_fails_before_training(tmp_path, sample_csv):
+    result = genreclf(
+        "train",
+        sample_csv,
+        "--text",
+        "overview",
+        "--label",
+        "genre",
+        "--model",
+        "ngram",
+        "--ema",
+        "1.5",
+        "--out",
+        tmp_path / "run",
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Received: ema=1.5" in result.stderr
+    assert not (tmp_path / "run" / "model.keras").exists()
 
 
 def test_verbose_comes_before_the_command_and_controls_tensorflow_logs(monkeypatch, capsys):

@@ -108,19 +108,20 @@ KILL_AT_EPOCH = textwrap.dedent(
 
     genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
                    epochs=4, patience=10, model_config={"max_tokens": 500, "solver": "adamw"},
-                   out=sys.argv[1],
+                   ema=float(sys.argv[3]), out=sys.argv[1],
                    verbose=0, callbacks=[KillAfter()])
     """
 )
 
 
-def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+@pytest.mark.parametrize("ema", ["0", "0.9"])  # 0.9: the moving average's state resumes too
+def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
     out = tmp_path / "run"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    killed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "1"], env=env)
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "1", ema], env=env)
     assert killed.returncode == -9
     assert (out / "backup").exists() and not (out / "model.keras").exists()
-    resumed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "-1"], env=env)
+    resumed = subprocess.run([sys.executable, "-c", KILL_AT_EPOCH, str(out), "-1", ema], env=env)
     assert resumed.returncode == 0
     epochs = [
         int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]

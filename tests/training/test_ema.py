@@ -1,0 +1,91 @@
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+import genreclf
+from genreclf.data import LabelVocabulary
+from genreclf.data import train_val_split
+from genreclf.errors import ConfigError
+from genreclf.training import TrainConfig
+from genreclf.training.optimizers import make_optimizer
+from genreclf.training.recipe import Recipe
+
+TINY_TRANSFORMER = {
+    "max_tokens": 500,
+    "max_length": 32,
+    "embedding_dim": 16,
+    "num_heads": 2,
+    "intermediate_dim": 16,
+    "num_layers": 1,
+    "word_dim": 0,
+}
+
+
+def test_ema_turns_on_keras_moving_average():
+    assert make_optimizer(1e-3, ema=0.99).use_ema
+    assert make_optimizer(1e-3, ema=0.99).ema_momentum == 0.99
+    assert not make_optimizer(1e-3, ema=0).use_ema
+
+
+@pytest.mark.parametrize("ema", [1.0, -0.1, "0.9", True, None])
+def test_bad_ema_says_what_is_expected(ema):
+    with pytest.raises(ConfigError, match=r"in \[0, 1\).*Received: ema="):
+        make_optimizer(1e-3, ema=ema)
+
+
+def test_no_family_averages_unless_asked():
+    assert TrainConfig(model="transformer").resolved("ema") == 0.0
+    assert TrainConfig(model="bilstm").resolved("ema") == 0.0
+    assert TrainConfig(model="transformer", ema=0.99).resolved("ema") == 0.99
+
+
+def test_the_swap_comes_after_the_backup_and_before_early_stopping(tmp_path, sample_csv):
+    dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+    cfg = TrainConfig(model="transformer", ema=0.9)
+    recipe = Recipe(cfg, dataset, dataset.vocabulary())
+    names = [type(c).__name__ for c in recipe.callbacks(dataset, out=tmp_path)]
+    assert names.index("ResumingBackupAndRestore") < names.index("SwapEMAWeights")
+    assert names.index("SwapEMAWeights") < names.index("EarlyStopping")
+    assert names.index("SwapEMAWeights") < names.index("ModelCheckpoint")
+    cfg.ema = 0.0
+    assert "SwapEMAWeights" not in [type(c).__name__ for c in recipe.callbacks(dataset)]
+
+
+def _val_loss_of(run, val_set):
+    scores = np.asarray(run.scores(val_set.texts))
+    targets = val_set.targets(LabelVocabulary(list(run.labels)))
+    picked = np.sum(scores * targets, axis=1)
+    return float(np.mean(-np.log(np.clip(picked, 1e-7, 1.0))))
+
+
+def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
+    """The saved model's validation loss is the best epoch's, as validated with EMA weights."""
+    histories = {}
+    for ema in (0.0, 0.8):
+        out = tmp_path / f"ema{ema}"
+        run = genreclf.train(
+            sample_csv,
+            text="overview",
+            label="genre",
+            model="transformer",
+            model_config=TINY_TRANSFORMER,
+            epochs=4,
+            patience=10,
+            ema=ema,
+            calibration="none",
+            out=out,
+            verbose=0,
+        )
+        with open(out / "history.csv") as f:
+            history = list(csv.DictReader(f))
+        histories[ema] = [float(row["val_loss"]) for row in history]
+        f1 = [float(row["val_macro_f1"]) for row in history]
+        best = int(np.argmax(f1))  # the best checkpoint's epoch (the first of ties)
+        dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+        _, val_set = train_val_split(dataset, 0.1, seed=0)
+        assert _val_loss_of(run, val_set) == pytest.approx(histories[ema][best], rel=1e-4)
+        assert run.config["ema"] == ema
+    assert histories[0.8] != pytest.approx(histories[0.0], rel=1e-3)
+    keras.backend.clear_session()
