@@ -95,20 +95,8 @@ def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path):
 
 
 def test_a_bad_moving_average_fails_before_training(tmp_path, sample_csv):
-    result = genreclf(
-        "train",
-        sample_csv,
-        "--text",
-        "overview",
-        "--label",
-        "genre",
-        "--model",
-        "ngram",
-        "--ema",
-        "1.5",
-        "--out",
-        tmp_path / "run",
-    )
+    flags = "--text overview --label genre --model ngram --ema 1.5".split()
+    result = genreclf("train", sample_csv, *flags, "--out", tmp_path / "run")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Received: ema=1.5" in result.stderr
     assert not (tmp_path / "run" / "model.keras").exists()
