@@ -59,7 +59,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         seed: the seed of every trial (weights, dropout, the input
             pipeline's shuffle), set before each build as `genreclf train` does.
         lr, weight_decay, schedule, batch_size, class_weight, epochs,
-            patience, label_smoothing, warmup_epochs: training arguments.
+            patience, ema, label_smoothing, warmup_epochs: training arguments.
         **model_args: the family's builder arguments (e.g. `lstm_units`).
 
     Example:
@@ -90,6 +90,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         class_weight=None,
         epochs=None,
         patience=None,
+        ema=None,
         label_smoothing=None,
         warmup_epochs=None,
         name=None,
@@ -130,6 +131,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             "class_weight": class_weight,
             "epochs": epochs,
             "patience": patience,
+            "ema": ema,
             "label_smoothing": label_smoothing,
             "warmup_epochs": warmup_epochs,
         }
@@ -280,12 +282,16 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             )
         _, schedule_callbacks = recipe.schedule()
         kwargs.setdefault("batch_size", int(cfg.batch_size))
+        # As in `Recipe.callbacks`: the tuner's callbacks see the averaged weights.
+        average = (
+            [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if cfg.resolved("ema") else []
+        )
         return model.fit(
             x,
             y,
             validation_data=validation_data,
             epochs=epochs,
-            callbacks=[*callbacks, *schedule_callbacks],
+            callbacks=[*average, *callbacks, *schedule_callbacks],
             verbose=verbose,
             **kwargs,
         )
@@ -329,7 +335,7 @@ def config_from_values(family, values, max_epochs):
             value = values.get("tuner/epochs") or max_epochs
         elif key == "lr" and values.get(LR_FACTOR) is not None:
             value = base.resolved("lr") * values[LR_FACTOR]
-        elif key in ("lr", "weight_decay", "schedule", "patience"):
+        elif key in ("lr", "weight_decay", "schedule", "patience", "ema"):
             value = base.resolved(key)
         elif key in ("batch_size", "warmup_epochs") and key in declared:
             value = declared[key]

@@ -33,6 +33,7 @@ TRAINING_KEYS = (
     "class_weight",
     "epochs",
     "patience",
+    "ema",
     "label_smoothing",
     "warmup_epochs",
 )

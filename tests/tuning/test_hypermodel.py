@@ -1,5 +1,6 @@
 import keras
 import keras_tuner
+import numpy as np
 import pytest
 
 from genreclf.errors import ConfigError
@@ -56,6 +57,23 @@ def test_search_defaults_false_tunes_only_what_is_given(sample_data):
     assert config["schedule"] == "constant" and config["batch_size"] == 32 and config["epochs"] == 3
     assert hypermodel.fixed_values() == {"max_tokens": 200, "solver": "adamw"}
     assert (config["patience"], config["label_smoothing"], config["warmup_epochs"]) == (3, 0.0, 1)
+
+
+def test_the_moving_average_can_be_tuned(sample_data, tiny_ngram):
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=2, search_defaults=False, ema=[0.0, 0.9], **tiny_ngram
+    )
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("ema", [0.0, 0.9], default=0.9)
+    assert hypermodel.trial_config(hp)["ema"] == 0.9
+    model = hypermodel.build(hp)
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
+    history = hypermodel.fit(hp, model, train, validation_data=val)  # validated on the average
+    assert len(history.history["val_macro_f1"]) == 2
+    x, y = {"text": np.array(train.texts, dtype=object)}, train.targets(train.vocabulary())
+    assert len(hypermodel.fit(hp, hypermodel.build(hp), x, y).history["loss"]) == 2
+    assert config_from_values("bilstm", {}, max_epochs=2)["ema"] == 0.0  # the family's default
 
 
 def test_config_from_values_fills_family_defaults():
