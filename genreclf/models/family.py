@@ -25,7 +25,7 @@ class Family:
         defaults: the builder's default configuration (JSON-serialisable).
         training_defaults: values for the training arguments the user leaves
             `"auto"` (`lr`, `schedule`, `weight_decay`, and optionally
-            `epochs`, `batch_size`, `warmup_epochs`), or a callable of the
+            `epochs`, `batch_size`, `warmup_epochs`, `ema`), or a callable of the
             model configuration returning them (when they depend on it, e.g.
             a pretrained encoder's mode); see `training_defaults_for`.
         search_space: the default KerasTuner search space: builder argument →

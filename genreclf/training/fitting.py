@@ -121,6 +121,13 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             "Received: oversample=True. Drop --oversample: the convex fit already weights "
             "classes (balanced; --no-class-weight turns that off)."
         )
+    if cfg.resolved("ema") and family.fits_itself(config):
+        raise ConfigError(
+            f"--ema averages the weights of a Keras training run, and {cfg.model!r} fits "
+            f"itself with a convex solver (no steps to average). Received: "
+            f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
+            "configuration (ngram: --set solver=adamw)."
+        )
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(

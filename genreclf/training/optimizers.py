@@ -57,3 +57,19 @@ def check_ema(ema):
             "100 steps) or --ema 0."
         )
     return ema
+
+
+def averaging_callbacks(ema):
+    """The callbacks that validate and keep the moving average (`ema` > 0).
+
+    `keras.callbacks.SwapEMAWeights` swaps the averaged weights in for each
+    validation and for the end of training, so the callbacks after it (early
+    stopping, the best checkpoint, a tuner's) see and keep the average. Put
+    them after the crash backup, which must save the raw weights.
+
+    Example:
+
+    >>> [type(c).__name__ for c in averaging_callbacks(0.99)], averaging_callbacks(0)
+    (['SwapEMAWeights'], [])
+    """
+    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if check_ema(ema) else []

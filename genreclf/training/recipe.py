@@ -148,12 +148,11 @@ class Recipe:
         import keras
 
         from genreclf.training.callbacks import make_callbacks
+        from genreclf.training.optimizers import averaging_callbacks
         from genreclf.training.tuned_f1 import TunedThresholdF1
 
         cfg = self.cfg
-        first = []
-        if cfg.resolved("ema"):
-            first.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+        first = averaging_callbacks(cfg.resolved("ema"))
         if self.multi_label:  # before early stopping, so it sees val_tuned_macro_f1
             first.append(TunedThresholdF1(text_inputs(val_set), val_set.targets(self.vocabulary)))
         _, schedule_callbacks = self.schedule()

@@ -20,6 +20,8 @@ import keras_tuner
 
 from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
+from genreclf.training.optimizers import averaging_callbacks
+from genreclf.training.optimizers import check_ema
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.objective import DEFAULT_OBJECTIVE
 from genreclf.tuning.search_space import LR_FACTOR
@@ -149,6 +151,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         if search_defaults:
             if lr is not None:  # an explicit learning rate wins over a declared factor
                 self.space.pop(LR_FACTOR, None)
+        _check_ema_entry(self.space.get("ema"))  # before the search, not in each trial
         first = self.trial_config(keras_tuner.HyperParameters())  # every default value
         if _fits_itself(family, first["model_config"]):
             raise ConfigError(_fits_itself_message(family, first["model_config"]))
@@ -253,7 +256,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         defaults to the hypermodel's training set): the trial then trains
         exactly as `genreclf train` would. Anything else `Model.fit` takes
         is trained with the trial's batch size, epochs and schedule, without
-        early stopping. Under Hyperband the tuner's epoch budget (`epochs`,
+        early stopping (validated on the weights' moving average when the
+        trial keeps one, as on the first path). Under Hyperband the tuner's epoch budget (`epochs`,
         `initial_epoch`) is used; otherwise the trial's `epochs` value.
         """
         if x is None:
@@ -283,9 +287,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         _, schedule_callbacks = recipe.schedule()
         kwargs.setdefault("batch_size", int(cfg.batch_size))
         # As in `Recipe.callbacks`: the tuner's callbacks see the averaged weights.
-        average = (
-            [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if cfg.resolved("ema") else []
-        )
+        average = averaging_callbacks(cfg.resolved("ema"))
         return model.fit(
             x,
             y,
@@ -344,6 +346,22 @@ def config_from_values(family, values, max_epochs):
         config[key] = value
     config["epochs"] = min(int(config["epochs"]), max_epochs)
     return config
+
+
+def _check_ema_entry(entry):
+    """`check_ema` on a fixed momentum, each choice of one, or a range's ends."""
+    if entry is None:
+        return
+    if not is_hyperparameter(entry):
+        values = [entry]
+    elif isinstance(entry, list):  # the shorthand for a choice
+        values = entry
+    else:
+        config = entry.get_config()
+        ends = [config[k] for k in ("min_value", "max_value", "value") if k in config]
+        values = config.get("values") or ends
+    for value in values:
+        check_ema(value)
 
 
 def _fits_itself(family, model_config):

@@ -62,7 +62,7 @@ def _val_loss_of(run, val_set):
 
 def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
     """The saved model's validation loss is the best epoch's, as validated with EMA weights."""
-    histories = {}
+    histories, train_losses = {}, {}
     for ema in (0.0, 0.8):
         out = tmp_path / f"ema{ema}"
         run = genreclf.train(
@@ -81,6 +81,7 @@ def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
         with open(out / "history.csv") as f:
             history = list(csv.DictReader(f))
         histories[ema] = [float(row["val_loss"]) for row in history]
+        train_losses[ema] = [float(row["loss"]) for row in history]
         f1 = [float(row["val_macro_f1"]) for row in history]
         best = int(np.argmax(f1))  # the best checkpoint's epoch (the first of ties)
         dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
@@ -88,4 +89,19 @@ def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
         assert _val_loss_of(run, val_set) == pytest.approx(histories[ema][best], rel=1e-4)
         assert run.config["ema"] == ema
     assert histories[0.8] != pytest.approx(histories[0.0], rel=1e-3)
+    # The raw weights trained alike: only what was validated (the average) differs.
+    assert train_losses[0.8] == pytest.approx(train_losses[0.0], rel=1e-4)
     keras.backend.clear_session()
+
+
+def test_a_convex_fit_has_no_steps_to_average(tmp_path, sample_csv):
+    with pytest.raises(ConfigError, match=r"convex solver.*Received: ema=0.9.*Drop --ema"):
+        genreclf.train(
+            sample_csv,
+            text="overview",
+            label="genre",
+            model="ngram",
+            ema=0.9,
+            out=tmp_path / "run",
+            verbose=0,
+        )

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import genreclf
@@ -99,11 +100,21 @@ def test_bad_rows_name_file_line_and_field(tmp_path):
 
 KILL_AT_EPOCH = textwrap.dedent(
     """
-    import os, signal, sys, keras, genreclf
+    import os, signal, sys, keras, numpy as np, genreclf
+
+    def weights_and_averages(model):
+        averages = [v for v in model.optimizer.variables if v.name.endswith("_average")]
+        return np.concatenate([np.ravel(v.numpy()) for v in model.trainable_variables]), (
+            np.concatenate([np.ravel(v.numpy()) for v in averages]) if averages else np.zeros(0)
+        )
 
     class KillAfter(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):  # after the backup's restore
+            np.savez(sys.argv[1] + ".begin.npz", *weights_and_averages(self.model))
+
         def on_epoch_end(self, epoch, logs=None):
             if epoch == int(sys.argv[2]):
+                np.savez(sys.argv[1] + ".killed.npz", *weights_and_averages(self.model))
                 os.kill(os.getpid(), signal.SIGKILL)
 
     genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
@@ -114,7 +125,7 @@ KILL_AT_EPOCH = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("ema", ["0", "0.9"])  # 0.9: the moving average's state resumes too
+@pytest.mark.parametrize("ema", ["0", "0.9"])
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
     out = tmp_path / "run"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -127,4 +138,14 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
         int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]
     ]
     assert epochs == [0, 1, 2, 3]  # epochs 0-1 before the kill, 2-3 after: none repeated
+    if ema != "0":
+        # At the kill, the callbacks held the average in the model and the raw
+        # weights in the optimizer's slot; the resumed run starts from the raw
+        # weights with the average restored, as if it had not been killed.
+        killed, begin = np.load(f"{out}.killed.npz"), np.load(f"{out}.begin.npz")
+        killed_model, killed_slot = killed["arr_0"], killed["arr_1"]
+        begin_model, begin_slot = begin["arr_0"], begin["arr_1"]
+        assert not np.allclose(killed_model, killed_slot)
+        np.testing.assert_allclose(begin_model, killed_slot, rtol=1e-6)
+        np.testing.assert_allclose(begin_slot, killed_model, rtol=1e-6)
     assert genreclf.load_run(out).metrics["num_examples"] == 31

@@ -64,16 +64,31 @@ def test_the_moving_average_can_be_tuned(sample_data, tiny_ngram):
     hypermodel = FamilyHyperModel(
         "ngram", train, max_epochs=2, search_defaults=False, ema=[0.0, 0.9], **tiny_ngram
     )
-    hp = keras_tuner.HyperParameters()
-    hp.Choice("ema", [0.0, 0.9], default=0.9)
-    assert hypermodel.trial_config(hp)["ema"] == 0.9
-    model = hypermodel.build(hp)
-    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
-    history = hypermodel.fit(hp, model, train, validation_data=val)  # validated on the average
-    assert len(history.history["val_macro_f1"]) == 2
+    histories = {}
     x, y = {"text": np.array(train.texts, dtype=object)}, train.targets(train.vocabulary())
-    assert len(hypermodel.fit(hp, hypermodel.build(hp), x, y).history["loss"]) == 2
+    val_xy = ({"text": np.array(val.texts, dtype=object)}, val.targets(train.vocabulary()))
+    for ema in (0.9, 0.0):
+        hp = keras_tuner.HyperParameters()
+        hp.Choice("ema", [0.0, 0.9], default=ema)
+        assert hypermodel.trial_config(hp)["ema"] == ema
+        model = hypermodel.build(hp)
+        assert model.optimizer.use_ema == (ema > 0)
+        history = hypermodel.fit(hp, model, train, validation_data=val)
+        assert len(history.history["val_macro_f1"]) == 2
+        histories[ema] = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val_xy)
+    # Both fit paths: the same raw training, validated on the average when there is one.
+    train_loss = {ema: h.history["loss"] for ema, h in histories.items()}
+    val_loss = {ema: h.history["val_loss"] for ema, h in histories.items()}
+    assert train_loss[0.9] == pytest.approx(train_loss[0.0], rel=1e-4)
+    assert val_loss[0.9] != pytest.approx(val_loss[0.0], rel=1e-4)
     assert config_from_values("bilstm", {}, max_epochs=2)["ema"] == 0.0  # the family's default
+
+
+@pytest.mark.parametrize("ema", [1.5, [0.0, 1.0], {"min": 0.0, "max": 1.0}, "0.9"])
+def test_a_bad_moving_average_fails_before_the_search(sample_data, tiny_ngram, ema):
+    _, train, _ = sample_data
+    with pytest.raises(ConfigError, match=r"in \[0, 1\).*Received: ema="):
+        FamilyHyperModel("ngram", train, max_epochs=2, ema=ema, **tiny_ngram)
 
 
 def test_config_from_values_fills_family_defaults():
