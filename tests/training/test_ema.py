@@ -48,7 +48,7 @@ def test_the_swap_comes_after_the_backup_and_before_early_stopping(tmp_path, sam
     names = [type(c).__name__ for c in recipe.callbacks(dataset, out=tmp_path)]
     assert names.index("ResumingBackupAndRestore") < names.index("SwapEMAWeights")
     assert names.index("SwapEMAWeights") < names.index("EarlyStopping")
-    assert names.index("SwapEMAWeights") < names.index("ModelCheckpoint")
+    assert names.index("SwapEMAWeights") < names.index("BestCheckpoint")
     cfg.ema = 0.0
     assert "SwapEMAWeights" not in [type(c).__name__ for c in recipe.callbacks(dataset)]
 
@@ -83,7 +83,8 @@ def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
         histories[ema] = [float(row["val_loss"]) for row in history]
         train_losses[ema] = [float(row["loss"]) for row in history]
         f1 = [float(row["val_macro_f1"]) for row in history]
-        best = int(np.argmax(f1))  # the best checkpoint's epoch (the first of ties)
+        # The best checkpoint's epoch (the first of ties), after the warmup as early stopping.
+        best = 2 + int(np.argmax(f1[2:]))
         dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
         _, val_set = train_val_split(dataset, 0.1, seed=0)
         assert _val_loss_of(run, val_set) == pytest.approx(histories[ema][best], rel=1e-4)

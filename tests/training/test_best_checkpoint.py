@@ -1,0 +1,53 @@
+import keras
+import numpy as np
+
+from genreclf.training.callbacks import BACKUP_DIR
+from genreclf.training.callbacks import BEST_WEIGHTS
+from genreclf.training.callbacks import BestCheckpoint
+from genreclf.training.callbacks import make_callbacks
+
+
+def _checkpoint_of(callbacks):
+    return next(c for c in callbacks if isinstance(c, BestCheckpoint))
+
+
+def _epoch_ends(checkpoint, path, values):
+    """Ends epochs with these monitored values; the epochs at which the file changed."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    checkpoint.set_model(model)
+    saved = []
+    for epoch, value in values.items():
+        model.layers[0].kernel.assign(np.full((2, 1), float(epoch)))
+        checkpoint.on_epoch_end(epoch, {"val_macro_f1": value})
+        if path.exists() and float(_kernel(path, model)) == epoch:
+            saved.append(epoch)
+    return saved
+
+
+def _kernel(path, model):
+    model.load_weights(path)
+    return model.layers[0].kernel.numpy()[0, 0]
+
+
+def test_warmup_epochs_are_not_kept(tmp_path):
+    path = tmp_path / BEST_WEIGHTS
+    checkpoint = _checkpoint_of(make_callbacks(tmp_path, start_from_epoch=2, tensorboard=False))
+    # Epoch 0 scores best, but early stopping does not watch it: nor does the checkpoint.
+    assert _epoch_ends(checkpoint, path, {0: 0.9, 1: 0.1, 2: 0.5, 3: 0.4, 4: 0.6}) == [2, 4]
+
+
+def test_a_resumed_run_keeps_a_better_epoch_from_before_the_kill(tmp_path):
+    (tmp_path / BACKUP_DIR).mkdir()  # resuming: the killed run's log counts
+    (tmp_path / "history.csv").write_text(
+        "epoch,loss,val_macro_f1\n0,1.0,0.95\n1,0.9,0.2\n2,0.8,0.7\n3,0.7,0.3\n"
+    )
+    path = tmp_path / BEST_WEIGHTS
+    checkpoint = _checkpoint_of(make_callbacks(tmp_path, start_from_epoch=2, tensorboard=False))
+    # Epoch 2's 0.7 is the bar (not the warmup's 0.95): 0.6 is not kept, 0.75 is.
+    assert _epoch_ends(checkpoint, path, {4: 0.6, 5: 0.75}) == [5]
+
+
+def test_a_fresh_run_ignores_an_old_log(tmp_path):
+    (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n2,0.99\n")  # no backup: stale
+    checkpoint = _checkpoint_of(make_callbacks(tmp_path, tensorboard=False))
+    assert _epoch_ends(checkpoint, tmp_path / BEST_WEIGHTS, {2: 0.1}) == [2]
