@@ -1,5 +1,6 @@
 """`make_callbacks`: early stopping on validation macro-F1, checkpoints, resume, logs."""
 
+import collections
 import csv
 import math
 import pathlib
@@ -39,8 +40,8 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
       candidates, as in `keras.callbacks.EarlyStopping(start_from_epoch=...)`:
       the run keeps the epoch early stopping would restore.
     - A resumed run starts from the best value in the killed run's CSV log
-      (`initial_value_threshold`), so its first epoch after the kill does not
-      overwrite a better checkpoint from before it.
+      (`resume_log`; Keras' `initial_value_threshold`), so its first epoch after
+      the kill does not overwrite a better checkpoint from before it.
 
     Example:
 
@@ -48,15 +49,16 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
     2
     """
 
-    def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, history=None):
-        mode = "min" if "loss" in monitor else "max"
+    def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, resume_log=None):
+        mode = _mode(monitor)
+        logged = best_logged(resume_log, monitor, mode, start_from_epoch)
         super().__init__(
             filepath,
             monitor=monitor,
             mode=mode,
             save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=best_logged(history, monitor, mode, start_from_epoch),
+            initial_value_threshold=None if logged is None else logged.value,
         )
         self.start_from_epoch = start_from_epoch
 
@@ -65,8 +67,42 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
             super().on_epoch_end(epoch, logs)
 
 
+class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' `EarlyStopping`, which a resumed run continues rather than restarts.
+
+    Given the killed run's CSV log (`resume_log`), it starts from that log's
+    best value and the epochs waited since, so a resumed run stops at the
+    epoch the run would have stopped at had it not been killed (Keras resets
+    both at every `fit`). Its restored weights are the best since the
+    resume; the run then loads `BestCheckpoint`'s, the best of all.
+
+    Example:
+
+    >>> ResumingEarlyStopping(patience=2, start_from_epoch=2).patience
+    2
+    """
+
+    def __init__(self, *, monitor="val_macro_f1", resume_log=None, **kwargs):
+        super().__init__(monitor=monitor, mode=_mode(monitor), **kwargs)
+        self.resume_log = resume_log
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        logged = best_logged(
+            self.resume_log, self.monitor, _mode(self.monitor), self.start_from_epoch
+        )
+        if logged is not None:
+            self.best, self.best_epoch, self.wait = logged
+
+
+LoggedBest = collections.namedtuple("LoggedBest", ["value", "epoch", "epochs_since"])
+
+
 def best_logged(history, monitor, mode, start_from_epoch=0):
-    """The best `monitor` value in a CSV log's epochs from `start_from_epoch`, or None.
+    """The best `monitor` value in a CSV log from `start_from_epoch`, or None.
+
+    Returns `(value, epoch, epochs_since)`: the first epoch of the best value
+    and the number of logged epochs after it (early stopping's wait).
 
     Example:
 
@@ -74,20 +110,27 @@ def best_logged(history, monitor, mode, start_from_epoch=0):
     >>> log = pathlib.Path(tempfile.mkdtemp()) / "history.csv"
     >>> _ = log.write_text("epoch,val_macro_f1\\n0,0.9\\n1,0.2\\n2,0.5\\n3,0.4\\n")
     >>> best_logged(log, "val_macro_f1", "max", start_from_epoch=2)
-    0.5
+    LoggedBest(value=0.5, epoch=2, epochs_since=1)
     """
     if history is None or not pathlib.Path(history).is_file():
         return None
     with open(history, newline="") as f:
-        values = [
-            float(row[monitor])
+        scores = [
+            (int(row["epoch"]), float(row[monitor]))
             for row in csv.DictReader(f)
             if row.get(monitor) not in (None, "") and int(row["epoch"]) >= start_from_epoch
         ]
-    values = [v for v in values if not math.isnan(v)]
-    if not values:
+    scores = [(epoch, value) for epoch, value in scores if not math.isnan(value)]
+    if not scores:
         return None
-    return max(values) if mode == "max" else min(values)
+    pick = max if mode == "max" else min
+    value = pick(value for _, value in scores)
+    epoch = next(epoch for epoch, v in scores if v == value)
+    return LoggedBest(value, epoch, sum(e > epoch for e, _ in scores))
+
+
+def _mode(monitor):
+    return "min" if "loss" in monitor else "max"
 
 
 def make_callbacks(
@@ -102,7 +145,8 @@ def make_callbacks(
 ):
     """The standard training callbacks for a run folder.
 
-    - `EarlyStopping` on `monitor` (mode from its name), best weights restored;
+    - `ResumingEarlyStopping` on `monitor` (mode from its name), best weights
+      restored;
     - `BestCheckpoint` of the best weights (`checkpoints/best.weights.h5`)
       from the epochs early stopping watches;
     - `BackupAndRestore` (`backup/`): a killed run resumes at its last epoch
@@ -126,30 +170,30 @@ def make_callbacks(
 
     >>> callbacks = make_callbacks("/tmp/run", patience=2, tensorboard=False)
     >>> [type(c).__name__ for c in callbacks]
-    ['ResumingBackupAndRestore', 'EarlyStopping', 'BestCheckpoint', 'CSVLogger']
+    ['ResumingBackupAndRestore', 'ResumingEarlyStopping', 'BestCheckpoint', 'CSVLogger']
     """
     run_dir = pathlib.Path(run_dir)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    mode = "min" if "loss" in monitor else "max"
+    # Resuming (a backup exists): the killed run's logged epochs count.
+    resume_log = run_dir / "history.csv" if (run_dir / BACKUP_DIR).exists() else None
     callbacks = [
         # First: it backs up the weights as training left them, before `first`
         # may swap in others (`keras.callbacks.SwapEMAWeights`).
         ResumingBackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
         *first,
-        keras.callbacks.EarlyStopping(
+        ResumingEarlyStopping(
             monitor=monitor,
-            mode=mode,
             patience=patience,
             start_from_epoch=start_from_epoch,
             restore_best_weights=True,
             verbose=0,
+            resume_log=resume_log,
         ),
         BestCheckpoint(
             str(run_dir / BEST_WEIGHTS),
             monitor=monitor,
             start_from_epoch=start_from_epoch,
-            # Resuming: the killed run's epochs count (its log is kept then).
-            history=run_dir / "history.csv" if (run_dir / BACKUP_DIR).exists() else None,
+            resume_log=resume_log,
         ),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]

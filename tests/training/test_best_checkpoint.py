@@ -4,6 +4,7 @@ import numpy as np
 from genreclf.training.callbacks import BACKUP_DIR
 from genreclf.training.callbacks import BEST_WEIGHTS
 from genreclf.training.callbacks import BestCheckpoint
+from genreclf.training.callbacks import ResumingEarlyStopping
 from genreclf.training.callbacks import make_callbacks
 
 
@@ -51,3 +52,16 @@ def test_a_fresh_run_ignores_an_old_log(tmp_path):
     (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n2,0.99\n")  # no backup: stale
     checkpoint = _checkpoint_of(make_callbacks(tmp_path, tensorboard=False))
     assert _epoch_ends(checkpoint, tmp_path / BEST_WEIGHTS, {2: 0.1}) == [2]
+
+
+def test_a_resumed_run_stops_where_it_would_have_stopped(tmp_path):
+    (tmp_path / BACKUP_DIR).mkdir()
+    # Best at epoch 2, then one epoch without improvement before the kill.
+    (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n0,0.9\n1,0.1\n2,0.7\n3,0.6\n")
+    callbacks = make_callbacks(tmp_path, patience=2, start_from_epoch=2, tensorboard=False)
+    stopping = next(c for c in callbacks if isinstance(c, ResumingEarlyStopping))
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    stopping.set_model(model)
+    stopping.on_train_begin()
+    stopping.on_epoch_end(4, {"val_macro_f1": 0.65})  # the second epoch without improvement
+    assert model.stop_training

@@ -47,7 +47,7 @@ def test_the_swap_comes_after_the_backup_and_before_early_stopping(tmp_path, sam
     recipe = Recipe(cfg, dataset, dataset.vocabulary())
     names = [type(c).__name__ for c in recipe.callbacks(dataset, out=tmp_path)]
     assert names.index("ResumingBackupAndRestore") < names.index("SwapEMAWeights")
-    assert names.index("SwapEMAWeights") < names.index("EarlyStopping")
+    assert names.index("SwapEMAWeights") < names.index("ResumingEarlyStopping")
     assert names.index("SwapEMAWeights") < names.index("BestCheckpoint")
     cfg.ema = 0.0
     assert "SwapEMAWeights" not in [type(c).__name__ for c in recipe.callbacks(dataset)]
