@@ -1,6 +1,5 @@
 """`make_callbacks`: early stopping on validation macro-F1, checkpoints, resume, logs."""
 
-import collections
 import csv
 import math
 import pathlib
@@ -38,10 +37,11 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
 
     - Epochs before `start_from_epoch` (the learning rate's warmup) are not
       candidates, as in `keras.callbacks.EarlyStopping(start_from_epoch=...)`:
-      the run keeps the epoch early stopping would restore.
+      the run keeps the epoch early stopping would restore. A run shorter
+      than that writes no checkpoint and keeps its last epoch.
     - A resumed run starts from the best value in the killed run's CSV log
-      (`resume_log`; Keras' `initial_value_threshold`), so its first epoch after
-      the kill does not overwrite a better checkpoint from before it.
+      (`resume_log`; Keras' `initial_value_threshold`), so its first epoch
+      after the kill does not overwrite a better checkpoint from before it.
 
     Example:
 
@@ -51,14 +51,18 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
 
     def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, resume_log=None):
         mode = _mode(monitor)
-        logged = best_logged(resume_log, monitor, mode, start_from_epoch)
+        values = [
+            value
+            for epoch, value in logged_scores(resume_log, monitor)
+            if epoch >= start_from_epoch and not math.isnan(value)
+        ]
         super().__init__(
             filepath,
             monitor=monitor,
             mode=mode,
             save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=None if logged is None else logged.value,
+            initial_value_threshold=(max if mode == "max" else min)(values) if values else None,
         )
         self.start_from_epoch = start_from_epoch
 
@@ -70,11 +74,14 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
 class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
     """Keras' `EarlyStopping`, which a resumed run continues rather than restarts.
 
-    Given the killed run's CSV log (`resume_log`), it starts from that log's
-    best value and the epochs waited since, so a resumed run stops at the
-    epoch the run would have stopped at had it not been killed (Keras resets
-    both at every `fit`). Its restored weights are the best since the
-    resume; the run then loads `BestCheckpoint`'s, the best of all.
+    Keras resets early stopping's best value and its count of epochs waited
+    at every `fit`. Given the killed run's CSV log (`resume_log`), this one
+    replays the logged epochs by Keras' rule (`min_delta`, `baseline`, a NaN
+    or missing score counts as no improvement) and counts an epoch the log
+    lacks (a kill between the backup and the log) as waited, so the resumed
+    run stops where the unkilled run would have. After a resume, the weights
+    it restores are those of an epoch since the resume; the run then loads
+    `BestCheckpoint`'s, the best of all.
 
     Example:
 
@@ -85,48 +92,68 @@ class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
     def __init__(self, *, monitor="val_macro_f1", resume_log=None, **kwargs):
         super().__init__(monitor=monitor, mode=_mode(monitor), **kwargs)
         self.resume_log = resume_log
+        self._last_logged = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        logged = best_logged(
-            self.resume_log, self.monitor, _mode(self.monitor), self.start_from_epoch
-        )
-        if logged is not None:
-            self.best, self.best_epoch, self.wait = logged
+        scores = logged_scores(self.resume_log, self.monitor)
+        for epoch, value in scores:
+            if epoch < self.start_from_epoch:
+                continue
+            self.wait += 1
+            if self._improves(value, self.best):
+                self.best, self.best_epoch = value, epoch
+                if self.baseline is None or self._improves(value, self.baseline):
+                    self.wait = 0
+        self._last_logged = scores[-1][0] if scores else None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._last_logged is not None:  # the first epoch after a resume
+            self.wait += max(0, epoch - max(self._last_logged + 1, self.start_from_epoch))
+            self._last_logged = None
+        super().on_epoch_end(epoch, logs)
+
+    def _improves(self, value, reference):
+        if math.isnan(value):
+            return False
+        if reference is None:
+            return True
+        delta = abs(self.min_delta)
+        if _mode(self.monitor) == "max":
+            return value - delta > reference
+        return value + delta < reference
 
 
-LoggedBest = collections.namedtuple("LoggedBest", ["value", "epoch", "epochs_since"])
+def logged_scores(history, monitor):
+    """`[(epoch, value)]` of `monitor` in a Keras CSV log; NaN where there is none.
 
-
-def best_logged(history, monitor, mode, start_from_epoch=0):
-    """The best `monitor` value in a CSV log from `start_from_epoch`, or None.
-
-    Returns `(value, epoch, epochs_since)`: the first epoch of the best value
-    and the number of logged epochs after it (early stopping's wait).
+    Keras' `CSVLogger` writes `NA` for a value an epoch did not log, and a
+    kill can cut the last row short: both read as NaN (a torn epoch number
+    drops the row). No file (`history` None or missing) reads as no epochs.
 
     Example:
 
     >>> import pathlib, tempfile
     >>> log = pathlib.Path(tempfile.mkdtemp()) / "history.csv"
-    >>> _ = log.write_text("epoch,val_macro_f1\\n0,0.9\\n1,0.2\\n2,0.5\\n3,0.4\\n")
-    >>> best_logged(log, "val_macro_f1", "max", start_from_epoch=2)
-    LoggedBest(value=0.5, epoch=2, epochs_since=1)
+    >>> _ = log.write_text("epoch,val_macro_f1\\n0,0.9\\n1,NA\\n2,0.5\\n3")
+    >>> logged_scores(log, "val_macro_f1")
+    [(0, 0.9), (1, nan), (2, 0.5), (3, nan)]
     """
     if history is None or not pathlib.Path(history).is_file():
-        return None
+        return []
+    scores = []
     with open(history, newline="") as f:
-        scores = [
-            (int(row["epoch"]), float(row[monitor]))
-            for row in csv.DictReader(f)
-            if row.get(monitor) not in (None, "") and int(row["epoch"]) >= start_from_epoch
-        ]
-    scores = [(epoch, value) for epoch, value in scores if not math.isnan(value)]
-    if not scores:
-        return None
-    pick = max if mode == "max" else min
-    value = pick(value for _, value in scores)
-    epoch = next(epoch for epoch, v in scores if v == value)
-    return LoggedBest(value, epoch, sum(e > epoch for e, _ in scores))
+        for row in csv.DictReader(f):
+            try:
+                epoch = int(row["epoch"])
+            except (TypeError, ValueError):
+                continue
+            try:
+                value = float(row.get(monitor))
+            except (TypeError, ValueError):
+                value = math.nan
+            scores.append((epoch, value))
+    return scores
 
 
 def _mode(monitor):
@@ -170,7 +197,7 @@ def make_callbacks(
 
     >>> callbacks = make_callbacks("/tmp/run", patience=2, tensorboard=False)
     >>> [type(c).__name__ for c in callbacks]
-    ['ResumingBackupAndRestore', 'ResumingEarlyStopping', 'BestCheckpoint', 'CSVLogger']
+    ['ResumingBackupAndRestore', 'CSVLogger', 'ResumingEarlyStopping', 'BestCheckpoint']
     """
     run_dir = pathlib.Path(run_dir)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -181,6 +208,9 @@ def make_callbacks(
         # may swap in others (`keras.callbacks.SwapEMAWeights`).
         ResumingBackupAndRestore(str(run_dir / BACKUP_DIR), delete_checkpoint=True),
         *first,
+        # Before early stopping and the checkpoint: a kill after the checkpoint
+        # is written finds its epoch's score in the log.
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         ResumingEarlyStopping(
             monitor=monitor,
             patience=patience,
@@ -195,7 +225,6 @@ def make_callbacks(
             start_from_epoch=start_from_epoch,
             resume_log=resume_log,
         ),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False))

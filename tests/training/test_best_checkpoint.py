@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 
 from genreclf.training.callbacks import BACKUP_DIR
 from genreclf.training.callbacks import BEST_WEIGHTS
@@ -54,10 +55,17 @@ def test_a_fresh_run_ignores_an_old_log(tmp_path):
     assert _epoch_ends(checkpoint, tmp_path / BEST_WEIGHTS, {2: 0.1}) == [2]
 
 
-def test_a_resumed_run_stops_where_it_would_have_stopped(tmp_path):
+@pytest.mark.parametrize(
+    "log",
+    [
+        "0,0.9\n1,0.1\n2,0.7\n3,0.6\n",  # epoch 3 did not improve on epoch 2
+        "0,0.9\n1,0.1\n2,0.7\n3,NA\n",  # nor did a score CSVLogger could not write
+        "0,0.9\n1,0.1\n2,0.7\n",  # nor did an epoch killed before its row was written
+    ],
+)
+def test_a_resumed_run_stops_where_it_would_have_stopped(tmp_path, log):
     (tmp_path / BACKUP_DIR).mkdir()
-    # Best at epoch 2, then one epoch without improvement before the kill.
-    (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n0,0.9\n1,0.1\n2,0.7\n3,0.6\n")
+    (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n" + log)
     callbacks = make_callbacks(tmp_path, patience=2, start_from_epoch=2, tensorboard=False)
     stopping = next(c for c in callbacks if isinstance(c, ResumingEarlyStopping))
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -65,3 +73,14 @@ def test_a_resumed_run_stops_where_it_would_have_stopped(tmp_path):
     stopping.on_train_begin()
     stopping.on_epoch_end(4, {"val_macro_f1": 0.65})  # the second epoch without improvement
     assert model.stop_training
+
+
+def test_a_replayed_log_follows_min_delta(tmp_path):
+    (tmp_path / BACKUP_DIR).mkdir()
+    (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n0,0.5\n1,0.52\n")
+    stopping = ResumingEarlyStopping(
+        patience=2, min_delta=0.05, resume_log=tmp_path / "history.csv"
+    )
+    stopping.set_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))
+    stopping.on_train_begin()
+    assert (stopping.best, stopping.wait) == (0.5, 1)  # 0.52 is within min_delta of 0.5
