@@ -39,9 +39,10 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
       candidates, as in `keras.callbacks.EarlyStopping(start_from_epoch=...)`:
       the run keeps the epoch early stopping would restore. A run shorter
       than that writes no checkpoint and keeps its last epoch.
-    - A resumed run starts from the best value in the killed run's CSV log
-      (`resume_log`; Keras' `initial_value_threshold`), so its first epoch
-      after the kill does not overwrite a better checkpoint from before it.
+    - A resumed run starts from the best value of the killed run's logged
+      scores (`resumed`, `(epoch, value)` pairs from `logged_scores`; Keras'
+      `initial_value_threshold`), so its first epoch after the kill does not
+      overwrite a better checkpoint from before it.
 
     Example:
 
@@ -49,13 +50,9 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
     2
     """
 
-    def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, resume_log=None):
+    def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, resumed=()):
         mode = _mode(monitor)
-        values = [
-            value
-            for epoch, value in logged_scores(resume_log, monitor)
-            if epoch >= start_from_epoch and not math.isnan(value)
-        ]
+        values = [v for epoch, v in resumed if epoch >= start_from_epoch and not math.isnan(v)]
         super().__init__(
             filepath,
             monitor=monitor,
@@ -75,13 +72,14 @@ class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
     """Keras' `EarlyStopping`, which a resumed run continues rather than restarts.
 
     Keras resets early stopping's best value and its count of epochs waited
-    at every `fit`. Given the killed run's CSV log (`resume_log`), this one
-    replays the logged epochs by Keras' rule (`min_delta`, `baseline`, a NaN
-    or missing score counts as no improvement) and counts an epoch the log
-    lacks (a kill between the backup and the log) as waited, so the resumed
-    run stops where the unkilled run would have. After a resume, the weights
-    it restores are those of an epoch since the resume; the run then loads
-    `BestCheckpoint`'s, the best of all.
+    at every `fit`. Given the killed run's logged scores (`resumed`,
+    `(epoch, value)` pairs from `logged_scores`), this one replays them by
+    Keras' rule (`min_delta`, `baseline`; a NaN or missing score counts as no
+    improvement) and counts an epoch the log lacks (a kill between the backup
+    and the log) as waited, so the resumed run stops where the unkilled run
+    would have. After a resume, the weights it restores are those of an
+    epoch since the resume; the run then loads `BestCheckpoint`'s, the best
+    of all.
 
     Example:
 
@@ -89,15 +87,14 @@ class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
     2
     """
 
-    def __init__(self, *, monitor="val_macro_f1", resume_log=None, **kwargs):
+    def __init__(self, *, monitor="val_macro_f1", resumed=(), **kwargs):
         super().__init__(monitor=monitor, mode=_mode(monitor), **kwargs)
-        self.resume_log = resume_log
+        self.resumed = list(resumed)
         self._last_logged = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        scores = logged_scores(self.resume_log, self.monitor)
-        for epoch, value in scores:
+        for epoch, value in self.resumed:
             if epoch < self.start_from_epoch:
                 continue
             self.wait += 1
@@ -105,7 +102,7 @@ class ResumingEarlyStopping(keras.callbacks.EarlyStopping):
                 self.best, self.best_epoch = value, epoch
                 if self.baseline is None or self._improves(value, self.baseline):
                     self.wait = 0
-        self._last_logged = scores[-1][0] if scores else None
+        self._last_logged = self.resumed[-1][0] if self.resumed else None
 
     def on_epoch_end(self, epoch, logs=None):
         if self._last_logged is not None:  # the first epoch after a resume
@@ -202,7 +199,8 @@ def make_callbacks(
     run_dir = pathlib.Path(run_dir)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     # Resuming (a backup exists): the killed run's logged epochs count.
-    resume_log = run_dir / "history.csv" if (run_dir / BACKUP_DIR).exists() else None
+    resuming = (run_dir / BACKUP_DIR).exists()
+    resumed = logged_scores(run_dir / "history.csv", monitor) if resuming else []
     callbacks = [
         # First: it backs up the weights as training left them, before `first`
         # may swap in others (`keras.callbacks.SwapEMAWeights`).
@@ -217,13 +215,13 @@ def make_callbacks(
             start_from_epoch=start_from_epoch,
             restore_best_weights=True,
             verbose=0,
-            resume_log=resume_log,
+            resumed=resumed,
         ),
         BestCheckpoint(
             str(run_dir / BEST_WEIGHTS),
             monitor=monitor,
             start_from_epoch=start_from_epoch,
-            resume_log=resume_log,
+            resumed=resumed,
         ),
     ]
     if tensorboard:

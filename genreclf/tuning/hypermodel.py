@@ -257,8 +257,9 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         exactly as `genreclf train` would. Anything else `Model.fit` takes
         is trained with the trial's batch size, epochs and schedule, without
         early stopping (validated on the weights' moving average when the
-        trial keeps one, as on the first path). Under Hyperband the tuner's epoch budget (`epochs`,
-        `initial_epoch`) is used; otherwise the trial's `epochs` value.
+        trial keeps one, as on the first path). Under Hyperband the tuner's
+        epoch budget (`epochs`, `initial_epoch`) is used; otherwise the
+        trial's `epochs` value.
         """
         if x is None:
             x = self.train

@@ -6,6 +6,7 @@ from genreclf.training.callbacks import BACKUP_DIR
 from genreclf.training.callbacks import BEST_WEIGHTS
 from genreclf.training.callbacks import BestCheckpoint
 from genreclf.training.callbacks import ResumingEarlyStopping
+from genreclf.training.callbacks import logged_scores
 from genreclf.training.callbacks import make_callbacks
 
 
@@ -78,9 +79,8 @@ def test_a_resumed_run_stops_where_it_would_have_stopped(tmp_path, log):
 def test_a_replayed_log_follows_min_delta(tmp_path):
     (tmp_path / BACKUP_DIR).mkdir()
     (tmp_path / "history.csv").write_text("epoch,val_macro_f1\n0,0.5\n1,0.52\n")
-    stopping = ResumingEarlyStopping(
-        patience=2, min_delta=0.05, resume_log=tmp_path / "history.csv"
-    )
+    resumed = logged_scores(tmp_path / "history.csv", "val_macro_f1")
+    stopping = ResumingEarlyStopping(patience=2, min_delta=0.05, resumed=resumed)
     stopping.set_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))
     stopping.on_train_begin()
     assert (stopping.best, stopping.wait) == (0.5, 1)  # 0.52 is within min_delta of 0.5
