@@ -15,7 +15,9 @@
   `--batch-size` is the global batch). The model is built, adapted and
   compiled inside `strategy.scope()`. Only the chief (worker 0, or the task
   of type `chief`) writes the run folder; the other workers write theirs
-  into a temporary folder that is deleted at the end.
+  into `.<run>.worker-<index>` beside it, deleted when training ends. A killed
+  job resumes when every worker reruns its command: each restores its own
+  crash backup, so all start again at the same epoch.
 
 `train` creates the strategy before it runs any TensorFlow op:
 `MultiWorkerMirroredStrategy` must configure collective ops at program start.
@@ -26,8 +28,8 @@ import functools
 import json
 import logging
 import os
+import pathlib
 import shutil
-import tempfile
 
 from genreclf.errors import ConfigError
 
@@ -138,10 +140,16 @@ def shard(dataset, strategy, policy="DATA"):
 
 
 class WorkerFolder:
-    """The folder this process writes its run into: `out` on the chief, else a temp dir.
+    """The folder this process writes its run into: `out` on the chief.
 
-    Use as a context manager; a non-chief worker's temporary folder is deleted
-    on exit.
+    A non-chief worker writes into `.<out name>.<task>-<index>` beside `out`
+    (on its own machine's disk, or the shared one): its crash backup must
+    outlive a killed job, so that every worker resumes at the chief's epoch
+    (a worker starting afresh beside a resuming chief fails both in their
+    first collective step). The folder is deleted when training ends without an
+    error; after a kill or an error it stays, and the same command resumes.
+
+    Use as a context manager.
 
     Example:
 
@@ -153,17 +161,21 @@ class WorkerFolder:
     def __init__(self, out, strategy):
         self.out = out
         self.chief = is_chief(strategy)
+        resolver = getattr(strategy, "cluster_resolver", None)
+        self.task = None if self.chief else f"{resolver.task_type}-{resolver.task_id}"
         self.path = None
 
     def __enter__(self):
         if self.chief:
             self.path = self.out
         else:
-            self.path = tempfile.mkdtemp(prefix="genreclf-worker-")
+            out = pathlib.Path(self.out)
+            self.path = str(out.parent / f".{out.name}.{self.task}")
+            os.makedirs(self.path, exist_ok=True)
         return self.path
 
-    def __exit__(self, *exc):
-        if not self.chief and self.path:
+    def __exit__(self, exc_type, *exc):
+        if not self.chief and self.path and exc_type is None:
             shutil.rmtree(self.path, ignore_errors=True)
         return False
 

@@ -173,3 +173,53 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     assert run.config["strategy"] == "multi-worker"
     history = (out / "history.csv").read_text().splitlines()
     assert len(history) == 3  # header + 2 epochs, written once (by the chief)
+
+
+KILLED_WORKER = """
+import os, signal, sys, keras, genreclf
+
+class KillAfter(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == int(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
+               epochs=4, patience=10, model_config={"max_tokens": 500, "solver": "adamw"},
+               strategy="multi-worker", out=sys.argv[1], verbose=0, callbacks=[KillAfter()])
+"""
+
+
+def _run_workers(tmp_path, cluster, args, name):
+    processes = []
+    for index in (0, 1):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+        task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""})
+        env["TF_CONFIG"] = json.dumps(task)
+        log = open(tmp_path / f"{name}{index}.log", "w")
+        command = [sys.executable, "-c", KILLED_WORKER, *args]
+        processes.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), log))
+    try:
+        return [p.wait(timeout=300) for p, _ in processes]
+    finally:
+        for p, log in processes:
+            if p.poll() is None:
+                p.kill()
+            log.close()
+
+
+@pytest.mark.large  # two TensorFlow processes, twice: about 90 s on a quiet 2-core machine
+def test_a_killed_multi_worker_job_resumes_on_every_worker(tmp_path):
+    cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
+    out = tmp_path / "run"
+    assert _run_workers(tmp_path, cluster, [str(out), "1"], "killed") == [-9, -9]
+    worker = tmp_path / ".run.worker-1"
+    assert (out / "backup").exists() and (worker / "backup").exists()
+    # Both restore their own backup, so they step together again (a worker
+    # starting afresh beside the resumed chief failed both in a collective).
+    codes = _run_workers(tmp_path, cluster, [str(out), "-1"], "resumed")
+    logs = [(tmp_path / f"resumed{i}.log").read_text()[-3000:] for i in (0, 1)]
+    assert codes == [0, 0], logs
+    epochs = [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2", "3"]
+    assert not worker.exists()  # deleted once training ended
