@@ -15,9 +15,10 @@
   `--batch-size` is the global batch). The model is built, adapted and
   compiled inside `strategy.scope()`. Only the chief (worker 0, or the task
   of type `chief`) writes the run folder; the other workers write theirs
-  into `.<run>.worker-<index>` beside it, deleted when training ends. A killed
-  job resumes when every worker reruns its command: each restores its own
-  crash backup, so all start again at the same epoch.
+  into `<run>/.worker-<index>`, deleted when training ends. A killed job
+  resumes when every worker reruns its command and finds its folder again (a
+  shared filesystem, or the same working directory on a persistent disk):
+  each restores its own crash backup, so all start again at the same epoch.
 
 `train` creates the strategy before it runs any TensorFlow op:
 `MultiWorkerMirroredStrategy` must configure collective ops at program start.
@@ -142,12 +143,13 @@ def shard(dataset, strategy, policy="DATA"):
 class WorkerFolder:
     """The folder this process writes its run into: `out` on the chief.
 
-    A non-chief worker writes into `.<out name>.<task>-<index>` beside `out`
-    (on its own machine's disk, or the shared one): its crash backup must
-    outlive a killed job, so that every worker resumes at the chief's epoch
-    (a worker starting afresh beside a resuming chief fails both in their
-    first collective step). The folder is deleted when training ends without an
-    error; after a kill or an error it stays, and the same command resumes.
+    A non-chief worker writes into `<out>/.<task>-<index>`: its crash backup
+    must outlive a killed job, so that every worker resumes at the chief's
+    epoch (a worker starting afresh beside a resuming chief fails both in
+    their first collective step). The folder is deleted when training ends
+    without an error (with `out` too if the worker created it, i.e. on a
+    disk the chief does not share); after a kill or an error it stays, and
+    the same command resumes. Deleting the run folder starts it over.
 
     Use as a context manager.
 
@@ -164,19 +166,24 @@ class WorkerFolder:
         resolver = getattr(strategy, "cluster_resolver", None)
         self.task = None if self.chief else f"{resolver.task_type}-{resolver.task_id}"
         self.path = None
+        self._created_out = False
 
     def __enter__(self):
         if self.chief:
             self.path = self.out
         else:
             out = pathlib.Path(self.out)
-            self.path = str(out.parent / f".{out.name}.{self.task}")
+            self._created_out = not out.exists()
+            self.path = str(out / f".{self.task}")
             os.makedirs(self.path, exist_ok=True)
         return self.path
 
     def __exit__(self, exc_type, *exc):
         if not self.chief and self.path and exc_type is None:
             shutil.rmtree(self.path, ignore_errors=True)
+            if self._created_out:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self.out)  # only if empty: the chief's, on a shared disk, is not
         return False
 
 

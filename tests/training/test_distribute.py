@@ -62,10 +62,24 @@ def test_chief_is_worker_zero_or_the_chief_task(tmp_path):
     with_chief = {"chief": ["c:0"], "worker": ["a:1"]}
     assert distribute.is_chief(_Strategy(with_chief, "chief", 0))
     assert not distribute.is_chief(_Strategy(with_chief, "worker", 0))
-    # A non-chief writes into a temporary folder, removed afterwards.
+    # A non-chief writes into its own folder in the run, removed when training ends.
     with distribute.WorkerFolder(tmp_path / "run", _Strategy(workers, "worker", 1)) as folder:
-        assert pathlib.Path(folder).is_dir() and pathlib.Path(folder) != tmp_path / "run"
-    assert not pathlib.Path(folder).exists() and not (tmp_path / "run").exists()
+        assert pathlib.Path(folder) == tmp_path / "run" / ".worker-1"
+        assert pathlib.Path(folder).is_dir()
+    assert not (tmp_path / "run").exists()  # it created the run folder: an empty one goes too
+
+
+def test_a_worker_keeps_its_folder_after_an_error(tmp_path):
+    worker = _Strategy({"worker": ["a:1", "b:2"]}, "worker", 1)
+    (tmp_path / "run").mkdir()  # the chief's, on a shared disk
+    with pytest.raises(RuntimeError):
+        with distribute.WorkerFolder(tmp_path / "run", worker) as folder:
+            (pathlib.Path(folder) / "backup").mkdir()
+            raise RuntimeError("killed mid-epoch")
+    assert (tmp_path / "run" / ".worker-1" / "backup").is_dir()  # the rerun resumes from it
+    with distribute.WorkerFolder(tmp_path / "run", worker):
+        pass
+    assert (tmp_path / "run").is_dir() and not (tmp_path / "run" / ".worker-1").exists()
 
 
 def test_shard_sets_the_policy():
@@ -213,7 +227,7 @@ def test_a_killed_multi_worker_job_resumes_on_every_worker(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     out = tmp_path / "run"
     assert _run_workers(tmp_path, cluster, [str(out), "1"], "killed") == [-9, -9]
-    worker = tmp_path / ".run.worker-1"
+    worker = out / ".worker-1"
     assert (out / "backup").exists() and (worker / "backup").exists()
     # Both restore their own backup, so they step together again (a worker
     # starting afresh beside the resumed chief failed both in a collective).
