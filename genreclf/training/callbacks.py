@@ -199,8 +199,8 @@ def make_callbacks(
     run_dir = pathlib.Path(run_dir)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     # Resuming (a backup exists): the killed run's logged epochs count.
-    resuming = (run_dir / BACKUP_DIR).exists()
-    resumed = logged_scores(run_dir / "history.csv", monitor) if resuming else []
+    log = run_dir / "history.csv"
+    resumed = logged_scores(log, monitor) if (run_dir / BACKUP_DIR).exists() else []
     callbacks = [
         # First: it backs up the weights as training left them, before `first`
         # may swap in others (`keras.callbacks.SwapEMAWeights`).
@@ -208,7 +208,7 @@ def make_callbacks(
         *first,
         # Before early stopping and the checkpoint: a kill after the checkpoint
         # is written finds its epoch's score in the log.
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        keras.callbacks.CSVLogger(str(log), append=True),
         ResumingEarlyStopping(
             monitor=monitor,
             patience=patience,

@@ -145,8 +145,8 @@ class Recipe:
         comes first: validation, early stopping and the checkpoint see the
         averaged weights, and the run keeps the best epoch's average.
         """
-        import keras
 
+        from genreclf.training.callbacks import ResumingEarlyStopping
         from genreclf.training.callbacks import make_callbacks
         from genreclf.training.optimizers import averaging_callbacks
         from genreclf.training.tuned_f1 import TunedThresholdF1
@@ -166,9 +166,8 @@ class Recipe:
                 first=first,
                 extra=[*schedule_callbacks, *extra],
             )
-        stop = keras.callbacks.EarlyStopping(
+        stop = ResumingEarlyStopping(  # no run folder: nothing to resume, Keras' rule
             monitor=self.monitor,
-            mode="min" if "loss" in self.monitor else "max",
             patience=cfg.resolved("patience"),
             start_from_epoch=start_from_epoch,
             restore_best_weights=True,
