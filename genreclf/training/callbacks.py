@@ -1,6 +1,7 @@
 """`make_callbacks`: early stopping on validation macro-F1, checkpoints, resume, logs."""
 
 import csv
+import json
 import math
 import pathlib
 import sys
@@ -14,6 +15,9 @@ BEST_WEIGHTS = "checkpoints/best.weights.h5"
 class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     """Keras' `BackupAndRestore`, saying so when it resumes a killed run.
 
+    In a multi-worker job it also checks, before the first step, that every
+    worker resumes after the same epoch (`distribute.check_same_start`).
+
     Example:
 
     >>> ResumingBackupAndRestore("/tmp/run/backup").backup_dir
@@ -21,6 +25,12 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     """
 
     def on_train_begin(self, logs=None):
+        from genreclf.training.distribute import check_same_start
+
+        # Before restoring: a worker that restores its backup broadcasts the
+        # weights (a collective), one without a backup does not.
+        strategy = getattr(self.model, "distribute_strategy", None)
+        check_same_start(strategy, backed_up_epochs(self.backup_dir), self.backup_dir)
         super().on_train_begin(logs)
         completed = getattr(self.model, "_initial_epoch", None)
         if completed:
@@ -30,6 +40,31 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
                 file=sys.stderr,
                 flush=True,
             )
+
+
+def backed_up_epochs(backup_dir):
+    """The epochs a Keras `BackupAndRestore` folder says were completed.
+
+    0 without a backup; -1 for weights without their epoch record (Keras
+    restores them and starts at the first epoch). Reads the folder's
+    `training_metadata.json` and `latest.weights.h5`, as Keras writes them.
+
+    Example:
+
+    >>> import json, pathlib, tempfile
+    >>> backup = pathlib.Path(tempfile.mkdtemp())
+    >>> backed_up_epochs(backup)
+    0
+    >>> _ = (backup / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": -1}))
+    >>> backed_up_epochs(backup)
+    2
+    """
+    backup = pathlib.Path(backup_dir)
+    metadata = backup / "training_metadata.json"
+    try:
+        return int(json.loads(metadata.read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1 if (backup / "latest.weights.h5").exists() else 0
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):

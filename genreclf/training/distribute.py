@@ -33,6 +33,7 @@ import pathlib
 import shutil
 
 from genreclf.errors import ConfigError
+from genreclf.errors import RunFolderError
 
 logger = logging.getLogger("genreclf.training")
 
@@ -185,6 +186,68 @@ class WorkerFolder:
                 with contextlib.suppress(OSError):
                     os.rmdir(self.out)  # only if empty: the chief's, on a shared disk, is not
         return False
+
+
+def check_same_start(strategy, completed, backup_dir):
+    """Fails, on every worker, unless all workers resume after the same epoch.
+
+    Each worker of a multi-worker job restores its own crash backup. If one
+    worker's backup was lost (its `<run>/.worker-<index>` deleted, or a disk
+    the rerun cannot see), it starts at epoch 1 beside workers that resume
+    later, and without this check both fail in their first collective step
+    with an error that does not say why. Every worker's count of completed
+    epochs is all-gathered here, before the first step, so each raises the
+    same `RunFolderError` instead. Without multi-worker training it does
+    nothing.
+
+    Args:
+        strategy: the `tf.distribute.Strategy` (or None).
+        completed: the epochs this worker's backup says were completed (0
+            without a backup, -1 for weights without their epoch: see
+            `callbacks.backed_up_epochs`).
+        backup_dir: this worker's backup folder, named in the error.
+
+    Example:
+
+    >>> check_same_start(None, 2, "runs/x/backup")  # no strategy: nothing to check
+    """
+    if strategy is None or not _is_multi_worker(strategy):
+        return
+    import tensorflow as tf
+
+    value = strategy.experimental_distribute_values_from_function(
+        lambda _: tf.constant([completed], tf.int64)
+    )
+    done = [int(v) for v in strategy.gather(value, axis=0).numpy()]
+    if len(set(done)) == 1:
+        return
+    names = _task_names(strategy)
+    if len(names) != len(done):  # several replicas per worker: name the replicas
+        names = [f"replica {index}" for index in range(len(done))]
+    starts = ", ".join(f"{name} {_start(n)}" for name, n in zip(names, done))
+    raise RunFolderError(
+        f"The workers of this multi-worker job would resume at different epochs: {starts}. "
+        "Each worker resumes from its own crash backup (the chief's in <run>/backup, the "
+        "others' in <run>/.worker-<index>/backup), so one of them was lost or belongs to "
+        "another run. Restore the missing backup, or delete the run folder on every worker "
+        f"to start over. This worker's backup: {backup_dir}. Received: completed epochs "
+        f"per worker={done}."
+    )
+
+
+def _start(completed):
+    if completed > 0:
+        return f"after epoch {completed}"
+    if completed < 0:
+        return "from the start, with restored weights (a backup without its epoch)"
+    return "from the start (no backup)"
+
+
+def _task_names(strategy):
+    """The cluster's tasks in replica order: the chief, then the workers by index."""
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    names = ["the chief"] * len(cluster.get("chief", []))
+    return names + [f"worker {index}" for index in range(len(cluster.get("worker", [])))]
 
 
 def prepare_model(model, strategy):

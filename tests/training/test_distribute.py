@@ -1,6 +1,7 @@
 import json
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -222,13 +223,25 @@ def _run_workers(tmp_path, cluster, args, name):
             log.close()
 
 
-@pytest.mark.large  # two TensorFlow processes, twice: about 90 s on a quiet 2-core machine
+@pytest.mark.large  # two TensorFlow processes, three times: about 2 min on a quiet 2-core machine
 def test_a_killed_multi_worker_job_resumes_on_every_worker(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     out = tmp_path / "run"
     assert _run_workers(tmp_path, cluster, [str(out), "1"], "killed") == [-9, -9]
     worker = out / ".worker-1"
     assert (out / "backup").exists() and (worker / "backup").exists()
+    # A copy of the killed run without the worker's folder: the worker would
+    # start over beside the resuming chief; both say so before the first step.
+    lost = tmp_path / "lost"
+    shutil.copytree(out, lost)
+    shutil.rmtree(lost / ".worker-1")
+    assert _run_workers(tmp_path, cluster, [str(lost), "-1"], "lost") == [1, 1]
+    for index in (0, 1):
+        log = (tmp_path / f"lost{index}.log").read_text()
+        assert "would resume at different epochs: worker 0 after epoch 2, " in log, log[-3000:]
+        assert "worker 1 from the start (no backup)" in log
+        assert "Received: completed epochs per worker=[2, 0]" in log
+    assert (lost / "backup").exists()  # the chief's backup is kept for a rerun
     # Both restore their own backup, so they step together again (a worker
     # starting afresh beside the resumed chief failed both in a collective).
     codes = _run_workers(tmp_path, cluster, [str(out), "-1"], "resumed")
