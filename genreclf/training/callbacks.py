@@ -78,6 +78,9 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
       scores (`resumed`, `(epoch, value)` pairs from `logged_scores`; Keras'
       `initial_value_threshold`), so its first epoch after the kill does not
       overwrite a better checkpoint from before it.
+    - With `keep_last`, a run that ends before any candidate epoch writes its
+      last epoch's weights when it ends (a tuning trial's checkpoint must
+      exist: KerasTuner reads it).
 
     Example:
 
@@ -85,8 +88,17 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
     2
     """
 
-    def __init__(self, filepath, *, monitor="val_macro_f1", start_from_epoch=0, resumed=()):
-        mode = _mode(monitor)
+    def __init__(
+        self,
+        filepath,
+        *,
+        monitor="val_macro_f1",
+        mode=None,
+        start_from_epoch=0,
+        resumed=(),
+        keep_last=False,
+    ):
+        mode = mode or _mode(monitor)
         values = [v for epoch, v in resumed if epoch >= start_from_epoch and not math.isnan(v)]
         super().__init__(
             filepath,
@@ -97,10 +109,19 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
             initial_value_threshold=(max if mode == "max" else min)(values) if values else None,
         )
         self.start_from_epoch = start_from_epoch
+        self.keep_last = keep_last
+        self._last_epoch = None
 
     def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
         if epoch >= self.start_from_epoch:
             super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        super().on_train_end(logs)
+        if self.keep_last and self._last_epoch is not None:
+            if self._last_epoch < self.start_from_epoch:
+                self.model.save_weights(self.filepath, overwrite=True)
 
 
 class ResumingEarlyStopping(keras.callbacks.EarlyStopping):

@@ -90,6 +90,11 @@ class Recipe:
             return None, weights  # goes into the loss as per-class positive weights
         return sample_weights(self.targets, weights), None
 
+    @property
+    def first_scored_epoch(self):
+        """The first epoch early stopping and the best checkpoint consider: after the warmup."""
+        return self.cfg.warmup_epochs + 1
+
     def schedule(self):
         """`(learning rate or LearningRateSchedule, schedule callbacks)`."""
         from genreclf.training.schedules import make_schedule
@@ -156,7 +161,7 @@ class Recipe:
         if self.multi_label:  # before early stopping, so it sees val_tuned_macro_f1
             first.append(TunedThresholdF1(text_inputs(val_set), val_set.targets(self.vocabulary)))
         _, schedule_callbacks = self.schedule()
-        start_from_epoch = cfg.warmup_epochs + 1
+        start_from_epoch = self.first_scored_epoch
         if out is not None:
             return make_callbacks(
                 out,

@@ -195,6 +195,16 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         config["seed"] = self.seed
         return config
 
+    def first_scored_epoch(self, hp):
+        """The trial's first epoch that may be its best: after the warmup, as in training.
+
+        `genreclf train` keeps neither a warmup epoch nor, in a run too short
+        to pass the warmup, any epoch but the last; a trial is scored by the
+        same epochs (`trial_process.scored_epochs`), so `best.json` retrains
+        to the score the leaderboard shows.
+        """
+        return self._recipe(hp).first_scored_epoch
+
     def train_config(self, hp):
         """The trial's `TrainConfig` (what `genreclf train --config best.json` runs)."""
         from genreclf.training.config import TrainConfig

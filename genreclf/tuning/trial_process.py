@@ -9,7 +9,8 @@ the trial's hyperparameter values, the data and the epoch budget — to a fresh
 process (forked from a clean server process that has only imported
 TensorFlow and genreclf), which builds, fits (the trial's seed set before the build,
 as `genreclf train` does), saves the best epoch's weights where KerasTuner
-keeps them, sends back the per-epoch history and exits. The process that
+keeps them, sends back the per-epoch history of the epochs the trial is
+scored by (after the warmup, as `genreclf train` keeps them) and exits. The process that
 serves the oracle, writes the leaderboard and sends heartbeats never builds
 a model, so every process's memory is that of one trial.
 
@@ -105,11 +106,14 @@ def run_trial_here(
             are logged there.
 
     Returns:
-        `{"history": {metric: [per epoch]}, "epoch": [...], "max_rss_mb": peak
+        `{"history": {metric: [per scored epoch]}, "epoch": [the scored epochs]
+        (`scored_epochs`), "epochs_trained": n, "max_rss_mb": peak
         resident memory of the trial process, "pid": its process id}`.
     """
     import keras
     import keras_tuner
+
+    from genreclf.training.callbacks import BestCheckpoint
 
     hp = keras_tuner.HyperParameters.from_config(hp_config)
     if hasattr(hypermodel, "seed"):
@@ -120,14 +124,15 @@ def run_trial_here(
     if warm_start:
         model.load_weights(warm_start)
     callbacks = list(fit_kwargs.pop("callbacks", None) or [])
+    first = hypermodel.first_scored_epoch(hp) if hasattr(hypermodel, "first_scored_epoch") else 0
     if objective:
         callbacks.append(
-            keras.callbacks.ModelCheckpoint(
+            BestCheckpoint(
                 checkpoint,
                 monitor=objective,
                 mode=direction,
-                save_best_only=True,
-                save_weights_only=True,
+                start_from_epoch=first,
+                keep_last=True,
             )
         )
     if mlflow:
@@ -136,12 +141,32 @@ def run_trial_here(
         callbacks.append(MlflowMetrics(mlflow["uri"], mlflow["run_id"], prefix=mlflow["prefix"]))
     history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
     logs = history.history if isinstance(history, keras.callbacks.History) else {}
+    epochs = list(getattr(history, "epoch", []))
+    kept = scored_epochs(epochs, first)
     return {
-        "history": {k: [float(v) for v in values] for k, values in logs.items()},
-        "epoch": list(getattr(history, "epoch", [])),
+        "history": {k: [float(values[i]) for i in kept] for k, values in logs.items()},
+        "epoch": [epochs[i] for i in kept],
+        "epochs_trained": len(epochs),
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "pid": os.getpid(),
     }
+
+
+def scored_epochs(epochs, first):
+    """The positions in `epochs` a trial is scored by: from epoch `first` on, else the last.
+
+    KerasTuner scores a trial by the best epoch of the history it is given;
+    `genreclf train` keeps the best epoch after the warmup, or the last epoch
+    of a run too short to pass it (`BestCheckpoint`). Scoring a trial by the
+    same epochs makes the leaderboard's score the one `best.json` retrains to.
+
+    Example:
+
+    >>> scored_epochs([0, 1, 2, 3], first=2), scored_epochs([0, 1], first=2)
+    ([2, 3], [1])
+    """
+    kept = [i for i, epoch in enumerate(epochs) if epoch >= first]
+    return kept or list(range(len(epochs)))[-1:]
 
 
 class TrialProcesses:

@@ -172,7 +172,7 @@ class _GenreclfTunerMixin:
             )
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]
-            self._trial_epochs += len(result["epoch"])
+            self._trial_epochs += result["epochs_trained"]
             self._trial_processes_seen.append(
                 {"pid": result["pid"], "max_rss_mb": round(result["max_rss_mb"], 1)}
             )

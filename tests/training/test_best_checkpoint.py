@@ -39,6 +39,31 @@ def test_warmup_epochs_are_not_kept(tmp_path):
     assert _epoch_ends(checkpoint, path, {0: 0.9, 1: 0.1, 2: 0.5, 3: 0.4, 4: 0.6}) == [2, 4]
 
 
+@pytest.mark.parametrize("keep_last", [True, False])
+def test_a_trial_too_short_to_pass_the_warmup_keeps_its_last_epoch(tmp_path, keep_last):
+    path = tmp_path / "checkpoint.weights.h5"
+    checkpoint = BestCheckpoint(path, start_from_epoch=2, keep_last=keep_last, mode="max")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    assert _epoch_ends(checkpoint, path, {0: 0.9, 1: 0.1}) == []
+    checkpoint.on_train_end()
+    assert path.exists() is keep_last  # KerasTuner reads a trial's checkpoint
+    if keep_last:
+        assert _kernel(path, model) == 1.0
+
+
+def test_a_long_enough_trial_keeps_its_best_epoch_after_the_warmup(tmp_path):
+    path = tmp_path / "checkpoint.weights.h5"
+    checkpoint = BestCheckpoint(path, monitor="val_loss", mode="min", start_from_epoch=1)
+    checkpoint.keep_last = True
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    checkpoint.set_model(model)
+    for epoch, loss in {0: 0.1, 1: 0.5, 2: 0.9}.items():
+        model.layers[0].kernel.assign(np.full((2, 1), float(epoch)))
+        checkpoint.on_epoch_end(epoch, {"val_loss": loss})
+    checkpoint.on_train_end()
+    assert _kernel(path, model) == 1.0  # the lowest loss after the warmup, not the last
+
+
 def test_a_resumed_run_keeps_a_better_epoch_from_before_the_kill(tmp_path):
     (tmp_path / BACKUP_DIR).mkdir()  # resuming: the killed run's log counts
     (tmp_path / "history.csv").write_text(
