@@ -1,5 +1,7 @@
 """`make_optimizer`: AdamW without weight decay on biases, norms and embeddings."""
 
+import math
+
 import keras
 
 from genreclf.errors import ConfigError
@@ -30,7 +32,12 @@ def make_optimizer(learning_rate=1e-3, weight_decay=1e-4, clipnorm=1.0, ema=0.0)
     >>> type(optimizer).__name__, optimizer.use_ema, optimizer.ema_momentum
     ('AdamW', True, 0.99)
     """
-    ema = check_ema(ema)
+    if isinstance(check_ema(ema), dict):
+        raise ConfigError(
+            "make_optimizer needs the moving average's momentum. Received: "
+            f"ema={ema!r}, a horizon in steps. Resolve it first: "
+            "ema_momentum(ema, steps_per_epoch)."
+        )
     optimizer = keras.optimizers.AdamW(
         learning_rate=learning_rate,
         weight_decay=weight_decay,
@@ -43,24 +50,62 @@ def make_optimizer(learning_rate=1e-3, weight_decay=1e-4, clipnorm=1.0, ema=0.0)
 
 
 def check_ema(ema):
-    """Raises `ConfigError` unless `ema` is a momentum in [0, 1); returns it.
+    """Raises `ConfigError` unless `ema` is a moving-average setting; returns it.
+
+    Either a momentum in [0, 1) (0: no average), or a horizon in optimizer
+    steps, `{"steps": N, "max_epochs": E}`: the momentum `1 - 1 / H` that
+    averages about the last `H = min(N, E × steps per epoch)` steps (`E`
+    optional), resolved once the data's size is known (`ema_momentum`). A
+    horizon scales with the data: a fixed momentum of 0.997 would average
+    over the last 333 steps however few a small dataset's epochs have, and a
+    run of 300 steps would keep mostly its initial weights.
 
     Example:
 
     >>> check_ema(0.99)
     0.99
+    >>> check_ema({"steps": 333, "max_epochs": 3})
+    {'steps': 333, 'max_epochs': 3}
     """
-    if isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0 <= ema < 1:
-        raise ConfigError(
-            "ema is the momentum of the weights' moving average: a number in [0, 1), "
-            f"0 for none. Received: ema={ema!r}. Pass e.g. --ema 0.99 (about the last "
-            "100 steps) or --ema 0."
-        )
-    return ema
+    if isinstance(ema, dict):
+        steps, max_epochs = ema.get("steps"), ema.get("max_epochs", math.inf)
+        if set(ema) <= {"steps", "max_epochs"} and _positive(steps) and _positive(max_epochs):
+            return ema
+    elif not isinstance(ema, bool) and isinstance(ema, (int, float)) and 0 <= ema < 1:
+        return ema
+    raise ConfigError(
+        "ema is the weights' moving average: a momentum in [0, 1) (0 for none), or a "
+        '{"steps": N, "max_epochs": E} horizon with N and E positive. Received: '
+        f"ema={ema!r}. Pass e.g. --ema 0.99 (about the last 100 steps), --ema 0, or "
+        'ema={"steps": 300}.'
+    )
+
+
+def _positive(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+
+def ema_momentum(ema, steps_per_epoch):
+    """The momentum of moving-average setting `ema` (see `check_ema`) at this data size.
+
+    Example:
+
+    >>> ema_momentum(0.99, 100)
+    0.99
+    >>> ema_momentum({"steps": 333, "max_epochs": 3}, 97)  # 291 steps: 3 epochs of 97
+    0.996564
+    >>> ema_momentum({"steps": 333, "max_epochs": 3}, 276)  # 333 steps
+    0.996997
+    """
+    ema = check_ema(ema)
+    if not isinstance(ema, dict):
+        return ema
+    horizon = min(ema["steps"], ema.get("max_epochs", math.inf) * steps_per_epoch)
+    return round(1.0 - 1.0 / max(1.0, horizon), 6)
 
 
 def averaging_callbacks(ema):
-    """The callbacks that validate and keep the moving average (`ema` > 0).
+    """The callbacks that validate and keep the moving average (`ema` > 0, or a horizon).
 
     `keras.callbacks.SwapEMAWeights` swaps the averaged weights in for each
     validation and for the end of training, so the callbacks after it (early
@@ -72,4 +117,5 @@ def averaging_callbacks(ema):
     >>> [type(c).__name__ for c in averaging_callbacks(0.99)], averaging_callbacks(0)
     (['SwapEMAWeights'], [])
     """
-    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if check_ema(ema) else []
+    on = isinstance(check_ema(ema), dict) or ema > 0
+    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if on else []

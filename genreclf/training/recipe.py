@@ -91,9 +91,20 @@ class Recipe:
         return sample_weights(self.targets, weights), None
 
     @property
+    def steps_per_epoch(self):
+        """Optimizer steps in one epoch of the training set."""
+        return max(1, math.ceil(len(self.train_set) / self.cfg.batch_size))
+
+    @property
     def first_scored_epoch(self):
         """The first epoch early stopping and the best checkpoint consider: after the warmup."""
         return self.cfg.warmup_epochs + 1
+
+    def ema(self):
+        """The weights' moving average's momentum (0: none), a horizon resolved for this data."""
+        from genreclf.training.optimizers import ema_momentum
+
+        return ema_momentum(self.cfg.resolved("ema"), self.steps_per_epoch)
 
     def schedule(self):
         """`(learning rate or LearningRateSchedule, schedule callbacks)`."""
@@ -103,7 +114,7 @@ class Recipe:
         return make_schedule(
             cfg.resolved("schedule"),
             cfg.resolved("lr"),
-            steps_per_epoch=max(1, math.ceil(len(self.train_set) / cfg.batch_size)),
+            steps_per_epoch=self.steps_per_epoch,
             epochs=self.schedule_epochs,
             warmup_epochs=cfg.warmup_epochs,
             monitor=self.monitor,
@@ -135,7 +146,7 @@ class Recipe:
         _, pos_weight = self.weights()
         model.compile(
             optimizer=make_optimizer(
-                learning_rate, self.cfg.resolved("weight_decay"), ema=self.cfg.resolved("ema")
+                learning_rate, self.cfg.resolved("weight_decay"), ema=self.ema()
             ),
             loss=make_loss(self.multi_label, pos_weight, self.cfg.label_smoothing),
             metrics=self.metrics(),
@@ -157,7 +168,7 @@ class Recipe:
         from genreclf.training.tuned_f1 import TunedThresholdF1
 
         cfg = self.cfg
-        first = averaging_callbacks(cfg.resolved("ema"))
+        first = averaging_callbacks(self.ema())
         if self.multi_label:  # before early stopping, so it sees val_tuned_macro_f1
             first.append(TunedThresholdF1(text_inputs(val_set), val_set.targets(self.vocabulary)))
         _, schedule_callbacks = self.schedule()

@@ -298,7 +298,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         _, schedule_callbacks = recipe.schedule()
         kwargs.setdefault("batch_size", int(cfg.batch_size))
         # As in `Recipe.callbacks`: the tuner's callbacks see the averaged weights.
-        average = averaging_callbacks(cfg.resolved("ema"))
+        average = averaging_callbacks(recipe.ema())
         return model.fit(
             x,
             y,

@@ -9,6 +9,7 @@ from genreclf.data import LabelVocabulary
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
 from genreclf.training import TrainConfig
+from genreclf.training.optimizers import ema_momentum
 from genreclf.training.optimizers import make_optimizer
 from genreclf.training.recipe import Recipe
 
@@ -29,16 +30,42 @@ def test_ema_turns_on_keras_moving_average():
     assert not make_optimizer(1e-3, ema=0).use_ema
 
 
-@pytest.mark.parametrize("ema", [1.0, -0.1, "0.9", True, None])
+@pytest.mark.parametrize(
+    "ema",
+    [1.0, -0.1, "0.9", True, None, {"steps": 0}, {"max_epochs": 3}, {"steps": 9, "decay": 1}],
+)
 def test_bad_ema_says_what_is_expected(ema):
-    with pytest.raises(ConfigError, match=r"in \[0, 1\).*Received: ema="):
+    with pytest.raises(ConfigError, match=r"in \[0, 1\).*horizon.*Received: ema="):
         make_optimizer(1e-3, ema=ema)
 
 
-def test_no_family_averages_unless_asked():
-    assert TrainConfig(model="transformer").resolved("ema") == 0.0
+def test_a_horizon_averages_the_last_steps_at_most_some_epochs():
+    horizon = {"steps": 333, "max_epochs": 3}
+    assert ema_momentum(horizon, 276) == pytest.approx(1 - 1 / 333, abs=1e-6)  # tmdb_genres
+    assert ema_momentum(horizon, 97) == pytest.approx(1 - 1 / 291, abs=1e-6)  # 3 epochs of 97
+    assert ema_momentum(horizon, 1) == pytest.approx(2 / 3, abs=1e-6)
+    assert ema_momentum({"steps": 1}, 50) == 0.0  # one step: the weights themselves
+    assert ema_momentum({"steps": 100}, 5) == 0.99  # no epoch cap
+    assert ema_momentum(0.9, 5) == 0.9
+    with pytest.raises(ConfigError, match="Resolve it first"):
+        make_optimizer(1e-3, ema=horizon)
+
+
+def test_the_transformer_averages_by_default_and_bilstm_does_not(sample_csv):
+    assert TrainConfig(model="transformer").resolved("ema") == {"steps": 333, "max_epochs": 3}
     assert TrainConfig(model="bilstm").resolved("ema") == 0.0
     assert TrainConfig(model="transformer", ema=0.99).resolved("ema") == 0.99
+    dataset = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+    steps = -(-len(dataset) // 32)
+    for ema, momentum in [("auto", 1 - 1 / min(333, 3 * steps)), (0.0, None)]:
+        cfg = TrainConfig(model="transformer", model_config=TINY_TRANSFORMER, ema=ema)
+        model = genreclf.models.build_model(
+            "transformer", 2, train_texts=dataset.texts, **TINY_TRANSFORMER
+        )
+        Recipe(cfg, dataset, dataset.vocabulary()).compile(model)
+        assert model.optimizer.use_ema is (momentum is not None)
+        if momentum is not None:
+            assert model.optimizer.ema_momentum == pytest.approx(momentum, abs=1e-6)
 
 
 def test_the_swap_comes_after_the_backup_and_before_early_stopping(tmp_path, sample_csv):
