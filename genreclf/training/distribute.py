@@ -221,18 +221,45 @@ def check_same_start(strategy, completed, backup_dir):
     done = [int(v) for v in strategy.gather(value, axis=0).numpy()]
     if len(set(done)) == 1:
         return
-    names = _task_names(strategy)
-    if len(names) != len(done):  # several replicas per worker: name the replicas
-        names = [f"replica {index}" for index in range(len(done))]
-    starts = ", ".join(f"{name} {_start(n)}" for name, n in zip(names, done))
+    starts = starts_by_task(_task_names(strategy), done)
     raise RunFolderError(
-        f"The workers of this multi-worker job would resume at different epochs: {starts}. "
+        "The workers of this multi-worker job would resume at different epochs: "
+        f"{', '.join(f'{name} {_start(n)}' for name, n in starts)}. "
         "Each worker resumes from its own crash backup (the chief's in <run>/backup, the "
         "others' in <run>/.worker-<index>/backup), so one of them was lost or belongs to "
         "another run. Restore the missing backup, or delete the run folder on every worker "
         f"to start over. This worker's backup: {backup_dir}. Received: completed epochs "
-        f"per worker={done}."
+        f"per worker={[n for _, n in starts]}."
     )
+
+
+def starts_by_task(names, completed):
+    """Pairs each task with its backup's epoch count, from one count per replica.
+
+    The all-gather returns one count per replica, in replica order: each
+    task's replicas in a row (one per GPU of the worker, one on a CPU). A
+    task's replicas read the same backup, so its first replica speaks for
+    it. When the counts cannot be split evenly among the tasks, the replicas
+    are named instead.
+
+    Args:
+        names: the tasks in replica order (`"the chief"`, `"worker 0"`, ...).
+        completed: the gathered counts, one per replica.
+
+    Returns:
+        A list of `(name, completed)` pairs.
+
+    Example:
+
+    >>> starts_by_task(["the chief", "worker 0"], [2, 2, 0, 0])  # two GPUs each
+    [('the chief', 2), ('worker 0', 0)]
+    >>> starts_by_task(["the chief", "worker 0"], [2, 0, 0])
+    [('replica 0', 2), ('replica 1', 0), ('replica 2', 0)]
+    """
+    per_task, rest = divmod(len(completed), len(names)) if names else (0, 1)
+    if per_task == 0 or rest:
+        return [(f"replica {index}", n) for index, n in enumerate(completed)]
+    return list(zip(names, completed[::per_task]))
 
 
 def _start(completed):

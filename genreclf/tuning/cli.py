@@ -135,6 +135,9 @@ def build_show_parser():
 def parse_space(pairs):
     """`--set KEY=JSON` pairs as a search space: scalars fixed, lists choices, objects ranges.
 
+    One object is a fixed value: the weights' moving average as a horizon,
+    `ema={"steps": N, "max_epochs": E}` (`genreclf.training.optimizers.check_ema`).
+
     Example:
 
     >>> space = parse_space(["lstm_units=[4, 8]", "dropout=0.2", "pooling=max",
@@ -143,12 +146,15 @@ def parse_space(pairs):
     ([4, 8], 0.2, 'max', 'Float')
     """
     from genreclf.cli.settings import parse_settings
+    from genreclf.training.optimizers import check_ema
     from genreclf.tuning.search_space import Float
     from genreclf.tuning.search_space import Int
 
     space = parse_settings(pairs, example="lstm_units=[16,32]")
     for key, value in space.items():
-        if isinstance(value, dict):
+        if key == "ema" and isinstance(value, dict) and "steps" in value:
+            value = check_ema(value)  # a horizon ({"steps": N}): one fixed value, not a range
+        elif isinstance(value, dict):
             if not {"min", "max"} <= set(value):
                 raise ConfigError(
                     f"A range needs 'min' and 'max'. Received: --set {key}={json.dumps(value)}. "

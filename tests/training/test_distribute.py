@@ -94,6 +94,27 @@ def test_shard_sets_the_policy():
     assert off.auto_shard_policy == tf.data.experimental.AutoShardPolicy.OFF
 
 
+def test_the_start_check_names_tasks_whatever_their_replicas():
+    tasks = ["the chief", "worker 0", "worker 1"]
+    assert distribute.starts_by_task(tasks, [3, 0, 3]) == [
+        ("the chief", 3),
+        ("worker 0", 0),
+        ("worker 1", 3),
+    ]
+    # Two GPUs a worker: each task's replicas come in a row and share its backup.
+    assert distribute.starts_by_task(tasks, [3, 3, 0, 0, 3, 3]) == [
+        ("the chief", 3),
+        ("worker 0", 0),
+        ("worker 1", 3),
+    ]
+    # Counts that do not split evenly among the tasks: the replicas are named.
+    assert distribute.starts_by_task(tasks[:2], [3, 0, 0]) == [
+        ("replica 0", 3),
+        ("replica 1", 0),
+        ("replica 2", 0),
+    ]
+
+
 def test_mirrored_strategy_trains_on_one_cpu(tmp_path):
     plain = genreclf.train(
         genreclf.sample_path(),

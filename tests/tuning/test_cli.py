@@ -86,6 +86,13 @@ def test_parse_space():
         parse_space(['lr={"low": 1}'])
 
 
+def test_a_moving_average_horizon_is_one_fixed_value():
+    space = parse_space(['ema={"steps": 333, "max_epochs": 3}', "lr=[0.001, 0.002]"])
+    assert space["ema"] == {"steps": 333, "max_epochs": 3}
+    with pytest.raises(ConfigError, match="horizon"):
+        parse_space(['ema={"steps": 0}'])
+
+
 @pytest.mark.large  # three genreclf processes: about 30 s on a quiet 2-core machine
 def test_killed_search_resumes_without_rerunning_finished_trials(tmp_path):
     """SIGKILL `genreclf tune` mid-trial (after one finished), rerun with --resume."""

@@ -84,6 +84,19 @@ def test_the_moving_average_can_be_tuned(sample_data, tiny_ngram):
     assert config_from_values("bilstm", {}, max_epochs=2)["ema"] == 0.0  # the family's default
 
 
+def test_a_fixed_moving_average_horizon_is_resolved_for_the_data(sample_data, tiny_ngram):
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=2, search_defaults=False, ema={"steps": 4}, **tiny_ngram
+    )
+    hp = keras_tuner.HyperParameters()
+    assert hypermodel.trial_config(hp)["ema"] == {"steps": 4}
+    model = hypermodel.build(hp)
+    assert model.optimizer.use_ema
+    assert float(model.optimizer.ema_momentum) == pytest.approx(0.75)  # 1 - 1/4
+    assert "ema" not in hp.values  # a fixed value: nothing to search
+
+
 @pytest.mark.parametrize("ema", [1.5, [0.0, 1.0], {"min": 0.0, "max": 1.0}, "0.9"])
 def test_a_bad_moving_average_fails_before_the_search(sample_data, tiny_ngram, ema):
     _, train, _ = sample_data
