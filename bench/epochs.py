@@ -24,7 +24,7 @@ Single-label datasets only (a multi-label set's held-out score needs
 thresholds tuned on validation after every epoch).
 
 Usage: python bench/epochs.py [--datasets imdb_genre27] [--models bilstm,transformer]
-       [--seeds 0,1,2] [--split 0] [--epochs N] [--json FILE]
+       [--seeds 0,1,2] [--split 0] [--epochs N] [--set KEY=VALUE]... [--json FILE]
 """
 
 import argparse
@@ -118,6 +118,13 @@ def main(argv=None):
         type=int,
         help="epochs (and the cosine schedule's length); default: the family's",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model setting, as genreclf train --set (e.g. dropout=0.4)",
+    )
     parser.add_argument("--json", help="also write every epoch's scores to this JSON-lines file")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
@@ -127,8 +134,11 @@ def main(argv=None):
     import numpy as np
 
     import genreclf
+    from genreclf.cli.settings import parse_settings
     from genreclf.metrics import classification_report
     from genreclf.training.trainer import make_config
+
+    model_config = parse_settings(args.set)
 
     for name in args.datasets.split(","):
         train, test = load(name, 8000, args.split)
@@ -158,6 +168,7 @@ def main(argv=None):
                         seed=seed,
                         epochs=epochs,
                         patience=epochs,
+                        model_config=model_config,
                         callbacks=[held_out],
                         verbose=0,
                     )
