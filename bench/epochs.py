@@ -17,8 +17,7 @@ and each seed's line shows:
 - `best`: the best held-out epoch (no rule on validation scores can do better).
 
 A seed's `kept` score minus its plateau is how much the validation split's
-choice of epoch moved it: on a few hundred validation rows over 27 genres,
-that choice is close to a draw among the plateau's epochs.
+choice of epoch moved it, up or down.
 
 Single-label datasets only (a multi-label set's held-out score needs
 thresholds tuned on validation after every epoch).
@@ -136,6 +135,7 @@ def main(argv=None):
     import genreclf
     from genreclf.cli.settings import parse_settings
     from genreclf.metrics import classification_report
+    from genreclf.training.recipe import Recipe
     from genreclf.training.trainer import make_config
 
     model_config = parse_settings(args.set)
@@ -155,7 +155,7 @@ def main(argv=None):
             overrides = {"epochs": args.epochs} if args.epochs else {}
             cfg = make_config(train, None, model=model, **overrides)
             epochs, patience = cfg.resolved("epochs"), cfg.resolved("patience")
-            start = cfg.warmup_epochs + 1  # as `Recipe.first_scored_epoch`
+            start = Recipe(cfg, train, vocabulary).first_scored_epoch
             kept, plateaus = [], []
             for seed in (int(s) for s in args.seeds.split(",")):
                 began = time.perf_counter()
