@@ -23,7 +23,8 @@ Single-label datasets only (a multi-label set's held-out score needs
 thresholds tuned on validation after every epoch).
 
 Usage: python bench/epochs.py [--datasets imdb_genre27] [--models bilstm,transformer]
-       [--seeds 0,1,2] [--split 0] [--epochs N] [--set KEY=VALUE]... [--json FILE]
+       [--seeds 0,1,2] [--split 0] [--epochs N] [--set KEY=VALUE]... [--train KEY=VALUE]...
+       [--json FILE]
 """
 
 import argparse
@@ -124,6 +125,13 @@ def main(argv=None):
         metavar="KEY=VALUE",
         help="a model setting, as genreclf train --set (e.g. dropout=0.4)",
     )
+    parser.add_argument(
+        "--train",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a training setting (a TrainConfig field, e.g. weight_decay=0.01 or ema=0.99)",
+    )
     parser.add_argument("--json", help="also write every epoch's scores to this JSON-lines file")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
@@ -139,6 +147,7 @@ def main(argv=None):
     from genreclf.training.trainer import make_config
 
     model_config = parse_settings(args.set)
+    training = parse_settings(args.train)
 
     for name in args.datasets.split(","):
         train, test = load(name, 8000, args.split)
@@ -152,7 +161,7 @@ def main(argv=None):
         print(f"{name} split {args.split}: (a) {baseline:.4f}, 0.9 × (a) {0.9 * baseline:.4f}")
 
         for model in args.models.split(","):
-            overrides = {"epochs": args.epochs} if args.epochs else {}
+            overrides = {**training, **({"epochs": args.epochs} if args.epochs else {})}
             cfg = make_config(train, None, model=model, **overrides)
             epochs, patience = cfg.resolved("epochs"), cfg.resolved("patience")
             start = Recipe(cfg, train, vocabulary).first_scored_epoch
@@ -166,7 +175,7 @@ def main(argv=None):
                         out=pathlib.Path(tmp) / "run",
                         model=model,
                         seed=seed,
-                        epochs=epochs,
+                        **{**training, "epochs": epochs},
                         patience=epochs,
                         model_config=model_config,
                         callbacks=[held_out],

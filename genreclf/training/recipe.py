@@ -97,7 +97,13 @@ class Recipe:
 
     @property
     def first_scored_epoch(self):
-        """The first epoch early stopping and the best checkpoint consider: after the warmup."""
+        """The first epoch (0-based) early stopping and the best checkpoint consider.
+
+        `warmup_epochs + 1`: the warmup's epochs and the first epoch at the
+        full learning rate are not candidates (with the one-epoch warmup:
+        the first two epochs). The value is what Keras' `EarlyStopping` takes
+        as `start_from_epoch`.
+        """
         return self.cfg.warmup_epochs + 1
 
     def ema(self):

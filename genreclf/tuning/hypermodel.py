@@ -196,7 +196,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         return config
 
     def first_scored_epoch(self, hp):
-        """The trial's first epoch that may be its best: after the warmup, as in training.
+        """The trial's first epoch (0-based) that may be its best, as in training.
 
         `genreclf train` keeps neither a warmup epoch nor, in a run too short
         to pass the warmup, any epoch but the last; a trial is scored by the
