@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= demo
 PORT_REST ?= 8501
 PORT_GRPC ?= 8500
-# `make test` runs the suite in this many processes (pytest-xdist), each test
-# file in one process so its module fixtures are built once; 0 runs it serially.
+# `make test` and `make test-all` run the suite in this many processes
+# (pytest-xdist), each test file in one process so its module fixtures are
+# built once; 0 runs it serially.
 TEST_WORKERS ?= 2
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export HF_HUB_OFFLINE := 1
@@ -39,7 +40,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -m "not large" --timeout=900 -n $(TEST_WORKERS) --dist loadfile
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q --timeout=1800
+	$(PY) -m pytest -q --timeout=1800 -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(PY) bench/quality.py
