@@ -138,4 +138,9 @@ def test_chunked_batches_equal_one_call(strict_server, tmp_path_factory):
     texts = ["a haunted ghost", "love and a wedding", "space robot", "funny prank", "grief"]
     whole = [predict(strict_server, [t]).json()["predictions"][0] for t in texts]
     chunked = predict(strict_server, texts).json()["predictions"]  # 3 model calls of <= 2
-    assert chunked == whole
+    # The same labels; scores equal up to float32 rounding (TensorFlow's kernels may sum in
+    # another order for another batch size: one ulp was seen under a loaded CI machine).
+    assert [p["top_labels"] for p in chunked] == [p["top_labels"] for p in whole]
+    for got, expected in zip(chunked, whole):
+        assert got["scores"] == pytest.approx(expected["scores"], rel=1e-5, abs=1e-7)
+        assert got["top_scores"] == pytest.approx(expected["top_scores"], rel=1e-5, abs=1e-7)
