@@ -175,8 +175,8 @@ def main(argv=None):
                         out=pathlib.Path(tmp) / "run",
                         model=model,
                         seed=seed,
-                        **{**training, "epochs": epochs},
-                        patience=epochs,
+                        # `--train patience=N` is replayed, never stops the run.
+                        **{**overrides, "epochs": epochs, "patience": epochs},
                         model_config=model_config,
                         callbacks=[held_out],
                         verbose=0,
