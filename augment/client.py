@@ -157,7 +157,7 @@ class ChatCaller:
             return "fatal"
         return "budget" if self.budget.exhausted else None
 
-    async def call(self, request, estimate_input_tokens, check=None):
+    async def call(self, request, estimate_input_tokens, check=None, keep=None):
         """Sends `request` (a `prompts.Request`); returns a response dict or None.
 
         The dict has `id`, `request_id`, `content`, `refusal`, `finish_reason`,
@@ -171,6 +171,10 @@ class ChatCaller:
             check: `check(response_dict) -> reason or None`; a reply with a
                 reason (paid, but empty or unparseable) is retried, at most
                 `max_unusable_retries` times, and never returned.
+            keep: `async keep(response_dict)`, awaited before the request
+                gives up its concurrency slot (a cache write). A slot is held
+                from send until the paid response is kept, so a `kill -9`
+                loses at most `concurrency` paid responses.
         """
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.concurrency)
@@ -181,9 +185,12 @@ class ChatCaller:
                 return None
             attempt = _Attempt(self, request, held, check)
             try:
-                return await attempt.run()
+                response = await attempt.run()
             finally:
                 attempt.release()
+            if response is not None and keep is not None:
+                await keep(response)
+            return response
 
     async def aclose(self):
         if self._client is not None:

@@ -194,23 +194,26 @@ async def agenerate(
 
     async def one(request, key):
         estimate = _estimate_input_tokens(request)
-        resp = await caller.call(request, estimate, check=unusable_reason)
+
+        async def keep(resp):
+            await store.aput(
+                {
+                    "key": key,
+                    "model": model,
+                    "genre": request.genre,
+                    "labels": request.labels,
+                    "index": request.index,
+                    "prompt_hash": request.prompt_hash,
+                    "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                        timespec="seconds"
+                    ),
+                    **resp,
+                }
+            )
+
+        resp = await caller.call(request, estimate, check=unusable_reason, keep=keep)
         if resp is None:
             return
-        await store.aput(
-            {
-                "key": key,
-                "model": model,
-                "genre": request.genre,
-                "labels": request.labels,
-                "index": request.index,
-                "prompt_hash": request.prompt_hash,
-                "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                    timespec="seconds"
-                ),
-                **resp,
-            }
-        )
         done[0] += 1
         if done[0] % 50 == 0:
             logger.info("%d/%d responses", done[0], len(pending))

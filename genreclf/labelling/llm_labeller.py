@@ -2,8 +2,9 @@
 
 The calls go through `genreclf.augment`'s `ChatCaller` (retries, bounded
 concurrency), `Budget` and `ResponseCache`: a response is fsynced to the
-cache the moment it arrives and its row appended to the output, so a rerun
-after `kill -9` pays only for requests that were in flight.
+cache before its request gives up its concurrency slot, and its row appended
+to the output, so a rerun after `kill -9` pays again for at most
+`concurrency` requests: those in flight.
 """
 
 import collections
@@ -133,8 +134,26 @@ class LLMLabeller:
             if entry is not None and not self.stage.unusable_reason(entry):
                 counts["cached"] += 1
             else:
+
+                async def keep(response):
+                    await cache.aput(
+                        {
+                            "key": key,
+                            "model": self.stage.model,
+                            "row_id": row["id"],
+                            "prompt_hash": request.prompt_hash,
+                            "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                                timespec="seconds"
+                            ),
+                            **response,
+                        }
+                    )
+
                 response = await caller.call(
-                    request, estimate_input_tokens(request), check=self.stage.unusable_reason
+                    request,
+                    estimate_input_tokens(request),
+                    check=self.stage.unusable_reason,
+                    keep=keep,
                 )
                 if response is None:
                     code = "llm_budget" if caller.stopped == "budget" else "llm_failed"
@@ -143,17 +162,7 @@ class LLMLabeller:
                     )
                     store.write(unlabelled(row, f"LLM: {why}", code=code))
                     return
-                entry = {
-                    "key": key,
-                    "model": self.stage.model,
-                    "row_id": row["id"],
-                    "prompt_hash": request.prompt_hash,
-                    "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"
-                    ),
-                    **response,
-                }
-                await cache.aput(entry)
+                entry = cache.get(key)
             provenance = {
                 "llm": {
                     "model": entry.get("model", self.stage.model),

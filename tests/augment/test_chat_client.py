@@ -173,3 +173,25 @@ def test_a_reply_that_is_not_a_completion_is_a_failure(server, corpus):
     assert _run(caller, _requests(corpus, 2)) == [None, None]
     assert caller.stats.failed == {"bad_response": 2}
     assert len(server.requests) == 2  # counted, not retried, not raised
+
+
+def test_keep_runs_before_the_slot_is_given_up(server, corpus):
+    # kill -9 loses at most `concurrency` paid responses: a request keeps its slot
+    # until `keep` (the cache write) returns, so no other request is sent meanwhile.
+    caller = _caller(server, concurrency=1)
+    seen = []
+
+    async def keep(response):
+        await asyncio.sleep(0.2)  # a slow fsync
+        seen.append((response["id"], len(server.requests)))
+
+    async def go():
+        try:
+            calls = (caller.call(r, 50, keep=keep) for r in _requests(corpus, 3))
+            return await asyncio.gather(*calls)
+        finally:
+            await caller.aclose()
+
+    responses = asyncio.run(go())
+    assert [i for i, _ in seen] == [r["id"] for r in responses]
+    assert [n for _, n in seen] == [1, 2, 3]
