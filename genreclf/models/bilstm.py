@@ -35,6 +35,7 @@ BILSTM_DEFAULTS = {
     "lstm_layers": 1,
     "dropout": 0.2,
     "spatial_dropout": 0.1,
+    "word_dropout": 0.0,
     "pooling": "max",
     "hidden_dim": 0,
     "embedding_init": "auto",
@@ -92,6 +93,7 @@ def build_bilstm(
     lstm_layers=1,
     dropout=0.2,
     spatial_dropout=0.1,
+    word_dropout=0.0,
     pooling="max",
     hidden_dim=0,
     embedding_init="auto",
@@ -113,6 +115,8 @@ def build_bilstm(
         dropout: dropout before the output layer (the seed: 0.5).
         spatial_dropout: dropout of whole embedding channels (regularises the
             embedding on small data; 0 disables it).
+        word_dropout: share of whole tokens whose vectors are zeroed in
+            training (Keras `Dropout` with one draw per token; 0 disables it).
         pooling: `"last"` (the seed: the final states), `"max"` or `"mean"`
             over time of the BiLSTM outputs.
         hidden_dim: width of an extra ReLU layer before the output (0: none).
@@ -153,6 +157,8 @@ def build_bilstm(
     x = embedding(tokens)
     if preset is not None and train_texts is not None:
         init_embedding(embedding, vectorizer, preset, scale=True)
+    if word_dropout:
+        x = keras.layers.Dropout(word_dropout, noise_shape=(None, None, 1), name="word_dropout")(x)
     if spatial_dropout:
         x = keras.layers.SpatialDropout1D(spatial_dropout, name="spatial_dropout")(x)
     for i in range(lstm_layers):

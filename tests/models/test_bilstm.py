@@ -69,3 +69,15 @@ def test_a_frozen_embedding_keeps_its_starting_vectors(texts, check_saving):
 def test_bad_pooling_names_the_choices(texts):
     with pytest.raises(ValueError, match="Received: pooling='median'"):
         build_model("bilstm", 2, train_texts=texts, pooling="median", **TINY)
+
+
+def test_word_dropout_zeroes_whole_tokens_in_training_only(texts, check_saving):
+    model = build_model("bilstm", 2, train_texts=texts, word_dropout=0.5, **TINY)
+    layer = model.get_layer("word_dropout")
+    vectors = tf.ones((1, 40, 4))
+    dropped = np.asarray(layer(vectors, training=True))[0]
+    per_token = dropped.max(axis=1)
+    assert ((dropped == 0).all(axis=1) | (dropped == 2).all(axis=1)).all()  # a token all or nothing
+    assert 0 < (per_token == 0).sum() < 40
+    np.testing.assert_array_equal(np.asarray(layer(vectors, training=False)), vectors)
+    check_saving(model)
