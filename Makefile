@@ -37,10 +37,10 @@ demo: $(STAMP)
 	$(PY) -m genreclf.serving.demo --base $(DEMO)/models --rest-port $(PORT_REST) --grpc-port $(PORT_GRPC)
 
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not large" --timeout=900 -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -m "not large" --timeout=900 --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q --timeout=1800 -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q --timeout=1800 --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(PY) bench/quality.py
