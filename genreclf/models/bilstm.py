@@ -116,7 +116,8 @@ def build_bilstm(
         spatial_dropout: dropout of whole embedding channels (regularises the
             embedding on small data; 0 disables it).
         word_dropout: share of whole tokens whose vectors are zeroed in
-            training (Keras `Dropout` with one draw per token; 0 disables it).
+            training, the others scaled by 1 / (1 - rate) (Keras `Dropout`
+            with one draw per token; 0 disables it).
         pooling: `"last"` (the seed: the final states), `"max"` or `"mean"`
             over time of the BiLSTM outputs.
         hidden_dim: width of an extra ReLU layer before the output (0: none).
