@@ -10,7 +10,6 @@ paying for a second one.
 
 import asyncio
 import dataclasses
-import datetime
 import json
 import logging
 import os
@@ -166,7 +165,6 @@ def _store_result(result, model, by_key, store, stats):
         "refusal": message.get("refusal"),
         "finish_reason": choice.get("finish_reason"),
         "usage": usage,
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if request is not None:
         entry.update(

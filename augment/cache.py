@@ -1,5 +1,6 @@
 """`ResponseCache`: an append-only JSONL file of paid responses, keyed by request hash."""
 
+import datetime
 import json
 import logging
 import os
@@ -98,7 +99,13 @@ class ResponseCache:
         return self._entries.get(key, default)
 
     def put(self, entry):
-        """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it."""
+        """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it.
+
+        An entry without a `"created_at"` is stamped with the UTC time, to the second.
+        """
+        if "created_at" not in entry:
+            now = datetime.datetime.now(datetime.timezone.utc)
+            entry = {**entry, "created_at": now.isoformat(timespec="seconds")}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
         if self._file is None:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)

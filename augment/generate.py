@@ -3,7 +3,6 @@
 import asyncio
 import collections
 import dataclasses
-import datetime
 import json
 import logging
 import os
@@ -204,9 +203,6 @@ async def agenerate(
                     "labels": request.labels,
                     "index": request.index,
                     "prompt_hash": request.prompt_hash,
-                    "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"
-                    ),
                     **resp,
                 }
             )

@@ -8,7 +8,6 @@ to the output, so a rerun after `kill -9` pays again for at most
 """
 
 import collections
-import datetime
 import logging
 
 from genreclf.labelling.cascade import labelled
@@ -142,9 +141,6 @@ class LLMLabeller:
                             "model": self.stage.model,
                             "row_id": row["id"],
                             "prompt_hash": request.prompt_hash,
-                            "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                                timespec="seconds"
-                            ),
                             **response,
                         }
                     )
