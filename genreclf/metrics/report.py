@@ -224,6 +224,8 @@ def format_summary(report, max_classes=5):
     """
     mode = "multi-label" if report["multi_label"] else "single-label"
     lines = [f"{report['num_examples']} examples, {mode}, {len(report['labels'])} classes"]
+    if report.get("evaluated_on"):  # a run's own metrics: which rows scored them
+        lines.append(f"  {'scored on':<16} {report['evaluated_on']}")
     accuracy_name = "subset_accuracy" if report["multi_label"] else "accuracy"
     rows = [(accuracy_name, report["accuracy"])]
     rows += [(key, report[key]) for key in AVERAGE_KEYS]

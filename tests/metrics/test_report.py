@@ -162,3 +162,12 @@ def test_format_summary_shows_cross_validation_mean_and_std():
     report = classification_report(y_true, scores, LABELS)
     report["cross_validation"] = {"k": 5, "summary": {"macro_f1": {"mean": 0.5, "std": 0.25}}}
     assert "  cv_macro_f1      0.5000 ± 0.2500  (5 folds)" in format_summary(report)
+
+
+def test_format_summary_says_which_rows_scored_a_runs_metrics():
+    y_true, scores = single_label_example()
+    report = classification_report(y_true, scores, LABELS)
+    assert "scored on" not in format_summary(report)
+    report["evaluated_on"] = "5-fold out-of-fold scores of the training rows"
+    lines = format_summary(report).splitlines()
+    assert lines[1] == "  scored on        5-fold out-of-fold scores of the training rows"
