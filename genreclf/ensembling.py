@@ -10,8 +10,14 @@ the blend is calibrated on them (temperature / per-class Platt scaling, see
 `genreclf.training.calibration`; thresholds re-expressed on calibrated scores).
 
 The held-out scores come from `data` (a labelled file the members did not
-train on), or, when every member carved the same validation split from the
-same file (same `val_sha256` in their fingerprints), from that split.
+train on); or, when every member carved the same validation split from the
+same file (same `val_sha256` in their fingerprints), from that split; or,
+when some members trained on every row of that file (`ngram`, `stack`: they
+save the out-of-fold scores they chose their own settings on,
+`oof_scores.npz`), from their out-of-fold scores, matched to the rows by each
+row's digest (`TextDataset.row_digests`): on the other members' validation
+split when there are others, else on every row. So `genreclf ensemble
+runs/stack runs/bilstm --out runs/ens` needs no held-out file.
 
 The result is an ordinary run folder — `model.keras` wraps the members'
 models and a weighted sum, raw text in — so `genreclf evaluate`, `predict`,
@@ -69,23 +75,119 @@ def select_weights(member_scores, targets, multi_label, rounds=SELECTION_ROUNDS)
     return counts / counts.sum()
 
 
-def _held_out(runs, data):
+HELD_OUT = "the held-out rows the weights were chosen on (optimistic)"
+OUT_OF_FOLD_ROWS = "out-of-fold scores of the training rows the weights were chosen on (optimistic)"
+
+
+class HeldOut:
+    """The rows the weights are chosen on, and each member's scores of them.
+
+    Attributes:
+        targets: `[n, K]` targets.
+        member_scores: one `[n, K]` array per member.
+        evaluated_on: what the rows are, for the report.
+        fingerprint: a SHA-256 naming the rows.
+    """
+
+    def __init__(self, targets, member_scores, evaluated_on, fingerprint):
+        self.targets = targets
+        self.member_scores = member_scores
+        self.evaluated_on = evaluated_on
+        self.fingerprint = fingerprint
+
+
+def held_out_scores(runs, data, vocabulary):
+    """Where the weights are chosen: `data`, a shared validation split, or out of fold.
+
+    1. `data` given: the members score its rows.
+    2. Every member carved the same validation split: its rows.
+    3. Otherwise every member must have trained on the same file, either on
+       every row (its out-of-fold scores were saved, `Run.out_of_fold`) or with
+       a validation split shared by the others that have one. The rows are
+       that split when a member has one (the out-of-fold members' scores of
+       those rows were made by fold models that did not see them), else the
+       rows every member scored out of fold.
+    """
+    import hashlib
+
+    if data is not None or _share_a_split(runs):
+        rows = _read_rows(runs, data)
+        scores = [r.scores(rows.texts) for r in runs]
+        return HeldOut(rows.targets(vocabulary), scores, HELD_OUT, rows.fingerprint())
+    folds = [r.out_of_fold() for r in runs]
+    split_runs = [r for r, f in zip(runs, folds) if f is None]
+    if any(r.fingerprint.get("val_sha256") is None for r in split_runs) or not any(folds):
+        raise ConfigError(
+            "The members share neither a validation split nor out-of-fold scores of the "
+            "same rows (runs trained on every row write oof_scores.npz; runs trained before "
+            "that, or with --abstain, do not), so their weights need labelled held-out rows. "
+            "Pass data='val.csv' (--data val.csv) with rows the members did not train on."
+        )
+    if split_runs:
+        split = _read_rows(split_runs, None)
+        rows, targets = split.row_digests(), split.targets(vocabulary)
+        evaluated_on = (
+            f"the validation split of {split_runs[0].path.name}, with the out-of-fold scores "
+            "of the members trained on every row (optimistic)"
+        )
+    else:
+        first = folds[0]
+        common = set(first["rows"].tolist()).intersection(*(f["rows"].tolist() for f in folds[1:]))
+        keep = np.flatnonzero([row in common for row in first["rows"].tolist()])
+        rows, targets = first["rows"][keep], first["targets"][keep].astype("float32")
+        evaluated_on = OUT_OF_FOLD_ROWS
+        if not len(rows):
+            raise ConfigError(
+                f"The members scored no row in common out of fold: they trained on different "
+                f"data ({', '.join(str(r.path) for r in runs)}). Train them on the same file, "
+                "or pass --data with rows none of them trained on."
+            )
+    scores = []
+    for run, fold in zip(runs, folds):
+        if fold is None:
+            scores.append(run.scores(split.texts))
+            continue
+        where = {row: i for i, row in enumerate(fold["rows"].tolist())}
+        missing = [i for i, row in enumerate(rows.tolist()) if row not in where]
+        if missing:
+            raise ConfigError(
+                f"{run.path} has no out-of-fold score for {len(missing)} of the {len(rows)} "
+                f"held-out rows (the first: row {missing[0]} of the held-out rows): the "
+                "members trained on different data. Train them on the same file, or pass "
+                "--data with rows none of them trained on."
+            )
+        scores.append(fold["scores"][[where[row] for row in rows.tolist()]])
+    fingerprint = hashlib.sha256(b"".join(rows.tolist())).hexdigest()
+    return HeldOut(targets, scores, evaluated_on, fingerprint)
+
+
+def _share_a_split(runs):
+    splits = {r.fingerprint.get("val_sha256") for r in runs}
+    return len(splits) == 1 and None not in splits and bool(runs[0].config.get("data"))
+
+
+def _read_rows(runs, data):
+    """`data`'s rows, or the validation split the members share (re-read from its file)."""
     from genreclf.evaluation import _read
 
     if data is not None:
         return _read(runs[0], data)
-    splits = {r.fingerprint.get("val_sha256") for r in runs}
-    first = runs[0]
-    if len(splits) != 1 or None in splits or not first.config.get("data"):
+    if len({r.fingerprint.get("val_sha256") for r in runs}) != 1:
         raise ConfigError(
-            "The members do not share a validation split (runs trained on every row, or on "
-            "different splits), so their weights need labelled held-out rows. Pass "
-            "data='val.csv' (--data val.csv) with rows the members did not train on."
+            "The members trained with validation splits carved differently "
+            f"({', '.join(str(r.path) for r in runs)}), so no rows are held out from all of "
+            "them. Pass --data with rows none of them trained on."
         )
     from genreclf.data import train_val_split
     from genreclf.training.trainer import make_config
     from genreclf.training.trainer import read_dataset
 
+    first = runs[0]
+    if not first.config.get("data"):
+        raise ConfigError(
+            f"{first.path} trained on an in-memory dataset, so its validation split cannot "
+            "be read again. Pass data= (--data) with rows none of the members trained on."
+        )
     cfg = make_config(config=dict(first.config))
     dataset = read_dataset(cfg)
     _, val = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
@@ -114,7 +216,8 @@ def ensemble(
         out: the new run folder.
         data: labelled held-out rows (a file or `TextDataset`) to choose the
             weights and thresholds on; default: the members' shared
-            validation split.
+            validation split, with the out-of-fold scores of members that
+            trained on every row of the same file (`held_out_scores`).
         verbose: print the chosen weights.
         calibration: `"auto"` (temperature scaling for single-label, per-class
             Platt scaling for multi-label, fitted on the blended held-out
@@ -176,9 +279,8 @@ def ensemble(
             )
         if run.feature_names():
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
-    held_out = _held_out(runs, data)
-    targets = held_out.targets(vocabulary)
-    member_scores = [r.scores(held_out.texts) for r in runs]
+    held_out = held_out_scores(runs, data, vocabulary)
+    targets, member_scores = held_out.targets, held_out.member_scores
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))
     thresholds = tune_thresholds_shrunk(targets, blended) if vocabulary.multi_label else None
@@ -191,7 +293,8 @@ def ensemble(
     scores = WeightedScores([float(w) for w in weights], name="scores")(outputs)
     model = keras.Model({"text": text}, scores, name="ensemble")
     layer = fit_calibration(blended, targets, vocabulary.multi_label, calibration)
-    calibrated, info = blended, describe(layer, "the held-out rows the weights were chosen on")
+    rows_name = held_out.evaluated_on.removesuffix(" (optimistic)")
+    calibrated, info = blended, describe(layer, rows_name)
     if layer is not None:
         if thresholds is not None:
             info["raw_thresholds"] = [float(t) for t in thresholds]
@@ -225,7 +328,7 @@ def ensemble(
         },
     )
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
-    report["evaluated_on"] = "the held-out rows the weights were chosen on (optimistic)"
+    report["evaluated_on"] = held_out.evaluated_on
     report["calibration"] = calibration_section(
         targets,
         blended,
@@ -237,7 +340,7 @@ def ensemble(
     write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
     write_json(
         out / FINGERPRINT,
-        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint()},
+        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
     )
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))

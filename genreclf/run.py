@@ -6,6 +6,7 @@ take one. Layout (see docs/architecture.md):
     config.json  labels.json  thresholds.json  calibration.json  model.keras
     history.csv  metrics.json  report.md  confusion.png  reliability.png
     fingerprint.json  logs/
+    oof_scores.npz   runs that trained on every row: their out-of-fold scores
 """
 
 import json
@@ -23,6 +24,7 @@ THRESHOLDS = "thresholds.json"
 MODEL = "model.keras"
 METRICS = "metrics.json"
 FINGERPRINT = "fingerprint.json"
+OUT_OF_FOLD = "oof_scores.npz"
 
 
 def _read_json(path):
@@ -37,6 +39,28 @@ def write_json(path, value):
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(value, f, indent=2, ensure_ascii=False, default=_json_default)
     tmp.replace(path)
+
+
+def write_out_of_fold(path, scores, targets, rows):
+    """Writes a run's out-of-fold scores (`OUT_OF_FOLD`), atomically.
+
+    Args:
+        path: the run folder.
+        scores: `[n, K]` scores, as the saved model would give them (calibrated).
+        targets: `[n, K]` targets of the same rows.
+        rows: `[n]` row digests (`TextDataset.row_digests`): which rows these are.
+
+    Plain arrays in an `.npz` (no pickles); `Run.out_of_fold` reads them back.
+    """
+    tmp = pathlib.Path(path) / (OUT_OF_FOLD + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(
+            f,
+            scores=np.asarray(scores, dtype="float32"),
+            targets=np.asarray(targets, dtype="uint8"),
+            rows=np.asarray(rows, dtype="S32"),
+        )
+    tmp.replace(pathlib.Path(path) / OUT_OF_FOLD)
 
 
 def _json_default(value):
@@ -118,6 +142,18 @@ class Run:
         from genreclf.models.cascade import find_cascade
 
         return find_cascade(self.model)
+
+    def out_of_fold(self):
+        """`{"scores", "targets", "rows"}` of a run that trained on every row, else None.
+
+        Each row's score comes from a fold model that did not train on it
+        (`write_out_of_fold`); `genreclf.ensemble` chooses weights on them.
+        """
+        path = self.path / OUT_OF_FOLD
+        if not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as saved:
+            return {key: saved[key] for key in ("scores", "targets", "rows")}
 
     def feature_names(self):
         """Names of the model's inputs beyond `text` (hybrid models)."""

@@ -61,17 +61,86 @@ def test_runs_sharing_a_validation_split_join_into_an_exportable_run(
     assert (path / "saved_model.pb").exists()
 
 
-def test_runs_without_a_shared_split_need_held_out_data(trained_run, tmp_path, sample_csv):
-    convex = genreclf.train(
-        sample_csv,
+@pytest.fixture(scope="module")
+def convex_run(tmp_path_factory):
+    """An `ngram` run fitted on every row of the sample (out-of-fold scores saved)."""
+    from genreclf.data.sample import sample_path
+
+    return genreclf.train(
+        sample_path(),
         text="overview",
         label="genre",
         model="ngram",
-        out=tmp_path / "convex",
+        out=tmp_path_factory.mktemp("runs") / "convex",
         verbose=0,
     )
-    with pytest.raises(ConfigError, match="--data"):
-        genreclf.ensemble([trained_run.path, convex.path], tmp_path / "ens", verbose=0)
+
+
+def test_a_run_trained_on_every_row_saves_its_out_of_fold_scores(convex_run):
+    saved = convex_run.out_of_fold()
+    n = convex_run.metrics["num_examples"]
+    assert saved["scores"].shape == (n, len(convex_run.labels)) == saved["targets"].shape
+    assert saved["rows"].dtype == np.dtype("S32") and len(set(saved["rows"].tolist())) > n - 5
+    # The scores the run's own report was computed on: its macro-F1 comes back.
+    from genreclf.metrics import classification_report
+
+    report = classification_report(saved["targets"], saved["scores"], convex_run.vocabulary)
+    assert report["macro_f1"] == pytest.approx(convex_run.metrics["macro_f1"])
+
+
+def test_a_split_run_and_an_every_row_run_join_on_the_split_without_data(
+    trained_run, convex_run, tmp_path
+):
+    run = genreclf.ensemble([trained_run.path, convex_run.path], tmp_path / "ens", verbose=0)
+    assert run.metrics["num_examples"] == trained_run.metrics["num_examples"]  # its val split
+    assert run.metrics["evaluated_on"].startswith(
+        f"the validation split of {trained_run.path.name}"
+    )
+    # convex_run's scores of those rows are its out-of-fold ones, not its final model's.
+    from genreclf.ensembling import held_out_scores
+
+    held = held_out_scores([trained_run, convex_run], None, trained_run.vocabulary)
+    saved = convex_run.out_of_fold()
+    assert all(any(np.allclose(s, row) for row in saved["scores"]) for s in held.member_scores[1])
+    assert not np.allclose(held.member_scores[1], convex_run.scores(_val_texts(trained_run)))
+
+
+def _val_texts(run):
+    from genreclf.ensembling import _read_rows
+
+    return _read_rows([run], None).texts
+
+
+def test_runs_trained_on_every_row_join_on_their_out_of_fold_scores(convex_run, tmp_path):
+    from genreclf.data.sample import sample_path
+
+    other = genreclf.train(
+        sample_path(),
+        text="overview",
+        label="genre",
+        model="ngram",
+        model_config={"ngrams": 1, "c": 1.0},
+        out=tmp_path / "unigrams",
+        verbose=0,
+    )
+    run = genreclf.ensemble([convex_run.path, other.path], tmp_path / "ens", verbose=0)
+    assert run.metrics["num_examples"] == convex_run.metrics["num_examples"]
+    assert run.metrics["evaluated_on"].startswith("out-of-fold scores of the training rows")
+    assert run.metrics["macro_f1"] >= min(convex_run.metrics["macro_f1"], other.metrics["macro_f1"])
+
+
+def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_path, sample_csv):
+    import pandas as pd
+
+    half = tmp_path / "half.csv"
+    pd.read_csv(sample_csv).iloc[::2].to_csv(half, index=False)
+    # Fitted on every row of half the file: no out-of-fold score for the other half,
+    # where most of trained_run's validation rows are.
+    half_run = genreclf.train(
+        half, text="overview", label="genre", model="ngram", out=tmp_path / "half", verbose=0
+    )
+    with pytest.raises(ConfigError, match="no out-of-fold score for .* --data"):
+        genreclf.ensemble([trained_run.path, half_run.path], tmp_path / "ens", verbose=0)
     result = subprocess.run(
         [
             sys.executable,
@@ -79,7 +148,7 @@ def test_runs_without_a_shared_split_need_held_out_data(trained_run, tmp_path, s
             "genreclf",
             "ensemble",
             str(trained_run.path),
-            str(convex.path),
+            str(half_run.path),
             "--data",
             str(sample_csv),
             "--out",

@@ -16,8 +16,9 @@ def build_parser():
     p.add_argument("--out", required=True, help="the new run folder")
     p.add_argument(
         "--data",
-        help="labelled held-out rows the members did not train on (default: "
-        "the members' shared validation split)",
+        help="labelled held-out rows the members did not train on (default: the members' "
+        "shared validation split, else the out-of-fold scores that runs trained on every row "
+        "saved, on the same file)",
     )
     p.add_argument(
         "--calibration",

@@ -17,8 +17,10 @@ from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
 from genreclf.run import MODEL
+from genreclf.run import OUT_OF_FOLD
 from genreclf.run import THRESHOLDS
 from genreclf.run import write_json
+from genreclf.run import write_out_of_fold
 from genreclf.training import distribute
 
 # Folds of the out-of-fold scores that families fitting themselves report and
@@ -103,7 +105,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         )
     resuming = (out / BACKUP_DIR).exists()
     if not resuming:
-        for stale in ("history.csv", BEST_WEIGHTS):
+        for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD):
             (out / stale).unlink(missing_ok=True)
     cfg.to_json(out / CONFIG)
     vocabulary.save(out / LABELS)
@@ -207,6 +209,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         model.save(out / MODEL)  # again, with the cascade (the saved one had none)
         report.update(classification_report(targets, report_scores, run_vocabulary))
         report["abstention"] = abstention
+    elif val_set is None:  # what `genreclf ensemble` weighs this run on
+        write_out_of_fold(out, report_scores, targets, report_set.row_digests())
     if fitted.get("choices"):
         report["fitted"] = fitted["choices"]  # what a self-fitting family chose out of fold
     report["num_train"] = len(train_set)
