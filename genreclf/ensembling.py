@@ -344,5 +344,9 @@ def ensemble(
     )
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
-        print(f"ensemble weights: {shares}; held-out macro-F1 {report['macro_f1']:.4f}", flush=True)
+        print(
+            f"ensemble weights: {shares}; macro-F1 {report['macro_f1']:.4f} on "
+            f"{held_out.evaluated_on}",
+            flush=True,
+        )
     return Run(out)
