@@ -1,6 +1,7 @@
 """`genreclf train`: train a classifier and write a run folder."""
 
 import argparse
+import sys
 
 from genreclf.cli.settings import parse_settings
 
@@ -254,6 +255,21 @@ def overrides_from_args(args):
     return overrides, model_config
 
 
+def progress_verbosity(stream):
+    """Keras' `verbose` for `stream`: 1 (progress bars) on a terminal, else 2 (a line an epoch).
+
+    Piped into a log file or CI, the progress bars' carriage returns and
+    colour codes make one unreadable line per epoch of every batch's update.
+
+    Example:
+
+    >>> import io
+    >>> progress_verbosity(io.StringIO())
+    2
+    """
+    return 1 if getattr(stream, "isatty", lambda: False)() else 2
+
+
 def main(argv):
     args = build_parser().parse_args(argv)
     from genreclf.metrics import format_summary
@@ -267,7 +283,7 @@ def main(argv):
     run = train(
         config=cfg,
         out=args.out,
-        verbose=0 if args.quiet else 1,
+        verbose=0 if args.quiet else progress_verbosity(sys.stdout),
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,
     )

@@ -112,7 +112,7 @@ def train(
         out: the run folder (default `runs/<model>`). Rerunning the same call
             after a crash resumes from the last finished epoch.
         config: a `TrainConfig`, a dict, or the path of a `config.json`.
-        verbose: Keras verbosity (1: progress bar, 0: silent).
+        verbose: Keras verbosity (1: progress bar, 2: one line an epoch, 0: silent).
         callbacks: extra Keras callbacks.
         mlflow_uri: an MLflow tracking URI (`file:./mlruns`,
             `sqlite:///mlflow.db`, a server's URL): the run is logged there —

@@ -121,3 +121,13 @@ def test_verbose_comes_before_the_command_and_controls_tensorflow_logs(monkeypat
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert logging.getLogger("genreclf").level == logging.DEBUG
     logging.getLogger("genreclf").setLevel(logging.INFO)
+
+
+def test_piped_training_logs_one_plain_line_an_epoch(tmp_path, sample_csv):
+    flags = ["--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "2"]
+    flags += ["--set", "solver=adamw", "--set", "max_tokens=300", "--out", tmp_path / "run"]
+    result = genreclf("train", sample_csv, *flags)
+    assert result.returncode == 0, result.stderr
+    epochs = [line for line in result.stdout.splitlines() if " - val_loss: " in line]
+    assert len(epochs) == 2, result.stdout  # Keras verbose=2: one summary line an epoch
+    assert "\x1b[" not in result.stdout and "\r" not in result.stdout and "━" not in result.stdout
