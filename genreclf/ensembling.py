@@ -75,8 +75,7 @@ def select_weights(member_scores, targets, multi_label, rounds=SELECTION_ROUNDS)
     return counts / counts.sum()
 
 
-HELD_OUT = "the held-out rows the weights were chosen on (optimistic)"
-OUT_OF_FOLD_ROWS = "out-of-fold scores of the training rows the weights were chosen on (optimistic)"
+OUT_OF_FOLD_ROWS = "the out-of-fold scores of the training rows"
 
 
 class HeldOut:
@@ -85,14 +84,15 @@ class HeldOut:
     Attributes:
         targets: `[n, K]` targets.
         member_scores: one `[n, K]` array per member.
-        evaluated_on: what the rows are, for the report.
+        rows_name: what the rows are, for reports ("the members' shared
+            validation split", ...).
         fingerprint: a SHA-256 naming the rows.
     """
 
-    def __init__(self, targets, member_scores, evaluated_on, fingerprint):
+    def __init__(self, targets, member_scores, rows_name, fingerprint):
         self.targets = targets
         self.member_scores = member_scores
-        self.evaluated_on = evaluated_on
+        self.rows_name = rows_name
         self.fingerprint = fingerprint
 
 
@@ -113,7 +113,8 @@ def held_out_scores(runs, data, vocabulary):
     if data is not None or _share_a_split(runs):
         rows = _read_rows(runs, data)
         scores = [r.scores(rows.texts) for r in runs]
-        return HeldOut(rows.targets(vocabulary), scores, HELD_OUT, rows.fingerprint())
+        name = "the held-out rows" if data is not None else "the members' shared validation split"
+        return HeldOut(rows.targets(vocabulary), scores, name, rows.fingerprint())
     folds = [r.out_of_fold() for r in runs]
     split_runs = [r for r, f in zip(runs, folds) if f is None]
     if any(r.fingerprint.get("val_sha256") is None for r in split_runs) or not any(folds):
@@ -126,16 +127,16 @@ def held_out_scores(runs, data, vocabulary):
     if split_runs:
         split = _read_rows(split_runs, None)
         rows, targets = split.row_digests(), split.targets(vocabulary)
-        evaluated_on = (
+        rows_name = (
             f"the validation split of {split_runs[0].path.name}, with the out-of-fold scores "
-            "of the members trained on every row (optimistic)"
+            "of the runs trained on every row"
         )
     else:
         first = folds[0]
         common = set(first["rows"].tolist()).intersection(*(f["rows"].tolist() for f in folds[1:]))
         keep = np.flatnonzero([row in common for row in first["rows"].tolist()])
         rows, targets = first["rows"][keep], first["targets"][keep].astype("float32")
-        evaluated_on = OUT_OF_FOLD_ROWS
+        rows_name = OUT_OF_FOLD_ROWS
         if not len(rows):
             raise ConfigError(
                 f"The members scored no row in common out of fold: they trained on different "
@@ -158,7 +159,7 @@ def held_out_scores(runs, data, vocabulary):
             )
         scores.append(fold["scores"][[where[row] for row in rows.tolist()]])
     fingerprint = hashlib.sha256(b"".join(rows.tolist())).hexdigest()
-    return HeldOut(targets, scores, evaluated_on, fingerprint)
+    return HeldOut(targets, scores, rows_name, fingerprint)
 
 
 def _share_a_split(runs):
@@ -293,8 +294,8 @@ def ensemble(
     scores = WeightedScores([float(w) for w in weights], name="scores")(outputs)
     model = keras.Model({"text": text}, scores, name="ensemble")
     layer = fit_calibration(blended, targets, vocabulary.multi_label, calibration)
-    rows_name = held_out.evaluated_on.removesuffix(" (optimistic)")
-    calibrated, info = blended, describe(layer, rows_name)
+    evaluated_on = f"{held_out.rows_name}, which the weights were chosen on (optimistic)"
+    calibrated, info = blended, describe(layer, held_out.rows_name)
     if layer is not None:
         if thresholds is not None:
             info["raw_thresholds"] = [float(t) for t in thresholds]
@@ -328,7 +329,7 @@ def ensemble(
         },
     )
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
-    report["evaluated_on"] = held_out.evaluated_on
+    report["evaluated_on"] = evaluated_on
     report["calibration"] = calibration_section(
         targets,
         blended,
@@ -346,7 +347,7 @@ def ensemble(
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
         print(
             f"ensemble weights: {shares}; macro-F1 {report['macro_f1']:.4f} on "
-            f"{held_out.evaluated_on}",
+            f"{held_out.rows_name}",
             flush=True,
         )
     return Run(out)

@@ -7,6 +7,7 @@ import numpy as np
 from genreclf.data import TextDataset
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
+from genreclf.errors import ConfigError
 from genreclf.run import Run
 
 
@@ -56,7 +57,10 @@ def evaluate(
         out: where the report goes (default `<run>/evaluation`).
         compare: another run (folder or `Run`): also writes `compare.md`, the
             two runs' metrics and per-class F1 side by side, rare classes first
-            (both evaluated on `data` when given, else their validation metrics).
+            (both evaluated on `data` when given; else on the rows both scored
+            held out — a validation split they share, or one's split and the
+            other's saved out-of-fold scores, `genreclf.ensembling.held_out_scores`
+            — and, when they have none in common, their own reports).
             On `data`, when both runs score the same rows with the same
             labels, `compare.md` also says which differences the rows can
             tell from 0 (`genreclf.metrics.paired_bootstrap`).
@@ -93,9 +97,21 @@ def evaluate(
         append_explanations(run, dataset, out / "report.md", where="evaluation")
     if compare is not None:
         other = _as_run(compare)
-        intervals = None
+        intervals, shared = None, None
         if data is None:
-            other_report = other.metrics
+            shared = _on_shared_rows(run, other)
+            if shared is None:
+                other_report = other.metrics
+                comparison = compare_reports(report, other_report, run.path.name, other.path.name)
+            else:
+                mine, other_report, intervals, rows_name = shared
+                comparison = compare_reports(
+                    mine, other_report, run.path.name, other.path.name, intervals=intervals
+                )
+                comparison += (
+                    f"\nBoth runs scored on {rows_name}: {mine['num_examples']} rows, each "
+                    "scored by a model that did not train on it.\n"
+                )
         else:
             other_data = _read(other, data, **reading)
             other_report, *other_counted = score_with_predictions(
@@ -104,9 +120,9 @@ def evaluate(
             intervals = _paired_intervals(
                 (run, dataset, *counted), (other, other_data, *other_counted), report
             )
-        comparison = compare_reports(
-            report, other_report, run.path.name, other.path.name, intervals=intervals
-        )
+            comparison = compare_reports(
+                report, other_report, run.path.name, other.path.name, intervals=intervals
+            )
         if data is not None and intervals is None:
             comparison += (
                 "\nNo paired intervals: the two runs did not score the same rows with the "
@@ -172,8 +188,6 @@ def _paired_intervals(first, second, report):
     mode and targets; B's columns are put in A's label order. The rare
     classes are A's `report`'s (the same rows give both reports the same).
     """
-    from genreclf.metrics.paired_bootstrap import paired_bootstrap
-
     (run, data, targets, predicted), (other, other_data, other_targets, other_predicted) = (
         first,
         second,
@@ -187,13 +201,48 @@ def _paired_intervals(first, second, report):
     columns = [list(other.labels).index(label) for label in run.labels]
     if not np.array_equal(targets, other_targets[:, columns]):
         return None
+    return _bootstrap(targets, predicted, other_predicted[:, columns], run, report)
+
+
+def _bootstrap(targets, predicted, other_predicted, run, report):
+    from genreclf.metrics.paired_bootstrap import paired_bootstrap
+
     metrics = ["macro_f1", "micro_f1" if run.multi_label else "accuracy"]
     rare = [list(run.labels).index(label) for label in report.get("rare_classes") or ()]
     if rare:
         metrics.append("rare_macro_f1")
-    return paired_bootstrap(
-        targets, predicted, other_predicted[:, columns], metrics, rare_classes=rare or None
-    )
+    return paired_bootstrap(targets, predicted, other_predicted, metrics, rare_classes=rare or None)
+
+
+def _on_shared_rows(run, other):
+    """`(report, other_report, intervals, rows_name)` on the rows both runs scored held out.
+
+    None when they share none (`genreclf.ensembling.held_out_scores` says
+    why), have other labels, take features, or abstain.
+    """
+    from genreclf.ensembling import held_out_scores
+    from genreclf.metrics import classification_report
+    from genreclf.metrics.scores import binarize
+
+    if run.vocabulary != other.vocabulary:
+        return None
+    if any(r.feature_names() or r.cascade is not None for r in (run, other)):
+        return None
+    try:
+        held = held_out_scores([run, other], None, run.vocabulary)
+    except ConfigError:
+        return None
+    reports, predicted = [], []
+    for member, scores in zip((run, other), held.member_scores):
+        thresholds = member.thresholds if member.multi_label else None
+        reports.append(
+            classification_report(held.targets, scores, member.vocabulary, thresholds=thresholds)
+        )
+        predicted.append(
+            binarize(scores, member.multi_label, 0.5 if thresholds is None else thresholds)
+        )
+    intervals = _bootstrap(held.targets, *predicted, run, reports[0])
+    return reports[0], reports[1], intervals, held.rows_name
 
 
 def raw_and_calibrated_scores(run, dataset):

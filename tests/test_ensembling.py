@@ -125,7 +125,7 @@ def test_runs_trained_on_every_row_join_on_their_out_of_fold_scores(convex_run, 
     )
     run = genreclf.ensemble([convex_run.path, other.path], tmp_path / "ens", verbose=0)
     assert run.metrics["num_examples"] == convex_run.metrics["num_examples"]
-    assert run.metrics["evaluated_on"].startswith("out-of-fold scores of the training rows")
+    assert run.metrics["evaluated_on"].startswith("the out-of-fold scores of the training rows")
     assert run.metrics["macro_f1"] >= min(convex_run.metrics["macro_f1"], other.metrics["macro_f1"])
 
 

@@ -81,3 +81,27 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
     assert _paired_intervals((a, rows, targets, wrong), (multi, *second[1:]), report) is None
     relabelled = (b, rows, np.roll(targets, 1, axis=0)[:, order], targets[:, order])
     assert _paired_intervals((a, rows, targets, wrong), relabelled, report) is None
+
+
+def test_compare_without_data_scores_both_runs_on_the_rows_both_held_out(
+    trained_run, sample_csv, tmp_path
+):
+    # Fitted on every row: it saved out-of-fold scores, so it has a held-out
+    # score for each of trained_run's validation rows.
+    convex = genreclf.train(
+        sample_csv, text="overview", label="genre", model="ngram", out=tmp_path / "c", verbose=0
+    )
+    report = genreclf.evaluate(trained_run, compare=convex, out=tmp_path / "cmp")
+    intervals = report["paired_bootstrap"]
+    # trained_run is scored on its own validation split, as in its own report.
+    assert intervals["macro_f1"]["a"] == pytest.approx(trained_run.metrics["macro_f1"], abs=1e-6)
+    assert intervals["macro_f1"]["b"] != pytest.approx(convex.metrics["macro_f1"])
+    rows = trained_run.metrics["num_examples"]
+    assert (
+        f"Both runs scored on the validation split of {trained_run.path.name}"
+        in (report["comparison"])
+    )
+    assert (
+        f": {rows} rows, each scored by a model that did not train on it" in (report["comparison"])
+    )
+    assert "cover different data" not in report["comparison"]

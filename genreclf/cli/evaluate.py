@@ -12,7 +12,10 @@ def build_parser():
     p.add_argument("run", help="the run folder to evaluate")
     p.add_argument("--data", help="labelled file (default: report the run's validation metrics)")
     p.add_argument(
-        "--compare", help="another run folder: per-class F1 side by side, rare classes first"
+        "--compare",
+        help="another run folder: per-class F1 side by side, rare classes first, with paired "
+        "intervals; without --data, on the rows both runs held out (a shared validation split, "
+        "or one's split and the other's out-of-fold scores)",
     )
     p.add_argument("--out", help="report folder (default <run>/evaluation)")
     p.add_argument("--text", help="text column (default: as in training)")
