@@ -96,6 +96,24 @@ class HeldOut:
         self.fingerprint = fingerprint
 
 
+def _best_thresholds(targets, blended, runs, weights):
+    """Thresholds tuned on the blend, or a lone member's own when they score higher there.
+
+    When the selection keeps one member alone, the blend is that member, and
+    its own thresholds (tuned by its family, e.g. on the raw scores before
+    calibration) can beat thresholds tuned afresh: the ensemble must not
+    score below its best member on the rows it was chosen on.
+    """
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+    from genreclf.training.linear_heads import macro_f1
+
+    candidates = [tune_thresholds_shrunk(targets, blended)]
+    candidates += [
+        r.thresholds for r, w in zip(runs, weights) if w == 1.0 and r.thresholds is not None
+    ]
+    return max(candidates, key=lambda t: macro_f1(targets, blended, True, t))
+
+
 def held_out_scores(runs, data, vocabulary):
     """Where the weights are chosen: `data`, a shared validation split, or out of fold.
 
@@ -242,7 +260,6 @@ def ensemble(
     from genreclf.metrics import classification_report
     from genreclf.metrics import write_report
     from genreclf.metrics.calibration_report import calibration_section
-    from genreclf.metrics.thresholds import tune_thresholds_shrunk
     from genreclf.models.blending import WeightedScores
     from genreclf.models.calibrated_scores import with_calibration
     from genreclf.models.heads import text_input
@@ -284,7 +301,9 @@ def ensemble(
     targets, member_scores = held_out.targets, held_out.member_scores
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))
-    thresholds = tune_thresholds_shrunk(targets, blended) if vocabulary.multi_label else None
+    thresholds = None
+    if vocabulary.multi_label:
+        thresholds = _best_thresholds(targets, blended, runs, weights)
 
     text = text_input()
     outputs = []

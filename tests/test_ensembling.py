@@ -160,3 +160,32 @@ def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_p
     )
     assert result.returncode == 0, result.stderr
     assert "ensemble weights:" in result.stdout and (tmp_path / "ens" / "model.keras").exists()
+
+
+def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path, sample_csv):
+    import shutil
+
+    from genreclf.ensembling import held_out_scores
+    from genreclf.metrics import classification_report
+    from genreclf.metrics import tune_thresholds
+    from genreclf.run import THRESHOLDS
+    from genreclf.run import write_json
+
+    flags = dict(text="overview", label="genres", sep="|", model="ngram", verbose=0)
+    strong = genreclf.train(sample_csv, out=tmp_path / "strong", **flags)
+    weak_config = {"ngrams": 1, "c": 0.05}
+    weak = genreclf.train(sample_csv, out=tmp_path / "weak", model_config=weak_config, **flags)
+    # Thresholds tuned per class without shrinkage on the very rows the ensemble
+    # chooses on: the best any threshold rule can do there.
+    saved = strong.out_of_fold()
+    shutil.copytree(strong.path, tmp_path / "tuned")
+    own = tune_thresholds(saved["targets"], saved["scores"])
+    write_json(tmp_path / "tuned" / THRESHOLDS, {"thresholds": [float(t) for t in own]})
+    members = [genreclf.load_run(tmp_path / "tuned"), weak]
+    held = held_out_scores(members, None, strong.vocabulary)
+    alone = classification_report(
+        held.targets, held.member_scores[0], strong.vocabulary, thresholds=members[0].thresholds
+    )
+    run = genreclf.ensemble(members, tmp_path / "ens", verbose=0, calibration="none")
+    assert run.config["model_config"]["weights"] == [1.0, 0.0]
+    assert run.metrics["macro_f1"] >= alone["macro_f1"] - 1e-9
