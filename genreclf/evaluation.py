@@ -97,18 +97,14 @@ def evaluate(
         append_explanations(run, dataset, out / "report.md", where="evaluation")
     if compare is not None:
         other = _as_run(compare)
-        intervals, shared = None, None
+        intervals, mine, note = None, report, ""
         if data is None:
             shared = _on_shared_rows(run, other)
             if shared is None:
                 other_report = other.metrics
-                comparison = compare_reports(report, other_report, run.path.name, other.path.name)
             else:
                 mine, other_report, intervals, rows_name = shared
-                comparison = compare_reports(
-                    mine, other_report, run.path.name, other.path.name, intervals=intervals
-                )
-                comparison += (
+                note = (
                     f"\nBoth runs scored on {rows_name}: {mine['num_examples']} rows, each "
                     "scored by a model that did not train on it.\n"
                 )
@@ -120,9 +116,10 @@ def evaluate(
             intervals = _paired_intervals(
                 (run, dataset, *counted), (other, other_data, *other_counted), report
             )
-            comparison = compare_reports(
-                report, other_report, run.path.name, other.path.name, intervals=intervals
-            )
+        comparison = compare_reports(
+            mine, other_report, run.path.name, other.path.name, intervals=intervals
+        )
+        comparison += note
         if data is not None and intervals is None:
             comparison += (
                 "\nNo paired intervals: the two runs did not score the same rows with the "
@@ -151,14 +148,10 @@ def score_with_predictions(run, dataset, classification_report):
     (`genreclf.metrics.paired_bootstrap`).
     """
     from genreclf.metrics.calibration_report import calibration_section
-    from genreclf.metrics.scores import binarize
 
     targets = dataset.targets(run.vocabulary)
     raw, scores, layer = raw_and_calibrated_scores(run, dataset)
-    thresholds = run.thresholds if run.multi_label else None
-    report = classification_report(
-        targets, np.asarray(scores), run.vocabulary, thresholds=thresholds
-    )
+    report, predictions = report_and_predictions(run, targets, scores, classification_report)
     report["calibration"] = calibration_section(
         targets,
         raw,
@@ -174,8 +167,18 @@ def score_with_predictions(run, dataset, classification_report):
         report["abstention"] = abstention_section(
             targets, scores, run.labels, cascade.order, cascade.thresholds
         )
+    return report, targets, predictions
+
+
+def report_and_predictions(run, targets, scores, classification_report):
+    """`(report, predictions)` of `run`'s `scores`: arg-max, or its thresholds if multi-label."""
+    from genreclf.metrics.scores import binarize
+
+    scores = np.asarray(scores)
+    thresholds = run.thresholds if run.multi_label else None
+    report = classification_report(targets, scores, run.vocabulary, thresholds=thresholds)
     cut = 0.5 if thresholds is None else np.asarray(thresholds)
-    return report, targets, binarize(np.asarray(scores), run.multi_label, cut)
+    return report, binarize(scores, run.multi_label, cut)
 
 
 def _paired_intervals(first, second, report):
@@ -222,7 +225,6 @@ def _on_shared_rows(run, other):
     """
     from genreclf.ensembling import held_out_scores
     from genreclf.metrics import classification_report
-    from genreclf.metrics.scores import binarize
 
     if run.vocabulary != other.vocabulary:
         return None
@@ -232,17 +234,12 @@ def _on_shared_rows(run, other):
         held = held_out_scores([run, other], None, run.vocabulary)
     except ConfigError:
         return None
-    reports, predicted = [], []
-    for member, scores in zip((run, other), held.member_scores):
-        thresholds = member.thresholds if member.multi_label else None
-        reports.append(
-            classification_report(held.targets, scores, member.vocabulary, thresholds=thresholds)
-        )
-        predicted.append(
-            binarize(scores, member.multi_label, 0.5 if thresholds is None else thresholds)
-        )
-    intervals = _bootstrap(held.targets, *predicted, run, reports[0])
-    return reports[0], reports[1], intervals, held.rows_name
+    (mine, predicted), (theirs, other_predicted) = (
+        report_and_predictions(member, held.targets, scores, classification_report)
+        for member, scores in zip((run, other), held.member_scores)
+    )
+    intervals = _bootstrap(held.targets, predicted, other_predicted, run, mine)
+    return mine, theirs, intervals, held.rows_name
 
 
 def raw_and_calibrated_scores(run, dataset):

@@ -66,13 +66,13 @@ def convex_run(tmp_path_factory):
     """An `ngram` run fitted on every row of the sample (out-of-fold scores saved)."""
     from genreclf.data.sample import sample_path
 
+    return fit_ngram(sample_path(), tmp_path_factory.mktemp("runs") / "convex")
+
+
+def fit_ngram(data, out, label="genre", **options):
+    """An `ngram` run on the sample's synopses, fitted on every row (out-of-fold scores saved)."""
     return genreclf.train(
-        sample_path(),
-        text="overview",
-        label="genre",
-        model="ngram",
-        out=tmp_path_factory.mktemp("runs") / "convex",
-        verbose=0,
+        data, text="overview", label=label, model="ngram", out=out, verbose=0, **options
     )
 
 
@@ -114,15 +114,7 @@ def _val_texts(run):
 def test_runs_trained_on_every_row_join_on_their_out_of_fold_scores(convex_run, tmp_path):
     from genreclf.data.sample import sample_path
 
-    other = genreclf.train(
-        sample_path(),
-        text="overview",
-        label="genre",
-        model="ngram",
-        model_config={"ngrams": 1, "c": 1.0},
-        out=tmp_path / "unigrams",
-        verbose=0,
-    )
+    other = fit_ngram(sample_path(), tmp_path / "unigrams", model_config={"ngrams": 1, "c": 1.0})
     run = genreclf.ensemble([convex_run.path, other.path], tmp_path / "ens", verbose=0)
     assert run.metrics["num_examples"] == convex_run.metrics["num_examples"]
     assert run.metrics["evaluated_on"].startswith("the out-of-fold scores of the training rows")
@@ -136,9 +128,7 @@ def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_p
     pd.read_csv(sample_csv).iloc[::2].to_csv(half, index=False)
     # Fitted on every row of half the file: no out-of-fold score for the other half,
     # where most of trained_run's validation rows are.
-    half_run = genreclf.train(
-        half, text="overview", label="genre", model="ngram", out=tmp_path / "half", verbose=0
-    )
+    half_run = fit_ngram(half, tmp_path / "half")
     with pytest.raises(ConfigError, match="no out-of-fold score for .* --data"):
         genreclf.ensemble([trained_run.path, half_run.path], tmp_path / "ens", verbose=0)
     result = subprocess.run(
@@ -171,10 +161,10 @@ def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path,
     from genreclf.run import THRESHOLDS
     from genreclf.run import write_json
 
-    flags = dict(text="overview", label="genres", sep="|", model="ngram", verbose=0)
-    strong = genreclf.train(sample_csv, out=tmp_path / "strong", **flags)
+    genres = dict(label="genres", sep="|")
+    strong = fit_ngram(sample_csv, tmp_path / "strong", **genres)
     weak_config = {"ngrams": 1, "c": 0.05}
-    weak = genreclf.train(sample_csv, out=tmp_path / "weak", model_config=weak_config, **flags)
+    weak = fit_ngram(sample_csv, tmp_path / "weak", model_config=weak_config, **genres)
     # Thresholds tuned per class without shrinkage on the very rows the ensemble
     # chooses on: the best any threshold rule can do there.
     saved = strong.out_of_fold()
