@@ -180,6 +180,9 @@ def held_out_scores(runs, data, vocabulary):
     return HeldOut(targets, scores, rows_name, fingerprint)
 
 
+READ_OPTIONS = ("text", "label", "sep", "format")
+
+
 def _share_a_split(runs):
     splits = {r.fingerprint.get("val_sha256") for r in runs}
     return len(splits) == 1 and None not in splits and bool(runs[0].config.get("data"))
@@ -328,6 +331,10 @@ def ensemble(
     model.save(out / MODEL)
     vocabulary.save(out / LABELS)
     config = dict(runs[0].config)
+    for name in READ_OPTIONS:  # how to read data files: from the first member that knows
+        known = [r.config.get(name) for r in runs if r.config.get(name) not in (None, "auto")]
+        if config.get(name) in (None, "auto") and known:
+            config[name] = known[0]
     config.update(
         model="ensemble",
         model_config={

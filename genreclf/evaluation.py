@@ -1,5 +1,6 @@
 """`evaluate`: score a run on labelled data, write its report, compare two runs."""
 
+import logging
 import pathlib
 
 import numpy as np
@@ -9,6 +10,8 @@ from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.errors import ConfigError
 from genreclf.run import Run
+
+logger = logging.getLogger("genreclf.evaluation")
 
 
 def _as_run(run):
@@ -30,6 +33,15 @@ def _read(run, data, **overrides):
     }
     options.update({k: v for k, v in overrides.items() if v is not None})
     dataset = load_dataset(data, **options)
+    if options["label"] is None:
+        detected = (dataset.read_options or {}).get("label")
+        logger.warning(
+            "%s does not record the label column it was trained on; scoring %s against "
+            "the column %r, detected. If that is not the one, pass label= (--label).",
+            run.path,
+            data,
+            detected,
+        )
     if options.get("skip_bad_rows"):
         # Rows with classes the model never saw are counted and logged, not scored.
         dataset = drop_unknown_labels(dataset, run.vocabulary, field=options["label"] or "label")

@@ -14,8 +14,31 @@ def test_evaluate_writes_report_files(trained_run, sample_csv, tmp_path):
 def test_unknown_label_names_file_and_line(trained_run, tmp_path):
     data = tmp_path / "test.csv"
     data.write_text("overview,genre\nA heist.,action\nA musical on ice.,musical\n")
-    with pytest.raises(DataError, match=r"test.csv:3: field 'label'.*'musical'"):
+    # The field is the file's label column, and the error says how to skip such rows.
+    with pytest.raises(DataError, match=r"test.csv:3: field 'genre'.*'musical'.*--skip-bad-rows"):
         genreclf.evaluate(trained_run, data)
+
+
+def test_a_run_trained_on_a_loaded_dataset_is_evaluated_on_its_label_column(
+    sample_csv, tmp_path, caplog
+):
+    # The sample has two label columns: `genre` (one genre) and `genres` (several).
+    # Auto-detection picks `genre`; a run trained on `genres` must be scored on it.
+    data = genreclf.load_dataset(sample_csv, text="overview", label="genres")
+    run = genreclf.train(data, model="ngram", out=tmp_path / "run", verbose=0)
+    config = run.config
+    assert (config["data"], config["label"], config["text"]) == (
+        str(sample_csv),
+        "genres",
+        "overview",
+    )
+    assert config["sep"] == "|" and config["format"] == "csv"
+    report = genreclf.evaluate(run, sample_csv, out=tmp_path / "eval")
+    assert report["per_class"]["drama"]["support"] == sum("drama" in row for row in data.labels)
+    assert "does not record the label column" not in caplog.text
+    # A part of the file is not the file: its columns are kept, not the path.
+    part = genreclf.train(data.subset(range(200)), model="ngram", out=tmp_path / "part", verbose=0)
+    assert part.config["data"] is None and part.config["label"] == "genres"
 
 
 def test_compare_two_runs_side_by_side(trained_run, tmp_path):

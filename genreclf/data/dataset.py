@@ -34,6 +34,7 @@ class TextDataset:
     sources: list = None
     features: dict = None
     path: str = None
+    read_options: dict = None
 
     def __post_init__(self):
         n = len(self.texts)
@@ -76,7 +77,8 @@ class TextDataset:
 
     def targets(self, vocabulary):
         """`float32 [n, K]` one-/multi-hot targets under `vocabulary`."""
-        return vocabulary.encode(self.labels, path=self.path, lines=self.lines, field="label")
+        field = (self.read_options or {}).get("label") or "label"
+        return vocabulary.encode(self.labels, path=self.path, lines=self.lines, field=field)
 
     def is_synthetic(self):
         """Boolean mask of rows whose source is `"synthetic"`."""
@@ -103,6 +105,7 @@ class TextDataset:
             sources=pick(self.sources),
             features=features,
             path=self.path,
+            read_options=self.read_options,
         )
 
     def concat(self, other):
@@ -140,6 +143,7 @@ class TextDataset:
             sources=join(self.sources, other.sources, n_a, n_b, lambda i: "real"),
             features=features,
             path=self.path,
+            read_options=self.read_options,
         )
 
     def fingerprint(self):

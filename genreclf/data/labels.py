@@ -105,7 +105,9 @@ class LabelVocabulary:
                 if label not in self._index:
                     raise DataError(
                         f"Unknown label {label!r}: it was not seen at training "
-                        f"time. Expected one of {self.labels}.",
+                        f"time. Expected one of {self.labels}. Drop such rows "
+                        "(skip_bad_rows=True, `--skip-bad-rows`, counts and skips "
+                        "them) or retrain with them included.",
                         path=path,
                         line=None if lines is None else lines[i],
                         field=field,

@@ -205,7 +205,8 @@ def load_dataset(
     Returns:
         A `TextDataset` with `path`, per-row `ids`, `lines` (1-based line, or
         row number for Parquet and aclImdb), `sources` (`"real"` unless the
-        file has a `source` column) and `skipped` (reason -> count).
+        file has a `source` column), `read_options` (the columns, label
+        separator and format it was read with, and how many rows) and `skipped` (reason -> count).
 
     Raises:
         DataError: a missing file or column, or a bad row (file, line, field).
@@ -253,6 +254,7 @@ def load_dataset(
             example.line = number
     if multi_label is None:
         multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
+    warn_on_unsplit_labels({l for e in examples for l in e.labels}, reader.sep, path)
     feature_columns = {}
     for name in features:
         feature_columns[name] = np.array([e.features[name] for e in examples], dtype="float32")
@@ -267,9 +269,60 @@ def load_dataset(
         sources=[e.source for e in examples],
         features=feature_columns or None,
         path=path,
+        read_options={
+            "text": reader.text,
+            "label": reader.label,
+            "sep": reader.sep,
+            "format": fmt,
+            "rows": len(examples),
+        },
     )
     dataset.skipped = dict(sorted(skips.counts.items()))
     return dataset
+
+
+_LIKELY_SEPARATORS = ("|", ",", ";")
+
+
+def warn_on_unsplit_labels(labels, sep, path=None):
+    """Warns when labels look like several labels joined by another separator.
+
+    A wrong `sep` (`","` for `"crime|drama"` cells) does not fail: every
+    combination becomes a class of its own, and the model trains on dozens of
+    them. The sign: several labels hold the same character, and splitting on
+    it gives back fewer distinct parts than there were labels, or parts that
+    are labels on their own. Returns the separator it suggests, or None.
+
+    Example:
+
+    >>> warn_on_unsplit_labels({"crime|drama", "drama|romance", "drama"}, ",")
+    '|'
+    >>> warn_on_unsplit_labels({"crime", "drama"}, "|") is None
+    True
+    """
+    labels = set(labels)
+    for candidate in _LIKELY_SEPARATORS:
+        if candidate == sep:
+            continue
+        joined = sorted(label for label in labels if candidate in label)
+        if len(joined) < 2:
+            continue
+        parts = {part.strip() for label in joined for part in label.split(candidate)}
+        if parts & labels or len(parts) < len(joined):
+            logger.warning(
+                "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
+                "lists several labels, pass sep=%r (`--sep '%s'`).",
+                path or "the data",
+                len(joined),
+                len(labels),
+                candidate,
+                joined[0],
+                f"split on {sep!r}" if sep else "not split",
+                candidate,
+                candidate,
+            )
+            return candidate
+    return None
 
 
 def iter_examples(path, **kwargs):

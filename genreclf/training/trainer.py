@@ -146,6 +146,7 @@ def train(
         dataset = read_dataset(cfg)
     else:
         cfg.multi_label = dataset.multi_label
+        _record_source(cfg, dataset)
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
     synthetic = None
@@ -172,6 +173,23 @@ def train(
         run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
         tracker.log_run_folder(out)
     return run
+
+
+def _record_source(cfg, dataset):
+    """Records where a `TextDataset` read from a file came from, and how it was read.
+
+    So that `evaluate --data`, `ensemble` and `train --config` read files as
+    training did (the label column above all: auto-detection could pick
+    another one) rather than what `config.json` left unset. The file itself
+    is recorded only when the dataset is all of it (not a split of it).
+    """
+    options = dict(dataset.read_options or {})
+    whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
+    if dataset.path is not None and cfg.data is None and whole_file:
+        cfg.data = str(dataset.path)
+    for name, value in options.items():
+        if getattr(cfg, name) in (None, "auto"):
+            setattr(cfg, name, value)
 
 
 def _train(dataset, synthetic, cfg, out, verbose, callbacks):

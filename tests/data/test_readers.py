@@ -328,3 +328,14 @@ def test_bundled_sample_single_and_multi_label():
     multi = load_dataset(sample.sample_path(), label="genres")
     assert multi.multi_label is True
     assert multi.ids == single.ids
+
+
+def test_a_wrong_label_separator_is_named_with_the_likely_one(tmp_path, caplog):
+    path = write(tmp_path, "m.csv", "text,genres\nA,crime|drama\nB,drama\nC,drama|romance\n")
+    dataset = load_dataset(path, sep=",")
+    assert len(dataset.vocabulary().labels) == 3  # still read as asked: a warning, not an error
+    assert "m.csv: 2 of 3 labels contain '|'" in caplog.text and "--sep '|'" in caplog.text
+    caplog.clear()
+    load_dataset(path)
+    load_dataset(write(tmp_path, "s.csv", "text,genre\nA,Action/Adventure\nB,sci-fi\n"))
+    assert "labels contain" not in caplog.text
