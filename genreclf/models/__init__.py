@@ -6,6 +6,7 @@ from genreclf.models.registry import build_model
 from genreclf.models.registry import family_defaults
 from genreclf.models.registry import family_parameters
 from genreclf.models.registry import get_family
+from genreclf.models.registry import missing_package
 from genreclf.models.registry import register_family
 from genreclf.models.registry import resolve_config
 

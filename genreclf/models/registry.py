@@ -55,6 +55,12 @@ def available_families():
     return sorted(_FAMILIES)
 
 
+def missing_package(name):
+    """The package family `name` needs and lacks, or None (installed, or no such family)."""
+    _load_builtins()
+    return _MISSING.get(name)
+
+
 def family_defaults(name):
     """The default configuration of family `name` (a copy)."""
     return dict(get_family(name).defaults)

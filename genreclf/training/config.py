@@ -93,6 +93,48 @@ class TrainConfig:
             declared = get_family(self.model).training_defaults_for(self.model_config)
         return declared.get(name, _FALLBACK[name])
 
+    def check(self):
+        """Raises a `ConfigError` naming the first argument out of its range.
+
+        Example:
+
+        >>> TrainConfig(model="ngram", epochs=3).check().epochs
+        3
+        >>> try:
+        ...     TrainConfig(epochs=0).check()
+        ... except ConfigError as error:
+        ...     print(str(error).split(". ")[0])
+        epochs (`--epochs`) must be a whole number of at least 1, or "auto"
+        """
+        whole = {"epochs": 1, "batch_size": 1, "patience": 0, "warmup_epochs": 0, "folds": 2}
+        for name, least in whole.items():
+            value = getattr(self, name)
+            if value in (None, AUTO) and name not in ("batch_size", "warmup_epochs"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                auto = ', or "auto"' if name in ("epochs", "patience") else ""
+                raise ConfigError(
+                    f"{name} (`--{name.replace('_', '-')}`) must be a whole number of at "
+                    f"least {least}{auto}. Received: {name}={value!r}."
+                )
+        if not isinstance(self.val_split, (int, float)) or not 0.0 < self.val_split < 1.0:
+            raise ConfigError(
+                "val_split (`--val-split`) is the share of rows held out for validation, "
+                f"between 0 and 1 (exclusive). Received: val_split={self.val_split!r}. "
+                "Use e.g. 0.1 for 10%."
+            )
+        if self.model != AUTO:
+            from genreclf.models import available_families
+            from genreclf.models import missing_package
+
+            families = available_families()
+            if self.model not in families and not missing_package(self.model):
+                raise ConfigError(
+                    f'Unknown model. Expected "auto" (the default recipe) or one of '
+                    f"{families}. Received: model={self.model!r}."
+                )
+        return self
+
     def to_dict(self):
         return dataclasses.asdict(self)
 

@@ -134,7 +134,7 @@ def train(
     ...                      epochs=2, out="runs/doc")  # doctest: +SKIP
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
-    cfg = make_config(data, config, **kwargs)
+    cfg = make_config(data, config, **kwargs).check()
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     dataset = data if isinstance(data, TextDataset) else None
     if dataset is None:

@@ -42,3 +42,21 @@ def test_pretrained_runs_take_their_modes_defaults():
     hybrid = TrainConfig(model="hybrid", model_config={"encoder": "pretrained", "mode": "frozen"})
     assert hybrid.resolved("lr") == MODE_TRAINING_DEFAULTS["frozen"]["lr"]
     assert TrainConfig(model="hybrid", model_config={"encoder": "bilstm"}).resolved("lr") == 2e-3
+
+
+@pytest.mark.parametrize(
+    "arguments,words",
+    [
+        ({"epochs": 0}, ["epochs (`--epochs`)", "at least 1", "epochs=0"]),
+        ({"val_split": 1.5}, ["val_split (`--val-split`)", "val_split=1.5"]),
+        ({"folds": 1}, ["folds (`--folds`)", "at least 2"]),
+        ({"batch_size": 0}, ["batch_size (`--batch-size`)"]),
+        ({"model": "lstm"}, ['"auto"', "'bilstm'", "model='lstm'"]),
+    ],
+)
+def test_arguments_out_of_range_are_named_as_the_cli_spells_them(arguments, words):
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(**arguments).check()
+    for word in words:
+        assert word in str(info.value), str(info.value)
+    assert TrainConfig().check() == TrainConfig()  # the defaults pass
