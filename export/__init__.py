@@ -7,7 +7,7 @@
 Imports are lazy so that `genreclf export --help` answers without TensorFlow.
 """
 
-import importlib
+from genreclf.lazy_api import lazy_api
 
 _API = {
     "export_model": "genreclf.export.exporter",
@@ -21,14 +21,7 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'export' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = list(_API)

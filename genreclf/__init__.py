@@ -15,9 +15,9 @@ genreclf's Keras layers, losses, metrics and schedules themselves; call
 `model.keras` with plain `keras.saving.load_model`.
 """
 
-import importlib
 import os
 
+from genreclf.lazy_api import lazy_api
 from genreclf.version import __version__
 
 # Quiet TensorFlow's C++ start-up banner unless the user chose a level. Read
@@ -68,14 +68,7 @@ def register():
     return custom_objects.register()
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'genreclf' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = ["__version__", "register", *_API]

@@ -34,11 +34,14 @@ def build_parser():
 
 def main(argv):
     args = build_parser().parse_args(argv)
+    from genreclf.run import Run
+
+    members = [Run(path) for path in args.runs]  # a wrong folder fails before TensorFlow loads
     from genreclf.ensembling import ensemble
     from genreclf.metrics import format_summary
 
     run = ensemble(
-        args.runs,
+        members,
         args.out,
         data=args.data,
         verbose=0 if args.quiet else 1,

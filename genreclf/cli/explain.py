@@ -103,6 +103,9 @@ def _unlabelled_texts(path, column, limit):
 
 def main(argv):
     args = build_parser().parse_args(argv)
+    from genreclf.run import load_run
+
+    run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
     from genreclf.cli.predict import _load_model
     from genreclf.cli.predict import argument_texts
     from genreclf.cli.predict import stdin_texts
@@ -110,7 +113,6 @@ def main(argv):
     from genreclf.explaining import render
     from genreclf.explaining import write_html
     from genreclf.explaining.terminal import use_color
-    from genreclf.run import load_run
 
     if bool(args.texts) == bool(args.data):
         raise ConfigError(
@@ -122,7 +124,6 @@ def main(argv):
             raise ConfigError(
                 f"--{name.replace('_', '-')} must be at least 1. Received: {getattr(args, name)}."
             )
-    run = load_run(args.run)
     _load_model(run)
     features = None
     if args.data:

@@ -9,7 +9,7 @@ optional extra (`pip install 'genreclf[labels]'`).
 ('rank', 'line', 'id', 'text', 'given', 'suggested', 'score', 'flagged')
 """
 
-import importlib
+from genreclf.lazy_api import lazy_api
 
 _API = {
     "find_label_issues": "genreclf.label_issues.finder",
@@ -20,14 +20,7 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'genreclf.label_issues' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = list(_API)

@@ -14,7 +14,7 @@ The names below are resolved on first use: importing this package loads no
 TensorFlow.
 """
 
-import importlib
+from genreclf.lazy_api import lazy_api
 
 _API = {
     "label": "genreclf.labelling.api",
@@ -44,14 +44,7 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'genreclf.labelling' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = sorted(_API)

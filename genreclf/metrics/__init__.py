@@ -7,20 +7,31 @@ Reports: `classification_report`, `write_report`, `compare_reports`,
 thresholds: `tune_thresholds`.
 """
 
-from genreclf.metrics.class_counts import ClassCountsMetric
+from genreclf.lazy_api import lazy_api
 from genreclf.metrics.compare import compare_reports
 from genreclf.metrics.confusion_plot import plot_confusion
-from genreclf.metrics.f1 import MacroF1
-from genreclf.metrics.f1 import MicroF1
-from genreclf.metrics.f1 import WeightedF1
 from genreclf.metrics.paired_bootstrap import paired_bootstrap
-from genreclf.metrics.precision_recall import MacroPrecision
-from genreclf.metrics.precision_recall import MacroRecall
 from genreclf.metrics.report import classification_report
 from genreclf.metrics.report import format_summary
 from genreclf.metrics.report_files import render_markdown
 from genreclf.metrics.report_files import write_report
 from genreclf.metrics.thresholds import tune_thresholds
+
+# The streaming metrics are Keras classes: imported on first use, so that
+# reports and summaries (and the CLI's checks of its input) do not wait for
+# TensorFlow to load.
+_KERAS_METRICS = {
+    "ClassCountsMetric": "genreclf.metrics.class_counts",
+    "MacroF1": "genreclf.metrics.f1",
+    "MicroF1": "genreclf.metrics.f1",
+    "WeightedF1": "genreclf.metrics.f1",
+    "MacroPrecision": "genreclf.metrics.precision_recall",
+    "MacroRecall": "genreclf.metrics.precision_recall",
+}
+
+
+__getattr__, __dir__ = lazy_api(__name__, _KERAS_METRICS, globals())
+
 
 __all__ = [
     "ClassCountsMetric",

@@ -12,7 +12,7 @@ URI is given.
 {'model': 'ngram', 'model_config.ngrams': '2'}
 """
 
-import importlib
+from genreclf.lazy_api import lazy_api
 
 _API = {
     "MlflowTracker": "genreclf.tracking.mlflow_tracker",
@@ -22,14 +22,7 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'genreclf.tracking' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = list(_API)

@@ -11,7 +11,7 @@
 Or one call (and `genreclf tune ...` on the command line): `genreclf.tuning.tune(...)`.
 """
 
-import importlib
+from genreclf.lazy_api import lazy_api
 
 # The API resolves on first use, so `genreclf tune --help` loads neither
 # keras-tuner nor TensorFlow.
@@ -33,14 +33,7 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'genreclf.tuning' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_API))
+__getattr__, __dir__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = list(_API)
