@@ -91,6 +91,13 @@ class Run:
                 f"No run folder at {str(self.path)!r}. Expected a folder written by "
                 "`genreclf train --out DIR`."
             )
+        run_files = (CONFIG, LABELS, MODEL, "backup", "history.csv", "logs", "fingerprint.json")
+        if not any((self.path / name).exists() for name in run_files):
+            raise RunFolderError(
+                f"{str(self.path)!r} is not a run folder: it holds none of a run's files "
+                f"({', '.join(run_files[:3])}). Expected a folder written by "
+                "`genreclf train --out DIR`."
+            )
         for required in (CONFIG, LABELS, MODEL):
             if not (self.path / required).exists():
                 raise RunFolderError(

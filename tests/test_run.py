@@ -12,6 +12,10 @@ def test_missing_folder_and_unfinished_run_are_explained(tmp_path):
     (tmp_path / "half" / "config.json").write_text("{}")
     with pytest.raises(RunFolderError, match="has no labels.json"):
         genreclf.load_run(tmp_path / "half")
+    (tmp_path / "data").mkdir()  # e.g. a data folder passed where a run belongs
+    (tmp_path / "data" / "movies.csv").write_text("overview,genre\n")
+    with pytest.raises(RunFolderError, match="is not a run folder: it holds none of"):
+        genreclf.load_run(tmp_path / "data")
 
 
 def test_predict_returns_labels_scores_and_top_k(trained_run):

@@ -83,7 +83,7 @@ def build_audit_parser():
     p = argparse.ArgumentParser(
         prog="genreclf label audit",
         description="Sample labelled rows per stage and score them against a judge: per-stage "
-        "and per-genre agreement with Wilson 95%% intervals.",
+        "and per-genre agreement with Wilson 95% intervals.",
     )
     p.add_argument("labelled", help="the JSONL `genreclf label` wrote")
     p.add_argument(

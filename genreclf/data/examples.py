@@ -40,7 +40,7 @@ def _resolve(columns, name, candidates, what, path):
             return name
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}. "
-            f"Pass {what}= one of them (`--{what}` on the command line).",
+            f"Pass {what}= one of them (`--{what}` on the command line).{_tab_hint(columns)}",
             path=path,
             field=name,
         )
@@ -54,9 +54,18 @@ def _resolve(columns, name, candidates, what, path):
     raise DataError(
         f"No {what} column found: expected one of {list(candidates)}. "
         f"Columns present: {list(columns)}. Pass {what}= the column to use "
-        f"(`--{what}` on the command line).",
+        f"(`--{what}` on the command line).{_tab_hint(columns)}",
         path=path,
     )
+
+
+def _tab_hint(columns):
+    """A hint when a tab-separated file was read as comma-separated."""
+    if len(columns) == 1 and "\t" in str(columns[0]):
+        return (
+            " The header holds tabs: for a tab-separated file pass format='tsv' (`--format tsv`)."
+        )
+    return ""
 
 
 class ExampleReader:

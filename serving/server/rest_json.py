@@ -51,7 +51,9 @@ def parse(body):
         if _ESCAPED_SURROGATE.search(text):  # a lone surrogate is no character
             json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as err:
-        raise invalid_argument(f"JSON Parse error: {err.msg} at offset {err.pos}.") from None
+        # json's "Unterminated string starting at" already ends in "at".
+        message = err.msg.removesuffix(" at")
+        raise invalid_argument(f"JSON Parse error: {message} at offset {err.pos}.") from None
     except UnicodeDecodeError as err:
         raise invalid_argument(f"JSON Parse error: invalid UTF-8 at offset {err.start}.") from None
     except UnicodeEncodeError:

@@ -46,6 +46,8 @@ def test_skip_bad_rows_counts_and_logs(tmp_path, caplog):
     assert len(messages) == 6  # five rows, then the summary
     assert f"{path}:3: field 'text': empty text" in messages[0]
     assert "Skipped 5 bad row(s)" in messages[-1]
+    # Each skipped row is named without the advice to skip such rows: they were.
+    assert not any("--skip-bad-rows" in m or ";." in m for m in messages), messages
 
 
 def test_skip_bad_rows_logs_at_most_twenty_then_summary(tmp_path, caplog):

@@ -339,3 +339,12 @@ def test_a_wrong_label_separator_is_named_with_the_likely_one(tmp_path, caplog):
     load_dataset(path)
     load_dataset(write(tmp_path, "s.csv", "text,genre\nA,Action/Adventure\nB,sci-fi\n"))
     assert "labels contain" not in caplog.text
+
+
+def test_a_tab_separated_file_read_as_csv_is_named(tmp_path):
+    path = write(tmp_path, "m.csv", "id\ttitle\tgenre\n1\tA heist\tcrime\n")
+    with pytest.raises(DataError, match=r"holds tabs.*`--format tsv`"):
+        load_dataset(path, text="title")
+    with pytest.raises(DataError, match=r"No text column found.*holds tabs"):
+        load_dataset(path)
+    assert load_dataset(path, text="title", format="tsv").texts == ["A heist"]

@@ -39,6 +39,7 @@ def error(function, *args):
         (b"instances = [1]", ["Expecting value", "offset 0"]),
         (b'{"instances": [1 2]}', ["Expecting ',' delimiter", "offset 17"]),
         (b'{"a": 1} x', ["Extra data", "offset 9"]),
+        (b'{"instances": ["a', ["Unterminated string starting at offset 15."]),
         (b'{"a": "\xff"}', ["UTF-8", "offset 7"]),
         (b'{"a": "\\ud800"}', ["surrogate"]),
         (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
