@@ -293,6 +293,13 @@ def ensemble(
         raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
     vocabulary = runs[0].vocabulary
     for run in runs[1:]:
+        if run.multi_label != runs[0].multi_label:
+            kinds = {True: "multi-label", False: "single-label"}
+            raise ConfigError(
+                "Every member must solve the same task. Received: "
+                f"{run.path} is {kinds[run.multi_label]}, {runs[0].path} is "
+                f"{kinds[runs[0].multi_label]}. Train them on the same label column."
+            )
         if run.vocabulary != vocabulary:
             raise ConfigError(
                 f"Every member must have the same labels. Received: {run.path} has "

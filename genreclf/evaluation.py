@@ -66,7 +66,9 @@ def evaluate(
         run: a `Run` or a run folder.
         data: a labelled file or `TextDataset`; None reports the run's own
             validation metrics.
-        out: where the report goes (default `<run>/evaluation`).
+        out: where the report goes (default `<run>/evaluation`). Without
+            `data`, the run's own report is written there only when `out` is
+            given (the run folder already holds it).
         compare: another run (folder or `Run`): also writes `compare.md`, the
             two runs' metrics and per-class F1 side by side, rare classes first
             (both evaluated on `data` when given; else on the rows both scored
@@ -96,10 +98,14 @@ def evaluate(
     from genreclf.metrics import write_report
 
     run = _as_run(run)
+    asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"
     reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)
     if data is None:
         report = dict(run.metrics)
+        if asked_for_files:  # the run's own held-out report, written where asked
+            rows = report.get("evaluated_on") or "its held-out rows"
+            write_report(report, out, title=f"{run.path.name} on {rows}")
     else:
         dataset = _read(run, data, **reading)
         report, *counted = score_with_predictions(run, dataset, classification_report)

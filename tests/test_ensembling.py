@@ -179,3 +179,11 @@ def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path,
     run = genreclf.ensemble(members, tmp_path / "ens", verbose=0, calibration="none")
     assert run.config["model_config"]["weights"] == [1.0, 0.0]
     assert run.metrics["macro_f1"] >= alone["macro_f1"] - 1e-9
+
+
+def test_a_single_label_and_a_multi_label_member_are_named_as_such(
+    trained_run, trained_multilabel_run, tmp_path
+):
+    # The same ten genres, so the error must not list two equal label sets.
+    with pytest.raises(ConfigError, match="is multi-label, .* is single-label"):
+        genreclf.ensemble([trained_run, trained_multilabel_run], out=tmp_path / "ens")

@@ -128,3 +128,10 @@ def test_compare_without_data_scores_both_runs_on_the_rows_both_held_out(
         f": {rows} rows, each scored by a model that did not train on it" in (report["comparison"])
     )
     assert "cover different data" not in report["comparison"]
+
+
+def test_out_without_data_writes_the_runs_own_report_there(trained_run, tmp_path):
+    report = genreclf.evaluate(trained_run, out=tmp_path / "own")
+    assert report["macro_f1"] == trained_run.metrics["macro_f1"]
+    for name in ("report.md", "metrics.json", "confusion.png"):
+        assert (tmp_path / "own" / name).exists(), name

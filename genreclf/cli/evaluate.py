@@ -51,7 +51,7 @@ def main(argv):
         print(report["comparison"])
     else:
         print(format_summary(report))
-    if args.data:
+    if args.data or args.out:
         import pathlib
 
         out = pathlib.Path(args.out) if args.out else pathlib.Path(args.run) / "evaluation"

@@ -227,15 +227,18 @@ class Explainer:
                 {"tf-idf tower (exact, logit)": exact},
             )
         if self.kind == "ensemble":
-            members = [m._explain_one(text, words, inputs, classes, "score") for m in self.members]
-            combine = lambda attr: sum(w * getattr(p, attr) for w, p in zip(self.weights, members))  # noqa: E731
+            # A member at weight 0 adds exactly 0: its (costly) attribution is skipped.
+            kept = [(w, m) for w, m in zip(self.weights, self.members) if w != 0]
+            weights = [w for w, _ in kept]
+            members = [m._explain_one(text, words, inputs, classes, "score") for _, m in kept]
+            combine = lambda attr: sum(w * getattr(p, attr) for w, p in zip(weights, members))  # noqa: E731
             return _Part(
                 combine("words"),
                 combine("unplaced"),
                 combine("value"),
                 combine("baseline"),
                 "ensemble: weighted sum of the members' attributions ("
-                + "; ".join(f"{w:.2f} × {p.method}" for w, p in zip(self.weights, members))
+                + "; ".join(f"{w:.2f} × {p.method}" for w, p in zip(weights, members))
                 + ")",
                 "score",
             )

@@ -129,6 +129,23 @@ def test_an_ensemble_is_the_weighted_sum_of_its_members():
         )
 
 
+def test_an_ensemble_member_at_weight_zero_is_not_attributed():
+    first = _random_head(build_ngram(3, train_texts=TEXTS, max_tokens=80), "scores")
+    text = text_input()
+    members = [
+        keras.Model(m.input, m.output, name=f"member_{i}")({"text": text})
+        for i, m in enumerate([first, _transformer()])
+    ]
+    scores = WeightedScores([1.0, 0.0], name="scores")(members)
+    model = keras.Model({"text": text}, scores, name="ensemble")
+    (explanation,) = Explainer(model, LABELS, steps=8).explain([TEXT], top_k=2)
+    assert "1.00 ×" in explanation.method and "0.00 ×" not in explanation.method
+    classes = [e.label for e in explanation.labels]
+    (alone,) = Explainer(first, LABELS).explain([TEXT], labels=classes, units="score")
+    for entry, single in zip(explanation.labels, alone.labels):
+        np.testing.assert_allclose(entry.attributions, single.attributions, atol=1e-6)
+
+
 def test_bad_arguments_say_what_was_expected():
     from genreclf.errors import ConfigError
 
