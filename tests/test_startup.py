@@ -70,6 +70,19 @@ def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tm
             assert main(["augment", "plan", str(sample_path()), "--text", "overview",
                          "--label", "genre", "--target-count", "45"]) == 0
         assert "train" in out.getvalue() and "western" in out.getvalue()
+        # Bad input is refused before TensorFlow would load (it cannot, here).
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            for argv in (["train", {str(data)!r}, "--text", "plot"],
+                         ["train", {str(data)!r}, "--epochs", "0"],
+                         ["train", {str(data)!r}, "--val-split", "1.5"],
+                         ["evaluate", "nowhere"],
+                         ["ensemble", "nowhere", "nowhere2", "--out", "x"],
+                         ["explain", "nowhere", "a text"]):
+                assert main(argv) == 1, argv
+        assert errors.getvalue().count("error:") == 6, errors.getvalue()
+        import genreclf.metrics
+        assert callable(genreclf.metrics.format_summary) and "MacroF1" in dir(genreclf.metrics)
         dataset = genreclf.load_dataset({str(data)!r}, text="overview", label="genre")
         assert len(dataset) == 2 and dataset.vocabulary().labels == ["romance", "thriller"]
         parquet = genreclf.load_dataset({str(tmp_path / "m.parquet")!r}, text="overview", label="genre")
