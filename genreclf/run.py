@@ -16,6 +16,7 @@ import numpy as np
 
 from genreclf.data.labels import LabelVocabulary
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
 
 CONFIG = "config.json"
@@ -196,9 +197,21 @@ class Run:
         above its tuned threshold for multi-label runs, or for `--abstain`
         runs the cascade's class or `"unknown"`), `scores` (class → score),
         `top_labels` and `top_scores` (the `top_k` best).
+
+        Raises:
+            DataError: a text that is not a string, or is blank, as
+                `genreclf predict` refuses it: a guess from no words is not a
+                prediction. (A served model answers any string, as TF Serving
+                does; check texts before sending them.)
         """
         if isinstance(texts, str):
             texts = [texts]
+        for index, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(
+                    f"texts[{index}]: expected a synopsis with some words. Received: "
+                    f"{text!r}. Drop or fill in the empty texts before predicting."
+                )
         scores = self.scores(texts, features=features)
         cascade = self.cascade
         if cascade is not None:

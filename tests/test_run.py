@@ -2,6 +2,7 @@ import pytest
 
 import genreclf
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
 
 
@@ -32,3 +33,10 @@ def test_predict_returns_labels_scores_and_top_k(trained_run):
 def test_scores_refuses_a_bare_string(trained_run):
     with pytest.raises(ConfigError, match="wrap it in a list"):
         trained_run.scores("one synopsis")
+
+
+def test_predict_refuses_blank_texts_as_the_cli_does(trained_run):
+    with pytest.raises(DataError, match=r"texts\[1\]: expected a synopsis with some words"):
+        trained_run.predict(["A sheriff faces outlaws at noon.", "   "])
+    with pytest.raises(DataError, match=r"texts\[0\]"):
+        trained_run.predict([None])
