@@ -107,11 +107,11 @@ def export_model(
     labels, multi_label = _labels_and_mode(vocabulary)
     if not multi_label and thresholds is not None:
         thresholds = None  # single-label decisions are the arg-max
+    model_dir = os.path.join(os.fspath(base), name)
+    version = resolve_version(model_dir, version)
     module = ServingModule(
         model, labels, multi_label=multi_label, thresholds=thresholds, top_k=top_k
     )
-    model_dir = os.path.join(os.fspath(base), name)
-    version = resolve_version(model_dir, version)
     report = None
     with (
         staged_version(model_dir, version) as tmp,
@@ -183,6 +183,8 @@ def export_run(
     from genreclf.run import load_run
 
     run = load_run(run_path)
+    if version is not None:  # a taken version is refused before the model loads
+        resolve_version(os.path.join(os.fspath(base), name), version)
     card = {
         "source": os.path.abspath(os.fspath(run_path)),
         "metrics": run.metrics or None,
