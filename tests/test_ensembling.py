@@ -114,8 +114,19 @@ def _val_texts(run):
 def test_runs_trained_on_every_row_join_on_their_out_of_fold_scores(convex_run, tmp_path):
     from genreclf.data.sample import sample_path
 
-    other = fit_ngram(sample_path(), tmp_path / "unigrams", model_config={"ngrams": 1, "c": 1.0})
-    run = genreclf.ensemble([convex_run.path, other.path], tmp_path / "ens", verbose=0)
+    read = genreclf.load_dataset(sample_path(), text="overview", label="genre")
+    in_memory = genreclf.TextDataset(list(read.texts), read.labels)  # no file, no columns
+    other = genreclf.train(
+        in_memory,
+        model="ngram",
+        model_config={"ngrams": 1, "c": 1.0},
+        out=tmp_path / "unigrams",
+        verbose=0,
+    )
+    assert other.config["label"] is None
+    run = genreclf.ensemble([other.path, convex_run.path], tmp_path / "ens", verbose=0)
+    # How to read data files comes from the member that knows.
+    assert (run.config["text"], run.config["label"]) == ("overview", "genre")
     assert run.metrics["num_examples"] == convex_run.metrics["num_examples"]
     assert run.metrics["evaluated_on"].startswith("the out-of-fold scores of the training rows")
     assert run.metrics["macro_f1"] >= min(convex_run.metrics["macro_f1"], other.metrics["macro_f1"])
