@@ -102,8 +102,11 @@ def build_cascade(
         built.append(classifier)
     labeller = None
     if llm and "llm" in stages:
+        from genreclf.augment.client import resolve_api_key
         from genreclf.labelling.llm_labeller import LLMLabeller
         from genreclf.labelling.llm_stage import LLMStage
+
+        resolve_api_key(api_key, base_url)  # no key: say so before the cheap stages run
 
         labeller = LLMLabeller(
             LLMStage(

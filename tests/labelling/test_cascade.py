@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from genreclf.augment.fake_server import fake_synopsis
 from genreclf.labelling.api import build_cascade
 from genreclf.labelling.api import label
@@ -43,6 +45,18 @@ def test_provenance_and_unlabelled_rows_kept(texts_csv, genres_yaml, tmp_path):
     ]
     a4 = rows["a4"]
     assert a4["labels"] == [] and a4["stage"] is None and a4["reason"] == "no_stage"
+
+
+def test_an_llm_stage_without_a_key_is_refused_before_any_row_is_labelled(
+    texts_csv, genres_yaml, tmp_path, monkeypatch
+):
+    from genreclf.errors import ConfigError
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = tmp_path / "labelled.jsonl"
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        label(texts_csv, out=out, genres=genres_yaml, llm="gpt-4o-mini", budget_usd=1.0)
+    assert not out.exists()  # the cheap stages did not run first
 
 
 def test_a_rerun_skips_rows_already_written_and_cuts_a_torn_line(texts_csv, genres_yaml, tmp_path):
