@@ -1,7 +1,8 @@
 """`parse_settings`: the `--set KEY=VALUE` pairs of `train`, `tune` and `labels check`.
 
 Each value is read as JSON (`32`, `0.2`, `[16, 32]`, `{"min": 1, "max": 4}`)
-and kept as a string when it is not JSON (`pooling=max`).
+and kept as a string when it is not JSON (`pooling=max`); a value that opens
+like JSON (`[`, `{`, `"`) and does not parse is an error, not a string.
 """
 
 import json
@@ -34,6 +35,11 @@ def parse_settings(pairs, example="lstm_units=32"):
             )
         try:
             values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as error:
+            if raw.strip()[:1] in ("[", "{", '"'):  # meant as JSON, not a plain word
+                raise ConfigError(
+                    f"--set {key.strip()}: the value is not valid JSON ({error.msg} at "
+                    f"character {error.pos}). Received: {raw!r}. Example: --set {example}."
+                ) from None
             values[key.strip()] = raw
     return values

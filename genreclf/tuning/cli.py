@@ -163,9 +163,31 @@ def parse_space(pairs):
             extra = {k: value[k] for k in ("step", "sampling") if k in value}
             is_int = all(isinstance(value[k], int) for k in ("min", "max"))
             cls = Int if is_int and extra.get("sampling") != "log" else Float
-            value = cls(key, value["min"], value["max"], **extra)
+            try:
+                value = cls(key, value["min"], value["max"], **extra)
+            except (TypeError, ValueError) as error:  # min > max, a string end, a bad step
+                raise ConfigError(
+                    f"--set {key}: not a range KerasTuner can sample ({error}). Received: "
+                    f"{json.dumps(value)}. Expected numbers with min <= max, e.g. "
+                    '\'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
+                ) from None
+        _check_numbers(key, value)
         space[key] = value
     return space
+
+
+# Training arguments that only take numbers (a model setting's type is its family's).
+_NUMERIC = ("lr", "weight_decay", "label_smoothing", "batch_size", "epochs", "patience")
+
+
+def _check_numbers(key, value):
+    candidates = value if isinstance(value, list) else [value]
+    if key in _NUMERIC and any(isinstance(v, str) for v in candidates):
+        raise ConfigError(
+            f"--set {key} takes numbers: one, a list of candidates, or a range. Received: "
+            f"{key}={value!r}. Example: --set {key}=[0.001,0.0003] or "
+            f'--set \'{key}={{"min": 1e-4, "max": 1e-2, "sampling": "log"}}\'.'
+        )
 
 
 def show(argv):

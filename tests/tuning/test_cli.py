@@ -86,6 +86,22 @@ def test_parse_space():
         parse_space(['lr={"low": 1}'])
 
 
+@pytest.mark.parametrize(
+    "pair,words",
+    [
+        ("lstm_units=[8,16", ["--set lstm_units: the value is not valid JSON", "'[8,16'"]),
+        ("lr=fast", ["--set lr takes numbers", "lr='fast'"]),
+        ('batch_size=[16, "big"]', ["--set batch_size takes numbers"]),
+        ('lr={"min": 1e-2, "max": 1e-4}', ["not a range KerasTuner can sample", "min <= max"]),
+    ],
+)
+def test_malformed_settings_are_one_clear_error_not_a_trial_traceback(pair, words):
+    with pytest.raises(ConfigError) as info:
+        parse_space([pair])
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
 def test_a_moving_average_horizon_is_one_fixed_value():
     space = parse_space(['ema={"steps": 333, "max_epochs": 3}', "lr=[0.001, 0.002]"])
     assert space["ema"] == {"steps": 333, "max_epochs": 3}
