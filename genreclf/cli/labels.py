@@ -73,6 +73,25 @@ def build_parser():
     return p
 
 
+def _check_arguments(args):
+    """Refuses a `--top` under 1 or an unknown `--model` before any fold trains."""
+    if args.top is not None and args.top < 1:
+        raise ConfigError(
+            f"--top is how many of the lowest-scoring rows to write, at least 1. "
+            f"Received: --top {args.top}. Omit it to write cleanlab's flagged rows."
+        )
+    if args.model != "tfidf":
+        from genreclf.models import available_families
+        from genreclf.models import missing_package
+
+        families = available_families()
+        if args.model not in families and not missing_package(args.model):
+            raise ConfigError(
+                "Unknown --model. Expected 'tfidf' (the default) or a model family, one of "
+                f"{families}. Received: --model {args.model!r}."
+            )
+
+
 def main(argv):
     argv = list(argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -86,6 +105,7 @@ def main(argv):
     args = build_parser().parse_args(argv[1:])
     import pathlib
 
+    _check_arguments(args)
     from genreclf.label_issues import find_label_issues
 
     out = pathlib.Path(args.out)

@@ -135,3 +135,17 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     data = genreclf.TextDataset(["a ghost", "a kiss"], [["horror"], ["romance"]])
     with pytest.raises(ConfigError, match=r"pip install 'genreclf\[labels\]'"):
         genreclf.find_label_issues(data, folds=2)
+
+
+def test_cli_refuses_a_top_under_one_and_an_unknown_model_before_any_fold(
+    noisy_csv, tmp_path, capsys
+):
+    from genreclf.cli import main
+
+    out = tmp_path / "suspects.csv"
+    argv = ["labels", "check", str(noisy_csv), "--label", "genre", "--out", str(out)]
+    assert main(argv + ["--top", "0"]) == 1
+    assert main(argv + ["--model", "bilstn"]) == 1
+    captured = capsys.readouterr()
+    assert "--top is how many" in captured.err and "Expected 'tfidf'" in captured.err
+    assert "fold 1" not in captured.out and not out.exists()
