@@ -98,13 +98,29 @@ class LabelIssues:
             writer.writerows(self.rows(top=top, flagged_only=flagged_only and not top))
         return path
 
+    def class_thresholds(self):
+        """Multi-label: each class's mean out-of-fold probability over the rows given it.
+
+        Confident learning's per-class thresholds (what cleanlab flags rows
+        against); the report's macro-F1 is scored at them. Out-of-fold
+        probabilities of a one-vs-rest scorer sit far
+        below 0.5 on small data, so scoring at 0.5 would report ~0. None for
+        single-label (the arg-max decides).
+        """
+        if not self.vocabulary.multi_label:
+            return None
+        targets = self.dataset.targets(self.vocabulary) >= 0.5
+        counts = targets.sum(axis=0)
+        sums = (self.probabilities * targets).sum(axis=0)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype("float32")
+
     def to_markdown(self, top=20, title=None):
         """The report section: summary, flagged share per label, the top suspects."""
         from genreclf.training.linear_heads import macro_f1
 
         n, multi = len(self.dataset), self.vocabulary.multi_label
         targets = self.dataset.targets(self.vocabulary)
-        f1 = macro_f1(targets, self.probabilities, multi)
+        f1 = macro_f1(targets, self.probabilities, multi, self.class_thresholds())
         scorer = "TF-IDF + logistic regression" if self.model == "tfidf" else self.model
         lines = [
             f"## {title or 'Label issues'}",
@@ -112,7 +128,9 @@ class LabelIssues:
             f"{self.num_flagged:,} of {n:,} rows ({self.num_flagged / max(n, 1):.1%}) are "
             f"flagged as likely mislabelled by cleanlab (confident learning) on "
             f"{self.folds}-fold out-of-fold probabilities of {scorer} "
-            f"(out-of-fold macro-F1 {f1:.4f}; {'multi' if multi else 'single'}-label, "
+            f"(out-of-fold macro-F1 {f1:.4f}"
+            f"{' at the per-class thresholds cleanlab flags against' if multi else ''}; "
+            f"{'multi' if multi else 'single'}-label, "
             f"{self.vocabulary.num_classes} classes). Score: cleanlab's label quality, "
             "lower is likelier wrong.",
             "",
