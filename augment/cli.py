@@ -222,10 +222,13 @@ def main(argv=None):
                 print(result.to_table())
             if result.stopped == "fatal" or result.all_failed:
                 what = "every request failed" if result.all_failed else "stopped"
-                print(
-                    f"genreclf augment run: error: {what}: {result.failure_summary()}",
-                    file=sys.stderr,
-                )
+                summary = result.failure_summary()
+                if "connection" in summary:
+                    summary += (
+                        f"; could not connect to {args.base_url or 'the OpenAI API'}: check "
+                        "--base-url and that the server is running"
+                    )
+                print(f"genreclf augment run: error: {what}: {summary}", file=sys.stderr)
                 return 1
             return 0
         if args.command == "audit":
