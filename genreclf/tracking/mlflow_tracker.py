@@ -82,12 +82,38 @@ def make_client(uri):
     uri = str(uri)
     if uri.startswith("file:") or "://" not in uri:
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    if uri.startswith(("http://", "https://")):
+        _check_reachable(uri)
     try:
         return MlflowClient(tracking_uri=uri)
     except MlflowException as e:
         raise ConfigError(
             f"MLflow cannot use the tracking URI. Received: mlflow_uri={uri!r} ({e.message}). "
             "Use file:./mlruns, sqlite:///mlflow.db (needs SQLAlchemy) or a server's http URL."
+        ) from None
+
+
+def _check_reachable(uri, timeout=5.0):
+    """Raises a `ConfigError` at once when no server answers at `uri`.
+
+    MLflow's own client retries a refused connection for minutes (7 retries
+    with backoff) before it fails; a server that answers anything, even an
+    error page, passes here and MLflow's calls say the rest.
+    """
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        pass  # something answered: MLflow's calls will say whether it is a tracking server
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise ConfigError(
+            f"No MLflow server answers at {uri!r} ({reason}). Start one (`mlflow server "
+            "--host 127.0.0.1 --port 5000`) or check the tracking URI (--mlflow); a local "
+            "store needs no server: --mlflow file:./mlruns or sqlite:///mlflow.db."
         ) from None
 
 

@@ -155,19 +155,20 @@ def train(
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
     out = pathlib.Path(out or f"runs/{cfg.model}")
-    out.mkdir(parents=True, exist_ok=True)
     if mlflow_uri is None:
+        out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
     from genreclf.tracking.mlflow_tracker import TRACKING_FILE
     from genreclf.tracking.mlflow_tracker import MlflowTracker
 
-    tracker = MlflowTracker(
+    tracker = MlflowTracker(  # a bad URI fails here, before the run folder exists
         mlflow_uri,
         experiment=mlflow_experiment,
         run_name=out.name,
         tags={"genreclf.command": "train", "genreclf.run_folder": str(out.resolve())},
         resume_file=out / TRACKING_FILE,
     )
+    out.mkdir(parents=True, exist_ok=True)
     with tracker:
         callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
         run = _train(dataset, synthetic, cfg, out, verbose, callbacks)

@@ -167,6 +167,35 @@ def test_a_bad_tracking_uri_is_a_clear_error(tmp_path):
         MlflowTracker("nope://x")
 
 
+def test_no_server_at_an_http_uri_is_said_at_once_not_after_minutes_of_retries(tmp_path):
+    import socket
+
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # genreclf's probe answers (MLflow's own client would retry for minutes first).
+    with pytest.raises(
+        ConfigError, match=rf"No MLflow server answers at 'http://127.0.0.1:{port}'"
+    ):
+        MlflowTracker(f"http://127.0.0.1:{port}")
+    # Through train: refused before any run folder is made.
+    import genreclf
+
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match="No MLflow server answers"):
+        genreclf.train(
+            genreclf.sample_path(),
+            label="genre",
+            model="ngram",
+            out=out,
+            mlflow_uri=f"http://127.0.0.1:{port}",
+            verbose=0,
+        )
+    assert not out.exists()
+
+
 def test_every_png_of_the_run_folder_is_logged(keras_run, tmp_path):
     import shutil
 
