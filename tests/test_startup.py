@@ -78,9 +78,10 @@ def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tm
                          ["train", {str(data)!r}, "--val-split", "1.5"],
                          ["evaluate", "nowhere"],
                          ["ensemble", "nowhere", "nowhere2", "--out", "x"],
-                         ["explain", "nowhere", "a text"]):
+                         ["explain", "nowhere", "a text"],
+                         ["tune", "show", "nowhere"]):
                 assert main(argv) == 1, argv
-        assert errors.getvalue().count("error:") == 6, errors.getvalue()
+        assert errors.getvalue().count("error:") == 7, errors.getvalue()
         import genreclf.metrics
         assert callable(genreclf.metrics.format_summary) and "MacroF1" in dir(genreclf.metrics)
         dataset = genreclf.load_dataset({str(data)!r}, text="overview", label="genre")

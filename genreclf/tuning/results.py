@@ -22,8 +22,8 @@ import math
 import pathlib
 
 from genreclf.errors import ConfigError
-from genreclf.tuning.tuners import TRIAL_RECORD
-from genreclf.tuning.tuners import error_line
+from genreclf.tuning.trial_record import TRIAL_RECORD
+from genreclf.tuning.trial_record import error_line
 
 TUNE_SPEC = "tune.json"
 TRIALS = "trials"

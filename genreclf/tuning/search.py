@@ -21,7 +21,7 @@ from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
 from genreclf.tuning.results import best_config
 from genreclf.tuning.search_space import describe
-from genreclf.tuning.tuners import error_line
+from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.tuners import make_tuner
 
 logger = logging.getLogger("genreclf.tuning")

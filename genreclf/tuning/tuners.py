@@ -21,7 +21,6 @@ import datetime
 import json
 import logging
 import os
-import re
 import threading
 import time
 
@@ -31,26 +30,10 @@ from keras_tuner.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
 from genreclf.tuning.trial_process import TrialProcesses
+from genreclf.tuning.trial_record import TRIAL_RECORD
+from genreclf.tuning.trial_record import error_line
 
 logger = logging.getLogger("genreclf.tuning")
-
-TRIAL_RECORD = "genreclf_trial.json"
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
-
-
-def error_line(message):
-    """The line naming the exception in a traceback (`"ValueError: ..."`), else the last line.
-
-    Example:
-
-    >>> error_line("Traceback ...\\n  File x\\nValueError: bad\\n\\nArguments: ...")
-    'ValueError: bad'
-    """
-    lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
-    for line in reversed(lines):
-        if _EXCEPTION_LINE.match(line):
-            return line
-    return lines[-1] if lines else None
 
 
 class _TrialHeartbeat:
