@@ -1,6 +1,7 @@
 """`GenerateResult`: what one `genreclf augment run` did, spent and wrote."""
 
 import dataclasses
+import os
 
 
 @dataclasses.dataclass
@@ -75,7 +76,9 @@ class GenerateResult:
             lines.append(f"{g:<20} {c['have']:>6} {c['planned']:>8} {c['written']:>8}")
         drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
         lines += [
-            f"rows written: {self.rows} -> {self.out}",
+            f"rows written: {self.rows} -> {self.out}"
+            if self.rows or os.path.exists(self.out)
+            else "rows written: 0 (no response yet: no output file)",
             f"responses: {self.fresh} new, {self.cached} from cache, {self.missing} missing",
             f"spent this run: {self.spent_tokens} tokens, ${self.spent_usd:.4f}",
             f"retries: {self.calls.get('retries', {})}",

@@ -59,6 +59,12 @@ class LabelResult:
                 "  llm calls: {sent} sent, {cached} from the cache, {succeeded} answered, "
                 "${spent_usd:.4f} spent".format(**self.llm)
             )
+            if self.llm.get("stopped") == "budget":
+                lines.append(
+                    "  stopped: the budget was reached before every row left for the LLM got "
+                    "an answer (reason llm_budget); rerun with a larger --budget-usd or "
+                    "--budget-tokens: answered rows are kept and cached calls are not paid again"
+                )
         return "\n".join(lines)
 
 

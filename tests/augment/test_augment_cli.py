@@ -198,3 +198,13 @@ def test_run_through_the_batch_api(server, corpus_csv, tmp_path, capsys):
     )
     text = capsys.readouterr().out
     assert "batch batch_1: completed" in text and "rows written: 10" in text
+
+
+def test_a_budget_that_allows_no_request_names_no_output_file(server, corpus_csv, tmp_path, capsys):
+    out = tmp_path / "aug.jsonl"
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "10"]
+    argv += ["--out", str(out), "--budget-usd", "0", "--base-url", server.url]
+    main(argv)
+    text = capsys.readouterr().out
+    assert not out.exists()
+    assert "rows written: 0 (no response yet: no output file)" in text and "stopped" in text

@@ -138,8 +138,10 @@ def test_budget_stop_writes_unlabelled_rows_that_a_rerun_retries(
     first = label(texts_csv, out=out, budget_tokens=1, **args)
     assert first.by_stage["unlabelled"] == 2 and first.llm["stopped"] == "budget"
     assert {r["reason"] for r in read_labelled(out) if not r["labels"]} == {"llm_budget"}
+    assert "stopped: the budget was reached" in first.summary()  # said, not only in the file
     second = label(texts_csv, out=out, budget_tokens=100_000, **args)
     assert second.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+    assert "stopped" not in second.summary()
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 6  # compacted: one row per id
 
