@@ -149,6 +149,11 @@ class Plan:
         )
         if self.price is None:
             note += " (no price for this model: pass --prices FILE)"
+        if not self.classes:
+            note += (
+                f"\nNo genre has fewer than {self.target_count} rows: nothing to generate. "
+                "Raise --target-count to plan for more genres."
+            )
         return note + "\n" + "\n".join(lines)
 
 

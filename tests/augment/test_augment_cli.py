@@ -25,6 +25,9 @@ def test_plan_prints_a_table_and_json(corpus_csv, capsys):
     assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "10"]) == 0
     out = capsys.readouterr().out
     assert "news" in out and "war" in out and "total" in out and "USD" in out
+    assert "nothing to generate" not in out
+    assert main(["plan", str(corpus_csv), "--label", "genre", "--target-count", "1"]) == 0
+    assert "No genre has fewer than 1 rows: nothing to generate" in capsys.readouterr().out
     assert (
         main(
             [
