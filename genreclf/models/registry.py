@@ -99,9 +99,19 @@ def resolve_config(name, config=None):
     accepted = family_parameters(name)
     unknown = sorted(set(config) - accepted)
     if unknown:
+        import difflib
+
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(accepted), n=1)
+            if close:
+                hints.append(f"did you mean {close[0]!r} for {key!r}?")
         raise ConfigError(
             f"Model family {name!r} does not take {unknown}. Expected some of "
-            f"{sorted(accepted)}. Received: {config}."
+            f"{sorted(accepted)}. Received: "
+            + ", ".join(f"{key}={config[key]!r}" for key in unknown)
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + "."
         )
     return {**defaults, **config}
 

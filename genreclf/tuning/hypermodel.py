@@ -113,7 +113,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             raise ConfigError(
                 f"max_epochs must be a positive integer. Received: max_epochs={max_epochs!r}."
             )
-        resolve_config(family, {k: None for k in model_args})  # raises on unknown names
+        resolve_config(family, dict(model_args))  # raises on unknown names
         self.family = family
         # Pickled by reference: a trial process that unpickles the hypermodel
         # imports the module declaring the family, which registers it there

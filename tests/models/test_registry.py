@@ -19,8 +19,11 @@ def test_unknown_family_lists_the_choices():
 
 
 def test_unknown_setting_is_rejected_with_the_accepted_ones():
-    with pytest.raises(ConfigError, match="does not take \\['lstm_size'\\]"):
+    with pytest.raises(ConfigError, match="does not take \\['lstm_size'\\]") as info:
         resolve_config("bilstm", {"lstm_size": 3})
+    assert "Received: lstm_size=3" in str(info.value)
+    with pytest.raises(ConfigError, match="did you mean 'lstm_units' for 'lstm_unit'"):
+        resolve_config("bilstm", {"lstm_unit": [8, 16]})
 
 
 def test_defaults_merge_under_overrides():
