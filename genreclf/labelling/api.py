@@ -1,7 +1,11 @@
 """`label` and `build_cascade`: the Python API behind `genreclf label`."""
 
+import logging
+
 from genreclf.errors import ConfigError
 from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
+
+logger = logging.getLogger("genreclf.labelling")
 
 STAGES = ("keywords", "zero_shot", "classifier", "llm")
 
@@ -225,4 +229,21 @@ def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9
 
         dataset = load_dataset(data, text=text, label=label)
         texts, labels = dataset.texts, dataset.labels
+        _warn_if_trained_on(cascade, data)
     return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)
+
+
+def _warn_if_trained_on(cascade, data):
+    """Warns when the calibration file is the one the classifier stage trained on."""
+    import os
+
+    for stage in cascade.stages:
+        trained_on = getattr(getattr(stage, "run", None), "config", {}).get("data")
+        if trained_on and os.path.exists(trained_on) and os.path.samefile(trained_on, data):
+            logger.warning(
+                "%s is the file the classifier (%s) trained on: its precision there is "
+                "optimistic, so the thresholds calibrated on it claim too many rows. "
+                "Calibrate on labelled rows the run did not train on.",
+                data,
+                stage.run.path,
+            )

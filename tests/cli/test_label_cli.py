@@ -245,3 +245,21 @@ def test_calibrate_chooses_thresholds_on_labelled_rows(files, tmp_path, capsys):
     rows = read_labelled(out)
     thresholds = {r["threshold"] for r in rows if r["stage"] == "keywords"}
     assert len(thresholds) == 1 and f"threshold {thresholds.pop():.3f}" in printed
+
+
+def test_calibrating_on_the_classifiers_own_training_file_is_warned(
+    files, tmp_path, capsys, caplog
+):
+    import genreclf
+
+    labelled, unlabelled = files
+    calibration = tmp_path / "calibration.csv"
+    lines = labelled.read_text().splitlines()
+    calibration.write_text("\n".join(lines[:1] + lines[1:] * 3) + "\n")
+    run = genreclf.train(
+        calibration, text="overview", label="genre", model="ngram", out=tmp_path / "run", verbose=0
+    )
+    argv = ["label", str(unlabelled), "--run", str(run.path), "--stages", "classifier"]
+    argv += ["--calibrate", str(calibration), "--calibrate-label", "genre"]
+    assert main(argv + ["--out", str(tmp_path / "out.jsonl")]) == 0
+    assert "is the file the classifier" in caplog.text and "optimistic" in caplog.text
