@@ -106,11 +106,8 @@ def build_cascade(
         built.append(classifier)
     labeller = None
     if llm and "llm" in stages:
-        from genreclf.augment.client import resolve_api_key
         from genreclf.labelling.llm_labeller import LLMLabeller
         from genreclf.labelling.llm_stage import LLMStage
-
-        resolve_api_key(api_key, base_url)  # no key: say so before the cheap stages run
 
         labeller = LLMLabeller(
             LLMStage(
@@ -200,6 +197,11 @@ def label(
     """
     from genreclf.labelling.input_rows import read_texts
 
+    if llm and "llm" in cascade_args.get("stages", STAGES):
+        from genreclf.augment.client import resolve_api_key
+
+        # No key: say so before the cheap stages run, not when the LLM's turn comes.
+        resolve_api_key(cascade_args.get("api_key"), cascade_args.get("base_url"))
     cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
     if isinstance(data, (list, tuple)):
         rows = [{"id": str(i), "line": None, "text": str(t)} for i, t in enumerate(data)]
