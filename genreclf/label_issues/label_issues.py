@@ -101,18 +101,21 @@ class LabelIssues:
     def class_thresholds(self):
         """Multi-label: each class's mean out-of-fold probability over the rows given it.
 
-        Confident learning's per-class thresholds (what cleanlab flags rows
-        against); the report's macro-F1 is scored at them. Out-of-fold
-        probabilities of a one-vs-rest scorer sit far
-        below 0.5 on small data, so scoring at 0.5 would report ~0. None for
-        single-label (the arg-max decides).
+        cleanlab's confident thresholds (`cleanlab.count.get_confident_thresholds`,
+        what it flags rows against); the report's macro-F1 is scored at them.
+        Out-of-fold probabilities of a one-vs-rest scorer sit far below 0.5 on
+        small data, so scoring at 0.5 would report ~0. None for single-label
+        (the arg-max decides).
         """
         if not self.vocabulary.multi_label:
             return None
-        targets = self.dataset.targets(self.vocabulary) >= 0.5
-        counts = targets.sum(axis=0)
-        sums = (self.probabilities * targets).sum(axis=0)
-        return np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype("float32")
+        from cleanlab.count import get_confident_thresholds
+
+        index = {name: j for j, name in enumerate(self.vocabulary.labels)}
+        given = [[index[name] for name in labels] for labels in self.dataset.labels]
+        probabilities = np.asarray(self.probabilities, dtype="float64")
+        present = get_confident_thresholds(given, probabilities, multi_label=True)[:, 1]
+        return np.nan_to_num(present, nan=0.5).astype("float32")
 
     def to_markdown(self, top=20, title=None):
         """The report section: summary, flagged share per label, the top suspects."""
