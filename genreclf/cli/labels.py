@@ -80,16 +80,10 @@ def _check_arguments(args):
             f"--top is how many of the lowest-scoring rows to write, at least 1. "
             f"Received: --top {args.top}. Omit it to write cleanlab's flagged rows."
         )
-    if args.model != "tfidf":
-        from genreclf.models import available_families
-        from genreclf.models import missing_package
+    if args.model != "tfidf":  # genreclf.models loads Keras: not for the default
+        from genreclf.models import check_family_name
 
-        families = available_families()
-        if args.model not in families and not missing_package(args.model):
-            raise ConfigError(
-                "Unknown --model. Expected 'tfidf' (the default) or a model family, one of "
-                f"{families}. Received: --model {args.model!r}."
-            )
+        check_family_name(args.model, other=("tfidf", "'tfidf' (the default)"))
 
 
 def main(argv):

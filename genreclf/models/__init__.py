@@ -3,6 +3,7 @@
 from genreclf.models.registry import Family
 from genreclf.models.registry import available_families
 from genreclf.models.registry import build_model
+from genreclf.models.registry import check_family_name
 from genreclf.models.registry import family_defaults
 from genreclf.models.registry import family_parameters
 from genreclf.models.registry import get_family

@@ -61,6 +61,37 @@ def missing_package(name):
     return _MISSING.get(name)
 
 
+def check_family_name(name, other=None):
+    """Raises a `ConfigError` when `name` is neither a family nor the `other` choice.
+
+    Args:
+        name: the model name given.
+        other: `(choice, how the error names it)`, a name that is not a family
+            but is accepted where this is called (e.g. `("auto", '"auto" (the
+            default recipe)')`), or None.
+
+    A family whose package is missing passes: `get_family` says which one to
+    install. Cheap to call before any work starts (reading data, training
+    folds), so a typo fails first.
+
+    Example:
+
+    >>> check_family_name("ngram")
+    >>> try:
+    ...     check_family_name("lstm", other=("tfidf", "'tfidf'"))
+    ... except ConfigError as error:
+    ...     print(str(error)[:34])
+    Unknown model. Expected 'tfidf' or
+    """
+    families = available_families()
+    if (other and name == other[0]) or name in families or missing_package(name):
+        return
+    also = f"{other[1]} or " if other else ""
+    raise ConfigError(
+        f"Unknown model. Expected {also}one of the families {families}. Received: model={name!r}."
+    )
+
+
 def family_defaults(name):
     """The default configuration of family `name` (a copy)."""
     return dict(get_family(name).defaults)

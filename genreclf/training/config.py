@@ -123,16 +123,10 @@ class TrainConfig:
                 f"between 0 and 1 (exclusive). Received: val_split={self.val_split!r}. "
                 "Use e.g. 0.1 for 10%."
             )
-        if self.model != AUTO:
-            from genreclf.models import available_families
-            from genreclf.models import missing_package
+        if self.model != AUTO:  # genreclf.models loads Keras: not for the default
+            from genreclf.models import check_family_name
 
-            families = available_families()
-            if self.model not in families and not missing_package(self.model):
-                raise ConfigError(
-                    f'Unknown model. Expected "auto" (the default recipe) or one of '
-                    f"{families}. Received: model={self.model!r}."
-                )
+            check_family_name(self.model, other=(AUTO, f'"{AUTO}" (the default recipe)'))
         return self
 
     def to_dict(self):
