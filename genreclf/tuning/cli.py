@@ -147,8 +147,7 @@ def parse_space(pairs):
     """
     from genreclf.cli.settings import parse_settings
     from genreclf.training.optimizers import check_ema
-    from genreclf.tuning.search_space import Float
-    from genreclf.tuning.search_space import Int
+    from genreclf.tuning.search_space import to_hyperparameter
 
     space = parse_settings(pairs, example="lstm_units=[16,32]")
     for key, value in space.items():
@@ -160,17 +159,7 @@ def parse_space(pairs):
                     f"A range needs 'min' and 'max'. Received: --set {key}={json.dumps(value)}. "
                     'Example: --set \'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
                 )
-            extra = {k: value[k] for k in ("step", "sampling") if k in value}
-            is_int = all(isinstance(value[k], int) for k in ("min", "max"))
-            cls = Int if is_int and extra.get("sampling") != "log" else Float
-            try:
-                value = cls(key, value["min"], value["max"], **extra)
-            except (TypeError, ValueError) as error:  # min > max, a string end, a bad step
-                raise ConfigError(
-                    f"--set {key}: not a range KerasTuner can sample ({error}). Received: "
-                    f"{json.dumps(value)}. Expected numbers with min <= max, e.g. "
-                    '\'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
-                ) from None
+            value = to_hyperparameter(key, value)
         _check_numbers(key, value)
         space[key] = value
     return space

@@ -73,7 +73,14 @@ def to_hyperparameter(name, spec):
     extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
     is_int = all(isinstance(spec[k], int) and not isinstance(spec[k], bool) for k in ("min", "max"))
     cls = Int if is_int and extra.get("sampling") != "log" else Float
-    return cls(name, spec["min"], spec["max"], **extra)
+    try:
+        return cls(name, spec["min"], spec["max"], **extra)
+    except (TypeError, ValueError) as error:  # min > max, a string end, a bad step
+        raise ConfigError(
+            f"{name}: not a range KerasTuner can sample ({error}). Received: {spec}. "
+            'Expected numbers with min <= max, e.g. {"min": 1e-4, "max": 1e-2, '
+            '"sampling": "log"}.'
+        ) from None
 
 
 def conditions(space):
