@@ -21,7 +21,8 @@ How a run works: `plan` picks the genres below the target and the number of
 requests; `prompts` builds seeded few-shot requests from real rows of each
 genre, asking for JSON-schema structured output; `client` sends them with
 bounded concurrency, its own counted retries (429 with `Retry-After`, 5xx,
-timeouts) and a hard token/dollar budget (or `batch` sends one Batch API job);
+timeouts, dropped connections; a server that has never answered stops the run
+after one request's attempts) and a hard token/dollar budget (or `batch` sends one Batch API job);
 `cache` appends every response to a JSONL file, fsynced, so a killed run
 resumes without paying twice; `filters` drop short/long/non-English rows and
 exact or near (MinHash) duplicates of the real corpus and of each other; the

@@ -223,7 +223,9 @@ def main(argv=None):
             if result.stopped == "fatal" or result.all_failed:
                 what = "every request failed" if result.all_failed else "stopped"
                 summary = result.failure_summary()
-                if "connection" in (result.calls or {}).get("retries", {}):
+                retries = (result.calls or {}).get("retries", {})
+                if "connection" in retries and result.stopped != "fatal":
+                    # (a fatal stop for an unreachable server says so itself)
                     summary += (
                         f"; could not connect to {args.base_url or 'the OpenAI API'}: check "
                         "--base-url and that the server is running"

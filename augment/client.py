@@ -71,7 +71,9 @@ class ChatCaller:
     The client's own retries are off (`max_retries=0`); this class retries 429
     (honouring `Retry-After`), 5xx, timeouts and connection errors itself, with
     exponential backoff and full jitter, so each retry is counted. At most
-    `concurrency` requests are in flight. The API key is handed to the client
+    `concurrency` requests are in flight. A server that has never answered
+    and refuses every attempt of one request stops the run (`fatal`): a wrong
+    `base_url` fails in one request's retries, not in every row's. The API key is handed to the client
     only: it is never logged, cached or written.
 
     Args:
@@ -128,6 +130,7 @@ class ChatCaller:
         self.budget = budget or Budget()
         self.stats = CallStats()
         self.fatal = None
+        self.answered = False  # any HTTP reply yet, from this server
         self._client = client
         self._api_key = api_key
         self._rng = random.Random(seed)
@@ -236,6 +239,7 @@ class _Attempt:
         caller, request = self.caller, self.request
         client = caller._get_client()
         unusable = 0
+        connection_error = None
         for attempt in range(caller.max_attempts):
             if attempt and not self.reserved and not self._reserve_retry():
                 return None
@@ -259,14 +263,23 @@ class _Attempt:
                 # The server may finish and bill it anyway: charge the worst case.
                 caller.stats.charged_unanswered += 1
                 self.charge(self.held)
-            except openai.APIConnectionError:
+            except openai.APIConnectionError as e:
                 cause = "connection"
+                connection_error = e
+                if not caller.answered and not caller.stats.retries["connection"]:
+                    logger.warning(
+                        "cannot connect to %s (%s); retrying",
+                        caller.base_url or "the OpenAI API",
+                        _cause_text(e),
+                    )
             except openai.RateLimitError as e:
+                caller.answered = True
                 cause = "429"
                 delay = retry_after_seconds(e.response.headers)
                 if delay is not None:
                     delay = min(delay, caller.max_retry_after)
             except openai.APIStatusError as e:
+                caller.answered = True
                 if e.status_code >= 500 or e.status_code in (408, 409):
                     cause = "5xx" if e.status_code >= 500 else str(e.status_code)
                 elif e.status_code in (401, 403, 404):
@@ -289,6 +302,7 @@ class _Attempt:
                 self.charge(self.held)  # it may have been billed: the worst case
                 return None
             else:
+                caller.answered = True
                 # No reported usage (some local servers): charge the worst case.
                 usage = _usage(resp) or self.held
                 result = _response_dict(resp, usage)
@@ -307,7 +321,20 @@ class _Attempt:
                 caller.stats.retries[cause] += 1
                 await asyncio.sleep(delay if delay is not None else caller._backoff(attempt))
         caller.stats.failed["retries_exhausted"] += 1
+        if cause == "connection" and not caller.answered and caller.fatal is None:
+            caller.fatal = (
+                f"could not connect to {caller.base_url or 'the OpenAI API'} in "
+                f"{caller.max_attempts} attempts ({_cause_text(connection_error)}); "
+                "check --base-url and that the server is running"
+            )
         return None
+
+
+def _cause_text(error):
+    """The root cause of a connection error ('Connection refused'), else its message."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error) or type(error).__name__
 
 
 def _usage(resp):

@@ -35,7 +35,8 @@ class FakeChatServer:
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
     `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
-    (a 200 whose body is not JSON), `"empty_choices"` (a billed 200 with no choices),
+    (a 200 whose body is not JSON), `"drop"` (closes the connection unanswered,
+    as a crashing server does), `"empty_choices"` (a billed 200 with no choices),
     `"copy_examples"` (returns the prompt's examples, like a lazy model) and
     `"near_copies"` (returns near-identical synopses). A labelling prompt
     (`genreclf label`'s LLM stage) is answered `{"labels": [...], "confidence": ...}`
@@ -182,7 +183,7 @@ def _make_handler(server):
             body = json.loads(raw)
             digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
             behaviour, arg = server._next_behaviour()
-            status = {"429": 429, "500": 500, "401": 401}.get(behaviour, 200)
+            status = {"429": 429, "500": 500, "401": 401, "drop": None}.get(behaviour, 200)
             # Recorded before replying, so a client that has its reply sees it.
             server._record(
                 hash=digest,
@@ -219,6 +220,8 @@ def _make_handler(server):
                         }
                     },
                 )
+            elif behaviour == "drop":
+                self.close_connection = True
             elif behaviour == "garbage":  # a 200 whose body is not JSON at all
                 try:
                     self.send_response(200)

@@ -91,3 +91,14 @@ def trained_multilabel_run(tmp_path_factory):
         out=out,
         verbose=0,
     )
+
+
+@pytest.fixture
+def closed_port_url():
+    """A chat-completions URL on 127.0.0.1 where nothing listens."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

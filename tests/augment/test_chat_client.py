@@ -195,3 +195,28 @@ def test_keep_runs_before_the_slot_is_given_up(server, corpus):
     responses = asyncio.run(go())
     assert [i for i, _ in seen] == [r["id"] for r in responses]
     assert [n for _, n in seen] == [1, 2, 3]
+
+
+def test_a_server_that_never_answers_stops_the_run_after_one_request(
+    corpus, caplog, closed_port_url
+):
+    url = closed_port_url
+    caller = ChatCaller("m", base_url=url, max_attempts=3, backoff_base=0.01, concurrency=1)
+    assert _run(caller, _requests(corpus, 5)) == [None] * 5
+    assert caller.stats.sent == 3  # one request's attempts, not every row's
+    assert caller.stopped == "fatal"
+    assert f"could not connect to {url} in 3 attempts" in caller.fatal
+    assert "check --base-url" in caller.fatal
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and warned[0].startswith(f"cannot connect to {url}")
+
+
+def test_a_server_that_answered_and_then_drops_connections_is_not_fatal(server, corpus):
+    server.script = ["ok", "drop", "drop"]
+    caller = _caller(server, concurrency=1, max_attempts=2)
+    ok, lost, again = _run(caller, _requests(corpus, 3))
+    assert ok is not None and lost is None
+    assert caller.fatal is None  # it may come back: the next row still tries
+    assert again is not None
+    assert caller.stats.retries == {"connection": 1}
+    assert caller.stats.failed == {"retries_exhausted": 1}

@@ -139,15 +139,13 @@ def test_a_cancelled_call_in_flight_is_charged_its_worst_case(server, corpus):
     assert budget.spent_tokens == 50 + 100
 
 
-def test_a_server_that_is_not_there_is_named_with_the_flag_to_check(corpus_csv, tmp_path, capsys):
-    import socket
-
-    with socket.socket() as probe:  # a port nothing listens on once closed
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/v1"
+def test_a_server_that_is_not_there_is_named_with_the_flag_to_check(
+    corpus_csv, tmp_path, capsys, closed_port_url
+):
+    url = closed_port_url
     argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "10"]
     argv += ["--out", str(tmp_path / "aug.jsonl"), "--base-url", url, "--per-request", "3"]
     assert main(argv + ["--max-attempts", "2", "--backoff", "0.01"]) == 1
     err = capsys.readouterr().err
-    assert f"could not connect to {url}: check --base-url" in err, err
+    assert f"could not connect to {url} in 2 attempts" in err, err
+    assert "check --base-url" in err and err.count("could not connect") == 1, err

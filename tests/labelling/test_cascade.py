@@ -223,6 +223,27 @@ def test_a_rejected_key_stops_the_llm_stage_with_a_clear_error(
     assert len(server.requests) == 1  # a 401 is not retried, and stops the other requests
 
 
+def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
+    texts_csv, genres_yaml, tmp_path, closed_port_url
+):
+    result = label(
+        texts_csv,
+        out=tmp_path / "labelled.jsonl",
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=closed_port_url,
+        concurrency=1,
+        max_attempts=3,
+        backoff_base=0.01,
+    )
+    assert result.llm["stopped"] == "fatal" and result.llm["sent"] == 3
+    assert f"could not connect to {closed_port_url}" in result.llm["error"]
+    rows = {r["id"]: r for r in read_labelled(tmp_path / "labelled.jsonl")}
+    assert {rows[i]["reason"] for i in ("a4", "a6")} == {"llm_failed"}  # a rerun retries them
+
+
 def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, tmp_path, server):
     server.script = ["500", ("429", 0), "malformed"]  # then "ok"
     result = label(
