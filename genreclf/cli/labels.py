@@ -7,6 +7,7 @@ flagged) and `suspects.md` (the report section) beside it.
 """
 
 import argparse
+import sys
 
 from genreclf.cli.settings import parse_settings
 from genreclf.errors import ConfigError
@@ -135,5 +136,8 @@ def main(argv):
                 f"  line {row['line']}: given {row['given']!r}, suggested "
                 f"{row['suggested']!r} (score {row['score']:.3f}): {row['text'][:70]}"
             )
+    caution = issues.caution()
+    if caution:
+        print(f"genreclf labels check: warning: {caution}", file=sys.stderr)
     print(f"suspects: {csv_path}\nreport:   {md_path}")
     return 0

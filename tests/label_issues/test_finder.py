@@ -54,6 +54,7 @@ def test_planted_wrong_labels_are_the_top_suspects(noisy_csv):
         assert row["flagged"] and 0.0 <= row["score"] < 0.5
     assert set(np.flatnonzero(issues.flagged)) >= set(PLANTED)
     assert issues.num_flagged <= 2 * len(PLANTED)  # clean rows are (mostly) left alone
+    assert issues.caution() is None and "Caution" not in issues.to_markdown()
 
 
 def test_cli_writes_the_ranked_csv_and_the_report(noisy_csv, tmp_path, capsys):
@@ -165,3 +166,18 @@ def test_the_report_scores_a_small_multi_label_set_at_cleanlabs_thresholds(sampl
     assert float(issues.probabilities.max()) < 0.9
     f1 = float(issues.to_markdown().split("out-of-fold macro-F1 ")[1].split(" ")[0])
     assert f1 > 0.3, f1
+    # A third of the sample is flagged: the scorer is weak, and the report says so.
+    caution = issues.caution()
+    assert issues.num_flagged > 0.2 * len(issues.dataset), issues.num_flagged
+    assert caution.startswith(f"{issues.num_flagged / len(issues.dataset):.0%} of the rows")
+    assert f"macro-F1 {f1:.2f}" in caution and "--model stack" in caution
+    assert f"**Caution:** {caution}" in issues.to_markdown()
+
+
+def test_cli_warns_when_the_scorer_flags_too_much(sample_csv, tmp_path, capsys):
+    from genreclf.cli import main
+
+    argv = ["labels", "check", str(sample_csv), "--text", "overview", "--label", "genres"]
+    assert main(argv + ["--out", str(tmp_path / "s.csv"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("genreclf labels check: warning: ") and "the CSV is ranked" in err
