@@ -23,7 +23,7 @@ import numpy as np
 # Curated datasets hold a few percent of wrong labels (Northcutt et al. 2021: 3.3%
 # on average over ten benchmark test sets). A flagged share far above that says
 # more about the out-of-fold scorer than about the labels (bench/RESULTS.md,
-# "Label issues": 36% flagged on movielens_plots, 11% of them real).
+# "Label issues": 36% flagged on movielens_plots, 11% of them the planted errors).
 WEAK_SCORER_SHARE = 0.2
 CSV_COLUMNS = ("rank", "line", "id", "text", "given", "suggested", "score", "flagged")
 SNIPPET = 160  # characters of text in the CSV and the report
