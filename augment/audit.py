@@ -4,40 +4,11 @@ import collections
 import csv
 import dataclasses
 import json
-import math
 import random
 
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(successes, n, z=Z95):
-    """The Wilson score interval of a binomial proportion.
-
-    Args:
-        successes: number of successes `k`.
-        n: number of trials.
-        z: the normal quantile (1.96 for 95%).
-
-    Returns:
-        `(low, high)`; `(0.0, 1.0)` when `n == 0`.
-
-    Example:
-
-    >>> [round(x, 4) for x in wilson_interval(5, 10)]
-    [0.2366, 0.7634]
-    """
-    if n < 0 or successes < 0 or successes > n:
-        raise ValueError(f"Expected 0 <= successes <= n. Received: successes={successes}, n={n}.")
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
+from genreclf.metrics.wilson import wilson_interval
 
 
 @dataclasses.dataclass
@@ -112,23 +83,32 @@ def _genre(row):
     return labels[0] if labels else None
 
 
-def _read_manual_labels(path, sep="|"):
-    """`{"id": {...}, "text": {...}}` maps of the manual labels CSV."""
+def _read_manual_labels(path, label=None, sep="|"):
+    """`{"id": {...}, "text": {...}}` maps of the manual labels CSV.
+
+    `label` names its label column; by default the first of `label`, `labels`,
+    `genre`, `genres`, `tag` that it has (as `load_dataset` looks for them).
+    """
+    from genreclf.data.examples import LABEL_COLUMNS
+
     by_id, by_text = {}, {}
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         fields = reader.fieldnames or []
-        if "label" not in fields or not ({"id", "text"} & set(fields)):
+        if label is None:
+            label = next((c for c in LABEL_COLUMNS if c in fields), None)
+        if label not in fields or not ({"id", "text"} & set(fields)):
             raise DataError(
-                "expected a header with `label` and `id` or `text` (e.g. "
-                f"`id,label`). Received: columns={fields}.",
+                f"expected a header with a label column ({label or ' or '.join(LABEL_COLUMNS)}) "
+                f"and `id` or `text` (e.g. `id,label`). Received: columns={fields}. Name "
+                "another label column with --label (`label=` in Python).",
                 path=path,
                 line=1,
             )
         for number, rec in enumerate(reader, start=2):
-            labels = [l.strip() for l in (rec.get("label") or "").split(sep) if l.strip()]
+            labels = [l.strip() for l in (rec.get(label) or "").split(sep) if l.strip()]
             if not labels:
-                raise DataError("empty label", path=path, line=number, field="label")
+                raise DataError("empty label", path=path, line=number, field=label)
             if rec.get("id"):
                 by_id[rec["id"]] = labels
             if rec.get("text"):
@@ -136,13 +116,25 @@ def _read_manual_labels(path, sep="|"):
     return by_id, by_text
 
 
-def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0, top_k=1):
+def audit(
+    rows,
+    *,
+    run=None,
+    predictor=None,
+    labels=None,
+    label=None,
+    sep="|",
+    sample=100,
+    seed=0,
+    top_k=1,
+):
     """Measures agreement with the intended genre on a random sample of rows.
 
     Exactly one judge: a classifier run folder (`run`, loaded with
     `genreclf.load_run`), any `predictor` with `.predict(texts) -> list[dict]`
     having `"top_labels"`, or a CSV of manual labels (`labels`, columns
-    `id,label` or `text,label`; several labels joined by `|`). A row agrees
+    `id,label` or `text,label`; several labels joined by `|`; `label` and
+    `sep` name another column and separator). A row agrees
     when its genre is among the predictor's `top_labels[:top_k]`, or among
     the manual labels. With manual labels, the sample is drawn from the rows
     the CSV labels.
@@ -150,6 +142,9 @@ def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0, to
     Args:
         rows: a JSONL path written by `augment.generate`, or a list of its rows.
         run, predictor, labels: the judge.
+        label: the manual labels CSV's label column (default: the first of
+            `label`, `labels`, `genre`, `genres`, `tag` it has).
+        sep: the separator of several manual labels in one cell.
         sample: rows to audit at most (random, seeded); `None` for all.
         seed: the sampling seed.
         top_k: how many top predictions count as agreement.
@@ -177,7 +172,7 @@ def audit(rows, *, run=None, predictor=None, labels=None, sample=100, seed=0, to
     rng = random.Random(seed)
     manual = None
     if labels is not None:
-        by_id, by_text = _read_manual_labels(labels)
+        by_id, by_text = _read_manual_labels(labels, label=label, sep=sep)
         manual = {}
         for i, row in enumerate(rows):
             hit = by_id.get(str(row.get("id"))) or by_text.get(" ".join(row["text"].split()))

@@ -132,6 +132,12 @@ def build_parser():
     judge = a.add_mutually_exclusive_group(required=True)
     judge.add_argument("--run", default=None, help="a classifier run folder")
     judge.add_argument("--labels", default=None, help="manual labels CSV: id,label or text,label")
+    a.add_argument(
+        "--label",
+        default=None,
+        help="the --labels CSV's label column (default: label, labels, genre, genres or tag)",
+    )
+    a.add_argument("--sep", default="|", help="separator of several labels in one --labels cell")
     a.add_argument("--sample", type=int, default=100)
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--top-k", type=int, default=1)
@@ -238,6 +244,8 @@ def main(argv=None):
                 args.rows,
                 run=args.run,
                 labels=args.labels,
+                label=args.label,
+                sep=args.sep,
                 sample=args.sample,
                 seed=args.seed,
                 top_k=args.top_k,

@@ -5,8 +5,7 @@ judge for their labels — a labelled file (`labels.csv`, matched by id), a
 trained run, or an LLM (through the cascade's own LLM stage: cached and
 budgeted) — and counts agreement per assigned label: a row labelled
 `[a, b]` contributes two trials. Intervals are Wilson score intervals from
-SciPy (`scipy.stats.binomtest(...).proportion_ci(method="wilson")`), per stage
-and per genre.
+SciPy (`genreclf.metrics.wilson`), per stage and per genre.
 """
 
 import collections
@@ -14,24 +13,7 @@ import dataclasses
 import random
 
 from genreclf.errors import ConfigError
-
-
-def wilson_interval(successes, trials, confidence=0.95):
-    """The Wilson score interval of a proportion (SciPy's).
-
-    Example:
-
-    >>> [round(x, 4) for x in wilson_interval(8, 10)]
-    [0.4902, 0.9433]
-    """
-    from scipy.stats import binomtest
-
-    if trials == 0:
-        return float("nan"), float("nan")
-    ci = binomtest(int(successes), int(trials)).proportion_ci(
-        confidence_level=confidence, method="wilson"
-    )
-    return float(ci.low), float(ci.high)
+from genreclf.metrics.wilson import wilson_interval
 
 
 @dataclasses.dataclass

@@ -4,48 +4,9 @@ import pytest
 
 from genreclf.augment.audit import audit
 from genreclf.augment.audit import read_rows
-from genreclf.augment.audit import wilson_interval
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
-
-
-@pytest.mark.parametrize(
-    "k, n, low, high",
-    [
-        # Newcombe (1998), Stat. Med. 17:857-872, Table I, method 3 (Wilson score):
-        (81, 263, 0.2553, 0.3662),
-        (15, 148, 0.0624, 0.1605),
-        (0, 20, 0.0, 0.1611),
-        (1, 29, 0.0061, 0.1718),
-    ],
-)
-def test_wilson_published_values(k, n, low, high):
-    lo, hi = wilson_interval(k, n)
-    assert lo == pytest.approx(low, abs=6e-5)
-    assert hi == pytest.approx(high, abs=6e-5)
-
-
-@pytest.mark.parametrize(
-    "k, n, low, high",
-    [
-        # scipy.stats.binomtest(k, n).proportion_ci(0.95, method="wilson"), 6 d.p.
-        (5, 10, 0.236593, 0.763407),
-        (0, 10, 0.0, 0.277533),
-        (10, 10, 0.722467, 1.0),
-        (1, 1, 0.206549, 1.0),
-        (50, 100, 0.403832, 0.596168),
-    ],
-)
-def test_wilson_matches_scipy(k, n, low, high):
-    lo, hi = wilson_interval(k, n)
-    assert lo == pytest.approx(low, abs=1e-6)
-    assert hi == pytest.approx(high, abs=1e-6)
-
-
-def test_wilson_edge_cases():
-    assert wilson_interval(0, 0) == (0.0, 1.0)
-    with pytest.raises(ValueError):
-        wilson_interval(3, 2)
+from genreclf.metrics.wilson import wilson_interval
 
 
 class Judge:
@@ -99,9 +60,16 @@ def test_audit_with_manual_labels(tmp_path):
     by_text.write_text("text,label\ntext 3,war\ntext  4,war\n")
     res = audit(str(path), labels=str(by_text))
     assert (res.n, res.agree) == (2, 1)
+    genres = tmp_path / "genres.csv"  # load_dataset's column names are found too
+    genres.write_text("id,genres\nr0,news\nr1,drama\n")
+    assert audit(str(path), labels=str(genres)).n == 2
+    named = tmp_path / "named.csv"
+    named.write_text("id,judged\nr0,news;drama\nr1,drama\n")
+    res = audit(str(path), labels=str(named), label="judged", sep=";")
+    assert (res.n, res.agree) == (2, 1)
     bad = tmp_path / "bad.csv"
-    bad.write_text("name,genre\nx,y\n")
-    with pytest.raises(DataError, match="bad.csv:1"):
+    bad.write_text("name,category\nx,y\n")
+    with pytest.raises(DataError, match="bad.csv:1.*columns=\\['name', 'category'\\].*--label"):
         audit(str(path), labels=str(bad))
 
 

@@ -5,23 +5,6 @@ import pytest
 from genreclf.labelling.api import label
 from genreclf.labelling.audit import audit
 from genreclf.labelling.audit import sample_rows
-from genreclf.labelling.audit import wilson_interval
-
-
-@pytest.mark.parametrize(
-    "k, n, low, high",
-    [
-        # Wilson (1927) score intervals at 95%, as published in tables (e.g. Newcombe 1998)
-        (8, 10, 0.4902, 0.9433),
-        (0, 10, 0.0, 0.2775),
-        (10, 10, 0.7225, 1.0),
-        (81, 263, 0.2553, 0.3662),
-        (50, 100, 0.4038, 0.5962),
-    ],
-)
-def test_wilson_interval_matches_known_values(k, n, low, high):
-    got = wilson_interval(k, n)
-    assert got == pytest.approx((low, high), abs=1e-4)
 
 
 def test_audit_against_a_labels_file(texts_csv, genres_yaml, tmp_path):
