@@ -130,13 +130,14 @@ class ExampleReader:
             sep = DEFAULT_SEP
         self.sep = sep or None
 
-    def _error(self, reason, message, record, field):
+    def _error(self, reason, message, record, field, fix=None):
         return row_error(
             reason,
             message,
             path=record.path or self.path,
             line=record.line,
             field=field,
+            fix=fix,
         )
 
     def _value(self, record, name):
@@ -176,10 +177,10 @@ class ExampleReader:
         if not text.strip():
             raise self._error(
                 "empty_text",
-                "empty text. Every row needs a non-blank text; fill it in or "
-                "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows.",
+                "empty text. Every row needs a non-blank text.",
                 record,
                 self.text,
+                fix="fill it in",
             )
         labels, is_list = self._labels(record)
         if self.id_column is None:

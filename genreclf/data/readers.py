@@ -9,7 +9,6 @@ logged on the `genreclf.data` logger. Nothing is dropped silently.
 
 import logging
 import os
-import re
 
 import numpy as np
 
@@ -24,9 +23,6 @@ from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
 
-_SKIP_ADVICE = re.compile(
-    r"[,;]? (fill it in )?or pass skip_bad_rows=True \(`--skip-bad-rows`\) to skip such rows"
-)
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "kaggle-genre", "aclimdb")
 MAX_LOGGED_SKIPS = 20
@@ -107,8 +103,8 @@ class _SkipLog:
         total = sum(self.counts.values())
         self.counts[error.reason] = self.counts.get(error.reason, 0) + 1
         if total < MAX_LOGGED_SKIPS:
-            # The row was skipped: its error's advice to skip such rows is moot.
-            logger.warning("Skipped a bad row: %s", _SKIP_ADVICE.sub("", str(error)))
+            # The row was skipped: its error's advice is moot.
+            logger.warning("Skipped a bad row: %s", error.skipped_message)
         elif total == MAX_LOGGED_SKIPS:
             logger.warning(
                 "More bad rows in %s: not logging each one; see the summary.",

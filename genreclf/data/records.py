@@ -51,17 +51,34 @@ class Record:
     bad_bytes: tuple = None
 
 
-def row_error(reason, message, *, path, line=None, field=None):
+SKIP_ADVICE = "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows"
+
+
+def row_error(reason, message, *, path, line=None, field=None, fix=None):
     """A `DataError` about one row, tagged with the `reason` it is skipped under.
+
+    Args:
+        reason: one of `REASONS`.
+        message: what is wrong with the row.
+        path, line, field: where.
+        fix: how to repair such a row, if anything can ("fill it in"). The
+            error then ends with that fix or `SKIP_ADVICE`; a row that is
+            skipped is logged as `error.skipped_message`, without either.
 
     Example:
 
-    >>> error = row_error("empty_text", "empty text", path="m.csv", line=3, field="plot")
-    >>> str(error), error.reason, is_row_error(error)
-    ("m.csv:3: field 'plot': empty text", 'empty_text', True)
+    >>> error = row_error("empty_text", "empty text.", path="m.csv", line=3, field="plot",
+    ...                   fix="fill it in")
+    >>> str(error)
+    "m.csv:3: field 'plot': empty text. Fill it in, or pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows."
+    >>> error.skipped_message, error.reason, is_row_error(error)
+    ("m.csv:3: field 'plot': empty text.", 'empty_text', True)
     """
-    error = DataError(message, path=path, line=line, field=field)
+    advice = f"{fix}, or {SKIP_ADVICE}" if fix else None
+    full = message if advice is None else f"{message} {advice[0].upper()}{advice[1:]}."
+    error = DataError(full, path=path, line=line, field=field)
     error.reason = reason
+    error.skipped_message = str(DataError(message, path=path, line=line, field=field))
     return error
 
 
@@ -143,9 +160,8 @@ def utf8_error(record, field, path):
     return row_error(
         "invalid_utf8",
         f"text is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} "
-        f"of line {line}. Expected a UTF-8 file. Re-save it as UTF-8 (for "
-        f"example `iconv -f latin1 -t utf-8 in.csv > out.csv`), or pass "
-        "skip_bad_rows=True (`--skip-bad-rows`) to skip such rows.",
+        f"of line {line}. Expected a UTF-8 file.",
+        fix="re-save it as UTF-8 (for example `iconv -f latin1 -t utf-8 in.csv > out.csv`)",
         path=record.path or path,
         line=line,
         field=field,

@@ -44,8 +44,8 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         error = row_error(
             "unknown_label",
             f"unknown label {unknown[0]!r}: it was not seen at training time. "
-            f"Expected one of {vocabulary.labels}. Pass skip_bad_rows=True "
-            "(`--skip-bad-rows`) to score the other rows.",
+            f"Expected one of {vocabulary.labels}.",
+            fix="relabel it with one of those",
             path=dataset.path,
             line=None if dataset.lines is None else dataset.lines[i],
             field=field,
