@@ -172,8 +172,9 @@ class Services(
     def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
         spec = request.model_spec
         version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
+        status = self.store.status(spec.name, version)  # before labelling: only known versions
         call.version = "" if version is None else version
-        return self.store.status(spec.name, version)
+        return status
 
 
 def _spec(servable, signature_name):

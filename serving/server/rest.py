@@ -76,8 +76,9 @@ def _answer(store, limits, routed, body, call):
     call.model = name if store.has_model(name) else ""
     try:
         if api == "status":
+            status = store.status(name, version)  # before labelling: only known versions
             call.version = "" if version is None else version
-            return 200, json.dumps(_proto_json(store.status(name, version)))
+            return 200, json.dumps(_proto_json(status))
         servable = store.get(name, version, label)
         call.served_by(servable)
         if api == "metadata":

@@ -69,8 +69,9 @@ def _send_requests(server):
         _post(server, "/v1/models/nope:predict", {"instances": ["a"]}),
         _post(server, "/v1/models/random-name-1:predict", {"instances": ["a"]}),
         requests.post(server.rest_url + "/v1/models/genre:predict", data=b"{", timeout=30),
+        requests.get(server.rest_url + "/v1/models/genre/versions/777", timeout=30),
     ]
-    assert [r.status_code for r in bad] == [400, 400, 404, 404, 400]
+    assert [r.status_code for r in bad] == [400, 400, 404, 404, 400, 404]
     channel = grpc.insecure_channel(server.grpc_target)
     prediction = prediction_service_pb2_grpc.PredictionServiceStub(channel)
     models = model_service_pb2_grpc.ModelServiceStub(channel)
@@ -97,6 +98,14 @@ def _send_requests(server):
         with pytest.raises(grpc.RpcError) as info:
             prediction.Predict(bad_request, timeout=30)
         assert info.value.code().name == code
+    with pytest.raises(grpc.RpcError) as info:
+        models.GetModelStatus(
+            get_model_status_pb2.GetModelStatusRequest(
+                model_spec={"name": "genre", "version": {"value": 778}}
+            ),
+            timeout=30,
+        )
+    assert info.value.code().name == "NOT_FOUND"
     channel.close()
 
 
@@ -134,7 +143,8 @@ def test_request_counts_per_model_version_api_and_protocol(scraped):
     grpc_ = dict(model="genre", version="1", protocol="grpc")
     assert value(samples, "requests_total", api="predict", **grpc_) == 2
     assert value(samples, "requests_total", api="classify", **grpc_) == 1
-    assert value(samples, "requests_total", api="status", model="genre", protocol="grpc") == 1
+    # one status request, and one for an unknown version
+    assert value(samples, "requests_total", api="status", model="genre", protocol="grpc") == 2
     apis = {labels["api"] for labels, _ in samples[PREFIX + "requests_total"]}
     assert apis <= {"predict", "classify", "regress", "metadata", "status"}
     # Scraping is not a request: a second scrape counts the same.
@@ -167,6 +177,12 @@ def test_error_counts_by_code(scraped):
     # Unknown model names do not become label values.
     models = {labels["model"] for labels, _ in samples[PREFIX + "requests_total"]}
     assert models == {"genre", "tags", ""}
+    # Nor do unknown versions (status requests for versions 777 and 778).
+    versions = {labels["version"] for labels, _ in samples[PREFIX + "requests_total"]}
+    assert versions == {"1", ""}, versions
+    status = dict(model="genre", version="", api="status")
+    assert value(samples, "request_errors_total", code="404", protocol="rest", **status) == 1
+    assert value(samples, "request_errors_total", code="NOT_FOUND", protocol="grpc", **status) == 1
 
 
 def test_per_genre_prediction_counts(scraped):
