@@ -152,11 +152,9 @@ class GrpcTransport:
             tensor.tensor_shape.dim.add(size=len(values))
             field, np_dtype = _VALUE_FIELDS[tensor.dtype]
             if np_dtype is object:
-                getattr(tensor, field).extend(
-                    v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values
-                )
+                getattr(tensor, field).extend(_string_values(name, values))
             else:
-                getattr(tensor, field).extend(np.asarray(values, dtype=np_dtype).tolist())
+                getattr(tensor, field).extend(_number_values(name, values, np_dtype))
         response = self._call(self.prediction.Predict, request)
         return {name: tensor_to_array(proto) for name, proto in response.outputs.items()}
 
@@ -176,8 +174,13 @@ class GrpcTransport:
                     feature.bytes_list.value.append(value)
                 elif isinstance(value, (bool, int, np.integer)):
                     feature.int64_list.value.append(int(value))
-                else:
+                elif isinstance(value, (float, np.floating)):
                     feature.float_list.value.append(float(value))
+                else:
+                    raise _invalid(
+                        f"Expected feature {name!r} to be a string, bytes or a number. "
+                        f"Received: {value!r}."
+                    )
         response = self._call(self.prediction.Classify, request)
         return [
             [(c.label, c.score) for c in row.classes] for row in response.result.classifications
@@ -214,3 +217,40 @@ class GrpcTransport:
 
     def close(self):
         self.channel.close()
+
+
+def _invalid(message):
+    """The error the server gives a value it cannot read, raised before sending it
+    (as the REST transport gets it from the server's 400)."""
+    return error_for(message, "INVALID_ARGUMENT")
+
+
+def _string_values(name, values):
+    """`values` as bytes; a value that is not a string is refused, not stringified."""
+    encoded = []
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        elif not isinstance(value, bytes):
+            raise _invalid(
+                f"Expected input {name!r} to hold strings. Received: {value!r} at index {i}."
+            )
+        encoded.append(value)
+    return encoded
+
+
+def _number_values(name, values, np_dtype):
+    numbers = all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in values
+    )
+    try:
+        array = np.asarray(values, dtype=np_dtype) if numbers else None
+    except OverflowError:  # an integer beyond the input's dtype
+        array = None
+    if array is None or array.ndim != 1:
+        raise _invalid(
+            f"Expected input {name!r} to hold one number ({np.dtype(np_dtype).name}) per "
+            f"instance. Received: {list(values)[:5]!r}."
+        )
+    return array.tolist()

@@ -206,6 +206,19 @@ def test_a_single_string_is_refused_with_the_fix(client):
         client.predict("A detective hunts a killer.")
 
 
+def test_a_text_that_is_not_a_string_is_refused_over_both_protocols(client, server, protocol):
+    # gRPC used to send str(None) and str(5), and score "None" and "5".
+    for bad in (None, 5):
+        with pytest.raises(InvalidRequestError) as info:
+            client.predict(["A heist.", bad])
+        assert info.value.code == "INVALID_ARGUMENT"
+        with pytest.raises(InvalidRequestError):
+            client.classify([bad])
+    with pytest.raises(InvalidRequestError, match="year"):
+        GenreClient(target(server, protocol), model="hybrid").predict(TEXTS, year=[1975.0, None])
+    assert client.predict(["still serving"])
+
+
 def test_errors_are_serving_errors():
     assert issubclass(ModelNotFoundError, ServingError)
     assert issubclass(UnavailableError, ServingError)
