@@ -100,8 +100,8 @@ def build_parser():
         "--max-connections",
         type=int,
         default=1000,
-        help="open REST connections / gRPC calls in flight beyond which "
-        "requests get HTTP 503 / RESOURCE_EXHAUSTED (default 1000)",
+        help="open REST connections / gRPC calls in flight beyond which a new "
+        "connection gets HTTP 503 / a new call RESOURCE_EXHAUSTED (default 1000)",
     )
     parser.add_argument(
         "--header-timeout",

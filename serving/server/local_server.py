@@ -17,8 +17,8 @@ import uvicorn
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
+from genreclf.serving.server.rest import connection_guard_protocol
 from genreclf.serving.server.rest import create_app
-from genreclf.serving.server.rest import head_timeout_protocol
 from genreclf.serving.server.servable import Limits
 
 logger = logging.getLogger("genreclf.serving.server")
@@ -80,8 +80,9 @@ class LocalServer:
                     access_log=False,
                     timeout_graceful_shutdown=5,
                     timeout_keep_alive=5,
-                    http=head_timeout_protocol(self.limits.header_timeout),
-                    limit_concurrency=self.limits.max_connections,
+                    http=connection_guard_protocol(
+                        self.limits.header_timeout, self.limits.max_connections
+                    ),
                 )
             )
             self._rest_thread = threading.Thread(target=self._uvicorn.run, daemon=True)

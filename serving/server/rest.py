@@ -5,8 +5,9 @@
 pool; errors are `{"error": "..."}` with TF Serving's HTTP codes, other `/v1/...`
 paths a 400. Also: `/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
 `/web/models.json`, `POST /web/explain/...`), 404 elsewhere. A body over
-`max_body_bytes` gets 413, one slower than `body_timeout` 408, and a connection
-without a complete request head within `header_timeout` is closed.
+`max_body_bytes` gets 413, one slower than `body_timeout` 408, a connection
+without a complete request head within `header_timeout` is closed, and one
+opened beyond `max_connections` gets 503.
 """
 
 import asyncio
@@ -108,24 +109,33 @@ def _answer(store, limits, routed, body, call):
         return 500, error_json(f"Internal error: {type(err).__name__}")
 
 
-def head_timeout_protocol(header_timeout):
-    """uvicorn's h11 protocol, closing connections that send no request head in time.
+def connection_guard_protocol(header_timeout, max_connections):
+    """uvicorn's h11 protocol, with a request-head timeout and a connection cap.
 
     uvicorn times out idle keep-alive connections, not a new connection that
     never sends (or trickles) its request head. This protocol arms a timer when a
     connection opens and re-arms it while requests complete: if no new request
     head arrived and none is in flight when it fires, the connection is closed.
 
+    A connection opened while `max_connections` others are open is answered
+    503 (`{"error"}`, `Connection: close`) and closed; the connections already
+    open keep being served. (uvicorn's own `limit_concurrency` answers 503 to
+    every request on every connection once the count is reached, idle
+    keep-alive connections included, so it is not used.)
+
     Example:
 
-    >>> config = uvicorn.Config(app, http=head_timeout_protocol(10.0))  # doctest: +SKIP
+    >>> config = uvicorn.Config(app, http=connection_guard_protocol(10.0, 1000))  # doctest: +SKIP
     """
+    refuse = _over_capacity_app(max_connections)
 
-    class HeadTimeoutH11Protocol(H11Protocol):
+    class GuardedH11Protocol(H11Protocol):
         _head_timer = _head_cycle = None
 
         def connection_made(self, transport):
             super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                self.app = refuse  # this connection only
             self._arm_head_timer()
 
         def _arm_head_timer(self):
@@ -146,7 +156,28 @@ def head_timeout_protocol(header_timeout):
                 self._head_timer.cancel()
             super().connection_lost(exc)
 
-    return HeadTimeoutH11Protocol
+    return GuardedH11Protocol
+
+
+def _over_capacity_app(max_connections):
+    """The ASGI app answering a connection over the cap: 503, then close."""
+    body = error_json(
+        f"The server has {max_connections} connections open, its limit. Retry later, "
+        "reuse connections, or start the server with a larger --max-connections."
+    ).encode("ascii")
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+    ]
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+    return app
 
 
 async def read_body(request, limits):

@@ -103,11 +103,21 @@ def test_slow_body_gets_408(strict_server):
     sock.close()
 
 
-def test_connection_cap_then_recovery(strict_server):
-    idle = [connect(strict_server) for _ in range(12)]
+def test_connection_cap_refuses_new_connections_only_then_recovers(strict_server):
+    session = requests.Session()  # a client that opened its connection first
+    url = strict_server.rest_url + "/v1/models/genre:predict"
+    assert session.post(url, data=json.dumps({"instances": ["a"]}), timeout=30).ok
+    idle = [connect(strict_server) for _ in range(12)]  # 8 connections in all, then 5 over
     time.sleep(0.3)
-    refused = predict(strict_server, ["a ghost"])
+    refused = predict(strict_server, ["a ghost"])  # a new connection, over the cap
     assert refused.status_code == 503
+    assert "--max-connections" in refused.json()["error"]
+    assert refused.headers["connection"] == "close" and refused.headers["retry-after"] == "1"
+    # The connection opened before the crowd keeps being served (uvicorn's own
+    # limit answered 503 to every request on every connection).
+    kept = session.post(url, data=json.dumps({"instances": ["a ghost"]}), timeout=30)
+    assert kept.status_code == 200
+    session.close()
     for sock in idle:
         closed_by_server(sock, within=5)
         sock.close()
