@@ -1,11 +1,13 @@
 """gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
 
 import json
+import time
 
 import numpy as np
 
 from genreclf.serving.errors import UnavailableError
 from genreclf.serving.errors import error_for
+from genreclf.serving.errors import is_overload
 
 _VALUE_FIELDS = {
     1: ("float_val", np.float32),
@@ -91,6 +93,7 @@ class GrpcTransport:
         self._grpc = grpc
         self.target = target
         self.timeout = timeout
+        self.retries, self.backoff = retries, backoff
         self.channel = grpc.insecure_channel(
             target,
             options=[
@@ -104,14 +107,23 @@ class GrpcTransport:
         self._input_dtypes = {}
 
     def _call(self, method, request):
-        try:
-            return method(request, timeout=self.timeout)
-        except self._grpc.RpcError as err:
-            code = err.code().name if err.code() is not None else "UNKNOWN"
-            message = err.details() or str(err)
-            if code == "UNAVAILABLE":
-                raise UnavailableError(f"{self.target}: {message}", code=code) from None
-            raise error_for(message, code) from None
+        """One call; gRPC's policy retries UNAVAILABLE, this loop grpcio's overload
+        refusal (`is_overload`), both within the one `timeout`."""
+        deadline = time.monotonic() + self.timeout
+        for attempt in range(self.retries + 1):
+            try:
+                return method(request, timeout=max(deadline - time.monotonic(), 0.001))
+            except self._grpc.RpcError as err:
+                code = err.code().name if err.code() is not None else "UNKNOWN"
+                message = err.details() or str(err)
+            pause = self.backoff * 2**attempt
+            if not is_overload(code, message) or time.monotonic() + pause >= deadline:
+                break
+            if attempt < self.retries:
+                time.sleep(pause)
+        if code == "UNAVAILABLE":
+            raise UnavailableError(f"{self.target}: {message}", code=code)
+        raise error_for(message, code)
 
     @staticmethod
     def _spec(spec, model, version, label, signature_name=""):

@@ -9,7 +9,8 @@ a failed gRPC call with a status code and details. Both become one of:
 * `InvalidRequestError`: the request does not fit the model (HTTP 400, 413 /
   INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED for a too-large message);
 * `UnavailableError`: the server is down or overloaded (HTTP 503 / UNAVAILABLE,
-  connection refused), after the client's retries;
+  connection refused, and grpcio's RESOURCE_EXHAUSTED for a server's
+  `maximum_concurrent_rpcs`), after the client's retries;
 * `ServingError`: anything else (timeouts: `code == "DEADLINE_EXCEEDED"`).
 """
 
@@ -64,6 +65,23 @@ _HTTP_TO_CODE = {
 }
 
 
+# grpcio's answer once a server's `maximum_concurrent_rpcs` are in flight: an
+# overload (retried, like UNAVAILABLE), not a bad request. grpcio sends it
+# under RESOURCE_EXHAUSTED, the code of an over-long message too.
+GRPC_OVERLOAD_MESSAGE = "Concurrent RPC limit exceeded"
+
+
+def is_overload(code, message):
+    """Whether a gRPC status is grpcio's concurrency-limit refusal.
+
+    Example:
+
+    >>> is_overload("RESOURCE_EXHAUSTED", "Concurrent RPC limit exceeded!")
+    True
+    """
+    return code == "RESOURCE_EXHAUSTED" and message.startswith(GRPC_OVERLOAD_MESSAGE)
+
+
 def error_for(message, code, http_status=None):
     """The typed error for a status code (and HTTP status, for REST).
 
@@ -74,10 +92,10 @@ def error_for(message, code, http_status=None):
     """
     if code == "NOT_FOUND" or message.startswith("Unrecognized servable version label"):
         cls = ModelNotFoundError
+    elif code == "UNAVAILABLE" or is_overload(code, message):
+        cls = UnavailableError
     elif code in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE", "RESOURCE_EXHAUSTED"):
         cls = InvalidRequestError
-    elif code == "UNAVAILABLE":
-        cls = UnavailableError
     else:
         cls = ServingError
     return cls(message, code=code, http_status=http_status)

@@ -201,6 +201,48 @@ def test_retries_with_backoff_until_the_server_answers(protocol):
         stop()
 
 
+def test_grpc_concurrency_refusal_is_an_overload_retried_then_unavailable():
+    # grpcio answers calls beyond a server's maximum_concurrent_rpcs with
+    # RESOURCE_EXHAUSTED: an overload to wait out, not a bad request.
+    from tensorflow_serving.apis import predict_pb2
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+    release = threading.Event()
+
+    class Busy(prediction_service_pb2_grpc.PredictionServiceServicer):
+        def Predict(self, request, context):  # noqa: N802 - gRPC API
+            release.wait(30)
+            response = predict_pb2.PredictResponse()
+            response.outputs["scores"].CopyFrom(tf.make_tensor_proto([[0.25, 0.75]], tf.float32))
+            return response
+
+    server = grpc.server(futures.ThreadPoolExecutor(4), maximum_concurrent_rpcs=1)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(Busy(), server)
+    address = f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+    server.start()
+    pool = futures.ThreadPoolExecutor(1)
+    try:
+        first = pool.submit(GenreClient(address, timeout=30).predict, ["x"])
+        time.sleep(0.3)  # the first call holds the one slot
+        threading.Timer(0.3, release.set).start()
+        assert GenreClient(address, retries=4, backoff=0.1).predict(["y"]) == [
+            {"scores": [0.25, 0.75]}
+        ]
+        assert first.result(30) == [{"scores": [0.25, 0.75]}]
+        release.clear()
+        blocker = pool.submit(GenreClient(address, timeout=30).predict, ["x"])
+        time.sleep(0.3)
+        with pytest.raises(UnavailableError) as info:
+            GenreClient(address, retries=1, backoff=0.01).predict(["y"])
+        assert info.value.code == "RESOURCE_EXHAUSTED"
+        release.set()
+        blocker.result(30)
+    finally:
+        release.set()
+        pool.shutdown()
+        server.stop(0)
+
+
 def test_a_single_string_is_refused_with_the_fix(client):
     with pytest.raises(TypeError, match="wrap it in a list"):
         client.predict("A detective hunts a killer.")
