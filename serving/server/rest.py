@@ -87,6 +87,7 @@ def _answer(store, limits, routed, body, call):
             metadata["metadata"]["signature_def"].pop("@type")
             return 200, json.dumps(metadata)
         doc = rest_json.parse(body)
+        limits.check_json(doc)
         signature_name = rest_json.signature_name(doc)
         if api == "predict":
             specs = servable.input_specs(signature_name)

@@ -58,14 +58,42 @@ class Limits:
         """Refuses a request (name → numpy array) over the text caps."""
         texts = [v for a in arrays.values() if a.dtype.kind in "OSU" for v in a.reshape(-1)]
         nbytes = sum(len(v) for v in texts if isinstance(v, (bytes, str)))
-        for what, count, cap, flag in (
-            ("texts", len(texts), self.max_texts, "texts"),
+        self._check_texts(len(texts), nbytes)
+
+    def check_json(self, doc):
+        """Refuses a parsed REST body whose payload already holds more texts than the caps,
+        before any array is built (building them costs more than the parse).
+
+        Counts the strings (and `{"b64": ...}` values) under `instances`, `inputs`,
+        `examples` and `context`, and their characters: never more than the
+        arrays will hold, so only requests `check_arrays` would refuse are refused.
+        It stops counting at the first value over a cap ("at least").
+        """
+        count = nbytes = 0
+        stack = [doc[key] for key in ("instances", "inputs", "examples", "context") if key in doc]
+        while stack and count <= self.max_texts and nbytes <= self.max_text_bytes:
+            value = stack.pop()
+            if isinstance(value, str):
+                count, nbytes = count + 1, nbytes + len(value)
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, dict):
+                if list(value) == ["b64"] and isinstance(value["b64"], str):
+                    count, nbytes = count + 1, nbytes + len(value["b64"]) * 3 // 4 - 2
+                else:
+                    stack.extend(value.values())
+        self._check_texts(count, max(nbytes, 0), at_least=bool(stack))
+
+    def _check_texts(self, count, nbytes, at_least=False):
+        for what, held, cap, flag in (
+            ("texts", count, self.max_texts, "texts"),
             ("bytes of text", nbytes, self.max_text_bytes, "text-bytes"),
         ):
-            if count > cap:
+            if held > cap:
                 raise invalid_argument(
-                    f"Request holds {count} {what}, more than this server's limit of {cap}. "
-                    f"Received: {flag.replace('-', '_')}={count}. Split the request, or start "
+                    f"Request holds {'at least ' * at_least}{held} {what}, more than this "
+                    f"server's limit of {cap}. Received: {flag.replace('-', '_')}"
+                    f"{'>=' if at_least else '='}{held}. Split the request, or start "
                     f"the server with a larger --max-{flag}."
                 )
 
