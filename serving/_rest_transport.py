@@ -2,6 +2,7 @@
 
 import json
 import threading
+import urllib.parse
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -56,11 +57,20 @@ class RestTransport:
 
     @staticmethod
     def model_path(model, version, label):
-        path = f"/v1/models/{model}"
+        """The model's path, names percent-encoded (TF Serving decodes them).
+
+        Example:
+
+        >>> RestTransport.model_path("genre", None, "stable")
+        '/v1/models/genre/labels/stable'
+        >>> RestTransport.model_path("genre?x=1", None, None)
+        '/v1/models/genre%3Fx%3D1'
+        """
+        path = f"/v1/models/{urllib.parse.quote(str(model), safe='')}"
         if version is not None:
             path += f"/versions/{int(version)}"
         elif label is not None:
-            path += f"/labels/{label}"
+            path += f"/labels/{urllib.parse.quote(str(label), safe='')}"
         return path
 
     def call(self, method, path, body=None):
@@ -101,13 +111,14 @@ class RestTransport:
 
     def predict(self, model, version, label, signature_name, instances):
         body = {"signature_name": signature_name, "instances": instances}
-        payload = self.call("POST", self.model_path(model, version, label) + ":predict", body)
-        return payload["predictions"]
+        path = self.model_path(model, version, label) + ":predict"
+        return _field(self.call("POST", path, body), "predictions", path)
 
     def classify(self, model, version, label, signature_name, examples):
         body = {"signature_name": signature_name, "examples": examples}
-        payload = self.call("POST", self.model_path(model, version, label) + ":classify", body)
-        return [[(pair[0], pair[1]) for pair in row] for row in payload["results"]]
+        path = self.model_path(model, version, label) + ":classify"
+        results = _field(self.call("POST", path, body), "results", path)
+        return [[(pair[0], pair[1]) for pair in row] for row in results]
 
     def metadata(self, model, version, label):
         return self.call("GET", self.model_path(model, version, label) + "/metadata")
@@ -119,3 +130,13 @@ class RestTransport:
         session = getattr(self._local, "session", None)
         if session is not None:
             session.close()
+
+
+def _field(payload, key, path):
+    """`payload[key]`, or a `ServingError` naming what the 200 answer held instead."""
+    if not isinstance(payload, dict) or key not in payload:
+        keys = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
+        raise error_for_http(
+            500, f"Expected {key!r} in the answer to {path}. Received: keys={keys}."
+        )
+    return payload[key]

@@ -60,12 +60,19 @@ class GenreClient:
         model: the model name (`--model_name` / the folder under the base path).
         version: ask for this version number (default: the latest served).
         label: ask for this version label, e.g. `"stable"` (not with `version`).
-        timeout: seconds per call.
+        timeout: seconds per call: over REST, per attempt (retries add to the
+            wait); over gRPC, one deadline for the call and its retries.
         retries: extra attempts after UNAVAILABLE / 503 / a refused connection,
             by the transport's own retry policy (urllib3 `Retry` for REST,
             gRPC's `retryPolicy` service config, at most 4 retries, for gRPC).
-        backoff: the backoff factor in seconds (doubled each attempt, with
-            gRPC's jitter).
+        backoff: the backoff factor in seconds. REST (urllib3 2) retries the
+            first time at once, then waits 2 ×, 4 × ... `backoff`; gRPC waits
+            up to `backoff`, 2 ×, 4 × ... with jitter.
+        batch_size: texts per request at most; `predict` and `classify` split
+            longer lists and join the answers in order (servers cap a request:
+            `genreclf serve` at 10,000 texts and 8 MiB). With neither `version`
+            nor `label`, a new version loading mid-list may answer the later
+            requests: pin one for a consistent pass.
         signature_name: the predict signature (`serving_default`).
         classify_signature: the classify signature (`classify`).
 
@@ -91,6 +98,7 @@ class GenreClient:
         backoff=0.2,
         signature_name="serving_default",
         classify_signature="classify",
+        batch_size=1000,
     ):
         if protocol not in ("auto", "rest", "grpc"):
             raise ValueError(
@@ -111,6 +119,9 @@ class GenreClient:
         self.backoff = backoff
         self.signature_name = signature_name
         self.classify_signature = classify_signature
+        if int(batch_size) < 1:
+            raise ValueError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
+        self.batch_size = int(batch_size)
         self._transport = None
 
     @property
@@ -164,16 +175,29 @@ class GenreClient:
 
         Returns:
             One dict per text with the signature's outputs: `scores` (K floats),
-            `top_labels`, `top_scores` (and `labels` for multi-label models).
+            `top_labels`, `top_scores` (and `labels` for multi-label models),
+            in order; a list longer than `batch_size` is sent in several requests.
 
         Raises:
             ModelNotFoundError, InvalidRequestError, UnavailableError, ServingError.
         """
+        rows = []
+        for columns in self._batches(texts, features):
+            rows += self._predict_batch(columns, bool(features))
+        return rows
+
+    def _batches(self, texts, features):
+        """The columns of `texts` and `features`, `batch_size` rows at a time."""
         columns = self._columns(texts, features)
-        if not columns["text"]:
-            return []
+        count = len(columns["text"])
+        for start in range(0, count, self.batch_size):
+            yield {
+                name: values[start : start + self.batch_size] for name, values in columns.items()
+            }
+
+    def _predict_batch(self, columns, named):
         if self.protocol == "rest":
-            if features:
+            if named:
                 names = list(columns)
                 instances = [dict(zip(names, row)) for row in zip(*columns.values())]
             else:
@@ -195,12 +219,11 @@ class GenreClient:
         Uses the `classify` signature (serialized `tf.Example`s with feature
         `text`, plus any `features`).
         """
-        columns = self._columns(texts, features)
-        if not columns["text"]:
-            return []
-        names = list(columns)
-        examples = [dict(zip(names, row)) for row in zip(*columns.values())]
-        results = self._call(self.transport.classify, self.classify_signature, examples)
+        results = []
+        for columns in self._batches(texts, features):
+            names = list(columns)
+            examples = [dict(zip(names, row)) for row in zip(*columns.values())]
+            results += self._call(self.transport.classify, self.classify_signature, examples)
         return [[(label, _f32(score)) for label, score in row] for row in results]
 
     def metadata(self):

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import urllib.parse
 
 from google.protobuf import json_format
 from starlette.applications import Starlette
@@ -52,6 +53,8 @@ def route(method, path):
     ('predict', 'genre', 2, None)
     >>> route("GET", "/v1/models/genre/labels/stable/metadata")
     ('metadata', 'genre', None, 'stable')
+    >>> route("GET", "/v1/models/my%20genre")
+    ('status', 'my genre', None, None)
     """
     match = _API.fullmatch(path)
     if match is None and method == "GET" and path.rstrip("/") == "/v1/models":
@@ -62,7 +65,9 @@ def route(method, path):
             "(or :classify, :regress), GET /v1/models/NAME or GET /v1/models/NAME/metadata."
         )
     api = match["verb"] or ("metadata" if match["meta"] else "status")
-    return api, match["name"], match["version"] and int(match["version"]), match["label"]
+    # Matched on the raw path (an encoded "/" splits nothing), then decoded, as TF Serving does.
+    name, label = (match[key] and urllib.parse.unquote(match[key]) for key in ("name", "label"))
+    return api, name, match["version"] and int(match["version"]), label
 
 
 def _proto_json(message):

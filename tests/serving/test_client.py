@@ -243,6 +243,50 @@ def test_grpc_concurrency_refusal_is_an_overload_retried_then_unavailable():
         server.stop(0)
 
 
+def test_long_lists_are_sent_in_batches_and_joined_in_order(server, protocol):
+    address = target(server, protocol)
+    texts = [f"{t} {i}" for i in range(5) for t in TEXTS]
+    whole = GenreClient(address).predict(texts)
+    assert GenreClient(address, batch_size=3).predict(texts) == whole
+    assert GenreClient(address, batch_size=3).classify(texts) == GenreClient(address).classify(
+        texts
+    )
+    # More texts than the server takes in one request (genreclf serve: 10,000).
+    many = GenreClient(address).predict(["a ghost"] * 10_001)
+    assert len(many) == 10_001  # the last one alone, in a batch of 1:
+    assert many[-1]["scores"] == pytest.approx(many[0]["scores"], abs=1e-6)
+    with pytest.raises(ValueError, match="batch_size >= 1"):
+        GenreClient(address, batch_size=0)
+
+
+def test_model_names_are_url_encoded(server, protocol):
+    # "genre?x=1" was sent as /v1/models/genre?x=1 (a query string): a 400.
+    with pytest.raises(ModelNotFoundError, match="genre\\?x=1"):
+        GenreClient(target(server, protocol), model="genre?x=1").predict(TEXTS)
+
+
+def test_an_answer_without_predictions_is_a_serving_error():
+    class Odd(FlakyRest):
+        calls, failures = 0, 0
+
+        def do_POST(self):  # noqa: N802 - http.server API
+            self.rfile.read(int(self.headers["Content-Length"]))
+            data = json.dumps({"outputs": [[0.5]]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Odd)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ServingError, match="Expected 'predictions'.*keys=\\['outputs'\\]"):
+            GenreClient(f"http://127.0.0.1:{httpd.server_address[1]}").predict(["x"])
+    finally:
+        httpd.shutdown()
+
+
 def test_a_single_string_is_refused_with_the_fix(client):
     with pytest.raises(TypeError, match="wrap it in a list"):
         client.predict("A detective hunts a killer.")
