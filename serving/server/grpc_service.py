@@ -168,9 +168,18 @@ class Services(
             )
         return self._servable(request, call).metadata()
 
+    def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
+        # Not served (as by the local server's REST side); refused without a traceback.
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "MultiInference is not served by genreclf serve: call Classify or Regress.",
+        )
+
     @_rpc("status")
     def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
         spec = request.model_spec
+        if not spec.name:
+            raise invalid_argument("Missing model name in request: model_spec.name is empty.")
         version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
         status = self.store.status(spec.name, version)  # before labelling: only known versions
         call.version = "" if version is None else version

@@ -13,6 +13,7 @@ import tensorflow as tf
 from tensorflow_serving.apis import classification_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2
 from tensorflow_serving.apis import get_model_status_pb2
+from tensorflow_serving.apis import inference_pb2
 from tensorflow_serving.apis import model_service_pb2_grpc
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
@@ -156,6 +157,10 @@ def test_errors_have_tf_serving_codes_and_say_what_is_wrong(stubs):
     status_request = get_model_status_pb2.GetModelStatusRequest()
     status_request.model_spec.name = "nope"
     check(models.GetModelStatus, status_request, grpc.StatusCode.NOT_FOUND, "model nope")
+    no_name = get_model_status_pb2.GetModelStatusRequest()
+    check(models.GetModelStatus, no_name, grpc.StatusCode.INVALID_ARGUMENT, "Missing model name")
+    multi = inference_pb2.MultiInferenceRequest()
+    check(prediction.MultiInference, multi, grpc.StatusCode.UNIMPLEMENTED, "Classify or Regress")
     classify = classification_pb2.ClassificationRequest()
     classify.model_spec.name = "genre"
     classify.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(
