@@ -10,7 +10,14 @@ let extraInputs = {};  // name -> dtype of the selected model's non-text inputs
 let models = {};  // /web/models.json
 
 async function getJson(url, options) {
-  const response = await fetch(url, options);
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (err) {  // no HTTP answer at all: the browser says only "Failed to fetch"
+    throw new Error(
+      `No answer from the server at ${location.origin} (${err.message}): ` +
+      "is `genreclf serve` still running? Reload the page once it is.");
+  }
   const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
   if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
   return body;

@@ -48,12 +48,24 @@ def find_chromium():
     return None
 
 
+def _above(fd, lowest):
+    """`fd` moved to a descriptor number >= `lowest` (the old one closed)."""
+    import fcntl
+
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, lowest)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     """One headless Chromium with one page, driven through CDP."""
 
     def __init__(self, binary, user_data_dir):
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
+        # Move Chromium's ends above fd 4, so that the redirections to 3 and 4 below
+        # cannot close them (a fresh process hands out 3 and 4 first).
+        to_chrome_r, from_chrome_w = (_above(fd, 10) for fd in (to_chrome_r, from_chrome_w))
         script = f'exec "$0" "$@" 3<&{to_chrome_r} {to_chrome_r}<&- 4>&{from_chrome_w} {from_chrome_w}>&-'
         self.proc = subprocess.Popen(
             [

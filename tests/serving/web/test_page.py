@@ -76,3 +76,16 @@ def test_server_errors_are_shown(server, browser):
     assert browser.evaluate("document.getElementById('status').textContent") == (
         "Servable not found for request: Specific(genre, 9)"
     )
+
+
+def test_a_server_that_went_away_is_named_not_failed_to_fetch(start_server, models_dir, browser):
+    gone = start_server(models_dir)
+    browser.navigate(gone.rest_url + "/")
+    browser.wait_for("document.body && document.body.dataset.ready === '1'")
+    gone.terminate()
+    browser.type_into("synopsis", "Anything")
+    browser.click("submit")
+    browser.wait_for("document.body.dataset.state === 'error'")
+    status = browser.evaluate("document.getElementById('status').textContent")
+    assert status.startswith(f"No answer from the server at {gone.rest_url}"), status
+    assert "genreclf serve" in status
