@@ -21,7 +21,6 @@ from google.protobuf import json_format
 from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
-from starlette.responses import PlainTextResponse
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.routing import Route
@@ -264,6 +263,15 @@ def create_app(store, executor, limits, metrics):
         model = match["name"], match["version"] and int(match["version"]), match["label"]
         return json_response(*await in_executor(explainer.process, model, body))
 
+    def not_found(request):
+        return json_response(
+            404,
+            error_json(
+                f"No route {request.method} {request.url.path}: the API is under /v1/models/, "
+                f"the metrics at {METRICS_PATH} and the web page at /."
+            ),
+        )
+
     page = os.path.join(WEB_DIR, "index.html")
     return Starlette(
         routes=[
@@ -273,10 +281,6 @@ def create_app(store, executor, limits, metrics):
             Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
             Route(METRICS_PATH, lambda request: Response(**metrics.exposition())),
             Route("/v1/{path:path}", api, methods=ALL_METHODS),
-            Route(
-                "/{path:path}",
-                lambda request: PlainTextResponse("Not Found", 404),
-                methods=ALL_METHODS,
-            ),
+            Route("/{path:path}", not_found, methods=ALL_METHODS),
         ]
     )

@@ -228,7 +228,9 @@ def test_oversize_body_gets_413_and_server_keeps_serving(server):
 
 
 def test_unknown_non_api_path_is_404(server):
-    assert requests.get(server.rest_url + "/statuspage", timeout=30).status_code == 404
+    response = requests.get(server.rest_url + "/statuspage", timeout=30)
+    assert response.status_code == 404
+    assert response.json()["error"].startswith("No route GET /statuspage: the API is under")
 
 
 def test_concurrent_requests(server):
