@@ -223,21 +223,26 @@ def test_a_rejected_key_stops_the_llm_stage_with_a_clear_error(
     assert len(server.requests) == 1  # a 401 is not retried, and stops the other requests
 
 
-def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
-    texts_csv, genres_yaml, tmp_path, closed_port_url
-):
-    result = label(
+def _keywords_then_llm(texts_csv, genres_yaml, tmp_path, base_url, **options):
+    """`label` with the keywords stage, then the LLM at `base_url`, one request at a time."""
+    return label(
         texts_csv,
         out=tmp_path / "labelled.jsonl",
         genres=genres_yaml,
         stages=("keywords", "llm"),
         thresholds={"keywords": 0.6},
         llm="gpt-4o-mini",
-        base_url=closed_port_url,
+        base_url=base_url,
         concurrency=1,
-        max_attempts=3,
         backoff_base=0.01,
+        **options,
     )
+
+
+def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
+    texts_csv, genres_yaml, tmp_path, closed_port_url
+):
+    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, closed_port_url, max_attempts=3)
     assert result.llm["stopped"] == "fatal" and result.llm["sent"] == 3
     assert f"could not connect to {closed_port_url}" in result.llm["error"]
     rows = {r["id"]: r for r in read_labelled(tmp_path / "labelled.jsonl")}
@@ -246,17 +251,7 @@ def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
 
 def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, tmp_path, server):
     server.script = ["500", ("429", 0), "malformed"]  # then "ok"
-    result = label(
-        texts_csv,
-        out=tmp_path / "labelled.jsonl",
-        genres=genres_yaml,
-        stages=("keywords", "llm"),
-        thresholds={"keywords": 0.6},
-        llm="gpt-4o-mini",
-        base_url=server.url,
-        concurrency=1,
-        backoff_base=0.01,
-    )
+    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url)
     assert result.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
     assert result.llm["retries"] == {"5xx": 1, "429": 1, "bad_answer": 1}
     assert result.llm["sent"] == 5 and result.llm["succeeded"] == 2
