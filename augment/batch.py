@@ -2,10 +2,12 @@
 
 The requests go up as one JSONL file (`custom_id` = cache key), one batch is
 created, polled until it ends, and every successful result is appended to
-the response cache, exactly as the direct path does. The batch id is saved
-beside the cache (`<cache>.batches.json`) before anything else happens, so a
-process killed while waiting resumes polling the same batch instead of
-paying for a second one.
+the response cache, exactly as the direct path does. The state is saved
+beside the cache (`<cache>.batches.json`): the uploaded file's id before the
+batch is created, the batch's id right after, so a process killed while
+waiting resumes polling the same batch instead of paying for a second one,
+and one killed between the two finds its batch among the server's by that
+file id.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import os
 logger = logging.getLogger("genreclf.augment")
 
 OPEN = ("validating", "in_progress", "finalizing", "cancelling")
+CREATING = "creating"  # saved state: the file is uploaded, the batch maybe not created
 BATCH_DISCOUNT = 0.5  # Batch API tokens cost half the standard price
 
 
@@ -78,8 +81,13 @@ async def run_batch(
     """
     stats = BatchStats()
     state_path = _state_path(store.path)
+    os.makedirs(os.path.dirname(os.path.abspath(state_path)), exist_ok=True)  # before paying
     state = _load_state(state_path)
     wanted = {k for _, k in pending}
+    for record in state:
+        if record["status"] == CREATING and set(record["keys"]) & wanted:
+            await _find_created(client, record)
+    state = [b for b in state if b["status"] != CREATING]  # never created: send anew
     open_batch = next((b for b in state if b["status"] in OPEN and set(b["keys"]) & wanted), None)
     if open_batch is not None:
         stats.resumed = True
@@ -103,15 +111,22 @@ async def run_batch(
             )
         data = ("\n".join(lines) + "\n").encode("utf-8")
         uploaded = await client.files.create(file=("augment_batch.jsonl", data), purpose="batch")
+        open_batch = {
+            "id": None,
+            "status": CREATING,
+            "input_file_id": uploaded.id,
+            "keys": [k for _, k in pending],
+        }
+        state.append(open_batch)
+        _save_state(state_path, state)
         batch = await client.batches.create(
             input_file_id=uploaded.id,
             endpoint="/v1/chat/completions",
             completion_window="24h",
             metadata=metadata or {"tool": "genreclf augment"},
         )
-        batch_id = batch.id
-        open_batch = {"id": batch_id, "status": batch.status, "keys": [k for _, k in pending]}
-        state.append(open_batch)
+        batch_id = open_batch["id"] = batch.id
+        open_batch["status"] = batch.status
         _save_state(state_path, state)
         logger.info("created batch %s with %d requests", batch_id, len(pending))
     stats.batch_id = batch_id
@@ -141,6 +156,16 @@ async def run_batch(
     open_batch["status"] = batch.status
     _save_state(state_path, state)
     return stats
+
+
+async def _find_created(client, record):
+    """Fills in `record` (saved before its batch was created) from the server's batch
+    created from its file, if there is one (the process died right after creating it)."""
+    async for batch in client.batches.list(limit=100):
+        if batch.input_file_id == record["input_file_id"]:
+            record["id"], record["status"] = batch.id, batch.status
+            logger.info("found batch %s created before the process stopped", batch.id)
+            return
 
 
 def _store_result(result, model, by_key, store, stats):

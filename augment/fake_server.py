@@ -141,8 +141,14 @@ def _make_handler(server):
                 pass
 
         def do_GET(self):
-            parts = self.path.strip("/").split("/")
-            if len(parts) == 3 and parts[1] == "batches" and parts[2] in server.batches:
+            parts = self.path.split("?")[0].strip("/").split("/")
+            if len(parts) == 2 and parts[1] == "batches":  # list, newest first, one page
+                batches = [
+                    {k: v for k, v in b.items() if not k.startswith("_")}
+                    for b in reversed(list(server.batches.values()))
+                ]
+                self._send(200, {"object": "list", "data": batches, "has_more": False})
+            elif len(parts) == 3 and parts[1] == "batches" and parts[2] in server.batches:
                 batch = server.batches[parts[2]]
                 with server._lock:
                     if batch["_polls"] >= server.batch_polls:

@@ -79,3 +79,27 @@ def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
     assert len(ResponseCache(tmp_path / "aug.jsonl.cache.jsonl")) == 4
     state = json.loads((tmp_path / "aug.jsonl.cache.jsonl.batches.json").read_text())
     assert state[0]["status"] == "completed"
+
+
+def test_killed_between_creating_the_batch_and_saving_its_id_finds_it(server, corpus, tmp_path):
+    server.batch_polls = 3
+    kw = dict(
+        out=tmp_path / "new" / "aug.jsonl",  # a folder that does not exist yet
+        genres=["war"],
+        target_count=14,
+        per_request=2,
+        overgenerate=1.0,
+        base_url=server.url,
+        batch=True,
+        poll_interval=0.01,
+    )
+    first = augment.generate(corpus, batch_max_wait=0.0, **kw)
+    state_path = tmp_path / "new" / "aug.jsonl.cache.jsonl.batches.json"
+    [record] = json.loads(state_path.read_text())
+    assert record["id"] == first.batch["batch_id"] and record["input_file_id"]
+    # As a kill right after `batches.create` leaves it: the file's id, no batch id.
+    record.update(id=None, status="creating")
+    state_path.write_text(json.dumps([record]))
+    res = augment.generate(corpus, **kw)
+    assert len(server.batches) == 1 and res.batch["batch_id"] == first.batch["batch_id"]
+    assert res.batch["resumed"] and res.batch["succeeded"] == 4 and res.rows == 8
