@@ -102,7 +102,19 @@ def generate(
     return run_coroutine(coro)
 
 
-async def agenerate(
+async def agenerate(data, *, out, **options):
+    """The async form of `generate` (same arguments).
+
+    A second run writing the same `out` is refused while this one runs
+    (`genreclf.output_lock`): it would send every request again.
+    """
+    from genreclf.output_lock import output_lock
+
+    with output_lock(out, "genreclf augment run"):
+        return await _agenerate(data, out=out, **options)
+
+
+async def _agenerate(
     data,
     *,
     out,
@@ -137,7 +149,6 @@ async def agenerate(
     response_format="json_schema",
     **load_args,
 ):
-    """The async form of `generate` (same arguments)."""
     dataset = as_dataset(data, **load_args)
     p = make_plan(
         dataset,

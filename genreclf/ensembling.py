@@ -352,15 +352,7 @@ def ensemble(
     )
     write_json(out / CONFIG, config)
     write_json(out / CALIBRATION_FILE, info)
-    k = vocabulary.num_classes
-    write_json(
-        out / THRESHOLDS,
-        {
-            "thresholds": [
-                float(t) for t in (thresholds if thresholds is not None else np.full(k, 0.5))
-            ]
-        },
-    )
+    (out / THRESHOLDS).unlink(missing_ok=True)  # written last: the run is complete
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
     report["evaluated_on"] = evaluated_on
     report["calibration"] = calibration_section(
@@ -375,6 +367,15 @@ def ensemble(
     write_json(
         out / FINGERPRINT,
         {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
+    )
+    k = vocabulary.num_classes
+    write_json(
+        out / THRESHOLDS,
+        {
+            "thresholds": [
+                float(t) for t in (thresholds if thresholds is not None else np.full(k, 0.5))
+            ]
+        },
     )
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))

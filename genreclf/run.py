@@ -25,6 +25,9 @@ THRESHOLDS = "thresholds.json"
 MODEL = "model.keras"
 METRICS = "metrics.json"
 FINGERPRINT = "fingerprint.json"
+# Every writer of a run folder writes thresholds.json last: a folder without it
+# is one whose writing was killed, which `Run` refuses (a rerun completes it).
+COMPLETE = THRESHOLDS
 OUT_OF_FOLD = "oof_scores.npz"
 
 
@@ -99,7 +102,7 @@ class Run:
                 f"({', '.join(run_files[:3])}). Expected a folder written by "
                 "`genreclf train --out DIR`."
             )
-        for required in (CONFIG, LABELS, MODEL):
+        for required in (CONFIG, LABELS, MODEL, COMPLETE):
             if not (self.path / required).exists():
                 raise RunFolderError(
                     f"The run folder {str(self.path)!r} has no {required}: training "
@@ -108,11 +111,9 @@ class Run:
                 )
         self.config = _read_json(self.path / CONFIG)
         self.vocabulary = LabelVocabulary.load(self.path / LABELS)
-        self.thresholds = None
-        if (self.path / THRESHOLDS).exists():
-            self.thresholds = np.asarray(
-                _read_json(self.path / THRESHOLDS)["thresholds"], dtype="float32"
-            )
+        self.thresholds = np.asarray(
+            _read_json(self.path / THRESHOLDS)["thresholds"], dtype="float32"
+        )
         self.metrics = {}
         if (self.path / METRICS).exists():
             self.metrics = _read_json(self.path / METRICS)

@@ -217,7 +217,10 @@ def label(
                     f"calibrated {name}: threshold {r['threshold']:.3f} "
                     f"(precision {r['precision']:.3f} on {r['claimed']}/{r['offered']} rows)"
                 )
-    return cascade.run(rows, out, verbose=verbose)
+    from genreclf.output_lock import output_lock
+
+    with output_lock(out, "genreclf label"):  # two runs would pay and write every row twice
+        return cascade.run(rows, out, verbose=verbose)
 
 
 def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9, rule="average"):

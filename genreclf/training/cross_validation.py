@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 
 from genreclf.data import kfold_indices
+from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
 
@@ -21,7 +22,6 @@ SCALARS = (
 _BEST_FILES = (
     "model.keras",
     "labels.json",
-    "thresholds.json",
     "calibration.json",
     "confusion.png",
 )
@@ -71,7 +71,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         if synthetic is not None:
             train_set = train_set.concat(synthetic)
         fold_dir = out / "folds" / f"fold_{i}"
-        if (fold_dir / "metrics.json").exists() and not (fold_dir / "backup").exists():
+        if (fold_dir / COMPLETE).exists():
             reports.append(Run(fold_dir).metrics)  # finished before a crash: keep it
             continue
         if verbose:
@@ -89,6 +89,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         )
     best = int(np.argmax([r["macro_f1"] for r in reports]))
     best_dir = out / "folds" / f"fold_{best}"
+    (out / COMPLETE).unlink(missing_ok=True)  # until the best fold's files are all in
     for name in _BEST_FILES:
         if (best_dir / name).exists():
             shutil.copy2(best_dir / name, out / name)
@@ -103,4 +104,5 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     }
     write_report(report, out, title=f"{cfg.model}, {len(folds)}-fold cross-validation")
     write_json(out / "metrics.json", report)
+    shutil.copy2(best_dir / COMPLETE, out / COMPLETE)  # last: the run is complete
     return Run(out)

@@ -6,6 +6,7 @@ call it: a family that fits itself (`Family.fit`) is fitted by its solver,
 any other by the Keras recipe (`genreclf.training.recipe`).
 """
 
+import os
 import pathlib
 import shutil
 
@@ -26,6 +27,9 @@ from genreclf.training import distribute
 # Folds of the out-of-fold scores that families fitting themselves report and
 # choose thresholds on.
 OUT_OF_FOLD_FOLDS = 5
+# The trained weights, kept from the end of the fit until the run folder is
+# written, so that a kill in between resumes at the writing.
+FITTED_WEIGHTS = "fitted.weights.h5"
 
 
 def fits_itself(cfg):
@@ -59,12 +63,19 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
     """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
 
     With `cfg.strategy` it all runs in the strategy's scope, and only the
-    chief writes `out` (see `genreclf.training.distribute`).
+    chief writes `out` (see `genreclf.training.distribute`). A second run on
+    the same folder is refused while this one holds it (`output_lock`).
 
     Returns the validation report (the run's `metrics.json`).
     """
+    from genreclf.output_lock import output_lock
+
     strategy = distribute.make_strategy(cfg.strategy)
-    with distribute.WorkerFolder(out, strategy) as folder, distribute.scope(strategy):
+    with (
+        distribute.WorkerFolder(out, strategy) as folder,
+        output_lock(folder, "genreclf train", lock_path=os.path.join(folder, ".lock")),
+        distribute.scope(strategy),
+    ):
         return _fit_run(
             train_set,
             val_set,
@@ -103,9 +114,11 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             f"and {0 if val_set is None else len(val_set)} validation rows. Provide more "
             "data or a --val-data file."
         )
-    resuming = (out / BACKUP_DIR).exists()
+    # Resuming: a backup (killed while training) or the fitted weights (killed
+    # while writing the run folder: the training is not paid twice).
+    resuming = (out / BACKUP_DIR).exists() or (out / FITTED_WEIGHTS).exists()
     if not resuming:
-        for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD):
+        for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD, THRESHOLDS):
             (out / stale).unlink(missing_ok=True)
     cfg.to_json(out / CONFIG)
     vocabulary.save(out / LABELS)
@@ -157,17 +170,23 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
                 f"The {cfg.model!r} family trains with a validation split. Received: "
                 "no validation rows. Drop --refit, or pass --val-data."
             )
-        _keras_fit(
-            model,
-            train_set,
-            val_set,
-            vocabulary,
-            cfg,
-            out,
-            strategy,
-            verbose=verbose,
-            callbacks=callbacks,
-        )
+        if (out / FITTED_WEIGHTS).exists():
+            model.load_weights(out / FITTED_WEIGHTS)
+            if verbose:
+                print(f"training had finished in {out}: writing the run folder", flush=True)
+        else:
+            _keras_fit(
+                model,
+                train_set,
+                val_set,
+                vocabulary,
+                cfg,
+                out,
+                strategy,
+                verbose=verbose,
+                callbacks=callbacks,
+            )
+            model.save_weights(out / FITTED_WEIGHTS)  # each worker in its own folder
         fitted = {}
 
     thresholds = fitted.get("thresholds")
@@ -217,7 +236,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
-    write_json(
+    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
+    write_json(  # last: the run is complete (`genreclf.run.COMPLETE`)
         out / THRESHOLDS,
         {
             "thresholds": [
@@ -226,8 +246,8 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             ]
         },
     )
-    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
+    (out / FITTED_WEIGHTS).unlink(missing_ok=True)
     return report
 
 

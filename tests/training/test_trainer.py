@@ -9,6 +9,7 @@ import pytest
 
 import genreclf
 from genreclf.errors import DataError
+from genreclf.errors import RunFolderError
 from genreclf.training import TrainConfig
 
 RUN_FILES = (
@@ -123,6 +124,45 @@ KILL_AT_EPOCH = textwrap.dedent(
                    verbose=0, callbacks=[KillAfter()])
     """
 )
+
+
+KILL_WHILE_WRITING = textwrap.dedent(
+    """
+    import os, signal, sys, keras, genreclf
+
+    if sys.argv[2] == "kill":  # SIGKILL right after model.keras is written
+        save = keras.Model.save
+
+        def save_then_die(self, *args, **kwargs):
+            save(self, *args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        keras.Model.save = save_then_die
+    genreclf.train(genreclf.sample_path(), text="overview", label="genre", model="ngram",
+                   epochs=3, patience=10, model_config={"max_tokens": 500, "solver": "adamw"},
+                   out=sys.argv[1], verbose=0)
+    """
+)
+
+
+def test_a_run_killed_while_writing_its_folder_is_refused_then_completed_without_retraining(
+    tmp_path,
+):
+    out = tmp_path / "run"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    killed = subprocess.run([sys.executable, "-c", KILL_WHILE_WRITING, str(out), "kill"], env=env)
+    assert killed.returncode == -9
+    assert (out / "model.keras").exists() and not (out / "thresholds.json").exists()
+    # Half written: refused, where it used to predict at thresholds of 0.5 (macro-F1 0).
+    with pytest.raises(RunFolderError, match="has no thresholds.json: training did not finish"):
+        genreclf.load_run(out)
+    logged = (out / "history.csv").stat().st_mtime_ns
+    resumed = subprocess.run([sys.executable, "-c", KILL_WHILE_WRITING, str(out), "-"], env=env)
+    assert resumed.returncode == 0
+    # Trained once: the rerun only wrote the folder (retraining rewrites the log).
+    assert (out / "history.csv").stat().st_mtime_ns == logged
+    assert not (out / "fitted.weights.h5").exists()
+    assert genreclf.load_run(out).metrics["num_examples"] == 31
 
 
 @pytest.mark.parametrize("ema", ["0", "0.9"])
