@@ -40,7 +40,10 @@ DATA_KEYS = (
     "val_split",
     "seed",
 )
-_SPEC_MUST_MATCH = ("model", "tuner", "objective")
+# What a resumed search must share with the search it resumes (max_trials and
+# max_time may grow): its trials' settings and scores must mean the same.
+_SPEC_MUST_MATCH = ("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data")
+_SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
 
 
 @dataclasses.dataclass
@@ -102,13 +105,7 @@ def _prepare_directory(directory, spec, resume, overwrite, tuner_id):
             logger.info("--resume: nothing to resume in %s, starting a new search", directory)
         return
     old = results.read_spec(directory)
-    changed = [k for k in _SPEC_MUST_MATCH if k in old and old[k] != spec[k]]
-    if changed:
-        raise ConfigError(
-            f"{directory} holds a search with different settings: "
-            + ", ".join(f"{k}={old[k]!r} (now {spec[k]!r})" for k in changed)
-            + ". Resume with the same settings, or pass --overwrite."
-        )
+    _check_same_search(directory, old, spec, _SPEC_MUST_MATCH)
     # KerasTuner reloads the oracle from the file of this tuner id: a search
     # started by one process and resumed as a chief (or the reverse) must find it.
     own = trials / f"{tuner_id}.json"
@@ -117,6 +114,30 @@ def _prepare_directory(directory, spec, resume, overwrite, tuner_id):
             if (trials / other).exists():
                 shutil.copy2(trials / other, own)
                 break
+
+
+def _check_same_search(directory, old, spec, keys):
+    """Refuses to resume a search whose `keys` differ from the saved `tune.json`'s,
+    naming each differing entry (`data.val_split=0.1 (now 0.2)`)."""
+    as_saved = json.loads(json.dumps({k: spec[k] for k in keys if k in spec}, default=str))
+    changed = []
+    for key in (k for k in as_saved if k in old and old[k] != as_saved[k]):
+        was, now = old[key], as_saved[key]
+        if isinstance(was, dict) and isinstance(now, dict):
+            names = sorted(set(was) | set(now), key=str)
+            changed += [
+                f"{key}.{n}={was.get(n)!r} (now {now.get(n)!r})"
+                for n in names
+                if was.get(n) != now.get(n)
+            ]
+        else:
+            changed.append(f"{key}={was!r} (now {now!r})")
+    if changed:
+        raise ConfigError(
+            f"{directory} holds a search with different settings: {', '.join(changed)}. "
+            "Resume with the same settings (only --max-trials and --max-time may change), "
+            "or pass --overwrite."
+        )
 
 
 def tune(
@@ -290,8 +311,13 @@ def tune(
         raise
     if who != "worker":
         spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
-        spec["fixed"] = hypermodel.fixed_values()
-        spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
+        spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
+        if resume and (directory / results.TUNE_SPEC).exists():  # the trials' own settings
+            old = results.read_spec(directory)
+            _check_same_search(directory, old, spec, _SPACE_MUST_MATCH)
+            spec["started"] = old.get("started")
+        else:
+            spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
         (directory / results.TUNE_SPEC).write_text(
             json.dumps(spec, indent=2, default=str), encoding="utf-8"
         )

@@ -66,6 +66,18 @@ def test_existing_folder_needs_resume_or_overwrite(finished, tmp_path):
         _tune(folder, tuner="bayesian", resume=True)
     with pytest.raises(ConfigError, match="not both"):
         _tune(folder, resume=True, overwrite=True)
+    # The trials' settings must not change under them: best.json would claim
+    # values they never trained with.
+    with pytest.raises(
+        ConfigError, match="different settings: space.max_tokens='300' \\(now '400'\\)\\. "
+    ):
+        _tune(folder, resume=True, search_space={**TINY_NGRAM, "max_tokens": 400})
+    with pytest.raises(
+        ConfigError, match="different settings: data.val_split=0.1 \\(now 0.2\\)\\. "
+    ):
+        _tune(folder, resume=True, val_split=0.2)
+    with pytest.raises(ConfigError, match="different settings: max_epochs=1 \\(now 2\\)"):
+        _tune(folder, resume=True, max_epochs=2)
     resumed = _tune(folder, max_trials=3, resume=True)
     assert len(resumed.leaderboard) == 3
     after = {r["trial"]: r["started"] for r in resumed.leaderboard}
