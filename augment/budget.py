@@ -12,7 +12,10 @@ class Budget:
 
     A request attempt starts only if what was spent plus what is in flight
     plus its worst case (its prompt estimate and `max_tokens`) fits the caps,
-    so the reported spend never exceeds them. An attempt the server may bill
+    so the reported spend never exceeds them. The caps are the job's, not one
+    process's: `count_prior` adds what earlier runs of the same job spent
+    (their responses in the cache), so a killed run's rerun cannot spend the
+    caps again. An attempt the server may bill
     without answering usefully (a timeout, a cancelled call, a reply that is
     not a completion) is charged at its worst case, so the reported spend is
     also never below the real bill. Once an attempt does not fit, no new one
@@ -37,6 +40,8 @@ class Budget:
     spent_tokens: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    prior_tokens: int = 0
+    prior_usd: float = 0.0
     _held_tokens: int = 0
     _held_usd: float = 0.0
     exhausted: bool = False
@@ -53,6 +58,11 @@ class Budget:
     def _usd(self, input_tokens, output_tokens):
         return self.price.cost(input_tokens, output_tokens) if self.price else 0.0
 
+    def count_prior(self, input_tokens, output_tokens):
+        """Counts what earlier runs of this job spent against the caps (not in `spent_*`)."""
+        self.prior_tokens += input_tokens + output_tokens
+        self.prior_usd += self._usd(input_tokens, output_tokens)
+
     def reserve(self, input_tokens, output_tokens=0):
         """Holds a worst case; returns False (and marks exhausted) if it does not fit."""
         if self.exhausted:
@@ -60,11 +70,11 @@ class Budget:
         tokens = input_tokens + output_tokens
         usd = self._usd(input_tokens, output_tokens)
         if self.max_tokens is not None and (
-            self.spent_tokens + self._held_tokens + tokens > self.max_tokens
+            self.prior_tokens + self.spent_tokens + self._held_tokens + tokens > self.max_tokens
         ):
             self.exhausted = True
         if self.max_usd is not None and (
-            self.spent_usd + self._held_usd + usd > self.max_usd + 1e-12
+            self.prior_usd + self.spent_usd + self._held_usd + usd > self.max_usd + 1e-12
         ):
             self.exhausted = True
         if self.exhausted:

@@ -98,6 +98,17 @@ class ResponseCache:
         """The cached entry for `key`, or `default`."""
         return self._entries.get(key, default)
 
+    def recorded_usage(self, keep=None):
+        """`(prompt_tokens, completion_tokens)` summed over the cached responses
+        (those `keep(entry)` accepts): what they were billed."""
+        totals = [0, 0]
+        for entry in self._entries.values():
+            usage = entry.get("usage")
+            if usage and (keep is None or keep(entry)):
+                totals[0] += int(usage[0])
+                totals[1] += int(usage[1])
+        return tuple(totals)
+
     def put(self, entry):
         """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it.
 

@@ -73,8 +73,15 @@ def build_parser():
     r.add_argument(
         "--base-url", default=None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1"
     )
-    r.add_argument("--budget-usd", type=float, default=None, help="hard dollar cap")
-    r.add_argument("--budget-tokens", type=int, default=None, help="hard token cap")
+    r.add_argument(
+        "--budget-usd",
+        type=float,
+        default=None,
+        help="hard dollar cap on the job: what earlier runs into --out spent counts",
+    )
+    r.add_argument(
+        "--budget-tokens", type=int, default=None, help="hard token cap on the job (likewise)"
+    )
     r.add_argument("--concurrency", type=int, default=16)
     r.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     r.add_argument("--max-attempts", type=int, default=6)

@@ -190,6 +190,12 @@ async def _agenerate(
     logger.info("%d requests planned: %d cached, %d to send", len(requests), cached, len(pending))
 
     budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=p.price)
+    planned = set(keys)
+    prior = store.recorded_usage(lambda entry: entry.get("key") in planned)
+    budget.count_prior(*prior)  # earlier runs of this job: the caps are the job's
+    if sum(prior) and (budget_usd is not None or budget_tokens is not None):
+        logger.info("earlier runs of this job spent %d tokens: counted against the budget",
+                    sum(prior))  # fmt: skip
     caller = ChatCaller(
         model,
         base_url=base_url,
@@ -238,6 +244,7 @@ async def _agenerate(
                 budget_tokens,
                 poll_interval,
                 batch_max_wait,
+                prior,
             )
             done[0] = batch_stats.succeeded
         else:
@@ -292,9 +299,10 @@ async def _agenerate(
 
 
 async def _send_batch(
-    caller, model, pending, store, p, budget_usd, budget_tokens, poll_interval, max_wait
+    caller, model, pending, store, p, budget_usd, budget_tokens, poll_interval, max_wait, prior
 ):
-    """The Batch API path: the budget admits what fits at batch prices."""
+    """The Batch API path: the budget admits what fits at batch prices (`prior`: the
+    usage earlier runs of the job recorded, counted against it)."""
     from genreclf.augment.batch import BATCH_DISCOUNT
     from genreclf.augment.batch import run_batch
     from genreclf.augment.prices import Price
@@ -303,6 +311,7 @@ async def _send_batch(
     if p.price is not None:
         price = Price(p.price.input * BATCH_DISCOUNT, p.price.output * BATCH_DISCOUNT)
     budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=price)
+    budget.count_prior(*prior)
     fit = []
     for request, key in pending:
         held = (_estimate_input_tokens(request), request.params.get("max_tokens", 0))

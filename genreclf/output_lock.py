@@ -9,7 +9,9 @@ the output.
 """
 
 import contextlib
+import hashlib
 import os
+import tempfile
 
 from genreclf.errors import GenreclfError
 
@@ -19,14 +21,16 @@ class OutputInUseError(GenreclfError, RuntimeError):
 
 
 @contextlib.contextmanager
-def output_lock(output, job, lock_path=None):
+def output_lock(output, job):
     """Holds the lock of `output` for `job`, or raises `OutputInUseError` at once.
+
+    The lock file lives in the temporary folder (`genreclf-locks/`, named by
+    the output's absolute path), so nothing is left beside the output and no
+    folder is made before the job makes it.
 
     Args:
         output: the folder or file the job writes (named in the error).
         job: what writes it, e.g. `"genreclf train"`.
-        lock_path: the lock file; default `<output>/.lock` for a folder that
-            exists, else `<output>.lock`.
 
     Example:
 
@@ -41,17 +45,17 @@ def output_lock(output, job, lock_path=None):
     """
     import filelock
 
-    output = os.fspath(output)
-    if lock_path is None:
-        lock_path = os.path.join(output, ".lock") if os.path.isdir(output) else output + ".lock"
-    os.makedirs(os.path.dirname(os.path.abspath(lock_path)), exist_ok=True)
-    lock = filelock.FileLock(lock_path, timeout=0, thread_local=False)
+    output = os.path.abspath(os.fspath(output))
+    locks = os.path.join(tempfile.gettempdir(), "genreclf-locks")
+    os.makedirs(locks, exist_ok=True)
+    name = hashlib.sha256(output.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    lock = filelock.FileLock(os.path.join(locks, name + ".lock"), timeout=0, thread_local=False)
     try:
         lock.acquire()
     except filelock.Timeout:
         raise OutputInUseError(
-            f"Another {job} is writing {output!r} (it holds {lock_path!r}). Wait for it to "
-            "finish, or write elsewhere (--out). A killed job holds no lock: rerun it."
+            f"Another {job} is writing {output!r}. Wait for it to finish, or write "
+            "elsewhere (--out). A killed job holds no lock: rerun it."
         ) from None
     try:
         yield

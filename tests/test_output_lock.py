@@ -22,7 +22,7 @@ def test_a_second_train_into_a_folder_in_use_is_refused(tmp_path, sample_csv):
 def test_a_second_augment_run_on_an_output_in_use_sends_nothing(tmp_path, sample_csv):
     out = tmp_path / "aug.jsonl"
     with FakeChatServer() as server, output_lock(out, "genreclf augment run"):
-        with pytest.raises(OutputInUseError, match="aug.jsonl.lock"):
+        with pytest.raises(OutputInUseError, match="augment run is writing .*aug.jsonl"):
             augment.generate(sample_csv, text="overview", label="genre", out=out,
                              target_count=20, base_url=server.url)  # fmt: skip
         assert server.requests == []
@@ -41,3 +41,8 @@ def test_a_second_label_run_on_an_output_in_use_is_refused(tmp_path, capsys):
         assert main(argv) != 0
     assert "Another genreclf label is writing" in capsys.readouterr().err
     assert main(argv) == 0 and out.exists()  # once the first has finished
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # no lock file left beside it
+        "genres.yaml",
+        "labelled.jsonl",
+        "texts.csv",
+    ]

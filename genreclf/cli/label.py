@@ -62,8 +62,10 @@ def build_parser():
     llm = p.add_argument_group("LLM stage (optional)")
     llm.add_argument("--llm", help="chat model for the last stage, e.g. gpt-4o-mini")
     llm.add_argument("--base-url", help="an OpenAI-compatible server (default api.openai.com)")
-    llm.add_argument("--budget-usd", type=float, help="hard dollar cap for this run")
-    llm.add_argument("--budget-tokens", type=int, help="hard token cap for this run")
+    llm.add_argument(
+        "--budget-usd", type=float, help="hard dollar cap on the job: earlier runs into --out count"
+    )
+    llm.add_argument("--budget-tokens", type=int, help="hard token cap on the job (likewise)")
     llm.add_argument("--prices", help="JSON price table for models without a built-in price")
     llm.add_argument("--cache", help="response cache (default <out>.llm-cache.jsonl)")
     llm.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")

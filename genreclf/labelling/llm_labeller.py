@@ -114,6 +114,9 @@ class LLMLabeller:
         examples = self.examples(confident)
         cache = ResponseCache(self.cache or store.path + ".llm-cache.jsonl")
         budget = self._budget()
+        # The caps are the job's: what earlier runs paid for this output's rows counts.
+        job = {row["id"] for row in rows} | set(store.rows)
+        budget.count_prior(*cache.recorded_usage(lambda entry: entry.get("row_id") in job))
         caller = ChatCaller(
             self.stage.model,
             base_url=self.base_url,

@@ -6,7 +6,6 @@ call it: a family that fits itself (`Family.fit`) is fitted by its solver,
 any other by the Keras recipe (`genreclf.training.recipe`).
 """
 
-import os
 import pathlib
 import shutil
 
@@ -73,7 +72,7 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
     strategy = distribute.make_strategy(cfg.strategy)
     with (
         distribute.WorkerFolder(out, strategy) as folder,
-        output_lock(folder, "genreclf train", lock_path=os.path.join(folder, ".lock")),
+        output_lock(folder, "genreclf train"),
         distribute.scope(strategy),
     ):
         return _fit_run(

@@ -115,6 +115,11 @@ def test_budget_stop_then_resume(server, corpus, tmp_path):
     assert res.stopped == "budget" and 0 < res.fresh < res.plan.total_requests
     assert res.spent_tokens <= 1500 and res.missing == res.plan.total_requests - res.fresh
     assert "budget was reached" in res.to_table()
+    # The cap is the job's: a rerun (after a budget stop or a kill) under the same
+    # cap counts what the first run spent, and sends nothing more.
+    sent = len(server.requests)
+    again = _gen(server, corpus, tmp_path, concurrency=1, budget_tokens=1500)
+    assert again.stopped == "budget" and again.fresh == 0 and len(server.requests) == sent
     res2 = _gen(server, corpus, tmp_path, concurrency=1)
     assert res2.stopped is None and res2.rows == 10
     assert res2.cached == res.fresh

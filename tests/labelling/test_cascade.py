@@ -139,8 +139,15 @@ def test_budget_stop_writes_unlabelled_rows_that_a_rerun_retries(
     assert first.by_stage["unlabelled"] == 2 and first.llm["stopped"] == "budget"
     assert {r["reason"] for r in read_labelled(out) if not r["labels"]} == {"llm_budget"}
     assert "stopped: the budget was reached" in first.summary()  # said, not only in the file
+    # The cap is the job's: the tokens earlier runs spent count against a rerun's.
+    server.usage = (300, 20)
+    spent = label(texts_csv, out=out, budget_tokens=500, **args)
+    assert spent.llm["succeeded"] == 1 and spent.llm["stopped"] == "budget"
+    held = label(texts_csv, out=out, budget_tokens=500, **args)
+    assert held.llm["sent"] == 0 and held.llm["stopped"] == "budget"  # 320 spent: none fits
     second = label(texts_csv, out=out, budget_tokens=100_000, **args)
     assert second.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+    assert second.llm["sent"] == 1  # the row answered within the first cap is not paid again
     assert "stopped" not in second.summary()
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 6  # compacted: one row per id
