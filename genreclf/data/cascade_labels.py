@@ -8,9 +8,12 @@ line; the texts are real (only their labels came from the cascade).
 """
 
 import json
+import logging
 
 from genreclf.data.dataset import TextDataset
 from genreclf.errors import DataError
+
+logger = logging.getLogger("genreclf.data")
 
 
 def is_cascade_output(path):
@@ -68,6 +71,14 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
                 if not isinstance(row, dict) or not {"id", "text", "labels"} <= set(row):
                     raise ValueError("expected an object with id, text and labels")
             except ValueError as e:
+                if not raw.endswith("\n"):  # the last line, cut short by a killed `label`
+                    logger.warning(
+                        "%s:%d: skipped a torn last line (a killed `genreclf label`; "
+                        "rerunning it completes the file)",
+                        path,
+                        number,
+                    )
+                    continue
                 raise DataError(
                     f"not a labelled row ({str(e)[:80]}). Expected the JSONL `genreclf label` "
                     "writes.",

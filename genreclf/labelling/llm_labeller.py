@@ -89,9 +89,8 @@ class LLMLabeller:
         from genreclf.augment.client import Budget
         from genreclf.augment.prices import load_prices
 
-        price = None
-        if self.budget_usd is not None:
-            price = load_prices(self.prices).get(self.stage.model)
+        # The price whenever one is known: the summary's dollars spent need it too.
+        price = load_prices(self.prices).get(self.stage.model)
         return Budget(max_usd=self.budget_usd, max_tokens=self.budget_tokens, price=price)
 
     async def label(self, rows, confident, store):

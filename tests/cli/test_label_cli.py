@@ -6,6 +6,7 @@ import json
 import pytest
 
 from genreclf.cli import main
+from genreclf.errors import DataError
 from genreclf.labelling.label_file import read_labelled
 
 ROWS = [
@@ -154,6 +155,13 @@ def test_train_on_cascade_labels_with_min_confidence(files, tmp_path, capsys):
     )
     kept = load_cascade_labels(out, min_confidence=0.7)
     assert 0 < len(kept) < 8 and kept.skipped["unlabelled"] == 1
+    # A torn last line (a killed `label`) is skipped with a warning; a bad line elsewhere is not.
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text(out.read_text() + '{"id": "x9", "text": "A gh')
+    assert len(load_cascade_labels(torn, min_confidence=0.7)) == len(kept)
+    torn.write_text('{"id": "x9", "te\n' + out.read_text())
+    with pytest.raises(DataError, match="torn.jsonl:1: not a labelled row"):
+        load_cascade_labels(torn, min_confidence=0.7)
     run = tmp_path / "run"
     assert (
         main(

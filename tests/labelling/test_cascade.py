@@ -262,3 +262,4 @@ def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, 
     assert result.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
     assert result.llm["retries"] == {"5xx": 1, "429": 1, "bad_answer": 1}
     assert result.llm["sent"] == 5 and result.llm["succeeded"] == 2
+    assert result.llm["spent_usd"] > 0  # priced without a dollar budget too (it said $0)
