@@ -111,6 +111,13 @@ def build_parser():
         "its trial requeued (default: 4 heartbeats = 60 s; more than --heartbeat)",
     )
     dist.add_argument(
+        "--rpc-timeout",
+        type=float,
+        default=600.0,
+        help="worker: seconds each call to the chief may take before the worker gives up "
+        "(default 600; a dead chief ends its workers after this long)",
+    )
+    dist.add_argument(
         "--heartbeat",
         type=float,
         default=15.0,
@@ -204,11 +211,30 @@ def main(argv):
         return show(argv[1:])
     args = build_parser().parse_args(argv)
     from genreclf.tuning import distributed
-    from genreclf.tuning import results
     from genreclf.tuning.search import tune
 
     distributed.configure(args.tuner_id, args.oracle_ip, args.oracle_port)
-    result = tune(
+    import grpc  # keras-tuner's: how a worker calls its chief
+
+    try:
+        result = _run(args, tune)
+    except grpc.RpcError as error:
+        if distributed.role() != "worker":
+            raise
+        # A worker lost its chief: say what to do, not grpc's traceback.
+        ip, port = distributed.oracle_address()
+        print(
+            f"genreclf tune: error: worker {os.environ.get(distributed.TUNER_ID, '')} lost the "
+            f"chief at {ip}:{port} ({error.code().name}). Restart the chief with --resume, "
+            "then this worker.",
+            file=sys.stderr,
+        )
+        return 1
+    return _report(result)
+
+
+def _run(args, tune):
+    return tune(
         args.data,
         text=args.text,
         label=args.label,
@@ -240,7 +266,14 @@ def main(argv):
         verbose=0 if args.quiet else 1,
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,
+        rpc_timeout=args.rpc_timeout,
     )
+
+
+def _report(result):
+    from genreclf.tuning import distributed
+    from genreclf.tuning import results
+
     if not result.leaderboard:
         print(f"worker {os.environ.get(distributed.TUNER_ID, '')}: search finished")
         return 0

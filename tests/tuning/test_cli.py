@@ -156,3 +156,35 @@ def test_killed_search_resumes_without_rerunning_finished_trials(tmp_path):
         # Same start time, same record: a finished trial was not run again.
         assert (folder / "trials" / name / "genreclf_trial.json").read_text() == record
     assert (folder / "best.json").exists()
+
+
+def test_a_worker_that_loses_its_chief_says_what_to_do(tmp_path):
+    import socket
+    import threading
+
+    # A "chief" that accepts connections and drops them: every call fails.
+    chief = socket.create_server(("127.0.0.1", 0))
+    port = chief.getsockname()[1]
+
+    def drop():
+        while True:
+            try:
+                connection, _ = chief.accept()
+            except OSError:
+                return
+            connection.close()
+
+    threading.Thread(target=drop, daemon=True).start()
+    argv = [sys.executable, "-m", "genreclf", "tune", genreclf.sample_path(), "--text",
+            "overview", "--label", "genre", "--model", "ngram", "--tuner", "random",
+            "--max-trials", "1", "--max-epochs", "1", "--dir", str(tmp_path / "t"),
+            "--oracle-ip", "127.0.0.1", "--oracle-port", str(port), "--tuner-id", "tuner0",
+            "--rpc-timeout", "5", "--oracle-wait", "5"]  # fmt: skip
+    try:
+        worker = subprocess.run(argv, capture_output=True, text=True, env=subprocess_env())
+    finally:
+        chief.close()
+    assert worker.returncode == 1
+    assert f"worker tuner0 lost the chief at 127.0.0.1:{port}" in worker.stderr
+    assert "restart the chief with --resume" in worker.stderr.lower()
+    assert "Traceback" not in worker.stderr
