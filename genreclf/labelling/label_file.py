@@ -24,6 +24,8 @@ class LabelFile:
 
     Args:
         path: the output file (created with its folder on the first row).
+        read_only: only read it: a torn last line is skipped, not cut off (a
+            writer cuts it, as the run that resumes the file).
 
     Example:
 
@@ -35,20 +37,20 @@ class LabelFile:
     ['1']
     """
 
-    def __init__(self, path):
+    def __init__(self, path, read_only=False):
         self.path = str(path)
         self.rows = {}  # id -> the newest row
         self.superseded = 0
         self._file = None
-        self._load()
+        self._load(read_only)
 
-    def _load(self):
+    def _load(self, read_only):
         if not os.path.exists(self.path):
             return
         with open(self.path, "rb") as f:
             data = f.read()
         lines = data.split(b"\n")
-        if lines and lines[-1]:
+        if lines and lines[-1] and not read_only:  # (a reader may see a live run's last row)
             logger.warning(
                 "%s: cutting a torn last line (a run was killed while writing it); "
                 "that row is labelled again.",
@@ -115,7 +117,8 @@ class LabelFile:
 
 
 def read_labelled(path):
-    """The rows of a labelled JSONL file (the newest per id), in file order.
+    """The rows of a labelled JSONL file (the newest per id), in file order; an
+    unfinished last line (a run still writing it, or killed) is left alone and unread.
 
     Example:
 
@@ -127,4 +130,4 @@ def read_labelled(path):
             "File not found. Expected the JSONL that `genreclf label ... --out` wrote.",
             path=path,
         )
-    return list(LabelFile(path).rows.values())
+    return list(LabelFile(path, read_only=True).rows.values())  # never cuts a live run's row
