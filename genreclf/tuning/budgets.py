@@ -84,10 +84,12 @@ def check_budgets(
     if worker_timeout <= heartbeat:
         # The chief cannot see the workers' --heartbeat; its own may differ.
         logger.warning(
-            "worker_timeout=%ss is not longer than heartbeat=%ss: live workers "
-            "may lose their trials",
+            "worker_timeout=%ss is not longer than this process's --heartbeat (%ss): a "
+            "worker heartbeating as rarely would lose its trials. Fine if the workers run "
+            "with a --heartbeat shorter than %ss.",
             worker_timeout,
             heartbeat,
+            worker_timeout,
         )
     return float(worker_timeout)
 
