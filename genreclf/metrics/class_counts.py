@@ -113,6 +113,23 @@ class ClassCountsMetric(keras.metrics.Metric):
                 f"`num_classes`). Received: y_pred.shape={tuple(y_pred.shape)}. "
                 "Build the metric with `num_classes=len(vocabulary)`."
             )
+        sparse = len(y_true.shape) == 1 or (y_true.shape[-1] == 1 and self.num_classes > 1)
+        if sparse and self.multi_label:
+            raise ConfigError(
+                f"Expected multi-hot targets [batch, {self.num_classes}] for a multi-label "
+                f"metric. Received: y_true.shape={tuple(y_true.shape)}. Pass one 0/1 column "
+                "per class (`TextDataset.targets(vocabulary)`)."
+            )
+        if sparse:  # class ids, as with sparse_categorical_crossentropy
+            ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+            y_true = ops.one_hot(ids, self.num_classes)
+            y_pred = ops.one_hot(ops.argmax(y_pred, axis=-1), self.num_classes)
+            return ops.cast(y_true, self.dtype), ops.cast(y_pred, self.dtype)
+        if y_true.shape[-1] is not None and y_true.shape[-1] != self.num_classes:
+            raise ConfigError(
+                f"Expected one-hot targets [batch, {self.num_classes}] or class ids [batch]. "
+                f"Received: y_true.shape={tuple(y_true.shape)}."
+            )
         if not self.multi_label:
             y_true = ops.one_hot(ops.argmax(y_true, axis=-1), self.num_classes)
             y_pred = ops.one_hot(ops.argmax(y_pred, axis=-1), self.num_classes)
@@ -126,7 +143,8 @@ class ClassCountsMetric(keras.metrics.Metric):
         """Adds one batch of targets and scores to the counts.
 
         Args:
-            y_true: one-hot or multi-hot targets `[batch, K]`.
+            y_true: one-hot or multi-hot targets `[batch, K]`; single-label,
+                class ids `[batch]` or `[batch, 1]` too (sparse targets).
             y_pred: scores `[batch, K]`.
             sample_weight: optional per-example weights `[batch]` (or
                 `[batch, 1]`): each example counts with its weight.
