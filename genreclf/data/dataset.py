@@ -44,7 +44,7 @@ class TextDataset:
                 f"len(texts)={n}, len(labels)={len(self.labels)}."
             )
         self.texts = list(self.texts)
-        self.labels = [[label] if isinstance(label, str) else list(label) for label in self.labels]
+        self.labels = [_label_names(i, label) for i, label in enumerate(self.labels)]
         for name in ("ids", "lines", "sources"):
             column = getattr(self, name)
             if column is not None:
@@ -175,3 +175,28 @@ class TextDataset:
 
 def _row_bytes(text, labels):
     return text.encode("utf-8") + b"\x1f" + "|".join(labels).encode("utf-8") + b"\x1e"
+
+
+def _label_names(index, label):
+    """One row's labels as a list of strings: a name or an id (`3` is `"3"`), or a
+    list of them."""
+    if type(label) is str:
+        return [label]
+    if type(label) is list and all(type(value) is str for value in label):
+        return list(label)  # the common case, as read from a file
+    values = [label] if isinstance(label, (str, bytes, int, np.integer)) else label
+    try:
+        values = list(values)
+    except TypeError:
+        values = [values]
+    names = []
+    for value in values:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8")
+        if value is None or isinstance(value, float) and value != value:
+            raise ConfigError(
+                f"Expected a label (a name, an integer id or a list of them) for every "
+                f"text. Received: labels[{index}]={label!r}. Drop the row or label it."
+            )
+        names.append(str(value))
+    return names

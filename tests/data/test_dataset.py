@@ -26,6 +26,18 @@ def test_labels_are_lists_and_counts():
     assert ds.is_synthetic().tolist() == [False, False, True]
 
 
+def test_integer_labels_are_their_names():
+    # A flat list of ids raised TypeError, and nested ids failed training with
+    # "Unknown label 0 ... Expected one of ['0', '1']".
+    ds = TextDataset(["a", "b", "c"], [0, np.int64(1), 0])
+    assert ds.labels == [["0"], ["1"], ["0"]]
+    assert ds.targets(ds.vocabulary()).tolist() == [[1, 0], [0, 1], [1, 0]]
+    multi = TextDataset(["a", "b"], [[0, 2], np.array([1])], multi_label=True)
+    assert multi.labels == [["0", "2"], ["1"]]
+    with pytest.raises(ConfigError, match="Received: labels\\[1\\]=None"):
+        TextDataset(["a", "b"], ["x", None])
+
+
 def test_subset_and_concat_keep_columns():
     ds = make()
     part = ds.subset([2, 0])
