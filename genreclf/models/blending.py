@@ -44,6 +44,15 @@ class WeightedScores(keras.layers.Layer):
         )
 
     def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self.initial_weights):
+            from genreclf.errors import ConfigError
+
+            count = len(inputs) if isinstance(inputs, (list, tuple)) else "one tensor"
+            raise ConfigError(
+                f"Expected a list of {len(self.initial_weights)} score tensors, one per "
+                f"weight. Received: len(inputs)={count}, weights={self.initial_weights}. "
+                "Pass one weight per input."
+            )
         return sum(self.mix[i] * x for i, x in enumerate(inputs))
 
     def compute_output_shape(self, input_shape):

@@ -147,11 +147,9 @@ def set_linear_head(model, layer_name, kernel, bias, unknown_row=False):
 
 
 def _as_list(texts):
-    import tensorflow as tf
+    from genreclf.models.registry import text_list
 
-    if isinstance(texts, tf.data.Dataset):
-        return [t.decode("utf-8") for t in texts.as_numpy_iterator()]
-    return list(texts)
+    return list(text_list(texts))
 
 
 def _bad_analyzer(analyzer):

@@ -147,6 +147,32 @@ def resolve_config(name, config=None):
     return {**defaults, **config}
 
 
+def text_list(texts):
+    """A `tf.data.Dataset` of strings, batched or not (as Keras' `adapt` takes
+    it), as a list of strings; anything else (a list, an array, None) as is.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> text_list(tf.data.Dataset.from_tensor_slices(["a heist", "a ghost"]).batch(2))
+    ['a heist', 'a ghost']
+    """
+    if texts is None or not hasattr(texts, "element_spec"):
+        return texts  # a list or an array already
+    import tensorflow as tf
+
+    spec = texts.element_spec
+    if not isinstance(spec, tf.TensorSpec) or spec.dtype != tf.string:
+        raise ConfigError(
+            "Expected train_texts as a tf.data.Dataset of strings (batched or not). "
+            f"Received: element_spec={spec}. Map it to the text column first, e.g. "
+            "dataset.map(lambda x, y: x)."
+        )
+    for _ in range(spec.shape.rank or 0):
+        texts = texts.unbatch()
+    return [t.decode("utf-8", "replace") for t in texts.as_numpy_iterator()]
+
+
 def build_model(
     family,
     num_classes,
@@ -184,7 +210,7 @@ def build_model(
     kwargs = {}
     params = inspect.signature(builder).parameters
     if "train_texts" in params:
-        kwargs["train_texts"] = train_texts
+        kwargs["train_texts"] = text_list(train_texts)
     if "train_features" in params:
         kwargs["train_features"] = train_features
     return builder(num_classes=num_classes, multi_label=multi_label, **kwargs, **config)

@@ -105,7 +105,10 @@ def build_transformer(
     Args:
         num_classes: number of classes K.
         multi_label: sigmoid scores if True, softmax otherwise.
-        train_texts: texts to fit the vocabulary on.
+        train_texts: texts to fit the vocabulary on (a list, or a `tf.data.Dataset`
+            of strings). Without them the vectorizer is unfitted: adapt
+            `model.get_layer("text_vectorizer")` before calling the model (the
+            embeddings then start random, not from the encoder's vectors).
         max_tokens: vocabulary size.
         max_length: tokens kept per text (also the position-embedding
             length); `"auto"`: 200, raised toward the training texts' 90th

@@ -129,9 +129,8 @@ def make_text_vectorizer(
         name=name,
     )
     if train_texts is not None:
-        if not isinstance(train_texts, tf.data.Dataset):
-            train_texts = tf.data.Dataset.from_tensor_slices(
-                tf.constant(list(train_texts), dtype=tf.string)
-            )
-        layer.adapt(train_texts.batch(1024))
+        from genreclf.models.registry import text_list  # a dataset, batched or not
+
+        texts = tf.constant(list(text_list(train_texts)), dtype=tf.string)
+        layer.adapt(tf.data.Dataset.from_tensor_slices(texts).batch(1024))
     return layer

@@ -1,6 +1,7 @@
 """`genreclf.models.blending`: weights of score heads chosen out of fold."""
 
 import numpy as np
+import pytest
 
 from genreclf.models.blending import blend_candidates
 from genreclf.models.blending import choose_blend
@@ -47,3 +48,13 @@ def test_multi_label_candidates_report_thresholded_micro_f1():
     (candidate,) = blend_candidates([scores], targets, multi_label=True)
     predicted = scores >= candidate["thresholds"]
     assert candidate["micro_f1"] == f1_score(targets, predicted, average="micro")
+
+
+def test_one_weight_per_input_or_a_clear_error():
+    from genreclf.errors import ConfigError
+    from genreclf.models.blending import WeightedScores
+
+    ones = np.ones((1, 2), "float32")
+    for inputs in ([ones], [ones] * 3):  # one input summed silently; three hit an index error
+        with pytest.raises(ConfigError, match=rf"Received: len\(inputs\)={len(inputs)}"):
+            WeightedScores([0.5, 0.5])(inputs)

@@ -42,3 +42,23 @@ def test_new_families_plug_in():
 
     model = build_model("test_mean_bag", 3, width=5)
     assert model.output_shape == (None, 3)
+
+
+@pytest.mark.parametrize("family", ["ngram", "bilstm"])
+def test_train_texts_may_be_a_batched_dataset(family):
+    # As Keras' adapt() takes them: batched datasets failed (double batching, bytes arrays).
+    import tensorflow as tf
+
+    import genreclf
+    from genreclf.models.registry import text_list
+
+    texts = ["a ghost story", "a love story", "a space heist", "a haunted house"] * 3
+    batched = tf.data.Dataset.from_tensor_slices(texts).batch(5)
+    assert text_list(batched) == texts
+    small = {"max_tokens": 50}
+    if family == "bilstm":
+        small.update(embedding_init="random", max_length=8, embedding_dim=4, lstm_units=4)
+    model = genreclf.build_model(family, num_classes=2, train_texts=batched, **small)
+    assert model({"text": tf.constant(["a ghost"])}).shape == (1, 2)
+    with pytest.raises(ConfigError, match="Map it to the text column"):
+        text_list(tf.data.Dataset.from_tensor_slices((texts, [0] * 12)))
