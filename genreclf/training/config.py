@@ -137,9 +137,12 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
+            received = ", ".join(f"{k}={values[k]!r}" for k in unknown)
+            hint = _model_setting_hint(values.get("model"), {k: values[k] for k in unknown})
             raise ConfigError(
                 f"Unknown training configuration keys {unknown}. Expected some of "
-                f"{sorted(known)}. Fix the config file or drop those keys."
+                f"{sorted(known)}. Received: {received}. "
+                + (hint or _closest(unknown, known) + "Fix the config file or drop those keys.")
             )
         return cls(**values)
 
@@ -162,3 +165,32 @@ class TrainConfig:
                 f"Received: {type(values).__name__}."
             )
         return cls.from_dict(values)
+
+
+def _model_setting_hint(model, unknown):
+    """How to pass `unknown` keys that are settings of `model`'s family, or None."""
+    from genreclf.models.registry import family_defaults
+
+    if not model or model == AUTO:
+        return None
+    try:
+        settings = set(family_defaults(model))
+    except ConfigError:  # an unknown family: its own error comes later
+        return None
+    found = {k: v for k, v in unknown.items() if k in settings}
+    if not found:
+        return None
+    sets = " ".join(f"--set {k}={json.dumps(v)}" for k, v in found.items())
+    return (
+        f"{sorted(found)} are settings of the model {model!r}: pass them as "
+        f"model_config={found!r} (`{sets}` on the command line)."
+    )
+
+
+def _closest(unknown, known):
+    """`"Did you mean 'epochs'? "` for keys that look like misspelt known ones."""
+    import difflib
+
+    pairs = [(k, difflib.get_close_matches(k, sorted(known), n=1)) for k in unknown]
+    guesses = [f"{match[0]!r} for {k!r}" for k, match in pairs if match]
+    return f"Did you mean {', '.join(guesses)}? " if guesses else ""

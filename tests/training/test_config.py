@@ -28,6 +28,13 @@ def test_auto_values_resolve_per_family():
 def test_unknown_keys_and_bad_json_are_clear(tmp_path):
     with pytest.raises(ConfigError, match=r"Unknown training configuration keys \['epoch'\]"):
         TrainConfig.from_dict({"epoch": 3})
+    with pytest.raises(ConfigError, match=r"Received: epoch=3\. Did you mean 'epochs' for 'epoch'"):
+        TrainConfig.from_dict({"epoch": 3})
+    # A model setting passed as a training key says where it goes.
+    with pytest.raises(
+        ConfigError, match=r"model_config=\{'max_tokens': 2000\}.*--set max_tokens=2000"
+    ):
+        TrainConfig.from_dict({"model": "ngram", "max_tokens": 2000})
     bad = tmp_path / "bad.json"
     bad.write_text('{"model": "ngram",\n "epochs": }')
     with pytest.raises(ConfigError, match=r"bad.json:2: the config file is not valid JSON"):
