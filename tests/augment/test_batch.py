@@ -54,11 +54,10 @@ def test_batch_price_is_half_and_budget_trims_the_batch(server, corpus, tmp_path
     assert res.spent_usd == round((100 * 0.075 + 50 * 0.30) * n / 1e6, 6)
 
 
-def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
-    """A run that stops waiting (or dies) after creating the batch must not pay twice."""
-    server.batch_polls = 3
-    kw = dict(
-        out=tmp_path / "aug.jsonl",
+def _war_batch(server, out):
+    """`generate` arguments: 4 batch requests for the rare genre `war`, polled fast."""
+    return dict(
+        out=out,
         genres=["war"],
         target_count=14,
         per_request=2,
@@ -67,6 +66,12 @@ def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
         batch=True,
         poll_interval=0.01,
     )
+
+
+def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
+    """A run that stops waiting (or dies) after creating the batch must not pay twice."""
+    server.batch_polls = 3
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
     first = augment.generate(corpus, batch_max_wait=0.0, **kw)
     assert first.batch["status"] == "in_progress" and first.rows == 0
     state = json.loads((tmp_path / "aug.jsonl.cache.jsonl.batches.json").read_text())
@@ -83,16 +88,7 @@ def test_killed_while_waiting_resumes_the_same_batch(server, corpus, tmp_path):
 
 def test_killed_between_creating_the_batch_and_saving_its_id_finds_it(server, corpus, tmp_path):
     server.batch_polls = 3
-    kw = dict(
-        out=tmp_path / "new" / "aug.jsonl",  # a folder that does not exist yet
-        genres=["war"],
-        target_count=14,
-        per_request=2,
-        overgenerate=1.0,
-        base_url=server.url,
-        batch=True,
-        poll_interval=0.01,
-    )
+    kw = _war_batch(server, tmp_path / "new" / "aug.jsonl")  # a folder not made yet
     first = augment.generate(corpus, batch_max_wait=0.0, **kw)
     state_path = tmp_path / "new" / "aug.jsonl.cache.jsonl.batches.json"
     [record] = json.loads(state_path.read_text())
