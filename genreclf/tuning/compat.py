@@ -17,6 +17,11 @@ remains has no public hook in KerasTuner 1.4, and each item has a test
   of silent workers while it serves (`keras_tuner`'s `start_server` blocks
   without that).
 
+- `note_trial_started(oracle, trial_id)`: the oracle's display keeps each
+  trial's start time and number (`Oracle._display`), which a chief restarted
+  with `--resume` has lost for the trials its workers were running: their
+  `EndTrial` raised `KeyError` there, and the worker died with it.
+
 `check_version()` runs on import: a KerasTuner outside the tested range is an
 error that says which versions work.
 """
@@ -54,6 +59,15 @@ def check_version(version=None):
 def requeue(oracle, trial_id):
     """Puts `trial_id` back in `oracle`'s queue: the next trial request gets it again."""
     oracle._retry_queue.append(trial_id)
+
+
+def note_trial_started(oracle, trial_id):
+    """Gives `oracle`'s display a start time and a number for `trial_id` if it has none."""
+    import datetime
+
+    display = oracle._display
+    display.trial_start.setdefault(trial_id, datetime.datetime.now())
+    display.trial_number.setdefault(trial_id, len(display.trial_number) + 1)
 
 
 def set_rpc_timeout(seconds):

@@ -81,6 +81,8 @@ class _LivenessMixin:
 
     @keras_tuner.synchronized
     def end_trial(self, trial):
+        # A trial begun under a chief since restarted (`--resume`) ends here too.
+        compat.note_trial_started(self, trial.trial_id)
         super().end_trial(trial)
         # KerasTuner saves the oracle before it drops the trial from
         # `ongoing_trials`: saved again, oracle.json lists no finished trial

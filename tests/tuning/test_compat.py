@@ -62,3 +62,18 @@ def test_oracle_server_serves_keras_tuner_workers(monkeypatch):
         assert isinstance(space, keras_tuner.HyperParameters)
     finally:
         server.stop(grace=0)
+
+
+def test_a_trial_begun_under_an_earlier_chief_ends_without_a_key_error(tmp_path, capsys):
+    oracle = make_oracle("random", max_trials=3, seed=0)
+    oracle._set_project_dir(str(tmp_path), "trials")
+    trial = oracle.create_trial("tuner0")
+    # A chief restarted with --resume: its display never saw the trial begin.
+    oracle._display.verbose = 1
+    oracle._display.trial_start.clear()
+    oracle._display.trial_number.clear()
+    trial.status = "COMPLETED"
+    oracle.update_trial(trial.trial_id, {oracle.objective.name: 0.5})
+    oracle.end_trial(trial)
+    assert oracle.trials[trial.trial_id].status == "COMPLETED"
+    assert "Complete" in capsys.readouterr().out
