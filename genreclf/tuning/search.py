@@ -14,6 +14,7 @@ from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
 from genreclf.tuning import distributed
 from genreclf.tuning import results
+from genreclf.tuning import tuning_folder
 from genreclf.tuning.budgets import absolute_paths
 from genreclf.tuning.budgets import check_budgets
 from genreclf.tuning.families import make_hypermodel
@@ -40,10 +41,6 @@ DATA_KEYS = (
     "val_split",
     "seed",
 )
-# What a resumed search must share with the search it resumes (max_trials and
-# max_time may grow): its trials' settings and scores must mean the same.
-_SPEC_MUST_MATCH = ("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data")
-_SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
 
 
 @dataclasses.dataclass
@@ -70,74 +67,6 @@ def _data_config(data, **kwargs):
     if kwargs.get("sep") is not None and kwargs.get("multi_label") is None:
         kwargs["multi_label"] = True
     return make_config(None if isinstance(data, TextDataset) else data, **kwargs)
-
-
-def _clear(directory):
-    for name in (results.TRIALS, "kfold"):
-        shutil.rmtree(directory / name, ignore_errors=True)
-    for name in (
-        results.TUNE_SPEC,
-        results.LEADERBOARD_CSV,
-        results.LEADERBOARD_JSON,
-        results.BEST_CONFIG,
-        results.KFOLD,
-    ):
-        (directory / name).unlink(missing_ok=True)
-
-
-def _prepare_directory(directory, spec, resume, overwrite, tuner_id):
-    trials = directory / results.TRIALS
-    existing = (trials / "oracle.json").exists() or (directory / results.TUNE_SPEC).exists()
-    if resume and overwrite:
-        raise ConfigError("Pass either --resume or --overwrite, not both.")
-    if overwrite:
-        _clear(directory)
-        return
-    if existing and not resume:
-        found = len(list(trials.glob("trial_*/trial.json")))
-        raise ConfigError(
-            f"{directory} already holds a search ({found} trials). Pass --resume to "
-            "continue it (finished trials are kept), or --overwrite to delete it and "
-            "start over, or choose another --dir."
-        )
-    if not existing:
-        if resume:
-            logger.info("--resume: nothing to resume in %s, starting a new search", directory)
-        return
-    old = results.read_spec(directory)
-    _check_same_search(directory, old, spec, _SPEC_MUST_MATCH)
-    # KerasTuner reloads the oracle from the file of this tuner id: a search
-    # started by one process and resumed as a chief (or the reverse) must find it.
-    own = trials / f"{tuner_id}.json"
-    if not own.exists():
-        for other in ("tuner0.json", "chief.json"):
-            if (trials / other).exists():
-                shutil.copy2(trials / other, own)
-                break
-
-
-def _check_same_search(directory, old, spec, keys):
-    """Refuses to resume a search whose `keys` differ from the saved `tune.json`'s,
-    naming each differing entry (`data.val_split=0.1 (now 0.2)`)."""
-    as_saved = json.loads(json.dumps({k: spec[k] for k in keys if k in spec}, default=str))
-    changed = []
-    for key in (k for k in as_saved if k in old and old[k] != as_saved[k]):
-        was, now = old[key], as_saved[key]
-        if isinstance(was, dict) and isinstance(now, dict):
-            names = sorted(set(was) | set(now), key=str)
-            changed += [
-                f"{key}.{n}={was.get(n)!r} (now {now.get(n)!r})"
-                for n in names
-                if was.get(n) != now.get(n)
-            ]
-        else:
-            changed.append(f"{key}={was!r} (now {now!r})")
-    if changed:
-        raise ConfigError(
-            f"{directory} holds a search with different settings: {', '.join(changed)}. "
-            "Resume with the same settings (only --max-trials and --max-time may change), "
-            "or pass --overwrite."
-        )
 
 
 def tune(
@@ -266,12 +195,13 @@ def tune(
         "max_time": max_time,
         "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
     }
+    resumed = {}  # the saved description of the search this one resumes
     if who == "worker":
         ip, port = distributed.oracle_address()
         distributed.wait_for_oracle(ip, port, timeout=oracle_wait)
         distributed.set_rpc_timeout(rpc_timeout)
     else:
-        _prepare_directory(directory, spec, resume, overwrite, tuner_id)
+        resumed = tuning_folder.prepare(directory, spec, resume, overwrite, tuner_id)
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -312,10 +242,11 @@ def tune(
     if who != "worker":
         spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
         spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
-        if resume and (directory / results.TUNE_SPEC).exists():  # the trials' own settings
-            old = results.read_spec(directory)
-            _check_same_search(directory, old, spec, _SPACE_MUST_MATCH)
-            spec["started"] = old.get("started")
+        if resumed:  # the trials' own settings must match too
+            tuning_folder.check_same_search(
+                directory, resumed, spec, tuning_folder.SPACE_MUST_MATCH
+            )
+            spec["started"] = resumed.get("started")
         else:
             spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
         (directory / results.TUNE_SPEC).write_text(

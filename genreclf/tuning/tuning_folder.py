@@ -1,0 +1,95 @@
+"""The tuning folder: a new search, a resumed one (the same settings), or one started over.
+
+`tune` calls `prepare` before building anything; `check_same_search` compares
+a search's description with the saved `tune.json` of the one it resumes.
+"""
+
+import json
+import logging
+import shutil
+
+from genreclf.errors import ConfigError
+from genreclf.tuning import results
+
+logger = logging.getLogger("genreclf.tuning")
+
+# What a resumed search must share with the search it resumes (max_trials and
+# max_time may grow): its trials' settings and scores must mean the same.
+SPEC_MUST_MATCH = ("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data")
+SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
+
+
+def clear(directory):
+    """Deletes a tuning folder's search: its trials, k-fold runs and result files."""
+    for name in (results.TRIALS, "kfold"):
+        shutil.rmtree(directory / name, ignore_errors=True)
+    for name in (
+        results.TUNE_SPEC,
+        results.LEADERBOARD_CSV,
+        results.LEADERBOARD_JSON,
+        results.BEST_CONFIG,
+        results.KFOLD,
+    ):
+        (directory / name).unlink(missing_ok=True)
+
+
+def prepare(directory, spec, resume, overwrite, tuner_id):
+    """Readies `directory` for a search described by `spec`; returns the saved
+    description (`tune.json`) of the search it resumes, or `{}` for a new one.
+
+    Refuses a folder holding a search unless `resume` (the same settings:
+    `SPEC_MUST_MATCH`) or `overwrite` (deleted first).
+    """
+    trials = directory / results.TRIALS
+    existing = (trials / "oracle.json").exists() or (directory / results.TUNE_SPEC).exists()
+    if resume and overwrite:
+        raise ConfigError("Pass either --resume or --overwrite, not both.")
+    if overwrite:
+        clear(directory)
+        return {}
+    if existing and not resume:
+        found = len(list(trials.glob("trial_*/trial.json")))
+        raise ConfigError(
+            f"{directory} already holds a search ({found} trials). Pass --resume to "
+            "continue it (finished trials are kept), or --overwrite to delete it and "
+            "start over, or choose another --dir."
+        )
+    if not existing:
+        if resume:
+            logger.info("--resume: nothing to resume in %s, starting a new search", directory)
+        return {}
+    old = results.read_spec(directory)
+    check_same_search(directory, old, spec, SPEC_MUST_MATCH)
+    # KerasTuner reloads the oracle from the file of this tuner id: a search
+    # started by one process and resumed as a chief (or the reverse) must find it.
+    own = trials / f"{tuner_id}.json"
+    if not own.exists():
+        for other in ("tuner0.json", "chief.json"):
+            if (trials / other).exists():
+                shutil.copy2(trials / other, own)
+                break
+    return old
+
+
+def check_same_search(directory, old, spec, keys):
+    """Refuses to resume a search whose `keys` differ from the saved `tune.json`'s,
+    naming each differing entry (`data.val_split=0.1 (now 0.2)`)."""
+    as_saved = json.loads(json.dumps({k: spec[k] for k in keys if k in spec}, default=str))
+    changed = []
+    for key in (k for k in as_saved if k in old and old[k] != as_saved[k]):
+        was, now = old[key], as_saved[key]
+        if isinstance(was, dict) and isinstance(now, dict):
+            names = sorted(set(was) | set(now), key=str)
+            changed += [
+                f"{key}.{n}={was.get(n)!r} (now {now.get(n)!r})"
+                for n in names
+                if was.get(n) != now.get(n)
+            ]
+        else:
+            changed.append(f"{key}={was!r} (now {now!r})")
+    if changed:
+        raise ConfigError(
+            f"{directory} holds a search with different settings: {', '.join(changed)}. "
+            "Resume with the same settings (only --max-trials and --max-time may change), "
+            "or pass --overwrite."
+        )

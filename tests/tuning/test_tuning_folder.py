@@ -1,0 +1,42 @@
+"""`genreclf.tuning.tuning_folder`: new, resumed (same settings) or started-over searches."""
+
+import json
+
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.tuning import tuning_folder
+
+SPEC = {"model": "ngram", "tuner": "random", "objective": "val_macro_f1", "max_epochs": 1,
+        "executions_per_trial": 1, "max_trials": 2, "data": {"val_split": 0.1}}  # fmt: skip
+
+
+def _saved(folder, spec=SPEC):
+    (folder / "trials").mkdir(parents=True)
+    (folder / "trials" / "tuner0.json").write_text("{}")
+    (folder / "tune.json").write_text(json.dumps({**spec, "space": {"lr": "Float(0.001..0.03)"}}))
+
+
+def test_a_new_folder_has_nothing_to_resume(tmp_path):
+    assert tuning_folder.prepare(tmp_path / "new", SPEC, False, False, "tuner0") == {}
+    assert tuning_folder.prepare(tmp_path / "new", SPEC, True, False, "tuner0") == {}
+
+
+def test_resuming_returns_the_saved_search_and_refuses_changed_settings(tmp_path):
+    _saved(tmp_path)
+    with pytest.raises(ConfigError, match="already holds a search"):
+        tuning_folder.prepare(tmp_path, SPEC, False, False, "tuner0")
+    saved = tuning_folder.prepare(tmp_path, {**SPEC, "max_trials": 5}, True, False, "chief")
+    assert saved["space"] == {"lr": "Float(0.001..0.03)"}
+    assert (tmp_path / "trials" / "chief.json").exists()  # KerasTuner reloads this tuner's file
+    changed = {**SPEC, "data": {"val_split": 0.2}}
+    with pytest.raises(ConfigError, match=r"data.val_split=0.1 \(now 0.2\)"):
+        tuning_folder.prepare(tmp_path, changed, True, False, "tuner0")
+    with pytest.raises(ConfigError, match=r"space.lr='Float\(0.001..0.03\)' \(now None\)"):
+        tuning_folder.check_same_search(tmp_path, saved, {"space": {}}, ("space",))
+
+
+def test_overwrite_clears_the_search(tmp_path):
+    _saved(tmp_path)
+    assert tuning_folder.prepare(tmp_path, SPEC, False, True, "tuner0") == {}
+    assert not (tmp_path / "tune.json").exists() and not (tmp_path / "trials").exists()
