@@ -58,3 +58,19 @@ class ConfigError(GenreclfError, ValueError):
 
 class RunFolderError(GenreclfError, FileNotFoundError):
     """A run folder that is missing or lacks a file genreclf needs."""
+
+
+def did_you_mean(unknown, known):
+    """`"did you mean 'epochs' for 'epoch'?"` for names that look like misspelt known
+    ones (difflib's closest match), or `""`.
+
+    Example:
+
+    >>> did_you_mean(["epoch", "zzz"], ["epochs", "lr"])
+    "did you mean 'epochs' for 'epoch'?"
+    """
+    import difflib
+
+    pairs = [(name, difflib.get_close_matches(name, sorted(known), n=1)) for name in unknown]
+    guesses = [f"{match[0]!r} for {name!r}" for name, match in pairs if match]
+    return f"did you mean {', '.join(guesses)}?" if guesses else ""

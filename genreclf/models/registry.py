@@ -18,6 +18,7 @@ inputs (hybrid) take a dict.
 import inspect
 
 from genreclf.errors import ConfigError
+from genreclf.errors import did_you_mean
 from genreclf.models.family import FAMILIES as _FAMILIES
 from genreclf.models.family import Family  # noqa: F401 (re-exported)
 from genreclf.models.family import register_family  # noqa: F401 (re-exported)
@@ -130,18 +131,12 @@ def resolve_config(name, config=None):
     accepted = family_parameters(name)
     unknown = sorted(set(config) - accepted)
     if unknown:
-        import difflib
-
-        hints = []
-        for key in unknown:
-            close = difflib.get_close_matches(key, sorted(accepted), n=1)
-            if close:
-                hints.append(f"did you mean {close[0]!r} for {key!r}?")
+        hint = did_you_mean(unknown, accepted)
         raise ConfigError(
             f"Model family {name!r} does not take {unknown}. Expected some of "
             f"{sorted(accepted)}. Received: "
             + ", ".join(f"{key}={config[key]!r}" for key in unknown)
-            + (f" ({'; '.join(hints)})" if hints else "")
+            + (f" ({hint})" if hint else "")
             + "."
         )
     return {**defaults, **config}

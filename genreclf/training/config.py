@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 from genreclf.errors import ConfigError
+from genreclf.errors import did_you_mean
 
 AUTO = "auto"
 
@@ -142,7 +143,11 @@ class TrainConfig:
             raise ConfigError(
                 f"Unknown training configuration keys {unknown}. Expected some of "
                 f"{sorted(known)}. Received: {received}. "
-                + (hint or _closest(unknown, known) + "Fix the config file or drop those keys.")
+                + (
+                    hint
+                    or _capitalised(did_you_mean(unknown, known) + " ")
+                    + "Fix the config file or drop those keys."
+                )
             )
         return cls(**values)
 
@@ -187,10 +192,5 @@ def _model_setting_hint(model, unknown):
     )
 
 
-def _closest(unknown, known):
-    """`"Did you mean 'epochs'? "` for keys that look like misspelt known ones."""
-    import difflib
-
-    pairs = [(k, difflib.get_close_matches(k, sorted(known), n=1)) for k in unknown]
-    guesses = [f"{match[0]!r} for {k!r}" for k, match in pairs if match]
-    return f"Did you mean {', '.join(guesses)}? " if guesses else ""
+def _capitalised(text):
+    return text[:1].upper() + text[1:] if text.strip() else ""
