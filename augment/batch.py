@@ -1,4 +1,4 @@
-"""`run_batch`: large jobs through the OpenAI Batch API (half price, up to 24 h).
+"""`run_batch`, `send_through_batch`: big jobs through the Batch API (half price, up to 24 h).
 
 The requests go up as one JSONL file (`custom_id` = cache key), one batch is
 created, polled until it ends, and every successful result is appended to
@@ -202,3 +202,44 @@ def _store_result(result, model, by_key, store, stats):
     stats.succeeded += 1
     stats.input_tokens += usage[0]
     stats.output_tokens += usage[1]
+
+
+async def send_through_batch(
+    caller, model, pending, store, price, budget_usd, budget_tokens, poll_interval, max_wait, prior
+):
+    """`generate`'s Batch API path: `run_batch` on the `pending` requests its budget admits
+    at batch prices, its outcome recorded in `caller`'s budget and stats.
+
+    Args:
+        caller: the run's `ChatCaller` (its client; its budget and stats get the outcome).
+        price: the model's standard `Price`, or None.
+        prior: the usage earlier runs of the job recorded, counted against the budget.
+        model, pending, store, budget_usd, budget_tokens, poll_interval, max_wait: as
+            `run_batch` and `generate` take them.
+    """
+    from genreclf.augment.budget import Budget
+    from genreclf.augment.prices import Price
+    from genreclf.augment.prompts import estimate_input_tokens
+
+    if price is not None:
+        price = Price(price.input * BATCH_DISCOUNT, price.output * BATCH_DISCOUNT)
+    budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=price)
+    budget.count_prior(*prior)
+    fit = []
+    for request, key in pending:
+        held = (estimate_input_tokens(request), request.params.get("max_tokens", 0))
+        if not budget.reserve(*held):
+            break
+        fit.append((request, key))
+    stats = await run_batch(
+        caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
+    )
+    caller.budget.exhausted = len(fit) < len(pending)
+    caller.budget.settle((0, 0), (stats.input_tokens, stats.output_tokens))
+    if price is not None:  # settle() priced at the standard rate
+        caller.budget.spent_usd = price.cost(stats.input_tokens, stats.output_tokens)
+    caller.stats.sent += stats.submitted
+    caller.stats.succeeded += stats.succeeded
+    if stats.failed:
+        caller.stats.failed["batch_failed"] += stats.failed
+    return stats

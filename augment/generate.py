@@ -17,6 +17,7 @@ from genreclf.augment.filters import filter_rows
 from genreclf.augment.generate_result import GenerateResult
 from genreclf.augment.plan import plan as make_plan
 from genreclf.augment.prompts import PromptBuilder
+from genreclf.augment.prompts import estimate_input_tokens
 from genreclf.augment.prompts import parse_synopses
 
 logger = logging.getLogger("genreclf.augment")
@@ -209,7 +210,7 @@ async def _agenerate(
     done = [0]
 
     async def one(request, key):
-        estimate = _estimate_input_tokens(request)
+        estimate = estimate_input_tokens(request)
 
         async def keep(resp):
             await store.aput(
@@ -234,12 +235,14 @@ async def _agenerate(
     batch_stats = None
     try:
         if batch:
-            batch_stats = await _send_batch(
+            from genreclf.augment.batch import send_through_batch
+
+            batch_stats = await send_through_batch(
                 caller,
                 model,
                 pending,
                 store,
-                p,
+                p.price,
                 budget_usd,
                 budget_tokens,
                 poll_interval,
@@ -298,40 +301,6 @@ async def _agenerate(
     )
 
 
-async def _send_batch(
-    caller, model, pending, store, p, budget_usd, budget_tokens, poll_interval, max_wait, prior
-):
-    """The Batch API path: the budget admits what fits at batch prices (`prior`: the
-    usage earlier runs of the job recorded, counted against it)."""
-    from genreclf.augment.batch import BATCH_DISCOUNT
-    from genreclf.augment.batch import run_batch
-    from genreclf.augment.prices import Price
-
-    price = None
-    if p.price is not None:
-        price = Price(p.price.input * BATCH_DISCOUNT, p.price.output * BATCH_DISCOUNT)
-    budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=price)
-    budget.count_prior(*prior)
-    fit = []
-    for request, key in pending:
-        held = (_estimate_input_tokens(request), request.params.get("max_tokens", 0))
-        if not budget.reserve(*held):
-            break
-        fit.append((request, key))
-    stats = await run_batch(
-        caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
-    )
-    caller.budget.exhausted = len(fit) < len(pending)
-    caller.budget.settle((0, 0), (stats.input_tokens, stats.output_tokens))
-    if price is not None:  # settle() priced at the standard rate
-        caller.budget.spent_usd = price.cost(stats.input_tokens, stats.output_tokens)
-    caller.stats.sent += stats.submitted
-    caller.stats.succeeded += stats.succeeded
-    if stats.failed:
-        caller.stats.failed["batch_failed"] += stats.failed
-    return stats
-
-
 def unusable_reason(entry):
     """Why a paid answer gave nothing to cache (`"empty"`, `"malformed_json"`, ...), or None.
 
@@ -353,12 +322,6 @@ def _interleave(groups):
     longest = max((len(g) for g in groups), default=0)
     for i in range(longest):
         yield [g[i] for g in groups if i < len(g)]
-
-
-def _estimate_input_tokens(request):
-    chars = sum(len(m["content"]) for m in request.messages)
-    chars += len(json.dumps(request.params.get("response_format", {})))
-    return int(chars / 3) + 10 * len(request.messages) + 10
 
 
 def _rows_from_cache(requests, keys, store, model):

@@ -10,9 +10,9 @@ to the output, so a rerun after `kill -9` pays again for at most
 import collections
 import logging
 
+from genreclf.augment.prompts import estimate_input_tokens
 from genreclf.labelling.cascade import labelled
 from genreclf.labelling.cascade import unlabelled
-from genreclf.labelling.llm_stage import estimate_input_tokens
 
 logger = logging.getLogger("genreclf.labelling")
 

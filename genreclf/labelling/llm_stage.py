@@ -167,13 +167,6 @@ class LLMStage:
         return None if self.parse(response["content"]) is not None else "bad_answer"
 
 
-def estimate_input_tokens(request):
-    """A prompt-size estimate in tokens (about 3 characters a token, rounded up)."""
-    chars = sum(len(m["content"]) for m in request.messages)
-    chars += len(json.dumps(request.params.get("response_format") or {}))
-    return int(chars / 3) + 10 * len(request.messages) + 10
-
-
 def _clip(text, limit):
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
