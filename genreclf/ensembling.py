@@ -36,6 +36,7 @@ from genreclf.run import MODEL
 from genreclf.run import THRESHOLDS
 from genreclf.run import Run
 from genreclf.run import write_json
+from genreclf.run import write_thresholds
 
 SELECTION_ROUNDS = 20
 
@@ -368,15 +369,7 @@ def ensemble(
         out / FINGERPRINT,
         {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
     )
-    k = vocabulary.num_classes
-    write_json(
-        out / THRESHOLDS,
-        {
-            "thresholds": [
-                float(t) for t in (thresholds if thresholds is not None else np.full(k, 0.5))
-            ]
-        },
-    )
+    write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
         print(

@@ -45,6 +45,20 @@ def write_json(path, value):
     tmp.replace(path)
 
 
+def write_thresholds(path, thresholds, num_classes):
+    """Writes a run's `thresholds.json`, the last file of a run folder (`COMPLETE`).
+
+    Args:
+        path: the run folder.
+        thresholds: `[K]` per-class thresholds, or None (0.5 each: single-label
+            runs decide by the arg-max, which ignores them).
+        num_classes: K.
+    """
+    if thresholds is None:
+        thresholds = np.full(num_classes, 0.5)
+    write_json(pathlib.Path(path) / THRESHOLDS, {"thresholds": [float(t) for t in thresholds]})
+
+
 def write_out_of_fold(path, scores, targets, rows):
     """Writes a run's out-of-fold scores (`OUT_OF_FOLD`), atomically.
 
@@ -218,8 +232,7 @@ class Run:
         if cascade is not None:
             decided = [[label] for label in cascade.decide_labels(scores)]
         else:
-            threshold = self.thresholds if self.thresholds is not None else 0.5
-            decided = self.vocabulary.decode(scores, threshold=threshold)
+            decided = self.vocabulary.decode(scores, threshold=self.thresholds)
         k = min(top_k, len(self.labels))
         results = []
         for row, labels in zip(scores, decided):

@@ -130,22 +130,24 @@ class LabelIssues:
         multi = self.vocabulary.multi_label
         return float(macro_f1(targets, self.probabilities, multi, self.class_thresholds()))
 
-    def caution(self):
+    def caution(self, f1=None):
         """A warning when so many rows are flagged that the scorer, not the labels, is suspect.
 
-        None when at most `WEAK_SCORER_SHARE` of the rows are flagged.
+        None when at most `WEAK_SCORER_SHARE` of the rows are flagged. `f1`:
+        `out_of_fold_f1()` if the caller has it already.
         """
         n = len(self.dataset)
         share = self.num_flagged / max(n, 1)
         if share <= WEAK_SCORER_SHARE:
             return None
+        f1 = self.out_of_fold_f1() if f1 is None else f1
         stronger = (
             "" if self.model == "stack" else "; a stronger scorer (--model stack) ranks better"
         )
         return (
             f"{share:.0%} of the rows are flagged, far more than the few percent of wrong labels "
             f"a curated dataset holds: the out-of-fold scorer (macro-F1 "
-            f"{self.out_of_fold_f1():.2f}) disagrees with many correct labels too. Read the "
+            f"{f1:.2f}) disagrees with many correct labels too. Read the "
             f"lowest scores first (the CSV is ranked; --top N keeps N), not the whole flagged "
             f"set{stronger}."
         )
@@ -169,7 +171,7 @@ class LabelIssues:
             "lower is likelier wrong.",
             "",
         ]
-        caution = self.caution()
+        caution = self.caution(f1)
         if caution:
             lines += [f"**Caution:** {caution}", ""]
         lines += [

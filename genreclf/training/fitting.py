@@ -21,6 +21,7 @@ from genreclf.run import OUT_OF_FOLD
 from genreclf.run import THRESHOLDS
 from genreclf.run import write_json
 from genreclf.run import write_out_of_fold
+from genreclf.run import write_thresholds
 from genreclf.training import distribute
 
 # Folds of the out-of-fold scores that families fitting themselves report and
@@ -236,15 +237,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
     write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
-    write_json(  # last: the run is complete (`genreclf.run.COMPLETE`)
-        out / THRESHOLDS,
-        {
-            "thresholds": [
-                float(t)
-                for t in (thresholds if thresholds is not None else np.full(num_classes, 0.5))
-            ]
-        },
-    )
+    write_thresholds(out, thresholds, num_classes)  # last: the run is complete
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     (out / FITTED_WEIGHTS).unlink(missing_ok=True)
     return report
