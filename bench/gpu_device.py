@@ -3,7 +3,7 @@
 Runs on the GPU machine, from the files `bench/gpu_prepare.py` packed into
 `.gpu/`; `bench/gpu_score.py` scores what it writes, here, beside the
 strong baselines. It imports neither genreclf nor TensorFlow: the machine has
-PyTorch but no TensorFlow, and TensorFlow's GPU wheel (about 600 MB) cannot
+PyTorch but no TensorFlow, and TensorFlow (a wheel of hundreds of MB) cannot
 travel there (64 MiB). What it measures is therefore:
 
 - **Fine-tuning.** The same MiniLM weights, word pieces and pooling as
