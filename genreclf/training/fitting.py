@@ -59,6 +59,36 @@ def _inputs(dataset):
     return inputs
 
 
+def check_family_options(cfg):
+    """Refuses options the family cannot honour (`--oversample`, `--ema` on a convex fit).
+
+    Called before anything is written, so a refused command leaves no
+    half-made run folder behind.
+
+    Raises:
+        ConfigError: the family fits itself and `cfg` asks for oversampling or
+            a weight average.
+    """
+    from genreclf.models import get_family
+
+    if not get_family(cfg.model).fits_itself(model_config(cfg)):
+        return
+    if cfg.oversample:
+        raise ConfigError(
+            f"--oversample duplicates rows, and a duplicate on both sides of an out-of-fold "
+            f"split overstates the scores that {cfg.model!r} chooses its thresholds on. "
+            "Received: oversample=True. Drop --oversample: the convex fit already weights "
+            "classes (balanced; --no-class-weight turns that off)."
+        )
+    if cfg.resolved("ema"):
+        raise ConfigError(
+            f"--ema averages the weights of a Keras training run, and {cfg.model!r} fits "
+            f"itself with a convex solver (no steps to average). Received: "
+            f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
+            "configuration (ngram: --set solver=adamw)."
+        )
+
+
 def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()):
     """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
 
@@ -106,6 +136,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
 
     check_choice(cfg.calibration)  # before the fit, not after it
     check_ema(cfg.resolved("ema"))
+    check_family_options(cfg)  # before the run folder gets a file
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if len(train_set) == 0 or (val_set is not None and len(val_set) == 0):
@@ -129,20 +160,6 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     config = model_config(cfg)
     family = get_family(cfg.model)
-    if cfg.oversample and family.fits_itself(config):
-        raise ConfigError(
-            f"--oversample duplicates rows, and a duplicate on both sides of an out-of-fold "
-            f"split overstates the scores that {cfg.model!r} chooses its thresholds on. "
-            "Received: oversample=True. Drop --oversample: the convex fit already weights "
-            "classes (balanced; --no-class-weight turns that off)."
-        )
-    if cfg.resolved("ema") and family.fits_itself(config):
-        raise ConfigError(
-            f"--ema averages the weights of a Keras training run, and {cfg.model!r} fits "
-            f"itself with a convex solver (no steps to average). Received: "
-            f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
-            "configuration (ngram: --set solver=adamw)."
-        )
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(

@@ -154,6 +154,9 @@ def train(
         synthetic = read_augment_rows(cfg.augment, dataset.multi_label, dataset.label_counts())
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
+    from genreclf.training.fitting import check_family_options
+
+    check_family_options(cfg)  # a refused option leaves no run folder behind
     out = pathlib.Path(out or f"runs/{cfg.model}")
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)

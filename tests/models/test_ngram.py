@@ -72,6 +72,7 @@ def test_class_weight_flag_reaches_the_solver_and_oversampling_is_refused(tmp_pa
     assert not np.allclose(weighted.scores(["A ghost story."]), plain.scores(["A ghost story."]))
     with pytest.raises(ConfigError, match="--oversample"):
         genreclf.train(sample_csv, out=tmp_path / "c", oversample=True, **common)
+    assert not (tmp_path / "c").exists()  # refused before the run folder was made
 
 
 @pytest.mark.parametrize("analyzer", ["char_wb", "word+char_wb"])

@@ -133,3 +133,4 @@ def test_a_convex_fit_has_no_steps_to_average(tmp_path, sample_csv):
             out=tmp_path / "run",
             verbose=0,
         )
+    assert not (tmp_path / "run").exists()  # refused before the run folder was made
