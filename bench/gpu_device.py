@@ -24,7 +24,7 @@ travel there (64 MiB). What it measures is therefore:
   texts vectorised by the family's own `TextVectorization`. Keras' PyTorch
   backend runs the fused cuDNN kernel only without a mask, so three
   variants are timed: no mask (cuDNN), no mask with `use_cudnn=False`, and
-  the family's masked graph (Keras' step-by-step loop).
+  the family's masked graph (Keras' step-by-step loop); `bench/gpu_bilstm.py`.
 
 Writes to `--out`: `log.txt`, `results.json` (timings, settings),
 `finetune.npz` (scores per task, learning rate and epoch) and
@@ -260,77 +260,6 @@ def finetune(task_name, task, pieces, special, model_dir, length, epochs, lr, re
     del model, optimizer
 
 
-def bilstm_defaults(vocabulary_size, length, num_classes, mask=True, use_cudnn="auto"):
-    """The `bilstm` family's default layers on token ids, in whichever Keras backend is set."""
-    import keras
-
-    text = keras.Input(shape=(length,), dtype="int32")
-    x = keras.layers.Embedding(vocabulary_size, 384, mask_zero=mask)(text)
-    x = keras.layers.SpatialDropout1D(0.1)(x)
-    lstm = keras.layers.LSTM(64, return_sequences=True, use_cudnn=use_cudnn)
-    x = keras.layers.Bidirectional(lstm)(x)
-    x = keras.layers.GlobalMaxPooling1D()(x)
-    x = keras.layers.Dense(num_classes, activation="sigmoid")(keras.layers.Dropout(0.2)(x))
-    model = keras.Model(text, x)
-    model.compile(keras.optimizers.AdamW(2e-3, weight_decay=1e-4), "binary_crossentropy")
-    return model
-
-
-def bilstm_timings(data, rec, deadline, device, limit=None):
-    """Seconds per epoch of the `bilstm` defaults in Keras 3 (PyTorch backend) on the GPU."""
-    import os
-
-    os.environ["KERAS_BACKEND"] = "torch"
-    import keras
-    import torch
-
-    packed = np.load(data / "bilstm_ids.npz")
-    ids, y = packed["ids"].astype("int32")[:limit], packed["targets"].astype("float32")[:limit]
-    vocabulary_size = int(packed["vocabulary_size"])
-    rec.results["bilstm"] = {
-        "rows": int(len(ids)),
-        "max_length": int(ids.shape[1]),
-        "keras": keras.__version__,
-        "torch": torch.__version__,
-        "cudnn": torch.backends.cudnn.version(),
-        "variants": {},
-    }
-
-    class EpochTimes(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            synchronize(device)
-            self.begin = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            synchronize(device)
-            self.times.append(time.perf_counter() - self.begin)
-
-    variants = (  # (name, mask, use_cudnn, batch, rows timed)
-        ("cudnn, no mask, batch 32", False, "auto", 32, len(ids)),
-        ("cudnn, no mask, batch 256", False, "auto", 256, len(ids)),
-        ("no cudnn, no mask, batch 32", False, False, 32, 32 * 30),
-        ("masked (the family's graph), batch 32", True, "auto", 32, 32 * 30),
-    )
-    for name, mask, use_cudnn, batch, rows in variants:
-        if rec.elapsed() > deadline:
-            rec.log(f"bilstm {name}: skipped, past the {deadline} s deadline")
-            continue
-        rows = min(rows, len(ids))
-        keras.utils.set_random_seed(0)
-        model = bilstm_defaults(vocabulary_size, ids.shape[1], y.shape[1], mask, use_cudnn)
-        timer = EpochTimes()
-        timer.times = []
-        model.fit(ids[:rows], y[:rows], batch_size=batch, epochs=3, verbose=0, callbacks=[timer])
-        per_epoch = min(timer.times[1:]) * len(ids) / rows
-        rec.results["bilstm"]["variants"][name] = {
-            "rows_timed": rows,
-            "epoch_seconds": round(per_epoch, 2),
-            "timed_epochs_seconds": [round(t, 3) for t in timer.times],
-        }
-        rec.save()
-        rec.log(f"bilstm {name}: {per_epoch:.2f} s per epoch of {len(ids)} rows")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=".gpu")
@@ -363,10 +292,8 @@ def main(argv=None):
             name: {**task, **{s: task[s][: args.smoke] for s in ("train", "dev", "test")}}
             for name, task in tasks.items()
         }
-        used = sorted(
-            {t for task in tasks.values() for s in ("train", "dev", "test") for t, _ in task[s]}
-        )
-        texts = [texts[t] if t in set(used) else "" for t in range(len(texts))]
+        used = {t for task in tasks.values() for s in ("train", "dev", "test") for t, _ in task[s]}
+        texts = [text if t in used else "" for t, text in enumerate(texts)]
     model_dir = data / "minilm"
     pieces, special = word_pieces(texts, model_dir)
     rec.log(f"{len(texts)} texts tokenised")
@@ -382,7 +309,11 @@ def main(argv=None):
     for run in runs:
         if run == "bilstm":
             try:
-                bilstm_timings(data, rec, args.deadline + 60, device, limit=args.smoke or None)
+                from gpu_bilstm import bilstm_timings  # bench/: sets Keras' backend first
+
+                bilstm_timings(
+                    data, rec, args.deadline + 60, lambda: synchronize(device), args.smoke or None
+                )
             except Exception as error:  # the fine-tuning results are already saved
                 rec.log(f"bilstm timings failed: {type(error).__name__}: {error}")
             continue

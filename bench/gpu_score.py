@@ -168,23 +168,13 @@ def blend_on_dev(first, second, dev_y, vocabulary, grid=11):
 
 def cpu_bilstm(data, rows=960):
     """Seconds per tmdb_genres epoch of the GPU run's BiLSTM layers on this CPU (TensorFlow)."""
-    import gpu_device
-    import keras
+    from gpu_bilstm import bilstm_defaults
+    from gpu_bilstm import epoch_seconds
+    from gpu_bilstm import load_ids
 
-    packed = np.load(data / "bilstm_ids.npz")
-    ids, y = packed["ids"].astype("int32"), packed["targets"].astype("float32")
-    model = gpu_device.bilstm_defaults(int(packed["vocabulary_size"]), ids.shape[1], y.shape[1])
-    times = []
-
-    class EpochTimes(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.begin = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.begin)
-
-    model.fit(ids[:rows], y[:rows], batch_size=32, epochs=3, verbose=0, callbacks=[EpochTimes()])
-    per_epoch = min(times[1:]) * len(ids) / rows
+    ids, targets, vocabulary_size = load_ids(data)
+    model = bilstm_defaults(vocabulary_size, ids.shape[1], targets.shape[1])
+    per_epoch, times = epoch_seconds(model, ids, targets, batch=32, rows=rows)
     print(
         f"bilstm defaults, masked, batch 32, {os.cpu_count()} CPU cores: {per_epoch:.1f} s per "
         f"epoch of {len(ids)} rows (timed on {rows} rows, epochs {[round(t, 1) for t in times]})"
