@@ -115,7 +115,7 @@ def _best_thresholds(targets, blended, runs, weights):
     return max(candidates, key=lambda t: macro_f1(targets, blended, True, t))
 
 
-def held_out_scores(runs, data, vocabulary):
+def held_out_scores(runs, data, vocabulary, split=None):
     """Where the weights are chosen: `data`, a shared validation split, or out of fold.
 
     1. `data` given: the members score its rows.
@@ -126,11 +126,17 @@ def held_out_scores(runs, data, vocabulary):
        that split when a member has one (the out-of-fold members' scores of
        those rows were made by fold models that did not see them), else the
        rows every member scored out of fold.
+
+    `split` (a `TextDataset`) is the validation split itself, for members
+    trained on an in-memory dataset whose file cannot be read again; it must
+    match their fingerprints.
     """
     import hashlib
 
-    if data is not None or _share_a_split(runs):
-        rows = _read_rows(runs, data)
+    if split is not None:
+        _check_split(runs, split)
+    if data is not None or _share_a_split(runs, split):
+        rows = _read_rows(runs, data) if split is None or data is not None else split
         scores = [r.scores(rows.texts) for r in runs]
         name = "the held-out rows" if data is not None else "the members' shared validation split"
         return HeldOut(rows.targets(vocabulary), scores, name, rows.fingerprint())
@@ -144,7 +150,7 @@ def held_out_scores(runs, data, vocabulary):
             "Pass data='val.csv' (--data val.csv) with rows the members did not train on."
         )
     if split_runs:
-        split = _read_rows(split_runs, None)
+        split = _read_rows(split_runs, None) if split is None else split
         rows, targets = split.row_digests(), split.targets(vocabulary)
         rows_name = (
             f"the validation split of {split_runs[0].path.name}, with the out-of-fold scores "
@@ -184,9 +190,20 @@ def held_out_scores(runs, data, vocabulary):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
-def _share_a_split(runs):
+def _share_a_split(runs, split=None):
     splits = {r.fingerprint.get("val_sha256") for r in runs}
-    return len(splits) == 1 and None not in splits and bool(runs[0].config.get("data"))
+    readable = split is not None or bool(runs[0].config.get("data"))
+    return len(splits) == 1 and None not in splits and readable
+
+
+def _check_split(runs, split):
+    held_out = {r.fingerprint.get("val_sha256") for r in runs} - {None}
+    if held_out != {split.fingerprint()}:
+        raise ConfigError(
+            "split must be the validation rows the members held out. Received: "
+            f"{len(split)} rows whose digest matches none of theirs "
+            f"({', '.join(str(r.path) for r in runs)}). Pass the split they trained beside."
+        )
 
 
 def _read_rows(runs, data):
@@ -231,6 +248,7 @@ def ensemble(
     calibration="auto",
     mlflow_uri=None,
     mlflow_experiment=None,
+    split=None,
 ):
     """Joins trained runs into one run whose model averages their scores.
 
@@ -249,6 +267,10 @@ def ensemble(
             (its config with the members and weights, metrics, report, PNGs,
             model; needs `pip install 'genreclf[mlflow]'`).
         mlflow_experiment: the MLflow experiment (default `"genreclf"`).
+        split: the validation rows (a `TextDataset`) that the members with
+            a validation split held out, when they trained on an in-memory
+            dataset whose file cannot be read again (checked against their
+            fingerprints).
 
     Returns:
         The new `Run`.
@@ -283,7 +305,9 @@ def ensemble(
             tags={"genreclf.command": "ensemble"},
         )
         with tracker:
-            run = ensemble(runs, out, data=data, verbose=verbose, calibration=calibration)
+            run = ensemble(
+                runs, out, data=data, verbose=verbose, calibration=calibration, split=split
+            )
             tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
             tracker.log_run_folder(run.path)
         return run
@@ -308,7 +332,7 @@ def ensemble(
             )
         if run.feature_names():
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
-    held_out = held_out_scores(runs, data, vocabulary)
+    held_out = held_out_scores(runs, data, vocabulary, split=split)
     targets, member_scores = held_out.targets, held_out.member_scores
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))

@@ -168,6 +168,23 @@ def build_parser():
         const=False,
         help="hold out --val-split rows and report on them instead",
     )
+    finetune = fit.add_mutually_exclusive_group()
+    finetune.add_argument(
+        "--finetune",
+        dest="finetune",
+        action="store_const",
+        const=True,
+        help="stack only: also fine-tune its encoder (a `pretrained --mode finetune` run in "
+        "OUT/members/) and ensemble the two (default: on a GPU when no --model is given; "
+        "hours on a CPU)",
+    )
+    finetune.add_argument(
+        "--no-finetune",
+        dest="finetune",
+        action="store_const",
+        const=False,
+        help="the stack alone, even on a GPU",
+    )
     fit.add_argument(
         "--calibration",
         choices=("auto", "none"),
@@ -243,6 +260,7 @@ def overrides_from_args(args):
         "abstain",
         "strategy",
         "refit",
+        "finetune",
         "calibration",
     )
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}

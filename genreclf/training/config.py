@@ -62,6 +62,7 @@ class TrainConfig:
     val_split: float = 0.1
     folds: int = None
     refit: object = AUTO
+    finetune: object = AUTO
     patience: object = AUTO
     ema: object = AUTO
     label_smoothing: float = 0.0
@@ -123,6 +124,11 @@ class TrainConfig:
                 "val_split (`--val-split`) is the share of rows held out for validation, "
                 f"between 0 and 1 (exclusive). Received: val_split={self.val_split!r}. "
                 "Use e.g. 0.1 for 10%."
+            )
+        if self.finetune not in (AUTO, True, False):
+            raise ConfigError(
+                "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
+                f'stack run: True, False or "auto" (on a GPU). Received: finetune={self.finetune!r}.'
             )
         if self.model != AUTO:  # genreclf.models loads Keras: not for the default
             from genreclf.models import check_family_name

@@ -11,6 +11,8 @@ from genreclf.run import Run
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
+from genreclf.training.finetuned_member import joins_finetuned_member
+from genreclf.training.finetuned_member import train_with_finetuned_member
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
 
@@ -157,6 +159,7 @@ def train(
     from genreclf.training.fitting import check_family_options
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
+    joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
     out = pathlib.Path(out or f"runs/{cfg.model}")
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)
@@ -196,11 +199,8 @@ def _record_source(cfg, dataset):
             setattr(cfg, name, value)
 
 
-def _train(dataset, synthetic, cfg, out, verbose, callbacks):
-    if cfg.folds:
-        from genreclf.training.cross_validation import cross_validate
-
-        return cross_validate(dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks)
+def training_rows(dataset, synthetic, cfg):
+    """`(train_set, val_set)` for one run of `cfg` (`val_set` None: fit on every row)."""
     if cfg.val_data:
         train_set, val_set = dataset, read_dataset(cfg, cfg.val_data)
     elif _refits(cfg):  # fit on every row; report out-of-fold scores
@@ -209,6 +209,19 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks):
         train_set, val_set = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
     if synthetic is not None:
         train_set = train_set.concat(synthetic)
+    return train_set, val_set
+
+
+def _train(dataset, synthetic, cfg, out, verbose, callbacks):
+    if cfg.folds:
+        from genreclf.training.cross_validation import cross_validate
+
+        return cross_validate(dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks)
+    if joins_finetuned_member(cfg):
+        return train_with_finetuned_member(
+            dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks
+        )
+    train_set, val_set = training_rows(dataset, synthetic, cfg)
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
     from genreclf.explaining.report_examples import add_to_run_report
@@ -225,7 +238,12 @@ def choose_auto_model(cfg, dataset, verbose=1):
     choice = choose_model(len(dataset), multi_label=dataset.multi_label)
     cfg.model = choice.family
     cfg.model_config = {**choice.config, **(cfg.model_config or {})}
-    cfg.model_choice = {"requested": AUTO, "chosen": choice.family, "reason": choice.reason}
+    cfg.model_choice = {
+        "requested": AUTO,
+        "chosen": choice.family,
+        "reason": choice.reason,
+        "hardware": choice.hardware,
+    }
     if verbose:
         print(
             f"model: auto → {choice.family} ({len(dataset):,} rows, {choice.hardware}): "

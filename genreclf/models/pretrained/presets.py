@@ -85,6 +85,26 @@ def resolve_preset(preset):
     return path.resolve()
 
 
+def max_positions(preset):
+    """How many word pieces `preset`'s encoder reads at once, from its `config.json`.
+
+    Read without loading the weights: a Hugging Face folder's
+    `max_position_embeddings`, a keras-hub preset's `max_sequence_length`;
+    None when the file names neither.
+
+    Example:
+
+    >>> max_positions("minilm")  # doctest: +SKIP
+    512
+    """
+    with open(resolve_preset(preset) / "config.json", encoding="utf-8") as f:
+        config = json.load(f)
+    if "max_position_embeddings" in config:
+        return int(config["max_position_embeddings"])
+    value = (config.get("config") or {}).get("max_sequence_length")
+    return None if value is None else int(value)
+
+
 def is_hf_folder(path):
     """True for a Hugging Face folder (its `config.json` has a `model_type`)."""
     with open(pathlib.Path(path) / "config.json", encoding="utf-8") as f:

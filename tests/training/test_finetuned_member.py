@@ -1,0 +1,149 @@
+"""The `stack` run joined by a fine-tuned copy of its encoder (the default on a GPU)."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import genreclf
+from genreclf.cli.train import build_parser
+from genreclf.cli.train import overrides_from_args
+from genreclf.data import load_dataset
+from genreclf.ensembling import ensemble
+from genreclf.errors import ConfigError
+from genreclf.models.pretrained.presets import max_positions
+from genreclf.models.pretrained.testing import write_tiny_hf_bert
+from genreclf.models.pretrained.testing import write_tiny_keras_preset
+from genreclf.training.config import TrainConfig
+from genreclf.training.finetuned_member import joins_finetuned_member
+
+GPU = {"requested": "auto", "chosen": "stack", "reason": "", "hardware": "GPU"}
+
+
+@pytest.fixture(scope="module")
+def tiny_preset(tmp_path_factory):
+    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENRECLF_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def rows(sample_csv):
+    """200 of the sample's rows, in memory: no file to read the split from again."""
+    dataset = load_dataset(sample_csv, text="overview", label="genres", sep="|", multi_label=True)
+    return dataset.subset(np.arange(200))
+
+
+def _train(rows, preset, out, **kwargs):
+    return genreclf.train(
+        rows,
+        model="stack",
+        model_config={"preset": preset, "max_length": 16},
+        finetune=True,
+        epochs=1,
+        out=out,
+        verbose=1,
+        **kwargs,
+    )
+
+
+def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
+    rows, tiny_preset, tmp_path, capsys
+):
+    out = tmp_path / "run"
+    run = _train(rows, tiny_preset, out)
+    stack, finetune = out / "members" / "stack", out / "members" / "finetune"
+    assert run.config["model"] == "ensemble" and run.config["finetune"] is True
+    assert run.config["model_config"]["members"] == [str(stack.resolve()), str(finetune.resolve())]
+    assert run.config["model_choice"]["members"] == {
+        "stack": str(stack.resolve()),
+        "finetune": str(finetune.resolve()),
+    }
+    weights = run.config["model_config"]["weights"]
+    assert len(weights) == 2 and sum(weights) == pytest.approx(1.0)
+    assert run.metrics["evaluated_on"].startswith("the validation split of finetune")
+    member = json.loads((finetune / "config.json").read_text())
+    assert member["model"] == "pretrained"
+    assert member["model_config"] == {"preset": tiny_preset, "mode": "finetune", "max_length": 64}
+    assert json.loads((stack / "config.json").read_text())["model"] == "stack"
+    assert (stack / "oof_scores.npz").exists()
+    held_out = genreclf.Run(finetune).fingerprint
+    assert held_out["num_val"] > 0 and held_out["num_train"] + held_out["num_val"] == 200
+    assert len(run.thresholds) == len(run.labels)
+    texts = ["A ghost haunts a lighthouse.", "Two chefs fall in love."]
+    scores = run.scores(texts)
+    restored = keras.saving.load_model(out / "model.keras")
+    np.testing.assert_allclose(
+        np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5
+    )
+
+    stamps = {p: (p / "model.keras").stat().st_mtime_ns for p in (stack, finetune)}
+    capsys.readouterr()
+    _train(rows, tiny_preset, out)
+    printed = capsys.readouterr().out
+    assert printed.count("kept, finished with the same settings and rows") == 2
+    assert {p: (p / "model.keras").stat().st_mtime_ns for p in stamps} == stamps
+
+    (finetune / "thresholds.json").unlink()  # killed before the member finished
+    _train(rows, tiny_preset, out)
+    assert (stack / "model.keras").stat().st_mtime_ns == stamps[stack]
+    assert (finetune / "model.keras").stat().st_mtime_ns != stamps[finetune]
+    assert genreclf.Run(out).config["model"] == "ensemble"
+
+
+def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp_path, capsys):
+    out = tmp_path / "run"
+    _train(rows, tiny_preset, out)
+    capsys.readouterr()
+    _train(rows.subset(np.arange(180)), tiny_preset, out)
+    assert "kept" not in capsys.readouterr().out
+    _train(rows.subset(np.arange(180)), tiny_preset, out, lr=5e-4)  # same rows
+    assert "kept" not in capsys.readouterr().out
+
+
+def test_auto_joins_on_a_gpu_only():
+    assert joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU))
+    on_cpu = {**GPU, "hardware": "CPU"}
+    assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=on_cpu))
+    assert not joins_finetuned_member(TrainConfig(model="stack"))  # asked for the stack
+    assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU, finetune=False))
+    assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU, folds=3))
+    assert not joins_finetuned_member(TrainConfig(model="ngram", model_choice=GPU))
+
+
+def test_finetune_is_refused_where_no_member_can_join(sample_csv, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match=r"Received: model='ngram'.*--model stack"):
+        genreclf.train(sample_csv, label="genre", model="ngram", finetune=True, out=out)
+    assert not out.exists()
+    with pytest.raises(ConfigError, match=r"Received: folds=3"):
+        genreclf.train(sample_csv, label="genre", model="stack", folds=3, finetune=True, out=out)
+    assert not out.exists()
+    with pytest.raises(ConfigError, match=r"Received: finetune='yes'"):
+        TrainConfig(finetune="yes").check()
+
+
+def test_the_command_line_flags():
+    parser = build_parser()
+    for argv, expected in ((["--finetune"], True), (["--no-finetune"], False)):
+        overrides, _ = overrides_from_args(parser.parse_args(["data.csv", *argv]))
+        assert overrides["finetune"] is expected
+    overrides, _ = overrides_from_args(parser.parse_args(["data.csv"]))
+    assert "finetune" not in overrides
+
+
+def test_ensemble_refuses_a_split_the_members_did_not_hold_out(rows, tiny_preset, tmp_path):
+    run = _train(rows, tiny_preset, tmp_path / "run")
+    members = run.config["model_config"]["members"]
+    with pytest.raises(ConfigError, match="split must be the validation rows"):
+        ensemble(members, tmp_path / "again", split=rows.subset(np.arange(10)))
+
+
+def test_max_positions_reads_either_preset_layout(tiny_preset, tmp_path):
+    assert max_positions(tiny_preset) == 64
+    assert max_positions(write_tiny_keras_preset(tmp_path / "keras")) == 64
