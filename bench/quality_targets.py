@@ -42,7 +42,7 @@ BASELINES = ("(a) tfidf+lr", "(b) minilm+lr", "(c) avg(a,b)")
 def target_gaps(mine):
     """The targets' gaps for one dataset's rows `{model: row}` (positive is better)."""
     base = [mine[m] for m in BASELINES]
-    auto = next(r for m, r in mine.items() if m.startswith("genreclf auto"))
+    auto = next(r for m, r in mine.items() if m.startswith("genreclf auto ("))
     best = max(b["macro_f1"] for b in base)
     best_row = next(b for b in base if b["macro_f1"] == best)
     gaps = {
