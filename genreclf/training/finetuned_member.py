@@ -7,8 +7,11 @@ joins them into `OUT` with `genreclf.ensemble`:
 * `members/stack`: the `stack` recipe as on a CPU (TF-IDF, frozen encoder and
   neighbour heads fitted on every row; its out-of-fold scores saved);
 * `members/finetune`: the same encoder fine-tuned end to end
-  (`pretrained --mode finetune`, up to 512 word pieces, the mode's training
-  defaults), holding out `val_split` of the rows.
+  (`pretrained --mode finetune`, the mode's training defaults), holding out
+  `val_split` of the rows. It reads enough word pieces for 95% of the
+  training texts (`finetune_length`: 512 for aclImdb's reviews, far fewer for
+  synopses): every text is padded to that length, so a synopsis set read at
+  512 would pay three to four times the compute for the same words.
 
 The ensemble's weights (and multi-label thresholds, and calibration) are
 chosen on the fine-tuned member's validation rows, where the stack's scores
@@ -37,6 +40,9 @@ from genreclf.training.config import AUTO
 
 MEMBERS = "members"
 FINETUNE_MAX_LENGTH = 512
+FINETUNE_MIN_LENGTH = 64
+LENGTH_PERCENTILE = 95
+LENGTH_SAMPLE = 5000
 
 
 def joins_finetuned_member(cfg):
@@ -81,22 +87,68 @@ def joins_finetuned_member(cfg):
     return True
 
 
-def member_configs(cfg):
+def finetune_length(preset, texts, percentile=LENGTH_PERCENTILE, sample=LENGTH_SAMPLE):
+    """Word pieces the fine-tuned member reads: enough for `percentile`% of `texts`.
+
+    The pieces are counted by the preset's own tokenizer (on up to `sample`
+    texts), `[CLS]` and `[SEP]` added, rounded up to a multiple of 32, and
+    kept between 64 and min(512, the encoder's positions).
+
+    Example:
+
+    >>> finetune_length("minilm", ["A detective hunts a killer."] * 10)
+    64
+    >>> finetune_length("minilm", ["word " * 2000])
+    512
+    """
+    import math
+
+    import numpy as np
+    import tensorflow as tf
+
+    from genreclf.models.pretrained.presets import load_tokenizer
+    from genreclf.models.pretrained.presets import max_positions
+
+    longest = min(FINETUNE_MAX_LENGTH, max_positions(preset) or FINETUNE_MAX_LENGTH)
+    texts = list(texts)
+    if len(texts) > sample:
+        picked = np.random.default_rng(0).choice(len(texts), sample, replace=False)
+        texts = [texts[i] for i in picked]
+    if not texts:
+        return longest
+    tokenize = tf.function(
+        load_tokenizer(preset).tokenize, input_signature=[tf.TensorSpec([None], tf.string)]
+    )
+    counts = np.concatenate(
+        [
+            tokenize(tf.constant(texts[i : i + 256])).row_lengths().numpy()
+            for i in range(0, len(texts), 256)
+        ]
+    )
+    length = 32 * math.ceil((float(np.percentile(counts, percentile)) + 2) / 32)
+    return int(min(max(length, FINETUNE_MIN_LENGTH), longest))
+
+
+def member_configs(cfg, texts):
     """`{"stack": ..., "finetune": ...}`: each member's `TrainConfig`.
+
+    Args:
+        cfg: the run's `TrainConfig` (a `stack` run).
+        texts: the training texts (the fine-tuned member's length is read off them).
 
     Example:
 
     >>> from genreclf.training.config import TrainConfig
-    >>> members = member_configs(TrainConfig(model="stack", model_config={"preset": "minilm"}))
+    >>> cfg = TrainConfig(model="stack", model_config={"preset": "minilm"})
+    >>> members = member_configs(cfg, ["A detective hunts a killer."])
     >>> members["finetune"].model, members["finetune"].model_config["mode"]
     ('pretrained', 'finetune')
     """
-    from genreclf.models.pretrained.presets import max_positions
     from genreclf.training.trainer import make_config
 
     stack = make_config(config=cfg, finetune=False)
     preset = (cfg.model_config or {}).get("preset", "minilm")
-    length = min(FINETUNE_MAX_LENGTH, max_positions(preset) or FINETUNE_MAX_LENGTH)
+    length = finetune_length(preset, texts)
     finetune = make_config(config=cfg, model="pretrained", finetune=False, refit=AUTO)
     finetune.model_config = {"preset": preset, "mode": "finetune", "max_length": length}
     finetune.max_length = None
@@ -124,7 +176,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
 
     out = pathlib.Path(out)
     runs, split = [], None
-    for name, member in member_configs(cfg).items():
+    for name, member in member_configs(cfg, dataset.texts).items():
         folder = out / MEMBERS / name
         train_set, val_set = training_rows(dataset, synthetic, member)
         split = val_set if val_set is not None else split

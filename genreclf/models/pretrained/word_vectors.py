@@ -33,9 +33,9 @@ def _encoder_pieces(preset):
     import keras_hub
     import tensorflow as tf
 
-    from genreclf.models.pretrained.presets import _offline
     from genreclf.models.pretrained.presets import is_hf_folder
     from genreclf.models.pretrained.presets import load_encoder
+    from genreclf.models.pretrained.presets import load_tokenizer
     from genreclf.models.pretrained.presets import resolve_preset
     from genreclf.models.pretrained.presets import tokenizer_settings
 
@@ -48,10 +48,7 @@ def _encoder_pieces(preset):
         with safe_open(str(weights), framework="numpy") as f:
             if _HF_KEY in f.keys():
                 matrix = np.asarray(f.get_tensor(_HF_KEY), dtype="float32")
-        with _offline():
-            settings = tokenizer_settings(
-                path, keras_hub.tokenizers.Tokenizer.from_preset(str(path))
-            )
+        settings = tokenizer_settings(path, load_tokenizer(preset))
     if matrix is None:
         backbone, settings = load_encoder(preset)
         matrix = np.asarray(backbone.token_embedding.embeddings, dtype="float32")
