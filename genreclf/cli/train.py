@@ -123,20 +123,11 @@ def build_parser():
         "(e.g. 0.99: about the last 100 steps; 0: none; default: the family's: for "
         "transformer about the last 333 steps, at most 3 epochs; for others none)",
     )
-    weighting = fit.add_mutually_exclusive_group()
-    weighting.add_argument(
-        "--class-weight",
-        dest="class_weight",
-        action="store_const",
-        const=True,
-        help="weight rare classes more in the loss (default on)",
-    )
-    weighting.add_argument(
-        "--no-class-weight",
-        dest="class_weight",
-        action="store_const",
-        const=False,
-        help="plain, unweighted loss",
+    add_switch(
+        fit,
+        "class_weight",
+        "weight rare classes more in the loss (default on)",
+        "plain, unweighted loss",
     )
     fit.add_argument(
         "--oversample",
@@ -152,38 +143,20 @@ def build_parser():
         "(classes by validation precision, the first above its threshold wins) that answers "
         "'unknown' when no class clears its threshold",
     )
-    refit = fit.add_mutually_exclusive_group()
-    refit.add_argument(
-        "--refit",
-        dest="refit",
-        action="store_const",
-        const=True,
-        help="train on every row and report 5-fold out-of-fold scores (default for "
+    add_switch(
+        fit,
+        "refit",
+        "train on every row and report 5-fold out-of-fold scores (default for "
         "families fitted by a convex solver: ngram, stack)",
+        "hold out --val-split rows and report on them instead",
     )
-    refit.add_argument(
-        "--no-refit",
-        dest="refit",
-        action="store_const",
-        const=False,
-        help="hold out --val-split rows and report on them instead",
-    )
-    finetune = fit.add_mutually_exclusive_group()
-    finetune.add_argument(
-        "--finetune",
-        dest="finetune",
-        action="store_const",
-        const=True,
-        help="stack only: also fine-tune its encoder (a `pretrained --mode finetune` run in "
+    add_switch(
+        fit,
+        "finetune",
+        "stack only: also fine-tune its encoder (a `pretrained --mode finetune` run in "
         "OUT/members/) and ensemble the two (default: on a GPU when no --model is given; "
-        "hours on a CPU)",
-    )
-    finetune.add_argument(
-        "--no-finetune",
-        dest="finetune",
-        action="store_const",
-        const=False,
-        help="the stack alone, even on a GPU",
+        "slow on a CPU)",
+        "the stack alone, even on a GPU",
     )
     fit.add_argument(
         "--calibration",
@@ -206,6 +179,14 @@ def build_parser():
     add_mlflow_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def add_switch(parser, dest, on_help, off_help):
+    """`--NAME` / `--no-NAME`, exclusive, setting `dest` to True / False (None when neither)."""
+    flag = dest.replace("_", "-")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(f"--{flag}", dest=dest, action="store_const", const=True, help=on_help)
+    group.add_argument(f"--no-{flag}", dest=dest, action="store_const", const=False, help=off_help)
 
 
 def add_mlflow_arguments(parser, what="the run"):
