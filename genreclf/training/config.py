@@ -130,6 +130,15 @@ class TrainConfig:
                 "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
                 f'stack run: True, False or "auto" (on a GPU). Received: finetune={self.finetune!r}.'
             )
+        if self.model == "ensemble":  # an ensemble run's config.json
+            members = (self.model_config or {}).get("members") or ["MEMBER"]
+            raise ConfigError(
+                "An ensemble run is rebuilt from its members, not trained. Received: "
+                f"model='ensemble' (members {members}). Run `genreclf ensemble "
+                f"{' '.join(map(str, members))} --out DIR`, retrain a member with `genreclf "
+                "train --config MEMBER/config.json`, or train the stack with a fine-tuned "
+                "member again with `genreclf train DATA --finetune`."
+            )
         if self.model != AUTO:  # genreclf.models loads Keras: not for the default
             from genreclf.models import check_family_name
 

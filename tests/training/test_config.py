@@ -67,3 +67,9 @@ def test_arguments_out_of_range_are_named_as_the_cli_spells_them(arguments, word
     for word in words:
         assert word in str(info.value), str(info.value)
     assert TrainConfig().check() == TrainConfig()  # the defaults pass
+
+
+def test_an_ensemble_config_says_how_to_rebuild_it():
+    config = TrainConfig(model="ensemble", model_config={"members": ["runs/a", "runs/b"]})
+    with pytest.raises(ConfigError, match=r"genreclf ensemble runs/a runs/b --out DIR"):
+        config.check()
