@@ -16,7 +16,7 @@ when some members trained on every row of that file (`ngram`, `stack`: they
 save the out-of-fold scores they chose their own settings on,
 `oof_scores.npz`), from their out-of-fold scores, matched to the rows by each
 row's digest (`TextDataset.row_digests`): on the other members' validation
-split when there are others, else on every row. So `genreclf ensemble
+split when there are others, else on every row (`genreclf.held_out`). So `genreclf ensemble
 runs/stack runs/bilstm --out runs/ens` needs no held-out file.
 
 The result is an ordinary run folder — `model.keras` wraps the members'
@@ -29,6 +29,7 @@ import pathlib
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.held_out import held_out_scores
 from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
@@ -76,27 +77,6 @@ def select_weights(member_scores, targets, multi_label, rounds=SELECTION_ROUNDS)
     return counts / counts.sum()
 
 
-OUT_OF_FOLD_ROWS = "the out-of-fold scores of the training rows"
-
-
-class HeldOut:
-    """The rows the weights are chosen on, and each member's scores of them.
-
-    Attributes:
-        targets: `[n, K]` targets.
-        member_scores: one `[n, K]` array per member.
-        rows_name: what the rows are, for reports ("the members' shared
-            validation split", ...).
-        fingerprint: a SHA-256 naming the rows.
-    """
-
-    def __init__(self, targets, member_scores, rows_name, fingerprint):
-        self.targets = targets
-        self.member_scores = member_scores
-        self.rows_name = rows_name
-        self.fingerprint = fingerprint
-
-
 def _best_thresholds(targets, blended, runs, weights):
     """Thresholds tuned on the blend, or a lone member's own when they score higher there.
 
@@ -115,128 +95,7 @@ def _best_thresholds(targets, blended, runs, weights):
     return max(candidates, key=lambda t: macro_f1(targets, blended, True, t))
 
 
-def held_out_scores(runs, data, vocabulary, split=None):
-    """Where the weights are chosen: `data`, a shared validation split, or out of fold.
-
-    1. `data` given: the members score its rows.
-    2. Every member carved the same validation split: its rows.
-    3. Otherwise every member must have trained on the same file, either on
-       every row (its out-of-fold scores were saved, `Run.out_of_fold`) or with
-       a validation split shared by the others that have one. The rows are
-       that split when a member has one (the out-of-fold members' scores of
-       those rows were made by fold models that did not see them), else the
-       rows every member scored out of fold.
-
-    `split` (a `TextDataset`) is the validation split itself, for members
-    trained on an in-memory dataset whose file cannot be read again; it must
-    match their fingerprints.
-    """
-    import hashlib
-
-    if split is not None:
-        _check_split(runs, split)
-    if data is not None or _share_a_split(runs, split):
-        rows = _read_rows(runs, data) if split is None or data is not None else split
-        scores = [r.scores(rows.texts) for r in runs]
-        name = "the held-out rows" if data is not None else "the members' shared validation split"
-        return HeldOut(rows.targets(vocabulary), scores, name, rows.fingerprint())
-    folds = [r.out_of_fold() for r in runs]
-    split_runs = [r for r, f in zip(runs, folds) if f is None]
-    if any(r.fingerprint.get("val_sha256") is None for r in split_runs) or not any(folds):
-        raise ConfigError(
-            "The members share neither a validation split nor out-of-fold scores of the "
-            "same rows (runs trained on every row write oof_scores.npz; runs trained before "
-            "that, or with --abstain, do not), so their weights need labelled held-out rows. "
-            "Pass data='val.csv' (--data val.csv) with rows the members did not train on."
-        )
-    if split_runs:
-        split = _read_rows(split_runs, None) if split is None else split
-        rows, targets = split.row_digests(), split.targets(vocabulary)
-        rows_name = (
-            f"the validation split of {split_runs[0].path.name}, with the out-of-fold scores "
-            "of the runs trained on every row"
-        )
-    else:
-        first = folds[0]
-        common = set(first["rows"].tolist()).intersection(*(f["rows"].tolist() for f in folds[1:]))
-        keep = np.flatnonzero([row in common for row in first["rows"].tolist()])
-        rows, targets = first["rows"][keep], first["targets"][keep].astype("float32")
-        rows_name = OUT_OF_FOLD_ROWS
-        if not len(rows):
-            raise ConfigError(
-                f"The members scored no row in common out of fold: they trained on different "
-                f"data ({', '.join(str(r.path) for r in runs)}). Train them on the same file, "
-                "or pass --data with rows none of them trained on."
-            )
-    scores = []
-    for run, fold in zip(runs, folds):
-        if fold is None:
-            scores.append(run.scores(split.texts))
-            continue
-        where = {row: i for i, row in enumerate(fold["rows"].tolist())}
-        missing = [i for i, row in enumerate(rows.tolist()) if row not in where]
-        if missing:
-            raise ConfigError(
-                f"{run.path} has no out-of-fold score for {len(missing)} of the {len(rows)} "
-                f"held-out rows (the first: row {missing[0]} of the held-out rows): the "
-                "members trained on different data. Train them on the same file, or pass "
-                "--data with rows none of them trained on."
-            )
-        scores.append(fold["scores"][[where[row] for row in rows.tolist()]])
-    fingerprint = hashlib.sha256(b"".join(rows.tolist())).hexdigest()
-    return HeldOut(targets, scores, rows_name, fingerprint)
-
-
 READ_OPTIONS = ("text", "label", "sep", "format")
-
-
-def _share_a_split(runs, split=None):
-    splits = {r.fingerprint.get("val_sha256") for r in runs}
-    readable = split is not None or bool(runs[0].config.get("data"))
-    return len(splits) == 1 and None not in splits and readable
-
-
-def _check_split(runs, split):
-    held_out = {r.fingerprint.get("val_sha256") for r in runs} - {None}
-    if held_out != {split.fingerprint()}:
-        raise ConfigError(
-            "split must be the validation rows the members held out. Received: "
-            f"{len(split)} rows whose digest matches none of theirs "
-            f"({', '.join(str(r.path) for r in runs)}). Pass the split they trained beside."
-        )
-
-
-def _read_rows(runs, data):
-    """`data`'s rows, or the validation split the members share (re-read from its file)."""
-    from genreclf.evaluation import _read
-
-    if data is not None:
-        return _read(runs[0], data)
-    if len({r.fingerprint.get("val_sha256") for r in runs}) != 1:
-        raise ConfigError(
-            "The members trained with validation splits carved differently "
-            f"({', '.join(str(r.path) for r in runs)}), so no rows are held out from all of "
-            "them. Pass --data with rows none of them trained on."
-        )
-    from genreclf.data import train_val_split
-    from genreclf.training.trainer import make_config
-    from genreclf.training.trainer import read_dataset
-
-    first = runs[0]
-    if not first.config.get("data"):
-        raise ConfigError(
-            f"{first.path} trained on an in-memory dataset, so its validation split cannot "
-            "be read again. Pass data= (--data) with rows none of the members trained on."
-        )
-    cfg = make_config(config=dict(first.config))
-    dataset = read_dataset(cfg)
-    _, val = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
-    if val.fingerprint() != first.fingerprint["val_sha256"]:
-        raise ConfigError(
-            f"{cfg.data} changed since the members were trained (its validation split no "
-            "longer matches their fingerprint). Pass --data with held-out rows."
-        )
-    return val
 
 
 def ensemble(

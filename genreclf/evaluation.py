@@ -73,7 +73,7 @@ def evaluate(
             two runs' metrics and per-class F1 side by side, rare classes first
             (both evaluated on `data` when given; else on the rows both scored
             held out — a validation split they share, or one's split and the
-            other's saved out-of-fold scores, `genreclf.ensembling.held_out_scores`
+            other's saved out-of-fold scores, `genreclf.held_out.held_out_scores`
             — and, when they have none in common, their own reports).
             On `data`, when both runs score the same rows with the same
             labels, `compare.md` also says which differences the rows can
@@ -238,10 +238,10 @@ def _bootstrap(targets, predicted, other_predicted, run, report):
 def _on_shared_rows(run, other):
     """`(report, other_report, intervals, rows_name)` on the rows both runs scored held out.
 
-    None when they share none (`genreclf.ensembling.held_out_scores` says
+    None when they share none (`genreclf.held_out.held_out_scores` says
     why), have other labels, take features, or abstain.
     """
-    from genreclf.ensembling import held_out_scores
+    from genreclf.held_out import held_out_scores
     from genreclf.metrics import classification_report
 
     if run.vocabulary != other.vocabulary:

@@ -97,7 +97,7 @@ def test_a_split_run_and_an_every_row_run_join_on_the_split_without_data(
         f"the validation split of {trained_run.path.name}"
     )
     # convex_run's scores of those rows are its out-of-fold ones, not its final model's.
-    from genreclf.ensembling import held_out_scores
+    from genreclf.held_out import held_out_scores
 
     held = held_out_scores([trained_run, convex_run], None, trained_run.vocabulary)
     saved = convex_run.out_of_fold()
@@ -106,9 +106,9 @@ def test_a_split_run_and_an_every_row_run_join_on_the_split_without_data(
 
 
 def _val_texts(run):
-    from genreclf.ensembling import _read_rows
+    from genreclf.held_out import read_rows
 
-    return _read_rows([run], None).texts
+    return read_rows([run], None).texts
 
 
 def test_runs_trained_on_every_row_join_on_their_out_of_fold_scores(convex_run, tmp_path):
@@ -166,7 +166,7 @@ def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_p
 def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path, sample_csv):
     import shutil
 
-    from genreclf.ensembling import held_out_scores
+    from genreclf.held_out import held_out_scores
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
     from genreclf.run import THRESHOLDS
