@@ -47,6 +47,21 @@ def fresh_keras_session():
     yield
 
 
+@pytest.fixture(scope="session")
+def tiny_preset(tmp_path_factory):
+    """A tiny, randomly initialised Hugging Face BERT folder (`write_tiny_hf_bert`), read-only."""
+    from genreclf.models.pretrained.testing import write_tiny_hf_bert
+
+    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A fresh embedding cache (`GENRECLF_CACHE_DIR`) for one test."""
+    monkeypatch.setenv("GENRECLF_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 @pytest.fixture
 def sample_csv():
     """The bundled sample of original synopses (310 rows, 10 genres)."""

@@ -174,7 +174,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         The ensemble's `Run`.
     """
     from genreclf.ensembling import ensemble
-    from genreclf.training.trainer import _train
+    from genreclf.training.trainer import train_on_rows
     from genreclf.training.trainer import training_rows
 
     out = pathlib.Path(out)
@@ -194,7 +194,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         if verbose:
             print(f"member {name}: {member.model} → {folder}", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
-        runs.append(_train(dataset, synthetic, member, folder, verbose, callbacks))
+        runs.append(train_on_rows(train_set, val_set, member, folder, verbose, callbacks))
     run = ensemble(runs, out, verbose=verbose, split=split)
     config = dict(run.config)
     config["finetune"] = cfg.finetune

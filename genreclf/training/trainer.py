@@ -222,9 +222,15 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks):
             dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks
         )
     train_set, val_set = training_rows(dataset, synthetic, cfg)
+    return train_on_rows(train_set, val_set, cfg, out, verbose=verbose, callbacks=callbacks)
+
+
+def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
+    """Fits `cfg` on `training_rows`' split and writes the run folder `out` (and its report)."""
+    from genreclf.explaining.report_examples import add_to_run_report
+
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
-    from genreclf.explaining.report_examples import add_to_run_report
 
     run = Run(out)
     add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples

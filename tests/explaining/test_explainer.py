@@ -10,7 +10,6 @@ from genreclf.models.blending import WeightedScores
 from genreclf.models.heads import text_input
 from genreclf.models.ngram import build_ngram
 from genreclf.models.pretrained.builder import build_pretrained
-from genreclf.models.pretrained.testing import write_tiny_hf_bert
 from genreclf.models.stack import build_stack
 from genreclf.models.transformer import build_transformer
 
@@ -21,11 +20,6 @@ TEXTS = [
 ]
 LABELS = ["crime", "horror", "romance"]
 TEXT = "Two strangers' love on a night train!"
-
-
-@pytest.fixture(scope="module")
-def tiny_preset(tmp_path_factory):
-    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
 
 
 def _random_head(model, name, seed=0):

@@ -7,17 +7,11 @@ import pytest
 from genreclf.labelling.genre_spec import Genre
 from genreclf.labelling.text_embedder import TextEmbedder
 from genreclf.labelling.zero_shot import ZeroShotStage
-from genreclf.models.pretrained.testing import write_tiny_hf_bert
 
 GENRES = [
     Genre("horror", "a ghost in a haunted house at night", ["ghost", "haunted"]),
     Genre("western", "a sheriff rides out to face an outlaw gang"),
 ]
-
-
-@pytest.fixture(scope="module")
-def tiny_preset(tmp_path_factory):
-    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
 
 
 def test_scores_are_a_softmax_of_cosine_similarities(tiny_preset, tmp_path):

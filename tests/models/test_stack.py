@@ -22,18 +22,9 @@ from genreclf.models.pretrained.sentence import EMBEDDING_LAYER
 from genreclf.models.pretrained.sentence import sentence_embedding
 from genreclf.models.pretrained.testing import write_tiny_hf_bert
 
+pytestmark = pytest.mark.usefixtures("cache_dir")  # a fresh embedding cache per test
+
 LONG = " ".join(["the detective walks through the rainy city at night"] * 12)
-
-
-@pytest.fixture(scope="module")
-def tiny_preset(tmp_path_factory):
-    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
-
-
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENRECLF_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
 
 
 @pytest.fixture(scope="module")

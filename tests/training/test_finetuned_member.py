@@ -15,23 +15,14 @@ from genreclf.data import load_dataset
 from genreclf.ensembling import ensemble
 from genreclf.errors import ConfigError
 from genreclf.models.pretrained.presets import max_positions
-from genreclf.models.pretrained.testing import write_tiny_hf_bert
 from genreclf.models.pretrained.testing import write_tiny_keras_preset
 from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import finetune_length
 from genreclf.training.finetuned_member import joins_finetuned_member
 
+pytestmark = pytest.mark.usefixtures("cache_dir")  # a fresh embedding cache per test
+
 GPU = {"requested": "auto", "chosen": "stack", "reason": "", "hardware": "GPU", "finetune": True}
-
-
-@pytest.fixture(scope="module")
-def tiny_preset(tmp_path_factory):
-    return str(write_tiny_hf_bert(tmp_path_factory.mktemp("tiny_bert")))
-
-
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENRECLF_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture
