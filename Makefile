@@ -29,7 +29,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m genreclf train "$$($(PY) -c 'import genreclf; print(genreclf.sample_path())')" \
-		--text overview --label genres --sep "|" --out $(DEMO)/runs/default
+		--text overview --label genres --sep "|" --out $(DEMO)/runs/default --overwrite
 	$(PY) -m genreclf evaluate $(DEMO)/runs/default
 	$(PY) -m genreclf predict $(DEMO)/runs/default "A detective hunts a killer through a rainy city." \
 		"Two rival chefs fall in love while running a food truck."

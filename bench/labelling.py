@@ -135,7 +135,7 @@ def run_dataset(name, work, model="auto"):
     train, calib, pool = load(name)
     multi = train.multi_label
     run_dir = work / f"{name}-{model}"
-    run = genreclf.train(train, model=model, out=run_dir, verbose=0)
+    run = genreclf.train(train, model=model, out=run_dir, verbose=0, overwrite=True)
     genres = genres_for(train)
     cascade = build_cascade(genres, run=run, multi_label=multi)
     stages = cascade.stages

@@ -252,7 +252,7 @@ def run_dataset(name, models, workdir, aclimdb_rows, seeds=1, split=0):
         kwargs = RECIPES.get(model, {"model": model})
         start = time.perf_counter()
         out = workdir / f"{name.replace('/', '-')}-{model}-{seed}"
-        run = genreclf.train(train, out=out, verbose=0, seed=seed, **kwargs)
+        run = genreclf.train(train, out=out, verbose=0, seed=seed, overwrite=True, **kwargs)
         seconds = time.perf_counter() - start
         scores, targets, predicted = score_with_predictions(run, test, classification_report)
         if list(run.labels) != list(vocabulary.labels):

@@ -13,7 +13,8 @@ def build_parser():
         prog="genreclf train",
         description="Train a text classifier and write a run folder (config.json, "
         "model.keras, metrics.json, report.md, ...). Rerunning the same command "
-        "after a crash resumes from the last finished epoch.",
+        "after a crash resumes from the last finished epoch; a finished run folder is "
+        "replaced only with --overwrite.",
     )
     p.add_argument(
         "data",
@@ -176,6 +177,12 @@ def build_parser():
         "flags given here override it",
     )
     p.add_argument("--out", help="run folder (default runs/<model>)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="train over a finished run in --out (refused otherwise; an unfinished "
+        "folder is resumed either way)",
+    )
     add_mlflow_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -282,6 +289,7 @@ def main(argv):
     run = train(
         config=cfg,
         out=args.out,
+        overwrite=args.overwrite,
         verbose=0 if args.quiet else progress_verbosity(sys.stdout),
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,

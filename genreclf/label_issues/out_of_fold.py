@@ -14,7 +14,8 @@ trained without that row. Two ways:
   `genreclf` run per fold (`fit_run`, a validation split carved from the
   training folds for early stopping), which then scores its held-out fold.
   Fold runs are kept in `work_dir`: a rerun after a crash reuses the
-  finished folds.
+  folds that finished with the same settings on the same rows, and
+  retrains the others (`genreclf.training.finished_runs.finished_with`).
 
 Example:
 
@@ -126,6 +127,7 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     from genreclf.run import Run
     from genreclf.training import TrainConfig
     from genreclf.training import fit_run
+    from genreclf.training.finished_runs import finished_with
 
     cfg = TrainConfig(model=model, model_config=dict(model_config or {}), seed=seed)
     cfg.multi_label = vocabulary.multi_label
@@ -134,21 +136,15 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     probabilities = np.zeros((len(dataset), vocabulary.num_classes), dtype="float32")
     for i, (train_idx, held_idx) in enumerate(kfold_indices(dataset, k=folds, seed=seed)):
         fold_dir = pathlib.Path(work_dir) / f"fold_{i}"
-        finished = (fold_dir / "metrics.json").exists() and not (fold_dir / "backup").exists()
-        if not finished:
+        train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
+        kept = finished_with(fold_dir, cfg, train, val) and Run(fold_dir).vocabulary == vocabulary
+        if not kept:
             if verbose:
                 print(
                     f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows", flush=True
                 )
-            train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
             fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0)
         run = Run(fold_dir)
-        if run.vocabulary != vocabulary or run.config.get("model") != model:
-            raise ConfigError(
-                f"{fold_dir} holds a fold of another model or other labels. Received: "
-                f"model={run.config.get('model')!r}, labels={run.labels}. Delete that folder "
-                "(or pass another work folder) and rerun."
-            )
         held = dataset.subset(held_idx)
         probabilities[held_idx] = run.scores(held.texts)
     return probabilities

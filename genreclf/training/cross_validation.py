@@ -9,6 +9,7 @@ from genreclf.data import kfold_indices
 from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
+from genreclf.training.finished_runs import finished_with
 
 SCALARS = (
     "accuracy",
@@ -71,15 +72,16 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         if synthetic is not None:
             train_set = train_set.concat(synthetic)
         fold_dir = out / "folds" / f"fold_{i}"
-        if (fold_dir / COMPLETE).exists():
-            reports.append(Run(fold_dir).metrics)  # finished before a crash: keep it
+        val_set = dataset.subset(val_idx)
+        if finished_with(fold_dir, cfg, train_set, val_set):
+            reports.append(Run(fold_dir).metrics)  # finished, these settings and rows: keep it
             continue
         if verbose:
             print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")
         reports.append(
             fit_run(
                 train_set,
-                dataset.subset(val_idx),
+                val_set,
                 vocabulary,
                 cfg,
                 fold_dir,

@@ -30,14 +30,13 @@ settings and rows, is kept, an unfinished one resumes as its own `train` would (
 Keras member from its last finished epoch), and the ensemble is rebuilt.
 """
 
-import json
 import pathlib
 
 from genreclf.errors import ConfigError
-from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.config import AUTO
+from genreclf.training.finished_runs import finished_with
 
 MEMBERS = "members"
 FINETUNE_MAX_LENGTH = 512
@@ -183,7 +182,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         folder = out / MEMBERS / name
         train_set, val_set = training_rows(dataset, synthetic, member)
         split = val_set if val_set is not None else split
-        if _finished_on(folder, member, train_set, val_set):
+        if finished_with(folder, member, train_set, val_set):
             if verbose:
                 print(
                     f"member {name}: kept, finished with the same settings and rows ({folder})",
@@ -204,20 +203,3 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
     }
     write_json(out / "config.json", config)
     return Run(out)
-
-
-def _finished_on(folder, member, train_set, val_set):
-    """Whether `folder` holds a complete run of `member`'s settings on exactly these rows."""
-    if not (folder / COMPLETE).exists():
-        return False
-    run = Run(folder)
-    settings = json.loads(json.dumps(member.to_dict()))
-    same_settings = all(
-        run.config.get(name) == value for name, value in settings.items() if name != "model_choice"
-    )
-    val_sha256 = None if val_set is None else val_set.fingerprint()
-    return (
-        same_settings
-        and run.fingerprint.get("train_sha256") == train_set.fingerprint()
-        and run.fingerprint.get("val_sha256") == val_sha256
-    )

@@ -13,6 +13,7 @@ from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
+from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
 
@@ -104,6 +105,7 @@ def train(
     callbacks=(),
     mlflow_uri=None,
     mlflow_experiment=None,
+    overwrite=False,
     **kwargs,
 ):
     """Trains a classifier and writes a run folder.
@@ -112,7 +114,8 @@ def train(
         data: a file path (CSV/TSV/JSONL/Parquet, Kaggle `:::` lines, aclImdb
             folder or `.tar.gz`) or a `TextDataset`.
         out: the run folder (default `runs/<model>`). Rerunning the same call
-            after a crash resumes from the last finished epoch.
+            after a crash resumes from the last finished epoch. A folder that
+            holds a finished run is refused unless `overwrite` is True.
         config: a `TrainConfig`, a dict, or the path of a `config.json`.
         verbose: Keras verbosity (1: progress bar, 2: one line an epoch, 0: silent).
         callbacks: extra Keras callbacks.
@@ -122,6 +125,10 @@ def train(
             PNGs and the model (needs `pip install 'genreclf[mlflow]'`). A
             rerun after a crash continues the same MLflow run.
         mlflow_experiment: the MLflow experiment (default `"genreclf"`).
+        overwrite: train over a finished run in `out` (see
+            `genreclf.training.finished_runs`). Parts of a run that finished
+            with the same settings and rows (folds, the GPU pair's members)
+            are still kept.
         **kwargs: any `TrainConfig` field, e.g. `model="bilstm"`, `epochs=10`,
             `text="overview"`, `label="genres"`, `multi_label=True`, `sep="|"`,
             `folds=5`, `augment="aug.jsonl"`, `model_config={"lstm_units": 32}`.
@@ -161,6 +168,7 @@ def train(
     check_family_options(cfg)  # a refused option leaves no run folder behind
     joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
     out = pathlib.Path(out or f"runs/{cfg.model}")
+    refuse_finished_run(out, overwrite)  # before the folder or an MLflow run is touched
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import genreclf
-from genreclf.errors import ConfigError
 from genreclf.label_issues import out_of_fold_probabilities
 
 
@@ -35,5 +34,7 @@ def test_a_family_is_trained_per_fold_and_a_rerun_reuses_the_folds(tmp_path):
     again = out_of_fold_probabilities(data, vocabulary, **args)
     np.testing.assert_allclose(again, probs, atol=1e-6)
     assert {p: p.stat().st_mtime_ns for p in saved} == saved  # not retrained
-    with pytest.raises(ConfigError, match="another model"):
-        out_of_fold_probabilities(data, vocabulary, **{**args, "model": "bilstm"})
+    # Other settings on the same folder: the folds are retrained, not reused.
+    out_of_fold_probabilities(data, vocabulary, **{**args, "model_config": {"max_tokens": 500}})
+    assert all(p.stat().st_mtime_ns != saved[p] for p in saved)
+    assert all(genreclf.Run(p.parent).config["model_config"]["max_tokens"] == 500 for p in saved)

@@ -76,14 +76,18 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     )
 
     stamps = {p: (p / "model.keras").stat().st_mtime_ns for p in (stack, finetune)}
+    with pytest.raises(ConfigError, match=r"already holds a finished run \(ensemble"):
+        _train(rows, tiny_preset, out)
     capsys.readouterr()
-    _train(rows, tiny_preset, out)
+    _train(rows, tiny_preset, out, overwrite=True)  # the members are kept, the ensemble rebuilt
     printed = capsys.readouterr().out
     assert printed.count("kept, finished with the same settings and rows") == 2
     assert {p: (p / "model.keras").stat().st_mtime_ns for p in stamps} == stamps
 
-    (finetune / "thresholds.json").unlink()  # killed before the member finished
-    _train(rows, tiny_preset, out)
+    # Killed while the member retrained under --overwrite: neither folder is finished.
+    for folder in (finetune, out):
+        (folder / "thresholds.json").unlink()
+    _train(rows, tiny_preset, out)  # resumes: no --overwrite needed
     assert (stack / "model.keras").stat().st_mtime_ns == stamps[stack]
     assert (finetune / "model.keras").stat().st_mtime_ns != stamps[finetune]
     assert genreclf.Run(out).config["model"] == "ensemble"
@@ -93,9 +97,9 @@ def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp
     out = tmp_path / "run"
     _train(rows, tiny_preset, out)
     capsys.readouterr()
-    _train(rows.subset(np.arange(180)), tiny_preset, out)
+    _train(rows.subset(np.arange(180)), tiny_preset, out, overwrite=True)
     assert "kept" not in capsys.readouterr().out
-    _train(rows.subset(np.arange(180)), tiny_preset, out, lr=5e-4)  # same rows
+    _train(rows.subset(np.arange(180)), tiny_preset, out, lr=5e-4, overwrite=True)  # same rows
     assert "kept" not in capsys.readouterr().out
 
 

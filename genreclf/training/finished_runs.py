@@ -1,0 +1,103 @@
+"""What `train` does with a run folder that already holds a finished run.
+
+A finished run folder is one whose last file (`thresholds.json`, `COMPLETE`)
+is written. Training into it again would replace the model a user may be
+serving or comparing against, without a word, so `genreclf.train` refuses
+unless asked (`overwrite=True`, `--overwrite`; KerasTuner's `overwrite`
+argument guards its project folder the same way). An unfinished folder is
+not refused: rerunning the same call after a crash resumes it.
+
+Inside one run, the parts a job reruns after a crash (the folds of
+`--folds`, the members of the GPU pair) are kept only when they finished
+with exactly this run's settings on exactly its rows (`finished_with`);
+otherwise a fold trained for another configuration would be kept under a
+`config.json` that says something else.
+"""
+
+import json
+import pathlib
+
+from genreclf.errors import ConfigError
+from genreclf.run import COMPLETE
+from genreclf.run import Run
+
+
+def refuse_finished_run(out, overwrite=False):
+    """Raises a ConfigError if `out` holds a finished run and `overwrite` is False.
+
+    Called before the folder (or an MLflow run) is touched. With
+    `overwrite=True` a finished folder loses its completion mark first, so a
+    job killed while training over it leaves a folder that `Run` refuses
+    (and a rerun resumes), never the old thresholds beside a new model.
+
+    Args:
+        out: the run folder `train` is asked to write.
+        overwrite: whether a finished run there may be replaced.
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> refuse_finished_run(folder)  # empty or unfinished: training may go on
+    >>> _ = (folder / "thresholds.json").write_text("{}")
+    >>> refuse_finished_run(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... already holds a finished run...
+    """
+    out = pathlib.Path(out)
+    if not (out / COMPLETE).exists():
+        return
+    if overwrite:
+        (out / COMPLETE).unlink(missing_ok=True)  # each worker of a strategy tries
+        return
+    raise ConfigError(
+        f"{out} already holds a finished run{_describe(out)}. Training again would "
+        f"replace it. Received: out={str(out)!r} with overwrite=False. Pass "
+        "--overwrite (overwrite=True) to train over it, or choose another --out."
+    )
+
+
+def _describe(out):
+    """`" (bilstm, macro-F1 0.4312)"`, or `""` when the folder's files do not say."""
+    try:
+        model = json.loads((out / "config.json").read_text()).get("model")
+        score = json.loads((out / "metrics.json").read_text()).get("macro_f1")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    parts = [str(model)] if model else []
+    if isinstance(score, (int, float)):
+        parts.append(f"macro-F1 {score:.4f}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def finished_with(folder, cfg, train_set, val_set):
+    """Whether `folder` holds a finished run of `cfg`'s settings on exactly these rows.
+
+    Settings are every `TrainConfig` field but `model_choice` (which records
+    why `auto` chose, not what was trained); rows are the training and
+    validation rows' digests in the run's `fingerprint.json`.
+
+    Args:
+        folder: a run folder (it need not exist).
+        cfg: the `TrainConfig` the folder would be trained with.
+        train_set: the training rows (`TextDataset`).
+        val_set: the validation rows, or None (trained on every row).
+
+    Returns:
+        True when the folder can be kept as it is.
+    """
+    folder = pathlib.Path(folder)
+    if not (folder / COMPLETE).exists():
+        return False
+    run = Run(folder)
+    settings = json.loads(json.dumps(cfg.to_dict()))
+    same_settings = all(
+        run.config.get(name) == value for name, value in settings.items() if name != "model_choice"
+    )
+    val_sha256 = None if val_set is None else val_set.fingerprint()
+    return (
+        same_settings
+        and run.fingerprint.get("train_sha256") == train_set.fingerprint()
+        and run.fingerprint.get("val_sha256") == val_sha256
+    )

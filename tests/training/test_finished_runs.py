@@ -1,0 +1,71 @@
+"""A finished run folder is refused unless overwritten; its folds are kept only for the same run."""
+
+import pytest
+
+import genreclf
+from genreclf.cli import main
+from genreclf.errors import ConfigError
+
+TINY = dict(
+    text="overview",
+    label="genre",
+    model="ngram",
+    epochs=1,
+    model_config={"max_tokens": 500, "solver": "adamw"},
+    verbose=0,
+)
+
+
+def _mtimes(folder, pattern="**/*"):
+    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern) if p.is_file()}
+
+
+def test_a_finished_run_is_refused_and_left_as_it_was(tmp_path):
+    out = tmp_path / "run"
+    genreclf.train(genreclf.sample_path(), out=out, **TINY)
+    before = _mtimes(out)
+    refused = r"already holds a finished run \(ngram, macro-F1 0\.\d{4}\).*overwrite=True"
+    with pytest.raises(ConfigError, match=refused):
+        genreclf.train(genreclf.sample_path(), out=out, **{**TINY, "epochs": 2})
+    assert _mtimes(out) == before
+    assert genreclf.Run(out).config["epochs"] == 1
+
+
+def test_overwrite_trains_over_it_with_the_new_settings(tmp_path):
+    out = tmp_path / "run"
+    genreclf.train(genreclf.sample_path(), out=out, **TINY)
+    model = _mtimes(out, "model.keras")
+    run = genreclf.train(genreclf.sample_path(), out=out, overwrite=True, **{**TINY, "epochs": 2})
+    assert run.config["epochs"] == 2
+    assert len((out / "history.csv").read_text().splitlines()) == 1 + 2  # header, 2 epochs
+    assert _mtimes(out, "model.keras") != model
+
+
+def test_the_command_line_says_how_to_train_over_it(tmp_path, capsys):
+    args = [
+        "train",
+        str(genreclf.sample_path()),
+        *("--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "1"),
+        *("--out", str(tmp_path / "run"), "--quiet"),
+    ]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 1
+    assert "already holds a finished run" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
+
+
+def test_folds_are_kept_for_the_same_settings_and_retrained_for_others(tmp_path):
+    out = tmp_path / "cv"
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
+    folds = _mtimes(out, "folds/*/model.keras")
+    assert len(folds) == 2
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **TINY)
+    assert _mtimes(out, "folds/*/model.keras") == folds  # same settings and rows: kept
+    run = genreclf.train(
+        genreclf.sample_path(), out=out, folds=2, overwrite=True, **{**TINY, "epochs": 2}
+    )
+    retrained = _mtimes(out, "folds/*/model.keras")
+    assert all(retrained[path] != folds[path] for path in folds)
+    assert all(genreclf.Run(path.parent).config["epochs"] == 2 for path in folds)
+    assert run.config["epochs"] == 2
