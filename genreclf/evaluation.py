@@ -118,8 +118,12 @@ def evaluate(
         intervals, mine, note = None, report, ""
         if data is None:
             shared = _on_shared_rows(run, other)
-            if shared is None:
+            if isinstance(shared, str):  # why their held-out rows cannot be paired
                 other_report = other.metrics
+                note = (
+                    f"\nNo paired intervals: {shared} Pass --data FILE to score both runs "
+                    "on the same rows.\n"
+                )
             else:
                 mine, other_report, intervals, rows_name = shared
                 note = (
@@ -238,20 +242,24 @@ def _bootstrap(targets, predicted, other_predicted, run, report):
 def _on_shared_rows(run, other):
     """`(report, other_report, intervals, rows_name)` on the rows both runs scored held out.
 
-    None when they share none (`genreclf.held_out.held_out_scores` says
-    why), have other labels, take features, or abstain.
+    Or a sentence saying why there are none: the runs have other labels,
+    one takes numeric features or abstains (`--abstain` keeps no held-out
+    scores), or they share no held-out rows (`genreclf.held_out.held_out_scores`'s
+    reason).
     """
     from genreclf.held_out import held_out_scores
     from genreclf.metrics import classification_report
 
     if run.vocabulary != other.vocabulary:
-        return None
-    if any(r.feature_names() or r.cascade is not None for r in (run, other)):
-        return None
+        return "the two runs have other labels."
+    for member in (run, other):
+        if member.feature_names() or member.cascade is not None:
+            kind = "abstains (--abstain)" if member.cascade is not None else "takes features"
+            return f"{member.path.name} {kind}, and such runs keep no held-out scores to pair."
     try:
         held = held_out_scores([run, other], None, run.vocabulary)
-    except ConfigError:
-        return None
+    except ConfigError as error:
+        return f"their held-out rows cannot be paired ({error})."
     (mine, predicted), (theirs, other_predicted) = (
         report_and_predictions(member, held.targets, scores, classification_report)
         for member, scores in zip((run, other), held.member_scores)

@@ -92,3 +92,12 @@ def test_cli_predict_and_evaluate_show_unknown_and_coverage(abstain_run, capsys,
         0 < section["coverage"] <= 1
         and section["order"] == abstain_run.metrics["abstention"]["order"]
     )
+
+
+def test_compare_without_data_says_why_it_has_no_intervals(abstain_run, trained_run, tmp_path):
+    report = genreclf.evaluate(trained_run, compare=abstain_run, out=tmp_path / "cmp")
+    assert "paired_bootstrap" not in report
+    assert (
+        f"No paired intervals: {abstain_run.path.name} abstains (--abstain)" in report["comparison"]
+    )
+    assert "Pass --data FILE" in (tmp_path / "cmp" / "compare.md").read_text()
