@@ -8,8 +8,6 @@ Run it by hand with `python -m genreclf.augment.fake_server --port 8000 --latenc
 """
 
 import argparse
-import email.parser
-import email.policy
 import hashlib
 import http.server
 import json
@@ -19,6 +17,8 @@ import socket
 import threading
 import time
 
+from genreclf.augment.fake_batch_api import create_batch
+from genreclf.augment.fake_batch_api import upload_file
 from genreclf.augment.fake_synopses import fake_synopsis  # noqa: E402,F401 (re-exported)
 
 
@@ -178,10 +178,10 @@ def _make_handler(server):
             raw = self.rfile.read(length)
             path = self.path.rstrip("/")
             if path.endswith("/files"):
-                self._send(200, _upload(server, self.headers["Content-Type"], raw))
+                self._send(200, upload_file(server, self.headers["Content-Type"], raw))
                 return
             if path.endswith("/batches"):
-                self._send(200, _create_batch(server, json.loads(raw)))
+                self._send(200, create_batch(server, json.loads(raw), _completion))
                 return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
@@ -312,81 +312,6 @@ def _label_answer(prompt, rng):
     if named:
         return json.dumps({"labels": named[:1], "confidence": 0.9})
     return json.dumps({"labels": [rng.choice(names)] if names else [], "confidence": 0.6})
-
-
-def _upload(server, content_type, raw):
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
-    )
-    data, name = b"", "upload"
-    for part in msg.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            data = part.get_payload(decode=True)
-            name = part.get_filename() or name
-    with server._lock:
-        file_id = f"file-{len(server.files) + 1}"
-        server.files[file_id] = data
-    return {
-        "id": file_id,
-        "object": "file",
-        "bytes": len(data),
-        "created_at": int(time.time()),
-        "filename": name,
-        "purpose": "batch",
-        "status": "processed",
-    }
-
-
-def _create_batch(server, body):
-    """Answers every line of the input file now; reports it done after polling."""
-    lines = [json.loads(l) for l in server.files[body["input_file_id"]].splitlines() if l.strip()]
-    out = []
-    for line in lines:
-        req = line["body"]
-        digest = hashlib.sha256(json.dumps(req, sort_keys=True).encode("utf-8")).hexdigest()
-        behaviour, _ = server._next_behaviour()
-        server._record(
-            hash=digest,
-            behaviour=behaviour,
-            status=200,
-            time=time.time(),
-            model=req.get("model"),
-            authorization=None,
-            batch=True,
-        )
-        out.append(
-            json.dumps(
-                {
-                    "id": f"batch_req_{digest[:12]}",
-                    "custom_id": line["custom_id"],
-                    "response": {
-                        "status_code": 200,
-                        "request_id": f"req_{digest[:20]}",
-                        "body": _completion(req, digest, behaviour, server),
-                    },
-                    "error": None,
-                }
-            )
-        )
-    with server._lock:
-        output_id = f"file-{len(server.files) + 1}"
-        server.files[output_id] = ("\n".join(out) + "\n").encode("utf-8")
-        batch_id = f"batch_{len(server.batches) + 1}"
-        server.batches[batch_id] = {
-            "id": batch_id,
-            "object": "batch",
-            "endpoint": body["endpoint"],
-            "input_file_id": body["input_file_id"],
-            "completion_window": "24h",
-            "status": "in_progress",
-            "created_at": int(time.time()),
-            "output_file_id": output_id,
-            "error_file_id": None,
-            "request_counts": {"total": len(lines), "completed": len(lines), "failed": 0},
-            "metadata": body.get("metadata"),
-            "_polls": 0,
-        }
-    return {k: v for k, v in server.batches[batch_id].items() if not k.startswith("_")}
 
 
 def main(argv=None):
