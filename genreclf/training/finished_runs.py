@@ -25,10 +25,8 @@ from genreclf.run import Run
 def refuse_finished_run(out, overwrite=False):
     """Raises a ConfigError if `out` holds a finished run and `overwrite` is False.
 
-    Called before the folder (or an MLflow run) is touched. With
-    `overwrite=True` a finished folder loses its completion mark first, so a
-    job killed while training over it leaves a folder that `Run` refuses
-    (and a rerun resumes), never the old thresholds beside a new model.
+    Called before the folder (or an MLflow run) is touched. Training over a
+    finished folder starts with `unmark_finished`.
 
     Args:
         out: the run folder `train` is asked to write.
@@ -46,16 +44,24 @@ def refuse_finished_run(out, overwrite=False):
     genreclf.errors.ConfigError: ... already holds a finished run...
     """
     out = pathlib.Path(out)
-    if not (out / COMPLETE).exists():
-        return
-    if overwrite:
-        (out / COMPLETE).unlink(missing_ok=True)  # each worker of a strategy tries
+    if overwrite or not (out / COMPLETE).exists():
         return
     raise ConfigError(
         f"{out} already holds a finished run{_describe(out)}. Training again would "
         f"replace it. Received: out={str(out)!r} with overwrite=False. Pass "
         "--overwrite (overwrite=True) to train over it, or choose another --out."
     )
+
+
+def unmark_finished(out):
+    """Removes `out`'s completion mark as training over it starts.
+
+    So a job killed while training over a finished run (`overwrite=True`)
+    leaves a folder that `Run` refuses and a rerun resumes, never the old
+    thresholds (or cross-validation summary, or ensemble) beside new members.
+    A no-op on an unfinished folder; each worker of a strategy may call it.
+    """
+    (pathlib.Path(out) / COMPLETE).unlink(missing_ok=True)
 
 
 def _describe(out):

@@ -14,6 +14,7 @@ from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
 from genreclf.training.finished_runs import refuse_finished_run
+from genreclf.training.finished_runs import unmark_finished
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
 
@@ -221,6 +222,7 @@ def training_rows(dataset, synthetic, cfg):
 
 
 def _train(dataset, synthetic, cfg, out, verbose, callbacks):
+    unmark_finished(out)  # `refuse_finished_run` let it through: overwrite, or unfinished
     if cfg.folds:
         from genreclf.training.cross_validation import cross_validate
 

@@ -1,10 +1,12 @@
 """A finished run folder is refused unless overwritten; its folds are kept only for the same run."""
 
+import keras
 import pytest
 
 import genreclf
 from genreclf.cli import main
 from genreclf.errors import ConfigError
+from genreclf.errors import RunFolderError
 
 TINY = dict(
     text="overview",
@@ -68,4 +70,30 @@ def test_folds_are_kept_for_the_same_settings_and_retrained_for_others(tmp_path)
     retrained = _mtimes(out, "folds/*/model.keras")
     assert all(retrained[path] != folds[path] for path in folds)
     assert all(genreclf.Run(path.parent).config["epochs"] == 2 for path in folds)
+    assert run.config["epochs"] == 2
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_killed_while_training_over_it_leaves_an_unfinished_folder_that_resumes(tmp_path):
+    out = tmp_path / "run"
+    genreclf.train(genreclf.sample_path(), out=out, **TINY)
+
+    def kill(epoch, logs):
+        raise _Killed
+
+    kill_after_one_epoch = keras.callbacks.LambdaCallback(on_epoch_end=kill)
+    with pytest.raises(_Killed):
+        genreclf.train(
+            genreclf.sample_path(),
+            out=out,
+            overwrite=True,
+            callbacks=[kill_after_one_epoch],
+            **{**TINY, "epochs": 2},
+        )
+    with pytest.raises(RunFolderError, match="did not finish"):
+        genreclf.Run(out)  # not the old run's thresholds beside a half-trained model
+    run = genreclf.train(genreclf.sample_path(), out=out, **{**TINY, "epochs": 2})
     assert run.config["epochs"] == 2
