@@ -34,10 +34,11 @@ from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
 from genreclf.run import MODEL
-from genreclf.run import THRESHOLDS
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.run import write_thresholds
+from genreclf.training.finished_runs import refuse_finished_run
+from genreclf.training.finished_runs import unmark_finished
 
 SELECTION_ROUNDS = 20
 
@@ -108,6 +109,7 @@ def ensemble(
     mlflow_uri=None,
     mlflow_experiment=None,
     split=None,
+    overwrite=False,
 ):
     """Joins trained runs into one run whose model averages their scores.
 
@@ -130,6 +132,8 @@ def ensemble(
             a validation split held out, when they trained on an in-memory
             dataset whose file cannot be read again (checked against their
             fingerprints).
+        overwrite: replace a finished run in `out` (refused otherwise, as
+            `genreclf.train` refuses; `genreclf.training.finished_runs`).
 
     Returns:
         The new `Run`.
@@ -153,6 +157,7 @@ def ensemble(
     from genreclf.training.calibration import describe
     from genreclf.training.calibration import fit_calibration
 
+    refuse_finished_run(out, overwrite)
     if mlflow_uri is not None:  # before the work: a bad URI or a missing extra fails fast
         from genreclf.tracking.mlflow_tracker import MlflowTracker
 
@@ -165,7 +170,13 @@ def ensemble(
         )
         with tracker:
             run = ensemble(
-                runs, out, data=data, verbose=verbose, calibration=calibration, split=split
+                runs,
+                out,
+                data=data,
+                verbose=verbose,
+                calibration=calibration,
+                split=split,
+                overwrite=overwrite,
             )
             tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
             tracker.log_run_folder(run.path)
@@ -219,6 +230,7 @@ def ensemble(
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    unmark_finished(out)  # never a new model beside the replaced run's thresholds
     model.save(out / MODEL)
     vocabulary.save(out / LABELS)
     config = dict(runs[0].config)
@@ -236,7 +248,6 @@ def ensemble(
     )
     write_json(out / CONFIG, config)
     write_json(out / CALIBRATION_FILE, info)
-    (out / THRESHOLDS).unlink(missing_ok=True)  # written last: the run is complete
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
     report["evaluated_on"] = evaluated_on
     report["calibration"] = calibration_section(

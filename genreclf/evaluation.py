@@ -243,23 +243,28 @@ def _on_shared_rows(run, other):
     """`(report, other_report, intervals, rows_name)` on the rows both runs scored held out.
 
     Or a sentence saying why there are none: the runs have other labels,
-    one takes numeric features or abstains (`--abstain` keeps no held-out
-    scores), or they share no held-out rows (`genreclf.held_out.held_out_scores`'s
-    reason).
+    one takes numeric features or abstains, or they share no held-out rows
+    (`genreclf.held_out.held_out_scores` finds none).
     """
     from genreclf.held_out import held_out_scores
     from genreclf.metrics import classification_report
 
     if run.vocabulary != other.vocabulary:
-        return "the two runs have other labels."
+        return "the two runs have other labels (or one is multi-label)."
     for member in (run, other):
         if member.feature_names() or member.cascade is not None:
             kind = "abstains (--abstain)" if member.cascade is not None else "takes features"
-            return f"{member.path.name} {kind}, and such runs keep no held-out scores to pair."
+            return (
+                f"{member.path.name} {kind}; held-out rows are paired only between text-only "
+                "runs without --abstain."
+            )
     try:
         held = held_out_scores([run, other], None, run.vocabulary)
-    except ConfigError as error:
-        return f"their held-out rows cannot be paired ({error})."
+    except ConfigError:
+        return (
+            "they share no held-out rows (neither one validation split nor out-of-fold "
+            "scores of the same file)."
+        )
     (mine, predicted), (theirs, other_predicted) = (
         report_and_predictions(member, held.targets, scores, classification_report)
         for member, scores in zip((run, other), held.member_scores)

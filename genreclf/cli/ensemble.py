@@ -15,6 +15,11 @@ def build_parser():
     p.add_argument("runs", nargs="+", help="two or more run folders")
     p.add_argument("--out", required=True, help="the new run folder")
     p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished run in --out (refused otherwise)",
+    )
+    p.add_argument(
         "--data",
         help="labelled held-out rows the members did not train on (default: the members' "
         "shared validation split, else the out-of-fold scores that runs trained on every row "
@@ -48,6 +53,7 @@ def main(argv):
         calibration=args.calibration,
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,
+        overwrite=args.overwrite,
     )
     if not args.quiet:
         print(format_summary(run.metrics))

@@ -66,8 +66,9 @@ def build_parser():
     )
     p.add_argument(
         "--work-dir",
-        help="where --model's fold runs go (a rerun reuses finished folds; default: "
-        "<out>.folds/ beside the CSV)",
+        help="where --model's fold runs go (a rerun reuses the folds that finished with the "
+        "same settings on the same rows and retrains the others; default: <out>.folds/ "
+        "beside the CSV)",
     )
     p.add_argument("--out", required=True, help="the CSV to write (the report goes beside it)")
     p.add_argument("--quiet", action="store_true", help="print only the output paths")

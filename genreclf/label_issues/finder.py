@@ -104,7 +104,8 @@ def find_label_issues(
         model_config: the family's settings (with `model=<family>`).
         epochs: the family's maximum epochs (with `model=<family>`).
         work_dir: where the fold runs go (with `model=<family>`; a rerun
-            reuses its finished folds).
+            reuses the folds that finished with the same settings on the
+            same rows, and retrains the others).
         filter_by: cleanlab's `filter_by` (`"prune_by_noise_rate"`,
             `"prune_by_class"`, `"both"`, `"confident_learning"`,
             `"predicted_neq_given"`).

@@ -10,6 +10,7 @@ from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.finished_runs import finished_with
+from genreclf.training.finished_runs import unmark_finished
 
 SCALARS = (
     "accuracy",
@@ -66,6 +67,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     vocabulary = (
         dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
     )
+    unmark_finished(out)  # until the best fold's files are all in
     reports = []
     for i, (train_idx, val_idx) in enumerate(folds):
         train_set = dataset.subset(train_idx)
@@ -91,7 +93,6 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         )
     best = int(np.argmax([r["macro_f1"] for r in reports]))
     best_dir = out / "folds" / f"fold_{best}"
-    (out / COMPLETE).unlink(missing_ok=True)  # until the best fold's files are all in
     for name in _BEST_FILES:
         if (best_dir / name).exists():
             shutil.copy2(best_dir / name, out / name)

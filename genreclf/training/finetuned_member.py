@@ -37,6 +37,7 @@ from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.config import AUTO
 from genreclf.training.finished_runs import finished_with
+from genreclf.training.finished_runs import unmark_finished
 
 MEMBERS = "members"
 FINETUNE_MAX_LENGTH = 512
@@ -177,8 +178,10 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
     from genreclf.training.trainer import training_rows
 
     out = pathlib.Path(out)
+    members = member_configs(cfg, dataset.texts)
+    unmark_finished(out)  # until the ensemble is rebuilt
     runs, split = [], None
-    for name, member in member_configs(cfg, dataset.texts).items():
+    for name, member in members.items():
         folder = out / MEMBERS / name
         train_set, val_set = training_rows(dataset, synthetic, member)
         split = val_set if val_set is not None else split

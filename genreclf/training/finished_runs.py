@@ -8,8 +8,9 @@ argument guards its project folder the same way). An unfinished folder is
 not refused: rerunning the same call after a crash resumes it.
 
 Inside one run, the parts a job reruns after a crash (the folds of
-`--folds`, the members of the GPU pair) are kept only when they finished
-with exactly this run's settings on exactly its rows (`finished_with`);
+`--folds`, the members of the GPU pair, `genreclf labels check`'s fold runs)
+are kept only when they finished with exactly this run's settings on exactly
+its rows (`finished_with`);
 otherwise a fold trained for another configuration would be kept under a
 `config.json` that says something else.
 """
@@ -54,12 +55,15 @@ def refuse_finished_run(out, overwrite=False):
 
 
 def unmark_finished(out):
-    """Removes `out`'s completion mark as training over it starts.
+    """Removes `out`'s completion mark before a run that writes it last retrains its parts.
 
-    So a job killed while training over a finished run (`overwrite=True`)
-    leaves a folder that `Run` refuses and a rerun resumes, never the old
-    thresholds (or cross-validation summary, or ensemble) beside new members.
-    A no-op on an unfinished folder; each worker of a strategy may call it.
+    Cross-validation and the GPU pair write their top-level files after
+    their folds or members; with the mark gone first, a job killed while
+    retraining them over a finished run (`overwrite=True`) leaves a folder
+    that `Run` refuses and a rerun resumes, never the old summary beside new
+    folds. Called after the settings are checked, so a refused setting
+    leaves the old run loadable. (A single run's `fit_run` removes the mark
+    itself, after its own checks.) A no-op on an unfinished folder.
     """
     (pathlib.Path(out) / COMPLETE).unlink(missing_ok=True)
 

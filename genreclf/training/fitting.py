@@ -160,6 +160,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     config = model_config(cfg)
     family = get_family(cfg.model)
+    given_rows = train_set  # fingerprint.json's: what a rerun compares (`finished_with`)
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(
@@ -253,7 +254,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
-    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
+    write_json(out / FINGERPRINT, _fingerprint(cfg, given_rows, val_set))
     write_thresholds(out, thresholds, num_classes)  # last: the run is complete
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     (out / FITTED_WEIGHTS).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from genreclf.data import TextDataset
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
+from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
@@ -14,7 +15,6 @@ from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
 from genreclf.training.finished_runs import refuse_finished_run
-from genreclf.training.finished_runs import unmark_finished
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
 
@@ -184,6 +184,8 @@ def train(
         resume_file=out / TRACKING_FILE,
     )
     out.mkdir(parents=True, exist_ok=True)
+    if (out / COMPLETE).exists():  # overwriting a finished run: a new MLflow run, too
+        (out / TRACKING_FILE).unlink(missing_ok=True)
     with tracker:
         callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
         run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
@@ -222,7 +224,6 @@ def training_rows(dataset, synthetic, cfg):
 
 
 def _train(dataset, synthetic, cfg, out, verbose, callbacks):
-    unmark_finished(out)  # `refuse_finished_run` let it through: overwrite, or unfinished
     if cfg.folds:
         from genreclf.training.cross_validation import cross_validate
 

@@ -1,5 +1,6 @@
 """`--mlflow` on `genreclf train` and `ensemble`, read back from a real local MLflow store."""
 
+import json
 import sys
 
 import pytest
@@ -233,3 +234,22 @@ def test_cross_validation_logs_each_fold_epochs_under_its_own_prefix(tmp_path):
         history = client.get_metric_history(logged.info.run_id, f"fold_{fold}/val_macro_f1")
         assert [m.step for m in history] == [0, 1]
     assert "final.cross_validation.summary.macro_f1.mean" in logged.data.metrics
+
+
+def test_overwriting_a_finished_run_starts_a_new_mlflow_run(tmp_path):
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    uri, out = f"file:{tmp_path / 'mlruns'}", tmp_path / "run"
+    tiny = dict(text="overview", label="genre", model="ngram", out=out, verbose=0)
+    genreclf.train(genreclf.sample_path(), epochs=1, **tiny)
+    # The folder finished, but the MLflow run it names did not (killed while uploading).
+    dangling = MlflowTracker(uri, run_name="run", resume_file=out / "mlflow.json").start()
+    with pytest.raises(ConfigError, match="Received: mlflow_uri='nope://x'"):
+        genreclf.train(
+            genreclf.sample_path(), overwrite=True, mlflow_uri="nope://x", epochs=2, **tiny
+        )
+    assert genreclf.Run(out).config["epochs"] == 1  # a bad URI leaves the old run loadable
+    run = genreclf.train(genreclf.sample_path(), overwrite=True, mlflow_uri=uri, epochs=2, **tiny)
+    logged = _client(uri).get_run(json.loads((out / "mlflow.json").read_text())["run_id"])
+    assert logged.info.run_id != dangling.run_id and logged.info.status == "FINISHED"
+    assert logged.data.params["epochs"] == "2" and run.config["epochs"] == 2

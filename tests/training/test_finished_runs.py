@@ -78,22 +78,45 @@ class _Killed(Exception):
 
 
 def test_killed_while_training_over_it_leaves_an_unfinished_folder_that_resumes(tmp_path):
-    out = tmp_path / "run"
-    genreclf.train(genreclf.sample_path(), out=out, **TINY)
+    out = tmp_path / "cv"
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
 
     def kill(epoch, logs):
         raise _Killed
 
-    kill_after_one_epoch = keras.callbacks.LambdaCallback(on_epoch_end=kill)
-    with pytest.raises(_Killed):
+    with pytest.raises(_Killed):  # in the first fold: the old summary is still on disk
         genreclf.train(
             genreclf.sample_path(),
             out=out,
+            folds=2,
             overwrite=True,
-            callbacks=[kill_after_one_epoch],
+            callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=kill)],
             **{**TINY, "epochs": 2},
         )
     with pytest.raises(RunFolderError, match="did not finish"):
-        genreclf.Run(out)  # not the old run's thresholds beside a half-trained model
-    run = genreclf.train(genreclf.sample_path(), out=out, **{**TINY, "epochs": 2})
+        genreclf.Run(out)  # not the old run's summary beside half-retrained folds
+    run = genreclf.train(genreclf.sample_path(), out=out, folds=2, **{**TINY, "epochs": 2})
     assert run.config["epochs"] == 2
+    assert all(genreclf.Run(out / "folds" / f"fold_{i}").config["epochs"] == 2 for i in (0, 1))
+
+
+def test_folds_trained_on_oversampled_rows_are_kept_too(tmp_path):
+    out = tmp_path / "cv"
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, oversample=True, **TINY)
+    folds = _mtimes(out, "folds/*/model.keras")
+    genreclf.train(
+        genreclf.sample_path(), out=out, folds=2, oversample=True, overwrite=True, **TINY
+    )
+    assert _mtimes(out, "folds/*/model.keras") == folds
+
+
+def test_an_ensemble_over_a_finished_run_is_refused_unless_overwritten(trained_run, tmp_path):
+    second = genreclf.train(genreclf.sample_path(), out=tmp_path / "second", **TINY)
+    out = tmp_path / "ens"
+    genreclf.ensemble([trained_run, second], out, verbose=0)
+    model = _mtimes(out, "model.keras")
+    with pytest.raises(ConfigError, match=r"already holds a finished run \(ensemble"):
+        genreclf.ensemble([trained_run, second], out, verbose=0)
+    assert _mtimes(out, "model.keras") == model
+    genreclf.ensemble([trained_run, second], out, verbose=0, overwrite=True)
+    assert _mtimes(out, "model.keras") != model
