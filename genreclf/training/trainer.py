@@ -144,6 +144,8 @@ def train(
     ...                      epochs=2, out="runs/doc")  # doctest: +SKIP
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
+    if out is not None:  # before the data is read; `runs/<model>` is checked once it is known
+        refuse_finished_run(out, overwrite)
     cfg = make_config(data, config, **kwargs).check()
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     dataset = data if isinstance(data, TextDataset) else None

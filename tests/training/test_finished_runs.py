@@ -54,6 +54,9 @@ def test_the_command_line_says_how_to_train_over_it(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 1
     assert "already holds a finished run" in capsys.readouterr().err
+    # Refused before the data is read: a missing file is not even opened.
+    assert main(["train", str(tmp_path / "missing.csv"), *args[2:]]) == 1
+    assert "already holds a finished run" in capsys.readouterr().err
     assert main([*args, "--overwrite"]) == 0
 
 
