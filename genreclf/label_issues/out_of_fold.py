@@ -15,7 +15,7 @@ trained without that row. Two ways:
   training folds for early stopping), which then scores its held-out fold.
   Fold runs are kept in `work_dir`: a rerun after a crash reuses the
   folds that finished with the same settings on the same rows, and
-  retrains the others (`genreclf.training.finished_runs.finished_with`).
+  retrains the others (`genreclf.training.finished_runs.finished_run`).
 
 Example:
 
@@ -127,7 +127,7 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     from genreclf.run import Run
     from genreclf.training import TrainConfig
     from genreclf.training import fit_run
-    from genreclf.training.finished_runs import finished_with
+    from genreclf.training.finished_runs import finished_run
 
     cfg = TrainConfig(model=model, model_config=dict(model_config or {}), seed=seed)
     cfg.multi_label = vocabulary.multi_label
@@ -137,14 +137,14 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     for i, (train_idx, held_idx) in enumerate(kfold_indices(dataset, k=folds, seed=seed)):
         fold_dir = pathlib.Path(work_dir) / f"fold_{i}"
         train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
-        kept = finished_with(fold_dir, cfg, train, val) and Run(fold_dir).vocabulary == vocabulary
-        if not kept:
+        run = finished_run(fold_dir, cfg, train, val)
+        if run is None or run.vocabulary != vocabulary:
             if verbose:
                 print(
                     f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows", flush=True
                 )
             fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0)
-        run = Run(fold_dir)
+            run = Run(fold_dir)
         held = dataset.subset(held_idx)
         probabilities[held_idx] = run.scores(held.texts)
     return probabilities

@@ -9,7 +9,7 @@ from genreclf.data import kfold_indices
 from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
-from genreclf.training.finished_runs import finished_with
+from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 
 SCALARS = (
@@ -75,8 +75,9 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
             train_set = train_set.concat(synthetic)
         fold_dir = out / "folds" / f"fold_{i}"
         val_set = dataset.subset(val_idx)
-        if finished_with(fold_dir, cfg, train_set, val_set):
-            reports.append(Run(fold_dir).metrics)  # finished, these settings and rows: keep it
+        kept = finished_run(fold_dir, cfg, train_set, val_set)
+        if kept is not None:
+            reports.append(kept.metrics)  # finished, these settings and rows: keep it
             continue
         if verbose:
             print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")

@@ -36,7 +36,7 @@ from genreclf.errors import ConfigError
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.config import AUTO
-from genreclf.training.finished_runs import finished_with
+from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 
 MEMBERS = "members"
@@ -185,13 +185,14 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         folder = out / MEMBERS / name
         train_set, val_set = training_rows(dataset, synthetic, member)
         split = val_set if val_set is not None else split
-        if finished_with(folder, member, train_set, val_set):
+        kept = finished_run(folder, member, train_set, val_set)
+        if kept is not None:
             if verbose:
                 print(
                     f"member {name}: kept, finished with the same settings and rows ({folder})",
                     flush=True,
                 )
-            runs.append(Run(folder))
+            runs.append(kept)
             continue
         if verbose:
             print(f"member {name}: {member.model} → {folder}", flush=True)

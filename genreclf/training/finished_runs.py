@@ -10,7 +10,7 @@ not refused: rerunning the same call after a crash resumes it.
 Inside one run, the parts a job reruns after a crash (the folds of
 `--folds`, the members of the GPU pair, `genreclf labels check`'s fold runs)
 are kept only when they finished with exactly this run's settings on exactly
-its rows (`finished_with`);
+its rows (`finished_run`);
 otherwise a fold trained for another configuration would be kept under a
 `config.json` that says something else.
 """
@@ -81,8 +81,8 @@ def _describe(out):
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def finished_with(folder, cfg, train_set, val_set):
-    """Whether `folder` holds a finished run of `cfg`'s settings on exactly these rows.
+def finished_run(folder, cfg, train_set, val_set):
+    """The finished `Run` in `folder` if it has `cfg`'s settings and exactly these rows, else None.
 
     Settings are every `TrainConfig` field but `model_choice` (which records
     why `auto` chose, not what was trained); rows are the training and
@@ -95,19 +95,19 @@ def finished_with(folder, cfg, train_set, val_set):
         val_set: the validation rows, or None (trained on every row).
 
     Returns:
-        True when the folder can be kept as it is.
+        The `Run` to keep as it is, or None when the folder must be trained.
     """
     folder = pathlib.Path(folder)
     if not (folder / COMPLETE).exists():
-        return False
+        return None
     run = Run(folder)
     settings = json.loads(json.dumps(cfg.to_dict()))
     same_settings = all(
         run.config.get(name) == value for name, value in settings.items() if name != "model_choice"
     )
     val_sha256 = None if val_set is None else val_set.fingerprint()
-    return (
-        same_settings
-        and run.fingerprint.get("train_sha256") == train_set.fingerprint()
+    same_rows = (
+        run.fingerprint.get("train_sha256") == train_set.fingerprint()
         and run.fingerprint.get("val_sha256") == val_sha256
     )
+    return run if same_settings and same_rows else None

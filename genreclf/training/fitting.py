@@ -160,7 +160,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     config = model_config(cfg)
     family = get_family(cfg.model)
-    given_rows = train_set  # fingerprint.json's: what a rerun compares (`finished_with`)
+    given_rows = train_set  # fingerprint.json's: what a rerun compares (`finished_run`)
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(

@@ -144,7 +144,7 @@ def train(
     ...                      epochs=2, out="runs/doc")  # doctest: +SKIP
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
-    if out is not None:  # before the data is read; `runs/<model>` is checked once it is known
+    if out is not None:  # before the data is read
         refuse_finished_run(out, overwrite)
     cfg = make_config(data, config, **kwargs).check()
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
@@ -170,8 +170,10 @@ def train(
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
     joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
-    out = pathlib.Path(out or f"runs/{cfg.model}")
-    refuse_finished_run(out, overwrite)  # before the folder or an MLflow run is touched
+    if out is None:  # `runs/<model>`, known once `auto` has chosen
+        out = f"runs/{cfg.model}"
+        refuse_finished_run(out, overwrite)
+    out = pathlib.Path(out)
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
