@@ -12,7 +12,9 @@ joins them into `OUT` with `genreclf.ensemble`:
   `val_split` of the rows. It reads enough word pieces for 95% of the
   training texts (`finetune_length`: 512 for aclImdb's reviews, far fewer for
   synopses): every text is padded to that length, so a synopsis set read at
-  512 would pay three to four times the compute for the same words.
+  512 would pay three to four times the compute for the same words. A longer
+  text keeps its head and tail (the family's `truncation="auto"` when
+  fine-tuning).
 
 The ensemble's weights (and multi-label thresholds, and calibration) are
 chosen on the fine-tuned member's validation rows, where the stack's scores

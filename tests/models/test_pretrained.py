@@ -125,6 +125,33 @@ def test_packer_truncates_adds_special_tokens_pads_and_masks():
     np.testing.assert_array_equal(graph(tf.constant(["Ghost!"])).numpy()[0], tokens[2])
 
 
+def test_head_tail_truncation_keeps_a_long_texts_first_quarter_and_its_end():
+    vocab = tiny_vocabulary()
+    ids = {t: i for i, t in enumerate(vocab)}
+    words = "a ghost ship drifts into the quiet harbour".split()
+    layer = BertTextPreprocessor(vocab, sequence_length=6, truncation="head_tail", lowercase=True)
+    texts = tf.constant([" ".join(words), "Ghost!", "", " ".join(words[:4])])
+    out = layer(texts)
+    cls, sep, pad = ids["[CLS]"], ids["[SEP]"], ids["[PAD]"]
+    # 4 word pieces fit: the first 6 // 4 = 1 from the start, 3 from the end.
+    assert out["token_ids"].numpy().tolist() == [
+        [cls, ids["a"], ids["the"], ids["quiet"], ids["harbour"], sep],
+        [cls, ids["ghost"], ids["!"], sep, pad, pad],
+        [cls, sep, pad, pad, pad, pad],
+        [cls, *(ids[w] for w in words[:4]), sep],  # exactly full: unchanged
+    ]
+    graph = tf.function(lambda x: layer(x)["token_ids"])
+    np.testing.assert_array_equal(graph(texts).numpy(), out["token_ids"].numpy())
+    restored = BertTextPreprocessor.from_config(layer.get_config())
+    restored.tokenizer.set_vocabulary(vocab)
+    np.testing.assert_array_equal(restored(texts)["token_ids"].numpy(), out["token_ids"].numpy())
+
+
+def test_packer_rejects_an_unknown_truncation():
+    with pytest.raises(ValueError, match="Received: truncation='tail'"):
+        BertTextPreprocessor(tiny_vocabulary(), truncation="tail")
+
+
 def test_packer_rejects_a_length_without_room_for_special_tokens():
     with pytest.raises(ValueError, match="Received: sequence_length=1"):
         BertTextPreprocessor(tiny_vocabulary(), sequence_length=1)
@@ -189,6 +216,26 @@ def test_frozen_modes_train_only_the_head(hf_preset, mode, head):
     assert any(n.startswith(head[0]) for n in names)
 
 
+@pytest.mark.parametrize(
+    "mode, truncation, kept",
+    [
+        ("finetune", "auto", "head_tail"),
+        ("frozen", "auto", "head"),
+        ("lora", "head_tail", "head_tail"),
+    ],
+)
+def test_truncation_auto_keeps_head_and_tail_when_fine_tuning(hf_preset, mode, truncation, kept):
+    model = build_model(
+        "pretrained", 3, preset=str(hf_preset), mode=mode, max_length=16, truncation=truncation
+    )
+    assert model.get_layer("bert_preprocessor").truncation == kept
+
+
+def test_an_unknown_truncation_is_a_config_error(hf_preset):
+    with pytest.raises(ConfigError, match="Received: truncation='middle'"):
+        build_model("pretrained", 3, preset=str(hf_preset), max_length=16, truncation="middle")
+
+
 def test_finetune_trains_the_encoder(hf_preset):
     model = build_model("pretrained", 3, preset=str(hf_preset), mode="finetune", max_length=16)
     assert any(n.startswith("token_embedding/") for n in _trainable(model))
@@ -228,6 +275,8 @@ def test_one_training_step_then_save_and_reload(hf_preset, check_saving, mode):
         assert any("query/kernel" in p for p in changed)
     restored = check_saving(model)
     assert restored.get_layer("bert_preprocessor").sequence_length == 16
+    kept = model.get_layer("bert_preprocessor").truncation
+    assert restored.get_layer("bert_preprocessor").truncation == kept
 
 
 def test_keras_hub_preset_directory_and_cls_pooling(keras_preset, check_saving):
@@ -311,8 +360,9 @@ def _export_and_verify(model, tmp_path):
 
 
 @pytest.mark.large  # a verification subprocess: ~40 s of CPU
-def test_export_verifies_in_a_clean_tensorflow_process(hf_preset, tmp_path):
-    model = build_model("pretrained", 2, preset=str(hf_preset), mode="frozen", max_length=16)
+@pytest.mark.parametrize("mode", ["frozen", "finetune"])  # head, head_tail
+def test_export_verifies_in_a_clean_tensorflow_process(hf_preset, tmp_path, mode):
+    model = build_model("pretrained", 2, preset=str(hf_preset), mode=mode, max_length=16)
     report = _export_and_verify(model, tmp_path)
     assert report.max_abs_diff is not None and report.max_abs_diff <= 1e-5
 
