@@ -12,8 +12,10 @@ travel there (64 MiB). What it measures is therefore:
   softmax otherwise), written in PyTorch (`transformers.BertModel`), since
   genreclf's keras-hub graph needs TensorFlow's tokenizer ops. AdamW with
   weight decay 0.01, 10% linear warm-up then linear decay, batches of 32,
-  bfloat16 autocast. Texts longer than the window keep their first 128 and
-  last 382 word pieces (Sun et al., 2019). Every epoch's dev and test
+  bfloat16 autocast. Texts longer than a 512 window keep their first 128
+  and last 382 word pieces (Sun et al., 2019); a run's `:head` keeps the
+  first 510 instead, as genreclf's `pretrained` family does, and `:cw`
+  weighs the loss by genreclf's class weights, as its Keras families do. Every epoch's dev and test
   scores are written; the epoch and learning rate are chosen on the dev rows
   only, in `gpu_score.py`.
 - **Frozen embeddings** for baseline (b): mean-pooled, L2-normalised, first
@@ -38,7 +40,8 @@ install them there first (`pip install --no-index --no-deps --target
 /tmp/site .gpu/whl/*.whl`, `PYTHONPATH=/tmp/site`).
 
 Usage (on the device): python bench/gpu_device.py --data .gpu --out "$OUT"
-       [--runs TASK:WINDOW:EPOCHS:LR,... --tag=-run2] [--smoke 16 (a CPU check)]
+       [--runs TASK:WINDOW:EPOCHS:LR[:head|headtail][:cw],... --tag=-run2 [--embeddings]]
+       [--smoke 16 (a CPU check)]
 """
 
 import argparse
@@ -97,7 +100,7 @@ def word_pieces(texts, model_dir):
 
 
 def window(pieces, length, special, head=None):
-    """`[CLS] pieces [SEP]` in `length` ids: the head, or `head` first and the rest last."""
+    """`[CLS] pieces [SEP]` in `length` ids: the first pieces, or `head` first and the rest last."""
     room = length - 2
     if len(pieces) > room:
         pieces = pieces[:room] if head is None else pieces[:head] + pieces[-(room - head) :]
@@ -189,7 +192,45 @@ def build_classifier(model_dir, num_classes, device):
     return Classifier().to(device)
 
 
-def finetune(task_name, task, pieces, special, model_dir, length, epochs, lr, rec, device, tag=""):
+def head_pieces(length, keep):
+    """How many of a long text's first word pieces a `length` window keeps (the rest: its last).
+
+    `keep` "head" keeps the first `length - 2` (genreclf's `pretrained` family),
+    "headtail" the first quarter and the last three quarters (128 and 382 at
+    512, Sun et al., 2019), None the twenty-third session's rule (head and
+    tail at 512 only).
+    """
+    if keep == "head":
+        return None
+    if keep == "headtail":
+        return 128 if length == 512 else (length - 2) // 4
+    if keep is None:
+        return 128 if length == 512 else None
+    raise ValueError(f"keep must be 'head' or 'headtail'. Received: keep={keep!r}.")
+
+
+def weighted_loss(task, device, weighted):
+    """The loss, with genreclf's class weights (packed by `gpu_prepare.py`) when `weighted`.
+
+    As genreclf's Keras families train: single-label rows weigh their class's
+    weight (the batch's mean of weighted losses); multi-label positives weigh
+    their class's weight.
+    """
+    import torch
+
+    weights = torch.tensor(task["class_weights"], device=device) if weighted else None
+    if task["multi_label"]:
+        return torch.nn.BCEWithLogitsLoss(pos_weight=weights)
+    if weights is None:
+        return torch.nn.CrossEntropyLoss()
+    unreduced = torch.nn.CrossEntropyLoss(reduction="none")
+    return lambda logits, y: (unreduced(logits, y) * weights[y]).mean()
+
+
+def finetune(
+    task_name, task, pieces, special, model_dir, length, epochs, lr, rec, device, tag="", keep=None,
+    weighted=False,
+):  # fmt: skip
     """Fine-tunes on the task's training rows; records dev and test scores every epoch."""
     import torch
 
@@ -197,7 +238,7 @@ def finetune(task_name, task, pieces, special, model_dir, length, epochs, lr, re
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     k, multi = len(task["classes"]), task["multi_label"]
-    head = 128 if length == 512 else None
+    head = head_pieces(length, keep)
     split = {
         name: (
             [window(pieces[t], length, special, head) for t, _ in task[name]],
@@ -221,9 +262,12 @@ def finetune(task_name, task, pieces, special, model_dir, length, epochs, lr, re
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
     )
-    loss_fn = torch.nn.BCEWithLogitsLoss() if multi else torch.nn.CrossEntropyLoss()
-    key = f"{task_name}/lr{lr:g}{tag}"
-    record = {"rows": len(train_x), "epochs": epochs, "window": length, "epoch_seconds": []}
+    loss_fn = weighted_loss(task, device, weighted)
+    key = f"{task_name}/lr{lr:g}{'-' + keep if keep else ''}{'-cw' if weighted else ''}{tag}"
+    record = {
+        "rows": len(train_x), "epochs": epochs, "window": length, "head": head,
+        "class_weights": weighted, "epoch_seconds": [],
+    }  # fmt: skip
     for epoch in range(1, epochs + 1):
         model.train()
         order = rng.permutation(len(train_x))
@@ -260,6 +304,21 @@ def finetune(task_name, task, pieces, special, model_dir, length, epochs, lr, re
     del model, optimizer
 
 
+def parse_run(spec):
+    """`TASK:WINDOW:EPOCHS:LR[:KEEP][:cw]` → `(task, window, epochs, (lr,), keep, weighted)`.
+
+    KEEP: "head" or "headtail" (`head_pieces`); "cw": genreclf's class weights.
+    """
+    task, length, epochs, lr, *extra = spec.split(":")
+    weighted = "cw" in extra
+    keep = [e for e in extra if e != "cw"]
+    if len(keep) > 1:
+        raise ValueError(f"One KEEP at most. Received: {spec!r}.")
+    if keep:
+        head_pieces(int(length), keep[0])  # checks it
+    return task, int(length), int(epochs), (float(lr),), keep[0] if keep else None, weighted
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=".gpu")
@@ -267,7 +326,10 @@ def main(argv=None):
     parser.add_argument("--deadline", type=float, default=420.0, help="seconds: skip later runs")
     parser.add_argument(
         "--runs",
-        help="TASK:WINDOW:EPOCHS:LR,... instead of RUNS (no BiLSTM timings, no embeddings)",
+        help="TASK:WINDOW:EPOCHS:LR[:head|headtail][:cw],... instead of RUNS (no BiLSTM timings)",
+    )
+    parser.add_argument(
+        "--embeddings", action="store_true", help="with --runs: baseline (b)'s vectors too"
     )
     parser.add_argument("--tag", default="", help="appended to each fine-tuning run's key")
     parser.add_argument(
@@ -299,11 +361,8 @@ def main(argv=None):
     rec.log(f"{len(texts)} texts tokenised")
     runs = RUNS
     if args.runs:
-        runs = [
-            (t, int(w), int(e), (float(lr),))
-            for t, w, e, lr in (r.split(":") for r in args.runs.split(","))
-        ]
-    else:
+        runs = [parse_run(r) for r in args.runs.split(",")]
+    if args.embeddings or not args.runs:
         frozen_embeddings(pieces, special, model_dir, rec, device)
     rec.save()
     for run in runs:
@@ -317,7 +376,7 @@ def main(argv=None):
             except Exception as error:  # the fine-tuning results are already saved
                 rec.log(f"bilstm timings failed: {type(error).__name__}: {error}")
             continue
-        task_name, length, epochs, lrs = run
+        task_name, length, epochs, lrs, keep, weighted = (*run, None, False)[:6]
         epochs = 1 if args.smoke else epochs
         for lr in lrs:
             if rec.elapsed() > args.deadline:
@@ -326,7 +385,7 @@ def main(argv=None):
             try:
                 finetune(
                     task_name, tasks[task_name], pieces, special, model_dir,
-                    length, epochs, lr, rec, device, args.tag,
+                    length, epochs, lr, rec, device, args.tag, keep, weighted,
                 )  # fmt: skip
             except Exception as error:  # one failed run must not lose the others' results
                 rec.log(f"{task_name} lr {lr:g} failed: {type(error).__name__}: {error}")

@@ -6,13 +6,14 @@ wheel alone is about ten times that. So the part that needs genreclf runs
 here, on the CPU, and writes plain files that the device script reads:
 
 - `texts.json.xz`: every text once (tmdb_genres' `train.csv` and `val.csv`,
-  aclImdb's 25,000 training reviews; a review over 4,000 characters keeps
+  aclImdb's 25,000 training reviews, imdb_genre27's synopses; a review over 4,000 characters keeps
   its first 1,500 and last 2,500, which holds every word piece the device
   script reads: the first 128 and the last 382);
 - `tasks.json.xz`: for each task, the class names and the train / dev / test
   rows (text ids and label ids), split exactly as `bench/quality.py` splits
   them (`quality.load`), the dev rows being fold 0 of genreclf's stratified
-  10-fold split of the training rows;
+  10-fold split of the training rows, and the class weights genreclf's
+  Keras families train with (`genreclf.data.class_weights` of the train rows);
 - `bilstm_ids.npz`: tmdb_genres' training texts vectorised by the
   `bilstm` family's own `TextVectorization` (its defaults), for the cuDNN
   timing;
@@ -39,10 +40,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import quality  # noqa: E402  (bench/, the script's folder)
 
 HEAD_CHARS, TAIL_CHARS = 1500, 2500
-TASKS = {  # task → (quality.py dataset, aclimdb_rows)
-    "tmdb_genres": ("tmdb_genres", 8000),
-    "aclimdb_8k": ("aclimdb", 8000),  # bench/quality.py's sample and split
-    "aclimdb_all": ("aclimdb", 25000),  # every training review, split 85 / 15
+TASKS = {  # task → (quality.py dataset, aclimdb_rows, split seed); new tasks go last,
+    # so that the texts already packed keep their ids (and earlier runs' embeddings)
+    "tmdb_genres": ("tmdb_genres", 8000, 0),
+    "aclimdb_8k": ("aclimdb", 8000, 0),  # bench/quality.py's sample and split
+    "aclimdb_all": ("aclimdb", 25000, 0),  # every training review, split 85 / 15
+    **{f"imdb_genre27_s{s}": ("imdb_genre27", 8000, s) for s in range(3)},  # --splits 3
 }
 
 
@@ -63,11 +66,12 @@ def rows(dataset, classes, text_ids):
 
 
 def pack_tasks(out):
+    from genreclf.data import class_weights
     from genreclf.data import kfold_indices
 
     texts, text_ids, tasks = [], {}, {}
-    for task, (name, aclimdb_rows) in TASKS.items():
-        train, test = quality.load(name, aclimdb_rows)
+    for task, (name, aclimdb_rows, split) in TASKS.items():
+        train, test = quality.load(name, aclimdb_rows, split)
         for text in list(train.texts) + list(test.texts):
             text_ids.setdefault(clip(text), len(texts))
             if len(texts) < len(text_ids):
@@ -77,9 +81,12 @@ def pack_tasks(out):
         train_rows = rows(train, classes, text_ids)
         _, dev = next(iter(kfold_indices(train, k=10, seed=0)))
         dev = set(int(i) for i in dev)
+        fitted = np.array([i not in dev for i in range(len(train_rows))])
+        weights = class_weights(train.targets(vocabulary)[fitted], multi_label=train.multi_label)
         tasks[task] = {
             "classes": classes,
             "multi_label": bool(train.multi_label),
+            "class_weights": [round(float(w), 6) for w in weights],
             "train": [r for i, r in enumerate(train_rows) if i not in dev],
             "dev": [r for i, r in enumerate(train_rows) if i in dev],
             "test": rows(test, classes, text_ids),

@@ -6,18 +6,24 @@ splits as `bench/quality.py`) and what the GPU run wrote (`--device`):
 - (a) TF-IDF + LR, fitted here, thresholds on 5-fold out-of-fold scores;
 - (b) LR on the frozen MiniLM embeddings the GPU computed, likewise;
 - (c) the average of (a) and (b);
-- `finetuned`: MiniLM fine-tuned on the GPU; its learning rate and epoch,
-  and its per-class thresholds (genreclf's shrunk thresholds), are chosen on
-  the dev rows (10% of the training rows it did not train on), never on the
-  held-out rows;
+- `finetuned`, one row per fine-tuning run (learning rate, kept word
+  pieces): its epoch and per-class thresholds (genreclf's shrunk
+  thresholds) are chosen on the dev rows (10% of the training rows it did
+  not train on), never on the held-out rows;
 - `avg(finetuned, a)` and `avg(finetuned, a, b)`: the fine-tuned scores
   averaged with the baselines' (dev scores: (a)'s and (b)'s out-of-fold
-  scores of the same rows).
+  scores of the same rows);
+- with `--stack TASK` (trains the default recipe here) or `--stack-run
+  TASK=DIR` (a run it already trained on the same rows): the default, and
+  the pair a GPU trains (`genreclf/training/finetuned_member.py`): the
+  stack's out-of-fold and the fine-tuned dev scores blended at the weight
+  best on the dev rows.
 
 `--cpu-bilstm` times the same BiLSTM layers as the GPU run (TensorFlow
 backend, this machine's CPU) for the table's CPU column.
 
 Usage: python bench/gpu_score.py --device DIR [--device DIR2] [--data .gpu] [--cpu-bilstm]
+       [--tasks T1,T2] [--stack T1] [--stack-run T2=RUN_DIR]
 """
 
 import argparse
@@ -43,13 +49,18 @@ def embeddings(device_dir):
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
 
 
-def choose_finetuned(scores, task_name, dev_y, vocabulary):
-    """`(key, dev macro-F1, thresholds)` of the learning rate and epoch best on the dev rows."""
+def finetuned_runs(scores, task_name):
+    """The task's fine-tuning runs in `scores`: keys without their `/eN/split` tail."""
+    return sorted({k.rsplit("/", 2)[0] for k in scores if k.startswith(task_name + "/")})
+
+
+def choose_epoch(scores, run, dev_y, vocabulary):
+    """`(key, dev macro-F1, thresholds)` of `run`'s epoch best on the dev rows."""
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
 
     best = None
-    for key in sorted(k for k in scores if k.startswith(task_name + "/") and k.endswith("/dev")):
+    for key in sorted(k for k in scores if k.startswith(run + "/e") and k.endswith("/dev")):
         dev = scores[key].astype(np.float32)
         thresholds = tune_thresholds(dev_y, dev) if vocabulary.multi_label else None
         f1 = classification_report(dev_y, dev, vocabulary, thresholds=thresholds)["macro_f1"]
@@ -64,8 +75,8 @@ def score_task(task_name, task, texts, vectors, scores, results, a_cache, stack=
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
 
-    name, rows = gpu_prepare.TASKS[task_name]
-    train, test = quality.load(name, rows)
+    name, rows, split = gpu_prepare.TASKS[task_name]
+    train, test = quality.load(name, rows, split)
     vocabulary = train.vocabulary()
     if list(vocabulary.labels) != task["classes"]:
         raise RuntimeError(f"{task_name}: the packed classes differ from quality.load's.")
@@ -104,50 +115,83 @@ def score_task(task_name, task, texts, vectors, scores, results, a_cache, stack=
     report("(c) avg(a,b)", (a_test + b_test) / 2, quality.thresholds_for(c_oof, train, vocabulary))
     if scores is None or not any(k.startswith(task_name + "/") for k in scores):
         return out
-    key, dev_f1, thresholds = choose_finetuned(scores, task_name, y_train[dev], vocabulary)
-    run = results["finetune"][key.rsplit("/", 1)[0]]
-    epoch = int(key.rsplit("/e", 1)[1])
-    seconds = sum(run["epoch_seconds"][:epoch])
-    f_dev = scores[key + "/dev"].astype(np.float32)
-    f_test = scores[key + "/test"].astype(np.float32)
-    report(f"finetuned ({key.split('/', 1)[1]}, GPU)", f_test, thresholds, seconds)
-    for label, dev_mix, test_mix in (
-        ("avg(finetuned, a)", (f_dev + a_oof[dev]) / 2, (f_test + a_test) / 2),
-        (
-            "avg(finetuned, a, b)",
-            (f_dev + a_oof[dev] + b_oof[dev]) / 3,
-            (f_test + a_test + b_test) / 3,
-        ),
-    ):
-        mix_thresholds = tune_thresholds(y_train[dev], dev_mix) if ml else None
-        report(label, test_mix, mix_thresholds)
+    stack_scores = None
     if stack:
-        s_dev, s_test, s_thresholds, s_seconds = default_recipe(train, test, dev)
-        report("genreclf auto (stack, CPU)", s_test, s_thresholds, s_seconds)
-        weight, mix_thresholds = blend_on_dev(s_dev, f_dev, y_train[dev], vocabulary)
-        report(
-            f"{1 - weight:.1f} stack + {weight:.1f} finetuned",
-            (1 - weight) * s_test + weight * f_test,
-            mix_thresholds,
+        stack_scores = cached_default_recipe(
+            a_cache / f"stack_{task_name}.npz", train, test, dev, None if stack is True else stack
         )
+        s_dev, s_test, s_thresholds, s_seconds = stack_scores
+        report("genreclf auto (stack, CPU)", s_test, s_thresholds, s_seconds)
+    for run_key in finetuned_runs(scores, task_name):
+        key, dev_f1, thresholds = choose_epoch(scores, run_key, y_train[dev], vocabulary)
+        run = results["finetune"][run_key]
+        epoch = int(key.rsplit("/e", 1)[1])
+        seconds = sum(run["epoch_seconds"][:epoch])
+        f_dev = scores[key + "/dev"].astype(np.float32)
+        f_test = scores[key + "/test"].astype(np.float32)
+        report(f"finetuned ({key.split('/', 1)[1]}, GPU)", f_test, thresholds, seconds)
+        for label, dev_mix, test_mix in (
+            ("avg(finetuned, a)", (f_dev + a_oof[dev]) / 2, (f_test + a_test) / 2),
+            (
+                "avg(finetuned, a, b)",
+                (f_dev + a_oof[dev] + b_oof[dev]) / 3,
+                (f_test + a_test + b_test) / 3,
+            ),
+        ):
+            mix_thresholds = tune_thresholds(y_train[dev], dev_mix) if ml else None
+            report(label, test_mix, mix_thresholds)
+        if stack_scores is not None:
+            weight, mix_thresholds = blend_on_dev(s_dev, f_dev, y_train[dev], vocabulary)
+            report(
+                f"{1 - weight:.1f} stack + {weight:.1f} finetuned",
+                (1 - weight) * s_test + weight * f_test,
+                mix_thresholds,
+            )
     return out
 
 
-def default_recipe(train, test, dev):
-    """`(dev out-of-fold scores, test scores, thresholds, seconds)` of `genreclf.train(train)`."""
+def default_recipe(train, test, dev, run_dir=None):
+    """`(dev out-of-fold scores, test scores, thresholds, seconds)` of `genreclf.train(train)`.
+
+    `run_dir`: a run the default recipe already trained on `train` (its
+    fingerprint must match), scored instead of training another.
+    """
     import tempfile
 
     import genreclf
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        run = genreclf.train(train, out=pathlib.Path(tmp) / "run", verbose=0)
+        if run_dir is None:
+            run = genreclf.train(train, out=pathlib.Path(tmp) / "run", verbose=0)
+        else:
+            run = genreclf.load_run(run_dir)
+            fingerprint = json.loads((pathlib.Path(run_dir) / "fingerprint.json").read_text())
+            if fingerprint.get("train_sha256") != train.fingerprint():
+                raise RuntimeError(f"{run_dir} was not trained on this task's training rows.")
         seconds = time.perf_counter() - start
         oof = run.out_of_fold()
         position = {digest: i for i, digest in enumerate(oof["rows"])}
         dev_scores = oof["scores"][[position[d] for d in train.row_digests()[dev]]]
         thresholds = run.thresholds if run.multi_label else None
         return dev_scores, run.scores(list(test.texts)), thresholds, seconds
+
+
+def cached_default_recipe(cache, train, test, dev, run_dir=None):
+    """`default_recipe`, kept in `cache` (an `.npz`) so that a second scoring reuses it."""
+    if cache.exists():
+        with np.load(cache) as packed:
+            thresholds = packed["thresholds"] if packed["thresholds"].size else None
+            return packed["dev"], packed["test"], thresholds, float(packed["seconds"])
+    dev_scores, test_scores, thresholds, seconds = default_recipe(train, test, dev, run_dir)
+    np.savez(
+        cache,
+        dev=dev_scores,
+        test=test_scores,
+        thresholds=np.zeros(0) if thresholds is None else np.asarray(thresholds),
+        seconds=seconds,
+    )
+    return dev_scores, test_scores, thresholds, seconds
 
 
 def blend_on_dev(first, second, dev_y, vocabulary, grid=11):
@@ -194,8 +238,16 @@ def main(argv=None):
         default="",
         help="tasks to also train the default recipe on (CPU) and blend with the fine-tuned scores",
     )
+    parser.add_argument(
+        "--stack-run",
+        action="append",
+        default=[],
+        metavar="TASK=DIR",
+        help="a default-recipe run already trained on TASK's rows, scored instead of a new one",
+    )
     args = parser.parse_args(argv)
     data = pathlib.Path(args.data)
+    stack_runs = dict(item.split("=", 1) for item in args.stack_run)
     if args.cpu_bilstm:
         cpu_bilstm(data)
     with lzma.open(data / "texts.json.xz", "rt") as f:
@@ -218,7 +270,7 @@ def main(argv=None):
         print(f"{key}: {run['rows']} rows, epochs {run['epoch_seconds']} s")
     print(quality._format([]))
     for task_name in args.tasks.split(","):
-        stack = task_name in args.stack.split(",")
+        stack = stack_runs.get(task_name) or task_name in args.stack.split(",")
         score_task(task_name, tasks[task_name], texts, vectors, scores, results, data, stack)
 
 
