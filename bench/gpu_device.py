@@ -229,14 +229,14 @@ def weighted_loss(task, device, weighted):
 
 def finetune(
     task_name, task, pieces, special, model_dir, length, epochs, lr, rec, device, tag="", keep=None,
-    weighted=False,
+    weighted=False, seed=0,
 ):  # fmt: skip
     """Fine-tunes on the task's training rows; records dev and test scores every epoch."""
     import torch
 
     torch.backends.cuda.matmul.allow_tf32 = True
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     k, multi = len(task["classes"]), task["multi_label"]
     head = head_pieces(length, keep)
     split = {
@@ -332,6 +332,7 @@ def main(argv=None):
         "--embeddings", action="store_true", help="with --runs: baseline (b)'s vectors too"
     )
     parser.add_argument("--tag", default="", help="appended to each fine-tuning run's key")
+    parser.add_argument("--seed", type=int, default=0, help="the fine-tuning runs' seed")
     parser.add_argument(
         "--smoke", type=int, default=0, help="rows per split and 1 epoch: a CPU check of the script"
     )
@@ -385,7 +386,7 @@ def main(argv=None):
             try:
                 finetune(
                     task_name, tasks[task_name], pieces, special, model_dir,
-                    length, epochs, lr, rec, device, args.tag, keep, weighted,
+                    length, epochs, lr, rec, device, args.tag, keep, weighted, args.seed,
                 )  # fmt: skip
             except Exception as error:  # one failed run must not lose the others' results
                 rec.log(f"{task_name} lr {lr:g} failed: {type(error).__name__}: {error}")

@@ -1,6 +1,6 @@
 """The `stack` run joined by a fine-tuned copy of its encoder: the default on a GPU.
 
-With a GPU and at least 5,000 rows (`genreclf.models.auto`), `genreclf.train`
+With a GPU and at least 3,000 rows (`genreclf.models.auto`), `genreclf.train`
 without a model (or any `stack` run with `finetune=True`, `--finetune`) trains
 two members into `OUT/members/` and
 joins them into `OUT` with `genreclf.ensemble`:
@@ -19,6 +19,17 @@ joins them into `OUT` with `genreclf.ensemble`:
 The ensemble's weights (and multi-label thresholds, and calibration) are
 chosen on the fine-tuned member's validation rows, where the stack's scores
 are its out-of-fold ones: neither member saw those rows when it scored them.
+
+On single-label data the fine-tuned member trains without class weights: the
+stack's balanced heads and the ensemble's weights carry the rare classes, and
+a member whose loss weighs a class seen a few dozen times up to 10 times lost
+the accuracy the pair needs it for. On imdb_genre27 (three splits, an H200,
+the same recipe in PyTorch) the weighted member scored 0.33–0.38 accuracy
+alone against 0.57 unweighted, and the pair 0.3386 macro-F1 on the mean
+against 0.3618 (the stack alone: 0.3425); on aclImdb's ratings, 0.4386
+against 0.4340, with 0.019 less accuracy (bench/RESULTS.md, "The pair on a
+GPU"). Multi-label members keep positive-class weights (tmdb_genres: 0.580
+alone, the pair 0.602 against the stack's 0.597).
 `OUT` is an ordinary ensemble run (evaluate, predict, export, verify).
 
 Measured on an H200 (bench/RESULTS.md, "On a GPU"): fine-tuned MiniLM beat
@@ -134,12 +145,16 @@ def finetune_length(preset, texts, percentile=LENGTH_PERCENTILE, sample=LENGTH_S
     return int(min(max(length, FINETUNE_MIN_LENGTH), longest))
 
 
-def member_configs(cfg, texts):
+def member_configs(cfg, texts, multi_label=False):
     """`{"stack": ..., "finetune": ...}`: each member's `TrainConfig`.
+
+    On single-label data the fine-tuned member trains without class weights
+    (see the module docstring); multi-label members keep the run's.
 
     Args:
         cfg: the run's `TrainConfig` (a `stack` run).
         texts: the training texts (the fine-tuned member's length is read off them).
+        multi_label: whether the rows carry several labels.
 
     Example:
 
@@ -148,6 +163,8 @@ def member_configs(cfg, texts):
     >>> members = member_configs(cfg, ["A detective hunts a killer."])
     >>> members["finetune"].model, members["finetune"].model_config["mode"]
     ('pretrained', 'finetune')
+    >>> members["finetune"].class_weight, members["stack"].class_weight
+    (False, True)
     """
     from genreclf.training.trainer import make_config
 
@@ -157,6 +174,8 @@ def member_configs(cfg, texts):
     finetune = make_config(config=cfg, model="pretrained", finetune=False, refit=AUTO)
     finetune.model_config = {"preset": preset, "mode": "finetune", "max_length": length}
     finetune.max_length = None
+    if not multi_label:
+        finetune.class_weight = False
     finetune.model_choice = None
     return {"stack": stack, "finetune": finetune}
 
@@ -180,7 +199,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
     from genreclf.training.trainer import training_rows
 
     out = pathlib.Path(out)
-    members = member_configs(cfg, dataset.texts)
+    members = member_configs(cfg, dataset.texts, multi_label=bool(dataset.multi_label))
     unmark_finished(out)  # until the ensemble is rebuilt
     runs, split = [], None
     for name, member in members.items():

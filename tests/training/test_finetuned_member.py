@@ -19,6 +19,7 @@ from genreclf.models.pretrained.testing import write_tiny_keras_preset
 from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import finetune_length
 from genreclf.training.finetuned_member import joins_finetuned_member
+from genreclf.training.finetuned_member import member_configs
 
 pytestmark = pytest.mark.usefixtures("cache_dir")  # a fresh embedding cache per test
 
@@ -63,6 +64,7 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     member = json.loads((finetune / "config.json").read_text())
     assert member["model"] == "pretrained"
     assert member["model_config"] == {"preset": tiny_preset, "mode": "finetune", "max_length": 64}
+    assert member["class_weight"] is True  # multi-label: positive-class weights kept
     assert json.loads((stack / "config.json").read_text())["model"] == "stack"
     assert (stack / "oof_scores.npz").exists()
     held_out = genreclf.Run(finetune).fingerprint
@@ -101,6 +103,14 @@ def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp
     assert "kept" not in capsys.readouterr().out
     _train(rows.subset(np.arange(180)), tiny_preset, out, lr=5e-4, overwrite=True)  # same rows
     assert "kept" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("multi_label, weighted", [(False, False), (True, True)])
+def test_a_single_label_member_trains_without_class_weights(tiny_preset, multi_label, weighted):
+    cfg = TrainConfig(model="stack", model_config={"preset": tiny_preset})
+    members = member_configs(cfg, ["A ghost haunts a lighthouse."], multi_label=multi_label)
+    assert members["finetune"].class_weight is weighted
+    assert members["stack"].class_weight is True
 
 
 def test_auto_joins_on_a_gpu_only():

@@ -65,8 +65,8 @@ def keep_head_and_tail(tokens, body, head):
 
     Fine-tuning on a long review's head and tail beats its head alone (Sun et
     al., 2019, "How to Fine-Tune BERT for Text Classification?": 128 + 382 on
-    IMDb; bench/RESULTS.md: +0.017 macro-F1 on aclImdb's ratings). Core
-    TensorFlow ops only.
+    IMDb; bench/RESULTS.md: +0.010 macro-F1 on aclImdb's ratings, two seeds).
+    Core TensorFlow ops only.
 
     Args:
         tokens: ragged `[rows, (ids)]` word-piece ids (int64 row splits).

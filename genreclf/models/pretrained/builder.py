@@ -16,8 +16,9 @@ the `.keras` file and the exported SavedModel take raw strings. A text longer
 than `max_length` word pieces keeps its first pieces, or, when the encoder is
 fine-tuned (`truncation="auto"`), the first quarter of the window and its last
 pieces for the rest: on aclImdb's reviews at 512, fine-tuned on an H200, that
-scored 0.443 macro-F1 against 0.426 for the first 510 pieces, same seed and
-schedule (bench/RESULTS.md, "The pair on a GPU").
+scored 0.442 macro-F1 against 0.432 for the first 510 pieces (the mean of two
+seeds, ahead on both, and on the validation rows), and 0.452 against 0.438
+joined with the `stack` (bench/RESULTS.md, "The pair on a GPU").
 """
 
 import keras
