@@ -196,14 +196,14 @@ def head_pieces(length, keep):
     """How many of a long text's first word pieces a `length` window keeps (the rest: its last).
 
     `keep` "head" keeps the first `length - 2` (genreclf's `pretrained` family),
-    "headtail" the first quarter and the last three quarters (128 and 382 at
-    512, Sun et al., 2019), None the twenty-third session's rule (head and
-    tail at 512 only).
+    "headtail" `length // 4` from the start and the rest from the end (128 and
+    382 at 512, Sun et al., 2019; genreclf's `truncation="head_tail"`), None
+    the twenty-third session's rule (head and tail at 512 only).
     """
     if keep == "head":
         return None
     if keep == "headtail":
-        return 128 if length == 512 else (length - 2) // 4
+        return length // 4  # as genreclf's BertTextPreprocessor: 128 of 512
     if keep is None:
         return 128 if length == 512 else None
     raise ValueError(f"keep must be 'head' or 'headtail'. Received: keep={keep!r}.")

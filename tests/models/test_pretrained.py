@@ -19,6 +19,8 @@ from genreclf.models.pretrained import MODE_TRAINING_DEFAULTS
 from genreclf.models.pretrained import MODES
 from genreclf.models.pretrained import BertTextPreprocessor
 from genreclf.models.pretrained import resolve_preset
+from genreclf.models.pretrained.bert_packing import keep_head_and_tail
+from genreclf.models.pretrained.chunking import BertChunkPreprocessor
 from genreclf.models.pretrained.presets import PRESET_PACKAGES
 from genreclf.models.pretrained.testing import tiny_vocabulary
 from genreclf.models.pretrained.testing import write_tiny_hf_bert
@@ -150,6 +152,11 @@ def test_head_tail_truncation_keeps_a_long_texts_first_quarter_and_its_end():
 def test_packer_rejects_an_unknown_truncation():
     with pytest.raises(ValueError, match="Received: truncation='tail'"):
         BertTextPreprocessor(tiny_vocabulary(), truncation="tail")
+    with pytest.raises(ValueError, match="Received: truncation='head_tail'"):
+        BertChunkPreprocessor(tiny_vocabulary(), truncation="head_tail")
+    ids = tf.ragged.constant([[1, 2, 3]], row_splits_dtype=tf.int64)
+    with pytest.raises(ValueError, match="Received: head=3"):
+        keep_head_and_tail(ids, body=2, head=3)
 
 
 def test_packer_rejects_a_length_without_room_for_special_tokens():

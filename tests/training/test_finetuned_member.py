@@ -63,7 +63,12 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     assert run.metrics["evaluated_on"].startswith("the validation split of finetune")
     member = json.loads((finetune / "config.json").read_text())
     assert member["model"] == "pretrained"
-    assert member["model_config"] == {"preset": tiny_preset, "mode": "finetune", "max_length": 64}
+    assert member["model_config"] == {
+        "preset": tiny_preset,
+        "mode": "finetune",
+        "max_length": 64,
+        "truncation": "head_tail",
+    }
     assert member["class_weight"] is True  # multi-label: positive-class weights kept
     assert json.loads((stack / "config.json").read_text())["model"] == "stack"
     assert (stack / "oof_scores.npz").exists()

@@ -2,10 +2,10 @@
 
 WordPiece tokenization runs TF Text's `FastWordpieceTokenizer` (through
 keras-hub's `WordPieceTokenizer`, whose vocabulary is saved as a `.keras`
-asset). Packing one segment — truncate to `sequence_length - 2` (its first
-word pieces, or its first quarter and last three quarters: `truncation=
-"head_tail"`), add `[CLS]` and `[SEP]`, pad, padding mask, segment ids — uses
-core TensorFlow ops only.
+asset). Packing one segment — truncate to `sequence_length - 2` word pieces
+(the text's first ones, or with `truncation="head_tail"` a quarter of the
+window from the text's start and the rest from its end), add `[CLS]` and
+`[SEP]`, pad, padding mask, segment ids — uses core TensorFlow ops only.
 keras-hub's `MultiSegmentPacker` calls TF Text's `RoundRobinTrim`, which the
 TF Text bundled by TF Serving 2.12–2.19 (2.12.1) does not register, so an
 export that used it would fail there with "Op type not registered".
@@ -83,6 +83,8 @@ def keep_head_and_tail(tokens, body, head):
     >>> keep_head_and_tail(ids, body=4, head=1).to_list()
     [[1, 5, 6, 7], [8, 9]]
     """
+    if not 0 <= head <= body:
+        raise ValueError(f"head must be between 0 and body ({body}). Received: head={head}.")
     lengths = tokens.row_lengths()
     starts = tokens.row_starts()
     head = tf.minimum(lengths, tf.cast(head, lengths.dtype))

@@ -49,6 +49,11 @@ class BertChunkPreprocessor(BertTextPreprocessor):
     """
 
     def __init__(self, vocabulary=None, max_chunks=8, **kwargs):
+        if kwargs.get("truncation", "head") != "head":
+            raise ValueError(
+                "A windowed text keeps every word piece up to max_chunks windows; it has no "
+                f"truncation but 'head'. Received: truncation={kwargs['truncation']!r}."
+            )
         super().__init__(vocabulary, **kwargs)
         if int(max_chunks) < 1:
             raise ValueError(f"max_chunks must be at least 1. Received: max_chunks={max_chunks}.")
