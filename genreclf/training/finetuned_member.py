@@ -44,9 +44,11 @@ settings and rows, is kept, an unfinished one resumes as its own `train` would (
 Keras member from its last finished epoch), and the ensemble is rebuilt.
 """
 
+import json
 import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.config import AUTO
@@ -232,5 +234,11 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         **(cfg.model_choice or {}),
         "members": {name: str(r.path.resolve()) for name, r in zip(("stack", "finetune"), runs)},
     }
+    # The ensemble marked `out` finished; rewrite its config inside the mark, so
+    # that a kill in between leaves an unfinished folder (a rerun resumes it)
+    # rather than a finished run without its members.
+    mark = json.loads((out / COMPLETE).read_text(encoding="utf-8"))
+    unmark_finished(out)
     write_json(out / "config.json", config)
+    write_json(out / COMPLETE, mark)  # last again: the run is complete
     return Run(out)

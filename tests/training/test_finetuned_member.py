@@ -53,6 +53,8 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     run = _train(rows, tiny_preset, out)
     stack, finetune = out / "members" / "stack", out / "members" / "finetune"
     assert run.config["model"] == "ensemble" and run.config["finetune"] is True
+    written = {name: (out / name).stat().st_mtime_ns for name in ("config.json", "thresholds.json")}
+    assert written["thresholds.json"] >= written["config.json"]  # the completion mark is last
     assert run.config["model_config"]["members"] == [str(stack.resolve()), str(finetune.resolve())]
     assert run.config["model_choice"]["members"] == {
         "stack": str(stack.resolve()),
