@@ -109,14 +109,14 @@ class BertTextPreprocessor(keras.layers.Layer):
         vocabulary: the WordPiece vocabulary (a list of tokens). Not part of
             `get_config`: it is saved as an asset of the inner tokenizer.
         sequence_length: the packed length, `[CLS]` and `[SEP]` included.
-        truncation: what a text longer than `sequence_length - 2` word
-            pieces keeps: `"head"`, its first pieces, or `"head_tail"`, its
-            first quarter of the window and its last pieces for the rest
-            (`keep_head_and_tail`).
         lowercase: lowercase the text before WordPiece.
         strip_accents: remove accents (NFD then drop combining marks).
         oov_token, cls_token, sep_token, pad_token: the special tokens.
         tokenizer: a serialized inner tokenizer (used by `from_config`).
+        truncation: what a text longer than `sequence_length - 2` word
+            pieces keeps: `"head"`, its first pieces, or `"head_tail"`, a
+            quarter of the window from its start and the rest from its end
+            (`keep_head_and_tail`).
         **kwargs: `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -144,7 +144,6 @@ class BertTextPreprocessor(keras.layers.Layer):
         self,
         vocabulary=None,
         sequence_length=128,
-        truncation="head",
         lowercase=False,
         strip_accents=False,
         oov_token="[UNK]",
@@ -152,6 +151,7 @@ class BertTextPreprocessor(keras.layers.Layer):
         sep_token="[SEP]",
         pad_token="[PAD]",
         tokenizer=None,
+        truncation="head",
         **kwargs,
     ):
         super().__init__(**kwargs)
