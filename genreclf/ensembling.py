@@ -110,6 +110,7 @@ def ensemble(
     mlflow_experiment=None,
     split=None,
     overwrite=False,
+    config_fields=None,
 ):
     """Joins trained runs into one run whose model averages their scores.
 
@@ -134,6 +135,9 @@ def ensemble(
             fingerprints).
         overwrite: replace a finished run in `out` (refused otherwise, as
             `genreclf.train` refuses; `genreclf.training.finished_runs`).
+        config_fields: fields added to the new run's `config.json` (the GPU
+            pair records its members and choice there), written before the
+            run is marked finished.
 
     Returns:
         The new `Run`.
@@ -177,6 +181,7 @@ def ensemble(
                 calibration=calibration,
                 split=split,
                 overwrite=overwrite,
+                config_fields=config_fields,
             )
             tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
             tracker.log_run_folder(run.path)
@@ -246,6 +251,7 @@ def ensemble(
         },
         calibration=calibration,
     )
+    config.update(config_fields or {})
     write_json(out / CONFIG, config)
     write_json(out / CALIBRATION_FILE, info)
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)

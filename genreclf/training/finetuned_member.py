@@ -44,13 +44,9 @@ settings and rows, is kept, an unfinished one resumes as its own `train` would (
 Keras member from its last finished epoch), and the ensemble is rebuilt.
 """
 
-import json
 import pathlib
 
 from genreclf.errors import ConfigError
-from genreclf.run import COMPLETE
-from genreclf.run import Run
-from genreclf.run import write_json
 from genreclf.training.config import AUTO
 from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
@@ -227,18 +223,14 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
             print(f"member {name}: {member.model} → {folder}", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
         runs.append(train_on_rows(train_set, val_set, member, folder, verbose, callbacks))
-    run = ensemble(runs, out, verbose=verbose, split=split)
-    config = dict(run.config)
-    config["finetune"] = cfg.finetune
-    config["model_choice"] = {
+    choice = {
         **(cfg.model_choice or {}),
         "members": {name: str(r.path.resolve()) for name, r in zip(("stack", "finetune"), runs)},
     }
-    # The ensemble marked `out` finished; rewrite its config inside the mark, so
-    # that a kill in between leaves an unfinished folder (a rerun resumes it)
-    # rather than a finished run without its members.
-    mark = json.loads((out / COMPLETE).read_text(encoding="utf-8"))
-    unmark_finished(out)
-    write_json(out / "config.json", config)
-    write_json(out / COMPLETE, mark)  # last again: the run is complete
-    return Run(out)
+    return ensemble(
+        runs,
+        out,
+        verbose=verbose,
+        split=split,
+        config_fields={"finetune": cfg.finetune, "model_choice": choice},
+    )
