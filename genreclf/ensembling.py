@@ -37,6 +37,7 @@ from genreclf.run import MODEL
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.run import write_thresholds
+from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.finished_runs import unmark_finished
 
@@ -234,42 +235,43 @@ def ensemble(
             thresholds = layer.map_thresholds(thresholds)
 
     out = pathlib.Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    unmark_finished(out)  # never a new model beside the replaced run's thresholds
-    model.save(out / MODEL)
-    vocabulary.save(out / LABELS)
-    config = dict(runs[0].config)
-    for name in READ_OPTIONS:  # how to read data files: from the first member that knows
-        known = [r.config.get(name) for r in runs if r.config.get(name) not in (None, "auto")]
-        if config.get(name) in (None, "auto") and known:
-            config[name] = known[0]
-    config.update(
-        model="ensemble",
-        model_config={
-            "members": [str(r.path.resolve()) for r in runs],
-            "weights": [float(w) for w in weights],
-        },
-        calibration=calibration,
-    )
-    config.update(config_fields or {})
-    write_json(out / CONFIG, config)
-    write_json(out / CALIBRATION_FILE, info)
-    report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
-    report["evaluated_on"] = evaluated_on
-    report["calibration"] = calibration_section(
-        targets,
-        blended,
-        None if layer is None else calibrated,
-        multi_label=vocabulary.multi_label,
-        method="none" if layer is None else layer.method,
-        fitted_on=info.get("fitted_on"),
-    )
-    write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
-    write_json(
-        out / FINGERPRINT,
-        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
-    )
-    write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
+    with claimed_run_folder(out, "genreclf ensemble", overwrite):  # checked again, held
+        out.mkdir(parents=True, exist_ok=True)
+        unmark_finished(out)  # never a new model beside the replaced run's thresholds
+        model.save(out / MODEL)
+        vocabulary.save(out / LABELS)
+        config = dict(runs[0].config)
+        for name in READ_OPTIONS:  # how to read data files: from the first member that knows
+            known = [r.config.get(name) for r in runs if r.config.get(name) not in (None, "auto")]
+            if config.get(name) in (None, "auto") and known:
+                config[name] = known[0]
+        config.update(
+            model="ensemble",
+            model_config={
+                "members": [str(r.path.resolve()) for r in runs],
+                "weights": [float(w) for w in weights],
+            },
+            calibration=calibration,
+        )
+        config.update(config_fields or {})
+        write_json(out / CONFIG, config)
+        write_json(out / CALIBRATION_FILE, info)
+        report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
+        report["evaluated_on"] = evaluated_on
+        report["calibration"] = calibration_section(
+            targets,
+            blended,
+            None if layer is None else calibrated,
+            multi_label=vocabulary.multi_label,
+            method="none" if layer is None else layer.method,
+            fitted_on=info.get("fitted_on"),
+        )
+        write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
+        write_json(
+            out / FINGERPRINT,
+            {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
+        )
+        write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
         print(

@@ -6,18 +6,28 @@ the other's log, a third file lock inside Keras' backup fails); two
 append every row twice. The lock is `filelock`'s (an OS-level `flock`, so a
 killed job leaves no stale lock): the second job is refused at once, naming
 the output.
+
+A job may take the lock it already holds again, in the same thread: `train`
+holds its run folder from its finished-run check to its last file
+(`genreclf.training.finished_runs.claimed_run_folder`), and the fitting and
+ensembling steps inside it take the same folder's lock. Another thread or
+process is refused.
 """
 
 import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 
 from genreclf.errors import GenreclfError
 
 
 class OutputInUseError(GenreclfError, RuntimeError):
     """Another genreclf job is writing the same output."""
+
+
+_held = threading.local()  # `.outputs`: the absolute paths this thread holds
 
 
 @contextlib.contextmanager
@@ -34,18 +44,28 @@ def output_lock(output, job):
 
     Example:
 
-    >>> import tempfile
+    >>> import tempfile, threading
     >>> folder = tempfile.mkdtemp()
+    >>> def second_job():
+    ...     try:
+    ...         with output_lock(folder, "genreclf train"):
+    ...             print("written twice")
+    ...     except OutputInUseError as error:
+    ...         print(str(error).split(" is writing")[0])
     >>> with output_lock(folder, "genreclf train"):
-    ...     with output_lock(folder, "genreclf train"):
-    ...         pass
-    Traceback (most recent call last):
-    ...
-    genreclf.output_lock.OutputInUseError: Another genreclf train is writing ...
+    ...     with output_lock(folder, "genreclf train"):  # the same job, again: held
+    ...         job = threading.Thread(target=second_job)
+    ...         job.start()
+    ...         job.join()
+    Another genreclf train
     """
     import filelock
 
     output = os.path.abspath(os.fspath(output))
+    held = _held.__dict__.setdefault("outputs", set())
+    if output in held:  # this thread holds it already: the outer hold releases it
+        yield
+        return
     locks = os.path.join(tempfile.gettempdir(), "genreclf-locks")
     os.makedirs(locks, exist_ok=True)
     name = hashlib.sha256(output.encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -57,7 +77,9 @@ def output_lock(output, job):
             f"Another {job} is writing {output!r}. Wait for it to finish, or write "
             "elsewhere (--out). A killed job holds no lock: rerun it."
         ) from None
+    held.add(output)
     try:
         yield
     finally:
+        held.discard(output)
         lock.release()

@@ -5,7 +5,9 @@ is written. Training into it again would replace the model a user may be
 serving or comparing against, without a word, so `genreclf.train` refuses
 unless asked (`overwrite=True`, `--overwrite`; KerasTuner's `overwrite`
 argument guards its project folder the same way). An unfinished folder is
-not refused: rerunning the same call after a crash resumes it.
+not refused: rerunning the same call after a crash resumes it. The check is
+made again under the folder's `output_lock` (`claimed_run_folder`), so a
+job that finished while this one read its data is refused, not replaced.
 
 Inside one run, the parts a job reruns after a crash (the folds of
 `--folds`, the members of the GPU pair, `genreclf labels check`'s fold runs)
@@ -15,10 +17,12 @@ otherwise a fold trained for another configuration would be kept under a
 `config.json` that says something else.
 """
 
+import contextlib
 import json
 import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import Run
 
@@ -52,6 +56,42 @@ def refuse_finished_run(out, overwrite=False):
         f"replace it. Received: out={str(out)!r} with overwrite=False. Pass "
         "--overwrite (overwrite=True) to train over it, or choose another --out."
     )
+
+
+@contextlib.contextmanager
+def claimed_run_folder(out, job, overwrite=False):
+    """Holds `out` for `job` (`output_lock`) and refuses it there if it holds a finished run.
+
+    The check and the lock are one critical section: a job that took the
+    lock after another finished the folder is refused, where a check made
+    before the lock (while reading the data, say) would have let it train
+    over the finished run. The steps inside (`fit_run`, `ensemble`) take the
+    same lock again in the same thread.
+
+    Args:
+        out: the run folder.
+        job: what writes it, named to a second job (`"genreclf train"`).
+        overwrite: whether a finished run there may be replaced.
+
+    Raises:
+        OutputInUseError: another job holds `out`.
+        ConfigError: `out` holds a finished run and `overwrite` is False.
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with claimed_run_folder(folder, "genreclf train"):
+    ...     _ = (folder / "thresholds.json").write_text("{}")  # the job finishes
+    >>> with claimed_run_folder(folder, "genreclf train"):  # doctest: +ELLIPSIS
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... already holds a finished run...
+    """
+    with output_lock(out, job):
+        refuse_finished_run(out, overwrite)
+        yield
 
 
 def unmark_finished(out):

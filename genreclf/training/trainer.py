@@ -1,5 +1,6 @@
 """`train`: from a file (or a `TextDataset`) to a finished run folder."""
 
+import contextlib
 import logging
 import pathlib
 
@@ -14,6 +15,7 @@ from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
+from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
@@ -174,6 +176,24 @@ def train(
         out = f"runs/{cfg.model}"
         refuse_finished_run(out, overwrite)
     out = pathlib.Path(out)
+    with _claimed(out, cfg, overwrite):  # checked again: another job may have finished it
+        return _train_and_track(
+            dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, mlflow_experiment
+        )
+
+
+def _claimed(out, cfg, overwrite):
+    """`claimed_run_folder(out)` on the chief; a multi-worker job's other workers write elsewhere.
+
+    They write into `<out>/.<task>-<index>` (`distribute.WorkerFolder`), which
+    `fit_run` locks, and on one machine they share `out` with the chief.
+    """
+    if not distribute.is_chief(distribute.make_strategy(cfg.strategy)):
+        return contextlib.nullcontext()
+    return claimed_run_folder(out, "genreclf train", overwrite)
+
+
+def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
@@ -182,7 +202,7 @@ def train(
 
     tracker = MlflowTracker(  # a bad URI fails here, before the run folder exists
         mlflow_uri,
-        experiment=mlflow_experiment,
+        experiment=experiment,
         run_name=out.name,
         tags={"genreclf.command": "train", "genreclf.run_folder": str(out.resolve())},
         resume_file=out / TRACKING_FILE,
