@@ -148,6 +148,28 @@ def ensemble(
     >>> run = ensemble(["runs/ngram", "runs/minilm"], "runs/ens",
     ...                data="val.csv")  # doctest: +SKIP
     """
+    refuse_finished_run(out, overwrite)
+    with claimed_run_folder(out, "genreclf ensemble", overwrite):  # checked again, held
+        work = (runs, out, data, verbose, calibration, split, config_fields)
+        if mlflow_uri is None:
+            return _join(*work)
+        from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+        tracker = MlflowTracker(  # before the work: a bad URI or a missing extra fails fast
+            mlflow_uri,
+            experiment=mlflow_experiment,
+            run_name=pathlib.Path(out).name,
+            tags={"genreclf.command": "ensemble"},
+        )
+        with tracker:
+            run = _join(*work)
+            tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
+            tracker.log_run_folder(run.path)
+        return run
+
+
+def _join(runs, out, data, verbose, calibration, split, config_fields):
+    """`ensemble`'s work, in the folder it holds."""
     import keras
 
     from genreclf import register
@@ -162,31 +184,6 @@ def ensemble(
     from genreclf.training.calibration import describe
     from genreclf.training.calibration import fit_calibration
 
-    refuse_finished_run(out, overwrite)
-    if mlflow_uri is not None:  # before the work: a bad URI or a missing extra fails fast
-        from genreclf.tracking.mlflow_tracker import MlflowTracker
-
-        out_name = pathlib.Path(out).name
-        tracker = MlflowTracker(
-            mlflow_uri,
-            experiment=mlflow_experiment,
-            run_name=out_name,
-            tags={"genreclf.command": "ensemble"},
-        )
-        with tracker:
-            run = ensemble(
-                runs,
-                out,
-                data=data,
-                verbose=verbose,
-                calibration=calibration,
-                split=split,
-                overwrite=overwrite,
-                config_fields=config_fields,
-            )
-            tracker.client.set_tag(tracker.run_id, "genreclf.run_folder", str(run.path.resolve()))
-            tracker.log_run_folder(run.path)
-        return run
     register()
     check_choice(calibration)
     runs = [r if isinstance(r, Run) else Run(r) for r in runs]
@@ -234,44 +231,44 @@ def ensemble(
         if thresholds is not None:
             thresholds = layer.map_thresholds(thresholds)
 
+    report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
+    report["evaluated_on"] = evaluated_on
+    report["calibration"] = calibration_section(
+        targets,
+        blended,
+        None if layer is None else calibrated,
+        multi_label=vocabulary.multi_label,
+        method="none" if layer is None else layer.method,
+        fitted_on=info.get("fitted_on"),
+    )
+
     out = pathlib.Path(out)
-    with claimed_run_folder(out, "genreclf ensemble", overwrite):  # checked again, held
-        out.mkdir(parents=True, exist_ok=True)
-        unmark_finished(out)  # never a new model beside the replaced run's thresholds
-        model.save(out / MODEL)
-        vocabulary.save(out / LABELS)
-        config = dict(runs[0].config)
-        for name in READ_OPTIONS:  # how to read data files: from the first member that knows
-            known = [r.config.get(name) for r in runs if r.config.get(name) not in (None, "auto")]
-            if config.get(name) in (None, "auto") and known:
-                config[name] = known[0]
-        config.update(
-            model="ensemble",
-            model_config={
-                "members": [str(r.path.resolve()) for r in runs],
-                "weights": [float(w) for w in weights],
-            },
-            calibration=calibration,
-        )
-        config.update(config_fields or {})
-        write_json(out / CONFIG, config)
-        write_json(out / CALIBRATION_FILE, info)
-        report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
-        report["evaluated_on"] = evaluated_on
-        report["calibration"] = calibration_section(
-            targets,
-            blended,
-            None if layer is None else calibrated,
-            multi_label=vocabulary.multi_label,
-            method="none" if layer is None else layer.method,
-            fitted_on=info.get("fitted_on"),
-        )
-        write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
-        write_json(
-            out / FINGERPRINT,
-            {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
-        )
-        write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
+    out.mkdir(parents=True, exist_ok=True)
+    unmark_finished(out)  # never a new model beside the replaced run's thresholds
+    model.save(out / MODEL)
+    vocabulary.save(out / LABELS)
+    config = dict(runs[0].config)
+    for name in READ_OPTIONS:  # how to read data files: from the first member that knows
+        known = [r.config.get(name) for r in runs if r.config.get(name) not in (None, "auto")]
+        if config.get(name) in (None, "auto") and known:
+            config[name] = known[0]
+    config.update(
+        model="ensemble",
+        model_config={
+            "members": [str(r.path.resolve()) for r in runs],
+            "weights": [float(w) for w in weights],
+        },
+        calibration=calibration,
+    )
+    config.update(config_fields or {})
+    write_json(out / CONFIG, config)
+    write_json(out / CALIBRATION_FILE, info)
+    write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
+    write_json(
+        out / FINGERPRINT,
+        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
+    )
+    write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))
         print(

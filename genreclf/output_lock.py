@@ -35,8 +35,8 @@ def output_lock(output, job):
     """Holds the lock of `output` for `job`, or raises `OutputInUseError` at once.
 
     The lock file lives in the temporary folder (`genreclf-locks/`, named by
-    the output's absolute path), so nothing is left beside the output and no
-    folder is made before the job makes it.
+    the output's resolved path, symbolic links followed), so nothing is left
+    beside the output and no folder is made before the job makes it.
 
     Args:
         output: the folder or file the job writes (named in the error).
@@ -51,17 +51,17 @@ def output_lock(output, job):
     ...         with output_lock(folder, "genreclf train"):
     ...             print("written twice")
     ...     except OutputInUseError as error:
-    ...         print(str(error).split(" is writing")[0])
+    ...         print(str(error).split(" is writing")[0])  # the other job holds it
     >>> with output_lock(folder, "genreclf train"):
     ...     with output_lock(folder, "genreclf train"):  # the same job, again: held
     ...         job = threading.Thread(target=second_job)
     ...         job.start()
     ...         job.join()
-    Another genreclf train
+    Another genreclf job
     """
     import filelock
 
-    output = os.path.abspath(os.fspath(output))
+    output = os.path.realpath(os.fspath(output))  # one lock however the path is spelled
     held = _held.__dict__.setdefault("outputs", set())
     if output in held:  # this thread holds it already: the outer hold releases it
         yield
@@ -74,8 +74,8 @@ def output_lock(output, job):
         lock.acquire()
     except filelock.Timeout:
         raise OutputInUseError(
-            f"Another {job} is writing {output!r}. Wait for it to finish, or write "
-            "elsewhere (--out). A killed job holds no lock: rerun it."
+            f"Another genreclf job is writing {output!r}, so this {job} cannot. Wait "
+            "for it to finish, or write elsewhere (--out). A killed job holds no lock: rerun it."
         ) from None
     held.add(output)
     try:

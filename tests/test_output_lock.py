@@ -1,7 +1,5 @@
 """One job per output: a second train, augment run or label on the same output is refused."""
 
-import contextlib
-import os
 import pathlib
 import threading
 
@@ -15,72 +13,101 @@ from genreclf.output_lock import OutputInUseError
 from genreclf.output_lock import output_lock
 
 
-@contextlib.contextmanager
-def held_by_another_job(output, job):
-    """`output_lock(output, job)` held by another thread, as a first job holds it."""
-    holding, done = threading.Event(), threading.Event()
+class AnotherJob:
+    """A first job on another thread: holds `output_lock(output, job)` until `finish()`.
 
-    def first_job():
-        with output_lock(output, job):
-            holding.set()
-            done.wait(timeout=120)
+    `finish(mark=True)` writes a finished run's mark before it lets go, as a
+    training job's last step does.
+    """
 
-    thread = threading.Thread(target=first_job, daemon=True)
-    thread.start()
-    assert holding.wait(timeout=30)
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
+    def __init__(self, output, job):
+        self.output, self.job = output, job
+        self._holding, self._done = threading.Event(), threading.Event()
+        self._mark, self.refused = False, None
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self):
+        try:
+            with output_lock(self.output, self.job):
+                self._holding.set()
+                self._done.wait(timeout=120)
+                if self._mark:
+                    (pathlib.Path(self.output) / "thresholds.json").write_text("{}")
+        except OutputInUseError as error:
+            self.refused = error
+
+    def __enter__(self):
+        self._thread.start()
+        assert self._holding.wait(timeout=30)
+        return self
+
+    def finish(self, mark=False):
+        self._mark = mark
+        self._done.set()
+        self._thread.join(timeout=30)
+
+    def __exit__(self, *exc):
+        self.finish(self._mark)
 
 
 def test_a_second_train_into_a_folder_in_use_is_refused(tmp_path, sample_csv):
     out = tmp_path / "run"
     out.mkdir()
-    with held_by_another_job(out, "genreclf train"):
-        with pytest.raises(OutputInUseError, match="Another genreclf train is writing"):
+    with AnotherJob(out, "genreclf augment run"):  # whatever holds it
+        with pytest.raises(OutputInUseError, match="Another genreclf job is writing .*run'"):
             genreclf.train(sample_csv, text="overview", label="genre", model="ngram", out=out,
                            epochs=1, verbose=0)  # fmt: skip
     assert not (out / "config.json").exists()  # refused before writing anything
 
 
-def test_the_same_job_takes_its_own_lock_again():
-    with output_lock("runs/x", "genreclf train"), output_lock("runs/x", "genreclf train"):
-        pass  # `train` holds its folder and `fit_run` inside it takes the same lock
-    with output_lock("runs/x", "genreclf train"):  # released by the outer hold
+def test_the_same_job_takes_its_own_lock_again(tmp_path):
+    outer = AnotherJob(tmp_path, "genreclf train")  # what a second job would meet
+    with output_lock(tmp_path, "genreclf train"):
+        with output_lock(tmp_path / "." / "", "genreclf train"):  # fit_run inside train
+            pass
+        outer._thread.start()  # the outer hold survives the inner one's end
+        assert not outer._holding.wait(timeout=1)
+    outer._thread.join(timeout=30)
+    assert isinstance(outer.refused, OutputInUseError)  # refused at once
+    with output_lock(tmp_path, "genreclf train"):  # released by the outer hold
         pass
 
 
-def test_a_run_finished_while_the_next_job_reads_its_data_is_not_replaced(tmp_path, sample_csv):
-    # The second job's early check passes (the folder is unfinished). It reads
-    # its rows from a FIFO, which blocks it until they come; the first job
-    # finishes meanwhile. The check under the lock refuses.
-    out, rows = tmp_path / "run", tmp_path / "rows.csv"
-    out.mkdir()
-    os.mkfifo(rows)
-    lines, stop = pathlib.Path(sample_csv).read_text(), threading.Event()
+@pytest.mark.parametrize("named_out", [True, False], ids=["--out", "runs/<model>"])
+def test_a_job_never_trains_over_a_run_finished_while_it_started(
+    tmp_path, sample_csv, monkeypatch, named_out
+):
+    # A first job is finishing the folder when a second starts. With --out the
+    # second holds the folder before it reads its rows, so it is refused at
+    # once; with the default folder (known once `auto` has chosen), the first
+    # finishes while the second reads, and the check under the lock refuses.
+    from genreclf.training import trainer
 
-    def first_job_finishes_then_rows_come():
-        while not stop.is_set():  # the reader opens the file twice: its header, then its rows
-            with contextlib.suppress(BrokenPipeError), open(rows, "w") as fifo:  # waits for it
-                (out / "thresholds.json").write_text("{}")
-                fifo.write(lines)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "runs" / "ngram"
+    out.mkdir(parents=True)
+    read_dataset = trainer.read_dataset
 
-    thread = threading.Thread(target=first_job_finishes_then_rows_come, daemon=True)
-    thread.start()
-    with pytest.raises(ConfigError, match="already holds a finished run"):
-        genreclf.train(rows, text="overview", label="genre", model="ngram", out=out, verbose=0)
-    stop.set()
-    os.close(os.open(rows, os.O_RDONLY | os.O_NONBLOCK))  # frees a writer waiting to open
-    thread.join(timeout=30)
-    assert sorted(p.name for p in out.iterdir()) == ["thresholds.json"]  # nothing written
+    with AnotherJob(out, "genreclf train") as first:
+
+        def read_while_the_first_job_finishes(*args, **kwargs):
+            first.finish(mark=True)
+            return read_dataset(*args, **kwargs)
+
+        monkeypatch.setattr(trainer, "read_dataset", read_while_the_first_job_finishes)
+        kwargs = {"out": out} if named_out else {}
+        with pytest.raises((OutputInUseError, ConfigError)) as refused:
+            genreclf.train(sample_csv, text="overview", label="genre", model="ngram",
+                           verbose=0, **kwargs)  # fmt: skip
+    expected = OutputInUseError if named_out else ConfigError
+    assert isinstance(refused.value, expected), refused.value
+    assert {p.name for p in out.iterdir()} <= {"thresholds.json"}  # the second wrote nothing
 
 
 def test_a_second_augment_run_on_an_output_in_use_sends_nothing(tmp_path, sample_csv):
     out = tmp_path / "aug.jsonl"
-    with FakeChatServer() as server, held_by_another_job(out, "genreclf augment run"):
-        with pytest.raises(OutputInUseError, match="augment run is writing .*aug.jsonl"):
+    with FakeChatServer() as server, AnotherJob(out, "genreclf augment run"):
+        with pytest.raises(OutputInUseError, match="is writing .*aug.jsonl'.*augment run"):
             augment.generate(sample_csv, text="overview", label="genre", out=out,
                              target_count=20, base_url=server.url)  # fmt: skip
         assert server.requests == []
@@ -95,9 +122,9 @@ def test_a_second_label_run_on_an_output_in_use_is_refused(tmp_path, capsys):
     genres.write_text("genres:\n  horror:\n    keywords: [ghost]\n")
     out = tmp_path / "labelled.jsonl"
     argv = ["label", str(texts), "--genres", str(genres), "--stages", "keywords", "--out", str(out)]
-    with held_by_another_job(out, "genreclf label"):
+    with AnotherJob(out, "genreclf train"):
         assert main(argv) != 0
-    assert "Another genreclf label is writing" in capsys.readouterr().err
+    assert "labelled.jsonl', so this genreclf label cannot" in capsys.readouterr().err
     assert main(argv) == 0 and out.exists()  # once the first has finished
     assert sorted(p.name for p in tmp_path.iterdir()) == [  # no lock file left beside it
         "genres.yaml",

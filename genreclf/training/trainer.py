@@ -146,10 +146,24 @@ def train(
     ...                      epochs=2, out="runs/doc")  # doctest: +SKIP
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
-    if out is not None:  # before the data is read
+    if out is not None:  # before anything else: the answer a finished folder gets
         refuse_finished_run(out, overwrite)
     cfg = make_config(data, config, **kwargs).check()
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
+    with contextlib.ExitStack() as held:
+        if out is not None:  # held from before the data is read to the run's last file
+            held.enter_context(_claimed(out, cfg, overwrite))
+        dataset, synthetic = _training_data(data, cfg, verbose)
+        if out is None:  # `runs/<model>`, known once `auto` has chosen
+            out = f"runs/{cfg.model}"
+            held.enter_context(_claimed(out, cfg, overwrite))
+        out = pathlib.Path(out)
+        tracking = (mlflow_uri, mlflow_experiment)
+        return _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, *tracking)
+
+
+def _training_data(data, cfg, verbose):
+    """`(dataset, synthetic rows or None)` for `train`, with `auto` resolved and `cfg` checked."""
     dataset = data if isinstance(data, TextDataset) else None
     if dataset is None:
         if cfg.data is None:
@@ -172,25 +186,20 @@ def train(
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
     joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
-    if out is None:  # `runs/<model>`, known once `auto` has chosen
-        out = f"runs/{cfg.model}"
-        refuse_finished_run(out, overwrite)
-    out = pathlib.Path(out)
-    with _claimed(out, cfg, overwrite):  # checked again: another job may have finished it
-        return _train_and_track(
-            dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, mlflow_experiment
-        )
+    return dataset, synthetic
 
 
 def _claimed(out, cfg, overwrite):
-    """`claimed_run_folder(out)` on the chief; a multi-worker job's other workers write elsewhere.
+    """The chief's hold on `out` (`claimed_run_folder`); the other workers' finished-run check.
 
-    They write into `<out>/.<task>-<index>` (`distribute.WorkerFolder`), which
-    `fit_run` locks, and on one machine they share `out` with the chief.
+    A multi-worker job's other workers train into `<out>/.<task>-<index>`
+    (`distribute.WorkerFolder`), which `fit_run` locks; on one machine they
+    share `out` with the chief, so holding it here would refuse them.
     """
-    if not distribute.is_chief(distribute.make_strategy(cfg.strategy)):
-        return contextlib.nullcontext()
-    return claimed_run_folder(out, "genreclf train", overwrite)
+    if distribute.is_chief(distribute.make_strategy(cfg.strategy)):
+        return claimed_run_folder(out, "genreclf train", overwrite)
+    refuse_finished_run(out, overwrite)
+    return contextlib.nullcontext()
 
 
 def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
