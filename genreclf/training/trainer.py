@@ -277,7 +277,8 @@ def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
 
     run = Run(out)
-    add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
+    if distribute.is_chief(distribute.make_strategy(cfg.strategy)):  # the chief's folder: once
+        add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
     return run
 
 

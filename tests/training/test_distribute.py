@@ -209,6 +209,7 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     assert run.config["strategy"] == "multi-worker"
     history = (out / "history.csv").read_text().splitlines()
     assert len(history) == 3  # header + 2 epochs, written once (by the chief)
+    assert (out / "report.md").read_text().count("## Words behind the predictions") == 1
 
 
 KILLED_WORKER = """
