@@ -294,6 +294,9 @@ def main(argv):
         mlflow_uri=args.mlflow,
         mlflow_experiment=args.mlflow_experiment,
     )
+    if run is None:  # another worker of a multi-worker job
+        print("This worker's part of the job is done; the chief writes the run folder.")
+        return 0
     print(format_summary(run.metrics))
     cv = run.metrics.get("cross_validation")
     if cv:

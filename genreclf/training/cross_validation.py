@@ -57,17 +57,21 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     gains `"cross_validation"`: per-fold metrics and their mean ± std.
 
     Returns:
-        The `Run` at `out`.
+        The `Run` at `out`; None on a multi-worker job's other workers, which
+        train every fold beside the chief and leave `out` to it.
     """
     from genreclf.metrics import write_report
+    from genreclf.training import distribute
     from genreclf.training.fitting import fit_run
 
     out = pathlib.Path(out)
+    chief = distribute.is_chief(distribute.make_strategy(cfg.strategy))
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
     vocabulary = (
         dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
     )
-    unmark_finished(out)  # until the best fold's files are all in
+    if chief:
+        unmark_finished(out)  # until the best fold's files are all in
     reports = []
     for i, (train_idx, val_idx) in enumerate(folds):
         train_set = dataset.subset(train_idx)
@@ -92,6 +96,8 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
                 callbacks=callbacks,
             )
         )
+    if not chief:
+        return None
     best = int(np.argmax([r["macro_f1"] for r in reports]))
     best_dir = out / "folds" / f"fold_{best}"
     for name in _BEST_FILES:

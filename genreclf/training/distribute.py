@@ -148,8 +148,9 @@ class WorkerFolder:
     must outlive a killed job, so that every worker resumes at the chief's
     epoch (a worker starting afresh beside a resuming chief fails both in
     their first collective step). The folder is deleted when training ends
-    without an error (with `out` too if the worker created it, i.e. on a
-    disk the chief does not share); after a kill or an error it stays, and
+    without an error (with `out` and its parents too if the worker created
+    them and they are empty, i.e. on a disk the chief does not share, as a
+    cross-validation fold's `out/folds/fold_<i>`); after a kill or an error it stays, and
     the same command resumes. Deleting the run folder starts it over.
 
     Use as a context manager.
@@ -167,14 +168,14 @@ class WorkerFolder:
         resolver = getattr(strategy, "cluster_resolver", None)
         self.task = None if self.chief else f"{resolver.task_type}-{resolver.task_id}"
         self.path = None
-        self._created_out = False
+        self._created = []
 
     def __enter__(self):
         if self.chief:
             self.path = self.out
         else:
             out = pathlib.Path(self.out)
-            self._created_out = not out.exists()
+            self._created = [p for p in (out, *out.parents) if not p.exists()]
             self.path = str(out / f".{self.task}")
             os.makedirs(self.path, exist_ok=True)
         return self.path
@@ -182,9 +183,11 @@ class WorkerFolder:
     def __exit__(self, exc_type, *exc):
         if not self.chief and self.path and exc_type is None:
             shutil.rmtree(self.path, ignore_errors=True)
-            if self._created_out:
-                with contextlib.suppress(OSError):
-                    os.rmdir(self.out)  # only if empty: the chief's, on a shared disk, is not
+            for folder in self._created:  # `out` and the parents made for it, innermost first
+                try:
+                    os.rmdir(folder)  # only if empty: the chief's, on a shared disk, is not
+                except OSError:
+                    break
         return False
 
 

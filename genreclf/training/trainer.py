@@ -137,7 +137,9 @@ def train(
             `folds=5`, `augment="aug.jsonl"`, `model_config={"lstm_units": 32}`.
 
     Returns:
-        The finished `Run`.
+        The finished `Run`; None on the other workers of a multi-worker job
+        (`strategy="multi-worker"`), whose chief writes the run folder (on
+        their own disks, it is not there).
 
     Example:
 
@@ -204,7 +206,8 @@ def _claimed(out, cfg, overwrite):
 
 def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
     if mlflow_uri is None:
-        out.mkdir(parents=True, exist_ok=True)
+        if distribute.is_chief(distribute.make_strategy(cfg.strategy)):  # others: WorkerFolder
+            out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
     from genreclf.tracking.mlflow_tracker import TRACKING_FILE
     from genreclf.tracking.mlflow_tracker import MlflowTracker
@@ -222,7 +225,8 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
     with tracker:
         callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
         run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
-        tracker.log_run_folder(out)
+        if run is not None:  # not another worker's: the chief's folder
+            tracker.log_run_folder(out)
     return run
 
 
@@ -270,15 +274,18 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks):
 
 
 def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
-    """Fits `cfg` on `training_rows`' split and writes the run folder `out` (and its report)."""
+    """Fits `cfg` on `training_rows`' split and writes the run folder `out` (and its report).
+
+    Returns the `Run`, or None on a multi-worker job's other workers (`train`).
+    """
     from genreclf.explaining.report_examples import add_to_run_report
 
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
-
+    if not distribute.is_chief(distribute.make_strategy(cfg.strategy)):
+        return None  # the chief writes `out`; reading it here would race its last files
     run = Run(out)
-    if distribute.is_chief(distribute.make_strategy(cfg.strategy)):  # the chief's folder: once
-        add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
+    add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
     return run
 
 

@@ -150,34 +150,15 @@ def _free_port():
 
 
 @pytest.mark.large  # two TensorFlow processes talking gRPC: about 40 s on a quiet 2-core machine
-def test_two_workers_train_like_one_process(tmp_path, trained_run):
-    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1."""
+def _train_on_two_workers(tmp_path, out, cwds=(None, None), extra=()):
+    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1: exit codes, logs."""
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
-    out = tmp_path / "run"
     command = [
-        sys.executable,
-        "-m",
-        "genreclf",
-        "train",
-        str(genreclf.sample_path()),
-        "--text",
-        "overview",
-        "--label",
-        "genre",
-        "--model",
-        "ngram",
-        "--epochs",
-        "2",
-        "--set",
-        "max_tokens=2000",
-        "--set",
-        "solver=adamw",
-        "--strategy",
-        "multi-worker",
-        "--out",
-        str(out),
-        "--quiet",
-    ]
+        sys.executable, "-m", "genreclf", "train", str(genreclf.sample_path()),
+        "--text", "overview", "--label", "genre", "--model", "ngram", "--epochs", "2",
+        "--set", "max_tokens=2000", "--set", "solver=adamw", "--strategy", "multi-worker",
+        "--out", str(out), *extra,
+    ]  # fmt: skip
     processes = []
     for index in (0, 1):
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
@@ -191,7 +172,9 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
             }
         )
         log = open(tmp_path / f"worker{index}.log", "w")
-        processes.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), log))
+        processes.append(
+            (subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=cwds[index]), log)
+        )
     try:
         codes = [p.wait(timeout=400) for p, _ in processes]
     finally:
@@ -199,7 +182,13 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
             if p.poll() is None:
                 p.kill()
             log.close()
-    logs = [(tmp_path / f"worker{i}.log").read_text()[-3000:] for i in (0, 1)]
+    return codes, [(tmp_path / f"worker{i}.log").read_text()[-3000:] for i in (0, 1)]
+
+
+def test_two_workers_train_like_one_process(tmp_path, trained_run):
+    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1."""
+    out = tmp_path / "run"
+    codes, logs = _train_on_two_workers(tmp_path, out, extra=["--quiet"])
     assert codes == [0, 0], logs
     run = genreclf.load_run(out)
     # The same metrics, of the same shape, as the single-process run of the same configuration.
@@ -210,6 +199,23 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     history = (out / "history.csv").read_text().splitlines()
     assert len(history) == 3  # header + 2 epochs, written once (by the chief)
     assert (out / "report.md").read_text().count("## Words behind the predictions") == 1
+    assert "the chief writes the run folder" in logs[1]  # the other worker reads none of it
+
+
+def test_workers_on_separate_disks_cross_validate_and_leave_the_folder_to_the_chief(tmp_path):
+    # Each worker runs in its own folder, as on its own machine; `--out run` is
+    # relative, so the other worker's folder is not the chief's.
+    disks = [tmp_path / "chief", tmp_path / "worker"]
+    for disk in disks:
+        disk.mkdir()
+    codes, logs = _train_on_two_workers(
+        tmp_path, "run", cwds=disks, extra=["--folds", "2", "--quiet"]
+    )
+    assert codes == [0, 0], logs
+    run = genreclf.load_run(disks[0] / "run")
+    assert run.metrics["cross_validation"]["k"] == 2
+    assert "the chief writes the run folder" in logs[1]
+    assert not (disks[1] / "run").exists()  # nothing left behind on the other disk
 
 
 KILLED_WORKER = """
