@@ -38,7 +38,6 @@ from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.run import write_thresholds
 from genreclf.training.finished_runs import claimed_run_folder
-from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.finished_runs import unmark_finished
 
 SELECTION_ROUNDS = 20
@@ -148,8 +147,7 @@ def ensemble(
     >>> run = ensemble(["runs/ngram", "runs/minilm"], "runs/ens",
     ...                data="val.csv")  # doctest: +SKIP
     """
-    refuse_finished_run(out, overwrite)
-    with claimed_run_folder(out, "genreclf ensemble", overwrite):  # checked again, held
+    with claimed_run_folder(out, "genreclf ensemble", overwrite):  # refused there if finished
         work = (runs, out, data, verbose, calibration, split, config_fields)
         if mlflow_uri is None:
             return _join(*work)

@@ -65,7 +65,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     from genreclf.training.fitting import fit_run
 
     out = pathlib.Path(out)
-    chief = distribute.is_chief(distribute.make_strategy(cfg.strategy))
+    chief = distribute.writes_run_folder(cfg.strategy)
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
     vocabulary = (
         dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()

@@ -118,6 +118,20 @@ def is_chief(strategy):
     return task_type == "worker" and task_id == 0 and not has_chief
 
 
+def writes_run_folder(name):
+    """Whether this process writes the run folder of a job on strategy `name`.
+
+    True but on a multi-worker job's other workers, whose chief writes it
+    (`is_chief` of `make_strategy(name)`).
+
+    Example:
+
+    >>> writes_run_folder(None)
+    True
+    """
+    return is_chief(make_strategy(name))
+
+
 def scope(strategy):
     """`strategy.scope()`, or a no-op context without a strategy."""
     return strategy.scope() if strategy is not None else contextlib.nullcontext()

@@ -5,9 +5,9 @@ is written. Training into it again would replace the model a user may be
 serving or comparing against, without a word, so `genreclf.train` refuses
 unless asked (`overwrite=True`, `--overwrite`; KerasTuner's `overwrite`
 argument guards its project folder the same way). An unfinished folder is
-not refused: rerunning the same call after a crash resumes it. The check is
-made again under the folder's `output_lock` (`claimed_run_folder`), so a
-job that finished while this one read its data is refused, not replaced.
+not refused: rerunning the same call after a crash resumes it. `train` and
+`ensemble` check under the folder's `output_lock` (`claimed_run_folder`), so
+a job that another finished meanwhile is refused, not trained over.
 
 Inside one run, the parts a job reruns after a crash (the folds of
 `--folds`, the members of the GPU pair, `genreclf labels check`'s fold runs)

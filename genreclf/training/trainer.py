@@ -148,8 +148,6 @@ def train(
     ...                      epochs=2, out="runs/doc")  # doctest: +SKIP
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
-    if out is not None:  # before anything else: the answer a finished folder gets
-        refuse_finished_run(out, overwrite)
     cfg = make_config(data, config, **kwargs).check()
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     with contextlib.ExitStack() as held:
@@ -198,7 +196,7 @@ def _claimed(out, cfg, overwrite):
     (`distribute.WorkerFolder`), which `fit_run` locks; on one machine they
     share `out` with the chief, so holding it here would refuse them.
     """
-    if distribute.is_chief(distribute.make_strategy(cfg.strategy)):
+    if distribute.writes_run_folder(cfg.strategy):
         return claimed_run_folder(out, "genreclf train", overwrite)
     refuse_finished_run(out, overwrite)
     return contextlib.nullcontext()
@@ -206,7 +204,7 @@ def _claimed(out, cfg, overwrite):
 
 def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
     if mlflow_uri is None:
-        if distribute.is_chief(distribute.make_strategy(cfg.strategy)):  # others: WorkerFolder
+        if distribute.writes_run_folder(cfg.strategy):  # others: WorkerFolder
             out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
     from genreclf.tracking.mlflow_tracker import TRACKING_FILE
@@ -282,7 +280,7 @@ def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
 
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
     fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
-    if not distribute.is_chief(distribute.make_strategy(cfg.strategy)):
+    if not distribute.writes_run_folder(cfg.strategy):
         return None  # the chief writes `out`; reading it here would race its last files
     run = Run(out)
     add_to_run_report(run, train_set, val_set)  # report.md: words behind a few examples
