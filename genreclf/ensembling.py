@@ -173,7 +173,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
     from genreclf import register
     from genreclf.metrics import classification_report
     from genreclf.metrics import write_report
-    from genreclf.metrics.calibration_report import calibration_section
+    from genreclf.metrics.calibration_report import layer_calibration_section
     from genreclf.models.blending import WeightedScores
     from genreclf.models.calibrated_scores import with_calibration
     from genreclf.models.heads import text_input
@@ -231,12 +231,12 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
 
     report = classification_report(targets, calibrated, vocabulary, thresholds=thresholds)
     report["evaluated_on"] = evaluated_on
-    report["calibration"] = calibration_section(
+    report["calibration"] = layer_calibration_section(
         targets,
         blended,
-        None if layer is None else calibrated,
+        calibrated,
+        layer,
         multi_label=vocabulary.multi_label,
-        method="none" if layer is None else layer.method,
         fitted_on=info.get("fitted_on"),
     )
 

@@ -169,17 +169,17 @@ def score_with_predictions(run, dataset, classification_report):
     the run's thresholds), for paired comparisons
     (`genreclf.metrics.paired_bootstrap`).
     """
-    from genreclf.metrics.calibration_report import calibration_section
+    from genreclf.metrics.calibration_report import layer_calibration_section
 
     targets = dataset.targets(run.vocabulary)
     raw, scores, layer = raw_and_calibrated_scores(run, dataset)
     report, predictions = report_and_predictions(run, targets, scores, classification_report)
-    report["calibration"] = calibration_section(
+    report["calibration"] = layer_calibration_section(
         targets,
         raw,
-        None if layer is None else scores,
+        scores,
+        layer,
         multi_label=run.multi_label,
-        method="none" if layer is None else layer.method,
         fitted_on=(run.metrics.get("calibration") or {}).get("fitted_on"),
     )
     cascade = run.cascade

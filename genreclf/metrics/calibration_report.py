@@ -52,6 +52,38 @@ def calibration_section(
     }
 
 
+def layer_calibration_section(
+    y_true, raw_scores, calibrated_scores, layer, *, multi_label, fitted_on=None
+):
+    """`calibration_section` of a model calibrated by `layer` (None: uncalibrated).
+
+    Args:
+        y_true: targets `[n, K]`.
+        raw_scores: the scores before `layer`.
+        calibrated_scores: the scores after it (ignored when `layer` is None).
+        layer: the calibration layer (its `.method`), or None.
+        multi_label: as in `calibration_section`.
+        fitted_on: which rows `layer` was fitted on (text).
+
+    Example:
+
+    >>> section = layer_calibration_section([[1, 0], [0, 1]], [[0.9, 0.1], [0.6, 0.4]],
+    ...                                     None, None, multi_label=False)
+    >>> section["method"], section["after"]
+    ('none', None)
+    """
+    if layer is None:
+        return calibration_section(y_true, raw_scores, multi_label=multi_label, fitted_on=fitted_on)
+    return calibration_section(
+        y_true,
+        raw_scores,
+        calibrated_scores,
+        multi_label=multi_label,
+        method=layer.method,
+        fitted_on=fitted_on,
+    )
+
+
 def reliability_curves(section):
     """The curves of `section` to draw: `{"before": ..., "after": ...}` (or the one there is)."""
     if section.get("after") is None:

@@ -124,7 +124,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
     from genreclf.metrics import write_report
-    from genreclf.metrics.calibration_report import calibration_section
+    from genreclf.metrics.calibration_report import layer_calibration_section
     from genreclf.models import build_model
     from genreclf.models import get_family
     from genreclf.training.abstention import add_cascade
@@ -233,12 +233,12 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
         if thresholds is not None:
             thresholds = calibration.map_thresholds(thresholds)
     report = classification_report(targets, report_scores, vocabulary, thresholds=thresholds)
-    report["calibration"] = calibration_section(
+    report["calibration"] = layer_calibration_section(
         targets,
         scores,
-        None if calibration is None else report_scores,
+        report_scores,
+        calibration,
         multi_label=multi_label,
-        method="none" if calibration is None else calibration.method,
         fitted_on=None if calibration is None else _fitted_on(fitted, evaluated_on),
     )
     if vocabulary is not run_vocabulary:  # --abstain: the cascade ends the graph
