@@ -65,7 +65,8 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     from genreclf.training.fitting import fit_run
 
     out = pathlib.Path(out)
-    chief = distribute.writes_run_folder(cfg.strategy)
+    strategy = distribute.make_strategy(cfg.strategy)
+    chief = distribute.is_chief(strategy)
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
     vocabulary = (
         dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
@@ -80,8 +81,11 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         fold_dir = out / "folds" / f"fold_{i}"
         val_set = dataset.subset(val_idx)
         kept = finished_run(fold_dir, cfg, train_set, val_set)
-        if kept is not None:
-            reports.append(kept.metrics)  # finished, these settings and rows: keep it
+        # Finished, with these settings and rows: keep it. The chief decides for
+        # every worker (another worker's disk may not hold the chief's folds).
+        if distribute.chief_decides(strategy, kept is not None):
+            if kept is not None:  # on the others, which return no reports, it may be None
+                reports.append(kept.metrics)
             continue
         if verbose:
             print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")

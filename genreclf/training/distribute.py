@@ -19,6 +19,8 @@
   resumes when every worker reruns its command and finds its folder again (a
   shared filesystem, or the same working directory on a persistent disk):
   each restores its own crash backup, so all start again at the same epoch.
+  A resumed cross-validation keeps the folds that the chief keeps, on every
+  worker (`chief_decides`), and only the chief logs to MLflow.
 
 `train` creates the strategy before it runs any TensorFlow op:
 `MultiWorkerMirroredStrategy` must configure collective ops at program start.
@@ -248,6 +250,35 @@ def check_same_start(strategy, completed, backup_dir):
         f"to start over. This worker's backup: {backup_dir}. Received: completed epochs "
         f"per worker={[n for _, n in starts]}."
     )
+
+
+def chief_decides(strategy, decision):
+    """The chief's `decision` (True or False), returned on every worker.
+
+    Workers that read their own disks can see different things: a resumed
+    cross-validation whose chief kept a finished fold that another worker,
+    on a disk without it, would train again. Training apart, they would step
+    through different collectives and hang. Each worker passes what it would
+    decide; all take the chief's (an all-gather, whose first replica is the
+    chief's). Without multi-worker training it returns `decision`.
+
+    Args:
+        strategy: the `tf.distribute.Strategy` (or None).
+        decision: what this worker would decide on its own.
+
+    Example:
+
+    >>> chief_decides(None, True)  # no strategy: this process decides
+    True
+    """
+    if strategy is None or not _is_multi_worker(strategy):
+        return bool(decision)
+    import tensorflow as tf
+
+    value = strategy.experimental_distribute_values_from_function(
+        lambda _: tf.constant([int(bool(decision))], tf.int64)
+    )
+    return bool(strategy.gather(value, axis=0).numpy()[0])
 
 
 def starts_by_task(names, completed):

@@ -126,7 +126,8 @@ def train(
             `sqlite:///mlflow.db`, a server's URL): the run is logged there —
             `config.json` as parameters, metrics per epoch, the report, its
             PNGs and the model (needs `pip install 'genreclf[mlflow]'`). A
-            rerun after a crash continues the same MLflow run.
+            rerun after a crash continues the same MLflow run. A
+            multi-worker job logs one run, its chief's.
         mlflow_experiment: the MLflow experiment (default `"genreclf"`).
         overwrite: train over a finished run in `out` (see
             `genreclf.training.finished_runs`). Parts of a run that finished
@@ -203,9 +204,13 @@ def _claimed(out, cfg, overwrite):
 
 
 def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
+    if not distribute.writes_run_folder(cfg.strategy):
+        # Another worker of a multi-worker job: it trains into a `WorkerFolder`
+        # and logs nothing; the chief's MLflow run holds the job (the workers'
+        # synchronised epochs log the same metrics).
+        return _train(dataset, synthetic, cfg, out, verbose, callbacks)
     if mlflow_uri is None:
-        if distribute.writes_run_folder(cfg.strategy):  # others: WorkerFolder
-            out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
         return _train(dataset, synthetic, cfg, out, verbose, callbacks)
     from genreclf.tracking.mlflow_tracker import TRACKING_FILE
     from genreclf.tracking.mlflow_tracker import MlflowTracker
@@ -223,8 +228,7 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
     with tracker:
         callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
         run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
-        if run is not None:  # not another worker's: the chief's folder
-            tracker.log_run_folder(out)
+        tracker.log_run_folder(out)
     return run
 
 

@@ -149,9 +149,11 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.large  # two TensorFlow processes talking gRPC: about 40 s on a quiet 2-core machine
 def _train_on_two_workers(tmp_path, out, cwds=(None, None), extra=()):
-    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1: exit codes, logs."""
+    """`genreclf train --strategy multi-worker` on two processes on 127.0.0.1: exit codes, logs.
+
+    Two TensorFlow processes talking gRPC: about 40 s on a quiet 2-core machine.
+    """
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     command = [
         sys.executable, "-m", "genreclf", "train", str(genreclf.sample_path()),
@@ -203,19 +205,44 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
 
 
 def test_workers_on_separate_disks_cross_validate_and_leave_the_folder_to_the_chief(tmp_path):
+    pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    from genreclf.tracking.mlflow_tracker import make_client
+
     # Each worker runs in its own folder, as on its own machine; `--out run` is
-    # relative, so the other worker's folder is not the chief's.
+    # relative, so the other worker's folder is not the chief's. The MLflow
+    # store is one for both, as a tracking server would be.
     disks = [tmp_path / "chief", tmp_path / "worker"]
     for disk in disks:
         disk.mkdir()
-    codes, logs = _train_on_two_workers(
-        tmp_path, "run", cwds=disks, extra=["--folds", "2", "--quiet"]
-    )
+    uri = f"file:{tmp_path / 'mlruns'}"
+    extra = ["--folds", "2", "--quiet", "--mlflow", uri]
+    codes, logs = _train_on_two_workers(tmp_path, "run", cwds=disks, extra=extra)
     assert codes == [0, 0], logs
-    run = genreclf.load_run(disks[0] / "run")
+    out = disks[0] / "run"
+    run = genreclf.load_run(out)
     assert run.metrics["cross_validation"]["k"] == 2
     assert "the chief writes the run folder" in logs[1]
     assert not (disks[1] / "run").exists()  # nothing left behind on the other disk
+    make_client(uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("genreclf")
+    assert len(client.search_runs([experiment.experiment_id])) == 1  # the chief's alone
+
+    # Resumed with fold 1 lost on the chief's disk: the chief keeps fold 0, and
+    # the other worker, whose disk holds no folds, keeps it too rather than
+    # training it beside the chief's fold 1 (both hung in their collectives).
+    kept = (out / "folds" / "fold_0" / "model.keras").stat().st_mtime_ns
+    shutil.rmtree(out / "folds" / "fold_1")
+    codes, logs = _train_on_two_workers(
+        tmp_path, "run", cwds=disks, extra=extra[:3] + ["--overwrite"]
+    )
+    assert codes == [0, 0], logs
+    assert (out / "folds" / "fold_0" / "model.keras").stat().st_mtime_ns == kept
+    assert genreclf.load_run(out / "folds" / "fold_1").metrics["macro_f1"] is not None
+    assert genreclf.load_run(out).metrics["cross_validation"]["k"] == 2
+    assert not (disks[1] / "run").exists()
 
 
 KILLED_WORKER = """
