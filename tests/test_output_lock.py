@@ -131,3 +131,27 @@ def test_a_second_label_run_on_an_output_in_use_is_refused(tmp_path, capsys):
         "labelled.jsonl",
         "texts.csv",
     ]
+
+
+def test_folds_are_kept_or_trained_under_their_folder_s_lock(tmp_path, sample_csv):
+    # `tune --kfold-top` cross-validates into its trial folders, and `labels
+    # check --model` trains into its fold folder, outside `train`'s hold: a
+    # second job there is refused before it keeps or trains any fold.
+    from genreclf.label_issues import out_of_fold_probabilities
+    from genreclf.training import TrainConfig
+    from genreclf.training.cross_validation import cross_validate
+
+    data = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+    cfg = TrainConfig(model="ngram", folds=2, epochs=1)
+    cfg.multi_label = data.multi_label
+    trial = tmp_path / "kfold" / "trial_0"
+    with AnotherJob(trial, "genreclf tune"):
+        with pytest.raises(OutputInUseError, match="so this cross-validation cannot"):
+            cross_validate(data, None, cfg, trial, verbose=0)
+    folds = tmp_path / "label_folds"
+    with AnotherJob(folds, "genreclf labels check"):
+        with pytest.raises(OutputInUseError, match="so this genreclf labels check cannot"):
+            out_of_fold_probabilities(
+                data, data.vocabulary(), model="ngram", folds=2, work_dir=folds
+            )
+    assert not trial.exists() and not folds.exists()  # nothing kept, trained or written

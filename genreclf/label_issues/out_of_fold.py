@@ -124,6 +124,7 @@ def out_of_fold_probabilities(
 def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs, work_dir, verbose):
     from genreclf.data import kfold_indices
     from genreclf.data import train_val_split
+    from genreclf.output_lock import output_lock
     from genreclf.run import Run
     from genreclf.training import TrainConfig
     from genreclf.training import fit_run
@@ -134,17 +135,19 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     if epochs is not None:
         cfg.epochs = epochs
     probabilities = np.zeros((len(dataset), vocabulary.num_classes), dtype="float32")
-    for i, (train_idx, held_idx) in enumerate(kfold_indices(dataset, k=folds, seed=seed)):
-        fold_dir = pathlib.Path(work_dir) / f"fold_{i}"
-        train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
-        run = finished_run(fold_dir, cfg, train, val)
-        if run is None or run.vocabulary != vocabulary:
-            if verbose:
-                print(
-                    f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows", flush=True
-                )
-            fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0)
-            run = Run(fold_dir)
-        held = dataset.subset(held_idx)
-        probabilities[held_idx] = run.scores(held.texts)
+    with output_lock(work_dir, "genreclf labels check"):  # its folds: kept or trained, not both
+        for i, (train_idx, held_idx) in enumerate(kfold_indices(dataset, k=folds, seed=seed)):
+            fold_dir = pathlib.Path(work_dir) / f"fold_{i}"
+            train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
+            run = finished_run(fold_dir, cfg, train, val)
+            if run is None or run.vocabulary != vocabulary:
+                if verbose:
+                    print(
+                        f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows",
+                        flush=True,
+                    )
+                fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0)
+                run = Run(fold_dir)
+            held = dataset.subset(held_idx)
+            probabilities[held_idx] = run.scores(held.texts)
     return probabilities

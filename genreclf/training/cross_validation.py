@@ -1,11 +1,13 @@
 """`cross_validate`: k-fold training with mean ± std of every metric."""
 
+import functools
 import pathlib
 import shutil
 
 import numpy as np
 
 from genreclf.data import kfold_indices
+from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.run import write_json
@@ -60,19 +62,32 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         The `Run` at `out`; None on a multi-worker job's other workers, which
         train every fold beside the chief and leave `out` to it.
     """
-    from genreclf.metrics import write_report
     from genreclf.training import distribute
-    from genreclf.training.fitting import fit_run
 
     out = pathlib.Path(out)
     strategy = distribute.make_strategy(cfg.strategy)
-    chief = distribute.is_chief(strategy)
     folds = kfold_indices(dataset, k=cfg.folds, seed=cfg.seed)
+    train_folds = functools.partial(
+        _fold_reports, dataset, synthetic, cfg, out, folds, strategy, verbose, callbacks
+    )
+    if not distribute.is_chief(strategy):
+        train_folds()  # every fold, beside the chief, into folders of its own
+        return None
+    # The chief holds `out` while it keeps or trains each fold (`train` holds it
+    # already: the lock is re-entrant).
+    with output_lock(out, "cross-validation"):
+        unmark_finished(out)  # until the best fold's files are all in
+        return _write_best_fold(out, cfg, len(folds), train_folds())
+
+
+def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callbacks):
+    """Each fold's report: kept if it finished with these settings and rows, else trained."""
+    from genreclf.training import distribute
+    from genreclf.training.fitting import fit_run
+
     vocabulary = (
         dataset.vocabulary() if synthetic is None else dataset.concat(synthetic).vocabulary()
     )
-    if chief:
-        unmark_finished(out)  # until the best fold's files are all in
     reports = []
     for i, (train_idx, val_idx) in enumerate(folds):
         train_set = dataset.subset(train_idx)
@@ -81,27 +96,25 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
         fold_dir = out / "folds" / f"fold_{i}"
         val_set = dataset.subset(val_idx)
         kept = finished_run(fold_dir, cfg, train_set, val_set)
-        # Finished, with these settings and rows: keep it. The chief decides for
-        # every worker (another worker's disk may not hold the chief's folds).
+        # The chief decides for every worker: another worker's disk may not hold its folds.
         if distribute.chief_decides(strategy, kept is not None):
-            if kept is not None:  # on the others, which return no reports, it may be None
+            if kept is not None:  # None on the other workers, whose reports are not used
                 reports.append(kept.metrics)
             continue
         if verbose:
             print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")
         reports.append(
             fit_run(
-                train_set,
-                val_set,
-                vocabulary,
-                cfg,
-                fold_dir,
-                verbose=verbose,
-                callbacks=callbacks,
+                train_set, val_set, vocabulary, cfg, fold_dir, verbose=verbose, callbacks=callbacks
             )
         )
-    if not chief:
-        return None
+    return reports
+
+
+def _write_best_fold(out, cfg, k, reports):
+    """Copies the best fold's model into `out`, writes the summary, marks `out` finished."""
+    from genreclf.metrics import write_report
+
     best = int(np.argmax([r["macro_f1"] for r in reports]))
     best_dir = out / "folds" / f"fold_{best}"
     for name in _BEST_FILES:
@@ -111,12 +124,12 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
     shutil.copy2(best_dir / "fingerprint.json", out / "fingerprint.json")
     report = dict(reports[best])
     report["cross_validation"] = {
-        "k": len(folds),
+        "k": k,
         "best_fold": best,
         "summary": summarize_folds(reports),
-        "folds": [{k: r.get(k) for k in SCALARS} for r in reports],
+        "folds": [{name: r.get(name) for name in SCALARS} for r in reports],
     }
-    write_report(report, out, title=f"{cfg.model}, {len(folds)}-fold cross-validation")
+    write_report(report, out, title=f"{cfg.model}, {k}-fold cross-validation")
     write_json(out / "metrics.json", report)
     shutil.copy2(best_dir / COMPLETE, out / COMPLETE)  # last: the run is complete
     return Run(out)

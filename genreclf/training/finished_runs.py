@@ -14,7 +14,10 @@ Inside one run, the parts a job reruns after a crash (the folds of
 are kept only when they finished with exactly this run's settings on exactly
 its rows (`finished_run`);
 otherwise a fold trained for another configuration would be kept under a
-`config.json` that says something else.
+`config.json` that says something else. Folds are kept or trained under the
+lock of the folder that holds them (cross-validation's run folder, `labels
+check`'s fold folder), so a second job is refused rather than keeping a fold
+the first is still training.
 """
 
 import contextlib
