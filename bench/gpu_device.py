@@ -50,18 +50,32 @@ import lzma
 import math
 import pathlib
 import time
+import typing
 
 import numpy as np
 
 CHUNK = 12500
+
+
+class FineTuning(typing.NamedTuple):
+    """One fine-tuning run: `--runs`' `TASK:WINDOW:EPOCHS:LR[:KEEP][:cw]`."""
+
+    task: str
+    window: int  # word pieces read per text
+    epochs: int
+    lrs: tuple  # each learning rate is a run of its own
+    keep: str = None  # "head", "headtail" (`head_pieces`) or None: the window's default
+    weighted: bool = False  # the loss weighed by genreclf's class weights
+
+
 # In order of priority (a run starting past --deadline is skipped): the
 # issue's two fine-tuning runs, the BiLSTM timings, then aclImdb's 8,000-review
 # sample, which bench/quality.py's table scores the default recipe on.
-RUNS = (  # (task, window, epochs, learning rates) or "bilstm"
-    ("tmdb_genres", 256, 6, (1e-4, 5e-5)),
-    ("aclimdb_all", 512, 3, (1e-4, 5e-5)),
+RUNS = (  # FineTuning runs, or "bilstm" for the BiLSTM timings
+    FineTuning("tmdb_genres", 256, 6, (1e-4, 5e-5)),
+    FineTuning("aclimdb_all", 512, 3, (1e-4, 5e-5)),
     "bilstm",
-    ("aclimdb_8k", 512, 4, (1e-4, 5e-5)),
+    FineTuning("aclimdb_8k", 512, 4, (1e-4, 5e-5)),
 )
 
 
@@ -305,7 +319,7 @@ def finetune(
 
 
 def parse_run(spec):
-    """`TASK:WINDOW:EPOCHS:LR[:KEEP][:cw]` → `(task, window, epochs, (lr,), keep, weighted)`.
+    """`TASK:WINDOW:EPOCHS:LR[:KEEP][:cw]` → its `FineTuning`.
 
     KEEP: "head" or "headtail" (`head_pieces`); "cw": genreclf's class weights.
     """
@@ -316,7 +330,9 @@ def parse_run(spec):
         raise ValueError(f"One KEEP at most. Received: {spec!r}.")
     if keep:
         head_pieces(int(length), keep[0])  # checks it
-    return task, int(length), int(epochs), (float(lr),), keep[0] if keep else None, weighted
+    return FineTuning(
+        task, int(length), int(epochs), (float(lr),), keep[0] if keep else None, weighted
+    )
 
 
 def main(argv=None):
@@ -377,19 +393,18 @@ def main(argv=None):
             except Exception as error:  # the fine-tuning results are already saved
                 rec.log(f"bilstm timings failed: {type(error).__name__}: {error}")
             continue
-        task_name, length, epochs, lrs, keep, weighted = (*run, None, False)[:6]
-        epochs = 1 if args.smoke else epochs
-        for lr in lrs:
+        epochs = 1 if args.smoke else run.epochs
+        for lr in run.lrs:
             if rec.elapsed() > args.deadline:
-                rec.log(f"{task_name} lr {lr:g}: skipped, past the {args.deadline} s deadline")
+                rec.log(f"{run.task} lr {lr:g}: skipped, past the {args.deadline} s deadline")
                 continue
             try:
                 finetune(
-                    task_name, tasks[task_name], pieces, special, model_dir,
-                    length, epochs, lr, rec, device, args.tag, keep, weighted, args.seed,
+                    run.task, tasks[run.task], pieces, special, model_dir, run.window, epochs,
+                    lr, rec, device, args.tag, run.keep, run.weighted, args.seed,
                 )  # fmt: skip
             except Exception as error:  # one failed run must not lose the others' results
-                rec.log(f"{task_name} lr {lr:g} failed: {type(error).__name__}: {error}")
+                rec.log(f"{run.task} lr {lr:g} failed: {type(error).__name__}: {error}")
     rec.save()
     rec.log("done")
 
