@@ -5,6 +5,7 @@ import logging
 import pathlib
 
 from genreclf.data import TextDataset
+from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
@@ -175,7 +176,7 @@ def _training_data(data, cfg, verbose):
         dataset = read_dataset(cfg)
     else:
         cfg.multi_label = dataset.multi_label
-        _record_source(cfg, dataset)
+    _record_source(cfg, dataset)  # the columns read, detected ones too, for evaluate and reruns
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
     synthetic = None
@@ -233,12 +234,13 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
 
 
 def _record_source(cfg, dataset):
-    """Records where a `TextDataset` read from a file came from, and how it was read.
+    """Records in `cfg` how the training rows were read: their columns, detected ones too.
 
     So that `evaluate --data`, `ensemble` and `train --config` read files as
-    training did (the label column above all: auto-detection could pick
-    another one) rather than what `config.json` left unset. The file itself
-    is recorded only when the dataset is all of it (not a split of it).
+    training did (auto-detection could pick other columns in another file)
+    rather than what `config.json` left unset. For a `TextDataset` read from
+    a file, the file is recorded too, when the dataset is all of it (not a
+    split of it).
     """
     options = dict(dataset.read_options or {})
     whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
@@ -252,7 +254,15 @@ def _record_source(cfg, dataset):
 def training_rows(dataset, synthetic, cfg):
     """`(train_set, val_set)` for one run of `cfg` (`val_set` None: fit on every row)."""
     if cfg.val_data:
-        train_set, val_set = dataset, read_dataset(cfg, cfg.val_data)
+        # A class the training rows lack cannot be learnt: refused (or, with
+        # --skip-bad-rows, its rows dropped and counted), as `evaluate` does.
+        val_set = drop_unknown_labels(
+            read_dataset(cfg, cfg.val_data),
+            dataset.vocabulary(),
+            skip_bad_rows=bool(cfg.skip_bad_rows),
+            field=cfg.label or "label",
+        )
+        train_set = dataset
     elif _refits(cfg):  # fit on every row; report out-of-fold scores
         train_set, val_set = dataset, None
     else:

@@ -189,3 +189,50 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
         np.testing.assert_allclose(begin_model, killed_slot, rtol=1e-6)
         np.testing.assert_allclose(begin_slot, killed_model, rtol=1e-6)
     assert genreclf.load_run(out).metrics["num_examples"] == 31
+
+
+def _sample_rows():
+    import csv
+
+    with open(genreclf.sample_path(), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _write_csv(path, rows, columns):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_detected_columns_are_recorded_so_evaluate_reads_the_same_ones(tmp_path):
+    # Trained without --text/--label: config.json names the columns detected.
+    # A test file with a "text" column beside "overview" was scored on the
+    # "text" column, detected again (here the titles), without a word.
+    run = genreclf.train(genreclf.sample_path(), model="ngram", epochs=1,
+                         model_config={"max_tokens": 300}, out=tmp_path / "run", verbose=0)  # fmt: skip
+    assert (run.config["text"], run.config["label"]) == ("overview", "genre")
+    rows = [{**row, "text": row["title"]} for row in _sample_rows()[:60]]
+    plain = _write_csv(tmp_path / "plain.csv", rows, ["overview", "genre"])
+    titled = _write_csv(tmp_path / "titled.csv", rows, ["text", "overview", "genre"])
+    scores = [genreclf.evaluate(run, data, out=tmp_path / data.stem) for data in (plain, titled)]
+    assert scores[0]["macro_f1"] == scores[1]["macro_f1"]
+    assert scores[0]["num_examples"] == 60
+
+
+def test_validation_rows_with_a_class_the_training_rows_lack_are_refused(tmp_path):
+    rows = _sample_rows()
+    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
+    val = rows[200:260]
+    val[3] = {**val[3], "genre": "musical"}  # no training row is a musical
+    val_path = _write_csv(tmp_path / "val.csv", val, ["overview", "genre"])
+    args = dict(text="overview", label="genre", model="ngram", epochs=1,
+                model_config={"max_tokens": 300}, val_data=str(val_path), verbose=0)  # fmt: skip
+    with pytest.raises(DataError, match=r"val\.csv:5: field 'genre': unknown label 'musical'"):
+        genreclf.train(train, out=tmp_path / "refused", **args)
+    assert not (tmp_path / "refused" / "labels.json").exists()
+    run = genreclf.train(train, out=tmp_path / "run", skip_bad_rows=True, **args)
+    assert "musical" not in run.labels and run.metrics["num_examples"] == 59
