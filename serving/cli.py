@@ -88,7 +88,8 @@ def build_parser():
         "--max-text-bytes",
         type=int,
         default=DEFAULT_MAX_TEXT_BYTES,
-        help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES})",
+        help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES}); an example "
+        "counts its serialized bytes plus the context's",
     )
     parser.add_argument(
         "--chunk-size",

@@ -186,8 +186,10 @@ class NgramColumns:
         ends = self.offsets[1:] + [np.inf]
 
         def spread(columns, values):
-            columns = np.asarray(columns)
-            values = np.asarray(values, dtype="float64").reshape(len(columns), -1)
+            columns = np.asarray(columns, dtype="int64")
+            values = np.asarray(values, dtype="float64")
+            if values.ndim != 2:  # one class per column; [0, C] stays (a text of no n-gram)
+                values = values.reshape(len(columns), -1)
             out = np.zeros((len(words), values.shape[1]))
             unplaced = np.zeros(values.shape[1])
             for tower_spread, start, end in zip(spreads, self.offsets, ends):

@@ -5,9 +5,11 @@
 pool; errors are `{"error": "..."}` with TF Serving's HTTP codes, other `/v1/...`
 paths a 400. Also: `/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
 `/web/models.json`, `POST /web/explain/...`), 404 elsewhere. A body over
-`max_body_bytes` gets 413, one slower than `body_timeout` 408, a connection
+`max_body_bytes` gets 413, one slower than `body_timeout` 408, one the client
+abandons is counted as 499 (nginx's "client closed request"), a connection
 without a complete request head within `header_timeout` is closed, and one
-opened beyond `max_connections` gets 503.
+opened beyond `max_connections` gets 503. Paths are matched as sent (ASGI
+`raw_path`), each segment percent-decoded once.
 """
 
 import asyncio
@@ -19,6 +21,7 @@ import urllib.parse
 
 from google.protobuf import json_format
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
 from starlette.responses import Response
@@ -36,6 +39,7 @@ from genreclf.serving.server.status import invalid_argument
 
 logger = logging.getLogger("genreclf.serving.server")
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
+CLIENT_CLOSED = 499  # "client closed request" (nginx; TF Serving's CANCELLED)
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 MODEL_PATH = r"(?P<name>[^/:]+)(?:/versions/(?P<version>\d{1,18})|/labels/(?P<label>[^/:]+))?"
 _API = re.compile(
@@ -44,7 +48,8 @@ _API = re.compile(
 
 
 def route(method, path):
-    """`(api, name, version, label)` of a REST request; INVALID_ARGUMENT for a malformed one.
+    """`(api, name, version, label)` of a REST request (`path` as sent: `raw_path`);
+    INVALID_ARGUMENT for a malformed one.
 
     Example:
 
@@ -54,6 +59,8 @@ def route(method, path):
     ('metadata', 'genre', None, 'stable')
     >>> route("GET", "/v1/models/my%20genre")
     ('status', 'my genre', None, None)
+    >>> route("GET", "/v1/models/genre%2Fversions%2F1")
+    ('status', 'genre/versions/1', None, None)
     """
     match = _API.fullmatch(path)
     if match is None and method == "GET" and path.rstrip("/") == "/v1/models":
@@ -64,9 +71,29 @@ def route(method, path):
             "(or :classify, :regress), GET /v1/models/NAME or GET /v1/models/NAME/metadata."
         )
     api = match["verb"] or ("metadata" if match["meta"] else "status")
-    # Matched on the raw path (an encoded "/" splits nothing), then decoded, as TF Serving does.
+    return (api, *model_spec(match))
+
+
+def model_spec(match):
+    """`(name, version, label)` of a `MODEL_PATH` match on a raw path, each segment decoded
+    once (an encoded "/" splits nothing, "%2572" stays "%72"), as TF Serving does.
+
+    Example:
+
+    >>> model_spec(re.fullmatch(MODEL_PATH, "gen%2572e%2Fversions%2F1"))
+    ('gen%72e/versions/1', None, None)
+    """
     name, label = (match[key] and urllib.parse.unquote(match[key]) for key in ("name", "label"))
-    return api, name, match["version"] and int(match["version"]), label
+    return name, match["version"] and int(match["version"]), label
+
+
+def raw_path(request):
+    """The request's path as the client sent it, percent-escapes kept (ASGI `raw_path`;
+    Starlette's `request.url.path` is already decoded)."""
+    raw = request.scope.get("raw_path")
+    if raw is None:  # optional in ASGI: re-encode the decoded path
+        return urllib.parse.quote(request.scope["path"])
+    return raw.decode("latin-1").partition("?")[0]
 
 
 def _proto_json(message):
@@ -186,7 +213,8 @@ def _over_capacity_app(max_connections):
 
 
 async def read_body(request, limits):
-    """The request body, or `(413 or 408, error_json)` past `max_body_bytes` or `body_timeout`."""
+    """The request body, or `(413 or 408, error_json)` past `max_body_bytes` or `body_timeout`,
+    `(499, error_json)` when the client closed the connection before sending it all."""
     too_large = (
         413,
         error_json(
@@ -214,6 +242,10 @@ async def read_body(request, limits):
             f"Request body not received within {limits.body_timeout:g} seconds. Send the "
             "whole body promptly, or start the server with a larger --body-timeout."
         )
+    except ClientDisconnect:  # nobody to answer: TF Serving's and nginx's 499, no traceback
+        path = raw_path(request)[:200]
+        logger.info("Client closed the connection before its body arrived: %s", path)
+        return CLIENT_CLOSED, error_json("Client closed the connection before sending the body.")
 
 
 def create_app(store, executor, limits, metrics):
@@ -224,7 +256,7 @@ def create_app(store, executor, limits, metrics):
 
     >>> app = create_app(store, ThreadPoolExecutor(4), Limits(), ServingMetrics())  # doctest: +SKIP
     """
-    explainer, explain_path = ExplainRoute(store, limits), re.compile(MODEL_PATH)
+    explainer, explain_path = ExplainRoute(store, limits), re.compile(f"/web/explain/{MODEL_PATH}")
 
     def json_response(code, text):
         return Response(text, status_code=code, media_type="application/json")
@@ -235,20 +267,21 @@ def create_app(store, executor, limits, metrics):
     async def api(request):
         call = metrics.start("rest")
         try:
-            routed = route(request.method, request.url.path)
+            routed = route(request.method, raw_path(request))
         except ServingStatusError as err:
             code, text = err.http_code, error_json(err.message)
         else:
             call.api, body = routed[0], await read_body(request, limits)
-            if isinstance(body, tuple):
+            if isinstance(body, tuple):  # 413, 408 or 499
                 code, text = body
+                call.model = routed[1] if store.has_model(routed[1]) else ""
             else:
                 code, text = await in_executor(_answer, store, limits, routed, body, call)
         call.finish(code)
         return json_response(code, text)
 
     async def explain(request):
-        path, body = request.path_params["path"], await read_body(request, limits)
+        path, body = raw_path(request), await read_body(request, limits)
         match = explain_path.fullmatch(path)
         if match is None:
             return json_response(
@@ -260,8 +293,7 @@ def create_app(store, executor, limits, metrics):
             )
         if isinstance(body, tuple):
             return json_response(*body)
-        model = match["name"], match["version"] and int(match["version"]), match["label"]
-        return json_response(*await in_executor(explainer.process, model, body))
+        return json_response(*await in_executor(explainer.process, model_spec(match), body))
 
     def not_found(request):
         return json_response(

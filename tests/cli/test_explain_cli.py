@@ -36,6 +36,17 @@ def test_json_lines_hold_complete_exact_attributions(trained_run, capsys):
             assert abs(total - label["value"]) < 1e-5
 
 
+def test_a_text_of_no_known_word_is_explained_by_the_bias(trained_run, capsys):
+    assert main(["explain", str(trained_run.path), "zzzz qqqq", "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [w["text"] for w in row["words"]] == ["zzzz", "qqqq"] and len(row["labels"]) == 3
+    for label in row["labels"]:
+        assert label["attributions"] == [0.0, 0.0] and label["unplaced"] == 0.0
+        assert label["value"] == label["baseline"]  # the bias: no n-gram of the vocabulary
+    assert main(["explain", str(trained_run.path), "zzzz qqqq"]) == 0
+    assert "for: -   against: -" in capsys.readouterr().out
+
+
 def test_html_page_from_a_data_file(trained_run, sample_csv, tmp_path, capsys):
     page = tmp_path / "explain.html"
     code = main(

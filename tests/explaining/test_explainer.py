@@ -193,3 +193,23 @@ def test_bilstm_family_integrated_gradients_are_complete_and_on_words():
     # Out-of-vocabulary "zzyzx" still has a position and an embedding: it gets a share too.
     assert [w.text for w in explanation.words][-1] == "zzyzx"
     assert all(abs(e.unplaced) < 1e-7 for e in explanation.labels)  # padding: nothing
+
+
+@pytest.mark.parametrize("hidden_dim", [None, 4])
+@pytest.mark.parametrize("units", ["auto", "score"])
+def test_a_text_of_no_known_ngram_is_explained_by_the_bias_alone(hidden_dim, units):
+    options = {"hidden_dim": hidden_dim, "solver": "adamw"} if hidden_dim else {}
+    model = _random_head(build_ngram(3, train_texts=TEXTS, max_tokens=80, **options), "scores")
+    explainer = Explainer(model, LABELS, steps=8)
+    (explanation,) = explainer.explain(["zzzz qqqq"], top_k=3, units=units)
+    assert [w.text for w in explanation.words] == ["zzzz", "qqqq"]
+    scores = model({"text": tf.constant(["zzzz qqqq"])}).numpy()[0]
+    for entry in explanation.labels:
+        assert entry.attributions.tolist() == [0.0, 0.0] and entry.unplaced == 0.0
+        assert entry.value == pytest.approx(entry.baseline, abs=1e-6)  # nothing but the bias
+        assert entry.score == pytest.approx(scores[LABELS.index(entry.label)], abs=1e-6)
+    if explainer.kind == "linear" and explanation.units == "logit":
+        bias = model.get_layer("scores").get_weights()[1]
+        assert [e.value for e in explanation.labels] == pytest.approx(
+            [bias[LABELS.index(e.label)] for e in explanation.labels], abs=1e-6
+        )

@@ -1,6 +1,7 @@
 """Slow or idle connections are timed out and capped (issue 11, serving item 4)."""
 
 import json
+import os
 import socket
 import time
 
@@ -154,3 +155,38 @@ def test_chunked_batches_equal_one_call(strict_server, tmp_path_factory):
     for got, expected in zip(chunked, whole):
         assert got["scores"] == pytest.approx(expected["scores"], rel=1e-5, abs=1e-7)
         assert got["top_scores"] == pytest.approx(expected["top_scores"], rel=1e-5, abs=1e-7)
+
+
+def errors_499(server):
+    """The REST predict requests of `genre` counted as 499 (client closed request)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scrape = requests.get(server.rest_url + "/monitoring/prometheus/metrics", timeout=30).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(scrape)
+        for sample in family.samples
+        if sample.name == "genreclf_serving_request_errors_total"
+        and sample.labels.items() >= {"code": "499", "api": "predict", "model": "genre"}.items()
+    )
+
+
+def test_a_client_gone_mid_body_is_counted_499_without_a_traceback(strict_server):
+    before, log_size = errors_499(strict_server), os.path.getsize(strict_server.log_path)
+    sock = connect(strict_server)
+    sock.sendall(
+        b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"inst'
+    )
+    time.sleep(0.2)
+    sock.close()
+    deadline = time.monotonic() + 5
+    while errors_499(strict_server) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert errors_499(strict_server) == before + 1
+    with open(strict_server.log_path, "rb") as handle:
+        handle.seek(log_size)
+        logged = handle.read().decode("utf-8", "replace")
+    assert "Traceback" not in logged and "ClientDisconnect" not in logged, logged
+    assert len(logged.splitlines()) <= 1, logged
+    assert predict(strict_server, ["a ghost"]).status_code == 200

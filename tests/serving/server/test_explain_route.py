@@ -69,3 +69,25 @@ def test_a_body_that_is_not_json_is_a_400(explain_server):
         f"{explain_server.rest_url}/web/explain/genre", data=b"{not json", timeout=60
     )
     assert response.status_code == 400 and "JSON Parse error" in response.json()["error"]
+
+
+def test_a_text_of_no_known_word_is_explained(explain_server):
+    response = post(explain_server, "genre", {"text": "zzzz qqqq", "top_k": 2})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["agrees"] is True
+    for label in answer["explanation"]["labels"]:
+        assert label["attributions"] == [0.0, 0.0] and label["value"] == label["baseline"]
+
+
+def test_an_encoded_slash_in_the_model_name_splits_nothing(explain_server):
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", explain_server.rest_port, timeout=60)
+    try:
+        connection.request("POST", "/web/explain/genre%2Fversions%2F1", body=b'{"text": "a"}')
+        response = connection.getresponse()
+        status, answer = response.status, response.read().decode("utf-8")
+    finally:
+        connection.close()
+    assert status == 404 and "Latest(genre/versions/1)" in answer, answer

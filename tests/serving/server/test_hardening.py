@@ -6,11 +6,13 @@ the server must still answer a normal request.
 
 import json
 import os
+import time
 
 import grpc
 import pytest
 import requests
 import tensorflow as tf
+from tensorflow.core.example import example_pb2
 from tensorflow.core.framework import tensor_pb2
 from tensorflow.core.framework import tensor_shape_pb2
 from tensorflow.core.framework import types_pb2
@@ -201,3 +203,72 @@ def test_classify_grpc_surrogate_free(server):
     response = stub.Classify(request, timeout=30)
     assert len(response.result.classifications) == 1
     channel.close()
+
+
+CLASSIFY = "/v1/models/genre:classify"
+
+
+def classify_request(examples, context=None):
+    """A gRPC `ClassificationRequest` for `genre`'s classify signature."""
+    request = classification_pb2.ClassificationRequest()
+    request.model_spec.name = "genre"
+    request.model_spec.signature_name = "classify"
+    if context is None:
+        request.input.example_list.examples.extend(examples)
+    else:
+        request.input.example_list_with_context.context.CopyFrom(context)
+        request.input.example_list_with_context.examples.extend(examples)
+    return request
+
+
+def test_a_context_times_many_examples_is_refused_before_it_is_copied(server, stub):
+    # 40,000 integers of context (78 KB of JSON, under the 100 KB body limit) before each
+    # of 300 examples: 12 MB of serialized examples, over the 8 MiB of text allowed.
+    context = {"text": "a haunted house", "n": [1] * 40_000}
+    doc = {"signature_name": "classify", "context": context, "examples": [{"m": 1}] * 300}
+    body = json.dumps(doc, separators=(",", ":"))
+    start = time.monotonic()
+    code, answer = post(server, CLASSIFY, body)
+    assert code == 400, answer[:300]
+    message = json.loads(answer)["error"]
+    assert "Received: examples=300, context_bytes>=" in message
+    assert "smaller context" in message and "--max-text-bytes" in message
+    proto = example_pb2.Example()
+    proto.features.feature["n"].int64_list.value.extend([1] * 40_000)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Classify(classify_request([example_pb2.Example()] * 300, proto), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    received = f"Received: examples=300, context_bytes={proto.ByteSize()}, example_bytes=0."
+    assert received in err.value.details()
+    assert time.monotonic() - start < 10
+    assert_alive(server)
+
+
+def test_a_context_within_the_limit_is_still_classified(server, stub):
+    body = {
+        "signature_name": "classify",
+        "context": {"text": "a haunted house"},
+        "examples": [{"m": 1}, {"m": 2}],
+    }
+    code, answer = post(server, CLASSIFY, json.dumps(body))
+    assert code == 200, answer[:300]
+    results = json.loads(answer)["results"]
+    assert len(results) == 2 and results[0] == results[1]
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_each_example_counts_toward_max_texts_before_any_is_built(server, stub, protocol):
+    # 10,001 examples without a string (80 KB of JSON): over the 10,000 texts allowed.
+    if protocol == "rest":
+        body = '{"signature_name": "classify", "examples": [%s]}' % ",".join(['{"m":1}'] * 10_001)
+        code, answer = post(server, CLASSIFY, body)
+        assert code == 400, answer[:300]
+        message = json.loads(answer)["error"]
+    else:
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Classify(classify_request([example_pb2.Example()] * 10_001), timeout=30)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        message = err.value.details()
+    assert "Received: examples=10001" in message
+    assert "limit of 10000 texts" in message and "--max-texts" in message
+    assert_alive(server)

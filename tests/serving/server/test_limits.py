@@ -1,10 +1,13 @@
 """`Limits`: the text caps are checked on the parsed body before any array is built."""
 
 import json
+import time
 
 import numpy as np
 import pytest
+from tensorflow.core.example import example_pb2
 
+from genreclf.serving.server.rest_json import examples as json_examples
 from genreclf.serving.server.rest_json import parse
 from genreclf.serving.server.servable import Limits
 from genreclf.serving.server.status import ServingStatusError
@@ -19,7 +22,7 @@ LIMITS = Limits(max_texts=5, max_text_bytes=40)
         {"inputs": {"text": ["a"] * 3, "title": ["b"] * 3}},
         {"instances": [{"text": "a", "year": 1.0}] * 6},
         {"instances": [{"b64": "YQ=="}] * 6},
-        {"examples": [{"text": "a"}] * 4, "context": {"tag": ["x", "y"]}},
+        {"examples": [{"m": 1}] * 6},  # each example is one text, strings or not
         {"instances": [["a", "b"], ["c", "d"], ["e", "f"]]},
     ],
 )
@@ -54,3 +57,44 @@ def test_the_json_count_never_exceeds_the_arrays_count():
     arrays = {"text": np.array([t.encode() for t in texts], object)}
     with pytest.raises(ServingStatusError, match="text_bytes=28"):  # 28 UTF-8 bytes
         Limits(max_texts=3, max_text_bytes=14).check_arrays(arrays)
+
+
+def test_a_million_examples_are_refused_at_once():
+    doc = {"signature_name": "classify", "examples": [{"m": 1}] * 1_000_000}
+    start = time.monotonic()
+    with pytest.raises(ServingStatusError, match="Received: examples=1000000. Send fewer"):
+        Limits().check_json(doc)
+    assert time.monotonic() - start < 1.0  # no example is looked into
+
+
+def test_the_context_counts_once_per_example_before_it_is_copied():
+    doc = {"examples": [{"m": 1}] * 4, "context": {"n": [1] * 10}}  # at least 4 × 11 bytes
+    with pytest.raises(ServingStatusError, match="at least 44 bytes.*context_bytes>=11"):
+        LIMITS.check_json(doc)
+    context = example_pb2.Example()
+    context.features.feature["n"].int64_list.value.extend([1] * 1_000_000)
+    start = time.monotonic()
+    with pytest.raises(ServingStatusError, match="smaller context.*--max-text-bytes"):
+        Limits().check_examples([example_pb2.Example()] * 10, context)
+    assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"examples": [{"text": "é" * 3, "n": [1, -2, 300000]}, {"f": 0.5}]},
+        {"examples": [{"m": True}, {}], "context": {"text": "日本", "b": {"b64": "YWJj"}}},
+        {"examples": [{"t": ["", "ab"], "e": []}] * 3, "context": {"x": [1.5, 2.5]}},
+    ],
+)
+def test_the_json_bounds_never_exceed_the_serialized_examples(doc):
+    # What check_json refuses, check_examples refuses too: its bytes are a lower bound.
+    examples, context = json_examples(doc)
+    exact = len(examples) * (context.ByteSize() if context else 0)
+    exact += sum(example.ByteSize() for example in examples)
+    Limits(max_texts=len(examples), max_text_bytes=exact).check_json(doc)
+    Limits(max_texts=len(examples), max_text_bytes=exact).check_examples(examples, context)
+    with pytest.raises(ServingStatusError, match=f"examples={len(examples)}"):
+        Limits(max_text_bytes=exact - 1).check_examples(examples, context)
+    with pytest.raises(ServingStatusError, match=f"limit of {len(examples) - 1} texts"):
+        Limits(max_texts=len(examples) - 1).check_json(doc)

@@ -245,3 +245,41 @@ def test_concurrent_requests(server):
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(call, range(48))) == {200}
+
+
+def raw_request(server, method, path, body=None):
+    """`(status, json)` for a path sent exactly as written (requests re-quotes some escapes)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.rest_port, timeout=30)
+    try:
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "method, path, code, words",
+    [
+        ("GET", "/v1/models/gen%2572e", 404, "model gen%72e"),  # "%25" decodes to "%", once
+        ("GET", "/v1/models/genre%2Fversions%2F1", 404, "model genre/versions/1"),
+        ("GET", "/v1/models/genre%2Fmetadata", 404, "model genre/metadata"),
+        ("POST", "/v1/models/genre%2Fversions%2F1:predict", 404, "Latest(genre/versions/1)"),
+        ("POST", "/v1/models/gen%2572e:predict", 404, "Latest(gen%72e)"),
+    ],
+)
+def test_paths_are_decoded_once_and_an_encoded_slash_splits_nothing(
+    server, method, path, code, words
+):
+    body = json.dumps({"instances": ["a ghost"]}) if method == "POST" else None
+    status, answer = raw_request(server, method, path, body)
+    assert status == code, answer
+    assert words in answer["error"]
+
+
+def test_an_encoded_name_is_decoded(server):
+    status, answer = raw_request(server, "GET", "/v1/models/g%65nre/versions/1")
+    assert status == 200, answer
+    assert answer["model_version_status"][0]["version"] == "1"
