@@ -16,6 +16,7 @@ from genreclf.data.balance import class_weights
 from genreclf.data.balance import oversample
 from genreclf.data.balance import sample_weights
 from genreclf.data.dataset import TextDataset
+from genreclf.data.label_checks import check_trainable
 from genreclf.data.labels import LabelVocabulary
 from genreclf.data.readers import detect_format
 from genreclf.data.readers import iter_examples
@@ -37,6 +38,7 @@ def __getattr__(name):
 __all__ = [
     "LabelVocabulary",
     "TextDataset",
+    "check_trainable",
     "class_weights",
     "detect_format",
     "drop_unknown_labels",

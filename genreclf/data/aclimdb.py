@@ -4,12 +4,14 @@ Reviews are files `{split}/{pos,neg}/ID_RATING.txt`, under a folder (with or
 without the `aclImdb/` level) or inside a `.tar.gz` that is read as a stream,
 never extracted to disk. Each review becomes a record with the columns `id`
 (`{split}/{polarity}/ID_RATING.txt`, unique), `rating` (`"1"`..`"10"`),
-`polarity` (`"pos"`/`"neg"`) and `text`.
+`polarity` (`"pos"`/`"neg"`) and `text`. A split needs reviews of both
+polarities; its `unsup/` folder (unlabelled reviews) is not read.
 """
 
 import os
 import re
 import tarfile
+import zlib
 
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
@@ -57,10 +59,11 @@ class AclImdbRecords:
 
     >>> import pathlib, tempfile
     >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> (root / "train" / "pos").mkdir(parents=True)
-    >>> _ = (root / "train" / "pos" / "0_9.txt").write_text("Loved it.")
+    >>> for name, text in [("pos/0_9.txt", "Loved it."), ("neg/1_2.txt", "Dull.")]:
+    ...     (root / "train" / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (root / "train" / name).write_text(text)
     >>> [r.fields["rating"] for r in AclImdbRecords(root)]
-    ['9']
+    ['2', '9']
     """
 
     columns = list(COLUMNS)
@@ -72,6 +75,7 @@ class AclImdbRecords:
             self._root = None
         else:
             self._root = self._find_root()
+            self._names = self._review_names()
 
     def _find_root(self):
         candidates = [
@@ -91,6 +95,31 @@ class AclImdbRecords:
             path=self.path,
         )
 
+    def _review_names(self):
+        """`{polarity: review file names}`, refusing a split without both polarities."""
+        names = {}
+        for polarity in POLARITIES:
+            folder = os.path.join(self._root, polarity)
+            if not os.path.isdir(folder):
+                raise DataError(
+                    f"Missing folder {folder!r}: an aclImdb split folder needs both pos/ "
+                    "and neg/, or the model learns one polarity only (unsup/ holds "
+                    f"unlabelled reviews and is not read). Found: "
+                    f"{sorted(os.listdir(self._root))[:20]}. Restore the folder from the "
+                    "aclImdb archive, or pass the archive itself.",
+                    path=self.path,
+                )
+            found = [n for n in os.listdir(folder) if n.endswith(".txt")]
+            if not found:
+                raise DataError(
+                    f"The folder {folder!r} holds no review files: expected files "
+                    "ID_RATING.txt of both polarities (pos/ and neg/). Restore its "
+                    "reviews from the aclImdb archive, or pass the archive itself.",
+                    path=self.path,
+                )
+            names[polarity] = sorted(found, key=lambda n, p=polarity: sort_key(f"x/{p}/{n}"))
+        return names
+
     def __iter__(self):
         if self._root is None:
             return self._archive_records()
@@ -99,16 +128,15 @@ class AclImdbRecords:
     def _folder_records(self):
         number = 0
         for polarity in POLARITIES:
-            folder = os.path.join(self._root, polarity)
-            if not os.path.isdir(folder):
-                continue
-            names = [n for n in os.listdir(folder) if n.endswith(".txt")]
-            names.sort(key=lambda n: sort_key(f"x/{polarity}/{n}"))
-            for name in names:
+            for name in self._names[polarity]:
                 number += 1
-                file_path = os.path.join(folder, name)
-                with open(file_path, "rb") as f:
-                    data = f.read()
+                file_path = os.path.join(self._root, polarity, name)
+                try:
+                    with open(file_path, "rb") as f:
+                        data = f.read()
+                except OSError as e:
+                    yield _unreadable(file_path, e)
+                    continue
                 yield self._record(number, polarity, name, data, file_path)
 
     def _archive_records(self):
@@ -121,13 +149,16 @@ class AclImdbRecords:
                 f"Cannot open the archive: {e}. Expected a .tar.gz of the aclImdb folder.",
                 path=self.path,
             ) from None
+        counts = dict.fromkeys(POLARITIES, 0)
         with archive:
+            archive.fileobj = last_block = _LastBlock(archive.fileobj)
             try:
                 for member in archive:
                     match = pattern.search(member.name)
                     if not member.isfile() or not match:
                         continue
                     number += 1
+                    counts[match.group(1)] += 1
                     data = archive.extractfile(member).read()
                     yield self._record(
                         number,
@@ -136,18 +167,31 @@ class AclImdbRecords:
                         data,
                         f"{self.path}/{member.name}",
                     )
-            except (tarfile.TarError, OSError, EOFError) as e:
+                last_block.check_end(archive.offset)
+            except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
                 raise DataError(
-                    f"The archive is damaged after {number} reviews: {e}.",
+                    f"The archive is damaged after {number} reviews: {e}. Expected an "
+                    "intact .tar.gz of the aclImdb folder: download or copy it again.",
                     path=self.path,
                 ) from None
-        if number == 0:
+        self._check_counts(counts)
+
+    def _check_counts(self, counts):
+        if sum(counts.values()) == 0:
             raise DataError(
                 f"No aclImdb reviews for split {self.split!r} in the archive: "
                 f"expected members like `aclImdb/{self.split}/pos/0_9.txt`. "
                 "Pass split='train' or split='test' to match the archive.",
                 path=self.path,
             )
+        for polarity, count in counts.items():
+            if count == 0:
+                raise DataError(
+                    f"The archive holds no reviews under `{self.split}/{polarity}/`: an "
+                    "aclImdb split needs both pos/ and neg/, or the model learns one "
+                    "polarity only. Use a complete aclImdb archive.",
+                    path=self.path,
+                )
 
     def _record(self, number, polarity, name, data, file_path):
         example_id = f"{self.split}/{polarity}/{name}"
@@ -178,3 +222,48 @@ class AclImdbRecords:
             "text": text,
         }
         return Record(number, fields, path=file_path)
+
+
+def _unreadable(file_path, error):
+    """The row error for a review that cannot be read (a folder, no permission)."""
+    return row_error(
+        "unreadable_file",
+        f"cannot read the review file: {error.strerror or error}. Expected a readable "
+        "file named ID_RATING.txt.",
+        fix="remove or rename it (or fix its permissions)",
+        path=file_path,
+    )
+
+
+class _LastBlock:
+    """A tar archive's file object that keeps the last header block read.
+
+    `tarfile` ends an archive at the first block after offset 0 that is not a
+    header, damaged or not, and never reads the rest of a `.tar.gz`, so its
+    CRC goes unchecked. The block it stopped at, and all that follows, must be
+    zeros: `check_end` reads them to the end (gzip checks its CRC and length
+    there) and raises `tarfile.ReadError` if they are not.
+    """
+
+    def __init__(self, file):
+        self._file = file
+        self.block = b""
+
+    def read(self, size=-1):
+        data = self._file.read(size)
+        if size == tarfile.BLOCKSIZE:  # a header: the last one read is where tarfile stopped
+            self.block = data
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+    def check_end(self, offset):
+        """Reads what follows the archive's last member, which must be zeros."""
+        data = self.block
+        while data:
+            if data.count(0) != len(data):
+                raise tarfile.ReadError(
+                    f"a bad tar header or data after byte {offset} of the unpacked archive"
+                )
+            data = self._file.read(1 << 20)

@@ -11,6 +11,10 @@ import json
 import logging
 
 from genreclf.data.dataset import TextDataset
+from genreclf.data.records import LineDecoder
+from genreclf.data.records import Record
+from genreclf.data.records import has_undecodable
+from genreclf.data.records import undecodable_error
 from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
@@ -46,7 +50,9 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
         A `TextDataset` (`skipped`: rows left out, by reason).
 
     Raises:
-        DataError: a line that is not a labelled row (file and line), or no row left.
+        DataError: a line that is not a labelled row (file and line), a kept row
+            whose text, id or labels are not valid Unicode (file, line and field),
+            or no row left.
 
     Example:
 
@@ -62,8 +68,11 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
     (['A ghost.'], [['horror']], {'unlabelled': 1})
     """
     rows = {}
-    with open(path, encoding="utf-8") as f:
-        for number, raw in enumerate(f, start=1):
+    with open(path, "rb") as f:
+        lines = LineDecoder(f)  # notes bytes that are not UTF-8, for the error
+        for raw in lines:
+            number = lines.line
+            bad = lines.pop_bad(number, number)
             if not raw.strip():
                 continue
             try:
@@ -85,16 +94,17 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
                     path=path,
                     line=number,
                 ) from None
-            rows[row["id"]] = (number, row)  # the newest row of an id wins
+            rows[row["id"]] = (number, row, bad)  # the newest row of an id wins
     texts, labels, ids, lines = [], [], [], []
     skipped = {}
-    for number, row in rows.values():
+    for number, row, bad in rows.values():
         if not row["labels"]:
             skipped["unlabelled"] = skipped.get("unlabelled", 0) + 1
             continue
         if float(row.get("confidence") or 0.0) < float(min_confidence):
             skipped["below_min_confidence"] = skipped.get("below_min_confidence", 0) + 1
             continue
+        _check_unicode(Record(number, row, bad_bytes=bad), path)
         texts.append(row["text"])
         labels.append(list(row["labels"]))
         ids.append(str(row["id"]))
@@ -112,3 +122,13 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
     )
     dataset.skipped = skipped
     return dataset
+
+
+def _check_unicode(record, path):
+    """Refuses a kept row whose text, id or labels UTF-8 (and a tensor) cannot hold."""
+    fields = record.fields
+    values = [("text", fields["text"]), ("id", fields["id"])]
+    values += [("labels", label) for label in fields["labels"]]
+    for field, value in values:
+        if isinstance(value, str) and has_undecodable(value):
+            raise undecodable_error(record, field, value, path, skippable=False)

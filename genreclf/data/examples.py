@@ -12,7 +12,7 @@ import math
 
 from genreclf.data.records import has_undecodable
 from genreclf.data.records import row_error
-from genreclf.data.records import utf8_error
+from genreclf.data.records import undecodable_error
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
@@ -152,8 +152,10 @@ class ExampleReader:
         value = fields[name]
         if isinstance(value, float) and math.isnan(value):
             value = None
-        if isinstance(value, str) and record.bad_bytes and has_undecodable(value):
-            raise utf8_error(record, name, self.path)
+        if (record.bad_cells and name in record.bad_cells) or (
+            isinstance(value, str) and has_undecodable(value)
+        ):
+            raise undecodable_error(record, name, value, self.path)
         return value
 
     def _string(self, record, name, default=None):
@@ -255,6 +257,8 @@ class ExampleReader:
                     record,
                     field,
                 )
+            if isinstance(item, str) and has_undecodable(item):  # from a JSON list
+                raise undecodable_error(record, field, item, self.path)
             name = str(item).strip()
             if not name:
                 raise self._error(

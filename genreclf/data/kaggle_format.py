@@ -1,7 +1,8 @@
 """Reader for the Kaggle "Genre Classification Dataset IMDb" line format.
 
 Each line is `ID ::: TITLE ::: GENRE ::: DESCRIPTION`; the fields become the
-columns `id`, `title`, `genre` and `description`.
+columns `id`, `title`, `genre` and `description`. A header line naming those
+fields (or the test format's `ID ::: TITLE ::: DESCRIPTION`) is skipped.
 """
 
 from genreclf.data.records import LineDecoder
@@ -11,6 +12,19 @@ from genreclf.errors import DataError
 
 SEPARATOR = ":::"
 COLUMNS = ("id", "title", "genre", "description")
+# Header lines some copies of the data set start with (training and test formats).
+HEADERS = (list(COLUMNS), ["id", "title", "description"])
+
+
+def is_header(parts):
+    """Whether the `:::`-separated `parts` of a line are a header, not a row.
+
+    Example:
+
+    >>> is_header(["ID ", " TITLE ", " GENRE ", " DESCRIPTION"]), is_header(["1", "Heat"])
+    (True, False)
+    """
+    return [part.strip().lower() for part in parts] in HEADERS
 
 
 def looks_like_kaggle_genre(path, max_lines=5):
@@ -73,6 +87,8 @@ class KaggleGenreRecords:
                 if not text.strip():
                     continue
                 parts = text.rstrip("\r\n").split(SEPARATOR)
+                if is_header(parts):
+                    continue
                 if len(parts) != len(COLUMNS):
                     hint = ""
                     if len(parts) == 3:

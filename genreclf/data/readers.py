@@ -17,6 +17,8 @@ from genreclf.data import kaggle_format
 from genreclf.data import tabular
 from genreclf.data.dataset import TextDataset
 from genreclf.data.examples import ExampleReader
+from genreclf.data.label_checks import warn_on_null_labels
+from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.records import is_row_error
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
@@ -214,6 +216,10 @@ def load_dataset(
         DataError: a missing file or column, or a bad row (file, line, field).
         ConfigError: an unknown format or option.
 
+    Labels that look like missing values (`NaN`, `None`, `null`, `N/A`) or
+    like several labels joined by another separator than `sep` are logged as
+    warnings on the `genreclf.data` logger.
+
     Example:
 
     >>> import pathlib, tempfile
@@ -280,51 +286,8 @@ def load_dataset(
         },
     )
     dataset.skipped = dict(sorted(skips.counts.items()))
+    warn_on_null_labels(dataset)
     return dataset
-
-
-_LIKELY_SEPARATORS = ("|", ",", ";")
-
-
-def warn_on_unsplit_labels(labels, sep, path=None):
-    """Warns when labels look like several labels joined by another separator.
-
-    A wrong `sep` (`","` for `"crime|drama"` cells) does not fail: every
-    combination becomes a class of its own, and the model trains on dozens of
-    them. The sign: several labels hold the same character, and splitting on
-    it gives back fewer distinct parts than there were labels, or parts that
-    are labels on their own. Returns the separator it suggests, or None.
-
-    Example:
-
-    >>> warn_on_unsplit_labels({"crime|drama", "drama|romance", "drama"}, ",")
-    '|'
-    >>> warn_on_unsplit_labels({"crime", "drama"}, "|") is None
-    True
-    """
-    labels = set(labels)
-    for candidate in _LIKELY_SEPARATORS:
-        if candidate == sep:
-            continue
-        joined = sorted(label for label in labels if candidate in label)
-        if len(joined) < 2:
-            continue
-        parts = {part.strip() for label in joined for part in label.split(candidate)}
-        if parts & labels or len(parts) < len(joined):
-            logger.warning(
-                "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
-                "lists several labels, pass sep=%r (`--sep '%s'`).",
-                path or "the data",
-                len(joined),
-                len(labels),
-                candidate,
-                joined[0],
-                f"split on {sep!r}" if sep else "not split",
-                candidate,
-                candidate,
-            )
-            return candidate
-    return None
 
 
 def iter_examples(path, **kwargs):

@@ -7,6 +7,7 @@ count the row). `load_dataset` and `iter_examples` turn records into examples.
 """
 
 import dataclasses
+import re
 
 from genreclf.errors import DataError
 
@@ -21,6 +22,7 @@ REASONS = (
     "malformed_line",
     "bad_feature",
     "bad_file_name",
+    "unreadable_file",
     "unknown_label",
 )
 
@@ -38,6 +40,8 @@ class Record:
         bad_bytes: `(line, byte, offset)` of the first byte that is not valid
             UTF-8 in this row, or `None`. Fields were decoded with
             `surrogateescape`, so a field holding such a byte can be found.
+        bad_cells: `{field: (byte, offset)}` for cells that are not UTF-8
+            (Parquet, where such a cell cannot be decoded at all), or `None`.
 
     Example:
 
@@ -49,12 +53,13 @@ class Record:
     fields: dict
     path: str = None
     bad_bytes: tuple = None
+    bad_cells: dict = None
 
 
 SKIP_ADVICE = "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows"
 
 
-def row_error(reason, message, *, path, line=None, field=None, fix=None):
+def row_error(reason, message, *, path, line=None, field=None, fix=None, skippable=True):
     """A `DataError` about one row, tagged with the `reason` it is skipped under.
 
     Args:
@@ -64,6 +69,8 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None):
         fix: how to repair such a row, if anything can ("fill it in"). The
             error then ends with that fix or `SKIP_ADVICE`; a row that is
             skipped is logged as `error.skipped_message`, without either.
+        skippable: whether the reader can skip such rows; if not, the error
+            ends with the fix alone.
 
     Example:
 
@@ -74,7 +81,7 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None):
     >>> error.skipped_message, error.reason, is_row_error(error)
     ("m.csv:3: field 'plot': empty text.", 'empty_text', True)
     """
-    advice = f"{fix}, or {SKIP_ADVICE}" if fix else None
+    advice = f"{fix}, or {SKIP_ADVICE}" if fix and skippable else fix
     full = message if advice is None else f"{message} {advice[0].upper()}{advice[1:]}."
     error = DataError(full, path=path, line=line, field=field)
     error.reason = reason
@@ -154,7 +161,7 @@ class LineDecoder:
         return found
 
 
-def utf8_error(record, field, path):
+def utf8_error(record, field, path, skippable=True):
     """The `DataError` for a field of `record` that holds non-UTF-8 bytes."""
     line, byte, offset = record.bad_bytes
     return row_error(
@@ -165,4 +172,54 @@ def utf8_error(record, field, path):
         path=record.path or path,
         line=line,
         field=field,
+        skippable=skippable,
+    )
+
+
+# Characters `surrogateescape` makes of bytes that are not UTF-8.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def undecodable_error(record, field, value, path, skippable=True):
+    """The `invalid_utf8` row error for a field whose value is not valid Unicode.
+
+    Three causes: bytes that are not UTF-8 in a text file (`record.bad_bytes`),
+    in a Parquet cell (`record.bad_cells`), or a lone surrogate, which valid
+    JSON can hold as an escape (`"\\ud800"`) and which no UTF-8 text (nor a
+    tensor) can. `skippable=False` for a reader that cannot skip rows.
+
+    Example:
+
+    >>> error = undecodable_error(Record(4, {}), "text", "Heat \\ud800", "m.jsonl")
+    >>> str(error).split(" (")[0]
+    "m.jsonl:4: field 'text': text is not valid Unicode: a lone surrogate '\\\\ud800' at character 5"
+    >>> error.reason
+    'invalid_utf8'
+    """
+    if record.bad_cells and field in record.bad_cells:
+        byte, offset = record.bad_cells[field]
+        return row_error(
+            "invalid_utf8",
+            f"text is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} of "
+            "the cell. Expected UTF-8 strings (what a Parquet string column holds).",
+            fix="write the column again from text decoded with its real encoding",
+            path=record.path or path,
+            line=record.line,
+            field=field,
+            skippable=skippable,
+        )
+    if record.bad_bytes and _ESCAPED_BYTE.search(value or ""):
+        return utf8_error(record, field, path, skippable)
+    found = _SURROGATE.search(value)
+    return row_error(
+        "invalid_utf8",
+        f"text is not valid Unicode: a lone surrogate {found.group()!r} at character "
+        f"{found.start()} (half of a UTF-16 pair, such as a JSON escape \\ud83c without "
+        "the \\udfac that completes it), which UTF-8 cannot hold. Expected whole characters.",
+        fix="fix the escape (write the whole pair, or the character itself)",
+        path=record.path or path,
+        line=record.line,
+        field=field,
+        skippable=skippable,
     )

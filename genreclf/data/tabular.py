@@ -224,12 +224,48 @@ class ParquetRecords:
         try:
             batches = pq.ParquetFile(self.path).iter_batches(self.batch_size)
             for batch in batches:
-                for row in batch.to_pylist():
+                for row, bad_cells in _batch_rows(batch):
                     number += 1
-                    yield Record(number, row)
+                    yield Record(number, row, bad_cells=bad_cells)
         except (pa.ArrowException, OSError) as e:
             raise DataError(
                 f"Cannot read the Parquet file after row {number}: {e}",
                 path=self.path,
                 line=number + 1,
             ) from None
+
+
+def _batch_rows(batch):
+    """`(fields, bad_cells)` for each row of a Parquet record batch.
+
+    A string cell that is not UTF-8 cannot become a Python string: it is read
+    as `None` and noted in `bad_cells` (`{column: (byte, offset)}`), so only
+    rows that use that column are refused, with row and field named.
+    """
+    try:
+        return [(row, None) for row in batch.to_pylist()]
+    except UnicodeDecodeError:
+        pass  # some cell is not UTF-8: read the batch cell by cell
+    bad_cells = [{} for _ in range(batch.num_rows)]
+    columns = [
+        _column_values(name, column, bad_cells)
+        for name, column in zip(batch.schema.names, batch.columns)
+    ]
+    rows = [dict(zip(batch.schema.names, values)) for values in zip(*columns)]
+    return list(zip(rows, [cells or None for cells in bad_cells]))
+
+
+def _column_values(name, column, bad_cells):
+    """A column's Python values; a cell that is not UTF-8 is `None`, noted in `bad_cells`."""
+    try:
+        return column.to_pylist()
+    except UnicodeDecodeError:
+        pass
+    values = []
+    for index in range(len(column)):
+        try:
+            values.append(column[index].as_py())
+        except UnicodeDecodeError as e:
+            values.append(None)
+            bad_cells[index][name] = (e.object[e.start], e.start)
+    return values

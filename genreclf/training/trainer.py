@@ -5,6 +5,7 @@ import logging
 import pathlib
 
 from genreclf.data import TextDataset
+from genreclf.data import check_trainable
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
@@ -177,6 +178,7 @@ def _training_data(data, cfg, verbose):
     else:
         cfg.multi_label = dataset.multi_label
     _record_source(cfg, dataset)  # the columns read, detected ones too, for evaluate and reruns
+    check_trainable(dataset)  # one class (or one label set) is nothing to learn
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
     synthetic = None
@@ -251,18 +253,25 @@ def _record_source(cfg, dataset):
             setattr(cfg, name, value)
 
 
+def read_validation_rows(cfg, train_set):
+    """Reads `cfg.val_data`, refusing rows of a class that `train_set` lacks.
+
+    Such a class cannot be learnt: its rows are refused naming file, line and
+    field (or, with `cfg.skip_bad_rows`, dropped and counted), as `evaluate`
+    does with a class the model never saw.
+    """
+    return drop_unknown_labels(
+        read_dataset(cfg, cfg.val_data),
+        train_set.vocabulary(),
+        skip_bad_rows=bool(cfg.skip_bad_rows),
+        field=cfg.label or "label",
+    )
+
+
 def training_rows(dataset, synthetic, cfg):
     """`(train_set, val_set)` for one run of `cfg` (`val_set` None: fit on every row)."""
     if cfg.val_data:
-        # A class the training rows lack cannot be learnt: refused (or, with
-        # --skip-bad-rows, its rows dropped and counted), as `evaluate` does.
-        val_set = drop_unknown_labels(
-            read_dataset(cfg, cfg.val_data),
-            dataset.vocabulary(),
-            skip_bad_rows=bool(cfg.skip_bad_rows),
-            field=cfg.label or "label",
-        )
-        train_set = dataset
+        train_set, val_set = dataset, read_validation_rows(cfg, dataset)
     elif _refits(cfg):  # fit on every row; report out-of-fold scores
         train_set, val_set = dataset, None
     else:

@@ -10,6 +10,7 @@ import pathlib
 import shutil
 
 from genreclf.data import TextDataset
+from genreclf.data import check_trainable
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
 from genreclf.tuning import distributed
@@ -176,6 +177,7 @@ def tune(
         tracker = mlflow_search.search_tracker(mlflow_uri, mlflow_experiment, directory)
     data_cfg = _data_config(data, **data_args)
     dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
+    check_trainable(dataset)  # one class (or one label set) is nothing to tune for
     if objective == "auto":  # multi-label trials are scored as training selects epochs
         objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
     objective = make_objective(objective)
@@ -319,9 +321,9 @@ def _read(cfg):
 
 def _split(dataset, cfg):
     if cfg.val_data:
-        from genreclf.training.trainer import read_dataset
+        from genreclf.training.trainer import read_validation_rows
 
-        return dataset, read_dataset(cfg, cfg.val_data)
+        return dataset, read_validation_rows(cfg, dataset)
     return train_val_split(dataset, cfg.val_split, seed=cfg.seed)
 
 

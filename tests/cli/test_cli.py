@@ -94,6 +94,16 @@ def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path):
     assert "movies.csv" in result.stderr and "text" in result.stderr
 
 
+def test_one_class_is_refused_before_training(tmp_path):
+    data = tmp_path / "movies.csv"
+    data.write_text("overview,genre\n" + "".join(f"Plot {i}.,drama\n" for i in range(40)))
+    result = genreclf("train", data, "--model", "ngram", "--epochs", "1", "--out", tmp_path / "run")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "field 'genre': a classifier needs at least two classes" in result.stderr
+    assert "'drama'" in result.stderr
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+
 def test_a_bad_moving_average_fails_before_training(tmp_path, sample_csv):
     flags = "--text overview --label genre --model ngram --ema 1.5".split()
     result = genreclf("train", sample_csv, *flags, "--out", tmp_path / "run")

@@ -1,3 +1,4 @@
+import gzip
 import io
 import tarfile
 
@@ -122,3 +123,88 @@ def test_bad_options(tmp_path):
         load_dataset(folder, aclimdb_label="stars")
     with pytest.raises(ConfigError, match="split"):
         load_dataset(folder, split="unsup")
+
+
+def archive_bytes(reviews=REVIEWS):
+    """The uncompressed tar of `reviews` and its members (with their offsets)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, text in reviews.items():
+            info = tarfile.TarInfo("aclImdb/" + name)
+            info.size = len(text)
+            archive.addfile(info, io.BytesIO(text.encode("utf-8")))
+    with tarfile.open(fileobj=io.BytesIO(buffer.getvalue())) as archive:
+        members = archive.getmembers()
+    return bytearray(buffer.getvalue()), members
+
+
+def test_archive_with_a_damaged_header_in_the_middle(tmp_path):
+    # tarfile takes a bad header after offset 0 for the end of the archive.
+    data, members = archive_bytes()
+    last_train = members[4]  # train/neg/3_4.txt: the four reviews before it load
+    assert last_train.name == "aclImdb/train/neg/3_4.txt"
+    data[last_train.offset : last_train.offset + 100] = b"\x07" * 100
+    path = tmp_path / "aclImdb.tar.gz"
+    path.write_bytes(gzip.compress(bytes(data)))
+    with pytest.raises(
+        DataError, match=r"aclImdb\.tar\.gz: The archive is damaged after 4 reviews"
+    ):
+        load_dataset(path)
+    with pytest.raises(DataError, match="damaged after 4 reviews"):
+        load_dataset(path, skip_bad_rows=True)  # a damaged archive is not a bad row
+
+
+def test_archive_with_a_bad_gzip_crc(tmp_path):
+    data, _ = archive_bytes()
+    compressed = bytearray(gzip.compress(bytes(data)))
+    compressed[-8] ^= 0xFF  # the CRC-32 of the trailer; every member still reads
+    path = tmp_path / "aclImdb.tar.gz"
+    path.write_bytes(bytes(compressed))
+    with pytest.raises(DataError, match="damaged after 5 reviews: CRC check failed"):
+        load_dataset(path)
+
+
+def test_intact_archive_with_trailing_zeros_loads(tmp_path):
+    data, _ = archive_bytes()
+    path = tmp_path / "aclImdb.tar.gz"
+    path.write_bytes(gzip.compress(bytes(data) + bytes(20 * 512)))
+    assert load_dataset(path).ids == EXPECTED_IDS
+
+
+def test_folder_without_neg_is_refused(tmp_path):
+    reviews = {k: v for k, v in REVIEWS.items() if "/neg/" not in k}
+    folder = make_folder(tmp_path, reviews=reviews)  # unsup/ is there, and not read
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder}: Missing folder {str(folder / 'aclImdb/train/neg')!r}")
+    assert "needs both pos/ and neg/" in message and "'pos', 'unsup'" in message
+
+
+def test_folder_with_an_empty_pos_is_refused(tmp_path):
+    reviews = {k: v for k, v in REVIEWS.items() if "/pos/" not in k}
+    folder = make_folder(tmp_path, reviews=reviews)
+    (folder / "aclImdb/train/pos").mkdir()
+    with pytest.raises(DataError, match=r"train/pos' holds no review files"):
+        load_dataset(folder)
+
+
+def test_archive_without_neg_is_refused(tmp_path):
+    reviews = {k: v for k, v in REVIEWS.items() if not k.startswith("train/neg/")}
+    archive = make_archive(tmp_path / "a.tar.gz", reviews)
+    with pytest.raises(DataError, match="no reviews under `train/neg/`"):
+        load_dataset(archive)
+    assert len(load_dataset(archive, split="test")) == 2  # the test split has both
+
+
+def test_a_folder_named_like_a_review_is_a_row_error(tmp_path):
+    folder = make_folder(tmp_path)
+    odd = folder / "aclImdb/train/neg/2_3.txt"
+    odd.mkdir()
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    assert str(info.value).startswith(f"{odd}: cannot read the review file: Is a directory.")
+    assert "--skip-bad-rows" in str(info.value)
+    ds = load_dataset(folder, skip_bad_rows=True)
+    assert ds.ids == EXPECTED_IDS
+    assert ds.skipped == {"unreadable_file": 1}

@@ -93,3 +93,76 @@ def test_iter_examples_raises_at_the_bad_row(tmp_path):
 def test_iter_examples_skips(tmp_path):
     path = write(tmp_path, "m.csv", "text,label\nA,x\n,y\nB,z\n")
     assert [t for t, _, _ in iter_examples(path, skip_bad_rows=True)] == ["A", "B"]
+
+
+# --- text that is not valid Unicode ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "row, field",
+    [
+        ('{"id": "7", "text": "A ghost \\udfac.", "label": "horror"}', "text"),
+        ('{"id": "7", "text": "A ghost.", "label": "hor\\ud83cror"}', "label"),
+        ('{"id": "7", "text": "A ghost.", "label": ["horror", "\\ud83c"]}', "label"),
+        ('{"id": "7\\ud800", "text": "A ghost.", "label": "horror"}', "id"),
+    ],
+)
+def test_jsonl_lone_surrogate_is_an_invalid_utf8_row(tmp_path, row, field):
+    # Valid JSON, but no UTF-8 text (nor a tensor) can hold a lone surrogate.
+    good = '{"id": "%d", "text": "A heist.", "label": "crime"}\n'
+    path = write(tmp_path, "m.jsonl", good % 1 + row + "\n" + good % 3)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:2: field '{field}': text is not valid Unicode"), message
+    assert "lone surrogate" in message and "--skip-bad-rows" in message
+    ds = load_dataset(path, skip_bad_rows=True)
+    assert ds.lines == [1, 3]
+    assert ds.skipped == {"invalid_utf8": 1}
+    assert all(text.encode("utf-8") for text in ds.texts)
+
+
+def test_csv_encoded_surrogate_is_an_invalid_utf8_row(tmp_path):
+    path = write(tmp_path, "m.csv", b"text,label\nA heist.,crime\nA ghost \xed\xa0\x80.,horror\n")
+    with pytest.raises(DataError, match=r"m\.csv:3: field 'text': text is not valid UTF-8"):
+        load_dataset(path)
+    assert load_dataset(path, skip_bad_rows=True).skipped == {"invalid_utf8": 1}
+
+
+def write_raw_parquet(path, **columns):
+    """A Parquet file of string columns given as raw bytes, maybe not UTF-8."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {}
+    for name, values in columns.items():
+        raw = pa.array(values, type=pa.binary())
+        arrays[name] = pa.Array.from_buffers(pa.string(), len(raw), raw.buffers())  # unchecked
+    pq.write_table(pa.table(arrays), path)
+    return path
+
+
+def test_parquet_cell_that_is_not_utf8_is_an_invalid_utf8_row(tmp_path):
+    texts = [b"A heist.", b"A ghost \xed\xa0\x80.", b"A storm \xff.", b"A duel."]
+    path = write_raw_parquet(tmp_path / "m.parquet", text=texts, label=[b"a", b"b", b"c", b"d"])
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(
+        f"{path}:2: field 'text': text is not valid UTF-8: byte 0xed at byte offset 8"
+    )
+    ds = load_dataset(path, skip_bad_rows=True)
+    assert ds.texts == ["A heist.", "A duel."]
+    assert ds.lines == [1, 4]
+    assert ds.skipped == {"invalid_utf8": 2}
+
+
+def test_parquet_cell_that_is_not_utf8_in_an_unused_column_is_accepted(tmp_path):
+    path = write_raw_parquet(
+        tmp_path / "m.parquet",
+        notes=[b"ok", b"caf\xe9"],
+        text=[b"A heist.", b"A ghost."],
+        label=[b"crime", b"horror"],
+    )
+    ds = load_dataset(path)
+    assert ds.texts == ["A heist.", "A ghost."]
+    assert ds.skipped == {}

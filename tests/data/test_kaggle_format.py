@@ -60,3 +60,19 @@ def test_non_utf8_description(tmp_path):
     path.write_bytes(LINES.encode() + b"4 ::: T ::: drama ::: Na\xefve plot\n")
     with pytest.raises(DataError, match=r":5: field 'description': text is not valid UTF-8"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "ID ::: TITLE ::: GENRE ::: DESCRIPTION\n",
+        "id:::title:::genre:::description\n",
+        "ID ::: TITLE ::: DESCRIPTION\n",  # the test format's header
+    ],
+)
+def test_header_line_is_skipped(tmp_path, header):
+    path = tmp_path / "train_data.txt"
+    path.write_text(header + LINES, encoding="utf-8")
+    ds = load_dataset(path)
+    assert ds.labels == [["crime"], ["animation"], ["thriller"]]
+    assert ds.lines == [2, 3, 5]

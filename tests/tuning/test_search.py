@@ -161,3 +161,16 @@ def test_kfold_top_cross_validates_the_best_trials_and_a_rerun_keeps_their_folds
     again = finish(folder, kfold_top=2, folds=2, verbose=0)  # e.g. after a kill
     assert again.kfold == result.kfold
     assert {path: path.stat().st_mtime_ns for path in models} == trained  # kept, not retrained
+
+
+def test_one_class_is_refused_before_the_tuning_folder_is_made(tmp_path):
+    from genreclf.errors import DataError
+
+    data = tmp_path / "drama.csv"
+    data.write_text("overview,genre\n" + "".join(f"A family story {i}.,drama\n" for i in range(20)))
+    with pytest.raises(
+        DataError, match="drama.csv: field 'genre': a classifier needs at least two"
+    ):
+        tune(data, label="genre", text="overview", model="ngram", directory=tmp_path / "t",
+             max_trials=1, max_epochs=1, verbose=0)  # fmt: skip
+    assert not (tmp_path / "t").exists()

@@ -1,0 +1,147 @@
+"""Checks on a dataset's labels as a whole, beyond what any one row can show.
+
+A label column can be wrong while every row is well formed: labels joined by
+another separator than `sep` (`warn_on_unsplit_labels`), missing values
+written as text such as `NaN` (`warn_on_null_labels`), or a single class, which
+no classifier can learn from (`check_trainable`, for training rows only:
+evaluating on a file of one class is legitimate).
+"""
+
+import collections
+import logging
+
+from genreclf.errors import DataError
+
+logger = logging.getLogger("genreclf.data")
+
+# Cells that spreadsheets, pandas and databases write for a missing value.
+NULL_LIKE_LABELS = ("nan", "none", "null", "n/a", "na")
+
+
+def check_trainable(dataset):
+    """Refuses training rows that hold fewer than two classes to tell apart.
+
+    A classifier trained on one class "succeeds" with every metric at 1.0
+    and predicts that class for everything. The same holds for multi-label
+    rows that all carry the same labels: no class is ever absent.
+
+    Args:
+        dataset: the training `TextDataset` (not evaluation data).
+
+    Raises:
+        DataError: naming the file, the label column and the one class (or
+            label set).
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> check_trainable(TextDataset(["a", "b"], [["drama"], ["crime"]]))
+    >>> check_trainable(TextDataset(["a", "b"], [["drama"], ["drama"]], path="m.csv"))
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: m.csv: field 'label': a classifier needs at least two classes, ...
+    """
+    field = (dataset.read_options or {}).get("label") or "label"
+    counts = dataset.label_counts()
+    if len(counts) < 2:
+        found = f"every row has the label {next(iter(counts))!r}" if counts else "no row has one"
+        raise DataError(
+            f"a classifier needs at least two classes, but {found}. Received: "
+            f"classes={list(counts)} in {len(dataset)} rows. Check that this is the genre "
+            "column (pass label=, `--label`), or add rows of other classes.",
+            path=dataset.path,
+            field=field,
+        )
+    label_sets = {tuple(sorted(labels)) for labels in dataset.labels}
+    if dataset.multi_label and len(label_sets) == 1:
+        raise DataError(
+            "a multi-label classifier needs rows that lack some of the classes, but "
+            f"every one of the {len(dataset)} rows carries the same labels. Received: "
+            f"labels={list(label_sets.pop())} on every row. Check the label column "
+            "(label=, `--label`) and the separator (sep=, `--sep`), or add rows with "
+            "other labels.",
+            path=dataset.path,
+            field=field,
+        )
+
+
+def warn_on_null_labels(dataset):
+    """Warns when labels look like missing values (`NaN`, `None`, `null`, `N/A`).
+
+    Such cells become classes of their own. A genre could have such a name,
+    so this only warns, naming the file, the label column, the values, how
+    many rows hold them and the first row's line. Returns the values found.
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> warn_on_null_labels(TextDataset(["a", "b", "c"], [["drama"], ["NaN"], ["None"]]))
+    ['NaN', 'None']
+    """
+    lines = dataset.lines or [None] * len(dataset)
+    rows = collections.Counter()
+    first_line = None
+    for labels, line in zip(dataset.labels, lines):
+        found = [label for label in labels if label.strip().lower() in NULL_LIKE_LABELS]
+        rows.update(found)
+        if found and first_line is None:
+            first_line = line
+    if not rows:
+        return []
+    field = (dataset.read_options or {}).get("label") or "label"
+    values = sorted(rows)
+    logger.warning(
+        "%s: the label column %r holds values that usually mean a missing label: %s "
+        "(%d rows%s). They are read as classes of their own. If these rows have no "
+        "genre, fill it in or remove the rows.",
+        dataset.path or "the data",
+        field,
+        {value: rows[value] for value in values},
+        sum(rows.values()),
+        "" if first_line is None else f", the first at line {first_line}",
+    )
+    return values
+
+
+_LIKELY_SEPARATORS = ("|", ",", ";")
+
+
+def warn_on_unsplit_labels(labels, sep, path=None):
+    """Warns when labels look like several labels joined by another separator.
+
+    A wrong `sep` (`","` for `"crime|drama"` cells) does not fail: every
+    combination becomes a class of its own, and the model trains on dozens of
+    them. The sign: several labels hold the same character, and splitting on
+    it gives back fewer distinct parts than there were labels, or parts that
+    are labels on their own. Returns the separator it suggests, or None.
+
+    Example:
+
+    >>> warn_on_unsplit_labels({"crime|drama", "drama|romance", "drama"}, ",")
+    '|'
+    >>> warn_on_unsplit_labels({"crime", "drama"}, "|") is None
+    True
+    """
+    labels = set(labels)
+    for candidate in _LIKELY_SEPARATORS:
+        if candidate == sep:
+            continue
+        joined = sorted(label for label in labels if candidate in label)
+        if len(joined) < 2:
+            continue
+        parts = {part.strip() for label in joined for part in label.split(candidate)}
+        if parts & labels or len(parts) < len(joined):
+            logger.warning(
+                "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
+                "lists several labels, pass sep=%r (`--sep '%s'`).",
+                path or "the data",
+                len(joined),
+                len(labels),
+                candidate,
+                joined[0],
+                f"split on {sep!r}" if sep else "not split",
+                candidate,
+                candidate,
+            )
+            return candidate
+    return None

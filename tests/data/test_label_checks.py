@@ -1,0 +1,73 @@
+"""Checks on a dataset's labels as a whole: null-like labels, too few classes."""
+
+import logging
+
+import pytest
+
+from genreclf.data import TextDataset
+from genreclf.data import check_trainable
+from genreclf.data import load_dataset
+from genreclf.errors import DataError
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_null_like_labels_warn_naming_file_column_and_values(tmp_path, caplog):
+    content = "overview,genre\nA.,drama\nB.,NaN\nC.,horror\nD.,None\nE.,null\nF.,N/A\nG.,nan\n"
+    path = write(tmp_path, "m.csv", content)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path)
+    assert len(ds) == 7  # a warning, not a refusal: a genre could have such a name
+    [message] = [r.getMessage() for r in caplog.records]
+    assert message.startswith(f"{path}: the label column 'genre' holds values that usually")
+    assert "{'N/A': 1, 'NaN': 1, 'None': 1, 'nan': 1, 'null': 1} (5 rows" in message
+    assert "the first at line 3" in message
+
+
+def test_null_like_label_in_a_multi_label_cell_warns(tmp_path, caplog):
+    path = write(tmp_path, "m.csv", "plot,genres\nA.,drama|None\nB.,horror\n")
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        load_dataset(path)
+    assert any(
+        "'genres'" in r.getMessage() and "'None': 1" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_ordinary_labels_do_not_warn(tmp_path, caplog):
+    path = write(tmp_path, "m.csv", "plot,genre\nA.,drama\nB.,nanny-noir\n")
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        load_dataset(path)
+    assert caplog.records == []
+
+
+def test_one_class_is_refused_for_training_naming_column_and_class(tmp_path):
+    path = write(tmp_path, "m.csv", "plot,genre\n" + "".join(f"P{i}.,drama\n" for i in range(40)))
+    ds = load_dataset(path)  # reading it (to evaluate on, say) is fine
+    with pytest.raises(DataError) as info:
+        check_trainable(ds)
+    message = str(info.value)
+    assert message.startswith(f"{path}: field 'genre': a classifier needs at least two classes")
+    assert "every row has the label 'drama'" in message and "classes=['drama']" in message
+
+
+def test_multi_label_rows_all_with_the_same_labels_are_refused():
+    ds = TextDataset(["a", "b", "c"], [["drama", "crime"]] * 3, multi_label=True)
+    with pytest.raises(DataError, match=r"field 'label': .*labels=\['crime', 'drama'\] on every"):
+        check_trainable(ds)
+    with pytest.raises(DataError, match="at least two classes"):
+        check_trainable(TextDataset(["a", "b"], [["drama"], ["drama"]], multi_label=True))
+
+
+@pytest.mark.parametrize(
+    "labels, multi_label",
+    [
+        ([["drama"], ["crime"], ["drama"]], False),
+        ([["drama", "crime"], ["drama"], ["drama", "crime"]], True),  # crime varies
+    ],
+)
+def test_two_classes_are_trainable(labels, multi_label):
+    check_trainable(TextDataset(["a", "b", "c"], labels, multi_label=multi_label))
