@@ -11,12 +11,13 @@ import logging
 import os
 import sys
 
-# Same as the defaults of serving.server.servable.Limits (kept here so --help is fast;
+# Same as the defaults of serving.server.limits.Limits (kept here so --help is fast;
 # tests/serving/test_cli.py checks they agree).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_TEXTS = 10_000
 DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 256
+DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024
 
 
 def build_parser():
@@ -76,6 +77,15 @@ def build_parser():
         default=DEFAULT_MAX_BODY_BYTES,
         help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
         "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED",
+    )
+    parser.add_argument(
+        "--max-body-bytes-in-flight",
+        type=int,
+        default=DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+        help="most request body bytes received or held at once, all requests together "
+        f"(default {DEFAULT_MAX_BODY_BYTES_IN_FLIGHT}: 32 bodies of the default "
+        "--max-body-bytes; at least --max-body-bytes); a request beyond gets HTTP 503 "
+        "(Retry-After: 1) / gRPC RESOURCE_EXHAUSTED",
     )
     parser.add_argument(
         "--max-texts",
@@ -150,10 +160,10 @@ def main(argv=None):
         )
         return 2
     from genreclf.errors import ConfigError
+    from genreclf.serving.server.limits import Limits
     from genreclf.serving.server.local_server import LocalServer
     from genreclf.serving.server.model_store import parse_label_flags
     from genreclf.serving.server.model_store import read_models_config
-    from genreclf.serving.server.servable import Limits
 
     try:
         labels = parse_label_flags(args.label)
@@ -166,15 +176,20 @@ def main(argv=None):
     except ConfigError as err:
         print(f"genreclf serve: error: {err}", file=sys.stderr)
         return 2
-    limits = Limits(
-        max_texts=args.max_texts,
-        max_text_bytes=args.max_text_bytes,
-        chunk_size=args.chunk_size,
-        max_body_bytes=args.max_body_bytes,
-        max_connections=args.max_connections,
-        header_timeout=args.header_timeout,
-        body_timeout=args.body_timeout,
-    )
+    try:
+        limits = Limits(
+            max_texts=args.max_texts,
+            max_text_bytes=args.max_text_bytes,
+            chunk_size=args.chunk_size,
+            max_body_bytes=args.max_body_bytes,
+            max_body_bytes_in_flight=args.max_body_bytes_in_flight,
+            max_connections=args.max_connections,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+        )
+    except ValueError as err:
+        print(f"genreclf serve: error: {err}", file=sys.stderr)
+        return 2
     server = LocalServer(
         args.models_dir,
         host=args.host,

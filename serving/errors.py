@@ -9,8 +9,8 @@ a failed gRPC call with a status code and details. Both become one of:
 * `InvalidRequestError`: the request does not fit the model (HTTP 400, 413 /
   INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED for a too-large message);
 * `UnavailableError`: the server is down or overloaded (HTTP 503 / UNAVAILABLE,
-  connection refused, and grpcio's RESOURCE_EXHAUSTED for a server's
-  `maximum_concurrent_rpcs`), after the client's retries;
+  connection refused, and RESOURCE_EXHAUSTED for grpcio's `maximum_concurrent_rpcs`
+  or `genreclf serve`'s `--max-body-bytes-in-flight`), after the client's retries;
 * `ServingError`: anything else (timeouts: `code == "DEADLINE_EXCEEDED"`).
 """
 
@@ -69,17 +69,23 @@ _HTTP_TO_CODE = {
 # overload (retried, like UNAVAILABLE), not a bad request. grpcio sends it
 # under RESOURCE_EXHAUSTED, the code of an over-long message too.
 GRPC_OVERLOAD_MESSAGE = "Concurrent RPC limit exceeded"
+# How `genreclf serve` begins its refusal of a request over its budget of body
+# bytes in flight (`--max-body-bytes-in-flight`): HTTP 503 over REST,
+# RESOURCE_EXHAUSTED over gRPC; an overload too.
+BODY_BUDGET_MESSAGE = "The server is receiving too much at once"
 
 
 def is_overload(code, message):
-    """Whether a gRPC status is grpcio's concurrency-limit refusal.
+    """Whether a gRPC status is an overload refusal: grpcio's concurrency limit, or
+    `genreclf serve`'s budget of body bytes in flight.
 
     Example:
 
     >>> is_overload("RESOURCE_EXHAUSTED", "Concurrent RPC limit exceeded!")
     True
     """
-    return code == "RESOURCE_EXHAUSTED" and message.startswith(GRPC_OVERLOAD_MESSAGE)
+    overload = message.startswith((GRPC_OVERLOAD_MESSAGE, BODY_BUDGET_MESSAGE))
+    return code == "RESOURCE_EXHAUSTED" and overload
 
 
 def error_for(message, code, http_status=None):

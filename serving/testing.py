@@ -47,7 +47,9 @@ def _set_method_name(path, signature, method_name):
         handle.write(saved_model.SerializeToString())
 
 
-def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False, multi_label=False):
+def write_tiny_model(
+    base, name="genre", version=1, *, top_k=3, hybrid=False, multi_label=False, required=False
+):
     """Writes a tiny genre SavedModel to `<base>/<name>/<version>/` and returns the path.
 
     Args:
@@ -58,6 +60,9 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False, mu
         hybrid: add a float32 `year` input (a feature next to the text).
         multi_label: add the `labels` output of multi-label exports (classes
             scoring at least 0.2, highest first, padded with "").
+        required: parse the classify signature's features without defaults, as
+            `export` does (an example without `text` is refused); by default `text`
+            defaults to "" and `year` to 2000.0.
 
     Example:
 
@@ -139,6 +144,8 @@ def write_tiny_model(base, name="genre", version=1, *, top_k=3, hybrid=False, mu
             return model._outputs(model._scores(text))
 
         features = {"text": tf.io.FixedLenFeature([], tf.string, default_value="")}
+    if required:
+        features = {name: tf.io.FixedLenFeature([], f.dtype) for name, f in features.items()}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
     def classify(inputs):

@@ -4,7 +4,12 @@
 `MultiInference` and `HandleReloadConfigRequest` (the server polls instead) get
 grpcio's UNIMPLEMENTED. An input `TensorProto` must match the signature's dtype,
 rank and fixed dimensions and hold one value per element (no broadcasting of one
-`string_val` to `[2000]`) before it becomes an array.
+`string_val` to `[2000]`) before it becomes an array. A Predict, Classify or
+Regress request holds its size in the server's `BodyBudget` (shared with REST)
+until it is answered; one that does not fit gets RESOURCE_EXHAUSTED, the code
+grpcio gives past `maximum_concurrent_rpcs`. (grpcio has received it by then,
+in the worker thread that runs it, so gRPC alone holds at most `workers ×
+max_body_bytes`; the budget keeps both protocols together within one bound.)
 """
 
 import functools
@@ -19,6 +24,7 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 from tensorflow_serving.apis import regression_pb2
 
+from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.servable import signature_shape
 from genreclf.serving.server.status import ServingStatusError
@@ -79,7 +85,10 @@ def to_array(name, proto, info, signature_name=""):
 
 
 def _rpc(api):
-    """Wraps a servicer method: a `metrics.Call` per RPC, status errors as aborts."""
+    """Wraps a servicer method: a `metrics.Call` per RPC, the bytes of a Predict, Classify or
+    Regress request held in the `BodyBudget` while it runs (status and metadata requests,
+    bodiless over REST, are never refused), status errors as aborts."""
+    counted = api in ("predict", "classify", "regress")
 
     def wrap(method):
         @functools.wraps(method)
@@ -88,7 +97,12 @@ def _rpc(api):
             if self.store.has_model(request.model_spec.name):
                 call.model = request.model_spec.name
             try:
-                response = method(self, request, call)
+                with self.budget.hold() as held:
+                    size = request.ByteSize() if counted else 0
+                    if not held.take(size):
+                        message = self.budget.busy_message(size)
+                        raise ServingStatusError("RESOURCE_EXHAUSTED", message)
+                    response = method(self, request, call)
             except ServingStatusError as err:
                 call.finish(err.code)
                 context.abort(getattr(grpc.StatusCode, err.code), err.message)
@@ -107,10 +121,12 @@ class Services(
     prediction_service_pb2_grpc.PredictionServiceServicer,
     model_service_pb2_grpc.ModelServiceServicer,
 ):
-    """TF Serving's `PredictionService` and `ModelService` over a `ModelStore`."""
+    """TF Serving's `PredictionService` and `ModelService` over a `ModelStore`; requests hold
+    their bytes in `budget` (a `BodyBudget`; by default one of the limits' own)."""
 
-    def __init__(self, store, limits, metrics):
+    def __init__(self, store, limits, metrics, budget=None):
         self.store, self.limits, self.metrics = store, limits, metrics
+        self.budget = budget or BodyBudget(limits.max_body_bytes_in_flight)
 
     def _servable(self, request, call):
         spec = request.model_spec
@@ -194,9 +210,10 @@ def _spec(servable, signature_name):
     }
 
 
-def create_grpc_server(store, address, workers, limits, metrics):
+def create_grpc_server(store, address, workers, limits, metrics, budget=None):
     """`(server, bound_port)`: a gRPC server with both services on `address`, not started;
-    the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts."""
+    the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts;
+    requests hold their bytes in `budget` (a `BodyBudget`, shared with REST)."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[
@@ -209,7 +226,7 @@ def create_grpc_server(store, address, workers, limits, metrics):
         ],
         maximum_concurrent_rpcs=limits.max_connections,
     )
-    services = Services(store, limits, metrics)
+    services = Services(store, limits, metrics, budget)
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(services, server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(services, server)
     bound = server.add_insecure_port(address)

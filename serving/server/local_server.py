@@ -14,12 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 
+from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.grpc_service import create_grpc_server
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import connection_guard_protocol
 from genreclf.serving.server.rest import create_app
-from genreclf.serving.server.servable import Limits
 
 logger = logging.getLogger("genreclf.serving.server")
 
@@ -54,6 +55,8 @@ class LocalServer:
     ):
         self.host, self.rest_port, self.grpc_port = host, rest_port, grpc_port
         self.workers, self.limits, self.metrics = workers, limits or Limits(), ServingMetrics()
+        self.body_budget = BodyBudget(self.limits.max_body_bytes_in_flight)  # REST and gRPC
+        self.metrics.track_body_budget(self.body_budget)
         self.store = ModelStore(models_dir, **store_options)
         self._executor = self._uvicorn = self._rest_thread = self._grpc = None
         self._stop_event = threading.Event()
@@ -65,12 +68,14 @@ class LocalServer:
         if self.grpc_port:
             address = f"{self.host}:{self.grpc_port}"
             self._grpc, self.grpc_port = create_grpc_server(
-                self.store, address, self.workers, self.limits, self.metrics
+                self.store, address, self.workers, self.limits, self.metrics, self.body_budget
             )
             self._grpc.start()
         if self.rest_port:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-            app = create_app(self.store, self._executor, self.limits, self.metrics)
+            app = create_app(
+                self.store, self._executor, self.limits, self.metrics, self.body_budget
+            )
             self._uvicorn = uvicorn.Server(
                 uvicorn.Config(
                     app,

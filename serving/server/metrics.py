@@ -13,6 +13,7 @@ import numpy as np
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client import CollectorRegistry
 from prometheus_client import Counter
+from prometheus_client import Gauge
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 
@@ -50,6 +51,16 @@ class ServingMetrics:
                 f"genreclf_serving_{name}", doc, labels, registry=self.registry, **options
             )
             setattr(self, attribute, metric)
+
+    def track_body_budget(self, budget):
+        """Exports `genreclf_serving_body_bytes_in_flight`: the bytes `budget` (the server's
+        `BodyBudget`) holds at each scrape."""
+        gauge = Gauge(
+            "genreclf_serving_body_bytes_in_flight",
+            "Request body bytes received or held at once (--max-body-bytes-in-flight).",
+            registry=self.registry,
+        )
+        gauge.set_function(lambda: budget.held)
 
     def start(self, protocol, api=""):
         """A `Call` for one request, timed from now."""

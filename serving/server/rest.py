@@ -6,10 +6,11 @@ pool; errors are `{"error": "..."}` with TF Serving's HTTP codes, other `/v1/...
 paths a 400. Also: `/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
 `/web/models.json`, `POST /web/explain/...`), 404 elsewhere. A body over
 `max_body_bytes` gets 413, one slower than `body_timeout` 408, one the client
-abandons is counted as 499 (nginx's "client closed request"), a connection
-without a complete request head within `header_timeout` is closed, and one
-opened beyond `max_connections` gets 503. Paths are matched as sent (ASGI
-`raw_path`), each segment percent-decoded once.
+abandons is counted as 499 (nginx's "client closed request"), one that does not
+fit in the server's `BodyBudget` of bytes in flight 503 (`Retry-After: 1`), a
+connection without a complete request head within `header_timeout` is closed,
+and one opened beyond `max_connections` gets 503. Paths are matched as sent
+(ASGI `raw_path`), each segment percent-decoded once.
 """
 
 import asyncio
@@ -31,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from genreclf.serving.server import rest_json
+from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.explain_route import ExplainRoute
 from genreclf.serving.server.metrics import METRICS_PATH
 from genreclf.serving.server.status import ServingStatusError
@@ -212,9 +214,15 @@ def _over_capacity_app(max_connections):
     return app
 
 
-async def read_body(request, limits):
+async def read_body(request, limits, held):
     """The request body, or `(413 or 408, error_json)` past `max_body_bytes` or `body_timeout`,
-    `(499, error_json)` when the client closed the connection before sending it all."""
+    `(499, error_json)` when the client closed the connection before sending it all,
+    `(503, error_json)` when it does not fit in the server's budget of body bytes in flight.
+
+    `held` (a `body_budget.Hold`) takes the bytes as they arrive; the caller releases them
+    once the request is answered. A `Content-Length` over what the budget has free is
+    refused before any byte is read.
+    """
     too_large = (
         413,
         error_json(
@@ -225,6 +233,8 @@ async def read_body(request, limits):
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_body_bytes:
         return too_large
+    if declared.isdigit() and not held.budget.fits(int(declared)):
+        return 503, error_json(held.budget.busy_message(int(declared)))
 
     async def read():
         chunks, size = [], 0
@@ -233,6 +243,8 @@ async def read_body(request, limits):
             size += len(chunk)
             if size > limits.max_body_bytes:
                 return too_large
+            if not held.take(len(chunk)):
+                return 503, error_json(held.budget.busy_message(size, at_least=True))
         return b"".join(chunks)
 
     try:
@@ -248,18 +260,22 @@ async def read_body(request, limits):
         return CLIENT_CLOSED, error_json("Client closed the connection before sending the body.")
 
 
-def create_app(store, executor, limits, metrics):
+def create_app(store, executor, limits, metrics, budget=None):
     """The Starlette app over a `ModelStore`, running requests in `executor` (a
-    `concurrent.futures` executor) within `Limits`, recording them in `ServingMetrics`.
+    `concurrent.futures` executor) within `Limits`, recording them in `ServingMetrics`;
+    request bodies take their bytes from `budget` (a `BodyBudget`, shared with gRPC; by
+    default one of `limits.max_body_bytes_in_flight` for this app alone).
 
     Example:
 
     >>> app = create_app(store, ThreadPoolExecutor(4), Limits(), ServingMetrics())  # doctest: +SKIP
     """
     explainer, explain_path = ExplainRoute(store, limits), re.compile(f"/web/explain/{MODEL_PATH}")
+    budget = budget or BodyBudget(limits.max_body_bytes_in_flight)
 
     def json_response(code, text):
-        return Response(text, status_code=code, media_type="application/json")
+        headers = {"retry-after": "1"} if code == 503 else None  # an overload: retry
+        return Response(text, status_code=code, headers=headers, media_type="application/json")
 
     async def in_executor(function, *args):
         return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
@@ -271,29 +287,32 @@ def create_app(store, executor, limits, metrics):
         except ServingStatusError as err:
             code, text = err.http_code, error_json(err.message)
         else:
-            call.api, body = routed[0], await read_body(request, limits)
-            if isinstance(body, tuple):  # 413, 408 or 499
-                code, text = body
-                call.model = routed[1] if store.has_model(routed[1]) else ""
-            else:
-                code, text = await in_executor(_answer, store, limits, routed, body, call)
+            call.api = routed[0]
+            with budget.hold() as held:  # the body's bytes, until the answer is ready
+                body = await read_body(request, limits, held)
+                if isinstance(body, tuple):  # 413, 408, 499 or 503
+                    code, text = body
+                    call.model = routed[1] if store.has_model(routed[1]) else ""
+                else:
+                    code, text = await in_executor(_answer, store, limits, routed, body, call)
         call.finish(code)
         return json_response(code, text)
 
     async def explain(request):
-        path, body = raw_path(request), await read_body(request, limits)
-        match = explain_path.fullmatch(path)
-        if match is None:
-            return json_response(
-                400,
-                error_json(
-                    f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
-                    "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
-                ),
-            )
-        if isinstance(body, tuple):
-            return json_response(*body)
-        return json_response(*await in_executor(explainer.process, model_spec(match), body))
+        with budget.hold() as held:
+            path, body = raw_path(request), await read_body(request, limits, held)
+            match = explain_path.fullmatch(path)
+            if match is None:
+                return json_response(
+                    400,
+                    error_json(
+                        f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
+                        "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
+                    ),
+                )
+            if isinstance(body, tuple):
+                return json_response(*body)
+            return json_response(*await in_executor(explainer.process, model_spec(match), body))
 
     def not_found(request):
         return json_response(

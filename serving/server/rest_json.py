@@ -158,7 +158,8 @@ def predict_inputs(doc, specs, signature_name=""):
     value = doc["instances" if row else "inputs"]
     if row and (not isinstance(value, list) or not value):
         raise invalid_argument(
-            f"Expected 'instances' a non-empty list. Received: {describe(value)}"
+            "Expected 'instances' a non-empty list (at least one instance). Received: "
+            f"{describe(value)}."
         )
     first = value[0] if row else value
     if not isinstance(first, dict) or list(first) == ["b64"]:  # the one input, unnamed

@@ -11,7 +11,6 @@ its serialized bytes plus the context's, checked before the context is copied
 into each), and batches run through the model in chunks.
 """
 
-import dataclasses
 import os
 
 import numpy as np
@@ -27,163 +26,14 @@ from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
+from genreclf.serving.server.example_features import ExampleFeatures
+from genreclf.serving.server.example_features import op_error_message
+from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.status import HTTP_CODES
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 
 MAX_RANK = 32  # the highest rank accepted where the signature leaves the rank open
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """The bounds of one local server: the `genreclf serve` flags of the same names
-    (`idle_timeout`: seconds an idle gRPC connection stays open).
-
-    Example:
-
-    >>> Limits(max_texts=2).check_arrays({"text": np.array([b"a", b"b", b"c"], object)})
-    Traceback (most recent call last):
-    ...
-    genreclf.serving.server.status.ServingStatusError: Request holds 3 texts, more than ...
-    """
-
-    max_texts: int = 10_000  # string values or examples per request (400 beyond)
-    max_text_bytes: int = 8 * 1024 * 1024  # their bytes, an example's with the context's (400)
-    chunk_size: int = 256  # rows per model call
-    max_body_bytes: int = 8 * 1024 * 1024  # REST body / gRPC message (413 / RESOURCE_EXHAUSTED)
-    max_connections: int = 1000  # REST connections / gRPC calls (503 / RESOURCE_EXHAUSTED)
-    header_timeout: float = 10.0  # seconds to send a request head / finish a gRPC handshake
-    body_timeout: float = 30.0  # seconds for a REST body to arrive (408 after)
-    idle_timeout: float = 60.0
-
-    def check_arrays(self, arrays):
-        """Refuses a request (name → numpy array) over the text caps."""
-        texts = [v for a in arrays.values() if a.dtype.kind in "OSU" for v in a.reshape(-1)]
-        nbytes = sum(len(v) for v in texts if isinstance(v, (bytes, str)))
-        self._check_texts(len(texts), nbytes)
-
-    def check_json(self, doc):
-        """Refuses a parsed REST body whose payload already holds more texts than the caps,
-        before any array or `tf.train.Example` is built (building them costs more than the
-        parse).
-
-        Counts the strings (and `{"b64": ...}` values) under `instances` and `inputs`, and
-        their characters; each entry of `examples` is one text (the serialized
-        `tf.train.Example` the signature reads), of at least the characters and values it
-        holds, plus those of `context`, which TF Serving prepends to every example. The counts
-        are never more than the arrays will hold, so only requests `check_arrays` would
-        refuse are refused. It stops counting at the first value over a cap ("at least").
-        """
-        count = nbytes = 0
-        stack = [doc[key] for key in ("instances", "inputs") if key in doc]
-        while stack and count <= self.max_texts and nbytes <= self.max_text_bytes:
-            value = stack.pop()
-            if isinstance(value, str):
-                count, nbytes = count + 1, nbytes + len(value)
-            elif isinstance(value, list):
-                stack.extend(value)
-            elif isinstance(value, dict):
-                if _is_b64(value):
-                    count, nbytes = count + 1, nbytes + _min_text_bytes(value)
-                else:
-                    stack.extend(value.values())
-        self._check_texts(count, nbytes, at_least=bool(stack))
-        if isinstance(doc.get("examples"), list):
-            self._check_json_examples(doc["examples"], doc.get("context"))
-
-    def _check_json_examples(self, examples, context):
-        """`check_json` for `examples` and `context` (lower bounds of `check_examples`)."""
-        count = len(examples)
-        self._check_examples(count, 0, 0)
-        context_bytes = _min_example_bytes(context, strings=False)  # at once, however long
-        self._check_examples(count, context_bytes, 0, at_least=True)
-        context_bytes, example_bytes = _min_example_bytes(context), 0
-        for example in examples:
-            if count * context_bytes + example_bytes > self.max_text_bytes:
-                break
-            example_bytes += _min_example_bytes(example)
-        self._check_examples(count, context_bytes, example_bytes, at_least=True)
-
-    def check_examples(self, examples, context=None):
-        """Refuses `tf.train.Example`s over the caps before any is serialized: each example is
-        one text, and TF Serving's way of adding the context (its serialized bytes before
-        each example's) makes `len(examples) × context + examples` bytes of text.
-
-        Example:
-
-        >>> from tensorflow.core.example import example_pb2
-        >>> context = example_pb2.Example()
-        >>> context.features.feature["n"].int64_list.value.extend([1] * 100)
-        >>> Limits(max_text_bytes=1000).check_examples([example_pb2.Example()] * 10, context)
-        Traceback (most recent call last):
-        ...
-        genreclf.serving.server.status.ServingStatusError: Request holds 10 examples of ...
-        """
-        self._check_examples(len(examples), 0, 0)
-        context_bytes = context.ByteSize() if context is not None else 0
-        example_bytes = sum(example.ByteSize() for example in examples)
-        self._check_examples(len(examples), context_bytes, example_bytes)
-
-    def _check_examples(self, count, context_bytes, example_bytes, at_least=False):
-        if count > self.max_texts:
-            raise invalid_argument(
-                f"Request holds {count} examples, more than this server's limit of "
-                f"{self.max_texts} texts (each example is one). Received: examples={count}. "
-                "Send fewer examples per request, or start the server with a larger --max-texts."
-            )
-        total, least = count * context_bytes + example_bytes, "at least " * at_least
-        if total > self.max_text_bytes:
-            op = ">=" if at_least else "="
-            raise invalid_argument(
-                f"Request holds {count} examples of {least}{total} bytes once serialized with "
-                f"the context prepended to each (as TF Serving does), more than this server's "
-                f"limit of {self.max_text_bytes} bytes of text. Received: examples={count}, "
-                f"context_bytes{op}{context_bytes}, example_bytes{op}{example_bytes}. Send "
-                "fewer examples per request or a smaller context, or start the server with a "
-                "larger --max-text-bytes."
-            )
-
-    def _check_texts(self, count, nbytes, at_least=False):
-        for what, held, cap, flag in (
-            ("texts", count, self.max_texts, "texts"),
-            ("bytes of text", nbytes, self.max_text_bytes, "text-bytes"),
-        ):
-            if held > cap:
-                raise invalid_argument(
-                    f"Request holds {'at least ' * at_least}{held} {what}, more than this "
-                    f"server's limit of {cap}. Received: {flag.replace('-', '_')}"
-                    f"{'>=' if at_least else '='}{held}. Split the request, or start "
-                    f"the server with a larger --max-{flag}."
-                )
-
-
-def _min_text_bytes(value):
-    """At most the bytes a JSON string or `{"b64": ...}` becomes (characters ≤ UTF-8 bytes)."""
-    if isinstance(value, str):
-        return len(value)
-    return max(len(value["b64"]) * 3 // 4 - 2, 0)
-
-
-def _min_example_bytes(value, strings=True):
-    """At most the serialized size of the `tf.train.Example` a REST JSON example becomes:
-    its feature names, the characters of its strings (`strings=False`: one byte each, no
-    pass over the values), one byte per other value (a value that is not a string, a
-    number or `{"b64": ...}` makes the request a 400 anyway)."""
-    if not isinstance(value, dict):
-        return 0
-    total = 0
-    for name, content in value.items():
-        values = content if isinstance(content, list) else [content]
-        total += len(name) + len(values)
-        if strings:
-            texts = [v for v in values if isinstance(v, (str, dict))]
-            texts = [_min_text_bytes(v) for v in texts if isinstance(v, str) or _is_b64(v)]
-            total += sum(max(size - 1, 0) for size in texts)
-    return total
-
-
-def _is_b64(value):
-    return isinstance(value, dict) and list(value) == ["b64"] and isinstance(value["b64"], str)
 
 
 def check_shape(name, received, expected, signature_name=""):
@@ -231,7 +81,7 @@ class Servable:
 
     def __init__(self, name, version, path, loaded):
         self.name, self.version, self.path = name, version, path
-        self._functions = dict(loaded.signatures)
+        self._functions, self._example_features = dict(loaded.signatures), {}
         saved_model = saved_model_pb2.SavedModel()
         with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
             saved_model.ParseFromString(handle.read())
@@ -296,16 +146,17 @@ class Servable:
     def _run(self, key, inputs, limits):
         limits = limits or Limits()
         limits.check_arrays(inputs)
-        signature = self.signature_defs[key]
+        signature, features = self.signature_defs[key], self._example_features.get(key)
 
-        def call(part):
+        def call(part, offset=0):
             try:
                 tensors = {k: tf.constant(a, signature.inputs[k].dtype) for k, a in part.items()}
                 return {k: v.numpy() for k, v in self._functions[key](**tensors).items()}
             except tf.errors.OpError as err:
                 code = error_codes_pb2.Code.Name(err.error_code)
                 code = code if code in HTTP_CODES else "INTERNAL"
-                raise ServingStatusError(code, err.message) from None
+                message = op_error_message(err.message, key, offset, features)
+                raise ServingStatusError(code, message) from None
             except (TypeError, ValueError) as err:
                 raise invalid_argument(str(err)) from None
 
@@ -315,7 +166,7 @@ class Servable:
         if not batch_major or len(rows) != 1 or None in rows or max(rows) <= step:
             return call(inputs)
         starts = range(0, max(rows), step)
-        parts = [call({k: a[i : i + step] for k, a in inputs.items()}) for i in starts]
+        parts = [call({k: a[i : i + step] for k, a in inputs.items()}, i) for i in starts]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def predict(self, inputs, signature_name="", output_filter=(), limits=None):
@@ -334,7 +185,13 @@ class Servable:
             )
         arrays = {name: np.asarray(value) for name, value in inputs.items()}
         for name, array in arrays.items():
-            check_shape(name, list(array.shape), signature_shape(signature.inputs[name]), key)
+            shape = signature_shape(signature.inputs[name])
+            check_shape(name, list(array.shape), shape, key)
+            if shape.rank and shape[0] is None and not len(array):  # as `{"instances": []}`
+                raise invalid_argument(
+                    f"Expected at least one instance: input '{name}' has no rows. Received: "
+                    f"shape={list(array.shape)}. Send one or more values per input."
+                )
         outputs = self._run(key, arrays, limits)
         return key, {k: outputs[k] for k in output_filter} if output_filter else outputs
 
@@ -350,6 +207,10 @@ class Servable:
             raise invalid_argument("Expected at least one example. Received: none.")
         limits = limits or Limits()
         limits.check_examples(examples, context)  # before the context is copied per example
+        if key not in self._example_features:  # what its graph parses, read once
+            self._example_features[key] = ExampleFeatures.of(self._functions[key])
+        if self._example_features[key] is not None:  # before TensorFlow's ParseExample error
+            self._example_features[key].check(examples, context, key)
         prefix = context.SerializeToString() if context is not None else b""
         serialized = np.empty(len(examples), dtype=object)
         serialized[:] = [prefix + example.SerializeToString() for example in examples]

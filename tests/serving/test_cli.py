@@ -28,7 +28,7 @@ def test_bad_model_config(tmp_path, capsys):
 
 
 def test_flag_defaults_are_the_limits_defaults():
-    from genreclf.serving.server.servable import Limits
+    from genreclf.serving.server.limits import Limits
 
     args = build_parser().parse_args(["models/"])
     limits = Limits()
@@ -37,8 +37,17 @@ def test_flag_defaults_are_the_limits_defaults():
         "max_text_bytes",
         "chunk_size",
         "max_body_bytes",
+        "max_body_bytes_in_flight",
         "max_connections",
         "header_timeout",
         "body_timeout",
     ):
         assert getattr(args, name) == getattr(limits, name), name
+
+
+def test_a_budget_in_flight_below_one_body_is_refused(tmp_path, capsys):
+    argv = [str(tmp_path), "--max-body-bytes", "1000", "--max-body-bytes-in-flight", "999"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "max_body_bytes_in_flight=999, max_body_bytes=1000" in err
+    assert "Raise --max-body-bytes-in-flight" in err

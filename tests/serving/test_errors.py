@@ -32,3 +32,14 @@ def test_http_codes():
     assert type(error_for_http(503, "x")) is UnavailableError
     assert error_for_http(504, "x").code == "DEADLINE_EXCEEDED"
     assert str(error_for_http(500, "boom")) == "INTERNAL: boom"
+
+
+def test_the_servers_body_budget_refusal_is_an_overload():
+    from genreclf.serving.errors import is_overload
+    from genreclf.serving.server.body_budget import BodyBudget
+
+    message = BodyBudget(limit=10).busy_message(11)
+    assert is_overload("RESOURCE_EXHAUSTED", message)
+    assert type(error_for(message, "RESOURCE_EXHAUSTED")) is UnavailableError
+    too_long = "grpc: received message larger than max (9 vs. 4)"
+    assert type(error_for(too_long, "RESOURCE_EXHAUSTED")) is InvalidRequestError

@@ -272,3 +272,61 @@ def test_each_example_counts_toward_max_texts_before_any_is_built(server, stub, 
     assert "Received: examples=10001" in message
     assert "limit of 10000 texts" in message and "--max-texts" in message
     assert_alive(server)
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_examples_that_do_not_fit_the_signature_get_a_clear_400(server, stub, protocol):
+    # An integer text: TensorFlow's ParseExample answered "Graph execution error: ...
+    # Detected at node ParseExample/ParseExampleV2 ... [Op:__inference_signature_wrapper_...]".
+    if protocol == "rest":
+        body = {"signature_name": "classify", "examples": [{"text": "a ghost"}, {"text": 5}]}
+        code, answer = post(server, CLASSIFY, body)
+        assert code == 400, answer[:300]
+        message = json.loads(answer)["error"]
+    else:
+        good, bad = example_pb2.Example(), example_pb2.Example()
+        good.features.feature["text"].bytes_list.value.append(b"a ghost")
+        bad.features.feature["text"].int64_list.value.append(5)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Classify(classify_request([good, bad]), timeout=30)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        message = err.value.details()
+    assert message == (
+        "Expected feature 'text' of example 1 to hold 1 string value (a bytes_list), as "
+        "signature 'classify' parses it. Received: text=[5] (1 int64_list value). Send each "
+        'example as {"text": "..."}.'
+    )
+    hybrid = {"signature_name": "classify", "examples": [{"text": "a ghost", "year": "1994"}]}
+    code, answer = post(server, "/v1/models/hybrid:classify", hybrid)
+    message = json.loads(answer)["error"]
+    assert code == 400 and 'Received: year=["1994"] (1 bytes_list value).' in message
+    assert 'Send each example as {"text": "...", "year": 0.0}.' in message
+    assert_alive(server)
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (PREDICT, {"instances": []}),
+        (PREDICT, {"inputs": []}),  # was a 200 with empty outputs
+        (PREDICT, {"inputs": {"text": []}}),
+        ("/v1/models/hybrid:predict", {"inputs": {"text": [], "year": []}}),
+    ],
+)
+def test_an_empty_batch_is_a_400_in_either_form(server, path, body):
+    code, answer = post(server, path, body)
+    assert code == 400, answer[:300]
+    assert "at least one instance" in json.loads(answer)["error"]
+
+
+def test_an_empty_batch_is_invalid_argument_over_grpc(server, stub):
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "genre"
+    request.inputs["text"].dtype = types_pb2.DT_STRING
+    request.inputs["text"].tensor_shape.dim.add(size=0)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Predict(request, timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details().startswith("Expected at least one instance: input 'text'")
+    assert "Received: shape=[0]" in err.value.details()
+    assert_alive(server)
