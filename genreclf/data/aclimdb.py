@@ -5,9 +5,12 @@ without the `aclImdb/` level) or inside a `.tar.gz` that is read as a stream,
 never extracted to disk. Each review becomes a record with the columns `id`
 (`{split}/{polarity}/ID_RATING.txt`, unique), `rating` (`"1"`..`"10"`),
 `polarity` (`"pos"`/`"neg"`) and `text`. A split needs reviews of both
-polarities; its `unsup/` folder (unlabelled reviews) is not read.
+polarities; its `unsup/` folder (unlabelled reviews) is not read. Files in
+`pos/` or `neg/` that do not end in `.txt` (`2_3.TXT`, `3_2.txt.bak`) are not
+reviews: they are left out, with one warning per folder saying how many.
 """
 
+import logging
 import os
 import re
 import tarfile
@@ -16,6 +19,8 @@ import zlib
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
 from genreclf.errors import DataError
+
+logger = logging.getLogger("genreclf.data")
 
 COLUMNS = ("id", "rating", "polarity", "text")
 POLARITIES = ("neg", "pos")
@@ -109,7 +114,9 @@ class AclImdbRecords:
                     "aclImdb archive, or pass the archive itself.",
                     path=self.path,
                 )
-            found = [n for n in os.listdir(folder) if n.endswith(".txt")]
+            entries = os.listdir(folder)
+            found = [n for n in entries if n.endswith(".txt")]
+            _warn_ignored(folder, sorted(set(entries) - set(found)))
             if not found:
                 raise DataError(
                     f"The folder {folder!r} holds no review files: expected files "
@@ -150,12 +157,17 @@ class AclImdbRecords:
                 path=self.path,
             ) from None
         counts = dict.fromkeys(POLARITIES, 0)
+        ignored = {polarity: [] for polarity in POLARITIES}
+        others = re.compile(r"(?:^|/)" + re.escape(self.split) + r"/(pos|neg)/([^/]+)$")
         with archive:
             archive.fileobj = last_block = _LastBlock(archive.fileobj)
             try:
                 for member in archive:
                     match = pattern.search(member.name)
                     if not member.isfile() or not match:
+                        other = member.isfile() and others.search(member.name)
+                        if other:
+                            ignored[other.group(1)].append(other.group(2))
                         continue
                     number += 1
                     counts[match.group(1)] += 1
@@ -174,6 +186,8 @@ class AclImdbRecords:
                     "intact .tar.gz of the aclImdb folder: download or copy it again.",
                     path=self.path,
                 ) from None
+        for polarity, names in ignored.items():
+            _warn_ignored(f"{self.path}:{self.split}/{polarity}/", names)
         self._check_counts(counts)
 
     def _check_counts(self, counts):
@@ -201,6 +215,8 @@ class AclImdbRecords:
                 "bad_file_name",
                 "expected a review file named ID_RATING.txt with a rating "
                 f"from 1 to 10. Received: {name!r}.",
+                fix="rename it to its ID and rating (such as 0_9.txt), or move it out of "
+                f"{polarity}/",
                 path=file_path,
                 field="rating",
             )
@@ -222,6 +238,18 @@ class AclImdbRecords:
             "text": text,
         }
         return Record(number, fields, path=file_path)
+
+
+def _warn_ignored(folder, names):
+    """Logs once that `folder` holds `names` that are not `.txt` reviews."""
+    if names:
+        logger.warning(
+            "Ignored %d file(s) in %s that do not end in .txt, for example %r: aclImdb "
+            "reviews are named ID_RATING.txt. Rename those that are reviews.",
+            len(names),
+            folder,
+            names[0],
+        )
 
 
 def _unreadable(file_path, error):

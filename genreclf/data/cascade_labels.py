@@ -14,7 +14,9 @@ from genreclf.data.dataset import TextDataset
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import has_undecodable
+from genreclf.data.records import row_error
 from genreclf.data.records import undecodable_error
+from genreclf.data.skip_log import SkipLog
 from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
@@ -38,21 +40,25 @@ def is_cascade_output(path):
     return isinstance(first, dict) and {"labels", "stage", "confidence", "tried"} <= set(first)
 
 
-def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
+def load_cascade_labels(path, min_confidence=0.0, multi_label=None, skip_bad_rows=False):
     """Reads the labelled rows of a cascade's JSONL output.
 
     Args:
         path: the JSONL `genreclf label` wrote.
         min_confidence: keep rows whose deciding stage's confidence is at least this.
         multi_label: `None`: multi-label if any kept row has several labels.
+        skip_bad_rows: skip (count and log) bad rows instead of raising, as
+            `load_dataset` does.
 
     Returns:
         A `TextDataset` (`skipped`: rows left out, by reason).
 
     Raises:
-        DataError: a line that is not a labelled row (file and line), a kept row
-            whose text, id or labels are not valid Unicode (file, line and field),
-            or no row left.
+        DataError: a line that is not a labelled row (file and line); a row whose
+            id is not a string or a number; a kept row whose text is not a
+            non-blank string, whose labels are not a list of strings, whose
+            confidence is not a number, or whose text, id or labels are not
+            valid Unicode (file, line and field); or no row left.
 
     Example:
 
@@ -67,7 +73,53 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
     >>> ds.texts, ds.labels, ds.skipped
     (['A ghost.'], [['horror']], {'unlabelled': 1})
     """
+    path = str(path)
+    skips = SkipLog(path, skip_bad_rows)
     rows = {}
+    for record in _records(path):
+        if isinstance(record, DataError):
+            skips.add(record)
+        else:
+            rows[record.fields["id"]] = record  # the newest row of an id wins
+    texts, labels, ids, lines = [], [], [], []
+    skipped = {}
+    for record in rows.values():
+        try:
+            row_labels = _labels(record, path)
+            if not row_labels:
+                skipped["unlabelled"] = skipped.get("unlabelled", 0) + 1
+                continue
+            if _confidence(record, path) < float(min_confidence):
+                skipped["below_min_confidence"] = skipped.get("below_min_confidence", 0) + 1
+                continue
+            _check_text(record, path)
+            _check_unicode(record, path)
+        except DataError as error:
+            skips.add(error)
+            continue
+        texts.append(record.fields["text"])
+        labels.append(row_labels)
+        ids.append(str(record.fields["id"]))
+        lines.append(record.line)
+    skips.finish()
+    skipped.update(skips.counts)
+    if not texts:
+        raise DataError(
+            f"No labelled row has confidence >= {min_confidence} ({skipped}). Lower "
+            "--min-confidence, or label more rows.",
+            path=path,
+        )
+    if multi_label is None:
+        multi_label = any(len(l) > 1 for l in labels)
+    dataset = TextDataset(
+        texts, labels, multi_label=bool(multi_label), ids=ids, lines=lines, path=path
+    )
+    dataset.skipped = skipped
+    return dataset
+
+
+def _records(path):
+    """`Record`s of the rows of a labelled JSONL, or row `DataError`s for bad lines."""
     with open(path, "rb") as f:
         lines = LineDecoder(f)  # notes bytes that are not UTF-8, for the error
         for raw in lines:
@@ -88,40 +140,100 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None):
                         number,
                     )
                     continue
-                raise DataError(
+                yield row_error(
+                    "invalid_json",
                     f"not a labelled row ({str(e)[:80]}). Expected the JSONL `genreclf label` "
                     "writes.",
+                    fix="rerun `genreclf label` to write the row again, or remove the line",
                     path=path,
                     line=number,
-                ) from None
-            rows[row["id"]] = (number, row, bad)  # the newest row of an id wins
-    texts, labels, ids, lines = [], [], [], []
-    skipped = {}
-    for number, row, bad in rows.values():
-        if not row["labels"]:
-            skipped["unlabelled"] = skipped.get("unlabelled", 0) + 1
-            continue
-        if float(row.get("confidence") or 0.0) < float(min_confidence):
-            skipped["below_min_confidence"] = skipped.get("below_min_confidence", 0) + 1
-            continue
-        _check_unicode(Record(number, row, bad_bytes=bad), path)
-        texts.append(row["text"])
-        labels.append(list(row["labels"]))
-        ids.append(str(row["id"]))
-        lines.append(number)
-    if not texts:
-        raise DataError(
-            f"No labelled row has confidence >= {min_confidence} ({skipped}). Lower "
-            "--min-confidence, or label more rows.",
-            path=path,
-        )
-    if multi_label is None:
-        multi_label = any(len(l) > 1 for l in labels)
-    dataset = TextDataset(
-        texts, labels, multi_label=bool(multi_label), ids=ids, lines=lines, path=str(path)
+                )
+                continue
+            record = Record(number, row, bad_bytes=bad)
+            row_id = row["id"]
+            if row_id is None or isinstance(row_id, bool) or not isinstance(row_id, (str, int)):
+                yield _error(
+                    record,
+                    "id",
+                    f"expected the row's id as a string. Received: {_shown(row_id)}.",
+                    path,
+                    reason="missing_value" if row_id is None else "malformed_line",
+                )
+                continue
+            yield record
+
+
+def _error(record, field, message, path, reason="malformed_line", fix=None):
+    return row_error(
+        reason,
+        message,
+        fix=fix or "rerun `genreclf label` to write the row again",
+        path=path,
+        line=record.line,
+        field=field,
     )
-    dataset.skipped = skipped
-    return dataset
+
+
+def _shown(value):
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _labels(record, path):
+    """The row's labels (a list of non-blank strings; `[]` when unlabelled)."""
+    value = record.fields["labels"]
+    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
+        raise _error(
+            record,
+            "labels",
+            f"expected the labels as a list of strings. Received: {_shown(value)}.",
+            path,
+        )
+    labels = [label.strip() for label in value]
+    if not all(labels):
+        raise _error(
+            record,
+            "labels",
+            f"empty label. Received: {_shown(value)}.",
+            path,
+            reason="empty_label",
+            fix="remove the blank label",
+        )
+    return labels
+
+
+def _confidence(record, path):
+    """The deciding stage's confidence (0 when `null`)."""
+    value = record.fields.get("confidence")
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _error(
+            record,
+            "confidence",
+            f"expected the confidence as a number from 0 to 1. Received: {_shown(value)}.",
+            path,
+        )
+    return float(value)
+
+
+def _check_text(record, path):
+    """Refuses a kept row whose text is not a non-blank string."""
+    text = record.fields["text"]
+    if text is None:
+        raise _error(record, "text", "missing text (null).", path, reason="missing_value")
+    if not isinstance(text, str):
+        raise _error(
+            record, "text", f"expected the text as a string. Received: {_shown(text)}.", path
+        )
+    if not text.strip():
+        raise _error(
+            record,
+            "text",
+            "empty text. Every row needs a non-blank text.",
+            path,
+            reason="empty_text",
+        )
 
 
 def _check_unicode(record, path):
@@ -131,4 +243,4 @@ def _check_unicode(record, path):
     values += [("labels", label) for label in fields["labels"]]
     for field, value in values:
         if isinstance(value, str) and has_undecodable(value):
-            raise undecodable_error(record, field, value, path, skippable=False)
+            raise undecodable_error(record, field, value, path)

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 
+from genreclf.data.quotes import merged_rows_error
 from genreclf.data.records import has_undecodable
 from genreclf.data.records import row_error
 from genreclf.data.records import undecodable_error
@@ -71,6 +72,9 @@ def _tab_hint(columns):
 class ExampleReader:
     """Converts the records of one file into `Example`s.
 
+    A CSV/TSV row whose quoted cell swallowed lines that read as rows is
+    refused as an unclosed quote (the rule is in `genreclf.data.quotes`).
+
     Args:
         path: the file (for error messages).
         columns: the columns the file has.
@@ -104,6 +108,9 @@ class ExampleReader:
     ):
         self.path = path
         columns = list(columns)
+        self.columns = columns
+        self.delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
+        self.seen_labels = set()  # labels of the rows read, for the unclosed-quote rule
         if fmt == "aclimdb" and label is None:
             label = aclimdb_label
         self.text = _resolve(columns, text, TEXT_COLUMNS, "text", path)
@@ -138,6 +145,7 @@ class ExampleReader:
             line=record.line,
             field=field,
             fix=fix,
+            lines=record.lines,
         )
 
     def _value(self, record, name):
@@ -148,6 +156,7 @@ class ExampleReader:
                 f"the row has no field {name!r}. Fields present: {list(fields)}.",
                 record,
                 name,
+                fix=f"add {name!r} to this row",
             )
         value = fields[name]
         if isinstance(value, float) and math.isnan(value):
@@ -166,15 +175,30 @@ class ExampleReader:
 
     def convert(self, record):
         """The `Example` of `record`, or a row `DataError` saying what is wrong."""
+        if record.row_like:
+            error = merged_rows_error(
+                record,
+                self.columns,
+                self.label,
+                self.sep,
+                self.seen_labels,
+                self.delimiter,
+                self.path,
+            )
+            if error is not None:
+                raise error
         text = self._value(record, self.text)
         if text is None:
-            raise self._error("missing_value", "missing text (null).", record, self.text)
+            raise self._error(
+                "missing_value", "missing text (null).", record, self.text, fix="fill it in"
+            )
         if not isinstance(text, str):
             raise self._error(
                 "malformed_line",
                 f"expected the text as a string. Received: {text!r}.",
                 record,
                 self.text,
+                fix="write the text as a string",
             )
         if not text.strip():
             raise self._error(
@@ -185,6 +209,8 @@ class ExampleReader:
                 fix="fill it in",
             )
         labels, is_list = self._labels(record)
+        if self.delimiter:
+            self.seen_labels.update(labels)
         if self.id_column is None:
             example_id = str(record.line)
         else:
@@ -212,7 +238,9 @@ class ExampleReader:
         field = self.label
         is_list = False
         if value is None:
-            raise self._error("missing_value", "missing label (null).", record, field)
+            raise self._error(
+                "missing_value", "missing label (null).", record, field, fix="fill it in"
+            )
         if isinstance(value, str):
             cell = value.strip()
             if cell.startswith("[") and cell.endswith("]"):
@@ -226,6 +254,8 @@ class ExampleReader:
                         'a list like ["drama", "crime"].',
                         record,
                         field,
+                        fix='quote each label in it ("drama"), or write the labels '
+                        "without brackets",
                     ) from None
                 is_list = isinstance(value, list)
             elif self.sep and self.sep in cell:
@@ -247,6 +277,7 @@ class ExampleReader:
                 f"expected a label string or a list of labels. Received: {value!r}.",
                 record,
                 field,
+                fix="write the label as a string",
             )
         labels = []
         for item in items:
@@ -256,6 +287,7 @@ class ExampleReader:
                     f"expected each label to be a string. Received: {item!r}.",
                     record,
                     field,
+                    fix="write each label as a string",
                 )
             if isinstance(item, str) and has_undecodable(item):  # from a JSON list
                 raise undecodable_error(record, field, item, self.path)
@@ -268,19 +300,26 @@ class ExampleReader:
                     "blank label between separators).",
                     record,
                     field,
+                    fix="fill in the label, or remove the blank one between separators",
                 )
             if name not in labels:
                 labels.append(name)
         if not labels:
-            raise self._error("empty_label", "empty label list. Received: [].", record, field)
+            raise self._error(
+                "empty_label",
+                "empty label list. Received: []. Every row needs at least one label.",
+                record,
+                field,
+                fix="add a label",
+            )
         if self.multi_label is False and len(labels) > 1:
             raise self._error(
                 "too_many_labels",
-                f"a single-label task needs one label per row. Received: "
-                f"{labels}. Pass multi_label=True (`--multi-label`) for rows "
-                "with several labels.",
+                f"a single-label task needs one label per row. Received: {labels}.",
                 record,
                 field,
+                fix="keep one label, pass multi_label=True (`--multi-label`) for rows "
+                "with several labels",
             )
         return labels, is_list
 
@@ -297,10 +336,9 @@ class ExampleReader:
         if number is None or not math.isfinite(number):
             raise self._error(
                 "bad_feature",
-                f"expected a finite number for this numeric feature. "
-                f"Received: {value!r}. Fix the value, or list the column under "
-                "categorical= if it is not numeric.",
+                f"expected a finite number for this numeric feature. Received: {value!r}.",
                 record,
                 name,
+                fix="fix the value, list the column under categorical= if it is not numeric",
             )
         return number

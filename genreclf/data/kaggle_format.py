@@ -90,21 +90,32 @@ class KaggleGenreRecords:
                 if is_header(parts):
                     continue
                 if len(parts) != len(COLUMNS):
-                    hint = ""
-                    if len(parts) == 3:
-                        hint = (
-                            " A line with 3 fields is the unlabelled test "
-                            "format (ID ::: TITLE ::: DESCRIPTION); training "
-                            "and evaluation need the genre."
-                        )
-                    yield row_error(
-                        "malformed_line",
-                        f"expected {len(COLUMNS)} fields separated by "
-                        f"'{SEPARATOR}' (ID ::: TITLE ::: GENRE ::: "
-                        f"DESCRIPTION), found {len(parts)}.{hint}",
-                        path=self.path,
-                        line=number,
-                    )
+                    yield _count_error(parts, self.path, number)
                     continue
                 fields = dict(zip(COLUMNS, (part.strip() for part in parts)))
                 yield Record(number, fields, bad_bytes=bad)
+
+
+def _count_error(parts, path, number):
+    """The row error for a line without exactly four `:::`-separated fields."""
+    found = len(parts)
+    hint = ""
+    if found == 3:
+        hint = (
+            " A line with 3 fields is the unlabelled test format (ID ::: TITLE ::: "
+            "DESCRIPTION); training and evaluation need the genre."
+        )
+        fix = "add the genre after the title"
+    elif found > len(COLUMNS):
+        hint = f" The description (or the title) holds {SEPARATOR!r} itself."
+        fix = f"replace the {SEPARATOR!r} inside the text (for example by ' - ')"
+    else:
+        fix = f"separate the four fields with {SEPARATOR!r}"
+    return row_error(
+        "malformed_line",
+        f"expected {len(COLUMNS)} fields separated by '{SEPARATOR}' (ID ::: TITLE ::: "
+        f"GENRE ::: DESCRIPTION), found {found}.{hint}",
+        fix=fix,
+        path=path,
+        line=number,
+    )

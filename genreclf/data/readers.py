@@ -7,7 +7,6 @@ and field, or, with `skip_bad_rows=True`, a skipped row that is counted and
 logged on the `genreclf.data` logger. Nothing is dropped silently.
 """
 
-import logging
 import os
 
 import numpy as np
@@ -20,14 +19,11 @@ from genreclf.data.examples import ExampleReader
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.records import is_row_error
+from genreclf.data.skip_log import SkipLog
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
-logger = logging.getLogger("genreclf.data")
-
-
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "kaggle-genre", "aclimdb")
-MAX_LOGGED_SKIPS = 20
 
 
 def detect_format(path):
@@ -89,39 +85,6 @@ def _open_format(path, fmt, split):
     if fmt == "kaggle-genre":
         return kaggle_format.KaggleGenreRecords(path)
     return aclimdb.AclImdbRecords(path, split=split)
-
-
-class _SkipLog:
-    """Counts skipped rows by reason and logs them (the first few one by one)."""
-
-    def __init__(self, path, skip_bad_rows):
-        self.path = path
-        self.skip_bad_rows = skip_bad_rows
-        self.counts = {}
-
-    def add(self, error):
-        if not self.skip_bad_rows:
-            raise error
-        total = sum(self.counts.values())
-        self.counts[error.reason] = self.counts.get(error.reason, 0) + 1
-        if total < MAX_LOGGED_SKIPS:
-            # The row was skipped: its error's advice is moot.
-            logger.warning("Skipped a bad row: %s", error.skipped_message)
-        elif total == MAX_LOGGED_SKIPS:
-            logger.warning(
-                "More bad rows in %s: not logging each one; see the summary.",
-                self.path,
-            )
-
-    def finish(self):
-        total = sum(self.counts.values())
-        if total:
-            logger.warning(
-                "Skipped %d bad row(s) in %s: %s",
-                total,
-                self.path,
-                ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())),
-            )
 
 
 def _prepare(path, format, split, aclimdb_label):
@@ -242,18 +205,16 @@ def load_dataset(
         aclimdb_label=aclimdb_label,
     )
     reader = ExampleReader(path, records.columns, fmt=fmt, **options)
-    skips = _SkipLog(path, skip_bad_rows)
+    skips = SkipLog(path, skip_bad_rows)
     examples = list(_examples(reader, records, skips))
     skips.finish()
     if not examples:
         skipped = sum(skips.counts.values())
+        lines = f", {skips.lines} lines" if skips.lines != skipped else ""
         raise DataError(
-            "No usable rows: "
-            + (
-                f"all {skipped} rows were bad ({skips.counts})."
-                if skipped
-                else "the file has a header but no rows."
-            ),
+            f"No usable rows: all {skipped} rows were bad ({skips.counts}{lines})."
+            if skipped
+            else "No usable rows: the file has a header but no rows.",
             path=path,
         )
     if fmt == "aclimdb":
@@ -325,7 +286,7 @@ def iter_rows(
     path, fmt = _prepare(path, format, split, aclimdb_label)
     records = _open_records(path, fmt, split)
     reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
-    return _stream(reader, records, _SkipLog(path, skip_bad_rows))
+    return _stream(reader, records, SkipLog(path, skip_bad_rows))
 
 
 def _stream(reader, records, skips):

@@ -42,6 +42,10 @@ class Record:
             `surrogateescape`, so a field holding such a byte can be found.
         bad_cells: `{field: (byte, offset)}` for cells that are not UTF-8
             (Parquet, where such a cell cannot be decoded at all), or `None`.
+        lines: how many physical lines the row covers (more than 1 for a CSV
+            row with a quoted cell that spans lines).
+        row_like: for such a row, the lines inside its multi-line cells that
+            read as rows of their own (see `genreclf.data.quotes`), or `None`.
 
     Example:
 
@@ -54,12 +58,14 @@ class Record:
     path: str = None
     bad_bytes: tuple = None
     bad_cells: dict = None
+    lines: int = 1
+    row_like: list = None
 
 
 SKIP_ADVICE = "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows"
 
 
-def row_error(reason, message, *, path, line=None, field=None, fix=None, skippable=True):
+def row_error(reason, message, *, path, line=None, field=None, fix=None, skippable=True, lines=1):
     """A `DataError` about one row, tagged with the `reason` it is skipped under.
 
     Args:
@@ -71,6 +77,7 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None, skippab
             skipped is logged as `error.skipped_message`, without either.
         skippable: whether the reader can skip such rows; if not, the error
             ends with the fix alone.
+        lines: how many physical lines skipping the row loses (`error.lines`).
 
     Example:
 
@@ -85,6 +92,7 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None, skippab
     full = message if advice is None else f"{message} {advice[0].upper()}{advice[1:]}."
     error = DataError(full, path=path, line=line, field=field)
     error.reason = reason
+    error.lines = lines
     error.skipped_message = str(DataError(message, path=path, line=line, field=field))
     return error
 
@@ -117,8 +125,14 @@ class LineDecoder:
     offending byte and byte offset are kept in `bad` until the caller pops
     them, so the error can name the exact line, field and byte.
 
+    A file whose first line ends in a lone carriage return (old Mac OS line
+    endings, `\\r`) is read with `\\r` as the line end, as Python's universal
+    newlines would (`newline` says which); otherwise lines end at `\\n`.
+
     Args:
         file: a file object opened in binary mode.
+        keep: keep the lines read in `kept` (the caller clears it), so an
+            error about a row can look at the lines it covered.
 
     Example:
 
@@ -126,28 +140,36 @@ class LineDecoder:
     >>> lines = LineDecoder(io.BytesIO(b"ok\\ncaf\\xe9\\n"))
     >>> list(lines) == ["ok\\n", "caf\\udce9\\n"], lines.pop_bad(1, 2)
     (True, (2, 233, 3))
+    >>> list(LineDecoder(io.BytesIO(b"a,b\\rc,d\\r")))
+    ['a,b\\r', 'c,d\\r']
     """
 
-    def __init__(self, file):
+    def __init__(self, file, keep=False):
         self._file = file
         self.line = 0
         self.bad = {}
+        self.kept = [] if keep else None
+        self.newline = "\r" if _ends_lines_with_cr(file) else "\n"
+        self._readline = _cr_lines(file).__next__ if self.newline == "\r" else file.readline
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        raw = self._file.readline()
+        raw = self._readline()
         if not raw:
             raise StopIteration
         self.line += 1
         if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
-            return raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             self.bad[self.line] = (self.line, raw[e.start], e.start)
-            return raw.decode("utf-8", "surrogateescape")
+            text = raw.decode("utf-8", "surrogateescape")
+        if self.kept is not None:
+            self.kept.append(text)
+        return text
 
     def pop_bad(self, first, last):
         """The first bad-byte note for lines `first..last`, forgetting them."""
@@ -159,6 +181,45 @@ class LineDecoder:
             if line >= first and found is None:
                 found = note
         return found
+
+
+_HEAD_BYTES = 1 << 16
+
+
+def _ends_lines_with_cr(file):
+    """Whether the first line of a seekable binary `file` ends in a lone `\\r`."""
+    try:
+        position = file.tell()
+        head = file.read(_HEAD_BYTES)
+        file.seek(position)
+    except OSError:  # not seekable: read it as `\\n` lines
+        return False
+    cr = head.find(b"\r")
+    if cr == -1 or cr == len(head) - 1:  # no `\\r`, or a `\\r\\n` cut by the read
+        return False
+    newline = head.find(b"\n")
+    return (newline == -1 or cr < newline) and head[cr + 1] != ord("\n")
+
+
+def _cr_lines(file, size=_HEAD_BYTES):
+    """The lines of a binary file whose lines end in `\\r`, each with its `\\r`."""
+    pending = []
+    while True:
+        chunk = file.read(size)
+        if not chunk:
+            if pending:
+                yield b"".join(pending)
+            break
+        *lines, rest = chunk.split(b"\r")
+        if lines:
+            lines[0] = b"".join([*pending, lines[0]])
+            pending = []
+            for line in lines:
+                yield line + b"\r"
+        if rest:
+            pending.append(rest)
+    while True:  # `__next__` after the end keeps answering "no more lines"
+        yield b""
 
 
 def utf8_error(record, field, path, skippable=True):

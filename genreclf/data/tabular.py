@@ -11,6 +11,9 @@ import contextlib
 import csv
 import json
 
+from genreclf.data.quotes import describe_csv_error
+from genreclf.data.quotes import open_quote
+from genreclf.data.quotes import row_like_lines
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
@@ -37,6 +40,11 @@ def _check_unique(columns, path):
 class CsvRecords:
     """Records of a delimited text file with a header line.
 
+    Lines end in `\\n`, `\\r\\n`, or (old Mac OS files) `\\r`. A row whose
+    quote is never closed is a `malformed_line` row error naming the line the
+    quote opened on and the lines it swallowed (`genreclf.data.quotes`), even
+    when a later quote closes it and rows merge without a csv error.
+
     Args:
         path: the file.
         delimiter: `","` for CSV, `"\\t"` for TSV.
@@ -55,11 +63,12 @@ class CsvRecords:
         self.path = str(path)
         self.delimiter = delimiter
         with open(self.path, "rb") as f:
-            lines = LineDecoder(f)
+            lines = LineDecoder(f, keep=True)
             reader = self._reader(lines)
             try:
                 header = next(reader)
                 while not header:  # blank lines before the header
+                    lines.kept.clear()
                     header = next(reader)
             except StopIteration:
                 raise DataError(
@@ -68,8 +77,12 @@ class CsvRecords:
                     path=self.path,
                 ) from None
             except csv.Error as e:
+                first = reader.line_num - len(lines.kept) + 1
+                line, _, message, fix = describe_csv_error(e, lines.kept, first, delimiter, 0)
                 raise DataError(
-                    f"Cannot parse the header line: {e}.", path=self.path, line=1
+                    f"Cannot parse the header line: {message} {fix[0].upper()}{fix[1:]}.",
+                    path=self.path,
+                    line=line,
                 ) from None
             self.header_lines = reader.line_num
             if lines.pop_bad(1, self.header_lines):
@@ -87,43 +100,72 @@ class CsvRecords:
     def __iter__(self):
         width = len(self.columns)
         with open(self.path, "rb") as f:
-            lines = LineDecoder(f)
+            lines = LineDecoder(f, keep=True)  # the lines of the row read last
             reader = self._reader(lines)
             while reader.line_num < self.header_lines:
                 next(reader)
             while True:
                 start = reader.line_num + 1
+                lines.kept.clear()
                 try:
                     row = next(reader)
                 except StopIteration:
                     return
                 except csv.Error as e:
-                    lines.pop_bad(start, reader.line_num)
-                    yield row_error(
-                        "malformed_line",
-                        f"malformed CSV row ({e}). Expected {width} fields "
-                        "separated by "
-                        f"{self.delimiter!r}, with quotes around cells that hold "
-                        "the separator, quotes or line breaks, and doubled "
-                        'quotes ("") inside quoted cells.',
-                        path=self.path,
-                        line=start,
-                    )
+                    yield self._csv_error(e, lines, start, reader.line_num)
                     continue
-                bad = lines.pop_bad(start, reader.line_num)
+                end = reader.line_num
+                bad = lines.pop_bad(start, end)
                 if not row or (width > 1 and len(row) == 1 and not row[0].strip()):
                     continue  # a blank line is not a row
                 if len(row) != width:
-                    yield row_error(
-                        "malformed_line",
-                        f"expected {width} fields ({', '.join(self.columns)}), "
-                        f"found {len(row)}. Check the quoting of this row: a "
-                        "cell holding the separator must be quoted.",
-                        path=self.path,
-                        line=start,
-                    )
+                    yield self._count_error(row, start, end, lines.kept)
                     continue
-                yield Record(start, dict(zip(self.columns, row)), bad_bytes=bad)
+                row_like = None
+                if end > start:  # a quoted cell spans lines: did it swallow rows?
+                    row_like = row_like_lines(row, start, width, self.delimiter, lines.newline)
+                yield Record(
+                    start,
+                    dict(zip(self.columns, row)),
+                    bad_bytes=bad,
+                    lines=end - start + 1,
+                    row_like=row_like or None,
+                )
+
+    def _csv_error(self, error, lines, start, end):
+        lines.pop_bad(start, end)
+        line, column, message, fix = describe_csv_error(
+            error, lines.kept, start, self.delimiter, len(self.columns)
+        )
+        return row_error(
+            "malformed_line",
+            message,
+            fix=fix,
+            path=self.path,
+            line=line,
+            field=None if column is None or column >= len(self.columns) else self.columns[column],
+            lines=end - start + 1,
+        )
+
+    def _count_error(self, row, start, end, kept):
+        width = len(self.columns)
+        if len(row) > width:
+            fix = "quote the cell that holds the separator, or remove the extra fields"
+        else:
+            fix = "add the missing fields, or check the separator"
+        if end > start:  # a quoted cell spans lines: maybe one that should have closed
+            opened = open_quote(kept, start, self.delimiter)[0]
+            fix = f"check that the quote on line {opened} closes where its cell ends, or {fix}"
+        where = f" (lines {start}-{end})" if end > start else ""
+        return row_error(
+            "malformed_line",
+            f"expected {width} fields ({', '.join(self.columns)}) separated by "
+            f"{self.delimiter!r}, found {len(row)}{where}.",
+            fix=fix,
+            path=self.path,
+            line=start,
+            lines=end - start + 1,
+        )
 
 
 class JsonlRecords:
@@ -168,12 +210,13 @@ class JsonlRecords:
                 if not text.strip():
                     continue
                 try:
-                    value = json.loads(text)
+                    value = json.loads(text.rstrip("\r\n"))  # columns counted in this line
                 except json.JSONDecodeError as e:
                     yield row_error(
                         "invalid_json",
                         f"invalid JSON ({e.msg} at column {e.colno}). Expected "
                         "one JSON object per line.",
+                        fix="fix the JSON on this line (an object may not span lines)",
                         path=self.path,
                         line=number,
                     )
@@ -182,12 +225,16 @@ class JsonlRecords:
                     yield row_error(
                         "malformed_line",
                         "expected a JSON object with named fields. Received: a "
-                        f"JSON {type(value).__name__}.",
+                        f"JSON {_JSON_TYPES.get(type(value), type(value).__name__)}.",
+                        fix='write the row as an object, like {"text": "...", "label": "..."}',
                         path=self.path,
                         line=number,
                     )
                     continue
                 yield Record(number, value, bad_bytes=bad)
+
+
+_JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 class ParquetRecords:

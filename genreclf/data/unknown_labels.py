@@ -2,8 +2,8 @@
 
 import logging
 
-from genreclf.data.readers import MAX_LOGGED_SKIPS
 from genreclf.data.records import row_error
+from genreclf.data.skip_log import MAX_LOGGED_SKIPS
 
 logger = logging.getLogger("genreclf.data")
 

@@ -53,7 +53,10 @@ def read_dataset(cfg, path=None):
 
     if is_cascade_output(path or cfg.data):
         return load_cascade_labels(
-            path or cfg.data, min_confidence=cfg.min_confidence or 0.0, multi_label=cfg.multi_label
+            path or cfg.data,
+            min_confidence=cfg.min_confidence or 0.0,
+            multi_label=cfg.multi_label,
+            skip_bad_rows=bool(cfg.skip_bad_rows),
         )
     if cfg.min_confidence is not None and path is None:
         raise ConfigError(

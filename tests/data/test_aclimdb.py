@@ -1,5 +1,6 @@
 import gzip
 import io
+import logging
 import tarfile
 
 import pytest
@@ -208,3 +209,32 @@ def test_a_folder_named_like_a_review_is_a_row_error(tmp_path):
     ds = load_dataset(folder, skip_bad_rows=True)
     assert ds.ids == EXPECTED_IDS
     assert ds.skipped == {"unreadable_file": 1}
+
+
+def test_files_that_are_not_txt_are_named_in_one_warning_per_folder(tmp_path, caplog):
+    reviews = dict(REVIEWS, **{"train/neg/2_3.TXT": "Dull.", "train/neg/3_2.txt.bak": "Old."})
+    folder = make_folder(tmp_path / "f", reviews=reviews)
+    archive = make_archive(tmp_path / "a.tar.gz", reviews)
+    for path, where in [
+        (folder, str(folder / "aclImdb/train/neg")),
+        (archive, f"{archive}:train/neg/"),
+    ]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+            ds = load_dataset(path)
+        assert ds.ids == EXPECTED_IDS
+        messages = [r.getMessage() for r in caplog.records]
+        assert messages == [
+            f"Ignored 2 file(s) in {where} that do not end in .txt, for example '2_3.TXT': "
+            "aclImdb reviews are named ID_RATING.txt. Rename those that are reviews."
+        ]
+
+
+def test_a_bad_file_name_says_how_to_fix_it(tmp_path):
+    folder = make_folder(tmp_path, reviews=dict(REVIEWS, **{"train/neg/review.txt": "Dull."}))
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    assert str(info.value).endswith(
+        "Received: 'review.txt'. Rename it to its ID and rating (such as 0_9.txt), or move it "
+        "out of neg/, or pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows."
+    )

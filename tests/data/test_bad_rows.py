@@ -166,3 +166,75 @@ def test_parquet_cell_that_is_not_utf8_in_an_unused_column_is_accepted(tmp_path)
     ds = load_dataset(path)
     assert ds.texts == ["A heist.", "A ghost."]
     assert ds.skipped == {}
+
+
+# --- every row error says how to fix the row --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, content, start, fix",
+    [
+        (
+            "m.csv",
+            "text,label\nA,x\nB,\n",
+            ":3: field 'label': empty label",
+            "Fill in the label, or remove the blank one between separators",
+        ),
+        (
+            "m.jsonl",
+            '{"text": "A", "label": "x"}\n{"text": "B", "label": null}\n',
+            ":2: field 'label': missing label (null).",
+            "Fill it in",
+        ),
+        (
+            "m.jsonl",
+            '{"text": "A", "label": "x"}\n{"text": "B"}\n',
+            ":2: field 'label': the row has no field 'label'",
+            "Add 'label' to this row",
+        ),
+        (
+            "m.csv",
+            "text,label\nA,x\nB,y,extra\n",
+            ":3: expected 2 fields (text, label) separated by ',', found 3.",
+            "Quote the cell that holds the separator, or remove the extra fields",
+        ),
+        (
+            "m.csv",
+            "text,label\nA,x\nB\n",
+            ":3: expected 2 fields (text, label) separated by ',', found 1.",
+            "Add the missing fields, or check the separator",
+        ),
+        (
+            "m.jsonl",
+            '{"text": "A", "label": "x"}\n{"text": \n',
+            ":2: invalid JSON (Expecting value at column 10).",
+            "Fix the JSON on this line (an object may not span lines)",
+        ),
+        (
+            "m.jsonl",
+            '{"text": "A", "label": "x"}\n["B", "y"]\n',
+            ":2: expected a JSON object with named fields. Received: a JSON list.",
+            'Write the row as an object, like {"text": "...", "label": "..."}',
+        ),
+        (
+            "train_data.txt",
+            "1 ::: T ::: x ::: A\n2 ::: T ::: A plot.\n",
+            ":2: expected 4 fields separated by ':::'",
+            "Add the genre after the title",
+        ),
+        (
+            "train_data.txt",
+            "1 ::: T ::: x ::: A\n2 ::: T ::: x ::: Part one ::: part two\n",
+            ":2: expected 4 fields separated by ':::'",
+            "Replace the ':::' inside the text (for example by ' - ')",
+        ),
+    ],
+)
+def test_row_errors_say_how_to_fix_the_row(tmp_path, name, content, start, fix):
+    path = write(tmp_path, name, content)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}{start}"), message
+    assert f"{fix}, or pass skip_bad_rows=True (`--skip-bad-rows`)" in message, message
+    assert load_dataset(path, skip_bad_rows=True).lines == [1 if name != "m.csv" else 2]

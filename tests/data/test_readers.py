@@ -256,7 +256,8 @@ def test_wrong_field_count_is_malformed_line(tmp_path):
 
 def test_unterminated_quote_names_its_line(tmp_path):
     path = write(tmp_path, "m.csv", 'text,label\nA,x\n"B,y\nC,z\n')
-    with pytest.raises(DataError, match=r"m\.csv:3: malformed CSV row"):
+    expected = r"m\.csv:3: field 'text': the quote that opens this cell on line 3 is never closed"
+    with pytest.raises(DataError, match=expected):
         load_dataset(path)
 
 
