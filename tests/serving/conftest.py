@@ -7,6 +7,7 @@ once for the session on a base path holding tiny genre models (written with
 Tests wait until the server answers a status call, as TF Serving's test does.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -154,3 +155,24 @@ def start_server(tmp_path):
 def server_process():
     """The `ServerProcess` class, for module-scoped servers of a test module."""
     return ServerProcess
+
+
+@pytest.fixture(scope="session")
+def tiny_model_server():
+    """`tiny_model_server(tmp_path_factory, *flags)`: a context manager holding a server of
+    one tiny `genre` model (`--poll-seconds 0` and `flags`), for a module's own settings."""
+
+    @contextlib.contextmanager
+    def start(tmp_path_factory, *flags):
+        from genreclf.serving.testing import write_tiny_model
+
+        base = tmp_path_factory.mktemp("models")
+        write_tiny_model(str(base), "genre", 1)
+        log = tmp_path_factory.mktemp("logs") / "server.log"
+        process = ServerProcess(base, "--poll-seconds", "0", *flags, log_path=str(log))
+        try:
+            yield process.wait_ready()
+        finally:
+            process.terminate()
+
+    return start

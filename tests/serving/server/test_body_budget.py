@@ -21,33 +21,16 @@ from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from genreclf.serving.errors import is_overload
 from genreclf.serving.server.body_budget import BodyBudget
-from genreclf.serving.testing import write_tiny_model
 
 BODY = 100_000  # --max-body-bytes; the budget holds two such bodies
 BUSY = "The server is receiving too much at once"
 
 
 @pytest.fixture(scope="module")
-def budget_server(tmp_path_factory, server_process):
-    base = tmp_path_factory.mktemp("models")
-    write_tiny_model(str(base), "genre", 1)
-    log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = server_process(
-        base,
-        "--poll-seconds",
-        "0",
-        "--max-body-bytes",
-        str(BODY),
-        "--max-body-bytes-in-flight",
-        str(2 * BODY),
-        "--body-timeout",
-        "4",
-        log_path=str(log),
-    )
-    try:
-        yield process.wait_ready()
-    finally:
-        process.terminate()
+def budget_server(tmp_path_factory, tiny_model_server):
+    flags = ["--max-body-bytes", str(BODY), "--max-body-bytes-in-flight", str(2 * BODY)]
+    with tiny_model_server(tmp_path_factory, *flags, "--body-timeout", "4") as server:
+        yield server
 
 
 def predict_body(size=BODY):

@@ -11,36 +11,13 @@ import requests
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from genreclf.serving.testing import write_tiny_model
-
 
 @pytest.fixture(scope="module")
-def strict_server(tmp_path_factory, server_process):
-    base = tmp_path_factory.mktemp("models")
-    write_tiny_model(str(base), "genre", 1)
-    log = tmp_path_factory.mktemp("logs") / "server.log"
-    process = server_process(
-        base,
-        "--poll-seconds",
-        "0",
-        "--header-timeout",
-        "2",
-        "--body-timeout",
-        "1",
-        "--max-connections",
-        "8",
-        "--max-texts",
-        "5",
-        "--max-text-bytes",
-        "200",
-        "--chunk-size",
-        "2",
-        log_path=str(log),
-    )
-    try:
-        yield process.wait_ready()
-    finally:
-        process.terminate()
+def strict_server(tmp_path_factory, tiny_model_server):
+    flags = ["--header-timeout", "2", "--body-timeout", "1", "--max-connections", "8"]
+    flags += ["--max-texts", "5", "--max-text-bytes", "200", "--chunk-size", "2"]
+    with tiny_model_server(tmp_path_factory, *flags) as server:
+        yield server
 
 
 def connect(server):
