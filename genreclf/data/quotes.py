@@ -77,6 +77,8 @@ def row_like_lines(row, first, width, delimiter, newline="\n"):
     [(2, 0, 2, ['A heist', 'crime']), (3, 0, 2, ['A ghost', 'horror'])]
     >>> row_like_lines(["He came home.\\nThen, at last, he slept.", "drama"], 2, 2, ",")
     []
+    >>> row_like_lines(["drama", "A cop returns.\\nHe fights back."], 2, 2, ",")  # label first
+    []
     """
     found = []
     line = first
@@ -86,7 +88,10 @@ def row_like_lines(row, first, width, delimiter, newline="\n"):
             continue
         parts = cell.split(newline)
         if cell.count(delimiter) + column >= wanted:  # else no line in it can read as a row
-            if line == first:  # the cell opens on the row's first line: read it without quotes
+            if line == first and delimiter in parts[0]:
+                # The cell opens on the row's first line with a separator inside the
+                # quote (`1,"A heist,crime`): read that line without its quotes. A
+                # first segment without one is the row's own start, never a row swallowed.
                 parts[0] = delimiter.join([*row[:column], parts[0]])
                 numbers = range(len(parts) - 1)
             else:

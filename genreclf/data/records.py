@@ -187,18 +187,18 @@ _HEAD_BYTES = 1 << 16
 
 
 def _ends_lines_with_cr(file):
-    """Whether the first line of a seekable binary `file` ends in a lone `\\r`."""
+    """Whether a seekable binary `file` ends its lines in a lone `\\r` (old Mac OS).
+
+    Only a head with `\\r` and no `\\n` at all is: `\\r\\r\\n` (Python's
+    `csv.writer` on Windows without `newline=""`) and `\\r\\n` are `\\n` lines.
+    """
     try:
         position = file.tell()
         head = file.read(_HEAD_BYTES)
         file.seek(position)
     except OSError:  # not seekable: read it as `\\n` lines
         return False
-    cr = head.find(b"\r")
-    if cr == -1 or cr == len(head) - 1:  # no `\\r`, or a `\\r\\n` cut by the read
-        return False
-    newline = head.find(b"\n")
-    return (newline == -1 or cr < newline) and head[cr + 1] != ord("\n")
+    return b"\r" in head and b"\n" not in head
 
 
 def _cr_lines(file, size=_HEAD_BYTES):

@@ -173,3 +173,22 @@ def test_mixed_line_endings_are_a_clear_row_error(tmp_path):
     assert "universal-newline" not in message and "?." not in message
     assert "Re-save the file with one kind of line ending" in message
     assert load_dataset(path, skip_bad_rows=True).texts == ["A heist."]
+
+
+@pytest.mark.parametrize("name, sep", [("l.csv", ","), ("l.tsv", "\t")])
+def test_multi_line_texts_after_the_label_column_load(tmp_path, name, sep):
+    # The first line of a multi-line cell, joined to the cells before it, is
+    # the row's own start ("drama,A retired cop returns."), never a row swallowed.
+    content = 'genre,overview\ndrama,"A retired cop returns.\nHe fights back."\ncomedy,One line.\n'
+    ds = load_dataset(write(tmp_path, name, content.replace(",", sep)))
+    assert ds.texts == ["A retired cop returns.\nHe fights back.", "One line."]
+    assert ds.labels == [["drama"], ["comedy"]]
+
+
+def test_lines_ending_in_cr_cr_lf_are_not_old_mac_lines(tmp_path):
+    # What Python's csv.writer writes on Windows without newline="".
+    path = write(
+        tmp_path, "w.csv", b"overview,genre\r\r\nA heist.,drama\r\r\nA ghost.,horror\r\r\n"
+    )
+    ds = load_dataset(path)
+    assert ds.texts == ["A heist.", "A ghost."] and ds.lines == [2, 3]
