@@ -10,6 +10,8 @@ from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
+from genreclf.errors import GenreclfError
+from genreclf.errors import RunFolderError
 from genreclf.run import COMPLETE
 from genreclf.run import Run
 from genreclf.training import distribute
@@ -178,9 +180,12 @@ def _training_data(data, cfg, verbose):
                 "(or `--data`/a positional path on the command line)."
             )
         dataset = read_dataset(cfg)
+        # The columns read, detected ones too, for evaluate, --val-data and reruns; not
+        # the format, which each file is detected in (a .jsonl --val-data beside a .csv).
+        _record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
         cfg.multi_label = dataset.multi_label
-    _record_source(cfg, dataset)  # the columns read, detected ones too, for evaluate and reruns
+        _record_source(cfg, dataset)
     check_trainable(dataset)  # one class (or one label set) is nothing to learn
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
@@ -196,17 +201,33 @@ def _training_data(data, cfg, verbose):
     return dataset, synthetic
 
 
+@contextlib.contextmanager
 def _claimed(out, cfg, overwrite):
     """The chief's hold on `out` (`claimed_run_folder`); the other workers' finished-run check.
 
     A multi-worker job's other workers train into `<out>/.<task>-<index>`
     (`distribute.WorkerFolder`), which `fit_run` locks; on one machine they
-    share `out` with the chief, so holding it here would refuse them.
+    share `out` with the chief, so holding it here would refuse them. When
+    any worker is refused, all stop (`distribute.all_agree`): the others
+    would wait for it in their first collective.
     """
-    if distribute.writes_run_folder(cfg.strategy):
-        return claimed_run_folder(out, "genreclf train", overwrite)
-    refuse_finished_run(out, overwrite)
-    return contextlib.nullcontext()
+    strategy = distribute.make_strategy(cfg.strategy)
+    with contextlib.ExitStack() as held:
+        try:
+            if distribute.is_chief(strategy):
+                held.enter_context(claimed_run_folder(out, "genreclf train", overwrite))
+            else:
+                refuse_finished_run(out, overwrite)
+        except GenreclfError:
+            distribute.all_agree(strategy, False)
+            raise
+        if not distribute.all_agree(strategy, True):
+            raise RunFolderError(
+                f"Another worker of this multi-worker job was refused the run folder {out} "
+                "(its log says why: another job is writing it, or it holds a finished run), "
+                "so this one stops too. Fix that, then rerun the command on every worker."
+            )
+        yield
 
 
 def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
@@ -238,26 +259,32 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
     return run
 
 
-def _record_source(cfg, dataset):
+COLUMN_OPTIONS = ("text", "label", "sep")
+
+
+def _record_source(cfg, dataset, names=None):
     """Records in `cfg` how the training rows were read: their columns, detected ones too.
 
     So that `evaluate --data`, `ensemble` and `train --config` read files as
     training did (auto-detection could pick other columns in another file)
     rather than what `config.json` left unset. For a `TextDataset` read from
     a file, the file is recorded too, when the dataset is all of it (not a
-    split of it).
+    split of it). `names`: only these options (default: all that were read).
     """
     options = dict(dataset.read_options or {})
     whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
     if dataset.path is not None and cfg.data is None and whole_file:
         cfg.data = str(dataset.path)
     for name, value in options.items():
-        if getattr(cfg, name) in (None, "auto"):
+        if (names is None or name in names) and getattr(cfg, name) in (None, "auto"):
             setattr(cfg, name, value)
 
 
 def read_validation_rows(cfg, train_set):
     """Reads `cfg.val_data`, refusing rows of a class that `train_set` lacks.
+
+    The file is read with the training rows' columns (given or detected:
+    `train` records them in `cfg`), and its own format, detected.
 
     Such a class cannot be learnt: its rows are refused naming file, line and
     field (or, with `cfg.skip_bad_rows`, dropped and counted), as `evaluate`

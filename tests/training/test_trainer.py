@@ -236,3 +236,20 @@ def test_validation_rows_with_a_class_the_training_rows_lack_are_refused(tmp_pat
     assert not (tmp_path / "refused" / "labels.json").exists()
     run = genreclf.train(train, out=tmp_path / "run", skip_bad_rows=True, **args)
     assert "musical" not in run.labels and run.metrics["num_examples"] == 59
+
+
+def test_validation_rows_are_read_in_their_own_format_with_the_training_columns(tmp_path):
+    rows = _sample_rows()
+    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
+    val = tmp_path / "val.jsonl"
+    val.write_text(
+        "".join(
+            json.dumps({"overview": r["overview"], "genre": r["genre"]}) + "\n"
+            for r in rows[200:260]
+        )
+    )
+    run = genreclf.train(train, model="ngram", epochs=1, model_config={"max_tokens": 300},
+                         val_data=str(val), out=tmp_path / "run", verbose=0)  # fmt: skip
+    assert run.metrics["num_examples"] == 60
+    columns = run.config["text"], run.config["label"], run.config["format"]
+    assert columns == ("overview", "genre", "auto")  # each file's format is its own
