@@ -81,10 +81,11 @@ def build_parser():
     parser.add_argument(
         "--max-body-bytes-in-flight",
         type=int,
-        default=DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+        default=None,
         help="most request body bytes received or held at once, all requests together "
-        f"(default {DEFAULT_MAX_BODY_BYTES_IN_FLIGHT}: 32 bodies of the default "
-        "--max-body-bytes; at least --max-body-bytes); a request beyond gets HTTP 503 "
+        f"(default {DEFAULT_MAX_BODY_BYTES_IN_FLIGHT}, 32 bodies of the default "
+        "--max-body-bytes, or --max-body-bytes if larger; at least --max-body-bytes); "
+        "a request beyond gets HTTP 503 "
         "(Retry-After: 1) / gRPC RESOURCE_EXHAUSTED",
     )
     parser.add_argument(

@@ -10,6 +10,8 @@ import dataclasses
 
 from genreclf.serving.server.status import invalid_argument
 
+BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024  # the default budget of body bytes in flight
+
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
@@ -36,10 +38,14 @@ class Limits:
     # Body bytes received or held at once, all requests (503 / RESOURCE_EXHAUSTED beyond;
     # `BodyBudget`). 256 MiB: 32 bodies of the largest size, ~1 GiB once parsed into Python
     # objects; 8 workers run 8 requests at a time and 1,000 synopses are ~1 MB, so only
-    # floods of large bodies reach it.
-    max_body_bytes_in_flight: int = 256 * 1024 * 1024
+    # floods of large bodies reach it. None: that, or `max_body_bytes` if larger (so a
+    # larger --max-body-bytes alone still starts).
+    max_body_bytes_in_flight: int = None
 
     def __post_init__(self):
+        if self.max_body_bytes_in_flight is None:
+            budget = max(BODY_BYTES_IN_FLIGHT, self.max_body_bytes)
+            object.__setattr__(self, "max_body_bytes_in_flight", budget)  # frozen
         if self.max_body_bytes_in_flight < self.max_body_bytes:  # no largest body would fit
             raise ValueError(
                 "Expected max_body_bytes_in_flight of at least max_body_bytes. Received: "

@@ -95,7 +95,7 @@ def raw_path(request):
     raw = request.scope.get("raw_path")
     if raw is None:  # optional in ASGI: re-encode the decoded path
         return urllib.parse.quote(request.scope["path"])
-    return raw.decode("latin-1").partition("?")[0]
+    return raw.decode("utf-8", "replace").partition("?")[0]  # uvicorn refuses non-ASCII
 
 
 def _proto_json(message):

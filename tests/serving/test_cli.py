@@ -1,5 +1,6 @@
 """`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
 
+from genreclf.serving.cli import DEFAULT_MAX_BODY_BYTES_IN_FLIGHT
 from genreclf.serving.cli import build_parser
 from genreclf.serving.cli import main
 
@@ -37,12 +38,20 @@ def test_flag_defaults_are_the_limits_defaults():
         "max_text_bytes",
         "chunk_size",
         "max_body_bytes",
-        "max_body_bytes_in_flight",
         "max_connections",
         "header_timeout",
         "body_timeout",
     ):
         assert getattr(args, name) == getattr(limits, name), name
+    assert args.max_body_bytes_in_flight is None  # Limits': 256 MiB, or a larger body limit
+    assert limits.max_body_bytes_in_flight == DEFAULT_MAX_BODY_BYTES_IN_FLIGHT
+
+
+def test_a_larger_body_limit_alone_raises_the_budget_in_flight():
+    from genreclf.serving.server.limits import Limits
+
+    assert Limits(max_body_bytes=300_000_000).max_body_bytes_in_flight == 300_000_000
+    assert Limits(max_body_bytes=1000).max_body_bytes_in_flight == DEFAULT_MAX_BODY_BYTES_IN_FLIGHT
 
 
 def test_a_budget_in_flight_below_one_body_is_refused(tmp_path, capsys):
