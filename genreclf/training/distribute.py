@@ -252,6 +252,34 @@ def check_same_start(strategy, completed, backup_dir):
     )
 
 
+def all_agree(strategy, agreed):
+    """True on every worker if every worker passes True (an all-gather), else False on all.
+
+    For a step each worker checks on its own before training, such as its
+    claim on the run folder: one worker that stops alone would leave the
+    others waiting in their first collective, so all stop together. Without
+    multi-worker training it returns `agreed`.
+
+    Example:
+
+    >>> all_agree(None, False)
+    False
+    """
+    if strategy is None or not _is_multi_worker(strategy):
+        return bool(agreed)
+    return all(_gathered(strategy, agreed))
+
+
+def _gathered(strategy, value):
+    """Every replica's `value` (True or False), in replica order: the chief's first."""
+    import tensorflow as tf
+
+    value = strategy.experimental_distribute_values_from_function(
+        lambda _: tf.constant([int(bool(value))], tf.int64)
+    )
+    return [bool(v) for v in strategy.gather(value, axis=0).numpy()]
+
+
 def chief_decides(strategy, decision):
     """The chief's `decision` (True or False), returned on every worker.
 
@@ -273,12 +301,7 @@ def chief_decides(strategy, decision):
     """
     if strategy is None or not _is_multi_worker(strategy):
         return bool(decision)
-    import tensorflow as tf
-
-    value = strategy.experimental_distribute_values_from_function(
-        lambda _: tf.constant([int(bool(decision))], tf.int64)
-    )
-    return bool(strategy.gather(value, axis=0).numpy()[0])
+    return _gathered(strategy, decision)[0]
 
 
 def starts_by_task(names, completed):

@@ -245,6 +245,20 @@ def test_workers_on_separate_disks_cross_validate_and_leave_the_folder_to_the_ch
     assert not (disks[1] / "run").exists()
 
 
+def test_a_chief_refused_its_run_folder_stops_every_worker(tmp_path):
+    # Another job writes the folder: the chief is refused before training, and
+    # the other worker, which would wait for it in its first collective, stops too.
+    from genreclf.output_lock import output_lock
+
+    out = tmp_path / "run"
+    with output_lock(out, "genreclf train"):
+        codes, logs = _train_on_two_workers(tmp_path, out, extra=["--quiet"])
+    assert codes == [1, 1], logs
+    assert "Another genreclf job is writing" in logs[0]
+    assert "Another worker of this multi-worker job was refused the run folder" in logs[1]
+    assert not out.exists()
+
+
 KILLED_WORKER = """
 import os, signal, sys, keras, genreclf
 
