@@ -36,6 +36,17 @@ def _read_json(path):
         return json.load(f)
 
 
+def _json_object(path):
+    value = _read_json(path)
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, found a {type(value).__name__}")
+    return value
+
+
+def _thresholds(path):
+    return np.asarray(_json_object(path)["thresholds"], dtype="float32").reshape(-1)
+
+
 def write_json(path, value):
     """Writes `value` as indented UTF-8 JSON, atomically (temp file + rename)."""
     path = pathlib.Path(path)
@@ -123,18 +134,35 @@ class Run:
                     "did not finish there. Resume it by rerunning the same `genreclf "
                     "train` command, or train again."
                 )
-        self.config = _read_json(self.path / CONFIG)
-        self.vocabulary = LabelVocabulary.load(self.path / LABELS)
-        self.thresholds = np.asarray(
-            _read_json(self.path / THRESHOLDS)["thresholds"], dtype="float32"
-        )
+        self.config = self._read(CONFIG, _json_object)
+        self.vocabulary = self._read(LABELS, LabelVocabulary.load)
+        self.thresholds = self._read(THRESHOLDS, _thresholds)
+        if self.thresholds.shape != (len(self.labels),):
+            self._damaged(
+                f"{LABELS} or {THRESHOLDS}",
+                f"{len(self.labels)} labels, {self.thresholds.size} thresholds",
+            )
         self.metrics = {}
         if (self.path / METRICS).exists():
-            self.metrics = _read_json(self.path / METRICS)
+            self.metrics = self._read(METRICS, _json_object)
         self.fingerprint = {}
         if (self.path / FINGERPRINT).exists():
-            self.fingerprint = _read_json(self.path / FINGERPRINT)
+            self.fingerprint = self._read(FINGERPRINT, _json_object)
         self._model = None
+
+    def _read(self, name, reader):
+        """`reader(<run>/name)`; a file that is not what training writes is a `RunFolderError`."""
+        try:
+            return reader(self.path / name)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:  # JSON errors too
+            self._damaged(name, f"{type(e).__name__}: {e}")
+
+    def _damaged(self, name, why):
+        raise RunFolderError(
+            f"The run folder {str(self.path)!r} has a damaged {name} ({why}). Expected the "
+            "file `genreclf train` writes there: restore it from a copy of the run, or train "
+            "again."
+        )
 
     def __repr__(self):
         return f"Run({str(self.path)!r}, model={self.config.get('model')!r})"

@@ -20,6 +20,22 @@ DEFAULT_CHUNK_SIZE = 256
 DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024
 
 
+def _port(text):
+    """A TCP port, 0 to 65535 (argparse type)."""
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535. Received: {text}")
+    return port
+
+
+def _positive(text):
+    """A whole number of at least 1 (argparse type)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1. Received: {text}")
+    return value
+
+
 def build_parser():
     """The argument parser of `genreclf serve`."""
     parser = argparse.ArgumentParser(
@@ -40,10 +56,10 @@ def build_parser():
         help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it)",
     )
     parser.add_argument(
-        "--rest-port", type=int, default=8501, help="REST port (default 8501; 0 turns REST off)"
+        "--rest-port", type=_port, default=8501, help="REST port (default 8501; 0 turns REST off)"
     )
     parser.add_argument(
-        "--grpc-port", type=int, default=8500, help="gRPC port (default 8500; 0 turns gRPC off)"
+        "--grpc-port", type=_port, default=8500, help="gRPC port (default 8500; 0 turns gRPC off)"
     )
     parser.add_argument(
         "--model-config",
@@ -104,7 +120,7 @@ def build_parser():
     )
     parser.add_argument(
         "--chunk-size",
-        type=int,
+        type=_positive,
         default=DEFAULT_CHUNK_SIZE,
         help=f"rows per model call; larger requests run in chunks (default {DEFAULT_CHUNK_SIZE})",
     )
@@ -129,7 +145,10 @@ def build_parser():
         help="seconds a REST request body has to arrive; HTTP 408 after (default 30)",
     )
     parser.add_argument(
-        "--workers", type=int, default=8, help="threads running requests per protocol (default 8)"
+        "--workers",
+        type=_positive,
+        default=8,
+        help="threads running requests per protocol (default 8)",
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")

@@ -40,3 +40,37 @@ def test_predict_refuses_blank_texts_as_the_cli_does(trained_run):
         trained_run.predict(["A sheriff faces outlaws at noon.", "   "])
     with pytest.raises(DataError, match=r"texts\[0\]"):
         trained_run.predict([None])
+
+
+@pytest.mark.parametrize(
+    "name, content, why",
+    [
+        ("config.json", "{not json", "JSONDecodeError"),
+        ("config.json", "[1, 2, 3]", "expected a JSON object, found a list"),
+        ("thresholds.json", '{"thresholds": "x"}', "ValueError"),
+        ("labels.json", '{"labels": ["a", "b"], "multi_label": false}', "2 labels, 10 thresh"),
+    ],
+)
+def test_a_damaged_run_file_is_one_clear_error(trained_run, tmp_path, name, content, why):
+    import shutil
+
+    from genreclf.cli import main
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    (copy / name).write_text(content)
+    with pytest.raises(RunFolderError, match=f"has a damaged {name} .*{why}"):
+        genreclf.load_run(copy)
+    assert main(["predict", str(copy), "A ghost story."]) == 1  # one line, no traceback
+
+
+def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path, capsys):
+    from genreclf.cli import main
+
+    afile = tmp_path / "afile.txt"
+    afile.write_text("")
+    argv = ["export", str(trained_run.path), "--name", "g", "--base", str(afile)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"genreclf export: error: Cannot use '{afile}/g': Not a directory." in err, err
+    assert "Traceback" not in err

@@ -102,9 +102,28 @@ def main(argv=None):
     except GenreclfError as e:
         print(f"genreclf {command}: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a path the user gave that cannot be read or written
+        print(f"genreclf {command}: error: {_describe_os_error(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"genreclf {command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _describe_os_error(error):
+    """One line for an `OSError` on a user's path: the path, the reason, what to check.
+
+    Example:
+
+    >>> _describe_os_error(NotADirectoryError(20, "Not a directory", "afile.txt/g"))
+    "Cannot use 'afile.txt/g': Not a directory. Check the paths given (--out, --base, ...): ..."
+    """
+    where = f"Cannot use {error.filename!r}" if error.filename else "A file operation failed"
+    return (
+        f"{where}: {error.strerror or error}. Check the paths given (--out, --base, "
+        "--dir, --config, ...): a folder where a folder is expected, a parent that "
+        "exists, and the permission to write there."
+    )
 
 
 def _configure_logging(verbose):

@@ -121,7 +121,16 @@ def load_genres(source):
         keywords = item.get("keywords") or []
         if isinstance(keywords, str):
             keywords = [k.strip() for k in keywords.split(",")]
-        genres.append(Genre(item["name"], item.get("description", ""), list(keywords)))
+        words = (str, int, float)  # YAML reads `1999` as a number: a word all the same
+        if not isinstance(keywords, list) or not all(isinstance(k, words) for k in keywords):
+            raise ConfigError(
+                f"Expected the keywords of genre {item['name']!r} as a list of words (or one "
+                f"comma-separated string). Received: keywords={keywords!r}"
+                + (f" in {path}" if path else "")
+                + ". Write them as `keywords: [ghost, haunted]`."
+            )
+        keywords = [str(k) for k in keywords]
+        genres.append(Genre(item["name"], item.get("description", ""), keywords))
     names = [g.name for g in genres]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates or not genres:

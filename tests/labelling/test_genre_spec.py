@@ -31,3 +31,9 @@ def test_bad_files_say_what_and_where(tmp_path):
         load_genres({"genres": {"horror": {"colour": "red"}}})
     with pytest.raises(ConfigError, match="Cannot read"):
         load_genres(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError, match=r"keywords of genre 'horror' as a list.*keywords=5"):
+        load_genres({"genres": {"horror": {"keywords": 5}}})
+    assert load_genres({"genres": {"war": {"keywords": [1914, "trench"]}}})[0].keywords == [
+        "1914",
+        "trench",
+    ]

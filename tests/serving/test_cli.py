@@ -1,5 +1,7 @@
 """`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
 
+import pytest
+
 from genreclf.serving.cli import DEFAULT_MAX_BODY_BYTES_IN_FLIGHT
 from genreclf.serving.cli import build_parser
 from genreclf.serving.cli import main
@@ -60,3 +62,14 @@ def test_a_budget_in_flight_below_one_body_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "max_body_bytes_in_flight=999, max_body_bytes=1000" in err
     assert "Raise --max-body-bytes-in-flight" in err
+
+
+@pytest.mark.parametrize(
+    "flag, value", [("--rest-port", "99999"), ("--grpc-port", "-5"), ("--workers", "0"),
+                    ("--chunk-size", "0")]
+)  # fmt: skip
+def test_out_of_range_numbers_are_refused_by_the_parser(tmp_path, capsys, flag, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), flag, value])
+    assert exit_info.value.code == 2
+    assert f"Received: {value}" in capsys.readouterr().err
