@@ -80,7 +80,7 @@ def bilstm_timings(data, rec, deadline, sync, limit=None):
 
     Args:
         data: the `.gpu` folder.
-        rec: `gpu_device.Recorder` (results, log, elapsed time).
+        rec: `gpu_recorder.Recorder` (results, log, elapsed time).
         deadline: seconds of `rec`'s clock after which variants are skipped.
         sync: waits for the GPU (run at each epoch's ends).
         limit: use only the first rows (a CPU smoke test).

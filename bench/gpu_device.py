@@ -53,6 +53,7 @@ import time
 import typing
 
 import numpy as np
+from gpu_recorder import Recorder  # bench/: beside this script
 
 CHUNK = 12500
 
@@ -77,28 +78,6 @@ RUNS = (  # FineTuning runs, or "bilstm" for the BiLSTM timings
     "bilstm",
     FineTuning("aclimdb_8k", 512, 4, (1e-4, 5e-5)),
 )
-
-
-class Recorder:
-    """Appends to `log.txt` and keeps `results.json` and `finetune.npz` current."""
-
-    def __init__(self, out):
-        self.out, self.results, self.scores = out, {}, {}
-        self.start = time.perf_counter()
-
-    def log(self, message):
-        line = f"[{time.perf_counter() - self.start:7.1f}s] {message}"
-        print(line, flush=True)
-        with open(self.out / "log.txt", "a") as f:
-            f.write(line + "\n")
-
-    def save(self):
-        (self.out / "results.json").write_text(json.dumps(self.results, indent=1))
-        if self.scores:
-            np.savez(self.out / "finetune.npz", **self.scores)
-
-    def elapsed(self):
-        return time.perf_counter() - self.start
 
 
 def word_pieces(texts, model_dir):

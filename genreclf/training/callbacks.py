@@ -16,7 +16,7 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     """Keras' `BackupAndRestore`, saying so when it resumes a killed run.
 
     In a multi-worker job it also checks, before the first step, that every
-    worker resumes after the same epoch (`distribute.check_same_start`).
+    worker resumes after the same epoch (`worker_agreement.check_same_start`).
 
     Example:
 
@@ -25,7 +25,7 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     """
 
     def on_train_begin(self, logs=None):
-        from genreclf.training.distribute import check_same_start
+        from genreclf.training.worker_agreement import check_same_start
 
         # Before restoring: a worker that restores its backup broadcasts the
         # weights (a collective), one without a backup does not.

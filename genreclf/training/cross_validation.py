@@ -13,6 +13,7 @@ from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
+from genreclf.training.worker_agreement import chief_decides
 
 SCALARS = (
     "accuracy",
@@ -82,7 +83,6 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
 
 def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callbacks):
     """Each fold's report: kept if it finished with these settings and rows, else trained."""
-    from genreclf.training import distribute
     from genreclf.training.fitting import fit_run
 
     vocabulary = (
@@ -97,7 +97,7 @@ def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callba
         val_set = dataset.subset(val_idx)
         kept = finished_run(fold_dir, cfg, train_set, val_set)
         # The chief decides for every worker: another worker's disk may not hold its folds.
-        if distribute.chief_decides(strategy, kept is not None):
+        if chief_decides(strategy, kept is not None):
             if kept is not None:  # None on the other workers, whose reports are not used
                 reports.append(kept.metrics)
             continue

@@ -23,6 +23,7 @@ from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
 from genreclf.training.fitting import fits_itself
+from genreclf.training.worker_agreement import all_agree
 
 logger = logging.getLogger("genreclf.training")
 
@@ -208,7 +209,7 @@ def _claimed(out, cfg, overwrite):
     A multi-worker job's other workers train into `<out>/.<task>-<index>`
     (`distribute.WorkerFolder`), which `fit_run` locks; on one machine they
     share `out` with the chief, so holding it here would refuse them. When
-    any worker is refused, all stop (`distribute.all_agree`): the others
+    any worker is refused, all stop (`worker_agreement.all_agree`): the others
     would wait for it in their first collective.
     """
     strategy = distribute.make_strategy(cfg.strategy)
@@ -219,9 +220,9 @@ def _claimed(out, cfg, overwrite):
             else:
                 refuse_finished_run(out, overwrite)
         except GenreclfError:
-            distribute.all_agree(strategy, False)
+            all_agree(strategy, False)
             raise
-        if not distribute.all_agree(strategy, True):
+        if not all_agree(strategy, True):
             raise RunFolderError(
                 f"Another worker of this multi-worker job was refused the run folder {out} "
                 "(its log says why: another job is writing it, or it holds a finished run), "

@@ -11,6 +11,7 @@ import pytest
 import genreclf
 from genreclf.errors import ConfigError
 from genreclf.training import distribute
+from genreclf.training.worker_agreement import starts_by_task
 
 TINY = {"embedding_dim": 4, "lstm_units": 4, "max_length": 16, "max_tokens": 300}
 
@@ -96,19 +97,19 @@ def test_shard_sets_the_policy():
 
 def test_the_start_check_names_tasks_whatever_their_replicas():
     tasks = ["the chief", "worker 0", "worker 1"]
-    assert distribute.starts_by_task(tasks, [3, 0, 3]) == [
+    assert starts_by_task(tasks, [3, 0, 3]) == [
         ("the chief", 3),
         ("worker 0", 0),
         ("worker 1", 3),
     ]
     # Two GPUs a worker: each task's replicas come in a row and share its backup.
-    assert distribute.starts_by_task(tasks, [3, 3, 0, 0, 3, 3]) == [
+    assert starts_by_task(tasks, [3, 3, 0, 0, 3, 3]) == [
         ("the chief", 3),
         ("worker 0", 0),
         ("worker 1", 3),
     ]
     # Counts that do not split evenly among the tasks: the replicas are named.
-    assert distribute.starts_by_task(tasks[:2], [3, 0, 0]) == [
+    assert starts_by_task(tasks[:2], [3, 0, 0]) == [
         ("replica 0", 3),
         ("replica 1", 0),
         ("replica 2", 0),
