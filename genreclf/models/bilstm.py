@@ -18,12 +18,18 @@ toward the training texts' 90th percentile of length, up to 300
 
 import keras
 
+from genreclf.errors import ConfigError
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import pool_over_time
 from genreclf.models.pretrained.word_vectors import init_embedding
 from genreclf.models.pretrained.word_vectors import resolve_embedding_init
+from genreclf.models.setting_checks import flag
+from genreclf.models.setting_checks import one_of
+from genreclf.models.setting_checks import rate
+from genreclf.models.setting_checks import text
+from genreclf.models.setting_checks import whole
 from genreclf.preprocessing import make_text_vectorizer
 from genreclf.preprocessing.sequence_length import resolve_max_length
 
@@ -44,6 +50,21 @@ BILSTM_DEFAULTS = {
 
 
 POOLINGS = ("last", "max", "mean", "mean_max")
+
+BILSTM_CHECKS = {
+    "max_tokens": whole(1, also=(None,)),
+    "max_length": whole(1, also=("auto",)),
+    "embedding_dim": whole(1),
+    "lstm_units": whole(1),
+    "lstm_layers": whole(1),
+    "dropout": rate(),
+    "spatial_dropout": rate(),
+    "word_dropout": rate(),
+    "pooling": one_of(*POOLINGS),
+    "hidden_dim": whole(0),
+    "embedding_init": text(also=(None,)),
+    "train_embedding": flag(),
+}
 
 # Training defaults for the arguments a user leaves "auto". 30 epochs and
 # patience 6: on a few thousand rows validation macro-F1 zigzags while the
@@ -81,6 +102,7 @@ BILSTM_SEARCH_SPACE = {
     defaults=BILSTM_DEFAULTS,
     training_defaults=BILSTM_TRAINING_DEFAULTS,
     search_space=BILSTM_SEARCH_SPACE,
+    checks=BILSTM_CHECKS,
 )
 def build_bilstm(
     num_classes,
@@ -143,7 +165,7 @@ def build_bilstm(
     TensorShape([1, 3])
     """
     if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
+        raise ConfigError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
     preset = resolve_embedding_init(embedding_init)
     max_length = resolve_max_length(max_length, train_texts)
     text = text_input()

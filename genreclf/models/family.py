@@ -44,6 +44,9 @@ class Family:
             every row and reports its out-of-fold scores.
         fit_when: `fit_when(config) -> bool`: whether `fit` applies to this
             configuration (e.g. only for a linear head); default: always.
+        checks: `{setting: Setting}` (`genreclf.models.setting_checks`):
+            what each setting accepts, checked before the builder runs.
+            Undeclared settings are passed as given.
     """
 
     name: str
@@ -53,6 +56,7 @@ class Family:
     search_space: object = None
     fit: object = None
     fit_when: object = None
+    checks: dict = dataclasses.field(default_factory=dict)
 
     def fits_itself(self, config):
         """True when `fit` (not the Keras recipe) trains `config`'s model."""
@@ -83,7 +87,14 @@ class Family:
 
 
 def register_family(
-    name, defaults=None, *, training_defaults=None, search_space=None, fit=None, fit_when=None
+    name,
+    defaults=None,
+    *,
+    training_defaults=None,
+    search_space=None,
+    fit=None,
+    fit_when=None,
+    checks=None,
 ):
     """Registers a model builder under `name` (a decorator).
 
@@ -94,6 +105,7 @@ def register_family(
         search_space: see `Family`.
         fit: see `Family`.
         fit_when: see `Family`.
+        checks: see `Family`.
 
     Example:
 
@@ -119,6 +131,7 @@ def register_family(
             search_space=search_space,
             fit=fit,
             fit_when=fit_when,
+            checks=dict(checks or {}),
         )
         builder.family_name = name
         return builder

@@ -18,6 +18,11 @@ from genreclf.errors import ConfigError
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
+from genreclf.models.setting_checks import mapping
+from genreclf.models.setting_checks import one_of
+from genreclf.models.setting_checks import rate
+from genreclf.models.setting_checks import text
+from genreclf.models.setting_checks import whole
 
 HYBRID_DEFAULTS = {
     "encoder": "bilstm",
@@ -28,6 +33,18 @@ HYBRID_DEFAULTS = {
     "log_scale": "auto",
     "hidden_dim": 64,
     "dropout": 0.3,
+}
+
+# `encoder_config` is checked by the encoder family's own declaration, and
+# `log_scale` (a list of columns or "auto") by `_numeric_branch`.
+HYBRID_CHECKS = {
+    "encoder": text(),
+    "encoder_config": mapping(),
+    "categorical_encoding": one_of("embedding", "one_hot"),
+    "embedding_dim": whole(1),
+    "max_categories": whole(1),
+    "hidden_dim": whole(0),
+    "dropout": rate(),
 }
 
 
@@ -209,6 +226,7 @@ HYBRID_SEARCH_SPACE = {
     defaults=HYBRID_DEFAULTS,
     training_defaults=hybrid_training_defaults,
     search_space=HYBRID_SEARCH_SPACE,
+    checks=HYBRID_CHECKS,
 )
 def build_hybrid(
     num_classes,

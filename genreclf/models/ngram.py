@@ -22,6 +22,10 @@ import numpy as np
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
+from genreclf.models.setting_checks import number
+from genreclf.models.setting_checks import one_of
+from genreclf.models.setting_checks import rate
+from genreclf.models.setting_checks import whole
 from genreclf.preprocessing import make_text_vectorizer
 
 SOLVERS = ("lbfgs", "adamw")
@@ -39,6 +43,19 @@ NGRAM_DEFAULTS = {
     "c": None,
     "analyzer": "word",
     "char_max_tokens": 20000,
+}
+
+NGRAM_CHECKS = {
+    "max_tokens": whole(1, also=(None,)),
+    "ngrams": whole(1),
+    "min_df": whole(1),
+    "mode": one_of("tf_idf", "multi_hot", "count"),
+    "hidden_dim": whole(0),
+    "dropout": rate(),
+    "solver": one_of(*SOLVERS),
+    "c": number(above=0, also=(None, "auto")),
+    "analyzer": one_of(*ANALYZERS),
+    "char_max_tokens": whole(1, also=(None,)),
 }
 
 
@@ -345,4 +362,5 @@ register_family(
     training_defaults={"lr": 5e-2, "schedule": "constant", "weight_decay": 1e-2},
     fit=fit_ngram,
     fit_when=_solves_convexly,
+    checks=NGRAM_CHECKS,
 )(build_ngram)

@@ -22,6 +22,7 @@ from genreclf.errors import did_you_mean
 from genreclf.models.family import FAMILIES as _FAMILIES
 from genreclf.models.family import Family  # noqa: F401 (re-exported)
 from genreclf.models.family import register_family  # noqa: F401 (re-exported)
+from genreclf.models.setting_checks import check_settings
 
 _BUILTINS_LOADED = False
 
@@ -124,10 +125,8 @@ def family_parameters(name):
     return get_family(name).parameters()
 
 
-def resolve_config(name, config=None):
-    """Merges `config` over the family defaults and checks every key."""
-    defaults = get_family(name).defaults
-    config = dict(config or {})
+def check_setting_names(name, config):
+    """Raises a `ConfigError` naming the keys of `config` that family `name` does not take."""
     accepted = family_parameters(name)
     unknown = sorted(set(config) - accepted)
     if unknown:
@@ -139,7 +138,35 @@ def resolve_config(name, config=None):
             + (f" ({hint})" if hint else "")
             + "."
         )
-    return {**defaults, **config}
+
+
+def check_setting_values(name, config):
+    """Raises a `ConfigError` for a value of `config` that family `name` declares it refuses.
+
+    See `genreclf.models.setting_checks`; undeclared settings pass.
+    """
+    family = get_family(name)
+    check_settings(name, family.checks, config, family.defaults)
+
+
+def resolve_config(name, config=None):
+    """Merges `config` over the family defaults and checks every key and value.
+
+    Example:
+
+    >>> resolve_config("ngram", {"ngrams": 1})["ngrams"]
+    1
+    >>> try:
+    ...     resolve_config("ngram", {"max_tokens": -5})
+    ... except ConfigError as error:
+    ...     print(str(error)[:62])
+    Model family 'ngram': max_tokens must be a whole number of at
+    """
+    config = dict(config or {})
+    check_setting_names(name, config)
+    merged = {**get_family(name).defaults, **config}
+    check_setting_values(name, merged)
+    return merged
 
 
 def text_list(texts):

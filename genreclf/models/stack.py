@@ -45,6 +45,9 @@ from genreclf.models.ordinal import choose_blend_and_share
 from genreclf.models.ordinal import mixing_matrix
 from genreclf.models.ordinal import ordinal_positions
 from genreclf.models.ordinal import smooth
+from genreclf.models.setting_checks import number
+from genreclf.models.setting_checks import text
+from genreclf.models.setting_checks import whole
 
 AUTO = "auto"
 EQUAL = "equal"
@@ -66,6 +69,22 @@ STACK_DEFAULTS = {
     "max_neighbours": 30000,
     "blend": AUTO,
     "ordinal": AUTO,
+}
+
+# `blend` and `ordinal` take lists or shares: `blend_weights` and
+# `check_ordinal` check them.
+STACK_CHECKS = {
+    "preset": text(),
+    "max_length": whole(2),
+    "max_chunks": whole(1),
+    "encoder_layers": whole(1),
+    "max_tokens": whole(1, also=(None,)),
+    "ngrams": whole(1),
+    "min_df": whole(1),
+    "c_tfidf": number(above=0, also=(AUTO,)),
+    "c_encoder": number(above=0, also=(AUTO,)),
+    "neighbours": whole(0),
+    "max_neighbours": whole(1),
 }
 
 
@@ -346,4 +365,5 @@ register_family(
     defaults=STACK_DEFAULTS,
     training_defaults={"lr": 1e-3, "schedule": "constant", "weight_decay": 0.0},
     fit=fit_stack,
+    checks=STACK_CHECKS,
 )(build_stack)

@@ -22,12 +22,17 @@ import keras
 import keras_hub
 from keras import ops
 
+from genreclf.errors import ConfigError
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import pool_over_time
 from genreclf.models.pretrained.word_vectors import init_embedding
 from genreclf.models.pretrained.word_vectors import resolve_embedding_init
+from genreclf.models.setting_checks import one_of
+from genreclf.models.setting_checks import rate
+from genreclf.models.setting_checks import text
+from genreclf.models.setting_checks import whole
 from genreclf.preprocessing import make_text_vectorizer
 from genreclf.preprocessing.sequence_length import resolve_max_length
 
@@ -45,6 +50,19 @@ TRANSFORMER_DEFAULTS = {
 }
 
 POOLINGS = ("mean", "max", "mean_max")
+
+TRANSFORMER_CHECKS = {
+    "max_tokens": whole(1, also=(None,)),
+    "max_length": whole(1, also=("auto",)),
+    "word_dim": whole(0),
+    "embedding_dim": whole(1),
+    "num_layers": whole(1),
+    "num_heads": whole(1),
+    "intermediate_dim": whole(1),
+    "dropout": rate(),
+    "pooling": one_of(*POOLINGS),
+    "embedding_init": text(also=(None,)),
+}
 
 # 30 epochs and patience 6, as `bilstm`: validation macro-F1 zigzags on a few
 # thousand rows while the loss still falls (bench/RESULTS.md, part 7). The
@@ -84,6 +102,7 @@ TRANSFORMER_SEARCH_SPACE = {
     defaults=TRANSFORMER_DEFAULTS,
     training_defaults=TRANSFORMER_TRAINING_DEFAULTS,
     search_space=TRANSFORMER_SEARCH_SPACE,
+    checks=TRANSFORMER_CHECKS,
 )
 def build_transformer(
     num_classes,
@@ -142,7 +161,13 @@ def build_transformer(
     TensorShape([1, 2])
     """
     if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
+        raise ConfigError(f"pooling must be one of {POOLINGS}. Received: pooling={pooling!r}.")
+    if embedding_dim < num_heads:
+        raise ConfigError(
+            "Each attention head needs at least one of the embedding's dimensions. Expected "
+            f"embedding_dim >= num_heads. Received: embedding_dim={embedding_dim}, "
+            f"num_heads={num_heads}. Raise embedding_dim or lower num_heads."
+        )
     preset = resolve_embedding_init(embedding_init)
     if train_texts is None:  # no vocabulary yet: nothing to start from
         preset = None

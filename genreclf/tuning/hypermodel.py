@@ -26,6 +26,7 @@ from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.objective import DEFAULT_OBJECTIVE
 from genreclf.tuning.search_space import LR_FACTOR
 from genreclf.tuning.search_space import TRAINING_KEYS
+from genreclf.tuning.search_space import check_model_space
 from genreclf.tuning.search_space import conditions
 from genreclf.tuning.search_space import declared_space
 from genreclf.tuning.search_space import family_space
@@ -100,7 +101,6 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         **model_args,
     ):
         from genreclf.models import get_family
-        from genreclf.models import resolve_config
 
         super().__init__(name=name or f"{family}_hypermodel", tunable=tunable)
         if not isinstance(train, TextDataset):
@@ -113,7 +113,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             raise ConfigError(
                 f"max_epochs must be a positive integer. Received: max_epochs={max_epochs!r}."
             )
-        resolve_config(family, dict(model_args))  # raises on unknown names
+        check_model_space(family, model_args)
         self.family = family
         # Pickled by reference: a trial process that unpickles the hypermodel
         # imports the module declaring the family, which registers it there

@@ -163,6 +163,60 @@ def training_space(family, max_epochs):
     return {**generic, **declared}
 
 
+def candidates(spec):
+    """The values a search-space entry can take that can be checked up front.
+
+    A list or a `Choice`: its values; a range (`Int`, `Float` or a
+    `{"min", "max"}` dict): its two ends; `None` (the family's default
+    space): none; anything else: itself.
+
+    Example:
+
+    >>> candidates([16, 32]), candidates(Int("units", 8, 64)), candidates(None)
+    ([16, 32], [8, 64], [])
+    """
+    if spec is None:
+        return []
+    if isinstance(spec, list):
+        return list(spec)
+    if isinstance(spec, dict) and ({"values"} <= set(spec) or {"min", "max"} <= set(spec)):
+        return list(spec["values"]) if "values" in spec else [spec["min"], spec["max"]]
+    if isinstance(spec, hp_module.HyperParameter):
+        config = spec.get_config()
+        if "values" in config:
+            return list(config["values"])
+        if "min_value" in config:
+            return [config["min_value"], config["max_value"]]
+        if "value" in config:  # Fixed
+            return [config["value"]]
+        return []  # Boolean: a flag setting's two values
+    return [spec]
+
+
+def check_model_space(family, model_args):
+    """Raises a `ConfigError` for a setting `family` does not take or a candidate it refuses.
+
+    Each candidate is checked as `genreclf.models.resolve_config` checks a
+    fixed value, so a search fails before its first trial rather than in one.
+
+    Example:
+
+    >>> check_model_space("bilstm", {"lstm_units": [16, 32]})
+    >>> try:
+    ...     check_model_space("bilstm", {"lstm_units": [16, 0]})
+    ... except ConfigError as error:
+    ...     print(str(error)[:59])
+    Model family 'bilstm': lstm_units must be a whole number of
+    """
+    from genreclf.models.registry import check_setting_names
+    from genreclf.models.registry import check_setting_values
+
+    check_setting_names(family, model_args)
+    for key, spec in model_args.items():
+        for value in candidates(spec):
+            check_setting_values(family, {key: value})
+
+
 def is_hyperparameter(value):
     """True if `value` is a KerasTuner hyperparameter definition (or a list shorthand)."""
     return isinstance(value, (hp_module.HyperParameter, list))

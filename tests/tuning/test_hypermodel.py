@@ -121,6 +121,15 @@ def test_bad_arguments_say_how_to_fix(sample_data):
         FamilyHyperModel("lstm", train)
 
 
+def test_a_candidate_the_family_refuses_fails_before_any_trial(sample_data):
+    _, train, _ = sample_data
+    FamilyHyperModel("bilstm", train, lstm_units=[16, 32], dropout={"min": 0.0, "max": 0.5})
+    with pytest.raises(ConfigError, match="lstm_units must be a whole number of at least 1"):
+        FamilyHyperModel("bilstm", train, lstm_units=[16, 0])
+    with pytest.raises(ConfigError, match=r"Received: dropout=1\.5"):
+        FamilyHyperModel("bilstm", train, dropout={"min": 0.0, "max": 1.5})
+
+
 def test_works_with_a_plain_keras_tuner_tuner(sample_data, tmp_path, tiny_ngram):
     """The hypermodel is an ordinary KerasTuner HyperModel: RandomSearch runs it."""
     _, train, val = sample_data

@@ -33,6 +33,10 @@ from genreclf.models.pretrained.presets import load_encoder
 from genreclf.models.pretrained.token_pooling import FirstTokenPooling
 from genreclf.models.pretrained.token_pooling import MaskedTokenPooling
 from genreclf.models.pretrained.token_pooling import TokenMask
+from genreclf.models.setting_checks import one_of
+from genreclf.models.setting_checks import rate
+from genreclf.models.setting_checks import text
+from genreclf.models.setting_checks import whole
 
 MODES = ("finetune", "lora", "frozen", "frozen-bilstm")
 AUTO = "auto"
@@ -189,6 +193,17 @@ PRETRAINED_SEARCH_SPACE = {
     defaults=PRETRAINED_DEFAULTS,
     training_defaults=pretrained_training_defaults,
     search_space=PRETRAINED_SEARCH_SPACE,
+    checks={
+        "preset": text(),
+        "mode": one_of(*MODES),
+        "max_length": whole(2),
+        "lora_rank": whole(1),
+        "hidden_dim": whole(0, also=(AUTO,)),
+        "lstm_units": whole(1),
+        "dropout": rate(),
+        "pooling": one_of("mean", "cls"),
+        "truncation": one_of(AUTO, *TRUNCATIONS),
+    },
 )
 def build_pretrained(
     num_classes,
