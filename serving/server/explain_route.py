@@ -14,6 +14,7 @@ version; without it the answer is 404 with the reason, a bad request is 400.
 """
 
 import json
+import logging
 import os
 import threading
 
@@ -23,6 +24,7 @@ from genreclf.serving.server.status import error_json
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 
+logger = logging.getLogger("genreclf.serving.server")
 MAX_TOP_K = 10
 MAX_TEXT_CHARS = 20_000
 STEPS = 16
@@ -59,14 +61,18 @@ class ExplainRoute:
         self._runs = {}  # SavedModel path -> Run
         self._lock = threading.Lock()
 
-    def process(self, model, body):
-        """`(http_code, json_text)` for one request to `model`, `(name, version, label)`."""
+    def process(self, model, body, call=None):
+        """`(http_code, json_text)` for one request to `model`, `(name, version, label)`;
+        `call` (a `metrics.Call`), when given, is told the servable that answers."""
         try:
-            return 200, json.dumps(self._answer(model, body), ensure_ascii=False)
+            return 200, json.dumps(self._answer(model, body, call), ensure_ascii=False)
         except ServingStatusError as err:
             return err.http_code, error_json(err.message)
+        except Exception as err:  # noqa: BLE001 - a bug must still answer (and be counted)
+            logger.exception("Internal error explaining %s", model[0])
+            return 500, error_json(f"Internal error: {type(err).__name__}")
 
-    def _answer(self, model, body):
+    def _answer(self, model, body, call):
         request = rest_json.parse(body)
         text = request.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -90,6 +96,8 @@ class ExplainRoute:
                 f"Expected 'features' an object of name: value. Received: {features!r}."
             )
         servable = self.store.get(*model)
+        if call is not None:
+            call.served_by(servable)
         run = self._run(servable)
         missing = sorted(set(run.feature_names()) - set(features))
         if missing:

@@ -2,14 +2,18 @@
 
 `Predict`, `Classify`, `Regress`, `GetModelMetadata` and `GetModelStatus`;
 `MultiInference` and `HandleReloadConfigRequest` (the server polls instead) get
-grpcio's UNIMPLEMENTED. An input `TensorProto` must match the signature's dtype,
-rank and fixed dimensions and hold one value per element (no broadcasting of one
-`string_val` to `[2000]`) before it becomes an array. A Predict, Classify or
-Regress request holds its size in the server's `BodyBudget` (shared with REST)
-until it is answered; one that does not fit gets RESOURCE_EXHAUSTED, the code
-grpcio gives past `maximum_concurrent_rpcs`. (grpcio has received it by then,
-in the worker thread that runs it, so gRPC alone holds at most `workers ×
-max_body_bytes`; the budget keeps both protocols together within one bound.)
+UNIMPLEMENTED. Requests reach the handlers as the bytes sent (`add_services`
+registers no `request_deserializer`), so one that is not the method's request
+protobuf gets INVALID_ARGUMENT saying what was expected, counted in the metrics
+like other errors, rather than grpcio's logged traceback and INTERNAL. An input
+`TensorProto` must match the signature's dtype, rank and fixed dimensions and hold
+one value per element (no broadcasting of one `string_val` to `[2000]`) before it
+becomes an array. A Predict, Classify or Regress request holds its size in the
+server's `BodyBudget` (shared with REST) until it is answered; one that does not
+fit gets RESOURCE_EXHAUSTED, the code grpcio gives past `maximum_concurrent_rpcs`.
+(grpcio has received it by then, in the worker thread that runs it, so gRPC alone
+holds at most `workers × max_body_bytes`; the budget keeps both protocols together
+within one bound.)
 """
 
 import functools
@@ -18,7 +22,10 @@ from concurrent import futures
 
 import grpc
 import tensorflow as tf
+from google.protobuf.message import DecodeError
 from tensorflow_serving.apis import classification_pb2
+from tensorflow_serving.apis import get_model_metadata_pb2
+from tensorflow_serving.apis import get_model_status_pb2
 from tensorflow_serving.apis import model_service_pb2_grpc
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
@@ -32,6 +39,16 @@ from genreclf.serving.server.status import invalid_argument
 
 _FIELDS = {tf.float32: "float_val", tf.float64: "double_val", tf.int32: "int_val"}
 _FIELDS.update({tf.int64: "int64_val", tf.bool: "bool_val"})
+_METHODS = {  # the methods `add_services` registers, per service
+    "tensorflow.serving.PredictionService": (
+        "Classify",
+        "Regress",
+        "Predict",
+        "MultiInference",
+        "GetModelMetadata",
+    ),
+    "tensorflow.serving.ModelService": ("GetModelStatus", "HandleReloadConfigRequest"),
+}
 
 
 def tensor_proto(array):
@@ -84,21 +101,45 @@ def to_array(name, proto, info, signature_name=""):
         raise invalid_argument(f"Unable to parse the tensor of input '{name}': {err}") from None
 
 
-def _rpc(api):
-    """Wraps a servicer method: a `metrics.Call` per RPC, the bytes of a Predict, Classify or
-    Regress request held in the `BodyBudget` while it runs (status and metadata requests,
-    bodiless over REST, are never refused), status errors as aborts."""
+def decode(request_class, raw, method):
+    """`raw` (the bytes of a gRPC message) as a `request_class` protobuf; INVALID_ARGUMENT
+    when they are not one.
+
+    Example:
+
+    >>> decode(predict_pb2.PredictRequest, b"garbage", "Predict")
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.server.status.ServingStatusError: The request to Predict is not a valid ...
+    """
+    try:
+        return request_class.FromString(raw)
+    except DecodeError:
+        name = request_class.DESCRIPTOR.full_name
+        raise invalid_argument(
+            f"The request to {method} is not a valid {name}: expected the serialized "
+            f"protobuf of one. Received: {len(raw)} bytes that do not parse as one. Send the "
+            f"request with the tensorflow_serving stubs, or serialize a {name} yourself."
+        ) from None
+
+
+def _rpc(api, request_class):
+    """Wraps a servicer method: the request decoded from its bytes into `request_class`, a
+    `metrics.Call` per RPC, the bytes of a Predict, Classify or Regress request held in the
+    `BodyBudget` while it runs (status and metadata requests, bodiless over REST, are never
+    refused), status errors as aborts."""
     counted = api in ("predict", "classify", "regress")
 
     def wrap(method):
         @functools.wraps(method)
-        def handle(self, request, context):
+        def handle(self, raw, context):
             call = self.metrics.start("grpc", api)
-            if self.store.has_model(request.model_spec.name):
-                call.model = request.model_spec.name
             try:
+                request = decode(request_class, raw, method.__name__)
+                if self.store.has_model(request.model_spec.name):
+                    call.model = request.model_spec.name
                 with self.budget.hold() as held:
-                    size = request.ByteSize() if counted else 0
+                    size = len(raw) if counted else 0
                     if not held.take(size):
                         message = self.budget.busy_message(size)
                         raise ServingStatusError("RESOURCE_EXHAUSTED", message)
@@ -143,7 +184,7 @@ class Services(
         context = getattr(group, "context", None)  # example_list_with_context has one
         return servable, list(group.examples), context, request.model_spec.signature_name
 
-    @_rpc("predict")
+    @_rpc("predict", predict_pb2.PredictRequest)
     def Predict(self, request, call):  # noqa: N802 - gRPC method name
         servable = self._servable(request, call)
         key, signature = servable.signature(request.model_spec.signature_name)
@@ -158,7 +199,7 @@ class Services(
         outputs = {name: tensor_proto(array) for name, array in outputs.items()}
         return predict_pb2.PredictResponse(model_spec=_spec(servable, key), outputs=outputs)
 
-    @_rpc("classify")
+    @_rpc("classify", classification_pb2.ClassificationRequest)
     def Classify(self, request, call):  # noqa: N802 - gRPC method name
         servable, examples, context, key = self._examples(request, call)
         results = servable.classify(examples, context, key, limits=self.limits)
@@ -168,7 +209,7 @@ class Services(
             model_spec=_spec(servable, key), result={"classifications": rows}
         )
 
-    @_rpc("regress")
+    @_rpc("regress", regression_pb2.RegressionRequest)
     def Regress(self, request, call):  # noqa: N802 - gRPC method name
         servable, examples, context, key = self._examples(request, call)
         values = servable.regress(examples, context, key, limits=self.limits)
@@ -176,7 +217,7 @@ class Services(
         result = {"regressions": [{"value": value} for value in values]}
         return regression_pb2.RegressionResponse(model_spec=_spec(servable, key), result=result)
 
-    @_rpc("metadata")
+    @_rpc("metadata", get_model_metadata_pb2.GetModelMetadataRequest)
     def GetModelMetadata(self, request, call):  # noqa: N802 - gRPC method name
         if list(request.metadata_field) != ["signature_def"]:
             raise invalid_argument(
@@ -184,14 +225,21 @@ class Services(
             )
         return self._servable(request, call).metadata()
 
-    def MultiInference(self, request, context):  # noqa: N802 - gRPC method name
+    def MultiInference(self, raw, context):  # noqa: N802 - gRPC method name
         # Not served (as by the local server's REST side); refused without a traceback.
         context.abort(
             grpc.StatusCode.UNIMPLEMENTED,
             "MultiInference is not served by genreclf serve: call Classify or Regress.",
         )
 
-    @_rpc("status")
+    def HandleReloadConfigRequest(self, raw, context):  # noqa: N802 - gRPC method name
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "HandleReloadConfigRequest is not served by genreclf serve: it polls the base "
+            "path for new versions (--poll-seconds).",
+        )
+
+    @_rpc("status", get_model_status_pb2.GetModelStatusRequest)
     def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
         spec = request.model_spec
         if not spec.name:
@@ -210,6 +258,36 @@ def _spec(servable, signature_name):
     }
 
 
+def _serialize(response):
+    return response.SerializeToString()
+
+
+def add_services(services, server):
+    """Registers `services` (a `Services`) on a grpc `server` as TF Serving's
+    `PredictionService` and `ModelService`, like the generated `add_*_to_server`
+    functions but without a `request_deserializer`: each handler gets the request's bytes
+    and decodes them itself (`decode`), so an undecodable one is a clean INVALID_ARGUMENT.
+
+    Example:
+
+    >>> add_services(Services(store, Limits(), ServingMetrics()), server)  # doctest: +SKIP
+    """
+    server.add_generic_rpc_handlers(
+        [
+            grpc.method_handlers_generic_handler(
+                service,
+                {
+                    name: grpc.unary_unary_rpc_method_handler(
+                        getattr(services, name), response_serializer=_serialize
+                    )
+                    for name in names
+                },
+            )
+            for service, names in _METHODS.items()
+        ]
+    )
+
+
 def create_grpc_server(store, address, workers, limits, metrics, budget=None):
     """`(server, bound_port)`: a gRPC server with both services on `address`, not started;
     the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts;
@@ -226,9 +304,7 @@ def create_grpc_server(store, address, workers, limits, metrics, budget=None):
         ],
         maximum_concurrent_rpcs=limits.max_connections,
     )
-    services = Services(store, limits, metrics, budget)
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(services, server)
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(services, server)
+    add_services(Services(store, limits, metrics, budget), server)
     bound = server.add_insecure_port(address)
     if bound == 0:
         raise OSError(f"Could not bind gRPC to {address}; is the port in use?")

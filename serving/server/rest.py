@@ -299,20 +299,27 @@ def create_app(store, executor, limits, metrics, budget=None):
         return json_response(code, text)
 
     async def explain(request):
-        with budget.hold() as held:
-            path, body = raw_path(request), await read_body(request, limits, held)
-            match = explain_path.fullmatch(path)
-            if match is None:
-                return json_response(
-                    400,
-                    error_json(
-                        f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
-                        "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
-                    ),
-                )
-            if isinstance(body, tuple):
-                return json_response(*body)
-            return json_response(*await in_executor(explainer.process, model_spec(match), body))
+        call, path = metrics.start("rest", "explain"), raw_path(request)
+        match = explain_path.fullmatch(path)
+        if match is None:
+            code, text = (
+                400,
+                error_json(
+                    f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
+                    "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
+                ),
+            )
+        else:
+            model = model_spec(match)
+            call.model = model[0] if store.has_model(model[0]) else ""
+            with budget.hold() as held:  # as for the API: until the answer is ready
+                body = await read_body(request, limits, held)
+                if isinstance(body, tuple):  # 413, 408, 499 or 503
+                    code, text = body
+                else:
+                    code, text = await in_executor(explainer.process, model, body, call)
+        call.finish(code)
+        return json_response(code, text)
 
     def not_found(request):
         return json_response(

@@ -91,3 +91,24 @@ def test_an_encoded_slash_in_the_model_name_splits_nothing(explain_server):
     finally:
         connection.close()
     assert status == 404 and "Latest(genre/versions/1)" in answer, answer
+
+
+def test_answered_explanations_are_counted_in_the_metrics(explain_server):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def count(name, **labels):
+        url = f"{explain_server.rest_url}/monitoring/prometheus/metrics"
+        scrape = requests.get(url, timeout=30).text
+        wanted = dict(api="explain", protocol="rest", model="genre", version="1", **labels)
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(scrape)
+            for sample in family.samples
+            if sample.name == f"genreclf_serving_{name}" and sample.labels.items() >= wanted.items()
+        )
+
+    before = count("requests_total"), count("request_latency_seconds_count")
+    assert post(explain_server, "genre", {"text": TEXT, "top_k": 1}).status_code == 200
+    after = count("requests_total"), count("request_latency_seconds_count")
+    assert after == (before[0] + 1, before[1] + 1)
+    assert count("request_errors_total") == 0  # the 4xx above resolve no version

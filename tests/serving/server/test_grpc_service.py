@@ -6,9 +6,12 @@ and TF Serving's status codes (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION)
 with messages that name the problem.
 """
 
+import os
+
 import grpc
 import numpy as np
 import pytest
+import requests
 import tensorflow as tf
 from tensorflow_serving.apis import classification_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2
@@ -192,3 +195,64 @@ def test_regress_needs_a_regression_signature(stubs):
     code, details = _code(prediction.Regress, request)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert "tensorflow/serving/regress" in details
+
+
+def _grpc_errors(server, api, code):
+    """The server's `request_errors_total` of gRPC `api` requests answered `code`."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scrape = requests.get(server.rest_url + "/monitoring/prometheus/metrics", timeout=30).text
+    wanted = {"api": api, "protocol": "grpc", "code": code}.items()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(scrape)
+        for sample in family.samples
+        if sample.name == "genreclf_serving_request_errors_total"
+        and sample.labels.items() >= wanted
+    )
+
+
+@pytest.mark.parametrize(
+    "path, api, request_type",
+    [
+        ("PredictionService/Predict", "predict", "PredictRequest"),
+        ("PredictionService/Classify", "classify", "ClassificationRequest"),
+        ("ModelService/GetModelStatus", "status", "GetModelStatusRequest"),
+    ],
+)
+def test_an_undecodable_message_is_invalid_argument_without_a_traceback(
+    server, path, api, request_type
+):
+    before, log_size = (
+        _grpc_errors(server, api, "INVALID_ARGUMENT"),
+        os.path.getsize(server.log_path),
+    )
+    channel = grpc.insecure_channel(server.grpc_target)
+    call = channel.unary_unary(f"/tensorflow.serving.{path}")  # raw bytes, no serializer
+    with pytest.raises(grpc.RpcError) as info:
+        call(b"\xff\xff garbage", timeout=30)
+    channel.close()
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
+    details = info.value.details()
+    assert f"is not a valid tensorflow.serving.{request_type}" in details, details
+    assert "Received: 10 bytes" in details and "\n" not in details
+    assert _grpc_errors(server, api, "INVALID_ARGUMENT") == before + 1
+    with open(server.log_path, "rb") as handle:
+        handle.seek(log_size)
+        logged = handle.read().decode("utf-8", "replace")
+    assert "Traceback" not in logged and "deserializ" not in logged, logged
+    assert len(logged.splitlines()) <= 1, logged
+
+
+def test_reload_config_is_unimplemented_without_a_traceback(server):
+    log_size = os.path.getsize(server.log_path)
+    channel = grpc.insecure_channel(server.grpc_target)
+    call = channel.unary_unary("/tensorflow.serving.ModelService/HandleReloadConfigRequest")
+    with pytest.raises(grpc.RpcError) as info:
+        call(b"", timeout=30)
+    channel.close()
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "polls the base path" in info.value.details()
+    with open(server.log_path, "rb") as handle:
+        handle.seek(log_size)
+        assert b"Traceback" not in handle.read()

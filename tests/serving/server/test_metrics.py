@@ -72,6 +72,13 @@ def _send_requests(server):
         requests.get(server.rest_url + "/v1/models/genre/versions/777", timeout=30),
     ]
     assert [r.status_code for r in bad] == [400, 400, 404, 404, 400, 404]
+    explain = [  # the web page's explain route (these models have no run folder: 404)
+        _post(server, "/web/explain/genre", {"text": "a ghost"}),
+        requests.post(server.rest_url + "/web/explain/genre", data=b"{", timeout=30),
+        _post(server, "/web/explain/nope", {"text": "a ghost"}),
+        _post(server, "/web/explain/genre:predict", {"text": "a ghost"}),
+    ]
+    assert [r.status_code for r in explain] == [404, 400, 404, 400]
     channel = grpc.insecure_channel(server.grpc_target)
     prediction = prediction_service_pb2_grpc.PredictionServiceStub(channel)
     models = model_service_pb2_grpc.ModelServiceStub(channel)
@@ -146,7 +153,7 @@ def test_request_counts_per_model_version_api_and_protocol(scraped):
     # one status request, and one for an unknown version
     assert value(samples, "requests_total", api="status", model="genre", protocol="grpc") == 2
     apis = {labels["api"] for labels, _ in samples[PREFIX + "requests_total"]}
-    assert apis <= {"predict", "classify", "regress", "metadata", "status"}
+    assert apis <= {"predict", "classify", "regress", "metadata", "status", "explain"}
     # Scraping is not a request: a second scrape counts the same.
     assert again[PREFIX + "requests_total"] == samples[PREFIX + "requests_total"]
 
@@ -183,6 +190,22 @@ def test_error_counts_by_code(scraped):
     status = dict(model="genre", version="", api="status")
     assert value(samples, "request_errors_total", code="404", protocol="rest", **status) == 1
     assert value(samples, "request_errors_total", code="NOT_FOUND", protocol="grpc", **status) == 1
+
+
+def test_the_explain_route_is_counted_like_the_api(scraped):
+    _, samples, _ = scraped
+    explain = dict(api="explain", protocol="rest")
+    assert value(samples, "requests_total", model="genre", version="1", **explain) == 1
+    assert value(samples, "requests_total", model="genre", version="", **explain) == 1
+    assert value(samples, "requests_total", model="", **explain) == 2  # nope, a bad path
+    errors = dict(model="genre", **explain)
+    assert value(samples, "request_errors_total", version="1", code="404", **errors) == 1
+    assert value(samples, "request_errors_total", version="", code="400", **errors) == 1
+    assert value(samples, "request_errors_total", model="", code="404", **explain) == 1
+    assert value(samples, "request_errors_total", model="", code="400", **explain) == 1
+    labels = dict(model="genre", version="1", **explain)
+    assert value(samples, "request_latency_seconds_count", **labels) == 1
+    assert 0 < value(samples, "request_latency_seconds_sum", **labels) < 60
 
 
 def test_per_genre_prediction_counts(scraped):
