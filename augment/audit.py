@@ -3,12 +3,18 @@
 import collections
 import csv
 import dataclasses
+import io
 import json
 import random
 
+from genreclf.augment.text_files import read_text
+from genreclf.augment.text_files import utf8_lines
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
+
+ROWS_EXPECTED = "the JSONL `genreclf augment run` writes (--out): one JSON object per line"
+LABELS_EXPECTED = "a CSV of manual labels with a header, such as `id,label`"
 
 
 @dataclasses.dataclass
@@ -53,26 +59,37 @@ class AuditResult:
 
 
 def read_rows(path):
-    """Reads an `augment` JSONL file into a list of dicts."""
+    """Reads an `augment` JSONL file into a list of dicts.
+
+    A line that is not UTF-8 (a binary file), not JSON or not an object with
+    a `text` is a `DataError` naming the file and line.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "aug.jsonl"
+    >>> _ = path.write_text('{"text": "A duel.", "genre": "western"}\\n')
+    >>> read_rows(path)
+    [{'text': 'A duel.', 'genre': 'western'}]
+    """
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise DataError(
-                    "not valid JSON; expected one object per line "
-                    "as written by `genreclf augment run`.",
-                    path=path,
-                    line=number,
-                ) from None
-            if not isinstance(row, dict) or "text" not in row:
-                raise DataError(
-                    "expected an object with a 'text' field.", path=path, line=number, field="text"
-                )
-            rows.append(row)
+    for number, line in utf8_lines(path, ROWS_EXPECTED):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise DataError(
+                "not valid JSON; expected one object per line "
+                "as written by `genreclf augment run`.",
+                path=path,
+                line=number,
+            ) from None
+        if not isinstance(row, dict) or "text" not in row:
+            raise DataError(
+                "expected an object with a 'text' field.", path=path, line=number, field="text"
+            )
+        rows.append(row)
     return rows
 
 
@@ -92,28 +109,43 @@ def _read_manual_labels(path, label=None, sep="|"):
     from genreclf.data.examples import LABEL_COLUMNS
 
     by_id, by_text = {}, {}
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        fields = reader.fieldnames or []
-        if label is None:
-            label = next((c for c in LABEL_COLUMNS if c in fields), None)
-        if label not in fields or not ({"id", "text"} & set(fields)):
-            raise DataError(
-                f"expected a header with a label column ({label or ' or '.join(LABEL_COLUMNS)}) "
-                f"and `id` or `text` (e.g. `id,label`). Received: columns={fields}. Name "
-                "another label column with --label (`label=` in Python).",
-                path=path,
-                line=1,
-            )
-        for number, rec in enumerate(reader, start=2):
-            labels = [l.strip() for l in (rec.get(label) or "").split(sep) if l.strip()]
-            if not labels:
-                raise DataError("empty label", path=path, line=number, field=label)
-            if rec.get("id"):
-                by_id[rec["id"]] = labels
-            if rec.get("text"):
-                by_text[" ".join(rec["text"].split())] = labels
+    records = _csv_records(path)
+    fields = next(records, None) or []
+    if label is None:
+        label = next((c for c in LABEL_COLUMNS if c in fields), None)
+    if label not in fields or not ({"id", "text"} & set(fields)):
+        raise DataError(
+            f"expected a header with a label column ({label or ' or '.join(LABEL_COLUMNS)}) "
+            f"and `id` or `text` (e.g. `id,label`). Received: columns={fields}. Name "
+            "another label column with --label (`label=` in Python).",
+            path=path,
+            line=1,
+        )
+    for number, values in enumerate(records, start=2):
+        rec = dict(zip(fields, values))
+        labels = [l.strip() for l in (rec.get(label) or "").split(sep) if l.strip()]
+        if not labels:
+            raise DataError("empty label", path=path, line=number, field=label)
+        if rec.get("id"):
+            by_id[rec["id"]] = labels
+        if rec.get("text"):
+            by_text[" ".join(rec["text"].split())] = labels
     return by_id, by_text
+
+
+def _csv_records(path):
+    """The header, then the non-blank rows, of the CSV file `path` (UTF-8), or a `DataError`."""
+    reader = csv.reader(io.StringIO(read_text(path, LABELS_EXPECTED), newline=""))
+    try:
+        yield next(reader, [])
+        yield from (row for row in reader if row)
+    except csv.Error as e:
+        raise DataError(
+            f"not a readable CSV ({e}). Expected {LABELS_EXPECTED}. Check the path, or "
+            "fix the quoting of this line.",
+            path=path,
+            line=reader.line_num,
+        ) from None
 
 
 def audit(

@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 
+from genreclf.errors import DataError
 from genreclf.errors import GenreclfError
 
 
@@ -178,7 +179,12 @@ def _plan_kwargs(args):
 
 
 def main(argv=None):
-    """Runs `genreclf augment ...`; returns the exit code (0 ok, 1 error, 2 usage)."""
+    """Runs `genreclf augment ...`; returns the exit code.
+
+    0: done; 1: an error in the input files (`DataError`: a file that is
+    missing, unreadable, not UTF-8 or malformed, named with its line) or in
+    the run; 2: a usage error (an option that cannot be used as given).
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
@@ -261,5 +267,5 @@ def main(argv=None):
             return 0
     except (GenreclfError, OSError) as e:
         print(f"genreclf augment {args.command}: error: {e}", file=sys.stderr)
-        return 2 if isinstance(e, GenreclfError) else 1
+        return 2 if isinstance(e, GenreclfError) and not isinstance(e, DataError) else 1
     return 2

@@ -4,9 +4,11 @@ import dataclasses
 import json
 import os
 
+from genreclf.augment.text_files import read_text
 from genreclf.errors import ConfigError
 
 _DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "prices.json")
+_PRICE_FILE = 'a JSON price file like {"gpt-4o-mini": {"input": 0.15, "output": 0.60}}'
 
 # The same table as `prices.json`, so an install without package data still works.
 _BUILTIN = {
@@ -60,8 +62,7 @@ def load_prices(prices=None):
     if isinstance(prices, (str, os.PathLike)):
         source = str(prices)
         try:
-            with open(prices, encoding="utf-8") as f:
-                prices = json.load(f)
+            prices = json.loads(read_text(prices, _PRICE_FILE))
         except (OSError, json.JSONDecodeError) as e:
             raise ConfigError(
                 "Expected a JSON price file like "

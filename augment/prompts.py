@@ -7,6 +7,7 @@ import random
 import string
 
 from genreclf.augment.corpus import real_rows
+from genreclf.augment.text_files import read_text
 from genreclf.errors import ConfigError
 
 SYSTEM_PROMPT = (
@@ -127,8 +128,7 @@ def load_template(template):
     text = str(template)
     if "{" not in text and text.strip() and "\n" not in text:
         try:
-            with open(text, encoding="utf-8") as f:
-                text = f.read()
+            text = read_text(text, "a prompt template file")
         except OSError as e:
             raise ConfigError(
                 f"Expected a template text or a readable template file. "

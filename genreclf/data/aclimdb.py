@@ -1,13 +1,15 @@
 """Reader for the Large Movie Review Dataset (aclImdb) layout.
 
 Reviews are files `{split}/{pos,neg}/ID_RATING.txt`, under a folder (with or
-without the `aclImdb/` level) or inside a `.tar.gz` that is read as a stream,
-never extracted to disk. Each review becomes a record with the columns `id`
-(`{split}/{polarity}/ID_RATING.txt`, unique), `rating` (`"1"`..`"10"`),
-`polarity` (`"pos"`/`"neg"`) and `text`. A split needs reviews of both
-polarities; its `unsup/` folder (unlabelled reviews) is not read. Files in
-`pos/` or `neg/` that do not end in `.txt` (`2_3.TXT`, `3_2.txt.bak`) are not
-reviews: they are left out, with one warning per folder saying how many.
+without the `aclImdb/` level) or inside a `.tar.gz` or `.tar` that is read as a
+stream, never extracted to disk, and refused if damaged or cut short (one that
+lacks its end-of-archive marker included). Each review becomes a record with
+the columns `id` (`{split}/{polarity}/ID_RATING.txt`, unique), `rating`
+(`"1"`..`"10"`), `polarity` (`"pos"`/`"neg"`) and `text`. A split needs
+reviews of both polarities; its `unsup/` folder (unlabelled reviews) is not
+read. Files in `pos/` or `neg/` that do not end in `.txt` (`2_3.TXT`,
+`3_2.txt.bak`) are not reviews: they are left out, with one warning per
+folder saying how many.
 """
 
 import logging
@@ -53,7 +55,7 @@ def sort_key(example_id):
 
 
 class AclImdbRecords:
-    """Records of an aclImdb folder or `.tar.gz` archive.
+    """Records of an aclImdb folder or `.tar.gz` (or `.tar`) archive.
 
     Args:
         path: a folder holding `aclImdb/{split}/`, `{split}/` or `pos/` and
@@ -181,9 +183,10 @@ class AclImdbRecords:
                     )
                 last_block.check_end(archive.offset)
             except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+                kind = ".tar" if self.path.lower().endswith(".tar") else ".tar.gz"
                 raise DataError(
                     f"The archive is damaged after {number} reviews: {e}. Expected an "
-                    "intact .tar.gz of the aclImdb folder: download or copy it again.",
+                    f"intact {kind} of the aclImdb folder: download or copy it again.",
                     path=self.path,
                 ) from None
         for polarity, names in ignored.items():
@@ -267,10 +270,14 @@ class _LastBlock:
     """A tar archive's file object that keeps the last header block read.
 
     `tarfile` ends an archive at the first block after offset 0 that is not a
-    header, damaged or not, and never reads the rest of a `.tar.gz`, so its
-    CRC goes unchecked. The block it stopped at, and all that follows, must be
-    zeros: `check_end` reads them to the end (gzip checks its CRC and length
-    there) and raises `tarfile.ReadError` if they are not.
+    header, damaged or not, or at the end of the file, and never reads the
+    rest of a `.tar.gz`, so its CRC goes unchecked. The block it stopped at
+    must be the end-of-archive marker (a block of zeros; writers put two,
+    padded with zeros to a 10240-byte record, but a lone one or a record cut
+    short leaves every member whole), and all that follows must be zeros too:
+    `check_end` reads them to the end (gzip checks its CRC and length there)
+    and raises `tarfile.ReadError` if they are not. An archive that ends
+    where a header should start has no marker: it was cut on a block boundary.
     """
 
     def __init__(self, file):
@@ -289,6 +296,11 @@ class _LastBlock:
     def check_end(self, offset):
         """Reads what follows the archive's last member, which must be zeros."""
         data = self.block
+        if not data:
+            raise tarfile.ReadError(
+                f"it ends at byte {offset} of the unpacked archive without the "
+                "end-of-archive marker (blocks of zeros), so it was cut short"
+            )
         while data:
             if data.count(0) != len(data):
                 raise tarfile.ReadError(

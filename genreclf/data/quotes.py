@@ -31,6 +31,10 @@ and Kaggle IMDb sets), split at sentences or wrapped at 30 to 80 columns into
 quoted cells of 2- to 5-column files, gave no refused row. A legitimate cell
 that is refused can still be read by removing the line break before the line
 named (or by skipping the row).
+
+In a TSV file each of these errors also names the `tsv-unquoted` format:
+many tools write TSV without quoting, where a quote is a character like any
+other and a text may well start with one.
 """
 
 import re
@@ -39,6 +43,24 @@ from genreclf.data.records import row_error
 
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 _SHOWN = 60  # characters of a swallowed line shown in an error
+
+UNQUOTED_TSV_HINT = (
+    "if the file uses no quoting at all, read it with format='tsv-unquoted' "
+    "(`--format tsv-unquoted`)"
+)
+
+
+def quote_fix(fix, delimiter):
+    """`fix` for a quote error; in a TSV file, with the hint to read it unquoted.
+
+    Example:
+
+    >>> quote_fix("close the quote on line 2", ",")
+    'close the quote on line 2'
+    >>> quote_fix("close the quote on line 2", "\\t").split(", or, ")[1][:34]
+    'if the file uses no quoting at all'
+    """
+    return f"{fix}, or, {UNQUOTED_TSV_HINT}" if delimiter == "\t" else fix
 
 
 def _as_row(text, width, delimiter):
@@ -163,7 +185,7 @@ def merged_rows_error(record, columns, label, sep, seen, delimiter, path):
         f"({last - opened + 1} lines), and {which} (line {number}: {shown!r}): most likely "
         "its quote is never closed and the cell swallowed those rows (merged into one, "
         f"with the label of line {last}). Expected a closing quote on line {opened}.",
-        fix=f"close the quote on line {opened}",
+        fix=quote_fix(f"close the quote on line {opened}", delimiter),
         path=path,
         line=opened,
         field=columns[column],
@@ -236,7 +258,10 @@ def describe_csv_error(error, lines, first, delimiter, width):
     reason = str(error)
     last = first + len(lines) - 1
     opened, column = open_quote(lines, first, delimiter)
-    close = f'close the quote on line {opened} (a quote that is part of the text is doubled: "")'
+    close = quote_fix(
+        f'close the quote on line {opened} (a quote that is part of the text is doubled: "")',
+        delimiter,
+    )
     if reason.startswith("unexpected end of data"):
         return (
             opened,
@@ -262,7 +287,10 @@ def describe_csv_error(error, lines, first, delimiter, width):
             column,
             f"a quote in this cell is followed by text instead of {delimiter!r}. Expected a "
             "quoted cell to end at its closing quote, with the quotes inside it doubled.",
-            'quote the whole cell and double the quotes inside it ("A ""big"" heist")',
+            quote_fix(
+                'quote the whole cell and double the quotes inside it ("A ""big"" heist")',
+                delimiter,
+            ),
         )
     if reason.startswith("new-line character"):
         return (

@@ -1,10 +1,12 @@
 """`load_dataset` and `iter_examples`: from a file of synopses to examples.
 
-Formats: `csv`, `tsv`, `jsonl`, `parquet`, `kaggle-genre` (lines `ID ::: TITLE
-::: GENRE ::: DESCRIPTION`) and `aclimdb` (`{split}/{pos,neg}/ID_RATING.txt`,
-as a folder or a `.tar.gz`). Every bad row is a `DataError` naming file, line
-and field, or, with `skip_bad_rows=True`, a skipped row that is counted and
-logged on the `genreclf.data` logger. Nothing is dropped silently.
+Formats: `csv`, `tsv`, `tsv-unquoted` (TSV without any quoting: one row per
+line, a `"` is a character; never detected, pass it), `jsonl`, `parquet`,
+`kaggle-genre` (lines `ID ::: TITLE ::: GENRE ::: DESCRIPTION`) and `aclimdb`
+(`{split}/{pos,neg}/ID_RATING.txt`, as a folder, `.tar.gz` or `.tar`). Every
+bad row is a `DataError` naming file, line and field, or, with
+`skip_bad_rows=True`, a skipped row that is counted and logged on the
+`genreclf.data` logger. Nothing is dropped silently.
 """
 
 import os
@@ -14,6 +16,7 @@ import numpy as np
 from genreclf.data import aclimdb
 from genreclf.data import kaggle_format
 from genreclf.data import tabular
+from genreclf.data import unquoted
 from genreclf.data.dataset import TextDataset
 from genreclf.data.examples import ExampleReader
 from genreclf.data.label_checks import warn_on_null_labels
@@ -23,7 +26,7 @@ from genreclf.data.skip_log import SkipLog
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
-FORMATS = ("csv", "tsv", "jsonl", "parquet", "kaggle-genre", "aclimdb")
+FORMATS = ("csv", "tsv", "tsv-unquoted", "jsonl", "parquet", "kaggle-genre", "aclimdb")
 
 
 def detect_format(path):
@@ -56,8 +59,8 @@ def detect_format(path):
     raise ConfigError(
         f"Cannot tell the format of {path!r} from its name. Expected one of "
         ".csv, .tsv, .jsonl, .ndjson, .parquet, a .txt in the Kaggle "
-        "`ID ::: TITLE ::: GENRE ::: DESCRIPTION` format, an aclImdb folder or "
-        f".tar.gz. Pass format= one of {list(FORMATS)} (`--format`)."
+        "`ID ::: TITLE ::: GENRE ::: DESCRIPTION` format, an aclImdb folder, "
+        f".tar.gz or .tar. Pass format= one of {list(FORMATS)} (`--format`)."
     )
 
 
@@ -78,6 +81,8 @@ def _open_format(path, fmt, split):
         return tabular.CsvRecords(path, ",")
     if fmt == "tsv":
         return tabular.CsvRecords(path, "\t")
+    if fmt == "tsv-unquoted":
+        return unquoted.UnquotedTsvRecords(path)
     if fmt == "jsonl":
         return tabular.JsonlRecords(path)
     if fmt == "parquet":
@@ -146,14 +151,16 @@ def load_dataset(
     Args:
         path: a `.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.parquet` file, a Kaggle
             genre `.txt` (`ID ::: TITLE ::: GENRE ::: DESCRIPTION`), or an
-            aclImdb folder or `.tar.gz`.
+            aclImdb folder, `.tar.gz` or `.tar`.
         text: the text column. Default: the first of `text`, `overview`,
             `plot`, `description`, `synopsis` that exists.
         label: the label column. Default: the first of `label`, `labels`,
             `genre`, `genres`, `tag` that exists (`rating` or `polarity` for
             aclImdb, see `aclimdb_label`).
         format: `"auto"` (from the extension) or one of `csv`, `tsv`,
-            `jsonl`, `parquet`, `kaggle-genre`, `aclimdb`.
+            `tsv-unquoted` (a TSV file without quoting: every line is a
+            row, fields split at tabs, a `"` is just a character), `jsonl`,
+            `parquet`, `kaggle-genre`, `aclimdb`.
         multi_label: `True`, `False`, or `None` to detect it (multi-label if
             any row holds a list or several separated labels).
         sep: the separator between labels in one cell. Default: `"|"`,

@@ -1,5 +1,8 @@
 """Readers for column files: CSV, TSV, JSON Lines and Parquet.
 
+TSV without any quoting (`tsv-unquoted`) has its own reader,
+`genreclf.data.unquoted`.
+
 Each reader exposes `columns` (known before any row is read, so a missing
 column is reported at once) and iterates `Record`s or row `DataError`s. Text
 files are read line by line in binary and decoded here, so every record knows
@@ -13,6 +16,7 @@ import json
 
 from genreclf.data.quotes import describe_csv_error
 from genreclf.data.quotes import open_quote
+from genreclf.data.quotes import quote_fix
 from genreclf.data.quotes import row_like_lines
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
@@ -23,7 +27,16 @@ from genreclf.errors import DataError
 csv.field_size_limit(2**31 - 1)
 
 
-def _check_unique(columns, path):
+def check_unique(columns, path):
+    """Raises a `DataError` on line 1 of `path` if a column name repeats.
+
+    Example:
+
+    >>> check_unique(["text", "label", "text"], "m.csv")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: m.csv:1: field 'text': Column names must be unique. ...
+    """
     seen = set()
     for name in columns:
         if name in seen:
@@ -92,7 +105,7 @@ class CsvRecords:
                     line=self.header_lines,
                 )
         self.columns = [name.strip() for name in header]
-        _check_unique(self.columns, self.path)
+        check_unique(self.columns, self.path)
 
     def _reader(self, lines):
         return csv.reader(lines, delimiter=self.delimiter, strict=True)
@@ -155,7 +168,10 @@ class CsvRecords:
             fix = "add the missing fields, or check the separator"
         if end > start:  # a quoted cell spans lines: maybe one that should have closed
             opened = open_quote(kept, start, self.delimiter)[0]
-            fix = f"check that the quote on line {opened} closes where its cell ends, or {fix}"
+            fix = quote_fix(
+                f"check that the quote on line {opened} closes where its cell ends, or {fix}",
+                self.delimiter,
+            )
         where = f" (lines {start}-{end})" if end > start else ""
         return row_error(
             "malformed_line",
@@ -261,7 +277,7 @@ class ParquetRecords:
         except (pa.ArrowException, OSError) as e:
             raise DataError(f"Cannot read the file as Parquet: {e}", path=self.path) from None
         self.columns = list(self._schema.names)
-        _check_unique(self.columns, self.path)
+        check_unique(self.columns, self.path)
 
     def __iter__(self):
         import pyarrow as pa

@@ -1,6 +1,8 @@
 import gzip
 import io
 import logging
+import shutil
+import subprocess
 import tarfile
 
 import pytest
@@ -170,6 +172,62 @@ def test_intact_archive_with_trailing_zeros_loads(tmp_path):
     path = tmp_path / "aclImdb.tar.gz"
     path.write_bytes(gzip.compress(bytes(data) + bytes(20 * 512)))
     assert load_dataset(path).ids == EXPECTED_IDS
+
+
+def end_of_data(members):
+    """The offset just after the last member's data blocks: where the end marker starts."""
+    last = members[-1]
+    return last.offset_data + -(-last.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_archive_cut_on_a_member_boundary_is_refused(tmp_path, compress):
+    # Every member is whole, but the end-of-archive marker (zero blocks) is gone.
+    data, members = archive_bytes()
+    cut = end_of_data(members)
+    assert cut % tarfile.BLOCKSIZE == 0 and len(data) > cut
+    path = tmp_path / ("aclImdb.tar.gz" if compress else "aclImdb.tar")
+    content = bytes(data[:cut])
+    path.write_bytes(gzip.compress(content) if compress else content)
+    kind = r"\.tar\.gz" if compress else r"\.tar"
+    with pytest.raises(
+        DataError,
+        match=rf"aclImdb{kind}: The archive is damaged after 5 reviews: it ends at byte "
+        rf"{cut} of the unpacked archive without the end-of-archive marker.* Expected an "
+        rf"intact {kind} of the aclImdb folder",
+    ):
+        load_dataset(path)
+
+
+def test_archive_cut_between_members_is_refused(tmp_path):
+    data, members = archive_bytes()
+    path = tmp_path / "aclImdb.tar"
+    path.write_bytes(bytes(data[: members[2].offset]))  # two reviews, then nothing
+    with pytest.raises(DataError, match="damaged after 2 reviews: it ends at byte"):
+        load_dataset(path)
+
+
+@pytest.mark.parametrize("zero_blocks", [1, 2])
+def test_plain_archive_with_a_short_end_marker_loads(tmp_path, zero_blocks):
+    # Python's tarfile pads the marker to a 10240-byte record; one zero block is enough.
+    data, members = archive_bytes()
+    path = tmp_path / "aclImdb.tar"
+    cut = end_of_data(members) + zero_blocks * tarfile.BLOCKSIZE
+    path.write_bytes(bytes(data[:cut]))
+    assert load_dataset(path).ids == EXPECTED_IDS
+    path.write_bytes(bytes(data))
+    assert load_dataset(path).ids == EXPECTED_IDS
+
+
+@pytest.mark.skipif(shutil.which("tar") is None, reason="needs a tar command")
+def test_archive_written_by_the_tar_command_loads(tmp_path):
+    make_folder(tmp_path / "folder")
+    path = tmp_path / "aclImdb.tar"
+    subprocess.run(["tar", "cf", str(path), "aclImdb"], cwd=tmp_path / "folder", check=True)
+    assert load_dataset(path).ids == EXPECTED_IDS
+    gzipped = tmp_path / "aclImdb.tar.gz"
+    subprocess.run(["tar", "czf", str(gzipped), "aclImdb"], cwd=tmp_path / "folder", check=True)
+    assert load_dataset(gzipped).ids == EXPECTED_IDS
 
 
 def test_folder_without_neg_is_refused(tmp_path):

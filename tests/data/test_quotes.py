@@ -38,7 +38,12 @@ def test_unclosed_quote_that_merges_rows_is_a_row_error(tmp_path, caplog, name, 
         f"{path}:2: field 'overview': the quoted cell that opens on line 2 runs to line 4 "
         "(3 lines), and lines 2 and 3 in it read as rows of their own"
     ), message
-    assert "Close the quote on line 2, or pass skip_bad_rows=True" in message
+    unquoted = (
+        ", or, if the file uses no quoting at all, read it with format='tsv-unquoted' "
+        "(`--format tsv-unquoted`)"
+    )
+    fix = "Close the quote on line 2" + (unquoted if sep == "\t" else "")
+    assert f"{fix}, or pass skip_bad_rows=True" in message
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
         ds = load_dataset(path, skip_bad_rows=True)
     assert ds.texts == ["A war."] and ds.lines == [5]
