@@ -8,6 +8,9 @@ import argparse
 import os
 import sys
 
+from genreclf.errors import GenreclfError
+from genreclf.export.errors import ExportError
+
 
 def _export_parser():
     parser = argparse.ArgumentParser(
@@ -71,13 +74,10 @@ def _verify_parser():
 def _verify(argv):
     args = _verify_parser().parse_args(argv)
     if not os.path.isfile(os.path.join(args.version_dir, "saved_model.pb")):
-        print(
-            f"error: no SavedModel at {args.version_dir} (expected saved_model.pb). "
-            "Pass a version folder such as models/genre/1.",
-            file=sys.stderr,
+        raise ExportError(
+            f"No SavedModel at {args.version_dir} (expected saved_model.pb). Received: "
+            f"version_dir={args.version_dir!r}. Pass a version folder such as models/genre/1."
         )
-        return 2
-    from genreclf.export.errors import VerificationError
     from genreclf.export.verify import verify_export
 
     reference = None
@@ -85,24 +85,19 @@ def _verify(argv):
         from genreclf.run import load_run
 
         reference = load_run(args.run).model
-    try:
-        report = verify_export(
-            args.version_dir,
-            reference_model=reference,
-            sample_texts=args.text,
-            atol=args.atol,
-            serving_tf_text=args.serving_tf_text,
-        )
-    except VerificationError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    report = verify_export(
+        args.version_dir,
+        reference_model=reference,
+        sample_texts=args.text,
+        atol=args.atol,
+        serving_tf_text=args.serving_tf_text,
+    )
     print(report.summary())
     return 0 if report.ok else 1
 
 
 def _export(argv):
     args = _export_parser().parse_args(argv)
-    from genreclf.errors import GenreclfError
     from genreclf.export.errors import VerificationError
     from genreclf.export.exporter import export_run
 
@@ -118,12 +113,13 @@ def _export(argv):
             return_report=True,
         )
     except VerificationError as e:
-        print(e.report.summary() if e.report else str(e))
-        print("error: verification failed; nothing was published.", file=sys.stderr)
-        return 1
-    except GenreclfError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        if e.report is None:
+            raise
+        print(e.report.summary())
+        raise ExportError(
+            "The exported SavedModel failed verification, so nothing was published. "
+            "Received: the checks marked [FAIL] above. Fix what they name, then export again."
+        ) from None
     if report is not None:
         print(report.summary())
     print(f"exported {path}")
@@ -133,12 +129,24 @@ def _export(argv):
 def main(argv=None):
     """Runs `genreclf export` with `argv`; returns the exit code.
 
+    Errors are one line on stderr, `genreclf export: error: ...` (or `genreclf
+    export verify: error: ...`), with exit code 1, as the other commands
+    print theirs; argparse's usage errors keep exit code 2.
+
     Example:
 
-    >>> main(["verify", "models/genre/1"])  # doctest: +SKIP
-    0
+    >>> main(["verify", "no/such/version"])  # doctest: +SKIP
+    1
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "verify":
-        return _verify(argv[1:])
-    return _export(argv)
+    verify = bool(argv) and argv[0] == "verify"
+    command = "genreclf export verify" if verify else "genreclf export"
+    try:
+        return _verify(argv[1:]) if verify else _export(argv)
+    except GenreclfError as e:
+        print(f"{command}: error: {e}", file=sys.stderr)
+    except OSError as e:  # a path the user gave that cannot be read or written
+        from genreclf.cli import _describe_os_error
+
+        print(f"{command}: error: {_describe_os_error(e)}", file=sys.stderr)
+    return 1

@@ -99,6 +99,49 @@ def _best_thresholds(targets, blended, runs, weights):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
+def check_out_apart(runs, out, *, members_inside=False):
+    """Refuses an `out` that is a member's folder, inside one, or (unless allowed) holds one.
+
+    The new run is written into `out` (`--overwrite` replaces what is there),
+    so it must never land on a member's files. Paths are compared resolved:
+    `runs/a`, `./runs/a/` and a symbolic link to it are one folder.
+
+    Args:
+        runs: the members' folders (or `Run`s).
+        out: the new run folder.
+        members_inside: allow members inside `out` (the GPU pair keeps its
+            members in `OUT/members/`).
+
+    Raises:
+        ConfigError: `out` and a member's folder are one, or one holds the other.
+
+    Example:
+
+    >>> check_out_apart(["runs/a", "runs/b"], "runs/ens")
+    >>> check_out_apart(["runs/a", "runs/b"], "./runs/a/")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: The ensemble's --out must be a folder apart from its members...
+    """
+    target = pathlib.Path(out).resolve()
+    for run in runs:
+        member = pathlib.Path(run.path if isinstance(run, Run) else run).resolve()
+        if target == member:
+            where = "is the member"
+        elif member in target.parents:
+            where = "is inside the member"
+        elif target in member.parents and not members_inside:
+            where = "holds the member"
+        else:
+            continue
+        raise ConfigError(
+            "The ensemble's --out must be a folder apart from its members: writing it "
+            f"would replace or mix with a member's files. Received: out={str(out)!r}, which "
+            f"{where} {str(run.path if isinstance(run, Run) else run)!r}. Pass a new "
+            "folder, e.g. --out runs/ensemble."
+        )
+
+
 def ensemble(
     runs,
     out,
@@ -147,6 +190,7 @@ def ensemble(
     >>> run = ensemble(["runs/ngram", "runs/minilm"], "runs/ens",
     ...                data="val.csv")  # doctest: +SKIP
     """
+    check_out_apart(runs, out, members_inside=True)
     with claimed_run_folder(out, "genreclf ensemble", overwrite):  # refused there if finished
         work = (runs, out, data, verbose, calibration, split, config_fields)
         if mlflow_uri is None:

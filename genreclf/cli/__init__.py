@@ -116,13 +116,13 @@ def _describe_os_error(error):
     Example:
 
     >>> _describe_os_error(NotADirectoryError(20, "Not a directory", "afile.txt/g"))
-    "Cannot use 'afile.txt/g': Not a directory. Check the paths given (--out, --base, ...): ..."
+    "Cannot use 'afile.txt/g': Not a directory. Check the paths given on the command line: ..."
     """
     where = f"Cannot use {error.filename!r}" if error.filename else "A file operation failed"
     return (
-        f"{where}: {error.strerror or error}. Check the paths given (--out, --base, "
-        "--dir, --config, ...): a folder where a folder is expected, a parent that "
-        "exists, and the permission to write there."
+        f"{where}: {error.strerror or error}. Check the paths given on the command line: "
+        "a folder where a folder is expected, a parent that exists, and the permission "
+        "to write there."
     )
 
 

@@ -3,6 +3,7 @@
 import argparse
 
 from genreclf.cli.train import add_mlflow_arguments
+from genreclf.errors import ConfigError
 
 
 def build_parser():
@@ -25,6 +26,17 @@ def build_parser():
         "shared validation split, else the out-of-fold scores that runs trained on every row "
         "saved, on the same file)",
     )
+    read = p.add_argument_group("reading --data (default: as the first member was trained)")
+    read.add_argument("--text", help="text column")
+    read.add_argument("--label", help="label column")
+    read.add_argument("--format", help="file format (default: from the file)")
+    read.add_argument("--sep", help="label separator")
+    read.add_argument(
+        "--skip-bad-rows",
+        action="store_const",
+        const=True,
+        help="skip (count and log) malformed rows and rows of labels the members never saw",
+    )
     p.add_argument(
         "--calibration",
         choices=("auto", "none"),
@@ -39,8 +51,11 @@ def build_parser():
 
 def main(argv):
     args = build_parser().parse_args(argv)
+    from genreclf.ensembling import check_out_apart
     from genreclf.run import Run
 
+    check_out_apart(args.runs, args.out)  # before any work: --overwrite would destroy a member
+    reading = _reading_options(args)
     members = [Run(path) for path in args.runs]  # a wrong folder fails before TensorFlow loads
     from genreclf.ensembling import ensemble
     from genreclf.metrics import format_summary
@@ -48,7 +63,7 @@ def main(argv):
     run = ensemble(
         members,
         args.out,
-        data=args.data,
+        data=_held_out_rows(args, members, reading),
         verbose=0 if args.quiet else 1,
         calibration=args.calibration,
         mlflow_uri=args.mlflow,
@@ -59,3 +74,29 @@ def main(argv):
         print(format_summary(run.metrics))
     print(f"\nrun folder: {run.path}")
     return 0
+
+
+READ_OPTIONS = ("text", "label", "format", "sep", "skip_bad_rows")
+
+
+def _reading_options(args):
+    """`{option: value}` of the reading options given; an error when there is no --data."""
+    given = {name: getattr(args, name) for name in READ_OPTIONS if getattr(args, name)}
+    if given and args.data is None:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in given)
+        raise ConfigError(
+            f"{flags} {'applies' if len(given) == 1 else 'apply'} to reading --data, and no "
+            f"--data was given. Received: {', '.join(f'{k}={v!r}' for k, v in given.items())} "
+            "without data. Pass --data FILE (labelled rows the members did not train on), or "
+            "drop those options."
+        )
+    return given
+
+
+def _held_out_rows(args, members, reading):
+    """`--data` (a path, or None), or its rows read with the `reading` options given."""
+    if not reading:
+        return args.data
+    from genreclf.evaluation import _read
+
+    return _read(members[0], args.data, **reading)

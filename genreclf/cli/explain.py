@@ -29,6 +29,9 @@ def build_parser():
     p.add_argument("--data", help="a file of texts to explain (CSV, JSONL, Parquet, ...)")
     p.add_argument("--text", help="the text column of --data (default: the run's)")
     p.add_argument(
+        "--format", help="the format of --data: csv, tsv, jsonl, parquet, ... (default: its name)"
+    )
+    p.add_argument(
         "--limit",
         type=int,
         default=DEFAULT_LIMIT,
@@ -48,16 +51,22 @@ def build_parser():
     return p
 
 
-def _file_texts(run, path, column, limit):
-    """Texts (and hybrid features) of the first `limit` rows of `path`."""
+def _file_texts(run, path, column, limit, format=None):
+    """Texts (and hybrid features) of the first `limit` rows of `path`.
+
+    Labels are not needed: a file whose labels cannot be read as the run's
+    (none, another column, several a row for a single-label run) is read for
+    its texts alone.
+    """
     from genreclf.evaluation import _read
 
     try:
-        dataset = _read(run, path, text=column)
+        dataset = _read(run, path, text=column, format=format)
     except DataError as err:
-        if "No label column" not in str(err):
+        if not _about_labels(run, err):
             raise
-        return _unlabelled_texts(path, column or run.config.get("text") or "text", limit), None
+        column = column or run.config.get("text") or "text"
+        return _unlabelled_texts(path, column, limit, format), None
     texts = list(dataset.texts)[:limit]
     features = None
     if dataset.features:
@@ -65,13 +74,21 @@ def _file_texts(run, path, column, limit):
     return texts, features
 
 
-def _unlabelled_texts(path, column, limit):
+def _about_labels(run, error):
+    """Whether a `DataError` reading a file is about its labels (none, or not the run's)."""
+    from genreclf.data.examples import LABEL_COLUMNS
+
+    label_columns = {run.config.get("label"), *LABEL_COLUMNS} - {None}
+    return "No label column" in str(error) or error.field in label_columns
+
+
+def _unlabelled_texts(path, column, limit, format=None):
     """The `column` of a CSV / JSONL / Parquet file without labels (read by pyarrow)."""
     import pyarrow.csv
     import pyarrow.json
     import pyarrow.parquet
 
-    suffix = str(path).lower().rsplit(".", 1)[-1]
+    suffix = format or str(path).lower().rsplit(".", 1)[-1]
     readers = {
         "csv": pyarrow.csv.read_csv,
         "tsv": lambda p: pyarrow.csv.read_csv(
@@ -83,8 +100,9 @@ def _unlabelled_texts(path, column, limit):
     }
     if suffix not in readers:
         raise DataError(
-            f"cannot read texts from a .{suffix} file without labels. Expected CSV, TSV, JSONL "
-            "or Parquet (or a labelled file in any format genreclf trains on).",
+            f"cannot read texts from a {suffix!r} file without labels. Expected CSV, TSV, "
+            "JSONL or Parquet (--format csv, tsv, jsonl or parquet), or a labelled file in "
+            "any format genreclf trains on.",
             path=path,
         )
     table = readers[suffix](str(path))
@@ -102,7 +120,8 @@ def _unlabelled_texts(path, column, limit):
 
 
 def main(argv):
-    args = build_parser().parse_args(argv)
+    # Options may come before, between or after the texts, as in `genreclf predict`.
+    args = build_parser().parse_intermixed_args(argv)
     from genreclf.run import load_run
 
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
@@ -127,7 +146,7 @@ def main(argv):
     _load_model(run)
     features = None
     if args.data:
-        texts, features = _file_texts(run, args.data, args.text, args.limit)
+        texts, features = _file_texts(run, args.data, args.text, args.limit, args.format)
     elif args.texts == ["-"]:
         texts = stdin_texts(sys.stdin.buffer)
     else:

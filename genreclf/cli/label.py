@@ -11,6 +11,8 @@ import json
 import sys
 
 from genreclf.errors import ConfigError
+from genreclf.labelling.thresholds import check_target_precision
+from genreclf.labelling.thresholds import check_threshold
 
 STAGE_NAMES = ("keywords", "zero_shot", "classifier", "llm")
 
@@ -49,7 +51,11 @@ def build_parser():
     )
     p.add_argument("--calibrate-label", help="label column of --calibrate")
     p.add_argument(
-        "--target-precision", type=float, default=0.9, help="for --calibrate (default 0.9)"
+        "--target-precision",
+        type=_target_precision,
+        default=0.9,
+        help="for --calibrate: the share of claimed rows that must be right, in (0, 1] "
+        "(default 0.9)",
     )
     p.add_argument(
         "--calibrate-rule",
@@ -147,7 +153,26 @@ def _thresholds(value):
             raise argparse.ArgumentTypeError(
                 f"unknown stage {name.strip()!r}; expected one of {list(STAGE_NAMES)}"
             )
+        _as_argument_error(check_threshold, name.strip(), out[name.strip()])
     return out
+
+
+def _target_precision(value):
+    try:
+        precision = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number in (0, 1], e.g. 0.9. Received: {value!r}"
+        ) from None
+    return _as_argument_error(check_target_precision, precision)
+
+
+def _as_argument_error(check, *args):
+    """`check(*args)`, its `ConfigError` raised as argparse's error for the option."""
+    try:
+        return check(*args)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv):

@@ -22,9 +22,37 @@ def build_parser():
     )
     p.add_argument("run", help="the run folder")
     p.add_argument("texts", nargs="+", help="synopses, or '-' to read one per line from stdin")
-    p.add_argument("--top-k", type=int, default=3, help="how many top labels to show (default 3)")
+    p.add_argument(
+        "--top-k",
+        type=at_least_one,
+        default=3,
+        help="how many top labels to show, 1 or more (default 3)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     return p
+
+
+def at_least_one(value):
+    """argparse `type` of a count: a whole number of at least 1.
+
+    Example:
+
+    >>> at_least_one("2")
+    2
+    >>> at_least_one("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a whole number of at least 1. Received: '0'. Pass e.g. 3.
+    """
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at least 1. Received: {value!r}. Pass e.g. 3."
+        )
+    return number
 
 
 def _check_text(text, where):
@@ -101,7 +129,8 @@ def _load_model(run):
 
 
 def main(argv):
-    args = build_parser().parse_args(argv)
+    # Options may come before, between or after the texts: `RUN --json TEXT ...`.
+    args = build_parser().parse_intermixed_args(argv)
     from genreclf.run import load_run
 
     if args.texts == ["-"]:

@@ -30,7 +30,9 @@ def build_parser():
         "--label", help="label column (default: first of label/labels/genre/genres/tag)"
     )
     data.add_argument(
-        "--format", help="csv, tsv, jsonl, parquet, kaggle-genre, aclimdb (default: from the file)"
+        "--format",
+        help="csv, tsv, tsv-unquoted (TSV without quoting), jsonl, parquet, kaggle-genre, "
+        "aclimdb (default: from the file)",
     )
     data.add_argument(
         "--multi-label", action="store_const", const=True, help="rows may carry several labels"

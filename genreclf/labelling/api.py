@@ -4,6 +4,8 @@ import logging
 
 from genreclf.errors import ConfigError
 from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
+from genreclf.labelling.thresholds import check_target_precision
+from genreclf.labelling.thresholds import check_threshold
 
 logger = logging.getLogger("genreclf.labelling")
 
@@ -60,6 +62,8 @@ def build_cascade(
         raise ConfigError(
             f"Thresholds are set per stage. Received: {bad}. Expected names among {list(STAGES)}."
         )
+    for stage, value in (thresholds or {}).items():
+        check_threshold(stage, value)
     cuts.update(thresholds or {})
     classifier = None
     if run is not None:
@@ -197,6 +201,7 @@ def label(
     """
     from genreclf.labelling.input_rows import read_texts
 
+    check_target_precision(target_precision)
     if llm and "llm" in cascade_args.get("stages", STAGES):
         from genreclf.augment.client import resolve_api_key
 
@@ -227,6 +232,7 @@ def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9
     """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report."""
     from genreclf.labelling.thresholds import calibrate
 
+    check_target_precision(target_precision)
     if isinstance(data, tuple):
         texts, labels = data
     else:

@@ -20,10 +20,64 @@ differ: pass your own with `--thresholds keywords=0.8,zero_shot=0.7`, or
 calibrate on a few hundred labelled rows of yours with `--calibrate labels.csv`.
 """
 
+import math
+
 import numpy as np
+
+from genreclf.errors import ConfigError
 
 DEFAULT_THRESHOLDS = {"keywords": 0.8, "zero_shot": 0.95, "classifier": 0.88, "llm": 0.0}
 NEVER = 1.01
+
+
+def check_threshold(stage, value):
+    """Returns `value` if it is a confidence in [0, 1]; raises `ConfigError` otherwise.
+
+    A stage claims the rows whose confidence (a probability) reaches its
+    threshold, so a threshold above 1 claims nothing and one below 0 claims all.
+
+    Example:
+
+    >>> check_threshold("classifier", 0.75)
+    0.75
+    >>> check_threshold("classifier", 5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... Received: classifier=5. Pass e.g. --thresholds classifier=0.88 ...
+    """
+    if not _number(value) or not 0.0 <= value <= 1.0:
+        default = DEFAULT_THRESHOLDS.get(stage, 0.8)
+        raise ConfigError(
+            f"A stage threshold is a confidence in [0, 1]. Received: {stage}={value!r}. "
+            f"Pass e.g. --thresholds {stage}={default} (its default), or leave the stage "
+            "out of --stages to skip it."
+        )
+    return value
+
+
+def check_target_precision(value):
+    """Returns `value` if it is a precision in (0, 1]; raises `ConfigError` otherwise.
+
+    Example:
+
+    >>> check_target_precision(0.9)
+    0.9
+    >>> check_target_precision(2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... in (0, 1]. Received: target_precision=2. Pass e.g. ...
+    """
+    if not _number(value) or not 0.0 < value <= 1.0:
+        raise ConfigError(
+            "The target precision is the share of claimed rows that must be right, in "
+            f"(0, 1]. Received: target_precision={value!r}. Pass e.g. --target-precision "
+            "0.9 (90%)."
+        )
+    return value
+
+
+def _number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def choose_threshold(confidence, correct, chosen=None, target_precision=0.9, min_rows=10):

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
@@ -108,10 +109,18 @@ class TrainConfig:
         ...     print(str(error).split(". ")[0])
         epochs (`--epochs`) must be a whole number of at least 1, or "auto"
         """
-        whole = {"epochs": 1, "batch_size": 1, "patience": 0, "warmup_epochs": 0, "folds": 2}
+        whole = {
+            "epochs": 1,
+            "batch_size": 1,
+            "patience": 0,
+            "warmup_epochs": 0,
+            "folds": 2,
+            "max_length": 1,
+            "seed": 0,
+        }
         for name, least in whole.items():
             value = getattr(self, name)
-            if value in (None, AUTO) and name not in ("batch_size", "warmup_epochs"):
+            if value in (None, AUTO) and name not in ("batch_size", "warmup_epochs", "seed"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 auto = ', or "auto"' if name in ("epochs", "patience") else ""
@@ -125,6 +134,7 @@ class TrainConfig:
                 f"between 0 and 1 (exclusive). Received: val_split={self.val_split!r}. "
                 "Use e.g. 0.1 for 10%."
             )
+        self._check_rates()
         if self.finetune not in (AUTO, True, False):
             raise ConfigError(
                 "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
@@ -144,6 +154,49 @@ class TrainConfig:
 
             check_family_name(self.model, other=(AUTO, f'"{AUTO}" (the default recipe)'))
         return self
+
+    def _check_rates(self):
+        """Raises a `ConfigError` for a learning rate, decay, share or average out of range."""
+        auto = ', or "auto" (the model family\'s default)'
+        # name: (how it is set, in range, the range in words, "auto" allowed, an example)
+        ranges = {
+            "lr": ("`--lr`", lambda v: v > 0, "above 0", True, "--lr 1e-3"),
+            "weight_decay": (
+                "`--weight-decay`",
+                lambda v: v >= 0,
+                "of 0 (none) or more",
+                True,
+                "--weight-decay 1e-4",
+            ),
+            "label_smoothing": (
+                "a config.json key",
+                lambda v: 0 <= v < 1,
+                "in [0, 1) (0: none)",
+                False,
+                '"label_smoothing": 0.1',
+            ),
+            "min_confidence": (
+                "`--min-confidence`",
+                lambda v: 0 <= v <= 1,
+                "in [0, 1]",
+                False,
+                "--min-confidence 0.8",
+            ),
+        }
+        for name, (where, in_range, expected, takes_auto, example) in ranges.items():
+            value = getattr(self, name)
+            if (name == "min_confidence" and value is None) or (takes_auto and value == AUTO):
+                continue
+            number = not isinstance(value, bool) and isinstance(value, (int, float))
+            if not (number and math.isfinite(value) and in_range(value)):
+                raise ConfigError(
+                    f"{name} ({where}) must be a number {expected}{auto if takes_auto else ''}. "
+                    f"Received: {name}={value!r}. Pass e.g. {example}."
+                )
+        if self.ema not in (None, AUTO):
+            from genreclf.training.optimizers import check_ema
+
+            check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -177,8 +177,9 @@ def _training_data(data, cfg, verbose):
     if dataset is None:
         if cfg.data is None:
             raise ConfigError(
-                "No training data. Pass a file path or a TextDataset as `data` "
-                "(or `--data`/a positional path on the command line)."
+                "No training data. Received: data=None. Pass a file path or a TextDataset "
+                "as `data` (on the command line: `genreclf train DATA`, or a --config "
+                "whose `data` names the file)."
             )
         dataset = read_dataset(cfg)
         # The columns read, detected ones too, for evaluate, --val-data and reruns; not

@@ -24,7 +24,9 @@ def build_parser():
     data = p.add_argument_group("data")
     data.add_argument("--text", help="text column")
     data.add_argument("--label", help="label column")
-    data.add_argument("--format", help="csv, tsv, jsonl, parquet, kaggle-genre, aclimdb")
+    data.add_argument(
+        "--format", help="csv, tsv, tsv-unquoted, jsonl, parquet, kaggle-genre, aclimdb"
+    )
     data.add_argument(
         "--multi-label", action="store_const", const=True, help="rows may carry several labels"
     )

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
@@ -141,3 +143,34 @@ def test_piped_training_logs_one_plain_line_an_epoch(tmp_path, sample_csv):
     epochs = [line for line in result.stdout.splitlines() if " - val_loss: " in line]
     assert len(epochs) == 2, result.stdout  # Keras verbose=2: one summary line an epoch
     assert "\x1b[" not in result.stdout and "\r" not in result.stdout and "━" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "flags,received",
+    [
+        (["--lr", "-1"], "lr=-1.0"),
+        (["--lr", "0"], "lr=0.0"),
+        (["--weight-decay", "-0.5"], "weight_decay=-0.5"),
+        (["--max-length", "0"], "max_length=0"),
+        (["--seed", "-3"], "seed=-3"),
+    ],
+)
+def test_an_out_of_range_training_setting_fails_before_training(
+    flags, received, tmp_path, sample_csv, capsys
+):
+    from genreclf.cli import main
+
+    argv = ["train", str(sample_csv), "--label", "genre", "--model", "ngram", "--epochs", "1"]
+    assert main([*argv, *flags, "--out", str(tmp_path / "run"), "--quiet"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("genreclf train: error: ") and f"Received: {received}." in line
+    assert not (tmp_path / "run").exists()
+
+
+def test_no_training_data_names_the_positional_path_not_a_missing_flag(capsys):
+    from genreclf.cli import main
+
+    assert main(["train", "--model", "ngram"]) == 1
+    err = capsys.readouterr().err
+    assert "genreclf train: error: No training data." in err and "genreclf train DATA" in err
+    assert "--data" not in err  # train takes the data as a positional path

@@ -76,6 +76,26 @@ def test_texts_and_data_together_or_neither_is_one_clear_error(trained_run, caps
     assert "genreclf explain: error" in err and "--data FILE" in err
 
 
+def test_options_may_come_before_between_or_after_the_texts(trained_run, capsys):
+    run = str(trained_run.path)
+    assert main(["explain", run, "--json", TEXT, "--top-k", "1", "A ghost ship."]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == [TEXT, "A ghost ship."]
+    assert all(len(row["labels"]) == 1 for row in rows)
+
+
+def test_a_data_file_without_the_runs_label_column_is_explained(trained_run, tmp_path, capsys):
+    data = tmp_path / "unlabelled.csv"
+    data.write_text('id,overview\n1,"A ghost haunts a lighthouse."\n2,"Two chefs fall in love."\n')
+    argv = ["explain", str(trained_run.path), "--data", str(data), "--text", "overview", "--json"]
+    assert main(argv) == 0, capsys.readouterr().err
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == [
+        "A ghost haunts a lighthouse.",
+        "Two chefs fall in love.",
+    ]
+
+
 @pytest.mark.large  # a second process loading TensorFlow: 5-25 s
 def test_colour_on_a_real_terminal(trained_run):
     """A pseudo-terminal as stdout: words come out in ANSI green and red."""

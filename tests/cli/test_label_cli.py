@@ -194,6 +194,45 @@ def test_nothing_to_label_with_is_a_clear_error(files, tmp_path, capsys):
     assert "Pass --genres" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "flags,words",
+    [
+        (["--thresholds", "keywords=5"], ["argument --thresholds", "in [0, 1]", "keywords=5.0"]),
+        (["--thresholds", "keywords=0.5,classifier=-0.1"], ["classifier=-0.1"]),
+        (["--target-precision", "2"], ["argument --target-precision", "(0, 1]", "=2.0"]),
+        (["--target-precision", "0"], ["target_precision=0.0", "--target-precision 0.9"]),
+    ],
+)
+def test_thresholds_and_target_precision_out_of_range_are_usage_errors(
+    flags, words, files, tmp_path, capsys
+):
+    labelled, unlabelled = files
+    out = tmp_path / "o.jsonl"
+    argv = ["label", str(unlabelled), "--out", str(out), "--genres", str(tmp_path / "g.yaml")]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--calibrate", str(labelled), *flags])
+    assert exit_.value.code == 2
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "error" in x]
+    assert line.startswith("genreclf label: error: argument ")
+    for word in words:
+        assert word in line, line
+    assert not out.exists()
+
+
+def test_the_python_api_refuses_thresholds_and_target_precision_out_of_range(files, tmp_path):
+    from genreclf.errors import ConfigError
+    from genreclf.labelling import build_cascade
+    from genreclf.labelling import label
+
+    genres = {"horror": {"keywords": ["ghost"]}}
+    with pytest.raises(ConfigError, match=r"in \[0, 1\]\. Received: keywords=1\.5\."):
+        build_cascade(genres, stages=("keywords",), thresholds={"keywords": 1.5})
+    _, unlabelled = files
+    with pytest.raises(ConfigError, match=r"Received: target_precision=1\.2\."):
+        label(unlabelled, out=tmp_path / "o.jsonl", genres=genres, target_precision=1.2)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_help_and_the_keyword_stage_load_no_tensorflow(files, tmp_path):
     import subprocess
     import sys

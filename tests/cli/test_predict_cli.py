@@ -1,5 +1,6 @@
 """`genreclf predict` on bad input: one clear error line, never a traceback (issue 11, item 7)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -65,3 +66,23 @@ def test_good_input_still_predicts(trained_run):
     code, stdout, stderr = predict(str(trained_run.path), "A caf\u00e9 story about a ghost.")
     assert code == 0, stderr
     assert "labels:" in stdout
+
+
+def test_top_k_under_one_is_a_usage_error():
+    for value in ("0", "-1"):
+        code, _, stderr = predict("no/such/run", "--top-k", value, "A ghost story.")
+        assert code == 2 and "Traceback" not in stderr
+        assert (
+            "genreclf predict: error: argument --top-k: expected a whole number of at least 1"
+            in (stderr)
+        )
+        assert f"Received: '{value}'" in stderr
+
+
+def test_options_may_come_between_the_texts(trained_run):
+    run = str(trained_run.path)
+    code, stdout, stderr = predict(run, "A ghost story.", "--json", "A spy.", "--top-k", "1")
+    assert code == 0, stderr
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert [row["text"] for row in rows] == ["A ghost story.", "A spy."]
+    assert all(len(row["top_labels"]) == 1 for row in rows)

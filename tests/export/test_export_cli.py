@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from genreclf.run import write_thresholds
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,7 @@ def run_folder(tmp_path_factory, single_model, single_vocab):
     single_vocab.save(path / "labels.json")
     (path / "config.json").write_text(json.dumps({"model": "tiny"}))
     (path / "metrics.json").write_text(json.dumps({"macro_f1": 0.5}))
+    write_thresholds(path, None, single_vocab.num_classes)  # a run folder's last file
     return path
 
 
@@ -53,7 +56,9 @@ def test_cli_export_then_verify(run_folder, tmp_path, make_model, single_vocab):
     again = _run(
         run_folder, "--name", "genre", "--base", base, "--version", "1", "--no-verify", cwd=tmp_path
     )
-    assert again.returncode == 2 and "Version 1 already exists" in again.stderr
+    assert again.returncode == 1
+    assert again.stderr.strip() == again.stderr.strip().splitlines()[-1]  # one line
+    assert again.stderr.startswith("genreclf export: error: Version 1 already exists")
     assert sorted(p.name for p in (base / "genre").iterdir()) == ["1"]
 
     verified = _run("verify", base / "genre" / "1", "--run", run_folder, cwd=tmp_path)
@@ -65,6 +70,7 @@ def test_cli_export_then_verify(run_folder, tmp_path, make_model, single_vocab):
     make_model(3, False, 11).save(other / "model.keras")
     single_vocab.save(other / "labels.json")
     (other / "config.json").write_text("{}")
+    write_thresholds(other, None, single_vocab.num_classes)
     mismatch = _run("verify", base / "genre" / "1", "--run", other, cwd=tmp_path)
     assert mismatch.returncode == 1
     assert "[FAIL] parity with Keras" in mismatch.stdout
@@ -72,4 +78,24 @@ def test_cli_export_then_verify(run_folder, tmp_path, make_model, single_vocab):
 
 def test_cli_verify_rejects_a_folder_without_a_saved_model(tmp_path):
     result = _run("verify", tmp_path, cwd=tmp_path)
-    assert result.returncode == 2 and "no SavedModel" in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("genreclf export verify: error: No SavedModel at ")
+    assert f"Received: version_dir={str(tmp_path)!r}" in line
+
+
+def test_cli_errors_are_one_line_with_exit_code_1_as_the_other_commands(tmp_path, capsys):
+    from genreclf.cli import main
+
+    assert main(["export", str(tmp_path / "nosuch"), "--name", "g", "--base", str(tmp_path)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("genreclf export: error: No run folder at ")
+    assert main(["export", str(tmp_path), "--name", "../evil", "--no-verify"]) == 1
+    assert capsys.readouterr().err.startswith("genreclf export: error: ")
+    assert main(["export", "verify", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith("genreclf export verify: error: No SavedModel")
+    with pytest.raises(SystemExit) as exit_:  # usage errors stay argparse's, exit code 2
+        main(["export", str(tmp_path), "--name", "g", "--version", "x"])
+    assert exit_.value.code == 2
+    assert "genreclf export: error: argument --version" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists() and not (tmp_path / "models").exists()

@@ -59,6 +59,18 @@ def test_pretrained_runs_take_their_modes_defaults():
         ({"folds": 1}, ["folds (`--folds`)", "at least 2"]),
         ({"batch_size": 0}, ["batch_size (`--batch-size`)"]),
         ({"model": "lstm"}, ['"auto"', "'bilstm'", "model='lstm'"]),
+        ({"lr": -1.0}, ["lr (`--lr`)", "above 0", '"auto"', "lr=-1.0", "--lr 1e-3"]),
+        ({"lr": 0}, ["lr (`--lr`)", "lr=0"]),
+        ({"lr": float("nan")}, ["lr=nan"]),
+        ({"lr": "fast"}, ["lr='fast'"]),
+        ({"weight_decay": -0.1}, ["weight_decay (`--weight-decay`)", "weight_decay=-0.1"]),
+        ({"label_smoothing": 1.0}, ["label_smoothing", "[0, 1)", "label_smoothing=1.0"]),
+        ({"label_smoothing": -0.1}, ["label_smoothing=-0.1"]),
+        ({"min_confidence": 1.5}, ["min_confidence (`--min-confidence`)", "[0, 1]"]),
+        ({"max_length": 0}, ["max_length (`--max-length`)", "at least 1", "max_length=0"]),
+        ({"seed": -1}, ["seed (`--seed`)", "at least 0", "seed=-1"]),
+        ({"warmup_epochs": -1}, ["warmup_epochs (`--warmup-epochs`)", "warmup_epochs=-1"]),
+        ({"ema": 5}, ["ema is the weights' moving average", "ema=5"]),
     ],
 )
 def test_arguments_out_of_range_are_named_as_the_cli_spells_them(arguments, words):
@@ -73,3 +85,14 @@ def test_an_ensemble_config_says_how_to_rebuild_it():
     config = TrainConfig(model="ensemble", model_config={"members": ["runs/a", "runs/b"]})
     with pytest.raises(ConfigError, match=r"genreclf ensemble runs/a runs/b --out DIR"):
         config.check()
+
+
+def test_auto_and_boundary_training_rates_pass():
+    for arguments in (
+        {"lr": "auto", "weight_decay": "auto", "ema": "auto"},
+        {"lr": 1e-3, "weight_decay": 0, "label_smoothing": 0.0, "ema": 0.0},
+        {"label_smoothing": 0.1, "min_confidence": 0.0, "seed": 0, "ema": {"steps": 300}},
+        {"min_confidence": 1.0, "max_length": 1, "warmup_epochs": 0},
+    ):
+        config = TrainConfig(**arguments)
+        assert config.check() is config
