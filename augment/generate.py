@@ -106,12 +106,14 @@ def generate(
 async def agenerate(data, *, out, **options):
     """The async form of `generate` (same arguments).
 
-    A second run writing the same `out` is refused while this one runs
-    (`genreclf.output_lock`): it would send every request again.
+    A second run writing the same `out`, or appending to the same response
+    cache, is refused while this one runs (`genreclf.output_lock`): it would
+    send the requests this one is sending.
     """
     from genreclf.output_lock import output_lock
 
-    with output_lock(out, "genreclf augment run"):
+    cache = options.get("cache") or str(out) + ".cache.jsonl"
+    with output_lock(out, "genreclf augment run"), output_lock(cache, "genreclf augment run"):
         return await _agenerate(data, out=out, **options)
 
 

@@ -155,3 +155,47 @@ def test_folds_are_kept_or_trained_under_their_folder_s_lock(tmp_path, sample_cs
                 data, data.vocabulary(), model="ngram", folds=2, work_dir=folds
             )
     assert not trial.exists() and not folds.exists()  # nothing kept, trained or written
+
+
+@pytest.mark.parametrize("how", ["resume", "overwrite"])
+def test_a_second_search_on_a_folder_in_use_is_refused_and_deletes_nothing(
+    tmp_path, sample_csv, how
+):
+    from genreclf.tuning import tune
+
+    folder = tmp_path / "search"
+    (folder / "trials" / "trial_0").mkdir(parents=True)
+    (folder / "trials" / "trial_0" / "trial.json").write_text("{}")  # a running search's
+    with AnotherJob(folder, "genreclf tune"):
+        with pytest.raises(OutputInUseError, match="so this tuning search cannot"):
+            tune(sample_csv, text="overview", label="genre", model="ngram", tuner="random",
+                 max_trials=1, max_epochs=1, directory=folder, verbose=0,
+                 **{how: True})  # fmt: skip
+    assert (folder / "trials" / "trial_0" / "trial.json").exists()
+
+
+def test_a_second_augment_run_on_a_cache_in_use_sends_nothing(tmp_path, sample_csv):
+    cache = tmp_path / "shared.cache.jsonl"
+    with FakeChatServer() as server, AnotherJob(cache, "genreclf augment run"):
+        with pytest.raises(OutputInUseError, match="is writing .*shared.cache.jsonl'"):
+            augment.generate(sample_csv, text="overview", label="genre",
+                             out=tmp_path / "other.jsonl", cache=cache, target_count=20,
+                             base_url=server.url)  # fmt: skip
+        assert server.requests == []
+
+
+def test_a_label_run_on_an_llm_cache_in_use_sends_nothing(tmp_path):
+    from genreclf.labelling import label
+
+    texts = tmp_path / "texts.csv"
+    texts.write_text("id,text\na1,A quiet story about a long summer.\n")
+    genres = tmp_path / "genres.yaml"
+    genres.write_text(
+        "genres:\n  horror:\n    keywords: [ghost]\n  comedy:\n    keywords: [prank]\n"
+    )
+    cache = tmp_path / "shared.llm-cache.jsonl"
+    with FakeChatServer() as server, AnotherJob(cache, "genreclf label"):
+        with pytest.raises(OutputInUseError, match="so this genreclf label \\(its LLM cache\\)"):
+            label(texts, out=tmp_path / "labelled.jsonl", genres=genres, stages=("llm",),
+                  llm="gpt-4o-mini", base_url=server.url, cache=str(cache))  # fmt: skip
+        assert server.requests == []

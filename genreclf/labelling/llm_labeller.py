@@ -94,7 +94,19 @@ class LLMLabeller:
         return Budget(max_usd=self.budget_usd, max_tokens=self.budget_tokens, price=price)
 
     async def label(self, rows, confident, store):
-        """Labels `rows` through the LLM, appending each to `store`; returns call stats."""
+        """Labels `rows` through the LLM, appending each to `store`; returns call stats.
+
+        The response cache is held (`genreclf.output_lock`) while the rows are
+        labelled: a second job appending to the same cache would pay for the
+        requests this one is paying for.
+        """
+        from genreclf.output_lock import output_lock
+
+        cache_path = self.cache or store.path + ".llm-cache.jsonl"
+        with output_lock(cache_path, "genreclf label (its LLM cache)"):
+            return await self._label(rows, confident, store, cache_path)
+
+    async def _label(self, rows, confident, store, cache_path):
         import asyncio
 
         from genreclf.augment.cache import ResponseCache
@@ -111,7 +123,7 @@ class LLMLabeller:
             ) from None
 
         examples = self.examples(confident)
-        cache = ResponseCache(self.cache or store.path + ".llm-cache.jsonl")
+        cache = ResponseCache(cache_path)
         budget = self._budget()
         # The caps are the job's: what earlier runs paid for this output's rows counts.
         job = {row["id"] for row in rows} | set(store.rows)

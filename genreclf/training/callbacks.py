@@ -12,11 +12,18 @@ BACKUP_DIR = "backup"
 BEST_WEIGHTS = "checkpoints/best.weights.h5"
 
 
+SEED_STATES = "seed_states.json"
+
+
 class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     """Keras' `BackupAndRestore`, saying so when it resumes a killed run.
 
-    In a multi-worker job it also checks, before the first step, that every
-    worker resumes after the same epoch (`worker_agreement.check_same_start`).
+    It also backs up the model's random seed states (dropout's, word
+    dropout's: `keras.random.SeedGenerator` variables, which `save_weights`
+    leaves out) beside the weights, so a resumed run draws the masks the
+    unkilled run would have; `Recipe.fit` replays the row order the same way.
+    In a multi-worker job it checks, before the first step, that every worker
+    resumes after the same epoch (`worker_agreement.check_same_start`).
 
     Example:
 
@@ -34,12 +41,42 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_train_begin(logs)
         completed = getattr(self.model, "_initial_epoch", None)
         if completed:
+            self._restore_seed_states(completed)
             print(
                 f"resuming from epoch {completed + 1} ({completed} done; backup in "
                 f"{self.backup_dir})",
                 file=sys.stderr,
                 flush=True,
             )
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)  # the weights and the epoch record
+        if self.save_freq == "epoch":
+            states = [v.numpy().tolist() for v in _seed_states(self.model)]
+            path = pathlib.Path(self.backup_dir) / SEED_STATES
+            path.with_suffix(".tmp").write_text(json.dumps({"epoch": epoch + 1, "states": states}))
+            path.with_suffix(".tmp").replace(path)  # whole or not at all
+
+    def _restore_seed_states(self, completed):
+        path = pathlib.Path(self.backup_dir) / SEED_STATES
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return  # a backup from before this file: the masks differ, nothing else
+        variables = _seed_states(self.model)
+        if saved.get("epoch") != completed or len(saved.get("states", ())) != len(variables):
+            return  # killed between the weights and this file, or another model
+        for variable, state in zip(variables, saved["states"]):
+            variable.assign(state)
+
+
+def _seed_states(model):
+    """The model's `keras.random.SeedGenerator` states (dropout masks' counters), in order.
+
+    Matched by position: their names (`seed_generator_3/...`) count the
+    generators made earlier in the process, so they differ between runs.
+    """
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
 
 
 def backed_up_epochs(backup_dir):

@@ -15,6 +15,7 @@ Families that fit themselves (`Family.fits_itself`, e.g. `ngram` with
 """
 
 import math
+import pathlib
 
 from genreclf.data import class_weights
 from genreclf.data import make_tf_dataset
@@ -240,6 +241,7 @@ class Recipe:
         distribute.prepare_model(model, strategy)
         train_data, val_data = self.datasets(val_set)
         train_data = distribute.shard(train_data, strategy)  # each worker its share of batches
+        _replay_row_orders(train_data, out, strategy)
         val_data = distribute.shard(val_data, strategy, "OFF")  # each worker validates on all rows
         return model.fit(
             train_data,
@@ -250,3 +252,27 @@ class Recipe:
             shuffle=False,  # the tf.data pipeline shuffles every epoch
             verbose=verbose,
         )
+
+
+def _replay_row_orders(train_data, out, strategy):
+    """Draws the row orders of the passes a resumed run's epochs would have opened.
+
+    The pipeline reshuffles at each pass from its seed (`make_tf_dataset`),
+    so pass N has the same order in every process. Keras' `fit` opens two
+    passes per epoch over a dataset of known length (one after the last
+    batch, another when the next epoch starts; keras 3.15's `EpochIterator`),
+    and reads the second: epoch E reads pass 2E. Opening and dropping two
+    passes per epoch in the backup makes the resumed run's first epoch read
+    the pass the unkilled run would have
+    (`tests/training/test_resume_message.py` fails if Keras changes this).
+    Not for multi-worker jobs, whose pipeline `tf.distribute` rebuilds: their
+    resumed epochs draw fresh orders.
+    """
+    from genreclf.training.callbacks import BACKUP_DIR
+    from genreclf.training.callbacks import backed_up_epochs
+    from genreclf.training.worker_agreement import is_multi_worker
+
+    if out is None or is_multi_worker(strategy):
+        return
+    for _ in range(2 * max(backed_up_epochs(pathlib.Path(out) / BACKUP_DIR), 0)):
+        iter(train_data)

@@ -13,6 +13,7 @@ from genreclf.data import TextDataset
 from genreclf.data import check_trainable
 from genreclf.data import train_val_split
 from genreclf.errors import ConfigError
+from genreclf.output_lock import output_lock
 from genreclf.tuning import distributed
 from genreclf.tuning import results
 from genreclf.tuning import tuning_folder
@@ -170,128 +171,139 @@ def tune(
         worker_timeout=worker_timeout,
     )
     directory = pathlib.Path(directory or f"tuning/{model}")
-    tracker = None  # fails fast on a bad URI or a missing extra
-    if mlflow_uri is not None and distributed.role() != "worker":
-        from genreclf.tuning import mlflow_search
+    # One search per folder: a second `tune` on it (--resume or --overwrite
+    # included) is refused while this one runs. The workers of a distributed
+    # search share the chief's folder and take no lock.
+    with _folder_lock(directory):
+        tracker = None  # fails fast on a bad URI or a missing extra
+        if mlflow_uri is not None and distributed.role() != "worker":
+            from genreclf.tuning import mlflow_search
 
-        tracker = mlflow_search.search_tracker(mlflow_uri, mlflow_experiment, directory)
-    data_cfg = _data_config(data, **data_args)
-    dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
-    check_trainable(dataset)  # one class (or one label set) is nothing to tune for
-    if objective == "auto":  # multi-label trials are scored as training selects epochs
-        objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
-    objective = make_objective(objective)
-    who = distributed.role()
-    tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
-    space = dict(search_space or {})
-    if tuner == "hyperband":
-        space["epochs"] = max_epochs  # Hyperband sets each trial's epoch budget
-    spec = {
-        "model": model,
-        "tuner": tuner,
-        "objective": objective.name,
-        "direction": objective.direction,
-        "max_trials": max_trials,
-        "max_epochs": max_epochs,
-        "executions_per_trial": executions_per_trial,
-        "max_time": max_time,
-        "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
-    }
-    resumed = {}  # the saved description of the search this one resumes
-    if who == "worker":
-        ip, port = distributed.oracle_address()
-        distributed.wait_for_oracle(ip, port, timeout=oracle_wait)
-        distributed.set_rpc_timeout(rpc_timeout)
-    else:
-        resumed = tuning_folder.prepare(directory, spec, resume, overwrite, tuner_id)
-    created = not directory.exists()
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        train, val = _split(dataset, data_cfg)
-        vocabulary = train.concat(val).vocabulary()
-        hypermodel = make_hypermodel(
-            model,
-            train,
-            vocabulary=vocabulary,
-            max_epochs=max_epochs,
-            objective=objective.name,
-            search_defaults=search_defaults,
-            seed=data_cfg.seed,
-            **space,
-        )
-        oracle = make_oracle(
-            tuner,
-            objective=objective,
-            max_trials=max_trials,
-            max_epochs=max_epochs,
-            seed=data_cfg.seed + 1,
-            max_time=max_time,
-            max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials,
-            distributed=who == "chief",
-        )
-        search_tuner = make_tuner(
-            oracle,
-            hypermodel,
-            directory=directory,
-            executions_per_trial=executions_per_trial,
-            heartbeat=heartbeat,
-        )
-    except BaseException:
-        if created and who != "worker":  # an early error leaves no empty tuning folder
-            shutil.rmtree(directory, ignore_errors=True)
-        raise
-    if who != "worker":
-        spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
-        spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
-        if resumed:  # the trials' own settings must match too
-            tuning_folder.check_same_search(
-                directory, resumed, spec, tuning_folder.SPACE_MUST_MATCH
-            )
-            spec["started"] = resumed.get("started")
-        else:
-            spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-        (directory / results.TUNE_SPEC).write_text(
-            json.dumps(spec, indent=2, default=str), encoding="utf-8"
-        )
-    with contextlib.nullcontext() if tracker is None else tracker:
-        if tracker is not None:
-            mlflow_search.start_search(tracker, search_tuner, spec)
-        if who == "chief":
-            # The chief serves the oracle (genreclf's server requeues the trials
-            # of silent workers) and trains nothing.
-            oracle.verbose = 2 if verbose else 0
-            search_tuner.save()
-            distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
-        else:
-            try:
-                search_tuner.search(
-                    train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
-                )
-            except RuntimeError:
-                search_tuner.close_trial_processes()
-                failed = _trailing_failures(oracle)
-                if failed < max_consecutive_failed_trials or who == "worker":
-                    raise
-                finish(directory, hypermodel=hypermodel)
-                raise ConfigError(
-                    f"The search stopped: {failed} trials in a row failed (raise the limit "
-                    f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
-                    f"`genreclf tune show {directory}`."
-                ) from None
+            tracker = mlflow_search.search_tracker(mlflow_uri, mlflow_experiment, directory)
+        data_cfg = _data_config(data, **data_args)
+        dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
+        check_trainable(dataset)  # one class (or one label set) is nothing to tune for
+        if objective == "auto":  # multi-label trials are scored as training selects epochs
+            objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
+        objective = make_objective(objective)
+        who = distributed.role()
+        tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
+        space = dict(search_space or {})
+        if tuner == "hyperband":
+            space["epochs"] = max_epochs  # Hyperband sets each trial's epoch budget
+        spec = {
+            "model": model,
+            "tuner": tuner,
+            "objective": objective.name,
+            "direction": objective.direction,
+            "max_trials": max_trials,
+            "max_epochs": max_epochs,
+            "executions_per_trial": executions_per_trial,
+            "max_time": max_time,
+            "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
+        }
+        resumed = {}  # the saved description of the search this one resumes
         if who == "worker":
-            return TuningResult(directory, [])
-        result = finish(
-            directory,
-            dataset=dataset,
-            hypermodel=hypermodel,
-            kfold_top=kfold_top,
-            folds=folds,
-            verbose=verbose,
-        )
-        if tracker is not None:
-            mlflow_search.log_search(tracker, result)
-    return result
+            ip, port = distributed.oracle_address()
+            distributed.wait_for_oracle(ip, port, timeout=oracle_wait)
+            distributed.set_rpc_timeout(rpc_timeout)
+        else:
+            resumed = tuning_folder.prepare(directory, spec, resume, overwrite, tuner_id)
+        created = not directory.exists()
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            train, val = _split(dataset, data_cfg)
+            vocabulary = train.concat(val).vocabulary()
+            hypermodel = make_hypermodel(
+                model,
+                train,
+                vocabulary=vocabulary,
+                max_epochs=max_epochs,
+                objective=objective.name,
+                search_defaults=search_defaults,
+                seed=data_cfg.seed,
+                **space,
+            )
+            oracle = make_oracle(
+                tuner,
+                objective=objective,
+                max_trials=max_trials,
+                max_epochs=max_epochs,
+                seed=data_cfg.seed + 1,
+                max_time=max_time,
+                max_retries_per_trial=max_retries_per_trial,
+                max_consecutive_failed_trials=max_consecutive_failed_trials,
+                distributed=who == "chief",
+            )
+            search_tuner = make_tuner(
+                oracle,
+                hypermodel,
+                directory=directory,
+                executions_per_trial=executions_per_trial,
+                heartbeat=heartbeat,
+            )
+        except BaseException:
+            if created and who != "worker":  # an early error leaves no empty tuning folder
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
+        if who != "worker":
+            spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
+            spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
+            if resumed:  # the trials' own settings must match too
+                tuning_folder.check_same_search(
+                    directory, resumed, spec, tuning_folder.SPACE_MUST_MATCH
+                )
+                spec["started"] = resumed.get("started")
+            else:
+                spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
+            (directory / results.TUNE_SPEC).write_text(
+                json.dumps(spec, indent=2, default=str), encoding="utf-8"
+            )
+        with contextlib.nullcontext() if tracker is None else tracker:
+            if tracker is not None:
+                mlflow_search.start_search(tracker, search_tuner, spec)
+            if who == "chief":
+                # The chief serves the oracle (genreclf's server requeues the trials
+                # of silent workers) and trains nothing.
+                oracle.verbose = 2 if verbose else 0
+                search_tuner.save()
+                distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
+            else:
+                try:
+                    search_tuner.search(
+                        train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
+                    )
+                except RuntimeError:
+                    search_tuner.close_trial_processes()
+                    failed = _trailing_failures(oracle)
+                    if failed < max_consecutive_failed_trials or who == "worker":
+                        raise
+                    finish(directory, hypermodel=hypermodel)
+                    raise ConfigError(
+                        f"The search stopped: {failed} trials in a row failed (raise the limit "
+                        f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
+                        f"`genreclf tune show {directory}`."
+                    ) from None
+            if who == "worker":
+                return TuningResult(directory, [])
+            result = finish(
+                directory,
+                dataset=dataset,
+                hypermodel=hypermodel,
+                kfold_top=kfold_top,
+                folds=folds,
+                verbose=verbose,
+            )
+            if tracker is not None:
+                mlflow_search.log_search(tracker, result)
+        return result
+
+
+def _folder_lock(directory):
+    """The chief's (or a single process's) hold on `directory`: `genreclf.output_lock`."""
+    if distributed.role() == "worker":
+        return contextlib.nullcontext()
+    return output_lock(directory, "tuning search")
 
 
 def _trailing_failures(oracle):

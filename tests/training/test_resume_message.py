@@ -37,3 +37,34 @@ def test_a_backup_without_its_epoch_record_reads_as_minus_one(tmp_path):
     (tmp_path / "latest.weights.h5").write_bytes(b"weights")
     (tmp_path / "training_metadata.json").write_text('{"epo')  # torn by a kill
     assert backed_up_epochs(tmp_path) == -1
+
+
+def test_a_resumed_run_ends_as_the_unkilled_run_would(tmp_path):
+    # The rows' order of each epoch and dropout's masks are drawn as in the
+    # unkilled run (the pipeline's pass is replayed, the seed states are
+    # backed up), so the resumed run trains the same weights.
+    import numpy as np
+
+    def train(out, callbacks=()):
+        return genreclf.train(
+            genreclf.sample_path(),
+            text="overview",
+            label="genre",
+            model="bilstm",
+            epochs=3,
+            patience=5,
+            model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
+                          "max_tokens": 200, "dropout": 0.5, "word_dropout": 0.2},
+            out=out,
+            callbacks=list(callbacks),
+            verbose=0,
+        )  # fmt: skip
+
+    unkilled = train(tmp_path / "unkilled")
+    with pytest.raises(KeyboardInterrupt):
+        train(tmp_path / "resumed", [_KillAfterFirstEpoch()])
+    resumed = train(tmp_path / "resumed")
+    for a, b in zip(unkilled.model.get_weights(), resumed.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    history = [(tmp_path / name / "history.csv").read_text() for name in ("unkilled", "resumed")]
+    assert history[0] == history[1]
