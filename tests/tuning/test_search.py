@@ -121,18 +121,21 @@ def test_unknown_argument():
 
 
 def test_too_many_failures_end_with_a_clear_error_and_a_leaderboard(tmp_path):
-    # An unknown vectorizer mode is refused by the builder: every trial that samples it fails.
+    # Each value passes its own check (`setting_checks`), but the builder refuses
+    # character n-grams counted rather than TF-IDF: every trial that samples
+    # mode="count" fails.
     space = {
         **TINY_NGRAM,
-        "mode": ["tf_idf", "no_such_mode"],
+        "mode": ["tf_idf", "count"],
+        "analyzer": "char_wb",
         "ngrams": 1,
         "hidden_dim": [0, 4],
         "batch_size": [32, 64],
     }
-    with pytest.raises(ConfigError, match="1 trials in a row failed .*no_such_mode"):
+    with pytest.raises(ConfigError, match="1 trials in a row failed .*computed as TF-IDF"):
         _tune(tmp_path / "f", search_space=space, max_trials=6, max_consecutive_failed_trials=1)
     rows = json.loads((tmp_path / "f" / "leaderboard.json").read_text())
-    assert rows[-1]["status"] == "FAILED" and "no_such_mode" in rows[-1]["message"]
+    assert rows[-1]["status"] == "FAILED" and "mode='count'" in rows[-1]["message"]
 
 
 def test_kfold_top_cross_validates_the_best_trials_and_a_rerun_keeps_their_folds(
