@@ -59,6 +59,15 @@ class Report:
         return all(c["ok"] for c in self.checks)
 
 
+def graph_def_ops(graph_def):
+    """The op of every node of a GraphDef and of every function of its library."""
+    functions = {fn.signature.name for fn in graph_def.library.function}
+    nodes = list(graph_def.node)
+    for fn in graph_def.library.function:
+        nodes.extend(fn.node_def)
+    return [n.op for n in nodes if n.op not in functions]  # not calls of library functions
+
+
 def graph_ops(version_dir):
     """Every op type in the MetaGraph and in every function of its library."""
     proto = saved_model_pb2.SavedModel()
@@ -67,14 +76,8 @@ def graph_ops(version_dir):
     counts = {}
     method_names = {}
     for meta_graph in proto.meta_graphs:
-        graph = meta_graph.graph_def
-        functions = {fn.signature.name for fn in graph.library.function}
-        nodes = list(graph.node)
-        for fn in graph.library.function:
-            nodes.extend(fn.node_def)
-        for node in nodes:
-            if node.op not in functions:  # a call of a library function
-                counts[node.op] = counts.get(node.op, 0) + 1
+        for op in graph_def_ops(meta_graph.graph_def):
+            counts[op] = counts.get(op, 0) + 1
         for key, sig in meta_graph.signature_def.items():
             method_names[key] = sig.method_name
     return counts, method_names
@@ -82,12 +85,7 @@ def graph_ops(version_dir):
 
 def concrete_function_ops(fn):
     """Op types of a loaded concrete function's graph, its library included."""
-    graph_def = fn.graph.as_graph_def()
-    functions = {f.signature.name for f in graph_def.library.function}
-    nodes = list(graph_def.node)
-    for f in graph_def.library.function:
-        nodes.extend(f.node_def)
-    return {n.op for n in nodes if n.op not in functions}
+    return set(graph_def_ops(fn.graph.as_graph_def()))
 
 
 def load_tf_text_ops():
@@ -191,12 +189,20 @@ def to_example(tensors, i):
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
 
+def read_file(path, parse):
+    """`parse(text)` of a UTF-8 file; None if it is missing or `parse` rejects it."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        return parse(text)
+    except ValueError:  # a broken model card: `card_check` reports it
+        return None
+
+
 def run_signatures(report, version_dir, request):
-    card_path = os.path.join(version_dir, "assets.extra", "model_card.json")
-    card = None
-    if os.path.exists(card_path):
-        with open(card_path, encoding="utf-8") as f:
-            card = json.load(f)
+    card = read_file(os.path.join(version_dir, "assets.extra", "model_card.json"), json.loads)
     start = time.perf_counter()
     loaded = tf.saved_model.load(version_dir)
     report.data["load_seconds"] = round(time.perf_counter() - start, 3)
@@ -234,19 +240,20 @@ def run_signatures(report, version_dir, request):
     tensors = make_inputs(input_specs, request["inputs"])
     n = len(request["inputs"]["text"])
     out = {k: v.numpy() for k, v in predict(**tensors).items()}
+    report.data["outputs"] = {
+        name: [spec.dtype.name, list(out[name].shape)]
+        for name, spec in predict.structured_outputs.items()
+    }
+    if "labels" in out:  # the card's mode and thresholds are checked against it
+        report.data["labels_output"] = [[v.decode() for v in row] for row in out["labels"]]
     scores = out["scores"]
     K = scores.shape[1] if scores.ndim == 2 else -1
     report.data["scores"] = scores.astype("float64").tolist()
-    labels_path = os.path.join(version_dir, "assets", "labels.txt")
-    labels = None
-    if os.path.exists(labels_path):
-        with open(labels_path, encoding="utf-8") as f:
-            labels = f.read().splitlines()
-    report.check(
-        "labels asset",
-        labels is not None and len(labels) == K,
-        f"{K} classes in assets/labels.txt" if labels else "assets/labels.txt missing",
-    )
+    labels = read_file(os.path.join(version_dir, "assets", "labels.txt"), str.splitlines)
+    ok = labels is not None and len(labels) == K
+    found = "no file" if labels is None else len(labels)
+    wrong = f"expected {K} class names (the scores' width), found {found}"
+    report.check("labels asset", ok, f"assets/labels.txt: {f'{K} classes' if ok else wrong}")
     k = out["top_scores"].shape[1]
     shapes_ok = (
         scores.shape == (n, K)
@@ -254,7 +261,7 @@ def run_signatures(report, version_dir, request):
         and out["top_scores"].shape == (n, k)
         and 1 <= k <= K
     )
-    abstention = (card or {}).get("abstention")
+    abstention = card.get("abstention") if isinstance(card, dict) else None
     if "labels" in out:
         width = 1 if abstention else K
         shapes_ok = shapes_ok and out["labels"].shape == (n, width)
@@ -278,20 +285,17 @@ def run_signatures(report, version_dir, request):
         ties = [np.sum(scores[i] == scores[i].max()) > 1 for i in range(n)]
         top_ok = all(tie or out["top_labels"][i][0] == best[i] for i, tie in enumerate(ties))
         report.check("top_labels name the top classes", top_ok)
-    if abstention:
+    # Single-label, multi-label or abstaining is read from the signature (a
+    # `labels` output or not); whether the card says the same is
+    # `card_check`'s job, in the parent process.
+    if abstention and "labels" in out and out["labels"].shape[1:] == (1,):
         check_abstention(report, out, scores, labels, abstention)
-    if card is not None and not card.get("multi_label") and not abstention:
+    if "labels" not in out and scores.ndim == 2 and n:
         sums = scores.sum(axis=1)
         report.check(
             "softmax rows sum to 1",
             np.allclose(sums, 1.0, atol=1e-4),
             f"row sums in [{sums.min():.6f}, {sums.max():.6f}]",
-        )
-    if card is not None and card.get("multi_label"):
-        report.check(
-            "multi-label 'labels' output",
-            "labels" in out,
-            "present" if "labels" in out else "missing",
         )
 
     serialized = tf.constant([to_example(tensors, i) for i in range(n)])
@@ -332,8 +336,11 @@ def replay_warmup(report, version_dir, sigs):
 
 def check_abstention(report, out, scores, labels, abstention):
     """The `labels` output of an abstaining model restates its cascade's rule."""
-    if "labels" not in out or labels is None or scores.ndim != 2:
+    if labels is None or scores.ndim != 2:
         report.check("abstaining 'labels' output", False, "missing")
+        return
+    if not set(abstention["order"]) <= set(labels):
+        report.check("abstaining 'labels' output", False, "the card's classes are not the model's")
         return
     order = [labels.index(name) for name in abstention["order"]]
     thresholds = np.asarray(abstention["thresholds"], dtype="float32")

@@ -27,7 +27,8 @@ def _export_parser():
         "--version",
         type=int,
         default=None,
-        help="version number (default: the next one; never overwrites)",
+        help="version number (default: the next free one, even if another export "
+        "publishes first; never overwrites)",
     )
     parser.add_argument("--top-k", type=int, default=3, help="width of top_labels (default: 3)")
     parser.add_argument(

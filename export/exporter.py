@@ -5,7 +5,12 @@ Layout of one published version (`<base>/<name>/<N>/`):
     saved_model.pb, fingerprint.pb, variables/
     assets/labels.txt                          the class names, one per line
     assets.extra/tf_serving_warmup_requests    PredictionLog records
-    assets.extra/model_card.json, model_card.md
+    assets.extra/model_card.json, model_card.md   also the sha256 of saved_model.pb and
+                                               variables.index (`card_check`)
+
+Two exports of one model started at once both stage the next version; the one
+that publishes second takes the next free number (an export given an explicit
+`version` fails instead).
 """
 
 import os
@@ -18,7 +23,7 @@ from genreclf.export.errors import VerificationError
 from genreclf.export.versions import resolve_version
 from genreclf.export.versions import staged_version
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # whole name: `fullmatch`
 
 
 def _labels_and_mode(vocabulary):
@@ -29,8 +34,20 @@ def _labels_and_mode(vocabulary):
     return list(labels), bool(getattr(vocabulary, "multi_label", False))
 
 
+def _renumbered_card(tmp, version):
+    """Rewrites the staged model card's version (another export took the first one)."""
+    import json
+
+    from genreclf.export.model_card import write_model_card
+
+    with open(os.path.join(tmp, "assets.extra", "model_card.json"), encoding="utf-8") as f:
+        card = json.load(f)
+    card["version"] = int(version)
+    write_model_card(tmp, card)
+
+
 def _check_name(name):
-    if not isinstance(name, str) or not _NAME.match(name) or name.isdigit():
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.isdigit():
         raise ConfigError(
             "A model name must be letters, digits, '_', '-' or '.', start with a "
             "letter or digit and not be a number (TF Serving reads integer "
@@ -66,8 +83,10 @@ def export_model(
             single-label model).
         base: the TF Serving base path (e.g. `"models/"`).
         name: the served model name (the folder under `base`).
-        version: the integer version; default: one more than the highest.
-            An existing version is never overwritten.
+        version: the integer version; default: one more than the highest
+            (if another export publishes that one first, the next free one:
+            two exports started at once publish 1 and 2). An existing
+            version is never overwritten; an explicit one is never renumbered.
         thresholds: per-class thresholds for multi-label models (0.5 if None).
         top_k: the width of `top_labels` / `top_scores`.
         model_card: extra model card fields (`metrics`, `data_fingerprint`,
@@ -94,6 +113,7 @@ def export_model(
     """
     import tensorflow as tf
 
+    from genreclf.export.card_check import saved_model_digest
     from genreclf.export.method_names import CLASSIFY_METHOD
     from genreclf.export.method_names import set_method_name
     from genreclf.export.model_card import build_model_card
@@ -108,13 +128,20 @@ def export_model(
     if not multi_label and thresholds is not None:
         thresholds = None  # single-label decisions are the arg-max
     model_dir = os.path.join(os.fspath(base), name)
-    version = resolve_version(model_dir, version)
+    published = [resolve_version(model_dir, version)]
+
+    def renumber(tmp, new_version):
+        _renumbered_card(tmp, new_version)
+        published[0] = new_version
+
     module = ServingModule(
         model, labels, multi_label=multi_label, thresholds=thresholds, top_k=top_k
     )
     report = None
     with (
-        staged_version(model_dir, version) as tmp,
+        staged_version(
+            model_dir, published[0], renumber=None if version is not None else renumber
+        ) as tmp,
         tempfile.TemporaryDirectory(prefix="genreclf-labels-") as labels_dir,
     ):
         labels_file = os.path.join(labels_dir, "labels.txt")
@@ -128,7 +155,7 @@ def export_model(
         write_warmup_requests(tmp, name, module.input_specs, warmup_texts)
         card = build_model_card(
             name=name,
-            version=version,
+            version=published[0],
             labels=labels,
             multi_label=multi_label,
             top_k=module.top_k,
@@ -137,6 +164,7 @@ def export_model(
             abstention=module.abstention,
         )
         card.update(model_card or {})
+        card["saved_model"] = saved_model_digest(tmp)  # ties the card to these files
         write_model_card(tmp, card)
         if verify:
             report = verify_export(tmp, reference_model=model, serving_tf_text=serving_tf_text)
@@ -146,7 +174,7 @@ def export_model(
                     f"published.\n{report.summary()}",
                     report=report,
                 )
-    path = pathlib.Path(model_dir) / str(version)
+    path = pathlib.Path(model_dir) / str(published[0])
     return (path, report) if return_report else path
 
 
@@ -182,6 +210,7 @@ def export_run(
     """
     from genreclf.run import load_run
 
+    _check_name(name)  # before the model loads
     run = load_run(run_path)
     if version is not None:  # a taken version is refused before the model loads
         resolve_version(os.path.join(os.fspath(base), name), version)

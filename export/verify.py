@@ -5,12 +5,14 @@ and TF Text's compiled ops and nothing else (Keras, keras-hub and genreclf are
 unimportable there). That process lists every op of every function in the
 graph and checks each is registered, loads the model, runs both signatures
 (and the warmup requests) and sends the scores back; this process compares
-them with the Keras model's.
+them with the Keras model's, and the model card with the SavedModel it ships
+with (`card_check`).
 """
 
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,16 @@ import time
 import numpy as np
 
 from genreclf.export.errors import VerificationError
+
+# TensorFlow's start-up noise on the worker's stderr, harmless on a machine
+# without a GPU (TF_CPP_MIN_LOG_LEVEL=2 hides the INFO and WARNING lines, but
+# the CUDA probes log at ERROR): left out of the report's stderr tail.
+_NOISE = re.compile(
+    r"cuInit|cuda drivers|CUDA_ERROR_NO_DEVICE|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|register factory for plugin|absl::InitializeLog|computation placer already registered"
+    r"|TF-TRT Warning|TensorRT|oneDNN custom operations|This TensorFlow binary is optimized"
+    r"|rebuild TensorFlow with the appropriate compiler flags|NUMA node"
+)
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
 OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
@@ -68,16 +80,27 @@ class VerifyReport:
         for check in self.checks:
             mark = "ok  " if check["ok"] else "FAIL"
             detail = f": {check['detail']}" if check["detail"] else ""
-            lines.append(f"  [{mark}] {check['name']}{detail}"[:300])
+            lines.append(f"  [{mark}] {check['name']}{detail}"[:400])
         if self.ops.get("tf_text"):
             lines.append(f"  TF Text ops: {', '.join(self.ops['tf_text'])}"[:300])
-        if not self.ok and self.worker_log:
-            tail = [line for line in self.worker_log.splitlines() if line.strip()][-5:]
+        tail = worker_errors(self.worker_log)[-5:] if not self.ok else []
+        if tail:
             lines += ["  worker stderr (last lines):"] + [f"    {t}"[:300] for t in tail]
         return "\n".join(lines)
 
     def __str__(self):
         return self.summary()
+
+
+def worker_errors(log):
+    """The non-empty lines of the worker's stderr, TensorFlow's start-up noise left out.
+
+    Example:
+
+    >>> worker_errors("E cuda_platform.cc:51] failed call to cuInit: UNKNOWN ERROR\\nboom\\n")
+    ['boom']
+    """
+    return [line for line in (log or "").splitlines() if line.strip() and not _NOISE.search(line)]
 
 
 def tf_text_op_list(version):
@@ -227,7 +250,10 @@ def verify_export(
                     }
                 ],
             }
+    from genreclf.export.card_check import check_model_card
+
     checks = list(result.get("checks", []))
+    checks += check_model_card(version_dir, result)
     max_abs_diff = None
     scores = result.get("scores")
     if reference_model is not None and scores is not None:

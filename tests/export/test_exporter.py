@@ -65,9 +65,54 @@ def test_failed_verification_publishes_nothing(single_model, single_vocab, tmp_p
 
 
 def test_bad_name_is_refused(single_model, single_vocab, tmp_path):
-    for name in ("", "a/b", "12", "../x"):
+    for name in ("", "a/b", "12", "../x", "nl\n", "genre\n", "²"):
         with pytest.raises(Exception, match="model name"):
             export_model(single_model, single_vocab, tmp_path, name, verify=False)
+        with pytest.raises(Exception, match="model name"):  # before the run loads
+            export_run(tmp_path / "no-such-run", tmp_path, name, verify=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _publish_version_1_meanwhile(tmp_path, monkeypatch):
+    """Another export publishes `genre/1` while this one writes its model card."""
+    from genreclf.export import model_card
+
+    write = model_card.write_model_card
+
+    def write_then_lose_the_race(export_dir, card):
+        path = write(export_dir, card)
+        other = tmp_path / "genre" / "1"
+        if not other.exists():
+            other.mkdir()
+            (other / "saved_model.pb").write_bytes(b"the other export's")
+        return path
+
+    monkeypatch.setattr(model_card, "write_model_card", write_then_lose_the_race)
+
+
+def test_concurrent_default_exports_take_the_next_version(
+    single_model, single_vocab, tmp_path, monkeypatch
+):
+    _publish_version_1_meanwhile(tmp_path, monkeypatch)
+    path = export_model(single_model, single_vocab, tmp_path, "genre", verify=False)
+    assert path == tmp_path / "genre" / "2"
+    assert _entries(tmp_path / "genre") == ["1", "2"]
+    assert (tmp_path / "genre" / "1" / "saved_model.pb").read_bytes() == b"the other export's"
+    card = json.loads((path / "assets.extra" / "model_card.json").read_text())
+    assert card["version"] == 2
+    assert (
+        (path / "assets.extra" / "model_card.md").read_text().startswith("# Model card: genre v2")
+    )
+    assert tf.saved_model.load(str(path)).signatures["serving_default"] is not None
+
+
+def test_an_explicit_version_taken_meanwhile_is_refused(
+    single_model, single_vocab, tmp_path, monkeypatch
+):
+    _publish_version_1_meanwhile(tmp_path, monkeypatch)
+    with pytest.raises(ExportError, match="Version 1 appeared .* not renumbered"):
+        export_model(single_model, single_vocab, tmp_path, "genre", version=1, verify=False)
+    assert _entries(tmp_path / "genre") == ["1"]
 
 
 def _write_run(path, model, vocab, thresholds=None):

@@ -27,6 +27,8 @@ def test_verify_passes_on_a_fresh_export(single_export):
         "softmax rows sum to 1",
         "clean process (TensorFlow + TF Text ops only)",
         "parity with Keras",
+        "model card matches the SavedModel files",
+        "model card matches the signatures",
     ):
         assert expected in names
     assert report.max_abs_diff <= 1e-5
@@ -77,6 +79,47 @@ class Normalize(keras.layers.Layer):
         return tensorflow_text.case_fold_utf8(texts)
 
 
+def test_labels_asset_failure_says_expected_and_found(single_export, tmp_path):
+    path, _ = single_export
+    broken = tmp_path / "1"
+    shutil.copytree(path, broken)
+    (broken / "assets" / "labels.txt").write_text("crime\nhorror\n")
+    report = verify_export(broken, sample_texts=["a killer in the rain"])
+    assert not report.ok
+    (check,) = [c for c in report.checks if c["name"] == "labels asset"]
+    assert check["detail"] == (
+        "assets/labels.txt: expected 3 class names (the scores' width), found 2"
+    )
+    assert "cuInit" not in report.summary()  # TensorFlow's start-up noise is left out
+
+
+def test_summary_keeps_worker_errors_but_not_tensorflow_noise():
+    from genreclf.export.verify import VerifyReport
+
+    log = (
+        "2026-12-05 02:08:28.521628: E external/local_xla/xla/stream_executor/cuda/"
+        "cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error: Failed call to "
+        "cuInit: UNKNOWN ERROR (303)\n"
+        "W0000 00:00:1733 cuda_executor.cc:1040] could not open file to read NUMA node\n"
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "E0000 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register "
+        "factory for plugin cuDNN when one has already been registered\n"
+        "Could not find cuda drivers on your machine, GPU will not be used.\n"
+        "Traceback (most recent call last):\n"
+        "MemoryError: out of memory\n"
+    )
+    failed = VerifyReport(
+        "v", False, [{"name": "x", "ok": False, "detail": ""}], {}, worker_log=log
+    )
+    tail = failed.summary().split("worker stderr (last lines):\n")[1].splitlines()
+    assert [line.strip() for line in tail] == [
+        "Traceback (most recent call last):",
+        "MemoryError: out of memory",
+    ]
+    noise_only = VerifyReport("v", False, [], {}, worker_log=log.split("Traceback")[0])
+    assert "worker stderr" not in noise_only.summary()
+
+
 def test_tf_text_ops_are_checked_against_the_serving_image(single_vocab, texts, tmp_path):
     text = keras.Input(shape=(), dtype="string", name="text")
     vectorizer = keras.layers.TextVectorization(max_tokens=30, output_sequence_length=4)
@@ -108,7 +151,8 @@ def test_verify_without_reference_checks_signatures(multi_export):
     assert report.ok, report.summary()
     assert report.max_abs_diff is None
     assert len(report.scores) == 2 and len(report.scores[0]) == 4
-    assert "multi-label 'labels' output" in [c["name"] for c in report.checks]
+    (card,) = [c for c in report.checks if c["name"] == "model card matches the signatures"]
+    assert card["detail"] == "4 labels, multi-label, top_k 2"  # thresholds included
     assert tf.__version__  # the parent keeps its own TensorFlow
 
 

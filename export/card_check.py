@@ -1,0 +1,199 @@
+"""`check_model_card`: the model card must describe the SavedModel it ships with.
+
+`assets.extra/model_card.json` is what people and the server read about a
+version: its labels, single- or multi-label, thresholds, and the run it came
+from (the server's web explain route loads that run). TF Serving never reads
+it, so a card copied from another export loads fine and then misleads.
+`verify_export` therefore compares the card with the SavedModel itself:
+
+* files: the exporter records the sha256 of `saved_model.pb` and of
+  `variables/variables.index` (which holds a checksum of every variable) in
+  the card (`saved_model`); a card written for another export names other
+  files. Cards written before genreclf recorded them are not compared, and
+  the check says so.
+* signatures: the number of labels against the scores' width and
+  `assets/labels.txt`; single-label, multi-label or abstaining against the
+  `labels` output; `top_k` against `top_labels`; the inputs and outputs the
+  card lists against the signature's; a multi-label card's thresholds against
+  the `labels` output on the sample texts.
+
+Only the standard library and numpy are imported (no TensorFlow), so checking
+a card costs the time to hash two files.
+"""
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+CARD_FILE = os.path.join("assets.extra", "model_card.json")
+DIGEST_FILES = ("saved_model.pb", "variables/variables.index")
+_FIX = "Re-export the run instead of copying assets between versions."
+
+
+def saved_model_digest(export_dir):
+    """The sha256 of the files that make a SavedModel what it is (None if absent).
+
+    Example:
+
+    >>> saved_model_digest("models/genre/1")  # doctest: +SKIP
+    {'saved_model.pb': '9f86d0...', 'variables/variables.index': '60303a...'}
+    """
+    digest = {}
+    for name in DIGEST_FILES:
+        path = os.path.join(export_dir, *name.split("/"))
+        if not os.path.isfile(path):
+            digest[name] = None
+            continue
+        sha = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                sha.update(block)
+        digest[name] = sha.hexdigest()
+    return digest
+
+
+def _check(name, ok, detail):
+    return {"name": name, "ok": bool(ok), "detail": detail}
+
+
+def _files_check(version_dir, card):
+    recorded = card.get("saved_model")
+    name = "model card matches the SavedModel files"
+    if not isinstance(recorded, dict):
+        return _check(
+            name,
+            True,
+            "the card records no file hashes (exported by an older genreclf): not compared",
+        )
+    actual = saved_model_digest(version_dir)
+    differ = [f for f in DIGEST_FILES if f in recorded and recorded[f] != actual[f]]
+    if not differ:
+        return _check(name, True, f"sha256 of {', '.join(DIGEST_FILES)} as recorded")
+    shown = ", ".join(f"{f} {str(actual[f])[:12]} (card: {str(recorded[f])[:12]})" for f in differ)
+    return _check(
+        name,
+        False,
+        f"the card was written for another SavedModel (source {card.get('source')!r}). "
+        f"Received sha256: {shown}. {_FIX}",
+    )
+
+
+def _mode(card):
+    if card.get("multi_label"):
+        return "multi-label"
+    return "abstaining single-label" if card.get("abstention") else "single-label"
+
+
+def _model_mode(outputs, width):
+    """The mode the signature shows, or None when both fit (one class)."""
+    if "labels" not in outputs:
+        return "single-label"
+    labels_width = outputs["labels"][1][-1] if outputs["labels"][1] else None
+    if labels_width == 1 and width == 1:
+        return None
+    return "abstaining single-label" if labels_width == 1 else "multi-label"
+
+
+def _describe(mode, outputs):
+    if "labels" not in outputs:
+        return f"serving_default has no 'labels' output (a {mode} model)"
+    return f"serving_default's 'labels' output is {outputs['labels'][1]} (a {mode} model)"
+
+
+def _threshold_problem(card, scores, labels_output):
+    labels, thresholds = card.get("labels") or [], card.get("thresholds")
+    if not thresholds or len(thresholds) != scores.shape[1] or len(labels) != scores.shape[1]:
+        return f"{len(thresholds or [])} thresholds for {scores.shape[1]} classes"
+    above = scores.astype("float32") >= np.asarray(thresholds, dtype="float32")
+    for row, chosen in zip(above, labels_output):
+        if {labels[j] for j in np.flatnonzero(row)} != {name for name in chosen if name}:
+            return "the 'labels' output does not apply the card's thresholds"
+    return None
+
+
+def _signature_problems(card, result, labels_txt):
+    """What the card says that the signatures contradict, most telling first."""
+    problems = []
+    labels = card.get("labels") or []
+    scores = np.asarray(result.get("scores") or [], dtype="float64")
+    outputs = result.get("outputs") or {}
+    width = scores.shape[1] if scores.ndim == 2 else None
+    if width is not None and outputs:
+        model_mode = _model_mode(outputs, width)
+        if model_mode is not None and model_mode != _mode(card):
+            problems.append(f"the card says {_mode(card)}, but {_describe(model_mode, outputs)}")
+        elif card.get("multi_label") and result.get("labels_output") is not None:
+            problem = _threshold_problem(card, scores, result["labels_output"])
+            problems += [problem] if problem else []
+    if width is not None and len(labels) != width:
+        problems.append(f"the card lists {len(labels)} labels, the model scores {width} classes")
+    if labels_txt is not None and labels_txt != labels:
+        problems.append("the card's labels differ from assets/labels.txt")
+    top = outputs.get("top_labels", [None, []])[1]
+    if top and card.get("top_k") is not None and top[-1] != card["top_k"]:
+        problems.append(f"the card says top_k {card['top_k']}, top_labels has {top[-1]}")
+    predict = (card.get("signatures") or {}).get("serving_default") or {}
+    inputs = result.get("inputs")
+    if inputs is not None and "inputs" in predict:
+        listed = {n: s.get("dtype") for n, s in predict["inputs"].items()}
+        if listed != {n: spec[0] for n, spec in inputs.items()}:
+            problems.append(
+                f"the card's inputs {sorted(listed)} are not the signature's {sorted(inputs)}"
+            )
+    listed = set(predict.get("outputs") or outputs) - {"labels"}  # `labels`: the mode, above
+    if outputs and listed != set(outputs) - {"labels"}:
+        problems.append(
+            f"the card's outputs {sorted(predict['outputs'])} are not the "
+            f"signature's {sorted(outputs)}"
+        )
+    return problems
+
+
+def check_model_card(version_dir, result=None):
+    """Compares `assets.extra/model_card.json` with the SavedModel beside it.
+
+    Args:
+        version_dir: the SavedModel directory.
+        result: the verification worker's report (`scores`, `inputs`,
+            `outputs`, `labels_output`); without it only the files and
+            `assets/labels.txt` are compared.
+
+    Returns:
+        A list of `{"name", "ok", "detail"}` checks (one when there is no card).
+
+    Example:
+
+    >>> [c["ok"] for c in check_model_card("models/genre/1")]  # doctest: +SKIP
+    [True, True]
+    """
+    path = os.path.join(version_dir, CARD_FILE)
+    if not os.path.exists(path):
+        return [_check("model card", True, f"no {CARD_FILE}: nothing to compare")]
+    try:
+        with open(path, encoding="utf-8") as f:
+            card = json.load(f)
+    except (OSError, ValueError) as e:
+        return [_check("model card", False, f"{CARD_FILE} is not readable JSON: {e}")]
+    if not isinstance(card, dict) or not isinstance(card.get("labels"), list):
+        return [_check("model card", False, f"{CARD_FILE} has no 'labels' list. {_FIX}")]
+    labels_path = os.path.join(version_dir, "assets", "labels.txt")
+    labels_txt = None
+    if os.path.exists(labels_path):
+        with open(labels_path, encoding="utf-8") as f:
+            labels_txt = f.read().splitlines()
+    problems = _signature_problems(card, result or {}, labels_txt)
+    name = "model card matches the signatures"
+    if problems:
+        more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
+        detail = (
+            f"the card and the model disagree: {'; '.join(problems[:2])}{more}. "
+            f"Received: card from {card.get('source')!r}. {_FIX}"
+        )
+        signatures = _check(name, False, detail)
+    else:
+        signatures = _check(
+            name, True, f"{len(card['labels'])} labels, {_mode(card)}, top_k {card.get('top_k')}"
+        )
+    return [_files_check(version_dir, card), signatures]

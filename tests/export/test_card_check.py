@@ -1,0 +1,138 @@
+"""`check_model_card`: `export verify` fails a model card that describes another model."""
+
+import json
+import shutil
+
+import pytest
+
+from genreclf.export.card_check import check_model_card
+from genreclf.export.card_check import saved_model_digest
+from genreclf.export.exporter import export_model
+from genreclf.export.verify import verify_export
+
+
+def _with_assets_of(version, other, out):
+    """A copy of `version` whose `assets/` and `assets.extra/` come from `other`."""
+    shutil.copytree(version, out)
+    for folder in ("assets", "assets.extra"):
+        shutil.rmtree(out / folder)
+        shutil.copytree(other / folder, out / folder)
+    return out
+
+
+def _check(report, name):
+    (check,) = [c for c in report.checks if c["name"] == name]
+    return check
+
+
+def _card(path):
+    return json.loads((path / "assets.extra" / "model_card.json").read_text())
+
+
+def test_exported_card_records_the_saved_model_files(single_export):
+    path, report = single_export
+    assert _card(path)["saved_model"] == saved_model_digest(path)
+    assert all(len(h) == 64 for h in saved_model_digest(path).values())
+    assert _check(report, "model card matches the SavedModel files")["ok"]
+    assert _check(report, "model card matches the signatures")["ok"]
+
+
+def test_verify_fails_a_card_copied_from_another_export(
+    single_export, make_model, single_vocab, tmp_path
+):
+    # Same labels, same mode, same signatures: only the files tell them apart.
+    path, _ = single_export
+    other = make_model(3, False, 5)
+    other_path = export_model(other, single_vocab, tmp_path / "b", "genre", verify=False)
+    card = _card(other_path)
+    card["source"] = "runs/other"  # what the web explain route would load
+    (other_path / "assets.extra" / "model_card.json").write_text(json.dumps(card))
+    swapped = _with_assets_of(path, other_path, tmp_path / "swapped")
+    report = verify_export(swapped, sample_texts=["a killer in the rain"])
+    assert not report.ok
+    check = _check(report, "model card matches the SavedModel files")
+    assert not check["ok"]
+    assert "written for another SavedModel (source 'runs/other')" in check["detail"]
+    assert "Received sha256: saved_model.pb" in check["detail"]
+    assert "Re-export" in check["detail"]
+    assert "[FAIL] model card matches the SavedModel files" in report.summary()
+
+
+def test_multi_label_card_on_a_single_label_model_blames_the_card(
+    single_export, multi_export, tmp_path
+):
+    path, _ = single_export
+    swapped = _with_assets_of(path, multi_export, tmp_path / "swapped")
+    report = verify_export(swapped, sample_texts=["a killer in the rain"])
+    assert not report.ok
+    names = [c["name"] for c in report.checks]
+    assert "multi-label 'labels' output" not in names  # the output is not what is wrong
+    detail = _check(report, "model card matches the signatures")["detail"]
+    assert detail.startswith("the card and the model disagree: the card says multi-label, but ")
+    assert "serving_default has no 'labels' output (a single-label model)" in detail
+    assert "the card lists 4 labels, the model scores 3 classes" in detail
+
+
+def _result(scores, outputs, labels_output=None, inputs=None):
+    return {
+        "scores": scores,
+        "outputs": outputs,
+        "labels_output": labels_output,
+        "inputs": inputs or {"text": ["string", [None]]},
+    }
+
+
+MULTI_OUTPUTS = {
+    "scores": ["float32", [2, 4]],
+    "top_labels": ["string", [2, 2]],
+    "top_scores": ["float32", [2, 2]],
+    "labels": ["string", [2, 4]],
+}
+
+
+def test_thresholds_top_k_and_inputs_are_compared(multi_export):
+    # multi_export: labels crime, horror, romance, thriller; thresholds 0.5 0.45 0.55 0.5.
+    scores = [[0.9, 0.46, 0.1, 0.2], [0.1, 0.2, 0.3, 0.6]]
+    good = [["crime", "horror", "", ""], ["thriller", "", "", ""]]
+    checks = check_model_card(multi_export, _result(scores, MULTI_OUTPUTS, good))
+    assert [c["ok"] for c in checks] == [True, True], checks
+    assert checks[1]["detail"] == "4 labels, multi-label, top_k 2"
+
+    at_one_half = [["crime", "", "", ""], ["thriller", "", "", ""]]  # horror 0.46 < 0.5
+    (_, check) = check_model_card(multi_export, _result(scores, MULTI_OUTPUTS, at_one_half))
+    assert not check["ok"] and "does not apply the card's thresholds" in check["detail"]
+
+    wider = dict(MULTI_OUTPUTS, top_labels=["string", [2, 3]])
+    (_, check) = check_model_card(multi_export, _result(scores, wider, good))
+    assert "the card says top_k 2, top_labels has 3" in check["detail"]
+
+    hybrid = {"text": ["string", [None]], "year": ["float32", [None, 1]]}
+    (_, check) = check_model_card(multi_export, _result(scores, MULTI_OUTPUTS, good, hybrid))
+    assert "the card's inputs ['text'] are not the signature's ['text', 'year']" in check["detail"]
+
+
+def test_card_without_hashes_or_without_a_card(multi_export, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(multi_export, old)
+    card = _card(old)
+    del card["saved_model"]  # written by an older genreclf
+    (old / "assets.extra" / "model_card.json").write_text(json.dumps(card))
+    files, _ = check_model_card(old)
+    assert files["ok"] and "not compared" in files["detail"]
+    (old / "assets.extra" / "model_card.json").write_text("{not json")
+    ((check),) = check_model_card(old)
+    assert not check["ok"] and "not readable JSON" in check["detail"]
+    (old / "assets.extra" / "model_card.json").unlink()
+    assert [c["ok"] for c in check_model_card(old)] == [True]
+
+
+@pytest.mark.parametrize("labels_txt", [["crime", "horror", "romance"], None])
+def test_labels_txt_must_be_the_cards(multi_export, tmp_path, labels_txt):
+    copy = tmp_path / "copy"
+    shutil.copytree(multi_export, copy)
+    if labels_txt is None:
+        (copy / "assets" / "labels.txt").unlink()
+    else:
+        (copy / "assets" / "labels.txt").write_text("\n".join(labels_txt) + "\n")
+    (_, check) = check_model_card(copy)
+    assert check["ok"] is (labels_txt is None)
