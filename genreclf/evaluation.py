@@ -9,6 +9,7 @@ from genreclf.data import TextDataset
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.run import Run
 
 logger = logging.getLogger("genreclf.evaluation")
@@ -131,10 +132,18 @@ def evaluate(
                     "scored by a model that did not train on it.\n"
                 )
         else:
-            other_data = _read(other, data, **reading)
-            other_report, *other_counted = score_with_predictions(
-                other, other_data, classification_report
-            )
+            try:
+                other_data = _read(other, data, **reading)
+                other_report, *other_counted = score_with_predictions(
+                    other, other_data, classification_report
+                )
+            except DataError as error:  # e.g. a label only the first run knows
+                raise DataError(
+                    f"{error.message} (the compared run {str(other.path)!r})",
+                    path=error.path,
+                    line=error.line,
+                    field=error.field,
+                ) from None
             intervals = _paired_intervals(
                 (run, dataset, *counted), (other, other_data, *other_counted), report
             )

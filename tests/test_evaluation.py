@@ -135,3 +135,14 @@ def test_out_without_data_writes_the_runs_own_report_there(trained_run, tmp_path
     assert report["macro_f1"] == trained_run.metrics["macro_f1"]
     for name in ("report.md", "metrics.json", "confusion.png"):
         assert (tmp_path / "own" / name).exists(), name
+
+
+def test_a_label_only_the_first_run_knows_names_the_compared_run(trained_run, tmp_path):
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    keep = [i for i, labels in enumerate(data.labels) if "western" not in labels]
+    other = genreclf.train(data.subset(keep), model="ngram", out=tmp_path / "no_western",
+                           verbose=0)  # fmt: skip
+    test = tmp_path / "test.csv"
+    test.write_text("overview,genre\nA heist.,action\nA sheriff rides out.,western\n")
+    with pytest.raises(DataError, match=r"test.csv:3: .*'western'.*compared run '.*no_western'"):
+        genreclf.evaluate(trained_run, test, compare=other)
