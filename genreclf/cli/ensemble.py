@@ -2,6 +2,7 @@
 
 import argparse
 
+from genreclf.cli.reading import add_reading_options
 from genreclf.cli.train import add_mlflow_arguments
 from genreclf.errors import ConfigError
 
@@ -26,16 +27,10 @@ def build_parser():
         "shared validation split, else the out-of-fold scores that runs trained on every row "
         "saved, on the same file)",
     )
-    read = p.add_argument_group("reading --data (default: as the first member was trained)")
-    read.add_argument("--text", help="text column")
-    read.add_argument("--label", help="label column")
-    read.add_argument("--format", help="file format (default: from the file)")
-    read.add_argument("--sep", help="label separator")
-    read.add_argument(
-        "--skip-bad-rows",
-        action="store_const",
-        const=True,
-        help="skip (count and log) malformed rows and rows of labels the members never saw",
+    add_reading_options(
+        p.add_argument_group("reading --data"),
+        default="as the first member was trained",
+        skip_help="skip (count and log) malformed rows and rows of labels the members never saw",
     )
     p.add_argument(
         "--calibration",

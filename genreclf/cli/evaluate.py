@@ -2,6 +2,8 @@
 
 import argparse
 
+from genreclf.cli.reading import add_reading_options
+
 
 def build_parser():
     p = argparse.ArgumentParser(
@@ -18,15 +20,8 @@ def build_parser():
         "or one's split and the other's out-of-fold scores)",
     )
     p.add_argument("--out", help="report folder (default <run>/evaluation)")
-    p.add_argument("--text", help="text column (default: as in training)")
-    p.add_argument("--label", help="label column (default: as in training)")
-    p.add_argument("--format", help="file format (default: from the file)")
-    p.add_argument("--sep", help="label separator (default: as in training)")
-    p.add_argument(
-        "--skip-bad-rows",
-        action="store_const",
-        const=True,
-        help="skip (count and log) malformed rows",
+    add_reading_options(
+        p, default="as in training", skip_help="skip (count and log) malformed rows"
     )
     return p
 
