@@ -32,6 +32,9 @@ def build_parser():
     p.add_argument("--sep", help="separator between labels in one cell (implies --multi-label)")
     p.add_argument("--id", dest="id_column", help="a column of row ids to copy into the CSV")
     p.add_argument(
+        "--skip-bad-rows", action="store_true", help="skip (count and log) malformed rows"
+    )
+    p.add_argument(
         "--model",
         default="tfidf",
         help="what scores the rows out of fold: tfidf (default: TF-IDF + logistic "
@@ -116,6 +119,7 @@ def main(argv):
         multi_label=args.multi_label,
         sep=args.sep,
         id_column=args.id_column,
+        skip_bad_rows=args.skip_bad_rows,
         model=args.model,
         folds=args.folds,
         seed=args.seed,

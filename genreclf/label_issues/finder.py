@@ -82,6 +82,7 @@ def find_label_issues(
     multi_label=None,
     sep=None,
     id_column=None,
+    skip_bad_rows=False,
     model=TFIDF,
     folds=5,
     seed=0,
@@ -97,6 +98,8 @@ def find_label_issues(
         data: a data file (any format `genreclf train` reads) or a `TextDataset`.
         text, label, format, multi_label, sep: reading options, as for `train`.
         id_column: a column of row ids, copied into the results.
+        skip_bad_rows: skip (count and log) malformed rows instead of
+            raising, as for `train`.
         model: `"tfidf"` (TF-IDF + logistic regression, seconds) or a model
             family trained once per fold (`"ngram"`, `"stack"`, ...).
         folds: k of the out-of-fold k-fold.
@@ -138,6 +141,7 @@ def find_label_issues(
             multi_label=multi_label,
             sep=sep,
             id_column=id_column,
+            skip_bad_rows=skip_bad_rows,
         )
     vocabulary = dataset.vocabulary()
     if vocabulary.num_classes < 2:

@@ -181,3 +181,17 @@ def test_cli_warns_when_the_scorer_flags_too_much(sample_csv, tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "s.csv"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("genreclf labels check: warning: ") and "the CSV is ranked" in err
+
+
+def test_cli_skips_bad_rows_when_asked(noisy_csv, tmp_path, capsys):
+    from genreclf.cli import main
+
+    with open(noisy_csv, "a", encoding="utf-8") as f:
+        f.write(",horror\n")  # an empty text: a row error
+    out = tmp_path / "suspects.csv"
+    argv = ["labels", "check", str(noisy_csv), "--text", "overview", "--label", "genre"]
+    argv += ["--folds", "3", "--out", str(out), "--quiet"]
+    assert main(argv) == 1
+    assert "--skip-bad-rows" in capsys.readouterr().err
+    assert main(argv + ["--skip-bad-rows"]) == 0
+    assert out.exists()
