@@ -19,6 +19,27 @@ def _as_run(run):
     return run if isinstance(run, Run) else Run(run)
 
 
+def _format_for(cfg, data):
+    """The format the run was trained with, for a file of the same kind; else `"auto"`.
+
+    A format given at training (`--format tsv-unquoted`, which is never
+    detected) reads a file with the training file's extension the same way;
+    another kind of file (a `.jsonl` beside a `.csv`) is detected.
+
+    Example:
+
+    >>> _format_for({"format": "tsv-unquoted", "data": "train.tsv"}, "test.tsv")
+    'tsv-unquoted'
+    >>> _format_for({"format": "tsv-unquoted", "data": "train.tsv"}, "test.jsonl")
+    'auto'
+    """
+    given, trained_on = cfg.get("format"), cfg.get("data")
+    if given in (None, "auto") or not trained_on:
+        return "auto"
+    same_kind = pathlib.Path(str(data)).suffix.lower() == pathlib.Path(trained_on).suffix.lower()
+    return given if same_kind else "auto"
+
+
 def _read(run, data, **overrides):
     if isinstance(data, TextDataset):
         return data
@@ -26,7 +47,7 @@ def _read(run, data, **overrides):
     options = {
         "text": cfg.get("text"),
         "label": cfg.get("label"),
-        "format": "auto",
+        "format": _format_for(cfg, data),
         "sep": cfg.get("sep"),
         "multi_label": run.multi_label,
         "features": tuple(cfg.get("features") or ()),

@@ -146,3 +146,18 @@ def test_a_label_only_the_first_run_knows_names_the_compared_run(trained_run, tm
     test.write_text("overview,genre\nA heist.,action\nA sheriff rides out.,western\n")
     with pytest.raises(DataError, match=r"test.csv:3: .*'western'.*compared run '.*no_western'"):
         genreclf.evaluate(trained_run, test, compare=other)
+
+
+def test_a_file_like_the_training_file_is_read_in_the_format_given_at_training(tmp_path):
+    # TSV without quoting is never detected: a text opening with a quote would
+    # swallow the rows after it if the test file were read as quoted TSV.
+    rows = [(f'"Run," said the {w} in town {i}.', g) for i in range(30)
+            for w, g in (("ghost", "horror"), ("cowboy", "western"))]  # fmt: skip
+    for name, part in (("train.tsv", rows[:40]), ("test.tsv", rows[40:])):
+        (tmp_path / name).write_text(
+            "overview\tgenre\n" + "".join(f"{t}\t{g}\n" for t, g in part), encoding="utf-8"
+        )
+    run = genreclf.train(tmp_path / "train.tsv", format="tsv-unquoted", model="ngram",
+                         out=tmp_path / "run", verbose=0)  # fmt: skip
+    report = genreclf.evaluate(run, tmp_path / "test.tsv", out=tmp_path / "eval")
+    assert report["num_examples"] == 20
