@@ -94,7 +94,7 @@ def build_parser():
     fit.add_argument(
         "--epochs",
         type=int,
-        help="maximum epochs (default: the family's; 30 for bilstm, else 20; early stopping "
+        help="maximum epochs (default: the family's; 30 for bilstm and transformer, else 20; early stopping "
         "on val macro-F1)",
     )
     fit.add_argument("--batch-size", type=int, help="batch size (default 32)")
@@ -117,7 +117,7 @@ def build_parser():
     fit.add_argument(
         "--patience",
         type=int,
-        help="early-stopping patience in epochs (default: the family's; 6 for bilstm, else 3)",
+        help="early-stopping patience in epochs (default: the family's; 6 for bilstm and transformer, else 3)",
     )
     fit.add_argument(
         "--ema",
