@@ -17,8 +17,12 @@ How each family is explained (found from the model's layer names):
   completeness gap); `parts` keeps the tower's exact logit contributions.
 * ensembles: the weighted sum of the members' score-unit attributions.
 
-A model that ends in a layer after `scores` (calibration) is explained at
-`scores`; the scores shown are the model's own.
+A model that ends in layers after `scores` (calibration; a rating `stack`'s
+ordinal mixing) is explained at `scores`, and so is each ensemble member: the
+scores shown are the model's own, the words add up to the scores before
+calibration, and every `Explanation` says so (`calibration`, `explains()`,
+printed beside each shown score). Calibration is a monotone map fitted after
+training; explaining through it would lose the towers' exact contributions.
 """
 
 import re
@@ -28,8 +32,10 @@ import numpy as np
 
 from genreclf.explaining.explanation import Explanation
 from genreclf.explaining.explanation import LabelExplanation
+from genreclf.explaining.integrated_gradients import ENCODER_PASS_VALUES
 from genreclf.explaining.integrated_gradients import IntegratedGradients
 from genreclf.explaining.layers import find_layer
+from genreclf.explaining.layers import iter_layers
 from genreclf.explaining.layers import layer_names
 from genreclf.explaining.linear import activate
 from genreclf.explaining.linear import linear_contributions
@@ -41,6 +47,8 @@ from genreclf.explaining.token_positions import WORD_EMBEDDINGS
 from genreclf.explaining.token_positions import to_words
 from genreclf.explaining.token_positions import word_positions
 from genreclf.explaining.words import text_words
+from genreclf.models.calibrated_scores import CalibratedScores
+from genreclf.models.ordinal import OrdinalScores
 
 _MEMBER = re.compile(r"member_\d+$")
 
@@ -83,6 +91,7 @@ class Explainer:
         self.labels = list(labels)
         self.steps = int(steps)
         names = layer_names(model)
+        self.calibration = _taken_out(model, len(self.labels))
         if "scores" in names and model.outputs[0] is not model.get_layer("scores").output:
             # A layer after the scores (calibration): explain the scores before it
             # (calibration is monotone per class), show the model's own scores.
@@ -103,7 +112,9 @@ class Explainer:
             self.kind = "stack"
             self.tower = _LinearTower(model, _head_features(model, "tfidf_scores"), "tfidf_scores")
             self.weight = _blend_weight(model, "tfidf_scores")
-            self.ig = IntegratedGradients(model, PIECE_EMBEDDINGS[0])
+            self.ig = IntegratedGradients(
+                model, PIECE_EMBEDDINGS[0], pass_values=ENCODER_PASS_VALUES
+            )
             self.ig_layer = PIECE_EMBEDDINGS[0]
         elif "scores" in names and _head_features(model, "scores") is not None:
             self.kind = "linear"
@@ -121,7 +132,9 @@ class Explainer:
             # Token and position embeddings in one layer: interpolate from the
             # padding tokens' embeddings (positions kept), not from zero.
             pad = layer.name == "token_and_position_embedding"
-            self.ig = IntegratedGradients(model, layer.name, pad_baseline=pad)
+            # A pretrained encoder's tape is large: a bounded number of steps per pass.
+            bound = ENCODER_PASS_VALUES if layer.name in PIECE_EMBEDDINGS else None
+            self.ig = IntegratedGradients(model, layer.name, pad_baseline=pad, pass_values=bound)
             self.ngrams = NgramColumns(model, layer.name) if layer.name in FEATURE_NAMES else None
 
     def _scores(self, inputs):
@@ -201,10 +214,13 @@ class Explainer:
                     ],
                     units=p.units,
                     method=p.method,
+                    calibration=self.calibration,
                 )
                 for name, p in part.parts.items()
             }
-            results.append(Explanation(text, words, entries, part.units, part.method, parts))
+            results.append(
+                Explanation(text, words, entries, part.units, part.method, parts, self.calibration)
+            )
         return results
 
     def _explain_one(self, text, words, inputs, classes, units):
@@ -255,6 +271,30 @@ class Explainer:
             placed, unplaced = to_words(result.attributions, positions, len(words))
         method = f"integrated gradients on {self.ig_layer!r} ({self.steps} steps)"
         return _Part(placed, unplaced, result.value, result.baseline, method, "score")
+
+
+def _taken_out(model, width):
+    """What maps the scores the explainers explain to `model`'s shown ones, in words.
+
+    The explainers read every model (and ensemble member) at its `scores`
+    layer: the non-identity calibrations and ordinal mixings after one are
+    taken out. `""` when there are none, or when the model's output is not
+    scores of `width` columns (then the shown scores are those at `scores`:
+    only its members' are taken out).
+    """
+    top = len(model.outputs) == 1 and model.outputs[0].shape[-1] == width
+    found = []
+    for layer in iter_layers(model):
+        if not top and layer in model.layers:
+            continue
+        if isinstance(layer, CalibratedScores) and layer.method != "identity":
+            found.append(f"{layer.method} calibration")
+        elif isinstance(layer, OrdinalScores) and layer.built:
+            mixing = keras.ops.convert_to_numpy(layer.mixing)
+            if not np.allclose(mixing, np.eye(len(mixing))):
+                found.append("ordinal mixing")
+    found = list(dict.fromkeys(found))  # each once, in graph order
+    return " and ".join(filter(None, [", ".join(found[:-1]), found[-1]])) if found else ""
 
 
 def _head_features(model, head_name):

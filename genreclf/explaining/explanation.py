@@ -13,6 +13,13 @@ per word. The attributions are in `units`:
 
 `unplaced` is the attribution of tokens that are no word of the text
 (`[CLS]`, `[SEP]`, padding, unknown pieces).
+
+A calibrated model's shown `score` is its calibration's map of the scores
+its words explain (`calibration` names it, e.g. `"temperature
+calibration"`): `value` is then the score (or logit) *before* calibration,
+and `explains()` says so. Calibration is a monotone map fitted after
+training: explaining through it would lose the linear towers' exact
+contributions, and a sharpening temperature saturates the gradients.
 """
 
 import dataclasses
@@ -68,6 +75,9 @@ class Explanation:
         method: how the attributions were computed, in words.
         parts: explanations of parts of the model (the TF-IDF tower of
             `stack`, an ensemble's members), by name.
+        calibration: what maps the explained values to the shown scores, in
+            words (`"temperature calibration"`; `""`: nothing, `value` is
+            the score, or the logit in logit units).
 
     Example:
 
@@ -90,6 +100,7 @@ class Explanation:
     units: str = "score"
     method: str = ""
     parts: dict = dataclasses.field(default_factory=dict)
+    calibration: str = ""
 
     def __post_init__(self):
         if self.units not in UNITS:
@@ -102,6 +113,39 @@ class Explanation:
                 return entry
         raise KeyError(
             f"{name!r} is not an explained label. Expected one of {[e.label for e in self.labels]}."
+        )
+
+    def explains(self):
+        """What each label's `value` is: `"score"`, `"logit"`, or either before calibration.
+
+        Example:
+
+        >>> Explanation("a", [], [], calibration="temperature calibration").explains()
+        'score before temperature calibration'
+        """
+        quantity = "logit" if self.units == "logit" else "score"
+        return f"{quantity} before {self.calibration}" if self.calibration else quantity
+
+    def explained(self, entry):
+        """For a calibrated model, one line: the value the words add up to beside the shown score.
+
+        `""` when the words add up to the shown score itself (or, in logit
+        units, to its logit).
+
+        Example:
+
+        >>> entry = LabelExplanation("thriller", 0.965, 0.496, 0.037, np.array([0.3, 0.159]))
+        >>> e = Explanation("a b", [], [entry], calibration="temperature calibration")
+        >>> e.explained(entry)
+        'explains score 0.496 before temperature calibration (baseline 0.037, words +0.459); shown 0.965'
+        """
+        if not self.calibration:
+            return ""
+        quantity, start = ("logit", "bias") if self.units == "logit" else ("score", "baseline")
+        words = float(np.sum(entry.attributions)) + entry.unplaced
+        return (
+            f"explains {quantity} {entry.value:.3f} before {self.calibration} ({start} "
+            f"{entry.baseline:.3f}, words {words:+.3f}); shown {entry.score:.3f}"
         )
 
     def top_words(self, label, k=5, sign=1):
@@ -120,11 +164,20 @@ class Explanation:
         return ranked[:k]
 
     def to_dict(self):
-        """A JSON-ready dict (words, and per label its attributions per word)."""
+        """A JSON-ready dict (words, and per label its attributions per word).
+
+        Per label, `value = baseline + unplaced + sum(attributions)` (up to
+        integrated gradients' quadrature error) and `score` is the shown
+        score; `explains` says what `value` is (`"score before temperature
+        calibration"` for a calibrated model) and `calibration` what maps it
+        to `score` (None: nothing).
+        """
         return {
             "text": self.text,
             "units": self.units,
             "method": self.method,
+            "explains": self.explains(),  # what each label's value is
+            "calibration": self.calibration or None,
             "words": [dataclasses.asdict(w) for w in self.words],
             "labels": [
                 {

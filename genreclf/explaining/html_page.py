@@ -2,7 +2,8 @@
 
 Every word is a `<span class="w">` whose background is green (pushed the
 label up) or red (held it back), its opacity the attribution's share of the
-strongest word of that label; hovering shows the value.
+strongest word of that label; hovering shows the value. For a calibrated
+model each label also shows the score before calibration its words add up to.
 """
 
 import html
@@ -63,16 +64,22 @@ def render_html(explanations, title="genreclf explanations"):
     ]
     if explanations:
         first = explanations[0]
+        adds_up = ""
+        if first.calibration:
+            quantity = "logits" if first.units == "logit" else "scores"
+            adds_up = f" adding up to the {quantity} before {first.calibration}"
         parts.append(
             f'<p class="meta">{html.escape(first.method)}; attributions in {first.units} '
-            "units; green pushed the label up, red held it back.</p>"
+            f"units{html.escape(adds_up)}; green pushed the label up, red held it back.</p>"
         )
     for number, explanation in enumerate(explanations, start=1):
         parts.append(f"<section><h2>Text {number}</h2>")
         for entry in explanation.labels:
+            note = explanation.explained(entry)
+            note = f'<div class="meta">{html.escape(note)}</div>' if note else ""
             parts.append(
                 f'<div class="label"><b>{html.escape(entry.label)} {entry.score:.3f}</b> '
-                f"{highlighted_html(explanation, entry)}</div>"
+                f"{highlighted_html(explanation, entry)}{note}</div>"
             )
         parts.append("</section>")
     parts.append("</body></html>")

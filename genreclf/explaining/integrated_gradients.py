@@ -10,9 +10,22 @@ is cloned once with `keras.models.clone_model(..., call_function=...)`
 are shared, not copied) with an `InterpolationProbe` after the named layer:
 the probe scales that layer's output by `t` per interpolation step
 (baseline `x' = 0`: no token content; position embeddings added later in a
-BERT encoder are kept) and marks the scaled tensor on the tape. One batch
-holds the text repeated for every step, `t = 0` and `t = 1`; one backward
-pass per explained class gives the gradients.
+BERT encoder are kept) and marks the scaled tensor on the tape. One forward
+pass without a tape scores the text at `t = 0` and `t = 1`; then each batch
+holds the text repeated for a few steps, and one backward pass per explained
+class gives their gradients.
+
+Memory: the tape keeps every activation downstream of the probe. For a
+pretrained encoder that is about 0.9 GB on CPU for one copy of the default
+`stack`'s longest text (4 windows of 256 word pieces through MiniLM's 6
+blocks), so its explainer bounds a pass to `pass_values` probed values
+(`ENCODER_PASS_VALUES`: one such copy; a synopsis's single window fits four
+steps): the memory of an attribution then does not grow with `steps`, and a
+long text costs what its `max_chunks` windows cost (the TF-IDF tower of
+`stack` reads every word, but is not on the tape). Batching all 16 steps at
+once took 19 GB for such a text, and 10 GB for a 250-word synopsis. Word-level
+families (`bilstm`, `transformer`) hold little per step and run slower in
+more passes: no bound by default.
 
 Written by hand because no maintained library does this for Keras 3 graphs:
 `captum` is PyTorch only; `alibi`'s IG is TF2/`tf.keras` 2 bound (last
@@ -27,6 +40,10 @@ import threading
 import keras
 import numpy as np
 import tensorflow as tf
+
+# Probed values a gradient pass through a pretrained encoder holds at most: one
+# copy of the default `stack`'s longest text (4 windows x 256 word pieces x 384).
+ENCODER_PASS_VALUES = 4 * 256 * 384
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -103,6 +120,9 @@ class IntegratedGradients:
             models too), e.g. `"embedding"`, `"token_embedding"`, `"tfidf"`.
         pad_baseline: the baseline is the layer's output for padding ids
             (id 0) rather than zero.
+        pass_values: None, or the most probed values (the layer's output
+            for one copy of the text, times the steps) a backward pass holds:
+            bounds the memory of the tape (see the module docstring).
 
     Example:
 
@@ -116,8 +136,9 @@ class IntegratedGradients:
     ((1, 3, 2), True)
     """
 
-    def __init__(self, model, layer_name, pad_baseline=False):
+    def __init__(self, model, layer_name, pad_baseline=False, pass_values=None):
         self.layer_name = layer_name
+        self.pass_values = None if pass_values is None else int(pass_values)
         self.probe = None
         # The probe holds one call's state: one attribution at a time (a server's threads).
         self._lock = threading.Lock()
@@ -149,43 +170,59 @@ class IntegratedGradients:
             inputs: the model's inputs for ONE example, e.g. `{"text": [text]}`.
             classes: the class indices to explain.
             steps: interpolation steps (midpoint rule).
-            batch_steps: steps per forward and backward pass (bounds the
-                memory a long text's encoder windows take).
+            batch_steps: the most steps per forward and backward pass (fewer
+                when one copy of the text is large: see `pass_values`).
 
         Returns:
             An `IGResult`.
         """
         midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
         with self._lock:
-            sums, first = None, None
-            for start in range(0, steps, batch_steps):
-                alphas = midpoints[start : start + batch_steps]
-                if start == 0:  # the baseline (t = 0) and the text (t = 1) ride along
-                    alphas = np.concatenate([[0.0, 1.0], alphas]).astype("float32")
-                batch = {
-                    name: tf.repeat(tf.convert_to_tensor(value), len(alphas), axis=0)
-                    for name, value in inputs.items()
-                }
-                part = self._pass(batch, alphas, classes, skip=2 if start == 0 else 0)
-                first = first or part
-                sums = part["sums"] if sums is None else [a + b for a, b in zip(sums, part["sums"])]
-        full = first["full"]
+            ends, size = None, max(1, int(batch_steps))
+            if self.pass_values is not None:  # the size of one copy first, without a tape
+                ends, _ = self._pass(inputs, midpoints[:0], [], ends=True)
+                size = max(1, min(size, self.pass_values // max(1, ends["full"].size)))
+            sums = None
+            for start in range(0, steps, size):
+                # Unbounded, t = 0 and t = 1 ride along in the first pass.
+                first, part = self._pass(
+                    inputs, midpoints[start : start + size], classes, ends=ends is None
+                )
+                ends = ends or first
+                sums = part if sums is None else [a + b for a, b in zip(sums, part)]
+        full = ends["full"]
         per_class = [
             (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums
         ]
         return IGResult(
             attributions=np.stack(per_class, axis=-1),
-            ids=first["ids"],
-            value=first["scores"][1, classes].astype("float64"),
-            baseline=first["scores"][0, classes].astype("float64"),
+            ids=ends["ids"],
+            value=ends["scores"][1, classes].astype("float64"),
+            baseline=ends["scores"][0, classes].astype("float64"),
         )
 
-    def _pass(self, batch, alphas, classes, skip):
-        """One forward and backward pass: the gradients summed over its steps."""
+    def _pass(self, inputs, alphas, classes, ends):
+        """The model on the example repeated once per alpha, and one backward pass per class.
+
+        With `ends`, the baseline (t = 0) and the text (t = 1) lead the batch.
+
+        Returns:
+            `(ends, sums)`: `ends` (with `ends`, else None) the scores at
+            t = 0 and t = 1, the text's probed values minus the baseline's
+            (`full`) and its ids; `sums` per class the gradients summed over
+            `alphas` (no tape when there is no class).
+        """
+        skip = 2 if ends else 0
+        alphas = np.concatenate([[0.0, 1.0][:skip], alphas]).astype("float32")
+        batch = {
+            name: tf.repeat(tf.convert_to_tensor(value), len(alphas), axis=0)
+            for name, value in inputs.items()
+        }
         self.probe.alphas = tf.constant(alphas)
         try:
-            with tf.GradientTape(persistent=True) as tape:
-                self.probe.tape = tape
+            # Only the probe's output is watched: no gradient paths into the weights.
+            with tf.GradientTape(persistent=True, watch_accessed_variables=False) as tape:
+                self.probe.tape = tape if classes else None
                 scores = self.model(batch, training=False)
                 targets = [tf.reduce_sum(scores[skip:, k]) for k in classes]
             scaled, delta, ids = self.probe.scaled, self.probe.delta, self.probe.ids
@@ -195,21 +232,22 @@ class IntegratedGradients:
             self.probe.tape = None
             self.probe.scaled = None
             self.probe.delta = None
-        rows = scaled.shape[0] // len(alphas)
-        full = delta[rows : 2 * rows].numpy()  # t = 1: the text's embeddings - baseline
+        rows = delta.shape[0] // len(alphas)
         sums = []
         for grad in grads:
             if grad is None:  # the class does not depend on this layer
-                sums.append(np.zeros_like(full))
+                sums.append(np.zeros((rows,) + tuple(delta.shape[1:]), "float32"))
                 continue
             grad = tf.convert_to_tensor(grad).numpy()[skip * rows :]
             sums.append(grad.reshape((len(alphas) - skip, rows) + grad.shape[1:]).sum(axis=0))
-        return {
-            "sums": sums,
-            "full": full,
+        if not ends:
+            return None, sums
+        first = {
+            "scores": np.asarray(scores),
+            "full": np.asarray(delta[rows : 2 * rows]),  # t = 1: the text's values - baseline
             "ids": None if ids is None else np.asarray(ids)[rows : 2 * rows],
-            "scores": scores.numpy(),
         }
+        return first, sums
 
 
 class IGResult:

@@ -73,13 +73,16 @@ def explanation_lines(run, dataset, where, seed=0):
             f"{_cell(words or '-', 120)} |"
         )
     method = explanation.method if picks else explainer.kind
-    units = explanation.units if picks else ""
+    units = f"{explanation.units} units" if picks else "units"
+    if picks and explanation.calibration:  # the scores shown are calibrated
+        quantity = "logits" if explanation.units == "logit" else "scores"
+        units += f" adding up to the {quantity} before {explanation.calibration}"
     lines = [
         "",
         HEADING,
         "",
         f"Random {where} rows of each class and the words that pushed that class most "
-        f"({method}; {units} units)"
+        f"({method}; {units})"
         + (
             ", rows the model was fitted on (it had no validation split)"
             if where == "training"

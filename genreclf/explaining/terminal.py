@@ -3,7 +3,9 @@
 Green words pushed the label up, red ones held it back; the stronger the
 push, the brighter (bold) the word. Colour is used only on a terminal and
 never when `NO_COLOR` is set (https://no-color.org); plain text lists the
-strongest words with their signed attributions instead.
+strongest words with their signed attributions instead. For a calibrated
+model each label also gets a line with the score before calibration that its
+words add up to.
 """
 
 import os
@@ -75,6 +77,8 @@ def render(explanation, color=False, top_words=5):
             f"  {entry.label}  {entry.score:.3f}   for: {_word_list(pushed)}"
             f"   against: {_word_list(held)}"
         )
+        if explanation.calibration:
+            lines.append("    " + explanation.explained(entry))
         if color:
             lines.append("    " + highlighted_text(explanation, entry))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from genreclf.explaining.explainer import Explainer
+from genreclf.explaining.layers import find_layer
 from genreclf.models.blending import WeightedScores
 from genreclf.models.heads import text_input
 from genreclf.models.ngram import build_ngram
@@ -80,13 +81,19 @@ def test_pretrained_word_pieces_are_merged_into_words(tiny_preset):
     assert all(np.abs(e.attributions).min() > 0 for e in explanation.labels)
 
 
-def test_stack_blends_the_exact_tfidf_tower_and_the_encoder(tiny_preset):
-    model = build_stack(3, train_texts=TEXTS, preset=tiny_preset, max_length=8, max_chunks=4)
+def tiny_stack(preset):
+    """`stack` with a tiny encoder (windows of 6 word pieces, at most 4), random heads."""
+    model = build_stack(3, train_texts=TEXTS, preset=preset, max_length=8, max_chunks=4)
     _random_head(model, "tfidf_scores", 1)
     _random_head(model, "encoder_scores", 2)
     blend = model.get_layer("scores")
     heads = len(blend.get_weights()[0])  # the TF-IDF head first
     blend.set_weights([np.array([0.7] + [0.3 / (heads - 1)] * (heads - 1), dtype="float32")])
+    return model
+
+
+def test_stack_blends_the_exact_tfidf_tower_and_the_encoder(tiny_preset):
+    model = tiny_stack(tiny_preset)
     explainer = Explainer(model, LABELS, steps=32)
     assert explainer.kind == "stack"
     (explanation,) = explainer.explain([TEXT + " " + TEXTS[0]], top_k=3)
@@ -98,6 +105,38 @@ def test_stack_blends_the_exact_tfidf_tower_and_the_encoder(tiny_preset):
     (tower,) = explanation.parts.values()
     assert tower.units == "logit"
     _complete(tower, 1e-5)
+
+
+def test_a_long_stack_text_is_explained_with_its_windows_and_every_word(tiny_preset):
+    model = tiny_stack(tiny_preset)
+    explainer = Explainer(model, LABELS, steps=16)
+    words = " ".join(TEXTS).split()
+    text = " ".join(np.random.default_rng(0).choice(words, 20_000))
+    sizes, probed = [], explainer.ig.model
+
+    def call(batch, **kwargs):
+        sizes.append(int(tf.shape(batch["text"])[0]))
+        return probed(batch, **kwargs)
+
+    explainer.ig.model = call
+    one_copy = 4 * 8 * find_layer(model, "token_embedding").output_dim  # 4 windows of 8
+    explainer.ig.pass_values = 2 * one_copy
+    (explanation,) = explainer.explain([text], top_k=2)
+    # The text once at t = 0 and t = 1 (no tape), then 2 copies a pass: not steps x text.
+    assert sizes == [2] + [2] * 8
+    assert len(explanation.words) == 20_000
+    _complete(explanation, 2e-3)
+    scores = model({"text": tf.constant([text])}).numpy()[0]
+    inputs = {"text": np.asarray([text], dtype=object)}
+    for entry in explanation.labels:
+        k = LABELS.index(entry.label)
+        assert entry.value == pytest.approx(scores[k], abs=1e-6)
+        # Past the encoder's 4 windows of 6 word pieces, a word reaches only the TF-IDF tower.
+        tower = explainer.tower.explain(text, explanation.words, inputs, [k], "score")
+        np.testing.assert_allclose(
+            entry.attributions[100:], explainer.weight * tower.words[100:, 0], atol=1e-9
+        )
+        assert np.abs(entry.attributions[:24] - explainer.weight * tower.words[:24, 0]).max() > 0
 
 
 def test_an_ensemble_is_the_weighted_sum_of_its_members():

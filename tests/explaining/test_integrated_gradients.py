@@ -75,3 +75,38 @@ def test_steps_in_several_passes_give_the_same_attributions():
     np.testing.assert_allclose(parts.attributions, whole.attributions, atol=1e-6)
     np.testing.assert_allclose(parts.value, whole.value, atol=1e-7)
     np.testing.assert_allclose(parts.baseline, whole.baseline, atol=1e-7)
+
+
+def _batch_sizes(ig):
+    """Records how many copies of the text each call of the probed model holds."""
+    sizes, model = [], ig.model
+
+    def call(batch, **kwargs):
+        sizes.append(int(tf.shape(batch["text"])[0]))
+        return model(batch, **kwargs)
+
+    ig.model = call
+    return sizes
+
+
+def test_a_bounded_pass_holds_the_same_copies_whatever_the_steps():
+    model = tiny_bilstm()
+    inputs = {"text": ["two strangers fall in love on a night train"]}
+    whole = IntegratedGradients(model, "embedding").attribute(inputs, classes=[0, 1], steps=24)
+    one_copy = 16 * 8  # max_length x embedding width: the probed values of one copy
+    for steps in (8, 24):
+        ig = IntegratedGradients(model, "embedding", pass_values=3 * one_copy)
+        sizes = _batch_sizes(ig)
+        result = ig.attribute(inputs, classes=[0, 1], steps=steps)
+        # t = 0 and t = 1 first, no tape; then 3 steps a pass, however many steps.
+        assert sizes[0] == 2 and max(sizes[1:]) == 3 and sum(sizes[1:]) == steps
+    np.testing.assert_allclose(result.attributions, whole.attributions, atol=1e-6)
+    np.testing.assert_allclose(result.value, whole.value, atol=1e-7)
+    np.testing.assert_allclose(result.baseline, whole.baseline, atol=1e-7)
+
+
+def test_an_unbounded_pass_carries_the_endpoints_with_the_first_steps():
+    ig = IntegratedGradients(tiny_bilstm(), "embedding")
+    sizes = _batch_sizes(ig)
+    ig.attribute({"text": ["a night train"]}, classes=[0], steps=20, batch_steps=16)
+    assert sizes == [2 + 16, 4]
