@@ -318,8 +318,8 @@ class ExampleReader:
                 f"a single-label task needs one label per row. Received: {labels}.",
                 record,
                 field,
-                fix="keep one label, pass multi_label=True (`--multi-label`) for rows "
-                "with several labels",
+                fix="keep one label, or train a multi-label model for rows with several "
+                "labels (multi_label=True, `train --multi-label`)",
             )
         return labels, is_list
 

@@ -95,8 +95,8 @@ class LabelVocabulary:
             if not self.multi_label and len(row) != 1:
                 raise DataError(
                     f"A single-label task needs exactly one label per row. "
-                    f"Received: labels={list(row)}. Use multi_label=True "
-                    "(`--multi-label`) if rows may carry several labels.",
+                    f"Received: labels={list(row)}. If rows may carry several labels, "
+                    "train a multi-label model (multi_label=True, `train --multi-label`).",
                     path=path,
                     line=None if lines is None else lines[i],
                     field=field,

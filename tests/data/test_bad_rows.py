@@ -238,3 +238,12 @@ def test_row_errors_say_how_to_fix_the_row(tmp_path, name, content, start, fix):
     assert message.startswith(f"{path}{start}"), message
     assert f"{fix}, or pass skip_bad_rows=True (`--skip-bad-rows`)" in message, message
     assert load_dataset(path, skip_bad_rows=True).lines == [1 if name != "m.csv" else 2]
+
+
+def test_several_labels_in_a_single_label_task_say_to_train_a_multi_label_model(tmp_path):
+    # The hint fits every command that reads labels: only `train` (and `tune`,
+    # `label`, `labels check`) take --multi-label; `evaluate` reads as its run was trained.
+    path = tmp_path / "rows.csv"
+    path.write_text("overview,genre\nA heist.,crime|drama\n")
+    with pytest.raises(DataError, match=r"rows.csv:2: .*train --multi-label"):
+        load_dataset(path, text="overview", label="genre", sep="|", multi_label=False)
