@@ -112,9 +112,10 @@ async def agenerate(data, *, out, **options):
     """
     from genreclf.output_lock import output_lock
 
-    cache = options.get("cache") or str(out) + ".cache.jsonl"
-    with output_lock(out, "genreclf augment run"), output_lock(cache, "genreclf augment run"):
-        return await _agenerate(data, out=out, **options)
+    options["cache"] = options.get("cache") or str(out) + ".cache.jsonl"
+    with output_lock(out, "genreclf augment run"):
+        with output_lock(options["cache"], "genreclf augment run"):
+            return await _agenerate(data, out=out, **options)
 
 
 async def _agenerate(
@@ -182,8 +183,7 @@ async def _agenerate(
     requests = [r for group in _interleave(per_class) for r in group]
     keys = [r.key(model) for r in requests]
 
-    cache_path = cache or str(out) + ".cache.jsonl"
-    store = ResponseCache(cache_path)
+    store = ResponseCache(cache)  # `agenerate` resolved the default
     # Prompts without a usable cached answer are asked (again): an old empty
     # or unparseable answer was paid for but gave nothing.
     pending = [

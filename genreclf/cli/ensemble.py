@@ -2,6 +2,7 @@
 
 import argparse
 
+from genreclf.cli.reading import READING_OPTIONS
 from genreclf.cli.reading import add_reading_options
 from genreclf.cli.train import add_mlflow_arguments
 from genreclf.errors import ConfigError
@@ -71,12 +72,9 @@ def main(argv):
     return 0
 
 
-READ_OPTIONS = ("text", "label", "format", "sep", "skip_bad_rows")
-
-
 def _reading_options(args):
     """`{option: value}` of the reading options given; an error when there is no --data."""
-    given = {name: getattr(args, name) for name in READ_OPTIONS if getattr(args, name)}
+    given = {name: getattr(args, name) for name in READING_OPTIONS if getattr(args, name)}
     if given and args.data is None:
         flags = ", ".join(f"--{name.replace('_', '-')}" for name in given)
         raise ConfigError(

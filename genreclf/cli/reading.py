@@ -1,6 +1,9 @@
 """`add_reading_options`: the flags that say how a labelled file is read, for commands
 that read one beside a run (`evaluate --data`, `ensemble --data`)."""
 
+# The destinations of the flags `add_reading_options` adds.
+READING_OPTIONS = ("text", "label", "format", "sep", "skip_bad_rows")
+
 
 def add_reading_options(parser, *, default, skip_help):
     """Adds `--text`, `--label`, `--format`, `--sep` and `--skip-bad-rows` to `parser`.

@@ -163,24 +163,25 @@ def training_space(family, max_epochs):
     return {**generic, **declared}
 
 
-def candidates(spec):
-    """The values a search-space entry can take that can be checked up front.
+def candidates(name, spec):
+    """The values search-space entry `name` can take that can be checked up front.
 
-    A list or a `Choice`: its values; a range (`Int`, `Float` or a
-    `{"min", "max"}` dict): its two ends; `None` (the family's default
-    space): none; anything else: itself.
+    A list or a choice: its values; a range: its two ends (the entry read
+    by `to_hyperparameter`); `None` (the family's default space): none;
+    anything else: itself.
 
     Example:
 
-    >>> candidates([16, 32]), candidates(Int("units", 8, 64)), candidates(None)
-    ([16, 32], [8, 64], [])
+    >>> candidates("units", [16, 32]), candidates("units", {"min": 8, "max": 64})
+    ([16, 32], [8, 64])
+    >>> candidates("units", None)
+    []
     """
     if spec is None:
         return []
     if isinstance(spec, list):
         return list(spec)
-    if isinstance(spec, dict) and ({"values"} <= set(spec) or {"min", "max"} <= set(spec)):
-        return list(spec["values"]) if "values" in spec else [spec["min"], spec["max"]]
+    spec = to_hyperparameter(name, spec)
     if isinstance(spec, hp_module.HyperParameter):
         config = spec.get_config()
         if "values" in config:
@@ -213,7 +214,7 @@ def check_model_space(family, model_args):
 
     check_setting_names(family, model_args)
     for key, spec in model_args.items():
-        for value in candidates(spec):
+        for value in candidates(key, spec):
             check_setting_values(family, {key: value})
 
 
