@@ -126,6 +126,19 @@ class Explanation:
         quantity = "logit" if self.units == "logit" else "score"
         return f"{quantity} before {self.calibration}" if self.calibration else quantity
 
+    def adds_up_to(self):
+        """`" adding up to the scores before …"` for a calibrated model's units, else `""`.
+
+        Example:
+
+        >>> Explanation("a", [], [], calibration="temperature calibration").adds_up_to()
+        ' adding up to the scores before temperature calibration'
+        """
+        if not self.calibration:
+            return ""
+        quantity = "logits" if self.units == "logit" else "scores"
+        return f" adding up to the {quantity} before {self.calibration}"
+
     def explained(self, entry):
         """For a calibrated model, one line: the value the words add up to beside the shown score.
 

@@ -64,13 +64,10 @@ def render_html(explanations, title="genreclf explanations"):
     ]
     if explanations:
         first = explanations[0]
-        adds_up = ""
-        if first.calibration:
-            quantity = "logits" if first.units == "logit" else "scores"
-            adds_up = f" adding up to the {quantity} before {first.calibration}"
         parts.append(
             f'<p class="meta">{html.escape(first.method)}; attributions in {first.units} '
-            f"units{html.escape(adds_up)}; green pushed the label up, red held it back.</p>"
+            f"units{html.escape(first.adds_up_to())}; green pushed the label up, red held it "
+            "back.</p>"
         )
     for number, explanation in enumerate(explanations, start=1):
         parts.append(f"<section><h2>Text {number}</h2>")

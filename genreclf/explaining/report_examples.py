@@ -74,9 +74,8 @@ def explanation_lines(run, dataset, where, seed=0):
         )
     method = explanation.method if picks else explainer.kind
     units = f"{explanation.units} units" if picks else "units"
-    if picks and explanation.calibration:  # the scores shown are calibrated
-        quantity = "logits" if explanation.units == "logit" else "scores"
-        units += f" adding up to the {quantity} before {explanation.calibration}"
+    if picks:  # the scores shown may be calibrated
+        units += explanation.adds_up_to()
     lines = [
         "",
         HEADING,
