@@ -187,7 +187,6 @@ def tune(
             objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
         objective = make_objective(objective)
         who = distributed.role()
-        tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
         space = dict(search_space or {})
         if tuner == "hyperband":
             space["epochs"] = max_epochs  # Hyperband sets each trial's epoch budget
@@ -208,16 +207,14 @@ def tune(
             distributed.wait_for_oracle(ip, port, timeout=oracle_wait)
             distributed.set_rpc_timeout(rpc_timeout)
         else:
+            tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
             resumed = tuning_folder.prepare(directory, spec, resume, overwrite, tuner_id)
-        created = not directory.exists()
-        directory.mkdir(parents=True, exist_ok=True)
-        try:
-            train, val = _split(dataset, data_cfg)
-            vocabulary = train.concat(val).vocabulary()
+        train, val = _split(dataset, data_cfg)  # before the folder: a bad split leaves none
+        with _new_folder_removed_on_error(directory, keep=who == "worker"):
             hypermodel = make_hypermodel(
                 model,
                 train,
-                vocabulary=vocabulary,
+                vocabulary=train.concat(val).vocabulary(),
                 max_epochs=max_epochs,
                 objective=objective.name,
                 search_defaults=search_defaults,
@@ -242,23 +239,20 @@ def tune(
                 executions_per_trial=executions_per_trial,
                 heartbeat=heartbeat,
             )
-        except BaseException:
-            if created and who != "worker":  # an early error leaves no empty tuning folder
-                shutil.rmtree(directory, ignore_errors=True)
-            raise
-        if who != "worker":
-            spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
-            spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
-            if resumed:  # the trials' own settings must match too
-                tuning_folder.check_same_search(
-                    directory, resumed, spec, tuning_folder.SPACE_MUST_MATCH
-                )
-                spec["started"] = resumed.get("started")
-            else:
-                spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-            (directory / results.TUNE_SPEC).write_text(
-                json.dumps(spec, indent=2, default=str), encoding="utf-8"
+        if who == "worker":
+            _run_trials(
+                search_tuner,
+                train,
+                val,
+                max_epochs=max_epochs,
+                max_failures=max_consecutive_failed_trials,
+                verbose=verbose,
+                directory=directory,
+                hypermodel=hypermodel,
+                worker=True,
             )
+            return TuningResult(directory, [])
+        _write_spec(directory, spec, hypermodel, resumed)
         with contextlib.nullcontext() if tracker is None else tracker:
             if tracker is not None:
                 mlflow_search.start_search(tracker, search_tuner, spec)
@@ -269,23 +263,16 @@ def tune(
                 search_tuner.save()
                 distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
             else:
-                try:
-                    search_tuner.search(
-                        train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
-                    )
-                except RuntimeError:
-                    search_tuner.close_trial_processes()
-                    failed = _trailing_failures(oracle)
-                    if failed < max_consecutive_failed_trials or who == "worker":
-                        raise
-                    finish(directory, hypermodel=hypermodel)
-                    raise ConfigError(
-                        f"The search stopped: {failed} trials in a row failed (raise the limit "
-                        f"with --max-failures). Last error: {_last_error(oracle).rstrip('.')}. See "
-                        f"`genreclf tune show {directory}`."
-                    ) from None
-            if who == "worker":
-                return TuningResult(directory, [])
+                _run_trials(
+                    search_tuner,
+                    train,
+                    val,
+                    max_epochs=max_epochs,
+                    max_failures=max_consecutive_failed_trials,
+                    verbose=verbose,
+                    directory=directory,
+                    hypermodel=hypermodel,
+                )
             result = finish(
                 directory,
                 dataset=dataset,
@@ -297,6 +284,63 @@ def tune(
             if tracker is not None:
                 mlflow_search.log_search(tracker, result)
         return result
+
+
+@contextlib.contextmanager
+def _new_folder_removed_on_error(directory, keep=False):
+    """Creates `directory`; an error in the block removes it if it did not exist (unless `keep`)."""
+    created = not directory.exists()
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if created and not keep:  # an early error leaves no empty tuning folder
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def _write_spec(directory, spec, hypermodel, resumed):
+    """Writes the search's description (`results.TUNE_SPEC`); a resumed search must match its own."""
+    spec["space"] = {k: describe(v) for k, v in hypermodel.space.items()}
+    spec["fixed"] = json.loads(json.dumps(hypermodel.fixed_values(), default=str))
+    if resumed:  # the trials' own settings must match too
+        tuning_folder.check_same_search(directory, resumed, spec, tuning_folder.SPACE_MUST_MATCH)
+        spec["started"] = resumed.get("started")
+    else:
+        spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
+    (directory / results.TUNE_SPEC).write_text(
+        json.dumps(spec, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def _run_trials(
+    search_tuner,
+    train,
+    val,
+    *,
+    max_epochs,
+    max_failures,
+    verbose,
+    directory,
+    hypermodel,
+    worker=False,
+):
+    """Runs trials until the oracle stops; `max_failures` failed trials in a row end the search."""
+    try:
+        search_tuner.search(
+            train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
+        )
+    except RuntimeError:
+        search_tuner.close_trial_processes()
+        failed = _trailing_failures(search_tuner.oracle)
+        if failed < max_failures or worker:
+            raise
+        finish(directory, hypermodel=hypermodel)
+        raise ConfigError(
+            f"The search stopped: {failed} trials in a row failed (raise the limit "
+            f"with --max-failures). Last error: {_last_error(search_tuner.oracle).rstrip('.')}. See "
+            f"`genreclf tune show {directory}`."
+        ) from None
 
 
 def _folder_lock(directory):
