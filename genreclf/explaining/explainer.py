@@ -112,10 +112,8 @@ class Explainer:
             self.kind = "stack"
             self.tower = _LinearTower(model, _head_features(model, "tfidf_scores"), "tfidf_scores")
             self.weight = _blend_weight(model, "tfidf_scores")
-            self.ig = IntegratedGradients(
-                model, PIECE_EMBEDDINGS[0], pass_values=ENCODER_PASS_VALUES
-            )
             self.ig_layer = PIECE_EMBEDDINGS[0]
+            self.ig = _integrated_gradients(model, self.ig_layer)
         elif "scores" in names and _head_features(model, "scores") is not None:
             self.kind = "linear"
             self.tower = _LinearTower(model, _head_features(model, "scores"), "scores")
@@ -129,12 +127,7 @@ class Explainer:
                     f"{WORD_EMBEDDINGS + PIECE_EMBEDDINGS + FEATURE_NAMES})."
                 )
             self.ig_layer = layer.name
-            # Token and position embeddings in one layer: interpolate from the
-            # padding tokens' embeddings (positions kept), not from zero.
-            pad = layer.name == "token_and_position_embedding"
-            # A pretrained encoder's tape is large: a bounded number of steps per pass.
-            bound = ENCODER_PASS_VALUES if layer.name in PIECE_EMBEDDINGS else None
-            self.ig = IntegratedGradients(model, layer.name, pad_baseline=pad, pass_values=bound)
+            self.ig = _integrated_gradients(model, layer.name)
             self.ngrams = NgramColumns(model, layer.name) if layer.name in FEATURE_NAMES else None
 
     def _scores(self, inputs):
@@ -271,6 +264,21 @@ class Explainer:
             placed, unplaced = to_words(result.attributions, positions, len(words))
         method = f"integrated gradients on {self.ig_layer!r} ({self.steps} steps)"
         return _Part(placed, unplaced, result.value, result.baseline, method, "score")
+
+
+def _integrated_gradients(model, layer_name):
+    """`IntegratedGradients` on `layer_name`, set up for that kind of layer.
+
+    Token and position embeddings in one layer interpolate from the padding
+    tokens' embeddings (positions kept), not from zero; a pretrained
+    encoder's tape is large, so its passes hold a bounded number of values.
+    """
+    return IntegratedGradients(
+        model,
+        layer_name,
+        pad_baseline=layer_name == "token_and_position_embedding",
+        pass_values=ENCODER_PASS_VALUES if layer_name in PIECE_EMBEDDINGS else None,
+    )
 
 
 def _taken_out(model, width):

@@ -9,6 +9,8 @@ frequent classes, with 8 steps (on a `stack` run, a MiniLM pass per step:
 tens of seconds on two CPU cores).
 """
 
+import pathlib
+
 import numpy as np
 
 LINEAR_PER_CLASS = 2
@@ -100,7 +102,9 @@ def append_explanations(run, dataset, report_path, where, seed=0):
     """Appends the section to `report_path` (a `report.md`); returns the lines written.
 
     A model the explainers cannot read (a layer layout they do not know)
-    gets one line saying so instead; training and evaluation go on.
+    gets one line saying so instead; training and evaluation go on. The
+    report is rewritten whole (temp file + rename): a job killed while
+    writing leaves the report as it was, never half a section.
     """
     from genreclf.errors import GenreclfError
 
@@ -108,8 +112,11 @@ def append_explanations(run, dataset, report_path, where, seed=0):
         lines = explanation_lines(run, dataset, where, seed=seed)
     except (GenreclfError, ValueError) as err:
         lines = ["", HEADING, "", f"No explanations for this model: {err}"]
-    with open(report_path, "a", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    report_path = pathlib.Path(report_path)
+    before = report_path.read_text(encoding="utf-8") if report_path.exists() else ""
+    tmp = report_path.with_name(report_path.name + ".tmp")
+    tmp.write_text(before + "\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(report_path)
     return lines
 
 
