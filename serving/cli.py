@@ -11,6 +11,10 @@ import logging
 import os
 import sys
 
+from genreclf.setting import argument_type
+from genreclf.setting import at_least_one
+from genreclf.setting import whole
+
 # Same as the defaults of serving.server.limits.Limits (kept here so --help is fast;
 # tests/serving/test_cli.py checks they agree).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -20,20 +24,7 @@ DEFAULT_CHUNK_SIZE = 256
 DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024
 
 
-def _port(text):
-    """A TCP port, 0 to 65535 (argparse type)."""
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535. Received: {text}")
-    return port
-
-
-def _positive(text):
-    """A whole number of at least 1 (argparse type)."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1. Received: {text}")
-    return value
+_port = argument_type(whole(0, 65535), example=8501)  # a TCP port (argparse type)
 
 
 def build_parser():
@@ -120,7 +111,7 @@ def build_parser():
     )
     parser.add_argument(
         "--chunk-size",
-        type=_positive,
+        type=at_least_one,
         default=DEFAULT_CHUNK_SIZE,
         help=f"rows per model call; larger requests run in chunks (default {DEFAULT_CHUNK_SIZE})",
     )
@@ -146,7 +137,7 @@ def build_parser():
     )
     parser.add_argument(
         "--workers",
-        type=_positive,
+        type=at_least_one,
         default=8,
         help="threads running requests per protocol (default 8)",
     )

@@ -12,6 +12,7 @@ import zipfile
 
 from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
+from genreclf.setting import at_least_one
 
 
 def build_parser():
@@ -30,29 +31,6 @@ def build_parser():
     )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     return p
-
-
-def at_least_one(value):
-    """argparse `type` of a count: a whole number of at least 1.
-
-    Example:
-
-    >>> at_least_one("2")
-    2
-    >>> at_least_one("0")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: expected a whole number of at least 1. Received: '0'. Pass e.g. 3.
-    """
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of at least 1. Received: {value!r}. Pass e.g. 3."
-        )
-    return number
 
 
 def _check_text(text, where):

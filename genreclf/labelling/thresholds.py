@@ -20,14 +20,14 @@ differ: pass your own with `--thresholds keywords=0.8,zero_shot=0.7`, or
 calibrate on a few hundred labelled rows of yours with `--calibrate labels.csv`.
 """
 
-import math
-
 import numpy as np
 
-from genreclf.errors import ConfigError
+from genreclf.setting import number
 
 DEFAULT_THRESHOLDS = {"keywords": 0.8, "zero_shot": 0.95, "classifier": 0.88, "llm": 0.0}
 NEVER = 1.01
+_THRESHOLD = number(minimum=0, maximum=1)  # a confidence
+_TARGET_PRECISION = number(above=0, maximum=1)
 
 
 def check_threshold(stage, value):
@@ -43,16 +43,16 @@ def check_threshold(stage, value):
     >>> check_threshold("classifier", 5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    genreclf.errors.ConfigError: ... Received: classifier=5. Pass e.g. --thresholds classifier=0.88 ...
+    genreclf.errors.ConfigError: classifier (...) must be a number of at least 0 and at most 1. ...
     """
-    if not _number(value) or not 0.0 <= value <= 1.0:
-        default = DEFAULT_THRESHOLDS.get(stage, 0.8)
-        raise ConfigError(
-            f"A stage threshold is a confidence in [0, 1]. Received: {stage}={value!r}. "
-            f"Pass e.g. --thresholds {stage}={default} (its default), or leave the stage "
-            "out of --stages to skip it."
-        )
-    return value
+    default = DEFAULT_THRESHOLDS.get(stage, 0.8)
+    return _THRESHOLD.check(
+        stage,
+        value,
+        where="a stage's confidence threshold, `--thresholds`",
+        fix=f"Pass e.g. --thresholds {stage}={default} (its default), or leave the stage out "
+        "of --stages to skip it.",
+    )
 
 
 def check_target_precision(value):
@@ -65,19 +65,14 @@ def check_target_precision(value):
     >>> check_target_precision(2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    genreclf.errors.ConfigError: ... in (0, 1]. Received: target_precision=2. Pass e.g. ...
+    genreclf.errors.ConfigError: ... a number above 0 and at most 1. Received: target_precision=2. Pass e.g. ...
     """
-    if not _number(value) or not 0.0 < value <= 1.0:
-        raise ConfigError(
-            "The target precision is the share of claimed rows that must be right, in "
-            f"(0, 1]. Received: target_precision={value!r}. Pass e.g. --target-precision "
-            "0.9 (90%)."
-        )
-    return value
-
-
-def _number(value):
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    return _TARGET_PRECISION.check(
+        "target_precision",
+        value,
+        where="`--target-precision`",
+        fix="Pass e.g. --target-precision 0.9: 90% of the rows a stage claims must be right.",
+    )
 
 
 def choose_threshold(confidence, correct, chosen=None, target_precision=0.9, min_rows=10):

@@ -2,10 +2,13 @@
 
 import dataclasses
 import json
-import math
+import numbers
 
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
+from genreclf.setting import number
+from genreclf.setting import rate
+from genreclf.setting import whole
 
 AUTO = "auto"
 
@@ -18,6 +21,36 @@ _FALLBACK = {
     "epochs": 20,
     "patience": 3,
     "ema": 0.0,
+}
+
+# What `TrainConfig.check` accepts, in the order it checks: argument: (what it
+# takes, how it is set or what it is, an example). None turns an argument off;
+# "auto" takes the model family's default.
+_RANGES = {
+    "epochs": (whole(1, also=(AUTO,)), "`--epochs`", "--epochs 20"),
+    "batch_size": (whole(1), "`--batch-size`", "--batch-size 32"),
+    "patience": (whole(0, also=(AUTO,)), "`--patience`", "--patience 3"),
+    "warmup_epochs": (whole(0), "`--warmup-epochs`", "--warmup-epochs 1"),
+    "folds": (whole(2, also=(None,)), "`--folds`", "--folds 5"),
+    "max_length": (whole(1, also=(None,)), "`--max-length`", "--max-length 256"),
+    "seed": (whole(0), "`--seed`", "--seed 0"),
+    "val_split": (
+        number(above=0, below=1),
+        "`--val-split`",
+        "--val-split 0.1 (10% of the rows held out for validation)",
+    ),
+    "lr": (number(above=0, also=(AUTO,)), "`--lr`", "--lr 1e-3"),
+    "weight_decay": (
+        number(minimum=0, also=(AUTO,)),
+        "`--weight-decay`",
+        "--weight-decay 1e-4 (0: none)",
+    ),
+    "label_smoothing": (rate(), "a config.json key", '"label_smoothing": 0.1 (0: none)'),
+    "min_confidence": (
+        number(minimum=0, maximum=1, also=(None,)),
+        "`--min-confidence`",
+        "--min-confidence 0.8",
+    ),
 }
 
 
@@ -107,34 +140,19 @@ class TrainConfig:
         ...     TrainConfig(epochs=0).check()
         ... except ConfigError as error:
         ...     print(str(error).split(". ")[0])
-        epochs (`--epochs`) must be a whole number of at least 1, or "auto"
+        epochs (`--epochs`) must be a whole number of at least 1, or 'auto'
         """
-        whole = {
-            "epochs": 1,
-            "batch_size": 1,
-            "patience": 0,
-            "warmup_epochs": 0,
-            "folds": 2,
-            "max_length": 1,
-            "seed": 0,
-        }
-        for name, least in whole.items():
-            value = getattr(self, name)
-            if value in (None, AUTO) and name not in ("batch_size", "warmup_epochs", "seed"):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                auto = ', or "auto"' if name in ("epochs", "patience") else ""
-                raise ConfigError(
-                    f"{name} (`--{name.replace('_', '-')}`) must be a whole number of at "
-                    f"least {least}{auto}. Received: {name}={value!r}."
-                )
-        if not isinstance(self.val_split, (int, float)) or not 0.0 < self.val_split < 1.0:
-            raise ConfigError(
-                "val_split (`--val-split`) is the share of rows held out for validation, "
-                f"between 0 and 1 (exclusive). Received: val_split={self.val_split!r}. "
-                "Use e.g. 0.1 for 10%."
+        for name, (setting, where, example) in _RANGES.items():
+            fix = f"Pass e.g. {example}" + (
+                f", or {AUTO!r} for the model family's default." if AUTO in setting.also else "."
             )
-        self._check_rates()
+            value = setting.check(name, getattr(self, name), where=where, fix=fix)
+            if isinstance(value, numbers.Number) and type(value).__module__ == "numpy":
+                setattr(self, name, value.item())  # a NumPy scalar: config.json takes plain numbers
+        if self.ema not in (None, AUTO):
+            from genreclf.training.optimizers import check_ema
+
+            check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
         if self.finetune not in (AUTO, True, False):
             raise ConfigError(
                 "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
@@ -154,49 +172,6 @@ class TrainConfig:
 
             check_family_name(self.model, other=(AUTO, f'"{AUTO}" (the default recipe)'))
         return self
-
-    def _check_rates(self):
-        """Raises a `ConfigError` for a learning rate, decay, share or average out of range."""
-        auto = ', or "auto" (the model family\'s default)'
-        # name: (how it is set, in range, the range in words, "auto" allowed, an example)
-        ranges = {
-            "lr": ("`--lr`", lambda v: v > 0, "above 0", True, "--lr 1e-3"),
-            "weight_decay": (
-                "`--weight-decay`",
-                lambda v: v >= 0,
-                "of 0 (none) or more",
-                True,
-                "--weight-decay 1e-4",
-            ),
-            "label_smoothing": (
-                "a config.json key",
-                lambda v: 0 <= v < 1,
-                "in [0, 1) (0: none)",
-                False,
-                '"label_smoothing": 0.1',
-            ),
-            "min_confidence": (
-                "`--min-confidence`",
-                lambda v: 0 <= v <= 1,
-                "in [0, 1]",
-                False,
-                "--min-confidence 0.8",
-            ),
-        }
-        for name, (where, in_range, expected, takes_auto, example) in ranges.items():
-            value = getattr(self, name)
-            if (name == "min_confidence" and value is None) or (takes_auto and value == AUTO):
-                continue
-            number = not isinstance(value, bool) and isinstance(value, (int, float))
-            if not (number and math.isfinite(value) and in_range(value)):
-                raise ConfigError(
-                    f"{name} ({where}) must be a number {expected}{auto if takes_auto else ''}. "
-                    f"Received: {name}={value!r}. Pass e.g. {example}."
-                )
-        if self.ema not in (None, AUTO):
-            from genreclf.training.optimizers import check_ema
-
-            check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -197,9 +197,9 @@ def test_nothing_to_label_with_is_a_clear_error(files, tmp_path, capsys):
 @pytest.mark.parametrize(
     "flags,words",
     [
-        (["--thresholds", "keywords=5"], ["argument --thresholds", "in [0, 1]", "keywords=5.0"]),
+        (["--thresholds", "keywords=5"], ["argument --thresholds", "at most 1", "keywords=5.0"]),
         (["--thresholds", "keywords=0.5,classifier=-0.1"], ["classifier=-0.1"]),
-        (["--target-precision", "2"], ["argument --target-precision", "(0, 1]", "=2.0"]),
+        (["--target-precision", "2"], ["argument --target-precision", "above 0", "=2.0"]),
         (["--target-precision", "0"], ["target_precision=0.0", "--target-precision 0.9"]),
     ],
 )
@@ -225,7 +225,7 @@ def test_the_python_api_refuses_thresholds_and_target_precision_out_of_range(fil
     from genreclf.labelling import label
 
     genres = {"horror": {"keywords": ["ghost"]}}
-    with pytest.raises(ConfigError, match=r"in \[0, 1\]\. Received: keywords=1\.5\."):
+    with pytest.raises(ConfigError, match=r"at most 1\. Received: keywords=1\.5\."):
         build_cascade(genres, stages=("keywords",), thresholds={"keywords": 1.5})
     _, unlabelled = files
     with pytest.raises(ConfigError, match=r"Received: target_precision=1\.2\."):

@@ -72,4 +72,4 @@ def test_out_of_range_numbers_are_refused_by_the_parser(tmp_path, capsys, flag, 
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path), flag, value])
     assert exit_info.value.code == 2
-    assert f"Received: {value}" in capsys.readouterr().err
+    assert f"Received: '{value}'" in capsys.readouterr().err

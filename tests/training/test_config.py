@@ -59,18 +59,23 @@ def test_pretrained_runs_take_their_modes_defaults():
         ({"folds": 1}, ["folds (`--folds`)", "at least 2"]),
         ({"batch_size": 0}, ["batch_size (`--batch-size`)"]),
         ({"model": "lstm"}, ['"auto"', "'bilstm'", "model='lstm'"]),
-        ({"lr": -1.0}, ["lr (`--lr`)", "above 0", '"auto"', "lr=-1.0", "--lr 1e-3"]),
+        ({"lr": -1.0}, ["lr (`--lr`)", "above 0", "'auto'", "lr=-1.0", "--lr 1e-3"]),
         ({"lr": 0}, ["lr (`--lr`)", "lr=0"]),
         ({"lr": float("nan")}, ["lr=nan"]),
         ({"lr": "fast"}, ["lr='fast'"]),
         ({"weight_decay": -0.1}, ["weight_decay (`--weight-decay`)", "weight_decay=-0.1"]),
-        ({"label_smoothing": 1.0}, ["label_smoothing", "[0, 1)", "label_smoothing=1.0"]),
+        ({"label_smoothing": 1.0}, ["label_smoothing", "below 1", "label_smoothing=1.0"]),
         ({"label_smoothing": -0.1}, ["label_smoothing=-0.1"]),
-        ({"min_confidence": 1.5}, ["min_confidence (`--min-confidence`)", "[0, 1]"]),
+        ({"min_confidence": 1.5}, ["min_confidence (`--min-confidence`)", "at most 1"]),
         ({"max_length": 0}, ["max_length (`--max-length`)", "at least 1", "max_length=0"]),
         ({"seed": -1}, ["seed (`--seed`)", "at least 0", "seed=-1"]),
         ({"warmup_epochs": -1}, ["warmup_epochs (`--warmup-epochs`)", "warmup_epochs=-1"]),
         ({"ema": 5}, ["ema is the weights' moving average", "ema=5"]),
+        # None turns folds and max_length off; "auto" is the family's epochs and patience.
+        ({"epochs": None}, ["epochs (`--epochs`)", "epochs=null/None", "--epochs 20"]),
+        ({"patience": None}, ["patience (`--patience`)", "patience=null/None"]),
+        ({"folds": "auto"}, ["folds (`--folds`)", "folds='auto'", "--folds 5"]),
+        ({"max_length": "auto"}, ["max_length (`--max-length`)", "max_length='auto'"]),
     ],
 )
 def test_arguments_out_of_range_are_named_as_the_cli_spells_them(arguments, words):
@@ -93,6 +98,7 @@ def test_auto_and_boundary_training_rates_pass():
         {"lr": 1e-3, "weight_decay": 0, "label_smoothing": 0.0, "ema": 0.0},
         {"label_smoothing": 0.1, "min_confidence": 0.0, "seed": 0, "ema": {"steps": 300}},
         {"min_confidence": 1.0, "max_length": 1, "warmup_epochs": 0},
+        {"folds": None, "max_length": None, "min_confidence": None, "epochs": 1, "patience": 0},
     ):
         config = TrainConfig(**arguments)
         assert config.check() is config
