@@ -34,18 +34,6 @@ def _labels_and_mode(vocabulary):
     return list(labels), bool(getattr(vocabulary, "multi_label", False))
 
 
-def _renumbered_card(tmp, version):
-    """Rewrites the staged model card's version (another export took the first one)."""
-    import json
-
-    from genreclf.export.model_card import write_model_card
-
-    with open(os.path.join(tmp, "assets.extra", "model_card.json"), encoding="utf-8") as f:
-        card = json.load(f)
-    card["version"] = int(version)
-    write_model_card(tmp, card)
-
-
 def _check_name(name):
     if not isinstance(name, str) or not _NAME.fullmatch(name) or name.isdigit():
         raise ConfigError(
@@ -129,9 +117,10 @@ def export_model(
         thresholds = None  # single-label decisions are the arg-max
     model_dir = os.path.join(os.fspath(base), name)
     published = [resolve_version(model_dir, version)]
+    written = {}  # the staged card, as its JSON reads: rewritten if renumbered
 
-    def renumber(tmp, new_version):
-        _renumbered_card(tmp, new_version)
+    def renumber(tmp, new_version):  # another export took the first version
+        written["card"] = write_model_card(tmp, dict(written["card"], version=int(new_version)))
         published[0] = new_version
 
     module = ServingModule(
@@ -165,8 +154,9 @@ def export_model(
         )
         card.update(model_card or {})
         card["saved_model"] = saved_model_digest(tmp)  # ties the card to these files
-        write_model_card(tmp, card)
+        written["card"] = write_model_card(tmp, card)
         if verify:
+            # Verify reads the card, labels.txt and the files back, as TF Serving will.
             report = verify_export(tmp, reference_model=model, serving_tf_text=serving_tf_text)
             if not report.ok:
                 raise VerificationError(

@@ -163,12 +163,26 @@ def model_card_markdown(card):
 
 
 def write_model_card(export_dir, card):
-    """Writes `assets.extra/model_card.json` and `model_card.md`; returns the JSON path."""
+    """Writes `assets.extra/model_card.json` and `model_card.md`.
+
+    Returns:
+        The card as `model_card.json` reads back (what JSON cannot hold, such
+        as a date, as its string), so the exporter need not read the file it
+        has just written.
+
+    Example:
+
+    >>> card = build_model_card(name="genre", version=1, labels=["a", "b"],
+    ...                         multi_label=False, top_k=2, input_specs=[])
+    >>> card["config"] = {"since": datetime.date(2024, 5, 1)}
+    >>> write_model_card("models/genre/1", card)["config"]
+    {'since': '2024-05-01'}
+    """
     extra = os.path.join(export_dir, "assets.extra")
     os.makedirs(extra, exist_ok=True)
-    path = os.path.join(extra, "model_card.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(card, f, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(card, indent=2, ensure_ascii=False, default=str)
+    with open(os.path.join(extra, "model_card.json"), "w", encoding="utf-8") as f:
+        f.write(text)
     with open(os.path.join(extra, "model_card.md"), "w", encoding="utf-8") as f:
         f.write(model_card_markdown(card))
-    return path
+    return json.loads(text)

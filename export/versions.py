@@ -14,6 +14,19 @@ export of the same model removes the staging folders whose process is gone
 (`remove_stale_staging`). Folders named `.tmp-<N>-<random>` by older genreclf
 versions record no process and are left alone: remove them by hand when no
 export is running.
+
+This is not `genreclf.output_lock`, which refuses a second job on an output:
+two exports of one model may run together (the second to publish takes the
+next number), so nothing here refuses anything; the lock only tells a live
+export's staging folder from a killed one's. It is a `flock` on the staging
+folder itself, not a lock file in the temporary folder as `output_lock`'s:
+every process that sees the folder sees its lock, whatever its `TMPDIR` (a
+container sharing the disk), the lock goes with the folder, and the random
+staging names leave no lock files piling up in `genreclf-locks/`. The pid and
+host in the name are what `output_lock` has no use for: folders of other
+hosts are never touched (their locks may not be seen here), a folder whose
+process runs is kept without trying its lock, and the lock keeps a live
+export whose pid means nothing here (another pid namespace).
 """
 
 import contextlib

@@ -80,12 +80,12 @@ def _publish_version_1_meanwhile(tmp_path, monkeypatch):
     write = model_card.write_model_card
 
     def write_then_lose_the_race(export_dir, card):
-        path = write(export_dir, card)
+        written = write(export_dir, card)
         other = tmp_path / "genre" / "1"
         if not other.exists():
             other.mkdir()
             (other / "saved_model.pb").write_bytes(b"the other export's")
-        return path
+        return written
 
     monkeypatch.setattr(model_card, "write_model_card", write_then_lose_the_race)
 
