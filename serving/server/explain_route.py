@@ -14,17 +14,14 @@ version; without it the answer is 404 with the reason, a bad request is 400.
 """
 
 import json
-import logging
 import os
 import threading
 
 from genreclf.serving.server import rest_json
 from genreclf.serving.server.status import ServingStatusError
-from genreclf.serving.server.status import error_json
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 
-logger = logging.getLogger("genreclf.serving.server")
 MAX_TOP_K = 10
 MAX_TEXT_CHARS = 20_000
 STEPS = 16
@@ -51,8 +48,10 @@ class ExplainRoute:
     Example:
 
     >>> route = ExplainRoute(store, Limits())  # doctest: +SKIP
-    >>> route.process(("genre", None, None), b'{"text": "A ghost ship."}')  # doctest: +SKIP
-    (200, '{"model": {"name": "genre", "version": 1}, ...}')
+    >>> call = ServingMetrics().start("rest", "explain")  # doctest: +SKIP
+    >>> body = b'{"text": "A ghost ship."}'
+    >>> route.answer(("explain", "genre", None, None), body, call)  # doctest: +SKIP
+    '{"model": {"name": "genre", "version": 1}, ...}'
     """
 
     def __init__(self, store, limits):
@@ -61,16 +60,11 @@ class ExplainRoute:
         self._runs = {}  # SavedModel path -> Run
         self._lock = threading.Lock()
 
-    def process(self, model, body, call=None):
-        """`(http_code, json_text)` for one request to `model`, `(name, version, label)`;
-        `call` (a `metrics.Call`), when given, is told the servable that answers."""
-        try:
-            return 200, json.dumps(self._answer(model, body, call), ensure_ascii=False)
-        except ServingStatusError as err:
-            return err.http_code, error_json(err.message)
-        except Exception as err:  # noqa: BLE001 - a bug must still answer (and be counted)
-            logger.exception("Internal error explaining %s", model[0])
-            return 500, error_json(f"Internal error: {type(err).__name__}")
+    def answer(self, routed, body, call):
+        """The JSON answer to a request routed to `("explain", name, version, label)`;
+        `call` (a `metrics.Call`) is told the servable that answers. A bad request or a
+        model without its run folder raises a `ServingStatusError`."""
+        return json.dumps(self._answer(routed[1:], body, call), ensure_ascii=False)
 
     def _answer(self, model, body, call):
         request = rest_json.parse(body)
@@ -96,8 +90,7 @@ class ExplainRoute:
                 f"Expected 'features' an object of name: value. Received: {features!r}."
             )
         servable = self.store.get(*model)
-        if call is not None:
-            call.served_by(servable)
+        call.served_by(servable)
         run = self._run(servable)
         missing = sorted(set(run.feature_names()) - set(features))
         if missing:

@@ -39,15 +39,9 @@ from genreclf.serving.server.status import invalid_argument
 
 _FIELDS = {tf.float32: "float_val", tf.float64: "double_val", tf.int32: "int_val"}
 _FIELDS.update({tf.int64: "int64_val", tf.bool: "bool_val"})
-_METHODS = {  # the methods `add_services` registers, per service
-    "tensorflow.serving.PredictionService": (
-        "Classify",
-        "Regress",
-        "Predict",
-        "MultiInference",
-        "GetModelMetadata",
-    ),
-    "tensorflow.serving.ModelService": ("GetModelStatus", "HandleReloadConfigRequest"),
+_SERVICES = {  # each service `add_services` registers: every method of its generated servicer
+    "tensorflow.serving.PredictionService": prediction_service_pb2_grpc.PredictionServiceServicer,
+    "tensorflow.serving.ModelService": model_service_pb2_grpc.ModelServiceServicer,
 }
 
 
@@ -171,8 +165,7 @@ class Services(
 
     def _servable(self, request, call):
         spec = request.model_spec
-        version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
-        servable = self.store.get(spec.name, version, spec.version_label or None)
+        servable = self.store.get(spec.name, _version(spec), spec.version_label or None)
         call.served_by(servable)
         return servable
 
@@ -244,10 +237,17 @@ class Services(
         spec = request.model_spec
         if not spec.name:
             raise invalid_argument("Missing model name in request: model_spec.name is empty.")
-        version = spec.version.value if spec.WhichOneof("version_choice") == "version" else None
+        version = _version(spec)
         status = self.store.status(spec.name, version)  # before labelling: only known versions
         call.version = "" if version is None else version
         return status
+
+
+def _version(model_spec):
+    """The version a `ModelSpec` asks for, or None (the latest, or its label's)."""
+    if model_spec.WhichOneof("version_choice") == "version":
+        return model_spec.version.value
+    return None
 
 
 def _spec(servable, signature_name):
@@ -264,9 +264,10 @@ def _serialize(response):
 
 def add_services(services, server):
     """Registers `services` (a `Services`) on a grpc `server` as TF Serving's
-    `PredictionService` and `ModelService`, like the generated `add_*_to_server`
-    functions but without a `request_deserializer`: each handler gets the request's bytes
-    and decodes them itself (`decode`), so an undecodable one is a clean INVALID_ARGUMENT.
+    `PredictionService` and `ModelService` (every method their generated servicers
+    declare), like the generated `add_*_to_server` functions but without a
+    `request_deserializer`: each handler gets the request's bytes and decodes them itself
+    (`decode`), so an undecodable one is a clean INVALID_ARGUMENT.
 
     Example:
 
@@ -280,10 +281,11 @@ def add_services(services, server):
                     name: grpc.unary_unary_rpc_method_handler(
                         getattr(services, name), response_serializer=_serialize
                     )
-                    for name in names
+                    for name, method in vars(servicer).items()
+                    if callable(method) and not name.startswith("_")
                 },
             )
-            for service, names in _METHODS.items()
+            for service, servicer in _SERVICES.items()
         ]
     )
 

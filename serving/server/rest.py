@@ -14,6 +14,7 @@ and one opened beyond `max_connections` gets 503. Paths are matched as sent
 """
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ MODEL_PATH = r"(?P<name>[^/:]+)(?:/versions/(?P<version>\d{1,18})|/labels/(?P<la
 _API = re.compile(
     rf"/v1/models/{MODEL_PATH}(?::(?P<verb>predict|classify|regress)|/(?P<meta>metadata))?"
 )
+_EXPLAIN = re.compile(f"/web/explain/{MODEL_PATH}")
 
 
 def route(method, path):
@@ -89,6 +91,25 @@ def model_spec(match):
     return name, match["version"] and int(match["version"]), label
 
 
+def explain_route(method, path):
+    """`("explain", name, version, label)` of a `POST /web/explain/...` request (`path` as
+    sent: `raw_path`; `method`, POST, is the app's to check); INVALID_ARGUMENT for a
+    malformed one.
+
+    Example:
+
+    >>> explain_route("POST", "/web/explain/genre/labels/stable")
+    ('explain', 'genre', None, 'stable')
+    """
+    match = _EXPLAIN.fullmatch(path)
+    if match is None:
+        raise invalid_argument(
+            f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
+            "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
+        )
+    return ("explain", *model_spec(match))
+
+
 def raw_path(request):
     """The request's path as the client sent it, percent-escapes kept (ASGI `raw_path`;
     Starlette's `request.url.path` is already decoded)."""
@@ -105,41 +126,46 @@ def _proto_json(message):
 
 
 def _answer(store, limits, routed, body, call):
-    """`(http_code, json_text)` for a routed API request; tells `call` what it served."""
+    """The JSON answer to a routed API request; tells `call` what it served."""
     api, name, version, label = routed
-    call.model = name if store.has_model(name) else ""
+    if api == "status":
+        status = store.status(name, version)  # before labelling: only known versions
+        call.version = "" if version is None else version
+        return json.dumps(_proto_json(status))
+    servable = store.get(name, version, label)
+    call.served_by(servable)
+    if api == "metadata":
+        metadata = _proto_json(servable.metadata())
+        metadata["metadata"]["signature_def"].pop("@type")
+        return json.dumps(metadata)
+    doc = rest_json.parse(body)
+    limits.check_json(doc)
+    signature_name = rest_json.signature_name(doc)
+    if api == "predict":
+        specs = servable.input_specs(signature_name)
+        inputs, form = rest_json.predict_inputs(doc, specs, signature_name)
+        _, outputs = servable.predict(inputs, signature_name, limits=limits)
+        call.predicted_from(outputs, servable.classes)
+        return rest_json.predict_response(outputs, form)
+    examples, context = rest_json.examples(doc, api)
+    if api == "regress":
+        values = servable.regress(examples, context, signature_name, limits=limits)
+        call.instances += len(values)
+        return json.dumps({"results": values})
+    results = servable.classify(examples, context, signature_name, limits=limits)
+    call.classified(results)
+    return rest_json.classify_response(results)
+
+
+def _answered(answer, routed, body, call):
+    """`(http_code, json_text)`: 200 and `answer(routed, body, call)`, or the error it raised
+    in TF Serving's shape (a bug: a logged 500)."""
     try:
-        if api == "status":
-            status = store.status(name, version)  # before labelling: only known versions
-            call.version = "" if version is None else version
-            return 200, json.dumps(_proto_json(status))
-        servable = store.get(name, version, label)
-        call.served_by(servable)
-        if api == "metadata":
-            metadata = _proto_json(servable.metadata())
-            metadata["metadata"]["signature_def"].pop("@type")
-            return 200, json.dumps(metadata)
-        doc = rest_json.parse(body)
-        limits.check_json(doc)
-        signature_name = rest_json.signature_name(doc)
-        if api == "predict":
-            specs = servable.input_specs(signature_name)
-            inputs, form = rest_json.predict_inputs(doc, specs, signature_name)
-            _, outputs = servable.predict(inputs, signature_name, limits=limits)
-            call.predicted_from(outputs, servable.classes)
-            return 200, rest_json.predict_response(outputs, form)
-        examples, context = rest_json.examples(doc, api)
-        if api == "regress":
-            values = servable.regress(examples, context, signature_name, limits=limits)
-            call.instances += len(values)
-            return 200, json.dumps({"results": values})
-        results = servable.classify(examples, context, signature_name, limits=limits)
-        call.classified(results)
-        return 200, rest_json.classify_response(results)
+        return 200, answer(routed, body, call)
     except ServingStatusError as err:
         return err.http_code, error_json(err.message)
-    except Exception as err:  # noqa: BLE001 - a bug must still answer in TF Serving's shape
-        logger.exception("Internal error on %s %s", api, name)
+    except Exception as err:  # noqa: BLE001 - a bug must still answer (and be counted)
+        logger.exception("Internal error on %s %s", *routed[:2])
         return 500, error_json(f"Internal error: {type(err).__name__}")
 
 
@@ -270,56 +296,42 @@ def create_app(store, executor, limits, metrics, budget=None):
 
     >>> app = create_app(store, ThreadPoolExecutor(4), Limits(), ServingMetrics())  # doctest: +SKIP
     """
-    explainer, explain_path = ExplainRoute(store, limits), re.compile(f"/web/explain/{MODEL_PATH}")
     budget = budget or BodyBudget(limits.max_body_bytes_in_flight)
 
     def json_response(code, text):
         headers = {"retry-after": "1"} if code == 503 else None  # an overload: retry
         return Response(text, status_code=code, headers=headers, media_type="application/json")
 
-    async def in_executor(function, *args):
-        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+    def endpoint(api, resolve, answer):
+        """An endpoint for the requests `resolve(method, raw_path)` routes to `(api, name,
+        version, label)` (or refuses: a `ServingStatusError`); it reads the body within the
+        limits and the budget, runs `answer(routed, body, call)` in the executor and records
+        the request in the metrics (under `api` until it is routed)."""
 
-    async def api(request):
-        call = metrics.start("rest")
-        try:
-            routed = route(request.method, raw_path(request))
-        except ServingStatusError as err:
-            code, text = err.http_code, error_json(err.message)
-        else:
-            call.api = routed[0]
-            with budget.hold() as held:  # the body's bytes, until the answer is ready
-                body = await read_body(request, limits, held)
-                if isinstance(body, tuple):  # 413, 408, 499 or 503
-                    code, text = body
-                    call.model = routed[1] if store.has_model(routed[1]) else ""
-                else:
-                    code, text = await in_executor(_answer, store, limits, routed, body, call)
-        call.finish(code)
-        return json_response(code, text)
+        async def handle(request):
+            call = metrics.start("rest", api)
+            try:
+                routed = resolve(request.method, raw_path(request))
+            except ServingStatusError as err:
+                code, text = err.http_code, error_json(err.message)
+            else:
+                call.api, name = routed[:2]
+                call.model = name if store.has_model(name) else ""
+                with budget.hold() as held:  # the body's bytes, until the answer is ready
+                    body = await read_body(request, limits, held)
+                    if isinstance(body, tuple):  # 413, 408, 499 or 503
+                        code, text = body
+                    else:
+                        code, text = await asyncio.get_running_loop().run_in_executor(
+                            executor, _answered, answer, routed, body, call
+                        )
+            call.finish(code)
+            return json_response(code, text)
 
-    async def explain(request):
-        call, path = metrics.start("rest", "explain"), raw_path(request)
-        match = explain_path.fullmatch(path)
-        if match is None:
-            code, text = (
-                400,
-                error_json(
-                    f"Malformed explain path: {path!r}. Expected /web/explain/NAME, "
-                    "/web/explain/NAME/versions/N or /web/explain/NAME/labels/LABEL."
-                ),
-            )
-        else:
-            model = model_spec(match)
-            call.model = model[0] if store.has_model(model[0]) else ""
-            with budget.hold() as held:  # as for the API: until the answer is ready
-                body = await read_body(request, limits, held)
-                if isinstance(body, tuple):  # 413, 408, 499 or 503
-                    code, text = body
-                else:
-                    code, text = await in_executor(explainer.process, model, body, call)
-        call.finish(code)
-        return json_response(code, text)
+        return handle
+
+    api = endpoint("", route, functools.partial(_answer, store, limits))
+    explain = endpoint("explain", explain_route, ExplainRoute(store, limits).answer)
 
     def not_found(request):
         return json_response(

@@ -256,3 +256,33 @@ def test_reload_config_is_unimplemented_without_a_traceback(server):
     with open(server.log_path, "rb") as handle:
         handle.seek(log_size)
         assert b"Traceback" not in handle.read()
+
+
+def test_every_method_of_both_services_is_registered_with_its_own_raw_handler():
+    from genreclf.serving.server.grpc_service import Services
+    from genreclf.serving.server.grpc_service import add_services
+    from genreclf.serving.server.limits import Limits
+
+    class Recorder:  # the part of a grpc server `add_services` calls
+        def __init__(self):
+            self.handlers = []
+
+        def add_generic_rpc_handlers(self, handlers):
+            self.handlers.extend(handlers)
+
+    class Details(grpc.HandlerCallDetails):
+        def __init__(self, method):
+            self.method, self.invocation_metadata = method, ()
+
+    recorder = Recorder()
+    add_services(Services(None, Limits(), None), recorder)
+    for service, servicer in (
+        ("PredictionService", prediction_service_pb2_grpc.PredictionServiceServicer),
+        ("ModelService", model_service_pb2_grpc.ModelServiceServicer),
+    ):
+        for name in [name for name in vars(servicer) if not name.startswith("_")]:
+            path = f"/tensorflow.serving.{service}/{name}"
+            found = [h.service(Details(path)) for h in recorder.handlers]
+            (handler,) = [h for h in found if h is not None]
+            assert handler.request_deserializer is None, path  # handlers decode the bytes
+            assert handler.unary_unary.__func__ is vars(Services)[name], path  # not the stub's
