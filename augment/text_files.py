@@ -3,40 +3,11 @@
 A binary file (or one in another encoding) given where a JSONL, CSV, JSON or
 template file is expected would otherwise stop with a `UnicodeDecodeError`
 traceback. These readers decode in binary and raise a `DataError` naming the
-file, line and byte instead.
+file, line and byte instead, worded as `genreclf.data`'s readers word it
+(`genreclf.data.utf8.not_utf8_error`).
 """
 
-from genreclf.errors import DataError
-
-
-def not_utf8_error(path, data, error, expected, first_line=1):
-    """The `DataError` for `data` (bytes of `path`) that `error` failed to decode.
-
-    Args:
-        path: the file.
-        data: the bytes (all of the file, or the line that failed).
-        error: the `UnicodeDecodeError`.
-        expected: what the file should be ("the JSONL `genreclf augment run` writes").
-        first_line: the line of the file `data` starts on.
-
-    Example:
-
-    >>> data = b'{"text": "a"}\\n\\x89PNG'
-    >>> try:
-    ...     data.decode("utf-8")
-    ... except UnicodeDecodeError as e:
-    ...     print(not_utf8_error("rows.jsonl", data, e, "a JSONL file"))
-    rows.jsonl:2: not UTF-8 text. Expected a JSONL file, as UTF-8 text. Received: byte 0x89 ...
-    """
-    line = first_line + data.count(b"\n", 0, error.start)
-    offset = error.start - (data.rfind(b"\n", 0, error.start) + 1)
-    return DataError(
-        f"not UTF-8 text. Expected {expected}, as UTF-8 text. Received: byte "
-        f"0x{data[error.start]:02x} at byte offset {offset} of line {line} (a binary "
-        "file, or one in another encoding). Check the path, or re-save the file as UTF-8.",
-        path=path,
-        line=line,
-    )
+from genreclf.data.utf8 import not_utf8_error
 
 
 def read_text(path, expected):

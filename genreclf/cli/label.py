@@ -15,6 +15,11 @@ from genreclf.labelling.thresholds import check_target_precision
 from genreclf.labelling.thresholds import check_threshold
 
 STAGE_NAMES = ("keywords", "zero_shot", "classifier", "llm")
+# What `--format` takes: the formats of `genreclf.data.load_dataset`, as for `genreclf train`.
+FORMAT_HELP = (
+    "csv, tsv, tsv-unquoted (TSV without quoting), jsonl, parquet, kaggle-genre, aclimdb "
+    "(default: from the file)"
+)
 
 
 def build_parser():
@@ -26,11 +31,15 @@ def build_parser():
         "unlabelled. Rerunning the same command resumes a killed run. Also: "
         "`genreclf label audit ...`, `genreclf label keywords ...`.",
     )
-    p.add_argument("data", help="CSV/TSV/JSONL/Parquet file of texts to label")
+    p.add_argument(
+        "data",
+        help="file of texts to label: CSV/TSV/JSONL/Parquet, Kaggle ':::' lines (the genre may "
+        "be left out), or an aclImdb folder/.tar.gz",
+    )
     p.add_argument("--out", required=True, help="output JSONL (appended; resumable)")
     p.add_argument("--text", help="text column (default: first of text/overview/plot/...)")
     p.add_argument("--id-column", help="id column (default: id if present, else the line)")
-    p.add_argument("--format", default="auto", help="csv, tsv, jsonl, parquet (default: auto)")
+    p.add_argument("--format", default="auto", help=FORMAT_HELP)
     p.add_argument("--genres", help="genres.yaml: each genre's description and keywords")
     p.add_argument("--run", help="a trained run folder: the classifier stage")
     p.add_argument("--multi-label", action="store_const", const=True, help="several labels a row")
@@ -117,11 +126,21 @@ def build_keywords_parser():
         description="Mine each genre's most discriminative terms (chi-squared, scikit-learn) "
         "from labelled data and write a genres.yaml for `genreclf label --genres`.",
     )
-    p.add_argument("data", help="a labelled CSV/TSV/JSONL/Parquet file")
+    p.add_argument(
+        "data",
+        help="a labelled file: CSV/TSV/JSONL/Parquet, Kaggle ':::' lines, or an aclImdb "
+        "folder/.tar.gz",
+    )
     p.add_argument("--out", required=True, help="the genres.yaml to write")
     p.add_argument("--text", help="text column")
     p.add_argument("--label", help="label column")
+    p.add_argument("--format", default="auto", help=FORMAT_HELP)
     p.add_argument("--sep", help="separator between labels in one cell")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip malformed rows (counted and logged) instead of stopping at the first",
+    )
     p.add_argument("--top-k", type=int, default=20, help="keywords per genre (default 20)")
     p.add_argument("--min-df", type=int, default=3, help="texts a keyword must occur in")
     return p
@@ -257,7 +276,14 @@ def _keywords(args):
     from genreclf.labelling.genre_spec import save_genres
     from genreclf.labelling.keyword_mining import mine_keywords
 
-    dataset = load_dataset(args.data, text=args.text, label=args.label, sep=args.sep)
+    dataset = load_dataset(
+        args.data,
+        text=args.text,
+        label=args.label,
+        format=args.format,
+        sep=args.sep,
+        skip_bad_rows=args.skip_bad_rows,
+    )
     mined = mine_keywords(dataset.texts, dataset.labels, top_k=args.top_k, min_df=args.min_df)
     genres = [Genre(name, keywords=words) for name, words in mined.items()]
     save_genres(genres, args.out)

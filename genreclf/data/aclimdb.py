@@ -20,6 +20,9 @@ import zlib
 
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
+from genreclf.data.utf8 import bad_byte
+from genreclf.data.utf8 import not_utf8_message
+from genreclf.data.utf8 import resave_fix
 from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
@@ -226,12 +229,13 @@ class AclImdbRecords:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
+            line, byte, offset = bad_byte(data, e)
             return row_error(
                 "invalid_utf8",
-                f"text is not valid UTF-8: byte 0x{data[e.start]:02x} at byte "
-                f"offset {e.start}. Expected UTF-8 review files.",
+                not_utf8_message(byte, offset, f"line {line}", "UTF-8 review files"),
+                fix=resave_fix(file_path),
                 path=file_path,
-                line=data.count(b"\n", 0, e.start) + 1,
+                line=line,
                 field="text",
             )
         fields = {

@@ -35,13 +35,19 @@ class Example:
     is_list: bool = False
 
 
-def _resolve(columns, name, candidates, what, path):
+def _resolve(columns, name, candidates, what, path, flag=None):
+    """The column to use for `what`: `name`, else the first of `candidates` present.
+
+    `flag` is the command-line option that names it, for the error
+    (default `--{what}`).
+    """
+    flag = flag or f"--{what}"
     if name is not None:
         if name in columns:
             return name
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}. "
-            f"Pass {what}= one of them (`--{what}` on the command line).{_tab_hint(columns)}",
+            f"Pass {what}= one of them (`{flag}` on the command line).{_tab_hint(columns)}",
             path=path,
             field=name,
         )
@@ -55,7 +61,7 @@ def _resolve(columns, name, candidates, what, path):
     raise DataError(
         f"No {what} column found: expected one of {list(candidates)}. "
         f"Columns present: {list(columns)}. Pass {what}= the column to use "
-        f"(`--{what}` on the command line).{_tab_hint(columns)}",
+        f"(`{flag}` on the command line).{_tab_hint(columns)}",
         path=path,
     )
 

@@ -2,7 +2,9 @@
 
 Each line is `ID ::: TITLE ::: GENRE ::: DESCRIPTION`; the fields become the
 columns `id`, `title`, `genre` and `description`. A header line naming those
-fields (or the test format's `ID ::: TITLE ::: DESCRIPTION`) is skipped.
+fields (or the test format's `ID ::: TITLE ::: DESCRIPTION`) is skipped. The
+unlabelled test format's lines are rows too when no label is needed (texts to
+label: `labelled=False`).
 """
 
 from genreclf.data.records import LineDecoder
@@ -13,7 +15,8 @@ from genreclf.errors import DataError
 SEPARATOR = ":::"
 COLUMNS = ("id", "title", "genre", "description")
 # Header lines some copies of the data set start with (training and test formats).
-HEADERS = (list(COLUMNS), ["id", "title", "description"])
+UNLABELLED_COLUMNS = ("id", "title", "description")
+HEADERS = (list(COLUMNS), list(UNLABELLED_COLUMNS))
 
 
 def is_header(parts):
@@ -56,6 +59,9 @@ class KaggleGenreRecords:
 
     Args:
         path: the `.txt` file.
+        labelled: whether rows need their genre. With `False` (texts to
+            label), lines of the unlabelled test format
+            (`ID ::: TITLE ::: DESCRIPTION`) are rows too, without a genre.
 
     Example:
 
@@ -64,12 +70,16 @@ class KaggleGenreRecords:
     >>> _ = path.write_text("1 ::: Heat ::: crime ::: A heist.\\n")
     >>> [r.fields for r in KaggleGenreRecords(path)]
     [{'id': '1', 'title': 'Heat', 'genre': 'crime', 'description': 'A heist.'}]
+    >>> _ = path.write_text("2 ::: Alien ::: A crew meets a stowaway.\\n")
+    >>> [r.fields for r in KaggleGenreRecords(path, labelled=False)]
+    [{'id': '2', 'title': 'Alien', 'description': 'A crew meets a stowaway.'}]
     """
 
     columns = list(COLUMNS)
 
-    def __init__(self, path):
+    def __init__(self, path, labelled=True):
         self.path = str(path)
+        self.labelled = labelled
         with open(self.path, "rb") as f:
             if not any(raw.strip() for raw in f):
                 raise DataError(
@@ -89,18 +99,21 @@ class KaggleGenreRecords:
                 parts = text.rstrip("\r\n").split(SEPARATOR)
                 if is_header(parts):
                     continue
-                if len(parts) != len(COLUMNS):
-                    yield _count_error(parts, self.path, number)
+                names = COLUMNS
+                if len(parts) == len(UNLABELLED_COLUMNS) and not self.labelled:
+                    names = UNLABELLED_COLUMNS
+                elif len(parts) != len(COLUMNS):
+                    yield _count_error(parts, self.path, number, self.labelled)
                     continue
-                fields = dict(zip(COLUMNS, (part.strip() for part in parts)))
+                fields = dict(zip(names, (part.strip() for part in parts)))
                 yield Record(number, fields, bad_bytes=bad)
 
 
-def _count_error(parts, path, number):
-    """The row error for a line without exactly four `:::`-separated fields."""
+def _count_error(parts, path, number, labelled=True):
+    """The row error for a line without four `:::`-separated fields (or three, unlabelled)."""
     found = len(parts)
     hint = ""
-    if found == 3:
+    if found == 3:  # only when labelled: texts to label may leave the genre out
         hint = (
             " A line with 3 fields is the unlabelled test format (ID ::: TITLE ::: "
             "DESCRIPTION); training and evaluation need the genre."
@@ -111,10 +124,14 @@ def _count_error(parts, path, number):
         fix = f"replace the {SEPARATOR!r} inside the text (for example by ' - ')"
     else:
         fix = f"separate the four fields with {SEPARATOR!r}"
+    expected = (
+        f"{len(COLUMNS)} fields separated by '{SEPARATOR}' (ID ::: TITLE ::: GENRE ::: DESCRIPTION)"
+    )
+    if not labelled:
+        expected += " or, for texts to label, 3 (ID ::: TITLE ::: DESCRIPTION)"
     return row_error(
         "malformed_line",
-        f"expected {len(COLUMNS)} fields separated by '{SEPARATOR}' (ID ::: TITLE ::: "
-        f"GENRE ::: DESCRIPTION), found {found}.{hint}",
+        f"expected {expected}, found {found}.{hint}",
         fix=fix,
         path=path,
         line=number,

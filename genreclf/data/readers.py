@@ -64,9 +64,40 @@ def detect_format(path):
     )
 
 
-def _open_records(path, fmt, split):
+def open_records(path, *, format="auto", split="train", labelled=True):
+    """`(path, format, records)`: the raw records of a file, for a reader of its own.
+
+    What `load_dataset` reads its rows from, for callers that need no label
+    column (`genreclf label` reads the texts to label through it). The file
+    and format are checked as `load_dataset` checks them.
+
+    Args:
+        path: the file (or aclImdb folder or archive).
+        format: `"auto"` or one of `FORMATS`.
+        split: the aclImdb split folder to read.
+        labelled: whether rows need a label; with `False`, Kaggle genre
+            lines may leave the genre out (its unlabelled test format).
+
+    Returns:
+        The path as a string, the format, and an iterable of `Record`s and
+        row `DataError`s, with the file's `columns`.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> tsv_path = pathlib.Path(tempfile.mkdtemp()) / "u.tsv"
+    >>> _ = tsv_path.write_text('plot\\n"Run," she said.\\n')
+    >>> _, fmt, records = open_records(tsv_path, format="tsv-unquoted")
+    >>> fmt, [r.fields for r in records]
+    ('tsv-unquoted', [{'plot': '"Run," she said.'}])
+    """
+    path, fmt = _prepare(path, format, split, "rating")
+    return path, fmt, _open_records(path, fmt, split, labelled)
+
+
+def _open_records(path, fmt, split, labelled=True):
     try:
-        return _open_format(path, fmt, split)
+        return _open_format(path, fmt, split, labelled)
     except OSError as e:
         raise DataError(
             f"Cannot read the {fmt} data: {e.strerror or e}. Expected a "
@@ -76,7 +107,7 @@ def _open_records(path, fmt, split):
         ) from None
 
 
-def _open_format(path, fmt, split):
+def _open_format(path, fmt, split, labelled):
     if fmt == "csv":
         return tabular.CsvRecords(path, ",")
     if fmt == "tsv":
@@ -88,7 +119,7 @@ def _open_format(path, fmt, split):
     if fmt == "parquet":
         return tabular.ParquetRecords(path)
     if fmt == "kaggle-genre":
-        return kaggle_format.KaggleGenreRecords(path)
+        return kaggle_format.KaggleGenreRecords(path, labelled=labelled)
     return aclimdb.AclImdbRecords(path, split=split)
 
 

@@ -9,6 +9,8 @@ count the row). `load_dataset` and `iter_examples` turn records into examples.
 import dataclasses
 import re
 
+from genreclf.data.utf8 import not_utf8_message
+from genreclf.data.utf8 import resave_fix
 from genreclf.errors import DataError
 
 # Reasons a row can be rejected; `TextDataset.skipped` counts rows by reason.
@@ -94,7 +96,35 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None, skippab
     error.reason = reason
     error.lines = lines
     error.skipped_message = str(DataError(message, path=path, line=line, field=field))
+    error.problem, error.fix, error.skippable = message, fix, skippable
     return error
+
+
+def unskippable(error):
+    """A row error worded for a reader that cannot skip rows: its fix alone.
+
+    A reader without `skip_bad_rows` (such as `genreclf label`'s) raises the
+    row errors of `genreclf.data`'s record readers through this, so they do
+    not suggest a flag it does not take. Other errors are returned as they are.
+
+    Example:
+
+    >>> error = row_error("empty_text", "empty text.", path="m.csv", line=3, fix="fill it in")
+    >>> str(unskippable(error))
+    'm.csv:3: empty text. Fill it in.'
+    """
+    if not is_row_error(error) or not error.skippable:
+        return error
+    return row_error(
+        error.reason,
+        error.problem,
+        path=error.path,
+        line=error.line,
+        field=error.field,
+        fix=error.fix,
+        skippable=False,
+        lines=error.lines,
+    )
 
 
 def is_row_error(error):
@@ -223,14 +253,25 @@ def _cr_lines(file, size=_HEAD_BYTES):
 
 
 def utf8_error(record, field, path, skippable=True):
-    """The `DataError` for a field of `record` that holds non-UTF-8 bytes."""
+    """The `DataError` for a field of `record` that holds non-UTF-8 bytes.
+
+    Worded as `genreclf.data.utf8` words every such error: file, line, byte
+    and its offset, and how to re-save the file.
+
+    Example:
+
+    >>> error = utf8_error(Record(4, {}, bad_bytes=(4, 0xE9, 3)), "text", "m.csv")
+    >>> print(error)
+    m.csv:4: field 'text': text is not valid UTF-8. Expected UTF-8 text. Received: byte 0xe9
+    at byte offset 3 of line 4. Re-save the file as UTF-8 (...), or pass skip_bad_rows=True ...
+    """
     line, byte, offset = record.bad_bytes
+    path = record.path or path
     return row_error(
         "invalid_utf8",
-        f"text is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} "
-        f"of line {line}. Expected a UTF-8 file.",
-        fix="re-save it as UTF-8 (for example `iconv -f latin1 -t utf-8 in.csv > out.csv`)",
-        path=record.path or path,
+        not_utf8_message(byte, offset, f"line {line}"),
+        fix=resave_fix(path),
+        path=path,
         line=line,
         field=field,
         skippable=skippable,
@@ -262,8 +303,9 @@ def undecodable_error(record, field, value, path, skippable=True):
         byte, offset = record.bad_cells[field]
         return row_error(
             "invalid_utf8",
-            f"text is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} of "
-            "the cell. Expected UTF-8 strings (what a Parquet string column holds).",
+            not_utf8_message(
+                byte, offset, "the cell", "UTF-8 strings (what a Parquet string column holds)"
+            ),
             fix="write the column again from text decoded with its real encoding",
             path=record.path or path,
             line=record.line,

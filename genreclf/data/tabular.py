@@ -21,6 +21,7 @@ from genreclf.data.quotes import row_like_lines
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
+from genreclf.data.utf8 import not_utf8_file_error
 from genreclf.errors import DataError
 
 # Synopses can be long; the csv module's default cell limit is 128 KiB.
@@ -98,12 +99,9 @@ class CsvRecords:
                     line=line,
                 ) from None
             self.header_lines = reader.line_num
-            if lines.pop_bad(1, self.header_lines):
-                raise DataError(
-                    "The header is not valid UTF-8. Re-save the file as UTF-8.",
-                    path=self.path,
-                    line=self.header_lines,
-                )
+            bad = lines.pop_bad(1, self.header_lines)
+            if bad:
+                raise not_utf8_file_error(self.path, bad, "a header line naming the columns")
         self.columns = [name.strip() for name in header]
         check_unique(self.columns, self.path)
 

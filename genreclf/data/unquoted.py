@@ -14,6 +14,7 @@ from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
 from genreclf.data.tabular import check_unique
+from genreclf.data.utf8 import not_utf8_file_error
 from genreclf.errors import DataError
 
 
@@ -60,12 +61,9 @@ class UnquotedTsvRecords:
                     path=self.path,
                 )
             self.header_line = lines.line
-            if lines.pop_bad(1, self.header_line):
-                raise DataError(
-                    "The header is not valid UTF-8. Re-save the file as UTF-8.",
-                    path=self.path,
-                    line=self.header_line,
-                )
+            bad = lines.pop_bad(1, self.header_line)
+            if bad:
+                raise not_utf8_file_error(self.path, bad, "a header line naming the columns")
         self.columns = [name.strip() for name in _cells(header)]
         check_unique(self.columns, self.path)
 

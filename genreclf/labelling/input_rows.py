@@ -1,13 +1,13 @@
 """`read_texts`: the rows to label — id, line and text — from an unlabelled file.
 
-Reads the same formats as `genreclf.data.load_dataset` (CSV, TSV, JSONL,
-Parquet) through its record readers, without needing a label column. A row
-without text is a `DataError` naming file, line and field.
+Reads every format `genreclf.data.load_dataset` reads (CSV, TSV,
+`tsv-unquoted`, JSONL, Parquet, Kaggle genre lines, aclImdb) through its
+record readers (`genreclf.data.readers.open_records`), without needing a
+label column. A bad row is a `DataError` naming file, line and field: the
+reader's own, with its fix, since labelling skips no rows.
 """
 
 from genreclf.errors import DataError
-
-TEXT_COLUMNS = ("text", "overview", "plot", "description", "synopsis")
 
 
 def read_texts(path, text=None, id_column=None, format="auto"):
@@ -18,7 +18,10 @@ def read_texts(path, text=None, id_column=None, format="auto"):
         text: the text column (default: the first of text/overview/plot/
             description/synopsis present).
         id_column: the id column (default: `id` if present, else the line).
-        format: `"auto"` or `csv`, `tsv`, `jsonl`, `parquet`.
+        format: `"auto"` (from the file name) or one of the formats of
+            `genreclf.data.load_dataset`: `csv`, `tsv`, `tsv-unquoted`,
+            `jsonl`, `parquet`, `kaggle-genre` (the genre may be left out:
+            `ID ::: TITLE ::: DESCRIPTION`), `aclimdb` (its `train` split).
 
     Example:
 
@@ -27,27 +30,27 @@ def read_texts(path, text=None, id_column=None, format="auto"):
     >>> _ = path.write_text("overview\\nA heist.\\n")
     >>> read_texts(path)
     [{'id': '2', 'line': 2, 'text': 'A heist.'}]
+    >>> path = path.with_name("u.tsv")  # a TSV file without quoting
+    >>> _ = path.write_text('id\\toverview\\nm1\\t"Run," she said.\\n')
+    >>> read_texts(path, format="tsv-unquoted")
+    [{'id': 'm1', 'line': 2, 'text': '"Run," she said.'}]
     """
-    from genreclf.data import readers
+    from genreclf.data.examples import TEXT_COLUMNS
     from genreclf.data.examples import _resolve
+    from genreclf.data.readers import open_records
+    from genreclf.data.records import unskippable
 
-    path, fmt = readers._prepare(path, format, "train", "rating")
-    if fmt not in ("csv", "tsv", "jsonl", "parquet"):
-        raise DataError(
-            f"Expected a CSV, TSV, JSONL or Parquet file of texts to label. Received: format={fmt!r}.",
-            path=path,
-        )
-    records = readers._open_records(path, fmt, "train")
+    path, _, records = open_records(path, format=format, labelled=False)
     column = _resolve(records.columns, text, TEXT_COLUMNS, "text", path)
     if id_column is not None:
-        id_column = _resolve(records.columns, id_column, (), "id_column", path)
+        id_column = _resolve(records.columns, id_column, (), "id_column", path, "--id-column")
     elif "id" in records.columns:
         id_column = "id"
     rows, seen = [], {}
     for record in records:
         if isinstance(record, DataError):
-            raise record
-        value = record.fields.get(column)
+            raise unskippable(record)  # `genreclf label` has no --skip-bad-rows
+        value = _checked(record, column, path)
         if value is None or not str(value).strip():
             raise DataError(
                 "empty text. Expected a synopsis in every row; remove the row or fill it.",
@@ -55,7 +58,7 @@ def read_texts(path, text=None, id_column=None, format="auto"):
                 line=record.line,
                 field=column,
             )
-        row_id = str(record.fields.get(id_column)) if id_column else str(record.line)
+        row_id = str(_checked(record, id_column, path)) if id_column else str(record.line)
         if row_id in seen:
             raise DataError(
                 f"duplicate id {row_id!r} (first on line {seen[row_id]}). Expected unique ids: "
@@ -67,3 +70,16 @@ def read_texts(path, text=None, id_column=None, format="auto"):
         seen[row_id] = record.line
         rows.append({"id": row_id, "line": record.line, "text": str(value)})
     return rows
+
+
+def _checked(record, field, path):
+    """The value of `field` in `record`; bytes that are not UTF-8 raise the readers' error."""
+    from genreclf.data.records import has_undecodable
+    from genreclf.data.records import undecodable_error
+
+    value = record.fields.get(field)
+    if (record.bad_cells and field in record.bad_cells) or (
+        isinstance(value, str) and has_undecodable(value)
+    ):
+        raise undecodable_error(record, field, value, path, skippable=False)
+    return value

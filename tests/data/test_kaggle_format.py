@@ -45,6 +45,22 @@ def test_wrong_number_of_fields(tmp_path, line, found):
     assert f"found {found}" in str(info.value)
 
 
+def test_texts_to_label_may_leave_the_genre_out(tmp_path):
+    from genreclf.data.readers import open_records
+
+    path = tmp_path / "test_data.txt"
+    path.write_text(LINES + "9 ::: Title ::: An unlabelled test line.\n9b ::: Two\n")
+    _, fmt, records = open_records(path, labelled=False)
+    *rows, error = list(records)
+    assert fmt == "kaggle-genre" and rows[-1].fields == {
+        "id": "9",
+        "title": "Title",
+        "description": "An unlabelled test line.",
+    }
+    assert isinstance(error, DataError) and str(error).startswith(f"{path}:6: expected 4 fields")
+    assert "or, for texts to label, 3 (ID ::: TITLE ::: DESCRIPTION), found 2." in str(error)
+
+
 def test_empty_description_and_skip(tmp_path):
     path = tmp_path / "train_data.txt"
     path.write_text(LINES + "4 ::: T ::: drama :::   \n", encoding="utf-8")

@@ -123,3 +123,14 @@ def test_a_quote_error_in_a_csv_file_does_not(tmp_path):
     with pytest.raises(DataError, match="Close the quote on line 3") as info:
         load_dataset(path)
     assert "tsv-unquoted" not in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "tsv-unquoted"])
+def test_a_header_that_is_not_utf8_names_line_and_byte(tmp_path, fmt):
+    path = write(tmp_path, "h.tsv", b"over\xe9view\tgenre\nA\tb\n")
+    with pytest.raises(DataError) as info:
+        load_dataset(path, format=fmt)
+    message = str(info.value)
+    assert message.startswith(f"{path}:1: text is not valid UTF-8. Expected a header line")
+    assert "Received: byte 0xe9 at byte offset 4 of line 1." in message
+    assert "`iconv -f latin1 -t utf-8 h.tsv > utf8-h.tsv`" in message

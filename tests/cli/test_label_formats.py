@@ -1,0 +1,131 @@
+"""`genreclf label` and `label keywords` read every format `genreclf train` reads, and
+their errors' hints name flags the subcommand takes."""
+
+import re
+
+import pytest
+
+from genreclf.cli import main
+from genreclf.cli.label import build_keywords_parser
+from genreclf.cli.label import build_parser
+from genreclf.labelling.label_file import read_labelled
+
+GENRES = "genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n"
+# A TSV without quoting: `"Run,"` opens a quoted cell for a CSV reader (as `tsv`).
+UNQUOTED = (
+    "id\toverview\n"
+    'm1\t"Run," she said, as the ghost came in.\n'
+    "m2\tTwo chefs cook for a wedding.\n"
+    "m3\tAn accountant files taxes.\n"
+)
+KEYWORDS = ["--stages", "keywords", "--thresholds", "keywords=0.5", "--quiet"]
+
+
+@pytest.fixture
+def genres(tmp_path):
+    path = tmp_path / "genres.yaml"
+    path.write_text(GENRES)
+    return path
+
+
+def flags_in(message):
+    """The command-line flags an error message suggests, e.g. `--format tsv-unquoted`."""
+    return set(re.findall(r"`(--[a-z][a-z-]*)", message))
+
+
+def accepted(parser):
+    return {flag for action in parser._actions for flag in action.option_strings}
+
+
+def error_line(capsys):
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    return line
+
+
+def test_label_reads_a_tsv_unquoted_file(tmp_path, genres):
+    data = tmp_path / "unlabelled.tsv"
+    data.write_text(UNQUOTED)
+    out = tmp_path / "out.jsonl"
+    argv = ["label", str(data), "--format", "tsv-unquoted", "--genres", str(genres)]
+    assert main([*argv, *KEYWORDS, "--out", str(out)]) == 0
+    rows = {row["id"]: row for row in read_labelled(out)}
+    assert rows["m1"]["text"] == '"Run," she said, as the ghost came in.'
+    assert rows["m1"]["labels"] == ["horror"] and rows["m2"]["labels"] == ["comedy"]
+    assert rows["m3"]["labels"] == [] and rows["m3"]["line"] == 4
+
+
+def test_label_keywords_reads_a_tsv_unquoted_file(tmp_path, capsys):
+    data = tmp_path / "labelled.tsv"
+    data.write_text(
+        "overview\tgenre\n"
+        + '"Run," she said: a ghost!\thorror\n' * 2
+        + "Two chefs cook.\tcomedy\n" * 2
+    )
+    out = tmp_path / "genres.yaml"
+    argv = ["label", "keywords", str(data), "--format", "tsv-unquoted", "--min-df", "2"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "horror: ghost" in printed and "comedy: chefs" in printed
+
+
+def test_label_reads_the_kaggle_test_format_without_genres(tmp_path, genres):
+    data = tmp_path / "test_data.txt"
+    data.write_text("1 ::: Boo (2001) ::: A ghost haunts a school.\n2 ::: Yum ::: Chefs.\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["label", str(data), "--genres", str(genres), *KEYWORDS, "--out", str(out)]) == 0
+    assert [row["labels"] for row in read_labelled(out)] == [["horror"], ["comedy"]]
+
+
+@pytest.mark.parametrize("command", ["label", "keywords"])
+def test_an_unknown_extension_hints_at_a_format_flag_the_command_takes(
+    command, tmp_path, genres, capsys
+):
+    data = tmp_path / "data.dat"
+    data.write_text("overview,genre\nA ghost haunts a house.,horror\nTwo chefs cook.,comedy\n")
+    if command == "label":
+        argv, parser = ["label", str(data), "--genres", str(genres), *KEYWORDS], build_parser()
+    else:
+        argv, parser = ["label", "keywords", str(data), "--min-df", "1"], build_keywords_parser()
+    argv += ["--out", str(tmp_path / "out")]
+    assert main(argv) == 1
+    line = error_line(capsys)
+    assert "Cannot tell the format" in line and "tsv-unquoted" in line
+    assert flags_in(line) == {"--format"} and "--format" in accepted(parser)
+    assert main([*argv, "--format", "csv"]) == 0  # the hint works
+
+
+def test_a_malformed_row_hints_at_flags_the_command_takes(tmp_path, genres, capsys):
+    data = tmp_path / "data.tsv"  # read as `tsv`, the quote in `"Run,"` never closes properly
+    data.write_text(
+        "overview\tgenre\n"
+        + '"Run," she said: a ghost!\thorror\n'
+        + "A ghost haunts a house.\thorror\n"
+        + "Two chefs cook.\tcomedy\n"
+    )
+    out = str(tmp_path / "out")
+    assert main(["label", "keywords", str(data), "--min-df", "1", "--out", out]) == 1
+    line = error_line(capsys)
+    assert flags_in(line) == {"--format", "--skip-bad-rows"}, line
+    assert flags_in(line) <= accepted(build_keywords_parser())
+    argv = ["label", "keywords", str(data), "--min-df", "1", "--out", out, "--skip-bad-rows"]
+    assert main(argv) == 0
+
+    assert main(["label", str(data), "--genres", str(genres), *KEYWORDS, "--out", out]) == 1
+    line = error_line(capsys)  # `genreclf label` skips no rows: the fix alone
+    assert line.startswith(f"genreclf label: error: {data}:2: field 'overview': a quote")
+    assert flags_in(line) == {"--format"} and "--format" in accepted(build_parser())
+    assert "skip" not in line
+
+
+def test_label_names_its_own_id_column_flag_and_bytes_that_are_not_utf8(tmp_path, genres, capsys):
+    data = tmp_path / "data.tsv"
+    data.write_bytes(b"id\toverview\nm1\tA ghost.\nm2\tCaf\xe9 chefs.\n")
+    argv = ["label", str(data), "--genres", str(genres), *KEYWORDS, "--out", str(tmp_path / "o")]
+    assert main([*argv, "--id-column", "key"]) == 1
+    line = error_line(capsys)
+    assert "Column 'key' not found" in line and flags_in(line) == {"--id-column"}
+    assert main(argv) == 1
+    line = error_line(capsys)
+    assert line.startswith(f"genreclf label: error: {data}:3: field 'overview': text is not valid")
+    assert "Received: byte 0xe9 at byte offset 6 of line 3." in line
+    assert "Re-save the file as UTF-8" in line and "skip" not in line
