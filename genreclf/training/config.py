@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import numbers
+import pathlib
 
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
@@ -195,8 +196,18 @@ class TrainConfig:
         return cls(**values)
 
     def to_json(self, path):
+        """Writes the configuration to `path`, its data files' paths made absolute.
+
+        A run's `config.json` is read again from other folders (`train --config
+        RUN/config.json`, `ensemble` re-reading the members' validation split),
+        where a path relative to the folder training ran in would name nothing.
+        """
+        values = self.to_dict()
+        for key in ("data", "val_data"):
+            if isinstance(values.get(key), str):
+                values[key] = str(pathlib.Path(values[key]).expanduser().absolute())
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(self.to_dict(), f, indent=2, ensure_ascii=False)
+            json.dump(values, f, indent=2, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, path):

@@ -1,3 +1,5 @@
+import pathlib
+
 import pytest
 
 from genreclf.errors import ConfigError
@@ -6,7 +8,7 @@ from genreclf.training import TrainConfig
 
 def test_round_trip_through_json(tmp_path):
     config = TrainConfig(
-        data="movies.csv", model="ngram", model_config={"max_tokens": 10}, epochs=3
+        data=str(tmp_path / "movies.csv"), model="ngram", model_config={"max_tokens": 10}, epochs=3
     )
     config.to_json(tmp_path / "config.json")
     assert TrainConfig.from_json(tmp_path / "config.json") == config
@@ -102,3 +104,15 @@ def test_auto_and_boundary_training_rates_pass():
     ):
         config = TrainConfig(**arguments)
         assert config.check() is config
+
+
+def test_config_json_names_the_data_files_from_any_folder(tmp_path, monkeypatch):
+    # `train --config RUN/config.json` and `ensemble` read config.json from other
+    # folders: a path relative to where training ran would name nothing there.
+    monkeypatch.chdir(tmp_path)
+    TrainConfig(data="movies.csv", val_data="~/held_out.csv", model="ngram").to_json("c.json")
+    monkeypatch.chdir("/")
+    loaded = TrainConfig.from_json(tmp_path / "c.json")
+    assert loaded.data == str(tmp_path / "movies.csv")
+    assert loaded.val_data == str(pathlib.Path.home() / "held_out.csv")
+    assert TrainConfig(model="ngram").to_dict()["data"] is None  # nothing to resolve
