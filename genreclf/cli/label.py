@@ -112,6 +112,7 @@ def build_audit_parser():
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
     p.add_argument("--label", help="label column of the judge file")
     p.add_argument("--text", help="text column of the judge file")
+    p.add_argument("--format", default="auto", help=f"the judge file's format: {FORMAT_HELP}")
     p.add_argument("--llm", help="the judge model (with --judge llm)")
     p.add_argument("--genres", help="genres.yaml (with --judge llm)")
     p.add_argument("--base-url", help="an OpenAI-compatible server")
@@ -261,6 +262,7 @@ def _audit(args):
         seed=args.seed,
         judge_label=args.label,
         judge_text=args.text,
+        judge_format=args.format,
         **extra,
     )
     print(result.table())

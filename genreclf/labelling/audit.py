@@ -66,7 +66,17 @@ def sample_rows(rows, sample=100, seed=0):
     return [rows[i] for i in sorted(keep)]
 
 
-def audit(labelled, judge, *, sample=100, seed=0, judge_label=None, judge_text=None, **llm_args):
+def audit(
+    labelled,
+    judge,
+    *,
+    sample=100,
+    seed=0,
+    judge_label=None,
+    judge_text=None,
+    judge_format="auto",
+    **llm_args,
+):
     """Scores a sample of labelled rows against a judge.
 
     Args:
@@ -78,6 +88,8 @@ def audit(labelled, judge, *, sample=100, seed=0, judge_label=None, judge_text=N
         sample: rows sampled per stage.
         seed: the sampling seed.
         judge_label, judge_text: the judge file's label and text columns.
+        judge_format: the judge file's format (`genreclf.data.load_dataset`'s
+            `format`; `"auto"`: from its extension).
         **llm_args: for `judge="llm"`: `llm`, `genres`, `base_url`, `budget_usd`, ...
 
     Returns:
@@ -108,7 +120,7 @@ def audit(labelled, judge, *, sample=100, seed=0, judge_label=None, judge_text=N
     else:
         from genreclf.data import load_dataset
 
-        dataset = load_dataset(judge, text=judge_text, label=judge_label)
+        dataset = load_dataset(judge, text=judge_text, label=judge_label, format=judge_format)
         by_id = {str(i): set(l) for i, l in zip(dataset.ids, dataset.labels)}
         missing = [r["id"] for r in picked if r["id"] not in by_id]
         if missing:

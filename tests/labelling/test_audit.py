@@ -1,3 +1,4 @@
+import csv
 import json
 
 import pytest
@@ -24,6 +25,20 @@ def test_audit_against_a_labels_file(texts_csv, genres_yaml, tmp_path):
     assert result.per_stage["keywords"]["low"] == pytest.approx(0.5101, abs=1e-4)
     assert result.per_genre["horror"]["rows"] == 2
     assert "| stage keywords | 4 | 4 | 4 | 1.000 | 0.510–1.000 |" in result.table()
+
+
+def test_a_judge_file_in_a_format_its_name_does_not_tell(texts_csv, genres_yaml, tmp_path):
+    # A TSV without quoting, named .txt: `judge_format` (`label audit --format`) reads it.
+    out = tmp_path / "labelled.jsonl"
+    label(
+        texts_csv, out=out, genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.5}
+    )
+    with open(tmp_path / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    judge = tmp_path / "judge.txt"
+    judge.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    result = audit(out, judge, judge_label="genre", judge_format="tsv-unquoted")
+    assert result.per_stage["keywords"]["agree"] == result.per_stage["keywords"]["trials"] == 4
 
 
 def test_sampling_is_per_stage_and_seeded():
