@@ -135,7 +135,7 @@ class ExampleReader:
                     "under that input name. Rename the column."
                 )
         if id_column is not None:
-            self.id_column = _resolve(columns, id_column, (), "id_column", path)
+            self.id_column = _resolve(columns, id_column, (), "id_column", path, "--id")
         else:
             self.id_column = "id" if "id" in columns else None
         self.multi_label = multi_label

@@ -101,6 +101,13 @@ def test_explicit_columns_features_categorical_and_id(tmp_path):
     assert list(ds.features["lang"]) == ["en", "fr"]
 
 
+def test_a_missing_id_column_names_the_flag_that_sets_it(tmp_path):
+    # `genreclf labels check --id` is the command line's way to set id_column.
+    path = write(tmp_path, "m.csv", "overview,genre\nA b,x\n")
+    with pytest.raises(DataError, match=r"Pass id_column= one of them \(`--id` on the command"):
+        load_dataset(path, id_column="key")
+
+
 def test_jsonl_lists_sources_and_lines(tmp_path):
     rows = [
         {"text": "A b", "labels": ["x", "y"], "source": "synthetic"},
