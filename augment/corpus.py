@@ -7,9 +7,9 @@ def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_la
     """Returns `data` as a `genreclf.data.TextDataset`.
 
     Args:
-        data: a `TextDataset` (returned as is) or a path that
-            `genreclf.data.load_dataset` reads (CSV, JSONL, Parquet, Kaggle
-            `:::` text).
+        data: a `TextDataset` (returned as is), or a path or pandas
+            DataFrame that `genreclf.data.load_dataset` reads (CSV, JSONL,
+            Parquet, Kaggle `:::` text).
         text, label, format, sep, multi_label: passed to `load_dataset`.
 
     Example:

@@ -8,6 +8,7 @@ import numpy as np
 from genreclf.data import TextDataset
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
+from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.run import Run
@@ -34,7 +35,7 @@ def _format_for(cfg, data):
     'auto'
     """
     given, trained_on = cfg.get("format"), cfg.get("data")
-    if given in (None, "auto") or not trained_on:
+    if given in (None, "auto") or not trained_on or is_frame(data):
         return "auto"
     same_kind = pathlib.Path(str(data)).suffix.lower() == pathlib.Path(trained_on).suffix.lower()
     return given if same_kind else "auto"
@@ -86,8 +87,8 @@ def evaluate(
 
     Args:
         run: a `Run` or a run folder.
-        data: a labelled file or `TextDataset`; None reports the run's own
-            validation metrics.
+        data: a labelled file, pandas DataFrame or `TextDataset`; None
+            reports the run's own validation metrics.
         out: where the report goes (default `<run>/evaluation`). Without
             `data`, the run's own report is written there only when `out` is
             given (the run folder already holds it).

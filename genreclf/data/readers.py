@@ -19,6 +19,9 @@ from genreclf.data import tabular
 from genreclf.data import unquoted
 from genreclf.data.dataset import TextDataset
 from genreclf.data.examples import ExampleReader
+from genreclf.data.frames import FRAME_NAME
+from genreclf.data.frames import FrameRecords
+from genreclf.data.frames import is_frame
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.records import is_row_error
@@ -72,7 +75,7 @@ def open_records(path, *, format="auto", split="train", labelled=True):
     and format are checked as `load_dataset` checks them.
 
     Args:
-        path: the file (or aclImdb folder or archive).
+        path: the file (or aclImdb folder or archive, or a pandas DataFrame).
         format: `"auto"` or one of `FORMATS`.
         split: the aclImdb split folder to read.
         labelled: whether rows need a label; with `False`, Kaggle genre
@@ -91,7 +94,22 @@ def open_records(path, *, format="auto", split="train", labelled=True):
     >>> fmt, [r.fields for r in records]
     ('tsv-unquoted', [{'plot': '"Run," she said.'}])
     """
-    path, fmt = _prepare(path, format, split, "rating")
+    return _source(path, format, split, "rating", labelled)
+
+
+def _source(path, format, split, aclimdb_label, labelled=True):
+    """`(name, format, records)` of a file, an aclImdb folder or a pandas DataFrame.
+
+    A DataFrame's name is `"DataFrame"` and its format None: it is read as it is.
+    """
+    if is_frame(path):
+        if format not in (None, "auto"):
+            raise ConfigError(
+                "A DataFrame is read as it is: format applies to files. Received: "
+                f"format={format!r} with a DataFrame. Drop format=."
+            )
+        return FRAME_NAME, None, FrameRecords(path)
+    path, fmt = _prepare(path, format, split, aclimdb_label)
     return path, fmt, _open_records(path, fmt, split, labelled)
 
 
@@ -181,8 +199,10 @@ def load_dataset(
 
     Args:
         path: a `.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.parquet` file, a Kaggle
-            genre `.txt` (`ID ::: TITLE ::: GENRE ::: DESCRIPTION`), or an
-            aclImdb folder, `.tar.gz` or `.tar`.
+            genre `.txt` (`ID ::: TITLE ::: GENRE ::: DESCRIPTION`), an
+            aclImdb folder, `.tar.gz` or `.tar`, or a pandas DataFrame (its
+            rows numbered from 1, errors naming `DataFrame`:
+            `genreclf.data.frames`).
         text: the text column. Default: the first of `text`, `overview`,
             `plot`, `description`, `synopsis` that exists.
         label: the label column. Default: the first of `label`, `labels`,
@@ -230,8 +250,7 @@ def load_dataset(
     >>> ds.texts, ds.labels, ds.multi_label, ds.lines
     (['A heist.'], [['crime', 'drama']], True, [2])
     """
-    path, fmt = _prepare(path, format, split, aclimdb_label)
-    records = _open_records(path, fmt, split)
+    path, fmt, records = _source(path, format, split, aclimdb_label)
     options = dict(
         text=text,
         label=label,
@@ -275,12 +294,12 @@ def load_dataset(
         lines=[e.line for e in examples],
         sources=[e.source for e in examples],
         features=feature_columns or None,
-        path=path,
+        path=None if fmt is None else path,  # a DataFrame is no file to read again
         read_options={
             "text": reader.text,
             "label": reader.label,
             "sep": reader.sep,
-            "format": fmt,
+            **({} if fmt is None else {"format": fmt}),
             "rows": len(examples),
         },
     )
@@ -321,8 +340,7 @@ def iter_rows(
     The file, format and columns are checked at the call (a missing file or
     column raises here); rows are read as the returned iterator is consumed.
     """
-    path, fmt = _prepare(path, format, split, aclimdb_label)
-    records = _open_records(path, fmt, split)
+    path, fmt, records = _source(path, format, split, aclimdb_label)
     reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
     return _stream(reader, records, SkipLog(path, skip_bad_rows))
 

@@ -285,7 +285,7 @@ class ParquetRecords:
         try:
             batches = pq.ParquetFile(self.path).iter_batches(self.batch_size)
             for batch in batches:
-                for row, bad_cells in _batch_rows(batch):
+                for row, bad_cells in batch_rows(batch):
                     number += 1
                     yield Record(number, row, bad_cells=bad_cells)
         except (pa.ArrowException, OSError) as e:
@@ -296,7 +296,7 @@ class ParquetRecords:
             ) from None
 
 
-def _batch_rows(batch):
+def batch_rows(batch):
     """`(fields, bad_cells)` for each row of a Parquet record batch.
 
     A string cell that is not UTF-8 cannot become a Python string: it is read

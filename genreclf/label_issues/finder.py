@@ -95,7 +95,8 @@ def find_label_issues(
     """Ranks the rows of a labelled file (or `TextDataset`) by how likely their labels are wrong.
 
     Args:
-        data: a data file (any format `genreclf train` reads) or a `TextDataset`.
+        data: a data file (any format `genreclf train` reads), a pandas
+            DataFrame or a `TextDataset`.
         text, label, format, multi_label, sep: reading options, as for `train`.
         id_column: a column of row ids, copied into the results.
         skip_bad_rows: skip (count and log) malformed rows instead of

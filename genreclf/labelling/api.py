@@ -171,7 +171,8 @@ def label(
     appended and flushed row by row: rerunning a killed call resumes it.
 
     Args:
-        data: a CSV/TSV/JSONL/Parquet file of texts (or a list of texts).
+        data: a file of texts (any format `genreclf train` reads), a pandas
+            DataFrame, or a list of texts.
         out: the output JSONL.
         text, id_column, format: which column holds the text and the id.
         genres: a `genres.yaml` path, mapping or list (see `load_genres`).
@@ -247,6 +248,11 @@ def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9
 def _warn_if_trained_on(cascade, data):
     """Warns when the calibration file is the one the classifier stage trained on."""
     import os
+
+    from genreclf.data.frames import is_frame
+
+    if is_frame(data):
+        return  # rows in memory: no file to compare
 
     for stage in cascade.stages:
         trained_on = getattr(getattr(stage, "run", None), "config", {}).get("data")

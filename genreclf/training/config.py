@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import numbers
+import os
 import pathlib
 
 from genreclf.errors import ConfigError
@@ -143,6 +144,15 @@ class TrainConfig:
         ...     print(str(error).split(". ")[0])
         epochs (`--epochs`) must be a whole number of at least 1, or 'auto'
         """
+        for name in ("data", "val_data"):  # rows in memory go to train(data=...)
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise ConfigError(
+                    f"{name} takes a file path here. Received: a {type(value).__name__}. Pass "
+                    "a DataFrame or TextDataset as train()'s first argument; for held-out "
+                    "rows, write them to a file (`frame.to_csv('val.csv', index=False)`) and "
+                    "pass its path, or leave val_data out to hold out val_split of the rows."
+                )
         for name, (setting, where, example) in _RANGES.items():
             fix = f"Pass e.g. {example}" + (
                 f", or {AUTO!r} for the model family's default." if AUTO in setting.also else "."
@@ -204,7 +214,7 @@ class TrainConfig:
         """
         values = self.to_dict()
         for key in ("data", "val_data"):
-            if isinstance(values.get(key), str):
+            if isinstance(values.get(key), (str, os.PathLike)):
                 values[key] = str(pathlib.Path(values[key]).expanduser().absolute())
         with open(path, "w", encoding="utf-8") as f:
             json.dump(values, f, indent=2, ensure_ascii=False)

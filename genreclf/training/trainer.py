@@ -9,6 +9,7 @@ from genreclf.data import check_trainable
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
+from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
 from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
@@ -40,35 +41,38 @@ def make_config(data=None, config=None, **overrides):
         base = TrainConfig.from_json(config)
     values = base.to_dict()
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if data is not None and not isinstance(data, TextDataset):
-        values["data"] = str(data)
+    if data is not None and not isinstance(data, TextDataset) and not is_frame(data):
+        values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
     return TrainConfig.from_dict(values)
 
 
 def read_dataset(cfg, path=None):
     """Loads `path` (default: `cfg.data`) with the reading options of `cfg`.
 
-    A `genreclf label` output is read as cascade labels: the labelled rows
-    whose confidence reaches `cfg.min_confidence` (default 0).
+    `path` may be a pandas DataFrame (`genreclf.data.frames`). A `genreclf
+    label` output is read as cascade labels: the labelled rows whose
+    confidence reaches `cfg.min_confidence` (default 0).
     """
     from genreclf.data.cascade_labels import is_cascade_output
     from genreclf.data.cascade_labels import load_cascade_labels
 
-    if is_cascade_output(path or cfg.data):
+    source = cfg.data if path is None else path
+    if not is_frame(source) and is_cascade_output(source):
         return load_cascade_labels(
-            path or cfg.data,
+            source,
             min_confidence=cfg.min_confidence or 0.0,
             multi_label=cfg.multi_label,
             skip_bad_rows=bool(cfg.skip_bad_rows),
         )
-    if cfg.min_confidence is not None and path is None:
+    if cfg.min_confidence is not None and (path is None or is_frame(source)):
+        received = "a DataFrame" if is_frame(source) else f"data={cfg.data!r}"
         raise ConfigError(
             "min_confidence applies to the JSONL `genreclf label` writes. Received: "
-            f"data={cfg.data!r}, which is not one. Drop --min-confidence or train on "
-            "the labelled file."
+            f"{received}, which is not one. Drop --min-confidence or train on the "
+            "labelled file."
         )
     return load_dataset(
-        path or cfg.data,
+        source,
         text=cfg.text,
         label=cfg.label,
         format=cfg.format,
@@ -123,7 +127,8 @@ def train(
 
     Args:
         data: a file path (CSV/TSV/JSONL/Parquet, Kaggle `:::` lines, aclImdb
-            folder or `.tar.gz`) or a `TextDataset`.
+            folder or `.tar.gz`), a pandas DataFrame (read as a file is, with
+            the same reading options: `genreclf.data.frames`) or a `TextDataset`.
         out: the run folder (default `runs/<model>`). Rerunning the same call
             after a crash resumes from the last finished epoch. A folder that
             holds a finished run is refused unless `overwrite` is True.
@@ -173,6 +178,8 @@ def train(
 
 def _training_data(data, cfg, verbose):
     """`(dataset, synthetic rows or None)` for `train`, with `auto` resolved and `cfg` checked."""
+    if is_frame(data):
+        data = read_dataset(cfg, data)  # then taken as any TextDataset is
     dataset = data if isinstance(data, TextDataset) else None
     if dataset is None:
         if cfg.data is None:

@@ -12,6 +12,7 @@ import shutil
 from genreclf.data import TextDataset
 from genreclf.data import check_trainable
 from genreclf.data import train_val_split
+from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
 from genreclf.output_lock import output_lock
 from genreclf.tuning import distributed
@@ -68,7 +69,7 @@ def _data_config(data, **kwargs):
 
     if kwargs.get("sep") is not None and kwargs.get("multi_label") is None:
         kwargs["multi_label"] = True
-    return make_config(None if isinstance(data, TextDataset) else data, **kwargs)
+    return make_config(None if isinstance(data, TextDataset) or is_frame(data) else data, **kwargs)
 
 
 def tune(
@@ -107,7 +108,8 @@ def tune(
     results) or a worker (runs trials).
 
     Args:
-        data: a data file (any format `genreclf train` reads) or a `TextDataset`.
+        data: a data file (any format `genreclf train` reads), a pandas
+            DataFrame or a `TextDataset`.
         model: the model family.
         tuner: `"hyperband"`, `"random"` or `"bayesian"`.
         directory: the tuning folder (default `tuning/<model>`).
@@ -181,7 +183,7 @@ def tune(
 
             tracker = mlflow_search.search_tracker(mlflow_uri, mlflow_experiment, directory)
         data_cfg = _data_config(data, **data_args)
-        dataset = data if isinstance(data, TextDataset) else _read(data_cfg)
+        dataset = data if isinstance(data, TextDataset) else _read(data_cfg, data)
         check_trainable(dataset)  # one class (or one label set) is nothing to tune for
         if objective == "auto":  # multi-label trials are scored as training selects epochs
             objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
@@ -367,11 +369,15 @@ def _last_error(oracle):
     return "unknown"
 
 
-def _read(cfg):
+def _read(cfg, data):
     from genreclf.training.trainer import read_dataset
 
+    if is_frame(data):
+        return read_dataset(cfg, data)
     if cfg.data is None:
-        raise ConfigError("No data to tune on. Pass a data file path or a TextDataset.")
+        raise ConfigError(
+            "No data to tune on. Pass a data file path, a pandas DataFrame or a TextDataset."
+        )
     return read_dataset(cfg)
 
 

@@ -1,0 +1,58 @@
+"""pandas DataFrames read as data files are: `load_dataset`, `train`, `evaluate`, `label`."""
+
+import pandas as pd
+import pytest
+
+import genreclf
+from genreclf.data import load_dataset
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+
+def test_a_frame_reads_as_its_csv_would(sample_csv):
+    frame = pd.read_csv(sample_csv)
+    from_frame = load_dataset(frame, text="overview", label="genres")
+    from_file = load_dataset(sample_csv, text="overview", label="genres")
+    assert from_frame.texts == from_file.texts and from_frame.labels == from_file.labels
+    assert from_frame.multi_label and from_frame.lines[:2] == [1, 2]  # rows from 1
+    assert from_frame.path is None and "format" not in from_frame.read_options
+
+
+def test_list_cells_are_label_lists_and_missing_values_are_named_by_row():
+    frame = pd.DataFrame(
+        {"text": ["A heist.", "A ghost.", None], "labels": [["crime", "drama"], ["horror"], []]}
+    )
+    with pytest.raises(DataError, match=r"^DataFrame:3: field 'text': missing text"):
+        load_dataset(frame)
+    rows = load_dataset(frame, skip_bad_rows=True)
+    assert rows.labels == [["crime", "drama"], ["horror"]] and rows.multi_label
+    assert rows.skipped == {"missing_value": 1}
+
+
+def test_what_a_frame_cannot_be_read_as_is_refused():
+    with pytest.raises(ConfigError, match=r"format applies to files.*format='csv'"):
+        load_dataset(pd.DataFrame({"text": ["a"], "label": ["x"]}), format="csv")
+    twice = pd.DataFrame([["a", "x", "y"]], columns=["text", "label", "label"])
+    with pytest.raises(DataError, match=r"unique. Received: \['label'\]"):
+        load_dataset(twice)
+    with pytest.raises(DataError, match=r"^DataFrame: No text column found"):
+        load_dataset(pd.DataFrame({"words": ["a"], "label": ["x"]}))
+
+
+def test_train_evaluate_and_label_take_a_frame(sample_csv, tmp_path):
+    frame = pd.read_csv(sample_csv)
+    run = genreclf.train(
+        frame, text="overview", label="genre", model="ngram", out=tmp_path / "run", verbose=0
+    )
+    assert run.config["data"] is None and run.config["label"] == "genre"
+    report = genreclf.evaluate(run, frame.iloc[:40], out=tmp_path / "eval")
+    assert sum(c["support"] for c in report["per_class"].values()) == 40
+    with pytest.raises(ConfigError, match=r"val_data takes a file path here. Received: a Data"):
+        genreclf.train(frame, label="genre", model="ngram", val_data=frame, verbose=0)
+    labelled = genreclf.label(
+        frame.iloc[:5][["id", "overview"]],
+        out=tmp_path / "labelled.jsonl",
+        genres={"crime": {"keywords": ["detective", "heist"]}},
+        stages=("keywords",),
+    )
+    assert labelled is not None and (tmp_path / "labelled.jsonl").exists()
