@@ -2,7 +2,11 @@
 
 `Predict`, `Classify`, `Regress`, `GetModelMetadata` and `GetModelStatus`;
 `MultiInference` and `HandleReloadConfigRequest` (the server polls instead) get
-UNIMPLEMENTED. Requests reach the handlers as the bytes sent (`add_services`
+UNIMPLEMENTED. As in TF Serving, a request without `model_spec` gets
+INVALID_ARGUMENT "Missing ModelSpec", and one naming no model "ModelSpec has no
+name specified." (GetModelStatus: NOT_FOUND, no versions of model ""); Classify
+and Regress answer with the signature name they used (`serving_default` when the
+request left it empty). Requests reach the handlers as the bytes sent (`add_services`
 registers no `request_deserializer`), so one that is not the method's request
 protobuf gets INVALID_ARGUMENT saying what was expected, counted in the metrics
 like other errors, rather than grpcio's logged traceback and INTERNAL. An input
@@ -130,6 +134,10 @@ def _rpc(api, request_class):
             call = self.metrics.start("grpc", api)
             try:
                 request = decode(request_class, raw, method.__name__)
+                if not request.HasField("model_spec"):  # as TF Serving, before anything else
+                    raise invalid_argument(
+                        "Missing ModelSpec. Set model_spec (its name: the model to call)."
+                    )
                 if self.store.has_model(request.model_spec.name):
                     call.model = request.model_spec.name
                 with self.budget.hold() as held:
@@ -165,14 +173,21 @@ class Services(
 
     def _servable(self, request, call):
         spec = request.model_spec
+        if not spec.name:  # TF Serving's ServerCore, before the version or label
+            raise invalid_argument(
+                "ModelSpec has no name specified. Set model_spec.name to the model to call."
+            )
         servable = self.store.get(spec.name, _version(spec), spec.version_label or None)
         call.served_by(servable)
         return servable
 
     def _examples(self, request, call):
+        """`(servable, examples, context, signature_name)` of a Classify or Regress request;
+        no examples when `input` has none (refused once the signature is checked: "Input
+        is empty.", as TF Serving does)."""
         servable, group = self._servable(request, call), request.input
         if group.WhichOneof("kind") is None:
-            raise invalid_argument("Expected examples in 'input'. Received: an empty input.")
+            return servable, [], None, request.model_spec.signature_name
         group = getattr(group, group.WhichOneof("kind"))
         context = getattr(group, "context", None)  # example_list_with_context has one
         return servable, list(group.examples), context, request.model_spec.signature_name
@@ -199,7 +214,7 @@ class Services(
         call.classified(results)
         rows = [{"classes": [{"label": c, "score": s} for c, s in row]} for row in results]
         return classification_pb2.ClassificationResponse(
-            model_spec=_spec(servable, key), result={"classifications": rows}
+            model_spec=_spec(servable, key or "serving_default"), result={"classifications": rows}
         )
 
     @_rpc("regress", regression_pb2.RegressionRequest)
@@ -208,14 +223,23 @@ class Services(
         values = servable.regress(examples, context, key, limits=self.limits)
         call.instances += len(values)
         result = {"regressions": [{"value": value} for value in values]}
-        return regression_pb2.RegressionResponse(model_spec=_spec(servable, key), result=result)
+        spec = _spec(servable, key or "serving_default")  # TF Serving's MakeModelSpec
+        return regression_pb2.RegressionResponse(model_spec=spec, result=result)
 
     @_rpc("metadata", get_model_metadata_pb2.GetModelMetadataRequest)
     def GetModelMetadata(self, request, call):  # noqa: N802 - gRPC method name
-        if list(request.metadata_field) != ["signature_def"]:
+        fields = list(request.metadata_field)  # checked before the model, as TF Serving does
+        if not fields:
             raise invalid_argument(
-                f"Expected metadata_field ['signature_def']. Received: {request.metadata_field}."
+                "GetModelMetadataRequest must specify at least one metadata_field. Send "
+                "metadata_field ['signature_def']."
             )
+        for field in fields:  # "signature_def", as often as sent
+            if field != "signature_def":
+                raise invalid_argument(
+                    f"Metadata field {field} is not supported. Expected 'signature_def'. "
+                    f"Received: metadata_field={fields}."
+                )
         return self._servable(request, call).metadata()
 
     def MultiInference(self, raw, context):  # noqa: N802 - gRPC method name
@@ -234,9 +258,7 @@ class Services(
 
     @_rpc("status", get_model_status_pb2.GetModelStatusRequest)
     def GetModelStatus(self, request, call):  # noqa: N802 - gRPC method name
-        spec = request.model_spec
-        if not spec.name:
-            raise invalid_argument("Missing model name in request: model_spec.name is empty.")
+        spec = request.model_spec  # an empty name: no versions found, as in TF Serving
         version = _version(spec)
         status = self.store.status(spec.name, version)  # before labelling: only known versions
         call.version = "" if version is None else version

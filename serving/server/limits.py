@@ -11,6 +11,7 @@ import dataclasses
 from genreclf.serving.server.status import invalid_argument
 
 BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024  # the default budget of body bytes in flight
+_BASE64_SPACE = " \t\n\v\f\r"  # what TF Serving's base64 decoding skips
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,20 +60,22 @@ class Limits:
         nbytes = sum(len(v) for v in texts if isinstance(v, (bytes, str)))
         self._check_texts(len(texts), nbytes)
 
-    def check_json(self, doc):
+    def check_json(self, doc, inputs=None):
         """Refuses a parsed REST body whose payload already holds more texts than the caps,
         before any array or `tf.train.Example` is built (building them costs more than the
         parse).
 
-        Counts the strings (and `{"b64": ...}` values) under `instances` and `inputs`, and
-        their characters; each entry of `examples` is one text (the serialized
-        `tf.train.Example` the signature reads), of at least the characters and values it
-        holds, plus those of `context`, which TF Serving prepends to every example. The counts
-        are never more than the arrays will hold, so only requests `check_arrays` would
-        refuse are refused. It stops counting at the first value over a cap ("at least").
+        Counts the strings (and `{"b64": ...}` values) under `instances` and `inputs` (of a
+        columnar `inputs` object, only the keys named in `inputs`, the signature's input
+        names, when given: TF Serving ignores the others), and their characters; each entry
+        of `examples` is one text (the serialized `tf.train.Example` the signature reads), of
+        at least the characters and values it holds, plus those of `context`, which TF
+        Serving prepends to every example. The counts are never more than the arrays will
+        hold, so only requests `check_arrays` would refuse are refused. It stops counting at
+        the first value over a cap ("at least").
         """
         count = nbytes = 0
-        stack = [doc[key] for key in ("instances", "inputs") if key in doc]
+        stack = _payload(doc, inputs)
         while stack and count <= self.max_texts and nbytes <= self.max_text_bytes:
             value = stack.pop()
             if isinstance(value, str):
@@ -154,11 +157,24 @@ class Limits:
                 )
 
 
+def _payload(doc, inputs=None):
+    """The values of a predict body that become tensors: `instances`, and `inputs` (of an
+    object of named inputs, the values of the keys in `inputs` when it is given)."""
+    columnar = doc.get("inputs")
+    if inputs is None or not isinstance(columnar, dict) or _is_b64(columnar):
+        return [doc[key] for key in ("instances", "inputs") if key in doc]
+    named = [columnar[name] for name in inputs if name in columnar]
+    return [doc["instances"], *named] if "instances" in doc else named
+
+
 def _min_text_bytes(value):
-    """At most the bytes a JSON string or `{"b64": ...}` becomes (characters ≤ UTF-8 bytes)."""
+    """At most the bytes a JSON string or `{"b64": ...}` becomes (characters ≤ UTF-8 bytes;
+    base64 digits, whitespace not counted, the padding allowed for)."""
     if isinstance(value, str):
         return len(value)
-    return max(len(value["b64"]) * 3 // 4 - 2, 0)
+    text = value["b64"]
+    digits = len(text) - sum(text.count(space) for space in _BASE64_SPACE)
+    return max(digits * 3 // 4 - 2, 0)
 
 
 def _min_example_bytes(value, strings=True):

@@ -9,8 +9,10 @@ paths a 400. Also: `/monitoring/prometheus/metrics`, the web page (`/`, `/web/..
 abandons is counted as 499 (nginx's "client closed request"), one that does not
 fit in the server's `BodyBudget` of bytes in flight 503 (`Retry-After: 1`), a
 connection without a complete request head within `header_timeout` is closed,
-and one opened beyond `max_connections` gets 503. Paths are matched as sent
-(ASGI `raw_path`), each segment percent-decoded once.
+and one opened beyond `max_connections` gets 503; a `Content-Encoding: gzip` body
+is decompressed within `max_body_bytes`. API paths are matched as TF Serving
+matches them: its regexes, case-insensitive, on the path and query string as sent
+(ASGI `raw_path` and `query_string`), each segment percent-decoded once.
 """
 
 import asyncio
@@ -20,6 +22,7 @@ import logging
 import os
 import re
 import urllib.parse
+import zlib
 
 from google.protobuf import json_format
 from starlette.applications import Starlette
@@ -45,15 +48,28 @@ WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CLIENT_CLOSED = 499  # "client closed request" (nginx; TF Serving's CANCELLED)
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 MODEL_PATH = r"(?P<name>[^/:]+)(?:/versions/(?P<version>\d{1,18})|/labels/(?P<label>[^/:]+))?"
-_API = re.compile(
-    rf"/v1/models/{MODEL_PATH}(?::(?P<verb>predict|classify|regress)|/(?P<meta>metadata))?"
+# TF Serving's regexes (http_rest_api_util.cc), matched against the path and query string
+# as sent, case-insensitively; a version must then fit an int64.
+_VERSION_OR_LABEL = r"(?:(?:/versions/(?P<version>\d+))|(?:/labels/(?P<label>[^/:]+)))?"
+_PREDICTION_API = re.compile(
+    rf"/v1/models/(?P<name>[^/:]+){_VERSION_OR_LABEL}:(?P<verb>classify|regress|predict)",
+    re.IGNORECASE | re.ASCII,
 )
+_MODEL_STATUS_API = re.compile(
+    rf"/v1/models(?:/(?P<name>[^/:]+))?{_VERSION_OR_LABEL}(?:/(?P<meta>metadata))?",
+    re.IGNORECASE | re.ASCII,
+)
+_API_PATHS = re.compile(r"/v1/.*", re.IGNORECASE | re.ASCII | re.DOTALL)  # TF's dispatcher
+_VERBS = ("predict", "classify", "regress")  # compared case-sensitively, as TF Serving does
+_INT64_MAX = 2**63 - 1
 _EXPLAIN = re.compile(f"/web/explain/{MODEL_PATH}")
 
 
 def route(method, path):
-    """`(api, name, version, label)` of a REST request (`path` as sent: `raw_path`);
-    INVALID_ARGUMENT for a malformed one.
+    """`(api, name, version, label)` of a REST request, matched as TF Serving matches it
+    (`path`: the path and query string as sent, `api_path`): its regexes, case-insensitive,
+    with the verb and `metadata` then compared case-sensitively; INVALID_ARGUMENT for a
+    malformed one.
 
     Example:
 
@@ -61,26 +77,34 @@ def route(method, path):
     ('predict', 'genre', 2, None)
     >>> route("GET", "/v1/models/genre/labels/stable/metadata")
     ('metadata', 'genre', None, 'stable')
-    >>> route("GET", "/v1/models/my%20genre")
+    >>> route("GET", "/V1/Models/my%20genre/METADATA")  # "METADATA" is not "metadata"
     ('status', 'my genre', None, None)
     >>> route("GET", "/v1/models/genre%2Fversions%2F1")
     ('status', 'genre/versions/1', None, None)
+    >>> route("GET", "/v1/models/genre?x=1")  # the query is part of the name
+    ('status', 'genre?x=1', None, None)
     """
-    match = _API.fullmatch(path)
-    if match is None and method == "GET" and path.rstrip("/") == "/v1/models":
-        raise invalid_argument("Missing model name in request: GET /v1/models/{name}.")
-    if match is None or (method, bool(match["verb"])) not in (("POST", True), ("GET", False)):
-        raise invalid_argument(
-            f"Malformed request: {method} {path}. Expected POST /v1/models/NAME:predict "
-            "(or :classify, :regress), GET /v1/models/NAME or GET /v1/models/NAME/metadata."
-        )
-    api = match["verb"] or ("metadata" if match["meta"] else "status")
-    return (api, *model_spec(match))
+    pattern = {"POST": _PREDICTION_API, "GET": _MODEL_STATUS_API}.get(method)
+    match = pattern.fullmatch(path) if pattern is not None else None
+    if match is not None:
+        spec = model_spec(match)  # TF Serving decodes before it dispatches
+        if method == "GET" and not spec[0]:
+            raise invalid_argument("Missing model name in request: GET /v1/models/{name}.")
+        if method == "GET":
+            return ("metadata" if match["meta"] == "metadata" else "status", *spec)
+        if match["verb"] in _VERBS:
+            return (match["verb"], *spec)
+    query = " (TF Serving reads a query string as part of the path: send none)" * ("?" in path)
+    raise invalid_argument(
+        f"Malformed request: {method} {path}{query}. Expected POST /v1/models/NAME:predict "
+        "(or :classify, :regress), GET /v1/models/NAME or GET /v1/models/NAME/metadata."
+    )
 
 
 def model_spec(match):
     """`(name, version, label)` of a `MODEL_PATH` match on a raw path, each segment decoded
-    once (an encoded "/" splits nothing, "%2572" stays "%72"), as TF Serving does.
+    once (an encoded "/" splits nothing, "%2572" stays "%72"), as TF Serving does; a
+    version beyond int64 is INVALID_ARGUMENT, as in TF Serving.
 
     Example:
 
@@ -88,7 +112,13 @@ def model_spec(match):
     ('gen%72e/versions/1', None, None)
     """
     name, label = (match[key] and urllib.parse.unquote(match[key]) for key in ("name", "label"))
-    return name, match["version"] and int(match["version"]), label
+    version = match["version"] and int(match["version"])
+    if version is not None and version > _INT64_MAX:
+        raise invalid_argument(
+            f"Failed to convert version: {match['version']} to numeric. Expected a version "
+            f"of at most {_INT64_MAX}."
+        )
+    return name, version, label
 
 
 def explain_route(method, path):
@@ -119,6 +149,15 @@ def raw_path(request):
     return raw.decode("utf-8", "replace").partition("?")[0]  # uvicorn refuses non-ASCII
 
 
+def api_path(request):
+    """The request's path and query string as sent: what TF Serving matches its REST API
+    regexes against (`EvHTTPRequest::uri_path` is the path and the query), so
+    `GET /v1/models/genre?x=1` asks for a model named "genre?x=1"."""
+    query = request.scope.get("query_string") or b""
+    path = raw_path(request)
+    return f"{path}?{query.decode('utf-8', 'replace')}" if query else path
+
+
 def _proto_json(message):
     # As TF Serving prints protos: proto field names, default values included.
     options = dict(always_print_fields_with_no_presence=True, preserving_proto_field_name=True)
@@ -126,28 +165,37 @@ def _proto_json(message):
 
 
 def _answer(store, limits, routed, body, call):
-    """The JSON answer to a routed API request; tells `call` what it served."""
+    """The JSON answer to a routed API request; tells `call` what it served.
+
+    In TF Serving's order: the body of a predict, classify or regress request is parsed
+    (its JSON and `signature_name`; classify's and regress's examples too) before the
+    model is looked up, so a malformed body is a 400 even for an unknown model."""
     api, name, version, label = routed
     if api == "status":
         status = store.status(name, version)  # before labelling: only known versions
         call.version = "" if version is None else version
         return json.dumps(_proto_json(status))
-    servable = store.get(name, version, label)
-    call.served_by(servable)
     if api == "metadata":
+        servable = store.get(name, version, label)
+        call.served_by(servable)
         metadata = _proto_json(servable.metadata())
         metadata["metadata"]["signature_def"].pop("@type")
         return json.dumps(metadata)
     doc = rest_json.parse(body)
-    limits.check_json(doc)
     signature_name = rest_json.signature_name(doc)
     if api == "predict":
+        servable = store.get(name, version, label)
+        call.served_by(servable)
         specs = servable.input_specs(signature_name)
+        limits.check_json(doc, inputs=specs)  # the signature's inputs: TF ignores others
         inputs, form = rest_json.predict_inputs(doc, specs, signature_name)
         _, outputs = servable.predict(inputs, signature_name, limits=limits)
         call.predicted_from(outputs, servable.classes)
         return rest_json.predict_response(outputs, form)
+    limits.check_json(doc)
     examples, context = rest_json.examples(doc, api)
+    servable = store.get(name, version, label)
+    call.served_by(servable)
     if api == "regress":
         values = servable.regress(examples, context, signature_name, limits=limits)
         call.instances += len(values)
@@ -240,6 +288,55 @@ def _over_capacity_app(max_connections):
     return app
 
 
+class Gunzip:
+    """A `Content-Encoding: gzip` request body decompressed as it arrives, as TF Serving
+    decompresses one, but never to more than `limit` bytes (a small body that inflates
+    to gigabytes is stopped at the limit, not held).
+
+    Example:
+
+    >>> import gzip
+    >>> gunzip = Gunzip(limit=100)
+    >>> gunzip.feed(gzip.compress(b'{"instances": ["a"]}')), gunzip.finish()
+    (b'{"instances": ["a"]}', None)
+    >>> Gunzip(limit=100).feed(gzip.compress(b" " * 1000)) is None  # over the limit
+    True
+    """
+
+    def __init__(self, limit):
+        self.limit, self.size, self.fed = limit, 0, False
+        self._inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing only
+
+    def feed(self, data):
+        """The bytes `data` (the next part of the body) decompresses to, or None once the
+        body decompresses to more than `limit`; `zlib.error` if it is not gzip."""
+        pieces = []
+        self.fed = self.fed or bool(data)
+        while data:
+            if self._inflate.eof:  # the next member (RFC 1952 allows several)
+                self._inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            piece = self._inflate.decompress(data, self.limit - self.size + 1)
+            self.size += len(piece)
+            if self.size > self.limit:
+                return None
+            pieces.append(piece)
+            data = self._inflate.unconsumed_tail or self._inflate.unused_data
+        return b"".join(pieces)
+
+    def finish(self):
+        """None, or what is wrong with the body once it has all arrived (cut short)."""
+        if self.fed and not self._inflate.eof:
+            return "the gzip stream is cut short (a truncated body?)"
+        return None
+
+
+def _gzip_error(problem):
+    return 400, error_json(
+        f"Could not decompress the request body (Content-Encoding: gzip): {problem}. Send "
+        "the body gzip-compressed, or without a Content-Encoding header."
+    )
+
+
 async def read_body(request, limits, held):
     """The request body, or `(413 or 408, error_json)` past `max_body_bytes` or `body_timeout`,
     `(499, error_json)` when the client closed the connection before sending it all,
@@ -247,7 +344,10 @@ async def read_body(request, limits, held):
 
     `held` (a `body_budget.Hold`) takes the bytes as they arrive; the caller releases them
     once the request is answered. A `Content-Length` over what the budget has free is
-    refused before any byte is read.
+    refused before any byte is read. A body with `Content-Encoding: gzip` (TF Serving's
+    test: the header contains "gzip") is decompressed as it arrives: both what is sent and
+    what it decompresses to must fit in `max_body_bytes` (413 beyond), the budget holds the
+    decompressed bytes, and one that is not gzip gets 400.
     """
     too_large = (
         413,
@@ -261,17 +361,36 @@ async def read_body(request, limits, held):
         return too_large
     if declared.isdigit() and not held.budget.fits(int(declared)):
         return 503, error_json(held.budget.busy_message(int(declared)))
+    gzipped = "gzip" in request.headers.get("content-encoding", "")
+    gunzip = Gunzip(limits.max_body_bytes) if gzipped else None
+    inflated_too_large = (
+        413,
+        error_json(
+            f"Request body decompresses (Content-Encoding: gzip) to more than the server's "
+            f"limit of {limits.max_body_bytes} bytes. Send fewer instances per request, or "
+            "start the server with a larger --max-body-bytes."
+        ),
+    )
 
     async def read():
-        chunks, size = [], 0
+        chunks, size, received = [], 0, 0
         async for chunk in request.stream():
+            received += len(chunk)
+            if received > limits.max_body_bytes:
+                return too_large
+            if gunzip is not None:
+                try:
+                    chunk = gunzip.feed(chunk)
+                except zlib.error as err:
+                    return _gzip_error(err)
+                if chunk is None:
+                    return inflated_too_large
             chunks.append(chunk)
             size += len(chunk)
-            if size > limits.max_body_bytes:
-                return too_large
             if not held.take(len(chunk)):
                 return 503, error_json(held.budget.busy_message(size, at_least=True))
-        return b"".join(chunks)
+        problem = gunzip.finish() if gunzip is not None else None
+        return _gzip_error(problem) if problem else b"".join(chunks)
 
     try:
         return await asyncio.wait_for(read(), limits.body_timeout)
@@ -302,16 +421,16 @@ def create_app(store, executor, limits, metrics, budget=None):
         headers = {"retry-after": "1"} if code == 503 else None  # an overload: retry
         return Response(text, status_code=code, headers=headers, media_type="application/json")
 
-    def endpoint(api, resolve, answer):
-        """An endpoint for the requests `resolve(method, raw_path)` routes to `(api, name,
-        version, label)` (or refuses: a `ServingStatusError`); it reads the body within the
-        limits and the budget, runs `answer(routed, body, call)` in the executor and records
-        the request in the metrics (under `api` until it is routed)."""
+    def endpoint(api, resolve, answer, path=raw_path):
+        """An endpoint for the requests `resolve(method, path(request))` routes to `(api,
+        name, version, label)` (or refuses: a `ServingStatusError`); it reads the body within
+        the limits and the budget, runs `answer(routed, body, call)` in the executor and
+        records the request in the metrics (under `api` until it is routed)."""
 
         async def handle(request):
             call = metrics.start("rest", api)
             try:
-                routed = resolve(request.method, raw_path(request))
+                routed = resolve(request.method, path(request))
             except ServingStatusError as err:
                 code, text = err.http_code, error_json(err.message)
             else:
@@ -330,10 +449,13 @@ def create_app(store, executor, limits, metrics, budget=None):
 
         return handle
 
-    api = endpoint("", route, functools.partial(_answer, store, limits))
+    api = endpoint("", route, functools.partial(_answer, store, limits), path=api_path)
     explain = endpoint("explain", explain_route, ExplainRoute(store, limits).answer)
 
-    def not_found(request):
+    async def api_or_not_found(request):
+        # TF Serving hands every path matching (?i)/v1/.* (query included) to its API.
+        if _API_PATHS.fullmatch(api_path(request)):
+            return await api(request)
         return json_response(
             404,
             error_json(
@@ -350,7 +472,6 @@ def create_app(store, executor, limits, metrics, budget=None):
             Route("/web/explain/{path:path}", explain, methods=["POST"]),
             Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
             Route(METRICS_PATH, lambda request: Response(**metrics.exposition())),
-            Route("/v1/{path:path}", api, methods=ALL_METHODS),
-            Route("/{path:path}", not_found, methods=ALL_METHODS),
+            Route("/{path:path}", api_or_not_found, methods=ALL_METHODS),
         ]
     )

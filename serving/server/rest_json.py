@@ -4,12 +4,16 @@ predict: `{"instances": [...]}` (row form: a value, or an object of named values
 per instance) or `{"inputs": ...}` (columnar: a value or an object of named
 values) → `{"predictions": [...]}` or `{"outputs": ...}`; classify / regress:
 `{"examples": [{feature: value(s)}, ...]}` and an optional `"context"` →
-`{"results": ...}`. Strings may be `{"b64": "..."}`; outputs named `*_bytes` are
-written so. Bodies are read by `json.loads`, answers written by `json.dumps`
-(float32 values as Python floats; `NaN`, `Infinity`). Anything unexpected is a
-400 naming the key or input, what was expected and what was received; an input's
-rank is checked before numpy builds its array, and each value must have the
-input's type (no coercion of `1.5` to an integer or of a number to a string).
+`{"results": ...}`. Strings may be `{"b64": "..."}` (that one key, decoded as
+TF Serving's `absl::Base64Unescape` does: whitespace skipped, padding optional,
+`.` as padding); outputs named `*_bytes` are written so. Bodies are read by
+`json.loads`, the first of duplicate keys winning (as rapidjson's `FindMember`
+finds it), answers written by `json.dumps` (float32 values as Python floats;
+`NaN`, `Infinity`). Anything unexpected is a 400 naming the key or input, what
+was expected and what was received; an input's rank is checked before numpy
+builds its array, and each value must have the input's type (no coercion of
+`1.5` to an integer or of a number to a string). Keys of a columnar `inputs`
+object that the signature does not have are ignored, as TF Serving ignores them.
 """
 
 import base64
@@ -24,6 +28,8 @@ from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.status import invalid_argument
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_BASE64_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace, skipped anywhere in base64
+_BASE64_PADDING = b"=."  # absl accepts '.' as a padding character too
 _FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
 _STRING_WRITERS = {  # by whether the output's name ends in _bytes
     True: lambda value: {"b64": base64.b64encode(value).decode("ascii")},
@@ -47,7 +53,7 @@ def parse(body):
         text = body.decode("utf-8")
         if not text.strip():
             raise json.JSONDecodeError("the document is empty", text, 0)
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_first_key_wins)
         if _ESCAPED_SURROGATE.search(text):  # a lone surrogate is no character
             json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as err:
@@ -65,6 +71,46 @@ def parse(body):
     if not isinstance(doc, dict):
         raise invalid_argument(f"Expected the body to be a JSON object. Received: {describe(doc)}.")
     return doc
+
+
+def _first_key_wins(pairs):
+    """A JSON object's pairs as a dict, the first of duplicate keys kept (rapidjson's
+    `FindMember`, which TF Serving uses, finds the first; `dict` would keep the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        obj = {}
+        for key, value in pairs:
+            obj.setdefault(key, value)
+    return obj
+
+
+def base64_unescape(text):
+    """`text` decoded as TF Serving's `absl::Base64Unescape` decodes it, or None where it
+    refuses it: the standard alphabet, whitespace skipped anywhere, then no padding or
+    exactly the padding the length needs, of '=' or '.'.
+
+    Example:
+
+    >>> base64_unescape("bG92ZQ"), base64_unescape("bG92\\nZQ.."), base64_unescape("bG92ZQ=")
+    (b'love', b'love', None)
+    """
+    if not isinstance(text, str) or not text.isascii():
+        return None
+    data = text.encode("ascii").translate(None, _BASE64_SPACE)
+    body = data.rstrip(_BASE64_PADDING)
+    padding, needed = len(data) - len(body), -len(body) % 4  # needed 3: a length absl refuses
+    if padding not in (0, needed):
+        return None
+    try:
+        return base64.b64decode(body + b"=" * needed, validate=True)
+    except binascii.Error:  # a character out of the alphabet, or a length of 4n + 1
+        return None
+
+
+def is_b64(value):
+    """Whether `value` is a `{"b64": "..."}` object as TF Serving reads one: that one key,
+    a string."""
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)
 
 
 def describe(value, limit=100):
@@ -87,14 +133,22 @@ def signature_name(doc):
 def _bytes(value, what):
     if isinstance(value, str):
         return value.encode("utf-8")
-    try:
-        return base64.b64decode(value["b64"], validate=True)  # {"b64": "..."}
-    except (binascii.Error, ValueError):
-        raise invalid_argument(f"Unable to base64 decode {describe(value)}.") from None
-    except (TypeError, KeyError, IndexError):
+    if isinstance(value, dict) and not is_b64(value):
+        raise invalid_argument(
+            f'Expected a string or {{"b64": "<base64>"}} (an object of that one key, a '
+            f"string) for {what}. Received: {describe(value)}."
+        )
+    if not isinstance(value, dict):
         raise invalid_argument(
             f"Expected values of type string for {what}. Received: {describe(value)}."
-        ) from None
+        )
+    decoded = base64_unescape(value["b64"])
+    if decoded is None:
+        raise invalid_argument(
+            f"Unable to base64 decode {describe(value)} for {what}. Expected the standard "
+            "base64 alphabet (A-Z, a-z, 0-9, '+', '/') and at most the padding it needs."
+        )
+    return decoded
 
 
 def _array(value, name, spec, signature_name):
@@ -162,22 +216,29 @@ def predict_inputs(doc, specs, signature_name=""):
             f"{describe(value)}."
         )
     first = value[0] if row else value
-    if not isinstance(first, dict) or list(first) == ["b64"]:  # the one input, unnamed
+    if not isinstance(first, dict) or is_b64(first):  # the one input, unnamed
         if len(names) != 1:
             raise invalid_argument(
                 f"The signature has several inputs ({names}): send each "
                 f"{'instance' if row else 'of inputs'} as an object of named values."
             )
         columns = {names[0]: value}
-    else:
-        for index, named in enumerate(value if row else [value]):
-            if not isinstance(named, dict) or sorted(named) != names:
-                where = f"instance {index}" if row else "'inputs'"
+    elif row:
+        for index, named in enumerate(value):
+            if not isinstance(named, dict) or is_b64(named) or sorted(named) != names:
                 raise invalid_argument(
                     f"Expected each object of named inputs to have the keys {names}. "
-                    f"Received: {where} = {describe(named)}."
+                    f"Received: instance {index} = {describe(named)}."
                 )
-        columns = {name: [named[name] for named in value] for name in names} if row else value
+        columns = {name: [named[name] for named in value] for name in names}
+    else:  # TF Serving reads the signature's keys of a columnar object, ignores the others
+        missing = [name for name in names if name not in value]
+        if missing:
+            raise invalid_argument(
+                f"Expected 'inputs' to have the keys {names} (the signature's inputs; other "
+                f"keys are ignored). Missing: {missing}. Received: 'inputs' = {describe(value)}."
+            )
+        columns = value
     arrays = {name: _array(columns[name], name, specs[name], signature_name) for name in names}
     return arrays, "row" if row else "columnar"
 

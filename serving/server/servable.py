@@ -21,6 +21,8 @@ try:  # Registers TF Text ops, as the TF Serving image has them.
 except ImportError:  # pragma: no cover - tensorflow-text is a core dependency
     tensorflow_text = None
 
+from google.protobuf import text_format
+from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import error_codes_pb2
 from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2
@@ -108,23 +110,21 @@ class Servable:
                     servable.predict(inputs, request.model_spec.signature_name)
         return servable
 
-    def signature(self, signature_name="", method=None):
-        """`(key, SignatureDef)` ('' is `serving_default`); FAILED_PRECONDITION when there is
-        none, INVALID_ARGUMENT when its method is not `method`."""
+    def signature(self, signature_name="", missing="FAILED_PRECONDITION"):
+        """`(key, SignatureDef)` ('' is `serving_default`); when there is none, an error of
+        code `missing`: Predict's FAILED_PRECONDITION, or Classify's and Regress's
+        INVALID_ARGUMENT (`missing="INVALID_ARGUMENT"`), with TF Serving's message."""
         key = signature_name or "serving_default"
         if key not in self.signature_defs or key not in self._functions:
+            found = f"Signatures: {sorted(self._functions)}."
+            if missing == "INVALID_ARGUMENT":  # classifier.cc / regressor.cc
+                raise invalid_argument(f"No signature was found with the name: {key}. {found}")
             raise ServingStatusError(
-                "FAILED_PRECONDITION",
+                missing,
                 f'Serving signature "{key}" not found in model {self.name} version '
-                f"{self.version}. Signatures: {sorted(self._functions)}.",
+                f"{self.version}. {found}",
             )
-        signature = self.signature_defs[key]
-        if method is not None and signature.method_name != method:
-            raise invalid_argument(
-                f"Expected signature method_name {method} in '{key}'. Received: "
-                f"{signature.method_name}. Name a matching signature with 'signature_name'."
-            )
-        return key, signature
+        return key, self.signature_defs[key]
 
     def input_specs(self, signature_name=""):
         """A signature's inputs, name → `tf.TensorSpec`."""
@@ -178,11 +178,19 @@ class Servable:
                 f"Expected the inputs {sorted(signature.inputs)} of signature '{key}'. "
                 f"Received: {sorted(inputs)}."
             )
-        if set(output_filter) - set(signature.outputs):
-            raise invalid_argument(
-                f"Expected an output_filter out of {sorted(signature.outputs)}. "
-                f"Received: {list(output_filter)}."
-            )
+        seen = set()
+        for alias in output_filter:  # in order, as TF Serving checks them
+            if alias not in signature.outputs:
+                raise invalid_argument(
+                    f"Expected an output_filter out of {sorted(signature.outputs)}. "
+                    f"Received: {list(output_filter)[:20]}."
+                )
+            if alias in seen:
+                raise invalid_argument(
+                    f"duplicate output tensor alias: {alias}. Name each output once in "
+                    f"output_filter. Received: {list(output_filter)[:20]}."
+                )
+            seen.add(alias)
         arrays = {name: np.asarray(value) for name, value in inputs.items()}
         for name, array in arrays.items():
             shape = signature_shape(signature.inputs[name])
@@ -195,16 +203,13 @@ class Servable:
         outputs = self._run(key, arrays, limits)
         return key, {k: outputs[k] for k in output_filter} if output_filter else outputs
 
-    def _run_examples(self, examples, context, signature_name, method, outputs, limits):
-        key, signature = self.signature(signature_name, f"tensorflow/serving/{method}")
-        if list(signature.inputs) != ["inputs"] or not outputs & set(signature.outputs):
-            raise invalid_argument(
-                f"Expected {method} signature '{key}' to take 'inputs' and give "
-                f"{' and/or '.join(sorted(outputs))}. Received: inputs="
-                f"{sorted(signature.inputs)}, outputs={sorted(signature.outputs)}."
-            )
-        if not examples:
-            raise invalid_argument("Expected at least one example. Received: none.")
+    def _run_examples(self, examples, context, signature_name, method, limits):
+        key, signature = self.signature(signature_name, missing="INVALID_ARGUMENT")
+        problem = _SIGNATURE_CHECKS[method](signature)
+        if problem is not None:
+            raise invalid_argument(problem)
+        if not examples:  # TF Serving's InputToSerializedExampleTensor
+            raise invalid_argument("Input is empty. Expected at least one example. Received: none.")
         limits = limits or Limits()
         limits.check_examples(examples, context)  # before the context is copied per example
         if key not in self._example_features:  # what its graph parses, read once
@@ -218,34 +223,134 @@ class Servable:
 
     def classify(self, examples, context=None, signature_name="", limits=None):
         """Classifies `tf.train.Example`s (and a context example) as TF Serving's Classify
-        does: per example, `(label, score)` pairs ('' without `classes`, 0.0 without `scores`)."""
-        outputs = {"classes", "scores"}
-        results = self._run_examples(examples, context, signature_name, "classify", outputs, limits)
-        shapes = {np.shape(v) for k, v in results.items() if k in outputs}
-        shape = next(iter(shapes))
-        if len(shapes) > 1 or len(shape) != 2 or shape[0] != len(examples):
-            raise invalid_argument(
-                f"Expected classify outputs of shape [{len(examples)}, classes]. "
-                f"Received: shapes {sorted(shapes)}."
-            )
-        classes = results.get("classes", np.full(shape, b"", object))
-        scores = results.get("scores", np.zeros(shape, np.float32))
+        does: per example, `(label, score)` pairs ('' without `classes`, 0.0 without `scores`).
+
+        The signature is checked as TF Serving checks it by default (its method_name is not):
+        one input, `inputs`; one or two outputs, `classes` and/or `scores`."""
+        results = self._run_examples(examples, context, signature_name, "classify", limits)
+        classes, scores = _classify_outputs(results, len(examples))
+        shape = (classes if classes is not None else scores).shape
+        classes = np.full(shape, b"", object) if classes is None else classes
+        scores = np.zeros(shape, np.float32) if scores is None else scores
         return [
             [(c.decode("utf-8", "replace"), float(s)) for c, s in zip(*row)]
             for row in zip(classes, scores)
         ]
 
     def regress(self, examples, context=None, signature_name="", limits=None):
-        """Regresses `tf.train.Example`s as TF Serving's Regress does: one float each
-        (the signature's float32 output `outputs`, shape `[batch]` or `[batch, 1]`)."""
-        results = self._run_examples(
-            examples, context, signature_name, "regress", {"outputs"}, limits
-        )
-        values, count = results["outputs"], len(examples)
-        shape_ok = values.ndim in (1, 2) and values.shape[0] == values.size == count
-        if values.dtype != np.float32 or not shape_ok:
+        """Regresses `tf.train.Example`s as TF Serving's Regress does: one float each.
+
+        The signature is checked as TF Serving checks it by default (its method_name is not):
+        one input, `inputs`; one output, `outputs`, float32 of shape `[batch]` or
+        `[batch, 1]`."""
+        results = self._run_examples(examples, context, signature_name, "regress", limits)
+        values, count = np.asarray(results["outputs"]), len(examples)
+        if not (values.ndim == 1 or (values.ndim == 2 and values.shape[1] == 1)):
             raise invalid_argument(
-                f"Expected a float output of shape [{count}] or [{count}, 1]. "
-                f"Received: {values.dtype} {list(values.shape)}."
+                "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] "
+                f"but got {_shape_text(values)}"
+            )
+        if values.shape[0] != count:
+            raise invalid_argument(
+                f"Input batch size did not match output batch size: {count} vs. {values.shape[0]}"
+            )
+        if values.dtype != np.float32:
+            raise invalid_argument(
+                f"Expected output Tensor of DT_FLOAT.  Got: {_dtype_name(values)}"
             )
         return values.reshape(-1).tolist()
+
+
+def _signature_text(signature):
+    """A SignatureDef on one line, as messages quote it."""
+    return text_format.MessageToString(signature, as_one_line=True)
+
+
+def _example_signature_counts(signature, method, outputs):
+    """TF Serving's first checks of a classify or regress signature: its numbers of inputs
+    and outputs (`outputs`: the counts allowed, and how its message says them)."""
+    allowed, words = outputs
+    received = (
+        f" Received: signature inputs {sorted(signature.inputs)}, outputs "
+        f"{sorted(signature.outputs)}; {method} reads serialized tf.Examples from one input, "
+        "'inputs'. Name such a signature with 'signature_name'."
+    )
+    if len(signature.inputs) != 1:
+        return "Expected one input Tensor." + received
+    if len(signature.outputs) not in allowed:
+        return words.format(len(signature.outputs)) + received
+    return None
+
+
+def classification_problem(signature):
+    """What TF Serving's `PreProcessClassification` refuses in a signature (its messages),
+    or None: it checks the inputs and outputs, not the method_name (TF Serving's default,
+    `--enable_signature_method_name_check=false`)."""
+    counts = ((1, 2), "Expected one or two output Tensors, found {}.")
+    problem = _example_signature_counts(signature, "classify", counts)
+    if problem is None and "inputs" not in signature.inputs:
+        problem = f"No classification inputs found in SignatureDef: {_signature_text(signature)}"
+    if problem is None and not {"classes", "scores"} & set(signature.outputs):
+        problem = (
+            'Expected classification signature outputs to contain at least one of "classes" '
+            f'or "scores". Signature was: {_signature_text(signature)}'
+        )
+    return problem
+
+
+def regression_problem(signature):
+    """What TF Serving's `PreProcessRegression` refuses in a signature (its messages), or
+    None; as `classification_problem`, the method_name is not checked."""
+    problem = _example_signature_counts(signature, "regress", ((1,), "Expected one output Tensor."))
+    if problem is None and "inputs" not in signature.inputs:
+        problem = f"No regression inputs found in SignatureDef: {_signature_text(signature)}"
+    if problem is None and "outputs" not in signature.outputs:
+        problem = f"No regression outputs found in SignatureDef: {_signature_text(signature)}"
+    return problem
+
+
+_SIGNATURE_CHECKS = {"classify": classification_problem, "regress": regression_problem}
+
+
+def _shape_text(array):
+    """A shape as TensorFlow's `TensorShape::DebugString` writes it, e.g. `[2,3]`."""
+    return "[" + ",".join(str(size) for size in np.shape(array)) + "]"
+
+
+def _dtype_name(array):
+    """An array's dtype as TensorFlow's `DataType_Name` writes it, e.g. `DT_INT64`."""
+    if array.dtype.kind in "OSU":
+        return "DT_STRING"
+    try:
+        return types_pb2.DataType.Name(tf.dtypes.as_dtype(array.dtype).as_datatype_enum)
+    except TypeError:  # a numpy dtype TensorFlow has no name for
+        return str(array.dtype)
+
+
+def _classify_outputs(results, count):
+    """`(classes, scores)` of a classify signature's results (None where it has not that
+    output), refused as TF Serving's `PostProcessClassificationResult` refuses them: each of
+    shape `[count, K]`, classes strings and scores float32, the same K."""
+    found = {}
+    for name, dtype in (("classes", "DT_STRING"), ("scores", "DT_FLOAT")):
+        if name not in results:
+            continue
+        array = np.asarray(results[name])
+        if array.ndim != 2:
+            raise invalid_argument(
+                f"Expected Tensor shape: [batch_size num_classes] but got {_shape_text(array)}"
+            )
+        if _dtype_name(array) != dtype:
+            raise invalid_argument(f"Expected {name} Tensor of {dtype}. Got: {_dtype_name(array)}")
+        if array.shape[0] != count:
+            raise invalid_argument(
+                f"Expected {name} output batch size of {count}. Got: {array.shape[0]}"
+            )
+        found[name] = array
+    classes, scores = found.get("classes"), found.get("scores")
+    if classes is not None and scores is not None and classes.shape[1] != scores.shape[1]:
+        raise invalid_argument(
+            "Tensors class and score should match in dim_size(1). Got "
+            f"{classes.shape[1]} vs. {scores.shape[1]}"
+        )
+    return classes, scores

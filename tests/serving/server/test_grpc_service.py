@@ -161,7 +161,7 @@ def test_errors_have_tf_serving_codes_and_say_what_is_wrong(stubs):
     status_request.model_spec.name = "nope"
     check(models.GetModelStatus, status_request, grpc.StatusCode.NOT_FOUND, "model nope")
     no_name = get_model_status_pb2.GetModelStatusRequest()
-    check(models.GetModelStatus, no_name, grpc.StatusCode.INVALID_ARGUMENT, "Missing model name")
+    check(models.GetModelStatus, no_name, grpc.StatusCode.INVALID_ARGUMENT, "Missing ModelSpec")
     multi = inference_pb2.MultiInferenceRequest()
     check(prediction.MultiInference, multi, grpc.StatusCode.UNIMPLEMENTED, "Classify or Regress")
     classify = classification_pb2.ClassificationRequest()
@@ -194,7 +194,7 @@ def test_regress_needs_a_regression_signature(stubs):
     request.input.example_list.examples.add().features.feature["text"].bytes_list.value.append(b"a")
     code, details = _code(prediction.Regress, request)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "tensorflow/serving/regress" in details
+    assert details.startswith("Expected one output Tensor."), details  # TF Serving's check
 
 
 def _grpc_errors(server, api, code):

@@ -98,3 +98,24 @@ def test_the_json_bounds_never_exceed_the_serialized_examples(doc):
         Limits(max_text_bytes=exact - 1).check_examples(examples, context)
     with pytest.raises(ServingStatusError, match=f"limit of {len(examples) - 1} texts"):
         Limits(max_texts=len(examples) - 1).check_json(doc)
+
+
+@pytest.mark.parametrize(
+    "encoded", ["YWJj" + " " * 200, "YW\nJj\n" + "\t" * 100, "YWI" + "\r\n" * 50 + "."]
+)
+def test_base64_whitespace_is_not_counted_as_bytes(encoded):
+    # TF Serving's base64 decoding skips whitespace: the bound counts the digits only.
+    Limits(max_text_bytes=3).check_json(
+        parse(json.dumps({"instances": [{"b64": encoded}]}).encode())
+    )
+    with pytest.raises(ServingStatusError, match="bytes of text"):
+        Limits(max_text_bytes=3).check_json({"instances": [{"b64": "YWJjZA" + " " * 8}] * 20})
+
+
+def test_only_the_signatures_columnar_inputs_are_counted():
+    doc = {"inputs": {"text": ["a"] * 3, "ignored": ["b"] * 10}}
+    LIMITS.check_json(doc, inputs=["text"])  # TF Serving ignores "ignored"
+    with pytest.raises(ServingStatusError, match="more than this server's limit of 5"):
+        LIMITS.check_json(doc)  # the signature unknown: everything counts
+    with pytest.raises(ServingStatusError, match="more than this server's limit of 5"):
+        LIMITS.check_json(doc, inputs=["text", "ignored"])

@@ -65,4 +65,7 @@ def test_predict_on_a_regression_model_still_works(regression_server):
         timeout=30,
     )
     assert response.status_code == 400
-    assert "tensorflow/serving/classify" in response.json()["error"]
+    assert response.json()["error"].startswith(
+        'Expected classification signature outputs to contain at least one of "classes" or '
+        '"scores". Signature was: '
+    )

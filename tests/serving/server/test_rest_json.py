@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from genreclf.serving.server.rest_json import base64_unescape
 from genreclf.serving.server.rest_json import classify_response
 from genreclf.serving.server.rest_json import describe
 from genreclf.serving.server.rest_json import examples
@@ -179,3 +180,45 @@ def test_classify_results_key():
     assert json.loads(classify_response([[("drama", 0.75), ("comedy", 1.0)]])) == {
         "results": [[["drama", 0.75], ["comedy", 1.0]]]
     }
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [  # absl::Base64Unescape, which TF Serving uses: whitespace, optional or '.' padding
+        ("bG92ZQ==", b"love"),
+        ("bG92ZQ", b"love"),
+        ("bG92ZQ..", b"love"),
+        ("bG92ZQ=.", b"love"),
+        ("bG9\n2Z Q=\t=\r\n", b"love"),
+        ("", b""),
+        ("YWJj", b"abc"),
+        ("bG92ZQ=", None),  # one pad character where two are needed
+        ("YWJj=", None),  # padding where none is needed
+        ("bG92Z", None),  # 4n + 1 digits
+        ("bG9=2ZQ==", None),  # data after padding
+        ("bG92ZQ-_", None),  # the web-safe alphabet
+        ("bG92\x00ZQ==", None),
+        ("bG92ZQé", None),
+    ],
+)
+def test_base64_unescape_is_absls(text, expected):
+    assert base64_unescape(text) == expected
+
+
+def test_the_first_of_duplicate_keys_wins():
+    doc = parse(b'{"instances": ["a"], "x": {"k": 1, "k": 2}, "instances": ["b", "c"]}')
+    assert doc == {"instances": ["a"], "x": {"k": 1}}
+    assert list(parse(b'{"b": 1, "a": 2, "b": 3}')) == ["b", "a"]  # order kept
+
+
+def test_columnar_keys_out_of_the_signature_are_ignored_and_b64_has_one_key():
+    arrays, form = predict_inputs({"inputs": {"text": ["a"], "extra": [[1]]}}, TEXT)
+    assert form == "columnar" and list(arrays) == ["text"] and arrays["text"].tolist() == [b"a"]
+    arrays, _ = predict_inputs({"inputs": {"text": ["a"], "year": [1], "x": "y"}}, HYBRID)
+    assert sorted(arrays) == ["text", "year"]
+    assert "Missing: ['year']" in error(predict_inputs, {"inputs": {"text": ["a"]}}, HYBRID)
+    row = {"instances": [{"text": "a", "extra": 1}]}
+    assert "keys ['text']" in error(predict_inputs, row, TEXT)
+    two_keys = {"instances": ["a", {"b64": "YQ==", "x": 1}]}
+    assert '{"b64": "<base64>"}' in error(predict_inputs, two_keys, TEXT)
+    assert '{"b64": "<base64>"}' in error(examples, {"examples": [{"t": {"b64": 1}}]})
