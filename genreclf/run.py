@@ -15,9 +15,8 @@ import pathlib
 import numpy as np
 
 from genreclf.data.labels import LabelVocabulary
-from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
+from genreclf.texts_in import texts_in
 
 CONFIG = "config.json"
 LABELS = "labels.json"
@@ -213,17 +212,22 @@ class Run:
     def scores(self, texts, features=None, batch_size=256, model=None):
         """Per-class scores `float32 [n, K]` for raw `texts`.
 
-        `model` (default: the run's) may be another model on the same inputs,
-        e.g. one that also returns the scores before calibration.
+        Args:
+            texts: the texts, as `predict` takes them (one string, a list, a
+                pandas Series, a 1-D array or any iterable of strings).
+            features: hybrid runs: `{name: values}`, one value per text.
+            batch_size: texts per model call.
+            model: another model on the same inputs (default: the run's),
+                e.g. one that also returns the scores before calibration.
+
+        Raises:
+            ConfigError: `texts` that are not texts (a DataFrame, a dict, None).
+            DataError: a text that is not a string, or is blank, as `predict`.
         """
+        texts = texts_in(texts, "run.scores", "scoring", self.config.get("text"))
         import tensorflow as tf
 
-        if isinstance(texts, str):
-            raise ConfigError(
-                "scores() takes a list of texts. Received a single string; wrap it "
-                "in a list: run.scores([text])."
-            )
-        inputs = {"text": tf.constant(list(texts), dtype=tf.string)}
+        inputs = {"text": tf.constant(texts, dtype=tf.string)}
         for name, values in (features or {}).items():
             values = np.asarray(values)
             # Keras takes string features as object arrays, not numpy unicode.
@@ -241,20 +245,22 @@ class Run:
         runs the cascade's class or `"unknown"`), `scores` (class → score),
         `top_labels` and `top_scores` (the `top_k` best).
 
+        Args:
+            texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
+                numpy array or other iterable of texts (a generator is read
+                once). Not a DataFrame: pass its text column, `df["overview"]`.
+            top_k: how many of the best labels `top_labels` holds.
+            features: hybrid runs: `{name: values}`, one value per text.
+
         Raises:
+            ConfigError: `texts` that are not texts: a DataFrame, a dict,
+                None, bytes, or an array of more than one dimension.
             DataError: a text that is not a string, or is blank, as
                 `genreclf predict` refuses it: a guess from no words is not a
                 prediction. (A served model answers any string, as TF Serving
                 does; check texts before sending them.)
         """
-        if isinstance(texts, str):
-            texts = [texts]
-        for index, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise DataError(
-                    f"texts[{index}]: expected a synopsis with some words. Received: "
-                    f"{text!r}. Drop or fill in the empty texts before predicting."
-                )
+        texts = texts_in(texts, "run.predict", "predicting", self.config.get("text"))
         scores = self.scores(texts, features=features)
         cascade = self.cascade
         if cascade is not None:

@@ -1,3 +1,5 @@
+import numpy as np
+import pandas as pd
 import pytest
 
 import genreclf
@@ -30,9 +32,66 @@ def test_predict_returns_labels_scores_and_top_k(trained_run):
         assert sum(result["scores"].values()) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_scores_refuses_a_bare_string(trained_run):
-    with pytest.raises(ConfigError, match="wrap it in a list"):
-        trained_run.scores("one synopsis")
+def test_one_string_is_one_text_for_predict_and_scores(trained_run):
+    text = "A sheriff faces outlaws at noon."
+    np.testing.assert_array_equal(trained_run.scores(text), trained_run.scores([text]))
+    assert trained_run.scores(text).shape == (1, len(trained_run.labels))
+    assert trained_run.predict(text) == trained_run.predict([text])
+
+
+def test_series_arrays_tuples_and_generators_give_the_same_predictions(trained_run):
+    texts = ["A sheriff faces outlaws at noon.", "Robots rebel on Mars.", "A ghost story."]
+    expected = trained_run.predict(texts)
+    series = pd.Series(["header row"] + texts).iloc[1:]  # an index that does not start at 0
+    assert trained_run.predict(series) == expected
+    assert trained_run.predict(np.array(texts)) == expected
+    assert trained_run.predict(tuple(texts)) == expected
+    assert trained_run.predict(t for t in texts) == expected  # read once, not emptied
+    np.testing.assert_array_equal(trained_run.scores(t for t in texts), trained_run.scores(texts))
+
+
+@pytest.mark.parametrize("method", ["predict", "scores"])
+def test_a_dataframe_is_refused_with_its_text_column_named(trained_run, method):
+    frame = pd.DataFrame({"title": ["Noon"], "year": [1952], "overview": ["A sheriff waits."]})
+    with pytest.raises(ConfigError, match=r"not a DataFrame .*df\['overview'\]") as caught:
+        getattr(trained_run, method)(frame)
+    assert "['title', 'year', 'overview']" in str(caught.value)
+    wide = pd.DataFrame({f"c{i}": ["x"] for i in range(30)})
+    with pytest.raises(ConfigError, match=r"\.\.\. \(30 in all\)") as caught:
+        getattr(trained_run, method)(wide)
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("method", ["predict", "scores"])
+def test_a_dict_none_bytes_and_2d_arrays_are_refused(trained_run, method):
+    call = getattr(trained_run, method)
+    with pytest.raises(ConfigError, match=r"not a dict .*d\['text'\]"):
+        call({"text": ["A ghost haunts a house."]})
+    with pytest.raises(ConfigError, match="Received: None"):
+        call(None)
+    with pytest.raises(ConfigError, match=r"Received: 5 \(an int\)"):
+        call(5)
+    with pytest.raises(ConfigError, match="not bytes"):
+        call(b"A ghost story.")
+    with pytest.raises(ConfigError, match=r"shape \(2, 1\).*a\[:, 0\]"):
+        call(np.array([["A ghost story."], ["A heist."]]))
+
+
+@pytest.mark.parametrize("method", ["predict", "scores"])
+def test_a_missing_or_non_string_text_is_named_by_its_position(trained_run, method):
+    call = getattr(trained_run, method)
+    with pytest.raises(DataError, match=r"texts\[1\]: expected a synopsis with some words\. "):
+        call(["A ghost story.", np.nan])
+    with pytest.raises(DataError, match=r"texts\[1\] \(index 8\).*Received: (None|nan)\."):
+        call(pd.Series(["A ghost story.", None], index=[7, 8]))
+    with pytest.raises(
+        DataError, match=r"texts\[0\]: expected a synopsis \(a str\)\. Received: 42"
+    ):
+        call([42])
+    long_blank = " " * 10_000
+    with pytest.raises(DataError, match=r"texts\[2\]") as caught:
+        call(["A ghost story.", "A heist.", long_blank])
+    assert len(str(caught.value)) < 300  # a short repr, not the whole text
 
 
 def test_predict_refuses_blank_texts_as_the_cli_does(trained_run):

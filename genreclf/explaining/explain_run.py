@@ -1,6 +1,7 @@
 """`explain`: the words behind a run's predictions, in one call."""
 
 from genreclf.explaining.explainer import Explainer
+from genreclf.texts_in import texts_in
 
 DEFAULT_STEPS = 16
 
@@ -24,14 +25,20 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
 
     Args:
         run: a run folder or a `Run`.
-        texts: raw texts (a list).
+        texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
+            numpy array or other iterable of texts, as `Run.predict` takes
+            them (not a DataFrame: pass its text column, `df["overview"]`).
         top_k: how many of the best-scoring labels to explain per text.
         steps: integrated-gradients steps (more: closer to complete, slower).
         features: hybrid runs: `{name: values}`, one value per text.
         labels: explain these labels instead of each text's top ones.
 
     Returns:
-        A list of `Explanation`s (`.top_words(label)`, `.to_dict()`).
+        A list of `Explanation`s (`.top_words(label)`, `.to_dict()`), one per text.
+
+    Raises:
+        ConfigError: `texts` that are not texts (a DataFrame, a dict, None).
+        DataError: a text that is not a string, or is blank, as `Run.predict`.
 
     Example:
 
@@ -44,4 +51,5 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
     from genreclf.run import Run
 
     run = run if isinstance(run, Run) else Run(run)
+    texts = texts_in(texts, "genreclf.explain", "explaining", run.config.get("text"))
     return explainer_for(run, steps).explain(texts, top_k=top_k, features=features, labels=labels)

@@ -23,10 +23,15 @@ contributions, and a sharpening temperature saturates the gradients.
 """
 
 import dataclasses
+import reprlib
 
 import numpy as np
 
 UNITS = ("logit", "score")
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlist = 6
+TEXT_SHOWN = 40  # characters of the text a repr shows
 
 
 @dataclasses.dataclass
@@ -38,7 +43,7 @@ class Word:
     end: int
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class LabelExplanation:
     """The words behind one label.
 
@@ -58,12 +63,26 @@ class LabelExplanation:
     attributions: np.ndarray
     unplaced: float = 0.0
 
+    def __repr__(self):
+        """A one-line summary: the label, its numbers, how many attributions (not them).
+
+        Example:
+
+        >>> LabelExplanation("crime", 0.9, 2.0, -0.5, np.array([0.0, 0.5, 2.0]))
+        LabelExplanation(label='crime', score=0.9, value=2.0, baseline=-0.5, attributions=3, unplaced=0.0)
+        """
+        return (
+            f"LabelExplanation(label={self.label!r}, score={_number(self.score)}, "
+            f"value={_number(self.value)}, baseline={_number(self.baseline)}, "
+            f"attributions={np.size(self.attributions)}, unplaced={_number(self.unplaced)})"
+        )
+
     def completeness_gap(self):
         """`value - baseline - (sum(attributions) + unplaced)`: 0 when complete."""
         return float(self.value - self.baseline - (np.sum(self.attributions) + self.unplaced))
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Explanation:
     """The explanation of one text's top labels.
 
@@ -92,6 +111,8 @@ class Explanation:
     [('heist', 2.0), ('dark', 0.5)]
     >>> e.labels[0].completeness_gap()
     0.0
+    >>> e  # a summary: `to_dict()` has every word and attribution
+    Explanation(text='a dark heist', labels=['crime'], words=3, units='logit')
     """
 
     text: str
@@ -105,6 +126,15 @@ class Explanation:
     def __post_init__(self):
         if self.units not in UNITS:
             raise ValueError(f"units must be one of {UNITS}. Received: units={self.units!r}.")
+
+    def __repr__(self):
+        parts = f", parts={list(self.parts)}" if self.parts else ""
+        calibration = f", calibration={self.calibration!r}" if self.calibration else ""
+        return (
+            f"Explanation(text={_clip(self.text)!r}, "
+            f"labels={_SHORT.repr([e.label for e in self.labels])}, words={len(self.words)}, "
+            f"units={self.units!r}{parts}{calibration})"
+        )
 
     def label(self, name):
         """The `LabelExplanation` of label `name`."""
@@ -205,3 +235,20 @@ class Explanation:
             ],
             "parts": {name: part.to_dict() for name, part in self.parts.items()},
         }
+
+
+def _clip(text, width=TEXT_SHOWN):
+    """`text`, or its first words up to `width` characters and "…".
+
+    Example:
+
+    >>> _clip("A detective hunts a killer through a rainy city.", width=20)
+    'A detective hunts a…'
+    """
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _number(value):
+    """`value` rounded to 4 decimals, as a repr shows it (`2.0`, `-0.0123`)."""
+    return repr(round(float(value), 4))

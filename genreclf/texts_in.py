@@ -1,0 +1,188 @@
+"""`texts_in`: the texts given to `Run.predict`, `Run.scores` and `genreclf.explain`, as a list.
+
+One function turns what a caller passes as "the texts" into a `list` of
+`str`, once, so the three calls accept and refuse the same things:
+
+* accepted: one `str` (one text), a list or tuple, a pandas Series, a 1-D
+  numpy array, or any other iterable of strings (a generator is read once);
+* refused with a `ConfigError`: a DataFrame (iterating one gives its column
+  names), a dict or other mapping (its keys), `None`, `bytes`, anything not
+  iterable, and arrays of more than one dimension;
+* refused with a `DataError` naming `texts[i]`: an item that is not a string
+  or is blank (a guess from no words is not a prediction).
+
+No TensorFlow here: checking the texts costs nothing before a model loads.
+"""
+
+import collections.abc
+import reprlib
+
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = 4
+MAX_NAMES = 4  # columns or keys named in an error
+ACCEPTED = "a string, or a list, tuple, pandas Series, 1-D array or other iterable of strings"
+
+
+def short_repr(value):
+    """`repr(value)`, cut short for an error message.
+
+    Example:
+
+    >>> short_repr("A detective hunts a killer through a rainy city, night after night.")
+    "'A detective hunts a killer ...iny city, night after night.'"
+    >>> short_repr(float("nan"))
+    'nan'
+    """
+    return _SHORT.repr(value)
+
+
+def texts_in(texts, call="run.predict", action="predicting", column=None):
+    """The texts of `call(texts, ...)` as a list of `str`, checked.
+
+    Args:
+        texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
+            numpy array or other iterable of texts (read once).
+        call: the call to name in errors, e.g. `"run.scores"`.
+        action: what the texts are for, in errors (`"predicting"`).
+        column: a column name to suggest when `texts` is a DataFrame or a
+            dict that has it (e.g. the run's text column).
+
+    Returns:
+        A new `list` of `str`, one per text, in order.
+
+    Raises:
+        ConfigError: `texts` is not texts: None, a DataFrame, a mapping,
+            `bytes`, not iterable, or an array of more than one dimension.
+        DataError: an item that is not a string, or is blank (`texts[i]`).
+
+    Example:
+
+    >>> texts_in("A ghost haunts a lighthouse.")
+    ['A ghost haunts a lighthouse.']
+    >>> texts_in(t.title() for t in ["a ghost.", "a heist."])
+    ['A Ghost.', 'A Heist.']
+    >>> texts_in({"text": ["A ghost."]})
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: run.predict() takes texts, not a dict ... e.g. run.predict(d['text']).
+    >>> texts_in(["A ghost.", "  "])
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: texts[1]: expected a synopsis with some words. Received: '  '. ...
+    """
+    if isinstance(texts, str):
+        return [texts if type(texts) is str else str(texts)]
+    _refuse_non_texts(texts, call, column)
+    index = getattr(texts, "index", None) if _is_series(texts) else None
+    try:
+        items = iter(texts)
+    except TypeError:
+        raise ConfigError(
+            f"{call}() takes {ACCEPTED}. Received: {short_repr(texts)} ({_a(texts)}). Pass "
+            f"the texts, e.g. {call}([text]) for one."
+        ) from None
+    out = []
+    for position, text in enumerate(items):
+        if not isinstance(text, str) or not text.strip():
+            _refuse_item(position, text, index, action)
+        out.append(text if type(text) is str else str(text))
+    return out
+
+
+def _refuse_non_texts(texts, call, column):
+    """Raises a `ConfigError` for inputs whose iteration gives no texts."""
+    if texts is None:
+        raise ConfigError(
+            f"{call}() takes {ACCEPTED}. Received: None. Pass the texts, e.g. "
+            f"{call}(df['overview'])."
+        )
+    if isinstance(texts, (bytes, bytearray)):
+        raise ConfigError(
+            f"{call}() takes texts as str, not bytes. Received: {short_repr(texts)}. Decode "
+            f"them first, e.g. {call}(data.decode('utf-8'))."
+        )
+    shape = getattr(texts, "shape", None)
+    if hasattr(texts, "columns") and isinstance(shape, tuple) and len(shape) == 2:
+        columns = list(texts.columns)
+        example = _pick(columns, column, _text_columns(texts))
+        raise ConfigError(
+            f"{call}() takes one column of texts, not a {type(texts).__name__} (iterating "
+            f"one gives its column names). Received: a {type(texts).__name__} with columns "
+            f"{_names(columns)}. Pass one column, e.g. {call}(df[{example!r}])."
+        )
+    if isinstance(texts, collections.abc.Mapping):
+        keys = list(texts.keys())
+        example = _pick(keys, column, [])
+        raise ConfigError(
+            f"{call}() takes texts, not a {type(texts).__name__} (iterating one gives its "
+            f"keys). Received: a {type(texts).__name__} with keys {_names(keys)}. Pass the "
+            f"texts, e.g. {call}(d[{example!r}])."
+        )
+    ndim = getattr(texts, "ndim", None)
+    if isinstance(ndim, int) and ndim > 1:
+        raise ConfigError(
+            f"{call}() takes a 1-D array of texts, one per element. Received: an array of "
+            f"shape {tuple(shape) if shape is not None else ndim}. Pass one column, e.g. "
+            f"{call}(a[:, 0]), or a.ravel() for every element."
+        )
+
+
+def _refuse_item(position, text, index, action):
+    """Raises the `DataError` of one text that is not a string with some words."""
+    where = f"texts[{position}]"
+    if index is not None:
+        label = index[position]
+        label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
+        if label != position:
+            where += f" (index {short_repr(label)})"
+    missing = text is None or (isinstance(text, float) and text != text)
+    missing = missing or type(text).__name__ in ("NAType", "NaTType")
+    if isinstance(text, str) or missing:
+        raise DataError(
+            f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
+            f"Drop or fill in the empty texts before {action}."
+        )
+    raise DataError(
+        f"{where}: expected a synopsis (a str). Received: {short_repr(text)} ({_a(text)}). "
+        f"Convert the texts to str, or drop that one, before {action}."
+    )
+
+
+def _a(value):
+    """`"a float"`, `"an int"`: the type of `value`, with its article."""
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _is_series(texts):
+    return type(texts).__name__ == "Series" and hasattr(texts, "index")
+
+
+def _text_columns(frame):
+    """The frame's columns that hold strings (object or string dtype), best guesses first."""
+    found = []
+    for name in frame.columns:
+        dtype = getattr(frame[name], "dtype", None)
+        if getattr(dtype, "kind", None) in ("O", "U") or str(dtype) in ("string", "str", "String"):
+            found.append(name)
+    return found
+
+
+def _pick(names, column, preferred):
+    """The name to use in an example: `column` if present, then a preferred one, then the first."""
+    for candidate in [column, "overview", "text", *preferred]:
+        if candidate is not None and candidate in names:
+            return candidate
+    return names[0] if names else "text"
+
+
+def _names(names):
+    """At most `MAX_NAMES` names, and how many there are in all when there are more."""
+    shown = [short_repr(n) for n in names[:MAX_NAMES]]
+    more = f", ... ({len(names)} in all)" if len(names) > MAX_NAMES else ""
+    return "[" + ", ".join(shown) + more + "]"

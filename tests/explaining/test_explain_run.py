@@ -1,0 +1,47 @@
+"""`genreclf.explain` takes texts as `Run.predict` does; `Explanation`s print short."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+
+TEXT = "A sheriff faces outlaws at noon."
+
+
+def test_one_string_series_and_generator_are_explained_like_a_list(trained_run):
+    (expected,) = genreclf.explain(trained_run, [TEXT], top_k=2)
+    for texts in (TEXT, pd.Series([TEXT], index=[5]), np.array([TEXT]), (t for t in [TEXT])):
+        (explanation,) = genreclf.explain(trained_run, texts, top_k=2)
+        assert explanation.to_dict() == expected.to_dict()
+
+
+def test_a_dataframe_or_dict_is_refused_not_its_column_names_explained(trained_run):
+    frame = pd.DataFrame({"title": ["Noon"], "overview": [TEXT]})
+    with pytest.raises(ConfigError, match=r"genreclf\.explain\(\) .*df\['overview'\]"):
+        genreclf.explain(trained_run, frame)
+    with pytest.raises(ConfigError, match=r"d\['text'\]"):
+        genreclf.explain(trained_run, {"text": [TEXT]})
+    with pytest.raises(ConfigError, match="Received: None"):
+        genreclf.explain(trained_run, None)
+
+
+def test_blank_and_missing_texts_are_refused_as_predict_refuses_them(trained_run):
+    with pytest.raises(DataError, match=r"texts\[0\]: expected a synopsis .*before explaining"):
+        genreclf.explain(trained_run, [""])
+    with pytest.raises(DataError, match=r"texts\[1\]: .*Received: nan"):
+        genreclf.explain(trained_run, [TEXT, float("nan")])
+
+
+def test_the_repr_of_an_explanation_is_a_one_line_summary(trained_run):
+    long_text = " ".join([TEXT] * 2000)
+    (explanation,) = genreclf.explain(trained_run, [long_text], top_k=2)
+    shown = repr(explanation)
+    assert len(shown) < 200 and "\n" not in shown, shown
+    assert shown.startswith("Explanation(text='A sheriff faces outlaws at noon. A sher…', labels=[")
+    assert f"words={len(explanation.words)}" in shown
+    label = repr(explanation.labels[0])
+    assert len(label) < 200 and f"attributions={len(explanation.words)}" in label, label
+    assert len(explanation.to_dict()["words"]) == len(explanation.words)  # to_dict keeps them all
