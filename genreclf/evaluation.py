@@ -1,6 +1,7 @@
 """`evaluate`: score a run on labelled data, write its report, compare two runs."""
 
 import logging
+import os
 import pathlib
 
 import numpy as np
@@ -8,7 +9,10 @@ import numpy as np
 from genreclf.data import TextDataset
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
+from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import is_frame
+from genreclf.data.inputs import check_data
+from genreclf.data.inputs import describe
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.run import Run
@@ -16,8 +20,31 @@ from genreclf.run import Run
 logger = logging.getLogger("genreclf.evaluation")
 
 
-def _as_run(run):
-    return run if isinstance(run, Run) else Run(run)
+def _as_run(run, name="run"):
+    """`run` as a `Run`: a `Run`, or a run folder's path; anything else is a `ConfigError`.
+
+    Example:
+
+    >>> try:
+    ...     _as_run(None)
+    ... except ConfigError as error:
+    ...     print(str(error).split(" (")[0])
+    run must be a run folder path or a Run
+    """
+    if isinstance(run, Run):
+        return run
+    if isinstance(run, (str, os.PathLike)):
+        return Run(run)
+    if name == "compare":
+        fix = "compare= takes the other run to compare with, as run does."
+    elif isinstance(run, TextDataset) or is_frame(run):
+        fix = "The run comes first, then the data: evaluate(run, data)."
+    else:
+        fix = "Pass the folder genreclf.train wrote (e.g. 'runs/ngram'), or its Run."
+    raise ConfigError(
+        f"{name} must be a run folder path or a Run (genreclf.train's result, "
+        f"genreclf.load_run(folder)). Received: {describe(run)}. {fix}"
+    )
 
 
 def _format_for(cfg, data):
@@ -62,7 +89,7 @@ def _read(run, data, **overrides):
             "%s does not record the label column it was trained on; scoring %s against "
             "the column %r, detected. If that is not the one, pass label= (--label).",
             run.path,
-            data,
+            dataset.origin or "the data",
             detected,
         )
     if options.get("skip_bad_rows"):
@@ -86,7 +113,7 @@ def evaluate(
     """Evaluates a run on labelled data and writes `report.md`, `metrics.json`, `confusion.png`.
 
     Args:
-        run: a `Run` or a run folder.
+        run: a `Run` or a run folder (anything else is a `ConfigError`).
         data: a labelled file, pandas DataFrame or `TextDataset`; None
             reports the run's own validation metrics.
         out: where the report goes (default `<run>/evaluation`). Without
@@ -121,6 +148,10 @@ def evaluate(
     from genreclf.metrics import write_report
 
     run = _as_run(run)
+    if data is not None:
+        check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
+    if compare is not None:
+        compare = _as_run(compare, "compare")  # before any scoring
     asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"
     reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)
@@ -132,12 +163,12 @@ def evaluate(
     else:
         dataset = _read(run, data, **reading)
         report, *counted = score_with_predictions(run, dataset, classification_report)
-        write_report(report, out, title=f"{run.path.name} on {dataset.path or 'a TextDataset'}")
+        write_report(report, out, title=f"{run.path.name} on {_rows_name(dataset)}")
         from genreclf.explaining.report_examples import append_explanations
 
         append_explanations(run, dataset, out / "report.md", where="evaluation")
     if compare is not None:
-        other = _as_run(compare)
+        other = compare
         intervals, mine, note = None, report, ""
         if data is None:
             shared = _on_shared_rows(run, other)
@@ -185,6 +216,19 @@ def evaluate(
         if intervals is not None:
             report["paired_bootstrap"] = intervals
     return report
+
+
+def _rows_name(dataset):
+    """What a report's title calls the rows scored: their file, a DataFrame or a TextDataset.
+
+    Example:
+
+    >>> _rows_name(TextDataset(["a heist"], ["crime"], source_name="DataFrame"))
+    'a DataFrame'
+    """
+    if dataset.path is not None:
+        return str(dataset.path)
+    return "a DataFrame" if dataset.source_name == FRAME_NAME else "a TextDataset"
 
 
 def score_dataset(run, dataset, classification_report):

@@ -161,3 +161,46 @@ def test_a_file_like_the_training_file_is_read_in_the_format_given_at_training(t
                          out=tmp_path / "run", verbose=0)  # fmt: skip
     report = genreclf.evaluate(run, tmp_path / "test.tsv", out=tmp_path / "eval")
     assert report["num_examples"] == 20
+
+
+def test_a_frame_evaluation_is_titled_and_located_as_a_dataframe(trained_run, tmp_path):
+    import pandas as pd
+
+    frame = pd.read_csv(genreclf.sample_path()).iloc[:40]
+    genreclf.evaluate(trained_run, frame, out=tmp_path / "eval")
+    title = (tmp_path / "eval" / "report.md").read_text().splitlines()[0]
+    assert title.endswith(" on a DataFrame"), title  # it said "on a TextDataset"
+    unseen = frame.assign(genre=["action"] * 4 + ["musical"] * 36)
+    # An unknown label said "line 5: ..." where every other error of a frame says DataFrame:N.
+    with pytest.raises(DataError, match=r"^DataFrame:5: field 'genre': Unknown label 'musical'"):
+        genreclf.evaluate(trained_run, unseen, out=tmp_path / "unseen")
+    rows = genreclf.TextDataset(frame.overview, frame.genre)
+    genreclf.evaluate(trained_run, rows, out=tmp_path / "rows")
+    assert (tmp_path / "rows" / "report.md").read_text().startswith("# ngram on a TextDataset")
+
+
+def test_what_is_no_run_or_no_data_is_refused_saying_what_each_takes(trained_run):
+    # These were TypeErrors ("expected str, bytes or os.PathLike") or printed the rows.
+    import pandas as pd
+
+    from genreclf.errors import ConfigError
+
+    frame = pd.read_csv(genreclf.sample_path())
+    with pytest.raises(ConfigError, match=r"^run must be a run folder path or a Run .*None\."):
+        genreclf.evaluate(None, frame)
+    with pytest.raises(
+        ConfigError,
+        match=r"Received: a DataFrame of 310 rows and \d+ columns\. The run comes first",
+    ):
+        genreclf.evaluate(frame, trained_run)
+    with pytest.raises(ConfigError, match=r"^compare must be a run folder path or a Run .*DataF"):
+        genreclf.evaluate(trained_run, frame, compare=frame)
+    for data, received in (
+        (frame.overview.tolist(), "a list of 310 items"),
+        (frame.overview, "a Series of 310 rows"),
+        ({"text": ["a"]}, "a dict of 1 key"),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            genreclf.evaluate(trained_run, data)
+        assert str(caught.value).startswith("data must be a file path, a pandas DataFrame or a")
+        assert f"Received: {received}." in str(caught.value) and len(str(caught.value)) < 300

@@ -6,11 +6,14 @@ import hashlib
 
 import numpy as np
 
+from genreclf.data.frames import is_frame
+from genreclf.data.inputs import describe
+from genreclf.data.inputs import short_repr
 from genreclf.data.labels import LabelVocabulary
 from genreclf.errors import ConfigError
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class TextDataset:
     """An in-memory labelled text corpus.
 
@@ -18,12 +21,28 @@ class TextDataset:
     tasks). Optional per-row columns: `ids`, `lines` (the line or row each
     example came from, for error messages), `sources` (`"real"` or
     `"synthetic"`), and `features` (numeric or categorical columns by name).
+    `path` is the file the rows were read from; `source_name` names rows
+    that came from no file (`"DataFrame"`: `load_dataset` of a pandas
+    DataFrame) in error messages.
+
+    The arguments are checked once, here: `texts` is one non-blank `str` per
+    row (a list, a Series or a 1-D array: not one string, nor a DataFrame),
+    `labels` one label name (or integer id), or list of them, per row, and a
+    single-label dataset has exactly one label per row. `subset` and
+    `concat` take rows that passed these checks and do not check them again.
 
     Example:
 
     >>> ds = TextDataset(["a heist", "a ghost"], [["crime"], ["horror"]])
     >>> len(ds), ds.label_counts()
     (2, {'crime': 1, 'horror': 1})
+    >>> ds
+    TextDataset(2 rows, 2 labels, single-label)
+    >>> try:
+    ...     TextDataset(["a heist", float("nan")], ["crime", "horror"])
+    ... except ConfigError as error:
+    ...     print(str(error).split(". ")[0])
+    Expected every text to be a str
     """
 
     texts: list
@@ -35,16 +54,19 @@ class TextDataset:
     features: dict = None
     path: str = None
     read_options: dict = None
+    source_name: str = None
 
     def __post_init__(self):
+        index = getattr(self.texts, "index", None) if _is_series(self.texts) else None
+        self.texts = _text_column(self.texts)
         n = len(self.texts)
-        if len(self.labels) != n:
+        labels = _label_column(self.labels)
+        if len(labels) != n:
             raise ConfigError(
                 f"texts and labels must have the same length. Received: "
-                f"len(texts)={n}, len(labels)={len(self.labels)}."
+                f"len(texts)={n}, len(labels)={len(labels)}."
             )
-        self.texts = list(self.texts)
-        self.labels = [_label_names(i, label) for i, label in enumerate(self.labels)]
+        self.labels = [_label_names(i, label) for i, label in enumerate(labels)]
         for name in ("ids", "lines", "sources"):
             column = getattr(self, name)
             if column is not None:
@@ -62,6 +84,91 @@ class TextDataset:
                         f"Received: {len(column)} values for {n} texts."
                     )
             self.features = {k: np.asarray(v) for k, v in self.features.items()}
+        self._check_texts(index)
+        if not self.multi_label:
+            self._check_one_label_per_row()
+
+    @classmethod
+    def _checked(cls, **columns):
+        """A dataset of rows that passed `__post_init__`'s checks, not checked again."""
+        dataset = cls.__new__(cls)
+        for field in dataclasses.fields(cls):
+            setattr(dataset, field.name, columns.get(field.name, field.default))
+        return dataset
+
+    def _where(self, i):
+        """` (m.csv:5)`: where row `i` came from, when the dataset knows; else `""`."""
+        line = None if self.lines is None else self.lines[i]
+        if line is None:
+            return ""
+        return f" ({self.origin}:{line})" if self.origin else f" (line {line})"
+
+    def _check_texts(self, index=None):
+        """Raises for the first text that is not a non-blank `str` (`index`: a Series' index)."""
+        bad = (
+            i  # one pass, no copies: cheap on 100k rows
+            for i, text in enumerate(self.texts)
+            if not isinstance(text, str) or not text or text.isspace()
+        )
+        i = next(bad, None)
+        if i is None:
+            return
+        text = self.texts[i]
+        where = self._where(i)
+        if index is not None and not where:
+            label = index[i]
+            label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
+            where = "" if label == i else f" (index {short_repr(label)})"
+        if not isinstance(text, str):
+            kind = "a missing value" if _is_missing(text) else f"a {type(text).__name__}"
+            raise ConfigError(
+                f"Expected every text to be a str. Received: texts[{i}]={short_repr(text)} "
+                f"({kind}){where}. Drop the rows without a text (e.g. "
+                "`frame.dropna(subset=[text_column])`) or convert the others to str."
+            )
+        raise ConfigError(
+            f"Every row needs a non-blank text, as load_dataset requires. Received: "
+            f"texts[{i}]={short_repr(text)}{where}. Drop the row or fill in its text."
+        )
+
+    def _check_one_label_per_row(self):
+        for i, row in enumerate(self.labels):
+            if len(row) != 1:
+                raise ConfigError(
+                    "A single-label dataset needs exactly one label per row. Received: "
+                    f"labels[{i}]={short_repr(row)}{self._where(i)}. "
+                    + (
+                        "If rows may carry several labels, pass multi_label=True."
+                        if row
+                        else "Drop the row or label it."
+                    )
+                )
+
+    @property
+    def origin(self):
+        """What error messages name the rows' origin by: `path`, else `source_name` (or None).
+
+        Example:
+
+        >>> TextDataset(["a heist"], ["crime"], source_name="DataFrame").origin
+        'DataFrame'
+        """
+        return self.path if self.path is not None else self.source_name
+
+    def __repr__(self):
+        n_labels = len({label for row in self.labels for label in row})
+        parts = [
+            _count(len(self), "row"),
+            _count(n_labels, "label"),
+            "multi-label" if self.multi_label else "single-label",
+        ]
+        if self.features:
+            parts.append(f"features={sorted(self.features)!r}")
+        if self.path is not None:
+            parts.append(f"path={str(self.path)!r}")
+        elif self.source_name is not None:
+            parts.append(f"from a {self.source_name}")
+        return f"TextDataset({', '.join(parts)})"
 
     def __len__(self):
         return len(self.texts)
@@ -78,7 +185,7 @@ class TextDataset:
     def targets(self, vocabulary):
         """`float32 [n, K]` one-/multi-hot targets under `vocabulary`."""
         field = (self.read_options or {}).get("label") or "label"
-        return vocabulary.encode(self.labels, path=self.path, lines=self.lines, field=field)
+        return vocabulary.encode(self.labels, path=self.origin, lines=self.lines, field=field)
 
     def is_synthetic(self):
         """Boolean mask of rows whose source is `"synthetic"`."""
@@ -96,9 +203,9 @@ class TextDataset:
         features = None
         if self.features:
             features = {k: v[indices] for k, v in self.features.items()}
-        return TextDataset(
+        return self._checked(
             texts=pick(self.texts),
-            labels=pick(self.labels),
+            labels=[list(row) for row in pick(self.labels)],
             multi_label=self.multi_label,
             ids=pick(self.ids),
             lines=pick(self.lines),
@@ -106,6 +213,7 @@ class TextDataset:
             features=features,
             path=self.path,
             read_options=self.read_options,
+            source_name=self.source_name,
         )
 
     def concat(self, other):
@@ -134,9 +242,9 @@ class TextDataset:
         features = None
         if mine:
             features = {k: np.concatenate([self.features[k], other.features[k]]) for k in mine}
-        return TextDataset(
-            texts=self.texts + other.texts,
-            labels=self.labels + other.labels,
+        return self._checked(
+            texts=list(self.texts) + list(other.texts),
+            labels=[list(row) for row in self.labels] + [list(row) for row in other.labels],
             multi_label=self.multi_label,
             ids=join(self.ids, other.ids, n_a, n_b, lambda i: str(i)),
             lines=join(self.lines, other.lines, n_a, n_b, lambda i: None),
@@ -144,6 +252,7 @@ class TextDataset:
             features=features,
             path=self.path,
             read_options=self.read_options,
+            source_name=self.source_name,
         )
 
     def fingerprint(self):
@@ -177,6 +286,70 @@ def _row_bytes(text, labels):
     return text.encode("utf-8") + b"\x1f" + "|".join(labels).encode("utf-8") + b"\x1e"
 
 
+def _is_missing(value):
+    """None, NaN, or pandas' `NA`/`NaT`: a missing value rather than a bad one."""
+    if value is None or isinstance(value, float) and value != value:
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _is_series(value):
+    return type(value).__name__ == "Series" and hasattr(value, "index")
+
+
+def _count(n, what):
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
+
+
+def _text_column(texts):
+    """`texts` as a list, refusing what is not one text per row."""
+    kind = None
+    if isinstance(texts, (str, bytes)):
+        kind = "one text, not a list of them: pass [text]"
+    elif is_frame(texts):
+        kind = "a table: pass its text column, frame[column] (e.g. frame['overview'])"
+    elif isinstance(texts, dict):
+        kind = "a dict: pass its text column, a list of texts"
+    elif len(getattr(texts, "shape", ())) > 1:
+        kind = "a table: pass one column, a 1-D array or list (array.ravel() for one column)"
+    if kind is None:
+        try:
+            return list(texts)
+        except TypeError:
+            kind = "not a list: pass a list of texts"
+    raise ConfigError(
+        f"texts must hold one text per row (a list, a pandas Series or a 1-D array of "
+        f"str). Received: {describe(texts)}, {kind}. "
+        "For a DataFrame with a text and a label column: genreclf.load_dataset(frame, "
+        "text=..., label=...)."
+    )
+
+
+def _label_column(labels):
+    """`labels` as a sequence of rows, refusing a table of 0/1 columns or one string."""
+    shape = getattr(labels, "shape", ())
+    dtype = getattr(getattr(labels, "dtype", None), "kind", None)
+    fix = None
+    if is_frame(labels) or (len(shape) > 1 and dtype in ("b", "i", "u", "f")):
+        fix = (
+            "a table, such as one-hot columns. Pass one label name (or list of names) per "
+            "row: a label column (frame['genre']), or the table decoded: "
+            "LabelVocabulary(class_names, multi_label=...).decode(array), class_names in "
+            "column order"
+        )
+    elif isinstance(labels, (str, bytes, dict)):
+        fix = "not one label per row: pass a list of labels, one per text"
+    if fix is None:
+        try:
+            return labels if hasattr(labels, "__len__") else list(labels)
+        except TypeError:
+            fix = "not a list: pass a list of labels, one per text"
+    raise ConfigError(
+        f"labels must hold one label (or list of labels) per row. Received: "
+        f"{describe(labels)}, {fix}."
+    )
+
+
 def _label_names(index, label):
     """One row's labels as a list of strings: a name or an id (`3` is `"3"`), or a
     list of them."""
@@ -193,10 +366,10 @@ def _label_names(index, label):
     for value in values:
         if isinstance(value, bytes):
             value = value.decode("utf-8")
-        if value is None or isinstance(value, float) and value != value:
+        if _is_missing(value):
             raise ConfigError(
                 f"Expected a label (a name, an integer id or a list of them) for every "
-                f"text. Received: labels[{index}]={label!r}. Drop the row or label it."
+                f"text. Received: labels[{index}]={short_repr(label)}. Drop the row or label it."
             )
         names.append(str(value))
     return names

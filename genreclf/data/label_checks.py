@@ -49,7 +49,7 @@ def check_trainable(dataset):
             f"a classifier needs at least two classes, but {found}. Received: "
             f"classes={list(counts)} in {len(dataset)} rows. Check that this is the genre "
             "column (pass label=, `--label`), or add rows of other classes.",
-            path=dataset.path,
+            path=dataset.origin,
             field=field,
         )
     label_sets = {tuple(sorted(labels)) for labels in dataset.labels}
@@ -60,7 +60,7 @@ def check_trainable(dataset):
             f"labels={list(label_sets.pop())} on every row. Check the label column "
             "(label=, `--label`) and the separator (sep=, `--sep`), or add rows with "
             "other labels.",
-            path=dataset.path,
+            path=dataset.origin,
             field=field,
         )
 
@@ -94,7 +94,7 @@ def warn_on_null_labels(dataset):
         "%s: the label column %r holds values that usually mean a missing label: %s "
         "(%d rows%s). They are read as classes of their own. If these rows have no "
         "genre, fill it in or remove the rows.",
-        dataset.path or "the data",
+        dataset.origin or "the data",
         field,
         {value: rows[value] for value in values},
         sum(rows.values()),

@@ -88,14 +88,26 @@ class LabelVocabulary:
         Args:
             rows: a list of label lists (one list per row).
             path, lines, field: where the rows came from, so an unknown label
-                is reported with its file, line and field.
+                is reported with its file, line and field. Without `lines`,
+                the error names the row's index in `rows` (`row 3`).
+
+        Example:
+
+        >>> vocab = LabelVocabulary(["crime", "drama"])
+        >>> try:
+        ...     vocab.encode([["crime"], ["musical"]])
+        ... except DataError as error:
+        ...     print(str(error).split(":")[0])
+        Unknown label 'musical' (row 1)
         """
         targets = np.zeros((len(rows), self.num_classes), dtype="float32")
         for i, row in enumerate(rows):
+            # Without lines, the row's index in `rows` says which it is.
+            at = f" (row {i})" if lines is None else ""
             if not self.multi_label and len(row) != 1:
                 raise DataError(
                     f"A single-label task needs exactly one label per row. "
-                    f"Received: labels={list(row)}. If rows may carry several labels, "
+                    f"Received: labels={list(row)}{at}. If rows may carry several labels, "
                     "train a multi-label model (multi_label=True, `train --multi-label`).",
                     path=path,
                     line=None if lines is None else lines[i],
@@ -104,7 +116,7 @@ class LabelVocabulary:
             for label in row:
                 if label not in self._index:
                     raise DataError(
-                        f"Unknown label {label!r}: it was not seen at training "
+                        f"Unknown label {label!r}{at}: it was not seen at training "
                         f"time. Expected one of {self.labels}. Drop such rows "
                         "(skip_bad_rows=True, `--skip-bad-rows`, counts and skips "
                         "them) or retrain with them included.",

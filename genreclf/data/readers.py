@@ -22,6 +22,7 @@ from genreclf.data.examples import ExampleReader
 from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import FrameRecords
 from genreclf.data.frames import is_frame
+from genreclf.data.inputs import check_data
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.records import is_row_error
@@ -94,14 +95,16 @@ def open_records(path, *, format="auto", split="train", labelled=True):
     >>> fmt, [r.fields for r in records]
     ('tsv-unquoted', [{'plot': '"Run," she said.'}])
     """
-    return _source(path, format, split, "rating", labelled)
+    return _source(path, format, split, "rating", labelled, caller="open_records")
 
 
-def _source(path, format, split, aclimdb_label, labelled=True):
+def _source(path, format, split, aclimdb_label, labelled=True, caller="load_dataset"):
     """`(name, format, records)` of a file, an aclImdb folder or a pandas DataFrame.
 
     A DataFrame's name is `"DataFrame"` and its format None: it is read as it is.
+    Anything else (a list of texts, None) is refused here (`check_data`).
     """
+    check_data(path, name="path", dataset=False, caller=caller)
     if is_frame(path):
         if format not in (None, "auto"):
             raise ConfigError(
@@ -142,7 +145,7 @@ def _open_format(path, fmt, split, labelled):
 
 
 def _prepare(path, format, split, aclimdb_label):
-    if path is None or not os.path.exists(str(path)):
+    if not os.path.exists(str(path)):
         raise DataError(
             f"File not found. Check the path (relative paths start from {os.getcwd()!r}).",
             path=path,
@@ -232,10 +235,14 @@ def load_dataset(
         row number for Parquet and aclImdb), `sources` (`"real"` unless the
         file has a `source` column), `read_options` (the columns, label
         separator and format it was read with, and how many rows) and `skipped` (reason -> count).
+        A DataFrame's dataset has no `path` (there is no file to read again) and
+        `source_name` `"DataFrame"`, which its rows' errors name (`DataFrame:5`).
 
     Raises:
         DataError: a missing file or column, or a bad row (file, line, field).
-        ConfigError: an unknown format or option.
+        ConfigError: an unknown format or option, or `path` neither a path nor
+            a DataFrame (texts and labels in memory are a `TextDataset` already:
+            `TextDataset(texts, labels)`).
 
     Labels that look like missing values (`NaN`, `None`, `null`, `N/A`) or
     like several labels joined by another separator than `sep` are logged as
@@ -295,6 +302,7 @@ def load_dataset(
         sources=[e.source for e in examples],
         features=feature_columns or None,
         path=None if fmt is None else path,  # a DataFrame is no file to read again
+        source_name=FRAME_NAME if fmt is None else None,  # its rows' errors say DataFrame:N
         read_options={
             "text": reader.text,
             "label": reader.label,
@@ -322,6 +330,7 @@ def iter_examples(path, **kwargs):
     >>> list(iter_examples(csv_path))
     [('A ghost.', ['horror'], 2)]
     """
+    check_data(path, name="path", dataset=False, caller="iter_examples")
     for example in iter_rows(path, **kwargs):
         yield example.text, example.labels, example.line
 
@@ -340,7 +349,7 @@ def iter_rows(
     The file, format and columns are checked at the call (a missing file or
     column raises here); rows are read as the returned iterator is consumed.
     """
-    path, fmt, records = _source(path, format, split, aclimdb_label)
+    path, fmt, records = _source(path, format, split, aclimdb_label, caller="iter_rows")
     reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
     return _stream(reader, records, SkipLog(path, skip_bad_rows))
 

@@ -41,12 +41,13 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         if not unknown:
             keep.append(i)
             continue
+        at = f" (row {i})" if dataset.lines is None else ""  # no lines: the row's index
         error = row_error(
             "unknown_label",
-            f"unknown label {unknown[0]!r}: it was not seen at training time. "
+            f"unknown label {unknown[0]!r}{at}: it was not seen at training time. "
             f"Expected one of {vocabulary.labels}.",
             fix="relabel it with one of those",
-            path=dataset.path,
+            path=dataset.origin,
             line=None if dataset.lines is None else dataset.lines[i],
             field=field,
         )
@@ -62,7 +63,7 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         logger.warning(
             "Skipped %d row(s) of %s with labels unseen at training time.",
             dropped,
-            dataset.path or "the dataset",
+            dataset.origin or "the dataset",
         )
     result.skipped = dict(sorted(skipped.items()))
     return result

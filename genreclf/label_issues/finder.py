@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from genreclf.data import TextDataset
+from genreclf.data.inputs import check_data
 from genreclf.errors import ConfigError
 from genreclf.label_issues.label_issues import LabelIssues
 from genreclf.label_issues.out_of_fold import TFIDF
@@ -126,6 +127,7 @@ def find_label_issues(
     >>> issues.rows(top=1)[0].keys()  # doctest: +SKIP
     dict_keys(['rank', 'line', 'id', 'text', 'given', 'suggested', 'score', 'flagged'])
     """
+    check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused first
     _cleanlab()
     if isinstance(data, TextDataset):
         dataset = data

@@ -30,7 +30,7 @@ SNIPPET = 160  # characters of text in the CSV and the report
 LABEL_SEP = "|"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class LabelIssues:
     """The label-quality score of every row and cleanlab's flagged set.
 
@@ -52,6 +52,33 @@ class LabelIssues:
     flagged: np.ndarray
     model: str
     folds: int
+
+    def __repr__(self):
+        """A summary: rows, flagged, classes and scorer (never the rows themselves).
+
+        Example:
+
+        >>> from genreclf.data import TextDataset
+        >>> data = TextDataset(["a ghost", "a kiss"], ["horror", "romance"], path="m.csv")
+        >>> LabelIssues(data, data.vocabulary(), np.eye(2), np.array([0.9, 0.1]),
+        ...             np.array([False, True]), model="tfidf", folds=2)
+        LabelIssues(2 rows, 1 flagged, 2 labels, single-label, model='tfidf', folds=2, path='m.csv')
+        """
+        n = len(self.dataset)
+        parts = [
+            f"{n:,} row{'' if n == 1 else 's'}",
+            f"{self.num_flagged:,} flagged",
+            f"{self.vocabulary.num_classes} label{'' if self.vocabulary.num_classes == 1 else 's'}",
+            "multi-label" if self.vocabulary.multi_label else "single-label",
+            f"model={self.model!r}",
+            f"folds={self.folds}",
+        ]
+        origin = getattr(self.dataset, "origin", None)
+        if getattr(self.dataset, "path", None) is not None:
+            parts.append(f"path={str(self.dataset.path)!r}")
+        elif origin is not None:
+            parts.append(f"from a {origin}")
+        return f"LabelIssues({', '.join(parts)})"
 
     @property
     def ranking(self):

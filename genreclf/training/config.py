@@ -147,8 +147,10 @@ class TrainConfig:
         for name in ("data", "val_data"):  # rows in memory go to train(data=...)
             value = getattr(self, name)
             if value is not None and not isinstance(value, (str, os.PathLike)):
+                from genreclf.data.inputs import describe  # never the rows themselves
+
                 raise ConfigError(
-                    f"{name} takes a file path here. Received: a {type(value).__name__}. Pass "
+                    f"{name} takes a file path here. Received: {describe(value)}. Pass "
                     "a DataFrame or TextDataset as train()'s first argument; for held-out "
                     "rows, write them to a file (`frame.to_csv('val.csv', index=False)`) and "
                     "pass its path, or leave val_data out to hold out val_split of the rows."
@@ -192,8 +194,12 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            received = ", ".join(f"{k}={values[k]!r}" for k in unknown)
-            hint = _model_setting_hint(values.get("model"), {k: values[k] for k in unknown})
+            from genreclf.data.inputs import short_repr  # values may be whole datasets
+
+            received = ", ".join(f"{k}={short_repr(values[k])}" for k in unknown)
+            hint = _in_memory_hint(unknown) or _model_setting_hint(
+                values.get("model"), {k: values[k] for k in unknown}
+            )
             raise ConfigError(
                 f"Unknown training configuration keys {unknown}. Expected some of "
                 f"{sorted(known)}. Received: {received}. "
@@ -234,6 +240,23 @@ class TrainConfig:
                 f"Received: {type(values).__name__}."
             )
         return cls.from_dict(values)
+
+
+def _in_memory_hint(unknown):
+    """How to train on texts and labels in memory, for `texts=`/`labels=`; else None.
+
+    Example:
+
+    >>> _in_memory_hint(["labels", "texts"])[:44]
+    'Texts and labels in memory go in a TextDatas'
+    """
+    if not {"texts", "labels"} & set(unknown):
+        return None
+    return (
+        "Texts and labels in memory go in a TextDataset, passed as the data: "
+        "genreclf.train(genreclf.TextDataset(texts, labels), ...) (text= and label= name "
+        "the columns of a file or DataFrame)."
+    )
 
 
 def _model_setting_hint(model, unknown):

@@ -10,6 +10,7 @@ from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
+from genreclf.data.inputs import check_data
 from genreclf.errors import ConfigError
 from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
@@ -30,7 +31,23 @@ logger = logging.getLogger("genreclf.training")
 
 
 def make_config(data=None, config=None, **overrides):
-    """Merges a config (object, dict or JSON path), `data` and keyword overrides."""
+    """Merges a config (object, dict or JSON path), `data` and keyword overrides.
+
+    `data` is checked here for `train`, `tune` and the command line: a file path
+    (recorded as `data`), a pandas DataFrame or a `TextDataset` (read by the
+    caller); anything else is a `ConfigError` saying what was received, in
+    a few words (`genreclf.data.inputs.check_data`).
+
+    Example:
+
+    >>> make_config("movies.csv", model="ngram").data
+    'movies.csv'
+    >>> try:
+    ...     make_config(["a heist", "a ghost"])
+    ... except ConfigError as error:
+    ...     print(str(error).split(". ")[1])
+    Received: a list of 2 items
+    """
     if config is None:
         base = TrainConfig()
     elif isinstance(config, TrainConfig):
@@ -41,8 +58,10 @@ def make_config(data=None, config=None, **overrides):
         base = TrainConfig.from_json(config)
     values = base.to_dict()
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if data is not None and not isinstance(data, TextDataset) and not is_frame(data):
-        values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
+    if data is not None:
+        check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused here
+        if not isinstance(data, TextDataset) and not is_frame(data):
+            values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
     return TrainConfig.from_dict(values)
 
 

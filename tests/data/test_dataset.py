@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from genreclf.data import TextDataset
@@ -68,3 +69,102 @@ def test_length_mismatch():
         TextDataset(["a"], [])
     with pytest.raises(ConfigError, match="one value per text"):
         TextDataset(["a"], [["x"]], features={"year": [1, 2]})
+
+
+def test_repr_is_a_summary_not_the_rows():
+    # It printed every text and label: 68k characters for the 310-row sample.
+    texts = [f"A long synopsis of film {i}, with a plot and a twist." for i in range(5000)]
+    ds = TextDataset(texts, [["crime", "drama"], ["horror"]] * 2500, multi_label=True, path="m.csv")
+    assert repr(ds) == "TextDataset(5,000 rows, 3 labels, multi-label, path='m.csv')"
+    assert repr(make()) == (
+        "TextDataset(3 rows, 2 labels, single-label, features=['year'], path='m.csv')"
+    )
+    one = TextDataset(["a"], ["x"], source_name="DataFrame")
+    assert repr(one) == "TextDataset(1 row, 1 label, single-label, from a DataFrame)"
+
+
+@pytest.mark.parametrize(
+    "texts, match",
+    [
+        (pd.DataFrame({"overview": ["a", "b"]}), r"Received: a DataFrame of 2 rows and 1 column"),
+        (np.array([["a"], ["b"]]), r"Received: a NumPy array of shape \(2, 1\).*ravel"),
+        ("ab", r"Received: a str 'ab', one text, not a list of them: pass \[text\]"),
+        ({"a": 1, "b": 2}, r"Received: a dict of 2 keys"),
+    ],
+)
+def test_texts_must_be_one_text_per_row(texts, match):
+    # A DataFrame passed the length check (len(frame)) and became its column names;
+    # a str became its characters.
+    with pytest.raises(ConfigError, match=match):
+        TextDataset(texts, ["x", "y"])
+
+
+def test_every_text_is_a_non_blank_str_named_by_index():
+    # A NaN text was taken, and training failed in TensorFlow, leaving a run folder.
+    with pytest.raises(ConfigError, match=r"str\. Received: texts\[1\]=nan \(a missing value\)"):
+        TextDataset(["a", np.nan], ["x", "y"])
+    with pytest.raises(ConfigError, match=r"texts\[0\]=b'a' \(a bytes\) \(m\.csv:2\)"):
+        TextDataset([b"a", "b"], ["x", "y"], lines=[2, 3], path="m.csv")
+    with pytest.raises(ConfigError, match=r"non-blank text.*Received: texts\[1\]=' '"):
+        TextDataset(["a", " "], ["x", "y"])
+    with pytest.raises(ConfigError, match=r"texts\[0\]=''"):
+        TextDataset([""], ["x"])
+    with pytest.raises(ConfigError, match=r"texts\[1\]=<NA> \(a missing value\) \(index 11\)"):
+        TextDataset(pd.Series(["a", pd.NA], dtype="string", index=[10, 11]), ["x", "y"])
+    with pytest.raises(ConfigError, match=r"labels\[1\]=<NA>\. Drop the row"):  # not '<NA>'
+        TextDataset(["a", "b"], pd.Series(["x", pd.NA], dtype="string"))
+    series = pd.Series(["a", "b"], index=[10, 11])
+    assert TextDataset(series, pd.Series(["x", "y"], index=[5, 6])).texts == ["a", "b"]
+    assert TextDataset(np.array(["a", "b"]), ["x", "y"]).texts == ["a", "b"]
+
+
+def test_a_single_label_dataset_has_one_label_per_row():
+    # Several labels per row were taken, and failed at training without the row.
+    with pytest.raises(ConfigError, match=r"labels\[1\]=\['crime', 'drama'\]\. .*multi_label=True"):
+        TextDataset(["a", "b"], [["crime"], ["crime", "drama"]])
+    with pytest.raises(ConfigError, match=r"labels\[0\]=\[\]\. Drop the row or label it"):
+        TextDataset(["a"], [[]])
+    multi = TextDataset(["a", "b"], [["crime"], ["crime", "drama"]], multi_label=True)
+    assert multi.labels[1] == ["crime", "drama"]
+
+
+def test_a_table_of_labels_is_refused_with_how_to_decode_it():
+    # One-hot rows became the labels '0' and '1'.
+    onehot = np.eye(3, dtype=int)
+    for labels in (onehot, onehot.astype(bool), pd.DataFrame(onehot, columns=list("abc"))):
+        with pytest.raises(ConfigError, match=r"a table, such as one-hot columns.*decode"):
+            TextDataset(["a", "b", "c"], labels)
+    with pytest.raises(ConfigError, match=r"Received: a str 'xy'"):
+        TextDataset(["a", "b"], "xy")
+    # Label names in a 2-D array of strings are rows of names.
+    names = TextDataset(["a", "b"], np.array([["x", "y"], ["y", "z"]]), multi_label=True)
+    assert names.labels == [["x", "y"], ["y", "z"]]
+
+
+def test_subset_and_concat_do_not_check_the_rows_again(monkeypatch):
+    ds = make()
+    ds.source_name = "DataFrame"
+
+    def fail(self):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(TextDataset, "_check_texts", fail)
+    monkeypatch.setattr(TextDataset, "_check_one_label_per_row", fail)
+    part = ds.subset([2, 0])
+    both = part.concat(ds)
+    assert isinstance(both, TextDataset) and len(both) == 5
+    assert both.labels == [["crime"], ["crime"], ["crime"], ["horror"], ["crime"]]
+    assert part.source_name == both.source_name == "DataFrame"
+    part.labels[0].append("drama")  # rows are copied, not shared
+    assert ds.labels[2] == ["crime"]
+
+
+def test_rows_without_lines_are_named_by_index_and_frame_rows_by_row_number():
+    from genreclf.data import LabelVocabulary
+
+    with pytest.raises(DataError, match=r"^field 'label': Unknown label 'musical' \(row 1\)"):
+        TextDataset(["a", "b"], ["crime", "musical"]).targets(LabelVocabulary(["crime"]))
+    framed = TextDataset(["a", "b"], ["crime", "musical"], lines=[1, 2], source_name="DataFrame")
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'label': Unknown label 'musical'"):
+        framed.targets(LabelVocabulary(["crime"]))
+    assert framed.path is None and framed.origin == "DataFrame"

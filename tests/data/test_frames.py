@@ -56,3 +56,24 @@ def test_train_evaluate_and_label_take_a_frame(sample_csv, tmp_path):
         stages=("keywords",),
     )
     assert labelled is not None and (tmp_path / "labelled.jsonl").exists()
+
+
+def test_a_frames_rows_are_named_dataframe_n_in_every_error():
+    # An unknown label said "line 2: field 'genre': ..." where a missing one said
+    # "DataFrame:2: ...": the dataset of a frame has no path to name.
+    from genreclf.data import LabelVocabulary
+    from genreclf.data import check_trainable
+    from genreclf.data import drop_unknown_labels
+
+    frame = pd.DataFrame({"overview": ["A heist.", "A musical."], "genre": ["crime", "musical"]})
+    rows = load_dataset(frame)
+    assert rows.path is None and rows.source_name == "DataFrame"
+    assert repr(rows) == "TextDataset(2 rows, 2 labels, single-label, from a DataFrame)"
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'genre': Unknown label 'musical'"):
+        rows.targets(LabelVocabulary(["crime"]))
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'genre': unknown label"):
+        drop_unknown_labels(rows, LabelVocabulary(["crime"]), skip_bad_rows=False, field="genre")
+    one_class = load_dataset(frame.assign(genre="crime"))
+    with pytest.raises(DataError, match=r"^DataFrame: field 'genre': a classifier needs"):
+        check_trainable(one_class)
+    assert rows.subset([1]).source_name == "DataFrame"  # kept by splits and folds

@@ -53,3 +53,14 @@ def test_bad_vocabularies():
         LabelVocabulary([])
     with pytest.raises(ConfigError, match="duplicates"):
         LabelVocabulary(["a", "a"])
+
+
+def test_rows_without_lines_are_named_by_their_index():
+    # Without lines, the error said which label but not which row.
+    vocab = LabelVocabulary(["a", "b"])
+    with pytest.raises(DataError, match=r"^Unknown label 'z' \(row 2\)"):
+        vocab.encode([["a"], ["b"], ["z"]])
+    with pytest.raises(DataError, match=r"labels=\['a', 'b'\] \(row 0\)"):
+        vocab.encode([["a", "b"]])
+    with pytest.raises(DataError, match=r"^m\.csv:9: Unknown label 'z':"):
+        vocab.encode([["a"], ["z"]], path="m.csv", lines=[2, 9])

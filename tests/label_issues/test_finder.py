@@ -195,3 +195,20 @@ def test_cli_skips_bad_rows_when_asked(noisy_csv, tmp_path, capsys):
     assert "--skip-bad-rows" in capsys.readouterr().err
     assert main(argv + ["--skip-bad-rows"]) == 0
     assert out.exists()
+
+
+def test_the_result_and_its_errors_are_short(noisy_csv):
+    # repr(LabelIssues) printed the dataset and every probability (75k characters on
+    # the sample); a list of texts was "[<every text>]: File not found."
+    texts = [text for text, _ in _rows()]
+    with pytest.raises(ConfigError) as caught:
+        genreclf.find_label_issues(texts)
+    assert str(caught.value) == (
+        "data must be a file path, a pandas DataFrame or a TextDataset. Received: a list of "
+        "150 items. For texts and labels in memory: genreclf.TextDataset(texts, labels)."
+    )
+    issues = genreclf.find_label_issues(noisy_csv, folds=3)
+    assert repr(issues) == (
+        f"LabelIssues(150 rows, {issues.num_flagged} flagged, 3 labels, single-label, "
+        f"model='tfidf', folds=3, path={str(noisy_csv)!r})"
+    )

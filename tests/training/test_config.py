@@ -116,3 +116,23 @@ def test_config_json_names_the_data_files_from_any_folder(tmp_path, monkeypatch)
     assert loaded.data == str(tmp_path / "movies.csv")
     assert loaded.val_data == str(pathlib.Path.home() / "held_out.csv")
     assert TrainConfig(model="ngram").to_dict()["data"] is None  # nothing to resolve
+
+
+def test_texts_and_labels_keys_are_short_and_say_how_to_pass_rows_in_memory():
+    # train(texts=..., labels=...) printed every text and label (!r of both lists).
+    texts = [f"A synopsis of film number {i}, with a plot." for i in range(10_000)]
+    with pytest.raises(ConfigError) as caught:
+        TrainConfig.from_dict({"texts": texts, "labels": ["drama"] * 10_000})
+    message = str(caught.value)
+    assert len(message) < 1200 and texts[5] not in message
+    assert "Received: labels=['drama', 'drama', 'drama', ...], texts=['A synopsis" in message
+    assert message.endswith(
+        "Texts and labels in memory go in a TextDataset, passed as the data: "
+        "genreclf.train(genreclf.TextDataset(texts, labels), ...) (text= and label= name the "
+        "columns of a file or DataFrame)."
+    )
+
+
+def test_data_that_is_no_path_in_a_config_is_described_not_printed():
+    with pytest.raises(ConfigError, match=r"data takes a file path here. Received: a list of 3 "):
+        TrainConfig(data=["a", "b", "c"]).check()

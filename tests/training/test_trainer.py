@@ -253,3 +253,35 @@ def test_validation_rows_are_read_in_their_own_format_with_the_training_columns(
     assert run.metrics["num_examples"] == 60
     columns = run.config["text"], run.config["label"], run.config["format"]
     assert columns == ("overview", "genre", "auto")  # each file's format is its own
+
+
+@pytest.mark.parametrize(
+    "data, received",
+    [
+        (["A heist.", "A ghost."] * 5000, "a list of 10,000 items"),
+        ({"text": ["A heist."] * 5000, "label": ["crime"] * 5000}, "a dict of 2 keys"),
+    ],
+)
+def test_rows_in_memory_that_are_no_dataset_are_refused_up_front(tmp_path, data, received):
+    # make_config took str(data) as a file name: "[<every text>]: File not found."
+    from genreclf.errors import ConfigError
+    from genreclf.training.trainer import make_config
+
+    with pytest.raises(ConfigError) as caught:
+        genreclf.train(data, model="ngram", out=tmp_path / "run", verbose=0)
+    message = str(caught.value)
+    assert message.startswith("data must be a file path, a pandas DataFrame or a TextDataset.")
+    assert f"Received: {received}." in message and "genreclf.TextDataset(texts, labels)" in message
+    assert len(message) < 300 and not (tmp_path / "run").exists()
+    with pytest.raises(ConfigError, match=r"Received: a list of 10,000 items"):
+        make_config(["A heist."] * 10_000, model="ngram")
+
+
+def test_texts_and_labels_keywords_point_to_a_text_dataset(tmp_path):
+    from genreclf.errors import ConfigError
+
+    texts = [f"A synopsis of film number {i}." for i in range(10_000)]
+    with pytest.raises(ConfigError) as caught:
+        genreclf.train(texts=texts, labels=["drama"] * 10_000, model="ngram", out=tmp_path / "r")
+    assert texts[9] not in str(caught.value) and len(str(caught.value)) < 1200
+    assert "genreclf.train(genreclf.TextDataset(texts, labels), ...)" in str(caught.value)

@@ -1,0 +1,141 @@
+"""What the data arguments take, and short descriptions of values for error messages.
+
+`check_data` is the one check of a `data` argument (`load_dataset`,
+`genreclf.train`, `evaluate`, `tune`, `find_label_issues`): a file path, a
+pandas DataFrame or, where the caller takes one, a `TextDataset`. Anything
+else is refused up front with what was received, described in a few words
+(`describe`): never the values themselves, which may be a whole dataset.
+
+Neither pandas nor NumPy is imported here: values are told apart by their
+class and their `shape`.
+"""
+
+import os
+import reprlib
+
+from genreclf.data.frames import is_frame
+from genreclf.errors import ConfigError
+
+IN_MEMORY_HINT = "For texts and labels in memory: genreclf.TextDataset(texts, labels)."
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 40
+_SHORT.maxother = 40
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = _SHORT.maxdict = 3
+_SHORT.maxlevel = 2
+
+
+def _count(n, what):
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
+
+
+def _class_of(value, module, name):
+    return any(
+        cls.__name__ == name and cls.__module__.split(".")[0] == module
+        for cls in type(value).__mro__
+    )
+
+
+def describe(value):
+    """A few words on what `value` is and how big, for a `Received: ...` (never its values).
+
+    Example:
+
+    >>> describe(None), describe(["a heist", "a ghost"]), describe({"text": []})
+    ('None', 'a list of 2 items', 'a dict of 1 key')
+    >>> import numpy as np
+    >>> describe(np.zeros((310, 10)))
+    'a NumPy array of shape (310, 10)'
+    """
+    if value is None:
+        return "None"
+    if is_frame(value):
+        rows, columns = value.shape
+        return f"a DataFrame of {_count(rows, 'row')} and {_count(columns, 'column')}"
+    if _class_of(value, "pandas", "Series"):
+        return f"a Series of {_count(len(value), 'row')}"
+    if _class_of(value, "numpy", "ndarray"):
+        return f"a NumPy array of shape {tuple(value.shape)}"
+    if type(value).__name__ == "TextDataset":
+        return f"a TextDataset of {_count(len(value), 'row')}"
+    if isinstance(value, (str, bytes)):
+        return f"{'a str' if isinstance(value, str) else 'bytes'} {short_repr(value)}"
+    if isinstance(value, dict):
+        return f"a dict of {_count(len(value), 'key')}"
+    name = type(value).__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    try:
+        return f"{article} {name} of {_count(len(value), 'item')}"
+    except TypeError:  # no length: a number, an object
+        return f"{article} {name} {short_repr(value)}"
+
+
+def short_repr(value):
+    """`repr(value)`, cut short: a few items of a container, the start of a long string.
+
+    Example:
+
+    >>> short_repr(list(range(100_000)))
+    '[0, 1, 2, ...]'
+    >>> short_repr("A heist goes wrong. " * 50)
+    "'A heist goes wron...heist goes wrong. '"
+    """
+    if is_frame(value) or _class_of(value, "pandas", "Series"):
+        return f"<{describe(value)}>"
+    return _SHORT.repr(value)
+
+
+def check_data(data, *, name="data", dataset=True, caller=None):
+    """Refuses a `data` argument that is not a file path, a DataFrame (or a `TextDataset`).
+
+    Args:
+        data: the argument.
+        name: its name, for the message.
+        dataset: whether a `TextDataset` is taken too.
+        caller: the function taking it, for the message (e.g. `"load_dataset"`).
+
+    Returns:
+        `data`, unchanged.
+
+    Raises:
+        ConfigError: for anything else (None included), saying what was received
+            in a few words and how to pass texts and labels held in memory.
+
+    Example:
+
+    >>> check_data("movies.csv")
+    'movies.csv'
+    >>> try:
+    ...     check_data(["a heist"] * 310)
+    ... except ConfigError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    data must be a file path, a pandas DataFrame or a TextDataset. Received: a list of
+    310 items. For texts and labels in memory: genreclf.TextDataset(texts, labels).
+    """
+    if isinstance(data, (str, os.PathLike)) or is_frame(data):
+        return data
+    is_dataset = type(data).__name__ == "TextDataset" and hasattr(data, "texts")
+    if dataset and is_dataset:
+        return data
+    takes = (
+        "a file path, a pandas DataFrame or a TextDataset"
+        if dataset
+        else ("a file path or a pandas DataFrame")
+    )
+    where = f"{caller}'s {name}" if caller else name
+    if is_dataset:  # a TextDataset where only files are read
+        fix = f"A TextDataset is read already: use it as it is, without {caller or 'reading it'}."
+    elif isinstance(data, dict):
+        fix = f"For columns in a dict: pandas.DataFrame(columns). {IN_MEMORY_HINT}"
+    elif _class_of(data, "pandas", "Series"):
+        fix = (
+            "A Series is one column: pass the DataFrame with text= and label= naming its "
+            f"columns. {IN_MEMORY_HINT}"
+        )
+    elif isinstance(data, bytes):
+        fix = "Pass the path as a str (`path.decode()`)."
+    elif data is None:
+        fix = f"Pass the data to read. {IN_MEMORY_HINT}"
+    else:
+        fix = IN_MEMORY_HINT
+    raise ConfigError(f"{where} must be {takes}. Received: {describe(data)}. {fix}")
