@@ -15,30 +15,15 @@ No TensorFlow here: checking the texts costs nothing before a model loads.
 """
 
 import collections.abc
-import reprlib
 
+from genreclf.data.inputs import index_note
+from genreclf.data.inputs import is_missing
+from genreclf.data.inputs import short_repr
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = 60
-_SHORT.maxother = 60
-_SHORT.maxlist = _SHORT.maxtuple = 4
 MAX_NAMES = 4  # columns or keys named in an error
 ACCEPTED = "a string, or a list, tuple, pandas Series, 1-D array or other iterable of strings"
-
-
-def short_repr(value):
-    """`repr(value)`, cut short for an error message.
-
-    Example:
-
-    >>> short_repr("A detective hunts a killer through a rainy city, night after night.")
-    "'A detective hunts a killer ...iny city, night after night.'"
-    >>> short_repr(float("nan"))
-    'nan'
-    """
-    return _SHORT.repr(value)
 
 
 def texts_in(texts, call="run.predict", action="predicting", column=None):
@@ -78,7 +63,6 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     if isinstance(texts, str):
         return [texts if type(texts) is str else str(texts)]
     _refuse_non_texts(texts, call, column)
-    index = getattr(texts, "index", None) if _is_series(texts) else None
     try:
         items = iter(texts)
     except TypeError:
@@ -89,7 +73,7 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     out = []
     for position, text in enumerate(items):
         if not isinstance(text, str) or not text.strip():
-            _refuse_item(position, text, index, action)
+            _refuse_item(position, text, index_note(texts, position), action)
         out.append(text if type(text) is str else str(text))
     return out
 
@@ -132,17 +116,10 @@ def _refuse_non_texts(texts, call, column):
         )
 
 
-def _refuse_item(position, text, index, action):
+def _refuse_item(position, text, note, action):
     """Raises the `DataError` of one text that is not a string with some words."""
-    where = f"texts[{position}]"
-    if index is not None:
-        label = index[position]
-        label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
-        if label != position:
-            where += f" (index {short_repr(label)})"
-    missing = text is None or (isinstance(text, float) and text != text)
-    missing = missing or type(text).__name__ in ("NAType", "NaTType")
-    if isinstance(text, str) or missing:
+    where = f"texts[{position}]{note}"
+    if isinstance(text, str) or is_missing(text):
         raise DataError(
             f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
             f"Drop or fill in the empty texts before {action}."
@@ -157,10 +134,6 @@ def _a(value):
     """`"a float"`, `"an int"`: the type of `value`, with its article."""
     name = type(value).__name__
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
-
-
-def _is_series(texts):
-    return type(texts).__name__ == "Series" and hasattr(texts, "index")
 
 
 def _text_columns(frame):

@@ -8,6 +8,8 @@ import numpy as np
 
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import describe
+from genreclf.data.inputs import index_note
+from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import short_repr
 from genreclf.data.labels import LabelVocabulary
 from genreclf.errors import ConfigError
@@ -57,7 +59,7 @@ class TextDataset:
     source_name: str = None
 
     def __post_init__(self):
-        index = getattr(self.texts, "index", None) if _is_series(self.texts) else None
+        given = self.texts  # a Series' index names its rows in errors
         self.texts = _text_column(self.texts)
         n = len(self.texts)
         labels = _label_column(self.labels)
@@ -84,7 +86,7 @@ class TextDataset:
                         f"Received: {len(column)} values for {n} texts."
                     )
             self.features = {k: np.asarray(v) for k, v in self.features.items()}
-        self._check_texts(index)
+        self._check_texts(given)
         if not self.multi_label:
             self._check_one_label_per_row()
 
@@ -103,8 +105,8 @@ class TextDataset:
             return ""
         return f" ({self.origin}:{line})" if self.origin else f" (line {line})"
 
-    def _check_texts(self, index=None):
-        """Raises for the first text that is not a non-blank `str` (`index`: a Series' index)."""
+    def _check_texts(self, given=()):
+        """Raises for the first text that is not a non-blank `str` (`given`: the texts passed)."""
         bad = (
             i  # one pass, no copies: cheap on 100k rows
             for i, text in enumerate(self.texts)
@@ -115,12 +117,9 @@ class TextDataset:
             return
         text = self.texts[i]
         where = self._where(i)
-        if index is not None and not where:
-            label = index[i]
-            label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
-            where = "" if label == i else f" (index {short_repr(label)})"
+        where = where or index_note(given, i)
         if not isinstance(text, str):
-            kind = "a missing value" if _is_missing(text) else f"a {type(text).__name__}"
+            kind = "a missing value" if is_missing(text) else f"a {type(text).__name__}"
             raise ConfigError(
                 f"Expected every text to be a str. Received: texts[{i}]={short_repr(text)} "
                 f"({kind}){where}. Drop the rows without a text (e.g. "
@@ -286,17 +285,6 @@ def _row_bytes(text, labels):
     return text.encode("utf-8") + b"\x1f" + "|".join(labels).encode("utf-8") + b"\x1e"
 
 
-def _is_missing(value):
-    """None, NaN, or pandas' `NA`/`NaT`: a missing value rather than a bad one."""
-    if value is None or isinstance(value, float) and value != value:
-        return True
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
-def _is_series(value):
-    return type(value).__name__ == "Series" and hasattr(value, "index")
-
-
 def _count(n, what):
     return f"{n:,} {what}" + ("" if n == 1 else "s")
 
@@ -366,7 +354,7 @@ def _label_names(index, label):
     for value in values:
         if isinstance(value, bytes):
             value = value.decode("utf-8")
-        if _is_missing(value):
+        if is_missing(value):
             raise ConfigError(
                 f"Expected a label (a name, an integer id or a list of them) for every "
                 f"text. Received: labels[{index}]={short_repr(label)}. Drop the row or label it."

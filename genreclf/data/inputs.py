@@ -36,6 +36,46 @@ def _class_of(value, module, name):
     )
 
 
+def is_series(value):
+    """True for a pandas Series (without importing pandas).
+
+    Example:
+
+    >>> is_series(["a heist"])
+    False
+    """
+    return _class_of(value, "pandas", "Series")
+
+
+def is_missing(value):
+    """None, NaN, or pandas' `NA`/`NaT`: a missing value rather than a bad one.
+
+    Example:
+
+    >>> is_missing(float("nan")), is_missing(""), is_missing(None)
+    (True, False, True)
+    """
+    if value is None or isinstance(value, float) and value != value:
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def index_note(values, position):
+    """` (index 8)`: the Series index label of item `position` of `values` when it is not
+    the position itself; `""` otherwise (and for anything but a Series).
+
+    Example:
+
+    >>> index_note(["a", "b"], 1)
+    ''
+    """
+    if not is_series(values):
+        return ""
+    label = values.index[position]
+    label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
+    return "" if label == position else f" (index {short_repr(label)})"
+
+
 def describe(value):
     """A few words on what `value` is and how big, for a `Received: ...` (never its values).
 
@@ -52,7 +92,7 @@ def describe(value):
     if is_frame(value):
         rows, columns = value.shape
         return f"a DataFrame of {_count(rows, 'row')} and {_count(columns, 'column')}"
-    if _class_of(value, "pandas", "Series"):
+    if is_series(value):
         return f"a Series of {_count(len(value), 'row')}"
     if _class_of(value, "numpy", "ndarray"):
         return f"a NumPy array of shape {tuple(value.shape)}"
@@ -80,7 +120,7 @@ def short_repr(value):
     >>> short_repr("A heist goes wrong. " * 50)
     "'A heist goes wron...heist goes wrong. '"
     """
-    if is_frame(value) or _class_of(value, "pandas", "Series"):
+    if is_frame(value) or is_series(value):
         return f"<{describe(value)}>"
     return _SHORT.repr(value)
 
@@ -127,7 +167,7 @@ def check_data(data, *, name="data", dataset=True, caller=None):
         fix = f"A TextDataset is read already: use it as it is, without {caller or 'reading it'}."
     elif isinstance(data, dict):
         fix = f"For columns in a dict: pandas.DataFrame(columns). {IN_MEMORY_HINT}"
-    elif _class_of(data, "pandas", "Series"):
+    elif is_series(data):
         fix = (
             "A Series is one column: pass the DataFrame with text= and label= naming its "
             f"columns. {IN_MEMORY_HINT}"
