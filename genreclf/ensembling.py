@@ -34,9 +34,11 @@ from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
 from genreclf.run import MODEL
+from genreclf.run import TRAINING_ROWS
 from genreclf.run import Run
 from genreclf.run import write_json
 from genreclf.run import write_thresholds
+from genreclf.run import write_training_rows
 from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import unmark_finished
 
@@ -310,6 +312,11 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
         out / FINGERPRINT,
         {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
     )
+    member_rows = [r.training_rows() for r in runs]
+    if all(rows is not None for rows in member_rows):  # rows any member trained on
+        write_training_rows(out, np.concatenate(member_rows))
+    else:  # not known: nothing left from a run this one replaces
+        (out / TRAINING_ROWS).unlink(missing_ok=True)
     write_thresholds(out, thresholds, vocabulary.num_classes)  # last: the run is complete
     if verbose:
         shares = ", ".join(f"{r.path.name} {w:.2f}" for r, w in zip(runs, weights))

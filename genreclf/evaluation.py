@@ -15,6 +15,7 @@ from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
+from genreclf.held_out import warn_trained_on
 from genreclf.run import Run
 
 logger = logging.getLogger("genreclf.evaluation")
@@ -163,6 +164,10 @@ def evaluate(
     else:
         dataset = _read(run, data, **reading)
         report, *counted = score_with_predictions(run, dataset, classification_report)
+        seen = run.trained_on(dataset)
+        if seen is not None:  # scores on training rows flatter the run: say how many
+            report["rows_trained_on"] = int(seen.sum())
+            warn_trained_on([run], dataset, purpose="evaluation")
         write_report(report, out, title=f"{run.path.name} on {_rows_name(dataset)}")
         from genreclf.explaining.report_examples import append_explanations
 

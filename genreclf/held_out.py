@@ -8,9 +8,13 @@ saved (`oof_scores.npz`, matched row by row by `TextDataset.row_digests`).
 --compare` runs its paired bootstrap on them.
 """
 
+import logging
+
 import numpy as np
 
 from genreclf.errors import ConfigError
+
+logger = logging.getLogger("genreclf.ensembling")
 
 OUT_OF_FOLD_ROWS = "the out-of-fold scores of the training rows"
 
@@ -31,6 +35,29 @@ class HeldOut:
         self.member_scores = member_scores
         self.rows_name = rows_name
         self.fingerprint = fingerprint
+
+
+def warn_trained_on(runs, rows, purpose="choosing the ensemble's weights"):
+    """Logs a warning for each run that trained on some of `rows`; True if any did.
+
+    Scores of rows a model trained on flatter it (a linear head on TF-IDF
+    features all but memorises them), so what is chosen or reported on them
+    misleads. Runs that do not record their training rows are not checked.
+    """
+    warned = False
+    for run in runs:
+        seen = run.trained_on(rows)
+        if seen is not None and seen.any():
+            logger.warning(
+                "%d of the %d rows given for %s are training rows of %s: its scores on them "
+                "are optimistic. Use rows it did not train on.",
+                int(seen.sum()),
+                len(rows),
+                purpose,
+                run.path,
+            )
+            warned = True
+    return warned
 
 
 def held_out_scores(runs, data, vocabulary, split=None):
@@ -56,7 +83,9 @@ def held_out_scores(runs, data, vocabulary, split=None):
     if data is not None or share_a_split(runs, split):
         rows = split if data is None and split is not None else read_rows(runs, data)
         scores = [r.scores(rows.texts) for r in runs]
-        name = "the held-out rows" if data is not None else "the members' shared validation split"
+        name = "the members' shared validation split"
+        if data is not None:
+            name = "the given rows" if warn_trained_on(runs, rows) else "the held-out rows"
         return HeldOut(rows.targets(vocabulary), scores, name, rows.fingerprint())
     folds = [r.out_of_fold() for r in runs]
     split_runs = [r for r, f in zip(runs, folds) if f is None]

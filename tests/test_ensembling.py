@@ -198,3 +198,15 @@ def test_a_single_label_and_a_multi_label_member_are_named_as_such(
     # The same ten genres, so the error must not list two equal label sets.
     with pytest.raises(ConfigError, match="is multi-label, .* is single-label"):
         genreclf.ensemble([trained_run, trained_multilabel_run], out=tmp_path / "ens")
+
+
+def test_weights_chosen_on_rows_the_members_trained_on_are_named_so(
+    convex_run, tmp_path, sample_csv, caplog
+):
+    other = fit_ngram(sample_csv, tmp_path / "unigrams", model_config={"ngrams": 1})
+    with caplog.at_level("WARNING", logger="genreclf"):
+        run = genreclf.ensemble([other.path, convex_run.path], tmp_path / "ens", data=sample_csv)
+    assert run.metrics["evaluated_on"].startswith("the given rows")
+    assert "310 of the 310 rows given for choosing the ensemble's weights" in caplog.text
+    # The ensemble records the rows its members trained on, for its own evaluations.
+    assert len(run.training_rows()) == len(convex_run.training_rows()) == 310

@@ -204,3 +204,17 @@ def test_what_is_no_run_or_no_data_is_refused_saying_what_each_takes(trained_run
             genreclf.evaluate(trained_run, data)
         assert str(caught.value).startswith("data must be a file path, a pandas DataFrame or a")
         assert f"Received: {received}." in str(caught.value) and len(str(caught.value)) < 300
+
+
+def test_rows_the_run_trained_on_are_counted_and_warned_about(sample_csv, tmp_path, caplog):
+    data = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+    run = genreclf.train(data.subset(range(250)), model="ngram", out=tmp_path / "run", verbose=0)
+    assert len(run.training_rows()) == 250
+    with caplog.at_level("WARNING", logger="genreclf"):
+        report = genreclf.evaluate(run, data, out=tmp_path / "all")
+    assert report["rows_trained_on"] == 250
+    assert "250 of the 310 rows given for evaluation are training rows" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="genreclf"):
+        report = genreclf.evaluate(run, data.subset(range(250, 310)), out=tmp_path / "new")
+    assert report["rows_trained_on"] == 0 and "training rows" not in caplog.text

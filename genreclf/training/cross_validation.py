@@ -26,6 +26,7 @@ SCALARS = (
 )
 _BEST_FILES = (
     "model.keras",
+    "training_rows.npz",
     "labels.json",
     "calibration.json",
     "confusion.png",
