@@ -23,12 +23,14 @@ class BiLSTMHyperModel(FamilyHyperModel):
 
     >>> import genreclf, keras_tuner
     >>> from keras_tuner.engine.hyperparameters import Choice
+    >>> from genreclf.data import train_val_split
     >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
-    >>> hypermodel = BiLSTMHyperModel(data, embedding_dim=8, lstm_units=Choice("u", [4, 8]),
-    ...                               max_length=16, max_tokens=500)
+    >>> train, val = train_val_split(data, 0.2, seed=0)
+    >>> hypermodel = BiLSTMHyperModel(train, vocabulary=data.vocabulary(), embedding_dim=8,
+    ...                               lstm_units=Choice("u", [4, 8]), max_length=16, max_tokens=500)
     >>> tuner = keras_tuner.RandomSearch(hypermodel, objective=keras_tuner.Objective(
     ...     "val_macro_f1", "max"), max_trials=2, directory="/tmp/kt_doc", overwrite=True)
-    >>> tuner.search(data, validation_data=data)  # doctest: +SKIP
+    >>> tuner.search(train, validation_data=val)  # doctest: +SKIP
     """
 
     def __init__(

@@ -15,6 +15,9 @@ or learning rate to search. The hypermodel refuses them with a `ConfigError`
 (and a trial whose sampled configuration fits itself fails with the reason).
 """
 
+import logging
+import reprlib
+
 import keras
 import keras_tuner
 
@@ -23,7 +26,7 @@ from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
 from genreclf.training.optimizers import check_ema
 from genreclf.tuning.callbacks import FailTrialOnNaN
-from genreclf.tuning.objective import DEFAULT_OBJECTIVE
+from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.search_space import LR_FACTOR
 from genreclf.tuning.search_space import TRAINING_KEYS
 from genreclf.tuning.search_space import check_model_space
@@ -35,7 +38,12 @@ from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 
+logger = logging.getLogger("genreclf.tuning")
+
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
+# What `fit` takes from `tuner.search(...)` on TextDatasets; any other fit
+# argument is ignored (with a warning: `ignored_fit_args`).
+_FIT_ARGS_USED = ("callbacks", "verbose", "initial_epoch", "validation_data")
 
 
 class FamilyHyperModel(keras_tuner.HyperModel):
@@ -56,7 +64,10 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             pass the vocabulary of train + validation when they differ).
         max_epochs: the most epochs a trial trains (bounds the `epochs`
             search space and sets the schedule length under Hyperband).
-        objective: the metric early stopping watches inside a trial.
+        objective: the metric early stopping (and a genreclf tuner's
+            checkpoint) watches inside a trial: give it the tuner's
+            objective. `"auto"` (default): `val_tuned_macro_f1` for
+            multi-label data, `val_macro_f1` otherwise, as `tune()` picks.
         search_defaults: False tunes only the arguments given as
             hyperparameters; every `None` argument then takes its fixed default.
         seed: the seed of every trial (weights, dropout, the input
@@ -83,7 +94,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         *,
         vocabulary=None,
         max_epochs=20,
-        objective=DEFAULT_OBJECTIVE,
+        objective="auto",
         search_defaults=True,
         seed=0,
         lr=None,
@@ -122,7 +133,11 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.train = train
         self.vocabulary = vocabulary or train.vocabulary()
         self.max_epochs = max_epochs
-        self.objective = getattr(objective, "name", objective)
+        objective = getattr(objective, "name", objective)
+        if objective == "auto":
+            objective = auto_objective(self.vocabulary.multi_label)
+        self.objective = objective
+        self._warned_fit_args = set()  # `tuner.search` arguments already warned about
         self.search_defaults = search_defaults
         self.seed = seed
         training = {
@@ -264,17 +279,24 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
         `x` and `validation_data` are `TextDataset`s (the usual case; `x`
         defaults to the hypermodel's training set): the trial then trains
-        exactly as `genreclf train` would. Anything else `Model.fit` takes
-        is trained with the trial's batch size, epochs and schedule, without
-        early stopping (validated on the weights' moving average when the
-        trial keeps one, as on the first path). Under Hyperband the tuner's
-        epoch budget (`epochs`, `initial_epoch`) is used; otherwise the
-        trial's `epochs` value.
+        exactly as `genreclf train` would, from the trial's values alone (what
+        `train_config(hp)` retrains). Of the other arguments a tuner passes
+        from `tuner.search(...)`, `callbacks`, `verbose` and Hyperband's epoch
+        budget (`epochs` with `tuner/epochs`, `initial_epoch`) are used; the
+        rest (an `epochs` outside Hyperband, `batch_size`, `shuffle`, ...) is
+        ignored with a warning naming the hypermodel argument to set instead
+        (`ignored_fit_args`). Anything else `Model.fit` takes is trained with
+        the trial's epochs and schedule (and batch size, unless given),
+        without early stopping (validated on the weights' moving average when
+        the trial keeps one, as on the first path), the other `Model.fit`
+        arguments passed on.
         """
         if x is None:
             x = self.train
         recipe = self._recipe(hp, x if isinstance(x, TextDataset) else None)
         cfg = recipe.cfg
+        text = isinstance(x, TextDataset)
+        self.warn_ignored_fit_args(hp, {"epochs": epochs, **kwargs}, text=text, cfg=cfg)
         if _PLANNED[0] not in hp.values or epochs is None:
             epochs = cfg.resolved("epochs")
         callbacks = [*(callbacks or []), FailTrialOnNaN()]
@@ -307,6 +329,77 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             callbacks=[*average, *callbacks, *schedule_callbacks],
             verbose=verbose,
             **kwargs,
+        )
+
+    def ignored_fit_args(self, hp, fit_kwargs, text=True, cfg=None):
+        """The arguments from `tuner.search(...)` a trial does not use, by name.
+
+        A trial trains from its values alone, so that `train_config(hp)`
+        retrains it: an `epochs` counts only under Hyperband (`tuner/epochs`
+        in `hp`, its budget); on TextDatasets (`text`) only `callbacks`,
+        `verbose`, `validation_data` and Hyperband's `initial_epoch` are used
+        besides (on arrays, `Model.fit` takes the rest). A training argument
+        equal to the trial's own value is no conflict.
+
+        Example:
+
+        >>> import genreclf, keras_tuner
+        >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+        >>> hm = FamilyHyperModel("ngram", data, search_defaults=False, solver="adamw",
+        ...                       epochs=3, batch_size=32)
+        >>> hm.ignored_fit_args(keras_tuner.HyperParameters(),
+        ...                     {"epochs": 2, "batch_size": 32, "shuffle": False})
+        {'epochs': 2, 'shuffle': False}
+        """
+        cfg = cfg if cfg is not None else self.train_config(hp.copy())
+        ignored = {}
+        for key, value in fit_kwargs.items():
+            if value is None or key in _FIT_ARGS_USED or (key != "epochs" and not text):
+                continue
+            if key == "epochs" and _PLANNED[0] in hp.values:
+                continue
+            if key in TRAINING_KEYS and _same(value, cfg.resolved(key)):
+                continue
+            ignored[key] = value
+        return ignored
+
+    def warn_ignored_fit_args(self, hp, fit_kwargs, text=True, cfg=None):
+        """Warns once per argument about `ignored_fit_args`: what, why, what to set instead."""
+        ignored = self.ignored_fit_args(hp, fit_kwargs, text, cfg)
+        warned = self.__dict__.setdefault("_warned_fit_args", set())
+        new = {k: v for k, v in ignored.items() if k not in warned}
+        if not new:
+            return
+        warned.update(new)
+        cfg = cfg if cfg is not None else self.train_config(hp.copy())
+        settable = [k for k in new if k in TRAINING_KEYS]
+        other = [k for k in new if k not in TRAINING_KEYS]
+        advice = []
+        if settable:
+            fixed = ", ".join(f"{k}={reprlib.repr(new[k])}" for k in settable)
+            epochs = new.get("epochs")
+            if isinstance(epochs, int) and epochs > self.max_epochs:  # else capped
+                fixed += f", max_epochs={epochs}"
+            advice.append(
+                f"set them on the hypermodel instead: {type(self).__name__}(..., {fixed}) "
+                f"fixes them, a list ({settable[0]}=[{reprlib.repr(new[settable[0]])}, ...]) "
+                "tunes them"
+                + (", max_epochs bounds the epochs tuned" if "epochs" in settable else "")
+            )
+        if other:
+            advice.append(
+                f"{', '.join(other)}: no equivalent on TextDatasets (fit arrays or a "
+                "tf.data.Dataset to pass Keras' own fit arguments)"
+            )
+        logger.warning(
+            "%s.fit ignores %s from tuner.search(): a trial trains for its own "
+            "hyperparameters (this one: %s), the configuration train_config(best_hp) "
+            "retrains; only Hyperband's epoch budget overrides its epochs. To change them, "
+            "%s. (Shown once.)",
+            type(self).__name__,
+            ", ".join(f"{k}={reprlib.repr(v)}" for k, v in new.items()),
+            ", ".join(f"{k}={cfg.resolved(k)!r}" for k in settable) or "its own settings",
+            "; ".join(advice),
         )
 
 
@@ -357,6 +450,14 @@ def config_from_values(family, values, max_epochs):
         config[key] = value
     config["epochs"] = min(int(config["epochs"]), max_epochs)
     return config
+
+
+def _same(value, other):
+    """`value == other` for any two values (an array's comparison is no answer)."""
+    try:
+        return bool(value == other)
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_ema_entry(entry):

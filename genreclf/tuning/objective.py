@@ -17,6 +17,21 @@ METRICS = (
 DEFAULT_OBJECTIVE = "val_macro_f1"
 
 
+def auto_objective(multi_label):
+    """The objective `"auto"` stands for: how trials of this data are best compared.
+
+    Multi-label data: `val_tuned_macro_f1` (macro-F1 at per-class thresholds
+    tuned on validation, the score training selects epochs by); single-label:
+    `val_macro_f1`.
+
+    Example:
+
+    >>> auto_objective(multi_label=True), auto_objective(multi_label=False)
+    ('val_tuned_macro_f1', 'val_macro_f1')
+    """
+    return "val_tuned_macro_f1" if multi_label else DEFAULT_OBJECTIVE
+
+
 def objective_direction(name):
     """`"min"` for losses, `"max"` for every other genreclf metric.
 

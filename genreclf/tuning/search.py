@@ -21,11 +21,14 @@ from genreclf.tuning import tuning_folder
 from genreclf.tuning.budgets import absolute_paths
 from genreclf.tuning.budgets import check_budgets
 from genreclf.tuning.families import make_hypermodel
+from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
 from genreclf.tuning.results import best_config
 from genreclf.tuning.search_space import describe
 from genreclf.tuning.trial_record import error_line
+from genreclf.tuning.trial_startup import ScriptRerunError
+from genreclf.tuning.trial_startup import check_not_in_trial_process
 from genreclf.tuning.tuners import make_tuner
 
 logger = logging.getLogger("genreclf.tuning")
@@ -46,22 +49,53 @@ DATA_KEYS = (
 )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class TuningResult:
     """What `tune` returns: the folder, the leaderboard rows and the best config.
 
     On a worker process `leaderboard` is empty and `best_config` None: the
-    chief writes the results.
+    chief writes the results. Its repr is a summary (the rows are in
+    `leaderboard`, or `format_leaderboard(result.leaderboard)` as a table).
+
+    Example:
+
+    >>> TuningResult(pathlib.Path("tuning/ngram"), [
+    ...     {"trial": "1", "status": "COMPLETED", "score": 0.61234, "rank": 1},
+    ...     {"trial": "0", "status": "FAILED", "score": None, "rank": None}],
+    ...     objective="val_macro_f1")
+    TuningResult('tuning/ngram': 2 trials, 1 completed, 1 failed; best val_macro_f1=0.6123 (trial 1))
     """
 
     directory: pathlib.Path
     leaderboard: list
     best_config: dict = None
     kfold: list = None
+    objective: str = None  # the name of the score the leaderboard ranks by
 
     @property
     def best_config_path(self):
         return self.directory / results.BEST_CONFIG
+
+    def __repr__(self):
+        rows = self.leaderboard or []
+        if not rows:
+            return f"TuningResult('{self.directory}': no trials here; on a worker, see the chief)"
+        completed = sum(r.get("status") == "COMPLETED" for r in rows)
+        failed = sum(r.get("status") in ("FAILED", "INVALID") for r in rows)
+        summary = (
+            f"{len(rows)} trial{'s' if len(rows) != 1 else ''}, {completed} completed, "
+            f"{failed} failed"
+        )
+        best = next((r for r in rows if r.get("rank") and r.get("score") is not None), None)
+        if best is not None:
+            summary += (
+                f"; best {self.objective or 'score'}={best['score']:.4g} (trial {best['trial']})"
+            )
+        else:
+            summary += "; no best trial"
+        if self.kfold:
+            summary += f"; k-fold scores of {len(self.kfold)} trials"
+        return f"TuningResult('{self.directory}': {summary})"
 
 
 def _data_config(data, **kwargs):
@@ -107,6 +141,13 @@ def tune(
     the chief (`KERASTUNER_TUNER_ID=chief`: serves the oracle, writes the
     results) or a worker (runs trials).
 
+    In a script, call `tune` under `if __name__ == "__main__":`. Each trial
+    trains in its own process, which Python starts by importing the script
+    again; an unguarded call would run there too. It is refused there, and
+    the search stops at its first trial with a `ConfigError` saying so
+    ("tune() was called again in the trial process: ..."). Notebooks and
+    `python -c` need no guard.
+
     Args:
         data: a data file (any format `genreclf train` reads), a pandas
             DataFrame or a `TextDataset`.
@@ -146,15 +187,19 @@ def tune(
     Returns:
         A `TuningResult`.
 
-    Example:
+    Example (in a script, under `if __name__ == "__main__":`):
 
     >>> import genreclf
     >>> from genreclf.tuning import tune
     >>> result = tune(genreclf.sample_path(), label="genre", model="ngram", tuner="random",
     ...               max_trials=2, max_epochs=2, directory="/tmp/tune_doc",
     ...               overwrite=True, verbose=0)  # doctest: +SKIP
+    >>> result  # doctest: +SKIP
+    TuningResult('/tmp/tune_doc': 2 trials, 2 completed, 0 failed; best val_macro_f1=0.2145 (trial 1))
     >>> result.best_config["model_config"]  # doctest: +SKIP
     """
+    # A trial process imports the calling script again: an unguarded call lands here.
+    check_not_in_trial_process("tune()")
     unknown = sorted(set(data_args) - set(DATA_KEYS))
     if unknown:
         raise ConfigError(
@@ -186,7 +231,7 @@ def tune(
         dataset = data if isinstance(data, TextDataset) else _read(data_cfg, data)
         check_trainable(dataset)  # one class (or one label set) is nothing to tune for
         if objective == "auto":  # multi-label trials are scored as training selects epochs
-            objective = "val_tuned_macro_f1" if dataset.multi_label else "val_macro_f1"
+            objective = auto_objective(dataset.multi_label)
         objective = make_objective(objective)
         who = distributed.role()
         space = dict(search_space or {})
@@ -246,7 +291,6 @@ def tune(
                 search_tuner,
                 train,
                 val,
-                max_epochs=max_epochs,
                 max_failures=max_consecutive_failed_trials,
                 verbose=verbose,
                 directory=directory,
@@ -269,7 +313,6 @@ def tune(
                     search_tuner,
                     train,
                     val,
-                    max_epochs=max_epochs,
                     max_failures=max_consecutive_failed_trials,
                     verbose=verbose,
                     directory=directory,
@@ -320,7 +363,6 @@ def _run_trials(
     train,
     val,
     *,
-    max_epochs,
     max_failures,
     verbose,
     directory,
@@ -329,9 +371,13 @@ def _run_trials(
 ):
     """Runs trials until the oracle stops; `max_failures` failed trials in a row end the search."""
     try:
-        search_tuner.search(
-            train, validation_data=val, epochs=max_epochs, verbose=2 if verbose else 0
-        )
+        # No `epochs`: each trial trains its own (Hyperband: its budget), up to max_epochs.
+        search_tuner.search(train, validation_data=val, verbose=2 if verbose else 0)
+    except ScriptRerunError as e:  # the script lacks its `if __name__ == "__main__":` guard
+        search_tuner.close_trial_processes()
+        if not worker:
+            finish(directory, hypermodel=hypermodel)
+        raise ScriptRerunError(str(e)) from None
     except RuntimeError:
         search_tuner.close_trial_processes()
         failed = _trailing_failures(search_tuner.oracle)
@@ -413,4 +459,5 @@ def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, ve
             folds=folds,
             verbose=verbose,
         )
-    return TuningResult(directory, rows, best, kfold)
+    objective = results.read_spec(directory).get("objective")
+    return TuningResult(directory, rows, best, kfold, objective)

@@ -6,7 +6,10 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 
 - run every trial in its own process (`genreclf.tuning.trial_process`):
   memory stays that of one trial however long the search (KerasTuner #873),
-  and a trial that crashes fails alone;
+  and a trial that crashes fails alone, its last output in the trial's
+  message and `trial_<id>/trial_process.log`; a script that starts the search
+  without `if __name__ == "__main__":` (each trial process imports it again)
+  stops the search at its first trial with that advice;
 - record per trial who ran it, when, for how long and how many epochs, in
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
@@ -32,6 +35,7 @@ from genreclf.errors import ConfigError
 from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
+from genreclf.tuning.trial_startup import ScriptRerunError
 
 logger = logging.getLogger("genreclf.tuning")
 
@@ -108,6 +112,10 @@ class _GenreclfTunerMixin:
 
             end_trial_run(self.mlflow, self._mlflow_run_id, self.oracle.get_trial(trial.trial_id))
             self._mlflow_run_id = None
+        stop, self._stop_search = getattr(self, "_stop_search", None), None
+        if stop is not None:  # every trial would fail the same way: stop here
+            self.close_trial_processes()
+            raise stop
 
     def pre_create_trial(self):
         # Called before every trial request; after an IDLE answer (a worker
@@ -131,6 +139,7 @@ class _GenreclfTunerMixin:
             if self.hyperband_warm_start and hp.values.get("tuner/trial_id"):
                 fit_kwargs["initial_epoch"] = hp.values["tuner/initial_epoch"]
                 warm_start = self._checkpoint(hp.values["tuner/trial_id"])
+        self._warn_ignored_fit_args(hp, fit_args, fit_kwargs)
         objective = self.oracle.objective
         single = type(objective) is keras_tuner.Objective
         histories = []
@@ -141,18 +150,26 @@ class _GenreclfTunerMixin:
             if run_id:  # the trial's process logs its epochs into the trial's MLflow run
                 prefix = f"execution_{execution}/" if self.executions_per_trial > 1 else ""
                 mlflow = {"uri": self.mlflow["uri"], "run_id": run_id, "prefix": prefix}
-            result = self._processes().run(
-                hypermodel=self.hypermodel,
-                hp_config=hp.get_config(),
-                fit_args=fit_args,
-                fit_kwargs=dict(fit_kwargs),
-                seed=base_seed + execution,
-                checkpoint=self._checkpoint(trial.trial_id),
-                warm_start=warm_start,
-                objective=objective.name if single else None,
-                direction=objective.direction if single else "max",
-                mlflow=mlflow,
-            )
+            try:
+                result = self._run_execution(
+                    trial,
+                    execution,
+                    hypermodel=self.hypermodel,
+                    hp_config=hp.get_config(),
+                    fit_args=fit_args,
+                    fit_kwargs=dict(fit_kwargs),
+                    seed=base_seed + execution,
+                    checkpoint=self._checkpoint(trial.trial_id),
+                    warm_start=warm_start,
+                    objective=objective.name if single else None,
+                    direction=objective.direction if single else "max",
+                    mlflow=mlflow,
+                )
+            except ScriptRerunError as e:
+                # The trial fails with the advice (the leaderboard shows it);
+                # `on_trial_end` then stops the search.
+                self._stop_search = e
+                raise keras_tuner.errors.FailedTrialError(str(e)) from None
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]
             self._trial_epochs += result["epochs_trained"]
@@ -161,6 +178,22 @@ class _GenreclfTunerMixin:
             )
             histories.append(history)
         return histories
+
+    def _warn_ignored_fit_args(self, hp, fit_args, fit_kwargs):
+        # Here, once per search, rather than in each trial's process: the
+        # hypermodel sent there remembers what was warned about.
+        from genreclf.data import TextDataset
+
+        warn = getattr(self.hypermodel, "warn_ignored_fit_args", None)
+        if warn is not None:
+            x = fit_args[0] if fit_args else fit_kwargs.get("x")
+            given = {k: v for k, v in fit_kwargs.items() if k not in ("x", "y")}
+            warn(hp, given, text=x is None or isinstance(x, TextDataset))
+
+    def _run_execution(self, trial, execution, **task):
+        name = "trial_process.log" if execution == 0 else f"trial_process_{execution}.log"
+        output = os.path.join(self.get_trial_dir(trial.trial_id), name)
+        return self._processes().run(output=output, **task)
 
     def _checkpoint(self, trial_id):
         # KerasTuner's file name for a trial's best weights (Hyperband's warm

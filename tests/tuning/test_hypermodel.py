@@ -204,3 +204,69 @@ def test_multi_label_trials_are_scored_at_tuned_thresholds(tiny_ngram):
     tuned = history.history["val_tuned_macro_f1"]
     assert len(tuned) == 2 and all(0.0 <= value <= 1.0 for value in tuned)
     assert max(tuned) >= max(history.history["val_macro_f1"])
+
+
+def test_the_objective_follows_the_data_as_tune_picks_it(sample_data, tiny_ngram):
+    import genreclf
+
+    _, train, _ = sample_data
+    multi = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genres", sep="|")
+    assert FamilyHyperModel("ngram", train, **tiny_ngram).objective == "val_macro_f1"
+    assert FamilyHyperModel("ngram", multi, **tiny_ngram).objective == "val_tuned_macro_f1"
+    given = FamilyHyperModel("ngram", multi, objective=make_objective("val_loss"), **tiny_ngram)
+    assert given.objective == "val_loss"
+
+
+def test_search_arguments_a_trial_ignores_are_named_once(sample_data, tiny_ngram, caplog):
+    import logging
+
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=3, epochs=1, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    with caplog.at_level(logging.WARNING, logger="genreclf.tuning"):
+        history = hypermodel.fit(
+            hp, hypermodel.build(hp), train, validation_data=val, epochs=3, batch_size=64,
+            shuffle=False, verbose=0,
+        )  # fmt: skip
+        hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 1  # the trial's epochs, which train_config retrains
+    assert hypermodel.train_config(hp).epochs == 1
+    (warning,) = [r.getMessage() for r in caplog.records if "ignores" in r.getMessage()]
+    # batch_size=64 is the trial's own: no conflict, not named.
+    assert "ignores epochs=3, shuffle=False from tuner.search()" in warning
+    assert "FamilyHyperModel(..., epochs=3)" in warning and "shuffle: no equivalent" in warning
+    # Hyperband's budget is the trial's epochs: nothing ignored.
+    hp.values["tuner/epochs"] = 2
+    assert hypermodel.ignored_fit_args(hp, {"epochs": 2, "initial_epoch": 0}) == {}
+
+
+def test_the_readme_flow_under_a_keras_tuner_tuner(tmp_path, tiny_ngram):
+    """README "Your own KerasTuner tuner": search, best model, retrain the best trial."""
+    import tensorflow as tf
+
+    import genreclf
+    from genreclf.data import train_val_split
+    from genreclf.tuning import make_hypermodel
+
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genres", sep="|")
+    train, val = train_val_split(data, 0.1, seed=0)  # the split genreclf.train(data) makes
+    hypermodel = make_hypermodel(
+        "ngram", train, vocabulary=data.vocabulary(), max_epochs=1, **tiny_ngram
+    )
+    assert hypermodel.objective == "val_tuned_macro_f1"  # multi-label: as tune() picks
+    tuner = keras_tuner.RandomSearch(
+        hypermodel,
+        objective=make_objective(hypermodel.objective),
+        max_trials=1,
+        directory=str(tmp_path / "kt"),
+        project_name="ngram",
+    )
+    tuner.search(train, validation_data=val, verbose=0)
+    best_hp = tuner.get_best_hyperparameters(1)[0]
+    model = tuner.get_best_models(1)[0]
+    scores = model.predict({"text": tf.constant(["A detective hunts a killer."])}, verbose=0)
+    assert scores.shape == (1, len(data.vocabulary().labels))
+    run = genreclf.train(
+        data, config=hypermodel.train_config(best_hp), out=tmp_path / "best", verbose=0
+    )
+    assert run.metrics["macro_f1"] == pytest.approx(tuner.oracle.get_best_trials(1)[0].score)

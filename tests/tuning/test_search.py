@@ -1,4 +1,5 @@
 import json
+import logging
 import shutil
 
 import pytest
@@ -84,20 +85,27 @@ def test_existing_folder_needs_resume_or_overwrite(finished, tmp_path):
     assert all(after[t] == before[t] for t in before)  # finished trials were not rerun
 
 
-def test_overwrite_starts_over(tmp_path):
+def test_overwrite_starts_over(tmp_path, caplog):
     folder = tmp_path / "s"
     (folder / "trials" / "trial_0").mkdir(parents=True)
     (folder / "trials" / "oracle.json").write_text("{}")
     (folder / "trials" / "trial_0" / "trial.json").write_text("{}")
     (folder / "tune.json").write_text("{}")
-    result = _tune(folder, max_trials=1, overwrite=True)
+    with caplog.at_level(logging.WARNING, logger="genreclf.tuning"):
+        result = _tune(folder, max_trials=1, overwrite=True, max_epochs=4)
+    # A random search's trial trains its own epochs (up to max_epochs), as it always did,
+    # and tune's own search passes nothing a trial ignores.
+    assert not [r for r in caplog.records if "ignores" in r.getMessage()]
+    assert result.leaderboard[0]["epochs"] <= result.leaderboard[0]["hyperparameters"]["epochs"]
     assert [r["trial"] for r in result.leaderboard] == ["0"]
     assert result.leaderboard[0]["status"] == "COMPLETED"
 
 
-def test_hyperband_completes(tmp_path):
-    result = _tune(tmp_path / "hb", tuner="hyperband", max_trials=1, max_epochs=2)
+def test_hyperband_completes(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="genreclf.tuning"):
+        result = _tune(tmp_path / "hb", tuner="hyperband", max_trials=1, max_epochs=2)
     assert [r["status"] for r in result.leaderboard] == ["COMPLETED"]
+    assert not [r for r in caplog.records if "ignores" in r.getMessage()]  # tune's own search
     assert json.loads((tmp_path / "hb" / "tune.json").read_text())["tuner"] == "hyperband"
 
 
