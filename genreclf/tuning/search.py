@@ -3,6 +3,7 @@
 import contextlib
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import os
@@ -286,17 +287,19 @@ def tune(
                 executions_per_trial=executions_per_trial,
                 heartbeat=heartbeat,
             )
+        run_trials = functools.partial(  # a worker's, or a single process's
+            _run_trials,
+            search_tuner,
+            train,
+            val,
+            max_failures=max_consecutive_failed_trials,
+            verbose=verbose,
+            directory=directory,
+            hypermodel=hypermodel,
+            worker=who == "worker",
+        )
         if who == "worker":
-            _run_trials(
-                search_tuner,
-                train,
-                val,
-                max_failures=max_consecutive_failed_trials,
-                verbose=verbose,
-                directory=directory,
-                hypermodel=hypermodel,
-                worker=True,
-            )
+            run_trials()
             return TuningResult(directory, [])
         _write_spec(directory, spec, hypermodel, resumed)
         with contextlib.nullcontext() if tracker is None else tracker:
@@ -309,15 +312,7 @@ def tune(
                 search_tuner.save()
                 distributed.serve_oracle(oracle, worker_timeout=worker_timeout)
             else:
-                _run_trials(
-                    search_tuner,
-                    train,
-                    val,
-                    max_failures=max_consecutive_failed_trials,
-                    verbose=verbose,
-                    directory=directory,
-                    hypermodel=hypermodel,
-                )
+                run_trials()
             result = finish(
                 directory,
                 dataset=dataset,
