@@ -211,19 +211,29 @@ class TrainConfig:
             )
         return cls(**values)
 
-    def to_json(self, path):
-        """Writes the configuration to `path`, its data files' paths made absolute.
+    def to_json_dict(self):
+        """The configuration as `config.json` holds it: its files' paths made absolute.
 
         A run's `config.json` is read again from other folders (`train --config
         RUN/config.json`, `ensemble` re-reading the members' validation split),
-        where a path relative to the folder training ran in would name nothing.
+        where a path relative to the folder training ran in would name nothing;
+        a rerun compares its settings with this form (`finished_runs`).
+
+        Example:
+
+        >>> TrainConfig(data="/data/movies.csv").to_json_dict()["data"]
+        '/data/movies.csv'
         """
         values = self.to_dict()
-        for key in ("data", "val_data"):
+        for key in ("data", "val_data", "augment"):
             if isinstance(values.get(key), (str, os.PathLike)):
                 values[key] = str(pathlib.Path(values[key]).expanduser().absolute())
+        return values
+
+    def to_json(self, path):
+        """Writes `to_json_dict()` to `path`."""
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(values, f, indent=2, ensure_ascii=False)
+            json.dump(self.to_json_dict(), f, indent=2, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, path):

@@ -144,7 +144,7 @@ def finished_run(folder, cfg, train_set, val_set):
     if not (folder / COMPLETE).exists():
         return None
     run = Run(folder)
-    settings = json.loads(json.dumps(cfg.to_dict()))
+    settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
     same_settings = all(
         run.config.get(name) == value for name, value in settings.items() if name != "model_choice"
     )

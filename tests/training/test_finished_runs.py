@@ -76,6 +76,18 @@ def test_folds_are_kept_for_the_same_settings_and_retrained_for_others(tmp_path)
     assert run.config["epochs"] == 2
 
 
+def test_folds_trained_from_a_relative_path_are_kept(tmp_path, monkeypatch):
+    # config.json holds the data file's absolute path; the rerun names it as the user did.
+    import shutil
+
+    shutil.copy(genreclf.sample_path(), tmp_path / "movies.csv")
+    monkeypatch.chdir(tmp_path)
+    genreclf.train("movies.csv", out="cv", folds=2, **TINY)
+    folds = _mtimes(tmp_path / "cv", "folds/*/model.keras")
+    genreclf.train("movies.csv", out="cv", folds=2, overwrite=True, **TINY)
+    assert _mtimes(tmp_path / "cv", "folds/*/model.keras") == folds
+
+
 class _Killed(Exception):
     pass
 
