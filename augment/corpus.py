@@ -26,7 +26,7 @@ def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_la
     except ImportError as e:  # the core loader is not installed/importable
         raise ConfigError(
             "Reading a data file needs `genreclf.data.load_dataset`, which could "
-            f"not be imported ({e}). Received: data={data!r}. Pass a "
+            f"not be imported ({e}). Received: data of type {type(data).__name__}. Pass a "
             "`TextDataset` instead, or install the full genreclf package."
         ) from None
     kwargs = {
@@ -36,7 +36,7 @@ def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_la
         "multi_label": multi_label,
         "sep": sep,
     }
-    return load_dataset(str(data), **kwargs)
+    return load_dataset(data, **kwargs)  # a path or a DataFrame; refuses the rest
 
 
 def real_rows(dataset):

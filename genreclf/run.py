@@ -9,6 +9,7 @@ take one. Layout (see docs/architecture.md):
     oof_scores.npz   runs that trained on every row: their out-of-fold scores
 """
 
+import hashlib
 import json
 import pathlib
 
@@ -92,19 +93,21 @@ def write_out_of_fold(path, scores, targets, rows):
     tmp.replace(pathlib.Path(path) / OUT_OF_FOLD)
 
 
-def row_keys(digests):
-    """The first 8 bytes of each row digest (`TextDataset.row_digests`): `S8 [n]`.
+def row_keys(texts):
+    """8-byte keys of `texts` (the first bytes of their SHA-256): `S8 [n]`.
 
-    Enough to tell whether a row was trained on (a chance collision among a
-    million rows is about 1 in 36 million), at a quarter of the digests' size.
+    A run trained on a text has seen it, whatever labels it was given there
+    (in another order, or others), so the keys are of the texts alone. Eight
+    bytes tell them apart (a chance collision among a million texts is about
+    1 in 36 million).
 
     Example:
 
-    >>> row_keys(np.array([b"\\x01" * 32], dtype="S32")).dtype
-    dtype('S8')
+    >>> row_keys(["A heist.", "A heist."]).tolist() == [row_keys(["A heist."])[0]] * 2
+    True
     """
-    digests = np.asarray(digests, dtype="S32")
-    return np.array([d[:8] for d in digests.tolist()], dtype="S8").reshape(len(digests))
+    keys = [hashlib.sha256(text.encode("utf-8")).digest()[:8] for text in texts]
+    return np.array(keys, dtype="S8").reshape(len(keys))
 
 
 def write_training_rows(path, keys):
@@ -255,7 +258,7 @@ class Run:
         rows = self.training_rows()
         if rows is None:
             return None
-        return np.isin(row_keys(dataset.row_digests()), rows)
+        return np.isin(row_keys(dataset.texts), rows)
 
     def feature_names(self):
         """Names of the model's inputs beyond `text` (hybrid models)."""

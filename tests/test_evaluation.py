@@ -218,3 +218,6 @@ def test_rows_the_run_trained_on_are_counted_and_warned_about(sample_csv, tmp_pa
     with caplog.at_level("WARNING", logger="genreclf"):
         report = genreclf.evaluate(run, data.subset(range(250, 310)), out=tmp_path / "new")
     assert report["rows_trained_on"] == 0 and "training rows" not in caplog.text
+    # A text it trained on counts whatever labels it carries now.
+    relabelled = genreclf.TextDataset(data.texts[:5], ["drama"] * 5)
+    assert run.trained_on(relabelled).all()

@@ -68,13 +68,8 @@ class FrameRecords:
             )
         try:
             self._table = pa.Table.from_pandas(frame, preserve_index=False)
-        except (pa.ArrowException, TypeError, ValueError) as e:
-            raise DataError(
-                f"Cannot read the DataFrame's columns: {e}. Expected columns of strings, "
-                "numbers, or lists of strings (labels); convert the column (e.g. "
-                "`frame[column].astype(str)`) or drop it.",
-                path=FRAME_NAME,
-            ) from None
+        except (pa.ArrowException, TypeError, ValueError):
+            self._table = _column_by_column(frame, names)  # a column of mixed types
         self.columns = list(self._table.schema.names)
 
     def __iter__(self):
@@ -85,3 +80,25 @@ class FrameRecords:
             for row, bad_cells in batch_rows(batch):
                 number += 1
                 yield Record(number, row, bad_cells=bad_cells)
+
+
+def _column_by_column(frame, names):
+    """The frame as a pyarrow table when some column mixes types (`["x", 3]`).
+
+    Such a column is read as text, as a CSV file would hold it (missing values
+    stay missing), so a column the reader does not use costs nothing and a
+    label column of numbers and names reads as names.
+    """
+    import pyarrow as pa
+
+    from genreclf.data.inputs import is_missing  # it imports this module
+
+    arrays = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        try:
+            arrays.append(pa.Array.from_pandas(column))
+        except (pa.ArrowException, TypeError, ValueError):
+            values = [None if is_missing(v) else str(v) for v in column.tolist()]
+            arrays.append(pa.array(values, type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=names)

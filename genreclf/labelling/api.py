@@ -210,7 +210,10 @@ def label(
         resolve_api_key(cascade_args.get("api_key"), cascade_args.get("base_url"))
     cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
     if isinstance(data, (list, tuple)):
-        rows = [{"id": str(i), "line": None, "text": str(t)} for i, t in enumerate(data)]
+        from genreclf.texts_in import texts_in
+
+        texts = texts_in(data, "genreclf.label", "labelling")  # every stage can read them
+        rows = [{"id": str(i), "line": None, "text": t} for i, t in enumerate(texts)]
     else:
         rows = read_texts(data, text=text, id_column=id_column, format=format)
     if calibrate is not None:

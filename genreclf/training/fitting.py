@@ -257,7 +257,7 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
     write_json(out / FINGERPRINT, _fingerprint(cfg, given_rows, val_set))
-    write_training_rows(out, row_keys(train_set.row_digests()))  # what evaluate warns about
+    write_training_rows(out, row_keys(train_set.texts))  # what evaluate warns about
     write_thresholds(out, thresholds, num_classes)  # last: the run is complete
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
     (out / FITTED_WEIGHTS).unlink(missing_ok=True)

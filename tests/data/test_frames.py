@@ -77,3 +77,30 @@ def test_a_frames_rows_are_named_dataframe_n_in_every_error():
     with pytest.raises(DataError, match=r"^DataFrame: field 'genre': a classifier needs"):
         check_trainable(one_class)
     assert rows.subset([1]).source_name == "DataFrame"  # kept by splits and folds
+
+
+def test_augment_and_label_take_a_frame_and_label_refuses_a_blank_text(tmp_path):
+    from genreclf.augment.corpus import as_dataset
+
+    frame = pd.DataFrame({"text": ["A heist.", "A ghost."], "label": ["crime", "horror"]})
+    assert as_dataset(frame).labels == [["crime"], ["horror"]]
+    with pytest.raises(DataError, match=r"texts\[1\]: expected a synopsis with some words"):
+        genreclf.label(
+            ["A detective.", "  "],
+            out=tmp_path / "labelled.jsonl",
+            genres={"crime": {"keywords": ["detective"]}},
+            stages=("keywords",),
+        )
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+def test_a_column_of_mixed_types_reads_as_text_as_a_csv_would_hold_it():
+    frame = pd.DataFrame(
+        {
+            "text": ["A heist.", "A ghost.", "A duel."],
+            "label": [1, "horror", None],
+            "n": ["x", 3, 4],
+        }
+    )
+    rows = load_dataset(frame, skip_bad_rows=True)
+    assert rows.labels == [["1"], ["horror"]] and rows.skipped == {"missing_value": 1}
