@@ -31,9 +31,21 @@ def is_frame(data):
     >>> is_frame(pd.DataFrame({"text": ["A heist."]}))
     True
     """
+    return has_class(data, "pandas", "DataFrame")
+
+
+def has_class(value, package, name):
+    """Whether `value` is an instance of `package`'s class `name` (or of a subclass),
+    told by the class's name so that `package` is never imported.
+
+    Example:
+
+    >>> has_class([], "pandas", "Series")
+    False
+    """
     return any(
-        cls.__name__ == "DataFrame" and cls.__module__.split(".")[0] == "pandas"
-        for cls in type(data).__mro__
+        cls.__name__ == name and cls.__module__.split(".")[0] == package
+        for cls in type(value).__mro__
     )
 
 

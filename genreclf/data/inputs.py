@@ -13,6 +13,7 @@ class and their `shape`.
 import os
 import reprlib
 
+from genreclf.data.frames import has_class
 from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
 
@@ -29,13 +30,6 @@ def _count(n, what):
     return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
-def _class_of(value, module, name):
-    return any(
-        cls.__name__ == name and cls.__module__.split(".")[0] == module
-        for cls in type(value).__mro__
-    )
-
-
 def is_series(value):
     """True for a pandas Series (without importing pandas).
 
@@ -44,7 +38,7 @@ def is_series(value):
     >>> is_series(["a heist"])
     False
     """
-    return _class_of(value, "pandas", "Series")
+    return has_class(value, "pandas", "Series")
 
 
 def is_missing(value):
@@ -94,7 +88,7 @@ def describe(value):
         return f"a DataFrame of {_count(rows, 'row')} and {_count(columns, 'column')}"
     if is_series(value):
         return f"a Series of {_count(len(value), 'row')}"
-    if _class_of(value, "numpy", "ndarray"):
+    if has_class(value, "numpy", "ndarray"):
         return f"a NumPy array of shape {tuple(value.shape)}"
     if type(value).__name__ == "TextDataset":
         return f"a TextDataset of {_count(len(value), 'row')}"
