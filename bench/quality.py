@@ -35,7 +35,8 @@ row (movielens_plots: 257 rows), so a margin of 0.01 is two or three rows.
 `--splits N` repeats the whole comparison on N stratified splits of the
 single-file sets (split seeds 0..N-1; split 0 is the protocol above, the
 others print as `NAME/s1`, ...), every model refitted on each, and prints each
-target's mean, lowest and highest gap over the splits. tmdb_genres keeps its
+target's mean, lowest and highest gap over the splits. `--first-split K` starts
+at split seed K, to add splits to an earlier run's. tmdb_genres keeps its
 train/val files (one split).
 
 Beside the default's macro-F1 gap to the best baseline, and its rare-class
@@ -46,6 +47,7 @@ cannot tell the default from that baseline.
 
 Usage: python bench/quality.py [--datasets tmdb_genres,imdb_genre27,movielens_plots,aclimdb]
        [--models ngram] [--aclimdb-rows 8000] [--keep-cache] [--seeds 1] [--splits 1]
+       [--first-split 0]
 """
 
 import argparse
@@ -324,6 +326,12 @@ def main(argv=None):
         "--splits", type=int, default=1, help="held-out splits of the single-file datasets"
     )
     parser.add_argument(
+        "--first-split",
+        type=int,
+        default=0,
+        help="seed of the first split (add splits to an earlier run's without repeating them)",
+    )
+    parser.add_argument(
         "--keep-cache", action="store_true", help="reuse cached embeddings (fit s then omit them)"
     )
     parser.add_argument(
@@ -335,6 +343,10 @@ def main(argv=None):
     for flag in ("seeds", "splits"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag} must be at least 1. Received: --{flag} {getattr(args, flag)}.")
+    if args.first_split < 0:
+        parser.error(
+            f"--first-split must be at least 0. Received: --first-split {args.first_split}."
+        )
     if not DATA.is_dir():
         print(f"bench/quality.py needs the shared datasets at {DATA}; not found.")
         return 0
@@ -345,7 +357,9 @@ def main(argv=None):
             os.environ["GENRECLF_CACHE_DIR"] = str(pathlib.Path(tmp) / "cache")
         runs_dir = pathlib.Path(args.keep_runs or tmp)
         for name in args.datasets.split(","):
-            for split in range(1 if "test" in DATASETS[name] else args.splits):
+            first = args.first_split
+            splits = [0] if "test" in DATASETS[name] else range(first, first + args.splits)
+            for split in splits:
                 dataset_rows, latencies[split_name(name, split)] = run_dataset(
                     name, models, runs_dir, args.aclimdb_rows, args.seeds, split
                 )
