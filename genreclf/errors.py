@@ -44,16 +44,35 @@ class DataError(GenreclfError, ValueError):
     def __reduce__(self):
         return (
             _rebuild_data_error,
-            (self.message, self.path, self.line, self.field),
+            (self.message, self.path, self.line, self.field, type(self)),
         )
 
 
-def _rebuild_data_error(message, path, line, field):
-    return DataError(message, path=path, line=line, field=field)
+def _rebuild_data_error(message, path, line, field, cls=None):
+    return (cls or DataError)(message, path=path, line=line, field=field)
 
 
 class ConfigError(GenreclfError, ValueError):
     """An argument or configuration value that cannot be used as given."""
+
+
+class TextError(DataError, ConfigError):
+    """A text that is not a string with some words: blank, missing or another type.
+
+    Raised, in one wording (`genreclf.data.inputs.bad_text_error`), by
+    `TextDataset(texts, labels)` and by the calls that take texts
+    (`Run.predict`, `Run.scores`, `genreclf.explain`: `genreclf.texts_in`),
+    naming the text by its position, `texts[i]`, and by its file and line
+    when the dataset knows them. It is bad data, so a `DataError`; it is a
+    `ConfigError` too, because `TextDataset` raised one for it before, and
+    `except ConfigError` around a `TextDataset` keeps catching it.
+
+    Example:
+
+    >>> err = TextError("texts[1]: expected a synopsis with some words.", path="m.csv", line=3)
+    >>> str(err), isinstance(err, DataError) and isinstance(err, ConfigError)
+    ('m.csv:3: texts[1]: expected a synopsis with some words.', True)
+    """
 
 
 class RunFolderError(GenreclfError, FileNotFoundError):

@@ -196,7 +196,7 @@ def evaluate(
                     other, other_data, classification_report
                 )
             except DataError as error:  # e.g. a label only the first run knows
-                raise DataError(
+                raise type(error)(
                     f"{error.message} (the compared run {str(other.path)!r})",
                     path=error.path,
                     line=error.line,

@@ -8,19 +8,23 @@ One function turns what a caller passes as "the texts" into a `list` of
 * refused with a `ConfigError`: a DataFrame (iterating one gives its column
   names), a dict or other mapping (its keys), `None`, `bytes`, anything not
   iterable, and arrays of more than one dimension;
-* refused with a `DataError` naming `texts[i]`: an item that is not a string
-  or is blank (a guess from no words is not a prediction).
+* refused with a `TextError` naming `texts[i]`: an item that is not a string
+  or is blank (a guess from no words is not a prediction). `TextDataset`
+  raises the same error, worded by the same function
+  (`genreclf.data.inputs.bad_text_error`); it is a `DataError`, as it
+  always was here, and a `ConfigError`.
 
 No TensorFlow here: checking the texts costs nothing before a model loads.
 """
 
 import collections.abc
 
+from genreclf.data.inputs import bad_text_error
+from genreclf.data.inputs import has_words
 from genreclf.data.inputs import index_note
-from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 
 MAX_NAMES = 4  # columns or keys named in an error
 ACCEPTED = "a string, or a list, tuple, pandas Series, 1-D array or other iterable of strings"
@@ -43,7 +47,8 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     Raises:
         ConfigError: `texts` is not texts: None, a DataFrame, a mapping,
             `bytes`, not iterable, or an array of more than one dimension.
-        DataError: an item that is not a string, or is blank (`texts[i]`).
+        TextError: an item that is not a string, or is blank (`texts[i]`); a
+            `DataError` (and a `ConfigError`), as `TextDataset` raises it.
 
     Example:
 
@@ -58,7 +63,7 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     >>> texts_in(["A ghost.", "  "])
     Traceback (most recent call last):
     ...
-    genreclf.errors.DataError: texts[1]: expected a synopsis with some words. Received: '  '. ...
+    genreclf.errors.TextError: texts[1]: expected a synopsis with some words. Received: '  '. ...
     """
     if isinstance(texts, str):
         return [texts if type(texts) is str else str(texts)]
@@ -67,13 +72,13 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
         items = iter(texts)
     except TypeError:
         raise ConfigError(
-            f"{call}() takes {ACCEPTED}. Received: {short_repr(texts)} ({_a(texts)}). Pass "
-            f"the texts, e.g. {call}([text]) for one."
+            f"{call}() takes {ACCEPTED}. Received: {short_repr(texts)} "
+            f"({type_with_article(texts)}). Pass the texts, e.g. {call}([text]) for one."
         ) from None
     out = []
     for position, text in enumerate(items):
-        if not isinstance(text, str) or not text.strip():
-            _refuse_item(position, text, index_note(texts, position), action)
+        if not has_words(text):
+            raise bad_text_error(position, text, action, note=index_note(texts, position))
         out.append(text if type(text) is str else str(text))
     return out
 
@@ -114,26 +119,6 @@ def _refuse_non_texts(texts, call, column):
             f"shape {tuple(shape) if shape is not None else ndim}. Pass one column, e.g. "
             f"{call}(a[:, 0]), or a.ravel() for every element."
         )
-
-
-def _refuse_item(position, text, note, action):
-    """Raises the `DataError` of one text that is not a string with some words."""
-    where = f"texts[{position}]{note}"
-    if isinstance(text, str) or is_missing(text):
-        raise DataError(
-            f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
-            f"Drop or fill in the empty texts before {action}."
-        )
-    raise DataError(
-        f"{where}: expected a synopsis (a str). Received: {short_repr(text)} ({_a(text)}). "
-        f"Convert the texts to str, or drop that one, before {action}."
-    )
-
-
-def _a(value):
-    """`"a float"`, `"an int"`: the type of `value`, with its article."""
-    name = type(value).__name__
-    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def _text_columns(frame):

@@ -1,11 +1,15 @@
 """`texts_in`: what predict, scores and explain accept as texts (no model needed)."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
+from genreclf.errors import TextError
 from genreclf.texts_in import texts_in
 
 
@@ -63,12 +67,50 @@ def test_non_texts_are_a_config_error(value, match):
     ],
 )
 def test_bad_items_are_a_data_error_naming_their_position(value, match):
-    with pytest.raises(DataError, match=match):
+    with pytest.raises(TextError, match=match) as caught:
         texts_in(value)
+    assert isinstance(caught.value, DataError)  # as it always was: `except DataError` holds
+
+
+BAD_TEXTS = [
+    ["a", "  "],
+    ["a", ""],
+    ["a", None],
+    ["a", float("nan")],
+    pd.Series(["a", pd.NA], dtype="string"),
+    pd.Series(["a", None], index=[7, 8]),
+    [b"a ghost"],
+    ["a", 42],
+    ["a", ["nested"]],
+]
+
+
+@pytest.mark.parametrize("value", BAD_TEXTS)
+def test_text_dataset_refuses_a_bad_text_in_the_same_words_and_class(value):
+    # Run.predict (texts_in) said DataError, TextDataset ConfigError, in other words.
+    with pytest.raises(TextError) as from_predict:
+        texts_in(value, action="making a TextDataset")
+    with pytest.raises(TextError) as from_dataset:
+        TextDataset(value, ["x"] * len(value))
+    assert str(from_dataset.value) == str(from_predict.value)
+    for error in (from_predict.value, from_dataset.value):
+        assert isinstance(error, DataError) and isinstance(error, ConfigError)
+        assert "Received: " in str(error) and " before making a TextDataset." in str(error)
+
+
+def test_a_text_error_survives_pickling_as_itself():
+    # DataError's __reduce__ rebuilt a plain DataError, losing the ConfigError side.
+    with pytest.raises(TextError) as caught:
+        TextDataset(["a", " "], ["x", "y"], lines=[2, 3], path="m.csv")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert type(copy) is TextError and str(copy) == str(caught.value)
+    assert (copy.path, copy.line) == ("m.csv", 3)
+    plain = pickle.loads(pickle.dumps(DataError("empty text", path="m.csv", line=7)))
+    assert type(plain) is DataError and str(plain) == "m.csv:7: empty text"
 
 
 def test_error_messages_stay_short_for_long_inputs():
-    with pytest.raises(DataError) as caught:
+    with pytest.raises(TextError) as caught:
         texts_in(["a"] * 5 + [" " * 50_000])
     assert len(str(caught.value)) < 200
     with pytest.raises(ConfigError) as caught:

@@ -2,7 +2,9 @@
 
 Bad input ends in one error line, as in training: a text that is not valid
 UTF-8 (an argument or a line of stdin), an empty text, a text holding a NUL
-byte, or a run whose `model.keras` cannot be read.
+byte, or a run whose `model.keras` cannot be read. Text that is not UTF-8 is
+worded as the data readers word it (`genreclf.data.utf8`): the byte, its
+offset and where it is, `<stdin>:LINE` for standard input.
 """
 
 import argparse
@@ -33,41 +35,62 @@ def build_parser():
     return p
 
 
-def _check_text(text, where):
-    """Raises a `DataError` located at `where` for an empty text or a NUL byte."""
+def _check_text(text, where, line=None):
+    """Raises a `DataError` located at `where` (and `line`) for an empty text or a NUL byte."""
     if not text.strip():
         raise DataError(
-            "empty text. Every synopsis needs some text; remove the empty one.", path=where
+            "empty text. Every synopsis needs some text; remove the empty one.",
+            path=where,
+            line=line,
         )
     if "\0" in text:
         raise DataError(
             f"the text holds a NUL byte (\\x00) at character {text.index(chr(0)) + 1}. "
             "Remove it (e.g. tr -d '\\000') and predict again.",
             path=where,
+            line=line,
         )
 
 
 def _undecodable(text):
-    """The first byte Python could not decode as UTF-8 in an argument, or None.
+    """`(byte, offset)`: the first byte Python could not decode as UTF-8 in an argument
+    and its 0-based byte offset there, or None.
 
     Arguments that are not valid UTF-8 reach Python with each bad byte as a
     lone surrogate (`surrogateescape`).
+
+    Example:
+
+    >>> _undecodable("caf\\udce9"), _undecodable("café")
+    ((233, 3), None)
     """
     for position, char in enumerate(text):
         if "\udc80" <= char <= "\udcff":
-            return position, ord(char) - 0xDC00
+            offset = len(text[:position].encode("utf-8", "surrogateescape"))
+            return ord(char) - 0xDC00, offset
     return None
 
 
 def argument_texts(texts):
-    """The texts given as arguments, checked (UTF-8, not empty, no NUL)."""
+    """The texts given as arguments, checked (UTF-8, not empty, no NUL).
+
+    Example:
+
+    >>> argument_texts(["A heist.", "A caf\\udce9 ghost."])
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: text 2: text is not valid UTF-8. Expected UTF-8 text. Received:
+    byte 0xe9 at byte offset 5 of text 2. ...
+    """
     for index, text in enumerate(texts, start=1):
         bad = _undecodable(text)
         if bad is not None:
-            position, byte = bad
+            from genreclf.data.utf8 import not_utf8_message  # `genreclf.data` loads NumPy
+
+            byte, offset = bad
             raise DataError(
-                f"not valid UTF-8: byte 0x{byte:02x} at character {position + 1}. Pass "
-                "UTF-8 text (convert with `iconv -t UTF-8`).",
+                f"{not_utf8_message(byte, offset, f'text {index}')} Pass the synopses as "
+                "UTF-8 (convert them with `iconv -t utf-8`), or pipe them in with '-'.",
                 path=f"text {index}",
             )
         _check_text(text, f"text {index}")
@@ -75,20 +98,32 @@ def argument_texts(texts):
 
 
 def stdin_texts(stream):
-    """One text per line of a binary stream, checked; lines are numbered from 1."""
+    """One text per line of a binary stream, checked; errors name `<stdin>` and the line.
+
+    Example:
+
+    >>> import io
+    >>> stdin_texts(io.BytesIO(b"A heist.\\r\\nA ghost.\\n"))
+    ['A heist.', 'A ghost.']
+    >>> stdin_texts(io.BytesIO(b"A heist.\\nA caf\\xe9 ghost.\\n"))
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: <stdin>:2: text is not valid UTF-8. Expected one synopsis per
+    line, as UTF-8 text. Received: byte 0xe9 at byte offset 5 of line 2. ...
+    """
+    from genreclf.data.utf8 import STDIN  # here: `genreclf.data` loads NumPy
+    from genreclf.data.utf8 import not_utf8_error
+
     texts = []
     for number, raw in enumerate(stream, start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise DataError(
-                f"not valid UTF-8: byte 0x{raw[err.start]:02x} at byte {err.start + 1}. "
-                "Send UTF-8 text (convert with `iconv -t UTF-8`).",
-                path="stdin",
-                line=number,
+            raise not_utf8_error(
+                STDIN, raw, err, "one synopsis per line", first_line=number
             ) from None
         text = line.rstrip("\r\n")
-        _check_text(text, f"stdin:{number}")
+        _check_text(text, STDIN, number)
         texts.append(text)
     return texts
 

@@ -7,7 +7,9 @@ import hashlib
 import numpy as np
 
 from genreclf.data.frames import is_frame
+from genreclf.data.inputs import bad_text_error
 from genreclf.data.inputs import describe
+from genreclf.data.inputs import has_words
 from genreclf.data.inputs import index_note
 from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import short_repr
@@ -32,6 +34,11 @@ class TextDataset:
     `labels` one label name (or integer id), or list of them, per row, and a
     single-label dataset has exactly one label per row. `subset` and
     `concat` take rows that passed these checks and do not check them again.
+    A text that is not a `str` with some words is a `TextError`, worded as
+    `Run.predict` words it (`genreclf.data.inputs.bad_text_error`): a
+    `DataError` naming `texts[i]` and, when the dataset knows them, its file
+    and line; a `ConfigError` too, as this check raised before. Other bad
+    arguments are a `ConfigError`.
 
     Example:
 
@@ -40,11 +47,10 @@ class TextDataset:
     (2, {'crime': 1, 'horror': 1})
     >>> ds
     TextDataset(2 rows, 2 labels, single-label)
-    >>> try:
-    ...     TextDataset(["a heist", float("nan")], ["crime", "horror"])
-    ... except ConfigError as error:
-    ...     print(str(error).split(". ")[0])
-    Expected every text to be a str
+    >>> TextDataset(["a heist", "  "], ["crime", "horror"], lines=[2, 3], path="m.csv")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.TextError: m.csv:3: texts[1]: expected a synopsis with some words. ...
     """
 
     texts: list
@@ -106,28 +112,22 @@ class TextDataset:
         return f" ({self.origin}:{line})" if self.origin else f" (line {line})"
 
     def _check_texts(self, given=()):
-        """Raises for the first text that is not a non-blank `str` (`given`: the texts passed)."""
-        bad = (
-            i  # one pass, no copies: cheap on 100k rows
-            for i, text in enumerate(self.texts)
-            if not isinstance(text, str) or not text or text.isspace()
-        )
+        """Raises a `TextError` for the first text that is not a `str` with some words.
+
+        `given`: the texts as passed, whose Series index names a row without a line.
+        """
+        bad = (i for i, text in enumerate(self.texts) if not has_words(text))  # no copies
         i = next(bad, None)
         if i is None:
             return
-        text = self.texts[i]
-        where = self._where(i)
-        where = where or index_note(given, i)
-        if not isinstance(text, str):
-            kind = "a missing value" if is_missing(text) else f"a {type(text).__name__}"
-            raise ConfigError(
-                f"Expected every text to be a str. Received: texts[{i}]={short_repr(text)} "
-                f"({kind}){where}. Drop the rows without a text (e.g. "
-                "`frame.dropna(subset=[text_column])`) or convert the others to str."
-            )
-        raise ConfigError(
-            f"Every row needs a non-blank text, as load_dataset requires. Received: "
-            f"texts[{i}]={short_repr(text)}{where}. Drop the row or fill in its text."
+        line = None if self.lines is None else self.lines[i]
+        raise bad_text_error(
+            i,
+            self.texts[i],
+            "making a TextDataset",
+            note="" if line is not None else index_note(given, i),
+            path=self.origin if line is not None else None,
+            line=line,
         )
 
     def _check_one_label_per_row(self):

@@ -6,6 +6,10 @@ pandas DataFrame or, where the caller takes one, a `TextDataset`. Anything
 else is refused up front with what was received, described in a few words
 (`describe`): never the values themselves, which may be a whole dataset.
 
+`bad_text_error` is the one error for a text that is not a string with
+some words, whether `TextDataset(texts, labels)` or `Run.predict` (through
+`genreclf.texts_in`) meets it.
+
 Neither pandas nor NumPy is imported here: values are told apart by their
 class and their `shape`.
 """
@@ -16,6 +20,7 @@ import reprlib
 from genreclf.data.frames import has_class
 from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
+from genreclf.errors import TextError
 
 IN_MEMORY_HINT = "For texts and labels in memory: genreclf.TextDataset(texts, labels)."
 
@@ -68,6 +73,70 @@ def index_note(values, position):
     label = values.index[position]
     label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
     return "" if label == position else f" (index {short_repr(label)})"
+
+
+def type_with_article(value):
+    """`"a float"`, `"an int"`: the type of `value`, with its article.
+
+    Example:
+
+    >>> type_with_article(3.5), type_with_article(7)
+    ('a float', 'an int')
+    """
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def has_words(text):
+    """True for a `str` that is not blank: what every text must be.
+
+    Example:
+
+    >>> has_words("a heist"), has_words("  "), has_words(None)
+    (True, False, False)
+    """
+    return isinstance(text, str) and not text.isspace() and text != ""
+
+
+def bad_text_error(position, text, action, *, note="", path=None, line=None):
+    """The `TextError` for `texts[position]`, a text that is not a string with some words.
+
+    One wording for `TextDataset(texts, labels)` and the calls that take texts
+    (`Run.predict`, `Run.scores`, `genreclf.explain`).
+
+    Args:
+        position: the text's 0-based position in the texts given.
+        text: the text (blank, missing or not a `str`).
+        action: what the texts are for, e.g. `"predicting"`.
+        note: more on the position, e.g. a Series' index label (`index_note`).
+        path: the file (or source, e.g. `"DataFrame"`) the text came from, if known.
+        line: its line (or row) there, if known.
+
+    Returns:
+        A `TextError` (a `DataError`, and a `ConfigError` too), to raise.
+
+    Example:
+
+    >>> print(bad_text_error(1, "  ", "predicting"))
+    texts[1]: expected a synopsis with some words. Received: '  '. Drop or fill in the empty
+    texts before predicting.
+    >>> print(bad_text_error(0, 42, "making a TextDataset", path="m.csv", line=2))
+    m.csv:2: texts[0]: expected a synopsis (a str). Received: 42 (an int). Convert the texts
+    to str, or drop that one, before making a TextDataset.
+    """
+    where = f"texts[{position}]{note}"
+    if isinstance(text, str) or is_missing(text):
+        message = (
+            f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
+            f"Drop or fill in the empty texts before {action}."
+        )
+    else:
+        message = (
+            f"{where}: expected a synopsis (a str). Received: {short_repr(text)} "
+            f"({type_with_article(text)}). Convert the texts to str, or drop that one, "
+            f"before {action}."
+        )
+    return TextError(message, path=path, line=line)
 
 
 def describe(value):

@@ -4,12 +4,17 @@ A binary file (or one in another encoding) given where text is expected
 would otherwise stop with a `UnicodeDecodeError` traceback. The data readers
 (`genreclf.data`) and `genreclf augment`'s readers name the file, line and
 byte instead, say what was expected and how to fix it, in the same words.
+Text piped in on standard input is named `<stdin>` (`STDIN`), and its fix
+is to convert it on its way in rather than to re-save a file.
 """
 
 import os
 import shlex
 
 from genreclf.errors import DataError
+
+# The name of standard input, for `path`: `<stdin>:3: text is not valid UTF-8. ...`
+STDIN = "<stdin>"
 
 
 def bad_byte(data, error, first_line=1):
@@ -65,7 +70,14 @@ def resave_fix(path):
 
     >>> resave_fix("data/movies.csv")
     're-save the file as UTF-8 (for a Latin-1 file, `iconv -f latin1 -t utf-8 movies.csv > ...`)'
+    >>> resave_fix(STDIN)
+    'convert it to UTF-8 on its way in (for Latin-1 text, `iconv -f latin1 -t utf-8 FILE | ...`)'
     """
+    if str(path) == STDIN:
+        return (
+            "convert it to UTF-8 on its way in (for Latin-1 text, `iconv -f latin1 -t utf-8 "
+            "FILE | ...`)"
+        )
     name = os.path.basename(str(path)) or "FILE"
     return (
         "re-save the file as UTF-8 (for a Latin-1 file, `iconv -f latin1 -t utf-8 "
@@ -77,7 +89,7 @@ def not_utf8_file_error(path, where, expected="UTF-8 text", field=None):
     """The `DataError` for a file that cannot be read on: a byte at `where` is not UTF-8.
 
     Args:
-        path: the file.
+        path: the file, or `STDIN` for text piped in.
         where: `(line, byte, offset)`, as `bad_byte` gives it.
         expected: what the file should be ("a JSONL file"); "as UTF-8 text"
             is added.
@@ -89,13 +101,22 @@ def not_utf8_file_error(path, where, expected="UTF-8 text", field=None):
     rows.jsonl:2: text is not valid UTF-8. Expected a JSONL file, as UTF-8 text. Received: byte
     0x89 at byte offset 0 of line 2. A binary file, or text in another encoding: check the path,
     or re-save the file as UTF-8 (...).
+    >>> print(not_utf8_file_error(STDIN, (3, 0xE9, 4), "one synopsis per line"))
+    <stdin>:3: text is not valid UTF-8. Expected one synopsis per line, as UTF-8 text. Received:
+    byte 0xe9 at byte offset 4 of line 3. Binary data, or text in another encoding: check what
+    is piped in, or convert it to UTF-8 on its way in (...).
     """
     line, byte, offset = where
     if expected != "UTF-8 text":
         expected = f"{expected}, as UTF-8 text"
+    source = (
+        "Binary data, or text in another encoding: check what is piped in"
+        if str(path) == STDIN
+        else "A binary file, or text in another encoding: check the path"
+    )
     return DataError(
-        f"{not_utf8_message(byte, offset, f'line {line}', expected)} A binary file, or text "
-        f"in another encoding: check the path, or {resave_fix(path)}.",
+        f"{not_utf8_message(byte, offset, f'line {line}', expected)} {source}, or "
+        f"{resave_fix(path)}.",
         path=path,
         line=line,
         field=field,
@@ -106,7 +127,7 @@ def not_utf8_error(path, data, error, expected="UTF-8 text", first_line=1):
     """The `DataError` for bytes `data` of the file `path` that `error` failed to decode.
 
     Args:
-        path: the file.
+        path: the file, or `STDIN` for text piped in.
         data: the bytes (all of the file, or the lines that failed).
         error: the `UnicodeDecodeError`.
         expected: what the file should be ("the JSONL `genreclf augment run`

@@ -5,6 +5,7 @@ import pytest
 from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
+from genreclf.errors import TextError
 
 
 def make():
@@ -101,21 +102,39 @@ def test_texts_must_be_one_text_per_row(texts, match):
 
 def test_every_text_is_a_non_blank_str_named_by_index():
     # A NaN text was taken, and training failed in TensorFlow, leaving a run folder.
-    with pytest.raises(ConfigError, match=r"str\. Received: texts\[1\]=nan \(a missing value\)"):
+    with pytest.raises(TextError, match=r"^texts\[1\]: expected a synopsis with some words\. "):
         TextDataset(["a", np.nan], ["x", "y"])
-    with pytest.raises(ConfigError, match=r"texts\[0\]=b'a' \(a bytes\) \(m\.csv:2\)"):
+    with pytest.raises(
+        TextError,
+        match=r"^m\.csv:2: texts\[0\]: expected a synopsis \(a str\)\. Received: b'a' \(a bytes",
+    ) as caught:
         TextDataset([b"a", "b"], ["x", "y"], lines=[2, 3], path="m.csv")
-    with pytest.raises(ConfigError, match=r"non-blank text.*Received: texts\[1\]=' '"):
+    assert (caught.value.path, caught.value.line) == ("m.csv", 2)
+    with pytest.raises(TextError, match=r"^texts\[1\]: .*Received: ' '\. Drop or fill in"):
         TextDataset(["a", " "], ["x", "y"])
-    with pytest.raises(ConfigError, match=r"texts\[0\]=''"):
+    with pytest.raises(TextError, match=r"^texts\[0\]: .*Received: ''\."):
         TextDataset([""], ["x"])
-    with pytest.raises(ConfigError, match=r"texts\[1\]=<NA> \(a missing value\) \(index 11\)"):
+    with pytest.raises(TextError, match=r"^line 3: texts\[1\]: .*before making a TextDataset"):
+        TextDataset(["a", "\t"], ["x", "y"], lines=[2, 3])
+    with pytest.raises(TextError, match=r"^DataFrame:3: texts\[1\]"):
+        TextDataset(["a", None], ["x", "y"], lines=[2, 3], source_name="DataFrame")
+    with pytest.raises(TextError, match=r"^texts\[1\] \(index 11\): .*Received: <NA>\."):
         TextDataset(pd.Series(["a", pd.NA], dtype="string", index=[10, 11]), ["x", "y"])
     with pytest.raises(ConfigError, match=r"labels\[1\]=<NA>\. Drop the row"):  # not '<NA>'
         TextDataset(["a", "b"], pd.Series(["x", pd.NA], dtype="string"))
     series = pd.Series(["a", "b"], index=[10, 11])
     assert TextDataset(series, pd.Series(["x", "y"], index=[5, 6])).texts == ["a", "b"]
     assert TextDataset(np.array(["a", "b"]), ["x", "y"]).texts == ["a", "b"]
+
+
+def test_a_bad_text_is_still_caught_as_the_config_error_it_was():
+    # TextDataset raised a ConfigError for a bad text; Run.predict a DataError. One
+    # class now, both: `except ConfigError` (old TextDataset code) and `except
+    # DataError` (old predict code) keep catching it, and the CLI exits 1 as before.
+    for caught_as in (ConfigError, DataError, ValueError):
+        with pytest.raises(caught_as):
+            TextDataset(["a", "  "], ["x", "y"])
+    assert issubclass(TextError, DataError) and issubclass(TextError, ConfigError)
 
 
 def test_a_single_label_dataset_has_one_label_per_row():
