@@ -3,7 +3,8 @@
 `create_app` routes `/v1/models/NAME[/versions/N | /labels/L]` (`:predict`,
 `:classify`, `:regress`, status, `/metadata`; bodies: `rest_json`) to a thread
 pool; errors are `{"error": "..."}` with TF Serving's HTTP codes, other `/v1/...`
-paths a 400. Also: `/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
+paths a 400, an OPTIONS request under `/v1/` a CORS preflight (`preflight`). Also:
+`/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
 `/web/models.json`, `POST /web/explain/...`), 404 elsewhere. A body over
 `max_body_bytes` gets 413, one slower than `body_timeout` 408, one the client
 abandons is counted as 499 (nginx's "client closed request"), one that does not
@@ -61,6 +62,7 @@ _MODEL_STATUS_API = re.compile(
 _API_PATHS = re.compile(r"/v1/.*", re.IGNORECASE | re.ASCII | re.DOTALL)  # TF's dispatcher
 _VERBS = ("predict", "classify", "regress")  # compared case-sensitively, as TF Serving does
 _INT64_MAX = 2**63 - 1
+_PREFLIGHT_ORIGIN = re.compile(r"https?://")  # searched anywhere (RE2::PartialMatch)
 _EXPLAIN = re.compile(f"/web/explain/{MODEL_PATH}")
 
 
@@ -97,6 +99,30 @@ def route(method, path):
     raise invalid_argument(
         f"Malformed request: {method} {path}{query}. Expected POST /v1/models/NAME:predict "
         "(or :classify, :regress), GET /v1/models/NAME or GET /v1/models/NAME/metadata."
+    )
+
+
+def preflight(origin):
+    """`(http_code, body)` of an OPTIONS request under `/v1/` (a CORS preflight) with the
+    Origin header `origin` (None when absent), as TF Serving answers one (http_server.cc,
+    `RestApiRequestDispatcher::ProcessRequest`): 200 and no body when the header holds
+    `http://` or `https://` anywhere, else FAILED_PRECONDITION (400). No
+    `Access-Control-*` headers: TF Serving adds them only with
+    `--rest_api_enable_cors_support`, which is off by default.
+
+    Example:
+
+    >>> preflight("https://example.com")
+    (200, '')
+    >>> preflight(None)[0]
+    400
+    """
+    if origin is not None and _PREFLIGHT_ORIGIN.search(origin):
+        return 200, ""
+    received = "no Origin header" if origin is None else f"Origin={origin[:200]!r}"
+    return 400, error_json(
+        "Origin header is missing in CORS preflight. Expected an Origin header holding "
+        f"http:// or https:// (as a browser sends one). Received: {received}."
     )
 
 
@@ -328,6 +354,11 @@ def create_app(store, executor, limits, metrics, budget=None):
     async def api_or_not_found(request):
         # TF Serving hands every path matching (?i)/v1/.* (query included) to its API.
         if _API_PATHS.fullmatch(api_path(request)):
+            if request.method == "OPTIONS":  # TF Serving answers it before its handler
+                call = metrics.start("rest")
+                code, text = preflight(request.headers.get("origin"))
+                call.finish(code)
+                return json_response(code, text) if text else Response(status_code=code)
             return await api(request)
         return json_response(
             404,

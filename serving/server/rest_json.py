@@ -7,8 +7,10 @@ values) → `{"predictions": [...]}` or `{"outputs": ...}`; classify / regress:
 `{"results": ...}`. Strings may be `{"b64": "..."}` (that one key, decoded as
 TF Serving's `absl::Base64Unescape` does: whitespace skipped, padding optional,
 `.` as padding); outputs named `*_bytes` are written so. Bodies are read by
-`json.loads`, the first of duplicate keys winning (as rapidjson's `FindMember`
-finds it), answers written by `json.dumps` (float32 values as Python floats;
+Python's json as TF Serving's rapidjson reads them: the first JSON value (what
+follows it is ignored), `NaN`, `Inf` and `Infinity` (each with an optional `-`)
+as numbers, the first of duplicate keys winning (as rapidjson's `FindMember`
+finds it); answers are written by `json.dumps` (float32 values as Python floats;
 `NaN`, `Infinity`). Anything unexpected is a 400 naming the key or input, what
 was expected and what was received; an input's rank is checked before numpy
 builds its array, and each value must have the input's type (no coercion of
@@ -28,6 +30,12 @@ from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.status import invalid_argument
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_JSON_SPACE = " \t\n\r"  # rapidjson's whitespace, and json's
+# rapidjson's NaN and infinity literals (kParseNanAndInfFlag) that Python's json lacks,
+# and JSON strings, so that a literal is only ever spelled out outside a string.
+_RAPIDJSON_ONLY_LITERAL = re.compile(r"-?Inf|-NaN")
+_LITERAL_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?Inf(?:inity)?|-NaN', re.DOTALL)
+_PYTHON_SPELLING = {"Inf": "Infinity", "-Inf": "-Infinity", "-NaN": "NaN"}
 _BASE64_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace, skipped anywhere in base64
 _BASE64_PADDING = b"=."  # absl accepts '.' as a padding character too
 _FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
@@ -38,22 +46,30 @@ _STRING_WRITERS = {  # by whether the output's name ends in _bytes
 
 
 def parse(body):
-    """A request body (bytes) as a JSON object.
+    """A request body (bytes) as a JSON object, read as TF Serving's rapidjson reads it
+    (json_tensor.cc `ParseJson`: `kParseStopWhenDoneFlag | kParseNanAndInfFlag`): what
+    follows the first JSON value is ignored, and `NaN`, `Inf`, `Infinity` (each with an
+    optional `-`) are numbers.
 
     Example:
 
     >>> parse(b'{"instances": ["a"]}')
     {'instances': ['a']}
+    >>> parse(b'{"instances": [-Inf]} trailing data')
+    {'instances': [-inf]}
     >>> parse(b'{"instances": [')
     Traceback (most recent call last):
     ...
     genreclf.serving.server.status.ServingStatusError: JSON Parse error: Expecting value at offset 15.
     """
     try:
-        text = body.decode("utf-8")
-        if not text.strip():
-            raise json.JSONDecodeError("the document is empty", text, 0)
-        doc = json.loads(text, object_pairs_hook=_first_key_wins)
+        text, bad_utf8 = _decoded(body)
+        try:
+            doc = _first_value(text)
+        except json.JSONDecodeError:
+            if bad_utf8 is not None:  # the value runs into bytes that are not UTF-8
+                raise bad_utf8 from None
+            raise
         if _ESCAPED_SURROGATE.search(text):  # a lone surrogate is no character
             json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as err:
@@ -71,6 +87,50 @@ def parse(body):
     if not isinstance(doc, dict):
         raise invalid_argument(f"Expected the body to be a JSON object. Received: {describe(doc)}.")
     return doc
+
+
+def _decoded(body):
+    """`(text, None)`: `body` as UTF-8; or `(text before the first invalid byte, the
+    UnicodeDecodeError)`, since bytes after the first JSON value are never read."""
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return body[: err.start].decode("utf-8"), err
+
+
+def _first_value(text):
+    """The first JSON value of `text`, the rest ignored (rapidjson's
+    `kParseStopWhenDoneFlag`); rapidjson's `Inf`, `-Inf` and `-NaN`, which Python's json
+    lacks, are read as `Infinity`, `-Infinity` and `NaN` (its `kParseNanAndInfFlag`)."""
+    start = len(text) - len(text.lstrip(_JSON_SPACE))
+    if start == len(text):
+        raise json.JSONDecodeError("the document is empty", text, 0)
+    decoder = json.JSONDecoder(object_pairs_hook=_first_key_wins)
+    try:
+        return decoder.raw_decode(text, start)[0]
+    except json.JSONDecodeError as err:
+        if not _RAPIDJSON_ONLY_LITERAL.match(text, err.pos):
+            raise
+    # Only bodies that use such a literal pay for spelling them out (one pass, then a
+    # second parse); an error's offset is then mapped back to the text as sent.
+    shifts, added = [], 0  # (offset in the spelled text after a literal, characters added)
+
+    def spell(match):
+        nonlocal added
+        token = match.group()
+        spelled = _PYTHON_SPELLING.get(token)
+        if spelled is None:  # a string, or Infinity: as it is
+            return token
+        added += len(spelled) - len(token)
+        shifts.append((match.end() + added, len(spelled) - len(token)))
+        return spelled
+
+    spelled_text = _LITERAL_OR_STRING.sub(spell, text)
+    try:
+        return decoder.raw_decode(spelled_text, start)[0]
+    except json.JSONDecodeError as err:
+        pos = err.pos - sum(delta for end, delta in shifts if end <= err.pos)
+        raise json.JSONDecodeError(err.msg, text, pos) from None
 
 
 def _first_key_wins(pairs):

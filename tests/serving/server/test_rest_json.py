@@ -39,7 +39,10 @@ def error(function, *args):
         (b"   ", ["empty"]),
         (b"instances = [1]", ["Expecting value", "offset 0"]),
         (b'{"instances": [1 2]}', ["Expecting ',' delimiter", "offset 17"]),
-        (b'{"a": 1} x', ["Extra data", "offset 9"]),
+        (b'{"a": [Inf, -NaN, 1 2]}', ["Expecting ',' delimiter", "offset 20"]),  # as sent
+        (b'{"a": [Infi]}', ["offset 10"]),
+        (b'{"a": inf}', ["Expecting value", "offset 6"]),  # rapidjson's literals are cased
+        (b'{"a": ["\xff"]} x', ["UTF-8", "offset 8"]),
         (b'{"instances": ["a', ["Unterminated string starting at offset 15."]),
         (b'{"a": "\xff"}', ["UTF-8", "offset 7"]),
         (b'{"a": "\\ud800"}', ["surrogate"]),
@@ -57,7 +60,17 @@ def test_parse_errors_name_the_problem(body, words):
 
 def test_parse_accepts_nan_and_valid_surrogate_pairs():
     assert np.isnan(parse(b'{"x": NaN}')["x"])
+    body = b'{"x": [Inf, -Inf, Infinity, -Infinity, -NaN], "Inf": "-NaN, Inf \\" Inf"}'
+    doc = parse(body)  # rapidjson's kParseNanAndInfFlag literals, outside strings only
+    assert doc["x"][:4] == [np.inf, -np.inf, np.inf, -np.inf] and np.isnan(doc["x"][4])
+    assert doc["Inf"] == '-NaN, Inf " Inf'
     assert parse(b'{"x": "\\ud83d\\ude00"}')["x"] == "\U0001f600"
+
+
+def test_parse_reads_the_first_json_value_as_rapidjson_stops_when_done():
+    assert parse(b' {"a": 1} x') == {"a": 1}
+    assert parse(b'{"a": 1}{"a": 2}') == {"a": 1}
+    assert parse(b'{"a": Inf}\xff]') == {"a": np.inf}
 
 
 def test_signature_name_and_describe():
