@@ -8,6 +8,7 @@ import pathlib
 
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
+from genreclf.setting import Setting
 from genreclf.setting import number
 from genreclf.setting import rate
 from genreclf.setting import whole
@@ -54,6 +55,9 @@ _RANGES = {
         "--min-confidence 0.8",
     ),
 }
+
+# `finetune`: exactly True, False or "auto" (1 and 0 are no switches, though `1 == True`).
+_FINETUNE = Setting("flag", also=(AUTO,))
 
 
 @dataclasses.dataclass
@@ -166,7 +170,9 @@ class TrainConfig:
             from genreclf.training.optimizers import check_ema
 
             check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
-        if self.finetune not in (AUTO, True, False):
+        if _is_numpy_bool(self.finetune):
+            self.finetune = bool(self.finetune)  # a NumPy bool: config.json takes plain ones
+        if not _FINETUNE.accepts(self.finetune):  # exactly True, False or "auto": not 1 or 0
             raise ConfigError(
                 "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
                 f'stack run: True, False or "auto" (on a GPU). Received: finetune={self.finetune!r}.'
@@ -250,6 +256,19 @@ class TrainConfig:
                 f"Received: {type(values).__name__}."
             )
         return cls.from_dict(values)
+
+
+def _is_numpy_bool(value):
+    """Whether `value` is a NumPy bool (`numpy.bool_`), told without importing NumPy.
+
+    Example:
+
+    >>> import numpy as np
+    >>> _is_numpy_bool(np.True_), _is_numpy_bool(True), _is_numpy_bool(np.int64(1))
+    (True, False, False)
+    """
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 def _in_memory_hint(unknown):

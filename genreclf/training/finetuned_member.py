@@ -199,8 +199,8 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         The ensemble's `Run`.
     """
     from genreclf.ensembling import ensemble
+    from genreclf.training.reading import training_rows
     from genreclf.training.trainer import train_on_rows
-    from genreclf.training.trainer import training_rows
 
     out = pathlib.Path(out)
     members = member_configs(cfg, dataset.texts, multi_label=bool(dataset.multi_label))

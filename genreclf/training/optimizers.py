@@ -5,6 +5,8 @@ import math
 import keras
 
 from genreclf.errors import ConfigError
+from genreclf.setting import number
+from genreclf.setting import one_of
 
 NO_DECAY_NAMES = ("bias", "embeddings", "gamma", "beta")
 
@@ -49,6 +51,22 @@ def make_optimizer(learning_rate=1e-3, weight_decay=1e-4, clipnorm=1.0, ema=0.0)
     return optimizer
 
 
+# What a moving-average setting takes (`check_ema`), in the words of every other
+# range error (`genreclf.setting`).
+_MOMENTUM = number(minimum=0, below=1)
+_HORIZON = number(above=0, also=(math.inf,))  # steps, or epochs: no cap
+_HORIZON_KEYS = one_of("steps", "max_epochs")
+_EMA_WHERE = "`--ema`: the weights' moving average, a momentum in [0, 1) or a horizon in steps"
+_EMA_FIX = (
+    "Pass e.g. --ema 0.99 (about the last 100 steps), --ema 0 (none), or a horizon, "
+    'ema={"steps": 300}.'
+)
+_HORIZON_FIX = (
+    'Pass e.g. ema={"steps": 300, "max_epochs": 3} (about the last 300 steps, at most 3 '
+    "epochs), or a momentum, --ema 0.99."
+)
+
+
 def check_ema(ema):
     """Raises `ConfigError` unless `ema` is a moving-average setting; returns it.
 
@@ -60,29 +78,41 @@ def check_ema(ema):
     over the last 333 steps however few a small dataset's epochs have, and a
     run of 300 steps would keep mostly its initial weights.
 
+    Numbers are Python ints and floats (not bools).
+
     Example:
 
     >>> check_ema(0.99)
     0.99
     >>> check_ema({"steps": 333, "max_epochs": 3})
     {'steps': 333, 'max_epochs': 3}
+    >>> try:
+    ...     check_ema({"steps": 0})
+    ... except ConfigError as error:
+    ...     print(str(error).split(". ")[0])
+    ema["steps"] (in the horizon ema={'steps': 0}) must be a number above 0, or inf
     """
-    if isinstance(ema, dict):
-        steps, max_epochs = ema.get("steps"), ema.get("max_epochs", math.inf)
-        if set(ema) <= {"steps", "max_epochs"} and _positive(steps) and _positive(max_epochs):
-            return ema
-    elif not isinstance(ema, bool) and isinstance(ema, (int, float)) and 0 <= ema < 1:
+    if not isinstance(ema, dict):
+        if not _accepts(_MOMENTUM, ema):
+            raise ConfigError(_MOMENTUM.message("ema", ema, where=_EMA_WHERE, fix=_EMA_FIX))
         return ema
-    raise ConfigError(
-        "ema is the weights' moving average: a momentum in [0, 1) (0 for none), or a "
-        '{"steps": N, "max_epochs": E} horizon with N and E positive. Received: '
-        f"ema={ema!r}. Pass e.g. --ema 0.99 (about the last 100 steps), --ema 0, or "
-        'ema={"steps": 300}.'
-    )
+    where = f"in the horizon ema={ema!r}"
+    for key in ema:
+        if not _HORIZON_KEYS.accepts(key):
+            raise ConfigError(_HORIZON_KEYS.message("key", key, where=where, fix=_HORIZON_FIX))
+    for key in ("steps", "max_epochs"):
+        value = ema.get(key) if key == "steps" else ema.get(key, math.inf)  # no epoch cap
+        if not _accepts(_HORIZON, value):
+            name = f'ema["{key}"]'
+            raise ConfigError(_HORIZON.message(name, value, where=where, fix=_HORIZON_FIX))
+    return ema
 
 
-def _positive(value):
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+def _accepts(setting, value):
+    """`setting.accepts(value)` for an int or a float, the numbers `check_ema` takes."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return setting.accepts(float(value) if isinstance(value, float) else value)
 
 
 def ema_momentum(ema, steps_per_epoch):

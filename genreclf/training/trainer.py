@@ -1,4 +1,9 @@
-"""`train`: from a file (or a `TextDataset`) to a finished run folder."""
+"""`train`: from a file (or a `TextDataset`) to a finished run folder.
+
+Its rows are read, and split into training and validation rows, by
+`genreclf.training.reading` (`read_dataset`, `read_validation_rows` and
+`training_rows` are importable from here as well).
+"""
 
 import contextlib
 import logging
@@ -6,9 +11,6 @@ import pathlib
 
 from genreclf.data import TextDataset
 from genreclf.data import check_trainable
-from genreclf.data import drop_unknown_labels
-from genreclf.data import load_dataset
-from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.errors import ConfigError
@@ -24,7 +26,12 @@ from genreclf.training.finetuned_member import train_with_finetuned_member
 from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
-from genreclf.training.fitting import fits_itself
+from genreclf.training.reading import COLUMN_OPTIONS
+from genreclf.training.reading import read_augment_rows
+from genreclf.training.reading import read_dataset
+from genreclf.training.reading import read_validation_rows  # noqa: F401 (re-exported)
+from genreclf.training.reading import record_source
+from genreclf.training.reading import training_rows
 from genreclf.training.worker_agreement import all_agree
 
 logger = logging.getLogger("genreclf.training")
@@ -63,71 +70,6 @@ def make_config(data=None, config=None, **overrides):
         if not isinstance(data, TextDataset) and not is_frame(data):
             values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
     return TrainConfig.from_dict(values)
-
-
-def read_dataset(cfg, path=None):
-    """Loads `path` (default: `cfg.data`) with the reading options of `cfg`.
-
-    `path` may be a pandas DataFrame (`genreclf.data.frames`). A `genreclf
-    label` output is read as cascade labels: the labelled rows whose
-    confidence reaches `cfg.min_confidence` (default 0).
-    """
-    from genreclf.data.cascade_labels import is_cascade_output
-    from genreclf.data.cascade_labels import load_cascade_labels
-
-    source = cfg.data if path is None else path
-    if not is_frame(source) and is_cascade_output(source):
-        return load_cascade_labels(
-            source,
-            min_confidence=cfg.min_confidence or 0.0,
-            multi_label=cfg.multi_label,
-            skip_bad_rows=bool(cfg.skip_bad_rows),
-        )
-    if cfg.min_confidence is not None and (path is None or is_frame(source)):
-        received = "a DataFrame" if is_frame(source) else f"data={cfg.data!r}"
-        raise ConfigError(
-            "min_confidence applies to the JSONL `genreclf label` writes. Received: "
-            f"{received}, which is not one. Drop --min-confidence or train on the "
-            "labelled file."
-        )
-    return load_dataset(
-        source,
-        text=cfg.text,
-        label=cfg.label,
-        format=cfg.format,
-        multi_label=cfg.multi_label,
-        sep=cfg.sep,
-        features=tuple(cfg.features),
-        categorical=tuple(cfg.categorical),
-        skip_bad_rows=cfg.skip_bad_rows,
-    )
-
-
-def read_augment_rows(path, multi_label, real_labels=None):
-    """Reads `augment`'s JSONL output; every row is marked `synthetic`.
-
-    With `real_labels` (the genres of the real training rows), a genre that
-    only synthetic rows carry is refused: it would become a class learned from
-    generated text alone, never validated or tested on real rows.
-    """
-    rows = load_dataset(path, text="text", label="labels", format="jsonl", multi_label=True)
-    rows.multi_label = multi_label
-    rows.sources = ["synthetic"] * len(rows)
-    if not multi_label:
-        for line, labels in zip(rows.lines or [None] * len(rows), rows.labels):
-            if len(labels) != 1:
-                raise ConfigError(
-                    f"{path}:{line}: a synthetic row for a single-label task must carry "
-                    f"exactly one label. Received: labels={labels}."
-                )
-    new = sorted(set(rows.label_counts()) - set(real_labels or rows.label_counts()))
-    if new:
-        raise ConfigError(
-            f"{path}: synthetic rows carry genres that no real training row has. Received: "
-            f"genres={new}. Add real rows of these genres, or remove their synthetic rows "
-            "(`genreclf augment run --genres` generates only the genres you name)."
-        )
-    return rows
 
 
 def train(
@@ -210,10 +152,10 @@ def _training_data(data, cfg, verbose):
         dataset = read_dataset(cfg)
         # The columns read, detected ones too, for evaluate, --val-data and reruns; not
         # the format, which each file is detected in (a .jsonl --val-data beside a .csv).
-        _record_source(cfg, dataset, COLUMN_OPTIONS)
+        record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
         cfg.multi_label = dataset.multi_label
-        _record_source(cfg, dataset)
+        record_source(cfg, dataset)
     check_trainable(dataset)  # one class (or one label set) is nothing to learn
     if cfg.multi_label is None:
         cfg.multi_label = dataset.multi_label
@@ -287,58 +229,6 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
     return run
 
 
-COLUMN_OPTIONS = ("text", "label", "sep")
-
-
-def _record_source(cfg, dataset, names=None):
-    """Records in `cfg` how the training rows were read: their columns, detected ones too.
-
-    So that `evaluate --data`, `ensemble` and `train --config` read files as
-    training did (auto-detection could pick other columns in another file)
-    rather than what `config.json` left unset. For a `TextDataset` read from
-    a file, the file is recorded too, when the dataset is all of it (not a
-    split of it). `names`: only these options (default: all that were read).
-    """
-    options = dict(dataset.read_options or {})
-    whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
-    if dataset.path is not None and cfg.data is None and whole_file:
-        cfg.data = str(dataset.path)
-    for name, value in options.items():
-        if (names is None or name in names) and getattr(cfg, name) in (None, "auto"):
-            setattr(cfg, name, value)
-
-
-def read_validation_rows(cfg, train_set):
-    """Reads `cfg.val_data`, refusing rows of a class that `train_set` lacks.
-
-    The file is read with the training rows' columns (given or detected:
-    `train` records them in `cfg`), and its own format, detected.
-
-    Such a class cannot be learnt: its rows are refused naming file, line and
-    field (or, with `cfg.skip_bad_rows`, dropped and counted), as `evaluate`
-    does with a class the model never saw.
-    """
-    return drop_unknown_labels(
-        read_dataset(cfg, cfg.val_data),
-        train_set.vocabulary(),
-        skip_bad_rows=bool(cfg.skip_bad_rows),
-        field=cfg.label or "label",
-    )
-
-
-def training_rows(dataset, synthetic, cfg):
-    """`(train_set, val_set)` for one run of `cfg` (`val_set` None: fit on every row)."""
-    if cfg.val_data:
-        train_set, val_set = dataset, read_validation_rows(cfg, dataset)
-    elif _refits(cfg):  # fit on every row; report out-of-fold scores
-        train_set, val_set = dataset, None
-    else:
-        train_set, val_set = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
-    if synthetic is not None:
-        train_set = train_set.concat(synthetic)
-    return train_set, val_set
-
-
 def _train(dataset, synthetic, cfg, out, verbose, callbacks):
     if cfg.folds:
         from genreclf.training.cross_validation import cross_validate
@@ -389,16 +279,3 @@ def choose_auto_model(cfg, dataset, verbose=1):
             flush=True,
         )
     return choice
-
-
-def _refits(cfg):
-    """Whether the run trains on every row (families that fit themselves, by default)."""
-    if cfg.refit == AUTO:
-        return fits_itself(cfg)
-    if cfg.refit and not fits_itself(cfg):
-        raise ConfigError(
-            f"--refit trains on every row and needs a family that fits itself (ngram with "
-            f"solver='lbfgs', stack). Received: model={cfg.model!r} with "
-            f"model_config={cfg.model_config}. Drop --refit, or use --val-data for a fixed split."
-        )
-    return bool(cfg.refit)

@@ -1,5 +1,6 @@
 import pathlib
 
+import numpy as np
 import pytest
 
 from genreclf.errors import ConfigError
@@ -72,7 +73,7 @@ def test_pretrained_runs_take_their_modes_defaults():
         ({"max_length": 0}, ["max_length (`--max-length`)", "at least 1", "max_length=0"]),
         ({"seed": -1}, ["seed (`--seed`)", "at least 0", "seed=-1"]),
         ({"warmup_epochs": -1}, ["warmup_epochs (`--warmup-epochs`)", "warmup_epochs=-1"]),
-        ({"ema": 5}, ["ema is the weights' moving average", "ema=5"]),
+        ({"ema": 5}, ["ema (`--ema`", "at least 0 and below 1", "Received: ema=5.", "--ema 0.99"]),
         # None turns folds and max_length off; "auto" is the family's epochs and patience.
         ({"epochs": None}, ["epochs (`--epochs`)", "epochs=null/None", "--epochs 20"]),
         ({"patience": None}, ["patience (`--patience`)", "patience=null/None"]),
@@ -136,3 +137,26 @@ def test_texts_and_labels_keys_are_short_and_say_how_to_pass_rows_in_memory():
 def test_data_that_is_no_path_in_a_config_is_described_not_printed():
     with pytest.raises(ConfigError, match=r"data takes a file path here. Received: a list of 3 "):
         TrainConfig(data=["a", "b", "c"]).check()
+
+
+FINETUNE_MESSAGE = (
+    "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the stack run: "
+    'True, False or "auto" (on a GPU). Received: finetune='
+)
+
+
+@pytest.mark.parametrize("finetune", [1, 0, "true", 1.0, np.int64(1), None, "AUTO"], ids=repr)
+def test_finetune_is_a_switch_not_a_number(finetune):
+    # `1 == True` in Python: `finetune not in (AUTO, True, False)` let 1 and 0 through.
+    with pytest.raises(ConfigError) as caught:
+        TrainConfig(finetune=finetune).check()
+    assert str(caught.value) == f"{FINETUNE_MESSAGE}{finetune!r}."
+
+
+@pytest.mark.parametrize("finetune", [True, False, "auto", np.True_, np.False_], ids=repr)
+def test_finetune_takes_true_false_or_auto(finetune, tmp_path):
+    config = TrainConfig(finetune=finetune).check()
+    plain = finetune if isinstance(finetune, str) else bool(finetune)
+    assert config.finetune is plain  # a NumPy bool is stored as a plain one
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json").finetune == finetune

@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -50,26 +49,6 @@ def test_multi_label_run_has_tuned_thresholds(trained_multilabel_run):
     assert not (run.path / "confusion.png").exists()
     prediction = run.predict(["A ghost haunts a lonely lighthouse keeper."], top_k=2)[0]
     assert len(prediction["top_labels"]) == 2 and set(prediction["scores"]) == set(run.labels)
-
-
-def test_synthetic_rows_join_the_training_split_only(trained_run, tmp_path):
-    aug = tmp_path / "aug.jsonl"
-    rows = [
-        {
-            "text": f"A lonely cowboy number {i} rides across the burning desert.",
-            "labels": ["western"],
-            "source": "synthetic",
-            "model": "test",
-        }
-        for i in range(5)
-    ]
-    aug.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = genreclf.train(
-        config=trained_run.path / "config.json", augment=str(aug), out=tmp_path / "aug", verbose=0
-    )
-    assert run.fingerprint["num_synthetic"] == 5
-    assert run.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
-    assert run.fingerprint["num_train"] == trained_run.fingerprint["num_train"] + 5
 
 
 def test_cross_validation_reports_mean_and_std(tmp_path, sample_csv):
@@ -189,70 +168,6 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
         np.testing.assert_allclose(begin_model, killed_slot, rtol=1e-6)
         np.testing.assert_allclose(begin_slot, killed_model, rtol=1e-6)
     assert genreclf.load_run(out).metrics["num_examples"] == 31
-
-
-def _sample_rows():
-    import csv
-
-    with open(genreclf.sample_path(), newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def _write_csv(path, rows, columns):
-    import csv
-
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def test_detected_columns_are_recorded_so_evaluate_reads_the_same_ones(tmp_path):
-    # Trained without --text/--label: config.json names the columns detected.
-    # A test file with a "text" column beside "overview" was scored on the
-    # "text" column, detected again (here the titles), without a word.
-    run = genreclf.train(genreclf.sample_path(), model="ngram", epochs=1,
-                         model_config={"max_tokens": 300}, out=tmp_path / "run", verbose=0)  # fmt: skip
-    assert (run.config["text"], run.config["label"]) == ("overview", "genre")
-    rows = [{**row, "text": row["title"]} for row in _sample_rows()[:60]]
-    plain = _write_csv(tmp_path / "plain.csv", rows, ["overview", "genre"])
-    titled = _write_csv(tmp_path / "titled.csv", rows, ["text", "overview", "genre"])
-    scores = [genreclf.evaluate(run, data, out=tmp_path / data.stem) for data in (plain, titled)]
-    assert scores[0]["macro_f1"] == scores[1]["macro_f1"]
-    assert scores[0]["num_examples"] == 60
-
-
-def test_validation_rows_with_a_class_the_training_rows_lack_are_refused(tmp_path):
-    rows = _sample_rows()
-    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
-    val = rows[200:260]
-    val[3] = {**val[3], "genre": "musical"}  # no training row is a musical
-    val_path = _write_csv(tmp_path / "val.csv", val, ["overview", "genre"])
-    args = dict(text="overview", label="genre", model="ngram", epochs=1,
-                model_config={"max_tokens": 300}, val_data=str(val_path), verbose=0)  # fmt: skip
-    with pytest.raises(DataError, match=r"val\.csv:5: field 'genre': unknown label 'musical'"):
-        genreclf.train(train, out=tmp_path / "refused", **args)
-    assert not (tmp_path / "refused" / "labels.json").exists()
-    run = genreclf.train(train, out=tmp_path / "run", skip_bad_rows=True, **args)
-    assert "musical" not in run.labels and run.metrics["num_examples"] == 59
-
-
-def test_validation_rows_are_read_in_their_own_format_with_the_training_columns(tmp_path):
-    rows = _sample_rows()
-    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
-    val = tmp_path / "val.jsonl"
-    val.write_text(
-        "".join(
-            json.dumps({"overview": r["overview"], "genre": r["genre"]}) + "\n"
-            for r in rows[200:260]
-        )
-    )
-    run = genreclf.train(train, model="ngram", epochs=1, model_config={"max_tokens": 300},
-                         val_data=str(val), out=tmp_path / "run", verbose=0)  # fmt: skip
-    assert run.metrics["num_examples"] == 60
-    columns = run.config["text"], run.config["label"], run.config["format"]
-    assert columns == ("overview", "genre", "auto")  # each file's format is its own
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,184 @@
+"""Reading a run's rows: the training file, `--augment`'s, `--val-data`'s, and the split.
+
+`genreclf.training.trainer.train` reads its rows with these, as do the
+runs it is made of (`cross_validation`, `finetuned_member`) and the
+commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
+"""
+
+from genreclf.data import drop_unknown_labels
+from genreclf.data import load_dataset
+from genreclf.data import train_val_split
+from genreclf.data.frames import is_frame
+from genreclf.errors import ConfigError
+from genreclf.training.config import AUTO
+from genreclf.training.fitting import fits_itself
+
+# The reading options `train` records from a file's detected columns (`record_source`).
+COLUMN_OPTIONS = ("text", "label", "sep")
+
+
+def read_dataset(cfg, path=None):
+    """Loads `path` (default: `cfg.data`) with the reading options of `cfg`.
+
+    `path` may be a pandas DataFrame (`genreclf.data.frames`). A `genreclf
+    label` output is read as cascade labels: the labelled rows whose
+    confidence reaches `cfg.min_confidence` (default 0).
+
+    Example:
+
+    >>> from genreclf.training.config import TrainConfig
+    >>> import genreclf
+    >>> cfg = TrainConfig(data=genreclf.sample_path(), text="overview", label="genre")
+    >>> len(read_dataset(cfg))
+    310
+    """
+    from genreclf.data.cascade_labels import is_cascade_output
+    from genreclf.data.cascade_labels import load_cascade_labels
+
+    source = cfg.data if path is None else path
+    if not is_frame(source) and is_cascade_output(source):
+        return load_cascade_labels(
+            source,
+            min_confidence=cfg.min_confidence or 0.0,
+            multi_label=cfg.multi_label,
+            skip_bad_rows=bool(cfg.skip_bad_rows),
+        )
+    if cfg.min_confidence is not None and (path is None or is_frame(source)):
+        received = "a DataFrame" if is_frame(source) else f"data={cfg.data!r}"
+        raise ConfigError(
+            "min_confidence applies to the JSONL `genreclf label` writes. Received: "
+            f"{received}, which is not one. Drop --min-confidence or train on the "
+            "labelled file."
+        )
+    return load_dataset(
+        source,
+        text=cfg.text,
+        label=cfg.label,
+        format=cfg.format,
+        multi_label=cfg.multi_label,
+        sep=cfg.sep,
+        features=tuple(cfg.features),
+        categorical=tuple(cfg.categorical),
+        skip_bad_rows=cfg.skip_bad_rows,
+    )
+
+
+def read_augment_rows(path, multi_label, real_labels=None):
+    """Reads `augment`'s JSONL output; every row is marked `synthetic`.
+
+    With `real_labels` (the genres of the real training rows), a genre that
+    only synthetic rows carry is refused: it would become a class learned from
+    generated text alone, never validated or tested on real rows.
+
+    Example:
+
+    >>> import json
+    >>> with open("aug.jsonl", "w") as f:
+    ...     _ = f.write(json.dumps({"text": "A cowboy rides.", "labels": ["western"]}) + "\\n")
+    >>> rows = read_augment_rows("aug.jsonl", multi_label=False)
+    >>> rows.sources, rows.label_counts()
+    (['synthetic'], {'western': 1})
+    """
+    rows = load_dataset(path, text="text", label="labels", format="jsonl", multi_label=True)
+    rows.multi_label = multi_label
+    rows.sources = ["synthetic"] * len(rows)
+    if not multi_label:
+        for line, labels in zip(rows.lines or [None] * len(rows), rows.labels):
+            if len(labels) != 1:
+                raise ConfigError(
+                    f"{path}:{line}: a synthetic row for a single-label task must carry "
+                    f"exactly one label. Received: labels={labels}."
+                )
+    new = sorted(set(rows.label_counts()) - set(real_labels or rows.label_counts()))
+    if new:
+        raise ConfigError(
+            f"{path}: synthetic rows carry genres that no real training row has. Received: "
+            f"genres={new}. Add real rows of these genres, or remove their synthetic rows "
+            "(`genreclf augment run --genres` generates only the genres you name)."
+        )
+    return rows
+
+
+def record_source(cfg, dataset, names=None):
+    """Records in `cfg` how the training rows were read: their columns, detected ones too.
+
+    So that `evaluate --data`, `ensemble` and `train --config` read files as
+    training did (auto-detection could pick other columns in another file)
+    rather than what `config.json` left unset. For a `TextDataset` read from
+    a file, the file is recorded too, when the dataset is all of it (not a
+    split of it). `names`: only these options (default: all that were read).
+
+    Example:
+
+    >>> from genreclf.training.config import TrainConfig
+    >>> import genreclf
+    >>> cfg = TrainConfig(data=genreclf.sample_path())
+    >>> record_source(cfg, read_dataset(cfg), COLUMN_OPTIONS)
+    >>> cfg.text, cfg.label
+    ('overview', 'genre')
+    """
+    options = dict(dataset.read_options or {})
+    whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
+    if dataset.path is not None and cfg.data is None and whole_file:
+        cfg.data = str(dataset.path)
+    for name, value in options.items():
+        if (names is None or name in names) and getattr(cfg, name) in (None, "auto"):
+            setattr(cfg, name, value)
+
+
+def read_validation_rows(cfg, train_set):
+    """Reads `cfg.val_data`, refusing rows of a class that `train_set` lacks.
+
+    The file is read with the training rows' columns (given or detected:
+    `train` records them in `cfg`), and its own format, detected.
+
+    Such a class cannot be learnt: its rows are refused naming file, line and
+    field (or, with `cfg.skip_bad_rows`, dropped and counted), as `evaluate`
+    does with a class the model never saw.
+    """
+    return drop_unknown_labels(
+        read_dataset(cfg, cfg.val_data),
+        train_set.vocabulary(),
+        skip_bad_rows=bool(cfg.skip_bad_rows),
+        field=cfg.label or "label",
+    )
+
+
+def training_rows(dataset, synthetic, cfg):
+    """`(train_set, val_set)` for one run of `cfg` (`val_set` None: fit on every row).
+
+    `cfg.val_data`'s rows validate when given; else a family that fits
+    itself fits on every row (`cfg.refit`); else `cfg.val_split` of the rows
+    are held out. Synthetic rows join the training rows only.
+
+    Example:
+
+    >>> from genreclf.training.config import TrainConfig
+    >>> import genreclf
+    >>> cfg = TrainConfig(data=genreclf.sample_path(), refit=False)  # hold out val_split
+    >>> train_set, val_set = training_rows(read_dataset(cfg), None, cfg)
+    >>> len(train_set), len(val_set)
+    (279, 31)
+    """
+    if cfg.val_data:
+        train_set, val_set = dataset, read_validation_rows(cfg, dataset)
+    elif _refits(cfg):  # fit on every row; report out-of-fold scores
+        train_set, val_set = dataset, None
+    else:
+        train_set, val_set = train_val_split(dataset, cfg.val_split, seed=cfg.seed)
+    if synthetic is not None:
+        train_set = train_set.concat(synthetic)
+    return train_set, val_set
+
+
+def _refits(cfg):
+    """Whether the run trains on every row (families that fit themselves, by default)."""
+    if cfg.refit == AUTO:
+        return fits_itself(cfg)
+    if cfg.refit and not fits_itself(cfg):
+        raise ConfigError(
+            f"--refit trains on every row and needs a family that fits itself (ngram with "
+            f"solver='lbfgs', stack). Received: model={cfg.model!r} with "
+            f"model_config={cfg.model_config}. Drop --refit, or use --val-data for a fixed split."
+        )
+    return bool(cfg.refit)

@@ -1,0 +1,155 @@
+"""Reading a run's rows (`genreclf.training.reading`): files, synthetic rows, the split."""
+
+import json
+
+import pytest
+
+import genreclf
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+from genreclf.training import TrainConfig
+from genreclf.training import reading
+from genreclf.training import trainer
+
+
+def test_synthetic_rows_join_the_training_split_only(trained_run, tmp_path):
+    aug = tmp_path / "aug.jsonl"
+    rows = [
+        {
+            "text": f"A lonely cowboy number {i} rides across the burning desert.",
+            "labels": ["western"],
+            "source": "synthetic",
+            "model": "test",
+        }
+        for i in range(5)
+    ]
+    aug.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = genreclf.train(
+        config=trained_run.path / "config.json", augment=str(aug), out=tmp_path / "aug", verbose=0
+    )
+    assert run.fingerprint["num_synthetic"] == 5
+    assert run.fingerprint["val_sha256"] == trained_run.fingerprint["val_sha256"]
+    assert run.fingerprint["num_train"] == trained_run.fingerprint["num_train"] + 5
+
+
+def _sample_rows():
+    import csv
+
+    with open(genreclf.sample_path(), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _write_csv(path, rows, columns):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_detected_columns_are_recorded_so_evaluate_reads_the_same_ones(tmp_path):
+    # Trained without --text/--label: config.json names the columns detected.
+    # A test file with a "text" column beside "overview" was scored on the
+    # "text" column, detected again (here the titles), without a word.
+    run = genreclf.train(genreclf.sample_path(), model="ngram", epochs=1,
+                         model_config={"max_tokens": 300}, out=tmp_path / "run", verbose=0)  # fmt: skip
+    assert (run.config["text"], run.config["label"]) == ("overview", "genre")
+    rows = [{**row, "text": row["title"]} for row in _sample_rows()[:60]]
+    plain = _write_csv(tmp_path / "plain.csv", rows, ["overview", "genre"])
+    titled = _write_csv(tmp_path / "titled.csv", rows, ["text", "overview", "genre"])
+    scores = [genreclf.evaluate(run, data, out=tmp_path / data.stem) for data in (plain, titled)]
+    assert scores[0]["macro_f1"] == scores[1]["macro_f1"]
+    assert scores[0]["num_examples"] == 60
+
+
+def test_validation_rows_with_a_class_the_training_rows_lack_are_refused(tmp_path):
+    rows = _sample_rows()
+    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
+    val = rows[200:260]
+    val[3] = {**val[3], "genre": "musical"}  # no training row is a musical
+    val_path = _write_csv(tmp_path / "val.csv", val, ["overview", "genre"])
+    args = dict(text="overview", label="genre", model="ngram", epochs=1,
+                model_config={"max_tokens": 300}, val_data=str(val_path), verbose=0)  # fmt: skip
+    with pytest.raises(DataError, match=r"val\.csv:5: field 'genre': unknown label 'musical'"):
+        genreclf.train(train, out=tmp_path / "refused", **args)
+    assert not (tmp_path / "refused" / "labels.json").exists()
+    run = genreclf.train(train, out=tmp_path / "run", skip_bad_rows=True, **args)
+    assert "musical" not in run.labels and run.metrics["num_examples"] == 59
+
+
+def test_validation_rows_are_read_in_their_own_format_with_the_training_columns(tmp_path):
+    rows = _sample_rows()
+    train = _write_csv(tmp_path / "train.csv", rows[:200], ["overview", "genre"])
+    val = tmp_path / "val.jsonl"
+    val.write_text(
+        "".join(
+            json.dumps({"overview": r["overview"], "genre": r["genre"]}) + "\n"
+            for r in rows[200:260]
+        )
+    )
+    run = genreclf.train(train, model="ngram", epochs=1, model_config={"max_tokens": 300},
+                         val_data=str(val), out=tmp_path / "run", verbose=0)  # fmt: skip
+    assert run.metrics["num_examples"] == 60
+    columns = run.config["text"], run.config["label"], run.config["format"]
+    assert columns == ("overview", "genre", "auto")  # each file's format is its own
+
+
+def test_the_trainer_still_offers_the_reading_functions_others_import():
+    # genreclf.tuning, genreclf.held_out and tests import these from `trainer`;
+    # `train` reads through `trainer.read_dataset` (test_output_lock patches it).
+    assert trainer.read_dataset is reading.read_dataset
+    assert trainer.read_validation_rows is reading.read_validation_rows
+    assert trainer.training_rows is reading.training_rows
+
+
+def test_a_synthetic_row_of_a_single_label_task_carries_one_label(tmp_path):
+    aug = tmp_path / "aug.jsonl"
+    rows = [{"text": "A cowboy rides.", "labels": ["western"]},
+            {"text": "A cowboy sings.", "labels": ["western", "musical"]}]  # fmt: skip
+    aug.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(
+        ConfigError, match=r"aug\.jsonl:2: .* exactly one label\. Received: labels="
+    ):
+        reading.read_augment_rows(aug, multi_label=False)
+    both = reading.read_augment_rows(
+        aug, multi_label=True, real_labels={"western": 3, "musical": 1}
+    )
+    assert both.sources == ["synthetic", "synthetic"] and both.multi_label is True
+
+
+def test_min_confidence_is_refused_for_a_file_genreclf_label_did_not_write():
+    cfg = TrainConfig(data=str(genreclf.sample_path()), min_confidence=0.5)
+    with pytest.raises(
+        ConfigError, match=r"min_confidence applies to the JSONL .*--min-confidence"
+    ):
+        reading.read_dataset(cfg)
+
+
+def test_recorded_columns_never_override_given_ones():
+    cfg = TrainConfig(data=str(genreclf.sample_path()), text="title", label="genre")
+    dataset = reading.read_dataset(cfg)
+    reading.record_source(cfg, dataset, reading.COLUMN_OPTIONS)
+    assert (cfg.text, cfg.label, cfg.format) == ("title", "genre", "auto")
+    detected = TrainConfig(data=str(genreclf.sample_path()))
+    reading.record_source(detected, reading.read_dataset(detected), reading.COLUMN_OPTIONS)
+    assert (detected.text, detected.label, detected.format) == ("overview", "genre", "auto")
+
+
+def test_the_split_holds_out_val_split_and_synthetic_rows_join_training(tmp_path):
+    cfg = TrainConfig(data=str(genreclf.sample_path()), refit=False, val_split=0.2, seed=1)
+    dataset = reading.read_dataset(cfg)
+    aug = tmp_path / "aug.jsonl"
+    aug.write_text(json.dumps({"text": "A cowboy rides.", "labels": ["western"]}) + "\n")
+    synthetic = reading.read_augment_rows(aug, False, dataset.label_counts())
+    train_set, val_set = reading.training_rows(dataset, synthetic, cfg)
+    assert (len(train_set), len(val_set)) == (248 + 1, 62)
+    assert train_set.is_synthetic().sum() == 1 and val_set.is_synthetic().sum() == 0
+    assert reading.training_rows(dataset, None, cfg)[1].texts == val_set.texts  # seeded
+
+
+def test_refit_needs_a_family_that_fits_itself():
+    cfg = TrainConfig(model="bilstm", refit=True)
+    with pytest.raises(ConfigError, match=r"--refit .* Received: model='bilstm'"):
+        reading.training_rows(None, None, cfg)
