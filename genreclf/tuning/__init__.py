@@ -36,7 +36,7 @@ _API = {
     "make_oracle": "genreclf.tuning.oracles",
     "format_leaderboard": "genreclf.tuning.results",
     "leaderboard": "genreclf.tuning.results",
-    "TuningResult": "genreclf.tuning.search",
+    "TuningResult": "genreclf.tuning.tuning_result",
     "tune": "genreclf.tuning.search",
     "resolve": "genreclf.tuning.search_space",
     "make_tuner": "genreclf.tuning.tuners",

@@ -7,16 +7,15 @@ argument can be fixed or given its own range. `build(hp)` and `fit(hp, model,
 ...)` go through `genreclf.training.recipe.Recipe`, the compile-and-fit
 recipe of `genreclf train`, seeded with the run's seed: a trial and `genreclf
 train --config best.json` take the same steps and reach the same score.
-`trial_config(hp)` turns a trial's values into that `TrainConfig` dictionary.
+`trial_config(hp)` turns a trial's values into that `TrainConfig` dictionary
+(`genreclf.tuning.trial_config`). What a trial ignores of `tuner.search(...)`'s
+arguments, and the warning naming it: `genreclf.tuning.ignored_fit_args`.
 
 Families that fit themselves (`Family.fits_itself`, e.g. `ngram` with
 `solver="lbfgs"`, or `stack`) are not tuned: a convex solver has no epochs
 or learning rate to search. The hypermodel refuses them with a `ConfigError`
 (and a trial whose sampled configuration fits itself fails with the reason).
 """
-
-import logging
-import reprlib
 
 import keras
 import keras_tuner
@@ -26,9 +25,9 @@ from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
 from genreclf.training.optimizers import check_ema
 from genreclf.tuning.callbacks import FailTrialOnNaN
+from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.search_space import LR_FACTOR
-from genreclf.tuning.search_space import TRAINING_KEYS
 from genreclf.tuning.search_space import check_model_space
 from genreclf.tuning.search_space import conditions
 from genreclf.tuning.search_space import declared_space
@@ -37,16 +36,12 @@ from genreclf.tuning.search_space import is_hyperparameter
 from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
-
-logger = logging.getLogger("genreclf.tuning")
+from genreclf.tuning.trial_config import config_from_values
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
-# What `fit` takes from `tuner.search(...)` on TextDatasets; any other fit
-# argument is ignored (with a warning: `ignored_fit_args`).
-_FIT_ARGS_USED = ("callbacks", "verbose", "initial_epoch", "validation_data")
 
 
-class FamilyHyperModel(keras_tuner.HyperModel):
+class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
     """A search space over one model family and its training arguments.
 
     Every model or training argument is a fixed value, a hyperparameter
@@ -330,134 +325,6 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             verbose=verbose,
             **kwargs,
         )
-
-    def ignored_fit_args(self, hp, fit_kwargs, text=True, cfg=None):
-        """The arguments from `tuner.search(...)` a trial does not use, by name.
-
-        A trial trains from its values alone, so that `train_config(hp)`
-        retrains it: an `epochs` counts only under Hyperband (`tuner/epochs`
-        in `hp`, its budget); on TextDatasets (`text`) only `callbacks`,
-        `verbose`, `validation_data` and Hyperband's `initial_epoch` are used
-        besides (on arrays, `Model.fit` takes the rest). A training argument
-        equal to the trial's own value is no conflict.
-
-        Example:
-
-        >>> import genreclf, keras_tuner
-        >>> data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
-        >>> hm = FamilyHyperModel("ngram", data, search_defaults=False, solver="adamw",
-        ...                       epochs=3, batch_size=32)
-        >>> hm.ignored_fit_args(keras_tuner.HyperParameters(),
-        ...                     {"epochs": 2, "batch_size": 32, "shuffle": False})
-        {'epochs': 2, 'shuffle': False}
-        """
-        cfg = cfg if cfg is not None else self.train_config(hp.copy())
-        ignored = {}
-        for key, value in fit_kwargs.items():
-            if value is None or key in _FIT_ARGS_USED or (key != "epochs" and not text):
-                continue
-            if key == "epochs" and _PLANNED[0] in hp.values:
-                continue
-            if key in TRAINING_KEYS and _same(value, cfg.resolved(key)):
-                continue
-            ignored[key] = value
-        return ignored
-
-    def warn_ignored_fit_args(self, hp, fit_kwargs, text=True, cfg=None):
-        """Warns once per argument about `ignored_fit_args`: what, why, what to set instead."""
-        ignored = self.ignored_fit_args(hp, fit_kwargs, text, cfg)
-        warned = self.__dict__.setdefault("_warned_fit_args", set())
-        new = {k: v for k, v in ignored.items() if k not in warned}
-        if not new:
-            return
-        warned.update(new)
-        cfg = cfg if cfg is not None else self.train_config(hp.copy())
-        settable = [k for k in new if k in TRAINING_KEYS]
-        other = [k for k in new if k not in TRAINING_KEYS]
-        advice = []
-        if settable:
-            fixed = ", ".join(f"{k}={reprlib.repr(new[k])}" for k in settable)
-            epochs = new.get("epochs")
-            if isinstance(epochs, int) and epochs > self.max_epochs:  # else capped
-                fixed += f", max_epochs={epochs}"
-            advice.append(
-                f"set them on the hypermodel instead: {type(self).__name__}(..., {fixed}) "
-                f"fixes them, a list ({settable[0]}=[{reprlib.repr(new[settable[0]])}, ...]) "
-                "tunes them"
-                + (", max_epochs bounds the epochs tuned" if "epochs" in settable else "")
-            )
-        if other:
-            advice.append(
-                f"{', '.join(other)}: no equivalent on TextDatasets (fit arrays or a "
-                "tf.data.Dataset to pass Keras' own fit arguments)"
-            )
-        logger.warning(
-            "%s.fit ignores %s from tuner.search(): a trial trains for its own "
-            "hyperparameters (this one: %s), the configuration train_config(best_hp) "
-            "retrains; only Hyperband's epoch budget overrides its epochs. To change them, "
-            "%s. (Shown once.)",
-            type(self).__name__,
-            ", ".join(f"{k}={reprlib.repr(v)}" for k, v in new.items()),
-            ", ".join(f"{k}={cfg.resolved(k)!r}" for k in settable) or "its own settings",
-            "; ".join(advice),
-        )
-
-
-def config_from_values(family, values, max_epochs):
-    """A `TrainConfig` dictionary from argument values (model and training ones mixed).
-
-    Model arguments go into `model_config`; training arguments missing from
-    `values` take the family declaration's training defaults for that model
-    configuration (`lr` times `lr_factor` when the space tunes a factor), then
-    `TrainConfig`'s; `epochs` is Hyperband's `tuner/epochs` (the trial's
-    budget), the trial's value, or `max_epochs`.
-
-    Example:
-
-    >>> config = config_from_values("bilstm", {"lstm_units": 8, "lr": 0.01}, max_epochs=5)
-    >>> config["model_config"], config["lr"], config["epochs"], config["schedule"]
-    ({'lstm_units': 8}, 0.01, 5, 'cosine')
-    >>> config_from_values("pretrained", {"mode": "lora", "lr_factor": 2.0}, 5)["lr"]
-    0.002
-    """
-    from genreclf.models import get_family
-    from genreclf.training.config import TrainConfig
-
-    model_config = {
-        k: v
-        for k, v in values.items()
-        if k not in TRAINING_KEYS and k != LR_FACTOR and "/" not in k
-    }
-    base = TrainConfig(model=family, model_config=model_config)
-    declared = get_family(family).training_defaults_for(model_config)
-    config = {"model": family, "model_config": model_config}
-    for key in TRAINING_KEYS:
-        value = values.get(key)
-        if key == "epochs" and values.get("tuner/epochs"):
-            value = values["tuner/epochs"]  # Hyperband's budget for this trial
-        if value is not None:
-            pass
-        elif key == "epochs":
-            value = values.get("tuner/epochs") or max_epochs
-        elif key == "lr" and values.get(LR_FACTOR) is not None:
-            value = base.resolved("lr") * values[LR_FACTOR]
-        elif key in ("lr", "weight_decay", "schedule", "patience", "ema"):
-            value = base.resolved(key)
-        elif key in ("batch_size", "warmup_epochs") and key in declared:
-            value = declared[key]
-        else:
-            value = getattr(base, key)
-        config[key] = value
-    config["epochs"] = min(int(config["epochs"]), max_epochs)
-    return config
-
-
-def _same(value, other):
-    """`value == other` for any two values (an array's comparison is no answer)."""
-    try:
-        return bool(value == other)
-    except (TypeError, ValueError):
-        return False
 
 
 def _check_ema_entry(entry):

@@ -199,7 +199,7 @@ def best_config(directory, row, hypermodel=None):
     import keras_tuner
 
     from genreclf.training.config import TrainConfig
-    from genreclf.tuning.hypermodel import config_from_values
+    from genreclf.tuning.trial_config import config_from_values
 
     spec = read_spec(directory)
     if hypermodel is not None:

@@ -1,7 +1,6 @@
-"""`tune`: one call from a data file to a finished search and its results."""
+"""`tune`: one call from a data file to a finished search and its results (`tuning_result`)."""
 
 import contextlib
-import dataclasses
 import datetime
 import functools
 import json
@@ -25,12 +24,14 @@ from genreclf.tuning.families import make_hypermodel
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
-from genreclf.tuning.results import best_config
+from genreclf.tuning.script_guard import check_guarded
 from genreclf.tuning.search_space import describe
 from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
 from genreclf.tuning.trial_startup import check_not_in_trial_process
 from genreclf.tuning.tuners import make_tuner
+from genreclf.tuning.tuning_result import TuningResult
+from genreclf.tuning.tuning_result import finish
 
 logger = logging.getLogger("genreclf.tuning")
 
@@ -48,55 +49,6 @@ DATA_KEYS = (
     "val_split",
     "seed",
 )
-
-
-@dataclasses.dataclass(repr=False)
-class TuningResult:
-    """What `tune` returns: the folder, the leaderboard rows and the best config.
-
-    On a worker process `leaderboard` is empty and `best_config` None: the
-    chief writes the results. Its repr is a summary (the rows are in
-    `leaderboard`, or `format_leaderboard(result.leaderboard)` as a table).
-
-    Example:
-
-    >>> TuningResult(pathlib.Path("tuning/ngram"), [
-    ...     {"trial": "1", "status": "COMPLETED", "score": 0.61234, "rank": 1},
-    ...     {"trial": "0", "status": "FAILED", "score": None, "rank": None}],
-    ...     objective="val_macro_f1")
-    TuningResult('tuning/ngram': 2 trials, 1 completed, 1 failed; best val_macro_f1=0.6123 (trial 1))
-    """
-
-    directory: pathlib.Path
-    leaderboard: list
-    best_config: dict = None
-    kfold: list = None
-    objective: str = None  # the name of the score the leaderboard ranks by
-
-    @property
-    def best_config_path(self):
-        return self.directory / results.BEST_CONFIG
-
-    def __repr__(self):
-        rows = self.leaderboard or []
-        if not rows:
-            return f"TuningResult('{self.directory}': no trials here; on a worker, see the chief)"
-        completed = sum(r.get("status") == "COMPLETED" for r in rows)
-        failed = sum(r.get("status") in ("FAILED", "INVALID") for r in rows)
-        summary = (
-            f"{len(rows)} trial{'s' if len(rows) != 1 else ''}, {completed} completed, "
-            f"{failed} failed"
-        )
-        best = next((r for r in rows if r.get("rank") and r.get("score") is not None), None)
-        if best is not None:
-            summary += (
-                f"; best {self.objective or 'score'}={best['score']:.4g} (trial {best['trial']})"
-            )
-        else:
-            summary += "; no best trial"
-        if self.kfold:
-            summary += f"; k-fold scores of {len(self.kfold)} trials"
-        return f"TuningResult('{self.directory}': {summary})"
 
 
 def _data_config(data, **kwargs):
@@ -144,10 +96,12 @@ def tune(
 
     In a script, call `tune` under `if __name__ == "__main__":`. Each trial
     trains in its own process, which Python starts by importing the script
-    again; an unguarded call would run there too. It is refused there, and
-    the search stops at its first trial with a `ConfigError` saying so
-    ("tune() was called again in the trial process: ..."). Notebooks and
-    `python -c` need no guard.
+    again: every line of it outside that guard runs there once more. An
+    unguarded call is refused at once with a `ConfigError` naming the
+    script's line, when the script shows it ("tune() would run again in
+    every trial process: ..."); otherwise the trial process refuses it and
+    the search stops at its first trial ("tune() was called again in the
+    trial process: ..."). Notebooks and `python -c` need no guard.
 
     Args:
         data: a data file (any format `genreclf train` reads), a pandas
@@ -201,6 +155,8 @@ def tune(
     """
     # A trial process imports the calling script again: an unguarded call lands here.
     check_not_in_trial_process("tune()")
+    if distributed.role() != "chief":  # a chief starts no trial process
+        check_guarded("tune()")  # refused before a trial process runs the script again
     unknown = sorted(set(data_args) - set(DATA_KEYS))
     if unknown:
         raise ConfigError(
@@ -428,31 +384,3 @@ def _split(dataset, cfg):
 
         return dataset, read_validation_rows(cfg, dataset)
     return train_val_split(dataset, cfg.val_split, seed=cfg.seed)
-
-
-def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, verbose=1):
-    """Writes the leaderboard files and `best.json` of a tuning folder; k-fold scores the top."""
-    directory = pathlib.Path(directory)
-    rows = results.leaderboard(directory)
-    results.write_leaderboard(directory, rows)
-    done = [r for r in rows if r.get("rank")]
-    best = None
-    if done:
-        best = best_config(directory, done[0], hypermodel)
-        (directory / results.BEST_CONFIG).write_text(json.dumps(best, indent=2), encoding="utf-8")
-    else:
-        logger.warning("no trial of %s completed: no best.json written", directory)
-    kfold = None
-    if kfold_top and done:
-        from genreclf.tuning.kfold import kfold_scores
-
-        kfold = kfold_scores(
-            directory,
-            done[:kfold_top],
-            dataset=dataset,
-            hypermodel=hypermodel,
-            folds=folds,
-            verbose=verbose,
-        )
-    objective = results.read_spec(directory).get("objective")
-    return TuningResult(directory, rows, best, kfold, objective)

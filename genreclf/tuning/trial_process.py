@@ -22,12 +22,14 @@ trains.
 
 A trial process writes its error output (stderr: warnings, TensorFlow's
 logs, the Python stack of a crash) to a log file, which the search's process
-copies to its own stderr as it grows: the console shows what it showed
-before, and a process that dies without a result leaves its last words.
+copies to its own stderr as it grows, and reads back when the process dies
+without a result (`genreclf.tuning.trial_log`).
 
 Python starts a trial process by importing the script that started the
 search again (`__main__`, as `__mp_main__`): a script must call `tune()` under
-`if __name__ == "__main__":`. An unguarded call fails the trial process at
+`if __name__ == "__main__":`. An unguarded call is refused before the first
+trial process starts when the script's source shows it
+(`genreclf.tuning.script_guard`); otherwise it fails the trial process at
 once, and the search stops with that advice (`genreclf.tuning.trial_startup`).
 """
 
@@ -36,16 +38,17 @@ import multiprocessing
 import os
 import resource
 import shutil
-import signal
-import sys
 import tempfile
-import threading
 import traceback
 import weakref
 
+from genreclf.tuning.script_guard import check_guarded
+from genreclf.tuning.trial_log import Relay
+from genreclf.tuning.trial_log import TrialProcessError  # noqa: F401  (what `run` raises)
+from genreclf.tuning.trial_log import ended_without_result
+from genreclf.tuning.trial_log import output_to
+from genreclf.tuning.trial_log import remove_log
 from genreclf.tuning.trial_startup import NAME_PREFIX
-from genreclf.tuning.trial_startup import RERUN_HINT
-from genreclf.tuning.trial_startup import ScriptRerunError
 from genreclf.tuning.trial_startup import check_not_in_trial_process
 from genreclf.tuning.trial_startup import trial_process_log
 
@@ -74,33 +77,12 @@ _FORKSERVER.set_forkserver_preload(_PRELOAD)
 _SPAWN = multiprocessing.get_context("spawn")
 
 
-# The lines of a dead trial process's log its trial's failure message shows,
-# each cut to a length (a crash report lists every extension module on one line).
-_TAIL_LINES = 25
-_LINE_CHARS = 300
-
-
-class TrialProcessError(RuntimeError):
-    """A trial process ended without a result (crashed or was killed)."""
-
-
-def _output_to(path):
-    """Sends this process's stderr (file descriptor 2: Python's and C++'s) to `path`."""
-    sys.stderr.flush()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.dup2(fd, 2)
-    finally:
-        os.close(fd)
-    return os.path.getsize(path)
-
-
 def _serve_one(connection):
     """The trial process: import TensorFlow, wait for one trial, run it, exit."""
     import faulthandler
 
     log = trial_process_log()
-    offset = _output_to(log) if log else 0
+    offset = output_to(log) if log else 0
     try:
         faulthandler.enable()  # a crash's Python stack goes to the log too
     except (AttributeError, OSError, ValueError):  # no usable stderr
@@ -227,8 +209,6 @@ def scored_epochs(epochs, first):
 class TrialProcesses:
     """Runs trials one at a time, each in a fresh process, one started ahead.
 
-    Example:
-
     Args:
         prestart: start the next trial's process while a trial runs.
         spawn: start each process from scratch (`spawn`) instead of forking
@@ -253,6 +233,8 @@ class TrialProcesses:
         # Before anything starts: a trial process whose script starts a
         # search again fails at once, with the advice.
         check_not_in_trial_process("genreclf's tuner.search()")
+        if not self._started:  # refused before a trial process runs the script again
+            check_guarded("genreclf's tuner.search()")
         if self._logs is None:
             self._logs = tempfile.mkdtemp(prefix="genreclf-trials-")
             weakref.finalize(self, shutil.rmtree, self._logs, True)
@@ -297,7 +279,7 @@ class TrialProcesses:
             reply = connection.recv()
             if reply[0] == "ready":
                 started = True
-                relay = _Relay(log, offset=reply[2])
+                relay = Relay(log, offset=reply[2])
                 # The next trial's process starts while this one trains (not
                 # before this one started: a script that fails there fails once).
                 self._spare = self._start() if self.prestart else None
@@ -306,7 +288,7 @@ class TrialProcesses:
             process.join(timeout=10)
             if relay is not None:
                 relay.stop()
-            raise _ended_without_result(process.exitcode, log, started, output) from None
+            raise ended_without_result(process.exitcode, log, started, output) from None
         finally:
             connection.close()
         process.join(timeout=30)
@@ -314,7 +296,7 @@ class TrialProcesses:
             process.kill()
         if relay is not None:
             relay.stop()
-        _remove(log)
+        remove_log(log)
         if reply[0] == "ok":
             self.last_max_rss_mb = reply[1].get("max_rss_mb")
             return reply[1]
@@ -339,127 +321,3 @@ class TrialProcesses:
         if self._logs is not None:
             shutil.rmtree(self._logs, ignore_errors=True)
             self._logs = None
-
-
-class _Relay:
-    """Copies what a trial process appends to its log (from `offset`) to this process's stderr."""
-
-    def __init__(self, path, offset=0, interval=0.2):
-        self._path, self._offset = path, offset
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-        self._thread.start()
-
-    def _run(self, interval):
-        while not self._stop.wait(interval):
-            self._copy()
-
-    def _copy(self):
-        try:
-            with open(self._path, "rb") as f:
-                f.seek(self._offset)
-                chunk = f.read()
-        except OSError:
-            return
-        self._offset += len(chunk)
-        while chunk:
-            try:
-                chunk = chunk[os.write(2, chunk) :]
-            except OSError:  # no stderr to write to
-                return
-
-    def stop(self):
-        """Copies the rest and stops."""
-        self._stop.set()
-        self._thread.join()
-        self._copy()
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
-def _tail(text):
-    """The last lines of a log, each behind `| ` (no line of it reads as the trial's error).
-
-    Example:
-
-    >>> print(_tail("TensorFlow says hi\\n\\nValueError: bad\\n" + "x" * 1000)[:60])
-    | TensorFlow says hi
-    | ValueError: bad
-    | xxxxxxxxxxxxxxxxxxx
-    >>> _tail("x" * 1000).endswith("x ...")
-    True
-    """
-    lines = [line for line in text.splitlines() if line.strip()][-_TAIL_LINES:]
-    return "\n".join(
-        f"| {line[:_LINE_CHARS]}{' ...' if len(line) > _LINE_CHARS else ''}" for line in lines
-    )
-
-
-def _how_it_ended(exitcode, started=True):
-    if exitcode is None:
-        return "it did not exit"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        if name == "SIGKILL":
-            return "killed by SIGKILL: most often the system's out-of-memory killer"
-        return f"killed by {name}: a crash"
-    if not started:  # an error while importing, not the trial's memory
-        return f"exit code {exitcode}"
-    return f"exit code {exitcode}: a crash, or killed for memory"
-
-
-def _ended_without_result(exitcode, log, started, output):
-    """The error of a trial process that ended without sending a result."""
-    try:
-        with open(log, encoding="utf-8", errors="replace") as f:
-            text = f.read()
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        if RERUN_HINT in line:  # the script called tune() again, as it would in every trial
-            _remove(log)
-            return ScriptRerunError(line.split("ScriptRerunError: ", 1)[-1])
-    kept = None
-    if text.strip() and output:
-        try:
-            shutil.copyfile(log, output)
-            kept = output
-        except OSError:
-            pass
-    _remove(log)
-    main = getattr(sys.modules.get("__main__"), "__file__", None)
-    if started:
-        message = (
-            f"TrialProcessError: the trial's process ended without a result "
-            f"({_how_it_ended(exitcode)}). The search goes on; rerun crashed trials with "
-            "--retries."
-        )
-    else:
-        message = (
-            f"TrialProcessError: the trial's process ended while it started, before the "
-            f"trial began ({_how_it_ended(exitcode, started=False)})."
-        )
-        if main and f'File "{main}"' in text:
-            message += (
-                f" It failed while importing the search's script again ({main}): each "
-                "trial process runs every line of it outside `if __name__ == '__main__':`; "
-                "guard the script's work with it."
-            )
-        elif main:
-            message += (
-                f" A trial process imports the search's script ({main}) again: code of it "
-                "outside `if __name__ == '__main__':` may have failed there (its error is "
-                "in the search's output)."
-            )
-    if text.strip():
-        where = f" ({kept})" if kept else ""
-        message += f" Its last output{where}:\n{_tail(text)}"
-    return TrialProcessError(message)

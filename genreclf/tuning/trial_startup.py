@@ -5,7 +5,9 @@ see `genreclf.tuning.trial_process`) by importing the script that started the
 search (`__main__`) again, under the name `__mp_main__`: every line of the
 script outside `if __name__ == "__main__":` runs once more in each trial
 process. A script that calls `tune()` unguarded would start a search in each
-of them. Two things here turn that into a clear error on the search's side:
+of them. `genreclf.tuning.script_guard` refuses such a call in the search's
+process, before any trial process starts, when the script's source shows it;
+for the rest, two things here turn it into a clear error on the search's side:
 
 - `check_not_in_trial_process`, called by `tune()` and before a trial process
   is started: in a trial process it raises a `ScriptRerunError` (a
@@ -41,7 +43,7 @@ RERUN_HINT = (
 
 
 class ScriptRerunError(ConfigError):
-    """The search's script, imported again in a trial process, started a search there."""
+    """The search's script, imported again in a trial process, started a search there (or would)."""
 
 
 def trial_process_log():
@@ -81,7 +83,9 @@ def rerun_message(what="tune()"):
         f"{what} {RERUN_HINT}. Each trial process imports the script that started the "
         f"search ({script}) again, as Python's multiprocessing does, so every line of it "
         f"outside that guard runs again there: {what} included, which would start a "
-        "search inside each trial. Put the script's work in a function and call it under "
+        "search inside each trial, and every line above it, which ran once more in this "
+        "trial process before the search stopped (reading data, a `genreclf.train(...)`: "
+        "guard those too). Put the script's work in a function and call it under "
         "`if __name__ == '__main__':` (see README, Tuning)."
     )
 

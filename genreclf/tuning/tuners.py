@@ -9,7 +9,9 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   and a trial that crashes fails alone, its last output in the trial's
   message and `trial_<id>/trial_process.log`; a script that starts the search
   without `if __name__ == "__main__":` (each trial process imports it again)
-  stops the search at its first trial with that advice;
+  is refused before the first trial process starts (`script_guard`), or,
+  where its source cannot tell, stops the search at its first trial with
+  that advice;
 - record per trial who ran it, when, for how long and how many epochs, in
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and

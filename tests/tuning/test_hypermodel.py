@@ -6,8 +6,8 @@ import pytest
 from genreclf.errors import ConfigError
 from genreclf.tuning import FamilyHyperModel
 from genreclf.tuning import make_objective
-from genreclf.tuning.hypermodel import config_from_values
 from genreclf.tuning.search_space import Choice
+from genreclf.tuning.trial_config import config_from_values
 
 
 def test_build_returns_a_compiled_model_with_genreclf_metrics(sample_data, tiny_ngram):
@@ -102,13 +102,6 @@ def test_a_bad_moving_average_fails_before_the_search(sample_data, tiny_ngram, e
     _, train, _ = sample_data
     with pytest.raises(ConfigError, match=r"in \[0, 1\).*Received: ema="):
         FamilyHyperModel("ngram", train, max_epochs=2, ema=ema, **tiny_ngram)
-
-
-def test_config_from_values_fills_family_defaults():
-    config = config_from_values("transformer", {"num_heads": 2, "batch_size": 8}, max_epochs=4)
-    assert config["model_config"] == {"num_heads": 2}
-    assert (config["lr"], config["batch_size"], config["epochs"]) == (5e-4, 8, 4)
-    assert config_from_values("ngram", {"epochs": 50}, max_epochs=4)["epochs"] == 4
 
 
 def test_bad_arguments_say_how_to_fix(sample_data):
@@ -215,29 +208,6 @@ def test_the_objective_follows_the_data_as_tune_picks_it(sample_data, tiny_ngram
     assert FamilyHyperModel("ngram", multi, **tiny_ngram).objective == "val_tuned_macro_f1"
     given = FamilyHyperModel("ngram", multi, objective=make_objective("val_loss"), **tiny_ngram)
     assert given.objective == "val_loss"
-
-
-def test_search_arguments_a_trial_ignores_are_named_once(sample_data, tiny_ngram, caplog):
-    import logging
-
-    _, train, val = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=3, epochs=1, **tiny_ngram)
-    hp = keras_tuner.HyperParameters()
-    with caplog.at_level(logging.WARNING, logger="genreclf.tuning"):
-        history = hypermodel.fit(
-            hp, hypermodel.build(hp), train, validation_data=val, epochs=3, batch_size=64,
-            shuffle=False, verbose=0,
-        )  # fmt: skip
-        hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, epochs=3, verbose=0)
-    assert len(history.history["loss"]) == 1  # the trial's epochs, which train_config retrains
-    assert hypermodel.train_config(hp).epochs == 1
-    (warning,) = [r.getMessage() for r in caplog.records if "ignores" in r.getMessage()]
-    # batch_size=64 is the trial's own: no conflict, not named.
-    assert "ignores epochs=3, shuffle=False from tuner.search()" in warning
-    assert "FamilyHyperModel(..., epochs=3)" in warning and "shuffle: no equivalent" in warning
-    # Hyperband's budget is the trial's epochs: nothing ignored.
-    hp.values["tuner/epochs"] = 2
-    assert hypermodel.ignored_fit_args(hp, {"epochs": 2, "initial_epoch": 0}) == {}
 
 
 def test_the_readme_flow_under_a_keras_tuner_tuner(tmp_path, tiny_ngram):

@@ -102,11 +102,3 @@ def test_table_and_files(folder):
 def test_not_a_tuning_folder(tmp_path):
     with pytest.raises(ConfigError, match="not a tuning folder"):
         leaderboard(tmp_path)
-
-
-def test_a_tuning_result_prints_as_a_summary(finished):
-    text = repr(finished)
-    assert text.startswith(f"TuningResult('{finished.directory}': 2 trials, 2 completed, 0 failed;")
-    best = finished.leaderboard[0]
-    assert f"best val_macro_f1={best['score']:.4g} (trial {best['trial']})" in text
-    assert "hyperparameters" not in text and len(text) < 200

@@ -146,34 +146,6 @@ def test_too_many_failures_end_with_a_clear_error_and_a_leaderboard(tmp_path):
     assert rows[-1]["status"] == "FAILED" and "mode='count'" in rows[-1]["message"]
 
 
-def test_kfold_top_cross_validates_the_best_trials_and_a_rerun_keeps_their_folds(
-    finished, tmp_path
-):
-    from genreclf.tuning.search import finish
-
-    folder = tmp_path / "copy"
-    shutil.copytree(finished.directory, folder)
-    result = finish(folder, kfold_top=2, folds=2, verbose=0)
-    assert sorted(row["trial"] for row in result.kfold) == sorted(
-        row["trial"] for row in finished.leaderboard
-    )
-    means = [row["macro_f1_mean"] for row in result.kfold]
-    assert means == sorted(means, reverse=True)  # best mean first
-    assert json.loads((folder / "kfold.json").read_text()) == result.kfold
-    models = sorted(folder.glob("kfold/trial_*/folds/fold_*/model.keras"))
-    assert len(models) == 4  # 2 trials x 2 folds
-    for row in result.kfold:
-        run = genreclf.load_run(row["run"])
-        assert run.metrics["cross_validation"]["k"] == 2
-        assert run.metrics["cross_validation"]["summary"]["macro_f1"]["mean"] == pytest.approx(
-            row["macro_f1_mean"]
-        )
-    trained = {path: path.stat().st_mtime_ns for path in models}
-    again = finish(folder, kfold_top=2, folds=2, verbose=0)  # e.g. after a kill
-    assert again.kfold == result.kfold
-    assert {path: path.stat().st_mtime_ns for path in models} == trained  # kept, not retrained
-
-
 def test_one_class_is_refused_before_the_tuning_folder_is_made(tmp_path):
     from genreclf.errors import DataError
 

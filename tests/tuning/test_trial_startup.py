@@ -2,19 +2,13 @@
 
 import json
 import multiprocessing
-import os
-import pathlib
-import signal
 import subprocess
 import sys
 import textwrap
 
-import keras_tuner
 import pytest
 
 import genreclf
-from genreclf.tuning.trial_process import TrialProcessError
-from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_startup import NAME_PREFIX
 from genreclf.tuning.trial_startup import ScriptRerunError
 from genreclf.tuning.trial_startup import check_not_in_trial_process
@@ -24,6 +18,10 @@ from .conftest import subprocess_env
 
 HINT = (
     "tune() was called again in the trial process: guard the call with `if __name__ == '__main__':`"
+)
+UNGUARDED = (
+    "tune() would run again in every trial process: guard the call with "
+    "`if __name__ == '__main__':`"
 )
 
 
@@ -57,11 +55,34 @@ def _script(tmp_path, body):
     )
 
 
-def test_an_unguarded_tune_call_stops_the_search_with_the_fix(tmp_path):
+def test_an_unguarded_tune_call_is_refused_before_the_script_runs_again(tmp_path):
     done = _script(
         tmp_path,
         """
+        with open("work.txt", "a") as f:  # the work above the call (e.g. genreclf.train)
+            f.write("done\\n")
         result = search(max_trials=3)
+        print("after tune")
+        """,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert f"ScriptRerunError: {UNGUARDED}" in done.stderr, done.stderr[-3000:]
+    assert "tune_script.py, line 15 runs it unguarded" in done.stderr
+    assert "after tune" not in done.stdout
+    # Refused in the search's process: no trial process ran the script (and its work) again.
+    assert (tmp_path / "work.txt").read_text() == "done\n"
+    assert "genreclf trial process" not in done.stderr
+    assert not (tmp_path / "t").exists()
+
+
+def test_an_unguarded_call_the_script_does_not_show_stops_the_search_with_the_fix(tmp_path):
+    done = _script(
+        tmp_path,
+        """
+        with open("work.txt", "a") as f:  # the work above the call (e.g. genreclf.train)
+            f.write("done\\n")
+        for _ in range(1):  # a loop: the search's process cannot tell, the trial process can
+            result = search(max_trials=3)
         print("after tune")
         """,
     )
@@ -71,6 +92,9 @@ def test_an_unguarded_tune_call_stops_the_search_with_the_fix(tmp_path):
     # The first trial's process said it in one line (no traceback, no second process).
     assert done.stderr.count("genreclf trial process") == 1, done.stderr[-3000:]
     assert "tune_script.py, line" in done.stderr
+    # It ran the work above the call once more before the refusal, and the message says so.
+    assert (tmp_path / "work.txt").read_text() == "done\ndone\n"
+    assert "every line above it, which ran once more in this trial process" in done.stderr
     # The search stopped at its first trial, whose message is the advice.
     rows = json.loads((tmp_path / "t" / "leaderboard.json").read_text())
     assert [r["status"] for r in rows] == ["FAILED"]
@@ -111,69 +135,6 @@ def test_a_script_failing_in_the_trial_process_is_named_with_its_error(tmp_path)
     assert "| RuntimeError: only the main process can read the secrets file" in trial["message"]
     log = tmp_path / "t" / "trials" / "trial_0" / "trial_process.log"
     assert "only the main process" in log.read_text()
-
-
-class _Crash(keras_tuner.HyperModel):
-    """A trial that writes a line to stderr, then dies of a segmentation fault."""
-
-    def build(self, hp):
-        sys.stderr.write("last words before the crash\n")
-        sys.stderr.flush()
-        os.kill(os.getpid(), signal.SIGSEGV)
-
-
-class _Talk(keras_tuner.HyperModel):
-    """A trial that writes a line to stderr, then fails."""
-
-    def build(self, hp):
-        sys.stderr.write("a warning from inside the trial\n")
-        sys.stderr.flush()
-        raise keras_tuner.errors.FailedTrialError("no model today")
-
-
-@pytest.fixture
-def importable_tests(monkeypatch):
-    # Trial processes unpickle this module's hypermodels.
-    root = str(pathlib.Path(__file__).parents[2])
-    monkeypatch.syspath_prepend(root)
-    monkeypatch.setenv("PYTHONPATH", root)
-
-
-def _task(hypermodel, tmp_path):
-    return dict(
-        hypermodel=hypermodel,
-        hp_config=keras_tuner.HyperParameters().get_config(),
-        fit_args=(),
-        fit_kwargs={},
-        seed=0,
-        checkpoint=str(tmp_path / "checkpoint.weights.h5"),
-    )
-
-
-def test_a_crashed_trial_process_leaves_its_last_output(tmp_path, importable_tests):
-    processes = TrialProcesses(prestart=False)
-    kept = tmp_path / "trial_process.log"
-    try:
-        with pytest.raises(TrialProcessError) as info:
-            processes.run(output=str(kept), **_task(_Crash(), tmp_path))
-    finally:
-        processes.close()
-    message = str(info.value)
-    assert "ended without a result (killed by SIGSEGV" in message
-    assert "| last words before the crash" in message
-    assert "Fatal Python error: Segmentation fault" in message  # the crash's Python stack
-    assert "last words before the crash" in kept.read_text()
-
-
-def test_a_trial_process_output_still_reaches_the_console(tmp_path, importable_tests, capfd):
-    processes = TrialProcesses(prestart=False)
-    try:
-        with pytest.raises(keras_tuner.errors.FailedTrialError, match="no model today"):
-            processes.run(output=str(tmp_path / "kept.log"), **_task(_Talk(), tmp_path))
-    finally:
-        processes.close()
-    assert "a warning from inside the trial" in capfd.readouterr().err
-    assert not (tmp_path / "kept.log").exists()  # a trial that answered keeps no log
 
 
 def test_tune_refuses_to_run_in_a_trial_process(tmp_path, monkeypatch):

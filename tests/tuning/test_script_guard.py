@@ -1,0 +1,107 @@
+"""`genreclf.tuning.script_guard`: an unguarded search is refused before a trial process reruns the script."""
+
+import runpy
+import textwrap
+
+import pytest
+
+from genreclf.tuning.script_guard import check_guarded
+from genreclf.tuning.script_guard import unguarded_line
+from genreclf.tuning.trial_startup import ScriptRerunError
+
+HEAD = """
+import contextlib
+from genreclf.tuning.script_guard import unguarded_line
+
+def search(flag=True):
+    args = dict(flag=flag)
+    args.update(more=1)
+    return unguarded_line()
+"""
+
+
+def _run(tmp_path, body):
+    """Runs a script as `python script.py` would (its module is `__main__`); returns its globals."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(HEAD) + textwrap.dedent(body))
+    return str(path), runpy.run_path(str(path), run_name="__main__")
+
+
+def _line(path, text):
+    return [i for i, line in enumerate(open(path), 1) if line.strip() == text][0]
+
+
+@pytest.mark.parametrize(
+    "body, line",
+    [
+        ("RESULT = unguarded_line()\n", "RESULT = unguarded_line()"),
+        ("RESULT = search()\n", "RESULT = search()"),
+        (
+            "with contextlib.nullcontext():\n    RESULT = search(flag=False)\n",
+            "RESULT = search(flag=False)",
+        ),
+        (
+            "def main():\n    with contextlib.nullcontext():\n        return search()\n"
+            "RESULT = main()\n",
+            "RESULT = main()",
+        ),
+    ],
+)
+def test_a_call_the_script_reaches_in_a_straight_line_is_found(tmp_path, body, line):
+    path, found = _run(tmp_path, body)
+    assert found["RESULT"] == (path, _line(path, line))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'RESULT = None\nif __name__ == "__main__":\n    RESULT = search()\n',
+        "RESULT = None\nif True:\n    RESULT = search()\n",
+        "RESULT = None\nfor _ in range(1):\n    RESULT = search()\n",
+        "RESULT = None\ntry:\n    RESULT = search()\nexcept ValueError:\n    pass\n",
+        "RESULT = True and search()\n",
+        "RESULT = search() if True else None\n",
+        # A function that may return before the call: a trial process could take that way.
+        "def main(stop=False):\n    if stop:\n        return None\n    return search()\n"
+        "RESULT = main()\n",
+        "def main():\n    for _ in range(1):\n        pass\n    return search()\nRESULT = main()\n",
+        "RESULT = [search() for _ in range(1)][0]\n",
+        "RESULT = (lambda: search())()\n",
+    ],
+)
+def test_a_call_a_trial_process_might_not_reach_is_left_to_it(tmp_path, body):
+    _, found = _run(tmp_path, body)
+    assert found["RESULT"] is None
+
+
+def test_no_script_no_refusal():
+    assert unguarded_line() is None  # pytest's own `__main__` reaches tests through conditions
+    check_guarded()
+
+
+def test_the_refusal_names_the_line_and_the_fix(tmp_path):
+    body = """
+    from genreclf.tuning.script_guard import check_guarded
+    WORK = "done"  # e.g. a genreclf.train(...) a trial process would run again
+    check_guarded("tune()")
+    """
+    with pytest.raises(ScriptRerunError) as info:
+        _run(tmp_path, body)
+    message = str(info.value)
+    path = str(tmp_path / "script.py")
+    line = _line(path, 'check_guarded("tune()")')
+    assert message.startswith(
+        "tune() would run again in every trial process: guard the call with "
+        f"`if __name__ == '__main__':` ({path}, line {line} runs it unguarded)."
+    )
+    assert "after everything above it" in message and "see README, Tuning" in message
+
+
+def test_genreclfs_tuner_refuses_before_its_first_trial_process(tmp_path):
+    body = """
+    from genreclf.tuning.trial_process import TrialProcesses
+    processes = TrialProcesses(prestart=False)
+    processes.run()
+    """
+    with pytest.raises(ScriptRerunError, match=r"^genreclf's tuner.search\(\) would run again"):
+        _run(tmp_path, body)
