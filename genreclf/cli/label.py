@@ -60,6 +60,9 @@ def build_parser():
     )
     p.add_argument("--calibrate-label", help="label column of --calibrate")
     p.add_argument(
+        "--calibrate-format", default="auto", help=f"the --calibrate file's format: {FORMAT_HELP}"
+    )
+    p.add_argument(
         "--target-precision",
         type=_target_precision,
         default=0.9,
@@ -221,6 +224,7 @@ def main(argv):
         llm=args.llm,
         calibrate=args.calibrate,
         calibrate_label=args.calibrate_label,
+        calibrate_format=args.calibrate_format,
         target_precision=args.target_precision,
         calibrate_rule=args.calibrate_rule,
         multi_label=args.multi_label,

@@ -9,6 +9,11 @@ always stay in training parts: validation must only hold real examples.
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.setting import number
+
+# The share of rows held out for validation: `train_val_split`'s `val_fraction`, and
+# `TrainConfig.val_split` (`--val-split`), which `TrainConfig.check` checks with it.
+VAL_FRACTION = number(above=0, below=1)
 
 
 def _label_matrix(dataset):
@@ -135,7 +140,8 @@ def train_val_split(dataset, val_fraction=0.1, seed=0):
 
     Args:
         dataset: a `TextDataset`.
-        val_fraction: the share of real rows to hold out, in (0, 1).
+        val_fraction: the share of real rows to hold out: a number above 0
+            and below 1 (a NumPy float too; not a string or a bool).
         seed: the random seed; the same seed gives the same split.
 
     Returns:
@@ -149,11 +155,11 @@ def train_val_split(dataset, val_fraction=0.1, seed=0):
     >>> len(train), len(val), val.label_counts()
     (8, 2, {'a': 1, 'b': 1})
     """
-    if not 0.0 < float(val_fraction) < 1.0:
-        raise ConfigError(
-            "val_fraction must be between 0 and 1 (exclusive). Received: "
-            f"val_fraction={val_fraction}. Use e.g. 0.1 for 10% validation."
-        )
+    VAL_FRACTION.check(
+        "val_fraction",
+        val_fraction,
+        fix="Pass e.g. val_fraction=0.1 (10% of the real rows held out for validation).",
+    )
     real = _real_indices(dataset)
     if len(real) < 2:
         raise ConfigError(

@@ -153,6 +153,7 @@ def label(
     llm=None,
     calibrate=None,
     calibrate_label=None,
+    calibrate_format="auto",
     target_precision=0.9,
     calibrate_rule="average",
     verbose=0,
@@ -180,7 +181,11 @@ def label(
         llm: a chat model name for the LLM stage (e.g. `"gpt-4o-mini"`).
         calibrate: a labelled file (or `(texts, labels)`) to choose each cheap
             stage's threshold on, for `target_precision`.
-        calibrate_label: the label column of `calibrate`.
+        calibrate_label: the label column of `calibrate` (default: the first
+            of label/labels/genre/genres/tag present). Its text column is `text`.
+        calibrate_format: the format of `calibrate`: `"auto"` (from its
+            extension) or one of the formats of `genreclf.data.load_dataset`
+            (`format` above).
         target_precision, calibrate_rule: see
             `genreclf.labelling.thresholds.calibrate` (`rule`).
         verbose: print progress.
@@ -217,8 +222,15 @@ def label(
     else:
         rows = read_texts(data, text=text, id_column=id_column, format=format)
     if calibrate is not None:
-        report = calibrate_cascade(
-            cascade, calibrate, text, calibrate_label, target_precision, calibrate_rule
+        report = _calibrate(
+            cascade,
+            calibrate,
+            text=text,
+            label=calibrate_label,
+            format=calibrate_format,
+            target_precision=target_precision,
+            rule=calibrate_rule,
+            arguments=_LABEL_ARGUMENTS,
         )
         if verbose:
             for name, r in report.items():
@@ -232,18 +244,56 @@ def label(
         return cascade.run(rows, out, verbose=verbose)
 
 
-def calibrate_cascade(cascade, data, text=None, label=None, target_precision=0.9, rule="average"):
-    """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report."""
+def calibrate_cascade(
+    cascade, data, text=None, label=None, target_precision=0.9, rule="average", format="auto"
+):
+    """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report.
+
+    What `genreclf.label(..., calibrate=...)` (`genreclf label --calibrate`)
+    runs before labelling.
+
+    Args:
+        cascade: a `Cascade` (`build_cascade`); its stages' thresholds are set.
+        data: a labelled file (any format `genreclf.data.load_dataset`
+            reads), a pandas DataFrame, or `(texts, labels)`.
+        text, label: the file's text and label columns (default: found by name).
+        target_precision: the share of each stage's claimed rows that must be right.
+        rule: `"average"` or `"marginal"` (`genreclf.labelling.thresholds.calibrate`).
+        format: the file's format: `"auto"` (from its extension) or one of
+            `load_dataset`'s (`--calibrate-format` on the command line).
+
+    Returns:
+        `{stage name: {"threshold", "precision", "claimed", "offered"}}`.
+
+    Example:
+
+    >>> cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]},
+    ...                                     "comedy": {"keywords": ["chefs"]}}},
+    ...                         stages=("keywords",))
+    >>> texts = ["a ghost", "chefs cook"] * 10
+    >>> labels = [["horror"], ["comedy"]] * 10
+    >>> report = calibrate_cascade(cascade, (texts, labels), target_precision=0.9)
+    >>> report["keywords"]["precision"], report["keywords"]["claimed"]
+    (1.0, 20)
+    """
+    return _calibrate(cascade, data, text, label, format, target_precision, rule)
+
+
+# The calibration file's options as `label` names them (its hints name these, not `label=`).
+_LABEL_ARGUMENTS = {"label": "calibrate_label", "format": "calibrate_format"}
+
+
+def _calibrate(cascade, data, text, label, format, target_precision, rule, arguments=None):
+    from genreclf.labelling.calibration_file import read_calibration
     from genreclf.labelling.thresholds import calibrate
 
     check_target_precision(target_precision)
     if isinstance(data, tuple):
         texts, labels = data
     else:
-        from genreclf.data import load_dataset
-
-        dataset = load_dataset(data, text=text, label=label)
-        texts, labels = dataset.texts, dataset.labels
+        texts, labels = read_calibration(
+            data, text=text, label=label, format=format, arguments=arguments
+        )
         _warn_if_trained_on(cascade, data)
     return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)
 

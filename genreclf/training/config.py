@@ -6,6 +6,7 @@ import numbers
 import os
 import pathlib
 
+from genreclf.data.splits import VAL_FRACTION
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
 from genreclf.setting import Setting
@@ -37,8 +38,8 @@ _RANGES = {
     "folds": (whole(2, also=(None,)), "`--folds`", "--folds 5"),
     "max_length": (whole(1, also=(None,)), "`--max-length`", "--max-length 256"),
     "seed": (whole(0), "`--seed`", "--seed 0"),
-    "val_split": (
-        number(above=0, below=1),
+    "val_split": (  # the check of `train_val_split`'s `val_fraction`, which it feeds
+        VAL_FRACTION,
         "`--val-split`",
         "--val-split 0.1 (10% of the rows held out for validation)",
     ),
@@ -56,8 +57,14 @@ _RANGES = {
     ),
 }
 
-# `finetune`: exactly True, False or "auto" (1 and 0 are no switches, though `1 == True`).
-_FINETUNE = Setting("flag", also=(AUTO,))
+# The `--NAME` / `--no-NAME` switches: exactly True, False or "auto" (1 and 0 are no
+# switches, though `1 == True`), in the order `TrainConfig.check` checks them: what each does.
+_SWITCH = Setting("flag", also=(AUTO,))
+_SWITCHES = {
+    "finetune": 'joins a fine-tuned encoder to the stack run: True, False or "auto" (on a GPU)',
+    "refit": "trains on every row and reports 5-fold out-of-fold scores: True, False or "
+    '"auto" (for the families fitted by a convex solver: ngram, stack)',
+}
 
 
 @dataclasses.dataclass
@@ -170,13 +177,16 @@ class TrainConfig:
             from genreclf.training.optimizers import check_ema
 
             check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
-        if _is_numpy_bool(self.finetune):
-            self.finetune = bool(self.finetune)  # a NumPy bool: config.json takes plain ones
-        if not _FINETUNE.accepts(self.finetune):  # exactly True, False or "auto": not 1 or 0
-            raise ConfigError(
-                "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
-                f'stack run: True, False or "auto" (on a GPU). Received: finetune={self.finetune!r}.'
-            )
+        for name, what in _SWITCHES.items():
+            value = getattr(self, name)
+            if _is_numpy_bool(value):
+                value = bool(value)  # a NumPy bool: config.json takes plain ones
+                setattr(self, name, value)
+            if not _SWITCH.accepts(value):  # exactly True, False or "auto": not 1 or 0
+                flag = name.replace("_", "-")
+                raise ConfigError(
+                    f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}."
+                )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]
             raise ConfigError(

@@ -129,3 +129,114 @@ def test_label_names_its_own_id_column_flag_and_bytes_that_are_not_utf8(tmp_path
     assert line.startswith(f"genreclf label: error: {data}:3: field 'overview': text is not valid")
     assert "Received: byte 0xe9 at byte offset 6 of line 3." in line
     assert "Re-save the file as UTF-8" in line and "skip" not in line
+
+
+# `--calibrate`: a labelled file of its own, with its own label column and format flags.
+CALIBRATION = (
+    "overview\tkind\n"
+    + '"Run," she said, as the ghost came in.\thorror\n' * 6
+    + "Two chefs cook for a wedding.\tcomedy\n" * 6
+)
+
+
+@pytest.fixture
+def unlabelled(tmp_path):
+    path = tmp_path / "unlabelled.tsv"
+    path.write_text(UNQUOTED)
+    return path
+
+
+def label_argv(unlabelled, genres, calibration, *flags):
+    """`genreclf label` on `unlabelled` (its format given), calibrating on `calibration`."""
+    argv = ["label", str(unlabelled), "--format", "tsv-unquoted", "--genres", str(genres)]
+    argv += ["--stages", "keywords", "--quiet", "--out", str(unlabelled.with_suffix(".jsonl"))]
+    return [*argv, "--calibrate", str(calibration), *flags]
+
+
+def test_calibrate_format_reads_a_calibration_file_its_name_does_not_tell(
+    tmp_path, genres, unlabelled, capsys
+):
+    calibration = tmp_path / "calibration.txt"  # neither .tsv nor Kaggle genre lines
+    calibration.write_text(CALIBRATION)
+    argv = label_argv(unlabelled, genres, calibration, "--calibrate-label", "kind")
+    assert main(argv) == 1  # `--format` is the input's: the calibration file's is detected
+    line = error_line(capsys)
+    assert line.startswith("genreclf label: error: Cannot tell the format of ")
+    assert "calibration.txt" in line and "Pass calibrate_format= one of [" in line
+    assert flags_in(line) == {"--calibrate-format"} <= accepted(build_parser())
+    assert main([*argv, "--calibrate-format", "tsv-unquoted"]) == 0  # the hint works
+    rows = {row["id"]: row for row in read_labelled(unlabelled.with_suffix(".jsonl"))}
+    assert rows["m1"]["labels"] == ["horror"] and rows["m2"]["labels"] == ["comedy"]
+
+
+@pytest.mark.parametrize(
+    "label_flags", [[], ["--calibrate-label", "genre"]], ids=["found", "named"]
+)
+def test_a_missing_calibration_label_column_hints_at_calibrate_label(
+    label_flags, tmp_path, genres, unlabelled, capsys
+):
+    calibration = tmp_path / "calibration.txt"
+    calibration.write_text(CALIBRATION)
+    argv = label_argv(unlabelled, genres, calibration, "--calibrate-format", "tsv-unquoted")
+    assert main([*argv, *label_flags]) == 1
+    line = error_line(capsys)
+    assert "Columns present: ['overview', 'kind']. Pass calibrate_label= " in line
+    assert flags_in(line) == {"--calibrate-label"} <= accepted(build_parser())
+    assert main([*argv, "--calibrate-label", "kind"]) == 0  # the hint works
+
+
+def test_a_bad_calibration_row_hints_at_calibrate_format_and_skips_nothing(
+    tmp_path, genres, unlabelled, capsys
+):
+    calibration = tmp_path / "calibration.tsv"  # read as `tsv`: `"Run,"` opens a quoted cell
+    calibration.write_text(CALIBRATION)
+    argv = label_argv(unlabelled, genres, calibration, "--calibrate-label", "kind")
+    assert main(argv) == 1
+    line = error_line(capsys)
+    assert line.startswith(f"genreclf label: error: {calibration}:2: field 'overview': a quote")
+    assert (
+        "read it with calibrate_format='tsv-unquoted' (`--calibrate-format tsv-unquoted`)" in line
+    )
+    assert flags_in(line) == {"--calibrate-format"} and "skip" not in line
+    assert main([*argv, "--calibrate-format", "tsv-unquoted"]) == 0
+
+
+def test_a_tab_separated_calibration_csv_hints_at_calibrate_format_tsv(
+    tmp_path, genres, unlabelled, capsys
+):
+    calibration = tmp_path / "calibration.csv"
+    calibration.write_text(CALIBRATION.replace('"Run," she said,', "She said"))
+    argv = label_argv(unlabelled, genres, calibration, "--calibrate-label", "kind")
+    assert main(argv) == 1
+    line = error_line(capsys)
+    assert "pass calibrate_format='tsv' (`--calibrate-format tsv`)" in line
+    # The text column is `--text`, the input's and the calibration file's alike.
+    assert flags_in(line) == {"--text", "--calibrate-format"} <= accepted(build_parser())
+    assert main([*argv, "--calibrate-format", "tsv"]) == 0
+
+
+def test_the_python_api_names_calibrate_label_and_calibrate_format(tmp_path, genres, unlabelled):
+    from genreclf.errors import ConfigError
+    from genreclf.errors import DataError
+    from genreclf.labelling import label
+
+    calibration = tmp_path / "calibration.dat"
+    calibration.write_text(CALIBRATION)
+    out = tmp_path / "out.jsonl"
+    options = dict(out=out, format="tsv-unquoted", genres=genres, stages=("keywords",))
+    with pytest.raises(ConfigError, match=r"Pass calibrate_format= one of \[.*\(`--calibrate-"):
+        label(unlabelled, calibrate=calibration, calibrate_label="kind", **options)
+    with pytest.raises(DataError) as caught:
+        label(unlabelled, calibrate=calibration, calibrate_format="tsv-unquoted", **options)
+    assert str(caught.value).endswith(
+        "Pass calibrate_label= the column to use (`--calibrate-label` on the command line)."
+    )
+    assert caught.value.path == str(calibration)  # still a located DataError
+    result = label(
+        unlabelled,
+        calibrate=calibration,
+        calibrate_label="kind",
+        calibrate_format="tsv-unquoted",
+        **options,
+    )
+    assert result.by_stage["keywords"] == 2

@@ -110,10 +110,49 @@ def test_single_label_kfold_is_stratified():
         assert counts == {"x": 10, "y": 5, "z": 1}
 
 
-@pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5])
-def test_bad_val_fraction(fraction):
-    with pytest.raises(ConfigError, match=f"val_fraction={fraction}"):
+VAL_FRACTION_MESSAGE = (
+    "val_fraction must be a number above 0 and below 1. Received: val_fraction={!r}. "
+    "Pass e.g. val_fraction=0.1 (10% of the real rows held out for validation)."
+)
+
+
+@pytest.mark.parametrize(
+    "fraction",
+    [0, 1, 0.0, 1.0, -0.1, 1.5, np.float64(1.0), float("nan"), float("inf"), -float("inf")],
+    ids=repr,
+)
+def test_val_fraction_is_strictly_between_0_and_1(fraction):
+    with pytest.raises(ConfigError) as caught:
         train_val_split(single_label({"x": 5}), val_fraction=fraction)
+    assert str(caught.value) == VAL_FRACTION_MESSAGE.format(fraction)
+
+
+@pytest.mark.parametrize("fraction", ["0.5", True, False, np.True_, None, [0.5]], ids=repr)
+def test_val_fraction_must_be_a_number(fraction):
+    # `float(val_fraction)` let the string "0.5" through (and `None` was a TypeError).
+    with pytest.raises(ConfigError) as caught:
+        train_val_split(single_label({"x": 5}), val_fraction=fraction)
+    shown = "null/None" if fraction is None else repr(fraction)  # as every setting shows None
+    assert str(caught.value) == VAL_FRACTION_MESSAGE.replace("{!r}", shown)
+
+
+@pytest.mark.parametrize(
+    "fraction", [1e-9, 0.5, 0.999999, np.float64(0.2), np.float32(0.2)], ids=repr
+)
+def test_val_fractions_just_inside_the_range_and_numpy_floats_split(fraction):
+    train, val = train_val_split(single_label({"x": 5, "y": 5}), val_fraction=fraction)
+    assert len(train) + len(val) == 10 and len(train) > 0 and len(val) > 0
+
+
+def test_val_fraction_and_train_configs_val_split_are_one_check():
+    from genreclf.data.splits import VAL_FRACTION
+    from genreclf.training import TrainConfig
+    from genreclf.training.config import _RANGES
+
+    assert _RANGES["val_split"][0] is VAL_FRACTION
+    with pytest.raises(ConfigError) as caught:
+        TrainConfig(val_split="0.5").check()
+    assert "val_split (`--val-split`) must be a number above 0 and below 1." in str(caught.value)
 
 
 @pytest.mark.parametrize("k", [1, 7, 2.5])

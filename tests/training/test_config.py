@@ -160,3 +160,34 @@ def test_finetune_takes_true_false_or_auto(finetune, tmp_path):
     assert config.finetune is plain  # a NumPy bool is stored as a plain one
     config.to_json(tmp_path / "config.json")
     assert TrainConfig.from_json(tmp_path / "config.json").finetune == finetune
+
+
+REFIT_MESSAGE = (
+    "refit (`--refit` / `--no-refit`) trains on every row and reports 5-fold out-of-fold "
+    'scores: True, False or "auto" (for the families fitted by a convex solver: ngram, '
+    "stack). Received: refit="
+)
+
+
+@pytest.mark.parametrize("refit", [1, 0, "true", 1.0, np.int64(1), None, "AUTO"], ids=repr)
+def test_refit_is_a_switch_not_a_number(refit):
+    # `refit` was not checked: 1 and 0 trained as True and False (`1 == True`).
+    with pytest.raises(ConfigError) as caught:
+        TrainConfig(refit=refit).check()
+    assert str(caught.value) == f"{REFIT_MESSAGE}{refit!r}."
+
+
+@pytest.mark.parametrize("refit", [True, False, "auto", np.True_, np.False_], ids=repr)
+def test_refit_takes_true_false_or_auto(refit, tmp_path):
+    config = TrainConfig(refit=refit).check()
+    plain = refit if isinstance(refit, str) else bool(refit)
+    assert config.refit is plain  # a NumPy bool is stored as a plain one
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json").refit == refit
+
+
+def test_a_config_json_with_refit_1_is_refused(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"model": "ngram", "refit": 1}')
+    with pytest.raises(ConfigError, match=r"Received: refit=1\.$"):
+        TrainConfig.from_json(path).check()

@@ -1,0 +1,90 @@
+"""`read_calibration`: `load_dataset`'s errors, their hints naming the calibration file's options."""
+
+import pandas as pd
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
+from genreclf.labelling.api import build_cascade
+from genreclf.labelling.api import calibrate_cascade
+from genreclf.labelling.calibration_file import read_calibration
+from genreclf.labelling.calibration_file import reword
+
+LABEL = {"label": "calibrate_label", "format": "calibrate_format"}  # as `genreclf.label` names them
+
+
+def test_reads_texts_and_labels_in_the_format_given(tmp_path):
+    path = tmp_path / "calibration.txt"
+    path.write_text('overview\tkind\n"Run," a ghost.\thorror\nChefs.\tcomedy\n')
+    texts, labels = read_calibration(path, label="kind", format="tsv-unquoted")
+    assert texts == ['"Run," a ghost.', "Chefs."] and labels == [["horror"], ["comedy"]]
+
+
+@pytest.mark.parametrize(
+    "arguments,argument", [(LABEL, "calibrate_label="), (None, "label=")], ids=["label", "own"]
+)
+def test_a_missing_label_column_names_the_calibration_options(tmp_path, arguments, argument):
+    path = tmp_path / "calibration.csv"
+    path.write_text("overview,kind\nA ghost.,horror\n")
+    with pytest.raises(DataError) as caught:
+        read_calibration(path, label="genre", arguments=arguments)
+    assert str(caught.value) == (
+        f"{path}: field 'genre': Column 'genre' not found. Columns present: ['overview', "
+        f"'kind']. Pass {argument} one of them (`--calibrate-label` on the command line)."
+    )
+    assert (caught.value.path, caught.value.field) == (str(path), "genre")
+
+
+def test_an_unknown_extension_and_an_unknown_format_name_calibrate_format(tmp_path):
+    path = tmp_path / "calibration.dat"
+    path.write_text("overview,genre\nA ghost.,horror\n")
+    with pytest.raises(ConfigError) as caught:
+        read_calibration(path, arguments=LABEL)
+    assert str(caught.value).endswith(
+        "Pass calibrate_format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
+        "'kaggle-genre', 'aclimdb'] (`--calibrate-format`)."
+    )
+    with pytest.raises(ConfigError, match=r"Received: calibrate_format='xls'\.$"):
+        read_calibration(path, format="xls", arguments=LABEL)
+    assert read_calibration(path, format="csv") == (["A ghost."], [["horror"]])
+
+
+def test_a_dataframe_with_a_format_says_to_drop_calibrate_format():
+    frame = pd.DataFrame({"overview": ["A ghost."], "genre": ["horror"]})
+    with pytest.raises(ConfigError) as caught:
+        read_calibration(frame, format="csv", arguments=LABEL)
+    assert str(caught.value).endswith(
+        "Received: calibrate_format='csv' with a DataFrame. Drop calibrate_format=."
+    )
+    assert read_calibration(frame) == (["A ghost."], [["horror"]])
+
+
+def test_a_bad_row_keeps_its_location_and_offers_no_skipping(tmp_path):
+    path = tmp_path / "calibration.csv"
+    path.write_text("overview,genre\nA ghost.,horror\n,comedy\n")
+    with pytest.raises(DataError) as caught:
+        read_calibration(path, arguments=LABEL)
+    assert str(caught.value) == (
+        f"{path}:3: field 'overview': empty text. Every row needs a non-blank text. Fill it in."
+    )
+    assert (caught.value.line, caught.value.reason) == (3, "empty_text")
+
+
+def test_calibrate_cascade_names_its_own_arguments_and_the_calibration_flags(tmp_path):
+    cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]}}}, stages=("keywords",))
+    path = tmp_path / "calibration.dat"
+    path.write_text("overview,kind\n" + "A ghost.,horror\nChefs.,comedy\n" * 5)
+    with pytest.raises(ConfigError, match=r"Pass format= one of .*\(`--calibrate-format`\)\.$"):
+        calibrate_cascade(cascade, path)
+    with pytest.raises(DataError, match=r"Pass label= the column .*`--calibrate-label`"):
+        calibrate_cascade(cascade, path, format="csv")
+    report = calibrate_cascade(cascade, path, label="kind", format="csv", target_precision=0.5)
+    assert report["keywords"]["offered"] == 10
+
+
+def test_reword_leaves_other_arguments_flags_and_quoted_values_alone():
+    message = (
+        "Received: text='a', label='a'. Pass multi_label=True (`--multi-label`), sep= "
+        "(`--sep`), text= (`--text`). Received: 'label=x'."
+    )
+    assert reword(message, LABEL) == message.replace(", label=", ", calibrate_label=")
