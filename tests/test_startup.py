@@ -75,12 +75,17 @@ def test_help_import_and_reading_data_work_with_tensorflow_and_pandas_blocked(tm
         with contextlib.redirect_stderr(errors):
             for argv in (["train", {str(data)!r}, "--text", "plot"],
                          ["train", {str(data)!r}, "--epochs", "0"],
-                         ["train", {str(data)!r}, "--val-split", "1.5"],
                          ["evaluate", "nowhere"],
                          ["ensemble", "nowhere", "nowhere2", "--out", "x"],
                          ["explain", "nowhere", "a text"],
                          ["tune", "show", "nowhere"]):
                 assert main(argv) == 1, argv
+            try:  # a range-checked flag is argparse's usage error
+                main(["train", {str(data)!r}, "--val-split", "1.5"])
+            except SystemExit as e:
+                assert e.code == 2, e.code
+            else:
+                raise AssertionError("--val-split 1.5 was accepted")
         assert errors.getvalue().count("error:") == 7, errors.getvalue()
         import genreclf.metrics
         assert callable(genreclf.metrics.format_summary) and "MacroF1" in dir(genreclf.metrics)

@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from genreclf.cli.settings import parse_settings
+from genreclf.setting import argument_type
 
 SCHEDULE_CHOICES = ("auto", "constant", "step", "cosine", "plateau")
 
@@ -65,7 +66,9 @@ def build_parser():
     )
     data.add_argument("--val-data", help="a separate validation file (instead of --val-split)")
     data.add_argument(
-        "--val-split", type=float, help="validation fraction carved from the data (default 0.1)"
+        "--val-split",
+        type=_val_split,
+        help="validation fraction carved from the data, in (0, 1) (default 0.1)",
     )
     data.add_argument(
         "--folds", type=int, help="k-fold cross-validation: report mean ± std over K folds"
@@ -216,6 +219,24 @@ def add_mlflow_arguments(parser, what="the run"):
 
 def _names(value):
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _val_split(text):
+    """argparse `type` of `--val-split`: the check `train_val_split` makes of its fraction.
+
+    Example:
+
+    >>> _val_split("0.2")
+    0.2
+    >>> _val_split("1.5")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number above 0 and below 1. Received: '1.5'. Pass e.g. 0.1.
+    """
+    # `genreclf.data` loads NumPy: imported when the flag is given, not for `train --help`.
+    from genreclf.data.splits import VAL_FRACTION
+
+    return argument_type(VAL_FRACTION, example=0.1)(text)
 
 
 def overrides_from_args(args):

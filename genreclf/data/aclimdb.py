@@ -18,6 +18,7 @@ import re
 import tarfile
 import zlib
 
+from genreclf.data.option_names import argument
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
 from genreclf.data.utf8 import bad_byte
@@ -55,6 +56,12 @@ def sort_key(example_id):
     _, polarity, name = example_id.rsplit("/", 2)
     match = _NAME.match(name)
     return (polarity, int(match.group(1)) if match else -1, name)
+
+
+def _split_choices():
+    """`split='train' or split='test'`, as the hints name the option."""
+    name = argument("split")
+    return f"{name}='train' or {name}='test'"
 
 
 class AclImdbRecords:
@@ -101,7 +108,7 @@ class AclImdbRecords:
             f"No aclImdb reviews for split {self.split!r}: expected folders "
             f"`aclImdb/{self.split}/pos` and `.../neg` (or `{self.split}/pos`, "
             f"`{self.split}/neg`) holding files ID_RATING.txt. Found: "
-            f"{present[:20]}. Pass split='train' or split='test' to match.",
+            f"{present[:20]}. Pass {_split_choices()} to match.",
             path=self.path,
         )
 
@@ -201,7 +208,7 @@ class AclImdbRecords:
             raise DataError(
                 f"No aclImdb reviews for split {self.split!r} in the archive: "
                 f"expected members like `aclImdb/{self.split}/pos/0_9.txt`. "
-                "Pass split='train' or split='test' to match the archive.",
+                f"Pass {_split_choices()} to match the archive.",
                 path=self.path,
             )
         for polarity, count in counts.items():

@@ -10,6 +10,8 @@ import dataclasses
 import json
 import math
 
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag as option_flag
 from genreclf.data.quotes import merged_rows_error
 from genreclf.data.records import has_undecodable
 from genreclf.data.records import row_error
@@ -38,16 +40,18 @@ class Example:
 def _resolve(columns, name, candidates, what, path, flag=None):
     """The column to use for `what`: `name`, else the first of `candidates` present.
 
-    `flag` is the command-line option that names it, for the error
-    (default `--{what}`).
+    `what` is the option (of `load_dataset`) that names the column; the error
+    names its argument and flag as `genreclf.data.option_names` says, or
+    `flag` if given.
     """
-    flag = flag or f"--{what}"
+    flag = flag or option_flag(what)
     if name is not None:
         if name in columns:
             return name
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}. "
-            f"Pass {what}= one of them (`{flag}` on the command line).{_tab_hint(columns)}",
+            f"Pass {argument(what)}= one of them (`{flag}` on the command line)."
+            f"{_tab_hint(columns)}",
             path=path,
             field=name,
         )
@@ -60,7 +64,7 @@ def _resolve(columns, name, candidates, what, path, flag=None):
             return lowered[candidate]
     raise DataError(
         f"No {what} column found: expected one of {list(candidates)}. "
-        f"Columns present: {list(columns)}. Pass {what}= the column to use "
+        f"Columns present: {list(columns)}. Pass {argument(what)}= the column to use "
         f"(`{flag}` on the command line).{_tab_hint(columns)}",
         path=path,
     )
@@ -70,7 +74,8 @@ def _tab_hint(columns):
     """A hint when a tab-separated file was read as comma-separated."""
     if len(columns) == 1 and "\t" in str(columns[0]):
         return (
-            " The header holds tabs: for a tab-separated file pass format='tsv' (`--format tsv`)."
+            " The header holds tabs: for a tab-separated file pass "
+            f"{argument('format')}='tsv' (`{option_flag('format')} tsv`)."
         )
     return ""
 
@@ -124,7 +129,7 @@ class ExampleReader:
         if self.text == self.label:
             raise ConfigError(
                 "The text and label columns must differ. Received: "
-                f"text={self.text!r}, label={self.label!r}."
+                f"{argument('text')}={self.text!r}, {argument('label')}={self.label!r}."
             )
         self.features = [_resolve(columns, n, (), "features", path) for n in features]
         self.categorical = [_resolve(columns, n, (), "categorical", path) for n in categorical]
@@ -135,7 +140,7 @@ class ExampleReader:
                     "under that input name. Rename the column."
                 )
         if id_column is not None:
-            self.id_column = _resolve(columns, id_column, (), "id_column", path, "--id")
+            self.id_column = _resolve(columns, id_column, (), "id_column", path)
         else:
             self.id_column = "id" if "id" in columns else None
         self.multi_label = multi_label
@@ -325,7 +330,7 @@ class ExampleReader:
                 record,
                 field,
                 fix="keep one label, or train a multi-label model for rows with several "
-                "labels (multi_label=True, `train --multi-label`)",
+                f"labels ({argument('multi_label')}=True, `train {option_flag('multi_label')}`)",
             )
         return labels, is_list
 
@@ -345,6 +350,7 @@ class ExampleReader:
                 f"expected a finite number for this numeric feature. Received: {value!r}.",
                 record,
                 name,
-                fix="fix the value, list the column under categorical= if it is not numeric",
+                fix=f"fix the value, list the column under {argument('categorical')}= if it is "
+                "not numeric",
             )
         return number

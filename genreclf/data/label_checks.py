@@ -10,6 +10,8 @@ evaluating on a file of one class is legitimate).
 import collections
 import logging
 
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
@@ -48,7 +50,8 @@ def check_trainable(dataset):
         raise DataError(
             f"a classifier needs at least two classes, but {found}. Received: "
             f"classes={list(counts)} in {len(dataset)} rows. Check that this is the genre "
-            "column (pass label=, `--label`), or add rows of other classes.",
+            f"column (pass {argument('label')}=, `{flag('label')}`), or add rows of other "
+            "classes.",
             path=dataset.origin,
             field=field,
         )
@@ -58,8 +61,8 @@ def check_trainable(dataset):
             "a multi-label classifier needs rows that lack some of the classes, but "
             f"every one of the {len(dataset)} rows carries the same labels. Received: "
             f"labels={list(label_sets.pop())} on every row. Check the label column "
-            "(label=, `--label`) and the separator (sep=, `--sep`), or add rows with "
-            "other labels.",
+            f"({argument('label')}=, `{flag('label')}`) and the separator "
+            f"({argument('sep')}=, `{flag('sep')}`), or add rows with other labels.",
             path=dataset.origin,
             field=field,
         )
@@ -133,14 +136,16 @@ def warn_on_unsplit_labels(labels, sep, path=None):
         if parts & labels or len(parts) < len(joined):
             logger.warning(
                 "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
-                "lists several labels, pass sep=%r (`--sep '%s'`).",
+                "lists several labels, pass %s=%r (`%s '%s'`).",
                 path or "the data",
                 len(joined),
                 len(labels),
                 candidate,
                 joined[0],
                 f"split on {sep!r}" if sep else "not split",
+                argument("sep"),
                 candidate,
+                flag("sep"),
                 candidate,
             )
             return candidate

@@ -5,6 +5,8 @@ import json
 
 import numpy as np
 
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
@@ -108,7 +110,8 @@ class LabelVocabulary:
                 raise DataError(
                     f"A single-label task needs exactly one label per row. "
                     f"Received: labels={list(row)}{at}. If rows may carry several labels, "
-                    "train a multi-label model (multi_label=True, `train --multi-label`).",
+                    f"train a multi-label model ({argument('multi_label')}=True, "
+                    f"`train {flag('multi_label')}`).",
                     path=path,
                     line=None if lines is None else lines[i],
                     field=field,
@@ -118,8 +121,8 @@ class LabelVocabulary:
                     raise DataError(
                         f"Unknown label {label!r}{at}: it was not seen at training "
                         f"time. Expected one of {self.labels}. Drop such rows "
-                        "(skip_bad_rows=True, `--skip-bad-rows`, counts and skips "
-                        "them) or retrain with them included.",
+                        f"({argument('skip_bad_rows')}=True, `{flag('skip_bad_rows')}`, counts "
+                        "and skips them) or retrain with them included.",
                         path=path,
                         line=None if lines is None else lines[i],
                         field=field,

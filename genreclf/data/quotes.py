@@ -39,15 +39,26 @@ other and a text may well start with one.
 
 import re
 
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.data.records import row_error
 
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 _SHOWN = 60  # characters of a swallowed line shown in an error
 
-UNQUOTED_TSV_HINT = (
-    "if the file uses no quoting at all, read it with format='tsv-unquoted' "
-    "(`--format tsv-unquoted`)"
-)
+
+def unquoted_tsv_hint():
+    """The hint to read a TSV file without quoting, naming the format option.
+
+    Example:
+
+    >>> unquoted_tsv_hint()
+    "if the file uses no quoting at all, read it with format='tsv-unquoted' (`--format tsv-unquoted`)"
+    """
+    return (
+        f"if the file uses no quoting at all, read it with {argument('format')}='tsv-unquoted' "
+        f"(`{flag('format')} tsv-unquoted`)"
+    )
 
 
 def quote_fix(fix, delimiter):
@@ -60,7 +71,7 @@ def quote_fix(fix, delimiter):
     >>> quote_fix("close the quote on line 2", "\\t").split(", or, ")[1][:34]
     'if the file uses no quoting at all'
     """
-    return f"{fix}, or, {UNQUOTED_TSV_HINT}" if delimiter == "\t" else fix
+    return f"{fix}, or, {unquoted_tsv_hint()}" if delimiter == "\t" else fix
 
 
 def _as_row(text, width, delimiter):

@@ -25,6 +25,8 @@ from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.data.records import is_row_error
 from genreclf.data.skip_log import SkipLog
 from genreclf.errors import ConfigError
@@ -64,7 +66,8 @@ def detect_format(path):
         f"Cannot tell the format of {path!r} from its name. Expected one of "
         ".csv, .tsv, .jsonl, .ndjson, .parquet, a .txt in the Kaggle "
         "`ID ::: TITLE ::: GENRE ::: DESCRIPTION` format, an aclImdb folder, "
-        f".tar.gz or .tar. Pass format= one of {list(FORMATS)} (`--format`)."
+        f".tar.gz or .tar. Pass {argument('format')}= one of {list(FORMATS)} "
+        f"(`{flag('format')}`)."
     )
 
 
@@ -107,9 +110,10 @@ def _source(path, format, split, aclimdb_label, labelled=True, caller="load_data
     check_data(path, name="path", dataset=False, caller=caller)
     if is_frame(path):
         if format not in (None, "auto"):
+            name = argument("format")
             raise ConfigError(
-                "A DataFrame is read as it is: format applies to files. Received: "
-                f"format={format!r} with a DataFrame. Drop format=."
+                f"A DataFrame is read as it is: {name} applies to files. Received: "
+                f"{name}={format!r} with a DataFrame. Drop {name}=."
             )
         return FRAME_NAME, None, FrameRecords(path)
     path, fmt = _prepare(path, format, split, aclimdb_label)
@@ -156,15 +160,17 @@ def _prepare(path, format, split, aclimdb_label):
     if format not in FORMATS:
         raise ConfigError(
             f"Unknown data format. Expected 'auto' or one of {list(FORMATS)}. "
-            f"Received: format={format!r}."
+            f"Received: {argument('format')}={format!r}."
         )
     if aclimdb_label not in ("rating", "polarity"):
+        name = argument("aclimdb_label")
         raise ConfigError(
-            "aclimdb_label must be 'rating' (labels '1'..'10') or 'polarity' "
-            f"('pos'/'neg'). Received: aclimdb_label={aclimdb_label!r}."
+            f"{name} must be 'rating' (labels '1'..'10') or 'polarity' "
+            f"('pos'/'neg'). Received: {name}={aclimdb_label!r}."
         )
     if format == "aclimdb" and split not in ("train", "test"):
-        raise ConfigError(f"split must be 'train' or 'test'. Received: split={split!r}.")
+        name = argument("split")
+        raise ConfigError(f"{name} must be 'train' or 'test'. Received: {name}={split!r}.")
     return path, format
 
 

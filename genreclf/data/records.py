@@ -9,6 +9,8 @@ count the row). `load_dataset` and `iter_examples` turn records into examples.
 import dataclasses
 import re
 
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.data.utf8 import not_utf8_message
 from genreclf.data.utf8 import resave_fix
 from genreclf.errors import DataError
@@ -64,7 +66,9 @@ class Record:
     row_like: list = None
 
 
-SKIP_ADVICE = "pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows"
+def skip_advice():
+    """How to skip such rows, naming the option: the end of a skippable row's error."""
+    return f"pass {argument('skip_bad_rows')}=True (`{flag('skip_bad_rows')}`) to skip such rows"
 
 
 def row_error(reason, message, *, path, line=None, field=None, fix=None, skippable=True, lines=1):
@@ -75,7 +79,7 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None, skippab
         message: what is wrong with the row.
         path, line, field: where.
         fix: how to repair such a row, if anything can ("fill it in"). The
-            error then ends with that fix or `SKIP_ADVICE`; a row that is
+            error then ends with that fix or `skip_advice()`; a row that is
             skipped is logged as `error.skipped_message`, without either.
         skippable: whether the reader can skip such rows; if not, the error
             ends with the fix alone.
@@ -90,7 +94,7 @@ def row_error(reason, message, *, path, line=None, field=None, fix=None, skippab
     >>> error.skipped_message, error.reason, is_row_error(error)
     ("m.csv:3: field 'plot': empty text.", 'empty_text', True)
     """
-    advice = f"{fix}, or {SKIP_ADVICE}" if fix and skippable else fix
+    advice = f"{fix}, or {skip_advice()}" if fix and skippable else fix
     full = message if advice is None else f"{message} {advice[0].upper()}{advice[1:]}."
     error = DataError(full, path=path, line=line, field=field)
     error.reason = reason

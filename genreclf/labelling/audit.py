@@ -6,6 +6,11 @@ trained run, or an LLM (through the cascade's own LLM stage: cached and
 budgeted) — and counts agreement per assigned label: a row labelled
 `[a, b]` contributes two trials. Intervals are Wilson score intervals from
 SciPy (`genreclf.metrics.wilson`), per stage and per genre.
+
+A judge file is read by `genreclf.data.load_dataset`; its errors' hints name
+`audit`'s own arguments (`judge_label=`, `judge_text=`, `judge_format=`) and
+the flags of `genreclf label audit` (`--label`, `--text`, `--format`), and,
+since an audit skips no rows, a bad row's error ends with its fix alone.
 """
 
 import collections
@@ -13,7 +18,12 @@ import dataclasses
 import random
 
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
+
+# `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
+# `genreclf label audit` are `load_dataset`'s own: `--label`, `--text`, `--format`.
+JUDGE_ARGUMENTS = {"label": "judge_label", "text": "judge_text", "format": "judge_format"}
 
 
 @dataclasses.dataclass
@@ -118,9 +128,7 @@ def audit(
         truth = {r["id"]: set(p["labels"]) for r, p in zip(picked, predicted)}
         name = f"run {judge}"
     else:
-        from genreclf.data import load_dataset
-
-        dataset = load_dataset(judge, text=judge_text, label=judge_label, format=judge_format)
+        dataset = _read_judge(judge, judge_text, judge_label, judge_format)
         by_id = {str(i): set(l) for i, l in zip(dataset.ids, dataset.labels)}
         missing = [r["id"] for r in picked if r["id"] not in by_id]
         if missing:
@@ -154,6 +162,19 @@ def audit(
         sampled=len(picked),
         unlabelled=unlabelled,
     )
+
+
+def _read_judge(judge, text, label, format):
+    """The judge file's dataset; its errors name `audit`'s arguments and skip no rows."""
+    from genreclf.data import load_dataset
+    from genreclf.data.option_names import option_names
+    from genreclf.data.records import unskippable
+
+    try:
+        with option_names(arguments=JUDGE_ARGUMENTS):
+            return load_dataset(judge, text=text, label=label, format=format)
+    except DataError as error:
+        raise unskippable(error) from None
 
 
 def _rate(agree, trials, rows):

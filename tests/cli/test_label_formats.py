@@ -6,6 +6,7 @@ import re
 import pytest
 
 from genreclf.cli import main
+from genreclf.cli.label import build_audit_parser
 from genreclf.cli.label import build_keywords_parser
 from genreclf.cli.label import build_parser
 from genreclf.labelling.label_file import read_labelled
@@ -240,3 +241,25 @@ def test_the_python_api_names_calibrate_label_and_calibrate_format(tmp_path, gen
         **options,
     )
     assert result.by_stage["keywords"] == 2
+
+
+def test_a_judge_file_s_hints_name_the_flags_label_audit_takes(tmp_path, genres, capsys):
+    data = tmp_path / "unlabelled.tsv"
+    data.write_text(UNQUOTED)
+    out = tmp_path / "labelled.jsonl"
+    argv = ["label", str(data), "--format", "tsv-unquoted", "--genres", str(genres)]
+    assert main([*argv, *KEYWORDS, "--out", str(out)]) == 0
+    judge = tmp_path / "judge.txt"  # neither .tsv nor Kaggle genre lines
+    judge.write_text("id\toverview\tkind\nm1\tA ghost.\thorror\nm2\tChefs.\tcomedy\n")
+    argv = ["label", "audit", str(out), "--judge", str(judge)]
+    assert main(argv) == 1
+    line = error_line(capsys)
+    assert line.startswith("genreclf label: error: Cannot tell the format of ")
+    assert "Pass judge_format= one of [" in line and flags_in(line) == {"--format"}
+    assert main([*argv, "--format", "tsv"]) == 1
+    line = error_line(capsys)
+    assert "Pass judge_label= the column to use (`--label` on the command line)." in line
+    assert flags_in(line) == {"--label"}
+    assert {"--format", "--label"} <= accepted(build_audit_parser())
+    assert main([*argv, "--format", "tsv", "--label", "kind"]) == 0  # the hints work
+    assert "| all | 2 | 2 | 2 | 1.000 |" in capsys.readouterr().out

@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.labelling.api import label
 from genreclf.labelling.audit import audit
 from genreclf.labelling.audit import sample_rows
@@ -78,3 +80,84 @@ def test_a_run_as_judge(texts_csv, genres_yaml, tmp_path, trained_run):
 
 def json_rows(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+# The judge file's errors name `audit`'s arguments and `genreclf label audit`'s flags.
+JUDGE = "id,overview,kind\na1,A ghost.,horror\na2,Two chefs.,comedy\n"
+
+
+@pytest.fixture
+def labelled(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    label(
+        texts_csv, out=out, genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.5}
+    )
+    return out
+
+
+@pytest.mark.parametrize(
+    "options,hint",
+    [
+        ({}, "Pass judge_label= the column to use (`--label` on the command line)."),
+        (
+            {"judge_label": "genre"},
+            "Pass judge_label= one of them (`--label` on the command line).",
+        ),
+        (
+            {"judge_label": "kind", "judge_text": "plot"},
+            "Pass judge_text= one of them (`--text` on the command line).",
+        ),
+        (
+            {"judge_label": "kind", "judge_text": "kind"},
+            "Received: judge_text='kind', judge_label='kind'.",
+        ),
+    ],
+    ids=["no-label", "label", "text", "same"],
+)
+def test_a_judge_file_s_column_hints_name_the_judge_arguments(labelled, tmp_path, options, hint):
+    judge = tmp_path / "judge.csv"
+    judge.write_text(JUDGE)
+    with pytest.raises((DataError, ConfigError)) as caught:
+        audit(labelled, judge, **options)
+    assert str(caught.value).endswith(hint)
+
+
+def test_a_judge_file_s_format_hints_name_judge_format(labelled, tmp_path):
+    judge = tmp_path / "judge.dat"
+    judge.write_text(JUDGE)
+    with pytest.raises(ConfigError) as caught:
+        audit(labelled, judge, judge_label="kind")
+    assert str(caught.value).endswith(
+        "Pass judge_format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
+        "'kaggle-genre', 'aclimdb'] (`--format`)."
+    )
+    with pytest.raises(ConfigError, match=r"Received: judge_format='xls'\.$"):
+        audit(labelled, judge, judge_label="kind", judge_format="xls")
+    tabs = tmp_path / "judge.csv"
+    tabs.write_text(JUDGE.replace(",", "\t"))
+    with pytest.raises(DataError) as caught:
+        audit(labelled, tabs, judge_label="kind")
+    assert str(caught.value).endswith(
+        "Pass judge_text= the column to use (`--text` on the command line). The header holds "
+        "tabs: for a tab-separated file pass judge_format='tsv' (`--format tsv`)."
+    )
+
+
+def test_a_bad_judge_row_keeps_its_location_and_offers_no_skipping(labelled, tmp_path):
+    judge = tmp_path / "judge.tsv"  # read as `tsv`: the quote in `"Run,"` is never closed
+    judge.write_text('id\toverview\tkind\na1\t"Run," a ghost.\thorror\na2\tChefs.\tcomedy\n')
+    with pytest.raises(DataError) as caught:
+        audit(labelled, judge, judge_label="kind")
+    message = str(caught.value)
+    assert message.startswith(f"{judge}:2: field 'overview': ") and caught.value.line == 2
+    assert message.endswith(
+        "read it with judge_format='tsv-unquoted' (`--format tsv-unquoted`)."
+    ), message
+    assert "skip" not in message
+    judge = tmp_path / "judge.csv"
+    judge.write_text("id,overview,kind\na1,A ghost.,horror\na2,,comedy\n")
+    with pytest.raises(DataError) as caught:
+        audit(labelled, judge, judge_label="kind")
+    assert str(caught.value) == (
+        f"{judge}:3: field 'overview': empty text. Every row needs a non-blank text. Fill it in."
+    )

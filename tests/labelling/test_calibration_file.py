@@ -8,7 +8,6 @@ from genreclf.errors import DataError
 from genreclf.labelling.api import build_cascade
 from genreclf.labelling.api import calibrate_cascade
 from genreclf.labelling.calibration_file import read_calibration
-from genreclf.labelling.calibration_file import reword
 
 LABEL = {"label": "calibrate_label", "format": "calibrate_format"}  # as `genreclf.label` names them
 
@@ -82,9 +81,38 @@ def test_calibrate_cascade_names_its_own_arguments_and_the_calibration_flags(tmp
     assert report["keywords"]["offered"] == 10
 
 
-def test_reword_leaves_other_arguments_flags_and_quoted_values_alone():
-    message = (
-        "Received: text='a', label='a'. Pass multi_label=True (`--multi-label`), sep= "
-        "(`--sep`), text= (`--text`). Received: 'label=x'."
+def test_the_text_column_keeps_text_and_the_tab_hint_names_calibrate_format(tmp_path):
+    # The text column is `--text` (`text=`) for the input and the calibration file alike.
+    path = tmp_path / "calibration.csv"
+    path.write_text("overview\tkind\nA ghost.\thorror\n")
+    with pytest.raises(DataError) as caught:
+        read_calibration(path, label="kind", arguments=LABEL)
+    assert str(caught.value) == (
+        f"{path}: No text column found: expected one of ['text', 'overview', 'plot', "
+        "'description', 'synopsis']. Columns present: ['overview\\tkind']. Pass text= the "
+        "column to use (`--text` on the command line). The header holds tabs: for a "
+        "tab-separated file pass calibrate_format='tsv' (`--calibrate-format tsv`)."
     )
-    assert reword(message, LABEL) == message.replace(", label=", ", calibrate_label=")
+
+
+def test_the_same_columns_name_text_and_calibrate_label(tmp_path):
+    path = tmp_path / "calibration.csv"
+    path.write_text("overview,kind\nA ghost.,horror\n")
+    with pytest.raises(ConfigError) as caught:
+        read_calibration(path, text="kind", label="kind", arguments=LABEL)
+    assert str(caught.value).endswith("Received: text='kind', calibrate_label='kind'.")
+
+
+def test_the_names_hold_for_the_read_only(tmp_path):
+    from genreclf.data import load_dataset
+
+    path = tmp_path / "calibration.dat"
+    path.write_text("overview,genre\nA ghost.,horror\n")
+    with pytest.raises(ConfigError, match=r"calibrate_format="):
+        read_calibration(path, arguments=LABEL)
+    with pytest.raises(ConfigError) as caught:  # a plain read after it: the plain hint
+        load_dataset(path)
+    assert str(caught.value).endswith(
+        "Pass format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
+        "'kaggle-genre', 'aclimdb'] (`--format`)."
+    )

@@ -1,0 +1,98 @@
+"""How the hints of `genreclf.data`'s errors name the options, and how a caller renames them.
+
+An error about a file ends with its fix, naming the option that makes it:
+`Pass label= one of them (`--label` on the command line)`. Every such hint
+takes the option's names from here: `argument("label")` is the Python
+argument (`"label"`), `flag("label")` the command-line flag (`"--label"`).
+
+A caller that reads another file whose options go by other names says so
+around the read, and the hints name those instead: `genreclf label
+--calibrate` reads its calibration file with
+
+    with option_names(arguments={"label": "calibrate_label"},
+                      flags={"label": "--calibrate-label"}):
+        load_dataset(path, label=calibrate_label)
+
+Why a context variable rather than a parameter of `load_dataset`: the hints
+are built deep inside the readers (`detect_format`, `ExampleReader`'s column
+choice, the CSV reader's quote errors, the label warnings), several calls
+below `load_dataset`, through helpers that know nothing of the caller.
+Passing the names down would add a parameter to each of them, `load_dataset`
+and `iter_examples` included, for a concern of the message text alone. A
+`contextvars.ContextVar` holds the names for the `with` block only, is
+separate per thread and per asyncio task, and a call outside any block
+keeps every message as it is. Its limit: a hint is worded when its error is
+built, so a lazy reader (`iter_examples`) must be consumed inside the block.
+"""
+
+import contextlib
+import contextvars
+
+# Flags other than `--` and the option with `_` as `-` (`genreclf labels`' `--id`).
+_FLAGS = {"id_column": "--id"}
+
+# (`{option: argument}`, `{option: flag}`) of the innermost `option_names` block.
+
+_RENAMED = contextvars.ContextVar("genreclf_option_names", default=({}, {}))
+
+
+def argument(option):
+    """The Python argument that sets `option` (of `load_dataset`), as hints name it.
+
+    Example:
+
+    >>> argument("label")
+    'label'
+    >>> with option_names(arguments={"label": "judge_label"}):
+    ...     argument("label")
+    'judge_label'
+    """
+    return _RENAMED.get()[0].get(option, option)
+
+
+def flag(option):
+    """The command-line flag that sets `option` (of `load_dataset`), as hints name it.
+
+    Example:
+
+    >>> flag("skip_bad_rows"), flag("id_column")
+    ('--skip-bad-rows', '--id')
+    >>> with option_names(flags={"format": "--calibrate-format"}):
+    ...     flag("format")
+    '--calibrate-format'
+    """
+    default = _FLAGS.get(option, "--" + option.replace("_", "-"))
+    return _RENAMED.get()[1].get(option, default)
+
+
+@contextlib.contextmanager
+def option_names(*, arguments=None, flags=None):
+    """Within the block, hints name options by the caller's names for them.
+
+    Args:
+        arguments: `{option: Python argument}`, e.g. `{"label": "judge_label"}`.
+        flags: `{option: command-line flag}`, e.g. `{"label": "--calibrate-label"}`.
+
+    Options left out keep their names (or those of an enclosing block).
+
+    Example:
+
+    >>> from genreclf.data import detect_format
+    >>> with option_names(arguments={"format": "judge_format"}):
+    ...     detect_format("judge.dat")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: Cannot tell the format of 'judge.dat' ... Pass judge_format= one of [...] (`--format`).
+    >>> detect_format("judge.dat")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: Cannot tell the format of 'judge.dat' ... Pass format= one of [...] (`--format`).
+    """
+    outer_arguments, outer_flags = _RENAMED.get()
+    token = _RENAMED.set(
+        ({**outer_arguments, **(arguments or {})}, {**outer_flags, **(flags or {})})
+    )
+    try:
+        yield
+    finally:
+        _RENAMED.reset(token)
