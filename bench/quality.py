@@ -37,7 +37,7 @@ single-file sets (split seeds 0..N-1; split 0 is the protocol above, the
 others print as `NAME/s1`, ...), every model refitted on each, and prints each
 target's mean, lowest and highest gap over the splits. `--first-split K` starts
 at split seed K, to add splits to an earlier run's. tmdb_genres keeps its
-train/val files (one split).
+train/val files (one split, skipped when K > 0).
 
 Beside the default's macro-F1 gap to the best baseline, and its rare-class
 F1 gap to (c), the check prints a 95% paired bootstrap interval over the
@@ -358,7 +358,10 @@ def main(argv=None):
         runs_dir = pathlib.Path(args.keep_runs or tmp)
         for name in args.datasets.split(","):
             first = args.first_split
-            splits = [0] if "test" in DATASETS[name] else range(first, first + args.splits)
+            if "test" in DATASETS[name]:  # its own test file: one split, split 0
+                splits = [0] if first == 0 else []
+            else:
+                splits = range(first, first + args.splits)
             for split in splits:
                 dataset_rows, latencies[split_name(name, split)] = run_dataset(
                     name, models, runs_dir, args.aclimdb_rows, args.seeds, split

@@ -82,7 +82,9 @@ def test_a_missing_or_non_string_text_is_named_by_its_position(trained_run, meth
     call = getattr(trained_run, method)
     with pytest.raises(DataError, match=r"texts\[1\]: expected a synopsis with some words\. "):
         call(["A ghost story.", np.nan])
-    with pytest.raises(DataError, match=r"texts\[1\] \(index 8\).*Received: (None|nan)\."):
+    with pytest.raises(
+        DataError, match=r"texts\[1\] \(index 8\).*Received: (None|nan), a missing value\."
+    ):
         call(pd.Series(["A ghost story.", None], index=[7, 8]))
     with pytest.raises(
         DataError, match=r"texts\[0\]: expected a synopsis \(a str\)\. Received: 42"

@@ -56,8 +56,12 @@ def test_non_texts_are_a_config_error(value, match):
     "value, match",
     [
         (["a", "  "], r"texts\[1\]: expected a synopsis with some words\. Received: '  '\."),
-        (["a", None], r"texts\[1\]: .*Received: None\. Drop or fill in the empty texts"),
-        (["a", float("nan")], r"texts\[1\]: .*Received: nan\. Drop or fill"),
+        (
+            ["a", None],
+            r"texts\[1\]: .*Received: None, a missing value\. Drop the rows without a "
+            r"text \(e\.g\. `frame\.dropna",
+        ),
+        (["a", float("nan")], r"texts\[1\]: .*Received: nan, a missing value\. Drop the rows"),
         (pd.Series(["a", pd.NA], dtype="string"), r"texts\[1\]: .*Received: <NA>"),
         (
             [b"a ghost"],

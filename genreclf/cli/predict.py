@@ -90,7 +90,7 @@ def argument_texts(texts):
             byte, offset = bad
             raise DataError(
                 f"{not_utf8_message(byte, offset, f'text {index}')} Pass the synopses as "
-                "UTF-8 (convert them with `iconv -t utf-8`), or pipe them in with '-'.",
+                "UTF-8: convert them first, e.g. `iconv -f latin1 -t utf-8`.",
                 path=f"text {index}",
             )
         _check_text(text, f"text {index}")

@@ -125,7 +125,13 @@ def bad_text_error(position, text, action, *, note="", path=None, line=None):
     to str, or drop that one, before making a TextDataset.
     """
     where = f"texts[{position}]{note}"
-    if isinstance(text, str) or is_missing(text):
+    if is_missing(text):
+        message = (
+            f"{where}: expected a synopsis with some words. Received: {short_repr(text)}, a "
+            "missing value. Drop the rows without a text (e.g. `frame.dropna(subset=["
+            f"text_column])`) or fill them in before {action}."
+        )
+    elif isinstance(text, str):
         message = (
             f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
             f"Drop or fill in the empty texts before {action}."

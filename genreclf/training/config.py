@@ -185,7 +185,9 @@ class TrainConfig:
             if not _SWITCH.accepts(value):  # exactly True, False or "auto": not 1 or 0
                 flag = name.replace("_", "-")
                 raise ConfigError(
-                    f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}."
+                    f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}. "
+                    f'Pass {name}=True, {name}=False or {name}="auto" (1 and 0 are no '
+                    f'switches here), or in config.json true, false or "auto".'
                 )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]

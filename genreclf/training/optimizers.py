@@ -94,7 +94,7 @@ def check_ema(ema):
     """
     if not isinstance(ema, dict):
         if not _accepts(_MOMENTUM, ema):
-            raise ConfigError(_MOMENTUM.message("ema", ema, where=_EMA_WHERE, fix=_EMA_FIX))
+            raise _refused(_MOMENTUM, "ema", ema, where=_EMA_WHERE, fix=_EMA_FIX)
         return ema
     where = f"in the horizon ema={ema!r}"
     for key in ema:
@@ -103,9 +103,18 @@ def check_ema(ema):
     for key in ("steps", "max_epochs"):
         value = ema.get(key) if key == "steps" else ema.get(key, math.inf)  # no epoch cap
         if not _accepts(_HORIZON, value):
-            name = f'ema["{key}"]'
-            raise ConfigError(_HORIZON.message(name, value, where=where, fix=_HORIZON_FIX))
+            raise _refused(_HORIZON, f'ema["{key}"]', value, where=where, fix=_HORIZON_FIX)
     return ema
+
+
+def _refused(setting, name, value, where, fix):
+    """The `ConfigError` for `name=value`: a NumPy number is told to be made a Python one."""
+    if not isinstance(value, (bool, float)) and type(value).__module__ == "numpy":
+        return ConfigError(
+            f"{name} ({where}) takes a Python int or float. Received: {name}={value!r}, a "
+            f"NumPy {type(value).__name__}. Pass {name}={value} (`float(...)` or `.item()`)."
+        )
+    return ConfigError(setting.message(name, value, where=where, fix=fix))
 
 
 def _accepts(setting, value):

@@ -10,13 +10,14 @@ call is certain to run again in a trial process, it refuses at once and names
 the script's unguarded line.
 
 Certain means: the script's module body reaches the call in a straight line.
-The statement of the script that runs (and of each module it imports on the
-way) is a plain one (an expression, an assignment, an import), or such a
-statement in a `with` block; in each function on the way (the script's or
+The statement of the script that runs is a plain one (an expression, an
+assignment, an import), or such a statement in a `with` block; in each function on the way (the script's or
 another's) that statement and every one before it are plain. No `if`, loop,
 `try`, `match`, `and`/`or` or conditional expression on the way, where a
 trial process could go another way, and no frame without readable source.
-Anything else is left to the trial process's own refusal (`check_not_in_trial_process`).
+Anything else is left to the trial process's own refusal (`check_not_in_trial_process`),
+a call made while the script imports another module included (the import
+machinery's frames have no source to read).
 (What it cannot see: a script that binds the name it calls to something else
 in a trial process, e.g. `search = tune if main_process else print`.)
 """

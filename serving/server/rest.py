@@ -355,7 +355,7 @@ def create_app(store, executor, limits, metrics, budget=None):
         # TF Serving hands every path matching (?i)/v1/.* (query included) to its API.
         if _API_PATHS.fullmatch(api_path(request)):
             if request.method == "OPTIONS":  # TF Serving answers it before its handler
-                call = metrics.start("rest")
+                call = metrics.start("rest", api="preflight")
                 code, text = preflight(request.headers.get("origin"))
                 call.finish(code)
                 return json_response(code, text) if text else Response(status_code=code)

@@ -34,7 +34,9 @@ _JSON_SPACE = " \t\n\r"  # rapidjson's whitespace, and json's
 # rapidjson's NaN and infinity literals (kParseNanAndInfFlag) that Python's json lacks,
 # and JSON strings, so that a literal is only ever spelled out outside a string.
 _RAPIDJSON_ONLY_LITERAL = re.compile(r"-?Inf|-NaN")
-_LITERAL_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?Inf(?:inity)?|-NaN', re.DOTALL)
+# A string's closing quote is optional, so that an unterminated one is passed over in one
+# linear scan (a required quote would restart the search at each escape: quadratic time).
+_LITERAL_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|-?Inf(?:inity)?|-NaN', re.DOTALL)
 _PYTHON_SPELLING = {"Inf": "Infinity", "-Inf": "-Infinity", "-NaN": "NaN"}
 _BASE64_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace, skipped anywhere in base64
 _BASE64_PADDING = b"=."  # absl accepts '.' as a padding character too

@@ -226,3 +226,15 @@ def test_a_convex_fit_has_no_steps_to_average(tmp_path, sample_csv):
             verbose=0,
         )
     assert not (tmp_path / "run").exists()  # refused before the run folder was made
+
+
+@pytest.mark.parametrize(
+    "ema, name", [(np.float32(0.9), "ema"), ({"steps": np.int64(3)}, 'ema["steps"]')], ids=repr
+)
+def test_a_numpy_number_is_told_to_be_made_a_python_one(ema, name):
+    # A NumPy float32 in range used to be told it "must be a number of at least 0 and below 1".
+    with pytest.raises(ConfigError) as caught:
+        check_ema(ema)
+    message = str(caught.value)
+    assert "takes a Python int or float. Received: " in message, message
+    assert "must be" not in message and f"Pass {name}=" in message, message

@@ -73,6 +73,15 @@ def test_parse_reads_the_first_json_value_as_rapidjson_stops_when_done():
     assert parse(b'{"a": Inf}\xff]') == {"a": np.inf}
 
 
+def test_an_unterminated_string_full_of_escapes_is_read_in_one_pass():
+    # With a required closing quote, the literal search restarted at every escaped quote of
+    # an unterminated string: 100,000 of them took minutes, holding the server's GIL.
+    escapes = b'\\"' * 100_000
+    assert parse(b'{"instances": [Inf]} "' + escapes) == {"instances": [np.inf]}
+    with pytest.raises(ServingStatusError, match="JSON Parse error"):
+        parse(b'{"instances": [Inf, "' + escapes)
+
+
 def test_signature_name_and_describe():
     assert signature_name({}) == "" and signature_name({"signature_name": "c"}) == "c"
     assert "'signature_name'" in error(signature_name, {"signature_name": 1})

@@ -317,3 +317,9 @@ def test_a_cors_preflight_is_answered_as_in_tf_serving(server, origin, expected)
             error = json.loads(data)["error"]
             assert error.startswith("Origin header is missing in CORS preflight"), error
     assert send(server, "OPTIONS", "/v2/models/genre", headers=headers)[0] == 404
+
+
+def test_preflights_are_counted_apart_from_the_api_calls(server):
+    send(server, "OPTIONS", PREDICT, headers={"Origin": "https://example.com"})
+    metrics = send(server, "GET", "/monitoring/prometheus/metrics")[2].decode()
+    assert 'api="preflight"' in metrics
