@@ -139,51 +139,34 @@ def test_data_that_is_no_path_in_a_config_is_described_not_printed():
         TrainConfig(data=["a", "b", "c"]).check()
 
 
-FINETUNE_MESSAGE = (
-    "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the stack run: "
-    'True, False or "auto" (on a GPU). Received: finetune='
-)
+SWITCH_MESSAGES = {
+    "finetune": "finetune (`--finetune` / `--no-finetune`) joins a fine-tuned encoder to the "
+    'stack run: True, False or "auto" (on a GPU). Received: finetune=',
+    "refit": "refit (`--refit` / `--no-refit`) trains on every row and reports 5-fold "
+    'out-of-fold scores: True, False or "auto" (for the families fitted by a convex solver: '
+    "ngram, stack). Received: refit=",
+}
 
 
-@pytest.mark.parametrize("finetune", [1, 0, "true", 1.0, np.int64(1), None, "AUTO"], ids=repr)
-def test_finetune_is_a_switch_not_a_number(finetune):
-    # `1 == True` in Python: `finetune not in (AUTO, True, False)` let 1 and 0 through.
+@pytest.mark.parametrize("name", list(SWITCH_MESSAGES))
+@pytest.mark.parametrize("value", [1, 0, "true", 1.0, np.int64(1), None, "AUTO"], ids=repr)
+def test_a_switch_is_not_a_number(name, value):
+    # `1 == True` in Python: `finetune not in (AUTO, True, False)` let 1 and 0 through, and
+    # `refit` was not checked at all.
     with pytest.raises(ConfigError) as caught:
-        TrainConfig(finetune=finetune).check()
-    assert str(caught.value).startswith(f"{FINETUNE_MESSAGE}{finetune!r}. Pass finetune=True, ")
+        TrainConfig(**{name: value}).check()
+    expected = f"{SWITCH_MESSAGES[name]}{value!r}. Pass {name}=True, "
+    assert str(caught.value).startswith(expected), str(caught.value)
 
 
-@pytest.mark.parametrize("finetune", [True, False, "auto", np.True_, np.False_], ids=repr)
-def test_finetune_takes_true_false_or_auto(finetune, tmp_path):
-    config = TrainConfig(finetune=finetune).check()
-    plain = finetune if isinstance(finetune, str) else bool(finetune)
-    assert config.finetune is plain  # a NumPy bool is stored as a plain one
+@pytest.mark.parametrize("name", list(SWITCH_MESSAGES))
+@pytest.mark.parametrize("value", [True, False, "auto", np.True_, np.False_], ids=repr)
+def test_a_switch_takes_true_false_or_auto(name, value, tmp_path):
+    config = TrainConfig(**{name: value}).check()
+    plain = value if isinstance(value, str) else bool(value)
+    assert getattr(config, name) is plain  # a NumPy bool is stored as a plain one
     config.to_json(tmp_path / "config.json")
-    assert TrainConfig.from_json(tmp_path / "config.json").finetune == finetune
-
-
-REFIT_MESSAGE = (
-    "refit (`--refit` / `--no-refit`) trains on every row and reports 5-fold out-of-fold "
-    'scores: True, False or "auto" (for the families fitted by a convex solver: ngram, '
-    "stack). Received: refit="
-)
-
-
-@pytest.mark.parametrize("refit", [1, 0, "true", 1.0, np.int64(1), None, "AUTO"], ids=repr)
-def test_refit_is_a_switch_not_a_number(refit):
-    # `refit` was not checked: 1 and 0 trained as True and False (`1 == True`).
-    with pytest.raises(ConfigError) as caught:
-        TrainConfig(refit=refit).check()
-    assert str(caught.value).startswith(f"{REFIT_MESSAGE}{refit!r}. Pass refit=True, ")
-
-
-@pytest.mark.parametrize("refit", [True, False, "auto", np.True_, np.False_], ids=repr)
-def test_refit_takes_true_false_or_auto(refit, tmp_path):
-    config = TrainConfig(refit=refit).check()
-    plain = refit if isinstance(refit, str) else bool(refit)
-    assert config.refit is plain  # a NumPy bool is stored as a plain one
-    config.to_json(tmp_path / "config.json")
-    assert TrainConfig.from_json(tmp_path / "config.json").refit == refit
+    assert getattr(TrainConfig.from_json(tmp_path / "config.json"), name) == value
 
 
 def test_a_config_json_with_refit_1_is_refused(tmp_path):
