@@ -19,7 +19,8 @@ def lazy_api(package, api, namespace):
     Args:
         package: the package's name, for the `AttributeError` message.
         api: public name -> the module that defines it.
-        namespace: the package's `globals()` (its eager names, for `dir()`).
+        namespace: the package's `globals()` (its eager names, for `dir()`; a name
+            is kept there once resolved).
 
     Example:
 
@@ -32,7 +33,11 @@ def lazy_api(package, api, namespace):
 
     def __getattr__(name):
         if name in api:
-            return getattr(importlib.import_module(api[name]), name)
+            value = getattr(importlib.import_module(api[name]), name)
+            # Kept, so that a submodule of the same name (`genreclf.labelling.audit`, which
+            # importing binds on the package) cannot hide the function on the next use.
+            namespace[name] = value
+            return value
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__():
