@@ -2,6 +2,7 @@
 
 genreclf label unlabelled.csv --text overview --genres genres.yaml --out labelled.jsonl
 genreclf label unlabelled.csv --run runs/x --llm gpt-4o-mini --budget-usd 2 --out l.jsonl
+genreclf label in.csv --genres g.yaml --calibrate labels.csv --calibrate-sep ';' --out l.jsonl
 genreclf label audit labelled.jsonl --sample 100 --judge labels.csv
 genreclf label keywords labelled.csv --label genre --out genres.yaml
 """
@@ -58,9 +59,15 @@ def build_parser():
         "--calibrate",
         help="a labelled file: choose each cheap stage's threshold on it for --target-precision",
     )
+    p.add_argument(
+        "--calibrate-text", help="text column of --calibrate (default: what --text says)"
+    )
     p.add_argument("--calibrate-label", help="label column of --calibrate")
     p.add_argument(
         "--calibrate-format", default="auto", help=f"the --calibrate file's format: {FORMAT_HELP}"
+    )
+    p.add_argument(
+        "--calibrate-sep", help="separator between labels in one cell of --calibrate (default '|')"
     )
     p.add_argument(
         "--target-precision",
@@ -116,6 +123,9 @@ def build_audit_parser():
     p.add_argument("--label", help="label column of the judge file")
     p.add_argument("--text", help="text column of the judge file")
     p.add_argument("--format", default="auto", help=f"the judge file's format: {FORMAT_HELP}")
+    p.add_argument(
+        "--sep", help="separator between labels in one cell of the judge file (default '|')"
+    )
     p.add_argument("--llm", help="the judge model (with --judge llm)")
     p.add_argument("--genres", help="genres.yaml (with --judge llm)")
     p.add_argument("--base-url", help="an OpenAI-compatible server")
@@ -223,8 +233,10 @@ def main(argv):
         run=args.run,
         llm=args.llm,
         calibrate=args.calibrate,
+        calibrate_text=args.calibrate_text,
         calibrate_label=args.calibrate_label,
         calibrate_format=args.calibrate_format,
+        calibrate_sep=args.calibrate_sep,
         target_precision=args.target_precision,
         calibrate_rule=args.calibrate_rule,
         multi_label=args.multi_label,
@@ -267,6 +279,7 @@ def _audit(args):
         judge_label=args.label,
         judge_text=args.text,
         judge_format=args.format,
+        judge_sep=args.sep,
         **extra,
     )
     print(result.table())

@@ -152,8 +152,10 @@ def label(
     run=None,
     llm=None,
     calibrate=None,
+    calibrate_text=None,
     calibrate_label=None,
     calibrate_format="auto",
+    calibrate_sep=None,
     target_precision=0.9,
     calibrate_rule="average",
     verbose=0,
@@ -181,11 +183,18 @@ def label(
         llm: a chat model name for the LLM stage (e.g. `"gpt-4o-mini"`).
         calibrate: a labelled file (or `(texts, labels)`) to choose each cheap
             stage's threshold on, for `target_precision`.
+        calibrate_text: the text column of `calibrate` (default: `text`, and
+            without it the first of text/overview/plot/... present).
         calibrate_label: the label column of `calibrate` (default: the first
-            of label/labels/genre/genres/tag present). Its text column is `text`.
+            of label/labels/genre/genres/tag present).
         calibrate_format: the format of `calibrate`: `"auto"` (from its
             extension) or one of the formats of `genreclf.data.load_dataset`
             (`format` above).
+        calibrate_sep: the separator between labels in one cell of
+            `calibrate` (default `"|"`: `action|comedy` is two labels), e.g.
+            `";"` for `action;comedy`. On the command line these are
+            `--calibrate-text`, `--calibrate-label`, `--calibrate-format`
+            and `--calibrate-sep`.
         target_precision, calibrate_rule: see
             `genreclf.labelling.thresholds.calibrate` (`rule`).
         verbose: print progress.
@@ -225,9 +234,10 @@ def label(
         report = _calibrate(
             cascade,
             calibrate,
-            text=text,
+            text=text if calibrate_text is None else calibrate_text,
             label=calibrate_label,
             format=calibrate_format,
+            sep=calibrate_sep,
             target_precision=target_precision,
             rule=calibrate_rule,
             arguments=_LABEL_ARGUMENTS,
@@ -245,7 +255,14 @@ def label(
 
 
 def calibrate_cascade(
-    cascade, data, text=None, label=None, target_precision=0.9, rule="average", format="auto"
+    cascade,
+    data,
+    text=None,
+    label=None,
+    target_precision=0.9,
+    rule="average",
+    format="auto",
+    sep=None,
 ):
     """Chooses the cascade's cheap-stage thresholds on labelled data; returns the report.
 
@@ -261,6 +278,8 @@ def calibrate_cascade(
         rule: `"average"` or `"marginal"` (`genreclf.labelling.thresholds.calibrate`).
         format: the file's format: `"auto"` (from its extension) or one of
             `load_dataset`'s (`--calibrate-format` on the command line).
+        sep: the separator between labels in one cell (default `"|"`;
+            `--calibrate-sep` on the command line).
 
     Returns:
         `{stage name: {"threshold", "precision", "claimed", "offered"}}`.
@@ -276,14 +295,19 @@ def calibrate_cascade(
     >>> report["keywords"]["precision"], report["keywords"]["claimed"]
     (1.0, 20)
     """
-    return _calibrate(cascade, data, text, label, format, target_precision, rule)
+    return _calibrate(cascade, data, text, label, format, sep, target_precision, rule)
 
 
 # The calibration file's options as `label` names them (its hints name these, not `label=`).
-_LABEL_ARGUMENTS = {"label": "calibrate_label", "format": "calibrate_format"}
+_LABEL_ARGUMENTS = {
+    "text": "calibrate_text",
+    "label": "calibrate_label",
+    "format": "calibrate_format",
+    "sep": "calibrate_sep",
+}
 
 
-def _calibrate(cascade, data, text, label, format, target_precision, rule, arguments=None):
+def _calibrate(cascade, data, text, label, format, sep, target_precision, rule, arguments=None):
     from genreclf.labelling.calibration_file import read_calibration
     from genreclf.labelling.thresholds import calibrate
 
@@ -292,7 +316,7 @@ def _calibrate(cascade, data, text, label, format, target_precision, rule, argum
         texts, labels = data
     else:
         texts, labels = read_calibration(
-            data, text=text, label=label, format=format, arguments=arguments
+            data, text=text, label=label, format=format, sep=sep, arguments=arguments
         )
         _warn_if_trained_on(cascade, data)
     return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)

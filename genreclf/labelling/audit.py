@@ -7,10 +7,12 @@ budgeted) — and counts agreement per assigned label: a row labelled
 `[a, b]` contributes two trials. Intervals are Wilson score intervals from
 SciPy (`genreclf.metrics.wilson`), per stage and per genre.
 
-A judge file is read by `genreclf.data.load_dataset`; its errors' hints name
-`audit`'s own arguments (`judge_label=`, `judge_text=`, `judge_format=`) and
-the flags of `genreclf label audit` (`--label`, `--text`, `--format`), and,
-since an audit skips no rows, a bad row's error ends with its fix alone.
+A judge file is read by `genreclf.data.load_dataset`; its errors' hints and
+its warning about labels joined by another separator name `audit`'s own
+arguments (`judge_label=`, `judge_text=`, `judge_format=`, `judge_sep=`) and
+the flags of `genreclf label audit` (`--label`, `--text`, `--format`,
+`--sep`), and, since an audit skips no rows, a bad row's error ends with its
+fix alone.
 """
 
 import collections
@@ -22,8 +24,13 @@ from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
 
 # `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
-# `genreclf label audit` are `load_dataset`'s own: `--label`, `--text`, `--format`.
-JUDGE_ARGUMENTS = {"label": "judge_label", "text": "judge_text", "format": "judge_format"}
+# `genreclf label audit` are `load_dataset`'s own: `--label`, `--text`, `--format`, `--sep`.
+JUDGE_ARGUMENTS = {
+    "label": "judge_label",
+    "text": "judge_text",
+    "format": "judge_format",
+    "sep": "judge_sep",
+}
 
 
 @dataclasses.dataclass
@@ -85,6 +92,7 @@ def audit(
     judge_label=None,
     judge_text=None,
     judge_format="auto",
+    judge_sep=None,
     **llm_args,
 ):
     """Scores a sample of labelled rows against a judge.
@@ -100,6 +108,10 @@ def audit(
         judge_label, judge_text: the judge file's label and text columns.
         judge_format: the judge file's format (`genreclf.data.load_dataset`'s
             `format`; `"auto"`: from its extension).
+        judge_sep: the separator between labels in one cell of the judge
+            file (default `"|"`: `action|comedy` is two labels), e.g. `";"`.
+            On the command line these are `--label`, `--text`, `--format`
+            and `--sep`.
         **llm_args: for `judge="llm"`: `llm`, `genres`, `base_url`, `budget_usd`, ...
 
     Returns:
@@ -128,7 +140,7 @@ def audit(
         truth = {r["id"]: set(p["labels"]) for r, p in zip(picked, predicted)}
         name = f"run {judge}"
     else:
-        dataset = _read_judge(judge, judge_text, judge_label, judge_format)
+        dataset = _read_judge(judge, judge_text, judge_label, judge_format, judge_sep)
         by_id = {str(i): set(l) for i, l in zip(dataset.ids, dataset.labels)}
         missing = [r["id"] for r in picked if r["id"] not in by_id]
         if missing:
@@ -164,7 +176,7 @@ def audit(
     )
 
 
-def _read_judge(judge, text, label, format):
+def _read_judge(judge, text, label, format, sep):
     """The judge file's dataset; its errors name `audit`'s arguments and skip no rows."""
     from genreclf.data import load_dataset
     from genreclf.data.option_names import option_names
@@ -172,7 +184,7 @@ def _read_judge(judge, text, label, format):
 
     try:
         with option_names(arguments=JUDGE_ARGUMENTS):
-            return load_dataset(judge, text=text, label=label, format=format)
+            return load_dataset(judge, text=text, label=label, format=format, sep=sep)
     except DataError as error:
         raise unskippable(error) from None
 

@@ -2,24 +2,32 @@
 
 The file is read by `genreclf.data.load_dataset`, whose errors end with a hint
 naming the option to change: `Pass label= ... (`--label` on the command
-line)`, `Pass format= ... (`--format`)`. The calibration file's label column
-and format are options of their own (`--calibrate-label`, `--calibrate-format`;
-in Python `genreclf.label`'s `calibrate_label=`, `calibrate_format=`), so the
-file is read within `genreclf.data.option_names.option_names` naming them;
-`--format` and `--label` would set the input file's format and another
-command's label column. The text column is `--text` (`text=`) for both files,
-so hints about it name those; and `genreclf label` skips no rows, so a bad
-row's error ends with its fix alone (no `--skip-bad-rows`).
+line)`, `Pass format= ... (`--format`)`, and whose warning about labels
+joined by another separator says `pass sep='|' (`--sep '|'`)`. The
+calibration file's text and label columns, format and label separator are
+options of their own (`--calibrate-text`, `--calibrate-label`,
+`--calibrate-format`, `--calibrate-sep`; in Python `genreclf.label`'s
+`calibrate_text=`, `calibrate_label=`, `calibrate_format=`, `calibrate_sep=`),
+so the file is read within `genreclf.data.option_names.option_names` naming
+them: `--text` and `--format` set the input file's, `--label` and `--sep`
+another command's. `--calibrate-text` defaults to what `--text` says.
+`genreclf label` skips no rows, so a bad row's error ends with its fix alone
+(no `--skip-bad-rows`).
 """
 
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 
 # `load_dataset`'s option -> the `genreclf label` flag that sets it for the calibration file.
-FLAGS = {"label": "--calibrate-label", "format": "--calibrate-format"}
+FLAGS = {
+    "text": "--calibrate-text",
+    "label": "--calibrate-label",
+    "format": "--calibrate-format",
+    "sep": "--calibrate-sep",
+}
 
 
-def read_calibration(data, *, text=None, label=None, format="auto", arguments=None):
+def read_calibration(data, *, text=None, label=None, format="auto", sep=None, arguments=None):
     """`(texts, labels)` of a labelled file; its errors name the calibration file's options.
 
     Args:
@@ -29,10 +37,13 @@ def read_calibration(data, *, text=None, label=None, format="auto", arguments=No
         label: the label column (default: the first of label/labels/genre/...).
         format: `"auto"` (from the file's extension) or one of the formats
             of `load_dataset`.
-        arguments: the caller's names for `label` and `format`, which the
-            errors' hints name, e.g. `{"label": "calibrate_label"}` (default:
-            `label=`, `format=`). Flags are always `--calibrate-label` and
-            `--calibrate-format`.
+        sep: the separator between labels in one cell (default `"|"`, as
+            for `load_dataset`), e.g. `";"` for `horror;comedy` cells.
+        arguments: the caller's names for `text`, `label`, `format` and
+            `sep`, which the errors' hints and the warnings name, e.g.
+            `{"label": "calibrate_label"}` (default: `text=`, `label=`,
+            `format=`, `sep=`). Flags are always `--calibrate-text`,
+            `--calibrate-label`, `--calibrate-format` and `--calibrate-sep`.
 
     Returns:
         The texts and their label lists.
@@ -48,6 +59,9 @@ def read_calibration(data, *, text=None, label=None, format="auto", arguments=No
     >>> _ = path.write_text("overview\\tgenre\\nA ghost.\\thorror\\n")
     >>> read_calibration(path, format="tsv")
     (['A ghost.'], [['horror']])
+    >>> _ = path.write_text("overview\\tgenre\\nA ghost chef.\\thorror;comedy\\n")
+    >>> read_calibration(path, format="tsv", sep=";")
+    (['A ghost chef.'], [['horror', 'comedy']])
     >>> read_calibration(path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -59,7 +73,7 @@ def read_calibration(data, *, text=None, label=None, format="auto", arguments=No
 
     try:
         with option_names(arguments=arguments, flags=FLAGS):
-            dataset = load_dataset(data, text=text, label=label, format=format)
+            dataset = load_dataset(data, text=text, label=label, format=format, sep=sep)
     except (DataError, ConfigError) as error:
         raise unskippable(error) from None
     return dataset.texts, dataset.labels

@@ -5,9 +5,16 @@ Reads every format `genreclf.data.load_dataset` reads (CSV, TSV,
 record readers (`genreclf.data.readers.open_records`), without needing a
 label column. A bad row is a `DataError` naming file, line and field: the
 reader's own, with its fix, since labelling skips no rows.
+
+The file is read within a `genreclf.data.option_names.option_names` block
+naming `genreclf label`'s flags, so the readers' hints name them: the id
+column is `--id-column` there (`--id` in `genreclf train`, `predict`, ...).
 """
 
 from genreclf.errors import DataError
+
+# `load_dataset`'s option -> the `genreclf label` flag that sets it, where they differ.
+FLAGS = {"id_column": "--id-column"}
 
 
 def read_texts(path, text=None, id_column=None, format="auto"):
@@ -34,16 +41,28 @@ def read_texts(path, text=None, id_column=None, format="auto"):
     >>> _ = path.write_text('id\\toverview\\nm1\\t"Run," she said.\\n')
     >>> read_texts(path, format="tsv-unquoted")
     [{'id': 'm1', 'line': 2, 'text': '"Run," she said.'}]
+    >>> read_texts(path, id_column="key", format="tsv-unquoted")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: ... Pass id_column= one of them (`--id-column` on the command line).
     """
+    from genreclf.data.option_names import option_names
+
+    with option_names(flags=FLAGS):  # the records are read inside: hints are worded as built
+        return _read(path, text, id_column, format)
+
+
+def _read(path, text, id_column, format):
     from genreclf.data.examples import TEXT_COLUMNS
     from genreclf.data.examples import _resolve
+    from genreclf.data.option_names import flag
     from genreclf.data.readers import open_records
     from genreclf.data.records import unskippable
 
     path, _, records = open_records(path, format=format, labelled=False)
     column = _resolve(records.columns, text, TEXT_COLUMNS, "text", path)
     if id_column is not None:
-        id_column = _resolve(records.columns, id_column, (), "id_column", path, "--id-column")
+        id_column = _resolve(records.columns, id_column, (), "id_column", path)
     elif "id" in records.columns:
         id_column = "id"
     rows, seen = [], {}
@@ -62,7 +81,7 @@ def read_texts(path, text=None, id_column=None, format="auto"):
         if row_id in seen:
             raise DataError(
                 f"duplicate id {row_id!r} (first on line {seen[row_id]}). Expected unique ids: "
-                "the output is keyed by them. Fix the ids or pass --id-column.",
+                f"the output is keyed by them. Fix the ids or pass {flag('id_column')}.",
                 path=path,
                 line=record.line,
                 field=id_column,

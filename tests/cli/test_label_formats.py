@@ -211,8 +211,9 @@ def test_a_tab_separated_calibration_csv_hints_at_calibrate_format_tsv(
     assert main(argv) == 1
     line = error_line(capsys)
     assert "pass calibrate_format='tsv' (`--calibrate-format tsv`)" in line
-    # The text column is `--text`, the input's and the calibration file's alike.
-    assert flags_in(line) == {"--text", "--calibrate-format"} <= accepted(build_parser())
+    # `--text` is the input's text column: the calibration file's is `--calibrate-text`.
+    assert "Pass calibrate_text= the column to use (`--calibrate-text` on the" in line
+    assert flags_in(line) == {"--calibrate-text", "--calibrate-format"} <= accepted(build_parser())
     assert main([*argv, "--calibrate-format", "tsv"]) == 0
 
 

@@ -1,5 +1,7 @@
 """`read_calibration`: `load_dataset`'s errors, their hints naming the calibration file's options."""
 
+import logging
+
 import pandas as pd
 import pytest
 
@@ -9,7 +11,13 @@ from genreclf.labelling.api import build_cascade
 from genreclf.labelling.api import calibrate_cascade
 from genreclf.labelling.calibration_file import read_calibration
 
-LABEL = {"label": "calibrate_label", "format": "calibrate_format"}  # as `genreclf.label` names them
+# The calibration file's options as `genreclf.label` names them.
+LABEL = {
+    "text": "calibrate_text",
+    "label": "calibrate_label",
+    "format": "calibrate_format",
+    "sep": "calibrate_sep",
+}
 
 
 def test_reads_texts_and_labels_in_the_format_given(tmp_path):
@@ -81,26 +89,76 @@ def test_calibrate_cascade_names_its_own_arguments_and_the_calibration_flags(tmp
     assert report["keywords"]["offered"] == 10
 
 
-def test_the_text_column_keeps_text_and_the_tab_hint_names_calibrate_format(tmp_path):
-    # The text column is `--text` (`text=`) for the input and the calibration file alike.
+@pytest.mark.parametrize(
+    "arguments,argument", [(LABEL, "calibrate_text="), (None, "text=")], ids=["label", "own"]
+)
+def test_the_text_hint_names_calibrate_text_and_the_tab_hint_calibrate_format(
+    tmp_path, arguments, argument
+):
+    # `--text` is the input file's text column: the calibration file's is `--calibrate-text`.
     path = tmp_path / "calibration.csv"
     path.write_text("overview\tkind\nA ghost.\thorror\n")
     with pytest.raises(DataError) as caught:
-        read_calibration(path, label="kind", arguments=LABEL)
+        read_calibration(path, label="kind", arguments=arguments)
+    fmt = "calibrate_format" if arguments else "format"
     assert str(caught.value) == (
         f"{path}: No text column found: expected one of ['text', 'overview', 'plot', "
-        "'description', 'synopsis']. Columns present: ['overview\\tkind']. Pass text= the "
-        "column to use (`--text` on the command line). The header holds tabs: for a "
-        "tab-separated file pass calibrate_format='tsv' (`--calibrate-format tsv`)."
+        "'description', 'synopsis']. Columns present: ['overview\\tkind']. Pass "
+        f"{argument} the column to use (`--calibrate-text` on the command line). The header "
+        f"holds tabs: for a tab-separated file pass {fmt}='tsv' (`--calibrate-format tsv`)."
     )
 
 
-def test_the_same_columns_name_text_and_calibrate_label(tmp_path):
+def test_a_missing_named_text_column_names_calibrate_text(tmp_path):
+    path = tmp_path / "calibration.csv"
+    path.write_text("plot,kind\nA ghost.,horror\n")
+    with pytest.raises(DataError) as caught:
+        read_calibration(path, text="overview", label="kind", arguments=LABEL)
+    assert str(caught.value) == (
+        f"{path}: field 'overview': Column 'overview' not found. Columns present: ['plot', "
+        "'kind']. Pass calibrate_text= one of them (`--calibrate-text` on the command line)."
+    )
+    assert read_calibration(path, text="plot", label="kind") == (["A ghost."], [["horror"]])
+
+
+def test_the_same_columns_name_calibrate_text_and_calibrate_label(tmp_path):
     path = tmp_path / "calibration.csv"
     path.write_text("overview,kind\nA ghost.,horror\n")
     with pytest.raises(ConfigError) as caught:
         read_calibration(path, text="kind", label="kind", arguments=LABEL)
-    assert str(caught.value).endswith("Received: text='kind', calibrate_label='kind'.")
+    assert str(caught.value).endswith("Received: calibrate_text='kind', calibrate_label='kind'.")
+
+
+# Several labels in one cell, joined by `;`: `calibrate_sep=` (`--calibrate-sep`) splits them.
+JOINED = (
+    "overview,kind\nA ghost and chefs.,horror;comedy\nA sheriff's ghost.,western;horror\n"
+    "A ghost.,horror\n"
+)
+
+
+def test_sep_splits_the_labels_of_a_cell(tmp_path):
+    path = tmp_path / "calibration.csv"
+    path.write_text(JOINED)
+    _, labels = read_calibration(path, label="kind", sep=";", arguments=LABEL)
+    assert labels == [["horror", "comedy"], ["western", "horror"], ["horror"]]
+
+
+@pytest.mark.parametrize(
+    "arguments,argument", [(LABEL, "calibrate_sep"), (None, "sep")], ids=["label", "own"]
+)
+def test_labels_joined_by_another_separator_warn_naming_calibrate_sep(
+    tmp_path, caplog, arguments, argument
+):
+    path = tmp_path / "calibration.csv"
+    path.write_text(JOINED)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        _, labels = read_calibration(path, label="kind", arguments=arguments)
+    assert labels[:2] == [["horror;comedy"], ["western;horror"]]  # read as they are, but warned
+    [warning] = [r.getMessage() for r in caplog.records if "labels contain" in r.getMessage()]
+    assert warning == (
+        f"{path}: 2 of 3 labels contain ';' (e.g. 'horror;comedy') but labels are split on "
+        f"'|'. If a cell lists several labels, pass {argument}=';' (`--calibrate-sep ';'`)."
+    )
 
 
 def test_the_names_hold_for_the_read_only(tmp_path):
