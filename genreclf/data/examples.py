@@ -37,14 +37,13 @@ class Example:
     is_list: bool = False
 
 
-def _resolve(columns, name, candidates, what, path, flag=None):
+def resolve_column(columns, name, candidates, what, path):
     """The column to use for `what`: `name`, else the first of `candidates` present.
 
     `what` is the option (of `load_dataset`) that names the column; the error
-    names its argument and flag as `genreclf.data.option_names` says, or
-    `flag` if given.
+    names its argument and flag as `genreclf.data.option_names` says.
     """
-    flag = flag or option_flag(what)
+    flag = option_flag(what)
     if name is not None:
         if name in columns:
             return name
@@ -124,15 +123,15 @@ class ExampleReader:
         self.seen_labels = set()  # labels of the rows read, for the unclosed-quote rule
         if fmt == "aclimdb" and label is None:
             label = aclimdb_label
-        self.text = _resolve(columns, text, TEXT_COLUMNS, "text", path)
-        self.label = _resolve(columns, label, LABEL_COLUMNS, "label", path)
+        self.text = resolve_column(columns, text, TEXT_COLUMNS, "text", path)
+        self.label = resolve_column(columns, label, LABEL_COLUMNS, "label", path)
         if self.text == self.label:
             raise ConfigError(
                 "The text and label columns must differ. Received: "
                 f"{argument('text')}={self.text!r}, {argument('label')}={self.label!r}."
             )
-        self.features = [_resolve(columns, n, (), "features", path) for n in features]
-        self.categorical = [_resolve(columns, n, (), "categorical", path) for n in categorical]
+        self.features = [resolve_column(columns, n, (), "features", path) for n in features]
+        self.categorical = [resolve_column(columns, n, (), "categorical", path) for n in categorical]
         for name in self.features + self.categorical:
             if name == "text":
                 raise ConfigError(
@@ -140,7 +139,7 @@ class ExampleReader:
                     "under that input name. Rename the column."
                 )
         if id_column is not None:
-            self.id_column = _resolve(columns, id_column, (), "id_column", path)
+            self.id_column = resolve_column(columns, id_column, (), "id_column", path)
         else:
             self.id_column = "id" if "id" in columns else None
         self.multi_label = multi_label

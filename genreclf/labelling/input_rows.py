@@ -54,15 +54,15 @@ def read_texts(path, text=None, id_column=None, format="auto"):
 
 def _read(path, text, id_column, format):
     from genreclf.data.examples import TEXT_COLUMNS
-    from genreclf.data.examples import _resolve
+    from genreclf.data.examples import resolve_column
     from genreclf.data.option_names import flag
     from genreclf.data.readers import open_records
     from genreclf.data.records import unskippable
 
     path, _, records = open_records(path, format=format, labelled=False)
-    column = _resolve(records.columns, text, TEXT_COLUMNS, "text", path)
+    column = resolve_column(records.columns, text, TEXT_COLUMNS, "text", path)
     if id_column is not None:
-        id_column = _resolve(records.columns, id_column, (), "id_column", path)
+        id_column = resolve_column(records.columns, id_column, (), "id_column", path)
     elif "id" in records.columns:
         id_column = "id"
     rows, seen = [], {}
