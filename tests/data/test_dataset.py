@@ -118,7 +118,9 @@ def test_every_text_is_a_non_blank_str_named_by_index():
         TextDataset(["a", "\t"], ["x", "y"], lines=[2, 3])
     with pytest.raises(TextError, match=r"^DataFrame:3: texts\[1\]"):
         TextDataset(["a", None], ["x", "y"], lines=[2, 3], source_name="DataFrame")
-    with pytest.raises(TextError, match=r"^texts\[1\] \(index 11\): .*Received: <NA>\."):
+    with pytest.raises(
+        TextError, match=r"^texts\[1\] \(index 11\): .*Received: <NA>, a missing value\."
+    ):
         TextDataset(pd.Series(["a", pd.NA], dtype="string", index=[10, 11]), ["x", "y"])
     with pytest.raises(ConfigError, match=r"labels\[1\]=<NA>\. Drop the row"):  # not '<NA>'
         TextDataset(["a", "b"], pd.Series(["x", pd.NA], dtype="string"))
