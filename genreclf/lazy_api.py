@@ -34,9 +34,7 @@ def lazy_api(package, api, namespace):
     def __getattr__(name):
         if name in api:
             value = getattr(importlib.import_module(api[name]), name)
-            # Kept, so that a submodule of the same name (`genreclf.labelling.audit`, which
-            # importing binds on the package) cannot hide the function on the next use.
-            namespace[name] = value
+            namespace[name] = value  # kept: the next use finds it without this call
             return value
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 

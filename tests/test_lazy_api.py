@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from genreclf.lazy_api import lazy_api
 
 
@@ -11,15 +13,42 @@ def test_a_name_is_imported_on_first_use_and_kept():
     assert "sqrt" in namespace and dir_() == ["sqrt"]
 
 
-def test_a_function_named_as_its_submodule_stays_the_function():
-    # `genreclf.labelling.audit` is a function defined in the submodule of the same name:
-    # importing the submodule binds the module on the package, which hid the function from
-    # the second use on.
+@pytest.mark.parametrize(
+    "first",
+    ["", "import genreclf.labelling.auditing\n", "labelling.wilson_interval\n"],
+    ids=["alone", "its module imported first", "a neighbour first"],
+)
+def test_labelling_audit_is_the_function_whatever_was_used_first(first):
+    # `audit` lived in a submodule of the same name, `genreclf.labelling.audit`: importing
+    # it bound the module on the package, and `genreclf.labelling.audit(...)` then raised
+    # "'module' object is not callable". The module is `auditing` now.
     code = (
         "import genreclf.labelling as labelling\n"
-        "first, second = labelling.audit, labelling.audit\n"
-        "from genreclf.labelling import audit\n"
-        "print(all(callable(f) and f.__name__ == 'audit' for f in (first, second, audit)))\n"
+        + first
+        + "from genreclf.labelling import audit\n"
+        + "functions = (labelling.audit, labelling.audit, audit)\n"
+        + "print(all(callable(f) and f.__name__ == 'audit' for f in functions))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "True", result.stderr[-2000:]
+
+
+def test_no_lazy_name_is_hidden_by_a_submodule_of_its_package():
+    # A lazy name resolves only while the package lacks the attribute; importing a
+    # submodule of the same name sets it, and the name is the module from then on.
+    import importlib
+    import pkgutil
+
+    packages = {
+        "genreclf": "_API",
+        "genreclf.labelling": "_API",
+        "genreclf.tuning": "_API",
+        "genreclf.label_issues": "_API",
+        "genreclf.tracking": "_API",
+        "genreclf.metrics": "_KERAS_METRICS",
+    }
+    for package_name, table in packages.items():
+        package = importlib.import_module(package_name)
+        submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        lazy = set(getattr(package, table))
+        assert lazy and not submodules & lazy, package_name

@@ -261,7 +261,7 @@ def main(argv):
 
 
 def _audit(args):
-    from genreclf.labelling.audit import audit
+    from genreclf.labelling.auditing import audit
 
     extra = {}
     if args.judge == "llm":

@@ -131,7 +131,9 @@ class ExampleReader:
                 f"{argument('text')}={self.text!r}, {argument('label')}={self.label!r}."
             )
         self.features = [resolve_column(columns, n, (), "features", path) for n in features]
-        self.categorical = [resolve_column(columns, n, (), "categorical", path) for n in categorical]
+        self.categorical = [
+            resolve_column(columns, n, (), "categorical", path) for n in categorical
+        ]
         for name in self.features + self.categorical:
             if name == "text":
                 raise ConfigError(

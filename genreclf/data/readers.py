@@ -160,7 +160,8 @@ def _prepare(path, format, split, aclimdb_label):
     if format not in FORMATS:
         raise ConfigError(
             f"Unknown data format. Expected 'auto' or one of {list(FORMATS)}. "
-            f"Received: {argument('format')}={format!r}."
+            f"Received: {argument('format')}={format!r}. Pass {argument('format')}= one of "
+            f"them (`{flag('format')}`), or 'auto' to tell it from the file's name."
         )
     if aclimdb_label not in ("rating", "polarity"):
         name = argument("aclimdb_label")

@@ -1,5 +1,7 @@
 """`read_calibration`: the labelled rows `genreclf label --calibrate` chooses thresholds on.
 
+`read_labelled_file` reads it, and `label audit`'s judge file too.
+
 The file is read by `genreclf.data.load_dataset`, whose errors end with a hint
 naming the option to change: `Pass label= ... (`--label` on the command
 line)`, `Pass format= ... (`--format`)`, and whose warning about labels
@@ -67,13 +69,34 @@ def read_calibration(data, *, text=None, label=None, format="auto", sep=None, ar
     ...
     genreclf.errors.ConfigError: Cannot tell the format ... Pass format= one of [...] (`--calibrate-format`).
     """
+    dataset = read_labelled_file(
+        data, arguments=arguments, flags=FLAGS, text=text, label=label, format=format, sep=sep
+    )
+    return dataset.texts, dataset.labels
+
+
+def read_labelled_file(data, *, arguments=None, flags=None, **options):
+    """`load_dataset(data, **options)` for a labelled file read beside `genreclf label`'s input.
+
+    The calibration file and `label audit`'s judge file are read so: the
+    hints of their errors and warnings name the caller's `arguments` and
+    `flags` (`genreclf.data.option_names`), and a bad row's error ends with
+    its fix alone, since neither takes `skip_bad_rows`.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "judge.csv"
+    >>> _ = path.write_text("overview,genre\\nA ghost.,horror\\n")
+    >>> read_labelled_file(path, arguments={"label": "judge_label"}).labels
+    [['horror']]
+    """
     from genreclf.data import load_dataset
     from genreclf.data.option_names import option_names
     from genreclf.data.records import unskippable
 
     try:
-        with option_names(arguments=arguments, flags=FLAGS):
-            dataset = load_dataset(data, text=text, label=label, format=format, sep=sep)
+        with option_names(arguments=arguments, flags=flags):
+            return load_dataset(data, **options)
     except (DataError, ConfigError) as error:
         raise unskippable(error) from None
-    return dataset.texts, dataset.labels

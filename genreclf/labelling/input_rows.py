@@ -8,7 +8,7 @@ reader's own, with its fix, since labelling skips no rows.
 
 The file is read within a `genreclf.data.option_names.option_names` block
 naming `genreclf label`'s flags, so the readers' hints name them: the id
-column is `--id-column` there (`--id` in `genreclf train`, `predict`, ...).
+column is `--id-column` there (`--id` in `genreclf labels`).
 """
 
 from genreclf.errors import DataError

@@ -60,6 +60,7 @@ _RANGES = {
 # The `--NAME` / `--no-NAME` switches: exactly True, False or "auto" (1 and 0 are no
 # switches, though `1 == True`), in the order `TrainConfig.check` checks them: what each does.
 _SWITCH = Setting("flag", also=(AUTO,))
+_NOT_NUMBERS = " (1 and 0 are no switches here)"
 _SWITCHES = {
     "finetune": 'joins a fine-tuned encoder to the stack run: True, False or "auto" (on a GPU)',
     "refit": "trains on every row and reports 5-fold out-of-fold scores: True, False or "
@@ -184,10 +185,11 @@ class TrainConfig:
                 setattr(self, name, value)
             if not _SWITCH.accepts(value):  # exactly True, False or "auto": not 1 or 0
                 flag = name.replace("_", "-")
+                is_number = isinstance(value, (int, float)) or type(value).__module__ == "numpy"
                 raise ConfigError(
                     f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}. "
-                    f'Pass {name}=True, {name}=False or {name}="auto" (1 and 0 are no '
-                    f'switches here), or in config.json true, false or "auto".'
+                    f'Pass {name}=True, {name}=False or {name}="auto"{_NOT_NUMBERS * is_number}, '
+                    'or in config.json true, false or "auto".'
                 )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]

@@ -108,11 +108,12 @@ def check_ema(ema):
 
 
 def _refused(setting, name, value, where, fix):
-    """The `ConfigError` for `name=value`: a NumPy number is told to be made a Python one."""
-    if not isinstance(value, (bool, float)) and type(value).__module__ == "numpy":
+    """The `ConfigError` for `name=value`: a NumPy number in range is told to be made a Python one."""
+    numpy = not isinstance(value, (bool, float)) and type(value).__module__ == "numpy"
+    if numpy and _accepts(setting, value.item()):
         return ConfigError(
             f"{name} ({where}) takes a Python int or float. Received: {name}={value!r}, a "
-            f"NumPy {type(value).__name__}. Pass {name}={value} (`float(...)` or `.item()`)."
+            f"NumPy {type(value).__name__}. Pass {name}={value!s} (`float(...)` or `.item()`)."
         )
     return ConfigError(setting.message(name, value, where=where, fix=fix))
 

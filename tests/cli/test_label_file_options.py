@@ -164,7 +164,7 @@ def test_audit_sep_splits_the_judge_s_labels(files, tmp_path, capsys, caplog):
 
 def test_the_audit_api_takes_judge_sep(files, tmp_path):
     from genreclf.labelling import label
-    from genreclf.labelling.audit import audit
+    from genreclf.labelling.auditing import audit
 
     genres, unlabelled, _ = files
     out = tmp_path / "labelled.jsonl"

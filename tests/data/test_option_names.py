@@ -132,7 +132,8 @@ def test_every_plain_hint_is_as_it_was(tmp_path, caplog):
         "frame_format": "A DataFrame is read as it is: format applies to files. Received: "
         "format='csv' with a DataFrame. Drop format=.",
         "unknown_format": f"Unknown data format. Expected 'auto' or one of {FORMATS}. "
-        "Received: format='xls'.",
+        "Received: format='xls'. Pass format= one of them (`--format`), or 'auto' to tell it "
+        "from the file's name.",
         "aclimdb_label": "aclimdb_label must be 'rating' (labels '1'..'10') or 'polarity' "
         "('pos'/'neg'). Received: aclimdb_label='stars'.",
         "split": "split must be 'train' or 'test'. Received: split='dev'.",

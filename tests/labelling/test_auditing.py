@@ -6,8 +6,8 @@ import pytest
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.labelling.api import label
-from genreclf.labelling.audit import audit
-from genreclf.labelling.audit import sample_rows
+from genreclf.labelling.auditing import audit
+from genreclf.labelling.auditing import sample_rows
 
 
 def test_audit_against_a_labels_file(texts_csv, genres_yaml, tmp_path):

@@ -20,7 +20,6 @@ import dataclasses
 import random
 
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
 
 # `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
@@ -178,15 +177,11 @@ def audit(
 
 def _read_judge(judge, text, label, format, sep):
     """The judge file's dataset; its errors name `audit`'s arguments and skip no rows."""
-    from genreclf.data import load_dataset
-    from genreclf.data.option_names import option_names
-    from genreclf.data.records import unskippable
+    from genreclf.labelling.calibration_file import read_labelled_file
 
-    try:
-        with option_names(arguments=JUDGE_ARGUMENTS):
-            return load_dataset(judge, text=text, label=label, format=format, sep=sep)
-    except DataError as error:
-        raise unskippable(error) from None
+    return read_labelled_file(
+        judge, arguments=JUDGE_ARGUMENTS, text=text, label=label, format=format, sep=sep
+    )
 
 
 def _rate(agree, trials, rows):
