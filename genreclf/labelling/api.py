@@ -181,8 +181,9 @@ def label(
         genres: a `genres.yaml` path, mapping or list (see `load_genres`).
         run: a run folder (or `Run`) for the classifier stage.
         llm: a chat model name for the LLM stage (e.g. `"gpt-4o-mini"`).
-        calibrate: a labelled file (or `(texts, labels)`) to choose each cheap
-            stage's threshold on, for `target_precision`.
+        calibrate: the labelled rows to choose each cheap stage's threshold
+            on, for `target_precision`: a file, a pandas DataFrame, a
+            `genreclf.TextDataset` or a `(texts, labels)` tuple.
         calibrate_text: the text column of `calibrate` (default: `text`, and
             without it the first of text/overview/plot/... present).
         calibrate_label: the label column of `calibrate` (default: the first
@@ -217,6 +218,9 @@ def label(
     from genreclf.labelling.input_rows import read_texts
 
     check_target_precision(target_precision)
+    _check_calibration_file_options(
+        calibrate, calibrate_text, calibrate_label, calibrate_format, calibrate_sep
+    )
     if llm and "llm" in cascade_args.get("stages", STAGES):
         from genreclf.augment.client import resolve_api_key
 
@@ -312,14 +316,62 @@ def _calibrate(cascade, data, text, label, format, sep, target_precision, rule, 
     from genreclf.labelling.thresholds import calibrate
 
     check_target_precision(target_precision)
-    if isinstance(data, tuple):
-        texts, labels = data
+    texts_and_labels = _texts_and_labels(data)
+    if texts_and_labels is not None:
+        texts, labels = texts_and_labels
     else:
         texts, labels = read_calibration(
             data, text=text, label=label, format=format, sep=sep, arguments=arguments
         )
         _warn_if_trained_on(cascade, data)
     return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)
+
+
+def _check_calibration_file_options(calibrate, text, label, format, sep):
+    """Refuses the calibration file's options where no calibration file is read."""
+    import os
+
+    from genreclf.data.frames import is_frame
+    from genreclf.labelling.calibration_file import check_file_options
+
+    if isinstance(calibrate, (str, os.PathLike)) or is_frame(calibrate):
+        return
+    received = "no calibrate=" if calibrate is None else "calibrate= rows held in memory"
+    options = {"calibrate_text": text, "calibrate_label": label, "calibrate_sep": sep}
+    options = {name: (f"--{name.replace('_', '-')}", v, None) for name, v in options.items()}
+    options["calibrate_format"] = ("--calibrate-format", format, "auto")
+    fix = "calibrate= a labelled file (`--calibrate FILE`)"
+    check_file_options(options, "the calibration file", received, fix)
+
+
+def _texts_and_labels(data):
+    """`(texts, labels)` of calibration rows held in memory; None for a file or a DataFrame.
+
+    Example:
+
+    >>> _texts_and_labels((["A ghost."], [["horror"]]))
+    (['A ghost.'], [['horror']])
+    >>> _texts_and_labels("labels.csv") is None
+    True
+    """
+    import os
+
+    from genreclf.data.frames import has_class
+    from genreclf.data.frames import is_frame
+    from genreclf.data.inputs import describe
+
+    if isinstance(data, (str, os.PathLike)) or is_frame(data):
+        return None
+    if has_class(data, "genreclf", "TextDataset"):
+        return list(data.texts), list(data.labels)
+    if isinstance(data, tuple) and len(data) == 2 and len(data[0]) == len(data[1]):
+        return list(data[0]), list(data[1])
+    raise ConfigError(
+        "calibrate takes the labelled rows to choose thresholds on: a file, a pandas "
+        "DataFrame, a genreclf.TextDataset or a (texts, labels) tuple of equal lengths. "
+        f"Received: {describe(data)}. Pass e.g. calibrate='labels.csv' (`--calibrate "
+        "labels.csv`) or calibrate=(texts, labels)."
+    )
 
 
 def _warn_if_trained_on(cascade, data):

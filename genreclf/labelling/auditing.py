@@ -125,6 +125,20 @@ def audit(
 
     from genreclf.labelling.label_file import read_labelled
 
+    if str(judge) == "llm" or os.path.isdir(str(judge)):
+        from genreclf.labelling.calibration_file import check_file_options
+
+        check_file_options(
+            {
+                "judge_text": ("--text", judge_text, None),
+                "judge_label": ("--label", judge_label, None),
+                "judge_format": ("--format", judge_format, "auto"),
+                "judge_sep": ("--sep", judge_sep, None),
+            },
+            "a judge file",
+            f"judge={str(judge)!r}, {'an LLM' if str(judge) == 'llm' else 'a run folder'}",
+            "judge= a labelled file (`--judge FILE`)",
+        )
     rows = read_labelled(labelled)
     picked = sample_rows(rows, sample, seed)
     unlabelled = sum(1 for r in rows if not r.get("labels"))

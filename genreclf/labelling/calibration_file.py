@@ -1,6 +1,7 @@
 """`read_calibration`: the labelled rows `genreclf label --calibrate` chooses thresholds on.
 
-`read_labelled_file` reads it, and `label audit`'s judge file too.
+`read_labelled_file` reads it, and `label audit`'s judge file too;
+`check_file_options` refuses their options where no such file is read.
 
 The file is read by `genreclf.data.load_dataset`, whose errors end with a hint
 naming the option to change: `Pass label= ... (`--label` on the command
@@ -100,3 +101,35 @@ def read_labelled_file(data, *, arguments=None, flags=None, **options):
             return load_dataset(data, **options)
     except (DataError, ConfigError) as error:
         raise unskippable(error) from None
+
+
+def check_file_options(options, file, received, fix):
+    """Raises `ConfigError` if any of `options` is set though no labelled file is read.
+
+    Args:
+        options: `{argument: (flag, value, default)}`, e.g.
+            `{"calibrate_label": ("--calibrate-label", "kind", None)}`.
+        file: the file they apply to, e.g. `"the calibration file"`.
+        received: what was passed instead, e.g. `"no calibrate="`.
+        fix: how to pass such a file, e.g. `"calibrate= a file (`--calibrate FILE`)"`.
+
+    Example:
+
+    >>> sep = {"calibrate_sep": ("--calibrate-sep", ";", None)}
+    >>> check_file_options(sep, "the calibration file", "no calibrate=", "calibrate=FILE")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: calibrate_sep=';' (`--calibrate-sep`) applies to the
+    calibration file. Received: no calibrate=. Drop it, or pass calibrate=FILE.
+    """
+    given = [
+        f"{argument}={value!r} (`{flag}`)"
+        for argument, (flag, value, default) in options.items()
+        if value != default
+    ]
+    if given:
+        one = len(given) == 1
+        raise ConfigError(
+            f"{', '.join(given)} appl{'ies' if one else 'y'} to {file}. Received: {received}. "
+            f"Drop {'it' if one else 'them'}, or pass {fix}."
+        )

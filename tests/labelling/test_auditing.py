@@ -131,7 +131,9 @@ def test_a_judge_file_s_format_hints_name_judge_format(labelled, tmp_path):
         "Pass judge_format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
         "'kaggle-genre', 'aclimdb'] (`--format`)."
     )
-    with pytest.raises(ConfigError, match=r"Received: judge_format='xls'\.$"):
+    with pytest.raises(
+        ConfigError, match=r"Received: judge_format='xls'\. Pass judge_format= one of them"
+    ):
         audit(labelled, judge, judge_label="kind", judge_format="xls")
     tabs = tmp_path / "judge.csv"
     tabs.write_text(JUDGE.replace(",", "\t"))
@@ -161,3 +163,16 @@ def test_a_bad_judge_row_keeps_its_location_and_offers_no_skipping(labelled, tmp
     assert str(caught.value) == (
         f"{judge}:3: field 'overview': empty text. Every row needs a non-blank text. Fill it in."
     )
+
+
+@pytest.mark.parametrize("judge", ["llm", "run"])
+def test_the_judge_file_s_options_are_refused_without_a_judge_file(judge, tmp_path):
+    # They were ignored: `--sep ';'` with a run as judge changed nothing and said nothing.
+    judge = str(tmp_path) if judge == "run" else judge
+    with pytest.raises(ConfigError) as caught:
+        audit(tmp_path / "labelled.jsonl", judge, judge_sep=";", judge_format="csv")
+    assert str(caught.value).startswith(
+        "judge_format='csv' (`--format`), judge_sep=';' (`--sep`) apply to a judge file. "
+        f"Received: judge={judge!r}, "
+    )
+    assert str(caught.value).endswith("Drop them, or pass judge= a labelled file (`--judge FILE`).")

@@ -51,7 +51,9 @@ def test_an_unknown_extension_and_an_unknown_format_name_calibrate_format(tmp_pa
         "Pass calibrate_format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
         "'kaggle-genre', 'aclimdb'] (`--calibrate-format`)."
     )
-    with pytest.raises(ConfigError, match=r"Received: calibrate_format='xls'\.$"):
+    with pytest.raises(
+        ConfigError, match=r"Received: calibrate_format='xls'\. Pass calibrate_format= one of them"
+    ):
         read_calibration(path, format="xls", arguments=LABEL)
     assert read_calibration(path, format="csv") == (["A ghost."], [["horror"]])
 
@@ -174,3 +176,38 @@ def test_the_names_hold_for_the_read_only(tmp_path):
         "Pass format= one of ['csv', 'tsv', 'tsv-unquoted', 'jsonl', 'parquet', "
         "'kaggle-genre', 'aclimdb'] (`--format`)."
     )
+
+
+def test_calibration_rows_in_memory_are_a_tuple_or_a_text_dataset():
+    from genreclf.data import TextDataset
+
+    cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]}}}, stages=("keywords",))
+    texts, labels = ["A ghost.", "Chefs."] * 5, ["horror", "comedy"] * 5
+    from_tuple = calibrate_cascade(cascade, (texts, [[x] for x in labels]), target_precision=0.5)
+    from_dataset = calibrate_cascade(cascade, TextDataset(texts, labels), target_precision=0.5)
+    assert from_tuple == from_dataset and from_tuple["keywords"]["offered"] == 10
+    # A list used to be read as a path: "load_dataset's path must be a file path ...".
+    for wrong, received in (
+        (texts, "a list of 10 items"),
+        ((texts, labels[:3]), "a tuple of 2 items"),
+    ):
+        with pytest.raises(ConfigError, match=f"^calibrate takes .* Received: {received}\\."):
+            calibrate_cascade(cascade, wrong)
+
+
+def test_the_calibration_file_s_options_are_refused_without_one(tmp_path):
+    # `genreclf.label(..., calibrate_label="kind")` without `calibrate=` ignored it.
+    from genreclf.labelling.api import label
+
+    genres = {"genres": {"horror": {"keywords": ["ghost"]}}}
+    out = tmp_path / "labelled.jsonl"
+    for calibrate, received in (
+        (None, "no calibrate="),
+        ((["a"], [["x"]]), "calibrate= rows held"),
+    ):
+        with pytest.raises(ConfigError, match=f"Received: {received}") as caught:
+            label(["A ghost."], genres=genres, out=out, calibrate=calibrate, calibrate_label="kind")
+        assert str(caught.value).startswith(
+            "calibrate_label='kind' (`--calibrate-label`) applies to the calibration file. "
+        )
+    assert not out.exists()  # refused before any row was labelled
