@@ -193,6 +193,22 @@ def mapping():
     return Setting("mapping")
 
 
+def numpy_scalar(value):
+    """Whether `value` is a NumPy scalar (`np.float32`, `np.int64`, `np.bool_`, ...).
+
+    Told by its class's module, so NumPy is never imported here; a setting
+    that takes one keeps the plain value it holds, `value.item()`, since
+    `config.json` takes plain numbers and bools.
+
+    Example:
+
+    >>> import numpy as np
+    >>> numpy_scalar(np.float32(0.5)), numpy_scalar(np.True_), numpy_scalar(0.5)
+    (True, True, False)
+    """
+    return type(value).__module__ == "numpy" and hasattr(value, "item")
+
+
 def argument_type(setting, example):
     """An argparse `type` reading a `"whole"` or `"number"` setting from its text.
 

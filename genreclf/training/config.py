@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-import numbers
 import os
 import pathlib
 
@@ -11,6 +10,7 @@ from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
 from genreclf.setting import Setting
 from genreclf.setting import number
+from genreclf.setting import numpy_scalar
 from genreclf.setting import rate
 from genreclf.setting import whole
 
@@ -172,7 +172,7 @@ class TrainConfig:
                 f", or {AUTO!r} for the model family's default." if AUTO in setting.also else "."
             )
             value = setting.check(name, getattr(self, name), where=where, fix=fix)
-            if isinstance(value, numbers.Number) and type(value).__module__ == "numpy":
+            if numpy_scalar(value):
                 setattr(self, name, value.item())  # a NumPy scalar: config.json takes plain numbers
         if self.ema not in (None, AUTO):
             from genreclf.training.optimizers import check_ema
@@ -180,12 +180,12 @@ class TrainConfig:
             check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
         for name, what in _SWITCHES.items():
             value = getattr(self, name)
-            if _is_numpy_bool(value):
-                value = bool(value)  # a NumPy bool: config.json takes plain ones
+            if numpy_scalar(value) and isinstance(value.item(), bool):
+                value = value.item()  # a NumPy bool: config.json takes plain ones
                 setattr(self, name, value)
             if not _SWITCH.accepts(value):  # exactly True, False or "auto": not 1 or 0
                 flag = name.replace("_", "-")
-                is_number = isinstance(value, (int, float)) or type(value).__module__ == "numpy"
+                is_number = isinstance(value, (int, float)) or numpy_scalar(value)
                 raise ConfigError(
                     f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}. "
                     f'Pass {name}=True, {name}=False or {name}="auto"{_NOT_NUMBERS * is_number}, '
@@ -270,19 +270,6 @@ class TrainConfig:
                 f"Received: {type(values).__name__}."
             )
         return cls.from_dict(values)
-
-
-def _is_numpy_bool(value):
-    """Whether `value` is a NumPy bool (`numpy.bool_`), told without importing NumPy.
-
-    Example:
-
-    >>> import numpy as np
-    >>> _is_numpy_bool(np.True_), _is_numpy_bool(True), _is_numpy_bool(np.int64(1))
-    (True, False, False)
-    """
-    kind = type(value)
-    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 def _in_memory_hint(unknown):

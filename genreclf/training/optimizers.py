@@ -6,6 +6,7 @@ import keras
 
 from genreclf.errors import ConfigError
 from genreclf.setting import number
+from genreclf.setting import numpy_scalar
 from genreclf.setting import one_of
 
 NO_DECAY_NAMES = ("bias", "embeddings", "gamma", "beta")
@@ -109,8 +110,7 @@ def check_ema(ema):
 
 def _refused(setting, name, value, where, fix):
     """The `ConfigError` for `name=value`: a NumPy number in range is told to be made a Python one."""
-    numpy = not isinstance(value, (bool, float)) and type(value).__module__ == "numpy"
-    if numpy and _accepts(setting, value.item()):
+    if numpy_scalar(value) and not isinstance(value, float) and _accepts(setting, value.item()):
         return ConfigError(
             f"{name} ({where}) takes a Python int or float. Received: {name}={value!r}, a "
             f"NumPy {type(value).__name__}. Pass {name}={value!s} (`float(...)` or `.item()`)."
