@@ -23,12 +23,17 @@ in a trial process, e.g. `search = tune if main_process else print`.)
 """
 
 import ast
+import contextlib
+import contextvars
 import inspect
 import linecache
 import sys
 
 from genreclf.tuning.trial_startup import ScriptRerunError
 from genreclf.tuning.trial_startup import trial_process_log
+
+# True inside `checked_once`: this search's script was read once already.
+_CHECKED = contextvars.ContextVar("genreclf_script_checked", default=False)
 
 # The libraries whose frames end the script's part of the stack.
 _LIBRARIES = ("genreclf", "keras_tuner")
@@ -118,13 +123,17 @@ def unguarded_line():
 def check_guarded(what="tune()"):
     """Raises `ScriptRerunError` if the script runs `what` unguarded (`unguarded_line`).
 
-    Called by `tune()` and before genreclf's tuner starts its first trial
-    process: the refusal comes before a trial process runs the script again.
+    Called by `tune()` (`checked_once`) and before genreclf's tuner starts its
+    first trial process: the refusal comes before a trial process runs the
+    script again. Inside a `checked_once` block, the search's script was read
+    already and this returns at once.
 
     Example:
 
     >>> check_guarded()  # no script calls it here: nothing to say
     """
+    if _CHECKED.get():
+        return
     where = unguarded_line()
     if where is None:
         return
@@ -219,3 +228,25 @@ def _plain(statement):
 def _branches(node):
     nodes = node if isinstance(node, list) else [node]
     return any(isinstance(n, _BRANCHING) for item in nodes for n in ast.walk(item))
+
+
+@contextlib.contextmanager
+def checked_once(what="tune()"):
+    """Checks the script once for the search run inside the block (`check_guarded`).
+
+    `tune()` runs its search in this block, so the tuner it builds does not
+    read the script a second time before its first trial process; a tuner of
+    one's own, outside any such block, still checks. The record is a context
+    variable: it ends with the block, and another thread's search is not told.
+
+    Example:
+
+    >>> with checked_once("tune()"):
+    ...     check_guarded("genreclf's tuner.search()")  # read once already: returns at once
+    """
+    check_guarded(what)
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)

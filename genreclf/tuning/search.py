@@ -24,7 +24,7 @@ from genreclf.tuning.families import make_hypermodel
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
-from genreclf.tuning.script_guard import check_guarded
+from genreclf.tuning.script_guard import checked_once
 from genreclf.tuning.search_space import describe
 from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
@@ -59,6 +59,22 @@ def _data_config(data, **kwargs):
     return make_config(None if isinstance(data, TextDataset) or is_frame(data) else data, **kwargs)
 
 
+def _checks_its_script(search):
+    """Refuses `search` in a trial process, and an unguarded one before trial processes start."""
+
+    @functools.wraps(search)
+    def checked(*args, **kwargs):
+        # A trial process imports the calling script again: an unguarded call lands here.
+        check_not_in_trial_process("tune()")
+        if distributed.role() == "chief":  # a chief starts no trial process
+            return search(*args, **kwargs)
+        with checked_once("tune()"):  # once: its tuner does not read the script again
+            return search(*args, **kwargs)
+
+    return checked
+
+
+@_checks_its_script
 def tune(
     data,
     *,
@@ -153,10 +169,6 @@ def tune(
     TuningResult('/tmp/tune_doc': 2 trials, 2 completed, 0 failed; best val_macro_f1=0.2145 (trial 1))
     >>> result.best_config["model_config"]  # doctest: +SKIP
     """
-    # A trial process imports the calling script again: an unguarded call lands here.
-    check_not_in_trial_process("tune()")
-    if distributed.role() != "chief":  # a chief starts no trial process
-        check_guarded("tune()")  # refused before a trial process runs the script again
     unknown = sorted(set(data_args) - set(DATA_KEYS))
     if unknown:
         raise ConfigError(

@@ -5,9 +5,14 @@ import textwrap
 
 import pytest
 
+import genreclf
+from genreclf.tuning import script_guard
+from genreclf.tuning import tune
 from genreclf.tuning.script_guard import check_guarded
 from genreclf.tuning.script_guard import unguarded_line
 from genreclf.tuning.trial_startup import ScriptRerunError
+
+from .conftest import TINY_NGRAM
 
 HEAD = """
 import contextlib
@@ -105,3 +110,45 @@ def test_genreclfs_tuner_refuses_before_its_first_trial_process(tmp_path):
     """
     with pytest.raises(ScriptRerunError, match=r"^genreclf's tuner.search\(\) would run again"):
         _run(tmp_path, body)
+
+
+def test_a_tuner_of_ones_own_refuses_before_its_first_trial_process(tmp_path):
+    # No `tune()`: genreclf's tuner checks the script itself before a trial process starts.
+    body = f"""
+    import genreclf
+    from genreclf.tuning import NgramHyperModel, make_oracle, make_tuner
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    hypermodel = NgramHyperModel(data, max_epochs=1, **{TINY_NGRAM!r})
+    tuner = make_tuner(make_oracle("random", max_trials=1), hypermodel, directory={str(tmp_path / "search")!r})
+    tuner.search(data, validation_data=data, verbose=0)
+    """
+    with pytest.raises(ScriptRerunError, match=r"^genreclf's tuner.search\(\) would run again"):
+        _run(tmp_path, body)
+    assert not list((tmp_path / "search").glob("trials/trial_*/trial_process.log"))
+
+
+def test_a_tune_search_checks_its_script_once(tmp_path, monkeypatch):
+    # `tune()` checks the script when it starts; its tuner then skips its own
+    # check before the first trial process (the same stack, the same answer).
+    calls = []
+    real = script_guard.unguarded_line
+
+    def counted():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(script_guard, "unguarded_line", counted)
+    result = tune(
+        genreclf.sample_path(),
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=1,
+        max_epochs=1,
+        directory=tmp_path / "search",
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+    )
+    assert [r["status"] for r in result.leaderboard] == ["COMPLETED"]  # a trial process ran
+    assert len(calls) == 1
