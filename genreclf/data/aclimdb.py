@@ -19,6 +19,7 @@ import tarfile
 import zlib
 
 from genreclf.data.option_names import argument
+from genreclf.data.option_names import lacks
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
 from genreclf.data.utf8 import bad_byte
@@ -58,10 +59,37 @@ def sort_key(example_id):
     return (polarity, int(match.group(1)) if match else -1, name)
 
 
-def _split_choices():
-    """`split='train' or split='test'`, as the hints name the option."""
-    name = argument("split")
-    return f"{name}='train' or {name}='test'"
+def _split_fix(archive=False):
+    """The end of a hint for reviews of another split: the split option, as hints name it.
+
+    A caller without one (`option_names(arguments={"split": None})`: the
+    files `genreclf label` reads) reads `train/` only, or the `pos/` and
+    `neg/` of the folder given. Of a folder, the hint says to pass the
+    folder of the other split's reviews (only a caller that reads folders
+    as data gets there); of an archive, only that `train/` is read, since
+    not every such caller reads a folder as data (`label audit` takes a
+    folder judge for a run).
+
+    Example:
+
+    >>> _split_fix()
+    "Pass split='train' or split='test' to match."
+    >>> from genreclf.data.option_names import option_names
+    >>> with option_names(arguments={"split": None}):
+    ...     print(_split_fix(archive=True))
+    No split can be chosen for this file, so only the archive's `train/` reviews are read.
+    """
+    if not lacks("split"):
+        name = argument("split")
+        return f"Pass {name}='train' or {name}='test' to match{' the archive' if archive else ''}."
+    if archive:
+        return (
+            "No split can be chosen for this file, so only the archive's `train/` reviews are read."
+        )
+    return (
+        "No split can be chosen for this file, so only `train/` is read: for another split's "
+        "reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`)."
+    )
 
 
 class AclImdbRecords:
@@ -108,7 +136,7 @@ class AclImdbRecords:
             f"No aclImdb reviews for split {self.split!r}: expected folders "
             f"`aclImdb/{self.split}/pos` and `.../neg` (or `{self.split}/pos`, "
             f"`{self.split}/neg`) holding files ID_RATING.txt. Found: "
-            f"{present[:20]}. Pass {_split_choices()} to match.",
+            f"{present[:20]}. " + _split_fix(),
             path=self.path,
         )
 
@@ -208,7 +236,7 @@ class AclImdbRecords:
             raise DataError(
                 f"No aclImdb reviews for split {self.split!r} in the archive: "
                 f"expected members like `aclImdb/{self.split}/pos/0_9.txt`. "
-                f"Pass {_split_choices()} to match the archive.",
+                + _split_fix(archive=True),
                 path=self.path,
             )
         for polarity, count in counts.items():

@@ -23,6 +23,13 @@ and `iter_examples` included, for a concern of the message text alone. A
 separate per thread and per asyncio task, and a call outside any block
 keeps every message as it is. Its limit: a hint is worded when its error is
 built, so a lazy reader (`iter_examples`) must be consumed inside the block.
+
+A caller that has no option for one of them at all says so with None: the calibration
+and judge files of `genreclf label` take no aclImdb split, so they are read
+with `arguments={"split": None}`, and the aclImdb reader's hints ask
+`lacks("split")` and, instead of `split='test'`, say that `train/` is read
+(and, of a folder, which folder to pass). Only options whose hints do so
+may be None (`LACKING`).
 """
 
 import contextlib
@@ -30,6 +37,9 @@ import contextvars
 
 # Flags other than `--` and the option with `_` as `-` (`genreclf labels`' `--id`).
 _FLAGS = {"id_column": "--id"}
+
+# Options a caller may lack (`arguments={option: None}`): their hints then say what to do instead.
+LACKING = ("split",)
 
 # (`{option: argument}`, `{option: flag}`) of the innermost `option_names` block.
 
@@ -39,6 +49,8 @@ _RENAMED = contextvars.ContextVar("genreclf_option_names", default=({}, {}))
 def argument(option):
     """The Python argument that sets `option` (of `load_dataset`), as hints name it.
 
+    An option the caller lacks (`lacks`) keeps its own name.
+
     Example:
 
     >>> argument("label")
@@ -47,7 +59,25 @@ def argument(option):
     ...     argument("label")
     'judge_label'
     """
-    return _RENAMED.get()[0].get(option, option)
+    name = _RENAMED.get()[0].get(option, option)
+    return option if name is None else name
+
+
+def lacks(option):
+    """Whether the caller has no option for `option` (`arguments={option: None}`).
+
+    A hint that would say to pass it says what to do instead.
+
+    Example:
+
+    >>> lacks("split")
+    False
+    >>> with option_names(arguments={"split": None}):
+    ...     lacks("split")
+    True
+    """
+    arguments = _RENAMED.get()[0]
+    return option in arguments and arguments[option] is None
 
 
 def flag(option):
@@ -70,10 +100,15 @@ def option_names(*, arguments=None, flags=None):
     """Within the block, hints name options by the caller's names for them.
 
     Args:
-        arguments: `{option: Python argument}`, e.g. `{"label": "judge_label"}`.
+        arguments: `{option: Python argument}`, e.g. `{"label": "judge_label"}`;
+            None for an option of `LACKING` the caller does not have, e.g.
+            `{"split": None}`.
         flags: `{option: command-line flag}`, e.g. `{"label": "--calibrate-label"}`.
 
     Options left out keep their names (or those of an enclosing block).
+
+    Raises:
+        ValueError: None for an option whose hints need its name.
 
     Example:
 
@@ -88,6 +123,13 @@ def option_names(*, arguments=None, flags=None):
     ...
     genreclf.errors.ConfigError: Cannot tell the format of 'judge.dat' ... Pass format= one of [...] (`--format`).
     """
+    named = {o: n for o, n in (arguments or {}).items() if n is None and o not in LACKING}
+    if named:
+        raise ValueError(
+            f"Only {list(LACKING)} may be None in arguments= (an option the caller lacks): "
+            f"the hints of other options name them. Received: arguments with {named}. Pass "
+            "the caller's argument for each, or leave it out to keep its own name."
+        )
     outer_arguments, outer_flags = _RENAMED.get()
     token = _RENAMED.set(
         ({**outer_arguments, **(arguments or {})}, {**outer_flags, **(flags or {})})

@@ -126,7 +126,7 @@ def audit(
     from genreclf.labelling.label_file import read_labelled
 
     if str(judge) == "llm" or os.path.isdir(str(judge)):
-        from genreclf.labelling.calibration_file import check_file_options
+        from genreclf.labelling.reference_file import check_file_options
 
         check_file_options(
             {
@@ -191,7 +191,7 @@ def audit(
 
 def _read_judge(judge, text, label, format, sep):
     """The judge file's dataset; its errors name `audit`'s arguments and skip no rows."""
-    from genreclf.labelling.calibration_file import read_labelled_file
+    from genreclf.labelling.reference_file import read_labelled_file
 
     return read_labelled_file(
         judge, arguments=JUDGE_ARGUMENTS, text=text, label=label, format=format, sep=sep

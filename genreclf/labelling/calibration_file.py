@@ -1,25 +1,25 @@
 """`read_calibration`: the labelled rows `genreclf label --calibrate` chooses thresholds on.
 
-`read_labelled_file` reads it, and `label audit`'s judge file too;
-`check_file_options` refuses their options where no such file is read.
-
-The file is read by `genreclf.data.load_dataset`, whose errors end with a hint
-naming the option to change: `Pass label= ... (`--label` on the command
-line)`, `Pass format= ... (`--format`)`, and whose warning about labels
-joined by another separator says `pass sep='|' (`--sep '|'`)`. The
-calibration file's text and label columns, format and label separator are
-options of their own (`--calibrate-text`, `--calibrate-label`,
-`--calibrate-format`, `--calibrate-sep`; in Python `genreclf.label`'s
-`calibrate_text=`, `calibrate_label=`, `calibrate_format=`, `calibrate_sep=`),
-so the file is read within `genreclf.data.option_names.option_names` naming
-them: `--text` and `--format` set the input file's, `--label` and `--sep`
-another command's. `--calibrate-text` defaults to what `--text` says.
-`genreclf label` skips no rows, so a bad row's error ends with its fix alone
-(no `--skip-bad-rows`).
+The file is read by `genreclf.data.load_dataset` (through
+`genreclf.labelling.reference_file.read_labelled_file`, as `label audit`'s
+judge file is), whose errors end with a hint naming the option to change:
+`Pass label= ... (`--label` on the command line)`, `Pass format= ...
+(`--format`)`, and whose warning about labels joined by another separator
+says `pass sep='|' (`--sep '|'`)`. The calibration file's text and label
+columns, format and label separator are options of their own
+(`--calibrate-text`, `--calibrate-label`, `--calibrate-format`,
+`--calibrate-sep`; in Python `genreclf.label`'s `calibrate_text=`,
+`calibrate_label=`, `calibrate_format=`, `calibrate_sep=`), so the file is
+read within `genreclf.data.option_names.option_names` naming them: `--text`
+and `--format` set the input file's, `--label` and `--sep` another
+command's. `--calibrate-text` defaults to what `--text` says. `genreclf
+label` skips no rows, so a bad row's error ends with its fix alone (no
+`--skip-bad-rows`). Nor does it take a split: of an aclImdb folder or
+archive, the `train/` reviews are read, or the `pos/` and `neg/` of the
+folder given.
 """
 
-from genreclf.errors import ConfigError
-from genreclf.errors import DataError
+from genreclf.labelling.reference_file import read_labelled_file
 
 # `load_dataset`'s option -> the `genreclf label` flag that sets it for the calibration file.
 FLAGS = {
@@ -74,62 +74,3 @@ def read_calibration(data, *, text=None, label=None, format="auto", sep=None, ar
         data, arguments=arguments, flags=FLAGS, text=text, label=label, format=format, sep=sep
     )
     return dataset.texts, dataset.labels
-
-
-def read_labelled_file(data, *, arguments=None, flags=None, **options):
-    """`load_dataset(data, **options)` for a labelled file read beside `genreclf label`'s input.
-
-    The calibration file and `label audit`'s judge file are read so: the
-    hints of their errors and warnings name the caller's `arguments` and
-    `flags` (`genreclf.data.option_names`), and a bad row's error ends with
-    its fix alone, since neither takes `skip_bad_rows`.
-
-    Example:
-
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "judge.csv"
-    >>> _ = path.write_text("overview,genre\\nA ghost.,horror\\n")
-    >>> read_labelled_file(path, arguments={"label": "judge_label"}).labels
-    [['horror']]
-    """
-    from genreclf.data import load_dataset
-    from genreclf.data.option_names import option_names
-    from genreclf.data.records import unskippable
-
-    try:
-        with option_names(arguments=arguments, flags=flags):
-            return load_dataset(data, **options)
-    except (DataError, ConfigError) as error:
-        raise unskippable(error) from None
-
-
-def check_file_options(options, file, received, fix):
-    """Raises `ConfigError` if any of `options` is set though no labelled file is read.
-
-    Args:
-        options: `{argument: (flag, value, default)}`, e.g.
-            `{"calibrate_label": ("--calibrate-label", "kind", None)}`.
-        file: the file they apply to, e.g. `"the calibration file"`.
-        received: what was passed instead, e.g. `"no calibrate="`.
-        fix: how to pass such a file, e.g. `"calibrate= a file (`--calibrate FILE`)"`.
-
-    Example:
-
-    >>> sep = {"calibrate_sep": ("--calibrate-sep", ";", None)}
-    >>> check_file_options(sep, "the calibration file", "no calibrate=", "calibrate=FILE")
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: calibrate_sep=';' (`--calibrate-sep`) applies to the
-    calibration file. Received: no calibrate=. Drop it, or pass calibrate=FILE.
-    """
-    given = [
-        f"{argument}={value!r} (`{flag}`)"
-        for argument, (flag, value, default) in options.items()
-        if value != default
-    ]
-    if given:
-        one = len(given) == 1
-        raise ConfigError(
-            f"{', '.join(given)} appl{'ies' if one else 'y'} to {file}. Received: {received}. "
-            f"Drop {'it' if one else 'them'}, or pass {fix}."
-        )

@@ -8,13 +8,17 @@ reader's own, with its fix, since labelling skips no rows.
 
 The file is read within a `genreclf.data.option_names.option_names` block
 naming `genreclf label`'s flags, so the readers' hints name them: the id
-column is `--id-column` there (`--id` in `genreclf labels`).
+column is `--id-column` there (`--id` in `genreclf labels`). It takes no
+aclImdb split (`train/` is read, or the `pos/` and `neg/` of the folder
+given), so the aclImdb hints say so, not to pass `split=`.
 """
 
 from genreclf.errors import DataError
 
 # `load_dataset`'s option -> the `genreclf label` flag that sets it, where they differ.
 FLAGS = {"id_column": "--id-column"}
+# ... and its Python argument: `genreclf.label` has no `split` (None: the hints say so).
+ARGUMENTS = {"split": None}
 
 
 def read_texts(path, text=None, id_column=None, format="auto"):
@@ -48,7 +52,8 @@ def read_texts(path, text=None, id_column=None, format="auto"):
     """
     from genreclf.data.option_names import option_names
 
-    with option_names(flags=FLAGS):  # the records are read inside: hints are worded as built
+    # The records are read inside the block: hints are worded as they are built.
+    with option_names(arguments=ARGUMENTS, flags=FLAGS):
         return _read(path, text, id_column, format)
 
 

@@ -271,3 +271,34 @@ def test_no_string_in_genreclf_data_names_an_option_without_option_names():
     }
     assert unexplained == set()  # a hint naming an option: use `argument` and `flag`
     assert explained == NOT_HINTS  # each exception still exists
+
+
+def test_a_caller_without_a_split_is_told_what_is_read_instead(tmp_path, caplog):
+    # `genreclf label`'s files take no split: `Pass split='train' or split='test'` misled.
+    plain = site_messages(tmp_path, caplog)
+    with option_names(arguments={"split": None}):
+        lacking = site_messages(tmp_path, caplog)
+        assert argument("split") == "split"  # its own name, for the rare hint left
+    changed = {site for site in plain if lacking[site] != plain[site]}
+    assert changed == {"aclimdb_folder_split", "aclimdb_archive_split"}
+    assert lacking["aclimdb_folder_split"] == plain["aclimdb_folder_split"].replace(
+        "Pass split='train' or split='test' to match.",
+        "No split can be chosen for this file, so only `train/` is read: for another split's "
+        "reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
+    )
+    assert lacking["aclimdb_archive_split"] == plain["aclimdb_archive_split"].replace(
+        "Pass split='train' or split='test' to match the archive.",
+        "No split can be chosen for this file, so only the archive's `train/` reviews are read.",
+    )
+
+
+def test_only_the_split_may_be_lacking():
+    with pytest.raises(ValueError) as caught:
+        with option_names(arguments={"split": None, "sep": None, "label": "judge_label"}):
+            pass
+    assert str(caught.value) == (
+        "Only ['split'] may be None in arguments= (an option the caller lacks): the hints of "
+        "other options name them. Received: arguments with {'sep': None}. Pass the caller's "
+        "argument for each, or leave it out to keep its own name."
+    )
+    assert argument("sep") == "sep"  # no block was entered

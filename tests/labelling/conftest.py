@@ -57,3 +57,23 @@ def texts_csv(tmp_path):
         for row_id, text, genre in TEXTS:
             w.writerow([row_id, text, genre])
     return path
+
+
+@pytest.fixture
+def imdb_test_only(tmp_path):
+    """`(folder, archive)`: aclImdb reviews of the `test` split only, as a folder and a .tar.gz.
+
+    What `genreclf label`'s files cannot read as they are: without a split
+    option, an aclImdb folder or archive is read for its `train/` reviews.
+    """
+    import tarfile
+
+    root = tmp_path / "imdb"
+    for name, text in (("pos/0_9.txt", "A ghost, loved it."), ("neg/1_2.txt", "Dull chefs.")):
+        review = root / "aclImdb" / "test" / name
+        review.parent.mkdir(parents=True, exist_ok=True)
+        review.write_text(text, encoding="utf-8")
+    archive = tmp_path / "imdb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root / "aclImdb", "aclImdb")
+    return root, archive

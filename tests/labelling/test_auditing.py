@@ -176,3 +176,17 @@ def test_the_judge_file_s_options_are_refused_without_a_judge_file(judge, tmp_pa
         f"Received: judge={judge!r}, "
     )
     assert str(caught.value).endswith("Drop them, or pass judge= a labelled file (`--judge FILE`).")
+
+
+def test_an_aclimdb_judge_archive_without_train_says_only_train_is_read(labelled, imdb_test_only):
+    # There is no `judge_split`: the hint said `Pass split='train' or split='test' to match
+    # the archive`. Nor does it say to pass the folder of the test reviews: a judge folder
+    # is a run.
+    _, archive = imdb_test_only
+    with pytest.raises(DataError) as caught:
+        audit(labelled, archive)
+    assert str(caught.value) == (
+        f"{archive}: No aclImdb reviews for split 'train' in the archive: expected members "
+        "like `aclImdb/train/pos/0_9.txt`. No split can be chosen for this file, so only the "
+        "archive's `train/` reviews are read."
+    )

@@ -20,6 +20,15 @@ LABEL = {
 }
 
 
+# The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
+FIXES = {
+    "folder": "No split can be chosen for this file, so only `train/` is read: for another "
+    "split's reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
+    "archive": "No split can be chosen for this file, so only the archive's `train/` reviews "
+    "are read.",
+}
+
+
 def test_reads_texts_and_labels_in_the_format_given(tmp_path):
     path = tmp_path / "calibration.txt"
     path.write_text('overview\tkind\n"Run," a ghost.\thorror\nChefs.\tcomedy\n')
@@ -211,3 +220,22 @@ def test_the_calibration_file_s_options_are_refused_without_one(tmp_path):
             "calibrate_label='kind' (`--calibrate-label`) applies to the calibration file. "
         )
     assert not out.exists()  # refused before any row was labelled
+
+
+@pytest.mark.parametrize("kind", ["folder", "archive"])
+def test_an_aclimdb_calibration_file_without_train_says_what_is_read(
+    imdb_test_only, tmp_path, kind
+):
+    # There is no `--calibrate-split`: the hint said `Pass split='train' or split='test'`.
+    from genreclf.labelling.api import label
+
+    folder, archive = imdb_test_only
+    genres = {"genres": {"horror": {"keywords": ["ghost"]}}}
+    out = tmp_path / "labelled.jsonl"
+    with pytest.raises(DataError) as caught:
+        label(
+            ["A ghost."], genres=genres, out=out, calibrate=folder if kind == "folder" else archive
+        )
+    assert str(caught.value).endswith(FIXES[kind])
+    texts, labels = read_calibration(folder / "aclImdb" / "test", arguments=LABEL)
+    assert sorted(labels) == [["2"], ["9"]]
