@@ -67,7 +67,7 @@ class ExplainRoute:
         return json.dumps(self._answer(routed[1:], body, call), ensure_ascii=False)
 
     def _answer(self, model, body, call):
-        request = rest_json.parse(body)
+        request = rest_json.parse(body, utf8_only=True)  # text to explain and show
         text = request.get("text")
         if not isinstance(text, str) or not text.strip():
             raise invalid_argument(

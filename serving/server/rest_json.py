@@ -7,14 +7,17 @@ values) → `{"predictions": [...]}` or `{"outputs": ...}`; classify / regress:
 `{"results": ...}`. Strings may be `{"b64": "..."}` (that one key, decoded as
 TF Serving's `absl::Base64Unescape` does: whitespace skipped, padding optional,
 `.` as padding); outputs named `*_bytes` are written so. Bodies are read by
-Python's json as TF Serving's rapidjson reads them: the first JSON value (what
-follows it is ignored), `NaN`, `Inf` and `Infinity` (each with an optional `-`)
-as numbers, the first of duplicate keys winning (as rapidjson's `FindMember`
-finds it); answers are written by `json.dumps` (float32 values as Python floats;
-`NaN`, `Infinity`). Anything unexpected is a 400 naming the key or input, what
-was expected and what was received; an input's rank is checked before numpy
-builds its array, and each value must have the input's type (no coercion of
-`1.5` to an integer or of a number to a string). Keys of a columnar `inputs`
+Python's json as TF Serving's rapidjson reads them: a UTF-8 byte-order mark at the
+start skipped, the first JSON value (what follows it is ignored), `NaN`, `Inf` and
+`Infinity` (each with an optional `-`) as numbers, the first of duplicate keys
+winning (as rapidjson's `FindMember` finds it), bytes that are not UTF-8 kept in
+strings as they were sent (held as `errors="surrogateescape"` escapes until a
+string becomes a tensor's or a feature's bytes); answers are written by
+`json.dumps` (float32 values as Python floats; `NaN`, `Infinity`; an output string
+that is not UTF-8 with U+FFFD where its bad bytes were). Anything unexpected is a 400
+naming the key or input, what was expected and what was received; an input's rank is
+checked before numpy builds its array, and each value must have the input's type (no
+coercion of `1.5` to an integer or of a number to a string). Keys of a columnar `inputs`
 object that the signature does not have are ignored, as TF Serving ignores them.
 """
 
@@ -30,6 +33,11 @@ from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.status import invalid_argument
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+# A byte that is not UTF-8, as errors="surrogateescape" decodes it (U+DC80 to U+DCFF).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# rapidjson's EncodedInputStream<UTF8<>, MemoryStream> (TF Serving's ParseJson) skips the
+# bytes EF, BB and BF at the start, each where it follows the ones before it.
+_BOM = b"\xef\xbb\xbf"
 _JSON_SPACE = " \t\n\r"  # rapidjson's whitespace, and json's
 # rapidjson's NaN and infinity literals (kParseNanAndInfFlag) that Python's json lacks,
 # and JSON strings, so that a literal is only ever spelled out outside a string.
@@ -47,39 +55,58 @@ _STRING_WRITERS = {  # by whether the output's name ends in _bytes
 }
 
 
-def parse(body):
+def parse(body, utf8_only=False):
     """A request body (bytes) as a JSON object, read as TF Serving's rapidjson reads it
-    (json_tensor.cc `ParseJson`: `kParseStopWhenDoneFlag | kParseNanAndInfFlag`): what
-    follows the first JSON value is ignored, and `NaN`, `Inf`, `Infinity` (each with an
-    optional `-`) are numbers.
+    (json_tensor.cc `ParseJson`: an `EncodedInputStream<UTF8<>, MemoryStream>`, which
+    skips a UTF-8 byte-order mark, parsed with `kParseStopWhenDoneFlag |
+    kParseNanAndInfFlag` and without `kParseValidateEncodingFlag`): what follows the first
+    JSON value is ignored, `NaN`, `Inf`, `Infinity` (each with an optional `-`) are
+    numbers, and a string may hold bytes that are not UTF-8, which reach the model as they
+    were sent (here held as `errors="surrogateescape"` escapes, `"\\udcff"` for the byte
+    0xFF, until `_bytes` turns the string into bytes). `utf8_only=True` (the server's own
+    routes, which explain and show text) refuses such bytes instead. Error offsets count
+    characters from the start of the body, a byte-order mark included.
 
     Example:
 
     >>> parse(b'{"instances": ["a"]}')
     {'instances': ['a']}
-    >>> parse(b'{"instances": [-Inf]} trailing data')
+    >>> parse(b'\\xef\\xbb\\xbf{"instances": [-Inf]} trailing data')
     {'instances': [-inf]}
+    >>> parse(b'{"instances": ["caf\\xe9"]}')
+    {'instances': ['caf\\udce9']}
     >>> parse(b'{"instances": [')
     Traceback (most recent call last):
     ...
     genreclf.serving.server.status.ServingStatusError: JSON Parse error: Expecting value at offset 15.
     """
+    skipped = _bom_length(body)
     try:
-        text, bad_utf8 = _decoded(body)
-        try:
-            doc = _first_value(text)
-        except json.JSONDecodeError:
-            if bad_utf8 is not None:  # the value runs into bytes that are not UTF-8
-                raise bad_utf8 from None
-            raise
-        if _ESCAPED_SURROGATE.search(text):  # a lone surrogate is no character
-            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        text, not_utf8 = body[skipped:].decode("utf-8"), False
+    except UnicodeDecodeError:  # kept, as rapidjson keeps them
+        text, not_utf8 = body[skipped:].decode("utf-8", "surrogateescape"), True
+    try:
+        doc, end = _first_value(text)
+        bad = not_utf8 and utf8_only and _NOT_UTF8.search(text, 0, end)
+        if bad:
+            raise invalid_argument(
+                f"JSON Parse error: a string holds a byte that is not UTF-8 "
+                f"(0x{ord(bad.group()) - 0xDC00:02X}) at offset {skipped + bad.start()}. "
+                "Send the text encoded as UTF-8."
+            )
+        if _ESCAPED_SURROGATE.search(text, 0, end):  # a lone surrogate is no character
+            checked = doc
+            if not_utf8:  # the escapes of bytes that are not UTF-8 are surrogates too
+                checked = _first_value(body[skipped:].decode("utf-8", "replace"))[0]
+            json.dumps(checked, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as err:
         # json's "Unterminated string starting at" already ends in "at".
         message = err.msg.removesuffix(" at")
-        raise invalid_argument(f"JSON Parse error: {message} at offset {err.pos}.") from None
-    except UnicodeDecodeError as err:
-        raise invalid_argument(f"JSON Parse error: invalid UTF-8 at offset {err.start}.") from None
+        byte = _NOT_UTF8.match(text, err.pos) if not_utf8 else None
+        where = f" (the byte 0x{ord(byte.group()) - 0xDC00:02X}, not UTF-8)" if byte else ""
+        raise invalid_argument(
+            f"JSON Parse error: {message} at offset {skipped + err.pos}{where}."
+        ) from None
     except UnicodeEncodeError:
         raise invalid_argument("JSON Parse error: a lone UTF-16 surrogate (\\ud800).") from None
     except RecursionError:
@@ -91,30 +118,33 @@ def parse(body):
     return doc
 
 
-def _decoded(body):
-    """`(text, None)`: `body` as UTF-8; or `(text before the first invalid byte, the
-    UnicodeDecodeError)`, since bytes after the first JSON value are never read."""
-    try:
-        return body.decode("utf-8"), None
-    except UnicodeDecodeError as err:
-        return body[: err.start].decode("utf-8"), err
+def _bom_length(body):
+    """How many bytes of a UTF-8 byte-order mark TF Serving's rapidjson skips at the start
+    of `body`: `EncodedInputStream<UTF8<>, MemoryStream>` takes EF, then BB, then BF, each
+    only where it comes next (so a whole mark, or the part of one that is there)."""
+    skipped = 0
+    for byte in _BOM:
+        if body[skipped : skipped + 1] == bytes((byte,)):
+            skipped += 1
+    return skipped
 
 
 def _first_value(text):
-    """The first JSON value of `text`, the rest ignored (rapidjson's
-    `kParseStopWhenDoneFlag`); rapidjson's `Inf`, `-Inf` and `-NaN`, which Python's json
-    lacks, are read as `Infinity`, `-Infinity` and `NaN` (its `kParseNanAndInfFlag`)."""
+    """`(value, end)`: the first JSON value of `text` and the offset after it, the rest
+    ignored (rapidjson's `kParseStopWhenDoneFlag`); rapidjson's `Inf`, `-Inf` and `-NaN`,
+    which Python's json lacks, are read as `Infinity`, `-Infinity` and `NaN` (its
+    `kParseNanAndInfFlag`)."""
     start = len(text) - len(text.lstrip(_JSON_SPACE))
     if start == len(text):
         raise json.JSONDecodeError("the document is empty", text, 0)
     decoder = json.JSONDecoder(object_pairs_hook=_first_key_wins)
     try:
-        return decoder.raw_decode(text, start)[0]
+        return decoder.raw_decode(text, start)
     except json.JSONDecodeError as err:
         if not _RAPIDJSON_ONLY_LITERAL.match(text, err.pos):
             raise
     # Only bodies that use such a literal pay for spelling them out (one pass, then a
-    # second parse); an error's offset is then mapped back to the text as sent.
+    # second parse); an offset is then mapped back to the text as sent.
     shifts, added = [], 0  # (offset in the spelled text after a literal, characters added)
 
     def spell(match):
@@ -127,12 +157,15 @@ def _first_value(text):
         shifts.append((match.end() + added, len(spelled) - len(token)))
         return spelled
 
+    def as_sent(pos):
+        return pos - sum(delta for end, delta in shifts if end <= pos)
+
     spelled_text = _LITERAL_OR_STRING.sub(spell, text)
     try:
-        return decoder.raw_decode(spelled_text, start)[0]
+        value, end = decoder.raw_decode(spelled_text, start)
     except json.JSONDecodeError as err:
-        pos = err.pos - sum(delta for end, delta in shifts if end <= err.pos)
-        raise json.JSONDecodeError(err.msg, text, pos) from None
+        raise json.JSONDecodeError(err.msg, text, as_sent(err.pos)) from None
+    return value, as_sent(end)
 
 
 def _first_key_wins(pairs):
@@ -193,8 +226,8 @@ def signature_name(doc):
 
 
 def _bytes(value, what):
-    if isinstance(value, str):
-        return value.encode("utf-8")
+    if isinstance(value, str):  # the bytes sent, those that are not UTF-8 included
+        return value.encode("utf-8", "surrogateescape")
     if isinstance(value, dict) and not is_b64(value):
         raise invalid_argument(
             f'Expected a string or {{"b64": "<base64>"}} (an object of that one key, a '
@@ -345,6 +378,12 @@ def _example(value):
         )
     example = example_pb2.Example()
     for name, content in value.items():
+        if _NOT_UTF8.search(name):
+            raise invalid_argument(
+                f"Expected feature names in UTF-8: a tf.train.Example's feature names are "
+                f"proto3 strings, which cannot hold other bytes. Received: feature "
+                f"{describe(name)}."
+            )
         values = content if isinstance(content, list) else [content]
         kinds = {_FEATURE_KINDS.get(type(v), "bytes_list") for v in values}
         if len(kinds) > 1:

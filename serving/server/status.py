@@ -9,6 +9,7 @@ import os
 import re
 
 MAX_MESSAGE_CHARS = 1024  # the longest message a client gets back
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # errors="surrogateescape"'s escapes
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
 HTTP_CODES = {  # TF Serving's ToHTTPStatusCode
     **dict.fromkeys(("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"), 400),
@@ -58,6 +59,8 @@ def public_message(message):
     'Failed to read saved_model.pb'
     """
     message = _ABSOLUTE_PATH.sub(_hide_path, str(message)[: 4 * MAX_MESSAGE_CHARS])
+    # A byte that is not UTF-8, held as a surrogateescape escape, is shown as the byte.
+    message = _NOT_UTF8.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", message)
     message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(message) > MAX_MESSAGE_CHARS:
         cut = len(message) - MAX_MESSAGE_CHARS

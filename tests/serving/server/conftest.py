@@ -65,7 +65,8 @@ def request(server, method, path, body=None, headers=None):
 def write_odd_model(base):
     """`<base>/odd/1`: a SavedModel whose signatures each test one of TF Serving's checks of
     a classify or regress signature (all with TF 2's method_name, tensorflow/serving/predict).
-    `serving_default` is classify-shaped: `inputs` → `classes` (string) and `scores`."""
+    `serving_default` is classify-shaped: `inputs` → `classes` (string) and `scores`; `echo`
+    answers its `inputs` as they arrived, as `echo` and `echo_bytes`."""
     import tensorflow as tf
 
     strings = tf.TensorSpec([None], tf.string)
@@ -97,6 +98,8 @@ def write_odd_model(base):
         "double_regress": lambda inputs: {"outputs": tf.zeros(tf.shape(inputs), tf.float64)},
         "wide_regress": lambda inputs: {"outputs": rows(inputs, 2)},
         "column_regress": lambda inputs: {"outputs": rows(inputs, 1) + 1.5},
+        # The bytes the model receives, as a string output and as a *_bytes one.
+        "echo": lambda inputs: {"echo": tf.identity(inputs), "echo_bytes": tf.identity(inputs)},
     }
     functions = {key: signature(value) for key, value in signatures.items()}
     functions["two_inputs"] = signature(

@@ -71,6 +71,23 @@ def test_a_body_that_is_not_json_is_a_400(explain_server):
     assert response.status_code == 400 and "JSON Parse error" in response.json()["error"]
 
 
+def test_a_text_that_is_not_utf8_is_refused_here_and_predicted_as_tf_serving_does(
+    explain_server,
+):
+    # The explain route shows and explains text: UTF-8 only.
+    url = f"{explain_server.rest_url}/web/explain/genre"
+    response = requests.post(url, data=b'{"text": "a killer \xff"}', timeout=60)
+    assert response.status_code == 400, response.text
+    assert "not UTF-8 (0xFF)" in response.json()["error"], response.text
+    # Predict hands the bytes to the exported genreclf model (fold_text: U+FFFD), as TF
+    # Serving does: the same answer as for the same bytes in base64.
+    url = f"{explain_server.rest_url}/v1/models/genre:predict"
+    raw = requests.post(url, data=b'{"instances": ["a killer \xff caf\xe9"]}', timeout=60)
+    assert raw.status_code == 200, raw.text
+    twin = {"instances": [{"b64": "YSBraWxsZXIg/yBjYWbp"}]}  # b"a killer \xff caf\xe9"
+    assert raw.json() == requests.post(url, json=twin, timeout=60).json()
+
+
 def test_a_text_of_no_known_word_is_explained(explain_server):
     response = post(explain_server, "genre", {"text": "zzzz qqqq", "top_k": 2})
     assert response.status_code == 200, response.text

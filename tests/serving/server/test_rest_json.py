@@ -42,10 +42,14 @@ def error(function, *args):
         (b'{"a": [Inf, -NaN, 1 2]}', ["Expecting ',' delimiter", "offset 20"]),  # as sent
         (b'{"a": [Infi]}', ["offset 10"]),
         (b'{"a": inf}', ["Expecting value", "offset 6"]),  # rapidjson's literals are cased
-        (b'{"a": ["\xff"]} x', ["UTF-8", "offset 8"]),
         (b'{"instances": ["a', ["Unterminated string starting at offset 15."]),
-        (b'{"a": "\xff"}', ["UTF-8", "offset 7"]),
+        (b'{"a": \xff}', ["Expecting value at offset 6 (the byte 0xFF, not UTF-8)."]),
+        (b"\xef\xbb\xbf", ["the document is empty at offset 3."]),  # rapidjson: offset 3
+        (b'\xef\xbb\xbf{"a": [1 2]}', ["Expecting ',' delimiter at offset 12."]),
+        (b' \xef\xbb\xbf{"a": 1}', ["Expecting value at offset 1."]),  # a mark inside: text
         (b'{"a": "\\ud800"}', ["surrogate"]),
+        (b'{"a": "\xff", "b": "\\ud800"}', ["surrogate"]),
+        (b'{"a": "\xff", "b": "\\udcff"}', ["surrogate"]),  # an escape, not the byte 0xFF
         (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
         (b'{"a": ' + b"9" * 5000 + b"}", ["too many digits"]),
         (b"[1, 2]", ["JSON object", "[1, 2]"]),
@@ -71,6 +75,46 @@ def test_parse_reads_the_first_json_value_as_rapidjson_stops_when_done():
     assert parse(b' {"a": 1} x') == {"a": 1}
     assert parse(b'{"a": 1}{"a": 2}') == {"a": 1}
     assert parse(b'{"a": Inf}\xff]') == {"a": np.inf}
+
+
+def test_a_utf8_byte_order_mark_is_skipped_as_rapidjson_skips_it():
+    # TF Serving reads the body through EncodedInputStream<UTF8<>, MemoryStream>, whose
+    # constructor takes EF, then BB, then BF, each where it comes next.
+    for mark in (b"\xef\xbb\xbf", b"\xef\xbb", b"\xbb\xbf", b"\xbf"):
+        assert parse(mark + b'{"instances": ["a"]}') == {"instances": ["a"]}
+    assert "offset 1" in error(parse, b'\xbb\xef{"a": 1}')  # BB taken; EF is no value
+
+
+def test_bytes_that_are_not_utf8_reach_tensors_and_features_as_sent():
+    # rapidjson (no kParseValidateEncodingFlag) copies a string's bytes as they are.
+    sent = [b"a\xff", b"caf\xe9", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf"]
+    body = b'{"instances": ["' + b'", "'.join(sent) + b'"], "x": ["\\ud83d\\ude00"]}'
+    doc = parse(body)
+    assert doc["instances"][0] == "a\udcff" and doc["x"] == ["\U0001f600"]
+    assert predict_inputs(doc, TEXT)[0]["text"].tolist() == sent
+    columnar = parse(b'{"inputs": {"text": ["\xff"], "\xfe": 1}}')  # other keys ignored
+    assert predict_inputs(columnar, TEXT)[0]["text"].tolist() == [b"\xff"]
+    doc = parse(b'{"examples": [{"text": ["\xff", "b"]}], "context": {"c": "\xfe"}}')
+    items, context = examples(doc)
+    assert list(items[0].features.feature["text"].bytes_list.value) == [b"\xff", b"b"]
+    assert list(context.features.feature["c"].bytes_list.value) == [b"\xfe"]
+    # What such bytes cannot be: base64, a feature name (a proto3 string), an input name.
+    message = error(predict_inputs, parse(b'{"instances": [{"b64": "YQ\xff"}]}'), TEXT)
+    assert 'Unable to base64 decode {"b64": "YQ\\xff"}' in message, message
+    message = error(examples, parse(b'{"examples": [{"te\xffxt": "a"}]}'))
+    assert message.startswith("Expected feature names in UTF-8") and '"te\\xffxt"' in message
+    message = error(predict_inputs, parse(b'{"instances": [{"te\xffxt": "a"}]}'), TEXT)
+    assert '{"te\\xffxt": "a"}' in message, message
+
+
+def test_utf8_only_refuses_bytes_that_are_not_utf8_in_the_value():
+    # The server's own routes (/web/explain) explain and show text: UTF-8 only.
+    message = error(parse, b'{"text": [Inf, "a\xff"]}', True)
+    assert message == (
+        "JSON Parse error: a string holds a byte that is not UTF-8 (0xFF) at offset 17. "
+        "Send the text encoded as UTF-8."
+    )
+    assert parse(b'\xef\xbb\xbf{"text": "a"} \xff', True) == {"text": "a"}  # after the value
 
 
 def test_an_unterminated_string_full_of_escapes_is_read_in_one_pass():
@@ -153,6 +197,12 @@ def test_predict_responses_row_columnar_bytes_and_floats():
     }
     raw = {"image_bytes": np.array([b"\x00\x01"], object)}
     assert json.loads(predict_response(raw, "row")) == {"predictions": [{"b64": "AAE="}]}
+    # A string output that is not UTF-8: U+FFFD for its bad bytes, so the answer stays JSON
+    # (TF Serving writes the bytes as they are); a *_bytes output keeps them, in base64.
+    bad = {"echo": np.array([b"a\xff"], object), "echo_bytes": np.array([b"a\xff"], object)}
+    assert json.loads(predict_response(bad, "columnar").encode("utf-8")) == {
+        "outputs": {"echo": ["a\ufffd"], "echo_bytes": [{"b64": "Yf8="}]}
+    }
     values = np.array([0.1, 1 / 3, 1e-5, np.nan, np.inf], np.float32)
     text = predict_response({"y": values}, "row")
     assert text.endswith("NaN, Infinity]}")  # JSON extensions TF Serving writes too

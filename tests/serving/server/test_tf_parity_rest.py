@@ -6,7 +6,8 @@ Each case names the part of TF Serving it follows: the REST dispatcher and regex
 query string; an OPTIONS request a CORS preflight), the handler's order
 (http_rest_api_handler.cc: the body is parsed before the model is looked up),
 json_tensor.cc (rapidjson's flags: the first JSON value read, NaN and infinity
-literals; base64, columnar keys, the first of duplicate keys), gzip request bodies
+literals, a UTF-8 byte-order mark skipped, bytes that are not UTF-8 kept; base64, columnar
+keys, the first of duplicate keys), gzip request bodies
 (evhttp_request.cc), classifier.cc and regressor.cc (the signature's shape checked,
 not its method_name, by default). The gRPC side: test_tf_parity_grpc.py; the shared
 server and cases: conftest.py. Real server processes, real sockets on 127.0.0.1.
@@ -323,3 +324,53 @@ def test_preflights_are_counted_apart_from_the_api_calls(server):
     send(server, "OPTIONS", PREDICT, headers={"Origin": "https://example.com"})
     metrics = send(server, "GET", "/monitoring/prometheus/metrics")[2].decode()
     assert 'api="preflight"' in metrics
+
+
+# 15. json_tensor.cc ParseJson reads the body through rapidjson 1.1.0's
+# EncodedInputStream<UTF8<>, MemoryStream>, whose constructor skips a UTF-8 byte-order mark,
+# and parses without kParseValidateEncodingFlag: a string's bytes are copied as they are,
+# UTF-8 or not, into the tensor or the example's bytes_list.
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (PREDICT, {"instances": ["a ghost"]}),
+        ("/v1/models/genre:classify", {"signature_name": "classify", "examples": [{"text": "a"}]}),
+    ],
+)
+def test_a_utf8_byte_order_mark_is_skipped_as_in_tf_serving(server, path, body):
+    plain = request(server, "POST", path, body)
+    assert plain[0] == 200, plain
+    assert request(server, "POST", path, b"\xef\xbb\xbf" + json.dumps(body).encode()) == plain
+    code, answer = request(server, "POST", path, b"\xef\xbb\xbf")
+    assert code == 400 and "empty at offset 3" in answer["error"], answer
+
+
+def test_bytes_that_are_not_utf8_reach_the_model_as_tf_serving_passes_them(odd_server):
+    sent = [b"a\xff", b"caf\xe9", b"\xed\xa0\x80", b"ok"]
+    body = b'{"signature_name": "echo", "instances": ["' + b'", "'.join(sent) + b'"]}'
+    code, _, data = send(odd_server, "POST", "/v1/models/odd:predict", body)
+    assert code == 200, data
+    answer = json.loads(data.decode("utf-8"))  # UTF-8 JSON, whatever the model answers
+    assert [row["echo_bytes"]["b64"] for row in answer["predictions"]] == [
+        base64.b64encode(value).decode() for value in sent
+    ]
+    assert [row["echo"] for row in answer["predictions"]] == [
+        value.decode("utf-8", "replace") for value in sent
+    ]
+
+
+@pytest.mark.parametrize("text", [b"love \xff", b"a haunted caf\xe9 \xc0\xaf"])
+def test_a_text_that_is_not_utf8_is_answered_as_its_base64_twin(server, text):
+    encoded = base64.b64encode(text).decode()
+    code, answer = request(server, "POST", PREDICT, b'{"instances": ["' + text + b'"]}')
+    assert code == 200, answer
+    assert answer == request(server, "POST", PREDICT, {"instances": [{"b64": encoded}]})[1]
+    path = "/v1/models/genre:classify"
+    body = b'{"signature_name": "classify", "examples": [{"text": "' + text + b'"}]}'
+    code, answer = request(server, "POST", path, body)
+    twin = {"signature_name": "classify", "examples": [{"text": {"b64": encoded}}]}
+    assert (code, answer) == request(server, "POST", path, twin)
+    code, answer = request(server, "POST", path, body.replace(b'"text"', b'"te\xffxt"'))
+    assert code == 400 and 'feature "te\\xffxt"' in answer["error"], answer  # proto3 names
