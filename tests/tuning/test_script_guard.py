@@ -152,3 +152,6 @@ def test_a_tune_search_checks_its_script_once(tmp_path, monkeypatch):
     )
     assert [r["status"] for r in result.leaderboard] == ["COMPLETED"]  # a trial process ran
     assert len(calls) == 1
+    # the record ends with the search: a tuner of one's own built next still checks
+    script_guard.check_guarded("genreclf's tuner.search()")
+    assert len(calls) == 2
