@@ -1,13 +1,15 @@
 """bench/quality.py's targets: the issue's gaps per dataset, and over held-out splits.
 
 Rows are `bench/quality.py`'s: `{"dataset", "model", "macro_f1", "micro_or_acc",
-"rare_f1", "fit_s", "targets", "predictions", "rare_classes", "labels"}`
-(`targets` and `predictions` 0/1 `[n, K]`); a split other than 0 is named
-`NAME/sK` (`split_name`). The default's macro-F1 gap to the best baseline and
-its rare-class F1 gap to (c) get 95% paired bootstrap intervals over the
-held-out rows (`genreclf.metrics.paired_bootstrap`), and their means over
-splits one more (`mean_gap_interval`): a gap whose interval holds 0 is one the
-rows cannot tell from none.
+"rare_f1", "fit_s", "targets", "predictions", "rare_classes", "labels",
+"multi_label"}` (`targets` and `predictions` 0/1 `[n, K]`); a split other than 0
+is named `NAME/sK` (`split_name`), a cross-validation fold `NAME/fK`
+(`fold_name`) and the folds taken together `NAME/pooled` (`pooled_rows`).
+The default's macro-F1 gap to the best baseline and its rare-class F1 gap to
+(c) get 95% paired bootstrap intervals over the held-out rows
+(`genreclf.metrics.paired_bootstrap`), and their means over splits one more
+(`mean_gap_interval`): a gap whose interval holds 0 is one the rows cannot
+tell from none.
 """
 
 import numpy as np
@@ -16,6 +18,8 @@ import numpy as np
 # declared epochs and patience, 30 / 6); their target is 0.9 × (a).
 SEEDED_FAMILIES = ("bilstm", "transformer")
 SPLIT_MARK = "/s"
+FOLD_MARK = "/f"
+POOLED = "/pooled"
 
 
 def split_name(name, split):
@@ -27,13 +31,91 @@ def split_name(name, split):
     return f"{name}{SPLIT_MARK}{split}" if split else name
 
 
-def dataset_of(column):
-    """The dataset a `split_name` column names.
+def fold_name(name, fold):
+    """The dataset column of cross-validation fold `fold`: `name/f0`, `name/f1`, ...
 
-    >>> dataset_of("imdb_genre27/s2")
-    'imdb_genre27'
+    >>> fold_name("imdb_genre27", 0)
+    'imdb_genre27/f0'
     """
-    return column.split(SPLIT_MARK)[0]
+    return f"{name}{FOLD_MARK}{fold}"
+
+
+def dataset_of(column):
+    """The dataset a `split_name`, `fold_name` or pooled column names.
+
+    >>> dataset_of("imdb_genre27/s2"), dataset_of("imdb_genre27/f1"), dataset_of("x/pooled")
+    ('imdb_genre27', 'imdb_genre27', 'x')
+    """
+    return column.split("/")[0]
+
+
+def row(name, model, report, seconds, multi_label, targets=None, predictions=None):
+    """A table row; `targets` and `predictions` (0/1 `[n, K]`) feed the paired intervals."""
+    return {
+        "dataset": name,
+        "model": model,
+        "macro_f1": report["macro_f1"],
+        "micro_or_acc": report["micro_f1"] if multi_label else report["accuracy"],
+        "rare_f1": report["rare_macro_f1"],
+        "fit_s": seconds,
+        "targets": targets,
+        "predictions": predictions,
+        "rare_classes": report["rare_classes"],
+        "labels": report["labels"],
+        "multi_label": multi_label,
+    }
+
+
+def pooled_rows(rows):
+    """One row per model for the folds' held-out rows taken together.
+
+    In k-fold cross-validation every row is held out exactly once, so the
+    folds' predictions, stacked, score each row of the file once: a class with
+    ten rows in the file is scored on ten, where one held-out split of 15%
+    has one or two of them. The report is recomputed on the stacked 0/1
+    predictions (rare classes: the quarter with the fewest rows in the file);
+    `fit_s` is the folds' sum. `rows` are one dataset's fold rows
+    (`fold_name` columns), every model in every fold.
+    """
+    from genreclf.metrics import classification_report
+
+    folds = by_dataset(rows)
+    first = next(iter(folds.values()))
+    name = dataset_of(next(iter(folds))) + POOLED
+    labels = list(next(iter(first.values()))["labels"])
+    for column, mine in folds.items():
+        if set(mine) != set(first):
+            raise ValueError(
+                f"{column}: every fold must have the same models to pool them. "
+                f"Received: {sorted(mine)}, expected {sorted(first)}."
+            )
+    pooled = []
+    for model in first:
+        targets, predictions = [], []
+        for column, mine in folds.items():
+            fold = mine[model]
+            if sorted(fold["labels"]) != sorted(labels):
+                raise ValueError(
+                    f"{column}: every fold must score the same classes to pool them. "
+                    f"Received: {list(fold['labels'])}, expected the classes {labels}."
+                )
+            order = [list(fold["labels"]).index(label) for label in labels]
+            targets.append(np.asarray(fold["targets"])[:, order])
+            predictions.append(np.asarray(fold["predictions"])[:, order])
+        targets, predictions = np.concatenate(targets), np.concatenate(predictions)
+        multi_label = first[model].get("multi_label")
+        if multi_label is None:  # rows written before `multi_label` was kept
+            multi_label = bool((targets.sum(axis=1) != 1).any())
+        report = classification_report(
+            targets.astype("float32"),
+            predictions.astype("float32"),
+            labels,
+            thresholds=0.5 if multi_label else None,
+            multi_label=multi_label,
+        )
+        seconds = sum(mine[model]["fit_s"] for mine in folds.values())
+        pooled.append(row(name, model, report, seconds, multi_label, targets, predictions))
+    return pooled
 
 
 BASELINES = ("(a) tfidf+lr", "(b) minilm+lr", "(c) avg(a,b)")
@@ -139,6 +221,9 @@ def splits_summary(rows):
     splits = {}
     for name, mine in by_dataset(rows).items():
         splits.setdefault(dataset_of(name), []).append(target_gaps(mine))
+    parts = {
+        dataset_of(name): "folds" if FOLD_MARK in name else "splits" for name in by_dataset(rows)
+    }
     lines = []
     for name, runs in splits.items():
         if len(runs) < 2:
@@ -154,7 +239,7 @@ def splits_summary(rows):
                 low, high = mean_gap_interval(paired)
                 mean += f" (95% interval {low:+.4f} to {high:+.4f})"
             lines.append(
-                f"{name}: {gap} over {len(values)} splits: {mean}, "
+                f"{name}: {gap} over {len(values)} {parts[name]}: {mean}, "
                 f"lowest {min(values):+.4f}, highest {max(values):+.4f} "
                 f"(target {reads}; met on {met} of {len(values)})"
             )
@@ -172,7 +257,8 @@ def mean_gap_interval(splits, confidence=0.95, resamples=2000, seed=0):
     the same file with different seeds, so their held-out rows overlap (and
     their training rows more): the interval treats them as more independent
     than they are and is narrower than it should be. Read it as a lower bound
-    on the uncertainty.
+    on the uncertainty. Cross-validation folds hold out disjoint rows, but
+    their training rows overlap too.
     """
     from scipy.stats import bootstrap
 

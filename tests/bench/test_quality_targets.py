@@ -9,7 +9,10 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bench"))
 
 from quality_targets import BASELINES  # noqa: E402
+from quality_targets import dataset_of  # noqa: E402
+from quality_targets import fold_name  # noqa: E402
 from quality_targets import mean_gap_interval  # noqa: E402
+from quality_targets import pooled_rows  # noqa: E402
 from quality_targets import splits_summary  # noqa: E402
 from quality_targets import targets_check  # noqa: E402
 
@@ -66,3 +69,47 @@ def test_target_lines_carry_intervals_and_the_mean_over_splits_one_more():
     assert "over 2 splits: mean " in gap and "(95% interval +" in gap
     rare = next(line for line in summary.splitlines() if "rare − (c)" in line)
     assert "(95% interval" in rare
+
+
+def test_pooled_rows_score_every_fold_row_once_in_the_first_folds_column_order():
+    first, second = dataset_rows("x/f0", 0), dataset_rows("x/f1", 1)
+    second_targets = second[0]["targets"].copy()
+    for r in second:  # the second fold lists its classes in another order
+        order = [3, 2, 1, 0]
+        r["labels"] = [LABELS[k] for k in order]
+        r["targets"], r["predictions"] = r["targets"][:, order], r["predictions"][:, order]
+    pooled = {r["model"]: r for r in pooled_rows(first + second)}
+    assert all(r["dataset"] == "x/pooled" for r in pooled.values())
+    default, avg = pooled["genreclf auto (stack)"], pooled[BASELINES[2]]
+    assert default["targets"].shape == (240, 4) and default["labels"] == LABELS
+    # the second fold's rows, back in the first fold's column order
+    assert np.array_equal(default["targets"][120:], second_targets)
+    assert np.array_equal(default["targets"][:120], first[0]["targets"])
+    assert np.array_equal(default["targets"], default["predictions"])
+    assert default["macro_f1"] == pytest.approx(1.0) and default["fit_s"] == 2.0
+    # (c) is wrong on its first 20 rows of each fold: 40 of 240, the same accuracy pooled
+    assert avg["micro_or_acc"] == pytest.approx(200 / 240)
+    assert default["rare_classes"] == [LABELS[int(np.argmin(default["targets"].sum(axis=0)))]]
+    assert "95% interval +" in targets_check(list(pooled.values()))
+    summary = splits_summary(first + second)
+    assert "over 2 folds: mean" in summary and "splits" not in summary
+
+
+def test_pooled_rows_refuse_folds_with_other_models():
+    first, second = dataset_rows("x/f0", 0), dataset_rows("x/f1", 1)
+    second[-1]["model"] = "genreclf auto (ngram)"
+    with pytest.raises(ValueError, match="x/f1: every fold must have the same models"):
+        pooled_rows(first + second)
+
+
+def test_pooled_rows_refuse_folds_that_score_different_classes():
+    first, second = dataset_rows("x/f0", 0), dataset_rows("x/f1", 1)
+    for r in second:
+        r["labels"] = ["action", "comedy", "drama", "western"]
+    with pytest.raises(ValueError, match="x/f1: every fold must score the same classes"):
+        pooled_rows(first + second)
+
+
+def test_folds_and_pooled_columns_name_their_dataset():
+    assert dataset_of(fold_name("imdb_genre27", 3)) == "imdb_genre27"
+    assert dataset_of("imdb_genre27/pooled") == "imdb_genre27"
