@@ -30,11 +30,14 @@ import numpy as np
 from tensorflow.core.example import example_pb2
 
 from genreclf.serving.server.servable import check_shape
+from genreclf.serving.server.status import NOT_UTF8
 from genreclf.serving.server.status import invalid_argument
+from genreclf.serving.server.status import not_utf8_byte
 
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-# A byte that is not UTF-8, as errors="surrogateescape" decodes it (U+DC80 to U+DCFF).
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# The escape of a UTF-16 surrogate (\uD800 to \uDFFF; group 2: its third digit, 8 to B
+# in a high one, C to F in a low one), after an even run of backslashes (an odd one makes
+# its first backslash an escaped one, so that "\\ud800" is no escape).
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\u[dD]([89a-fA-F])[0-9a-fA-F]{2})")
 # rapidjson's EncodedInputStream<UTF8<>, MemoryStream> (TF Serving's ParseJson) skips the
 # bytes EF, BB and BF at the start, each where it follows the ones before it.
 _BOM = b"\xef\xbb\xbf"
@@ -87,14 +90,14 @@ def parse(body, utf8_only=False):
         text, not_utf8 = body[skipped:].decode("utf-8", "surrogateescape"), True
     try:
         doc, end = _first_value(text)
-        bad = not_utf8 and utf8_only and _NOT_UTF8.search(text, 0, end)
+        bad = not_utf8 and utf8_only and NOT_UTF8.search(text, 0, end)
         if bad:
             raise invalid_argument(
                 f"JSON Parse error: a string holds a byte that is not UTF-8 "
-                f"(0x{ord(bad.group()) - 0xDC00:02X}) at offset {skipped + bad.start()}. "
+                f"(0x{not_utf8_byte(bad.group()):02X}) at offset {skipped + bad.start()}. "
                 "Send the text encoded as UTF-8."
             )
-        if _ESCAPED_SURROGATE.search(text, 0, end):  # a lone surrogate is no character
+        if _SURROGATE_ESCAPE.search(text, 0, end):  # a lone surrogate is no character
             checked = doc
             if not_utf8:  # the escapes of bytes that are not UTF-8 are surrogates too
                 checked = _first_value(body[skipped:].decode("utf-8", "replace"))[0]
@@ -102,13 +105,17 @@ def parse(body, utf8_only=False):
     except json.JSONDecodeError as err:
         # json's "Unterminated string starting at" already ends in "at".
         message = err.msg.removesuffix(" at")
-        byte = _NOT_UTF8.match(text, err.pos) if not_utf8 else None
-        where = f" (the byte 0x{ord(byte.group()) - 0xDC00:02X}, not UTF-8)" if byte else ""
+        byte = NOT_UTF8.match(text, err.pos) if not_utf8 else None
+        where = f" (the byte 0x{not_utf8_byte(byte.group()):02X}, not UTF-8)" if byte else ""
         raise invalid_argument(
             f"JSON Parse error: {message} at offset {skipped + err.pos}{where}."
         ) from None
     except UnicodeEncodeError:
-        raise invalid_argument("JSON Parse error: a lone UTF-16 surrogate (\\ud800).") from None
+        lone = _lone_surrogate(text, end)
+        raise invalid_argument(
+            f"JSON Parse error: a lone UTF-16 surrogate ({lone.group(1)}) at offset "
+            f"{skipped + lone.start(1)}."
+        ) from None
     except RecursionError:
         raise invalid_argument("JSON Parse error: the document is nested too deeply.") from None
     except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
@@ -127,6 +134,25 @@ def _bom_length(body):
         if body[skipped : skipped + 1] == bytes((byte,)):
             skipped += 1
     return skipped
+
+
+def _lone_surrogate(text, end):
+    """The first escape of a UTF-16 surrogate in `text[:end]` that is not half of a pair (a
+    high one followed at once by a low one), as a `_SURROGATE_ESCAPE` match, or None.
+    `end` is where the first JSON value ends, so that each backslash before it is in a
+    string."""
+    high = None  # a high one, until the escape after it shows whether it is paired
+    for match in _SURROGATE_ESCAPE.finditer(text, 0, end):
+        low = match.group(2) in "cdefCDEF"
+        if high is not None:
+            if low and match.start(1) == high.end(1):
+                high = None
+                continue
+            return high
+        if low:
+            return match
+        high = match
+    return high
 
 
 def _first_value(text):
@@ -378,7 +404,7 @@ def _example(value):
         )
     example = example_pb2.Example()
     for name, content in value.items():
-        if _NOT_UTF8.search(name):
+        if NOT_UTF8.search(name):
             raise invalid_argument(
                 f"Expected feature names in UTF-8: a tf.train.Example's feature names are "
                 f"proto3 strings, which cannot hold other bytes. Received: feature "

@@ -9,7 +9,8 @@ import os
 import re
 
 MAX_MESSAGE_CHARS = 1024  # the longest message a client gets back
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # errors="surrogateescape"'s escapes
+# A byte that is not UTF-8, as errors="surrogateescape" decodes it (U+DC80 to U+DCFF).
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[\w.@+~-]+(?:/[\w.@+~-]*)+")
 HTTP_CODES = {  # TF Serving's ToHTTPStatusCode
     **dict.fromkeys(("INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE"), 400),
@@ -45,6 +46,17 @@ def not_found(message):
     return ServingStatusError("NOT_FOUND", message)
 
 
+def not_utf8_byte(char):
+    """The byte that `char`, a `NOT_UTF8` escape, stands for.
+
+    Example:
+
+    >>> hex(not_utf8_byte(b"caf\\xe9".decode("utf-8", "surrogateescape")[-1]))
+    '0xe9'
+    """
+    return ord(char) - 0xDC00
+
+
 def _hide_path(match):
     path = match.group(0)  # a host path, or a URL path such as /v1/models/genre
     return os.path.basename(path.rstrip("/")) if os.path.isdir("/" + path.split("/")[1]) else path
@@ -60,7 +72,7 @@ def public_message(message):
     """
     message = _ABSOLUTE_PATH.sub(_hide_path, str(message)[: 4 * MAX_MESSAGE_CHARS])
     # A byte that is not UTF-8, held as a surrogateescape escape, is shown as the byte.
-    message = _NOT_UTF8.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", message)
+    message = NOT_UTF8.sub(lambda m: f"\\x{not_utf8_byte(m.group()):02x}", message)
     message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(message) > MAX_MESSAGE_CHARS:
         cut = len(message) - MAX_MESSAGE_CHARS

@@ -47,9 +47,14 @@ def error(function, *args):
         (b"\xef\xbb\xbf", ["the document is empty at offset 3."]),  # rapidjson: offset 3
         (b'\xef\xbb\xbf{"a": [1 2]}', ["Expecting ',' delimiter at offset 12."]),
         (b' \xef\xbb\xbf{"a": 1}', ["Expecting value at offset 1."]),  # a mark inside: text
-        (b'{"a": "\\ud800"}', ["surrogate"]),
-        (b'{"a": "\xff", "b": "\\ud800"}', ["surrogate"]),
-        (b'{"a": "\xff", "b": "\\udcff"}', ["surrogate"]),  # an escape, not the byte 0xFF
+        (b'{"a": "\\ud800"}', ["a lone UTF-16 surrogate (\\ud800) at offset 7."]),
+        (b'{"a": "\xff", "b": "\\ud800"}', ["surrogate (\\ud800) at offset 17."]),
+        (b'{"a": "\xff", "b": "\\udcff"}', ["surrogate (\\udcff) at offset 17."]),  # not 0xFF
+        # The first lone one, as sent: after a pair, in a key, before a pair, after "\\".
+        (b'\xef\xbb\xbf{"a": "\\uD83D\\uDE00 \\uDE00"}', ["(\\uDE00) at offset 23."]),
+        (b'{"\\udbff": 1}', ["(\\udbff) at offset 2."]),
+        (b'{"a": "\\ud800\\ud800\\udc00"}', ["(\\ud800) at offset 7."]),
+        (b'{"a": "\\\\ud800\\udc00"}', ["(\\udc00) at offset 14."]),
         (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
         (b'{"a": ' + b"9" * 5000 + b"}", ["too many digits"]),
         (b"[1, 2]", ["JSON object", "[1, 2]"]),
