@@ -24,6 +24,13 @@ TEXTS = [
     ("a5", "A demon and a ghost wait in the attic.", "horror"),
     ("a6", "A family moves to a new town.", "western"),
 ]
+# The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
+FIXES = {
+    "folder": "No split can be chosen for this file, so only `train/` is read: for another "
+    "split's reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
+    "archive": "No split can be chosen for this file, so only the archive's `train/` reviews "
+    "are read.",
+}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from genreclf.errors import DataError
 from genreclf.labelling.api import build_cascade
 from genreclf.labelling.api import calibrate_cascade
 from genreclf.labelling.calibration_file import read_calibration
+from tests.labelling.conftest import FIXES
 
 # The calibration file's options as `genreclf.label` names them.
 LABEL = {
@@ -17,15 +18,6 @@ LABEL = {
     "label": "calibrate_label",
     "format": "calibrate_format",
     "sep": "calibrate_sep",
-}
-
-
-# The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
-FIXES = {
-    "folder": "No split can be chosen for this file, so only `train/` is read: for another "
-    "split's reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
-    "archive": "No split can be chosen for this file, so only the archive's `train/` reviews "
-    "are read.",
 }
 
 

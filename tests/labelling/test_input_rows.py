@@ -7,14 +7,7 @@ import pytest
 from genreclf.data import load_dataset
 from genreclf.errors import DataError
 from genreclf.labelling.input_rows import read_texts
-
-# The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
-FIXES = {
-    "folder": "No split can be chosen for this file, so only `train/` is read: for another "
-    "split's reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
-    "archive": "No split can be chosen for this file, so only the archive's `train/` reviews "
-    "are read.",
-}
+from tests.labelling.conftest import FIXES
 
 
 def test_a_missing_id_column_names_id_column(tmp_path):

@@ -12,17 +12,9 @@ from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.labelling.reference_file import check_file_options
 from genreclf.labelling.reference_file import read_labelled_file
+from tests.labelling.conftest import FIXES
 
 JUDGE = {"label": "judge_label", "format": "judge_format"}
-
-
-# The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
-FIXES = {
-    "folder": "No split can be chosen for this file, so only `train/` is read: for another "
-    "split's reviews, pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).",
-    "archive": "No split can be chosen for this file, so only the archive's `train/` reviews "
-    "are read.",
-}
 
 
 def test_hints_name_the_caller_s_arguments_and_flags(tmp_path):
