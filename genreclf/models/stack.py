@@ -36,9 +36,12 @@ from genreclf.models.family import register_family
 from genreclf.models.heads import text_input
 from genreclf.models.neighbours import DEFAULT_K
 from genreclf.models.neighbours import NeighbourScores
+from genreclf.models.ngram import ANALYZERS
 from genreclf.models.ngram import set_linear_head
 from genreclf.models.ngram import tfidf_features
 from genreclf.models.ngram import tfidf_tower_matrix
+from genreclf.models.ngram import tower_sizes
+from genreclf.models.ngram import with_unknown_rows
 from genreclf.models.ordinal import OrdinalScores
 from genreclf.models.ordinal import check_ordinal
 from genreclf.models.ordinal import choose_blend_and_share
@@ -46,6 +49,7 @@ from genreclf.models.ordinal import mixing_matrix
 from genreclf.models.ordinal import ordinal_positions
 from genreclf.models.ordinal import smooth
 from genreclf.models.setting_checks import number
+from genreclf.models.setting_checks import one_of
 from genreclf.models.setting_checks import text
 from genreclf.models.setting_checks import whole
 
@@ -63,6 +67,8 @@ STACK_DEFAULTS = {
     "max_tokens": 200000,
     "ngrams": 2,
     "min_df": 2,
+    "analyzer": "word",
+    "char_max_tokens": 20000,
     "c_tfidf": 4.0,
     "c_encoder": AUTO,
     "neighbours": DEFAULT_K,
@@ -81,6 +87,8 @@ STACK_CHECKS = {
     "max_tokens": whole(1, also=(None,)),
     "ngrams": whole(1),
     "min_df": whole(1),
+    "analyzer": one_of(*ANALYZERS),
+    "char_max_tokens": whole(1, also=(None,)),
     "c_tfidf": number(above=0, also=(AUTO,)),
     "c_encoder": number(above=0, also=(AUTO,)),
     "neighbours": whole(0),
@@ -99,6 +107,8 @@ def build_stack(
     max_tokens=200000,
     ngrams=2,
     min_df=2,
+    analyzer="word",
+    char_max_tokens=20000,
     c_tfidf=4.0,
     c_encoder=AUTO,
     neighbours=DEFAULT_K,
@@ -127,6 +137,14 @@ def build_stack(
         max_tokens: TF-IDF vocabulary size.
         ngrams: TF-IDF n-grams from 1 to this size.
         min_df: TF-IDF minimum document frequency.
+        analyzer: the TF-IDF head's features, as `ngram`'s: `"word"`,
+            `"char_wb"` or `"word+char_wb"` (word n-grams and word-boundary
+            character 2–5-grams side by side, one linear head on both: for
+            typos and inflected languages). `"word+char_wb"` moved the
+            default's macro-F1 by +0.004 on imdb_genre27 and −0.003 on
+            movielens_plots (5-fold, every row held out once), so words stay
+            the default.
+        char_max_tokens: the character n-grams kept, most frequent first.
         c_tfidf: inverse L2 penalty of the TF-IDF head, or `"auto"` (chosen
             on out-of-fold scores, see `genreclf.training.linear_heads`).
             Choosing it out-of-fold moved held-out macro-F1 by less than its
@@ -161,7 +179,15 @@ def build_stack(
     weights = blend_weights(blend, names)
     activation = "sigmoid" if multi_label else "softmax"
     text = text_input()
-    words = tfidf_features(text, train_texts, max_tokens=max_tokens, ngrams=ngrams, min_df=min_df)
+    words = tfidf_features(
+        text,
+        train_texts,
+        max_tokens=max_tokens,
+        ngrams=ngrams,
+        min_df=min_df,
+        analyzer=analyzer,
+        char_max_tokens=char_max_tokens,
+    )
     meaning, last = sentence_embedding(
         text,
         preset=preset,
@@ -267,7 +293,10 @@ def fit_stack(
     mask = words.oof_mask
     targets = train_set.targets(vocabulary)
     oof = [words.oof_scores, meaning.oof_scores]
-    set_linear_head(model, HEADS[0], words.kernel, words.bias, unknown_row=True)
+    # each TF-IDF tower's column 0 (unknown n-grams) gets weight 0
+    set_linear_head(
+        model, HEADS[0], with_unknown_rows(words.kernel, tower_sizes(model)), words.bias
+    )
     set_linear_head(model, HEADS[1], meaning.kernel, meaning.bias)
     if int(config["neighbours"]) > 0:
         # Plain votes: weighting them by class ("balanced") let rare classes

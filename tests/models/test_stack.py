@@ -302,3 +302,40 @@ def test_genre_labels_keep_the_identity_and_none_leaves_the_layer_out(tiny_prese
     }
     with pytest.raises(genreclf.errors.ConfigError, match="Received: ordinal="):
         build_model("stack", 3, **kwargs, ordinal=0.5)
+
+
+def test_word_and_character_towers_feed_one_tfidf_head(tiny_preset, tmp_path, sample_csv):
+    config = {"preset": tiny_preset, "max_length": 16, "analyzer": "word+char_wb", "neighbours": 0}
+    run = genreclf.train(
+        sample_csv,
+        text="overview",
+        label="genre",
+        model="stack",
+        model_config=config,
+        out=tmp_path / "run",
+        verbose=0,
+    )
+    from genreclf.models.ngram import tfidf_tower_matrix
+    from genreclf.models.ngram import tower_sizes
+
+    model = run.model
+    words, chars = tower_sizes(model)
+    assert words > 0 and 0 < chars <= 20000
+    kernel, bias = model.get_layer("tfidf_scores").get_weights()
+    assert kernel.shape[0] == words + 1 + chars + 1
+    assert not kernel[0].any() and not kernel[words + 1].any()  # each tower's unknown column
+    texts = ["A ghost haunts a lighthouse.", "Two chefs fall in love."]
+    head = keras.Model(model.inputs, model.get_layer("tfidf_scores").output)
+    features = tfidf_tower_matrix(model, texts).toarray()
+    logits = features @ np.delete(kernel, [0, words + 1], axis=0) + bias
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(head({"text": tf.constant(texts)}), expected, atol=1e-5)
+    restored = keras.saving.load_model(run.path / "model.keras")
+    np.testing.assert_allclose(
+        np.asarray(restored({"text": tf.constant(texts)})), run.scores(texts), atol=1e-5
+    )
+
+
+def test_unknown_analyzer_is_a_clear_error(tiny_preset):
+    with pytest.raises(genreclf.errors.ConfigError, match="analyzer"):
+        genreclf.models.resolve_config("stack", {"analyzer": "chars"})
