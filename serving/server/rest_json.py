@@ -97,11 +97,14 @@ def parse(body, utf8_only=False):
                 f"(0x{not_utf8_byte(bad.group()):02X}) at offset {skipped + bad.start()}. "
                 "Send the text encoded as UTF-8."
             )
-        if _SURROGATE_ESCAPE.search(text, 0, end):  # a lone surrogate is no character
-            checked = doc
-            if not_utf8:  # the escapes of bytes that are not UTF-8 are surrogates too
-                checked = _first_value(body[skipped:].decode("utf-8", "replace"))[0]
-            json.dumps(checked, ensure_ascii=False).encode("utf-8")
+        # A lone surrogate is no character, wherever it is in the first value (a
+        # duplicate key's dropped value included: rapidjson reads every member).
+        lone = _lone_surrogate(text, end)
+        if lone is not None:
+            raise invalid_argument(
+                f"JSON Parse error: a lone UTF-16 surrogate ({lone.group(1)}) at offset "
+                f"{skipped + lone.start(1)}."
+            )
     except json.JSONDecodeError as err:
         # json's "Unterminated string starting at" already ends in "at".
         message = err.msg.removesuffix(" at")
@@ -109,12 +112,6 @@ def parse(body, utf8_only=False):
         where = f" (the byte 0x{not_utf8_byte(byte.group()):02X}, not UTF-8)" if byte else ""
         raise invalid_argument(
             f"JSON Parse error: {message} at offset {skipped + err.pos}{where}."
-        ) from None
-    except UnicodeEncodeError:
-        lone = _lone_surrogate(text, end)
-        raise invalid_argument(
-            f"JSON Parse error: a lone UTF-16 surrogate ({lone.group(1)}) at offset "
-            f"{skipped + lone.start(1)}."
         ) from None
     except RecursionError:
         raise invalid_argument("JSON Parse error: the document is nested too deeply.") from None

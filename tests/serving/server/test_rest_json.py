@@ -55,6 +55,8 @@ def error(function, *args):
         (b'{"\\udbff": 1}', ["(\\udbff) at offset 2."]),
         (b'{"a": "\\ud800\\ud800\\udc00"}', ["(\\ud800) at offset 7."]),
         (b'{"a": "\\\\ud800\\udc00"}', ["(\\udc00) at offset 14."]),
+        # in the value of a duplicate key that is dropped (rapidjson reads every member)
+        (b'{"a": 1, "a": "\\ud800"}', ["(\\ud800) at offset 15."]),
         (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
         (b'{"a": ' + b"9" * 5000 + b"}", ["too many digits"]),
         (b"[1, 2]", ["JSON object", "[1, 2]"]),
