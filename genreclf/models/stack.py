@@ -138,13 +138,14 @@ def build_stack(
         ngrams: TF-IDF n-grams from 1 to this size.
         min_df: TF-IDF minimum document frequency.
         analyzer: the TF-IDF head's features, as `ngram`'s: `"word"`,
-            `"char_wb"` or `"word+char_wb"` (word n-grams and word-boundary
-            character 2–5-grams side by side, one linear head on both: for
-            typos and inflected languages). `"word+char_wb"` moved the
-            default's macro-F1 by +0.004 on imdb_genre27 and −0.003 on
-            movielens_plots (5-fold, every row held out once), so words stay
-            the default.
-        char_max_tokens: the character n-grams kept, most frequent first.
+            `"char_wb"` (word-boundary character 2–5-grams, which lose least
+            to typos in bench/robustness.py) or `"word+char_wb"` (both side by
+            side, one linear head on both: inflected languages, clean text).
+            `"word+char_wb"` moved the default's macro-F1 by +0.004 on
+            imdb_genre27 and −0.003 on movielens_plots (5-fold, every row
+            held out once), so words stay the default.
+        char_max_tokens: the character n-grams kept, most frequent first
+            (None: `max_tokens`); unused with `analyzer="word"`.
         c_tfidf: inverse L2 penalty of the TF-IDF head, or `"auto"` (chosen
             on out-of-fold scores, see `genreclf.training.linear_heads`).
             Choosing it out-of-fold moved held-out macro-F1 by less than its

@@ -305,7 +305,13 @@ def test_genre_labels_keep_the_identity_and_none_leaves_the_layer_out(tiny_prese
 
 
 def test_word_and_character_towers_feed_one_tfidf_head(tiny_preset, tmp_path, sample_csv):
-    config = {"preset": tiny_preset, "max_length": 16, "analyzer": "word+char_wb", "neighbours": 0}
+    config = {
+        "preset": tiny_preset,
+        "max_length": 16,
+        "analyzer": "word+char_wb",
+        "char_max_tokens": 50,
+        "neighbours": 0,
+    }
     run = genreclf.train(
         sample_csv,
         text="overview",
@@ -320,7 +326,7 @@ def test_word_and_character_towers_feed_one_tfidf_head(tiny_preset, tmp_path, sa
 
     model = run.model
     words, chars = tower_sizes(model)
-    assert words > 0 and 0 < chars <= 20000
+    assert words > 0 and chars == 50  # the most frequent 50 character n-grams
     kernel, bias = model.get_layer("tfidf_scores").get_weights()
     assert kernel.shape[0] == words + 1 + chars + 1
     assert not kernel[0].any() and not kernel[words + 1].any()  # each tower's unknown column
@@ -336,6 +342,6 @@ def test_word_and_character_towers_feed_one_tfidf_head(tiny_preset, tmp_path, sa
     )
 
 
-def test_unknown_analyzer_is_a_clear_error(tiny_preset):
+def test_unknown_analyzer_is_a_clear_error():
     with pytest.raises(genreclf.errors.ConfigError, match="analyzer"):
         genreclf.models.resolve_config("stack", {"analyzer": "chars"})
