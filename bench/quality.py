@@ -44,7 +44,8 @@ instead (folds `NAME/f0`, ...; every model refitted on each), then once more
 on the folds' held-out rows taken together (`NAME/pooled`): every row of the
 file is held out exactly once, so a class with ten rows in the file is scored
 on ten rather than on the one or two a 15% split holds. That is the measure
-for rare classes (imdb_genre27's smallest genres have 10 rows).
+for rare classes (imdb_genre27's smallest genres have 10 rows); a table of
+each rare class's rows, and each model's hits and F1 on it, follows.
 
 Beside the default's macro-F1 gap to the best baseline, and its rare-class
 F1 gap to (c), the check prints a 95% paired bootstrap interval over the
@@ -71,6 +72,7 @@ import numpy as np  # noqa: E402
 from quality_targets import SEEDED_FAMILIES  # noqa: E402  (bench/, the script's folder)
 from quality_targets import fold_name  # noqa: E402
 from quality_targets import pooled_rows  # noqa: E402
+from quality_targets import rare_class_table  # noqa: E402
 from quality_targets import row  # noqa: E402
 from quality_targets import split_name  # noqa: E402
 from quality_targets import splits_summary  # noqa: E402
@@ -428,6 +430,7 @@ def main(argv=None):
         print("\nEvery row held out once (the folds' predictions taken together):")
         print("\n" + _format(pooled))
         print("\n" + targets_check(pooled))
+        print("\n" + rare_class_table(pooled))
     for name, latency in latencies.items():
         print(f"{name}: default recipe p50 for one synopsis {latency:.1f} ms (target ≤ 20 ms)")
     return 0

@@ -66,6 +66,42 @@ def row(name, model, report, seconds, multi_label, targets=None, predictions=Non
     }
 
 
+def rare_class_table(rows):
+    """Each rare class's rows, and every model's hits and F1 on it, per dataset.
+
+    `rows` are rows with predictions (`pooled_rows`' above all: there a
+    rare class is scored on every row it has in the file). A hit is a row
+    of the class predicted as it; the F1 also counts the rows wrongly
+    predicted as it.
+    """
+    from genreclf.metrics.scores import class_counts
+    from genreclf.metrics.scores import per_class_scores
+
+    lines = []
+    for name, mine in by_dataset(rows).items():
+        models = [m for m, r in mine.items() if r.get("predictions") is not None]
+        if not models:
+            continue
+        first = mine[models[0]]
+        labels, rare = list(first["labels"]), first["rare_classes"]
+        header = " | ".join(f"{m} hits, F1" for m in models)
+        lines += [f"{name}: rare classes", f"| class | rows | {header} |"]
+        lines.append("|---|---:|" + "---:|" * len(models))
+        scores = {}
+        for model in models:
+            r = mine[model]
+            tp, fp, fn = class_counts(r["targets"], r["predictions"])
+            scores[model] = (tp, per_class_scores(tp, fp, fn))
+        for label in rare:
+            k = labels.index(label)
+            support = int(scores[models[0]][1]["support"][k])
+            cells = " | ".join(
+                f"{int(scores[m][0][k])}, {scores[m][1]['f1'][k]:.3f}" for m in models
+            )
+            lines.append(f"| {label} | {support} | {cells} |")
+    return "\n".join(lines)
+
+
 def pooled_rows(rows):
     """One row per model for the folds' held-out rows taken together.
 

@@ -13,6 +13,7 @@ from quality_targets import dataset_of  # noqa: E402
 from quality_targets import fold_name  # noqa: E402
 from quality_targets import mean_gap_interval  # noqa: E402
 from quality_targets import pooled_rows  # noqa: E402
+from quality_targets import rare_class_table  # noqa: E402
 from quality_targets import splits_summary  # noqa: E402
 from quality_targets import targets_check  # noqa: E402
 
@@ -113,3 +114,19 @@ def test_pooled_rows_refuse_folds_that_score_different_classes():
 def test_folds_and_pooled_columns_name_their_dataset():
     assert dataset_of(fold_name("imdb_genre27", 3)) == "imdb_genre27"
     assert dataset_of("imdb_genre27/pooled") == "imdb_genre27"
+
+
+def test_rare_class_table_counts_each_models_hits_on_the_rare_classes():
+    rows = dataset_rows("x/pooled", 0)
+    targets = rows[0]["targets"]
+    horror = int(targets[:, 3].sum())
+    table = rare_class_table(rows).splitlines()
+    assert table[0] == "x/pooled: rare classes"
+    assert table[1].startswith("| class | rows | (a) tfidf+lr hits, F1 |")
+    line = next(line for line in table if line.startswith("| horror |"))
+    cells = line.strip("| ").split(" | ")
+    assert cells[1] == str(horror)
+    assert cells[-1] == f"{horror}, 1.000"  # the default is right on every row
+    # (a) is wrong on its first 40 rows, which rolls each of those rows' class by one
+    hits = horror - int(targets[:40, 3].sum())
+    assert cells[2].startswith(f"{hits}, ")
