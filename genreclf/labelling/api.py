@@ -330,8 +330,9 @@ def _calibrate(cascade, data, text, label, format, sep, target_precision, rule, 
 def _check_calibration_file_options(calibrate, text, label, format, sep):
     """Refuses the calibration file's options where no calibration file is read."""
     from genreclf.labelling.reference_file import check_file_options
+    from genreclf.labelling.reference_file import read_as_file
 
-    if _read_as_file(calibrate):
+    if read_as_file(calibrate):
         return
     received = "no calibrate=" if calibrate is None else "calibrate= rows held in memory"
     options = {"calibrate_text": text, "calibrate_label": label, "calibrate_sep": sep}
@@ -339,24 +340,6 @@ def _check_calibration_file_options(calibrate, text, label, format, sep):
     options["calibrate_format"] = ("--calibrate-format", format, "auto")
     fix = "calibrate= a labelled file (`--calibrate FILE`)"
     check_file_options(options, "the calibration file", received, fix)
-
-
-def _read_as_file(calibrate):
-    """Whether `calibrate` is read as the calibration file: a path, or a pandas DataFrame.
-
-    Rows held otherwise (a `TextDataset`, a `(texts, labels)` tuple) are
-    taken as they are, without the calibration file's options.
-
-    Example:
-
-    >>> _read_as_file("labels.csv"), _read_as_file((["A ghost."], [["horror"]]))
-    (True, False)
-    """
-    import os
-
-    from genreclf.data.frames import is_frame
-
-    return isinstance(calibrate, (str, os.PathLike)) or is_frame(calibrate)
 
 
 def _texts_and_labels(data):
@@ -371,8 +354,9 @@ def _texts_and_labels(data):
     """
     from genreclf.data.frames import has_class
     from genreclf.data.inputs import describe
+    from genreclf.labelling.reference_file import read_as_file
 
-    if _read_as_file(data):
+    if read_as_file(data):
         return None
     if has_class(data, "genreclf", "TextDataset"):
         return list(data.texts), list(data.labels)

@@ -91,3 +91,21 @@ def check_file_options(options, file, received, fix):
             f"{', '.join(given)} appl{'ies' if one else 'y'} to {file}. Received: {received}. "
             f"Drop {'it' if one else 'them'}, or pass {fix}."
         )
+
+
+def read_as_file(calibrate):
+    """Whether `calibrate` is read as the calibration file: a path, or a pandas DataFrame.
+
+    Rows held otherwise (a `TextDataset`, a `(texts, labels)` tuple) are
+    taken as they are, without the calibration file's options.
+
+    Example:
+
+    >>> read_as_file("labels.csv"), read_as_file((["A ghost."], [["horror"]]))
+    (True, False)
+    """
+    import os
+
+    from genreclf.data.frames import is_frame
+
+    return isinstance(calibrate, (str, os.PathLike)) or is_frame(calibrate)
