@@ -17,7 +17,7 @@ import json
 import os
 import threading
 
-from genreclf.serving.server import rest_json
+from genreclf.serving.server import json_bytes
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
@@ -67,7 +67,7 @@ class ExplainRoute:
         return json.dumps(self._answer(routed[1:], body, call), ensure_ascii=False)
 
     def _answer(self, model, body, call):
-        request = rest_json.parse(body, utf8_only=True)  # text to explain and show
+        request = json_bytes.parse(body, utf8_only=True)  # text to explain and show
         text = request.get("text")
         if not isinstance(text, str) or not text.strip():
             raise invalid_argument(

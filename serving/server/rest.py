@@ -1,7 +1,7 @@
 """The REST side of the local server: TF Serving's REST API, the metrics and the web page.
 
 `create_app` routes `/v1/models/NAME[/versions/N | /labels/L]` (`:predict`,
-`:classify`, `:regress`, status, `/metadata`; bodies: `rest_json`) to a thread
+`:classify`, `:regress`, status, `/metadata`; bodies: `json_bytes`, `rest_json`) to a thread
 pool; errors are `{"error": "..."}` with TF Serving's HTTP codes, other `/v1/...`
 paths a 400, an OPTIONS request under `/v1/` a CORS preflight (`preflight`). Also:
 `/monitoring/prometheus/metrics`, the web page (`/`, `/web/...`,
@@ -34,6 +34,7 @@ from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from genreclf.serving.server import json_bytes
 from genreclf.serving.server import rest_json
 from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.explain_route import ExplainRoute
@@ -197,7 +198,7 @@ def _answer(store, limits, routed, body, call):
         metadata = _proto_json(servable.metadata())
         metadata["metadata"]["signature_def"].pop("@type")
         return json.dumps(metadata)
-    doc = rest_json.parse(body)
+    doc = json_bytes.parse(body)
     signature_name = rest_json.signature_name(doc)
     if api == "predict":
         servable = store.get(name, version, label)

@@ -7,12 +7,9 @@ values) → `{"predictions": [...]}` or `{"outputs": ...}`; classify / regress:
 `{"results": ...}`. Strings may be `{"b64": "..."}` (that one key, decoded as
 TF Serving's `absl::Base64Unescape` does: whitespace skipped, padding optional,
 `.` as padding); outputs named `*_bytes` are written so. Bodies are read by
-Python's json as TF Serving's rapidjson reads them: a UTF-8 byte-order mark at the
-start skipped, the first JSON value (what follows it is ignored), `NaN`, `Inf` and
-`Infinity` (each with an optional `-`) as numbers, the first of duplicate keys
-winning (as rapidjson's `FindMember` finds it), bytes that are not UTF-8 kept in
-strings as they were sent (held as `errors="surrogateescape"` escapes until a
-string becomes a tensor's or a feature's bytes); answers are written by
+`json_bytes.parse` as TF Serving's rapidjson reads them (bytes that are not UTF-8 kept in
+strings as they were sent, held as `errors="surrogateescape"` escapes until a string
+becomes a tensor's or a feature's bytes); answers are written by
 `json.dumps` (float32 values as Python floats; `NaN`, `Infinity`; an output string
 that is not UTF-8 with U+FFFD where its bad bytes were). Anything unexpected is a 400
 naming the key or input, what was expected and what was received; an input's rank is
@@ -24,31 +21,15 @@ object that the signature does not have are ignored, as TF Serving ignores them.
 import base64
 import binascii
 import json
-import re
 
 import numpy as np
 from tensorflow.core.example import example_pb2
 
+from genreclf.serving.server.json_bytes import describe
 from genreclf.serving.server.servable import check_shape
 from genreclf.serving.server.status import NOT_UTF8
 from genreclf.serving.server.status import invalid_argument
-from genreclf.serving.server.status import not_utf8_byte
 
-# The escape of a UTF-16 surrogate (\uD800 to \uDFFF; group 2: its third digit, 8 to B
-# in a high one, C to F in a low one), after an even run of backslashes (an odd one makes
-# its first backslash an escaped one, so that "\\ud800" is no escape).
-_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\u[dD]([89a-fA-F])[0-9a-fA-F]{2})")
-# rapidjson's EncodedInputStream<UTF8<>, MemoryStream> (TF Serving's ParseJson) skips the
-# bytes EF, BB and BF at the start, each where it follows the ones before it.
-_BOM = b"\xef\xbb\xbf"
-_JSON_SPACE = " \t\n\r"  # rapidjson's whitespace, and json's
-# rapidjson's NaN and infinity literals (kParseNanAndInfFlag) that Python's json lacks,
-# and JSON strings, so that a literal is only ever spelled out outside a string.
-_RAPIDJSON_ONLY_LITERAL = re.compile(r"-?Inf|-NaN")
-# A string's closing quote is optional, so that an unterminated one is passed over in one
-# linear scan (a required quote would restart the search at each escape: quadratic time).
-_LITERAL_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|-?Inf(?:inity)?|-NaN', re.DOTALL)
-_PYTHON_SPELLING = {"Inf": "Infinity", "-Inf": "-Infinity", "-NaN": "NaN"}
 _BASE64_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace, skipped anywhere in base64
 _BASE64_PADDING = b"=."  # absl accepts '.' as a padding character too
 _FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
@@ -56,150 +37,6 @@ _STRING_WRITERS = {  # by whether the output's name ends in _bytes
     True: lambda value: {"b64": base64.b64encode(value).decode("ascii")},
     False: lambda value: value.decode("utf-8", "replace"),
 }
-
-
-def parse(body, utf8_only=False):
-    """A request body (bytes) as a JSON object, read as TF Serving's rapidjson reads it
-    (json_tensor.cc `ParseJson`: an `EncodedInputStream<UTF8<>, MemoryStream>`, which
-    skips a UTF-8 byte-order mark, parsed with `kParseStopWhenDoneFlag |
-    kParseNanAndInfFlag` and without `kParseValidateEncodingFlag`): what follows the first
-    JSON value is ignored, `NaN`, `Inf`, `Infinity` (each with an optional `-`) are
-    numbers, and a string may hold bytes that are not UTF-8, which reach the model as they
-    were sent (here held as `errors="surrogateescape"` escapes, `"\\udcff"` for the byte
-    0xFF, until `_bytes` turns the string into bytes). `utf8_only=True` (the server's own
-    routes, which explain and show text) refuses such bytes instead. Error offsets count
-    characters from the start of the body, a byte-order mark included.
-
-    Example:
-
-    >>> parse(b'{"instances": ["a"]}')
-    {'instances': ['a']}
-    >>> parse(b'\\xef\\xbb\\xbf{"instances": [-Inf]} trailing data')
-    {'instances': [-inf]}
-    >>> parse(b'{"instances": ["caf\\xe9"]}')
-    {'instances': ['caf\\udce9']}
-    >>> parse(b'{"instances": [')
-    Traceback (most recent call last):
-    ...
-    genreclf.serving.server.status.ServingStatusError: JSON Parse error: Expecting value at offset 15.
-    """
-    skipped = _bom_length(body)
-    try:
-        text, not_utf8 = body[skipped:].decode("utf-8"), False
-    except UnicodeDecodeError:  # kept, as rapidjson keeps them
-        text, not_utf8 = body[skipped:].decode("utf-8", "surrogateescape"), True
-    try:
-        doc, end = _first_value(text)
-        bad = not_utf8 and utf8_only and NOT_UTF8.search(text, 0, end)
-        if bad:
-            raise invalid_argument(
-                f"JSON Parse error: a string holds a byte that is not UTF-8 "
-                f"(0x{not_utf8_byte(bad.group()):02X}) at offset {skipped + bad.start()}. "
-                "Send the text encoded as UTF-8."
-            )
-        # A lone surrogate is no character, wherever it is in the first value (a
-        # duplicate key's dropped value included: rapidjson reads every member).
-        lone = _lone_surrogate(text, end)
-        if lone is not None:
-            raise invalid_argument(
-                f"JSON Parse error: a lone UTF-16 surrogate ({lone.group(1)}) at offset "
-                f"{skipped + lone.start(1)}."
-            )
-    except json.JSONDecodeError as err:
-        # json's "Unterminated string starting at" already ends in "at".
-        message = err.msg.removesuffix(" at")
-        byte = NOT_UTF8.match(text, err.pos) if not_utf8 else None
-        where = f" (the byte 0x{not_utf8_byte(byte.group()):02X}, not UTF-8)" if byte else ""
-        raise invalid_argument(
-            f"JSON Parse error: {message} at offset {skipped + err.pos}{where}."
-        ) from None
-    except RecursionError:
-        raise invalid_argument("JSON Parse error: the document is nested too deeply.") from None
-    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
-        raise invalid_argument("JSON Parse error: a number has too many digits.") from None
-    if not isinstance(doc, dict):
-        raise invalid_argument(f"Expected the body to be a JSON object. Received: {describe(doc)}.")
-    return doc
-
-
-def _bom_length(body):
-    """How many bytes of a UTF-8 byte-order mark TF Serving's rapidjson skips at the start
-    of `body`: `EncodedInputStream<UTF8<>, MemoryStream>` takes EF, then BB, then BF, each
-    only where it comes next (so a whole mark, or the part of one that is there)."""
-    skipped = 0
-    for byte in _BOM:
-        if body[skipped : skipped + 1] == bytes((byte,)):
-            skipped += 1
-    return skipped
-
-
-def _lone_surrogate(text, end):
-    """The first escape of a UTF-16 surrogate in `text[:end]` that is not half of a pair (a
-    high one followed at once by a low one), as a `_SURROGATE_ESCAPE` match, or None.
-    `end` is where the first JSON value ends, so that each backslash before it is in a
-    string."""
-    high = None  # a high one, until the escape after it shows whether it is paired
-    for match in _SURROGATE_ESCAPE.finditer(text, 0, end):
-        low = match.group(2) in "cdefCDEF"
-        if high is not None:
-            if low and match.start(1) == high.end(1):
-                high = None
-                continue
-            return high
-        if low:
-            return match
-        high = match
-    return high
-
-
-def _first_value(text):
-    """`(value, end)`: the first JSON value of `text` and the offset after it, the rest
-    ignored (rapidjson's `kParseStopWhenDoneFlag`); rapidjson's `Inf`, `-Inf` and `-NaN`,
-    which Python's json lacks, are read as `Infinity`, `-Infinity` and `NaN` (its
-    `kParseNanAndInfFlag`)."""
-    start = len(text) - len(text.lstrip(_JSON_SPACE))
-    if start == len(text):
-        raise json.JSONDecodeError("the document is empty", text, 0)
-    decoder = json.JSONDecoder(object_pairs_hook=_first_key_wins)
-    try:
-        return decoder.raw_decode(text, start)
-    except json.JSONDecodeError as err:
-        if not _RAPIDJSON_ONLY_LITERAL.match(text, err.pos):
-            raise
-    # Only bodies that use such a literal pay for spelling them out (one pass, then a
-    # second parse); an offset is then mapped back to the text as sent.
-    shifts, added = [], 0  # (offset in the spelled text after a literal, characters added)
-
-    def spell(match):
-        nonlocal added
-        token = match.group()
-        spelled = _PYTHON_SPELLING.get(token)
-        if spelled is None:  # a string, or Infinity: as it is
-            return token
-        added += len(spelled) - len(token)
-        shifts.append((match.end() + added, len(spelled) - len(token)))
-        return spelled
-
-    def as_sent(pos):
-        return pos - sum(delta for end, delta in shifts if end <= pos)
-
-    spelled_text = _LITERAL_OR_STRING.sub(spell, text)
-    try:
-        value, end = decoder.raw_decode(spelled_text, start)
-    except json.JSONDecodeError as err:
-        raise json.JSONDecodeError(err.msg, text, as_sent(err.pos)) from None
-    return value, as_sent(end)
-
-
-def _first_key_wins(pairs):
-    """A JSON object's pairs as a dict, the first of duplicate keys kept (rapidjson's
-    `FindMember`, which TF Serving uses, finds the first; `dict` would keep the last)."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        obj = {}
-        for key, value in pairs:
-            obj.setdefault(key, value)
-    return obj
 
 
 def base64_unescape(text):
@@ -229,15 +66,6 @@ def is_b64(value):
     """Whether `value` is a `{"b64": "..."}` object as TF Serving reads one: that one key,
     a string."""
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)
-
-
-def describe(value, limit=100):
-    """A JSON value as messages quote it: compact, at most `limit` characters."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (RecursionError, ValueError):
-        return "<a value nested too deeply to print>"
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def signature_name(doc):

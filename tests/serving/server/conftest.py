@@ -5,13 +5,17 @@
   whose classify and regress signatures have TF 2's method_name, written by
   `write_odd_model` and `genreclf.serving.testing`;
 - `SIGNATURE_MISFITS`: those signatures and TF Serving's message for each (REST and gRPC);
-- `send` and `request`: one REST request sent exactly as written (path, query, case, body).
+- `send` and `request`: one REST request sent exactly as written (path, query, case, body);
+- `error`: the message of the 400 (INVALID_ARGUMENT) that a body-reading function raises
+  (test_json_bytes.py, test_rest_json.py).
 """
 
 import http.client
 import json
 
 import pytest
+
+from genreclf.serving.server.status import ServingStatusError
 
 PREDICTION_METHOD = "tensorflow/serving/predict"  # what tf.saved_model.save writes
 PREDICT = "/v1/models/genre:predict"
@@ -133,3 +137,11 @@ def odd_server(tmp_path_factory, server_process):
         yield process.wait_ready(model="odd")
     finally:
         process.terminate()
+
+
+def error(function, *args):
+    """The message of the INVALID_ARGUMENT (HTTP 400) that `function(*args)` raises."""
+    with pytest.raises(ServingStatusError) as info:
+        function(*args)
+    assert info.value.code == "INVALID_ARGUMENT" and info.value.http_code == 400
+    return info.value.message

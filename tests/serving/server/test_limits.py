@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from tensorflow.core.example import example_pb2
 
+from genreclf.serving.server.json_bytes import parse
 from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.rest_json import examples as json_examples
-from genreclf.serving.server.rest_json import parse
 from genreclf.serving.server.status import ServingStatusError
 
 LIMITS = Limits(max_texts=5, max_text_bytes=40)
