@@ -40,8 +40,8 @@ import numpy as np  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from quality import DATA  # noqa: E402  (bench/quality.py: the shared protocol and splits)
-from quality import load as load_split  # noqa: E402
+from quality_data import DATA  # noqa: E402  (bench/quality_data.py: the shared protocol and splits)
+from quality_data import load as load_split  # noqa: E402
 
 
 def load(name):

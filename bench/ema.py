@@ -1,6 +1,6 @@
 """The weights' moving average (`--ema`) on the from-scratch families, beside (a).
 
-Same protocol as `bench/quality.py` (its `load`: split 0, or `--split`; the
+Same protocol as `bench/quality.py` (`quality_data.load`: split 0, or `--split`; the
 same held-out rows and report code). For each dataset and family, trains
 seeds 0..N-1 at each momentum of `--ema` (0: no average; `auto`: the
 family's default, for `transformer` a horizon of about 333 steps, at most 3
@@ -28,11 +28,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from quality import DATA  # noqa: E402  (bench/, the script's folder)
-from quality import baseline_scores  # noqa: E402
-from quality import load  # noqa: E402
-from quality import tfidf_features  # noqa: E402
-from quality import thresholds_for  # noqa: E402
+from baselines import baseline_scores  # noqa: E402  (bench/, the script's folder)
+from baselines import tfidf_features  # noqa: E402
+from baselines import thresholds_for  # noqa: E402
+from quality_data import DATA  # noqa: E402
+from quality_data import load  # noqa: E402
 
 
 def seed_row(dataset, model, ema, seeds, baseline):

@@ -1,6 +1,6 @@
 """Held-out macro-F1 epoch by epoch for the from-scratch families, beside (a).
 
-Same protocol as `bench/quality.py` (its `load`: split 0, or `--split`; the
+Same protocol as `bench/quality.py` (`quality_data.load`: split 0, or `--split`; the
 same held-out rows and report code). Each seed trains the family with its
 defaults but without early stopping (patience = epochs; the cosine schedule
 spans the configured epochs either way, so the run is the one `genreclf
@@ -38,10 +38,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from quality import DATA  # noqa: E402  (bench/, the script's folder)
-from quality import baseline_scores  # noqa: E402
-from quality import load  # noqa: E402
-from quality import tfidf_features  # noqa: E402
+from baselines import baseline_scores  # noqa: E402  (bench/, the script's folder)
+from baselines import tfidf_features  # noqa: E402
+from quality_data import DATA  # noqa: E402
+from quality_data import load  # noqa: E402
 
 PLATEAU_EPOCHS = 10
 

@@ -11,7 +11,7 @@ here, on the CPU, and writes plain files that the device script reads:
   script reads: the first 128 and the last 382);
 - `tasks.json.xz`: for each task, the class names and the train / dev / test
   rows (text ids and label ids), split exactly as `bench/quality.py` splits
-  them (`quality.load`), the dev rows being fold 0 of genreclf's stratified
+  them (`quality_data.load`), the dev rows being fold 0 of genreclf's stratified
   10-fold split of the training rows, and the class weights genreclf's
   Keras families train with (`genreclf.data.class_weights` of the train rows);
 - `bilstm_ids.npz`: tmdb_genres' training texts vectorised by the
@@ -37,7 +37,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import quality  # noqa: E402  (bench/, the script's folder)
+import quality_data  # noqa: E402  (bench/, the script's folder)
 
 HEAD_CHARS, TAIL_CHARS = 1500, 2500
 TASKS = {  # task → (quality.py dataset, aclimdb_rows, split seed); new tasks go last,
@@ -71,7 +71,7 @@ def pack_tasks(out):
 
     texts, text_ids, tasks = [], {}, {}
     for task, (name, aclimdb_rows, split) in TASKS.items():
-        train, test = quality.load(name, aclimdb_rows, split)
+        train, test = quality_data.load(name, aclimdb_rows, split)
         for text in list(train.texts) + list(test.texts):
             text_ids.setdefault(clip(text), len(texts))
             if len(texts) < len(text_ids):
@@ -105,7 +105,7 @@ def pack_bilstm_ids(out):
     from genreclf.preprocessing import make_text_vectorizer
     from genreclf.preprocessing.sequence_length import resolve_max_length
 
-    train, _ = quality.load("tmdb_genres", 8000)
+    train, _ = quality_data.load("tmdb_genres", 8000)
     max_length = resolve_max_length(BILSTM_DEFAULTS["max_length"], list(train.texts))
     vectorizer = make_text_vectorizer(
         list(train.texts),
@@ -146,7 +146,7 @@ def pack_minilm(out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(quality.REPO / ".gpu"))
+    parser.add_argument("--out", default=str(quality_data.REPO / ".gpu"))
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -39,8 +39,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import gpu_prepare  # noqa: E402  (bench/, the script's folder)
+import baselines  # noqa: E402  (bench/, the script's folder)
+import gpu_prepare  # noqa: E402
 import quality  # noqa: E402
+import quality_data  # noqa: E402
 
 
 def embeddings(device_dir):
@@ -76,10 +78,10 @@ def score_task(task_name, task, texts, vectors, scores, results, a_cache, stack=
     from genreclf.metrics import tune_thresholds
 
     name, rows, split = gpu_prepare.TASKS[task_name]
-    train, test = quality.load(name, rows, split)
+    train, test = quality_data.load(name, rows, split)
     vocabulary = train.vocabulary()
     if list(vocabulary.labels) != task["classes"]:
-        raise RuntimeError(f"{task_name}: the packed classes differ from quality.load's.")
+        raise RuntimeError(f"{task_name}: the packed classes differ from quality_data.load's.")
     ml = vocabulary.multi_label
     ids = {text: i for i, text in reversed(list(enumerate(texts)))}
     train_ids = [ids[gpu_prepare.clip(t)] for t in train.texts]
@@ -99,20 +101,22 @@ def score_task(task_name, task, texts, vectors, scores, results, a_cache, stack=
         a_test, a_oof, a_seconds = packed["test"], packed["oof"], float(packed["seconds"])
     else:
         start = time.perf_counter()
-        features = quality.tfidf_features(train, test)
-        a_test, a_oof = quality.baseline_scores(features, train, test, vocabulary, c=4.0)
+        features = baselines.tfidf_features(train, test)
+        a_test, a_oof = baselines.baseline_scores(features, train, test, vocabulary, c=4.0)
         a_seconds = time.perf_counter() - start
         np.savez(cache, test=a_test, oof=a_oof, seconds=a_seconds)
-    report("(a) tfidf+lr", a_test, quality.thresholds_for(a_oof, train, vocabulary), a_seconds)
+    report("(a) tfidf+lr", a_test, baselines.thresholds_for(a_oof, train, vocabulary), a_seconds)
     if vectors is None:
         return out
     start = time.perf_counter()
     features = (vectors[train_ids], vectors[test_ids])
-    b_test, b_oof = quality.baseline_scores(features, train, test, vocabulary, c=1.0)
+    b_test, b_oof = baselines.baseline_scores(features, train, test, vocabulary, c=1.0)
     b_seconds = time.perf_counter() - start + results["embeddings"]["seconds"]
-    report("(b) minilm+lr", b_test, quality.thresholds_for(b_oof, train, vocabulary), b_seconds)
+    report("(b) minilm+lr", b_test, baselines.thresholds_for(b_oof, train, vocabulary), b_seconds)
     c_oof = (a_oof + b_oof) / 2
-    report("(c) avg(a,b)", (a_test + b_test) / 2, quality.thresholds_for(c_oof, train, vocabulary))
+    report(
+        "(c) avg(a,b)", (a_test + b_test) / 2, baselines.thresholds_for(c_oof, train, vocabulary)
+    )
     if scores is None or not any(k.startswith(task_name + "/") for k in scores):
         return out
     stack_scores = None
@@ -227,7 +231,7 @@ def cpu_bilstm(data, rows=960):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=str(quality.REPO / ".gpu"))
+    parser.add_argument("--data", default=str(quality_data.REPO / ".gpu"))
     parser.add_argument(
         "--device", action="append", default=[], help="a folder gpu_device.py wrote (repeatable)"
     )

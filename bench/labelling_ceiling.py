@@ -24,11 +24,11 @@ import numpy as np  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from quality import DATA  # noqa: E402
-from quality import baseline_scores  # noqa: E402
-from quality import load  # noqa: E402
-from quality import minilm_features  # noqa: E402
-from quality import tfidf_features  # noqa: E402
+from baselines import baseline_scores  # noqa: E402
+from baselines import minilm_features  # noqa: E402
+from baselines import tfidf_features  # noqa: E402
+from quality_data import DATA  # noqa: E402
+from quality_data import load  # noqa: E402
 
 TOP = {"movielens_plots": None, "imdb_genre27": 8}
 

@@ -1,20 +1,12 @@
 """genreclf's recipes beside the strong baselines, fitted in the same run.
 
-Protocol, the same for every row: tmdb_genres trains on `train.csv` and is
+Protocol (bench/quality_data.py), the same for every row: tmdb_genres trains on `train.csv` and is
 scored on `val.csv`; the other sets are split once (stratified, seed 0) into
 85% to train on and 15% held out; aclImdb ratings (8 classes) use a
 stratified sample of `--aclimdb-rows` reviews (default 8,000), split the same
 way. Every row is scored on the same held-out rows with the same report code.
 
-Baselines (what a careful engineer writes in 60 lines of scikit-learn):
-- (a) `tfidf+lr`: TfidfVectorizer(1–2-grams, sublinear tf, min_df 2, 200k
-  features) + LogisticRegression(C=4, balanced); multi-label: one-vs-rest,
-  per-class thresholds tuned on 5-fold out-of-fold training scores;
-- (b) `minilm+lr`: frozen MiniLM sentence embeddings (mean-pooled,
-  L2-normalised, first 256 word pieces — sentence-transformers' setting) +
-  LogisticRegression(C=1, balanced), thresholds the same way;
-- (c) `avg(a,b)`: the average of (a)'s and (b)'s probabilities, thresholds
-  tuned on the averaged out-of-fold scores.
+Baselines (a) `tfidf+lr`, (b) `minilm+lr` and (c) `avg(a,b)`: see bench/baselines.py.
 
 genreclf rows: `auto` (the default recipe `genreclf.train` picks with no
 model given) and any families named in `--models` (e.g. `ngram`, `bilstm`,
@@ -69,164 +61,21 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-from quality_targets import SEEDED_FAMILIES  # noqa: E402  (bench/, the script's folder)
-from quality_targets import fold_name  # noqa: E402
+from baselines import baseline_scores  # noqa: E402  (bench/, the script's folder)
+from baselines import minilm_features  # noqa: E402
+from baselines import tfidf_features  # noqa: E402
+from baselines import thresholds_for  # noqa: E402
+from quality_data import DATA  # noqa: E402
+from quality_data import DATASETS  # noqa: E402
+from quality_data import held_out_parts  # noqa: E402
+from quality_targets import SEEDED_FAMILIES  # noqa: E402
 from quality_targets import pooled_rows  # noqa: E402
 from quality_targets import rare_class_table  # noqa: E402
 from quality_targets import row  # noqa: E402
-from quality_targets import split_name  # noqa: E402
 from quality_targets import splits_summary  # noqa: E402
 from quality_targets import targets_check  # noqa: E402
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-DATA = pathlib.Path(os.environ.get("GENRECLF_SHARED_DATA", REPO.parent / "shared" / "data"))
-
 RECIPES = {"auto": {}, "auto+finetune": {"finetune": True}}  # --models names beside families
-DATASETS = {
-    "tmdb_genres": dict(
-        path="tmdb_genres/train.csv",
-        test="tmdb_genres/val.csv",
-        text="overview",
-        label="genres",
-        sep="|",
-        multi_label=True,
-    ),
-    "imdb_genre27": dict(path="imdb_genre27/train_data.txt", format="kaggle-genre"),
-    "movielens_plots": dict(path="movielens_plots/train.csv", text="plot", label="tag"),
-    "aclimdb": dict(path="aclimdb/aclImdb_train.tar.gz", format="aclimdb"),
-}
-
-
-def load(name, aclimdb_rows, split=0):
-    """`(train, test)` of dataset `name` by the protocol above (`split`: the split seed)."""
-    from genreclf.data import train_val_split
-
-    dataset, test = load_file(name, aclimdb_rows)
-    if test is not None:
-        return dataset, test
-    return train_val_split(dataset, 0.15, seed=split)
-
-
-def load_folds(name, aclimdb_rows, folds):
-    """`[(train, test), ...]`: `folds` stratified folds of a single-file dataset (seed 0)."""
-    from genreclf.data import kfold_indices
-
-    dataset, _ = load_file(name, aclimdb_rows)
-    few = {label: n for label, n in dataset.label_counts().items() if n < 2}
-    if few:  # held out in one fold, such a class is missing from that fold's training rows
-        raise SystemExit(
-            f"--folds needs every class of {name} on at least 2 rows (one to train on while "
-            f"the other is held out). Received: {few}. Use --splits, whose split keeps such "
-            "a class in the training rows."
-        )
-    return [
-        (dataset.subset(train_idx), dataset.subset(test_idx))
-        for train_idx, test_idx in kfold_indices(dataset, k=folds, seed=0)
-    ]
-
-
-def load_file(name, aclimdb_rows):
-    """`(rows, test rows or None)` of dataset `name` (aclImdb: its stratified sample)."""
-    from genreclf.data import load_dataset
-    from genreclf.data import train_val_split
-
-    spec = dict(DATASETS[name])
-    path, test_path = DATA / spec.pop("path"), spec.pop("test", None)
-    dataset = load_dataset(path, **spec)
-    if test_path:
-        test = load_dataset(DATA / test_path, **spec)
-        keep = [
-            i
-            for i, labels in enumerate(test.labels)
-            if set(labels) <= set(dataset.vocabulary().labels)
-        ]
-        return dataset, test.subset(keep)
-    if name == "aclimdb" and aclimdb_rows < len(dataset):
-        _, dataset = train_val_split(dataset, aclimdb_rows / len(dataset), seed=0)
-    return dataset, None
-
-
-def out_of_fold(fit_predict, n_rows, train, folds=5):
-    """Out-of-fold scores of `fit_predict(train_idx, val_idx)` on genreclf's stratified folds."""
-    from genreclf.data import kfold_indices
-
-    scores = None
-    for train_idx, val_idx in kfold_indices(train, k=folds, seed=0):
-        part = fit_predict(train_idx, val_idx)
-        if scores is None:
-            scores = np.zeros((n_rows, part.shape[1]), dtype="float32")
-        scores[val_idx] = part
-    return scores
-
-
-def logistic(x, y, multi_label, c, k):
-    """scikit-learn LR(C, balanced): a `predict(x) -> [n, K]` closure."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-
-    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    if multi_label:
-        present = np.flatnonzero(y.any(axis=0))
-        model = OneVsRestClassifier(lr).fit(x, y[:, present])
-
-        def predict(z):
-            out = np.zeros((z.shape[0], k), dtype="float32")
-            out[:, present] = model.predict_proba(z)
-            return out
-    else:
-        model = lr.fit(x, y.argmax(axis=1))
-
-        def predict(z):
-            out = np.zeros((z.shape[0], k), dtype="float32")
-            out[:, model.classes_] = model.predict_proba(z)
-            return out
-
-    return predict
-
-
-def baseline_scores(features, train, test, vocabulary, c):
-    """`(test scores, out-of-fold train scores)` of LR(C) on `features(train_rows, test_rows)`."""
-    y = train.targets(vocabulary)
-    x_train, x_test = features
-    k, ml = vocabulary.num_classes, vocabulary.multi_label
-    oof = out_of_fold(
-        lambda tr, va: logistic(x_train[tr], y[tr], ml, c, k)(x_train[va]), len(train), train
-    )
-    return logistic(x_train, y, ml, c, k)(x_test), oof
-
-
-def tfidf_features(train, test):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200000
-    )
-    return vectorizer.fit_transform(train.texts), vectorizer.transform(test.texts)
-
-
-def minilm_features(train, test):
-    """sentence-transformers-style MiniLM embeddings (first 256 word pieces), cached."""
-    import keras
-
-    from genreclf.models.embedding_cache import EmbeddingCache
-    from genreclf.models.embedding_cache import cached_embeddings
-    from genreclf.models.heads import text_input
-    from genreclf.models.pretrained.sentence import encoder_cache_key
-    from genreclf.models.pretrained.sentence import sentence_embedding
-
-    text = text_input()
-    tower = keras.Model({"text": text}, sentence_embedding(text, max_length=256, max_chunks=1))
-    cache = EmbeddingCache(encoder_cache_key("minilm", 256, 1), dim=tower.output_shape[-1])
-    return (
-        cached_embeddings(tower, train.texts, cache),
-        cached_embeddings(tower, test.texts, cache),
-    )
-
-
-def thresholds_for(oof, train, vocabulary):
-    from genreclf.metrics import tune_thresholds
-
-    return tune_thresholds(train.targets(vocabulary), oof) if vocabulary.multi_label else None
 
 
 def run_dataset(name, train, test, models, workdir, seeds=1):
@@ -318,23 +167,6 @@ def one_synopsis_latency(run, text, calls=200):
         serve(batch).numpy()
         times.append(time.perf_counter() - start)
     return 1000 * float(np.median(times))
-
-
-def held_out_parts(name, args):
-    """`[(column, train, test), ...]`: the splits (or folds) of dataset `name` to run."""
-    if "test" in DATASETS[name]:  # its own test file: one split, split 0
-        if args.first_split:
-            return []
-        return [(name, *load(name, args.aclimdb_rows))]
-    if args.folds:
-        return [
-            (fold_name(name, fold), train, test)
-            for fold, (train, test) in enumerate(load_folds(name, args.aclimdb_rows, args.folds))
-        ]
-    return [
-        (split_name(name, split), *load(name, args.aclimdb_rows, split))
-        for split in range(args.first_split, args.first_split + args.splits)
-    ]
 
 
 def _format(rows, header=True):

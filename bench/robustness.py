@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from quality import load  # noqa: E402
+from quality_data import load  # noqa: E402
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 EDITS = ("insert", "delete", "swap", "substitute")
