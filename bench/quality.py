@@ -45,9 +45,13 @@ held-out rows (`genreclf.metrics.paired_bootstrap`), and beside each mean
 over splits the interval of the mean: an interval that holds 0 says the rows
 cannot tell the default from that baseline.
 
+`--save-scores DIR` also writes every row's held-out scores (and thresholds)
+of each part to `DIR/PART.npz` (`bench/saved_scores.py`), so that a question
+the tables do not answer needs no refit.
+
 Usage: python bench/quality.py [--datasets tmdb_genres,imdb_genre27,movielens_plots,aclimdb]
        [--models ngram] [--aclimdb-rows 8000] [--keep-cache] [--seeds 1] [--splits 1]
-       [--first-split 0] [--folds 0]
+       [--first-split 0] [--folds 0] [--save-scores DIR] [--keep-runs DIR]
 """
 
 import argparse
@@ -74,12 +78,17 @@ from quality_targets import rare_class_table  # noqa: E402
 from quality_targets import row  # noqa: E402
 from quality_targets import splits_summary  # noqa: E402
 from quality_targets import targets_check  # noqa: E402
+from saved_scores import write_scores  # noqa: E402
 
 RECIPES = {"auto": {}, "auto+finetune": {"finetune": True}}  # --models names beside families
 
 
-def run_dataset(name, train, test, models, workdir, seeds=1):
-    """Every row of one held-out part: the baselines, then genreclf's (`name`: its column)."""
+def run_dataset(name, train, test, models, workdir, seeds=1, scores_dir=None):
+    """Every row of one held-out part: the baselines, then genreclf's (`name`: its column).
+
+    With `scores_dir`, every row's held-out scores (and thresholds) are written
+    to `scores_dir/NAME.npz` (`bench/saved_scores.py`).
+    """
     import genreclf
     from genreclf.evaluation import score_with_predictions
     from genreclf.metrics import classification_report
@@ -93,9 +102,10 @@ def run_dataset(name, train, test, models, workdir, seeds=1):
         f"{vocabulary.num_classes} classes, {'multi' if ml else 'single'}-label",
         flush=True,
     )
-    rows = []
+    rows, saved = [], {}
 
     def report(model, scores, thresholds, seconds):
+        saved[model] = (scores, thresholds)
         scored = classification_report(y_test, scores, vocabulary, thresholds=thresholds)
         predicted = binarize(scores, ml, 0.5 if thresholds is None else thresholds)
         rows.append(row(name, model, scored, seconds, ml, y_test, predicted))
@@ -142,11 +152,18 @@ def run_dataset(name, train, test, models, workdir, seeds=1):
             label += f" seed {seed}"
         rows.append(row(name, label, scores, seconds, ml, targets, predicted))
         print(_format([rows[-1]], header=False), flush=True)
+        if scores_dir:
+            held_out = run.scores(test.texts, features=test.features)
+            saved[label] = (held_out, run.thresholds if ml else None)
         if model == "auto":
             latency = one_synopsis_latency(run, test.texts[0])
             print(
                 f"{name}: default recipe, one synopsis in-process: p50 {latency:.1f} ms", flush=True
             )
+    if scores_dir:
+        path = pathlib.Path(scores_dir) / f"{name.replace('/', '-')}.npz"
+        write_scores(path, vocabulary.labels, y_test, saved)
+        print(f"{name}: held-out scores of every row written to {path}", flush=True)
     return rows, latency
 
 
@@ -213,6 +230,11 @@ def main(argv=None):
         "--keep-cache", action="store_true", help="reuse cached embeddings (fit s then omit them)"
     )
     parser.add_argument(
+        "--save-scores",
+        metavar="DIR",
+        help="write each part's held-out scores of every model to DIR/PART.npz",
+    )
+    parser.add_argument(
         "--keep-runs",
         metavar="DIR",
         help="write the run folders here and keep them (default: gone)",
@@ -246,7 +268,7 @@ def main(argv=None):
             dataset_rows = []
             for column, train, test in parts:
                 part_rows, latencies[column] = run_dataset(
-                    column, train, test, models, runs_dir, args.seeds
+                    column, train, test, models, runs_dir, args.seeds, args.save_scores
                 )
                 dataset_rows += part_rows
                 if not args.keep_cache:  # every part pays for its own encoder passes
