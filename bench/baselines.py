@@ -70,12 +70,16 @@ def baseline_scores(features, train, test, vocabulary, c):
     return logistic(x_train, y, ml, c, k)(x_test), oof
 
 
-def tfidf_features(train, test):
+def tfidf_vectorizer():
+    """(a)'s vectorizer, not yet fitted: 1–2-grams, sublinear tf, min_df 2, 200k features."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200000
-    )
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200000)
+
+
+def tfidf_features(train, test):
+    """(a)'s features: `(train matrix, test matrix)`, the vectorizer fitted on `train`."""
+    vectorizer = tfidf_vectorizer()
     return vectorizer.fit_transform(train.texts), vectorizer.transform(test.texts)
 
 

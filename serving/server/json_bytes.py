@@ -44,7 +44,7 @@ def parse(body, utf8_only=False):
     JSON value is ignored, `NaN`, `Inf`, `Infinity` (each with an optional `-`) are
     numbers, and a string may hold bytes that are not UTF-8, which reach the model as they
     were sent (here held as `errors="surrogateescape"` escapes, `"\\udcff"` for the byte
-    0xFF, until `_bytes` turns the string into bytes). `utf8_only=True` (the server's own
+    0xFF, until `rest_json._bytes` turns the string into bytes). `utf8_only=True` (the server's own
     routes, which explain and show text) refuses such bytes instead. Error offsets count
     characters from the start of the body, a byte-order mark included.
 
