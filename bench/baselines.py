@@ -59,15 +59,21 @@ def logistic(x, y, multi_label, c, k):
     return predict
 
 
-def baseline_scores(features, train, test, vocabulary, c):
-    """`(test scores, out-of-fold train scores)` of LR(C) on `features(train_rows, test_rows)`."""
+def out_of_fold_scores(x_train, train, vocabulary, c):
+    """5-fold out-of-fold scores `[n, K]` of LR(C) on `train`'s features `x_train`."""
     y = train.targets(vocabulary)
-    x_train, x_test = features
     k, ml = vocabulary.num_classes, vocabulary.multi_label
-    oof = out_of_fold(
+    return out_of_fold(
         lambda tr, va: logistic(x_train[tr], y[tr], ml, c, k)(x_train[va]), len(train), train
     )
-    return logistic(x_train, y, ml, c, k)(x_test), oof
+
+
+def baseline_scores(features, train, test, vocabulary, c):
+    """`(test scores, out-of-fold train scores)` of LR(C) on `features(train_rows, test_rows)`."""
+    x_train, x_test = features
+    oof = out_of_fold_scores(x_train, train, vocabulary, c)
+    y, k = train.targets(vocabulary), vocabulary.num_classes
+    return logistic(x_train, y, vocabulary.multi_label, c, k)(x_test), oof
 
 
 def tfidf_vectorizer():

@@ -99,13 +99,7 @@ def baseline_rows(name, train, test, vocabulary, multi_label):
         fit_seconds = seconds
         if tuned:
             tune_start = time.perf_counter()
-            oof = baselines.out_of_fold(
-                lambda tr, va: baselines.logistic(x_train[tr], targets[tr], True, 4.0, k)(
-                    x_train[va]
-                ),
-                len(train),
-                train,
-            )
+            oof = baselines.out_of_fold_scores(x_train, train, vocabulary, 4.0)
             thresholds = baselines.thresholds_for(oof, train, vocabulary)
             fit_seconds += time.perf_counter() - tune_start
         report = classification_report(

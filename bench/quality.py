@@ -90,7 +90,7 @@ def run_dataset(name, train, test, models, workdir, seeds=1, scores_dir=None):
     to `scores_dir/NAME.npz` (`bench/saved_scores.py`).
     """
     import genreclf
-    from genreclf.evaluation import score_with_predictions
+    from genreclf.evaluation import report_and_predictions
     from genreclf.metrics import classification_report
     from genreclf.metrics.scores import binarize
 
@@ -138,23 +138,22 @@ def run_dataset(name, train, test, models, workdir, seeds=1, scores_dir=None):
         out = workdir / f"{name.replace('/', '-')}-{model}-{seed}"
         run = genreclf.train(train, out=out, verbose=0, seed=seed, overwrite=True, **kwargs)
         seconds = time.perf_counter() - start
-        scores, targets, predicted = score_with_predictions(run, test, classification_report)
         if list(run.labels) != list(vocabulary.labels):
             raise RuntimeError(
                 f"{name}: expected the run's labels in the baselines' order (the paired "
                 f"intervals compare columns). Received: run.labels={list(run.labels)}, "
                 f"baselines' labels={list(vocabulary.labels)}."
             )
+        held_out = run.scores(test.texts, features=test.features)  # one pass: report and file
+        scores, predicted = report_and_predictions(run, y_test, held_out, classification_report)
         label = f"genreclf {model}"
         if model in RECIPES:
             label += f" ({run.config.get('model')})"
         elif seed:
             label += f" seed {seed}"
-        rows.append(row(name, label, scores, seconds, ml, targets, predicted))
+        rows.append(row(name, label, scores, seconds, ml, y_test, predicted))
         print(_format([rows[-1]], header=False), flush=True)
-        if scores_dir:
-            held_out = run.scores(test.texts, features=test.features)
-            saved[label] = (held_out, run.thresholds if ml else None)
+        saved[label] = (held_out, run.thresholds if ml else None)
         if model == "auto":
             latency = one_synopsis_latency(run, test.texts[0])
             print(
