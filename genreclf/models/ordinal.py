@@ -126,8 +126,9 @@ def choose_blend_and_share(heads, targets, vocabulary, ordinal=AUTO, grid=None, 
 
     Returns:
         The chosen `blend_candidates` entry, with `share` (None when the
-        labels are not ratings or `ordinal` is "none") and `micro_floor`
-        (the best floor head's micro-F1).
+        labels are not ratings or `ordinal` is "none"), `micro_floor` (the
+        best floor head's micro-F1) and `alone` (each head's own `macro_f1`
+        and `micro_f1`, unmixed: what the blend is measured against).
 
     Example:
 
@@ -137,6 +138,8 @@ def choose_blend_and_share(heads, targets, vocabulary, ordinal=AUTO, grid=None, 
     ...                                 LabelVocabulary(["1", "2", "3"]))
     >>> chosen["weights"], chosen["share"], chosen["micro_f1"]
     ((0.5, 0.5), 0.0, 1.0)
+    >>> [round(head["macro_f1"], 2) for head in chosen["alone"]]
+    [1.0, 0.13]
     """
     from genreclf.models.blending import best_blend
     from genreclf.models.blending import blend_candidates
@@ -148,8 +151,8 @@ def choose_blend_and_share(heads, targets, vocabulary, ordinal=AUTO, grid=None, 
         shares = [None]
     else:
         shares = sorted({0.0, *EPSILON_GRID}) if setting == AUTO else [float(setting)]
-    alone = [tuple(row) for row in np.eye(len(heads))[list(floor_heads or range(len(heads)))]]
-    floor = max(c["micro_f1"] for c in blend_candidates(heads, targets, multi_label, alone))
+    alone = blend_candidates(heads, targets, multi_label, [tuple(r) for r in np.eye(len(heads))])
+    floor = max(alone[i]["micro_f1"] for i in (floor_heads or range(len(heads))))
     candidates = []
     for share in shares:
         mixed = heads
@@ -158,7 +161,8 @@ def choose_blend_and_share(heads, targets, vocabulary, ordinal=AUTO, grid=None, 
             mixed = [h @ matrix for h in heads]
         scored = blend_candidates(mixed, targets, multi_label, grid)
         candidates += [{**c, "share": share} for c in scored]
-    return {**best_blend(candidates, micro_floor=floor), "micro_floor": floor}
+    heads_alone = [{k: c[k] for k in ("macro_f1", "micro_f1")} for c in alone]
+    return {**best_blend(candidates, micro_floor=floor), "micro_floor": floor, "alone": heads_alone}
 
 
 @keras.saving.register_keras_serializable(package="genreclf")

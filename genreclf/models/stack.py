@@ -317,15 +317,20 @@ def fit_stack(
         floor_heads=(0, 1),  # the linear heads (see `choose_blend_and_share`)
     )
     weights, share = chosen["weights"], chosen["share"]
-    blend_by_head = {n.split("_")[0]: float(w) for n, w in zip(names, weights)}
+    short_names = [n.split("_")[0] for n in names]
+    blend_by_head = {n: float(w) for n, w in zip(short_names, weights)}
+    alone = dict(zip(short_names, chosen["alone"]))
     if verbose:
+        accuracy = "micro-F1" if multi_label else "accuracy"
         shares = ", ".join(f"{n} {w:.1f}" for n, w in blend_by_head.items())
         ordinal = "" if share is None else f", ordinal share {share:.2f}"
         print(
             f"stack: weights {shares}{ordinal}; out-of-fold macro-F1 {chosen['macro_f1']:.4f}, "
-            f"{'micro-F1' if multi_label else 'accuracy'} {chosen['micro_f1']:.4f}",
+            f"{accuracy} {chosen['micro_f1']:.4f}",
             flush=True,
         )
+        each = ", ".join(f"{n} {h['macro_f1']:.4f} / {h['micro_f1']:.4f}" for n, h in alone.items())
+        print(f"stack: each head alone, out-of-fold macro-F1 / {accuracy}: {each}", flush=True)
     model.get_layer("scores").set_weights([np.asarray(weights, dtype="float32")])
     blended = sum(w * h for w, h in zip(weights, oof))
     fitted = {
@@ -340,6 +345,7 @@ def fit_stack(
             "out_of_fold_macro_f1": chosen["macro_f1"],
             "out_of_fold_micro_f1": chosen["micro_f1"],
             "micro_f1_floor": chosen["micro_floor"],
+            "heads_alone": alone,
         },
     }
     if share is not None:  # ratings: the model ends in `OrdinalScores` (`build_stack`)

@@ -78,6 +78,7 @@ def test_the_accuracy_floor_comes_from_the_linear_heads_only():
     heads, genres = [linear, flat, votes], LabelVocabulary(["comedy", "drama"])
     free = choose_blend_and_share(heads, targets, genres, floor_heads=(0, 1))
     assert free["micro_floor"] == pytest.approx(0.90) and free["share"] is None
+    assert [head["micro_f1"] for head in free["alone"]] == pytest.approx([0.90, 0.90, 0.93])
     assert free["macro_f1"] == pytest.approx(0.8039, abs=1e-4)
     forced = choose_blend_and_share(heads, targets, genres)  # the votes set the floor
     assert forced["micro_floor"] == pytest.approx(0.93) and forced["macro_f1"] < 0.75

@@ -151,6 +151,13 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert list(fitted["blend"].values()) == pytest.approx(weights.tolist())
     assert fitted["c_encoder"] == 1.0 and fitted["ordinal_share"] is None
     assert fitted["out_of_fold_micro_f1"] >= fitted["micro_f1_floor"]
+    alone = fitted["heads_alone"]
+    assert list(alone) == list(fitted["blend"]) == ["tfidf", "encoder", "neighbour"]
+    assert fitted["micro_f1_floor"] == max(alone[h]["micro_f1"] for h in ("tfidf", "encoder"))
+    # each head alone is a candidate: the blend is no worse than any that reaches the floor
+    eligible = [h["macro_f1"] for h in alone.values() if h["micro_f1"] >= fitted["micro_f1_floor"]]
+    assert fitted["out_of_fold_macro_f1"] >= max(eligible) - 1e-9
+    assert "stack: each head alone, out-of-fold macro-F1" in capsys.readouterr().out
     assert run.model.get_layer("neighbour_scores").size == 310
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
