@@ -17,6 +17,11 @@ it, so a card copied from another export loads fine and then misleads.
   card lists against the signature's; a multi-label card's thresholds against
   the `labels` output on the sample texts.
 
+With `export verify --run RUN`, `check_run_source` also compares the card
+with that run: the run it names (`source`), its labels and single- or
+multi-label, its config and data fingerprint. A run the version was not
+exported from is named as such, not left to the score comparison.
+
 Only the standard library and numpy are imported (no TensorFlow), so checking
 a card costs the time to hash two files.
 """
@@ -30,6 +35,7 @@ import numpy as np
 CARD_FILE = os.path.join("assets.extra", "model_card.json")
 DIGEST_FILES = ("saved_model.pb", "variables/variables.index")
 _FIX = "Re-export the run instead of copying assets between versions."
+INCOMPLETE_FIX = "Copy the whole version folder again, or re-export the run."
 
 
 def saved_model_digest(export_dir):
@@ -68,6 +74,14 @@ def _files_check(version_dir, card):
             "the card records no file hashes (exported by an older genreclf): not compared",
         )
     actual = saved_model_digest(version_dir)
+    missing = [f for f in DIGEST_FILES if f in recorded and actual[f] is None]
+    if missing:  # an incomplete SavedModel, not another one
+        return _check(
+            name,
+            False,
+            f"not compared: the SavedModel has no {' or '.join(missing)} (it is incomplete, "
+            f"not another export). {INCOMPLETE_FIX}",
+        )
     differ = [f for f in DIGEST_FILES if f in recorded and recorded[f] != actual[f]]
     if not differ:
         return _check(name, True, f"sha256 of {', '.join(DIGEST_FILES)} as recorded")
@@ -149,6 +163,145 @@ def _signature_problems(card, result, labels_txt):
             f"signature's {sorted(outputs)}"
         )
     return problems
+
+
+RUN_SOURCE_CHECK = "source run"
+
+
+def read_card(version_dir):
+    """The model card as a dict; None if it is missing, unreadable or has no labels
+    (`check_model_card` reports those)."""
+    try:
+        with open(os.path.join(version_dir, CARD_FILE), encoding="utf-8") as f:
+            card = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(card, dict) or not isinstance(card.get("labels"), list):
+        return None
+    return card
+
+
+def _task(multi_label, labels):
+    return f"{'multi-label' if multi_label else 'single-label'}, {len(labels)} labels"
+
+
+def _shown(path):
+    """`path` relative to the working folder when it lies inside it, else as given."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if relative.startswith(os.pardir) else relative
+
+
+def _same_folder(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is not here (a card written on another machine)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _json_value(value):
+    """`value` as the card's JSON holds it; None for None or empty (not recorded)."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str)) if value else None
+
+
+def _label_difference(card_labels, run_labels):
+    if len(card_labels) != len(run_labels) or card_labels == run_labels:
+        return ""
+    if sorted(card_labels) == sorted(run_labels):
+        return "; the same labels in another order"
+    i = next(i for i, (a, b) in enumerate(zip(card_labels, run_labels)) if a != b)
+    return f"; label {i} is {run_labels[i]!r}, the export's is {card_labels[i]!r}"
+
+
+def check_run_source(version_dir, run):
+    """Whether `run` (`export verify --run`) is the run the version was exported from.
+
+    The model card records the run it came from (`source`), its labels and
+    label mode, its config and data fingerprint. Another run's labels or
+    label mode make a score comparison meaningless; another run with the same
+    labels is told apart by its config or data fingerprint (a copy of the run
+    elsewhere has the same ones).
+
+    Args:
+        version_dir: the SavedModel directory.
+        run: the run to compare (a `genreclf.run.Run`: `path`, `labels`,
+            `multi_label`, `config`, `fingerprint`).
+
+    Returns:
+        `(check, comparable)`: the `{"name", "ok", "detail"}` check (None when
+        there is no readable card: `check_model_card` reports it) and whether
+        the run's scores can be compared with the SavedModel's (same labels,
+        same label mode).
+
+    Example:
+
+    >>> check, comparable = check_run_source("models/genre/1", load_run("runs/ngram"))  # doctest: +SKIP
+    >>> check["detail"]  # doctest: +SKIP
+    'the export came from runs/bilstm (single-label, 10 labels); --run runs/ngram ...'
+    """
+    card = read_card(version_dir)
+    if card is None:
+        return None, True
+    labels, multi = list(card["labels"]), bool(card.get("multi_label"))
+    run_labels, run_multi = list(run.labels), bool(run.multi_label)
+    run_shown, source = str(run.path), card.get("source")
+    exported = _task(multi, labels)
+    same_place = bool(source) and _same_folder(source, run.path)
+    if (multi, labels) != (run_multi, run_labels):
+        now = f"{_task(run_multi, run_labels)}{_label_difference(labels, run_labels)}"
+        if same_place:
+            detail = (
+                f"{run_shown} changed since this version was exported from it: the card "
+                f"records {exported}, the run is now {now}, so their scores were not "
+                f"compared. Re-export {run_shown} to serve it as it is now."
+            )
+        elif source:
+            detail = (
+                f"the export came from {_shown(source)} ({exported}); --run {run_shown} is "
+                f"another run ({now}), so their scores were not compared. Pass --run "
+                f"{_shown(source)}, or re-export {run_shown} to serve it."
+            )
+        else:
+            detail = (
+                f"the export came from an in-memory model ({exported}; the card names no "
+                f"run); --run {run_shown} is another model ({now}), so their scores were "
+                f"not compared. Pass the run it was exported from, or re-export {run_shown} "
+                "to serve it."
+            )
+        return _check(RUN_SOURCE_CHECK, False, detail), False
+    if not source:
+        detail = f"the card names no run (an in-memory export); {run_shown} has its {exported}"
+        return _check(RUN_SOURCE_CHECK, True, detail), True
+    if same_place:
+        detail = f"{run_shown} ({exported}), the run the model card names"
+        return _check(RUN_SOURCE_CHECK, True, detail), True
+    # Another folder with the same labels: a copy of the run, or another run.
+    recorded = {
+        "config": (card.get("config"), getattr(run, "config", None)),
+        "data fingerprint": (card.get("data_fingerprint"), getattr(run, "fingerprint", None)),
+    }
+    recorded = {k: v for k, v in recorded.items() if _json_value(v[0]) is not None}
+    differ = [k for k, (a, b) in recorded.items() if _json_value(a) != _json_value(b)]
+    if differ:
+        detail = (
+            f"the export came from {_shown(source)}; --run {run_shown} has the same labels "
+            f"({exported}) but another {' and '.join(differ)}, so it is another run. Pass "
+            f"--run {_shown(source)}, or re-export {run_shown} to serve it."
+        )
+        return _check(RUN_SOURCE_CHECK, False, detail), True
+    if not recorded:
+        detail = (
+            f"the card names {_shown(source)}, not {run_shown}, and records no config or "
+            f"data fingerprint to tell them apart; their labels agree ({exported})"
+        )
+    else:
+        detail = (
+            f"the card names {_shown(source)}; {run_shown} has its labels ({exported}) and "
+            f"{' and '.join(recorded)} (a copy of that run)"
+        )
+    return _check(RUN_SOURCE_CHECK, True, detail), True
 
 
 def check_model_card(version_dir, result=None):

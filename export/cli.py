@@ -53,7 +53,12 @@ def _verify_parser():
         "warmup requests, and (with --run) score parity with the Keras model.",
     )
     parser.add_argument("version_dir", help="e.g. models/genre/1")
-    parser.add_argument("--run", default=None, help="compare scores with this run's model")
+    parser.add_argument(
+        "--run",
+        default=None,
+        help="the run it was exported from: the model card must name it (same labels "
+        "and label mode), and the scores must match its model's",
+    )
     parser.add_argument(
         "--atol", type=float, default=1e-5, help="max abs score difference (default: 1e-5)"
     )
@@ -81,14 +86,14 @@ def _verify(argv):
         )
     from genreclf.export.verify import verify_export
 
-    reference = None
+    run = None
     if args.run:
         from genreclf.run import load_run
 
-        reference = load_run(args.run).model
+        run = load_run(args.run)  # its model loads only if the card's labels are its own
     report = verify_export(
         args.version_dir,
-        reference_model=reference,
+        reference_run=run,
         sample_texts=args.text,
         atol=args.atol,
         serving_tf_text=args.serving_tf_text,

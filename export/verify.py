@@ -6,7 +6,12 @@ unimportable there). That process lists every op of every function in the
 graph and checks each is registered, loads the model, runs both signatures
 (and the warmup requests) and sends the scores back; this process compares
 them with the Keras model's, and the model card with the SavedModel it ships
-with (`card_check`).
+with (`card_check`) and with the run given as the reference.
+
+A version folder that lacks the SavedModel's own files (`saved_model.pb`,
+`variables/variables.index`, the `variables.data-*` shards) is reported as
+incomplete, naming what is missing, and not loaded at all: every later check
+would only restate that in TensorFlow's words.
 """
 
 import dataclasses
@@ -34,6 +39,7 @@ _NOISE = re.compile(
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
 OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
+_DATA_SHARD = re.compile(r"variables\.data-(\d+)-of-(\d+)")  # whole name: `fullmatch`
 
 DEFAULT_SAMPLE_TEXTS = (
     "A detective hunts a killer through the rain-soaked streets of a city that never sleeps.",
@@ -137,6 +143,68 @@ def tf_text_op_list(version):
         return sorted(line.strip() for line in f if line.strip() and not line.startswith("#"))
 
 
+def check_saved_model_files(version_dir):
+    """Whether the files TF Serving loads are all there: `saved_model.pb`,
+    `variables/variables.index` and every `variables/variables.data-*-of-N` shard.
+
+    Returns:
+        A `{"name", "ok", "detail"}` check; a failing one names each missing
+        or empty file.
+
+    Example:
+
+    >>> check_saved_model_files("models/genre/1")["detail"]  # doctest: +SKIP
+    'saved_model.pb, variables/variables.index, 1 variables.data shard'
+    """
+    from genreclf.export.card_check import INCOMPLETE_FIX
+
+    problems = []
+
+    def present(path):
+        if not os.path.isfile(path):
+            problems.append(f"{path} is missing")
+        elif os.path.getsize(path) == 0:
+            problems.append(f"{path} is empty (0 bytes)")
+
+    present(os.path.join(version_dir, "saved_model.pb"))
+    variables = os.path.join(version_dir, "variables")
+    shards = {}
+    if not os.path.isdir(variables):
+        problems.append(
+            f"{variables}{os.sep} is missing (the weights: variables.index, variables.data-*)"
+        )
+    else:
+        present(os.path.join(variables, "variables.index"))
+        for name in os.listdir(variables):
+            match = _DATA_SHARD.fullmatch(name)
+            if match:
+                shards.setdefault(int(match[2]), set()).add(int(match[1]))
+        total = max(shards, default=1)
+        missing = [
+            os.path.join(variables, f"variables.data-{i:05d}-of-{total:05d}")
+            for i in range(total)
+            if i not in shards.get(total, ())
+        ]
+        if missing:
+            more = f" (and {len(missing) - 1} more shards)" if len(missing) > 1 else ""
+            problems.append(f"{missing[0]} is missing{more}")
+    name = "SavedModel files"
+    if problems:
+        return {
+            "name": name,
+            "ok": False,
+            "detail": f"{'; '.join(problems)}: the SavedModel is incomplete, so it was not "
+            f"loaded (TF Serving cannot load it either). {INCOMPLETE_FIX}",
+        }
+    count = len(shards[max(shards)])
+    return {
+        "name": name,
+        "ok": True,
+        "detail": f"saved_model.pb, variables/variables.index, {count} variables.data "
+        f"shard{'s' if count > 1 else ''}",
+    }
+
+
 def _sample_inputs(texts, input_specs):
     from genreclf.export.warmup import default_feature_values
 
@@ -166,6 +234,7 @@ def verify_export(
     version_dir,
     *,
     reference_model=None,
+    reference_run=None,
     sample_texts=None,
     atol=1e-5,
     serving_tf_text=None,
@@ -177,6 +246,11 @@ def verify_export(
         version_dir: the SavedModel directory (e.g. `models/genre/1`).
         reference_model: the Keras model it was exported from; if given,
             the scores must match within `atol`.
+        reference_run: the run it was exported from (a `genreclf.run.Run` or
+            its folder; `export verify --run`): the model card must name it
+            (`card_check.check_run_source`), and its model is the reference
+            model unless one is given. A run with other labels or another
+            label mode is reported as such and its scores are not compared.
         sample_texts: the texts to run (default: a few synopses, an empty
             string and non-Latin text).
         atol: the largest allowed absolute score difference.
@@ -196,6 +270,28 @@ def verify_export(
     """
     start = time.perf_counter()
     version_dir = os.path.abspath(str(version_dir))
+    files = check_saved_model_files(version_dir)
+    if not files["ok"]:  # nothing to load: say what is missing, and only that
+        return VerifyReport(
+            version_dir=version_dir,
+            ok=False,
+            checks=[files],
+            ops={},
+            seconds=time.perf_counter() - start,
+        )
+    source = None
+    if reference_run is not None:
+        from genreclf.export.card_check import check_run_source
+
+        if isinstance(reference_run, (str, os.PathLike)):
+            from genreclf.run import load_run
+
+            reference_run = load_run(reference_run)
+        source, comparable = check_run_source(version_dir, reference_run)
+        if not comparable:  # other labels or label mode: the scores mean other things
+            reference_model = None
+        elif reference_model is None:
+            reference_model = reference_run.model
     texts = list(DEFAULT_SAMPLE_TEXTS if sample_texts is None else sample_texts)
     input_specs = [("text", None)]
     if reference_model is not None:
@@ -252,8 +348,10 @@ def verify_export(
             }
     from genreclf.export.card_check import check_model_card
 
-    checks = list(result.get("checks", []))
+    checks = [files, *result.get("checks", [])]
     checks += check_model_card(version_dir, result)
+    if source is not None:
+        checks.append(source)
     max_abs_diff = None
     scores = result.get("scores")
     if reference_model is not None and scores is not None:

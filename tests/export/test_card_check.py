@@ -1,11 +1,14 @@
 """`check_model_card`: `export verify` fails a model card that describes another model."""
 
 import json
+import pathlib
 import shutil
+import types
 
 import pytest
 
 from genreclf.export.card_check import check_model_card
+from genreclf.export.card_check import check_run_source
 from genreclf.export.card_check import saved_model_digest
 from genreclf.export.exporter import export_model
 from genreclf.export.verify import verify_export
@@ -136,3 +139,107 @@ def test_labels_txt_must_be_the_cards(multi_export, tmp_path, labels_txt):
         (copy / "assets" / "labels.txt").write_text("\n".join(labels_txt) + "\n")
     (_, check) = check_model_card(copy)
     assert check["ok"] is (labels_txt is None)
+
+
+# `check_run_source`: `export verify --run` names a run the version was not exported from.
+
+
+def _card_only(folder, **fields):
+    """A version folder holding only a model card (all `check_run_source` reads)."""
+    card = {"labels": ["crime", "horror", "romance"], "multi_label": False, **fields}
+    (folder / "assets.extra").mkdir(parents=True)
+    (folder / "assets.extra" / "model_card.json").write_text(json.dumps(card))
+    return folder
+
+
+def _run_like(path, labels=("crime", "horror", "romance"), multi_label=False, **more):
+    fields = {"config": {}, "fingerprint": {}, **more}
+    return types.SimpleNamespace(
+        path=pathlib.Path(path), labels=list(labels), multi_label=multi_label, **fields
+    )
+
+
+def test_run_with_another_label_mode_is_named_not_compared(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    version = _card_only(tmp_path / "1", source=str(tmp_path / "runs" / "bilstm"))
+    check, comparable = check_run_source(version, _run_like("runs/ngram", multi_label=True))
+    assert not comparable
+    assert check == {
+        "name": "source run",
+        "ok": False,
+        "detail": "the export came from runs/bilstm (single-label, 3 labels); --run "
+        "runs/ngram is another run (multi-label, 3 labels), so their scores were not "
+        "compared. Pass --run runs/bilstm, or re-export runs/ngram to serve it.",
+    }
+    labels = ["crime", "comedy", "romance"]
+    check, comparable = check_run_source(version, _run_like("runs/ngram", labels))
+    assert not comparable and not check["ok"]
+    assert (
+        "(single-label, 3 labels; label 1 is 'comedy', the export's is 'horror')"
+        in (check["detail"])
+    )
+
+
+def test_the_run_the_card_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "bilstm").mkdir(parents=True)
+    version = _card_only(tmp_path / "1", source=str(tmp_path / "runs" / "bilstm"))
+    check, comparable = check_run_source(version, _run_like("runs/bilstm"))
+    assert comparable and check["ok"]
+    assert check["detail"] == "runs/bilstm (single-label, 3 labels), the run the model card names"
+    # Retrained in place since: the run changed, not the run's name.
+    check, comparable = check_run_source(version, _run_like("runs/bilstm", multi_label=True))
+    assert not comparable and not check["ok"]
+    assert check["detail"].startswith(
+        "runs/bilstm changed since this version was exported from it: the card records "
+        "single-label, 3 labels, the run is now multi-label, 3 labels"
+    )
+
+
+def test_another_run_with_the_same_labels_is_told_by_config_or_fingerprint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    version = _card_only(
+        tmp_path / "1",
+        source=str(tmp_path / "runs" / "bilstm"),
+        config={"model": "bilstm"},
+        data_fingerprint={"sha256": "abc", "seed": 1},
+    )
+    other = _run_like(
+        "runs/ngram", config={"model": "ngram"}, fingerprint={"sha256": "abc", "seed": 1}
+    )
+    check, comparable = check_run_source(version, other)
+    assert comparable and not check["ok"]  # same labels: the scores are still compared
+    assert check["detail"] == (
+        "the export came from runs/bilstm; --run runs/ngram has the same labels "
+        "(single-label, 3 labels) but another config, so it is another run. Pass --run "
+        "runs/bilstm, or re-export runs/ngram to serve it."
+    )
+    copy = _run_like(
+        "backup/bilstm", config={"model": "bilstm"}, fingerprint={"seed": 1, "sha256": "abc"}
+    )
+    check, comparable = check_run_source(version, copy)
+    assert comparable and check["ok"]
+    assert "a copy of that run" in check["detail"]
+
+
+def test_in_memory_export_and_no_card(tmp_path):
+    version = _card_only(tmp_path / "1", source=None)
+    check, comparable = check_run_source(version, _run_like(tmp_path / "run"))
+    assert comparable and check["ok"] and "the card names no run" in check["detail"]
+    check, comparable = check_run_source(version, _run_like(tmp_path / "run", multi_label=True))
+    assert not comparable and "the export came from an in-memory model" in check["detail"]
+    assert check_run_source(tmp_path, _run_like(tmp_path / "run")) == (None, True)
+
+
+def test_files_check_blames_a_missing_variables_index_not_the_card(single_export, tmp_path):
+    path, _ = single_export
+    copy = tmp_path / "1"
+    shutil.copytree(path, copy)
+    (copy / "variables" / "variables.index").unlink()
+    files, _ = check_model_card(copy)
+    assert not files["ok"]
+    assert "another SavedModel" not in files["detail"]
+    assert files["detail"].startswith(
+        "not compared: the SavedModel has no variables/variables.index (it is incomplete, "
+        "not another export)."
+    )

@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -99,3 +100,54 @@ def test_cli_errors_are_one_line_with_exit_code_1_as_the_other_commands(tmp_path
     assert exit_.value.code == 2
     assert "genreclf export: error: argument --version" in capsys.readouterr().err
     assert not (tmp_path / "g").exists() and not (tmp_path / "models").exists()
+
+
+def test_cli_verify_names_the_run_an_export_came_from(
+    single_export, make_model, tmp_path, monkeypatch, capsys
+):
+    # models/genre/1 exported from runs/bilstm (single-label), verified against
+    # runs/ngram (multi-label, the same 3 labels).
+    from genreclf.cli import main
+    from genreclf.data.labels import LabelVocabulary
+
+    monkeypatch.chdir(tmp_path)
+    path, _ = single_export
+    version = tmp_path / "models" / "genre" / "1"
+    shutil.copytree(path, version)
+    card_path = version / "assets.extra" / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card["source"] = str(tmp_path / "runs" / "bilstm")
+    card_path.write_text(json.dumps(card))
+    ngram = tmp_path / "runs" / "ngram"
+    ngram.mkdir(parents=True)
+    make_model(3, True, 3).save(ngram / "model.keras")
+    LabelVocabulary(["crime", "horror", "romance"], multi_label=True).save(ngram / "labels.json")
+    (ngram / "config.json").write_text("{}")
+    write_thresholds(ngram, [0.5, 0.5, 0.5], 3)
+
+    assert main(["export", "verify", "models/genre/1", "--run", "runs/ngram"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "  [FAIL] source run: the export came from runs/bilstm (single-label, 3 labels); "
+        "--run runs/ngram is another run (multi-label, 3 labels), so their scores were "
+        "not compared. Pass --run runs/bilstm, or re-export runs/ngram to serve it.\n"
+    ) in out
+    assert "parity with Keras" not in out  # not a bare score difference
+    # Everything about the SavedModel itself is fine.
+    assert [line for line in out.splitlines() if "[FAIL]" in line] == [
+        line for line in out.splitlines() if "[FAIL] source run" in line
+    ]
+
+
+def test_cli_verify_names_a_missing_variables_folder(single_export, tmp_path, capsys):
+    from genreclf.cli import main
+
+    path, _ = single_export
+    version = tmp_path / "1"
+    shutil.copytree(path, version)
+    shutil.rmtree(version / "variables")
+    assert main(["export", "verify", str(version)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"verify {version}: FAILED")
+    assert lines[1].startswith(f"  [FAIL] SavedModel files: {version / 'variables'}/ is missing")
+    assert not any("another SavedModel" in line for line in lines)

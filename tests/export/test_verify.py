@@ -1,5 +1,6 @@
 """`verify_export`: the clean-process check catches what TF Serving would reject."""
 
+import os
 import shutil
 
 import keras
@@ -189,3 +190,43 @@ def test_round_robin_trim_fails_against_tf_serving_2_19(single_vocab, texts, tmp
     report = verify_export(path, reference_model=model, serving_tf_text="2.12.1")
     assert not report.ok
     assert "TFText>RoundRobinTrim" in report.ops["not_in_serving_tf_text"]
+
+
+@pytest.mark.parametrize(
+    "remove, missing",
+    [
+        ("variables", "variables/"),
+        ("variables/variables.index", "variables/variables.index"),
+        ("variables/variables.data-00000-of-00001", "variables/variables.data-00000-of-00001"),
+        ("saved_model.pb", "saved_model.pb"),
+    ],
+)
+def test_an_incomplete_saved_model_is_named_as_such(single_export, tmp_path, remove, missing):
+    path, _ = single_export
+    broken = tmp_path / "1"
+    shutil.copytree(path, broken)
+    target = broken / remove
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink()
+    report = verify_export(broken, reference_model=object())  # never called
+    assert not report.ok
+    # Reported first (and alone: nothing was loaded), naming the missing path.
+    (check,) = report.checks
+    assert check["name"] == "SavedModel files" and not check["ok"]
+    assert check["detail"].startswith(f"{os.path.join(broken, missing)} is missing")
+    assert "the SavedModel is incomplete, so it was not loaded" in check["detail"]
+    assert "Copy the whole version folder again, or re-export the run." in check["detail"]
+    summary = report.summary()
+    assert f"[FAIL] SavedModel files: {os.path.join(broken, missing)} is missing" in summary
+    assert "another SavedModel" not in summary and "parity" not in summary
+
+
+def test_a_complete_saved_model_lists_its_files(single_export):
+    _, report = single_export
+    assert report.checks[0] == {
+        "name": "SavedModel files",
+        "ok": True,
+        "detail": "saved_model.pb, variables/variables.index, 1 variables.data shard",
+    }
