@@ -3,7 +3,7 @@
 genreclf label unlabelled.csv --text overview --genres genres.yaml --out labelled.jsonl
 genreclf label unlabelled.csv --run runs/x --llm gpt-4o-mini --budget-usd 2 --out l.jsonl
 genreclf label in.csv --genres g.yaml --calibrate labels.csv --calibrate-sep ';' --out l.jsonl
-genreclf label audit labelled.jsonl --sample 100 --judge labels.csv
+genreclf label audit labelled.jsonl --sample 100 --judge labels.csv --genres genres.yaml
 genreclf label keywords labelled.csv --label genre --out genres.yaml
 """
 
@@ -127,7 +127,11 @@ def build_audit_parser():
         "--sep", help="separator between labels in one cell of the judge file (default '|')"
     )
     p.add_argument("--llm", help="the judge model (with --judge llm)")
-    p.add_argument("--genres", help="genres.yaml (with --judge llm)")
+    p.add_argument(
+        "--genres",
+        help="the genres.yaml the rows were labelled with: the LLM judge's genres (with "
+        "--judge llm); a judge file's labels must be among them",
+    )
     p.add_argument("--base-url", help="an OpenAI-compatible server")
     p.add_argument("--budget-usd", type=float, help="hard dollar cap for the judge's calls")
     p.add_argument("--report", help="also write the result as JSON here")
@@ -265,12 +269,7 @@ def _audit(args):
 
     extra = {}
     if args.judge == "llm":
-        extra = {
-            "llm": args.llm,
-            "genres": args.genres,
-            "base_url": args.base_url,
-            "budget_usd": args.budget_usd,
-        }
+        extra = {"llm": args.llm, "base_url": args.base_url, "budget_usd": args.budget_usd}
     result = audit(
         args.labelled,
         args.judge,
@@ -280,6 +279,7 @@ def _audit(args):
         judge_text=args.text,
         judge_format=args.format,
         judge_sep=args.sep,
+        genres=args.genres,
         **extra,
     )
     print(result.table())

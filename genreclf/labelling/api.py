@@ -39,8 +39,9 @@ def build_cascade(
     """Builds a `Cascade` from genres, a run and an LLM name (see `label` for the arguments).
 
     Which stages run: keywords when a genre has keywords; zero-shot when
-    `genres` are given (descriptions to compare with); the classifier with
-    `run`; the LLM with `llm`. `stages` narrows that list.
+    `genres` are given (descriptions to compare with; it needs two genres or
+    more, its scores being a softmax over them); the classifier with `run`;
+    the LLM with `llm`. `stages` narrows that list.
 
     Example:
 
@@ -91,7 +92,10 @@ def build_cascade(
             built.append(stage)
     if genres is not None and "zero_shot" in stages:
         from genreclf.labelling.zero_shot import ZeroShotStage
+        from genreclf.labelling.zero_shot import check_genre_count
 
+        fix = _without_zero_shot(genres, spec, built, run, llm, stages)
+        check_genre_count(names, fix, source=_path_of(genres))
         built.append(
             ZeroShotStage(
                 spec,
@@ -138,7 +142,46 @@ def build_cascade(
             "No stage can run: the genres have no keywords, and there is no run (--run) "
             "or LLM (--llm). Add keywords or descriptions to genres.yaml, or pass --run."
         )
-    return Cascade(built, llm=labeller, chunk_size=chunk_size)
+    from genreclf.labelling.reference_file import KnownGenres
+
+    known = KnownGenres.of(genres, run, names=names)
+    return Cascade(built, llm=labeller, chunk_size=chunk_size, genres=known)
+
+
+def _path_of(genres):
+    """The genres file's path, or None for genres given in memory."""
+    import os
+
+    return str(genres) if isinstance(genres, (str, os.PathLike)) else None
+
+
+def _without_zero_shot(genres, spec, built, run, llm, stages):
+    """How to label with one genre: more genres, or the stages other than zero-shot.
+
+    Example:
+
+    >>> from genreclf.labelling.genre_spec import Genre
+    >>> print(_without_zero_shot("g.yaml", [Genre("action")], [], None, None, STAGES))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Add genres to g.yaml, or give 'action' keywords there and run only the keyword stage:
+    stages=('keywords',) (`--stages keywords`).
+    """
+    where = _path_of(genres) or "genres="
+    running = {s.name for s in built}
+    running |= {"classifier"} if run is not None else set()
+    running |= {"llm"} if llm else set()
+    others = [name for name in STAGES if name in running and name in stages]
+    if not others:
+        others, instead = ["keywords"], f"give {spec[0].name!r} keywords there and run only"
+        instead += " the keyword stage"
+    elif others == ["keywords"]:
+        instead = "run only the keyword stage"
+    else:
+        instead = "leave the zero-shot stage out"
+    return (
+        f"Add genres to {where}, or {instead}: stages={tuple(others)!r} "
+        f"(`--stages {','.join(others)}`)."
+    )
 
 
 def label(
@@ -247,11 +290,10 @@ def label(
             arguments=_LABEL_ARGUMENTS,
         )
         if verbose:
+            from genreclf.labelling.thresholds import describe_calibration
+
             for name, r in report.items():
-                print(
-                    f"calibrated {name}: threshold {r['threshold']:.3f} "
-                    f"(precision {r['precision']:.3f} on {r['claimed']}/{r['offered']} rows)"
-                )
+                print(describe_calibration(name, r, target_precision))
     from genreclf.output_lock import output_lock
 
     with output_lock(out, "genreclf label"):  # two runs would pay and write every row twice
@@ -313,15 +355,23 @@ _LABEL_ARGUMENTS = {
 
 def _calibrate(cascade, data, text, label, format, sep, target_precision, rule, arguments=None):
     from genreclf.labelling.calibration_file import read_calibration
+    from genreclf.labelling.reference_file import check_known_labels
     from genreclf.labelling.thresholds import calibrate
 
     check_target_precision(target_precision)
     texts_and_labels = _texts_and_labels(data)
     if texts_and_labels is not None:
         texts, labels = texts_and_labels
+        check_known_labels(labels, cascade.known, "calibration")
     else:
         texts, labels = read_calibration(
-            data, text=text, label=label, format=format, sep=sep, arguments=arguments
+            data,
+            text=text,
+            label=label,
+            format=format,
+            sep=sep,
+            arguments=arguments,
+            known=cascade.known,
         )
         _warn_if_trained_on(cascade, data)
     return calibrate(cascade.stages, list(texts), list(labels), target_precision, rule=rule)

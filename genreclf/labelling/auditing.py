@@ -12,15 +12,22 @@ its warning about labels joined by another separator name `audit`'s own
 arguments (`judge_label=`, `judge_text=`, `judge_format=`, `judge_sep=`) and
 the flags of `genreclf label audit` (`--label`, `--text`, `--format`,
 `--sep`), and, since an audit skips no rows, a bad row's error ends with its
-fix alone.
+fix alone. Its labels must be genres (`genres=`, `--genres`): one that is
+not (a typo, a genre missing from genres.yaml, labels joined by another
+separator) would count as disagreement on every row the judge gives it, so
+it stops the audit at its first row; without `genres=`, the labels that no
+row of the labelled file carries are warned about.
 """
 
 import collections
 import dataclasses
+import logging
 import random
 
 from genreclf.errors import ConfigError
 from genreclf.metrics.wilson import wilson_interval
+
+logger = logging.getLogger("genreclf.labelling")
 
 # `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
 # `genreclf label audit` are `load_dataset`'s own: `--label`, `--text`, `--format`, `--sep`.
@@ -92,6 +99,7 @@ def audit(
     judge_text=None,
     judge_format="auto",
     judge_sep=None,
+    genres=None,
     **llm_args,
 ):
     """Scores a sample of labelled rows against a judge.
@@ -111,7 +119,13 @@ def audit(
             file (default `"|"`: `action|comedy` is two labels), e.g. `";"`.
             On the command line these are `--label`, `--text`, `--format`
             and `--sep`.
-        **llm_args: for `judge="llm"`: `llm`, `genres`, `base_url`, `budget_usd`, ...
+        genres: the genres.yaml (path, mapping or list) the rows were labelled
+            with: the LLM judge's genres, and what a judge file's labels
+            must be among (a label that is none of them stops the audit at
+            its first row). Without it, a judge file's labels that no row of
+            `labelled` carries (as label, runner-up or a stage's guess) are
+            warned about: they count as disagreement wherever the judge gives them.
+        **llm_args: for `judge="llm"`: `llm`, `base_url`, `budget_usd`, ...
 
     Returns:
         An `AuditResult`.
@@ -143,7 +157,7 @@ def audit(
     picked = sample_rows(rows, sample, seed)
     unlabelled = sum(1 for r in rows if not r.get("labels"))
     if str(judge) == "llm":
-        truth = _llm_judge(picked, labelled, **llm_args)
+        truth = _llm_judge(picked, labelled, genres=genres, **llm_args)
         name = f"llm {llm_args.get('llm')}"
     elif os.path.isdir(str(judge)):
         from genreclf.run import Run
@@ -153,7 +167,8 @@ def audit(
         truth = {r["id"]: set(p["labels"]) for r, p in zip(picked, predicted)}
         name = f"run {judge}"
     else:
-        dataset = _read_judge(judge, judge_text, judge_label, judge_format, judge_sep)
+        known = _known(genres, rows, labelled)
+        dataset = _read_judge(judge, judge_text, judge_label, judge_format, judge_sep, known)
         by_id = {str(i): set(l) for i, l in zip(dataset.ids, dataset.labels)}
         missing = [r["id"] for r in picked if r["id"] not in by_id]
         if missing:
@@ -189,13 +204,64 @@ def audit(
     )
 
 
-def _read_judge(judge, text, label, format, sep):
-    """The judge file's dataset; its errors name `audit`'s arguments and skip no rows."""
+def _read_judge(judge, text, label, format, sep, known=None):
+    """The judge file's dataset; its errors name `audit`'s arguments and skip no rows.
+
+    With `known` (a `KnownGenres`), a label that is none of them is an
+    error; one that is none of the genres found in the labelled file
+    (`known.add` is None: no genres.yaml was given) is a warning.
+    """
+    from genreclf.data.option_names import option_names
+    from genreclf.errors import DataError
+    from genreclf.labelling.reference_file import check_known_labels
     from genreclf.labelling.reference_file import read_labelled_file
 
-    return read_labelled_file(
-        judge, arguments=JUDGE_ARGUMENTS, text=text, label=label, format=format, sep=sep
-    )
+    options = dict(arguments=JUDGE_ARGUMENTS, text=text, label=label, format=format, sep=sep)
+    if known is None or known.add is not None:
+        return read_labelled_file(judge, known=known, purpose="judge", **options)
+    dataset = read_labelled_file(judge, **options)
+    read = dataset.read_options or {}
+    try:
+        with option_names(arguments=JUDGE_ARGUMENTS):
+            check_known_labels(
+                dataset.labels,
+                dataclasses.replace(known, add=_GENRES_HINT),
+                "judge",
+                path=dataset.origin,
+                lines=dataset.lines,
+                field=read.get("label"),
+                sep=read.get("sep"),
+                options=True,
+            )
+    except DataError as error:
+        logger.warning("%s", error)
+    return dataset
+
+
+# How a judge file's labels are checked against every genre, not only those the rows carry.
+_GENRES_HINT = (
+    "if it is a genre of the genres.yaml the rows were labelled with, pass genres= that file "
+    "(`--genres`) to check the judge's labels against all its genres"
+)
+
+
+def _known(genres, rows, labelled):
+    """The `KnownGenres` a judge file's labels are checked against: those of `genres`, else
+    every genre named in the labelled rows (`add` None: only warned about)."""
+    from genreclf.labelling.reference_file import KnownGenres
+
+    if genres is not None:
+        return KnownGenres.of(genres)
+    names = {}
+    for row in rows:
+        names.update(dict.fromkeys(row.get("labels") or []))
+        if row.get("runner_up"):
+            names[row["runner_up"]] = None
+        for tried in row.get("tried") or []:
+            names.update(dict.fromkeys(tried.get("labels") or []))
+    if not names:
+        return None  # no row labelled: nothing to compare with
+    return KnownGenres(tuple(names), f"the rows of {labelled}", None)
 
 
 def _rate(agree, trials, rows):

@@ -16,7 +16,9 @@ command's. `--calibrate-text` defaults to what `--text` says. `genreclf
 label` skips no rows, so a bad row's error ends with its fix alone (no
 `--skip-bad-rows`). Nor does it take a split: of an aclImdb folder or
 archive, the `train/` reviews are read, or the `pos/` and `neg/` of the
-folder given.
+folder given. Its labels must be genres of the cascade: one that is not
+(`musical` with no `musical` in genres.yaml) stops the run at its first row,
+since no stage could choose it and calibrating would count it as a mistake.
 """
 
 from genreclf.labelling.reference_file import read_labelled_file
@@ -30,7 +32,9 @@ FLAGS = {
 }
 
 
-def read_calibration(data, *, text=None, label=None, format="auto", sep=None, arguments=None):
+def read_calibration(
+    data, *, text=None, label=None, format="auto", sep=None, arguments=None, known=None
+):
     """`(texts, labels)` of a labelled file; its errors name the calibration file's options.
 
     Args:
@@ -47,12 +51,16 @@ def read_calibration(data, *, text=None, label=None, format="auto", sep=None, ar
             `{"label": "calibrate_label"}` (default: `text=`, `label=`,
             `format=`, `sep=`). Flags are always `--calibrate-text`,
             `--calibrate-label`, `--calibrate-format` and `--calibrate-sep`.
+        known: the `genreclf.labelling.reference_file.KnownGenres` every
+            label must be among (default: unchecked); `genreclf label`
+            passes the cascade's genres.
 
     Returns:
         The texts and their label lists.
 
     Raises:
-        DataError: a missing file or column, or a bad row (file, line, field).
+        DataError: a missing file or column, a bad row, or a label that is
+            none of `known` (file, line, field).
         ConfigError: an unknown format, or one the file's name does not tell.
 
     Example:
@@ -71,6 +79,14 @@ def read_calibration(data, *, text=None, label=None, format="auto", sep=None, ar
     genreclf.errors.ConfigError: Cannot tell the format ... Pass format= one of [...] (`--calibrate-format`).
     """
     dataset = read_labelled_file(
-        data, arguments=arguments, flags=FLAGS, text=text, label=label, format=format, sep=sep
+        data,
+        arguments=arguments,
+        flags=FLAGS,
+        known=known,
+        purpose="calibration",
+        text=text,
+        label=label,
+        format=format,
+        sep=sep,
     )
     return dataset.texts, dataset.labels

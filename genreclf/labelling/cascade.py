@@ -77,6 +77,8 @@ class Cascade:
             `decide(texts)`.
         llm: an optional `LLMCaller` (the last stage).
         chunk_size: rows per pass through the cheap stages.
+        genres: the `KnownGenres` the stages choose among, and where they
+            come from (`build_cascade` passes them; default: the stages' names).
 
     Example:
 
@@ -91,10 +93,23 @@ class Cascade:
     {'keywords': 1, 'unlabelled': 1}
     """
 
-    def __init__(self, stages, llm=None, chunk_size=512):
+    def __init__(self, stages, llm=None, chunk_size=512, genres=None):
         self.stages = [s for s in stages if getattr(s, "available", True)]
         self.llm = llm
         self.chunk_size = int(chunk_size)
+        self.genres = genres
+
+    @property
+    def known(self):
+        """The genres the stages choose among, as a `KnownGenres` (what a
+        calibration file's labels must be among)."""
+        from genreclf.labelling.reference_file import KnownGenres
+
+        if self.genres is not None:
+            return self.genres
+        stages = self.stages + ([self.llm.stage] if self.llm is not None else [])
+        names = dict.fromkeys(n for stage in stages for n in stage.names)
+        return KnownGenres(tuple(names), "the cascade", "add the genre to the cascade's genres")
 
     @property
     def thresholds(self):

@@ -26,6 +26,7 @@ from genreclf.setting import number
 
 DEFAULT_THRESHOLDS = {"keywords": 0.8, "zero_shot": 0.95, "classifier": 0.88, "llm": 0.0}
 NEVER = 1.01
+MIN_ROWS = 10  # fewest rows a calibrated threshold may claim
 _THRESHOLD = number(minimum=0, maximum=1)  # a confidence
 _TARGET_PRECISION = number(above=0, maximum=1)
 
@@ -112,7 +113,7 @@ def choose_threshold(confidence, correct, chosen=None, target_precision=0.9, min
 
 
 def calibrate(
-    stages, texts, labels, target_precision=0.9, min_rows=10, scores=None, rule="average"
+    stages, texts, labels, target_precision=0.9, min_rows=MIN_ROWS, scores=None, rule="average"
 ):
     """Sets each cheap stage's threshold on labelled rows, in cascade order.
 
@@ -183,6 +184,39 @@ def calibrate(
         }
         left = left[~claimed_mask]
     return report
+
+
+def describe_calibration(name, report, target_precision, min_rows=MIN_ROWS):
+    """One line of what `calibrate` chose for a stage, for the terminal.
+
+    A stage whose threshold claims none of the rows it was offered has no
+    precision to show (`nan`): the line says that it claims none, and why.
+
+    Example:
+
+    >>> describe_calibration("keywords", {"threshold": 0.5, "precision": 1.0, "claimed": 14,
+    ...                                   "offered": 14}, 0.9)
+    'calibrated keywords: threshold 0.500 (precision 1.000 on 14/14 rows)'
+    >>> print(describe_calibration("keywords", {"threshold": NEVER, "precision": float("nan"),
+    ...                                         "claimed": 0, "offered": 60}, 0.9))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    calibrated keywords: threshold 1.010: claims no rows (no threshold reaches precision 0.900
+    on 10 or more of the 60 rows it was offered)
+    """
+    line = f"calibrated {name}: threshold {report['threshold']:.3f}"
+    if report["claimed"]:
+        return (
+            f"{line} (precision {report['precision']:.3f} on "
+            f"{report['claimed']}/{report['offered']} rows)"
+        )
+    if report["threshold"] >= NEVER:
+        why = (
+            f"no threshold reaches precision {target_precision:.3f} on {min_rows} or more of the "
+            f"{report['offered']} rows it was offered"
+        )
+    else:
+        why = f"none of the {report['offered']} rows it was offered reaches it"
+    return f"{line}: claims no rows ({why})"
 
 
 def _scan(stage, scores, rows, truth, target_precision, min_rows):

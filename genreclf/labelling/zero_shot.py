@@ -7,21 +7,56 @@ similarities with the prototypes, at `temperature` (cosine similarities of
 sentence vectors sit in a narrow band, so the softmax sharpens them); in
 multi-label mode the same shares are compared with the threshold genre by
 genre. Offline: the encoder is the installed MiniLM preset, and text vectors
-go through the shared embedding cache (`TextEmbedder`).
+go through the shared embedding cache (`TextEmbedder`). A softmax over one
+genre is 1.0 for every text, so the stage takes two genres or more
+(`check_genre_count`).
 """
 
 import numpy as np
 
+from genreclf.errors import ConfigError
 from genreclf.labelling.decision import decide
 from genreclf.labelling.text_embedder import TextEmbedder
 from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
+
+
+def check_genre_count(names, fix=None, source=None):
+    """Raises `ConfigError` unless there are two genres or more to compare a text with.
+
+    The scores are a softmax over the genres: with one genre, every text
+    would get it at confidence 1.0, whatever it says.
+
+    Args:
+        names: the genre names.
+        fix: how to fix it (default: add genres, or leave the stage out).
+        source: the file the genres were read from, if any.
+
+    Example:
+
+    >>> check_genre_count(["horror", "comedy"])
+    >>> check_genre_count(["action"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: The zero-shot stage needs at least two genres: ...
+    """
+    if len(names) >= 2:
+        return
+    fix = fix or (
+        "Add genres, or leave the zero-shot stage out: e.g. stages=('keywords',) "
+        "(`--stages keywords`)."
+    )
+    raise ConfigError(
+        "The zero-shot stage needs at least two genres: its scores are a softmax over the "
+        "genres, so with one it would label every row with it at confidence 1.0. Received: "
+        f"genres={list(names)}{'' if source is None else f' in {source}'}. {fix}"
+    )
 
 
 class ZeroShotStage:
     """Scores texts by cosine similarity with genre descriptions and keywords.
 
     Args:
-        genres: the `Genre`s.
+        genres: the `Genre`s, two or more.
         threshold: the confidence a decision needs (default:
             `genreclf.labelling.thresholds.DEFAULT_THRESHOLDS`).
         multi_label: choose every genre above the threshold.
@@ -51,6 +86,7 @@ class ZeroShotStage:
     ):
         self.genres = list(genres)
         self.names = [g.name for g in self.genres]
+        check_genre_count(self.names)
         self.threshold = float(DEFAULT_THRESHOLDS["zero_shot"] if threshold is None else threshold)
         self.multi_label = bool(multi_label)
         self.temperature = float(temperature)

@@ -83,11 +83,15 @@ def test_calibrate_sep_splits_the_calibration_labels(files, tmp_path, capsys, ca
     out = tmp_path / "out.jsonl"
     argv = label_argv(files, out, "--calibrate-text", "blurb")
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
-        assert main(argv) == 0  # labels split on `|`: `horror;comedy` is one label
-    printed = capsys.readouterr().out
-    # No threshold reaches the target against labels no stage ever picks: nothing claimed.
-    assert "calibrated keywords: threshold 1.010 (precision nan on 0/14 rows)" in printed
-    assert {row["stage"] for row in read_labelled(out)} == {None}
+        assert main(argv) == 1  # labels split on `|`: `horror;comedy` is one, unknown, label
+    error = capsys.readouterr().err
+    # Calibrating against labels no stage can pick would claim nothing: refused, with the fix.
+    assert (
+        "calibration.csv:2: field 'kind': the labels 'horror;comedy', 'western;horror' are not "
+        "among the genres of"
+    ) in error
+    assert "pass calibrate_sep=';' (`--calibrate-sep ';'`)" in error
+    assert not out.exists()
     [warning] = [r.getMessage() for r in caplog.records if "labels contain" in r.getMessage()]
     assert warning.endswith(
         "labels are split on '|'. If a cell lists several labels, pass calibrate_sep=';' "
@@ -95,7 +99,6 @@ def test_calibrate_sep_splits_the_calibration_labels(files, tmp_path, capsys, ca
     )
     assert flags_in(warning) == {"--calibrate-sep"} <= accepted(build_parser())
 
-    out.unlink()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
         assert main([*argv, "--calibrate-sep", ";"]) == 0  # the hint works

@@ -190,3 +190,53 @@ def test_an_aclimdb_judge_archive_without_train_says_only_train_is_read(labelled
         "like `aclImdb/train/pos/0_9.txt`. No split can be chosen for this file, so only the "
         "archive's `train/` reviews are read."
     )
+
+
+# `musical` is no genre of genres.yaml: it was silently counted as disagreement.
+MUSICAL = (
+    "id,overview,kind\na1,A ghost.,horror\na2,Two chefs.,musical\na3,A sheriff.,western\n"
+    "a5,A demon.,horror\n"
+)
+
+
+def test_a_judge_label_that_is_no_genre_stops_the_audit(labelled, genres_yaml, tmp_path, capsys):
+    from genreclf.cli import main
+
+    judge = tmp_path / "judge.csv"
+    judge.write_text(MUSICAL)
+    with pytest.raises(DataError) as caught:
+        audit(labelled, judge, judge_label="kind", genres=genres_yaml)
+    assert str(caught.value) == (
+        f"{judge}:3: field 'kind': the label 'musical' is not among the genres of "
+        f"{genres_yaml}: no row can have been labelled with it, so the audit would count every "
+        "row the judge gives it as a disagreement. Expected labels among ['horror', 'comedy', "
+        "'western']. Received: {'musical': 1} on 1 of 4 rows, the first at line 3. Add the "
+        f"genre to {genres_yaml}, or correct those rows of the judge file (or, if it is the "
+        "wrong column, pass judge_label= the genre column, `--label`)."
+    )
+    argv = ["label", "audit", str(labelled), "--judge", str(judge), "--label", "kind"]
+    assert main([*argv, "--genres", str(genres_yaml)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == f"genreclf label: error: {caught.value}"
+    judge.write_text(MUSICAL.replace("musical", "comedy"))
+    assert audit(labelled, judge, judge_label="kind", genres=genres_yaml).overall["agree"] == 4
+
+
+def test_without_genres_a_judge_label_no_labelled_row_carries_is_warned(labelled, tmp_path, caplog):
+    import logging
+
+    judge = tmp_path / "judge.csv"
+    judge.write_text(MUSICAL)
+    with caplog.at_level(logging.WARNING, logger="genreclf.labelling"):
+        result = audit(labelled, judge, judge_label="kind")
+    assert (result.overall["agree"], result.overall["trials"]) == (3, 4)
+    [warning] = [r.getMessage() for r in caplog.records if "'musical'" in r.getMessage()]
+    assert warning.startswith(
+        f"{judge}:3: field 'kind': the label 'musical' is not among the genres of the rows of "
+        f"{labelled}: "
+    )
+    assert (
+        "If it is a genre of the genres.yaml the rows were labelled with, pass genres= that file "
+        "(`--genres`) to check the judge's labels against all its genres, or correct those rows "
+        "of the judge file" in warning
+    )

@@ -80,8 +80,12 @@ def test_a_bad_row_keeps_its_location_and_offers_no_skipping(tmp_path):
     assert (caught.value.line, caught.value.reason) == (3, "empty_text")
 
 
+# The genres of the calibration rows below: their labels must be among them.
+HORROR_COMEDY = {"genres": {"horror": {"keywords": ["ghost"]}, "comedy": {"keywords": ["chefs"]}}}
+
+
 def test_calibrate_cascade_names_its_own_arguments_and_the_calibration_flags(tmp_path):
-    cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]}}}, stages=("keywords",))
+    cascade = build_cascade(HORROR_COMEDY, stages=("keywords",))
     path = tmp_path / "calibration.dat"
     path.write_text("overview,kind\n" + "A ghost.,horror\nChefs.,comedy\n" * 5)
     with pytest.raises(ConfigError, match=r"Pass format= one of .*\(`--calibrate-format`\)\.$"):
@@ -182,7 +186,7 @@ def test_the_names_hold_for_the_read_only(tmp_path):
 def test_calibration_rows_in_memory_are_a_tuple_or_a_text_dataset():
     from genreclf.data import TextDataset
 
-    cascade = build_cascade({"genres": {"horror": {"keywords": ["ghost"]}}}, stages=("keywords",))
+    cascade = build_cascade(HORROR_COMEDY, stages=("keywords",))
     texts, labels = ["A ghost.", "Chefs."] * 5, ["horror", "comedy"] * 5
     from_tuple = calibrate_cascade(cascade, (texts, [[x] for x in labels]), target_precision=0.5)
     from_dataset = calibrate_cascade(cascade, TextDataset(texts, labels), target_precision=0.5)
@@ -226,8 +230,87 @@ def test_an_aclimdb_calibration_file_without_train_says_what_is_read(
     out = tmp_path / "labelled.jsonl"
     with pytest.raises(DataError) as caught:
         label(
-            ["A ghost."], genres=genres, out=out, calibrate=folder if kind == "folder" else archive
+            ["A ghost."],
+            genres=genres,
+            stages=("keywords",),
+            out=out,
+            calibrate=folder if kind == "folder" else archive,
         )
     assert str(caught.value).endswith(FIXES[kind])
     texts, labels = read_calibration(folder / "aclImdb" / "test", arguments=LABEL)
     assert sorted(labels) == [["2"], ["9"]]
+
+
+# 23 of the rows carry `musical`, which is no genre of HORROR_COMEDY: it was silently counted
+# as a mistake on every one of them (`threshold 1.010 (precision nan on 0/60 rows)`).
+UNKNOWN = (
+    "overview,genres\n"
+    + "A ghost.,horror\n" * 2
+    + "Chefs sing.,comedy;musical\n"
+    + "A ghost.,horror\nA ghost sings.,musical\n" * 22
+    + "Chefs.,comedy\n" * 13
+)
+
+
+def test_a_calibration_label_that_is_no_genre_stops_at_its_first_row(tmp_path, capsys):
+    from genreclf.cli import main
+
+    genres = tmp_path / "genres.yaml"
+    genres.write_text("genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n")
+    path = tmp_path / "labels_unknown.csv"
+    path.write_text(UNKNOWN)
+    out = tmp_path / "o1b.jsonl"
+    argv = ["label", str(tmp_path / "in.csv"), "--genres", str(genres), "--stages", "keywords"]
+    argv += ["--calibrate", str(path), "--calibrate-label", "genres", "--calibrate-sep", ";"]
+    (tmp_path / "in.csv").write_text("overview\nA ghost.\n")
+    assert main([*argv, "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"genreclf label: error: {path}:4: field 'genres': the label 'musical' is not among "
+        f"the genres of {genres}: no stage can ever choose it, so calibrating would count every "
+        "row that carries it as a mistake. Expected labels among ['horror', 'comedy']. "
+        "Received: {'musical': 23} on 23 of 60 rows, the first at line 4. Add the genre to "
+        f"{genres}, or correct those rows of the calibration file (or, if it is the wrong "
+        "column, pass calibrate_label= the genre column, `--calibrate-label`)."
+    )
+    assert not out.exists()  # refused before any row was labelled
+    with pytest.raises(DataError) as caught:  # the Python API: a located DataError
+        calibrate_cascade(build_cascade(genres, stages=("keywords",)), path, sep=";")
+    error = caught.value
+    assert (error.path, error.line, error.field, error.reason) == (
+        str(path),
+        4,
+        "genres",
+        "unknown_label",
+    )
+    assert "pass label= the genre column, `--calibrate-label`" in str(error)
+
+
+def test_labels_joined_by_another_separator_are_no_genres_and_the_error_names_the_separator(
+    tmp_path,
+):
+    path = tmp_path / "calibration.csv"
+    path.write_text("overview,kind\n" + "A ghost chef.,horror;comedy\n" * 10)
+    cascade = build_cascade(HORROR_COMEDY, stages=("keywords",))
+    with pytest.raises(DataError) as caught:
+        calibrate_cascade(cascade, path, label="kind")
+    assert str(caught.value).startswith(
+        f"{path}:2: field 'kind': the label 'horror;comedy' is not among the genres of genres=: "
+    )
+    assert str(caught.value).endswith(
+        "The cells list several genres joined by ';': pass sep=';' (`--calibrate-sep ';'`). "
+        "Otherwise add the genre to genres=, or correct those rows of the calibration file."
+    )
+    report = calibrate_cascade(cascade, path, label="kind", sep=";", target_precision=0.5)
+    assert report["keywords"]["offered"] == 10  # the hint works
+
+
+def test_calibration_rows_in_memory_with_a_label_that_is_no_genre_name_the_row():
+    cascade = build_cascade(HORROR_COMEDY, stages=("keywords",))
+    texts, labels = ["A ghost.", "Chefs.", "A song."], [["horror"], ["comedy"], ["musical"]]
+    with pytest.raises(DataError) as caught:
+        calibrate_cascade(cascade, (texts, labels))
+    assert str(caught.value).startswith(
+        "the label 'musical' is not among the genres of genres=: no stage can ever choose it, "
+    )
+    assert "Received: {'musical': 1} on 1 of 3 rows, the first at row 2." in str(caught.value)

@@ -53,3 +53,24 @@ def test_marginal_rule_stops_where_the_last_rows_reach_the_target():
     assert average["keywords"]["threshold"] == 0.5  # 13/15 on average
     marginal = calibrate([stage], texts, labels, 0.85, min_rows=1, rule="marginal")
     assert marginal["keywords"]["threshold"] == round(2 / 3, 6)  # the 0.5 rows are 60% right
+
+
+def test_a_stage_that_claims_no_rows_says_so_instead_of_precision_nan(tmp_path, capsys):
+    # It printed `calibrated keywords: threshold 1.010 (precision nan on 0/20 rows)`.
+    from genreclf.labelling.api import label
+
+    genres = {"genres": {"horror": {"keywords": ["ghost"]}, "comedy": {"keywords": ["chefs"]}}}
+    texts = ["A ghost.", "A ghost cooks."] * 10  # the keyword says horror; half are comedies
+    labels = [["horror"], ["comedy"]] * 10
+    label(
+        ["A ghost."],
+        genres=genres,
+        stages=("keywords",),
+        calibrate=(texts, labels),
+        out=tmp_path / "labelled.jsonl",
+        verbose=1,
+    )
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "calibrated keywords: threshold 1.010: claims no rows (no threshold reaches precision "
+        "0.900 on 10 or more of the 20 rows it was offered)"
+    )

@@ -55,3 +55,58 @@ def test_minilm_tells_horror_from_romance(tmp_path):
         ]
     )
     assert [d.labels for d in decisions] == [["horror"], ["romance"]]
+
+
+@pytest.mark.parametrize(
+    "genres,fix",
+    [
+        (
+            {"action": {"keywords": []}},
+            "Add genres to {path}, or give 'action' keywords there and run only the keyword "
+            "stage: stages=('keywords',) (`--stages keywords`).",
+        ),
+        (
+            {"action": {"keywords": ["gun"]}},
+            "Add genres to {path}, or run only the keyword stage: stages=('keywords',) "
+            "(`--stages keywords`).",
+        ),
+    ],
+    ids=["no-keywords", "keywords"],
+)
+def test_one_genre_is_refused_where_the_zero_shot_stage_would_run(tmp_path, genres, fix):
+    # A softmax over one genre is 1.0: every row was claimed as `action` at confidence 1.0.
+    import yaml
+
+    from genreclf.errors import ConfigError
+    from genreclf.labelling.api import build_cascade
+    from genreclf.labelling.api import label
+
+    path = tmp_path / "genres.yaml"
+    path.write_text(yaml.safe_dump({"genres": genres}))
+    out = tmp_path / "labelled.jsonl"
+    with pytest.raises(ConfigError) as caught:
+        label(["A man with a gun.", "Two chefs."], genres=path, out=out)
+    assert str(caught.value) == (
+        "The zero-shot stage needs at least two genres: its scores are a softmax over the "
+        "genres, so with one it would label every row with it at confidence 1.0. Received: "
+        f"genres=['action'] in {path}. " + fix.format(path=path)
+    )
+    assert not out.exists()  # refused before any row was labelled
+    with pytest.raises(ConfigError, match=r"^The zero-shot stage needs at least two genres"):
+        ZeroShotStage([Genre("action")])
+    if genres["action"]["keywords"]:  # without the zero-shot stage, one genre still labels
+        result = label(
+            ["A man with a gun.", "Two chefs."],
+            genres=path,
+            out=out,
+            stages=("keywords",),
+            thresholds={"keywords": 0.5},
+        )
+        assert result.by_stage == {"keywords": 1, "unlabelled": 1}
+    others = ("keywords", "llm") if genres["action"]["keywords"] else ("llm",)
+    with pytest.raises(ConfigError) as caught:  # with an LLM: leave zero-shot out
+        build_cascade(path, llm="gpt-4o-mini")
+    assert str(caught.value).endswith(
+        f"Add genres to {path}, or leave the zero-shot stage out: stages={others!r} "
+        f"(`--stages {','.join(others)}`)."
+    )
