@@ -99,6 +99,20 @@ def _read(run, data, **overrides):
     return dataset
 
 
+def _held_out_report(run):
+    """The report `genreclf train` wrote of `run`'s held-out rows (`metrics.json`)."""
+    from genreclf.errors import RunFolderError
+    from genreclf.run import METRICS
+
+    if not run.metrics:
+        raise RunFolderError(
+            f"The run folder {str(run.path)!r} has no {METRICS}, the report of its held-out "
+            "rows that `genreclf train` writes. Pass data (--data FILE) to score the run on "
+            "labelled rows, restore the file from a copy of the run, or train again."
+        )
+    return dict(run.metrics)
+
+
 def evaluate(
     run,
     data=None,
@@ -157,7 +171,7 @@ def evaluate(
     out = pathlib.Path(out) if out else run.path / "evaluation"
     reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)
     if data is None:
-        report = dict(run.metrics)
+        report = _held_out_report(run)
         if asked_for_files:  # the run's own held-out report, written where asked
             rows = report.get("evaluated_on") or "its held-out rows"
             write_report(report, out, title=f"{run.path.name} on {rows}")
@@ -178,7 +192,7 @@ def evaluate(
         if data is None:
             shared = _on_shared_rows(run, other)
             if isinstance(shared, str):  # why their held-out rows cannot be paired
-                other_report = other.metrics
+                other_report = _held_out_report(other)
                 note = (
                     f"\nNo paired intervals: {shared} Pass --data FILE to score both runs "
                     "on the same rows.\n"

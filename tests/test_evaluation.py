@@ -2,6 +2,7 @@ import pytest
 
 import genreclf
 from genreclf.errors import DataError
+from genreclf.errors import RunFolderError
 
 
 def test_evaluate_writes_report_files(trained_run, sample_csv, tmp_path):
@@ -47,11 +48,13 @@ def test_compare_two_runs_side_by_side(trained_run, tmp_path):
     assert (tmp_path / "cmp" / "compare.md").exists()
 
 
-def test_skip_bad_rows_drops_unknown_labels_and_counts_them(trained_run, tmp_path):
+def test_skip_bad_rows_drops_unknown_labels_and_counts_them(trained_run, tmp_path, caplog):
     data = tmp_path / "test.csv"
     data.write_text("overview,genre\nA heist.,action\nA musical on ice.,musical\nA ghost.,horror\n")
     report = genreclf.evaluate(trained_run, data, skip_bad_rows=True, out=tmp_path / "eval")
     assert report["num_examples"] == 2
+    assert "test.csv:3: field 'genre': unknown label 'musical'" in caplog.text
+    assert "--skip-bad-rows" not in caplog.text  # it was given: its advice is moot
 
 
 def test_compare_on_data_adds_paired_bootstrap_intervals(trained_run, sample_csv, tmp_path):
@@ -221,3 +224,15 @@ def test_rows_the_run_trained_on_are_counted_and_warned_about(sample_csv, tmp_pa
     # A text it trained on counts whatever labels it carries now.
     relabelled = genreclf.TextDataset(data.texts[:5], ["drama"] * 5)
     assert run.trained_on(relabelled).all()
+
+
+def test_a_run_without_its_metrics_json_names_the_folder_and_the_fix(
+    trained_run, sample_csv, tmp_path
+):
+    import shutil
+
+    copy = shutil.copytree(trained_run.path, tmp_path / "copy")
+    (copy / "metrics.json").unlink()
+    with pytest.raises(RunFolderError, match=r"'.*copy' has no metrics.json.*--data FILE"):
+        genreclf.evaluate(copy)
+    assert genreclf.evaluate(copy, sample_csv)["num_examples"] == 310  # data still works

@@ -32,6 +32,12 @@ def build_parser():
         "--format", help="the format of --data: csv, tsv, jsonl, parquet, ... (default: its name)"
     )
     p.add_argument(
+        "--skip-bad-rows",
+        action="store_const",
+        const=True,
+        help="skip (count and log) malformed rows of --data instead of stopping at the first",
+    )
+    p.add_argument(
         "--limit",
         type=int,
         default=DEFAULT_LIMIT,
@@ -51,7 +57,7 @@ def build_parser():
     return p
 
 
-def _file_texts(run, path, column, limit, format=None):
+def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
     """Texts (and hybrid features) of the first `limit` rows of `path`.
 
     Labels are not needed: a file whose labels cannot be read as the run's
@@ -61,7 +67,7 @@ def _file_texts(run, path, column, limit, format=None):
     from genreclf.evaluation import _read
 
     try:
-        dataset = _read(run, path, text=column, format=format)
+        dataset = _read(run, path, text=column, format=format, skip_bad_rows=skip_bad_rows)
     except DataError as err:
         if not _about_labels(run, err):
             raise
@@ -146,7 +152,9 @@ def main(argv):
     _load_model(run)
     features = None
     if args.data:
-        texts, features = _file_texts(run, args.data, args.text, args.limit, args.format)
+        texts, features = _file_texts(
+            run, args.data, args.text, args.limit, args.format, args.skip_bad_rows
+        )
     elif args.texts == ["-"]:
         texts = stdin_texts(sys.stdin.buffer)
     else:

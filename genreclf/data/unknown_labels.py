@@ -55,7 +55,7 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
             raise error
         dropped += 1
         if dropped <= MAX_LOGGED_SKIPS:
-            logger.warning("Skipped a bad row: %s", error)
+            logger.warning("Skipped a bad row: %s", error.skipped_message)  # advice moot
     result = dataset.subset(keep)
     skipped = dict(getattr(dataset, "skipped", None) or {})
     if dropped:

@@ -96,6 +96,24 @@ def test_a_data_file_without_the_runs_label_column_is_explained(trained_run, tmp
     ]
 
 
+def test_skip_bad_rows_explains_the_readable_rows_of_a_file(trained_run, tmp_path, capsys):
+    data = tmp_path / "latin.csv"
+    data.write_bytes(
+        b'overview,genre\n"A ghost haunts a lighthouse.",horror\n'
+        b'"Caf\xe9 owners fall in love.",romance\n"Two chefs fall in love.",comedy\n'
+    )
+    argv = ["explain", str(trained_run.path), "--data", str(data), "--json"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "latin.csv:3" in err and "--skip-bad-rows" in err  # the fix it names ...
+    assert main([*argv, "--skip-bad-rows"]) == 0, capsys.readouterr().err  # ... exists
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == [
+        "A ghost haunts a lighthouse.",
+        "Two chefs fall in love.",
+    ]
+
+
 @pytest.mark.large  # a second process loading TensorFlow: 5-25 s
 def test_colour_on_a_real_terminal(trained_run):
     """A pseudo-terminal as stdout: words come out in ANSI green and red."""
