@@ -94,7 +94,24 @@ def argument_texts(texts):
                 path=f"text {index}",
             )
         _check_text(text, f"text {index}")
+        _warn_if_a_file_name(text, index)
     return list(texts)
+
+
+def _warn_if_a_file_name(text, index):
+    """Warns when a text argument names a file here: it was likely meant as data."""
+    import os
+
+    if len(text.split()) == 1 and len(text) < 4096 and os.path.isfile(text):
+        import logging
+
+        logging.getLogger("genreclf").warning(
+            "text %d (%r) is the name of a file here; it is scored as a synopsis. To score "
+            "a file's texts, give them one per line on stdin (`RUN - < FILE`), or pass the "
+            "file to `genreclf explain` or `genreclf evaluate` with --data FILE.",
+            index,
+            text,
+        )
 
 
 def stdin_texts(stream):

@@ -21,6 +21,12 @@ from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
 
+# Rows left out by design (not bad rows), as the log says them.
+LEFT_OUT = {
+    "unlabelled": "unlabelled (the cascade decided no genre)",
+    "below_min_confidence": "below --min-confidence {}",
+}
+
 
 def is_cascade_output(path):
     """Whether `path` is a JSONL whose first row looks like `genreclf label` output.
@@ -108,6 +114,14 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None, skip_bad_row
             f"No labelled row has confidence >= {min_confidence} ({skipped}). Lower "
             "--min-confidence, or label more rows.",
             path=path,
+        )
+    left_out = {k: v for k, v in skipped.items() if k in LEFT_OUT}
+    if left_out:  # by design, but never silently
+        reasons = ", ".join(
+            f"{n} {LEFT_OUT[k].format(min_confidence)}" for k, n in left_out.items()
+        )
+        logger.info(
+            "Kept %d of the %d rows of %s: left out %s.", len(texts), len(rows), path, reasons
         )
     if multi_label is None:
         multi_label = any(len(l) > 1 for l in labels)

@@ -70,12 +70,29 @@ def resolve_column(columns, name, candidates, what, path):
 
 
 def _tab_hint(columns):
-    """A hint when a tab-separated file was read as comma-separated."""
-    if len(columns) == 1 and "\t" in str(columns[0]):
+    """A hint when a tab- or otherwise-separated file was read as comma-separated.
+
+    Example:
+
+    >>> _tab_hint(["id;title;overview"])
+    " The header holds ';': CSV files are read comma-separated. ..."
+    """
+    if len(columns) != 1:
+        return ""
+    header = str(columns[0])
+    if "\t" in header:
         return (
             " The header holds tabs: for a tab-separated file pass "
             f"{argument('format')}='tsv' (`{option_flag('format')} tsv`)."
         )
+    for separator in (";", "|"):
+        if separator in header:
+            return (
+                f" The header holds {separator!r}: CSV files are read comma-separated. "
+                "Save the file with commas (or tabs, as .tsv), or read it with pandas "
+                f"(`pandas.read_csv(path, sep={separator!r})`) and pass the DataFrame to "
+                "genreclf."
+            )
     return ""
 
 

@@ -148,9 +148,10 @@ def find_label_issues(
         )
     vocabulary = dataset.vocabulary()
     if vocabulary.num_classes < 2:
+        where = f" in {dataset.origin}" if getattr(dataset, "origin", None) else ""
         raise ConfigError(
             f"Finding label issues needs at least two labels. Received: labels="
-            f"{vocabulary.labels}. Check --label (and --sep for multi-label cells)."
+            f"{vocabulary.labels}{where}. Check --label (and --sep for multi-label cells)."
         )
     probabilities = out_of_fold_probabilities(
         dataset,

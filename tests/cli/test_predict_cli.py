@@ -114,3 +114,19 @@ def test_options_may_come_between_the_texts(trained_run):
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert [row["text"] for row in rows] == ["A ghost story.", "A spy."]
     assert all(len(row["top_labels"]) == 1 for row in rows)
+
+
+def test_a_text_that_names_a_file_is_scored_with_a_warning(tmp_path, monkeypatch, caplog):
+    from genreclf.cli.predict import argument_texts
+
+    (tmp_path / "test.csv").write_text("overview,genre\nA ghost.,horror\n")
+    monkeypatch.chdir(tmp_path)
+    assert argument_texts(["test.csv", "A ghost story."]) == ["test.csv", "A ghost story."]
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and "text 1 ('test.csv') is the name of a file" in (
+        record.getMessage()
+    )
+    assert "`RUN - < FILE`" in record.getMessage() and "--data FILE" in record.getMessage()
+    caplog.clear()
+    argument_texts(["missing.csv"])  # no such file: an odd synopsis, scored in silence
+    assert not caplog.records

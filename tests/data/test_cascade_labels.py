@@ -54,11 +54,23 @@ def test_bytes_that_are_not_utf8_name_line_and_field(tmp_path):
         load_cascade_labels(path)
 
 
-def test_unlabelled_rows_are_left_out_whatever_their_text(tmp_path):
+def test_unlabelled_rows_are_left_out_whatever_their_text(tmp_path, caplog):
     rows = [row("1", "A ghost."), row("2", "x \udfac", labels=())]
+    caplog.set_level(logging.INFO, logger="genreclf.data")
     ds = load_cascade_labels(write_rows(tmp_path / "labelled.jsonl", rows))
     assert ds.texts == ["A ghost."]
     assert ds.skipped == {"unlabelled": 1}
+    # left out by design, but said: how many were kept, and why the others were not
+    assert "Kept 1 of the 2 rows of" in caplog.text
+    assert "left out 1 unlabelled (the cascade decided no genre)." in caplog.text
+
+
+def test_rows_under_min_confidence_are_counted_in_the_log(tmp_path, caplog):
+    rows = [row("1", "A ghost."), {**row("2", "A heist."), "confidence": 0.5}]
+    caplog.set_level(logging.INFO, logger="genreclf.data")
+    ds = load_cascade_labels(write_rows(tmp_path / "l.jsonl", rows), min_confidence=0.8)
+    assert ds.texts == ["A ghost."] and ds.skipped == {"below_min_confidence": 1}
+    assert "left out 1 below --min-confidence 0.8." in caplog.text
 
 
 @pytest.mark.parametrize(

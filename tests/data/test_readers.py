@@ -81,6 +81,19 @@ def test_tsv(tmp_path):
     assert ds.labels == [["drama"]]
 
 
+@pytest.mark.parametrize("separator", [";", "|"])
+def test_a_header_split_by_another_separator_says_how_to_read_it(tmp_path, separator):
+    path = tmp_path / "m.csv"
+    path.write_text(separator.join(["id", "overview", "genre"]) + "\n1" + separator + "A.\n")
+    hint = f"The header holds {separator!r}: CSV files are read comma-separated."
+    with pytest.raises(DataError, match="No text column found") as info:
+        load_dataset(path)
+    assert hint in str(info.value) and f"sep={separator!r})`" in str(info.value)
+    with pytest.raises(DataError, match="Column 'overview' not found") as info:
+        load_dataset(path, text="overview")
+    assert hint in str(info.value)
+
+
 def test_explicit_columns_features_categorical_and_id(tmp_path):
     path = write(
         tmp_path,

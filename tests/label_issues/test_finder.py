@@ -127,8 +127,12 @@ def test_bad_input_is_a_clear_error(tmp_path):
     from genreclf.cli import main
 
     one_genre = genreclf.TextDataset(["a ghost", "a crypt"], [["horror"], ["horror"]])
-    with pytest.raises(ConfigError, match="at least two labels"):
+    with pytest.raises(ConfigError, match=r"at least two labels. Received: labels=\['horror'\]\."):
         genreclf.find_label_issues(one_genre)
+    one_genre_file = tmp_path / "one.csv"
+    one_genre_file.write_text("overview,genre\nA ghost.,horror\nA crypt.,horror\n")
+    with pytest.raises(ConfigError, match=r"labels=\['horror'\] in .*one\.csv\. Check --label"):
+        genreclf.find_label_issues(one_genre_file)
     with pytest.raises(ConfigError, match="folds=9 for 3 rows"):
         genreclf.find_label_issues(
             genreclf.TextDataset(["a", "b", "c"], [["x"], ["y"], ["x"]]), folds=9
