@@ -11,9 +11,11 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import uvicorn
 
+from genreclf.run import CONFIG as RUN_CONFIG  # a run folder has one; an export's base not
 from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
@@ -111,7 +113,18 @@ class LocalServer:
             f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
             for name, info in self.store.models().items()
         ]
-        return "; ".join(parts) + f"; models: {', '.join(models) or 'none yet'}"
+        runs = [
+            name
+            for name, info in self.store.models().items()
+            if not info["versions"] and (Path(self.store.base_path(name)) / RUN_CONFIG).is_file()
+        ]
+        hint = (
+            f" ({', '.join(runs)}: a run folder, not an export; export it with `genreclf export "
+            "RUN --name NAME --base DIR` and serve DIR)"
+            if runs
+            else ""
+        )
+        return "; ".join(parts) + f"; models: {', '.join(models) or 'none yet'}{hint}"
 
     def serve_forever(self):
         """Serves until SIGTERM or SIGINT (main thread only), then stops cleanly."""

@@ -293,6 +293,11 @@ class ModelStore:
             )
         return response
 
+    def base_path(self, name):
+        """The folder model `name` is served from (its numbered versions' parent)."""
+        with self._lock:
+            return self._specs[name].base_path
+
     def models(self):
         """name → available `versions`, `labels` and `classes` (the column order of
         `scores` when every available version has the same), for the web page."""

@@ -86,3 +86,19 @@ def test_sigterm_exits_cleanly_with_code_0(fresh):
     assert "genreclf serve: stopped" in process.log()
     with pytest.raises(requests.ConnectionError):
         predict_version(process)
+
+
+def test_a_run_folder_in_the_base_is_named_with_how_to_export_it(tmp_path):
+    from genreclf.serving.server.local_server import LocalServer
+
+    (tmp_path / "bilstm").mkdir()
+    (tmp_path / "bilstm" / "config.json").write_text("{}")  # what `genreclf train` writes
+    (tmp_path / "empty").mkdir()  # a model whose first version is still to come
+    server = LocalServer(tmp_path, rest_port=0, grpc_port=0, poll_seconds=60).start()
+    try:
+        line = server.describe()
+    finally:
+        server.stop()
+    assert "models: bilstm (versions none yet), empty (versions none yet)" in line
+    assert "(bilstm: a run folder, not an export; export it with `genreclf export" in line
+    assert "empty:" not in line
