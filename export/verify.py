@@ -179,14 +179,16 @@ def check_saved_model_files(version_dir):
             match = _DATA_SHARD.fullmatch(name)
             if match:
                 shards.setdefault(int(match[2]), set()).add(int(match[1]))
-        total = max(shards, default=1)
+        complete = [n for n, parts in shards.items() if parts >= set(range(n))]
+        total = max(complete) if complete else max(shards, default=1)
         missing = [
             os.path.join(variables, f"variables.data-{i:05d}-of-{total:05d}")
             for i in range(total)
             if i not in shards.get(total, ())
         ]
-        if missing:
-            more = f" (and {len(missing) - 1} more shards)" if len(missing) > 1 else ""
+        if missing:  # no complete set of shards (a stray one beside a complete set is fine)
+            others = len(missing) - 1
+            more = f" (and {others} more shard{'s' if others > 1 else ''})" if others else ""
             problems.append(f"{missing[0]} is missing{more}")
     name = "SavedModel files"
     if problems:
@@ -196,7 +198,7 @@ def check_saved_model_files(version_dir):
             "detail": f"{'; '.join(problems)}: the SavedModel is incomplete, so it was not "
             f"loaded (TF Serving cannot load it either). {INCOMPLETE_FIX}",
         }
-    count = len(shards[max(shards)])
+    count = total
     return {
         "name": name,
         "ok": True,

@@ -7,7 +7,7 @@ import pathlib
 import numpy as np
 
 from genreclf.data import TextDataset
-from genreclf.data import drop_unknown_labels
+from genreclf.data import drop_unknown_labels as drop_unknown
 from genreclf.data import load_dataset
 from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import is_frame
@@ -69,7 +69,12 @@ def _format_for(cfg, data):
     return given if same_kind else "auto"
 
 
-def _read(run, data, **overrides):
+def _read(run, data, drop_unknown_labels=True, **overrides):
+    """`data` read as the run's training file was; `overrides` replace its options.
+
+    With `skip_bad_rows`, rows with a label the run never saw are dropped (and
+    logged) too, unless `drop_unknown_labels=False` (`explain` needs no labels).
+    """
     if isinstance(data, TextDataset):
         return data
     cfg = run.config
@@ -93,9 +98,9 @@ def _read(run, data, **overrides):
             dataset.origin or "the data",
             detected,
         )
-    if options.get("skip_bad_rows"):
+    if options.get("skip_bad_rows") and drop_unknown_labels:
         # Rows with classes the model never saw are counted and logged, not scored.
-        dataset = drop_unknown_labels(dataset, run.vocabulary, field=options["label"] or "label")
+        dataset = drop_unknown(dataset, run.vocabulary, field=options["label"] or "label")
     return dataset
 
 

@@ -67,7 +67,14 @@ def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
     from genreclf.evaluation import _read
 
     try:
-        dataset = _read(run, path, text=column, format=format, skip_bad_rows=skip_bad_rows)
+        dataset = _read(
+            run,
+            path,
+            drop_unknown_labels=False,  # a label the run never saw: its text is still explained
+            text=column,
+            format=format,
+            skip_bad_rows=skip_bad_rows,
+        )
     except DataError as err:
         if not _about_labels(run, err):
             raise

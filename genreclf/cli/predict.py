@@ -107,8 +107,9 @@ def _warn_if_a_file_name(text, index):
 
         logging.getLogger("genreclf").warning(
             "text %d (%r) is the name of a file here; it is scored as a synopsis. To score "
-            "a file's texts, give them one per line on stdin (`RUN - < FILE`), or pass the "
-            "file to `genreclf explain` or `genreclf evaluate` with --data FILE.",
+            "the rows of a data file (CSV, JSONL, Parquet, ...), pass it with --data FILE to "
+            "`genreclf explain` or `genreclf evaluate`; a plain-text file of one synopsis per "
+            "line goes on stdin: `genreclf predict RUN - < FILE`.",
             index,
             text,
         )

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import uvicorn
 
-from genreclf.run import CONFIG as RUN_CONFIG  # a run folder has one; an export's base not
+from genreclf.run import COMPLETE
+from genreclf.run import LABELS
+from genreclf.run import MODEL
 from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
@@ -25,6 +27,19 @@ from genreclf.serving.server.rest import connection_guard_protocol
 from genreclf.serving.server.rest import create_app
 
 logger = logging.getLogger("genreclf.serving.server")
+
+
+def is_run_folder(path):
+    """Whether `path` holds a trained run (`genreclf train`'s output), not SavedModel versions.
+
+    Example:
+
+    >>> is_run_folder("models/genre")
+    False
+    """
+    return path is not None and all(
+        (Path(path) / name).is_file() for name in (LABELS, MODEL, COMPLETE)
+    )
 
 
 class LocalServer:
@@ -109,14 +124,16 @@ class LocalServer:
         """One line naming the addresses and the served models."""
         parts = [f"REST on http://{self.host}:{self.rest_port}"] if self.rest_port else []
         parts += [f"gRPC on {self.host}:{self.grpc_port}"] if self.grpc_port else []
+        served = self.store.models()  # one snapshot: a poll may change the models meanwhile
         models = [
             f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
-            for name, info in self.store.models().items()
+            for name, info in served.items()
         ]
-        runs = [
+        runs = [str(self.store.models_dir)] if is_run_folder(self.store.models_dir) else []
+        runs += [
             name
-            for name, info in self.store.models().items()
-            if not info["versions"] and (Path(self.store.base_path(name)) / RUN_CONFIG).is_file()
+            for name, info in served.items()
+            if not info["versions"] and is_run_folder(self.store.base_path(name))
         ]
         hint = (
             f" ({', '.join(runs)}: a run folder, not an export; export it with `genreclf export "

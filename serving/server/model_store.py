@@ -294,9 +294,11 @@ class ModelStore:
         return response
 
     def base_path(self, name):
-        """The folder model `name` is served from (its numbered versions' parent)."""
+        """The folder model `name` is served from (its numbered versions' parent), or None
+        when no model of that name is served (any more)."""
         with self._lock:
-            return self._specs[name].base_path
+            spec = self._specs.get(name)
+        return None if spec is None else spec.base_path
 
     def models(self):
         """name → available `versions`, `labels` and `classes` (the column order of

@@ -100,8 +100,8 @@ def test_skip_bad_rows_explains_the_readable_rows_of_a_file(trained_run, tmp_pat
     data = tmp_path / "latin.csv"
     data.write_bytes(
         b'overview,genre\n"A ghost haunts a lighthouse.",horror\n'
-        b'"Caf\xe9 owners fall in love.",romance\n"Two chefs fall in love.",comedy\n'
-    )
+        b'"Caf\xe9 owners fall in love.",romance\n"Two chefs fall in love.",musical\n'
+    )  # musical: a genre the run never saw, not a reason to skip a text
     argv = ["explain", str(trained_run.path), "--data", str(data), "--json"]
     assert main(argv) == 1
     err = capsys.readouterr().err

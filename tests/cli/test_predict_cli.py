@@ -126,7 +126,10 @@ def test_a_text_that_names_a_file_is_scored_with_a_warning(tmp_path, monkeypatch
     assert record.levelname == "WARNING" and "text 1 ('test.csv') is the name of a file" in (
         record.getMessage()
     )
-    assert "`RUN - < FILE`" in record.getMessage() and "--data FILE" in record.getMessage()
+    assert "pass it with --data FILE to `genreclf explain` or `genreclf evaluate`" in (
+        record.getMessage()
+    )
+    assert "`genreclf predict RUN - < FILE`" in record.getMessage()
     caplog.clear()
     argument_texts(["missing.csv"])  # no such file: an odd synopsis, scored in silence
     assert not caplog.records

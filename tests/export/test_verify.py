@@ -230,3 +230,30 @@ def test_a_complete_saved_model_lists_its_files(single_export):
         "ok": True,
         "detail": "saved_model.pb, variables/variables.index, 1 variables.data shard",
     }
+
+
+@pytest.mark.parametrize(
+    "shards, missing",
+    [
+        (["00000-of-00001", "00001-of-00002"], None),  # a stray shard beside a complete set
+        (["00000-of-00003", "00002-of-00003"], "00001-of-00003 is missing:"),
+        (["00002-of-00003"], "00000-of-00003 is missing (and 1 more shard):"),
+        ([], "00000-of-00001 is missing:"),
+    ],
+)
+def test_the_weights_shards_must_form_a_complete_set(tmp_path, shards, missing):
+    from genreclf.export.verify import check_saved_model_files
+
+    (tmp_path / "variables").mkdir()
+    for name in ("saved_model.pb", "variables/variables.index"):
+        (tmp_path / name).write_bytes(b"x")
+    for shard in shards:
+        (tmp_path / "variables" / f"variables.data-{shard}").write_bytes(b"x")
+    check = check_saved_model_files(str(tmp_path))
+    assert check["ok"] == (missing is None), check
+    if missing:
+        assert check["detail"].startswith(
+            os.path.join(str(tmp_path), "variables", f"variables.data-{missing}")
+        )
+    else:
+        assert check["detail"].endswith("1 variables.data shard")

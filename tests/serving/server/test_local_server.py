@@ -88,17 +88,37 @@ def test_sigterm_exits_cleanly_with_code_0(fresh):
         predict_version(process)
 
 
-def test_a_run_folder_in_the_base_is_named_with_how_to_export_it(tmp_path):
+def fake_run_folder(path):
+    """The files `genreclf train` leaves in a finished run folder (contents unread here)."""
+    path.mkdir(parents=True)
+    for name in ("config.json", "labels.json", "model.keras", "thresholds.json"):
+        (path / name).write_text("{}")
+    (path / "logs").mkdir()
+    return path
+
+
+def describe(base):
     from genreclf.serving.server.local_server import LocalServer
 
-    (tmp_path / "bilstm").mkdir()
-    (tmp_path / "bilstm" / "config.json").write_text("{}")  # what `genreclf train` writes
-    (tmp_path / "empty").mkdir()  # a model whose first version is still to come
-    server = LocalServer(tmp_path, rest_port=0, grpc_port=0, poll_seconds=60).start()
+    server = LocalServer(base, rest_port=0, grpc_port=0, poll_seconds=60).start()
     try:
-        line = server.describe()
+        return server.describe()
     finally:
         server.stop()
-    assert "models: bilstm (versions none yet), empty (versions none yet)" in line
+
+
+def test_a_run_folder_in_the_base_is_named_with_how_to_export_it(tmp_path):
+    fake_run_folder(tmp_path / "bilstm")
+    (tmp_path / "empty").mkdir()  # a model whose first version is still to come
+    (tmp_path / "preset").mkdir()
+    (tmp_path / "preset" / "config.json").write_text("{}")  # e.g. a keras-hub preset: no run
+    line = describe(tmp_path)
+    assert "models: bilstm (versions none yet), empty (versions none yet), preset" in line
     assert "(bilstm: a run folder, not an export; export it with `genreclf export" in line
-    assert "empty:" not in line
+    assert "empty:" not in line and "preset:" not in line
+
+
+def test_serving_a_run_folder_itself_says_it_is_one(tmp_path):
+    run = fake_run_folder(tmp_path / "runs" / "bilstm")
+    line = describe(run)
+    assert f"({run}: a run folder, not an export; export it with `genreclf export" in line
