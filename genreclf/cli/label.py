@@ -130,7 +130,7 @@ def build_audit_parser():
     p.add_argument(
         "--genres",
         help="the genres.yaml the rows were labelled with: the LLM judge's genres (with "
-        "--judge llm); a judge file's labels must be among them",
+        "--judge llm); what a judge file's labels are compared with",
     )
     p.add_argument("--base-url", help="an OpenAI-compatible server")
     p.add_argument("--budget-usd", type=float, help="hard dollar cap for the judge's calls")

@@ -292,8 +292,13 @@ def label(
         if verbose:
             from genreclf.labelling.thresholds import describe_calibration
 
+            # A multi-label stage's threshold is scanned for, whatever the rule (`calibrate`).
+            rules = {
+                s.name: "average" if getattr(s, "multi_label", False) else calibrate_rule
+                for s in cascade.stages
+            }
             for name, r in report.items():
-                print(describe_calibration(name, r, target_precision))
+                print(describe_calibration(name, r, target_precision, rule=rules[name]))
     from genreclf.output_lock import output_lock
 
     with output_lock(out, "genreclf label"):  # two runs would pay and write every row twice
@@ -395,10 +400,13 @@ def _check_calibration_file_options(calibrate, text, label, format, sep):
 def _texts_and_labels(data):
     """`(texts, labels)` of calibration rows held in memory; None for a file or a DataFrame.
 
+    A row's labels are a list of names; one name alone is that name's list,
+    as in a `genreclf.TextDataset`.
+
     Example:
 
-    >>> _texts_and_labels((["A ghost."], [["horror"]]))
-    (['A ghost.'], [['horror']])
+    >>> _texts_and_labels((["A ghost.", "Chefs."], [["horror"], "comedy"]))
+    (['A ghost.', 'Chefs.'], [['horror'], ['comedy']])
     >>> _texts_and_labels("labels.csv") is None
     True
     """
@@ -411,7 +419,9 @@ def _texts_and_labels(data):
     if has_class(data, "genreclf", "TextDataset"):
         return list(data.texts), list(data.labels)
     if isinstance(data, tuple) and len(data) == 2 and len(data[0]) == len(data[1]):
-        return list(data[0]), list(data[1])
+        from genreclf.data.dataset import _label_names
+
+        return list(data[0]), [_label_names(i, label) for i, label in enumerate(data[1])]
     raise ConfigError(
         "calibrate takes the labelled rows to choose thresholds on: a file, a pandas "
         "DataFrame, a genreclf.TextDataset or a (texts, labels) tuple of equal lengths. "

@@ -12,22 +12,22 @@ its warning about labels joined by another separator name `audit`'s own
 arguments (`judge_label=`, `judge_text=`, `judge_format=`, `judge_sep=`) and
 the flags of `genreclf label audit` (`--label`, `--text`, `--format`,
 `--sep`), and, since an audit skips no rows, a bad row's error ends with its
-fix alone. Its labels must be genres (`genres=`, `--genres`): one that is
-not (a typo, a genre missing from genres.yaml, labels joined by another
-separator) would count as disagreement on every row the judge gives it, so
-it stops the audit at its first row; without `genres=`, the labels that no
-row of the labelled file carries are warned about.
+fix alone. Its labels are compared with the genres (`genres=`, `--genres`;
+without it, the genres the labelled rows carry): an audit counts the labels
+the rows were given, so a row the judge gives only labels outside the genres
+counts as a disagreement wherever it is sampled, and such labels beside a
+genre are ignored. That is warned about; labels that look like a mistake
+stop the audit at their first row instead: several genres joined by another
+separator, a genre but for case or spaces, or (with `genres=`) no row
+carrying any of the genres.
 """
 
 import collections
 import dataclasses
-import logging
 import random
 
 from genreclf.errors import ConfigError
 from genreclf.metrics.wilson import wilson_interval
-
-logger = logging.getLogger("genreclf.labelling")
 
 # `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
 # `genreclf label audit` are `load_dataset`'s own: `--label`, `--text`, `--format`, `--sep`.
@@ -120,11 +120,13 @@ def audit(
             On the command line these are `--label`, `--text`, `--format`
             and `--sep`.
         genres: the genres.yaml (path, mapping or list) the rows were labelled
-            with: the LLM judge's genres, and what a judge file's labels
-            must be among (a label that is none of them stops the audit at
-            its first row). Without it, a judge file's labels that no row of
-            `labelled` carries (as label, runner-up or a stage's guess) are
-            warned about: they count as disagreement wherever the judge gives them.
+            with: the LLM judge's genres, and what a judge file's labels are
+            compared with (without it, the genres `labelled`'s rows carry as
+            label, runner-up or a stage's guess). A row the judge gives only
+            labels outside them counts as a disagreement wherever it is
+            sampled, so such labels are warned about; labels joined by
+            another separator, a genre's name in other case, or (with
+            `genres`) no row with any of the genres raise `DataError`.
         **llm_args: for `judge="llm"`: `llm`, `base_url`, `budget_usd`, ...
 
     Returns:
@@ -207,47 +209,19 @@ def audit(
 def _read_judge(judge, text, label, format, sep, known=None):
     """The judge file's dataset; its errors name `audit`'s arguments and skip no rows.
 
-    With `known` (a `KnownGenres`), a label that is none of them is an
-    error; one that is none of the genres found in the labelled file
-    (`known.add` is None: no genres.yaml was given) is a warning.
+    With `known` (a `KnownGenres`), its labels outside them are refused
+    when they look like a mistake and warned about otherwise
+    (`genreclf.labelling.reference_file.check_known_labels`).
     """
-    from genreclf.data.option_names import option_names
-    from genreclf.errors import DataError
-    from genreclf.labelling.reference_file import check_known_labels
     from genreclf.labelling.reference_file import read_labelled_file
 
     options = dict(arguments=JUDGE_ARGUMENTS, text=text, label=label, format=format, sep=sep)
-    if known is None or known.add is not None:
-        return read_labelled_file(judge, known=known, purpose="judge", **options)
-    dataset = read_labelled_file(judge, **options)
-    read = dataset.read_options or {}
-    try:
-        with option_names(arguments=JUDGE_ARGUMENTS):
-            check_known_labels(
-                dataset.labels,
-                dataclasses.replace(known, add=_GENRES_HINT),
-                "judge",
-                path=dataset.origin,
-                lines=dataset.lines,
-                field=read.get("label"),
-                sep=read.get("sep"),
-                options=True,
-            )
-    except DataError as error:
-        logger.warning("%s", error)
-    return dataset
-
-
-# How a judge file's labels are checked against every genre, not only those the rows carry.
-_GENRES_HINT = (
-    "if it is a genre of the genres.yaml the rows were labelled with, pass genres= that file "
-    "(`--genres`) to check the judge's labels against all its genres"
-)
+    return read_labelled_file(judge, known=known, purpose="judge", **options)
 
 
 def _known(genres, rows, labelled):
-    """The `KnownGenres` a judge file's labels are checked against: those of `genres`, else
-    every genre named in the labelled rows (`add` None: only warned about)."""
+    """The `KnownGenres` a judge file's labels are compared with: those of `genres`, else
+    every genre named in the labelled rows (not `complete`: perhaps not all the genres)."""
     from genreclf.labelling.reference_file import KnownGenres
 
     if genres is not None:
@@ -261,7 +235,7 @@ def _known(genres, rows, labelled):
             names.update(dict.fromkeys(tried.get("labels") or []))
     if not names:
         return None  # no row labelled: nothing to compare with
-    return KnownGenres(tuple(names), f"the rows of {labelled}", None)
+    return KnownGenres(tuple(names), f"the rows of {labelled}", "", complete=False)
 
 
 def _rate(agree, trials, rows):

@@ -16,9 +16,14 @@ command's. `--calibrate-text` defaults to what `--text` says. `genreclf
 label` skips no rows, so a bad row's error ends with its fix alone (no
 `--skip-bad-rows`). Nor does it take a split: of an aclImdb folder or
 archive, the `train/` reviews are read, or the `pos/` and `neg/` of the
-folder given. Its labels must be genres of the cascade: one that is not
-(`musical` with no `musical` in genres.yaml) stops the run at its first row,
-since no stage could choose it and calibrating would count it as a mistake.
+folder given. Its labels are compared with the cascade's genres: no stage
+can choose a label outside them (`musical` with no `musical` in
+genres.yaml), so a row that carries only such labels counts as a mistake
+wherever a stage claims it, and beside a genre such a label is ignored. That
+is warned about (a file labelled with more genres than genres.yaml is fine);
+labels that look like a mistake stop the run at their first row: several
+genres joined by another separator, a genre in other case or with spaces
+around it, or no row with any of the genres.
 """
 
 from genreclf.labelling.reference_file import read_labelled_file
@@ -51,16 +56,16 @@ def read_calibration(
             `{"label": "calibrate_label"}` (default: `text=`, `label=`,
             `format=`, `sep=`). Flags are always `--calibrate-text`,
             `--calibrate-label`, `--calibrate-format` and `--calibrate-sep`.
-        known: the `genreclf.labelling.reference_file.KnownGenres` every
-            label must be among (default: unchecked); `genreclf label`
+        known: the `genreclf.labelling.reference_file.KnownGenres` to
+            compare the labels with (default: unchecked); `genreclf label`
             passes the cascade's genres.
 
     Returns:
         The texts and their label lists.
 
     Raises:
-        DataError: a missing file or column, a bad row, or a label that is
-            none of `known` (file, line, field).
+        DataError: a missing file or column, a bad row, or labels outside
+            `known` that look like a mistake (file, line, field).
         ConfigError: an unknown format, or one the file's name does not tell.
 
     Example:

@@ -102,14 +102,14 @@ class Cascade:
     @property
     def known(self):
         """The genres the stages choose among, as a `KnownGenres` (what a
-        calibration file's labels must be among)."""
+        calibration file's labels are compared with)."""
         from genreclf.labelling.reference_file import KnownGenres
 
         if self.genres is not None:
             return self.genres
         stages = self.stages + ([self.llm.stage] if self.llm is not None else [])
         names = dict.fromkeys(n for stage in stages for n in stage.names)
-        return KnownGenres(tuple(names), "the cascade", "add the genre to the cascade's genres")
+        return KnownGenres(tuple(names), "the cascade", "add {it} to the cascade's genres")
 
     @property
     def thresholds(self):

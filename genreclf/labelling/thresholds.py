@@ -186,22 +186,29 @@ def calibrate(
     return report
 
 
-def describe_calibration(name, report, target_precision, min_rows=MIN_ROWS):
+def describe_calibration(name, report, target_precision, rule="average", min_rows=MIN_ROWS):
     """One line of what `calibrate` chose for a stage, for the terminal.
 
     A stage whose threshold claims none of the rows it was offered has no
-    precision to show (`nan`): the line says that it claims none, and why.
+    precision to show (`nan`): the line says that it claims none, and why,
+    as `rule` chose the threshold: `calibrate`'s rule for a single-label
+    stage, `"average"` for a multi-label one (`calibrate` scans for its
+    threshold whatever the rule).
 
     Example:
 
     >>> describe_calibration("keywords", {"threshold": 0.5, "precision": 1.0, "claimed": 14,
     ...                                   "offered": 14}, 0.9)
     'calibrated keywords: threshold 0.500 (precision 1.000 on 14/14 rows)'
-    >>> print(describe_calibration("keywords", {"threshold": NEVER, "precision": float("nan"),
-    ...                                         "claimed": 0, "offered": 60}, 0.9))
+    >>> never = {"threshold": NEVER, "precision": float("nan"), "claimed": 0, "offered": 60}
+    >>> print(describe_calibration("keywords", never, 0.9))
     ... # doctest: +NORMALIZE_WHITESPACE
     calibrated keywords: threshold 1.010: claims no rows (no threshold reaches precision 0.900
     on 10 or more of the 60 rows it was offered)
+    >>> print(describe_calibration("keywords", never, 0.9, rule="marginal"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    calibrated keywords: threshold 1.010: claims no rows (at no confidence does its
+    isotonic-calibrated chance of being right, fitted on every labelled row, reach 0.900)
     """
     line = f"calibrated {name}: threshold {report['threshold']:.3f}"
     if report["claimed"]:
@@ -209,7 +216,12 @@ def describe_calibration(name, report, target_precision, min_rows=MIN_ROWS):
             f"{line} (precision {report['precision']:.3f} on "
             f"{report['claimed']}/{report['offered']} rows)"
         )
-    if report["threshold"] >= NEVER:
+    if report["threshold"] >= NEVER and rule == "marginal":
+        why = (
+            "at no confidence does its isotonic-calibrated chance of being right, fitted on "
+            f"every labelled row, reach {target_precision:.3f}"
+        )
+    elif report["threshold"] >= NEVER:
         why = (
             f"no threshold reaches precision {target_precision:.3f} on {min_rows} or more of the "
             f"{report['offered']} rows it was offered"

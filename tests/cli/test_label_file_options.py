@@ -85,12 +85,12 @@ def test_calibrate_sep_splits_the_calibration_labels(files, tmp_path, capsys, ca
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
         assert main(argv) == 1  # labels split on `|`: `horror;comedy` is one, unknown, label
     error = capsys.readouterr().err
-    # Calibrating against labels no stage can pick would claim nothing: refused, with the fix.
+    # Several genres joined by `;`: refused (they would count as mistakes), with the fix.
     assert (
-        "calibration.csv:2: field 'kind': the labels 'horror;comedy', 'western;horror' are not "
-        "among the genres of"
+        "calibration.csv:2: field 'kind': the labels 'horror;comedy', 'western;horror' of the "
+        "calibration file are not among the genres of"
     ) in error
-    assert "pass calibrate_sep=';' (`--calibrate-sep ';'`)" in error
+    assert error.endswith("Pass calibrate_sep=';' (`--calibrate-sep ';'`).\n")
     assert not out.exists()
     [warning] = [r.getMessage() for r in caplog.records if "labels contain" in r.getMessage()]
     assert warning.endswith(
@@ -153,8 +153,11 @@ def test_audit_sep_splits_the_judge_s_labels(files, tmp_path, capsys, caplog):
     judge.write_text(JUDGE)
     argv = ["label", "audit", str(out), "--judge", str(judge), "--label", "kind"]
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
-        assert main(argv) == 0
-    assert "| all | 2 | 4 | 0 | 0.000 |" in capsys.readouterr().out
+        assert main(argv) == 1  # it counted every row as a disagreement: `| all | 2 | 4 | 0 |`
+    error = capsys.readouterr().err
+    assert "the labels 'horror;comedy', 'western;horror' of the judge file" in error
+    assert error.endswith("Pass judge_sep=';' (`--sep ';'`).\n")
+    assert flags_in(error) == {"--sep"}
     [warning] = [r.getMessage() for r in caplog.records if "labels contain" in r.getMessage()]
     assert warning == (
         f"{judge}: 2 of 3 labels contain ';' (e.g. 'horror;comedy') but labels are split on "
@@ -166,6 +169,7 @@ def test_audit_sep_splits_the_judge_s_labels(files, tmp_path, capsys, caplog):
 
 
 def test_the_audit_api_takes_judge_sep(files, tmp_path):
+    from genreclf.errors import DataError
     from genreclf.labelling import label
     from genreclf.labelling.auditing import audit
 
@@ -182,5 +186,6 @@ def test_the_audit_api_takes_judge_sep(files, tmp_path):
     )
     judge = tmp_path / "judge.csv"
     judge.write_text(JUDGE)
-    assert audit(out, judge, judge_label="kind").overall["agree"] == 0
+    with pytest.raises(DataError, match=r"Pass judge_sep=';' \(`--sep ';'`\)\.$"):
+        audit(out, judge, judge_label="kind")
     assert audit(out, judge, judge_label="kind", judge_sep=";").overall["agree"] == 4

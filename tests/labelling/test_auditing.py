@@ -192,37 +192,42 @@ def test_an_aclimdb_judge_archive_without_train_says_only_train_is_read(labelled
     )
 
 
-# `musical` is no genre of genres.yaml: it was silently counted as disagreement.
+# `musical` is no genre of genres.yaml: a2, labelled `comedy`, counts as a disagreement.
 MUSICAL = (
     "id,overview,kind\na1,A ghost.,horror\na2,Two chefs.,musical\na3,A sheriff.,western\n"
     "a5,A demon.,horror\n"
 )
 
 
-def test_a_judge_label_that_is_no_genre_stops_the_audit(labelled, genres_yaml, tmp_path, capsys):
+def test_a_judge_label_outside_the_genres_is_warned_about_and_counted_as_before(
+    labelled, genres_yaml, tmp_path, capsys, caplog
+):
+    import logging
+
     from genreclf.cli import main
 
     judge = tmp_path / "judge.csv"
-    judge.write_text(MUSICAL)
-    with pytest.raises(DataError) as caught:
-        audit(labelled, judge, judge_label="kind", genres=genres_yaml)
-    assert str(caught.value) == (
-        f"{judge}:3: field 'kind': the label 'musical' is not among the genres of "
-        f"{genres_yaml}: no row can have been labelled with it, so the audit would count every "
-        "row the judge gives it as a disagreement. Expected labels among ['horror', 'comedy', "
-        "'western']. Received: {'musical': 1} on 1 of 4 rows, the first at line 3. Add the "
-        f"genre to {genres_yaml}, or correct those rows of the judge file (or, if it is the "
-        "wrong column, pass judge_label= the genre column, `--label`)."
+    judge.write_text(MUSICAL + "a9,A song.,horror|musical\n")
+    with caplog.at_level(logging.WARNING, logger="genreclf.labelling"):
+        result = audit(labelled, judge, judge_label="kind", genres=genres_yaml)
+    assert (result.overall["agree"], result.overall["trials"]) == (3, 4)  # as before the check
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "genreclf.labelling"]
+    assert warning == (
+        f"{judge}:3: field 'kind': the label 'musical' of the judge file is not among the genres "
+        f"of {genres_yaml} ['horror', 'comedy', 'western']: no row was labelled with it, so the 1 "
+        "row that carries only such labels counts as a disagreement wherever it is sampled; on "
+        "the 1 row that also carries a genre, it is ignored. Received: {'musical': 2} on 2 of 5 "
+        f"rows, the first at line 3. If it should be labelled, add it to {genres_yaml}; "
+        "otherwise this warning can be ignored."
     )
     argv = ["label", "audit", str(labelled), "--judge", str(judge), "--label", "kind"]
-    assert main([*argv, "--genres", str(genres_yaml)]) == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line == f"genreclf label: error: {caught.value}"
-    judge.write_text(MUSICAL.replace("musical", "comedy"))
-    assert audit(labelled, judge, judge_label="kind", genres=genres_yaml).overall["agree"] == 4
+    assert main([*argv, "--genres", str(genres_yaml)]) == 0
+    assert "| all | 4 | 4 | 3 | 0.750 |" in capsys.readouterr().out
 
 
-def test_without_genres_a_judge_label_no_labelled_row_carries_is_warned(labelled, tmp_path, caplog):
+def test_without_genres_judge_labels_no_labelled_row_carries_are_warned_about(
+    labelled, tmp_path, caplog
+):
     import logging
 
     judge = tmp_path / "judge.csv"
@@ -230,13 +235,76 @@ def test_without_genres_a_judge_label_no_labelled_row_carries_is_warned(labelled
     with caplog.at_level(logging.WARNING, logger="genreclf.labelling"):
         result = audit(labelled, judge, judge_label="kind")
     assert (result.overall["agree"], result.overall["trials"]) == (3, 4)
-    [warning] = [r.getMessage() for r in caplog.records if "'musical'" in r.getMessage()]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "genreclf.labelling"]
     assert warning.startswith(
-        f"{judge}:3: field 'kind': the label 'musical' is not among the genres of the rows of "
-        f"{labelled}: "
+        f"{judge}:3: field 'kind': the label 'musical' of the judge file is not among the genres "
+        f"of the rows of {labelled} ['horror', 'comedy', 'western']: no row was labelled with it, "
+        "so the 1 row that carries only such labels counts as a disagreement wherever it is "
+        "sampled. "
     )
-    assert (
+    assert warning.endswith(
         "If it is a genre of the genres.yaml the rows were labelled with, pass genres= that file "
-        "(`--genres`) to check the judge's labels against all its genres, or correct those rows "
-        "of the judge file" in warning
+        "(`--genres`) to compare the judge's labels with all its genres; otherwise this warning "
+        "can be ignored."
     )
+
+
+@pytest.mark.parametrize("with_genres", [True, False], ids=["genres", "rows"])
+def test_judge_labels_that_look_like_a_mistake_stop_the_audit(
+    labelled, genres_yaml, tmp_path, with_genres
+):
+    genres = {"genres": genres_yaml} if with_genres else {}
+    source = genres_yaml if with_genres else f"the rows of {labelled}"
+    judge = tmp_path / "judge.csv"
+    # (a): two genres joined by `;`, where labels are split on `|`.
+    judge.write_text(MUSICAL.replace("musical", "comedy;horror"))
+    with pytest.raises(DataError) as caught:
+        audit(labelled, judge, judge_label="kind", **genres)
+    assert str(caught.value) == (
+        f"{judge}:3: field 'kind': the label 'comedy;horror' of the judge file is not among the "
+        f"genres of {source}: it lists several genres joined by ';', and labels are split on "
+        "'|'. Expected labels among ['horror', 'comedy', 'western']. Received: "
+        "{'comedy;horror': 1} on 1 of 4 rows, the first at line 3. Pass judge_sep=';' "
+        "(`--sep ';'`)."
+    )
+    assert audit(labelled, judge, judge_label="kind", judge_sep=";", **genres).overall["agree"] == 4
+    # (b): a genre but for case.
+    judge.write_text(MUSICAL.replace("musical", "Comedy"))
+    with pytest.raises(DataError) as caught:
+        audit(labelled, judge, judge_label="kind", **genres)
+    assert str(caught.value).endswith(
+        "it is the genre 'comedy' but for case or surrounding spaces: a label must be written "
+        "exactly as its genre to be matched. Expected labels among ['horror', 'comedy', "
+        "'western']. Received: {'Comedy': 1} on 1 of 4 rows, the first at line 3. Write "
+        "'Comedy' as 'comedy' in those rows."
+    )
+
+
+def test_a_judge_file_with_no_row_carrying_a_genre_stops_the_audit_given_the_genres(
+    labelled, genres_yaml, tmp_path, capsys, caplog
+):
+    # (c): the ratings column, not the genres.
+    import logging
+
+    from genreclf.cli import main
+
+    judge = tmp_path / "judge.csv"
+    judge.write_text("id,overview,stars\na1,A.,4\na2,B.,2\na3,C.,5\na5,D.,4\n")
+    argv = ["label", "audit", str(labelled), "--judge", str(judge), "--label", "stars"]
+    assert main([*argv, "--genres", str(genres_yaml)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"genreclf label: error: {judge}:2: field 'stars': the labels '4', '2', '5' of the judge "
+        f"file are not among the genres of {genres_yaml}: no row carries one of the genres, so "
+        "there is nothing to audit against (every label given would count as a disagreement). "
+        "Expected labels among ['horror', 'comedy', 'western']. Received: {'4': 2, '2': 1, "
+        "'5': 1} on 4 of 4 rows, the first at line 2. If it is the wrong column, pass "
+        "judge_label= the genre column (`--label`); if these labels are the genres to label, "
+        f"add them to {genres_yaml}."
+    )
+    # Without the genres, those the labelled rows carry may not be all: only warned about.
+    with caplog.at_level(logging.WARNING, logger="genreclf.labelling"):
+        result = audit(labelled, judge, judge_label="stars")
+    assert result.overall["agree"] == 0
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "genreclf.labelling"]
+    assert "the 4 rows that carry only such labels count as disagreements" in warning

@@ -74,3 +74,43 @@ def test_a_stage_that_claims_no_rows_says_so_instead_of_precision_nan(tmp_path, 
         "calibrated keywords: threshold 1.010: claims no rows (no threshold reaches precision "
         "0.900 on 10 or more of the 20 rows it was offered)"
     )
+
+
+def test_the_no_rows_line_says_why_as_the_marginal_rule_chose(tmp_path, capsys):
+    # It said `no threshold reaches precision 0.900 on 10 or more of the 20 rows`: the marginal
+    # rule has no fewest rows; its threshold comes from the isotonic fit on every labelled row.
+    from genreclf.labelling.api import label
+    from genreclf.labelling.thresholds import describe_calibration
+
+    genres = {"genres": {"horror": {"keywords": ["ghost"]}, "comedy": {"keywords": ["chefs"]}}}
+    texts = ["A ghost.", "A ghost cooks."] * 10  # the keyword says horror; half are comedies
+    options = dict(
+        genres=genres, stages=("keywords",), calibrate=(texts, ["horror", "comedy"] * 10)
+    )
+    label(["A ghost."], out=tmp_path / "m.jsonl", verbose=1, calibrate_rule="marginal", **options)
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "calibrated keywords: threshold 1.010: claims no rows (at no confidence does its "
+        "isotonic-calibrated chance of being right, fitted on every labelled row, reach 0.900)"
+    )
+    # A multi-label stage is scanned whatever the rule: its line is the average rule's.
+    label(
+        ["A ghost."],
+        out=tmp_path / "a.jsonl",
+        verbose=1,
+        calibrate_rule="marginal",
+        multi_label=True,
+        **options,
+    )
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[0]
+        .endswith(
+            "(no threshold reaches precision 0.900 on 10 or more of the 20 rows it was offered)"
+        )
+    )
+    claimed_none = {"threshold": 0.7, "precision": float("nan"), "claimed": 0, "offered": 20}
+    for rule in ("average", "marginal"):
+        assert describe_calibration("keywords", claimed_none, 0.9, rule=rule) == (
+            "calibrated keywords: threshold 0.700: claims no rows (none of the 20 rows it was "
+            "offered reaches it)"
+        )
