@@ -13,6 +13,10 @@ BEST_WEIGHTS = "checkpoints/best.weights.h5"
 
 
 SEED_STATES = "seed_states.json"
+# The files Keras' `BackupAndRestore` writes in its folder, in this order.
+BACKUP_WEIGHTS = "latest.weights.h5"
+BACKUP_RECORD = "training_metadata.json"
+PREVIOUS = ".bkp"  # `double_checkpoint`'s copy of each, made before they are rewritten
 
 
 class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -25,14 +29,27 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
     In a multi-worker job it checks, before the first step, that every worker
     resumes after the same epoch (`worker_agreement.check_same_start`).
 
+    Keras writes an epoch's weights, then its epoch record: a kill between the
+    two leaves the next epoch's weights under the last epoch's record, and a
+    resumed run would train that epoch twice. The previous weights are kept
+    (`double_checkpoint`) and the seed states file, written last, tells the
+    case apart (`rewind_weights_ahead_of_record`): the run resumes from the
+    weights its record names.
+
     Example:
 
     >>> ResumingBackupAndRestore("/tmp/run/backup").backup_dir
     '/tmp/run/backup'
     """
 
+    def __init__(self, backup_dir, **kwargs):
+        kwargs.setdefault("double_checkpoint", True)  # `rewind_weights_ahead_of_record`
+        super().__init__(backup_dir, **kwargs)
+
     def on_train_begin(self, logs=None):
         from genreclf.training.worker_agreement import check_same_start
+
+        rewind_weights_ahead_of_record(self.backup_dir)
 
         # Before restoring: a worker that restores its backup broadcasts the
         # weights (a collective), one without a backup does not.
@@ -70,6 +87,59 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
             variable.assign(state)
 
 
+def rewind_weights_ahead_of_record(backup_dir):
+    """Puts back the recorded epoch's weights when a kill left the next epoch's in their place.
+
+    Each epoch's backup is written in order: the previous weights and record
+    copied aside (`.bkp`), the weights, the epoch record, then `SEED_STATES`
+    (which names its epoch). Weights newer than the seed states whose epoch is
+    the record's can only be the next epoch's, written before its record: the
+    copy aside holds the record's weights.
+
+    Returns:
+        True when the weights were put back.
+
+    Example:
+
+    >>> import tempfile
+    >>> rewind_weights_ahead_of_record(tempfile.mkdtemp())  # no backup: nothing to do
+    False
+    """
+    backup = pathlib.Path(backup_dir)
+    weights, seeds = backup / BACKUP_WEIGHTS, backup / SEED_STATES
+    previous = backup / (BACKUP_WEIGHTS + PREVIOUS)
+    first = not (backup / BACKUP_RECORD).exists() and not seeds.exists()
+    if first and weights.is_file() and not previous.exists():
+        # The first epoch's weights, killed before its record: Keras would train
+        # epoch 1 again from them. Nothing was recorded, so start afresh.
+        weights.unlink()
+        print(
+            f"the backup in {backup} held the first epoch's weights without its record "
+            "(killed between the two): starting afresh",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
+    try:
+        seeds_epoch = json.loads(seeds.read_text()).get("epoch")
+        ahead = weights.stat().st_mtime_ns > seeds.stat().st_mtime_ns
+    except (OSError, ValueError, AttributeError):
+        return False
+    recorded = backed_up_epochs(backup)
+    if not ahead or seeds_epoch != recorded or recorded < 1 or not previous.is_file():
+        return False  # in step, or killed after the record (only the seed states lag)
+    partial = weights.with_name(weights.name + ".rewind")
+    partial.write_bytes(previous.read_bytes())
+    partial.replace(weights)  # whole or not at all
+    print(
+        f"the backup in {backup} held the weights of epoch {recorded + 1} under the record of "
+        f"epoch {recorded} (killed between the two): resuming from epoch {recorded}'s weights",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
 def _seed_states(model):
     """The model's `keras.random.SeedGenerator` states (dropout masks' counters), in order.
 
@@ -97,11 +167,11 @@ def backed_up_epochs(backup_dir):
     2
     """
     backup = pathlib.Path(backup_dir)
-    metadata = backup / "training_metadata.json"
+    metadata = backup / BACKUP_RECORD
     try:
         return int(json.loads(metadata.read_text())["epoch"])
     except (OSError, ValueError, KeyError, TypeError):
-        return -1 if (backup / "latest.weights.h5").exists() else 0
+        return -1 if (backup / BACKUP_WEIGHTS).exists() else 0
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):

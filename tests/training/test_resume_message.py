@@ -68,3 +68,75 @@ def test_a_resumed_run_ends_as_the_unkilled_run_would(tmp_path):
         np.testing.assert_array_equal(a, b)
     history = [(tmp_path / name / "history.csv").read_text() for name in ("unkilled", "resumed")]
     assert history[0] == history[1]
+
+
+class _KillBetweenWeightsAndRecord(keras.callbacks.Callback):
+    """After epoch `at`'s backup: leave the folder as a kill inside Keras' save of epoch
+    `at` would (its weights written, its record, seed states and log row not yet)."""
+
+    def __init__(self, backup, history, at=2):
+        super().__init__()
+        self.backup, self.history, self.at, self.kept = backup, history, at, {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        import os
+
+        if epoch + 1 == self.at - 1:  # the last complete backup, as the kill leaves it
+            for name in ("training_metadata.json", "seed_states.json", "latest.weights.h5"):
+                self.kept[name] = (self.backup / name).read_bytes()
+            return
+        if epoch + 1 != self.at:
+            return
+        (self.backup / "latest.weights.h5.bkp").write_bytes(self.kept["latest.weights.h5"])
+        for name in ("training_metadata.json", "seed_states.json"):
+            (self.backup / name).write_bytes(self.kept[name])
+        weights = (self.backup / "latest.weights.h5").stat().st_mtime_ns
+        seeds = self.backup / "seed_states.json"
+        os.utime(seeds, ns=(weights - 10**9, weights - 10**9))  # written before the weights
+        rows = self.history.read_text().splitlines(keepends=True)
+        self.history.write_text("".join(rows[: self.at]))  # the header and epoch 1
+        raise KeyboardInterrupt
+
+
+def test_a_kill_between_an_epochs_weights_and_its_record_does_not_repeat_the_epoch(tmp_path, capfd):
+    import numpy as np
+
+    def train(out, callbacks=()):
+        return genreclf.train(
+            genreclf.sample_path(),
+            text="overview",
+            label="genre",
+            model="bilstm",
+            epochs=3,
+            patience=5,
+            model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
+                          "max_tokens": 200, "dropout": 0.5},
+            out=out,
+            callbacks=list(callbacks),
+            verbose=0,
+        )  # fmt: skip
+
+    unkilled = train(tmp_path / "unkilled")
+    run = tmp_path / "resumed"
+    kill = _KillBetweenWeightsAndRecord(run / "backup", run / "history.csv")
+    with pytest.raises(KeyboardInterrupt):
+        train(run, [kill])
+    capfd.readouterr()
+    resumed = train(run)
+    err = capfd.readouterr().err
+    for a, b in zip(unkilled.model.get_weights(), resumed.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    history = [(tmp_path / name / "history.csv").read_text() for name in ("unkilled", "resumed")]
+    assert history[0] == history[1]
+    assert "held the weights of epoch 2 under the record of epoch 1" in err
+    assert "resuming from epoch 2" in err
+
+
+def test_the_first_epochs_weights_without_a_record_start_the_run_afresh(tmp_path, capsys):
+    from genreclf.training.callbacks import rewind_weights_ahead_of_record
+
+    (tmp_path / "latest.weights.h5").write_bytes(b"epoch 1")
+    assert rewind_weights_ahead_of_record(tmp_path)
+    assert not (tmp_path / "latest.weights.h5").exists()
+    assert "starting afresh" in capsys.readouterr().err
+    assert not rewind_weights_ahead_of_record(tmp_path)  # nothing left to rewind
