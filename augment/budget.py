@@ -47,6 +47,13 @@ class Budget:
     exhausted: bool = False
 
     def __post_init__(self):
+        for name, cap in (("max_usd", self.max_usd), ("max_tokens", self.max_tokens)):
+            if cap is not None and (isinstance(cap, bool) or not cap > 0):
+                raise ConfigError(
+                    f"Expected a budget above 0 (a cap of {cap!r} allows no request). Received: "
+                    f"{name}={cap!r}. Pass a positive cap (--budget-usd, --budget-tokens), or "
+                    "leave it out for no cap."
+                )
         if self.max_usd is not None and self.price is None:
             raise ConfigError(
                 "A dollar budget needs the model's token prices. Received: "

@@ -7,6 +7,10 @@ import sys
 
 from genreclf.errors import DataError
 from genreclf.errors import GenreclfError
+from genreclf.setting import argument_type
+from genreclf.setting import at_least_one
+from genreclf.setting import number
+from genreclf.setting import whole
 
 
 def _data_args(p):
@@ -76,16 +80,24 @@ def build_parser():
     )
     r.add_argument(
         "--budget-usd",
-        type=float,
+        type=argument_type(number(above=0), example=5),
         default=None,
         help="hard dollar cap on the job: what earlier runs into --out spent counts",
     )
     r.add_argument(
-        "--budget-tokens", type=int, default=None, help="hard token cap on the job (likewise)"
+        "--budget-tokens",
+        type=argument_type(whole(1), example=200000),
+        default=None,
+        help="hard token cap on the job (likewise)",
     )
-    r.add_argument("--concurrency", type=int, default=16)
-    r.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    r.add_argument("--max-attempts", type=int, default=6)
+    r.add_argument("--concurrency", type=at_least_one, default=16)
+    r.add_argument(
+        "--timeout",
+        type=argument_type(number(above=0), example=60),
+        default=60.0,
+        help="seconds per request",
+    )
+    r.add_argument("--max-attempts", type=at_least_one, default=6)
     r.add_argument("--backoff", type=float, default=1.0, help="backoff base, seconds")
     r.add_argument("--temperature", type=float, default=1.0)
     r.add_argument(

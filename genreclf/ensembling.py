@@ -233,6 +233,13 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
     runs = [r if isinstance(r, Run) else Run(r) for r in runs]
     if len(runs) < 2:
         raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
+    folders = [run.path.resolve() for run in runs]
+    repeated = sorted({str(r.path) for r, f in zip(runs, folders) if folders.count(f) > 1})
+    if repeated:
+        raise ConfigError(
+            "Every member must be another run: a run given twice only weighs itself more. "
+            f"Received: {repeated} more than once. Pass each run once."
+        )
     vocabulary = runs[0].vocabulary
     for run in runs[1:]:
         if run.multi_label != runs[0].multi_label:
@@ -243,9 +250,16 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 f"{kinds[runs[0].multi_label]}. Train them on the same label column."
             )
         if run.vocabulary != vocabulary:
+            mine, first = set(run.labels), set(runs[0].labels)
+            differ = [
+                f"{sorted(first - mine)} only in {runs[0].path}" if first - mine else "",
+                f"{sorted(mine - first)} only in {run.path}" if mine - first else "",
+            ]
+            differ = "; ".join(d for d in differ if d) or "the same labels in another order"
             raise ConfigError(
-                f"Every member must have the same labels. Received: {run.path} has "
-                f"{run.labels}, {runs[0].path} has {runs[0].labels}. Train them on the same data."
+                f"Every member must have the same labels. Received: {differ} (of "
+                f"{len(runs[0].labels)} and {len(run.labels)} labels). Train them on the same "
+                "data."
             )
         if run.feature_names():
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")

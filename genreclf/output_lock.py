@@ -75,7 +75,8 @@ def output_lock(output, job):
     except filelock.Timeout:
         raise OutputInUseError(
             f"Another genreclf job is writing {output!r}, so this {job} cannot. Wait "
-            "for it to finish, or write to another folder. A killed job holds no lock: rerun it."
+            "for it to finish, or give this job another output path. A killed job holds no lock: "
+            "rerun it."
         ) from None
     held.add(output)
     try:

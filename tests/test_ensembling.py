@@ -210,3 +210,18 @@ def test_weights_chosen_on_rows_the_members_trained_on_are_named_so(
     assert "310 of the 310 rows given for choosing the ensemble's weights" in caplog.text
     # The ensemble records the rows its members trained on, for its own evaluations.
     assert len(run.training_rows()) == len(convex_run.training_rows()) == 310
+
+
+def test_a_run_given_twice_is_refused(trained_run, tmp_path):
+    with pytest.raises(ConfigError, match=r"Every member must be another run.*more than once"):
+        genreclf.ensemble([trained_run, str(trained_run.path)], out=tmp_path / "ens")
+
+
+def test_members_with_other_labels_are_told_which_differ(trained_run, tmp_path):
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    keep = [i for i, labels in enumerate(data.labels) if labels != ["western"]]
+    no_western = genreclf.train(
+        data.subset(keep), model="ngram", out=tmp_path / "no_western", verbose=0
+    )
+    with pytest.raises(ConfigError, match=r"\['western'\] only in .* \(of 10 and 9 labels\)"):
+        genreclf.ensemble([trained_run, no_western], out=tmp_path / "ens")

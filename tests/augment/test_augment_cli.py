@@ -67,6 +67,21 @@ def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
     assert "Received: genres=['Western']" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", str(corpus_csv), "--target-count", "10"])  # --out missing
+    capsys.readouterr()
+    run = ["run", str(corpus_csv), "--target-count", "10", "--out", "aug.jsonl"]
+    for option, value in (("--budget-usd", "0"), ("--budget-tokens", "-5"), ("--concurrency", "0")):
+        with pytest.raises(SystemExit):  # refused before any planning
+            main([*run, option, value])
+        assert f"argument {option}: expected a" in capsys.readouterr().err
+
+
+def test_a_budget_that_allows_no_request_is_refused_in_python_too():
+    from genreclf.augment.budget import Budget
+    from genreclf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"budget above 0 .*Received: max_tokens=0\."):
+        Budget(max_tokens=0)
+    assert Budget(max_tokens=1).max_tokens == 1
 
 
 def test_run_then_audit_with_manual_labels(server, corpus_csv, tmp_path, capsys):
@@ -206,7 +221,7 @@ def test_run_through_the_batch_api(server, corpus_csv, tmp_path, capsys):
 def test_a_budget_that_allows_no_request_names_no_output_file(server, corpus_csv, tmp_path, capsys):
     out = tmp_path / "aug.jsonl"
     argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "10"]
-    argv += ["--out", str(out), "--budget-usd", "0", "--base-url", server.url]
+    argv += ["--out", str(out), "--budget-usd", "0.000000001", "--base-url", server.url]
     main(argv)
     text = capsys.readouterr().out
     assert not out.exists()
