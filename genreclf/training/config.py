@@ -27,6 +27,30 @@ _FALLBACK = {
     "ema": 0.0,
 }
 
+
+def check_training_value(name, value):
+    """`value` of training argument `name` if `TrainConfig` takes it, else a `ConfigError`.
+
+    Arguments without a range check (`lr`, `schedule`, ...) pass as they are.
+
+    Example:
+
+    >>> check_training_value("epochs", 3)
+    3
+    >>> check_training_value("epochs", 0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
+    """
+    if name not in _RANGES:
+        return value
+    setting, where, example = _RANGES[name]
+    fix = f"Pass e.g. {example}" + (
+        f", or {AUTO!r} for the model family's default." if AUTO in setting.also else "."
+    )
+    return setting.check(name, value, where=where, fix=fix)
+
+
 # What `TrainConfig.check` accepts, in the order it checks: argument: (what it
 # takes, how it is set or what it is, an example). None turns an argument off;
 # "auto" takes the model family's default.
@@ -167,11 +191,8 @@ class TrainConfig:
                     "rows, write them to a file (`frame.to_csv('val.csv', index=False)`) and "
                     "pass its path, or leave val_data out to hold out val_split of the rows."
                 )
-        for name, (setting, where, example) in _RANGES.items():
-            fix = f"Pass e.g. {example}" + (
-                f", or {AUTO!r} for the model family's default." if AUTO in setting.also else "."
-            )
-            value = setting.check(name, getattr(self, name), where=where, fix=fix)
+        for name in _RANGES:
+            value = check_training_value(name, getattr(self, name))
             if numpy_scalar(value):
                 setattr(self, name, value.item())  # a NumPy scalar: config.json takes plain numbers
         if self.ema not in (None, AUTO):

@@ -28,6 +28,7 @@ from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.search_space import LR_FACTOR
+from genreclf.tuning.search_space import candidates
 from genreclf.tuning.search_space import check_model_space
 from genreclf.tuning.search_space import conditions
 from genreclf.tuning.search_space import declared_space
@@ -147,6 +148,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             "label_smoothing": label_smoothing,
             "warmup_epochs": warmup_epochs,
         }
+        _check_training_space(training)  # before the search, not in each trial
         given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
         defaults = {**training_space(family, max_epochs), **family_space(family)}
         self.conditions = conditions(declared_space(family))
@@ -325,6 +327,24 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             verbose=verbose,
             **kwargs,
         )
+
+
+def _check_training_space(training):
+    """Every candidate of a training argument's search-space entry, checked as a fixed value is.
+
+    Example:
+
+    >>> _check_training_space({"epochs": [2, 4], "batch_size": None})
+    >>> _check_training_space({"epochs": [0, 2]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
+    """
+    from genreclf.training.config import check_training_value
+
+    for name, spec in training.items():
+        for value in candidates(name, spec):
+            check_training_value(name, value)
 
 
 def _check_ema_entry(entry):

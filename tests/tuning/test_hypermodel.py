@@ -121,6 +121,12 @@ def test_a_candidate_the_family_refuses_fails_before_any_trial(sample_data):
         FamilyHyperModel("bilstm", train, lstm_units=[16, 0])
     with pytest.raises(ConfigError, match=r"Received: dropout=1\.5"):
         FamilyHyperModel("bilstm", train, dropout={"min": 0.0, "max": 1.5})
+    # the training arguments' candidates too (an epochs of 0 failed each trial that drew it)
+    FamilyHyperModel("bilstm", train, epochs=[1, 2], batch_size=[16, 32])
+    with pytest.raises(ConfigError, match=r"epochs .* at least 1.*Received: epochs=0"):
+        FamilyHyperModel("bilstm", train, epochs=[0, 2])
+    with pytest.raises(ConfigError, match=r"Received: batch_size=0"):
+        FamilyHyperModel("bilstm", train, batch_size={"min": 0, "max": 64})
 
 
 def test_works_with_a_plain_keras_tuner_tuner(sample_data, tmp_path, tiny_ngram):
