@@ -12,6 +12,23 @@ class _KillAfterFirstEpoch(keras.callbacks.Callback):
         raise KeyboardInterrupt  # as if the process were killed after epoch 1
 
 
+def train_three_epochs(out, callbacks=(), **model_config):
+    """A tiny `bilstm` with dropout, three epochs (what a killed run must end as)."""
+    return genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="bilstm",
+        epochs=3,
+        patience=5,
+        model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
+                      "max_tokens": 200, "dropout": 0.5, **model_config},
+        out=out,
+        callbacks=list(callbacks),
+        verbose=0,
+    )  # fmt: skip
+
+
 def test_resumed_run_says_from_which_epoch(tmp_path, capfd):
     kwargs = dict(
         text="overview",
@@ -46,19 +63,7 @@ def test_a_resumed_run_ends_as_the_unkilled_run_would(tmp_path):
     import numpy as np
 
     def train(out, callbacks=()):
-        return genreclf.train(
-            genreclf.sample_path(),
-            text="overview",
-            label="genre",
-            model="bilstm",
-            epochs=3,
-            patience=5,
-            model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
-                          "max_tokens": 200, "dropout": 0.5, "word_dropout": 0.2},
-            out=out,
-            callbacks=list(callbacks),
-            verbose=0,
-        )  # fmt: skip
+        return train_three_epochs(out, callbacks, word_dropout=0.2)
 
     unkilled = train(tmp_path / "unkilled")
     with pytest.raises(KeyboardInterrupt):
@@ -101,20 +106,7 @@ class _KillBetweenWeightsAndRecord(keras.callbacks.Callback):
 def test_a_kill_between_an_epochs_weights_and_its_record_does_not_repeat_the_epoch(tmp_path, capfd):
     import numpy as np
 
-    def train(out, callbacks=()):
-        return genreclf.train(
-            genreclf.sample_path(),
-            text="overview",
-            label="genre",
-            model="bilstm",
-            epochs=3,
-            patience=5,
-            model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8,
-                          "max_tokens": 200, "dropout": 0.5},
-            out=out,
-            callbacks=list(callbacks),
-            verbose=0,
-        )  # fmt: skip
+    train = train_three_epochs
 
     unkilled = train(tmp_path / "unkilled")
     run = tmp_path / "resumed"
