@@ -47,12 +47,15 @@ class Budget:
     exhausted: bool = False
 
     def __post_init__(self):
+        from genreclf.setting import number
+
         for name, cap in (("max_usd", self.max_usd), ("max_tokens", self.max_tokens)):
-            if cap is not None and (isinstance(cap, bool) or not cap > 0):
-                raise ConfigError(
-                    f"Expected a budget above 0 (a cap of {cap!r} allows no request). Received: "
-                    f"{name}={cap!r}. Pass a positive cap (--budget-usd, --budget-tokens), or "
-                    "leave it out for no cap."
+            if cap is not None:  # a cap of 0 or less allows no request
+                number(above=0).check(
+                    name,
+                    cap,
+                    fix="Pass a positive cap (--budget-usd, --budget-tokens), or leave "
+                    "it out for no cap.",
                 )
         if self.max_usd is not None and self.price is None:
             raise ConfigError(

@@ -14,6 +14,9 @@ import sys
 from genreclf.errors import ConfigError
 from genreclf.labelling.thresholds import check_target_precision
 from genreclf.labelling.thresholds import check_threshold
+from genreclf.setting import argument_type
+from genreclf.setting import number
+from genreclf.setting import whole
 
 STAGE_NAMES = ("keywords", "zero_shot", "classifier", "llm")
 # What `--format` takes: the formats of `genreclf.data.load_dataset`, as for `genreclf train`.
@@ -88,9 +91,15 @@ def build_parser():
     llm.add_argument("--llm", help="chat model for the last stage, e.g. gpt-4o-mini")
     llm.add_argument("--base-url", help="an OpenAI-compatible server (default api.openai.com)")
     llm.add_argument(
-        "--budget-usd", type=float, help="hard dollar cap on the job: earlier runs into --out count"
+        "--budget-usd",
+        type=argument_type(number(above=0), example=5),
+        help="hard dollar cap on the job: earlier runs into --out count",
     )
-    llm.add_argument("--budget-tokens", type=int, help="hard token cap on the job (likewise)")
+    llm.add_argument(
+        "--budget-tokens",
+        type=argument_type(whole(1), example=200000),
+        help="hard token cap on the job (likewise)",
+    )
     llm.add_argument("--prices", help="JSON price table for models without a built-in price")
     llm.add_argument("--cache", help="response cache (default <out>.llm-cache.jsonl)")
     llm.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
@@ -133,7 +142,11 @@ def build_audit_parser():
         "--judge llm); what a judge file's labels are compared with",
     )
     p.add_argument("--base-url", help="an OpenAI-compatible server")
-    p.add_argument("--budget-usd", type=float, help="hard dollar cap for the judge's calls")
+    p.add_argument(
+        "--budget-usd",
+        type=argument_type(number(above=0), example=5),
+        help="hard dollar cap for the judge's calls",
+    )
     p.add_argument("--report", help="also write the result as JSON here")
     return p
 

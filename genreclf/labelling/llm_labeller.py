@@ -67,6 +67,7 @@ class LLMLabeller:
         self.budget_tokens = budget_tokens
         self.prices = prices
         self.few_shot = int(few_shot)
+        self._budget()  # a cap that allows no request fails here, before the cheap stages run
 
     def examples(self, rows):
         """`(text, labels)` few-shot pairs from confidently labelled rows (deterministic)."""

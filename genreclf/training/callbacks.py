@@ -70,8 +70,14 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_epoch_end(epoch, logs)  # the weights and the epoch record
         if self.save_freq == "epoch":
             states = [v.numpy().tolist() for v in _seed_states(self.model)]
-            path = pathlib.Path(self.backup_dir) / SEED_STATES
-            path.with_suffix(".tmp").write_text(json.dumps({"epoch": epoch + 1, "states": states}))
+            backup = pathlib.Path(self.backup_dir)
+            record = {
+                "epoch": epoch + 1,
+                "states": states,
+                "weights_sha256": file_sha256(backup / BACKUP_WEIGHTS),  # which weights
+            }
+            path = backup / SEED_STATES
+            path.with_suffix(".tmp").write_text(json.dumps(record))
             path.with_suffix(".tmp").replace(path)  # whole or not at all
 
     def _restore_seed_states(self, completed):
@@ -87,17 +93,33 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
             variable.assign(state)
 
 
+def file_sha256(path):
+    """The SHA-256 of a file's bytes, hex (None when it cannot be read)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def rewind_weights_ahead_of_record(backup_dir):
     """Puts back the recorded epoch's weights when a kill left the next epoch's in their place.
 
     Each epoch's backup is written in order: the previous weights and record
-    copied aside (`.bkp`), the weights, the epoch record, then `SEED_STATES`
-    (which names its epoch). Weights newer than the seed states whose epoch is
-    the record's can only be the next epoch's, written before its record: the
-    copy aside holds the record's weights.
+    copied aside (`.bkp`), the weights, the epoch record, then `SEED_STATES`,
+    which names its epoch and the SHA-256 of the weights it went with. When
+    the record's epoch is the seed states' but the weights are other bytes,
+    and the copy aside is those bytes, the weights are the next epoch's,
+    written before its record: the copy aside is put back. (Hashes, not file
+    times: a copied folder or a coarse clock keeps the bytes.)
 
     Returns:
-        True when the weights were put back.
+        True when the weights were put back (or, for the first epoch, removed).
 
     Example:
 
@@ -121,13 +143,15 @@ def rewind_weights_ahead_of_record(backup_dir):
         )
         return True
     try:
-        seeds_epoch = json.loads(seeds.read_text()).get("epoch")
-        ahead = weights.stat().st_mtime_ns > seeds.stat().st_mtime_ns
+        saved = json.loads(seeds.read_text())
+        seeds_epoch, expected = saved.get("epoch"), saved.get("weights_sha256")
     except (OSError, ValueError, AttributeError):
         return False
     recorded = backed_up_epochs(backup)
-    if not ahead or seeds_epoch != recorded or recorded < 1 or not previous.is_file():
-        return False  # in step, or killed after the record (only the seed states lag)
+    if expected is None or seeds_epoch != recorded or recorded < 1:
+        return False  # an older backup, or killed after the record (only the seed states lag)
+    if file_sha256(weights) == expected or file_sha256(previous) != expected:
+        return False  # in step, or nothing to put back
     partial = weights.with_name(weights.name + ".rewind")
     partial.write_bytes(previous.read_bytes())
     partial.replace(weights)  # whole or not at all

@@ -334,7 +334,7 @@ def _check_training_space(training):
 
     Example:
 
-    >>> _check_training_space({"epochs": [2, 4], "batch_size": None})
+    >>> _check_training_space({"epochs": [2.0, 4], "batch_size": None, "lr": {"min": 0.0}})
     >>> _check_training_space({"epochs": [0, 2]})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -343,7 +343,17 @@ def _check_training_space(training):
     from genreclf.training.config import check_training_value
 
     for name, spec in training.items():
+        if name not in ("epochs", "batch_size", "patience", "warmup_epochs"):  # counts
+            continue
         for value in candidates(name, spec):
+            if name == "epochs" and value == "auto":
+                raise ConfigError(
+                    "A search trains each trial for its own number of epochs, up to "
+                    "max_epochs. Received: epochs='auto'. Leave epochs out (a search space of "
+                    "epochs up to max_epochs, `--max-epochs`) or pass the epochs to try."
+                )
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # a trial reads 4.0 epochs as 4
             check_training_value(name, value)
 
 

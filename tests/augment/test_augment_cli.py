@@ -79,8 +79,10 @@ def test_a_budget_that_allows_no_request_is_refused_in_python_too():
     from genreclf.augment.budget import Budget
     from genreclf.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"budget above 0 .*Received: max_tokens=0\."):
+    with pytest.raises(ConfigError, match=r"max_tokens must be a number above 0.*Received: "):
         Budget(max_tokens=0)
+    with pytest.raises(ConfigError, match=r"max_usd must be a number above 0"):
+        Budget(max_usd="100")
     assert Budget(max_tokens=1).max_tokens == 1
 
 

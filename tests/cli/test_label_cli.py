@@ -310,3 +310,19 @@ def test_calibrating_on_the_classifiers_own_training_file_is_warned(
     argv += ["--calibrate", str(calibration), "--calibrate-label", "genre"]
     assert main(argv + ["--out", str(tmp_path / "out.jsonl")]) == 0
     assert "is the file the classifier" in caplog.text and "optimistic" in caplog.text
+
+
+@pytest.mark.parametrize("option, value", [("--budget-usd", "0"), ("--budget-tokens", "-1")])
+def test_a_budget_that_allows_no_request_is_a_usage_error(option, value, capsys):
+    from genreclf.cli.label import build_audit_parser
+    from genreclf.cli.label import build_parser
+
+    with pytest.raises(SystemExit):  # before any stage runs
+        build_parser().parse_args(
+            ["data.csv", "--genres", "g.yaml", "--out", "o.jsonl", option, value]
+        )
+    assert f"argument {option}: expected a" in capsys.readouterr().err
+    if option == "--budget-usd":
+        with pytest.raises(SystemExit):
+            build_audit_parser().parse_args(["o.jsonl", "--judge", "llm", option, value])
+        assert f"argument {option}: expected a number above 0" in capsys.readouterr().err

@@ -1,3 +1,5 @@
+import pytest
+
 from genreclf.labelling.genre_spec import Genre
 from genreclf.labelling.llm_labeller import LLMLabeller
 from genreclf.labelling.llm_stage import LLMStage
@@ -47,3 +49,10 @@ def test_few_shot_examples_are_the_most_confident_cheap_rows_one_genre_first():
     ]
     assert labeller.examples(rows) == [("t2", ["horror"]), ("t3", ["comedy"])]
     assert labeller.examples(list(reversed(rows))) == labeller.examples(rows)
+
+
+def test_a_budget_that_allows_no_request_fails_before_any_stage_runs():
+    from genreclf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"max_tokens must be a number above 0"):
+        LLMLabeller(LLMStage(GENRES, "m"), budget_tokens=0)

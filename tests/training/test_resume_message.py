@@ -84,8 +84,6 @@ class _KillBetweenWeightsAndRecord(keras.callbacks.Callback):
         self.backup, self.history, self.at, self.kept = backup, history, at, {}
 
     def on_epoch_end(self, epoch, logs=None):
-        import os
-
         if epoch + 1 == self.at - 1:  # the last complete backup, as the kill leaves it
             for name in ("training_metadata.json", "seed_states.json", "latest.weights.h5"):
                 self.kept[name] = (self.backup / name).read_bytes()
@@ -95,9 +93,6 @@ class _KillBetweenWeightsAndRecord(keras.callbacks.Callback):
         (self.backup / "latest.weights.h5.bkp").write_bytes(self.kept["latest.weights.h5"])
         for name in ("training_metadata.json", "seed_states.json"):
             (self.backup / name).write_bytes(self.kept[name])
-        weights = (self.backup / "latest.weights.h5").stat().st_mtime_ns
-        seeds = self.backup / "seed_states.json"
-        os.utime(seeds, ns=(weights - 10**9, weights - 10**9))  # written before the weights
         rows = self.history.read_text().splitlines(keepends=True)
         self.history.write_text("".join(rows[: self.at]))  # the header and epoch 1
         raise KeyboardInterrupt
@@ -132,3 +127,44 @@ def test_the_first_epochs_weights_without_a_record_start_the_run_afresh(tmp_path
     assert not (tmp_path / "latest.weights.h5").exists()
     assert "starting afresh" in capsys.readouterr().err
     assert not rewind_weights_ahead_of_record(tmp_path)  # nothing left to rewind
+
+
+def backup_folder(path, weights, previous, record_epoch, seeds_epoch, seeds_weights):
+    """A backup folder's files, their contents given (what Keras and genreclf write)."""
+    import hashlib
+    import json
+
+    path.mkdir()
+    (path / "latest.weights.h5").write_bytes(weights)
+    (path / "latest.weights.h5.bkp").write_bytes(previous)
+    (path / "training_metadata.json").write_text(json.dumps({"epoch": record_epoch, "batch": 0}))
+    digest = hashlib.sha256(seeds_weights).hexdigest()
+    seeds = {"epoch": seeds_epoch, "states": [], "weights_sha256": digest}
+    (path / "seed_states.json").write_text(json.dumps(seeds))
+    return path
+
+
+def test_only_a_torn_backup_is_rewound_whatever_the_file_times(tmp_path):
+    import os
+
+    from genreclf.training.callbacks import rewind_weights_ahead_of_record
+
+    # Torn: epoch 3's weights under epoch 2's record; the copy aside is epoch 2's.
+    torn = backup_folder(tmp_path / "torn", b"W3", b"W2", 2, 2, b"W2")
+    os.utime(torn / "latest.weights.h5", ns=(0, 0))  # older than everything: still torn
+    assert rewind_weights_ahead_of_record(torn)
+    assert (torn / "latest.weights.h5").read_bytes() == b"W2"
+    assert not rewind_weights_ahead_of_record(torn)  # in step now
+    # Healthy, its files copied in any order (new times): left alone.
+    healthy = backup_folder(tmp_path / "healthy", b"W2", b"W1", 2, 2, b"W2")
+    os.utime(healthy / "seed_states.json", ns=(0, 0))
+    assert not rewind_weights_ahead_of_record(healthy)
+    assert (healthy / "latest.weights.h5").read_bytes() == b"W2"
+    # Killed after the record, before the seed states: weights and record agree.
+    lagging = backup_folder(tmp_path / "lagging", b"W3", b"W2", 3, 2, b"W2")
+    assert not rewind_weights_ahead_of_record(lagging)
+    # Killed again while the resumed run copied the weights aside: a cut copy is no
+    # better than the weights, so nothing is put back.
+    cut = backup_folder(tmp_path / "cut", b"W2", b"W", 2, 2, b"W2")
+    assert not rewind_weights_ahead_of_record(cut)
+    assert (cut / "latest.weights.h5").read_bytes() == b"W2"

@@ -122,7 +122,9 @@ def test_a_candidate_the_family_refuses_fails_before_any_trial(sample_data):
     with pytest.raises(ConfigError, match=r"Received: dropout=1\.5"):
         FamilyHyperModel("bilstm", train, dropout={"min": 0.0, "max": 1.5})
     # the training arguments' candidates too (an epochs of 0 failed each trial that drew it)
-    FamilyHyperModel("bilstm", train, epochs=[1, 2], batch_size=[16, 32])
+    FamilyHyperModel("bilstm", train, epochs=[1.0, 2.0], batch_size=[16, 32])  # 1.0: 1 epoch
+    with pytest.raises(ConfigError, match=r"Received: epochs='auto'. Leave epochs out"):
+        FamilyHyperModel("bilstm", train, epochs="auto")
     with pytest.raises(ConfigError, match=r"epochs .* at least 1.*Received: epochs=0"):
         FamilyHyperModel("bilstm", train, epochs=[0, 2])
     with pytest.raises(ConfigError, match=r"Received: batch_size=0"):
