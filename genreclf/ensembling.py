@@ -235,10 +235,13 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
         raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
     folders = [run.path.resolve() for run in runs]
     repeated = sorted({str(r.path) for r, f in zip(runs, folders) if folders.count(f) > 1})
-    if repeated:
-        raise ConfigError(
-            "Every member must be another run: a run given twice only weighs itself more. "
-            f"Received: {repeated} more than once. Pass each run once."
+    if repeated:  # allowed (a quick check of the machinery), but rarely meant
+        import logging
+
+        logging.getLogger("genreclf").warning(
+            "%s given more than once: its copies add nothing but weight. Pass each run once "
+            "unless that is what you mean.",
+            repeated,
         )
     vocabulary = runs[0].vocabulary
     for run in runs[1:]:
