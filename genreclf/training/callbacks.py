@@ -8,15 +8,14 @@ import sys
 
 import keras
 
+from genreclf.training.backup_folder import BACKUP_WEIGHTS
+from genreclf.training.backup_folder import SEED_STATES
+from genreclf.training.backup_folder import backed_up_epochs
+from genreclf.training.backup_folder import file_sha256
+from genreclf.training.backup_folder import rewind_weights_ahead_of_record
+
 BACKUP_DIR = "backup"
 BEST_WEIGHTS = "checkpoints/best.weights.h5"
-
-
-SEED_STATES = "seed_states.json"
-# The files Keras' `BackupAndRestore` writes in its folder, in this order.
-BACKUP_WEIGHTS = "latest.weights.h5"
-BACKUP_RECORD = "training_metadata.json"
-PREVIOUS = ".bkp"  # `double_checkpoint`'s copy of each, made before they are rewritten
 
 
 class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -93,77 +92,6 @@ class ResumingBackupAndRestore(keras.callbacks.BackupAndRestore):
             variable.assign(state)
 
 
-def file_sha256(path):
-    """The SHA-256 of a file's bytes, hex (None when it cannot be read)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-def rewind_weights_ahead_of_record(backup_dir):
-    """Puts back the recorded epoch's weights when a kill left the next epoch's in their place.
-
-    Each epoch's backup is written in order: the previous weights and record
-    copied aside (`.bkp`), the weights, the epoch record, then `SEED_STATES`,
-    which names its epoch and the SHA-256 of the weights it went with. When
-    the record's epoch is the seed states' but the weights are other bytes,
-    and the copy aside is those bytes, the weights are the next epoch's,
-    written before its record: the copy aside is put back. (Hashes, not file
-    times: a copied folder or a coarse clock keeps the bytes.)
-
-    Returns:
-        True when the weights were put back (or, for the first epoch, removed).
-
-    Example:
-
-    >>> import tempfile
-    >>> rewind_weights_ahead_of_record(tempfile.mkdtemp())  # no backup: nothing to do
-    False
-    """
-    backup = pathlib.Path(backup_dir)
-    weights, seeds = backup / BACKUP_WEIGHTS, backup / SEED_STATES
-    previous = backup / (BACKUP_WEIGHTS + PREVIOUS)
-    first = not (backup / BACKUP_RECORD).exists() and not seeds.exists()
-    if first and weights.is_file() and not previous.exists():
-        # The first epoch's weights, killed before its record: Keras would train
-        # epoch 1 again from them. Nothing was recorded, so start afresh.
-        weights.unlink()
-        print(
-            f"the backup in {backup} held the first epoch's weights without its record "
-            "(killed between the two): starting afresh",
-            file=sys.stderr,
-            flush=True,
-        )
-        return True
-    try:
-        saved = json.loads(seeds.read_text())
-        seeds_epoch, expected = saved.get("epoch"), saved.get("weights_sha256")
-    except (OSError, ValueError, AttributeError):
-        return False
-    recorded = backed_up_epochs(backup)
-    if expected is None or seeds_epoch != recorded or recorded < 1:
-        return False  # an older backup, or killed after the record (only the seed states lag)
-    if file_sha256(weights) == expected or file_sha256(previous) != expected:
-        return False  # in step, or nothing to put back
-    partial = weights.with_name(weights.name + ".rewind")
-    partial.write_bytes(previous.read_bytes())
-    partial.replace(weights)  # whole or not at all
-    print(
-        f"the backup in {backup} held the weights of epoch {recorded + 1} under the record of "
-        f"epoch {recorded} (killed between the two): resuming from epoch {recorded}'s weights",
-        file=sys.stderr,
-        flush=True,
-    )
-    return True
-
-
 def _seed_states(model):
     """The model's `keras.random.SeedGenerator` states (dropout masks' counters), in order.
 
@@ -171,31 +99,6 @@ def _seed_states(model):
     generators made earlier in the process, so they differ between runs.
     """
     return [v for v in model.variables if v.path.endswith("seed_generator_state")]
-
-
-def backed_up_epochs(backup_dir):
-    """The epochs a Keras `BackupAndRestore` folder says were completed.
-
-    0 without a backup; -1 for weights without their epoch record (Keras
-    restores them and starts at the first epoch). Reads the folder's
-    `training_metadata.json` and `latest.weights.h5`, as Keras writes them.
-
-    Example:
-
-    >>> import json, pathlib, tempfile
-    >>> backup = pathlib.Path(tempfile.mkdtemp())
-    >>> backed_up_epochs(backup)
-    0
-    >>> _ = (backup / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": -1}))
-    >>> backed_up_epochs(backup)
-    2
-    """
-    backup = pathlib.Path(backup_dir)
-    metadata = backup / BACKUP_RECORD
-    try:
-        return int(json.loads(metadata.read_text())["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return -1 if (backup / BACKUP_WEIGHTS).exists() else 0
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):

@@ -268,8 +268,8 @@ def _replay_row_orders(train_data, out, strategy):
     Not for multi-worker jobs, whose pipeline `tf.distribute` rebuilds: their
     resumed epochs draw fresh orders.
     """
+    from genreclf.training.backup_folder import backed_up_epochs
     from genreclf.training.callbacks import BACKUP_DIR
-    from genreclf.training.callbacks import backed_up_epochs
     from genreclf.training.worker_agreement import is_multi_worker
 
     if out is None or is_multi_worker(strategy):

@@ -4,7 +4,7 @@ import keras
 import pytest
 
 import genreclf
-from genreclf.training.callbacks import backed_up_epochs
+from genreclf.training.backup_folder import backed_up_epochs
 
 
 class _KillAfterFirstEpoch(keras.callbacks.Callback):
@@ -120,7 +120,7 @@ def test_a_kill_between_an_epochs_weights_and_its_record_does_not_repeat_the_epo
 
 
 def test_the_first_epochs_weights_without_a_record_start_the_run_afresh(tmp_path, capsys):
-    from genreclf.training.callbacks import rewind_weights_ahead_of_record
+    from genreclf.training.backup_folder import rewind_weights_ahead_of_record
 
     (tmp_path / "latest.weights.h5").write_bytes(b"epoch 1")
     assert rewind_weights_ahead_of_record(tmp_path)
@@ -147,7 +147,7 @@ def backup_folder(path, weights, previous, record_epoch, seeds_epoch, seeds_weig
 def test_only_a_torn_backup_is_rewound_whatever_the_file_times(tmp_path):
     import os
 
-    from genreclf.training.callbacks import rewind_weights_ahead_of_record
+    from genreclf.training.backup_folder import rewind_weights_ahead_of_record
 
     # Torn: epoch 3's weights under epoch 2's record; the copy aside is epoch 2's.
     torn = backup_folder(tmp_path / "torn", b"W3", b"W2", 2, 2, b"W2")
