@@ -142,7 +142,7 @@ def build_cascade(
             "No stage can run: the genres have no keywords, and there is no run (--run) "
             "or LLM (--llm). Add keywords or descriptions to genres.yaml, or pass --run."
         )
-    from genreclf.labelling.reference_file import KnownGenres
+    from genreclf.labelling.known_genres import KnownGenres
 
     known = KnownGenres.of(genres, run, names=names)
     return Cascade(built, llm=labeller, chunk_size=chunk_size, genres=known)
@@ -360,7 +360,7 @@ _LABEL_ARGUMENTS = {
 
 def _calibrate(cascade, data, text, label, format, sep, target_precision, rule, arguments=None):
     from genreclf.labelling.calibration_file import read_calibration
-    from genreclf.labelling.reference_file import check_known_labels
+    from genreclf.labelling.known_genres import check_known_labels
     from genreclf.labelling.thresholds import calibrate
 
     check_target_precision(target_precision)

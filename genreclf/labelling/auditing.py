@@ -211,7 +211,7 @@ def _read_judge(judge, text, label, format, sep, known=None):
 
     With `known` (a `KnownGenres`), its labels outside them are refused
     when they look like a mistake and warned about otherwise
-    (`genreclf.labelling.reference_file.check_known_labels`).
+    (`genreclf.labelling.known_genres.check_known_labels`).
     """
     from genreclf.labelling.reference_file import read_labelled_file
 
@@ -222,7 +222,7 @@ def _read_judge(judge, text, label, format, sep, known=None):
 def _known(genres, rows, labelled):
     """The `KnownGenres` a judge file's labels are compared with: those of `genres`, else
     every genre named in the labelled rows (not `complete`: perhaps not all the genres)."""
-    from genreclf.labelling.reference_file import KnownGenres
+    from genreclf.labelling.known_genres import KnownGenres
 
     if genres is not None:
         return KnownGenres.of(genres)

@@ -56,7 +56,7 @@ def read_calibration(
             `{"label": "calibrate_label"}` (default: `text=`, `label=`,
             `format=`, `sep=`). Flags are always `--calibrate-text`,
             `--calibrate-label`, `--calibrate-format` and `--calibrate-sep`.
-        known: the `genreclf.labelling.reference_file.KnownGenres` to
+        known: the `genreclf.labelling.known_genres.KnownGenres` to
             compare the labels with (default: unchecked); `genreclf label`
             passes the cascade's genres.
 

@@ -103,7 +103,7 @@ class Cascade:
     def known(self):
         """The genres the stages choose among, as a `KnownGenres` (what a
         calibration file's labels are compared with)."""
-        from genreclf.labelling.reference_file import KnownGenres
+        from genreclf.labelling.known_genres import KnownGenres
 
         if self.genres is not None:
             return self.genres
