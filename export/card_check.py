@@ -52,11 +52,8 @@ def saved_model_digest(export_dir):
         if not os.path.isfile(path):
             digest[name] = None
             continue
-        sha = hashlib.sha256()
         with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                sha.update(block)
-        digest[name] = sha.hexdigest()
+            digest[name] = hashlib.file_digest(f, "sha256").hexdigest()
     return digest
 
 

@@ -156,32 +156,14 @@ def _path_of(genres):
 
 
 def _without_zero_shot(genres, spec, built, run, llm, stages):
-    """How to label with one genre: more genres, or the stages other than zero-shot.
+    """`one_genre_fix` for this cascade: the stages other than zero-shot it runs."""
+    from genreclf.labelling.zero_shot import one_genre_fix
 
-    Example:
-
-    >>> from genreclf.labelling.genre_spec import Genre
-    >>> print(_without_zero_shot("g.yaml", [Genre("action")], [], None, None, STAGES))
-    ... # doctest: +NORMALIZE_WHITESPACE
-    Add genres to g.yaml, or give 'action' keywords there and run only the keyword stage:
-    stages=('keywords',) (`--stages keywords`).
-    """
-    where = _path_of(genres) or "genres="
     running = {s.name for s in built}
     running |= {"classifier"} if run is not None else set()
     running |= {"llm"} if llm else set()
     others = [name for name in STAGES if name in running and name in stages]
-    if not others:
-        others, instead = ["keywords"], f"give {spec[0].name!r} keywords there and run only"
-        instead += " the keyword stage"
-    elif others == ["keywords"]:
-        instead = "run only the keyword stage"
-    else:
-        instead = "leave the zero-shot stage out"
-    return (
-        f"Add genres to {where}, or {instead}: stages={tuple(others)!r} "
-        f"(`--stages {','.join(others)}`)."
-    )
+    return one_genre_fix(_path_of(genres), spec[0].name, others)
 
 
 def label(

@@ -52,6 +52,39 @@ def check_genre_count(names, fix=None, source=None):
     )
 
 
+def one_genre_fix(path, genre, others):
+    """How to label with one genre: more genres, or the other stages.
+
+    Args:
+        path: the genres file, or None for genres given in memory.
+        genre: the one genre's name.
+        others: the cascade's other stages that would run, in order.
+
+    Example:
+
+    >>> print(one_genre_fix("g.yaml", "action", []))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Add genres to g.yaml, or give 'action' keywords there and run only the keyword stage:
+    stages=('keywords',) (`--stages keywords`).
+    >>> print(one_genre_fix(None, "action", ["keywords", "llm"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Add genres to genres=, or leave the zero-shot stage out:
+    stages=('keywords', 'llm') (`--stages keywords,llm`).
+    """
+    where = path or "genres="
+    if not others:
+        others, instead = ["keywords"], f"give {genre!r} keywords there and run only"
+        instead += " the keyword stage"
+    elif others == ["keywords"]:
+        instead = "run only the keyword stage"
+    else:
+        instead = "leave the zero-shot stage out"
+    return (
+        f"Add genres to {where}, or {instead}: stages={tuple(others)!r} "
+        f"(`--stages {','.join(others)}`)."
+    )
+
+
 class ZeroShotStage:
     """Scores texts by cosine similarity with genre descriptions and keywords.
 

@@ -321,11 +321,8 @@ def _fingerprint(cfg, train_set, val_set):
 
     file_hash = None
     if cfg.data and pathlib.Path(cfg.data).is_file():
-        digest = hashlib.sha256()
         with open(cfg.data, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        file_hash = digest.hexdigest()
+            file_hash = hashlib.file_digest(f, "sha256").hexdigest()
     return {
         "data": cfg.data,
         "data_sha256": file_hash,
