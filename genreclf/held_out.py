@@ -112,7 +112,7 @@ def held_out_scores(runs, data, vocabulary, split=None):
         if not len(rows):
             raise ConfigError(
                 f"The members scored no row in common out of fold: they trained on different "
-                f"data ({', '.join(str(r.path) for r in runs)}). Train them on the same file, "
+                f"data ({trained_on(runs)}). Train them on the same file, "
                 "or pass --data with rows none of them trained on."
             )
     scores = []
@@ -126,12 +126,21 @@ def held_out_scores(runs, data, vocabulary, split=None):
             raise ConfigError(
                 f"{run.path} has no out-of-fold score for {len(missing)} of the {len(rows)} "
                 f"held-out rows (the first: row {missing[0]} of the held-out rows): the "
-                "members trained on different data. Train them on the same file, or pass "
-                "--data with rows none of them trained on."
+                f"members trained on different data ({trained_on(runs)}). Train them on the "
+                "same file, or pass --data with rows none of them trained on."
             )
         scores.append(fold["scores"][[where[row] for row in rows.tolist()]])
     fingerprint = hashlib.sha256(b"".join(rows.tolist())).hexdigest()
     return HeldOut(targets, scores, rows_name, fingerprint)
+
+
+def trained_on(runs):
+    """Each run and the file it trained on, for messages: "runs/a: a.csv; runs/b: b.csv"."""
+    files = []
+    for run in runs:
+        data = run.fingerprint.get("data") or run.config.get("data")
+        files.append(f"{run.path}: {data or 'rows given in memory'}")
+    return "; ".join(files)
 
 
 def share_a_split(runs, split=None):

@@ -140,8 +140,11 @@ def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_p
     # Fitted on every row of half the file: no out-of-fold score for the other half,
     # where most of trained_run's validation rows are.
     half_run = fit_ngram(half, tmp_path / "half")
-    with pytest.raises(ConfigError, match="no out-of-fold score for .* --data"):
+    with pytest.raises(ConfigError, match="no out-of-fold score for .* --data") as error:
         genreclf.ensemble([trained_run.path, half_run.path], tmp_path / "ens", verbose=0)
+    # Which file each member trained on, so the user sees which differs.
+    assert f"{half_run.path}: {half}" in str(error.value)
+    assert f"{trained_run.path}: {trained_run.config['data']}" in str(error.value)
     result = subprocess.run(
         [
             sys.executable,
