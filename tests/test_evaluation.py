@@ -21,7 +21,7 @@ def test_unknown_label_names_file_and_line(trained_run, tmp_path):
 
 
 def test_a_run_trained_on_a_loaded_dataset_is_evaluated_on_its_label_column(
-    sample_csv, tmp_path, caplog
+    sample_csv, tmp_path, caplog, trained_run
 ):
     # The sample has two label columns: `genre` (one genre) and `genres` (several).
     # Auto-detection picks `genre`; a run trained on `genres` must be scored on it.
@@ -34,6 +34,8 @@ def test_a_run_trained_on_a_loaded_dataset_is_evaluated_on_its_label_column(
         "overview",
     )
     assert config["sep"] == "|" and config["format"] == "csv"
+    # A single-label run split no cell, so it records no separator.
+    assert genreclf.load_run(trained_run.path).config["sep"] is None
     report = genreclf.evaluate(run, sample_csv, out=tmp_path / "eval")
     assert report["per_class"]["drama"]["support"] == sum("drama" in row for row in data.labels)
     assert "does not record the label column" not in caplog.text

@@ -313,7 +313,7 @@ def load_dataset(
         read_options={
             "text": reader.text,
             "label": reader.label,
-            "sep": reader.sep,
+            "sep": reader.sep if multi_label else None,  # single-label cells are not split
             **({} if fmt is None else {"format": fmt}),
             "rows": len(examples),
         },
