@@ -5,6 +5,10 @@ UTF-8 (an argument or a line of stdin), an empty text, a text holding a NUL
 byte, or a run whose `model.keras` cannot be read. Text that is not UTF-8 is
 worded as the data readers word it (`genreclf.data.utf8`): the byte, its
 offset and where it is, `<stdin>:LINE` for standard input.
+
+A hybrid run also reads feature columns: `--feature NAME=VALUE` gives each
+text the same value (a number for a numeric feature), and a missing one is
+named with the flag that passes it.
 """
 
 import argparse
@@ -12,6 +16,7 @@ import json
 import sys
 import zipfile
 
+from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
 from genreclf.setting import at_least_one
@@ -32,7 +37,66 @@ def build_parser():
         help="how many top labels to show, 1 or more (default 3)",
     )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    p.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="hybrid runs: a feature's value for every text, e.g. --feature year=1994 "
+        "(repeat for each feature)",
+    )
     return p
+
+
+def feature_values(run, given, count):
+    """`{name: [value] * count}` for a hybrid run's features, from `--feature NAME=VALUE`.
+
+    Raises:
+        ConfigError: a malformed or unknown `--feature`, a missing one, or a
+            numeric feature's value that is not a finite number.
+    """
+    import math
+
+    import numpy as np
+
+    inputs = {t.name: t for t in run.model.inputs if t.name != "text"}
+    values = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(
+                f"--feature takes NAME=VALUE. Received: --feature {item!r}. Pass e.g. "
+                "--feature year=1994."
+            )
+        if name not in inputs:
+            expected = sorted(inputs) or "none: it reads the text alone"
+            raise ConfigError(
+                f"{run.path} has no feature {name!r}. Expected one of its features: "
+                f"{expected}. Received: --feature {item!r}."
+            )
+        if str(inputs[name].dtype).startswith(("float", "int", "uint")):
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                raise ConfigError(
+                    f"The feature {name!r} is numeric. Received: --feature {item!r}. Pass "
+                    f"a finite number, e.g. --feature {name}=1994."
+                )
+            values[name] = np.full(count, number, dtype="float32")
+        else:
+            values[name] = [value] * count
+    missing = [name for name in inputs if name not in values]
+    if missing:
+        flags = " ".join(f"--feature {name}=VALUE" for name in missing)
+        raise ConfigError(
+            f"{run.path} is a hybrid run: it reads the features {sorted(inputs)} beside "
+            f"the text. Received: no value for {missing}. Pass {flags} (the same value "
+            "for every text), or score rows with their own values from Python: "
+            "run.predict(texts, features={name: values})."
+        )
+    return values
 
 
 def _check_text(text, where, line=None):
@@ -170,7 +234,8 @@ def main(argv):
         texts = argument_texts(args.texts)
     run = load_run(args.run)
     _load_model(run)
-    for text, result in zip(texts, run.predict(texts, top_k=args.top_k)):
+    features = feature_values(run, args.feature, len(texts)) or None
+    for text, result in zip(texts, run.predict(texts, top_k=args.top_k, features=features)):
         if args.json:
             print(json.dumps({"text": text, **result}, ensure_ascii=False))
             continue

@@ -81,15 +81,42 @@ _RANGES = {
     ),
 }
 
-# The `--NAME` / `--no-NAME` switches: exactly True, False or "auto" (1 and 0 are no
-# switches, though `1 == True`), in the order `TrainConfig.check` checks them: what each does.
-_SWITCH = Setting("flag", also=(AUTO,))
+# The yes/no settings: exactly True or False, or one other value where named (1 and 0
+# are no switches, though `1 == True`, and "false" is no False), in the order
+# `TrainConfig.check` checks them: what each does, and the other value it takes.
 _NOT_NUMBERS = " (1 and 0 are no switches here)"
 _SWITCHES = {
-    "finetune": 'joins a fine-tuned encoder to the stack run: True, False or "auto" (on a GPU)',
-    "refit": "trains on every row and reports 5-fold out-of-fold scores: True, False or "
-    '"auto" (for the families fitted by a convex solver: ngram, stack)',
+    "finetune": (
+        'joins a fine-tuned encoder to the stack run: True, False or "auto" (on a GPU)',
+        AUTO,
+    ),
+    "refit": (
+        "trains on every row and reports 5-fold out-of-fold scores: True, False or "
+        '"auto" (for the families fitted by a convex solver: ngram, stack)',
+        AUTO,
+    ),
+    "multi_label": (
+        "says whether a row may have several labels: True, False or None (detected)",
+        None,
+    ),
+    "skip_bad_rows": ("skips rows that cannot be read (and logs them): True or False", ...),
+    "class_weight": ("weights each class by its rarity: True or False", ...),
+    "oversample": ("repeats the rows of rare classes: True or False", ...),
+    "abstain": ('adds an "unknown" answer below min_confidence: True or False', ...),
 }
+
+_NEGATABLE = ("finetune", "refit", "class_weight")  # `genreclf train --no-NAME`
+
+
+def _switch_values(name, other):
+    """How to pass a switch: `name=True, name=False or name="auto"`, and in JSON."""
+    shown = f'"{other}"' if isinstance(other, str) else repr(other)
+    python = [f"{name}=True", f"{name}=False"] + ([] if other is ... else [f"{name}={shown}"])
+    json_values = ["true", "false"] + ([] if other is ... else [json.dumps(other)])
+    return (
+        f"Pass {', '.join(python[:-1])} or {python[-1]}",
+        f"in config.json {', '.join(json_values[:-1])} or {json_values[-1]}",
+    )
 
 
 @dataclasses.dataclass
@@ -199,18 +226,31 @@ class TrainConfig:
             from genreclf.training.optimizers import check_ema
 
             check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
-        for name, what in _SWITCHES.items():
+        for name, (what, other) in _SWITCHES.items():
             value = getattr(self, name)
             if numpy_scalar(value) and isinstance(value.item(), bool):
                 value = value.item()  # a NumPy bool: config.json takes plain ones
                 setattr(self, name, value)
-            if not _SWITCH.accepts(value):  # exactly True, False or "auto": not 1 or 0
+            also = () if other is ... else (other,)
+            if not Setting("flag", also=also).accepts(value):  # not 1, 0 or "false"
                 flag = name.replace("_", "-")
+                flags = f"`--{flag}` / `--no-{flag}`" if name in _NEGATABLE else f"`--{flag}`"
                 is_number = isinstance(value, (int, float)) or numpy_scalar(value)
+                python, json_values = _switch_values(name, other)
                 raise ConfigError(
-                    f"{name} (`--{flag}` / `--no-{flag}`) {what}. Received: {name}={value!r}. "
-                    f'Pass {name}=True, {name}=False or {name}="auto"{_NOT_NUMBERS * is_number}, '
-                    'or in config.json true, false or "auto".'
+                    f"{name} ({flags}) {what}. Received: {name}={value!r}. "
+                    f"{python}{_NOT_NUMBERS * is_number}, or {json_values}."
+                )
+        for name in ("features", "categorical"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, [value])  # one column, not its letters
+            elif value is not None and not (
+                isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+            ):
+                raise ConfigError(
+                    f"{name} takes column names: a list of strings. Received: "
+                    f"{name}={value!r}. Pass {name}=['year'] (`--{name} year`)."
                 )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]

@@ -133,3 +133,30 @@ def test_a_text_that_names_a_file_is_scored_with_a_warning(tmp_path, monkeypatch
     caplog.clear()
     argument_texts(["missing.csv"])  # no such file: an odd synopsis, scored in silence
     assert not caplog.records
+
+
+def test_a_hybrid_run_takes_its_features_as_flags(tmp_path):
+    import genreclf
+
+    run = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="hybrid",
+        features=["year"],
+        model_config={"encoder": "ngram"},
+        epochs=1,
+        out=tmp_path / "hybrid",
+        verbose=0,
+    )
+    text = "A detective hunts a killer through a rainy city."
+    code, _, stderr = predict(str(run.path), text)
+    assert_one_clear_error(code, stderr, "hybrid run", "['year']", "--feature year=VALUE")
+    code, _, stderr = predict(str(run.path), text, "--feature", "year=soon")
+    assert_one_clear_error(code, stderr, "'year' is numeric", "a finite number")
+    code, _, stderr = predict(str(run.path), text, "--feature", "yaer=1994")
+    assert_one_clear_error(code, stderr, "no feature 'yaer'", "['year']")
+    code, stdout, stderr = predict(str(run.path), text, "--feature", "year=1994", "--json")
+    assert code == 0, stderr
+    expected = run.predict([text], features={"year": [1994.0]})[0]
+    assert json.loads(stdout)["top_scores"] == expected["top_scores"]
