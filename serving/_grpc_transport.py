@@ -122,7 +122,9 @@ class GrpcTransport:
             if attempt < self.retries:
                 time.sleep(pause)
         if code == "UNAVAILABLE":
-            raise UnavailableError(f"{self.target}: {message}", code=code)
+            raise UnavailableError(
+                f"{self.target}: {message}{connection_hint(self.target, message)}", code=code
+            )
         raise error_for(message, code)
 
     @staticmethod
@@ -135,7 +137,8 @@ class GrpcTransport:
         if signature_name:
             spec.signature_name = signature_name
 
-    def input_dtypes(self, model, version, label, signature_name):
+    def _input_dtype_enums(self, model, version, label, signature_name):
+        """`{input name: DataType enum}` of a signature, fetched once per key."""
         key = (model, version, label, signature_name)
         if key not in self._input_dtypes:
             from tensorflow_serving.apis import get_model_metadata_pb2
@@ -143,9 +146,21 @@ class GrpcTransport:
             response = self._metadata_proto(model, version, label)
             signatures = get_model_metadata_pb2.SignatureDefMap()
             response.metadata["signature_def"].Unpack(signatures)
-            signature = signatures.signature_def[signature_name or "serving_default"]
-            self._input_dtypes[key] = {k: v.dtype for k, v in signature.inputs.items()}
+            name = signature_name or "serving_default"
+            inputs = (
+                signatures.signature_def[name].inputs if name in signatures.signature_def else {}
+            )
+            self._input_dtypes[key] = {k: v.dtype for k, v in inputs.items()}
         return self._input_dtypes[key]
+
+    def input_dtypes(self, model, version, label, signature_name):
+        """`{input name: dtype name}` of a signature (e.g. `{"year": "DT_FLOAT"}`), as the
+        REST transport reads it from the metadata JSON; `{}` when there is no such
+        signature."""
+        from tensorflow.core.framework import types_pb2
+
+        enums = self._input_dtype_enums(model, version, label, signature_name)
+        return {name: types_pb2.DataType.Name(dtype) for name, dtype in enums.items()}
 
     def predict(self, model, version, label, signature_name, columns):
         """`columns`: input name → list of values; returns output name → array."""
@@ -154,7 +169,7 @@ class GrpcTransport:
         request = predict_pb2.PredictRequest()
         self._spec(request.model_spec, model, version, label, signature_name)
         dtypes = (
-            self.input_dtypes(model, version, label, signature_name)
+            self._input_dtype_enums(model, version, label, signature_name)
             if set(columns) != {"text"}
             else {"text": 7}
         )
@@ -231,6 +246,44 @@ class GrpcTransport:
         self.channel.close()
 
 
+def connection_hint(target, message):
+    """What to check when a channel found no server at `target` (gRPC's "failed to connect
+    to all addresses"): the port may be the REST one, and `localhost` may be ::1.
+
+    Returns "" for any other UNAVAILABLE (a server that answered it: an overload).
+
+    Example:
+
+    >>> hint = connection_hint("localhost:8501", "failed to connect to all addresses; ...")
+    >>> "gRPC port (TF Serving's default 8500)" in hint, "try GenreClient('127.0.0.1:8501')" in hint
+    (True, True)
+    >>> connection_hint("127.0.0.1:8500", "overloaded")
+    ''
+    """
+    if "failed to connect to all addresses" not in message:
+        return ""
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        host, port = target, "8500"
+    answered = (
+        " The port answered HTTP/1.x, as a REST port does, not gRPC."
+        if "http1.x" in message.lower()
+        else ""
+    )
+    hint = (
+        f". Expected a gRPC server at the target: the server's gRPC port (TF Serving's "
+        f"default 8500), not its REST port (default 8501).{answered} Received: "
+        f"target={target!r}. Check that the server is up and that this is its gRPC port "
+        f"(`genreclf serve --grpc-port`); for REST pass GenreClient('http://{target}')."
+    )
+    if host.strip("[]").lower() in ("localhost", "localhost."):
+        hint += (
+            " `localhost` may resolve to ::1 (IPv6) while the server listens on 127.0.0.1 "
+            f"only (genreclf serve's default): try GenreClient('127.0.0.1:{port}')."
+        )
+    return hint
+
+
 def _invalid(message):
     """The error the server gives a value it cannot read, raised before sending it
     (as the REST transport gets it from the server's 400)."""
@@ -252,14 +305,26 @@ def _string_values(name, values):
 
 
 def _number_values(name, values, np_dtype):
+    """`values` as a list of numbers of `np_dtype`; non-numbers, integers beyond the dtype
+    and (for float dtypes) non-finite values or values beyond its range are refused."""
     numbers = all(
         isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
         for v in values
     )
     try:
-        array = np.asarray(values, dtype=np_dtype) if numbers else None
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below, no warning
+            array = np.asarray(values, dtype=np_dtype) if numbers else None
     except OverflowError:  # an integer beyond the input's dtype
         array = None
+    if array is not None and array.dtype.kind == "f" and not np.isfinite(array).all():
+        # 1e300 for a float32 (numpy casts it to inf) or a NaN / infinity given: a
+        # 400 over REST, refused here too rather than scored as NaN.
+        type_name = np.dtype(np_dtype).name
+        raise _invalid(
+            f"Expected finite numbers within the range of {type_name} for input {name!r}. "
+            f"Received: {name}={list(values)[:5]!r}, a value out of the range of {type_name} "
+            "or not finite. Send finite numbers in that range."
+        )
     if array is None or array.ndim != 1:
         raise _invalid(
             f"Expected input {name!r} to hold one number ({np.dtype(np_dtype).name}) per "

@@ -1,15 +1,54 @@
-"""REST transport of `GenreClient`: TF Serving's JSON API over `requests`."""
+"""REST transport of `GenreClient`: TF Serving's JSON API over `requests`.
 
+Bytes values (texts and string features) are sent as `{"b64": "<base64>"}`, which
+TF Serving decodes back to the same bytes: the model gets exactly the bytes the gRPC
+transport sends in a `string_val` or `bytes_list`, so both protocols score them alike.
+numpy scalars and arrays are sent as the Python numbers and lists they hold.
+"""
+
+import base64
 import json
 import threading
 import urllib.parse
 
+import numpy as np
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from genreclf.serving.errors import UnavailableError
 from genreclf.serving.errors import error_for_http
+
+
+def json_value(value):
+    """A JSON-ready stand-in for what `json.dumps` cannot write itself (its `default`).
+
+    Args:
+        value: a value `json.dumps` met and cannot write.
+
+    Returns:
+        `{"b64": ...}` for bytes (TF Serving's spelling of binary strings), the
+        Python value of a numpy scalar, the nested lists of a numpy array.
+
+    Raises:
+        TypeError: for anything else, naming the value and what is accepted.
+
+    Example:
+
+    >>> json_value(b"A ghost story.")
+    {'b64': 'QSBnaG9zdCBzdG9yeS4='}
+    >>> json.dumps([np.float32(0.5), np.int64(3)], default=json_value)
+    '[0.5, 3]'
+    """
+    if isinstance(value, (bytes, bytearray)):
+        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(
+        "Expected strings, bytes, numbers, booleans, lists or dicts of them in a request. "
+        f"Received: {type(value).__name__} value={value!r}. Convert it to one of those "
+        "(e.g. str(value) for a text) before calling the client."
+    )
 
 
 def retry_policy(retries, backoff):
@@ -45,6 +84,7 @@ class RestTransport:
         self.timeout = timeout
         self.retry = retry_policy(retries, backoff)
         self._local = threading.local()
+        self._input_dtypes = {}
 
     def _session(self):
         session = getattr(self._local, "session", None)
@@ -76,7 +116,7 @@ class RestTransport:
     def call(self, method, path, body=None):
         """One HTTP call; returns the parsed JSON or raises a typed `ServingError`."""
         url = self.base_url + path
-        data = None if body is None else json.dumps(body).encode("utf-8")
+        data = None if body is None else json.dumps(body, default=json_value).encode("utf-8")
         try:
             response = self._session().request(
                 method,
@@ -123,6 +163,18 @@ class RestTransport:
     def metadata(self, model, version, label):
         return self.call("GET", self.model_path(model, version, label) + "/metadata")
 
+    def input_dtypes(self, model, version, label, signature_name):
+        """`{input name: dtype name}` of a signature (e.g. `{"year": "DT_FLOAT"}`), from the
+        model's metadata, fetched once per model, version, label and signature.
+
+        Returns `{}` when the model has no such signature, as the gRPC transport does.
+        """
+        key = (model, version, label, signature_name)
+        if key not in self._input_dtypes:
+            payload = self.metadata(model, version, label)
+            self._input_dtypes[key] = signature_input_dtypes(payload, signature_name)
+        return self._input_dtypes[key]
+
     def status(self, model, version, label):
         return self.call("GET", self.model_path(model, version, label))
 
@@ -140,3 +192,24 @@ def _field(payload, key, path):
             500, f"Expected {key!r} in the answer to {path}. Received: keys={keys}."
         )
     return payload[key]
+
+
+def signature_input_dtypes(metadata, signature_name):
+    """`{input name: dtype name}` of one signature in TF Serving's metadata JSON.
+
+    Example:
+
+    >>> signature_input_dtypes({"metadata": {"signature_def": {"signature_def": {
+    ...     "serving_default": {"inputs": {"year": {"dtype": "DT_FLOAT"}}}}}}}, "serving_default")
+    {'year': 'DT_FLOAT'}
+    """
+    signatures = metadata.get("metadata", {}) if isinstance(metadata, dict) else {}
+    for key in ("signature_def", "signature_def"):  # SignatureDefMap inside its field
+        signatures = signatures.get(key, {}) if isinstance(signatures, dict) else {}
+    signature = signatures.get(signature_name or "serving_default", {})
+    inputs = signature.get("inputs", {}) if isinstance(signature, dict) else {}
+    return {
+        name: spec.get("dtype", "DT_INVALID")
+        for name, spec in inputs.items()
+        if isinstance(spec, dict)
+    }

@@ -7,17 +7,39 @@ raise the same typed errors (`serving.errors`) with the server's own message,
 and retry UNAVAILABLE / HTTP 503 / refused connections with exponential backoff.
 It works against the real TF Serving container and `genreclf serve` alike.
 
+Texts may be `str` or `bytes` (UTF-8 text is what genreclf models read): bytes go to
+the model unchanged over both protocols (gRPC sends them as they are, REST as
+`{"b64": "<base64>"}`, which TF Serving decodes), so `b"A ghost story."` scores as
+`"A ghost story."` does. Values of hybrid features are checked against the model's
+predict signature (read once from its metadata) before anything is sent: over both
+protocols an integer for a float input is sent as a float (predict and classify),
+and NaN, infinity or a value beyond the input's float range (1e300 for a float32)
+raises `InvalidRequestError` naming the feature and the position.
+
     >>> from genreclf.serving.client import GenreClient
     >>> client = GenreClient("http://localhost:8501")          # doctest: +SKIP
     >>> client.predict(["A detective hunts a killer."])        # doctest: +SKIP
     [{'scores': [...], 'top_labels': ['crime', ...], 'top_scores': [0.81, ...]}]
 """
 
+import math
+
 import numpy as np
 
+from genreclf.serving.errors import InvalidRequestError
 from genreclf.serving.errors import ServingError
 
 __all__ = ["GenreClient", "ServingError"]
+
+# The float dtypes of a predict input (TF Serving's metadata names them) and the numpy
+# type whose range bounds them (bfloat16 has float32's exponent range).
+_FLOAT_DTYPES = {
+    "DT_FLOAT": "float32",
+    "DT_DOUBLE": "float64",
+    "DT_HALF": "float16",
+    "DT_BFLOAT16": "float32",
+}
+_NUMBERS = (int, float, np.integer, np.floating)
 
 
 def _f32(value):
@@ -43,6 +65,74 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _float_values(name, values, type_name, where):
+    """The numbers in `values` as Python floats, each finite and within `type_name`'s range.
+
+    Values that are not numbers are left as they are: the server (REST) or the gRPC
+    transport refuses them with its own message, naming the input.
+
+    Args:
+        name: the feature, for the message.
+        values: the feature's values, one per text.
+        type_name: the numpy float type bounding them ("float32", "float64", "float16").
+        where: what reads the feature, for the message, e.g. "input 'year' of
+            signature 'serving_default'".
+
+    Returns:
+        The values, numbers as floats (an integer for a float input becomes a float).
+
+    Raises:
+        InvalidRequestError: NaN, an infinity or a value beyond the range (as TF Serving's
+            REST API refuses `1e300` for a float32 input, with a 400).
+
+    Example:
+
+    >>> _float_values("year", [1994, 2001.5], "float32", "input 'year'")
+    [1994.0, 2001.5]
+    >>> _float_values("year", [1994, 1e300], "float32", "input 'year'")
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.errors.InvalidRequestError: INVALID_ARGUMENT: Expected finite ...
+    """
+    floats = []
+    for index, value in enumerate(values):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBERS):
+            floats.append(value)
+            continue
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond float64: finite, but out of any range
+            number = None
+        if number is not None and not math.isfinite(number):
+            problem = "not a finite number (NaN and infinities are refused)"
+        elif number is None or not _fits(number, type_name):
+            problem = f"out of the range of {type_name}"
+        else:
+            problem = None
+        if problem is not None:
+            if number is None:
+                shown = f"<an integer of {int(value).bit_length()} bits>"
+            else:
+                shown = repr(value.item() if isinstance(value, np.generic) else value)
+            limit = float(np.finfo(type_name).max)
+            raise InvalidRequestError(
+                f"Expected finite numbers within the range of {type_name} (magnitude at most "
+                f"{limit:.8g}) for feature {name!r}, which {where} reads as {type_name}. "
+                f"Received: {name}[{index}]={shown}, {problem}. Send a finite number in "
+                "that range: scale or clip the value, or leave out that text.",
+                code="INVALID_ARGUMENT",
+            )
+        floats.append(number)
+    return floats
+
+
+def _fits(number, type_name):
+    """Whether a finite float stays finite as a `type_name` (numpy's cast of 1e300 to
+    float32 is inf, with a warning that this check keeps quiet)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.asarray([number], np.float64).astype(type_name)).all())
 
 
 def _infer_protocol(target):
@@ -165,13 +255,43 @@ class GenreClient:
             columns[name] = values
         return columns
 
+    def _checked(self, columns, classify=False):
+        """`columns` with the numbers of float features as checked floats.
+
+        The kinds come from the predict signature's input dtypes (the model's metadata,
+        read once per transport), over REST and gRPC alike. A classify signature takes
+        serialized `tf.Example`s, so its feature kinds are not in the metadata; genreclf's
+        export parses each feature as the predict input of that name maps to a
+        `tf.Example` (floats → float_list of float32, integers → int64_list, strings →
+        bytes_list), so classify values follow the same dtypes, bounded by float32.
+        Features the predict signature does not have are sent as given.
+        """
+        names = [name for name in columns if name != "text"]
+        if not names:
+            return columns
+        dtypes = self._call(self.transport.input_dtypes, self.signature_name)
+        checked = dict(columns)
+        for name in names:
+            dtype = dtypes.get(name)
+            if dtype not in _FLOAT_DTYPES:
+                continue
+            if classify:
+                type_name = "float32"
+                where = f"signature {self.classify_signature!r} (a float_list)"
+            else:
+                type_name = _FLOAT_DTYPES[dtype]
+                where = f"input {name!r} of signature {self.signature_name!r}"
+            checked[name] = _float_values(name, columns[name], type_name, where)
+        return checked
+
     def predict(self, texts, **features):
         """Genre scores for each text.
 
         Args:
-            texts: a list of synopses.
+            texts: a list of synopses, `str` or UTF-8 `bytes` (bytes reach the model
+                unchanged over both protocols).
             **features: for hybrid models, one list of values per extra input,
-                e.g. `year=[1999, 2004]`.
+                e.g. `year=[1999, 2004]`; integers for a float input are sent as floats.
 
         Returns:
             One dict per text with the signature's outputs: `scores` (K floats),
@@ -180,15 +300,19 @@ class GenreClient:
 
         Raises:
             ModelNotFoundError, InvalidRequestError, UnavailableError, ServingError.
+            InvalidRequestError too, before anything is sent, for a NaN, an infinity or
+            a value beyond the range of a float input (e.g. 1e300 for a float32).
         """
+        columns = self._columns(texts, features)
+        if features:
+            columns = self._checked(columns)
         rows = []
-        for columns in self._batches(texts, features):
-            rows += self._predict_batch(columns, bool(features))
+        for batch in self._batches(columns):
+            rows += self._predict_batch(batch, bool(features))
         return rows
 
-    def _batches(self, texts, features):
-        """The columns of `texts` and `features`, `batch_size` rows at a time."""
-        columns = self._columns(texts, features)
+    def _batches(self, columns):
+        """`columns`, `batch_size` rows at a time."""
         count = len(columns["text"])
         for start in range(0, count, self.batch_size):
             yield {
@@ -217,12 +341,33 @@ class GenreClient:
         """`[(label, score), ...]` for each text, through TF Serving's Classify API.
 
         Uses the `classify` signature (serialized `tf.Example`s with feature
-        `text`, plus any `features`).
+        `text`, plus any `features`). The kind of each feature's values follows the
+        predict signature's input of that name, as genreclf's export parses it:
+        `classify(texts, year=[1994])` sends `year` as a float_list when the model's
+        `year` input is a float. The classify signature's own feature kinds are not
+        in the model's metadata (it takes serialized examples), hence the predict
+        signature (`signature_name`); a feature it lacks is sent by its Python type
+        (str/bytes → bytes_list, int/bool → int64_list, float → float_list).
+
+        Args:
+            texts: a list of synopses, `str` or UTF-8 `bytes`.
+            **features: for hybrid models, one list of values per feature.
+
+        Returns:
+            One list of `(label, score)` pairs per text, every class.
+
+        Raises:
+            ModelNotFoundError, InvalidRequestError, UnavailableError, ServingError.
+            InvalidRequestError too, before anything is sent, for a NaN, an infinity or
+            a value beyond float32 for a float feature.
         """
+        columns = self._columns(texts, features)
+        if features:
+            columns = self._checked(columns, classify=True)
         results = []
-        for columns in self._batches(texts, features):
-            names = list(columns)
-            examples = [dict(zip(names, row)) for row in zip(*columns.values())]
+        for batch in self._batches(columns):
+            names = list(batch)
+            examples = [dict(zip(names, row)) for row in zip(*batch.values())]
             results += self._call(self.transport.classify, self.classify_signature, examples)
         return [[(label, _f32(score)) for label, score in row] for row in results]
 
