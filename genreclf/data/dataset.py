@@ -13,7 +13,9 @@ from genreclf.data.inputs import has_words
 from genreclf.data.inputs import index_note
 from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import short_repr
+from genreclf.data.label_checks import joined_labels
 from genreclf.data.labels import LabelVocabulary
+from genreclf.data.labels import label_name
 from genreclf.errors import ConfigError
 
 
@@ -84,6 +86,8 @@ class TextDataset:
                         f"len({name})={len(column)}, len(texts)={n}."
                     )
                 setattr(self, name, list(column))
+        if self.multi_label:
+            self._check_no_joined_labels(labels)
         if self.features:
             for name, column in self.features.items():
                 if len(column) != n:
@@ -128,6 +132,34 @@ class TextDataset:
             note="" if line is not None else index_note(given, i),
             path=self.origin if line is not None else None,
             line=line,
+        )
+
+    def _check_no_joined_labels(self, given):
+        """Refuses multi-label rows given as strings that join several labels (`"a|b"`).
+
+        A multi-label row takes a list of labels; a string is one label, so
+        `"action|comedy"` would be a class of its own (dozens of them, one per
+        combination). `given`: the label column as passed.
+        """
+        strings = {i: row for i, row in enumerate(given) if isinstance(row, str)}
+        if not strings:
+            return
+        found = joined_labels({name for row in self.labels for name in row})
+        if found is None:
+            return
+        sep, joined = found
+        joined_set = set(joined)
+        i = next((i for i, row in strings.items() if row in joined_set), None)
+        if i is None:
+            return
+        raise ConfigError(
+            "A multi-label row takes a list of labels: a string is one label. Received: "
+            f"labels[{i}]={short_repr(strings[i])}{self._where(i)}, a str, and "
+            f"{len(joined)} of the labels hold {sep!r} as if several labels were joined "
+            f"by it. Pass each row as a list: labels=[cell.split({sep!r}) for cell in "
+            f"labels] (for a DataFrame, genreclf.load_dataset(frame, text=..., label=..., "
+            f"sep={sep!r}) splits them); if {sep!r} is part of the class names, pass "
+            "each as a one-label list: [[cell] for cell in labels]."
         )
 
     def _check_one_label_per_row(self):
@@ -339,8 +371,8 @@ def _label_column(labels):
 
 
 def _label_names(index, label):
-    """One row's labels as a list of strings: a name or an id (`3` is `"3"`), or a
-    list of them."""
+    """One row's labels as a list of strings: a name or an id (`3` is `"3"`, and so
+    is `3.0`: `genreclf.data.labels.label_name`), or a list of them."""
     if type(label) is str:
         return [label]
     if type(label) is list and all(type(value) is str for value in label):
@@ -359,5 +391,5 @@ def _label_names(index, label):
                 f"Expected a label (a name, an integer id or a list of them) for every "
                 f"text. Received: labels[{index}]={short_repr(label)}. Drop the row or label it."
             )
-        names.append(str(value))
+        names.append(label_name(value))  # 3.0 is '3', as 3 is
     return names

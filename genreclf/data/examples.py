@@ -10,9 +10,15 @@ import dataclasses
 import json
 import math
 
+from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
+from genreclf.data.labels import label_name
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag as option_flag
 from genreclf.data.quotes import merged_rows_error
+from genreclf.data.read_options import check_sep
+from genreclf.data.read_options import check_switch
+from genreclf.data.read_options import column_names
 from genreclf.data.records import has_undecodable
 from genreclf.data.records import row_error
 from genreclf.data.records import undecodable_error
@@ -50,7 +56,7 @@ def resolve_column(columns, name, candidates, what, path):
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}. "
             f"Pass {argument(what)}= one of them (`{flag}` on the command line)."
-            f"{_tab_hint(columns)}",
+            f"{_same_name_hint(columns, name, what)}{_tab_hint(columns)}",
             path=path,
             field=name,
         )
@@ -67,6 +73,28 @@ def resolve_column(columns, name, candidates, what, path):
         f"(`{flag}` on the command line).{_tab_hint(columns)}",
         path=path,
     )
+
+
+def _same_name_hint(columns, name, what):
+    """A hint when a column's name reads as `name` but is of another type (`0` and `'0'`).
+
+    A DataFrame's columns can be named by ints; a name read from a command
+    line or a file header is a string.
+
+    Example:
+
+    >>> _same_name_hint(["overview", 0], "0", "text")
+    ' The column 0 is named by an int, not a str: pass text=0.'
+    >>> _same_name_hint(["overview"], "plot", "text")
+    ''
+    """
+    for column in columns:
+        if str(column) == str(name) and column != name:
+            return (
+                f" The column {column!r} is named by {type_with_article(column)}, not "
+                f"{type_with_article(name)}: pass {argument(what)}={column!r}."
+            )
+    return ""
 
 
 def _tab_hint(columns):
@@ -134,6 +162,10 @@ class ExampleReader:
         aclimdb_label="rating",
     ):
         self.path = path
+        sep = check_sep(sep)
+        multi_label = check_switch("multi_label", multi_label)
+        features = column_names("features", features)
+        categorical = column_names("categorical", categorical)
         columns = list(columns)
         self.columns = columns
         self.delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
@@ -224,10 +256,11 @@ class ExampleReader:
         if not isinstance(text, str):
             raise self._error(
                 "malformed_line",
-                f"expected the text as a string. Received: {text!r}.",
+                f"expected the text as a string. Received: {short_repr(text)} "
+                f"({type_with_article(text)}).",
                 record,
                 self.text,
-                fix="write the text as a string",
+                fix="write the text as one string (join a list of sentences into one)",
             )
         if not text.strip():
             raise self._error(
@@ -320,7 +353,7 @@ class ExampleReader:
                 )
             if isinstance(item, str) and has_undecodable(item):  # from a JSON list
                 raise undecodable_error(record, field, item, self.path)
-            name = str(item).strip()
+            name = label_name(item).strip()  # 3.0 is '3', as 3 is
             if not name:
                 raise self._error(
                     "empty_label",

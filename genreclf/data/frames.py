@@ -10,7 +10,13 @@ where a file's errors name the file.
 
 The cells go through pyarrow (`pyarrow.Table.from_pandas`, the Parquet
 reader's batches), so NaN, None and pandas' missing values are all read as
-missing, and list cells as lists. pandas itself is never imported here: a
+missing, and list cells as lists. A column pyarrow cannot convert, one that
+mixes kinds of values (lists and strings, numbers and names), is read cell by
+cell, each cell for what it is: a list stays a list (never its Python repr),
+a string a string, a number a number, so the reader checks every cell as it
+would a cell of a column of one kind, and names the odd one by its row.
+Columns are named as the frame names them: a column named with the int `0`
+is `text=0`, not `text='0'`. pandas itself is never imported here: a
 DataFrame is told apart by its class.
 """
 
@@ -57,12 +63,19 @@ class FrameRecords:
             column (`frame.reset_index()` makes the index one) for row ids.
         batch_size: rows converted at a time.
 
+    Attributes:
+        columns: the frame's column names, as the frame holds them (an int
+            name stays an int), which `fields` are keyed by.
+
     Example:
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"text": ["A heist.", None], "label": ["crime", "drama"]})
     >>> [(r.line, r.fields) for r in FrameRecords(frame)]
     [(1, {'text': 'A heist.', 'label': 'crime'}), (2, {'text': None, 'label': 'drama'})]
+    >>> mixed = pd.DataFrame({"text": ["A heist.", "A duel."], "label": [["crime"], "drama"]})
+    >>> [r.fields["label"] for r in FrameRecords(mixed)]  # each cell as it is
+    [['crime'], 'drama']
     """
 
     def __init__(self, frame, batch_size=4096):
@@ -70,19 +83,26 @@ class FrameRecords:
 
         self.path = FRAME_NAME
         self.batch_size = batch_size
-        names = [str(name) for name in frame.columns]
+        self.columns = list(frame.columns)
+        names = [str(name) for name in self.columns]  # pyarrow's names for them
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
+            clashing = [column for column in self.columns if str(column) in repeated]
             raise DataError(
-                f"Column names must be unique. Received: {repeated} more than once. Rename "
-                "them (`frame.columns = [...]`) or drop the copies.",
+                f"Column names must be unique. Received: {repeated} more than once "
+                f"(columns {clashing!r}). Rename them (`frame.columns = [...]`) or drop "
+                "the copies.",
                 path=FRAME_NAME,
             )
+        self._cells = {}  # the columns read cell by cell: {name: [value per row]}
         try:
             self._table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, TypeError, ValueError):
-            self._table = _column_by_column(frame, names)  # a column of mixed types
-        self.columns = list(self._table.schema.names)
+            self._table, self._cells = _column_by_column(frame, names)  # mixed types
+        # pyarrow names columns by str; rows are keyed by the frame's own names.
+        self._renamed = None
+        if any(type(column) is not str for column in self.columns):
+            self._renamed = dict(zip(names, self.columns))
 
     def __iter__(self):
         from genreclf.data.tabular import batch_rows
@@ -90,27 +110,53 @@ class FrameRecords:
         number = 0
         for batch in self._table.to_batches(self.batch_size):
             for row, bad_cells in batch_rows(batch):
+                for name, cells in self._cells.items():
+                    row[name] = cells[number]
+                if self._renamed is not None:
+                    row = {self._renamed[name]: value for name, value in row.items()}
+                    if bad_cells:
+                        bad_cells = {self._renamed[name]: at for name, at in bad_cells.items()}
                 number += 1
                 yield Record(number, row, bad_cells=bad_cells)
 
 
 def _column_by_column(frame, names):
-    """The frame as a pyarrow table when some column mixes types (`["x", 3]`).
+    """`(table, cells)` for a frame with some column that mixes types (`["x", 3]`).
 
-    Such a column is read as text, as a CSV file would hold it (missing values
-    stay missing), so a column the reader does not use costs nothing and a
-    label column of numbers and names reads as names.
+    The columns pyarrow converts are in `table`; a column it cannot convert
+    is a column of nulls there, its cells in `cells[name]`, one Python value
+    per row, each as it is (`_cell`): a list cell stays a list and a string a
+    string, so the reader reads a label column of lists and strings cell by
+    cell, and refuses a list in the text column naming its row. A column the
+    reader does not use costs nothing.
     """
     import pyarrow as pa
 
-    from genreclf.data.inputs import is_missing  # it imports this module
-
-    arrays = []
-    for position in range(frame.shape[1]):
+    arrays, cells = [], {}
+    for position, name in enumerate(names):
         column = frame.iloc[:, position]
         try:
             arrays.append(pa.Array.from_pandas(column))
         except (pa.ArrowException, TypeError, ValueError):
-            values = [None if is_missing(v) else str(v) for v in column.tolist()]
-            arrays.append(pa.array(values, type=pa.string()))
-    return pa.Table.from_arrays(arrays, names=names)
+            cells[name] = [_cell(value) for value in column.tolist()]
+            arrays.append(pa.nulls(len(column)))
+    return pa.Table.from_arrays(arrays, names=names), cells
+
+
+def _cell(value):
+    """One cell of a mixed column as the reader takes it: None for a missing
+    value, a NumPy scalar as its Python value, anything else as it is.
+
+    Example:
+
+    >>> import numpy as np
+    >>> _cell(float("nan")), _cell(np.float64(3.0)), _cell(["crime", "drama"])
+    (None, 3.0, ['crime', 'drama'])
+    """
+    from genreclf.data.inputs import is_missing  # it imports this module
+
+    if is_missing(value):
+        return None
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()  # np.float64(3.0) -> 3.0, np.str_("x") -> "x"
+    return value

@@ -109,20 +109,19 @@ def warn_on_null_labels(dataset):
 _LIKELY_SEPARATORS = ("|", ",", ";")
 
 
-def warn_on_unsplit_labels(labels, sep, path=None):
-    """Warns when labels look like several labels joined by another separator.
+def joined_labels(labels, sep=None):
+    """`(separator, joined)` when `labels` look like several labels joined by a
+    separator other than `sep`, else None.
 
-    A wrong `sep` (`","` for `"crime|drama"` cells) does not fail: every
-    combination becomes a class of its own, and the model trains on dozens of
-    them. The sign: several labels hold the same character, and splitting on
-    it gives back fewer distinct parts than there were labels, or parts that
-    are labels on their own. Returns the separator it suggests, or None.
+    The sign: several labels hold the same character (`|`, `,` or `;`), and
+    splitting on it gives back fewer distinct parts than there were labels,
+    or parts that are labels on their own. `joined` lists those labels, sorted.
 
     Example:
 
-    >>> warn_on_unsplit_labels({"crime|drama", "drama|romance", "drama"}, ",")
-    '|'
-    >>> warn_on_unsplit_labels({"crime", "drama"}, "|") is None
+    >>> joined_labels({"crime|drama", "drama|romance", "drama"})
+    ('|', ['crime|drama', 'drama|romance'])
+    >>> joined_labels({"crime", "drama"}) is None
     True
     """
     labels = set(labels)
@@ -134,19 +133,41 @@ def warn_on_unsplit_labels(labels, sep, path=None):
             continue
         parts = {part.strip() for label in joined for part in label.split(candidate)}
         if parts & labels or len(parts) < len(joined):
-            logger.warning(
-                "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
-                "lists several labels, pass %s=%r (`%s '%s'`).",
-                path or "the data",
-                len(joined),
-                len(labels),
-                candidate,
-                joined[0],
-                f"split on {sep!r}" if sep else "not split",
-                argument("sep"),
-                candidate,
-                flag("sep"),
-                candidate,
-            )
-            return candidate
+            return candidate, joined
     return None
+
+
+def warn_on_unsplit_labels(labels, sep, path=None):
+    """Warns when labels look like several labels joined by another separator.
+
+    A wrong `sep` (`","` for `"crime|drama"` cells) does not fail: every
+    combination becomes a class of its own, and the model trains on dozens of
+    them (`joined_labels` tells). Returns the separator it suggests, or None.
+
+    Example:
+
+    >>> warn_on_unsplit_labels({"crime|drama", "drama|romance", "drama"}, ",")
+    '|'
+    >>> warn_on_unsplit_labels({"crime", "drama"}, "|") is None
+    True
+    """
+    labels = set(labels)
+    found = joined_labels(labels, sep)
+    if found is None:
+        return None
+    candidate, joined = found
+    logger.warning(
+        "%s: %d of %d labels contain %r (e.g. %r) but labels are %s. If a cell "
+        "lists several labels, pass %s=%r (`%s '%s'`).",
+        path or "the data",
+        len(joined),
+        len(labels),
+        candidate,
+        joined[0],
+        f"split on {sep!r}" if sep else "not split",
+        argument("sep"),
+        candidate,
+        flag("sep"),
+        candidate,
+    )
+    return candidate

@@ -2,6 +2,7 @@
 
 import collections
 import json
+import numbers
 
 import numpy as np
 
@@ -9,6 +10,36 @@ from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
+
+
+def label_name(value):
+    """The class name of one label value: a string as it is, a number as it reads.
+
+    A whole number held as a float is named as the whole number: `3.0` (and
+    NumPy's `float64(3.0)`) is `'3'`, as `3` is, so ratings in a pandas column
+    that one missing value made `float64` (or JSON and Parquet numbers written
+    as `3.0`) are the classes `'1'`..`'5'` that integer ratings are. Other
+    numbers keep their digits (`3.5` is `'3.5'`). Only numbers: a string is a
+    name as written (a CSV cell `"3.0"` stays `'3.0'`), and a bool is refused
+    by the readers before it comes here.
+
+    Example:
+
+    >>> import numpy as np
+    >>> label_name(3.0), label_name(np.float64(3.0)), label_name(np.int64(3)), label_name(3.5)
+    ('3', '3', '3', '3.5')
+    >>> label_name("3.0"), label_name("drama")
+    ('3.0', 'drama')
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer():
+            return str(int(number))
+    return str(value)
 
 
 class LabelVocabulary:

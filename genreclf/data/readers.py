@@ -27,6 +27,9 @@ from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag
+from genreclf.data.read_options import check_sep
+from genreclf.data.read_options import check_switch
+from genreclf.data.read_options import column_names
 from genreclf.data.records import is_row_error
 from genreclf.data.skip_log import SkipLog
 from genreclf.errors import ConfigError
@@ -222,17 +225,19 @@ def load_dataset(
             `tsv-unquoted` (a TSV file without quoting: every line is a
             row, fields split at tabs, a `"` is just a character), `jsonl`,
             `parquet`, `kaggle-genre`, `aclimdb`.
-        multi_label: `True`, `False`, or `None` to detect it (multi-label if
-            any row holds a list or several separated labels).
-        sep: the separator between labels in one cell. Default: `"|"`,
-            unless `multi_label=False`. A cell like `["a", "b"]` is always
-            read as a JSON list.
-        features: numeric columns to keep, as `float32` arrays.
-        categorical: string columns to keep.
+        multi_label: exactly `True`, `False`, or `None` to detect it
+            (multi-label if any row holds a list or several separated labels).
+        sep: the separator between labels in one cell: a non-empty string.
+            Default: `"|"`, unless `multi_label=False`. A cell like
+            `["a", "b"]` is always read as a JSON list.
+        features: numeric columns to keep, as `float32` arrays: a list of
+            column names, or one name (`"year"`).
+        categorical: string columns to keep (a list of names, or one name).
         id_column: the column of row ids. Default: `id` if present, else the
             row's line (row number for Parquet), as a string.
-        skip_bad_rows: skip (count and log) bad rows instead of raising.
-            The counts by reason are in `dataset.skipped`.
+        skip_bad_rows: exactly `True` to skip (count and log) bad rows
+            instead of raising, or `False`. The counts by reason are in
+            `dataset.skipped`.
         aclimdb_label: `"rating"` (`"1"`..`"10"`) or `"polarity"`
             (`"pos"`/`"neg"`) for aclImdb data.
         split: the aclImdb split folder to read (`"train"` or `"test"`).
@@ -247,9 +252,17 @@ def load_dataset(
 
     Raises:
         DataError: a missing file or column, or a bad row (file, line, field).
-        ConfigError: an unknown format or option, or `path` neither a path nor
+        ConfigError: an unknown format or option (`skip_bad_rows` or
+            `multi_label` not exactly True or False, `sep` not a non-empty
+            string, `features` not column names), or `path` neither a path nor
             a DataFrame (texts and labels in memory are a `TextDataset` already:
             `TextDataset(texts, labels)`).
+
+    A label is a string as the file writes it (a CSV cell `3.0` is the class
+    `'3.0'`), or a number as it reads: a whole number held as a float (`3.0`
+    in a pandas column that one missing value made `float64`, a JSON or
+    Parquet `3.0`) is the class `'3'`, as `3` is (`genreclf.data.labels.label_name`);
+    `3.5` is `'3.5'`.
 
     Labels that look like missing values (`NaN`, `None`, `null`, `N/A`) or
     like several labels joined by another separator than `sep` are logged as
@@ -264,6 +277,11 @@ def load_dataset(
     >>> ds.texts, ds.labels, ds.multi_label, ds.lines
     (['A heist.'], [['crime', 'drama']], True, [2])
     """
+    skip_bad_rows = check_switch("skip_bad_rows", skip_bad_rows)  # before reading a row
+    multi_label = check_switch("multi_label", multi_label)
+    sep = check_sep(sep)
+    features = column_names("features", features)
+    categorical = column_names("categorical", categorical)
     path, fmt, records = _source(path, format, split, aclimdb_label)
     options = dict(
         text=text,
@@ -285,7 +303,9 @@ def load_dataset(
         raise DataError(
             f"No usable rows: all {skipped} rows were bad ({skips.counts}{lines})."
             if skipped
-            else "No usable rows: the file has a header but no rows.",
+            else "No usable rows: the file has a header but no rows."
+            if fmt is not None
+            else "No usable rows: the DataFrame has columns but no rows.",
             path=path,
         )
     if fmt == "aclimdb":
@@ -296,9 +316,9 @@ def load_dataset(
         multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
     warn_on_unsplit_labels({l for e in examples for l in e.labels}, reader.sep, path)
     feature_columns = {}
-    for name in features:
+    for name in reader.features:
         feature_columns[name] = np.array([e.features[name] for e in examples], dtype="float32")
-    for name in categorical:
+    for name in reader.categorical:
         feature_columns[name] = np.array([e.features[name] for e in examples], dtype=object)
     dataset = TextDataset(
         texts=[e.text for e in examples],
@@ -356,6 +376,7 @@ def iter_rows(
     The file, format and columns are checked at the call (a missing file or
     column raises here); rows are read as the returned iterator is consumed.
     """
+    skip_bad_rows = check_switch("skip_bad_rows", skip_bad_rows)  # before reading a row
     path, fmt, records = _source(path, format, split, aclimdb_label, caller="iter_rows")
     reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
     return _stream(reader, records, SkipLog(path, skip_bad_rows))

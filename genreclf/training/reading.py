@@ -5,6 +5,8 @@ runs it is made of (`cross_validation`, `finetuned_member`) and the
 commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 """
 
+import logging
+
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
@@ -12,6 +14,8 @@ from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
 from genreclf.training.config import AUTO
 from genreclf.training.fitting import fits_itself
+
+logger = logging.getLogger("genreclf.training")
 
 # The reading options `train` records from a file's detected columns (`record_source`).
 COLUMN_OPTIONS = ("text", "label", "sep")
@@ -54,13 +58,41 @@ def read_dataset(cfg, path=None):
         source,
         text=cfg.text,
         label=cfg.label,
-        format=cfg.format,
+        format=_format_for(cfg, source),
         multi_label=cfg.multi_label,
         sep=cfg.sep,
         features=tuple(cfg.features),
         categorical=tuple(cfg.categorical),
         skip_bad_rows=cfg.skip_bad_rows,
     )
+
+
+def _format_for(cfg, source):
+    """`cfg.format`, for a file; `"auto"` for a DataFrame, which is read as it is.
+
+    A run's `config.json` records the format its training file was read in
+    (`"csv"` for a run trained on `load_dataset("old.csv")`): retraining that
+    recipe on a DataFrame (`train(frame, config="run/config.json")`) reads the
+    frame, and the recorded format, which only files have, is left aside (logged
+    at debug level) rather than refused. `load_dataset(frame, format="csv")`
+    itself still refuses a format.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> from genreclf.training.config import TrainConfig
+    >>> cfg = TrainConfig(format="csv")
+    >>> _format_for(cfg, "new.csv"), _format_for(cfg, pd.DataFrame({"text": ["a"]}))
+    ('csv', 'auto')
+    """
+    if not is_frame(source) or cfg.format in (None, AUTO):
+        return cfg.format
+    logger.debug(
+        "Reading a DataFrame as it is: format=%r (from the run's configuration) applies "
+        "to files and is left aside.",
+        cfg.format,
+    )
+    return AUTO
 
 
 def read_augment_rows(path, multi_label, real_labels=None):

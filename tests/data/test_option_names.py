@@ -224,6 +224,7 @@ NOT_HINTS = {
     ("dataset.py", "If rows may carry several labels, pass multi_label=True."),
     ("dataset.py", "a multi-label dataset. Received: multi_label="),
     ("dataset.py", "genreclf.load_dataset(frame, text=..., label=...)."),
+    ("dataset.py", "genreclf.load_dataset(frame, text=..., label=..., sep="),  # the call's
     ("dataset.py", "LabelVocabulary(class_names, multi_label=...).decode(array)"),
     ("dataset.py", "features="),  # TextDataset's repr
     ("labels.py", ", multi_label="),  # LabelVocabulary's repr

@@ -1,0 +1,126 @@
+"""The reading options of `load_dataset` checked before a row is read.
+
+`skip_bad_rows` and `multi_label` are exactly True or False (or None where
+detected): `"no"` is truthy, and would skip rows. `sep` is a non-empty
+string. `features` and `categorical` name columns: one string is one column,
+not its letters.
+"""
+
+from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
+from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag as option_flag
+from genreclf.errors import ConfigError
+
+# The yes/no options of `load_dataset`: what each does, and the other value it takes
+# (`...`: none). Worded as `TrainConfig.check` words its switches.
+SWITCHES = {
+    "skip_bad_rows": ("skips rows that cannot be read (and logs them): exactly True or False", ...),
+    "multi_label": (
+        "says whether a row may have several labels: exactly True, False or None (detected)",
+        None,
+    ),
+}
+
+
+def check_switch(option, value):
+    """`value` of the yes/no option `option` (`SWITCHES`) if it is one, else a `ConfigError`.
+
+    Exactly `True` or `False` (a NumPy bool is one), or None where the option
+    takes it: `1` and `0` are no switches, and `"false"` is no False (it is
+    truthy: `skip_bad_rows="no"` would skip rows).
+
+    Example:
+
+    >>> check_switch("multi_label", None) is None, check_switch("skip_bad_rows", True)
+    (True, True)
+    >>> try:
+    ...     check_switch("skip_bad_rows", "no")
+    ... except ConfigError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    skip_bad_rows (`--skip-bad-rows`) skips rows that cannot be read (and logs them):
+    exactly True or False. Received: skip_bad_rows='no'. Pass skip_bad_rows=True or
+    skip_bad_rows=False.
+    """
+    what, other = SWITCHES[option]
+    if isinstance(value, bool) or (value is None and other is None):
+        return value
+    if (
+        type(value).__module__ == "numpy"
+        and getattr(getattr(value, "dtype", None), "kind", "") == "b"
+    ):
+        return bool(value)  # a NumPy bool
+    name = argument(option)
+    values = [f"{name}=True", f"{name}=False"] + ([] if other is ... else [f"{name}={other!r}"])
+    numbers = " (1 and 0 are no switches here)" if isinstance(value, (int, float)) else ""
+    raise ConfigError(
+        f"{name} (`{option_flag(option)}`) {what}. Received: {name}={short_repr(value)}. "
+        f"Pass {', '.join(values[:-1])} or {values[-1]}{numbers}."
+    )
+
+
+def check_sep(sep):
+    """`sep` if it is a label separator (a non-empty string) or None, else a `ConfigError`.
+
+    Example:
+
+    >>> check_sep("|"), check_sep(None)
+    ('|', None)
+    >>> try:
+    ...     check_sep(1)
+    ... except ConfigError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    sep (`--sep`) is the separator between labels in one cell: a non-empty string such
+    as '|', or None (the default: '|', unless multi_label=False). Received: sep=1 (an
+    int). Pass sep='|' (`--sep '|'`), or leave it out.
+    """
+    if sep is None or (isinstance(sep, str) and sep != ""):
+        return sep
+    name = argument("sep")
+    kind = "an empty string" if sep == "" else type_with_article(sep)
+    raise ConfigError(
+        f"{name} (`{option_flag('sep')}`) is the separator between labels in one cell: a "
+        f"non-empty string such as '|', or None (the default: '|', unless "
+        f"{argument('multi_label')}=False). Received: {name}={short_repr(sep)} ({kind}). "
+        f"Pass {name}='|' (`{option_flag('sep')} '|'`), or leave it out."
+    )
+
+
+def column_names(option, names):
+    """The columns an option such as `features` names, as a tuple.
+
+    One column name (a string) is that column, not its letters: `"year"` is
+    `("year",)`. A list or tuple holds names: strings, or ints for a
+    DataFrame's columns named by ints. None is no columns.
+
+    Example:
+
+    >>> column_names("features", "year"), column_names("features", ["year", "runtime"])
+    (('year',), ('year', 'runtime'))
+    >>> try:
+    ...     column_names("features", 1990)
+    ... except ConfigError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    features (`--features`) takes column names: a list of strings. Received:
+    features=1990 (an int). Pass features=['year'] (`--features year`).
+    """
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        return (names,)
+    if isinstance(names, (list, tuple)) and all(_is_name(name) for name in names):
+        return tuple(names)
+    name = argument(option)
+    received = f"{name}={short_repr(names)} ({type_with_article(names)})"
+    if isinstance(names, (list, tuple)):
+        bad = next(n for n in names if not _is_name(n))
+        received += f", holding {short_repr(bad)} ({type_with_article(bad)})"
+    raise ConfigError(
+        f"{name} (`{option_flag(option)}`) takes column names: a list of strings. "
+        f"Received: {received}. Pass {name}=['year'] (`{option_flag(option)} year`)."
+    )
+
+
+def _is_name(name):
+    """Whether `name` can name a column: a string, or an int (a DataFrame's `0`)."""
+    return isinstance(name, str) or (isinstance(name, int) and not isinstance(name, bool))
