@@ -13,6 +13,7 @@ import sys
 
 from genreclf.setting import argument_type
 from genreclf.setting import at_least_one
+from genreclf.setting import number
 from genreclf.setting import whole
 
 # Same as the defaults of serving.server.limits.Limits (kept here so --help is fast;
@@ -22,9 +23,11 @@ DEFAULT_MAX_TEXTS = 10_000
 DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 256
 DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024
+DEFAULT_SHUTDOWN_GRACE = 30.0  # serving.server.local_server.SHUTDOWN_GRACE
 
 
 _port = argument_type(whole(0, 65535), example=8501)  # a TCP port (argparse type)
+_seconds = argument_type(number(above=0, maximum=24 * 3600), example=30)  # a grace period
 
 
 def build_parser():
@@ -142,6 +145,15 @@ def build_parser():
         help="threads running requests per protocol (default 8)",
     )
     parser.add_argument(
+        "--shutdown-grace",
+        type=_seconds,
+        default=DEFAULT_SHUTDOWN_GRACE,
+        metavar="SECONDS",
+        help="on SIGTERM or Ctrl-C, seconds the requests in flight get to finish, REST and "
+        f"gRPC alike (default {DEFAULT_SHUTDOWN_GRACE:g}, Kubernetes' default "
+        "terminationGracePeriodSeconds; keep it below the one your orchestrator uses)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
     return parser
@@ -173,8 +185,8 @@ def main(argv=None):
     from genreclf.errors import ConfigError
     from genreclf.serving.server.limits import Limits
     from genreclf.serving.server.local_server import LocalServer
-    from genreclf.serving.server.model_store import parse_label_flags
-    from genreclf.serving.server.model_store import read_models_config
+    from genreclf.serving.server.model_config import parse_label_flags
+    from genreclf.serving.server.model_config import read_models_config
 
     try:
         labels = parse_label_flags(args.label)
@@ -212,10 +224,14 @@ def main(argv=None):
         poll_seconds=args.poll_seconds,
         workers=args.workers,
         limits=limits,
+        shutdown_grace=args.shutdown_grace,
     )
     try:
         server.start()
-    except OSError as err:
+    except ConfigError as err:  # a --label or config label naming what is not served
+        print(f"genreclf serve: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a port in use
         print(f"genreclf serve: error: {err}", file=sys.stderr)
         return 1
     print(f"genreclf serve: ready: {server.describe()}", file=sys.stderr, flush=True)

@@ -315,7 +315,11 @@ def add_services(services, server):
 def create_grpc_server(store, address, workers, limits, metrics, budget=None):
     """`(server, bound_port)`: a gRPC server with both services on `address`, not started;
     the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts;
-    requests hold their bytes in `budget` (a `BodyBudget`, shared with REST)."""
+    requests hold their bytes in `budget` (a `BodyBudget`, shared with REST).
+
+    Raises:
+        OSError: `address` cannot be bound (its port is in use).
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[
@@ -329,7 +333,11 @@ def create_grpc_server(store, address, workers, limits, metrics, budget=None):
         maximum_concurrent_rpcs=limits.max_connections,
     )
     add_services(Services(store, limits, metrics, budget), server)
-    bound = server.add_insecure_port(address)
+    try:
+        bound = server.add_insecure_port(address)
+    except RuntimeError:  # grpcio's "Failed to bind to address ..." (older ones return 0)
+        bound = 0
     if bound == 0:
-        raise OSError(f"Could not bind gRPC to {address}; is the port in use?")
+        server.stop(None)
+        raise OSError(f"grpcio could not bind {address}: the port is in use or not available")
     return server, bound

@@ -3,11 +3,15 @@
 Loads every model first (like `tensorflow_model_server`, it answers once the
 initial versions are loaded), then serves REST with uvicorn and gRPC with
 grpcio, both recording in one `ServingMetrics`, polls the base path for new
-versions, and stops cleanly on SIGTERM or SIGINT (`serve_forever` returns).
+versions, and stops cleanly on SIGTERM or SIGINT (`serve_forever` returns): both
+protocols stop accepting at once and give the requests in flight `shutdown_grace`
+seconds (30, Kubernetes' default `terminationGracePeriodSeconds`) to finish.
 """
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +29,11 @@ from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import connection_guard_protocol
 from genreclf.serving.server.rest import create_app
+from genreclf.setting import number
 
 logger = logging.getLogger("genreclf.serving.server")
+SHUTDOWN_GRACE = 30.0  # seconds, Kubernetes' default terminationGracePeriodSeconds
+_GRACE = number(above=0, maximum=24 * 3600)
 
 
 def is_run_folder(path):
@@ -51,6 +58,8 @@ class LocalServer:
         rest_port, grpc_port: the ports (TF Serving's 8501 and 8500; 0 turns one off).
         workers: threads running requests (each protocol has its own pool).
         limits: the server's `Limits` (request sizes, connections, timeouts).
+        shutdown_grace: seconds the requests in flight get to finish once `stop` is
+            called (REST and gRPC alike); those still running after it are cancelled.
         **store_options: `specs`, `labels`, `policy`, `poll_seconds` of the `ModelStore`.
 
     Example:
@@ -68,8 +77,15 @@ class LocalServer:
         grpc_port=8500,
         workers=8,
         limits=None,
+        shutdown_grace=SHUTDOWN_GRACE,
         **store_options,
     ):
+        self.shutdown_grace = _GRACE.check(
+            "shutdown_grace",
+            shutdown_grace,
+            where="`--shutdown-grace`, seconds",
+            fix="Pass e.g. --shutdown-grace 30.",
+        )
         self.host, self.rest_port, self.grpc_port = host, rest_port, grpc_port
         self.workers, self.limits, self.metrics = workers, limits or Limits(), ServingMetrics()
         self.body_budget = BodyBudget(self.limits.max_body_bytes_in_flight)  # REST and gRPC
@@ -79,46 +95,73 @@ class LocalServer:
         self._stop_event = threading.Event()
 
     def start(self, timeout=60.0):
-        """Loads the models, then starts polling, gRPC and REST; returns self once serving."""
-        self.store.scan()
+        """Loads the models, then starts polling, gRPC and REST; returns self once serving.
+
+        Raises:
+            ConfigError: a `--label` names a model or version that is not served.
+            OSError: a port cannot be bound (in use), or REST did not start in `timeout` s.
+        """
+        self.store.scan(strict=True)
         self.store.start_polling()
-        if self.grpc_port:
-            address = f"{self.host}:{self.grpc_port}"
+        try:
+            if self.grpc_port:
+                self._start_grpc()
+            if self.rest_port:
+                self._start_rest(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_grpc(self):
+        address = f"{self.host}:{self.grpc_port}"
+        _listener("gRPC", self.host, self.grpc_port).close()  # says why, where grpcio logs it
+        try:
             self._grpc, self.grpc_port = create_grpc_server(
                 self.store, address, self.workers, self.limits, self.metrics, self.body_budget
             )
-            self._grpc.start()
-        if self.rest_port:
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-            app = create_app(
-                self.store, self._executor, self.limits, self.metrics, self.body_budget
+        except OSError:  # taken meanwhile
+            reason = "address in use or not available"
+            raise OSError(_bind_error("gRPC", self.host, self.grpc_port, reason)) from None
+        self._grpc.start()
+
+    def _start_rest(self, timeout):
+        listener = _listener("REST", self.host, self.rest_port)  # a port in use is told at once
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
+        app = create_app(self.store, self._executor, self.limits, self.metrics, self.body_budget)
+        self._uvicorn = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=self.host,
+                port=self.rest_port,
+                log_level="warning",
+                access_log=False,
+                timeout_graceful_shutdown=self.shutdown_grace,
+                timeout_keep_alive=5,
+                http=connection_guard_protocol(
+                    self.limits.header_timeout, self.limits.max_connections
+                ),
             )
-            self._uvicorn = uvicorn.Server(
-                uvicorn.Config(
-                    app,
-                    host=self.host,
-                    port=self.rest_port,
-                    log_level="warning",
-                    access_log=False,
-                    timeout_graceful_shutdown=5,
-                    timeout_keep_alive=5,
-                    http=connection_guard_protocol(
-                        self.limits.header_timeout, self.limits.max_connections
-                    ),
+        )
+        self._rest_thread = threading.Thread(
+            target=self._uvicorn.run, kwargs={"sockets": [listener]}, daemon=True
+        )
+        self._rest_thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._uvicorn.started:
+            if not self._rest_thread.is_alive():
+                listener.close()
+                raise OSError(
+                    f"Could not start REST on {self.host}:{self.rest_port}: uvicorn exited "
+                    "before serving (its error is logged above)."
                 )
-            )
-            self._rest_thread = threading.Thread(target=self._uvicorn.run, daemon=True)
-            self._rest_thread.start()
-            deadline = time.monotonic() + timeout
-            while not self._uvicorn.started:
-                if not self._rest_thread.is_alive() or time.monotonic() > deadline:
-                    self.stop()
-                    raise OSError(
-                        f"Could not start REST on {self.host}:{self.rest_port} within "
-                        f"{timeout:g} s; is the port in use? Pick another with --rest-port."
-                    )
-                time.sleep(0.02)
-        return self
+            if time.monotonic() > deadline:
+                raise OSError(
+                    f"Could not start REST on {self.host}:{self.rest_port}: not serving "
+                    f"after {timeout:g} s. Check the log above, or turn REST off with "
+                    "--rest-port 0."
+                )
+            time.sleep(0.02)
 
     def describe(self):
         """One line naming the addresses and the served models."""
@@ -144,10 +187,20 @@ class LocalServer:
         return "; ".join(parts) + f"; models: {', '.join(models) or 'none yet'}{hint}"
 
     def serve_forever(self):
-        """Serves until SIGTERM or SIGINT (main thread only), then stops cleanly."""
+        """Serves until SIGTERM or SIGINT (main thread only), then stops cleanly (`stop`).
+
+        A signal repeated while stopping changes nothing (wrappers such as `timeout` or a
+        terminal's process group often deliver one twice); `kill -9` does not wait.
+        """
 
         def request_stop(signum, frame):
-            logger.info("Received signal %d, shutting down", signum)
+            if not self._stop_event.is_set():
+                logger.info(
+                    "Received signal %d, shutting down: the requests in flight get up to %g s "
+                    "(--shutdown-grace) to finish",
+                    signum,
+                    self.shutdown_grace,
+                )
             self._stop_event.set()
 
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -160,16 +213,43 @@ class LocalServer:
                 signal.signal(signum, handler)
 
     def stop(self):
-        """Stops REST, gRPC and polling; waits for in-flight requests (a few seconds at most)."""
+        """Stops REST, gRPC and polling: both stop accepting at once, and the requests in
+        flight get `shutdown_grace` seconds to finish (those still running after it are
+        cancelled)."""
         self._stop_event.set()
+        grpc_stopped = None
+        if self._grpc is not None:
+            grpc_stopped = self._grpc.stop(grace=self.shutdown_grace)  # returns at once
+            self._grpc = None
         if self._uvicorn is not None:
             self._uvicorn.should_exit = True
-            self._rest_thread.join(timeout=10)
+            self._rest_thread.join(timeout=self.shutdown_grace + 10)
             self._uvicorn = None
-        if self._grpc is not None:
-            self._grpc.stop(grace=2).wait(5)
-            self._grpc = None
+        if grpc_stopped is not None:
+            grpc_stopped.wait(self.shutdown_grace + 10)
         self.store.stop()
         if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            # Empty unless a request outlived the grace (uvicorn cancelled its task then):
+            # its thread is not waited for.
+            self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _listener(protocol, host, port):
+    """A listening socket on `host:port`, or an OSError saying why it cannot be bound."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family)
+    except OSError as err:
+        reason = (os.strerror(err.errno) if err.errno else str(err)).lower()
+        raise OSError(_bind_error(protocol, host, port, reason)) from None
+
+
+def _bind_error(protocol, host, port, reason):
+    """The message of a port that cannot be bound: what was expected, received, and the fix."""
+    flag = f"--{protocol.lower()}-port"
+    return (
+        f"Expected a free port to serve {protocol} on. Received: {flag}={port} on {host}: "
+        f"{reason}. Pick another port with {flag} (0 turns {protocol} off), or stop what "
+        "is using it."
+    )

@@ -4,119 +4,46 @@ What to serve: a TF Serving `models.config` or the folders under the base path,
 plus `--label` flags. Like TF Serving's file-system source, the `ModelStore`
 re-lists each model's base path every `poll_seconds`, loads the new versions its
 policy wants and unloads removed ones, without a restart; only complete versions
-(`complete_versions`), and a failed one again only once its `saved_model.pb` changes.
+(`complete_versions`). A failed load is retried as soon as any file of its version
+folder changes (`version_stamp`), and, like TF Serving's `--max_num_load_retries`
+and `--load_retry_interval_micros`, up to `load_retries` times every
+`load_retry_seconds` even if none does. Labels naming versions that are not served
+are refused at startup, warned about once later (`label_problems`).
 """
 
 import dataclasses
 import glob
 import logging
 import os
-import re
 import threading
+import time
 
 from tensorflow_serving.apis import get_model_status_pb2
 
 from genreclf.errors import ConfigError
+from genreclf.serving.server.model_config import ModelSpec
+from genreclf.serving.server.model_config import discover_models
+from genreclf.serving.server.model_config import label_problems
+from genreclf.serving.server.model_config import no_versions_message
+from genreclf.serving.server.model_config import parse_label_flags
+from genreclf.serving.server.model_config import read_models_config
 from genreclf.serving.server.servable import Servable
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 from genreclf.serving.server.status import public_message
 
+__all__ = [  # what to serve is model_config's; imported from here too
+    "ModelSpec",
+    "ModelStore",
+    "complete_versions",
+    "discover_models",
+    "label_problems",
+    "parse_label_flags",
+    "read_models_config",
+    "version_stamp",
+]
 logger = logging.getLogger("genreclf.serving.server")
-_LABEL_FLAG = re.compile(r"(?:(?P<model>[^/:=]+):)?(?P<label>[^/:=]+)=(?P<version>\d{1,18})")
-
-
-@dataclasses.dataclass
-class ModelSpec:
-    """One served model: its name, base path, version policy and version labels.
-
-    Example:
-
-    >>> ModelSpec("genre", "models/genre", policy="latest").wants([1, 2, 3])
-    [3]
-    """
-
-    name: str
-    base_path: str
-    policy: str = "all"  # "all", "latest" (the newest num_versions) or "specific" (versions)
-    num_versions: int = 1
-    versions: tuple = ()
-    labels: dict = dataclasses.field(default_factory=dict)  # label -> version
-
-    def wants(self, available):
-        """The versions to keep loaded, out of the `available` ones on disk."""
-        available = sorted(available)
-        if self.policy == "latest":
-            return available[-self.num_versions :] if self.num_versions > 0 else []
-        return [v for v in available if self.policy != "specific" or v in self.versions]
-
-
-def parse_label_flags(flags):
-    """`--label [model:]label=version` flags as `(model or None, label, version)`.
-
-    Example:
-
-    >>> parse_label_flags(["stable=1", "genre:canary=2"])
-    [(None, 'stable', 1), ('genre', 'canary', 2)]
-    """
-    matches = [(flag, _LABEL_FLAG.fullmatch(flag)) for flag in flags or ()]
-    for flag, match in matches:
-        if match is None:
-            raise ConfigError(
-                "Expected --label as LABEL=VERSION or MODEL:LABEL=VERSION, e.g. "
-                f"'stable=1' or 'genre:canary=2'. Received: --label={flag!r}"
-            )
-    return [(m["model"], m["label"], int(m["version"])) for _, m in matches]
-
-
-def read_models_config(path, models_dir):
-    """The `ModelSpec`s of a TF Serving `models.config`; a base path missing here (a
-    container's `/models/genre`) is looked up as `<models_dir>/<its last part>`.
-
-    Example:
-
-    >>> read_models_config("serving/models.config", "models/")  # doctest: +SKIP
-    [ModelSpec(name='genre', base_path='models/genre', policy='specific', ...)]
-    """
-    from google.protobuf import text_format
-    from tensorflow_serving.config import model_server_config_pb2
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            config = text_format.Parse(handle.read(), model_server_config_pb2.ModelServerConfig())
-    except (OSError, text_format.ParseError) as err:
-        raise ConfigError(
-            f"Expected a TF Serving model config (text ModelServerConfig with "
-            f"model_config_list). Received: {path}: {err}"
-        ) from None
-    specs = []
-    for entry in config.model_config_list.config:
-        base, policy = entry.base_path, entry.model_version_policy
-        if not os.path.isdir(base):
-            base = os.path.join(models_dir, os.path.basename(base.rstrip("/")) or entry.name)
-        kind = policy.WhichOneof("policy_choice") or "latest"
-        count = (policy.latest.num_versions or 1) if kind == "latest" else 1
-        versions, labels = tuple(policy.specific.versions), dict(entry.version_labels)
-        specs.append(ModelSpec(entry.name, base, kind, count, versions, labels))
-    return specs
-
-
-def discover_models(models_dir, policy="all"):
-    """A `ModelSpec` per folder under `models_dir` (except `.*` and `_*`), or one for
-    `models_dir` itself when it holds version folders."""
-    models_dir = os.path.abspath(models_dir)
-    try:
-        children = sorted(os.listdir(models_dir))
-    except OSError:
-        return []
-    if any(child.isdigit() for child in children):
-        return [ModelSpec(os.path.basename(models_dir), models_dir, policy=policy)]
-    return [
-        ModelSpec(child, os.path.join(models_dir, child), policy=policy)
-        for child in children
-        if not child.startswith((".", "_")) and os.path.isdir(os.path.join(models_dir, child))
-    ]
 
 
 def complete_versions(base_path):
@@ -133,12 +60,39 @@ def complete_versions(base_path):
     return versions
 
 
-def _stamp(path):
-    try:
-        stat = os.stat(os.path.join(path, "saved_model.pb"))
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+def version_stamp(path):
+    """What a version folder holds: (relative path, size, mtime) of every file and folder
+    in it, from an `os.scandir` walk (symlinks not followed), so files that arrive or
+    change later, such as a `variables.data-*` copied after `saved_model.pb`, change it.
+
+    Example:
+
+    >>> version_stamp("models/genre/1")  # doctest: +SKIP
+    (('saved_model.pb', 51234, 1733...), ('variables', 4096, ...), ...)
+    """
+    entries, folders = [], [path]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        stat = entry.stat(follow_symlinks=False)
+                    except OSError:  # removed meanwhile
+                        continue
+                    entries.append(
+                        (os.path.relpath(entry.path, path), stat.st_size, stat.st_mtime_ns)
+                    )
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+        except OSError:  # removed meanwhile
+            entries.append((os.path.relpath(folder, path), -1, -1))
+    return tuple(sorted(entries))
+
+
+def _is_missing_file(err):
+    """Whether a load failed for want of a file (TF Serving reports NOT_FOUND then)."""
+    return isinstance(err, FileNotFoundError) or "No such file or directory" in str(err)
 
 
 @dataclasses.dataclass
@@ -146,21 +100,32 @@ class _Version:
     state: str  # LOADING, AVAILABLE or END
     servable: object = None
     error: tuple = None  # (code, message) of a failed load
-    stamp: tuple = None  # saved_model.pb's (mtime, size) when loading started
+    stamp: tuple = None  # `version_stamp` of its folder when loading started
+    retries: int = 0  # loads tried again with the same files
+    ended: float = 0.0  # time.monotonic() when the load failed
 
 
 class ModelStore:
     """Loads and serves every version the model specs want; polls for changes.
 
-    `specs`: `ModelSpec`s, or a callable returning them (re-read at each poll, as TF
-    Serving re-reads its models.config; a `ValueError` keeps the previous ones), or
-    None: `discover_models(models_dir, policy)`. `labels`: from `parse_label_flags`.
-    `loader(name, version, path)` returns a `Servable` (tests pass fakes).
+    Args:
+        models_dir: the base path.
+        specs: `ModelSpec`s, or a callable returning them (re-read at each poll, as TF
+            Serving re-reads its models.config; a `ValueError`, or a new label naming a
+            version that is not served, keeps the previous ones, with one warning per
+            edit), or None: `discover_models(models_dir, policy)` at each poll.
+        labels: the `--label` flags, from `parse_label_flags`.
+        policy: the version policy of discovered models ("all" or "latest").
+        poll_seconds: seconds between scans of `start_polling` (0: none).
+        loader: `loader(name, version, path)` returns a `Servable` (tests pass fakes).
+        load_retries, load_retry_seconds: a failed load is tried again when its folder's
+            files change, and else up to `load_retries` times, `load_retry_seconds` apart
+            (TF Serving's defaults: 5 times, 60 s).
 
     Example:
 
     >>> store = ModelStore("models/")  # doctest: +SKIP
-    >>> store.scan()  # doctest: +SKIP
+    >>> store.scan(strict=True)  # doctest: +SKIP
     >>> store.get("genre").version  # doctest: +SKIP
     2
     """
@@ -173,31 +138,77 @@ class ModelStore:
         policy="all",
         poll_seconds=2.0,
         loader=Servable.load,
+        load_retries=5,
+        load_retry_seconds=60.0,
     ):
         self.models_dir, self.policy, self.poll_seconds = models_dir, policy, poll_seconds
+        self.load_retries, self.load_retry_seconds = load_retries, load_retry_seconds
         self._config, self._label_flags, self._loader = specs, list(labels), loader
         self._lock, self._stop, self._thread = threading.Lock(), threading.Event(), None
         self._specs, self._versions = {}, {}  # name -> ModelSpec, name -> {version: _Version}
+        # What was warned about, so that each is logged once per change, not at every poll.
+        self._config_warning, self._dangling, self._empty = None, set(), set()
+
+    def _warn_config(self, key, message):
+        if key != self._config_warning:
+            logger.warning("Keeping the previous model config: %s", message)
+        self._config_warning = key
 
     def _current_specs(self):
-        specs = self._config
+        """name → `ModelSpec` (labels merged with the flags), and whether they were read
+        now (False: the config is broken and the previous specs are kept)."""
+        specs, fresh = self._config, True
         if callable(specs):
             try:
                 specs = specs()
             except ValueError as err:  # a broken edit: keep serving what we have
-                logger.warning("Keeping the previous model config: %s", err)
-                specs = list(self._specs.values())
+                self._warn_config((str(err), getattr(err, "content_digest", None)), err)
+                specs, fresh = list(self._specs.values()), False
         elif specs is None:
             specs = discover_models(self.models_dir, self.policy)
         for spec in specs:
             for model, label, version in self._label_flags:
                 if model in (None, spec.name):
                     spec.labels = {**spec.labels, label: version}
-        return {spec.name: spec for spec in specs}
+        return {spec.name: spec for spec in specs}, fresh
 
-    def scan(self):
-        """Looks at the disk once: loads new versions, unloads removed ones."""
-        specs = self._current_specs()
+    def _survey(self, specs):
+        disk = {name: complete_versions(spec.base_path) for name, spec in specs.items()}
+        return (disk, *label_problems(specs, disk, self._label_flags))
+
+    def scan(self, strict=False):
+        """Looks at the disk once: loads new versions, unloads removed ones.
+
+        Args:
+            strict: refuse labels naming what is not served (`label_problems`), as at
+                startup, instead of warning (and of keeping the previous config).
+
+        Raises:
+            ConfigError: `strict`, and a label names a model or version not served.
+        """
+        specs, fresh = self._current_specs()
+        disk, errors, dangling = self._survey(specs)
+        if strict:
+            self._warn_no_versions(specs, disk)  # it may be why a label names no version
+            if errors:
+                raise ConfigError("\n".join(errors))
+        before = {(n, lb, v) for n, spec in self._specs.items() for lb, v in spec.labels.items()}
+        refused = [  # labels of the config, new in this read, naming versions not served
+            (model, label, version)
+            for model, label, version in sorted(dangling)
+            if (model, label, version) not in before
+            and not any(f[1] == label and f[0] in (None, model) for f in self._label_flags)
+        ]
+        if callable(self._config) and fresh and refused and self._specs:  # a new bad label
+            self._warn_config(tuple(refused), " ".join(dangling[key] for key in refused))
+            specs = dict(self._specs)
+            disk, _, dangling = self._survey(specs)
+        elif fresh:
+            self._config_warning = None
+        self._warn_no_versions(specs, disk)
+        for key in sorted(set(dangling) - self._dangling):
+            logger.warning(dangling[key])
+        self._dangling = set(dangling)
         with self._lock:
             self._specs = specs
             for name in set(self._versions) - set(specs):  # the model is gone
@@ -205,14 +216,34 @@ class ModelStore:
             for name in specs:
                 self._versions.setdefault(name, {})
         for name, spec in specs.items():
-            on_disk = complete_versions(spec.base_path)
-            wanted = set(spec.wants(on_disk))
+            wanted = set(spec.wants(disk[name]))
             for version in sorted(wanted):
-                state, stamp = self._versions[name].get(version), _stamp(on_disk[version])
-                if state is None or (state.state == "END" and state.stamp != stamp):
-                    self._load(name, version, on_disk[version], stamp)  # (a retry if it failed)
+                self._maybe_load(name, version, disk[name][version])
             with self._lock:
                 self._unload(name, keep=wanted)
+
+    def _warn_no_versions(self, specs, disk):
+        empty = {(name, spec.base_path) for name, spec in specs.items() if not disk[name]}
+        for name, _ in sorted(empty - self._empty):
+            logger.warning(no_versions_message(specs[name]))
+        self._empty = empty
+
+    def _maybe_load(self, name, version, path):
+        """Loads a version that is new, was unloaded, or failed and is due a retry."""
+        state = self._versions[name].get(version)
+        if state is not None and state.state != "END":
+            return  # LOADING or AVAILABLE
+        stamp = version_stamp(path)
+        if state is None or state.error is None:
+            self._load(name, version, path, stamp)
+        elif state.stamp != stamp:
+            self._load(name, version, path, stamp, why="its files changed")
+        elif (
+            state.retries < self.load_retries
+            and time.monotonic() - state.ended >= self.load_retry_seconds
+        ):
+            why = f"retry {state.retries + 1} of {self.load_retries}"
+            self._load(name, version, path, stamp, why=why, retries=state.retries + 1)
 
     def _unload(self, name, keep):
         versions = self._versions[name]
@@ -220,17 +251,18 @@ class ModelStore:
             logger.info("Unloading %s version %d", name, version)
             versions[version] = _Version("END")
 
-    def _load(self, name, version, path, stamp):
+    def _load(self, name, version, path, stamp, why="", retries=0):
         with self._lock:
-            self._versions[name][version] = _Version("LOADING", stamp=stamp)
-        logger.info("Loading %s version %d from %s", name, version, path)
+            self._versions[name][version] = _Version("LOADING", stamp=stamp, retries=retries)
+        logger.info("Loading %s version %d from %s%s", name, version, path, why and f" ({why})")
         try:
             state = _Version("AVAILABLE", self._loader(name, version, path), stamp=stamp)
         except Exception as err:  # noqa: BLE001 - any load failure is reported, not fatal
             logger.warning("Failed to load %s version %d from %s: %s", name, version, path, err)
             code = err.code if isinstance(err, ServingStatusError) else "UNKNOWN"
+            code = "NOT_FOUND" if code == "UNKNOWN" and _is_missing_file(err) else code
             message = public_message(f"Failed to load {name} version {version}: {err}")
-            state = _Version("END", error=(code, message), stamp=stamp)
+            state = _Version("END", None, (code, message), stamp, retries, time.monotonic())
         with self._lock:
             self._versions[name][version] = state
 
@@ -269,7 +301,13 @@ class ModelStore:
             if available and (version is None or version in available):
                 return versions[max(available) if version is None else version].servable
         wanted = f"Latest({name})" if version is None else f"Specific({name}, {version})"
-        raise not_found(f"Servable not found for request: {wanted}")
+        why = (
+            f" (version label {label!r} names version {version}, which is not available; "
+            f"GET /v1/models/{name} lists the versions served)"
+            if label is not None
+            else ""
+        )
+        raise not_found(f"Servable not found for request: {wanted}{why}")
 
     def has_model(self, name):
         """True when `name` is a served model (whatever the state of its versions)."""

@@ -1,4 +1,8 @@
-"""`genreclf serve` argument errors: exit code 2 and a message saying how to fix it."""
+"""`genreclf serve` argument errors: exit code 2 and a message saying how to fix it; a port
+in use: exit code 1 and one line naming it."""
+
+import os
+import socket
 
 import pytest
 
@@ -49,6 +53,13 @@ def test_flag_defaults_are_the_limits_defaults():
     assert limits.max_body_bytes_in_flight == DEFAULT_MAX_BODY_BYTES_IN_FLIGHT
 
 
+def test_shutdown_grace_default_is_the_local_servers():
+    from genreclf.serving.server.local_server import SHUTDOWN_GRACE
+
+    assert build_parser().parse_args(["models/"]).shutdown_grace == SHUTDOWN_GRACE == 30.0
+    assert build_parser().parse_args(["m/", "--shutdown-grace", "2.5"]).shutdown_grace == 2.5
+
+
 def test_a_larger_body_limit_alone_raises_the_budget_in_flight():
     from genreclf.serving.server.limits import Limits
 
@@ -66,10 +77,72 @@ def test_a_budget_in_flight_below_one_body_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "flag, value", [("--rest-port", "99999"), ("--grpc-port", "-5"), ("--workers", "0"),
-                    ("--chunk-size", "0")]
+                    ("--chunk-size", "0"), ("--shutdown-grace", "0"), ("--shutdown-grace", "-1"),
+                    ("--shutdown-grace", "nan"), ("--shutdown-grace", "soon")]
 )  # fmt: skip
 def test_out_of_range_numbers_are_refused_by_the_parser(tmp_path, capsys, flag, value):
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path), flag, value])
     assert exit_info.value.code == 2
     assert f"Received: '{value}'" in capsys.readouterr().err
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("flag, protocol", [("--rest-port", "REST"), ("--grpc-port", "gRPC")])
+def test_a_port_in_use_is_one_line_and_exit_code_1(tmp_path, capsys, flag, protocol):
+    other = "--grpc-port" if flag == "--rest-port" else "--rest-port"
+    with socket.socket() as taken:  # held by something else, listening
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = [str(tmp_path), flag, str(port), other, str(free_port()), "--poll-seconds", "0"]
+        assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        f"genreclf serve: error: Expected a free port to serve {protocol} on. Received: "
+        f"{flag}={port} on 127.0.0.1: address already in use. Pick another port with {flag} "
+        f"(0 turns {protocol} off), or stop what is using it."
+    )
+
+
+def fake_version(base, name, version):
+    """A version folder that is a load candidate (its contents are never read here)."""
+    os.makedirs(base / name / str(version) / "variables")
+    (base / name / str(version) / "saved_model.pb").write_bytes(b"pb")
+    (base / name / str(version) / "variables" / "variables.index").write_bytes(b"index")
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (
+            ["--label", "nope:canary=1"],
+            "Received: model='nope'; the served models are genre, solo.",
+        ),
+        (["--label", "genre:canary=9"], "Received: canary=9; genre serves versions 1, 2."),
+        (["--label", "canary=9"], "Received: version=9; genre serves versions 1, 2; solo serves"),
+        (
+            ["--versions", "latest", "--label", "genre:stable=1"],
+            "genre serves versions 2 (on disk but not wanted by its version policy: 1)",
+        ),
+        (["--model-config", "CONFIG"], "of model genre (version_labels of the model config)"),
+    ],
+)
+def test_labels_naming_what_is_not_served_are_refused_at_startup(tmp_path, capsys, flags, expected):
+    for name, version in (("genre", 1), ("genre", 2), ("solo", 2)):
+        fake_version(tmp_path, name, version)
+    config = tmp_path / "models.config"
+    config.write_text(
+        f'model_config_list {{ config {{ name: "genre" base_path: "{tmp_path / "genre"}" '
+        'version_labels { key: "canary" value: 9 } } }'
+    )
+    flags = [str(config) if flag == "CONFIG" else flag for flag in flags]
+    argv = [str(tmp_path), *flags, "--rest-port", "0", "--grpc-port", "0", "--poll-seconds", "0"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "genreclf serve: error: Expected " in err and expected in err
