@@ -299,6 +299,12 @@ class MlflowTracker:
         for start in range(0, len(metrics), 1000):
             self.client.log_batch(self.run_id, metrics=metrics[start : start + 1000])
 
+    def log_missing_epochs(self, history, prefix=""):
+        """Logs the epochs of `history` (a `history.csv`) this run lacks (`log_missing_epochs`)."""
+        from genreclf.tracking.missing_epochs import log_missing_epochs
+
+        return log_missing_epochs(self.client, self.run_id, history, prefix)
+
     def log_artifact(self, path, artifact_path=None):
         """Copies a file (or folder) into the run's artefacts."""
         path = pathlib.Path(path)
@@ -330,11 +336,17 @@ class MlflowTracker:
         if (folder / MODEL_FILE).exists():
             self.log_artifact(folder / MODEL_FILE, "model")
 
-    def keras_callback(self, per_training=False):
-        """A Keras callback logging this run's metrics per epoch (`MlflowMetrics`)."""
+    def keras_callback(self, per_training=False, training=None):
+        """A Keras callback logging this run's metrics per epoch (`MlflowMetrics`).
+
+        Args:
+            per_training: prefix each training's metrics with `fold_<i>/`.
+            training: a callable that names the training about to begin:
+                `(prefix or None, its history.csv or None)` (`MlflowMetrics`).
+        """
         from genreclf.tracking.mlflow_callback import MlflowMetrics
 
-        return MlflowMetrics(self.uri, self.run_id, per_training=per_training)
+        return MlflowMetrics(self.uri, self.run_id, per_training=per_training, training=training)
 
 
 def _version():

@@ -253,3 +253,117 @@ def test_overwriting_a_finished_run_starts_a_new_mlflow_run(tmp_path):
     logged = _client(uri).get_run(json.loads((out / "mlflow.json").read_text())["run_id"])
     assert logged.info.run_id != dangling.run_id and logged.info.status == "FINISHED"
     assert logged.data.params["epochs"] == "2" and run.config["epochs"] == 2
+
+
+def test_epochs_in_history_csv_that_mlflow_lacks_are_logged_at_their_step(tmp_path):
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    history = tmp_path / "history.csv"
+    # Epoch 1 reached history.csv but not MLflow; epoch 4's row was cut short by a kill.
+    history.write_text(
+        "epoch,loss,val_macro_f1\n0,0.9,0.1\n1,0.8,0.2\n2,0.7,NA\n3,0.6,0.4\n4,0.5,0."
+    )
+    with MlflowTracker(uri, run_name="resumed") as tracker:
+        for epoch, loss, f1 in [(0, 0.9, 0.1), (2, 0.7, None), (3, 0.6, 0.4)]:
+            tracker.log_metrics({"loss": loss, "val_macro_f1": f1}, step=epoch)
+        assert tracker.log_missing_epochs(history) == [1]
+        assert tracker.log_missing_epochs(history) == []  # nothing twice
+        assert tracker.log_missing_epochs(history, prefix="fold_0/") == [0, 1, 2, 3]
+    client = _client(uri)
+
+    def steps(key):
+        return [(m.step, m.value) for m in client.get_metric_history(tracker.run_id, key)]
+
+    assert sorted(steps("val_macro_f1")) == [(0, 0.1), (1, 0.2), (3, 0.4)]
+    assert sorted(steps("loss")) == [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.6)]
+    assert sorted(steps("fold_0/loss")) == sorted(steps("loss"))
+
+
+def test_a_run_stopped_after_history_csv_took_its_epoch_fills_mlflow_on_resume(tmp_path):
+    """The state a kill at an epoch's end leaves (qa35a repro_I): the epoch is in
+    history.csv and in the backup, so the rerun does not train it again, but the
+    MLflow callback (the last) never logged it. Stopped here by a KeyboardInterrupt
+    (Ctrl-C) from a user callback's epoch-end work, which runs after genreclf's
+    CSV log and backup and before the MLflow callback: deterministic, no timing."""
+    import csv
+
+    import keras
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    uri, out = f"file:{tmp_path / 'mlruns'}", tmp_path / "run"
+    tiny = dict(
+        text="overview",
+        label="genre",
+        model="ngram",
+        epochs=3,
+        patience=10,
+        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
+        out=out,
+        verbose=0,
+        mlflow_uri=uri,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        genreclf.train(genreclf.sample_path(), callbacks=[CtrlC()], **tiny)
+    client = _client(uri)
+    killed = _only_run(client)
+    run_id = killed.info.run_id
+
+    def logged(key):
+        return {m.step: m.value for m in client.get_metric_history(run_id, key)}
+
+    def csv_log():
+        with open(out / "history.csv", newline="") as f:
+            return {int(row["epoch"]): float(row["val_macro_f1"]) for row in csv.DictReader(f)}
+
+    assert killed.info.status == "KILLED" and (out / "backup").is_dir()
+    assert sorted(csv_log()) == [0, 1] and sorted(logged("val_macro_f1")) == [0]
+
+    genreclf.train(genreclf.sample_path(), **tiny)
+    assert _only_run(client).info.status == "FINISHED"  # the same MLflow run, continued
+    assert sorted(csv_log()) == [0, 1, 2]  # epoch 1 was not trained again
+    for key in ("val_macro_f1", "loss", "val_loss"):
+        assert sorted(logged(key)) == [0, 1, 2], key
+    assert logged("val_macro_f1") == pytest.approx(csv_log())
+
+
+@pytest.mark.large  # two folds of Keras training, then one resumed
+def test_a_resumed_cross_validation_logs_each_fold_under_its_own_prefix(tmp_path):
+    """The rerun keeps fold 0 untrained: its next training is fold 1, not a second fold 0."""
+    import keras
+
+    class CtrlCInSecondFold(keras.callbacks.Callback):
+        trainings = 0
+
+        def on_train_begin(self, logs=None):
+            self.trainings += 1
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.trainings == 2:
+                raise KeyboardInterrupt  # fold 1's epoch 0 is in its history.csv, not MLflow
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    tiny = dict(
+        text="overview",
+        label="genre",
+        model="ngram",
+        epochs=2,
+        folds=2,
+        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
+        out=tmp_path / "cv",
+        verbose=0,
+        mlflow_uri=uri,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        genreclf.train(genreclf.sample_path(), callbacks=[CtrlCInSecondFold()], **tiny)
+    genreclf.train(genreclf.sample_path(), **tiny)
+    client = _client(uri)
+    logged = _only_run(client)
+    assert logged.info.status == "FINISHED"
+    for fold in (0, 1):
+        history = client.get_metric_history(logged.info.run_id, f"fold_{fold}/val_macro_f1")
+        assert sorted(m.step for m in history) == [0, 1], fold
