@@ -146,7 +146,7 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
                         f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows",
                         flush=True,
                     )
-                fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0)
+                fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0, overwrite=True)
                 run = Run(fold_dir)
             held = dataset.subset(held_idx)
             probabilities[held_idx] = run.scores(held.texts)

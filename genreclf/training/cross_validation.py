@@ -105,8 +105,15 @@ def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callba
         if verbose:
             print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")
         reports.append(
-            fit_run(
-                train_set, val_set, vocabulary, cfg, fold_dir, verbose=verbose, callbacks=callbacks
+            fit_run(  # a fold left unfinished by other settings is retrained, as a finished one
+                train_set,
+                val_set,
+                vocabulary,
+                cfg,
+                fold_dir,
+                verbose=verbose,
+                callbacks=callbacks,
+                overwrite=True,
             )
         )
     return reports

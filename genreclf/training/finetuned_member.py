@@ -222,7 +222,10 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         if verbose:
             print(f"member {name}: {member.model} → {folder}", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
-        runs.append(train_on_rows(train_set, val_set, member, folder, verbose, callbacks))
+        # A member left unfinished with other settings is retrained, as a finished one is.
+        runs.append(
+            train_on_rows(train_set, val_set, member, folder, verbose, callbacks, overwrite=True)
+        )
     choice = {
         **(cfg.model_choice or {}),
         "members": {name: str(r.path.resolve()) for name, r in zip(("stack", "finetune"), runs)},

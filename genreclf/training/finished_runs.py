@@ -22,12 +22,17 @@ the first is still training.
 
 import contextlib
 import json
+import logging
 import pathlib
+import shutil
 
 from genreclf.errors import ConfigError
 from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
+from genreclf.run import FINGERPRINT
 from genreclf.run import Run
+
+logger = logging.getLogger("genreclf.training")
 
 
 def refuse_finished_run(out, overwrite=False):
@@ -154,3 +159,90 @@ def finished_run(folder, cfg, train_set, val_set):
         and run.fingerprint.get("val_sha256") == val_sha256
     )
     return run if same_settings and same_rows else None
+
+
+def resumes(out, cfg, train_set, val_set, overwrite=False, *, started=("backup",)):
+    """Whether `out` holds an unfinished run to resume with `cfg` on these rows.
+
+    A killed run leaves what it had trained (`started`: the epoch backup, or
+    the fitted weights) beside the `config.json` and `fingerprint.json` it
+    started with. A rerun resumes from them only with the same settings (every
+    `TrainConfig` field but `model_choice`) and the same training and
+    validation rows; otherwise they are refused, naming what changed, or with
+    `overwrite=True` deleted, and the run starts afresh.
+
+    Args:
+        out: the run folder.
+        cfg: the `TrainConfig` of the rerun.
+        train_set: its training rows (before oversampling).
+        val_set: its validation rows, or None.
+        overwrite: start afresh over an unfinished run with other settings.
+        started: the files (relative to `out`) an unfinished run leaves.
+
+    Returns:
+        True to resume, False to start afresh.
+
+    Raises:
+        ConfigError: the unfinished run had other settings or rows.
+
+    Example:
+
+    >>> import tempfile
+    >>> from genreclf.training.config import TrainConfig
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> resumes(folder, TrainConfig(), None, None)  # nothing started there
+    False
+    """
+    out = pathlib.Path(out)
+    left = [out / name for name in started if (out / name).exists()]
+    if not left:
+        return False
+    changed = _changes(out, cfg, train_set, val_set)
+    if not changed:
+        return True
+    if overwrite:
+        logger.warning(
+            "%s holds an unfinished run with other settings (%s): starting afresh "
+            "(overwrite=True).",
+            out,
+            "; ".join(changed),
+        )
+        for path in left:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return False
+    raise ConfigError(
+        f"{out} holds an unfinished run with other settings: {'; '.join(changed)}. Its "
+        "saved progress cannot continue with these, and keeping it would mix two "
+        f"trainings under one config.json. Received: out={str(out)!r}. Rerun with its "
+        "settings to resume it, pass --overwrite (overwrite=True) to start afresh there, "
+        "or choose another --out."
+    )
+
+
+def _changes(out, cfg, train_set, val_set):
+    """What differs from the settings and rows `out`'s unfinished run started with."""
+    try:
+        before = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError):
+        return []  # nothing recorded to compare with: resume as before
+    if not isinstance(before, dict):
+        return []
+    settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
+    changed = [
+        f"{name}: {before.get(name)!r} → {value!r}"
+        for name, value in settings.items()
+        if name != "model_choice" and before.get(name) != value
+    ]
+    try:
+        rows = json.loads((out / FINGERPRINT).read_text())
+    except (OSError, ValueError):
+        return changed  # started before fingerprints were written first
+    if not isinstance(rows, dict) or train_set is None:
+        return changed
+    if rows.get("train_sha256") != train_set.fingerprint():
+        changed.append(f"the training rows ({rows.get('num_train')} → {len(train_set)} rows)")
+    val_sha256 = None if val_set is None else val_set.fingerprint()
+    if rows.get("val_sha256") != val_sha256:
+        num_val = 0 if val_set is None else len(val_set)
+        changed.append(f"the validation rows ({rows.get('num_val')} → {num_val} rows)")
+    return changed

@@ -25,6 +25,7 @@ from genreclf.run import write_out_of_fold
 from genreclf.run import write_thresholds
 from genreclf.run import write_training_rows
 from genreclf.training import distribute
+from genreclf.training.finished_runs import resumes
 
 # Folds of the out-of-fold scores that families fitting themselves report and
 # choose thresholds on.
@@ -91,12 +92,15 @@ def check_family_options(cfg):
         )
 
 
-def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()):
+def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=(), overwrite=False):
     """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
 
     With `cfg.strategy` it all runs in the strategy's scope, and only the
     chief writes `out` (see `genreclf.training.distribute`). A second run on
     the same folder is refused while this one holds it (`output_lock`).
+
+    An unfinished run in `out` resumes with the same settings and rows, and is
+    refused with others unless `overwrite` (`finished_runs.resumes`).
 
     Returns the validation report (the run's `metrics.json`).
     """
@@ -117,10 +121,13 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
             strategy,
             verbose=verbose,
             callbacks=callbacks,
+            overwrite=overwrite,
         )
 
 
-def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=()):
+def _fit_run(
+    train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=(), overwrite=False
+):
     import keras
 
     from genreclf.metrics import classification_report
@@ -148,12 +155,15 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
             "data or a --val-data file."
         )
     # Resuming: a backup (killed while training) or the fitted weights (killed
-    # while writing the run folder: the training is not paid twice).
-    resuming = (out / BACKUP_DIR).exists() or (out / FITTED_WEIGHTS).exists()
+    # while writing the run folder: the training is not paid twice), kept only
+    # for the settings and rows they were trained with.
+    started = (BACKUP_DIR, FITTED_WEIGHTS)
+    resuming = resumes(out, cfg, train_set, val_set, overwrite, started=started)
     if not resuming:
         for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD, THRESHOLDS):
             (out / stale).unlink(missing_ok=True)
     cfg.to_json(out / CONFIG)
+    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))  # what a rerun checks
     vocabulary.save(out / LABELS)
     keras.utils.set_random_seed(cfg.seed)
 
@@ -162,7 +172,6 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     num_classes, multi_label = vocabulary.num_classes, vocabulary.multi_label
     config = model_config(cfg)
     family = get_family(cfg.model)
-    given_rows = train_set  # fingerprint.json's: what a rerun compares (`finished_run`)
     if cfg.oversample:
         train_set = oversample(train_set, vocabulary, seed=cfg.seed)
     model = build_model(
@@ -256,7 +265,6 @@ def _fit_run(train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, c
     report["num_synthetic"] = int(train_set.is_synthetic().sum())
     report["evaluated_on"] = evaluated_on
     write_report(report, out, title=f"{cfg.model} on {cfg.data or 'a TextDataset'}")
-    write_json(out / FINGERPRINT, _fingerprint(cfg, given_rows, val_set))
     write_training_rows(out, row_keys(train_set.texts))  # what evaluate warns about
     write_thresholds(out, thresholds, num_classes)  # last: the run is complete
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)

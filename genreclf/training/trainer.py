@@ -6,7 +6,9 @@ Its rows are read, and split into training and validation rows, by
 """
 
 import contextlib
+import functools
 import logging
+import os
 import pathlib
 
 from genreclf.data import TextDataset
@@ -18,6 +20,7 @@ from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
 from genreclf.run import COMPLETE
 from genreclf.run import Run
+from genreclf.run import check_out_folder
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
@@ -45,6 +48,8 @@ def make_config(data=None, config=None, **overrides):
     caller); anything else is a `ConfigError` saying what was received, in
     a few words (`genreclf.data.inputs.check_data`).
 
+    `config` given as a path must name a file (`check_config_file`).
+
     Example:
 
     >>> make_config("movies.csv", model="ngram").data
@@ -62,7 +67,7 @@ def make_config(data=None, config=None, **overrides):
     elif isinstance(config, dict):
         base = TrainConfig.from_dict(config)
     else:
-        base = TrainConfig.from_json(config)
+        base = TrainConfig.from_json(check_config_file(config))
     values = base.to_dict()
     values.update({k: v for k, v in overrides.items() if v is not None})
     if data is not None:
@@ -70,6 +75,42 @@ def make_config(data=None, config=None, **overrides):
         if not isinstance(data, TextDataset) and not is_frame(data):
             values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
     return TrainConfig.from_dict(values)
+
+
+def check_config_file(config):
+    """Returns `config`, the path of a `config.json`, if it names a file; else a `ConfigError`.
+
+    Checked before the file is opened, so a mistyped path, a folder (a run
+    folder rather than its `config.json`) or a value of another kind is named
+    with the fix, not a bare `FileNotFoundError`.
+
+    Example:
+
+    >>> check_config_file("nope.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: config (`--config`) must be ... Received: config='nope.json', which does not exist...
+    """
+    expected = "config (`--config`) must be a TrainConfig, a dict or the path of a config.json file"
+    fix = "Pass e.g. config='runs/ngram/config.json' (a run folder's config.json)."
+    if not isinstance(config, (str, os.PathLike)):
+        raise ConfigError(
+            f"{expected}. Received: config={config!r} ({type(config).__name__}). {fix}"
+        )
+    path = pathlib.Path(config)
+    if path.is_file():
+        return config
+    if path.is_dir():
+        hint = (
+            f" Did you mean {str(path / 'config.json')!r}?"
+            if (path / "config.json").is_file()
+            else ""
+        )
+        raise ConfigError(f"{expected}. Received: config={str(config)!r}, a folder.{hint} {fix}")
+    raise ConfigError(
+        f"{expected}. Received: config={str(config)!r}, which does not exist (looked in "
+        f"{str(path.resolve().parent)!r}). {fix}"
+    )
 
 
 def train(
@@ -92,8 +133,10 @@ def train(
             the same reading options: `genreclf.data.frames`) or a `TextDataset`.
         out: the run folder (default `runs/<model>`). Rerunning the same call
             after a crash resumes from the last finished epoch. A folder that
-            holds a finished run is refused unless `overwrite` is True.
-        config: a `TrainConfig`, a dict, or the path of a `config.json`.
+            holds a finished run is refused unless `overwrite` is True; a
+            file there is refused (`ConfigError`).
+        config: a `TrainConfig`, a dict, or the path of a `config.json` (a
+            path that is not a file is a `ConfigError`).
         verbose: Keras verbosity (1: progress bar, 2: one line an epoch, 0: silent).
         callbacks: extra Keras callbacks.
         mlflow_uri: an MLflow tracking URI (`file:./mlruns`,
@@ -124,6 +167,8 @@ def train(
     >>> run.metrics["macro_f1"]  # doctest: +SKIP
     """
     cfg = make_config(data, config, **kwargs).check()
+    if out is not None:
+        check_out_folder(out)  # a file there is refused before the data is read
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     with contextlib.ExitStack() as held:
         if out is not None:  # held from before the data is read to the run's last file
@@ -131,10 +176,13 @@ def train(
         dataset, synthetic = _training_data(data, cfg, verbose)
         if out is None:  # `runs/<model>`, known once `auto` has chosen
             out = f"runs/{cfg.model}"
+            check_out_folder(out)
             held.enter_context(_claimed(out, cfg, overwrite))
         out = pathlib.Path(out)
         tracking = (mlflow_uri, mlflow_experiment)
-        return _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, *tracking)
+        return _train_and_track(
+            dataset, synthetic, cfg, out, verbose, callbacks, *tracking, overwrite=overwrite
+        )
 
 
 def _training_data(data, cfg, verbose):
@@ -200,15 +248,17 @@ def _claimed(out, cfg, overwrite):
         yield
 
 
-def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment):
+def _train_and_track(
+    dataset, synthetic, cfg, out, verbose, callbacks, mlflow_uri, experiment, overwrite=False
+):
     if not distribute.writes_run_folder(cfg.strategy):
         # Another worker of a multi-worker job: it trains into a `WorkerFolder`
         # and logs nothing; the chief's MLflow run holds the job (the workers'
         # synchronised epochs log the same metrics).
-        return _train(dataset, synthetic, cfg, out, verbose, callbacks)
+        return _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite)
     if mlflow_uri is None:
         out.mkdir(parents=True, exist_ok=True)
-        return _train(dataset, synthetic, cfg, out, verbose, callbacks)
+        return _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite)
     from genreclf.tracking.mlflow_tracker import TRACKING_FILE
     from genreclf.tracking.mlflow_tracker import MlflowTracker
 
@@ -223,13 +273,39 @@ def _train_and_track(dataset, synthetic, cfg, out, verbose, callbacks, mlflow_ur
     if (out / COMPLETE).exists():  # overwriting a finished run: a new MLflow run, too
         (out / TRACKING_FILE).unlink(missing_ok=True)
     with tracker:
-        callbacks = (*callbacks, tracker.keras_callback(per_training=bool(cfg.folds)))
-        run = _train(dataset, synthetic, cfg, out, verbose, callbacks)
+        metrics = tracker.keras_callback(
+            per_training=bool(cfg.folds), training=functools.partial(_tracked_training, out, cfg)
+        )
+        callbacks = (*callbacks, metrics)
+        run = _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite)
         tracker.log_run_folder(out)
     return run
 
 
-def _train(dataset, synthetic, cfg, out, verbose, callbacks):
+def _tracked_training(out, cfg):
+    """`(metric prefix or None, history.csv or None)` of the Keras training beginning in `out`.
+
+    Called by the MLflow callback as each training begins (`MlflowMetrics`),
+    after the run's backup has been restored: a resumed training's
+    `history.csv` then holds exactly the epochs trained before the kill (a
+    training that starts afresh has removed it), and the callback logs those
+    the MLflow run lacks. Cross-validation trains its folds in order into
+    `folds/fold_<i>` and keeps the finished ones untrained, so the fold
+    beginning is the first without its last file (`COMPLETE`). The GPU
+    pair's members are not told apart (None, None).
+    """
+    if cfg.folds:
+        for i in range(cfg.folds):
+            fold = out / "folds" / f"fold_{i}"
+            if not (fold / COMPLETE).exists():
+                return f"fold_{i}/", fold / "history.csv"
+        return None, None
+    if joins_finetuned_member(cfg):
+        return None, None
+    return None, out / "history.csv"
+
+
+def _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite=False):
     if cfg.folds:
         from genreclf.training.cross_validation import cross_validate
 
@@ -239,10 +315,12 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks):
             dataset, synthetic, cfg, out, verbose=verbose, callbacks=callbacks
         )
     train_set, val_set = training_rows(dataset, synthetic, cfg)
-    return train_on_rows(train_set, val_set, cfg, out, verbose=verbose, callbacks=callbacks)
+    return train_on_rows(
+        train_set, val_set, cfg, out, verbose=verbose, callbacks=callbacks, overwrite=overwrite
+    )
 
 
-def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
+def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=(), overwrite=False):
     """Fits `cfg` on `training_rows`' split and writes the run folder `out` (and its report).
 
     Returns the `Run`, or None on a multi-worker job's other workers (`train`).
@@ -250,7 +328,16 @@ def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=()):
     from genreclf.explaining.report_examples import add_to_run_report
 
     vocabulary = (train_set if val_set is None else train_set.concat(val_set)).vocabulary()
-    fit_run(train_set, val_set, vocabulary, cfg, out, verbose=verbose, callbacks=callbacks)
+    fit_run(
+        train_set,
+        val_set,
+        vocabulary,
+        cfg,
+        out,
+        verbose=verbose,
+        callbacks=callbacks,
+        overwrite=overwrite,
+    )
     if not distribute.writes_run_folder(cfg.strategy):
         return None  # the chief writes `out`; reading it here would race its last files
     run = Run(out)

@@ -135,3 +135,58 @@ def test_an_ensemble_over_a_finished_run_is_refused_unless_overwritten(trained_r
     assert _mtimes(out, "model.keras") == model
     genreclf.ensemble([trained_run, second], out, verbose=0, overwrite=True)
     assert _mtimes(out, "model.keras") != model
+
+
+class _KillAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt  # as if the process were killed after epoch 1
+
+
+BILSTM = dict(
+    text="overview",
+    label="genre",
+    model="bilstm",
+    epochs=3,
+    model_config={"embedding_dim": 4, "lstm_units": 2, "max_length": 8, "max_tokens": 200},
+    verbose=0,
+)
+
+
+def _killed_after_one_epoch(out, data=None):
+    with pytest.raises(KeyboardInterrupt):
+        genreclf.train(
+            data or genreclf.sample_path(), out=out, callbacks=[_KillAfterFirstEpoch()], **BILSTM
+        )
+    assert (out / "backup").is_dir()
+
+
+def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
+    out = tmp_path / "run"
+    _killed_after_one_epoch(out)
+    config = (out / "config.json").read_text()
+    # Another learning rate would train the last epochs at it under a config.json
+    # claiming all were; another model size cannot load the backup at all.
+    for change, named in (({"lr": 0.5}, "lr: 'auto' → 0.5"), ({"epochs": 4}, "epochs: 3 → 4")):
+        with pytest.raises(ConfigError, match="holds an unfinished run with other settings") as e:
+            genreclf.train(genreclf.sample_path(), out=out, **{**BILSTM, **change})
+        assert named in str(e.value) and "--overwrite (overwrite=True)" in str(e.value)
+    bigger = {**BILSTM["model_config"], "lstm_units": 3}
+    with pytest.raises(ConfigError, match=r"model_config: .*'lstm_units': 2.* → .*'lstm_units': 3"):
+        genreclf.train(genreclf.sample_path(), out=out, **{**BILSTM, "model_config": bigger})
+    assert (out / "config.json").read_text() == config and (out / "backup").is_dir()
+    capfd.readouterr()
+    run = genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # its own settings
+    assert "resuming from epoch 2" in capfd.readouterr().err and run.config["epochs"] == 3
+
+
+def test_other_rows_are_named_and_overwrite_starts_afresh(tmp_path, capfd, caplog):
+    out = tmp_path / "run"
+    _killed_after_one_epoch(out)
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    fewer = data.subset(range(200))
+    with pytest.raises(ConfigError, match=r"the training rows \(\d+ → \d+ rows\)"):
+        genreclf.train(fewer, out=out, **BILSTM)
+    capfd.readouterr()
+    run = genreclf.train(fewer, out=out, overwrite=True, **{**BILSTM, "lr": 0.01})
+    assert "starting afresh (overwrite=True)" in caplog.text
+    assert "resuming" not in capfd.readouterr().err and run.config["lr"] == 0.01
