@@ -24,6 +24,7 @@ models and a weighted sum, raw text in — so `genreclf evaluate`, `predict`,
 `export` and `export verify` take it like any other.
 """
 
+import os
 import pathlib
 
 import numpy as np
@@ -36,6 +37,7 @@ from genreclf.run import LABELS
 from genreclf.run import MODEL
 from genreclf.run import TRAINING_ROWS
 from genreclf.run import Run
+from genreclf.run import check_out_folder
 from genreclf.run import write_json
 from genreclf.run import write_thresholds
 from genreclf.run import write_training_rows
@@ -99,6 +101,54 @@ def _best_thresholds(targets, blended, runs, weights):
 
 
 READ_OPTIONS = ("text", "label", "sep", "format")
+_RUNS_FIX = (
+    "Pass e.g. genreclf.ensemble(['runs/ngram', 'runs/bilstm'], out='runs/ens') (`genreclf "
+    "ensemble runs/ngram runs/bilstm --out runs/ens`)."
+)
+
+
+def member_runs(runs):
+    """`runs` as a list of run folders or `Run`s, at least two; else a `ConfigError`.
+
+    An ensemble weighs two or more members (`_join`). One folder, `Path` or
+    `Run` given alone is refused rather than read as a sequence (a string
+    would be read letter by letter); a generator is read once, here.
+
+    Example:
+
+    >>> member_runs(("runs/a", "runs/b"))
+    ['runs/a', 'runs/b']
+    >>> member_runs("runs/a")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: runs takes a list of two or more run folders (or Runs)...
+    """
+    expected = "runs takes a list of two or more run folders (or Runs) to join"
+    if isinstance(runs, (str, bytes, os.PathLike, Run)):
+        shown = runs if isinstance(runs, Run) else str(runs)
+        raise ConfigError(
+            f"{expected}. Received: runs={shown!r}, a single {type(runs).__name__}: an "
+            f"ensemble of one run is that run. {_RUNS_FIX}"
+        )
+    try:
+        members = list(runs)
+    except TypeError:
+        raise ConfigError(f"{expected}. Received: runs={runs!r}. {_RUNS_FIX}") from None
+    for i, member in enumerate(members):
+        if not isinstance(member, (str, os.PathLike, Run)):
+            raise ConfigError(
+                f"{expected}. Received: runs[{i}]={member!r} ({type(member).__name__}). "
+                + _RUNS_FIX
+            )
+    if not members:
+        raise ConfigError(f"{expected}. Received: no runs. {_RUNS_FIX}")
+    if len(members) == 1:
+        shown = str(getattr(members[0], "path", members[0]))
+        raise ConfigError(
+            f"{expected}. Received: 1 run ({shown!r}): an ensemble of one run is that run. "
+            + _RUNS_FIX
+        )
+    return members
 
 
 def check_out_apart(runs, out, *, members_inside=False):
@@ -160,8 +210,9 @@ def ensemble(
     """Joins trained runs into one run whose model averages their scores.
 
     Args:
-        runs: run folders (or `Run`s) with the same labels.
-        out: the new run folder.
+        runs: two or more run folders (or `Run`s) with the same labels, in
+            a list (or any iterable; one folder alone is refused).
+        out: the new run folder (not a file, nor a member's folder).
         data: labelled held-out rows (a file or `TextDataset`) to choose the
             weights and thresholds on; default: the members' shared
             validation split, with the out-of-fold scores of members that
@@ -187,11 +238,18 @@ def ensemble(
     Returns:
         The new `Run`.
 
+    Raises:
+        ConfigError: `runs` is not two or more run folders (`member_runs`);
+            `out` is a file or a member's folder; the members differ in
+            labels or task.
+
     Example:
 
     >>> run = ensemble(["runs/ngram", "runs/minilm"], "runs/ens",
     ...                data="val.csv")  # doctest: +SKIP
     """
+    runs = member_runs(runs)
+    check_out_folder(out)
     check_out_apart(runs, out, members_inside=True)
     with claimed_run_folder(out, "genreclf ensemble", overwrite):  # refused there if finished
         work = (runs, out, data, verbose, calibration, split, config_fields)
@@ -230,9 +288,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
 
     register()
     check_choice(calibration)
-    runs = [r if isinstance(r, Run) else Run(r) for r in runs]
-    if len(runs) < 2:
-        raise ConfigError(f"An ensemble needs at least two runs. Received: {len(runs)}.")
+    runs = [r if isinstance(r, Run) else Run(r) for r in member_runs(runs)]
     folders = [run.path.resolve() for run in runs]
     repeated = sorted({str(r.path) for r, f in zip(runs, folders) if folders.count(f) > 1})
     if repeated:  # allowed (a quick check of the machinery), but rarely meant

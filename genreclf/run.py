@@ -16,7 +16,9 @@ import pathlib
 import numpy as np
 
 from genreclf.data.labels import LabelVocabulary
+from genreclf.errors import ConfigError
 from genreclf.errors import RunFolderError
+from genreclf.setting import whole
 from genreclf.texts_in import texts_in
 
 CONFIG = "config.json"
@@ -30,6 +32,8 @@ FINGERPRINT = "fingerprint.json"
 COMPLETE = THRESHOLDS
 OUT_OF_FOLD = "oof_scores.npz"
 TRAINING_ROWS = "training_rows.npz"
+_TOP_K = whole(1, also=(None,))  # `Run.predict`'s top_k: None is every label
+_BATCH_SIZE = whole(1)
 
 
 def _read_json(path):
@@ -124,6 +128,44 @@ def write_training_rows(path, keys):
     with open(tmp, "wb") as f:
         np.savez_compressed(f, rows=np.unique(np.asarray(keys, dtype="S8")))
     tmp.replace(pathlib.Path(path) / TRAINING_ROWS)
+
+
+def check_out_folder(out, name="out"):
+    """Refuses an output folder path that is a file, or lies under one.
+
+    `pathlib.Path.mkdir` would raise a bare `FileExistsError` (or
+    `NotADirectoryError`) deep inside training or ensembling; this names the
+    argument and the fix before any work starts.
+
+    Args:
+        out: the run folder to write (it need not exist).
+        name: the argument, as `Received: name=...` spells it.
+
+    Raises:
+        ConfigError: `out`, or a folder above it, is a file.
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> a_file = pathlib.Path(tempfile.mkdtemp()) / "train.py"
+    >>> _ = a_file.write_text("print('hi')")
+    >>> check_out_folder(a_file.parent / "runs" / "a")  # a new folder: fine
+    >>> check_out_folder(a_file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: out must be a run folder, not a file. Received: out=...
+    """
+    path = pathlib.Path(out)
+    for place in (path, *path.parents):
+        if place.is_dir():
+            return
+        if place.exists():  # a file (or anything else that is not a folder)
+            where = "" if place == path else f", inside {str(place)!r}, which is a file"
+            raise ConfigError(
+                f"{name} must be a run folder, not a file. Received: {name}={str(out)!r}"
+                f"{where}. Pass a folder path that is new or holds a run, e.g. "
+                f"{name}='runs/{path.stem or 'run'}'."
+            )
 
 
 def _json_default(value):
@@ -276,9 +318,11 @@ class Run:
                 e.g. one that also returns the scores before calibration.
 
         Raises:
-            ConfigError: `texts` that are not texts (a DataFrame, a dict, None).
+            ConfigError: `texts` that are not texts (a DataFrame, a dict, None),
+                or a `batch_size` that is not a whole number of at least 1.
             DataError: a text that is not a string, or is blank, as `predict`.
         """
+        _BATCH_SIZE.check("batch_size", batch_size, fix="Pass e.g. batch_size=256.")
         texts = texts_in(texts, "run.scores", "scoring", self.config.get("text"))
         import tensorflow as tf
 
@@ -304,17 +348,21 @@ class Run:
             texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
                 numpy array or other iterable of texts (a generator is read
                 once). Not a DataFrame: pass its text column, `df["overview"]`.
-            top_k: how many of the best labels `top_labels` holds.
+            top_k: how many of the best labels `top_labels` holds: a whole
+                number of at least 1 (more than the run has gives them all),
+                or None for every label.
             features: hybrid runs: `{name: values}`, one value per text.
 
         Raises:
             ConfigError: `texts` that are not texts: a DataFrame, a dict,
-                None, bytes, or an array of more than one dimension.
+                None, bytes, or an array of more than one dimension; a
+                `top_k` that is not a whole number of at least 1 or None.
             DataError: a text that is not a string, or is blank, as
                 `genreclf predict` refuses it: a guess from no words is not a
                 prediction. (A served model answers any string, as TF Serving
                 does; check texts before sending them.)
         """
+        _TOP_K.check("top_k", top_k, fix="Pass e.g. top_k=3, or top_k=None for every label.")
         texts = texts_in(texts, "run.predict", "predicting", self.config.get("text"))
         scores = self.scores(texts, features=features)
         cascade = self.cascade
@@ -322,7 +370,7 @@ class Run:
             decided = [[label] for label in cascade.decide_labels(scores)]
         else:
             decided = self.vocabulary.decode(scores, threshold=self.thresholds)
-        k = min(top_k, len(self.labels))
+        k = len(self.labels) if top_k is None else min(int(top_k), len(self.labels))
         results = []
         for row, labels in zip(scores, decided):
             order = np.argsort(-row)[:k]

@@ -228,3 +228,25 @@ def test_members_with_other_labels_are_told_which_differ(trained_run, tmp_path):
     )
     with pytest.raises(ConfigError, match=r"\['western'\] only in .* \(of 10 and 9 labels\)"):
         genreclf.ensemble([trained_run, no_western], out=tmp_path / "ens")
+
+
+@pytest.mark.parametrize("lone", ["runs/E0", "path", "run"])
+def test_one_run_folder_alone_is_refused_not_read_letter_by_letter(lone, trained_run, tmp_path):
+    import pathlib
+
+    runs = {"runs/E0": "runs/E0", "path": pathlib.Path("runs/E0"), "run": trained_run}[lone]
+    with pytest.raises(ConfigError, match=r"runs takes a list of two or more run folders"):
+        genreclf.ensemble(runs, tmp_path / "F1")
+    assert not (tmp_path / "F1").exists()
+
+
+def test_fewer_than_two_members_or_a_member_that_is_not_a_folder_is_refused(trained_run, tmp_path):
+    with pytest.raises(ConfigError, match=r"Received: 1 run \('.*ngram'\): an ensemble of one"):
+        genreclf.ensemble([trained_run.path], tmp_path / "ens")
+    with pytest.raises(ConfigError, match=r"Received: no runs\."):
+        genreclf.ensemble([], tmp_path / "ens")
+    with pytest.raises(ConfigError, match=r"Received: runs\[1\]=3 \(int\)"):
+        genreclf.ensemble([trained_run, 3], tmp_path / "ens")
+    with pytest.raises(ConfigError, match=r"Received: runs=None"):
+        genreclf.ensemble(None, tmp_path / "ens")
+    assert not (tmp_path / "ens").exists()

@@ -135,3 +135,26 @@ def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path,
     err = capsys.readouterr().err
     assert f"genreclf export: error: Cannot use '{afile}/g': Not a directory." in err, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("top_k", ["2", -1, 0, 1.5, True])
+def test_top_k_that_is_not_a_whole_number_of_at_least_one_is_refused(trained_run, top_k):
+    with pytest.raises(
+        ConfigError,
+        match=rf"top_k must be a whole number of at least 1, or null/None\. Received: top_k={top_k!r}",
+    ):
+        trained_run.predict(["A sheriff faces outlaws at noon."], top_k=top_k)
+
+
+def test_top_k_none_or_above_the_labels_gives_every_label(trained_run):
+    texts = ["A sheriff faces outlaws at noon."]
+    every = trained_run.predict(texts, top_k=None)[0]
+    assert len(every["top_labels"]) == len(trained_run.labels) == 10
+    assert trained_run.predict(texts, top_k=50) == [every]
+    assert len(trained_run.predict(texts, top_k=np.int64(2))[0]["top_labels"]) == 2
+
+
+@pytest.mark.parametrize("batch_size", [0, "8", 2.0])
+def test_scores_batch_size_is_checked(trained_run, batch_size):
+    with pytest.raises(ConfigError, match=r"batch_size must be a whole number of at least 1"):
+        trained_run.scores(["A sheriff faces outlaws at noon."], batch_size=batch_size)
