@@ -74,6 +74,8 @@ def make_config(data=None, config=None, **overrides):
         check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused here
         if not isinstance(data, TextDataset) and not is_frame(data):
             values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
+        else:  # rows in memory: not the file a config names (`record_source` names theirs)
+            values["data"] = None
     return TrainConfig.from_dict(values)
 
 

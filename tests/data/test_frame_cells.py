@@ -165,3 +165,4 @@ def test_a_recipe_trained_on_a_loaded_file_retrains_on_a_frame(tmp_path):
         frame.iloc[200:], config=tmp_path / "E0" / "config.json", out=tmp_path / "E1", verbose=0
     )
     assert again.config["label"] == "genre" and again.metrics["num_examples"] == 110
+    assert again.config["data"] is None  # it trained on the frame, not on the config's file
