@@ -10,6 +10,17 @@ from genreclf.errors import ConfigError
 
 pytest.importorskip("mlflow")
 
+# Two folds of a tiny Keras-recipe ngram: each fold trains epoch by epoch.
+TWO_FOLDS = dict(
+    text="overview",
+    label="genre",
+    model="ngram",
+    epochs=2,
+    folds=2,
+    model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
+    verbose=0,
+)
+
 
 def _client(uri):
     from mlflow.tracking import MlflowClient
@@ -216,18 +227,7 @@ def test_every_png_of_the_run_folder_is_logged(keras_run, tmp_path):
 @pytest.mark.large  # two folds of Keras training
 def test_cross_validation_logs_each_fold_epochs_under_its_own_prefix(tmp_path):
     uri = f"file:{tmp_path / 'mlruns'}"
-    genreclf.train(
-        genreclf.sample_path(),
-        text="overview",
-        label="genre",
-        model="ngram",
-        epochs=2,
-        folds=2,
-        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
-        out=tmp_path / "cv",
-        verbose=0,
-        mlflow_uri=uri,
-    )
+    genreclf.train(genreclf.sample_path(), out=tmp_path / "cv", mlflow_uri=uri, **TWO_FOLDS)
     client = _client(uri)
     logged = _only_run(client)
     for fold in (0, 1):
@@ -347,17 +347,7 @@ def test_a_resumed_cross_validation_logs_each_fold_under_its_own_prefix(tmp_path
                 raise KeyboardInterrupt  # fold 1's epoch 0 is in its history.csv, not MLflow
 
     uri = f"file:{tmp_path / 'mlruns'}"
-    tiny = dict(
-        text="overview",
-        label="genre",
-        model="ngram",
-        epochs=2,
-        folds=2,
-        model_config={"max_tokens": 500, "ngrams": 1, "solver": "adamw"},
-        out=tmp_path / "cv",
-        verbose=0,
-        mlflow_uri=uri,
-    )
+    tiny = dict(out=tmp_path / "cv", mlflow_uri=uri, **TWO_FOLDS)
     with pytest.raises(KeyboardInterrupt):
         genreclf.train(genreclf.sample_path(), callbacks=[CtrlCInSecondFold()], **tiny)
     genreclf.train(genreclf.sample_path(), **tiny)

@@ -10,15 +10,7 @@ import pytest
 import requests
 
 from genreclf.serving.testing import write_tiny_model
-
-
-def wait_for(predicate, timeout=60.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+from tests.serving.server.polling import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -15,18 +15,10 @@ import pytest
 import requests
 
 from genreclf.serving.testing import write_tiny_model
+from tests.serving.server.polling import wait_for
 
 POLL = 0.3  # seconds
 SEVERAL_POLLS = 10 * POLL
-
-
-def wait_for(predicate, timeout=120.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def replace_text(path, text):

@@ -8,7 +8,6 @@ request bodies.
 
 import json
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from genreclf.errors import ConfigError
+from tests.serving.server.polling import wait_for
 
 SLEEP = "10"  # seconds: longer than the old graces (5 s REST, 2 s gRPC)
 
@@ -43,15 +43,6 @@ def write_slow_model(base):
     module = tf.Module()
     module.serve = serve
     tf.saved_model.save(module, str(base / "slow" / "1"), signatures={"serving_default": serve})
-
-
-def wait_for(predicate, timeout=120.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def bytes_in_flight(process):
