@@ -23,11 +23,12 @@ DEFAULT_MAX_TEXTS = 10_000
 DEFAULT_MAX_TEXT_BYTES = 8 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 256
 DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 256 * 1024 * 1024
-DEFAULT_SHUTDOWN_GRACE = 30.0  # serving.server.local_server.SHUTDOWN_GRACE
+DEFAULT_SHUTDOWN_GRACE = 25.0  # serving.server.local_server.SHUTDOWN_GRACE
 
 
 _port = argument_type(whole(0, 65535), example=8501)  # a TCP port (argparse type)
-_seconds = argument_type(number(above=0, maximum=24 * 3600), example=30)  # a grace period
+_seconds = argument_type(number(above=0, maximum=24 * 3600), example=25)  # a grace period
+logger = logging.getLogger("genreclf.serving")
 
 
 def build_parser():
@@ -150,8 +151,9 @@ def build_parser():
         default=DEFAULT_SHUTDOWN_GRACE,
         metavar="SECONDS",
         help="on SIGTERM or Ctrl-C, seconds the requests in flight get to finish, REST and "
-        f"gRPC alike (default {DEFAULT_SHUTDOWN_GRACE:g}, Kubernetes' default "
-        "terminationGracePeriodSeconds; keep it below the one your orchestrator uses)",
+        f"gRPC alike (default {DEFAULT_SHUTDOWN_GRACE:g}, under Kubernetes' default "
+        "terminationGracePeriodSeconds of 30; keep it below the one your orchestrator "
+        "uses); requests still running after it are cancelled and the process exits",
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
@@ -161,6 +163,10 @@ def build_parser():
 
 def main(argv=None):
     """Runs `genreclf serve`; returns the exit code (0 after SIGTERM/SIGINT).
+
+    When requests still run after the shutdown grace, it logs how many and exits the
+    process itself (`os._exit(0)`) instead of returning: the interpreter's exit would
+    wait for their threads.
 
     Example:
 
@@ -236,8 +242,32 @@ def main(argv=None):
         return 1
     print(f"genreclf serve: ready: {server.describe()}", file=sys.stderr, flush=True)
     server.serve_forever()
+    # A request past the grace was cancelled, but its thread runs the model call on, and
+    # the interpreter would wait for it at exit (concurrent.futures joins its threads).
+    abandoned = server.running_requests(wait=1.0)  # 1 s: one just ending is not abandoned
+    if abandoned:
+        logger.warning(
+            "%d request%s still running after the %g s grace %s abandoned",
+            abandoned,
+            "" if abandoned == 1 else "s",
+            server.shutdown_grace,
+            "was" if abandoned == 1 else "were",
+        )
     print("genreclf serve: stopped", file=sys.stderr, flush=True)
+    if abandoned:
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code):
+    """Exits at once with `code`, logs and output flushed, without waiting for threads."""
+    logging.shutdown()  # flushes every handler
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or a pipe gone
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,9 @@ class Example:
 def resolve_column(columns, name, candidates, what, path):
     """The column to use for `what`: `name`, else the first of `candidates` present.
 
+    `name` matches a column of another type that reads as it, when only one
+    does: `"0"` (a command line's, a `config.json`'s) is a DataFrame's column `0`.
+
     `what` is the option (of `load_dataset`) that names the column; the error
     names its argument and flag as `genreclf.data.option_names` says.
     """
@@ -53,10 +56,13 @@ def resolve_column(columns, name, candidates, what, path):
     if name is not None:
         if name in columns:
             return name
+        same = [column for column in columns if str(column) == str(name)]
+        if len(same) == 1:  # "0" for a DataFrame's column 0: as a config.json records it
+            return same[0]
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}. "
             f"Pass {argument(what)}= one of them (`{flag}` on the command line)."
-            f"{_same_name_hint(columns, name, what)}{_tab_hint(columns)}",
+            f"{_tab_hint(columns)}",
             path=path,
             field=name,
         )
@@ -73,28 +79,6 @@ def resolve_column(columns, name, candidates, what, path):
         f"(`{flag}` on the command line).{_tab_hint(columns)}",
         path=path,
     )
-
-
-def _same_name_hint(columns, name, what):
-    """A hint when a column's name reads as `name` but is of another type (`0` and `'0'`).
-
-    A DataFrame's columns can be named by ints; a name read from a command
-    line or a file header is a string.
-
-    Example:
-
-    >>> _same_name_hint(["overview", 0], "0", "text")
-    ' The column 0 is named by an int, not a str: pass text=0.'
-    >>> _same_name_hint(["overview"], "plot", "text")
-    ''
-    """
-    for column in columns:
-        if str(column) == str(name) and column != name:
-            return (
-                f" The column {column!r} is named by {type_with_article(column)}, not "
-                f"{type_with_article(name)}: pass {argument(what)}={column!r}."
-            )
-    return ""
 
 
 def _tab_hint(columns):

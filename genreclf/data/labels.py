@@ -77,6 +77,12 @@ class LabelVocabulary:
         self.labels = labels
         self.multi_label = bool(multi_label)
         self._index = {label: i for i, label in enumerate(labels)}
+        # Runs trained before whole-number floats were named as whole numbers
+        # (`label_name`) hold '3.0': the '3' read from the same data now is it.
+        for i, label in enumerate(labels):
+            whole = label[:-2]
+            if label.endswith(".0") and whole.lstrip("-").isdigit():
+                self._index.setdefault(whole, i)
 
     @classmethod
     def from_rows(cls, rows, multi_label=False):

@@ -128,6 +128,7 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
     from genreclf.run import Run
     from genreclf.training import TrainConfig
     from genreclf.training import fit_run
+    from genreclf.training.finished_runs import RETRAIN
     from genreclf.training.finished_runs import finished_run
 
     cfg = TrainConfig(model=model, model_config=dict(model_config or {}), seed=seed)
@@ -146,7 +147,7 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
                         f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows",
                         flush=True,
                     )
-                fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0, overwrite=True)
+                fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0, unfinished=RETRAIN)
                 run = Run(fold_dir)
             held = dataset.subset(held_idx)
             probabilities[held_idx] = run.scores(held.texts)

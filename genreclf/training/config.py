@@ -246,7 +246,8 @@ class TrainConfig:
             if isinstance(value, str):
                 setattr(self, name, [value])  # one column, not its letters
             elif value is not None and not (
-                isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+                isinstance(value, (list, tuple))
+                and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
             ):
                 raise ConfigError(
                     f"{name} takes column names: a list of strings. Received: "

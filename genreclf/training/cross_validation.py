@@ -84,6 +84,7 @@ def cross_validate(dataset, synthetic, cfg, out, *, verbose=1, callbacks=()):
 
 def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callbacks):
     """Each fold's report: kept if it finished with these settings and rows, else trained."""
+    from genreclf.training.finished_runs import RETRAIN
     from genreclf.training.fitting import fit_run
 
     vocabulary = (
@@ -113,7 +114,7 @@ def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callba
                 fold_dir,
                 verbose=verbose,
                 callbacks=callbacks,
-                overwrite=True,
+                unfinished=RETRAIN,
             )
         )
     return reports

@@ -48,6 +48,7 @@ import pathlib
 
 from genreclf.errors import ConfigError
 from genreclf.training.config import AUTO
+from genreclf.training.finished_runs import RETRAIN
 from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 
@@ -224,7 +225,9 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         folder.mkdir(parents=True, exist_ok=True)
         # A member left unfinished with other settings is retrained, as a finished one is.
         runs.append(
-            train_on_rows(train_set, val_set, member, folder, verbose, callbacks, overwrite=True)
+            train_on_rows(
+                train_set, val_set, member, folder, verbose, callbacks, unfinished=RETRAIN
+            )
         )
     choice = {
         **(cfg.model_choice or {}),

@@ -161,29 +161,44 @@ def finished_run(folder, cfg, train_set, val_set):
     return run if same_settings and same_rows else None
 
 
-def resumes(out, cfg, train_set, val_set, overwrite=False, *, started=("backup",)):
+# What an unfinished run in `out` becomes (`resumes`): resumed with the same
+# settings and rows and refused with others; always started afresh (`train`'s
+# `overwrite=True`); or resumed with the same and started afresh with others (the
+# folds and members a run retrains itself, as it retrains finished ones).
+RESUME, AFRESH, RETRAIN = "resume", "afresh", "retrain"
+# Not compared: where the files lie and how they were read (the rows are compared,
+# by digest, where `fingerprint.json` was written first; a folder left by an older
+# version resumes as it did), how workers share the work, and why `auto` chose.
+_NOT_SETTINGS = (
+    *("data", "val_data", "augment", "format", "sep", "text", "label", "skip_bad_rows"),
+    *("strategy", "model_choice"),
+)
+
+
+def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup",)):
     """Whether `out` holds an unfinished run to resume with `cfg` on these rows.
 
     A killed run leaves what it had trained (`started`: the epoch backup, or
     the fitted weights) beside the `config.json` and `fingerprint.json` it
-    started with. A rerun resumes from them only with the same settings (every
-    `TrainConfig` field but `model_choice`) and the same training and
-    validation rows; otherwise they are refused, naming what changed, or with
-    `overwrite=True` deleted, and the run starts afresh.
+    started with. A rerun resumes from them only with the same settings and
+    the same training and validation rows; what differs is named. Settings are
+    the `TrainConfig` fields but the data's paths and reading options (the
+    rows are compared by digest), `strategy` and `model_choice`.
 
     Args:
         out: the run folder.
         cfg: the `TrainConfig` of the rerun.
         train_set: its training rows (before oversampling).
         val_set: its validation rows, or None.
-        overwrite: start afresh over an unfinished run with other settings.
+        unfinished: `RESUME` (other settings refused), `AFRESH` (start afresh
+            whatever they were) or `RETRAIN` (other settings start afresh).
         started: the files (relative to `out`) an unfinished run leaves.
 
     Returns:
-        True to resume, False to start afresh.
+        True to resume, False to start afresh (what was started is deleted).
 
     Raises:
-        ConfigError: the unfinished run had other settings or rows.
+        ConfigError: with `RESUME`, the unfinished run had other settings or rows.
 
     Example:
 
@@ -197,48 +212,38 @@ def resumes(out, cfg, train_set, val_set, overwrite=False, *, started=("backup",
     left = [out / name for name in started if (out / name).exists()]
     if not left:
         return False
-    changed = _changes(out, cfg, train_set, val_set)
-    if not changed:
+    changed = [] if unfinished == AFRESH else _changes(out, cfg, train_set, val_set)
+    if unfinished != AFRESH and not changed:
         return True
-    if overwrite:
-        logger.warning(
-            "%s holds an unfinished run with other settings (%s): starting afresh "
-            "(overwrite=True).",
-            out,
-            "; ".join(changed),
+    if unfinished == RESUME:
+        raise ConfigError(
+            f"{out} holds an unfinished run with other settings: {'; '.join(changed)}. "
+            "Its saved progress cannot continue with these, and keeping it would mix two "
+            f"trainings under one config.json. Received: out={str(out)!r}. Rerun with its "
+            "settings to resume it, pass --overwrite (overwrite=True) to start afresh "
+            "there, or choose another --out."
         )
-        for path in left:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        return False
-    raise ConfigError(
-        f"{out} holds an unfinished run with other settings: {'; '.join(changed)}. Its "
-        "saved progress cannot continue with these, and keeping it would mix two "
-        f"trainings under one config.json. Received: out={str(out)!r}. Rerun with its "
-        "settings to resume it, pass --overwrite (overwrite=True) to start afresh there, "
-        "or choose another --out."
-    )
+    why = f"other settings ({'; '.join(changed)})" if changed else "overwrite=True"
+    logger.warning("%s holds an unfinished run: starting afresh, %s.", out, why)
+    for path in left:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return False
 
 
 def _changes(out, cfg, train_set, val_set):
     """What differs from the settings and rows `out`'s unfinished run started with."""
-    try:
-        before = json.loads((out / "config.json").read_text())
-    except (OSError, ValueError):
+    before, rows = _json_object(out / "config.json"), _json_object(out / FINGERPRINT)
+    if before is None:
         return []  # nothing recorded to compare with: resume as before
-    if not isinstance(before, dict):
-        return []
+    rows = rows if train_set is not None else None
     settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
     changed = [
         f"{name}: {before.get(name)!r} → {value!r}"
         for name, value in settings.items()
-        if name != "model_choice" and before.get(name) != value
+        if name not in _NOT_SETTINGS and before.get(name) != value
     ]
-    try:
-        rows = json.loads((out / FINGERPRINT).read_text())
-    except (OSError, ValueError):
+    if rows is None:
         return changed  # started before fingerprints were written first
-    if not isinstance(rows, dict) or train_set is None:
-        return changed
     if rows.get("train_sha256") != train_set.fingerprint():
         changed.append(f"the training rows ({rows.get('num_train')} → {len(train_set)} rows)")
     val_sha256 = None if val_set is None else val_set.fingerprint()
@@ -246,3 +251,12 @@ def _changes(out, cfg, train_set, val_set):
         num_val = 0 if val_set is None else len(val_set)
         changed.append(f"the validation rows ({rows.get('num_val')} → {num_val} rows)")
     return changed
+
+
+def _json_object(path):
+    """The JSON object in `path`, or None (missing, unreadable, or not an object)."""
+    try:
+        value = json.loads(pathlib.Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -13,6 +13,8 @@ import numpy as np
 
 from genreclf.data import oversample
 from genreclf.errors import ConfigError
+from genreclf.errors import GenreclfError
+from genreclf.errors import RunFolderError
 from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
@@ -25,7 +27,9 @@ from genreclf.run import write_out_of_fold
 from genreclf.run import write_thresholds
 from genreclf.run import write_training_rows
 from genreclf.training import distribute
+from genreclf.training.finished_runs import RESUME
 from genreclf.training.finished_runs import resumes
+from genreclf.training.worker_agreement import all_agree
 
 # Folds of the out-of-fold scores that families fitting themselves report and
 # choose thresholds on.
@@ -92,7 +96,9 @@ def check_family_options(cfg):
         )
 
 
-def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=(), overwrite=False):
+def fit_run(
+    train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=(), unfinished=RESUME
+):
     """Fits one model on `train_set`, validates on `val_set`, writes run folder `out`.
 
     With `cfg.strategy` it all runs in the strategy's scope, and only the
@@ -100,7 +106,7 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
     the same folder is refused while this one holds it (`output_lock`).
 
     An unfinished run in `out` resumes with the same settings and rows, and is
-    refused with others unless `overwrite` (`finished_runs.resumes`).
+    refused with others; `unfinished` says otherwise (`finished_runs.resumes`).
 
     Returns the validation report (the run's `metrics.json`).
     """
@@ -121,12 +127,21 @@ def fit_run(train_set, val_set, vocabulary, cfg, out, *, verbose=1, callbacks=()
             strategy,
             verbose=verbose,
             callbacks=callbacks,
-            overwrite=overwrite,
+            unfinished=unfinished,
         )
 
 
 def _fit_run(
-    train_set, val_set, vocabulary, cfg, out, strategy, *, verbose=1, callbacks=(), overwrite=False
+    train_set,
+    val_set,
+    vocabulary,
+    cfg,
+    out,
+    strategy,
+    *,
+    verbose=1,
+    callbacks=(),
+    unfinished=RESUME,
 ):
     import keras
 
@@ -158,7 +173,17 @@ def _fit_run(
     # while writing the run folder: the training is not paid twice), kept only
     # for the settings and rows they were trained with.
     started = (BACKUP_DIR, FITTED_WEIGHTS)
-    resuming = resumes(out, cfg, train_set, val_set, overwrite, started=started)
+    try:
+        resuming = resumes(out, cfg, train_set, val_set, unfinished, started=started)
+    except GenreclfError:
+        all_agree(strategy, False)  # the other workers stop too, not wait in a collective
+        raise
+    if not all_agree(strategy, True):
+        raise RunFolderError(
+            f"Another worker of this multi-worker job was refused its unfinished run (its "
+            f"log says which settings changed), so this one stops too ({out}). Rerun every "
+            "worker with the settings the run started with, or with --overwrite."
+        )
     if not resuming:
         for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD, THRESHOLDS):
             (out / stale).unlink(missing_ok=True)

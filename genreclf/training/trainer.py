@@ -26,6 +26,8 @@ from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
+from genreclf.training.finished_runs import AFRESH
+from genreclf.training.finished_runs import RESUME
 from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
@@ -272,7 +274,7 @@ def _train_and_track(
         resume_file=out / TRACKING_FILE,
     )
     out.mkdir(parents=True, exist_ok=True)
-    if (out / COMPLETE).exists():  # overwriting a finished run: a new MLflow run, too
+    if (out / COMPLETE).exists() or overwrite:  # a run trained afresh: a new MLflow run, too
         (out / TRACKING_FILE).unlink(missing_ok=True)
     with tracker:
         metrics = tracker.keras_callback(
@@ -318,11 +320,17 @@ def _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite=False):
         )
     train_set, val_set = training_rows(dataset, synthetic, cfg)
     return train_on_rows(
-        train_set, val_set, cfg, out, verbose=verbose, callbacks=callbacks, overwrite=overwrite
+        train_set,
+        val_set,
+        cfg,
+        out,
+        verbose=verbose,
+        callbacks=callbacks,
+        unfinished=AFRESH if overwrite else RESUME,
     )
 
 
-def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=(), overwrite=False):
+def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=(), unfinished=RESUME):
     """Fits `cfg` on `training_rows`' split and writes the run folder `out` (and its report).
 
     Returns the `Run`, or None on a multi-worker job's other workers (`train`).
@@ -338,7 +346,7 @@ def train_on_rows(train_set, val_set, cfg, out, verbose=1, callbacks=(), overwri
         out,
         verbose=verbose,
         callbacks=callbacks,
-        overwrite=overwrite,
+        unfinished=unfinished,
     )
     if not distribute.writes_run_folder(cfg.strategy):
         return None  # the chief writes `out`; reading it here would race its last files

@@ -312,16 +312,19 @@ def add_services(services, server):
     )
 
 
-def create_grpc_server(store, address, workers, limits, metrics, budget=None):
+def create_grpc_server(store, address, workers, limits, metrics, budget=None, thread_pool=None):
     """`(server, bound_port)`: a gRPC server with both services on `address`, not started;
     the `Limits` set the largest message, the RPCs in flight, handshake and idle timeouts;
-    requests hold their bytes in `budget` (a `BodyBudget`, shared with REST).
+    requests hold their bytes in `budget` (a `BodyBudget`, shared with REST). Its calls run
+    in `thread_pool` (default: a `ThreadPoolExecutor` of `workers` threads).
 
     Raises:
         OSError: `address` cannot be bound (its port is in use).
     """
+    if thread_pool is None:
+        thread_pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc")
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+        thread_pool,
         options=[
             ("grpc.max_receive_message_length", limits.max_body_bytes),
             ("grpc.max_send_message_length", -1),

@@ -5,9 +5,13 @@ initial versions are loaded), then serves REST with uvicorn and gRPC with
 grpcio, both recording in one `ServingMetrics`, polls the base path for new
 versions, and stops cleanly on SIGTERM or SIGINT (`serve_forever` returns): both
 protocols stop accepting at once and give the requests in flight `shutdown_grace`
-seconds (30, Kubernetes' default `terminationGracePeriodSeconds`) to finish.
+seconds (25, under Kubernetes' default `terminationGracePeriodSeconds` of 30) to finish.
+A request still running after it is cancelled (REST: uvicorn's 500), but Python cannot
+stop its thread: `running_requests` counts those, and `genreclf serve` exits without
+waiting for them.
 """
 
+import errno
 import logging
 import os
 import signal
@@ -32,7 +36,7 @@ from genreclf.serving.server.rest import create_app
 from genreclf.setting import number
 
 logger = logging.getLogger("genreclf.serving.server")
-SHUTDOWN_GRACE = 30.0  # seconds, Kubernetes' default terminationGracePeriodSeconds
+SHUTDOWN_GRACE = 25.0  # seconds, under Kubernetes' default terminationGracePeriodSeconds (30)
 _GRACE = number(above=0, maximum=24 * 3600)
 
 
@@ -59,7 +63,8 @@ class LocalServer:
         workers: threads running requests (each protocol has its own pool).
         limits: the server's `Limits` (request sizes, connections, timeouts).
         shutdown_grace: seconds the requests in flight get to finish once `stop` is
-            called (REST and gRPC alike); those still running after it are cancelled.
+            called (REST and gRPC alike); those still running after it are cancelled,
+            their threads left running (`running_requests`).
         **store_options: `specs`, `labels`, `policy`, `poll_seconds` of the `ModelStore`.
 
     Example:
@@ -93,6 +98,7 @@ class LocalServer:
         self.store = ModelStore(models_dir, **store_options)
         self._executor = self._uvicorn = self._rest_thread = self._grpc = None
         self._stop_event = threading.Event()
+        self._running = _RunningCalls()  # the requests in the REST and gRPC threads
 
     def start(self, timeout=60.0):
         """Loads the models, then starts polling, gRPC and REST; returns self once serving.
@@ -115,10 +121,20 @@ class LocalServer:
 
     def _start_grpc(self):
         address = f"{self.host}:{self.grpc_port}"
-        _listener("gRPC", self.host, self.grpc_port).close()  # says why, where grpcio logs it
+        # Bound and closed first: says why a port cannot be bound, where grpcio only logs it.
+        for sock in _listeners("gRPC", self.host, self.grpc_port):
+            sock.close()
         try:
             self._grpc, self.grpc_port = create_grpc_server(
-                self.store, address, self.workers, self.limits, self.metrics, self.body_budget
+                self.store,
+                address,
+                self.workers,
+                self.limits,
+                self.metrics,
+                self.body_budget,
+                thread_pool=self._running.count_calls_of(
+                    ThreadPoolExecutor(self.workers, thread_name_prefix="grpc")
+                ),
             )
         except OSError:  # taken meanwhile
             reason = "address in use or not available"
@@ -126,8 +142,12 @@ class LocalServer:
         self._grpc.start()
 
     def _start_rest(self, timeout):
-        listener = _listener("REST", self.host, self.rest_port)  # a port in use is told at once
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
+        # Bound here, so that a port in use is told at once; every address of the host
+        # (`localhost`: 127.0.0.1 and ::1 where it resolves to both), as uvicorn would.
+        listeners = _listeners("REST", self.host, self.rest_port)
+        self._executor = self._running.count_calls_of(
+            ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
+        )
         app = create_app(self.store, self._executor, self.limits, self.metrics, self.body_budget)
         self._uvicorn = uvicorn.Server(
             uvicorn.Config(
@@ -144,13 +164,14 @@ class LocalServer:
             )
         )
         self._rest_thread = threading.Thread(
-            target=self._uvicorn.run, kwargs={"sockets": [listener]}, daemon=True
+            target=self._uvicorn.run, kwargs={"sockets": listeners}, daemon=True
         )
         self._rest_thread.start()
         deadline = time.monotonic() + timeout
         while not self._uvicorn.started:
             if not self._rest_thread.is_alive():
-                listener.close()
+                for sock in listeners:
+                    sock.close()
                 raise OSError(
                     f"Could not start REST on {self.host}:{self.rest_port}: uvicorn exited "
                     "before serving (its error is logged above)."
@@ -212,10 +233,22 @@ class LocalServer:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
+    def running_requests(self, wait=0.0):
+        """How many requests the REST and gRPC threads are running, once none is or after
+        waiting up to `wait` seconds.
+
+        After `stop`, these are the requests that outlived the grace: cancelled (REST
+        answered 500, gRPC UNAVAILABLE), but their threads run the model call on, and the interpreter
+        joins them at exit (`concurrent.futures`), so it cannot exit before they end.
+        `genreclf serve` exits without them (`os._exit`); a program embedding the server
+        decides for itself.
+        """
+        return self._running.wait_until_none(wait)
+
     def stop(self):
         """Stops REST, gRPC and polling: both stop accepting at once, and the requests in
         flight get `shutdown_grace` seconds to finish (those still running after it are
-        cancelled)."""
+        cancelled, their threads left running: `running_requests`)."""
         self._stop_event.set()
         grpc_stopped = None
         if self._grpc is not None:
@@ -235,14 +268,112 @@ class LocalServer:
             self._executor = None
 
 
-def _listener(protocol, host, port):
-    """A listening socket on `host:port`, or an OSError saying why it cannot be bound."""
+class _RunningCalls:
+    """How many calls the threads of some executors are running now (queued ones aside)."""
+
+    def __init__(self):
+        self._count, self._changed = 0, threading.Condition()
+
+    def count_calls_of(self, executor):
+        """`executor`, its `submit` wrapped so that each call is counted while it runs."""
+        submit = executor.submit
+
+        def counted_submit(fn, /, *args, **kwargs):
+            return submit(self._run, fn, *args, **kwargs)
+
+        executor.submit = counted_submit
+        return executor
+
+    def _run(self, fn, /, *args, **kwargs):
+        with self._changed:
+            self._count += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def wait_until_none(self, timeout):
+        """The calls running once none is, or after `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout)
+            return self._count
+
+
+# An address of a family this machine lacks (::1 where IPv6 is off): skipped, as
+# asyncio's create_server (uvicorn's own binding) skips it, if another one binds.
+_UNAVAILABLE = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT}
+
+
+def _listeners(protocol, host, port, attempts=5):
+    """Listening sockets on every address `socket.getaddrinfo` gives for `host` (IPv6 ones
+    IPv6-only, beside the IPv4 ones), all on one port: with port 0, the one the OS picked
+    for the first. Raises an OSError saying why when one cannot be bound (in use), or
+    none can.
+
+    Example:
+
+    >>> [s.getsockname()[0] for s in _listeners("REST", "127.0.0.1", 0)]  # doctest: +SKIP
+    ['127.0.0.1']
+    """
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        return socket.create_server((host, port), family=family)
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except OSError as err:  # socket.gaierror: an unknown host name
+        raise OSError(_bind_error(protocol, host, port, _reason(err))) from None
+    addresses = list(dict.fromkeys((info[0], info[4]) for info in found))  # once each
+    for attempt in range(attempts if port == 0 else 1):
+        sockets, skipped, chosen = [], [], port
+        try:
+            for family, address in addresses:
+                sock = _bound(family, (address[0], chosen, *address[2:]), skipped)
+                if sock is not None:
+                    sockets.append(sock)
+                    chosen = sock.getsockname()[1]
+        except OSError as err:
+            for sock in sockets:
+                sock.close()
+            if err.errno == errno.EADDRINUSE and port == 0 and attempt < attempts - 1:
+                continue  # the port picked for the first address is taken on another one
+            raise OSError(_bind_error(protocol, host, port, _reason(err))) from None
+        if sockets:
+            return sockets
+        reason = _reason(skipped[0]) if skipped else "it resolves to no address"
+        raise OSError(_bind_error(protocol, host, port, reason))
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
+
+
+def _bound(family, address, skipped):
+    """A socket listening on `address`, or None (the error appended to `skipped`) where
+    this machine lacks the address's family; other errors are raised."""
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
     except OSError as err:
-        reason = (os.strerror(err.errno) if err.errno else str(err)).lower()
-        raise OSError(_bind_error(protocol, host, port, reason)) from None
+        if err.errno not in _UNAVAILABLE:
+            raise
+        skipped.append(err)
+        return None
+    try:
+        if os.name != "nt":  # as socket.create_server: rebind at once after a restart
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:  # leaves the IPv4 address to its own socket
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen()
+    except OSError as err:
+        sock.close()
+        if err.errno not in _UNAVAILABLE:
+            raise
+        skipped.append(err)
+        return None
+    return sock
+
+
+def _reason(err):
+    """Why a bind failed, in words: "address already in use"."""
+    return ((err.strerror or os.strerror(err.errno)) if err.errno else str(err)).lower()
 
 
 def _bind_error(protocol, host, port, reason):

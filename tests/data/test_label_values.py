@@ -54,3 +54,11 @@ def test_whole_float_labels_are_named_as_integers():
     assert ds.labels == [["1"], ["2"], ["3"], ["4"], ["3.5"]]
     multi = TextDataset(["a", "b"], [[1.0, 2.0], np.array([3.0])], multi_label=True)
     assert multi.labels == [["1", "2"], ["3"]]
+
+
+def test_a_run_that_named_whole_floats_3_0_still_knows_the_3_read_now():
+    from genreclf.data import LabelVocabulary
+
+    older = LabelVocabulary(["1.0", "2.0", "2.5"])  # labels.json of a run trained before
+    assert "2" in older and older.encode([["2"], ["2.0"], ["2.5"]]).argmax(1).tolist() == [1, 1, 2]
+    assert "2.5" in older and "3" not in older and older.labels == ["1.0", "2.0", "2.5"]

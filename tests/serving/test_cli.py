@@ -56,7 +56,7 @@ def test_flag_defaults_are_the_limits_defaults():
 def test_shutdown_grace_default_is_the_local_servers():
     from genreclf.serving.server.local_server import SHUTDOWN_GRACE
 
-    assert build_parser().parse_args(["models/"]).shutdown_grace == SHUTDOWN_GRACE == 30.0
+    assert build_parser().parse_args(["models/"]).shutdown_grace == SHUTDOWN_GRACE == 25.0
     assert build_parser().parse_args(["m/", "--shutdown-grace", "2.5"]).shutdown_grace == 2.5
 
 

@@ -188,5 +188,18 @@ def test_other_rows_are_named_and_overwrite_starts_afresh(tmp_path, capfd, caplo
         genreclf.train(fewer, out=out, **BILSTM)
     capfd.readouterr()
     run = genreclf.train(fewer, out=out, overwrite=True, **{**BILSTM, "lr": 0.01})
-    assert "starting afresh (overwrite=True)" in caplog.text
+    assert "unfinished run: starting afresh, overwrite=True" in caplog.text
     assert "resuming" not in capfd.readouterr().err and run.config["lr"] == 0.01
+
+
+def test_the_same_rows_from_a_moved_file_resume(tmp_path, capfd):
+    import shutil
+
+    moved = tmp_path / "elsewhere" / "movies.csv"
+    moved.parent.mkdir()
+    shutil.copy(genreclf.sample_path(), moved)
+    out = tmp_path / "run"
+    _killed_after_one_epoch(out)
+    capfd.readouterr()
+    genreclf.train(moved, out=out, **BILSTM)  # a preempted job restarted on another disk
+    assert "resuming from epoch 2" in capfd.readouterr().err

@@ -1,6 +1,7 @@
 """The local server as a process: new versions without restart, never a half-written one,
-clean exit on SIGTERM, 127.0.0.1 by default."""
+clean exit on SIGTERM, 127.0.0.1 by default, every address of `--host localhost`."""
 
+import errno
 import shutil
 import socket
 import subprocess
@@ -78,6 +79,123 @@ def test_sigterm_exits_cleanly_with_code_0(fresh):
     assert "genreclf serve: stopped" in process.log()
     with pytest.raises(requests.ConnectionError):
         predict_version(process)
+
+
+@pytest.fixture(scope="module")
+def on_localhost(tmp_path_factory, server_process):
+    base = tmp_path_factory.mktemp("on_localhost")
+    write_tiny_model(str(base), "genre", 1)
+    log = tmp_path_factory.mktemp("on_localhost_logs") / "server.log"
+    process = server_process(base, "--host", "localhost", "--poll-seconds", "0", log_path=str(log))
+    yield process.wait_ready()  # asks 127.0.0.1
+    process.terminate()
+
+
+def ipv6_loopback_missing():
+    """Why `localhost` cannot be served on ::1 here, or None when it can."""
+    if not socket.has_ipv6:
+        return "this Python has no IPv6 (socket.has_ipv6 is False)"
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError as err:
+        return f"::1 cannot be bound on this machine ({err})"
+    found = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    addresses = sorted({info[4][0] for info in found})
+    if "::1" not in addresses:
+        return f"localhost resolves to {', '.join(addresses)} here, not ::1 (see /etc/hosts)"
+    return None
+
+
+def test_host_localhost_answers_on_ipv4_loopback(on_localhost):
+    url = f"http://127.0.0.1:{on_localhost.rest_port}/v1/models/genre"
+    assert requests.get(url, timeout=10).status_code == 200, on_localhost.log()
+
+
+def test_host_localhost_answers_on_ipv6_loopback_too(on_localhost):
+    missing = ipv6_loopback_missing()
+    if missing:
+        pytest.skip(missing)
+    url = f"http://[::1]:{on_localhost.rest_port}/v1/models/genre"
+    assert requests.get(url, timeout=10).status_code == 200, on_localhost.log()
+
+
+def resolving(monkeypatch, *addresses):
+    """`socket.getaddrinfo` answering `addresses` (IPv4 or IPv6) for any host, in order."""
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_every_address_of_the_host_listens_on_the_port_picked_for_the_first(monkeypatch):
+    from genreclf.serving.server.local_server import _listeners
+
+    if not socket.has_ipv6:
+        pytest.skip("this Python has no IPv6 (socket.has_ipv6 is False)")
+    resolving(monkeypatch, "::1", "127.0.0.1")  # what /etc/hosts often says of localhost
+    try:
+        sockets = _listeners("REST", "localhost", 0)
+    except OSError as err:
+        pytest.skip(f"::1 cannot be bound on this machine ({err})")
+    try:
+        if len(sockets) == 1:
+            pytest.skip("::1 cannot be bound on this machine (skipped by _listeners)")
+        six, four = sockets
+        assert (six.family, four.family) == (socket.AF_INET6, socket.AF_INET)
+        assert six.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
+        port = four.getsockname()[1]
+        assert port != 0 and six.getsockname()[1] == port
+        for family, address in ((socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")):
+            with socket.socket(family) as client:
+                client.settimeout(10)
+                client.connect((address, port))  # listening
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_port_in_use_on_one_address_is_one_line_and_binds_none(monkeypatch):
+    from genreclf.serving.server.local_server import _listeners
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        resolving(monkeypatch, "::1", "127.0.0.1")
+        with pytest.raises(OSError) as info:
+            _listeners("REST", "localhost", port)
+        try:  # free again: the ::1 socket bound before the error was closed
+            with socket.socket(socket.AF_INET6) as again:
+                again.bind(("::1", port))
+        except OSError as err:  # but where ::1 is missing, nothing was bound there
+            assert err.errno != errno.EADDRINUSE, err
+    assert str(info.value) == (
+        f"Expected a free port to serve REST on. Received: --rest-port={port} on localhost: "
+        "address already in use. Pick another port with --rest-port (0 turns REST off), or "
+        "stop what is using it."
+    )
+
+
+def test_an_address_this_machine_lacks_is_skipped_while_another_binds(monkeypatch):
+    from genreclf.serving.server.local_server import _listeners
+
+    resolving(monkeypatch, "192.0.2.1", "127.0.0.1")  # TEST-NET-1: on no interface
+    sockets = _listeners("REST", "example", 0)
+    try:
+        assert [sock.getsockname()[0] for sock in sockets] == ["127.0.0.1"]
+    finally:
+        for sock in sockets:
+            sock.close()
+    resolving(monkeypatch, "192.0.2.1")  # ... but one must bind
+    with pytest.raises(OSError, match="on example: cannot assign requested address"):
+        _listeners("REST", "example", 0)
 
 
 def fake_run_folder(path):

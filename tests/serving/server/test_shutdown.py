@@ -1,4 +1,5 @@
-"""Shutdown lets the requests in flight finish (`--shutdown-grace`), REST and gRPC alike.
+"""Shutdown lets the requests in flight finish (`--shutdown-grace`), REST and gRPC alike,
+and does not wait past it: `genreclf serve` exits with requests still running.
 
 A `slow` SavedModel sleeps as many seconds as its input text says (TensorFlow's
 `SleepDataset`), so a request is reliably in flight when SIGTERM arrives: it is known
@@ -7,7 +8,12 @@ request bodies.
 """
 
 import json
+import os
 import signal
+import socket
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -18,6 +24,8 @@ from genreclf.errors import ConfigError
 from tests.serving.server.polling import wait_for
 
 SLEEP = "10"  # seconds: longer than the old graces (5 s REST, 2 s gRPC)
+STUCK = "120"  # seconds: far beyond the grace and the wait for the exit below
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def write_slow_model(base):
@@ -56,14 +64,41 @@ def bytes_in_flight(process):
     return None
 
 
-def slow_predict_request():
+def slow_predict_request(seconds=SLEEP):
     import tensorflow as tf
     from tensorflow_serving.apis import predict_pb2
 
     request = predict_pb2.PredictRequest()
     request.model_spec.name = "slow"
-    request.inputs["text"].CopyFrom(tf.make_tensor_proto([SLEEP], dtype=tf.string))
+    request.inputs["text"].CopyFrom(tf.make_tensor_proto([seconds], dtype=tf.string))
     return request
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def genreclf_serve(server_process, models_dir, *flags, log_path):
+    """A `server_process` of `genreclf serve` itself (`python -m genreclf serve`, the
+    console script's code): it leaves through the interpreter's exit, which waits for the
+    threads still running, where `python -m genreclf.serving` ends in `os._exit`."""
+
+    class GenreclfServe(server_process):
+        def __init__(self):
+            self.rest_port, self.grpc_port = free_port(), free_port()
+            self.rest_url = f"http://127.0.0.1:{self.rest_port}"
+            self.grpc_target = f"127.0.0.1:{self.grpc_port}"
+            ports = ["--rest-port", str(self.rest_port), "--grpc-port", str(self.grpc_port)]
+            command = [sys.executable, "-m", "genreclf", "serve", str(models_dir), *ports]
+            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+            self.log_path, self._log = log_path, open(log_path, "wb")
+            self.proc = subprocess.Popen(
+                [*command, *flags], cwd=REPO, env=env, stdout=self._log, stderr=self._log
+            )
+
+    return GenreclfServe()
 
 
 def test_requests_in_flight_get_their_answer_when_shutdown_starts(tmp_path, server_process):
@@ -101,6 +136,53 @@ def test_requests_in_flight_get_their_answer_when_shutdown_starts(tmp_path, serv
     log = process.log()
     assert "genreclf serve: stopped" in log
     assert "Traceback" not in log and "CancelledError" not in log, log
+
+
+def test_requests_past_the_grace_are_abandoned_and_the_process_exits(tmp_path, server_process):
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+    write_slow_model(tmp_path / "models")
+    process = genreclf_serve(
+        server_process,
+        tmp_path / "models",
+        *("--poll-seconds", "0", "--shutdown-grace", "2"),
+        log_path=str(tmp_path / "server.log"),
+    )
+    channel = None
+    try:
+        process.wait_ready(model="slow")
+        channel = grpc.insecure_channel(process.grpc_target)
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        body = json.dumps({"instances": [STUCK]}).encode()
+        message = slow_predict_request(STUCK)
+        url = process.rest_url + "/v1/models/slow:predict"
+        with ThreadPoolExecutor(2) as pool:
+            rest = pool.submit(requests.post, url, data=body, timeout=600)
+            rpc = pool.submit(stub.Predict, message, timeout=600)
+            both = len(body) + message.ByteSize()
+            assert wait_for(lambda: bytes_in_flight(process) == both), process.log()
+            signalled = time.monotonic()
+            process.proc.send_signal(signal.SIGTERM)  # both sleep far beyond the grace
+            try:
+                code = process.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"still running 60 s after SIGTERM: {process.log()}")
+            exited_after = time.monotonic() - signalled
+            try:  # cancelled: uvicorn's 500, or the connection closed by the exit
+                assert rest.result().status_code == 500, process.log()
+            except requests.ConnectionError:
+                pass
+            with pytest.raises(grpc.RpcError):
+                rpc.result()
+    finally:
+        if channel is not None:
+            channel.close()
+        process.terminate()
+    log = process.log()
+    assert code == 0, log
+    assert exited_after < 30, (exited_after, log)  # the grace is 2 s, the requests 120 s
+    assert "2 requests still running after the 2 s grace were abandoned" in log
+    assert "genreclf serve: stopped" in log
 
 
 @pytest.mark.parametrize("grace", [0, -1.5, float("nan"), "30"])
