@@ -253,6 +253,14 @@ class TrainConfig:
                     f"{name} takes column names: a list of strings. Received: "
                     f"{name}={value!r}. Pass {name}=['year'] (`--{name} year`)."
                 )
+        if self.folds and self.val_data:
+            raise ConfigError(
+                "--folds scores each fold on its own held-out rows, so a --val-data file "
+                f"would go unused. Received: folds={self.folds}, val_data={self.val_data!r}. "
+                "Drop --val-data (cross-validation holds out every row once), or drop "
+                "--folds and score on the file (`genreclf evaluate RUN --data FILE` scores "
+                "any run on it)."
+            )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]
             raise ConfigError(

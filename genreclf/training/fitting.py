@@ -6,6 +6,7 @@ call it: a family that fits itself (`Family.fit`) is fitted by its solver,
 any other by the Keras recipe (`genreclf.training.recipe`).
 """
 
+import logging
 import pathlib
 import shutil
 
@@ -37,6 +38,8 @@ OUT_OF_FOLD_FOLDS = 5
 # The trained weights, kept from the end of the fit until the run folder is
 # written, so that a kill in between resumes at the writing.
 FITTED_WEIGHTS = "fitted.weights.h5"
+
+logger = logging.getLogger("genreclf.training")
 
 
 def fits_itself(cfg):
@@ -94,6 +97,48 @@ def check_family_options(cfg):
             f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
             "configuration (ngram: --set solver=adamw)."
         )
+
+
+# The Keras training arguments (`genreclf train --lr` ...) and their defaults: a family
+# fitted by a convex solver uses none of them.
+_KERAS_TRAINING = {
+    "epochs": "auto",
+    "lr": "auto",
+    "weight_decay": "auto",
+    "schedule": "auto",
+    "patience": "auto",
+    "batch_size": 32,
+    "warmup_epochs": 1,
+}
+
+
+def warn_unused_training_args(cfg):
+    """Logs a warning naming the Keras training arguments a convex fit does not use.
+
+    `stack` and `ngram` (by default) fit their heads with a convex solver on
+    every row: epochs, learning rate, batch size and the rest have no effect
+    there, though `config.json` records them as given. (`--ema` and
+    `--oversample` would change what is chosen, so `check_family_options`
+    refuses those instead.)
+
+    Returns:
+        The unused arguments' names (empty for a Keras-trained configuration).
+    """
+    from genreclf.models import get_family
+
+    if not get_family(cfg.model).fits_itself(model_config(cfg)):
+        return []
+    unused = [name for name, default in _KERAS_TRAINING.items() if getattr(cfg, name) != default]
+    if unused:
+        given = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in unused)
+        logger.warning(
+            "%s fits its heads with a convex solver on every row, so these Keras training "
+            "arguments have no effect: %s. Leave them out, or train a Keras-trained "
+            "configuration (ngram: --set solver=adamw; bilstm, transformer).",
+            cfg.model,
+            given,
+        )
+    return unused
 
 
 def fit_run(

@@ -217,8 +217,10 @@ def _training_data(data, cfg, verbose):
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
     from genreclf.training.fitting import check_family_options
+    from genreclf.training.fitting import warn_unused_training_args
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
+    warn_unused_training_args(cfg)
     joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
     return dataset, synthetic
 

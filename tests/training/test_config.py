@@ -177,3 +177,11 @@ def test_a_config_json_with_refit_1_is_refused(tmp_path):
         match=r"Received: refit=1\. Pass refit=True, .* \(1 and 0 are no switches here\)",
     ):
         TrainConfig.from_json(path).check()
+
+
+def test_folds_and_a_validation_file_are_refused_together():
+    from genreclf.errors import ConfigError
+    from genreclf.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=r"--val-data file would go unused.*folds=3"):
+        TrainConfig(folds=3, val_data="test.csv").check()

@@ -203,3 +203,13 @@ def test_the_same_rows_from_a_moved_file_resume(tmp_path, capfd):
     capfd.readouterr()
     genreclf.train(moved, out=out, **BILSTM)  # a preempted job restarted on another disk
     assert "resuming from epoch 2" in capfd.readouterr().err
+
+
+def test_keras_training_arguments_a_convex_fit_ignores_are_named(tmp_path, caplog):
+    convex = {**TINY, "model_config": {"max_tokens": 500}}  # ngram's default: a convex fit
+    del convex["epochs"]
+    with caplog.at_level("WARNING", logger="genreclf.training"):
+        genreclf.train(genreclf.sample_path(), out=tmp_path / "plain", **convex)
+        assert "have no effect" not in caplog.text
+        genreclf.train(genreclf.sample_path(), out=tmp_path / "lr", **{**convex, "lr": 0.1})
+    assert "these Keras training arguments have no effect: lr=0.1." in caplog.text
