@@ -129,6 +129,7 @@ def test_a_second_label_run_on_an_output_in_use_is_refused(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == [  # no lock file left beside it
         "genres.yaml",
         "labelled.jsonl",
+        "labelled.jsonl.settings.json",  # what a rerun must match to resume
         "texts.csv",
     ]
 

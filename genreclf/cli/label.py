@@ -40,7 +40,12 @@ def build_parser():
         help="file of texts to label: CSV/TSV/JSONL/Parquet, Kaggle ':::' lines (the genre may "
         "be left out), or an aclImdb folder/.tar.gz",
     )
-    p.add_argument("--out", required=True, help="output JSONL (appended; resumable)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output JSONL (appended; a rerun with the same settings, recorded in "
+        "OUT.settings.json, resumes it; other settings are refused)",
+    )
     p.add_argument("--text", help="text column (default: first of text/overview/plot/...)")
     p.add_argument("--id-column", help="id column (default: id if present, else the line)")
     p.add_argument("--format", default="auto", help=FORMAT_HELP)
@@ -232,7 +237,6 @@ def main(argv):
     if argv and argv[0] == "keywords":
         return _keywords(build_keywords_parser().parse_args(argv[1:]))
     args = build_parser().parse_args(argv)
-    from genreclf.labelling.api import STAGES
     from genreclf.labelling.api import label
 
     if args.genres is None and args.run is None:
@@ -257,7 +261,7 @@ def main(argv):
         target_precision=args.target_precision,
         calibrate_rule=args.calibrate_rule,
         multi_label=args.multi_label,
-        stages=args.stages or STAGES,
+        stages=args.stages,  # None: every stage the other options allow
         thresholds=args.thresholds,
         base_url=args.base_url,
         budget_usd=args.budget_usd,

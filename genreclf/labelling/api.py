@@ -3,13 +3,15 @@
 import logging
 
 from genreclf.errors import ConfigError
+from genreclf.labelling.stage_checks import STAGES
+from genreclf.labelling.stage_checks import check_asked_stages
+from genreclf.labelling.stage_checks import path_of
+from genreclf.labelling.stage_checks import without_zero_shot
 from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
 from genreclf.labelling.thresholds import check_target_precision
 from genreclf.labelling.thresholds import check_threshold
 
 logger = logging.getLogger("genreclf.labelling")
-
-STAGES = ("keywords", "zero_shot", "classifier", "llm")
 
 
 def build_cascade(
@@ -19,7 +21,7 @@ def build_cascade(
     llm=None,
     multi_label=None,
     thresholds=None,
-    stages=STAGES,
+    stages=None,
     embedder=None,
     temperature=0.02,
     base_url=None,
@@ -41,7 +43,11 @@ def build_cascade(
     Which stages run: keywords when a genre has keywords; zero-shot when
     `genres` are given (descriptions to compare with; it needs two genres or
     more, its scores being a softmax over them); the classifier with `run`;
-    the LLM with `llm`. `stages` narrows that list.
+    the LLM with `llm`. `stages` narrows that list; a stage named there that
+    cannot run (`classifier` without `run`, `llm` without `llm`, `zero_shot`
+    without `genres`, `keywords` without any genre's keywords) is a
+    `ConfigError` naming it and what it needs. Left out (None), every stage
+    that can run is used.
 
     Example:
 
@@ -54,6 +60,8 @@ def build_cascade(
     from genreclf.labelling.genre_spec import Genre
     from genreclf.labelling.genre_spec import load_genres
 
+    explicit = stages is not None
+    stages = STAGES if stages is None else tuple(stages)
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         raise ConfigError(f"Unknown stages {unknown}. Expected some of {list(STAGES)}.")
@@ -81,6 +89,8 @@ def build_cascade(
     else:
         spec = load_genres(genres)
     names = [g.name for g in spec]
+    if explicit:
+        check_asked_stages(stages, spec, genres, run, llm)
     if multi_label is None:
         multi_label = bool(run.multi_label) if run is not None else False
     built = []
@@ -94,8 +104,8 @@ def build_cascade(
         from genreclf.labelling.zero_shot import ZeroShotStage
         from genreclf.labelling.zero_shot import check_genre_count
 
-        fix = _without_zero_shot(genres, spec, built, run, llm, stages)
-        check_genre_count(names, fix, source=_path_of(genres))
+        fix = without_zero_shot(genres, spec, built, run, llm, stages)
+        check_genre_count(names, fix, source=path_of(genres))
         built.append(
             ZeroShotStage(
                 spec,
@@ -146,24 +156,6 @@ def build_cascade(
 
     known = KnownGenres.of(genres, run, names=names)
     return Cascade(built, llm=labeller, chunk_size=chunk_size, genres=known)
-
-
-def _path_of(genres):
-    """The genres file's path, or None for genres given in memory."""
-    import os
-
-    return str(genres) if isinstance(genres, (str, os.PathLike)) else None
-
-
-def _without_zero_shot(genres, spec, built, run, llm, stages):
-    """`one_genre_fix` for this cascade: the stages other than zero-shot it runs."""
-    from genreclf.labelling.zero_shot import one_genre_fix
-
-    running = {s.name for s in built}
-    running |= {"classifier"} if run is not None else set()
-    running |= {"llm"} if llm else set()
-    others = [name for name in STAGES if name in running and name in stages]
-    return one_genre_fix(_path_of(genres), spec[0].name, others)
 
 
 def label(
@@ -246,7 +238,7 @@ def label(
     _check_calibration_file_options(
         calibrate, calibrate_text, calibrate_label, calibrate_format, calibrate_sep
     )
-    if llm and "llm" in cascade_args.get("stages", STAGES):
+    if llm and "llm" in (cascade_args.get("stages") or STAGES):
         from genreclf.augment.client import resolve_api_key
 
         # No key: say so before the cheap stages run, not when the LLM's turn comes.

@@ -13,8 +13,11 @@ written, with few-shot examples drawn from the most confident of them.
 import collections
 import dataclasses
 import logging
+import os
 
 from genreclf.labelling.label_file import LabelFile
+from genreclf.labelling.output_settings import cascade_settings
+from genreclf.labelling.output_settings import check_or_record
 
 logger = logging.getLogger("genreclf.labelling")
 
@@ -118,11 +121,21 @@ class Cascade:
             out["llm"] = self.llm.stage.threshold
         return out
 
+    @property
+    def settings(self):
+        """What decides the labels (`genreclf.labelling.output_settings.cascade_settings`)."""
+        return cascade_settings(self)
+
     def run(self, rows, out, verbose=0):
         """Labels `rows` (`{"id", "line", "text"}` dicts) into `out`; returns a `LabelResult`.
 
-        Rows already in `out` are skipped, so rerunning a killed run resumes it.
+        Rows already in `out` are skipped, so rerunning a killed run resumes it. The
+        settings that decide the labels are recorded beside a new `out`
+        (`<out>.settings.json`); a rerun with other settings is refused (`ConfigError`,
+        naming each change) before anything is written, as resuming would mix them.
         """
+        started = os.path.exists(str(out)) and os.path.getsize(str(out)) > 0
+        check_or_record(out, self.settings, started)
         store = LabelFile(out)
         retry = self.llm is not None
         todo = [r for r in rows if not store.done(r["id"], retry_llm=retry)]

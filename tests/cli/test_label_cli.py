@@ -326,3 +326,44 @@ def test_a_budget_that_allows_no_request_is_a_usage_error(option, value, capsys)
         with pytest.raises(SystemExit):
             build_audit_parser().parse_args(["o.jsonl", "--judge", "llm", option, value])
         assert f"argument {option}: expected a number above 0" in capsys.readouterr().err
+
+
+def test_a_rerun_with_other_settings_is_refused_and_the_same_resumes(files, tmp_path, capsys):
+    labelled, unlabelled = files
+    genres = tmp_path / "genres.yaml"
+    genres.write_text(
+        "genres:\n  horror: {keywords: [ghost, demon]}\n  comedy: {keywords: [chefs]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "l.jsonl"
+    argv = ["label", str(unlabelled), "--text", "overview", "--genres", str(genres)]
+    argv += ["--stages", "keywords", "--out", str(out), "--quiet"]
+    assert main(argv + ["--thresholds", "keywords=0.5"]) == 0
+    before = out.read_bytes()
+    capsys.readouterr()
+    assert main(argv + ["--thresholds", "keywords=0.6"]) == 1
+    err = capsys.readouterr().err
+    assert "keywords threshold: 0.5 → 0.6" in err and "another --out" in err
+    assert out.read_bytes() == before
+    assert main(argv + ["--thresholds", "keywords=0.5"]) == 0
+    assert "(9 already there)" in capsys.readouterr().out
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "stages,needs",
+    [("keywords,classifier", "classifier needs run= (`--run RUN`)"), ("llm", "llm needs llm=")],
+)
+def test_stages_asked_for_that_cannot_run_are_refused(files, tmp_path, capsys, stages, needs):
+    _, unlabelled = files
+    genres = tmp_path / "genres.yaml"
+    genres.write_text(
+        "genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.jsonl"
+    argv = ["label", str(unlabelled), "--genres", str(genres), "--stages", stages]
+    assert main(argv + ["--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert needs in err and "No stage can run" not in err
+    assert not out.exists()

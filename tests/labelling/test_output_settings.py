@@ -1,0 +1,103 @@
+"""A labelled file resumes only with the settings it was started with; asked stages must run."""
+
+import pytest
+import yaml
+
+from genreclf.errors import ConfigError
+from genreclf.labelling.api import build_cascade
+from genreclf.labelling.api import label
+from genreclf.labelling.output_settings import settings_path
+
+from .conftest import GENRES
+
+KEYWORDS = dict(stages=("keywords",), thresholds={"keywords": 0.6})
+
+
+def test_an_identical_rerun_resumes_and_the_settings_are_recorded(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    first = label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    recorded = settings_path(out)
+    assert recorded.endswith("labelled.jsonl.settings.json")
+    again = label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    assert again.resumed == first.rows == 6 and again.by_stage == first.by_stage
+
+
+def test_a_rerun_with_another_threshold_is_refused_naming_it(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    before = out.read_bytes()
+    with pytest.raises(ConfigError) as error:
+        label(
+            texts_csv,
+            out=out,
+            genres=genres_yaml,
+            stages=("keywords",),
+            thresholds={"keywords": 0.9},
+        )
+    message = str(error.value)
+    assert "keywords threshold: 0.6 → 0.9" in message
+    assert "another --out" in message and f"delete {out}" in message
+    assert out.read_bytes() == before
+
+
+def test_a_rerun_with_other_genres_is_refused_naming_them(texts_csv, genres_yaml, tmp_path):
+    out = tmp_path / "labelled.jsonl"
+    label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    before = out.read_bytes()
+    other = tmp_path / "other.yaml"
+    genres = {"genres": dict(GENRES["genres"], drama={"keywords": ["family"]})}
+    other.write_text(yaml.safe_dump(genres, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match="genres: horror, comedy, western → horror, comedy"):
+        label(texts_csv, out=out, genres=other, **KEYWORDS)
+    # The same names with other keywords: the digest tells.
+    genres = {"genres": dict(GENRES["genres"], western={"keywords": ["cowboy"]})}
+    other.write_text(yaml.safe_dump(genres, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match="the genres' descriptions or keywords"):
+        label(texts_csv, out=out, genres=other, **KEYWORDS)
+    assert out.read_bytes() == before
+
+
+def test_other_stages_are_refused_and_a_file_without_the_record_resumes(
+    texts_csv, genres_yaml, tmp_path
+):
+    out = tmp_path / "labelled.jsonl"
+    label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    with pytest.raises(ConfigError, match="stages: keywords → keywords, zero_shot"):
+        label(
+            texts_csv,
+            out=out,
+            genres=genres_yaml,
+            stages=("keywords", "zero_shot"),
+            embedder=object(),  # refused before it is used
+        )
+    # A file an older genreclf wrote (no settings beside it) resumes as before.
+    import os
+
+    os.remove(settings_path(out))
+    result = label(texts_csv, out=out, genres=genres_yaml, stages=("keywords",))
+    assert result.resumed == 6
+
+
+@pytest.mark.parametrize(
+    "stages,needs,rest",
+    [
+        (("keywords", "classifier"), "classifier needs run= (`--run RUN`)", "`--stages keywords`"),
+        (("llm",), "llm needs llm= (`--llm MODEL`)", None),
+        (("keywords", "llm"), "llm needs llm= (`--llm MODEL`)", "`--stages keywords`"),
+    ],
+)
+def test_an_asked_stage_that_cannot_run_is_refused(genres_yaml, stages, needs, rest):
+    with pytest.raises(ConfigError) as error:
+        build_cascade(genres_yaml, stages=stages)
+    message = str(error.value)
+    assert needs in message and "No stage can run" not in message
+    assert (rest in message) if rest else "leave them out" not in message
+
+
+def test_keywords_asked_without_any_is_refused_and_the_default_drops_quietly(tmp_path):
+    genres = {"genres": {"horror": {"description": "Fear."}, "comedy": {}}}
+    with pytest.raises(ConfigError, match="keywords needs keywords in the genres"):
+        build_cascade(genres, stages=("keywords", "zero_shot"), embedder=object())
+    # Stages not given: every stage that can run (zero-shot only), nothing refused.
+    cascade = build_cascade(genres, embedder=object())
+    assert [s.name for s in cascade.stages] == ["zero_shot"] and cascade.llm is None
