@@ -189,7 +189,12 @@ def build_parser():
         "folder is resumed either way)",
     )
     add_mlflow_arguments(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing but warnings and errors: no progress bar, no summary lines "
+        "(config.json and metrics.json still record the model chosen and its scores)",
+    )
     return p
 
 

@@ -71,7 +71,13 @@ def make_config(data=None, config=None, **overrides):
     else:
         base = TrainConfig.from_json(check_config_file(config))
     values = base.to_dict()
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if config is not None and given.get("label", values["label"]) != values["label"]:
+        # Another label column: whether it holds several labels a row is its own to
+        # detect, not the config's column's.
+        for name in ("multi_label", "sep"):
+            values[name] = None
+    values.update(given)
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused here
         if not isinstance(data, TextDataset) and not is_frame(data):

@@ -200,3 +200,15 @@ def test_texts_and_labels_keywords_point_to_a_text_dataset(tmp_path):
         genreclf.train(texts=texts, labels=["drama"] * 10_000, model="ngram", out=tmp_path / "r")
     assert texts[9] not in str(caught.value) and len(str(caught.value)) < 1200
     assert "genreclf.train(genreclf.TextDataset(texts, labels), ...)" in str(caught.value)
+
+
+def test_a_config_for_another_label_column_detects_its_own_label_mode():
+    from genreclf.training.trainer import make_config
+
+    old = {"label": "genres", "multi_label": True, "sep": "|", "model": "ngram"}
+    cfg = make_config("movies.csv", config=old, label="genre")
+    assert (cfg.label, cfg.multi_label, cfg.sep) == ("genre", None, None)
+    kept = make_config("movies.csv", config=old, label="genre", sep=";", multi_label=True)
+    assert (kept.multi_label, kept.sep) == (True, ";")  # given again: kept
+    same = make_config("movies.csv", config=old, label="genres")
+    assert (same.multi_label, same.sep) == (True, "|")
