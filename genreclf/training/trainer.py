@@ -222,8 +222,8 @@ def _training_data(data, cfg, verbose):
         synthetic = read_augment_rows(cfg.augment, dataset.multi_label, dataset.label_counts())
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
-    from genreclf.training.fitting import check_family_options
-    from genreclf.training.fitting import warn_unused_training_args
+    from genreclf.training.family_options import check_family_options
+    from genreclf.training.family_options import warn_unused_training_args
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
     warn_unused_training_args(cfg)

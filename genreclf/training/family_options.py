@@ -1,0 +1,86 @@
+"""What a family cannot honour of a run's options: refused, or named as unused.
+
+A family fitted by a convex solver (`stack`, `ngram`'s default) has no epochs
+to average (`--ema`) and chooses its thresholds out of fold, where duplicated
+rows (`--oversample`) would overstate its scores: those are refused. The Keras
+training arguments (`--lr`, `--epochs` ...) change nothing there: a warning
+names them.
+"""
+
+import logging
+
+from genreclf.errors import ConfigError
+
+logger = logging.getLogger("genreclf.training")
+
+
+def check_family_options(cfg):
+    """Refuses options the family cannot honour (`--oversample`, `--ema` on a convex fit).
+
+    Called before anything is written, so a refused command leaves no
+    half-made run folder behind.
+
+    Raises:
+        ConfigError: the family fits itself and `cfg` asks for oversampling or
+            a weight average.
+    """
+    from genreclf.training.fitting import fits_itself
+
+    if not fits_itself(cfg):
+        return
+    if cfg.oversample:
+        raise ConfigError(
+            f"--oversample duplicates rows, and a duplicate on both sides of an out-of-fold "
+            f"split overstates the scores that {cfg.model!r} chooses its thresholds on. "
+            "Received: oversample=True. Drop --oversample: the convex fit already weights "
+            "classes (balanced; --no-class-weight turns that off)."
+        )
+    if cfg.resolved("ema"):
+        raise ConfigError(
+            f"--ema averages the weights of a Keras training run, and {cfg.model!r} fits "
+            f"itself with a convex solver (no steps to average). Received: "
+            f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
+            "configuration (ngram: --set solver=adamw)."
+        )
+
+
+# The Keras training arguments (`genreclf train --lr` ...) and their defaults: a family
+# fitted by a convex solver uses none of them.
+_KERAS_TRAINING = {
+    "epochs": "auto",
+    "lr": "auto",
+    "weight_decay": "auto",
+    "schedule": "auto",
+    "patience": "auto",
+    "batch_size": 32,
+    "warmup_epochs": 1,
+}
+
+
+def warn_unused_training_args(cfg):
+    """Logs a warning naming the Keras training arguments a convex fit does not use.
+
+    `stack` and `ngram` (by default) fit their heads with a convex solver on
+    every row: epochs, learning rate, batch size and the rest have no effect
+    there, though `config.json` records them as given. (`--ema` and
+    `--oversample` would change what is chosen, so `check_family_options`
+    refuses those instead.)
+
+    Returns:
+        The unused arguments' names (empty for a Keras-trained configuration).
+    """
+    from genreclf.training.fitting import fits_itself
+
+    if not fits_itself(cfg):
+        return []
+    unused = [name for name, default in _KERAS_TRAINING.items() if getattr(cfg, name) != default]
+    if unused:
+        given = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in unused)
+        logger.warning(
+            "%s fits its heads with a convex solver on every row, so these Keras training "
+            "arguments have no effect: %s. Leave them out, or train a Keras-trained "
+            "configuration (ngram: --set solver=adamw; bilstm, transformer).",
+            cfg.model,
+            given,
+        )
+    return unused
