@@ -36,20 +36,52 @@ _TOP_K = whole(1, also=(None,))  # `Run.predict`'s top_k: None is every label
 _BATCH_SIZE = whole(1)
 
 
-def _read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def read_json_object(path, *, strict=True):
+    """The JSON object (a dict) in the UTF-8 file `path`, as `write_json` writes one.
 
+    Args:
+        path: the file.
+        strict: whether a file that is missing, unreadable, not JSON or not a
+            JSON object raises; if False, it is None (a run folder's file
+            that may not be written yet).
 
-def _json_object(path):
-    value = _read_json(path)
-    if not isinstance(value, dict):
+    Returns:
+        The object, or None (`strict=False` only).
+
+    Raises:
+        OSError: a missing or unreadable file.
+        ValueError: text that is not JSON (a `json.JSONDecodeError`) or not UTF-8.
+        TypeError: JSON that is not an object (a list, a number, ...).
+
+    Example:
+
+    >>> write_json("metrics.json", {"f1": 0.5})
+    >>> read_json_object("metrics.json")
+    {'f1': 0.5}
+    >>> write_json("list.json", [0.5])
+    >>> read_json_object("list.json")
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a JSON object, found a list
+    >>> read_json_object("list.json", strict=False), read_json_object("none.json", strict=False)
+    (None, None)
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (OSError, ValueError):
+        if strict:
+            raise
+        return None
+    if isinstance(value, dict):
+        return value
+    if strict:
         raise TypeError(f"expected a JSON object, found a {type(value).__name__}")
-    return value
+    return None
 
 
 def _thresholds(path):
-    return np.asarray(_json_object(path)["thresholds"], dtype="float32").reshape(-1)
+    return np.asarray(read_json_object(path)["thresholds"], dtype="float32").reshape(-1)
 
 
 def write_json(path, value):
@@ -210,7 +242,7 @@ class Run:
                     "did not finish there. Resume it by rerunning the same `genreclf "
                     "train` command, or train again."
                 )
-        self.config = self._read(CONFIG, _json_object)
+        self.config = self._read(CONFIG, read_json_object)
         self.vocabulary = self._read(LABELS, LabelVocabulary.load)
         self.thresholds = self._read(THRESHOLDS, _thresholds)
         if self.thresholds.shape != (len(self.labels),):
@@ -220,10 +252,10 @@ class Run:
             )
         self.metrics = {}
         if (self.path / METRICS).exists():
-            self.metrics = self._read(METRICS, _json_object)
+            self.metrics = self._read(METRICS, read_json_object)
         self.fingerprint = {}
         if (self.path / FINGERPRINT).exists():
-            self.fingerprint = self._read(FINGERPRINT, _json_object)
+            self.fingerprint = self._read(FINGERPRINT, read_json_object)
         self._model = None
 
     def _read(self, name, reader):

@@ -6,14 +6,20 @@ string. `features` and `categorical` name columns: one string is one column,
 not its letters.
 """
 
+import json
+import numbers
+
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag as option_flag
 from genreclf.errors import ConfigError
+from genreclf.setting import Setting
+from genreclf.setting import numpy_scalar
 
 # The yes/no options of `load_dataset`: what each does, and the other value it takes
-# (`...`: none). Worded as `TrainConfig.check` words its switches.
+# (`...`: none). `TrainConfig.check` checks its own switches (`training.config`'s
+# `_SWITCHES`) with `check_switch` too, in its own words.
 SWITCHES = {
     "skip_bad_rows": ("skips rows that cannot be read (and logs them): exactly True or False", ...),
     "multi_label": (
@@ -23,12 +29,31 @@ SWITCHES = {
 }
 
 
-def check_switch(option, value):
-    """`value` of the yes/no option `option` (`SWITCHES`) if it is one, else a `ConfigError`.
+def check_switch(option, value, *, switches=None, negatable=False, config_key=False):
+    """`value` of the yes/no option `option` if it is one, else a `ConfigError`.
 
-    Exactly `True` or `False` (a NumPy bool is one), or None where the option
-    takes it: `1` and `0` are no switches, and `"false"` is no False (it is
+    Exactly `True` or `False` (a NumPy bool is one, returned as a plain
+    bool), or the other value the option takes (None, "auto") where it takes
+    one: `1` and `0` are no switches, and `"false"` is no False (it is
     truthy: `skip_bad_rows="no"` would skip rows).
+
+    Args:
+        option: the option's name, a key of `switches`.
+        value: the value received.
+        switches: `{option: (what it does, the other value it takes, or ...
+            for none)}`; None: `load_dataset`'s (`SWITCHES`).
+        negatable: whether its command line has `--no-OPTION` too.
+        config_key: whether `option` is a `TrainConfig` key rather than a
+            `load_dataset` option: the message names it as it is (not as an
+            `option_names` block renames it), and its fix says how
+            `config.json` writes each value too.
+
+    Returns:
+        `value`: True, False or the other value the option takes.
+
+    Raises:
+        ConfigError: for anything else, saying what the option takes, what
+            was received and the values to pass.
 
     Example:
 
@@ -41,22 +66,35 @@ def check_switch(option, value):
     skip_bad_rows (`--skip-bad-rows`) skips rows that cannot be read (and logs them):
     exactly True or False. Received: skip_bad_rows='no'. Pass skip_bad_rows=True or
     skip_bad_rows=False.
+    >>> ours = {"refit": ('trains on every row: True, False or "auto"', "auto")}
+    >>> try:
+    ...     check_switch("refit", 1, switches=ours, negatable=True, config_key=True)
+    ... except ConfigError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    refit (`--refit` / `--no-refit`) trains on every row: True, False or "auto". Received:
+    refit=1. Pass refit=True, refit=False or refit="auto" (1 and 0 are no switches here),
+    or in config.json true, false or "auto".
     """
-    what, other = SWITCHES[option]
-    if isinstance(value, bool) or (value is None and other is None):
+    what, other = (SWITCHES if switches is None else switches)[option]
+    if numpy_scalar(value) and isinstance(value.item(), bool):
+        value = value.item()  # a NumPy bool
+    also = () if other is ... else (other,)
+    if Setting("flag", also=also).accepts(value):  # not 1, 0 or "false"
         return value
-    if (
-        type(value).__module__ == "numpy"
-        and getattr(getattr(value, "dtype", None), "kind", "") == "b"
-    ):
-        return bool(value)  # a NumPy bool
-    name = argument(option)
-    values = [f"{name}=True", f"{name}=False"] + ([] if other is ... else [f"{name}={other!r}"])
-    numbers = " (1 and 0 are no switches here)" if isinstance(value, (int, float)) else ""
-    raise ConfigError(
-        f"{name} (`{option_flag(option)}`) {what}. Received: {name}={short_repr(value)}. "
-        f"Pass {', '.join(values[:-1])} or {values[-1]}{numbers}."
-    )
+    if config_key:
+        name, flag = option, "--" + option.replace("_", "-")
+    else:
+        name, flag = argument(option), option_flag(option)
+    flags = f"`{flag}` / `--no-{flag[2:]}`" if negatable else f"`{flag}`"
+    shown = f'"{other}"' if isinstance(other, str) else repr(other)
+    values = [f"{name}=True", f"{name}=False"] + ([] if other is ... else [f"{name}={shown}"])
+    fix = f"Pass {', '.join(values[:-1])} or {values[-1]}"
+    if isinstance(value, numbers.Real):  # an int or a float, a NumPy one too
+        fix += " (1 and 0 are no switches here)"
+    if config_key:
+        in_json = ["true", "false"] + ([] if other is ... else [json.dumps(other)])
+        fix += f", or in config.json {', '.join(in_json[:-1])} or {in_json[-1]}"
+    raise ConfigError(f"{name} ({flags}) {what}. Received: {name}={short_repr(value)}. {fix}.")
 
 
 def check_sep(sep):

@@ -5,10 +5,10 @@ import json
 import os
 import pathlib
 
+from genreclf.data.read_options import check_switch
 from genreclf.data.splits import VAL_FRACTION
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
-from genreclf.setting import Setting
 from genreclf.setting import number
 from genreclf.setting import numpy_scalar
 from genreclf.setting import rate
@@ -83,8 +83,8 @@ _RANGES = {
 
 # The yes/no settings: exactly True or False, or one other value where named (1 and 0
 # are no switches, though `1 == True`, and "false" is no False), in the order
-# `TrainConfig.check` checks them: what each does, and the other value it takes.
-_NOT_NUMBERS = " (1 and 0 are no switches here)"
+# `TrainConfig.check` checks them (with `check_switch`): what each does, and the other
+# value it takes (`...`: none).
 _SWITCHES = {
     "finetune": (
         'joins a fine-tuned encoder to the stack run: True, False or "auto" (on a GPU)',
@@ -106,17 +106,6 @@ _SWITCHES = {
 }
 
 _NEGATABLE = ("finetune", "refit", "class_weight")  # `genreclf train --no-NAME`
-
-
-def _switch_values(name, other):
-    """How to pass a switch: `name=True, name=False or name="auto"`, and in JSON."""
-    shown = f'"{other}"' if isinstance(other, str) else repr(other)
-    python = [f"{name}=True", f"{name}=False"] + ([] if other is ... else [f"{name}={shown}"])
-    json_values = ["true", "false"] + ([] if other is ... else [json.dumps(other)])
-    return (
-        f"Pass {', '.join(python[:-1])} or {python[-1]}",
-        f"in config.json {', '.join(json_values[:-1])} or {json_values[-1]}",
-    )
 
 
 @dataclasses.dataclass
@@ -226,21 +215,15 @@ class TrainConfig:
             from genreclf.training.optimizers import check_ema
 
             check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
-        for name, (what, other) in _SWITCHES.items():
-            value = getattr(self, name)
-            if numpy_scalar(value) and isinstance(value.item(), bool):
-                value = value.item()  # a NumPy bool: config.json takes plain ones
-                setattr(self, name, value)
-            also = () if other is ... else (other,)
-            if not Setting("flag", also=also).accepts(value):  # not 1, 0 or "false"
-                flag = name.replace("_", "-")
-                flags = f"`--{flag}` / `--no-{flag}`" if name in _NEGATABLE else f"`--{flag}`"
-                is_number = isinstance(value, (int, float)) or numpy_scalar(value)
-                python, json_values = _switch_values(name, other)
-                raise ConfigError(
-                    f"{name} ({flags}) {what}. Received: {name}={value!r}. "
-                    f"{python}{_NOT_NUMBERS * is_number}, or {json_values}."
-                )
+        for name in _SWITCHES:  # a NumPy bool is kept as a plain one, as config.json takes
+            value = check_switch(
+                name,
+                getattr(self, name),
+                switches=_SWITCHES,
+                negatable=name in _NEGATABLE,
+                config_key=True,
+            )
+            setattr(self, name, value)
         for name in ("features", "categorical"):
             value = getattr(self, name)
             if isinstance(value, str):

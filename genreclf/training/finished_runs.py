@@ -31,6 +31,7 @@ from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import FINGERPRINT
 from genreclf.run import Run
+from genreclf.run import read_json_object
 
 logger = logging.getLogger("genreclf.training")
 
@@ -232,7 +233,8 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
 
 def _changes(out, cfg, train_set, val_set):
     """What differs from the settings and rows `out`'s unfinished run started with."""
-    before, rows = _json_object(out / "config.json"), _json_object(out / FINGERPRINT)
+    before = read_json_object(out / "config.json", strict=False)
+    rows = read_json_object(out / FINGERPRINT, strict=False)
     if before is None:
         return []  # nothing recorded to compare with: resume as before
     rows = rows if train_set is not None else None
@@ -251,12 +253,3 @@ def _changes(out, cfg, train_set, val_set):
         num_val = 0 if val_set is None else len(val_set)
         changed.append(f"the validation rows ({rows.get('num_val')} → {num_val} rows)")
     return changed
-
-
-def _json_object(path):
-    """The JSON object in `path`, or None (missing, unreadable, or not an object)."""
-    try:
-        value = json.loads(pathlib.Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
