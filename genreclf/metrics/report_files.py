@@ -71,7 +71,8 @@ def _cross_validation_lines(report):
     k = folds.get("k", len(folds.get("folds", [])))
     lines = ["", "## Cross-validation", ""]
     if "best_fold" in folds:
-        lines += [f"{k} folds; the tables above are fold {folds['best_fold']}'s (the best).", ""]
+        best = f"folds/fold_{folds['best_fold']}"  # named as its folder is (0-based)
+        lines += [f"{k} folds; the tables above are the best fold's, `{best}`.", ""]
     lines += ["| metric | mean | std |", "|---|---:|---:|"]
     for name, stats in folds["summary"].items():
         lines.append(f"| {_md_cell(name)} | {stats['mean']:.4f} | {stats['std']:.4f} |")

@@ -98,13 +98,17 @@ def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callba
         fold_dir = out / "folds" / f"fold_{i}"
         val_set = dataset.subset(val_idx)
         kept = finished_run(fold_dir, cfg, train_set, val_set)
+        # Named as its folder is, with its 1-based place after it: `fold_0 (1 of 5)`.
+        name = f"{fold_dir.name} ({i + 1} of {len(folds)})"
         # The chief decides for every worker: another worker's disk may not hold its folds.
         if chief_decides(strategy, kept is not None):
             if kept is not None:  # None on the other workers, whose reports are not used
                 reports.append(kept.metrics)
+            if verbose:
+                print(f"{name}: finished before; kept")
             continue
         if verbose:
-            print(f"fold {i + 1}/{len(folds)}: {len(train_idx)} train, {len(val_idx)} validation")
+            print(f"{name}: {len(train_idx)} train, {len(val_idx)} validation")
         reports.append(
             fit_run(  # a fold left unfinished by other settings is retrained, as a finished one
                 train_set,

@@ -112,4 +112,5 @@ def test_training_and_cross_validation_extras_are_shown(tmp_path):
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "Trained on 40 rows (5 synthetic)." in markdown
     assert "| macro_f1 | 0.6100 | 0.0200 |" in markdown
-    assert "3 folds; the tables above are fold 1's (the best)." in markdown
+    # Named as its folder is: best_fold 1 is folds/fold_1, not the first fold.
+    assert "3 folds; the tables above are the best fold's, `folds/fold_1`." in markdown
