@@ -1,5 +1,6 @@
 """gRPC transport of `GenreClient`: TF Serving's `PredictionService` / `ModelService` stubs."""
 
+import ipaddress
 import json
 import time
 
@@ -244,6 +245,26 @@ class GrpcTransport:
 
     def close(self):
         self.channel.close()
+
+
+def host_port(host, port):
+    """`host:port` as gRPC targets and URLs write it: an IPv6 literal in brackets.
+
+    `::1` and port 8500 give `[::1]:8500` (`::1:8500` is no address gRPC can read);
+    names, IPv4 addresses and hosts already in brackets are written as they are.
+
+    Example:
+
+    >>> host_port("::1", 8500), host_port("127.0.0.1", 8500), host_port("[::1]", 8500)
+    ('[::1]:8500', '127.0.0.1:8500', '[::1]:8500')
+    """
+    try:
+        literal = ipaddress.ip_address(host)  # an IPv6 one may carry a zone: fe80::1%eth0
+    except ValueError:  # a name, or a literal in brackets already
+        literal = None
+    if isinstance(literal, ipaddress.IPv6Address):
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
 
 
 def connection_hint(target, message):

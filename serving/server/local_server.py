@@ -26,6 +26,7 @@ import uvicorn
 from genreclf.run import COMPLETE
 from genreclf.run import LABELS
 from genreclf.run import MODEL
+from genreclf.serving._grpc_transport import host_port
 from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
@@ -120,7 +121,7 @@ class LocalServer:
         return self
 
     def _start_grpc(self):
-        address = f"{self.host}:{self.grpc_port}"
+        address = host_port(self.host, self.grpc_port)  # [::1]:8500 for an IPv6 literal
         # Bound and closed first: says why a port cannot be bound, where grpcio only logs it.
         for sock in _listeners("gRPC", self.host, self.grpc_port):
             sock.close()
@@ -168,17 +169,18 @@ class LocalServer:
         )
         self._rest_thread.start()
         deadline = time.monotonic() + timeout
+        address = host_port(self.host, self.rest_port)
         while not self._uvicorn.started:
             if not self._rest_thread.is_alive():
                 for sock in listeners:
                     sock.close()
                 raise OSError(
-                    f"Could not start REST on {self.host}:{self.rest_port}: uvicorn exited "
+                    f"Could not start REST on {address}: uvicorn exited "
                     "before serving (its error is logged above)."
                 )
             if time.monotonic() > deadline:
                 raise OSError(
-                    f"Could not start REST on {self.host}:{self.rest_port}: not serving "
+                    f"Could not start REST on {address}: not serving "
                     f"after {timeout:g} s. Check the log above, or turn REST off with "
                     "--rest-port 0."
                 )
@@ -186,8 +188,9 @@ class LocalServer:
 
     def describe(self):
         """One line naming the addresses and the served models."""
-        parts = [f"REST on http://{self.host}:{self.rest_port}"] if self.rest_port else []
-        parts += [f"gRPC on {self.host}:{self.grpc_port}"] if self.grpc_port else []
+        rest, grpc = host_port(self.host, self.rest_port), host_port(self.host, self.grpc_port)
+        parts = [f"REST on http://{rest}"] if self.rest_port else []
+        parts += [f"gRPC on {grpc}"] if self.grpc_port else []
         served = self.store.models()  # one snapshot: a poll may change the models meanwhile
         models = [
             f"{name} (versions {', '.join(map(str, info['versions'])) or 'none yet'})"
@@ -307,19 +310,20 @@ _UNAVAILABLE = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT}
 
 
 def _listeners(protocol, host, port, attempts=5):
-    """Listening sockets on every address `socket.getaddrinfo` gives for `host` (IPv6 ones
-    IPv6-only, beside the IPv4 ones), all on one port: with port 0, the one the OS picked
-    for the first. Raises an OSError saying why when one cannot be bound (in use), or
-    none can.
+    """Listening sockets on every address `socket.getaddrinfo` gives for `host` (an IPv6
+    literal bare or in brackets; IPv6 ones IPv6-only, beside the IPv4 ones), all on one
+    port: with port 0, the one the OS picked for the first. Raises an OSError saying why
+    when one cannot be bound (in use), or none can.
 
     Example:
 
     >>> [s.getsockname()[0] for s in _listeners("REST", "127.0.0.1", 0)]  # doctest: +SKIP
     ['127.0.0.1']
     """
+    bare = host[1:-1] if host and host[:1] == "[" and host[-1:] == "]" else host  # [::1]
     try:
         found = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            bare or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )
     except OSError as err:  # socket.gaierror: an unknown host name
         raise OSError(_bind_error(protocol, host, port, _reason(err))) from None
