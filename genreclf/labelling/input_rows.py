@@ -4,7 +4,9 @@ Reads every format `genreclf.data.load_dataset` reads (CSV, TSV,
 `tsv-unquoted`, JSONL, Parquet, Kaggle genre lines, aclImdb) through its
 record readers (`genreclf.data.readers.open_records`), without needing a
 label column. A bad row is a `DataError` naming file, line and field: the
-reader's own, with its fix, since labelling skips no rows.
+reader's own, with its fix, since labelling skips no rows. A text that is not
+a string (a DataFrame's list cell, a JSONL number) is refused as training
+refuses it, never labelled as its Python repr.
 
 The file is read within a `genreclf.data.option_names.option_names` block
 naming `genreclf label`'s flags, so the readers' hints name them: the id
@@ -75,7 +77,9 @@ def _read(path, text, id_column, format):
         if isinstance(record, DataError):
             raise unskippable(record)  # `genreclf label` has no --skip-bad-rows
         value = _checked(record, column, path)
-        if value is None or not str(value).strip():
+        if value is not None and not isinstance(value, str):
+            raise _not_a_string(value, path, record.line, column)
+        if value is None or not value.strip():
             raise DataError(
                 "empty text. Expected a synopsis in every row; remove the row or fill it.",
                 path=path,
@@ -92,8 +96,24 @@ def _read(path, text, id_column, format):
                 field=id_column,
             )
         seen[row_id] = record.line
-        rows.append({"id": row_id, "line": record.line, "text": str(value)})
+        rows.append({"id": row_id, "line": record.line, "text": value})
     return rows
+
+
+def _not_a_string(value, path, line, field):
+    """The error for a text cell that is not a string (a list, a number, ...), as training
+    words it (`genreclf.data.examples`), without its `--skip-bad-rows`: never its repr."""
+    from genreclf.data.inputs import short_repr
+    from genreclf.data.inputs import type_with_article
+
+    return DataError(
+        f"expected the text as a string. Received: {short_repr(value)} "
+        f"({type_with_article(value)}). Write the text as one string (join a list of "
+        "sentences into one).",
+        path=path,
+        line=line,
+        field=field,
+    )
 
 
 def _checked(record, field, path):

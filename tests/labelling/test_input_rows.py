@@ -1,7 +1,11 @@
-"""`read_texts`: its hints name `genreclf label`'s flags (`--id-column`, not `--id`)."""
+"""`read_texts`: its hints name `genreclf label`'s flags (`--id-column`, not `--id`), and it
+refuses a text that is not a string as training does."""
 
 import logging
+import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from genreclf.data import load_dataset
@@ -65,3 +69,42 @@ def test_labels_in_the_input_are_not_read_so_never_warned_about(tmp_path, caplog
     with caplog.at_level(logging.WARNING, logger="genreclf.data"):
         load_dataset(path, multi_label=True)  # a read of its labels warns
     assert "labels contain ';'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "cell, shown",
+    [
+        (["A heist.", "A ghost."], "['A heist.', 'A ghost.'] (a list)"),
+        (("A heist.", "A ghost."), "('A heist.', 'A ghost.') (a tuple)"),
+        ({"plot": "A heist."}, "{'plot': 'A heist.'} (a dict)"),
+        (np.array(["A heist.", "A ghost."]), "(a ndarray)"),
+        (42, "42 (an int)"),  # numbers too: training refuses them as texts
+        (3.5, "3.5 (a float)"),
+    ],
+)
+def test_a_text_cell_that_is_not_a_string_is_refused_as_training_refuses_it(cell, shown):
+    # It was labelled as its repr ("['A heist.', 'A ghost.']"), where training refuses it.
+    frame = pd.DataFrame({"overview": ["A duel.", cell], "genre": ["drama", "crime"]})
+    with pytest.raises(DataError) as caught:
+        read_texts(frame)
+    message = str(caught.value)
+    assert message.startswith("DataFrame:2: field 'overview': expected the text as a string.")
+    assert shown in message
+    assert message.endswith("Write the text as one string (join a list of sentences into one).")
+    with pytest.raises(DataError) as trained:  # the same words, less the skip advice
+        load_dataset(frame, text="overview", label="genre")
+    assert str(trained.value).startswith(message[: -len(".")] + ", or pass skip_bad_rows=True")
+
+
+def test_a_column_of_numbers_and_a_jsonl_number_are_refused_too(tmp_path):
+    frame = pd.DataFrame({"overview": [1994, 2004]})
+    with pytest.raises(DataError, match=r"^DataFrame:1: field 'overview': .* 1994 \(an int\)"):
+        read_texts(frame)
+    path = tmp_path / "u.jsonl"
+    path.write_text('{"overview": "A heist."}\n{"overview": 7}\n')
+    with pytest.raises(
+        DataError, match=rf"^{re.escape(str(path))}:2: field 'overview': .* 7 \(an int\)"
+    ):
+        read_texts(path)
+    frame = pd.DataFrame({"overview": ["A heist.", "7"]})  # a number written as a string
+    assert [row["text"] for row in read_texts(frame)] == ["A heist.", "7"]
