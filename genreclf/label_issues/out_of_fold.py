@@ -141,14 +141,14 @@ def _family_folds(dataset, vocabulary, model, folds, seed, model_config, epochs,
             fold_dir = pathlib.Path(work_dir) / f"fold_{i}"
             train, val = train_val_split(dataset.subset(train_idx), cfg.val_split, seed=seed)
             run = finished_run(fold_dir, cfg, train, val)
+            name = f"{fold_dir.name} ({i + 1} of {folds})"  # as cross-validation names it
             if run is None or run.vocabulary != vocabulary:
                 if verbose:
-                    print(
-                        f"fold {i + 1}/{folds}: training {model} on {len(train_idx)} rows",
-                        flush=True,
-                    )
+                    print(f"{name}: training {model} on {len(train_idx)} rows", flush=True)
                 fit_run(train, val, vocabulary, cfg, fold_dir, verbose=0, unfinished=RETRAIN)
                 run = Run(fold_dir)
+            elif verbose:
+                print(f"{name}: finished before; kept", flush=True)
             held = dataset.subset(held_idx)
             probabilities[held_idx] = run.scores(held.texts)
     return probabilities
