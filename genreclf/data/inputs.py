@@ -80,10 +80,13 @@ def type_with_article(value):
 
     Example:
 
-    >>> type_with_article(3.5), type_with_article(7)
-    ('a float', 'an int')
+    >>> import numpy as np
+    >>> type_with_article(3.5), type_with_article(7), type_with_article(np.zeros(2))
+    ('a float', 'an int', 'a NumPy array')
     """
     name = type(value).__name__
+    if name == "ndarray":
+        return "a NumPy array"
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 

@@ -77,7 +77,7 @@ def test_labels_in_the_input_are_not_read_so_never_warned_about(tmp_path, caplog
         (["A heist.", "A ghost."], "['A heist.', 'A ghost.'] (a list)"),
         (("A heist.", "A ghost."), "('A heist.', 'A ghost.') (a tuple)"),
         ({"plot": "A heist."}, "{'plot': 'A heist.'} (a dict)"),
-        (np.array(["A heist.", "A ghost."]), "(a ndarray)"),
+        (np.array(["A heist.", "A ghost."]), "(a NumPy array)"),
         (42, "42 (an int)"),  # numbers too: training refuses them as texts
         (3.5, "3.5 (a float)"),
     ],
