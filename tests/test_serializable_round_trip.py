@@ -143,6 +143,13 @@ def _ordinal(cls):
     return layer
 
 
+def _prompts(cls):
+    layer = cls(num_classes=3, name="prompts")
+    layer.build((None, 4))
+    layer.set_prompts(_floats(3, 4, seed=3), temperature=12.5)
+    return layer
+
+
 def _copy_vocabulary(original, clone):
     # The vocabulary is an asset of the inner tokenizer, not config.
     clone.tokenizer.set_vocabulary(original.tokenizer.get_vocabulary())
@@ -212,6 +219,7 @@ CASES = {
         call=lambda: ((_floats(2, 2),), {}),
     ),
     "genreclf>OrdinalScores": Case(make=_ordinal, call=lambda: ((_floats(2, 3),), {})),
+    "genreclf>PromptScores": Case(make=_prompts, call=lambda: ((_floats(2, 4, seed=4),), {})),
     "genreclf>StackNumeric": Case(
         make=lambda cls: cls(log_scale=[False, True], name="numeric"),
         call=lambda: (([_floats(2), _floats(2, seed=1) * 100],), {}),

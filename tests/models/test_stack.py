@@ -146,18 +146,21 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert run.metrics["num_examples"] == 310 and run.fingerprint["num_val"] == 0
     assert len(run.thresholds) == len(run.labels)
     weights = run.model.get_layer("scores").get_weights()[0]
-    assert weights.shape == (3,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
+    assert weights.shape == (4,) and abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0
     fitted = json.loads((run.path / "metrics.json").read_text())["fitted"]
     assert list(fitted["blend"].values()) == pytest.approx(weights.tolist())
     assert fitted["c_encoder"] == 1.0 and fitted["ordinal_share"] is None
     assert fitted["out_of_fold_micro_f1"] >= fitted["micro_f1_floor"]
     alone = fitted["heads_alone"]
-    assert list(alone) == list(fitted["blend"]) == ["tfidf", "encoder", "neighbour"]
+    assert list(alone) == list(fitted["blend"]) == ["tfidf", "encoder", "neighbour", "prompt"]
+    prompts = fitted["prompts"]
+    assert prompts["used"] and prompts["prompts"] == ["{}", "a {} movie", "a {} film", "{} movie"]
+    assert 1.0 <= prompts["temperature"] <= 100.0
+    assert "stack: label names in prompts, temperature" in capsys.readouterr().out
     assert fitted["micro_f1_floor"] == max(alone[h]["micro_f1"] for h in ("tfidf", "encoder"))
     # each head alone is a candidate: the blend is no worse than any that reaches the floor
     eligible = [h["macro_f1"] for h in alone.values() if h["micro_f1"] >= fitted["micro_f1_floor"]]
     assert fitted["out_of_fold_macro_f1"] >= max(eligible) - 1e-9
-    assert "stack: each head alone, out-of-fold macro-F1" in capsys.readouterr().out
     assert run.model.get_layer("neighbour_scores").size == 310
     texts = ["A ghost haunts a lighthouse.", LONG]
     scores = run.scores(texts)
@@ -168,6 +171,9 @@ def test_trains_saves_reloads_and_reuses_the_cache(
     assert EMBEDDING_LAYER in {layer.name for layer in restored.layers}
     assert restored.get_layer(EMBEDDING_LAYER).output.shape == (None, 16)  # both blocks
     assert restored.get_layer("neighbour_scores").input.shape == (None, 8)  # the last block
+    assert restored.get_layer("prompt_scores").input.shape == (None, 8)
+    temperature = restored.get_layer("prompt_scores").get_weights()[1]
+    assert float(temperature) == pytest.approx(prompts["temperature"], rel=1e-5)
     capsys.readouterr()
     genreclf.train(
         sample_csv,
@@ -200,13 +206,13 @@ def test_exports_and_verifies_in_a_clean_process(two_block_preset, tmp_path, sam
     assert (path / "saved_model.pb").exists()
 
 
-@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0], "heavy"])
+@pytest.mark.parametrize("blend", [2, [0.5, 0.6, -0.1], [0.5, 0.5, 0.0, 0.0, 0.0], "heavy"])
 def test_unknown_blend_is_a_clear_error(tiny_preset, blend):
     with pytest.raises(genreclf.errors.ConfigError, match="Received: blend="):
         build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, blend=blend)
 
 
-def test_without_neighbours_two_heads_blend(tiny_preset):
+def test_without_neighbours_and_prompts_two_heads_blend(tiny_preset):
     model = build_model(
         "stack",
         2,
@@ -214,10 +220,18 @@ def test_without_neighbours_two_heads_blend(tiny_preset):
         preset=tiny_preset,
         max_length=16,
         neighbours=0,
+        prompts="none",
         blend=[0.3, 0.7],
     )
-    assert "neighbour_scores" not in {layer.name for layer in model.layers}
+    names = {layer.name for layer in model.layers}
+    assert "neighbour_scores" not in names and "prompt_scores" not in names
     np.testing.assert_allclose(model.get_layer("scores").get_weights()[0], [0.3, 0.7])
+
+
+@pytest.mark.parametrize("prompts", [[], ["a movie"], ["{} and {}"], "a {} movie", [3]])
+def test_prompts_without_one_place_for_the_name_are_a_clear_error(tiny_preset, prompts):
+    with pytest.raises(genreclf.errors.ConfigError, match="Received: prompts="):
+        build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, prompts=prompts)
 
 
 _WRITER = """
@@ -277,6 +291,9 @@ def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(
     positions = ordinal_positions(run.labels)
     assert sorted(positions) == list(range(len(run.labels)))
     share = run.metrics["fitted"]["ordinal_share"]
+    # a rating's name says nothing to the encoder: the label-name head keeps weight 0
+    assert run.metrics["fitted"]["prompts"] == {"used": False, "prompts": [], "temperature": None}
+    assert run.metrics["fitted"]["blend"]["prompt"] == 0.0
     assert share in EPSILON_GRID and np.allclose(mixing, mixing_matrix(positions, share))
     texts = ["A ghost haunts a lighthouse.", "Two rivals fall in love."]
     restored = keras.saving.load_model(run.path / "model.keras")
