@@ -12,9 +12,9 @@ How each family is explained (found from the model's layer names):
 * `stack`: the TF-IDF tower's exact contributions carried into score units
   and weighted by its blend weight, plus integrated gradients of the blended
   score on the encoder's word-piece embeddings (which every other head of the
-  blend reads: the encoder head, and the nearest-neighbour vote where there
-  is one, whose top-k choice makes its path piecewise and shows up in the
-  completeness gap); `parts` keeps the tower's exact logit contributions.
+  blend reads: the encoder head, the label-name head, and the
+  nearest-neighbour vote where there is one, whose top-k choice makes its path
+  piecewise and shows up in the completeness gap); `parts` keeps the tower's exact logit contributions.
 * ensembles: the weighted sum of the members' score-unit attributions.
 
 A model that ends in layers after `scores` (calibration; a rating `stack`'s

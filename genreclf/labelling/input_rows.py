@@ -15,6 +15,8 @@ aclImdb split (`train/` is read, or the `pos/` and `neg/` of the folder
 given), so the aclImdb hints say so, not to pass `split=`.
 """
 
+import math
+
 from genreclf.errors import DataError
 
 # `load_dataset`'s option -> the `genreclf label` flag that sets it, where they differ.
@@ -77,6 +79,8 @@ def _read(path, text, id_column, format):
         if isinstance(record, DataError):
             raise unskippable(record)  # `genreclf label` has no --skip-bad-rows
         value = _checked(record, column, path)
+        if isinstance(value, float) and math.isnan(value):
+            value = None  # a DataFrame's or JSONL's missing cell, as training reads it
         if value is not None and not isinstance(value, str):
             raise _not_a_string(value, path, record.line, column)
         if value is None or not value.strip():

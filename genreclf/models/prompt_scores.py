@@ -19,6 +19,8 @@ layer in NumPy, used for the training rows' scores the blend is chosen on.
 The temperature is fitted with SciPy's bounded scalar minimiser.
 """
 
+import string
+
 import keras
 import numpy as np
 from keras import ops
@@ -124,30 +126,67 @@ def prompt_texts(labels, prompts=DEFAULT_PROMPTS):
 def check_prompts(prompts):
     """`prompts` as a tuple of strings, each with one `{}` for the label's name.
 
+    A prompt is a `str.format` template: `{{` and `}}` write braces, and no
+    other field (`{0}`, `{name}`, `{:>5}`) is taken.
+
     Raises:
         ConfigError: `prompts` is not a non-empty list of such strings.
 
     Example:
 
-    >>> check_prompts(["{} movie"])
-    ('{} movie',)
+    >>> check_prompts(["{} movie", "{{{}}}"])
+    ('{} movie', '{{{}}}')
     >>> check_prompts(["movie"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: prompts must be ... Received: prompts=['movie']. ...
     """
-    good = (
-        isinstance(prompts, (list, tuple))
-        and len(prompts) > 0
-        and all(isinstance(p, str) and p.count("{}") == 1 for p in prompts)
-    )
+    good = isinstance(prompts, (list, tuple)) and len(prompts) > 0
+    good = good and all(_one_name_field(prompt) for prompt in prompts)
     if not good:
-        raise ConfigError(
-            "prompts must be 'auto', 'none' or a non-empty list of texts, each with one '{}' "
-            f"where the label's name goes. Received: prompts={prompts!r}. For example: "
-            "prompts=['{}', 'a {} movie'] (`--set prompts=none` leaves the head out)."
-        )
+        raise ConfigError(PROMPTS_SETTING.message("prompts", prompts))
     return tuple(prompts)
+
+
+def _one_name_field(prompt):
+    """Whether `prompt` is a format template whose one field is a bare `{}`."""
+    if not isinstance(prompt, str):
+        return False
+    try:
+        fields = [part[1:] for part in string.Formatter().parse(prompt) if part[1] is not None]
+        prompt.format("name")
+    except (ValueError, IndexError, KeyError):
+        return False
+    return fields == [("", "", None)]
+
+
+class _PromptsSetting:
+    """The `stack`'s `prompts` setting, as `genreclf.models.setting_checks` checks one.
+
+    Checked with the other settings, before any data is read, rather than
+    when the model is built.
+    """
+
+    def accepts(self, value):
+        if value in ("auto", "none"):
+            return True
+        return (
+            isinstance(value, (list, tuple))
+            and len(value) > 0
+            and all(_one_name_field(prompt) for prompt in value)
+        )
+
+    def message(self, name, value, *, where=None, fix=None):
+        where = f" ({where})" if where else ""
+        return (
+            f"{name}{where} must be 'auto', 'none' or a non-empty list of texts, each with one "
+            f"'{{}}' where the label's name goes (no other field; '{{{{' and '}}}}' write "
+            f"braces). Received: {name}={value!r}. For example: prompts=['{{}}', 'a {{}} movie'] "
+            "(`--set prompts='[\"a {} movie\"]'`; `--set prompts=none` leaves the head out)."
+        )
+
+
+PROMPTS_SETTING = _PromptsSetting()
 
 
 def fit_temperature(similarity, targets):
@@ -201,7 +240,8 @@ def fit_prompt_head(layer, embed, vectors, labels, targets, prompts="auto"):
         `{"used", "prompts", "temperature", "scores"}`: whether the head reads
         the names, the prompts, the fitted temperature (None when unused)
         and the training rows' scores `[n, K]` (uniform when unused). No
-        label is learned from, so these are out of fold as they are.
+        weight is learned per label, so these are out of fold but for the
+        one temperature, fitted on all the rows.
     """
     from genreclf.models.ordinal import ordinal_positions
 

@@ -31,6 +31,8 @@ This is the default recipe (`model="auto"`) wherever the MiniLM weights are
 installed.
 """
 
+import logging
+
 import keras
 import numpy as np
 
@@ -53,19 +55,23 @@ from genreclf.models.ordinal import choose_blend_and_share
 from genreclf.models.ordinal import mixing_matrix
 from genreclf.models.ordinal import ordinal_positions
 from genreclf.models.ordinal import smooth
+from genreclf.models.prompt_scores import PROMPTS_SETTING
 from genreclf.models.prompt_scores import PromptScores
-from genreclf.models.prompt_scores import check_prompts
 from genreclf.models.prompt_scores import fit_prompt_head
 from genreclf.models.setting_checks import number
 from genreclf.models.setting_checks import one_of
 from genreclf.models.setting_checks import text
 from genreclf.models.setting_checks import whole
+from genreclf.models.stack_heads import AUTO
+from genreclf.models.stack_heads import EQUAL
+from genreclf.models.stack_heads import HEADS
+from genreclf.models.stack_heads import NONE
+from genreclf.models.stack_heads import blend_weights
+from genreclf.models.stack_heads import head_names
+from genreclf.models.stack_heads import without_prompt_weight
 
-AUTO = "auto"
-EQUAL = "equal"
-NONE = "none"
 ORDINAL_LAYER = "ordinal"
-HEADS = ("tfidf_scores", "encoder_scores", "neighbour_scores", "prompt_scores")
+logger = logging.getLogger("genreclf.models")
 
 STACK_DEFAULTS = {
     "preset": "minilm",
@@ -102,6 +108,7 @@ STACK_CHECKS = {
     "c_encoder": number(above=0, also=(AUTO,)),
     "neighbours": whole(0),
     "max_neighbours": whole(1),
+    "prompts": PROMPTS_SETTING,
 }
 
 
@@ -235,45 +242,6 @@ def build_stack(
     return keras.Model({"text": text}, blended, name="stack")
 
 
-def head_names(neighbours, prompts=AUTO):
-    """The heads a `stack` config has, in the blend's order.
-
-    Example:
-
-    >>> head_names(0, "none")
-    ['tfidf_scores', 'encoder_scores']
-    >>> head_names(25)[2:]
-    ['neighbour_scores', 'prompt_scores']
-    """
-    names = list(HEADS[:2])
-    if int(neighbours) > 0:
-        names.append(HEADS[2])
-    if prompts != NONE:
-        if prompts != AUTO:
-            check_prompts(prompts)
-        names.append(HEADS[3])
-    return names
-
-
-def blend_weights(blend, names):
-    """The starting weights of the heads `names` for a `blend` setting (validated)."""
-    from genreclf.errors import ConfigError
-
-    heads = len(names)
-    if blend in (AUTO, EQUAL):
-        return [1.0 / heads] * heads
-    try:
-        weights = [float(w) for w in blend]
-    except (TypeError, ValueError):
-        weights = []
-    if len(weights) != heads or min(weights) < 0 or abs(sum(weights) - 1.0) > 1e-6:
-        raise ConfigError(
-            f"blend must be 'auto', 'equal' or {heads} non-negative weights summing to 1 "
-            f"({', '.join(n.split('_')[0] for n in names)}). Received: blend={blend!r}."
-        )
-    return weights
-
-
 def encoder_features(model, texts, config, verbose=0):
     """The frozen tower's vectors of `texts`, through the on-disk cache."""
     from genreclf.models.embedding_cache import EmbeddingCache
@@ -351,8 +319,17 @@ def fit_stack(
             print(f"stack: label names in prompts, temperature {prompts['temperature']:.1f}")
     blend = config["blend"]
     grid = None if blend == AUTO else [blend_weights(blend, names)]
-    if blend == AUTO and prompts is not None and not prompts["used"]:
-        grid = [w for w in simplex_grid(len(names)) if w[-1] == 0]  # ratings: no name to read
+    if prompts is not None and not prompts["used"]:  # ratings: no name to read
+        if blend == AUTO:
+            grid = [w for w in simplex_grid(len(names)) if w[-1] == 0]
+        else:
+            if blend != EQUAL and grid[0][-1] > 0:
+                logger.warning(
+                    "blend gives the label-name head %s, but the labels are numbers, whose "
+                    "names it does not read: its share goes to the other heads.",
+                    grid[0][-1],
+                )
+            grid = [without_prompt_weight(grid[0])]
     chosen = choose_blend_and_share(
         [h[mask] for h in oof],
         targets[mask],

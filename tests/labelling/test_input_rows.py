@@ -108,3 +108,13 @@ def test_a_column_of_numbers_and_a_jsonl_number_are_refused_too(tmp_path):
         read_texts(path)
     frame = pd.DataFrame({"overview": ["A heist.", "7"]})  # a number written as a string
     assert [row["text"] for row in read_texts(frame)] == ["A heist.", "7"]
+
+
+def test_a_missing_cell_is_an_empty_text_not_the_text_nan(tmp_path):
+    frame = pd.DataFrame({"overview": ["A heist.", float("nan")]})
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'overview': empty text"):
+        read_texts(frame)
+    path = tmp_path / "u.jsonl"
+    path.write_text('{"overview": "A heist."}\n{"overview": NaN}\n')
+    with pytest.raises(DataError, match=r":2: field 'overview': empty text"):
+        read_texts(path)

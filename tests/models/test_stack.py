@@ -228,10 +228,23 @@ def test_without_neighbours_and_prompts_two_heads_blend(tiny_preset):
     np.testing.assert_allclose(model.get_layer("scores").get_weights()[0], [0.3, 0.7])
 
 
-@pytest.mark.parametrize("prompts", [[], ["a movie"], ["{} and {}"], "a {} movie", [3]])
-def test_prompts_without_one_place_for_the_name_are_a_clear_error(tiny_preset, prompts):
-    with pytest.raises(genreclf.errors.ConfigError, match="Received: prompts="):
-        build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, prompts=prompts)
+@pytest.mark.parametrize(
+    "prompts",
+    [[], ["a movie"], ["{} and {}"], "a {} movie", [3], ["a {} movie {x}"], ["{{}}"], ["{0}"]],
+)
+def test_prompts_without_one_place_for_the_name_are_a_clear_error(prompts):
+    from genreclf.models.registry import resolve_config
+
+    # refused with the other settings, before any data is read or the encoder loaded
+    with pytest.raises(genreclf.errors.ConfigError, match="'stack': prompts must be .*Received"):
+        resolve_config("stack", {"prompts": prompts})
+
+
+def test_weights_for_three_heads_say_the_label_name_head_is_new(tiny_preset):
+    with pytest.raises(genreclf.errors.ConfigError, match="prompts='none'"):
+        build_model(
+            "stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, blend=[0.3, 0.3, 0.4]
+        )
 
 
 _WRITER = """
@@ -312,6 +325,12 @@ def test_numeric_labels_end_in_ordinal_scores_that_save_and_reload(
     np.testing.assert_allclose(
         fixed.model.get_layer("ordinal").get_weights()[0], mixing_matrix(positions, 0.2)
     )
+    equal = genreclf.train(
+        path, text="overview", label="stars", model="stack",
+        model_config={**config, "blend": "equal"}, out=tmp_path / "equal", verbose=0,
+    )  # fmt: skip
+    # "equal" shares among the heads that read something: not the unused label-name head
+    np.testing.assert_allclose(equal.model.get_layer("scores").get_weights()[0], [1 / 3] * 3 + [0])
 
 
 def test_genre_labels_keep_the_identity_and_none_leaves_the_layer_out(tiny_preset):
