@@ -267,6 +267,14 @@ def host_port(host, port):
     return f"{host}:{port}"
 
 
+def _is_ipv6_literal(text):
+    """Whether `text` is a bare IPv6 address (no brackets, no port): `::1`, `fe80::1%eth0`."""
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
 def connection_hint(target, message):
     """What to check when a channel found no server at `target` (gRPC's "failed to connect
     to all addresses"): the port may be the REST one, and `localhost` may be ::1.
@@ -280,11 +288,13 @@ def connection_hint(target, message):
     (True, True)
     >>> connection_hint("127.0.0.1:8500", "overloaded")
     ''
+    >>> "GenreClient('http://[::1]:8500')" in connection_hint("::1", "failed to connect to all addresses")
+    True
     """
     if "failed to connect to all addresses" not in message:
         return ""
     host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not port.isdigit() or _is_ipv6_literal(target):  # "::1" has no port
         host, port = target, "8500"
     answered = (
         " The port answered HTTP/1.x, as a REST port does, not gRPC."
@@ -295,7 +305,8 @@ def connection_hint(target, message):
         f". Expected a gRPC server at the target: the server's gRPC port (TF Serving's "
         f"default 8500), not its REST port (default 8501).{answered} Received: "
         f"target={target!r}. Check that the server is up and that this is its gRPC port "
-        f"(`genreclf serve --grpc-port`); for REST pass GenreClient('http://{target}')."
+        f"(`genreclf serve --grpc-port`); for REST pass "
+        f"GenreClient('http://{host_port(host, port)}')."
     )
     if host.strip("[]").lower() in ("localhost", "localhost."):
         hint += (

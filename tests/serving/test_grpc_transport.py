@@ -21,3 +21,18 @@ from genreclf.serving._grpc_transport import host_port
 )
 def test_host_port_brackets_ipv6_literals_only(host, expected):
     assert host_port(host, 8500) == expected
+
+
+@pytest.mark.parametrize(
+    "target, rest",
+    [
+        ("::1", "http://[::1]:8500"),  # a bare IPv6 literal has no port: not host ':', port 1
+        ("[::1]:8501", "http://[::1]:8501"),
+        ("127.0.0.1:8501", "http://127.0.0.1:8501"),
+    ],
+)
+def test_the_connection_hint_reads_ipv6_targets(target, rest):
+    from genreclf.serving._grpc_transport import connection_hint
+
+    hint = connection_hint(target, "failed to connect to all addresses; last error: ...")
+    assert f"Received: target={target!r}" in hint and f"GenreClient('{rest}')" in hint
