@@ -17,6 +17,8 @@ given), so the aclImdb hints say so, not to pass `split=`.
 
 import math
 
+from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
 from genreclf.errors import DataError
 
 # `load_dataset`'s option -> the `genreclf label` flag that sets it, where they differ.
@@ -90,7 +92,19 @@ def _read(path, text, id_column, format):
                 line=record.line,
                 field=column,
             )
-        row_id = str(_checked(record, id_column, path)) if id_column else str(record.line)
+        row_id = str(record.line)
+        if id_column:
+            raw_id = _checked(record, id_column, path)
+            if isinstance(raw_id, (list, tuple, dict, set)) or getattr(raw_id, "ndim", 0):
+                raise DataError(
+                    f"expected one id per row (a string or a number). Received: "
+                    f"{short_repr(raw_id)} ({type_with_article(raw_id)}). Write one id in each "
+                    "row's cell: the output is keyed by it.",
+                    path=path,
+                    line=record.line,
+                    field=id_column,
+                )
+            row_id = str(raw_id)
         if row_id in seen:
             raise DataError(
                 f"duplicate id {row_id!r} (first on line {seen[row_id]}). Expected unique ids: "
@@ -107,9 +121,6 @@ def _read(path, text, id_column, format):
 def _not_a_string(value, path, line, field):
     """The error for a text cell that is not a string (a list, a number, ...), as training
     words it (`genreclf.data.examples`), without its `--skip-bad-rows`: never its repr."""
-    from genreclf.data.inputs import short_repr
-    from genreclf.data.inputs import type_with_article
-
     return DataError(
         f"expected the text as a string. Received: {short_repr(value)} "
         f"({type_with_article(value)}). Write the text as one string (join a list of "

@@ -118,3 +118,11 @@ def test_a_missing_cell_is_an_empty_text_not_the_text_nan(tmp_path):
     path.write_text('{"overview": "A heist."}\n{"overview": NaN}\n')
     with pytest.raises(DataError, match=r":2: field 'overview': empty text"):
         read_texts(path)
+
+
+def test_an_id_cell_holding_a_list_is_refused_not_keyed_by_its_repr():
+    frame = pd.DataFrame({"id": [7, ["a", "b"]], "overview": ["A heist.", "A ghost."]})
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'id': expected one id per row"):
+        read_texts(frame)
+    frame = pd.DataFrame({"id": [7, 8], "overview": ["A heist.", "A ghost."]})
+    assert [row["id"] for row in read_texts(frame)] == ["7", "8"]  # numbers are ids
