@@ -47,6 +47,11 @@ class Family:
         checks: `{setting: Setting}` (`genreclf.models.setting_checks`):
             what each setting accepts, checked before the builder runs.
             Undeclared settings are passed as given.
+        version: the recipe's version, raised when the same settings come to
+            train another model (a new head, a default that means something
+            else). A run records it (`fingerprint.json`), and a rerun
+            retrains a fold or member that an older version trained rather
+            than keep it beside new ones (`finished_run`).
     """
 
     name: str
@@ -57,6 +62,7 @@ class Family:
     fit: object = None
     fit_when: object = None
     checks: dict = dataclasses.field(default_factory=dict)
+    version: int = 1
 
     def fits_itself(self, config):
         """True when `fit` (not the Keras recipe) trains `config`'s model."""
@@ -95,6 +101,7 @@ def register_family(
     fit=None,
     fit_when=None,
     checks=None,
+    version=1,
 ):
     """Registers a model builder under `name` (a decorator).
 
@@ -106,6 +113,7 @@ def register_family(
         fit: see `Family`.
         fit_when: see `Family`.
         checks: see `Family`.
+        version: see `Family`.
 
     Example:
 
@@ -132,6 +140,7 @@ def register_family(
             fit=fit,
             fit_when=fit_when,
             checks=dict(checks or {}),
+            version=int(version),
         )
         builder.family_name = name
         return builder

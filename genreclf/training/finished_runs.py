@@ -130,12 +130,30 @@ def _describe(out):
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def recipe_version(model):
+    """The version of family `model`'s recipe (`Family.version`): 1 for a name none has.
+
+    Example:
+
+    >>> recipe_version("ngram"), recipe_version("no_such_family")
+    (1, 1)
+    """
+    from genreclf.models.registry import get_family
+
+    try:
+        return get_family(model).version
+    except ConfigError:
+        return 1
+
+
 def finished_run(folder, cfg, train_set, val_set):
     """The finished `Run` in `folder` if it has `cfg`'s settings and exactly these rows, else None.
 
     Settings are every `TrainConfig` field but `model_choice` (which records
     why `auto` chose, not what was trained); rows are the training and
-    validation rows' digests in the run's `fingerprint.json`.
+    validation rows' digests in the run's `fingerprint.json`, which also holds
+    the family's recipe version (`Family.version`; 1 where it is missing): a
+    run an older recipe trained is not kept beside new ones.
 
     Args:
         folder: a run folder (it need not exist).
@@ -159,7 +177,8 @@ def finished_run(folder, cfg, train_set, val_set):
         run.fingerprint.get("train_sha256") == train_set.fingerprint()
         and run.fingerprint.get("val_sha256") == val_sha256
     )
-    return run if same_settings and same_rows else None
+    same_recipe = run.fingerprint.get("recipe_version", 1) == recipe_version(cfg.model)
+    return run if same_settings and same_rows and same_recipe else None
 
 
 # What an unfinished run in `out` becomes (`resumes`): resumed with the same
@@ -246,6 +265,12 @@ def _changes(out, cfg, train_set, val_set):
     ]
     if rows is None:
         return changed  # started before fingerprints were written first
+    version = recipe_version(cfg.model)
+    if rows.get("recipe_version", 1) != version:
+        changed.append(
+            f"the {cfg.model} recipe (version {rows.get('recipe_version', 1)} → {version}: "
+            "another genreclf started it)"
+        )
     if rows.get("train_sha256") != train_set.fingerprint():
         changed.append(f"the training rows ({rows.get('num_train')} → {len(train_set)} rows)")
     val_sha256 = None if val_set is None else val_set.fingerprint()

@@ -30,6 +30,7 @@ from genreclf.run import write_training_rows
 from genreclf.training import distribute
 from genreclf.training.family_options import check_family_options
 from genreclf.training.finished_runs import RESUME
+from genreclf.training.finished_runs import recipe_version
 from genreclf.training.finished_runs import resumes
 from genreclf.training.worker_agreement import all_agree
 
@@ -340,4 +341,5 @@ def _fingerprint(cfg, train_set, val_set):
         "num_train": len(train_set),
         "num_val": 0 if val_set is None else len(val_set),
         "num_synthetic": int(train_set.is_synthetic().sum()),
+        "recipe_version": recipe_version(cfg.model),
     }

@@ -1,5 +1,7 @@
 """A finished run folder is refused unless overwritten; its folds are kept only for the same run."""
 
+import json
+
 import keras
 import pytest
 
@@ -74,6 +76,25 @@ def test_folds_are_kept_for_the_same_settings_and_retrained_for_others(tmp_path)
     assert all(retrained[path] != folds[path] for path in folds)
     assert all(genreclf.Run(path.parent).config["epochs"] == 2 for path in folds)
     assert run.config["epochs"] == 2
+
+
+def test_folds_an_older_recipe_trained_are_retrained_not_kept(tmp_path):
+    from genreclf.training.finished_runs import recipe_version
+
+    out = tmp_path / "cv"
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
+    fingerprints = sorted(out.glob("folds/*/fingerprint.json"))
+    assert [json.loads(p.read_text())["recipe_version"] for p in fingerprints] == [1, 1]
+    folds = _mtimes(out, "folds/*/model.keras")
+    # fold 0 as a later genreclf would have trained it (its ngram recipe at version 2)
+    older = json.loads(fingerprints[0].read_text())
+    fingerprints[0].write_text(json.dumps({**older, "recipe_version": 2}))
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **TINY)
+    again = _mtimes(out, "folds/*/model.keras")
+    changed = [path.parent.name for path in folds if again[path] != folds[path]]
+    assert changed == ["fold_0"]  # retrained; fold_1, same recipe, kept
+    assert json.loads(fingerprints[0].read_text())["recipe_version"] == recipe_version("ngram")
+    assert recipe_version("stack") == 2  # the label-name head: older stack folds retrain
 
 
 def test_folds_trained_from_a_relative_path_are_kept(tmp_path, monkeypatch):
@@ -174,6 +195,12 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
     with pytest.raises(ConfigError, match=r"model_config: .*'lstm_units': 2.* → .*'lstm_units': 3"):
         genreclf.train(genreclf.sample_path(), out=out, **{**BILSTM, "model_config": bigger})
     assert (out / "config.json").read_text() == config and (out / "backup").is_dir()
+    fingerprint = (out / "fingerprint.json").read_text()
+    started = json.loads(fingerprint)
+    (out / "fingerprint.json").write_text(json.dumps({**started, "recipe_version": 0}))
+    with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 1: another genreclf"):
+        genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # an older genreclf's run
+    (out / "fingerprint.json").write_text(fingerprint)
     capfd.readouterr()
     run = genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # its own settings
     assert "resuming from epoch 2" in capfd.readouterr().err and run.config["epochs"] == 3
