@@ -6,19 +6,7 @@ import pytest
 
 from genreclf.serving.client import GenreClient
 from genreclf.serving.testing import write_tiny_model
-
-
-def ipv6_loopback_unbindable():
-    """Why ::1 cannot be served here, or None when it can (test_local_server.py's
-    `ipv6_loopback_missing`, less its check that `localhost` resolves to ::1)."""
-    if not socket.has_ipv6:
-        return "this Python has no IPv6 (socket.has_ipv6 is False)"
-    try:
-        with socket.socket(socket.AF_INET6) as sock:
-            sock.bind(("::1", 0))
-    except OSError as err:
-        return f"::1 cannot be bound on this machine ({err})"
-    return None
+from tests.serving.server.ipv6 import ipv6_loopback_unbindable
 
 
 def free_ipv6_port():

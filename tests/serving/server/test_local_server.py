@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from genreclf.serving.testing import write_tiny_model
+from tests.serving.server.ipv6 import ipv6_loopback_unbindable
 from tests.serving.server.polling import wait_for
 
 
@@ -93,13 +94,9 @@ def on_localhost(tmp_path_factory, server_process):
 
 def ipv6_loopback_missing():
     """Why `localhost` cannot be served on ::1 here, or None when it can."""
-    if not socket.has_ipv6:
-        return "this Python has no IPv6 (socket.has_ipv6 is False)"
-    try:
-        with socket.socket(socket.AF_INET6) as sock:
-            sock.bind(("::1", 0))
-    except OSError as err:
-        return f"::1 cannot be bound on this machine ({err})"
+    unbindable = ipv6_loopback_unbindable()
+    if unbindable:
+        return unbindable
     found = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     addresses = sorted({info[4][0] for info in found})
     if "::1" not in addresses:
