@@ -10,7 +10,6 @@ take one. Layout (see docs/architecture.md):
 """
 
 import hashlib
-import json
 import pathlib
 
 import numpy as np
@@ -18,6 +17,8 @@ import numpy as np
 from genreclf.data.labels import LabelVocabulary
 from genreclf.errors import ConfigError
 from genreclf.errors import RunFolderError
+from genreclf.json_files import read_json_object
+from genreclf.json_files import write_json
 from genreclf.setting import whole
 from genreclf.texts_in import texts_in
 
@@ -36,61 +37,8 @@ _TOP_K = whole(1, also=(None,))  # `Run.predict`'s top_k: None is every label
 _BATCH_SIZE = whole(1)
 
 
-def read_json_object(path, *, strict=True):
-    """The JSON object (a dict) in the UTF-8 file `path`, as `write_json` writes one.
-
-    Args:
-        path: the file.
-        strict: whether a file that is missing, unreadable, not JSON or not a
-            JSON object raises; if False, it is None (a run folder's file
-            that may not be written yet).
-
-    Returns:
-        The object, or None (`strict=False` only).
-
-    Raises:
-        OSError: a missing or unreadable file.
-        ValueError: text that is not JSON (a `json.JSONDecodeError`) or not UTF-8.
-        TypeError: JSON that is not an object (a list, a number, ...).
-
-    Example:
-
-    >>> write_json("metrics.json", {"f1": 0.5})
-    >>> read_json_object("metrics.json")
-    {'f1': 0.5}
-    >>> write_json("list.json", [0.5])
-    >>> read_json_object("list.json")
-    Traceback (most recent call last):
-    ...
-    TypeError: expected a JSON object, found a list
-    >>> read_json_object("list.json", strict=False), read_json_object("none.json", strict=False)
-    (None, None)
-    """
-    try:
-        with open(path, encoding="utf-8") as f:
-            value = json.load(f)
-    except (OSError, ValueError):
-        if strict:
-            raise
-        return None
-    if isinstance(value, dict):
-        return value
-    if strict:
-        raise TypeError(f"expected a JSON object, found a {type(value).__name__}")
-    return None
-
-
 def _thresholds(path):
     return np.asarray(read_json_object(path)["thresholds"], dtype="float32").reshape(-1)
-
-
-def write_json(path, value):
-    """Writes `value` as indented UTF-8 JSON, atomically (temp file + rename)."""
-    path = pathlib.Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(value, f, indent=2, ensure_ascii=False, default=_json_default)
-    tmp.replace(path)
 
 
 def write_thresholds(path, thresholds, num_classes):
@@ -198,14 +146,6 @@ def check_out_folder(out, name="out"):
                 f"{where}. Pass a folder path that is new or holds a run, e.g. "
                 f"{name}='runs/{path.stem or 'run'}'."
             )
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"Not JSON serialisable: {type(value).__name__}")
 
 
 class Run:

@@ -170,10 +170,10 @@ def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path,
     import shutil
 
     from genreclf.held_out import held_out_scores
+    from genreclf.json_files import write_json
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
     from genreclf.run import THRESHOLDS
-    from genreclf.run import write_json
 
     genres = dict(label="genres", sep="|")
     strong = fit_ngram(sample_csv, tmp_path / "strong", **genres)

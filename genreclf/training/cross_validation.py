@@ -7,10 +7,10 @@ import shutil
 import numpy as np
 
 from genreclf.data import kfold_indices
+from genreclf.json_files import write_json
 from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import Run
-from genreclf.run import write_json
 from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 from genreclf.training.worker_agreement import chief_decides

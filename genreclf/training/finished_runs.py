@@ -27,11 +27,11 @@ import pathlib
 import shutil
 
 from genreclf.errors import ConfigError
+from genreclf.json_files import read_json_object
 from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import FINGERPRINT
 from genreclf.run import Run
-from genreclf.run import read_json_object
 
 logger = logging.getLogger("genreclf.training")
 

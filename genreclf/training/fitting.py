@@ -16,6 +16,7 @@ from genreclf.data import oversample
 from genreclf.errors import ConfigError
 from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
+from genreclf.json_files import write_json
 from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
@@ -23,7 +24,6 @@ from genreclf.run import MODEL
 from genreclf.run import OUT_OF_FOLD
 from genreclf.run import THRESHOLDS
 from genreclf.run import row_keys
-from genreclf.run import write_json
 from genreclf.run import write_out_of_fold
 from genreclf.run import write_thresholds
 from genreclf.run import write_training_rows
