@@ -37,6 +37,16 @@ def files(tmp_path):
     return labelled, unlabelled
 
 
+def _two_genres(tmp_path, horror_keywords):
+    """A genres file: horror by `horror_keywords` (comma-separated), comedy by "chefs"."""
+    path = tmp_path / "genres.yaml"
+    path.write_text(
+        f"genres:\n  horror: {{keywords: [{horror_keywords}]}}\n  comedy: {{keywords: [chefs]}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_keywords_label_audit_and_train(files, tmp_path, capsys):
     labelled, unlabelled = files
     genres = tmp_path / "genres.yaml"
@@ -238,8 +248,7 @@ def test_help_and_the_keyword_stage_load_no_tensorflow(files, tmp_path):
     import sys
 
     _, unlabelled = files
-    genres = tmp_path / "genres.yaml"
-    genres.write_text("genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n")
+    genres = _two_genres(tmp_path, "ghost")
     script = f"""
 import contextlib, io, sys
 from genreclf.cli import main
@@ -330,11 +339,7 @@ def test_a_budget_that_allows_no_request_is_a_usage_error(option, value, capsys)
 
 def test_a_rerun_with_other_settings_is_refused_and_the_same_resumes(files, tmp_path, capsys):
     labelled, unlabelled = files
-    genres = tmp_path / "genres.yaml"
-    genres.write_text(
-        "genres:\n  horror: {keywords: [ghost, demon]}\n  comedy: {keywords: [chefs]}\n",
-        encoding="utf-8",
-    )
+    genres = _two_genres(tmp_path, "ghost, demon")
     out = tmp_path / "l.jsonl"
     argv = ["label", str(unlabelled), "--text", "overview", "--genres", str(genres)]
     argv += ["--stages", "keywords", "--out", str(out), "--quiet"]
@@ -356,11 +361,7 @@ def test_a_rerun_with_other_settings_is_refused_and_the_same_resumes(files, tmp_
 )
 def test_stages_asked_for_that_cannot_run_are_refused(files, tmp_path, capsys, stages, needs):
     _, unlabelled = files
-    genres = tmp_path / "genres.yaml"
-    genres.write_text(
-        "genres:\n  horror: {keywords: [ghost]}\n  comedy: {keywords: [chefs]}\n",
-        encoding="utf-8",
-    )
+    genres = _two_genres(tmp_path, "ghost")
     out = tmp_path / "o.jsonl"
     argv = ["label", str(unlabelled), "--genres", str(genres), "--stages", stages]
     assert main(argv + ["--out", str(out)]) == 1
