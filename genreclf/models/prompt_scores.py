@@ -141,9 +141,7 @@ def check_prompts(prompts):
     ...
     genreclf.errors.ConfigError: prompts must be ... Received: prompts=['movie']. ...
     """
-    good = isinstance(prompts, (list, tuple)) and len(prompts) > 0
-    good = good and all(_one_name_field(prompt) for prompt in prompts)
-    if not good:
+    if isinstance(prompts, str) or not PROMPTS_SETTING.accepts(prompts):  # a list, not 'auto'
         raise ConfigError(PROMPTS_SETTING.message("prompts", prompts))
     return tuple(prompts)
 
