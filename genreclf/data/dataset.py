@@ -16,6 +16,7 @@ from genreclf.data.inputs import short_repr
 from genreclf.data.label_checks import joined_labels
 from genreclf.data.labels import LabelVocabulary
 from genreclf.data.labels import label_name
+from genreclf.data.labels import label_order
 from genreclf.errors import ConfigError
 
 
@@ -209,9 +210,9 @@ class TextDataset:
         return LabelVocabulary.from_rows(self.labels, multi_label=self.multi_label)
 
     def label_counts(self):
-        """Number of rows carrying each label, sorted by label name."""
+        """Number of rows carrying each label, in `label_order` (ratings by value)."""
         counts = collections.Counter(l for row in self.labels for l in row)
-        return dict(sorted(counts.items()))
+        return {label: counts[label] for label in label_order(counts)}
 
     def targets(self, vocabulary):
         """`float32 [n, K]` one-/multi-hot targets under `vocabulary`."""

@@ -42,6 +42,30 @@ def label_name(value):
     return str(value)
 
 
+def label_order(names):
+    """Class names in the order a vocabulary keeps them: by value when all are numbers.
+
+    Ratings read as numbers ('1'..'10') are ordered as a scale, so reports,
+    score lists and served `classes` run 1, 2, ..., 10 rather than 1, 10, 2;
+    any other set of names is ordered as text.
+
+    Example:
+
+    >>> label_order(["10", "2", "1", "7"]), label_order(["drama", "comedy"])
+    (['1', '2', '7', '10'], ['comedy', 'drama'])
+    >>> label_order(["1", "10", "nan"])
+    ['1', '10', 'nan']
+    """
+    names = sorted(set(names))
+    try:
+        values = [float(name) for name in names]
+    except ValueError:
+        return names
+    if not all(np.isfinite(values)):
+        return names
+    return [name for _, name in sorted(zip(values, names))]
+
+
 class LabelVocabulary:
     """Maps class names to column indices, for single- and multi-label tasks.
 
@@ -86,9 +110,8 @@ class LabelVocabulary:
 
     @classmethod
     def from_rows(cls, rows, multi_label=False):
-        """Builds the vocabulary from per-row label lists (sorted class names)."""
-        names = sorted({label for row in rows for label in row})
-        return cls(names, multi_label=multi_label)
+        """Builds the vocabulary from per-row label lists, in `label_order`."""
+        return cls(label_order({label for row in rows for label in row}), multi_label=multi_label)
 
     @property
     def num_classes(self):

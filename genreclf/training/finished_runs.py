@@ -26,6 +26,7 @@ import logging
 import pathlib
 import shutil
 
+from genreclf.data.labels import label_order
 from genreclf.errors import ConfigError
 from genreclf.json_files import read_json_object
 from genreclf.output_lock import output_lock
@@ -153,7 +154,8 @@ def finished_run(folder, cfg, train_set, val_set):
     why `auto` chose, not what was trained); rows are the training and
     validation rows' digests in the run's `fingerprint.json`, which also holds
     the family's recipe version (`Family.version`; 1 where it is missing): a
-    run an older recipe trained is not kept beside new ones.
+    run an older recipe trained is not kept beside new ones, nor one whose
+    classes are not in today's order (`label_order`: ratings by value).
 
     Args:
         folder: a run folder (it need not exist).
@@ -178,7 +180,10 @@ def finished_run(folder, cfg, train_set, val_set):
         and run.fingerprint.get("val_sha256") == val_sha256
     )
     same_recipe = run.fingerprint.get("recipe_version", 1) == recipe_version(cfg.model)
-    return run if same_settings and same_rows and same_recipe else None
+    # An older genreclf ordered ratings as text: a member or fold scoring them
+    # in another order than today's runs is retrained, not joined to them.
+    same_order = list(run.labels) == label_order(run.labels)
+    return run if same_settings and same_rows and same_recipe and same_order else None
 
 
 # What an unfinished run in `out` becomes (`resumes`): resumed with the same
@@ -195,7 +200,7 @@ _NOT_SETTINGS = (
 )
 
 
-def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup",)):
+def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup",), labels=None):
     """Whether `out` holds an unfinished run to resume with `cfg` on these rows.
 
     A killed run leaves what it had trained (`started`: the epoch backup, or
@@ -213,6 +218,9 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
         unfinished: `RESUME` (other settings refused), `AFRESH` (start afresh
             whatever they were) or `RETRAIN` (other settings start afresh).
         started: the files (relative to `out`) an unfinished run leaves.
+        labels: the class names, in the order the rerun's model scores them,
+            or None not to compare them with the `labels.json` the unfinished
+            run started with (its weights score the classes in that order).
 
     Returns:
         True to resume, False to start afresh (what was started is deleted).
@@ -232,7 +240,7 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     left = [out / name for name in started if (out / name).exists()]
     if not left:
         return False
-    changed = [] if unfinished == AFRESH else _changes(out, cfg, train_set, val_set)
+    changed = [] if unfinished == AFRESH else _changes(out, cfg, train_set, val_set, labels)
     if unfinished != AFRESH and not changed:
         return True
     if unfinished == RESUME:
@@ -250,12 +258,16 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     return False
 
 
-def _changes(out, cfg, train_set, val_set):
+def _changes(out, cfg, train_set, val_set, labels=None):
     """What differs from the settings and rows `out`'s unfinished run started with."""
     before = read_json_object(out / "config.json", strict=False)
     rows = read_json_object(out / FINGERPRINT, strict=False)
     if before is None:
         return []  # nothing recorded to compare with: resume as before
+    started_labels = (read_json_object(out / "labels.json", strict=False) or {}).get("labels")
+    # An older genreclf ordered ratings as text ('1', '10', '2'): its weights
+    # score the classes in that order, so the order is part of what resumes.
+    relabelled = labels is not None and started_labels not in (None, list(labels))
     rows = rows if train_set is not None else None
     settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
     changed = [
@@ -263,6 +275,8 @@ def _changes(out, cfg, train_set, val_set):
         for name, value in settings.items()
         if name not in _NOT_SETTINGS and before.get(name) != value
     ]
+    if relabelled:
+        changed.append(f"the classes or their order ({started_labels} → {list(labels)})")
     if rows is None:
         return changed  # started before fingerprints were written first
     version = recipe_version(cfg.model)

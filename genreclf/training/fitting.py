@@ -149,7 +149,9 @@ def _fit_run(
     # for the settings and rows they were trained with.
     started = (BACKUP_DIR, FITTED_WEIGHTS)
     try:
-        resuming = resumes(out, cfg, train_set, val_set, unfinished, started=started)
+        resuming = resumes(
+            out, cfg, train_set, val_set, unfinished, started=started, labels=vocabulary.labels
+        )
     except GenreclfError:
         all_agree(strategy, False)  # the other workers stop too, not wait in a collective
         raise

@@ -13,6 +13,20 @@ def test_order_is_alphabetical_and_stable():
     assert a == b and len(a) == 3 and "war" in a
 
 
+def test_ratings_are_ordered_by_value_not_as_text():
+    from genreclf.data import TextDataset
+
+    ratings = LabelVocabulary.from_rows([["10"], ["2"], ["1"], ["7"], ["4"]])
+    assert ratings.labels == ["1", "2", "4", "7", "10"]
+    halves = LabelVocabulary.from_rows([["4.5"], ["-1"], ["10"], ["0.5"]])
+    assert halves.labels == ["-1", "0.5", "4.5", "10"]
+    # a name that is not a finite number: every name is ordered as text
+    assert LabelVocabulary.from_rows([["10"], ["2"], ["inf"]]).labels == ["10", "2", "inf"]
+    assert LabelVocabulary.from_rows([["10"], ["2"], ["x"]]).labels == ["10", "2", "x"]
+    counts = TextDataset(["a", "b", "c"], [["10"], ["9"], ["10"]]).label_counts()
+    assert list(counts.items()) == [("9", 1), ("10", 2)]
+
+
 def test_encode_single_and_multi_label():
     single = LabelVocabulary(["a", "b", "c"])
     np.testing.assert_array_equal(single.encode([["b"], ["c"]]), [[0, 1, 0], [0, 0, 1]])

@@ -97,6 +97,20 @@ def test_folds_an_older_recipe_trained_are_retrained_not_kept(tmp_path):
     assert recipe_version("stack") == 2  # the label-name head: older stack folds retrain
 
 
+def test_folds_scoring_the_classes_in_another_order_are_retrained_not_kept(tmp_path):
+    out = tmp_path / "cv"
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
+    folds = _mtimes(out, "folds/*/model.keras")
+    # fold 1 as an older genreclf, which ordered ratings as text, left its classes
+    labels_file = out / "folds" / "fold_1" / "labels.json"
+    started = json.loads(labels_file.read_text())
+    labels_file.write_text(json.dumps({**started, "labels": started["labels"][::-1]}))
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **TINY)
+    again = _mtimes(out, "folds/*/model.keras")
+    assert [path.parent.name for path in folds if again[path] != folds[path]] == ["fold_1"]
+    assert json.loads(labels_file.read_text())["labels"] == started["labels"]
+
+
 def test_folds_trained_from_a_relative_path_are_kept(tmp_path, monkeypatch):
     # config.json holds the data file's absolute path; the rerun names it as the user did.
     import shutil
@@ -201,6 +215,15 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
     with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 1: another genreclf"):
         genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # an older genreclf's run
     (out / "fingerprint.json").write_text(fingerprint)
+    # Its weights score the classes in the order it started with (an older
+    # genreclf ordered ratings as text): another order cannot resume them.
+    labels = (out / "labels.json").read_text()
+    started_labels = json.loads(labels)
+    reordered = {**started_labels, "labels": started_labels["labels"][::-1]}
+    (out / "labels.json").write_text(json.dumps(reordered))
+    with pytest.raises(ConfigError, match=r"the classes or their order \(\['western'"):
+        genreclf.train(genreclf.sample_path(), out=out, **BILSTM)
+    (out / "labels.json").write_text(labels)
     capfd.readouterr()
     run = genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # its own settings
     assert "resuming from epoch 2" in capfd.readouterr().err and run.config["epochs"] == 3
