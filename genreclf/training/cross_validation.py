@@ -104,8 +104,9 @@ def _fold_reports(dataset, synthetic, cfg, out, folds, strategy, verbose, callba
         if chief_decides(strategy, kept is not None):
             if kept is not None:  # None on the other workers, whose reports are not used
                 reports.append(kept.metrics)
-            if verbose:
-                print(f"{name}: finished before; kept")
+            if verbose:  # a worker whose disk lacks the fold says whose it is
+                why = "finished before; kept" if kept is not None else "kept by the chief"
+                print(f"{name}: {why}")
             continue
         if verbose:
             print(f"{name}: {len(train_idx)} train, {len(val_idx)} validation")

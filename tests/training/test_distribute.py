@@ -237,9 +237,13 @@ def test_workers_on_separate_disks_cross_validate_and_leave_the_folder_to_the_ch
     kept = (out / "folds" / "fold_0" / "model.keras").stat().st_mtime_ns
     shutil.rmtree(out / "folds" / "fold_1")
     codes, logs = _train_on_two_workers(
-        tmp_path, "run", cwds=disks, extra=extra[:3] + ["--overwrite"]
+        tmp_path, "run", cwds=disks, extra=extra[:2] + ["--overwrite"]
     )
     assert codes == [0, 0], logs
+    assert "fold_0 (1 of 2): finished before; kept" in logs[0]
+    # the other worker did not finish it: it says whose fold it keeps
+    assert "fold_0 (1 of 2): kept by the chief" in logs[1]
+    assert "finished before" not in logs[1]
     assert (out / "folds" / "fold_0" / "model.keras").stat().st_mtime_ns == kept
     assert genreclf.load_run(out / "folds" / "fold_1").metrics["macro_f1"] is not None
     assert genreclf.load_run(out).metrics["cross_validation"]["k"] == 2
