@@ -48,6 +48,36 @@ def _as_run(run, name="run"):
     )
 
 
+def _check_shared_classes(run, other):
+    """Refuses to compare two runs that score no class in common: nothing would pair.
+
+    Example:
+
+    >>> class Scored:  # what is read of a run here: its folder and classes
+    ...     def __init__(self, path, labels):
+    ...         self.path, self.labels = pathlib.Path(path), labels
+    >>> _check_shared_classes(Scored("a", ["drama", "horror"]), Scored("b", ["horror"]))
+    >>> try:
+    ...     _check_shared_classes(Scored("genres", ["drama"]), Scored("stars", ["1", "2"]))
+    ... except ConfigError as error:
+    ...     print(str(error).split(". ")[0])
+    Expected two runs that score at least one class in common
+    """
+    if set(run.labels) & set(other.labels):
+        return
+
+    def few(labels):
+        shown = ", ".join(repr(label) for label in labels[:6])
+        return f"{len(labels)} classes ({shown}{', ...' if len(labels) > 6 else ''})"
+
+    raise ConfigError(
+        "Expected two runs that score at least one class in common. Received: "
+        f"{str(run.path)!r} with {few(run.labels)} and {str(other.path)!r} with "
+        f"{few(other.labels)}. Their reports share no class to set side by side: compare "
+        "runs trained on the same label column."
+    )
+
+
 def _format_for(cfg, data):
     """The format the run was trained with, for a file of the same kind; else `"auto"`.
 
@@ -172,6 +202,7 @@ def evaluate(
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
     if compare is not None:
         compare = _as_run(compare, "compare")  # before any scoring
+        _check_shared_classes(run, compare)
     asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"
     reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)

@@ -1,6 +1,7 @@
 import pytest
 
 import genreclf
+from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
 
@@ -153,6 +154,19 @@ def test_a_label_only_the_first_run_knows_names_the_compared_run(trained_run, tm
         genreclf.evaluate(trained_run, test, compare=other)
 
 
+def test_runs_that_share_no_class_are_refused_not_compared(trained_run, tmp_path, capsys):
+    from genreclf.cli import main
+
+    stars = [f"{'A dull' if i % 2 else 'A fine'} film, part {i}." for i in range(40)]
+    ratings = genreclf.TextDataset(stars, [["1"] if i % 2 else ["9"] for i in range(40)])
+    other = genreclf.train(ratings, model="ngram", out=tmp_path / "stars", verbose=0)
+    with pytest.raises(ConfigError, match=r"at least one class in common.*stars' with 2 classes"):
+        genreclf.evaluate(trained_run, compare=other)
+    assert not (trained_run.path / "evaluation" / "compare.md").exists()
+    assert main(["evaluate", str(trained_run.path), "--compare", str(other.path)]) != 0
+    assert "share no class" in capsys.readouterr().err
+
+
 def test_a_file_like_the_training_file_is_read_in_the_format_given_at_training(tmp_path):
     # TSV without quoting is never detected: a text opening with a quote would
     # swallow the rows after it if the test file were read as quoted TSV.
@@ -187,8 +201,6 @@ def test_a_frame_evaluation_is_titled_and_located_as_a_dataframe(trained_run, tm
 def test_what_is_no_run_or_no_data_is_refused_saying_what_each_takes(trained_run):
     # These were TypeErrors ("expected str, bytes or os.PathLike") or printed the rows.
     import pandas as pd
-
-    from genreclf.errors import ConfigError
 
     frame = pd.read_csv(genreclf.sample_path())
     with pytest.raises(ConfigError, match=r"^run must be a run folder path or a Run .*None\."):
