@@ -173,7 +173,9 @@ class Explanation:
         """For a calibrated model, one line: the value the words add up to beside the shown score.
 
         `""` when the words add up to the shown score itself (or, in logit
-        units, to its logit).
+        units, to its logit). What no word of the text carries (`unplaced`:
+        an encoder's special tokens) is its own term, so "words" is what the
+        words shown add up to.
 
         Example:
 
@@ -181,14 +183,18 @@ class Explanation:
         >>> e = Explanation("a b", [], [entry], calibration="temperature calibration")
         >>> e.explained(entry)
         'explains score 0.496 before temperature calibration (baseline 0.037, words +0.459); shown 0.965'
+        >>> entry.unplaced, entry.value = 0.02, 0.516
+        >>> e.explained(entry)  # doctest: +ELLIPSIS
+        '... (baseline 0.037, words +0.459, other tokens +0.020); shown 0.965'
         """
         if not self.calibration:
             return ""
         quantity, start = ("logit", "bias") if self.units == "logit" else ("score", "baseline")
-        words = float(np.sum(entry.attributions)) + entry.unplaced
+        words = float(np.sum(entry.attributions))
+        other = f", other tokens {entry.unplaced:+.3f}" if round(entry.unplaced, 3) else ""
         return (
             f"explains {quantity} {entry.value:.3f} before {self.calibration} ({start} "
-            f"{entry.baseline:.3f}, words {words:+.3f}); shown {entry.score:.3f}"
+            f"{entry.baseline:.3f}, words {words:+.3f}{other}); shown {entry.score:.3f}"
         )
 
     def top_words(self, label, k=5, sign=1):

@@ -49,6 +49,9 @@ def test_a_calibrated_stack_reports_the_score_its_words_add_up_to(tiny_preset):
         assert line.startswith(f"explains score {entry.value:.3f} before temperature calibration")
         assert f"shown {entry.score:.3f}" in line and line in render(explanation)
         assert line in page
+        # "words" is what the words shown add up to; the special tokens' part is its own
+        assert f"words {float(np.sum(entry.attributions)):+.3f}" in line
+        assert ("other tokens" in line) == bool(round(entry.unplaced, 3))
     data = explanation.to_dict()
     assert data["explains"] == "score before temperature calibration"
     assert data["calibration"] == "temperature calibration"
