@@ -53,6 +53,7 @@ from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 
 MEMBERS = "members"
+MEMBER_NAMES = ("stack", "finetune")  # trained in this order, each into MEMBERS/<name>
 FINETUNE_MAX_LENGTH = 512
 FINETUNE_MIN_LENGTH = 64
 LENGTH_PERCENTILE = 95
@@ -182,7 +183,7 @@ def member_configs(cfg, texts, multi_label=False):
     if not multi_label:
         finetune.class_weight = False
     finetune.model_choice = None
-    return {"stack": stack, "finetune": finetune}
+    return dict(zip(MEMBER_NAMES, (stack, finetune)))
 
 
 def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbacks=()):
@@ -231,7 +232,7 @@ def train_with_finetuned_member(dataset, synthetic, cfg, out, verbose=1, callbac
         )
     choice = {
         **(cfg.model_choice or {}),
-        "members": {name: str(r.path.resolve()) for name, r in zip(("stack", "finetune"), runs)},
+        "members": {name: str(r.path.resolve()) for name, r in zip(MEMBER_NAMES, runs)},
     }
     return ensemble(
         runs,

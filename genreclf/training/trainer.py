@@ -24,6 +24,8 @@ from genreclf.run import check_out_folder
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
+from genreclf.training.finetuned_member import MEMBER_NAMES
+from genreclf.training.finetuned_member import MEMBERS
 from genreclf.training.finetuned_member import joins_finetuned_member
 from genreclf.training.finetuned_member import train_with_finetuned_member
 from genreclf.training.finished_runs import AFRESH
@@ -303,18 +305,20 @@ def _tracked_training(out, cfg):
     training that starts afresh has removed it), and the callback logs those
     the MLflow run lacks. Cross-validation trains its folds in order into
     `folds/fold_<i>` and keeps the finished ones untrained, so the fold
-    beginning is the first without its last file (`COMPLETE`). The GPU
-    pair's members are not told apart (None, None).
+    beginning is the first without its last file (`COMPLETE`). The GPU pair
+    trains its members in order into `members/<name>` the same way, so theirs
+    are `stack/` and `finetune/`.
     """
     if cfg.folds:
-        for i in range(cfg.folds):
-            fold = out / "folds" / f"fold_{i}"
-            if not (fold / COMPLETE).exists():
-                return f"fold_{i}/", fold / "history.csv"
-        return None, None
-    if joins_finetuned_member(cfg):
-        return None, None
-    return None, out / "history.csv"
+        folders = [(f"fold_{i}/", out / "folds" / f"fold_{i}") for i in range(cfg.folds)]
+    elif joins_finetuned_member(cfg):
+        folders = [(f"{name}/", out / MEMBERS / name) for name in MEMBER_NAMES]
+    else:
+        return None, out / "history.csv"
+    for prefix, folder in folders:
+        if not (folder / COMPLETE).exists():
+            return prefix, folder / "history.csv"
+    return None, None
 
 
 def _train(dataset, synthetic, cfg, out, verbose, callbacks, overwrite=False):

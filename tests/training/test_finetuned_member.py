@@ -33,13 +33,13 @@ def rows(sample_csv):
     return dataset.subset(np.arange(200))
 
 
-def _train(rows, preset, out, **kwargs):
+def _train(rows, preset, out, epochs=1, **kwargs):
     return genreclf.train(
         rows,
         model="stack",
         model_config={"preset": preset, "max_length": 16},
         finetune=True,
-        epochs=1,
+        epochs=epochs,
         out=out,
         verbose=1,
         **kwargs,
@@ -100,6 +100,26 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     assert (stack / "model.keras").stat().st_mtime_ns == stamps[stack]
     assert (finetune / "model.keras").stat().st_mtime_ns != stamps[finetune]
     assert genreclf.Run(out).config["model"] == "ensemble"
+
+
+@pytest.mark.large  # the pair trained for two epochs: about a minute on 2 cores
+def test_mlflow_logs_each_members_epochs_under_its_own_name(rows, tiny_preset, tmp_path):
+    pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    from genreclf.tracking.mlflow_tracker import make_client
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    run = _train(rows, tiny_preset, tmp_path / "run", mlflow_uri=uri, epochs=2)
+    make_client(uri)
+    client = MlflowClient(tracking_uri=uri)
+    (logged,) = client.search_runs([client.get_experiment_by_name("genreclf").experiment_id])
+    history = client.get_metric_history(logged.info.run_id, "finetune/val_macro_f1")
+    assert [m.step for m in history] == [0, 1]  # the fine-tuned member's two epochs
+    # nothing per epoch without a member's name, where the other's would mix with it
+    epochs = [name for name in logged.data.metrics if not name.startswith("final.")]
+    assert epochs and all(name.split("/")[0] in ("stack", "finetune") for name in epochs)
+    assert logged.data.metrics["final.macro_f1"] == pytest.approx(run.metrics["macro_f1"])
 
 
 def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp_path, capsys):
