@@ -47,7 +47,7 @@ def build_parser():
 
 def main(argv):
     args = build_parser().parse_args(argv)
-    from genreclf.ensembling import check_out_apart
+    from genreclf.ensemble_members import check_out_apart
     from genreclf.run import Run
 
     check_out_apart(args.runs, args.out)  # before any work: --overwrite would destroy a member

@@ -3,7 +3,7 @@
 import pytest
 
 from genreclf.cli import main
-from genreclf.ensembling import check_out_apart
+from genreclf.ensemble_members import check_out_apart
 from genreclf.errors import ConfigError
 
 
