@@ -19,7 +19,7 @@ from genreclf.lazy_api import lazy_api
 _API = {
     "label": "genreclf.labelling.api",
     "build_cascade": "genreclf.labelling.api",
-    "calibrate_cascade": "genreclf.labelling.api",
+    "calibrate_cascade": "genreclf.labelling.cascade_calibration",
     "Cascade": "genreclf.labelling.cascade",
     "LabelResult": "genreclf.labelling.cascade",
     "Decision": "genreclf.labelling.decision",

@@ -8,8 +8,8 @@ import pytest
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.labelling.api import build_cascade
-from genreclf.labelling.api import calibrate_cascade
 from genreclf.labelling.calibration_file import read_calibration
+from genreclf.labelling.cascade_calibration import calibrate_cascade
 from tests.labelling.conftest import FIXES
 
 # The calibration file's options as `genreclf.label` names them.
