@@ -24,6 +24,8 @@ TEXTS = [
     ("a5", "A demon and a ghost wait in the attic.", "horror"),
     ("a6", "A family moves to a new town.", "western"),
 ]
+# Two genres, one keyword each: the cascade most calibration tests label with.
+HORROR_COMEDY = {"genres": {"horror": {"keywords": ["ghost"]}, "comedy": {"keywords": ["chefs"]}}}
 # The end of an aclImdb file's hint without `train/` reviews, for a reader without a split.
 FIXES = {
     "folder": "No split can be chosen for this file, so only `train/` is read: for another "
