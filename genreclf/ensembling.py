@@ -224,7 +224,10 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 f"{sorted(first - mine)} only in {runs[0].path}" if first - mine else "",
                 f"{sorted(mine - first)} only in {run.path}" if mine - first else "",
             ]
-            differ = "; ".join(d for d in differ if d) or "the same labels in another order"
+            differ = "; ".join(d for d in differ if d) or (
+                "the same labels in another order (a genreclf before 2026-12-06 ordered "
+                "ratings as text: retrain the older run)"
+            )
             raise ConfigError(
                 f"Every member must have the same labels. Received: {differ} (of "
                 f"{len(runs[0].labels)} and {len(run.labels)} labels). Train them on the same "

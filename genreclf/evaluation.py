@@ -53,17 +53,23 @@ def _check_shared_classes(run, other):
 
     Example:
 
+    >>> from genreclf.data import LabelVocabulary
     >>> class Scored:  # what is read of a run here: its folder and classes
     ...     def __init__(self, path, labels):
     ...         self.path, self.labels = pathlib.Path(path), labels
+    ...         self.vocabulary = LabelVocabulary(labels)
     >>> _check_shared_classes(Scored("a", ["drama", "horror"]), Scored("b", ["horror"]))
+    >>> _check_shared_classes(Scored("older", ["3.0", "4.0"]), Scored("b", ["3", "4"]))
     >>> try:
     ...     _check_shared_classes(Scored("genres", ["drama"]), Scored("stars", ["1", "2"]))
     ... except ConfigError as error:
     ...     print(str(error).split(". ")[0])
     Expected two runs that score at least one class in common
     """
-    if set(run.labels) & set(other.labels):
+    # through the vocabularies: an older run's '3.0' is today's '3'
+    if any(label in other.vocabulary for label in run.labels) or any(
+        label in run.vocabulary for label in other.labels
+    ):
         return
 
     def few(labels):
@@ -380,6 +386,11 @@ def _on_shared_rows(run, other):
     from genreclf.metrics import classification_report
 
     if run.vocabulary != other.vocabulary:
+        if set(run.labels) == set(other.labels) and run.multi_label == other.multi_label:
+            return (
+                "the two runs score their classes in another order (a genreclf before "
+                "2026-12-06 ordered ratings as text); retrain the older run to pair them."
+            )
         return "the two runs have other labels (or one is multi-label)."
     for member in (run, other):
         if member.feature_names() or member.cascade is not None:

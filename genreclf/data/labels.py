@@ -69,8 +69,9 @@ def label_order(names):
 class LabelVocabulary:
     """Maps class names to column indices, for single- and multi-label tasks.
 
-    The order is stable: class names sorted alphabetically, so the same labels
-    always give the same columns whatever order the rows come in.
+    The order is stable (`label_order`): class names sorted alphabetically,
+    ratings (names that are all numbers) by value, so the same labels always
+    give the same columns whatever order the rows come in.
 
     Single-label targets are one-hot rows, multi-label targets multi-hot rows;
     both are `float32 [n, K]`, so every loss, metric and export treats them alike.

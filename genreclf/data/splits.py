@@ -17,8 +17,17 @@ VAL_FRACTION = number(above=0, below=1)
 
 
 def _label_matrix(dataset):
-    """`bool [n, K]` label matrix of a dataset (its own vocabulary)."""
-    vocabulary = dataset.vocabulary()
+    """`bool [n, K]` label matrix of a dataset, its classes in text order.
+
+    Text order, not the vocabulary's (which puts ratings in order of value):
+    the random draws go class by class, so a seed gives the split and folds
+    it gave before ratings were ordered by value, and runs, searches and
+    ensembles started then still find their rows.
+    """
+    from genreclf.data.labels import LabelVocabulary
+
+    names = sorted({label for row in dataset.labels for label in row})
+    vocabulary = LabelVocabulary(names, multi_label=dataset.multi_label)
     return vocabulary.encode(dataset.labels).astype(bool)
 
 

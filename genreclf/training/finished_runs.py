@@ -267,7 +267,8 @@ def _changes(out, cfg, train_set, val_set, labels=None):
     started_labels = (read_json_object(out / "labels.json", strict=False) or {}).get("labels")
     # An older genreclf ordered ratings as text ('1', '10', '2'): its weights
     # score the classes in that order, so the order is part of what resumes.
-    relabelled = labels is not None and started_labels not in (None, list(labels))
+    # A labels.json lost beside a backup cannot say which order its weights score.
+    relabelled = labels is not None and started_labels != list(labels)
     rows = rows if train_set is not None else None
     settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
     changed = [
@@ -276,7 +277,10 @@ def _changes(out, cfg, train_set, val_set, labels=None):
         if name not in _NOT_SETTINGS and before.get(name) != value
     ]
     if relabelled:
-        changed.append(f"the classes or their order ({started_labels} → {list(labels)})")
+        changed.append(
+            f"the classes or their order ({started_labels} → {list(labels)}; a genreclf "
+            "before 2026-12-06 ordered ratings as text: --overwrite retrains)"
+        )
     if rows is None:
         return changed  # started before fingerprints were written first
     version = recipe_version(cfg.model)

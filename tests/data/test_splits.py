@@ -61,6 +61,24 @@ def test_split_is_deterministic_and_seed_dependent():
     assert a != c
 
 
+def test_ratings_split_as_their_names_ordered_as_text_would():
+    # Ratings are ordered by value in the vocabulary; the split still draws class by
+    # class in text order, so a seed keeps the rows it held out before that change.
+    rng = np.random.default_rng(3)
+    stars = [str(v) for v in rng.choice([1, 2, 3, 4, 7, 8, 9, 10], size=300)]
+    ratings = TextDataset([f"review {i}" for i in range(300)], [[v] for v in stars])
+    named = TextDataset(list(ratings.texts), [[f"r{v}"] for v in stars])  # text order
+    assert ratings.vocabulary().labels[-1] == "10" and named.vocabulary().labels[1] == "r10"
+    for seed in (0, 1):
+        split, same = (
+            train_val_split(ratings, 0.2, seed=seed),
+            train_val_split(named, 0.2, seed=seed),
+        )
+        assert list(split[1].texts) == list(same[1].texts)
+        folds = zip(kfold_indices(ratings, k=3, seed=seed), kfold_indices(named, k=3, seed=seed))
+        assert all(np.array_equal(a[1], b[1]) for a, b in folds)
+
+
 def test_multi_label_split_keeps_label_proportions():
     ds = multi_label()
     train, val = train_val_split(ds, val_fraction=0.2, seed=0)
