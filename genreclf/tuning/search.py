@@ -216,6 +216,7 @@ def tune(
             "executions_per_trial": executions_per_trial,
             "max_time": max_time,
             "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
+            "labels": list(dataset.vocabulary().labels),
         }
         resumed = {}  # the saved description of the search this one resumes
         if who == "worker":

@@ -15,7 +15,10 @@ logger = logging.getLogger("genreclf.tuning")
 
 # What a resumed search must share with the search it resumes (max_trials and
 # max_time may grow): its trials' settings and scores must mean the same.
-SPEC_MUST_MATCH = ("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data")
+SPEC_MUST_MATCH = (
+    *("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data"),
+    "labels",  # the trials' models score the classes in this order
+)
 SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
 
 
@@ -59,6 +62,9 @@ def prepare(directory, spec, resume, overwrite, tuner_id):
             logger.info("--resume: nothing to resume in %s, starting a new search", directory)
         return {}
     old = results.read_spec(directory)
+    if "labels" in spec and old and "labels" not in old:
+        # Saved before the classes were recorded: then they were always in text order.
+        old = {**old, "labels": sorted(spec["labels"])}
     check_same_search(directory, old, spec, SPEC_MUST_MATCH)
     # KerasTuner reloads the oracle from the file of this tuner id: a search
     # started by one process and resumed as a chief (or the reverse) must find it.

@@ -36,6 +36,19 @@ def test_resuming_returns_the_saved_search_and_refuses_changed_settings(tmp_path
         tuning_folder.check_same_search(tmp_path, saved, {"space": {}}, ("space",))
 
 
+def test_classes_in_another_order_are_refused_and_older_searches_held_them_as_text(tmp_path):
+    ratings = {**SPEC, "labels": ["1", "2", "10"]}  # by value, as runs order ratings now
+    _saved(tmp_path, {**SPEC, "labels": ["1", "10", "2"]})
+    with pytest.raises(ConfigError, match=r"labels=\['1', '10', '2'\] \(now \['1', '2', '10'\]\)"):
+        tuning_folder.prepare(tmp_path, ratings, True, False, "tuner0")
+    older = tmp_path / "older"
+    _saved(older)  # written before tune.json held the classes: text order
+    with pytest.raises(ConfigError, match=r"labels=\['1', '10', '2'\]"):
+        tuning_folder.prepare(older, ratings, True, False, "tuner0")
+    genres = {**SPEC, "labels": ["comedy", "drama"]}
+    assert tuning_folder.prepare(older, genres, True, False, "tuner0")["labels"] == genres["labels"]
+
+
 def test_overwrite_clears_the_search(tmp_path):
     _saved(tmp_path)
     assert tuning_folder.prepare(tmp_path, SPEC, False, True, "tuner0") == {}
