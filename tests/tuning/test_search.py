@@ -106,7 +106,10 @@ def test_hyperband_completes(tmp_path, caplog):
         result = _tune(tmp_path / "hb", tuner="hyperband", max_trials=1, max_epochs=2)
     assert [r["status"] for r in result.leaderboard] == ["COMPLETED"]
     assert not [r for r in caplog.records if "ignores" in r.getMessage()]  # tune's own search
-    assert json.loads((tmp_path / "hb" / "tune.json").read_text())["tuner"] == "hyperband"
+    spec = json.loads((tmp_path / "hb" / "tune.json").read_text())
+    assert spec["tuner"] == "hyperband"
+    rows = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    assert spec["labels"] == rows.vocabulary().labels  # the order the trials' models score
 
 
 @pytest.mark.large
