@@ -86,7 +86,7 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
 
     import numpy as np
 
-    from genreclf.evaluation import _paired_intervals
+    from genreclf.run_comparison import paired_intervals as _paired_intervals
 
     labels = ["comedy", "drama", "horror"]
     order = [1, 2, 0]  # B's columns: drama, horror, comedy
