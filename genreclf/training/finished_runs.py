@@ -32,6 +32,7 @@ from genreclf.json_files import read_json_object
 from genreclf.output_lock import output_lock
 from genreclf.run import COMPLETE
 from genreclf.run import FINGERPRINT
+from genreclf.run import LABELS
 from genreclf.run import Run
 
 logger = logging.getLogger("genreclf.training")
@@ -264,7 +265,7 @@ def _changes(out, cfg, train_set, val_set, labels=None):
     rows = read_json_object(out / FINGERPRINT, strict=False)
     if before is None:
         return []  # nothing recorded to compare with: resume as before
-    started_labels = (read_json_object(out / "labels.json", strict=False) or {}).get("labels")
+    started_labels = (read_json_object(out / LABELS, strict=False) or {}).get("labels")
     # An older genreclf ordered ratings as text ('1', '10', '2'): its weights
     # score the classes in that order, so the order is part of what resumes.
     # A labels.json lost beside a backup cannot say which order its weights score.
