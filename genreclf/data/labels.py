@@ -3,6 +3,7 @@
 import collections
 import json
 import numbers
+import re
 
 import numpy as np
 
@@ -42,6 +43,11 @@ def label_name(value):
     return str(value)
 
 
+# A decimal number as people write ratings: "7", "-1", "3.5", ".5", "1e3".
+# Python's float() reads more ("nan", "inf", "1_0", " 3 ") that are names.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 def label_order(names):
     """Class names in the order a vocabulary keeps them: by value when all are numbers.
 
@@ -53,17 +59,13 @@ def label_order(names):
 
     >>> label_order(["10", "2", "1", "7"]), label_order(["drama", "comedy"])
     (['1', '2', '7', '10'], ['comedy', 'drama'])
-    >>> label_order(["1", "10", "nan"])
-    ['1', '10', 'nan']
+    >>> label_order(["1", "10", "nan"]), label_order(["2", "1_0"])
+    (['1', '10', 'nan'], ['1_0', '2'])
     """
     names = sorted(set(names))
-    try:
-        values = [float(name) for name in names]
-    except ValueError:
+    if not all(_NUMBER.fullmatch(name) for name in names):
         return names
-    if not all(np.isfinite(values)):
-        return names
-    return [name for _, name in sorted(zip(values, names))]
+    return sorted(names, key=lambda name: (float(name), name))
 
 
 class LabelVocabulary:

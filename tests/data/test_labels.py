@@ -23,6 +23,11 @@ def test_ratings_are_ordered_by_value_not_as_text():
     # a name that is not a finite number: every name is ordered as text
     assert LabelVocabulary.from_rows([["10"], ["2"], ["inf"]]).labels == ["10", "2", "inf"]
     assert LabelVocabulary.from_rows([["10"], ["2"], ["x"]]).labels == ["10", "2", "x"]
+    # what Python's float() reads but nobody writes as a rating is a name too
+    assert LabelVocabulary.from_rows([["2"], ["1_0"]]).labels == ["1_0", "2"]
+    assert LabelVocabulary.from_rows([["2"], [" 10"]]).labels == [" 10", "2"]
+    # "1.0" and "1" are two classes, in a stable order
+    assert LabelVocabulary.from_rows([["1.0"], ["2"], ["1"]]).labels == ["1", "1.0", "2"]
     counts = TextDataset(["a", "b", "c"], [["10"], ["9"], ["10"]]).label_counts()
     assert list(counts.items()) == [("9", 1), ("10", 2)]
 
