@@ -245,11 +245,15 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     if unfinished != AFRESH and not changed:
         return True
     if unfinished == RESUME:
+        # Only the order of the same classes differs: no rerun of today's genreclf
+        # scores them in the started run's order, so resuming is not offered.
+        only_reordered = len(changed) == 1 and changed[0].startswith(_REORDERED)
+        how = "Pass" if only_reordered else "Rerun with its settings to resume it, pass"
         raise ConfigError(
             f"{out} holds an unfinished run with other settings: {'; '.join(changed)}. "
             "Its saved progress cannot continue with these, and keeping it would mix two "
-            f"trainings under one config.json. Received: out={str(out)!r}. Rerun with its "
-            "settings to resume it, pass --overwrite (overwrite=True) to start afresh "
+            f"trainings under one config.json. Received: out={str(out)!r}. {how} "
+            "--overwrite (overwrite=True) to start afresh "
             "there, or choose another --out."
         )
     why = f"other settings ({'; '.join(changed)})" if changed else "overwrite=True"
@@ -257,6 +261,9 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     for path in left:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     return False
+
+
+_REORDERED = "the classes or their order"
 
 
 def _changes(out, cfg, train_set, val_set, labels=None):
@@ -279,7 +286,7 @@ def _changes(out, cfg, train_set, val_set, labels=None):
     ]
     if relabelled:
         changed.append(
-            f"the classes or their order ({started_labels} → {list(labels)}; a genreclf "
+            f"{_REORDERED} ({started_labels} → {list(labels)}; a genreclf "
             "before 2026-12-06 ordered ratings as text: --overwrite retrains)"
         )
     if rows is None:

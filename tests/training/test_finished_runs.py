@@ -205,6 +205,7 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
         with pytest.raises(ConfigError, match="holds an unfinished run with other settings") as e:
             genreclf.train(genreclf.sample_path(), out=out, **{**BILSTM, **change})
         assert named in str(e.value) and "--overwrite (overwrite=True)" in str(e.value)
+        assert "Rerun with its settings to resume it" in str(e.value)
     bigger = {**BILSTM["model_config"], "lstm_units": 3}
     with pytest.raises(ConfigError, match=r"model_config: .*'lstm_units': 2.* → .*'lstm_units': 3"):
         genreclf.train(genreclf.sample_path(), out=out, **{**BILSTM, "model_config": bigger})
@@ -221,8 +222,11 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
     started_labels = json.loads(labels)
     reordered = {**started_labels, "labels": started_labels["labels"][::-1]}
     (out / "labels.json").write_text(json.dumps(reordered))
-    with pytest.raises(ConfigError, match=r"the classes or their order \(\['western'"):
+    with pytest.raises(ConfigError, match=r"the classes or their order \(\['western'") as e:
         genreclf.train(genreclf.sample_path(), out=out, **BILSTM)
+    # no rerun scores them in that order: only --overwrite (or another --out) is offered
+    assert "Rerun with its settings" not in str(e.value)
+    assert "Pass --overwrite (overwrite=True) to start afresh" in str(e.value)
     (out / "labels.json").write_text(labels)
     capfd.readouterr()
     run = genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # its own settings
