@@ -39,6 +39,28 @@ TRAINING_KEYS = (
 )
 
 
+def choice(name, values, default=None):
+    """`Choice(name, values)`; `Boolean` when the values are True and False.
+
+    KerasTuner's `Choice` samples `[True, False]` as the integers 1 and 0,
+    which a flag setting refuses; `Boolean` samples the bools themselves. A
+    list holding one bool fixes it.
+
+    Example:
+
+    >>> describe(choice("embedding_skip", [True, False])), choice("skip", [False])
+    ('Boolean', False)
+    >>> choice("units", [16, 32]).get_config()["values"]
+    [16, 32]
+    """
+    flags = [v for v in values if isinstance(v, bool)]
+    if not values or len(flags) < len(values):
+        return Choice(name, values, default=default)
+    if len(set(flags)) == 1:
+        return flags[0]
+    return Boolean(name, default=flags[0] if default is None else bool(default))
+
+
 def to_hyperparameter(name, spec):
     """A search-space entry as a hyperparameter definition, or a fixed value.
 
@@ -69,7 +91,7 @@ def to_hyperparameter(name, spec):
                 f"A choice needs at least one value. Received: {name}={spec}. "
                 "Pass a list of candidates, or a plain value to fix it."
             )
-        return Choice(name, spec["values"], default=spec.get("default"))
+        return choice(name, spec["values"], default=spec.get("default"))
     extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
     is_int = all(isinstance(spec[k], int) and not isinstance(spec[k], bool) for k in ("min", "max"))
     cls = Int if is_int and extra.get("sampling") != "log" else Float
@@ -253,7 +275,7 @@ def resolve(hp, name, value, when=None):
                 f"A list of candidate values must not be empty. Received: {name}=[]. "
                 "Pass at least one value, or a plain value to fix it."
             )
-        value = Choice(name, value)
+        value = choice(name, value)
     if not isinstance(value, hp_module.HyperParameter):
         return value
     config = value.get_config()

@@ -40,6 +40,21 @@ def test_list_is_a_choice_shorthand():
         resolve(hp, "batch_size", [])
 
 
+def test_a_choice_of_true_and_false_samples_bools_not_integers():
+    # KerasTuner's Choice samples [True, False] as 1 and 0, which a flag refuses
+    from genreclf.models import resolve_config
+    from genreclf.tuning.search_space import to_hyperparameter
+
+    hp = keras_tuner.HyperParameters()
+    assert resolve(hp, "embedding_skip", [True, False]) is True
+    assert isinstance(hp.space[0], Boolean) and hp.values == {"embedding_skip": True}
+    resolve_config("bilstm", {"embedding_skip": hp.values["embedding_skip"]})
+    late = to_hyperparameter("train_embedding", {"values": [False, True]})
+    assert isinstance(late, Boolean) and late.default is False
+    assert resolve(hp, "train_embedding", [False]) is False  # one bool: fixed, not recorded
+    assert "train_embedding" not in hp.values
+
+
 def test_training_space_bounds_epochs():
     space = training_space("bilstm", 8)
     assert space["epochs"].get_config()["values"] == [2, 4, 8]
