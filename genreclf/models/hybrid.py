@@ -227,6 +227,7 @@ HYBRID_SEARCH_SPACE = {
     training_defaults=hybrid_training_defaults,
     search_space=HYBRID_SEARCH_SPACE,
     checks=HYBRID_CHECKS,
+    version=2,  # 2: its default encoder, bilstm, passes the words' mean (`embedding_skip`)
 )
 def build_hybrid(
     num_classes,

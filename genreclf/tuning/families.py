@@ -16,6 +16,7 @@ class BiLSTMHyperModel(FamilyHyperModel):
     Default space: `max_tokens` {10k, 20k}, `max_length` {100, 200, 300},
     `embedding_dim` {32, 64, 128, 384}, `lstm_units` {16, 32, 64}, `lstm_layers`
     1–2, `dropout` 0–0.5, `spatial_dropout` 0–0.3, `pooling` {max, mean, last, mean_max},
+    `embedding_skip` {True, False},
     plus the training space (learning rate, weight decay, schedule, batch
     size, class weighting, epochs).
 
@@ -45,6 +46,7 @@ class BiLSTMHyperModel(FamilyHyperModel):
         dropout=None,
         spatial_dropout=None,
         pooling=None,
+        embedding_skip=None,
         hidden_dim=None,
         **kwargs,
     ):
@@ -59,6 +61,7 @@ class BiLSTMHyperModel(FamilyHyperModel):
             dropout=dropout,
             spatial_dropout=spatial_dropout,
             pooling=pooling,
+            embedding_skip=embedding_skip,
             hidden_dim=hidden_dim,
             **kwargs,
         )

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -43,7 +44,7 @@ def test_defaults_start_from_full_width_encoder_vectors():
         64,
         0.2,
     )
-    assert defaults["train_embedding"] is True
+    assert defaults["train_embedding"] is True and defaults["embedding_skip"] is True
 
 
 def test_a_frozen_embedding_keeps_its_starting_vectors(texts, check_saving):
@@ -80,4 +81,20 @@ def test_word_dropout_zeroes_whole_tokens_in_training_only(texts, check_saving):
     assert ((dropped == 0).all(axis=1) | (dropped == 2).all(axis=1)).all()  # a token all or nothing
     assert 0 < (per_token == 0).sum() < 40
     np.testing.assert_array_equal(np.asarray(layer(vectors, training=False)), vectors)
+    check_saving(model)
+
+
+def test_embedding_skip_adds_the_mean_of_the_words_vectors(texts, check_saving):
+    model = build_model("bilstm", 2, train_texts=texts, embedding_skip=True, **TINY)
+    joined = model.get_layer("lstm_and_words")
+    assert joined.output.shape[-1] == 2 * TINY["lstm_units"] + TINY["embedding_dim"]
+    words = keras.Model(model.inputs, model.get_layer("embedding_mean_pool").output)
+    ids = np.asarray(model.get_layer("text_vectorizer")(tf.constant([texts[0]])))[0]
+    table = np.asarray(model.get_layer("embedding").embeddings)
+    expected = table[ids[ids > 0]].mean(axis=0)  # padding (id 0) does not count
+    np.testing.assert_allclose(
+        np.asarray(words({"text": tf.constant([texts[0]])}))[0], expected, rtol=1e-5
+    )
+    scores = np.asarray(model({"text": tf.constant(["", texts[1]])}))
+    assert np.isfinite(scores).all()  # an empty text pools to zeros, not NaN
     check_saving(model)

@@ -213,7 +213,7 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
     fingerprint = (out / "fingerprint.json").read_text()
     started = json.loads(fingerprint)
     (out / "fingerprint.json").write_text(json.dumps({**started, "recipe_version": 0}))
-    with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 1: another genreclf"):
+    with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 2: another genreclf"):
         genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # an older genreclf's run
     (out / "fingerprint.json").write_text(fingerprint)
     # Its weights score the classes in the order it started with (an older
