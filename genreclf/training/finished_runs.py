@@ -241,14 +241,14 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     left = [out / name for name in started if (out / name).exists()]
     if not left:
         return False
-    changed = [] if unfinished == AFRESH else _changes(out, cfg, train_set, val_set, labels)
+    if unfinished == AFRESH:
+        changed, stuck = [], False
+    else:
+        changed, stuck = _changes(out, cfg, train_set, val_set, labels)
     if unfinished != AFRESH and not changed:
         return True
     if unfinished == RESUME:
-        # Only the order of the same classes differs: no rerun of today's genreclf
-        # scores them in the started run's order, so resuming is not offered.
-        only_reordered = len(changed) == 1 and changed[0].startswith(_REORDERED)
-        how = "Pass" if only_reordered else "Rerun with its settings to resume it, pass"
+        how = "Pass" if stuck else "Rerun with its settings to resume it, pass"
         raise ConfigError(
             f"{out} holds an unfinished run with other settings: {'; '.join(changed)}. "
             "Its saved progress cannot continue with these, and keeping it would mix two "
@@ -263,20 +263,21 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
     return False
 
 
-_REORDERED = "the classes or their order"
-
-
 def _changes(out, cfg, train_set, val_set, labels=None):
-    """What differs from the settings and rows `out`'s unfinished run started with."""
+    """`(changes, stuck)`: what differs from the settings and rows `out`'s
+    unfinished run started with, and whether no rerun can resume it (its
+    weights score the same classes in another order, or in an order lost
+    with its labels.json: today's genreclf orders them one way)."""
     before = read_json_object(out / "config.json", strict=False)
     rows = read_json_object(out / FINGERPRINT, strict=False)
     if before is None:
-        return []  # nothing recorded to compare with: resume as before
+        return [], False  # nothing recorded to compare with: resume as before
     started_labels = (read_json_object(out / LABELS, strict=False) or {}).get("labels")
     # An older genreclf ordered ratings as text ('1', '10', '2'): its weights
     # score the classes in that order, so the order is part of what resumes.
     # A labels.json lost beside a backup cannot say which order its weights score.
     relabelled = labels is not None and started_labels != list(labels)
+    stuck = relabelled and (started_labels is None or sorted(started_labels) == sorted(labels))
     rows = rows if train_set is not None else None
     settings = json.loads(json.dumps(cfg.to_json_dict()))  # as config.json holds them
     changed = [
@@ -286,11 +287,11 @@ def _changes(out, cfg, train_set, val_set, labels=None):
     ]
     if relabelled:
         changed.append(
-            f"{_REORDERED} ({started_labels} → {list(labels)}; a genreclf "
+            f"the classes or their order ({started_labels} → {list(labels)}; a genreclf "
             "before 2026-12-06 ordered ratings as text: --overwrite retrains)"
         )
     if rows is None:
-        return changed  # started before fingerprints were written first
+        return changed, stuck  # started before fingerprints were written first
     version = recipe_version(cfg.model)
     if rows.get("recipe_version", 1) != version:
         changed.append(
@@ -303,4 +304,4 @@ def _changes(out, cfg, train_set, val_set, labels=None):
     if rows.get("val_sha256") != val_sha256:
         num_val = 0 if val_set is None else len(val_set)
         changed.append(f"the validation rows ({rows.get('num_val')} → {num_val} rows)")
-    return changed
+    return changed, stuck
