@@ -86,7 +86,7 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
 
     import numpy as np
 
-    from genreclf.run_comparison import paired_intervals as _paired_intervals
+    from genreclf.run_comparison import paired_intervals
 
     labels = ["comedy", "drama", "horror"]
     order = [1, 2, 0]  # B's columns: drama, horror, comedy
@@ -99,17 +99,17 @@ def test_paired_intervals_align_label_order_and_need_the_same_rows():
     report = {"rare_classes": ["horror"]}
     # B is right on every row, written in its own column order.
     second = (b, rows, targets[:, order], targets[:, order])
-    intervals = _paired_intervals((a, rows, targets, wrong), second, report)
+    intervals = paired_intervals((a, rows, targets, wrong), second, report)
     assert intervals["accuracy"]["a"] == pytest.approx(48 / 60)
     assert intervals["accuracy"]["b"] == intervals["rare_macro_f1"]["b"] == 1.0
     assert intervals["accuracy"]["difference"] == pytest.approx(12 / 60)
     fewer = SimpleNamespace(texts=rows.texts[:-1])
     short = (b, fewer, targets[:-1, order], targets[:-1, order])
-    assert _paired_intervals((a, rows, targets, wrong), short, report) is None
+    assert paired_intervals((a, rows, targets, wrong), short, report) is None
     multi = SimpleNamespace(labels=b.labels, multi_label=True)
-    assert _paired_intervals((a, rows, targets, wrong), (multi, *second[1:]), report) is None
+    assert paired_intervals((a, rows, targets, wrong), (multi, *second[1:]), report) is None
     relabelled = (b, rows, np.roll(targets, 1, axis=0)[:, order], targets[:, order])
-    assert _paired_intervals((a, rows, targets, wrong), relabelled, report) is None
+    assert paired_intervals((a, rows, targets, wrong), relabelled, report) is None
 
 
 def test_compare_without_data_scores_both_runs_on_the_rows_both_held_out(
