@@ -89,7 +89,12 @@ def seed_line(seed, test_scores, kept):
 
 
 def held_out_callback(texts, targets, vocabulary):
-    """A Keras callback scoring the held-out rows after every epoch (and logging validation's)."""
+    """A Keras callback scoring the held-out rows after every epoch (and logging validation's).
+
+    `val` is validation macro-F1 (what early stopping watches); `val_logs` keeps
+    every validation metric Keras logged that epoch (loss, accuracy, ...), so
+    other stopping rules can be replayed from `--json`.
+    """
     import keras
 
     from genreclf.metrics import classification_report
@@ -97,12 +102,13 @@ def held_out_callback(texts, targets, vocabulary):
     class HeldOut(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.test, self.val = [], []
+            self.test, self.val, self.val_logs = [], [], []
 
         def on_epoch_end(self, epoch, logs=None):
             scores = self.model.predict({"text": texts}, verbose=0, batch_size=256)
             self.test.append(classification_report(targets, scores, vocabulary)["macro_f1"])
             self.val.append(float(logs["val_macro_f1"]))
+            self.val_logs.append({k: float(v) for k, v in logs.items() if k.startswith("val_")})
 
     return HeldOut()
 
@@ -192,7 +198,12 @@ def main(argv=None):
                 if args.json:
                     with open(args.json, "a") as f:
                         row = {"dataset": name, "model": model, "seed": seed, "kept": epoch}
-                        f.write(json.dumps({**row, "test": held_out.test, "val": held_out.val}))
+                        scores = {
+                            "test": held_out.test,
+                            "val": held_out.val,
+                            "val_logs": held_out.val_logs,
+                        }
+                        f.write(json.dumps({**row, **scores}))
                         f.write("\n")
             print(
                 f"  {model}: kept mean {statistics.fmean(kept):.4f} "
