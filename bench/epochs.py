@@ -102,12 +102,15 @@ def held_out_callback(texts, targets, vocabulary):
     class HeldOut(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.test, self.val, self.val_logs = [], [], []
+            self.test, self.val_logs = [], []
+
+        @property
+        def val(self):
+            return [epoch["val_macro_f1"] for epoch in self.val_logs]
 
         def on_epoch_end(self, epoch, logs=None):
             scores = self.model.predict({"text": texts}, verbose=0, batch_size=256)
             self.test.append(classification_report(targets, scores, vocabulary)["macro_f1"])
-            self.val.append(float(logs["val_macro_f1"]))
             self.val_logs.append({k: float(v) for k, v in logs.items() if k.startswith("val_")})
 
     return HeldOut()

@@ -245,8 +245,8 @@ def resumes(out, cfg, train_set, val_set, unfinished=RESUME, *, started=("backup
         changed, stuck = [], False
     else:
         changed, stuck = _changes(out, cfg, train_set, val_set, labels)
-    if unfinished != AFRESH and not changed:
-        return True
+        if not changed:
+            return True
     if unfinished == RESUME:
         how = "Pass" if stuck else "Rerun with its settings to resume it, pass"
         raise ConfigError(
