@@ -29,6 +29,7 @@ from genreclf.models.heads import text_input
 from genreclf.models.pooling import pool_over_time
 from genreclf.models.pretrained.word_vectors import init_embedding
 from genreclf.models.pretrained.word_vectors import resolve_embedding_init
+from genreclf.models.setting_checks import flag
 from genreclf.models.setting_checks import one_of
 from genreclf.models.setting_checks import rate
 from genreclf.models.setting_checks import text
@@ -47,6 +48,7 @@ TRANSFORMER_DEFAULTS = {
     "dropout": 0.2,
     "pooling": "mean",
     "embedding_init": "auto",
+    "normalize_first": False,
 }
 
 POOLINGS = ("mean", "max", "mean_max")
@@ -62,6 +64,7 @@ TRANSFORMER_CHECKS = {
     "dropout": rate(),
     "pooling": one_of(*POOLINGS),
     "embedding_init": text(also=(None,)),
+    "normalize_first": flag(),
 }
 
 # 30 epochs and patience 6, as `bilstm`: validation macro-F1 zigzags on a few
@@ -93,6 +96,7 @@ TRANSFORMER_SEARCH_SPACE = {
     "intermediate_dim": [256, 128],
     "dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
     "pooling": ["mean", "max"],
+    "normalize_first": [False, True],
     "lr": {"min": 1e-4, "max": 2e-3, "sampling": "log"},
 }
 
@@ -118,6 +122,7 @@ def build_transformer(
     dropout=0.2,
     pooling="mean",
     embedding_init="auto",
+    normalize_first=False,
 ):
     """Builds a small Transformer encoder classifier trained from scratch.
 
@@ -150,6 +155,9 @@ def build_transformer(
             installed, random otherwise), `"minilm"` or a local BERT-family
             preset directory, or `"random"` (see
             `genreclf.models.pretrained.word_vectors`).
+        normalize_first: layer-normalise each block's input (pre-LN, as
+            GPT-2) instead of its output (post-LN, as BERT: the seed's);
+            a last `LayerNormalization` then closes the residual stream.
 
     Example:
 
@@ -202,8 +210,11 @@ def build_transformer(
             intermediate_dim=intermediate_dim,
             num_heads=num_heads,
             dropout=dropout,
+            normalize_first=normalize_first,
             name=f"transformer_encoder_{i}",
         )(x, padding_mask=padding_mask)
+    if normalize_first:  # pre-LN blocks leave their residual stream unnormalised
+        x = keras.layers.LayerNormalization(epsilon=1e-12, name="encoder_output_norm")(x)
     x = pool_over_time(x, pooling, mask=padding_mask)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
     return keras.Model({"text": text}, scores, name="transformer")

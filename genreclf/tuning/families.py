@@ -73,7 +73,8 @@ class TransformerHyperModel(FamilyHyperModel):
     Default space: `max_tokens` {10k, 20k}, `max_length` {128, 200, 256},
     `word_dim` {384, 0 (the seed's layout)}, `embedding_dim` {128, 64},
     `num_layers` 1–3, `num_heads` {2, 4}, `intermediate_dim` {256, 128},
-    `dropout` 0–0.3, `pooling` {mean, max}, plus the training space.
+    `dropout` 0–0.3, `pooling` {mean, max}, `normalize_first` {False, True},
+    plus the training space.
 
     Example:
 
@@ -98,6 +99,7 @@ class TransformerHyperModel(FamilyHyperModel):
         intermediate_dim=None,
         dropout=None,
         pooling=None,
+        normalize_first=None,
         **kwargs,
     ):
         super().__init__(
@@ -112,6 +114,7 @@ class TransformerHyperModel(FamilyHyperModel):
             intermediate_dim=intermediate_dim,
             dropout=dropout,
             pooling=pooling,
+            normalize_first=normalize_first,
             **kwargs,
         )
 

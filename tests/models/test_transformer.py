@@ -53,3 +53,19 @@ def test_padding_never_reaches_the_scores(texts, pooling):
 def test_an_unknown_pooling_says_which_exist(texts):
     with pytest.raises(ValueError, match="Received: pooling='last'"):
         build_model("transformer", 3, train_texts=texts, **{**TINY, "pooling": "last"})
+
+
+def test_normalize_first_builds_pre_layer_norm_blocks_and_a_final_norm(texts, check_saving):
+    model = build_model("transformer", 3, train_texts=texts, **TINY, normalize_first=True)
+    block = model.get_layer("transformer_encoder_0")
+    assert block.normalize_first is True and block.get_config()["normalize_first"] is True
+    # Pre-LN blocks add to an unnormalised residual stream: one norm closes it.
+    assert model.get_layer("encoder_output_norm").output.shape[-1] == TINY["embedding_dim"]
+    assert np.isfinite(np.asarray(model({"text": tf.constant(["", texts[0]])}))).all()
+    check_saving(model)
+
+
+def test_post_layer_norm_blocks_have_no_final_norm(texts):
+    model = build_model("transformer", 3, train_texts=texts, **TINY, normalize_first=False)
+    assert model.get_layer("transformer_encoder_0").normalize_first is False
+    assert "encoder_output_norm" not in {layer.name for layer in model.layers}

@@ -52,6 +52,16 @@ def test_default_space_names_the_family_arguments(sample_data):
     assert {"num_heads", "num_layers"} <= set(TransformerHyperModel(train).space)
 
 
+def test_transformer_search_samples_pre_layer_norm_blocks(sample_data):
+    _, train, _ = sample_data
+    hypermodel = TransformerHyperModel(train, **TINY[TransformerHyperModel])
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("normalize_first", True)  # a trial that drew pre-LN blocks
+    model = hypermodel.build(hp)
+    assert model.get_layer("transformer_encoder_0").normalize_first is True
+    assert hypermodel.trial_config(hp)["model_config"]["normalize_first"] is True
+
+
 def test_make_hypermodel_reads_the_family_declaration(sample_data):
     from genreclf.models import get_family
 
