@@ -227,7 +227,9 @@ HYBRID_SEARCH_SPACE = {
     training_defaults=hybrid_training_defaults,
     search_space=HYBRID_SEARCH_SPACE,
     checks=HYBRID_CHECKS,
-    version=2,  # 2: its default encoder, bilstm, passes the words' mean (`embedding_skip`)
+    # 2: its default encoder, bilstm, passes the words' mean (`embedding_skip`);
+    # 3: a transformer encoder's blocks are pre-layer-norm (`normalize_first`)
+    version=3,
 )
 def build_hybrid(
     num_classes,

@@ -73,7 +73,7 @@ class TransformerHyperModel(FamilyHyperModel):
     Default space: `max_tokens` {10k, 20k}, `max_length` {128, 200, 256},
     `word_dim` {384, 0 (the seed's layout)}, `embedding_dim` {128, 64},
     `num_layers` 1–3, `num_heads` {2, 4}, `intermediate_dim` {256, 128},
-    `dropout` 0–0.3, `pooling` {mean, max}, `normalize_first` {False, True},
+    `dropout` 0–0.3, `pooling` {mean, max}, `normalize_first` {True, False},
     plus the training space.
 
     Example:

@@ -55,8 +55,8 @@ def test_an_unknown_pooling_says_which_exist(texts):
         build_model("transformer", 3, train_texts=texts, **{**TINY, "pooling": "last"})
 
 
-def test_normalize_first_builds_pre_layer_norm_blocks_and_a_final_norm(texts, check_saving):
-    model = build_model("transformer", 3, train_texts=texts, **TINY, normalize_first=True)
+def test_the_default_blocks_are_pre_layer_norm_with_a_final_norm(texts, check_saving):
+    model = build_model("transformer", 3, train_texts=texts, **TINY)
     block = model.get_layer("transformer_encoder_0")
     assert block.normalize_first is True and block.get_config()["normalize_first"] is True
     # Pre-LN blocks add to an unnormalised residual stream: one norm closes it.
@@ -65,7 +65,7 @@ def test_normalize_first_builds_pre_layer_norm_blocks_and_a_final_norm(texts, ch
     check_saving(model)
 
 
-def test_post_layer_norm_blocks_have_no_final_norm(texts):
+def test_normalize_first_false_builds_the_seeds_post_layer_norm_blocks(texts):
     model = build_model("transformer", 3, train_texts=texts, **TINY, normalize_first=False)
     assert model.get_layer("transformer_encoder_0").normalize_first is False
     assert "encoder_output_norm" not in {layer.name for layer in model.layers}

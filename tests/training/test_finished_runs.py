@@ -95,6 +95,7 @@ def test_folds_an_older_recipe_trained_are_retrained_not_kept(tmp_path):
     assert changed == ["fold_0"]  # retrained; fold_1, same recipe, kept
     assert json.loads(fingerprints[0].read_text())["recipe_version"] == recipe_version("ngram")
     assert recipe_version("stack") == 2  # the label-name head: older stack folds retrain
+    assert recipe_version("transformer") == 2  # pre-LN blocks: older transformer folds retrain
 
 
 def test_folds_scoring_the_classes_in_another_order_are_retrained_not_kept(tmp_path):

@@ -52,14 +52,16 @@ def test_default_space_names_the_family_arguments(sample_data):
     assert {"num_heads", "num_layers"} <= set(TransformerHyperModel(train).space)
 
 
-def test_transformer_search_samples_pre_layer_norm_blocks(sample_data):
+def test_transformer_search_samples_both_layer_norm_placements(sample_data):
     _, train, _ = sample_data
     hypermodel = TransformerHyperModel(train, **TINY[TransformerHyperModel])
+    default = keras_tuner.HyperParameters()
+    assert hypermodel.build(default).get_layer("transformer_encoder_0").normalize_first is True
     hp = keras_tuner.HyperParameters()
-    hp.Fixed("normalize_first", True)  # a trial that drew pre-LN blocks
+    hp.Fixed("normalize_first", False)  # a trial that drew the seed's post-LN blocks
     model = hypermodel.build(hp)
-    assert model.get_layer("transformer_encoder_0").normalize_first is True
-    assert hypermodel.trial_config(hp)["model_config"]["normalize_first"] is True
+    assert model.get_layer("transformer_encoder_0").normalize_first is False
+    assert hypermodel.trial_config(hp)["model_config"]["normalize_first"] is False
 
 
 def test_make_hypermodel_reads_the_family_declaration(sample_data):
