@@ -52,6 +52,15 @@ class Family:
             else). A run records it (`fingerprint.json`), and a rerun
             retrains a fold or member that an older version trained rather
             than keep it beside new ones (`finished_run`).
+        parts: `parts(config) -> family names` whose recipes a configuration
+            builds on (`hybrid`: its encoder family), or None. A run records
+            their versions beside the family's own, so raising one family's
+            version retrains exactly the runs built on it.
+        legacy_versions: `{recorded: {family: version}}` for a family with
+            parts: the versions (its own and its parts') that a run which
+            recorded one number, `recorded`, was built on — a genreclf before
+            the parts' versions were recorded raised the family's one number
+            whenever a part changed.
     """
 
     name: str
@@ -63,6 +72,8 @@ class Family:
     fit_when: object = None
     checks: dict = dataclasses.field(default_factory=dict)
     version: int = 1
+    parts: object = None
+    legacy_versions: dict = dataclasses.field(default_factory=dict)
 
     def fits_itself(self, config):
         """True when `fit` (not the Keras recipe) trains `config`'s model."""
@@ -102,6 +113,8 @@ def register_family(
     fit_when=None,
     checks=None,
     version=1,
+    parts=None,
+    legacy_versions=None,
 ):
     """Registers a model builder under `name` (a decorator).
 
@@ -114,6 +127,8 @@ def register_family(
         fit_when: see `Family`.
         checks: see `Family`.
         version: see `Family`.
+        parts: see `Family`.
+        legacy_versions: see `Family`.
 
     Example:
 
@@ -141,6 +156,8 @@ def register_family(
             fit_when=fit_when,
             checks=dict(checks or {}),
             version=int(version),
+            parts=parts,
+            legacy_versions={int(k): dict(v) for k, v in (legacy_versions or {}).items()},
         )
         builder.family_name = name
         return builder

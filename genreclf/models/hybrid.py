@@ -24,6 +24,9 @@ from genreclf.models.setting_checks import rate
 from genreclf.models.setting_checks import text
 from genreclf.models.setting_checks import whole
 
+# The built-in text families an encoder can be (any registered one but hybrid).
+TEXT_FAMILIES = ("bilstm", "ngram", "transformer", "pretrained")
+
 HYBRID_DEFAULTS = {
     "encoder": "bilstm",
     "encoder_config": {},
@@ -101,8 +104,8 @@ def text_encoder(family, num_classes, multi_label, train_texts, config):
     """
     if family == "hybrid":
         raise ConfigError(
-            "A hybrid model's encoder must be a text family (bilstm, ngram, "
-            "transformer, pretrained). Received: encoder='hybrid'."
+            f"A hybrid model's encoder must be a text family ({', '.join(TEXT_FAMILIES)}). "
+            "Received: encoder='hybrid'."
         )
     from genreclf.models.registry import build_model  # other families: looked up at build time
 
@@ -227,9 +230,16 @@ HYBRID_SEARCH_SPACE = {
     training_defaults=hybrid_training_defaults,
     search_space=HYBRID_SEARCH_SPACE,
     checks=HYBRID_CHECKS,
-    # 2: its default encoder, bilstm, passes the words' mean (`embedding_skip`);
-    # 3: a transformer encoder's blocks are pre-layer-norm (`normalize_first`)
-    version=3,
+    # Its own recipe; a run also records its encoder family's version.
+    version=1,
+    parts=lambda config: (config["encoder"],),
+    # What a run that recorded one number (before 2026-12-07) was built on:
+    # that number was raised whenever an encoder family's was.
+    legacy_versions={
+        1: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1)},
+        2: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1), "bilstm": 2},
+        3: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1), "bilstm": 2, "transformer": 2},
+    },
 )
 def build_hybrid(
     num_classes,

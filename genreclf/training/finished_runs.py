@@ -132,20 +132,76 @@ def _describe(out):
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def recipe_version(model):
-    """The version of family `model`'s recipe (`Family.version`): 1 for a name none has.
+def recipe_version(model, config=None):
+    """The version of family `model`'s recipe for model configuration `config`.
+
+    A family's own `Family.version` (1 for a name none has); for a family
+    built on others (`Family.parts`: `hybrid`'s encoder), a dict of its own
+    version and theirs, so raising one family's version retrains the runs
+    built on it and no others.
 
     Example:
 
     >>> recipe_version("ngram"), recipe_version("no_such_family")
     (1, 1)
+    >>> recipe_version("hybrid", {"encoder": "ngram"})
+    {'hybrid': 1, 'ngram': 1}
     """
+    family = _family(model)
+    if family is None:
+        return 1
+    config = {**family.defaults, **(config or {})}
+    parts = family.parts(config) if family.parts else ()
+    if not parts:
+        return family.version
+    return {model: family.version, **{part: recipe_version(part) for part in parts}}
+
+
+def same_recipe(recorded, model, config=None):
+    """Whether a run that recorded recipe version `recorded` is today's `model` recipe.
+
+    `recorded` is what the run's `fingerprint.json` holds (1 where it holds
+    none). A run of a family built on others that recorded one number (a
+    genreclf before the parts' versions were recorded) compares as built on
+    the versions its family declares for that number
+    (`Family.legacy_versions`).
+
+    Example:
+
+    >>> same_recipe(3, "hybrid", {"encoder": "ngram"})  # written before parts were recorded
+    True
+    >>> same_recipe(2, "hybrid", {"encoder": "transformer"})  # before pre-LN blocks
+    False
+    """
+    current = recipe_version(model, config)
+    if isinstance(current, dict) and not isinstance(recorded, dict):
+        built_on = _family(model).legacy_versions.get(recorded, {model: recorded})
+        recorded = {name: built_on.get(name) for name in current}
+    return recorded == current
+
+
+def describe_recipe(version):
+    """How a recipe version (`recipe_version`) reads in a message.
+
+    Example:
+
+    >>> describe_recipe(2), describe_recipe({"hybrid": 1, "ngram": 1})
+    ('2', '1 with ngram 1')
+    """
+    if not isinstance(version, dict):
+        return str(version)
+    own, *parts = version.items()
+    return " with ".join([str(own[1]), *(f"{name} {number}" for name, number in parts)])
+
+
+def _family(model):
+    """The `Family` registered as `model`, or None."""
     from genreclf.models.registry import get_family
 
     try:
-        return get_family(model).version
+        return get_family(model)
     except ConfigError:
-        return 1
+        return None
 
 
 def finished_run(folder, cfg, train_set, val_set):
@@ -180,11 +236,11 @@ def finished_run(folder, cfg, train_set, val_set):
         run.fingerprint.get("train_sha256") == train_set.fingerprint()
         and run.fingerprint.get("val_sha256") == val_sha256
     )
-    same_recipe = run.fingerprint.get("recipe_version", 1) == recipe_version(cfg.model)
+    recipe = same_recipe(run.fingerprint.get("recipe_version", 1), cfg.model, cfg.model_config)
     # An older genreclf ordered ratings as text: a member or fold scoring them
     # in another order than today's runs is retrained, not joined to them.
     same_order = list(run.labels) == label_order(run.labels)
-    return run if same_settings and same_rows and same_recipe and same_order else None
+    return run if same_settings and same_rows and recipe and same_order else None
 
 
 # What an unfinished run in `out` becomes (`resumes`): resumed with the same
@@ -292,11 +348,12 @@ def _changes(out, cfg, train_set, val_set, labels=None):
         )
     if rows is None:
         return changed, stuck  # started before fingerprints were written first
-    version = recipe_version(cfg.model)
-    if rows.get("recipe_version", 1) != version:
+    started = rows.get("recipe_version", 1)
+    if not same_recipe(started, cfg.model, cfg.model_config):
+        version = recipe_version(cfg.model, cfg.model_config)
         changed.append(
-            f"the {cfg.model} recipe (version {rows.get('recipe_version', 1)} → {version}: "
-            "another genreclf started it)"
+            f"the {cfg.model} recipe (version {describe_recipe(started)} → "
+            f"{describe_recipe(version)}: another genreclf started it)"
         )
     if rows.get("train_sha256") != train_set.fingerprint():
         changed.append(f"the training rows ({rows.get('num_train')} → {len(train_set)} rows)")

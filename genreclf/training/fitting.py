@@ -343,5 +343,5 @@ def _fingerprint(cfg, train_set, val_set):
         "num_train": len(train_set),
         "num_val": 0 if val_set is None else len(val_set),
         "num_synthetic": int(train_set.is_synthetic().sum()),
-        "recipe_version": recipe_version(cfg.model),
+        "recipe_version": recipe_version(cfg.model, cfg.model_config),
     }

@@ -98,6 +98,36 @@ def test_folds_an_older_recipe_trained_are_retrained_not_kept(tmp_path):
     assert recipe_version("transformer") == 2  # pre-LN blocks: older transformer folds retrain
 
 
+def test_hybrid_folds_retrain_when_their_encoder_family_changes_and_only_then(tmp_path):
+    from genreclf.training.finished_runs import recipe_version
+    from genreclf.training.finished_runs import same_recipe
+
+    out = tmp_path / "cv"
+    hybrid = {**TINY, "model": "hybrid", "features": ["year"]}
+    hybrid["model_config"] = {"encoder": "ngram", "encoder_config": {"max_tokens": 500}}
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, **hybrid)
+    fingerprints = sorted(out.glob("folds/*/fingerprint.json"))
+    recorded = [json.loads(p.read_text())["recipe_version"] for p in fingerprints]
+    assert recorded == [{"hybrid": 1, "ngram": 1}] * 2  # its own version and its encoder's
+    folds = _mtimes(out, "folds/*/model.keras")
+    # fold 0 as the genreclf before this one recorded it: one number, 3, raised
+    # for a new transformer encoder, which this ngram-encoder fold did not use;
+    # fold 1 as a later genreclf would have, its ngram recipe at version 2
+    for path, version in zip(fingerprints, (3, {"hybrid": 1, "ngram": 2})):
+        path.write_text(json.dumps({**json.loads(path.read_text()), "recipe_version": version}))
+    genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **hybrid)
+    again = _mtimes(out, "folds/*/model.keras")
+    assert [path.parent.name for path in folds if again[path] != folds[path]] == ["fold_1"]
+    # What one number meant: 2 raised for the bilstm encoder, 3 for the transformer.
+    assert same_recipe(2, "hybrid", {"encoder": "ngram"})
+    assert same_recipe(2, "hybrid", {"encoder": "bilstm"})
+    assert not same_recipe(2, "hybrid", {"encoder": "transformer"})
+    assert same_recipe(3, "hybrid", {"encoder": "transformer"})
+    assert not same_recipe(1, "hybrid", {})  # the default encoder, bilstm, changed at 2
+    assert not same_recipe(4, "hybrid", {"encoder": "ngram"})  # no genreclf wrote 4
+    assert recipe_version("hybrid") == {"hybrid": 1, "bilstm": recipe_version("bilstm")}
+
+
 def test_folds_scoring_the_classes_in_another_order_are_retrained_not_kept(tmp_path):
     out = tmp_path / "cv"
     genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
