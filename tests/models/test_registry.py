@@ -32,6 +32,24 @@ def test_defaults_merge_under_overrides():
     assert config["embedding_dim"] == family_defaults("bilstm")["embedding_dim"]
 
 
+@pytest.mark.parametrize(
+    "name", ["bilstm", "ngram", "transformer", "pretrained", "stack", "hybrid"]
+)
+def test_a_family_declares_the_defaults_its_builder_has(name):
+    # A default is stated twice: in the declaration (what `build_model`,
+    # `genreclf train` and the tuner use) and in the builder's signature (a
+    # direct call). One changed without the other would build two models.
+    import inspect
+
+    from genreclf.models import get_family
+
+    family = get_family(name)
+    parameters = inspect.signature(family.builder).parameters
+    for setting, value in family.defaults.items():
+        default = parameters[setting].default
+        assert default == value or (default is None and value == {}), (name, setting)
+
+
 def test_new_families_plug_in():
     @register_family("test_mean_bag", defaults={"width": 2})
     def build(num_classes, multi_label=False, train_texts=None, width=2):
