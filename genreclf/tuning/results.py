@@ -8,7 +8,8 @@ DIR/
   trials/            KerasTuner's project: oracle.json, tuner0.json, and per trial
     trial_<id>/      trial.json (hyperparameters, status, score, best-epoch metrics),
                      genreclf_trial.json (tuner, start, seconds, epochs, the trial
-                     process's id and peak memory), checkpoint
+                     process's id and peak memory; a failed trial's error line
+                     and traceback), checkpoint
   leaderboard.csv    one row per trial, best first
   leaderboard.json   the same with every metric of the best epoch
   best.json          the best trial as a `genreclf train --config` file

@@ -12,7 +12,8 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   is refused before the first trial process starts (`script_guard`), or,
   where its source cannot tell, stops the search at its first trial with
   that advice;
-- record per trial who ran it, when, for how long and how many epochs, in
+- record per trial who ran it, when, for how long and how many epochs (and a
+  failed trial's traceback, which the warning points to), in
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
   send heartbeats to the chief while a trial trains (the chief is served by
@@ -101,12 +102,17 @@ class _GenreclfTunerMixin:
             # Each execution's process: its id and peak resident memory (MB).
             "processes": getattr(self, "_trial_processes_seen", []),
         }
+        failed = trial.status != trial_module.TrialStatus.COMPLETED
+        if failed and trial.message:
+            # Beside the record on this machine (a worker's trial.json is the chief's).
+            record["traceback"] = trial.message
         path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_RECORD)
         with open(path, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=2)
-        if trial.status != trial_module.TrialStatus.COMPLETED:
+        if failed:
+            where = f' (its traceback: {path}, "traceback")' if trial.message else ""
             logger.warning(
-                "trial %s %s: %s", trial.trial_id, trial.status.lower(), record["message"]
+                "trial %s %s: %s%s", trial.trial_id, trial.status.lower(), record["message"], where
             )
         super().on_trial_end(trial)
         if getattr(self, "_mlflow_run_id", None):

@@ -31,7 +31,7 @@ class PoisonFirstTrial(keras.callbacks.Callback):
 
 
 def test_a_diverged_trial_is_failed_and_the_search_goes_on(
-    sample_data, tmp_path, tiny_ngram, monkeypatch
+    sample_data, tmp_path, tiny_ngram, monkeypatch, caplog
 ):
     _, train, val = sample_data
     # Trials run in spawned processes, which unpickle this module's callback.
@@ -56,12 +56,13 @@ def test_a_diverged_trial_is_failed_and_the_search_goes_on(
         assert record["status"] == status and record["tuner_id"] == "tuner0"
         assert record["seconds"] > 0
         assert record["epochs"] == (1 if status == "COMPLETED" else 0)
-    assert (
-        "FailedTrialError"
-        in json.loads(
-            (tmp_path / "trials" / f"trial_{failed.trial_id}" / "genreclf_trial.json").read_text()
-        )["message"]
-    )
+    record_path = tmp_path / "trials" / f"trial_{failed.trial_id}" / "genreclf_trial.json"
+    record = json.loads(record_path.read_text())
+    assert "FailedTrialError" in record["message"]
+    # The whole traceback is kept beside the one line, and the warning says where.
+    assert record["traceback"] == failed.message and "Traceback" in record["traceback"]
+    warning = next(r.getMessage() for r in caplog.records if "failed" in r.getMessage())
+    assert f'(its traceback: {record_path}, "traceback")' in warning
 
 
 def test_consecutive_failures_stop_the_search(sample_data, tmp_path, tiny_ngram):
