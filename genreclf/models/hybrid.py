@@ -224,6 +224,10 @@ HYBRID_SEARCH_SPACE = {
 }
 
 
+# Every family at its first recipe: what hybrid's recorded 1 was built on.
+_FIRST_VERSIONS = {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1)}
+
+
 @register_family(
     "hybrid",
     defaults=HYBRID_DEFAULTS,
@@ -236,9 +240,9 @@ HYBRID_SEARCH_SPACE = {
     # What a run that recorded one number (before 2026-12-07) was built on:
     # that number was raised whenever an encoder family's was.
     legacy_versions={
-        1: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1)},
-        2: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1), "bilstm": 2},
-        3: {"hybrid": 1, **dict.fromkeys(TEXT_FAMILIES, 1), "bilstm": 2, "transformer": 2},
+        1: _FIRST_VERSIONS,
+        2: {**_FIRST_VERSIONS, "bilstm": 2},
+        3: {**_FIRST_VERSIONS, "bilstm": 2, "transformer": 2},
     },
 )
 def build_hybrid(

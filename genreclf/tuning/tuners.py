@@ -110,7 +110,7 @@ class _GenreclfTunerMixin:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=2)
         if failed:
-            where = f' (its traceback: {path}, "traceback")' if trial.message else ""
+            where = f' (its traceback: {path}, "traceback")' if "traceback" in record else ""
             logger.warning(
                 "trial %s %s: %s%s", trial.trial_id, trial.status.lower(), record["message"], where
             )
