@@ -14,9 +14,10 @@ class Budget:
     plus its worst case (its prompt estimate and `max_tokens`) fits the caps,
     so the reported spend never exceeds them. The caps are the job's, not one
     process's: `count_prior` adds what earlier runs of the same job spent
-    (their responses in the cache), so a killed run's rerun cannot spend the
-    caps again. An attempt the server may bill
-    without answering usefully (a timeout, a cancelled call, a reply that is
+    (every paid attempt the cache records, `ResponseCache.recorded_usage`:
+    responses, and the charges of attempts that left none), so a rerun
+    cannot spend the caps again. An attempt the server may bill without
+    answering usefully (a timeout, a cancelled call, a reply that is
     not a completion) is charged at its worst case, so the reported spend is
     also never below the real bill. Once an attempt does not fit, no new one
     starts; those in flight finish (and are cached).

@@ -4,6 +4,7 @@ import datetime
 import json
 import logging
 import os
+import threading
 
 logger = logging.getLogger("genreclf.augment")
 
@@ -15,6 +16,12 @@ class ResponseCache:
     `put` writes one complete line, flushes and `fsync`s it before returning,
     so a process killed at any moment (even `kill -9`) keeps every response
     it finished, and a rerun skips their keys instead of paying again.
+
+    Every paid attempt is on record, so a rerun can count what the job has
+    spent: a response is kept with its `"usage"` (a later answer to the same
+    key replaces it for `get`, not in the count), and an attempt that left no
+    response to keep (a timeout, a cancelled call, a paid reply that could
+    not be used) is one line with `"charged"` in its place (`put_charge`).
 
     On open, a torn last line (no trailing newline: the process died while
     writing it) is reported with a warning and cut off; any other line that
@@ -38,7 +45,9 @@ class ResponseCache:
         self.path = str(path)
         self.corrupted_lines = []
         self._entries = {}
+        self._billed = []  # every line with usage: responses (replaced ones too) and charges
         self._lock = None
+        self._write_lock = threading.Lock()
         self._file = None
         self._load()
 
@@ -80,7 +89,7 @@ class ResponseCache:
                     f.write(b"\n")
                     f.flush()
                     os.fsync(f.fileno())
-            self._entries[entry["key"]] = entry
+            self._remember(entry)
         if good_end < len(data):
             # Cut the torn tail so the next append starts on a fresh line.
             with open(self.path, "r+b") as f:
@@ -99,15 +108,32 @@ class ResponseCache:
         return self._entries.get(key, default)
 
     def recorded_usage(self, keep=None):
-        """`(prompt_tokens, completion_tokens)` summed over the cached responses
-        (those `keep(entry)` accepts): what they were billed."""
+        """`(prompt_tokens, completion_tokens)` summed over every paid attempt
+        on record (those `keep(entry)` accepts): responses, replaced ones
+        included, and the charges of attempts that left none.
+
+        Example:
+
+        >>> import tempfile, os
+        >>> cache = ResponseCache(os.path.join(tempfile.mkdtemp(), "cache.jsonl"))
+        >>> cache.put_charge({"key": "abc"}, (100, 0))  # timed out: charged its prompt
+        >>> cache.put({"key": "abc", "content": "{}", "usage": [100, 20]})
+        >>> ResponseCache(cache.path).recorded_usage()
+        (200, 20)
+        """
         totals = [0, 0]
-        for entry in self._entries.values():
-            usage = entry.get("usage")
+        for entry in self._billed:
+            usage = entry.get("charged") or entry.get("usage")
             if usage and (keep is None or keep(entry)):
                 totals[0] += int(usage[0])
                 totals[1] += int(usage[1])
         return tuple(totals)
+
+    def _remember(self, entry):
+        if "charged" not in entry:
+            self._entries[entry["key"]] = entry
+        if entry.get("charged") or entry.get("usage"):
+            self._billed.append(entry)
 
     def put(self, entry):
         """Appends `entry` (a JSON-ready dict with a `"key"`) and fsyncs it.
@@ -118,13 +144,24 @@ class ResponseCache:
             now = datetime.datetime.now(datetime.timezone.utc)
             entry = {**entry, "created_at": now.isoformat(timespec="seconds")}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
-        if self._file is None:
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")
-        self._file.write(line + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._entries[entry["key"]] = entry
+        with self._write_lock:  # `aput`'s worker threads and the loop's `put_charge`
+            if self._file is None:
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+                self._file = open(self.path, "a", encoding="utf-8")
+            self._file.write(line + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._remember(entry)
+
+    def put_charge(self, entry, usage):
+        """Records what an attempt that left no response was charged.
+
+        Args:
+            entry: the request's `"key"` and whatever else identifies it (the
+                fields `recorded_usage`'s `keep` reads).
+            usage: `(prompt_tokens, completion_tokens)` charged.
+        """
+        self.put({**entry, "charged": [int(usage[0]), int(usage[1])]})
 
     async def aput(self, entry):
         """`put` from a worker thread, one at a time, so the event loop keeps going."""

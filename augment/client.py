@@ -160,7 +160,7 @@ class ChatCaller:
             return "fatal"
         return "budget" if self.budget.exhausted else None
 
-    async def call(self, request, estimate_input_tokens, check=None, keep=None):
+    async def call(self, request, estimate_input_tokens, check=None, keep=None, lost=None):
         """Sends `request` (a `prompts.Request`); returns a response dict or None.
 
         The dict has `id`, `request_id`, `content`, `refusal`, `finish_reason`,
@@ -178,6 +178,11 @@ class ChatCaller:
                 gives up its concurrency slot (a cache write). A slot is held
                 from send until the paid response is kept, so a `kill -9`
                 loses at most `concurrency` paid responses.
+            lost: `lost(usage)`, called with what an attempt is charged when
+                it leaves no response to keep (a timeout, a cancelled call, a
+                reply that is not a completion or that `check` refuses): a
+                record of it (`ResponseCache.put_charge`) lets a rerun count
+                it against the job's budget.
         """
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.concurrency)
@@ -186,7 +191,7 @@ class ChatCaller:
             if self.fatal is not None or not self.budget.reserve(*held):
                 self.stats.skipped_budget += self.fatal is None
                 return None
-            attempt = _Attempt(self, request, held, check)
+            attempt = _Attempt(self, request, held, check, lost)
             try:
                 response = await attempt.run()
             finally:
@@ -209,11 +214,12 @@ class _Attempt:
     Either way a retry must first reserve its own worst case.
     """
 
-    def __init__(self, caller, request, held, check):
+    def __init__(self, caller, request, held, check, lost=None):
         self.caller = caller
         self.request = request
         self.held = held
         self.check = check
+        self.lost = lost
         self.reserved = True
 
     def charge(self, usage):
@@ -221,6 +227,13 @@ class _Attempt:
         if self.reserved:
             self.caller.budget.settle(self.held, usage)
             self.reserved = False
+
+    def charge_unkept(self, usage):
+        """`charge`s an attempt that leaves no response to keep, and reports it (`lost`)."""
+        if self.reserved:
+            self.charge(usage)
+            if self.lost is not None:
+                self.lost(usage)
 
     def release(self):
         self.charge(None)
@@ -256,13 +269,13 @@ class _Attempt:
             except asyncio.CancelledError:
                 # Cancelled in flight (the run was interrupted): it may be billed.
                 caller.stats.charged_unanswered += 1
-                self.charge(self.held)
+                self.charge_unkept(self.held)
                 raise
             except openai.APITimeoutError:
                 cause = "timeout"
                 # The server may finish and bill it anyway: charge the worst case.
                 caller.stats.charged_unanswered += 1
-                self.charge(self.held)
+                self.charge_unkept(self.held)
             except openai.APIConnectionError as e:
                 cause = "connection"
                 connection_error = e
@@ -299,18 +312,19 @@ class _Attempt:
                 logger.warning("request %s failed: %s", request.prompt_hash, type(e).__name__)
                 caller.stats.failed["bad_response"] += 1
                 caller.stats.charged_unanswered += 1
-                self.charge(self.held)  # it may have been billed: the worst case
+                self.charge_unkept(self.held)  # it may have been billed: the worst case
                 return None
             else:
                 caller.answered = True
                 # No reported usage (some local servers): charge the worst case.
                 usage = _usage(resp) or self.held
                 result = _response_dict(resp, usage)
-                self.charge(usage)
                 reason = self.check(result) if self.check else None
                 if reason is None:
+                    self.charge(usage)  # the caller keeps it, usage and all
                     caller.stats.succeeded += 1
                     return result
+                self.charge_unkept(usage)
                 # Paid, but nothing usable: never cached; ask again (bounded).
                 unusable += 1
                 cause = reason

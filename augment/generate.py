@@ -17,6 +17,7 @@ from genreclf.augment.filters import filter_rows
 from genreclf.augment.generate_result import GenerateResult
 from genreclf.augment.plan import plan as make_plan
 from genreclf.augment.prompts import PromptBuilder
+from genreclf.augment.prompts import clipped_examples
 from genreclf.augment.prompts import estimate_input_tokens
 from genreclf.augment.prompts import parse_synopses
 
@@ -167,6 +168,19 @@ async def _agenerate(
         max_tokens=max_tokens,
         prices=prices,
     )
+    # The filters' settings and the texts to deduplicate against are read
+    # before the first paid request: a mistake in either costs nothing.
+    config = filters if isinstance(filters, FilterConfig) else FilterConfig(**(filters or {}))
+    corpus = list(dataset.texts)
+    # A model may copy an example as the prompt showed it: clipped, a prefix
+    # of its row too short to be that row's near duplicate.
+    corpus += clipped_examples(dataset.texts)
+    for extra in dedup_against:
+        corpus += (
+            list(extra)
+            if isinstance(extra, (list, tuple))
+            else list(as_dataset(extra, **load_args).texts)
+        )
     builder = PromptBuilder(
         dataset,
         template=template,
@@ -191,6 +205,10 @@ async def _agenerate(
     ]
     cached = len(requests) - len(pending)
     logger.info("%d requests planned: %d cached, %d to send", len(requests), cached, len(pending))
+    if not batch and pending:
+        from genreclf.augment.batch import refuse_while_open
+
+        refuse_while_open(store.path, [k for _, k in pending])
 
     budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens, price=p.price)
     planned = set(keys)
@@ -213,21 +231,25 @@ async def _agenerate(
 
     async def one(request, key):
         estimate = estimate_input_tokens(request)
+        about = {
+            "key": key,
+            "model": model,
+            "genre": request.genre,
+            "labels": request.labels,
+            "index": request.index,
+            "prompt_hash": request.prompt_hash,
+        }
 
         async def keep(resp):
-            await store.aput(
-                {
-                    "key": key,
-                    "model": model,
-                    "genre": request.genre,
-                    "labels": request.labels,
-                    "index": request.index,
-                    "prompt_hash": request.prompt_hash,
-                    **resp,
-                }
-            )
+            await store.aput({**about, **resp})
 
-        resp = await caller.call(request, estimate, check=unusable_reason, keep=keep)
+        resp = await caller.call(
+            request,
+            estimate,
+            check=unusable_reason,
+            keep=keep,
+            lost=lambda usage: store.put_charge(about, usage),
+        )
         if resp is None:
             return
         done[0] += 1
@@ -261,14 +283,6 @@ async def _agenerate(
     rows, failures, missing = _rows_from_cache(requests, keys, store, model)
     for reason, n in caller.stats.failed.items():
         failures[reason] += n
-    corpus = list(dataset.texts)
-    for extra in dedup_against:
-        corpus += (
-            list(extra)
-            if isinstance(extra, (list, tuple))
-            else list(as_dataset(extra, **load_args).texts)
-        )
-    config = filters if isinstance(filters, FilterConfig) else FilterConfig(**(filters or {}))
     kept, summary = filter_rows(rows, corpus, config=config, predictor=predictor)
 
     per_genre, final = {}, []

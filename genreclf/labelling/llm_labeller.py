@@ -148,23 +148,22 @@ class LLMLabeller:
             if entry is not None and not self.stage.unusable_reason(entry):
                 counts["cached"] += 1
             else:
+                about = {
+                    "key": key,
+                    "model": self.stage.model,
+                    "row_id": row["id"],
+                    "prompt_hash": request.prompt_hash,
+                }
 
                 async def keep(response):
-                    await cache.aput(
-                        {
-                            "key": key,
-                            "model": self.stage.model,
-                            "row_id": row["id"],
-                            "prompt_hash": request.prompt_hash,
-                            **response,
-                        }
-                    )
+                    await cache.aput({**about, **response})
 
                 response = await caller.call(
                     request,
                     estimate_input_tokens(request),
                     check=self.stage.unusable_reason,
                     keep=keep,
+                    lost=lambda usage: cache.put_charge(about, usage),
                 )
                 if response is None:
                     code = "llm_budget" if caller.stopped == "budget" else "llm_failed"

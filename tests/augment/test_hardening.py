@@ -149,3 +149,35 @@ def test_a_server_that_is_not_there_is_named_with_the_flag_to_check(
     err = capsys.readouterr().err
     assert f"could not connect to {url} in 2 attempts" in err, err
     assert "check --base-url" in err and err.count("could not connect") == 1, err
+
+
+def test_a_rerun_counts_what_unusable_answers_cost_against_the_jobs_budget(
+    server, corpus, tmp_path
+):
+    """Paid attempts that leave no cached response are recorded as charges: three reruns
+    under one cap pay at most the cap in all, not one cap each."""
+    server.usage = BILL
+    server.default = "malformed"  # every answer paid for and unusable
+    cap = 2000
+    runs = [_gen(server, corpus, tmp_path, concurrency=1, budget_tokens=cap) for _ in range(3)]
+    assert all(res.stopped == "budget" for res in runs)
+    assert runs[0].calls["sent"] == len(server.requests) > 1
+    assert [res.calls["sent"] for res in runs[1:]] == [0, 0]  # the first run spent the cap
+    assert runs[0].spent_tokens == len(server.requests) * sum(BILL) <= cap
+    cache = ResponseCache(tmp_path / "aug.jsonl.cache.jsonl")
+    assert len(cache) == 0 and cache.recorded_usage() == (
+        BILL[0] * len(server.requests),
+        BILL[1] * len(server.requests),
+    )
+
+
+def test_bad_filter_settings_are_refused_before_any_request(server, corpus_csv, tmp_path, capsys):
+    assert _run(server, corpus_csv, tmp_path, "--near-dup", "1.5") == 2
+    err = capsys.readouterr().err
+    assert "near_dup_threshold (`--near-dup`) must be a number above 0 and at most 1" in err
+    assert "Received: near_dup_threshold=1.5" in err
+    assert _run(server, corpus_csv, tmp_path, "--min-words", "50", "--max-words", "40") == 2
+    assert "Expected min_words <= max_words" in capsys.readouterr().err
+    assert _run(server, corpus_csv, tmp_path, "--few-shot", "0") == 2
+    assert "Received: few_shot=0" in capsys.readouterr().err
+    assert server.requests == []  # nothing paid for
