@@ -158,6 +158,42 @@ async def run_batch(
     return stats
 
 
+def refuse_while_open(cache_path, keys):
+    """Refuses to send `keys` one by one while a batch holding some of them is open.
+
+    Such a batch is paid for once the Batch API finishes it; sending its
+    requests again would pay twice. A `--batch` rerun collects it (and
+    records a batch cancelled on the server, so the next run sends what it
+    left).
+
+    Raises:
+        ConfigError: a batch saved in `<cache>.batches.json` holds some of
+            `keys` and was open (or being created) when last seen.
+
+    Example:
+
+    >>> import tempfile, os
+    >>> refuse_while_open(os.path.join(tempfile.mkdtemp(), "cache.jsonl"), ["k1"])
+    """
+    from genreclf.errors import ConfigError
+
+    path = _state_path(cache_path)
+    wanted = set(keys)
+    for record in _load_state(path):
+        held = wanted & set(record["keys"])
+        if held and record["status"] in (*OPEN, CREATING):
+            name = record["id"] or f"from file {record['input_file_id']}"
+            raise ConfigError(
+                f"Expected no open batch holding the requests to send. Received: "
+                f"{len(held)} of them are in batch {name} ({record['status']} when last "
+                f"seen, recorded in {path}), which is paid for when it finishes; sending "
+                "them one by one would pay twice. Rerun with --batch (batch=True) to "
+                "collect it (--batch-max-wait to wait for it). If it was cancelled on "
+                "the server, a --batch rerun records that and the next run sends what "
+                "it left."
+            )
+
+
 async def _find_created(client, record):
     """Fills in `record` (saved before its batch was created) from the server's batch
     created from its file, if there is one (the process died right after creating it)."""

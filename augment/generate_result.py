@@ -42,9 +42,18 @@ class GenerateResult:
     batch: dict = None
 
     @property
+    def waiting(self):
+        """True when the run's batch is still running at the Batch API (rerun to collect it)."""
+        from genreclf.augment.batch import CREATING
+        from genreclf.augment.batch import OPEN
+
+        return bool(self.batch) and self.batch.get("status") in (*OPEN, CREATING)
+
+    @property
     def all_failed(self):
-        """True when requests were planned and not one got a usable answer."""
-        return self.missing > 0 and self.cached == 0 and self.fresh == 0
+        """True when requests were planned and not one got a usable answer
+        (and none is still coming from a batch)."""
+        return self.missing > 0 and self.cached == 0 and self.fresh == 0 and not self.waiting
 
     def failure_summary(self):
         """One line saying what went wrong, for a run that produced nothing."""
@@ -90,6 +99,11 @@ class GenerateResult:
                 f"batch {self.batch['batch_id']}: {self.batch['status']}, "
                 f"{self.batch['succeeded']}/{self.batch['submitted']} answered"
                 + (" (resumed)" if self.batch["resumed"] else "")
+            )
+        if self.waiting:
+            lines.append(
+                "waiting: the batch is still running; rerun with --batch to collect "
+                "it (it is not sent or paid for again)."
             )
         if self.stopped == "budget":
             lines.append(
