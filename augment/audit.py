@@ -89,6 +89,13 @@ def read_rows(path):
             raise DataError(
                 "expected an object with a 'text' field.", path=path, line=number, field="text"
             )
+        if not isinstance(row["text"], str):
+            raise DataError(
+                f"expected the text as a string. Received: text={row['text']!r:.80}.",
+                path=path,
+                line=number,
+                field="text",
+            )
         rows.append(row)
     return rows
 

@@ -68,6 +68,39 @@ class FilterConfig:
     min_stopword_ratio: float = 0.15
     agreement_top_k: int = 3
 
+    def __post_init__(self):
+        # Checked when the settings are made: `generate` makes them before its
+        # first paid request, so a bad threshold costs nothing.
+        from genreclf.errors import ConfigError
+        from genreclf.setting import number
+        from genreclf.setting import whole
+
+        share = number(minimum=0, maximum=1)
+        for name, setting, flag in (
+            ("min_words", whole(0), "--min-words"),
+            ("max_words", whole(1), "--max-words"),
+            ("near_dup_threshold", number(above=0, maximum=1, also=(None,)), "--near-dup"),
+            ("shingle", whole(1), None),
+            ("num_perm", whole(1), None),
+            ("min_latin_ratio", share, None),
+            ("min_stopword_ratio", share, None),
+            ("agreement_top_k", whole(1), None),
+        ):
+            setting.check(
+                name,
+                getattr(self, name),
+                where=f"`{flag}`" if flag else "FilterConfig",
+                fix="Pass a shingle Jaccard similarity such as 0.8; near_dup_threshold=None "
+                "(--near-dup 0) turns near-duplicate removal off."
+                if name == "near_dup_threshold"
+                else None,
+            )
+        if self.min_words > self.max_words:
+            raise ConfigError(
+                "Expected min_words <= max_words (--min-words, --max-words): no row could "
+                f"pass. Received: min_words={self.min_words}, max_words={self.max_words}."
+            )
+
 
 def language_ok(text, config=None):
     """The cheap language check: mostly Latin letters and enough English stop words.

@@ -212,7 +212,11 @@ def plan(
             "Expected a positive `target_count` (rows each rare genre should "
             f"reach). Received: target_count={target_count!r}."
         )
-    for name, value in (("per_request", per_request), ("length_words", length_words)):
+    for name, value in (
+        ("per_request", per_request),
+        ("length_words", length_words),
+        ("few_shot", few_shot),
+    ):
         if int(value) < 1:
             raise ConfigError(f"Expected `{name}` >= 1. Received: {name}={value!r}.")
     if overgenerate < 1:

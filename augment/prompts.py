@@ -288,3 +288,23 @@ def _clip(text):
     if len(text) <= MAX_EXAMPLE_CHARS:
         return text
     return text[:MAX_EXAMPLE_CHARS].rsplit(" ", 1)[0] + " ..."
+
+
+def clipped_examples(texts):
+    """What a prompt shows of each text too long to show whole: its start.
+
+    A model that copies such an example copies only that start, a prefix too
+    short to be its whole row's near duplicate, so the duplicate filters
+    compare generated rows with these excerpts too.
+
+    Example:
+
+    >>> excerpt, = clipped_examples(["short", "word " * 200])
+    >>> excerpt.endswith("word"), len(excerpt) <= MAX_EXAMPLE_CHARS
+    (True, True)
+    """
+    return [
+        _clip(text).removesuffix(" ...")
+        for text in texts
+        if len(" ".join(str(text).split())) > MAX_EXAMPLE_CHARS
+    ]

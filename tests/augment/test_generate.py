@@ -83,6 +83,20 @@ def test_duplicates_of_the_corpus_and_of_each_other_are_dropped(server, corpus, 
     assert res.filters["kept"] == res.plan.total_requests
 
 
+def test_a_copy_of_a_clipped_example_is_a_duplicate_of_its_row(server, make_corpus, tmp_path):
+    """A prompt shows a long example's first 600 characters: copied, that prefix is too
+    short to be its whole row's near duplicate, and is caught as the excerpt's copy."""
+    plots = make_corpus({"x": 48}, seed=1).texts  # war plots of 8 different synopses each
+    war = [" ".join(plots[i : i + 8]) for i in range(0, 48, 8)]
+    drama = make_corpus({"drama": 30})
+    corpus = TextDataset(drama.texts + war, drama.labels + [["war"]] * 6)
+    assert min(len(t) for t, g in zip(corpus.texts, corpus.labels) if g == ["war"]) > 1200
+    server.default = "copy_examples"
+    res = _gen(server, corpus, tmp_path, filters={"max_words": 1000})
+    assert res.filters["input"] > 0 and res.rows == 0
+    assert res.filters["dropped"]["exact_dup_corpus"] == res.filters["input"]
+
+
 def test_dedup_against_other_real_files(server, corpus, tmp_path):
     # Validation/test texts (here: the corpus itself, as a list) are guarded too.
     server.default = "copy_examples"
