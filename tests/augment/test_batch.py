@@ -99,3 +99,24 @@ def test_killed_between_creating_the_batch_and_saving_its_id_finds_it(server, co
     res = augment.generate(corpus, **kw)
     assert len(server.batches) == 1 and res.batch["batch_id"] == first.batch["batch_id"]
     assert res.batch["resumed"] and res.batch["succeeded"] == 4 and res.rows == 8
+
+
+def test_a_batch_still_running_is_waited_for_and_never_sent_twice(server, corpus, tmp_path):
+    import pytest
+
+    from genreclf.errors import ConfigError
+
+    server.batch_polls = 10**6  # the Batch API is still working on it
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
+    first = augment.generate(corpus, batch_max_wait=0.0, **kw)
+    assert first.waiting and not first.all_failed and first.rows == 0
+    assert "rerun with --batch to collect it" in first.to_table()
+    billed = len(server.requests)
+    # Sent one by one, its requests would be paid twice: refused.
+    with pytest.raises(ConfigError, match=r"4 of them are in batch batch_\d+ \(in_progress"):
+        augment.generate(corpus, **{**kw, "batch": False})
+    assert len(server.requests) == billed
+    server.batch_polls = 1
+    res = augment.generate(corpus, **kw)  # a --batch rerun collects it
+    assert res.batch["resumed"] and res.rows == 8 and not res.waiting
+    assert len(server.batches) == 1 and len(server.requests) == billed
