@@ -156,6 +156,27 @@ def test_budget_stop_writes_unlabelled_rows_that_a_rerun_retries(
     assert len(ids) == len(set(ids)) == 6  # compacted: one row per id
 
 
+def test_unusable_answers_count_against_a_reruns_budget(texts_csv, genres_yaml, tmp_path, server):
+    """An LLM answer that cannot be used is paid for and not cached: the cache records
+    its charge, so reruns under one cap do not spend the cap again."""
+    server.usage, server.default = (300, 20), "malformed"
+    args = dict(
+        out=tmp_path / "labelled.jsonl",
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=server.url,
+        concurrency=1,
+        backoff_base=0.0,
+        budget_tokens=2000,
+    )
+    first = label(texts_csv, **args)
+    assert first.llm["sent"] == len(server.requests) > 1 and first.by_stage["unlabelled"] == 2
+    assert [label(texts_csv, **args).llm["sent"] for _ in range(2)] == [0, 0]
+    assert len(server.requests) * 320 <= 2000
+
+
 def _many_rows_csv(path, n):
     rng = random.Random(0)
     with open(path, "w", newline="", encoding="utf-8") as f:
