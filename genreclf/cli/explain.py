@@ -14,7 +14,6 @@ import json
 import sys
 
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 
 DEFAULT_LIMIT = 50
 
@@ -58,78 +57,37 @@ def build_parser():
 
 
 def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
-    """Texts (and hybrid features) of the first `limit` rows of `path`.
+    """Texts (and hybrid features) of the first `limit` usable rows of `path`.
 
-    Labels are not needed: a file whose labels cannot be read as the run's
-    (none, another column, several a row for a single-label run) is read for
-    its texts alone.
+    Labels are not read: a file without any, with another label column, or
+    with labels the run never saw is explained all the same. The file is
+    read by genreclf's record readers (`genreclf.data.unlabelled`), as the
+    run's training file was (its format, text and feature columns): a bad
+    row is an error naming file, line and field, or is skipped, counted and
+    logged with `--skip-bad-rows`.
     """
-    from genreclf.evaluation import _read
+    import numpy as np
 
-    try:
-        dataset = _read(
-            run,
-            path,
-            drop_unknown_labels=False,  # a label the run never saw: its text is still explained
-            text=column,
-            format=format,
-            skip_bad_rows=skip_bad_rows,
-        )
-    except DataError as err:
-        if not _about_labels(run, err):
-            raise
-        column = column or run.config.get("text") or "text"
-        return _unlabelled_texts(path, column, limit, format), None
-    texts = list(dataset.texts)[:limit]
-    features = None
-    if dataset.features:
-        features = {name: values[:limit] for name, values in dataset.features.items()}
-    return texts, features
+    from genreclf.data.unlabelled import read_unlabelled
+    from genreclf.evaluation import _format_for
 
-
-def _about_labels(run, error):
-    """Whether a `DataError` reading a file is about its labels (none, or not the run's)."""
-    from genreclf.data.examples import LABEL_COLUMNS
-
-    label_columns = {run.config.get("label"), *LABEL_COLUMNS} - {None}
-    return "No label column" in str(error) or error.field in label_columns
-
-
-def _unlabelled_texts(path, column, limit, format=None):
-    """The `column` of a CSV / JSONL / Parquet file without labels (read by pyarrow)."""
-    import pyarrow.csv
-    import pyarrow.json
-    import pyarrow.parquet
-
-    suffix = format or str(path).lower().rsplit(".", 1)[-1]
-    readers = {
-        "csv": pyarrow.csv.read_csv,
-        "tsv": lambda p: pyarrow.csv.read_csv(
-            p, parse_options=pyarrow.csv.ParseOptions(delimiter="\t")
-        ),
-        "jsonl": pyarrow.json.read_json,
-        "json": pyarrow.json.read_json,
-        "parquet": pyarrow.parquet.read_table,
-    }
-    if suffix not in readers:
-        raise DataError(
-            f"cannot read texts from a {suffix!r} file without labels. Expected CSV, TSV, "
-            "JSONL or Parquet (--format csv, tsv, jsonl or parquet), or a labelled file in "
-            "any format genreclf trains on.",
-            path=path,
-        )
-    table = readers[suffix](str(path))
-    if column not in table.column_names:
-        raise DataError(
-            f"no text column {column!r}. Columns present: {table.column_names}. Pass "
-            "--text COLUMN.",
-            path=path,
-        )
-    texts = [t for t in table.column(column).to_pylist()[:limit]]
-    for row, text in enumerate(texts, start=2):
-        if not isinstance(text, str) or not text.strip():
-            raise DataError("empty text. Remove the row or fill it in.", path=path, line=row)
-    return texts
+    cfg = run.config
+    names = tuple(cfg.get("features") or ())
+    categorical = tuple(cfg.get("categorical") or ())
+    examples = read_unlabelled(
+        path,
+        text=column,
+        default_text=cfg.get("text"),
+        format=format or _format_for(cfg, path),
+        skip_bad_rows=bool(skip_bad_rows),
+        features=names,
+        categorical=categorical,
+        limit=limit,
+    )
+    features = {n: np.array([e.features[n] for e in examples], dtype="float32") for n in names}
+    for name in categorical:
+        features[name] = np.array([e.features[name] for e in examples], dtype=object)
+    return [e.text for e in examples], features or None
 
 
 def main(argv):

@@ -120,6 +120,9 @@ class ExampleReader:
         fmt: the file format (`aclimdb` picks its label from `aclimdb_label`).
         text, label, multi_label, sep, features, categorical, id_column,
         aclimdb_label: as in `load_dataset`.
+        labelled: whether rows need labels. With `False` (texts to explain
+            or label), no label is read (`Example.labels` is `[]`); a label
+            column the file has still serves the unclosed-quote rule.
 
     Example:
 
@@ -144,8 +147,10 @@ class ExampleReader:
         categorical=(),
         id_column=None,
         aclimdb_label="rating",
+        labelled=True,
     ):
         self.path = path
+        self.labelled = labelled
         sep = check_sep(sep)
         multi_label = check_switch("multi_label", multi_label)
         features = column_names("features", features)
@@ -157,7 +162,11 @@ class ExampleReader:
         if fmt == "aclimdb" and label is None:
             label = aclimdb_label
         self.text = resolve_column(columns, text, TEXT_COLUMNS, "text", path)
-        self.label = resolve_column(columns, label, LABEL_COLUMNS, "label", path)
+        if labelled:
+            self.label = resolve_column(columns, label, LABEL_COLUMNS, "label", path)
+        else:  # labels are not read: a label column only tells rows swallowed by a quote
+            present = [c for c in (label, *LABEL_COLUMNS) if c in columns and c != self.text]
+            self.label = present[0] if present else None
         if self.text == self.label:
             raise ConfigError(
                 "The text and label columns must differ. Received: "
@@ -220,7 +229,7 @@ class ExampleReader:
 
     def convert(self, record):
         """The `Example` of `record`, or a row `DataError` saying what is wrong."""
-        if record.row_like:
+        if record.row_like and self.label is not None:
             error = merged_rows_error(
                 record,
                 self.columns,
@@ -254,9 +263,15 @@ class ExampleReader:
                 self.text,
                 fix="fill it in",
             )
-        labels, is_list = self._labels(record)
+        if self.labelled:
+            labels, is_list = self._labels(record)
+            seen = labels
+        else:  # the label cell as written serves the unclosed-quote rule alone
+            labels, is_list = [], False
+            cell = record.fields.get(self.label) if self.label is not None else None
+            seen = cell.split(self.sep) if isinstance(cell, str) and self.sep else [cell]
         if self.delimiter:
-            self.seen_labels.update(labels)
+            self.seen_labels.update(s.strip() for s in seen if isinstance(s, str) and s.strip())
         if self.id_column is None:
             example_id = str(record.line)
         else:

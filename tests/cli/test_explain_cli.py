@@ -1,5 +1,6 @@
 """`genreclf explain` on a tiny trained run: words per label in the terminal, JSON, HTML."""
 
+import io
 import json
 import os
 import pty
@@ -112,6 +113,67 @@ def test_skip_bad_rows_explains_the_readable_rows_of_a_file(trained_run, tmp_pat
         "A ghost haunts a lighthouse.",
         "Two chefs fall in love.",
     ]
+
+
+@pytest.mark.parametrize(
+    "name, content, where, words",
+    [
+        ("ragged.csv", "overview,year\nA ghost.,1999\nA heist.,2000,extra\n", 3, "found 3"),
+        ("latin.csv", b"overview\nA ghost.\nA caf\xe9 heist.\n", 3, "not valid UTF-8"),
+        ("mixed.jsonl", '{"overview": "A ghost."}\n[1]\n', 2, "a JSON list"),
+        ("number.ndjson", '{"overview": "A ghost."}\n{"overview": 1999}\n', 2, "as a string"),
+        ("cells.csv", 'overview\n"A ghost.\n\nhaunts."\n""\n', 5, "empty text"),
+    ],
+)
+def test_bad_rows_of_an_unlabelled_file_are_named_or_skipped(
+    trained_run, tmp_path, capsys, name, content, where, words
+):
+    data = tmp_path / name
+    data.write_bytes(content.encode() if isinstance(content, str) else content)
+    argv = ["explain", str(trained_run.path), "--data", str(data), "--json"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"genreclf explain: error: {data}:{where}: " in err and words in err
+    assert "--skip-bad-rows" in err and "Traceback" not in err
+    assert main([*argv, "--skip-bad-rows"]) == 0, capsys.readouterr().err
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == [
+        "A ghost.\n\nhaunts." if "cells" in name else "A ghost."
+    ]
+
+
+def test_kaggle_test_lines_without_genre_are_explained(trained_run, tmp_path, capsys, caplog):
+    data = tmp_path / "test_data.txt"
+    data.write_text("1 ::: Heat ::: A heist in the city.\n2 ::: X ::: A ghost haunts a house.\n")
+    assert main(["explain", str(trained_run.path), "--data", str(data), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == ["A heist in the city.", "A ghost haunts a house."]
+    assert "reading the texts from its column 'description'" in caplog.text
+
+
+def test_labels_of_a_data_file_are_not_read(trained_run, tmp_path, capsys):
+    data = tmp_path / "labels.csv"  # a blank label, and one the run never saw
+    data.write_text("overview,genre\nA ghost.,\nA heist.,musical\n")
+    argv = ["explain", str(trained_run.path), "--data", str(data), "--json", "--limit", "1"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()] == [
+        "A ghost."
+    ]
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_no_texts_is_one_clear_error(trained_run, tmp_path, monkeypatch, capsys, html):
+    page = ["--html", str(tmp_path / "page.html")] if html else []
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main(["explain", str(trained_run.path), "-", *page]) == 1
+    err = capsys.readouterr().err
+    assert "genreclf explain: error: <stdin>: no texts: standard input was empty." in err
+    data = tmp_path / "header.csv"
+    data.write_text("overview\n")
+    assert main(["explain", str(trained_run.path), "--data", str(data), *page]) == 1
+    err = capsys.readouterr().err
+    assert f"genreclf explain: error: {data}: no texts: the file has no rows." in err
+    assert not (tmp_path / "page.html").exists()
 
 
 @pytest.mark.large  # a second process loading TensorFlow: 5-25 s
