@@ -182,6 +182,10 @@ def _warn_if_a_file_name(text, index):
 def stdin_texts(stream):
     """One text per line of a binary stream, checked; errors name `<stdin>` and the line.
 
+    A stream without any line (`< /dev/null`, an empty file) is an error too:
+    there is nothing to predict or explain, and printing nothing would look
+    like success.
+
     Example:
 
     >>> import io
@@ -192,6 +196,10 @@ def stdin_texts(stream):
     ...
     genreclf.errors.DataError: <stdin>:2: text is not valid UTF-8. Expected one synopsis per
     line, as UTF-8 text. Received: byte 0xe9 at byte offset 5 of line 2. ...
+    >>> stdin_texts(io.BytesIO(b""))
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.DataError: <stdin>: no texts: standard input was empty. Expected one synopsis per line. ...
     """
     from genreclf.data.utf8 import STDIN  # here: `genreclf.data` loads NumPy
     from genreclf.data.utf8 import not_utf8_error
@@ -207,6 +215,13 @@ def stdin_texts(stream):
         text = line.rstrip("\r\n")
         _check_text(text, STDIN, number)
         texts.append(text)
+    if not texts:
+        raise DataError(
+            "no texts: standard input was empty. Expected one synopsis per line. Received: "
+            "0 lines. Pipe a file of synopses into the command (`- < synopses.txt`), or pass "
+            "the synopses as arguments.",
+            path=STDIN,
+        )
     return texts
 
 

@@ -1,5 +1,6 @@
 """`genreclf predict` on bad input: one clear error line, never a traceback (issue 11, item 7)."""
 
+import io
 import json
 import os
 import shutil
@@ -74,6 +75,20 @@ def test_empty_text_is_an_error(trained_run):
     assert_one_clear_error(code, stderr, "empty text", "text 2")
     code, _, stderr = predict(str(trained_run.path), "-", stdin=b"A ghost story.\n\nA spy.\n")
     assert_one_clear_error(code, stderr, "<stdin>:2: empty text")
+
+
+def test_empty_stdin_is_an_error_not_silent_success(monkeypatch, capsys):
+    # Read before the run loads: no run folder is needed to tell there is nothing to score.
+    from genreclf.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main(["predict", "no/such/run", "-"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        "genreclf predict: error: <stdin>: no texts: standard input was empty. Expected one "
+        "synopsis per line. Received: 0 lines."
+    )
 
 
 def test_nul_byte_is_reported(trained_run):
