@@ -5,6 +5,10 @@ logged on the `genreclf.data` logger (the first `MAX_LOGGED_SKIPS` one by
 one, then a summary). A row can cover several lines (a quoted cell that spans
 lines, or one whose quote is never closed and swallowed the lines after it):
 the summary then says how many lines were lost, not only how many rows.
+
+A header line repeated inside a CSV or TSV file (files joined with `cat`) is
+not a bad row but no row at all: `RepeatedHeaders` skips it whatever
+`skip_bad_rows` says, and logs each one with its file and line.
 """
 
 import logging
@@ -69,3 +73,56 @@ class SkipLog:
         """Logs the summary, if any row was skipped."""
         if self.counts:
             logger.warning("%s", self.summary())
+
+
+class RepeatedHeaders:
+    """Finds and logs header lines repeated inside a CSV or TSV file.
+
+    Files joined with `cat part1.csv part2.csv` repeat the header where each
+    part starts. Such a line is not a row (read as one, its cells would be a
+    text "overview" and a class "genre"): it is skipped, and each skip is
+    logged on the `genreclf.data` logger with file and line (the first
+    `MAX_LOGGED_SKIPS`, then a summary). A line repeats the header when its
+    stripped cells are the column names, a byte order mark at its start aside.
+
+    Example:
+
+    >>> headers = RepeatedHeaders("all.csv", ["overview", "genre"])
+    >>> headers.skips(["\\ufeffoverview ", "genre"], 201), headers.skips(["A", "genre"], 202)
+    (True, False)
+    >>> headers.lines
+    [201]
+    """
+
+    def __init__(self, path, columns):
+        self.path = path
+        self.columns = list(columns)
+        self.lines = []
+
+    def skips(self, cells, line):
+        """Whether the row of `cells` on `line` repeats the header (then logged as skipped)."""
+        cells = [cell.strip() for cell in cells]
+        if cells:
+            cells[0] = cells[0].lstrip("\ufeff").strip()
+        if cells != self.columns:
+            return False
+        self.lines.append(line)
+        if len(self.lines) <= MAX_LOGGED_SKIPS:
+            logger.warning(
+                "%s:%d: skipped a repeated header line (the column names again, as files "
+                "joined with `cat` repeat their headers): it is not a row.",
+                self.path,
+                line,
+            )
+        return True
+
+    def finish(self):
+        """Logs how many header lines were skipped, when more than were logged one by one."""
+        if len(self.lines) > MAX_LOGGED_SKIPS:
+            logger.warning(
+                "Skipped %d repeated header lines in %s (lines %d, %d, ...): join the "
+                "parts without their headers (e.g. `tail -n +2`) to silence this.",
+                len(self.lines),
+                self.path,
+                *self.lines[:2],
+            )

@@ -21,6 +21,7 @@ from genreclf.data.quotes import row_like_lines
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
+from genreclf.data.skip_log import RepeatedHeaders
 from genreclf.data.utf8 import not_utf8_file_error
 from genreclf.errors import DataError
 
@@ -110,6 +111,7 @@ class CsvRecords:
 
     def __iter__(self):
         width = len(self.columns)
+        headers = RepeatedHeaders(self.path, self.columns)
         with open(self.path, "rb") as f:
             lines = LineDecoder(f, keep=True)  # the lines of the row read last
             reader = self._reader(lines)
@@ -121,6 +123,7 @@ class CsvRecords:
                 try:
                     row = next(reader)
                 except StopIteration:
+                    headers.finish()
                     return
                 except csv.Error as e:
                     yield self._csv_error(e, lines, start, reader.line_num)
@@ -129,6 +132,8 @@ class CsvRecords:
                 bad = lines.pop_bad(start, end)
                 if not row or (width > 1 and len(row) == 1 and not row[0].strip()):
                     continue  # a blank line is not a row
+                if len(row) == width and headers.skips(row, start):
+                    continue
                 if len(row) != width:
                     yield self._count_error(row, start, end, lines.kept)
                     continue
@@ -185,8 +190,12 @@ class CsvRecords:
 class JsonlRecords:
     """Records of a JSON Lines file: one JSON object per line.
 
-    The columns are the keys of the first object; a later row missing one is
-    reported when that field is read.
+    The columns are the keys of every object in the file, in the order they
+    first appear: writers such as Spark leave a null field out of the line,
+    so the first object need not name them all. A column is missing only when
+    no object has it; a row without a field that is read is a row error
+    (`missing_value`) naming its line, which `skip_bad_rows` skips. Finding
+    the columns reads the file once, keeping the keys, not the rows.
 
     Example:
 
@@ -195,16 +204,20 @@ class JsonlRecords:
     >>> _ = path.write_text('{"text": "A", "labels": ["x"]}\\nnot json\\n')
     >>> [type(r).__name__ for r in JsonlRecords(path)]
     ['Record', 'DataError']
+    >>> _ = path.write_text('{"text": "A"}\\n{"text": "B", "label": "x"}\\n')
+    >>> JsonlRecords(path).columns
+    ['text', 'label']
     """
 
     def __init__(self, path):
         self.path = str(path)
-        self.columns = None
+        columns = None  # the keys of every object, in the order they first appear
         with contextlib.closing(self._items()) as items:
             for item in items:
                 if isinstance(item, Record):
-                    self.columns = list(item.fields)
-                    break
+                    columns = {} if columns is None else columns
+                    columns.update(dict.fromkeys(item.fields))
+        self.columns = None if columns is None else list(columns)
         if self.columns is None:
             raise DataError(
                 "No JSON object found: expected one JSON object per line, "

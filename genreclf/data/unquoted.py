@@ -13,6 +13,7 @@ a `malformed_line` row error naming the file and line.
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import row_error
+from genreclf.data.skip_log import RepeatedHeaders
 from genreclf.data.tabular import check_unique
 from genreclf.data.utf8 import not_utf8_file_error
 from genreclf.errors import DataError
@@ -69,6 +70,7 @@ class UnquotedTsvRecords:
 
     def __iter__(self):
         width = len(self.columns)
+        headers = RepeatedHeaders(self.path, self.columns)  # of files joined with `cat`
         with open(self.path, "rb") as f:
             lines = LineDecoder(f)
             for text in lines:
@@ -77,10 +79,13 @@ class UnquotedTsvRecords:
                 if number <= self.header_line or _is_blank(text, width):
                     continue
                 fields = _cells(text)
+                if len(fields) == width and headers.skips(fields, number):
+                    continue
                 if len(fields) != width:
                     yield self._count_error(len(fields), number)
                     continue
                 yield Record(number, dict(zip(self.columns, fields)), bad_bytes=bad)
+        headers.finish()
 
     def _count_error(self, found, line):
         width = len(self.columns)

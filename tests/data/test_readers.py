@@ -293,6 +293,57 @@ def test_jsonl_row_missing_field(tmp_path):
         load_dataset(path)
 
 
+def test_jsonl_columns_are_the_keys_of_every_object_not_the_first(tmp_path):
+    # Spark leaves a null field out of the line: line 1 has no "genre" key.
+    path = write(
+        tmp_path,
+        "spark.jsonl",
+        '{"overview": "A heist."}\n{"overview": "A ghost.", "genre": "horror"}\n'
+        '{"overview": "Two chefs.", "genre": "romance"}\n',
+    )
+    with pytest.raises(DataError) as error:
+        load_dataset(path, label="genre")
+    assert str(error.value).startswith(f"{path}:1: field 'genre': the row has no field 'genre'")
+    assert "--skip-bad-rows" in str(error.value)
+    ds = load_dataset(path, label="genre", skip_bad_rows=True)
+    assert ds.labels == [["horror"], ["romance"]] and ds.lines == [2, 3]
+    assert ds.skipped == {"missing_value": 1}
+    with pytest.raises(
+        DataError, match=r"Column 'tag' not found\. Columns present: \['overview', 'genre'\]"
+    ):
+        load_dataset(path, label="tag")  # absent from every object: the whole file's error
+
+
+@pytest.mark.parametrize("name, sep", [("all.csv", ","), ("all.tsv", "\t")])
+def test_a_header_repeated_inside_the_file_is_skipped_and_logged(tmp_path, caplog, name, sep):
+    # `cat part1.csv part2.csv`: the second part's header (with its BOM) is no row.
+    part = f"overview{sep}genre\n"
+    content = (
+        f"\ufeff{part}A heist.{sep}crime\n\ufeff{part}A ghost.{sep}horror\n {part}".encode()
+        + f"A duel.{sep}western\n".encode()
+    )
+    path = write(tmp_path, name, content)
+    ds = load_dataset(path)
+    assert ds.texts == ["A heist.", "A ghost.", "A duel."] and ds.lines == [2, 4, 6]
+    assert sorted({l for row in ds.labels for l in row}) == ["crime", "horror", "western"]
+    logged = [r.getMessage() for r in caplog.records if "repeated header" in r.getMessage()]
+    assert [m.split(": ")[0] for m in logged] == [f"{path}:3", f"{path}:5"]
+    assert all(
+        r.levelname == "WARNING" for r in caplog.records if "repeated header" in r.getMessage()
+    )
+
+
+def test_many_repeated_headers_are_logged_then_summed_up(tmp_path, caplog):
+    from genreclf.data.skip_log import MAX_LOGGED_SKIPS
+
+    parts = "".join(f"text,label\nA{i}.,x\n" for i in range(MAX_LOGGED_SKIPS + 3))
+    ds = load_dataset(write(tmp_path, "parts.csv", parts))
+    assert len(ds.texts) == MAX_LOGGED_SKIPS + 3 and ds.texts[:2] == ["A0.", "A1."]
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("skipped a repeated header line" in m for m in logged) == MAX_LOGGED_SKIPS
+    assert f"Skipped {MAX_LOGGED_SKIPS + 2} repeated header lines in" in logged[-1]
+
+
 def test_non_numeric_feature(tmp_path):
     path = write(tmp_path, "m.csv", "text,label,year\nA,x,1999\nB,y,soon\n")
     with pytest.raises(DataError, match=r"m\.csv:3: field 'year': expected a finite number"):

@@ -134,3 +134,11 @@ def test_a_header_that_is_not_utf8_names_line_and_byte(tmp_path, fmt):
     assert message.startswith(f"{path}:1: text is not valid UTF-8. Expected a header line")
     assert "Received: byte 0xe9 at byte offset 4 of line 1." in message
     assert "`iconv -f latin1 -t utf-8 h.tsv > utf8-h.tsv`" in message
+
+
+def test_a_repeated_header_line_is_skipped_and_logged(tmp_path, caplog):
+    # Parts joined with `cat`: the second header is no row (no class "genre").
+    path = write(tmp_path, "all.tsv", "overview\tgenre\nA.\tcrime\noverview\tgenre\nB.\tdrama\n")
+    ds = load_dataset(path, format="tsv-unquoted")
+    assert ds.texts == ["A.", "B."] and ds.lines == [2, 4]
+    assert f"{path}:3: skipped a repeated header line" in caplog.text
