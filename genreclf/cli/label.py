@@ -177,8 +177,18 @@ def build_keywords_parser():
         action="store_true",
         help="skip malformed rows (counted and logged) instead of stopping at the first",
     )
-    p.add_argument("--top-k", type=int, default=20, help="keywords per genre (default 20)")
-    p.add_argument("--min-df", type=int, default=3, help="texts a keyword must occur in")
+    p.add_argument(
+        "--top-k",
+        type=argument_type(whole(1), example=20),
+        default=20,
+        help="keywords per genre, 1 or more (default 20)",
+    )
+    p.add_argument(
+        "--min-df",
+        type=argument_type(whole(1), example=3),
+        default=3,
+        help="texts a keyword must occur in, 1 or more (default 3)",
+    )
     return p
 
 

@@ -10,6 +10,8 @@ into a `genres.yaml`).
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.setting import number
+from genreclf.setting import whole
 
 
 def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_range=(1, 2)):
@@ -25,7 +27,14 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
         ngram_range: word n-grams considered (English stop words removed).
 
     Returns:
-        `{label: [term, ...]}`, best first.
+        `{label: [term, ...]}`, best first. A class may get no term; at
+        least one class gets one.
+
+    Raises:
+        ConfigError: `top_k` or `min_df` not a whole number of at least 1,
+            `min_precision` not in [0, 1], as many texts as label lists or
+            none, or no class left with a keyword (the error says which
+            setting to lower).
 
     Example:
 
@@ -40,6 +49,9 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
 
     from genreclf.labelling.genre_spec import normalize
 
+    whole(1).check("top_k", top_k, where="`--top-k`", fix="Pass e.g. top_k=20.")
+    whole(1).check("min_df", min_df, where="`--min-df`", fix="Pass e.g. min_df=3.")
+    number(minimum=0, maximum=1).check("min_precision", min_precision, fix="Pass e.g. 0.5.")
     texts = [normalize(t) for t in texts]
     if len(texts) != len(labels) or not texts:
         raise ConfigError(
@@ -52,8 +64,15 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
     )
     try:
         present = vectorizer.fit_transform(texts).tocsc()
-    except ValueError:  # no term survives min_df / stop words
-        return {c: [] for c in classes}
+    except ValueError as error:
+        # sklearn's words for "no term is left" (none in min_df texts, or all stop words);
+        # any other error, such as a setting it refuses, is raised as it is.
+        no_term = ("no terms remain", "empty vocabulary")
+        if not any(words in str(error) for words in no_term):
+            raise
+        raise _no_keywords(
+            min_df, min_precision, len(texts), "no term occurs in that many texts"
+        ) from None
     terms = vectorizer.get_feature_names_out()
     doc_freq = np.asarray(present.sum(axis=0)).ravel()
     out = {}
@@ -65,4 +84,33 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
         keep = (precision >= min_precision) & (precision > y.mean()) & np.isfinite(scores)
         order = np.argsort(-np.where(keep, scores, -np.inf), kind="stable")
         out[label] = [str(terms[j]) for j in order[:top_k] if keep[j]]
+    if not any(out.values()):
+        raise _no_keywords(
+            min_df,
+            min_precision,
+            len(texts),
+            f"{len(terms)} terms occur in that many texts, but none is precise enough for a "
+            f"class (min_precision={min_precision})",
+        )
     return out
+
+
+def _no_keywords(min_df, min_precision, count, why):
+    """The error for mined keywords that would leave every genre without one: which to lower.
+
+    Example:
+
+    >>> print(_no_keywords(1000, 0.5, 310, "no term occurs in that many texts"))
+    No genre got a keyword: ... Lower min_df (`--min-df 3`, the default), or mine more labelled texts.
+    """
+    if min_df > 3:
+        fix = "Lower min_df (`--min-df 3`, the default)"
+    elif min_df > 1:
+        fix = "Lower min_df (`--min-df 1`)"
+    else:
+        fix = f"Lower min_precision (now {min_precision}: the share of a term's texts in the genre)"
+    return ConfigError(
+        f"No genre got a keyword: a keyword must occur in at least min_df={min_df} of the "
+        f"{count} texts (`--min-df`), and {why}. Expected at least one keyword for some "
+        f"genre. {fix}, or mine more labelled texts."
+    )

@@ -229,6 +229,43 @@ def test_thresholds_and_target_precision_out_of_range_are_usage_errors(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("option, value", [("--top-k", "0"), ("--min-df", "0"), ("--min-df", "x")])
+def test_keywords_counts_below_one_are_usage_errors(option, value, files, tmp_path, capsys):
+    labelled, _ = files
+    out = tmp_path / "g.yaml"
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            [
+                "label",
+                "keywords",
+                str(labelled),
+                "--label",
+                "genre",
+                "--out",
+                str(out),
+                option,
+                value,
+            ]
+        )
+    assert exit_.value.code == 2
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "error" in x]
+    assert line.startswith(f"genreclf label keywords: error: argument {option}: expected a whole ")
+    assert f"Received: {value!r}. Pass e.g." in line
+    assert not out.exists()
+
+
+def test_keywords_that_leave_every_genre_empty_are_an_error_not_a_file(files, tmp_path, capsys):
+    labelled, _ = files
+    out = tmp_path / "g.yaml"
+    argv = ["label", "keywords", str(labelled), "--label", "genre", "--out", str(out)]
+    assert main([*argv, "--min-df", "1000"]) == 1
+    err = capsys.readouterr().err
+    assert "No genre got a keyword" in err and "Lower min_df (`--min-df 3`, the default)" in err
+    assert not out.exists()
+    assert main([*argv, "--min-df", "2", "--top-k", "1"]) == 0
+    assert "horror:" in capsys.readouterr().out and out.exists()
+
+
 def test_the_python_api_refuses_thresholds_and_target_precision_out_of_range(files, tmp_path):
     from genreclf.errors import ConfigError
     from genreclf.labelling import build_cascade
