@@ -7,8 +7,11 @@ policy wants and unloads removed ones, without a restart; only complete versions
 (`complete_versions`). A failed load is retried as soon as any file of its version
 folder changes (`version_stamp`), and, like TF Serving's `--max_num_load_retries`
 and `--load_retry_interval_micros`, up to `load_retries` times every
-`load_retry_seconds` even if none does. Labels naming versions that are not served
-are refused at startup, warned about once later (`label_problems`).
+`load_retry_seconds` even if none does. As TF Serving's AvailabilityPreservingPolicy,
+a version the policy no longer wants is unloaded only once a wanted one is available:
+under "latest", a new version that fails to load leaves the previous one serving.
+Labels naming versions that are not served are refused at startup, warned about once
+later (`label_problems`).
 """
 
 import dataclasses
@@ -148,6 +151,7 @@ class ModelStore:
         self._specs, self._versions = {}, {}  # name -> ModelSpec, name -> {version: _Version}
         # What was warned about, so that each is logged once per change, not at every poll.
         self._config_warning, self._dangling, self._empty = None, set(), set()
+        self._kept = {}  # name -> a version kept serving though not wanted (`_unload`)
 
     def _warn_config(self, key, message):
         if key != self._config_warning:
@@ -246,8 +250,27 @@ class ModelStore:
             self._load(name, version, path, stamp, why=why, retries=state.retries + 1)
 
     def _unload(self, name, keep):
+        """Unloads the available versions not in `keep`, as TF Serving's
+        AvailabilityPreservingPolicy does: while `keep` names versions but none of them is
+        available (a new version failed to load, or is still loading), the newest of the
+        others keeps serving, until one of `keep` is available."""
         versions = self._versions[name]
-        for version in [v for v, s in versions.items() if v not in keep and s.state == "AVAILABLE"]:
+        available = sorted(v for v, s in versions.items() if s.state == "AVAILABLE")
+        unwanted = [v for v in available if v not in keep]
+        kept = None
+        if keep and unwanted and len(unwanted) == len(available):
+            kept = unwanted.pop()  # the newest: requests keep an answer
+            if self._kept.get(name) != kept:
+                logger.warning(
+                    "Keeping %s version %d serving until one of the versions its policy wants "
+                    "(%s) is available (GET /v1/models/%s shows why they are not)",
+                    name,
+                    kept,
+                    ", ".join(map(str, sorted(keep))),
+                    name,
+                )
+        self._kept[name] = kept
+        for version in unwanted:
             logger.info("Unloading %s version %d", name, version)
             versions[version] = _Version("END")
 

@@ -140,3 +140,29 @@ def test_config_edits_that_cannot_apply_are_warned_about_once_each(changing):
     finally:
         write_config(config, base / "genre")
     assert predict(process, "genre/labels/stable").status_code == 200
+
+
+def test_a_new_version_that_fails_to_load_leaves_the_previous_one_serving(start_server, tmp_path):
+    # As TF Serving's AvailabilityPreservingPolicy: under "latest", version 1 is unloaded
+    # only once a newer version is available, not when one fails to load.
+    base, staging = tmp_path / "models", tmp_path / "staging"
+    write_tiny_model(str(base), "genre", 1)
+    process = start_server(base, "--versions", "latest", "--poll-seconds", str(POLL))
+    broken = base / "genre" / ".tmp-2"
+    shutil.copytree(base / "genre" / "1", broken)
+    (broken / "saved_model.pb").write_bytes(b"garbage")
+    os.rename(broken, base / "genre" / "2")
+    assert wait_for(lambda: versions(process).get(2, {}).get("state") == "END"), full_log(process)
+    time.sleep(SEVERAL_POLLS)
+    status = versions(process)
+    assert status[2]["status"]["error_code"] == "UNKNOWN"
+    assert "Failed to load genre version 2" in status[2]["status"]["error_message"]
+    assert status[1]["state"] == "AVAILABLE"
+    assert predict(process, "genre").status_code == 200
+    assert full_log(process).count("Keeping genre version 1 serving until") == 1
+    write_tiny_model(str(staging), "genre", 3)
+    os.rename(staging / "genre" / "3", base / "genre" / "3")
+    assert wait_for(lambda: versions(process)[1]["state"] == "END"), full_log(process)
+    assert versions(process)[3]["state"] == "AVAILABLE"
+    assert predict(process, "genre/versions/3").status_code == 200
+    assert predict(process, "genre/versions/1").status_code == 404

@@ -105,6 +105,46 @@ def test_failed_load_is_reported_and_retried_when_its_files_change(tmp_path):
     assert store.get("genre").version == 1 and calls == [1, 1]
 
 
+def test_a_new_version_that_fails_to_load_leaves_the_previous_one_serving(tmp_path, caplog):
+    # TF Serving's AvailabilityPreservingPolicy: a version no longer wanted is unloaded once
+    # a wanted one is available, not before.
+    write_version(tmp_path, "genre", 1)
+
+    def loader(name, version, path):
+        if version == 2:
+            raise ValueError("Wire format was corrupt")
+        return FakeServable(name, version, path)
+
+    store = ModelStore(str(tmp_path), policy="latest", loader=loader, poll_seconds=0)
+    store.scan()
+    write_version(tmp_path, "genre", 2)
+    with caplog.at_level(logging.WARNING, logger="genreclf.serving.server"):
+        store.scan()
+        store.scan()
+    assert store.get("genre").version == 1
+    (version_2, version_1) = rows(store.status("genre"))
+    assert version_2[:3] == (2, "END", "UNKNOWN") and "Wire format was corrupt" in version_2[3]
+    assert version_1 == (1, "AVAILABLE", "OK", "")
+    assert len(warnings(caplog, "Keeping genre version 1 serving")) == 1  # not at every scan
+    write_version(tmp_path, "genre", 3)
+    store.scan()
+    assert store.get("genre").version == 3
+    assert [row[:2] for row in rows(store.status("genre"))] == [
+        (3, "AVAILABLE"),
+        (2, "END"),
+        (1, "END"),
+    ]
+
+
+def test_a_model_whose_versions_are_all_gone_is_unloaded(tmp_path):
+    write_version(tmp_path, "genre", 1)
+    store = ModelStore(str(tmp_path), policy="latest", loader=FakeServable, poll_seconds=0)
+    store.scan()
+    os.rename(tmp_path / "genre" / "1", tmp_path / "genre" / ".removed-1")
+    store.scan()  # nothing is wanted: nothing is kept (TF Serving's policy too)
+    assert rows(store.status("genre")) == [(1, "END", "OK", "")]
+
+
 def test_labels_and_tf_serving_messages(tmp_path):
     write_version(tmp_path, "genre", 1)
     write_version(tmp_path, "genre", 2)
