@@ -1,7 +1,8 @@
 """`POST /web/explain/{model}`: the served model's words, for the web page (in-process).
 
 Request: `{"text": "a synopsis", "top_k": 3}` (hybrid models: `"features":
-{name: value}`) to `/web/explain/NAME[/versions/N | /labels/L]`. Answer: the
+{name: value}`, one JSON number or string each, as the model's input takes) to
+`/web/explain/NAME[/versions/N | /labels/L]`. Answer: the
 `Explanation` as JSON (`genreclf.explaining`), the served version, and `agrees`:
 whether the served SavedModel scores the text as the explained Keras model did.
 
@@ -15,6 +16,7 @@ version; without it the answer is 404 with the reason, a bad request is 400.
 
 import json
 import os
+import re
 import threading
 
 from genreclf.serving.server import json_bytes
@@ -25,6 +27,9 @@ from genreclf.serving.server.status import not_found
 MAX_TOP_K = 10
 MAX_TEXT_CHARS = 20_000
 STEPS = 16
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours its error messages
+# TensorFlow's op details around an op error's text: "{{function_node ...}} " and "[Op:Cast]".
+_OP_DETAILS = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:[^\]]*\].*")
 
 
 def source_run(saved_model_path):
@@ -36,6 +41,63 @@ def source_run(saved_model_path):
     except (OSError, ValueError):
         return None
     return source if isinstance(source, str) else None
+
+
+def check_feature(name, value, dtype):
+    """`value`, a hybrid model's feature from the request, once it fits the Keras input's
+    `dtype`: a finite number within the dtype's range for a numeric input (not a string
+    holding one, which TensorFlow would not cast), a string for a string input; else
+    INVALID_ARGUMENT saying what to send.
+
+    Example:
+
+    >>> check_feature("year", 1994, "float32")
+    1994
+    >>> check_feature("year", "1994", "float32")
+    Traceback (most recent call last):
+    ...
+    genreclf.serving.server.status.ServingStatusError: Expected a number for feature 'year'. Received: year='1994'. ...
+    """
+    import numpy as np
+
+    shown = f"{name}={value!r}" if len(repr(value)) <= 60 else f"{name}={repr(value)[:60]}..."
+    if dtype == "string":
+        if isinstance(value, str):
+            return value
+        raise invalid_argument(
+            f"Expected a string for feature {name!r}. Received: {shown}. Send it as a JSON "
+            f'string: "features": {{"{name}": "a value"}}.'
+        )
+    kind = np.dtype(dtype).kind if dtype in np.sctypeDict else None
+    if kind not in ("f", "i", "u"):
+        return value  # no numeric input: the model says what it takes
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise invalid_argument(
+            f"Expected a number for feature {name!r}. Received: {shown}. Send it as a JSON "
+            f'number: "features": {{"{name}": 1994}}.'
+        )
+    largest = (float if kind == "f" else int)((np.finfo if kind == "f" else np.iinfo)(dtype).max)
+    if not abs(value) <= largest:  # NaN and infinity too
+        raise invalid_argument(
+            f"Expected a finite number within the range of {dtype} for feature {name!r}. "
+            f'Received: {shown}. Send e.g. "features": {{"{name}": 1994}}.'
+        )
+    return value
+
+
+def plain_error(err):
+    """The message of an error raised while explaining, without Keras' ANSI escapes, its
+    "Exception encountered when calling" line and its dump of the call's arguments, or
+    TensorFlow's op details: its first line of text."""
+    message = err.message if hasattr(err, "message") and isinstance(err.message, str) else str(err)
+    message = _ANSI_ESCAPE.sub("", message).split("Arguments received by")[0]
+    lines = [
+        _OP_DETAILS.sub("", line).strip()
+        for line in message.splitlines()
+        if line.strip() and not line.startswith("Exception encountered when calling")
+    ]
+    lines = [line for line in lines if line]
+    return (lines[0] if lines else type(err).__name__).rstrip(".")
 
 
 class ExplainRoute:
@@ -95,15 +157,21 @@ class ExplainRoute:
         missing = sorted(set(run.feature_names()) - set(features))
         if missing:
             raise invalid_argument(f"This model also reads {missing}: send them in 'features'.")
-        values = {k: [features[k]] for k in run.feature_names()}
+        dtypes = {t.name: str(t.dtype) for t in run.model.inputs if t.name != "text"}
+        values = {k: [check_feature(k, features[k], dtypes[k])] for k in run.feature_names()}
+        import tensorflow as tf
+
         from genreclf.explaining.explain_run import explainer_for
 
         try:
             (explanation,) = explainer_for(run, steps=STEPS).explain(
                 [text], top_k=top_k, features=values or None
             )
-        except (ValueError, TypeError) as err:  # a feature value of the wrong kind
-            raise invalid_argument(f"Could not explain this request: {err}") from None
+        except (ValueError, TypeError, tf.errors.OpError) as err:  # a value the model refuses
+            raise invalid_argument(
+                f"Could not explain this request: {plain_error(err)}. Check the values in "
+                "'features' against the model's inputs (GET /v1/models/NAME/metadata)."
+            ) from None
         return {
             "model": {"name": servable.name, "version": servable.version},
             "explanation": explanation.to_dict(),

@@ -7,13 +7,33 @@ TEXT = "A detective hunts a killer through a rainy city."
 
 
 @pytest.fixture(scope="module")
-def explain_server(trained_run, tmp_path_factory, server_process):
-    """A server with `genre` (exported from a run folder) and `tiny` (no run folder)."""
+def hybrid_run(tmp_path_factory):
+    """A tiny hybrid run (the text and a numeric `year`), trained once for the module."""
+    import genreclf
+
+    return genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="hybrid",
+        features=["year"],
+        epochs=1,
+        model_config={"encoder": "ngram", "encoder_config": {"max_tokens": 500}},
+        out=tmp_path_factory.mktemp("runs") / "hybrid",
+        verbose=0,
+    )
+
+
+@pytest.fixture(scope="module")
+def explain_server(trained_run, hybrid_run, tmp_path_factory, server_process):
+    """A server with `genre` and `hybrid` (exported from run folders) and `tiny` (no run
+    folder)."""
     from genreclf.export.exporter import export_run
     from genreclf.serving.testing import write_tiny_model
 
     base = tmp_path_factory.mktemp("explain_models")
     export_run(trained_run.path, base, "genre", verify=False)
+    export_run(hybrid_run.path, base, "hybrid", verify=False)
     write_tiny_model(str(base), "tiny", 1)
     log = tmp_path_factory.mktemp("explain_logs") / "server.log"
     process = server_process(base, log_path=str(log))
@@ -129,3 +149,74 @@ def test_answered_explanations_are_counted_in_the_metrics(explain_server):
     after = count("requests_total"), count("request_latency_seconds_count")
     assert after == (before[0] + 1, before[1] + 1)
     assert count("request_errors_total") == 0  # the 4xx above resolve no version
+
+
+def test_a_hybrid_models_features_are_explained_with_the_text(explain_server):
+    body = {"text": TEXT, "top_k": 2, "features": {"year": 1994}}
+    response = post(explain_server, "hybrid", body)
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == {"name": "hybrid", "version": 1}
+    assert response.json()["agrees"] is True
+
+
+@pytest.mark.parametrize(
+    "year, expected",
+    [
+        # A string TensorFlow would not cast to float32 (it was a 500), others Keras refused
+        # with its ANSI escapes and a dump of the call's arguments.
+        (
+            "1994",
+            "Expected a number for feature 'year'. Received: year='1994'. Send it as a JSON "
+            'number: "features": {"year": 1994}.',
+        ),
+        ("abc", "Expected a number for feature 'year'. Received: year='abc'."),
+        (None, "Expected a number for feature 'year'. Received: year=None."),
+        (True, "Expected a number for feature 'year'. Received: year=True."),
+        ([1994], "Expected a number for feature 'year'. Received: year=[1994]."),
+        (1e39, "Expected a finite number within the range of float32 for feature 'year'."),
+    ],
+)
+def test_a_feature_of_the_wrong_kind_is_a_clean_400(explain_server, year, expected):
+    body = {"text": TEXT, "features": {"year": year}}
+    response = post(explain_server, "hybrid", body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error.startswith(expected), error
+    assert "\x1b" not in error and "Arguments received" not in error
+    assert post(explain_server, "hybrid", {"text": TEXT, "features": {"year": 1994}}).ok
+
+
+def test_errors_raised_while_explaining_read_as_one_plain_sentence():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from genreclf.serving.server.explain_route import plain_error
+
+    with pytest.raises(tf.errors.OpError) as info:  # what escaped as a 500
+        tf.cast(tf.constant(["1994"]), tf.float32)
+    assert plain_error(info.value) == "Cast string to float is not supported"
+    year = keras.Input(shape=(), dtype="float32", name="year")
+    model = keras.Model({"year": year}, year * 2)
+    with pytest.raises(ValueError) as info:
+        model({"year": np.asarray(["abc"], object)})
+    assert "\x1b[" in str(info.value) and "Arguments received by" in str(info.value)
+    assert plain_error(info.value) == "could not convert string to float: 'abc'"
+
+
+def test_the_readme_hybrid_example_fits_a_hybrid_export(explain_server):
+    # A hybrid run's export takes each feature as one value per text (shape [batch]), so the
+    # README's curl body for genre_hybrid must send "year": 1994.0, not [1994.0].
+    import json
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parents[3] / "serving" / "README.md"
+    (body,) = re.findall(r"curl -d '(\{[^']*\"year\"[^']*)' \\", readme.read_text())
+    metadata = requests.get(f"{explain_server.rest_url}/v1/models/hybrid/metadata", timeout=30)
+    inputs = metadata.json()["metadata"]["signature_def"]["signature_def"]["serving_default"]
+    assert [d["size"] for d in inputs["inputs"]["year"]["tensor_shape"]["dim"]] == ["-1"]
+    url = f"{explain_server.rest_url}/v1/models/hybrid:predict"
+    response = requests.post(url, data=body, timeout=60)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["predictions"]) == len(json.loads(body)["instances"])
