@@ -2,7 +2,8 @@
 
 Bodies are read by Python's json as TF Serving's rapidjson reads them: a UTF-8 byte-order
 mark at the start skipped, the first JSON value (what follows it is ignored), `NaN`, `Inf`
-and `Infinity` (each with an optional `-`) as numbers, the first of duplicate keys winning
+and `Infinity` (each with an optional `-`) as numbers, a number beyond a double's range
+(`1e400`, which Python's json reads as infinity) refused, the first of duplicate keys winning
 (as rapidjson's `FindMember` finds it), bytes that are not UTF-8 kept in strings as they
 were sent (held as `errors="surrogateescape"` escapes until a string becomes a tensor's or
 a feature's bytes, in `rest_json`). Python's json lacks rapidjson's `Inf`, `-Inf` and
@@ -13,6 +14,7 @@ included. `describe` quotes a JSON value in messages, here and in `rest_json`.
 """
 
 import json
+import math
 import re
 
 from genreclf.serving.server.status import NOT_UTF8
@@ -34,6 +36,26 @@ _RAPIDJSON_ONLY_LITERAL = re.compile(r"-?Inf|-NaN")
 # linear scan (a required quote would restart the search at each escape: quadratic time).
 _LITERAL_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|-?Inf(?:inity)?|-NaN', re.DOTALL)
 _PYTHON_SPELLING = {"Inf": "Infinity", "-Inf": "-Infinity", "-NaN": "NaN"}
+# JSON strings and numbers, to find where a number too big for a double starts (the
+# closing quote optional, as in `_LITERAL_OR_STRING`).
+_STRING_OR_NUMBER = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"?|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?', re.DOTALL
+)
+
+
+class _NumberTooBig(Exception):
+    """A JSON number beyond the range of a double (rapidjson's kParseErrorNumberTooBig)."""
+
+
+def _double(token):
+    """`json`'s `parse_float`: a number with a fraction or exponent as a float, refusing one
+    beyond a double's range (`1e400`), which Python would read as infinity and rapidjson
+    refuses ("Number too big to be stored in double"). `NaN` and `Infinity` are constants,
+    not numbers: they never get here."""
+    value = float(token)
+    if math.isinf(value):
+        raise _NumberTooBig(token)
+    return value
 
 
 def parse(body, utf8_only=False):
@@ -42,11 +64,13 @@ def parse(body, utf8_only=False):
     skips a UTF-8 byte-order mark, parsed with `kParseStopWhenDoneFlag |
     kParseNanAndInfFlag` and without `kParseValidateEncodingFlag`): what follows the first
     JSON value is ignored, `NaN`, `Inf`, `Infinity` (each with an optional `-`) are
-    numbers, and a string may hold bytes that are not UTF-8, which reach the model as they
-    were sent (here held as `errors="surrogateescape"` escapes, `"\\udcff"` for the byte
-    0xFF, until `rest_json._bytes` turns the string into bytes). `utf8_only=True` (the server's own
-    routes, which explain and show text) refuses such bytes instead. Error offsets count
-    characters from the start of the body, a byte-order mark included.
+    numbers, one beyond a double's range is refused (rapidjson's "Number too big to be
+    stored in double"), and a string may hold bytes that are not UTF-8, which reach the
+    model as they were sent (here held as `errors="surrogateescape"` escapes, `"\\udcff"`
+    for the byte 0xFF, until `rest_json._bytes` turns the string into bytes).
+    `utf8_only=True` (the server's own routes, which explain and show text) refuses such
+    bytes instead. Error offsets count characters from the start of the body, a
+    byte-order mark included.
 
     Example:
 
@@ -91,6 +115,8 @@ def parse(body, utf8_only=False):
         raise invalid_argument(
             f"JSON Parse error: {message} at offset {skipped + err.pos}{where}."
         ) from None
+    except _NumberTooBig as err:
+        raise invalid_argument(_too_big_message(text, str(err), skipped)) from None
     except RecursionError:
         raise invalid_argument("JSON Parse error: the document is nested too deeply.") from None
     except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
@@ -98,6 +124,18 @@ def parse(body, utf8_only=False):
     if not isinstance(doc, dict):
         raise invalid_argument(f"Expected the body to be a JSON object. Received: {describe(doc)}.")
     return doc
+
+
+def _too_big_message(text, token, skipped):
+    """rapidjson's message for `token`, a number beyond a double, with its offset: where the
+    first number outside a string that reads as `token` starts (the parse stopped there)."""
+    starts = (m.start() for m in _STRING_OR_NUMBER.finditer(text) if m.group() == token)
+    shown = token if len(token) <= 40 else token[:40] + "..."
+    return (
+        f"JSON Parse error: Number too big to be stored in double at offset "
+        f"{skipped + next(starts, 0)}. Received: {shown}. Send numbers of magnitude at most "
+        "1.7976931348623157e308 (a double's largest)."
+    )
 
 
 def _bom_length(body):
@@ -138,7 +176,7 @@ def _first_value(text):
     start = len(text) - len(text.lstrip(_JSON_SPACE))
     if start == len(text):
         raise json.JSONDecodeError("the document is empty", text, 0)
-    decoder = json.JSONDecoder(object_pairs_hook=_first_key_wins)
+    decoder = json.JSONDecoder(object_pairs_hook=_first_key_wins, parse_float=_double)
     try:
         return decoder.raw_decode(text, start)
     except json.JSONDecodeError as err:

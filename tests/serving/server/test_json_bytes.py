@@ -37,6 +37,9 @@ from tests.serving.server.conftest import error
         (b'{"a": 1, "a": "\\ud800"}', ["(\\ud800) at offset 15."]),
         (b"[" * 5000 + b"]" * 5000, ["nested too deeply"]),
         (b'{"a": ' + b"9" * 5000 + b"}", ["too many digits"]),
+        # rapidjson's kParseErrorNumberTooBig, where the number starts (not in a string).
+        (b'{"a": 1e400}', ["Number too big to be stored in double at offset 6.", "1e400"]),
+        (b'\xef\xbb\xbf{"s": "-1e309", "a": [Inf, -1e309]}', ["at offset 30.", "-1e309"]),
         (b"[1, 2]", ["JSON object", "[1, 2]"]),
     ],
 )
@@ -49,6 +52,8 @@ def test_parse_errors_name_the_problem(body, words):
 
 def test_parse_accepts_nan_and_valid_surrogate_pairs():
     assert np.isnan(parse(b'{"x": NaN}')["x"])
+    edges = parse(b'{"x": [1.7976931348623157e308, -1e-400, 1e-400, Infinity, -Inf]}')["x"]
+    assert edges == [1.7976931348623157e308, -0.0, 0.0, np.inf, -np.inf]  # within a double
     body = b'{"x": [Inf, -Inf, Infinity, -Infinity, -NaN], "Inf": "-NaN, Inf \\" Inf"}'
     doc = parse(body)  # rapidjson's kParseNanAndInfFlag literals, outside strings only
     assert doc["x"][:4] == [np.inf, -np.inf, np.inf, -np.inf] and np.isnan(doc["x"][4])

@@ -288,6 +288,22 @@ def test_nan_and_infinity_literals_are_numbers_as_in_tf_serving(
     assert request(server, "POST", PREDICT, '{"instances": ["-Inf"]}')[0] == 200
 
 
+@pytest.mark.parametrize("number, offset", [("1e400", 43), ("-1e309", 43), ("1.5e99999", 43)])
+def test_a_number_beyond_a_double_is_400_as_in_tf_serving(server, number, offset):
+    # rapidjson's kParseErrorNumberTooBig ("Number too big to be stored in double"), where
+    # Python's json would read infinity and the model score it.
+    body = '{"instances": [{"text": "a ghost", "year": %s}]}' % number
+    code, answer = request(server, "POST", "/v1/models/hybrid:predict", body)
+    assert code == 400, answer
+    assert answer["error"].startswith(
+        f"JSON Parse error: Number too big to be stored in double at offset {offset}. "
+        f"Received: {number}."
+    ), answer
+    # The largest double is a number; a tiny one reads as 0 (rapidjson: too).
+    body = '{"instances": [{"text": "a ghost", "year": %s}]}'
+    assert request(server, "POST", "/v1/models/hybrid:predict", body % "1e-400")[0] == 200
+
+
 # 14. http_server.cc: an OPTIONS request under /v1/ is a CORS preflight, answered 200 (no
 # body, no Access-Control-* headers without --rest_api_enable_cors_support) when its
 # Origin header holds http:// or https://, else FAILED_PRECONDITION (400).
