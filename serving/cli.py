@@ -28,6 +28,15 @@ DEFAULT_SHUTDOWN_GRACE = 25.0  # serving.server.local_server.SHUTDOWN_GRACE
 
 _port = argument_type(whole(0, 65535), example=8501)  # a TCP port (argparse type)
 _seconds = argument_type(number(above=0, maximum=24 * 3600), example=25)  # a grace period
+_timeout = argument_type(number(above=0, maximum=24 * 3600), example=10)  # header, body
+_poll = argument_type(number(minimum=0, maximum=24 * 3600), example=2)  # 0: never
+_bytes = argument_type(whole(1), example=DEFAULT_MAX_BODY_BYTES_IN_FLIGHT)  # in flight, text
+_texts = argument_type(whole(1), example=DEFAULT_MAX_TEXTS)
+# grpcio takes both as C ints: grpc.max_receive_message_length at most 2**31 - 1, and
+# grpc.max_allowed_incoming_connections below it (grpc's connection_quota.cc aborts the
+# process otherwise).
+_body_bytes = argument_type(whole(1, 2**31 - 1), example=DEFAULT_MAX_BODY_BYTES)
+_connections = argument_type(whole(1, 2**31 - 2), example=1000)
 logger = logging.getLogger("genreclf.serving")
 
 
@@ -78,20 +87,20 @@ def build_parser():
     )
     parser.add_argument(
         "--poll-seconds",
-        type=float,
+        type=_poll,
         default=2.0,
         help="how often to look for new versions (default 2; 0 never)",
     )
     parser.add_argument(
         "--max-body-bytes",
-        type=int,
+        type=_body_bytes,
         default=DEFAULT_MAX_BODY_BYTES,
         help=f"largest request accepted (default {DEFAULT_MAX_BODY_BYTES}); "
         "larger REST bodies get HTTP 413, gRPC RESOURCE_EXHAUSTED",
     )
     parser.add_argument(
         "--max-body-bytes-in-flight",
-        type=int,
+        type=_bytes,
         default=None,
         help="most request body bytes received or held at once, all requests together "
         f"(default {DEFAULT_MAX_BODY_BYTES_IN_FLIGHT}, 32 bodies of the default "
@@ -101,14 +110,14 @@ def build_parser():
     )
     parser.add_argument(
         "--max-texts",
-        type=int,
+        type=_texts,
         default=DEFAULT_MAX_TEXTS,
         help=f"most texts (string values or examples) per request (default "
         f"{DEFAULT_MAX_TEXTS}); more get HTTP 400 / INVALID_ARGUMENT",
     )
     parser.add_argument(
         "--max-text-bytes",
-        type=int,
+        type=_bytes,
         default=DEFAULT_MAX_TEXT_BYTES,
         help=f"most bytes of text per request (default {DEFAULT_MAX_TEXT_BYTES}); an example "
         "counts its serialized bytes plus the context's",
@@ -121,21 +130,21 @@ def build_parser():
     )
     parser.add_argument(
         "--max-connections",
-        type=int,
+        type=_connections,
         default=1000,
         help="open REST connections / gRPC calls in flight beyond which a new "
         "connection gets HTTP 503 / a new call RESOURCE_EXHAUSTED (default 1000)",
     )
     parser.add_argument(
         "--header-timeout",
-        type=float,
+        type=_timeout,
         default=10.0,
         help="seconds a connection has to send a request head; idle "
         "connections are closed after it (default 10)",
     )
     parser.add_argument(
         "--body-timeout",
-        type=float,
+        type=_timeout,
         default=30.0,
         help="seconds a REST request body has to arrive; HTTP 408 after (default 30)",
     )

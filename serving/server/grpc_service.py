@@ -11,8 +11,9 @@ registers no `request_deserializer`), so one that is not the method's request
 protobuf gets INVALID_ARGUMENT saying what was expected, counted in the metrics
 like other errors, rather than grpcio's logged traceback and INTERNAL. An input
 `TensorProto` must match the signature's dtype, rank and fixed dimensions and hold
-one value per element (no broadcasting of one `string_val` to `[2000]`) before it
-becomes an array. A Predict, Classify or Regress request holds its size in the
+one value per element (no broadcasting of one `string_val` to `[2000]`), in its
+dtype's own field (`float_val` for DT_FLOAT: `tf.make_ndarray` ignores the others),
+before it becomes an array. A Predict, Classify or Regress request holds its size in the
 server's `BodyBudget` (shared with REST) until it is answered; one that does not
 fit gets RESOURCE_EXHAUSTED, the code grpcio gives past `maximum_concurrent_rpcs`.
 (grpcio has received it by then, in the worker thread that runs it, so gRPC alone
@@ -43,6 +44,10 @@ from genreclf.serving.server.status import invalid_argument
 
 _FIELDS = {tf.float32: "float_val", tf.float64: "double_val", tf.int32: "int_val"}
 _FIELDS.update({tf.int64: "int64_val", tf.bool: "bool_val"})
+# The one value field `tf.make_ndarray` reads for each dtype (values in another are ignored).
+_VALUE_FIELDS = {**_FIELDS, tf.string: "string_val", tf.float16: "half_val"}
+_VALUE_FIELDS.update({tf.bfloat16: "half_val", tf.uint32: "uint32_val", tf.uint64: "uint64_val"})
+_VALUE_FIELDS.update(dict.fromkeys((tf.int8, tf.int16, tf.uint8, tf.uint16), "int_val"))
 _SERVICES = {  # each service `add_services` registers: every method of its generated servicer
     "tensorflow.serving.PredictionService": prediction_service_pb2_grpc.PredictionServiceServicer,
     "tensorflow.serving.ModelService": model_service_pb2_grpc.ModelServiceServicer,
@@ -83,11 +88,21 @@ def to_array(name, proto, info, signature_name=""):
         raise invalid_argument(f"Input '{name}' has an unknown rank or a negative dimension.")
     check_shape(name, dims, signature_shape(info), signature_name)
     count = math.prod(dims)
+    own = _VALUE_FIELDS.get(dtype)
+    values = {f.name: len(v) for f, v in proto.ListFields() if f.name.endswith("_val")}
+    elsewhere = {field: n for field, n in values.items() if own is not None and field != own}
+    if elsewhere:  # tf.make_ndarray would read none of them: the model would get zeros
+        field, n = next(iter(elsewhere.items()))
+        raise invalid_argument(
+            f"Expected input '{name}' ({dtype.name}) values in {own}. Received: {n} "
+            f"value{'' if n == 1 else 's'} in {field}. Send them in {own}, or build the "
+            f"tensor with tf.make_tensor_proto(values, dtype=tf.{dtype.name})."
+        )
     if proto.tensor_content:
         size = dtype.size if dtype.is_numpy_compatible and dtype != tf.string else 0
         sent = len(proto.tensor_content) // size if size else -1
     else:
-        sent = sum(len(v) for f, v in proto.ListFields() if f.name.endswith("_val"))
+        sent = sum(values.values())
     if sent != count:
         raise invalid_argument(
             f"Input '{name}' has shape {dims}, which holds {count} elements, but {max(sent, 0)} "
@@ -329,7 +344,7 @@ def create_grpc_server(store, address, workers, limits, metrics, budget=None, th
             ("grpc.max_receive_message_length", limits.max_body_bytes),
             ("grpc.max_send_message_length", -1),
             ("grpc.so_reuseport", 0),
-            ("grpc.server_handshake_timeout_ms", int(limits.header_timeout * 1000)),
+            ("grpc.server_handshake_timeout_ms", max(1, int(limits.header_timeout * 1000))),
             ("grpc.max_connection_idle_ms", int(limits.idle_timeout * 1000)),
             ("grpc.max_allowed_incoming_connections", limits.max_connections),
         ],

@@ -78,13 +78,42 @@ def test_a_budget_in_flight_below_one_body_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize(
     "flag, value", [("--rest-port", "99999"), ("--grpc-port", "-5"), ("--workers", "0"),
                     ("--chunk-size", "0"), ("--shutdown-grace", "0"), ("--shutdown-grace", "-1"),
-                    ("--shutdown-grace", "nan"), ("--shutdown-grace", "soon")]
+                    ("--shutdown-grace", "nan"), ("--shutdown-grace", "soon"),
+                    # Each would start a server that fails every request (or that grpcio
+                    # aborts: its connection quota and message size are C ints).
+                    ("--max-body-bytes", "-1"), ("--max-body-bytes", "0"),
+                    ("--max-body-bytes", "2147483648"), ("--max-body-bytes", "1.5"),
+                    ("--max-body-bytes-in-flight", "0"), ("--max-texts", "0"),
+                    ("--max-text-bytes", "-1"), ("--max-connections", "0"),
+                    ("--max-connections", "2147483647"), ("--header-timeout", "-1"),
+                    ("--header-timeout", "inf"), ("--body-timeout", "0"),
+                    ("--poll-seconds", "-1"), ("--poll-seconds", "nan")]
 )  # fmt: skip
 def test_out_of_range_numbers_are_refused_by_the_parser(tmp_path, capsys, flag, value):
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path), flag, value])
     assert exit_info.value.code == 2
-    assert f"Received: '{value}'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"argument {flag}: expected a " in err and f"Received: '{value}'" in err, err
+    assert "Pass e.g. " in err, err
+
+
+def test_the_range_edges_of_the_numeric_flags_are_accepted():
+    argv = ["models/", "--poll-seconds", "0", "--max-connections", "2147483646"]
+    argv += ["--max-body-bytes", "2147483647", "--max-body-bytes-in-flight", "2147483647"]
+    argv += ["--max-texts", "1", "--max-text-bytes", "1", "--header-timeout", "0.5"]
+    args = build_parser().parse_args([*argv, "--body-timeout", "86400"])
+    assert (args.poll_seconds, args.max_connections, args.max_body_bytes) == (
+        0,
+        2**31 - 2,
+        2**31 - 1,
+    )
+    assert (args.max_texts, args.max_text_bytes, args.header_timeout, args.body_timeout) == (
+        1,
+        1,
+        0.5,
+        86400,
+    )
 
 
 def free_port():

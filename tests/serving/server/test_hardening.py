@@ -116,6 +116,42 @@ def test_grpc_float_tensor_content_size_is_checked(server, stub):
     assert "'year'" in err.value.details()
 
 
+def hybrid_request(**year_values):
+    """A Predict request to `hybrid` of one text, its float32 `year` values in the given
+    `*_val` fields (e.g. `double_val=[1990.0]`)."""
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "hybrid"
+    request.inputs["text"].CopyFrom(tf.make_tensor_proto(["a ghost"], dtype=tf.string))
+    year = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT)
+    year.tensor_shape.dim.add(size=1)
+    for field, values in year_values.items():
+        getattr(year, field).extend(values)
+    request.inputs["year"].CopyFrom(year)
+    return request
+
+
+@pytest.mark.parametrize(
+    "year_values, received",
+    [
+        ({"double_val": [1990.0]}, "1 value in double_val"),
+        ({"int64_val": [1990]}, "1 value in int64_val"),
+        ({"float_val": [1990.0], "int_val": [1, 2]}, "2 values in int_val"),
+    ],
+)
+def test_grpc_values_in_another_dtypes_field_are_refused(server, stub, year_values, received):
+    # tf.make_ndarray reads only float_val of a DT_FLOAT tensor: the model would get 0.0.
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Predict(hybrid_request(**year_values), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert err.value.details().startswith(
+        f"Expected input 'year' (float32) values in float_val. Received: {received}. "
+        "Send them in float_val"
+    ), err.value.details()
+    answer = stub.Predict(hybrid_request(float_val=[1990.0]), timeout=30)
+    zero = stub.Predict(hybrid_request(float_val=[0.0]), timeout=30)
+    assert answer.outputs["scores"].float_val != zero.outputs["scores"].float_val
+
+
 @pytest.mark.parametrize(
     "body",
     [
