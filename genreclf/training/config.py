@@ -31,7 +31,9 @@ _FALLBACK = {
 def check_training_value(name, value):
     """`value` of training argument `name` if `TrainConfig` takes it, else a `ConfigError`.
 
-    Arguments without a range check (`lr`, `schedule`, ...) pass as they are.
+    Numbers are checked against their range, yes/no settings (`class_weight`,
+    `refit`, ...) as switches; arguments without a check (`schedule`, ...)
+    pass as they are.
 
     Example:
 
@@ -41,7 +43,15 @@ def check_training_value(name, value):
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
+    >>> check_training_value("class_weight", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: class_weight (`--class-weight` / `--no-class-weight`) weights ...
     """
+    if name in _SWITCHES:
+        return check_switch(
+            name, value, switches=_SWITCHES, negatable=name in _NEGATABLE, config_key=True
+        )
     if name not in _RANGES:
         return value
     setting, where, example = _RANGES[name]

@@ -9,6 +9,8 @@ import logging
 import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.setting import number
+from genreclf.setting import whole
 
 logger = logging.getLogger("genreclf.tuning")
 
@@ -60,27 +62,26 @@ def check_budgets(
                 f"{'trials' if name == 'max_trials' else 'epochs' if name == 'max_epochs' else 'runs'}. "
                 f"Received: {name}={value!r}. Pass {flag} 1 or more."
             )
-    if max_time is not None and not max_time > 0:
-        raise ConfigError(
-            f"max_time must be a positive number of seconds. Received: max_time={max_time!r}."
-        )
-    if kfold_top < 0 or (kfold_top and folds < 2):
-        raise ConfigError(
-            f"--kfold-top needs a count >= 0 and --folds >= 2. Received: kfold_top={kfold_top}, "
-            f"folds={folds}."
-        )
-    if not heartbeat > 0:
-        raise ConfigError(
-            f"heartbeat must be a positive number of seconds. Received: heartbeat={heartbeat!r}."
-        )
+    seconds = number(above=0, also=(None,))
+    seconds.check("max_time", max_time, where="`--max-time`", fix="Pass e.g. --max-time 3600.")
+    whole(0).check(
+        "kfold_top",
+        kfold_top,
+        where="`--kfold-top`",
+        fix="Pass the number of best trials to score in k folds, e.g. --kfold-top 3 (0: none).",
+    )
+    whole(2).check("folds", folds, where="`--folds`", fix="Pass e.g. --folds 5.")
+    number(above=0).check(
+        "heartbeat", heartbeat, where="`--heartbeat`", fix="Pass e.g. --heartbeat 15."
+    )
     if worker_timeout is None:
         worker_timeout = HEARTBEATS_PER_TIMEOUT * float(heartbeat)
-    if not worker_timeout > 0:
-        raise ConfigError(
-            f"worker_timeout must be a positive number of seconds. Received: "
-            f"worker_timeout={worker_timeout!r}. Pass --worker-timeout {4 * heartbeat:g} "
-            "(four heartbeats)."
-        )
+    seconds.check(
+        "worker_timeout",
+        worker_timeout,
+        where="`--worker-timeout`",
+        fix=f"Pass --worker-timeout {4 * heartbeat:g} (four heartbeats).",
+    )
     if worker_timeout <= heartbeat:
         # The chief cannot see the workers' --heartbeat; its own may differ.
         logger.warning(

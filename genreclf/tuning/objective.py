@@ -32,6 +32,37 @@ def auto_objective(multi_label):
     return "val_tuned_macro_f1" if multi_label else DEFAULT_OBJECTIVE
 
 
+def check_objective(name, multi_label):
+    """Refuses an objective that no trial on this data logs, before the first trial.
+
+    `val_tuned_macro_f1` is logged for multi-label data only (single-label
+    answers are an arg-max: no thresholds to tune), and never for the
+    training rows, which have no held-out scores to tune on.
+
+    Example:
+
+    >>> check_objective("val_macro_f1", multi_label=False)
+    >>> check_objective("val_tuned_macro_f1", multi_label=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... Received: objective='val_tuned_macro_f1' on single-label data. ...
+    """
+    name = getattr(name, "name", name)
+    if name == "tuned_macro_f1":
+        raise ConfigError(
+            "Expected val_tuned_macro_f1: thresholds are tuned on the validation rows, so "
+            "the training rows have no tuned macro-F1. Received: objective='tuned_macro_f1'. "
+            "Pass --objective val_tuned_macro_f1 (or auto)."
+        )
+    if name == "val_tuned_macro_f1" and not multi_label:
+        raise ConfigError(
+            "Expected an objective single-label trials log: val_tuned_macro_f1 is "
+            "multi-label only (a single-label answer is the top score; no thresholds are "
+            f"tuned). Received: objective={name!r} on single-label data. Pass --objective "
+            f"{DEFAULT_OBJECTIVE} (or auto)."
+        )
+
+
 def objective_direction(name):
     """`"min"` for losses, `"max"` for every other genreclf metric.
 
@@ -51,7 +82,8 @@ def make_objective(name=DEFAULT_OBJECTIVE, direction=None):
             at per-class thresholds tuned on validation, as training selects
             epochs), `val_micro_f1`, `val_weighted_f1`,
             `val_macro_precision`, `val_macro_recall`, `val_loss`, or the same
-            names without `val_` (training-set values; rarely what you want).
+            names without `val_` (training-set values; rarely what you want;
+            `tuned_macro_f1` has none).
         direction: `"min"` or `"max"`; inferred from the name when None
             (losses are minimised, F1/precision/recall maximised).
 

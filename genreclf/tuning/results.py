@@ -86,7 +86,13 @@ def read_trials(directory):
                 "score": None
                 if score is None or (isinstance(score, float) and math.isnan(score))
                 else score,
-                "best_epoch": (state.get("best_step") or 0) + 1 if score is not None else None,
+                # KerasTuner's best step counts the epochs the trial was scored by,
+                # from its first scored epoch (`scored_epochs`); 1-based here.
+                "best_epoch": (state.get("best_step") or 0)
+                + record.get("first_scored_epoch", 0)
+                + 1
+                if score is not None
+                else None,
                 "epochs": record.get("epochs"),
                 "seconds": record.get("seconds"),
                 "tuner": record.get("tuner_id"),
@@ -97,7 +103,21 @@ def read_trials(directory):
                 "message": record.get("message") or error_line(state.get("message")),
             }
         )
+    # In the order the trials were made: KerasTuner pads ids to the digits of
+    # max_trials, which a resumed search may raise ("2" is before "03").
+    rows.sort(key=lambda row: trial_number(row["trial"]))
     return rows
+
+
+def trial_number(trial_id):
+    """A KerasTuner trial id as the number it is (`"03"` → 3), for ordering trials.
+
+    Example:
+
+    >>> sorted(["03", "2", "10"], key=trial_number)
+    ['2', '03', '10']
+    """
+    return int(trial_id) if str(trial_id).isdigit() else -1
 
 
 def leaderboard(directory, direction=None):

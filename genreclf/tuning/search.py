@@ -22,6 +22,7 @@ from genreclf.tuning.budgets import absolute_paths
 from genreclf.tuning.budgets import check_budgets
 from genreclf.tuning.families import make_hypermodel
 from genreclf.tuning.objective import auto_objective
+from genreclf.tuning.objective import check_objective
 from genreclf.tuning.objective import make_objective
 from genreclf.tuning.oracles import make_oracle
 from genreclf.tuning.script_guard import checked_once
@@ -202,6 +203,7 @@ def tune(
         if objective == "auto":  # multi-label trials are scored as training selects epochs
             objective = auto_objective(dataset.multi_label)
         objective = make_objective(objective)
+        check_objective(objective.name, dataset.multi_label)  # before the folder is made
         who = distributed.role()
         space = dict(search_space or {})
         if tuner == "hyperband":
@@ -364,7 +366,7 @@ def _folder_lock(directory):
 
 def _trailing_failures(oracle):
     failed = 0
-    for trial_id in sorted(oracle.trials, reverse=True):
+    for trial_id in sorted(oracle.trials, key=results.trial_number, reverse=True):
         if oracle.trials[trial_id].status not in ("FAILED", "INVALID"):
             break
         failed += 1
@@ -372,7 +374,7 @@ def _trailing_failures(oracle):
 
 
 def _last_error(oracle):
-    for trial_id in sorted(oracle.trials, reverse=True):
+    for trial_id in sorted(oracle.trials, key=results.trial_number, reverse=True):
         message = oracle.trials[trial_id].message
         if message:
             return error_line(message)

@@ -25,3 +25,14 @@ def test_unknown_metric_names_the_choices():
         make_objective("val_accuracy")
     with pytest.raises(ConfigError, match="direction must be"):
         make_objective("val_loss", "down")
+
+
+def test_an_objective_no_trial_logs_is_refused():
+    from genreclf.tuning.objective import check_objective
+
+    check_objective("val_tuned_macro_f1", multi_label=True)
+    check_objective(make_objective("val_macro_f1"), multi_label=False)
+    with pytest.raises(ConfigError, match=r"Pass --objective val_macro_f1 \(or auto\)"):
+        check_objective("val_tuned_macro_f1", multi_label=False)
+    with pytest.raises(ConfigError, match=r"Received: objective='tuned_macro_f1'"):
+        check_objective("tuned_macro_f1", multi_label=True)

@@ -98,7 +98,9 @@ def test_worker_timeout_follows_the_heartbeat_and_help_says_so(tmp_path):
         check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1, heartbeat=5)
         == 20.0
     )
-    with pytest.raises(ConfigError, match="worker_timeout must be a positive number"):
+    with pytest.raises(
+        ConfigError, match=r"worker_timeout \(`--worker-timeout`\) must be a number above 0"
+    ):
         check_budgets(model="ngram", tuner="random", max_trials=1, max_epochs=1, worker_timeout=0)
     text = " ".join(build_parser().format_help().split())
     assert "default: 4 heartbeats = 60 s" in text

@@ -77,6 +77,25 @@ def test_completed_trials_best_first_then_failed(folder):
     assert [r["trial"] for r in leaderboard(folder, direction="min")][:2] == ["0", "2"]
 
 
+def test_trials_keep_their_order_when_a_resumed_search_pads_ids_wider(folder):
+    # `--max-trials` raised from 3 to 12 on resume: KerasTuner's new ids are "03", "04"
+    _write_trial(folder, "03", "FAILED", None, {"lr": 0.1}, message="ValueError: bad")
+    _write_trial(folder, "04", "COMPLETED", 0.5, {"lr": 0.002})
+    from genreclf.tuning.results import read_trials
+
+    assert [r["trial"] for r in read_trials(folder)] == ["0", "1", "2", "03", "04"]
+    assert [r["trial"] for r in leaderboard(folder)] == ["2", "04", "0", "1", "03"]
+
+
+def test_the_best_epoch_counts_from_the_trials_first_scored_epoch(folder):
+    """KerasTuner's best step counts the scored epochs only: after a warmup, from epoch 2."""
+    record_path = folder / "trials" / "trial_2" / "genreclf_trial.json"
+    record = json.loads(record_path.read_text())
+    assert {r["trial"]: r["best_epoch"] for r in leaderboard(folder)}["2"] == 2  # best_step 1
+    record_path.write_text(json.dumps({**record, "first_scored_epoch": 2}))
+    assert {r["trial"]: r["best_epoch"] for r in leaderboard(folder)}["2"] == 4  # epochs 2, 3
+
+
 def test_table_and_files(folder):
     rows = leaderboard(folder)
     table = format_leaderboard(rows, objective="val_macro_f1")
