@@ -27,6 +27,10 @@ from genreclf.training.optimizers import check_ema
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
+from genreclf.tuning.objective import check_objective
+from genreclf.tuning.scored_epochs import ScoredEpochsOnly
+from genreclf.tuning.scored_epochs import scored_history
+from genreclf.tuning.scored_epochs import selects_by_objective
 from genreclf.tuning.search_space import LR_FACTOR
 from genreclf.tuning.search_space import candidates
 from genreclf.tuning.search_space import check_model_space
@@ -132,6 +136,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         objective = getattr(objective, "name", objective)
         if objective == "auto":
             objective = auto_objective(self.vocabulary.multi_label)
+        check_objective(objective, self.vocabulary.multi_label)
         self.objective = objective
         self._warned_fit_args = set()  # `tuner.search` arguments already warned about
         self.search_defaults = search_defaults
@@ -148,7 +153,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             "label_smoothing": label_smoothing,
             "warmup_epochs": warmup_epochs,
         }
-        _check_training_space(training)  # before the search, not in each trial
+        _check_training_space(training, max_epochs)  # before the search, not in each trial
         given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
         defaults = {**training_space(family, max_epochs), **family_space(family)}
         self.conditions = conditions(declared_space(family))
@@ -212,7 +217,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
 
         `genreclf train` keeps neither a warmup epoch nor, in a run too short
         to pass the warmup, any epoch but the last; a trial is scored by the
-        same epochs (`trial_process.scored_epochs`), so `best.json` retrains
+        same epochs (`scored_epochs`), so `best.json` retrains
         to the score the leaderboard shows.
         """
         return self._recipe(hp).first_scored_epoch
@@ -287,6 +292,11 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         without early stopping (validated on the weights' moving average when
         the trial keeps one, as on the first path), the other `Model.fit`
         arguments passed on.
+
+        Either way the trial is scored by the epochs `genreclf train` may
+        keep (`scored_epochs`): the returned `History` holds only those, and
+        a tuner callback that keeps the best epoch by its objective (as
+        KerasTuner's own does) sees no other.
         """
         if x is None:
             x = self.train
@@ -296,7 +306,21 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         self.warn_ignored_fit_args(hp, {"epochs": epochs, **kwargs}, text=text, cfg=cfg)
         if _PLANNED[0] not in hp.values or epochs is None:
             epochs = cfg.resolved("epochs")
-        callbacks = [*(callbacks or []), FailTrialOnNaN()]
+        # Scored by the epochs `genreclf train` may keep: KerasTuner's best-epoch
+        # saver sees no other, and the history it scores by holds no other.
+        first = recipe.first_scored_epoch
+        callbacks = [
+            ScoredEpochsOnly(c, first, last=int(epochs) - 1) if selects_by_objective(c) else c
+            for c in callbacks or []
+        ]
+        callbacks.append(FailTrialOnNaN())
+        history = self._fit(
+            recipe, model, x, y, validation_data, callbacks, epochs, verbose, kwargs
+        )
+        return scored_history(history, first)
+
+    def _fit(self, recipe, model, x, y, validation_data, callbacks, epochs, verbose, kwargs):
+        cfg = recipe.cfg
         if isinstance(x, TextDataset):
             if y is not None:
                 raise ConfigError("Pass targets inside the TextDataset, not as `y`.")
@@ -329,22 +353,29 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         )
 
 
-def _check_training_space(training):
+def _check_training_space(training, max_epochs=None):
     """Every candidate of a training argument's search-space entry, checked as a fixed value is.
+
+    So a search refuses what `genreclf train` would refuse (a negative
+    learning rate, `class_weight=1`) before its first trial, and its
+    `best.json` always retrains. A range is checked at its ends.
 
     Example:
 
-    >>> _check_training_space({"epochs": [2.0, 4], "batch_size": None, "lr": {"min": 0.0}})
+    >>> _check_training_space({"epochs": [2.0, 4], "batch_size": None, "lr": {"min": 1e-4, "max": 1e-2}})
     >>> _check_training_space({"epochs": [0, 2]})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
+    >>> _check_training_space({"lr": [0.01, -0.05]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: lr (`--lr`) must be a number above 0, or 'auto'. Received: lr=-0.05. ...
     """
     from genreclf.training.config import check_training_value
 
+    counts = ("epochs", "batch_size", "patience", "warmup_epochs")
     for name, spec in training.items():
-        if name not in ("epochs", "batch_size", "patience", "warmup_epochs"):  # counts
-            continue
         for value in candidates(name, spec):
             if name == "epochs" and value == "auto":
                 raise ConfigError(
@@ -352,9 +383,15 @@ def _check_training_space(training):
                     "max_epochs. Received: epochs='auto'. Leave epochs out (a search space of "
                     "epochs up to max_epochs, `--max-epochs`) or pass the epochs to try."
                 )
-            if isinstance(value, float) and value.is_integer():
+            if name in counts and isinstance(value, float) and value.is_integer():
                 value = int(value)  # a trial reads 4.0 epochs as 4
             check_training_value(name, value)
+            if name == "epochs" and max_epochs is not None and value > max_epochs:
+                raise ConfigError(
+                    f"A trial trains at most max_epochs (`--max-epochs`) epochs. Received: "
+                    f"epochs={value} with max_epochs={max_epochs}. Pass --max-epochs {value} "
+                    f"(max_epochs={value}), or epochs up to {max_epochs}."
+                )
 
 
 def _check_ema_entry(entry):

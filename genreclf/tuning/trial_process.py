@@ -42,6 +42,7 @@ import tempfile
 import traceback
 import weakref
 
+from genreclf.tuning.scored_epochs import scored_epochs
 from genreclf.tuning.script_guard import check_guarded
 from genreclf.tuning.trial_log import Relay
 from genreclf.tuning.trial_log import TrialProcessError  # noqa: F401  (what `run` raises)
@@ -176,6 +177,8 @@ def run_trial_here(
         from genreclf.tracking.mlflow_callback import MlflowMetrics
 
         callbacks.append(MlflowMetrics(mlflow["uri"], mlflow["run_id"], prefix=mlflow["prefix"]))
+    trained = []  # every epoch's number: the history may hold only the scored ones
+    callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda e, _: trained.append(e)))
     history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
     logs = history.history if isinstance(history, keras.callbacks.History) else {}
     epochs = list(getattr(history, "epoch", []))
@@ -183,27 +186,10 @@ def run_trial_here(
     return {
         "history": {k: [float(values[i]) for i in kept] for k, values in logs.items()},
         "epoch": [epochs[i] for i in kept],
-        "epochs_trained": len(epochs),
+        "epochs_trained": len(trained),
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "pid": os.getpid(),
     }
-
-
-def scored_epochs(epochs, first):
-    """The positions in `epochs` a trial is scored by: from epoch `first` on, else the last.
-
-    KerasTuner scores a trial by the best epoch of the history it is given;
-    `genreclf train` keeps the best epoch after the warmup, or the last epoch
-    of a run too short to pass it (`BestCheckpoint`). Scoring a trial by the
-    same epochs makes the leaderboard's score the one `best.json` retrains to.
-
-    Example:
-
-    >>> scored_epochs([0, 1, 2, 3], first=2), scored_epochs([0, 1], first=2)
-    ([2, 3], [1])
-    """
-    kept = [i for i, epoch in enumerate(epochs) if epoch >= first]
-    return kept or list(range(len(epochs)))[-1:]
 
 
 class TrialProcesses:

@@ -81,6 +81,7 @@ class _GenreclfTunerMixin:
             self._mlflow_run_id = start_trial_run(self.mlflow, trial)
         self._trial_started = time.time()
         self._trial_epochs = 0
+        self._trial_first_scored = 0
         self._trial_processes_seen = []
         self._heartbeat = None
         if self._is_worker():
@@ -98,6 +99,7 @@ class _GenreclfTunerMixin:
             "started": datetime.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
             "seconds": round(time.time() - started, 3),
             "epochs": self._trial_epochs,
+            "first_scored_epoch": getattr(self, "_trial_first_scored", 0),
             "message": error_line(trial.message),
             # Each execution's process: its id and peak resident memory (MB).
             "processes": getattr(self, "_trial_processes_seen", []),
@@ -180,6 +182,8 @@ class _GenreclfTunerMixin:
                 raise keras_tuner.errors.FailedTrialError(str(e)) from None
             history = keras.callbacks.History()
             history.history, history.epoch = result["history"], result["epoch"]
+            if result["epoch"]:  # KerasTuner's best step counts from the first scored epoch
+                self._trial_first_scored = result["epoch"][0]
             self._trial_epochs += result["epochs_trained"]
             self._trial_processes_seen.append(
                 {"pid": result["pid"], "max_rss_mb": round(result["max_rss_mb"], 1)}

@@ -74,7 +74,7 @@ def test_the_moving_average_can_be_tuned(sample_data, tiny_ngram):
         model = hypermodel.build(hp)
         assert model.optimizer.use_ema == (ema > 0)
         history = hypermodel.fit(hp, model, train, validation_data=val)
-        assert len(history.history["val_macro_f1"]) == 2
+        assert history.epoch == [1]  # 2 epochs, both in the warmup: scored by the last
         histories[ema] = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val_xy)
     # Both fit paths: the same raw training, validated on the average when there is one.
     train_loss = {ema: h.history["loss"] for ema, h in histories.items()}
@@ -131,6 +131,30 @@ def test_a_candidate_the_family_refuses_fails_before_any_trial(sample_data):
         FamilyHyperModel("bilstm", train, batch_size={"min": 0, "max": 64})
 
 
+@pytest.mark.parametrize(
+    "given, received",
+    [
+        ({"lr": -0.05}, r"lr \(`--lr`\) must be a number above 0.*Received: lr=-0.05"),
+        ({"lr": {"min": -1e-3, "max": 1e-2}}, r"Received: lr=-0.001"),
+        ({"weight_decay": [0.0, -1]}, r"Received: weight_decay=-1"),
+        ({"class_weight": 1}, r"Received: class_weight=1. .*1 and 0 are no switches"),
+        ({"label_smoothing": 1.0}, r"Received: label_smoothing=1.0"),
+        ({"epochs": 50}, r"Received: epochs=50 with max_epochs=2. Pass --max-epochs 50"),
+    ],
+)
+def test_a_training_value_train_refuses_fails_before_any_trial(sample_data, given, received):
+    """What `genreclf train` refuses, a search refuses up front: its best.json must retrain."""
+    _, train, _ = sample_data
+    with pytest.raises(ConfigError, match=received):
+        FamilyHyperModel("ngram", train, max_epochs=2, **given)
+
+
+def test_a_tuned_objective_on_single_label_data_fails_before_any_trial(sample_data):
+    _, train, _ = sample_data
+    with pytest.raises(ConfigError, match=r"objective='val_tuned_macro_f1' on single-label"):
+        FamilyHyperModel("ngram", train, max_epochs=2, objective="val_tuned_macro_f1")
+
+
 def test_works_with_a_plain_keras_tuner_tuner(sample_data, tmp_path, tiny_ngram):
     """The hypermodel is an ordinary KerasTuner HyperModel: RandomSearch runs it."""
     _, train, val = sample_data
@@ -164,8 +188,40 @@ def test_fit_trains_the_tuned_epochs_with_early_stopping(sample_data, tiny_ngram
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
     history = hypermodel.fit(hp, model, train, validation_data=val)
-    assert len(history.history["loss"]) == 2
+    assert model.optimizer.iterations.numpy() == 2 * 4  # 2 epochs: 248 rows in 64s
+    # scored by the epochs `genreclf train` may keep: from the first at the full rate
+    # (ngram warms up for 1 epoch: from epoch 2), or the last of a shorter run
+    assert hypermodel.first_scored_epoch(hp) == 2
+    assert history.epoch == [1] and len(history.history["loss"]) == 1
     assert "val_macro_f1" in history.history
+
+
+def test_a_keras_tuner_best_epoch_saver_sees_only_the_epochs_train_may_keep(
+    sample_data, tiny_ngram
+):
+    """KerasTuner keeps a trial's best weights by a callback tracking its objective: the
+    epochs `genreclf train` never keeps (before `first_scored_epoch`) are not shown to it."""
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=4, epochs=4, warmup_epochs=1, patience=9, **tiny_ngram
+    )  # scored from epoch 2: the warmup's and the first at the full rate are not
+    hp = keras_tuner.HyperParameters()
+
+    class BestEpochSaver(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.objective, self.seen = make_objective("val_macro_f1"), []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(epoch)
+
+    saver, other = BestEpochSaver(), keras.callbacks.History()
+    history = hypermodel.fit(
+        hp, hypermodel.build(hp), train, validation_data=val, callbacks=[saver, other]
+    )
+    assert hypermodel.first_scored_epoch(hp) == 2
+    assert saver.seen == [2, 3] and other.epoch == [0, 1, 2, 3]  # other callbacks see all
+    assert history.epoch == [2, 3] and len(history.history["val_macro_f1"]) == 2
 
 
 def test_fit_with_arrays_uses_the_tuned_batch_size(sample_data, tiny_ngram):
@@ -203,7 +259,7 @@ def test_multi_label_trials_are_scored_at_tuned_thresholds(tiny_ngram):
     hp = keras_tuner.HyperParameters()
     history = hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val)
     tuned = history.history["val_tuned_macro_f1"]
-    assert len(tuned) == 2 and all(0.0 <= value <= 1.0 for value in tuned)
+    assert len(tuned) == 1 and all(0.0 <= value <= 1.0 for value in tuned)  # the last epoch
     assert max(tuned) >= max(history.history["val_macro_f1"])
 
 

@@ -1,0 +1,131 @@
+"""Which epochs of a trial may be its best: those `genreclf train` may keep.
+
+`genreclf train` keeps the best epoch from `first_scored_epoch` on (after
+the warmup and the first epoch at the full learning rate), or the last epoch
+of a run too short to reach it (`BestCheckpoint`). A trial is scored by the
+same epochs, so the leaderboard's score is the one `best.json` retrains to:
+under genreclf's tuners (each trial in its own process) and under any
+KerasTuner tuner that runs `FamilyHyperModel.fit`.
+
+KerasTuner takes a trial's score from the `History` a hypermodel returns and
+keeps the best epoch's weights with a callback that tracks its objective;
+neither has a hook for epochs that may not be chosen, so the history is
+trimmed here and those callbacks see only the epochs that may be kept.
+"""
+
+import keras
+
+
+def scored_epochs(epochs, first):
+    """The positions in `epochs` a trial is scored by: from epoch `first` on, else the last.
+
+    KerasTuner scores a trial by the best epoch of the history it is given;
+    `genreclf train` keeps the best epoch after the warmup, or the last epoch
+    of a run too short to pass it (`BestCheckpoint`). Scoring a trial by the
+    same epochs makes the leaderboard's score the one `best.json` retrains to.
+
+    Example:
+
+    >>> scored_epochs([0, 1, 2, 3], first=2), scored_epochs([0, 1], first=2)
+    ([2, 3], [1])
+    """
+    kept = [i for i, epoch in enumerate(epochs) if epoch >= first]
+    return kept or list(range(len(epochs)))[-1:]
+
+
+def scored_history(history, first):
+    """`history` (a Keras `History`) with only the epochs `scored_epochs` keeps.
+
+    Its `epoch` lists the kept epochs' numbers, so the best one's position
+    plus `epoch[0]` is the epoch it was.
+
+    Example:
+
+    >>> history = keras.callbacks.History()
+    >>> history.epoch, history.history = [0, 1, 2], {"val_macro_f1": [0.5, 0.3, 0.4]}
+    >>> kept = scored_history(history, first=1)
+    >>> kept.epoch, kept.history
+    ([1, 2], {'val_macro_f1': [0.3, 0.4]})
+    """
+    if not isinstance(history, keras.callbacks.History):
+        return history
+    kept = scored_epochs(list(history.epoch), first)
+    trimmed = keras.callbacks.History()
+    trimmed.epoch = [history.epoch[i] for i in kept]
+    trimmed.history = {k: [values[i] for i in kept] for k, values in history.history.items()}
+    return trimmed
+
+
+class ScoredEpochsOnly(keras.callbacks.Callback):
+    """Passes on every event to `callback` but the end of an epoch that may not be kept.
+
+    Args:
+        callback: a callback that selects epochs (KerasTuner's, which keeps
+            the best epoch's weights by the tuner's objective).
+        first: the first epoch that may be kept (0-based).
+        last: the run's last epoch, kept when the run ends before `first`.
+
+    Example:
+
+    >>> seen = []
+    >>> class Note(keras.callbacks.Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         seen.append(epoch)
+    >>> gate = ScoredEpochsOnly(Note(), first=2, last=3)
+    >>> for epoch in range(4):
+    ...     gate.on_epoch_end(epoch)
+    >>> seen
+    [2, 3]
+    """
+
+    def __init__(self, callback, first, last):
+        super().__init__()
+        self.callback = callback
+        self.first = int(first)
+        self.last = int(last)
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.callback.set_params(params)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch >= self.first or epoch == self.last:
+            self.callback.on_epoch_end(epoch, logs)
+
+
+def _passed_on(event):
+    def hook(self, *args, **kwargs):
+        return getattr(self.callback, event)(*args, **kwargs)
+
+    hook.__name__ = event
+    return hook
+
+
+for _event in (
+    "on_epoch_begin",
+    "on_train_begin",
+    "on_train_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+):
+    setattr(ScoredEpochsOnly, _event, _passed_on(_event))
+
+
+def selects_by_objective(callback):
+    """Whether `callback` picks epochs by a KerasTuner objective (it holds a
+    `keras_tuner.Objective` as `objective`, as KerasTuner's best-epoch saver does)."""
+    import keras_tuner
+
+    return isinstance(getattr(callback, "objective", None), keras_tuner.Objective)
