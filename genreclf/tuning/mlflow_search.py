@@ -8,6 +8,11 @@ tuner creates each trial's run as a child of it (MLflow's
 run's id down to the trial's own process — where `MlflowMetrics` logs each
 epoch — and ends it with the trial's score and status.
 
+A killed search resumed (`--resume`) goes on in the same runs: the search's
+run is remembered in the folder (`mlflow.json`), and a trial the kill cut
+short continues its own unfinished child run rather than leaving it RUNNING
+beside a second one.
+
 Example:
 
 >>> trial_status("COMPLETED"), trial_status("FAILED")
@@ -26,21 +31,34 @@ def trial_status(kerastuner_status):
 
 def search_tracker(uri, experiment, directory):
     """The search's `MlflowTracker`, not started yet (a bad URI or missing extra fails here)."""
+    from genreclf.tracking.mlflow_tracker import TRACKING_FILE
     from genreclf.tracking.mlflow_tracker import MlflowTracker
 
     directory = pathlib.Path(directory)
-    tracker = MlflowTracker(
+    return MlflowTracker(
         uri,
         experiment=experiment,
         run_name=f"tune {directory.name}",
         tags={"genreclf.command": "tune", "genreclf.tuning_dir": str(directory.resolve())},
+        resume_file=directory / TRACKING_FILE,  # a resumed search goes on in its run
     )
-    return tracker
 
 
 def start_search(tracker, tuner, spec):
-    """Logs `spec` into the started search run, and tells `tuner` to log trials under it."""
-    tracker.log_params({k: v for k, v in spec.items() if k != "started"})
+    """Logs `spec` into the started search run, and tells `tuner` to log trials under it.
+
+    A resumed search's run holds its first `spec` already. MLflow parameters
+    are written once, so a bound the resume changed (`--max-trials`,
+    `--max-time`) is recorded as the tag `genreclf.resumed.<name>`.
+    """
+    from genreclf.tracking.mlflow_tracker import flatten_params
+
+    params = flatten_params({k: v for k, v in spec.items() if k != "started"})
+    logged = tracker.client.get_run(tracker.run_id).data.params
+    tracker.log_params({k: v for k, v in params.items() if k not in logged})
+    for key, value in params.items():
+        if key in logged and logged[key] != value:
+            tracker.client.set_tag(tracker.run_id, f"genreclf.resumed.{key}", value)
     tuner.mlflow = {
         "uri": tracker.uri,
         "experiment_id": tracker.experiment_id,
@@ -67,11 +85,25 @@ def log_search(tracker, result):
 
 
 def start_trial_run(mlflow, trial):
-    """Creates a trial's child run with its hyperparameters; returns the run id."""
+    """Creates a trial's child run with its hyperparameters; returns the run id.
+
+    A trial that already has an unfinished run under the search's (a killed
+    search's trial, run again on `--resume`) continues in it.
+    """
     from genreclf.tracking.mlflow_tracker import MlflowTracker
 
     tracker = MlflowTracker(mlflow["uri"], run_name=f"trial {trial.trial_id}")
     tracker.experiment_id = mlflow["experiment_id"]
+    unfinished = tracker.client.search_runs(
+        [mlflow["experiment_id"]],
+        filter_string=(
+            f"tags.`mlflow.parentRunId` = '{mlflow['parent_run_id']}' and "
+            f"tags.`genreclf.trial_id` = '{trial.trial_id}' and attributes.status = 'RUNNING'"
+        ),
+        max_results=1,
+    )
+    if unfinished:
+        return unfinished[0].info.run_id
     run = tracker.client.create_run(
         mlflow["experiment_id"],
         tags={

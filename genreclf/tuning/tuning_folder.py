@@ -9,6 +9,7 @@ import logging
 import shutil
 
 from genreclf.errors import ConfigError
+from genreclf.tracking.mlflow_tracker import TRACKING_FILE
 from genreclf.tuning import results
 
 logger = logging.getLogger("genreclf.tuning")
@@ -32,6 +33,7 @@ def clear(directory):
         results.LEADERBOARD_JSON,
         results.BEST_CONFIG,
         results.KFOLD,
+        TRACKING_FILE,  # a search started afresh is a new MLflow run
     ):
         (directory / name).unlink(missing_ok=True)
 

@@ -62,3 +62,55 @@ def test_each_trial_is_a_run_nested_under_the_search(tmp_path):
             assert child.data.params[name] == expected, name
         history = client.get_metric_history(child.info.run_id, "val_macro_f1")
         assert [m.step for m in history] == list(range(row["epochs"]))
+
+
+def test_a_resumed_search_goes_on_in_its_run_and_its_cut_short_trials_run(tmp_path):
+    """A killed search leaves its run and its last trial's run RUNNING: `--resume` goes
+    on in both, rather than opening a second search run beside the first."""
+    import types
+
+    from mlflow.tracking import MlflowClient
+
+    from genreclf.tracking.mlflow_tracker import make_client
+    from genreclf.tuning.mlflow_search import start_trial_run
+
+    uri = f"file:{tmp_path / 'mlruns'}"
+    args = dict(
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_epochs=2,
+        directory=tmp_path / "search",
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+        mlflow_uri=uri,
+        mlflow_experiment="search",
+    )
+    tune(genreclf.sample_path(), max_trials=1, **args)
+    make_client(uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment_id = client.get_experiment_by_name("search").experiment_id
+    [parent_id] = [
+        r.info.run_id
+        for r in client.search_runs([experiment_id])
+        if "mlflow.parentRunId" not in r.data.tags
+    ]
+    # As `kill -9` during trial 1 leaves them: the search's run and trial 1's unfinished.
+    client.update_run(parent_id, status="RUNNING")
+    mlflow = {"uri": uri, "experiment_id": experiment_id, "parent_run_id": parent_id}
+    cut_short = types.SimpleNamespace(
+        trial_id="1", hyperparameters=types.SimpleNamespace(values={"lr": 0.01})
+    )
+    trial_run = start_trial_run(mlflow, cut_short)
+
+    result = tune(genreclf.sample_path(), max_trials=2, resume=True, **args)
+    runs = client.search_runs([experiment_id])
+    assert [r.info.run_id for r in runs if "mlflow.parentRunId" not in r.data.tags] == [parent_id]
+    children = {r.data.tags["genreclf.trial_id"]: r for r in runs if r.info.run_id != parent_id}
+    assert sorted(children) == ["0", "1"] and children["1"].info.run_id == trial_run
+    assert {r.info.status for r in runs} == {"FINISHED"}
+    search_run = client.get_run(parent_id).data
+    assert search_run.metrics["completed_trials"] == len(result.leaderboard) == 2
+    assert search_run.params["max_trials"] == "1"  # written once: the resume's bound is a tag
+    assert search_run.tags["genreclf.resumed.max_trials"] == "2"
