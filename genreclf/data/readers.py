@@ -298,11 +298,10 @@ def load_dataset(
     examples = list(_examples(reader, records, skips))
     skips.finish()
     if not examples:
-        skipped = sum(skips.counts.values())
-        lines = f", {skips.lines} lines" if skips.lines != skipped else ""
+        bad = skips.all_bad()
         raise DataError(
-            f"No usable rows: all {skipped} rows were bad ({skips.counts}{lines})."
-            if skipped
+            f"No usable rows: {bad}."
+            if bad
             else "No usable rows: the file has a header but no rows."
             if fmt is not None
             else "No usable rows: the DataFrame has columns but no rows.",

@@ -69,6 +69,20 @@ class SkipLog:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
         return f"Skipped {total} bad row(s){lines} in {self.path}: {reasons}"
 
+    def all_bad(self):
+        """What a read that kept no row skipped: `"all N rows were bad ({...})"`, or None.
+
+        Example:
+
+        >>> SkipLog("m.csv", skip_bad_rows=True).all_bad() is None
+        True
+        """
+        skipped = sum(self.counts.values())
+        if not skipped:
+            return None
+        lines = f", {self.lines} lines" if self.lines != skipped else ""
+        return f"all {skipped} rows were bad ({self.counts}{lines})"
+
     def finish(self):
         """Logs the summary, if any row was skipped."""
         if self.counts:

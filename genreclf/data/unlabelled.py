@@ -104,12 +104,10 @@ def read_unlabelled(
         examples = list(itertools.islice(rows, limit))
     skips.finish()
     if not examples:
-        skipped = sum(skips.counts.values())
-        lines = f", {skips.lines} lines" if skips.lines != skipped else ""
+        bad = skips.all_bad()
         raise DataError(
-            f"no texts: all {skipped} rows were bad ({skips.counts}{lines}). Expected at "
-            "least one row with a text; fix the rows the log names."
-            if skipped
+            f"no texts: {bad}. Expected at least one row with a text; fix the rows the log names."
+            if bad
             else "no texts: the file has no rows. Expected at least one row with a text "
             f"(in the column {reader.text!r}); pass a file that has some.",
             path=path,
