@@ -2,9 +2,11 @@
 
 A label column can be wrong while every row is well formed: labels joined by
 another separator than `sep` (`warn_on_unsplit_labels`), missing values
-written as text such as `NaN` (`warn_on_null_labels`), or a single class, which
-no classifier can learn from (`check_trainable`, for training rows only:
-evaluating on a file of one class is legitimate).
+written as text such as `NaN` (`warn_on_null_labels`), one genre spelt in
+several cases (`warn_on_case_variants`), a single class, which no classifier
+can learn from (`check_trainable`, for training rows only: evaluating on a
+file of one class is legitimate), or a column of names or ids rather than
+classes, nearly every row its own (`warn_on_unique_labels`, training rows).
 """
 
 import collections
@@ -55,6 +57,7 @@ def check_trainable(dataset):
             path=dataset.origin,
             field=field,
         )
+    warn_on_unique_labels(dataset)
     label_sets = {tuple(sorted(labels)) for labels in dataset.labels}
     if dataset.multi_label and len(label_sets) == 1:
         raise DataError(
@@ -104,6 +107,79 @@ def warn_on_null_labels(dataset):
         "" if first_line is None else f", the first at line {first_line}",
     )
     return values
+
+
+def warn_on_case_variants(dataset):
+    """Warns when labels differ only in case or spaces (`Drama`, `drama`, `DRAMA `).
+
+    Each spelling becomes a class of its own, and the model splits one
+    genre's rows between them. The spellings could be meant (ratings `A` and
+    `a`), so this only warns, naming the file, the label column and each
+    group with its rows. Returns the groups found.
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> warn_on_case_variants(TextDataset(["a", "b", "c"], [["Drama"], ["drama"], ["crime"]]))
+    [['Drama', 'drama']]
+    """
+    rows = dataset.label_counts()
+    groups = collections.defaultdict(list)
+    for label in rows:
+        groups[" ".join(label.split()).casefold()].append(label)
+    variants = sorted(
+        sorted(group)
+        for key, group in groups.items()
+        if len(group) > 1 and key not in NULL_LIKE_LABELS  # `warn_on_null_labels` says those
+    )
+    if variants:
+        field = (dataset.read_options or {}).get("label") or "label"
+        logger.warning(
+            "%s: the label column %r spells %d label(s) in several ways that differ only in "
+            "case or spaces: %s (rows of each). Each spelling is a class of its own; if they "
+            "are one genre, write them one way in the file.",
+            dataset.origin or "the data",
+            field,
+            len(variants),
+            "; ".join(", ".join(f"{label!r} {rows[label]}" for label in g) for g in variants),
+        )
+    return variants
+
+
+def warn_on_unique_labels(dataset, min_classes=50):
+    """Warns when the label column looks like names or ids: nearly every row its own class.
+
+    A title or id column passed as the label trains a classifier of as many
+    classes as rows, each seen once, that cannot be right about any text it
+    has not seen. Warns (it could be a large label set on few rows) when there
+    are at least `min_classes` classes and more than half the rows are the
+    only row of their class. Returns True when it warned.
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> titles = TextDataset([f"plot {i}" for i in range(60)], [[f"Title {i}"] for i in range(60)])
+    >>> warn_on_unique_labels(titles)
+    True
+    """
+    counts = dataset.label_counts()
+    once = sum(1 for n in counts.values() if n == 1)
+    if len(counts) < min_classes or once <= len(dataset) / 2:
+        return False
+    field = (dataset.read_options or {}).get("label") or "label"
+    logger.warning(
+        "%s: the label column %r has %d classes for %d rows, and %d rows are the only "
+        "row of their class: it looks like names or ids, not genres. Check that this is the "
+        "genre column (%s=, `%s`).",
+        dataset.origin or "the data",
+        field,
+        len(counts),
+        len(dataset),
+        once,
+        argument("label"),
+        flag("label"),
+    )
+    return True
 
 
 _LIKELY_SEPARATORS = ("|", ",", ";")

@@ -23,6 +23,7 @@ from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import FrameRecords
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
+from genreclf.data.label_checks import warn_on_case_variants
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.option_names import argument
@@ -339,6 +340,7 @@ def load_dataset(
     )
     dataset.skipped = dict(sorted(skips.counts.items()))
     warn_on_null_labels(dataset)
+    warn_on_case_variants(dataset)
     return dataset
 
 

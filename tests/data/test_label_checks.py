@@ -71,3 +71,36 @@ def test_multi_label_rows_all_with_the_same_labels_are_refused():
 )
 def test_two_classes_are_trainable(labels, multi_label):
     check_trainable(TextDataset(["a", "b", "c"], labels, multi_label=multi_label))
+
+
+def test_a_genre_spelt_in_several_cases_warns_naming_each_spelling(tmp_path, caplog):
+    rows = ["A.,Drama", "B.,drama", "C.,DRAMA ", "D.,horror", "E.,drama", "F.,Sci-Fi", "G.,sci-fi"]
+    path = write(tmp_path, "m.csv", "overview,genre\n" + "\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(path)
+    assert len(ds.vocabulary().labels) == 6  # a warning: the spellings stay classes
+    [message] = [r.getMessage() for r in caplog.records]
+    assert message.startswith(f"{path}: the label column 'genre' spells 2 label(s) in several")
+    assert "'DRAMA' 1, 'Drama' 1, 'drama' 2; 'Sci-Fi' 1, 'sci-fi' 1 (rows of each)" in message
+
+
+def test_a_label_column_of_titles_warns_when_training(tmp_path, caplog):
+    path = write(
+        tmp_path, "m.csv", "overview,title\n" + "".join(f"P{i}.,T{i}\n" for i in range(60))
+    )
+    ds = load_dataset(path, label="title")
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        check_trainable(ds)
+    [message] = [r.getMessage() for r in caplog.records]
+    assert "'title' has 60 classes for 60 rows, and 60 rows are the only row" in message
+    assert "looks like names or ids, not genres" in message
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        check_trainable(load_dataset(genreclf_sample(), text="overview", label="genre"))
+    assert caplog.records == []
+
+
+def genreclf_sample():
+    import genreclf
+
+    return genreclf.sample_path()
