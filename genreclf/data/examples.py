@@ -182,6 +182,7 @@ class ExampleReader:
                     "A feature cannot be named 'text': models take the text "
                     "under that input name. Rename the column."
                 )
+        self._id_named = id_column is not None
         if id_column is not None:
             self.id_column = resolve_column(columns, id_column, (), "id_column", path)
         else:
@@ -274,6 +275,9 @@ class ExampleReader:
             self.seen_labels.update(s.strip() for s in seen if isinstance(s, str) and s.strip())
         if self.id_column is None:
             example_id = str(record.line)
+        elif not self._id_named and self.id_column not in record.fields:
+            # A found `id` a JSON line leaves out (as writers leave out nulls): a null id.
+            example_id = ""
         else:
             example_id = self._string(record, self.id_column, default="")
         source = "real"

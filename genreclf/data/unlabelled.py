@@ -51,7 +51,8 @@ def read_unlabelled(
             text column a run was trained on.
         format, skip_bad_rows, features, categorical: as in `load_dataset`.
         limit: read at most this many usable rows (None: all of them); the
-            rest of the file is not read.
+            rows after them are not checked (a JSONL file's keys are still
+            read to the end, to find its columns).
 
     Returns:
         A list of `Example`s (`labels` empty) with their text, line, id and

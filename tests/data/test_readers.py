@@ -314,6 +314,17 @@ def test_jsonl_columns_are_the_keys_of_every_object_not_the_first(tmp_path):
         load_dataset(path, label="tag")  # absent from every object: the whole file's error
 
 
+def test_an_id_key_some_json_lines_leave_out_is_a_null_id(tmp_path):
+    path = write(
+        tmp_path,
+        "ids.jsonl",
+        '{"text": "A heist.", "label": "crime"}\n{"id": "m2", "text": "A ghost.", "label": "horror"}\n',
+    )
+    assert load_dataset(path).ids == ["", "m2"]  # found, not named: left out reads as null
+    with pytest.raises(DataError, match=r"ids.jsonl:1: field 'id': the row has no field 'id'"):
+        load_dataset(path, id_column="id")  # named: every row must have it
+
+
 @pytest.mark.parametrize("name, sep", [("all.csv", ","), ("all.tsv", "\t")])
 def test_a_header_repeated_inside_the_file_is_skipped_and_logged(tmp_path, caplog, name, sep):
     # `cat part1.csv part2.csv`: the second part's header (with its BOM) is no row.
