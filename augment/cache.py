@@ -145,7 +145,7 @@ class ResponseCache:
             entry = {**entry, "created_at": now.isoformat(timespec="seconds")}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
         with self._write_lock:  # `aput`'s worker threads and the loop's `put_charge`
-            if self._file is None:
+            if self._file is None or self._file.closed:  # a charge after `close`, too
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
                 self._file = open(self.path, "a", encoding="utf-8")
             self._file.write(line + "\n")

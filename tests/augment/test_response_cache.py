@@ -55,3 +55,18 @@ def test_valid_last_line_without_newline_is_kept(tmp_path):
         assert "b" in cache
         cache.put({"key": "c"})
     assert [json.loads(l)["key"] for l in path.read_text().splitlines()] == ["a", "b", "c"]
+
+
+def test_every_paid_attempt_counts_and_a_charge_after_close_is_kept(tmp_path):
+    """Replaced responses and charges stay in the job's spend; a call cancelled while
+    the run shuts down (the cache already closed) still records its charge."""
+    path = tmp_path / "cache.jsonl"
+    cache = ResponseCache(path)
+    cache.put({"key": "k1", "content": "", "usage": [10, 5]})  # an old unusable answer
+    cache.put({"key": "k1", "content": "{}", "usage": [10, 7]})  # asked again
+    cache.close()
+    cache.put_charge({"key": "k2"}, (30, 40))
+    reread = ResponseCache(path)
+    assert reread.get("k1")["usage"] == [10, 7] and "k2" not in reread
+    assert reread.recorded_usage() == (50, 52)
+    assert reread.recorded_usage(lambda entry: entry["key"] == "k2") == (30, 40)
