@@ -67,8 +67,13 @@ def mine_keywords(texts, labels, top_k=20, min_df=3, min_precision=0.5, ngram_ra
     except ValueError as error:
         # sklearn's words for "no term is left" (none in min_df texts, or all stop words);
         # any other error, such as a setting it refuses, is raised as it is.
-        no_term = ("no terms remain", "empty vocabulary")
-        if not any(words in str(error) for words in no_term):
+        if "empty vocabulary" in str(error):
+            raise ConfigError(
+                f"No genre got a keyword: every word of the {len(texts)} texts is an English "
+                "stop word (or there are none). Expected texts with content words; mine "
+                "more or longer labelled texts."
+            ) from None
+        if "no terms remain" not in str(error):
             raise
         raise _no_keywords(
             min_df, min_precision, len(texts), "no term occurs in that many texts"

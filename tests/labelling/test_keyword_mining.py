@@ -57,3 +57,8 @@ def test_no_keyword_for_any_genre_says_which_setting_to_lower():
         mine_keywords(TEXTS, LABELS, min_df=3)
     with pytest.raises(ConfigError, match="none is precise enough .* Lower min_precision"):
         mine_keywords(["a ghost", "a ghost"], [["horror"], ["comedy"]], min_df=1)
+
+
+def test_texts_of_stop_words_alone_say_so_not_which_setting_to_lower():
+    with pytest.raises(ConfigError, match="every word of the 3 texts is an English stop word"):
+        mine_keywords(["the and of", "a the", "is it"], [["x"], ["y"], ["x"]], min_df=1)
