@@ -8,10 +8,10 @@ tuner creates each trial's run as a child of it (MLflow's
 run's id down to the trial's own process — where `MlflowMetrics` logs each
 epoch — and ends it with the trial's score and status.
 
-A killed search resumed (`--resume`) goes on in the same runs: the search's
-run is remembered in the folder (`mlflow.json`), and a trial the kill cut
-short continues its own unfinished child run rather than leaving it RUNNING
-beside a second one.
+A killed search resumed (`--resume`) goes on in the same search run,
+remembered in the folder (`mlflow.json`). A trial the kill cut short trains
+again from its first epoch, so it gets a new child run (tagged
+`genreclf.retry_of`), and the run it left RUNNING is ended as KILLED.
 
 Example:
 
@@ -88,7 +88,9 @@ def start_trial_run(mlflow, trial):
     """Creates a trial's child run with its hyperparameters; returns the run id.
 
     A trial that already has an unfinished run under the search's (a killed
-    search's trial, run again on `--resume`) continues in it.
+    search's trial, run again on `--resume`) trains again from its first
+    epoch: that run is ended as KILLED, and the new one names it
+    (`genreclf.retry_of`), so neither run's epochs are logged twice.
     """
     from genreclf.tracking.mlflow_tracker import MlflowTracker
 
@@ -100,16 +102,17 @@ def start_trial_run(mlflow, trial):
             f"tags.`mlflow.parentRunId` = '{mlflow['parent_run_id']}' and "
             f"tags.`genreclf.trial_id` = '{trial.trial_id}' and attributes.status = 'RUNNING'"
         ),
-        max_results=1,
     )
-    if unfinished:
-        return unfinished[0].info.run_id
+    for cut_short in unfinished:
+        tracker.client.set_terminated(cut_short.info.run_id, status="KILLED")
+    retry = {"genreclf.retry_of": unfinished[0].info.run_id} if unfinished else {}
     run = tracker.client.create_run(
         mlflow["experiment_id"],
         tags={
             "mlflow.parentRunId": mlflow["parent_run_id"],
             "mlflow.runName": f"trial {trial.trial_id}",
             "genreclf.trial_id": str(trial.trial_id),
+            **retry,
         },
     )
     tracker.run_id = run.info.run_id

@@ -86,13 +86,7 @@ def read_trials(directory):
                 "score": None
                 if score is None or (isinstance(score, float) and math.isnan(score))
                 else score,
-                # KerasTuner's best step counts the epochs the trial was scored by,
-                # from its first scored epoch (`scored_epochs`); 1-based here.
-                "best_epoch": (state.get("best_step") or 0)
-                + record.get("first_scored_epoch", 0)
-                + 1
-                if score is not None
-                else None,
+                "best_epoch": _best_epoch(state, record) if score is not None else None,
                 "epochs": record.get("epochs"),
                 "seconds": record.get("seconds"),
                 "tuner": record.get("tuner_id"),
@@ -107,6 +101,18 @@ def read_trials(directory):
     # max_trials, which a resumed search may raise ("2" is before "03").
     rows.sort(key=lambda row: trial_number(row["trial"]))
     return rows
+
+
+def _best_epoch(state, record):
+    """The trial's best epoch, 1-based, or None where its record cannot tell.
+
+    KerasTuner's best step counts the epochs a trial was scored by, from its
+    first scored epoch (`scored_epochs`), which genreclf's record keeps;
+    records written before it did cannot place the step.
+    """
+    if "first_scored_epoch" not in record:
+        return None
+    return (state.get("best_step") or 0) + record["first_scored_epoch"] + 1
 
 
 def trial_number(trial_id):

@@ -64,9 +64,10 @@ def test_each_trial_is_a_run_nested_under_the_search(tmp_path):
         assert [m.step for m in history] == list(range(row["epochs"]))
 
 
-def test_a_resumed_search_goes_on_in_its_run_and_its_cut_short_trials_run(tmp_path):
+def test_a_resumed_search_goes_on_in_its_run_and_ends_its_cut_short_trials_run(tmp_path):
     """A killed search leaves its run and its last trial's run RUNNING: `--resume` goes
-    on in both, rather than opening a second search run beside the first."""
+    on in the search's run, rather than opening a second one beside it, and ends the
+    cut-short trial's run as KILLED: the trial trains again in a new run that names it."""
     import types
 
     from mlflow.tracking import MlflowClient
@@ -107,9 +108,17 @@ def test_a_resumed_search_goes_on_in_its_run_and_its_cut_short_trials_run(tmp_pa
     result = tune(genreclf.sample_path(), max_trials=2, resume=True, **args)
     runs = client.search_runs([experiment_id])
     assert [r.info.run_id for r in runs if "mlflow.parentRunId" not in r.data.tags] == [parent_id]
-    children = {r.data.tags["genreclf.trial_id"]: r for r in runs if r.info.run_id != parent_id}
-    assert sorted(children) == ["0", "1"] and children["1"].info.run_id == trial_run
-    assert {r.info.status for r in runs} == {"FINISHED"}
+    assert client.get_run(trial_run).info.status == "KILLED"
+    children = {
+        r.data.tags["genreclf.trial_id"]: r
+        for r in runs
+        if r.info.run_id not in (parent_id, trial_run)
+    }
+    assert sorted(children) == ["0", "1"]
+    assert children["1"].data.tags["genreclf.retry_of"] == trial_run
+    assert {r.info.status for r in runs if r.info.run_id != trial_run} == {"FINISHED"}
+    steps = [m.step for m in client.get_metric_history(children["1"].info.run_id, "val_macro_f1")]
+    assert steps == sorted(set(steps))  # each epoch once
     search_run = client.get_run(parent_id).data
     assert search_run.metrics["completed_trials"] == len(result.leaderboard) == 2
     assert search_run.params["max_trials"] == "1"  # written once: the resume's bound is a tag
