@@ -7,6 +7,7 @@ or raises a row `DataError` naming file, line and field.
 """
 
 import dataclasses
+import decimal
 import json
 import math
 
@@ -391,8 +392,8 @@ class ExampleReader:
     def _number(self, record, name):
         value = self._value(record, name)
         number = None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
+        if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+            number = float(value)  # a Decimal: a Parquet decimal column's value
         elif isinstance(value, str):
             try:
                 number = float(value.strip())

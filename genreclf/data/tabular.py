@@ -82,8 +82,8 @@ class CsvRecords:
             reader = self._reader(lines)
             try:
                 header = next(reader)
-                while not header:  # blank lines before the header
-                    lines.kept.clear()
+                while not header or (len(header) == 1 and not header[0].strip()):
+                    lines.kept.clear()  # blank (or whitespace-only) lines before the header
                     header = next(reader)
             except StopIteration:
                 raise DataError(

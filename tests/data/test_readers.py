@@ -157,6 +157,25 @@ def test_parquet(tmp_path):
     np.testing.assert_allclose(ds.features["year"], [1990, 2000, 2010])
 
 
+def test_a_parquet_decimal_column_is_a_numeric_feature(tmp_path):
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    budget = pa.array([decimal.Decimal("1.5"), decimal.Decimal("20.25")], pa.decimal128(6, 2))
+    path = tmp_path / "m.parquet"
+    pq.write_table(pa.table({"text": ["A", "B"], "label": ["x", "y"], "budget": budget}), path)
+    np.testing.assert_allclose(
+        load_dataset(path, features=["budget"]).features["budget"], [1.5, 20.25]
+    )
+
+
+def test_whitespace_only_lines_before_a_csv_header_are_skipped(tmp_path):
+    path = write(tmp_path, "m.csv", "   \n\t\noverview,genre\nA heist.,crime\n")
+    ds = load_dataset(path)
+    assert ds.read_options["text"] == "overview" and ds.labels == [["crime"]] and ds.lines == [4]
+
+
 def test_parquet_null_text_names_row(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
