@@ -23,7 +23,6 @@ import keras_tuner
 from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
-from genreclf.training.optimizers import check_ema
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
@@ -32,8 +31,9 @@ from genreclf.tuning.scored_epochs import ScoredEpochsOnly
 from genreclf.tuning.scored_epochs import scored_history
 from genreclf.tuning.scored_epochs import selects_by_objective
 from genreclf.tuning.search_space import LR_FACTOR
-from genreclf.tuning.search_space import candidates
+from genreclf.tuning.search_space import check_ema_entry
 from genreclf.tuning.search_space import check_model_space
+from genreclf.tuning.search_space import check_training_space
 from genreclf.tuning.search_space import conditions
 from genreclf.tuning.search_space import declared_space
 from genreclf.tuning.search_space import family_space
@@ -153,7 +153,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             "label_smoothing": label_smoothing,
             "warmup_epochs": warmup_epochs,
         }
-        _check_training_space(training, max_epochs)  # before the search, not in each trial
+        check_training_space(training, max_epochs)  # before the search, not in each trial
         given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
         defaults = {**training_space(family, max_epochs), **family_space(family)}
         self.conditions = conditions(declared_space(family))
@@ -168,7 +168,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         if search_defaults:
             if lr is not None:  # an explicit learning rate wins over a declared factor
                 self.space.pop(LR_FACTOR, None)
-        _check_ema_entry(self.space.get("ema"))  # before the search, not in each trial
+        check_ema_entry(self.space.get("ema"))  # before the search, not in each trial
         first = self.trial_config(keras_tuner.HyperParameters())  # every default value
         if _fits_itself(family, first["model_config"]):
             raise ConfigError(_fits_itself_message(family, first["model_config"]))
@@ -351,63 +351,6 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             verbose=verbose,
             **kwargs,
         )
-
-
-def _check_training_space(training, max_epochs=None):
-    """Every candidate of a training argument's search-space entry, checked as a fixed value is.
-
-    So a search refuses what `genreclf train` would refuse (a negative
-    learning rate, `class_weight=1`) before its first trial, and its
-    `best.json` always retrains. A range is checked at its ends.
-
-    Example:
-
-    >>> _check_training_space({"epochs": [2.0, 4], "batch_size": None, "lr": {"min": 1e-4, "max": 1e-2}})
-    >>> _check_training_space({"epochs": [0, 2]})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
-    >>> _check_training_space({"lr": [0.01, -0.05]})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: lr (`--lr`) must be a number above 0, or 'auto'. Received: lr=-0.05. ...
-    """
-    from genreclf.training.config import check_training_value
-
-    counts = ("epochs", "batch_size", "patience", "warmup_epochs")
-    for name, spec in training.items():
-        for value in candidates(name, spec):
-            if name == "epochs" and value == "auto":
-                raise ConfigError(
-                    "A search trains each trial for its own number of epochs, up to "
-                    "max_epochs. Received: epochs='auto'. Leave epochs out (a search space of "
-                    "epochs up to max_epochs, `--max-epochs`) or pass the epochs to try."
-                )
-            if name in counts and isinstance(value, float) and value.is_integer():
-                value = int(value)  # a trial reads 4.0 epochs as 4
-            check_training_value(name, value)
-            if name == "epochs" and max_epochs is not None and value > max_epochs:
-                raise ConfigError(
-                    f"A trial trains at most max_epochs (`--max-epochs`) epochs. Received: "
-                    f"epochs={value} with max_epochs={max_epochs}. Pass --max-epochs {value} "
-                    f"(max_epochs={value}), or epochs up to {max_epochs}."
-                )
-
-
-def _check_ema_entry(entry):
-    """`check_ema` on a fixed momentum, each choice of one, or a range's ends."""
-    if entry is None:
-        return
-    if not is_hyperparameter(entry):
-        values = [entry]
-    elif isinstance(entry, list):  # the shorthand for a choice
-        values = entry
-    else:
-        config = entry.get_config()
-        ends = [config[k] for k in ("min_value", "max_value", "value") if k in config]
-        values = config.get("values") or ends
-    for value in values:
-        check_ema(value)
 
 
 def _fits_itself(family, model_config):

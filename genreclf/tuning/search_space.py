@@ -308,3 +308,62 @@ def describe(value):
             return f"{type(value).__name__}({config['min_value']}..{config['max_value']})"
         return type(value).__name__
     return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_training_space(training, max_epochs=None):
+    """Every candidate of a training argument's search-space entry, checked as a fixed value is.
+
+    So a search refuses what `genreclf train` would refuse (a negative
+    learning rate, `class_weight=1`) before its first trial, and its
+    `best.json` always retrains. A range is checked at its ends.
+
+    Example:
+
+    >>> check_training_space({"epochs": [2.0, 4], "batch_size": None, "lr": {"min": 1e-4, "max": 1e-2}})
+    >>> check_training_space({"epochs": [0, 2]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number of at least 1, ...
+    >>> check_training_space({"lr": [0.01, -0.05]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: lr (`--lr`) must be a number above 0, or 'auto'. Received: lr=-0.05. ...
+    """
+    from genreclf.training.config import check_training_value
+
+    counts = ("epochs", "batch_size", "patience", "warmup_epochs")
+    for name, spec in training.items():
+        for value in candidates(name, spec):
+            if name == "epochs" and value == "auto":
+                raise ConfigError(
+                    "A search trains each trial for its own number of epochs, up to "
+                    "max_epochs. Received: epochs='auto'. Leave epochs out (a search space of "
+                    "epochs up to max_epochs, `--max-epochs`) or pass the epochs to try."
+                )
+            if name in counts and isinstance(value, float) and value.is_integer():
+                value = int(value)  # a trial reads 4.0 epochs as 4
+            check_training_value(name, value)
+            if name == "epochs" and max_epochs is not None and value > max_epochs:
+                raise ConfigError(
+                    f"A trial trains at most max_epochs (`--max-epochs`) epochs. Received: "
+                    f"epochs={value} with max_epochs={max_epochs}. Pass --max-epochs {value} "
+                    f"(max_epochs={value}), or epochs up to {max_epochs}."
+                )
+
+
+def check_ema_entry(entry):
+    """`check_ema` on a fixed momentum, each choice of one, or a range's ends."""
+    from genreclf.training.optimizers import check_ema
+
+    if entry is None:
+        return
+    if not is_hyperparameter(entry):
+        values = [entry]
+    elif isinstance(entry, list):  # the shorthand for a choice
+        values = entry
+    else:
+        config = entry.get_config()
+        ends = [config[k] for k in ("min_value", "max_value", "value") if k in config]
+        values = config.get("values") or ends
+    for value in values:
+        check_ema(value)
