@@ -113,7 +113,7 @@ def _read_manual_labels(path, label=None, sep="|"):
     `label` names its label column; by default the first of `label`, `labels`,
     `genre`, `genres`, `tag` that it has (as `load_dataset` looks for them).
     """
-    from genreclf.data.examples import LABEL_COLUMNS
+    from genreclf.data.columns import LABEL_COLUMNS
 
     by_id, by_text = {}, {}
     records = _csv_records(path)

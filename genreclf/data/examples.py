@@ -11,6 +11,9 @@ import decimal
 import json
 import math
 
+from genreclf.data.columns import LABEL_COLUMNS
+from genreclf.data.columns import TEXT_COLUMNS
+from genreclf.data.columns import resolve_column
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.labels import label_name
@@ -24,10 +27,7 @@ from genreclf.data.records import has_undecodable
 from genreclf.data.records import row_error
 from genreclf.data.records import undecodable_error
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 
-TEXT_COLUMNS = ("text", "overview", "plot", "description", "synopsis")
-LABEL_COLUMNS = ("label", "labels", "genre", "genres", "tag")
 DEFAULT_SEP = "|"
 
 
@@ -44,71 +44,6 @@ class Example:
     is_list: bool = False
 
 
-def resolve_column(columns, name, candidates, what, path):
-    """The column to use for `what`: `name`, else the first of `candidates` present.
-
-    `name` matches a column of another type that reads as it, when only one
-    does: `"0"` (a command line's, a `config.json`'s) is a DataFrame's column `0`.
-
-    `what` is the option (of `load_dataset`) that names the column; the error
-    names its argument and flag as `genreclf.data.option_names` says.
-    """
-    flag = option_flag(what)
-    if name is not None:
-        if name in columns:
-            return name
-        same = [column for column in columns if str(column) == str(name)]
-        if len(same) == 1:  # "0" for a DataFrame's column 0: as a config.json records it
-            return same[0]
-        raise DataError(
-            f"Column {name!r} not found. Columns present: {list(columns)}. "
-            f"Pass {argument(what)}= one of them (`{flag}` on the command line)."
-            f"{_tab_hint(columns)}",
-            path=path,
-            field=name,
-        )
-    for candidate in candidates:
-        if candidate in columns:
-            return candidate
-    lowered = {str(c).lower(): c for c in columns}
-    for candidate in candidates:
-        if candidate in lowered:
-            return lowered[candidate]
-    raise DataError(
-        f"No {what} column found: expected one of {list(candidates)}. "
-        f"Columns present: {list(columns)}. Pass {argument(what)}= the column to use "
-        f"(`{flag}` on the command line).{_tab_hint(columns)}",
-        path=path,
-    )
-
-
-def _tab_hint(columns):
-    """A hint when a tab- or otherwise-separated file was read as comma-separated.
-
-    Example:
-
-    >>> _tab_hint(["id;title;overview"])
-    " The header holds ';': CSV files are read comma-separated. ..."
-    """
-    if len(columns) != 1:
-        return ""
-    header = str(columns[0])
-    if "\t" in header:
-        return (
-            " The header holds tabs: for a tab-separated file pass "
-            f"{argument('format')}='tsv' (`{option_flag('format')} tsv`)."
-        )
-    for separator in (";", "|"):
-        if separator in header:
-            return (
-                f" The header holds {separator!r}: CSV files are read comma-separated. "
-                "Save the file with commas (or tabs, as .tsv), or read it with pandas "
-                f"(`pandas.read_csv(path, sep={separator!r})`) and pass the DataFrame to "
-                "genreclf."
-            )
-    return ""
-
-
 class ExampleReader:
     """Converts the records of one file into `Example`s.
 
@@ -121,6 +56,9 @@ class ExampleReader:
         fmt: the file format (`aclimdb` picks its label from `aclimdb_label`).
         text, label, multi_label, sep, features, categorical, id_column,
         aclimdb_label: as in `load_dataset`.
+        partial_columns: columns some rows lack (a JSONL's keys some lines
+            leave out): a text or label column found by its usual name is one
+            every row has, where there is one.
         labelled: whether rows need labels. With `False` (texts to explain
             or label), no label is read (`Example.labels` is `[]`); a label
             column the file has still serves the unclosed-quote rule.
@@ -148,6 +86,7 @@ class ExampleReader:
         categorical=(),
         id_column=None,
         aclimdb_label="rating",
+        partial_columns=(),
         labelled=True,
     ):
         self.path = path
@@ -162,9 +101,10 @@ class ExampleReader:
         self.seen_labels = set()  # labels of the rows read, for the unclosed-quote rule
         if fmt == "aclimdb" and label is None:
             label = aclimdb_label
-        self.text = resolve_column(columns, text, TEXT_COLUMNS, "text", path)
+        partial = partial_columns
+        self.text = resolve_column(columns, text, TEXT_COLUMNS, "text", path, partial)
         if labelled:
-            self.label = resolve_column(columns, label, LABEL_COLUMNS, "label", path)
+            self.label = resolve_column(columns, label, LABEL_COLUMNS, "label", path, partial)
         else:  # labels are not read: a label column only tells rows swallowed by a quote
             present = [c for c in (label, *LABEL_COLUMNS) if c in columns and c != self.text]
             self.label = present[0] if present else None

@@ -17,6 +17,7 @@ from genreclf.data import aclimdb
 from genreclf.data import kaggle_format
 from genreclf.data import tabular
 from genreclf.data import unquoted
+from genreclf.data.columns import partial_columns
 from genreclf.data.dataset import TextDataset
 from genreclf.data.examples import ExampleReader
 from genreclf.data.frames import FRAME_NAME
@@ -294,7 +295,9 @@ def load_dataset(
         id_column=id_column,
         aclimdb_label=aclimdb_label,
     )
-    reader = ExampleReader(path, records.columns, fmt=fmt, **options)
+    reader = ExampleReader(
+        path, records.columns, fmt=fmt, partial_columns=partial_columns(records), **options
+    )
     skips = SkipLog(path, skip_bad_rows)
     examples = list(_examples(reader, records, skips))
     skips.finish()
@@ -379,7 +382,14 @@ def iter_rows(
     """
     skip_bad_rows = check_switch("skip_bad_rows", skip_bad_rows)  # before reading a row
     path, fmt, records = _source(path, format, split, aclimdb_label, caller="iter_rows")
-    reader = ExampleReader(path, records.columns, fmt=fmt, aclimdb_label=aclimdb_label, **options)
+    reader = ExampleReader(
+        path,
+        records.columns,
+        fmt=fmt,
+        aclimdb_label=aclimdb_label,
+        partial_columns=partial_columns(records),
+        **options,
+    )
     return _stream(reader, records, SkipLog(path, skip_bad_rows))
 
 

@@ -10,6 +10,7 @@ the exact physical line it starts on (the header and quoted multi-line cells
 included) and which line holds a byte that is not UTF-8.
 """
 
+import collections
 import contextlib
 import csv
 import json
@@ -196,6 +197,9 @@ class JsonlRecords:
     no object has it; a row without a field that is read is a row error
     (`missing_value`) naming its line, which `skip_bad_rows` skips. Finding
     the columns reads the file once, keeping the keys, not the rows.
+    `partial_columns` are the keys some object lacks: when no column is named,
+    a column every object has is read before one of these (a `genre` on every
+    line over a `label` on a few).
 
     Example:
 
@@ -205,19 +209,25 @@ class JsonlRecords:
     >>> [type(r).__name__ for r in JsonlRecords(path)]
     ['Record', 'DataError']
     >>> _ = path.write_text('{"text": "A"}\\n{"text": "B", "label": "x"}\\n')
-    >>> JsonlRecords(path).columns
-    ['text', 'label']
+    >>> records = JsonlRecords(path)
+    >>> records.columns, records.partial_columns
+    (['text', 'label'], {'label'})
     """
 
     def __init__(self, path):
         self.path = str(path)
         columns = None  # the keys of every object, in the order they first appear
+        counts = collections.Counter()  # how many objects have each key
+        objects = 0
         with contextlib.closing(self._items()) as items:
             for item in items:
                 if isinstance(item, Record):
                     columns = {} if columns is None else columns
                     columns.update(dict.fromkeys(item.fields))
+                    counts.update(item.fields.keys())
+                    objects += 1
         self.columns = None if columns is None else list(columns)
+        self.partial_columns = {key for key, count in counts.items() if count < objects}
         if self.columns is None:
             raise DataError(
                 "No JSON object found: expected one JSON object per line, "

@@ -14,9 +14,10 @@ import contextlib
 import itertools
 import logging
 
-from genreclf.data.examples import TEXT_COLUMNS
+from genreclf.data.columns import TEXT_COLUMNS
+from genreclf.data.columns import partial_columns
+from genreclf.data.columns import resolve_column
 from genreclf.data.examples import ExampleReader
-from genreclf.data.examples import resolve_column
 from genreclf.data.read_options import check_switch
 from genreclf.data.read_options import column_names
 from genreclf.data.readers import _examples
@@ -82,7 +83,9 @@ def read_unlabelled(
     path, fmt, records = _source(path, format, "train", "rating", False, "read_unlabelled")
     if text is None and default_text is not None:
         candidates = tuple(dict.fromkeys((default_text, *TEXT_COLUMNS)))
-        text = resolve_column(records.columns, None, candidates, "text", path)
+        text = resolve_column(
+            records.columns, None, candidates, "text", path, partial_columns(records)
+        )
         if text != default_text:
             logger.warning(
                 "%s has no column %r: reading the texts from its column %r. Pass the column "
@@ -95,6 +98,7 @@ def read_unlabelled(
         path,
         records.columns,
         fmt=fmt,
+        partial_columns=partial_columns(records),
         text=text,
         features=features,
         categorical=categorical,

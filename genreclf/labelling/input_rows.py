@@ -64,14 +64,17 @@ def read_texts(path, text=None, id_column=None, format="auto"):
 
 
 def _read(path, text, id_column, format):
-    from genreclf.data.examples import TEXT_COLUMNS
-    from genreclf.data.examples import resolve_column
+    from genreclf.data.columns import TEXT_COLUMNS
+    from genreclf.data.columns import partial_columns
+    from genreclf.data.columns import resolve_column
     from genreclf.data.option_names import flag
     from genreclf.data.readers import open_records
     from genreclf.data.records import unskippable
 
     path, _, records = open_records(path, format=format, labelled=False)
-    column = resolve_column(records.columns, text, TEXT_COLUMNS, "text", path)
+    column = resolve_column(
+        records.columns, text, TEXT_COLUMNS, "text", path, partial_columns(records)
+    )
     if id_column is not None:
         id_column = resolve_column(records.columns, id_column, (), "id_column", path)
     elif "id" in records.columns:
