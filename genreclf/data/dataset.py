@@ -6,6 +6,7 @@ import hashlib
 
 import numpy as np
 
+from genreclf.data.feature_values import check_finite_features
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import bad_text_error
 from genreclf.data.inputs import describe
@@ -97,6 +98,7 @@ class TextDataset:
                         f"Received: {len(column)} values for {n} texts."
                     )
             self.features = {k: np.asarray(v) for k, v in self.features.items()}
+            check_finite_features(self.features, self._where)
         self._check_texts(given)
         if not self.multi_label:
             self._check_one_label_per_row()
