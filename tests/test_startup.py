@@ -144,7 +144,8 @@ def test_register_makes_saved_models_loadable_with_plain_keras():
         assert "keras" not in sys.modules
         objects = genreclf.register()
         for name in ("MacroF1", "WeightedBinaryCrossentropy", "StepDecay",
-                     "MaskedGlobalPooling1D", "MaskedGlobalMaxPooling1D", "normalize_text"):
+                     "MaskedGlobalPooling1D", "MaskedGlobalMaxPooling1D", "normalize_text",
+                     "normalize_words"):
             assert f"genreclf>{name}" in objects, name
         assert genreclf.register() == objects
         print("ok")

@@ -110,7 +110,7 @@ BILSTM_SEARCH_SPACE = {
     training_defaults=BILSTM_TRAINING_DEFAULTS,
     search_space=BILSTM_SEARCH_SPACE,
     checks=BILSTM_CHECKS,
-    version=2,  # 2: the words' mean beside the BiLSTM (`embedding_skip`)
+    version=3,  # 2: the words' mean beside the BiLSTM (`embedding_skip`); 3: marks
 )
 def build_bilstm(
     num_classes,

@@ -363,4 +363,5 @@ register_family(
     fit=fit_ngram,
     fit_when=_solves_convexly,
     checks=NGRAM_CHECKS,
+    version=2,  # 2: words keep their combining marks (`normalize_words`)
 )(build_ngram)

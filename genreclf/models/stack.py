@@ -384,5 +384,5 @@ register_family(
     training_defaults={"lr": 1e-3, "schedule": "constant", "weight_decay": 0.0},
     fit=fit_stack,
     checks=STACK_CHECKS,
-    version=2,  # 2: the label-name head (`prompts`)
+    version=3,  # 2: the label-name head (`prompts`); 3: words keep their marks
 )(build_stack)

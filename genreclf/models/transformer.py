@@ -108,7 +108,7 @@ TRANSFORMER_SEARCH_SPACE = {
 
 @register_family(
     "transformer",
-    version=2,  # 2: pre-layer-norm blocks and a final norm (`normalize_first`)
+    version=3,  # 2: pre-layer-norm blocks and a final norm (`normalize_first`); 3: marks
     defaults=TRANSFORMER_DEFAULTS,
     training_defaults=TRANSFORMER_TRAINING_DEFAULTS,
     search_space=TRANSFORMER_SEARCH_SPACE,

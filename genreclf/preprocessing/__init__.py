@@ -3,3 +3,4 @@
 from genreclf.preprocessing.text_vectorizer import DEFAULT_STANDARDIZE
 from genreclf.preprocessing.text_vectorizer import make_text_vectorizer
 from genreclf.preprocessing.text_vectorizer import normalize_text
+from genreclf.preprocessing.text_vectorizer import normalize_words

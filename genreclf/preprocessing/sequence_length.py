@@ -15,29 +15,26 @@ us, and it needs none.
 """
 
 import math
-import re
 
 import numpy as np
 
 from genreclf.errors import ConfigError
-from genreclf.preprocessing.text_vectorizer import fold_text_python
+from genreclf.preprocessing.text_vectorizer import word_runs
 
 AUTO = "auto"
 AUTO_PERCENTILE = 90
 AUTO_BOUNDS = (200, 300)
 
-_WORD = re.compile(r"[^\W_]+")  # runs of letters and digits, as `normalize_text` keeps
-
 
 def word_count(text):
-    """The number of tokens `normalize_text` leaves in `text` (letters and digits).
+    """The number of tokens `normalize_words` leaves in `text` (letters, marks, digits).
 
     Example:
 
-    >>> word_count("A detective's <br />case!")
-    4
+    >>> word_count("A detective's <br />case!"), word_count("हिन्दी फ़िल्म")
+    (4, 2)
     """
-    return len(_WORD.findall(fold_text_python(text)))
+    return len(word_runs(text))
 
 
 def auto_max_length(texts, percentile=AUTO_PERCENTILE, bounds=AUTO_BOUNDS):

@@ -1,18 +1,28 @@
-"""`make_text_vectorizer`: a fitted Keras `TextVectorization` for a model's graph.
+r"""`make_text_vectorizer`: a fitted Keras `TextVectorization` for a model's graph.
 
 The vectorizer is a layer of the model itself, so the exported SavedModel takes
 raw strings and training and serving share one preprocessing object.
+
+Words are runs of letters, combining marks and digits (`normalize_words`):
+Devanagari, Thai or Hebrew words carry their vowel signs and points as marks
+(Unicode category M), which the first standardization (`normalize_text`)
+turned into spaces, leaving "हिन्दी" as the letters "ह न द". That function
+stays registered so that models saved with it load with the preprocessing
+they were trained on; new models use `normalize_words`, and `word_runs` is
+its tokens in Python (the `regex` module, for `\p{M}`).
 """
 
 import re
 import unicodedata
 
 import keras
+import regex
 import tensorflow as tf
 
 from genreclf.errors import ConfigError
 
-DEFAULT_STANDARDIZE = "normalize_text"
+DEFAULT_STANDARDIZE = "normalize_words"
+_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _MODES = ("int", "tf_idf", "multi_hot", "count")
 
 
@@ -58,12 +68,30 @@ def fold_text_python(text):
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
-def normalize_text(texts):
+def normalize_words(texts):
     """Unicode-normalises (NFKC), case-folds and strips HTML breaks and punctuation.
 
     Runs inside the graph (TensorFlow and TF Text string ops only, which TF
-    Serving bundles), so serving needs nothing else. Letters of any script are
-    kept; everything that is neither a letter nor a digit becomes a space.
+    Serving bundles), so serving needs nothing else. Letters of any script
+    and their combining marks (vowel signs, points, accents) are kept;
+    everything that is neither a letter, a mark nor a digit becomes a space.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> texts = tf.constant(["Ａ <br />DETECTIVE's case!", "हिन्दी फ़िल्म"])
+    >>> [t.decode() for t in normalize_words(texts).numpy()]
+    ['a detective s case ', 'हिन्दी फ़िल्म']
+    """
+    return tf.strings.regex_replace(fold_text(texts), r"[^\p{L}\p{M}\p{N}]+", " ")
+
+
+@keras.saving.register_keras_serializable(package="genreclf")
+def normalize_text(texts):
+    """The standardization of models saved before `normalize_words`: marks became spaces.
+
+    Kept, under its registered name, so that those models load and answer
+    as they were trained; new models use `normalize_words`.
 
     Example:
 
@@ -72,6 +100,20 @@ def normalize_text(texts):
     array([b'a detective s case '], dtype=object)
     """
     return tf.strings.regex_replace(fold_text(texts), r"[^\p{L}\p{N}]+", " ")
+
+
+def word_runs(text):
+    """The words `normalize_words` leaves in `text`, computed in Python.
+
+    Example:
+
+    >>> word_runs("A detective's <br />café")
+    ['a', 'detective', 's', 'café']
+    """
+    return _WORD_RUN.findall(fold_text_python(text))
+
+
+_STANDARDIZERS = {"normalize_words": normalize_words, "normalize_text": normalize_text}
 
 
 def make_text_vectorizer(
@@ -94,8 +136,9 @@ def make_text_vectorizer(
         max_tokens: vocabulary size, padding and out-of-vocabulary included.
         max_length: sequence length for `"int"` mode (pads or truncates).
         ngrams: `None`, an int n (1..n-grams) or a tuple of n-gram sizes.
-        standardize: `"normalize_text"` (genreclf's Unicode-aware default), or
-            any `TextVectorization` standardize value.
+        standardize: `"normalize_words"` (genreclf's Unicode-aware default),
+            `"normalize_text"` (the one before, which drops combining marks),
+            or any `TextVectorization` standardize value.
         name: the layer name.
 
     Returns:
@@ -118,8 +161,8 @@ def make_text_vectorizer(
         raise ConfigError(
             f"Sequence models need max_length >= 1. Received: max_length={max_length}."
         )
-    if standardize == DEFAULT_STANDARDIZE:
-        standardize = normalize_text
+    if isinstance(standardize, str) and standardize in _STANDARDIZERS:
+        standardize = _STANDARDIZERS[standardize]
     layer = keras.layers.TextVectorization(
         max_tokens=max_tokens,
         standardize=standardize,

@@ -13,7 +13,7 @@ heads of `ngram` and `stack`). Keras' own `tf_idf` mode has neither
 sublinear tf nor a minimum document frequency, hence this module.
 
 Every function takes an `analyzer`: `"word"` (1..`ngrams`-grams of words of
-two or more letters or digits, `normalize_text`) or `"char_wb"` (word-boundary
+two or more letters, marks or digits, `normalize_words`) or `"char_wb"` (word-boundary
 character 2–5-grams, `genreclf.preprocessing.char_ngrams`; `ngrams` is
 ignored), the features of `TfidfVectorizer(analyzer="char_wb",
 ngram_range=(2, 5), sublinear_tf=True)`.
@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from genreclf.errors import ConfigError
-from genreclf.preprocessing.text_vectorizer import normalize_text
+from genreclf.preprocessing.text_vectorizer import normalize_words
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -64,7 +64,7 @@ def _vectorizer_args(analyzer, ngrams):
         from genreclf.preprocessing.char_ngrams import normalize_chars
 
         return {"standardize": normalize_chars, "split": char_wb_ngrams, "ngrams": None}
-    return {"standardize": normalize_text, "split": split_words, "ngrams": ngrams}
+    return {"standardize": normalize_words, "split": split_words, "ngrams": ngrams}
 
 
 def _document_frequency(texts, ngrams, analyzer="word", batch_size=2048):

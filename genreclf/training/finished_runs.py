@@ -143,9 +143,9 @@ def recipe_version(model, config=None):
     Example:
 
     >>> recipe_version("ngram"), recipe_version("no_such_family")
-    (1, 1)
+    (2, 1)
     >>> recipe_version("hybrid", {"encoder": "ngram"})
-    {'hybrid': 1, 'ngram': 1}
+    {'hybrid': 1, 'ngram': 2}
     """
     family = _family(model)
     if family is None:
@@ -168,7 +168,7 @@ def same_recipe(recorded, model, config=None):
 
     Example:
 
-    >>> same_recipe(3, "hybrid", {"encoder": "ngram"})  # written before parts were recorded
+    >>> same_recipe(3, "hybrid", {"encoder": "pretrained"})  # written before parts were recorded
     True
     >>> same_recipe(2, "hybrid", {"encoder": "transformer"})  # before pre-LN blocks
     False

@@ -84,18 +84,19 @@ def test_folds_an_older_recipe_trained_are_retrained_not_kept(tmp_path):
     out = tmp_path / "cv"
     genreclf.train(genreclf.sample_path(), out=out, folds=2, **TINY)
     fingerprints = sorted(out.glob("folds/*/fingerprint.json"))
-    assert [json.loads(p.read_text())["recipe_version"] for p in fingerprints] == [1, 1]
+    assert [json.loads(p.read_text())["recipe_version"] for p in fingerprints] == [2, 2]
     folds = _mtimes(out, "folds/*/model.keras")
-    # fold 0 as a later genreclf would have trained it (its ngram recipe at version 2)
+    # fold 0 as the genreclf before words kept their marks trained it (ngram at 1)
     older = json.loads(fingerprints[0].read_text())
-    fingerprints[0].write_text(json.dumps({**older, "recipe_version": 2}))
+    fingerprints[0].write_text(json.dumps({**older, "recipe_version": 1}))
     genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **TINY)
     again = _mtimes(out, "folds/*/model.keras")
     changed = [path.parent.name for path in folds if again[path] != folds[path]]
     assert changed == ["fold_0"]  # retrained; fold_1, same recipe, kept
     assert json.loads(fingerprints[0].read_text())["recipe_version"] == recipe_version("ngram")
-    assert recipe_version("stack") == 2  # the label-name head: older stack folds retrain
-    assert recipe_version("transformer") == 2  # pre-LN blocks: older transformer folds retrain
+    # words keep their combining marks: every word-level family's older folds retrain
+    assert recipe_version("stack") == 3 and recipe_version("transformer") == 3
+    assert recipe_version("bilstm") == 3 and recipe_version("pretrained") == 1
 
 
 def test_hybrid_folds_retrain_when_their_encoder_family_changes_and_only_then(tmp_path):
@@ -108,23 +109,21 @@ def test_hybrid_folds_retrain_when_their_encoder_family_changes_and_only_then(tm
     genreclf.train(genreclf.sample_path(), out=out, folds=2, **hybrid)
     fingerprints = sorted(out.glob("folds/*/fingerprint.json"))
     recorded = [json.loads(p.read_text())["recipe_version"] for p in fingerprints]
-    assert recorded == [{"hybrid": 1, "ngram": 1}] * 2  # its own version and its encoder's
+    assert recorded == [{"hybrid": 1, "ngram": 2}] * 2  # its own version and its encoder's
     folds = _mtimes(out, "folds/*/model.keras")
-    # fold 0 as the genreclf before this one recorded it: one number, 3, raised
-    # for a new transformer encoder, which this ngram-encoder fold did not use;
-    # fold 1 as a later genreclf would have, its ngram recipe at version 2
-    for path, version in zip(fingerprints, (3, {"hybrid": 1, "ngram": 2})):
-        path.write_text(json.dumps({**json.loads(path.read_text()), "recipe_version": version}))
+    # fold 0 as the genreclf before parts were recorded wrote it: one number, 3,
+    # for an ngram encoder at version 1, before words kept their marks
+    older = json.loads(fingerprints[0].read_text())
+    fingerprints[0].write_text(json.dumps({**older, "recipe_version": 3}))
     genreclf.train(genreclf.sample_path(), out=out, folds=2, overwrite=True, **hybrid)
     again = _mtimes(out, "folds/*/model.keras")
-    assert [path.parent.name for path in folds if again[path] != folds[path]] == ["fold_1"]
-    # What one number meant: 2 raised for the bilstm encoder, 3 for the transformer.
-    assert same_recipe(2, "hybrid", {"encoder": "ngram"})
-    assert same_recipe(2, "hybrid", {"encoder": "bilstm"})
-    assert not same_recipe(2, "hybrid", {"encoder": "transformer"})
-    assert same_recipe(3, "hybrid", {"encoder": "transformer"})
-    assert not same_recipe(1, "hybrid", {})  # the default encoder, bilstm, changed at 2
-    assert not same_recipe(4, "hybrid", {"encoder": "ngram"})  # no genreclf wrote 4
+    assert [path.parent.name for path in folds if again[path] != folds[path]] == ["fold_0"]
+    # What one number meant: 2 raised for the bilstm encoder, 3 for the transformer;
+    # the pretrained encoder is unchanged since, the others have changed again.
+    assert same_recipe(3, "hybrid", {"encoder": "pretrained"})
+    assert not same_recipe(2, "hybrid", {"encoder": "ngram"})
+    assert not same_recipe(3, "hybrid", {"encoder": "transformer"})
+    assert not same_recipe(4, "hybrid", {"encoder": "pretrained"})  # no genreclf wrote 4
     assert recipe_version("hybrid") == {"hybrid": 1, "bilstm": recipe_version("bilstm")}
 
 
@@ -244,7 +243,7 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(tmp_path, capfd):
     fingerprint = (out / "fingerprint.json").read_text()
     started = json.loads(fingerprint)
     (out / "fingerprint.json").write_text(json.dumps({**started, "recipe_version": 0}))
-    with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 2: another genreclf"):
+    with pytest.raises(ConfigError, match=r"the bilstm recipe \(version 0 → 3: another genreclf"):
         genreclf.train(genreclf.sample_path(), out=out, **BILSTM)  # an older genreclf's run
     (out / "fingerprint.json").write_text(fingerprint)
     # Its weights score the classes in the order it started with (an older
