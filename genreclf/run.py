@@ -19,6 +19,7 @@ from genreclf.errors import ConfigError
 from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
+from genreclf.model_features import check_features
 from genreclf.setting import whole
 from genreclf.texts_in import texts_in
 
@@ -291,7 +292,8 @@ class Run:
 
         Raises:
             ConfigError: `texts` that are not texts (a DataFrame, a dict, None),
-                or a `batch_size` that is not a whole number of at least 1.
+                a `batch_size` that is not a whole number of at least 1, or a
+                hybrid run's features left out or not one value per text.
             DataError: a text that is not a string, or is blank, as `predict`.
         """
         _BATCH_SIZE.check("batch_size", batch_size, fix="Pass e.g. batch_size=256.")
@@ -299,13 +301,11 @@ class Run:
         import tensorflow as tf
 
         inputs = {"text": tf.constant(texts, dtype=tf.string)}
-        for name, values in (features or {}).items():
-            values = np.asarray(values)
-            # Keras takes string features as object arrays, not numpy unicode.
-            inputs[name] = values.astype(object) if values.dtype.kind == "U" else values
         if not len(inputs["text"]):
             return np.zeros((0, len(self.labels)), dtype="float32")
         model = self.model if model is None else model
+        if any(tensor.name != "text" for tensor in model.inputs):  # a hybrid run's features
+            inputs.update(check_features(features, model, len(texts)))
         return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0))
 
     def predict(self, texts, top_k=3, features=None):

@@ -1,5 +1,7 @@
 """`explain`: the words behind a run's predictions, in one call."""
 
+from genreclf.explaining.arguments import check_steps
+from genreclf.explaining.arguments import check_top_k
 from genreclf.explaining.explainer import Explainer
 from genreclf.texts_in import texts_in
 
@@ -28,16 +30,22 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
         texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
             numpy array or other iterable of texts, as `Run.predict` takes
             them (not a DataFrame: pass its text column, `df["overview"]`).
-        top_k: how many of the best-scoring labels to explain per text.
-        steps: integrated-gradients steps (more: closer to complete, slower).
-        features: hybrid runs: `{name: values}`, one value per text.
+        top_k: how many of the best-scoring labels to explain per text: a
+            whole number of at least 1, or None for every label.
+        steps: integrated-gradients steps (more: closer to complete, slower):
+            a whole number of at least 1.
+        features: hybrid runs: `{name: values}`, one value per text for each
+            of the run's features (`run.feature_names()`).
         labels: explain these labels instead of each text's top ones.
 
     Returns:
         A list of `Explanation`s (`.top_words(label)`, `.to_dict()`), one per text.
 
     Raises:
-        ConfigError: `texts` that are not texts (a DataFrame, a dict, None).
+        ConfigError: `texts` that are not texts (a DataFrame, a dict, None);
+            a `top_k` or `steps` that is not a whole number of at least 1;
+            `features` left out for a hybrid run, or not one value per text
+            for each of its features.
         DataError: a text that is not a string, or is blank, as `Run.predict`.
 
     Example:
@@ -50,6 +58,8 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
     """
     from genreclf.run import Run
 
+    check_top_k(top_k)  # before the model loads
+    check_steps(steps)
     run = run if isinstance(run, Run) else Run(run)
     texts = texts_in(texts, "genreclf.explain", "explaining", run.config.get("text"))
     return explainer_for(run, steps).explain(texts, top_k=top_k, features=features, labels=labels)

@@ -30,6 +30,9 @@ import re
 import keras
 import numpy as np
 
+from genreclf.explaining.arguments import check_labels
+from genreclf.explaining.arguments import check_steps
+from genreclf.explaining.arguments import check_top_k
 from genreclf.explaining.explanation import Explanation
 from genreclf.explaining.explanation import LabelExplanation
 from genreclf.explaining.integrated_gradients import ENCODER_PASS_VALUES
@@ -47,6 +50,7 @@ from genreclf.explaining.token_positions import WORD_EMBEDDINGS
 from genreclf.explaining.token_positions import to_words
 from genreclf.explaining.token_positions import word_positions
 from genreclf.explaining.words import text_words
+from genreclf.model_features import check_features
 from genreclf.models.calibrated_scores import CalibratedScores
 from genreclf.models.ordinal import OrdinalScores
 
@@ -72,7 +76,11 @@ class Explainer:
     Args:
         model: a genreclf model (raw strings in, scores out).
         labels: the label names, one per score column.
-        steps: integrated-gradients steps (neural families).
+        steps: integrated-gradients steps (neural families): a whole number
+            of at least 1.
+
+    Raises:
+        ConfigError: `steps` that is not a whole number of at least 1.
 
     Example:
 
@@ -89,7 +97,7 @@ class Explainer:
     def __init__(self, model, labels, steps=32):
         self.full_model = model
         self.labels = list(labels)
-        self.steps = int(steps)
+        self.steps = check_steps(steps)
         names = layer_names(model)
         self.calibration = _taken_out(model, len(self.labels))
         if "scores" in names and model.outputs[0] is not model.get_layer("scores").output:
@@ -142,13 +150,21 @@ class Explainer:
 
         Args:
             texts: raw texts.
-            top_k: how many of the best-scoring labels to explain per text.
-            features: hybrid models: `{name: values}`, one value per text.
+            top_k: how many of the best-scoring labels to explain per text: a
+                whole number of at least 1 (more than the labels, or None: all of them).
+            features: hybrid models: `{name: values}`, one value per text for
+                each of the model's inputs beside `text`.
             labels: explain these labels (names) instead of the top ones.
             units: `"auto"` (logits for linear models, else scores) or `"score"`.
 
         Returns:
             A list of `Explanation`s, one per text.
+
+        Raises:
+            ConfigError: a single string for `texts`; a `top_k` that is not a
+                whole number of at least 1; `features` left out for a hybrid
+                model, or not one value per text for each of its features;
+                `labels` that are not names of this model's labels; other `units`.
         """
         from genreclf.errors import ConfigError
 
@@ -157,26 +173,23 @@ class Explainer:
                 "explain() takes a list of texts. Received a single string; wrap it in a "
                 "list: explain([text])."
             )
+        texts = list(texts)
+        check_top_k(top_k)
         if units not in ("auto", "score"):
             raise ConfigError(f"units must be 'auto' or 'score'. Received: units={units!r}.")
         if labels is not None:
-            unknown = [name for name in labels if name not in self.labels]
-            if unknown:
-                raise ConfigError(
-                    f"Unknown labels {unknown}. Expected labels of this run: {self.labels}."
-                )
+            labels = check_labels(labels, self.labels)
+        features = check_features(features, self.full_model, len(texts))
         results = []
         for i, text in enumerate(texts):
             inputs = {"text": np.asarray([text], dtype=object)}
-            for name, values in (features or {}).items():
-                inputs[name] = np.asarray(values)[i : i + 1]
-                if inputs[name].dtype.kind == "U":
-                    inputs[name] = inputs[name].astype(object)
+            inputs.update({name: values[i : i + 1] for name, values in features.items()})
             scores = self._scores(inputs)
             if labels is not None:
                 classes = [self.labels.index(name) for name in labels]
             else:
-                classes = list(np.argsort(-scores)[: min(top_k, len(self.labels))])
+                count = len(self.labels) if top_k is None else min(top_k, len(self.labels))
+                classes = list(np.argsort(-scores)[:count])
             words = text_words(text)
             part = self._explain_one(text, words, inputs, classes, units)
             entries = [

@@ -41,6 +41,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from genreclf.explaining.arguments import check_steps
+
 # Probed values a gradient pass through a pretrained encoder holds at most: one
 # copy of the default `stack`'s longest text (4 windows x 256 word pieces x 384).
 ENCODER_PASS_VALUES = 4 * 256 * 384
@@ -169,13 +171,17 @@ class IntegratedGradients:
         Args:
             inputs: the model's inputs for ONE example, e.g. `{"text": [text]}`.
             classes: the class indices to explain.
-            steps: interpolation steps (midpoint rule).
+            steps: interpolation steps (midpoint rule): a whole number of at least 1.
             batch_steps: the most steps per forward and backward pass (fewer
                 when one copy of the text is large: see `pass_values`).
 
         Returns:
             An `IGResult`.
+
+        Raises:
+            ConfigError: `steps` that is not a whole number of at least 1.
         """
+        check_steps(steps)
         midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
         with self._lock:
             ends, size = None, max(1, int(batch_steps))

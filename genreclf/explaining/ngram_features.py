@@ -18,6 +18,7 @@ import numpy as np
 
 from genreclf.explaining.layers import find_layer
 from genreclf.explaining.words import align_tokens
+from genreclf.explaining.words import standardizer
 
 # (feature layer, its counting vectorizer), in the column order of a union.
 TOWERS = (("tfidf", "tfidf_counts"), ("tfidf_char", "tfidf_char_counts"))
@@ -58,6 +59,7 @@ class NgramVocabulary:
         split = config.get("split")
         self.chars = getattr(split, "__name__", str(split)).endswith("char_wb_ngrams")
         self.whitespace = split == "whitespace"
+        self.standardize = standardizer(layer)
         self.vocabulary = [str(g) for g in layer.get_vocabulary()]
         self.index = {g: i for i, g in enumerate(self.vocabulary)}
         # Out-of-vocabulary n-grams count in the unknown column (multi-hot and
@@ -65,13 +67,12 @@ class NgramVocabulary:
         self.unknown = 0 if self.vocabulary and self.vocabulary[0] == "[UNK]" else None
 
     def tokens(self, text):
-        """The graph's word tokens of `text` (`normalize_text`, then the layer's split)."""
+        """The graph's word tokens of `text` (the layer's standardization, then its split)."""
         import tensorflow as tf
 
-        from genreclf.preprocessing.text_vectorizer import normalize_text
         from genreclf.preprocessing.tfidf import split_words
 
-        standardized = normalize_text(tf.constant([text]))
+        standardized = self.standardize(tf.constant([text]))
         split = tf.strings.split(standardized) if self.whitespace else split_words(standardized)
         return [t.decode("utf-8") for t in split.to_list()[0]]
 

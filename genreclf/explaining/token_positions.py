@@ -4,8 +4,10 @@ Integrated gradients give one attribution per token position of the probed
 embedding (`[rows, positions]`; rows are a long text's windows). Two kinds
 of token sequences occur in genreclf's families:
 
-* word ids (`bilstm`, `transformer`): position i is the i-th token of
-  `normalize_text` split on whitespace (padding after the last);
+* word ids (`bilstm`, `transformer`): position i is the i-th token of the
+  model's vectorizer (its standardization, `normalize_words` or in models
+  saved before it `normalize_text`, split on whitespace; padding after the
+  last);
 * WordPiece ids (`pretrained`, the encoder of `stack`): `[CLS] pieces
   [SEP] [PAD]...` per window, `##` marking a piece that continues a word.
 
@@ -17,14 +19,21 @@ import numpy as np
 from genreclf.explaining.layers import find_layer
 from genreclf.explaining.words import align_tokens
 from genreclf.explaining.words import fold_pieces
+from genreclf.explaining.words import standardizer
 
 WORD_EMBEDDINGS = ("embedding", "token_and_position_embedding")
 PIECE_EMBEDDINGS = ("token_embedding",)
 PIECE_PREPROCESSORS = ("bert_preprocessor", "bert_chunker")
+WORD_VECTORIZER = "text_vectorizer"
 
 
-def word_level_tokens(text):
-    """The word-level families' tokens of `text` (`normalize_text`, whitespace).
+def word_level_tokens(text, standardize=None):
+    """The word-level families' tokens of `text`: `standardize`, then whitespace.
+
+    Args:
+        text: the text.
+        standardize: the model's vectorizer's standardization (`standardizer`);
+            None: `normalize_words`, new models'.
 
     Example:
 
@@ -33,9 +42,8 @@ def word_level_tokens(text):
     """
     import tensorflow as tf
 
-    from genreclf.preprocessing.text_vectorizer import normalize_text
-
-    split = tf.strings.split(normalize_text(tf.constant([text])))
+    standardize = standardize or standardizer(None)
+    split = tf.strings.split(standardize(tf.constant([text])))
     return [t.decode("utf-8") for t in split.to_list()[0]]
 
 
@@ -43,7 +51,7 @@ def word_positions(model, layer_name, text, words, ids):
     """Word index per position of `ids` (`[rows, positions]`), -1 where none.
 
     Args:
-        model: the model (to find the WordPiece vocabulary).
+        model: the model (to find its word vectorizer or WordPiece vocabulary).
         layer_name: the probed embedding layer's name.
         text: the text.
         words: its `Word`s.
@@ -59,7 +67,8 @@ def word_positions(model, layer_name, text, words, ids):
     ids = np.asarray(ids)
     out = np.full(ids.shape, -1, dtype="int64")
     if layer_name in WORD_EMBEDDINGS:
-        placed = align_tokens(word_level_tokens(text), words)
+        vectorizer = None if model is None else find_layer(model, WORD_VECTORIZER)
+        placed = align_tokens(word_level_tokens(text, standardizer(vectorizer)), words)
         for position in range(min(len(placed), ids.shape[1])):
             if placed[position] is not None:
                 out[0, position] = placed[position]

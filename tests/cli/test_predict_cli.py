@@ -7,8 +7,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from genreclf.data.utf8 import STDIN
 from genreclf.data.utf8 import not_utf8_file_error
+from genreclf.errors import ConfigError
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -175,3 +178,8 @@ def test_a_hybrid_run_takes_its_features_as_flags(tmp_path):
     assert code == 0, stderr
     expected = run.predict([text], features={"year": [1994.0]})[0]
     assert json.loads(stdout)["top_scores"] == expected["top_scores"]
+    # In Python, the features left out or not one per text are refused as clearly.
+    with pytest.raises(ConfigError, match=r"also reads the features \['year'\].*features=None"):
+        run.predict([text])
+    with pytest.raises(ConfigError, match=r"features\['year'\] must hold one value per text"):
+        run.predict([text, text], features={"year": 1994.0})

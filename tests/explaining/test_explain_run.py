@@ -45,3 +45,14 @@ def test_the_repr_of_an_explanation_is_a_one_line_summary(trained_run):
     label = repr(explanation.labels[0])
     assert len(label) < 200 and f"attributions={len(explanation.words)}" in label, label
     assert len(explanation.to_dict()["words"]) == len(explanation.words)  # to_dict keeps them all
+
+
+def test_a_bad_top_k_or_steps_is_refused_as_the_command_line_refuses_it(trained_run):
+    with pytest.raises(ConfigError, match=r"Received: top_k=-1\. Pass e.g. top_k=3"):
+        genreclf.explain(trained_run, [TEXT], top_k=-1)  # K-1 labels were explained
+    with pytest.raises(ConfigError, match=r"Received: top_k='2'\."):
+        genreclf.explain(trained_run, [TEXT], top_k="2")
+    with pytest.raises(ConfigError, match=r"Received: steps=0\. Pass e.g. steps=16"):
+        genreclf.explain(trained_run, [TEXT], steps=0)
+    with pytest.raises(ConfigError, match=r"reads the text alone"):
+        genreclf.explain(trained_run, [TEXT], features={"year": [1999]})

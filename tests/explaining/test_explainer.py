@@ -1,5 +1,7 @@
 """`Explainer` on every kind of model: the method chosen, completeness, the words."""
 
+import unicodedata
+
 import keras
 import numpy as np
 import pytest
@@ -187,6 +189,42 @@ def test_bad_arguments_say_what_was_expected():
         explainer.explain(TEXT)
     with pytest.raises(ConfigError, match="Unknown labels"):
         explainer.explain([TEXT], labels=["western"])
+    with pytest.raises(
+        ConfigError, match=r"Received: labels='crime'. Pass e.g. labels=\['crime'\]"
+    ):
+        explainer.explain([TEXT], labels="crime")
+    with pytest.raises(ConfigError, match="labels names no label"):
+        explainer.explain([TEXT], labels=[])
+    with pytest.raises(
+        ConfigError, match=r"reads the text alone.*Received: features with \['year'\]"
+    ):
+        explainer.explain([TEXT], features={"year": [1999.0]})
+    assert explainer.explain([TEXT], features={})[0].labels
+
+
+def test_a_top_k_or_steps_that_is_not_a_count_is_refused():
+    from genreclf.errors import ConfigError
+
+    model = build_ngram(3, train_texts=TEXTS, max_tokens=80)
+    explainer = Explainer(model, LABELS)
+    # -1 explained K-1 labels, 0 none, "2" was a TypeError; steps=0 one in explain().
+    for value, shown in [(-1, "-1"), (0, "0"), ("2", "'2'"), (True, "True"), (1.5, "1.5")]:
+        with pytest.raises(
+            ConfigError,
+            match=rf"top_k must be a whole number of at least 1, or null/None\. "
+            rf"Received: top_k={shown}\. Pass e.g. top_k=3",
+        ):
+            explainer.explain([TEXT], top_k=value)
+        with pytest.raises(
+            ConfigError,
+            match=rf"steps must be a whole number of at least 1. Received: steps={shown}\. "
+            "Pass e.g. steps=16",
+        ):
+            Explainer(model, LABELS, steps=value)
+    with pytest.raises(ConfigError, match=r"Received: steps=null/None\."):
+        Explainer(model, LABELS, steps=None)
+    assert len(explainer.explain([TEXT], top_k=np.int64(5))[0].labels) == 3  # more: all of them
+    assert len(explainer.explain([TEXT], top_k=None)[0].labels) == 3  # as Run.predict: every one
 
 
 def test_hybrid_explains_the_text_with_the_features_held_fixed():
@@ -219,6 +257,44 @@ def test_hybrid_explains_the_text_with_the_features_held_fixed():
     }
     scores = model(inputs).numpy()[0]
     assert [e.score for e in explanation.labels] == pytest.approx(sorted(scores)[::-1], abs=1e-6)
+    _bad_features_are_refused(explainer)
+
+
+def _bad_features_are_refused(explainer):
+    """The hybrid model's features checked by name and count, not by Keras or a slice."""
+    from genreclf.errors import ConfigError
+
+    texts = [TEXT, TEXT]
+    refused = [
+        # Keras' "Missing data for input 'year'" before.
+        (
+            None,
+            r"reads the features \['country', 'year'\] beside the text. Received: features=None",
+        ),
+        ([1999.0, 2000.0], r"features takes a dict \{name: values\}.*Received: features=\[1999"),
+        (
+            {"year": [1999.0] * 2},
+            r"Received: features with \['year'\] \(unknown: \[\], missing: \['country'\]\)",
+        ),
+        (
+            {"year": [1999.0] * 2, "country": ["fr"] * 2, "views": [3, 4]},
+            r"unknown: \['views'\], missing: \[\]",
+        ),
+        # An IndexError before: one value for every text.
+        (
+            {"year": 1999.0, "country": ["fr"] * 2},
+            r"features\['year'\] must hold one value per text \(2 texts\). Received: "
+            r"features\['year'\]=1999.0. Pass e.g. features=\{'year': \[1999.0\] \* 2\}",
+        ),
+        ({"year": [1999.0], "country": ["fr"] * 2}, r"one value per text \(2 texts\)"),
+        (
+            {"year": ["1999", "2000"], "country": ["fr"] * 2},
+            r"'year' is numeric. Received: features\['year'\]=\['1999'",
+        ),
+    ]
+    for features, message in refused:
+        with pytest.raises(ConfigError, match=message):
+            explainer.explain(texts, features=features, top_k=1)
 
 
 def test_bilstm_family_integrated_gradients_are_complete_and_on_words():
@@ -252,3 +328,35 @@ def test_a_text_of_no_known_ngram_is_explained_by_the_bias_alone(hidden_dim, uni
         assert [e.value for e in explanation.labels] == pytest.approx(
             [bias[LABELS.index(e.label)] for e in explanation.labels], abs=1e-6
         )
+
+
+def test_a_decomposed_word_gets_its_ngrams_attribution():
+    model = build_ngram(3, train_texts=TEXTS + ["a café at night"], max_tokens=80, min_df=1)
+    explainer = Explainer(_random_head(model, "scores"), LABELS)
+    text = unicodedata.normalize("NFD", "A café at night")  # the graph's NFKC composes é
+    (explanation,) = explainer.explain([text], top_k=3)
+    assert [w.text for w in explanation.words] == ["A", "cafe\u0301", "at", "night"]
+    _complete(explanation, 1e-5)
+    for entry in explanation.labels:
+        assert entry.attributions[1] != 0 and entry.unplaced == pytest.approx(0, abs=1e-9)
+
+
+@pytest.mark.parametrize("standardize", ["normalize_words", "normalize_text"])
+def test_hindi_words_get_the_attributions_of_their_tokens(standardize):
+    from genreclf.models.pooling import MaskedGlobalPooling1D
+    from genreclf.preprocessing import make_text_vectorizer
+
+    # Vowel signs, viramas and a nukta are combining marks: `normalize_words`
+    # keeps them in the words, `normalize_text` (models saved before it) made them spaces.
+    text = "एक हिन्दी फ़िल्म"
+    vectorizer = make_text_vectorizer(
+        TEXTS + [text], max_tokens=60, max_length=12, standardize=standardize
+    )
+    inputs = text_input()
+    x = keras.layers.Embedding(60, 4, mask_zero=True, name="embedding")(vectorizer(inputs))
+    x = MaskedGlobalPooling1D("mean")(keras.layers.Dense(4, "tanh")(x))
+    model = keras.Model({"text": inputs}, keras.layers.Dense(3, "softmax", name="scores")(x))
+    (explanation,) = Explainer(model, LABELS, steps=16).explain([text], top_k=1)
+    assert [w.text for w in explanation.words] == text.split()
+    entry = explanation.labels[0]
+    assert np.all(entry.attributions != 0) and abs(entry.unplaced) < 1e-7

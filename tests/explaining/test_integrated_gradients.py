@@ -66,6 +66,19 @@ def test_an_unknown_layer_is_refused():
         IntegratedGradients(tiny_bilstm(), "nope")
 
 
+@pytest.mark.parametrize("steps", [0, -1, "8", True])
+def test_steps_that_are_not_a_count_are_refused(steps):
+    from genreclf.errors import ConfigError
+
+    ig = IntegratedGradients(tiny_bilstm(), "embedding")
+    # steps=0 was "'NoneType' object is not subscriptable".
+    with pytest.raises(
+        ConfigError,
+        match=rf"steps must be a whole number of at least 1. Received: steps={steps!r}\.",
+    ):
+        ig.attribute({"text": [TEXTS[0]]}, classes=[0], steps=steps)
+
+
 def test_steps_in_several_passes_give_the_same_attributions():
     model = tiny_bilstm()
     ig = IntegratedGradients(model, "embedding")

@@ -1,7 +1,10 @@
 """The words of a text and the placement of model tokens on them."""
 
+import unicodedata
+
 from genreclf.explaining.words import align_tokens
 from genreclf.explaining.words import fold_pieces
+from genreclf.explaining.words import fold_words
 from genreclf.explaining.words import text_words
 
 
@@ -33,3 +36,36 @@ def test_an_unknown_word_piece_takes_the_next_whole_word():
 
 def test_full_width_letters_match_their_normalised_token():
     assert align_tokens(["a", "spy"], text_words("Ａ spy")) == [0, 1]
+
+
+def test_a_decomposed_word_is_one_word_and_matches_its_composed_token():
+    text = unicodedata.normalize("NFD", "Un café noir")  # "e" + U+0301, as some editors save it
+    words = text_words(text)
+    assert [w.text for w in words] == ["Un", "cafe\u0301", "noir"]
+    assert [(w.start, w.end) for w in words] == [(0, 2), (3, 8), (9, 13)]  # offsets in the text
+    # The graph's NFKC composes it: the token is "café", one character shorter.
+    assert align_tokens(["un", "caf\u00e9", "noir"], words) == [0, 1, 2]
+
+
+def test_hindi_words_keep_their_marks_and_get_their_tokens():
+    # Vowel signs (Mc), viramas and the nukta (Mn) are marks; "\u095e" is a
+    # precomposed letter that NFKC decomposes into फ and the nukta.
+    text = "हिन्दी \u095eिल्म!"
+    words = text_words(text)
+    assert [w.text for w in words] == ["हिन्दी", "\u095eिल्म"]
+    assert [text[w.start : w.end] for w in words] == [w.text for w in words]
+    # The tokens of a graph that keeps marks inside words (NFKC, split on
+    # `[^\p{L}\p{M}\p{N}]+`)...
+    tokens = [unicodedata.normalize("NFKC", w.text) for w in words]
+    assert tokens[1] != words[1].text
+    assert align_tokens(tokens, words) == [0, 1]
+    # ...and of one that split words at marks (the marks dropped) land there too.
+    assert align_tokens(["ह", "न", "द", "फ", "ल", "म"], words) == [0, 0, 0, 1, 1, 1]
+
+
+def test_tokens_are_compared_after_the_graphs_case_folding():
+    # NFKC_Casefold: "ß" is "ss", final sigma "σ"; lower() would keep them.
+    words = text_words("Die Straße, ΟΔΥΣΣΕΥΣ")
+    assert align_tokens(["die", "strasse", "οδυσσευσ"], words) == [0, 1, 2]
+    assert fold_words("½") == "12"  # NFKC's "1⁄2" is two tokens of one word
+    assert align_tokens(["1", "2"], text_words("½")) == [0, 0]

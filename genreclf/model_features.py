@@ -1,0 +1,103 @@
+"""The features passed beside texts to a hybrid model, checked before the model runs.
+
+`check_features` checks what `Run.predict`, `Run.scores` and
+`genreclf.explain` are given: the names the model reads beside `text`, one
+value per text, numbers for a numeric input. Keras would otherwise fail deep
+in the call ("Missing data for input 'views'", an `IndexError`).
+"""
+
+import collections.abc
+
+import numpy as np
+
+from genreclf.errors import ConfigError
+
+
+def check_features(features, model, count):
+    """The feature values of `count` texts for `model`'s inputs beside `text`, checked.
+
+    Args:
+        features: None, or `{name: values}` with one value per text.
+        model: the model (its inputs other than `text` are the features).
+        count: the number of texts.
+
+    Returns:
+        `{name: array of count values}` (strings as an object array, as
+        Keras takes them); `{}` for a model that reads the text alone.
+
+    Raises:
+        ConfigError: a hybrid model's features left out, or not a dict;
+            a name the model does not read, or a missing one; values that
+            are not one per text; text for a numeric feature.
+
+    Example:
+
+    >>> import keras
+    >>> inputs = {"text": keras.Input((), dtype="string", name="text"),
+    ...           "views": keras.Input((), name="views")}
+    >>> model = keras.Model(inputs, keras.layers.Reshape((1,))(inputs["views"]))
+    >>> check_features({"views": [3.0, 4.0]}, model, 2)["views"].tolist()
+    [3.0, 4.0]
+    >>> check_features({"views": 3.0}, model, 2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: features['views'] must hold one value per text (2 texts). ...
+    """
+    expected = {t.name: str(t.dtype) for t in model.inputs if t.name != "text"}
+    names = sorted(expected)
+    if features is None:
+        if expected:
+            raise ConfigError(
+                f"This model also reads the features {names} beside the text. Received: "
+                f"features=None. Pass features={{{names[0]!r}: values, ...}}, one value per "
+                "text for each of them."
+            )
+        return {}
+    if not isinstance(features, collections.abc.Mapping):
+        raise ConfigError(
+            f"features takes a dict {{name: values}}, one value per text. Received: "
+            f"features={_short(features)}."
+        )
+    if not expected:
+        if features:
+            raise ConfigError(
+                "This model reads the text alone: it has no features. Received: features "
+                f"with {sorted(features, key=str)}. Leave features out."
+            )
+        return {}
+    unknown = sorted(set(features) - set(expected), key=str)
+    missing = [name for name in names if name not in features]
+    if unknown or missing:
+        raise ConfigError(
+            f"Expected features {names}, the model's inputs beside the text. Received: "
+            f"features with {sorted(features, key=str)} (unknown: {unknown}, missing: "
+            f"{missing}). Pass one value per text for each of {names}."
+        )
+    checked = {}
+    for name in names:
+        given = features[name]
+        values = np.asarray(given)
+        if values.ndim != 1 or len(values) != count:
+            example = values.ravel()[0] if values.size else "value"
+            example = example.item() if hasattr(example, "item") else example
+            same = f"[{example!r}]" + (f" * {count}" if count != 1 else "")
+            raise ConfigError(
+                f"features[{name!r}] must hold one value per text ({count} "
+                f"{'text' if count == 1 else 'texts'}). Received: features[{name!r}]="
+                f"{_short(given)}. Pass e.g. features={{{name!r}: {same}}} (the same value "
+                "for every text)."
+            )
+        numeric = expected[name].startswith(("float", "int", "uint"))
+        if numeric and values.dtype.kind not in "biuf":
+            raise ConfigError(
+                f"The feature {name!r} is numeric. Received: features[{name!r}]="
+                f"{_short(given)}. Pass numbers, one per text."
+            )
+        checked[name] = values.astype(object) if values.dtype.kind == "U" else values
+    return checked
+
+
+def _short(value, limit=80):
+    """`repr(value)`, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
