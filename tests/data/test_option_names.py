@@ -229,7 +229,7 @@ NOT_HINTS = {
     ("dataset.py", "features="),  # TextDataset's repr
     ("labels.py", ", multi_label="),  # LabelVocabulary's repr
     ("inputs.py", "pass the DataFrame with text= and label= naming its columns"),  # the call's
-    ("examples.py", "(`pandas.read_csv(path, sep="),  # pandas' option, not genreclf's `sep`
+    ("columns.py", "(`pandas.read_csv(path, sep="),  # pandas' option, not genreclf's `sep`
 }
 # `label=`, `format='tsv'`, `--label`, `` `train --multi-label` ``: an option named directly.
 NAMED = re.compile(r"(?<![\w.-])(?:" + "|".join(OPTIONS) + r")=|`(?:train )?--(?:" + FLAGS + r")\b")
