@@ -15,16 +15,19 @@ import numpy as np
 from keras import ops
 
 from genreclf.errors import ConfigError
+from genreclf.models.family import FAMILIES
 from genreclf.models.family import register_family
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
+from genreclf.models.setting_checks import Setting
 from genreclf.models.setting_checks import mapping
 from genreclf.models.setting_checks import one_of
 from genreclf.models.setting_checks import rate
-from genreclf.models.setting_checks import text
 from genreclf.models.setting_checks import whole
 
-# The built-in text families an encoder can be (any registered one but hybrid).
+# The built-in families an encoder can be: those whose model ends in one
+# `scores` layer over one representation (`classification_head`); not
+# `stack`, whose scores blend several heads, nor `hybrid`.
 TEXT_FAMILIES = ("bilstm", "ngram", "transformer", "pretrained")
 
 HYBRID_DEFAULTS = {
@@ -38,10 +41,41 @@ HYBRID_DEFAULTS = {
     "dropout": 0.3,
 }
 
-# `encoder_config` is checked by the encoder family's own declaration, and
-# `log_scale` (a list of columns or "auto") by `_numeric_branch`.
+
+class _EncoderSetting(Setting):
+    """`encoder`: a built-in text family, or a family registered outside genreclf.
+
+    Such a family is taken at its word; `text_encoder` refuses its model if
+    the `scores` layer has no single representation to stop at.
+    """
+
+    def accepts(self, value):
+        if value in self.choices:
+            return True
+        family = FAMILIES.get(value) if isinstance(value, str) else None
+        return family is not None and not family.builder.__module__.startswith("genreclf.")
+
+    def description(self):
+        return super().description() + " (or a text family you registered yourself)"
+
+
+class _ColumnsSetting(Setting):
+    """`log_scale`: `"auto"`, one column name or a list of column names."""
+
+    def accepts(self, value):
+        if isinstance(value, str):
+            return True
+        return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+    def description(self):
+        return "'auto', a column name or a list of column names ([] for none)"
+
+
+# `encoder_config` is checked by the encoder family's own declaration; the
+# columns `log_scale` names, by `_numeric_branch`.
 HYBRID_CHECKS = {
-    "encoder": text(),
+    "encoder": _EncoderSetting("choice", choices=TEXT_FAMILIES),
+    "log_scale": _ColumnsSetting("text"),
     "encoder_config": mapping(),
     "categorical_encoding": one_of("embedding", "one_hot"),
     "embedding_dim": whole(1),
@@ -102,13 +136,9 @@ def text_encoder(family, num_classes, multi_label, train_texts, config):
     >>> encoder.output_shape[-1] > 0
     True
     """
-    if family == "hybrid":
-        raise ConfigError(
-            f"A hybrid model's encoder must be a text family ({', '.join(TEXT_FAMILIES)}). "
-            "Received: encoder='hybrid'."
-        )
     from genreclf.models.registry import build_model  # other families: looked up at build time
 
+    HYBRID_CHECKS["encoder"].check("encoder", family)
     model = build_model(
         family, num_classes, multi_label=multi_label, train_texts=train_texts, **config
     )
@@ -120,7 +150,16 @@ def text_encoder(family, num_classes, multi_label, train_texts, config):
             "genreclf.models.heads.classification_head."
         )
     head = model.get_layer("head_dropout" if "head_dropout" in names else "scores")
-    return keras.Model(model.input, head.input, name=f"{family}_encoder")
+    if not isinstance(head.input, keras.KerasTensor):
+        raise ConfigError(
+            f"The {family!r} family's '{head.name}' layer takes several tensors, so no one "
+            f"representation can feed a hybrid model. Expected an encoder of one of "
+            f"{list(TEXT_FAMILIES)}. Received: encoder={family!r}."
+        )
+    name = f"{family}_encoder"
+    if hasattr(model, "submodel"):  # e.g. `PretrainedModel`: keeps what trains when loaded
+        return model.submodel(head.input, name=name)
+    return keras.Model(model.input, head.input, name=name)
 
 
 def _auto_log_scale(column):
@@ -149,19 +188,29 @@ def _numeric_branch(numeric, log_scale):
     if log_scale == "auto":
         flags = [_auto_log_scale(numeric[n]) for n in names]
     else:
-        unknown = sorted(set(log_scale or ()) - set(names))
+        columns = {log_scale} if isinstance(log_scale, str) else set(log_scale)
+        unknown = sorted(columns - set(names))
         if unknown:
             raise ConfigError(
                 f"log_scale names columns that are not numeric features: {unknown}. "
-                f"Expected some of {names} or 'auto'."
+                f"Expected some of {names} or 'auto'. Received: log_scale={log_scale!r}."
             )
-        flags = [n in set(log_scale or ()) for n in names]
+        flags = [n in columns for n in names]
     stacked = StackNumeric(log_scale=flags, name="numeric_features")
-    values = np.stack([numeric[n].astype("float64") for n in names], axis=1)
-    values = _log(values, flags)
-    variance = np.maximum(values.var(axis=0), 1e-12)
+    values = _log(np.stack([numeric[n].astype("float64") for n in names], axis=1), flags)
+    with np.errstate(invalid="ignore", over="ignore"):  # refused below
+        mean, variance = values.mean(axis=0), values.var(axis=0)
+    finite = np.isfinite(mean) & np.isfinite(variance)
+    if not finite.all():  # a NaN would make every score NaN
+        i = int(np.argmin(finite))
+        raise ConfigError(
+            f"The numeric feature {names[i]!r} has no finite mean and variance to be "
+            f"normalised with. Received: {names[i]} with "
+            f"{int((~np.isfinite(values[:, i])).sum())} NaN or infinite training value(s). "
+            "Fill or drop them before training (e.g. pandas' fillna)."
+        )
     normalizer = keras.layers.Normalization(
-        mean=values.mean(axis=0), variance=variance, name="numeric_normalization"
+        mean=mean, variance=np.maximum(variance, 1e-12), name="numeric_normalization"
     )
     x = normalizer(stacked([inputs[n] for n in names]))
     return inputs, x
@@ -277,9 +326,10 @@ def build_hybrid(
         embedding_dim: width of each categorical embedding.
         max_categories: most frequent values kept per categorical feature
             (the rest share the out-of-vocabulary index).
-        log_scale: numeric features to pass through `sign(x) log1p(|x|)`
-            before normalisation, or `"auto"` (non-negative columns whose
-            maximum exceeds 100 × (median + 1), e.g. view counts).
+        log_scale: the numeric features (a name or a list of names) to
+            pass through `sign(x) log1p(|x|)` before normalisation, or
+            `"auto"` (non-negative columns whose maximum exceeds
+            100 × (median + 1), e.g. view counts).
         hidden_dim: width of the ReLU layer over the concatenation (0: none).
         dropout: dropout on the concatenation and before the output layer.
         max_length, preset, mode: shortcuts passed into `encoder_config`
@@ -299,6 +349,7 @@ def build_hybrid(
             "categorical_encoding must be 'embedding' or 'one_hot'. "
             f"Received: categorical_encoding={categorical_encoding!r}."
         )
+    HYBRID_CHECKS["log_scale"].check("log_scale", log_scale)  # also when called directly
     numeric, categorical = _split_features(train_features)
     if not numeric and not categorical:
         raise ConfigError(

@@ -96,7 +96,7 @@ STACK_DEFAULTS = {
 # `check_ordinal` check them.
 STACK_CHECKS = {
     "preset": text(),
-    "max_length": whole(2),
+    "max_length": whole(3),  # [CLS], [SEP] and one word piece per window
     "max_chunks": whole(1),
     "encoder_layers": whole(1),
     "max_tokens": whole(1, also=(None,)),

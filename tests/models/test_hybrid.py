@@ -5,13 +5,17 @@ import json
 import socket
 import urllib.request
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from genreclf.errors import ConfigError
 from genreclf.models import build_model
+from genreclf.models import register_family
+from genreclf.models import resolve_config
 from genreclf.models.hybrid import StackNumeric
+from genreclf.models.hybrid import build_hybrid
 from genreclf.models.hybrid import text_encoder
 
 TINY_BILSTM = {"embedding_dim": 4, "lstm_units": 4, "max_length": 12, "max_tokens": 50}
@@ -78,8 +82,6 @@ def test_numeric_features_are_normalised_with_training_statistics(texts, feature
     )
     # views is heavy-tailed (auto log scale), duration is not.
     assert model.get_layer("numeric_features").log_scale == [False, True]
-    import keras
-
     normalised = keras.Model(model.input, model.get_layer("numeric_normalization").output)
     values = np.asarray(normalised(_inputs(texts, features)))
     np.testing.assert_allclose(values.mean(axis=0), 0.0, atol=1e-5)
@@ -129,10 +131,89 @@ def test_bad_configurations_say_what_to_do(texts, features):
         )
 
 
+def test_an_encoder_without_one_representation_is_refused_up_front(texts, features):
+    # `stack` blends several heads: its scores had no one input to stop at, and
+    # Keras failed deep in `Concatenate` with mismatched shapes.
+    for encoder in ("stack", "lstm"):
+        with pytest.raises(ConfigError, match=f"Received: encoder='{encoder}'") as error:
+            build_model("hybrid", 2, train_texts=texts, train_features=features, encoder=encoder)
+        assert "'bilstm', 'ngram', 'transformer', 'pretrained'" in str(error.value)
+    with pytest.raises(ConfigError, match="Received: encoder='stack'"):
+        text_encoder("stack", 2, False, texts, {})
+
+
+@pytest.fixture
+def own_family():
+    """Registers test families (`two_heads`: its scores add two layers'); removes them after."""
+    from genreclf.models.family import FAMILIES
+
+    def build(num_classes, multi_label=False, train_texts=None, two_heads=False):
+        text = keras.Input(shape=(), dtype="string", name="text")
+        hashed = keras.layers.Hashing(16, output_mode="multi_hot")(keras.layers.Reshape((1,))(text))
+        x = keras.layers.Dense(4)(hashed)
+        if two_heads:
+            scores = keras.layers.Add(name="scores")([x, keras.layers.Dense(4)(hashed)])
+        else:
+            scores = keras.layers.Dense(num_classes, activation="softmax", name="scores")(x)
+        return keras.Model({"text": text}, scores)
+
+    register_family("test_bag", defaults={"two_heads": False})(build)
+    yield "test_bag"
+    del FAMILIES["test_bag"]
+
+
+def test_a_family_registered_outside_genreclf_is_an_encoder_if_it_has_one_representation(
+    texts, features, own_family
+):
+    model = build_model(
+        "hybrid", 2, train_texts=texts, train_features=features, encoder=own_family, hidden_dim=0
+    )
+    assert model.output_shape == (None, 2)
+    with pytest.raises(ConfigError, match=f"several tensors.*Received: encoder='{own_family}'"):
+        build_model(
+            "hybrid",
+            2,
+            train_texts=texts,
+            train_features=features,
+            encoder=own_family,
+            encoder_config={"two_heads": True},
+        )
+
+
+@pytest.mark.parametrize("log_scale", ["views", ("views",), ["views"]])
+def test_log_scale_takes_a_column_or_a_list_and_survives_config_json(texts, features, log_scale):
+    config = {"encoder": "ngram", "encoder_config": TINY["ngram"], "log_scale": log_scale}
+    config = json.loads(json.dumps(resolve_config("hybrid", config)))  # as config.json keeps it
+    model = build_model("hybrid", 2, train_texts=texts, train_features=features, **config)
+    assert model.get_layer("numeric_features").log_scale == [False, True]  # duration, views
+
+
+@pytest.mark.parametrize("log_scale", [True, None, ["views", 3], {"views": True}])
+def test_log_scale_of_another_kind_is_a_config_error(texts, features, log_scale):
+    # True was a TypeError; a dict was read as its keys.
+    with pytest.raises(ConfigError, match="log_scale must be 'auto', a column name or a list"):
+        build_model("hybrid", 2, train_texts=texts, train_features=features, log_scale=log_scale)
+    with pytest.raises(ConfigError, match="Received: log_scale="):
+        build_hybrid(2, train_texts=texts, train_features=features, log_scale=log_scale)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_non_finite_training_value_is_refused_rather_than_nan_scores(texts, features, bad):
+    views = features["views"].copy()
+    views[2] = bad
+    with pytest.raises(ConfigError, match="'views'.*Received: views with 1 NaN or infinite"):
+        build_model(
+            "hybrid",
+            2,
+            train_texts=texts,
+            train_features=dict(features, views=views),
+            encoder="ngram",
+            encoder_config=TINY["ngram"],
+        )
+
+
 @pytest.mark.parametrize("family", ["bilstm", "transformer"])
 def test_save_and_reload_gives_identical_scores(texts, features, tmp_path, family):
-    import keras
-
     model = build_model(
         "hybrid",
         3,
@@ -169,6 +250,9 @@ def test_pretrained_encoder_with_its_own_config(texts, features, tmp_path):
     assert (
         model.get_layer("pretrained_encoder").get_layer("bert_preprocessor").sequence_length == 16
     )
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras")
+    assert len(restored.trainable_weights) == len(trainable)  # not all of the encoder
 
 
 VIDEOS = [

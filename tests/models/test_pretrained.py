@@ -195,9 +195,41 @@ def test_one_training_step_then_save_and_reload(hf_preset, check_saving, mode):
     else:
         assert any("query/kernel" in p for p in changed)
     restored = check_saving(model)
+    # What trains is set on the encoder's inner layers and variables, which a
+    # `.keras` file did not keep: a loaded LoRA model trained all of the encoder.
+    assert len(restored.trainable_weights) == len(model.trainable_weights)
     assert restored.get_layer("bert_preprocessor").sequence_length == 16
     kept = model.get_layer("bert_preprocessor").truncation
     assert restored.get_layer("bert_preprocessor").truncation == kept
+
+
+def test_a_lora_model_resumed_from_its_weights_answers_the_same_and_its_adapters_learn(
+    hf_preset, tmp_path
+):
+    import keras
+
+    def build():
+        return build_model(
+            "pretrained", 2, preset=str(hf_preset), mode="lora", max_length=16, lora_rank=2
+        )
+
+    model = build()
+    texts, targets = {"text": tf.constant(BATCH)}, np.array([0, 1, 0, 1])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(texts, targets, batch_size=4, epochs=1, verbose=0)
+    model.save_weights(tmp_path / "resume.weights.h5")  # as a checkpoint saves them
+    resumed = build()
+    resumed.load_weights(tmp_path / "resume.weights.h5")
+    np.testing.assert_allclose(
+        resumed.predict(texts, verbose=0), model.predict(texts, verbose=0), atol=1e-5
+    )
+    adapters = [w for w in resumed.weights if "lora_kernel" in w.path]
+    before = [np.array(w) for w in adapters]
+    resumed.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    resumed.fit(texts, targets, batch_size=4, epochs=1, verbose=0)
+    # Keras loads both factors as zeros, where neither gets a gradient.
+    moved = [w.path for w, old in zip(adapters, before) if not np.array_equal(old, np.array(w))]
+    assert any(path.endswith("lora_kernel_b") for path in moved)
 
 
 def test_keras_hub_preset_directory_and_cls_pooling(keras_preset, check_saving):

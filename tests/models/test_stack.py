@@ -212,6 +212,13 @@ def test_unknown_blend_is_a_clear_error(tiny_preset, blend):
         build_model("stack", 2, train_texts=["a b", "c d"], preset=tiny_preset, blend=blend)
 
 
+def test_a_window_without_room_for_a_word_piece_is_a_clear_error(tiny_preset):
+    # 2 is [CLS] and [SEP] alone: the model built, then divided by zero when called.
+    texts = ["a ghost story", "a heist at night"]
+    with pytest.raises(genreclf.errors.ConfigError, match="at least 3. Received: max_length=2"):
+        build_model("stack", 2, train_texts=texts, preset=tiny_preset, max_length=2, min_df=1)
+
+
 def test_without_neighbours_and_prompts_two_heads_blend(tiny_preset):
     model = build_model(
         "stack",

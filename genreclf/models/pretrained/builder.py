@@ -142,18 +142,92 @@ def _sequence_output(outputs):
     return outputs
 
 
-def _freeze_all_but_lora(backbone, rank):
-    backbone.enable_lora(rank)
-    # enable_lora leaves the biases of the adapted projections trainable;
-    # LoRA trains the adapters only.
-    for weight in backbone.weights:
-        if weight.trainable and "lora_kernel" not in weight.path:
-            weight.trainable = False
-    if not backbone.trainable_weights:
-        raise ConfigError(
-            "enable_lora found no query/value projections to adapt in this encoder. "
-            "Use mode='finetune' or 'frozen' for it."
+def freeze_encoder(backbone, mode, lora_rank=None):
+    """Sets which of `backbone`'s weights train in `mode`; idempotent.
+
+    `frozen` modes: none. `lora`: the adapters of the query/value projections
+    only (`enable_lora` leaves their biases trainable; LoRA trains the
+    adapters alone). `finetune`: all but the unused pooler.
+
+    Args:
+        backbone: a keras-hub `Backbone`.
+        mode: one of `MODES`.
+        lora_rank: the adapters' rank (mode `lora`).
+    """
+    if mode.startswith("frozen"):
+        backbone.trainable = False
+    elif mode == "lora":
+        if not any("lora_kernel" in weight.path for weight in backbone.weights):
+            backbone.enable_lora(lora_rank)
+        for weight in backbone.weights:
+            if weight.trainable and "lora_kernel" not in weight.path:
+                weight.trainable = False
+        if not backbone.trainable_weights:
+            raise ConfigError(
+                "enable_lora found no query/value projections to adapt in this encoder. "
+                "Use mode='finetune' or 'frozen' for it."
+            )
+    elif "pooled_dense" in {layer.name for layer in backbone.layers}:
+        # The pooler is unused (the head pools token states): no gradients.
+        backbone.get_layer("pooled_dense").trainable = False
+
+
+@keras.saving.register_keras_serializable(package="genreclf")
+class PretrainedModel(keras.Model):
+    """A functional model over a keras-hub encoder that keeps its mode's trainable weights.
+
+    Which encoder weights train is set on its inner layers and variables
+    (`freeze_encoder`), and a `.keras` file keeps neither: keras-hub rebuilds
+    the encoder from its own arguments and Keras merges LoRA adapters into
+    the kernels they adapt. So the model records `mode` and `lora_rank` and
+    applies them again whenever it is built, from its config too: a loaded
+    model has the trainable weights the built one had.
+
+    Keras saves LoRA adapters merged into their kernels and loads both
+    factors as zeros, where neither gets a gradient: a LoRA run resumed from
+    its checkpoint would train its head only. `load_weights` (resuming, the
+    best epoch, a tuning warm start) draws the first factor afresh, as
+    `enable_lora` does; the second stays zero, so the scores are unchanged
+    and the adapters learn again.
+
+    Args:
+        *args: `keras.Model`'s functional arguments (`inputs`, `outputs`).
+        mode: one of `MODES`, applied to the encoder among the model's
+            layers; None: the layers as they are (e.g. a clone).
+        lora_rank: the adapters' rank (mode `lora`).
+        **kwargs: `keras.Model` arguments (`name`, ...).
+    """
+
+    def __init__(self, *args, mode=None, lora_rank=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+        self.lora_rank = lora_rank
+        if mode is not None:
+            import keras_hub
+
+            for layer in self.layers:
+                if isinstance(layer, keras_hub.models.Backbone):
+                    freeze_encoder(layer, mode, lora_rank)
+
+    def submodel(self, outputs, name):
+        """The model from the same inputs to `outputs`, applying the same mode."""
+        return PretrainedModel(
+            self.input, outputs, name=name, mode=self.mode, lora_rank=self.lora_rank
         )
+
+    def load_weights(self, *args, **kwargs):
+        super().load_weights(*args, **kwargs)
+        for weight in self.weights:
+            if weight.path.endswith("lora_kernel_a"):
+                weight.assign(keras.initializers.HeUniform()(weight.shape, weight.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode, "lora_rank": self.lora_rank}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # Keras' functional `from_config` pops the graph's keys from the dict it is given.
+        return super().from_config(dict(config), custom_objects=custom_objects)
 
 
 def pretrained_training_defaults(config):
@@ -272,13 +346,6 @@ def build_pretrained(
             f"max_length exceeds the encoder's {max_positions} positions. "
             f"Received: max_length={max_length}. Use at most {max_positions}."
         )
-    if frozen:
-        backbone.trainable = False
-    elif mode == "lora":
-        _freeze_all_but_lora(backbone, lora_rank)
-    elif "pooled_dense" in {layer.name for layer in backbone.layers}:
-        # The pooler is unused (the head pools token states): no gradients.
-        backbone.get_layer("pooled_dense").trainable = False
 
     text = text_input()
     packed = BertTextPreprocessor(
@@ -303,4 +370,10 @@ def build_pretrained(
         x = keras.layers.Dropout(dropout, name="hidden_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
-    return keras.Model({"text": text}, scores, name=f"pretrained_{mode.replace('-', '_')}")
+    return PretrainedModel(
+        {"text": text},
+        scores,
+        name=f"pretrained_{mode.replace('-', '_')}",
+        mode=mode,
+        lora_rank=lora_rank if mode == "lora" else None,
+    )

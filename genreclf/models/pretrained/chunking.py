@@ -55,6 +55,12 @@ class BertChunkPreprocessor(BertTextPreprocessor):
                 f"truncation but 'head'. Received: truncation={kwargs['truncation']!r}."
             )
         super().__init__(vocabulary, **kwargs)
+        if self.sequence_length < 3:
+            raise ValueError(
+                "A window needs room for [CLS], [SEP] and at least one word piece: "
+                "sequence_length must be at least 3. Received: "
+                f"sequence_length={self.sequence_length}."
+            )
         if int(max_chunks) < 1:
             raise ValueError(f"max_chunks must be at least 1. Received: max_chunks={max_chunks}.")
         self.max_chunks = int(max_chunks)

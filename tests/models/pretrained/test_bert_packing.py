@@ -69,6 +69,9 @@ def test_packer_rejects_an_unknown_truncation():
 def test_packer_rejects_a_length_without_room_for_special_tokens():
     with pytest.raises(ValueError, match="Received: sequence_length=1"):
         BertTextPreprocessor(tiny_vocabulary(), sequence_length=1)
+    # A window of [CLS] and [SEP] alone holds no piece: the chunker divided by zero.
+    with pytest.raises(ValueError, match="at least 3. Received: sequence_length=2"):
+        BertChunkPreprocessor(tiny_vocabulary(), sequence_length=2)
 
 
 @needs_minilm
