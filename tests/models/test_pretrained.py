@@ -230,6 +230,16 @@ def test_a_lora_model_resumed_from_its_weights_answers_the_same_and_its_adapters
     # Keras loads both factors as zeros, where neither gets a gradient.
     moved = [w.path for w, old in zip(adapters, before) if not np.array_equal(old, np.array(w))]
     assert any(path.endswith("lora_kernel_b") for path in moved)
+    # A model from a `.keras` file: its zeroed first factors are drawn when it trains on.
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(
+        loaded.predict(texts, verbose=0), model.predict(texts, verbose=0), atol=1e-5
+    )
+    loaded.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    loaded.fit(texts, targets, batch_size=4, epochs=1, verbose=0)
+    second = [w for w in loaded.weights if w.path.endswith("lora_kernel_b")]
+    assert any(np.any(np.array(w)) for w in second)
 
 
 def test_keras_hub_preset_directory_and_cls_pooling(keras_preset, check_saving):

@@ -22,6 +22,7 @@ joined with the `stack` (bench/RESULTS.md, "The pair on a GPU").
 """
 
 import keras
+import numpy as np
 
 from genreclf.errors import ConfigError
 from genreclf.models.family import register_family
@@ -185,10 +186,12 @@ class PretrainedModel(keras.Model):
 
     Keras saves LoRA adapters merged into their kernels and loads both
     factors as zeros, where neither gets a gradient: a LoRA run resumed from
-    its checkpoint would train its head only. `load_weights` (resuming, the
-    best epoch, a tuning warm start) draws the first factor afresh, as
-    `enable_lora` does; the second stays zero, so the scores are unchanged
-    and the adapters learn again.
+    its checkpoint would train its head only. After `load_weights` (resuming,
+    the best epoch, a tuning warm start), and before `fit` (a model from
+    `keras.saving.load_model`, which has no hook after its weights are set),
+    a first factor that is all zeros is drawn afresh, as `enable_lora` draws
+    it; the second stays zero, so the scores are unchanged and the adapters
+    learn again.
 
     Args:
         *args: `keras.Model`'s functional arguments (`inputs`, `outputs`).
@@ -217,8 +220,18 @@ class PretrainedModel(keras.Model):
 
     def load_weights(self, *args, **kwargs):
         super().load_weights(*args, **kwargs)
+        self._redraw_zeroed_adapters()
+
+    def fit(self, *args, **kwargs):
+        self._redraw_zeroed_adapters()
+        return super().fit(*args, **kwargs)
+
+    def _redraw_zeroed_adapters(self):
+        """Draws each LoRA first factor that is all zeros (as Keras loads it) afresh."""
         for weight in self.weights:
-            if weight.path.endswith("lora_kernel_a"):
+            if weight.path.endswith("lora_kernel_a") and not np.any(
+                keras.ops.convert_to_numpy(weight)
+            ):
                 weight.assign(keras.initializers.HeUniform()(weight.shape, weight.dtype))
 
     def get_config(self):
