@@ -23,7 +23,9 @@ def check_features(features, model, count):
 
     Returns:
         `{name: array of count values}` (strings as an object array, as
-        Keras takes them); `{}` for a model that reads the text alone.
+        Keras takes them; a column `[count, 1]`, as `frame[["views"]]`
+        gives it, flattened); `{}` for a model that reads the text alone,
+        whatever was passed (a dataset's columns travel with its texts).
 
     Raises:
         ConfigError: a hybrid model's features left out, or not a dict;
@@ -45,26 +47,19 @@ def check_features(features, model, count):
     """
     expected = {t.name: str(t.dtype) for t in model.inputs if t.name != "text"}
     names = sorted(expected)
-    if features is None:
-        if expected:
-            raise ConfigError(
-                f"This model also reads the features {names} beside the text. Received: "
-                f"features=None. Pass features={{{names[0]!r}: values, ...}}, one value per "
-                "text for each of them."
-            )
+    if not expected:
         return {}
+    if features is None:
+        raise ConfigError(
+            f"This model also reads the features {names} beside the text. Received: "
+            f"features=None. Pass features={{{names[0]!r}: values, ...}}, one value per "
+            "text for each of them."
+        )
     if not isinstance(features, collections.abc.Mapping):
         raise ConfigError(
             f"features takes a dict {{name: values}}, one value per text. Received: "
             f"features={_short(features)}."
         )
-    if not expected:
-        if features:
-            raise ConfigError(
-                "This model reads the text alone: it has no features. Received: features "
-                f"with {sorted(features, key=str)}. Leave features out."
-            )
-        return {}
     unknown = sorted(set(features) - set(expected), key=str)
     missing = [name for name in names if name not in features]
     if unknown or missing:
@@ -77,15 +72,17 @@ def check_features(features, model, count):
     for name in names:
         given = features[name]
         values = np.asarray(given)
+        if values.ndim == 2 and values.shape[1] == 1:  # a one-column frame's values
+            values = values[:, 0]
         if values.ndim != 1 or len(values) != count:
-            example = values.ravel()[0] if values.size else "value"
-            example = example.item() if hasattr(example, "item") else example
-            same = f"[{example!r}]" + (f" * {count}" if count != 1 else "")
+            fix = "Pass one value per text, in the texts' order."
+            if values.ndim == 0:  # one value: the same for every text, if that was meant
+                same = f"[{values.item()!r}]" + (f" * {count}" if count != 1 else "")
+                fix = f"Pass e.g. features={{{name!r}: {same}}} for the same value on every text."
             raise ConfigError(
                 f"features[{name!r}] must hold one value per text ({count} "
                 f"{'text' if count == 1 else 'texts'}). Received: features[{name!r}]="
-                f"{_short(given)}. Pass e.g. features={{{name!r}: {same}}} (the same value "
-                "for every text)."
+                f"{_short(given)}. {fix}"
             )
         numeric = expected[name].startswith(("float", "int", "uint"))
         if numeric and values.dtype.kind not in "biuf":

@@ -304,8 +304,7 @@ class Run:
         if not len(inputs["text"]):
             return np.zeros((0, len(self.labels)), dtype="float32")
         model = self.model if model is None else model
-        if any(tensor.name != "text" for tensor in model.inputs):  # a hybrid run's features
-            inputs.update(check_features(features, model, len(texts)))
+        inputs.update(check_features(features, model, len(texts)))  # a hybrid run's
         return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0))
 
     def predict(self, texts, top_k=3, features=None):

@@ -5,12 +5,16 @@
 unknown name is a file-level `DataError` that names the columns present.
 """
 
+import logging
+
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag as option_flag
 from genreclf.errors import DataError
 
 TEXT_COLUMNS = ("text", "overview", "plot", "description", "synopsis")
 LABEL_COLUMNS = ("label", "labels", "genre", "genres", "tag")
+
+logger = logging.getLogger("genreclf.data")
 
 
 def resolve_column(columns, name, candidates, what, path, partial=()):
@@ -52,7 +56,22 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
     other_case = [lowered[c] for c in candidates if c in lowered]
     for present in (exact, other_case):  # an exact name before one in another case
         if present:  # every row's columns first, then in the candidates' order
-            return min(present, key=lambda column: column in partial)
+            chosen = min(present, key=lambda column: column in partial)
+            if chosen != present[0]:
+                logger.warning(
+                    "%s: column %r is missing on some rows; reading the %s from column %r, "
+                    "which every row has. Pass %s=%r (`%s %s`) to read %r instead.",
+                    path,
+                    present[0],
+                    what,
+                    chosen,
+                    argument(what),
+                    present[0],
+                    flag,
+                    present[0],
+                    present[0],
+                )
+            return chosen
     raise DataError(
         f"No {what} column found: expected one of {list(candidates)}. "
         f"Columns present: {list(columns)}. Pass {argument(what)}= the column to use "

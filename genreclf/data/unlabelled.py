@@ -83,9 +83,8 @@ def read_unlabelled(
     path, fmt, records = _source(path, format, "train", "rating", False, "read_unlabelled")
     if text is None and default_text is not None:
         candidates = tuple(dict.fromkeys((default_text, *TEXT_COLUMNS)))
-        text = resolve_column(
-            records.columns, None, candidates, "text", path, partial_columns(records)
-        )
+        partial = partial_columns(records) - {default_text}  # the run's own column first
+        text = resolve_column(records.columns, None, candidates, "text", path, partial)
         if text != default_text:
             logger.warning(
                 "%s has no column %r: reading the texts from its column %r. Pass the column "

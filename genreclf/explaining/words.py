@@ -11,10 +11,11 @@ text, so each token is placed on a word by consuming the word's characters
 in order (`align_tokens`), both folded as the graph folds them; tokens that
 match no word (special tokens, `[UNK]`) stay unplaced.
 
-A word is a run of letters, combining marks and digits (Unicode categories
-L, M and N), as `normalize_words`' tokens are: a decomposed `café` (`e` and
-U+0301) is one word, and so is a Hindi word, whose vowel signs and viramas
-are marks.
+A word is a letter or digit and the letters, combining marks and digits
+after it (Unicode categories L, M and N), as `normalize_words`' tokens are:
+a decomposed `café` (`e` and U+0301) is one word, and so is a Hindi word,
+whose vowel signs and viramas are marks; a mark after a space or
+punctuation starts no word.
 """
 
 import re
@@ -27,7 +28,9 @@ from genreclf.preprocessing.text_vectorizer import fold_text_python
 from genreclf.preprocessing.text_vectorizer import normalize_words
 
 # What `normalize_words` keeps; HTML line breaks are dropped first, as in the graph.
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# As `word_runs`, on the raw text: so the default-ignorable characters the
+# graph drops (a soft hyphen, a zero-width joiner) stay inside their word.
+_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}\p{Default_Ignorable_Code_Point}]*")
 _NOT_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _MARKS = regex.compile(r"\p{M}*")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)

@@ -60,15 +60,15 @@ class _EncoderSetting(Setting):
 
 
 class _ColumnsSetting(Setting):
-    """`log_scale`: `"auto"`, one column name or a list of column names."""
+    """`log_scale`: `"auto"`, one column name or a list of column names (None: none)."""
 
     def accepts(self, value):
-        if isinstance(value, str):
+        if value is None or isinstance(value, str):  # None: as configs before 2026-12-06
             return True
         return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
     def description(self):
-        return "'auto', a column name or a list of column names ([] for none)"
+        return "'auto', a column name or a list of column names ([] or None for none)"
 
 
 # `encoder_config` is checked by the encoder family's own declaration; the
@@ -188,7 +188,7 @@ def _numeric_branch(numeric, log_scale):
     if log_scale == "auto":
         flags = [_auto_log_scale(numeric[n]) for n in names]
     else:
-        columns = {log_scale} if isinstance(log_scale, str) else set(log_scale)
+        columns = {log_scale} if isinstance(log_scale, str) else set(log_scale or ())
         unknown = sorted(columns - set(names))
         if unknown:
             raise ConfigError(

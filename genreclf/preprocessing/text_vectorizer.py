@@ -22,7 +22,11 @@ import tensorflow as tf
 from genreclf.errors import ConfigError
 
 DEFAULT_STANDARDIZE = "normalize_words"
-_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# A word starts with a letter or digit; the marks after it are its own. A mark
+# after a space or punctuation (NFKC turns "don´t" into "don ́t") starts none.
+_WORD_RUN = regex.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}]*")
+_NOT_WORDS = r"[^\p{L}\p{M}\p{N}]+\p{M}*|^\p{M}+"  # the graph's: become one space
+_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
 _MODES = ("int", "tf_idf", "multi_hot", "count")
 
 
@@ -53,10 +57,11 @@ def fold_text(texts):
 def fold_text_python(text):
     """`fold_text` in Python (for scikit-learn's `preprocessor=`, and checks).
 
-    NFKC_Casefold is computed as NFKC(casefold(NFKC(text))), which agrees with
-    ICU's mapping for every letter of the scripts genreclf is tested on
-    (tests/preprocessing/test_unicode.py); it differs only on default-ignorable
-    code points (e.g. a soft hyphen), which ICU removes.
+    NFKC_Casefold is computed as NFKC(casefold(NFKC(text))) without the
+    default-ignorable code points (a soft hyphen, a variation selector, a
+    zero-width joiner), which ICU's mapping removes; it agrees with ICU for
+    every letter of the scripts genreclf is tested on
+    (tests/preprocessing/test_unicode.py).
 
     Example:
 
@@ -64,7 +69,7 @@ def fold_text_python(text):
     'strasse film'
     """
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return re.sub(r"<br[\t\n\f\r ]*/?>", " ", text)
+    return re.sub(r"<br[\t\n\f\r ]*/?>", " ", _IGNORABLE.sub("", text))
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -74,7 +79,8 @@ def normalize_words(texts):
     Runs inside the graph (TensorFlow and TF Text string ops only, which TF
     Serving bundles), so serving needs nothing else. Letters of any script
     and their combining marks (vowel signs, points, accents) are kept;
-    everything that is neither a letter, a mark nor a digit becomes a space.
+    everything that is neither a letter, a mark nor a digit becomes a space,
+    with the marks that follow it (they belong to no letter).
 
     Example:
 
@@ -83,7 +89,7 @@ def normalize_words(texts):
     >>> [t.decode() for t in normalize_words(texts).numpy()]
     ['a detective s case ', 'हिन्दी फ़िल्म']
     """
-    return tf.strings.regex_replace(fold_text(texts), r"[^\p{L}\p{M}\p{N}]+", " ")
+    return tf.strings.regex_replace(fold_text(texts), _NOT_WORDS, " ")
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -107,8 +113,8 @@ def word_runs(text):
 
     Example:
 
-    >>> word_runs("A detective's <br />café")
-    ['a', 'detective', 's', 'café']
+    >>> word_runs("A detective's <br />café"), word_runs("don´t ❤️ it")
+    (['a', 'detective', 's', 'café'], ['don', 't', 'it'])
     """
     return _WORD_RUN.findall(fold_text_python(text))
 

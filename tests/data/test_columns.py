@@ -1,6 +1,7 @@
 """`resolve_column`: which column a role reads, named or found by its usual names."""
 
 import json
+import logging
 
 import pytest
 
@@ -40,11 +41,26 @@ def test_no_usual_name_is_an_error_naming_the_columns_present():
         resolve_column(["text"], None, LABEL_COLUMNS, "label", "m.csv")
 
 
-def test_a_jsonl_label_key_on_a_few_lines_does_not_win_over_a_genre_key_on_every_line(tmp_path):
+def test_a_jsonl_label_key_on_a_few_lines_does_not_win_over_a_genre_key_on_every_line(
+    tmp_path, caplog
+):
     rows = [{"text": f"Plot {i}.", "genre": "drama" if i % 2 else "comedy"} for i in range(6)]
     rows[2]["label"] = "note"  # a stray key a few lines carry
-    dataset = load_dataset(write_jsonl(tmp_path, rows))
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        dataset = load_dataset(write_jsonl(tmp_path, rows))
     assert dataset.labels == [["comedy"], ["drama"]] * 3
+    # said, since it may also turn a single-label task into a multi-label one
+    assert "column 'label' is missing on some rows; reading the label from column 'genre'" in (
+        caplog.text
+    )
+    assert "Pass label='label' (`--label label`) to read 'label' instead." in caplog.text
+
+
+def test_explain_data_reads_the_runs_own_text_column_even_where_some_lines_lack_it(tmp_path):
+    rows = [{"overview": "A heist.", "text": "Heat"}, {"text": "Alien"}]
+    path = write_jsonl(tmp_path, rows)
+    examples = read_unlabelled(path, default_text="overview", skip_bad_rows=True)
+    assert [e.text for e in examples] == ["A heist."]
 
 
 def test_a_jsonl_text_key_on_a_few_lines_does_not_win_over_an_overview_on_every_line(tmp_path):

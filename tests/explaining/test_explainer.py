@@ -195,10 +195,7 @@ def test_bad_arguments_say_what_was_expected():
         explainer.explain([TEXT], labels="crime")
     with pytest.raises(ConfigError, match="labels names no label"):
         explainer.explain([TEXT], labels=[])
-    with pytest.raises(
-        ConfigError, match=r"reads the text alone.*Received: features with \['year'\]"
-    ):
-        explainer.explain([TEXT], features={"year": [1999.0]})
+    assert explainer.explain([TEXT], features={"year": [1999.0]})[0].labels  # left aside
     assert explainer.explain([TEXT], features={})[0].labels
 
 

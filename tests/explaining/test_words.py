@@ -63,6 +63,20 @@ def test_hindi_words_keep_their_marks_and_get_their_tokens():
     assert align_tokens(["ह", "न", "द", "फ", "ल", "म"], words) == [0, 0, 0, 1, 1, 1]
 
 
+def test_words_and_graph_tokens_agree_on_stray_marks_and_invisible_characters():
+    import tensorflow as tf
+
+    from genreclf.preprocessing.text_vectorizer import normalize_words
+
+    # "´" (NFKC: a space and U+0301) for an apostrophe, an emoji's variation
+    # selector, a combining grapheme joiner and a soft hyphen inside words.
+    for text in ["don\u00b4t stop", "I \u2764\ufe0f it", "a\u034fb c", "ab\u00adcd e"]:
+        tokens = normalize_words(tf.constant([text])).numpy()[0].decode().split()
+        words = text_words(text)
+        assert len(words) == len(tokens), (text, words, tokens)
+        assert align_tokens(tokens, words) == list(range(len(words))), text
+
+
 def test_tokens_are_compared_after_the_graphs_case_folding():
     # NFKC_Casefold: "ß" is "ss", final sigma "σ"; lower() would keep them.
     words = text_words("Die Straße, ΟΔΥΣΣΕΥΣ")

@@ -188,7 +188,7 @@ def test_log_scale_takes_a_column_or_a_list_and_survives_config_json(texts, feat
     assert model.get_layer("numeric_features").log_scale == [False, True]  # duration, views
 
 
-@pytest.mark.parametrize("log_scale", [True, None, ["views", 3], {"views": True}])
+@pytest.mark.parametrize("log_scale", [True, ["views", 3], {"views": True}])
 def test_log_scale_of_another_kind_is_a_config_error(texts, features, log_scale):
     # True was a TypeError; a dict was read as its keys.
     with pytest.raises(ConfigError, match="log_scale must be 'auto', a column name or a list"):
@@ -394,3 +394,11 @@ def test_export_takes_text_and_each_feature_and_serves_rest_rows(videos_csv, tmp
     assert len(predictions) == 2
     np.testing.assert_allclose([p["scores"] for p in predictions], expected, atol=1e-5)
     assert predictions[0]["top_labels"][0] == run.labels[int(np.argmax(expected[0]))]
+
+
+@pytest.mark.parametrize("none", [None, []])
+def test_log_scale_none_or_empty_scales_no_column(texts, features, none):
+    # None is what configs written before the check hold for "no column"
+    config = {"encoder": "ngram", "encoder_config": TINY["ngram"], "log_scale": none}
+    model = build_model("hybrid", 2, train_texts=texts, train_features=features, **config)
+    assert model.get_layer("numeric_features").log_scale == [False, False]

@@ -9,6 +9,9 @@ from genreclf.preprocessing.text_vectorizer import word_runs
 
 # Words whose vowel signs, points or accents are combining marks (category M).
 MARKED = ["हिन्दी फ़िल्म", "ภาพยนตร์ สยองขวัญ", "שָׁלוֹם", "cafe\u0301 noir"]
+# Marks after no letter ("´" is NFKC's space and U+0301) start no word; the
+# default-ignorable characters (a variation selector, a soft hyphen) are dropped.
+STRAY = ["don\u00b4t stop", "I \u2764\ufe0f it", "\u0301start", "ab\u00adcd", "a\u034fb"]
 
 
 def test_normalize_words_handles_case_html_punctuation_and_unicode():
@@ -20,6 +23,9 @@ def test_normalize_words_handles_case_html_punctuation_and_unicode():
 def test_words_keep_their_combining_marks_in_the_graph_and_in_python():
     graph = [t.decode().split() for t in normalize_words(tf.constant(MARKED)).numpy()]
     assert graph == [word_runs(text) for text in MARKED]
+    stray = [t.decode().split() for t in normalize_words(tf.constant(STRAY)).numpy()]
+    assert stray == [word_runs(text) for text in STRAY]
+    assert stray == [["don", "t", "stop"], ["i", "it"], ["start"], ["abcd"], ["ab"]]
     assert [len(words) for words in graph] == [2, 2, 1, 2]
     assert graph[0] == ["हिन्दी", "फ़िल्म"] and graph[3] == ["café", "noir"]  # NFKC composes é
     # the standardization models were saved with before: marks became spaces

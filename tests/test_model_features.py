@@ -1,0 +1,42 @@
+"""`check_features`: the features passed beside texts to a hybrid model."""
+
+import keras
+import numpy as np
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.model_features import check_features
+
+
+@pytest.fixture(scope="module")
+def hybrid_like():
+    inputs = {
+        "text": keras.Input((), dtype="string", name="text"),
+        "views": keras.Input((), name="views"),
+    }
+    return keras.Model(inputs, keras.layers.Reshape((1,))(inputs["views"]))
+
+
+def test_a_one_column_array_is_one_value_per_text(hybrid_like):
+    column = np.array([[1.0], [2.0], [3.0]])  # frame[["views"]].to_numpy()
+    assert check_features({"views": column}, hybrid_like, 3)["views"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_only_a_single_value_is_offered_repetition_as_the_fix(hybrid_like):
+    with pytest.raises(ConfigError, match=r"Pass e.g. features=\{'views': \[3.0\] \* 2\}"):
+        check_features({"views": 3.0}, hybrid_like, 2)
+    with pytest.raises(ConfigError, match=r"Pass one value per text, in the texts' order\.$"):
+        check_features({"views": [1.0, 2.0, 3.0]}, hybrid_like, 2)
+
+
+def test_features_left_out_or_misnamed_are_refused(hybrid_like):
+    with pytest.raises(ConfigError, match=r"also reads the features \['views'\]"):
+        check_features(None, hybrid_like, 1)
+    with pytest.raises(ConfigError, match=r"unknown: \['veiws'\], missing: \['views'\]"):
+        check_features({"veiws": [1.0]}, hybrid_like, 1)
+
+
+def test_a_text_only_model_leaves_features_aside():
+    text = keras.Input((), dtype="string", name="text")
+    model = keras.Model({"text": text}, keras.layers.Lambda(lambda t: keras.ops.ones((1,)))(text))
+    assert check_features({"views": [1.0]}, model, 1) == {}
