@@ -29,6 +29,7 @@ import re
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from genreclf.explaining.arguments import check_labels
 from genreclf.explaining.arguments import check_steps
@@ -140,10 +141,16 @@ class Explainer:
 
     def _scores(self, inputs):
         """The model's own scores of one example (those at `scores` if it ends otherwise)."""
+        inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
+        return self._graph_scores(inputs).numpy()[0]
+
+    @tf.function(reduce_retracing=True)
+    def _graph_scores(self, inputs):
+        """`_scores` traced once: run eagerly, a BiLSTM takes seconds for one synopsis."""
         out = self.full_model(inputs, training=False)
         if isinstance(out, (dict, list, tuple)) or out.shape[-1] != len(self.labels):
             out = self.model(inputs, training=False)  # e.g. a decision layer after the scores
-        return np.asarray(out)[0]
+        return out
 
     def explain(self, texts, top_k=3, features=None, labels=None, units="auto"):
         """Explains the `top_k` labels of each text (or the given `labels`).

@@ -133,8 +133,11 @@ def finetune_length(preset, texts, percentile=LENGTH_PERCENTILE, sample=LENGTH_S
         texts = [texts[i] for i in picked]
     if not texts:
         return longest
+    # autograph=False: converting keras-hub's tokenizer took seconds; its ops need none.
     tokenize = tf.function(
-        load_tokenizer(preset).tokenize, input_signature=[tf.TensorSpec([None], tf.string)]
+        load_tokenizer(preset).tokenize,
+        input_signature=[tf.TensorSpec([None], tf.string)],
+        autograph=False,
     )
     counts = np.concatenate(
         [

@@ -213,6 +213,7 @@ class BertTextPreprocessor(keras.layers.Layer):
             self._graph_tokenize = tf.function(
                 self.tokenizer.tokenize,
                 input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False,  # its ops need no conversion, which took seconds
             )
         return self._graph_tokenize(inputs)
 

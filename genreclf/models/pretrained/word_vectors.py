@@ -59,7 +59,10 @@ def _encoder_pieces(preset):
         oov_token=settings["oov_token"],
     )
     # The TF Text path (as in the model graphs), not keras-hub's eager Python one.
-    tokenize = tf.function(tokenizer.tokenize, input_signature=[tf.TensorSpec([None], tf.string)])
+    # autograph=False: converting keras-hub's tokenizer took seconds; its ops need none.
+    tokenize = tf.function(
+        tokenizer.tokenize, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False
+    )
     return matrix, tokenize, tokenizer.token_to_id(settings["oov_token"])
 
 
