@@ -145,7 +145,8 @@ class IntegratedGradients:
         self.layer_name = layer_name
         self.pass_values = None if pass_values is None else int(pass_values)
         self.probe = None
-        self._no_ids = False  # set when `_graph_pass` is traced
+        self._no_ids = False  # set by `_forward_backward`
+        self._graph_pass = tf.function(self._forward_backward, reduce_retracing=True)
         # The probe holds one call's state: one attribution at a time (a server's threads).
         self._lock = threading.Lock()
         found = []
@@ -225,7 +226,7 @@ class IntegratedGradients:
         skip = 2 if ends else 0
         alphas = np.concatenate([[0.0, 1.0][:skip], alphas]).astype("float32")
         inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
-        scores, delta, ids, grads = self._graph_pass(
+        scores, delta, ids, grads = self._run_pass(
             inputs, tf.constant(alphas), tf.constant(list(classes), tf.int32), len(classes), skip
         )
         delta = delta.numpy()
@@ -243,15 +244,22 @@ class IntegratedGradients:
         }
         return first, sums
 
-    @tf.function(reduce_retracing=True)
-    def _graph_pass(self, inputs, alphas, classes, count, skip):
-        """`_pass`'s forward and backward passes as one traced graph.
+    def _run_pass(self, inputs, alphas, classes, count, skip):
+        """`_forward_backward`, traced where it computes gradients.
 
         Run eagerly, a recurrent model steps through its tokens in Python:
         a BiLSTM's eight steps of one synopsis took seconds on 2 cores. The
         graph is traced once per number of classes and `skip` (static);
-        texts, alphas and classes are tensors.
+        texts, alphas and classes are tensors. A forward pass alone (the
+        size of a bounded encoder's copy) runs once per text: eagerly, as
+        a trace of the encoder would cost more than it.
         """
+        if count == 0:
+            return self._forward_backward(inputs, alphas, classes, count, skip)
+        return self._graph_pass(inputs, alphas, classes, count, skip)
+
+    def _forward_backward(self, inputs, alphas, classes, count, skip):
+        """The batch of `_pass` forward, then one backward pass per class (`count`)."""
         batch = {
             name: tf.repeat(value, tf.shape(alphas)[0], axis=0) for name, value in inputs.items()
         }

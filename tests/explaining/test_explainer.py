@@ -114,13 +114,13 @@ def test_a_long_stack_text_is_explained_with_its_windows_and_every_word(tiny_pre
     explainer = Explainer(model, LABELS, steps=16)
     words = " ".join(TEXTS).split()
     text = " ".join(np.random.default_rng(0).choice(words, 20_000))
-    sizes, traced = [], explainer.ig._graph_pass
+    sizes, run_pass = [], explainer.ig._run_pass
 
-    def graph_pass(inputs, alphas, *args):
+    def counting_pass(inputs, alphas, *args):
         sizes.append(int(alphas.shape[0]))  # the batch: the text once per alpha
-        return traced(inputs, alphas, *args)
+        return run_pass(inputs, alphas, *args)
 
-    explainer.ig._graph_pass = graph_pass
+    explainer.ig._run_pass = counting_pass
     one_copy = 4 * 8 * find_layer(model, "token_embedding").output_dim  # 4 windows of 8
     explainer.ig.pass_values = 2 * one_copy
     (explanation,) = explainer.explain([text], top_k=2)

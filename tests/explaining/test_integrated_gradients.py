@@ -92,13 +92,13 @@ def test_steps_in_several_passes_give_the_same_attributions():
 
 def _batch_sizes(ig):
     """Records how many copies of the text each pass through the probed model holds."""
-    sizes, traced = [], ig._graph_pass
+    sizes, run_pass = [], ig._run_pass
 
-    def graph_pass(inputs, alphas, *args):
+    def counting_pass(inputs, alphas, *args):
         sizes.append(int(alphas.shape[0]))  # the batch: the text once per alpha
-        return traced(inputs, alphas, *args)
+        return run_pass(inputs, alphas, *args)
 
-    ig._graph_pass = graph_pass
+    ig._run_pass = counting_pass
     return sizes
 
 

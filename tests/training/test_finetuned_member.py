@@ -83,6 +83,13 @@ def test_joins_a_fine_tuned_member_keeps_finished_members_and_reloads(
     np.testing.assert_allclose(
         np.asarray(restored({"text": tf.constant(texts)})), scores, atol=1e-5
     )
+    # The members held out the fine-tuned member's validation rows: no other split.
+    with pytest.raises(ConfigError, match="split must be the validation rows"):
+        ensemble(
+            run.config["model_config"]["members"],
+            tmp_path / "again",
+            split=rows.subset(np.arange(10)),
+        )
 
     stamps = {p: (p / "model.keras").stat().st_mtime_ns for p in (stack, finetune)}
     with pytest.raises(ConfigError, match=r"already holds a finished run \(ensemble"):
@@ -171,13 +178,6 @@ def test_the_command_line_flags():
         assert overrides["finetune"] is expected
     overrides, _ = overrides_from_args(parser.parse_args(["data.csv"]))
     assert "finetune" not in overrides
-
-
-def test_ensemble_refuses_a_split_the_members_did_not_hold_out(rows, tiny_preset, tmp_path):
-    run = _train(rows, tiny_preset, tmp_path / "run")
-    members = run.config["model_config"]["members"]
-    with pytest.raises(ConfigError, match="split must be the validation rows"):
-        ensemble(members, tmp_path / "again", split=rows.subset(np.arange(10)))
 
 
 def test_max_positions_reads_either_preset_layout(tiny_preset, tmp_path):
