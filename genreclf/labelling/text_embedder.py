@@ -22,6 +22,11 @@ class TextEmbedder:
             `genreclf.models.embedding_cache.default_cache_dir()`).
         batch_size: texts per encoder call.
 
+    Raises:
+        ConfigError: `max_length` under 3 (a window holds `[CLS]`, `[SEP]`
+            and a word piece), `max_chunks` or `batch_size` under 1, or any
+            of them not a whole number.
+
     Example:
 
     >>> embedder = TextEmbedder()
@@ -33,10 +38,10 @@ class TextEmbedder:
         self, preset="minilm", max_length=256, max_chunks=4, cache_dir=None, batch_size=64
     ):
         self.preset = preset
-        self.max_length = int(max_length)
-        self.max_chunks = int(max_chunks)
+        self.max_length = _whole(max_length, "max_length", 3, "[CLS], [SEP] and a word piece")
+        self.max_chunks = _whole(max_chunks, "max_chunks", 1, "windows per text")
         self.cache_dir = cache_dir
-        self.batch_size = int(batch_size)
+        self.batch_size = _whole(batch_size, "batch_size", 1, "texts per encoder call")
         self._tower = None
         self._cache = None
 
@@ -75,3 +80,15 @@ class TextEmbedder:
             verbose=verbose,
             name="zero-shot encoder",
         )
+
+
+def _whole(value, name, least, meaning):
+    """`value` as an int, or a `ConfigError` naming `name` and its least value."""
+    from genreclf.errors import ConfigError
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ConfigError(
+            f"{name} must be a whole number of at least {least} ({meaning}). "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
