@@ -362,9 +362,8 @@ def build_hybrid(
         if value is not None:
             config.setdefault(key, value)
     text = text_input()
-    branches = [
-        text_encoder(encoder, num_classes, multi_label, train_texts, config)({"text": text})
-    ]
+    text_model = text_encoder(encoder, num_classes, multi_label, train_texts, config)
+    branches = [text_model({"text": text})]
     inputs = {"text": text}
     if numeric:
         numeric_inputs, x = _numeric_branch(numeric, log_scale)
@@ -382,4 +381,10 @@ def build_hybrid(
             x = keras.layers.Dropout(dropout, name="concat_dropout")(x)
         x = keras.layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
     scores = classification_head(x, num_classes, multi_label, dropout=dropout)
+    from genreclf.models.pretrained.builder import PretrainedModel
+
+    if isinstance(text_model, PretrainedModel):
+        # Its hooks reach the nested encoder's weights: LoRA adapters that a
+        # checkpoint or a `.keras` file loaded as zeros learn again.
+        return PretrainedModel(inputs, scores, name=f"hybrid_{encoder}")
     return keras.Model(inputs, scores, name=f"hybrid_{encoder}")

@@ -191,7 +191,8 @@ class PretrainedModel(keras.Model):
     `keras.saving.load_model`, which has no hook after its weights are set),
     a first factor that is all zeros is drawn afresh, as `enable_lora` draws
     it; the second stays zero, so the scores are unchanged and the adapters
-    learn again.
+    learn again. A `hybrid` model over a pretrained encoder is one too
+    (`mode=None`): its hooks reach the adapters of the encoder it nests.
 
     Args:
         *args: `keras.Model`'s functional arguments (`inputs`, `outputs`).
