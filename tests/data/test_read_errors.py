@@ -1,0 +1,217 @@
+"""Bad input to `load_dataset`: each error names the file, line and field; messy rows are handled."""
+
+import pytest
+
+from genreclf.data import load_dataset
+from genreclf.errors import DataError
+from tests.data.test_readers import write
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match=r"nope\.csv: File not found"):
+        load_dataset(tmp_path / "nope.csv")
+
+
+def test_missing_explicit_column_lists_columns(tmp_path):
+    path = write(tmp_path, "m.csv", "overview,genres\nA,b\n")
+    with pytest.raises(DataError) as info:
+        load_dataset(path, text="synopsis")
+    message = str(info.value)
+    assert "field 'synopsis'" in message
+    assert "['overview', 'genres']" in message
+    assert info.value.path == str(path)
+
+
+def test_no_default_label_column_lists_columns(tmp_path):
+    path = write(tmp_path, "m.csv", "overview,category\nA,b\n")
+    with pytest.raises(DataError, match=r"No label column.*\['overview', 'category'\]"):
+        load_dataset(path)
+
+
+@pytest.mark.parametrize("text", ['""', '"   "'])
+def test_empty_text_names_file_line_field(tmp_path, text):
+    path = write(tmp_path, "m.csv", f'id,overview,genre\n1,"ok",x\n2,{text},y\n')
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}:3: field 'overview': empty text")
+    assert (info.value.line, info.value.field) == (3, "overview")
+
+
+def test_empty_label_and_blank_label_between_separators(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,\n")
+    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': empty label"):
+        load_dataset(path)
+    path = write(tmp_path, "n.csv", "text,label\nA,x\nB,x||y\n")
+    with pytest.raises(DataError, match=r"n\.csv:3: field 'label': empty label"):
+        load_dataset(path)
+
+
+def test_non_utf8_names_line_field_and_byte(tmp_path):
+    path = write(tmp_path, "m.csv", b'text,label\nok,x\n"first\ncaf\xe9",y\n')
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    # The row starts on line 3; the bad byte is on line 4, at byte offset 3.
+    assert message.startswith(f"{path}:4: field 'text': text is not valid UTF-8")
+    assert "byte 0xe9 at byte offset 3" in message
+
+
+def test_non_utf8_in_unused_column_is_accepted(tmp_path):
+    path = write(tmp_path, "m.csv", b"text,label,note\nok,x,caf\xe9\n")
+    assert load_dataset(path).texts == ["ok"]
+
+
+def test_wrong_field_count_is_malformed_line(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\nB,y,extra\n")
+    with pytest.raises(DataError, match=r"m\.csv:3: expected 2 fields .* found 3"):
+        load_dataset(path)
+
+
+def test_unterminated_quote_names_its_line(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,x\n"B,y\nC,z\n')
+    expected = r"m\.csv:3: field 'text': the quote that opens this cell on line 3 is never closed"
+    with pytest.raises(DataError, match=expected):
+        load_dataset(path)
+
+
+def test_invalid_json_line(tmp_path):
+    path = write(tmp_path, "m.jsonl", '{"text": "A", "label": "x"}\n{"text": \n')
+    with pytest.raises(DataError, match=r"m\.jsonl:2: invalid JSON"):
+        load_dataset(path)
+
+
+def test_jsonl_row_missing_field(tmp_path):
+    path = write(tmp_path, "m.jsonl", '{"text": "A", "label": "x"}\n{"text": "B"}\n')
+    with pytest.raises(DataError, match=r"m\.jsonl:2: field 'label': the row has no field"):
+        load_dataset(path)
+
+
+def test_jsonl_columns_are_the_keys_of_every_object_not_the_first(tmp_path):
+    # Spark leaves a null field out of the line: line 1 has no "genre" key.
+    path = write(
+        tmp_path,
+        "spark.jsonl",
+        '{"overview": "A heist."}\n{"overview": "A ghost.", "genre": "horror"}\n'
+        '{"overview": "Two chefs.", "genre": "romance"}\n',
+    )
+    with pytest.raises(DataError) as error:
+        load_dataset(path, label="genre")
+    assert str(error.value).startswith(f"{path}:1: field 'genre': the row has no field 'genre'")
+    assert "--skip-bad-rows" in str(error.value)
+    ds = load_dataset(path, label="genre", skip_bad_rows=True)
+    assert ds.labels == [["horror"], ["romance"]] and ds.lines == [2, 3]
+    assert ds.skipped == {"missing_value": 1}
+    with pytest.raises(
+        DataError, match=r"Column 'tag' not found\. Columns present: \['overview', 'genre'\]"
+    ):
+        load_dataset(path, label="tag")  # absent from every object: the whole file's error
+
+
+def test_an_id_key_some_json_lines_leave_out_is_a_null_id(tmp_path):
+    path = write(
+        tmp_path,
+        "ids.jsonl",
+        '{"text": "A heist.", "label": "crime"}\n{"id": "m2", "text": "A ghost.", "label": "horror"}\n',
+    )
+    assert load_dataset(path).ids == ["", "m2"]  # found, not named: left out reads as null
+    with pytest.raises(DataError, match=r"ids.jsonl:1: field 'id': the row has no field 'id'"):
+        load_dataset(path, id_column="id")  # named: every row must have it
+
+
+@pytest.mark.parametrize("name, sep", [("all.csv", ","), ("all.tsv", "\t")])
+def test_a_header_repeated_inside_the_file_is_skipped_and_logged(tmp_path, caplog, name, sep):
+    # `cat part1.csv part2.csv`: the second part's header (with its BOM) is no row.
+    part = f"overview{sep}genre\n"
+    content = (
+        f"\ufeff{part}A heist.{sep}crime\n\ufeff{part}A ghost.{sep}horror\n {part}".encode()
+        + f"A duel.{sep}western\n".encode()
+    )
+    path = write(tmp_path, name, content)
+    ds = load_dataset(path)
+    assert ds.texts == ["A heist.", "A ghost.", "A duel."] and ds.lines == [2, 4, 6]
+    assert sorted({l for row in ds.labels for l in row}) == ["crime", "horror", "western"]
+    logged = [r.getMessage() for r in caplog.records if "repeated header" in r.getMessage()]
+    assert [m.split(": ")[0] for m in logged] == [f"{path}:3", f"{path}:5"]
+    assert all(
+        r.levelname == "WARNING" for r in caplog.records if "repeated header" in r.getMessage()
+    )
+
+
+def test_many_repeated_headers_are_logged_then_summed_up(tmp_path, caplog):
+    from genreclf.data.skip_log import MAX_LOGGED_SKIPS
+
+    parts = "".join(f"text,label\nA{i}.,x\n" for i in range(MAX_LOGGED_SKIPS + 3))
+    ds = load_dataset(write(tmp_path, "parts.csv", parts))
+    assert len(ds.texts) == MAX_LOGGED_SKIPS + 3 and ds.texts[:2] == ["A0.", "A1."]
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("skipped a repeated header line" in m for m in logged) == MAX_LOGGED_SKIPS
+    assert f"Skipped {MAX_LOGGED_SKIPS + 2} repeated header lines in" in logged[-1]
+
+
+def test_non_numeric_feature(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label,year\nA,x,1999\nB,y,soon\n")
+    with pytest.raises(DataError, match=r"m\.csv:3: field 'year': expected a finite number"):
+        load_dataset(path, features=["year"])
+
+
+def test_forced_single_label_rejects_several_labels(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,"[""x"",""y""]"\n')
+    with pytest.raises(DataError, match=r"m\.csv:2: field 'label': a single-label task"):
+        load_dataset(path, multi_label=False)
+
+
+def test_malformed_json_list_cell(tmp_path):
+    path = write(tmp_path, "m.csv", 'text,label\nA,"[x, y]"\n')
+    expected = r"m\.csv:2: field 'label': the label cell looks like a JSON list"
+    with pytest.raises(DataError, match=expected):
+        load_dataset(path)
+
+
+def test_empty_file_and_header_only(tmp_path):
+    with pytest.raises(DataError, match="empty"):
+        load_dataset(write(tmp_path, "e.csv", ""))
+    with pytest.raises(DataError, match="no rows"):
+        load_dataset(write(tmp_path, "h.csv", "text,label\n"))
+
+
+def test_duplicate_column_names(tmp_path):
+    with pytest.raises(DataError, match="unique"):
+        load_dataset(write(tmp_path, "d.csv", "text,text,label\nA,B,c\n"))
+
+
+def test_folder_given_as_csv_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="Cannot read the csv data"):
+        load_dataset(tmp_path, format="csv")
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="Cannot read the aclimdb data"):
+        load_dataset(path, format="aclimdb")
+
+
+def test_wrong_forced_format_is_a_data_error(tmp_path):
+    path = write(tmp_path, "m.csv", "text,label\nA,x\n")
+    with pytest.raises(DataError, match="No JSON object"):
+        load_dataset(path, format="jsonl")
+    with pytest.raises(DataError, match="Parquet"):
+        load_dataset(path, format="parquet")
+    with pytest.raises(DataError, match=r"m\.csv:1: expected 4 fields"):
+        load_dataset(path, format="kaggle-genre")
+
+
+def test_a_wrong_label_separator_is_named_with_the_likely_one(tmp_path, caplog):
+    path = write(tmp_path, "m.csv", "text,genres\nA,crime|drama\nB,drama\nC,drama|romance\n")
+    dataset = load_dataset(path, sep=",")
+    assert len(dataset.vocabulary().labels) == 3  # still read as asked: a warning, not an error
+    assert "m.csv: 2 of 3 labels contain '|'" in caplog.text and "--sep '|'" in caplog.text
+    caplog.clear()
+    load_dataset(path)
+    load_dataset(write(tmp_path, "s.csv", "text,genre\nA,Action/Adventure\nB,sci-fi\n"))
+    assert "labels contain" not in caplog.text
+
+
+def test_a_tab_separated_file_read_as_csv_is_named(tmp_path):
+    path = write(tmp_path, "m.csv", "id\ttitle\tgenre\n1\tA heist\tcrime\n")
+    with pytest.raises(DataError, match=r"holds tabs.*`--format tsv`"):
+        load_dataset(path, text="title")
+    with pytest.raises(DataError, match=r"No text column found.*holds tabs"):
+        load_dataset(path)
+    assert load_dataset(path, text="title", format="tsv").texts == ["A heist"]
