@@ -26,6 +26,7 @@ training; explaining through it would lose the towers' exact contributions.
 """
 
 import re
+import time
 
 import keras
 import numpy as np
@@ -37,6 +38,7 @@ from genreclf.explaining.arguments import check_top_k
 from genreclf.explaining.explanation import Explanation
 from genreclf.explaining.explanation import LabelExplanation
 from genreclf.explaining.integrated_gradients import ENCODER_PASS_VALUES
+from genreclf.explaining.integrated_gradients import TRACE_AFTER_SECONDS
 from genreclf.explaining.integrated_gradients import IntegratedGradients
 from genreclf.explaining.layers import find_layer
 from genreclf.explaining.layers import iter_layers
@@ -97,6 +99,7 @@ class Explainer:
 
     def __init__(self, model, labels, steps=32):
         self.full_model = model
+        self._traced_scores = False
         self.labels = list(labels)
         self.steps = check_steps(steps)
         names = layer_names(model)
@@ -140,13 +143,24 @@ class Explainer:
             self.ngrams = NgramColumns(model, layer.name) if layer.name in FEATURE_NAMES else None
 
     def _scores(self, inputs):
-        """The model's own scores of one example (those at `scores` if it ends otherwise)."""
+        """The model's own scores of one example (those at `scores` if it ends otherwise).
+
+        Eagerly, and traced from the next text on once an eager call took
+        over `TRACE_AFTER_SECONDS` (a BiLSTM takes seconds for one synopsis).
+        """
         inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
-        return self._graph_scores(inputs).numpy()[0]
+        if self._traced_scores:
+            return self._graph_scores(inputs).numpy()[0]
+        began = time.perf_counter()
+        scores = self._eager_scores(inputs).numpy()[0]
+        self._traced_scores = time.perf_counter() - began > TRACE_AFTER_SECONDS
+        return scores
 
     @tf.function(reduce_retracing=True)
     def _graph_scores(self, inputs):
-        """`_scores` traced once: run eagerly, a BiLSTM takes seconds for one synopsis."""
+        return self._eager_scores(inputs)
+
+    def _eager_scores(self, inputs):
         out = self.full_model(inputs, training=False)
         if isinstance(out, (dict, list, tuple)) or out.shape[-1] != len(self.labels):
             out = self.model(inputs, training=False)  # e.g. a decision layer after the scores

@@ -13,10 +13,12 @@ the probe scales that layer's output by `t` per interpolation step
 BERT encoder are kept) and marks the scaled tensor on the tape. One forward
 pass without a tape scores the text at `t = 0` and `t = 1`; then each batch
 holds the text repeated for a few steps, and one backward pass per explained
-class gives their gradients. The passes run as one traced graph
-(`tf.function`, traced once per number of classes): run eagerly, a BiLSTM
-steps through its tokens in Python, 8 s per synopsis at 8 steps on 2 cores
-against 0.3 s traced (`bench/RESULTS.md`).
+class gives their gradients. An explainer whose eager attribution took over
+`TRACE_AFTER_SECONDS` runs its passes as one traced graph from the next
+text on (`tf.function`, traced once per number of classes): run eagerly, a
+BiLSTM steps through its tokens in Python, 8 s per synopsis at 8 steps on 2
+cores against 0.3 s traced (`bench/RESULTS.md`); a small model's whole
+attribution costs less than a trace, so it stays eager.
 
 Memory: the tape keeps every activation downstream of the probe. For a
 pretrained encoder that is about 0.9 GB on CPU for one copy of the default
@@ -39,6 +41,7 @@ not a number. The method itself is twenty lines of `tf.GradientTape`.
 """
 
 import threading
+import time
 
 import keras
 import numpy as np
@@ -49,6 +52,8 @@ from genreclf.explaining.arguments import check_steps
 # Probed values a gradient pass through a pretrained encoder holds at most: one
 # copy of the default `stack`'s longest text (4 windows x 256 word pieces x 384).
 ENCODER_PASS_VALUES = 4 * 256 * 384
+# An eager attribution (or score) slower than this: the next ones run traced.
+TRACE_AFTER_SECONDS = 1.0
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -146,6 +151,7 @@ class IntegratedGradients:
         self.pass_values = None if pass_values is None else int(pass_values)
         self.probe = None
         self._no_ids = False  # set by `_forward_backward`
+        self.traced = False  # set once an eager attribution took over TRACE_AFTER_SECONDS
         self._graph_pass = tf.function(self._forward_backward, reduce_retracing=True)
         # The probe holds one call's state: one attribution at a time (a server's threads).
         self._lock = threading.Lock()
@@ -188,6 +194,7 @@ class IntegratedGradients:
         """
         check_steps(steps)
         midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
+        began = time.perf_counter()
         with self._lock:
             ends, size = None, max(1, int(batch_steps))
             if self.pass_values is not None:  # the size of one copy first, without a tape
@@ -201,6 +208,8 @@ class IntegratedGradients:
                 )
                 ends = ends or first
                 sums = part if sums is None else [a + b for a, b in zip(sums, part)]
+            if time.perf_counter() - began > TRACE_AFTER_SECONDS:
+                self.traced = True  # (once traced, passes take far less)
         full = ends["full"]
         per_class = [
             (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums
@@ -245,7 +254,7 @@ class IntegratedGradients:
         return first, sums
 
     def _run_pass(self, inputs, alphas, classes, count, skip):
-        """`_forward_backward`, traced where it computes gradients.
+        """`_forward_backward`: eagerly, or traced once `traced` is set.
 
         Run eagerly, a recurrent model steps through its tokens in Python:
         a BiLSTM's eight steps of one synopsis took seconds on 2 cores. The
@@ -254,7 +263,7 @@ class IntegratedGradients:
         size of a bounded encoder's copy) runs once per text: eagerly, as
         a trace of the encoder would cost more than it.
         """
-        if count == 0:
+        if count == 0 or not self.traced:
             return self._forward_backward(inputs, alphas, classes, count, skip)
         return self._graph_pass(inputs, alphas, classes, count, skip)
 

@@ -123,3 +123,20 @@ def test_an_unbounded_pass_carries_the_endpoints_with_the_first_steps():
     sizes = _batch_sizes(ig)
     ig.attribute({"text": ["a night train"]}, classes=[0], steps=20, batch_steps=16)
     assert sizes == [2 + 16, 4]
+
+
+@pytest.mark.parametrize("slow_after, traces", [(0.0, 1), (float("inf"), 0)])
+def test_an_explainer_slow_eagerly_runs_traced_from_the_next_text_with_the_same_result(
+    monkeypatch, slow_after, traces
+):
+    from genreclf.explaining import integrated_gradients
+
+    monkeypatch.setattr(integrated_gradients, "TRACE_AFTER_SECONDS", slow_after)
+    ig = IntegratedGradients(tiny_bilstm(), "embedding")
+    inputs = {"text": ["two strangers fall in love on a night train"]}
+    first = ig.attribute(inputs, classes=[0, 1], steps=8)  # eagerly, timed
+    again = ig.attribute(inputs, classes=[0, 1], steps=8)
+    assert ig._graph_pass.experimental_get_tracing_count() == traces
+    np.testing.assert_allclose(again.attributions, first.attributions, atol=1e-6)
+    np.testing.assert_allclose(again.value, first.value, atol=1e-6)
+    np.testing.assert_allclose(again.baseline, first.baseline, atol=1e-6)
