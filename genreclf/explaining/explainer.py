@@ -38,7 +38,6 @@ from genreclf.explaining.arguments import check_top_k
 from genreclf.explaining.explanation import Explanation
 from genreclf.explaining.explanation import LabelExplanation
 from genreclf.explaining.integrated_gradients import ENCODER_PASS_VALUES
-from genreclf.explaining.integrated_gradients import TRACE_AFTER_SECONDS
 from genreclf.explaining.integrated_gradients import IntegratedGradients
 from genreclf.explaining.layers import find_layer
 from genreclf.explaining.layers import iter_layers
@@ -58,6 +57,9 @@ from genreclf.models.calibrated_scores import CalibratedScores
 from genreclf.models.ordinal import OrdinalScores
 
 _MEMBER = re.compile(r"member_\d+$")
+# One eager forward pass slower than this: the shown scores run traced from
+# the next text on (one pass, where an attribution runs many: a lower bar).
+TRACE_SCORES_AFTER_SECONDS = 1.0
 
 
 class _Part:
@@ -100,6 +102,7 @@ class Explainer:
     def __init__(self, model, labels, steps=32):
         self.full_model = model
         self._traced_scores = False
+        self._eager_calls = 0
         self.labels = list(labels)
         self.steps = check_steps(steps)
         names = layer_names(model)
@@ -145,15 +148,17 @@ class Explainer:
     def _scores(self, inputs):
         """The model's own scores of one example (those at `scores` if it ends otherwise).
 
-        Eagerly, and traced from the next text on once an eager call took
-        over `TRACE_AFTER_SECONDS` (a BiLSTM takes seconds for one synopsis).
+        Eagerly, and traced from the next text on once an eager call (not
+        the first) took over `TRACE_SCORES_AFTER_SECONDS` (a BiLSTM takes seconds for one synopsis).
         """
         inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
         if self._traced_scores:
             return self._graph_scores(inputs).numpy()[0]
         began = time.perf_counter()
         scores = self._eager_scores(inputs).numpy()[0]
-        self._traced_scores = time.perf_counter() - began > TRACE_AFTER_SECONDS
+        self._eager_calls += 1  # the first call also builds what the model builds once
+        slow = time.perf_counter() - began > TRACE_SCORES_AFTER_SECONDS
+        self._traced_scores = self._eager_calls > 1 and slow
         return scores
 
     @tf.function(reduce_retracing=True)

@@ -13,8 +13,8 @@ the probe scales that layer's output by `t` per interpolation step
 BERT encoder are kept) and marks the scaled tensor on the tape. One forward
 pass without a tape scores the text at `t = 0` and `t = 1`; then each batch
 holds the text repeated for a few steps, and one backward pass per explained
-class gives their gradients. An explainer whose eager attribution took over
-`TRACE_AFTER_SECONDS` runs its passes as one traced graph from the next
+class gives their gradients. An explainer whose second eager attribution took
+over `TRACE_AFTER_SECONDS` runs its passes as one traced graph from the next
 text on (`tf.function`, traced once per number of classes): run eagerly, a
 BiLSTM steps through its tokens in Python, 8 s per synopsis at 8 steps on 2
 cores against 0.3 s traced (`bench/RESULTS.md`); a small model's whole
@@ -52,8 +52,10 @@ from genreclf.explaining.arguments import check_steps
 # Probed values a gradient pass through a pretrained encoder holds at most: one
 # copy of the default `stack`'s longest text (4 windows x 256 word pieces x 384).
 ENCODER_PASS_VALUES = 4 * 256 * 384
-# An eager attribution (or score) slower than this: the next ones run traced.
-TRACE_AFTER_SECONDS = 1.0
+# An eager attribution slower than this: the next ones run traced. A trace of
+# an encoder costs several seconds; an attribution this slow eagerly takes a
+# quarter of it or less traced, so the trace is paid back within a few texts.
+TRACE_AFTER_SECONDS = 3.0
 
 
 @keras.saving.register_keras_serializable(package="genreclf")
@@ -152,6 +154,7 @@ class IntegratedGradients:
         self.probe = None
         self._no_ids = False  # set by `_forward_backward`
         self.traced = False  # set once an eager attribution took over TRACE_AFTER_SECONDS
+        self._eager_calls = 0
         self._graph_pass = tf.function(self._forward_backward, reduce_retracing=True)
         # The probe holds one call's state: one attribution at a time (a server's threads).
         self._lock = threading.Lock()
@@ -208,8 +211,11 @@ class IntegratedGradients:
                 )
                 ends = ends or first
                 sums = part if sums is None else [a + b for a, b in zip(sums, part)]
-            if time.perf_counter() - began > TRACE_AFTER_SECONDS:
-                self.traced = True  # (once traced, passes take far less)
+            # The first call also builds what the model builds once (a
+            # tokenizer's graph): the second one's time decides.
+            self._eager_calls += 1
+            if self._eager_calls > 1 and time.perf_counter() - began > TRACE_AFTER_SECONDS:
+                self.traced = True
         full = ends["full"]
         per_class = [
             (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums

@@ -134,7 +134,9 @@ def test_an_explainer_slow_eagerly_runs_traced_from_the_next_text_with_the_same_
     monkeypatch.setattr(integrated_gradients, "TRACE_AFTER_SECONDS", slow_after)
     ig = IntegratedGradients(tiny_bilstm(), "embedding")
     inputs = {"text": ["two strangers fall in love on a night train"]}
-    first = ig.attribute(inputs, classes=[0, 1], steps=8)  # eagerly, timed
+    first = ig.attribute(inputs, classes=[0, 1], steps=8)  # eagerly, builds what it builds once
+    assert not ig.traced
+    ig.attribute(inputs, classes=[0, 1], steps=8)  # eagerly, timed
     again = ig.attribute(inputs, classes=[0, 1], steps=8)
     assert ig._graph_pass.experimental_get_tracing_count() == traces
     np.testing.assert_allclose(again.attributions, first.attributions, atol=1e-6)
