@@ -38,10 +38,13 @@ class TextEmbedder:
         self, preset="minilm", max_length=256, max_chunks=4, cache_dir=None, batch_size=64
     ):
         self.preset = preset
-        self.max_length = _whole(max_length, "max_length", 3, "[CLS], [SEP] and a word piece")
-        self.max_chunks = _whole(max_chunks, "max_chunks", 1, "windows per text")
+        from genreclf.setting import whole
+
+        # A window holds [CLS], [SEP] and at least one word piece.
+        self.max_length = int(whole(3).check("max_length", max_length))
+        self.max_chunks = int(whole(1).check("max_chunks", max_chunks))
         self.cache_dir = cache_dir
-        self.batch_size = _whole(batch_size, "batch_size", 1, "texts per encoder call")
+        self.batch_size = int(whole(1).check("batch_size", batch_size))
         self._tower = None
         self._cache = None
 
@@ -80,15 +83,3 @@ class TextEmbedder:
             verbose=verbose,
             name="zero-shot encoder",
         )
-
-
-def _whole(value, name, least, meaning):
-    """`value` as an int, or a `ConfigError` naming `name` and its least value."""
-    from genreclf.errors import ConfigError
-
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ConfigError(
-            f"{name} must be a whole number of at least {least} ({meaning}). "
-            f"Received: {name}={value!r}."
-        )
-    return int(value)
