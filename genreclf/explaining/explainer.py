@@ -26,7 +26,6 @@ training; explaining through it would lose the towers' exact contributions.
 """
 
 import re
-import time
 
 import keras
 import numpy as np
@@ -51,6 +50,7 @@ from genreclf.explaining.token_positions import PIECE_EMBEDDINGS
 from genreclf.explaining.token_positions import WORD_EMBEDDINGS
 from genreclf.explaining.token_positions import to_words
 from genreclf.explaining.token_positions import word_positions
+from genreclf.explaining.trace_when_slow import TraceWhenSlow
 from genreclf.explaining.words import text_words
 from genreclf.model_features import check_features
 from genreclf.models.calibrated_scores import CalibratedScores
@@ -101,8 +101,7 @@ class Explainer:
 
     def __init__(self, model, labels, steps=32):
         self.full_model = model
-        self._traced_scores = False
-        self._eager_calls = 0
+        self._scores_switch = TraceWhenSlow()
         self.labels = list(labels)
         self.steps = check_steps(steps)
         names = layer_names(model)
@@ -152,14 +151,10 @@ class Explainer:
         the first) took over `TRACE_SCORES_AFTER_SECONDS` (a BiLSTM takes seconds for one synopsis).
         """
         inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
-        if self._traced_scores:
+        if self._scores_switch.traced:
             return self._graph_scores(inputs).numpy()[0]
-        began = time.perf_counter()
-        scores = self._eager_scores(inputs).numpy()[0]
-        self._eager_calls += 1  # the first call also builds what the model builds once
-        slow = time.perf_counter() - began > TRACE_SCORES_AFTER_SECONDS
-        self._traced_scores = self._eager_calls > 1 and slow
-        return scores
+        with self._scores_switch.timing(slower_than=TRACE_SCORES_AFTER_SECONDS):
+            return self._eager_scores(inputs).numpy()[0]
 
     @tf.function(reduce_retracing=True)
     def _graph_scores(self, inputs):

@@ -41,13 +41,13 @@ not a number. The method itself is twenty lines of `tf.GradientTape`.
 """
 
 import threading
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from genreclf.explaining.arguments import check_steps
+from genreclf.explaining.trace_when_slow import TraceWhenSlow
 
 # Probed values a gradient pass through a pretrained encoder holds at most: one
 # copy of the default `stack`'s longest text (4 windows x 256 word pieces x 384).
@@ -153,8 +153,8 @@ class IntegratedGradients:
         self.pass_values = None if pass_values is None else int(pass_values)
         self.probe = None
         self._no_ids = False  # set by `_forward_backward`
-        self.traced = False  # set once an eager attribution took over TRACE_AFTER_SECONDS
-        self._eager_calls = 0
+        # Traced once an eager attribution took over TRACE_AFTER_SECONDS.
+        self._switch = TraceWhenSlow()
         self._graph_pass = tf.function(self._forward_backward, reduce_retracing=True)
         # The probe holds one call's state: one attribution at a time (a server's threads).
         self._lock = threading.Lock()
@@ -197,8 +197,7 @@ class IntegratedGradients:
         """
         check_steps(steps)
         midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
-        began = time.perf_counter()
-        with self._lock:
+        with self._lock, self._switch.timing(slower_than=TRACE_AFTER_SECONDS):
             ends, size = None, max(1, int(batch_steps))
             if self.pass_values is not None:  # the size of one copy first, without a tape
                 ends, _ = self._pass(inputs, midpoints[:0], [], ends=True)
@@ -211,11 +210,6 @@ class IntegratedGradients:
                 )
                 ends = ends or first
                 sums = part if sums is None else [a + b for a, b in zip(sums, part)]
-            # The first call also builds what the model builds once (a
-            # tokenizer's graph): the second one's time decides.
-            self._eager_calls += 1
-            if self._eager_calls > 1 and time.perf_counter() - began > TRACE_AFTER_SECONDS:
-                self.traced = True
         full = ends["full"]
         per_class = [
             (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums
@@ -258,6 +252,11 @@ class IntegratedGradients:
             "ids": None if self._no_ids else ids.numpy()[rows : 2 * rows],
         }
         return first, sums
+
+    @property
+    def traced(self):
+        """Whether the passes run as one traced graph (an eager attribution was slow)."""
+        return self._switch.traced
 
     def _run_pass(self, inputs, alphas, classes, count, skip):
         """`_forward_backward`: eagerly, or traced once `traced` is set.
