@@ -27,23 +27,6 @@ NOT_IMPORTABLE = {"__main__", "_verify_worker"}
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-@pytest.fixture(autouse=True)
-def fresh_keras_session():
-    """The suite's per-test Keras reset without its full garbage collection.
-
-    `keras.backend.clear_session()` runs `gc.collect()`, about half a second
-    once TensorFlow is loaded: longer than most modules' examples take.
-    """
-    import sys
-
-    if "keras" in sys.modules:
-        import keras
-
-        keras.backend.clear_session(free_memory=False)
-        keras.utils.set_random_seed(0)
-    yield
-
-
 def module_names():
     names = []
     for package, root in ROOTS.items():
