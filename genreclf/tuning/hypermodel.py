@@ -342,6 +342,9 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         kwargs.setdefault("batch_size", int(cfg.batch_size))
         # As in `Recipe.callbacks`: the tuner's callbacks see the averaged weights.
         average = averaging_callbacks(recipe.ema())
+        from genreclf.training.recipe import build_optimizer
+
+        build_optimizer(model)
         return model.fit(
             x,
             y,
