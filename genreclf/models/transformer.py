@@ -204,7 +204,9 @@ def build_transformer(
             vocabulary_size=vocabulary_size,
             sequence_length=max_length,
             embedding_dim=embedding_dim,
-            mask_zero=True,
+            # No Keras mask, as in `_projected_words`: the encoder blocks and the
+            # pooling get the padding mask explicitly (keras-hub warns on both).
+            mask_zero=False,
             name="token_and_position_embedding",
         )
         x = embedding(tokens)

@@ -31,11 +31,19 @@ def test_builds_with_keras_hub_layers_and_reloads(texts, check_saving):
     check_saving(model)
 
 
-def test_word_dim_0_builds_the_seed_layout(texts, check_saving):
+def test_word_dim_0_builds_the_seed_layout(texts, check_saving, caplog):
     model = build_model("transformer", 4, train_texts=texts, **{**TINY, "word_dim": 0})
     assert "TokenAndPositionEmbedding" in _layer_types(model)
     assert "word_projection" not in {layer.name for layer in model.layers}
     check_saving(model)
+    batch = {"text": tf.constant(["a ghost", "", "zzzz qqqq"])}
+    before = np.asarray(model(batch))
+    # The padding mask goes to the blocks explicitly: no keras-hub warning that
+    # a built-in mask is ignored, and the padding id's vector changes nothing.
+    assert "padding_mask" not in caplog.text
+    table = model.get_layer("token_and_position_embedding").token_embedding.embeddings
+    table.assign(tf.tensor_scatter_nd_update(table, [[0]], [tf.fill([table.shape[1]], 50.0)]))
+    np.testing.assert_allclose(np.asarray(model(batch)), before, atol=1e-5)
 
 
 @pytest.mark.parametrize("pooling", ["mean", "max", "mean_max"])
