@@ -116,6 +116,7 @@ def test_the_start_check_names_tasks_whatever_their_replicas():
     ]
 
 
+@pytest.mark.large  # a strategy's own build path; the two-worker job below stays in CI
 def test_mirrored_strategy_trains_on_one_cpu(tmp_path):
     plain = genreclf.train(
         genreclf.sample_path(),
@@ -205,6 +206,7 @@ def test_two_workers_train_like_one_process(tmp_path, trained_run):
     assert "the chief writes the run folder" in logs[1]  # the other worker reads none of it
 
 
+@pytest.mark.large  # two processes, three folds each: about 90 s on 2 cores
 def test_workers_on_separate_disks_cross_validate_and_leave_the_folder_to_the_chief(tmp_path):
     pytest.importorskip("mlflow")
     from mlflow.tracking import MlflowClient

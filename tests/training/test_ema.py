@@ -179,6 +179,7 @@ def _val_loss_of(run, val_set):
     return float(np.mean(-np.log(np.clip(picked, 1e-7, 1.0))))
 
 
+@pytest.mark.large  # two transformer runs; tuning the average (test_hypermodel) trains one in CI
 def test_the_run_keeps_the_averaged_weights_it_validated(tmp_path, sample_csv):
     """The saved model's validation loss is the best epoch's, as validated with EMA weights."""
     histories, train_losses = {}, {}

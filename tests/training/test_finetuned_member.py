@@ -129,6 +129,7 @@ def test_mlflow_logs_each_members_epochs_under_its_own_name(rows, tiny_preset, t
     assert logged.data.metrics["final.macro_f1"] == pytest.approx(run.metrics["macro_f1"])
 
 
+@pytest.mark.large  # a member pair trained three times: 85-125 s; joining and reloading stay in CI
 def test_other_rows_or_settings_retrain_a_finished_member(rows, tiny_preset, tmp_path, capsys):
     out = tmp_path / "run"
     _train(rows, tiny_preset, out)

@@ -98,6 +98,7 @@ class _KillBetweenWeightsAndRecord(keras.callbacks.Callback):
         raise KeyboardInterrupt
 
 
+@pytest.mark.large  # three bilstm runs; the plain kill-and-resume tests stay in CI
 def test_a_kill_between_an_epochs_weights_and_its_record_does_not_repeat_the_epoch(tmp_path, capfd):
     import numpy as np
 

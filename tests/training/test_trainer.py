@@ -144,7 +144,10 @@ def test_a_run_killed_while_writing_its_folder_is_refused_then_completed_without
     assert genreclf.load_run(out).metrics["num_examples"] == 31
 
 
-@pytest.mark.parametrize("ema", ["0", "0.9"])
+@pytest.mark.parametrize(
+    "ema",
+    ["0", pytest.param("0.9", marks=pytest.mark.large)],  # each a kill and a resume: ~25 s
+)
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, ema):
     out = tmp_path / "run"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
