@@ -23,6 +23,7 @@ import keras_tuner
 from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
+from genreclf.training.recipe import build_optimizer
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
@@ -342,8 +343,6 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         kwargs.setdefault("batch_size", int(cfg.batch_size))
         # As in `Recipe.callbacks`: the tuner's callbacks see the averaged weights.
         average = averaging_callbacks(recipe.ema())
-        from genreclf.training.recipe import build_optimizer
-
         build_optimizer(model)
         return model.fit(
             x,

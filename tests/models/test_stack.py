@@ -121,10 +121,9 @@ def test_neighbour_head_in_the_graph_matches_its_numpy_twin():
         layer.set_bank(keys[:3], labels[:3])
 
 
+# Each trains twice (~45 s): the multi-label run, genreclf's main case, stays in CI.
 @pytest.mark.parametrize(
-    "label, sep",
-    # Each trains twice (~45 s): the multi-label run, genreclf's main case, stays in CI.
-    [pytest.param("genre", None, marks=pytest.mark.large), ("genres", "|")],
+    "label, sep", [pytest.param("genre", None, marks=pytest.mark.large), ("genres", "|")]
 )
 def test_trains_saves_reloads_and_reuses_the_cache(
     two_block_preset, cache_dir, tmp_path, sample_csv, label, sep, capsys
