@@ -29,6 +29,8 @@ from genreclf.models.setting_checks import whole
 # `scores` layer over one representation (`classification_head`); not
 # `stack`, whose scores blend several heads, nor `hybrid`.
 TEXT_FAMILIES = ("bilstm", "ngram", "transformer", "pretrained")
+# The built-in families that are never an encoder.
+NOT_ENCODERS = ("stack", "hybrid")
 
 HYBRID_DEFAULTS = {
     "encoder": "bilstm",
@@ -43,17 +45,17 @@ HYBRID_DEFAULTS = {
 
 
 class _EncoderSetting(Setting):
-    """`encoder`: a built-in text family, or a family registered outside genreclf.
+    """`encoder`: a built-in text family, or a family you registered yourself.
 
-    Such a family is taken at its word; `text_encoder` refuses its model if
-    the `scores` layer has no single representation to stop at.
+    Any registered family but `NOT_ENCODERS` is taken at its word;
+    `text_encoder` refuses its model if the `scores` layer has no single
+    representation to stop at.
     """
 
     def accepts(self, value):
         if value in self.choices:
             return True
-        family = FAMILIES.get(value) if isinstance(value, str) else None
-        return family is not None and not family.builder.__module__.startswith("genreclf.")
+        return isinstance(value, str) and value in FAMILIES and value not in NOT_ENCODERS
 
     def description(self):
         return super().description() + " (or a text family you registered yourself)"

@@ -131,7 +131,7 @@ def test_bad_configurations_say_what_to_do(texts, features):
 def test_an_encoder_without_one_representation_is_refused_up_front(texts, features):
     # `stack` blends several heads: its scores had no one input to stop at, and
     # Keras failed deep in `Concatenate` with mismatched shapes.
-    for encoder in ("stack", "lstm"):
+    for encoder in ("stack", "hybrid", "lstm"):
         with pytest.raises(ConfigError, match=f"Received: encoder='{encoder}'") as error:
             build_model("hybrid", 2, train_texts=texts, train_features=features, encoder=encoder)
         assert "'bilstm', 'ngram', 'transformer', 'pretrained'" in str(error.value)
