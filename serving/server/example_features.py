@@ -27,6 +27,7 @@ _TEMPLATES = {"bytes_list": "...", "int64_list": 0, "float_list": 0.0}
 _NOISE = re.compile(
     r"^(Graph execution error:|Detected at node .*|<stack traces unavailable>|\s.*)$"
 )
+_FUNCTION_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")  # a raw status' prefix
 _PARSE_KEY = re.compile(r"Key: (?P<name>.+?), Index: (?P<index>\d+)\.\s+(?P<what>.+)", re.S)
 _PARSE_MISSING = re.compile(r"Feature: (?P<name>.+?) \(data type: \w+\) is required")
 
@@ -223,7 +224,8 @@ def op_error_message(message, signature_key="", offset=0, features=None):
     'bad value'
     """
     lines = [line for line in message.split("\n") if line.strip() and not _NOISE.match(line)]
-    core = re.sub(r"\s*\[Op:[^\]]*\]\s*$", "", " ".join(lines)).strip() or message.strip()
+    core = re.sub(r"\s*\[Op:[^\]]*\]\s*$", "", " ".join(lines))
+    core = _FUNCTION_NODE.sub("", core).strip() or message.strip()
     fix = (
         f"Send each example as {features.template()}."
         if features is not None

@@ -12,6 +12,13 @@ so a signature would add ops TF Serving may not register, while this way the
 SavedModel stays exactly the served one. The route loads the run folder named
 by the model card's `source` (`assets.extra/model_card.json`) once per served
 version; without it the answer is 404 with the reason, a bad request is 400.
+
+An explanation costs a forward and a backward pass through the model per step
+and label: up to minutes for a long review on a CPU. So the server explains
+`MAX_EXPLAINING` text at a time, in threads of its own (`create_app`'s
+`explain_executor`): predictions never wait behind an explanation, and one
+asked for while another runs gets 429 (`BUSY`, with `Retry-After`) at once
+rather than a place in a queue.
 """
 
 import json
@@ -25,6 +32,11 @@ from genreclf.serving.server.status import invalid_argument
 from genreclf.serving.server.status import not_found
 
 MAX_TOP_K = 10
+MAX_EXPLAINING = 1  # explanations running at once; one more is answered 429
+BUSY = (
+    "An explanation is already running on this server: it explains one text at a time, "
+    "beside its predictions. Retry in a few seconds."
+)
 MAX_TEXT_CHARS = 20_000
 STEPS = 16
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours its error messages

@@ -28,6 +28,7 @@ from genreclf.run import LABELS
 from genreclf.run import MODEL
 from genreclf.serving._grpc_transport import host_port
 from genreclf.serving.server.body_budget import BodyBudget
+from genreclf.serving.server.explain_route import MAX_EXPLAINING
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import ServingMetrics
@@ -97,7 +98,8 @@ class LocalServer:
         self.body_budget = BodyBudget(self.limits.max_body_bytes_in_flight)  # REST and gRPC
         self.metrics.track_body_budget(self.body_budget)
         self.store = ModelStore(models_dir, **store_options)
-        self._executor = self._uvicorn = self._rest_thread = self._grpc = None
+        self._executor = self._explain_executor = None
+        self._uvicorn = self._rest_thread = self._grpc = None
         self._stop_event = threading.Event()
         self._running = _RunningCalls()  # the requests in the REST and gRPC threads
 
@@ -149,7 +151,17 @@ class LocalServer:
         self._executor = self._running.count_calls_of(
             ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
         )
-        app = create_app(self.store, self._executor, self.limits, self.metrics, self.body_budget)
+        self._explain_executor = self._running.count_calls_of(
+            ThreadPoolExecutor(MAX_EXPLAINING + 1, thread_name_prefix="explain")
+        )
+        app = create_app(
+            self.store,
+            self._executor,
+            self.limits,
+            self.metrics,
+            self.body_budget,
+            explain_executor=self._explain_executor,
+        )
         self._uvicorn = uvicorn.Server(
             uvicorn.Config(
                 app,
@@ -264,11 +276,12 @@ class LocalServer:
         if grpc_stopped is not None:
             grpc_stopped.wait(self.shutdown_grace + 10)
         self.store.stop()
-        if self._executor is not None:
-            # Empty unless a request outlived the grace (uvicorn cancelled its task then):
-            # its thread is not waited for.
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        for executor in (self._executor, self._explain_executor):
+            if executor is not None:
+                # Empty unless a request outlived the grace (uvicorn cancelled its task
+                # then): its thread is not waited for.
+                executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._explain_executor = None
 
 
 class _RunningCalls:

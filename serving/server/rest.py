@@ -8,7 +8,8 @@ paths a 400, an OPTIONS request under `/v1/` a CORS preflight (`preflight`). Als
 `/web/models.json`, `POST /web/explain/...`), 404 elsewhere. A body over
 `max_body_bytes` gets 413, one slower than `body_timeout` 408, one the client
 abandons is counted as 499 (nginx's "client closed request"), one that does not
-fit in the server's `BodyBudget` of bytes in flight 503 (`Retry-After: 1`), a
+fit in the server's `BodyBudget` of bytes in flight 503 (`Retry-After: 1`), an
+explanation asked for while another runs 429 (`Retry-After: 1`), a
 connection without a complete request head within `header_timeout` is closed,
 and one opened beyond `max_connections` gets 503; a `Content-Encoding: gzip` body
 is decompressed within `max_body_bytes`. API paths are matched as TF Serving
@@ -22,7 +23,9 @@ import json
 import logging
 import os
 import re
+import threading
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 from google.protobuf import json_format
 from starlette.applications import Starlette
@@ -37,6 +40,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from genreclf.serving.server import json_bytes
 from genreclf.serving.server import rest_json
 from genreclf.serving.server.body_budget import BodyBudget
+from genreclf.serving.server.explain_route import BUSY
+from genreclf.serving.server.explain_route import MAX_EXPLAINING
 from genreclf.serving.server.explain_route import ExplainRoute
 from genreclf.serving.server.metrics import METRICS_PATH
 from genreclf.serving.server.request_body import raw_path
@@ -305,27 +310,47 @@ def _over_capacity_app(max_connections):
     return app
 
 
-def create_app(store, executor, limits, metrics, budget=None):
+def create_app(store, executor, limits, metrics, budget=None, explain_executor=None):
     """The Starlette app over a `ModelStore`, running requests in `executor` (a
     `concurrent.futures` executor) within `Limits`, recording them in `ServingMetrics`;
     request bodies take their bytes from `budget` (a `BodyBudget`, shared with gRPC; by
-    default one of `limits.max_body_bytes_in_flight` for this app alone).
+    default one of `limits.max_body_bytes_in_flight` for this app alone). The web page's
+    explanations run in `explain_executor` (by default threads of their own), so that
+    API requests never wait behind them.
 
     Example:
 
     >>> app = create_app(store, ThreadPoolExecutor(4), Limits(), ServingMetrics())  # doctest: +SKIP
     """
     budget = budget or BodyBudget(limits.max_body_bytes_in_flight)
+    # One thread more than may explain at once: a request beyond answers 429 at once.
+    explain_executor = explain_executor or ThreadPoolExecutor(
+        MAX_EXPLAINING + 1, thread_name_prefix="explain"
+    )
 
     def json_response(code, text):
-        headers = {"retry-after": "1"} if code == 503 else None  # an overload: retry
+        headers = {"retry-after": "1"} if code in (429, 503) else None  # an overload: retry
         return Response(text, status_code=code, headers=headers, media_type="application/json")
 
-    def endpoint(api, resolve, answer, path=raw_path):
+    def endpoint(api, resolve, answer, path=raw_path, pool=executor, slots=None):
         """An endpoint for the requests `resolve(method, path(request))` routes to `(api,
         name, version, label)` (or refuses: a `ServingStatusError`); it reads the body within
-        the limits and the budget, runs `answer(routed, body, call)` in the executor and
+        the limits and the budget, runs `answer(routed, body, call)` in `pool` (holding one
+        of `slots`, a semaphore, until it returns: without one free, 429 `BUSY` at once) and
         records the request in the metrics (under `api` until it is routed)."""
+
+        async def answered(routed, body, call):
+            if slots is not None and not slots.acquire(blocking=False):
+                return 429, error_json(BUSY)
+            try:
+                future = pool.submit(_answered, answer, routed, body, call)
+            except BaseException:
+                if slots is not None:
+                    slots.release()
+                raise
+            if slots is not None:  # released when the work ends, even if the client left
+                future.add_done_callback(lambda _: slots.release())
+            return await asyncio.wrap_future(future)
 
         async def handle(request):
             call = metrics.start("rest", api)
@@ -341,16 +366,20 @@ def create_app(store, executor, limits, metrics, budget=None):
                     if isinstance(body, tuple):  # 413, 408, 499 or 503
                         code, text = body
                     else:
-                        code, text = await asyncio.get_running_loop().run_in_executor(
-                            executor, _answered, answer, routed, body, call
-                        )
+                        code, text = await answered(routed, body, call)
             call.finish(code)
             return json_response(code, text)
 
         return handle
 
     api = endpoint("", route, functools.partial(_answer, store, limits), path=api_path)
-    explain = endpoint("explain", explain_route, ExplainRoute(store, limits).answer)
+    explain = endpoint(
+        "explain",
+        explain_route,
+        ExplainRoute(store, limits).answer,
+        pool=explain_executor,
+        slots=threading.BoundedSemaphore(MAX_EXPLAINING),
+    )
 
     async def api_or_not_found(request):
         # TF Serving hands every path matching (?i)/v1/.* (query included) to its API.

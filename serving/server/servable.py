@@ -157,6 +157,14 @@ class Servable:
                 code = code if code in HTTP_CODES else "INTERNAL"
                 message = op_error_message(err.message, key, offset, features)
                 raise ServingStatusError(code, message) from None
+            except UnicodeDecodeError as err:
+                # TensorFlow raises this instead of an op's error when the error's message
+                # quotes bytes that are not UTF-8 (ParseExample quotes the value it could
+                # not parse); the message is `err.object`.
+                if not isinstance(err.object, bytes):
+                    raise invalid_argument(str(err)) from None
+                text = err.object.decode("utf-8", "surrogateescape")  # shown as \xff
+                raise invalid_argument(op_error_message(text, key, offset, features)) from None
             except (TypeError, ValueError) as err:
                 raise invalid_argument(str(err)) from None
 

@@ -220,3 +220,65 @@ def test_the_readme_hybrid_example_fits_a_hybrid_export(explain_server):
     response = requests.post(url, data=body, timeout=60)
     assert response.status_code == 200, response.text
     assert len(response.json()["predictions"]) == len(json.loads(body)["instances"])
+
+
+def test_one_explanation_at_a_time_and_predictions_never_wait_behind_it(tmp_path):
+    # Explanations shared the API's threads: eight long ones held every REST worker for
+    # minutes, and a predict sent meanwhile waited 53 s.
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import uvicorn
+
+    from genreclf.serving.server.limits import Limits
+    from genreclf.serving.server.metrics import ServingMetrics
+    from genreclf.serving.server.model_store import ModelStore
+    from genreclf.serving.server.rest import create_app
+    from genreclf.serving.testing import write_tiny_model
+    from tests.serving.conftest import pick_unused_port
+
+    release, started = threading.Event(), threading.Event()
+
+    class HeldPool(ThreadPoolExecutor):
+        """Explains as the server would, once `release` is set: a long explanation."""
+
+        def submit(self, fn, /, *args, **kwargs):
+            started.set()
+            return super().submit(lambda: (release.wait(60), fn(*args, **kwargs))[1])
+
+    write_tiny_model(str(tmp_path), "tiny", 1)
+    store = ModelStore(str(tmp_path))
+    store.scan(strict=True)
+    app = create_app(
+        store, ThreadPoolExecutor(1), Limits(), ServingMetrics(), explain_executor=HeldPool(2)
+    )
+    port = pick_unused_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with ThreadPoolExecutor(1) as client:
+            first = client.submit(requests.post, f"{url}/web/explain/tiny", json={"text": TEXT})
+            assert started.wait(30)
+            second = requests.post(f"{url}/web/explain/tiny", json={"text": TEXT}, timeout=10)
+            assert second.status_code == 429, second.text
+            assert second.headers["retry-after"] == "1"
+            assert "one text at a time" in second.json()["error"]
+            predict = requests.post(
+                f"{url}/v1/models/tiny:predict", json={"instances": [TEXT]}, timeout=10
+            )
+            assert predict.status_code == 200, predict.text
+            release.set()
+            assert first.result(timeout=60).status_code == 404  # tiny has no run folder
+        third = requests.post(f"{url}/web/explain/tiny", json={"text": TEXT}, timeout=30)
+        assert third.status_code == 404 and "run folder" in third.json()["error"]  # slot free
+    finally:
+        release.set()
+        server.should_exit = True
+        thread.join(30)
+        store.stop()

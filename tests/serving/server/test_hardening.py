@@ -366,3 +366,26 @@ def test_an_empty_batch_is_invalid_argument_over_grpc(server, stub):
     assert err.value.details().startswith("Expected at least one instance: input 'text'")
     assert "Received: shape=[0]" in err.value.details()
     assert_alive(server)
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_a_classify_input_that_is_not_utf8_is_a_400_quoting_its_bytes(server, stub, protocol):
+    # TensorFlow could not decode its own error, which quoted the bytes: the client got
+    # "'utf-8' codec can't decode byte 0xff in position 92: invalid start byte".
+    value = b"\xff\xfe garbage"
+    if protocol == "rest":
+        body = {"signature_name": "classify", "instances": [{"b64": "//4gZ2FyYmFnZQ=="}]}
+        code, answer = post(server, PREDICT, body)
+        assert code == 400, answer[:300]
+        message = json.loads(answer)["error"]
+    else:
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = "genre"
+        request.model_spec.signature_name = "classify"
+        request.inputs["inputs"].CopyFrom(string_tensor([1], [value]))
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Predict(request, timeout=30)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        message = err.value.details()
+    assert message == "Could not parse example input, value: '\\xff\\xfe garbage'"
+    assert_alive(server)
