@@ -11,6 +11,8 @@ take one. Layout (see docs/architecture.md):
 
 import hashlib
 import pathlib
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -249,20 +251,28 @@ class Run:
         Each row's score comes from a fold model that did not train on it
         (`write_out_of_fold`); `genreclf.ensemble` chooses weights on them.
         """
-        path = self.path / OUT_OF_FOLD
-        if not path.exists():
-            return None
-        with np.load(path, allow_pickle=False) as saved:
-            return {key: saved[key] for key in ("scores", "targets", "rows")}
+        return self._arrays(OUT_OF_FOLD, ("scores", "targets", "rows"))
 
     def training_rows(self):
         """The sorted keys (`row_keys`) of the rows the run trained on; None for a run
         written before genreclf recorded them."""
-        path = self.path / TRAINING_ROWS
-        if not path.exists():
+        arrays = self._arrays(TRAINING_ROWS, ("rows",))
+        return None if arrays is None else arrays["rows"]
+
+    def _arrays(self, name, keys):
+        """The arrays `keys` of `<run>/name`, a `.npz` file; None when the run has none. A
+        truncated or foreign file is a `RunFolderError`."""
+        if not (self.path / name).exists():
             return None
-        with np.load(path, allow_pickle=False) as saved:
-            return saved["rows"]
+
+        def read(path):
+            with np.load(path, allow_pickle=False) as saved:
+                return {key: saved[key] for key in keys}
+
+        try:
+            return self._read(name, read)
+        except (EOFError, zipfile.BadZipFile, zlib.error) as e:  # truncated
+            self._damaged(name, f"{type(e).__name__}: {e}")
 
     def trained_on(self, dataset):
         """Which rows of `dataset` (a `TextDataset`) the run trained on: a bool mask `[n]`,

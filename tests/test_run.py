@@ -125,6 +125,38 @@ def test_a_damaged_run_file_is_one_clear_error(trained_run, tmp_path, name, cont
     assert main(["predict", str(copy), "A ghost story."]) == 1  # one line, no traceback
 
 
+def _npz_bytes(**arrays):
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["oof_scores.npz", "training_rows.npz"])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"", "EOFError"),
+        (_npz_bytes(rows=np.arange(50))[:300], "BadZipFile"),  # a write cut short
+        (b"rows,0,1,2\n", "ValueError"),
+        (_npz_bytes(other=np.arange(3)), "KeyError"),
+    ],
+)
+def test_a_damaged_arrays_file_is_one_clear_error(trained_run, tmp_path, name, content, why):
+    # They were tracebacks (zipfile.BadZipFile, EOFError) from `genreclf ensemble` and
+    # `genreclf evaluate --compare / --data`.
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    (copy / name).write_bytes(content)
+    run = genreclf.load_run(copy)
+    read = run.out_of_fold if name == "oof_scores.npz" else run.training_rows
+    with pytest.raises(RunFolderError, match=f"has a damaged {name} \\({why}"):
+        read()
+
+
 def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path, capsys):
     from genreclf.cli import main
 
