@@ -251,7 +251,7 @@ class JsonlRecords:
                 except json.JSONDecodeError as e:
                     yield row_error(
                         "invalid_json",
-                        f"invalid JSON ({e.msg} at column {e.colno}). Expected "
+                        f"invalid JSON ({e.msg.removesuffix(' at')} at column {e.colno}). Expected "
                         "one JSON object per line.",
                         fix="fix the JSON on this line (an object may not span lines)",
                         path=self.path,

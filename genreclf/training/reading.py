@@ -6,12 +6,14 @@ commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 """
 
 import logging
+import re
 
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.training.config import AUTO
 from genreclf.training.fitting import fits_itself
 
@@ -95,12 +97,23 @@ def _format_for(cfg, source):
     return AUTO
 
 
-def read_augment_rows(path, multi_label, real_labels=None):
+AUGMENT_FORMAT = (
+    'one JSON object per line with "text" and "labels", as `genreclf augment run` writes '
+    'it: {"text": "A cowboy rides.", "labels": ["western"]}'
+)
+_TRAINING_FILE_HINT = re.compile(
+    r"(Pass (?:label|text)= .*|expected one JSON object per line, like .*)$", re.DOTALL
+)
+
+
+def read_augment_rows(path, multi_label, real_labels=None, skip_bad_rows=False):
     """Reads `augment`'s JSONL output; every row is marked `synthetic`.
 
     With `real_labels` (the genres of the real training rows), a genre that
     only synthetic rows carry is refused: it would become a class learned from
-    generated text alone, never validated or tested on real rows.
+    generated text alone, never validated or tested on real rows. With
+    `skip_bad_rows`, rows that cannot be read are skipped and counted, as in
+    the training file.
 
     Example:
 
@@ -111,7 +124,26 @@ def read_augment_rows(path, multi_label, real_labels=None):
     >>> rows.sources, rows.label_counts()
     (['synthetic'], {'western': 1})
     """
-    rows = load_dataset(path, text="text", label="labels", format="jsonl", multi_label=True)
+    try:
+        rows = load_dataset(
+            path,
+            text="text",
+            label="labels",
+            format="jsonl",
+            multi_label=True,
+            skip_bad_rows=skip_bad_rows,
+        )
+    except DataError as e:  # some hints are for the training file: --text, --label, "label"
+        reason = _TRAINING_FILE_HINT.sub("", e.message).rstrip(" .:")
+        if reason == e.message.rstrip(" .:"):
+            raise
+        raise DataError(
+            f"{reason}. Expected {AUGMENT_FORMAT} (the --augment file; --text and --label "
+            "apply to the training file only).",
+            path=e.path,
+            line=e.line,
+            field=e.field,
+        ) from None
     rows.multi_label = multi_label
     rows.sources = ["synthetic"] * len(rows)
     if not multi_label:

@@ -221,7 +221,12 @@ def _training_data(data, cfg, verbose):
         cfg.multi_label = dataset.multi_label
     synthetic = None
     if cfg.augment:
-        synthetic = read_augment_rows(cfg.augment, dataset.multi_label, dataset.label_counts())
+        synthetic = read_augment_rows(
+            cfg.augment,
+            dataset.multi_label,
+            dataset.label_counts(),
+            skip_bad_rows=bool(cfg.skip_bad_rows),
+        )
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
     from genreclf.training.family_options import check_family_options

@@ -1,6 +1,7 @@
 """Reading a run's rows (`genreclf.training.reading`): files, synthetic rows, the split."""
 
 import json
+import re
 
 import pytest
 
@@ -117,6 +118,41 @@ def test_a_synthetic_row_of_a_single_label_task_carries_one_label(tmp_path):
         aug, multi_label=True, real_labels={"western": 3, "musical": 1}
     )
     assert both.sources == ["synthetic", "synthetic"] and both.multi_label is True
+
+
+def test_skip_bad_rows_applies_to_the_augment_file_too(tmp_path):
+    # `--skip-bad-rows` was not passed on: the error advising it came back with it.
+    aug = tmp_path / "aug.jsonl"
+    aug.write_text('{"text": "A cowboy rides.", "labels": ["western"]}\n{"text": "A cow\n')
+    with pytest.raises(DataError, match=r"aug\.jsonl:2: invalid JSON \(Unterminated string "
+                       r"starting at column 10\)\..*--skip-bad-rows"):  # fmt: skip
+        reading.read_augment_rows(aug, multi_label=False)
+    rows = reading.read_augment_rows(aug, multi_label=False, skip_bad_rows=True)
+    assert rows.texts == ["A cowboy rides."]
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("text,labels\nA cowboy rides.,western\n", r"aug\.jsonl: No JSON object found\. "),
+        (
+            '{"text": "A cowboy rides.", "label": "western"}\n',
+            r"field 'labels': Column 'labels' "
+            r"not found\. Columns present: \['text', 'label'\]\. ",
+        ),  # fmt: skip
+    ],
+)
+def test_an_augment_file_of_another_shape_is_told_the_augment_format(tmp_path, content, reason):
+    # The hints were the training file's: `--label`, and {"text": ..., "label": "drama"}.
+    aug = tmp_path / "aug.jsonl"
+    aug.write_text(content)
+    with pytest.raises(DataError) as error:
+        reading.read_augment_rows(aug, multi_label=False)
+    message = str(error.value)
+    assert re.search(
+        reason + r'Expected one JSON object per line with "text" and "labels"', message
+    )
+    assert "--label on the command line" not in message and "(`--label`" not in message
 
 
 def test_min_confidence_is_refused_for_a_file_genreclf_label_did_not_write():
