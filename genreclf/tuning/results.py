@@ -19,10 +19,13 @@ DIR/
 
 import csv
 import json
+import logging
 import math
+import numbers
 import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.json_files import read_json_object
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
 
@@ -34,13 +37,37 @@ BEST_CONFIG = "best.json"
 KFOLD = "kfold.json"
 _HIDDEN = ("tuner/",)
 
+logger = logging.getLogger("genreclf.tuning")
+
+
+class _Damage(ValueError):
+    """A file that is JSON but not what its writer writes (a field missing or mistyped)."""
+
+
+def _why(error):
+    """What is wrong with a damaged file, in brackets after its name."""
+    return str(error) if isinstance(error, _Damage) else f"{type(error).__name__}: {error}"
+
 
 def read_spec(directory):
-    """The search description `tune.json` of a tuning folder (`{}` if absent)."""
+    """The search description `tune.json` of a tuning folder (`{}` if absent).
+
+    Raises:
+        ConfigError: a `tune.json` that is not a JSON object (e.g. half a
+            file), naming it and how to go on.
+        OSError: a `tune.json` that cannot be read.
+    """
     path = pathlib.Path(directory) / TUNE_SPEC
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return read_json_object(path)
+    except (ValueError, TypeError) as e:  # not UTF-8, not JSON, not an object
+        raise ConfigError(
+            f"{path} is damaged ({_why(e)}). Expected the search description `genreclf "
+            "tune` writes there (a JSON object). Restore it from a copy of the folder, or "
+            "start the search again: --overwrite (its trials are deleted) or another --dir."
+        ) from None
 
 
 def _best_metrics(metrics):
@@ -69,38 +96,94 @@ def read_trials(directory):
         )
     rows = []
     for trial_json in sorted(trials_dir.glob("trial_*/trial.json")):
-        state = json.loads(trial_json.read_text(encoding="utf-8"))
-        record_path = trial_json.parent / TRIAL_RECORD
-        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
-        values = state.get("hyperparameters", {}).get("values", {})
-        status = state.get("status")
-        if status == "RUNNING" and record.get("status") in ("INVALID", "FAILED"):
-            # The trial ended in error and the search stopped before KerasTuner
-            # saved its final status (too many consecutive failures).
-            status = "FAILED"
-        score = state.get("score")
-        rows.append(
-            {
-                "trial": state["trial_id"],
-                "status": status,
-                "score": None
-                if score is None or (isinstance(score, float) and math.isnan(score))
-                else score,
-                "best_epoch": _best_epoch(state, record) if score is not None else None,
-                "epochs": record.get("epochs"),
-                "seconds": record.get("seconds"),
-                "tuner": record.get("tuner_id"),
-                "started": record.get("started"),
-                "hyperparameters": {k: v for k, v in values.items() if not k.startswith(_HIDDEN)},
-                "budget": values.get("tuner/epochs"),  # Hyperband's epochs for this trial
-                "metrics": _best_metrics(state.get("metrics")),
-                "message": record.get("message") or error_line(state.get("message")),
-            }
-        )
+        row = _read_trial(trial_json)
+        if row is not None:
+            rows.append(row)
     # In the order the trials were made: KerasTuner pads ids to the digits of
     # max_trials, which a resumed search may raise ("2" is before "03").
     rows.sort(key=lambda row: trial_number(row["trial"]))
     return rows
+
+
+def _read_trial(trial_json):
+    """The row of one trial, or None (with a warning) where its `trial.json` is damaged.
+
+    A damaged trial is left out rather than failing the listing: KerasTuner
+    writes `trial.json` in place (not to a temporary file renamed over it),
+    so a search killed while saving a trial leaves half a file, and `tune
+    show` is how one looks at a killed search. The other trials' scores
+    still stand; one unreadable trial should not hide them all.
+    """
+    try:
+        state, metrics = _trial_state(trial_json)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:
+        logger.warning(
+            "%s is damaged (%s); the leaderboard leaves trial %s out. Expected the trial "
+            "state KerasTuner writes (a search killed while saving one leaves half a "
+            "file): restore it from a copy of the folder to list the trial.",
+            trial_json,
+            _why(e),
+            trial_json.parent.name.removeprefix("trial_"),
+        )
+        return None
+    record = _trial_record(trial_json.parent / TRIAL_RECORD)
+    values = state.get("hyperparameters", {}).get("values", {})
+    status = state.get("status")
+    if status == "RUNNING" and record.get("status") in ("INVALID", "FAILED"):
+        # The trial ended in error and the search stopped before KerasTuner
+        # saved its final status (too many consecutive failures).
+        status = "FAILED"
+    score = state.get("score")
+    return {
+        "trial": state["trial_id"],
+        "status": status,
+        "score": None if score is None or math.isnan(score) else score,
+        "best_epoch": _best_epoch(state, record) if score is not None else None,
+        "epochs": record.get("epochs"),
+        "seconds": record.get("seconds"),
+        "tuner": record.get("tuner_id"),
+        "started": record.get("started"),
+        "hyperparameters": {k: v for k, v in values.items() if not k.startswith(_HIDDEN)},
+        "budget": values.get("tuner/epochs"),  # Hyperband's epochs for this trial
+        "metrics": metrics,
+        "message": record.get("message") or error_line(state.get("message")),
+    }
+
+
+def _trial_state(trial_json):
+    """KerasTuner's `trial.json` and its best epoch's metrics, checked for what the
+    leaderboard reads of them."""
+    state = read_json_object(trial_json)
+    trial_id = state.get("trial_id")
+    if not isinstance(trial_id, str) or not trial_id:
+        raise _Damage(f"expected a 'trial_id' string. Received: trial_id={trial_id!r:.80}")
+    for name in ("score", "best_step"):
+        value = state.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+            raise _Damage(f"expected a number or null as {name!r}. Received: {name}={value!r:.80}")
+    values = state.get("hyperparameters", {}).get("values", {})
+    if not isinstance(values, dict):
+        raise _Damage(
+            f"expected the hyperparameter values as an object. Received: values={values!r:.80}"
+        )
+    return state, _best_metrics(state.get("metrics"))
+
+
+def _trial_record(path):
+    """genreclf's record of a trial (`{}` if absent, or damaged: then with a warning)."""
+    if not path.exists():
+        return {}
+    try:
+        return read_json_object(path)
+    except (ValueError, TypeError) as e:
+        logger.warning(
+            "%s is damaged (%s); the leaderboard lists the trial without its time, "
+            "epochs and error line. Expected the record genreclf writes beside KerasTuner's "
+            "trial.json: restore it from a copy of the folder to list them.",
+            path,
+            _why(e),
+        )
+        return {}
 
 
 def _best_epoch(state, record):

@@ -122,3 +122,55 @@ def test_table_and_files(folder):
 def test_not_a_tuning_folder(tmp_path):
     with pytest.raises(ConfigError, match="not a tuning folder"):
         leaderboard(tmp_path)
+
+
+def test_a_half_written_trial_is_left_out_with_a_warning_naming_its_file(folder, caplog):
+    """A search killed while KerasTuner saved a trial: the others are still listed."""
+    half = folder / "trials" / "trial_3" / "trial.json"
+    half.parent.mkdir()
+    half.write_text('{"trial_id": "3", "status": "COMPL')
+    nameless = folder / "trials" / "trial_4" / "trial.json"
+    nameless.parent.mkdir()
+    nameless.write_text('{"status": "COMPLETED", "score": 0.9}')
+    wrong = folder / "trials" / "trial_5" / "trial.json"
+    wrong.parent.mkdir()
+    wrong.write_text('{"trial_id": "5", "status": "COMPLETED", "score": "high"}')
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        rows = leaderboard(folder)
+    assert [r["trial"] for r in rows] == ["2", "0", "1"]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 3
+    assert f"{half} is damaged (JSONDecodeError: " in warnings[0]
+    assert "leaves trial 3 out" in warnings[0] and "restore it from a copy" in warnings[0]
+    assert (
+        f"{nameless} is damaged (expected a 'trial_id' string. Received: trial_id=None)"
+        in (warnings[1])
+    )
+    assert "Received: score='high'" in warnings[2]
+
+
+def test_a_damaged_trial_record_lists_the_trial_without_it(folder, caplog):
+    record = folder / "trials" / "trial_2" / "genreclf_trial.json"
+    record.write_text('{"trial_id": "2", "tuner_')
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        rows = leaderboard(folder)
+    assert rows[0]["trial"] == "2" and rows[0]["score"] == 0.6 and rows[0]["seconds"] is None
+    assert f"{record} is damaged" in caplog.text
+
+
+def test_a_damaged_tune_json_is_a_clear_error_for_show_and_resume(folder, capsys):
+    from genreclf.cli import main
+    from genreclf.tuning import tuning_folder
+
+    spec = folder / "tune.json"
+    spec.write_text("{bad")
+    with pytest.raises(ConfigError, match=r"tune.json is damaged \(JSONDecodeError: .*--overwrite"):
+        leaderboard(folder)
+    with pytest.raises(ConfigError, match="tune.json is damaged"):
+        tuning_folder.prepare(folder, {"model": "ngram"}, True, False, "tuner0")
+    spec.write_text("[1, 2]")
+    with pytest.raises(ConfigError, match=r"is damaged \(TypeError: expected a JSON object"):
+        leaderboard(folder)
+    assert main(["tune", "show", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert f"genreclf tune: error: {spec} is damaged" in err and "Traceback" not in err
