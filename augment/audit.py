@@ -9,9 +9,11 @@ import random
 
 from genreclf.augment.text_files import read_text
 from genreclf.augment.text_files import utf8_lines
+from genreclf.data.inputs import has_words
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
+from genreclf.setting import whole
 
 ROWS_EXPECTED = "the JSONL `genreclf augment run` writes (--out): one JSON object per line"
 LABELS_EXPECTED = "a CSV of manual labels with a header, such as `id,label`"
@@ -62,7 +64,7 @@ def read_rows(path):
     """Reads an `augment` JSONL file into a list of dicts.
 
     A line that is not UTF-8 (a binary file), not JSON or not an object with
-    a `text` is a `DataError` naming the file and line.
+    a `text` of some words is a `DataError` naming the file and line.
 
     Example:
 
@@ -85,19 +87,33 @@ def read_rows(path):
                 path=path,
                 line=number,
             ) from None
-        if not isinstance(row, dict) or "text" not in row:
+        problem = _text_problem(row)
+        if problem:
             raise DataError(
-                "expected an object with a 'text' field.", path=path, line=number, field="text"
-            )
-        if not isinstance(row["text"], str):
-            raise DataError(
-                f"expected the text as a string. Received: text={row['text']!r:.80}.",
+                f"{problem} Remove the line or fill in its text, then audit again.",
                 path=path,
                 line=number,
                 field="text",
             )
         rows.append(row)
     return rows
+
+
+def _text_problem(row):
+    """What is wrong with an audited row's text (not a string with some words), or None.
+
+    Example:
+
+    >>> _text_problem({"text": "  ", "genre": "war"})
+    "expected a synopsis with some words. Received: text='  '."
+    """
+    if not isinstance(row, dict) or "text" not in row:
+        return "expected an object with a 'text' field."
+    if not isinstance(row["text"], str):
+        return f"expected the text as a string. Received: text={row['text']!r:.80}."
+    if not has_words(row["text"]):
+        return f"expected a synopsis with some words. Received: text={row['text']!r:.80}."
+    return None
 
 
 def _genre(row):
@@ -184,12 +200,19 @@ def audit(
         label: the manual labels CSV's label column (default: the first of
             `label`, `labels`, `genre`, `genres`, `tag` it has).
         sep: the separator of several manual labels in one cell.
-        sample: rows to audit at most (random, seeded); `None` for all.
+        sample: rows to audit at most (random, seeded), at least 1; `None`
+            for all.
         seed: the sampling seed.
-        top_k: how many top predictions count as agreement.
+        top_k: how many top predictions count as agreement, at least 1.
 
     Returns:
         An `AuditResult` with the proportion and its 95% Wilson interval.
+
+    Raises:
+        ConfigError: not exactly one judge, or `sample` or `top_k` not a
+            whole number of at least 1.
+        DataError: a row that is not an object with a text of some words
+            (its file and line, or `rows[i]`), or a bad labels CSV.
 
     Example:
 
@@ -200,8 +223,16 @@ def audit(
     >>> audit(rows, predictor=AlwaysWar()).proportion
     0.5
     """
+    whole(1, also=(None,)).check(
+        "sample", sample, fix="Pass e.g. sample=100, or sample=None to audit every row."
+    )
+    whole(1).check("top_k", top_k, fix="Pass e.g. top_k=1 (the top genre only) or top_k=3.")
     if isinstance(rows, (str, bytes)) or hasattr(rows, "__fspath__"):
         rows = read_rows(rows)
+    for position, row in enumerate(rows):
+        problem = _text_problem(row)
+        if problem:
+            raise DataError(f"rows[{position}]: {problem} Remove the row or fill in its text.")
     judges = [j for j in (run, predictor, labels) if j is not None]
     if len(judges) != 1:
         raise ConfigError(

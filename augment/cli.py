@@ -25,6 +25,11 @@ def _data_args(p):
         default=None,
         help="treat labels as multi-label (default: auto)",
     )
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip (count and log) rows that cannot be read, e.g. a CSV row with an extra field",
+    )
 
 
 def _plan_args(p):
@@ -158,9 +163,19 @@ def build_parser():
         help="the --labels CSV's label column (default: label, labels, genre, genres or tag)",
     )
     a.add_argument("--sep", default="|", help="separator of several labels in one --labels cell")
-    a.add_argument("--sample", type=int, default=100)
+    a.add_argument(
+        "--sample",
+        type=argument_type(whole(1), example=100),
+        default=100,
+        help="rows to audit at most (default: 100)",
+    )
     a.add_argument("--seed", type=int, default=0)
-    a.add_argument("--top-k", type=int, default=1)
+    a.add_argument(
+        "--top-k",
+        type=at_least_one,
+        default=1,
+        help="with --run: a row agrees when its genre is among the run's top k (default: 1)",
+    )
     a.add_argument("--json", action="store_true")
     return parser
 
@@ -172,6 +187,7 @@ def _load_args(args):
         "format": args.format,
         "sep": args.sep,
         "multi_label": args.multi_label,
+        "skip_bad_rows": args.skip_bad_rows,
     }
 
 

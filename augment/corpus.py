@@ -3,14 +3,18 @@
 from genreclf.errors import ConfigError
 
 
-def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_label=None):
+def as_dataset(
+    data, *, text=None, label=None, format="auto", sep=None, multi_label=None, skip_bad_rows=False
+):
     """Returns `data` as a `genreclf.data.TextDataset`.
 
     Args:
         data: a `TextDataset` (returned as is), or a path or pandas
             DataFrame that `genreclf.data.load_dataset` reads (CSV, JSONL,
             Parquet, Kaggle `:::` text).
-        text, label, format, sep, multi_label: passed to `load_dataset`.
+        text, label, format, sep, multi_label, skip_bad_rows: passed to
+            `load_dataset` (`skip_bad_rows=True` skips, counts and logs the
+            rows it cannot read, such as a CSV row with an extra field).
 
     Example:
 
@@ -35,6 +39,7 @@ def as_dataset(data, *, text=None, label=None, format="auto", sep=None, multi_la
         "format": format,
         "multi_label": multi_label,
         "sep": sep,
+        "skip_bad_rows": skip_bad_rows,
     }
     return load_dataset(data, **kwargs)  # a path or a DataFrame; refuses the rest
 

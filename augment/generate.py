@@ -89,7 +89,8 @@ def generate(
         poll_interval: seconds between batch status checks.
         batch_max_wait: stop waiting for a batch after this many seconds (a
             rerun collects it); `None` waits until it ends.
-        **load_args: `text`, `label`, `format`, `sep`, `multi_label` for `data`.
+        **load_args: `text`, `label`, `format`, `sep`, `multi_label`,
+            `skip_bad_rows` for `data` (and `dedup_against`).
 
     Returns:
         A `GenerateResult`.

@@ -193,7 +193,7 @@ def plan(
         overgenerate: ask for this factor more than needed (filters drop some).
         max_tokens: completion cap per request (default from the lengths).
         prices: price table override (dict or JSON path, see `load_prices`).
-        **load_args: `text`, `label`, `format`, `sep`, `multi_label` when
+        **load_args: `text`, `label`, `format`, `sep`, `multi_label`, `skip_bad_rows` when
             `data` is a path.
 
     Returns:

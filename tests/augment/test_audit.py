@@ -114,3 +114,37 @@ def test_audit_with_a_trained_run_folder(tmp_path, make_corpus):
     full = audit(rows, run=str(tmp_path / "run"), sample=None)
     assert full.agree == agree_all and full.n == 12
     assert main(["audit", str(path), "--run", str(tmp_path / "run"), "--sample", "12"]) == 0
+
+
+def test_a_blank_text_is_named_by_its_file_and_line_before_any_prediction(tmp_path):
+    rows = _rows(8)
+    rows[5]["text"] = ""
+    path = tmp_path / "aug2.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    judge = Judge({r["text"]: ["war"] for r in rows})
+    expected = "aug2.jsonl:6: field 'text': expected a synopsis with some words. Received: text=''"
+    with pytest.raises(DataError, match=expected):
+        audit(str(path), predictor=judge)
+    assert judge.seen == []
+    rows[5]["text"] = "  "  # rows given in Python: named by their position
+    with pytest.raises(DataError, match=r"rows\[5\]: expected a synopsis .* text='  '"):
+        audit(rows, predictor=judge, sample=3)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("sample", 0), ("sample", -1), ("top_k", 0), ("top_k", -2)]
+)
+def test_sample_and_top_k_below_one_are_refused(option, value, tmp_path, capsys):
+    from genreclf.augment.cli import main
+
+    rows = _rows(4)
+    expected = rf"{option} must be a whole number of at least 1.* Received: {option}={value}\."
+    with pytest.raises(ConfigError, match=expected):
+        audit(rows, predictor=Judge({}), **{option: value})
+    path = tmp_path / "aug.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    flag = "--" + option.replace("_", "-")
+    with pytest.raises(SystemExit):  # argparse's usage error, as `predict --top-k 0`'s
+        main(["audit", str(path), "--run", "run", flag, str(value)])
+    err = capsys.readouterr().err
+    assert f"argument {flag}: expected a whole number of at least 1. Received: '{value}'" in err

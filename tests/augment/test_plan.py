@@ -79,3 +79,19 @@ def test_synthetic_rows_do_not_count_as_real(make_corpus):
     ds.sources = ["synthetic"] * 3 + ["real"] * 7
     p = plan(ds, target_count=4)
     assert [(c.label, c.count, c.to_add) for c in p.classes] == [("war", 2, 2)]
+
+
+def test_a_ragged_row_is_skipped_with_the_skip_bad_rows_the_error_advises(tmp_path, capsys):
+    from genreclf.augment.cli import main
+
+    path = tmp_path / "ragged.csv"
+    rows = "".join(f"a drifter rides into town number {i},drama\n" for i in range(10))
+    path.write_text("text,genre\n" + rows + "a stray,drama,extra\n" + "a war film,war\n")
+    command = ["plan", str(path), "--target-count", "12"]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "ragged.csv:12: expected 2 fields" in err and "(`--skip-bad-rows`)" in err
+    assert main([*command, "--skip-bad-rows", "--json"]) == 0
+    counts = {c["label"]: c["count"] for c in json.loads(capsys.readouterr().out)["classes"]}
+    assert counts == {"drama": 10, "war": 1}
+    assert plan(str(path), target_count=12, skip_bad_rows=True).total_to_add == 13
