@@ -2,11 +2,13 @@
 
 A family fitted by a convex solver (`stack`, `ngram`'s default) has no epochs
 to average (`--ema`) and chooses its thresholds out of fold, where duplicated
-rows (`--oversample`) would overstate its scores: those are refused. The Keras
+rows (`--oversample`) would overstate its scores: those are refused, as are
+feature columns (`--features`) for a family that reads the text only. The Keras
 training arguments (`--lr`, `--epochs` ...) change nothing there: a warning
 names them.
 """
 
+import inspect
 import logging
 
 from genreclf.errors import ConfigError
@@ -22,10 +24,12 @@ def check_family_options(cfg):
 
     Raises:
         ConfigError: the family fits itself and `cfg` asks for oversampling or
-            a weight average.
+            a weight average; or `cfg` names feature columns for a family that
+            reads the text only.
     """
     from genreclf.training.fitting import fits_itself
 
+    _check_feature_inputs(cfg)
     if not fits_itself(cfg):
         return
     if cfg.oversample:
@@ -42,6 +46,28 @@ def check_family_options(cfg):
             f"ema={cfg.resolved('ema')!r}. Drop --ema, or train a Keras-trained "
             "configuration (ngram: --set solver=adamw)."
         )
+
+
+def _check_feature_inputs(cfg):
+    """Refuses `--features` / `--categorical` for a family without feature inputs, which
+    would train on the text alone and leave the columns unread."""
+    columns = [*(cfg.features or []), *(cfg.categorical or [])]
+    if not columns:
+        return
+    from genreclf.models.registry import available_families
+    from genreclf.models.registry import get_family
+
+    if cfg.model not in available_families():
+        return  # "auto" before it is resolved; an ensemble
+    if "train_features" in inspect.signature(get_family(cfg.model).builder).parameters:
+        return
+    raise ConfigError(
+        f"--features and --categorical feed a model's feature inputs, and {cfg.model!r} "
+        f"reads the text only. Received: model={cfg.model!r}, features={cfg.features!r}, "
+        f"categorical={cfg.categorical!r}. Train --model hybrid (a text encoder beside the "
+        "columns: --set encoder=ngram, bilstm, transformer or pretrained), or leave the "
+        "columns out."
+    )
 
 
 # The Keras training arguments (`genreclf train --lr` ...) and their defaults: a family
