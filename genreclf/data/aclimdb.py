@@ -9,7 +9,9 @@ the columns `id` (`{split}/{polarity}/ID_RATING.txt`, unique), `rating`
 reviews of both polarities; its `unsup/` folder (unlabelled reviews) is not
 read. Files in `pos/` or `neg/` that do not end in `.txt` (`2_3.TXT`,
 `3_2.txt.bak`) are not reviews: they are left out, with one warning per
-folder saying how many.
+folder saying how many. A folder with none of the layout (no `aclImdb/`, no
+`train/` or `test/` holding `pos/` or `neg/`) was most likely given in place
+of a data file, and its error says so rather than which split is missing.
 """
 
 import logging
@@ -92,6 +94,68 @@ def _split_fix(archive=False):
     )
 
 
+# What a data file inside a folder that is not aclImdb's is named like, for the hint.
+_DATA_FILE_ENDINGS = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet", ".pq", ".txt")
+
+
+def looks_like_aclimdb(path):
+    """Whether the folder `path` has some of the aclImdb layout, of either split.
+
+    It does if it holds an `aclImdb/` folder, or a `train/` or `test/` folder
+    holding `pos/` or `neg/` (a folder holding `pos/` or `neg/` itself is read
+    as one split). A folder of any other kind was most likely passed in place
+    of a data file, and is told so rather than which aclImdb split is missing.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> looks_like_aclimdb(root)
+    False
+    >>> (root / "test" / "neg").mkdir(parents=True)
+    >>> looks_like_aclimdb(root)
+    True
+    """
+    if os.path.isdir(os.path.join(path, "aclImdb")):
+        return True
+    return any(
+        os.path.isdir(os.path.join(path, split, polarity))
+        for split in ("train", "test")
+        for polarity in POLARITIES
+    )
+
+
+def _not_data_message(path, split, present):
+    """The error for a folder passed as data that holds no aclImdb layout at all.
+
+    Args:
+        path: the folder.
+        split: the split whose folders were looked for.
+        present: the sorted names in the folder.
+
+    Returns:
+        The message (without the path, which `DataError` prefixes): that a
+        data file or an aclImdb folder was expected, what the folder holds,
+        and the fix, naming a data file in it if it holds one.
+    """
+    files = [
+        name
+        for name in present
+        if name.lower().endswith(_DATA_FILE_ENDINGS) and os.path.isfile(os.path.join(path, name))
+    ]
+    if files:
+        fix = f"Pass the data file itself, e.g. {os.path.join(path, files[0])!r}."
+    else:
+        fix = "Pass the data file itself, or the folder holding the aclImdb reviews."
+    return (
+        "This is a folder, not a data file. Expected a data file (CSV, TSV, JSONL, "
+        "Parquet, or a .txt in the Kaggle `ID ::: TITLE ::: GENRE ::: DESCRIPTION` "
+        f"format) or an aclImdb folder (holding `aclImdb/{split}/pos` and `.../neg`, or "
+        f"`{split}/pos` and `{split}/neg`, with files ID_RATING.txt). Found in the folder: "
+        f"{present[:20]}. " + fix
+    )
+
+
 class AclImdbRecords:
     """Records of an aclImdb folder or `.tar.gz` (or `.tar`) archive.
 
@@ -132,6 +196,8 @@ class AclImdbRecords:
             if any(os.path.isdir(os.path.join(root, p)) for p in POLARITIES):
                 return root
         present = sorted(os.listdir(self.path))
+        if not looks_like_aclimdb(self.path):
+            raise DataError(_not_data_message(self.path, self.split, present), path=self.path)
         raise DataError(
             f"No aclImdb reviews for split {self.split!r}: expected folders "
             f"`aclImdb/{self.split}/pos` and `.../neg` (or `{self.split}/pos`, "

@@ -97,10 +97,49 @@ def test_archive_without_split(tmp_path):
         load_dataset(archive, split="test")
 
 
-def test_folder_without_reviews(tmp_path):
-    (tmp_path / "other").mkdir()
-    with pytest.raises(DataError, match=r"No aclImdb reviews.*\['other'\]"):
+def test_aclimdb_folder_without_the_split(tmp_path):
+    # An aclImdb folder keeps the message of the split it lacks.
+    make_folder(tmp_path, prefix="", reviews={"test/pos/0_8.txt": "Nice.", "test/neg/0_2.txt": "x"})
+    shutil.rmtree(tmp_path / "train")
+    pattern = r"No aclImdb reviews for split 'train'.*Found: \['test'\]\. Pass split='train'"
+    with pytest.raises(DataError, match=pattern):
         load_dataset(tmp_path)
+    assert len(load_dataset(tmp_path, split="test").texts) == 2
+    # With the `aclImdb/` level, even one without a split in it.
+    (tmp_path / "more" / "aclImdb").mkdir(parents=True)
+    with pytest.raises(DataError, match=r"No aclImdb reviews for split 'train'.*\['aclImdb'\]"):
+        load_dataset(tmp_path / "more")
+
+
+@pytest.mark.parametrize("name", ["dir.csv", "data"])
+def test_a_folder_that_is_no_aclimdb_folder_is_called_a_folder(tmp_path, name):
+    # It talked of aclImdb reviews for split 'train' and said to pass split=,
+    # when the mistake is a folder given for a data file.
+    folder = tmp_path / name
+    (folder / "other").mkdir(parents=True)
+    (folder / "train").mkdir()  # a `train/` without pos/ or neg/ is no aclImdb split
+    with pytest.raises(DataError) as caught:
+        load_dataset(folder)
+    assert str(caught.value) == (
+        f"{folder}: This is a folder, not a data file. Expected a data file (CSV, TSV, JSONL, "
+        "Parquet, or a .txt in the Kaggle `ID ::: TITLE ::: GENRE ::: DESCRIPTION` format) "
+        "or an aclImdb folder (holding `aclImdb/train/pos` and `.../neg`, or `train/pos` and "
+        "`train/neg`, with files ID_RATING.txt). Found in the folder: ['other', 'train']. "
+        "Pass the data file itself, or the folder holding the aclImdb reviews."
+    )
+    assert caught.value.path == str(folder)
+    assert "split" not in caught.value.message
+
+
+def test_a_folder_holding_a_data_file_names_it(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "movies.csv").write_text("overview,genre\nA heist.,crime\n")
+    with pytest.raises(DataError) as caught:
+        load_dataset(tmp_path, split="test")
+    message = str(caught.value)
+    assert "`aclImdb/test/pos`" in message  # the layout of the split asked for
+    assert "Found in the folder: ['movies.csv', 'notes']." in message
+    assert message.endswith(f"Pass the data file itself, e.g. {str(tmp_path / 'movies.csv')!r}.")
 
 
 def test_bad_file_name_and_bytes(tmp_path):

@@ -78,7 +78,7 @@ def site_messages(tmp_path, caplog):
     empty = tmp_path / "imdb.tar.gz"
     with tarfile.open(empty, "w:gz") as archive:  # no `train/` in it
         archive.add(write(tmp_path / "README", "reviews"), "aclImdb/README")
-    (tmp_path / "imdb").mkdir(exist_ok=True)
+    (tmp_path / "imdb" / "aclImdb" / "test" / "pos").mkdir(parents=True, exist_ok=True)
     one = TextDataset(["a", "b"], [["drama"], ["drama"]], path="m.csv")
     same = TextDataset(["a", "b"], [["a", "b"], ["a", "b"]], multi_label=True, path="m.csv")
     vocabulary = LabelVocabulary(["crime", "drama"])
@@ -139,7 +139,7 @@ def test_every_plain_hint_is_as_it_was(tmp_path, caplog):
         "split": "split must be 'train' or 'test'. Received: split='dev'.",
         "aclimdb_folder_split": f"{tmp_path / 'imdb'}: No aclImdb reviews for split 'train': "
         "expected folders `aclImdb/train/pos` and `.../neg` (or `train/pos`, `train/neg`) "
-        "holding files ID_RATING.txt. Found: []. Pass split='train' or split='test' to match.",
+        "holding files ID_RATING.txt. Found: ['aclImdb']. Pass split='train' or split='test' to match.",
         "aclimdb_archive_split": f"{tmp_path / 'imdb.tar.gz'}: No aclImdb reviews for split "
         "'train' in the archive: expected members like `aclImdb/train/pos/0_9.txt`. Pass "
         "split='train' or split='test' to match the archive.",
