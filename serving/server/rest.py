@@ -27,8 +27,10 @@ import threading
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
+import h11
 from google.protobuf import json_format
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
 from starlette.responses import Response
@@ -286,6 +288,27 @@ def connection_guard_protocol(header_timeout, max_connections):
                 self._head_timer.cancel()
             super().connection_lost(exc)
 
+        def send_400_response(self, msg):
+            # uvicorn's answer to a request h11 cannot parse (a bad Content-Length, a
+            # malformed chunk, oversized headers), with an `{"error"}` body as every other
+            # error of this server, where uvicorn's is plain text.
+            body = error_json(
+                f"{msg.rstrip('.')}: not a valid HTTP/1.1 request (its request line, headers "
+                "or body framing). Send a well-formed request, as an HTTP client library does."
+            ).encode("ascii")
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+                (b"connection", b"close"),
+            ]
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
     return GuardedH11Protocol
 
 
@@ -398,8 +421,25 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
             ),
         )
 
+    async def http_error(request, exc):
+        """Starlette's own 404 and 405 (the web files, a method a route does not take),
+        as `{"error"}` like every other error of this server."""
+        if exc.status_code == 405:
+            message = f"Method {request.method} is not allowed on {request.url.path}."
+        elif exc.status_code == 404:
+            message = f"No file or route {request.method} {request.url.path}."
+        else:
+            message = str(exc.detail)
+        return Response(
+            error_json(message),
+            status_code=exc.status_code,
+            headers=exc.headers,
+            media_type="application/json",
+        )
+
     page = os.path.join(WEB_DIR, "index.html")
     return Starlette(
+        exception_handlers={HTTPException: http_error},
         routes=[
             Route("/", lambda request: FileResponse(page, media_type="text/html")),
             Route("/web/models.json", lambda request: JSONResponse(store.models())),
@@ -407,5 +447,5 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
             Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
             Route(METRICS_PATH, lambda request: Response(**metrics.exposition())),
             Route("/{path:path}", api_or_not_found, methods=ALL_METHODS),
-        ]
+        ],
     )

@@ -14,6 +14,7 @@ import requests
 import tensorflow as tf
 
 from genreclf.serving.testing import float32_json as f32
+from tests.serving.server.conftest import send
 
 TEXTS = ["A haunted house and a ghost.", "Love and a wedding in space!"]
 
@@ -232,6 +233,42 @@ def test_unknown_non_api_path_is_404(server):
     response = requests.get(server.rest_url + "/statuspage", timeout=30)
     assert response.status_code == 404
     assert response.json()["error"].startswith("No route GET /statuspage: the API is under")
+
+
+@pytest.mark.parametrize(
+    "method, path, code, words",
+    [
+        ("GET", "/web/nope", 404, "No file or route GET /web/nope"),
+        ("POST", "/web/models.json", 405, "Method POST is not allowed on /web/models.json"),
+        ("TRACE", "/v1/models/genre", 405, "Method TRACE is not allowed"),
+    ],
+)
+def test_the_frameworks_own_4xx_have_a_json_error_too(server, method, path, code, words):
+    # Starlette answered these in plain text ("Not Found", "Method Not Allowed").
+    status, headers, body = send(server, method, path)
+    assert status == code and headers["content-type"] == "application/json", body
+    assert words in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"Content-Length: -5", b"Content-Length: 3\r\nContent-Length: 4", b"Transfer-Encoding: gzip"],
+)
+def test_a_request_http_cannot_parse_gets_a_json_400(server, head):
+    # uvicorn answered "Invalid HTTP request received." in plain text.
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.rest_port), timeout=30) as sock:
+        sock.sendall(b"POST /v1/models/genre:predict HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    head_lines, _, body = answer.partition(b"\r\n\r\n")
+    assert head_lines.startswith(b"HTTP/1.1 400 "), answer
+    assert b"content-type: application/json" in head_lines.lower()
+    assert "not a valid HTTP/1.1 request" in json.loads(body)["error"]
+    ok = requests.post(server.rest_url + "/v1/models/genre:predict", json={"instances": ["a"]})
+    assert ok.status_code == 200
 
 
 def test_concurrent_requests(server):
