@@ -61,6 +61,111 @@ def check_training_value(name, value):
     return setting.check(name, value, where=where, fix=fix)
 
 
+def check_config_value(name, value):
+    """`value` of the `TrainConfig` key `name`, checked on its own; else a `ConfigError`.
+
+    The checks `TrainConfig.check` makes of one key at a time: a file path for
+    `data` and `val_data`, the ranges of the numbers, `ema`, the switches,
+    column names for `features` and `categorical`, a known model family.
+    The checks of keys together (`folds` with `val_data`, an ensemble's
+    config) are `TrainConfig.check`'s alone.
+
+    Args:
+        name: a `TrainConfig` key.
+        value: its value.
+
+    Returns:
+        `value` as the configuration keeps it: a NumPy scalar as a plain
+        number or bool, one column name as a list of one.
+
+    Raises:
+        ConfigError: naming the key, what it takes, the value received and
+            the fix.
+
+    Example:
+
+    >>> check_config_value("features", "year")
+    ['year']
+    >>> check_config_value("epochs", "many")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: epochs (`--epochs`) must be a whole number ... Received: epochs='many'...
+    """
+    if name in ("data", "val_data"):  # rows in memory go to train(data=...)
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            from genreclf.data.inputs import describe  # never the rows themselves
+
+            raise ConfigError(
+                f"{name} takes a file path here. Received: {describe(value)}. Pass "
+                "a DataFrame or TextDataset as train()'s first argument; for held-out "
+                "rows, write them to a file (`frame.to_csv('val.csv', index=False)`) and "
+                "pass its path, or leave val_data out to hold out val_split of the rows."
+            )
+    elif name in _RANGES:
+        value = check_training_value(name, value)
+        if numpy_scalar(value):
+            value = value.item()  # config.json takes plain numbers
+    elif name == "ema":
+        if value not in (None, AUTO):
+            from genreclf.training.optimizers import check_ema
+
+            check_ema(value)  # a momentum in [0, 1), or a horizon in steps
+    elif name in _SWITCHES:  # a NumPy bool is kept as a plain one, as config.json takes
+        value = check_switch(
+            name, value, switches=_SWITCHES, negatable=name in _NEGATABLE, config_key=True
+        )
+    elif name in ("features", "categorical"):
+        if isinstance(value, str):
+            value = [value]  # one column, not its letters
+        elif value is not None and not (
+            isinstance(value, (list, tuple))
+            and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
+        ):
+            raise ConfigError(
+                f"{name} takes column names: a list of strings. Received: "
+                f"{name}={value!r}. Pass {name}=['year'] (`--{name} year`)."
+            )
+    elif name == "model" and value not in (AUTO, "ensemble"):  # an ensemble: `check`'s
+        from genreclf.models import check_family_name  # loads Keras: not for the default
+
+        check_family_name(value, other=(AUTO, f'"{AUTO}" (the default recipe)'))
+    return value
+
+
+def check_config_file_values(path, values):
+    """Checks the values read from the config file `path`, naming the file and key.
+
+    A value that came from a file is fixed in the file (or overridden by an
+    option), not where the option's message alone would point: the error is
+    `check_config_value`'s, prefixed with `path: field 'key': ` and ending with
+    where to correct it.
+
+    Args:
+        path: the config file, as the user named it.
+        values: `{key: value}` read from it that the run will use (those an
+            option overrides left out).
+
+    Raises:
+        ConfigError: for the first value `check_config_value` refuses.
+
+    Example:
+
+    >>> try:
+    ...     check_config_file_values("c.json", {"epochs": "many"})
+    ... except ConfigError as error:
+    ...     print(str(error)[:37], "...", str(error)[-63:])
+    c.json: field 'epochs': epochs (`--ep ... Correct the value in c.json, or pass the option to override it.
+    """
+    for name, value in values.items():
+        try:
+            check_config_value(name, value)
+        except ConfigError as error:
+            raise ConfigError(
+                f"{path}: field {name!r}: {error} Correct the value in {path}, or pass the "
+                "option to override it."
+            ) from None
+
+
 # What `TrainConfig.check` accepts, in the order it checks: argument: (what it
 # takes, how it is set or what it is, an example). None turns an argument off;
 # "auto" takes the model family's default.
@@ -206,46 +311,8 @@ class TrainConfig:
         ...     print(str(error).split(". ")[0])
         epochs (`--epochs`) must be a whole number of at least 1, or 'auto'
         """
-        for name in ("data", "val_data"):  # rows in memory go to train(data=...)
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, (str, os.PathLike)):
-                from genreclf.data.inputs import describe  # never the rows themselves
-
-                raise ConfigError(
-                    f"{name} takes a file path here. Received: {describe(value)}. Pass "
-                    "a DataFrame or TextDataset as train()'s first argument; for held-out "
-                    "rows, write them to a file (`frame.to_csv('val.csv', index=False)`) and "
-                    "pass its path, or leave val_data out to hold out val_split of the rows."
-                )
-        for name in _RANGES:
-            value = check_training_value(name, getattr(self, name))
-            if numpy_scalar(value):
-                setattr(self, name, value.item())  # a NumPy scalar: config.json takes plain numbers
-        if self.ema not in (None, AUTO):
-            from genreclf.training.optimizers import check_ema
-
-            check_ema(self.ema)  # a momentum in [0, 1), or a horizon in steps
-        for name in _SWITCHES:  # a NumPy bool is kept as a plain one, as config.json takes
-            value = check_switch(
-                name,
-                getattr(self, name),
-                switches=_SWITCHES,
-                negatable=name in _NEGATABLE,
-                config_key=True,
-            )
-            setattr(self, name, value)
-        for name in ("features", "categorical"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, [value])  # one column, not its letters
-            elif value is not None and not (
-                isinstance(value, (list, tuple))
-                and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
-            ):
-                raise ConfigError(
-                    f"{name} takes column names: a list of strings. Received: "
-                    f"{name}={value!r}. Pass {name}=['year'] (`--{name} year`)."
-                )
+        for name in ("data", "val_data", *_RANGES, "ema", *_SWITCHES, "features", "categorical"):
+            setattr(self, name, check_config_value(name, getattr(self, name)))
         if self.folds and self.val_data:
             raise ConfigError(
                 "--folds scores each fold on its own held-out rows, so a --val-data file "
@@ -263,10 +330,7 @@ class TrainConfig:
                 "train --config MEMBER/config.json`, or train the stack with a fine-tuned "
                 "member again with `genreclf train DATA --finetune`."
             )
-        if self.model != AUTO:  # genreclf.models loads Keras: not for the default
-            from genreclf.models import check_family_name
-
-            check_family_name(self.model, other=(AUTO, f'"{AUTO}" (the default recipe)'))
+        check_config_value("model", self.model)
         return self
 
     def to_dict(self):
@@ -320,19 +384,51 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, path):
-        try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ConfigError(
-                f"{path}:{e.lineno}: the config file is not valid JSON ({e.msg})."
-            ) from None
-        if not isinstance(values, dict):
-            raise ConfigError(
-                f"{path}: expected a JSON object of training arguments. "
-                f"Received: {type(values).__name__}."
-            )
-        return cls.from_dict(values)
+        """The configuration the JSON file `path` holds (`read_config_file`)."""
+        return cls.from_dict(read_config_file(path))
+
+
+def read_config_file(path):
+    """`{key: value}` of the config file `path`: a JSON object of `TrainConfig` keys.
+
+    Args:
+        path: a `config.json` (a run folder's, or one written by hand).
+
+    Returns:
+        The keys the file sets, with their values as written (checked by
+        `TrainConfig.check`, or `check_config_file_values` to name the file).
+
+    Raises:
+        ConfigError: naming the file, for JSON that does not parse, a value
+            other than an object, or keys `TrainConfig` does not take.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.json"
+    >>> _ = path.write_text('{"epoch": 3}')
+    >>> read_config_file(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: .../config.json: Unknown training configuration keys ['epoch']...
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ConfigError(
+            f"{path}:{e.lineno}: the config file is not valid JSON ({e.msg})."
+        ) from None
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"{path}: expected a JSON object of training arguments. "
+            f"Received: {type(values).__name__}."
+        )
+    try:
+        TrainConfig.from_dict(values)
+    except ConfigError as error:  # unknown keys
+        raise ConfigError(f"{path}: {error}") from None
+    return values
 
 
 def _in_memory_hint(unknown):

@@ -24,6 +24,8 @@ from genreclf.run import check_out_folder
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
+from genreclf.training.config import check_config_file_values
+from genreclf.training.config import read_config_file
 from genreclf.training.finetuned_member import MEMBER_NAMES
 from genreclf.training.finetuned_member import MEMBERS
 from genreclf.training.finetuned_member import joins_finetuned_member
@@ -64,6 +66,7 @@ def make_config(data=None, config=None, **overrides):
     ...     print(str(error).split(". ")[1])
     Received: a list of 2 items
     """
+    from_file = {}  # the keys a config file sets: `{key: value}`
     if config is None:
         base = TrainConfig()
     elif isinstance(config, TrainConfig):
@@ -71,14 +74,19 @@ def make_config(data=None, config=None, **overrides):
     elif isinstance(config, dict):
         base = TrainConfig.from_dict(config)
     else:
-        base = TrainConfig.from_json(check_config_file(config))
+        from_file = read_config_file(check_config_file(config))
+        base = TrainConfig.from_dict(from_file)
     values = base.to_dict()
     given = {k: v for k, v in overrides.items() if v is not None}
+    replaced = set(given) | ({"data"} if data is not None else set())
     if config is not None and given.get("label", values["label"]) != values["label"]:
         # Another label column: whether it holds several labels a row is its own to
         # detect, not the config's column's.
         for name in ("multi_label", "sep"):
             values[name] = None
+        replaced |= {"multi_label", "sep"}
+    # A bad value the file sets is the file's to fix: its error names the file and key.
+    check_config_file_values(config, {k: v for k, v in from_file.items() if k not in replaced})
     values.update(given)
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused here
