@@ -23,6 +23,15 @@ from genreclf.errors import DataError
 SUFFIX = ".settings.json"
 
 
+class OutputNotWritableError(ConfigError, OSError):
+    """The labelled file `--out` (or the record of its settings) cannot be written there.
+
+    A `ConfigError` naming `--out` as the user gave it, not the temporary
+    file genreclf writes beside it; an `OSError` too, as the error it
+    replaces was.
+    """
+
+
 def settings_path(out):
     """Where the settings of the labelled file `out` are recorded."""
     return str(out) + SUFFIX
@@ -85,7 +94,10 @@ def check_or_record(out, settings, started):
     """
     path = settings_path(out)
     if not started:
-        _write(path, settings)  # a new output (or an empty one): these settings start it
+        try:
+            _write(path, settings)  # a new output (or an empty one): these settings start it
+        except OSError as error:  # it names `<out>.settings.json.tmp`: say which --out
+            raise OutputNotWritableError(_not_writable(out, error)) from None
         return
     if not os.path.exists(path):
         return  # written before the settings were recorded: resume as before
@@ -98,6 +110,41 @@ def check_or_record(out, settings, started):
             "with the settings it was started with to resume it, write to another --out, or "
             f"delete {out} and {path} to label it again with these settings."
         )
+
+
+def _not_writable(out, error):
+    """The message for an `OSError` on writing beside the labelled file `out`.
+
+    Example:
+
+    >>> import errno
+    >>> print(_not_writable("ro/x.jsonl", OSError(errno.EROFS, "Read-only file system")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Cannot write the labelled file 'ro/x.jsonl': Read-only file system. Expected a file path
+    in a folder that exists or can be made, where files can be written. Received:
+    out='ro/x.jsonl' (`--out`). Pass another --out, or make its folder writable.
+    """
+    reason = error.strerror or str(error)
+    above = next(
+        (p for p in _folders_above(out) if os.path.exists(p) and not os.path.isdir(p)), None
+    )
+    if above is not None:
+        reason = f"{above!r}, a folder above it, is a file"
+    return (
+        f"Cannot write the labelled file {str(out)!r}: {reason}. Expected a file path in a "
+        "folder that exists or can be made, where files can be written. Received: "
+        f"out={str(out)!r} (`--out`). Pass another --out, or make its folder writable."
+    )
+
+
+def _folders_above(out):
+    """The folders above `out`, nearest first (`a/b/x.jsonl`: `a/b`, `a`)."""
+    folder = os.path.dirname(str(out))
+    while folder and folder != os.path.dirname(folder):
+        yield folder
+        folder = os.path.dirname(folder)
+    if folder:
+        yield folder
 
 
 def describe_changes(recorded, settings):

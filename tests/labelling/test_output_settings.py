@@ -101,3 +101,43 @@ def test_keywords_asked_without_any_is_refused_and_the_default_drops_quietly(tmp
     # Stages not given: every stage that can run (zero-shot only), nothing refused.
     cascade = build_cascade(genres, embedder=object())
     assert [s.name for s in cascade.stages] == ["zero_shot"] and cascade.llm is None
+
+
+def test_an_out_in_a_read_only_folder_is_named_not_the_settings_temp_file(
+    texts_csv, genres_yaml, tmp_path, monkeypatch
+):
+    # The error named `x.jsonl.settings.json.tmp`, a file the user never gave.
+    import errno
+
+    from genreclf.labelling import output_settings
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", path)
+
+    monkeypatch.setattr(output_settings, "open", read_only, raising=False)
+    out = tmp_path / "x.jsonl"
+    with pytest.raises(OSError) as caught:  # an OSError still, as before
+        label(texts_csv, out=out, genres=genres_yaml, **KEYWORDS)
+    assert isinstance(caught.value, ConfigError)
+    assert str(caught.value) == (
+        f"Cannot write the labelled file {str(out)!r}: Read-only file system. Expected a file "
+        "path in a folder that exists or can be made, where files can be written. Received: "
+        f"out={str(out)!r} (`--out`). Pass another --out, or make its folder writable."
+    )
+    assert not out.exists()
+
+
+def test_an_out_under_a_file_names_the_out_and_the_file(texts_csv, genres_yaml, tmp_path, capsys):
+    from genreclf.cli import main
+
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a folder")
+    out = a_file / "x.jsonl"
+    argv = ["label", str(texts_csv), "--genres", str(genres_yaml), "--stages", "keywords"]
+    assert main([*argv, "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(
+        f"genreclf label: error: Cannot write the labelled file {str(out)!r}: "
+        f"{str(a_file)!r}, a folder above it, is a file."
+    )
+    assert f"Received: out={str(out)!r} (`--out`)." in line and ".tmp" not in line
