@@ -21,14 +21,23 @@ remains has no public hook in KerasTuner 1.4, and each item has a test
   trial's start time and number (`Oracle._display`), which a chief restarted
   with `--resume` has lost for the trials its workers were running: their
   `EndTrial` raised `KeyError` there, and the worker died with it.
+- `AtomicStateFiles`: an oracle writes `oracle.json` and each `trial.json`
+  to a temporary file renamed over the old one. KerasTuner writes them in
+  place (`open(path, "w")`), so a search killed mid-write left half a file
+  that `--resume` could not reload; where they go
+  (`Oracle._get_oracle_fname`, `Oracle._get_trial_dir`) and the saving of
+  every trial (`Oracle._save_trial`) have no public hook.
 
 `check_version()` runs on import: a KerasTuner outside the tested range is an
 error that says which versions work.
 """
 
+import os
+
 import keras_tuner
 
 from genreclf.errors import ConfigError
+from genreclf.json_files import write_json
 
 # KerasTuner versions whose internals the functions below were checked against.
 TESTED = ((1, 4), (1, 4))
@@ -68,6 +77,22 @@ def note_trial_started(oracle, trial_id):
     display = oracle._display
     display.trial_start.setdefault(trial_id, datetime.datetime.now())
     display.trial_number.setdefault(trial_id, len(display.trial_number) + 1)
+
+
+class AtomicStateFiles:
+    """An oracle mixin: `oracle.json` and every `trial.json` replaced whole, never half-written.
+
+    Each file is written to a temporary file renamed over the old one
+    (`genreclf.json_files.write_json`): a search killed while saving leaves
+    the old file or the new one, and `--resume` reads either.
+    """
+
+    def save(self):
+        write_json(self._get_oracle_fname(), self.get_state())
+
+    def _save_trial(self, trial):
+        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
+        write_json(path, trial.get_state())
 
 
 def set_rpc_timeout(seconds):

@@ -6,9 +6,9 @@ configurations with `genreclf.training.cross_validation` and reports the mean
 ± std of macro-F1 over k folds, a steadier basis to pick the winner.
 """
 
-import json
 import pathlib
 
+from genreclf.json_files import write_json
 from genreclf.tuning import results
 from genreclf.tuning.results import best_config
 
@@ -55,5 +55,5 @@ def kfold_scores(directory, rows, *, dataset=None, hypermodel=None, folds=5, ver
             }
         )
     scores.sort(key=lambda s: s["macro_f1_mean"], reverse=True)
-    (directory / results.KFOLD).write_text(json.dumps(scores, indent=2), encoding="utf-8")
+    write_json(directory / results.KFOLD, scores)
     return scores

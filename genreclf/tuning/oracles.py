@@ -13,7 +13,10 @@ KerasTuner's own; genreclf adds, in a mixin:
   others are still running gets `IDLE` (wait) instead of `STOPPED` (exit), so
   it can take over a trial requeued from a dead worker;
 - `oracle.json` is saved once more after a trial ends, so a finished search
-  lists no trial as running and `--resume` reruns nothing.
+  lists no trial as running and `--resume` reruns nothing;
+- `oracle.json` and each `trial.json` are written whole (a temporary file
+  renamed over the old one, `compat.AtomicStateFiles`): a search killed while
+  saving one leaves no half file for `--resume` to trip on.
 """
 
 import logging
@@ -128,7 +131,7 @@ class _LivenessMixin:
 
 
 def _with_liveness(base):
-    return type(f"Genreclf{base.__name__}", (_LivenessMixin, base), {})
+    return type(f"Genreclf{base.__name__}", (_LivenessMixin, compat.AtomicStateFiles, base), {})
 
 
 RandomSearchOracle = _with_liveness(keras_tuner.oracles.RandomSearchOracle)

@@ -14,6 +14,7 @@ from genreclf.data import check_trainable
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.errors import ConfigError
+from genreclf.json_files import write_json
 from genreclf.output_lock import output_lock
 from genreclf.tuning import distributed
 from genreclf.tuning import results
@@ -319,9 +320,7 @@ def _write_spec(directory, spec, hypermodel, resumed):
         spec["started"] = resumed.get("started")
     else:
         spec["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-    (directory / results.TUNE_SPEC).write_text(
-        json.dumps(spec, indent=2, default=str), encoding="utf-8"
-    )
+    write_json(directory / results.TUNE_SPEC, json.loads(json.dumps(spec, default=str)))
 
 
 def _run_trials(

@@ -2,7 +2,7 @@
 
 On top of KerasTuner's `Tuner` (and `Hyperband`'s epoch budgets), through
 its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
-`on_search_end`), genreclf's tuners:
+`on_search_end`, `save`, `reload`), genreclf's tuners:
 
 - run every trial in its own process (`genreclf.tuning.trial_process`):
   memory stays that of one trial however long the search (KerasTuner #873),
@@ -15,6 +15,9 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 - record per trial who ran it, when, for how long and how many epochs (and a
   failed trial's traceback, which the warning points to), in
   `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
+- write their files whole (a temporary file renamed over the old one), and
+  check a saved search before `--resume` reloads it (`saved_state`): half a
+  file left by a killed search is repaired or a clear error, not a traceback;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
   send heartbeats to the chief while a trial trains (the chief is served by
   `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
@@ -24,7 +27,6 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 """
 
 import datetime
-import json
 import logging
 import os
 import threading
@@ -35,6 +37,8 @@ import keras_tuner
 from keras_tuner.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
+from genreclf.json_files import write_json
+from genreclf.tuning import saved_state
 from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
@@ -109,8 +113,7 @@ class _GenreclfTunerMixin:
             # Beside the record on this machine (a worker's trial.json is the chief's).
             record["traceback"] = trial.message
         path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_RECORD)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(record, f, indent=2)
+        write_json(path, record)  # whole or not at all: a killed search leaves no half record
         if failed:
             where = f' (its traceback: {path}, "traceback")' if "traceback" in record else ""
             logger.warning(
@@ -220,6 +223,21 @@ class _GenreclfTunerMixin:
                 spawn=getattr(builder, "__module__", None) == "__main__",
             )
         return self._trial_processes
+
+    def save(self):
+        # KerasTuner's `save` writes the tuner's file in place; here it is
+        # written whole (and the oracle's files by `compat.AtomicStateFiles`).
+        if not self._is_worker():
+            self.oracle.save()
+        write_json(os.path.join(self.project_dir, f"{self.tuner_id}.json"), self.get_state())
+
+    def reload(self):
+        # A search saved before genreclf wrote whole files, and killed while
+        # saving one, has half a file there: repaired, or a clear error.
+        saved_state.check_before_reload(
+            self.project_dir, self.tuner_id, self.get_state(), oracle=not self._is_worker()
+        )
+        super().reload()
 
     def close_trial_processes(self):
         """Stops the trial process started ahead (also done when a search ends)."""

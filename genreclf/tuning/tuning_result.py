@@ -8,10 +8,10 @@ configuration.
 """
 
 import dataclasses
-import json
 import logging
 import pathlib
 
+from genreclf.json_files import write_json
 from genreclf.tuning import results
 from genreclf.tuning.results import best_config
 
@@ -94,7 +94,7 @@ def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, ve
     best = None
     if done:
         best = best_config(directory, done[0], hypermodel)
-        (directory / results.BEST_CONFIG).write_text(json.dumps(best, indent=2), encoding="utf-8")
+        write_json(directory / results.BEST_CONFIG, best)
     else:
         logger.warning("no trial of %s completed: no best.json written", directory)
     kfold = None

@@ -39,8 +39,11 @@ def test_kfold_top_cross_validates_the_best_trials_and_a_rerun_keeps_their_folds
             row["macro_f1_mean"]
         )
     trained = {path: path.stat().st_mtime_ns for path in models}
+    written = {name: (folder / name).stat().st_ino for name in ("kfold.json", "best.json")}
     again = finish(folder, kfold_top=2, folds=2, verbose=0)  # e.g. after a kill
     assert again.kfold == result.kfold
+    # Replaced whole (a new file renamed over the old one): a kill leaves no half file.
+    assert all((folder / name).stat().st_ino != inode for name, inode in written.items())
     assert {path: path.stat().st_mtime_ns for path in models} == trained  # kept, not retrained
 
 
