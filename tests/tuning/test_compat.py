@@ -77,3 +77,17 @@ def test_a_trial_begun_under_an_earlier_chief_ends_without_a_key_error(tmp_path,
     oracle.end_trial(trial)
     assert oracle.trials[trial.trial_id].status == "COMPLETED"
     assert "Complete" in capsys.readouterr().out
+
+
+def test_an_oracle_replaces_its_files_whole(tmp_path):
+    oracle = make_oracle("random", max_trials=3, seed=0)
+    oracle._set_project_dir(str(tmp_path), "trials")
+    trial = oracle.create_trial("tuner0")  # saves trial.json and oracle.json
+    files = [tmp_path / "trials" / f"trial_{trial.trial_id}" / "trial.json"]
+    files.append(tmp_path / "trials" / "oracle.json")
+    inodes = [path.stat().st_ino for path in files]
+    oracle.update_trial(trial.trial_id, {oracle.objective.name: 0.5})
+    oracle.save()
+    # New files renamed over the old ones: KerasTuner's own saves reuse the file.
+    assert all(path.stat().st_ino != inode for path, inode in zip(files, inodes))
+    assert oracle.trials[trial.trial_id].metrics.exists(oracle.objective.name)
