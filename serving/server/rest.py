@@ -296,11 +296,7 @@ def connection_guard_protocol(header_timeout, max_connections):
                 f"{msg.rstrip('.')}: not a valid HTTP/1.1 request (its request line, headers "
                 "or body framing). Send a well-formed request, as an HTTP client library does."
             ).encode("ascii")
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
-                (b"connection", b"close"),
-            ]
+            headers = closing_json_headers(body)
             for event in (
                 h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
                 h11.Data(data=body),
@@ -312,18 +308,19 @@ def connection_guard_protocol(header_timeout, max_connections):
     return GuardedH11Protocol
 
 
+def closing_json_headers(body, *extra):
+    """The raw headers of a JSON `body` answered before the connection is closed."""
+    length = (b"content-length", str(len(body)).encode("ascii"))
+    return [(b"content-type", b"application/json"), length, *extra, (b"connection", b"close")]
+
+
 def _over_capacity_app(max_connections):
     """The ASGI app answering a connection over the cap: 503, then close."""
     body = error_json(
         f"The server has {max_connections} connections open, its limit. Retry later, "
         "reuse connections, or start the server with a larger --max-connections."
     ).encode("ascii")
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode("ascii")),
-        (b"retry-after", b"1"),
-        (b"connection", b"close"),
-    ]
+    headers = closing_json_headers(body, (b"retry-after", b"1"))
 
     async def app(scope, receive, send):
         if scope["type"] == "http":

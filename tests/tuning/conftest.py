@@ -20,6 +20,27 @@ TINY_BILSTM = {
 }
 
 
+def tiny_search(directory, **kwargs):
+    """A 2-trial random search over tiny ngram models of the bundled sample in `directory`;
+    `kwargs` override `tune`'s arguments."""
+    import genreclf
+    from genreclf.tuning import tune
+
+    args = dict(
+        label="genre",
+        text="overview",
+        model="ngram",
+        tuner="random",
+        max_trials=2,
+        max_epochs=1,
+        directory=directory,
+        search_space=dict(TINY_NGRAM),
+        verbose=0,
+    )
+    args.update(kwargs)
+    return tune(genreclf.sample_path(), **args)
+
+
 @pytest.fixture(autouse=True)
 def single_process_tuning(monkeypatch):
     """No test inherits KerasTuner's distributed environment variables."""
@@ -54,19 +75,4 @@ def subprocess_env(**extra):
 @pytest.fixture(scope="session")
 def finished(tmp_path_factory):
     """One finished 2-trial random search over tiny ngram models, shared by several tests."""
-    import genreclf
-    from genreclf.tuning import tune
-
-    folder = tmp_path_factory.mktemp("tuning") / "search"
-    return tune(
-        genreclf.sample_path(),
-        label="genre",
-        text="overview",
-        model="ngram",
-        tuner="random",
-        max_trials=2,
-        max_epochs=1,
-        directory=folder,
-        search_space=dict(TINY_NGRAM),
-        verbose=0,
-    )
+    return tiny_search(tmp_path_factory.mktemp("tuning") / "search")

@@ -7,26 +7,13 @@ import pytest
 
 import genreclf
 from genreclf.errors import ConfigError
-from genreclf.tuning import tune
 from genreclf.tuning.results import read_trials
 
-from .conftest import TINY_NGRAM
+from .conftest import tiny_search
 
 
 def _tune(directory, **kwargs):
-    args = dict(
-        label="genre",
-        text="overview",
-        model="ngram",
-        tuner="random",
-        max_trials=2,
-        max_epochs=1,
-        directory=directory,
-        search_space=dict(TINY_NGRAM),
-        verbose=0,
-    )
-    args.update(kwargs)
-    return tune(genreclf.sample_path(), **args)
+    return tiny_search(directory, **kwargs)
 
 
 def test_retraining_best_json_from_another_folder_reproduces_the_trial(

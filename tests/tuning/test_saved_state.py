@@ -11,27 +11,14 @@ from genreclf.errors import ConfigError
 from genreclf.tuning import NgramHyperModel
 from genreclf.tuning import make_oracle
 from genreclf.tuning import make_tuner
-from genreclf.tuning import tune
 from genreclf.tuning.results import read_trials
 
 from .conftest import TINY_NGRAM
+from .conftest import tiny_search
 
 
 def _tune(directory, **kwargs):
-    args = dict(
-        label="genre",
-        text="overview",
-        model="ngram",
-        tuner="random",
-        max_trials=2,
-        max_epochs=1,
-        directory=directory,
-        search_space=dict(TINY_NGRAM),
-        verbose=0,
-        resume=True,
-    )
-    args.update(kwargs)
-    return tune(genreclf.sample_path(), **args)
+    return tiny_search(directory, **{"resume": True, **kwargs})
 
 
 def _copy(finished, tmp_path):
