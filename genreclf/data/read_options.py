@@ -18,8 +18,8 @@ from genreclf.setting import Setting
 from genreclf.setting import numpy_scalar
 
 # The yes/no options of `load_dataset`: what each does, and the other value it takes
-# (`...`: none). `TrainConfig.check` checks its own switches (`training.config`'s
-# `_SWITCHES`) with `check_switch` too, in its own words.
+# (`...`: none). `TrainConfig.check` checks its own switches (`SWITCHES` of
+# `genreclf.training.config_values`) with `check_switch` too, in its own words.
 SWITCHES = {
     "skip_bad_rows": ("skips rows that cannot be read (and logs them): exactly True or False", ...),
     "multi_label": (

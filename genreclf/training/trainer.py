@@ -24,8 +24,8 @@ from genreclf.run import check_out_folder
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.config import TrainConfig
-from genreclf.training.config import check_config_file_values
 from genreclf.training.config import read_config_file
+from genreclf.training.config_values import check_config_file_values
 from genreclf.training.finetuned_member import MEMBER_NAMES
 from genreclf.training.finetuned_member import MEMBERS
 from genreclf.training.finetuned_member import joins_finetuned_member

@@ -329,7 +329,7 @@ def check_training_space(training, max_epochs=None):
     ...
     genreclf.errors.ConfigError: lr (`--lr`) must be a number above 0, or 'auto'. Received: lr=-0.05. ...
     """
-    from genreclf.training.config import check_training_value
+    from genreclf.training.config_values import check_training_value
 
     counts = ("epochs", "batch_size", "patience", "warmup_epochs")
     for name, spec in training.items():

@@ -165,9 +165,9 @@ def test_val_fractions_just_inside_the_range_and_numpy_floats_split(fraction):
 def test_val_fraction_and_train_configs_val_split_are_one_check():
     from genreclf.data.splits import VAL_FRACTION
     from genreclf.training import TrainConfig
-    from genreclf.training.config import _RANGES
+    from genreclf.training.config_values import RANGES
 
-    assert _RANGES["val_split"][0] is VAL_FRACTION
+    assert RANGES["val_split"][0] is VAL_FRACTION
     with pytest.raises(ConfigError) as caught:
         TrainConfig(val_split="0.5").check()
     assert "val_split (`--val-split`) must be a number above 0 and below 1." in str(caught.value)
