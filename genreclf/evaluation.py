@@ -13,6 +13,7 @@ from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
+from genreclf.data.option_names import option_names
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.held_out import warn_trained_on
@@ -91,7 +92,8 @@ def _read(run, data, drop_unknown_labels=True, **overrides):
         "categorical": tuple(cfg.get("categorical") or ()),
     }
     options.update({k: v for k, v in overrides.items() if v is not None})
-    dataset = load_dataset(data, **options)
+    with option_names(arguments={"split": None}):  # an aclImdb folder: its train/, as a run
+        dataset = load_dataset(data, **options)
     if options["label"] is None:
         detected = (dataset.read_options or {}).get("label")
         logger.warning(

@@ -250,3 +250,15 @@ def test_a_run_without_its_metrics_json_names_the_folder_and_the_fix(
     with pytest.raises(RunFolderError, match=r"'.*copy' has no metrics.json.*--data FILE"):
         genreclf.evaluate(copy)
     assert genreclf.evaluate(copy, sample_csv)["num_examples"] == 310  # data still works
+
+
+def test_an_aclimdb_folder_without_train_says_what_evaluate_reads(trained_run, tmp_path):
+    # `evaluate` has no split to choose: the hint said `Pass split='train' or split='test'`.
+    review = tmp_path / "imdb" / "aclImdb" / "test" / "pos" / "0_9.txt"
+    review.parent.mkdir(parents=True)
+    review.write_text("A ghost, loved it.", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        genreclf.evaluate(trained_run, tmp_path / "imdb", out=tmp_path / "eval")
+    message = str(caught.value)
+    assert "split=" not in message
+    assert message.endswith("pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).")

@@ -12,6 +12,7 @@ from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
+from genreclf.data.option_names import option_names
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.training.config import AUTO
@@ -56,17 +57,20 @@ def read_dataset(cfg, path=None):
             f"{received}, which is not one. Drop --min-confidence or train on the "
             "labelled file."
         )
-    return load_dataset(
-        source,
-        text=cfg.text,
-        label=cfg.label,
-        format=_format_for(cfg, source),
-        multi_label=cfg.multi_label,
-        sep=cfg.sep,
-        features=tuple(cfg.features),
-        categorical=tuple(cfg.categorical),
-        skip_bad_rows=cfg.skip_bad_rows,
-    )
+    # A run reads an aclImdb folder's `train/` (or the pos/ and neg/ of the folder given):
+    # it has no split to choose, and the hints say what to pass instead.
+    with option_names(arguments={"split": None}):
+        return load_dataset(
+            source,
+            text=cfg.text,
+            label=cfg.label,
+            format=_format_for(cfg, source),
+            multi_label=cfg.multi_label,
+            sep=cfg.sep,
+            features=tuple(cfg.features),
+            categorical=tuple(cfg.categorical),
+            skip_bad_rows=cfg.skip_bad_rows,
+        )
 
 
 def _format_for(cfg, source):

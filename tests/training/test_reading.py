@@ -155,6 +155,19 @@ def test_an_augment_file_of_another_shape_is_told_the_augment_format(tmp_path, c
     assert "--label on the command line" not in message and "(`--label`" not in message
 
 
+def test_an_aclimdb_folder_without_train_says_what_a_run_reads(tmp_path):
+    # `genreclf train` and `genreclf.train` have no split to choose: the hint said
+    # `Pass split='train' or split='test'`.
+    review = tmp_path / "imdb" / "aclImdb" / "test" / "pos" / "0_9.txt"
+    review.parent.mkdir(parents=True)
+    review.write_text("A ghost, loved it.", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        reading.read_dataset(TrainConfig(data=str(tmp_path / "imdb")))
+    message = str(caught.value)
+    assert "split=" not in message
+    assert message.endswith("pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).")
+
+
 def test_min_confidence_is_refused_for_a_file_genreclf_label_did_not_write():
     cfg = TrainConfig(data=str(genreclf.sample_path()), min_confidence=0.5)
     with pytest.raises(
