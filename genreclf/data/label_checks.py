@@ -3,7 +3,8 @@
 A label column can be wrong while every row is well formed: labels joined by
 another separator than `sep` (`warn_on_unsplit_labels`), missing values
 written as text such as `NaN` (`warn_on_null_labels`), one genre spelt in
-several cases (`warn_on_case_variants`), a single class, which no classifier
+several cases (`warn_on_case_variants`), labels written as a list on some rows
+and as a string on the others (`warn_on_mixed_label_lists`), a single class, which no classifier
 can learn from (`check_trainable`, for training rows only: evaluating on a
 file of one class is legitimate), or a column of names or ids rather than
 classes, nearly every row its own (`warn_on_unique_labels`, training rows).
@@ -247,3 +248,40 @@ def warn_on_unsplit_labels(labels, sep, path=None):
         candidate,
     )
     return candidate
+
+
+def warn_on_mixed_label_lists(examples, path=None):
+    """Warns when some rows hold their labels as a list and the others as one string.
+
+    One list (`"genre": ["drama"]`) among string labels makes the whole file
+    multi-label when `multi_label` is detected: every model trained on it gets
+    sigmoid scores and per-class thresholds. Said once, naming the first list.
+    Returns how many rows hold a list (0: nothing said).
+
+    Args:
+        examples: the rows read (`genreclf.data.examples.Example`: `is_list`,
+            `line`).
+        path: the file, for the message.
+
+    Example:
+
+    >>> from genreclf.data.examples import Example
+    >>> rows = [Example("A ghost.", ["horror"], 1, "m1"),
+    ...         Example("A duel.", ["western"], 2, "m2", is_list=True)]
+    >>> warn_on_mixed_label_lists(rows, "m.jsonl")
+    1
+    """
+    lists = [e for e in examples if e.is_list]
+    if not lists or len(lists) == len(examples):
+        return 0
+    logger.warning(
+        "%s: %d of %d rows hold their labels as a list (first: line %s), the others as one "
+        "string: every row is read as multi-label. If each row has one label, write it as "
+        "a string on those rows, or pass %s=False.",
+        path or "the data",
+        len(lists),
+        len(examples),
+        lists[0].line,
+        argument("multi_label"),
+    )
+    return len(lists)

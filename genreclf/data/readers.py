@@ -25,6 +25,7 @@ from genreclf.data.frames import FrameRecords
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.label_checks import warn_on_case_variants
+from genreclf.data.label_checks import warn_on_mixed_label_lists
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.option_names import argument
@@ -317,6 +318,7 @@ def load_dataset(
             example.line = number
     if multi_label is None:
         multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
+        warn_on_mixed_label_lists(examples, path)
     warn_on_unsplit_labels({l for e in examples for l in e.labels}, reader.sep, path)
     feature_columns = {}
     for name in reader.features:

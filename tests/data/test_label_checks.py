@@ -104,3 +104,27 @@ def genreclf_sample():
     import genreclf
 
     return genreclf.sample_path()
+
+
+@pytest.mark.parametrize(
+    "rows, multi_label, warned",
+    [
+        (['"drama"', '["western"]', '"horror"'], None, True),  # one list: all multi-label
+        (['["drama"]', '["western"]', '["horror"]'], None, False),  # a multi-label file
+        (['"drama"', '["western"]', '"horror"'], True, False),  # asked for
+    ],
+)
+def test_a_list_among_string_labels_is_said_once(tmp_path, caplog, rows, multi_label, warned):
+    # One list label turned the whole file multi-label without a word.
+    path = tmp_path / "m.jsonl"
+    texts = ["A family drama.", "A lone rider.", "A haunted house."]
+    path.write_text("".join(f'{{"text": "{t}", "label": {r}}}\n' for t, r in zip(texts, rows)))
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        dataset = load_dataset(path, multi_label=multi_label)
+    assert dataset.multi_label
+    said = [r.getMessage() for r in caplog.records if "as a list" in r.getMessage()]
+    assert bool(said) == warned, said
+    if warned:
+        assert said[0].startswith(
+            f"{path}: 1 of 3 rows hold their labels as a list (first: line 2)"
+        )
