@@ -18,7 +18,6 @@ DIR/
 """
 
 import csv
-import json
 import logging
 import math
 import numbers
@@ -26,6 +25,7 @@ import pathlib
 
 from genreclf.errors import ConfigError
 from genreclf.json_files import read_json_object
+from genreclf.json_files import write_json
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
 
@@ -278,12 +278,14 @@ def format_leaderboard(rows, objective="score", top=None):
 
 
 def write_leaderboard(directory, rows):
-    """Writes `leaderboard.csv` (one column per hyperparameter) and `leaderboard.json`."""
+    """Writes `leaderboard.csv` (one column per hyperparameter) and `leaderboard.json`,
+    each to a temporary file renamed over the old one (a kill leaves the old or the new)."""
     directory = pathlib.Path(directory)
     hp_names = sorted({k for r in rows for k in (r.get("hyperparameters") or {})})
     metric_names = sorted({k for r in rows for k in (r.get("metrics") or {})})
     fixed = ["rank", "trial", "status", "score", "best_epoch", "epochs", "seconds", "tuner"]
-    with open(directory / LEADERBOARD_CSV, "w", newline="", encoding="utf-8") as f:
+    tmp = directory / (LEADERBOARD_CSV + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(fixed + hp_names + metric_names + ["message"])
         for r in rows:
@@ -293,8 +295,8 @@ def write_leaderboard(directory, rows):
                 + [(r.get("metrics") or {}).get(k) for k in metric_names]
                 + [r.get("message")]
             )
-    with open(directory / LEADERBOARD_JSON, "w", encoding="utf-8") as f:
-        json.dump(rows, f, indent=2)
+    tmp.replace(directory / LEADERBOARD_CSV)
+    write_json(directory / LEADERBOARD_JSON, rows)
     return directory / LEADERBOARD_CSV, directory / LEADERBOARD_JSON
 
 

@@ -174,3 +174,15 @@ def test_a_damaged_tune_json_is_a_clear_error_for_show_and_resume(folder, capsys
     assert main(["tune", "show", str(folder)]) == 1
     err = capsys.readouterr().err
     assert f"genreclf tune: error: {spec} is damaged" in err and "Traceback" not in err
+
+
+def test_the_leaderboard_files_are_replaced_whole(tmp_path):
+    # They were rewritten in place: a search killed while writing left half a file.
+    rows = [{"rank": 1, "trial": "0", "status": "COMPLETED", "score": 0.5, "hyperparameters": {}}]
+    csv_path, json_path = write_leaderboard(tmp_path, rows)
+    before = (csv_path.stat().st_ino, json_path.stat().st_ino)
+    write_leaderboard(tmp_path, rows)
+    assert (
+        before[0] != csv_path.stat().st_ino and before[1] != json_path.stat().st_ino
+    )  # renamed over
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.csv", "leaderboard.json"]
