@@ -90,6 +90,13 @@ def check_features(features, model, count):
                 f"The feature {name!r} is numeric. Received: features[{name!r}]="
                 f"{_short(given)}. Pass numbers, one per text."
             )
+        if numeric and values.dtype.kind == "f" and not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ConfigError(  # the model would score NaN and name a label anyway
+                f"The feature {name!r} must be a finite number on every text. Received: "
+                f"features[{name!r}][{row}]={values[row].item()!r}. Pass a finite number there "
+                "(training refuses them too), e.g. the column's median in the training rows."
+            )
         checked[name] = values.astype(object) if values.dtype.kind == "U" else values
     return checked
 

@@ -40,3 +40,11 @@ def test_a_text_only_model_leaves_features_aside():
     text = keras.Input((), dtype="string", name="text")
     model = keras.Model({"text": text}, keras.layers.Lambda(lambda t: keras.ops.ones((1,)))(text))
     assert check_features({"views": [1.0]}, model, 1) == {}
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_value_that_is_not_finite_is_refused_naming_its_text(hybrid_like, bad):
+    # A hybrid run scored NaN for it and still named a label.
+    with pytest.raises(ConfigError, match=rf"Received: features\['views'\]\[1\]={bad!r}\."):
+        check_features({"views": [1994.0, bad]}, hybrid_like, 2)
+    assert check_features({"views": [1994, 2001]}, hybrid_like, 2)["views"].tolist() == [1994, 2001]
