@@ -195,7 +195,11 @@ class ExampleReader:
                 f"({type_with_article(text)}).",
                 record,
                 self.text,
-                fix="write the text as one string (join a list of sentences into one)",
+                fix=(
+                    "decode it to a string first (e.g. value.decode('utf-8'))"
+                    if isinstance(text, (bytes, bytearray))
+                    else "write the text as one string (join a list of sentences into one)"
+                ),
             )
         if not text.strip():
             raise self._error(

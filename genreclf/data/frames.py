@@ -99,6 +99,7 @@ class FrameRecords:
             self._table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, TypeError, ValueError):
             self._table, self._cells = _column_by_column(frame, names)  # mixed types
+        self._table = _bytes_cell_by_cell(frame, names, self._table, self._cells)
         # pyarrow names columns by str; rows are keyed by the frame's own names.
         self._renamed = None
         if any(type(column) is not str for column in self.columns):
@@ -141,6 +142,26 @@ def _column_by_column(frame, names):
             cells[name] = [_cell(value) for value in column.tolist()]
             arrays.append(pa.nulls(len(column)))
     return pa.Table.from_arrays(arrays, names=names), cells
+
+
+def _bytes_cell_by_cell(frame, names, table, cells):
+    """`table` with each column pyarrow made binary from Python objects read cell by cell.
+
+    pyarrow reads an object column that holds any `bytes` cell as binary, and
+    encodes its `str` cells to bytes too: every row would then be refused as
+    bytes. Such a column's cells go to `cells[name]`, each as it is, so only
+    the `bytes` cells are refused, each naming its own row.
+    """
+    import pyarrow as pa
+
+    for position, name in enumerate(names):
+        if name in cells or frame.iloc[:, position].dtype != object:
+            continue
+        kind = table.schema.field(position).type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            cells[name] = [_cell(value) for value in frame.iloc[:, position].tolist()]
+            table = table.set_column(position, name, pa.nulls(table.num_rows))
+    return table
 
 
 def _cell(value):

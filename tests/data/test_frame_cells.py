@@ -162,3 +162,25 @@ def test_a_recipe_trained_on_a_loaded_file_retrains_on_a_frame(tmp_path):
     )
     assert again.config["label"] == "genre" and again.metrics["num_examples"] == 110
     assert again.config["data"] is None  # it trained on the frame, not on the config's file
+
+
+# --- one bytes cell in a column of strings -----------------------------------
+
+
+@pytest.mark.parametrize(("column", "value"), [("overview", b"x"), ("genre", b"drama")])
+def test_one_bytes_cell_is_refused_at_its_own_row_and_spoils_no_other(column, value):
+    # pyarrow read a column holding one bytes cell as binary, encoding every str cell:
+    # the error named DataFrame:1 (a valid row) and skip_bad_rows=True skipped all rows.
+    frame = _sample(60)
+    frame[column] = frame[column].astype(object)
+    frame.loc[5, column] = value
+    with pytest.raises(DataError) as caught:
+        load_dataset(frame, text="overview", label="genre")
+    message = str(caught.value)
+    assert message.startswith(f"DataFrame:6: field '{column}': expected ")
+    assert f"Received: {value!r}" in message
+    if column == "overview":
+        assert "Decode it to a string first (e.g. value.decode('utf-8'))" in message
+    kept = load_dataset(frame, text="overview", label="genre", skip_bad_rows=True)
+    assert len(kept) == 59 and sum(kept.skipped.values()) == 1
+    assert kept.texts[5] == frame.overview[6]  # the next row, read as a str
