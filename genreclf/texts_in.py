@@ -8,8 +8,9 @@ One function turns what a caller passes as "the texts" into a `list` of
 * refused with a `ConfigError`: a DataFrame (iterating one gives its column
   names), a dict or other mapping (its keys), `None`, `bytes`, anything not
   iterable, and arrays of more than one dimension;
-* refused with a `TextError` naming `texts[i]`: an item that is not a string
-  or is blank (a guess from no words is not a prediction). `TextDataset`
+* refused with a `TextError` naming `texts[i]`: an item that is not a string,
+  is blank (a guess from no words is not a prediction), or holds a lone
+  surrogate (`"\\ud800"`, which no UTF-8 text nor tensor can hold). `TextDataset`
   raises the same error, worded by the same function
   (`genreclf.data.inputs.bad_text_error`); it is a `DataError`, as it
   always was here, and a `ConfigError`.
@@ -20,8 +21,8 @@ No TensorFlow here: checking the texts costs nothing before a model loads.
 import collections.abc
 
 from genreclf.data.inputs import bad_text_error
-from genreclf.data.inputs import has_words
 from genreclf.data.inputs import index_note
+from genreclf.data.inputs import is_text
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
@@ -47,7 +48,8 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     Raises:
         ConfigError: `texts` is not texts: None, a DataFrame, a mapping,
             `bytes`, not iterable, or an array of more than one dimension.
-        TextError: an item that is not a string, or is blank (`texts[i]`); a
+        TextError: an item that is not a string, is blank, or holds a lone
+            surrogate (`texts[i]`); a
             `DataError` (and a `ConfigError`), as `TextDataset` raises it.
 
     Example:
@@ -77,7 +79,7 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
         ) from None
     out = []
     for position, text in enumerate(items):
-        if not has_words(text):
+        if not is_text(text):
             raise bad_text_error(position, text, action, note=index_note(texts, position))
         out.append(text if type(text) is str else str(text))
     return out

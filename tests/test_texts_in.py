@@ -68,6 +68,12 @@ def test_non_texts_are_a_config_error(value, match):
             r"texts\[0\]: expected a synopsis \(a str\)\. Received: b'a ghost' \(a bytes",
         ),
         (pd.Series(["a", 7], index=["x", "y"]), r"texts\[1\] \(index 'y'\)"),
+        (
+            # It reached TensorFlow: "ValueError: Error converting unicode string ...".
+            ["a", "a \ud800"],
+            r"texts\[1\]: text is not valid Unicode: a lone surrogate '\\ud800' at "
+            r"character 2 .* Received: 'a \\ud800'\. Fix the escape \(write the whole pair",
+        ),
     ],
 )
 def test_bad_items_are_a_data_error_naming_their_position(value, match):
@@ -86,6 +92,7 @@ BAD_TEXTS = [
     [b"a ghost"],
     ["a", 42],
     ["a", ["nested"]],
+    ["a", "a \udc80 lone half"],
 ]
 
 

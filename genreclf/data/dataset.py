@@ -10,9 +10,9 @@ from genreclf.data.feature_values import check_finite_features
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import bad_text_error
 from genreclf.data.inputs import describe
-from genreclf.data.inputs import has_words
 from genreclf.data.inputs import index_note
 from genreclf.data.inputs import is_missing
+from genreclf.data.inputs import is_text
 from genreclf.data.inputs import short_repr
 from genreclf.data.label_checks import joined_labels
 from genreclf.data.labels import LabelVocabulary
@@ -123,7 +123,7 @@ class TextDataset:
 
         `given`: the texts as passed, whose Series index names a row without a line.
         """
-        bad = (i for i, text in enumerate(self.texts) if not has_words(text))  # no copies
+        bad = (i for i, text in enumerate(self.texts) if not is_text(text))  # no copies
         i = next(bad, None)
         if i is None:
             return

@@ -19,6 +19,9 @@ import reprlib
 
 from genreclf.data.frames import has_class
 from genreclf.data.frames import is_frame
+from genreclf.data.records import SURROGATE_FIX
+from genreclf.data.records import lone_surrogate_at
+from genreclf.data.records import lone_surrogate_message
 from genreclf.errors import ConfigError
 from genreclf.errors import TextError
 
@@ -101,8 +104,21 @@ def has_words(text):
     return isinstance(text, str) and not text.isspace() and text != ""
 
 
+def is_text(text):
+    """True for a text every call can take: a `str` with some words and no lone surrogate
+    (which no UTF-8 text, nor a tensor, can hold).
+
+    Example:
+
+    >>> is_text("a heist"), is_text("  "), is_text("a \\ud800")
+    (True, False, False)
+    """
+    return has_words(text) and lone_surrogate_at(text) is None
+
+
 def bad_text_error(position, text, action, *, note="", path=None, line=None):
-    """The `TextError` for `texts[position]`, a text that is not a string with some words.
+    """The `TextError` for `texts[position]`, a text that is not a string with some words
+    (or holds a lone surrogate).
 
     One wording for `TextDataset(texts, labels)` and the calls that take texts
     (`Run.predict`, `Run.scores`, `genreclf.explain`).
@@ -133,6 +149,11 @@ def bad_text_error(position, text, action, *, note="", path=None, line=None):
             f"{where}: expected a synopsis with some words. Received: {short_repr(text)}, a "
             "missing value. Drop the rows without a text (e.g. `frame.dropna(subset=["
             f"text_column])`) or fill them in before {action}."
+        )
+    elif has_words(text) and lone_surrogate_at(text) is not None:
+        message = (
+            f"{where}: {lone_surrogate_message(text)} Received: {short_repr(text)}. "
+            f"{SURROGATE_FIX[:1].upper()}{SURROGATE_FIX[1:]} before {action}."
         )
     elif isinstance(text, str):
         message = (

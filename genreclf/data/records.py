@@ -287,6 +287,36 @@ _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+SURROGATE_FIX = "fix the escape (write the whole pair, or the character itself)"
+
+
+def lone_surrogate_at(text):
+    """The first lone surrogate in `text` (a `re.Match`), or None: text no tensor can hold.
+
+    Example:
+
+    >>> lone_surrogate_at("Heat \\ud800").start(), lone_surrogate_at("Heat")
+    (5, None)
+    """
+    return _SURROGATE.search(text)
+
+
+def lone_surrogate_message(text):
+    """What is wrong with a `text` that holds a lone surrogate, and what was expected.
+
+    Example:
+
+    >>> lone_surrogate_message("a \\ud800").split(" (")[0]
+    "text is not valid Unicode: a lone surrogate '\\\\ud800' at character 2"
+    """
+    found = _SURROGATE.search(text)
+    return (
+        f"text is not valid Unicode: a lone surrogate {found.group()!r} at character "
+        f"{found.start()} (half of a UTF-16 pair, such as a JSON escape \\ud83c without "
+        "the \\udfac that completes it), which UTF-8 cannot hold. Expected whole characters."
+    )
+
+
 def undecodable_error(record, field, value, path, skippable=True):
     """The `invalid_utf8` row error for a field whose value is not valid Unicode.
 
@@ -318,13 +348,10 @@ def undecodable_error(record, field, value, path, skippable=True):
         )
     if record.bad_bytes and _ESCAPED_BYTE.search(value or ""):
         return utf8_error(record, field, path, skippable)
-    found = _SURROGATE.search(value)
     return row_error(
         "invalid_utf8",
-        f"text is not valid Unicode: a lone surrogate {found.group()!r} at character "
-        f"{found.start()} (half of a UTF-16 pair, such as a JSON escape \\ud83c without "
-        "the \\udfac that completes it), which UTF-8 cannot hold. Expected whole characters.",
-        fix="fix the escape (write the whole pair, or the character itself)",
+        lone_surrogate_message(value),
+        fix=SURROGATE_FIX,
         path=record.path or path,
         line=record.line,
         field=field,
