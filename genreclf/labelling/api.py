@@ -1,8 +1,15 @@
 """`label` and `build_cascade`: the Python API behind `genreclf label`."""
 
+import collections.abc
+import inspect
 import logging
+import os
 
+from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
+from genreclf.data.read_options import check_switch
 from genreclf.errors import ConfigError
+from genreclf.errors import did_you_mean
 from genreclf.labelling.cascade_calibration import LABEL_ARGUMENTS
 from genreclf.labelling.cascade_calibration import calibrate_rows
 from genreclf.labelling.cascade_calibration import check_calibration_file_options
@@ -15,6 +22,15 @@ from genreclf.labelling.thresholds import check_target_precision
 from genreclf.labelling.thresholds import check_threshold
 
 logger = logging.getLogger("genreclf.labelling")
+
+# `multi_label` of `label` and `build_cascade`, checked with `check_switch`: "no" is truthy.
+SWITCHES = {
+    "multi_label": (
+        "says whether a row may get several labels: exactly True, False or None (the "
+        "run's mode; single-label without a run)",
+        None,
+    ),
+}
 
 
 def build_cascade(
@@ -63,11 +79,13 @@ def build_cascade(
     from genreclf.labelling.genre_spec import Genre
     from genreclf.labelling.genre_spec import load_genres
 
+    multi_label = check_switch("multi_label", multi_label, switches=SWITCHES)
     explicit = stages is not None
-    stages = STAGES if stages is None else tuple(stages)
+    stages = STAGES if stages is None else stage_names(stages)
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         raise ConfigError(f"Unknown stages {unknown}. Expected some of {list(STAGES)}.")
+    check_thresholds_mapping(thresholds)
     cuts = dict(DEFAULT_THRESHOLDS)
     bad = sorted(set(thresholds or {}) - set(STAGES))
     if bad:
@@ -195,7 +213,8 @@ def label(
 
     Args:
         data: a file of texts (any format `genreclf train` reads), a pandas
-            DataFrame, or a list of texts.
+            DataFrame, or texts in memory: a list, tuple, pandas Series, 1-D
+            array or other iterable of strings.
         out: the output JSONL.
         text, id_column, format: which column holds the text and the id.
         genres: a `genres.yaml` path, mapping or list (see `load_genres`).
@@ -235,8 +254,9 @@ def label(
     >>> result.by_stage  # doctest: +SKIP
     {'keywords': 120, 'zero_shot': 310, 'unlabelled': 570}
     """
-    from genreclf.labelling.input_rows import read_texts
-
+    check_cascade_args(cascade_args)
+    if cascade_args.get("stages") is not None:
+        cascade_args["stages"] = stage_names(cascade_args["stages"])
     check_target_precision(target_precision)
     check_calibration_file_options(
         calibrate, calibrate_text, calibrate_label, calibrate_format, calibrate_sep
@@ -247,13 +267,7 @@ def label(
         # No key: say so before the cheap stages run, not when the LLM's turn comes.
         resolve_api_key(cascade_args.get("api_key"), cascade_args.get("base_url"))
     cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
-    if isinstance(data, (list, tuple)):
-        from genreclf.texts_in import texts_in
-
-        texts = texts_in(data, "genreclf.label", "labelling")  # every stage can read them
-        rows = [{"id": str(i), "line": None, "text": t} for i, t in enumerate(texts)]
-    else:
-        rows = read_texts(data, text=text, id_column=id_column, format=format)
+    rows = _rows_to_label(data, text, id_column, format)
     if calibrate is not None:
         report = calibrate_rows(
             cascade,
@@ -280,3 +294,109 @@ def label(
 
     with output_lock(out, "genreclf label"):  # two runs would pay and write every row twice
         return cascade.run(rows, out, verbose=verbose)
+
+
+def stage_names(stages):
+    """`stages=` as a tuple of names: one name (`"keywords"`) is that stage, not its letters.
+
+    A string is read as `--stages` reads it: names separated by commas
+    (`"keywords,zero_shot"`). Otherwise a list, tuple or other iterable of names.
+
+    Example:
+
+    >>> stage_names("keywords"), stage_names("keywords, llm"), stage_names(["llm"])
+    (('keywords',), ('keywords', 'llm'), ('llm',))
+    """
+    if isinstance(stages, str):
+        return tuple(name.strip() for name in stages.split(",") if name.strip())
+    if isinstance(stages, collections.abc.Iterable) and not isinstance(
+        stages, (collections.abc.Mapping, bytes, bytearray)
+    ):
+        names = tuple(stages)
+        if all(isinstance(name, str) for name in names):
+            return names
+    raise ConfigError(
+        f"stages names the stages to run: a list of names among {list(STAGES)}, or one "
+        f"name. Received: stages={short_repr(stages)} ({type_with_article(stages)}). Pass "
+        "e.g. stages=['keywords', 'zero_shot'] (`--stages keywords,zero_shot`), or leave it "
+        "out to run every stage that can run."
+    )
+
+
+def check_thresholds_mapping(thresholds):
+    """Refuses `thresholds=` that is not a `{stage: threshold}` mapping (or None).
+
+    A string such as `"keywords=0.8"` is `--thresholds`' form: the error
+    gives the mapping it stands for.
+
+    Example:
+
+    >>> check_thresholds_mapping({"keywords": 0.8})
+    >>> check_thresholds_mapping("keywords=0.8")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: thresholds ... Pass thresholds={'keywords': 0.8}.
+    """
+    if thresholds is None or isinstance(thresholds, collections.abc.Mapping):
+        return
+    example = {"keywords": DEFAULT_THRESHOLDS["keywords"]}
+    if isinstance(thresholds, str):
+        parsed = {}
+        for pair in thresholds.split(","):
+            name, sep, raw = pair.partition("=")
+            try:
+                parsed[name.strip()] = float(raw) if sep else None
+            except ValueError:
+                parsed[name.strip()] = None
+        if parsed and None not in parsed.values():
+            example = parsed
+    raise ConfigError(
+        f"thresholds sets each stage's confidence threshold: a dict {{stage: threshold}}. "
+        f"Received: thresholds={short_repr(thresholds)} ({type_with_article(thresholds)}). "
+        f"Pass thresholds={example!r}."
+    )
+
+
+def check_cascade_args(cascade_args):
+    """Refuses keyword arguments of `label` that `build_cascade` does not take, by name."""
+    known = [
+        name
+        for name in inspect.signature(build_cascade).parameters
+        if name not in ("genres", "run", "llm")
+    ]
+    unknown = [name for name in cascade_args if name not in known]
+    if not unknown:
+        return
+    own = [
+        name for name in inspect.signature(label).parameters if name not in ("data", "cascade_args")
+    ]
+    guess = did_you_mean(unknown, known + own)
+    names = ", ".join(repr(name) for name in unknown)
+    raise ConfigError(
+        f"Unknown argument{'s' if len(unknown) > 1 else ''} {names} of genreclf.label."
+        + (f" {guess[0].upper()}{guess[1:]}" if guess else "")
+        + f" Expected its own arguments or build_cascade's: {sorted(own + known)}. Received: "
+        + ", ".join(f"{name}={short_repr(cascade_args[name])}" for name in unknown)
+        + ". Fix the name, or drop the argument."
+    )
+
+
+def _rows_to_label(data, text, id_column, format):
+    """The rows `label` labels: `data`'s file or DataFrame read, or its texts in memory."""
+    from genreclf.data.frames import is_frame
+    from genreclf.labelling.input_rows import read_texts
+
+    if isinstance(data, (str, os.PathLike)) or is_frame(data):
+        return read_texts(data, text=text, id_column=id_column, format=format)
+    if data is None or not isinstance(data, collections.abc.Iterable):
+        raise ConfigError(
+            "genreclf.label's data is what to label: a file of texts (a path), a pandas "
+            "DataFrame, or texts in memory (a list, tuple, pandas Series, 1-D array or other "
+            f"iterable of strings). Received: data={short_repr(data)} "
+            f"({type_with_article(data)}). Pass e.g. genreclf.label('unlabelled.csv', ...) "
+            "or genreclf.label(df['overview'], ...)."
+        )
+    from genreclf.texts_in import texts_in
+
+    texts = texts_in(data, "genreclf.label", "labelling")  # every stage can read them
+    return [{"id": str(i), "line": None, "text": t} for i, t in enumerate(texts)]

@@ -1,0 +1,120 @@
+"""`genreclf.label`'s arguments checked: switches, stage names, thresholds, inputs, names."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.labelling.api import build_cascade
+from genreclf.labelling.api import label
+
+from .conftest import HORROR_COMEDY
+
+TEXTS = ["A ghost in the attic, a ghost in the hall.", "Two chefs and more chefs cook."]
+KEYWORDS = dict(genres=HORROR_COMEDY, stages=["keywords"], thresholds={"keywords": 0.5})
+
+
+@pytest.mark.parametrize("value", ["no", "false", 1, 0])
+def test_multi_label_must_be_a_switch(tmp_path, value):
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ConfigError) as error:
+        label(TEXTS, out=out, multi_label=value, **KEYWORDS)
+    assert f"Received: multi_label={value!r}" in str(error.value)
+    assert "Pass multi_label=True, multi_label=False or multi_label=None" in str(error.value)
+    assert not out.exists()
+
+
+def test_build_cascade_checks_multi_label():
+    with pytest.raises(ConfigError, match="Received: multi_label='yes'"):
+        build_cascade(HORROR_COMEDY, stages=["keywords"], multi_label="yes")
+
+
+def test_multi_label_numpy_bool_is_recorded_as_a_bool(tmp_path):
+    out = tmp_path / "out.jsonl"
+    label(TEXTS, out=out, multi_label=np.bool_(False), **KEYWORDS)
+    settings = json.loads(out.with_name("out.jsonl.settings.json").read_text())
+    assert settings["multi_label"] is False
+
+
+@pytest.mark.parametrize("stages", ["keywords", " keywords ", "keywords,"])
+def test_one_stage_name_is_that_stage(tmp_path, stages):
+    args = dict(KEYWORDS, stages=stages)
+    result = label(TEXTS, out=tmp_path / "out.jsonl", **args)
+    assert result.by_stage["keywords"] == 2
+    assert [s.name for s in build_cascade(HORROR_COMEDY, stages=stages).stages] == ["keywords"]
+
+
+def test_comma_separated_stages_as_the_command_line_reads_them():
+    cascade = build_cascade(HORROR_COMEDY, stages="keywords, zero_shot", embedder=object())
+    assert [s.name for s in cascade.stages] == ["keywords", "zero_shot"]
+
+
+@pytest.mark.parametrize("stages", [1, [1], {"keywords": 1}])
+def test_stages_that_are_no_names_are_refused(stages):
+    with pytest.raises(ConfigError, match=r"stages names the stages to run.*Received: stages="):
+        build_cascade(HORROR_COMEDY, stages=stages)
+
+
+def test_thresholds_string_is_refused_with_the_dict_to_pass(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        label(TEXTS, out=tmp_path / "o.jsonl", **dict(KEYWORDS, thresholds="keywords=0.8"))
+    message = str(error.value)
+    assert "a dict {stage: threshold}" in message
+    assert "Received: thresholds='keywords=0.8'" in message
+    assert "Pass thresholds={'keywords': 0.8}" in message
+
+
+def test_thresholds_list_is_refused():
+    with pytest.raises(ConfigError, match=r"Received: thresholds=\[0.8\]"):
+        build_cascade(HORROR_COMEDY, stages=["keywords"], thresholds=[0.8])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pd.Series(TEXTS),
+        np.array(TEXTS),
+        (t for t in TEXTS),
+        tuple(TEXTS),
+    ],
+    ids=["series", "array", "generator", "tuple"],
+)
+def test_texts_in_memory_are_labelled(tmp_path, data):
+    out = tmp_path / "out.jsonl"
+    result = label(data, out=out, **KEYWORDS)
+    assert result.by_stage["keywords"] == 2
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["labels"] for r in rows] == [["horror"], ["comedy"]]
+
+
+@pytest.mark.parametrize("data", [None, 5])
+def test_data_that_is_no_texts_names_label_s_argument(tmp_path, data):
+    with pytest.raises(ConfigError) as error:
+        label(data, out=tmp_path / "out.jsonl", **KEYWORDS)
+    message = str(error.value)
+    assert "genreclf.label's data" in message
+    assert f"Received: data={data!r}" in message
+    assert "open_records" not in message
+
+
+def test_2d_array_is_refused_naming_label(tmp_path):
+    with pytest.raises(ConfigError, match=r"genreclf.label\(\) takes a 1-D array"):
+        label(np.array([TEXTS]), out=tmp_path / "out.jsonl", **KEYWORDS)
+
+
+def test_misspelt_argument_is_named_with_a_guess(tmp_path):
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ConfigError) as error:
+        label(TEXTS, out=out, thresold=0.5, **KEYWORDS)
+    message = str(error.value)
+    assert "Unknown argument 'thresold' of genreclf.label" in message
+    assert "Did you mean 'thresholds' for 'thresold'?" in message
+    assert "Received: thresold=0.5" in message
+    assert not out.exists()
+
+
+def test_unknown_argument_without_a_guess(tmp_path):
+    with pytest.raises(ConfigError, match="Unknown argument 'zzz' of genreclf.label. Expected"):
+        label(TEXTS, out=tmp_path / "out.jsonl", zzz=1, **KEYWORDS)
