@@ -79,6 +79,11 @@ def _verify_parser():
 
 def _verify(argv):
     args = _verify_parser().parse_args(argv)
+    from genreclf.export.verify import not_a_version_folder
+
+    problem = not_a_version_folder(args.version_dir)  # a run or model folder, named as such
+    if problem:
+        raise ExportError(problem)
     if not os.path.isfile(os.path.join(args.version_dir, "saved_model.pb")):
         raise ExportError(
             f"No SavedModel at {args.version_dir} (expected saved_model.pb). Received: "

@@ -151,3 +151,16 @@ def test_cli_verify_names_a_missing_variables_folder(single_export, tmp_path, ca
     assert lines[0].startswith(f"verify {version}: FAILED")
     assert lines[1].startswith(f"  [FAIL] SavedModel files: {version / 'variables'}/ is missing")
     assert not any("another SavedModel" in line for line in lines)
+
+
+def test_cli_verify_names_a_run_folder_and_a_model_folder(tmp_path, capsys):
+    from genreclf.cli import main
+
+    run = tmp_path / "runs" / "default"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    (tmp_path / "models" / "genre" / "1").mkdir(parents=True)
+    assert main(["export", "verify", str(run)]) == 1
+    assert "a run folder (it holds config.json)" in capsys.readouterr().err
+    assert main(["export", "verify", str(tmp_path / "models" / "genre")]) == 1
+    assert "Pass a version folder, e.g. " in capsys.readouterr().err

@@ -257,3 +257,69 @@ def test_the_weights_shards_must_form_a_complete_set(tmp_path, shards, missing):
         )
     else:
         assert check["detail"].endswith("1 variables.data shard")
+
+
+def test_one_string_is_one_sample_text(multi_export):
+    report = verify_export(multi_export, sample_texts="a killer in the rain")
+    assert report.ok, report.summary()
+    assert len(report.scores) == 1  # not one text per character
+
+
+@pytest.mark.parametrize(
+    "sample_texts, message",
+    [
+        ([None], r"sample_texts\[0\] must be a string \(an empty one is fine\). Received: "),
+        (["a killer", b"bytes"], r"sample_texts\[1\] must be a string .* Received: "),
+        ([], r"sample_texts must hold at least one text. Received: sample_texts=\[\]. Pass "),
+        ({"text": ["a"]}, r"must be a string or a list of strings. Received: .*\(a dict\)"),
+        (5, r"must be a string or a list of strings. Received: sample_texts=5 \(an int\)"),
+    ],
+)
+def test_bad_sample_texts_are_refused_before_verifying(tmp_path, sample_texts, message):
+    from genreclf.errors import ConfigError
+
+    (tmp_path / "saved_model.pb").write_bytes(b"x")  # never loaded: the arguments come first
+    with pytest.raises(ConfigError, match=message):
+        verify_export(tmp_path, sample_texts=sample_texts)
+
+
+@pytest.mark.parametrize("atol", ["x", -1, float("nan"), None, True])
+def test_atol_must_be_a_non_negative_number(tmp_path, atol):
+    from genreclf.errors import ConfigError
+
+    (tmp_path / "saved_model.pb").write_bytes(b"x")
+    with pytest.raises(ConfigError, match=r"atol must be a number of at least 0. Received: atol="):
+        verify_export(tmp_path, atol=atol)
+
+
+def test_a_run_folder_is_named_as_such(tmp_path):
+    from genreclf.errors import ConfigError
+
+    for name in ("config.json", "labels.json", "model.keras"):
+        (tmp_path / name).write_text("{}")
+    with pytest.raises(ConfigError) as error:
+        verify_export(tmp_path)
+    message = str(error.value)
+    assert f"Received: version_dir={str(tmp_path)!r}, a run folder" in message
+    assert "Export it first with `genreclf export RUN`" in message
+    assert "incomplete" not in message
+
+
+def test_a_model_folder_asks_for_a_version_folder(tmp_path):
+    from genreclf.errors import ConfigError
+
+    for version in ("1", "2", "10"):
+        (tmp_path / "genre" / version).mkdir(parents=True)
+    with pytest.raises(ConfigError) as error:
+        verify_export(tmp_path / "genre")
+    message = str(error.value)
+    assert "a model folder holding version folders (1, 2, 10)" in message
+    assert f"Pass a version folder, e.g. {tmp_path / 'genre' / '10'}." in message
+    assert "incomplete" not in message
+
+
+def test_a_missing_folder_is_named_as_such(tmp_path):
+    from genreclf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="which does not exist. Pass a version folder"):
+        verify_export(tmp_path / "nosuch")
