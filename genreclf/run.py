@@ -235,7 +235,16 @@ class Run:
             from genreclf.custom_objects import register
 
             register()
-            self._model = keras.saving.load_model(self.path / MODEL, compile=False)
+            if not zipfile.is_zipfile(self.path / MODEL):  # empty, cut short or foreign
+                self._damaged(MODEL, "not a .keras zip file")
+            model = keras.saving.load_model(self.path / MODEL, compile=False)
+            width = model.output_shape[-1] if isinstance(model.output_shape, tuple) else None
+            if isinstance(width, int) and width != len(self.labels):
+                self._damaged(
+                    f"{MODEL} or {LABELS}",
+                    f"the model scores {width} classes, {LABELS} lists {len(self.labels)}",
+                )
+            self._model = model
         return self._model
 
     @property

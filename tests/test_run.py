@@ -157,6 +157,41 @@ def test_a_damaged_arrays_file_is_one_clear_error(trained_run, tmp_path, name, c
         read()
 
 
+@pytest.mark.parametrize("cut", [0, 200])
+def test_a_truncated_model_file_is_a_damaged_run_not_a_file_not_found(trained_run, tmp_path, cut):
+    # Keras said "File not found: filepath=... accessible .keras zip file" of a file that exists.
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    model = copy / "model.keras"
+    model.write_bytes(model.read_bytes()[:cut])
+    with pytest.raises(RunFolderError, match=r"has a damaged model\.keras \(not a \.keras zip"):
+        genreclf.load_run(copy).predict(["A ghost story."])
+
+
+def test_a_model_of_other_labels_is_a_damaged_run_not_scores_under_wrong_names(
+    trained_run, tmp_path
+):
+    # Its scores were returned under the first labels' names.
+    import json
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    labels = json.loads((copy / "labels.json").read_text())
+    labels["labels"] = labels["labels"] + ["extra-genre"]
+    (copy / "labels.json").write_text(json.dumps(labels))
+    thresholds = json.loads((copy / "thresholds.json").read_text())
+    thresholds["thresholds"] = thresholds["thresholds"] + [0.5]
+    (copy / "thresholds.json").write_text(json.dumps(thresholds))
+    width = len(labels["labels"])
+    run = genreclf.load_run(copy)
+    with pytest.raises(RunFolderError, match=rf"the model scores {width - 1} classes, labels\.json "
+                       rf"lists {width}"):  # fmt: skip
+        run.predict(["A ghost story."])
+
+
 def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path, capsys):
     from genreclf.cli import main
 
