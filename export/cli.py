@@ -79,7 +79,7 @@ def _verify_parser():
 
 def _verify(argv):
     args = _verify_parser().parse_args(argv)
-    from genreclf.export.verify import not_a_version_folder
+    from genreclf.export.verify_arguments import not_a_version_folder
 
     problem = not_a_version_folder(args.version_dir)  # a run or model folder, named as such
     if problem:
