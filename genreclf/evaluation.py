@@ -73,6 +73,36 @@ def _format_for(cfg, data):
     return given if same_kind else "auto"
 
 
+def warn_classes_without_rows(report, rows_name):
+    """Warns when classes of the run have no rows in the data scored, and records them.
+
+    Macro-F1 averages over every class of the run, as scikit-learn's
+    `f1_score(labels=..., average="macro", zero_division=0)`: a class without a
+    row there counts as 0 (or scores precision 0 if predicted), and the rarest
+    classes may be ones the data lacks. So one row of one class reads as
+    accuracy 1.0 and macro-F1 1/K. The names go to `report["classes_without_rows"]`.
+
+    Example:
+
+    >>> report = {"per_class": {"war": {"support": 0}, "drama": {"support": 3}}}
+    >>> warn_classes_without_rows(report, "m.csv")
+    ['war']
+    """
+    absent = [name for name, scores in report["per_class"].items() if scores["support"] == 0]
+    if absent:
+        report["classes_without_rows"] = absent
+        logger.warning(
+            "%d of the run's %d classes have no rows in %s (%s): macro-F1 and the rare "
+            "classes' F1 count each as 0. Score rows of every class to compare macro-F1, "
+            "or read accuracy / micro-F1.",
+            len(absent),
+            len(report["per_class"]),
+            rows_name,
+            ", ".join(absent[:8]) + (", ..." if len(absent) > 8 else ""),
+        )
+    return absent
+
+
 def _read(run, data, drop_unknown_labels=True, **overrides):
     """`data` read as the run's training file was; `overrides` replace its options.
 
@@ -189,6 +219,7 @@ def evaluate(
     else:
         dataset = _read(run, data, **reading)
         report, *counted = score_with_predictions(run, dataset, classification_report)
+        warn_classes_without_rows(report, _rows_name(dataset))
         seen = run.trained_on(dataset)
         if seen is not None:  # scores on training rows flatter the run: say how many
             report["rows_trained_on"] = int(seen.sum())

@@ -262,3 +262,20 @@ def test_an_aclimdb_folder_without_train_says_what_evaluate_reads(trained_run, t
     message = str(caught.value)
     assert "split=" not in message
     assert message.endswith("pass the folder holding their pos/ and neg/ (e.g. `aclImdb/test`).")
+
+
+def test_classes_without_rows_are_named_beside_a_macro_f1_that_counts_them(
+    trained_run, tmp_path, caplog
+):
+    # One row read as accuracy 1.0 and macro-F1 1/K without a word.
+    import logging
+
+    import pandas as pd
+
+    rows = pd.read_csv(genreclf.sample_path()).head(1)
+    with caplog.at_level(logging.WARNING, logger="genreclf"):
+        report = genreclf.evaluate(trained_run, rows, out=tmp_path / "eval")
+    absent = report["classes_without_rows"]
+    assert len(absent) == len(trained_run.labels) - 1
+    said = [r.getMessage() for r in caplog.records if "have no rows in" in r.getMessage()]
+    assert said and said[0].startswith(f"{len(absent)} of the run's {len(trained_run.labels)} ")
