@@ -28,12 +28,12 @@ from genreclf.run import LABELS
 from genreclf.run import MODEL
 from genreclf.serving._grpc_transport import host_port
 from genreclf.serving.server.body_budget import BodyBudget
+from genreclf.serving.server.connection_guard import connection_guard_protocol
 from genreclf.serving.server.explain_route import MAX_EXPLAINING
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
-from genreclf.serving.server.rest import connection_guard_protocol
 from genreclf.serving.server.rest import create_app
 from genreclf.setting import number
 
@@ -135,9 +135,7 @@ class LocalServer:
                 self.limits,
                 self.metrics,
                 self.body_budget,
-                thread_pool=self._running.count_calls_of(
-                    ThreadPoolExecutor(self.workers, thread_name_prefix="grpc")
-                ),
+                thread_pool=self._running.pool(self.workers, "grpc"),
             )
         except OSError:  # taken meanwhile
             reason = "address in use or not available"
@@ -148,12 +146,8 @@ class LocalServer:
         # Bound here, so that a port in use is told at once; every address of the host
         # (`localhost`: 127.0.0.1 and ::1 where it resolves to both), as uvicorn would.
         listeners = _listeners("REST", self.host, self.rest_port)
-        self._executor = self._running.count_calls_of(
-            ThreadPoolExecutor(self.workers, thread_name_prefix="rest")
-        )
-        self._explain_executor = self._running.count_calls_of(
-            ThreadPoolExecutor(MAX_EXPLAINING + 1, thread_name_prefix="explain")
-        )
+        self._executor = self._running.pool(self.workers, "rest")
+        self._explain_executor = self._running.pool(MAX_EXPLAINING + 1, "explain")
         app = create_app(
             self.store,
             self._executor,
@@ -290,8 +284,10 @@ class _RunningCalls:
     def __init__(self):
         self._count, self._changed = 0, threading.Condition()
 
-    def count_calls_of(self, executor):
-        """`executor`, its `submit` wrapped so that each call is counted while it runs."""
+    def pool(self, workers, name):
+        """A `ThreadPoolExecutor` of `workers` threads named `name`-N, whose calls are
+        counted while they run."""
+        executor = ThreadPoolExecutor(workers, thread_name_prefix=name)
         submit = executor.submit
 
         def counted_submit(fn, /, *args, **kwargs):
