@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from google.protobuf import json_format
 from starlette.applications import Starlette
+from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
@@ -327,11 +328,19 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
             ),
         )
 
+    class Explain(HTTPEndpoint):
+        # An endpoint class: its Route takes every method, so another one than POST gets
+        # Starlette's 405 (`Allow: POST`) rather than Mount("/web")'s 404 for a file name.
+        async def post(self, request):
+            return await explain(request)
+
     async def http_error(request, exc):
         """Starlette's own 404 and 405 (the web files, a method a route does not take),
         as `{"error"}` like every other error of this server."""
         if exc.status_code == 405:
             message = f"Method {request.method} is not allowed on {request.url.path}."
+            if (exc.headers or {}).get("Allow"):
+                message += f" Allowed: {exc.headers['Allow']}."
         elif exc.status_code == 404:
             message = f"No file or route {request.method} {request.url.path}."
         else:
@@ -349,7 +358,7 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
         routes=[
             Route("/", lambda request: FileResponse(page, media_type="text/html")),
             Route("/web/models.json", lambda request: JSONResponse(store.models())),
-            Route("/web/explain/{path:path}", explain, methods=["POST"]),
+            Route("/web/explain/{path:path}", Explain),
             Mount("/web", app=StaticFiles(directory=WEB_DIR), name="web"),
             Route(METRICS_PATH, lambda request: Response(**metrics.exposition())),
             Route("/{path:path}", api_or_not_found, methods=ALL_METHODS),

@@ -251,6 +251,22 @@ def test_the_frameworks_own_4xx_have_a_json_error_too(server, method, path, code
 
 
 @pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/web/explain/genre"),
+        ("PUT", "/web/explain/genre/versions/1"),
+        ("TRACE", "/web/explain/x"),
+    ],
+)
+def test_explain_by_another_method_than_post_is_a_405_not_a_missing_file(server, method, path):
+    # The web files' Mount took these for a file name and answered 404.
+    status, headers, body = send(server, method, path)
+    assert status == 405 and headers["content-type"] == "application/json", body
+    assert headers["allow"] == "POST"
+    assert json.loads(body)["error"] == f"Method {method} is not allowed on {path}. Allowed: POST."
+
+
+@pytest.mark.parametrize(
     "head",
     [b"Content-Length: -5", b"Content-Length: 3\r\nContent-Length: 4", b"Transfer-Encoding: gzip"],
 )
