@@ -1,12 +1,14 @@
-"""What an aclImdb reader's errors advise: the split to pass, or that a folder is no data.
+"""What the errors about aclImdb folders advise: the split to pass, or that a folder is no data.
 
-`genreclf.data.aclimdb` raises them; the hints live here so the reader stays
-about reading.
+`genreclf.data.aclimdb` raises most of them, `load_dataset` the one for a
+folder passed with a file format (`folder_with_file_format`: a folder is read
+only as aclImdb's); the hints live here so the readers stay about reading.
 """
 
 import os
 
 from genreclf.data.option_names import argument
+from genreclf.data.option_names import flag
 from genreclf.data.option_names import lacks
 
 POLARITIES = ("neg", "pos")
@@ -47,6 +49,16 @@ def split_fix(archive=False):
 
 # What a data file inside a folder that is not aclImdb's is named like, for the hint.
 DATA_FILE_ENDINGS = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet", ".pq", ".txt")
+
+# How a file of each file format is named, for the file a hint names in its place.
+FORMAT_ENDINGS = {
+    "csv": (".csv",),
+    "tsv": (".tsv", ".tab"),
+    "tsv-unquoted": (".tsv", ".tab", ".txt"),
+    "jsonl": (".jsonl", ".ndjson"),
+    "parquet": (".parquet", ".pq"),
+    "kaggle-genre": (".txt",),
+}
 
 
 def looks_like_aclimdb(path):
@@ -89,11 +101,7 @@ def not_data_message(path, split, present):
         data file or an aclImdb folder was expected, what the folder holds,
         and the fix, naming a data file in it if it holds one.
     """
-    files = [
-        name
-        for name in present
-        if name.lower().endswith(DATA_FILE_ENDINGS) and os.path.isfile(os.path.join(path, name))
-    ]
+    files = _data_files(path, present)
     if files:
         fix = f"Pass the data file itself, e.g. {os.path.join(path, files[0])!r}."
     else:
@@ -105,3 +113,60 @@ def not_data_message(path, split, present):
         f"`{split}/pos` and `{split}/neg`, with files ID_RATING.txt). Found in the folder: "
         f"{present[:20]}. " + fix
     )
+
+
+def folder_with_file_format(path, fmt):
+    """The error for a folder passed with a file format (`format='csv'`).
+
+    A folder is read only as an aclImdb folder, so the fix is the file of
+    that format inside it (named when the folder holds one), or no format,
+    for aclImdb reviews.
+
+    Args:
+        path: the folder.
+        fmt: the file format passed, e.g. `"csv"`.
+
+    Returns:
+        The message (without the path, which `DataError` prefixes).
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "movies.csv").write_text("overview,genre\\n")
+    >>> print(folder_with_file_format(str(root), "csv"))  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    This is a folder, not a csv file: a folder is read only as an aclImdb folder ...
+    Received: format='csv'. Pass the csv file inside it, e.g. '.../movies.csv', or drop
+    format= (`--format`) for an aclImdb folder.
+    """
+    name = argument("format")
+    try:
+        present = sorted(os.listdir(path))
+    except OSError:
+        present = []
+    files = [f for f in present if f.lower().endswith(FORMAT_ENDINGS[fmt])]
+    files = [f for f in files if os.path.isfile(os.path.join(path, f))]
+    inside = (
+        f"the {fmt} file inside it, e.g. {os.path.join(path, files[0])!r}"
+        if files
+        else f"the {fmt} file itself"
+    )
+    if looks_like_aclimdb(path):
+        fix = f"It holds aclImdb reviews: drop {name}= (`{flag('format')}`) to read them, or pass "
+        fix += inside + "."
+    else:
+        fix = f"Pass {inside}, or drop {name}= (`{flag('format')}`) for an aclImdb folder."
+    return (
+        f"This is a folder, not a {fmt} file: a folder is read only as an aclImdb folder "
+        "(its reviews in `train/pos`, `train/neg`, `test/pos` and `test/neg`). Received: "
+        f"{name}={fmt!r}. " + fix
+    )
+
+
+def _data_files(path, present):
+    """The names among `present` (in the folder `path`) of files named like data."""
+    return [
+        name
+        for name in present
+        if name.lower().endswith(DATA_FILE_ENDINGS) and os.path.isfile(os.path.join(path, name))
+    ]

@@ -3,7 +3,8 @@
 `skip_bad_rows` and `multi_label` are exactly True or False (or None where
 detected): `"no"` is truthy, and would skip rows. `sep` is a non-empty
 string. `features` and `categorical` name columns: one string is one column,
-not its letters.
+not its letters. `aclimdb_label` is `rating` or `polarity`, an aclImdb `split`
+`train` or `test`.
 """
 
 import json
@@ -157,6 +158,32 @@ def column_names(option, names):
         f"{name} (`{option_flag(option)}`) takes column names: a list of strings. "
         f"Received: {received}. Pass {name}=['year'] (`{option_flag(option)} year`)."
     )
+
+
+def check_aclimdb_options(aclimdb_label, format, split):
+    """Checks `aclimdb_label`, and `split` for aclImdb data (the folders read).
+
+    Raises:
+        ConfigError: a label kind other than `"rating"` or `"polarity"`, or
+            a split other than `"train"` or `"test"`.
+
+    Example:
+
+    >>> check_aclimdb_options("polarity", "aclimdb", "test")
+    >>> check_aclimdb_options("rating", "aclimdb", "dev")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: split must be 'train' or 'test'. Received: split='dev'.
+    """
+    if aclimdb_label not in ("rating", "polarity"):
+        name = argument("aclimdb_label")
+        raise ConfigError(
+            f"{name} must be 'rating' (labels '1'..'10') or 'polarity' "
+            f"('pos'/'neg'). Received: {name}={aclimdb_label!r}."
+        )
+    if format == "aclimdb" and split not in ("train", "test"):
+        name = argument("split")
+        raise ConfigError(f"{name} must be 'train' or 'test'. Received: {name}={split!r}.")
 
 
 def _is_name(name):

@@ -17,6 +17,7 @@ from genreclf.data import aclimdb
 from genreclf.data import kaggle_format
 from genreclf.data import tabular
 from genreclf.data import unquoted
+from genreclf.data.aclimdb_hints import folder_with_file_format
 from genreclf.data.columns import partial_columns
 from genreclf.data.dataset import TextDataset
 from genreclf.data.examples import ExampleReader
@@ -30,6 +31,7 @@ from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag
+from genreclf.data.read_options import check_aclimdb_options
 from genreclf.data.read_options import check_sep
 from genreclf.data.read_options import check_switch
 from genreclf.data.read_options import column_names
@@ -169,15 +171,9 @@ def _prepare(path, format, split, aclimdb_label):
             f"Received: {argument('format')}={format!r}. Pass {argument('format')}= one of "
             f"them (`{flag('format')}`), or 'auto' to tell it from the file's name."
         )
-    if aclimdb_label not in ("rating", "polarity"):
-        name = argument("aclimdb_label")
-        raise ConfigError(
-            f"{name} must be 'rating' (labels '1'..'10') or 'polarity' "
-            f"('pos'/'neg'). Received: {name}={aclimdb_label!r}."
-        )
-    if format == "aclimdb" and split not in ("train", "test"):
-        name = argument("split")
-        raise ConfigError(f"{name} must be 'train' or 'test'. Received: {name}={split!r}.")
+    check_aclimdb_options(aclimdb_label, format, split)
+    if format != "aclimdb" and os.path.isdir(path):  # not a file to open: say why
+        raise DataError(folder_with_file_format(path, format), path=path)
     return path, format
 
 

@@ -174,3 +174,33 @@ def test_no_training_data_names_the_positional_path_not_a_missing_flag(capsys):
     err = capsys.readouterr().err
     assert "genreclf train: error: No training data." in err and "genreclf train DATA" in err
     assert "--data" not in err  # train takes the data as a positional path
+
+
+@pytest.mark.parametrize(
+    "fmt, files, fix",
+    [
+        (
+            "csv",
+            ["movies.csv", "notes.md"],
+            "Pass the csv file inside it, e.g. '{data}/movies.csv'",
+        ),
+        ("jsonl", ["movies.csv"], "Pass the jsonl file itself"),
+        ("parquet", [], "Pass the parquet file itself"),
+    ],
+)
+def test_a_folder_with_a_file_format_says_a_folder_is_read_as_aclimdb(
+    tmp_path, capsys, fmt, files, fix
+):
+    # Each format's reader opened the folder: "Cannot read the csv data: Is a directory."
+    from genreclf.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in files:
+        (data / name).write_text("overview,genre\nA ghost.,horror\n")
+    assert main(["train", str(data), "--format", fmt, "--out", str(tmp_path / "run")]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"genreclf train: error: {data}: This is a folder, not a {fmt} file: ")
+    assert "a folder is read only as an aclImdb folder" in line
+    assert fix.format(data=data) in line and "drop format= (`--format`)" in line
+    assert not (tmp_path / "run").exists()

@@ -180,7 +180,7 @@ def test_duplicate_column_names(tmp_path):
 
 
 def test_folder_given_as_csv_is_a_data_error(tmp_path):
-    with pytest.raises(DataError, match="Cannot read the csv data"):
+    with pytest.raises(DataError, match="This is a folder, not a csv file"):
         load_dataset(tmp_path, format="csv")
     path = write(tmp_path, "m.csv", "text,label\nA,x\n")
     with pytest.raises(DataError, match="Cannot read the aclimdb data"):
