@@ -1,20 +1,20 @@
 """`train`: from a file (or a `TextDataset`) to a finished run folder.
 
-Its rows are read, and split into training and validation rows, by
+Its configuration is merged by `genreclf.training.merged_config`
+(`make_config` and `check_config_file` are importable from here as well), its
+rows read, and split into training and validation rows, by
 `genreclf.training.reading` (`read_dataset`, `read_validation_rows` and
-`training_rows` are importable from here as well).
+`training_rows` too).
 """
 
 import contextlib
 import functools
 import logging
-import os
 import pathlib
 
 from genreclf.data import TextDataset
 from genreclf.data import check_trainable
 from genreclf.data.frames import is_frame
-from genreclf.data.inputs import check_data
 from genreclf.errors import ConfigError
 from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
@@ -23,9 +23,6 @@ from genreclf.run import Run
 from genreclf.run import check_out_folder
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
-from genreclf.training.config import TrainConfig
-from genreclf.training.config import read_config_file
-from genreclf.training.config_values import check_config_file_values
 from genreclf.training.finetuned_member import MEMBER_NAMES
 from genreclf.training.finetuned_member import MEMBERS
 from genreclf.training.finetuned_member import joins_finetuned_member
@@ -35,6 +32,8 @@ from genreclf.training.finished_runs import RESUME
 from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import refuse_finished_run
 from genreclf.training.fitting import fit_run
+from genreclf.training.merged_config import check_config_file  # noqa: F401 (re-exported)
+from genreclf.training.merged_config import make_config
 from genreclf.training.reading import COLUMN_OPTIONS
 from genreclf.training.reading import read_augment_rows
 from genreclf.training.reading import read_dataset
@@ -44,93 +43,6 @@ from genreclf.training.reading import training_rows
 from genreclf.training.worker_agreement import all_agree
 
 logger = logging.getLogger("genreclf.training")
-
-
-def make_config(data=None, config=None, **overrides):
-    """Merges a config (object, dict or JSON path), `data` and keyword overrides.
-
-    `data` is checked here for `train`, `tune` and the command line: a file path
-    (recorded as `data`), a pandas DataFrame or a `TextDataset` (read by the
-    caller); anything else is a `ConfigError` saying what was received, in
-    a few words (`genreclf.data.inputs.check_data`).
-
-    `config` given as a path must name a file (`check_config_file`).
-
-    Example:
-
-    >>> make_config("movies.csv", model="ngram").data
-    'movies.csv'
-    >>> try:
-    ...     make_config(["a heist", "a ghost"])
-    ... except ConfigError as error:
-    ...     print(str(error).split(". ")[1])
-    Received: a list of 2 items
-    """
-    from_file = {}  # the keys a config file sets: `{key: value}`
-    if config is None:
-        base = TrainConfig()
-    elif isinstance(config, TrainConfig):
-        base = TrainConfig.from_dict(config.to_dict())
-    elif isinstance(config, dict):
-        base = TrainConfig.from_dict(config)
-    else:
-        from_file = read_config_file(check_config_file(config))
-        base = TrainConfig.from_dict(from_file)
-    values = base.to_dict()
-    given = {k: v for k, v in overrides.items() if v is not None}
-    replaced = set(given) | ({"data"} if data is not None else set())
-    if config is not None and given.get("label", values["label"]) != values["label"]:
-        # Another label column: whether it holds several labels a row is its own to
-        # detect, not the config's column's.
-        for name in ("multi_label", "sep"):
-            values[name] = None
-        replaced |= {"multi_label", "sep"}
-    # A bad value the file sets is the file's to fix: its error names the file and key.
-    check_config_file_values(config, {k: v for k, v in from_file.items() if k not in replaced})
-    values.update(given)
-    if data is not None:
-        check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused here
-        if not isinstance(data, TextDataset) and not is_frame(data):
-            values["data"] = str(data)  # a file (a DataFrame is read as a TextDataset is taken)
-        else:  # rows in memory: not the file a config names (`record_source` names theirs)
-            values["data"] = None
-    return TrainConfig.from_dict(values)
-
-
-def check_config_file(config):
-    """Returns `config`, the path of a `config.json`, if it names a file; else a `ConfigError`.
-
-    Checked before the file is opened, so a mistyped path, a folder (a run
-    folder rather than its `config.json`) or a value of another kind is named
-    with the fix, not a bare `FileNotFoundError`.
-
-    Example:
-
-    >>> check_config_file("nope.json")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: config (`--config`) must be ... Received: config='nope.json', which does not exist...
-    """
-    expected = "config (`--config`) must be a TrainConfig, a dict or the path of a config.json file"
-    fix = "Pass e.g. config='runs/ngram/config.json' (a run folder's config.json)."
-    if not isinstance(config, (str, os.PathLike)):
-        raise ConfigError(
-            f"{expected}. Received: config={config!r} ({type(config).__name__}). {fix}"
-        )
-    path = pathlib.Path(config)
-    if path.is_file():
-        return config
-    if path.is_dir():
-        hint = (
-            f" Did you mean {str(path / 'config.json')!r}?"
-            if (path / "config.json").is_file()
-            else ""
-        )
-        raise ConfigError(f"{expected}. Received: config={str(config)!r}, a folder.{hint} {fix}")
-    raise ConfigError(
-        f"{expected}. Received: config={str(config)!r}, which does not exist (looked in "
-        f"{str(path.resolve().parent)!r}). {fix}"
-    )
 
 
 def train(
