@@ -16,6 +16,7 @@ from genreclf.labelling.cascade_calibration import check_calibration_file_option
 from genreclf.labelling.stage_checks import STAGES
 from genreclf.labelling.stage_checks import check_asked_stages
 from genreclf.labelling.stage_checks import path_of
+from genreclf.labelling.stage_checks import stage_names
 from genreclf.labelling.stage_checks import without_zero_shot
 from genreclf.labelling.thresholds import DEFAULT_THRESHOLDS
 from genreclf.labelling.thresholds import check_target_precision
@@ -294,33 +295,6 @@ def label(
 
     with output_lock(out, "genreclf label"):  # two runs would pay and write every row twice
         return cascade.run(rows, out, verbose=verbose)
-
-
-def stage_names(stages):
-    """`stages=` as a tuple of names: one name (`"keywords"`) is that stage, not its letters.
-
-    A string is read as `--stages` reads it: names separated by commas
-    (`"keywords,zero_shot"`). Otherwise a list, tuple or other iterable of names.
-
-    Example:
-
-    >>> stage_names("keywords"), stage_names("keywords, llm"), stage_names(["llm"])
-    (('keywords',), ('keywords', 'llm'), ('llm',))
-    """
-    if isinstance(stages, str):
-        return tuple(name.strip() for name in stages.split(",") if name.strip())
-    if isinstance(stages, collections.abc.Iterable) and not isinstance(
-        stages, (collections.abc.Mapping, bytes, bytearray)
-    ):
-        names = tuple(stages)
-        if all(isinstance(name, str) for name in names):
-            return names
-    raise ConfigError(
-        f"stages names the stages to run: a list of names among {list(STAGES)}, or one "
-        f"name. Received: stages={short_repr(stages)} ({type_with_article(stages)}). Pass "
-        "e.g. stages=['keywords', 'zero_shot'] (`--stages keywords,zero_shot`), or leave it "
-        "out to run every stage that can run."
-    )
 
 
 def check_thresholds_mapping(thresholds):

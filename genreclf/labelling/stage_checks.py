@@ -1,13 +1,45 @@
-"""What the stages a cascade is asked for need, and how to run without one.
+"""The stages a cascade is asked for: their names, what they need, how to run without one.
 
-`check_asked_stages` refuses stages the caller named that cannot run (a
-classifier without a run, an LLM without a model); `without_zero_shot` says
-which stages to run when the genres are too few for zero-shot.
+`stage_names` reads `stages=` (a list of names, or `--stages`' comma-separated
+string); `check_asked_stages` refuses stages the caller named that cannot run
+(a classifier without a run, an LLM without a model); `without_zero_shot`
+says which stages to run when the genres are too few for zero-shot.
 """
 
+import collections.abc
+
+from genreclf.data.inputs import short_repr
+from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
 
 STAGES = ("keywords", "zero_shot", "classifier", "llm")
+
+
+def stage_names(stages):
+    """`stages=` as a tuple of names: one name (`"keywords"`) is that stage, not its letters.
+
+    A string is read as `--stages` reads it: names separated by commas
+    (`"keywords,zero_shot"`). Otherwise a list, tuple or other iterable of names.
+
+    Example:
+
+    >>> stage_names("keywords"), stage_names("keywords, llm"), stage_names(["llm"])
+    (('keywords',), ('keywords', 'llm'), ('llm',))
+    """
+    if isinstance(stages, str):
+        return tuple(name.strip() for name in stages.split(",") if name.strip())
+    if isinstance(stages, collections.abc.Iterable) and not isinstance(
+        stages, (collections.abc.Mapping, bytes, bytearray)
+    ):
+        names = tuple(stages)
+        if all(isinstance(name, str) for name in names):
+            return names
+    raise ConfigError(
+        f"stages names the stages to run: a list of names among {list(STAGES)}, or one "
+        f"name. Received: stages={short_repr(stages)} ({type_with_article(stages)}). Pass "
+        "e.g. stages=['keywords', 'zero_shot'] (`--stages keywords,zero_shot`), or leave it "
+        "out to run every stage that can run."
+    )
 
 
 def check_asked_stages(stages, spec, genres, run, llm):
