@@ -9,6 +9,8 @@ import logging
 
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag as option_flag
+from genreclf.data.option_names import jsonl_rows
+from genreclf.data.option_names import lacks
 from genreclf.errors import DataError
 
 TEXT_COLUMNS = ("text", "overview", "plot", "description", "synopsis")
@@ -26,7 +28,8 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
     (a JSONL key that some lines leave out).
 
     `what` is the option (of `load_dataset`) that names the column; the error
-    names its argument and flag as `genreclf.data.option_names` says.
+    names its argument and flag as `genreclf.data.option_names` says, or, for
+    a caller without the option (`lacks`), shows the row to write.
 
     Example:
 
@@ -38,6 +41,7 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
     'genre'
     """
     flag = option_flag(what)
+    fixed = f" Expected {jsonl_rows()}." if lacks(what) else ""  # no option picks another
     if name is not None:
         if name in columns:
             return name
@@ -45,9 +49,9 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
         if len(same) == 1:  # "0" for a DataFrame's column 0: as a config.json records it
             return same[0]
         raise DataError(
-            f"Column {name!r} not found. Columns present: {list(columns)}. "
-            f"Pass {argument(what)}= one of them (`{flag}` on the command line)."
-            f"{_tab_hint(columns)}",
+            f"Column {name!r} not found. Columns present: {list(columns)}."
+            + (fixed or f" Pass {argument(what)}= one of them (`{flag}` on the command line).")
+            + _tab_hint(columns),
             path=path,
             field=name,
         )
@@ -74,8 +78,9 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
             return chosen
     raise DataError(
         f"No {what} column found: expected one of {list(candidates)}. "
-        f"Columns present: {list(columns)}. Pass {argument(what)}= the column to use "
-        f"(`{flag}` on the command line).{_tab_hint(columns)}",
+        f"Columns present: {list(columns)}."
+        + (fixed or f" Pass {argument(what)}= the column to use (`{flag}` on the command line).")
+        + _tab_hint(columns),
         path=path,
     )
 

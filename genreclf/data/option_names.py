@@ -30,20 +30,36 @@ with `arguments={"split": None}`, and the aclImdb reader's hints ask
 `lacks("split")` and, instead of `split='test'`, say that `train/` is read
 (and, of a folder, which folder to pass). Only options whose hints do so
 may be None (`LACKING`).
+
+A JSON Lines file's hints show a row of it (`jsonl_rows`, `example_row`):
+`{"text": "...", "label": "drama"}`, or the caller's own (`row=`). `train
+--augment` reads the fixed fields of `genreclf augment run`'s output with
+
+    with option_names(arguments={"text": None, "label": None},
+                      row={"text": "A cowboy rides.", "labels": ["western"]}):
+        load_dataset(path, text="text", label="labels", format="jsonl")
+
+so a missing field is told that row, not to pass `--label`.
 """
 
 import contextlib
 import contextvars
+import json
 
 # Flags other than `--` and the option with `_` as `-` (`genreclf labels`' `--id`).
 _FLAGS = {"id_column": "--id"}
 
-# Options a caller may lack (`arguments={option: None}`): their hints then say what to do instead.
-LACKING = ("split",)
+# Options a caller may lack (`arguments={option: None}`): their hints then say what to do
+# instead. A caller without `text` and `label` reads fixed fields of a JSON Lines file: its
+# column hints show the row to write (`jsonl_rows`).
+LACKING = ("split", "text", "label")
 
-# (`{option: argument}`, `{option: flag}`) of the innermost `option_names` block.
+# The row hints show of a JSON Lines file, unless the caller shows its own (`row=`).
+ROW = {"text": "...", "label": "drama"}
 
-_RENAMED = contextvars.ContextVar("genreclf_option_names", default=({}, {}))
+# (`{option: argument}`, `{option: flag}`, row) of the innermost `option_names` block.
+
+_RENAMED = contextvars.ContextVar("genreclf_option_names", default=({}, {}, ROW))
 
 
 def argument(option):
@@ -95,8 +111,34 @@ def flag(option):
     return _RENAMED.get()[1].get(option, default)
 
 
+def example_row():
+    """A row of a JSON Lines file as hints show it: the caller's (`row=`), or `ROW`.
+
+    Example:
+
+    >>> example_row()
+    '{"text": "...", "label": "drama"}'
+    """
+    return json.dumps(_RENAMED.get()[2], ensure_ascii=False)
+
+
+def jsonl_rows():
+    """What each line of a JSON Lines file holds, as hints say it: the fields and a row.
+
+    Example:
+
+    >>> jsonl_rows()
+    'one JSON object per line with "text" and "label", like {"text": "...", "label": "drama"}'
+    >>> with option_names(row={"text": "A cowboy rides.", "labels": ["western"]}):
+    ...     print(jsonl_rows())
+    one JSON object per line with "text" and "labels", like {"text": "A cowboy rides.", "labels": ["western"]}
+    """
+    fields = " and ".join(json.dumps(name) for name in _RENAMED.get()[2])
+    return f"one JSON object per line with {fields}, like {example_row()}"
+
+
 @contextlib.contextmanager
-def option_names(*, arguments=None, flags=None):
+def option_names(*, arguments=None, flags=None, row=None):
     """Within the block, hints name options by the caller's names for them.
 
     Args:
@@ -104,6 +146,8 @@ def option_names(*, arguments=None, flags=None):
             None for an option of `LACKING` the caller does not have, e.g.
             `{"split": None}`.
         flags: `{option: command-line flag}`, e.g. `{"label": "--calibrate-label"}`.
+        row: the row hints show of a JSON Lines file (a dict: its fields and
+            values), e.g. `{"text": "A cowboy rides.", "labels": ["western"]}`.
 
     Options left out keep their names (or those of an enclosing block).
 
@@ -130,9 +174,13 @@ def option_names(*, arguments=None, flags=None):
             f"the hints of other options name them. Received: arguments with {named}. Pass "
             "the caller's argument for each, or leave it out to keep its own name."
         )
-    outer_arguments, outer_flags = _RENAMED.get()
+    outer_arguments, outer_flags, outer_row = _RENAMED.get()
     token = _RENAMED.set(
-        ({**outer_arguments, **(arguments or {})}, {**outer_flags, **(flags or {})})
+        (
+            {**outer_arguments, **(arguments or {})},
+            {**outer_flags, **(flags or {})},
+            outer_row if row is None else dict(row),
+        )
     )
     try:
         yield

@@ -15,6 +15,8 @@ import contextlib
 import csv
 import json
 
+from genreclf.data.option_names import example_row
+from genreclf.data.option_names import jsonl_rows
 from genreclf.data.quotes import describe_csv_error
 from genreclf.data.quotes import open_quote
 from genreclf.data.quotes import quote_fix
@@ -229,11 +231,7 @@ class JsonlRecords:
         self.columns = None if columns is None else list(columns)
         self.partial_columns = {key for key, count in counts.items() if count < objects}
         if self.columns is None:
-            raise DataError(
-                "No JSON object found: expected one JSON object per line, "
-                'like {"text": "...", "label": "drama"}.',
-                path=self.path,
-            )
+            raise DataError(f"No JSON object found. Expected {jsonl_rows()}.", path=self.path)
 
     def __iter__(self):
         return self._items()
@@ -263,7 +261,7 @@ class JsonlRecords:
                         "malformed_line",
                         "expected a JSON object with named fields. Received: a "
                         f"JSON {_JSON_TYPES.get(type(value), type(value).__name__)}.",
-                        fix='write the row as an object, like {"text": "...", "label": "..."}',
+                        fix=f"write the row as an object, like {example_row()}",
                         path=self.path,
                         line=number,
                     )

@@ -6,7 +6,6 @@ commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 """
 
 import logging
-import re
 
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
@@ -14,7 +13,6 @@ from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.data.option_names import option_names
 from genreclf.errors import ConfigError
-from genreclf.errors import DataError
 from genreclf.training.config import AUTO
 from genreclf.training.fitting import fits_itself
 
@@ -101,13 +99,8 @@ def _format_for(cfg, source):
     return AUTO
 
 
-AUGMENT_FORMAT = (
-    'one JSON object per line with "text" and "labels", as `genreclf augment run` writes '
-    'it: {"text": "A cowboy rides.", "labels": ["western"]}'
-)
-_TRAINING_FILE_HINT = re.compile(
-    r"(Pass (?:label|text)= .*|expected one JSON object per line, like .*)$", re.DOTALL
-)
+# The row of the --augment file its hints show, as `genreclf augment run` writes it.
+AUGMENT_ROW = {"text": "A cowboy rides.", "labels": ["western"]}
 
 
 def read_augment_rows(path, multi_label, real_labels=None, skip_bad_rows=False):
@@ -128,7 +121,9 @@ def read_augment_rows(path, multi_label, real_labels=None, skip_bad_rows=False):
     >>> rows.sources, rows.label_counts()
     (['synthetic'], {'western': 1})
     """
-    try:
+    # Its fields are fixed (--text and --label name the training file's): the hints show
+    # its own row rather than say to pass them.
+    with option_names(arguments={"text": None, "label": None}, row=AUGMENT_ROW):
         rows = load_dataset(
             path,
             text="text",
@@ -137,17 +132,6 @@ def read_augment_rows(path, multi_label, real_labels=None, skip_bad_rows=False):
             multi_label=True,
             skip_bad_rows=skip_bad_rows,
         )
-    except DataError as e:  # some hints are for the training file: --text, --label, "label"
-        reason = _TRAINING_FILE_HINT.sub("", e.message).rstrip(" .:")
-        if reason == e.message.rstrip(" .:"):
-            raise
-        raise DataError(
-            f"{reason}. Expected {AUGMENT_FORMAT} (the --augment file; --text and --label "
-            "apply to the training file only).",
-            path=e.path,
-            line=e.line,
-            field=e.field,
-        ) from None
     rows.multi_label = multi_label
     rows.sources = ["synthetic"] * len(rows)
     if not multi_label:

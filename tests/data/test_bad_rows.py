@@ -213,7 +213,7 @@ def test_parquet_cell_that_is_not_utf8_in_an_unused_column_is_accepted(tmp_path)
             "m.jsonl",
             '{"text": "A", "label": "x"}\n["B", "y"]\n',
             ":2: expected a JSON object with named fields. Received: a JSON list.",
-            'Write the row as an object, like {"text": "...", "label": "..."}',
+            'Write the row as an object, like {"text": "...", "label": "drama"}',
         ),
         (
             "train_data.txt",

@@ -21,7 +21,9 @@ from genreclf.data import detect_format
 from genreclf.data import load_dataset
 from genreclf.data.label_checks import warn_on_unsplit_labels
 from genreclf.data.option_names import argument
+from genreclf.data.option_names import example_row
 from genreclf.data.option_names import flag
+from genreclf.data.option_names import jsonl_rows
 from genreclf.data.option_names import option_names
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
@@ -294,13 +296,38 @@ def test_a_caller_without_a_split_is_told_what_is_read_instead(tmp_path, caplog)
     )
 
 
-def test_only_the_split_may_be_lacking():
+def test_a_caller_without_text_and_label_options_is_shown_its_row(tmp_path, caplog):
+    # `train --augment` reads fixed fields: `Pass label= ... (`--label`)` named the
+    # training file's option, and the JSONL hints showed the training file's row.
+    plain = site_messages(tmp_path, caplog)
+    row = {"text": "A cowboy rides.", "labels": ["western"]}
+    with option_names(arguments={"text": None, "label": None}, row=row):
+        lacking = site_messages(tmp_path, caplog)
+        assert jsonl_rows() == (
+            'one JSON object per line with "text" and "labels", like '
+            '{"text": "A cowboy rides.", "labels": ["western"]}'
+        )
+        assert example_row() == '{"text": "A cowboy rides.", "labels": ["western"]}'
+    changed = {site for site in plain if lacking[site] != plain[site]}
+    assert changed == {"named_column", "found_column", "tab_hint"}
+    assert lacking["named_column"] == plain["named_column"].replace(
+        "Pass label= one of them (`--label` on the command line).",
+        'Expected one JSON object per line with "text" and "labels", like '
+        '{"text": "A cowboy rides.", "labels": ["western"]}.',
+    )
+    for site in ("found_column", "tab_hint"):
+        assert "(`--text`" not in lacking[site] and "(`--label`" not in lacking[site]
+        assert 'Expected one JSON object per line with "text" and "labels"' in lacking[site]
+    assert example_row() == '{"text": "...", "label": "drama"}'  # the block ended
+
+
+def test_only_options_whose_hints_say_what_else_may_be_lacking():
     with pytest.raises(ValueError) as caught:
         with option_names(arguments={"split": None, "sep": None, "label": "judge_label"}):
             pass
     assert str(caught.value) == (
-        "Only ['split'] may be None in arguments= (an option the caller lacks): the hints of "
-        "other options name them. Received: arguments with {'sep': None}. Pass the caller's "
-        "argument for each, or leave it out to keep its own name."
+        "Only ['split', 'text', 'label'] may be None in arguments= (an option the caller "
+        "lacks): the hints of other options name them. Received: arguments with {'sep': "
+        "None}. Pass the caller's argument for each, or leave it out to keep its own name."
     )
     assert argument("sep") == "sep"  # no block was entered

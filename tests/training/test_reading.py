@@ -155,6 +155,26 @@ def test_an_augment_file_of_another_shape_is_told_the_augment_format(tmp_path, c
     assert "--label on the command line" not in message and "(`--label`" not in message
 
 
+def test_the_jsonl_hints_of_an_augment_file_show_its_own_row(tmp_path):
+    # The JSON Lines reader's hints showed the training file's row, {"text": ..., "label": ...}.
+    aug = tmp_path / "aug.jsonl"
+    aug.write_text('{"text": "A cowboy rides.", "labels": ["western"]}\n["A cowboy sings."]\n')
+    with pytest.raises(DataError) as error:
+        reading.read_augment_rows(aug, multi_label=False)
+    assert str(error.value) == (
+        f"{aug}:2: expected a JSON object with named fields. Received: a JSON list. Write the "
+        'row as an object, like {"text": "A cowboy rides.", "labels": ["western"]}, or pass '
+        "skip_bad_rows=True (`--skip-bad-rows`) to skip such rows."
+    )
+    aug.write_text("text,labels\nA cowboy rides.,western\n")
+    with pytest.raises(DataError) as error:
+        reading.read_augment_rows(aug, multi_label=False)
+    assert str(error.value) == (
+        f'{aug}: No JSON object found. Expected one JSON object per line with "text" and '
+        '"labels", like {"text": "A cowboy rides.", "labels": ["western"]}.'
+    )
+
+
 def test_an_aclimdb_folder_without_train_says_what_a_run_reads(tmp_path):
     # `genreclf train` and `genreclf.train` have no split to choose: the hint said
     # `Pass split='train' or split='test'`.
