@@ -11,6 +11,8 @@ family, so a family module (built in or your own) imports it without a cycle;
 import dataclasses
 import inspect
 
+from genreclf.errors import ConfigError
+
 FAMILIES = {}
 
 
@@ -115,8 +117,15 @@ def register_family(
     version=1,
     parts=None,
     legacy_versions=None,
+    replace=False,
 ):
     """Registers a model builder under `name` (a decorator).
+
+    A name already registered (a built-in family such as `"ngram"`, or one of
+    your own) is refused unless `replace=True`, so a family is not replaced by
+    accident. The same builder defined again (same module and qualified name:
+    a module reloaded, a notebook cell run again) replaces its own
+    declaration without it.
 
     Args:
         name: the family name users pass as `--model`.
@@ -129,6 +138,12 @@ def register_family(
         version: see `Family`.
         parts: see `Family`.
         legacy_versions: see `Family`.
+        replace: True to replace the family registered under `name` (e.g.
+            your own `"ngram"` over the built-in one).
+
+    Raises:
+        ConfigError: `name` is registered with another builder and `replace`
+            is False.
 
     Example:
 
@@ -141,9 +156,16 @@ def register_family(
     >>> from genreclf.models import get_family
     >>> get_family("tiny_example").training_defaults["lr"]
     0.01
+    >>> try:
+    ...     register_family("ngram")(build_tiny)
+    ... except ConfigError as error:
+    ...     print(str(error)[:45])
+    Model family 'ngram' is already registered by
     """
 
     def decorator(builder):
+        if name in FAMILIES and not replace:
+            _check_free(name, FAMILIES[name].builder, builder)
         FAMILIES[name] = Family(
             name=name,
             builder=builder,
@@ -163,3 +185,26 @@ def register_family(
         return builder
 
     return decorator
+
+
+def _check_free(name, registered, builder):
+    """Raises a `ConfigError` unless `builder` is `registered`, or the same definition again."""
+    if builder is registered or (
+        _definition(builder)[1] is not None and _definition(builder) == _definition(registered)
+    ):
+        return
+    from genreclf.models.builder_contract import builder_name
+
+    raise ConfigError(
+        f"Model family {name!r} is already registered by {builder_name(registered)}. Expected "
+        f"a name not yet registered. Received: name={name!r} (builder {builder_name(builder)}). "
+        f"Choose another name, or pass `register_family({name!r}, ..., replace=True)` to "
+        "replace that family."
+    )
+
+
+def _definition(builder):
+    # A script's module is `__main__`, and `__mp_main__` in the processes it starts.
+    module = getattr(builder, "__module__", None)
+    module = "__main__" if module == "__mp_main__" else module
+    return module, getattr(builder, "__qualname__", None)

@@ -12,13 +12,15 @@ in-graph vocabularies) and its own keyword configuration, and returns an
 uncompiled `keras.Model` whose input is named `text` (`string`, shape
 `[batch]`) and whose output is the per-class scores (`float32 [batch, K]`,
 softmax for single-label, sigmoid for multi-label). Families with extra
-inputs (hybrid) take a dict.
+inputs (hybrid) take a dict. `build_model` checks that contract when the
+builder returns (`genreclf.models.builder_contract`).
 """
 
 import inspect
 
 from genreclf.errors import ConfigError
 from genreclf.errors import did_you_mean
+from genreclf.models.builder_contract import check_built_model
 from genreclf.models.family import FAMILIES as _FAMILIES
 from genreclf.models.family import Family  # noqa: F401 (re-exported)
 from genreclf.models.family import register_family  # noqa: F401 (re-exported)
@@ -220,6 +222,11 @@ def build_model(
     Returns:
         A `keras.Model` taking `text` (`string [batch]`) to `float32 [batch, K]`.
 
+    Raises:
+        ConfigError: an unknown family or setting, or a builder that returns
+            something else than that model (None, no `text` input, another
+            number of scores), naming the builder.
+
     Example:
 
     >>> model = build_model("ngram", num_classes=2, train_texts=["a heist", "a ghost"],
@@ -235,4 +242,6 @@ def build_model(
         kwargs["train_texts"] = text_list(train_texts)
     if "train_features" in params:
         kwargs["train_features"] = train_features
-    return builder(num_classes=num_classes, multi_label=multi_label, **kwargs, **config)
+    model = builder(num_classes=num_classes, multi_label=multi_label, **kwargs, **config)
+    check_built_model(model, family=family, builder=builder, num_classes=num_classes)
+    return model

@@ -149,7 +149,8 @@ def own_family():
         hashed = keras.layers.Hashing(16, output_mode="multi_hot")(keras.layers.Reshape((1,))(text))
         x = keras.layers.Dense(4)(hashed)
         if two_heads:
-            scores = keras.layers.Add(name="scores")([x, keras.layers.Dense(4)(hashed)])
+            heads = [keras.layers.Dense(num_classes)(x), keras.layers.Dense(num_classes)(hashed)]
+            scores = keras.layers.Add(name="scores")(heads)
         else:
             scores = keras.layers.Dense(num_classes, activation="softmax", name="scores")(x)
         return keras.Model({"text": text}, scores)

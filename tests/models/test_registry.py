@@ -80,3 +80,128 @@ def test_train_texts_may_be_a_batched_dataset(family):
     assert model({"text": tf.constant(["a ghost"])}).shape == (1, 2)
     with pytest.raises(ConfigError, match="Map it to the text column"):
         text_list(tf.data.Dataset.from_tensor_slices((texts, [0] * 12)))
+
+
+@pytest.fixture
+def families():
+    """The registry's families; whatever a test registers or replaces is undone after."""
+    from genreclf.models.family import FAMILIES
+
+    available_families()  # the built-in ones are registered before the test
+    saved = dict(FAMILIES)
+    yield FAMILIES
+    FAMILIES.clear()
+    FAMILIES.update(saved)
+
+
+def _bag(text, width):
+    hashed = keras.layers.Hashing(16, output_mode="multi_hot")(keras.layers.Reshape((1,))(text))
+    return keras.layers.Dense(width, activation="softmax")(hashed)
+
+
+def test_a_builder_scoring_another_number_of_classes_is_refused_naming_it(families):
+    # Keras failed at fit time, on the loss's shapes.
+    @register_family("test_three_scores")
+    def build_three(num_classes, multi_label=False):
+        text = keras.Input(shape=(), dtype="string", name="text")
+        return keras.Model({"text": text}, _bag(text, 3))
+
+    assert build_model("test_three_scores", 3).output_shape == (None, 3)
+    with pytest.raises(ConfigError, match=r"Received: output_shape=\(None, 3\)") as error:
+        build_model("test_three_scores", 2)
+    message = str(error.value)
+    assert "Model family 'test_three_scores'" in message
+    assert "build_three" in message and "num_classes=2" in message
+    assert "classification_head(x, num_classes, multi_label)" in message
+
+
+@pytest.mark.parametrize(
+    "name, dtype, received",
+    [("words", "string", "{'words': 'string'}"), ("text", "float32", "{'text': 'float32'}")],
+)
+def test_a_builder_without_a_string_input_named_text_is_refused(families, name, dtype, received):
+    # genreclf feeds {"text": ...}: Keras failed at fit time on a missing key.
+    @register_family("test_misnamed")
+    def build_misnamed(num_classes, multi_label=False):
+        given = keras.Input(shape=(), dtype=dtype, name=name)
+        if dtype == "string":
+            scores = _bag(given, num_classes)
+        else:
+            scores = keras.layers.Dense(num_classes)(keras.layers.Reshape((1,))(given))
+        return keras.Model({name: given}, scores)
+
+    with pytest.raises(ConfigError, match=f"Received: inputs={received}") as error:
+        build_model("test_misnamed", 2)
+    assert "build_misnamed" in str(error.value)
+    assert 'keras.Input(shape=(), dtype="string", name="text")' in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "returned, received",
+    [(lambda model: None, "None"), (lambda model: (model, "vocabulary"), "a tuple of 2 items")],
+)
+def test_a_builder_returning_no_model_is_refused(families, returned, received):
+    @register_family("test_no_model")
+    def build_nothing(num_classes, multi_label=False):
+        text = keras.Input(shape=(), dtype="string", name="text")
+        return returned(keras.Model({"text": text}, _bag(text, num_classes)))
+
+    with pytest.raises(ConfigError, match=f"Received: model={received}") as error:
+        build_model("test_no_model", 2)
+    assert "build_nothing returns to be a keras.Model" in str(error.value)
+
+
+def test_a_subclassed_model_is_refused_as_not_functional(families):
+    class Scores(keras.Model):
+        def call(self, inputs):
+            return inputs
+
+    @register_family("test_subclassed")
+    def build_subclassed(num_classes, multi_label=False):
+        return Scores()
+
+    with pytest.raises(ConfigError, match="functional keras.Model.*no defined inputs"):
+        build_model("test_subclassed", 2)
+
+
+def _toy_builder():
+    def build(num_classes, multi_label=False):
+        text = keras.Input(shape=(), dtype="string", name="text")
+        return keras.Model({"text": text}, _bag(text, num_classes))
+
+    return build
+
+
+def build_other(num_classes, multi_label=False):
+    text = keras.Input(shape=(), dtype="string", name="text")
+    return keras.Model({"text": text}, _bag(text, num_classes))
+
+
+def test_a_registered_name_is_refused_unless_replaced(families):
+    builtin = families["ngram"].builder
+    with pytest.raises(ConfigError, match=r"'ngram' is already registered by ") as error:
+        register_family("ngram")(build_other)
+    assert "genreclf.models.ngram.build_ngram" in str(error.value)
+    assert "replace=True" in str(error.value)
+    assert families["ngram"].builder is builtin
+
+    register_family("ngram", replace=True)(build_other)
+    assert families["ngram"].builder is build_other
+
+    register_family("test_toy")(_toy_builder())
+    with pytest.raises(
+        ConfigError, match=r"Received: name='test_toy' \(builder \S*\.build_other\)"
+    ):
+        register_family("test_toy")(build_other)
+
+
+def test_the_same_builder_defined_again_replaces_its_own_family(families):
+    # A module reloaded, a notebook cell or a test run again: a new function
+    # object of the same module and qualified name.
+    first, again = _toy_builder(), _toy_builder()
+    assert first is not again
+    register_family("test_toy", defaults={"width": 1})(first)
+    register_family("test_toy")(first)
+    register_family("test_toy")(again)
+    assert families["test_toy"].builder is again
+    assert build_model("test_toy", 2).output_shape == (None, 2)
