@@ -94,6 +94,7 @@ def site_messages(tmp_path, caplog):
         "split": message_of(lambda: load_dataset(tmp_path / "imdb", split="dev")),
         "aclimdb_folder_split": message_of(lambda: load_dataset(tmp_path / "imdb")),
         "aclimdb_archive_split": message_of(lambda: load_dataset(empty)),
+        "folder_format": message_of(lambda: load_dataset(tmp_path / "imdb", format="csv")),
         "named_column": message_of(lambda: load_dataset(csv, label="kind")),
         "found_column": message_of(
             lambda: load_dataset(write(tmp_path / "n.csv", "overview,kind\na,b\n"))
@@ -145,6 +146,10 @@ def test_every_plain_hint_is_as_it_was(tmp_path, caplog):
         "aclimdb_archive_split": f"{tmp_path / 'imdb.tar.gz'}: No aclImdb reviews for split "
         "'train' in the archive: expected members like `aclImdb/train/pos/0_9.txt`. Pass "
         "split='train' or split='test' to match the archive.",
+        "folder_format": f"{tmp_path / 'imdb'}: This is a folder, not a csv file: a folder is "
+        "read only as an aclImdb folder (its reviews in `train/pos`, `train/neg`, `test/pos` "
+        "and `test/neg`). Received: format='csv'. It holds aclImdb reviews: drop format= "
+        "(`--format`) to read them, or pass the csv file itself.",
         "named_column": f"{tmp_path / 'm.csv'}: field 'kind': Column 'kind' not found. Columns "
         "present: ['overview', 'genre']. Pass label= one of them (`--label` on the command "
         "line).",
