@@ -6,8 +6,9 @@ One function turns what a caller passes as "the texts" into a `list` of
 * accepted: one `str` (one text), a list or tuple, a pandas Series, a 1-D
   numpy array, or any other iterable of strings (a generator is read once);
 * refused with a `ConfigError`: a DataFrame (iterating one gives its column
-  names), a dict or other mapping (its keys), `None`, `bytes`, anything not
-  iterable, and arrays of more than one dimension;
+  names), a dict or other mapping (its keys), a set (its order is arbitrary:
+  the results could not be matched to the texts), `None`, `bytes`, anything
+  not iterable, and arrays of more than one dimension;
 * refused with a `TextError` naming `texts[i]`: an item that is not a string,
   is blank (a guess from no words is not a prediction), or holds a lone
   surrogate (`"\\ud800"`, which no UTF-8 text nor tensor can hold). `TextDataset`
@@ -21,6 +22,7 @@ No TensorFlow here: checking the texts costs nothing before a model loads.
 import collections.abc
 
 from genreclf.data.inputs import bad_text_error
+from genreclf.data.inputs import describe
 from genreclf.data.inputs import index_note
 from genreclf.data.inputs import is_text
 from genreclf.data.inputs import short_repr
@@ -46,8 +48,9 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
         A new `list` of `str`, one per text, in order.
 
     Raises:
-        ConfigError: `texts` is not texts: None, a DataFrame, a mapping,
-            `bytes`, not iterable, or an array of more than one dimension.
+        ConfigError: `texts` is not texts: None, a DataFrame, a mapping, a
+            set or frozenset (no order), `bytes`, not iterable, or an array
+            of more than one dimension.
         TextError: an item that is not a string, is blank, or holds a lone
             surrogate (`texts[i]`); a
             `DataError` (and a `ConfigError`), as `TextDataset` raises it.
@@ -113,6 +116,13 @@ def _refuse_non_texts(texts, call, column):
             f"{call}() takes texts, not a {type(texts).__name__} (iterating one gives its "
             f"keys). Received: a {type(texts).__name__} with keys {_names(keys)}. Pass the "
             f"texts, e.g. {call}(d[{example!r}])."
+        )
+    if isinstance(texts, collections.abc.Set) and not isinstance(texts, collections.abc.KeysView):
+        raise ConfigError(
+            f"{call}() takes texts in an order: one result per text, in the texts' order. A "
+            f"{type(texts).__name__} has none (its order is arbitrary), so the results could "
+            f"not be matched to the texts. Received: {describe(texts)}. Pass a list, e.g. "
+            "sorted(texts), and match result i to the list's text i."
         )
     ndim = getattr(texts, "ndim", None)
     if isinstance(ndim, int) and ndim > 1:

@@ -22,6 +22,7 @@ def test_accepted_inputs_become_a_list_of_str():
     assert texts_in(np.array(["a", "b"], dtype=object)) == ["a", "b"]
     assert all(type(t) is str for t in texts_in(np.array(["a", "b"])))
     assert texts_in(iter(["a"])) == ["a"]
+    assert texts_in({"a": 1, "b": 2}.keys()) == ["a", "b"]  # a dict's keys keep their order
     assert texts_in([]) == []
     given = ["a"]
     assert texts_in(given) is not given  # a copy: the caller's list is not the result
@@ -45,6 +46,8 @@ def test_a_dataframe_names_a_few_columns_and_suggests_a_text_one():
         (b"a ghost", "not bytes"),
         (np.array([["a", "b"]]), r"Received: an array of shape \(1, 2\)"),
         (np.array("a ghost"), r"Received: array\('a ghost'"),
+        ({"a ghost", "a heist"}, r"in an order.*Received: a set of 2 items\. Pass a list"),
+        (frozenset({"a ghost"}), r"A frozenset has none \(its order is arbitrary\)"),
     ],
 )
 def test_non_texts_are_a_config_error(value, match):
