@@ -275,6 +275,10 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     unmark_finished(out)  # never a new model beside the replaced run's thresholds
+    write_json(  # first: the mark that the folder holds a run (`foreign_files`)
+        out / FINGERPRINT,
+        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
+    )
     model.save(out / MODEL)
     vocabulary.save(out / LABELS)
     config = dict(runs[0].config)
@@ -294,10 +298,6 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
     write_json(out / CONFIG, config)
     write_json(out / CALIBRATION_FILE, info)
     write_report(report, out, title=f"ensemble of {', '.join(r.path.name for r in runs)}")
-    write_json(
-        out / FINGERPRINT,
-        {"members": [r.fingerprint for r in runs], "held_out_sha256": held_out.fingerprint},
-    )
     member_rows = [r.training_rows() for r in runs]
     if all(rows is not None for rows in member_rows):  # rows any member trained on
         write_training_rows(out, np.concatenate(member_rows))

@@ -34,6 +34,7 @@ from genreclf.run import COMPLETE
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
 from genreclf.run import Run
+from genreclf.training.foreign_files import refuse_foreign_files
 
 logger = logging.getLogger("genreclf.training")
 
@@ -41,7 +42,8 @@ logger = logging.getLogger("genreclf.training")
 def refuse_finished_run(out, overwrite=False):
     """Raises a ConfigError if `out` holds a finished run and `overwrite` is False.
 
-    Called before the folder (or an MLflow run) is touched. Training over a
+    Files of a run's names that genreclf did not write are refused the same
+    way (`refuse_foreign_files`). Called before the folder (or an MLflow run) is touched. Training over a
     finished folder starts with `unmark_finished`.
 
     Args:
@@ -60,6 +62,7 @@ def refuse_finished_run(out, overwrite=False):
     genreclf.errors.ConfigError: ... already holds a finished run...
     """
     out = pathlib.Path(out)
+    refuse_foreign_files(out, overwrite)
     if overwrite or not (out / COMPLETE).exists():
         return
     raise ConfigError(

@@ -164,8 +164,9 @@ def _fit_run(
     if not resuming:
         for stale in ("history.csv", BEST_WEIGHTS, OUT_OF_FOLD, THRESHOLDS):
             (out / stale).unlink(missing_ok=True)
+    # First: what a rerun checks, and the mark that the folder holds a run (`foreign_files`).
+    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))
     cfg.to_json(out / CONFIG)
-    write_json(out / FINGERPRINT, _fingerprint(cfg, train_set, val_set))  # what a rerun checks
     vocabulary.save(out / LABELS)
     keras.utils.set_random_seed(cfg.seed)
 
