@@ -22,6 +22,7 @@ from genreclf.errors import ConfigError
 from genreclf.export.errors import VerificationError
 from genreclf.export.versions import resolve_version
 from genreclf.export.versions import staged_version
+from genreclf.path_arguments import check_out_folder
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # whole name: `fullmatch`
 
@@ -41,6 +42,13 @@ def _check_name(name):
             "letter or digit and not be a number (TF Serving reads integer "
             f"folders as versions). Received: name={name!r}."
         )
+
+
+def _check_base(base):
+    """Refuses a `base` that is not a path, or is a file: before the model loads."""
+    check_out_folder(
+        base, "base", what="a TF Serving base folder", holds="models", example="models"
+    )
 
 
 def export_model(
@@ -69,7 +77,7 @@ def export_model(
             per-class scores `[batch, K]`.
         vocabulary: the `LabelVocabulary` (or a list of class names for a
             single-label model).
-        base: the TF Serving base path (e.g. `"models/"`).
+        base: the TF Serving base path (e.g. `"models/"`), a folder.
         name: the served model name (the folder under `base`).
         version: the integer version; default: one more than the highest
             (if another export publishes that one first, the next free one:
@@ -90,6 +98,8 @@ def export_model(
         `(path, report)` with `return_report=True`.
 
     Raises:
+        ConfigError: `name` is not a model name; `base` is not a path, or
+            is a file.
         ExportError: the version exists or could not be published.
         VerificationError: verification failed (its `.report` says why).
 
@@ -112,6 +122,7 @@ def export_model(
     from genreclf.export.warmup import write_warmup_requests
 
     _check_name(name)
+    _check_base(base)
     labels, multi_label = _labels_and_mode(vocabulary)
     if not multi_label and thresholds is not None:
         thresholds = None  # single-label decisions are the arg-max
@@ -193,6 +204,12 @@ def export_run(
     Returns:
         The `pathlib.Path` of the published version folder (and the report).
 
+    Raises:
+        ConfigError: `name` is not a model name; `base` is not a path, or
+            is a file; `run_path` is not a path.
+        RunFolderError: no finished run folder at `run_path`.
+        ExportError, VerificationError: as `export_model`.
+
     Example:
 
     >>> export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
@@ -201,6 +218,7 @@ def export_run(
     from genreclf.run import load_run
 
     _check_name(name)  # before the model loads
+    _check_base(base)
     run = load_run(run_path)
     if version is not None:  # a taken version is refused before the model loads
         resolve_version(os.path.join(os.fspath(base), name), version)

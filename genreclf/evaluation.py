@@ -17,6 +17,7 @@ from genreclf.data.option_names import option_names
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.held_out import warn_trained_on
+from genreclf.path_arguments import check_out_folder
 from genreclf.run import Run
 from genreclf.run_comparison import check_shared_classes
 from genreclf.run_comparison import on_shared_rows
@@ -171,7 +172,8 @@ def evaluate(
         run: a `Run` or a run folder (anything else is a `ConfigError`).
         data: a labelled file, pandas DataFrame or `TextDataset`; None
             reports the run's own validation metrics.
-        out: where the report goes (default `<run>/evaluation`). Without
+        out: the folder the report goes to, a path (default
+            `<run>/evaluation`; a file there is a `ConfigError`). Without
             `data`, the run's own report is written there only when `out` is
             given (the run folder already holds it).
         compare: another run (folder or `Run`): also writes `compare.md`, the
@@ -203,6 +205,8 @@ def evaluate(
     from genreclf.metrics import write_report
 
     run = _as_run(run)
+    if out is not None:  # not a path, or a file: refused before any scoring
+        check_out_folder(out, what="a folder for the report", holds="one", example="evaluation")
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
     if compare is not None:

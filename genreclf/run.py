@@ -16,12 +16,14 @@ import zlib
 
 import numpy as np
 
+from genreclf.data.frames import is_frame
 from genreclf.data.labels import LabelVocabulary
-from genreclf.errors import ConfigError
 from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
 from genreclf.model_features import check_features
+from genreclf.path_arguments import check_out_folder  # noqa: F401 (train, ensemble import it here)
+from genreclf.path_arguments import check_path
 from genreclf.setting import whole
 from genreclf.texts_in import texts_in
 
@@ -113,49 +115,27 @@ def write_training_rows(path, keys):
     tmp.replace(pathlib.Path(path) / TRAINING_ROWS)
 
 
-def check_out_folder(out, name="out"):
-    """Refuses an output folder path that is a file, or lies under one.
-
-    `pathlib.Path.mkdir` would raise a bare `FileExistsError` (or
-    `NotADirectoryError`) deep inside training or ensembling; this names the
-    argument and the fix before any work starts.
-
-    Args:
-        out: the run folder to write (it need not exist).
-        name: the argument, as `Received: name=...` spells it.
-
-    Raises:
-        ConfigError: `out`, or a folder above it, is a file.
-
-    Example:
-
-    >>> import tempfile, pathlib
-    >>> a_file = pathlib.Path(tempfile.mkdtemp()) / "train.py"
-    >>> _ = a_file.write_text("print('hi')")
-    >>> check_out_folder(a_file.parent / "runs" / "a")  # a new folder: fine
-    >>> check_out_folder(a_file)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: out must be a run folder, not a file. Received: out=...
-    """
-    path = pathlib.Path(out)
-    for place in (path, *path.parents):
-        if place.is_dir():
-            return
-        if place.exists():  # a file (or anything else that is not a folder)
-            where = "" if place == path else f", inside {str(place)!r}, which is a file"
-            raise ConfigError(
-                f"{name} must be a run folder, not a file. Received: {name}={str(out)!r}"
-                f"{where}. Pass a folder path that is new or holds a run, e.g. "
-                f"{name}='runs/{path.stem or 'run'}'."
-            )
+def _fix(path):
+    """How to pass a run where `path` is not a path: `Run`'s and `load_run`'s fix."""
+    if isinstance(path, Run):
+        return "It is a Run already: use it as it is."
+    if is_frame(path):
+        return (
+            "Open the run by its folder, then pass the texts: "
+            "genreclf.load_run('runs/ngram').predict(df['overview'])."
+        )
+    return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
 
 
 class Run:
     """A trained run folder.
 
     Args:
-        path: the run folder.
+        path: the run folder (a `str` or `pathlib.Path`).
+
+    Raises:
+        ConfigError: `path` is not a path (a DataFrame, a list, None).
+        RunFolderError: no run folder there, or one training did not finish.
 
     Example:
 
@@ -165,7 +145,9 @@ class Run:
     """
 
     def __init__(self, path):
-        self.path = pathlib.Path(path)
+        self.path = pathlib.Path(
+            check_path(path, "path", what="a run folder", example="runs/ngram", fix=_fix(path))
+        )
         if not self.path.is_dir():
             raise RunFolderError(
                 f"No run folder at {str(self.path)!r}. Expected a folder written by "
@@ -310,7 +292,7 @@ class Run:
                 e.g. one that also returns the scores before calibration.
 
         Raises:
-            ConfigError: `texts` that are not texts (a DataFrame, a dict, None),
+            ConfigError: `texts` that are not texts (a DataFrame, a dict, a set, None),
                 a `batch_size` that is not a whole number of at least 1, or a
                 hybrid run's features left out or not one value per text.
             DataError: a text that is not a string, or is blank, as `predict`.
@@ -337,15 +319,16 @@ class Run:
         Args:
             texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
                 numpy array or other iterable of texts (a generator is read
-                once). Not a DataFrame: pass its text column, `df["overview"]`.
+                once). Not a DataFrame: pass its text column, `df["overview"]`;
+                not a set, whose order is arbitrary: pass a list.
             top_k: how many of the best labels `top_labels` holds: a whole
                 number of at least 1 (more than the run has gives them all),
                 or None for every label.
             features: hybrid runs: `{name: values}`, one value per text.
 
         Raises:
-            ConfigError: `texts` that are not texts: a DataFrame, a dict,
-                None, bytes, or an array of more than one dimension; a
+            ConfigError: `texts` that are not texts: a DataFrame, a dict, a
+                set, None, bytes, or an array of more than one dimension; a
                 `top_k` that is not a whole number of at least 1 or None.
             DataError: a text that is not a string, or is blank, as
                 `genreclf predict` refuses it: a guess from no words is not a

@@ -223,6 +223,22 @@ def test_what_is_no_run_or_no_data_is_refused_saying_what_each_takes(trained_run
         assert f"Received: {received}." in str(caught.value) and len(str(caught.value)) < 300
 
 
+def test_an_out_that_is_no_folder_path_is_refused_before_any_scoring(trained_run, tmp_path):
+    import pandas as pd
+
+    frame = pd.read_csv(genreclf.sample_path())
+    # This was pandas' "The truth value of a DataFrame is ambiguous".
+    with pytest.raises(ConfigError, match=r"^out must be the path of a folder for the report "):
+        genreclf.evaluate(trained_run, frame, out=frame)
+    notes = tmp_path / "notes.md"
+    notes.write_text("mine")
+    # These were a FileExistsError (or NotADirectoryError) after the scoring.
+    for out in (notes, notes / "report"):
+        with pytest.raises(ConfigError, match=r"^out must be a folder for the report, not a fi"):
+            genreclf.evaluate(trained_run, frame, out=out)
+    assert notes.read_text() == "mine"
+
+
 def test_rows_the_run_trained_on_are_counted_and_warned_about(sample_csv, tmp_path, caplog):
     data = genreclf.load_dataset(sample_csv, text="overview", label="genre")
     run = genreclf.train(data.subset(range(250)), model="ngram", out=tmp_path / "run", verbose=0)

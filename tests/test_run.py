@@ -21,6 +21,21 @@ def test_missing_folder_and_unfinished_run_are_explained(tmp_path):
         genreclf.load_run(tmp_path / "data")
 
 
+def test_what_is_no_run_folder_path_is_a_config_error_not_a_type_error(trained_run):
+    # These were TypeErrors from pathlib: "expected str, bytes or os.PathLike object".
+    frame = pd.DataFrame({"overview": ["A ghost haunts a house."], "genre": ["horror"]})
+    with pytest.raises(ConfigError, match=r"^path must be the path of a run folder") as caught:
+        genreclf.load_run(frame)
+    assert "Received: path=<a DataFrame of 1 row and 2 columns>" in str(caught.value)
+    assert "load_run('runs/ngram').predict(df['overview'])" in str(caught.value)
+    with pytest.raises(ConfigError, match=r"Received: path=None\. Pass the folder"):
+        genreclf.Run(None)
+    with pytest.raises(ConfigError, match=r"Received: path=\['runs/a'\] \(list\)"):
+        genreclf.Run(["runs/a"])
+    with pytest.raises(ConfigError, match=r"\(Run\)\. It is a Run already"):
+        genreclf.load_run(trained_run)
+
+
 def test_predict_returns_labels_scores_and_top_k(trained_run):
     results = trained_run.predict(
         ["A sheriff faces outlaws at noon.", "Robots rebel on Mars."], top_k=3
@@ -75,6 +90,9 @@ def test_a_dict_none_bytes_and_2d_arrays_are_refused(trained_run, method):
         call(b"A ghost story.")
     with pytest.raises(ConfigError, match=r"shape \(2, 1\).*a\[:, 0\]"):
         call(np.array([["A ghost story."], ["A heist."]]))
+    # A set's order is arbitrary: its results could not be matched to its texts.
+    with pytest.raises(ConfigError, match=r"A set has none .*Received: a set of 2 items\. "):
+        call({"A ghost story.", "A heist."})
 
 
 @pytest.mark.parametrize("method", ["predict", "scores"])
@@ -200,7 +218,11 @@ def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path,
     argv = ["export", str(trained_run.path), "--name", "g", "--base", str(afile)]
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert f"genreclf export: error: Cannot use '{afile}/g': Not a directory." in err, err
+    # Refused by name before the model loads (was OSError's "Cannot use '.../g': Not a directory").
+    assert (
+        f"genreclf export: error: base must be a TF Serving base folder, not a file. Received: "
+        f"base='{afile}'." in err
+    ), err
     assert "Traceback" not in err
 
 

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from genreclf import export
+from genreclf.errors import ConfigError
 from genreclf.export.errors import ExportError
 from genreclf.export.exporter import export_model
 from genreclf.export.exporter import export_run
@@ -71,6 +72,20 @@ def test_bad_name_is_refused(single_model, single_vocab, tmp_path):
         with pytest.raises(Exception, match="model name"):  # before the run loads
             export_run(tmp_path / "no-such-run", tmp_path, name, verify=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_base_that_is_a_file_or_no_path_is_refused(single_model, single_vocab, tmp_path):
+    a_file = tmp_path / "models.txt"
+    a_file.write_text("not a folder")
+    # These were NotADirectoryError / FileExistsError from os.makedirs.
+    for base in (a_file, a_file / "inside"):
+        with pytest.raises(ConfigError, match=r"^base must be a TF Serving base folder, not a f"):
+            export_model(single_model, single_vocab, base, "genre", verify=False)
+        with pytest.raises(ConfigError, match=r"not a file\. Received: base=.*base='models'"):
+            export_run(tmp_path / "no-such-run", base, "genre", verify=False)  # before it loads
+    with pytest.raises(ConfigError, match=r"^base must be the path of .*Received: base=None\."):
+        export_run(tmp_path / "no-such-run", None, "genre", verify=False)
+    assert sorted(tmp_path.iterdir()) == [a_file] and a_file.read_text() == "not a folder"
 
 
 def _publish_version_1_meanwhile(tmp_path, monkeypatch):

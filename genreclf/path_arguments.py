@@ -1,0 +1,112 @@
+"""Checks of arguments that name a folder: a path at all, and a folder to write that is no file.
+
+`pathlib.Path(value)` meets a DataFrame, a list or None with a bare
+`TypeError` ("expected str, bytes or os.PathLike object, not DataFrame"),
+`path or default` with pandas' "truth value of a DataFrame is ambiguous",
+and `mkdir` a file in the way with a `FileExistsError` deep inside the
+work. `check_path` and `check_out_folder` name the argument, what it
+received (in a few words: `genreclf.data.inputs.short_repr`, never a whole
+dataset) and the fix, before any work starts: `Run` / `load_run`,
+`train`'s and `ensemble`'s `out`, `evaluate`'s `out`, `tune`'s
+`directory`, `export_run`'s and `export_model`'s `base`.
+"""
+
+import os
+import pathlib
+
+from genreclf.data.frames import is_frame
+from genreclf.data.inputs import is_series
+from genreclf.data.inputs import short_repr
+from genreclf.errors import ConfigError
+
+
+def received(value):
+    """`value` as `Received: name=...` shows it: cut short, with its type.
+
+    Example:
+
+    >>> received(None), received(3), received(["a heist"])
+    ('None', '3 (int)', "['a heist'] (list)")
+    """
+    if value is None or is_frame(value) or is_series(value):  # they say what they are
+        return short_repr(value)
+    return f"{short_repr(value)} ({type(value).__name__})"
+
+
+def check_path(value, name, *, what, example, fix=None):
+    """Returns `value`, a path (a `str` or an `os.PathLike`); raises a `ConfigError` otherwise.
+
+    Args:
+        value: the argument.
+        name: the argument, as `Received: name=...` spells it.
+        what: what the path names, with its article (`"a run folder"`).
+        example: a path to suggest (`"runs/ngram"`).
+        fix: the sentence that says how to fix it (default: pass `example`;
+            for `bytes`, decode them).
+
+    Raises:
+        ConfigError: `value` is not a `str` nor an `os.PathLike` (`bytes`
+            included: `pathlib` refuses them).
+
+    Example:
+
+    >>> check_path("runs/ngram", "path", what="a run folder", example="runs/ngram")
+    'runs/ngram'
+    >>> check_path(["runs/a"], "path", what="a run folder",
+    ...            example="runs/ngram")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: path must be the path of a run folder ... Received: path=['runs/a'] (list). ...
+    """
+    if isinstance(value, (str, os.PathLike)):
+        return value
+    if isinstance(value, bytes):  # whatever else the caller would suggest
+        fix = "Pass the path as a str (`path.decode()`)."
+    elif fix is None:
+        fix = f"Pass e.g. {name}={example!r}."
+    raise ConfigError(
+        f"{name} must be the path of {what} (a str or pathlib.Path). Received: "
+        f"{name}={received(value)}. {fix}"
+    )
+
+
+def check_out_folder(out, name="out", *, what="a run folder", holds="a run", example=None):
+    """Refuses an output folder that is not a path, or is a file, or lies under one.
+
+    `pathlib.Path.mkdir` would raise a bare `FileExistsError` (or
+    `NotADirectoryError`) deep inside training, tuning or exporting; this
+    names the argument and the fix before any work starts.
+
+    Args:
+        out: the folder to write (it need not exist).
+        name: the argument, as `Received: name=...` spells it.
+        what: what the folder is, with its article (`"a tuning folder"`).
+        holds: what a folder already there may hold (`"a search"`).
+        example: a folder to suggest (default: `runs/<out's name>`).
+
+    Raises:
+        ConfigError: `out` is not a path (`check_path`), or it, or a folder
+            above it, is a file.
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> a_file = pathlib.Path(tempfile.mkdtemp()) / "train.py"
+    >>> _ = a_file.write_text("print('hi')")
+    >>> check_out_folder(a_file.parent / "runs" / "a")  # a new folder: fine
+    >>> check_out_folder(a_file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: out must be a run folder, not a file. Received: out=...
+    """
+    path = pathlib.Path(check_path(out, name, what=what, example=example or "runs/run"))
+    for place in (path, *path.parents):
+        if place.is_dir():
+            return
+        if place.exists():  # a file (or anything else that is not a folder)
+            where = "" if place == path else f", inside {str(place)!r}, which is a file"
+            example = example or f"runs/{path.stem or 'run'}"
+            raise ConfigError(
+                f"{name} must be {what}, not a file. Received: {name}={str(out)!r}{where}. "
+                f"Pass a folder path that is new or holds {holds}, e.g. {name}={example!r}."
+            )

@@ -1,0 +1,44 @@
+"""`genreclf.path_arguments`: a folder argument that is no path, or a file, is one clear error."""
+
+import pandas as pd
+import pytest
+
+from genreclf.errors import ConfigError
+from genreclf.path_arguments import check_out_folder
+from genreclf.path_arguments import check_path
+
+RUN = dict(what="a run folder", example="runs/ngram")
+
+
+@pytest.mark.parametrize(
+    "value, received",
+    [
+        (pd.DataFrame({"overview": ["a ghost"]}), "<a DataFrame of 1 row and 1 column>"),
+        (None, "None"),
+        (["runs/a"], r"\['runs/a'\] \(list\)"),
+        (3, r"3 \(int\)"),
+    ],
+)
+def test_what_is_no_path_is_named_in_a_few_words(value, received):
+    with pytest.raises(ConfigError, match=r"^path must be the path of a run folder \(a str or "):
+        check_path(value, "path", **RUN)
+    with pytest.raises(ConfigError, match=rf"Received: path={received}\. Pass e\.g\. path="):
+        check_path(value, "path", **RUN)
+
+
+def test_bytes_are_told_to_be_decoded_whatever_the_callers_fix():
+    with pytest.raises(ConfigError, match=r"Received: path=b'runs/a' \(bytes\)\. .*decode"):
+        check_path(b"runs/a", "path", **RUN, fix="Pass e.g. path='runs/ngram'.")
+
+
+def test_an_output_folder_names_what_it_is_and_an_example(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("notes")
+    check_out_folder(tmp_path / "new" / "folder", "directory", what="a tuning folder")
+    with pytest.raises(ConfigError, match=r"^directory must be a tuning folder, not a file\. "):
+        check_out_folder(a_file, "directory", what="a tuning folder", example="tuning/ngram")
+    with pytest.raises(ConfigError, match=r"which is a file\. .*e\.g\. base='models'\.$"):
+        check_out_folder(a_file / "sub", "base", what="a base folder", example="models")
+    with pytest.raises(ConfigError, match=r"^out must be the path of a run folder .*DataFrame"):
+        check_out_folder(pd.DataFrame({"a": [1]}))
+    assert a_file.read_text() == "notes"
