@@ -1,5 +1,9 @@
 """Checks of `explain`'s arguments: what was expected, what was received, the fix.
 
+`genreclf.explain(run, texts)` takes the run first: `check_run` says "the
+arguments look swapped" for `explain(texts, run)` rather than letting
+`pathlib` fail on a list ("expected str, bytes or os.PathLike object").
+
 `genreclf explain` refuses a `--top-k` or `--steps` below 1 and a hybrid run
 without its features; the Python API (`genreclf.explain`, `Explainer`,
 `IntegratedGradients.attribute`) refuses the same, with the ranges of
@@ -9,12 +13,63 @@ in a slice or in Keras ("Missing data for input 'views'").
 """
 
 import collections.abc
+import os
+import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.path_arguments import check_path
+from genreclf.path_arguments import received
 from genreclf.setting import whole
 
 _COUNT = whole(1)
 _TOP_K = whole(1, also=(None,))
+_RUN_FIX = "Pass the run folder (or its Run) first, then the texts: genreclf.explain(run, texts)."
+
+
+def check_run(run, texts):
+    """Returns `run`, a `Run` or a run folder's path; raises a `ConfigError` otherwise.
+
+    When the texts look like the run (a path, or a `Run`) and the run like
+    texts, the error says the arguments look swapped.
+
+    Example:
+
+    >>> check_run("runs/ngram", ["A heist."])
+    'runs/ngram'
+    >>> check_run(["A heist."], "runs/ngram")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: genreclf.explain() takes the run first, ... look swapped. ...
+    """
+    if _is_run(run):
+        swapped = (
+            not _is_folder(run) and isinstance(texts, (str, os.PathLike)) and _is_folder(texts)
+        )
+    else:
+        swapped = _is_run(texts)
+    if swapped:
+        raise ConfigError(
+            "genreclf.explain() takes the run first, then the texts: the arguments look swapped. "
+            f"Received: run={received(run)}, texts={received(texts)}. {_RUN_FIX}"
+        )
+    if not _is_run(run):
+        check_path(run, "run", what="a run folder", example="runs/ngram", fix=_RUN_FIX)
+    return run
+
+
+def _is_run(value):
+    """Whether `value` is what `explain` takes as its run: a path or a `Run`."""
+    from genreclf.run import Run
+
+    return isinstance(value, (str, os.PathLike, Run))
+
+
+def _is_folder(value):
+    """Whether `value` is a path to an existing folder (False for a text no path can be)."""
+    try:
+        return isinstance(value, (str, os.PathLike)) and pathlib.Path(value).is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
 
 
 def check_top_k(top_k):

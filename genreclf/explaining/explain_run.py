@@ -1,5 +1,6 @@
 """`explain`: the words behind a run's predictions, in one call."""
 
+from genreclf.explaining.arguments import check_run
 from genreclf.explaining.arguments import check_steps
 from genreclf.explaining.arguments import check_top_k
 from genreclf.explaining.explainer import Explainer
@@ -42,7 +43,9 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
         A list of `Explanation`s (`.top_words(label)`, `.to_dict()`), one per text.
 
     Raises:
-        ConfigError: `texts` that are not texts (a DataFrame, a dict, None);
+        ConfigError: a `run` that is not a run folder's path nor a `Run`
+            (the arguments swapped, `explain(texts, run)`, are said so);
+            `texts` that are not texts (a DataFrame, a dict, a set, None);
             a `top_k` or `steps` that is not a whole number of at least 1;
             `features` left out for a hybrid run, or not one value per text
             for each of its features.
@@ -58,7 +61,8 @@ def explain(run, texts, top_k=3, steps=DEFAULT_STEPS, features=None, labels=None
     """
     from genreclf.run import Run
 
-    check_top_k(top_k)  # before the model loads
+    check_run(run, texts)  # before the model loads; says when they look swapped
+    check_top_k(top_k)
     check_steps(steps)
     run = run if isinstance(run, Run) else Run(run)
     texts = texts_in(texts, "genreclf.explain", "explaining", run.config.get("text"))

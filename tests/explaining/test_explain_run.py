@@ -26,6 +26,21 @@ def test_a_dataframe_or_dict_is_refused_not_its_column_names_explained(trained_r
         genreclf.explain(trained_run, {"text": [TEXT]})
     with pytest.raises(ConfigError, match="Received: None"):
         genreclf.explain(trained_run, None)
+    with pytest.raises(ConfigError, match=r"in an order.*Received: a set of 1 item"):
+        genreclf.explain(trained_run, {TEXT})
+
+
+def test_swapped_arguments_are_said_to_look_swapped(trained_run):
+    # explain(texts, run) was pathlib's TypeError, or "No run folder at 'A sheriff ...'".
+    for run in (trained_run, trained_run.path, str(trained_run.path)):
+        with pytest.raises(ConfigError, match=r"run first, then the texts: .*look swapped"):
+            genreclf.explain([TEXT], run)
+    with pytest.raises(ConfigError, match=r"look swapped\. Received: run='A sheriff .* \(str\)"):
+        genreclf.explain(TEXT, str(trained_run.path))
+    with pytest.raises(ConfigError, match=r"^run must be the path of a run folder .*\(list\)\. "):
+        genreclf.explain([TEXT], [TEXT])
+    with pytest.raises(ConfigError, match=r"^run must be the path .*: genreclf\.explain\(run, t"):
+        genreclf.explain(pd.DataFrame({"overview": [TEXT]}), [TEXT])
 
 
 def test_blank_and_missing_texts_are_refused_as_predict_refuses_them(trained_run):
