@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import os
-import pathlib
 import shutil
 
 from genreclf.data import TextDataset
@@ -31,26 +30,13 @@ from genreclf.tuning.search_space import describe
 from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
 from genreclf.tuning.trial_startup import check_not_in_trial_process
+from genreclf.tuning.tune_arguments import DATA_KEYS
+from genreclf.tuning.tune_arguments import check_tune_arguments
 from genreclf.tuning.tuners import make_tuner
 from genreclf.tuning.tuning_result import TuningResult
 from genreclf.tuning.tuning_result import finish
 
 logger = logging.getLogger("genreclf.tuning")
-
-DATA_KEYS = (
-    "data",
-    "text",
-    "label",
-    "format",
-    "multi_label",
-    "sep",
-    "features",
-    "categorical",
-    "skip_bad_rows",
-    "val_data",
-    "val_split",
-    "seed",
-)
 
 
 def _data_config(data, **kwargs):
@@ -126,7 +112,7 @@ def tune(
             DataFrame or a `TextDataset`.
         model: the model family.
         tuner: `"hyperband"`, `"random"` or `"bayesian"`.
-        directory: the tuning folder (default `tuning/<model>`).
+        directory: the tuning folder, a path (default `tuning/<model>`; a file is refused).
         objective: the metric to optimise; `"auto"`: `val_tuned_macro_f1` for
             multi-label data (macro-F1 at per-class thresholds tuned on
             validation), `val_macro_f1` otherwise. Direction inferred.
@@ -134,10 +120,12 @@ def tune(
         max_epochs: the most epochs per trial.
         executions_per_trial: models trained per trial (scores averaged).
         max_time: seconds after which no new trial starts (per invocation).
-        resume: continue the search in `directory` (finished trials are kept).
+        resume: continue the search in `directory` (finished trials are kept);
+            a `directory` with no search is a `ConfigError` (a wrong folder,
+            most likely): pass resume=False to start a new search there.
         overwrite: delete the search in `directory` first.
-        search_space: `{argument: fixed value | hyperparameter | list}`
-            overriding the default space (see `FamilyHyperModel`).
+        search_space: a dict `{argument: fixed value | hyperparameter | list}`
+            overriding the default space (see `FamilyHyperModel`), or None.
         search_defaults: False tunes only what `search_space` names.
         max_consecutive_failed_trials: stop after this many failures in a row.
         max_retries_per_trial: reruns of a crashed trial.
@@ -171,11 +159,6 @@ def tune(
     TuningResult('/tmp/tune_doc': 2 trials, 2 completed, 0 failed; best val_macro_f1=0.2145 (trial 1))
     >>> result.best_config["model_config"]  # doctest: +SKIP
     """
-    unknown = sorted(set(data_args) - set(DATA_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"tune() got unknown arguments {unknown}. Expected data arguments among {DATA_KEYS}."
-        )
     worker_timeout = check_budgets(
         model=model,
         tuner=tuner,
@@ -188,11 +171,15 @@ def tune(
         heartbeat=heartbeat,
         worker_timeout=worker_timeout,
     )
-    directory = pathlib.Path(directory or f"tuning/{model}")
+    directory = check_tune_arguments(  # a file, a search_space that is no dict
+        model=model, directory=directory, search_space=search_space, data_args=data_args
+    )
     # One search per folder: a second `tune` on it (--resume or --overwrite
     # included) is refused while this one runs. The workers of a distributed
     # search share the chief's folder and take no lock.
     with _folder_lock(directory):
+        if distributed.role() != "worker":  # a worker resumes nothing: the chief's folder
+            tuning_folder.check_resume(directory, resume, overwrite)  # before the data is read
         tracker = None  # fails fast on a bad URI or a missing extra
         if mlflow_uri is not None and distributed.role() != "worker":
             from genreclf.tuning import mlflow_search

@@ -1,18 +1,16 @@
 """The tuning folder: a new search, a resumed one (the same settings), or one started over.
 
-`tune` calls `prepare` before building anything; `check_same_search` compares
-a search's description with the saved `tune.json` of the one it resumes.
+`tune` calls `check_resume` before reading the data and `prepare` before
+building anything; `check_same_search` compares a search's description with
+the saved `tune.json` of the one it resumes.
 """
 
 import json
-import logging
 import shutil
 
 from genreclf.errors import ConfigError
 from genreclf.tracking.mlflow_tracker import TRACKING_FILE
 from genreclf.tuning import results
-
-logger = logging.getLogger("genreclf.tuning")
 
 # What a resumed search must share with the search it resumes (max_trials and
 # max_time may grow): its trials' settings and scores must mean the same.
@@ -38,31 +36,61 @@ def clear(directory):
         (directory / name).unlink(missing_ok=True)
 
 
+def holds_search(directory):
+    """Whether `directory` holds a search: its oracle's state or its `tune.json`."""
+    trials = directory / results.TRIALS
+    return (trials / "oracle.json").exists() or (directory / results.TUNE_SPEC).exists()
+
+
+def check_resume(directory, resume, overwrite):
+    """Refuses `resume` with `overwrite`, and `resume` where there is no search to resume.
+
+    A resume of nothing is most likely a wrong folder (a typo, another
+    working directory, the default `tuning/<model>` of another family):
+    starting a new search there would spend the whole budget again.
+
+    Example:
+
+    >>> import pathlib
+    >>> check_resume(pathlib.Path("tuning/none-here"), True, False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: resume=True (--resume) found no search to resume: ...
+    """
+    if resume and overwrite:
+        raise ConfigError("Pass either --resume or --overwrite, not both.")
+    if resume and not holds_search(directory):
+        state = "holds no search (no tune.json)" if directory.is_dir() else "does not exist"
+        raise ConfigError(
+            f"resume=True (--resume) found no search to resume: {str(directory)!r} {state}. "
+            f"Received: directory={str(directory)!r}, resume=True. Check the folder (--dir; "
+            "the default is tuning/<model>), or pass resume=False (drop --resume) to start "
+            "a new search there."
+        )
+
+
 def prepare(directory, spec, resume, overwrite, tuner_id):
     """Readies `directory` for a search described by `spec`; returns the saved
     description (`tune.json`) of the search it resumes, or `{}` for a new one.
 
     Refuses a folder holding a search unless `resume` (the same settings:
-    `SPEC_MUST_MATCH`) or `overwrite` (deleted first).
+    `SPEC_MUST_MATCH`) or `overwrite` (deleted first), and `resume` where
+    there is none (`check_resume`).
     """
     trials = directory / results.TRIALS
-    existing = (trials / "oracle.json").exists() or (directory / results.TUNE_SPEC).exists()
-    if resume and overwrite:
-        raise ConfigError("Pass either --resume or --overwrite, not both.")
+    check_resume(directory, resume, overwrite)
     if overwrite:
         clear(directory)
         return {}
-    if existing and not resume:
+    if not holds_search(directory):
+        return {}
+    if not resume:
         found = len(list(trials.glob("trial_*/trial.json")))
         raise ConfigError(
             f"{directory} already holds a search ({found} trials). Pass --resume to "
             "continue it (finished trials are kept), or --overwrite to delete it and "
             "start over, or choose another --dir."
         )
-    if not existing:
-        if resume:
-            logger.info("--resume: nothing to resume in %s, starting a new search", directory)
-        return {}
     old = results.read_spec(directory)
     if "labels" in spec and old and "labels" not in old:
         # Saved before the classes were recorded: then they were always in text order.

@@ -19,7 +19,8 @@ def _saved(folder, spec=SPEC):
 
 def test_a_new_folder_has_nothing_to_resume(tmp_path):
     assert tuning_folder.prepare(tmp_path / "new", SPEC, False, False, "tuner0") == {}
-    assert tuning_folder.prepare(tmp_path / "new", SPEC, True, False, "tuner0") == {}
+    with pytest.raises(ConfigError, match=r"no search to resume: .* pass resume=False"):
+        tuning_folder.prepare(tmp_path / "new", SPEC, True, False, "tuner0")
 
 
 def test_resuming_returns_the_saved_search_and_refuses_changed_settings(tmp_path):
