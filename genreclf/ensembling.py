@@ -33,13 +33,13 @@ from genreclf.ensemble_members import member_runs
 from genreclf.errors import ConfigError
 from genreclf.held_out import held_out_scores
 from genreclf.json_files import write_json
+from genreclf.path_arguments import check_out_folder
 from genreclf.run import CONFIG
 from genreclf.run import FINGERPRINT
 from genreclf.run import LABELS
 from genreclf.run import MODEL
 from genreclf.run import TRAINING_ROWS
 from genreclf.run import Run
-from genreclf.run import check_out_folder
 from genreclf.run import write_thresholds
 from genreclf.run import write_training_rows
 from genreclf.training.finished_runs import claimed_run_folder

@@ -22,7 +22,6 @@ from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
 from genreclf.model_features import check_features
-from genreclf.path_arguments import check_out_folder  # noqa: F401 (train, ensemble import it here)
 from genreclf.path_arguments import check_path
 from genreclf.setting import whole
 from genreclf.texts_in import texts_in
