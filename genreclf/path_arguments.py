@@ -46,7 +46,8 @@ def check_path(value, name, *, what, example, fix=None):
 
     Raises:
         ConfigError: `value` is not a `str` nor an `os.PathLike` (`bytes`
-            included: `pathlib` refuses them).
+            included: `pathlib` refuses them), or is an empty or blank `str`
+            (`pathlib` reads `""` as the current folder).
 
     Example:
 
@@ -58,8 +59,13 @@ def check_path(value, name, *, what, example, fix=None):
     ...
     genreclf.errors.ConfigError: path must be the path of a run folder ... Received: path=['runs/a'] (list). ...
     """
-    if isinstance(value, (str, os.PathLike)):
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and value.strip()):
         return value
+    if isinstance(value, str):  # pathlib reads "" as the current folder
+        raise ConfigError(
+            f"{name} must be the path of {what}, not an empty string. Received: {name}="
+            f"{value!r}. Pass e.g. {name}={example!r}."
+        )
     if isinstance(value, bytes):  # whatever else the caller would suggest
         fix = "Pass the path as a str (`path.decode()`)."
     elif fix is None:

@@ -42,3 +42,15 @@ def test_an_output_folder_names_what_it_is_and_an_example(tmp_path):
     with pytest.raises(ConfigError, match=r"^out must be the path of a run folder .*DataFrame"):
         check_out_folder(pd.DataFrame({"a": [1]}))
     assert a_file.read_text() == "notes"
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_string_is_not_read_as_the_current_folder(value, tmp_path, monkeypatch):
+    import genreclf
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"not an empty string\. Received: out=.*e\.g\. out="):
+        check_out_folder(value)
+    with pytest.raises(ConfigError, match="not an empty string"):
+        genreclf.train(genreclf.sample_path(), text="overview", label="genre", out=value)
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
