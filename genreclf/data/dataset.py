@@ -331,8 +331,8 @@ def _text_column(texts):
         kind = "one text, not a list of them: pass [text]"
     elif is_frame(texts):
         kind = "a table: pass its text column, frame[column] (e.g. frame['overview'])"
-    elif isinstance(texts, dict):
-        kind = "a dict: pass its text column, a list of texts"
+    elif isinstance(texts, (dict, set, frozenset)):  # a set's order is arbitrary
+        kind = f"a {type(texts).__name__}: pass a list of texts, in the order of their labels"
     elif len(getattr(texts, "shape", ())) > 1:
         kind = "a table: pass one column, a 1-D array or list (array.ravel() for one column)"
     if kind is None:
@@ -360,7 +360,7 @@ def _label_column(labels):
             "LabelVocabulary(class_names, multi_label=...).decode(array), class_names in "
             "column order"
         )
-    elif isinstance(labels, (str, bytes, dict)):
+    elif isinstance(labels, (str, bytes, dict, set, frozenset)):
         fix = "not one label per row: pass a list of labels, one per text"
     if fix is None:
         try:

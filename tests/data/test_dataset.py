@@ -91,6 +91,8 @@ def test_repr_is_a_summary_not_the_rows():
         (np.array([["a"], ["b"]]), r"Received: a NumPy array of shape \(2, 1\).*ravel"),
         ("ab", r"Received: a str 'ab', one text, not a list of them: pass \[text\]"),
         ({"a": 1, "b": 2}, r"Received: a dict of 2 keys"),
+        ({"a heist", "a ghost"}, r"Received: a set .*in the order of their labels"),
+        (frozenset({"a", "b"}), r"Received: a frozenset .*in the order of their labels"),
     ],
 )
 def test_texts_must_be_one_text_per_row(texts, match):
@@ -189,3 +191,8 @@ def test_rows_without_lines_are_named_by_index_and_frame_rows_by_row_number():
     with pytest.raises(DataError, match=r"^DataFrame:2: field 'label': Unknown label 'musical'"):
         framed.targets(LabelVocabulary(["crime"]))
     assert framed.path is None and framed.origin == "DataFrame"
+
+
+def test_labels_in_a_set_have_no_order_to_pair_with_the_texts():
+    with pytest.raises(ConfigError, match=r"labels must hold one label .* Received: a set"):
+        TextDataset(["a heist", "a ghost"], {"crime", "horror"})
