@@ -8,15 +8,7 @@ from genreclf.cli import main
 from genreclf.errors import ConfigError
 from genreclf.training.foreign_files import RUN_FILES
 from genreclf.training.foreign_files import RUN_MARKS
-
-TINY = dict(
-    text="overview",
-    label="genre",
-    model="ngram",
-    epochs=1,
-    model_config={"max_tokens": 500, "solver": "adamw"},
-    verbose=0,
-)
+from tests.training.test_finished_runs import TINY
 
 
 def _user_folder(tmp_path):
