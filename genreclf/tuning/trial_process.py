@@ -18,7 +18,9 @@ A trial process that crashes (segfault, out of memory, `SIGKILL`) fails its
 trial with its exit code and the last lines of its output (kept in
 `trial_<id>/trial_process.log`); the search goes on (and retries it with
 `--retries`). The next trial's process is started while the current one
-trains.
+trains. A trial process ends as soon as the search's process does (`kill -9`
+included): it would otherwise train its trial to the end for nobody, while
+`--resume` runs the same trial again into the same folder.
 
 A trial process writes its error output (stderr: warnings, TensorFlow's
 logs, the Python stack of a crash) to a log file, which the search's process
@@ -35,10 +37,13 @@ once, and the search stops with that advice (`genreclf.tuning.trial_startup`).
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import resource
 import shutil
+import sys
 import tempfile
+import threading
 import traceback
 import weakref
 
@@ -102,6 +107,7 @@ def _serve_one(connection):
         task = connection.recv()
         if task is None:
             return
+        _end_with_the_search()
         connection.send(("ok", run_trial_here(**task)))
     except EOFError:  # the tuner went away
         return
@@ -112,6 +118,29 @@ def _serve_one(connection):
         connection.send(("error", failed, traceback.format_exc()))
     finally:
         connection.close()
+
+
+def _end_with_the_search():
+    """Ends this trial process when the search's process (which started it) dies.
+
+    `multiprocessing.parent_process().sentinel` becomes ready when that
+    process is gone, however it ended; a daemon thread waits for it.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        multiprocessing.connection.wait([parent.sentinel])
+        print(
+            "genreclf: the search's process ended; this trial process stops (rerun the "
+            "search with --resume to run the trial again).",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(1)  # no cleanup to wait for: nobody reads this trial's result
+
+    threading.Thread(target=watch, name="genreclf-search-watch", daemon=True).start()
 
 
 def run_trial_here(
