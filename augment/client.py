@@ -238,6 +238,15 @@ class _Attempt:
     def release(self):
         self.charge(None)
 
+    def not_a_completion(self, what):
+        """Counts a reply that is not a completion (not retried); returns None."""
+        caller = self.caller
+        logger.warning("request %s failed: %s", self.request.prompt_hash, what)
+        caller.stats.failed["bad_response"] += 1
+        caller.stats.charged_unanswered += 1
+        self.charge_unkept(self.held)  # it may have been billed: the worst case
+        return None
+
     def _reserve_retry(self):
         caller = self.caller
         if caller.fatal is None and caller.budget.reserve(*self.held):
@@ -307,18 +316,18 @@ class _Attempt:
                     caller.stats.failed[f"http_{e.status_code}"] += 1
                     return None
             except (openai.APIError, ValueError) as e:
-                # A reply that is not a completion (the client raises a bare
-                # JSONDecodeError for a body that is not JSON): not retried.
-                logger.warning("request %s failed: %s", request.prompt_hash, type(e).__name__)
-                caller.stats.failed["bad_response"] += 1
-                caller.stats.charged_unanswered += 1
-                self.charge_unkept(self.held)  # it may have been billed: the worst case
-                return None
+                # A body that is not JSON (the client raises a bare JSONDecodeError).
+                return self.not_a_completion(type(e).__name__)
             else:
                 caller.answered = True
                 # No reported usage (some local servers): charge the worst case.
                 usage = _usage(resp) or self.held
-                result = _response_dict(resp, usage)
+                try:
+                    result = _response_dict(resp, usage)
+                except (AttributeError, IndexError, TypeError):
+                    # JSON, but no completion (a list, `choices` a string): the
+                    # client hands such a body over without checking its shape.
+                    return self.not_a_completion(f"no completion in the {type(resp).__name__}")
                 reason = self.check(result) if self.check else None
                 if reason is None:
                     self.charge(usage)  # the caller keeps it, usage and all
@@ -352,10 +361,18 @@ def _cause_text(error):
 
 
 def _usage(resp):
+    """The reported `(prompt_tokens, completion_tokens)`, or None where there are no
+    such counts (no usage, a count missing, text, a negative count: the caller then
+    charges the worst case)."""
     u = getattr(resp, "usage", None)
-    if u is None:
+    counts = (getattr(u, "prompt_tokens", None), getattr(u, "completion_tokens", None))
+    if u is None or not all(_is_count(n) for n in counts):
         return None
-    return (int(u.prompt_tokens or 0), int(u.completion_tokens or 0))
+    return counts
+
+
+def _is_count(n):
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
 
 
 def _response_dict(resp, usage):

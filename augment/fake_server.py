@@ -35,8 +35,10 @@ class FakeChatServer:
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
     `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
-    (a 200 whose body is not JSON), `"drop"` (closes the connection unanswered,
-    as a crashing server does), `"empty_choices"` (a billed 200 with no choices),
+    (a 200 whose body is not JSON), `"not_an_object"` (a 200 whose JSON is a list),
+    `"choices_text"` (a 200 whose `choices` is a string), `"drop"` (closes the
+    connection unanswered, as a crashing server does), `"empty_choices"` (a billed
+    200 with no choices), `"bad_usage"` (a completion whose usage is text),
     `"copy_examples"` (returns the prompt's examples, like a lazy model) and
     `"near_copies"` (returns near-identical synopses). A labelling prompt
     (`genreclf label`'s LLM stage) is answered `{"labels": [...], "confidence": ...}`
@@ -228,6 +230,8 @@ def _make_handler(server):
                 )
             elif behaviour == "drop":
                 self.close_connection = True
+            elif behaviour == "not_an_object":  # JSON, but no completion object
+                self._send(200, [{"synopses": ["A list, not a completion."]}])
             elif behaviour == "garbage":  # a 200 whose body is not JSON at all
                 try:
                     self.send_response(200)
@@ -291,7 +295,11 @@ def _completion(body, digest, behaviour, server):
     }
     if behaviour == "empty_choices":
         reply["choices"] = []
-    if behaviour != "no_usage":
+    if behaviour == "choices_text":
+        reply["choices"] = content
+    if behaviour == "bad_usage":
+        reply["usage"] = {"prompt_tokens": "many", "completion_tokens": -5}
+    elif behaviour != "no_usage":
         reply["usage"] = {
             "prompt_tokens": usage[0],
             "completion_tokens": usage[1],

@@ -175,6 +175,38 @@ def test_a_reply_that_is_not_a_completion_is_a_failure(server, corpus):
     assert len(server.requests) == 2  # counted, not retried, not raised
 
 
+@pytest.mark.parametrize("behaviour", ["not_an_object", "choices_text"])
+def test_json_that_is_not_a_completion_is_a_failure_not_a_crash(server, corpus, behaviour):
+    # The openai client hands such a body over unvalidated: reading it raised AttributeError.
+    server.default = behaviour
+    budget = Budget(max_tokens=10_000)
+    lost = []
+    caller = _caller(server, budget=budget)
+    [resp] = asyncio.run(_call_once(caller, _requests(corpus, 1)[0], lost))
+    assert resp is None
+    assert caller.stats.failed == {"bad_response": 1}
+    assert len(server.requests) == 1
+    assert lost == [(50, 100)] and budget.spent_tokens == 150  # charged its worst case
+
+
+def test_usage_that_is_not_counts_charges_the_worst_case(server, corpus):
+    # usage {"prompt_tokens": "many", "completion_tokens": -5}: int() raised ValueError, and
+    # a negative count would have given budget back.
+    server.default = "bad_usage"
+    budget = Budget(max_tokens=10_000)
+    caller = _caller(server, budget=budget)
+    [resp] = _run(caller, _requests(corpus, 1))
+    assert json.loads(resp["content"])["synopses"]
+    assert resp["usage"] == [50, 100] and budget.spent_tokens == 150
+
+
+async def _call_once(caller, request, lost):
+    try:
+        return [await caller.call(request, 50, lost=lost.append)]
+    finally:
+        await caller.aclose()
+
+
 def test_keep_runs_before_the_slot_is_given_up(server, corpus):
     # kill -9 loses at most `concurrency` paid responses: a request keeps its slot
     # until `keep` (the cache write) returns, so no other request is sent meanwhile.
