@@ -93,6 +93,15 @@ def to_hyperparameter(name, spec):
             )
         return choice(name, spec["values"], default=spec.get("default"))
     extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
+    step = extra.get("step")
+    if step is not None and (
+        isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0
+    ):
+        # KerasTuner takes a step of 0 or less and fails when it samples (ZeroDivisionError).
+        raise ConfigError(
+            f"{name}: a range's step must be a number above 0. Received: {spec}. Pass e.g. "
+            '{"min": 16, "max": 64, "step": 16}, or leave the step out.'
+        )
     is_int = all(isinstance(spec[k], int) and not isinstance(spec[k], bool) for k in ("min", "max"))
     cls = Int if is_int and extra.get("sampling") != "log" else Float
     try:

@@ -93,6 +93,13 @@ def test_parse_space():
         ("lr=fast", ["--set lr takes numbers", "lr='fast'"]),
         ('batch_size=[16, "big"]', ["--set batch_size takes numbers"]),
         ('lr={"min": 1e-2, "max": 1e-4}', ["not a range KerasTuner can sample", "min <= max"]),
+        # KerasTuner took these and failed when sampling (ZeroDivisionError) or sampled 4, 2, 4.
+        (
+            'lr={"min": 1e-4, "max": 1e-2, "step": 0}',
+            ["lr: a range's step must be a number above 0"],
+        ),
+        ('lr={"min": 1e-4, "max": 1e-2, "step": -1}', ["step must be a number above 0"]),
+        ('lstm_units={"min": 4, "max": 8, "step": -1}', ["lstm_units: a range's step"]),
     ],
 )
 def test_malformed_settings_are_one_clear_error_not_a_trial_traceback(pair, words):
