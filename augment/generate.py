@@ -108,12 +108,19 @@ def generate(
 async def agenerate(data, *, out, **options):
     """The async form of `generate` (same arguments).
 
-    A second run writing the same `out`, or appending to the same response
-    cache, is refused while this one runs (`genreclf.output_lock`): it would
+    An `out` or `cache` that is a folder, or lies inside a file, is refused
+    before anything is read or sent. A second run writing the same `out`, or
+    appending to the same response cache, is refused while this one runs (`genreclf.output_lock`): it would
     send the requests this one is sending.
     """
+    from genreclf.augment.file_paths import check_file_path
     from genreclf.output_lock import output_lock
 
+    check_file_path(out, "out", what="the output JSONL", example="aug.jsonl")
+    if options.get("cache"):
+        check_file_path(
+            options["cache"], "cache", what="the response cache", example="aug.cache.jsonl"
+        )
     options["cache"] = options.get("cache") or str(out) + ".cache.jsonl"
     with output_lock(out, "genreclf augment run"):
         with output_lock(options["cache"], "genreclf augment run"):

@@ -68,6 +68,12 @@ class LLMLabeller:
         self.prices = prices
         self.few_shot = int(few_shot)
         self._budget()  # a cap that allows no request fails here, before the cheap stages run
+        if cache is not None:  # likewise a cache that cannot be appended to
+            from genreclf.augment.file_paths import check_file_path
+
+            check_file_path(
+                cache, "cache", what="the LLM response cache", example="llm-cache.jsonl"
+            )
 
     def examples(self, rows):
         """`(text, labels)` few-shot pairs from confidently labelled rows (deterministic)."""

@@ -86,6 +86,34 @@ def test_a_budget_that_allows_no_request_is_refused_in_python_too():
     assert Budget(max_tokens=1).max_tokens == 1
 
 
+@pytest.mark.parametrize(
+    "option, where",
+    [
+        ("--out", "folder"),
+        ("--out", "under_a_file"),
+        ("--cache", "folder"),
+        ("--cache", "under_a_file"),
+    ],
+)
+def test_an_out_or_cache_that_cannot_be_a_file_is_refused_before_any_request(
+    server, corpus_csv, tmp_path, capsys, option, where
+):
+    # Were IsADirectoryError / FileExistsError after every request was paid (and a cache
+    # that could not be written lost the responses, so a rerun paid for them again).
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("mine\n")
+    bad = tmp_path / ("folder" if where == "folder" else "notes.txt/cache.jsonl")
+    paths = {"--out": str(tmp_path / "aug.jsonl"), option: str(bad)}
+    run = ["run", str(corpus_csv), "--label", "genre", "--target-count", "10"]
+    run += ["--base-url", server.url, "--out", paths["--out"]]
+    assert main([*run, "--cache", paths.get("--cache", str(tmp_path / "c.jsonl"))]) == 2
+    err = capsys.readouterr().err
+    name = option.strip("-")
+    assert f"{name} must be a file path" in err and f"Received: {name}={str(bad)!r}" in err
+    assert server.requests == []
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
 def test_run_then_audit_with_manual_labels(server, corpus_csv, tmp_path, capsys):
     out = tmp_path / "aug.jsonl"
     code = main(

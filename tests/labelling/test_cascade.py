@@ -59,6 +59,31 @@ def test_an_llm_stage_without_a_key_is_refused_before_any_row_is_labelled(
     assert not out.exists()  # the cheap stages did not run first
 
 
+@pytest.mark.parametrize("where", ["folder", "under_a_file"])
+def test_a_cache_that_cannot_be_a_file_is_refused_before_any_row_is_labelled(
+    texts_csv, genres_yaml, tmp_path, server, where
+):
+    # Under a file, it was a FileExistsError at the first paid answer: that answer (and
+    # every one in flight) was lost, and a rerun paid for it again.
+    from genreclf.errors import ConfigError
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("mine\n")
+    cache = tmp_path / ("folder" if where == "folder" else "notes.txt/cache.jsonl")
+    out = tmp_path / "labelled.jsonl"
+    with pytest.raises(ConfigError, match=r"cache must be a file path .*Received: cache="):
+        label(
+            texts_csv,
+            out=out,
+            genres=genres_yaml,
+            stages=("keywords", "llm"),
+            llm="gpt-4o-mini",
+            base_url=server.url,
+            cache=str(cache),
+        )
+    assert not out.exists() and server.requests == []
+
+
 def test_a_rerun_skips_rows_already_written_and_cuts_a_torn_line(texts_csv, genres_yaml, tmp_path):
     out = tmp_path / "labelled.jsonl"
     args = dict(genres=genres_yaml, stages=("keywords",), thresholds={"keywords": 0.6})
