@@ -29,6 +29,8 @@ def check_budgets(
     folds=5,
     heartbeat=15.0,
     worker_timeout=None,
+    max_consecutive_failed_trials=3,
+    max_retries_per_trial=0,
 ):
     """Checks a search's bounds before anything is written; returns the worker timeout.
 
@@ -71,6 +73,20 @@ def check_budgets(
         fix="Pass the number of best trials to score in k folds, e.g. --kfold-top 3 (0: none).",
     )
     whole(2).check("folds", folds, where="`--folds`", fix="Pass e.g. --folds 5.")
+    # KerasTuner stops a search at exactly this many failures in a row: 0 stopped it
+    # after its first completed trial ("0 trials in a row failed"), -1 never.
+    whole(1).check(
+        "max_consecutive_failed_trials",
+        max_consecutive_failed_trials,
+        where="`--max-failures`",
+        fix="Pass e.g. --max-failures 3 (the search stops after that many failed trials in a row).",
+    )
+    whole(0).check(
+        "max_retries_per_trial",
+        max_retries_per_trial,
+        where="`--retries`",
+        fix="Pass e.g. --retries 1 (0: a crashed trial is not run again).",
+    )
     number(above=0).check(
         "heartbeat", heartbeat, where="`--heartbeat`", fix="Pass e.g. --heartbeat 15."
     )

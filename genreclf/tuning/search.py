@@ -170,6 +170,8 @@ def tune(
         folds=folds,
         heartbeat=heartbeat,
         worker_timeout=worker_timeout,
+        max_consecutive_failed_trials=max_consecutive_failed_trials,
+        max_retries_per_trial=max_retries_per_trial,
     )
     directory = check_tune_arguments(  # a file, a search_space that is no dict
         model=model, directory=directory, search_space=search_space, data_args=data_args

@@ -18,6 +18,13 @@ BOUNDS = dict(model="ngram", tuner="random", max_trials=2, max_epochs=2)
         ({"folds": 1}, r"Received: folds=1. Pass e.g. --folds 5"),
         ({"heartbeat": 0}, r"Received: heartbeat=0"),
         ({"worker_timeout": -1}, r"Received: worker_timeout=-1. Pass --worker-timeout 60"),
+        # KerasTuner stopped a search at its first completed trial with 0, never with -1.
+        (
+            {"max_consecutive_failed_trials": 0},
+            r"\(`--max-failures`\) must be a whole number of at least 1",
+        ),
+        ({"max_consecutive_failed_trials": -1}, r"Received: max_consecutive_failed_trials=-1"),
+        ({"max_retries_per_trial": -1}, r"\(`--retries`\) must be a whole number of at least 0"),
     ],
 )
 def test_bad_bounds_name_the_flag(given, received):
