@@ -219,14 +219,32 @@ def plan(
     ):
         if int(value) < 1:
             raise ConfigError(f"Expected `{name}` >= 1. Received: {name}={value!r}.")
-    if overgenerate < 1:
-        raise ConfigError(f"Expected `overgenerate` >= 1. Received: overgenerate={overgenerate!r}.")
+    from genreclf.setting import number
+    from genreclf.setting import whole
+
+    number(minimum=1).check(
+        "overgenerate", overgenerate, fix="Pass e.g. --overgenerate 1.2 (its default)."
+    )  # nan or inf made no count of requests
+    if min_count is not None:  # below 1, no genre is rare and nothing is planned
+        whole(1).check("min_count", min_count, fix="Pass e.g. --min-count 200, or leave it out.")
+    if max_tokens is not None:
+        whole(1).check(
+            "max_tokens",
+            max_tokens,
+            fix="Pass e.g. --max-tokens 800, or leave it out for one "
+            "that fits --per-request synopses of --length words.",
+        )
     target_count = int(target_count)
     idx = real_rows(dataset)
     counts = collections.Counter(l for i in idx for l in dataset.labels[i])
     if genres:
         if isinstance(genres, str):
             genres = [g.strip() for g in genres.split(",") if g.strip()]
+        if not genres:
+            raise ConfigError(
+                f"Expected genres present in the data {sorted(counts)}, separated by commas. "
+                "Received: genres with no name in it. Pass e.g. --genres war,news."
+            )
         unknown = [g for g in genres if g not in counts]
         if unknown:
             raise ConfigError(

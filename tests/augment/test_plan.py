@@ -69,6 +69,28 @@ def test_bad_arguments(corpus):
         plan(corpus, target_count=10, per_request=0)
 
 
+@pytest.mark.parametrize("overgenerate", [float("nan"), float("inf"), 0.5])
+def test_overgenerate_that_is_no_factor_of_at_least_1_is_refused(corpus, overgenerate):
+    # nan was a ValueError traceback from math.ceil ('cannot convert float NaN to integer').
+    with pytest.raises(ConfigError, match=r"overgenerate must be a number of at least 1"):
+        plan(corpus, target_count=10, overgenerate=overgenerate)
+
+
+@pytest.mark.parametrize("max_tokens", [0, -5])
+def test_a_completion_cap_below_1_is_refused(corpus, max_tokens):
+    # Was planned as 0 (or -20) output tokens, and sent as max_tokens the server rejects.
+    with pytest.raises(ConfigError, match=rf"max_tokens .*Received: max_tokens={max_tokens}"):
+        plan(corpus, target_count=10, max_tokens=max_tokens)
+
+
+def test_a_min_count_below_1_or_genres_with_no_name_are_refused(corpus):
+    # Both planned nothing, saying "No genre has fewer than 10 rows" (the target count).
+    with pytest.raises(ConfigError, match=r"min_count must be a whole number of at least 1"):
+        plan(corpus, target_count=10, min_count=-1)
+    with pytest.raises(ConfigError, match=r"Received: genres with no name in it"):
+        plan(corpus, target_count=10, genres=" , ")
+
+
 def test_plan_reads_a_file(corpus_csv):
     p = plan(str(corpus_csv), label="genre", text="overview", target_count=10)
     assert [c.label for c in p.classes] == ["news", "war"]
