@@ -118,6 +118,9 @@ class ChatCaller:
     ):
         if int(concurrency) < 1:
             raise ConfigError(f"Expected concurrency >= 1. Received: concurrency={concurrency}.")
+        from genreclf.setting import number
+
+        number(above=0).check("timeout", timeout, fix="Pass e.g. --timeout 60 (seconds).")
         self.model = model
         self.base_url = base_url
         self.concurrency = int(concurrency)

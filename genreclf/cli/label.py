@@ -107,9 +107,24 @@ def build_parser():
     )
     llm.add_argument("--prices", help="JSON price table for models without a built-in price")
     llm.add_argument("--cache", help="response cache (default <out>.llm-cache.jsonl)")
-    llm.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
-    llm.add_argument("--timeout", type=float, default=60.0, help="seconds per request attempt")
-    llm.add_argument("--few-shot", type=int, default=4, help="examples per prompt (default 4)")
+    llm.add_argument(
+        "--concurrency",
+        type=argument_type(whole(1), example=8),
+        default=8,
+        help="requests in flight (default 8)",
+    )
+    llm.add_argument(
+        "--timeout",
+        type=argument_type(number(above=0), example=60),
+        default=60.0,
+        help="seconds per request attempt",
+    )
+    llm.add_argument(
+        "--few-shot",
+        type=argument_type(whole(0), example=4),
+        default=4,
+        help="examples per prompt (default 4)",
+    )
     llm.add_argument(
         "--response-format",
         choices=("json_schema", "json_object", "none"),

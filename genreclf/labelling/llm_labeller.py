@@ -55,6 +55,13 @@ class LLMLabeller:
         prices=None,
         few_shot=4,
     ):
+        from genreclf.setting import number
+        from genreclf.setting import whole
+
+        # Checked before the cheap stages run: a timeout of 0 hung, nan failed every request.
+        whole(1).check("concurrency", concurrency, fix="Pass e.g. --concurrency 8.")
+        number(above=0).check("timeout", timeout, fix="Pass e.g. --timeout 60 (seconds).")
+        whole(0).check("few_shot", few_shot, fix="Pass e.g. --few-shot 4, or 0 for none.")
         self.stage = stage
         self.cache = cache
         self.base_url = base_url

@@ -252,3 +252,10 @@ def test_a_server_that_answered_and_then_drops_connections_is_not_fatal(server, 
     assert again is not None
     assert caller.stats.retries == {"connection": 1}
     assert caller.stats.failed == {"retries_exhausted": 1}
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan")])
+def test_a_timeout_that_is_no_positive_number_is_refused(timeout):
+    # 0 hung the label LLM stage; nan failed every request with a bare ValueError.
+    with pytest.raises(ConfigError, match=r"timeout must be a number above 0"):
+        ChatCaller("m", base_url="http://127.0.0.1:9/v1", timeout=timeout)

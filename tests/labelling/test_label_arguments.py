@@ -14,6 +14,7 @@ from .conftest import HORROR_COMEDY
 
 TEXTS = ["A ghost in the attic, a ghost in the hall.", "Two chefs and more chefs cook."]
 KEYWORDS = dict(genres=HORROR_COMEDY, stages=["keywords"], thresholds={"keywords": 0.5})
+LLM = dict(KEYWORDS, stages=["keywords", "llm"])
 
 
 @pytest.mark.parametrize("value", ["no", "false", 1, 0])
@@ -118,3 +119,40 @@ def test_misspelt_argument_is_named_with_a_guess(tmp_path):
 def test_unknown_argument_without_a_guess(tmp_path):
     with pytest.raises(ConfigError, match="Unknown argument 'zzz' of genreclf.label. Expected"):
         label(TEXTS, out=tmp_path / "out.jsonl", zzz=1, **KEYWORDS)
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("--timeout", "0"), ("--timeout", "nan"), ("--concurrency", "0"), ("--few-shot", "-1")],
+)
+def test_llm_options_out_of_range_are_usage_errors(tmp_path, capsys, option, value):
+    # --timeout 0 hung past two minutes, nan failed every request ("ValueError") and exited 0,
+    # --concurrency 0 was an error after reading the data, -1 examples a prompt was taken.
+    from genreclf.cli.label import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(
+            [
+                "t.csv",
+                "--genres",
+                "g.yaml",
+                "--llm",
+                "m",
+                "--out",
+                str(tmp_path / "o"),
+                option,
+                value,
+            ]
+        )
+    assert stop.value.code == 2
+    assert f"argument {option}: expected a" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, value", [("timeout", 0), ("timeout", float("nan")), ("few_shot", -1)]
+)
+def test_llm_arguments_out_of_range_are_refused_before_any_row(tmp_path, name, value):
+    out = tmp_path / "o.jsonl"
+    with pytest.raises(ConfigError, match=rf"{name} must be a .*Received: {name}="):
+        label(TEXTS, out=out, llm="m", base_url="http://127.0.0.1:9/v1", **LLM, **{name: value})
+    assert not out.exists()
