@@ -198,7 +198,7 @@ class MlflowTracker:
         resume_file=None,
     ):
         self.uri = str(uri)
-        self.experiment = experiment or DEFAULT_EXPERIMENT
+        self.experiment = DEFAULT_EXPERIMENT if experiment is None else experiment
         self.run_name = run_name
         self.parent_run_id = parent_run_id
         self.tags = dict(tags or {})
@@ -245,8 +245,16 @@ class MlflowTracker:
             return found.experiment_id
         try:
             return self.client.create_experiment(self.experiment)
-        except MlflowException:  # another process created it first
-            return self.client.get_experiment_by_name(self.experiment).experiment_id
+        except MlflowException as e:
+            found = self.client.get_experiment_by_name(self.experiment)
+            if found is not None:  # another process created it first
+                return found.experiment_id
+            raise ConfigError(  # a name MLflow refuses: blank, too long, not a string
+                f"MLflow refuses the experiment name: {e.message}. Received: "
+                f"mlflow_experiment={self.experiment!r}. Pass a name such as "
+                "--mlflow-experiment movie-genres, or leave it out for "
+                f"{DEFAULT_EXPERIMENT!r}."
+            ) from None
 
     def _resumable_run(self):
         from mlflow.exceptions import MlflowException

@@ -179,6 +179,28 @@ def test_a_bad_tracking_uri_is_a_clear_error(tmp_path):
         MlflowTracker("nope://x")
 
 
+@pytest.mark.parametrize("name", ["   ", "", "x" * 501])
+def test_an_experiment_name_mlflow_refuses_is_a_clear_error(tmp_path, name):
+    """MLflow refuses to create it (was: AttributeError on None; '' logged to 'genreclf')."""
+    from genreclf.tracking.mlflow_tracker import MlflowTracker
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(ConfigError, match=rf"MLflow refuses the experiment name.*{name!r}"):
+        MlflowTracker(uri, experiment=name).start()
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match="--mlflow-experiment"):
+        genreclf.train(
+            genreclf.sample_path(),
+            label="genre",
+            model="ngram",
+            out=out,
+            mlflow_uri=uri,
+            mlflow_experiment=name,
+            verbose=0,
+        )
+    assert not (out / "model.keras").exists()
+
+
 def test_no_server_at_an_http_uri_is_said_at_once_not_after_minutes_of_retries(tmp_path):
     import socket
 
