@@ -9,11 +9,16 @@ import time
 
 from genreclf.augment.budget import Budget  # noqa: F401 (re-exported)
 from genreclf.augment.budget import CallStats
+from genreclf.augment.replies import response_dict
+from genreclf.augment.replies import usage_counts
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
 
 DUMMY_KEY = "sk-no-key-needed"
+# Retried failures that stop the run when a request exhausts its attempts on them
+# before any request has succeeded.
+_SERVER_TROUBLE = ("5xx", "429", "timeout", "408", "409")
 
 
 def resolve_api_key(api_key=None, base_url=None):
@@ -73,7 +78,9 @@ class ChatCaller:
     exponential backoff and full jitter, so each retry is counted. At most
     `concurrency` requests are in flight. A server that has never answered
     and refuses every attempt of one request stops the run (`fatal`): a wrong
-    `base_url` fails in one request's retries, not in every row's. The API key is handed to the client
+    `base_url` fails in one request's retries, not in every row's; so does
+    one whose every attempt of a request failed (5xx, 429, timeouts) before
+    any request succeeded. The API key is handed to the client
     only: it is never logged, cached or written.
 
     Args:
@@ -324,9 +331,9 @@ class _Attempt:
             else:
                 caller.answered = True
                 # No reported usage (some local servers): charge the worst case.
-                usage = _usage(resp) or self.held
+                usage = usage_counts(resp) or self.held
                 try:
-                    result = _response_dict(resp, usage)
+                    result = response_dict(resp, usage)
                 except (AttributeError, IndexError, TypeError):
                     # JSON, but no completion (a list, `choices` a string): the
                     # client hands such a body over without checking its shape.
@@ -347,11 +354,23 @@ class _Attempt:
                 caller.stats.retries[cause] += 1
                 await asyncio.sleep(delay if delay is not None else caller._backoff(attempt))
         caller.stats.failed["retries_exhausted"] += 1
-        if cause == "connection" and not caller.answered and caller.fatal is None:
+        server = caller.base_url or "the OpenAI API"
+        if caller.fatal is not None:
+            return None
+        if cause == "connection" and not caller.answered:
             caller.fatal = (
-                f"could not connect to {caller.base_url or 'the OpenAI API'} in "
-                f"{caller.max_attempts} attempts ({_cause_text(connection_error)}); "
-                "check --base-url and that the server is running"
+                f"could not connect to {server} in {caller.max_attempts} attempts "
+                f"({_cause_text(connection_error)}); check --base-url and that the server "
+                "is running"
+            )
+        elif cause in _SERVER_TROUBLE and not caller.stats.succeeded:
+            # Every attempt of a request failed and none ever succeeded (an out-of-quota
+            # 429, a server down behind its proxy): stop, not every row's retries.
+            caller.fatal = (
+                f"{server} failed all {caller.max_attempts} attempts of a request "
+                f"({', '.join(f'{k} x{n}' for k, n in sorted(caller.stats.retries.items()))}, "
+                f"then {cause}) and has not answered one yet; check the server (its log, "
+                "--model, your quota) and rerun: answers already received are not paid again"
             )
         return None
 
@@ -361,31 +380,3 @@ def _cause_text(error):
     while error.__cause__ is not None:
         error = error.__cause__
     return str(error) or type(error).__name__
-
-
-def _usage(resp):
-    """The reported `(prompt_tokens, completion_tokens)`, or None where there are no
-    such counts (no usage, a count missing, text, a negative count: the caller then
-    charges the worst case)."""
-    u = getattr(resp, "usage", None)
-    counts = (getattr(u, "prompt_tokens", None), getattr(u, "completion_tokens", None))
-    if u is None or not all(_is_count(n) for n in counts):
-        return None
-    return counts
-
-
-def _is_count(n):
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
-
-
-def _response_dict(resp, usage):
-    choice = resp.choices[0] if resp.choices else None
-    msg = choice.message if choice is not None else None
-    return {
-        "id": getattr(resp, "id", None),
-        "request_id": getattr(resp, "_request_id", None),
-        "content": getattr(msg, "content", None),
-        "refusal": getattr(msg, "refusal", None),
-        "finish_reason": getattr(choice, "finish_reason", None),
-        "usage": list(usage),
-    }

@@ -259,3 +259,24 @@ def test_a_timeout_that_is_no_positive_number_is_refused(timeout):
     # 0 hung the label LLM stage; nan failed every request with a bare ValueError.
     with pytest.raises(ConfigError, match=r"timeout must be a number above 0"):
         ChatCaller("m", base_url="http://127.0.0.1:9/v1", timeout=timeout)
+
+
+@pytest.mark.parametrize("behaviour", ["500", ("429", 0)])
+def test_a_server_that_never_succeeds_stops_the_run_after_one_request(server, corpus, behaviour):
+    # Was every request's attempts: `genreclf label` on 42 rows ran past two minutes on
+    # a server answering 500, and ended with exit 0 and every row unlabelled.
+    server.default = behaviour
+    caller = _caller(server, max_attempts=3, concurrency=1)
+    assert _run(caller, _requests(corpus, 5)) == [None] * 5
+    assert len(server.requests) == 3 and caller.stopped == "fatal"
+    assert caller.fatal.startswith(f"{server.url} failed all 3 attempts of a request")
+    assert "answers already received are not paid again" in caller.fatal
+
+
+def test_a_server_that_succeeded_once_is_retried_for_every_request(server, corpus):
+    server.script = ["ok"]
+    server.default = "500"
+    caller = _caller(server, max_attempts=2, concurrency=1)
+    ok, *failed = _run(caller, _requests(corpus, 3))
+    assert ok is not None and failed == [None, None]
+    assert caller.fatal is None and len(server.requests) == 5  # it may come back
