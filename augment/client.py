@@ -367,9 +367,10 @@ class _Attempt:
             # Every attempt of a request failed and none ever succeeded (an out-of-quota
             # 429, a server down behind its proxy): stop, not every row's retries.
             caller.fatal = (
-                f"{server} failed all {caller.max_attempts} attempts of a request "
-                f"({', '.join(f'{k} x{n}' for k, n in sorted(caller.stats.retries.items()))}, "
-                f"then {cause}) and has not answered one yet; check the server (its log, "
+                f"{server} failed all {caller.max_attempts} attempts of a request (the "
+                f"last: {cause}; retries of all requests so far: "
+                f"{', '.join(f'{k} x{n}' for k, n in sorted(caller.stats.retries.items()))}) "
+                "and has not answered one yet; check the server (its log, "
                 "--model, your quota) and rerun: answers already received are not paid again"
             )
         return None
