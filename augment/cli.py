@@ -12,6 +12,9 @@ from genreclf.setting import at_least_one
 from genreclf.setting import number
 from genreclf.setting import whole
 
+# Failures of a server that answered, with no usable synopses.
+UNUSABLE = {"empty", "malformed_json", "bad_schema", "bad_response"}
+
 
 def _data_args(p):
     p.add_argument("data", help="the real training data (CSV, JSONL, Parquet, Kaggle ::: text)")
@@ -276,6 +279,14 @@ def main(argv=None):
                     summary += (
                         f"; could not connect to {args.base_url or 'the OpenAI API'}: check "
                         "--base-url and that the server is running"
+                    )
+                kinds = set(result.failures) | set((result.calls or {}).get("failed", {}))
+                if kinds & UNUSABLE and result.stopped != "fatal":
+                    summary += (
+                        f"; {args.base_url or 'the OpenAI API'} answered, but not with the "
+                        'JSON {"synopses": [...]} asked for: check --model, or pass '
+                        "--response-format json_object (or none) for a server without "
+                        "JSON-schema support"
                     )
                 print(f"genreclf augment run: error: {what}: {summary}", file=sys.stderr)
                 return 1

@@ -7,6 +7,8 @@ every request it finishes, as a real API does.
 import json
 import os
 
+import pytest
+
 from genreclf import augment
 from genreclf.augment.cache import ResponseCache
 from genreclf.augment.cli import main
@@ -99,6 +101,18 @@ def test_a_run_where_every_request_fails_exits_nonzero(server, corpus_csv, tmp_p
     captured = capsys.readouterr()
     assert "every request failed" in captured.err
     assert "retries_exhausted" in captured.err
+
+
+@pytest.mark.parametrize("behaviour", ["malformed", "bad_schema", "garbage"])
+def test_every_answer_unusable_names_the_server_and_the_format_options(
+    server, corpus_csv, tmp_path, capsys, behaviour
+):
+    # Was "every request failed: ...; failures: malformed_json x4": no server, no fix.
+    server.default = behaviour
+    assert _run(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
+    err = capsys.readouterr().err
+    assert f"{server.url} answered, but not with the JSON" in err
+    assert "--response-format json_object" in err and "--model" in err
 
 
 def test_401_leaves_no_files_behind(server, corpus_csv, tmp_path, capsys):
