@@ -126,6 +126,37 @@ def wait_for_oracle(ip, port, timeout=300.0, first_pause=0.5, max_pause=10.0):
             pause = min(max_pause, pause * 2)
 
 
+def check_can_listen(ip, port):
+    """Raises a `ConfigError` when the chief cannot listen on `ip:port`; run before any work.
+
+    A port another process holds, or an address of another machine, would
+    otherwise stop the chief only once its data is read and its folder made.
+
+    Example:
+
+    >>> import socket
+    >>> with socket.create_server(("127.0.0.1", 0)) as busy:
+    ...     check_can_listen("127.0.0.1", busy.getsockname()[1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: The chief could not listen on 127.0.0.1:... (in use, ...
+    """
+    try:
+        family = socket.getaddrinfo(ip, int(port), type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((ip, int(port)), family=family):  # SO_REUSEADDR, as gRPC
+            pass
+    except (OSError, OverflowError) as e:  # OverflowError: a port above 65535
+        raise _cannot_listen(ip, port, e) from None
+
+
+def _cannot_listen(ip, port, reason):
+    return ConfigError(
+        f"The chief could not listen on {ip}:{port} (in use, or not an address of this "
+        f"machine: {reason}). Received: {ORACLE_IP}={ip}, {ORACLE_PORT}={port}. Pass a free "
+        "port with --oracle-port (the workers' too), or this machine's address with --oracle-ip."
+    )
+
+
 def set_rpc_timeout(seconds):
     """Bounds every gRPC call of a worker to the chief (KerasTuner's default: one hour)."""
     from genreclf.tuning import compat
@@ -154,11 +185,12 @@ def serve_oracle(oracle, worker_timeout=60.0, poll=1.0, ip=None, port=None):
     if ip is None or port is None:
         ip, port = oracle_address()
     server, servicer = compat.oracle_server(oracle)
-    if not server.add_insecure_port(f"{ip}:{port}"):
-        raise ConfigError(
-            f"The chief could not listen on {ip}:{port} (in use, or not an address "
-            f"of this machine). Received: {ORACLE_IP}={ip}, {ORACLE_PORT}={port}."
-        )
+    try:  # gRPC raises where it returned 0 before 1.61
+        bound = server.add_insecure_port(f"{ip}:{port}")
+    except RuntimeError as e:
+        raise _cannot_listen(ip, port, e) from None
+    if not bound:
+        raise _cannot_listen(ip, port, "gRPC could not bind it")
     server.start()
     logger.info("chief oracle serving on %s:%s", ip, port)
     last_report = time.monotonic()

@@ -182,6 +182,8 @@ def tune(
     with _folder_lock(directory):
         if distributed.role() != "worker":  # a worker resumes nothing: the chief's folder
             tuning_folder.check_resume(directory, resume, overwrite)  # before the data is read
+        if distributed.role() == "chief":  # a port in use: refused before any work
+            distributed.check_can_listen(*distributed.oracle_address())
         tracker = None  # fails fast on a bad URI or a missing extra
         if mlflow_uri is not None and distributed.role() != "worker":
             from genreclf.tuning import mlflow_search

@@ -59,6 +59,25 @@ def test_wait_for_oracle_returns_once_the_chief_listens():
     assert 0.4 < waited < 5
 
 
+@pytest.mark.parametrize("port", ["busy", "70000"])
+def test_a_chief_that_cannot_listen_says_so_before_any_work(tmp_path, port):
+    """A port in use (gRPC raised RuntimeError with a traceback, after the folder was made)."""
+    folder = tmp_path / "search"
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1] if port == "busy" else int(port)
+        done = subprocess.run(
+            _tune_command(folder, "chief", port),
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"The chief could not listen on 127.0.0.1:{port} (in use" in done.stderr
+    assert "--oracle-port" in done.stderr and "Traceback" not in done.stderr
+    assert not folder.exists()  # the same command runs once the port is free: no --resume
+
+
 def _tune_command(folder, tuner_id, port, *extra):
     return [
         sys.executable,
