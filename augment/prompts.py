@@ -95,8 +95,14 @@ def messages_hash(messages):
 
 
 def estimate_input_tokens(request):
-    """A prompt-size estimate in tokens of a request with `messages` and `params` (about
-    3 characters a token, rounded up): what a budget holds for its prompt.
+    """A prompt-size estimate in tokens of a request with `messages` and `params`: what a
+    budget holds for its prompt.
+
+    ASCII text counts about 3 characters a token. Any other character counts
+    its UTF-8 bytes, an upper bound (a byte-level BPE token holds at least one
+    byte): Chinese, Hindi or emoji take a token or more per character, so 3
+    characters a token would hold a third of what a synopsis in those scripts
+    costs and let the spend pass the cap.
 
     Example:
 
@@ -104,10 +110,15 @@ def estimate_input_tokens(request):
     ...     messages, params = [{"role": "user", "content": "x" * 30}], {}
     >>> estimate_input_tokens(Ask())
     30
+    >>> Ask.messages = [{"role": "user", "content": "侦探" * 15}]  # 30 characters, 90 bytes
+    >>> estimate_input_tokens(Ask())
+    110
     """
-    chars = sum(len(m["content"]) for m in request.messages)
-    chars += len(json.dumps(request.params.get("response_format") or {}))
-    return int(chars / 3) + 10 * len(request.messages) + 10
+    text = "".join(m["content"] for m in request.messages)
+    text += json.dumps(request.params.get("response_format") or {})
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    other_bytes = len(text.encode("utf-8", "surrogatepass")) - ascii_chars
+    return int(ascii_chars / 3) + other_bytes + 10 * len(request.messages) + 10
 
 
 def load_template(template):

@@ -5,6 +5,7 @@ import pytest
 from genreclf.augment.prompts import DEFAULT_TEMPLATE
 from genreclf.augment.prompts import RESPONSE_FORMAT
 from genreclf.augment.prompts import PromptBuilder
+from genreclf.augment.prompts import estimate_input_tokens
 from genreclf.augment.prompts import load_template
 from genreclf.augment.prompts import parse_synopses
 from genreclf.data.dataset import TextDataset
@@ -81,3 +82,18 @@ def test_response_format_fallbacks(corpus):
     assert mode.key("m") != plain.key("m")
     with pytest.raises(ConfigError, match="response_format"):
         PromptBuilder(corpus, response_format="xml")
+
+
+def test_the_budget_holds_at_least_a_token_a_character_of_other_scripts():
+    # At 3 characters a token, a prompt of Chinese examples was held at a third of what a
+    # tokenizer spends on it (a token or more per character), and the spend passed the cap.
+    chinese = "一名侦探在雨夜的城市里追捕连环杀手，却发现凶手就在身边。" * 10
+    corpus = TextDataset([chinese, chinese + "！", chinese + "？"], ["thriller"] * 3)
+    request = PromptBuilder(corpus, few_shot=3, per_request=2).requests("thriller", 1)[0]
+    examples = request.messages[1]["content"].count("侦探")
+    assert examples == 30  # the prompt holds the three synopses
+    assert estimate_input_tokens(request) >= 3 * len(chinese)
+    english = TextDataset(["A detective hunts a killer. " * 10] * 3, ["thriller"] * 3)
+    ascii_request = PromptBuilder(english, few_shot=3, per_request=2).requests("thriller", 1)[0]
+    chars = sum(len(m["content"]) for m in ascii_request.messages)
+    assert estimate_input_tokens(ascii_request) < chars / 2  # English: as before, not in bytes
