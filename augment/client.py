@@ -14,6 +14,7 @@ from genreclf.augment.replies import usage_counts
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
+LONG_WAIT = 10.0  # a Retry-After this long (seconds) is said, once, rather than waited silently
 
 DUMMY_KEY = "sk-no-key-needed"
 # Retried failures that stop the run when a request exhausts its attempts on them
@@ -309,6 +310,13 @@ class _Attempt:
                 cause = "429"
                 delay = retry_after_seconds(e.response.headers)
                 if delay is not None:
+                    if delay >= LONG_WAIT and not caller.stats.retries["429"]:
+                        logger.warning(
+                            "%s asked to wait %g s before retrying (Retry-After): waiting %g s",
+                            caller.base_url or "the OpenAI API",
+                            delay,
+                            min(delay, caller.max_retry_after),
+                        )
                     delay = min(delay, caller.max_retry_after)
             except openai.APIStatusError as e:
                 caller.answered = True

@@ -65,6 +65,19 @@ def test_429_retry_after_is_honoured(server, corpus):
     assert caller.stats.sent == 2 and caller.stats.succeeded == 1
 
 
+def test_a_long_retry_after_is_said_once_with_the_wait_it_gets(server, corpus, caplog):
+    # An hour's Retry-After was waited (up to max_retry_after) without a word.
+    server.script = [("429", 3600), ("429", 3600)]
+    caller = _caller(server, concurrency=1, max_retry_after=0.05)
+    with caplog.at_level("WARNING", logger="genreclf.augment"):
+        [resp] = _run(caller, _requests(corpus, 1))
+    assert resp is not None and caller.stats.retries == {"429": 2}
+    said = [r.getMessage() for r in caplog.records if "Retry-After" in r.getMessage()]
+    assert said == [
+        f"{server.url} asked to wait 3600 s before retrying (Retry-After): waiting 0.05 s"
+    ]
+
+
 def test_500_and_timeout_are_retried_with_backoff(server, corpus):
     server.script = ["500", ("slow", 1.5), "500"]
     caller = _caller(server, concurrency=1, timeout=0.4)
