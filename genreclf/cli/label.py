@@ -303,6 +303,9 @@ def main(argv):
     if result.llm and result.llm.get("stopped") == "fatal":
         print(f"genreclf label: the LLM stage stopped: {result.llm.get('error')}", file=sys.stderr)
         return 1
+    if result.llm_answered_nothing:
+        print("genreclf label: the LLM stage labelled nothing (above)", file=sys.stderr)
+        return 1
     return 0
 
 

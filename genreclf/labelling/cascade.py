@@ -44,6 +44,13 @@ class LabelResult:
     thresholds: dict = None
 
     @property
+    def llm_answered_nothing(self):
+        """Whether the LLM stage sent requests and none was answered usably (nor cached)."""
+        llm = self.llm or {}
+        sent, usable = llm.get("sent"), llm.get("succeeded") or llm.get("cached")
+        return bool(sent) and not usable and llm.get("stopped") is None
+
+    @property
     def coverage(self):
         """Share of rows labelled."""
         labelled = sum(n for s, n in self.by_stage.items() if s != "unlabelled")
@@ -62,6 +69,15 @@ class LabelResult:
                 "  llm calls: {sent} sent, {cached} from the cache, {succeeded} answered, "
                 "${spent_usd:.4f} spent".format(**self.llm)
             )
+            if self.llm_answered_nothing:
+                failed = ", ".join(f"{kind} x{n}" for kind, n in self.llm["failed"].items())
+                lines.append(
+                    f"  no usable answer: {self.llm.get('server')} answered none of the "
+                    f"{self.llm['sent']} requests as asked ({failed or 'no answer'}); check "
+                    "--llm, or pass --response-format json_object (or none) for a server "
+                    "without JSON-schema support. The rows are written unlabelled (reason "
+                    "llm_failed): a rerun retries them"
+                )
             if self.llm.get("stopped") == "budget":
                 lines.append(
                     "  stopped: the budget was reached before every row left for the LLM got "

@@ -238,6 +238,7 @@ class LLMLabeller:
             "spent_tokens": budget.spent_tokens,
             "stopped": caller.stopped,
             "error": caller.fatal,
+            "server": self.base_url or "the OpenAI API",
         }
 
 

@@ -305,6 +305,28 @@ def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
     assert {rows[i]["reason"] for i in ("a4", "a6")} == {"llm_failed"}  # a rerun retries them
 
 
+def test_an_llm_that_answers_nothing_usable_is_said_and_the_command_fails(
+    texts_csv, genres_yaml, tmp_path, server, capsys
+):
+    # Every answer malformed: every row unlabelled, exit 0, and only "0 answered" to show it.
+    from genreclf.cli import main
+
+    server.default = "malformed"
+    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url, max_attempts=2)
+    assert result.llm_answered_nothing and result.by_stage["llm"] == 0
+    assert f"no usable answer: {server.url} answered none of the 4 requests" in result.summary()
+    assert "--response-format json_object" in result.summary()
+    server.default = "ok"  # a rerun retries the rows and labels them
+    again = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url)
+    assert not again.llm_answered_nothing and "no usable answer" not in again.summary()
+    server.default = "malformed"
+    argv = ["label", str(texts_csv), "--text", "overview", "--id", "id", "--genres"]
+    argv += [str(genres_yaml), "--stages", "keywords,llm", "--llm", "gpt-4o-mini"]
+    argv += ["--base-url", server.url, "--out", str(tmp_path / "cli.jsonl")]
+    assert main(argv) == 1
+    assert "the LLM stage labelled nothing" in capsys.readouterr().err
+
+
 def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, tmp_path, server):
     server.script = ["500", ("429", 0), "malformed"]  # then "ok"
     result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url)
