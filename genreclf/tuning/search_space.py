@@ -91,8 +91,21 @@ def to_hyperparameter(name, spec):
                 f"A choice needs at least one value. Received: {name}={spec}. "
                 "Pass a list of candidates, or a plain value to fix it."
             )
+        if "default" in spec and spec["default"] not in spec["values"]:  # KerasTuner: ValueError
+            raise ConfigError(
+                f"{name}: a choice's default must be one of its values. Received: {spec}. "
+                "Pass a default from the values, or leave it out (the first value)."
+            )
         return choice(name, spec["values"], default=spec.get("default"))
     extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
+    default = extra.get("default")
+    ends = (spec["min"], spec["max"])
+    if _numbers(default, *ends) and not ends[0] <= default <= ends[1]:
+        # KerasTuner takes it, and a search whose first trial reads defaults trains it.
+        raise ConfigError(
+            f"{name}: a range's default must lie between its min and max. Received: {spec}. "
+            "Pass a default inside the range, or leave it out (the min)."
+        )
     step = extra.get("step")
     if step is not None and (
         isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0
@@ -112,6 +125,10 @@ def to_hyperparameter(name, spec):
             'Expected numbers with min <= max, e.g. {"min": 1e-4, "max": 1e-2, '
             '"sampling": "log"}.'
         ) from None
+
+
+def _numbers(*values):
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def conditions(space):

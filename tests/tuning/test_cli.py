@@ -100,6 +100,9 @@ def test_parse_space():
         ),
         ('lr={"min": 1e-4, "max": 1e-2, "step": -1}', ["step must be a number above 0"]),
         ('lstm_units={"min": 4, "max": 8, "step": -1}', ["lstm_units: a range's step"]),
+        # KerasTuner took a default outside the range: a first trial off the space.
+        ('lstm_units={"min": 8, "max": 32, "default": 100}', ["default must lie between"]),
+        ('lr={"min": 1e-4, "max": 1e-2, "default": 0.1}', ["lr: a range's default"]),
     ],
 )
 def test_malformed_settings_are_one_clear_error_not_a_trial_traceback(pair, words):

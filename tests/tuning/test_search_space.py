@@ -9,6 +9,7 @@ from genreclf.tuning.search_space import Int
 from genreclf.tuning.search_space import describe
 from genreclf.tuning.search_space import is_hyperparameter
 from genreclf.tuning.search_space import resolve
+from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 
 
@@ -67,3 +68,13 @@ def test_describe():
     assert describe(Choice("a", [1, 2])) == "Choice([1, 2])"
     assert describe(Float("a", 0.0, 0.5)) == "Float(0.0..0.5)"
     assert describe("max") == "'max'"
+
+
+def test_a_declared_default_outside_its_choice_or_range_is_a_clear_error():
+    # KerasTuner refused the choice's with a bare ValueError, and took the range's.
+    with pytest.raises(ConfigError, match=r"^units: a choice's default must be one of its values"):
+        to_hyperparameter("units", {"values": [8, 16], "default": 32})
+    with pytest.raises(ConfigError, match=r"^units: a range's default must lie between"):
+        to_hyperparameter("units", {"min": 8, "max": 32, "default": 4})
+    assert to_hyperparameter("units", {"min": 8, "max": 32, "default": 16}).default == 16
+    assert to_hyperparameter("units", {"values": [8, 16], "default": 16}).default == 16
