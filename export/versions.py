@@ -155,6 +155,29 @@ def _lock_folder(path):
     return fd
 
 
+def exports_in_progress(model_dir):
+    """The staging folders in `model_dir` of exports still running (not stale).
+
+    A folder of another host, or of an older genreclf that recorded no
+    process, counts as running: nothing here can tell it has stopped.
+
+    Example:
+
+    >>> exports_in_progress("models/genre")  # doctest: +SKIP
+    ['models/genre/.tmp-2-4242-build01-1f2e3d4c']
+    """
+    if not os.path.isdir(model_dir):
+        return []
+    running = []
+    for entry in sorted(os.listdir(model_dir)):
+        if not entry.startswith(TMP_PREFIX):
+            continue
+        match = _STAGING.fullmatch(entry)
+        if match is None or match.group(3) != _HOST or _process_alive(int(match.group(2))):
+            running.append(os.path.join(model_dir, entry))
+    return running
+
+
 def remove_stale_staging(model_dir):
     """Removes the staging folders in `model_dir` that no running export uses.
 

@@ -24,6 +24,7 @@ import time
 from tensorflow_serving.apis import get_model_status_pb2
 
 from genreclf.errors import ConfigError
+from genreclf.export.versions import exports_in_progress
 from genreclf.serving.server.model_config import ModelSpec
 from genreclf.serving.server.model_config import discover_models
 from genreclf.serving.server.model_config import label_problems
@@ -228,6 +229,9 @@ class ModelStore:
 
     def _warn_no_versions(self, specs, disk):
         empty = {(name, spec.base_path) for name, spec in specs.items() if not disk[name]}
+        # A version being exported (its `.tmp-` staging folder) is served when it lands:
+        # "export one" would be wrong advice mid-export. Said if it lands no version.
+        empty = {(name, base) for name, base in empty if not exports_in_progress(base)}
         for name, _ in sorted(empty - self._empty):
             logger.warning(no_versions_message(specs[name]))
         self._empty = empty

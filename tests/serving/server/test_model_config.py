@@ -234,3 +234,23 @@ def test_a_model_without_versions_is_warned_about_once_per_change(tmp_path, capl
     assert len(warnings(caplog, "No versions of servable nothere")) == 2
     latest = warnings(caplog, "No versions of servable nothere")[-1].message
     assert "Expected integer version folders holding a saved_model.pb" in latest
+
+
+def test_a_model_being_exported_is_not_told_to_export_one(tmp_path, caplog):
+    # Its staging folder appears before its first version: the server said "export one"
+    # in the middle of the export.
+    from genreclf.export.versions import _HOST  # the host a staging folder's name records
+    from genreclf.export.versions import staged_version
+
+    store = ModelStore(str(tmp_path), loader=FakeServable, poll_seconds=0)
+    with staged_version(str(tmp_path / "genre"), 1) as staging:
+        store.scan()
+        assert warnings(caplog, "No versions of servable genre") == []
+        write_version(os.path.dirname(staging), os.path.basename(staging), "")
+    store.scan()
+    assert store.get("genre").version == 1 and warnings(caplog, "No versions") == []
+    # A killed export's staging folder (its process gone) is no export in progress.
+    stale = f".tmp-2-999999999-{_HOST}-0a1b2c3d"  # pid 999999999: no process
+    os.rename(tmp_path / "genre" / "1", tmp_path / "genre" / stale)
+    store.scan()
+    assert len(warnings(caplog, "No versions of servable genre")) == 1
