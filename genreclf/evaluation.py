@@ -93,11 +93,12 @@ def warn_classes_without_rows(report, rows_name):
     if absent:
         report["classes_without_rows"] = absent
         logger.warning(
-            "%d of the run's %d classes have no rows in %s (%s): macro-F1 and the rare "
+            "%d of the run's %d classes %s no rows in %s (%s): macro-F1 and the rare "
             "classes' F1 count each as 0. Score rows of every class to compare macro-F1, "
             "or read accuracy / micro-F1.",
             len(absent),
             len(report["per_class"]),
+            "has" if len(absent) == 1 else "have",
             rows_name,
             ", ".join(absent[:8]) + (", ..." if len(absent) > 8 else ""),
         )

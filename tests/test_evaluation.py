@@ -293,5 +293,17 @@ def test_classes_without_rows_are_named_beside_a_macro_f1_that_counts_them(
         report = genreclf.evaluate(trained_run, rows, out=tmp_path / "eval")
     absent = report["classes_without_rows"]
     assert len(absent) == len(trained_run.labels) - 1
-    said = [r.getMessage() for r in caplog.records if "have no rows in" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if " no rows in " in r.getMessage()]
     assert said and said[0].startswith(f"{len(absent)} of the run's {len(trained_run.labels)} ")
+
+
+def test_one_class_without_rows_is_said_in_the_singular(caplog):
+    import logging
+
+    from genreclf.evaluation import warn_classes_without_rows
+
+    report = {"per_class": {"war": {"support": 0}, "drama": {"support": 3}}}
+    with caplog.at_level(logging.WARNING, logger="genreclf"):
+        warn_classes_without_rows(report, "m.csv")
+    said = caplog.records[0].getMessage()
+    assert said.startswith("1 of the run's 2 classes has no rows in m.csv (war)")
