@@ -43,7 +43,8 @@ def holds_search(directory):
 
 
 def check_resume(directory, resume, overwrite):
-    """Refuses `resume` with `overwrite`, and `resume` where there is no search to resume.
+    """Refuses `resume` with `overwrite`, `resume` where there is no search to resume, and
+    neither where there is one.
 
     A resume of nothing is most likely a wrong folder (a typo, another
     working directory, the default `tuning/<model>` of another family):
@@ -67,6 +68,13 @@ def check_resume(directory, resume, overwrite):
             "the default is tuning/<model>), or pass resume=False (drop --resume) to start "
             "a new search there."
         )
+    if not resume and not overwrite and holds_search(directory):
+        found = len(list((directory / results.TRIALS).glob("trial_*/trial.json")))
+        raise ConfigError(
+            f"{directory} already holds a search ({found} trials). Pass --resume to "
+            "continue it (finished trials are kept), or --overwrite to delete it and "
+            "start over, or choose another --dir."
+        )
 
 
 def prepare(directory, spec, resume, overwrite, tuner_id):
@@ -84,13 +92,6 @@ def prepare(directory, spec, resume, overwrite, tuner_id):
         return {}
     if not holds_search(directory):
         return {}
-    if not resume:
-        found = len(list(trials.glob("trial_*/trial.json")))
-        raise ConfigError(
-            f"{directory} already holds a search ({found} trials). Pass --resume to "
-            "continue it (finished trials are kept), or --overwrite to delete it and "
-            "start over, or choose another --dir."
-        )
     old = results.read_spec(directory)
     if "labels" in spec and old and "labels" not in old:
         # Saved before the classes were recorded: then they were always in text order.

@@ -123,3 +123,26 @@ def test_a_resumed_search_goes_on_in_its_run_and_ends_its_cut_short_trials_run(t
     assert search_run.metrics["completed_trials"] == len(result.leaderboard) == 2
     assert search_run.params["max_trials"] == "1"  # written once: the resume's bound is a tag
     assert search_run.tags["genreclf.resumed.max_trials"] == "2"
+
+
+def test_a_folder_holding_a_search_is_refused_before_the_mlflow_store_is_made(tmp_path):
+    # The store (here a SQLite file) was made, then the folder refused.
+    from genreclf.errors import ConfigError
+
+    search = tmp_path / "search"
+    (search / "trials").mkdir(parents=True)
+    (search / "trials" / "tuner0.json").write_text("{}")
+    (search / "tune.json").write_text(json.dumps({"model": "ngram"}))
+    store = tmp_path / "mlflow.db"
+    with pytest.raises(ConfigError, match="already holds a search"):
+        tune(
+            genreclf.sample_path(),
+            label="genre",
+            text="overview",
+            model="ngram",
+            directory=search,
+            search_space=dict(TINY_NGRAM),
+            verbose=0,
+            mlflow_uri=f"sqlite:///{store}",
+        )
+    assert not store.exists()
