@@ -46,6 +46,8 @@ from genreclf.explaining.linear import linear_contributions
 from genreclf.explaining.linear import score_contributions
 from genreclf.explaining.ngram_features import FEATURE_NAMES
 from genreclf.explaining.ngram_features import NgramColumns
+from genreclf.explaining.stopping import check_should_stop
+from genreclf.explaining.stopping import stop_if_asked
 from genreclf.explaining.token_positions import PIECE_EMBEDDINGS
 from genreclf.explaining.token_positions import WORD_EMBEDDINGS
 from genreclf.explaining.token_positions import to_words
@@ -166,7 +168,7 @@ class Explainer:
             out = self.model(inputs, training=False)  # e.g. a decision layer after the scores
         return out
 
-    def explain(self, texts, top_k=3, features=None, labels=None, units="auto"):
+    def explain(self, texts, top_k=3, features=None, labels=None, units="auto", should_stop=None):
         """Explains the `top_k` labels of each text (or the given `labels`).
 
         Args:
@@ -177,6 +179,9 @@ class Explainer:
                 each of the model's inputs beside `text`.
             labels: explain these labels (names) instead of the top ones.
             units: `"auto"` (logits for linear models, else scores) or `"score"`.
+            should_stop: None, or a function of no arguments asked before each
+                text and pass through the model; once it returns True the call
+                stops (`genreclf.explaining.stopping`).
 
         Returns:
             A list of `Explanation`s, one per text.
@@ -185,7 +190,9 @@ class Explainer:
             ConfigError: a single string for `texts`; a `top_k` that is not a
                 whole number of at least 1; `features` left out for a hybrid
                 model, or not one value per text for each of its features;
-                `labels` that are not names of this model's labels; other `units`.
+                `labels` that are not names of this model's labels; other `units`
+                or `should_stop`.
+            ExplanationStopped: `should_stop` returned True.
         """
         from genreclf.errors import ConfigError
 
@@ -201,8 +208,10 @@ class Explainer:
         if labels is not None:
             labels = check_labels(labels, self.labels)
         features = check_features(features, self.full_model, len(texts))
+        check_should_stop(should_stop)
         results = []
         for i, text in enumerate(texts):
+            stop_if_asked(should_stop)
             inputs = {"text": np.asarray([text], dtype=object)}
             inputs.update({name: values[i : i + 1] for name, values in features.items()})
             scores = self._scores(inputs)
@@ -212,7 +221,7 @@ class Explainer:
                 count = len(self.labels) if top_k is None else min(top_k, len(self.labels))
                 classes = list(np.argsort(-scores)[:count])
             words = text_words(text)
-            part = self._explain_one(text, words, inputs, classes, units)
+            part = self._explain_one(text, words, inputs, classes, units, should_stop)
             entries = [
                 LabelExplanation(
                     label=self.labels[k],
@@ -250,13 +259,13 @@ class Explainer:
             )
         return results
 
-    def _explain_one(self, text, words, inputs, classes, units):
+    def _explain_one(self, text, words, inputs, classes, units, should_stop=None):
         if self.kind == "linear":
             return self.tower.explain(text, words, inputs, classes, units)
         if self.kind == "stack":
             tower = self.tower.explain(text, words, inputs, classes, "score")
             exact = self.tower.explain(text, words, inputs, classes, "auto")
-            encoder = self._integrated_gradients(text, words, inputs, classes)
+            encoder = self._integrated_gradients(text, words, inputs, classes, should_stop)
             w = self.weight
             # The encoder's IG ran on the blend: its t=0 score still holds the
             # TF-IDF tower's full share w * p_tfidf(x).
@@ -273,7 +282,9 @@ class Explainer:
             # A member at weight 0 adds exactly 0: its (costly) attribution is skipped.
             kept = [(w, m) for w, m in zip(self.weights, self.members) if w != 0]
             weights = [w for w, _ in kept]
-            members = [m._explain_one(text, words, inputs, classes, "score") for _, m in kept]
+            members = [
+                m._explain_one(text, words, inputs, classes, "score", should_stop) for _, m in kept
+            ]
             combine = lambda attr: sum(w * getattr(p, attr) for w, p in zip(weights, members))  # noqa: E731
             return _Part(
                 combine("words"),
@@ -285,10 +296,10 @@ class Explainer:
                 + ")",
                 "score",
             )
-        return self._integrated_gradients(text, words, inputs, classes)
+        return self._integrated_gradients(text, words, inputs, classes, should_stop)
 
-    def _integrated_gradients(self, text, words, inputs, classes):
-        result = self.ig.attribute(inputs, classes, steps=self.steps)
+    def _integrated_gradients(self, text, words, inputs, classes, should_stop=None):
+        result = self.ig.attribute(inputs, classes, steps=self.steps, should_stop=should_stop)
         if getattr(self, "ngrams", None) is not None:
             per_column = result.attributions[0]
             columns = np.flatnonzero(np.any(per_column != 0, axis=1))

@@ -47,6 +47,8 @@ import numpy as np
 import tensorflow as tf
 
 from genreclf.explaining.arguments import check_steps
+from genreclf.explaining.stopping import check_should_stop
+from genreclf.explaining.stopping import stop_if_asked
 from genreclf.explaining.trace_when_slow import TraceWhenSlow
 
 # Probed values a gradient pass through a pretrained encoder holds at most: one
@@ -179,7 +181,7 @@ class IntegratedGradients:
                 "need the embedding layer's name."
             )
 
-    def attribute(self, inputs, classes, steps=32, batch_steps=16):
+    def attribute(self, inputs, classes, steps=32, batch_steps=16, should_stop=None):
         """Attributions of one example's scores for `classes`.
 
         Args:
@@ -188,25 +190,33 @@ class IntegratedGradients:
             steps: interpolation steps (midpoint rule): a whole number of at least 1.
             batch_steps: the most steps per forward and backward pass (fewer
                 when one copy of the text is large: see `pass_values`).
+            should_stop: None, or a function of no arguments asked before each
+                pass (and, eagerly, each class's backward pass): once it returns
+                True the attribution stops (`genreclf.explaining.stopping`).
 
         Returns:
             An `IGResult`.
 
         Raises:
-            ConfigError: `steps` that is not a whole number of at least 1.
+            ConfigError: `steps` that is not a whole number of at least 1, or a
+                `should_stop` that is not a function.
+            ExplanationStopped: `should_stop` returned True.
         """
         check_steps(steps)
+        check_should_stop(should_stop)
         midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
         with self._lock, self._switch.timing(slower_than=TRACE_AFTER_SECONDS):
             ends, size = None, max(1, int(batch_steps))
             if self.pass_values is not None:  # the size of one copy first, without a tape
+                stop_if_asked(should_stop)
                 ends, _ = self._pass(inputs, midpoints[:0], [], ends=True)
                 size = max(1, min(size, self.pass_values // max(1, ends["full"].size)))
             sums = None
             for start in range(0, steps, size):
+                stop_if_asked(should_stop)
                 # Unbounded, t = 0 and t = 1 ride along in the first pass.
                 first, part = self._pass(
-                    inputs, midpoints[start : start + size], classes, ends=ends is None
+                    inputs, midpoints[start : start + size], classes, ends is None, should_stop
                 )
                 ends = ends or first
                 sums = part if sums is None else [a + b for a, b in zip(sums, part)]
@@ -221,7 +231,7 @@ class IntegratedGradients:
             baseline=ends["scores"][0, classes].astype("float64"),
         )
 
-    def _pass(self, inputs, alphas, classes, ends):
+    def _pass(self, inputs, alphas, classes, ends, should_stop=None):
         """The model on the example repeated once per alpha, and one backward pass per class.
 
         With `ends`, the baseline (t = 0) and the text (t = 1) lead the batch.
@@ -236,7 +246,12 @@ class IntegratedGradients:
         alphas = np.concatenate([[0.0, 1.0][:skip], alphas]).astype("float32")
         inputs = {name: tf.convert_to_tensor(value) for name, value in inputs.items()}
         scores, delta, ids, grads = self._run_pass(
-            inputs, tf.constant(alphas), tf.constant(list(classes), tf.int32), len(classes), skip
+            inputs,
+            tf.constant(alphas),
+            tf.constant(list(classes), tf.int32),
+            len(classes),
+            skip,
+            should_stop,
         )
         delta = delta.numpy()
         rows = delta.shape[0] // len(alphas)
@@ -258,7 +273,7 @@ class IntegratedGradients:
         """Whether the passes run as one traced graph (an eager attribution was slow)."""
         return self._switch.traced
 
-    def _run_pass(self, inputs, alphas, classes, count, skip):
+    def _run_pass(self, inputs, alphas, classes, count, skip, should_stop=None):
         """`_forward_backward`: eagerly, or traced once `traced` is set.
 
         Run eagerly, a recurrent model steps through its tokens in Python:
@@ -267,13 +282,19 @@ class IntegratedGradients:
         texts, alphas and classes are tensors. A forward pass alone (the
         size of a bounded encoder's copy) runs once per text: eagerly, as
         a trace of the encoder would cost more than it.
+
+        So each new `top_k` traces again (a MiniLM `stack`: 5 s at 3, 10 s at
+        10), once. A graph for any number of classes, their backward passes in
+        a `tf.map_fn` (or each in a `tf.cond`), took 20-28% more CPU time per
+        attribution through MiniLM, every time (`bench/RESULTS.md`).
         """
         if count == 0 or not self.traced:
-            return self._forward_backward(inputs, alphas, classes, count, skip)
-        return self._graph_pass(inputs, alphas, classes, count, skip)
+            return self._forward_backward(inputs, alphas, classes, count, skip, should_stop)
+        return self._graph_pass(inputs, alphas, classes, count, skip)  # asks before the pass
 
-    def _forward_backward(self, inputs, alphas, classes, count, skip):
-        """The batch of `_pass` forward, then one backward pass per class (`count`)."""
+    def _forward_backward(self, inputs, alphas, classes, count, skip, should_stop=None):
+        """The batch of `_pass` forward, then one backward pass per class (`count`);
+        eagerly, `should_stop` is asked before each."""
         batch = {
             name: tf.repeat(value, tf.shape(alphas)[0], axis=0) for name, value in inputs.items()
         }
@@ -286,7 +307,10 @@ class IntegratedGradients:
                 targets = [tf.reduce_sum(scores[skip:, classes[i]]) for i in range(count)]
             scaled, delta, ids = self.probe.scaled, self.probe.delta, self.probe.ids
             # None: the class does not depend on this layer.
-            grads = [tape.gradient(target, scaled) for target in targets]
+            grads = []
+            for target in targets:
+                stop_if_asked(should_stop)  # None when traced: asked before the pass only
+                grads.append(tape.gradient(target, scaled))
             grads = [tf.zeros_like(scaled) if g is None else tf.convert_to_tensor(g) for g in grads]
         finally:
             self.probe.alphas = None

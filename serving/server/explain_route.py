@@ -18,7 +18,10 @@ and label: up to minutes for a long review on a CPU. So the server explains
 `MAX_EXPLAINING` text at a time, in threads of its own (`create_app`'s
 `explain_executor`): predictions never wait behind an explanation, and one
 asked for while another runs gets 429 (`BUSY`, with `Retry-After`) at once
-rather than a place in a queue.
+rather than a place in a queue. An explanation whose client closes its
+connection is stopped at the explainer's next pass through the model
+(`should_stop`, set by `stop_on_disconnect`): its slot is free again within a
+pass, not when the explanation would have ended (CANCELLED, counted as 499).
 """
 
 import json
@@ -134,13 +137,14 @@ class ExplainRoute:
         self._runs = {}  # SavedModel path -> Run
         self._lock = threading.Lock()
 
-    def answer(self, routed, body, call):
+    def answer(self, routed, body, call, should_stop=None):
         """The JSON answer to a request routed to `("explain", name, version, label)`;
         `call` (a `metrics.Call`) is told the servable that answers. A bad request or a
-        model without its run folder raises a `ServingStatusError`."""
-        return json.dumps(self._answer(routed[1:], body, call), ensure_ascii=False)
+        model without its run folder raises a `ServingStatusError`, and so (CANCELLED)
+        does an explanation stopped because `should_stop()` (None: never) returned True."""
+        return json.dumps(self._answer(routed[1:], body, call, should_stop), ensure_ascii=False)
 
-    def _answer(self, model, body, call):
+    def _answer(self, model, body, call, should_stop):
         request = json_bytes.parse(body, utf8_only=True)  # text to explain and show
         text = request.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -174,11 +178,16 @@ class ExplainRoute:
         import tensorflow as tf
 
         from genreclf.explaining.explain_run import explainer_for
+        from genreclf.explaining.stopping import ExplanationStopped
 
         try:
             (explanation,) = explainer_for(run, steps=STEPS).explain(
-                [text], top_k=top_k, features=values or None
+                [text], top_k=top_k, features=values or None, should_stop=should_stop
             )
+        except ExplanationStopped:
+            raise ServingStatusError(
+                "CANCELLED", "The client closed the connection: the explanation was stopped."
+            ) from None
         except (ValueError, TypeError, tf.errors.OpError) as err:  # a value the model refuses
             raise invalid_argument(
                 f"Could not explain this request: {plain_error(err)}. Check the values in "

@@ -9,7 +9,8 @@ paths a 400, an OPTIONS request under `/v1/` a CORS preflight (`preflight`). Als
 `max_body_bytes` gets 413, one slower than `body_timeout` 408, one the client
 abandons is counted as 499 (nginx's "client closed request"), one that does not
 fit in the server's `BodyBudget` of bytes in flight 503 (`Retry-After: 1`), an
-explanation asked for while another runs 429 (`Retry-After: 1`), a
+explanation asked for while another runs 429 (`Retry-After: 1`) and one
+whose client leaves is stopped (`stop_on_disconnect`; counted as 499), a
 connection without a complete request head within `header_timeout` is closed,
 and one opened beyond `max_connections` gets 503; a `Content-Encoding: gzip` body
 is decompressed within `max_body_bytes`. API paths are matched as TF Serving
@@ -50,6 +51,7 @@ from genreclf.serving.server.request_body import read_body
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import error_json
 from genreclf.serving.server.status import invalid_argument
+from genreclf.serving.server.stop_on_disconnect import stop_on_disconnect
 
 logger = logging.getLogger("genreclf.serving.server")
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
@@ -267,20 +269,25 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
         name, version, label)` (or refuses: a `ServingStatusError`); it reads the body within
         the limits and the budget, runs `answer(routed, body, call)` in `pool` (holding one
         of `slots`, a semaphore, until it returns: without one free, 429 `BUSY` at once) and
-        records the request in the metrics (under `api` until it is routed)."""
+        records the request in the metrics (under `api` until it is routed). With `slots`,
+        `answer` also takes `should_stop`, which returns True once the client has left."""
 
-        async def answered(routed, body, call):
+        async def answered(request, routed, body, call):
             if slots is not None and not slots.acquire(blocking=False):
                 return 429, error_json(BUSY)
+            stop = threading.Event()
+            work = answer if slots is None else functools.partial(answer, should_stop=stop.is_set)
             try:
-                future = pool.submit(_answered, answer, routed, body, call)
+                future = pool.submit(_answered, work, routed, body, call)
             except BaseException:
                 if slots is not None:
                     slots.release()
                 raise
-            if slots is not None:  # released when the work ends, even if the client left
-                future.add_done_callback(lambda _: slots.release())
-            return await asyncio.wrap_future(future)
+            if slots is None:
+                return await asyncio.wrap_future(future)
+            # Released when the work ends: once the client left, it is told to stop.
+            future.add_done_callback(lambda _: slots.release())
+            return await stop_on_disconnect(request, future, stop)
 
         async def handle(request):
             call = metrics.start("rest", api)
@@ -296,7 +303,7 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
                     if isinstance(body, tuple):  # 413, 408, 499 or 503
                         code, text = body
                     else:
-                        code, text = await answered(routed, body, call)
+                        code, text = await answered(request, routed, body, call)
             call.finish(code)
             return json_response(code, text)
 
