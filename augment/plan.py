@@ -7,6 +7,7 @@ import math
 from genreclf.augment.corpus import as_dataset
 from genreclf.augment.corpus import real_rows
 from genreclf.augment.prices import load_prices
+from genreclf.augment.prompts import text_tokens
 from genreclf.errors import ConfigError
 
 # Rough English averages used for estimates only (billing uses reported usage).
@@ -264,9 +265,10 @@ def plan(
         to_add = max(0, target_count - counts[g])
         requests = math.ceil(to_add * overgenerate / per_request) if to_add else 0
         rows = [i for i in idx if g in dataset.labels[i]]
-        mean_chars = sum(min(len(dataset.texts[i]), 600) for i in rows) / max(1, len(rows))
+        # Counted as the budget counts them: a script other than Latin costs more a character.
+        shown = [text_tokens(dataset.texts[i][:600], CHARS_PER_TOKEN) for i in rows]
         shots = min(few_shot, len(rows))
-        in_tok = int(PROMPT_OVERHEAD_TOKENS + shots * mean_chars / CHARS_PER_TOKEN)
+        in_tok = int(PROMPT_OVERHEAD_TOKENS + shots * sum(shown) / max(1, len(rows)))
         out_tok = int(per_request * (length_words * TOKENS_PER_WORD + OUTPUT_OVERHEAD_TOKENS))
         cp = ClassPlan(
             g, counts[g], to_add, requests, requests * in_tok, requests * min(out_tok, max_tokens)

@@ -116,9 +116,21 @@ def estimate_input_tokens(request):
     """
     text = "".join(m["content"] for m in request.messages)
     text += json.dumps(request.params.get("response_format") or {})
+    return int(text_tokens(text)) + 10 * len(request.messages) + 10
+
+
+def text_tokens(text, ascii_chars_per_token=3.0):
+    """Tokens `text` is counted as: its ASCII characters at `ascii_chars_per_token`,
+    any other character at its UTF-8 bytes (see `estimate_input_tokens`).
+
+    Example:
+
+    >>> text_tokens("x" * 30), text_tokens("侦探")
+    (10.0, 6.0)
+    """
     ascii_chars = len(text.encode("ascii", "ignore"))
     other_bytes = len(text.encode("utf-8", "surrogatepass")) - ascii_chars
-    return int(ascii_chars / 3) + other_bytes + 10 * len(request.messages) + 10
+    return ascii_chars / ascii_chars_per_token + other_bytes
 
 
 def load_template(template):

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from genreclf.augment.plan import PROMPT_OVERHEAD_TOKENS
 from genreclf.augment.plan import Plan
 from genreclf.augment.plan import plan
 from genreclf.augment.prices import Price
@@ -117,3 +118,20 @@ def test_a_ragged_row_is_skipped_with_the_skip_bad_rows_the_error_advises(tmp_pa
     counts = {c["label"]: c["count"] for c in json.loads(capsys.readouterr().out)["classes"]}
     assert counts == {"drama": 10, "war": 1}
     assert plan(str(path), target_count=12, skip_bad_rows=True).total_to_add == 13
+
+
+def test_examples_in_another_script_are_planned_as_the_budget_counts_them():
+    # At 4 characters a token, Chinese examples were planned at a quarter of what the
+    # budget holds for them: a run stopped for its budget long before the plan's cost.
+    from genreclf.data.dataset import TextDataset
+
+    english = "A detective hunts a killer through a rainy city. " * 4
+    chinese = "一名侦探在雨夜的城市里追捕连环杀手。" * 4
+    planned = {}
+    for name, text in (("english", english), ("chinese", chinese)):
+        rows = TextDataset([text] * 3 + ["A film."] * 20, ["war"] * 3 + ["drama"] * 20)
+        (war,) = plan(rows, target_count=10, genres=["war"], few_shot=3).classes
+        planned[name] = war.input_tokens / war.requests
+    overhead = PROMPT_OVERHEAD_TOKENS
+    assert planned["english"] == int(overhead + 3 * len(english) / 4)  # as before
+    assert planned["chinese"] == int(overhead + 3 * len(chinese.encode("utf-8")))  # was / 4
