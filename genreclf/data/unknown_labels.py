@@ -4,6 +4,7 @@ import logging
 
 from genreclf.data.records import row_error
 from genreclf.data.skip_log import MAX_LOGGED_SKIPS
+from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.data")
 
@@ -25,6 +26,10 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
     Returns:
         The dataset without those rows (the same rows in the same order when
         every label is known).
+
+    Raises:
+        DataError: a row's label is unknown and `skip_bad_rows` is False, or
+            every row's is: nothing would be left to score.
 
     Example:
 
@@ -56,6 +61,8 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         dropped += 1
         if dropped <= MAX_LOGGED_SKIPS:
             logger.warning("Skipped a bad row: %s", error.skipped_message)  # advice moot
+    if dropped and not keep:
+        raise _none_known(dataset, vocabulary, field)
     result = dataset.subset(keep)
     skipped = dict(getattr(dataset, "skipped", None) or {})
     if dropped:
@@ -67,3 +74,17 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         )
     result.skipped = dict(sorted(skipped.items()))
     return result
+
+
+def _none_known(dataset, vocabulary, field):
+    """The error for data whose every row has a label the model never saw."""
+    found = sorted({label for labels in dataset.labels for label in labels})
+    shown = ", ".join(repr(label) for label in found[:8]) + (", ..." if len(found) > 8 else "")
+    return DataError(
+        f"None of the {len(dataset):,} rows has only labels the model was trained on, so "
+        f"none is left to score. Expected labels among {vocabulary.labels}. Received: "
+        f"labels {shown}. Pass data of the model's classes, or check the label column "
+        f"(--label) and --sep.",
+        path=dataset.origin,
+        field=field,
+    )

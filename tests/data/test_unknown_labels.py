@@ -29,3 +29,14 @@ def test_all_known_keeps_everything():
     ds = TextDataset(["a", "b"], [["x"], ["x"]])
     kept = drop_unknown_labels(ds, LabelVocabulary(["x"]))
     assert kept.texts == ds.texts and kept.skipped == {}
+
+
+def test_no_row_of_a_known_label_is_an_error_not_an_empty_dataset(tmp_path):
+    # `evaluate --skip-bad-rows` on a file of other classes scored zero rows: a bare
+    # "ValueError: not enough values to unpack" from the model.
+    path = tmp_path / "other.csv"
+    path.write_text("text,genre\nA,news\nB,sport\n")
+    ds = load_dataset(path, label="genre", skip_bad_rows=True)
+    with pytest.raises(DataError, match=r"other\.csv: field 'genre': None of the 2 rows") as e:
+        drop_unknown_labels(ds, LabelVocabulary(["x", "y"]), field="genre")
+    assert "Expected labels among ['x', 'y']. Received: labels 'news', 'sport'" in str(e.value)
