@@ -163,6 +163,30 @@ def test_cli_refuses_a_top_under_one_and_an_unknown_model_before_any_fold(
     assert "fold 1" not in captured.out and not out.exists()
 
 
+@pytest.mark.parametrize("where", ["folder", "slash", "under_a_file"])
+def test_cli_refuses_an_out_that_cannot_be_written_before_any_fold(
+    where, noisy_csv, tmp_path, capsys, monkeypatch
+):
+    # The CSV is written last: a folder there failed after every fold had trained.
+    import genreclf.label_issues
+    from genreclf.cli import main
+
+    def never(*args, **kwargs):
+        raise AssertionError("scored the rows before checking --out")
+
+    monkeypatch.setattr(genreclf.label_issues, "find_label_issues", never)
+    (tmp_path / "a_file").write_text("x")
+    out = {
+        "folder": str(tmp_path),
+        "slash": str(tmp_path / "new") + "/",
+        "under_a_file": str(tmp_path / "a_file" / "suspects.csv"),
+    }[where]
+    argv = ["labels", "check", str(noisy_csv), "--label", "genre", "--model", "ngram"]
+    assert main(argv + ["--out", out]) == 1
+    err = capsys.readouterr().err
+    assert f"Received: --out {out!r}" in err and "Pass a file name" in err, err
+
+
 def test_the_report_scores_a_small_multi_label_set_at_cleanlabs_thresholds(sample_csv):
     # On the sample's 310 synopses the one-vs-rest probabilities stay under 0.5
     # (at 0.5 the report said macro-F1 0.035, as if the scorer knew nothing).
