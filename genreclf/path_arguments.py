@@ -1,4 +1,5 @@
-"""Checks of arguments that name a folder: a path at all, and a folder to write that is no file.
+"""Checks of arguments that name a path to write: a path at all, a folder that is no file, a file
+that is no folder.
 
 `pathlib.Path(value)` meets a DataFrame, a list or None with a bare
 `TypeError` ("expected str, bytes or os.PathLike object, not DataFrame"),
@@ -8,7 +9,9 @@ work. `check_path` and `check_out_folder` name the argument, what it
 received (in a few words: `genreclf.data.inputs.short_repr`, never a whole
 dataset) and the fix, before any work starts: `Run` / `load_run`,
 `train`'s and `ensemble`'s `out`, `evaluate`'s `out`, `tune`'s
-`directory`, `export_run`'s and `export_model`'s `base`.
+`directory`, `export_run`'s and `export_model`'s `base`. `check_out_file`
+does the same for a file written after the work (`labels check --out`,
+`explain --html`), which `open` refused only once the work was done.
 """
 
 import os
@@ -116,3 +119,38 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
                 f"{name} must be {what}, not a file. Received: {name}={str(out)!r}{where}. "
                 f"Pass a folder path that is new or holds {holds}, e.g. {name}={example!r}."
             )
+
+
+def check_out_file(out, flag, *, what, example):
+    """Refuses a file to write that is a folder (or ends in a slash), or lies under a file.
+
+    Args:
+        out: the file's path (it need not exist; its folders are made).
+        flag: the command-line option, as `Received: --flag '...'` spells it.
+        what: what the file is, with its article (`"the CSV file to write"`).
+        example: a file name to suggest (inside `out` when it is a folder).
+
+    Raises:
+        ConfigError: naming `flag`, what it received and a file name to pass.
+
+    Example:
+
+    >>> check_out_file("suspects.csv", "--out", what="the CSV", example="suspects.csv")
+    >>> check_out_file(".", "--out", what="the CSV", example="s.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: --out is the CSV. Received: --out '.', which is a folder. ...
+    """
+    path = pathlib.Path(out)
+    if path.is_dir() or str(out).endswith(("/", os.sep)):
+        blocked = "which is a folder"
+    else:
+        file = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if file is None:
+            return
+        blocked = f"under {str(file)!r}, a file"
+    suggested = str(path / example) if path.is_dir() else example
+    raise ConfigError(
+        f"{flag} is {what}. Received: {flag} {str(out)!r}, {blocked}. Pass a file name, "
+        f"e.g. {flag} {suggested!r}."
+    )

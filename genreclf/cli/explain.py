@@ -14,6 +14,7 @@ import json
 import sys
 
 from genreclf.errors import ConfigError
+from genreclf.path_arguments import check_out_file
 
 DEFAULT_LIMIT = 50
 
@@ -114,6 +115,8 @@ def main(argv):
             raise ConfigError(
                 f"--{name.replace('_', '-')} must be at least 1. Received: {getattr(args, name)}."
             )
+    if args.html:  # written after every text is explained: refused before any is
+        check_out_file(args.html, "--html", what="the HTML page to write", example="explain.html")
     _load_model(run)
     features = None
     if args.data:

@@ -11,6 +11,7 @@ import sys
 
 from genreclf.cli.settings import parse_settings
 from genreclf.errors import ConfigError
+from genreclf.path_arguments import check_out_file
 
 USAGE = "genreclf labels check DATA [--text COL] [--label COL] [--sep S] --out suspects.csv"
 
@@ -81,7 +82,12 @@ def build_parser():
 def _check_arguments(args):
     """Refuses a `--top` under 1, an unknown `--model` or an unwritable `--out` before any fold
     trains."""
-    _check_out(args.out)
+    check_out_file(
+        args.out,
+        "--out",
+        what="the CSV file to write (the report goes beside it)",
+        example="suspects.csv",
+    )
     if args.top is not None and args.top < 1:
         raise ConfigError(
             f"--top is how many of the lowest-scoring rows to write, at least 1. "
@@ -91,35 +97,6 @@ def _check_arguments(args):
         from genreclf.models import check_family_name
 
         check_family_name(args.model, other=("tfidf", "'tfidf' (the default)"))
-
-
-def _check_out(out):
-    """Refuses an `--out` that is a folder or lies under a file: it is written after the folds.
-
-    Example:
-
-    >>> _check_out("suspects.csv")
-    >>> _check_out(".")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    genreclf.errors.ConfigError: --out is the CSV file to write...
-    """
-    import pathlib
-
-    path = pathlib.Path(out)
-    blocked = None
-    if path.is_dir() or str(out).endswith(("/", "\\")):
-        blocked = "which is a folder"
-    else:
-        file = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-        if file is not None:
-            blocked = f"under {str(file)!r}, a file"
-    if blocked:
-        raise ConfigError(
-            f"--out is the CSV file to write (the report goes beside it). Received: "
-            f"--out {out!r}, {blocked}. Pass a file name, e.g. --out "
-            f"{str(path / 'suspects.csv') if path.is_dir() else 'suspects.csv'!r}."
-        )
 
 
 def main(argv):

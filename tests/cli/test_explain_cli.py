@@ -77,6 +77,24 @@ def test_texts_and_data_together_or_neither_is_one_clear_error(trained_run, caps
     assert "genreclf explain: error" in err and "--data FILE" in err
 
 
+@pytest.mark.parametrize("where", ["folder", "under_a_file"])
+def test_an_html_path_that_cannot_be_written_is_refused_before_explaining(
+    where, trained_run, tmp_path, monkeypatch, capsys
+):
+    # The page is written last: a folder there failed after every text was explained.
+    import genreclf.explaining
+
+    def never(*args, **kwargs):
+        raise AssertionError("explained before checking --html")
+
+    monkeypatch.setattr(genreclf.explaining, "explain", never)
+    (tmp_path / "a_file").write_text("x")
+    html = str(tmp_path) if where == "folder" else str(tmp_path / "a_file" / "e.html")
+    assert main(["explain", str(trained_run.path), TEXT, "--html", html]) == 1
+    err = capsys.readouterr().err
+    assert f"Received: --html {html!r}" in err and "Pass a file name" in err, err
+
+
 def test_options_may_come_before_between_or_after_the_texts(trained_run, capsys):
     run = str(trained_run.path)
     assert main(["explain", run, "--json", TEXT, "--top-k", "1", "A ghost ship."]) == 0
