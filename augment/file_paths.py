@@ -4,12 +4,16 @@
 requests are answered: a path that is a folder, or lies under a file, failed
 there with `IsADirectoryError` or `FileExistsError` after the requests were
 paid for (and a cache that could not be written lost them, so a rerun paid
-again).
+again). What blocks the path is `genreclf.path_arguments.file_blocker`'s, as
+for the other commands' files; this names the argument as `augment` and
+`label` spell theirs.
 """
 
 import os
+import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.path_arguments import file_blocker
 
 
 def check_file_path(path, name, *, what, example):
@@ -37,19 +41,16 @@ def check_file_path(path, name, *, what, example):
     genreclf.errors.ConfigError: out must be a file path (the output), not a folder. ...
     """
     text = os.fspath(path)
-    where = None
-    if os.path.isdir(text):
-        where = "not a folder"
-    else:
-        folder = os.path.dirname(os.path.abspath(text))
-        while folder and not os.path.isdir(folder):
-            if os.path.exists(folder):
-                where = f"not a path inside {folder!r}, which is a file"
-                break
-            folder = os.path.dirname(folder)
-    if where is not None:
-        option = "--" + name.replace("_", "-")
-        raise ConfigError(
-            f"{name} must be a file path ({what}), {where}. Received: {name}={text!r} "
-            f"(`{option}`). Pass a file path in a folder, e.g. {option} {example}."
-        )
+    blocker = file_blocker(text)
+    if blocker is None:
+        return
+    where = (
+        "not a folder"
+        if blocker == pathlib.Path(text)
+        else f"not a path inside {str(blocker)!r}, which is a file"
+    )
+    option = "--" + name.replace("_", "-")
+    raise ConfigError(
+        f"{name} must be a file path ({what}), {where}. Received: {name}={text!r} "
+        f"(`{option}`). Pass a file path in a folder, e.g. {option} {example}."
+    )

@@ -121,6 +121,29 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
             )
 
 
+def file_blocker(path):
+    """What keeps a file from being written at `path`, or None.
+
+    `pathlib.Path(path)` itself when it is a folder (or ends in a slash); the
+    file a folder above it would have to be; None when the file can be
+    written (its missing folders made).
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> file_blocker(folder / "new" / "page.html") is None, file_blocker(folder) == folder
+    (True, True)
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> file_blocker(folder / "notes.txt" / "page.html") == folder / "notes.txt"
+    True
+    """
+    if os.fspath(path).endswith(("/", os.sep)) or pathlib.Path(path).is_dir():
+        return pathlib.Path(path)
+    path = pathlib.Path(path)
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
 def check_out_file(out, flag, *, what, example):
     """Refuses a file to write that is a folder (or ends in a slash), or lies under a file.
 
@@ -142,13 +165,10 @@ def check_out_file(out, flag, *, what, example):
     genreclf.errors.ConfigError: --out is the CSV. Received: --out '.', which is a folder. ...
     """
     path = pathlib.Path(out)
-    if path.is_dir() or str(out).endswith(("/", os.sep)):
-        blocked = "which is a folder"
-    else:
-        file = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-        if file is None:
-            return
-        blocked = f"under {str(file)!r}, a file"
+    blocker = file_blocker(out)
+    if blocker is None:
+        return
+    blocked = "which is a folder" if blocker == path else f"under {str(blocker)!r}, a file"
     suggested = str(path / example) if path.is_dir() else example
     raise ConfigError(
         f"{flag} is {what}. Received: {flag} {str(out)!r}, {blocked}. Pass a file name, "
