@@ -17,14 +17,27 @@ folder is recognised and resumed, not refused.
 import pathlib
 
 from genreclf.errors import ConfigError
+from genreclf.metrics.calibration_report import RELIABILITY_PNG
+from genreclf.run import CONFIG
+from genreclf.run import FINGERPRINT
+from genreclf.run import LABELS
+from genreclf.run import METRICS
+from genreclf.run import MODEL
+from genreclf.run import OUT_OF_FOLD
+from genreclf.run import THRESHOLDS
+from genreclf.run import TRAINING_ROWS
+from genreclf.tracking.mlflow_tracker import TRACKING_FILE
+from genreclf.training.calibration import CALIBRATION_FILE
 
 # What shows genreclf started a run in a folder: its first file, its last,
-# the MLflow run it resumes, a killed fit's progress, and the sub-folders of
-# cross-validation and the GPU pair.
+# the MLflow run it resumes, a killed fit's progress (`callbacks.BACKUP_DIR`,
+# `fitting.FITTED_WEIGHTS` and the best checkpoint's folder, spelled here:
+# `fitting` imports this module, through `finished_runs`, and `callbacks`
+# loads Keras), and the sub-folders of cross-validation and the GPU pair.
 RUN_MARKS = (
-    "fingerprint.json",
-    "thresholds.json",
-    "mlflow.json",
+    FINGERPRINT,
+    THRESHOLDS,
+    TRACKING_FILE,
     "backup",
     "fitted.weights.h5",
     "checkpoints",
@@ -34,17 +47,17 @@ RUN_MARKS = (
 # The other files a run or an ensemble writes at the top of its folder
 # (`tests/training/test_foreign_files.py` checks this list against what they write).
 RUN_FILES = (
-    "config.json",
-    "labels.json",
-    "metrics.json",
+    CONFIG,
+    LABELS,
+    METRICS,
     "report.md",
     "history.csv",
-    "model.keras",
-    "calibration.json",
+    MODEL,
+    CALIBRATION_FILE,
     "confusion.png",
-    "reliability.png",
-    "oof_scores.npz",
-    "training_rows.npz",
+    RELIABILITY_PNG,
+    OUT_OF_FOLD,
+    TRAINING_ROWS,
     "logs",
 )
 
