@@ -168,14 +168,18 @@ def exports_in_progress(model_dir):
     """
     if not os.path.isdir(model_dir):
         return []
-    running = []
-    for entry in sorted(os.listdir(model_dir)):
-        if not entry.startswith(TMP_PREFIX):
-            continue
-        match = _STAGING.fullmatch(entry)
-        if match is None or match.group(3) != _HOST or _process_alive(int(match.group(2))):
-            running.append(os.path.join(model_dir, entry))
-    return running
+    return [
+        os.path.join(model_dir, entry)
+        for entry in sorted(os.listdir(model_dir))
+        if entry.startswith(TMP_PREFIX) and _may_be_running(entry)
+    ]
+
+
+def _may_be_running(entry):
+    """Whether the export of a folder named `entry` may run: not a staging folder of a
+    process of this host that is gone."""
+    match = _STAGING.fullmatch(entry)
+    return match is None or match.group(3) != _HOST or _process_alive(int(match.group(2)))
 
 
 def remove_stale_staging(model_dir):
@@ -198,9 +202,8 @@ def remove_stale_staging(model_dir):
         return []
     removed = []
     for entry in sorted(os.listdir(model_dir)):
-        match = _STAGING.fullmatch(entry)
         path = os.path.join(model_dir, entry)
-        if match is None or match.group(3) != _HOST or _process_alive(int(match.group(2))):
+        if _may_be_running(entry):
             continue
         try:
             fd = _lock_folder(path)
