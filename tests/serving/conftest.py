@@ -29,9 +29,23 @@ def pick_unused_port():
 
 
 class ServerProcess:
-    """`python -m genreclf.serving` as a subprocess on free ports."""
+    """`python -m genreclf.serving` as a subprocess on free ports.
+
+    A port picked free can be taken by another test process before the server binds it; a
+    server that exits saying so is started again on fresh ports (a few times at most).
+    """
+
+    PORT_TAKEN = "address already in use"
+    STARTS = 3
 
     def __init__(self, models_dir, *args, log_path=None):
+        self.models_dir, self.args, self.log_path = models_dir, args, log_path
+        self._log = subprocess.DEVNULL
+        self.starts = 0
+        self._start()
+
+    def _start(self):
+        self.starts += 1
         self.rest_port = pick_unused_port()
         self.grpc_port = pick_unused_port()
         self.rest_url = f"http://127.0.0.1:{self.rest_port}"
@@ -40,30 +54,34 @@ class ServerProcess:
             sys.executable,
             "-m",
             "genreclf.serving",
-            str(models_dir),
+            str(self.models_dir),
             "--rest-port",
             str(self.rest_port),
             "--grpc-port",
             str(self.grpc_port),
             "--log-level",
             "WARNING",
-            *args,
+            *self.args,
         ]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
-        self.log_path = log_path
-        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+        self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log, stderr=self._log)
 
     def wait_ready(self, model="genre", timeout=120.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if self.PORT_TAKEN in self.log() and self.starts < self.STARTS:
+                    self._start()
+                    continue
                 raise RuntimeError(f"server exited early with {self.proc.returncode}: {self.log()}")
             try:
                 if requests.get(f"{self.rest_url}/v1/models/{model}", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not up yet, or another process holds the port (see above)
             time.sleep(0.2)
         raise TimeoutError(f"server not ready after {timeout}s: {self.log()}")
 
