@@ -290,6 +290,12 @@ def main(argv=None):
                     )
                 print(f"genreclf augment run: error: {what}: {summary}", file=sys.stderr)
                 return 1
+            if result.nothing_written:
+                # The server answered, but every answer was refused or unusable, or the
+                # filters dropped every synopsis: an empty output is no success.
+                summary = result.nothing_written_summary(args.base_url or "the OpenAI API")
+                print(f"genreclf augment run: error: no rows written: {summary}", file=sys.stderr)
+                return 1
             return 0
         if args.command == "audit":
             res = augment.audit(

@@ -55,6 +55,63 @@ class GenerateResult:
         (and none is still coming from a batch)."""
         return self.missing > 0 and self.cached == 0 and self.fresh == 0 and not self.waiting
 
+    @property
+    def answered(self):
+        """Requests with an answer, from this run or the cache (refusals included)."""
+        return self.cached + self.fresh
+
+    @property
+    def refused(self):
+        """Answers that were refusals (they give no rows, and are cached: not asked again)."""
+        return self.failures.get("refusal", 0)
+
+    @property
+    def nothing_written(self):
+        """True when requests were answered (in this run or from the cache) and not one
+        row came of them: every answer was a refusal or unusable, or the filters dropped
+        every synopsis. (`all_failed` is the run that got no answer at all; a batch
+        still running is neither.) `nothing_written_summary` says why."""
+        return self.answered > 0 and self.rows == 0 and not self.waiting
+
+    def nothing_written_summary(self, server="the server"):
+        """One line for a run whose answers gave no row: what they were, and what to check."""
+        parts = [
+            f"{server} answered {self.answered} of {self.plan.total_requests} requests "
+            f"({self.fresh} in this run, {self.cached} from the cache) and not one row came "
+            "of them"
+        ]
+        unusable = {k: v for k, v in self.failures.items() if k != "refusal"}
+        if self.refused:
+            parts.append(
+                f"{self.refused} answers were refusals: check --model (one that will write "
+                f"these synopses), the genres asked ({', '.join(self.per_genre)}) and the "
+                "prompt (--template); a rerun with the same model and prompt reuses the "
+                "cached refusals"
+            )
+        drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
+        if self.filters.get("input"):
+            parts.append(
+                f"the filters dropped all {self.filters['input']} synopses"
+                + (" of the other answers" if self.refused else "")
+                + " ("
+                + ", ".join(f"{k} x{v}" for k, v in sorted(drops.items()))
+                + "): "
+                "check --model, and --min-words/--max-words, --near-dup, "
+                "--no-language-check or --filter-run"
+            )
+        if self.missing or unusable:
+            parts.append(
+                f"{self.missing} requests got no usable answer"
+                + (
+                    " (" + ", ".join(f"{k} x{v}" for k, v in sorted(unusable.items())) + ")"
+                    if unusable
+                    else ""
+                )
+            )
+        if self.stopped == "budget":
+            parts.append("the budget stopped the run before every request was sent")
+        return "; ".join(parts)
+
     def failure_summary(self):
         """One line saying what went wrong, for a run that produced nothing."""
         calls = self.calls or {}
@@ -76,6 +133,7 @@ class GenerateResult:
         """A JSON-ready dict of the result."""
         d = dataclasses.asdict(self)
         d["plan"] = self.plan.to_dict()
+        d["nothing_written"] = self.nothing_written
         return d
 
     def to_table(self):
@@ -94,6 +152,11 @@ class GenerateResult:
             f"failures: {self.failures}",
             f"filtered out: {drops}",
         ]
+        if self.refused:
+            lines.append(
+                f"refused: {self.refused} of {self.answered} answers (no rows from them; "
+                "cached, so a rerun with the same model and prompt does not ask again)"
+            )
         if self.batch:
             lines.append(
                 f"batch {self.batch['batch_id']}: {self.batch['status']}, "
