@@ -12,6 +12,8 @@ import sys
 from genreclf.cli.settings import parse_settings
 from genreclf.errors import ConfigError
 from genreclf.path_arguments import check_out_file
+from genreclf.setting import argument_type
+from genreclf.setting import whole
 
 USAGE = "genreclf labels check DATA [--text COL] [--label COL] [--sep S] --out suspects.csv"
 
@@ -49,7 +51,12 @@ def build_parser():
         help="a setting of --model's family (JSON values); repeatable",
     )
     p.add_argument("--epochs", type=int, help="maximum epochs of --model's family per fold")
-    p.add_argument("--folds", type=int, default=5, help="k of the k-fold (default 5)")
+    p.add_argument(
+        "--folds",
+        type=argument_type(whole(2), example="--folds 5"),
+        default=5,
+        help="k of the k-fold, at least 2 (default 5)",
+    )
     p.add_argument("--seed", type=int, default=0, help="fold seed (default 0)")
     p.add_argument(
         "--filter-by",
@@ -72,16 +79,24 @@ def build_parser():
         "--work-dir",
         help="where --model's fold runs go (a rerun reuses the folds that finished with the "
         "same settings on the same rows and retrains the others; default: <out>.folds/ "
-        "beside the CSV)",
+        "beside the CSV); not a run folder of `genreclf train` or `ensemble`",
     )
     p.add_argument("--out", required=True, help="the CSV to write (the report goes beside it)")
     p.add_argument("--quiet", action="store_true", help="print only the output paths")
     return p
 
 
+def _default_work_dir(out):
+    """`suspects.folds` beside `--out suspects.csv`."""
+    import pathlib
+
+    out = pathlib.Path(out)
+    return out.with_name(out.stem + ".folds")
+
+
 def _check_arguments(args):
-    """Refuses a `--top` under 1, an unknown `--model` or an unwritable `--out` before any fold
-    trains."""
+    """Refuses a `--top` under 1, an unknown `--model`, an unwritable `--out` or a `--work-dir`
+    that is a run's folder before any data is read (`--folds` under 2: argparse)."""
     check_out_file(
         args.out,
         "--out",
@@ -97,6 +112,10 @@ def _check_arguments(args):
         from genreclf.models import check_family_name
 
         check_family_name(args.model, other=("tfidf", "'tfidf' (the default)"))
+    if args.model != "tfidf" and args.work_dir is not None:
+        from genreclf.label_issues.out_of_fold import check_work_dir
+
+        check_work_dir(args.work_dir, "--work-dir", example=str(_default_work_dir(args.out)))
 
 
 def main(argv):
@@ -118,7 +137,7 @@ def main(argv):
     out = pathlib.Path(args.out)
     work_dir = args.work_dir
     if work_dir is None and args.model != "tfidf":
-        work_dir = out.with_name(out.stem + ".folds")
+        work_dir = _default_work_dir(out)
     issues = find_label_issues(
         args.data,
         text=args.text,

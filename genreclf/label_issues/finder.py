@@ -25,6 +25,8 @@ from genreclf.data.inputs import check_data
 from genreclf.errors import ConfigError
 from genreclf.label_issues.label_issues import LabelIssues
 from genreclf.label_issues.out_of_fold import TFIDF
+from genreclf.label_issues.out_of_fold import check_folds
+from genreclf.label_issues.out_of_fold import check_work_dir
 from genreclf.label_issues.out_of_fold import out_of_fold_probabilities
 
 INSTALL_HINT = "pip install 'genreclf[labels]'"
@@ -104,13 +106,14 @@ def find_label_issues(
             raising, as for `train`.
         model: `"tfidf"` (TF-IDF + logistic regression, seconds) or a model
             family trained once per fold (`"ngram"`, `"stack"`, ...).
-        folds: k of the out-of-fold k-fold.
+        folds: k of the out-of-fold k-fold (at least 2).
         seed: the fold seed.
         model_config: the family's settings (with `model=<family>`).
         epochs: the family's maximum epochs (with `model=<family>`).
         work_dir: where the fold runs go (with `model=<family>`; a rerun
             reuses the folds that finished with the same settings on the
-            same rows, and retrains the others).
+            same rows, and retrains the others). A run folder of `train` or
+            `ensemble` is refused: the fold runs would be written into it.
         filter_by: cleanlab's `filter_by` (`"prune_by_noise_rate"`,
             `"prune_by_class"`, `"both"`, `"confident_learning"`,
             `"predicted_neq_given"`).
@@ -128,6 +131,9 @@ def find_label_issues(
     dict_keys(['rank', 'line', 'id', 'text', 'given', 'suggested', 'score', 'flagged'])
     """
     check_data(data)  # a file, a DataFrame or a TextDataset; anything else, refused first
+    check_folds(folds)  # the arguments before the data is read
+    if model != TFIDF and work_dir is not None:
+        check_work_dir(work_dir)
     _cleanlab()
     if isinstance(data, TextDataset):
         dataset = data

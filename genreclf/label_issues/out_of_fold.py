@@ -34,8 +34,70 @@ import tempfile
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.path_arguments import check_out_folder
+from genreclf.setting import whole
+from genreclf.training.foreign_files import RUN_MARKS
 
 TFIDF = "tfidf"
+FOLDS = whole(2)  # k of the k-fold: one fold would hold every row out of nothing
+
+
+def check_folds(folds, name="folds"):
+    """Refuses a `folds` that is not a whole number of at least 2, before any data is read.
+
+    Example:
+
+    >>> check_folds(5)
+    5
+    >>> check_folds(1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: folds (k of the k-fold) must be a whole number of at least 2. Received: folds=1. ...
+    """
+    return FOLDS.check(name, folds, where="k of the k-fold", fix="Pass e.g. folds=5 (--folds 5).")
+
+
+def check_work_dir(work_dir, name="work_dir", *, example="label_folds"):
+    """Refuses a fold-run folder that is no folder path, or is a genreclf run's own folder.
+
+    The fold runs go to `work_dir/fold_0`, `fold_1`, ...; the folder holds
+    nothing else. A folder with a run's marks at its top
+    (`genreclf.training.foreign_files.RUN_MARKS`: `fingerprint.json`,
+    `thresholds.json`, ...) is a run of `train` or `ensemble` (or one fold of
+    an earlier check), which the fold runs would be written into. The fold
+    folder of an earlier check (only `fold_*` inside) is accepted: its
+    finished folds are reused.
+
+    Args:
+        work_dir: the folder (it need not exist).
+        name: the argument, as `Received: name=...` spells it.
+        example: a folder to suggest instead.
+
+    Example:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "fold_0").mkdir()
+    >>> check_work_dir(folder)  # an earlier check's folds: resumed
+    >>> _ = (folder / "fingerprint.json").write_text("{}")
+    >>> check_work_dir(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: work_dir ... is a genreclf run's folder (it holds fingerprint.json)...
+    """
+    holds = "the fold runs of an earlier `genreclf labels check`"
+    check_out_folder(
+        work_dir, name, what="a folder for the fold runs", holds=holds, example=example
+    )
+    path = pathlib.Path(work_dir)
+    marks = [mark for mark in RUN_MARKS if (path / mark).exists()] if path.is_dir() else []
+    if marks:
+        raise ConfigError(
+            f"{name} {str(path)!r} is a genreclf run's folder (it holds {', '.join(marks)}): "
+            "the fold runs (fold_0/, fold_1/, ...) would be written into it. Expected a new "
+            f"folder, or {holds} to resume. Received: {name}={str(work_dir)!r}. Pass another "
+            f"folder, e.g. {name}={example!r}."
+        )
 
 
 def tfidf_features(texts, *, ngrams=2, min_df=2, max_features=200000):
@@ -78,18 +140,22 @@ def out_of_fold_probabilities(
         dataset: the labelled `TextDataset`.
         vocabulary: its `LabelVocabulary` (the columns' order).
         model: `"tfidf"` (TF-IDF + logistic regression) or a model family.
-        folds: k of the k-fold (at least 2).
+        folds: k of the k-fold (at least 2, at most the number of rows).
         seed: the fold seed.
         c: the logistic regression's inverse L2 penalty (`"tfidf"`).
         class_weight: balanced class weights in the regression (`"tfidf"`);
             off by default: unweighted probabilities are closer to calibrated.
         model_config: the family's settings (`model=<family>`).
         epochs: the family's maximum epochs (`model=<family>`).
-        work_dir: where the fold runs go (`model=<family>`); default a
-            temporary folder, deleted afterwards.
+        work_dir: where the fold runs go (`model=<family>`; not a run's own
+            folder: `check_work_dir`); default a temporary folder, deleted
+            afterwards.
         verbose: print progress.
     """
-    if folds < 2 or folds > len(dataset):
+    check_folds(folds)
+    if model != TFIDF and work_dir is not None:
+        check_work_dir(work_dir)
+    if folds > len(dataset):
         raise ConfigError(
             f"k-fold scoring needs 2 <= folds <= the number of rows. Received: folds={folds} "
             f"for {len(dataset)} rows. Pass --folds between 2 and {len(dataset)}."

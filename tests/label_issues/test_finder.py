@@ -240,3 +240,98 @@ def test_the_result_and_its_errors_are_short(noisy_csv):
         f"LabelIssues(150 rows, {issues.num_flagged} flagged, 3 labels, single-label, "
         f"model='tfidf', folds=3, path={str(noisy_csv)!r})"
     )
+
+
+@pytest.mark.parametrize("folds", ["1", "0", "-2"])
+def test_cli_refuses_folds_under_two_before_reading_the_data(folds, tmp_path, capsys):
+    # `--folds 1` was refused only once the data had been read (and so, with a missing
+    # file, not at all: the file's error came first).
+    from genreclf.cli import main
+
+    argv = ["labels", "check", str(tmp_path / "no_such.csv"), "--label", "genre"]
+    with pytest.raises(SystemExit) as usage_error:
+        main(argv + ["--folds", folds, "--out", str(tmp_path / "suspects.csv")])
+    assert usage_error.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --folds: expected a whole number of at least 2. " in err, err
+    assert f"Received: '{folds}'. Pass e.g. --folds 5." in err and "no_such" not in err
+
+
+@pytest.mark.parametrize("folds", [1, 0, -2, 2.5, True, "5"])
+def test_folds_under_two_are_refused_before_reading_the_data(folds, tmp_path):
+    expected = (
+        f"folds (k of the k-fold) must be a whole number of at least 2. Received: folds={folds!r}."
+    )
+    with pytest.raises(ConfigError) as caught:
+        genreclf.find_label_issues(tmp_path / "no_such.csv", label="genre", folds=folds)
+    assert str(caught.value) == f"{expected} Pass e.g. folds=5 (--folds 5)."
+
+
+def _fake_run(folder, *marks):
+    folder.mkdir(parents=True)
+    for name in ("config.json", "labels.json", "metrics.json", "model.keras", *marks):
+        (folder / name).write_text("{}")
+    return folder
+
+
+@pytest.mark.parametrize("marks", [("fingerprint.json", "thresholds.json"), ("fingerprint.json",)])
+def test_a_run_folder_is_refused_as_the_work_dir_before_any_work(
+    marks, noisy_csv, tmp_path, capsys, monkeypatch
+):
+    # A finished (or started) `train` run given as --work-dir got fold_0/, fold_1/, ... written
+    # into it.
+    import genreclf.label_issues
+    from genreclf.cli import main
+
+    run = _fake_run(tmp_path / "runs" / "ngram", *marks)
+    before = sorted(p.name for p in run.iterdir())
+
+    def never(*args, **kwargs):
+        raise AssertionError("scored the rows before checking --work-dir")
+
+    monkeypatch.setattr(genreclf.label_issues, "find_label_issues", never)
+    out = tmp_path / "suspects.csv"
+    argv = ["labels", "check", str(noisy_csv), "--label", "genre", "--model", "ngram"]
+    assert main(argv + ["--work-dir", str(run), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"--work-dir {str(run)!r} is a genreclf run's folder (it holds " in err, err
+    assert "fingerprint.json" in err and "Expected a new folder, or the fold runs of an" in err
+    assert f"Received: --work-dir={str(run)!r}" in err
+    assert f"Pass another folder, e.g. --work-dir={str(tmp_path / 'suspects.folds')!r}" in err
+    assert sorted(p.name for p in run.iterdir()) == before and not out.exists()
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match=r"work_dir .* is a genreclf run's folder"):
+        genreclf.find_label_issues(tmp_path / "no_such.csv", model="ngram", work_dir=run)
+    data = genreclf.TextDataset(["a ghost", "a kiss"] * 2, [["horror"], ["romance"]] * 2)
+    with pytest.raises(ConfigError, match=r"work_dir=.*Pass another folder"):
+        genreclf.label_issues.out_of_fold_probabilities(
+            data, data.vocabulary(), model="ngram", folds=2, work_dir=run
+        )
+    assert sorted(p.name for p in run.iterdir()) == before
+
+
+def test_an_earlier_checks_fold_folder_is_accepted_as_the_work_dir(
+    noisy_csv, tmp_path, monkeypatch
+):
+    # Its folds are runs, but the folder itself is not: a rerun resumes it.
+    import genreclf.label_issues
+    from genreclf.cli import main
+
+    work_dir = tmp_path / "suspects.folds"
+    _fake_run(work_dir / "fold_0", "fingerprint.json", "thresholds.json")
+    _fake_run(work_dir / "fold_1", "fingerprint.json")
+    called = {}
+
+    def scored(data, **kwargs):
+        called.update(kwargs)
+        raise ConfigError("scored")
+
+    monkeypatch.setattr(genreclf.label_issues, "find_label_issues", scored)
+    argv = ["labels", "check", str(noisy_csv), "--label", "genre", "--model", "ngram"]
+    assert main(argv + ["--work-dir", str(work_dir), "--out", str(tmp_path / "s.csv")]) == 1
+    assert called["work_dir"] == str(work_dir) and called["folds"] == 5
+    from genreclf.label_issues.out_of_fold import check_work_dir
+
+    check_work_dir(work_dir)  # the API accepts it too
+    with pytest.raises(ConfigError, match="holds fingerprint.json, thresholds.json"):
+        check_work_dir(work_dir / "fold_0")  # one fold of it is a run
