@@ -219,7 +219,8 @@ def tune(
             distributed.set_rpc_timeout(rpc_timeout)
         else:
             tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
-            resumed = tuning_folder.prepare(directory, spec, resume, overwrite, tuner_id)
+            # check_resume passed above, and this process has held the folder since.
+            resumed = tuning_folder.ready(directory, spec, overwrite, tuner_id)
         train, val = _split(dataset, data_cfg)  # before the folder: a bad split leaves none
         with _new_folder_removed_on_error(directory, keep=who == "worker"):
             hypermodel = make_hypermodel(

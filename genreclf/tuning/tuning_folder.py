@@ -1,7 +1,8 @@
 """The tuning folder: a new search, a resumed one (the same settings), or one started over.
 
-`tune` calls `check_resume` before reading the data and `prepare` before
-building anything; `check_same_search` compares a search's description with
+`tune` calls `check_resume` before reading the data and `ready` (the rest of
+`prepare`, which checks too: for other callers) before building anything;
+`check_same_search` compares a search's description with
 the saved `tune.json` of the one it resumes.
 """
 
@@ -85,8 +86,14 @@ def prepare(directory, spec, resume, overwrite, tuner_id):
     `SPEC_MUST_MATCH`) or `overwrite` (deleted first), and `resume` where
     there is none (`check_resume`).
     """
-    trials = directory / results.TRIALS
     check_resume(directory, resume, overwrite)
+    return ready(directory, spec, overwrite, tuner_id)
+
+
+def ready(directory, spec, overwrite, tuner_id):
+    """`prepare` once `check_resume(directory, resume, overwrite)` has passed (`tune` checks
+    before reading the data, and holds the folder since)."""
+    trials = directory / results.TRIALS
     if overwrite:
         clear(directory)
         return {}
