@@ -300,11 +300,30 @@ def main(argv):
         verbose=0 if args.quiet else 1,
     )
     print(result.summary())
-    if result.llm and result.llm.get("stopped") == "fatal":
+    llm = result.llm or {}
+    if llm.get("refused"):
+        print(
+            f"  llm refused: {llm['refused']} of the {llm['answered']} rows it answered "
+            "(written unlabelled, reason llm_refused)"
+        )
+    if llm.get("stopped") == "fatal":
         print(f"genreclf label: the LLM stage stopped: {result.llm.get('error')}", file=sys.stderr)
         return 1
     if result.llm_answered_nothing:
         print("genreclf label: the LLM stage labelled nothing (above)", file=sys.stderr)
+        return 1
+    if llm.get("all_refused"):
+        failed = sum(llm.get("failed", {}).values())
+        print(
+            f"genreclf label: the LLM stage labelled nothing: {llm.get('server')} refused "
+            f"every one of the {llm['answered']} rows it answered"
+            + (f" ({failed} more got no answer)" if failed else "")
+            + ". Check --llm (a model that will label these synopses) and the genres' "
+            "descriptions in --genres. The rows are written unlabelled (reason llm_refused) "
+            "and the refusals are cached: label them again into a new --out, with another "
+            "--llm or other genres",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -246,6 +246,8 @@ def label(
 
     Returns:
         A `LabelResult` (`by_stage`, `coverage`, `llm` call stats, `summary()`).
+        `llm["all_refused"]` is true when the LLM answered and every answer was a
+        refusal (`llm["refused"]` of `llm["answered"]`): it labelled nothing.
 
     Example:
 

@@ -110,6 +110,12 @@ class LLMLabeller:
     async def label(self, rows, confident, store):
         """Labels `rows` through the LLM, appending each to `store`; returns call stats.
 
+        The stats: `rows`, `cached`, `sent`, `succeeded`, `failed`, `retries`,
+        `spent_usd`, `spent_tokens`, `stopped`, `error`, `server`, and `answered`
+        (rows with an answer, from this run or the cache), `refused` (answers that
+        were refusals) and `all_refused` (rows were answered and every answer was a
+        refusal: the LLM labelled nothing).
+
         The response cache is held (`genreclf.output_lock`) while the rows are
         labelled: a second job appending to the same cache would pay for the
         requests this one is paying for.
@@ -186,6 +192,7 @@ class LLMLabeller:
                     store.write(unlabelled(row, f"LLM: {why}", code=code))
                     return
                 entry = cache.get(key)
+            counts["answered"] += 1
             provenance = {
                 "llm": {
                     "model": entry.get("model", self.stage.model),
@@ -198,6 +205,7 @@ class LLMLabeller:
             }
             decision = self.stage.parse(entry.get("content"))
             if decision is None:  # a refusal
+                counts["refused"] += 1
                 store.write(unlabelled(row, "LLM refused", code="llm_refused", extra=provenance))
                 return
             _runner_up(decision, row["tried"])
@@ -239,6 +247,11 @@ class LLMLabeller:
             "stopped": caller.stopped,
             "error": caller.fatal,
             "server": self.base_url or "the OpenAI API",
+            # Rows answered (this run or from the cache), and those answered with a refusal
+            # (written unlabelled, reason llm_refused: final, not asked again).
+            "answered": counts["answered"],
+            "refused": counts["refused"],
+            "all_refused": counts["answered"] > 0 and counts["refused"] == counts["answered"],
         }
 
 
