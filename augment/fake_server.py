@@ -34,7 +34,9 @@ class FakeChatServer:
     Behaviours (`server.script` is a FIFO list consumed one per request;
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
-    `"malformed"`, `"bad_schema"`, `"refusal"`, `"no_usage"`, `"401"`, `"garbage"`
+    `"malformed"`, `"bad_schema"`, `"refusal"`, `"refusal_synopses"` (the JSON asked
+    for, each synopsis an apology, as a model forced into a schema declines),
+    `"no_usage"`, `"401"`, `"garbage"`
     (a 200 whose body is not JSON), `"not_an_object"` (a 200 whose JSON is a list),
     `"choices_text"` (a 200 whose `choices` is a string), `"drop"` (closes the
     connection unanswered, as a crashing server does), `"empty_choices"` (a billed
@@ -271,6 +273,8 @@ def _completion(body, digest, behaviour, server):
         content = json.dumps({"stories": ["x"]})
     elif behaviour == "refusal":
         content, refusal = None, "I'm sorry, I can't help with that."
+    elif behaviour == "refusal_synopses":
+        content = json.dumps({"synopses": [REFUSAL_TEXT] * n})
     elif LABEL_MARKER in prompt:
         content = _label_answer(prompt, rng)
     else:
@@ -309,6 +313,10 @@ def _completion(body, digest, behaviour, server):
 
 
 LABEL_MARKER = "Label this synopsis."
+REFUSAL_TEXT = (
+    "I'm sorry, but I can't help with writing these synopses. If you have another "
+    "request, such as a summary of an existing film, I would be glad to help with that."
+)
 
 
 def _label_answer(prompt, rng):

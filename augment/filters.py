@@ -1,4 +1,4 @@
-"""Filters for generated rows: length, language, duplicates, classifier agreement."""
+"""Filters for generated rows: refusals, length, language, duplicates, classifier agreement."""
 
 import collections
 import dataclasses
@@ -20,6 +20,7 @@ was we were what when where which while who whom why will with would you your
 )
 
 REASONS = (
+    "refusal",
     "too_short",
     "too_long",
     "language",
@@ -33,6 +34,19 @@ REASONS = (
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+# How a chat model starts declining a request. A synopsis tells a story in the third
+# person; it does not open with an apology or with "I can't help/write ...".
+_REFUSAL = re.compile(
+    r"""^[\s*_-]*(?:
+        i(?:'|’|\s+a)m\s+sorry\b | sorry,?\s+(?:but\s+)?i\b | i\s+apologi[sz]e\b
+        | as\s+an\s+ai\b
+        | (?:unfortunately,?\s+)?i(?:\s+(?:can(?:not|'t|’t)|can\s+not|won(?:'|’)t|will\s+not)
+            |(?:'|’|\s+a)m\s+(?:unable|not\s+able)\s+to)
+          \s+(?:help|assist|write|create|provide|comply|fulfil+|generate|produce|complete
+            |do\s+that|continue)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 @dataclasses.dataclass
@@ -51,6 +65,8 @@ class FilterConfig:
         min_stopword_ratio: least share of words that are English stop words.
         agreement_top_k: with a predictor, keep a row only if its genre is in
             the predictor's `top_labels[:agreement_top_k]`.
+        refusals: drop a "synopsis" that is the model declining ("I'm sorry,
+            but I can't write ..."; see `looks_like_refusal`).
 
     Example:
 
@@ -67,6 +83,7 @@ class FilterConfig:
     min_latin_ratio: float = 0.9
     min_stopword_ratio: float = 0.15
     agreement_top_k: int = 3
+    refusals: bool = True
 
     def __post_init__(self):
         # Checked when the settings are made: `generate` makes them before its
@@ -102,6 +119,26 @@ class FilterConfig:
             )
 
 
+def looks_like_refusal(text):
+    """Whether `text` reads as a chat model declining a request, not as a synopsis.
+
+    A model without a `refusal` field (or one forced into the JSON asked for)
+    declines in the text it returns: "I'm sorry, but I can't help with that."
+
+    Example:
+
+    >>> looks_like_refusal("I'm sorry, but I can't help with writing these synopses.")
+    True
+    >>> looks_like_refusal("I cannot write violent content.")
+    True
+    >>> looks_like_refusal("A young woman returns to the village where she was born.")
+    False
+    >>> looks_like_refusal("I can't go home again, a drifter tells the sheriff of a dusty town.")
+    False
+    """
+    return bool(_REFUSAL.match(str(text)))
+
+
 def language_ok(text, config=None):
     """The cheap language check: mostly Latin letters and enough English stop words.
 
@@ -131,12 +168,14 @@ def language_ok(text, config=None):
 
 
 def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
-    """Drops generated rows that are too short/long, not English, duplicates or off-genre.
+    """Drops generated rows that are refusals, too short/long, not English, duplicates or
+    off-genre.
 
-    Checks, in order: length, language, exact duplicate (normalized text) of
-    the real corpus, exact duplicate of an earlier generated row, near
-    duplicate (MinHash) of the corpus, of an earlier generated row, and
-    finally, with a `predictor`, agreement with the row's `"genre"`.
+    Checks, in order: a refusal written as a synopsis (`looks_like_refusal`),
+    length, language, exact duplicate (normalized text) of the real corpus,
+    exact duplicate of an earlier generated row, near duplicate (MinHash) of
+    the corpus, of an earlier generated row, and finally, with a `predictor`,
+    agreement with the row's `"genre"`.
 
     Args:
         rows: dicts with at least `"text"` and `"genre"` (the genre asked for).
@@ -162,7 +201,9 @@ def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
     survivors = []
     for row in rows:
         n_words = len(row["text"].split())
-        if n_words < config.min_words:
+        if config.refusals and looks_like_refusal(row["text"]):
+            dropped["refusal"] += 1
+        elif n_words < config.min_words:
             dropped["too_short"] += 1
         elif n_words > config.max_words:
             dropped["too_long"] += 1

@@ -90,14 +90,24 @@ class GenerateResult:
             )
         drops = {k: v for k, v in self.filters.get("dropped", {}).items() if v}
         if self.filters.get("input"):
+            fixes = []
+            if drops.get("refusal"):
+                fixes.append(
+                    f"{drops['refusal']} were the model declining ('I'm sorry, but I "
+                    "can't ...'): check --model, the genres asked and --template"
+                )
+            if set(drops) - {"refusal"}:
+                fixes.append(
+                    "check --model, and --min-words/--max-words, --near-dup, "
+                    "--no-language-check or --filter-run"
+                )
             parts.append(
                 f"the filters dropped all {self.filters['input']} synopses"
                 + (" of the other answers" if self.refused else "")
                 + " ("
                 + ", ".join(f"{k} x{v}" for k, v in sorted(drops.items()))
                 + "): "
-                "check --model, and --min-words/--max-words, --near-dup, "
-                "--no-language-check or --filter-run"
+                + "; ".join(fixes)
             )
         if self.missing or unusable:
             parts.append(

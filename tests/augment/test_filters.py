@@ -5,6 +5,7 @@ from genreclf.augment.filters import REASONS
 from genreclf.augment.filters import FilterConfig
 from genreclf.augment.filters import filter_rows
 from genreclf.augment.filters import language_ok
+from genreclf.augment.filters import looks_like_refusal
 
 
 def _rows(texts, genre="war"):
@@ -28,11 +29,16 @@ def test_every_drop_is_counted_by_reason():
         + [good[0] + "  "]  # exact_dup_generated
         + [corpus[4] + " A must-see."]  # near_dup_corpus
         + [good[1].replace("In ", "Back in ", 1)]  # near_dup_generated
+        + [
+            "I'm sorry, but I can't help with writing these synopses. If you have another "
+            "request, such as a summary of an existing film, I would be glad to help."
+        ]  # refusal (long enough and English: it passed the other checks)
     )
     kept, summary = filter_rows(rows, corpus, config=FilterConfig(min_words=20))
     assert [r["text"] for r in kept] == good
     assert set(summary["dropped"]) == set(REASONS)
     assert summary["dropped"] == {
+        "refusal": 1,
         "too_short": 1,
         "too_long": 1,
         "language": 1,
@@ -88,3 +94,29 @@ def test_classifier_agreement_filter():
         config=FilterConfig(agreement_top_k=2),
     )
     assert [t["text"] for t in kept] == texts[0::2]
+
+
+def test_a_refusal_written_as_a_synopsis_is_dropped_and_no_synopsis_is_taken_for_one():
+    refusals = [
+        "I'm sorry, but I can't help with that.",
+        "I am sorry, I cannot write about this topic.",
+        "Sorry, but I won't create content like this.",
+        "I apologize, but I am unable to generate these synopses.",
+        "As an AI language model, I must decline.",
+        "Unfortunately, I cannot provide synopses for this genre.",
+        "  **I’m unable to write** that.",
+    ]
+    assert all(looks_like_refusal(t) for t in refusals)
+    rng = random.Random(1)
+    stories = [fake_synopsis(rng) for _ in range(300)]
+    stories += [
+        "I can't go home again, a drifter tells the sheriff of a dusty town.",
+        '"I\'m sorry" are the last words a retired boxer says before his final fight.',
+        "Sorry is the one word a proud chef has never said, until a critic arrives.",
+    ]
+    assert not any(looks_like_refusal(t) for t in stories)
+    config = FilterConfig(min_words=1)
+    kept, summary = filter_rows(_rows(refusals + stories[:3]), [], config=config)
+    assert summary["dropped"]["refusal"] == len(refusals) and len(kept) == 3
+    kept, _ = filter_rows(_rows(refusals), [], config=FilterConfig(min_words=1, refusals=False))
+    assert len(kept) == len(refusals)  # the check can be turned off

@@ -114,3 +114,27 @@ def test_a_resumed_run_from_the_cache_is_not_nothing_written(server, corpus, tmp
     again = _gen(server, corpus, tmp_path)
     assert len(server.requests) == sent and again.fresh == 0
     assert again.rows == 10 and not again.nothing_written and not again.all_failed
+
+
+def test_synopses_that_are_refusals_are_dropped_and_the_run_exits_1(
+    server, corpus_csv, tmp_path, capsys
+):
+    # A model forced into the JSON schema declines inside it: 15 apologies of 33
+    # English words passed every filter and were written as rows.
+    server.default = "refusal_synopses"
+    assert _run(server, corpus_csv, tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "no rows written" in err and "the filters dropped all 15 synopses (refusal x15)" in err
+    assert "15 were the model declining" in err and "--template" in err
+    assert "--near-dup" not in err  # no filter to loosen
+
+
+def test_some_synopses_that_are_refusals_are_dropped_and_the_run_exits_0(
+    server, corpus_csv, tmp_path, capsys
+):
+    server.script = ["refusal_synopses"]  # then "ok"
+    assert _run(server, corpus_csv, tmp_path, "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["filters"]["dropped"]["refusal"] == 3 and summary["rows"] > 0
+    rows = (tmp_path / "out" / "aug.jsonl").read_text(encoding="utf-8")
+    assert "I'm sorry" not in rows
