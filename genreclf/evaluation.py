@@ -79,9 +79,10 @@ def warn_classes_without_rows(report, rows_name):
 
     Macro-F1 averages over every class of the run, as scikit-learn's
     `f1_score(labels=..., average="macro", zero_division=0)`: a class without a
-    row there counts as 0 (or scores precision 0 if predicted), and the rarest
-    classes may be ones the data lacks. So one row of one class reads as
-    accuracy 1.0 and macro-F1 1/K. The names go to `report["classes_without_rows"]`.
+    row there counts as 0 (or scores precision 0 if predicted). So one row of
+    one class reads as accuracy 1.0 and macro-F1 1/K. The rare classes are
+    chosen among the classes with rows (`classification_report`), so the
+    rare-class F1 leaves them out. The names go to `report["classes_without_rows"]`.
 
     Example:
 
@@ -93,9 +94,9 @@ def warn_classes_without_rows(report, rows_name):
     if absent:
         report["classes_without_rows"] = absent
         logger.warning(
-            "%d of the run's %d classes %s no rows in %s (%s): macro-F1 and the rare "
-            "classes' F1 count each as 0. Score rows of every class to compare macro-F1, "
-            "or read accuracy / micro-F1.",
+            "%d of the run's %d classes %s no rows in %s (%s): macro-F1 counts each as 0, "
+            "and none is among the rare classes. Score rows of every class to compare "
+            "macro-F1, or read accuracy / micro-F1.",
             len(absent),
             len(report["per_class"]),
             "has" if len(absent) == 1 else "have",

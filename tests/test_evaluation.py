@@ -295,6 +295,13 @@ def test_classes_without_rows_are_named_beside_a_macro_f1_that_counts_them(
     assert len(absent) == len(trained_run.labels) - 1
     said = [r.getMessage() for r in caplog.records if " no rows in " in r.getMessage()]
     assert said and said[0].startswith(f"{len(absent)} of the run's {len(trained_run.labels)} ")
+    assert "none is among the rare classes" in said[0]
+    # The rare classes were the classes without rows, each averaged in as F1 0.
+    (scored,) = [name for name in trained_run.labels if name not in absent]
+    assert report["rare_classes"] == [scored]
+    assert report["rare_macro_f1"] == report["per_class"][scored]["f1"]
+    markdown = (tmp_path / "eval" / "report.md").read_text(encoding="utf-8")
+    assert f"No rows of {len(absent)} classes ({', '.join(absent)})" in markdown
 
 
 def test_one_class_without_rows_is_said_in_the_singular(caplog):

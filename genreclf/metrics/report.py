@@ -84,7 +84,15 @@ def _thresholds(thresholds, multi_label, num_classes):
 
 
 def _rare_classes(labels, support, rare_classes, rare_fraction):
+    """The rare classes' names, rarest first, among the classes with rows (`support > 0`).
+
+    A class without a row in `y_true` has no F1 to speak of (scikit-learn
+    reports it with support 0 and warns): as the rarest class it averaged 0
+    into the rare-class F1. It is left out here, named names included, and
+    listed in the report's `classes_without_rows` instead.
+    """
     index = {label: k for k, label in enumerate(labels)}
+    present = [k for k in range(len(labels)) if support[k] > 0]
     if rare_classes is None:
         if not 0.0 <= rare_fraction <= 1.0:
             raise ConfigError(
@@ -92,8 +100,8 @@ def _rare_classes(labels, support, rare_classes, rare_fraction):
                 f"lowest support first, to single out). Received: "
                 f"rare_fraction={rare_fraction!r}."
             )
-        count = int(math.ceil(rare_fraction * len(labels) - 1e-9))
-        picked = sorted(range(len(labels)), key=lambda k: (support[k], k))[:count]
+        count = int(math.ceil(rare_fraction * len(present) - 1e-9))
+        picked = sorted(present, key=lambda k: (support[k], k))[:count]
     else:
         if isinstance(rare_classes, str):
             rare_classes = [rare_classes]
@@ -103,7 +111,8 @@ def _rare_classes(labels, support, rare_classes, rare_fraction):
                 f"Rare classes must be labels of the vocabulary. Received "
                 f"unknown names: {unknown}. Expected names among {labels}."
             )
-        picked = sorted({index[name] for name in rare_classes}, key=lambda k: (support[k], k))
+        named = {index[name] for name in rare_classes} & set(present)
+        picked = sorted(named, key=lambda k: (support[k], k))
     return [labels[k] for k in picked]
 
 
@@ -131,10 +140,12 @@ def classification_report(
         thresholds: multi-label only: a float or one float per class (e.g.
             from `tune_thresholds`); defaults to 0.5 for every class.
         rare_classes: class names to single out as rare. By default, the
-            `rare_fraction` of classes with the lowest support in `y_true`.
-            Pass the rarest classes of the *training* data to follow them.
-        rare_fraction: the share of classes singled out when `rare_classes`
-            is None (rounded up; 0.25 is the lowest quartile).
+            `rare_fraction` of the classes with rows in `y_true`, lowest
+            support first. Pass the rarest classes of the *training* data to
+            follow them. Classes without a row in `y_true` are never rare
+            (their F1 would count as 0): they are `classes_without_rows`.
+        rare_fraction: the share of the classes with rows singled out when
+            `rare_classes` is None (rounded up; 0.25 is the lowest quartile).
         multi_label: overrides the vocabulary's (or, for a plain list of
             names, the targets') single/multi-label mode.
 
@@ -142,7 +153,8 @@ def classification_report(
         A JSON-ready dict: `num_examples`, `multi_label`, `accuracy` (subset
         accuracy for multi-label), `macro_f1`, `micro_f1`, `weighted_f1`,
         `macro_precision`, `macro_recall`, `rare_classes` (rarest first),
-        `rare_macro_f1` (None without rare classes), `per_class` (label →
+        `rare_macro_f1` (None without rare classes), `classes_without_rows`
+        (only when some class has no row in `y_true`), `per_class` (label →
         `precision`, `recall`, `f1`, `support`, and `threshold` for
         multi-label), `confusion` (single-label: rows true, columns
         predicted) and `labels`.
@@ -156,6 +168,10 @@ def classification_report(
     (0.6666666666666666, ['comedy'], [[1, 0], [1, 1]])
     >>> report["per_class"]["drama"]
     {'precision': 1.0, 'recall': 0.5, 'f1': 0.6666666666666666, 'support': 2}
+    >>> report = classification_report(
+    ...     [[0, 1, 0], [0, 1, 0]], [[0.1, 0.8, 0.1]] * 2, ["comedy", "drama", "war"])
+    >>> report["rare_classes"], report["classes_without_rows"]
+    (['drama'], ['comedy', 'war'])
     """
     y_true = np.asarray(y_true, dtype="float64")
     labels, multi_label = _labels_and_mode(vocabulary, multi_label, y_true)
@@ -186,6 +202,9 @@ def classification_report(
     report["rare_macro_f1"] = (
         float(np.mean([per_class["f1"][index[name]] for name in rare])) if rare else None
     )
+    absent = [label for k, label in enumerate(labels) if support[k] == 0]
+    if absent:  # macro-F1 counts them as 0; they are not among the rare classes
+        report["classes_without_rows"] = absent
     report["per_class"] = {}
     for k, label in enumerate(labels):
         entry = {
@@ -210,7 +229,7 @@ def format_summary(report, max_classes=5):
 
     Args:
         report: a dict from `classification_report` (or a `metrics.json`).
-        max_classes: how many rare and weakest classes to name.
+        max_classes: how many rare, weakest and row-less classes to name.
 
     Returns:
         A multi-line string.
@@ -237,6 +256,10 @@ def format_summary(report, max_classes=5):
         lines.append(
             f"  {'rare_macro_f1':<16} {report['rare_macro_f1']:.4f}  ({len(rare)} rare: {shown})"
         )
+    absent = report.get("classes_without_rows") or []
+    if absent:
+        shown = ", ".join(absent[:max_classes]) + (", ..." if len(absent) > max_classes else "")
+        lines.append(f"  {'without rows':<16} {shown}  (macro-F1 counts each as 0)")
     summary = (report.get("cross_validation") or {}).get("summary") or {}
     if "macro_f1" in summary:
         stats = summary["macro_f1"]
@@ -249,7 +272,8 @@ def format_summary(report, max_classes=5):
             f"({calibration['method']} calibration)"
         )
     per_class = report["per_class"]
-    weakest = sorted(per_class, key=lambda name: (per_class[name]["f1"], name))[:max_classes]
+    scored = [name for name in per_class if name not in absent]  # F1 of rows there are
+    weakest = sorted(scored, key=lambda name: (per_class[name]["f1"], name))[:max_classes]
     lines.append(
         f"  {'weakest':<16} " + ", ".join(f"{name} {per_class[name]['f1']:.2f}" for name in weakest)
     )

@@ -79,9 +79,15 @@ def _cross_validation_lines(report):
     return lines
 
 
+def _rare_cell(name, rare, absent):
+    """The per-class table's `rare` column: `rare`, `no rows` (never rare) or empty."""
+    return "rare" if name in rare else "no rows" if name in absent else ""
+
+
 def _per_class_table(report):
     multi_label = report["multi_label"]
     rare = set(report["rare_classes"])
+    absent = set(report.get("classes_without_rows") or ())
     header = "| class | rare | support | precision | recall | F1 |"
     rule = "|---|:-:|---:|---:|---:|---:|"
     if multi_label:
@@ -91,7 +97,7 @@ def _per_class_table(report):
     for name in _class_order(report):
         entry = report["per_class"][name]
         row = (
-            f"| {_md_cell(name)} | {'rare' if name in rare else ''} | {entry['support']} "
+            f"| {_md_cell(name)} | {_rare_cell(name, rare, absent)} | {entry['support']} "
             f"| {entry['precision']:.4f} | {entry['recall']:.4f} | {entry['f1']:.4f} |"
         )
         if multi_label:
@@ -168,6 +174,14 @@ def render_markdown(
             f"Rare classes first ({len(report['rare_classes'])}, rarest first: "
             + ", ".join(_md_cell(name) for name in report["rare_classes"])
             + "), then the others by support.",
+            "",
+        ]
+    absent = report.get("classes_without_rows") or []
+    if absent:
+        lines += [
+            f"No rows of {len(absent)} {'class' if len(absent) == 1 else 'classes'} ("
+            + ", ".join(_md_cell(name) for name in absent)
+            + "): macro-F1 counts each as 0; they are not among the rare classes.",
             "",
         ]
     lines += _per_class_table(report)

@@ -171,3 +171,26 @@ def test_format_summary_says_which_rows_scored_a_runs_metrics():
     report["evaluated_on"] = "5-fold out-of-fold scores of the training rows"
     lines = format_summary(report).splitlines()
     assert lines[1] == "  scored on        5-fold out-of-fold scores of the training rows"
+
+
+def test_rare_classes_are_chosen_among_the_classes_with_rows():
+    # Classes without a row in the data scored were the rarest "rare" classes: their F1 of 0
+    # pulled the rare-class F1 down, as if the model had missed rows that were never there.
+    labels = ["action", "comedy", "drama", "horror", "war", "western", "noir", "spy"]
+    ids = [0] * 6 + [1] * 4 + [2] * 3 + [3] * 2 + [4]  # noir, spy, western: no rows
+    y_true = np.eye(8, dtype="float32")[ids]
+    scores = y_true * 0.8 + 0.01  # every row right
+    report = classification_report(y_true, scores, labels)
+    # The lowest quartile of the 5 classes with rows, rounded up: war and horror.
+    assert report["rare_classes"] == ["war", "horror"]
+    assert report["rare_macro_f1"] == pytest.approx(1.0)
+    assert report["classes_without_rows"] == ["western", "noir", "spy"]
+    assert report["macro_f1"] == pytest.approx(5 / 8)  # scikit-learn's average, as before
+    named = classification_report(y_true, scores, labels, rare_classes=["spy", "war"])
+    assert named["rare_classes"] == ["war"] and named["rare_macro_f1"] == pytest.approx(1.0)
+    text = format_summary(report)
+    assert "(2 rare: war, horror)" in text
+    assert "  without rows     western, noir, spy  (macro-F1 counts each as 0)" in text
+    assert "western" not in text.splitlines()[-1]  # weakest: of the classes with rows
+    every = classification_report(*single_label_example(), LABELS)
+    assert "classes_without_rows" not in every and "without rows" not in format_summary(every)

@@ -114,3 +114,21 @@ def test_training_and_cross_validation_extras_are_shown(tmp_path):
     assert "| macro_f1 | 0.6100 | 0.0200 |" in markdown
     # Named as its folder is: best_fold 1 is folds/fold_1, not the first fold.
     assert "3 folds; the tables above are the best fold's, `folds/fold_1`." in markdown
+
+
+def test_classes_without_rows_are_listed_apart_from_the_rare_classes(tmp_path):
+    labels = ["action", "comedy", "drama", "war"]
+    ids = [0, 0, 0, 1, 1, 2]  # war: no rows
+    y_true = np.eye(4, dtype="float32")[ids]
+    report = classification_report(y_true, y_true * 0.8 + 0.05, labels)
+    paths = write_report(report, tmp_path / "eval")
+    markdown = open(paths["report"], encoding="utf-8").read()
+    assert "Rare classes first (1, rarest first: drama)" in markdown
+    assert "No rows of 1 class (war): macro-F1 counts each as 0; they are not among" in markdown
+    rows = table_rows(markdown, "| class |")
+    assert [row[:3] for row in rows] == [
+        ["drama", "rare", "1"],
+        ["action", "", "3"],
+        ["comedy", "", "2"],
+        ["war", "no rows", "0"],
+    ]
