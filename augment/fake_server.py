@@ -34,8 +34,10 @@ class FakeChatServer:
     Behaviours (`server.script` is a FIFO list consumed one per request;
     entries are a name or `(name, seconds)`): `"ok"`, `"429"` (seconds for
     `Retry-After`), `"500"`, `"slow"` (sleeps the given seconds, then answers),
-    `"malformed"`, `"bad_schema"`, `"refusal"`, `"refusal_synopses"` (the JSON asked
-    for, each synopsis an apology, as a model forced into a schema declines),
+    `"malformed"`, `"bad_schema"`, `"refusal"`, `"refusal_text"` (an apology as the
+    content, no `refusal` field, as a server without one declines),
+    `"refusal_synopses"` (the JSON asked for, each synopsis an apology, as a model
+    forced into a schema declines),
     `"no_usage"`, `"401"`, `"garbage"`
     (a 200 whose body is not JSON), `"not_an_object"` (a 200 whose JSON is a list),
     `"choices_text"` (a 200 whose `choices` is a string), `"drop"` (closes the
@@ -273,6 +275,8 @@ def _completion(body, digest, behaviour, server):
         content = json.dumps({"stories": ["x"]})
     elif behaviour == "refusal":
         content, refusal = None, "I'm sorry, I can't help with that."
+    elif behaviour == "refusal_text":
+        content = REFUSAL_TEXT
     elif behaviour == "refusal_synopses":
         content = json.dumps({"synopses": [REFUSAL_TEXT] * n})
     elif LABEL_MARKER in prompt:

@@ -159,9 +159,19 @@ class LLMStage:
         return Decision(labels, confidence, claimed=confidence >= self.threshold)
 
     def unusable_reason(self, response):
-        """Why a paid answer cannot be used (`"empty"`, `"bad_answer"`), or None."""
+        """Why a paid answer cannot be used (`"empty"`, `"bad_answer"`), or None.
+
+        A refusal is an answer (the row is written unlabelled, `llm_refused`), also
+        one in the content's plain text: "I'm sorry, but I can't help with that."
+        """
         if response.get("refusal"):
             return None
+        content = response.get("content")
+        if isinstance(content, str) and self.parse(content) is None:
+            from genreclf.augment.filters import looks_like_refusal
+
+            if looks_like_refusal(content):
+                return None
         if not response.get("content"):
             return "empty"
         return None if self.parse(response["content"]) is not None else "bad_answer"

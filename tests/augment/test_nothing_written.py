@@ -138,3 +138,18 @@ def test_some_synopses_that_are_refusals_are_dropped_and_the_run_exits_0(
     assert summary["filters"]["dropped"]["refusal"] == 3 and summary["rows"] > 0
     rows = (tmp_path / "out" / "aug.jsonl").read_text(encoding="utf-8")
     assert "I'm sorry" not in rows
+
+
+def test_a_refusal_in_plain_text_is_a_refusal_not_asked_again(server, corpus_csv, tmp_path, capsys):
+    # A server without the `refusal` field declines in the content. It was taken for
+    # malformed JSON: asked again up to --max-attempts times (each attempt paid), then
+    # "not with the JSON asked for: ... pass --response-format json_object".
+    server.default = "refusal_text"
+    assert _run(server, corpus_csv, tmp_path, "--max-attempts", "3") == 1
+    assert len(server.requests) == 5  # once per request
+    captured = capsys.readouterr()
+    assert "5 answers were refusals" in captured.err and "--template" in captured.err
+    assert "--response-format" not in captured.err
+    assert "refused: 5 of 5 answers" in captured.out
+    assert _run(server, corpus_csv, tmp_path) == 1  # cached: not asked again
+    assert len(server.requests) == 5

@@ -103,3 +103,17 @@ def test_a_run_resumed_from_its_cache_is_unaffected(texts_csv, genres_yaml, tmp_
     )
     assert again.llm["cached"] == 2 and again.llm["sent"] == 0
     assert again.by_stage["llm"] == 2 and not again.llm["all_refused"]
+
+
+def test_a_refusal_in_plain_text_is_a_refusal_not_asked_again(
+    texts_csv, genres_yaml, tmp_path, server
+):
+    # A server without the `refusal` field declines in the content: it was a bad_answer,
+    # asked again max_attempts times, then "no usable answer ... --response-format".
+    server.default = "refusal_text"
+    out = tmp_path / "labelled.jsonl"
+    result = _keywords_then_llm(texts_csv, genres_yaml, out, server.url, max_attempts=3)
+    assert len(server.requests) == 2 and not result.llm_answered_nothing
+    assert result.llm["all_refused"] and result.llm["refused"] == 2
+    reasons = [r["reason"] for r in read_labelled(out) if r["stage"] is None]
+    assert reasons == ["llm_refused"] * 2
