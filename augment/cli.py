@@ -5,7 +5,6 @@ import json
 import logging
 import sys
 
-from genreclf.errors import DataError
 from genreclf.errors import GenreclfError
 from genreclf.setting import argument_type
 from genreclf.setting import at_least_one
@@ -212,9 +211,11 @@ def _plan_kwargs(args):
 def main(argv=None):
     """Runs `genreclf augment ...`; returns the exit code.
 
-    0: done; 1: an error in the input files (`DataError`: a file that is
-    missing, unreadable, not UTF-8 or malformed, named with its line) or in
-    the run; 2: a usage error (an option that cannot be used as given).
+    0: done; 1: an error, one line on stderr, as the other `genreclf`
+    commands print theirs (an option that cannot be used as given, a file
+    that is missing, unreadable, not UTF-8 or malformed, named with its line,
+    or a run that failed); 2: argparse's usage errors (an unknown option, a
+    missing argument).
     """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -310,7 +311,10 @@ def main(argv=None):
             )
             print(json.dumps(res.to_dict(), indent=2) if args.json else res.to_table())
             return 0
-    except (GenreclfError, OSError) as e:
+    except GenreclfError as e:
         print(f"genreclf augment {args.command}: error: {e}", file=sys.stderr)
-        return 2 if isinstance(e, GenreclfError) and not isinstance(e, DataError) else 1
-    return 2
+    except OSError as e:  # a path the user gave that cannot be read or written
+        from genreclf.cli import _describe_os_error
+
+        print(f"genreclf augment {args.command}: error: {_describe_os_error(e)}", file=sys.stderr)
+    return 1

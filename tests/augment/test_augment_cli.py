@@ -48,7 +48,7 @@ def test_plan_prints_a_table_and_json(corpus_csv, capsys):
     assert [c["label"] for c in plan["classes"]] == ["war"]
 
 
-def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
+def test_errors_are_reported_with_exit_code_1(corpus_csv, capsys):
     assert (
         main(
             [
@@ -62,7 +62,7 @@ def test_errors_are_reported_with_exit_code_2(corpus_csv, capsys):
                 "Western",
             ]
         )
-        == 2
+        == 1
     )
     assert "Received: genres=['Western']" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -106,7 +106,7 @@ def test_an_out_or_cache_that_cannot_be_a_file_is_refused_before_any_request(
     paths = {"--out": str(tmp_path / "aug.jsonl"), option: str(bad)}
     run = ["run", str(corpus_csv), "--label", "genre", "--target-count", "10"]
     run += ["--base-url", server.url, "--out", paths["--out"]]
-    assert main([*run, "--cache", paths.get("--cache", str(tmp_path / "c.jsonl"))]) == 2
+    assert main([*run, "--cache", paths.get("--cache", str(tmp_path / "c.jsonl"))]) == 1
     err = capsys.readouterr().err
     name = option.strip("-")
     assert f"{name} must be a file path" in err and f"Received: {name}={str(bad)!r}" in err

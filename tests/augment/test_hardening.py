@@ -186,12 +186,12 @@ def test_a_rerun_counts_what_unusable_answers_cost_against_the_jobs_budget(
 
 
 def test_bad_filter_settings_are_refused_before_any_request(server, corpus_csv, tmp_path, capsys):
-    assert _run(server, corpus_csv, tmp_path, "--near-dup", "1.5") == 2
+    assert _run(server, corpus_csv, tmp_path, "--near-dup", "1.5") == 1
     err = capsys.readouterr().err
     assert "near_dup_threshold (`--near-dup`) must be a number above 0 and at most 1" in err
     assert "Received: near_dup_threshold=1.5" in err
-    assert _run(server, corpus_csv, tmp_path, "--min-words", "50", "--max-words", "40") == 2
+    assert _run(server, corpus_csv, tmp_path, "--min-words", "50", "--max-words", "40") == 1
     assert "Expected min_words <= max_words" in capsys.readouterr().err
-    assert _run(server, corpus_csv, tmp_path, "--few-shot", "0") == 2
+    assert _run(server, corpus_csv, tmp_path, "--few-shot", "0") == 1
     assert "Received: few_shot=0" in capsys.readouterr().err
     assert server.requests == []  # nothing paid for

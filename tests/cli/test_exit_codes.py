@@ -1,0 +1,63 @@
+"""Every command that runs and ends exits the same way (README, "Exit codes"): 1 and one
+`genreclf <command>: error:` line for an error, 2 for argparse's usage errors."""
+
+import pytest
+
+import genreclf
+from genreclf.cli import main
+
+SAMPLE = str(genreclf.sample_path())
+COLUMNS = ("--text", "overview", "--label", "genre")
+
+# (argv, a fragment of the error line): each fails on its arguments, before any training.
+ERRORS = {
+    "train": (
+        ["train", SAMPLE, *COLUMNS, "--model", "nosuch", "--out", "{tmp}/run"],
+        "Unknown model",
+    ),
+    "evaluate": (["evaluate", "{tmp}/no_run"], "No run folder"),
+    "predict": (["predict", "{tmp}/no_run", "A heist."], "No run folder"),
+    "explain": (["explain", "{tmp}/no_run", "A heist."], "No run folder"),
+    "ensemble": (["ensemble", "{tmp}/no_run", "--out", "{tmp}/ens"], "No run folder"),
+    "export": (
+        ["export", "{tmp}/no_run", "--name", "g", "--base", "{tmp}/models"],
+        "No run folder",
+    ),
+    "tune": (
+        ["tune", SAMPLE, *COLUMNS, "--model", "ngram", "--dir", "{tmp}/t", "--max-failures", "0"],
+        "--max-failures",
+    ),
+    "augment": (
+        ["augment", "plan", SAMPLE, "--label", "genre", "--target-count", "10", "--genres", "x"],
+        "Expected genres present in the data",
+    ),
+    "labels": (
+        ["labels", "check", SAMPLE, *COLUMNS, "--out", "{tmp}/s.csv", "--top", "0"],
+        "--top",
+    ),
+    "label": (["label", "{tmp}/missing.csv", "--out", "{tmp}/l.csv"], "error:"),
+}
+
+
+def _exit_code(argv):
+    try:
+        return main(argv)
+    except SystemExit as stop:  # argparse
+        return stop.code
+
+
+@pytest.mark.parametrize("command", sorted(ERRORS))
+def test_an_error_is_exit_code_1_with_one_error_line(command, tmp_path, capsys):
+    argv, fragment = ERRORS[command]
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert _exit_code(argv) == 1
+    err = capsys.readouterr().err
+    assert f"genreclf {command}" in err and ": error: " in err and fragment in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", sorted(ERRORS))
+def test_an_unknown_option_is_exit_code_2(command, capsys):
+    argv = ERRORS[command][0][:2] if command in ("augment", "labels") else [command]
+    assert _exit_code([*argv, "--no-such-option"]) == 2
+    assert "usage: " in capsys.readouterr().err
