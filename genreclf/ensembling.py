@@ -104,6 +104,41 @@ def _best_thresholds(targets, blended, runs, weights):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
+def _warn_classes_without_rows(targets, vocabulary, rows_name):
+    """Warns of the classes without a (positive) row where the weights are chosen.
+
+    Nothing is learned for them there: the weights are chosen on the other
+    classes; multi-label, their Platt map stays the identity
+    (`fit_platt`) and their threshold is the global one (a class with no
+    positive is shrunk all the way to it, `tune_thresholds_shrunk`) or a lone
+    member's own; single-label, the temperature is fitted on the other
+    classes' rows.
+    """
+    import logging
+
+    absent = [label for label, n in zip(vocabulary.labels, targets.sum(axis=0)) if n == 0]
+    if not absent:
+        return
+    if vocabulary.multi_label:
+        learned = (
+            "their scores are left uncalibrated and their thresholds are the global one "
+            "(or a lone member's own), not tuned on them"
+        )
+    else:
+        learned = "the calibration's temperature is fitted on the other classes' rows"
+    logging.getLogger("genreclf").warning(
+        "%d of the %d classes have no %s in %s: %s. The weights are chosen on the other "
+        "classes, %s, and the report's macro-F1 counts each as 0. Pass held-out rows of every "
+        "class (--data) to choose on them too.",
+        len(absent),
+        vocabulary.num_classes,
+        "positive row" if vocabulary.multi_label else "row",
+        rows_name,
+        ", ".join(absent),
+        learned,
+    )
+
+
 def ensemble(
     runs,
     out,
@@ -126,7 +161,9 @@ def ensemble(
         data: labelled held-out rows (a file or `TextDataset`) to choose the
             weights and thresholds on; default: the members' shared
             validation split, with the out-of-fold scores of members that
-            trained on every row of the same file (`held_out_scores`).
+            trained on every row of the same file (`held_out_scores`); the
+            classes without a row there are named in a warning (nothing is
+            learned for them: `_warn_classes_without_rows`).
         verbose: print the chosen weights.
         calibration: `"auto"` (temperature scaling for single-label, per-class
             Platt scaling for multi-label, fitted on the blended held-out
@@ -237,6 +274,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
     held_out = held_out_scores(runs, data, vocabulary, split=split)
     targets, member_scores = held_out.targets, held_out.member_scores
+    _warn_classes_without_rows(targets, vocabulary, held_out.rows_name)
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))
     thresholds = None

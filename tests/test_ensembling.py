@@ -250,3 +250,38 @@ def test_fewer_than_two_members_or_a_member_that_is_not_a_folder_is_refused(trai
     with pytest.raises(ConfigError, match=r"Received: runs=None"):
         genreclf.ensemble(None, tmp_path / "ens")
     assert not (tmp_path / "ens").exists()
+
+
+def _sample_rows(label="genre", keep=lambda labels: True, **options):
+    """The bundled sample's rows (a `TextDataset`) whose labels `keep` accepts."""
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label=label, **options)
+    return data.subset([i for i, labels in enumerate(data.labels) if keep(labels)])
+
+
+def test_classes_without_held_out_rows_are_named_and_learn_nothing(trained_run, tmp_path, caplog):
+    rows = _sample_rows(keep=lambda labels: labels[0] not in ("horror", "western"))
+    with caplog.at_level("WARNING", logger="genreclf"):
+        genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=rows, verbose=0)
+    assert "2 of the 10 classes have no row in the given rows: horror, western" in caplog.text
+    assert "temperature is fitted on the other classes' rows" in caplog.text
+
+
+def test_multi_label_classes_without_a_positive_keep_the_identity_and_a_shared_threshold(
+    trained_multilabel_run, tmp_path, caplog
+):
+    run = trained_multilabel_run
+    rows = _sample_rows("genres", lambda labels: "western" not in labels, sep="|")
+    with caplog.at_level("WARNING", logger="genreclf"):
+        ens = genreclf.ensemble([run, run.path], tmp_path / "ens", data=rows, verbose=0)
+    assert "1 of the 10 classes have no positive row in the given rows: western." in caplog.text
+    assert "their thresholds are the global one (or a lone member's own)" in caplog.text
+    # Nothing learned from no positive: the identity map, and the threshold every
+    # class shrinks toward (support 0) or the lone member's own, never one tuned on it.
+    from genreclf.metrics.thresholds import tune_thresholds_shrunk
+
+    western = ens.labels.index("western")
+    layer = find_calibration(ens.model)
+    assert (layer.slopes[western], layer.intercepts[western]) == (1.0, 0.0)
+    shared = tune_thresholds_shrunk(rows.targets(run.vocabulary), run.scores(rows.texts))
+    chosen = float(ens.thresholds[western])
+    assert chosen in (float(shared[western]), float(run.thresholds[western]))
