@@ -104,6 +104,43 @@ def _best_thresholds(targets, blended, runs, weights):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
+def _checked_rows(runs, data, vocabulary):
+    """`data`'s rows (a `TextDataset`), refused before any member scores them.
+
+    Raises:
+        DataError: a label no member saw (every one named, with its rows),
+            or another label error (`LabelVocabulary.encode`).
+    """
+    from genreclf.errors import DataError
+    from genreclf.held_out import read_rows
+
+    rows = read_rows(runs, data)
+    unknown = {}
+    for i, labels in enumerate(rows.labels):
+        for label in labels:
+            if label not in vocabulary:
+                unknown.setdefault(label, []).append(i)
+    if unknown:
+
+        def where(i):
+            return f"row {i}" if rows.lines is None else f"line {rows.lines[i]}"
+
+        shown = ", ".join(
+            f"{label!r} ({len(at)} row{'s' * (len(at) > 1)}, the first at {where(at[0])})"
+            for label, at in list(unknown.items())[:10]
+        ) + (f", and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise DataError(
+            "The rows to choose the ensemble's weights on must carry the members' labels. "
+            f"Expected labels among the members' {vocabulary.num_classes}: "
+            f"{list(vocabulary.labels)}. Received: {shown}, which no member saw. Drop those "
+            "rows (`genreclf ensemble --skip-bad-rows` counts and skips them), or train the "
+            "members on data with those labels.",
+            path=rows.origin,
+        )
+    rows.targets(vocabulary)  # any other label error (two labels in a single-label row)
+    return rows
+
+
 def _warn_classes_without_rows(targets, vocabulary, rows_name):
     """Warns of the classes without a (positive) row where the weights are chosen.
 
@@ -189,6 +226,8 @@ def ensemble(
         ConfigError: `runs` is not two or more run folders (`member_runs`);
             `out` is a file or a member's folder; the members differ in
             labels or task.
+        DataError: `data` holds a label no member saw (each is named);
+            checked before any member scores a row.
 
     Example:
 
@@ -272,6 +311,8 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
             )
         if run.feature_names():
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
+    if data is not None:  # read and checked before any member scores a row
+        data = _checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)
     targets, member_scores = held_out.targets, held_out.member_scores
     _warn_classes_without_rows(targets, vocabulary, held_out.rows_name)

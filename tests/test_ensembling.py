@@ -285,3 +285,27 @@ def test_multi_label_classes_without_a_positive_keep_the_identity_and_a_shared_t
     shared = tune_thresholds_shrunk(rows.targets(run.vocabulary), run.scores(rows.texts))
     chosen = float(ens.thresholds[western])
     assert chosen in (float(shared[western]), float(run.thresholds[western]))
+
+
+def test_held_out_labels_no_member_saw_are_all_named_before_any_member_scores(
+    trained_run, tmp_path, monkeypatch
+):
+    from genreclf.errors import DataError
+    from genreclf.run import Run
+
+    rows = _sample_rows()
+    labels = [list(labels) for labels in rows.labels]
+    labels[3], labels[7], labels[9] = ["musical"], ["noir"], ["musical"]
+    rows = genreclf.TextDataset(list(rows.texts), labels, source_name="held.csv")
+
+    def scores(*args, **kwargs):
+        raise AssertionError("a member scored the rows before their labels were checked")
+
+    monkeypatch.setattr(Run, "scores", scores)
+    with pytest.raises(DataError) as error:
+        genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=rows)
+    message = str(error.value)
+    assert message.startswith("held.csv: ")
+    assert "'musical' (2 rows, the first at row 3), 'noir' (1 row, the first at row 7)" in message
+    assert str(trained_run.labels) in message and "--skip-bad-rows" in message
+    assert not (tmp_path / "ens" / "model.keras").exists()
