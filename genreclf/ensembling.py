@@ -102,6 +102,10 @@ def _best_thresholds(targets, blended, runs, weights):
 
 
 READ_OPTIONS = ("text", "label", "sep", "format")
+# Fewest rows `data` may hold: on fewer, the weights, the calibration and the
+# thresholds shared by every class (`tune_thresholds_shrunk`'s global one)
+# would be fitted to a handful of rows.
+MIN_HELD_OUT_ROWS = 20
 
 
 def _checked_rows(runs, data, vocabulary):
@@ -109,7 +113,8 @@ def _checked_rows(runs, data, vocabulary):
 
     Raises:
         DataError: a label no member saw (every one named, with its rows),
-            or another label error (`LabelVocabulary.encode`).
+            another label error (`LabelVocabulary.encode`), or fewer than
+            `MIN_HELD_OUT_ROWS` rows.
     """
     from genreclf.errors import DataError
     from genreclf.held_out import read_rows
@@ -138,6 +143,15 @@ def _checked_rows(runs, data, vocabulary):
             path=rows.origin,
         )
     rows.targets(vocabulary)  # any other label error (two labels in a single-label row)
+    if len(rows) < MIN_HELD_OUT_ROWS:
+        raise DataError(
+            f"Expected at least {MIN_HELD_OUT_ROWS} labelled rows to choose the ensemble's "
+            f"weights, calibration and thresholds on. Received: {len(rows)} "
+            f"row{'s' * (len(rows) != 1)}: what is fitted to so few is noise. Pass more rows "
+            "the members did not train on, or leave out data (--data) when the members share "
+            "a validation split or saved out-of-fold scores.",
+            path=rows.origin,
+        )
     return rows
 
 
@@ -226,8 +240,9 @@ def ensemble(
         ConfigError: `runs` is not two or more run folders (`member_runs`);
             `out` is a file or a member's folder; the members differ in
             labels or task.
-        DataError: `data` holds a label no member saw (each is named);
-            checked before any member scores a row.
+        DataError: `data` holds a label no member saw (each is named), or
+            fewer than `MIN_HELD_OUT_ROWS` rows; checked before any member
+            scores a row.
 
     Example:
 

@@ -309,3 +309,12 @@ def test_held_out_labels_no_member_saw_are_all_named_before_any_member_scores(
     assert "'musical' (2 rows, the first at row 3), 'noir' (1 row, the first at row 7)" in message
     assert str(trained_run.labels) in message and "--skip-bad-rows" in message
     assert not (tmp_path / "ens" / "model.keras").exists()
+
+
+def test_too_few_held_out_rows_are_refused(trained_run, tmp_path):
+    from genreclf.errors import DataError
+
+    rows = _sample_rows().subset([0, 1, 2])
+    with pytest.raises(DataError, match=r"Expected at least 20 labelled rows .* Received: 3 rows"):
+        genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=rows)
+    assert not (tmp_path / "ens" / "model.keras").exists()
