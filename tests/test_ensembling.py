@@ -211,6 +211,9 @@ def test_weights_chosen_on_rows_the_members_trained_on_are_named_so(
         run = genreclf.ensemble([other.path, convex_run.path], tmp_path / "ens", data=sample_csv)
     assert run.metrics["evaluated_on"].startswith("the given rows")
     assert "310 of the 310 rows given for choosing the ensemble's weights" in caplog.text
+    # The rows given win over the out-of-fold scores the members saved of them: said so.
+    assert "The rows given (--data) replace the out-of-fold scores" in caplog.text
+    assert f"{convex_run.path} trained on 310 of the 310" in caplog.text
     # The ensemble records the rows its members trained on, for its own evaluations.
     assert len(run.training_rows()) == len(convex_run.training_rows()) == 310
 
