@@ -213,6 +213,7 @@ def main(argv):
         return show(argv[1:])
     args = build_parser().parse_args(argv)
     from genreclf.tuning import distributed
+    from genreclf.tuning.chief_client import ChiefLost
     from genreclf.tuning.search import tune
 
     distributed.configure(args.tuner_id, args.oracle_ip, args.oracle_port)
@@ -220,19 +221,32 @@ def main(argv):
 
     try:
         result = _run(args, tune)
-    except grpc.RpcError as error:
+    except (grpc.RpcError, ChiefLost) as error:  # RpcError: a call before the search began
         if distributed.role() != "worker":
             raise
         # A worker lost its chief: say what to do, not grpc's traceback.
-        ip, port = distributed.oracle_address()
-        print(
-            f"genreclf tune: error: worker {os.environ.get(distributed.TUNER_ID, '')} lost the "
-            f"chief at {ip}:{port} ({error.code().name}). Restart the chief with --resume, "
-            "then this worker.",
-            file=sys.stderr,
-        )
+        print(f"genreclf tune: error: {_lost_chief(error)}", file=sys.stderr)
         return 1
     return _report(result)
+
+
+def _lost_chief(error):
+    """What a worker that lost its chief says: what was kept, and what to do."""
+    from genreclf.tuning import distributed
+    from genreclf.tuning.chief_client import status_name
+
+    ip, port = distributed.oracle_address()
+    kept = ""
+    if getattr(error, "kept", None):
+        kept = (
+            f" Trial {error.trial_id} finished but was not reported: its result is kept in "
+            f"{error.kept}, and the worker that runs the trial next reports it instead of "
+            "training it again."
+        )
+    return (
+        f"worker {os.environ.get(distributed.TUNER_ID, '')} lost the chief at {ip}:{port} "
+        f"({status_name(error)}).{kept} Restart the chief with --resume, then this worker."
+    )
 
 
 def _run(args, tune):

@@ -8,7 +8,9 @@ oracle and `tuner0`, `tuner1`, ... for the workers; `KERASTUNER_ORACLE_IP` and
 - a worker first waits for the chief's port with a bounded, logged retry
   (`wait_for_oracle`), instead of hanging in a gRPC call for up to an hour
   when it starts before the chief (KerasTuner issue #990); its gRPC calls
-  then time out after `rpc_timeout` seconds, so a dead chief ends the worker;
+  then time out after `rpc_timeout` seconds, so a dead chief ends the worker
+  (with one message; a trial it finished but could not report is kept for
+  the restarted chief: `genreclf.tuning.chief_client`);
 - the chief (`serve_oracle`) requeues the trial of a worker that stopped
   talking (no heartbeat for `worker_timeout` seconds) and ends the search when
   every trial is done and every live worker has been told to stop, so a dead

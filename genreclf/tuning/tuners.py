@@ -21,6 +21,9 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
   send heartbeats to the chief while a trial trains (the chief is served by
   `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
+  a lost chief ends the search with `ChiefLost` (no traceback), and a trial
+  finished but not reported is kept in its folder and reported, not trained
+  again, by whoever runs it next (`genreclf.tuning.chief_client`);
 - with `tuner.mlflow` set (`tune(..., mlflow_uri=...)`), log each trial as
   an MLflow run nested under the search's run
   (`genreclf.tuning.mlflow_search`).
@@ -38,6 +41,8 @@ from keras_tuner.engine import trial as trial_module
 
 from genreclf.errors import ConfigError
 from genreclf.json_files import write_json
+from genreclf.tuning import chief_client
+from genreclf.tuning import distributed
 from genreclf.tuning import saved_state
 from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import TRIAL_RECORD
@@ -84,6 +89,9 @@ class _GenreclfTunerMixin:
 
             self._mlflow_run_id = start_trial_run(self.mlflow, trial)
         self._trial_started = time.time()
+        self._trial_seconds = None  # a kept result's (the time it trained), else measured
+        self._trial_tuner = self.tuner_id  # who trained it
+        self._unreported = None  # the kept result of this trial, until the chief has it
         self._trial_epochs = 0
         self._trial_first_scored = 0
         self._trial_processes_seen = []
@@ -96,18 +104,22 @@ class _GenreclfTunerMixin:
         if self._heartbeat is not None:
             self._heartbeat.stop()
         started = getattr(self, "_trial_started", time.time())
+        seconds = getattr(self, "_trial_seconds", None)
+        trained_by = getattr(self, "_trial_tuner", self.tuner_id)
         record = {
             "trial_id": trial.trial_id,
-            "tuner_id": self.tuner_id,
+            "tuner_id": trained_by,
             "status": trial.status,
             "started": datetime.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
-            "seconds": round(time.time() - started, 3),
+            "seconds": round(time.time() - started if seconds is None else seconds, 3),
             "epochs": self._trial_epochs,
             "first_scored_epoch": getattr(self, "_trial_first_scored", 0),
             "message": error_line(trial.message),
             # Each execution's process: its id and peak resident memory (MB).
             "processes": getattr(self, "_trial_processes_seen", []),
         }
+        if trained_by != self.tuner_id:  # a kept result, reported by another tuner
+            record["reported_by"] = self.tuner_id
         failed = trial.status != trial_module.TrialStatus.COMPLETED
         if failed and trial.message:
             # Beside the record on this machine (a worker's trial.json is the chief's).
@@ -119,7 +131,9 @@ class _GenreclfTunerMixin:
             logger.warning(
                 "trial %s %s: %s%s", trial.trial_id, trial.status.lower(), record["message"], where
             )
-        super().on_trial_end(trial)
+        super().on_trial_end(trial)  # reports the trial (a worker: to the chief)
+        chief_client.remove(self.get_trial_dir(trial.trial_id))  # the oracle has it now
+        self._unreported = None
         if getattr(self, "_mlflow_run_id", None):
             from genreclf.tuning.mlflow_search import end_trial_run
 
@@ -139,9 +153,33 @@ class _GenreclfTunerMixin:
             time.sleep(min(5.0, 0.2 * idle))
         super().pre_create_trial()
 
+    def on_search_begin(self):
+        super().on_search_begin()
+        if distributed.role() == "worker" and not isinstance(self.oracle, chief_client.ChiefClient):
+            self.oracle = chief_client.ChiefClient(self.oracle)  # a lost chief: ChiefLost
+
+    def search(self, *fit_args, **fit_kwargs):
+        try:
+            return super().search(*fit_args, **fit_kwargs)
+        except chief_client.ChiefLost as lost:
+            if getattr(self, "_heartbeat", None) is not None:
+                self._heartbeat.stop()
+            self.close_trial_processes()
+            if getattr(self, "_unreported", None):  # trained, not reported: kept
+                lost.kept, lost.trial_id = self._unreported
+            raise
+
     def run_trial(self, trial, *fit_args, **fit_kwargs):
-        """Runs each execution of `trial` in a fresh process; returns their histories."""
+        """Runs each execution of `trial` in a fresh process; returns their histories.
+
+        A result this trial left unreported (a worker whose chief was lost,
+        `chief_client`) is returned instead, without training again.
+        """
         self._idle_requests = 0
+        trial_dir = self.get_trial_dir(trial.trial_id)
+        kept = chief_client.kept_result(trial_dir, trial, self.executions_per_trial)
+        if kept is not None:
+            return self._report_kept(trial, kept)
         hp = trial.hyperparameters
         warm_start = None
         if "tuner/epochs" in hp.values:  # Hyperband's budget
@@ -155,7 +193,7 @@ class _GenreclfTunerMixin:
         self._warn_ignored_fit_args(hp, fit_args, fit_kwargs)
         objective = self.oracle.objective
         single = type(objective) is keras_tuner.Objective
-        histories = []
+        histories, executions = [], []
         base_seed = getattr(self.hypermodel, "seed", 0) or 0
         run_id = getattr(self, "_mlflow_run_id", None)
         for execution in range(self.executions_per_trial):
@@ -191,6 +229,45 @@ class _GenreclfTunerMixin:
             self._trial_processes_seen.append(
                 {"pid": result["pid"], "max_rss_mb": round(result["max_rss_mb"], 1)}
             )
+            histories.append(history)
+            executions.append({"history": result["history"], "epoch": result["epoch"]})
+        if distributed.role() == "worker":  # kept until the chief has it (`on_trial_end`)
+            path = chief_client.keep(
+                trial_dir,
+                trial,
+                executions,
+                {
+                    "tuner_id": self.tuner_id,
+                    "started": self._trial_started,
+                    "seconds": round(time.time() - self._trial_started, 3),
+                    "epochs": self._trial_epochs,
+                    "first_scored_epoch": self._trial_first_scored,
+                    "processes": self._trial_processes_seen,
+                },
+            )
+            self._unreported = (path, trial.trial_id)
+        return histories
+
+    def _report_kept(self, trial, kept):
+        """The histories of a trial's kept result; its record will be the training's."""
+        logger.info(
+            "trial %s: trained by %s (%.0fs, %d epochs) but not reported, its chief lost: "
+            "its kept result is reported, the trial is not trained again",
+            trial.trial_id,
+            kept["tuner_id"],
+            kept["seconds"],
+            kept["epochs"],
+        )
+        self._trial_started = kept["started"]
+        self._trial_seconds = kept["seconds"]
+        self._trial_tuner = kept["tuner_id"]
+        self._trial_epochs = kept["epochs"]
+        self._trial_first_scored = kept["first_scored_epoch"]
+        self._trial_processes_seen = kept["processes"]
+        histories = []
+        for execution in kept["executions"]:
+            history = keras.callbacks.History()
+            history.history, history.epoch = execution["history"], execution["epoch"]
             histories.append(history)
         return histories
 

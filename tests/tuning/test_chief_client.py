@@ -1,0 +1,87 @@
+"""`genreclf.tuning.chief_client`: a worker's kept result of a trial its lost chief never got."""
+
+import json
+
+import grpc
+import keras_tuner
+import pytest
+from keras_tuner.engine import trial as trial_module
+
+from genreclf.tuning import chief_client
+
+
+def _trial(trial_id="3", lr=0.01):
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("lr", lr)
+    return trial_module.Trial(hp, trial_id=trial_id)
+
+
+BOOKKEEPING = {"tuner_id": "tuner1", "started": 1.7e9, "seconds": 12.5, "epochs": 4,
+               "first_scored_epoch": 1, "processes": [{"pid": 7, "max_rss_mb": 300.0}]}  # fmt: skip
+EXECUTIONS = [{"history": {"val_macro_f1": [0.2, 0.3]}, "epoch": [1, 2]}]
+
+
+def _keep(tmp_path, trial=None):
+    (tmp_path / chief_client.CHECKPOINT).write_bytes(b"weights")
+    return chief_client.keep(tmp_path, trial or _trial(), EXECUTIONS, BOOKKEEPING)
+
+
+def test_a_kept_result_is_read_back_for_the_same_trial_and_removed_once_reported(tmp_path):
+    assert _keep(tmp_path) == str(tmp_path / chief_client.UNREPORTED)
+    kept = chief_client.kept_result(tmp_path, _trial(), executions_per_trial=1)
+    assert kept["executions"] == EXECUTIONS and kept["processes"] == BOOKKEEPING["processes"]
+    assert kept["checkpoint"] is True
+    chief_client.remove(tmp_path)
+    assert not (tmp_path / chief_client.UNREPORTED).exists()
+    chief_client.remove(tmp_path)  # nothing kept: nothing to do
+    assert chief_client.kept_result(tmp_path, _trial(), 1) is None
+
+
+@pytest.mark.parametrize(
+    "trial, executions, why",
+    [
+        (_trial(trial_id="4"), 1, "it was kept for trial 3"),
+        (_trial(lr=0.02), 1, "its hyperparameter values are not the trial's"),
+        (_trial(), 2, "1 executions, the search runs 2"),
+    ],
+)
+def test_a_kept_result_of_another_trial_is_not_used(tmp_path, caplog, trial, executions, why):
+    _keep(tmp_path)
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert chief_client.kept_result(tmp_path, trial, executions) is None
+    assert why in caplog.text and f"trial {trial.trial_id} trains again" in caplog.text
+
+
+def test_a_damaged_kept_result_or_lost_weights_train_again(tmp_path, caplog):
+    _keep(tmp_path)
+    (tmp_path / chief_client.CHECKPOINT).unlink()
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert chief_client.kept_result(tmp_path, _trial(), 1) is None
+    assert "its best weights, checkpoint.weights.h5, are gone" in caplog.text
+    path = _keep(tmp_path)
+    state = json.loads(open(path).read())
+    for damage in ('{"trial_id": "3", "val', json.dumps({**state, "epochs": "four"})):
+        open(path, "w").write(damage)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="genreclf.tuning"):
+            assert chief_client.kept_result(tmp_path, _trial(), 1) is None
+        assert "not used (damaged" in caplog.text
+
+
+def test_a_failed_call_to_the_chief_is_chief_lost_with_its_status():
+    class Gone(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.DEADLINE_EXCEEDED
+
+    class Client:
+        objective = "val_macro_f1"
+
+        def end_trial(self, trial):
+            raise Gone()
+
+    client = chief_client.ChiefClient(Client())
+    assert client.objective == "val_macro_f1"
+    with pytest.raises(chief_client.ChiefLost) as lost:
+        client.end_trial(_trial())
+    assert isinstance(lost.value, keras_tuner.errors.FatalError)  # KerasTuner re-raises it
+    assert chief_client.status_name(lost.value) == lost.value.code == "DEADLINE_EXCEEDED"
