@@ -16,7 +16,8 @@ from genreclf.augment.cli import main
 BILL = (100, 50)  # what the server reports (and bills) per finished request
 
 
-def _gen(server, data, tmp_path, **kw):
+def generate_with(server, data, tmp_path, **kw):
+    """`augment.generate` of `data` against `server`, quick retries, into tmp_path/aug.jsonl."""
     kw.setdefault("target_count", 10)
     kw.setdefault("per_request", 3)
     kw.setdefault("backoff_base", 0.01)
@@ -26,7 +27,7 @@ def _gen(server, data, tmp_path, **kw):
 def test_timed_out_attempts_are_charged_at_their_worst_case(server, corpus, tmp_path):
     server.usage = BILL
     server.default = ("slow", 1.0)  # every attempt outlives the client's timeout
-    res = _gen(
+    res = generate_with(
         server, corpus, tmp_path, timeout=0.2, max_attempts=3, concurrency=2, budget_tokens=3000
     )
     billed = len(server.requests) * sum(BILL)
@@ -41,7 +42,7 @@ def test_timed_out_attempts_are_charged_at_their_worst_case(server, corpus, tmp_
 
 def test_empty_or_unparseable_responses_are_retried_not_cached(server, corpus, tmp_path):
     server.script = ["empty_choices", "malformed", "ok", "bad_schema"]
-    res = _gen(server, corpus, tmp_path, concurrency=1, max_attempts=6)
+    res = generate_with(server, corpus, tmp_path, concurrency=1, max_attempts=6)
     assert res.calls["retries"] == {"empty": 1, "malformed_json": 1, "bad_schema": 1}
     assert res.failures == {} and res.rows == 10
     cache = ResponseCache(tmp_path / "aug.jsonl.cache.jsonl")
@@ -53,27 +54,28 @@ def test_empty_or_unparseable_responses_are_retried_not_cached(server, corpus, t
 
 def test_a_rerun_asks_again_for_prompts_that_produced_nothing(server, corpus, tmp_path):
     server.script = ["malformed"] * 3  # the first prompt: three unusable answers
-    res = _gen(server, corpus, tmp_path, concurrency=1, max_attempts=6, overgenerate=1.0)
+    res = generate_with(server, corpus, tmp_path, concurrency=1, max_attempts=6, overgenerate=1.0)
     assert res.failures == {"malformed_json": 1} and res.missing == 1
     sent = len(server.requests)
-    res = _gen(server, corpus, tmp_path, concurrency=1, overgenerate=1.0)
+    res = generate_with(server, corpus, tmp_path, concurrency=1, overgenerate=1.0)
     assert len(server.requests) == sent + 1  # only the missing prompt, once
     assert res.missing == 0 and res.failures == {}
 
 
 def test_unusable_entries_in_an_old_cache_are_asked_again(server, corpus, tmp_path):
-    _gen(server, corpus, tmp_path)
+    generate_with(server, corpus, tmp_path)
     cache_path = tmp_path / "aug.jsonl.cache.jsonl"
     entries = [json.loads(line) for line in open(cache_path, encoding="utf-8")]
     entries[0]["content"] = ""  # as an old version cached a paid-but-empty answer
     with open(cache_path, "w", encoding="utf-8") as handle:
         handle.write("".join(json.dumps(e) + "\n" for e in entries))
     sent = len(server.requests)
-    res = _gen(server, corpus, tmp_path)
+    res = generate_with(server, corpus, tmp_path)
     assert len(server.requests) == sent + 1 and res.failures == {}
 
 
-def _run(server, corpus_csv, tmp_path, *extra):
+def run_with(server, corpus_csv, tmp_path, *extra):
+    """`genreclf augment run` of `corpus_csv` against `server`; returns its exit code."""
     return main(
         [
             "run",
@@ -97,7 +99,7 @@ def _run(server, corpus_csv, tmp_path, *extra):
 
 def test_a_run_where_every_request_fails_exits_nonzero(server, corpus_csv, tmp_path, capsys):
     server.default = "500"
-    assert _run(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
+    assert run_with(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
     captured = capsys.readouterr()
     assert "every request failed" in captured.err
     assert "retries_exhausted" in captured.err
@@ -109,7 +111,7 @@ def test_every_answer_unusable_names_the_server_and_the_format_options(
 ):
     # Was "every request failed: ...; failures: malformed_json x4": no server, no fix.
     server.default = behaviour
-    assert _run(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
+    assert run_with(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
     err = capsys.readouterr().err
     assert f"{server.url} answered, but not with the JSON" in err
     assert "--response-format json_object" in err and "--model" in err
@@ -117,7 +119,7 @@ def test_every_answer_unusable_names_the_server_and_the_format_options(
 
 def test_401_leaves_no_files_behind(server, corpus_csv, tmp_path, capsys):
     server.default = "401"
-    assert _run(server, corpus_csv, tmp_path) == 1
+    assert run_with(server, corpus_csv, tmp_path) == 1
     assert "HTTP 401" in capsys.readouterr().err
     out = tmp_path / "out"
     assert not out.exists() or os.listdir(out) == []
@@ -173,7 +175,9 @@ def test_a_rerun_counts_what_unusable_answers_cost_against_the_jobs_budget(
     server.usage = BILL
     server.default = "malformed"  # every answer paid for and unusable
     cap = 2000
-    runs = [_gen(server, corpus, tmp_path, concurrency=1, budget_tokens=cap) for _ in range(3)]
+    runs = [
+        generate_with(server, corpus, tmp_path, concurrency=1, budget_tokens=cap) for _ in range(3)
+    ]
     assert all(res.stopped == "budget" for res in runs)
     assert runs[0].calls["sent"] == len(server.requests) > 1
     assert [res.calls["sent"] for res in runs[1:]] == [0, 0]  # the first run spent the cap
@@ -186,12 +190,12 @@ def test_a_rerun_counts_what_unusable_answers_cost_against_the_jobs_budget(
 
 
 def test_bad_filter_settings_are_refused_before_any_request(server, corpus_csv, tmp_path, capsys):
-    assert _run(server, corpus_csv, tmp_path, "--near-dup", "1.5") == 1
+    assert run_with(server, corpus_csv, tmp_path, "--near-dup", "1.5") == 1
     err = capsys.readouterr().err
     assert "near_dup_threshold (`--near-dup`) must be a number above 0 and at most 1" in err
     assert "Received: near_dup_threshold=1.5" in err
-    assert _run(server, corpus_csv, tmp_path, "--min-words", "50", "--max-words", "40") == 1
+    assert run_with(server, corpus_csv, tmp_path, "--min-words", "50", "--max-words", "40") == 1
     assert "Expected min_words <= max_words" in capsys.readouterr().err
-    assert _run(server, corpus_csv, tmp_path, "--few-shot", "0") == 1
+    assert run_with(server, corpus_csv, tmp_path, "--few-shot", "0") == 1
     assert "Received: few_shot=0" in capsys.readouterr().err
     assert server.requests == []  # nothing paid for

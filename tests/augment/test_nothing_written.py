@@ -7,39 +7,12 @@ answers, and not one row came of them.
 
 import json
 
-from genreclf import augment
-from genreclf.augment.cli import main
-
-
-def _gen(server, data, tmp_path, **kw):
-    kw.setdefault("target_count", 10)
-    kw.setdefault("per_request", 3)
-    kw.setdefault("backoff_base", 0.01)
-    return augment.generate(data, out=tmp_path / "aug.jsonl", base_url=server.url, **kw)
+from tests.augment.test_hardening import generate_with as _gen
+from tests.augment.test_hardening import run_with
 
 
 def _run(server, corpus_csv, tmp_path, *extra):
-    return main(
-        [
-            "run",
-            str(corpus_csv),
-            "--label",
-            "genre",
-            "--target-count",
-            "10",
-            "--out",
-            str(tmp_path / "out" / "aug.jsonl"),
-            "--base-url",
-            server.url,
-            "--per-request",
-            "3",
-            "--backoff",
-            "0.01",
-            "--concurrency",
-            "1",
-            *extra,
-        ]
-    )
+    return run_with(server, corpus_csv, tmp_path, "--concurrency", "1", *extra)
 
 
 def test_every_answer_a_refusal_is_said_in_the_result(server, corpus, tmp_path):

@@ -279,11 +279,11 @@ def test_a_rejected_key_stops_the_llm_stage_with_a_clear_error(
     assert len(server.requests) == 1  # a 401 is not retried, and stops the other requests
 
 
-def _keywords_then_llm(texts_csv, genres_yaml, tmp_path, base_url, **options):
+def keywords_then_llm(texts_csv, genres_yaml, out, base_url, **options):
     """`label` with the keywords stage, then the LLM at `base_url`, one request at a time."""
     return label(
         texts_csv,
-        out=tmp_path / "labelled.jsonl",
+        out=out,
         genres=genres_yaml,
         stages=("keywords", "llm"),
         thresholds={"keywords": 0.6},
@@ -298,7 +298,9 @@ def _keywords_then_llm(texts_csv, genres_yaml, tmp_path, base_url, **options):
 def test_an_llm_server_that_is_not_there_stops_the_stage_after_one_rows_retries(
     texts_csv, genres_yaml, tmp_path, closed_port_url
 ):
-    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, closed_port_url, max_attempts=3)
+    result = keywords_then_llm(
+        texts_csv, genres_yaml, tmp_path / "labelled.jsonl", closed_port_url, max_attempts=3
+    )
     assert result.llm["stopped"] == "fatal" and result.llm["sent"] == 3
     assert f"could not connect to {closed_port_url}" in result.llm["error"]
     rows = {r["id"]: r for r in read_labelled(tmp_path / "labelled.jsonl")}
@@ -312,12 +314,14 @@ def test_an_llm_that_answers_nothing_usable_is_said_and_the_command_fails(
     from genreclf.cli import main
 
     server.default = "malformed"
-    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url, max_attempts=2)
+    result = keywords_then_llm(
+        texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url, max_attempts=2
+    )
     assert result.llm_answered_nothing and result.by_stage["llm"] == 0
     assert f"no usable answer: {server.url} answered none of the 4 requests" in result.summary()
     assert "--response-format json_object" in result.summary()
     server.default = "ok"  # a rerun retries the rows and labels them
-    again = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url)
+    again = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url)
     assert not again.llm_answered_nothing and "no usable answer" not in again.summary()
     server.default = "malformed"
     argv = ["label", str(texts_csv), "--text", "overview", "--id", "id", "--genres"]
@@ -329,7 +333,7 @@ def test_an_llm_that_answers_nothing_usable_is_said_and_the_command_fails(
 
 def test_llm_errors_are_retried_through_augments_client(texts_csv, genres_yaml, tmp_path, server):
     server.script = ["500", ("429", 0), "malformed"]  # then "ok"
-    result = _keywords_then_llm(texts_csv, genres_yaml, tmp_path, server.url)
+    result = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url)
     assert result.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
     assert result.llm["retries"] == {"5xx": 1, "429": 1, "bad_answer": 1}
     assert result.llm["sent"] == 5 and result.llm["succeeded"] == 2

@@ -6,24 +6,8 @@ socket). A stage that got no usable answer at all is `llm_answered_nothing`
 """
 
 from genreclf.cli import main
-from genreclf.labelling.api import label
 from genreclf.labelling.label_file import read_labelled
-
-
-def _keywords_then_llm(texts_csv, genres_yaml, out, base_url, **options):
-    """`label` with the keywords stage (a4 and a6 left), then the LLM at `base_url`."""
-    return label(
-        texts_csv,
-        out=out,
-        genres=genres_yaml,
-        stages=("keywords", "llm"),
-        thresholds={"keywords": 0.6},
-        llm="gpt-4o-mini",
-        base_url=base_url,
-        concurrency=1,
-        backoff_base=0.01,
-        **options,
-    )
+from tests.labelling.test_cascade import keywords_then_llm
 
 
 def _argv(texts_csv, genres_yaml, out, server, *extra):
@@ -36,7 +20,7 @@ def _argv(texts_csv, genres_yaml, out, server, *extra):
 def test_every_answer_a_refusal_is_in_the_result(texts_csv, genres_yaml, tmp_path, server):
     server.default = "refusal"
     out = tmp_path / "labelled.jsonl"
-    result = _keywords_then_llm(texts_csv, genres_yaml, out, server.url)
+    result = keywords_then_llm(texts_csv, genres_yaml, out, server.url)
     assert result.by_stage["llm"] == 0 and not result.llm_answered_nothing
     assert result.llm["all_refused"] and result.llm["refused"] == result.llm["answered"] == 2
     reasons = [r["reason"] for r in read_labelled(out) if r["stage"] is None]
@@ -47,7 +31,7 @@ def test_refusals_and_requests_that_failed_label_nothing(texts_csv, genres_yaml,
     # The first row's request fails (two unusable answers), the other is refused.
     server.script = ["malformed", "malformed"]
     server.default = "refusal"
-    result = _keywords_then_llm(
+    result = keywords_then_llm(
         texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url, max_attempts=2
     )
     assert not result.llm_answered_nothing  # one row was answered
@@ -93,14 +77,10 @@ def test_some_refusals_exit_0_and_are_counted(texts_csv, genres_yaml, tmp_path, 
 
 def test_a_run_resumed_from_its_cache_is_unaffected(texts_csv, genres_yaml, tmp_path, server):
     cache = tmp_path / "llm-cache.jsonl"
-    first = _keywords_then_llm(
-        texts_csv, genres_yaml, tmp_path / "a.jsonl", server.url, cache=cache
-    )
+    first = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "a.jsonl", server.url, cache=cache)
     assert first.by_stage["llm"] == 2 and first.llm["refused"] == 0
     assert not first.llm["all_refused"]
-    again = _keywords_then_llm(
-        texts_csv, genres_yaml, tmp_path / "b.jsonl", server.url, cache=cache
-    )
+    again = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "b.jsonl", server.url, cache=cache)
     assert again.llm["cached"] == 2 and again.llm["sent"] == 0
     assert again.by_stage["llm"] == 2 and not again.llm["all_refused"]
 
@@ -112,7 +92,7 @@ def test_a_refusal_in_plain_text_is_a_refusal_not_asked_again(
     # asked again max_attempts times, then "no usable answer ... --response-format".
     server.default = "refusal_text"
     out = tmp_path / "labelled.jsonl"
-    result = _keywords_then_llm(texts_csv, genres_yaml, out, server.url, max_attempts=3)
+    result = keywords_then_llm(texts_csv, genres_yaml, out, server.url, max_attempts=3)
     assert len(server.requests) == 2 and not result.llm_answered_nothing
     assert result.llm["all_refused"] and result.llm["refused"] == 2
     reasons = [r["reason"] for r in read_labelled(out) if r["stage"] is None]
