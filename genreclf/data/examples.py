@@ -154,6 +154,17 @@ class ExampleReader:
                 name,
                 fix=f"add {name!r} to this row",
             )
+        if record.duplicates and name in record.duplicates:
+            found = record.duplicates[name]
+            raise self._error(
+                "malformed_line",
+                f"the object names field {name!r} {len(found)} times, with different "
+                f"values: {', '.join(short_repr(value) for value in found)}. Expected each "
+                "field once (JSON would keep the last value and lose the others).",
+                record,
+                name,
+                fix=f"keep one {name!r} in this object",
+            )
         value = fields[name]
         if isinstance(value, float) and math.isnan(value):
             value = None

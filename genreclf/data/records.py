@@ -50,6 +50,9 @@ class Record:
             row with a quoted cell that spans lines).
         row_like: for such a row, the lines inside its multi-line cells that
             read as rows of their own (see `genreclf.data.quotes`), or `None`.
+        duplicates: `{field: [values]}` for a field a JSON object names more
+            than once with different values (JSON keeps the last one only),
+            or `None`; a row that reads such a field is refused.
 
     Example:
 
@@ -64,6 +67,7 @@ class Record:
     bad_cells: dict = None
     lines: int = 1
     row_like: list = None
+    duplicates: dict = None
 
 
 def skip_advice():

@@ -245,7 +245,8 @@ class JsonlRecords:
                 if not text.strip():
                     continue
                 try:
-                    value = json.loads(text.rstrip("\r\n"))  # columns counted in this line
+                    # columns counted in this line; a repeated key is kept, not lost
+                    value = json.loads(text.rstrip("\r\n"), object_pairs_hook=_JsonObject)
                 except json.JSONDecodeError as e:
                     yield row_error(
                         "invalid_json",
@@ -266,7 +267,36 @@ class JsonlRecords:
                         line=number,
                     )
                     continue
-                yield Record(number, value, bad_bytes=bad)
+                yield Record(number, value, bad_bytes=bad, duplicates=value.duplicates)
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the keys it names twice with different values.
+
+    `json.loads` keeps the last value of a repeated key without a word:
+    `{"labels": ["a"], "labels": ["b"]}` would train on `b` alone.
+    `duplicates` is `{key: [values, in order]}` for such keys, or `None`.
+
+    Example:
+
+    >>> row = json.loads('{"a": 1, "a": 2, "b": 3, "b": 3}', object_pairs_hook=_JsonObject)
+    >>> row, row.duplicates
+    ({'a': 2, 'b': 3}, {'a': [1, 2]})
+    """
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.duplicates = None
+        if len(self) == len(pairs):
+            return
+        values = collections.defaultdict(list)
+        for key, value in pairs:
+            values[key].append(value)
+        self.duplicates = {
+            key: found
+            for key, found in values.items()
+            if any(other != found[0] for other in found[1:])
+        } or None
 
 
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}

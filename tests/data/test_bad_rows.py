@@ -246,3 +246,24 @@ def test_several_labels_in_a_single_label_task_say_to_train_a_multi_label_model(
     path.write_text("overview,genre\nA heist.,crime|drama\n")
     with pytest.raises(DataError, match=r"rows.csv:2: .*train --multi-label"):
         load_dataset(path, text="overview", label="genre", sep="|", multi_label=False)
+
+
+def test_a_jsonl_field_named_twice_with_different_values_is_a_bad_row(tmp_path, caplog):
+    # json.loads keeps the last of a repeated key: the row trained on "b" alone.
+    path = write(
+        tmp_path,
+        "m.jsonl",
+        '{"text": "A heist.", "labels": ["a"]}\n'
+        '{"text": "A storm.", "labels": ["a"], "labels": ["b"]}\n'
+        '{"text": "A duel.", "labels": ["b"], "labels": ["b"], "note": 1, "note": 2}\n',
+    )
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}:2: field 'labels': the object names field ")
+    assert "2 times, with different values: ['a'], ['b']" in str(info.value)
+    with caplog.at_level(logging.WARNING):
+        ds = load_dataset(path, skip_bad_rows=True)
+    # The same value twice, or a field not read, loses nothing: those rows stay.
+    assert list(ds.lines) == [1, 3] and ds.labels[1] == ["b"]
+    assert ds.skipped == {"malformed_line": 1}
+    assert f"{path}:2: field 'labels'" in caplog.text
