@@ -15,6 +15,7 @@ import numpy as np
 
 from genreclf.data import aclimdb
 from genreclf.data import kaggle_format
+from genreclf.data import sniff
 from genreclf.data import tabular
 from genreclf.data import unquoted
 from genreclf.data.aclimdb_hints import folder_with_file_format
@@ -164,7 +165,11 @@ def _prepare(path, format, split, aclimdb_label):
         )
     path = str(path)
     if format in (None, "auto"):
-        format = detect_format(path)
+        try:
+            format = detect_format(path)
+        except ConfigError:
+            sniff.check_text_file(path)  # a compressed or empty file says so
+            raise
     if format not in FORMATS:
         raise ConfigError(
             f"Unknown data format. Expected 'auto' or one of {list(FORMATS)}. "
@@ -174,6 +179,8 @@ def _prepare(path, format, split, aclimdb_label):
     check_aclimdb_options(aclimdb_label, format, split)
     if format != "aclimdb" and os.path.isdir(path):  # not a file to open: say why
         raise DataError(folder_with_file_format(path, format), path=path)
+    if format in sniff.TEXT_FORMATS and os.path.isfile(path):
+        sniff.check_text_file(path, format)  # not a gzip, Parquet or UTF-16 file
     return path, format
 
 

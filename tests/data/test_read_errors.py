@@ -1,5 +1,7 @@
 """Bad input to `load_dataset`: each error names the file, line and field; messy rows are handled."""
 
+import gzip
+
 import pytest
 
 from genreclf.data import load_dataset
@@ -215,3 +217,75 @@ def test_a_tab_separated_file_read_as_csv_is_named(tmp_path):
     with pytest.raises(DataError, match=r"No text column found.*holds tabs"):
         load_dataset(path)
     assert load_dataset(path, text="title", format="tsv").texts == ["A heist"]
+
+
+_ROWS = "text,label\nA heist.,crime\nA storm.,drama\n"
+
+
+@pytest.mark.parametrize(
+    "name, content, options, expected",
+    [
+        # a gzip file named as text: was "byte 0x8b ... re-save from Latin-1"
+        (
+            "m.csv",
+            gzip.compress(_ROWS.encode()),
+            {},
+            "m.csv:1: Expected a CSV file, as UTF-8 text. Received: a gzip-compressed file "
+            "(it starts with bytes 1f 8b). Decompress it first (`gzip -dc m.csv > "
+            "unpacked-m.csv`)",
+        ),
+        # ... or as JSONL: was "No JSON object found"
+        (
+            "m.jsonl",
+            gzip.compress(b'{"text": "A", "label": "b"}\n'),
+            {},
+            "m.jsonl:1: Expected a JSONL file (one JSON object per line), as UTF-8 text. "
+            "Received: a gzip-compressed file",
+        ),
+        # ... or with its own name: was "Cannot tell the format of ... from its name"
+        ("m.csv.gz", gzip.compress(_ROWS.encode()), {}, "`gzip -dc m.csv.gz > m.csv`"),
+        ("m.csv", b"PAR1\x15\x04", {}, "Received: a Parquet file (it starts with PAR1). Pass "),
+        ("m.csv", b"PK\x03\x04\x14\x00", {}, "Received: a ZIP archive, such as an Excel .xlsx"),
+        (
+            "m.tsv",
+            _ROWS.replace(",", "\t").encode("utf-16"),
+            {},
+            "Received: UTF-16 text (it starts with the byte order mark ff fe). Convert it to "
+            "UTF-8 (`iconv -f utf-16 -t utf-8 m.tsv > utf8-m.tsv`)",
+        ),
+        # without a byte order mark: was "No text column found ... 't\x00e\x00x\x00t\x00'"
+        (
+            "m.csv",
+            _ROWS.encode("utf-16-le"),
+            {"format": "csv"},
+            "Received: UTF-16 text without a byte order mark, or binary data",
+        ),
+        # an empty .txt: was "Cannot tell the format of ... from its name"
+        ("m.txt", b"\n\n", {}, "m.txt: The file is empty (blank lines only)"),
+    ],
+    ids=[
+        "gzip-csv",
+        "gzip-jsonl",
+        "csv.gz",
+        "parquet",
+        "xlsx",
+        "utf16",
+        "utf16-no-bom",
+        "empty-txt",
+    ],
+)
+def test_a_file_that_is_not_text_says_what_it_is(tmp_path, name, content, options, expected):
+    path = write(tmp_path, name, content)
+    for skip in (False, True):
+        with pytest.raises(DataError) as info:
+            load_dataset(path, skip_bad_rows=skip, **options)
+        assert expected in str(info.value)
+        assert info.value.path == str(path)
+
+
+def test_a_nul_or_latin1_byte_inside_a_text_file_is_not_taken_for_binary(tmp_path):
+    path = write(tmp_path, "m.csv", _ROWS.replace("heist", "hei\x00st").encode())
+    assert load_dataset(path).texts[0] == "A hei\x00st."
+    path = write(tmp_path, "l.csv", _ROWS.replace("storm", "stérm").encode("latin-1"))
+    with pytest.raises(DataError, match=r"l\.csv:3: field 'text': text is not valid UTF-8"):
+        load_dataset(path)
