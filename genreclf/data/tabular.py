@@ -14,6 +14,8 @@ import collections
 import contextlib
 import csv
 import json
+import os
+import shlex
 
 from genreclf.data.option_names import example_row
 from genreclf.data.option_names import jsonl_rows
@@ -231,7 +233,10 @@ class JsonlRecords:
         self.columns = None if columns is None else list(columns)
         self.partial_columns = {key for key, count in counts.items() if count < objects}
         if self.columns is None:
-            raise DataError(f"No JSON object found. Expected {jsonl_rows()}.", path=self.path)
+            raise DataError(
+                f"No JSON object found. Expected {jsonl_rows()}.{_whole_json_hint(self.path)}",
+                path=self.path,
+            )
 
     def __iter__(self):
         return self._items()
@@ -268,6 +273,46 @@ class JsonlRecords:
                     )
                     continue
                 yield Record(number, value, bad_bytes=bad, duplicates=value.duplicates)
+
+
+def _whole_json_hint(path):
+    """What a `.json` file given as JSON Lines holds, with how to convert it, or "".
+
+    A JSON array (on one line or pretty-printed over many) has no line that
+    is an object; "No JSON object found" alone sent the user looking for a
+    missing row.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.jsonl"
+    >>> _ = path.write_text('[\\n  {"text": "A", "label": "b"}\\n]\\n')
+    >>> _whole_json_hint(path)[:70]
+    ' Received: one JSON array of 1 object(s) over 3 lines, a JSON file, no'
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (ValueError, OSError):
+        return ""
+    with open(path, "rb") as f:
+        lines = sum(1 for line in f if line.strip())
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        what = f"one JSON array of {len(value)} object(s)"
+        command = "jq -c '.[]'"
+    elif isinstance(value, dict) and lines > 1:
+        what = "one JSON object"
+        command = "jq -c ."
+    else:
+        return ""
+    name = os.path.basename(str(path))
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    out = shlex.quote(f"{stem}-lines.jsonl")
+    return (
+        f" Received: {what} over {lines} line{'s' if lines != 1 else ''}, a JSON file, not "
+        f"JSON Lines. Write each object on its own line (`{command} {shlex.quote(name)} > "
+        f"{out}`), and pass that file."
+    )
 
 
 class _JsonObject(dict):

@@ -1,6 +1,7 @@
 """Bad input to `load_dataset`: each error names the file, line and field; messy rows are handled."""
 
 import gzip
+import json
 
 import pytest
 
@@ -289,3 +290,17 @@ def test_a_nul_or_latin1_byte_inside_a_text_file_is_not_taken_for_binary(tmp_pat
     path = write(tmp_path, "l.csv", _ROWS.replace("storm", "stérm").encode("latin-1"))
     with pytest.raises(DataError, match=r"l\.csv:3: field 'text': text is not valid UTF-8"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty-printed"])
+def test_a_json_array_given_as_jsonl_says_so_and_how_to_convert_it(tmp_path, indent):
+    # It said "No JSON object found" alone, though the file holds nothing but objects.
+    rows = [{"text": "A heist.", "label": "crime"}, {"text": "A storm.", "label": "drama"}]
+    path = write(tmp_path, "m.jsonl", json.dumps(rows, indent=indent))
+    with pytest.raises(DataError) as info:
+        load_dataset(path, skip_bad_rows=True)
+    message = str(info.value)
+    assert message.startswith(f"{path}: No JSON object found. Expected one JSON object per line")
+    assert "Received: one JSON array of 2 object(s) over " in message
+    assert "a JSON file, not JSON Lines" in message
+    assert "(`jq -c '.[]' m.jsonl > m-lines.jsonl`)" in message
