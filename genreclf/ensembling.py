@@ -152,32 +152,7 @@ def _checked_rows(runs, data, vocabulary):
             "a validation split or saved out-of-fold scores.",
             path=rows.origin,
         )
-    _warn_out_of_fold_set_aside(runs, rows)
     return rows
-
-
-def _warn_out_of_fold_set_aside(runs, rows):
-    """Warns when `rows` are training rows of members that saved out-of-fold scores of them.
-
-    `data` wins over the out-of-fold scores (`held_out_scores`); on its
-    training rows such a member's scores are all but memorised, while its
-    out-of-fold ones were made by fold models that did not see those rows.
-    """
-    import logging
-
-    seen = {}
-    for run in runs:
-        trained = run.trained_on(rows)
-        if trained is not None and trained.any() and run.out_of_fold() is not None:
-            seen[str(run.path)] = int(trained.sum())
-    if seen:
-        logging.getLogger("genreclf").warning(
-            "The rows given (--data) replace the out-of-fold scores that members saved of "
-            "their training rows, and hold such rows: %s. Leave out --data to choose the "
-            "weights on the out-of-fold scores (each made by a fold model that did not see the "
-            "row) instead.",
-            ", ".join(f"{path} trained on {n} of the {len(rows)}" for path, n in seen.items()),
-        )
 
 
 def _warn_classes_without_rows(targets, vocabulary, rows_name):
@@ -240,8 +215,9 @@ def ensemble(
             trained on every row of the same file (`held_out_scores`); the
             classes without a row there are named in a warning (nothing is
             learned for them: `_warn_classes_without_rows`). `data` wins over
-            the out-of-fold scores (a warning says so when its rows are
-            training rows of a member that saved them).
+            the out-of-fold scores (one warning says so, and names the
+            members, when its rows are training rows of members that saved
+            them: `genreclf.held_out.warn_given_rows_trained_on`).
         verbose: print the chosen weights.
         calibration: `"auto"` (temperature scaling for single-label, per-class
             Platt scaling for multi-label, fitted on the blended held-out

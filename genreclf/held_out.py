@@ -60,6 +60,39 @@ def warn_trained_on(runs, rows, purpose="choosing the ensemble's weights"):
     return warned
 
 
+def warn_given_rows_trained_on(runs, rows):
+    """Warns once of the ensemble members that trained on `rows` (`data`); True if any did.
+
+    The members that saved out-of-fold scores of their training rows
+    (`Run.out_of_fold`) are named together in one warning: `data` wins over
+    those scores, so on these rows their all but memorised scores replace
+    ones made by fold models that did not see the rows, and leaving out
+    `data` chooses on the latter. The other members get `warn_trained_on`'s.
+    """
+    seen, others = {}, []
+    for run in runs:
+        trained = run.trained_on(rows)
+        if trained is not None and trained.any() and run.out_of_fold() is not None:
+            seen[run.path] = trained
+        else:
+            others.append(run)
+    if seen:
+        logger.warning(
+            "%d of the %d rows given for choosing the ensemble's weights (--data) are training "
+            "rows of members that saved out-of-fold scores of them: %s. Their scores on those "
+            "rows are optimistic (all but memorised), and the rows given replace the "
+            "out-of-fold scores (each made by a fold model that did not see the row). Leave out "
+            "--data to choose the weights on the out-of-fold scores instead, or use rows none of "
+            "the members trained on.",
+            int(np.logical_or.reduce(list(seen.values())).sum()),
+            len(rows),
+            ", ".join(
+                f"{path} trained on {int(t.sum())} of the {len(rows)}" for path, t in seen.items()
+            ),
+        )
+    return warn_trained_on(others, rows) or bool(seen)
+
+
 def held_out_scores(runs, data, vocabulary, split=None):
     """Where the weights are chosen: `data`, a shared validation split, or out of fold.
 
@@ -82,10 +115,11 @@ def held_out_scores(runs, data, vocabulary, split=None):
         check_split(runs, split)
     if data is not None or share_a_split(runs, split):
         rows = split if data is None and split is not None else read_rows(runs, data)
-        scores = [r.scores(rows.texts) for r in runs]
         name = "the members' shared validation split"
-        if data is not None:
-            name = "the given rows" if warn_trained_on(runs, rows) else "the held-out rows"
+        if data is not None:  # warned of before any member scores a row
+            trained = warn_given_rows_trained_on(runs, rows)
+            name = "the given rows" if trained else "the held-out rows"
+        scores = [r.scores(rows.texts) for r in runs]
         return HeldOut(rows.targets(vocabulary), scores, name, rows.fingerprint())
     folds = [r.out_of_fold() for r in runs]
     split_runs = [r for r, f in zip(runs, folds) if f is None]

@@ -210,12 +210,39 @@ def test_weights_chosen_on_rows_the_members_trained_on_are_named_so(
     with caplog.at_level("WARNING", logger="genreclf"):
         run = genreclf.ensemble([other.path, convex_run.path], tmp_path / "ens", data=sample_csv)
     assert run.metrics["evaluated_on"].startswith("the given rows")
-    assert "310 of the 310 rows given for choosing the ensemble's weights" in caplog.text
-    # The rows given win over the out-of-fold scores the members saved of them: said so.
-    assert "The rows given (--data) replace the out-of-fold scores" in caplog.text
-    assert f"{convex_run.path} trained on 310 of the 310" in caplog.text
+    # One warning names both members, and says that the rows given win over the out-of-fold
+    # scores they saved of them and how to choose on those instead.
+    warned = [r.getMessage() for r in caplog.records if "training rows of" in r.getMessage()]
+    assert len(warned) == 1, warned
+    assert warned[0].startswith(
+        "310 of the 310 rows given for choosing the ensemble's weights (--data) are training "
+        f"rows of members that saved out-of-fold scores of them: {other.path} trained on 310 "
+        f"of the 310, {convex_run.path} trained on 310 of the 310. Their scores on those rows "
+        "are optimistic"
+    )
+    assert "the rows given replace the out-of-fold scores" in warned[0]
+    assert "Leave out --data to choose the weights on the out-of-fold scores" in warned[0]
     # The ensemble records the rows its members trained on, for its own evaluations.
     assert len(run.training_rows()) == len(convex_run.training_rows()) == 310
+
+
+def test_a_member_without_out_of_fold_scores_keeps_its_own_warning_of_the_rows_given(
+    trained_run, convex_run, tmp_path, sample_csv, caplog
+):
+    with caplog.at_level("WARNING", logger="genreclf"):
+        genreclf.ensemble([trained_run.path, convex_run.path], tmp_path / "ens", data=sample_csv)
+    warned = [r.getMessage() for r in caplog.records if "training rows of" in r.getMessage()]
+    assert len(warned) == 2, warned
+    n = len(trained_run.training_rows())
+    assert warned[0].startswith(
+        "310 of the 310 rows given for choosing the ensemble's weights (--data) are training "
+        f"rows of members that saved out-of-fold scores of them: {convex_run.path} trained on "
+        "310 of the 310."
+    )
+    assert warned[1] == (
+        f"{n} of the 310 rows given for choosing the ensemble's weights are training rows of "
+        f"{trained_run.path}: its scores on them are optimistic. Use rows it did not train on."
+    )
 
 
 def test_a_run_given_twice_is_warned_about(trained_run, tmp_path, caplog):
