@@ -278,8 +278,13 @@ def describe_csv_error(error, lines, first, delimiter, width):
             opened,
             column,
             f"the quote that opens this cell on line {opened} is never closed: the cell "
-            f"swallowed lines {opened}-{last} ({last - opened + 1} lines, to the end of the "
-            "file). Expected a quote where the cell ends.",
+            + (
+                f"swallowed lines {opened}-{last} ({last - opened + 1} lines, to the end of the "
+                "file)."
+                if last > opened
+                else "runs to the end of the file (its last line)."
+            )
+            + " Expected a quote where the cell ends.",
             close,
         )
     if "expected after" in reason and opened < last:

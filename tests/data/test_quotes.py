@@ -121,6 +121,19 @@ def test_quote_open_at_the_end_of_the_file_names_the_lines_it_swallowed(tmp_path
     assert summary(caplog).startswith("Skipped 1 bad row(s) (3 lines) in ")
 
 
+def test_quote_open_on_the_last_line_says_so_without_a_range_of_one(tmp_path):
+    # It said "swallowed lines 3-3 (1 lines, to the end of the file)".
+    path = write(tmp_path, "eof.csv", 'overview,genre\nA war.,war\n"A heist,crime\n')
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(
+        f"{path}:3: field 'overview': the quote that opens this cell on line 3 is never "
+        "closed: the cell runs to the end of the file (its last line). Expected a quote where "
+        "the cell ends. Close the quote on line 3"
+    ), str(info.value)
+    assert load_dataset(path, skip_bad_rows=True).texts == ["A war."]
+
+
 def test_quote_closed_lines_later_by_a_quote_followed_by_text(tmp_path):
     path = write(
         tmp_path,
