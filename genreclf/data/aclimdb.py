@@ -233,6 +233,19 @@ class AclImdbRecords:
                 path=file_path,
                 field="rating",
             )
+        rating = int(match.group(2))
+        if (polarity == "pos" and rating <= 4) or (polarity == "neg" and rating >= 7):
+            # Rating and folder disagree: one of the two labels would be wrong.
+            other = "neg" if polarity == "pos" else "pos"
+            return row_error(
+                "bad_file_name",
+                f"a review rated {rating} in {polarity}/. Expected ratings 7 to 10 in pos/ and "
+                "1 to 4 in neg/, as in aclImdb (5 and 6 may be in either): otherwise its rating "
+                f"and its polarity label disagree. Received: {name!r}.",
+                fix=f"move it to {other}/, or fix the rating in its name",
+                path=file_path,
+                field="rating",
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:

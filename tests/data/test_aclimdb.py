@@ -335,3 +335,25 @@ def test_a_bad_file_name_says_how_to_fix_it(tmp_path):
         "Received: 'review.txt'. Rename it to its ID and rating (such as 0_9.txt), or move it "
         "out of neg/, or pass skip_bad_rows=True (`--skip-bad-rows`) to skip such rows."
     )
+
+
+@pytest.mark.parametrize("name", ["train/neg/7_9.txt", "train/pos/8_3.txt"])
+def test_a_review_rated_against_its_folder_is_a_bad_row(tmp_path, name, caplog):
+    # A review rated 9 in neg/ was read as rating 9, or with polarity labels as neg.
+    folder = make_folder(tmp_path, reviews=dict(REVIEWS, **{name: "Misfiled."}))
+    polarity, file_name = name.split("/")[1:]
+    rating = file_name[2]
+    with pytest.raises(DataError) as info:
+        load_dataset(folder, aclimdb_label="polarity")
+    assert str(info.value).startswith(
+        f"{folder / 'aclImdb' / name}: field 'rating': a review rated {rating} in {polarity}/. "
+        "Expected ratings 7 to 10 in pos/ and 1 to 4 in neg/"
+    )
+    assert "Move it to " in str(info.value)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        ds = load_dataset(folder, skip_bad_rows=True)
+    assert ds.ids == EXPECTED_IDS and ds.skipped == {"bad_file_name": 1}
+    assert file_name in caplog.text
+    # aclImdb itself has no 5 or 6; a folder of one's own may put them on either side.
+    six = make_folder(tmp_path / "six", reviews=dict(REVIEWS, **{"train/neg/7_6.txt": "Meh."}))
+    assert ["6"] in load_dataset(six).labels
