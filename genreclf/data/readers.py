@@ -168,7 +168,8 @@ def _prepare(path, format, split, aclimdb_label):
         try:
             format = detect_format(path)
         except ConfigError:
-            sniff.check_text_file(path)  # a compressed or empty file says so
+            if os.path.isfile(path):  # not a pipe, whose bytes reading would take
+                sniff.check_text_file(path)  # a compressed or empty file says so
             raise
     if format not in FORMATS:
         raise ConfigError(
