@@ -6,6 +6,7 @@ import json
 import pytest
 
 from genreclf.data import load_dataset
+from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from tests.data.test_readers import write
 
@@ -304,3 +305,40 @@ def test_a_json_array_given_as_jsonl_says_so_and_how_to_convert_it(tmp_path, ind
     assert "Received: one JSON array of 2 object(s) over " in message
     assert "a JSON file, not JSON Lines" in message
     assert "(`jq -c '.[]' m.jsonl > m-lines.jsonl`)" in message
+
+
+def test_a_pipe_without_a_format_is_not_read_to_tell_what_it_is(tmp_path):
+    # Only a regular file is opened to tell a compressed or empty one: a pipe's bytes
+    # would be taken (and its open would wait for a writer).
+    import errno
+    import os
+    import threading
+    import time
+
+    fifo = tmp_path / "rows"
+    os.mkfifo(fifo)
+    wrote = []
+
+    def writer():  # writes gzip bytes if (and only if) someone opens the pipe to read
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+                time.sleep(0.02)
+                continue
+            os.write(fd, gzip.compress(b"text,label\n"))
+            os.close(fd)
+            wrote.append(True)
+            return
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        with pytest.raises(ConfigError, match="Cannot tell the format"):
+            load_dataset(fifo)
+    finally:
+        thread.join()
+    assert not wrote
