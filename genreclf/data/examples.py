@@ -44,6 +44,22 @@ class Example:
     is_list: bool = False
 
 
+def _bytes_fix(column, fmt):
+    """How to make a column of bytes a column of strings: in the DataFrame, or in the file.
+
+    Example:
+
+    >>> _bytes_fix("plot", "parquet")[:57]
+    'store the column as strings: it is binary in the file (in'
+    """
+    if fmt != "parquet":
+        return "decode it to a string first (e.g. value.decode('utf-8'))"
+    return (
+        f"store the column as strings: it is binary in the file (in pandas, `df[{column!r}] = "
+        f"df[{column!r}].str.decode('utf-8')`, then write the Parquet file again)"
+    )
+
+
 class ExampleReader:
     """Converts the records of one file into `Example`s.
 
@@ -98,6 +114,7 @@ class ExampleReader:
         columns = list(columns)
         self.columns = columns
         self.delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
+        self.fmt = fmt
         self.seen_labels = set()  # labels of the rows read, for the unclosed-quote rule
         if fmt == "aclimdb" and label is None:
             label = aclimdb_label
@@ -207,7 +224,7 @@ class ExampleReader:
                 record,
                 self.text,
                 fix=(
-                    "decode it to a string first (e.g. value.decode('utf-8'))"
+                    _bytes_fix(self.text, self.fmt)
                     if isinstance(text, (bytes, bytearray))
                     else "write the text as one string (join a list of sentences into one)"
                 ),

@@ -187,6 +187,30 @@ def test_parquet_null_text_names_row(tmp_path):
         load_dataset(path)
 
 
+def test_a_parquet_binary_text_column_says_how_to_store_it_as_strings(tmp_path):
+    # The hint was the DataFrame's, `value.decode('utf-8')`, for a column of a file.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "m.parquet"
+    pq.write_table(pa.table({"plot": [b"A heist.", b"A storm."], "label": ["x", "y"]}), path)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    assert message.startswith(
+        f"{path}:1: field 'plot': expected the text as a string. Received: b'A heist.' (a bytes). "
+        "Store the column as strings: it is binary in the file (in pandas, `df['plot'] = "
+        "df['plot'].str.decode('utf-8')`, then write the Parquet file again)"
+    ), message
+    frame = pd.read_parquet(path)
+    frame["plot"] = frame["plot"].str.decode("utf-8")  # the command the hint gives
+    frame.to_parquet(path)
+    assert load_dataset(path).texts == ["A heist.", "A storm."]
+    # A DataFrame's bytes keep the DataFrame's hint.
+    with pytest.raises(DataError, match=r"Decode it to a string first"):
+        load_dataset(pd.DataFrame({"plot": [b"A heist."], "label": ["x"]}))
+
+
 def test_detect_format(tmp_path):
     kaggle = write(tmp_path, "k.txt", "1 ::: T ::: drama ::: D\n")
     plain = write(tmp_path, "p.txt", "just text\n")
