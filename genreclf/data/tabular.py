@@ -233,10 +233,9 @@ class JsonlRecords:
         self.columns = None if columns is None else list(columns)
         self.partial_columns = {key for key, count in counts.items() if count < objects}
         if self.columns is None:
-            raise DataError(
-                f"No JSON object found. Expected {jsonl_rows()}.{_whole_json_hint(self.path)}",
-                path=self.path,
-            )
+            hint = _whole_json_hint(self.path)
+            found = "No line is a JSON object" if hint else "No JSON object found"
+            raise DataError(f"{found}. Expected {jsonl_rows()}.{hint}", path=self.path)
 
     def __iter__(self):
         return self._items()

@@ -301,7 +301,9 @@ def test_a_json_array_given_as_jsonl_says_so_and_how_to_convert_it(tmp_path, ind
     with pytest.raises(DataError) as info:
         load_dataset(path, skip_bad_rows=True)
     message = str(info.value)
-    assert message.startswith(f"{path}: No JSON object found. Expected one JSON object per line")
+    assert message.startswith(
+        f"{path}: No line is a JSON object. Expected one JSON object per line"
+    )
     assert "Received: one JSON array of 2 object(s) over " in message
     assert "a JSON file, not JSON Lines" in message
     assert "(`jq -c '.[]' m.jsonl > m-lines.jsonl`)" in message
