@@ -61,6 +61,73 @@ def test_a_class_with_one_outcome_keeps_the_identity():
     assert (slopes[0], intercepts[0]) == (1.0, 0.0)
 
 
+def _few_positives(seed=4):
+    """The audit's case: 4 positives among 70 held-out rows, scored a little above the rest.
+
+    scikit-learn's default Platt fit (C=1, a penalty towards slope 0) made it
+    nearly flat: slope 0.065, intercept -2.64.
+    """
+    rng = np.random.default_rng(seed)
+    logits = np.r_[rng.normal(-2.5, 1.0, 66), rng.normal(-2.0, 1.0, 4)]
+    targets = np.r_[np.zeros(66), np.ones(4)][:, None]
+    return 1 / (1 + np.exp(-logits[:, None])), targets
+
+
+def test_a_class_with_few_positives_keeps_its_spread():
+    scores, targets = _few_positives()
+    slopes, intercepts = fit_platt(scores, targets)
+    assert 0.4 < slopes[0] < 1.0  # shrunk towards the identity's 1, not crushed towards 0
+    assert -2.0 < intercepts[0] < -1.0  # the shift the 70 rows ask for is still learned
+    layer = fit_calibration(scores, targets, multi_label=True)
+    calibrated = layer.apply(scores)[:, 0]
+    assert calibrated.max() / calibrated.min() > 4  # not one score for every row (1.3 before)
+    # Still strictly increasing, so thresholds keep their order and their decisions.
+    grid = np.linspace(0.01, 0.99, 50, dtype="float32")
+    mapped = layer.apply(grid[:, None])[:, 0]
+    assert np.all(np.diff(mapped) > 0)
+    t = float(np.sort(scores[:, 0])[-5])
+    mapped_t = layer.map_thresholds([t])[0]
+    np.testing.assert_array_equal(
+        layer.apply(scores)[:, 0].astype("float32") >= mapped_t, scores[:, 0] >= t
+    )
+
+
+def test_separable_held_out_scores_keep_a_finite_slope():
+    scores = np.array([[0.1], [0.2], [0.3], [0.7], [0.8], [0.9]])
+    targets = np.array([[0], [0], [0], [1], [1], [1]])
+    slopes, intercepts = fit_platt(scores, targets)
+    assert 1.0 < slopes[0] < 10.0 and abs(intercepts[0]) < 1.0
+
+
+def test_calibration_json_names_the_identity_and_few_outcome_classes():
+    from genreclf.training.calibration import describe
+
+    scores, few = _few_positives()
+    rng = np.random.default_rng(0)
+    common = (rng.random(70) < 0.4).astype("float64")
+    common_scores = np.clip(0.3 + 0.4 * common + rng.normal(0, 0.15, 70), 0.01, 0.99)
+    columns = [scores[:, 0], common_scores, np.full(70, 0.2)]
+    targets = np.c_[few, common, np.zeros(70)]
+    info = describe(fit_calibration(np.c_[tuple(columns)], targets, True), "the validation split")
+    assert info["identity_classes"] == [
+        {"class": 2, "why": "no positive among the 70 held-out rows"}
+    ]
+    assert info["few_outcome_classes"] == [{"class": 0, "positives": 4, "negatives": 66}]
+    assert info["slopes"][2] == 1.0 and info["intercepts"][2] == 0.0
+    assert "precision" in info["slope_prior"]
+    json.dumps(info)  # what calibration.json holds
+
+
+def test_a_class_ranked_backwards_keeps_the_identity_and_says_why():
+    from genreclf.training.calibration import platt_classes
+
+    scores = np.linspace(0.05, 0.95, 40)[:, None]
+    targets = (np.arange(40) < 20).astype("float64")[:, None]  # lower scores are the positives
+    fit = platt_classes(scores, targets)[0]
+    assert (fit["slope"], fit["intercept"]) == (1.0, 0.0)
+    assert "not positive" in fit["identity"]
+
+
 def test_none_and_bad_choices():
     assert fit_calibration([[0.9, 0.1]], [[1, 0]], multi_label=False, calibration="none") is None
     with pytest.raises(ConfigError, match="Received: calibration='isotonic'"):
