@@ -18,10 +18,12 @@ appends to the model's score output, so every consumer of the model (the
   a class with a handful of positives keeps a slope near 1 (its scores still
   rank and spread) and still learns its shift, where scikit-learn's default
   penalty (towards slope 0) made it a near-constant map: slope 0.07 from 4
-  positives among 70 rows. A class whose held-out rows are all positive or
-  all negative, or whose fitted slope is not positive, keeps the identity map,
-  so every class's map stays strictly increasing and the thresholds chosen on
-  raw scores re-express exactly (`CalibratedScores.map_thresholds`);
+  positives among 70 rows. The fit is written here (scipy's L-BFGS on the
+  penalised log-likelihood): scikit-learn's `LogisticRegression` has no prior
+  mean or offset to centre the penalty on slope 1. A class whose held-out
+  rows are all positive or all negative, or whose fitted slope is not
+  positive, keeps the identity map, so every class's map stays strictly
+  increasing and the thresholds chosen on raw scores re-express exactly (`CalibratedScores.map_thresholds`);
   `calibration.json` names those classes and why, and the classes fitted on
   fewer than `FEW_OUTCOMES` of one outcome (`describe`).
 """
