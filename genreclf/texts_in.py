@@ -65,12 +65,18 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: run.predict() takes texts, not a dict ... e.g. run.predict(d['text']).
+    >>> texts_in("  ", "genreclf.explain", "explaining")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.TextError: texts[0]: expected a synopsis with some words. Received: '  '. ...
     >>> texts_in(["A ghost.", "  "])
     Traceback (most recent call last):
     ...
     genreclf.errors.TextError: texts[1]: expected a synopsis with some words. Received: '  '. ...
     """
-    if isinstance(texts, str):
+    if isinstance(texts, str):  # one text: checked as one of a list is
+        if not is_text(texts):
+            raise bad_text_error(0, texts, action)
         return [texts if type(texts) is str else str(texts)]
     _refuse_non_texts(texts, call, column)
     try:

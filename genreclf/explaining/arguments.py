@@ -65,7 +65,13 @@ def _is_run(value):
 
 
 def _is_folder(value):
-    """Whether `value` is a path to an existing folder (False for a text no path can be)."""
+    """Whether `value` is a path to an existing folder (False for a text no path can be).
+
+    An empty or blank string is no folder, though `pathlib.Path("")` is the current one:
+    `explain(run, "")` is a blank text, refused as such, not "arguments swapped".
+    """
+    if isinstance(value, str) and not value.strip():
+        return False
     try:
         return isinstance(value, (str, os.PathLike)) and pathlib.Path(value).is_dir()
     except (OSError, ValueError):  # a name too long, a NUL byte

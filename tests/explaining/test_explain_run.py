@@ -50,6 +50,13 @@ def test_blank_and_missing_texts_are_refused_as_predict_refuses_them(trained_run
         genreclf.explain(trained_run, [TEXT, float("nan")])
 
 
+def test_an_empty_string_is_a_blank_text_not_the_current_folder(trained_run):
+    # Path("") is ".", a folder: explain(run, "") said "the arguments look swapped".
+    for text in ("", " "):
+        with pytest.raises(DataError, match=r"texts\[0\]: expected a synopsis with some words"):
+            genreclf.explain(trained_run, text)
+
+
 def test_the_repr_of_an_explanation_is_a_one_line_summary(trained_run):
     long_text = " ".join([TEXT] * 2000)
     (explanation,) = genreclf.explain(trained_run, [long_text], top_k=2)
