@@ -15,6 +15,7 @@ import sys
 
 from genreclf.errors import ConfigError
 from genreclf.path_arguments import check_out_file
+from genreclf.setting import at_least_one
 
 DEFAULT_LIMIT = 50
 
@@ -39,16 +40,20 @@ def build_parser():
     )
     p.add_argument(
         "--limit",
-        type=int,
+        type=at_least_one,
         default=DEFAULT_LIMIT,
         help=f"explain at most this many rows of --data (default {DEFAULT_LIMIT})",
     )
     p.add_argument("--html", help="write an HTML page with every text highlighted here")
-    p.add_argument("--top-k", type=int, default=3, help="labels explained per text (default 3)")
-    p.add_argument("--words", type=int, default=5, help="words listed per label (default 5)")
+    p.add_argument(
+        "--top-k", type=at_least_one, default=3, help="labels explained per text (default 3)"
+    )
+    p.add_argument(
+        "--words", type=at_least_one, default=5, help="words listed per label (default 5)"
+    )
     p.add_argument(
         "--steps",
-        type=int,
+        type=at_least_one,
         default=16,
         help="integrated-gradients steps for neural models (default 16; more: closer to "
         "complete, slower)",
@@ -110,11 +115,6 @@ def main(argv):
             "Give the texts to explain either as arguments (or '-' for stdin) or with --data "
             f"FILE. Received: {len(args.texts)} text arguments and data={args.data!r}."
         )
-    for name in ("top_k", "steps", "limit", "words"):
-        if getattr(args, name) < 1:
-            raise ConfigError(
-                f"--{name.replace('_', '-')} must be at least 1. Received: {getattr(args, name)}."
-            )
     if args.html:  # written after every text is explained: refused before any is
         check_out_file(args.html, "--html", what="the HTML page to write", example="explain.html")
     _load_model(run)

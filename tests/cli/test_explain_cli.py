@@ -217,3 +217,14 @@ def test_colour_on_a_real_terminal(trained_run):
     out = b"".join(chunks).decode("utf-8")
     assert "\033[1;32m" in out  # each label's strongest word, bold green
     assert "\033[31m" in out or "\033[1;31m" in out
+
+
+@pytest.mark.parametrize("flag", ["--top-k", "--words", "--steps", "--limit"])
+def test_a_count_under_one_is_a_usage_error_as_in_predict(flag, capsys):
+    # explain said "--top-k must be at least 1" with exit 1; predict --top-k 0 is argparse's 2.
+    with pytest.raises(SystemExit) as exit:
+        main(["explain", "no/such/run", "A ghost.", flag, "0"])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert f"genreclf explain: error: argument {flag}: expected a whole number of at least 1" in err
+    assert "Received: '0'" in err
