@@ -34,18 +34,32 @@ REASONS = (
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-# How a chat model starts declining a request. A synopsis tells a story in the third
-# person; it does not open with an apology or with "I can't help/write ...".
-_REFUSAL = re.compile(
+# How a chat model declines a request: its first sentence opens as an apology or in
+# the first person ("I'm sorry", "As an AI language model,", "I can't", ...) and says it
+# will not do what was asked ("can't help with", "cannot write these synopses", "must
+# decline"). Both, because a synopsis may open with a character speaking ("I will not
+# help you, snarls the mob boss") or with an AI in its story ("As an AI awakens ...").
+_OPENING = re.compile(
     r"""^[\s*_-]*(?:
         i(?:'|’|\s+a)m\s+sorry\b | sorry,?\s+(?:but\s+)?i\b | i\s+apologi[sz]e\b
-        | as\s+an\s+ai\b
-        | (?:unfortunately,?\s+)?i(?:\s+(?:can(?:not|'t|’t)|can\s+not|won(?:'|’)t|will\s+not)
-            |(?:'|’|\s+a)m\s+(?:unable|not\s+able)\s+to)
-          \s+(?:help|assist|write|create|provide|comply|fulfil+|generate|produce|complete
-            |do\s+that|continue)\b
+        | as\s+an\s+ai(?:\s+(?:language\s+model|assistant|model))?\s*,
+        | (?:unfortunately,?\s+)?i(?:\s+(?:can(?:not|'t|’t)|can\s+not|won(?:'|’)t|will\s+not
+            |must)|(?:'|’|\s+a)m\s+(?:unable|not\s+able)\s+to)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
+)
+_FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?=\s|$)|$)", re.DOTALL)
+_DECLINING = re.compile(
+    r"""(?:can(?:not|'t|’t)|can\s+not|won(?:'|’)t|will\s+not|unable\s+to|not\s+able\s+to)
+        [\s*_]+(?:
+          (?:help|assist)(?:\s+you)?(?:\s+with\b|[\s*_]*(?:[.!]|$))
+        | (?:write|create|provide|generate|produce|complete|fulfil+|comply|continue|do\s+that)\b
+          (?=.*\b(?:synops\w*|content|requests?|this|that|these|those|topic|genres?
+                   |stor(?:y|ies)|summar\w*)\b|[\s*_]*(?:[.!]|$))
+        )
+    | (?:must|have\s+to|need\s+to)\s+decline\b
+    | (?:can(?:not|'t|’t)|won(?:'|’)t)[\s*_]*(?:[.!]|$)""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 
 
@@ -135,8 +149,14 @@ def looks_like_refusal(text):
     False
     >>> looks_like_refusal("I can't go home again, a drifter tells the sheriff of a dusty town.")
     False
+    >>> looks_like_refusal("As an AI awakens aboard a derelict starship, its crew must decide.")
+    False
     """
-    return bool(_REFUSAL.match(str(text)))
+    text = str(text)
+    if not _OPENING.match(text):
+        return False
+    first = _FIRST_SENTENCE.match(text[:600]).group(0)
+    return bool(_DECLINING.search(first))
 
 
 def language_ok(text, config=None):

@@ -105,6 +105,10 @@ def test_a_refusal_written_as_a_synopsis_is_dropped_and_no_synopsis_is_taken_for
         "As an AI language model, I must decline.",
         "Unfortunately, I cannot provide synopses for this genre.",
         "  **I’m unable to write** that.",
+        "I can't help with that.",
+        "Sorry, I can't.",
+        "As an AI, I cannot create violent content.",
+        "I must decline this request.",
     ]
     assert all(looks_like_refusal(t) for t in refusals)
     rng = random.Random(1)
@@ -113,6 +117,13 @@ def test_a_refusal_written_as_a_synopsis_is_dropped_and_no_synopsis_is_taken_for
         "I can't go home again, a drifter tells the sheriff of a dusty town.",
         '"I\'m sorry" are the last words a retired boxer says before his final fight.',
         "Sorry is the one word a proud chef has never said, until a critic arrives.",
+        # A character speaking, or an AI in the story: the opening alone is no refusal.
+        "As an AI awakens aboard a derelict starship, its crew must decide whether to trust it.",
+        "As an AI researcher, Dr. Lena Ortiz uncovers a conspiracy inside her own lab.",
+        "I will not help you, snarls the mob boss, as a detective closes in on his empire.",
+        "I won't write my name in blood, swears a young knight. But the kingdom needs it.",
+        "I'm sorry for your loss, a stranger tells a widow; days later her husband's letters "
+        "begin to arrive.",
     ]
     assert not any(looks_like_refusal(t) for t in stories)
     config = FilterConfig(min_words=1)
