@@ -38,11 +38,11 @@ import keras_tuner
 
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
+from genreclf.tuning.trial_record import CHECKPOINT
 
 logger = logging.getLogger("genreclf.tuning")
 
 UNREPORTED = "unreported_result.json"
-CHECKPOINT = "checkpoint.weights.h5"  # KerasTuner's file name for a trial's best weights
 
 
 class ChiefLost(keras_tuner.errors.FatalError):

@@ -1,4 +1,5 @@
-"""A trial's record: its file name, and the one line that names why it failed.
+"""A trial's files (its record, its best weights) by name, and the one line that names why
+it failed.
 
 Apart from `tuners` so that reading a search folder (`genreclf tune show`,
 the "already holds a search" refusal) loads neither Keras nor KerasTuner.
@@ -7,6 +8,9 @@ the "already holds a search" refusal) loads neither Keras nor KerasTuner.
 import re
 
 TRIAL_RECORD = "genreclf_trial.json"
+# KerasTuner's file name for a trial's best weights (Hyperband's warm starts
+# and `get_best_models` read it; a worker's kept result needs it).
+CHECKPOINT = "checkpoint.weights.h5"
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
 
 

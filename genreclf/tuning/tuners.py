@@ -45,6 +45,7 @@ from genreclf.tuning import chief_client
 from genreclf.tuning import distributed
 from genreclf.tuning import saved_state
 from genreclf.tuning.trial_process import TrialProcesses
+from genreclf.tuning.trial_record import CHECKPOINT
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
@@ -288,9 +289,7 @@ class _GenreclfTunerMixin:
         return self._processes().run(output=output, **task)
 
     def _checkpoint(self, trial_id):
-        # KerasTuner's file name for a trial's best weights (Hyperband's warm
-        # starts and `get_best_models` read it).
-        return os.path.join(self.get_trial_dir(trial_id), "checkpoint.weights.h5")
+        return os.path.join(self.get_trial_dir(trial_id), CHECKPOINT)
 
     def _processes(self):
         if getattr(self, "_trial_processes", None) is None:

@@ -8,6 +8,7 @@ import pytest
 from keras_tuner.engine import trial as trial_module
 
 from genreclf.tuning import chief_client
+from genreclf.tuning.trial_record import CHECKPOINT
 
 
 def _trial(trial_id="3", lr=0.01):
@@ -22,7 +23,7 @@ EXECUTIONS = [{"history": {"val_macro_f1": [0.2, 0.3]}, "epoch": [1, 2]}]
 
 
 def _keep(tmp_path, trial=None):
-    (tmp_path / chief_client.CHECKPOINT).write_bytes(b"weights")
+    (tmp_path / CHECKPOINT).write_bytes(b"weights")
     return chief_client.keep(tmp_path, trial or _trial(), EXECUTIONS, BOOKKEEPING)
 
 
@@ -54,7 +55,7 @@ def test_a_kept_result_of_another_trial_is_not_used(tmp_path, caplog, trial, exe
 
 def test_a_damaged_kept_result_or_lost_weights_train_again(tmp_path, caplog):
     _keep(tmp_path)
-    (tmp_path / chief_client.CHECKPOINT).unlink()
+    (tmp_path / CHECKPOINT).unlink()
     with caplog.at_level("WARNING", logger="genreclf.tuning"):
         assert chief_client.kept_result(tmp_path, _trial(), 1) is None
     assert "its best weights, checkpoint.weights.h5, are gone" in caplog.text
