@@ -22,6 +22,7 @@ from genreclf.run import Run
 from genreclf.run_comparison import check_shared_classes
 from genreclf.run_comparison import on_shared_rows
 from genreclf.run_comparison import paired_intervals
+from genreclf.run_comparison import unpaired_reason
 
 logger = logging.getLogger("genreclf.evaluation")
 
@@ -264,19 +265,14 @@ def evaluate(
                     line=error.line,
                     field=error.field,
                 ) from None
-            intervals = paired_intervals(
-                (run, dataset, *counted), (other, other_data, *other_counted), report
-            )
+            scored = (run, dataset, *counted), (other, other_data, *other_counted)
+            intervals = paired_intervals(*scored, report)
+            if intervals is None:
+                note = f"\nNo paired intervals: {unpaired_reason(*scored)}\n"
         comparison = compare_reports(
             mine, other_report, run.path.name, other.path.name, intervals=intervals
         )
         comparison += note
-        if data is not None and intervals is None:
-            comparison += (
-                "\nNo paired intervals: the two runs did not score the same rows with the "
-                "same labels (rows dropped by --skip-bad-rows, other label columns, or one "
-                "single-label and one multi-label run).\n"
-            )
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.md").write_text(comparison, encoding="utf-8")
         report["comparison"] = comparison

@@ -57,20 +57,51 @@ def paired_intervals(first, second, report):
     mode and targets; B's columns are put in A's label order. The rare
     classes are A's `report`'s (the same rows give both reports the same).
     """
-    (run, data, targets, predicted), (other, other_data, other_targets, other_predicted) = (
-        first,
-        second,
-    )
-    if (
-        list(data.texts) != list(other_data.texts)
-        or set(run.labels) != set(other.labels)
-        or run.multi_label != other.multi_label
-    ):
+    if unpaired_reason(first, second) is not None:
         return None
+    (run, _, targets, predicted), (other, _, _, other_predicted) = first, second
+    columns = [list(other.labels).index(label) for label in run.labels]
+    return _bootstrap(targets, predicted, other_predicted[:, columns], run, report)
+
+
+def unpaired_reason(first, second):
+    """Why `paired_intervals` gives none for `first` and `second`, in a sentence; else None.
+
+    Example:
+
+    >>> from types import SimpleNamespace as Scored
+    >>> rows = Scored(texts=["A heist."])
+    >>> a = Scored(labels=["crime", "drama"], multi_label=False, path=Scored(name="a"))
+    >>> b = Scored(labels=["crime"], multi_label=False, path=Scored(name="b"))
+    >>> unpaired_reason((a, rows, None, None), (b, rows, None, None))
+    "the two runs score other classes (only a: ['drama']); paired intervals need the same classes."
+    """
+    (run, data, targets, _), (other, other_data, other_targets, _) = first, second
+    if run.multi_label != other.multi_label:
+        return "one run is single-label and the other multi-label."
+    if set(run.labels) != set(other.labels):
+        only = [
+            f"only {a.path.name}: {short_repr(sorted(set(a.labels) - set(b.labels)))}"
+            for a, b in ((run, other), (other, run))
+            if set(a.labels) - set(b.labels)
+        ]
+        return (
+            f"the two runs score other classes ({'; '.join(only)}); paired intervals need the "
+            "same classes."
+        )
+    if list(data.texts) != list(other_data.texts):
+        return (
+            f"the two runs scored other texts ({len(data.texts)} and {len(other_data.texts)} "
+            "rows: rows --skip-bad-rows dropped for one run only, or other text columns in "
+            "their training)."
+        )
     columns = [list(other.labels).index(label) for label in run.labels]
     if not np.array_equal(targets, other_targets[:, columns]):
-        return None
-    return _bootstrap(targets, predicted, other_predicted[:, columns], run, report)
+        return (
+            "the two runs read other labels for the same rows (other label columns or "
+            "separators in their training)."
+        )
+    return None
 
 
 def _bootstrap(targets, predicted, other_predicted, run, report):

@@ -154,6 +154,24 @@ def test_a_label_only_the_first_run_knows_names_the_compared_run(trained_run, tm
         genreclf.evaluate(trained_run, test, compare=other)
 
 
+def test_compare_on_data_says_why_runs_of_other_classes_get_no_intervals(trained_run, tmp_path):
+    # It said "did not score the same rows with the same labels (rows dropped by
+    # --skip-bad-rows, other label columns, or ...)": none of which was so.
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    keep = [i for i, labels in enumerate(data.labels) if "western" not in labels]
+    other = genreclf.train(data.subset(keep), model="ngram", epochs=2, out=tmp_path / "nine",
+                           model_config={"max_tokens": 2000}, verbose=0)  # fmt: skip
+    test = tmp_path / "test.csv"
+    test.write_text("overview,genre\nA heist.,action\nA ghost.,horror\n")
+    report = genreclf.evaluate(trained_run, test, compare=other, out=tmp_path / "cmp")
+    assert "paired_bootstrap" not in report
+    assert (
+        "No paired intervals: the two runs score other classes (only "
+        f"{trained_run.path.name}: ['western']); paired intervals need the same classes."
+    ) in report["comparison"]
+    assert "other label columns" not in report["comparison"]
+
+
 def test_runs_that_share_no_class_are_refused_not_compared(trained_run, tmp_path, capsys):
     from genreclf.cli import main
 
