@@ -1,9 +1,9 @@
 """The tuning folder: a new search, a resumed one (the same settings), or one started over.
 
-`tune` calls `check_resume` before reading the data and `ready` (the rest of
-`prepare`, which checks too: for other callers) before building anything;
-`check_same_search` compares a search's description with
-the saved `tune.json` of the one it resumes.
+`tune` calls `check_resume` before reading the data and `ready` before
+building anything (it holds the folder in between); `check_same_search`
+compares a search's description with the saved `tune.json` of the one it
+resumes.
 """
 
 import json
@@ -78,21 +78,15 @@ def check_resume(directory, resume, overwrite):
         )
 
 
-def prepare(directory, spec, resume, overwrite, tuner_id):
-    """Readies `directory` for a search described by `spec`; returns the saved
+def ready(directory, spec, overwrite, tuner_id):
+    """Readies `directory` for a search described by `spec`, once
+    `check_resume(directory, resume, overwrite)` has passed; returns the saved
     description (`tune.json`) of the search it resumes, or `{}` for a new one.
 
-    Refuses a folder holding a search unless `resume` (the same settings:
-    `SPEC_MUST_MATCH`) or `overwrite` (deleted first), and `resume` where
-    there is none (`check_resume`).
+    `overwrite` deletes the search there first; a search there is resumed
+    only with the same settings (`SPEC_MUST_MATCH`). `tune` calls
+    `check_resume` before reading the data, and holds the folder since.
     """
-    check_resume(directory, resume, overwrite)
-    return ready(directory, spec, overwrite, tuner_id)
-
-
-def ready(directory, spec, overwrite, tuner_id):
-    """`prepare` once `check_resume(directory, resume, overwrite)` has passed (`tune` checks
-    before reading the data, and holds the folder since)."""
     trials = directory / results.TRIALS
     if overwrite:
         clear(directory)

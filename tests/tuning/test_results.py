@@ -166,8 +166,9 @@ def test_a_damaged_tune_json_is_a_clear_error_for_show_and_resume(folder, capsys
     spec.write_text("{bad")
     with pytest.raises(ConfigError, match=r"tune.json is damaged \(JSONDecodeError: .*--overwrite"):
         leaderboard(folder)
+    tuning_folder.check_resume(folder, True, False)  # tune's --resume: a search is there
     with pytest.raises(ConfigError, match="tune.json is damaged"):
-        tuning_folder.prepare(folder, {"model": "ngram"}, True, False, "tuner0")
+        tuning_folder.ready(folder, {"model": "ngram"}, False, "tuner0")
     spec.write_text("[1, 2]")
     with pytest.raises(ConfigError, match=r"is damaged \(TypeError: expected a JSON object"):
         leaderboard(folder)

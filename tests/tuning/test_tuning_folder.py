@@ -11,6 +11,12 @@ SPEC = {"model": "ngram", "tuner": "random", "objective": "val_macro_f1", "max_e
         "executions_per_trial": 1, "max_trials": 2, "data": {"val_split": 0.1}}  # fmt: skip
 
 
+def _open(directory, spec, resume, overwrite, tuner_id):
+    """What `tune` does with its folder: `check_resume`, then (the folder held) `ready`."""
+    tuning_folder.check_resume(directory, resume, overwrite)
+    return tuning_folder.ready(directory, spec, overwrite, tuner_id)
+
+
 def _saved(folder, spec=SPEC):
     (folder / "trials").mkdir(parents=True)
     (folder / "trials" / "tuner0.json").write_text("{}")
@@ -18,21 +24,21 @@ def _saved(folder, spec=SPEC):
 
 
 def test_a_new_folder_has_nothing_to_resume(tmp_path):
-    assert tuning_folder.prepare(tmp_path / "new", SPEC, False, False, "tuner0") == {}
+    assert _open(tmp_path / "new", SPEC, False, False, "tuner0") == {}
     with pytest.raises(ConfigError, match=r"no search to resume: .* pass resume=False"):
-        tuning_folder.prepare(tmp_path / "new", SPEC, True, False, "tuner0")
+        _open(tmp_path / "new", SPEC, True, False, "tuner0")
 
 
 def test_resuming_returns_the_saved_search_and_refuses_changed_settings(tmp_path):
     _saved(tmp_path)
     with pytest.raises(ConfigError, match="already holds a search"):
-        tuning_folder.prepare(tmp_path, SPEC, False, False, "tuner0")
-    saved = tuning_folder.prepare(tmp_path, {**SPEC, "max_trials": 5}, True, False, "chief")
+        _open(tmp_path, SPEC, False, False, "tuner0")
+    saved = _open(tmp_path, {**SPEC, "max_trials": 5}, True, False, "chief")
     assert saved["space"] == {"lr": "Float(0.001..0.03)"}
     assert (tmp_path / "trials" / "chief.json").exists()  # KerasTuner reloads this tuner's file
     changed = {**SPEC, "data": {"val_split": 0.2}}
     with pytest.raises(ConfigError, match=r"data.val_split=0.1 \(now 0.2\)"):
-        tuning_folder.prepare(tmp_path, changed, True, False, "tuner0")
+        _open(tmp_path, changed, True, False, "tuner0")
     with pytest.raises(ConfigError, match=r"space.lr='Float\(0.001..0.03\)' \(now None\)"):
         tuning_folder.check_same_search(tmp_path, saved, {"space": {}}, ("space",))
 
@@ -41,16 +47,16 @@ def test_classes_in_another_order_are_refused_and_older_searches_held_them_as_te
     ratings = {**SPEC, "labels": ["1", "2", "10"]}  # by value, as runs order ratings now
     _saved(tmp_path, {**SPEC, "labels": ["1", "10", "2"]})
     with pytest.raises(ConfigError, match=r"labels=\['1', '10', '2'\] \(now \['1', '2', '10'\]\)"):
-        tuning_folder.prepare(tmp_path, ratings, True, False, "tuner0")
+        _open(tmp_path, ratings, True, False, "tuner0")
     older = tmp_path / "older"
     _saved(older)  # written before tune.json held the classes: text order
     with pytest.raises(ConfigError, match=r"labels=\['1', '10', '2'\]"):
-        tuning_folder.prepare(older, ratings, True, False, "tuner0")
+        _open(older, ratings, True, False, "tuner0")
     genres = {**SPEC, "labels": ["comedy", "drama"]}
-    assert tuning_folder.prepare(older, genres, True, False, "tuner0")["labels"] == genres["labels"]
+    assert _open(older, genres, True, False, "tuner0")["labels"] == genres["labels"]
 
 
 def test_overwrite_clears_the_search(tmp_path):
     _saved(tmp_path)
-    assert tuning_folder.prepare(tmp_path, SPEC, False, True, "tuner0") == {}
+    assert _open(tmp_path, SPEC, False, True, "tuner0") == {}
     assert not (tmp_path / "tune.json").exists() and not (tmp_path / "trials").exists()
