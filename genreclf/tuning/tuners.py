@@ -32,8 +32,10 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 import datetime
 import logging
 import os
+import re
 import threading
 import time
+import warnings
 
 import keras
 import keras_tuner
@@ -51,6 +53,12 @@ from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
 
 logger = logging.getLogger("genreclf.tuning")
+
+# How KerasTuner 1.4 words its warning when it finds the objective's metrics
+# already reported for a trial that `run_trial` returned (it then reports
+# nothing): it takes them for a deprecated `oracle.update_trial` call in
+# `run_trial` (`BaseTuner._run_and_update_trial`).
+_ALREADY_REPORTED = re.escape("The use case of calling `self.oracle.update_trial(")
 
 
 class _TrialHeartbeat:
@@ -102,6 +110,7 @@ class _GenreclfTunerMixin:
         super().on_trial_begin(trial)
 
     def on_trial_end(self, trial):
+        self._end_quiet()
         if self._heartbeat is not None:
             self._heartbeat.stop()
         started = getattr(self, "_trial_started", time.time())
@@ -169,6 +178,8 @@ class _GenreclfTunerMixin:
             if getattr(self, "_unreported", None):  # trained, not reported: kept
                 lost.kept, lost.trial_id = self._unreported
             raise
+        finally:
+            self._end_quiet()
 
     def run_trial(self, trial, *fit_args, **fit_kwargs):
         """Runs each execution of `trial` in a fresh process; returns their histories.
@@ -250,15 +261,30 @@ class _GenreclfTunerMixin:
         return histories
 
     def _report_kept(self, trial, kept):
-        """The histories of a trial's kept result; its record will be the training's."""
+        """The histories of a trial's kept result; its record will be the training's.
+
+        The chief may have its scores already: the lost chief got them
+        (`update_trial`), not the trial's end (`end_trial`), and the trial
+        it hands out again carries them. KerasTuner then reports nothing
+        again (right: they are this result's), with a warning that
+        `run_trial` called `update_trial` itself, which genreclf's does
+        not; that warning is silenced until the trial ends (`on_trial_end`).
+        """
+        reported = trial.metrics.exists(self.oracle.objective.name)
         logger.info(
-            "trial %s: trained by %s (%.0fs, %d epochs) but not reported, its chief lost: "
-            "its kept result is reported, the trial is not trained again",
+            "trial %s: trained by %s (%.0fs, %d epochs), its chief lost before %s: %s, "
+            "the trial is not trained again",
             trial.trial_id,
             kept["tuner_id"],
             kept["seconds"],
             kept["epochs"],
+            "the trial ended" if reported else "it was reported",
+            "the chief has its scores, it is ended" if reported else "its kept result is reported",
         )
+        if reported:
+            self._quiet = warnings.catch_warnings()
+            self._quiet.__enter__()
+            warnings.filterwarnings("ignore", _ALREADY_REPORTED, DeprecationWarning)
         self._trial_started = kept["started"]
         self._trial_seconds = kept["seconds"]
         self._trial_tuner = kept["tuner_id"]
@@ -271,6 +297,11 @@ class _GenreclfTunerMixin:
             history.history, history.epoch = execution["history"], execution["epoch"]
             histories.append(history)
         return histories
+
+    def _end_quiet(self):
+        quiet, self._quiet = getattr(self, "_quiet", None), None
+        if quiet is not None:
+            quiet.__exit__(None, None, None)
 
     def _warn_ignored_fit_args(self, hp, fit_args, fit_kwargs):
         # Here, once per search, rather than in each trial's process: the

@@ -1,6 +1,7 @@
 """`genreclf.tuning.chief_client`: a worker's kept result of a trial its lost chief never got."""
 
 import json
+import pathlib
 
 import grpc
 import keras_tuner
@@ -86,3 +87,42 @@ def test_a_failed_call_to_the_chief_is_chief_lost_with_its_status():
         client.end_trial(_trial())
     assert isinstance(lost.value, keras_tuner.errors.FatalError)  # KerasTuner re-raises it
     assert chief_client.status_name(lost.value) == lost.value.code == "DEADLINE_EXCEEDED"
+
+
+@pytest.mark.parametrize("chief_has_scores", [False, True])
+def test_a_kept_result_is_reported_once_without_a_false_deprecation_warning(
+    tmp_path, chief_has_scores
+):
+    """A resumed chief that got the kept result (`update_trial`) but not the trial's end
+    hands the trial out with its scores: the search ends it, reports nothing twice, and
+    KerasTuner's warning about `update_trial` in `run_trial` (genreclf never calls it) is
+    silenced for that trial only."""
+    import warnings
+
+    from genreclf.tuning import make_tuner
+    from genreclf.tuning.trial_record import TRIAL_RECORD
+
+    hp = keras_tuner.HyperParameters()
+    hp.Float("lr", 0.001, 0.1)
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective=keras_tuner.Objective("val_macro_f1", "max"), max_trials=1, hyperparameters=hp
+    )
+    tuner = make_tuner(oracle, None, directory=tmp_path)
+    trial = oracle.create_trial(tuner.tuner_id)  # handed out again by the resumed chief
+    if chief_has_scores:  # the lost chief got the result, not the trial's end
+        oracle.update_trial(trial.trial_id, {"val_macro_f1": 0.3}, step=1)
+    trial_dir = pathlib.Path(tuner.get_trial_dir(trial.trial_id))
+    _keep(trial_dir, trial)
+    filters = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        tuner.search()
+    assert [str(w.message) for w in seen if "update_trial" in str(w.message)] == []
+    assert warnings.filters == filters  # silenced for that trial only
+    ended = oracle.trials[trial.trial_id]
+    assert ended.status == "COMPLETED" and ended.score == 0.3 and ended.best_step == 1
+    observations = ended.metrics.get_history("val_macro_f1")
+    assert [(o.step, o.value) for o in observations] == [(1, [0.3])]  # reported once
+    assert not (trial_dir / chief_client.UNREPORTED).exists()
+    record = json.loads((trial_dir / TRIAL_RECORD).read_text())
+    assert record["processes"] == BOOKKEEPING["processes"] and record["tuner_id"] == "tuner1"
