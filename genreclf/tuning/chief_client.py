@@ -21,13 +21,17 @@ Here, on a worker:
   are already in `trial_<id>/checkpoint.weights.h5`. The file is removed
   once the chief has the trial (`remove`). The chief restarted with
   `--resume` hands that trial out again (to the same worker id, or to
-  another once it is requeued); the tuner that gets it finds the file
+  another once it is requeued); a tuner that gets it and finds the file
   (`kept_result`: the same trial, the same hyperparameter values, every execution,
-  the checkpoint there) and reports that result instead of training again.
+  the checkpoint there) reports that result instead of training again.
 
-The search folder is shared by the chief and its workers (KerasTuner's
-protocol: the trials' files are the tuning folder's), so whichever process
-runs the trial next reads the file.
+The file is in the worker's own tuning folder (`--dir`): the chief and the
+workers talk only over gRPC (hyperparameters and scores), and each writes
+its trials' files under its own folder. KerasTuner's distributed guide asks
+for a file system all workers write to, but nothing checks it. So the kept
+result is reused by a worker that reads the same folder: the same worker
+restarted, or any worker where `--dir` is shared; any other worker that gets
+the trial trains it again.
 """
 
 import logging

@@ -240,8 +240,9 @@ def _lost_chief(error):
     if getattr(error, "kept", None):
         kept = (
             f" Trial {error.trial_id} finished but was not reported: its result is kept in "
-            f"{error.kept}, and the worker that runs the trial next reports it instead of "
-            "training it again."
+            f"{error.kept}. A worker that runs the trial with this --dir (this one restarted, "
+            "or any worker where --dir is a folder shared by all) reports it instead of "
+            "training it again; elsewhere the trial trains again."
         )
     return (
         f"worker {os.environ.get(distributed.TUNER_ID, '')} lost the chief at {ip}:{port} "

@@ -23,7 +23,8 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
   a lost chief ends the search with `ChiefLost` (no traceback), and a trial
   finished but not reported is kept in its folder and reported, not trained
-  again, by whoever runs it next (`genreclf.tuning.chief_client`);
+  again, by the next worker that runs it from that folder
+  (`genreclf.tuning.chief_client`);
 - with `tuner.mlflow` set (`tune(..., mlflow_uri=...)`), log each trial as
   an MLflow run nested under the search's run
   (`genreclf.tuning.mlflow_search`).

@@ -126,3 +126,26 @@ def test_a_kept_result_is_reported_once_without_a_false_deprecation_warning(
     assert not (trial_dir / chief_client.UNREPORTED).exists()
     record = json.loads((trial_dir / TRIAL_RECORD).read_text())
     assert record["processes"] == BOOKKEEPING["processes"] and record["tuner_id"] == "tuner1"
+
+
+def test_a_lost_chiefs_message_says_which_workers_reuse_the_kept_result(monkeypatch):
+    from genreclf.tuning import cli
+    from genreclf.tuning import distributed
+
+    class Gone(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+    for name, value in [(distributed.TUNER_ID, "tuner0"), (distributed.ORACLE_IP, "10.0.0.1"),
+                        (distributed.ORACLE_PORT, "8000")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    lost = chief_client.ChiefLost(Gone())
+    assert "Trial" not in cli._lost_chief(lost)  # nothing kept: nothing to say of it
+    lost.kept, lost.trial_id = "/w/trials/trial_0/unreported_result.json", "0"
+    assert cli._lost_chief(lost) == (
+        "worker tuner0 lost the chief at 10.0.0.1:8000 (UNAVAILABLE). Trial 0 finished but was "
+        "not reported: its result is kept in /w/trials/trial_0/unreported_result.json. A worker "
+        "that runs the trial with this --dir (this one restarted, or any worker where --dir is a "
+        "folder shared by all) reports it instead of training it again; elsewhere the trial "
+        "trains again. Restart the chief with --resume, then this worker."
+    )
