@@ -223,7 +223,7 @@ class JsonlRecords:
         columns = None  # the keys of every object, in the order they first appear
         counts = collections.Counter()  # how many objects have each key
         objects = 0
-        with contextlib.closing(self._items()) as items:
+        with contextlib.closing(self._items(duplicates=False)) as items:
             for item in items:
                 if isinstance(item, Record):
                     columns = {} if columns is None else columns
@@ -240,7 +240,16 @@ class JsonlRecords:
     def __iter__(self):
         return self._items()
 
-    def _items(self):
+    def _items(self, duplicates=True):
+        """The file's records and row errors, in order.
+
+        `duplicates`: note the keys a row's object names twice (see
+        `_noting_repeats`); counting the columns needs not, so its pass
+        parses without the hook.
+        """
+        repeated = []  # (object, pairs) for each object of this line that repeats a key
+        hook = _noting_repeats(repeated) if duplicates else None
+        decode = json.JSONDecoder(object_pairs_hook=hook).decode  # built once, not per line
         with open(self.path, "rb") as f:
             lines = LineDecoder(f)
             for text in lines:
@@ -248,10 +257,12 @@ class JsonlRecords:
                 bad = lines.pop_bad(number, number)
                 if not text.strip():
                     continue
+                line = text.rstrip("\r\n")
                 try:
-                    # columns counted in this line; a repeated key is kept, not lost
-                    value = json.loads(text.rstrip("\r\n"), object_pairs_hook=_JsonObject)
+                    # json.loads names a BOM ("Unexpected UTF-8 BOM"); a decoder alone would not
+                    value = json.loads(line) if line.startswith("\ufeff") else decode(line)
                 except json.JSONDecodeError as e:
+                    repeated.clear()
                     yield row_error(
                         "invalid_json",
                         f"invalid JSON ({e.msg.removesuffix(' at')} at column {e.colno}). Expected "
@@ -261,6 +272,11 @@ class JsonlRecords:
                         line=number,
                     )
                     continue
+                found = None
+                if repeated:  # an object of this line repeats a key: the row's own (the last)?
+                    if repeated[-1][0] is value:
+                        found = _repeated_keys(repeated[-1][1])
+                    repeated.clear()
                 if not isinstance(value, dict):
                     yield row_error(
                         "malformed_line",
@@ -271,7 +287,7 @@ class JsonlRecords:
                         line=number,
                     )
                     continue
-                yield Record(number, value, bad_bytes=bad, duplicates=value.duplicates)
+                yield Record(number, value, bad_bytes=bad, duplicates=found)
 
 
 def _whole_json_hint(path):
@@ -314,33 +330,54 @@ def _whole_json_hint(path):
     )
 
 
-class _JsonObject(dict):
-    """A JSON object that remembers the keys it names twice with different values.
+def _noting_repeats(repeated):
+    """An `object_pairs_hook` that builds plain dicts, noting those that repeat a key.
 
     `json.loads` keeps the last value of a repeated key without a word:
-    `{"labels": ["a"], "labels": ["b"]}` would train on `b` alone.
-    `duplicates` is `{key: [values, in order]}` for such keys, or `None`.
+    `{"labels": ["a"], "labels": ["b"]}` would train on `b` alone. The hook
+    returns a plain `dict` for every object, nested ones included (a text
+    given as an object is still named "a dict"), and appends `(dict, pairs)`
+    to `repeated` for one with fewer keys than pairs: the one cheap check
+    per object. The hook runs for nested objects first, so the line's own
+    object, if it repeats a key, is the last one appended; the caller clears
+    `repeated` after each line.
 
     Example:
 
-    >>> row = json.loads('{"a": 1, "a": 2, "b": 3, "b": 3}', object_pairs_hook=_JsonObject)
-    >>> row, row.duplicates
-    ({'a': 2, 'b': 3}, {'a': [1, 2]})
+    >>> repeated = []
+    >>> decode = json.JSONDecoder(object_pairs_hook=_noting_repeats(repeated)).decode
+    >>> row = decode('{"a": 1, "a": 2, "b": {"c": 3, "c": 4}}')
+    >>> row, type(row["b"]).__name__, [pairs for _, pairs in repeated]
+    ({'a': 2, 'b': {'c': 4}}, 'dict', [[('c', 3), ('c', 4)], [('a', 1), ('a', 2), ('b', {'c': 4})]])
+    >>> repeated[-1][0] is row
+    True
     """
 
-    def __init__(self, pairs):
-        super().__init__(pairs)
-        self.duplicates = None
-        if len(self) == len(pairs):
-            return
-        values = collections.defaultdict(list)
-        for key, value in pairs:
-            values[key].append(value)
-        self.duplicates = {
-            key: found
-            for key, found in values.items()
-            if any(other != found[0] for other in found[1:])
-        } or None
+    def hook(pairs, dict=dict, len=len):
+        value = dict(pairs)
+        if len(value) != len(pairs):
+            repeated.append((value, pairs))
+        return value
+
+    return hook
+
+
+def _repeated_keys(pairs):
+    """`{key: [values, in order]}` for the keys `pairs` names twice with different values, or `None`.
+
+    Example:
+
+    >>> _repeated_keys([("a", 1), ("a", 2), ("b", 3), ("b", 3)])
+    {'a': [1, 2]}
+    >>> _repeated_keys([("b", 3), ("b", 3)]) is None
+    True
+    """
+    values = collections.defaultdict(list)
+    for key, value in pairs:
+        values[key].append(value)
+    return {
+        key: found for key, found in values.items() if any(other != found[0] for other in found[1:])
+    } or None
 
 
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}

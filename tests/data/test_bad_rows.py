@@ -267,3 +267,23 @@ def test_a_jsonl_field_named_twice_with_different_values_is_a_bad_row(tmp_path, 
     assert list(ds.lines) == [1, 3] and ds.labels[1] == ["b"]
     assert ds.skipped == {"malformed_line": 1}
     assert f"{path}:2: field 'labels'" in caplog.text
+
+
+def test_a_jsonl_object_inside_a_field_is_named_a_dict_and_its_repeats_are_not_the_rows(
+    tmp_path, caplog
+):
+    # The duplicate-key hook made every object a `_JsonObject`: "(a _JsonObject)".
+    path = write(
+        tmp_path,
+        "m.jsonl",
+        '{"text": {"a": 1}, "label": "x"}\n'
+        '{"text": "A storm.", "label": "y", "meta": {"k": 1, "k": 2}}\n',
+    )
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}:1: field 'text': expected the text as a string.")
+    assert "Received: {'a': 1} (a dict)." in str(info.value)
+    with caplog.at_level(logging.WARNING):
+        ds = load_dataset(path, skip_bad_rows=True)
+    # A nested object's repeated key is not a repeat of the row's own fields.
+    assert ds.texts == ["A storm."] and ds.skipped == {"malformed_line": 1}
