@@ -9,6 +9,7 @@ Tests wait until the server answers a status call, as TF Serving's test does.
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -78,12 +79,22 @@ class ServerProcess:
                     continue
                 raise RuntimeError(f"server exited early with {self.proc.returncode}: {self.log()}")
             try:
-                if requests.get(f"{self.rest_url}/v1/models/{model}", timeout=2).status_code == 200:
+                answered = requests.get(f"{self.rest_url}/v1/models/{model}", timeout=2)
+                if answered.status_code == 200 and self._said_ready():
                     return self
             except (requests.ConnectionError, requests.Timeout):
                 pass  # not up yet, or another process holds the port (see above)
             time.sleep(0.2)
         raise TimeoutError(f"server not ready after {timeout}s: {self.log()}")
+
+    def _said_ready(self):
+        """Whether this process printed its ready line with its own REST address: a 200
+        may come from another test process's server on a port picked free here."""
+        if not self.log_path:
+            return self.proc.poll() is None
+        with open(self.log_path, "rb") as handle:  # all of it: polls may log after the line
+            said = handle.read().decode("utf-8", "replace")
+        return re.search(rf"ready: REST on http://\S+:{self.rest_port};", said) is not None
 
     def log(self):
         if not self.log_path or not os.path.exists(self.log_path):
