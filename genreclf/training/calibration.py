@@ -121,7 +121,8 @@ def fit_temperature(scores, targets):
 
 
 def _platt_one(logit, positive, precision):
-    """`(slope, intercept)` maximising the log-likelihood plus the slope's log-prior."""
+    """`(slope, intercept)` maximising the log-likelihood plus the slope's log-prior, or
+    `(None, why)` when the optimiser fails."""
     from scipy.optimize import minimize
 
     y = positive.astype("float64")
@@ -134,6 +135,8 @@ def _platt_one(logit, positive, precision):
         return loss, np.array([residual @ logit + precision * (slope - 1.0), residual.sum()])
 
     result = minimize(loss_and_grad, [1.0, 0.0], jac=True, method="L-BFGS-B")
+    if not result.success or not np.all(np.isfinite(result.x)):
+        return None, f"the fit did not converge ({result.message})"
     return float(result.x[0]), float(result.x[1])
 
 
@@ -173,7 +176,9 @@ def platt_classes(scores, targets, precision=PLATT_SLOPE_PRECISION):
             fit["identity"] = f"no {outcome} among the {len(y)} held-out rows"
         else:
             slope, intercept = _platt_one(logits[:, k], y, precision)
-            if slope > 0:
+            if slope is None:
+                fit["identity"] = intercept
+            elif slope > 0:
                 fit["slope"], fit["intercept"] = slope, intercept
             else:
                 fit["identity"] = (

@@ -128,6 +128,16 @@ def test_a_class_ranked_backwards_keeps_the_identity_and_says_why():
     assert "not positive" in fit["identity"]
 
 
+def test_a_fit_that_fails_keeps_the_identity_and_says_so():
+    from genreclf.training.calibration import platt_classes
+
+    scores = np.array([[0.9], [np.nan], [0.2], [0.7]])  # a diverged model's NaN score
+    with np.errstate(invalid="ignore"):
+        fit = platt_classes(scores, [[1], [0], [0], [1]])[0]
+    assert (fit["slope"], fit["intercept"]) == (1.0, 0.0)
+    assert "did not converge" in fit["identity"]
+
+
 def test_none_and_bad_choices():
     assert fit_calibration([[0.9, 0.1]], [[1, 0]], multi_label=False, calibration="none") is None
     with pytest.raises(ConfigError, match="Received: calibration='isotonic'"):
