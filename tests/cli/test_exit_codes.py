@@ -35,7 +35,7 @@ ERRORS = {
         ["labels", "check", SAMPLE, *COLUMNS, "--out", "{tmp}/s.csv", "--top", "0"],
         "--top",
     ),
-    "label": (["label", "{tmp}/missing.csv", "--out", "{tmp}/l.csv"], "error:"),
+    "label": (["label", "{tmp}/missing.csv", "--out", "{tmp}/l.csv"], "Nothing to label with"),
 }
 
 
