@@ -290,12 +290,21 @@ class JsonlRecords:
                 yield Record(number, value, bad_bytes=bad, duplicates=found)
 
 
+# A file given as JSON Lines with no line an object is parsed whole, to say it
+# is one JSON array and how many objects it holds, only up to this size (this
+# is the error path: a multi-GB file would be read twice for a hint); a bigger
+# one is judged by its first `_WHOLE_JSON_HEAD` bytes, its objects not counted.
+_WHOLE_JSON_BYTES = 50_000_000
+_WHOLE_JSON_HEAD = 1 << 20
+
+
 def _whole_json_hint(path):
     """What a `.json` file given as JSON Lines holds, with how to convert it, or "".
 
     A JSON array (on one line or pretty-printed over many) has no line that
     is an object; "No JSON object found" alone sent the user looking for a
-    missing row.
+    missing row. A file over `_WHOLE_JSON_BYTES` is not parsed whole: its
+    head says whether it starts as an array of objects (see `_json_head`).
 
     Example:
 
@@ -305,29 +314,80 @@ def _whole_json_hint(path):
     >>> _whole_json_hint(path)[:70]
     ' Received: one JSON array of 1 object(s) over 3 lines, a JSON file, no'
     """
-    try:
-        with open(path, encoding="utf-8") as f:
-            value = json.load(f)
-    except (ValueError, OSError):
-        return ""
-    with open(path, "rb") as f:
-        lines = sum(1 for line in f if line.strip())
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        what = f"one JSON array of {len(value)} object(s)"
-        command = "jq -c '.[]'"
-    elif isinstance(value, dict) and lines > 1:
-        what = "one JSON object"
-        command = "jq -c ."
-    else:
-        return ""
     name = os.path.basename(str(path))
+    try:
+        if os.path.getsize(path) > _WHOLE_JSON_BYTES:
+            found = _json_head(path, name)
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+            found = _whole_json(json.loads(data), data, name)  # bytes: a BOM is skipped
+    except (ValueError, OSError, RecursionError):
+        return ""
+    if found is None:
+        return ""
+    what, command = found
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    out = shlex.quote(f"{stem}-lines.jsonl")
     return (
-        f" Received: {what} over {lines} line{'s' if lines != 1 else ''}, a JSON file, not "
-        f"JSON Lines. Write each object on its own line (`{command} {shlex.quote(name)} > "
-        f"{out}`), and pass that file."
+        f" Received: {what}, a JSON file, not JSON Lines. Write each object on its own line "
+        f"(`{command} > {shlex.quote(f'{stem}-lines.jsonl')}`), and pass that file."
     )
+
+
+def _whole_json(value, data, name):
+    """`(what, command)` for a parsed whole file that is an array of objects or one object."""
+    lines = sum(1 for line in data.split(b"\n") if line.strip())
+    over = f"over {lines} line{'s' if lines != 1 else ''}"
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return (
+            f"one JSON array of {len(value)} object(s) {over}",
+            f"jq -c '.[]' {shlex.quote(name)}",
+        )
+    if isinstance(value, dict) and lines > 1:
+        return f"one JSON object {over}", f"jq -c . {shlex.quote(name)}"
+    return None
+
+
+def _json_head(path, name):
+    """`(what, command)` for a file too big to parse whole, from its head, or `None`.
+
+    It starts as an array of objects when its first item, parsed from the
+    head, is an object; as an object spread over lines when its first line
+    is `{` alone (as `json.dump(..., indent=...)` and `jq` write it). The
+    objects are not counted, and the command streams the array (`jq --stream`)
+    rather than loading it whole.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.jsonl"
+    >>> _ = path.write_text('[{"text": "A", "label": "b"}, {"text": ')
+    >>> print(_json_head(path, "m.jsonl")[0])
+    a file over 50 MB that starts as a JSON array of objects (not read whole to count them)
+    >>> _ = path.write_text('{"text": "A", "label": "b"} {"text": ')
+    >>> _json_head(path, "m.jsonl") is None
+    True
+    """
+    with open(path, "rb") as f:
+        head = f.read(_WHOLE_JSON_HEAD).decode("utf-8", "replace").removeprefix("\ufeff")
+    head = head.lstrip()
+    limit = _WHOLE_JSON_BYTES
+    size = f"{limit / 1e6:g} MB" if limit >= 1e6 else f"{limit:,} bytes"
+    big = f"a file over {size} that starts as"
+    if head.startswith("["):
+        try:
+            first, _ = json.JSONDecoder().raw_decode(head[1:].lstrip())
+        except ValueError:  # not JSON, or a first item longer than the head
+            return None
+        if not isinstance(first, dict):
+            return None
+        return (
+            f"{big} a JSON array of objects (not read whole to count them)",
+            f"jq -cn --stream 'fromstream(1|truncate_stream(inputs))' {shlex.quote(name)}",
+        )
+    if head.split("\n", 1)[0].strip() == "{":
+        return f"{big} a JSON object spread over lines", f"jq -c . {shlex.quote(name)}"
+    return None
 
 
 def _noting_repeats(repeated):

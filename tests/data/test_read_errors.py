@@ -6,6 +6,7 @@ import json
 import pytest
 
 from genreclf.data import load_dataset
+from genreclf.data import tabular
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from tests.data.test_readers import write
@@ -344,3 +345,34 @@ def test_a_pipe_without_a_format_is_not_read_to_tell_what_it_is(tmp_path):
     finally:
         thread.join()
     assert not wrote
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty-printed"])
+def test_a_json_file_over_the_size_limit_is_judged_by_its_head_not_parsed_whole(
+    tmp_path, monkeypatch, indent
+):
+    # The hint parsed a multi-GB file whole, and read it again to count lines.
+    monkeypatch.setattr(tabular, "_WHOLE_JSON_BYTES", 10)
+    monkeypatch.setattr(tabular, "_WHOLE_JSON_HEAD", 120)
+    rows = [{"text": f"A heist, part {n}.", "label": "crime"} for n in range(20)]
+    path = write(tmp_path, "m.jsonl", json.dumps(rows, indent=indent))
+    with pytest.raises(DataError) as info:
+        load_dataset(path, skip_bad_rows=True)
+    message = str(info.value)
+    assert message.startswith(f"{path}: No line is a JSON object. Expected one JSON object")
+    assert (
+        "Received: a file over 10 bytes that starts as a JSON array of objects (not read whole "
+        "to count them), a JSON file, not JSON Lines." in message
+    )
+    assert "`jq -cn --stream 'fromstream(1|truncate_stream(inputs))' m.jsonl > m-lines.jsonl`" in (
+        message
+    )
+    # One object pretty-printed: its first line is "{" alone.
+    path.write_text(json.dumps({"rows": rows}, indent=2))
+    with pytest.raises(DataError, match=r"starts as a JSON object spread over lines, a JSON"):
+        load_dataset(path)
+    # An array whose first item is no object, or one longer than the head, gets no hint.
+    for content in [json.dumps([1, *rows]), json.dumps([{"text": "x" * 200}, *rows])]:
+        path.write_text(content)
+        with pytest.raises(DataError, match=r": No JSON object found\. Expected .*\}\.$"):
+            load_dataset(path)
