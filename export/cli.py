@@ -57,7 +57,8 @@ def _verify_parser():
         "--run",
         default=None,
         help="the run it was exported from: the model card must name it (same labels "
-        "and label mode), and the scores must match its model's",
+        "and label mode), the scores must match its model's and the labels its "
+        "thresholds' (or its cascade's)",
     )
     parser.add_argument(
         "--atol", type=float, default=1e-5, help="max abs score difference (default: 1e-5)"

@@ -323,3 +323,36 @@ def test_a_missing_folder_is_named_as_such(tmp_path):
 
     with pytest.raises(ConfigError, match="which does not exist. Pass a version folder"):
         verify_export(tmp_path / "nosuch")
+
+
+def test_verify_with_a_run_compares_the_served_labels_with_the_runs(
+    multi_export, multi_model, multi_vocab, multi_thresholds
+):
+    """A run whose thresholds.json changed since the export scores the same but labels
+    otherwise: `export verify --run` says so instead of passing on score parity alone."""
+    import pathlib
+    import types
+
+    def run(thresholds):
+        return types.SimpleNamespace(
+            path=pathlib.Path("runs/multi"),
+            labels=list(multi_vocab.labels),
+            multi_label=True,
+            config={},
+            fingerprint={},
+            model=multi_model,
+            thresholds=thresholds,
+            cascade=None,
+        )
+
+    same = verify_export(multi_export, reference_run=run(multi_thresholds))
+    check = next(c for c in same.checks if c["name"] == "labels as the run decides them")
+    assert same.ok and check["ok"], same.summary()
+
+    retuned = verify_export(multi_export, reference_run=run(multi_thresholds * 0 + 0.01))
+    check = next(c for c in retuned.checks if c["name"] == "labels as the run decides them")
+    assert not retuned.ok and not check["ok"]
+    assert "not runs/multi's thresholds.json" in check["detail"]
+    assert "served labels differ" in check["detail"]
+    parity = next(c for c in retuned.checks if c["name"] == "parity with Keras")
+    assert parity["ok"]  # the scores agree: only the labels tell
