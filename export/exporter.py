@@ -115,6 +115,7 @@ def export_model(
     from genreclf.export.method_names import CLASSIFY_METHOD
     from genreclf.export.method_names import set_method_name
     from genreclf.export.model_card import build_model_card
+    from genreclf.export.model_card import calibration_card
     from genreclf.export.model_card import write_model_card
     from genreclf.export.signatures import CLASSIFY_SIGNATURE
     from genreclf.export.signatures import ServingModule
@@ -162,6 +163,7 @@ def export_model(
             input_specs=module.input_specs,
             thresholds=module.thresholds if multi_label else None,
             abstention=module.abstention,
+            calibration=calibration_card(model),
         )
         card.update(model_card or {})
         card["saved_model"] = saved_model_digest(tmp)  # ties the card to these files
@@ -177,6 +179,15 @@ def export_model(
                 )
     path = pathlib.Path(model_dir) / str(published[0])
     return (path, report) if return_report else path
+
+
+def _recorded_calibration(run):
+    """The run's `calibration.json` as a dict; None if it has none or it is unreadable
+    (the card then records the model's calibration alone)."""
+    from genreclf.json_files import read_json_object
+    from genreclf.training.calibration import CALIBRATION_FILE
+
+    return read_json_object(pathlib.Path(run.path) / CALIBRATION_FILE, strict=False)
 
 
 def export_run(
@@ -215,6 +226,7 @@ def export_run(
     >>> export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
     PosixPath('models/genre/1')
     """
+    from genreclf.export.model_card import calibration_card
     from genreclf.run import load_run
 
     _check_name(name)  # before the model loads
@@ -224,6 +236,7 @@ def export_run(
         resolve_version(os.path.join(os.fspath(base), name), version)
     card = {
         "source": os.path.abspath(os.fspath(run_path)),
+        "calibration": calibration_card(run.model, _recorded_calibration(run)),
         "metrics": run.metrics or None,
         "data_fingerprint": getattr(run, "fingerprint", None) or None,
         "config": run.config,

@@ -34,6 +34,39 @@ def library_versions():
     return versions
 
 
+def calibration_card(model, recorded=None):
+    """The calibration inside `model`'s graph, as the model card records it.
+
+    `{"method": "temperature" | "platt" | "none", ...its parameters}`: the
+    model's own `CalibratedScores` layer (the served scores are its output;
+    `"none"` when the model has none). `recorded`, a run's `calibration.json`,
+    adds what the fit recorded (`fitted_on`, the Platt prior, the classes that
+    kept the identity or had few outcomes, `raw_thresholds`) when it names the
+    same method; its fields are copied as they are, so fields a genreclf
+    version adds or lacks change nothing else.
+
+    Example:
+
+    >>> calibration_card(model, {"method": "temperature", "temperature": 1.5,
+    ...                          "fitted_on": "the validation split"})  # doctest: +SKIP
+    {'method': 'temperature', 'temperature': 1.5, 'fitted_on': 'the validation split'}
+    """
+    from genreclf.models.calibrated_scores import find_calibration
+
+    layer = find_calibration(model)
+    if layer is None:
+        graph = {"method": "none"}
+    elif layer.method == "temperature":
+        graph = {"method": "temperature", "temperature": layer.temperature}
+    elif layer.method == "platt":
+        graph = {"method": "platt", "slopes": layer.slopes, "intercepts": layer.intercepts}
+    else:
+        graph = {"method": layer.method}
+    if isinstance(recorded, dict) and recorded.get("method") == graph["method"]:
+        return {**recorded, **graph}
+    return graph
+
+
 def build_model_card(
     *,
     name,
@@ -44,6 +77,7 @@ def build_model_card(
     input_specs,
     thresholds=None,
     abstention=None,
+    calibration=None,
     metrics=None,
     fingerprint=None,
     config=None,
@@ -61,6 +95,8 @@ def build_model_card(
         thresholds: per-class thresholds (multi-label).
         abstention: the abstaining cascade (`signatures.abstention_card`) of a
             single-label model trained with `--abstain`, else None.
+        calibration: the calibration inside the model (`calibration_card`):
+            the served scores and the thresholds are on its scale.
         metrics: the run's `metrics.json` content.
         fingerprint: the run's `fingerprint.json` content (data hash, seed).
         config: the run's `config.json` content.
@@ -95,6 +131,7 @@ def build_model_card(
         "multi_label": bool(multi_label),
         "thresholds": None if thresholds is None else [float(t) for t in thresholds],
         "abstention": abstention,
+        "calibration": calibration,
         "top_k": int(min(top_k, len(labels))),
         "signatures": {
             PREDICT_SIGNATURE: {
@@ -123,6 +160,46 @@ def _fmt(value):
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+_METHODS = {
+    "temperature": "temperature scaling",
+    "platt": "per-class Platt scaling",
+    "none": "none (the model's raw scores)",
+}
+
+
+def _class_names(entries, labels):
+    """`[{"class": index, ...}]` (calibration.json's class notes) as label names."""
+    names = []
+    for entry in entries if isinstance(entries, list) else []:
+        index = entry.get("class") if isinstance(entry, dict) else None
+        if isinstance(index, int) and 0 <= index < len(labels):
+            names.append(str(labels[index]))
+    return names
+
+
+def _calibration_line(calibration, labels, thresholds):
+    """The markdown card's calibration line, or None for a card that records none."""
+    if not isinstance(calibration, dict) or not calibration.get("method"):
+        return None
+    method = str(calibration["method"])
+    line = f"- calibration: {_METHODS.get(method, method)}"
+    if method == "temperature" and isinstance(calibration.get("temperature"), (int, float)):
+        line += f" (T = {calibration['temperature']:.3f})"
+    if calibration.get("fitted_on"):
+        line += f", fitted on {calibration['fitted_on']}"
+    if method != "none":
+        line += "; `scores` are calibrated" + (
+            ", and the thresholds are on them" if thresholds else ""
+        )
+    identity = _class_names(calibration.get("identity_classes"), labels)
+    if identity:
+        line += f"; kept the identity map: {', '.join(identity)}"
+    few = _class_names(calibration.get("few_outcome_classes"), labels)
+    if few:
+        line += f"; fitted on few outcomes: {', '.join(few)}"
+    return line
+
+
 def model_card_markdown(card):
     """Renders the model card as a short markdown page."""
     lines = [
@@ -139,6 +216,13 @@ def model_card_markdown(card):
             f"{label}={t:.3f}" for label, t in zip(card["labels"], card["thresholds"])
         )
         lines.append(f"- thresholds: {pairs}")
+    calibration = _calibration_line(
+        card.get("calibration"),
+        card["labels"],
+        card["thresholds"] is not None or bool(card.get("abstention")),
+    )
+    if calibration:
+        lines.append(calibration)
     if card.get("abstention"):
         cascade = card["abstention"]
         lines.append(
