@@ -9,10 +9,16 @@ offset and where it is, `<stdin>:LINE` for standard input.
 A hybrid run also reads feature columns: `--feature NAME=VALUE` gives each
 text the same value (a number for a numeric feature), and a missing one is
 named with the flag that passes it.
+
+Every text is read and checked before any is scored (a bad line prints no
+prediction); they are then scored and printed `CHUNK` at a time, so the
+results of many texts are never all held at once, and a reader that stops
+early (`| head`) ends the command quietly, with the texts after it unscored.
 """
 
 import argparse
 import json
+import os
 import sys
 import zipfile
 
@@ -20,6 +26,8 @@ from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
 from genreclf.setting import at_least_one
+
+CHUNK = 16384  # texts scored and printed at a time
 
 
 def build_parser():
@@ -250,13 +258,37 @@ def main(argv):
     run = load_run(args.run)
     _load_model(run)
     features = feature_values(run, args.feature, len(texts)) or None
-    for text, result in zip(texts, run.predict(texts, top_k=args.top_k, features=features)):
-        if args.json:
-            print(json.dumps({"text": text, **result}, ensure_ascii=False))
-            continue
-        preview = text if len(text) <= 70 else text[:67] + "..."
-        print(preview)
-        print(f"  labels: {', '.join(result['labels']) or '(none above threshold)'}")
-        for label, score in zip(result["top_labels"], result["top_scores"]):
-            print(f"  {score:6.3f}  {'#' * int(round(score * 30)):<30} {label}")
+    try:
+        for start in range(0, len(texts), CHUNK):
+            chunk = texts[start : start + CHUNK]
+            given = None
+            if features is not None:
+                given = {name: values[start : start + CHUNK] for name, values in features.items()}
+            for text, result in zip(chunk, run.predict(chunk, top_k=args.top_k, features=given)):
+                _print_result(text, result, args.json)
+            sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped (`| head`): nothing is wrong
+        quiet_stdout()
     return 0
+
+
+def _print_result(text, result, as_json):
+    if as_json:
+        print(json.dumps({"text": text, **result}, ensure_ascii=False))
+        return
+    preview = text if len(text) <= 70 else text[:67] + "..."
+    print(preview)
+    print(f"  labels: {', '.join(result['labels']) or '(none above threshold)'}")
+    for label, score in zip(result["top_labels"], result["top_scores"]):
+        print(f"  {score:6.3f}  {'#' * int(round(score * 30)):<30} {label}")
+
+
+def quiet_stdout():
+    """Points standard output at the null device once its reader has gone (`| head`), so
+    that flushing it at exit raises no second `BrokenPipeError`."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a captured stream)
+        pass

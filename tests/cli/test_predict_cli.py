@@ -183,3 +183,44 @@ def test_a_hybrid_run_takes_its_features_as_flags(tmp_path):
         run.predict([text])
     with pytest.raises(ConfigError, match=r"features\['year'\] must hold one value per text"):
         run.predict([text, text], features={"year": 1994.0})
+
+
+def test_texts_are_scored_and_printed_a_chunk_at_a_time(trained_run, monkeypatch, capsys):
+    # All results were built before the first was printed: memory grew with every line.
+    from genreclf.cli import main
+    from genreclf.run import Run
+
+    sizes = []
+    predict_all = Run.predict
+
+    def counted(self, texts, **kwargs):
+        sizes.append(len(texts))
+        return predict_all(self, texts, **kwargs)
+
+    monkeypatch.setattr(Run, "predict", counted)
+    monkeypatch.setattr("genreclf.cli.predict.CHUNK", 2)
+    lines = [f"A ghost story, part {i}." for i in range(5)]
+    stdin = "".join(f"{line}\n" for line in lines).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    assert main(["predict", str(trained_run.path), "-", "--json", "--top-k", "1"]) == 0
+    assert sizes == [2, 2, 1]
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == lines
+    assert rows[4]["top_labels"] == trained_run.predict(lines[4], top_k=1)[0]["top_labels"]
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(trained_run):
+    # `genreclf predict RUN - < many.txt | head -1` said "error: A file operation failed:
+    # Broken pipe. Check the paths given on the command line" and exited 1.
+    command = [sys.executable, "-m", "genreclf", "predict", str(trained_run.path), "-", "--json"]
+    stdin = b"A ghost story about a lighthouse keeper.\n" * 5000
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
+    )
+    process.stdin.write(stdin)
+    process.stdin.close()
+    assert json.loads(process.stdout.readline())["text"].startswith("A ghost story")
+    process.stdout.close()
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    assert process.wait(timeout=600) == 0, stderr
+    assert "error" not in stderr and "Traceback" not in stderr, stderr
