@@ -91,16 +91,19 @@ def warn_classes_without_rows(report, rows_name):
     >>> warn_classes_without_rows(report, "m.csv")
     ['war']
     """
-    absent = [name for name, scores in report["per_class"].items() if scores["support"] == 0]
+    absent = report.get("classes_without_rows")
+    if absent is None:  # a report of an older genreclf, or none from classification_report
+        absent = [name for name, scores in report["per_class"].items() if not scores["support"]]
     if absent:
         report["classes_without_rows"] = absent
         logger.warning(
-            "%d of the run's %d classes %s no rows in %s (%s): macro-F1 counts each as 0, "
+            "%d of the run's %d classes %s no %s in %s (%s): macro-F1 counts each as 0, "
             "and none is among the rare classes. Score rows of every class to compare "
             "macro-F1, or read accuracy / micro-F1.",
             len(absent),
             len(report["per_class"]),
             "has" if len(absent) == 1 else "have",
+            "positive row" if report.get("multi_label") else "rows",
             rows_name,
             ", ".join(absent[:8]) + (", ..." if len(absent) > 8 else ""),
         )

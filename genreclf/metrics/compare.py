@@ -78,6 +78,15 @@ def compare_reports(report_a, report_b, name_a="A", name_b="B", intervals=None):
             f"{report_b['num_examples']} examples); deltas compare unlike things.",
             "",
         ]
+    if set(report_a["rare_classes"]) != set(report_b["rare_classes"]):
+        lines += [
+            "Note: the reports' rare classes differ ("
+            + (", ".join(_md_cell(n) for n in report_a["rare_classes"]) or "none")
+            + " vs "
+            + (", ".join(_md_cell(n) for n in report_b["rare_classes"]) or "none")
+            + "): the rare-class macro F1 delta compares unlike sets of classes.",
+            "",
+        ]
     lines += [f"| metric | {a} | {b} | Δ ({b} − {a}) |", "|---|---:|---:|---:|"]
     for key, title in _OVERALL:
         value_a, value_b = report_a.get(key), report_b.get(key)

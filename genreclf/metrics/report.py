@@ -259,7 +259,8 @@ def format_summary(report, max_classes=5):
     absent = report.get("classes_without_rows") or []
     if absent:
         shown = ", ".join(absent[:max_classes]) + (", ..." if len(absent) > max_classes else "")
-        lines.append(f"  {'without rows':<16} {shown}  (macro-F1 counts each as 0)")
+        name = "no positives" if report["multi_label"] else "without rows"
+        lines.append(f"  {name:<16} {shown}  (macro-F1 counts each as 0)")
     summary = (report.get("cross_validation") or {}).get("summary") or {}
     if "macro_f1" in summary:
         stats = summary["macro_f1"]

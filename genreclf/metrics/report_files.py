@@ -179,7 +179,8 @@ def render_markdown(
     absent = report.get("classes_without_rows") or []
     if absent:
         lines += [
-            f"No rows of {len(absent)} {'class' if len(absent) == 1 else 'classes'} ("
+            f"{'No positive row' if report['multi_label'] else 'No rows'} of {len(absent)} "
+            f"{'class' if len(absent) == 1 else 'classes'} ("
             + ", ".join(_md_cell(name) for name in absent)
             + "): macro-F1 counts each as 0; they are not among the rare classes.",
             "",

@@ -78,3 +78,10 @@ def test_intervals_say_which_deltas_the_rows_can_tell_from_zero():
         ["accuracy", "-0.1000", "-0.3000 to +0.0500", "the rows do not tell them apart"],
     ]
     assert "Is the difference real?" not in compare_reports(old, new)
+
+
+def test_rare_classes_that_differ_are_noted():
+    a = report_for([0, 0, 1, 1, 2, 2])  # rare: drama
+    b = report_for([0, 0, 1, 1, 2, 2], rare_classes=["comedy"])
+    assert "rare classes differ (drama vs comedy)" in compare_reports(a, b)
+    assert "rare classes differ" not in compare_reports(a, a)

@@ -6,6 +6,7 @@ import pytest
 
 from genreclf.errors import ConfigError
 from genreclf.metrics import classification_report
+from genreclf.metrics import format_summary
 from genreclf.metrics import write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -132,3 +133,13 @@ def test_classes_without_rows_are_listed_apart_from_the_rare_classes(tmp_path):
         ["comedy", "", "2"],
         ["war", "no rows", "0"],
     ]
+
+
+def test_multi_label_classes_without_a_positive_row_are_named_so(tmp_path):
+    labels = ["action", "comedy", "war"]
+    y_true = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]], dtype="float32")  # no war
+    report = classification_report(y_true, y_true * 0.8 + 0.1, labels)
+    assert report["classes_without_rows"] == ["war"]
+    markdown = open(write_report(report, tmp_path / "eval")["report"], encoding="utf-8").read()
+    assert "No positive row of 1 class (war)" in markdown
+    assert "  no positives     war  (macro-F1 counts each as 0)" in format_summary(report)
