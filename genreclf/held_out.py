@@ -77,18 +77,33 @@ def warn_given_rows_trained_on(runs, rows):
         else:
             others.append(run)
     if seen:
+        # Without data, the weights are chosen out of fold only if every member saved
+        # out-of-fold scores or a validation split (`held_out_scores`).
+        can_leave_out = all(
+            run.path in seen
+            or run.out_of_fold() is not None
+            or run.fingerprint.get("val_sha256") is not None
+            for run in runs
+        )
+        fix = (
+            "Leave out --data to choose the weights on the out-of-fold scores instead, or use "
+            "rows none of the members trained on."
+            if can_leave_out
+            else "Use rows none of the members trained on (--data is needed: "
+            f"{', '.join(str(r.path) for r in others)} saved neither out-of-fold scores nor "
+            "a validation split)."
+        )
         logger.warning(
             "%d of the %d rows given for choosing the ensemble's weights (--data) are training "
             "rows of members that saved out-of-fold scores of them: %s. Their scores on those "
             "rows are optimistic (all but memorised), and the rows given replace the "
-            "out-of-fold scores (each made by a fold model that did not see the row). Leave out "
-            "--data to choose the weights on the out-of-fold scores instead, or use rows none of "
-            "the members trained on.",
+            "out-of-fold scores (each made by a fold model that did not see the row). %s",
             int(np.logical_or.reduce(list(seen.values())).sum()),
             len(rows),
             ", ".join(
                 f"{path} trained on {int(t.sum())} of the {len(rows)}" for path, t in seen.items()
             ),
+            fix,
         )
     return warn_trained_on(others, rows) or bool(seen)
 

@@ -348,3 +348,38 @@ def test_too_few_held_out_rows_are_refused(trained_run, tmp_path):
     with pytest.raises(DataError, match=r"Expected at least 20 labelled rows .* Received: 3 rows"):
         genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=rows)
     assert not (tmp_path / "ens" / "model.keras").exists()
+
+
+class _Member:
+    """What `held_out.warn_given_rows_trained_on` reads of a run."""
+
+    def __init__(self, path, trained, out_of_fold, val_split):
+        self.path, self._trained, self._oof = path, np.array(trained), out_of_fold
+        self.fingerprint = {"val_sha256": "v" if val_split else None}
+
+    def trained_on(self, rows):
+        return self._trained
+
+    def out_of_fold(self):
+        return self._oof
+
+
+def test_leaving_out_data_is_advised_only_where_the_weights_could_be_chosen_without_it(caplog):
+    from genreclf.held_out import warn_given_rows_trained_on
+
+    rows = [0, 1, 2]
+    oof = _Member("runs/oof", [True, True, True], out_of_fold=object(), val_split=False)
+    with_split = _Member("runs/split", [False, False, False], out_of_fold=None, val_split=True)
+    neither = _Member("runs/neither", [False, False, False], out_of_fold=None, val_split=False)
+    with caplog.at_level("WARNING", logger="genreclf"):
+        assert warn_given_rows_trained_on([oof, with_split], rows)
+        assert warn_given_rows_trained_on([oof, neither], rows)
+    first, second = [r.getMessage() for r in caplog.records]
+    assert first.endswith(
+        "Leave out --data to choose the weights on the out-of-fold scores "
+        "instead, or use rows none of the members trained on."
+    )
+    assert "Leave out --data" not in second
+    assert second.endswith(
+        "(--data is needed: runs/neither saved neither out-of-fold scores nor a validation split)."
+    )
