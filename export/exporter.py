@@ -178,6 +178,8 @@ def export_model(
                     report=report,
                 )
     path = pathlib.Path(model_dir) / str(published[0])
+    if report is not None:  # verified in the staging folder, which is now `path`
+        report.version_dir = os.path.abspath(path)
     return (path, report) if return_report else path
 
 

@@ -1,6 +1,7 @@
 """`export_model` / `export_run`: versions, atomic publication, every model family."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -204,3 +205,10 @@ def test_every_family_exports_and_verifies(family, single_vocab, tmp_path, texts
     scores = loaded.signatures["serving_default"](text=tf.constant(texts))["scores"]
     np.testing.assert_allclose(scores, model({"text": tf.constant(texts)}), atol=1e-5)
     assert not np.allclose(scores[0], scores[1])
+
+
+def test_the_report_names_the_published_version_not_the_staging_folder(single_export):
+    """`genreclf export` prints the report after publishing: its path must exist."""
+    path, report = single_export
+    assert report.version_dir == os.path.abspath(path)
+    assert report.summary().startswith(f"verify {os.path.abspath(path)}: PASSED")
