@@ -6,7 +6,8 @@
 Texts come as arguments, one per line on stdin (`-`), or from the text
 column of a file (`--data`, labelled or not; `--limit` rows). Without
 `--html` the explanations are printed (coloured on a terminal unless
-`NO_COLOR` is set; `--json` for JSON lines).
+`NO_COLOR` is set; `--json` for JSON lines), `CHUNK` texts at a time as they
+are explained; a reader that stops early (`| head`) ends the command quietly.
 """
 
 import argparse
@@ -18,6 +19,7 @@ from genreclf.path_arguments import check_out_file
 from genreclf.setting import at_least_one
 
 DEFAULT_LIMIT = 50
+CHUNK = 64  # texts explained, then printed, at a time
 
 
 def build_parser():
@@ -104,6 +106,7 @@ def main(argv):
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
     from genreclf.cli.predict import _load_model
     from genreclf.cli.predict import argument_texts
+    from genreclf.cli.predict import quiet_stdout
     from genreclf.cli.predict import stdin_texts
     from genreclf.explaining import explain
     from genreclf.explaining import render
@@ -132,18 +135,29 @@ def main(argv):
             f"This run also reads the features {run.feature_names()}: explain rows of a file "
             "that has them with --data FILE."
         )
-    explanations = explain(run, texts, top_k=args.top_k, steps=args.steps, features=features)
     if args.html:
+        explanations = explain(run, texts, top_k=args.top_k, steps=args.steps, features=features)
         write_html(explanations, args.html, title=f"{run.path.name}: explanations")
         print(f"wrote {args.html} ({len(explanations)} texts, {explanations[0].method})")
         return 0
     color = use_color(sys.stdout) and not args.json
-    for explanation in explanations:
-        if args.json:
-            print(json.dumps(explanation.to_dict(), ensure_ascii=False))
-        else:
-            print(render(explanation, color=color, top_words=args.words))
-    if not args.json:
-        first = explanations[0]
-        print(f"({first.method}; in {first.units} units)")
+    try:
+        for start in range(0, len(texts), CHUNK):
+            given = None
+            if features is not None:
+                given = {name: values[start : start + CHUNK] for name, values in features.items()}
+            explanations = explain(
+                run, texts[start : start + CHUNK], top_k=args.top_k, steps=args.steps,
+                features=given,
+            )  # fmt: skip
+            for explanation in explanations:
+                if args.json:
+                    print(json.dumps(explanation.to_dict(), ensure_ascii=False))
+                else:
+                    print(render(explanation, color=color, top_words=args.words))
+            sys.stdout.flush()
+        if not args.json:
+            print(f"({explanations[0].method}; in {explanations[0].units} units)")
+    except BrokenPipeError:  # the reader stopped (`| head`): nothing is wrong
+        quiet_stdout()
     return 0

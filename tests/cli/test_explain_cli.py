@@ -228,3 +228,41 @@ def test_a_count_under_one_is_a_usage_error_as_in_predict(flag, capsys):
     err = capsys.readouterr().err
     assert f"genreclf explain: error: argument {flag}: expected a whole number of at least 1" in err
     assert "Received: '0'" in err
+
+
+def test_texts_are_explained_and_printed_a_chunk_at_a_time(trained_run, monkeypatch, capsys):
+    # Every text of stdin was explained before the first was printed (2,000 lines: minutes
+    # of silence), and `| head` ended in "error: ... Broken pipe. Check the paths ...".
+    import genreclf.explaining
+
+    sizes = []
+    explain_all = genreclf.explaining.explain
+
+    def counted(run, texts, **kwargs):
+        sizes.append(len(texts))
+        return explain_all(run, texts, **kwargs)
+
+    monkeypatch.setattr(genreclf.explaining, "explain", counted)
+    monkeypatch.setattr("genreclf.cli.explain.CHUNK", 2)
+    lines = [f"A ghost story, part {i}." for i in range(5)]
+    stdin = "".join(f"{line}\n" for line in lines).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    assert main(["explain", str(trained_run.path), "-", "--json", "--top-k", "1"]) == 0
+    assert sizes == [2, 2, 1]
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == lines
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(trained_run):
+    command = [sys.executable, "-m", "genreclf", "explain", str(trained_run.path), "-"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    process.stdin.write(b"A ghost story about a lighthouse keeper.\n" * 100)
+    process.stdin.close()
+    assert process.stdout.readline().startswith(b"A ghost story")
+    process.stdout.close()
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    assert process.wait(timeout=600) == 0, stderr
+    assert "error" not in stderr and "Traceback" not in stderr, stderr
