@@ -126,6 +126,29 @@ def _fix(path):
     return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
 
 
+def _other_folder(path):
+    """What else `path` is, said with the way to a run: a tuning or an export folder; or "".
+
+    Example:
+
+    >>> _other_folder(pathlib.Path("no/such/folder"))
+    ''
+    """
+    if (path / "tune.json").exists() or (path / "leaderboard.csv").exists():
+        return (
+            " It is a tuning folder (`genreclf tune`): its trials are not a run. Train its "
+            f"best settings into one, `genreclf train --config {path / 'best.json'} --out "
+            "DIR`, and pass DIR."
+        )
+    saved = path / "saved_model.pb"
+    if saved.exists() or any(path.glob("*/saved_model.pb")) or any(path.glob("*/*/saved_model.pb")):
+        return (
+            " It holds an exported SavedModel (`genreclf export`): serve it with `genreclf "
+            "serve`, or pass the run folder it was exported from."
+        )
+    return ""
+
+
 class Run:
     """A trained run folder.
 
@@ -148,8 +171,9 @@ class Run:
             check_path(path, "path", what="a run folder", example="runs/ngram", fix=_fix(path))
         )
         if not self.path.is_dir():
+            kind = "a file, not a folder" if self.path.exists() else "nothing there"
             raise RunFolderError(
-                f"No run folder at {str(self.path)!r}. Expected a folder written by "
+                f"No run folder at {str(self.path)!r} ({kind}). Expected a folder written by "
                 "`genreclf train --out DIR`."
             )
         run_files = (CONFIG, LABELS, MODEL, "backup", "history.csv", "logs", "fingerprint.json")
@@ -157,7 +181,7 @@ class Run:
             raise RunFolderError(
                 f"{str(self.path)!r} is not a run folder: it holds none of a run's files "
                 f"({', '.join(run_files[:3])}). Expected a folder written by "
-                "`genreclf train --out DIR`."
+                f"`genreclf train --out DIR`.{_other_folder(self.path)}"
             )
         for required in (CONFIG, LABELS, MODEL, COMPLETE):
             if not (self.path / required).exists():

@@ -21,6 +21,28 @@ def test_missing_folder_and_unfinished_run_are_explained(tmp_path):
         genreclf.load_run(tmp_path / "data")
 
 
+def test_a_file_a_tuning_folder_or_an_export_is_said_to_be_one(tmp_path):
+    # Each was "is not a run folder: it holds none of a run's files", with no way to a run.
+    (tmp_path / "texts.txt").write_text("A ghost.\n")
+    with pytest.raises(RunFolderError, match=r"texts\.txt' \(a file, not a folder\)"):
+        genreclf.load_run(tmp_path / "texts.txt")
+    with pytest.raises(RunFolderError, match=r"nope' \(nothing there\)"):
+        genreclf.load_run(tmp_path / "nope")
+    tuning = tmp_path / "tuning"
+    tuning.mkdir()
+    (tuning / "tune.json").write_text("{}")
+    with pytest.raises(RunFolderError, match=r"It is a tuning folder .*--config .*best\.json"):
+        genreclf.load_run(tuning)
+    version = tmp_path / "models" / "ngram" / "1"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_bytes(b"")
+    for given in (version, version.parent, version.parent.parent):
+        with pytest.raises(
+            RunFolderError, match=r"It holds an exported SavedModel .*genreclf serve"
+        ):
+            genreclf.load_run(given)
+
+
 def test_what_is_no_run_folder_path_is_a_config_error_not_a_type_error(trained_run):
     # These were TypeErrors from pathlib: "expected str, bytes or os.PathLike object".
     frame = pd.DataFrame({"overview": ["A ghost haunts a house."], "genre": ["horror"]})
