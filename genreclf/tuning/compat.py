@@ -27,12 +27,19 @@ remains has no public hook in KerasTuner 1.4, and each item has a test
   that `--resume` could not reload; where they go
   (`Oracle._get_oracle_fname`, `Oracle._get_trial_dir`) and the saving of
   every trial (`Oracle._save_trial`) have no public hook.
+- `ALREADY_REPORTED_WARNING`: how KerasTuner words its warning when the
+  trial `run_trial` returned already holds the objective's metrics (it then
+  reports nothing, `BaseTuner._run_and_update_trial`): it takes them for a
+  deprecated `oracle.update_trial` call. A worker reporting a kept result to
+  a chief that already has its scores silences it for that trial
+  (`genreclf.tuning.tuners`); there is no hook to skip the check.
 
 `check_version()` runs on import: a KerasTuner outside the tested range is an
 error that says which versions work.
 """
 
 import os
+import re
 
 import keras_tuner
 
@@ -41,6 +48,10 @@ from genreclf.json_files import write_json
 
 # KerasTuner versions whose internals the functions below were checked against.
 TESTED = ((1, 4), (1, 4))
+
+
+# See the module docstring (KerasTuner 1.4's wording, `BaseTuner._run_and_update_trial`).
+ALREADY_REPORTED_WARNING = re.escape("The use case of calling `self.oracle.update_trial(")
 
 
 def check_version(version=None):

@@ -178,7 +178,7 @@ def tune(
     )
     # One search per folder: a second `tune` on it (--resume or --overwrite
     # included) is refused while this one runs. The workers of a distributed
-    # search share the chief's folder and take no lock.
+    # search take no lock: their --dir may be the chief's folder, shared.
     with _folder_lock(directory):
         if distributed.role() != "worker":  # a worker resumes nothing: the chief's folder
             tuning_folder.check_resume(directory, resume, overwrite)  # before the data is read

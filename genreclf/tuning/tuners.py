@@ -33,7 +33,6 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 import datetime
 import logging
 import os
-import re
 import threading
 import time
 import warnings
@@ -45,6 +44,7 @@ from keras_tuner.engine import trial as trial_module
 from genreclf.errors import ConfigError
 from genreclf.json_files import write_json
 from genreclf.tuning import chief_client
+from genreclf.tuning import compat
 from genreclf.tuning import distributed
 from genreclf.tuning import saved_state
 from genreclf.tuning.trial_process import TrialProcesses
@@ -54,12 +54,6 @@ from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
 
 logger = logging.getLogger("genreclf.tuning")
-
-# How KerasTuner 1.4 words its warning when it finds the objective's metrics
-# already reported for a trial that `run_trial` returned (it then reports
-# nothing): it takes them for a deprecated `oracle.update_trial` call in
-# `run_trial` (`BaseTuner._run_and_update_trial`).
-_ALREADY_REPORTED = re.escape("The use case of calling `self.oracle.update_trial(")
 
 
 class _TrialHeartbeat:
@@ -285,7 +279,7 @@ class _GenreclfTunerMixin:
         if reported:
             self._quiet = warnings.catch_warnings()
             self._quiet.__enter__()
-            warnings.filterwarnings("ignore", _ALREADY_REPORTED, DeprecationWarning)
+            warnings.filterwarnings("ignore", compat.ALREADY_REPORTED_WARNING, DeprecationWarning)
         self._trial_started = kept["started"]
         self._trial_seconds = kept["seconds"]
         self._trial_tuner = kept["tuner_id"]
