@@ -44,11 +44,19 @@ def _check_name(name):
         )
 
 
-def _check_base(base):
-    """Refuses a `base` that is not a path, or is a file: before the model loads."""
+def _check_base(base, name):
+    """Refuses a `base` that is not a path, or is a file, and a `<base>/<name>` that is a
+    file: before the model loads."""
     check_out_folder(
         base, "base", what="a TF Serving base folder", holds="models", example="models"
     )
+    model_dir = os.path.join(os.fspath(base), name)
+    if os.path.lexists(model_dir) and not os.path.isdir(model_dir):
+        raise ConfigError(
+            f"{model_dir} is a file, not a model folder: the versions of model {name!r} "
+            f"go in <base>/<name>. Received: base={os.fspath(base)!r}, name={name!r}. "
+            "Choose another --name (or --base), or move that file away."
+        )
 
 
 def export_model(
@@ -99,7 +107,7 @@ def export_model(
 
     Raises:
         ConfigError: `name` is not a model name; `base` is not a path, or
-            is a file.
+            it or `<base>/<name>` is a file.
         ExportError: the version exists or could not be published.
         VerificationError: verification failed (its `.report` says why).
 
@@ -123,7 +131,7 @@ def export_model(
     from genreclf.export.warmup import write_warmup_requests
 
     _check_name(name)
-    _check_base(base)
+    _check_base(base, name)
     labels, multi_label = _labels_and_mode(vocabulary)
     if not multi_label and thresholds is not None:
         thresholds = None  # single-label decisions are the arg-max
@@ -219,7 +227,7 @@ def export_run(
 
     Raises:
         ConfigError: `name` is not a model name; `base` is not a path, or
-            is a file; `run_path` is not a path.
+            it or `<base>/<name>` is a file; `run_path` is not a path.
         RunFolderError: no finished run folder at `run_path`.
         ExportError, VerificationError: as `export_model`.
 
@@ -232,7 +240,7 @@ def export_run(
     from genreclf.run import load_run
 
     _check_name(name)  # before the model loads
-    _check_base(base)
+    _check_base(base, name)
     run = load_run(run_path)
     if version is not None:  # a taken version is refused before the model loads
         resolve_version(os.path.join(os.fspath(base), name), version)

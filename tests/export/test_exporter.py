@@ -89,6 +89,17 @@ def test_a_base_that_is_a_file_or_no_path_is_refused(single_model, single_vocab,
     assert sorted(tmp_path.iterdir()) == [a_file] and a_file.read_text() == "not a folder"
 
 
+def test_a_model_folder_that_is_a_file_is_refused(single_model, single_vocab, tmp_path):
+    """`<base>/<name>` a file (e.g. `--base RUN --name model.keras`): a ConfigError naming
+    it before the model loads, not a bare FileExistsError after."""
+    (tmp_path / "model.keras").write_text("a run's model")
+    with pytest.raises(ConfigError, match=r"model\.keras is a file, not a model folder"):
+        export_model(single_model, single_vocab, tmp_path, "model.keras", verify=False)
+    with pytest.raises(ConfigError, match=r"Received: base=.*, name='model\.keras'"):
+        export_run(tmp_path / "no-such-run", tmp_path, "model.keras", verify=False)
+    assert (tmp_path / "model.keras").read_text() == "a run's model"
+
+
 def _publish_version_1_meanwhile(tmp_path, monkeypatch):
     """Another export publishes `genre/1` while this one writes its model card."""
     from genreclf.export import model_card
