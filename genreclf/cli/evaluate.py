@@ -28,6 +28,13 @@ def build_parser():
 
 def main(argv):
     args = build_parser().parse_args(argv)
+    if args.data == "-":
+        from genreclf.errors import ConfigError
+
+        raise ConfigError(
+            "--data takes a labelled file; standard input is not read as one. Received: "
+            "--data '-'. Save the rows to a file first and pass it, e.g. --data test.csv."
+        )
     from genreclf.evaluation import evaluate
     from genreclf.metrics import format_summary
 

@@ -19,6 +19,7 @@ from genreclf.path_arguments import check_out_file
 from genreclf.setting import at_least_one
 
 DEFAULT_LIMIT = 50
+_PROG = "genreclf explain"
 CHUNK = 64  # texts explained, then printed, at a time
 
 
@@ -101,6 +102,12 @@ def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
 def main(argv):
     # Options may come before, between or after the texts, as in `genreclf predict`.
     args = build_parser().parse_intermixed_args(argv)
+    if args.data == "-":
+        raise ConfigError(
+            "--data takes a file of rows; standard input is not read as one. Received: "
+            f"--data '-'. Pass texts on standard input, one per line, as `{_PROG} RUN -`, or "
+            "save the rows to a file and pass it, e.g. --data test.csv."
+        )
     from genreclf.run import load_run
 
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads

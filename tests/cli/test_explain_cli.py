@@ -266,3 +266,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(trained_run):
     stderr = process.stderr.read().decode("utf-8", "replace")
     assert process.wait(timeout=600) == 0, stderr
     assert "error" not in stderr and "Traceback" not in stderr, stderr
+
+
+def test_data_from_standard_input_is_refused_naming_what_reads_it(capsys):
+    # "-: File not found. Check the path": '-' reads stdin for texts, not for --data.
+    assert main(["explain", "no/such/run", "--data", "-"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("genreclf explain: error: --data takes a file of rows; standard input")
+    assert "as `genreclf explain RUN -`" in err
+    assert main(["evaluate", "no/such/run", "--data", "-"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("genreclf evaluate: error: --data takes a labelled file; standard input")
