@@ -110,8 +110,14 @@ def feature_values(run, given, count):
 def _check_text(text, where, line=None):
     """Raises a `DataError` located at `where` (and `line`) for an empty text or a NUL byte."""
     if not text.strip():
+        shown = (
+            "''"
+            if not text
+            else f"{text[:20]!r}{'...' if len(text) > 20 else ''} (only whitespace)"
+        )
         raise DataError(
-            "empty text. Every synopsis needs some text; remove the empty one.",
+            f"empty text. Expected a synopsis with some words. Received: {shown}. Remove the "
+            f"{'line' if line is not None else 'argument'} or fill it in.",
             path=where,
             line=line,
         )

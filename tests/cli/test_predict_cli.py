@@ -80,6 +80,27 @@ def test_empty_text_is_an_error(trained_run):
     assert_one_clear_error(code, stderr, "<stdin>:2: empty text")
 
 
+def test_a_blank_text_is_shown_as_received():
+    # It said "empty text. Every synopsis needs some text; remove the empty one." for a text
+    # of spaces too, without what was received.
+    from genreclf.cli.predict import argument_texts
+    from genreclf.cli.predict import stdin_texts
+    from genreclf.errors import DataError
+
+    with pytest.raises(DataError) as caught:
+        argument_texts(["A ghost story.", " \t "])
+    assert str(caught.value) == (
+        "text 2: empty text. Expected a synopsis with some words. Received: ' \\t ' (only "
+        "whitespace). Remove the argument or fill it in."
+    )
+    with pytest.raises(DataError) as caught:
+        stdin_texts(io.BytesIO(b"A ghost story.\n\n"))
+    assert str(caught.value) == (
+        "<stdin>:2: empty text. Expected a synopsis with some words. Received: ''. Remove the "
+        "line or fill it in."
+    )
+
+
 def test_empty_stdin_is_an_error_not_silent_success(monkeypatch, capsys):
     # Read before the run loads: no run folder is needed to tell there is nothing to score.
     from genreclf.cli import main
