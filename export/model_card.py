@@ -163,7 +163,7 @@ def _fmt(value):
 _METHODS = {
     "temperature": "temperature scaling",
     "platt": "per-class Platt scaling",
-    "none": "none (the model's raw scores)",
+    "none": "none",
 }
 
 
