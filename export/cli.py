@@ -10,6 +10,8 @@ import sys
 
 from genreclf.errors import GenreclfError
 from genreclf.export.errors import ExportError
+from genreclf.setting import argument_type
+from genreclf.setting import whole
 
 
 def _export_parser():
@@ -30,7 +32,12 @@ def _export_parser():
         help="version number (default: the next free one, even if another export "
         "publishes first; never overwrites)",
     )
-    parser.add_argument("--top-k", type=int, default=3, help="width of top_labels (default: 3)")
+    parser.add_argument(
+        "--top-k",
+        type=argument_type(whole(1), example=3),
+        default=3,
+        help="width of top_labels, 1 or more (default: 3)",
+    )
     parser.add_argument(
         "--no-verify",
         action="store_true",

@@ -99,6 +99,10 @@ def test_cli_errors_are_one_line_with_exit_code_1_as_the_other_commands(tmp_path
         main(["export", str(tmp_path), "--name", "g", "--version", "x"])
     assert exit_.value.code == 2
     assert "genreclf export: error: argument --version" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # before the model loads
+        main(["export", str(tmp_path), "--name", "g", "--top-k", "0"])
+    assert exit_.value.code == 2
+    assert "argument --top-k: expected a whole number" in capsys.readouterr().err
     assert not (tmp_path / "g").exists() and not (tmp_path / "models").exists()
 
 
