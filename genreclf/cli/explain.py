@@ -113,6 +113,7 @@ def main(argv):
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
     from genreclf.cli.predict import _load_model
     from genreclf.cli.predict import argument_texts
+    from genreclf.cli.predict import in_chunks
     from genreclf.cli.predict import quiet_stdout
     from genreclf.cli.predict import stdin_texts
     from genreclf.explaining import explain
@@ -149,14 +150,8 @@ def main(argv):
         return 0
     color = use_color(sys.stdout) and not args.json
     try:
-        for start in range(0, len(texts), CHUNK):
-            given = None
-            if features is not None:
-                given = {name: values[start : start + CHUNK] for name, values in features.items()}
-            explanations = explain(
-                run, texts[start : start + CHUNK], top_k=args.top_k, steps=args.steps,
-                features=given,
-            )  # fmt: skip
+        for chunk, given in in_chunks(texts, features, CHUNK):
+            explanations = explain(run, chunk, top_k=args.top_k, steps=args.steps, features=given)
             for explanation in explanations:
                 if args.json:
                     print(json.dumps(explanation.to_dict(), ensure_ascii=False))

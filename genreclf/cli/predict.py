@@ -265,17 +265,28 @@ def main(argv):
     _load_model(run)
     features = feature_values(run, args.feature, len(texts)) or None
     try:
-        for start in range(0, len(texts), CHUNK):
-            chunk = texts[start : start + CHUNK]
-            given = None
-            if features is not None:
-                given = {name: values[start : start + CHUNK] for name, values in features.items()}
+        for chunk, given in in_chunks(texts, features, CHUNK):
             for text, result in zip(chunk, run.predict(chunk, top_k=args.top_k, features=given)):
                 _print_result(text, result, args.json)
             sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped (`| head`): nothing is wrong
         quiet_stdout()
     return 0
+
+
+def in_chunks(texts, features, size):
+    """`(texts, features)` of `size` texts at a time; `features` (columns, or None) sliced alike.
+
+    Example:
+
+    >>> list(in_chunks(["a", "b", "c"], {"year": [1, 2, 3]}, 2))
+    [(['a', 'b'], {'year': [1, 2]}), (['c'], {'year': [3]})]
+    """
+    for start in range(0, len(texts), size):
+        given = None
+        if features is not None:
+            given = {name: values[start : start + size] for name, values in features.items()}
+        yield texts[start : start + size], given
 
 
 def _print_result(text, result, as_json):
