@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from genreclf.data import aclimdb
+from genreclf.data import jsonl_records
 from genreclf.data import kaggle_format
 from genreclf.data import sniff
 from genreclf.data import tabular
@@ -149,7 +150,7 @@ def _open_format(path, fmt, split, labelled):
     if fmt == "tsv-unquoted":
         return unquoted.UnquotedTsvRecords(path)
     if fmt == "jsonl":
-        return tabular.JsonlRecords(path)
+        return jsonl_records.JsonlRecords(path)
     if fmt == "parquet":
         return tabular.ParquetRecords(path)
     if fmt == "kaggle-genre":

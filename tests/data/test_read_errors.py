@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from genreclf.data import jsonl_records
 from genreclf.data import load_dataset
-from genreclf.data import tabular
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from tests.data.test_readers import write
@@ -352,8 +352,8 @@ def test_a_json_file_over_the_size_limit_is_judged_by_its_head_not_parsed_whole(
     tmp_path, monkeypatch, indent
 ):
     # The hint parsed a multi-GB file whole, and read it again to count lines.
-    monkeypatch.setattr(tabular, "_WHOLE_JSON_BYTES", 10)
-    monkeypatch.setattr(tabular, "_WHOLE_JSON_HEAD", 120)
+    monkeypatch.setattr(jsonl_records, "_WHOLE_JSON_BYTES", 10)
+    monkeypatch.setattr(jsonl_records, "_WHOLE_JSON_HEAD", 120)
     rows = [{"text": f"A heist, part {n}.", "label": "crime"} for n in range(20)]
     path = write(tmp_path, "m.jsonl", json.dumps(rows, indent=indent))
     with pytest.raises(DataError) as info:
