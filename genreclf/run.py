@@ -134,7 +134,9 @@ def _other_folder(path):
     >>> _other_folder(pathlib.Path("no/such/folder"))
     ''
     """
-    if (path / "tune.json").exists() or (path / "leaderboard.csv").exists():
+    from genreclf.tuning.tuning_folder import holds_search  # an error's path only
+
+    if holds_search(path):
         return (
             " It is a tuning folder (`genreclf tune`): its trials are not a run. Train its "
             f"best settings into one, `genreclf train --config {path / 'best.json'} --out "
