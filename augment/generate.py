@@ -7,6 +7,8 @@ import json
 import logging
 import os
 
+from genreclf.augment.answers import refused
+from genreclf.augment.answers import unusable_reason
 from genreclf.augment.cache import ResponseCache
 from genreclf.augment.client import Budget
 from genreclf.augment.client import ChatCaller
@@ -14,7 +16,6 @@ from genreclf.augment.corpus import as_dataset
 from genreclf.augment.event_loop import run_coroutine
 from genreclf.augment.filters import FilterConfig
 from genreclf.augment.filters import filter_rows
-from genreclf.augment.filters import looks_like_refusal
 from genreclf.augment.generate_result import GenerateResult
 from genreclf.augment.plan import plan as make_plan
 from genreclf.augment.prompts import PromptBuilder
@@ -324,48 +325,6 @@ async def _agenerate(
         spent_tokens=budget.spent_tokens,
         batch=None if batch_stats is None else dataclasses.asdict(batch_stats),
     )
-
-
-def unusable_reason(entry):
-    """Why a paid answer gave nothing to cache (`"empty"`, `"malformed_json"`, ...), or None.
-
-    A refusal is an answer (asking again would most likely be refused again),
-    also one in the content's plain text (`refused`).
-
-    Example:
-
-    >>> unusable_reason({"content": ""}), unusable_reason({"content": '{"synopses": ["A spy."]}'})
-    ('empty', None)
-    >>> unusable_reason({"content": "I'm sorry, but I can't help with that."}) is None
-    True
-    """
-    if refused(entry):
-        return None
-    if not entry.get("content"):
-        return "empty"
-    return parse_synopses(entry["content"])[1]
-
-
-def refused(entry):
-    """Whether an answer is a refusal: its `refusal` field, or content that is no JSON
-    and reads as the model declining (a server without the field, or a model not held
-    to the JSON asked for: "I'm sorry, but I can't help with that.").
-
-    Example:
-
-    >>> refused({"content": None, "refusal": "I can't help with that."})
-    True
-    >>> refused({"content": "I'm sorry, but I can't write these synopses."})
-    True
-    >>> refused({"content": '{"synopses": ["A spy returns home."]}'})
-    False
-    """
-    if entry.get("refusal"):
-        return True
-    content = entry.get("content")
-    if not content or not isinstance(content, str) or not looks_like_refusal(content):
-        return False
-    return parse_synopses(content)[1] == "malformed_json"
 
 
 def _interleave(groups):
