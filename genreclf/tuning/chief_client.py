@@ -162,6 +162,28 @@ def kept_result(trial_dir, trial, executions_per_trial):
     return result
 
 
+def kept_histories(kept):
+    """A `keras.callbacks.History` per execution of a kept result (`kept_result`).
+
+    What `run_trial` returns for the trial: the histories its executions'
+    processes returned when it trained.
+
+    Example:
+
+    >>> kept = {"executions": [{"history": {"val_macro_f1": [0.4, 0.5]}, "epoch": [0, 1]}]}
+    >>> [(h.epoch, h.history) for h in kept_histories(kept)]
+    [([0, 1], {'val_macro_f1': [0.4, 0.5]})]
+    """
+    import keras
+
+    histories = []
+    for execution in kept["executions"]:
+        history = keras.callbacks.History()
+        history.history, history.epoch = execution["history"], execution["epoch"]
+        histories.append(history)
+    return histories
+
+
 # What the trial's record takes from a kept result, and its types.
 _BOOKKEEPING = {
     "tuner_id": str,

@@ -19,8 +19,8 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   check a saved search before `--resume` reloads it (`saved_state`): half a
   file left by a killed search is repaired or a clear error, not a traceback;
 - on a worker, wait with a growing pause when the oracle answers `IDLE`, and
-  send heartbeats to the chief while a trial trains (the chief is served by
-  `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
+  send heartbeats to the chief while a trial trains (`heartbeat`; the chief is
+  served by `genreclf.tuning.distributed.serve_oracle`, see `genreclf.tuning.search`);
   a lost chief ends the search with `ChiefLost` (no traceback), and a trial
   finished but not reported is kept in its folder and reported, not trained
   again, by the next worker that runs it from that folder
@@ -33,7 +33,6 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
 import datetime
 import logging
 import os
-import threading
 import time
 import warnings
 
@@ -47,6 +46,7 @@ from genreclf.tuning import chief_client
 from genreclf.tuning import compat
 from genreclf.tuning import distributed
 from genreclf.tuning import saved_state
+from genreclf.tuning.heartbeat import TrialHeartbeat
 from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import CHECKPOINT
 from genreclf.tuning.trial_record import TRIAL_RECORD
@@ -54,27 +54,6 @@ from genreclf.tuning.trial_record import error_line
 from genreclf.tuning.trial_startup import ScriptRerunError
 
 logger = logging.getLogger("genreclf.tuning")
-
-
-class _TrialHeartbeat:
-    """Calls `oracle.get_trial(trial_id)` every `interval` seconds in a daemon thread."""
-
-    def __init__(self, oracle, trial_id, interval):
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(oracle, trial_id, interval), daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, oracle, trial_id, interval):
-        while not self._stop.wait(interval):
-            try:
-                oracle.get_trial(trial_id)
-            except Exception as e:  # a missed heartbeat is not fatal
-                logger.debug("heartbeat for trial %s failed: %s", trial_id, e)
-
-    def stop(self):
-        self._stop.set()
 
 
 class _GenreclfTunerMixin:
@@ -101,7 +80,7 @@ class _GenreclfTunerMixin:
         self._trial_processes_seen = []
         self._heartbeat = None
         if self._is_worker():
-            self._heartbeat = _TrialHeartbeat(self.oracle, trial.trial_id, self.heartbeat)
+            self._heartbeat = TrialHeartbeat(self.oracle, trial.trial_id, self.heartbeat)
         super().on_trial_begin(trial)
 
     def on_trial_end(self, trial):
@@ -286,12 +265,7 @@ class _GenreclfTunerMixin:
         self._trial_epochs = kept["epochs"]
         self._trial_first_scored = kept["first_scored_epoch"]
         self._trial_processes_seen = kept["processes"]
-        histories = []
-        for execution in kept["executions"]:
-            history = keras.callbacks.History()
-            history.history, history.epoch = execution["history"], execution["epoch"]
-            histories.append(history)
-        return histories
+        return chief_client.kept_histories(kept)
 
     def _end_quiet(self):
         quiet, self._quiet = getattr(self, "_quiet", None), None
