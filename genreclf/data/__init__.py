@@ -19,10 +19,10 @@ from genreclf.data.dataset import TextDataset
 from genreclf.data.label_checks import check_trainable
 from genreclf.data.labels import LabelVocabulary
 from genreclf.data.readers import detect_format
-from genreclf.data.readers import iter_examples
 from genreclf.data.readers import load_dataset
 from genreclf.data.splits import kfold_indices
 from genreclf.data.splits import train_val_split
+from genreclf.data.streaming import iter_examples
 from genreclf.data.unknown_labels import drop_unknown_labels
 
 

@@ -10,9 +10,9 @@ import logging
 import numpy as np
 import tensorflow as tf
 
-from genreclf.data.readers import iter_rows
 from genreclf.data.records import row_error
 from genreclf.data.skip_log import MAX_LOGGED_SKIPS
+from genreclf.data.streaming import iter_rows
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.data")

@@ -1,4 +1,4 @@
-"""`load_dataset` and `iter_examples`: from a file of synopses to examples.
+"""`load_dataset`: from a file of synopses to examples.
 
 Formats: `csv`, `tsv`, `tsv-unquoted` (TSV without any quoting: one row per
 line, a `"` is a character; never detected, pass it), `jsonl`, `parquet`,
@@ -6,7 +6,8 @@ line, a `"` is a character; never detected, pass it), `jsonl`, `parquet`,
 (`{split}/{pos,neg}/ID_RATING.txt`, as a folder, `.tar.gz` or `.tar`). Every
 bad row is a `DataError` naming file, line and field, or, with
 `skip_bad_rows=True`, a skipped row that is counted and logged on the
-`genreclf.data` logger. Nothing is dropped silently.
+`genreclf.data` logger. Nothing is dropped silently. `iter_examples` streams
+the same examples (`genreclf.data.streaming`).
 """
 
 import os
@@ -352,54 +353,3 @@ def load_dataset(
     warn_on_null_labels(dataset)
     warn_on_case_variants(dataset)
     return dataset
-
-
-def iter_examples(path, **kwargs):
-    """Streams `(text, labels, line)` from a file without loading it whole.
-
-    Takes the same arguments as `load_dataset`; bad rows raise or, with
-    `skip_bad_rows=True`, are skipped, counted and logged as they are met.
-
-    Example:
-
-    >>> import pathlib, tempfile
-    >>> csv_path = pathlib.Path(tempfile.mkdtemp()) / "movies.csv"
-    >>> _ = csv_path.write_text("plot,tag\\nA ghost.,horror\\n")
-    >>> list(iter_examples(csv_path))
-    [('A ghost.', ['horror'], 2)]
-    """
-    check_data(path, name="path", dataset=False, caller="iter_examples")
-    for example in iter_rows(path, **kwargs):
-        yield example.text, example.labels, example.line
-
-
-def iter_rows(
-    path,
-    *,
-    format="auto",
-    skip_bad_rows=False,
-    aclimdb_label="rating",
-    split="train",
-    **options,
-):
-    """Streams `Example`s (text, labels, line, id, source, features).
-
-    The file, format and columns are checked at the call (a missing file or
-    column raises here); rows are read as the returned iterator is consumed.
-    """
-    skip_bad_rows = check_switch("skip_bad_rows", skip_bad_rows)  # before reading a row
-    path, fmt, records = _source(path, format, split, aclimdb_label, caller="iter_rows")
-    reader = ExampleReader(
-        path,
-        records.columns,
-        fmt=fmt,
-        aclimdb_label=aclimdb_label,
-        partial_columns=partial_columns(records),
-        **options,
-    )
-    return _stream(reader, records, SkipLog(path, skip_bad_rows))
-
-
-def _stream(reader, records, skips):
-    yield from _examples(reader, records, skips)
-    skips.finish()
