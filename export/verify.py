@@ -28,6 +28,8 @@ import numpy as np
 
 from genreclf.errors import ConfigError
 from genreclf.export.errors import VerificationError
+from genreclf.export.run_decisions import check_run_decisions
+from genreclf.export.saved_model_files import check_saved_model_files
 from genreclf.export.verify_arguments import checked_sample_texts
 from genreclf.export.verify_arguments import not_a_version_folder
 from genreclf.setting import number
@@ -44,7 +46,6 @@ _NOISE = re.compile(
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
 OP_LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_lists")
-_DATA_SHARD = re.compile(r"variables\.data-(\d+)-of-(\d+)")  # whole name: `fullmatch`
 
 
 @dataclasses.dataclass
@@ -140,70 +141,6 @@ def tf_text_op_list(version):
         return sorted(line.strip() for line in f if line.strip() and not line.startswith("#"))
 
 
-def check_saved_model_files(version_dir):
-    """Whether the files TF Serving loads are all there: `saved_model.pb`,
-    `variables/variables.index` and every `variables/variables.data-*-of-N` shard.
-
-    Returns:
-        A `{"name", "ok", "detail"}` check; a failing one names each missing
-        or empty file.
-
-    Example:
-
-    >>> check_saved_model_files("models/genre/1")["detail"]  # doctest: +SKIP
-    'saved_model.pb, variables/variables.index, 1 variables.data shard'
-    """
-    from genreclf.export.card_check import INCOMPLETE_FIX
-
-    problems = []
-
-    def present(path):
-        if not os.path.isfile(path):
-            problems.append(f"{path} is missing")
-        elif os.path.getsize(path) == 0:
-            problems.append(f"{path} is empty (0 bytes)")
-
-    present(os.path.join(version_dir, "saved_model.pb"))
-    variables = os.path.join(version_dir, "variables")
-    shards = {}
-    if not os.path.isdir(variables):
-        problems.append(
-            f"{variables}{os.sep} is missing (the weights: variables.index, variables.data-*)"
-        )
-    else:
-        present(os.path.join(variables, "variables.index"))
-        for name in os.listdir(variables):
-            match = _DATA_SHARD.fullmatch(name)
-            if match:
-                shards.setdefault(int(match[2]), set()).add(int(match[1]))
-        complete = [n for n, parts in shards.items() if parts >= set(range(n))]
-        total = max(complete) if complete else max(shards, default=1)
-        missing = [
-            os.path.join(variables, f"variables.data-{i:05d}-of-{total:05d}")
-            for i in range(total)
-            if i not in shards.get(total, ())
-        ]
-        if missing:  # no complete set of shards (a stray one beside a complete set is fine)
-            others = len(missing) - 1
-            more = f" (and {others} more shard{'s' if others > 1 else ''})" if others else ""
-            problems.append(f"{missing[0]} is missing{more}")
-    name = "SavedModel files"
-    if problems:
-        return {
-            "name": name,
-            "ok": False,
-            "detail": f"{'; '.join(problems)}: the SavedModel is incomplete, so it was not "
-            f"loaded (TF Serving cannot load it either). {INCOMPLETE_FIX}",
-        }
-    count = total
-    return {
-        "name": name,
-        "ok": True,
-        "detail": f"saved_model.pb, variables/variables.index, {count} variables.data "
-        f"shard{'s' if count > 1 else ''}",
-    }
-
-
 def _sample_inputs(texts, input_specs):
     from genreclf.export.warmup import default_feature_values
 
@@ -227,86 +164,6 @@ def _reference_scores(model, inputs):
     tensors = {name: tf.constant(inputs[name], dtype=spec.dtype) for name, spec in specs}
     scores = model(call_structure(model, tensors), training=False)
     return np.asarray(scores, dtype="float64")
-
-
-RUN_DECISIONS_CHECK = "labels as the run decides them"
-
-
-def check_run_decisions(version_dir, run, scores, result):
-    """Whether the served `labels` are what `run.predict` decides on the same scores.
-
-    A multi-label version applies the thresholds it was exported with, an
-    abstaining one its cascade; the run applies its own `thresholds.json`
-    (or cascade). Score parity alone misses a run whose thresholds were
-    re-tuned after the export (or a copy with other thresholds): the scores
-    agree, the labels do not. So the card's thresholds are compared with the
-    run's, and the served `labels` output with the run's decisions on the
-    served scores of the sample texts.
-
-    Args:
-        version_dir: the SavedModel directory.
-        run: the reference run (`labels`, `multi_label`, `thresholds`,
-            `cascade`).
-        scores: the served scores of the sample texts (`[n, K]`).
-        result: the verification worker's report (`labels_output`).
-
-    Returns:
-        A `{"name", "ok", "detail"}` check, or None for a single-label run
-        that does not abstain (its label is the arg-max, which score parity
-        covers) or a version without a `labels` output.
-
-    Example:
-
-    >>> check_run_decisions("models/genre/1", load_run("runs/ngram"), scores, result)  # doctest: +SKIP
-    {'name': 'labels as the run decides them', 'ok': True, 'detail': '...'}
-    """
-    from genreclf.export.card_check import read_card
-
-    served = result.get("labels_output")
-    cascade = getattr(run, "cascade", None)
-    if served is None or (cascade is None and not run.multi_label):
-        return None
-    labels = list(run.labels)
-    scores = np.asarray(scores, dtype="float32")
-    problems = []
-    if cascade is not None:
-        expected = [[label] for label in cascade.decide_labels(scores)]
-        got = [[name for name in row[:1]] for row in served]
-    else:
-        thresholds = np.asarray(run.thresholds, dtype="float32").reshape(-1)
-        card = read_card(version_dir) or {}
-        recorded = card.get("thresholds")
-        if isinstance(recorded, list) and len(recorded) == len(labels):
-            recorded = np.asarray(recorded, dtype="float32")
-            differ = np.flatnonzero(recorded != thresholds)
-            if differ.size:
-                shown = ", ".join(
-                    f"{labels[j]} {recorded[j]:.4f} (run: {thresholds[j]:.4f})" for j in differ[:3]
-                )
-                more = f" and {differ.size - 3} more" if differ.size > 3 else ""
-                problems.append(
-                    f"the export's thresholds are not {run.path}'s thresholds.json: {shown}{more}"
-                )
-        expected = [sorted(labels[j] for j in np.flatnonzero(row >= thresholds)) for row in scores]
-        got = [sorted(name for name in row if name) for row in served]
-    wrong = sum(a != b for a, b in zip(got, expected))
-    if wrong or len(got) != len(expected):
-        problems.append(
-            f"the served labels differ from {run.path}'s on {wrong} of {len(expected)} texts"
-        )
-    if problems:
-        return {
-            "name": RUN_DECISIONS_CHECK,
-            "ok": False,
-            "detail": f"{'; '.join(problems)}. The run was changed since the export (or is "
-            "another copy of it): re-export it to serve what it decides now.",
-        }
-    how = "its cascade" if cascade is not None else "its thresholds.json"
-    return {
-        "name": RUN_DECISIONS_CHECK,
-        "ok": True,
-        "detail": f"the served labels are {how}'s on {len(expected)} texts",
-    }
 
 
 def verify_export(

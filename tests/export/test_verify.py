@@ -242,7 +242,7 @@ def test_a_complete_saved_model_lists_its_files(single_export):
     ],
 )
 def test_the_weights_shards_must_form_a_complete_set(tmp_path, shards, missing):
-    from genreclf.export.verify import check_saved_model_files
+    from genreclf.export.saved_model_files import check_saved_model_files
 
     (tmp_path / "variables").mkdir()
     for name in ("saved_model.pb", "variables/variables.index"):
