@@ -31,7 +31,9 @@ import numpy as np
 from genreclf.ensemble_members import check_out_apart
 from genreclf.ensemble_members import member_runs
 from genreclf.errors import ConfigError
+from genreclf.held_out import checked_rows
 from genreclf.held_out import held_out_scores
+from genreclf.held_out import warn_classes_without_rows
 from genreclf.json_files import write_json
 from genreclf.path_arguments import check_out_folder
 from genreclf.run import CONFIG
@@ -102,92 +104,6 @@ def _best_thresholds(targets, blended, runs, weights):
 
 
 READ_OPTIONS = ("text", "label", "sep", "format")
-# Fewest rows `data` may hold: on fewer, the weights, the calibration and the
-# thresholds shared by every class (`tune_thresholds_shrunk`'s global one)
-# would be fitted to a handful of rows.
-MIN_HELD_OUT_ROWS = 20
-
-
-def _checked_rows(runs, data, vocabulary):
-    """`data`'s rows (a `TextDataset`), refused before any member scores them.
-
-    Raises:
-        DataError: a label no member saw (every one named, with its rows),
-            another label error (`LabelVocabulary.encode`), or fewer than
-            `MIN_HELD_OUT_ROWS` rows.
-    """
-    from genreclf.errors import DataError
-    from genreclf.held_out import read_rows
-
-    rows = read_rows(runs, data)
-    unknown = {}
-    for i, labels in enumerate(rows.labels):
-        for label in labels:
-            if label not in vocabulary:
-                unknown.setdefault(label, []).append(i)
-    if unknown:
-
-        def where(i):
-            return f"row {i}" if rows.lines is None else f"line {rows.lines[i]}"
-
-        shown = ", ".join(
-            f"{label!r} ({len(at)} row{'s' * (len(at) > 1)}, the first at {where(at[0])})"
-            for label, at in list(unknown.items())[:10]
-        ) + (f", and {len(unknown) - 10} more" if len(unknown) > 10 else "")
-        raise DataError(
-            "The rows to choose the ensemble's weights on must carry the members' labels. "
-            f"Expected labels among the members' {vocabulary.num_classes}: "
-            f"{list(vocabulary.labels)}. Received: {shown}, which no member saw. Drop those "
-            "rows (`genreclf ensemble --skip-bad-rows` counts and skips them), or train the "
-            "members on data with those labels.",
-            path=rows.origin,
-        )
-    rows.targets(vocabulary)  # any other label error (two labels in a single-label row)
-    if len(rows) < MIN_HELD_OUT_ROWS:
-        raise DataError(
-            f"Expected at least {MIN_HELD_OUT_ROWS} labelled rows to choose the ensemble's "
-            f"weights, calibration and thresholds on. Received: {len(rows)} "
-            f"row{'s' * (len(rows) != 1)}: what is fitted to so few is noise. Pass more rows "
-            "the members did not train on, or leave out data (--data) when the members share "
-            "a validation split or saved out-of-fold scores.",
-            path=rows.origin,
-        )
-    return rows
-
-
-def _warn_classes_without_rows(targets, vocabulary, rows_name):
-    """Warns of the classes without a (positive) row where the weights are chosen.
-
-    Nothing is learned for them there: the weights are chosen on the other
-    classes; multi-label, their Platt map stays the identity
-    (`fit_platt`) and their threshold is the global one (a class with no
-    positive is shrunk all the way to it, `tune_thresholds_shrunk`) or a lone
-    member's own; single-label, the temperature is fitted on the other
-    classes' rows.
-    """
-    import logging
-
-    absent = [label for label, n in zip(vocabulary.labels, targets.sum(axis=0)) if n == 0]
-    if not absent:
-        return
-    if vocabulary.multi_label:
-        learned = (
-            "their scores are left uncalibrated and their thresholds are the global one "
-            "(or a lone member's own), not tuned on them"
-        )
-    else:
-        learned = "the calibration's temperature is fitted on the other classes' rows"
-    logging.getLogger("genreclf").warning(
-        "%d of the %d classes have no %s in %s: %s. The weights are chosen on the other "
-        "classes, %s, and the report's macro-F1 counts each as 0. Pass held-out rows of every "
-        "class (--data) to choose on them too.",
-        len(absent),
-        vocabulary.num_classes,
-        "positive row" if vocabulary.multi_label else "row",
-        rows_name,
-        ", ".join(absent),
-        learned,
-    )
 
 
 def ensemble(
@@ -214,7 +130,7 @@ def ensemble(
             validation split, with the out-of-fold scores of members that
             trained on every row of the same file (`held_out_scores`); the
             classes without a row there are named in a warning (nothing is
-            learned for them: `_warn_classes_without_rows`). `data` wins over
+            learned for them: `genreclf.held_out.warn_classes_without_rows`). `data` wins over
             the out-of-fold scores (one warning says so, and names the
             members, when its rows are training rows of members that saved
             them: `genreclf.held_out.warn_given_rows_trained_on`).
@@ -244,7 +160,7 @@ def ensemble(
             `out` is a file or a member's folder; the members differ in
             labels or task.
         DataError: `data` holds a label no member saw (each is named), or
-            fewer than `MIN_HELD_OUT_ROWS` rows; checked before any member
+            fewer than `genreclf.held_out.MIN_HELD_OUT_ROWS` rows; checked before any member
             scores a row.
 
     Example:
@@ -330,10 +246,10 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
         if run.feature_names():
             raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
     if data is not None:  # read and checked before any member scores a row
-        data = _checked_rows(runs, data, vocabulary)
+        data = checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)
     targets, member_scores = held_out.targets, held_out.member_scores
-    _warn_classes_without_rows(targets, vocabulary, held_out.rows_name)
+    warn_classes_without_rows(targets, vocabulary, held_out.rows_name)
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))
     thresholds = None

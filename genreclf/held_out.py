@@ -5,7 +5,10 @@
 the validation split of some members with the out-of-fold scores the others
 saved (`oof_scores.npz`, matched row by row by `TextDataset.row_digests`).
 `genreclf.ensemble` chooses weights on them, and `genreclf evaluate
---compare` runs its paired bootstrap on them.
+--compare` runs its paired bootstrap on them. A `data` file's rows are
+refused before any member scores them when they carry a label no member saw
+or are too few (`checked_rows`), and the classes without a row among them
+are named in a warning (`warn_classes_without_rows`).
 """
 
 import logging
@@ -13,6 +16,7 @@ import logging
 import numpy as np
 
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 
 logger = logging.getLogger("genreclf.ensembling")
 
@@ -239,3 +243,86 @@ def read_rows(runs, data):
             "longer matches their fingerprint). Pass --data with held-out rows."
         )
     return val
+
+
+# Fewest rows `data` may hold: on fewer, the weights, the calibration and the
+# thresholds shared by every class (`tune_thresholds_shrunk`'s global one)
+# would be fitted to a handful of rows.
+MIN_HELD_OUT_ROWS = 20
+
+
+def checked_rows(runs, data, vocabulary):
+    """`data`'s rows (a `TextDataset`), refused before any member scores them.
+
+    Raises:
+        DataError: a label no member saw (every one named, with its rows),
+            another label error (`LabelVocabulary.encode`), or fewer than
+            `MIN_HELD_OUT_ROWS` rows.
+    """
+    rows = read_rows(runs, data)
+    unknown = {}
+    for i, labels in enumerate(rows.labels):
+        for label in labels:
+            if label not in vocabulary:
+                unknown.setdefault(label, []).append(i)
+    if unknown:
+
+        def where(i):
+            return f"row {i}" if rows.lines is None else f"line {rows.lines[i]}"
+
+        shown = ", ".join(
+            f"{label!r} ({len(at)} row{'s' * (len(at) > 1)}, the first at {where(at[0])})"
+            for label, at in list(unknown.items())[:10]
+        ) + (f", and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise DataError(
+            "The rows to choose the ensemble's weights on must carry the members' labels. "
+            f"Expected labels among the members' {vocabulary.num_classes}: "
+            f"{list(vocabulary.labels)}. Received: {shown}, which no member saw. Drop those "
+            "rows (`genreclf ensemble --skip-bad-rows` counts and skips them), or train the "
+            "members on data with those labels.",
+            path=rows.origin,
+        )
+    rows.targets(vocabulary)  # any other label error (two labels in a single-label row)
+    if len(rows) < MIN_HELD_OUT_ROWS:
+        raise DataError(
+            f"Expected at least {MIN_HELD_OUT_ROWS} labelled rows to choose the ensemble's "
+            f"weights, calibration and thresholds on. Received: {len(rows)} "
+            f"row{'s' * (len(rows) != 1)}: what is fitted to so few is noise. Pass more rows "
+            "the members did not train on, or leave out data (--data) when the members share "
+            "a validation split or saved out-of-fold scores.",
+            path=rows.origin,
+        )
+    return rows
+
+
+def warn_classes_without_rows(targets, vocabulary, rows_name):
+    """Warns of the classes without a (positive) row where the weights are chosen.
+
+    Nothing is learned for them there: the weights are chosen on the other
+    classes; multi-label, their Platt map stays the identity
+    (`fit_platt`) and their threshold is the global one (a class with no
+    positive is shrunk all the way to it, `tune_thresholds_shrunk`) or a lone
+    member's own; single-label, the temperature is fitted on the other
+    classes' rows.
+    """
+    absent = [label for label, n in zip(vocabulary.labels, targets.sum(axis=0)) if n == 0]
+    if not absent:
+        return
+    if vocabulary.multi_label:
+        learned = (
+            "their scores are left uncalibrated and their thresholds are the global one "
+            "(or a lone member's own), not tuned on them"
+        )
+    else:
+        learned = "the calibration's temperature is fitted on the other classes' rows"
+    logging.getLogger("genreclf").warning(
+        "%d of the %d classes have no %s in %s: %s. The weights are chosen on the other "
+        "classes, %s, and the report's macro-F1 counts each as 0. Pass held-out rows of every "
+        "class (--data) to choose on them too.",
+        len(absent),
+        vocabulary.num_classes,
+        "positive row" if vocabulary.multi_label else "row",
+        rows_name,
+        ", ".join(absent),
+        learned,
+    )
