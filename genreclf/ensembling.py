@@ -33,7 +33,7 @@ from genreclf.ensemble_members import member_runs
 from genreclf.errors import ConfigError
 from genreclf.held_out import checked_rows
 from genreclf.held_out import held_out_scores
-from genreclf.held_out import warn_classes_without_rows
+from genreclf.held_out import warn_classes_not_held_out
 from genreclf.json_files import write_json
 from genreclf.path_arguments import check_out_folder
 from genreclf.run import CONFIG
@@ -130,7 +130,7 @@ def ensemble(
             validation split, with the out-of-fold scores of members that
             trained on every row of the same file (`held_out_scores`); the
             classes without a row there are named in a warning (nothing is
-            learned for them: `genreclf.held_out.warn_classes_without_rows`). `data` wins over
+            learned for them: `genreclf.held_out.warn_classes_not_held_out`). `data` wins over
             the out-of-fold scores (one warning says so, and names the
             members, when its rows are training rows of members that saved
             them: `genreclf.held_out.warn_given_rows_trained_on`).
@@ -249,7 +249,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
         data = checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)
     targets, member_scores = held_out.targets, held_out.member_scores
-    warn_classes_without_rows(targets, vocabulary, held_out.rows_name)
+    warn_classes_not_held_out(targets, vocabulary, held_out.rows_name)
     weights = select_weights(member_scores, targets, vocabulary.multi_label)
     blended = sum(w * s for w, s in zip(weights, member_scores))
     thresholds = None

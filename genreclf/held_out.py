@@ -8,7 +8,7 @@ saved (`oof_scores.npz`, matched row by row by `TextDataset.row_digests`).
 --compare` runs its paired bootstrap on them. A `data` file's rows are
 refused before any member scores them when they carry a label no member saw
 or are too few (`checked_rows`), and the classes without a row among them
-are named in a warning (`warn_classes_without_rows`).
+are named in a warning (`warn_classes_not_held_out`).
 """
 
 import logging
@@ -295,7 +295,7 @@ def checked_rows(runs, data, vocabulary):
     return rows
 
 
-def warn_classes_without_rows(targets, vocabulary, rows_name):
+def warn_classes_not_held_out(targets, vocabulary, rows_name):
     """Warns of the classes without a (positive) row where the weights are chosen.
 
     Nothing is learned for them there: the weights are chosen on the other
