@@ -95,7 +95,9 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
 
     Raises:
         ConfigError: `out` is not a path (`check_path`), or it, or a folder
-            above it, is a file.
+            above it, is a file, or the folder that would hold it cannot be
+            written (a read-only file system, its mode): refused before the
+            work rather than after it.
 
     Example:
 
@@ -111,6 +113,14 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
     path = pathlib.Path(check_path(out, name, what=what, example=example or "runs/run"))
     for place in (path, *path.parents):
         if place.is_dir():
+            if not os.access(place, os.W_OK | os.X_OK):  # a read-only file system, a mode
+                where = "" if place == path else f": its folder {str(place)!r} is not"
+                example = example or f"runs/{path.stem or 'run'}"
+                raise ConfigError(
+                    f"{name} must be {what} that can be written{where}. Received: "
+                    f"{name}={str(out)!r}. Pass a folder path you can write, e.g. "
+                    f"{name}={example!r}, or make {str(place)!r} writable."
+                )
             return
         if place.exists():  # a file (or anything else that is not a folder)
             where = "" if place == path else f", inside {str(place)!r}, which is a file"

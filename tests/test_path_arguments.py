@@ -1,4 +1,8 @@
-"""`genreclf.path_arguments`: a folder argument that is no path, or a file, is one clear error."""
+"""`genreclf.path_arguments`: a folder argument that is no path, a file, or read-only is one clear
+error."""
+
+import os
+import pathlib
 
 import pandas as pd
 import pytest
@@ -54,3 +58,26 @@ def test_an_empty_string_is_not_read_as_the_current_folder(value, tmp_path, monk
     with pytest.raises(ConfigError, match="not an empty string"):
         genreclf.train(genreclf.sample_path(), text="overview", label="genre", out=value)
     assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+
+
+def read_only_folder(tmp_path):
+    """A folder this process cannot write: its own, made read-only, or /proc/1 for root."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read_only"
+        folder.mkdir(mode=0o555)
+        return folder
+    if os.path.isdir("/proc/1") and not os.access("/proc/1", os.W_OK):
+        return pathlib.Path("/proc/1")  # root writes anywhere but a read-only mount
+    pytest.skip("no folder here that this process cannot write")
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_work(tmp_path):
+    folder = read_only_folder(tmp_path)
+    with pytest.raises(ConfigError, match=r"^out must be a folder for the report that can be "):
+        check_out_folder(folder / "evaluation", what="a folder for the report")
+    with pytest.raises(ConfigError, match=r"is not\. Received: out=.* or make .* writable\.$"):
+        check_out_folder(folder / "evaluation", what="a folder for the report")
+    with pytest.raises(
+        ConfigError, match=r"^directory must be a tuning folder that can be written\. "
+    ):
+        check_out_folder(folder, "directory", what="a tuning folder")
