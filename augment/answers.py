@@ -7,7 +7,7 @@ counts the refusals among the cached answers. A refusal is an answer: asking
 again would most likely be refused again.
 """
 
-from genreclf.augment.filters import looks_like_refusal
+from genreclf.augment.filters import answer_is_refusal
 from genreclf.augment.prompts import parse_synopses
 
 
@@ -45,9 +45,4 @@ def refused(entry):
     >>> refused({"content": '{"synopses": ["A spy returns home."]}'})
     False
     """
-    if entry.get("refusal"):
-        return True
-    content = entry.get("content")
-    if not content or not isinstance(content, str) or not looks_like_refusal(content):
-        return False
-    return parse_synopses(content)[1] == "malformed_json"
+    return answer_is_refusal(entry, lambda content: parse_synopses(content)[1] != "malformed_json")

@@ -159,6 +159,43 @@ def looks_like_refusal(text):
     return bool(_DECLINING.search(first))
 
 
+def answer_is_refusal(answer, understood):
+    """Whether a chat answer is a refusal: its `refusal` field, or content not `understood`
+    that reads as the model declining (`looks_like_refusal`).
+
+    One rule for every caller that pays for answers: `augment`'s synopses
+    (`genreclf.augment.answers.refused`) and `label --llm`'s genres
+    (`genreclf.labelling.llm_stage.LLMStage.unusable_reason`); each passes
+    how it reads the content it asked for.
+
+    Args:
+        answer: the answer's message, a dict with `content` and maybe `refusal`.
+        understood: `understood(content) -> bool`, whether the content is the
+            answer asked for (then it is never a refusal, whatever it says).
+
+    Example:
+
+    >>> import json
+    >>> def is_json(content):
+    ...     try:
+    ...         return isinstance(json.loads(content), dict)
+    ...     except ValueError:
+    ...         return False
+    >>> answer_is_refusal({"content": None, "refusal": "I can't help with that."}, is_json)
+    True
+    >>> answer_is_refusal({"content": "I'm sorry, but I can't help with that."}, is_json)
+    True
+    >>> answer_is_refusal({"content": '{"note": "I cannot refuse this."}'}, is_json)
+    False
+    """
+    if answer.get("refusal"):
+        return True
+    content = answer.get("content")
+    if not content or not isinstance(content, str) or not looks_like_refusal(content):
+        return False
+    return not understood(content)
+
+
 def language_ok(text, config=None):
     """The cheap language check: mostly Latin letters and enough English stop words.
 

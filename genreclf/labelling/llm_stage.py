@@ -164,14 +164,10 @@ class LLMStage:
         A refusal is an answer (the row is written unlabelled, `llm_refused`), also
         one in the content's plain text: "I'm sorry, but I can't help with that."
         """
-        if response.get("refusal"):
-            return None
-        content = response.get("content")
-        if isinstance(content, str) and self.parse(content) is None:
-            from genreclf.augment.filters import looks_like_refusal
+        from genreclf.augment.filters import answer_is_refusal
 
-            if looks_like_refusal(content):
-                return None
+        if answer_is_refusal(response, lambda content: self.parse(content) is not None):
+            return None
         if not response.get("content"):
             return "empty"
         return None if self.parse(response["content"]) is not None else "bad_answer"
