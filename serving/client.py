@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from genreclf.serving.client_texts import client_texts
 from genreclf.serving.errors import InvalidRequestError
 from genreclf.serving.errors import ServingError
 
@@ -237,13 +238,8 @@ class GenreClient:
         return function(self.model, self.version, self.label, *args)
 
     @staticmethod
-    def _columns(texts, features):
-        if isinstance(texts, str):
-            raise TypeError(
-                "Expected a list of synopses. Received: a single string; "
-                "wrap it in a list: predict([text])."
-            )
-        texts = list(texts)
+    def _columns(texts, features, call="client.predict"):
+        texts = client_texts(texts, call)  # not a DataFrame, dict or set; str or bytes each
         columns = {"text": texts}
         for name, values in features.items():
             values = list(np.asarray(values).tolist()) if not isinstance(values, list) else values
@@ -288,8 +284,9 @@ class GenreClient:
         """Genre scores for each text.
 
         Args:
-            texts: a list of synopses, `str` or UTF-8 `bytes` (bytes reach the model
-                unchanged over both protocols).
+            texts: a list (tuple, pandas Series, 1-D array) of synopses, `str` or UTF-8
+                `bytes` (bytes reach the model unchanged over both protocols); a
+                DataFrame, dict or set is a `TypeError` (`client_texts`).
             **features: for hybrid models, one list of values per extra input,
                 e.g. `year=[1999, 2004]`; integers for a float input are sent as floats.
 
@@ -361,7 +358,7 @@ class GenreClient:
             InvalidRequestError too, before anything is sent, for a NaN, an infinity or
             a value beyond float32 for a float feature.
         """
-        columns = self._columns(texts, features)
+        columns = self._columns(texts, features, "client.classify")
         if features:
             columns = self._checked(columns, classify=True)
         results = []
