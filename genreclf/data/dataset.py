@@ -8,6 +8,7 @@ import numpy as np
 
 from genreclf.data.feature_values import check_finite_features
 from genreclf.data.frames import is_frame
+from genreclf.data.inputs import aligned_texts
 from genreclf.data.inputs import bad_text_error
 from genreclf.data.inputs import describe
 from genreclf.data.inputs import index_note
@@ -69,7 +70,7 @@ class TextDataset:
     source_name: str = None
 
     def __post_init__(self):
-        given = self.texts  # a Series' index names its rows in errors
+        given = aligned_texts(self.texts, self.labels)  # a Series' index names rows in errors
         self.texts = _text_column(self.texts)
         n = len(self.texts)
         labels = _label_column(self.labels)

@@ -14,6 +14,7 @@ Neither pandas nor NumPy is imported here: values are told apart by their
 class and their `shape`.
 """
 
+import logging
 import os
 import reprlib
 
@@ -24,6 +25,8 @@ from genreclf.data.records import lone_surrogate_at
 from genreclf.data.records import lone_surrogate_message
 from genreclf.errors import ConfigError
 from genreclf.errors import TextError
+
+logger = logging.getLogger("genreclf.data")
 
 IN_MEMORY_HINT = "For texts and labels in memory: genreclf.TextDataset(texts, labels)."
 
@@ -76,6 +79,44 @@ def index_note(values, position):
     label = values.index[position]
     label = label.item() if hasattr(label, "item") else label  # np.int64(8) -> 8
     return "" if label == position else f" (index {short_repr(label)})"
+
+
+def aligned_texts(texts, labels):
+    """`texts`, unchanged; with a warning when `texts` and `labels` are pandas Series
+    whose indexes differ.
+
+    Rows pair by position, but pandas pairs two Series by their index: texts sorted,
+    shuffled or filtered apart from their labels would pair with other rows' labels
+    without a word. Equal indexes (or a list, an array) pair by position, quietly.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> texts = pd.Series(["A heist.", "A ghost."], index=[1, 0])
+    >>> aligned_texts(texts, pd.Series(["crime", "horror"])) is texts  # warns
+    True
+    """
+    if not (is_series(texts) and is_series(labels)) or len(texts) != len(labels):
+        return texts  # unequal lengths: the length check names them
+    if texts.index.equals(labels.index):
+        return texts
+    ours, theirs = texts.index.tolist(), labels.index.tolist()  # np.int64(8) -> 8
+    row = next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b)
+    fix = "labels.loc[texts.index]" if set(ours) == set(theirs) else "the same rows of both"
+    logger.warning(
+        "texts and labels are pandas Series with different indexes: row %d pairs texts[%d] "
+        "(index %s) with the label at index %s, as rows pair by position, not by index "
+        "(indexes %s and %s). If they are not the same rows in the same order, align them "
+        "(%s); pass labels.to_numpy() to pair them by position without this warning.",
+        row,
+        row,
+        short_repr(ours[row]),
+        short_repr(theirs[row]),
+        short_repr(ours),
+        short_repr(theirs),
+        fix,
+    )
+    return texts
 
 
 def type_with_article(value):

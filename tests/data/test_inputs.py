@@ -61,3 +61,22 @@ def test_the_callers_taking_a_dataset_say_so_and_how_to_make_one():
 def test_iter_examples_refuses_a_list_too():
     with pytest.raises(ConfigError, match=r"^iter_examples's path must be.*a list of 2,000"):
         next(genreclf.data.iter_examples(TEXTS))
+
+
+def test_series_with_different_indexes_are_named_in_a_warning(caplog):
+    # TextDataset pairs rows by position; texts sorted apart from their labels used to
+    # pair with other rows' labels without a word (pandas would have aligned them).
+    frame = pd.DataFrame({"overview": ["A heist.", "A ghost.", "A duel."], "genre": list("abc")})
+    texts = frame["overview"].iloc[[1, 2, 0]]  # shuffled apart from the labels
+    with caplog.at_level("WARNING", logger="genreclf.data"):
+        dataset = genreclf.TextDataset(texts, frame["genre"])
+    assert dataset.labels == [["a"], ["b"], ["c"]]  # still by position, as documented
+    assert "row 0 pairs texts[0] (index 1) with the label at index 0" in caplog.text
+    assert "labels.loc[texts.index]" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="genreclf.data"):
+        genreclf.TextDataset(frame["overview"], frame["genre"])  # one frame: the same index
+        genreclf.TextDataset(texts, frame["genre"].loc[texts.index])  # aligned
+        genreclf.TextDataset(texts, frame["genre"].to_numpy())  # by position, on purpose
+        genreclf.TextDataset(texts.to_list(), frame["genre"])
+    assert caplog.text == ""
