@@ -161,8 +161,12 @@ def _open_format(path, fmt, split, labelled):
 
 def _prepare(path, format, split, aclimdb_label):
     if not os.path.exists(str(path)):
+        expanded = os.path.expanduser(str(path))  # open() and pathlib leave a '~' as it is
+        tilde = ""
+        if expanded != str(path):
+            tilde = f" A '~' is not expanded: pass os.path.expanduser(path), {expanded!r}."
         raise DataError(
-            f"File not found. Check the path (relative paths start from {os.getcwd()!r}).",
+            f"File not found. Check the path (relative paths start from {os.getcwd()!r}).{tilde}",
             path=path,
         )
     path = str(path)

@@ -17,6 +17,17 @@ def test_missing_file(tmp_path):
         load_dataset(tmp_path / "nope.csv")
 
 
+def test_a_missing_file_under_a_tilde_says_that_it_is_not_expanded(tmp_path, monkeypatch):
+    # A notebook's load_dataset("~/movies.csv") said only "relative paths start from <cwd>".
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(DataError, match=r"'~' is not expanded: pass os\.path\.expanduser") as info:
+        load_dataset("~/movies.csv")
+    assert repr(str(tmp_path / "movies.csv")) in str(info.value)
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path / "nope.csv")
+    assert "'~'" not in str(info.value)
+
+
 def test_missing_explicit_column_lists_columns(tmp_path):
     path = write(tmp_path, "m.csv", "overview,genres\nA,b\n")
     with pytest.raises(DataError) as info:
