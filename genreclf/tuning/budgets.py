@@ -118,3 +118,52 @@ def absolute_paths(data):
         if data.get(key):
             data[key] = str(pathlib.Path(data[key]).expanduser().resolve())
     return data
+
+
+def check_hyperband_trial(hypermodel, budget):
+    """Checks a trial of `hypermodel` under Hyperband, whose epoch budget is `budget`.
+
+    A budget above the hypermodel's `max_epochs` stops the search (a
+    `keras_tuner.errors.FatalValueError`, which KerasTuner does not catch):
+    the trial would train the budget's epochs on a schedule of `max_epochs`,
+    and `train_config(hp)` would retrain it for `max_epochs`. An `epochs`
+    hyperparameter beside the budget, which decides the epochs, is warned
+    about once: it is sampled, shown and compared, and changes nothing.
+
+    Example:
+
+    >>> import types
+    >>> hypermodel = types.SimpleNamespace(max_epochs=2, space={"epochs": 2})
+    >>> check_hyperband_trial(hypermodel, None), check_hyperband_trial(hypermodel, 2)
+    (None, None)
+    >>> check_hyperband_trial(hypermodel, 6)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    keras_tuner.src.errors.FatalValueError: ... Received: tuner/epochs=6 with max_epochs=2. ...
+    """
+    import keras_tuner
+
+    from genreclf.tuning.search_space import is_hyperparameter
+
+    if budget is None:
+        return
+    max_epochs = hypermodel.max_epochs
+    if int(budget) > max_epochs:
+        raise keras_tuner.errors.FatalValueError(
+            "Expected Hyperband's epoch budgets up to the hypermodel's max_epochs (the "
+            "trial's schedule and train_config(hp) stop there). Received: "
+            f"tuner/epochs={budget} with max_epochs={max_epochs}. Pass the same max_epochs "
+            f"to both: keras_tuner.Hyperband(..., max_epochs={max_epochs}), or the "
+            f"hypermodel's max_epochs={budget} or more."
+        )
+    if is_hyperparameter(hypermodel.space.get("epochs")) and not getattr(
+        hypermodel, "_warned_epochs", False
+    ):
+        hypermodel._warned_epochs = True
+        logger.warning(
+            "Hyperband's budget (tuner/epochs) sets each trial's epochs: the `epochs` "
+            "hyperparameter is sampled but changes nothing. Pass epochs=%d (max_epochs) to "
+            "%s to leave it out of the search, as genreclf tune does. (Shown once.)",
+            max_epochs,
+            type(hypermodel).__name__,
+        )

@@ -24,10 +24,12 @@ from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
 from genreclf.training.recipe import build_optimizer
+from genreclf.tuning.budgets import check_hyperband_trial
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.objective import check_objective
+from genreclf.tuning.objective import warn_other_objective
 from genreclf.tuning.scored_epochs import ScoredEpochsOnly
 from genreclf.tuning.scored_epochs import scored_history
 from genreclf.tuning.scored_epochs import selects_by_objective
@@ -197,6 +199,11 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         # Conditional arguments last: their parent is sampled first.
         for key in sorted(self.space, key=lambda k: k in self.conditions):
             value, when = self.space[key], self.conditions.get(key)
+            declared = _declared_conditionally(hp, key) if when is None else None
+            if is_hyperparameter(value) and declared is not None:
+                if declared:  # the tuner's own conditional declaration governs it
+                    values[key] = hp.values[key]
+                continue  # inactive there: the family's default
             if when is not None and is_hyperparameter(value):
                 parent, allowed = when
                 if is_hyperparameter(self.space.get(parent)):
@@ -232,6 +239,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
     def _recipe(self, hp, train=None):
         from genreclf.training.recipe import Recipe
 
+        check_hyperband_trial(self, hp.values.get(_PLANNED[0]))
         cfg = self.train_config(hp)
         if _fits_itself(self.family, cfg.model_config):
             raise keras_tuner.errors.FailedTrialError(
@@ -310,6 +318,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         # Scored by the epochs `genreclf train` may keep: KerasTuner's best-epoch
         # saver sees no other, and the history it scores by holds no other.
         first = recipe.first_scored_epoch
+        warn_other_objective(self, callbacks)
         callbacks = [
             ScoredEpochsOnly(c, first, last=int(epochs) - 1) if selects_by_objective(c) else c
             for c in callbacks or []
@@ -353,6 +362,13 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             verbose=verbose,
             **kwargs,
         )
+
+
+def _declared_conditionally(hp, name):
+    """Whether `name`, declared under conditions in the tuner's `HyperParameters`, is active
+    (its value is then the trial's); None when it is not declared so."""
+    declared = [p for p in hp.space if p.name == name and p.conditions]
+    return any(hp.is_active(p) for p in declared) if declared else None
 
 
 def _fits_itself(family, model_config):

@@ -107,3 +107,39 @@ def make_objective(name=DEFAULT_OBJECTIVE, direction=None):
     if direction not in ("min", "max"):
         raise ConfigError(f"direction must be 'min' or 'max'. Received: direction={direction!r}.")
     return keras_tuner.Objective(name, direction)
+
+
+def warn_other_objective(hypermodel, callbacks):
+    """Warns once when a tuner's callback picks epochs by another objective than the trial's.
+
+    A trial's early stopping (and `genreclf train` of its `train_config`)
+    keeps epochs by `hypermodel.objective`; a tuner scoring by another metric
+    compares trials on epochs chosen for a metric it does not score.
+
+    Example:
+
+    >>> import types
+    >>> hypermodel = types.SimpleNamespace(objective="val_macro_f1")
+    >>> saver = types.SimpleNamespace(objective=make_objective("val_loss"))
+    >>> warn_other_objective(hypermodel, [saver])  # logs the warning
+    >>> hypermodel._warned_objective
+    True
+    """
+    import logging
+
+    from genreclf.tuning.scored_epochs import selects_by_objective
+
+    for callback in callbacks or ():
+        name = callback.objective.name if selects_by_objective(callback) else hypermodel.objective
+        if name != hypermodel.objective and not getattr(hypermodel, "_warned_objective", False):
+            hypermodel._warned_objective = True
+            logging.getLogger("genreclf.tuning").warning(
+                "The tuner scores trials by objective=%r, while each trial's early stopping "
+                "keeps its epochs by the hypermodel's objective=%r (as train_config(best_hp) "
+                "retrains). Give both the same: %s(..., objective=%r), or the tuner "
+                "make_objective(hypermodel.objective). (Shown once.)",
+                name,
+                hypermodel.objective,
+                type(hypermodel).__name__,
+                name,
+            )

@@ -304,3 +304,68 @@ def test_the_readme_flow_under_a_keras_tuner_tuner(tmp_path, tiny_ngram):
         data, config=hypermodel.train_config(best_hp), out=tmp_path / "best", verbose=0
     )
     assert run.metrics["macro_f1"] == pytest.approx(tuner.oracle.get_best_trials(1)[0].score)
+
+
+def test_a_tuners_own_conditional_declaration_governs_the_argument(sample_data, tiny_ngram):
+    """`dropout` declared by the user under `hidden_dim == 16` is not tuned with `hidden_dim`
+    0 (the family's default), and keeps the user's range with 16: no second, unconditional
+    `dropout` is added to the space."""
+    _, train, _ = sample_data
+    args = {k: v for k, v in tiny_ngram.items() if k != "hidden_dim"}
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **args)
+    for hidden_dim, expected in ((0, None), (16, 0.45)):
+        hp = keras_tuner.HyperParameters()
+        hp.Choice("hidden_dim", [0, 16])
+        with hp.conditional_scope("hidden_dim", [16]):
+            hp.Float("dropout", 0.1, 0.5)
+        hp.values["hidden_dim"] = hidden_dim
+        if expected is not None:
+            hp.values["dropout"] = expected
+        config = hypermodel.trial_config(hp)
+        assert config["model_config"].get("dropout") == expected
+        assert [p.name for p in hp.space].count("dropout") == 1
+
+
+def test_under_keras_tuners_hyperband_a_tuned_epochs_is_warned_about(
+    sample_data, tiny_ngram, caplog
+):
+    """Hyperband's `tuner/epochs` decides a trial's epochs: an `epochs` hyperparameter
+    (KerasTuner registers it when the tuner is made) changes nothing, which is said once."""
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=4, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"tuner/epochs": 2, "tuner/initial_epoch": 0})
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert hypermodel.build(hp) and hypermodel.train_config(hp).epochs == 2
+    assert "Pass epochs=4 (max_epochs) to FamilyHyperModel" in caplog.text
+    caplog.clear()
+    fixed = FamilyHyperModel("ngram", train, max_epochs=4, epochs=4, **tiny_ngram)
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert fixed.build(hp) and fixed.train_config(hp).epochs == 2
+    assert "epochs" not in caplog.text
+
+
+def test_a_hyperband_budget_above_max_epochs_stops_the_search(sample_data, tiny_ngram):
+    """Hyperband(max_epochs=6) over a hypermodel of max_epochs=2 would train 6 epochs on a
+    2-epoch schedule that `train_config` retrains for 2: refused, naming both."""
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"tuner/epochs": 6, "tuner/initial_epoch": 0})
+    with pytest.raises(keras_tuner.errors.FatalValueError, match=r"tuner/epochs=6.*max_epochs=2"):
+        hypermodel.build(hp)
+
+
+def test_a_tuner_objective_other_than_the_hypermodels_is_warned_about(
+    sample_data, tiny_ngram, caplog
+):
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+
+    class Saver(keras.callbacks.Callback):
+        objective = make_objective("val_loss")
+
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, callbacks=[Saver()])
+    assert "objective='val_loss'" in caplog.text and "objective='val_macro_f1'" in caplog.text
