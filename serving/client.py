@@ -200,6 +200,12 @@ class GenreClient:
                 "Expected either a version or a label, not both. "
                 f"Received: version={version!r}, label={label!r}"
             )
+        whole = isinstance(version, (int, np.integer)) or str(version).isdigit()
+        if version is not None and (isinstance(version, bool) or not whole):  # 1.5 asked for 1
+            raise ValueError(
+                f"Expected version to be a whole number, e.g. version=2. Received: "
+                f"version={version!r}. Pass the version folder's number, or label= for a label."
+            )
         self.protocol = _infer_protocol(target) if protocol == "auto" else protocol
         self.target = target
         self.model = model

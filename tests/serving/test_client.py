@@ -57,6 +57,15 @@ def test_protocol_follows_the_target():
         GenreClient("localhost:8500", version=1, label="stable")
 
 
+def test_a_version_that_is_not_a_whole_number_is_refused():
+    # int(version) in the transports asked version 1.5 for version 1, True for version 1.
+    for bad in (1.5, True, "v2", 2.0):
+        with pytest.raises(ValueError, match=r"Expected version to be a whole number"):
+            GenreClient("localhost:8500", version=bad)
+    for good in (2, "2", np.int64(2), None):
+        assert GenreClient("localhost:8500", version=good).version == good
+
+
 def test_predict(client, reference):
     rows = client.predict(TEXTS)
     assert rows == expected_rows(reference, "genre", 2, text=TEXTS)
