@@ -97,7 +97,8 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
         ConfigError: `out` is not a path (`check_path`), or it, or a folder
             above it, is a file, or the folder that would hold it cannot be
             written (a read-only file system, its mode): refused before the
-            work rather than after it.
+            work rather than after it. A leading `~` (not expanded, as
+            `open` does not) is refused too, rather than made a folder.
 
     Example:
 
@@ -111,6 +112,14 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
     genreclf.errors.ConfigError: out must be a run folder, not a file. Received: out=...
     """
     path = pathlib.Path(check_path(out, name, what=what, example=example or "runs/run"))
+    expanded = os.path.expanduser(path)  # pathlib's raises for an unknown ~user
+    if path.parts and path.parts[0].startswith("~") and expanded != str(path):
+        raise ConfigError(  # open(), pathlib and TensorFlow would write a folder named '~'
+            f"{name} starts with '~', which is not expanded: a folder named "
+            f"{path.parts[0]!r} would be made in {os.getcwd()!r}. Received: {name}="
+            f"{str(out)!r}. Pass {name}=os.path.expanduser({str(out)!r}), that is "
+            f"{expanded!r}."
+        )
     for place in (path, *path.parents):
         if place.is_dir():
             if not os.access(place, os.W_OK | os.X_OK):  # a read-only file system, a mode

@@ -81,3 +81,15 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_the_work(tmp_
         ConfigError, match=r"^directory must be a tuning folder that can be written\. "
     ):
         check_out_folder(folder, "directory", what="a tuning folder")
+
+
+def test_an_output_folder_under_a_tilde_is_refused_rather_than_made(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    expanded = repr(str(tmp_path / "home" / "runs" / "a"))
+    with pytest.raises(ConfigError, match=r"^out starts with '~', which is not expanded") as info:
+        check_out_folder("~/runs/a")
+    assert f"that is {expanded}." in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no folder named '~'
+    check_out_folder(tmp_path / "runs" / "~a")  # a '~' further in is a name like any other
+    check_out_folder("~no_such_user_here/runs/a")  # no home to expand to: a folder name
