@@ -51,6 +51,7 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
         raise DataError(
             f"Column {name!r} not found. Columns present: {list(columns)}."
             + (fixed or f" Pass {argument(what)}= one of them (`{flag}` on the command line).")
+            + _near_hint(columns, name, what)
             + _tab_hint(columns),
             path=path,
             field=name,
@@ -83,6 +84,27 @@ def resolve_column(columns, name, candidates, what, path, partial=()):
         + _tab_hint(columns),
         path=path,
     )
+
+
+def _near_hint(columns, name, what):
+    """A hint naming the column `name` was likely meant to be: one in a list, or one
+    spelt in another case or with spaces around it; or "".
+
+    Example:
+
+    >>> _near_hint(["overview", "genre"], "Overview", "text")
+    " Did you mean 'overview'? Names match exactly: case and spaces count."
+    >>> _near_hint(["overview", "genre"], ["genre"], "label")
+    " label= takes one column's name, not a list: pass label='genre'."
+    """
+    if isinstance(name, (list, tuple)):
+        one = len(name) == 1 and name[0] in columns
+        one = f": pass {argument(what)}={name[0]!r}" if one else ""
+        return f" {argument(what)}= takes one column's name, not a {type(name).__name__}{one}."
+    near = [c for c in columns if str(c).strip().lower() == str(name).strip().lower()]
+    if len(near) != 1:
+        return ""
+    return f" Did you mean {near[0]!r}? Names match exactly: case and spaces count."
 
 
 def _tab_hint(columns):

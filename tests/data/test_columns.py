@@ -3,6 +3,7 @@
 import json
 import logging
 
+import pandas as pd
 import pytest
 
 from genreclf.data.columns import LABEL_COLUMNS
@@ -67,3 +68,20 @@ def test_a_jsonl_text_key_on_a_few_lines_does_not_win_over_an_overview_on_every_
     rows = [{"overview": "A heist."}, {"overview": "A duel.", "text": "draft"}]
     examples = read_unlabelled(write_jsonl(tmp_path, rows))
     assert [e.text for e in examples] == ["A heist.", "A duel."]
+
+
+def test_a_name_not_found_names_the_column_it_was_likely_meant_to_be():
+    # label=["genre"] said "Column ['genre'] not found" beside a column 'genre', and
+    # text="Overview" only listed the columns.
+    frame = pd.DataFrame({"overview": ["A heist.", "A duel."], "genre": ["crime", "war"]})
+    with pytest.raises(
+        DataError, match=r"label= takes one column's name, not a list: pass label='genre'\."
+    ):
+        load_dataset(frame, text="overview", label=["genre"])
+    with pytest.raises(DataError, match=r"Did you mean 'overview'\? Names match exactly"):
+        load_dataset(frame, text="Overview", label="genre")
+    with pytest.raises(DataError, match=r"Did you mean 'genre'\?"):
+        resolve_column(["overview", "genre"], "genre ", LABEL_COLUMNS, "label", "m.csv")
+    with pytest.raises(DataError) as info:
+        resolve_column(["overview", "genre"], "plot", TEXT_COLUMNS, "text", "m.csv")
+    assert "Did you mean" not in str(info.value)
