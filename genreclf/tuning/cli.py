@@ -156,6 +156,7 @@ def parse_space(pairs):
     """
     from genreclf.cli.settings import parse_settings
     from genreclf.training.optimizers import check_ema
+    from genreclf.tuning.search_space import conditions
     from genreclf.tuning.search_space import to_hyperparameter
 
     space = parse_settings(pairs, example="lstm_units=[16,32]")
@@ -168,7 +169,9 @@ def parse_space(pairs):
                     f"A range needs 'min' and 'max'. Received: --set {key}={json.dumps(value)}. "
                     'Example: --set \'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
                 )
-            value = to_hyperparameter(key, value)
+            hyperparameter = to_hyperparameter(key, value)  # a bad range: refused here
+            # A conditional range (`when`) stays as given: the hypermodel reads its parent.
+            value = value if conditions({key: value}) else hyperparameter
         _check_numbers(key, value)
         space[key] = value
     return space

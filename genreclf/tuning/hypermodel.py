@@ -159,7 +159,11 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         check_training_space(training, max_epochs)  # before the search, not in each trial
         given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
         defaults = {**training_space(family, max_epochs), **family_space(family)}
-        self.conditions = conditions(declared_space(family))
+        # A given range's `when` (as in a declared space) replaces the declared one.
+        self.conditions = {
+            **conditions(declared_space(family)),
+            **conditions({**model_args, **training}),
+        }
         self.space = {k: v for k, v in given.items() if v is not None}
         for key, value in defaults.items():
             # Declared fixed values (e.g. ngram's solver="adamw") hold even

@@ -112,6 +112,24 @@ def test_malformed_settings_are_one_clear_error_not_a_trial_traceback(pair, word
         assert word in str(info.value), str(info.value)
 
 
+def test_a_conditional_range_keeps_its_condition(sample_data):
+    """`when` is not dropped: the trial samples `dropout` only with `hidden_dim` 16."""
+    import keras_tuner
+
+    from genreclf.tuning import FamilyHyperModel
+
+    space = parse_space(
+        ["hidden_dim=[0, 16]", 'dropout={"min": 0.1, "max": 0.5, "when": {"hidden_dim": [16]}}']
+    )
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, max_tokens=300, **space)
+    assert hypermodel.conditions == {"dropout": ("hidden_dim", [16])}
+    config = hypermodel.trial_config(keras_tuner.HyperParameters())  # hidden_dim 0
+    assert "dropout" not in config["model_config"]
+    with pytest.raises(ConfigError, match="min <= max"):
+        parse_space(['dropout={"min": 0.5, "max": 0.1, "when": {"hidden_dim": [16]}}'])
+
+
 def test_a_moving_average_horizon_is_one_fixed_value():
     space = parse_space(['ema={"steps": 333, "max_epochs": 3}', "lr=[0.001, 0.002]"])
     assert space["ema"] == {"steps": 333, "max_epochs": 3}

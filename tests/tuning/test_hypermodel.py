@@ -369,3 +369,20 @@ def test_a_tuner_objective_other_than_the_hypermodels_is_warned_about(
     with caplog.at_level("WARNING", logger="genreclf.tuning"):
         hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, callbacks=[Saver()])
     assert "objective='val_loss'" in caplog.text and "objective='val_macro_f1'" in caplog.text
+
+
+def test_a_given_range_can_be_conditional_as_a_declared_one(sample_data, tiny_ngram):
+    """`when` in an argument's range (`--set`'s vocabulary) makes it conditional, as in a
+    family's declared space: not sampled while its parent takes another value."""
+    _, train, _ = sample_data
+    args = {k: v for k, v in tiny_ngram.items() if k != "hidden_dim"}
+    dropout = {"min": 0.1, "max": 0.5, "when": {"hidden_dim": [16]}}
+    hypermodel = FamilyHyperModel(
+        "ngram", train, max_epochs=2, hidden_dim=[0, 16], dropout=dropout, **args
+    )
+    hp = keras_tuner.HyperParameters()
+    assert "dropout" not in hypermodel.trial_config(hp)["model_config"]  # hidden_dim 0
+    hp = keras_tuner.HyperParameters()
+    hp.values["hidden_dim"] = 16
+    assert 0.1 <= hypermodel.trial_config(hp)["model_config"]["dropout"] <= 0.5
+    assert [bool(p.conditions) for p in hp.space if p.name == "dropout"] == [True]
