@@ -17,6 +17,7 @@ from genreclf.data.columns import resolve_column
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.labels import label_name
+from genreclf.data.labels import python_list_fix
 from genreclf.data.option_names import argument
 from genreclf.data.option_names import flag as option_flag
 from genreclf.data.quotes import merged_rows_error
@@ -285,15 +286,18 @@ class ExampleReader:
                 try:
                     value = json.loads(cell)
                 except json.JSONDecodeError as e:
+                    note, fix = python_list_fix(cell, field) or (
+                        "",
+                        'quote each label in it ("drama"), or write the labels without brackets',
+                    )
                     raise self._error(
                         "malformed_line",
                         f"the label cell looks like a JSON list but is not "
                         f"valid JSON ({e.msg}). Received: {cell!r}. Expected "
-                        'a list like ["drama", "crime"].',
+                        f'a list like ["drama", "crime"].{note}',
                         record,
                         field,
-                        fix='quote each label in it ("drama"), or write the labels '
-                        "without brackets",
+                        fix=fix,
                     ) from None
                 is_list = isinstance(value, list)
             elif self.sep and self.sep in cell:

@@ -1,5 +1,6 @@
 """`LabelVocabulary`: the ordered set of class names and how rows map to targets."""
 
+import ast
 import collections
 import json
 import numbers
@@ -46,6 +47,32 @@ def label_name(value):
 # A decimal number as people write ratings: "7", "-1", "3.5", ".5", "1e3".
 # Python's float() reads more ("nan", "inf", "1_0", " 3 ") that are names.
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def python_list_fix(cell, field):
+    """`(note, fix)` for a label cell that is `str()` of a Python list of strings, as pandas'
+    `to_csv` writes a column of lists (`"['drama', 'crime']"`: not JSON); None for another.
+
+    `ast.literal_eval` reads literals only: nothing in the cell is called or imported.
+
+    Example:
+
+    >>> python_list_fix("[drama]", "genres") is None
+    True
+    >>> python_list_fix("['drama', 'crime']", "genres")[1]  # doctest: +ELLIPSIS
+    "turn the cells into lists, frame['genres'].map(ast.literal_eval), or write them as JSON, ..."
+    """
+    try:
+        value = ast.literal_eval(cell)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        return None
+    return (
+        " It is a Python list's repr, as pandas' to_csv writes a column of lists.",
+        f"turn the cells into lists, frame[{field!r}].map(ast.literal_eval), or write them "
+        f"as JSON, frame[{field!r}].map(json.dumps), before to_csv",
+    )
 
 
 def label_order(names):

@@ -3,6 +3,7 @@
 import gzip
 import json
 
+import pandas as pd
 import pytest
 
 from genreclf.data import jsonl_records
@@ -181,6 +182,25 @@ def test_malformed_json_list_cell(tmp_path):
     expected = r"m\.csv:2: field 'label': the label cell looks like a JSON list"
     with pytest.raises(DataError, match=expected):
         load_dataset(path)
+
+
+def test_a_python_list_repr_cell_is_named_as_one_with_the_fix(tmp_path):
+    # pandas' to_csv writes a list column as "['crime', 'drama']"; the error told to
+    # quote each label, which the cell does (with single quotes).
+    frame = pd.DataFrame({"text": ["A heist.", "A duel."], "genres": [["crime", "drama"], ["war"]]})
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    expected = (
+        r"m\.csv:2: field 'genres': .*Received: \"\['crime', 'drama'\]\"\. .*It is a Python "
+        r"list's repr, as pandas' to_csv writes a column of lists\. Turn the cells into lists, "
+        r"frame\['genres'\]\.map\(ast\.literal_eval\), or write them as JSON"
+    )
+    with pytest.raises(DataError, match=expected):
+        load_dataset(tmp_path / "m.csv")
+    with pytest.raises(DataError, match=r"^DataFrame:1: .*It is a Python list's repr"):
+        load_dataset(pd.read_csv(tmp_path / "m.csv"))
+    with pytest.raises(DataError) as info:  # not a list of strings: the JSON advice
+        load_dataset(write(tmp_path, "n.csv", 'text,label\nA,"[x, y]"\n'))
+    assert "Python" not in str(info.value) and "quote each label" in str(info.value).lower()
 
 
 def test_empty_file_and_header_only(tmp_path):
