@@ -337,9 +337,9 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         cfg = recipe.cfg
         if isinstance(x, TextDataset):
             if y is not None:
-                raise ConfigError("Pass targets inside the TextDataset, not as `y`.")
+                raise _SearchError("Pass targets inside the TextDataset, not as `y`.")
             if not isinstance(validation_data, TextDataset):
-                raise ConfigError(
+                raise _SearchError(
                     "A trial on a TextDataset validates on a TextDataset (early stopping "
                     "watches its macro-F1). Received: validation_data="
                     f"{type(validation_data).__name__}. Pass the validation split."
@@ -366,6 +366,10 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             verbose=verbose,
             **kwargs,
         )
+
+
+class _SearchError(ConfigError, keras_tuner.errors.FatalValueError):
+    """A `ConfigError` every trial would raise: KerasTuner stops the search at the first."""
 
 
 def _declared_conditionally(hp, name):

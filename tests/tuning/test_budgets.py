@@ -1,8 +1,10 @@
 """A search's bounds are checked, by the Python API as by the command line, before any trial."""
 
+import keras_tuner
 import pytest
 
 from genreclf.errors import ConfigError
+from genreclf.tuning import FamilyHyperModel
 from genreclf.tuning.budgets import check_budgets
 
 BOUNDS = dict(model="ngram", tuner="random", max_trials=2, max_epochs=2)
@@ -35,3 +37,33 @@ def test_bad_bounds_name_the_flag(given, received):
 def test_the_worker_timeout_defaults_to_four_heartbeats():
     assert check_budgets(**BOUNDS, heartbeat=5) == 20.0
     assert check_budgets(**BOUNDS, max_time=60, kfold_top=2, folds=3) == 60.0
+
+
+def test_under_keras_tuners_hyperband_a_tuned_epochs_is_warned_about(
+    sample_data, tiny_ngram, caplog
+):
+    """Hyperband's `tuner/epochs` decides a trial's epochs: an `epochs` hyperparameter
+    (KerasTuner registers it when the tuner is made) changes nothing, which is said once."""
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=4, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"tuner/epochs": 2, "tuner/initial_epoch": 0})
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert hypermodel.build(hp) and hypermodel.train_config(hp).epochs == 2
+    assert "Pass epochs=4 (max_epochs) to FamilyHyperModel" in caplog.text
+    caplog.clear()
+    fixed = FamilyHyperModel("ngram", train, max_epochs=4, epochs=4, **tiny_ngram)
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        assert fixed.build(hp) and fixed.train_config(hp).epochs == 2
+    assert "epochs" not in caplog.text
+
+
+def test_a_hyperband_budget_above_max_epochs_stops_the_search(sample_data, tiny_ngram):
+    """Hyperband(max_epochs=6) over a hypermodel of max_epochs=2 would train 6 epochs on a
+    2-epoch schedule that `train_config` retrains for 2: refused, naming both."""
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"tuner/epochs": 6, "tuner/initial_epoch": 0})
+    with pytest.raises(keras_tuner.errors.FatalValueError, match=r"tuner/epochs=6.*max_epochs=2"):
+        hypermodel.build(hp)

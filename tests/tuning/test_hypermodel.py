@@ -326,51 +326,6 @@ def test_a_tuners_own_conditional_declaration_governs_the_argument(sample_data, 
         assert [p.name for p in hp.space].count("dropout") == 1
 
 
-def test_under_keras_tuners_hyperband_a_tuned_epochs_is_warned_about(
-    sample_data, tiny_ngram, caplog
-):
-    """Hyperband's `tuner/epochs` decides a trial's epochs: an `epochs` hyperparameter
-    (KerasTuner registers it when the tuner is made) changes nothing, which is said once."""
-    _, train, _ = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=4, **tiny_ngram)
-    hp = keras_tuner.HyperParameters()
-    hp.values.update({"tuner/epochs": 2, "tuner/initial_epoch": 0})
-    with caplog.at_level("WARNING", logger="genreclf.tuning"):
-        assert hypermodel.build(hp) and hypermodel.train_config(hp).epochs == 2
-    assert "Pass epochs=4 (max_epochs) to FamilyHyperModel" in caplog.text
-    caplog.clear()
-    fixed = FamilyHyperModel("ngram", train, max_epochs=4, epochs=4, **tiny_ngram)
-    with caplog.at_level("WARNING", logger="genreclf.tuning"):
-        assert fixed.build(hp) and fixed.train_config(hp).epochs == 2
-    assert "epochs" not in caplog.text
-
-
-def test_a_hyperband_budget_above_max_epochs_stops_the_search(sample_data, tiny_ngram):
-    """Hyperband(max_epochs=6) over a hypermodel of max_epochs=2 would train 6 epochs on a
-    2-epoch schedule that `train_config` retrains for 2: refused, naming both."""
-    _, train, val = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **tiny_ngram)
-    hp = keras_tuner.HyperParameters()
-    hp.values.update({"tuner/epochs": 6, "tuner/initial_epoch": 0})
-    with pytest.raises(keras_tuner.errors.FatalValueError, match=r"tuner/epochs=6.*max_epochs=2"):
-        hypermodel.build(hp)
-
-
-def test_a_tuner_objective_other_than_the_hypermodels_is_warned_about(
-    sample_data, tiny_ngram, caplog
-):
-    _, train, val = sample_data
-    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, **tiny_ngram)
-    hp = keras_tuner.HyperParameters()
-
-    class Saver(keras.callbacks.Callback):
-        objective = make_objective("val_loss")
-
-    with caplog.at_level("WARNING", logger="genreclf.tuning"):
-        hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, callbacks=[Saver()])
-    assert "objective='val_loss'" in caplog.text and "objective='val_macro_f1'" in caplog.text
-
-
 def test_a_given_range_can_be_conditional_as_a_declared_one(sample_data, tiny_ngram):
     """`when` in an argument's range (`--set`'s vocabulary) makes it conditional, as in a
     family's declared space: not sampled while its parent takes another value."""
@@ -386,3 +341,17 @@ def test_a_given_range_can_be_conditional_as_a_declared_one(sample_data, tiny_ng
     hp.values["hidden_dim"] = 16
     assert 0.1 <= hypermodel.trial_config(hp)["model_config"]["dropout"] <= 0.5
     assert [bool(p.conditions) for p in hp.space if p.name == "dropout"] == [True]
+
+
+def test_a_search_without_validation_data_stops_at_its_first_trial(
+    sample_data, tmp_path, tiny_ngram
+):
+    """Every trial would fail the same way: one clear error, not three failed trials."""
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, **tiny_ngram)
+    tuner = keras_tuner.RandomSearch(
+        hypermodel, objective=make_objective("val_macro_f1"), max_trials=4, directory=tmp_path
+    )
+    with pytest.raises(ConfigError, match="validation_data=NoneType"):
+        tuner.search(train, verbose=0)
+    assert len(tuner.oracle.trials) == 1

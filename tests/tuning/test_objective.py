@@ -1,7 +1,9 @@
+import keras
 import keras_tuner
 import pytest
 
 from genreclf.errors import ConfigError
+from genreclf.tuning import FamilyHyperModel
 from genreclf.tuning.objective import make_objective
 
 
@@ -36,3 +38,18 @@ def test_an_objective_no_trial_logs_is_refused():
         check_objective("val_tuned_macro_f1", multi_label=False)
     with pytest.raises(ConfigError, match=r"Received: objective='tuned_macro_f1'"):
         check_objective("tuned_macro_f1", multi_label=True)
+
+
+def test_a_tuner_objective_other_than_the_hypermodels_is_warned_about(
+    sample_data, tiny_ngram, caplog
+):
+    _, train, val = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=1, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+
+    class Saver(keras.callbacks.Callback):
+        objective = make_objective("val_loss")
+
+    with caplog.at_level("WARNING", logger="genreclf.tuning"):
+        hypermodel.fit(hp, hypermodel.build(hp), train, validation_data=val, callbacks=[Saver()])
+    assert "objective='val_loss'" in caplog.text and "objective='val_macro_f1'" in caplog.text
