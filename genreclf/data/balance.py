@@ -2,13 +2,27 @@
 
 import numpy as np
 
+from genreclf.data.inputs import short_repr
 from genreclf.errors import ConfigError
 
 DEFAULT_MAX_WEIGHT = 10.0
 
 
 def _targets_matrix(targets):
-    targets = np.asarray(targets, dtype="float32")
+    if hasattr(targets, "texts") and hasattr(targets, "labels"):  # a TextDataset
+        raise ConfigError(
+            "targets must be a [n, K] one-hot or multi-hot matrix, not a TextDataset. Pass "
+            "its targets: dataset.targets(LabelVocabulary.from_rows(dataset.labels, "
+            "multi_label=dataset.multi_label))."
+        )
+    try:
+        targets = np.asarray(targets, dtype="float32")
+    except (TypeError, ValueError):  # label names, ragged rows
+        raise ConfigError(
+            "targets must be a [n, K] one-hot or multi-hot matrix of numbers "
+            f"(`dataset.targets(vocabulary)`). Received: {type(targets).__name__} "
+            f"{short_repr(targets)}."
+        ) from None
     if targets.ndim != 2 or targets.shape[0] == 0:
         raise ConfigError(
             "targets must be a non-empty [n, K] one-hot or multi-hot matrix "

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from genreclf.data import LabelVocabulary
 from genreclf.data import TextDataset
 from genreclf.data import class_weights
 from genreclf.data import oversample
@@ -82,3 +83,17 @@ def test_oversample_bad_target():
     ds = TextDataset(["a"], [["x"]])
     with pytest.raises(ConfigError, match="target=-1"):
         oversample(ds, ds.vocabulary(), target=-1)
+
+
+def test_a_dataset_or_label_names_given_as_targets_say_how_to_make_targets():
+    # class_weights(dataset) was "float() argument must be a string or a real number, not
+    # 'TextDataset'"; class_weights(dataset.labels) "could not convert string to float".
+    dataset = TextDataset(["a heist", "a ghost", "a duel"], ["crime", "horror", "crime"])
+    with pytest.raises(
+        ConfigError, match=r"not a TextDataset\. Pass its targets: dataset\.targets"
+    ):
+        class_weights(dataset)
+    with pytest.raises(ConfigError, match=r"matrix of numbers .*Received: list \[\['crime'\]"):
+        class_weights(dataset.labels)
+    vocabulary = LabelVocabulary.from_rows(dataset.labels, multi_label=dataset.multi_label)
+    assert class_weights(dataset.targets(vocabulary)).tolist() == pytest.approx([0.75, 1.5])
