@@ -14,6 +14,7 @@ from genreclf.data.inputs import describe
 from genreclf.data.inputs import index_note
 from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import is_text
+from genreclf.data.inputs import row_indices
 from genreclf.data.inputs import short_repr
 from genreclf.data.label_checks import joined_labels
 from genreclf.data.labels import LabelVocabulary
@@ -229,15 +230,13 @@ class TextDataset:
         return np.array([s == "synthetic" for s in self.sources], dtype=bool)
 
     def subset(self, indices):
-        """A new dataset with the rows at `indices`, in that order."""
-        indices = [int(i) for i in indices]
+        """A new dataset with the rows at `indices`, in that order (or where a mask is True)."""
+        indices = row_indices(indices, len(self))
 
         def pick(column):
             return None if column is None else [column[i] for i in indices]
 
-        features = None
-        if self.features:
-            features = {k: v[indices] for k, v in self.features.items()}
+        features = {k: v[indices] for k, v in (self.features or {}).items()} or None
         return self._checked(
             texts=pick(self.texts),
             labels=[list(row) for row in pick(self.labels)],

@@ -119,6 +119,29 @@ def aligned_texts(texts, labels):
     return texts
 
 
+def row_indices(indices, count):
+    """`indices` as a list of `int`; a boolean mask (as numpy reads one) as the rows where
+    it is True. `int(True)` is 1: a mask read as indices picked rows 1 and 0 over and over.
+
+    Raises:
+        ConfigError: a mask that is not one value per row (`count`).
+
+    Example:
+
+    >>> row_indices([True, False, True], 3), row_indices([2, 0], 3)
+    ([0, 2], [2, 0])
+    """
+    values = list(indices)
+    if values and all(type(i).__name__ in ("bool", "bool_") for i in values):
+        if len(values) != count:
+            raise ConfigError(
+                f"A boolean mask of rows must hold one value per row ({count}). Received: "
+                f"{len(values)} values. Pass a mask as long as the dataset, or row numbers."
+            )
+        return [i for i, keep in enumerate(values) if keep]
+    return [int(i) for i in values]
+
+
 def type_with_article(value):
     """`"a float"`, `"an int"`: the type of `value`, with its article.
 

@@ -196,3 +196,17 @@ def test_rows_without_lines_are_named_by_index_and_frame_rows_by_row_number():
 def test_labels_in_a_set_have_no_order_to_pair_with_the_texts():
     with pytest.raises(ConfigError, match=r"labels must hold one label .* Received: a set"):
         TextDataset(["a heist", "a ghost"], {"crime", "horror"})
+
+
+def test_subset_takes_a_boolean_mask_as_numpy_does():
+    # A mask was read as row numbers, int(True) == 1: subset(mask) gave len(mask) rows,
+    # each row 1 or row 0, without a word.
+    dataset = make()
+    picked = dataset.subset(np.array([True, False, True]))
+    assert picked.texts == ["a heist", "a storm"] and picked.ids == ["1", "3"]
+    assert picked.features["year"].tolist() == [1990.0, 2010.0]
+    assert dataset.subset([False, True, False]).texts == ["a ghost"]
+    assert dataset.subset(np.array([2, 0])).texts == ["a storm", "a heist"]
+    assert dataset.subset([]).texts == []
+    with pytest.raises(ConfigError, match=r"one value per row \(3\)\. Received: 2 values"):
+        dataset.subset([True, False])
