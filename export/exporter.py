@@ -45,9 +45,9 @@ def _check_name(name):
 
 
 def _check_base(base, name):
-    """Refuses a `base` that is not a path, or is a file, and a `<base>/<name>` that is a
-    file: before the model loads."""
-    check_out_folder(
+    """`base`, a leading `~` expanded; refuses a `base` that is not a path, or is a file, and
+    a `<base>/<name>` that is a file: before the model loads."""
+    base = check_out_folder(
         base, "base", what="a TF Serving base folder", holds="models", example="models"
     )
     model_dir = os.path.join(os.fspath(base), name)
@@ -57,6 +57,7 @@ def _check_base(base, name):
             f"go in <base>/<name>. Received: base={os.fspath(base)!r}, name={name!r}. "
             "Choose another --name (or --base), or move that file away."
         )
+    return base
 
 
 def export_model(
@@ -131,7 +132,7 @@ def export_model(
     from genreclf.export.warmup import write_warmup_requests
 
     _check_name(name)
-    _check_base(base, name)
+    base = _check_base(base, name)
     labels, multi_label = _labels_and_mode(vocabulary)
     if not multi_label and thresholds is not None:
         thresholds = None  # single-label decisions are the arg-max
@@ -240,7 +241,7 @@ def export_run(
     from genreclf.run import load_run
 
     _check_name(name)  # before the model loads
-    _check_base(base, name)
+    base = _check_base(base, name)
     run = load_run(run_path)
     if version is not None:  # a taken version is refused before the model loads
         resolve_version(os.path.join(os.fspath(base), name), version)

@@ -169,7 +169,7 @@ def ensemble(
     ...                data="val.csv")  # doctest: +SKIP
     """
     runs = member_runs(runs)
-    check_out_folder(out)
+    out = check_out_folder(out)
     check_out_apart(runs, out, members_inside=True)
     with claimed_run_folder(out, "genreclf ensemble", overwrite):  # refused there if finished
         work = (runs, out, data, verbose, calibration, split, config_fields)

@@ -212,7 +212,9 @@ def evaluate(
 
     run = _as_run(run)
     if out is not None:  # not a path, or a file: refused before any scoring
-        check_out_folder(out, what="a folder for the report", holds="one", example="evaluation")
+        out = check_out_folder(
+            out, what="a folder for the report", holds="one", example="evaluation"
+        )
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
     if compare is not None:

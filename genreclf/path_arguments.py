@@ -12,6 +12,9 @@ dataset) and the fix, before any work starts: `Run` / `load_run`,
 `directory`, `export_run`'s and `export_model`'s `base`. `check_out_file`
 does the same for a file written after the work (`labels check --out`,
 `explain --html`), which `open` refused only once the work was done.
+`check_path` and `check_out_folder` return the path with a leading `~`
+expanded (`expand_home`, also used by `load_dataset`), as pandas reads it:
+`open` and `pathlib` would read it as a folder named `~`.
 """
 
 import os
@@ -36,8 +39,32 @@ def received(value):
     return f"{short_repr(value)} ({type(value).__name__})"
 
 
+def expand_home(path):
+    """`path` with a leading `~` (or `~user`) expanded, as pandas reads paths; its type kept.
+
+    `open`, `pathlib` and TensorFlow read `~` as a folder's name: a notebook's
+    `load_dataset("~/movies.csv")` found nothing, and `train(out="~/runs/a")`
+    made a folder named `~` in the current folder. genreclf expands it where
+    it takes a path, as its `config.json` already recorded the data's path.
+
+    Example:
+
+    >>> import os, pathlib
+    >>> expand_home("~/runs/a") == os.path.join(os.path.expanduser("~"), "runs", "a")
+    True
+    >>> expand_home(pathlib.Path("runs/~a")), expand_home("~no_such_user_here/a")
+    (PosixPath('runs/~a'), '~no_such_user_here/a')
+    """
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.startswith("~"):
+        return path
+    expanded = os.path.expanduser(text)  # pathlib's raises for an unknown ~user
+    return expanded if isinstance(path, str) else pathlib.Path(expanded)
+
+
 def check_path(value, name, *, what, example, fix=None):
-    """Returns `value`, a path (a `str` or an `os.PathLike`); raises a `ConfigError` otherwise.
+    """Returns `value`, a path (a `str` or an `os.PathLike`, a leading `~` expanded:
+    `expand_home`); raises a `ConfigError` otherwise.
 
     Args:
         value: the argument.
@@ -63,7 +90,7 @@ def check_path(value, name, *, what, example, fix=None):
     genreclf.errors.ConfigError: path must be the path of a run folder ... Received: path=['runs/a'] (list). ...
     """
     if isinstance(value, os.PathLike) or (isinstance(value, str) and value.strip()):
-        return value
+        return expand_home(value)
     if isinstance(value, str):  # pathlib reads "" as the current folder
         raise ConfigError(
             f"{name} must be the path of {what}, not an empty string. Received: {name}="
@@ -80,7 +107,8 @@ def check_path(value, name, *, what, example, fix=None):
 
 
 def check_out_folder(out, name="out", *, what="a run folder", holds="a run", example=None):
-    """Refuses an output folder that is not a path, or is a file, or lies under one.
+    """Returns the output folder to write, `out` with a leading `~` expanded; refuses one that
+    is not a path, or is a file, or lies under one, or cannot be written.
 
     `pathlib.Path.mkdir` would raise a bare `FileExistsError` (or
     `NotADirectoryError`) deep inside training, tuning or exporting; this
@@ -97,29 +125,25 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
         ConfigError: `out` is not a path (`check_path`), or it, or a folder
             above it, is a file, or the folder that would hold it cannot be
             written (a read-only file system, its mode): refused before the
-            work rather than after it. A leading `~` (not expanded, as
-            `open` does not) is refused too, rather than made a folder.
+            work rather than after it.
+
+    Returns:
+        `out` (its type kept), a leading `~` expanded (`expand_home`).
 
     Example:
 
     >>> import tempfile, pathlib
     >>> a_file = pathlib.Path(tempfile.mkdtemp()) / "train.py"
     >>> _ = a_file.write_text("print('hi')")
-    >>> check_out_folder(a_file.parent / "runs" / "a")  # a new folder: fine
+    >>> check_out_folder(a_file.parent / "runs" / "a") == a_file.parent / "runs" / "a"  # new: fine
+    True
     >>> check_out_folder(a_file)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: out must be a run folder, not a file. Received: out=...
     """
-    path = pathlib.Path(check_path(out, name, what=what, example=example or "runs/run"))
-    expanded = os.path.expanduser(path)  # pathlib's raises for an unknown ~user
-    if path.parts and path.parts[0].startswith("~") and expanded != str(path):
-        raise ConfigError(  # open(), pathlib and TensorFlow would write a folder named '~'
-            f"{name} starts with '~', which is not expanded: a folder named "
-            f"{path.parts[0]!r} would be made in {os.getcwd()!r}. Received: {name}="
-            f"{str(out)!r}. Pass {name}=os.path.expanduser({str(out)!r}), that is "
-            f"{expanded!r}."
-        )
+    checked = check_path(out, name, what=what, example=example or "runs/run")
+    path = pathlib.Path(checked)
     for place in (path, *path.parents):
         if place.is_dir():
             if not os.access(place, os.W_OK | os.X_OK):  # a read-only file system, a mode
@@ -130,7 +154,7 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
                     f"{name}={str(out)!r}. Pass a folder path you can write, e.g. "
                     f"{name}={example!r}, or make {str(place)!r} writable."
                 )
-            return
+            return checked
         if place.exists():  # a file (or anything else that is not a folder)
             where = "" if place == path else f", inside {str(place)!r}, which is a file"
             example = example or f"runs/{path.stem or 'run'}"
@@ -138,6 +162,7 @@ def check_out_folder(out, name="out", *, what="a run folder", holds="a run", exa
                 f"{name} must be {what}, not a file. Received: {name}={str(out)!r}{where}. "
                 f"Pass a folder path that is new or holds {holds}, e.g. {name}={example!r}."
             )
+    return checked
 
 
 def file_blocker(path):

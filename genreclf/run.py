@@ -174,8 +174,6 @@ class Run:
         )
         if not self.path.is_dir():
             kind = "a file, not a folder" if self.path.exists() else "nothing there"
-            if self.path.expanduser() != self.path:  # pathlib leaves a '~' as it is
-                kind += f"; a '~' is not expanded: pass {str(self.path.expanduser())!r}"
             raise RunFolderError(
                 f"No run folder at {str(self.path)!r} ({kind}). Expected a folder written by "
                 "`genreclf train --out DIR`."

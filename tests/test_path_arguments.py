@@ -83,13 +83,12 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_the_work(tmp_
         check_out_folder(folder, "directory", what="a tuning folder")
 
 
-def test_an_output_folder_under_a_tilde_is_refused_rather_than_made(tmp_path, monkeypatch):
+def test_a_leading_tilde_is_the_home_folder_as_pandas_reads_it(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    expanded = repr(str(tmp_path / "home" / "runs" / "a"))
-    with pytest.raises(ConfigError, match=r"^out starts with '~', which is not expanded") as info:
-        check_out_folder("~/runs/a")
-    assert f"that is {expanded}." in str(info.value)
-    assert list(tmp_path.iterdir()) == []  # no folder named '~'
-    check_out_folder(tmp_path / "runs" / "~a")  # a '~' further in is a name like any other
-    check_out_folder("~no_such_user_here/runs/a")  # no home to expand to: a folder name
+    assert check_out_folder("~/runs/a") == str(tmp_path / "home" / "runs" / "a")
+    assert check_out_folder(pathlib.Path("~/runs/a")) == tmp_path / "home" / "runs" / "a"
+    assert check_path("~", "path", **RUN) == str(tmp_path / "home")
+    assert check_out_folder(tmp_path / "runs" / "~a") == tmp_path / "runs" / "~a"  # a name
+    assert check_out_folder("~no_such_user_here/a") == "~no_such_user_here/a"  # no home known
+    assert list(tmp_path.iterdir()) == []  # nothing made

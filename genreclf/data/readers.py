@@ -160,13 +160,12 @@ def _open_format(path, fmt, split, labelled):
 
 
 def _prepare(path, format, split, aclimdb_label):
+    from genreclf.path_arguments import expand_home
+
+    path = expand_home(path)  # "~/movies.csv" is the home folder's, as pandas reads it
     if not os.path.exists(str(path)):
-        expanded = os.path.expanduser(str(path))  # open() and pathlib leave a '~' as it is
-        tilde = ""
-        if expanded != str(path):
-            tilde = f" A '~' is not expanded: pass os.path.expanduser(path), {expanded!r}."
         raise DataError(
-            f"File not found. Check the path (relative paths start from {os.getcwd()!r}).{tilde}",
+            f"File not found. Check the path (relative paths start from {os.getcwd()!r}).",
             path=path,
         )
     path = str(path)

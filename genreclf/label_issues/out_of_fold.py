@@ -86,7 +86,7 @@ def check_work_dir(work_dir, name="work_dir", *, example="label_folds"):
     genreclf.errors.ConfigError: work_dir ... is a genreclf run's folder (it holds fingerprint.json)...
     """
     holds = "the fold runs of an earlier `genreclf labels check`"
-    check_out_folder(
+    work_dir = check_out_folder(
         work_dir, name, what="a folder for the fold runs", holds=holds, example=example
     )
     path = pathlib.Path(work_dir)

@@ -100,7 +100,7 @@ def train(
     """
     cfg = make_config(data, config, **kwargs).check()
     if out is not None:
-        check_out_folder(out)  # a file there is refused before the data is read
+        out = check_out_folder(out)  # a file there is refused before the data is read
     distribute.make_strategy(cfg.strategy)  # before any TensorFlow op (multi-worker needs it)
     with contextlib.ExitStack() as held:
         if out is not None:  # held from before the data is read to the run's last file

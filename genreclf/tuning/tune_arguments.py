@@ -70,7 +70,7 @@ def check_tune_arguments(*, model, directory, search_space, data_args):
     )
     if directory is not None:
         example = f"tuning/{model}"
-        check_out_folder(
+        directory = check_out_folder(
             directory, "directory", what="a tuning folder", holds="a search", example=example
         )
     return pathlib.Path(directory or f"tuning/{model}")

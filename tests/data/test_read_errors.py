@@ -18,15 +18,14 @@ def test_missing_file(tmp_path):
         load_dataset(tmp_path / "nope.csv")
 
 
-def test_a_missing_file_under_a_tilde_says_that_it_is_not_expanded(tmp_path, monkeypatch):
+def test_a_leading_tilde_is_the_home_folder_as_pandas_reads_it(tmp_path, monkeypatch):
     # A notebook's load_dataset("~/movies.csv") said only "relative paths start from <cwd>".
     monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(DataError, match=r"'~' is not expanded: pass os\.path\.expanduser") as info:
-        load_dataset("~/movies.csv")
-    assert repr(str(tmp_path / "movies.csv")) in str(info.value)
-    with pytest.raises(DataError) as info:
-        load_dataset(tmp_path / "nope.csv")
-    assert "'~'" not in str(info.value)
+    write(tmp_path, "movies.csv", "overview,genres\nA heist.,crime\nA ghost.,horror\n")
+    assert load_dataset("~/movies.csv").texts == ["A heist.", "A ghost."]
+    with pytest.raises(DataError, match="File not found") as info:
+        load_dataset("~/nope.csv")
+    assert str(tmp_path / "nope.csv") in str(info.value)  # the path it looked at
 
 
 def test_missing_explicit_column_lists_columns(tmp_path):
