@@ -8,9 +8,14 @@ and `__dir__` from that table. The standard library has no helper for it,
 and scientific-python's `lazy_loader.attach` resolves names only in the
 package's own submodules (genreclf's `export` package maps to
 `genreclf.export.*`), so these dozen lines are written here once.
+
+A public submodule not in the table is imported on first use too, as
+`import genreclf.export` would: `genreclf.export.export_run(...)` and
+`genreclf.data.train_val_split(...)` work after a bare `import genreclf`.
 """
 
 import importlib
+import importlib.util
 
 
 def lazy_api(package, api, namespace):
@@ -36,9 +41,22 @@ def lazy_api(package, api, namespace):
             value = getattr(importlib.import_module(api[name]), name)
             namespace[name] = value  # kept: the next use finds it without this call
             return value
+        if _is_submodule(package, name):  # genreclf.export.export_run() after `import genreclf`
+            return importlib.import_module(f"{package}.{name}")  # binds it on the package
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__():
         return sorted(set(namespace) | set(api))
 
     return __getattr__, __dir__
+
+
+def _is_submodule(package, name):
+    """Whether `package.name` is a public module of the package (never `__main__`, which
+    runs the command line, nor a private `_name`), found without importing it."""
+    if not name.isidentifier() or name.startswith("_"):
+        return False
+    try:
+        return importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):  # a package without `__path__` (the doctest's "pkg")
+        return False

@@ -52,3 +52,22 @@ def test_no_lazy_name_is_hidden_by_a_submodule_of_its_package():
         submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
         lazy = set(getattr(package, table))
         assert lazy and not submodules & lazy, package_name
+
+
+def test_a_public_submodule_is_imported_on_first_use_without_tensorflow():
+    # `import genreclf; genreclf.export.export_run(...)` was "module 'genreclf' has no
+    # attribute 'export'", though `from genreclf import export` worked.
+    code = (
+        "import sys, genreclf\n"
+        "functions = (genreclf.export.export_run, genreclf.data.train_val_split)\n"
+        "print(all(callable(f) for f in functions), 'tensorflow' in sys.modules)\n"
+        "for name in ('__main__', '_verify_worker', 'nope', 'a.b'):\n"
+        "    try:\n"
+        "        getattr(genreclf, name)\n"
+        "        print('found', name)\n"
+        "    except AttributeError as error:\n"
+        "        assert str(error) == f\"module 'genreclf' has no attribute {name!r}\"\n"
+        "print('genreclf.__main__' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "False", "False"], result.stderr[-2000:]
