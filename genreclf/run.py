@@ -192,6 +192,7 @@ class Run:
                     "did not finish there. Resume it by rerunning the same `genreclf "
                     "train` command, or train again."
                 )
+        self._written = [(self.path / n).stat().st_mtime_ns for n in (LABELS, MODEL)]
         self.config = self._read(CONFIG, read_json_object)
         self.vocabulary = self._read(LABELS, LabelVocabulary.load)
         self.thresholds = self._read(THRESHOLDS, _thresholds)
@@ -237,6 +238,9 @@ class Run:
     def model(self):
         """The trained `keras.Model` (loaded on first use, without its optimizer)."""
         if self._model is None:
+            files = [self.path / LABELS, self.path / MODEL]  # a file gone: __init__ says so
+            if [f.exists() and f.stat().st_mtime_ns for f in files] != self._written:
+                self.__init__(self.path)  # trained again since opened: the new model's labels
             import keras
 
             from genreclf.custom_objects import register

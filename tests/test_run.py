@@ -240,6 +240,26 @@ def test_a_model_of_other_labels_is_a_damaged_run_not_scores_under_wrong_names(
         run.predict(["A ghost story."])
 
 
+def test_a_run_trained_again_after_it_was_opened_answers_with_the_new_labels(trained_run, tmp_path):
+    # A Run opened before its folder was trained again (a notebook's cell rerun) loaded the
+    # new model on first use but named its scores with the labels read before.
+    import json
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)  # labels read, model not loaded yet
+    labels = json.loads((copy / "labels.json").read_text())
+    renamed = [f"new-{name}" for name in labels["labels"]]
+    (copy / "labels.json").write_text(json.dumps({**labels, "labels": renamed}))
+    prediction = run.predict(["A ghost story."])[0]
+    assert run.labels == renamed and set(prediction["scores"]) == set(renamed)
+    (copy / "model.keras").unlink()  # loaded already: the model in memory keeps answering
+    assert run.predict(["A ghost story."])[0]["labels"][0] in renamed
+    with pytest.raises(RunFolderError, match=r"has no model\.keras"):
+        genreclf.load_run(copy)
+
+
 def test_a_path_that_cannot_be_written_is_one_clear_error(trained_run, tmp_path, capsys):
     from genreclf.cli import main
 
