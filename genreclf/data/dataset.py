@@ -94,6 +94,7 @@ class TextDataset:
             self._check_no_joined_labels(labels)
         if self.features:
             for name, column in self.features.items():
+                aligned_texts(given, column, f"features[{name!r}]")
                 if len(column) != n:
                     raise ConfigError(
                         f"Feature `{name}` must have one value per text. "

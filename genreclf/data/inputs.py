@@ -81,9 +81,9 @@ def index_note(values, position):
     return "" if label == position else f" (index {short_repr(label)})"
 
 
-def aligned_texts(texts, labels):
-    """`texts`, unchanged; with a warning when `texts` and `labels` are pandas Series
-    whose indexes differ.
+def aligned_texts(texts, labels, name="labels"):
+    """`texts`, unchanged; with a warning when `texts` and `labels` (or a feature's
+    values, `name`) are pandas Series whose indexes differ.
 
     Rows pair by position, but pandas pairs two Series by their index: texts sorted,
     shuffled or filtered apart from their labels would pair with other rows' labels
@@ -102,19 +102,22 @@ def aligned_texts(texts, labels):
         return texts
     ours, theirs = texts.index.tolist(), labels.index.tolist()  # np.int64(8) -> 8
     row = next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b)
-    fix = "labels.loc[texts.index]" if set(ours) == set(theirs) else "the same rows of both"
+    fix = f"{name}.loc[texts.index]" if set(ours) == set(theirs) else "the same rows of both"
     logger.warning(
-        "texts and labels are pandas Series with different indexes: row %d pairs texts[%d] "
-        "(index %s) with the label at index %s, as rows pair by position, not by index "
-        "(indexes %s and %s). If they are not the same rows in the same order, align them "
-        "(%s); pass labels.to_numpy() to pair them by position without this warning.",
+        "texts and %s are pandas Series with different indexes: row %d pairs texts[%d] "
+        "(index %s) with the value of %s at index %s, as rows pair by position, not by "
+        "index (indexes %s and %s). If they are not the same rows in the same order, align "
+        "them (%s); pass %s.to_numpy() to pair them by position without this warning.",
+        name,
         row,
         row,
         short_repr(ours[row]),
+        name,
         short_repr(theirs[row]),
         short_repr(ours),
         short_repr(theirs),
         fix,
+        name,
     )
     return texts
 

@@ -71,8 +71,14 @@ def test_series_with_different_indexes_are_named_in_a_warning(caplog):
     with caplog.at_level("WARNING", logger="genreclf.data"):
         dataset = genreclf.TextDataset(texts, frame["genre"])
     assert dataset.labels == [["a"], ["b"], ["c"]]  # still by position, as documented
-    assert "row 0 pairs texts[0] (index 1) with the label at index 0" in caplog.text
+    assert "row 0 pairs texts[0] (index 1) with the value of labels at index 0" in caplog.text
     assert "labels.loc[texts.index]" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="genreclf.data"):  # a feature's column too
+        genreclf.TextDataset(
+            frame["overview"], frame["genre"], features={"year": pd.Series([1, 2, 3]).iloc[::-1]}
+        )
+    assert "texts and features['year'] are pandas Series with different indexes" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="genreclf.data"):
         genreclf.TextDataset(frame["overview"], frame["genre"])  # one frame: the same index
