@@ -120,10 +120,13 @@ def absolute_paths(data):
     return data
 
 
-def check_hyperband_trial(hypermodel, budget):
-    """Checks a trial of `hypermodel` under Hyperband, whose epoch budget is `budget`.
+def check_trial(hypermodel, hp):
+    """Checks a trial's values (`hp`) of `hypermodel` that a tuner's own `HyperParameters` set.
 
-    A budget above the hypermodel's `max_epochs` stops the search (a
+    A training value `genreclf train` refuses (the tuner's `hp.Fixed("lr", -1)`,
+    epochs above `max_epochs`) fails the trial with the reason, as a given
+    range is refused before the search. Under Hyperband, a budget
+    (`tuner/epochs`) above the hypermodel's `max_epochs` stops the search (a
     `keras_tuner.errors.FatalValueError`, which KerasTuner does not catch):
     the trial would train the budget's epochs on a schedule of `max_epochs`,
     and `train_config(hp)` would retrain it for `max_epochs`. An `epochs`
@@ -132,19 +135,34 @@ def check_hyperband_trial(hypermodel, budget):
 
     Example:
 
-    >>> import types
+    >>> import keras_tuner, types
     >>> hypermodel = types.SimpleNamespace(max_epochs=2, space={"epochs": 2})
-    >>> check_hyperband_trial(hypermodel, None), check_hyperband_trial(hypermodel, 2)
-    (None, None)
-    >>> check_hyperband_trial(hypermodel, 6)  # doctest: +ELLIPSIS
+    >>> hp = keras_tuner.HyperParameters()
+    >>> check_trial(hypermodel, hp)
+    >>> hp.values["tuner/epochs"] = 6
+    >>> check_trial(hypermodel, hp)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     keras_tuner.src.errors.FatalValueError: ... Received: tuner/epochs=6 with max_epochs=2. ...
     """
     import keras_tuner
 
+    from genreclf.tuning.search_space import TRAINING_KEYS
+    from genreclf.tuning.search_space import check_training_space
     from genreclf.tuning.search_space import is_hyperparameter
 
+    budget = hp.values.get("tuner/epochs")
+    sampled = {
+        k: hp.values[k]
+        for k in TRAINING_KEYS
+        if k in hp.values and is_hyperparameter(hypermodel.space.get(k))
+    }
+    if budget is not None:
+        sampled.pop("epochs", None)  # the budget decides
+    try:
+        check_training_space(sampled, hypermodel.max_epochs)
+    except ConfigError as error:
+        raise keras_tuner.errors.FailedTrialError(str(error)) from None
     if budget is None:
         return
     max_epochs = hypermodel.max_epochs

@@ -24,7 +24,7 @@ from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.training.optimizers import averaging_callbacks
 from genreclf.training.recipe import build_optimizer
-from genreclf.tuning.budgets import check_hyperband_trial
+from genreclf.tuning.budgets import check_trial
 from genreclf.tuning.callbacks import FailTrialOnNaN
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
@@ -243,7 +243,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
     def _recipe(self, hp, train=None):
         from genreclf.training.recipe import Recipe
 
-        check_hyperband_trial(self, hp.values.get(_PLANNED[0]))
+        check_trial(self, hp)
         cfg = self.train_config(hp)
         if _fits_itself(self.family, cfg.model_config):
             raise keras_tuner.errors.FailedTrialError(

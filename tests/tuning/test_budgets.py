@@ -67,3 +67,24 @@ def test_a_hyperband_budget_above_max_epochs_stops_the_search(sample_data, tiny_
     hp.values.update({"tuner/epochs": 6, "tuner/initial_epoch": 0})
     with pytest.raises(keras_tuner.errors.FatalValueError, match=r"tuner/epochs=6.*max_epochs=2"):
         hypermodel.build(hp)
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("lr", -0.5, "lr=-0.5"),  # trained by gradient ascent to a score
+        ("batch_size", 0, "batch_size=0"),  # was a ZeroDivisionError
+        ("epochs", 5, "epochs=5 with max_epochs=2"),  # was trained for 2, shown as 5
+    ],
+)
+def test_a_tuners_own_value_train_refuses_fails_its_trial(
+    sample_data, tiny_ngram, name, value, words
+):
+    """A value of the tuner's own HyperParameters is checked as a given range is."""
+    _, train, _ = sample_data
+    args = {k: v for k, v in tiny_ngram.items() if k != "batch_size"}  # batch_size tuned
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **args)
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed(name, value)
+    with pytest.raises(keras_tuner.errors.FailedTrialError, match=words):
+        hypermodel.build(hp)
