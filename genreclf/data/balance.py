@@ -13,7 +13,7 @@ def _targets_matrix(targets):
         raise ConfigError(
             "targets must be a [n, K] one-hot or multi-hot matrix, not a TextDataset. Pass "
             "its targets: dataset.targets(LabelVocabulary.from_rows(dataset.labels, "
-            "multi_label=dataset.multi_label))."
+            "dataset.multi_label))."
         )
     try:
         targets = np.asarray(targets, dtype="float32")

@@ -28,6 +28,7 @@ from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import FrameRecords
 from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
+from genreclf.data.inputs import describe
 from genreclf.data.label_checks import warn_on_case_variants
 from genreclf.data.label_checks import warn_on_mixed_label_lists
 from genreclf.data.label_checks import warn_on_null_labels
@@ -54,6 +55,13 @@ def detect_format(path):
     >>> detect_format("movies.csv"), detect_format("reviews.tar.gz")
     ('csv', 'aclimdb')
     """
+    if not isinstance(path, (str, os.PathLike)):  # str() of a DataFrame is the whole table
+        received = describe(path)
+        if is_frame(path):
+            received += ", which has no format: load_dataset reads a DataFrame as it is"
+        raise ConfigError(
+            f"detect_format takes a file path (a str or pathlib.Path). Received: {received}."
+        )
     path = str(path)
     if os.path.isdir(path) or aclimdb.is_archive(path):
         return "aclimdb"

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from genreclf.data import load_dataset
@@ -263,3 +264,15 @@ def test_bundled_sample_single_and_multi_label():
     multi = load_dataset(sample.sample_path(), label="genres")
     assert multi.multi_label is True
     assert multi.ids == single.ids
+
+
+def test_detect_format_of_what_is_no_path_says_so_without_quoting_it():
+    # detect_format(frame) quoted the whole table: "Cannot tell the format of '   id ...'".
+    frame = pd.DataFrame({"text": ["A heist. " * 50] * 100, "label": ["crime"] * 100})
+    with pytest.raises(
+        ConfigError, match=r"a DataFrame of 100 rows and 2 columns, which has no"
+    ) as info:
+        detect_format(frame)
+    assert len(str(info.value)) < 300 and "A heist" not in str(info.value)
+    with pytest.raises(ConfigError, match=r"takes a file path .*Received: None\.$"):
+        detect_format(None)
