@@ -7,7 +7,8 @@ several cases (`warn_on_case_variants`), labels written as a list on some rows
 and as a string on the others (`warn_on_mixed_label_lists`), a single class, which no classifier
 can learn from (`check_trainable`, for training rows only: evaluating on a
 file of one class is legitimate), or a column of names or ids rather than
-classes, nearly every row its own (`warn_on_unique_labels`, training rows).
+classes, nearly every row its own (`warn_on_unique_labels`, training rows), or a
+few rows of labels joined by `sep` making every row multi-label (`warn_on_few_joined_rows`).
 """
 
 import collections
@@ -285,3 +286,40 @@ def warn_on_mixed_label_lists(examples, path=None):
         argument("multi_label"),
     )
     return len(lists)
+
+
+def warn_on_few_joined_rows(examples, sep, path=None, share=0.01):
+    """Warns when a few rows' labels joined by `sep` make every row multi-label.
+
+    With `multi_label` detected, one cell `"science-fiction|thriller"` among
+    single labels makes the whole dataset multi-label (sigmoid scores and
+    per-class thresholds for every model trained on it). Said when such rows
+    are at most `share` of the rows (a multi-label column has many more) and
+    no row holds a list (`warn_on_mixed_label_lists` says that). Returns how
+    many rows hold several labels (0: nothing said).
+
+    Example:
+
+    >>> from genreclf.data.examples import Example
+    >>> rows = [Example(f"A duel {i}.", ["western"], i + 2, str(i)) for i in range(200)]
+    >>> rows[5].labels = ["science-fiction", "thriller"]
+    >>> warn_on_few_joined_rows(rows, "|", "m.csv")
+    1
+    """
+    joined = [e for e in examples if len(e.labels) > 1 and not e.is_list]
+    if not joined or len(joined) > share * len(examples) or any(e.is_list for e in examples):
+        return 0
+    logger.warning(
+        "%s: only %d of %d rows %s several labels joined by %r (first: line %s, %r), and "
+        "that makes every row multi-label: sigmoid scores and per-class thresholds. If each "
+        "row has one label, pass %s=False (such a cell is then one label), or fix those rows.",
+        path or "the data",
+        len(joined),
+        len(examples),
+        "holds" if len(joined) == 1 else "hold",
+        sep,
+        joined[0].line,
+        str(sep).join(joined[0].labels),
+        argument("multi_label"),
+    )
+    return len(joined)

@@ -30,6 +30,7 @@ from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.data.label_checks import warn_on_case_variants
+from genreclf.data.label_checks import warn_on_few_joined_rows
 from genreclf.data.label_checks import warn_on_mixed_label_lists
 from genreclf.data.label_checks import warn_on_null_labels
 from genreclf.data.label_checks import warn_on_unsplit_labels
@@ -336,6 +337,7 @@ def load_dataset(
     if multi_label is None:
         multi_label = any(e.is_list or len(e.labels) > 1 for e in examples)
         warn_on_mixed_label_lists(examples, path)
+        warn_on_few_joined_rows(examples, reader.sep, path)
     warn_on_unsplit_labels({l for e in examples for l in e.labels}, reader.sep, path)
     feature_columns = {}
     for name in reader.features:

@@ -128,3 +128,26 @@ def test_a_list_among_string_labels_is_said_once(tmp_path, caplog, rows, multi_l
         assert said[0].startswith(
             f"{path}: 1 of 3 rows hold their labels as a list (first: line 2)"
         )
+
+
+def test_a_few_rows_of_joined_labels_that_make_every_row_multi_label_are_named(tmp_path, caplog):
+    # One stray "science-fiction|thriller" among 300 single genres made the whole dataset
+    # multi-label (sigmoid scores, per-class thresholds) without a word.
+    rows = [f"A synopsis number {i}.,{['drama', 'comedy', 'western'][i % 3]}" for i in range(300)]
+    rows[7] = "A synopsis number 7.,science-fiction|thriller"
+    path = tmp_path / "m.csv"
+    path.write_text("overview,genre\n" + "\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        assert load_dataset(path).multi_label
+    assert (
+        "m.csv: only 1 of 300 rows holds several labels joined by '|' (first: line 9, "
+        "'science-fiction|thriller'), and that makes every row multi-label"
+    ) in caplog.text
+    assert "pass multi_label=False" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        assert not load_dataset(path, multi_label=False).multi_label  # asked: nothing said
+        rows[8] = rows[9] = rows[10] = "A synopsis.,drama|comedy"  # 4 of 300: a column of them
+        path.write_text("overview,genre\n" + "\n".join(rows) + "\n")
+        assert load_dataset(path).multi_label
+    assert "joined by" not in caplog.text
