@@ -8,7 +8,9 @@ and as a string on the others (`warn_on_mixed_label_lists`), a single class, whi
 can learn from (`check_trainable`, for training rows only: evaluating on a
 file of one class is legitimate), or a column of names or ids rather than
 classes, nearly every row its own (`warn_on_unique_labels`, training rows), or a
-few rows of labels joined by `sep` making every row multi-label (`warn_on_few_joined_rows`).
+few rows of labels joined by `sep` making every row multi-label (`warn_on_few_joined_rows`),
+or, in a single-label `TextDataset` made in memory, labels joined into classes of their own
+(`warn_on_joined_in_memory`, training rows).
 """
 
 import collections
@@ -60,6 +62,7 @@ def check_trainable(dataset):
             field=field,
         )
     warn_on_unique_labels(dataset)
+    warn_on_joined_in_memory(dataset)
     label_sets = {tuple(sorted(labels)) for labels in dataset.labels}
     if dataset.multi_label and len(label_sets) == 1:
         raise DataError(
@@ -213,6 +216,41 @@ def joined_labels(labels, sep=None):
         if parts & labels or len(parts) < len(joined):
             return candidate, joined
     return None
+
+
+def warn_on_joined_in_memory(dataset):
+    """Warns when a single-label `TextDataset` made in memory holds labels that look like
+    several joined (`"action|comedy"`): each is a class of its own there, one per
+    combination. Rows read by `load_dataset` are warned about as they are read
+    (`warn_on_unsplit_labels`). Returns the separator, or None.
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> rows = ["crime|drama", "drama|romance", "drama", "crime"]
+    >>> warn_on_joined_in_memory(TextDataset(["a", "b", "c", "d"], rows))
+    '|'
+    """
+    if dataset.multi_label or dataset.read_options is not None:
+        return None
+    found = joined_labels(dataset.label_counts())
+    if found is None:
+        return None
+    sep, joined = found
+    logger.warning(
+        "%d of the %d classes hold %r as if several labels were joined by it (e.g. %r): in a "
+        "single-label TextDataset each is a class of its own, one per combination. If rows "
+        "carry several labels, pass each as a list and %s=True: "
+        "TextDataset(texts, [cell.split(%r) for cell in labels], %s=True).",
+        len(joined),
+        len(dataset.label_counts()),
+        sep,
+        joined[0],
+        argument("multi_label"),
+        sep,
+        argument("multi_label"),
+    )
+    return sep
 
 
 def warn_on_unsplit_labels(labels, sep, path=None):

@@ -151,3 +151,21 @@ def test_a_few_rows_of_joined_labels_that_make_every_row_multi_label_are_named(t
         path.write_text("overview,genre\n" + "\n".join(rows) + "\n")
         assert load_dataset(path).multi_label
     assert "joined by" not in caplog.text
+
+
+def test_joined_labels_of_a_single_label_dataset_made_in_memory_are_named(caplog):
+    # TextDataset(texts, frame["genres"]) made 'action|comedy' a class of its own, one per
+    # combination, and trained on them without a word (load_dataset warns as it reads).
+    texts = [f"A synopsis number {i}." for i in range(8)]
+    joined = ["crime|drama", "drama|romance", "drama", "crime"] * 2
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        check_trainable(TextDataset(texts, joined))
+    assert "2 of the 4 classes hold '|' as if several labels were joined" in caplog.text
+    assert "TextDataset(texts, [cell.split('|') for cell in labels], multi_label=True)" in (
+        caplog.text
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        check_trainable(TextDataset(texts, [c.split("|") for c in joined], multi_label=True))
+        check_trainable(TextDataset(texts, ["crime", "drama"] * 4))
+    assert caplog.text == ""
