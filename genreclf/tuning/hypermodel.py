@@ -244,6 +244,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         from genreclf.training.recipe import Recipe
 
         check_trial(self, hp)
+        self.warn_unread_hyperparameters(hp)
         cfg = self.train_config(hp)
         if _fits_itself(self.family, cfg.model_config):
             raise keras_tuner.errors.FailedTrialError(

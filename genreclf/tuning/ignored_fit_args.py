@@ -13,6 +13,7 @@ import logging
 import reprlib
 
 from genreclf.tuning.search_space import TRAINING_KEYS
+from genreclf.tuning.search_space import is_hyperparameter
 
 logger = logging.getLogger("genreclf.tuning")
 
@@ -109,6 +110,39 @@ class IgnoredFitArgsMixin:
             ", ".join(f"{k}={reprlib.repr(v)}" for k, v in new.items()),
             ", ".join(f"{k}={cfg.resolved(k)!r}" for k in settable) or "its own settings",
             "; ".join(advice),
+        )
+
+    def warn_unread_hyperparameters(self, hp):
+        """Warns once per name about the tuner's hyperparameters (`hp`) that no trial reads.
+
+        A trial reads the hypermodel's search space: a value the tuner's own
+        `HyperParameters` hold for an argument fixed on the hypermodel, one
+        outside its space or no argument at all, is sampled and shown, and
+        changes nothing (the parent of a condition of the tuner's is read by it).
+        """
+        parents = {c.name for p in hp.space for c in p.conditions}
+        unread = [
+            name
+            for name in sorted(hp.values)
+            if "/" not in name
+            and name not in parents
+            and not is_hyperparameter(self.space.get(name))
+        ]
+        warned = self.__dict__.setdefault("_warned_hyperparameters", set())
+        new = [name for name in unread if name not in warned]
+        if not new:
+            return
+        warned.update(new)
+        fixed = [name for name in new if name in self.space]
+        logger.warning(
+            "%s reads no value of %s from the tuner's HyperParameters: a trial's values come "
+            "from the hypermodel's search space (%s). Tune an argument on the hypermodel "
+            "instead: %s(..., %s=[...]) or a keras_tuner hyperparameter. (Shown once.)",
+            type(self).__name__,
+            ", ".join(new),
+            f"fixed there: {', '.join(fixed)}" if fixed else "not in it",
+            type(self).__name__,
+            (fixed or new)[0],
         )
 
 

@@ -53,6 +53,8 @@ def test_under_keras_tuners_hyperband_a_tuned_epochs_is_warned_about(
     assert "Pass epochs=4 (max_epochs) to FamilyHyperModel" in caplog.text
     caplog.clear()
     fixed = FamilyHyperModel("ngram", train, max_epochs=4, epochs=4, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"tuner/epochs": 2, "tuner/initial_epoch": 0})
     with caplog.at_level("WARNING", logger="genreclf.tuning"):
         assert fixed.build(hp) and fixed.train_config(hp).epochs == 2
     assert "epochs" not in caplog.text
