@@ -150,12 +150,14 @@ def check_trial(hypermodel, hp):
     from genreclf.tuning.search_space import TRAINING_KEYS
     from genreclf.tuning.search_space import check_training_space
     from genreclf.tuning.search_space import is_hyperparameter
+    from genreclf.tuning.trial_config import sampled_value
 
     budget = hp.values.get("tuner/epochs")
+    space = hypermodel.space
     sampled = {
-        k: hp.values[k]
+        k: sampled_value(space[k], hp.values[k])
         for k in TRAINING_KEYS
-        if k in hp.values and is_hyperparameter(hypermodel.space.get(k))
+        if k in hp.values and is_hyperparameter(space.get(k))
     }
     if budget is not None:
         sampled.pop("epochs", None)  # the budget decides

@@ -45,6 +45,7 @@ from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 from genreclf.tuning.trial_config import config_from_values
+from genreclf.tuning.trial_config import sampled_value
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
 
@@ -218,7 +219,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
                 parent_value = values.get(parent, family_defaults(self.family).get(parent))
                 if parent_value not in allowed:
                     continue  # not sampled: the parent's fixed value excludes it
-            values[key] = resolve(hp, key, value)
+            values[key] = sampled_value(value, resolve(hp, key, value))
         values.update({k: hp.values[k] for k in _PLANNED if k in hp.values})  # Hyperband's budget
         config = config_from_values(self.family, values, self.max_epochs)
         config["seed"] = self.seed
@@ -374,8 +375,7 @@ class _SearchError(ConfigError, keras_tuner.errors.FatalValueError):
 
 
 def _declared_conditionally(hp, name):
-    """Whether `name`, declared under conditions in the tuner's `HyperParameters`, is active
-    (its value is then the trial's); None when it is not declared so."""
+    """Whether `name`, declared conditionally by the tuner's `hp`, is active (None: not so)."""
     declared = [p for p in hp.space if p.name == name and p.conditions]
     return any(hp.is_active(p) for p in declared) if declared else None
 

@@ -58,3 +58,27 @@ def config_from_values(family, values, max_epochs):
         config[key] = value
     config["epochs"] = min(int(config["epochs"]), max_epochs)
     return config
+
+
+def sampled_value(spec, value):
+    """The value a trial reads for an argument whose search-space entry is `spec`.
+
+    KerasTuner samples a `Choice` of `True` and `False` as 1 and 0, which
+    `genreclf train` refuses for a switch: a tuner's own
+    `hp.Choice("class_weight", [True, False])` over an argument genreclf
+    declares as a switch (`Boolean`) is read as that switch.
+
+    Example:
+
+    >>> from genreclf.tuning.search_space import Boolean
+    >>> sampled_value(Boolean("class_weight"), 1), sampled_value([True, False], 0)
+    (True, False)
+    >>> sampled_value([16, 32], 16), sampled_value(Boolean("class_weight"), True)
+    (16, True)
+    """
+    from genreclf.tuning.search_space import Boolean
+
+    flags = isinstance(spec, list) and spec and all(isinstance(v, bool) for v in spec)
+    if (flags or isinstance(spec, Boolean)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    return value

@@ -90,3 +90,14 @@ def test_a_tuners_own_value_train_refuses_fails_its_trial(
     hp.Fixed(name, value)
     with pytest.raises(keras_tuner.errors.FailedTrialError, match=words):
         hypermodel.build(hp)
+
+
+def test_a_tuners_own_choice_of_true_and_false_is_a_switch(sample_data, tiny_ngram):
+    """KerasTuner samples `hp.Choice("class_weight", [True, False])` as 1 and 0, which
+    `genreclf train` refuses: the trial reads them as the switch genreclf declares."""
+    _, train, _ = sample_data
+    hypermodel = FamilyHyperModel("ngram", train, max_epochs=2, **tiny_ngram)
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("class_weight", [True, False])
+    assert hp.values["class_weight"] == 1 and hypermodel.build(hp)
+    assert hypermodel.train_config(hp).class_weight is True
