@@ -207,7 +207,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             declared = _declared_conditionally(hp, key) if when is None else None
             if is_hyperparameter(value) and declared is not None:
                 if declared:  # the tuner's own conditional declaration governs it
-                    values[key] = hp.values[key]
+                    values[key] = sampled_value(value, hp.values[key])
                 continue  # inactive there: the family's default
             if when is not None and is_hyperparameter(value):
                 parent, allowed = when
