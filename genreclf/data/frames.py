@@ -20,6 +20,8 @@ is `text=0`, not `text='0'`. pandas itself is never imported here: a
 DataFrame is told apart by its class.
 """
 
+from genreclf.data.columns import LABEL_COLUMNS
+from genreclf.data.columns import TEXT_COLUMNS
 from genreclf.data.records import Record
 from genreclf.errors import DataError
 
@@ -84,6 +86,7 @@ class FrameRecords:
         self.path = FRAME_NAME
         self.batch_size = batch_size
         self.columns = list(frame.columns)
+        self.index_names = [name for name in frame.index.names if name is not None]
         names = [str(name) for name in self.columns]  # pyarrow's names for them
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -119,6 +122,34 @@ class FrameRecords:
                         bad_cells = {self._renamed[name]: at for name, at in bad_cells.items()}
                 number += 1
                 yield Record(number, row, bad_cells=bad_cells)
+
+
+def with_index_hint(error, records):
+    """`error`, a column not found, said with the fix when that column is the DataFrame's
+    index, which is not read (`frame.set_index("id")` moved it there); else `error` itself.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"overview": ["A heist."], "id": ["m1"]}).set_index("id")
+    >>> error = DataError("Column 'id' not found.", field="id")
+    >>> str(with_index_hint(error, FrameRecords(frame)))  # doctest: +ELLIPSIS
+    "field 'id': Column 'id' not found. 'id' is the DataFrame's index, which is not read: ..."
+    """
+    names = getattr(records, "index_names", ())
+    if error.line is not None or error.field is not None and error.field not in names:
+        return error  # a row's error, or another column's
+    role = {"No text ": TEXT_COLUMNS, "No label": LABEL_COLUMNS}.get(error.message[:8], ())
+    usual = [n for n in names if str(n).lower() in role]  # "No text column found"
+    found = error.field if error.field is not None else (usual or [None])[0]
+    if found is None:
+        return error
+    return DataError(
+        f"{error.message} {found!r} is the DataFrame's index, which is not read: pass "
+        "frame.reset_index() to make it a column.",
+        path=error.path,
+        field=error.field,
+    )
 
 
 def _column_by_column(frame, names):

@@ -27,6 +27,7 @@ from genreclf.data.examples import ExampleReader
 from genreclf.data.frames import FRAME_NAME
 from genreclf.data.frames import FrameRecords
 from genreclf.data.frames import is_frame
+from genreclf.data.frames import with_index_hint
 from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.data.label_checks import warn_on_case_variants
@@ -314,9 +315,12 @@ def load_dataset(
         id_column=id_column,
         aclimdb_label=aclimdb_label,
     )
-    reader = ExampleReader(
-        path, records.columns, fmt=fmt, partial_columns=partial_columns(records), **options
-    )
+    try:
+        reader = ExampleReader(
+            path, records.columns, fmt=fmt, partial_columns=partial_columns(records), **options
+        )
+    except DataError as error:  # a column not found: a DataFrame's index, maybe
+        raise with_index_hint(error, records) from None
     skips = SkipLog(path, skip_bad_rows)
     examples = list(_examples(reader, records, skips))
     skips.finish()

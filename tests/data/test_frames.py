@@ -104,3 +104,19 @@ def test_a_column_of_mixed_types_reads_as_text_as_a_csv_would_hold_it():
     )
     rows = load_dataset(frame, skip_bad_rows=True)
     assert rows.labels == [["1"], ["horror"]] and rows.skipped == {"missing_value": 1}
+
+
+def test_a_column_moved_into_the_index_is_named_as_the_index():
+    # frame.set_index("id") then id_column="id" said only "Column 'id' not found" of a
+    # column the notebook shows; the index is not read.
+    frame = pd.DataFrame(
+        {"id": ["m1", "m2"], "overview": ["A heist.", "A duel."], "genre": ["crime", "war"]}
+    )
+    with pytest.raises(DataError, match=r"'id' is the DataFrame's index, which is not read: pass "):
+        load_dataset(frame.set_index("id"), id_column="id")
+    with pytest.raises(DataError, match=r"No text column found.*'overview' is the DataFrame's"):
+        load_dataset(frame.set_index("overview"))
+    with pytest.raises(DataError) as info:  # another column: nothing said of the index
+        load_dataset(frame.set_index("id"), text="plot")
+    assert "index" not in str(info.value)
+    assert load_dataset(frame.set_index("id").reset_index(), id_column="id").ids == ["m1", "m2"]
