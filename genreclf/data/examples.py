@@ -326,7 +326,8 @@ class ExampleReader:
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 raise self._error(
                     "malformed_line",
-                    f"expected each label to be a string. Received: {item!r}.",
+                    f"expected each label to be a string. Received: {_shown(item)} in "
+                    f"{short_repr(items)}.",
                     record,
                     field,
                     fix="write each label as a string",
@@ -378,10 +379,15 @@ class ExampleReader:
         if number is None or not math.isfinite(number):
             raise self._error(
                 "bad_feature",
-                f"expected a finite number for this numeric feature. Received: {value!r}.",
+                f"expected a finite number for this numeric feature. Received: {_shown(value)}.",
                 record,
                 name,
                 fix=f"fix the value, list the column under {argument('categorical')}= if it is "
                 "not numeric",
             )
         return number
+
+
+def _shown(value):
+    """`repr(value)`; None, which a DataFrame's NaN and a JSON null become, said as missing."""
+    return "a missing value (NaN, None or null)" if value is None else repr(value)

@@ -184,3 +184,21 @@ def test_one_bytes_cell_is_refused_at_its_own_row_and_spoils_no_other(column, va
     kept = load_dataset(frame, text="overview", label="genre", skip_bad_rows=True)
     assert len(kept) == 59 and sum(kept.skipped.values()) == 1
     assert kept.texts[5] == frame.overview[6]  # the next row, read as a str
+
+
+def test_a_nan_in_a_label_list_or_a_numeric_feature_is_said_to_be_missing():
+    # Both said "Received: None." of a NaN the frame shows: pyarrow reads it as null.
+    frame = pd.DataFrame(
+        {
+            "overview": ["A heist.", "A duel."],
+            "genres": [["crime", float("nan")], ["war"]],
+            "year": [1990.0, float("nan")],
+        }
+    )
+    with pytest.raises(
+        DataError, match=r"DataFrame:1: .*Received: a missing value \(NaN, None or "
+    ):
+        load_dataset(frame)
+    frame["genres"] = [["crime"], ["war"]]
+    with pytest.raises(DataError, match=r"DataFrame:2: field 'year': .*Received: a missing value"):
+        load_dataset(frame, features=["year"])
