@@ -14,6 +14,7 @@ import math
 from genreclf.data.columns import LABEL_COLUMNS
 from genreclf.data.columns import TEXT_COLUMNS
 from genreclf.data.columns import resolve_column
+from genreclf.data.frames import FRAME_NAME
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.labels import label_name
@@ -314,12 +315,16 @@ class ExampleReader:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             items = [value]
         else:
+            flag_column = isinstance(value, bool) and self.path == FRAME_NAME  # a bool dtype
             raise self._error(
                 "malformed_line",
                 f"expected a label string or a list of labels. Received: {value!r}.",
                 record,
                 field,
-                fix="write the label as a string",
+                fix=f"name the classes of a True/False column: frame[{field!r}].map({{True: "
+                f"'yes', False: 'no'}})"
+                if flag_column
+                else "write the label as a string",
             )
         labels = []
         for item in items:

@@ -202,3 +202,14 @@ def test_a_nan_in_a_label_list_or_a_numeric_feature_is_said_to_be_missing():
     frame["genres"] = [["crime"], ["war"]]
     with pytest.raises(DataError, match=r"DataFrame:2: field 'year': .*Received: a missing value"):
         load_dataset(frame, features=["year"])
+
+
+def test_a_true_false_label_column_is_told_how_to_name_its_classes(tmp_path):
+    # It said "write the label as a string" of a bool column (frame.year > 2010).
+    frame = pd.DataFrame({"overview": ["A heist.", "A duel."], "recent": [True, False]})
+    with pytest.raises(DataError, match=r"frame\['recent'\]\.map\(\{True: 'yes', False: 'no'\}\)"):
+        load_dataset(frame, label="recent")
+    path = tmp_path / "m.jsonl"  # a file: no frame to map
+    path.write_text('{"text": "A heist.", "label": true}\n')
+    with pytest.raises(DataError, match=r"Write the label as a string"):
+        load_dataset(path)
