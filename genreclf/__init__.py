@@ -18,11 +18,15 @@ genreclf's Keras layers, losses, metrics and schedules themselves; call
 import os
 
 from genreclf.lazy_api import lazy_api
+from genreclf.retracing import quiet_predict_retracing
 from genreclf.version import __version__
 
 # Quiet TensorFlow's C++ start-up banner unless the user chose a level. Read
 # when TensorFlow loads, which importing genreclf does not do.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Each model loaded traces its own predict step once; TensorFlow counts those
+# traces across models and warns of "retracing" in a notebook that loads a few.
+quiet_predict_retracing()
 
 _API = {
     "load_dataset": "genreclf.data",
