@@ -10,6 +10,7 @@ import collections.abc
 
 import numpy as np
 
+from genreclf.data.frames import has_class
 from genreclf.errors import ConfigError
 
 
@@ -17,7 +18,10 @@ def check_features(features, model, count):
     """The feature values of `count` texts for `model`'s inputs beside `text`, checked.
 
     Args:
-        features: None, or `{name: values}` with one value per text.
+        features: None, or `{name: values}` with one value per text; or a
+            pandas DataFrame of those columns (`frame[["views"]]`), or a
+            Series named after one (`frame["views"]`), paired with the
+            texts by position, as the texts are (the index is not read).
         model: the model (its inputs other than `text` are the features).
         count: the number of texts.
 
@@ -28,7 +32,8 @@ def check_features(features, model, count):
         whatever was passed (a dataset's columns travel with its texts).
 
     Raises:
-        ConfigError: a hybrid model's features left out, or not a dict;
+        ConfigError: a hybrid model's features left out, or not a dict or
+            DataFrame (a DataFrame naming a column twice; an unnamed Series);
             a name the model does not read, or a missing one; values that
             are not one per text; text for a numeric feature.
 
@@ -39,6 +44,10 @@ def check_features(features, model, count):
     ...           "views": keras.Input((), name="views")}
     >>> model = keras.Model(inputs, keras.layers.Reshape((1,))(inputs["views"]))
     >>> check_features({"views": [3.0, 4.0]}, model, 2)["views"].tolist()
+    [3.0, 4.0]
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"views": [3.0, 4.0]}, index=[7, 9])
+    >>> check_features(frame[["views"]], model, 2)["views"].tolist()
     [3.0, 4.0]
     >>> check_features({"views": 3.0}, model, 2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -55,10 +64,12 @@ def check_features(features, model, count):
             f"features=None. Pass features={{{names[0]!r}: values, ...}}, one value per "
             "text for each of them."
         )
+    features = _columns(features, names)
     if not isinstance(features, collections.abc.Mapping):
         raise ConfigError(
-            f"features takes a dict {{name: values}}, one value per text. Received: "
-            f"features={_short(features)}."
+            "features takes a dict {name: values} (or a pandas DataFrame of those "
+            f"columns), one value per text. Received: features={_short(features)}. Pass "
+            f"e.g. features={{{names[0]!r}: values}} or features=frame[{names}]."
         )
     unknown = sorted(set(features) - set(expected), key=str)
     missing = [name for name in names if name not in features]
@@ -99,6 +110,30 @@ def check_features(features, model, count):
             )
         checked[name] = values.astype(object) if values.dtype.kind == "U" else values
     return checked
+
+
+def _columns(features, names):
+    """A pandas DataFrame's (or named Series') columns as `{name: array}`, by
+    position; anything else as it is."""
+    if has_class(features, "pandas", "DataFrame"):
+        columns = list(features.columns)
+        twice = sorted({str(c) for c in columns if columns.count(c) > 1})
+        if twice:
+            raise ConfigError(
+                f"features names each column once. Received: a DataFrame with the columns "
+                f"{columns} ({twice} more than once). Pass features=frame[{names}] with "
+                "each column once."
+            )
+        return {name: features.iloc[:, i].to_numpy() for i, name in enumerate(columns)}
+    if has_class(features, "pandas", "Series"):
+        if features.name is None:
+            raise ConfigError(
+                f"features takes columns named after the model's inputs {names}. Received: "
+                f"a Series without a name, features={_short(features)}. Pass "
+                f"features={{{names[0]!r}: series}} or features=frame[{names}]."
+            )
+        return {features.name: features.to_numpy()}
+    return features
 
 
 def _short(value, limit=80):

@@ -315,7 +315,7 @@ class Run:
         Args:
             texts: the texts, as `predict` takes them (one string, a list, a
                 pandas Series, a 1-D array or any iterable of strings).
-            features: hybrid runs: `{name: values}`, one value per text.
+            features: hybrid runs: `{name: values}` or a DataFrame, one value per text.
             batch_size: texts per model call.
             model: another model on the same inputs (default: the run's),
                 e.g. one that also returns the scores before calibration.
@@ -353,7 +353,7 @@ class Run:
             top_k: how many of the best labels `top_labels` holds: a whole
                 number of at least 1 (more than the run has gives them all),
                 or None for every label.
-            features: hybrid runs: `{name: values}`, one value per text.
+            features: hybrid runs: `{name: values}` or a DataFrame, one value per text.
 
         Raises:
             ConfigError: `texts` that are not texts: a DataFrame, a dict, a

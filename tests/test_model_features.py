@@ -48,3 +48,19 @@ def test_a_value_that_is_not_finite_is_refused_naming_its_text(hybrid_like, bad)
     with pytest.raises(ConfigError, match=rf"Received: features\['views'\]\[1\]={bad!r}\."):
         check_features({"views": [1994.0, bad]}, hybrid_like, 2)
     assert check_features({"views": [1994, 2001]}, hybrid_like, 2)["views"].tolist() == [1994, 2001]
+
+
+def test_a_dataframe_is_its_columns_paired_with_the_texts_by_position(hybrid_like):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"views": [3.0, 4.0, 5.0], "title": list("abc")}, index=[9, 2, 5])
+    assert check_features(frame[["views"]], hybrid_like, 3)["views"].tolist() == [3.0, 4.0, 5.0]
+    assert check_features(frame["views"], hybrid_like, 3)["views"].tolist() == [3.0, 4.0, 5.0]
+    with pytest.raises(ConfigError, match=r"unknown: \['title'\], missing: \[\]"):
+        check_features(frame, hybrid_like, 3)
+    with pytest.raises(ConfigError, match=r"features\['views'\] must hold one value per text"):
+        check_features(frame[["views"]], hybrid_like, 2)  # the lengths are still checked
+    with pytest.raises(ConfigError, match=r"Received: a Series without a name"):
+        check_features(pd.Series([3.0, 4.0, 5.0]), hybrid_like, 3)
+    twice = pd.concat([frame[["views"]], frame[["views"]]], axis=1)
+    with pytest.raises(ConfigError, match=r"\['views'\] more than once"):
+        check_features(twice, hybrid_like, 3)
