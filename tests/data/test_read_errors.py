@@ -18,16 +18,6 @@ def test_missing_file(tmp_path):
         load_dataset(tmp_path / "nope.csv")
 
 
-def test_a_leading_tilde_is_the_home_folder_as_pandas_reads_it(tmp_path, monkeypatch):
-    # A notebook's load_dataset("~/movies.csv") said only "relative paths start from <cwd>".
-    monkeypatch.setenv("HOME", str(tmp_path))
-    write(tmp_path, "movies.csv", "overview,genres\nA heist.,crime\nA ghost.,horror\n")
-    assert load_dataset("~/movies.csv").texts == ["A heist.", "A ghost."]
-    with pytest.raises(DataError, match="File not found") as info:
-        load_dataset("~/nope.csv")
-    assert str(tmp_path / "nope.csv") in str(info.value)  # the path it looked at
-
-
 def test_missing_explicit_column_lists_columns(tmp_path):
     path = write(tmp_path, "m.csv", "overview,genres\nA,b\n")
     with pytest.raises(DataError) as info:

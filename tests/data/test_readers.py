@@ -276,3 +276,13 @@ def test_detect_format_of_what_is_no_path_says_so_without_quoting_it():
     assert len(str(info.value)) < 300 and "A heist" not in str(info.value)
     with pytest.raises(ConfigError, match=r"takes a file path .*Received: None\.$"):
         detect_format(None)
+
+
+def test_a_leading_tilde_is_the_home_folder_as_pandas_reads_it(tmp_path, monkeypatch):
+    # A notebook's load_dataset("~/movies.csv") said only "relative paths start from <cwd>".
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write(tmp_path, "movies.csv", "overview,genres\nA heist.,crime\nA ghost.,horror\n")
+    assert load_dataset("~/movies.csv").texts == ["A heist.", "A ghost."]
+    with pytest.raises(DataError, match="File not found") as info:
+        load_dataset("~/nope.csv")
+    assert str(tmp_path / "nope.csv") in str(info.value)  # the path it looked at
