@@ -31,6 +31,7 @@ export whose pid means nothing here (another pid namespace).
 
 import contextlib
 import errno
+import numbers
 import os
 import re
 import secrets
@@ -105,7 +106,8 @@ def resolve_version(model_dir, version=None):
 
     Raises:
         ExportError: if `version` is given and already exists (under any name
-            TF Serving reads as it, such as `007`), or is not a positive integer.
+            TF Serving reads as it, such as `007`), or is not a positive integer
+            (any `numbers.Integral` but a bool, such as `numpy.int64(3)`, is one).
 
     Example:
 
@@ -114,11 +116,13 @@ def resolve_version(model_dir, version=None):
     """
     if version is None:
         return next_version(model_dir)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, numbers.Integral) or version < 1:
         raise ExportError(
             "A version must be a positive integer (TF Serving only loads integer "
-            f"folders). Received: version={version!r}."
+            f"folders). Received: version={version!r}. Pass a whole number of at least "
+            "1, e.g. version=3 (`--version 3`), or leave it out to publish the next one."
         )
+    version = int(version)  # NumPy's ints too: the folder is named, the card written, with it
     holders = _holders(model_dir, version)
     if holders:
         raise ExportError(

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 from genreclf.export.errors import ExportError
@@ -200,3 +201,13 @@ def test_a_killed_exports_staging_folder_is_removed_by_the_next_export(tmp_path)
         ["5", legacy.name, foreign.name, locked.name]
     )
     assert remove_stale_staging(tmp_path) == [str(locked)]  # its holder is gone now
+
+
+def test_any_integral_version_is_one_and_written_as_a_python_int(tmp_path):
+    # export_run(run, base, "genre", version=np.int64(3)) said "must be a positive integer".
+    for given in (np.int64(3), np.uint8(3), np.int32(3)):
+        resolved = resolve_version(tmp_path, given)
+        assert resolved == 3 and type(resolved) is int
+    for bad in (np.int64(0), np.float64(3.0), np.bool_(True), 3.0):
+        with pytest.raises(ExportError, match=r"positive integer.*e\.g\. version=3"):
+            resolve_version(tmp_path, bad)
