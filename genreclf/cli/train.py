@@ -123,6 +123,12 @@ def build_parser():
         help="early-stopping patience in epochs (default: the family's; 6 for bilstm and transformer, else 3)",
     )
     fit.add_argument(
+        "--monitor",
+        help="the validation metric early stopping and the best checkpoint keep epochs by, "
+        "e.g. val_loss (default: val_macro_f1; val_tuned_macro_f1 for multi-label data; a "
+        "best.json of a search by another objective sets its own)",
+    )
+    fit.add_argument(
         "--ema",
         type=float,
         help="validate and keep the moving average of the weights, with this momentum "
@@ -270,6 +276,7 @@ def overrides_from_args(args):
         "schedule",
         "warmup_epochs",
         "patience",
+        "monitor",
         "ema",
         "class_weight",
         "oversample",

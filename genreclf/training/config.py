@@ -30,6 +30,9 @@ class TrainConfig:
 
     `config.json` in a run folder is `TrainConfig.to_json()`; `genreclf train
     --config config.json` and `genreclf.train(**config)` retrain from it alone.
+    `monitor` is the metric early stopping and the best checkpoint keep
+    epochs by (None: validation macro-F1, at tuned per-class thresholds for
+    multi-label data); a search by another objective writes its own.
 
     Example:
 
@@ -68,6 +71,7 @@ class TrainConfig:
     refit: object = AUTO
     finetune: object = AUTO
     patience: object = AUTO
+    monitor: str = None
     ema: object = AUTO
     label_smoothing: float = 0.0
     min_confidence: float = None
@@ -112,7 +116,8 @@ class TrainConfig:
         ...     print(str(error).split(". ")[0])
         epochs (`--epochs`) must be a whole number of at least 1, or 'auto'
         """
-        for name in ("data", "val_data", *RANGES, "ema", *SWITCHES, "features", "categorical"):
+        names = ("data", "val_data", *RANGES, "monitor", "ema", *SWITCHES)
+        for name in (*names, "features", "categorical"):
             setattr(self, name, check_config_value(name, getattr(self, name)))
         if self.folds and self.val_data:
             raise ConfigError(

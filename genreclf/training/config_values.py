@@ -19,6 +19,19 @@ from genreclf.setting import whole
 
 AUTO = "auto"
 
+# The metrics every genreclf model logs, each also as `val_<name>` on the
+# validation rows (`tuned_macro_f1` only there, for multi-label data): what
+# early stopping may watch (`TrainConfig.monitor`) and a search may score by.
+METRICS = (
+    "loss",
+    "macro_f1",
+    "tuned_macro_f1",  # multi-label: macro-F1 at per-class thresholds tuned on validation
+    "micro_f1",
+    "weighted_f1",
+    "macro_precision",
+    "macro_recall",
+)
+
 
 def check_training_value(name, value):
     """`value` of training argument `name` if `TrainConfig` takes it, else a `ConfigError`.
@@ -97,6 +110,8 @@ def check_config_value(name, value):
         value = check_training_value(name, value)
         if numpy_scalar(value):
             value = value.item()  # config.json takes plain numbers
+    elif name == "monitor":
+        check_monitor(value)
     elif name == "ema":
         if value not in (None, AUTO):
             from genreclf.training.optimizers import check_ema
@@ -122,6 +137,36 @@ def check_config_value(name, value):
 
         check_family_name(value, other=(AUTO, f'"{AUTO}" (the default recipe)'))
     return value
+
+
+def check_monitor(value):
+    """Refuses a `monitor` that is no metric genreclf logs.
+
+    `None` is the default: validation macro-F1 (at tuned per-class thresholds
+    for multi-label data). A search by another objective writes it into
+    `best.json`, so that the retrained run keeps its epochs as the trial did;
+    as a search's objective, a name without `val_` is the training rows'
+    value (`tuned_macro_f1` has none).
+
+    Example:
+
+    >>> check_monitor("val_loss")
+    >>> check_monitor("val_accuracy")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: monitor (the metric ...). Received: monitor='val_accuracy'. ...
+    """
+    base = value[4:] if isinstance(value, str) and value.startswith("val_") else value
+    if value is None or (base in METRICS and value != "tuned_macro_f1"):
+        return
+    choices = [f"val_{m}" for m in METRICS]
+    raise ConfigError(
+        "monitor (the metric early stopping and the best checkpoint keep epochs by) "
+        f"must be a metric genreclf logs: one of {choices} (or without 'val_': the "
+        "training rows' value), or null for the default (val_macro_f1; "
+        f"val_tuned_macro_f1 for multi-label data). Received: monitor={value!r}. Pass "
+        'e.g. "monitor": "val_loss" in the config file, or null.'
+    )
 
 
 def check_config_file_values(path, values):

@@ -320,7 +320,7 @@ def _keras_fit(
     from genreclf.training.callbacks import BEST_WEIGHTS
     from genreclf.training.recipe import Recipe
 
-    recipe = Recipe(cfg, train_set, vocabulary)
+    recipe = Recipe(cfg, train_set, vocabulary, monitor=cfg.monitor)  # a search's objective
     recipe.compile(model)
     recipe.fit(model, val_set, out=out, strategy=strategy, callbacks=callbacks, verbose=verbose)
     if (out / BEST_WEIGHTS).exists():

@@ -20,6 +20,7 @@ import pathlib
 from genreclf.data import class_weights
 from genreclf.data import make_tf_dataset
 from genreclf.data import sample_weights
+from genreclf.errors import ConfigError
 
 
 def text_inputs(dataset):
@@ -40,8 +41,9 @@ class Recipe:
             be `"auto"`: the family declaration's training defaults apply).
         train_set: the training `TextDataset` (targets, steps per epoch).
         vocabulary: the `LabelVocabulary`.
-        monitor: the metric early stopping watches (default: validation
-            macro-F1, at tuned per-class thresholds for multi-label data).
+        monitor: the metric early stopping watches (default: the
+            configuration's `monitor`, else validation macro-F1, at tuned
+            per-class thresholds for multi-label data).
         schedule_epochs: the epochs the learning-rate schedule spans
             (default: the configuration's epochs; Hyperband trials pass their largest budget).
 
@@ -71,7 +73,15 @@ class Recipe:
         self.train_set = train_set
         self.vocabulary = vocabulary
         self.multi_label = vocabulary.multi_label
-        self.monitor = monitor or (TunedThresholdF1.monitor if self.multi_label else "val_macro_f1")
+        default = TunedThresholdF1.monitor if self.multi_label else "val_macro_f1"
+        self.monitor = monitor or getattr(cfg, "monitor", None) or default
+        if "tuned_macro_f1" in self.monitor and not self.multi_label:
+            raise ConfigError(
+                "Expected a metric single-label training logs: tuned_macro_f1 is multi-label "
+                "only (no thresholds to tune). Received: "
+                f"monitor={self.monitor!r} on single-label data. Pass monitor='val_macro_f1' "
+                "or leave it out (None)."
+            )
         self.schedule_epochs = schedule_epochs or cfg.resolved("epochs")
         self._targets = None
 

@@ -310,8 +310,12 @@ def _report(result):
             print(f"  trial {s['trial']}: {s['macro_f1_mean']:.4f} ± {s['macro_f1_std']:.4f}")
     print(f"\nleaderboard: {result.directory / results.LEADERBOARD_CSV}")
     if result.best_config:
+        monitor = result.best_config.get("monitor")
         print(
-            f"best config: {result.best_config_path}  (genreclf train --config {result.best_config_path})"
+            f"best config: {result.best_config_path}  (genreclf train --config "
+            f"{result.best_config_path}"
+            + (f"; keeps epochs by {monitor}, as the trials did" if monitor else "")
+            + ")"
         )
     return 0
 

@@ -45,6 +45,7 @@ from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 from genreclf.tuning.trial_config import config_from_values
+from genreclf.tuning.trial_config import monitor_for
 from genreclf.tuning.trial_config import sampled_value
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
@@ -223,6 +224,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         values.update({k: hp.values[k] for k in _PLANNED if k in hp.values})  # Hyperband's budget
         config = config_from_values(self.family, values, self.max_epochs)
         config["seed"] = self.seed
+        config["monitor"] = monitor_for(self.objective, self.vocabulary.multi_label)
         return config
 
     def first_scored_epoch(self, hp):

@@ -312,6 +312,7 @@ def best_config(directory, row, hypermodel=None):
 
     from genreclf.training.config import TrainConfig
     from genreclf.tuning.trial_config import config_from_values
+    from genreclf.tuning.trial_config import monitor_for
 
     spec = read_spec(directory)
     if hypermodel is not None:
@@ -325,5 +326,8 @@ def best_config(directory, row, hypermodel=None):
         if row.get("budget"):
             values["tuner/epochs"] = row["budget"]
         config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
+        data = spec.get("data", {})
+        multi_label = bool(data.get("multi_label") or data.get("sep"))
+        config["monitor"] = monitor_for(spec.get("objective"), multi_label)
     config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
     return TrainConfig.from_dict(config).to_dict()

@@ -4,7 +4,8 @@ A trial's values mix model arguments and training arguments; genreclf keeps
 the model's in `model_config` and fills every training argument the trial
 did not sample, as `genreclf train` would for that model configuration.
 `FamilyHyperModel.trial_config(hp)` maps a trial with it, and a search's
-`best.json` is written with it (`results.best_config`).
+`best.json` is written with it (`results.best_config`), with the search's
+objective as `monitor` when it is not the default (`monitor_for`).
 """
 
 from genreclf.tuning.search_space import LR_FACTOR
@@ -58,6 +59,26 @@ def config_from_values(family, values, max_epochs):
         config[key] = value
     config["epochs"] = min(int(config["epochs"]), max_epochs)
     return config
+
+
+def monitor_for(objective, multi_label):
+    """`TrainConfig.monitor` of a trial scored by `objective`: None for the default.
+
+    A trial keeps its epochs by the search's objective; the retrained run keeps
+    them by `monitor`, which is left None (validation macro-F1, at tuned
+    thresholds for multi-label data) when the objective is that default.
+
+    Example:
+
+    >>> monitor_for("val_loss", multi_label=False), monitor_for("val_macro_f1", False)
+    ('val_loss', None)
+    >>> monitor_for("val_macro_f1", multi_label=True)
+    'val_macro_f1'
+    """
+    from genreclf.tuning.objective import auto_objective
+
+    objective = getattr(objective, "name", objective)
+    return None if objective in (None, auto_objective(multi_label)) else objective
 
 
 def sampled_value(spec, value):

@@ -185,3 +185,25 @@ def test_folds_and_a_validation_file_are_refused_together():
 
     with pytest.raises(ConfigError, match=r"--val-data file would go unused.*folds=3"):
         TrainConfig(folds=3, val_data="test.csv").check()
+
+
+def test_monitor_is_checked_and_older_configs_load_without_it(tmp_path):
+    assert TrainConfig(model="ngram", monitor="val_loss").check().monitor == "val_loss"
+    with pytest.raises(ConfigError, match=r"Received: monitor='val_accuracy'.*val_loss"):
+        TrainConfig(model="ngram", monitor="val_accuracy").check()
+    older = TrainConfig(model="ngram").to_dict()
+    del older["monitor"]  # a config.json written before the field
+    assert TrainConfig.from_dict(older).monitor is None
+
+
+def test_monitor_sets_what_the_recipe_keeps_epochs_by():
+    import genreclf
+    from genreclf.training.recipe import Recipe
+
+    data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    vocabulary = data.vocabulary()
+    assert Recipe(TrainConfig(model="ngram"), data, vocabulary).monitor == "val_macro_f1"
+    cfg = TrainConfig(model="ngram", monitor="val_loss")
+    assert Recipe(cfg, data, vocabulary).monitor == "val_loss"
+    with pytest.raises(ConfigError, match="multi-label only"):
+        Recipe(TrainConfig(model="ngram", monitor="val_tuned_macro_f1"), data, vocabulary)
