@@ -103,6 +103,10 @@ def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000, analyz
     Returns:
         `(vocabulary, idf)`: a list of n-gram strings and `float32 [V]`.
 
+    Raises:
+        ConfigError: no n-gram in any text (texts with no word, e.g. only
+            punctuation), or none in at least `min_df` texts.
+
     Example:
 
     >>> texts = ["my space heist", "my haunted heist"] * 25
@@ -123,15 +127,33 @@ def fit_tfidf_vocabulary(texts, *, ngrams=2, min_df=2, max_tokens=200000, analyz
     kept = [(g, df) for g, df in frequency.items() if df >= min_df]
     kept.sort(key=lambda item: (-item[1], item[0]))
     kept = [(g.decode("utf-8"), df) for g, df in kept[:max_tokens]]
+    if not frequency:  # no n-gram at all: a lower min_df cannot help
+        raise _no_ngrams(texts, analyzer)
     if not kept:
         raise ConfigError(
-            f"No n-gram occurs in at least {min_df} texts. Received: {len(texts)} texts. "
-            "Lower min_df or provide more text."
+            f"No n-gram occurs in at least {min_df} texts. Received: {len(texts)} texts, "
+            f"min_df={min_df}. Lower min_df (e.g. `--set min_df=1`, min_df=1) or provide "
+            "more text."
         )
     vocabulary = [g for g, _ in kept]
     df = np.array([d for _, d in kept], dtype="float64")
     idf = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
     return vocabulary, idf.astype("float32")
+
+
+def _no_ngrams(texts, analyzer):
+    """The error for texts of which `analyzer` keeps nothing at all."""
+    example = repr(texts[0]) if len(repr(texts[0])) <= 40 else repr(texts[0])[:37] + "..."
+    received = f"Received: {len(texts)} texts, such as {example}."
+    check = "Check that the text column holds the texts (text=..., `--text`)"
+    if analyzer == "char_wb":
+        return ConfigError(f"The texts hold no character n-grams. {received} {check}.")
+    return ConfigError(
+        "The texts hold no word that word n-grams keep (two or more letters, marks or "
+        f"digits, once case is folded and punctuation removed). {received} {check}, or "
+        "use character n-grams, which keep punctuation: `--set analyzer=char_wb` "
+        '(model_config={"analyzer": "char_wb"}).'
+    )
 
 
 def make_count_vectorizer(vocabulary, ngrams, name="ngram_counts", analyzer="word"):

@@ -62,6 +62,20 @@ def test_no_surviving_ngram_is_a_clear_error():
         fit_tfidf_vocabulary(TEXTS * 10, min_df=100)
 
 
+def test_texts_without_a_word_are_told_so_not_to_lower_min_df():
+    # Every text "!!!" said "No n-gram occurs in at least 1 texts... Lower min_df".
+    texts = ["!!!", "?! a"] * 30
+    for min_df in (1, 2):
+        with pytest.raises(ConfigError, match="hold no word") as caught:
+            fit_tfidf_vocabulary(texts, min_df=min_df)
+        assert "min_df" not in str(caught.value)
+        assert "Received: 60 texts, such as '!!!'." in str(caught.value)
+        assert '`--set analyzer=char_wb` (model_config={"analyzer": "char_wb"})' in str(
+            caught.value
+        )
+    assert "!!!" in " ".join(fit_tfidf_vocabulary(texts, analyzer="char_wb")[0])
+
+
 def test_layer_round_trips_through_a_keras_file(tmp_path):
     vocabulary, idf = fit_tfidf_vocabulary(TEXTS, min_df=1)
     text = keras.Input(shape=(), dtype="string", name="text")
