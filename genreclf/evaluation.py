@@ -190,7 +190,8 @@ def evaluate(
             — and, when they have none in common, their own reports).
             On `data`, when both runs score the same rows with the same
             labels, `compare.md` also says which differences the rows can
-            tell from 0 (`genreclf.metrics.paired_bootstrap`).
+            tell from 0 (`genreclf.metrics.paired_bootstrap`). Rows of `data`
+            either run trained on are warned about, each run by its folder.
         text, label, format, sep, skip_bad_rows: reading options; by default
             those the run was trained with.
 
@@ -270,6 +271,7 @@ def evaluate(
                     line=error.line,
                     field=error.field,
                 ) from None
+            warn_trained_on([other], other_data, purpose="evaluation")  # as of `run`
             scored = (run, dataset, *counted), (other, other_data, *other_counted)
             intervals = paired_intervals(*scored, report)
             if intervals is None:

@@ -274,6 +274,23 @@ def test_rows_the_run_trained_on_are_counted_and_warned_about(sample_csv, tmp_pa
     assert run.trained_on(relabelled).all()
 
 
+def test_the_compared_runs_training_rows_are_warned_about_too(sample_csv, tmp_path, caplog):
+    # Only the first run's were: rows both trained on read as a fair comparison.
+    data = genreclf.load_dataset(sample_csv, text="overview", label="genre")
+    first, second = (
+        genreclf.train(data.subset(range(250)), model="ngram", out=tmp_path / name, verbose=0)
+        for name in ("first", "second")
+    )
+    with caplog.at_level("WARNING", logger="genreclf"):
+        genreclf.evaluate(first, data, compare=second, out=tmp_path / "all")
+    said = [r.getMessage() for r in caplog.records if "training rows of" in r.getMessage()]
+    assert [m.split("training rows of ")[1].split(":")[0] for m in said] == [
+        str(first.path),
+        str(second.path),
+    ]
+    assert all(m.startswith("250 of the 310 rows given for evaluation") for m in said)
+
+
 def test_a_run_without_its_metrics_json_names_the_folder_and_the_fix(
     trained_run, sample_csv, tmp_path
 ):
