@@ -45,8 +45,10 @@ from genreclf.tuning.search_space import resolve
 from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 from genreclf.tuning.trial_config import config_from_values
+from genreclf.tuning.trial_config import declared_conditionally
 from genreclf.tuning.trial_config import monitor_for
 from genreclf.tuning.trial_config import sampled_value
+from genreclf.tuning.trial_config import with_family_defaults
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
 
@@ -177,6 +179,9 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         if search_defaults:
             if lr is not None:  # an explicit learning rate wins over a declared factor
                 self.space.pop(LR_FACTOR, None)
+        raw = declared_space(family)  # genreclf's entries start at the family's defaults
+        ours = {k for k in defaults if given.get(k) is None and "default" not in (raw.get(k) or ())}
+        self.space = with_family_defaults(family, self.space, ours, max_epochs)
         check_ema_entry(self.space.get("ema"))  # before the search, not in each trial
         first = self.trial_config(keras_tuner.HyperParameters())  # every default value
         if _fits_itself(family, first["model_config"]):
@@ -205,7 +210,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         # Conditional arguments last: their parent is sampled first.
         for key in sorted(self.space, key=lambda k: k in self.conditions):
             value, when = self.space[key], self.conditions.get(key)
-            declared = _declared_conditionally(hp, key) if when is None else None
+            declared = declared_conditionally(hp, key) if when is None else None
             if is_hyperparameter(value) and declared is not None:
                 if declared:  # the tuner's own conditional declaration governs it
                     values[key] = sampled_value(value, hp.values[key])
@@ -374,12 +379,6 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
 
 class _SearchError(ConfigError, keras_tuner.errors.FatalValueError):
     """A `ConfigError` every trial would raise: KerasTuner stops the search at the first."""
-
-
-def _declared_conditionally(hp, name):
-    """Whether `name`, declared conditionally by the tuner's `hp`, is active (None: not so)."""
-    declared = [p for p in hp.space if p.name == name and p.conditions]
-    return any(hp.is_active(p) for p in declared) if declared else None
 
 
 def _fits_itself(family, model_config):

@@ -61,6 +61,73 @@ def config_from_values(family, values, max_epochs):
     return config
 
 
+def with_family_defaults(family, space, names, max_epochs):
+    """`space` with each hyperparameter in `names` defaulting to the family's default value.
+
+    KerasTuner's default of a range is its minimum and of a choice its first
+    value, which is what a trial reads for a hyperparameter a tuner does not
+    sample (`tune_new_entries=False`) and where `GridSearch` starts. genreclf
+    declares its entries with the value `genreclf train` would use instead:
+    the family's default (its training defaults for the fixed arguments,
+    `epochs` up to `max_epochs`, a learning-rate factor of 1), or the range's
+    nearest end when that default lies outside it; a choice without it keeps
+    its first value.
+
+    Example:
+
+    >>> from genreclf.tuning.search_space import Float
+    >>> space = {"weight_decay": Float("weight_decay", 1e-5, 1e-1, sampling="log"),
+    ...          "lr": Float("lr", 1e-3, 3e-2), "batch_size": [16, 32, 64]}
+    >>> space = with_family_defaults("ngram", space, set(space), max_epochs=4)
+    >>> space["weight_decay"].default, space["lr"].default, space["batch_size"].default
+    (0.01, 0.03, 32)
+    """
+    from genreclf.models import family_defaults
+    from genreclf.tuning.search_space import is_hyperparameter
+
+    fixed = {k: v for k, v in space.items() if not is_hyperparameter(v)}
+    base = {**family_defaults(family), LR_FACTOR: 1.0}
+    base.update(config_from_values(family, fixed, max_epochs))
+    return {k: _with_default(k, v, base.get(k)) if k in names else v for k, v in space.items()}
+
+
+def _with_default(name, spec, default):
+    """`spec` (a hyperparameter or a list of choices) with `default` where it can take it."""
+    from keras_tuner.engine import hyperparameters as hp_module
+
+    from genreclf.tuning.search_space import choice
+
+    if isinstance(spec, list):
+        return choice(name, spec, default=default) if _among(default, spec) else spec
+    if not isinstance(spec, hp_module.HyperParameter) or default is None:
+        return spec
+    config = spec.get_config()
+    if isinstance(spec, hp_module.Boolean):
+        if not isinstance(default, bool):
+            return spec
+    elif "values" in config:
+        if not _among(default, config["values"]):
+            return spec
+    elif "min_value" in config:
+        if isinstance(default, bool) or not isinstance(default, (int, float)):
+            return spec
+        default = min(max(default, config["min_value"]), config["max_value"])
+        if isinstance(spec, hp_module.Int):
+            step = config.get("step") or 1
+            if default != int(default) or (default - config["min_value"]) % step:
+                return spec
+            default = int(default)
+    else:  # Fixed
+        return spec
+    config["default"] = default
+    return type(spec).from_config(config)
+
+
+def _among(value, values):
+    """`value in values`, a bool matching only a bool (True is no 1)."""
+    return any(v == value and isinstance(v, bool) == isinstance(value, bool) for v in values)
+
+
 def monitor_for(objective, multi_label):
     """`TrainConfig.monitor` of a trial scored by `objective`: None for the default.
 
@@ -79,6 +146,12 @@ def monitor_for(objective, multi_label):
 
     objective = getattr(objective, "name", objective)
     return None if objective in (None, auto_objective(multi_label)) else objective
+
+
+def declared_conditionally(hp, name):
+    """Whether `name`, declared conditionally by the tuner's `hp`, is active (None: not so)."""
+    declared = [p for p in hp.space if p.name == name and p.conditions]
+    return any(hp.is_active(p) for p in declared) if declared else None
 
 
 def sampled_value(spec, value):
