@@ -83,7 +83,7 @@ def check_out_apart(runs, out, *, members_inside=False):
     >>> check_out_apart(["runs/a", "runs/b"], "./runs/a/")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    genreclf.errors.ConfigError: The ensemble's --out must be a folder apart from its members...
+    genreclf.errors.ConfigError: The ensemble's out (`--out`) must be a folder apart from its...
     """
     target = pathlib.Path(out).resolve()
     for run in runs:
@@ -97,8 +97,8 @@ def check_out_apart(runs, out, *, members_inside=False):
         else:
             continue
         raise ConfigError(
-            "The ensemble's --out must be a folder apart from its members: writing it "
-            f"would replace or mix with a member's files. Received: out={str(out)!r}, which "
-            f"{where} {str(run.path if isinstance(run, Run) else run)!r}. Pass a new "
-            "folder, e.g. --out runs/ensemble."
+            "The ensemble's out (`--out`) must be a folder apart from its members: writing "
+            f"it would replace or mix with a member's files. Received: out={str(out)!r}, "
+            f"which {where} {str(run.path if isinstance(run, Run) else run)!r}. Pass a new "
+            "folder, e.g. out='runs/ensemble' (`--out runs/ensemble`)."
         )

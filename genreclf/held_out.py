@@ -90,17 +90,17 @@ def warn_given_rows_trained_on(runs, rows):
             for run in runs
         )
         fix = (
-            "Leave out --data to choose the weights on the out-of-fold scores instead, or use "
-            "rows none of the members trained on."
+            "Leave out data (`--data`) to choose the weights on the out-of-fold scores "
+            "instead, or use rows none of the members trained on."
             if can_leave_out
-            else "Use rows none of the members trained on (--data is needed: "
+            else "Use rows none of the members trained on (data, `--data`, is needed: "
             f"{', '.join(str(r.path) for r in others)} saved neither out-of-fold scores nor "
             "a validation split)."
         )
         logger.warning(
-            "%d of the %d rows given for choosing the ensemble's weights (--data) are training "
-            "rows of members that saved out-of-fold scores of them: %s. Their scores on those "
-            "rows are optimistic (all but memorised), and the rows given replace the "
+            "%d of the %d rows given for choosing the ensemble's weights (data, `--data`) are "
+            "training rows of members that saved out-of-fold scores of them: %s. Their scores "
+            "on those rows are optimistic (all but memorised), and the rows given replace the "
             "out-of-fold scores (each made by a fold model that did not see the row). %s",
             int(np.logical_or.reduce(list(seen.values())).sum()),
             len(rows),
@@ -146,8 +146,9 @@ def held_out_scores(runs, data, vocabulary, split=None):
         raise ConfigError(
             "The members share neither a validation split nor out-of-fold scores of the "
             "same rows (runs trained on every row write oof_scores.npz; runs trained before "
-            "that, or with --abstain, do not), so their weights need labelled held-out rows. "
-            "Pass data='val.csv' (--data val.csv) with rows the members did not train on."
+            "that, or with abstain (`--abstain`), do not), so their weights need labelled "
+            "held-out rows. "
+            "Pass data='val.csv' (`--data val.csv`) with rows the members did not train on."
         )
     if split_runs:
         split = read_rows(split_runs, None) if split is None else split
@@ -166,7 +167,7 @@ def held_out_scores(runs, data, vocabulary, split=None):
             raise ConfigError(
                 f"The members scored no row in common out of fold: they trained on different "
                 f"data ({trained_on(runs)}). Train them on the same file, "
-                "or pass --data with rows none of them trained on."
+                "or pass data= (`--data`) with rows none of them trained on."
             )
     scores = []
     for run, fold in zip(runs, folds):
@@ -180,7 +181,7 @@ def held_out_scores(runs, data, vocabulary, split=None):
                 f"{run.path} has no out-of-fold score for {len(missing)} of the {len(rows)} "
                 f"held-out rows (the first: row {missing[0]} of the held-out rows): the "
                 f"members trained on different data ({trained_on(runs)}). Train them on the "
-                "same file, or pass --data with rows none of them trained on."
+                "same file, or pass data= (`--data`) with rows none of them trained on."
             )
         scores.append(fold["scores"][[where[row] for row in rows.tolist()]])
     fingerprint = hashlib.sha256(b"".join(rows.tolist())).hexdigest()
@@ -222,7 +223,7 @@ def read_rows(runs, data):
         raise ConfigError(
             "The members trained with validation splits carved differently "
             f"({', '.join(str(r.path) for r in runs)}), so no rows are held out from all of "
-            "them. Pass --data with rows none of them trained on."
+            "them. Pass data= (`--data`) with rows none of them trained on."
         )
     from genreclf.data import train_val_split
     from genreclf.training.trainer import make_config
@@ -232,7 +233,7 @@ def read_rows(runs, data):
     if not first.config.get("data"):
         raise ConfigError(
             f"{first.path} trained on an in-memory dataset, so its validation split cannot "
-            "be read again. Pass data= (--data) with rows none of the members trained on."
+            "be read again. Pass data= (`--data`) with rows none of the members trained on."
         )
     cfg = make_config(config=dict(first.config))
     dataset = read_dataset(cfg)
@@ -240,7 +241,7 @@ def read_rows(runs, data):
     if val.fingerprint() != first.fingerprint["val_sha256"]:
         raise ConfigError(
             f"{cfg.data} changed since the members were trained (its validation split no "
-            "longer matches their fingerprint). Pass --data with held-out rows."
+            "longer matches their fingerprint). Pass data= (`--data`) with held-out rows."
         )
     return val
 
@@ -278,8 +279,9 @@ def checked_rows(runs, data, vocabulary):
             "The rows to choose the ensemble's weights on must carry the members' labels. "
             f"Expected labels among the members' {vocabulary.num_classes}: "
             f"{list(vocabulary.labels)}. Received: {shown}, which no member saw. Drop those "
-            "rows (`genreclf ensemble --skip-bad-rows` counts and skips them), or train the "
-            "members on data with those labels.",
+            "rows (`--skip-bad-rows` counts and skips them; in Python, pass "
+            "data=genreclf.data.drop_unknown_labels(rows, genreclf.Run(member).vocabulary)), "
+            "or train the members on data with those labels.",
             path=rows.origin,
         )
     rows.targets(vocabulary)  # any other label error (two labels in a single-label row)
@@ -288,7 +290,7 @@ def checked_rows(runs, data, vocabulary):
             f"Expected at least {MIN_HELD_OUT_ROWS} labelled rows to choose the ensemble's "
             f"weights, calibration and thresholds on. Received: {len(rows)} "
             f"row{'s' * (len(rows) != 1)}: what is fitted to so few is noise. Pass more rows "
-            "the members did not train on, or leave out data (--data) when the members share "
+            "the members did not train on, or leave out data (`--data`) when the members share "
             "a validation split or saved out-of-fold scores.",
             path=rows.origin,
         )
@@ -318,7 +320,7 @@ def warn_classes_not_held_out(targets, vocabulary, rows_name):
     logging.getLogger("genreclf").warning(
         "%d of the %d classes have no %s in %s: %s. The weights are chosen on the other "
         "classes, %s, and the report's macro-F1 counts each as 0. Pass held-out rows of every "
-        "class (--data) to choose on them too.",
+        "class (data, `--data`) to choose on them too.",
         len(absent),
         vocabulary.num_classes,
         "positive row" if vocabulary.multi_label else "row",

@@ -140,7 +140,9 @@ def test_members_trained_on_different_rows_need_held_out_data(trained_run, tmp_p
     # Fitted on every row of half the file: no out-of-fold score for the other half,
     # where most of trained_run's validation rows are.
     half_run = fit_ngram(half, tmp_path / "half")
-    with pytest.raises(ConfigError, match="no out-of-fold score for .* --data") as error:
+    with pytest.raises(
+        ConfigError, match=r"no out-of-fold score for .* data= \(`--data`\)"
+    ) as error:
         genreclf.ensemble([trained_run.path, half_run.path], tmp_path / "ens", verbose=0)
     # Which file each member trained on, so the user sees which differs.
     assert f"{half_run.path}: {half}" in str(error.value)
@@ -215,13 +217,13 @@ def test_weights_chosen_on_rows_the_members_trained_on_are_named_so(
     warned = [r.getMessage() for r in caplog.records if "training rows of" in r.getMessage()]
     assert len(warned) == 1, warned
     assert warned[0].startswith(
-        "310 of the 310 rows given for choosing the ensemble's weights (--data) are training "
-        f"rows of members that saved out-of-fold scores of them: {other.path} trained on 310 "
-        f"of the 310, {convex_run.path} trained on 310 of the 310. Their scores on those rows "
-        "are optimistic"
+        "310 of the 310 rows given for choosing the ensemble's weights (data, `--data`) are "
+        f"training rows of members that saved out-of-fold scores of them: {other.path} trained "
+        f"on 310 of the 310, {convex_run.path} trained on 310 of the 310. Their scores on those "
+        "rows are optimistic"
     )
     assert "the rows given replace the out-of-fold scores" in warned[0]
-    assert "Leave out --data to choose the weights on the out-of-fold scores" in warned[0]
+    assert "Leave out data (`--data`) to choose the weights on the out-of-fold" in warned[0]
     # The ensemble records the rows its members trained on, for its own evaluations.
     assert len(run.training_rows()) == len(convex_run.training_rows()) == 310
 
@@ -235,9 +237,9 @@ def test_a_member_without_out_of_fold_scores_keeps_its_own_warning_of_the_rows_g
     assert len(warned) == 2, warned
     n = len(trained_run.training_rows())
     assert warned[0].startswith(
-        "310 of the 310 rows given for choosing the ensemble's weights (--data) are training "
-        f"rows of members that saved out-of-fold scores of them: {convex_run.path} trained on "
-        "310 of the 310."
+        "310 of the 310 rows given for choosing the ensemble's weights (data, `--data`) are "
+        f"training rows of members that saved out-of-fold scores of them: {convex_run.path} "
+        "trained on 310 of the 310."
     )
     assert warned[1] == (
         f"{n} of the 310 rows given for choosing the ensemble's weights are training rows of "
@@ -376,10 +378,28 @@ def test_leaving_out_data_is_advised_only_where_the_weights_could_be_chosen_with
         assert warn_given_rows_trained_on([oof, neither], rows)
     first, second = [r.getMessage() for r in caplog.records]
     assert first.endswith(
-        "Leave out --data to choose the weights on the out-of-fold scores "
+        "Leave out data (`--data`) to choose the weights on the out-of-fold scores "
         "instead, or use rows none of the members trained on."
     )
-    assert "Leave out --data" not in second
+    assert "Leave out data" not in second
     assert second.endswith(
-        "(--data is needed: runs/neither saved neither out-of-fold scores nor a validation split)."
+        "(data, `--data`, is needed: runs/neither saved neither out-of-fold scores nor a "
+        "validation split)."
     )
+
+
+def test_messages_of_the_python_api_name_its_arguments_beside_the_flags(tmp_path, caplog):
+    # genreclf.ensemble(..., out=<a member's folder>) said "The ensemble's --out must be".
+    from genreclf.ensemble_members import check_out_apart
+    from genreclf.held_out import warn_given_rows_trained_on
+
+    with pytest.raises(ConfigError) as error:
+        check_out_apart([tmp_path / "a", tmp_path / "b"], tmp_path / "a")
+    assert str(error.value).startswith("The ensemble's out (`--out`) must be a folder apart")
+    assert str(error.value).endswith("e.g. out='runs/ensemble' (`--out runs/ensemble`).")
+    oof = _Member("runs/oof", [True], out_of_fold=object(), val_split=False)
+    with caplog.at_level("WARNING", logger="genreclf"):
+        warn_given_rows_trained_on([oof], [0])
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert "the ensemble's weights (data, `--data`) are training rows" in said
+    assert "Leave out data (`--data`) to choose" in said

@@ -34,7 +34,7 @@ def test_an_out_that_is_inside_or_holds_a_member_is_refused_before_any_work(
     argv = ["ensemble", "runs/a", "runs/b", "--out", out, "--overwrite"]
     assert main(argv) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("genreclf ensemble: error: The ensemble's --out must be a folder apart")
+    assert line.startswith("genreclf ensemble: error: The ensemble's out (`--out`) must be a f")
     assert f"Received: out={out!r}, which {where} " in line and "--out runs/ensemble" in line
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["a", "b"]
     for folder in members:
