@@ -1,5 +1,7 @@
 """Errors that tell the user what was expected, what was received and how to fix it."""
 
+import re
+
 
 class GenreclfError(Exception):
     """Base class for every error genreclf raises on purpose."""
@@ -87,9 +89,18 @@ def did_you_mean(unknown, known):
 
     >>> did_you_mean(["epoch", "zzz"], ["epochs", "lr"])
     "did you mean 'epochs' for 'epoch'?"
+    >>> did_you_mean(["text_column"], ["text", "label"])  # pandas-style names, too
+    "did you mean 'text' for 'text_column'?"
     """
     import difflib
 
-    pairs = [(name, difflib.get_close_matches(name, sorted(known), n=1)) for name in unknown]
+    def closest(name):
+        match = difflib.get_close_matches(name, sorted(known), n=1)
+        stem = re.sub(r"_(columns?|cols?|field|name)$", "", str(name))
+        if not match and stem != name:  # text_column, label_col: what other APIs call them
+            match = difflib.get_close_matches(stem, sorted(known), n=1)
+        return match
+
+    pairs = [(name, closest(name)) for name in unknown]
     guesses = [f"{match[0]!r} for {name!r}" for name, match in pairs if match]
     return f"did you mean {', '.join(guesses)}?" if guesses else ""

@@ -159,7 +159,7 @@ class TrainConfig:
                 + (
                     hint
                     or _capitalised(did_you_mean(unknown, known) + " ")
-                    + "Fix the config file or drop those keys."
+                    + "Fix those names (keyword arguments, or keys in the config file) or drop them."
                 )
             )
         return cls(**values)

@@ -3,6 +3,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import genreclf
 from genreclf.errors import ConfigError
 from genreclf.training import TrainConfig
 
@@ -38,6 +39,9 @@ def test_unknown_keys_and_bad_json_are_clear(tmp_path):
         ConfigError, match=r"model_config=\{'max_tokens': 2000\}.*--set max_tokens=2000"
     ):
         TrainConfig.from_dict({"model": "ngram", "max_tokens": 2000})
+    # A keyword argument named as other libraries name columns says which key it is.
+    with pytest.raises(ConfigError, match=r"Did you mean 'text' for 'text_column'\? Fix those "):
+        genreclf.train(genreclf.sample_path(), text_column="overview", model="ngram")
     bad = tmp_path / "bad.json"
     bad.write_text('{"model": "ngram",\n "epochs": }')
     with pytest.raises(ConfigError, match=r"bad.json:2: the config file is not valid JSON"):
