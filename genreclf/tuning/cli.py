@@ -199,14 +199,23 @@ def show(argv):
     if args.json:
         print(json.dumps(rows[: args.top] if args.top else rows, indent=2))
         return 0
-    spec = results.read_spec(args.dir)
+    spec = results.search_spec(args.dir)  # a make_tuner search: from its trials' records
     results.write_leaderboard(args.dir, rows)
     done = sum(1 for r in rows if r.get("rank"))
+    executions = spec.get("executions_per_trial") or 1
     print(
-        f"{spec.get('model', '?')} search with {spec.get('tuner', '?')}: {len(rows)} trials, "
-        f"{done} completed, objective {spec.get('objective', 'score')} ({spec.get('direction', 'max')})"
+        f"{spec.get('model') or '?'} search with {spec.get('tuner') or '?'}: {len(rows)} "
+        f"trials, {done} completed, objective {spec.get('objective') or 'score'} "
+        f"({spec.get('direction') or 'max'})"
+        + (
+            f"; epochs: the longest of each trial's {executions} executions"
+            if executions > 1
+            else ""
+        )
     )
-    print(results.format_leaderboard(rows, objective=spec.get("objective", "score"), top=args.top))
+    print(
+        results.format_leaderboard(rows, objective=spec.get("objective") or "score", top=args.top)
+    )
     return 0
 
 

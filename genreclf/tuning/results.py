@@ -7,9 +7,10 @@ DIR/
   tune.json          the search: data arguments, family, tuner, objective, budgets
   trials/            KerasTuner's project: oracle.json, tuner0.json, and per trial
     trial_<id>/      trial.json (hyperparameters, status, score, best-epoch metrics),
-                     genreclf_trial.json (tuner, start, seconds, epochs, the trial
-                     process's id and peak memory; a failed trial's error line
-                     and traceback), checkpoint
+                     genreclf_trial.json (tuner, start, seconds, the epochs of
+                     its longest execution, the trial process's id and peak
+                     memory, the search (`search_spec`); a failed trial's error
+                     line and traceback), checkpoint
   leaderboard.csv    one row per trial, best first
   leaderboard.json   the same with every metric of the best epoch
   best.json          the best trial as a `genreclf train --config` file
@@ -68,6 +69,26 @@ def read_spec(directory):
             "tune` writes there (a JSON object). Restore it from a copy of the folder, or "
             "start the search again: --overwrite (its trials are deleted) or another --dir."
         ) from None
+
+
+def search_spec(directory):
+    """The search of a tuning folder: its `tune.json`, else what its trials' records say.
+
+    A search made by `genreclf.tuning.make_tuner` writes no `tune.json`; each
+    trial's record names its model, tuner, objective and direction, and its
+    executions per trial (`trial_record.search_description`). `{}` when
+    neither says.
+    """
+    spec = read_spec(directory)
+    if spec:
+        return spec
+    trials = pathlib.Path(directory) / TRIALS
+    for path in sorted(trials.glob(f"trial_*/{TRIAL_RECORD}")) if trials.is_dir() else ():
+        record = _trial_record(path)
+        if record.get("objective"):
+            keys = ("model", "tuner", "objective", "direction", "executions_per_trial")
+            return {k: record[k] for k in keys if record.get(k) is not None}
+    return {}
 
 
 def _best_metrics(metrics):
@@ -214,7 +235,7 @@ def leaderboard(directory, direction=None):
 
     Args:
         directory: the tuning folder.
-        direction: `"max"` or `"min"` (default: from `tune.json`, else max).
+        direction: `"max"` or `"min"` (default: the search's, `search_spec`; else max).
 
     Example:
 
@@ -222,7 +243,7 @@ def leaderboard(directory, direction=None):
     >>> rows[0]["score"], rows[0]["hyperparameters"]  # doctest: +SKIP
     """
     if direction is None:
-        direction = read_spec(directory).get("direction", "max")
+        direction = search_spec(directory).get("direction") or "max"
     rows = read_trials(directory)
     done = [r for r in rows if r["status"] == "COMPLETED" and r["score"] is not None]
     done.sort(key=lambda r: r["score"], reverse=direction == "max")

@@ -14,6 +14,37 @@ CHECKPOINT = "checkpoint.weights.h5"
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
 
 
+# The search a tuner runs, by the name of its oracle's class (`tune --tuner`'s names).
+_SEARCHES = (("Hyperband", "hyperband"), ("Bayesian", "bayesian"), ("Random", "random"))
+
+
+def search_description(tuner):
+    """What a trial record says of its search: model, tuner, objective, executions.
+
+    `genreclf tune` writes them in `tune.json`; a search made by `make_tuner`
+    has none, so `genreclf tune show` reads them from its trials' records.
+
+    Example:
+
+    >>> import types
+    >>> objective = types.SimpleNamespace(name="val_loss", direction="min")
+    >>> class RandomSearchOracle: objective = objective
+    >>> tuner = types.SimpleNamespace(oracle=RandomSearchOracle(), executions_per_trial=2,
+    ...                               hypermodel=types.SimpleNamespace(family="ngram"))
+    >>> search_description(tuner)["tuner"], search_description(tuner)["direction"]
+    ('random', 'min')
+    """
+    objective = getattr(tuner.oracle, "objective", None)
+    oracle = type(tuner.oracle).__name__
+    return {
+        "model": getattr(tuner.hypermodel, "family", None),
+        "tuner": next((name for key, name in _SEARCHES if key in oracle), oracle),
+        "objective": getattr(objective, "name", None),
+        "direction": getattr(objective, "direction", None),
+        "executions_per_trial": getattr(tuner, "executions_per_trial", 1),
+    }
+
+
 def error_line(message):
     """The line naming the exception in a traceback (`"ValueError: ..."`), else the last line.
 

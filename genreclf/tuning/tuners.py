@@ -12,9 +12,9 @@ its public hooks (`run_trial`, `on_trial_begin/end`, `pre_create_trial`,
   is refused before the first trial process starts (`script_guard`), or,
   where its source cannot tell, stops the search at its first trial with
   that advice;
-- record per trial who ran it, when, for how long and how many epochs (and a
-  failed trial's traceback, which the warning points to), in
-  `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
+- record per trial who ran it, when, for how long, the epochs of its longest
+  execution, its search (`search_description`) and a failed trial's traceback,
+  in `trial_<id>/genreclf_trial.json` beside KerasTuner's `trial.json`;
 - write their files whole (a temporary file renamed over the old one), and
   check a saved search before `--resume` reloads it (`saved_state`): half a
   file left by a killed search is repaired or a clear error, not a traceback;
@@ -51,6 +51,7 @@ from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import CHECKPOINT
 from genreclf.tuning.trial_record import TRIAL_RECORD
 from genreclf.tuning.trial_record import error_line
+from genreclf.tuning.trial_record import search_description
 from genreclf.tuning.trial_startup import ScriptRerunError
 
 logger = logging.getLogger("genreclf.tuning")
@@ -96,9 +97,10 @@ class _GenreclfTunerMixin:
             "status": trial.status,
             "started": datetime.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
             "seconds": round(time.time() - started if seconds is None else seconds, 3),
-            "epochs": self._trial_epochs,
+            "epochs": self._trial_epochs,  # of its longest execution
             "first_scored_epoch": getattr(self, "_trial_first_scored", 0),
             "message": error_line(trial.message),
+            **search_description(self),
             # Each execution's process: its id and peak resident memory (MB).
             "processes": getattr(self, "_trial_processes_seen", []),
         }
@@ -211,7 +213,7 @@ class _GenreclfTunerMixin:
             history.history, history.epoch = result["history"], result["epoch"]
             if result["epoch"]:  # KerasTuner's best step counts from the first scored epoch
                 self._trial_first_scored = result["epoch"][0]
-            self._trial_epochs += result["epochs_trained"]
+            self._trial_epochs = max(self._trial_epochs, result["epochs_trained"])
             self._trial_processes_seen.append(
                 {"pid": result["pid"], "max_rss_mb": round(result["max_rss_mb"], 1)}
             )
@@ -380,11 +382,9 @@ def make_tuner(
         raise ConfigError(
             f"executions_per_trial must be >= 1. Received: executions_per_trial={executions_per_trial}."
         )
-    cls = (
-        GenreclfHyperband
-        if isinstance(oracle, keras_tuner.oracles.HyperbandOracle)
-        else GenreclfTuner
-    )
+    cls = GenreclfTuner
+    if isinstance(oracle, keras_tuner.oracles.HyperbandOracle):
+        cls = GenreclfHyperband
     tuner = cls(
         oracle=oracle,
         hypermodel=hypermodel,

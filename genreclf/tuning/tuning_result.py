@@ -109,5 +109,5 @@ def finish(directory, *, dataset=None, hypermodel=None, kfold_top=0, folds=5, ve
             folds=folds,
             verbose=verbose,
         )
-    objective = results.read_spec(directory).get("objective")
+    objective = results.search_spec(directory).get("objective")
     return TuningResult(directory, rows, best, kfold, objective)
