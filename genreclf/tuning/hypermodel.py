@@ -46,6 +46,7 @@ from genreclf.tuning.search_space import to_hyperparameter
 from genreclf.tuning.search_space import training_space
 from genreclf.tuning.trial_config import config_from_values
 from genreclf.tuning.trial_config import declared_conditionally
+from genreclf.tuning.trial_config import execution_seed
 from genreclf.tuning.trial_config import monitor_for
 from genreclf.tuning.trial_config import sampled_value
 from genreclf.tuning.trial_config import with_family_defaults
@@ -179,9 +180,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         if search_defaults:
             if lr is not None:  # an explicit learning rate wins over a declared factor
                 self.space.pop(LR_FACTOR, None)
-        raw = declared_space(family)  # genreclf's entries start at the family's defaults
-        ours = {k for k in defaults if given.get(k) is None and "default" not in (raw.get(k) or ())}
-        self.space = with_family_defaults(family, self.space, ours, max_epochs)
+        self.space = with_family_defaults(family, self.space, given, max_epochs)
         check_ema_entry(self.space.get("ema"))  # before the search, not in each trial
         first = self.trial_config(keras_tuner.HyperParameters())  # every default value
         if _fits_itself(family, first["model_config"]):
@@ -267,13 +266,14 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
     def build(self, hp):
         """Builds and compiles the trial's model, seeded as `genreclf train` seeds.
 
-        The seed is set right before the model is built, as `genreclf train`
-        does, so the same configuration starts from the same weights.
+        The seed is set right before the model is built, as `genreclf train` does
+        (a tuner's next execution of the trial: the next seed, `execution_seed`).
         """
         from genreclf.models import build_model
 
         recipe = self._recipe(hp)
         cfg = recipe.cfg
+        cfg.seed = execution_seed(hp, cfg.seed, new=True)  # a tuner's next execution
         keras.utils.set_random_seed(cfg.seed)
         model = build_model(
             self.family,
@@ -324,12 +324,12 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             x = self.train
         recipe = self._recipe(hp, x if isinstance(x, TextDataset) else None)
         cfg = recipe.cfg
+        cfg.seed = execution_seed(hp, cfg.seed)  # the execution `build` made
         text = isinstance(x, TextDataset)
         self.warn_ignored_fit_args(hp, {"epochs": epochs, **kwargs}, text=text, cfg=cfg)
         if _PLANNED[0] not in hp.values or epochs is None:
             epochs = cfg.resolved("epochs")
-        # Scored by the epochs `genreclf train` may keep: KerasTuner's best-epoch
-        # saver sees no other, and the history it scores by holds no other.
+        # Scored by the epochs `genreclf train` may keep (KerasTuner's best-epoch saver too).
         first = recipe.first_scored_epoch
         warn_other_objective(self, callbacks)
         callbacks = [

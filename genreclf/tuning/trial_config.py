@@ -61,8 +61,8 @@ def config_from_values(family, values, max_epochs):
     return config
 
 
-def with_family_defaults(family, space, names, max_epochs):
-    """`space` with each hyperparameter in `names` defaulting to the family's default value.
+def with_family_defaults(family, space, given, max_epochs):
+    """`space` with each hyperparameter genreclf declares defaulting to the family's default.
 
     KerasTuner's default of a range is its minimum and of a choice its first
     value, which is what a trial reads for a hyperparameter a tuner does not
@@ -71,20 +71,29 @@ def with_family_defaults(family, space, names, max_epochs):
     the family's default (its training defaults for the fixed arguments,
     `epochs` up to `max_epochs`, a learning-rate factor of 1), or the range's
     nearest end when that default lies outside it; a choice without it keeps
-    its first value.
+    its first value. An entry in `given` (the user's) or declared with its own
+    `default` keeps it.
 
     Example:
 
     >>> from genreclf.tuning.search_space import Float
     >>> space = {"weight_decay": Float("weight_decay", 1e-5, 1e-1, sampling="log"),
     ...          "lr": Float("lr", 1e-3, 3e-2), "batch_size": [16, 32, 64]}
-    >>> space = with_family_defaults("ngram", space, set(space), max_epochs=4)
+    >>> space = with_family_defaults("ngram", space, given={}, max_epochs=4)
     >>> space["weight_decay"].default, space["lr"].default, space["batch_size"].default
     (0.01, 0.03, 32)
     """
     from genreclf.models import family_defaults
+    from genreclf.tuning.search_space import declared_space
     from genreclf.tuning.search_space import is_hyperparameter
 
+    declared = declared_space(family)
+    names = {
+        k
+        for k in space
+        if given.get(k) is None
+        and not (isinstance(declared.get(k), dict) and "default" in declared[k])
+    }
     fixed = {k: v for k, v in space.items() if not is_hyperparameter(v)}
     base = {**family_defaults(family), LR_FACTOR: 1.0}
     base.update(config_from_values(family, fixed, max_epochs))
@@ -146,6 +155,26 @@ def monitor_for(objective, multi_label):
 
     objective = getattr(objective, "name", objective)
     return None if objective in (None, auto_objective(multi_label)) else objective
+
+
+def execution_seed(hp, seed, *, new=False):
+    """The seed of the execution of a trial that `hp` is building: `seed` plus the ones before.
+
+    A tuner with `executions_per_trial` > 1 builds the same `hp` once per
+    execution; each (`new=True`, at the build) trains with the next seed, as
+    genreclf's own tuners seed each execution's process, rather than copies of
+    one model. The first execution's is `seed`, which `train_config(hp)` retrains.
+
+    Example:
+
+    >>> import keras_tuner
+    >>> hp = keras_tuner.HyperParameters()
+    >>> [execution_seed(hp, 7, new=True) for _ in range(3)], execution_seed(hp, 7)
+    ([7, 8, 9], 9)
+    """
+    if new:
+        hp._genreclf_executions = getattr(hp, "_genreclf_executions", 0) + 1
+    return seed + max(getattr(hp, "_genreclf_executions", 1) - 1, 0)
 
 
 def declared_conditionally(hp, name):
