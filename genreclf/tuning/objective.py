@@ -3,17 +3,8 @@
 import keras_tuner
 
 from genreclf.errors import ConfigError
+from genreclf.training.config_values import METRICS  # what every genreclf model logs
 
-# The metrics every genreclf model logs (see `genreclf.training.trainer`).
-METRICS = (
-    "loss",
-    "macro_f1",
-    "tuned_macro_f1",  # multi-label: macro-F1 at per-class thresholds tuned on validation
-    "micro_f1",
-    "weighted_f1",
-    "macro_precision",
-    "macro_recall",
-)
 DEFAULT_OBJECTIVE = "val_macro_f1"
 
 
