@@ -324,7 +324,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
             x = self.train
         recipe = self._recipe(hp, x if isinstance(x, TextDataset) else None)
         cfg = recipe.cfg
-        cfg.seed = execution_seed(hp, cfg.seed)  # the execution `build` made
+        cfg.seed = execution_seed(hp, cfg.seed, callbacks=callbacks or [])  # `build`'s
         text = isinstance(x, TextDataset)
         self.warn_ignored_fit_args(hp, {"epochs": epochs, **kwargs}, text=text, cfg=cfg)
         if _PLANNED[0] not in hp.values or epochs is None:

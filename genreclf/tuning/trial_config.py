@@ -157,13 +157,17 @@ def monitor_for(objective, multi_label):
     return None if objective in (None, auto_objective(multi_label)) else objective
 
 
-def execution_seed(hp, seed, *, new=False):
+def execution_seed(hp, seed, *, new=False, callbacks=None):
     """The seed of the execution of a trial that `hp` is building: `seed` plus the ones before.
 
     A tuner with `executions_per_trial` > 1 builds the same `hp` once per
     execution; each (`new=True`, at the build) trains with the next seed, as
     genreclf's own tuners seed each execution's process, rather than copies of
     one model. The first execution's is `seed`, which `train_config(hp)` retrains.
+    At `fit` (`callbacks`: the ones it was given), the count starts again after
+    the trial's last execution (KerasTuner's callback names its tuner), or at
+    once outside a search: `tuner.hypermodel.build(best_hp)` after a search,
+    or the same `hp` built again by hand, trains with `seed`.
 
     Example:
 
@@ -171,10 +175,17 @@ def execution_seed(hp, seed, *, new=False):
     >>> hp = keras_tuner.HyperParameters()
     >>> [execution_seed(hp, 7, new=True) for _ in range(3)], execution_seed(hp, 7)
     ([7, 8, 9], 9)
+    >>> execution_seed(hp, 7, callbacks=[]), execution_seed(hp, 7, new=True)  # no tuner
+    (9, 7)
     """
     if new:
         hp._genreclf_executions = getattr(hp, "_genreclf_executions", 0) + 1
-    return seed + max(getattr(hp, "_genreclf_executions", 1) - 1, 0)
+    executed = getattr(hp, "_genreclf_executions", 1)
+    if callbacks is not None:
+        tuners = [c.tuner for c in callbacks if getattr(c, "tuner", None) is not None]
+        if executed >= (getattr(tuners[0], "executions_per_trial", 1) if tuners else 1):
+            hp._genreclf_executions = 0  # the trial's last execution, or no search
+    return seed + max(executed - 1, 0)
 
 
 def declared_conditionally(hp, name):

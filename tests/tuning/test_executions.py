@@ -42,4 +42,9 @@ def test_a_plain_tuners_executions_are_not_copies(sample_data, tiny_ngram, tmp_p
     )
     tuner.search(train, validation_data=val, verbose=0)
     assert seeds == [5, 6]
-    assert hypermodel.train_config(tuner.get_best_hyperparameters(1)[0]).seed == 5
+    best_hp = tuner.get_best_hyperparameters(1)[0]
+    assert hypermodel.train_config(best_hp).seed == 5
+    # KerasTuner's own retrain of the best trial, after the search: the first execution's seed.
+    model = tuner.hypermodel.build(best_hp)
+    tuner.hypermodel.fit(best_hp, model, train, validation_data=val, verbose=0)
+    assert seeds == [5, 6, 5]
