@@ -26,6 +26,7 @@ def auto_objective(multi_label):
 def check_objective(name, multi_label):
     """Refuses an objective that no trial on this data logs, before the first trial.
 
+    A name that is no genreclf metric (`make_objective`) is refused;
     `val_tuned_macro_f1` is logged for multi-label data only (single-label
     answers are an arg-max: no thresholds to tune), and never for the
     training rows, which have no held-out scores to tune on.
@@ -39,6 +40,7 @@ def check_objective(name, multi_label):
     genreclf.errors.ConfigError: ... Received: objective='val_tuned_macro_f1' on single-label data. ...
     """
     name = getattr(name, "name", name)
+    make_objective(name)  # a metric genreclf logs at all (`val_accuracy` is none)
     if name == "tuned_macro_f1":
         raise ConfigError(
             "Expected val_tuned_macro_f1: thresholds are tuned on the validation rows, so "

@@ -38,6 +38,9 @@ def test_an_objective_no_trial_logs_is_refused():
         check_objective("val_tuned_macro_f1", multi_label=False)
     with pytest.raises(ConfigError, match=r"Received: objective='tuned_macro_f1'"):
         check_objective("tuned_macro_f1", multi_label=True)
+    # No genreclf model logs it: best.json's monitor would be refused by genreclf train.
+    with pytest.raises(ConfigError, match=r"Unknown objective.*objective='val_accuracy'"):
+        check_objective("val_accuracy", multi_label=False)
 
 
 def test_a_tuner_objective_other_than_the_hypermodels_is_warned_about(
