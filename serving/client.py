@@ -200,10 +200,12 @@ class GenreClient:
                 "Expected either a version or a label, not both. "
                 f"Received: version={version!r}, label={label!r}"
             )
+        if isinstance(version, (float, np.floating)) and float(version).is_integer():
+            version = int(version)  # 2.0, as JSON or a pandas cell gives it
         whole = isinstance(version, (int, np.integer)) or str(version).isdigit()
-        if version is not None and (isinstance(version, bool) or not whole):  # 1.5 asked for 1
-            raise ValueError(
-                f"Expected version to be a whole number, e.g. version=2. Received: "
+        if version is not None and (isinstance(version, bool) or not whole or int(version) < 1):
+            raise ValueError(  # 1.5 asked for 1; TF Serving's versions start at 1
+                f"Expected version to be a whole number of at least 1, e.g. version=2. Received: "
                 f"version={version!r}. Pass the version folder's number, or label= for a label."
             )
         self.protocol = _infer_protocol(target) if protocol == "auto" else protocol

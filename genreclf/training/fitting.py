@@ -330,12 +330,15 @@ def _keras_fit(
 def _fingerprint(cfg, train_set, val_set):
     import hashlib
 
+    from genreclf.path_arguments import expand_home
+
     file_hash = None
-    if cfg.data and pathlib.Path(cfg.data).is_file():
-        with open(cfg.data, "rb") as f:
+    data = expand_home(cfg.data) if isinstance(cfg.data, str) else cfg.data
+    if data and pathlib.Path(data).is_file():
+        with open(data, "rb") as f:
             file_hash = hashlib.file_digest(f, "sha256").hexdigest()
     return {
-        "data": cfg.data,
+        "data": data,
         "data_sha256": file_hash,
         "train_sha256": train_set.fingerprint(),
         "val_sha256": None if val_set is None else val_set.fingerprint(),

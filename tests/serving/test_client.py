@@ -59,11 +59,14 @@ def test_protocol_follows_the_target():
 
 def test_a_version_that_is_not_a_whole_number_is_refused():
     # int(version) in the transports asked version 1.5 for version 1, True for version 1.
-    for bad in (1.5, True, "v2", 2.0):
-        with pytest.raises(ValueError, match=r"Expected version to be a whole number"):
+    for bad in (1.5, True, "v2", 0, -1, "0"):
+        with pytest.raises(ValueError, match=r"Expected version to be a whole number of at le"):
             GenreClient("localhost:8500", version=bad)
     for good in (2, "2", np.int64(2), None):
         assert GenreClient("localhost:8500", version=good).version == good
+    # A whole float, as JSON or a pandas cell gives it, is that version.
+    assert GenreClient("localhost:8500", version=2.0).version == 2
+    assert type(GenreClient("localhost:8500", version=np.float64(3.0)).version) is int
 
 
 def test_predict(client, reference):

@@ -215,3 +215,18 @@ def test_a_config_for_another_label_column_detects_its_own_label_mode():
     assert (kept.multi_label, kept.sep) == (True, ";")  # given again: kept
     same = make_config("movies.csv", config=old, label="genres")
     assert (same.multi_label, same.sep) == (True, "|")
+
+
+def test_data_under_a_tilde_is_read_and_fingerprinted_from_the_home_folder(tmp_path, monkeypatch):
+    import hashlib
+    import shutil
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copy(genreclf.sample_path(), tmp_path / "movies.csv")
+    run = genreclf.train(
+        "~/movies.csv", text="overview", label="genre", model="ngram", out="~/runs/a", verbose=0
+    )
+    assert run.path == tmp_path / "runs" / "a"
+    digest = hashlib.sha256((tmp_path / "movies.csv").read_bytes()).hexdigest()
+    assert run.fingerprint["data"] == str(tmp_path / "movies.csv")
+    assert run.fingerprint["data_sha256"] == digest
