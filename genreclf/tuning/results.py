@@ -348,7 +348,9 @@ def best_config(directory, row, hypermodel=None):
             values["tuner/epochs"] = row["budget"]
         config = config_from_values(spec["model"], values, spec.get("max_epochs", 20))
         data = spec.get("data", {})
-        multi_label = bool(data.get("multi_label") or data.get("sep"))
+        multi_label = spec.get("multi_label")  # as detected (tune.json since 2026-12-07)
+        if multi_label is None:
+            multi_label = bool(data.get("multi_label") or data.get("sep"))
         config["monitor"] = monitor_for(spec.get("objective"), multi_label)
     config.update({k: v for k, v in spec.get("data", {}).items() if v is not None})
     return TrainConfig.from_dict(config).to_dict()

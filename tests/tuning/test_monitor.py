@@ -53,3 +53,16 @@ def test_retraining_best_json_of_a_val_loss_search_keeps_the_trials_epoch(tmp_pa
     _, val = train_val_split(data, 0.1, seed=0)
     assert len(val) == run.metrics["num_examples"]
     assert abs(run.metrics["macro_f1"] - result.leaderboard[0]["metrics"]["val_macro_f1"]) < 2e-3
+
+
+def test_best_json_written_without_the_hypermodel_reads_the_detected_task(tmp_path):
+    # finish(directory) without a hypermodel guessed single-label from an undetected
+    # multi_label (None): val_macro_f1 on multi-label data was left as the default monitor.
+    from genreclf.tuning.results import best_config
+
+    spec = {"model": "ngram", "objective": "val_macro_f1", "max_epochs": 2}
+    spec["data"] = {"data": str(tmp_path / "movies.csv"), "multi_label": None, "sep": None}
+    (tmp_path / "tune.json").write_text(json.dumps({**spec, "multi_label": True}))
+    assert best_config(tmp_path, {"hyperparameters": {}})["monitor"] == "val_macro_f1"
+    (tmp_path / "tune.json").write_text(json.dumps({**spec, "multi_label": False}))
+    assert best_config(tmp_path, {"hyperparameters": {}})["monitor"] is None
