@@ -19,9 +19,10 @@ def check_features(features, model, count):
 
     Args:
         features: None, or `{name: values}` with one value per text; or a
-            pandas DataFrame of those columns (`frame[["views"]]`), or a
-            Series named after one (`frame["views"]`), paired with the
-            texts by position, as the texts are (the index is not read).
+            pandas DataFrame holding those columns (`frame[["views"]]`, or the
+            whole `frame`: its other columns are not read), or a Series named
+            after one (`frame["views"]`), paired with the texts by position,
+            as the texts are (the index is not read).
         model: the model (its inputs other than `text` are the features).
         count: the number of texts.
 
@@ -117,6 +118,9 @@ def _columns(features, names):
     position; anything else as it is."""
     if has_class(features, "pandas", "DataFrame"):
         columns = list(features.columns)
+        if set(names) <= set(columns):  # the whole frame: the model's columns of it
+            features = features.loc[:, [c for c in columns if c in names]]
+            columns = list(features.columns)
         twice = sorted({str(c) for c in columns if columns.count(c) > 1})
         if twice:
             raise ConfigError(

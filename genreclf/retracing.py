@@ -10,6 +10,9 @@ that fits nothing the user did. `quiet_predict_retracing` filters that one
 warning from TensorFlow's Python logger (a `logging.Filter`, the standard
 library's public hook; no TensorFlow import): every other TensorFlow
 warning, and the retracing of any other function, is still shown. The
+filter is process-wide: a user's own Keras model that retraces its predict
+step (a predict in a loop after each recompile) is not warned of either;
+`logging.getLogger("tensorflow").removeFilter` of it shows them again. The
 `genreclf` command line hides TensorFlow's warnings altogether
 (`genreclf.cli`).
 """

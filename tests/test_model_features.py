@@ -55,8 +55,10 @@ def test_a_dataframe_is_its_columns_paired_with_the_texts_by_position(hybrid_lik
     frame = pd.DataFrame({"views": [3.0, 4.0, 5.0], "title": list("abc")}, index=[9, 2, 5])
     assert check_features(frame[["views"]], hybrid_like, 3)["views"].tolist() == [3.0, 4.0, 5.0]
     assert check_features(frame["views"], hybrid_like, 3)["views"].tolist() == [3.0, 4.0, 5.0]
-    with pytest.raises(ConfigError, match=r"unknown: \['title'\], missing: \[\]"):
-        check_features(frame, hybrid_like, 3)
+    # The whole frame: its model's columns (the others, a title, are not read).
+    assert check_features(frame, hybrid_like, 3)["views"].tolist() == [3.0, 4.0, 5.0]
+    with pytest.raises(ConfigError, match=r"unknown: \['title'\], missing: \['views'\]"):
+        check_features(frame[["title"]], hybrid_like, 3)
     with pytest.raises(ConfigError, match=r"features\['views'\] must hold one value per text"):
         check_features(frame[["views"]], hybrid_like, 2)  # the lengths are still checked
     with pytest.raises(ConfigError, match=r"Received: a Series without a name"):
