@@ -12,7 +12,8 @@ library's public hook; no TensorFlow import): every other TensorFlow
 warning, and the retracing of any other function, is still shown. The
 filter is process-wide: a user's own Keras model that retraces its predict
 step (a predict in a loop after each recompile) is not warned of either;
-`logging.getLogger("tensorflow").removeFilter` of it shows them again. The
+`logging.getLogger("tensorflow").removeFilter(genreclf.retracing.keep_record)`
+shows them again. The
 `genreclf` command line hides TensorFlow's warnings altogether
 (`genreclf.cli`).
 """
@@ -43,7 +44,8 @@ def is_predict_retracing(record):
     return "triggered tf.function retracing" in message and _PREDICT_STEP in message
 
 
-def _keep(record):
+def keep_record(record):
+    """The filter: False (drop) for the predict-step retracing warning only."""
     return not is_predict_retracing(record)
 
 
@@ -54,9 +56,9 @@ def quiet_predict_retracing():
 
     >>> quiet_predict_retracing()
     >>> quiet_predict_retracing()  # once is enough: the filter is not added twice
-    >>> logging.getLogger("tensorflow").filters.count(_keep)
+    >>> logging.getLogger("tensorflow").filters.count(keep_record)
     1
     """
     logger = logging.getLogger("tensorflow")  # TensorFlow's own, when it loads
-    if _keep not in logger.filters:
-        logger.addFilter(_keep)
+    if keep_record not in logger.filters:
+        logger.addFilter(keep_record)
