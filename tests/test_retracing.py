@@ -22,6 +22,8 @@ def test_new_models_predict_without_the_warning_and_a_users_function_keeps_it():
 
     records = Records()
     logger = logging.getLogger("tensorflow")
+    level = logger.level  # the CLI's tests, run in this process, may have raised it
+    logger.setLevel(logging.WARNING)
     logger.addHandler(records)
     try:
         for size in range(1, 8):  # a new model each time, as load_run in a loop
@@ -36,6 +38,7 @@ def test_new_models_predict_without_the_warning_and_a_users_function_keeps_it():
             step(tf.zeros([size]))
     finally:
         logger.removeHandler(records)
+        logger.setLevel(level)
     retracing = [m for m in records.messages if "triggered tf.function retracing" in m]
     assert retracing, "the user's function was retraced 7 times: TensorFlow warns of it"
     assert not [m for m in retracing if "make_predict_function" in m]
