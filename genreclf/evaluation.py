@@ -218,8 +218,10 @@ def evaluate(
         )
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
+        _ = run.model  # loaded first: a folder trained again since `run` opened is read again
     if compare is not None:
         compare = _as_run(compare, "compare")  # before any scoring
+        _ = compare.model if data is not None else None  # likewise
         check_shared_classes(run, compare)
     asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"

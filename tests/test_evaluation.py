@@ -349,3 +349,30 @@ def test_one_class_without_rows_is_said_in_the_singular(caplog):
         warn_classes_without_rows(report, "m.csv")
     said = caplog.records[0].getMessage()
     assert said.startswith("1 of the run's 2 classes has no rows in m.csv (war)")
+
+
+def test_a_run_trained_again_after_it_was_opened_is_evaluated_with_its_new_labels(
+    trained_run, sample_csv, tmp_path
+):
+    # Run.model read a retrained folder again, but evaluate read the rows' labels (and the
+    # targets' columns) with the labels of the Run opened before: unknown labels, or columns
+    # in another order scored without a word.
+    import json
+    import shutil
+
+    import pandas as pd
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)  # labels read, model not loaded yet
+    labels = json.loads((copy / "labels.json").read_text())
+    (copy / "labels.json").write_text(
+        json.dumps({**labels, "labels": [f"new-{name}" for name in labels["labels"]]})
+    )
+    rows = pd.read_csv(sample_csv)
+    rows["genre"] = "new-" + rows["genre"]
+    report = genreclf.evaluate(run, rows, text="overview", label="genre", out=tmp_path / "e")
+    assert report["num_examples"] == len(rows)
+    assert report["macro_f1"] == pytest.approx(
+        genreclf.evaluate(trained_run, sample_csv, out=tmp_path / "o")["macro_f1"]
+    )
