@@ -12,7 +12,8 @@ genreclf rows: `auto` (the default recipe `genreclf.train` picks with no
 model given) and any families named in `--models` (e.g. `ngram`, `bilstm`,
 `transformer`), or `auto+finetune`: the default with `finetune=True`, the
 `stack` joined by a fine-tuned copy of its encoder (what `auto` trains on a
-GPU; hours on a CPU beyond a few thousand rows). `fit s` includes every encoder pass (the embedding cache is
+GPU; hours on a CPU beyond a few thousand rows), or `stack-no-prompts`: the
+`stack` without its label-name head (`--set prompts=none`). `fit s` includes every encoder pass (the embedding cache is
 emptied first unless `--keep-cache`). Also prints the default recipe's
 in-process latency for one synopsis (p50 over 200 calls).
 
@@ -80,7 +81,11 @@ from quality_targets import splits_summary  # noqa: E402
 from quality_targets import targets_check  # noqa: E402
 from saved_scores import write_scores  # noqa: E402
 
-RECIPES = {"auto": {}, "auto+finetune": {"finetune": True}}  # --models names beside families
+RECIPES = {  # --models names beside families
+    "auto": {},
+    "auto+finetune": {"finetune": True},
+    "stack-no-prompts": {"model": "stack", "model_config": {"prompts": "none"}},  # 3 heads
+}
 
 
 def run_dataset(name, train, test, models, workdir, seeds=1, scores_dir=None):
