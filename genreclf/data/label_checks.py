@@ -233,7 +233,8 @@ def warn_on_joined_in_memory(dataset):
     """
     if dataset.multi_label or dataset.read_options is not None:
         return None
-    found = joined_labels(dataset.label_counts())
+    counts = dataset.label_counts()
+    found = joined_labels(counts)
     if found is None:
         return None
     sep, joined = found
@@ -243,7 +244,7 @@ def warn_on_joined_in_memory(dataset):
         "carry several labels, pass each as a list and %s=True: "
         "TextDataset(texts, [cell.split(%r) for cell in labels], %s=True).",
         len(joined),
-        len(dataset.label_counts()),
+        len(counts),
         sep,
         joined[0],
         argument("multi_label"),
