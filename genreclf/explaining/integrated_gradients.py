@@ -169,7 +169,9 @@ class IntegratedGradients:
                 self.probe = InterpolationProbe(
                     layer if pad_baseline else None, name="interpolation_probe"
                 )
-                outputs = self.probe(outputs, args[0] if args else None)
+                # A layer of several inputs (an n-gram union of towers) keeps no ids.
+                ids = args[0] if args and not isinstance(args[0], (list, tuple)) else None
+                outputs = self.probe(outputs, ids)
             return outputs
 
         self.model = keras.models.clone_model(
