@@ -94,25 +94,31 @@ class CalibratedScores(keras.layers.Layer):
         return input_shape
 
     def apply(self, scores):
-        """The same map in NumPy (float64), for scores computed outside the graph.
+        """The same map in NumPy, for scores computed outside the graph.
+
+        float64 inside and float32 out, as the graph: its decisions against
+        `map_thresholds` are the served model's. (Left in float64, a raw score
+        equal to its threshold, as tuned thresholds often are, could land a
+        rounding step below the mapped float32 threshold, and a report would
+        score a decision the served model does not make.)
 
         Example:
 
         >>> CalibratedScores("temperature", temperature=0.5).apply([[0.75, 0.25]]).round(2)
-        array([[0.9, 0.1]])
+        array([[0.9, 0.1]], dtype=float32)
         """
         scores = np.asarray(scores, dtype="float64")
         if self.method == "identity":
-            return scores
+            return scores.astype("float32")
         clipped = np.clip(scores, EPSILON, _UPPER)
         if self.method == "temperature":
             z = np.log(clipped) / self.temperature
             z -= z.max(axis=-1, keepdims=True)
             exp = np.exp(z)
-            return exp / exp.sum(axis=-1, keepdims=True)
+            return (exp / exp.sum(axis=-1, keepdims=True)).astype("float32")
         z = np.log(clipped) - np.log1p(-clipped)
         z = z * np.asarray(self.slopes) + np.asarray(self.intercepts)
-        return 1.0 / (1.0 + np.exp(-z))
+        return (1.0 / (1.0 + np.exp(-z))).astype("float32")
 
     def map_thresholds(self, thresholds):
         """Per-class thresholds on raw scores → the same decisions on calibrated scores.
@@ -138,7 +144,7 @@ class CalibratedScores(keras.layers.Layer):
                 "arg-max: there are no thresholds to map. Received: thresholds="
                 f"{thresholds.tolist()!r}."
             )
-        return self.apply(thresholds[None, :])[0].astype("float32")
+        return self.apply(thresholds[None, :])[0]
 
     def get_config(self):
         return {

@@ -82,6 +82,9 @@ def test_mapped_thresholds_keep_every_decision():
     for thresholds in [*candidates, np.array([0.3, 0.5, 0.8], dtype="float32")]:
         mapped = layer.map_thresholds(thresholds)
         np.testing.assert_array_equal(raw >= thresholds, calibrated >= mapped)
+        # And in NumPy, as a run's report scores its held-out rows (a float64 map there
+        # moved a raw score at its threshold below it: the report and the model disagreed).
+        np.testing.assert_array_equal(raw >= thresholds, layer.apply(raw) >= mapped)
 
 
 def test_bad_arguments_are_clear_errors():
