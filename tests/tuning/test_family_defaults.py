@@ -15,11 +15,10 @@ def test_an_empty_hyperparameters_reads_the_family_defaults(sample_data):
     hp = keras_tuner.HyperParameters()
     hypermodel.build(hp)
     # The family's training defaults (ngram: lr 5e-2, weight decay 1e-2, batch 32), where
-    # KerasTuner's were each range's minimum (1e-3, 1e-5, 16). ngram's lr range ends at
-    # 3e-2, below its default: the nearest end.
+    # KerasTuner's were each range's minimum (1e-3, 1e-5, 16).
     assert hp.values["weight_decay"] == pytest.approx(1e-2)
     assert hp.values["batch_size"] == 32
-    assert hp.values["lr"] == pytest.approx(3e-2)
+    assert hp.values["lr"] == pytest.approx(5e-2)
     assert hp.values["schedule"] == "constant" and hp.values["class_weight"] is True
     assert hp.values["epochs"] == 4  # unsampled, a trial trains max_epochs
     assert hp.values["ngrams"] == 2 and hp.values["hidden_dim"] == 0  # model defaults
@@ -43,4 +42,4 @@ def test_grid_search_starts_from_the_family_defaults(sample_data, tmp_path):
     )
     first = tuner.oracle.create_trial("t0").hyperparameters.values
     assert first["batch_size"] == 32 and first["weight_decay"] == pytest.approx(1e-2)
-    assert first["lr"] == pytest.approx(3e-2) and first["schedule"] == "constant"
+    assert first["lr"] == pytest.approx(5e-2) and first["schedule"] == "constant"
