@@ -8,7 +8,8 @@ One function turns what a caller passes as "the texts" into a `list` of
 * refused with a `ConfigError`: a DataFrame (iterating one gives its column
   names), a dict or other mapping (its keys), a set (its order is arbitrary:
   the results could not be matched to the texts), `None`, `bytes`, anything
-  not iterable, and arrays of more than one dimension;
+  not iterable, and arrays of more than one dimension (the containers told
+  apart by `genreclf.text_containers`, as the serving client tells them);
 * refused with a `TextError` naming `texts[i]`: an item that is not a string,
   is blank (a guess from no words is not a prediction), or holds a lone
   surrogate (`"\\ud800"`, which no UTF-8 text nor tensor can hold). `TextDataset`
@@ -19,8 +20,6 @@ One function turns what a caller passes as "the texts" into a `list` of
 No TensorFlow here: checking the texts costs nothing before a model loads.
 """
 
-import collections.abc
-
 from genreclf.data.inputs import bad_text_error
 from genreclf.data.inputs import describe
 from genreclf.data.inputs import index_note
@@ -28,6 +27,12 @@ from genreclf.data.inputs import is_text
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
+from genreclf.text_containers import ARRAY
+from genreclf.text_containers import FRAME
+from genreclf.text_containers import MAPPING
+from genreclf.text_containers import UNORDERED
+from genreclf.text_containers import array_shape
+from genreclf.text_containers import container_kind
 
 MAX_NAMES = 4  # columns or keys named in an error
 ACCEPTED = "a string, or a list, tuple, pandas Series, 1-D array or other iterable of strings"
@@ -106,8 +111,8 @@ def _refuse_non_texts(texts, call, column):
             f"{call}() takes texts as str, not bytes. Received: {short_repr(texts)}. Decode "
             f"them first, e.g. {call}(data.decode('utf-8'))."
         )
-    shape = getattr(texts, "shape", None)
-    if hasattr(texts, "columns") and isinstance(shape, tuple) and len(shape) == 2:
+    kind = container_kind(texts)
+    if kind == FRAME:
         columns = list(texts.columns)
         example = _pick(columns, column, _text_columns(texts))
         raise ConfigError(
@@ -115,7 +120,7 @@ def _refuse_non_texts(texts, call, column):
             f"one gives its column names). Received: a {type(texts).__name__} with columns "
             f"{_names(columns)}. Pass one column, e.g. {call}(df[{example!r}])."
         )
-    if isinstance(texts, collections.abc.Mapping):
+    if kind == MAPPING:
         keys = list(texts.keys())
         example = _pick(keys, column, [])
         raise ConfigError(
@@ -123,19 +128,18 @@ def _refuse_non_texts(texts, call, column):
             f"keys). Received: a {type(texts).__name__} with keys {_names(keys)}. Pass the "
             f"texts, e.g. {call}(d[{example!r}])."
         )
-    if isinstance(texts, collections.abc.Set) and not isinstance(texts, collections.abc.KeysView):
+    if kind == UNORDERED:
         raise ConfigError(
             f"{call}() takes texts in an order: one result per text, in the texts' order. A "
             f"{type(texts).__name__} has none (its order is arbitrary), so the results could "
             f"not be matched to the texts. Received: {describe(texts)}. Pass a list, e.g. "
             "sorted(texts), and match result i to the list's text i."
         )
-    ndim = getattr(texts, "ndim", None)
-    if isinstance(ndim, int) and ndim > 1:
+    if kind == ARRAY:
         raise ConfigError(
             f"{call}() takes a 1-D array of texts, one per element. Received: an array of "
-            f"shape {tuple(shape) if shape is not None else ndim}. Pass one column, e.g. "
-            f"{call}(a[:, 0]), or a.ravel() for every element."
+            f"shape {array_shape(texts)}. Pass one column, e.g. {call}(a[:, 0]), or a.ravel() "
+            "for every element."
         )
 
 

@@ -2,7 +2,9 @@
 
 What the client sends is one request row per item of `texts`, so an argument
 whose iteration gives something other than the texts must be refused before
-anything is sent, as `Run.predict` refuses it (`genreclf.texts_in`):
+anything is sent, as `Run.predict` refuses it (`genreclf.texts_in`; both tell
+the containers apart with `genreclf.text_containers.container_kind`, which
+imports nothing of genreclf's errors or data modules):
 
 * a pandas DataFrame: iterating one gives its column names, which would be
   scored as synopses, one answer per column;
@@ -19,9 +21,13 @@ sending over REST as over gRPC, where it always was: both protocols raise the
 same error for it.
 """
 
-import collections.abc
-
 from genreclf.serving.errors import error_for
+from genreclf.text_containers import ARRAY
+from genreclf.text_containers import FRAME
+from genreclf.text_containers import MAPPING
+from genreclf.text_containers import UNORDERED
+from genreclf.text_containers import array_shape
+from genreclf.text_containers import container_kind
 
 MAX_NAMES = 4  # columns or keys named in an error
 
@@ -79,8 +85,8 @@ def _refuse_non_texts(texts, call):
         )
     if texts is None:
         raise TypeError(f"{where} None. Pass the texts, e.g. {call}(df['overview']).")
-    shape = getattr(texts, "shape", None)
-    if hasattr(texts, "columns") and isinstance(shape, tuple) and len(shape) == 2:
+    kind = container_kind(texts)
+    if kind == FRAME:
         columns = list(texts.columns)
         example = "overview" if "overview" in columns else (columns[0] if columns else "text")
         raise TypeError(
@@ -88,7 +94,7 @@ def _refuse_non_texts(texts, call):
             f"one gives its column names, which would be sent as the texts. Pass one "
             f"column, e.g. {call}(df[{example!r}])."
         )
-    if isinstance(texts, collections.abc.Mapping):
+    if kind == MAPPING:
         keys = list(texts.keys())
         example = "text" if "text" in keys else (keys[0] if keys else "text")
         raise TypeError(
@@ -96,18 +102,17 @@ def _refuse_non_texts(texts, call):
             f"gives its keys, which would be sent as the texts. Pass the texts, e.g. "
             f"{call}(d[{example!r}])."
         )
-    if isinstance(texts, collections.abc.Set) and not isinstance(texts, collections.abc.KeysView):
+    if kind == UNORDERED:
         raise TypeError(
             f"{where} a {type(texts).__name__} of {len(texts)} texts, whose order is "
             "arbitrary: the answers, one per text in order, could not be matched to the "
             f"texts. Pass a list, e.g. {call}(sorted(texts))."
         )
-    ndim = getattr(texts, "ndim", None)
-    if isinstance(ndim, int) and ndim > 1:
+    if kind == ARRAY:
         raise TypeError(
-            f"{where} an array of shape {tuple(shape) if shape is not None else ndim}; the "
-            f"texts are one per element of a 1-D array. Pass one column, e.g. "
-            f"{call}(a[:, 0]), or a.ravel() for every element."
+            f"{where} an array of shape {array_shape(texts)}; the texts are one per element "
+            f"of a 1-D array. Pass one column, e.g. {call}(a[:, 0]), or a.ravel() for every "
+            "element."
         )
 
 
