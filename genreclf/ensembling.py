@@ -36,14 +36,14 @@ from genreclf.held_out import held_out_scores
 from genreclf.held_out import warn_classes_not_held_out
 from genreclf.json_files import write_json
 from genreclf.path_arguments import check_out_folder
-from genreclf.run import CONFIG
-from genreclf.run import FINGERPRINT
-from genreclf.run import LABELS
-from genreclf.run import MODEL
-from genreclf.run import TRAINING_ROWS
 from genreclf.run import Run
-from genreclf.run import write_thresholds
-from genreclf.run import write_training_rows
+from genreclf.run_files import CONFIG
+from genreclf.run_files import FINGERPRINT
+from genreclf.run_files import LABELS
+from genreclf.run_files import MODEL
+from genreclf.run_files import TRAINING_ROWS
+from genreclf.run_files import write_thresholds
+from genreclf.run_files import write_training_rows
 from genreclf.training.finished_runs import claimed_run_folder
 from genreclf.training.finished_runs import unmark_finished
 

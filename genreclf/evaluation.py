@@ -149,7 +149,7 @@ def _read(run, data, drop_unknown_labels=True, **overrides):
 def _held_out_report(run):
     """The report `genreclf train` wrote of `run`'s held-out rows (`metrics.json`)."""
     from genreclf.errors import RunFolderError
-    from genreclf.run import METRICS
+    from genreclf.run_files import METRICS
 
     if not run.metrics:
         raise RunFolderError(

@@ -175,7 +175,7 @@ def test_a_lone_member_keeps_its_own_thresholds_when_they_score_higher(tmp_path,
     from genreclf.json_files import write_json
     from genreclf.metrics import classification_report
     from genreclf.metrics import tune_thresholds
-    from genreclf.run import THRESHOLDS
+    from genreclf.run_files import THRESHOLDS
 
     genres = dict(label="genres", sep="|")
     strong = fit_ngram(sample_csv, tmp_path / "strong", **genres)

@@ -9,8 +9,8 @@ import numpy as np
 from genreclf.data import kfold_indices
 from genreclf.json_files import write_json
 from genreclf.output_lock import output_lock
-from genreclf.run import COMPLETE
 from genreclf.run import Run
+from genreclf.run_files import COMPLETE
 from genreclf.training.finished_runs import finished_run
 from genreclf.training.finished_runs import unmark_finished
 from genreclf.training.worker_agreement import chief_decides

@@ -30,10 +30,10 @@ from genreclf.data.labels import label_order
 from genreclf.errors import ConfigError
 from genreclf.json_files import read_json_object
 from genreclf.output_lock import output_lock
-from genreclf.run import COMPLETE
-from genreclf.run import FINGERPRINT
-from genreclf.run import LABELS
 from genreclf.run import Run
+from genreclf.run_files import COMPLETE
+from genreclf.run_files import FINGERPRINT
+from genreclf.run_files import LABELS
 from genreclf.training.foreign_files import refuse_foreign_files
 
 logger = logging.getLogger("genreclf.training")

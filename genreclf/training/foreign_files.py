@@ -18,14 +18,14 @@ import pathlib
 
 from genreclf.errors import ConfigError
 from genreclf.metrics.calibration_report import RELIABILITY_PNG
-from genreclf.run import CONFIG
-from genreclf.run import FINGERPRINT
-from genreclf.run import LABELS
-from genreclf.run import METRICS
-from genreclf.run import MODEL
-from genreclf.run import OUT_OF_FOLD
-from genreclf.run import THRESHOLDS
-from genreclf.run import TRAINING_ROWS
+from genreclf.run_files import CONFIG
+from genreclf.run_files import FINGERPRINT
+from genreclf.run_files import LABELS
+from genreclf.run_files import METRICS
+from genreclf.run_files import MODEL
+from genreclf.run_files import OUT_OF_FOLD
+from genreclf.run_files import THRESHOLDS
+from genreclf.run_files import TRAINING_ROWS
 from genreclf.tracking.mlflow_tracker import TRACKING_FILE
 from genreclf.training.calibration import CALIBRATION_FILE
 

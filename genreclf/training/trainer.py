@@ -19,8 +19,8 @@ from genreclf.errors import ConfigError
 from genreclf.errors import GenreclfError
 from genreclf.errors import RunFolderError
 from genreclf.path_arguments import check_out_folder
-from genreclf.run import COMPLETE
 from genreclf.run import Run
+from genreclf.run_files import COMPLETE
 from genreclf.training import distribute
 from genreclf.training.config import AUTO
 from genreclf.training.finetuned_member import MEMBER_NAMES

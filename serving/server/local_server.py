@@ -23,9 +23,9 @@ from pathlib import Path
 
 import uvicorn
 
-from genreclf.run import COMPLETE
-from genreclf.run import LABELS
-from genreclf.run import MODEL
+from genreclf.run_files import COMPLETE
+from genreclf.run_files import LABELS
+from genreclf.run_files import MODEL
 from genreclf.serving._grpc_transport import host_port
 from genreclf.serving.server.body_budget import BodyBudget
 from genreclf.serving.server.connection_guard import connection_guard_protocol

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from genreclf.run import write_thresholds
+from genreclf.run_files import write_thresholds
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

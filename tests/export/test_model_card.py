@@ -64,7 +64,7 @@ def test_card_records_the_runs_calibration(tmp_path, make_model, multi_vocab, ne
     from genreclf.json_files import write_json
     from genreclf.models.calibrated_scores import CalibratedScores
     from genreclf.models.calibrated_scores import with_calibration
-    from genreclf.run import write_thresholds
+    from genreclf.run_files import write_thresholds
 
     slopes, intercepts = [1.5, 0.8, 1.0, 1.0], [0.1, -0.2, 0.0, 0.0]
     layer = CalibratedScores("platt", slopes=slopes, intercepts=intercepts, name="calibration")

@@ -1,0 +1,104 @@
+"""The files of a run folder: their names, and the writers of the small ones.
+
+`genreclf.run.Run` reads a run folder; the trainer, `genreclf.ensemble` and
+these writers write one. Layout (see docs/architecture.md):
+
+    config.json  labels.json  thresholds.json  calibration.json  model.keras
+    history.csv  metrics.json  report.md  confusion.png  reliability.png
+    fingerprint.json  logs/
+    oof_scores.npz   runs that trained on every row: their out-of-fold scores
+"""
+
+import hashlib
+import pathlib
+
+import numpy as np
+
+from genreclf.json_files import read_json_object
+from genreclf.json_files import write_json
+
+CONFIG = "config.json"
+LABELS = "labels.json"
+THRESHOLDS = "thresholds.json"
+MODEL = "model.keras"
+METRICS = "metrics.json"
+FINGERPRINT = "fingerprint.json"
+# Every writer of a run folder writes thresholds.json last: a folder without it
+# is one whose writing was killed, which `Run` refuses (a rerun completes it).
+COMPLETE = THRESHOLDS
+OUT_OF_FOLD = "oof_scores.npz"
+TRAINING_ROWS = "training_rows.npz"
+
+
+def read_thresholds(path):
+    """A run's `thresholds.json` as `float32 [K]` (what `write_thresholds` wrote)."""
+    return np.asarray(read_json_object(path)["thresholds"], dtype="float32").reshape(-1)
+
+
+def write_thresholds(path, thresholds, num_classes):
+    """Writes a run's `thresholds.json`, the last file of a run folder (`COMPLETE`).
+
+    Args:
+        path: the run folder.
+        thresholds: `[K]` per-class thresholds, or None (0.5 each: single-label
+            runs decide by the arg-max, which ignores them).
+        num_classes: K.
+    """
+    if thresholds is None:
+        thresholds = np.full(num_classes, 0.5)
+    write_json(pathlib.Path(path) / THRESHOLDS, {"thresholds": [float(t) for t in thresholds]})
+
+
+def write_out_of_fold(path, scores, targets, rows):
+    """Writes a run's out-of-fold scores (`OUT_OF_FOLD`), atomically.
+
+    Args:
+        path: the run folder.
+        scores: `[n, K]` scores, as the saved model would give them (calibrated).
+        targets: `[n, K]` targets of the same rows.
+        rows: `[n]` row digests (`TextDataset.row_digests`): which rows these are.
+
+    Plain arrays in an `.npz` (no pickles); `Run.out_of_fold` reads them back.
+    """
+    tmp = pathlib.Path(path) / (OUT_OF_FOLD + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(
+            f,
+            scores=np.asarray(scores, dtype="float32"),
+            targets=np.asarray(targets, dtype="uint8"),
+            rows=np.asarray(rows, dtype="S32"),
+        )
+    tmp.replace(pathlib.Path(path) / OUT_OF_FOLD)
+
+
+def row_keys(texts):
+    """8-byte keys of `texts` (the first bytes of their SHA-256): `S8 [n]`.
+
+    A run trained on a text has seen it, whatever labels it was given there
+    (in another order, or others), so the keys are of the texts alone. Eight
+    bytes tell them apart (a chance collision among a million texts is about
+    1 in 36 million).
+
+    Example:
+
+    >>> row_keys(["A heist.", "A heist."]).tolist() == [row_keys(["A heist."])[0]] * 2
+    True
+    """
+    keys = [hashlib.sha256(text.encode("utf-8")).digest()[:8] for text in texts]
+    return np.array(keys, dtype="S8").reshape(len(keys))
+
+
+def write_training_rows(path, keys):
+    """Writes which rows a run trained on (`TRAINING_ROWS`), atomically.
+
+    `evaluate` and `ensemble` warn when they are given some of these rows:
+    scores on them flatter the model.
+
+    Args:
+        path: the run folder.
+        keys: the `row_keys` of its training rows.
+    """
+    tmp = pathlib.Path(path) / (TRAINING_ROWS + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, rows=np.unique(np.asarray(keys, dtype="S8")))
+    tmp.replace(pathlib.Path(path) / TRAINING_ROWS)
