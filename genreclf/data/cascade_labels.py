@@ -135,12 +135,8 @@ def load_cascade_labels(path, min_confidence=0.0, multi_label=None, skip_bad_row
 def _records(path):
     """`Record`s of the rows of a labelled JSONL, or row `DataError`s for bad lines."""
     with open(path, "rb") as f:
-        lines = LineDecoder(f)  # notes bytes that are not UTF-8, for the error
-        for raw in lines:
-            number = lines.line
-            bad = lines.pop_bad(number, number)
-            if not raw.strip():
-                continue
+        # `bad`: the line's bytes that are not UTF-8, for the error
+        for number, raw, bad in LineDecoder(f).numbered():
             try:
                 row = json.loads(raw)
                 if not isinstance(row, dict) or not {"id", "text", "labels"} <= set(row):

@@ -84,12 +84,7 @@ class JsonlRecords:
         hook = _noting_repeats(repeated) if duplicates else None
         decode = json.JSONDecoder(object_pairs_hook=hook).decode  # built once, not per line
         with open(self.path, "rb") as f:
-            lines = LineDecoder(f)
-            for text in lines:
-                number = lines.line
-                bad = lines.pop_bad(number, number)
-                if not text.strip():
-                    continue
+            for number, text, bad in LineDecoder(f).numbered():
                 line = text.rstrip("\r\n")
                 try:
                     # json.loads names a BOM ("Unexpected UTF-8 BOM"); a decoder alone would not

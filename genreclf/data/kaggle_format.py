@@ -90,12 +90,7 @@ class KaggleGenreRecords:
 
     def __iter__(self):
         with open(self.path, "rb") as f:
-            lines = LineDecoder(f)
-            for text in lines:
-                number = lines.line
-                bad = lines.pop_bad(number, number)
-                if not text.strip():
-                    continue
+            for number, text, bad in LineDecoder(f).numbered():
                 parts = text.rstrip("\r\n").split(SEPARATOR)
                 if is_header(parts):
                     continue

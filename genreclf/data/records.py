@@ -209,6 +209,25 @@ class LineDecoder:
             self.kept.append(text)
         return text
 
+    def numbered(self):
+        """The lines that are not blank, each as `(number, text, bad)`.
+
+        `number` is the 1-based line number, `bad` the line's bad-byte note
+        (`(line, byte, offset)`, see `pop_bad`) or None. A blank line (white
+        space only) is skipped, its note forgotten.
+
+        Example:
+
+        >>> import io
+        >>> list(LineDecoder(io.BytesIO(b"ok\\n\\n  \\ncaf\\xe9\\n")).numbered())
+        [(1, 'ok\\n', None), (4, 'caf\\udce9\\n', (4, 233, 3))]
+        """
+        for text in self:
+            number = self.line
+            bad = self.pop_bad(number, number)
+            if text.strip():
+                yield number, text, bad
+
     def pop_bad(self, first, last):
         """The first bad-byte note for lines `first..last`, forgetting them."""
         found = None
