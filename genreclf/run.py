@@ -16,7 +16,6 @@ from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.model_features import check_features
 from genreclf.path_arguments import check_path
-from genreclf.run_files import COMPLETE
 from genreclf.run_files import CONFIG
 from genreclf.run_files import FINGERPRINT
 from genreclf.run_files import LABELS
@@ -25,6 +24,7 @@ from genreclf.run_files import MODEL
 from genreclf.run_files import OUT_OF_FOLD
 from genreclf.run_files import THRESHOLDS
 from genreclf.run_files import TRAINING_ROWS
+from genreclf.run_files import check_run_folder
 from genreclf.run_files import read_thresholds
 from genreclf.run_files import row_keys
 from genreclf.setting import whole
@@ -44,31 +44,6 @@ def _fix(path):
             "genreclf.load_run('runs/ngram').predict(df['overview'])."
         )
     return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
-
-
-def _other_folder(path):
-    """What else `path` is, said with the way to a run: a tuning or an export folder; or "".
-
-    Example:
-
-    >>> _other_folder(pathlib.Path("no/such/folder"))
-    ''
-    """
-    from genreclf.tuning.tuning_folder import holds_search  # an error's path only
-
-    if holds_search(path):
-        return (
-            " It is a tuning folder (`genreclf tune`): its trials are not a run. Train its "
-            f"best settings into one, `genreclf train --config {path / 'best.json'} --out "
-            "DIR`, and pass DIR."
-        )
-    saved = path / "saved_model.pb"
-    if saved.exists() or any(path.glob("*/saved_model.pb")) or any(path.glob("*/*/saved_model.pb")):
-        return (
-            " It holds an exported SavedModel (`genreclf export`): serve it with `genreclf "
-            "serve`, or pass the run folder it was exported from."
-        )
-    return ""
 
 
 class Run:
@@ -92,26 +67,7 @@ class Run:
         self.path = pathlib.Path(
             check_path(path, "path", what="a run folder", example="runs/ngram", fix=_fix(path))
         )
-        if not self.path.is_dir():
-            kind = "a file, not a folder" if self.path.exists() else "nothing there"
-            raise RunFolderError(
-                f"No run folder at {str(self.path)!r} ({kind}). Expected a folder written by "
-                "`genreclf train --out DIR`."
-            )
-        run_files = (CONFIG, LABELS, MODEL, "backup", "history.csv", "logs", "fingerprint.json")
-        if not any((self.path / name).exists() for name in run_files):
-            raise RunFolderError(
-                f"{str(self.path)!r} is not a run folder: it holds none of a run's files "
-                f"({', '.join(run_files[:3])}). Expected a folder written by "
-                f"`genreclf train --out DIR`.{_other_folder(self.path)}"
-            )
-        for required in (CONFIG, LABELS, MODEL, COMPLETE):
-            if not (self.path / required).exists():
-                raise RunFolderError(
-                    f"The run folder {str(self.path)!r} has no {required}: training "
-                    "did not finish there. Resume it by rerunning the same `genreclf "
-                    "train` command, or train again."
-                )
+        check_run_folder(self.path)
         self._written = [(self.path / n).stat().st_mtime_ns for n in (LABELS, MODEL)]
         self.config = self._read(CONFIG, read_json_object)
         self.vocabulary = self._read(LABELS, LabelVocabulary.load)

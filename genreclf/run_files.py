@@ -14,6 +14,7 @@ import pathlib
 
 import numpy as np
 
+from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
 
@@ -102,3 +103,64 @@ def write_training_rows(path, keys):
     with open(tmp, "wb") as f:
         np.savez_compressed(f, rows=np.unique(np.asarray(keys, dtype="S8")))
     tmp.replace(pathlib.Path(path) / TRAINING_ROWS)
+
+
+def check_run_folder(path):
+    """Raises a `RunFolderError` unless `path` (a `pathlib.Path`) is a complete run folder.
+
+    Nothing there, a file, a folder of none of a run's files (a tuning or an
+    export folder is named as such), or one whose training did not finish
+    (`COMPLETE`): each with the way to a run. `Run` reads what is there.
+
+    Example:
+
+    >>> check_run_folder(pathlib.Path("no/such/run"))
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.RunFolderError: No run folder at 'no/such/run' (nothing there). ...
+    """
+    if not path.is_dir():
+        kind = "a file, not a folder" if path.exists() else "nothing there"
+        raise RunFolderError(
+            f"No run folder at {str(path)!r} ({kind}). Expected a folder written by "
+            "`genreclf train --out DIR`."
+        )
+    run_files = (CONFIG, LABELS, MODEL, "backup", "history.csv", "logs", "fingerprint.json")
+    if not any((path / name).exists() for name in run_files):
+        raise RunFolderError(
+            f"{str(path)!r} is not a run folder: it holds none of a run's files "
+            f"({', '.join(run_files[:3])}). Expected a folder written by "
+            f"`genreclf train --out DIR`.{_other_folder(path)}"
+        )
+    for required in (CONFIG, LABELS, MODEL, COMPLETE):
+        if not (path / required).exists():
+            raise RunFolderError(
+                f"The run folder {str(path)!r} has no {required}: training "
+                "did not finish there. Resume it by rerunning the same `genreclf "
+                "train` command, or train again."
+            )
+
+
+def _other_folder(path):
+    """What else `path` is, said with the way to a run: a tuning or an export folder; or "".
+
+    Example:
+
+    >>> _other_folder(pathlib.Path("no/such/folder"))
+    ''
+    """
+    from genreclf.tuning.tuning_folder import holds_search  # an error's path only
+
+    if holds_search(path):
+        return (
+            " It is a tuning folder (`genreclf tune`): its trials are not a run. Train its "
+            f"best settings into one, `genreclf train --config {path / 'best.json'} --out "
+            "DIR`, and pass DIR."
+        )
+    saved = path / "saved_model.pb"
+    if saved.exists() or any(path.glob("*/saved_model.pb")) or any(path.glob("*/*/saved_model.pb")):
+        return (
+            " It holds an exported SavedModel (`genreclf export`): serve it with `genreclf "
+            "serve`, or pass the run folder it was exported from."
+        )
+    return ""
