@@ -169,6 +169,36 @@ def check_monitor(value):
     )
 
 
+def check_single_label_metric(key, value, multi_label, *, expected, why, fix):
+    """Refuses `tuned_macro_f1` (with or without `val_`) as `key` on single-label data.
+
+    Single-label training never logs it: a single-label answer is the top
+    score, so there are no thresholds to tune. Early stopping's `monitor`
+    (`Recipe`) and a search's `objective` (`tuning.check_objective`) are
+    refused by this one rule, each in its own words: the message is
+    `"Expected {expected}: {why}. Received: {key}={value!r} on single-label
+    data. {fix}"`.
+
+    Example:
+
+    >>> check_single_label_metric("monitor", "val_tuned_macro_f1", multi_label=True,
+    ...                           expected="", why="", fix="")
+    >>> check_single_label_metric("monitor", "val_tuned_macro_f1", multi_label=False,
+    ...                           expected="a metric single-label training logs",
+    ...                           why="tuned_macro_f1 is multi-label only",
+    ...                           fix="Pass monitor='val_macro_f1'.")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: Expected a metric ... Received: monitor='val_tuned_macro_f1' on ...
+    """
+    if multi_label or not isinstance(value, str):
+        return
+    if value.removeprefix("val_") == "tuned_macro_f1":
+        raise ConfigError(
+            f"Expected {expected}: {why}. Received: {key}={value!r} on single-label data. {fix}"
+        )
+
+
 def check_config_file_values(path, values):
     """Checks the values read from the config file `path`, naming the file and key.
 

@@ -20,7 +20,7 @@ import pathlib
 from genreclf.data import class_weights
 from genreclf.data import make_tf_dataset
 from genreclf.data import sample_weights
-from genreclf.errors import ConfigError
+from genreclf.training.config_values import check_single_label_metric
 
 
 def text_inputs(dataset):
@@ -75,13 +75,14 @@ class Recipe:
         self.multi_label = vocabulary.multi_label
         default = TunedThresholdF1.monitor if self.multi_label else "val_macro_f1"
         self.monitor = monitor or getattr(cfg, "monitor", None) or default
-        if "tuned_macro_f1" in self.monitor and not self.multi_label:
-            raise ConfigError(
-                "Expected a metric single-label training logs: tuned_macro_f1 is multi-label "
-                "only (no thresholds to tune). Received: "
-                f"monitor={self.monitor!r} on single-label data. Pass monitor='val_macro_f1' "
-                "or leave it out (None)."
-            )
+        check_single_label_metric(
+            "monitor",
+            self.monitor,
+            self.multi_label,
+            expected="a metric single-label training logs",
+            why="tuned_macro_f1 is multi-label only (no thresholds to tune)",
+            fix="Pass monitor='val_macro_f1' or leave it out (None).",
+        )
         self.schedule_epochs = schedule_epochs or cfg.resolved("epochs")
         self._targets = None
 

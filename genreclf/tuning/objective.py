@@ -4,6 +4,7 @@ import keras_tuner
 
 from genreclf.errors import ConfigError
 from genreclf.training.config_values import METRICS  # what every genreclf model logs
+from genreclf.training.config_values import check_single_label_metric
 
 DEFAULT_OBJECTIVE = "val_macro_f1"
 
@@ -47,13 +48,15 @@ def check_objective(name, multi_label):
             "the training rows have no tuned macro-F1. Received: objective='tuned_macro_f1'. "
             "Pass --objective val_tuned_macro_f1 (or auto)."
         )
-    if name == "val_tuned_macro_f1" and not multi_label:
-        raise ConfigError(
-            "Expected an objective single-label trials log: val_tuned_macro_f1 is "
-            "multi-label only (a single-label answer is the top score; no thresholds are "
-            f"tuned). Received: objective={name!r} on single-label data. Pass --objective "
-            f"{DEFAULT_OBJECTIVE} (or auto)."
-        )
+    check_single_label_metric(
+        "objective",
+        name,
+        multi_label,
+        expected="an objective single-label trials log",
+        why=f"{name} is multi-label only (a single-label answer is the top score; no "
+        "thresholds are tuned)",
+        fix=f"Pass --objective {DEFAULT_OBJECTIVE} (or auto).",
+    )
 
 
 def objective_direction(name):
