@@ -156,7 +156,7 @@ def parse_space(pairs):
     """
     from genreclf.cli.settings import parse_settings
     from genreclf.training.optimizers import check_ema
-    from genreclf.tuning.search_space import conditions
+    from genreclf.tuning.conditional import conditions
     from genreclf.tuning.search_space import to_hyperparameter
 
     space = parse_settings(pairs, example="lstm_units=[16,32]")

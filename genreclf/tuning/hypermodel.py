@@ -26,6 +26,7 @@ from genreclf.training.optimizers import averaging_callbacks
 from genreclf.training.recipe import build_optimizer
 from genreclf.tuning.budgets import check_trial
 from genreclf.tuning.callbacks import FailTrialOnNaN
+from genreclf.tuning.conditional import search_conditions
 from genreclf.tuning.ignored_fit_args import IgnoredFitArgsMixin
 from genreclf.tuning.objective import auto_objective
 from genreclf.tuning.objective import check_objective
@@ -37,8 +38,6 @@ from genreclf.tuning.search_space import LR_FACTOR
 from genreclf.tuning.search_space import check_ema_entry
 from genreclf.tuning.search_space import check_model_space
 from genreclf.tuning.search_space import check_training_space
-from genreclf.tuning.search_space import conditions
-from genreclf.tuning.search_space import declared_space
 from genreclf.tuning.search_space import family_space
 from genreclf.tuning.search_space import is_hyperparameter
 from genreclf.tuning.search_space import resolve
@@ -164,11 +163,8 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         check_training_space(training, max_epochs)  # before the search, not in each trial
         given = {k: to_hyperparameter(k, v) for k, v in {**model_args, **training}.items()}
         defaults = {**training_space(family, max_epochs), **family_space(family)}
-        # A given range's `when` (as in a declared space) replaces the declared one.
-        self.conditions = {
-            **conditions(declared_space(family)),
-            **conditions({**model_args, **training}),
-        }
+        # Each `when` names an argument of the search (else: never sampled).
+        self.conditions = search_conditions(family, {**model_args, **training}, {*defaults})
         self.space = {k: v for k, v in given.items() if v is not None}
         for key, value in defaults.items():
             # Declared fixed values (e.g. ngram's solver="adamw") hold even

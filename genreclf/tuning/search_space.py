@@ -84,7 +84,7 @@ def to_hyperparameter(name, spec):
     if not isinstance(spec, dict) or not ({"values"} <= set(spec) or {"min", "max"} <= set(spec)):
         return spec
     spec = dict(spec)
-    spec.pop("when", None)  # see `conditions`
+    spec.pop("when", None)  # see `genreclf.tuning.conditional`
     if "values" in spec:
         if not spec["values"]:
             raise ConfigError(
@@ -129,27 +129,6 @@ def to_hyperparameter(name, spec):
 
 def _numbers(*values):
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-
-
-def conditions(space):
-    """`{argument: (parent, [values])}` of the conditional entries (`when`) of a space.
-
-    Example:
-
-    >>> conditions({"lora_rank": {"values": [4, 8], "when": {"mode": ["lora"]}}, "mode": ["lora"]})
-    {'lora_rank': ('mode', ['lora'])}
-    """
-    out = {}
-    for name, spec in (space or {}).items():
-        when = spec.get("when") if isinstance(spec, dict) else None
-        if when:
-            if len(when) != 1:
-                raise ConfigError(
-                    f"`when` names one parent argument. Received: {name} when={when}."
-                )
-            ((parent, values),) = when.items()
-            out[name] = (parent, list(values))
-    return out
 
 
 def family_space(family):
