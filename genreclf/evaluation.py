@@ -175,7 +175,9 @@ def evaluate(
     """Evaluates a run on labelled data and writes `report.md`, `metrics.json`, `confusion.png`.
 
     Args:
-        run: a `Run` or a run folder (anything else is a `ConfigError`).
+        run: a `Run` or a run folder (anything else is a `ConfigError`). A `Run`
+            is refreshed first (`Run.refresh`): a folder trained again since
+            it opened is evaluated as it is now, model, labels and thresholds.
         data: a labelled file, pandas DataFrame or `TextDataset`; None
             reports the run's own validation metrics.
         out: the folder the report goes to, a path (default
@@ -218,10 +220,13 @@ def evaluate(
         )
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
-        _ = run.model  # loaded first: a folder trained again since `run` opened is read again
+    run.refresh()  # the folder as it is now: a run trained again since `run` opened
+    if data is not None:  # loaded first: the rows' labels are read with the model's
+        _ = run.model
     if compare is not None:
         compare = _as_run(compare, "compare")  # before any scoring
-        _ = compare.model if data is not None else None  # likewise
+        compare.refresh()  # likewise
+        _ = compare.model if data is not None else None
         check_shared_classes(run, compare)
     asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"

@@ -30,6 +30,8 @@ from genreclf.run_files import row_keys
 from genreclf.setting import whole
 from genreclf.texts_in import texts_in
 
+# What a training into the folder writes again: `Run.refresh` compares them.
+_WATCHED = (CONFIG, LABELS, THRESHOLDS, MODEL)
 _TOP_K = whole(1, also=(None,))  # `Run.predict`'s top_k: None is every label
 _BATCH_SIZE = whole(1)
 
@@ -56,6 +58,13 @@ class Run:
         ConfigError: `path` is not a path (a DataFrame, a list, None).
         RunFolderError: no run folder there, or one training did not finish.
 
+    The folder's files are read when the `Run` opens, and the model on first
+    use. Until the model loads, the `Run` follows its folder: `labels`,
+    `thresholds`, `config`, `metrics` and the model come from the run trained
+    there last (a notebook cell that trains into the same folder again).
+    Once the model is loaded they stay with it, a consistent run, until
+    `refresh()` reads the folder again.
+
     Example:
 
     >>> run = Run("runs/sample")  # doctest: +SKIP
@@ -68,22 +77,112 @@ class Run:
             check_path(path, "path", what="a run folder", example="runs/ngram", fix=_fix(path))
         )
         check_run_folder(self.path)
-        self._written = [(self.path / n).stat().st_mtime_ns for n in (LABELS, MODEL)]
-        self.config = self._read(CONFIG, read_json_object)
-        self.vocabulary = self._read(LABELS, LabelVocabulary.load)
-        self.thresholds = self._read(THRESHOLDS, read_thresholds)
-        if self.thresholds.shape != (len(self.labels),):
+        self._written = self._stamps()  # before reading: a write meanwhile is seen
+        self._config = self._read(CONFIG, read_json_object)
+        self._vocabulary = self._read(LABELS, LabelVocabulary.load)
+        self._thresholds = self._read(THRESHOLDS, read_thresholds)
+        labels = self._vocabulary.labels
+        if self._thresholds.shape != (len(labels),):
             self._damaged(
                 f"{LABELS} or {THRESHOLDS}",
-                f"{len(self.labels)} labels, {self.thresholds.size} thresholds",
+                f"{len(labels)} labels, {self._thresholds.size} thresholds",
             )
-        self.metrics = {}
+        self._metrics = {}
         if (self.path / METRICS).exists():
-            self.metrics = self._read(METRICS, read_json_object)
-        self.fingerprint = {}
+            self._metrics = self._read(METRICS, read_json_object)
+        self._fingerprint = {}
         if (self.path / FINGERPRINT).exists():
-            self.fingerprint = self._read(FINGERPRINT, read_json_object)
+            self._fingerprint = self._read(FINGERPRINT, read_json_object)
         self._model = None
+
+    def _stamps(self):
+        """What `refresh` compares: `(mtime_ns, size)` of each file a training writes
+        again (`_WATCHED`); None for a file that is not there."""
+        stamps = []
+        for name in _WATCHED:
+            try:
+                stat = (self.path / name).stat()
+            except OSError:  # gone: reading the folder again says so
+                stamps.append(None)
+            else:
+                stamps.append((stat.st_mtime_ns, stat.st_size))
+        return stamps
+
+    def refresh(self):
+        """Reads the run folder again if it was written since this `Run` read it.
+
+        A folder trained again (`genreclf.train(..., out=run.path)`, or
+        `genreclf train --out` in a terminal) has a new model, and may have
+        new labels and thresholds: after `refresh()` the `Run` answers with
+        them, the new model loading on its next use. `evaluate` refreshes
+        the run it is given; `predict`, `labels` and the rest do until the
+        model has loaded.
+
+        Returns:
+            True when the folder had changed and was read again; False when
+            it had not (nothing is read, and a loaded model is kept).
+
+        Raises:
+            RunFolderError: the folder is not a complete run now (a training
+                into it is under way, or failed), as `Run` raises it. The
+                `Run` keeps what it read before.
+
+        Example:
+
+        >>> import json, pathlib
+        >>> folder = pathlib.Path("refreshed")
+        >>> def write(labels):  # the files `genreclf.train` writes, a stand-in model aside
+        ...     folder.mkdir(exist_ok=True)
+        ...     for name, value in [("config.json", {"model": "ngram"}),
+        ...                         ("labels.json", {"labels": labels, "multi_label": False}),
+        ...                         ("thresholds.json", {"thresholds": [0.5] * len(labels)})]:
+        ...         (folder / name).write_text(json.dumps(value))
+        ...     (folder / "model.keras").write_bytes(b"a stand-in")
+        >>> write(["comedy", "drama"])
+        >>> run = Run(folder)
+        >>> write(["comedy", "drama", "horror"])  # trained again, with a new class
+        >>> run.refresh(), run.labels
+        (True, ['comedy', 'drama', 'horror'])
+        >>> run.refresh()
+        False
+        """
+        if self._stamps() == self._written:
+            return False
+        fresh = Run(self.path)  # raises with this Run left as it was
+        self.__dict__.clear()  # the old model and what was cached on it (explainers) go
+        self.__dict__.update(fresh.__dict__)
+        return True
+
+    def _current(self):
+        """Follows the folder until the model loads (`refresh`); then keeps to it."""
+        if self._model is None:
+            self.refresh()
+        return self
+
+    @property
+    def config(self):
+        """`config.json`: the data, model and training settings the run was trained with."""
+        return self._current()._config
+
+    @property
+    def vocabulary(self):
+        """The run's `LabelVocabulary` (`labels.json`)."""
+        return self._current()._vocabulary
+
+    @property
+    def thresholds(self):
+        """`float32 [K]` per-class decision thresholds (`thresholds.json`)."""
+        return self._current()._thresholds
+
+    @property
+    def metrics(self):
+        """`metrics.json`: the report of the run's held-out rows (`{}` without one)."""
+        return self._current()._metrics
+
+    @property
+    def fingerprint(self):
+        """`fingerprint.json`: the data's hash and split seed (`{}` without one)."""
+        return self._current()._fingerprint
 
     def _read(self, name, reader):
         """`reader(<run>/name)`; a file that is not what training writes is a `RunFolderError`."""
@@ -99,8 +198,8 @@ class Run:
             "again."
         )
 
-    def __repr__(self):
-        return f"Run({str(self.path)!r}, model={self.config.get('model')!r})"
+    def __repr__(self):  # what was read: a repr does not read the folder
+        return f"Run({str(self.path)!r}, model={self._config.get('model')!r})"
 
     @property
     def labels(self):
@@ -114,9 +213,7 @@ class Run:
     def model(self):
         """The trained `keras.Model` (loaded on first use, without its optimizer)."""
         if self._model is None:
-            files = [self.path / LABELS, self.path / MODEL]  # a file gone: __init__ says so
-            if [f.exists() and f.stat().st_mtime_ns for f in files] != self._written:
-                self.__init__(self.path)  # trained again since opened: the new model's labels
+            self.refresh()  # trained again since opened: the new model, with its labels
             import keras
 
             from genreclf.custom_objects import register

@@ -297,3 +297,87 @@ def test_top_k_none_or_above_the_labels_gives_every_label(trained_run):
 def test_scores_batch_size_is_checked(trained_run, batch_size):
     with pytest.raises(ConfigError, match=r"batch_size must be a whole number of at least 1"):
         trained_run.scores(["A sheriff faces outlaws at noon."], batch_size=batch_size)
+
+
+def _train_again(folder, other):
+    """Writes `other`'s run files into `folder`, as a training into it would."""
+    import shutil
+
+    for name in ("config.json", "labels.json", "model.keras", "metrics.json", "thresholds.json"):
+        shutil.copyfile(other.path / name, folder / name)  # new mtimes, as training writes
+
+
+def test_a_retrained_folder_gives_no_stale_labels_or_thresholds_beside_its_model(
+    trained_run, trained_multilabel_run, tmp_path
+):
+    # Only the model re-read a folder trained again: `labels`, `thresholds` and `config` kept
+    # what the Run read when it opened until the model loaded, then changed under the caller.
+    import shutil
+
+    new = trained_multilabel_run
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)
+    assert run.refresh() is False  # nothing written since it opened
+    _train_again(copy, new)
+    assert run.labels == new.labels and run.multi_label  # before the model loads
+    np.testing.assert_array_equal(run.thresholds, new.thresholds)
+    assert run.config["model"] == "bilstm" and run.metrics == new.metrics
+    assert run.model.output_shape[-1] == len(run.labels)
+    assert set(run.predict(["A ghost story."])[0]["scores"]) == set(new.labels)
+
+
+def test_a_loaded_run_keeps_to_its_model_until_refresh_reads_the_folder_again(
+    trained_run, trained_multilabel_run, tmp_path
+):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)
+    model = run.model
+    _train_again(copy, trained_multilabel_run)
+    # Loaded: the labels stay those of the model in memory, which keeps answering.
+    assert run.labels == trained_run.labels and run.model is model
+    assert set(run.predict(["A ghost story."])[0]["scores"]) == set(trained_run.labels)
+    assert run.refresh() is True
+    assert run.labels == trained_multilabel_run.labels and run.multi_label
+    np.testing.assert_array_equal(run.thresholds, trained_multilabel_run.thresholds)
+    assert run.model is not model and run.model.output_shape[-1] == len(run.labels)
+    assert run.refresh() is False and run.model is run.model  # unchanged: the model is kept
+
+
+def test_refresh_of_a_folder_being_trained_again_raises_and_keeps_the_run(trained_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)
+    _ = run.model
+    (copy / "thresholds.json").unlink()  # a training into the folder, under way
+    with pytest.raises(RunFolderError, match=r"has no thresholds\.json: training did not finish"):
+        run.refresh()
+    assert run.labels == trained_run.labels  # what it read before, with its model
+    assert run.predict(["A ghost story."])[0]["labels"][0] in trained_run.labels
+    assert repr(run) == f"Run({str(copy)!r}, model='ngram')"
+
+
+def test_evaluate_refreshes_a_run_whose_model_loaded_before_its_folder_was_trained_again(
+    trained_run, sample_csv, tmp_path
+):
+    import json
+    import shutil
+
+    import pandas as pd
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)
+    _ = run.model  # loaded: before, evaluate scored this model, with the labels read then
+    labels = json.loads((copy / "labels.json").read_text())
+    renamed = [f"new-{name}" for name in labels["labels"]]
+    (copy / "labels.json").write_text(json.dumps({**labels, "labels": renamed}))
+    rows = pd.read_csv(sample_csv)
+    rows["genre"] = "new-" + rows["genre"]
+    report = genreclf.evaluate(run, rows, text="overview", label="genre", out=tmp_path / "e")
+    assert set(report["per_class"]) == set(renamed) and run.labels == renamed
