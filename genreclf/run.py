@@ -129,8 +129,8 @@ class Run:
 
         Example:
 
-        >>> import json, pathlib
-        >>> folder = pathlib.Path("refreshed")
+        >>> import json, pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "run"
         >>> def write(labels):  # the files `genreclf.train` writes, a stand-in model aside
         ...     folder.mkdir(exist_ok=True)
         ...     for name, value in [("config.json", {"model": "ngram"}),
