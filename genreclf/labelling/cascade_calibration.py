@@ -130,9 +130,9 @@ def texts_and_labels(data):
     if has_class(data, "genreclf", "TextDataset"):
         return list(data.texts), list(data.labels)
     if isinstance(data, tuple) and len(data) == 2 and len(data[0]) == len(data[1]):
-        from genreclf.data.dataset import _label_names
+        from genreclf.data.dataset_columns import label_names
 
-        return list(data[0]), [_label_names(i, label) for i, label in enumerate(data[1])]
+        return list(data[0]), [label_names(i, label) for i, label in enumerate(data[1])]
     raise ConfigError(
         "calibrate takes the labelled rows to choose thresholds on: a file, a pandas "
         "DataFrame, a genreclf.TextDataset or a (texts, labels) tuple of equal lengths. "
