@@ -230,9 +230,9 @@ def test_inside_a_block_every_hint_names_the_caller_s_options(tmp_path, caplog):
 NOT_HINTS = {
     ("dataset.py", "If rows may carry several labels, pass multi_label=True."),
     ("dataset.py", "a multi-label dataset. Received: multi_label="),
-    ("dataset.py", "genreclf.load_dataset(frame, text=..., label=...)."),
+    ("dataset_columns.py", "genreclf.load_dataset(frame, text=..., label=...)."),
     ("dataset.py", "genreclf.load_dataset(frame, text=..., label=..., sep="),  # the call's
-    ("dataset.py", "LabelVocabulary(class_names, multi_label=...).decode(array)"),
+    ("dataset_columns.py", "LabelVocabulary(class_names, multi_label=...).decode(array)"),
     ("dataset.py", "features="),  # TextDataset's repr
     ("labels.py", ", multi_label="),  # LabelVocabulary's repr
     ("inputs.py", "pass the DataFrame with text= and label= naming its columns"),  # the call's
