@@ -9,6 +9,8 @@ import numpy as np
 from genreclf.data.dataset_columns import label_column
 from genreclf.data.dataset_columns import label_names
 from genreclf.data.dataset_columns import text_column
+from genreclf.data.dataset_rows import dataset_row
+from genreclf.data.dataset_rows import row_positions
 from genreclf.data.feature_values import check_finite_features
 from genreclf.data.inputs import aligned_texts
 from genreclf.data.inputs import bad_text_error
@@ -208,6 +210,41 @@ class TextDataset:
 
     def __len__(self):
         return len(self.texts)
+
+    def __getitem__(self, key):
+        """Rows by position, as `subset` takes them (`iloc`, not a column name).
+
+        `data[:100]`, `data[mask]` (a boolean mask, one value per row: a
+        list, array or pandas Series), `data[[3, 7]]` (row numbers) give a
+        new `TextDataset`; `data[i]` gives row `i`, an `Example` (`text`,
+        `labels`, `line`, `id`, `source`, `features`), as iterating does.
+
+        Raises:
+            ConfigError: a column name (`data["overview"]`: the columns are
+                attributes, `data.texts`), or a key that is no row position.
+            IndexError: a row number out of range.
+
+        Example:
+
+        >>> ds = TextDataset(["a heist", "a ghost", "a storm"], ["crime", "horror", "drama"])
+        >>> ds[:2].texts, ds[[2, 0]].texts, ds[np.array([False, True, False])].texts
+        (['a heist', 'a ghost'], ['a storm', 'a heist'], ['a ghost'])
+        >>> ds[-1].text, ds[-1].labels
+        ('a storm', ['drama'])
+        >>> [row.labels[0] for row in ds]
+        ['crime', 'horror', 'drama']
+        >>> ds["text"]
+        Traceback (most recent call last):
+        ...
+        genreclf.errors.ConfigError: A TextDataset takes rows by position, not a column name. ...
+        """
+        rows = row_positions(self, key)
+        return self.subset(rows) if isinstance(rows, list) else dataset_row(self, rows)
+
+    def __iter__(self):
+        """The rows, in order, each an `Example`: as `data[i]` gives them, and as
+        `genreclf.data.streaming.iter_rows` streams a file's."""
+        return (dataset_row(self, i) for i in range(len(self)))
 
     def vocabulary(self):
         """The `LabelVocabulary` of the labels present in this dataset."""

@@ -227,6 +227,12 @@ def bad_text_error(position, text, action, *, note="", path=None, line=None):
             f"{where}: expected a synopsis with some words. Received: {short_repr(text)}. "
             f"Drop or fill in the empty texts before {action}."
         )
+    elif has_class(text, "genreclf", "Example"):  # iterating a TextDataset gives its rows
+        message = (
+            f"{where}: expected a synopsis (a str). Received: {short_repr(text)}, a row of a "
+            "TextDataset (iterating one gives its rows). Pass the dataset's texts, "
+            f"data.texts, for {action}."
+        )
     else:
         message = (
             f"{where}: expected a synopsis (a str). Received: {short_repr(text)} "
