@@ -162,26 +162,26 @@ def kept_result(trial_dir, trial, executions_per_trial):
     return result
 
 
-def kept_histories(kept):
+def kept_histories(kept, objective=None):
     """A `keras.callbacks.History` per execution of a kept result (`kept_result`).
 
     What `run_trial` returns for the trial: the histories its executions'
-    processes returned when it trained.
+    processes returned when it trained, each scored epoch at its position
+    (`scored_epochs.epochs_history`; `objective`: the tuner's).
 
     Example:
 
-    >>> kept = {"executions": [{"history": {"val_macro_f1": [0.4, 0.5]}, "epoch": [0, 1]}]}
+    >>> kept = {"executions": [{"history": {"val_macro_f1": [0.4, 0.5]}, "epoch": [1, 2]}]}
     >>> [(h.epoch, h.history) for h in kept_histories(kept)]
-    [([0, 1], {'val_macro_f1': [0.4, 0.5]})]
+    [([0, 1, 2], {'val_macro_f1': [-inf, 0.4, 0.5]})]
     """
-    import keras
+    from genreclf.tuning.scored_epochs import epochs_history
 
-    histories = []
-    for execution in kept["executions"]:
-        history = keras.callbacks.History()
-        history.history, history.epoch = execution["history"], execution["epoch"]
-        histories.append(history)
-    return histories
+    objectives = [objective] if objective is not None else []
+    return [
+        epochs_history(execution["history"], execution["epoch"], objectives)
+        for execution in kept["executions"]
+    ]
 
 
 # What the trial's record takes from a kept result, and its types.

@@ -312,9 +312,11 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         arguments passed on.
 
         Either way the trial is scored by the epochs `genreclf train` may
-        keep (`scored_epochs`): the returned `History` holds only those, and
-        a tuner callback that keeps the best epoch by its objective (as
-        KerasTuner's own does) sees no other.
+        keep (`scored_epochs`): in the returned `History` every other epoch
+        holds the worst value of each metric (so KerasTuner's `best_step` is
+        the epoch train keeps, counted from 0), and a tuner callback that
+        keeps the best epoch by its objective (as KerasTuner's own does) sees
+        no other.
         """
         if x is None:
             x = self.train
@@ -336,7 +338,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         history = self._fit(
             recipe, model, x, y, validation_data, callbacks, epochs, verbose, kwargs
         )
-        return scored_history(history, first)
+        return scored_history(history, first, callbacks)
 
     def _fit(self, recipe, model, x, y, validation_data, callbacks, epochs, verbose, kwargs):
         cfg = recipe.cfg

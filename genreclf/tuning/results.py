@@ -210,10 +210,13 @@ def _trial_record(path):
 def _best_epoch(state, record):
     """The trial's best epoch, 1-based, or None where its record cannot tell.
 
-    KerasTuner's best step counts the epochs a trial was scored by, from its
-    first scored epoch (`scored_epochs`), which genreclf's record keeps;
-    records written before it did cannot place the step.
+    KerasTuner's best step is the epoch itself (0-based) for a trial whose
+    record says so (`best_step_is_epoch`, `scored_epochs.epochs_history`);
+    before, it counted the epochs the trial was scored by, from its first
+    scored epoch, which the record keeps; records older still cannot place it.
     """
+    if record.get("best_step_is_epoch"):
+        return (state.get("best_step") or 0) + 1
     if "first_scored_epoch" not in record:
         return None
     return (state.get("best_step") or 0) + record["first_scored_epoch"] + 1

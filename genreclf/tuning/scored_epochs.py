@@ -7,11 +7,15 @@ same epochs, so the leaderboard's score is the one `best.json` retrains to:
 under genreclf's tuners (each trial in its own process) and under any
 KerasTuner tuner that runs `FamilyHyperModel.fit`.
 
-KerasTuner takes a trial's score from the `History` a hypermodel returns and
-keeps the best epoch's weights with a callback that tracks its objective;
-neither has a hook for epochs that may not be chosen, so the history is
-trimmed here and those callbacks see only the epochs that may be kept.
+KerasTuner takes a trial's score and best step from the `History` a
+hypermodel returns and keeps the best epoch's weights with a callback that
+tracks its objective; neither has a hook for epochs that may not be chosen,
+so the history scores those at the worst value here (each epoch at its own
+position, so the best step is the real epoch) and those callbacks see only
+the epochs that may be kept.
 """
+
+import math
 
 import keras
 
@@ -33,11 +37,14 @@ def scored_epochs(epochs, first):
     return kept or list(range(len(epochs)))[-1:]
 
 
-def scored_history(history, first):
-    """`history` (a Keras `History`) with only the epochs `scored_epochs` keeps.
+def scored_history(history, first, callbacks=()):
+    """`history` (a Keras `History`) scored by the epochs `scored_epochs` keeps only.
 
-    Its `epoch` lists the kept epochs' numbers, so the best one's position
-    plus `epoch[0]` is the epoch it was.
+    As `epochs_history` writes them: each kept epoch at its own position, the
+    others at the worst value, so KerasTuner's best step is the epoch
+    `genreclf train` would keep. `callbacks`: the trial's, whose tuner
+    objective (KerasTuner's best-epoch saver's) says which metric a tuner
+    minimises.
 
     Example:
 
@@ -45,15 +52,60 @@ def scored_history(history, first):
     >>> history.epoch, history.history = [0, 1, 2], {"val_macro_f1": [0.5, 0.3, 0.4]}
     >>> kept = scored_history(history, first=1)
     >>> kept.epoch, kept.history
-    ([1, 2], {'val_macro_f1': [0.3, 0.4]})
+    ([0, 1, 2], {'val_macro_f1': [-inf, 0.3, 0.4]})
     """
     if not isinstance(history, keras.callbacks.History):
         return history
-    kept = scored_epochs(list(history.epoch), first)
-    trimmed = keras.callbacks.History()
-    trimmed.epoch = [history.epoch[i] for i in kept]
-    trimmed.history = {k: [values[i] for i in kept] for k, values in history.history.items()}
-    return trimmed
+    epochs = list(history.epoch)
+    kept = scored_epochs(epochs, first)
+    objectives = [
+        getattr(c, "callback", c).objective  # a `ScoredEpochsOnly` wraps one
+        for c in callbacks or ()
+        if selects_by_objective(getattr(c, "callback", c))
+    ]
+    return epochs_history(
+        {name: [values[i] for i in kept] for name, values in history.history.items()},
+        [epochs[i] for i in kept],
+        objectives,
+    )
+
+
+def epochs_history(values, epochs, objectives=()):
+    """A `History` of the scored `epochs`, each at its position: `trial.best_step` is an epoch.
+
+    KerasTuner takes a trial's best step as the best epoch's position in the
+    history's lists, so `epoch` runs from 0 and every epoch not scored (not
+    kept, or not trained by a run from `initial_epoch`) holds the worst value
+    of each metric, which no scored epoch loses to: `-inf`, or `inf` for a
+    metric minimised (a loss, or one a tuner objective in `objectives`
+    minimises).
+
+    Args:
+        values: `{metric: [value per scored epoch]}`.
+        epochs: the scored epochs' numbers (0-based), in order.
+        objectives: the tuner's `keras_tuner.Objective`s (a multi-objective's
+            parts are read too).
+
+    Example:
+
+    >>> history = epochs_history({"val_loss": [0.7, 0.6]}, [2, 3])
+    >>> history.epoch, history.history
+    ([0, 1, 2, 3], {'val_loss': [inf, inf, 0.7, 0.6]})
+    """
+    minimised = set()
+    for objective in objectives:
+        for one in getattr(objective, "objectives", None) or [objective]:
+            if one.direction == "min":
+                minimised.add(one.name)
+    history = keras.callbacks.History()
+    history.epoch = list(range(epochs[-1] + 1)) if epochs else []
+    history.history = {}
+    for name, scored in values.items():
+        worst = math.inf if name in minimised or name.endswith("loss") else -math.inf
+        history.history[name] = [worst] * len(history.epoch)
+        for epoch, value in zip(epochs, scored):
+            history.history[name][epoch] = value
+    return history
 
 
 class ScoredEpochsOnly(keras.callbacks.Callback):

@@ -36,7 +36,6 @@ import os
 import time
 import warnings
 
-import keras
 import keras_tuner
 from keras_tuner.engine import trial as trial_module
 
@@ -47,6 +46,7 @@ from genreclf.tuning import compat
 from genreclf.tuning import distributed
 from genreclf.tuning import saved_state
 from genreclf.tuning.heartbeat import TrialHeartbeat
+from genreclf.tuning.scored_epochs import epochs_history
 from genreclf.tuning.trial_process import TrialProcesses
 from genreclf.tuning.trial_record import CHECKPOINT
 from genreclf.tuning.trial_record import TRIAL_RECORD
@@ -99,6 +99,7 @@ class _GenreclfTunerMixin:
             "seconds": round(time.time() - started if seconds is None else seconds, 3),
             "epochs": self._trial_epochs,  # of its longest execution
             "first_scored_epoch": getattr(self, "_trial_first_scored", 0),
+            "best_step_is_epoch": True,  # `results`: older trials' steps count from the above
             "message": error_line(trial.message),
             **search_description(self),
             # Each execution's process: its id and peak resident memory (MB).
@@ -209,9 +210,8 @@ class _GenreclfTunerMixin:
                 # `on_trial_end` then stops the search.
                 self._stop_search = e
                 raise keras_tuner.errors.FailedTrialError(str(e)) from None
-            history = keras.callbacks.History()
-            history.history, history.epoch = result["history"], result["epoch"]
-            if result["epoch"]:  # KerasTuner's best step counts from the first scored epoch
+            history = epochs_history(result["history"], result["epoch"], [objective])
+            if result["epoch"]:
                 self._trial_first_scored = result["epoch"][0]
             self._trial_epochs = max(self._trial_epochs, result["epochs_trained"])
             self._trial_processes_seen.append(
@@ -267,7 +267,7 @@ class _GenreclfTunerMixin:
         self._trial_epochs = kept["epochs"]
         self._trial_first_scored = kept["first_scored_epoch"]
         self._trial_processes_seen = kept["processes"]
-        return chief_client.kept_histories(kept)
+        return chief_client.kept_histories(kept, self.oracle.objective)
 
     def _end_quiet(self):
         quiet, self._quiet = getattr(self, "_quiet", None), None

@@ -110,7 +110,7 @@ def test_a_kept_result_is_reported_once_without_a_false_deprecation_warning(
     tuner = make_tuner(oracle, None, directory=tmp_path)
     trial = oracle.create_trial(tuner.tuner_id)  # handed out again by the resumed chief
     if chief_has_scores:  # the lost chief got the result, not the trial's end
-        oracle.update_trial(trial.trial_id, {"val_macro_f1": 0.3}, step=1)
+        oracle.update_trial(trial.trial_id, {"val_macro_f1": 0.3}, step=2)
     trial_dir = pathlib.Path(tuner.get_trial_dir(trial.trial_id))
     _keep(trial_dir, trial)
     filters = list(warnings.filters)
@@ -120,9 +120,10 @@ def test_a_kept_result_is_reported_once_without_a_false_deprecation_warning(
     assert [str(w.message) for w in seen if "update_trial" in str(w.message)] == []
     assert warnings.filters == filters  # silenced for that trial only
     ended = oracle.trials[trial.trial_id]
-    assert ended.status == "COMPLETED" and ended.score == 0.3 and ended.best_step == 1
+    # the best step is the best epoch itself: epoch 2 (EXECUTIONS scored epochs 1 and 2)
+    assert ended.status == "COMPLETED" and ended.score == 0.3 and ended.best_step == 2
     observations = ended.metrics.get_history("val_macro_f1")
-    assert [(o.step, o.value) for o in observations] == [(1, [0.3])]  # reported once
+    assert [(o.step, o.value) for o in observations] == [(2, [0.3])]  # reported once
     assert not (trial_dir / chief_client.UNREPORTED).exists()
     record = json.loads((trial_dir / TRIAL_RECORD).read_text())
     assert record["processes"] == BOOKKEEPING["processes"] and record["tuner_id"] == "tuner1"

@@ -97,6 +97,14 @@ def test_the_best_epoch_counts_from_the_trials_first_scored_epoch(folder):
     assert {r["trial"]: r["best_epoch"] for r in leaderboard(folder)}["2"] == 4  # epochs 2, 3
 
 
+def test_the_best_epoch_is_the_best_step_when_the_record_says_it_is_the_epoch(folder):
+    """Since `scored_epochs.epochs_history`, KerasTuner's best step is the epoch itself."""
+    record_path = folder / "trials" / "trial_2" / "genreclf_trial.json"
+    record = {**json.loads(record_path.read_text()), "first_scored_epoch": 2}
+    record_path.write_text(json.dumps({**record, "best_step_is_epoch": True}))
+    assert {r["trial"]: r["best_epoch"] for r in leaderboard(folder)}["2"] == 2  # step 1
+
+
 def test_table_and_files(folder):
     rows = leaderboard(folder)
     table = format_leaderboard(rows, objective="val_macro_f1")
