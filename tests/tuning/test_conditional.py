@@ -1,7 +1,6 @@
 """A conditional entry's `when` must name an argument of the search: a parent named
 wrong left its entry silently never sampled; it is now refused before any trial."""
 
-import keras_tuner
 import pytest
 
 from genreclf.errors import ConfigError
@@ -38,15 +37,3 @@ def test_a_declared_when_naming_no_setting_is_refused(sample_data, tiny_ngram, m
 def test_a_when_naming_a_setting_or_training_argument_is_kept(parent):
     given = {"dropout": {"min": 0.1, "max": 0.5, "when": {parent: [16]}}, "lr": None}
     assert search_conditions("ngram", given, known={"schedule"}) == {"dropout": (parent, [16])}
-
-
-def test_a_known_parent_still_governs_sampling(sample_data, tiny_ngram):
-    _, train, _ = sample_data
-    args = {k: v for k, v in tiny_ngram.items() if k != "hidden_dim"}
-    dropout = {"min": 0.1, "max": 0.5, "when": {"hidden_dim": [16]}}
-    hypermodel = FamilyHyperModel(
-        "ngram", train, max_epochs=2, hidden_dim=[0, 16], dropout=dropout, **args
-    )
-    hp = keras_tuner.HyperParameters()
-    hp.values["hidden_dim"] = 16
-    assert 0.1 <= hypermodel.trial_config(hp)["model_config"]["dropout"] <= 0.5
