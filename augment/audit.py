@@ -269,7 +269,7 @@ def audit(
 
             predictor = genreclf.load_run(run)
         preds = predictor.predict([r["text"] for r in picked]) if picked else []
-        judged = [list(p["top_labels"])[:top_k] for p in preds]
+        judged = [[str(label) for label in p["top_labels"]][:top_k] for p in preds]  # 7: '7'
     per = collections.defaultdict(lambda: [0, 0])
     agree, disagreements = 0, []
     for row, said in zip(picked, judged):

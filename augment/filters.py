@@ -302,7 +302,8 @@ def filter_rows(rows, corpus_texts=(), *, config=None, predictor=None):
         preds = predictor.predict([r["text"] for r in survivors])
         rows, survivors = survivors, []
         for row, pred in zip(rows, preds):
-            if row["genre"] in list(pred["top_labels"])[: config.agreement_top_k]:
+            top = [str(label) for label in pred["top_labels"]]  # `Run.predict`: 7 for '7'
+            if row["genre"] in top[: config.agreement_top_k]:
                 survivors.append(row)
             else:
                 dropped["classifier_disagrees"] += 1

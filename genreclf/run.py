@@ -318,6 +318,13 @@ class Run:
         runs the cascade's class or `"unknown"`), `scores` (class → score),
         `top_labels` and `top_scores` (the `top_k` best).
 
+        Labels come back as the run was trained with them: `int`s where its
+        classes are whole numbers (ratings `1`..`10` in a CSV or an integer
+        column: `run.vocabulary.label_type == "int"`), else strings.
+        `predict_names` gives the class names (strings, `run.labels`), as the
+        exported model's `classes`, TF Serving and `genreclf predict` do. A
+        run trained before genreclf recorded the type gives strings.
+
         Args:
             texts: one text (a `str`), or a list, tuple, pandas Series, 1-D
                 numpy array or other iterable of texts (a generator is read
@@ -337,8 +344,15 @@ class Run:
                 prediction. (A served model answers any string, as TF Serving
                 does; check texts before sending them.)
         """
+        return self._predict(texts, top_k, features, "run.predict", names=False)
+
+    def predict_names(self, texts, top_k=3, features=None):
+        """`predict`, with the labels as class names (`str`), as the exported model gives them."""
+        return self._predict(texts, top_k, features, "run.predict_names", names=True)
+
+    def _predict(self, texts, top_k, features, call, names):
         _TOP_K.check("top_k", top_k, fix="Pass e.g. top_k=3, or top_k=None for every label.")
-        texts = texts_in(texts, "run.predict", "predicting", self.config.get("text"))
+        texts = texts_in(texts, call, "predicting", self.config.get("text"))
         scores = self.scores(texts, features=features)
         cascade = self.cascade
         if cascade is not None:
@@ -346,14 +360,16 @@ class Run:
         else:
             decided = self.vocabulary.decode(scores, threshold=self.thresholds)
         k = len(self.labels) if top_k is None else min(int(top_k), len(self.labels))
+        value = str if names else self.vocabulary.value  # the type trained with
+        classes = [value(label) for label in self.labels]
         results = []
         for row, labels in zip(scores, decided):
             order = np.argsort(-row)[:k]
             results.append(
                 {
-                    "labels": labels,
-                    "scores": {l: float(s) for l, s in zip(self.labels, row)},
-                    "top_labels": [self.labels[j] for j in order],
+                    "labels": [value(label) for label in labels],
+                    "scores": {c: float(s) for c, s in zip(classes, row)},
+                    "top_labels": [classes[j] for j in order],
                     "top_scores": [float(row[j]) for j in order],
                 }
             )

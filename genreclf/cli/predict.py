@@ -266,7 +266,9 @@ def main(argv):
     features = feature_values(run, args.feature, len(texts)) or None
     try:
         for chunk, given in in_chunks(texts, features, CHUNK):
-            for text, result in zip(chunk, run.predict(chunk, top_k=args.top_k, features=given)):
+            for text, result in zip(
+                chunk, run.predict_names(chunk, top_k=args.top_k, features=given)
+            ):
                 _print_result(text, result, args.json)
             sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped (`| head`): nothing is wrong

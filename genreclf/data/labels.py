@@ -75,6 +75,41 @@ def python_list_fix(cell, field):
     )
 
 
+def whole_number_names(names):
+    """Whether every name is a whole number as `str(int)` writes it: `'7'`, `'-1'`, `'0'`.
+
+    `'07'`, `'+7'`, `'7.0'` and `'1e3'` are names that an `int` would not give
+    back as written: a vocabulary of them stays `"str"`.
+
+    Example:
+
+    >>> whole_number_names(["1", "10", "-2"]), whole_number_names(["1", "07"])
+    (True, False)
+    """
+    return bool(names) and all(_WHOLE.fullmatch(n) and str(int(n)) == n for n in names)
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+LABEL_TYPES = ("str", "int")
+
+
+def _label_type(labels, label_type):
+    """`label_type` checked (None: inferred from `labels`)."""
+    if label_type is None:
+        return "int" if whole_number_names(labels) else "str"
+    if label_type not in LABEL_TYPES:
+        raise ConfigError(
+            f"label_type must be one of {LABEL_TYPES} (or None to infer it). Received: "
+            f"label_type={label_type!r}. Pass 'int' for whole-number class names, else 'str'."
+        )
+    if label_type == "int" and not whole_number_names(labels):
+        raise ConfigError(
+            "label_type='int' needs class names that are whole numbers ('1', '10'). "
+            f"Received: labels={labels!r}. Pass label_type='str', or None to infer it."
+        )
+    return label_type
+
+
 def label_order(names):
     """Class names in the order a vocabulary keeps them: by value when all are numbers.
 
@@ -105,9 +140,17 @@ class LabelVocabulary:
     Single-label targets are one-hot rows, multi-label targets multi-hot rows;
     both are `float32 [n, K]`, so every loss, metric and export treats them alike.
 
+    Class names are strings, in `labels.json`, the exported model and every
+    report. `label_type` says what `Run.predict` gives back for them: `"int"`
+    when every name is a whole number (ratings `1`..`10`, read from a CSV or
+    an integer column), which `value` turns back into an `int`; `"str"` else.
+
     Args:
         labels: the class names, in column order.
         multi_label: whether a row may carry several labels.
+        label_type: `"int"`, `"str"`, or None to infer it from the names
+            (`whole_number_names`). A `labels.json` written before genreclf
+            recorded it has none: its labels stay `"str"` (`from_config`).
 
     Example:
 
@@ -116,9 +159,12 @@ class LabelVocabulary:
     ['comedy', 'drama']
     >>> vocab.encode([["drama"]]).tolist()
     [[0.0, 1.0]]
+    >>> ratings = LabelVocabulary.from_rows([["7"], ["10"]])
+    >>> ratings.label_type, ratings.value("7"), ratings.get_config()
+    ('int', 7, {'labels': ['7', '10'], 'multi_label': False, 'label_type': 'int'})
     """
 
-    def __init__(self, labels, multi_label=False):
+    def __init__(self, labels, multi_label=False, label_type=None):
         labels = [str(label) for label in labels]
         if not labels:
             raise ConfigError(
@@ -130,6 +176,7 @@ class LabelVocabulary:
             raise ConfigError(f"Class names must be unique. Received duplicates: {duplicates}.")
         self.labels = labels
         self.multi_label = bool(multi_label)
+        self.label_type = _label_type(labels, label_type)
         self._index = {label: i for i, label in enumerate(labels)}
         # Runs trained before whole-number floats were named as whole numbers
         # (`label_name`) hold '3.0': the '3' read from the same data now is it.
@@ -161,7 +208,15 @@ class LabelVocabulary:
         )
 
     def __repr__(self):
-        return f"LabelVocabulary({self.labels!r}, multi_label={self.multi_label})"
+        typed = ", label_type='int'" if self.label_type == "int" else ""
+        return f"LabelVocabulary({self.labels!r}, multi_label={self.multi_label}{typed})"
+
+    def value(self, label):
+        """`label` as `Run.predict` gives it: an `int` for a class of an `"int"` vocabulary,
+        else the name as it is (a `str`; also `"unknown"`, an abstaining run's answer)."""
+        if self.label_type == "int" and label in self._index:
+            return int(label)
+        return label
 
     def index(self, label):
         """Returns the column of `label`, raising `DataError` if it is unknown."""
@@ -233,11 +288,16 @@ class LabelVocabulary:
         return [[self.labels[j] for j in np.flatnonzero(row >= thresholds)] for row in targets]
 
     def get_config(self):
-        return {"labels": list(self.labels), "multi_label": self.multi_label}
+        config = {"labels": list(self.labels), "multi_label": self.multi_label}
+        if self.label_type == "int":  # else none: the labels.json genreclf always wrote
+            config["label_type"] = "int"
+        return config
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """The vocabulary of `get_config()`; one without `label_type` (a `labels.json`
+        written before genreclf recorded it) keeps its labels as strings."""
+        return cls(**{"label_type": "str", **config})
 
     def save(self, path):
         """Writes the vocabulary as JSON (`labels.json` in a run folder)."""

@@ -165,7 +165,7 @@ def audit(
         from genreclf.run import Run
 
         run = Run(judge)
-        predicted = run.predict([r["text"] for r in picked]) if picked else []
+        predicted = run.predict_names([r["text"] for r in picked]) if picked else []
         truth = {r["id"]: set(p["labels"]) for r, p in zip(picked, predicted)}
         name = f"run {judge}"
     else:

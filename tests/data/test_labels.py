@@ -83,3 +83,35 @@ def test_rows_without_lines_are_named_by_their_index():
         vocab.encode([["a", "b"]])
     with pytest.raises(DataError, match=r"^m\.csv:9: Unknown label 'z':"):
         vocab.encode([["a"], ["z"]], path="m.csv", lines=[2, 9])
+
+
+def test_whole_number_class_names_are_an_int_vocabulary_that_round_trips(tmp_path):
+    ratings = LabelVocabulary.from_rows([["10"], ["2"], ["-1"]])
+    assert ratings.label_type == "int" and ratings.labels == ["-1", "2", "10"]
+    assert [ratings.value(name) for name in ratings.labels] == [-1, 2, 10]
+    assert ratings.value("unknown") == "unknown"  # an abstaining run's answer stays a str
+    ratings.save(tmp_path / "labels.json")
+    assert LabelVocabulary.load(tmp_path / "labels.json").label_type == "int"
+    for names in (["1", "07"], ["1", "1.5"], ["+1", "2"], ["drama", "1"], ["1.0", "2.0"]):
+        assert LabelVocabulary(names).label_type == "str", names
+        assert "label_type" not in LabelVocabulary(names).get_config()  # labels.json as before
+    assert LabelVocabulary(["1", "2"], label_type="str").value("1") == "1"
+
+
+def test_a_labels_json_without_label_type_keeps_its_labels_as_strings(tmp_path):
+    (tmp_path / "labels.json").write_text('{"labels": ["1", "2"], "multi_label": false}')
+    older = LabelVocabulary.load(tmp_path / "labels.json")  # written before label types
+    assert older.label_type == "str" and older.value("2") == "2"
+    assert older == LabelVocabulary(["1", "2"])  # the same classes
+
+
+@pytest.mark.parametrize(
+    "labels, label_type, match",
+    [
+        (["a", "b"], "int", r"label_type='int' needs class names that are whole numbers"),
+        (["1", "2"], "float", r"label_type must be one of \('str', 'int'\).*label_type='float'"),
+    ],
+)
+def test_a_label_type_that_does_not_fit_is_refused(labels, label_type, match):
+    with pytest.raises(ConfigError, match=match):
+        LabelVocabulary(labels, label_type=label_type)
