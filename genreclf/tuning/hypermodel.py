@@ -48,6 +48,7 @@ from genreclf.tuning.trial_config import declared_conditionally
 from genreclf.tuning.trial_config import execution_seed
 from genreclf.tuning.trial_config import monitor_for
 from genreclf.tuning.trial_config import sampled_value
+from genreclf.tuning.trial_config import unsampled_value
 from genreclf.tuning.trial_config import with_family_defaults
 
 _PLANNED = ("tuner/epochs", "tuner/initial_epoch")
@@ -199,8 +200,6 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
         >>> config["model"], config["model_config"], config["lr"], config["seed"]
         ('ngram', {'solver': 'adamw', 'ngrams': 1}, 0.01, 0)
         """
-        from genreclf.models import family_defaults
-
         values = {}
         # Conditional arguments last: their parent is sampled first.
         for key in sorted(self.space, key=lambda k: k in self.conditions):
@@ -217,7 +216,7 @@ class FamilyHyperModel(IgnoredFitArgsMixin, keras_tuner.HyperModel):
                     if value is not None:
                         values[key] = value
                     continue
-                parent_value = values.get(parent, family_defaults(self.family).get(parent))
+                parent_value = unsampled_value(self.family, values, parent, self.max_epochs)
                 if parent_value not in allowed:
                     continue  # not sampled: the parent's fixed value excludes it
             values[key] = sampled_value(value, resolve(hp, key, value))

@@ -61,6 +61,31 @@ def config_from_values(family, values, max_epochs):
     return config
 
 
+def unsampled_value(family, values, name, max_epochs):
+    """The value argument `name` takes in a trial that does not sample it.
+
+    A value of the trial (`values`), else what `genreclf train` gives it for
+    that model configuration: the family's default for a model argument, the
+    declaration's training default or `TrainConfig`'s for a training argument
+    (`config_from_values`). A conditional entry whose parent is not searched
+    is sampled when this value is one its `when` allows.
+
+    Example:
+
+    >>> unsampled_value("ngram", {}, "hidden_dim", 4), unsampled_value("ngram", {}, "schedule", 4)
+    (0, 'constant')
+    >>> unsampled_value("bilstm", {"schedule": "step"}, "schedule", 4)
+    'step'
+    """
+    from genreclf.models import family_defaults
+
+    if name in values:
+        return values[name]
+    if name in TRAINING_KEYS:
+        return config_from_values(family, values, max_epochs)[name]
+    return family_defaults(family).get(name)
+
+
 def with_family_defaults(family, space, given, max_epochs):
     """`space` with each hyperparameter genreclf declares defaulting to the family's default.
 

@@ -1,6 +1,8 @@
 """A conditional entry's `when` must name an argument of the search: a parent named
 wrong left its entry silently never sampled; it is now refused before any trial."""
 
+import json
+
 import pytest
 
 from genreclf.errors import ConfigError
@@ -37,3 +39,24 @@ def test_a_declared_when_naming_no_setting_is_refused(sample_data, tiny_ngram, m
 def test_a_when_naming_a_setting_or_training_argument_is_kept(parent):
     given = {"dropout": {"min": 0.1, "max": 0.5, "when": {parent: [16]}}, "lr": None}
     assert search_conditions("ngram", given, known={"schedule"}) == {"dropout": (parent, [16])}
+
+
+def test_a_when_on_an_unsearched_training_argument_reads_its_training_default(
+    sample_data, tiny_ngram
+):
+    """ngram trains with a constant schedule by default: a `when` on it samples its entry
+    (it read the parent among the model's defaults only, found nothing, never sampled it)."""
+    import keras_tuner
+
+    _, train, _ = sample_data
+    args = {k: v for k, v in tiny_ngram.items() if k != "hidden_dim"}
+    for allowed, sampled in ((["constant"], True), (["cosine"], False)):
+        space = parse_space(
+            [f'dropout={{"min": 0.1, "max": 0.5, "when": {{"schedule": {json.dumps(allowed)}}}}}']
+        )
+        hypermodel = FamilyHyperModel(
+            "ngram", train, max_epochs=2, search_defaults=False, **space, **args
+        )
+        config = hypermodel.trial_config(keras_tuner.HyperParameters())
+        assert config["schedule"] == "constant"
+        assert ("dropout" in config["model_config"]) is sampled
