@@ -52,19 +52,19 @@ def _fix(path):
 class Run:
     """A trained run folder.
 
-    Args:
-        path: the run folder (a `str` or `pathlib.Path`).
-
-    Raises:
-        ConfigError: `path` is not a path (a DataFrame, a list, None).
-        RunFolderError: no run folder there, or one training did not finish.
-
     The folder's files are read when the `Run` opens, and the model on first
     use. Until the model loads, the `Run` follows its folder: `labels`,
     `thresholds`, `config`, `metrics` and the model come from the run trained
     there last (a notebook cell that trains into the same folder again).
     Once the model is loaded they stay with it, a consistent run, until
     `refresh()` reads the folder again.
+
+    Args:
+        path: the run folder (a `str` or `pathlib.Path`).
+
+    Raises:
+        ConfigError: `path` is not a path (a DataFrame, a list, None).
+        RunFolderError: no run folder there, or one training did not finish.
 
     Example:
 
