@@ -17,7 +17,17 @@ from genreclf.errors import ConfigError
 
 
 def text_column(texts):
-    """`texts` as a list, refusing what is not one text per row."""
+    """`texts` as a list, refusing what is not one text per row.
+
+    Example:
+
+    >>> text_column(("a heist", "a ghost"))
+    ['a heist', 'a ghost']
+    >>> text_column("a heist")
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: texts must hold one text per row ... one text, not a list ...
+    """
     kind = None
     if isinstance(texts, (str, bytes)):
         kind = "one text, not a list of them: pass [text]"
@@ -41,7 +51,18 @@ def text_column(texts):
 
 
 def label_column(labels):
-    """`labels` as a sequence of rows, refusing a table of 0/1 columns or one string."""
+    """`labels` as a sequence of rows, refusing a table of 0/1 columns or one string.
+
+    Example:
+
+    >>> import numpy as np
+    >>> label_column(["crime", ["horror"]])
+    ['crime', ['horror']]
+    >>> label_column(np.eye(2))
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: labels must hold one label ... a table, such as one-hot columns. ...
+    """
     shape = getattr(labels, "shape", ())
     dtype = getattr(getattr(labels, "dtype", None), "kind", None)
     fix = None
@@ -67,7 +88,13 @@ def label_column(labels):
 
 def label_names(index, label):
     """One row's labels as a list of strings: a name or an id (`3` is `"3"`, and so
-    is `3.0`: `genreclf.data.labels.label_name`), or a list of them."""
+    is `3.0`: `genreclf.data.labels.label_name`), or a list of them.
+
+    Example:
+
+    >>> label_names(0, "crime"), label_names(1, 3.0), label_names(2, [7, "8"])
+    (['crime'], ['3'], ['7', '8'])
+    """
     if type(label) is str:
         return [label]
     if type(label) is list and all(type(value) is str for value in label):
