@@ -106,6 +106,21 @@ def _best_thresholds(targets, blended, runs, weights):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
+def _check_text_only(runs):
+    """Refuses members that read features beside the text (hybrid runs), the first included.
+
+    An ensemble's model takes `text` alone; a member with feature inputs
+    could be neither scored on the held-out rows nor served.
+    """
+    for run in runs:
+        if run.feature_names():
+            raise ConfigError(
+                "Ensembles take text-only runs. Received: "
+                f"{run.path} reads the features {run.feature_names()} beside the text. "
+                f"Join text-only runs (any family but hybrid), or leave {run.path} out."
+            )
+
+
 def ensemble(
     runs,
     out,
@@ -243,8 +258,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 f"{len(runs[0].labels)} and {len(run.labels)} labels). Train them on the same "
                 "data."
             )
-        if run.feature_names():
-            raise ConfigError(f"Ensembles take text-only runs. Received: {run.path} has features.")
+    _check_text_only(runs)
     if data is not None:  # read and checked before any member scores a row
         data = checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)

@@ -350,3 +350,25 @@ def test_too_few_held_out_rows_are_refused(trained_run, tmp_path):
     with pytest.raises(DataError, match=r"Expected at least 20 labelled rows .* Received: 3 rows"):
         genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=rows)
     assert not (tmp_path / "ens" / "model.keras").exists()
+
+
+def test_a_hybrid_member_is_refused_first_or_not(trained_run, tmp_path):
+    # As the first member it was scored without its features, and the error asked for
+    # features= (which ensemble does not take) instead of naming the hybrid run.
+    hybrid = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="hybrid",
+        features=["year"],
+        model_config={"encoder": "ngram", "encoder_config": {"max_tokens": 300}, "hidden_dim": 0},
+        epochs=1,
+        out=tmp_path / "hybrid",
+        verbose=0,
+    )
+    for members in ([hybrid, trained_run], [trained_run, hybrid]):
+        with pytest.raises(
+            ConfigError, match=r"text-only runs.*hybrid reads the features \['year'\]"
+        ):
+            genreclf.ensemble(members, tmp_path / "ens", verbose=0)
+        assert not (tmp_path / "ens" / "model.keras").exists()
