@@ -25,7 +25,7 @@ def check_family_options(cfg):
     Raises:
         ConfigError: the family fits itself and `cfg` asks for oversampling or
             a weight average; or `cfg` names feature columns for a family that
-            reads the text only.
+            reads the text only, or beside `--augment` rows.
     """
     from genreclf.training.fitting import fits_itself
 
@@ -50,10 +50,19 @@ def check_family_options(cfg):
 
 def _check_feature_inputs(cfg):
     """Refuses `--features` / `--categorical` for a family without feature inputs, which
-    would train on the text alone and leave the columns unread."""
+    would train on the text alone and leave the columns unread, and beside `--augment`,
+    whose generated rows have no feature values."""
     columns = [*(cfg.features or []), *(cfg.categorical or [])]
     if not columns:
         return
+    if cfg.augment:
+        raise ConfigError(
+            "--augment adds generated rows that hold a text and its labels only, and a model "
+            f"with feature inputs needs every training row's {columns}. Received: "
+            f"augment={str(cfg.augment)!r}, features={cfg.features!r}, "
+            f"categorical={cfg.categorical!r}. Drop --augment, or train a text-only model "
+            "(no --features or --categorical) on the augmented rows."
+        )
     from genreclf.models.registry import available_families
     from genreclf.models.registry import get_family
 

@@ -29,3 +29,23 @@ def test_feature_columns_for_a_text_only_family_are_refused_before_any_file(
 def test_feature_columns_are_taken_by_a_family_with_feature_inputs():
     check_family_options(TrainConfig(model="hybrid", features=["year"]))
     check_family_options(TrainConfig(model="ngram", features=[]))
+
+
+def test_feature_columns_beside_augment_rows_are_refused_before_any_folder(tmp_path):
+    # The generated rows have no feature values: training failed on joining them, after
+    # the run folder was made, with "Cannot concatenate datasets with different feature
+    # columns".
+    augment = tmp_path / "aug.jsonl"
+    augment.write_text('{"text": "A gunslinger rides into town.", "labels": ["western"]}\n')
+    with pytest.raises(ConfigError, match=r"--augment adds generated rows .* \['year'\]") as error:
+        genreclf.train(
+            genreclf.sample_path(),
+            text="overview",
+            label="genre",
+            model="hybrid",
+            features=["year"],
+            augment=augment,
+            out=tmp_path / "run",
+        )
+    assert "Drop --augment" in str(error.value)
+    assert not (tmp_path / "run").exists()
