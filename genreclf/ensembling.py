@@ -106,11 +106,15 @@ def _best_thresholds(targets, blended, runs, weights):
 READ_OPTIONS = ("text", "label", "sep", "format")
 
 
-def _check_text_only(runs):
-    """Refuses members that read features beside the text (hybrid runs), the first included.
+def _check_member_kinds(runs):
+    """Refuses members an ensemble's blend cannot stand for, the first included.
 
-    An ensemble's model takes `text` alone; a member with feature inputs
-    could be neither scored on the held-out rows nor served.
+    Its model takes `text` alone and blends scores as its members' task
+    gives them: a run with feature inputs (hybrid) could be neither scored on
+    the held-out rows nor served, and an abstaining run (`--abstain`) scores
+    each label one-vs-all and answers through its cascade, which the blend
+    drops: the ensemble never answered `unknown`, and with `calibration="none"`
+    its single-label scores did not sum to 1, so export refused it.
     """
     for run in runs:
         if run.feature_names():
@@ -118,6 +122,14 @@ def _check_text_only(runs):
                 "Ensembles take text-only runs. Received: "
                 f"{run.path} reads the features {run.feature_names()} beside the text. "
                 f"Join text-only runs (any family but hybrid), or leave {run.path} out."
+            )
+        if run.cascade is not None:
+            raise ConfigError(
+                "Ensembles blend their members' label scores: a distribution over the labels "
+                f"(single-label) or one sigmoid per label (multi-label). Received: {run.path} "
+                "was trained with --abstain: one-vs-all scores and a cascade that answers "
+                "'unknown', which the blend would drop. "
+                f"Join runs trained without --abstain, or leave {run.path} out."
             )
 
 
@@ -173,7 +185,7 @@ def ensemble(
     Raises:
         ConfigError: `runs` is not two or more run folders (`member_runs`);
             `out` is a file or a member's folder; the members differ in
-            labels or task.
+            labels or task; a member reads features or abstains (`--abstain`).
         DataError: `data` holds a label no member saw (each is named), or
             fewer than `genreclf.held_out.MIN_HELD_OUT_ROWS` rows; checked before any member
             scores a row.
@@ -258,7 +270,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 f"{len(runs[0].labels)} and {len(run.labels)} labels). Train them on the same "
                 "data."
             )
-    _check_text_only(runs)
+    _check_member_kinds(runs)
     if data is not None:  # read and checked before any member scores a row
         data = checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)

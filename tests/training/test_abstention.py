@@ -101,3 +101,15 @@ def test_compare_without_data_says_why_it_has_no_intervals(abstain_run, trained_
         f"No paired intervals: {abstain_run.path.name} abstains (--abstain)" in report["comparison"]
     )
     assert "Pass --data FILE" in (tmp_path / "cmp" / "compare.md").read_text()
+
+
+def test_an_ensemble_refuses_an_abstaining_member(abstain_run, trained_run, tmp_path):
+    # Its cascade was dropped (the ensemble never answered "unknown") and, uncalibrated,
+    # the blended one-vs-all scores did not sum to 1: export refused the ensemble.
+    for members in ([abstain_run, trained_run], [trained_run, abstain_run]):
+        with pytest.raises(ConfigError, match=r"abstain was trained with --abstain") as error:
+            genreclf.ensemble(
+                members, tmp_path / "ens", data=genreclf.sample_path(), calibration="none"
+            )
+        assert "Join runs trained without --abstain" in str(error.value)
+        assert not (tmp_path / "ens" / "model.keras").exists()
