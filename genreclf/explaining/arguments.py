@@ -13,6 +13,7 @@ in a slice or in Keras ("Missing data for input 'views'").
 """
 
 import collections.abc
+import numbers
 import os
 import pathlib
 
@@ -117,10 +118,15 @@ def check_steps(steps):
 def check_labels(labels, known):
     """Returns `labels` as a list of names of `known`; raises a `ConfigError` otherwise.
 
+    A whole number names the class of its digits, as `Run.predict` gives a
+    rating run's labels back (`7` for the class `"7"`).
+
     Example:
 
     >>> check_labels(("horror",), ["crime", "horror"])
     ['horror']
+    >>> check_labels([10], ["1", "5", "10"])  # a rating as `Run.predict` gives it
+    ['10']
     >>> check_labels("horror", ["crime", "horror"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -132,7 +138,7 @@ def check_labels(labels, known):
             f"labels takes a list of label names. Received: labels={labels!r}. Pass e.g. "
             f"labels={example!r}."
         )
-    labels = list(labels)
+    labels = [_name(label, known) for label in labels]
     if not labels:
         raise ConfigError(
             "labels names no label to explain. Received: labels=[]. Pass some of the run's "
@@ -145,3 +151,11 @@ def check_labels(labels, known):
             f"labels={labels!r}."
         )
     return labels
+
+
+def _name(label, known):
+    """`label` as a name in `known`: a whole number (not a bool) by its digits, when one is."""
+    if isinstance(label, numbers.Integral) and not isinstance(label, bool):
+        if str(int(label)) in known:
+            return str(int(label))
+    return label

@@ -212,6 +212,21 @@ def test_bad_arguments_say_what_was_expected():
     assert explainer.explain([TEXT], features={})[0].labels
 
 
+def test_rating_labels_are_taken_as_predict_gives_them():
+    # Run.predict gives a rating run's labels as ints; explain refused them:
+    # "Unknown labels [10]. Expected labels of this run: ['1', '5', '10']".
+    from genreclf.errors import ConfigError
+
+    explainer = Explainer(build_ngram(3, train_texts=TEXTS, max_tokens=80), ["1", "5", "10"])
+    (by_int,) = explainer.explain([TEXT], labels=[10, np.int64(1)])
+    (by_name,) = explainer.explain([TEXT], labels=["10", "1"])
+    assert [e.label for e in by_int.labels] == ["10", "1"]
+    for a, b in zip(by_int.labels, by_name.labels):
+        np.testing.assert_array_equal(a.attributions, b.attributions)
+    with pytest.raises(ConfigError, match=r"Unknown labels \[7, True\]"):
+        explainer.explain([TEXT], labels=[7, True])
+
+
 def test_a_top_k_or_steps_that_is_not_a_count_is_refused():
     from genreclf.errors import ConfigError
 
