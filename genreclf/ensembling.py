@@ -24,6 +24,7 @@ models and a weighted sum, raw text in — so `genreclf evaluate`, `predict`,
 `export` and `export verify` take it like any other.
 """
 
+import os
 import pathlib
 
 import numpy as np
@@ -104,6 +105,11 @@ def _best_thresholds(targets, blended, runs, weights):
 
 
 READ_OPTIONS = ("text", "label", "sep", "format")
+
+
+def _is_path(data):
+    """Whether `data` names a file (rather than rows in memory, or None)."""
+    return isinstance(data, (str, os.PathLike))
 
 
 def _check_member_kinds(runs):
@@ -271,6 +277,8 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 "data."
             )
     _check_member_kinds(runs)
+    # The file the weights are chosen on, for config.json's way to rebuild the ensemble.
+    data_file = str(pathlib.Path(data).expanduser().resolve()) if _is_path(data) else None
     if data is not None:  # read and checked before any member scores a row
         data = checked_rows(runs, data, vocabulary)
     held_out = held_out_scores(runs, data, vocabulary, split=split)
@@ -330,6 +338,7 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
         model_config={
             "members": [str(r.path.resolve()) for r in runs],
             "weights": [float(w) for w in weights],
+            **({"data": data_file} if data_file else {}),
         },
         calibration=calibration,
     )

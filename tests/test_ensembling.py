@@ -1,5 +1,7 @@
 """`genreclf ensemble`: trained runs joined into one run that evaluates, predicts and exports."""
 
+import pathlib
+import re
 import subprocess
 import sys
 
@@ -372,3 +374,18 @@ def test_a_hybrid_member_is_refused_first_or_not(trained_run, tmp_path):
         ):
             genreclf.ensemble(members, tmp_path / "ens", verbose=0)
         assert not (tmp_path / "ens" / "model.keras").exists()
+
+
+def test_config_names_the_file_the_weights_were_chosen_on(trained_run, sample_csv, tmp_path):
+    # `train --config ENS/config.json` says how to rebuild it; the command it gave left out
+    # the --data file, so the weights would be chosen on other rows, or not at all.
+    from genreclf.training import TrainConfig
+
+    run = genreclf.ensemble([trained_run, trained_run.path], tmp_path / "ens", data=sample_csv)
+    assert run.config["model_config"]["data"] == str(pathlib.Path(sample_csv).resolve())
+    with pytest.raises(
+        ConfigError, match=rf" --data {re.escape(run.config['model_config']['data'])} --out DIR"
+    ):
+        TrainConfig(
+            **{k: v for k, v in run.config.items() if k in {"model", "model_config"}}
+        ).check()

@@ -129,10 +129,12 @@ class TrainConfig:
             )
         if self.model == "ensemble":  # an ensemble run's config.json
             members = (self.model_config or {}).get("members") or ["MEMBER"]
+            data = (self.model_config or {}).get("data")  # the weights' rows, if a file
+            given = f" --data {data}" if data else ""
             raise ConfigError(
                 "An ensemble run is rebuilt from its members, not trained. Received: "
                 f"model='ensemble' (members {members}). Run `genreclf ensemble "
-                f"{' '.join(map(str, members))} --out DIR`, retrain a member with `genreclf "
+                f"{' '.join(map(str, members))}{given} --out DIR`, retrain a member with `genreclf "
                 "train --config MEMBER/config.json`, or train the stack with a fine-tuned "
                 "member again with `genreclf train DATA --finetune`."
             )
