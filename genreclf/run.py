@@ -150,14 +150,25 @@ class Run:
         if self._stamps() == self._written:
             return False
         fresh = Run(self.path)  # raises with this Run left as it was
-        self.__dict__.clear()  # the old model and what was cached on it (explainers) go
+        # The new state over the old, then what only the old had (explainers cached on the
+        # old model) goes: a thread reading the Run meanwhile never finds an attribute missing.
+        stale = set(self.__dict__) - set(fresh.__dict__)
         self.__dict__.update(fresh.__dict__)
+        for name in stale:
+            self.__dict__.pop(name, None)
         return True
 
     def _current(self):
-        """Follows the folder until the model loads (`refresh`); then keeps to it."""
+        """Follows the folder until the model loads (`refresh`); then keeps to it.
+
+        A folder that is no complete run now (a training into it under way)
+        leaves what was read: `refresh()`, `evaluate` and the model's load say so.
+        """
         if self._model is None:
-            self.refresh()
+            try:
+                self.refresh()
+            except RunFolderError:
+                pass
         return self
 
     @property

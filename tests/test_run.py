@@ -362,6 +362,22 @@ def test_refresh_of_a_folder_being_trained_again_raises_and_keeps_the_run(traine
     assert repr(run) == f"Run({str(copy)!r}, model='ngram')"
 
 
+def test_a_folder_being_trained_again_leaves_what_was_read_before_the_model_loads(
+    trained_run, tmp_path
+):
+    # Reading `labels` raised "training did not finish there" while a training rewrote it.
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.path, copy)
+    run = genreclf.load_run(copy)
+    (copy / "thresholds.json").unlink()  # a training into the folder, under way
+    assert run.labels == trained_run.labels and run.config == trained_run.config
+    np.testing.assert_array_equal(run.thresholds, trained_run.thresholds)
+    with pytest.raises(RunFolderError, match=r"has no thresholds\.json"):
+        run.refresh()  # asked for: it says so
+
+
 def test_evaluate_refreshes_a_run_whose_model_loaded_before_its_folder_was_trained_again(
     trained_run, sample_csv, tmp_path
 ):
