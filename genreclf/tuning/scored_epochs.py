@@ -37,6 +37,29 @@ def scored_epochs(epochs, first):
     return kept or list(range(len(epochs)))[-1:]
 
 
+def trained_scored_epochs(epochs, trained, first):
+    """The positions in `epochs` of the epochs that trained (`trained`) and score the trial.
+
+    A history `FamilyHyperModel.fit` returns holds every epoch from 0, the
+    ones it did not train (a Hyperband trial continued from `initial_epoch`)
+    or may not keep at the worst value (`epochs_history`): only the epochs
+    that trained are read, then `scored_epochs` keeps those from `first` on.
+    With `trained` empty (a hypermodel whose `fit` passes no callbacks on),
+    every epoch of the history counts as trained.
+
+    Example:
+
+    >>> trained_scored_epochs([0, 1, 2, 3, 4, 5], trained=[3, 4, 5], first=1)
+    [3, 4, 5]
+    >>> trained_scored_epochs([0, 1, 2], trained=[], first=1)
+    [1, 2]
+    """
+    done = set(trained)
+    real = [i for i, epoch in enumerate(epochs) if epoch in done] if done else range(len(epochs))
+    real = list(real)
+    return [real[j] for j in scored_epochs([epochs[i] for i in real], first)]
+
+
 def scored_history(history, first, callbacks=()):
     """`history` (a Keras `History`) scored by the epochs `scored_epochs` keeps only.
 

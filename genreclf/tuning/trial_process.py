@@ -47,7 +47,7 @@ import threading
 import traceback
 import weakref
 
-from genreclf.tuning.scored_epochs import scored_epochs
+from genreclf.tuning.scored_epochs import trained_scored_epochs
 from genreclf.tuning.script_guard import check_guarded
 from genreclf.tuning.trial_log import Relay
 from genreclf.tuning.trial_log import TrialProcessError  # noqa: F401  (what `run` raises)
@@ -211,7 +211,7 @@ def run_trial_here(
     history = hypermodel.fit(hp, model, *fit_args, callbacks=callbacks, **fit_kwargs)
     logs = history.history if isinstance(history, keras.callbacks.History) else {}
     epochs = list(getattr(history, "epoch", []))
-    kept = scored_epochs(epochs, first)
+    kept = trained_scored_epochs(epochs, trained, first)  # not the padded epochs
     return {
         "history": {k: [float(values[i]) for i in kept] for k, values in logs.items()},
         "epoch": [epochs[i] for i in kept],

@@ -78,3 +78,20 @@ def test_genreclfs_own_tuner_reports_the_epoch_and_its_leaderboard_agrees(
     assert trial.best_step in (2, 3)  # an epoch train may keep: after the warmup's and the next
     (row,) = leaderboard(tmp_path)
     assert row["best_epoch"] == trial.best_step + 1  # 1-based
+
+
+def test_a_continued_trial_records_only_the_epochs_it_trained():
+    """Hyperband continues a trial from `initial_epoch` 3: the padded history's epochs 0-2
+    were not trained, and the trial process recorded them as scored (at -inf, from 1)."""
+    import keras
+
+    from genreclf.tuning.scored_epochs import scored_history
+    from genreclf.tuning.scored_epochs import trained_scored_epochs
+
+    history = keras.callbacks.History()
+    history.epoch, history.history = [3, 4, 5], {"val_macro_f1": [0.5, 0.7, 0.6]}
+    padded = scored_history(history, first=1)  # what FamilyHyperModel.fit returns
+    assert padded.epoch == [0, 1, 2, 3, 4, 5]
+    kept = trained_scored_epochs(padded.epoch, trained=[3, 4, 5], first=1)
+    assert [padded.epoch[i] for i in kept] == [3, 4, 5]
+    assert [padded.history["val_macro_f1"][i] for i in kept] == [0.5, 0.7, 0.6]
