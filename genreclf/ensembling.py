@@ -29,6 +29,7 @@ import pathlib
 
 import numpy as np
 
+from genreclf.data.labels import LabelVocabulary
 from genreclf.ensemble_members import check_out_apart
 from genreclf.ensemble_members import member_runs
 from genreclf.errors import ConfigError
@@ -277,6 +278,12 @@ def _join(runs, out, data, verbose, calibration, split, config_fields):
                 "data."
             )
     _check_member_kinds(runs)
+    # What `predict` gives back: ints only when every member does (an older member's
+    # labels.json has no `label_type`: strings), whatever the members' order.
+    label_type = "int" if all(r.vocabulary.label_type == "int" for r in runs) else "str"
+    vocabulary = LabelVocabulary(
+        vocabulary.labels, multi_label=vocabulary.multi_label, label_type=label_type
+    )
     # The file the weights are chosen on, for config.json's way to rebuild the ensemble.
     data_file = str(pathlib.Path(data).expanduser().resolve()) if _is_path(data) else None
     if data is not None:  # read and checked before any member scores a row

@@ -79,3 +79,17 @@ def test_a_genre_run_still_predicts_its_names(trained_run):
     assert trained_run.vocabulary.label_type == "str"
     assert "label_type" not in json.loads((trained_run.path / "labels.json").read_text())
     assert isinstance(trained_run.predict([TEXT])[0]["labels"][0], str)
+
+
+def test_an_ensemble_predicts_ints_only_when_every_member_does(ratings_run, tmp_path):
+    # It took its first member's type: [older, newer] gave strings, [newer, older] ints.
+    newer, older = tmp_path / "newer", tmp_path / "older"
+    shutil.copytree(ratings_run.path, newer)
+    shutil.copytree(ratings_run.path, older)
+    saved = json.loads((older / "labels.json").read_text())
+    del saved["label_type"]
+    (older / "labels.json").write_text(json.dumps(saved))
+    cases = [([older, newer], str), ([newer, older], str), ([newer, ratings_run.path], int)]
+    for members, expected in cases:
+        joined = genreclf.ensemble(members, out=tmp_path / "ens", verbose=0, overwrite=True)
+        assert type(joined.predict([TEXT])[0]["labels"][0]) is expected
