@@ -10,7 +10,9 @@ of genreclf (no errors, no NumPy, no pandas), so the light client can use it.
 * `MAPPING`: a dict or other mapping: iterating one gives its keys;
 * `UNORDERED`: a set or frozenset (not a dict's keys view): its order is
   arbitrary, so result `i` could not be matched to a text;
-* `ARRAY`: an array of more than one dimension: iterating one gives rows.
+* `ARRAY`: an array of more than one dimension: iterating one gives rows;
+* `DATASET`: a genreclf `TextDataset` (known by its class name and `texts`,
+  so nothing is imported): iterating one gives its rows, not its texts.
 """
 
 import collections.abc
@@ -19,13 +21,14 @@ FRAME = "frame"
 MAPPING = "mapping"
 UNORDERED = "set"
 ARRAY = "array"
+DATASET = "dataset"
 
 
 def container_kind(texts):
     """The kind of container `texts` is that is refused as texts, or None.
 
-    Checked in this order: `FRAME`, `MAPPING`, `UNORDERED`, `ARRAY` (a
-    DataFrame is 2-D too). None for anything else: a list, a tuple, a 1-D
+    Checked in this order: `DATASET`, `FRAME`, `MAPPING`, `UNORDERED`,
+    `ARRAY` (a DataFrame is 2-D too). None for anything else: a list, a tuple, a 1-D
     array, a pandas Series, a generator, and also a `str`, `bytes` or `None`,
     which each caller words its own way.
 
@@ -36,6 +39,8 @@ def container_kind(texts):
     >>> container_kind(["A heist."]), container_kind({"a": 1}.keys())
     (None, None)
     """
+    if type(texts).__name__ == "TextDataset" and hasattr(texts, "texts"):
+        return DATASET
     shape = getattr(texts, "shape", None)
     if hasattr(texts, "columns") and isinstance(shape, tuple) and len(shape) == 2:
         return FRAME

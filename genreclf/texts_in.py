@@ -28,6 +28,7 @@ from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
 from genreclf.text_containers import ARRAY
+from genreclf.text_containers import DATASET
 from genreclf.text_containers import FRAME
 from genreclf.text_containers import MAPPING
 from genreclf.text_containers import UNORDERED
@@ -112,6 +113,12 @@ def _refuse_non_texts(texts, call, column):
             f"them first, e.g. {call}(data.decode('utf-8'))."
         )
     kind = container_kind(texts)
+    if kind == DATASET:
+        raise ConfigError(
+            f"{call}() takes texts, not a TextDataset (iterating one gives its rows). "
+            f"Received: a TextDataset of {len(texts)} rows. Pass its texts, e.g. "
+            f"{call}(data.texts)."
+        )
     if kind == FRAME:
         columns = list(texts.columns)
         example = _pick(columns, column, _text_columns(texts))

@@ -23,6 +23,7 @@ same error for it.
 
 from genreclf.serving.errors import error_for
 from genreclf.text_containers import ARRAY
+from genreclf.text_containers import DATASET
 from genreclf.text_containers import FRAME
 from genreclf.text_containers import MAPPING
 from genreclf.text_containers import UNORDERED
@@ -86,6 +87,11 @@ def _refuse_non_texts(texts, call):
     if texts is None:
         raise TypeError(f"{where} None. Pass the texts, e.g. {call}(df['overview']).")
     kind = container_kind(texts)
+    if kind == DATASET:
+        raise TypeError(
+            f"{where} a TextDataset of {len(texts)} rows; iterating one gives its rows, "
+            f"not its texts. Pass its texts, e.g. {call}(data.texts)."
+        )
     if kind == FRAME:
         columns = list(texts.columns)
         example = "overview" if "overview" in columns else (columns[0] if columns else "text")

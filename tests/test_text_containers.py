@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from genreclf.data import TextDataset
 from genreclf.errors import ConfigError
 from genreclf.serving.client_texts import client_texts
 from genreclf.text_containers import container_kind
@@ -18,6 +19,7 @@ REFUSED = [
     ({"overview": ["A heist."]}, "mapping"),
     (frozenset({"A heist."}), "set"),
     (np.array([["A heist."], ["A duel."]]), "array"),
+    (TextDataset(["A heist."], ["crime"]), "dataset"),  # iterating one gives its rows
 ]
 
 
@@ -27,8 +29,10 @@ def test_both_callers_refuse_the_same_containers_with_their_own_errors(texts, ki
     with pytest.raises(TypeError) as client_error:
         client_texts(texts)
     assert not isinstance(client_error.value, ConfigError)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as library_error:
         texts_in(texts)
+    if kind == "dataset":  # both name the fix
+        assert "data.texts" in str(client_error.value) and "data.texts" in str(library_error.value)
 
 
 @pytest.mark.parametrize(

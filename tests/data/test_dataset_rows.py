@@ -115,9 +115,9 @@ def test_a_dataset_passed_where_texts_go_names_its_rows_and_data_texts():
     from genreclf.texts_in import texts_in
 
     dataset = make()
-    with pytest.raises(TextError, match=r"texts\[0\]: expected a synopsis \(a str\)\. Received: "
-                       r"Example\(.*\), a row of a TextDataset \(iterating one gives its rows\)\. "
-                       r"Pass the dataset's texts, data\.texts, for predicting\."):  # fmt: skip
+    with pytest.raises(ConfigError, match=r"run\.predict\(\) takes texts, not a TextDataset "
+                       r"\(iterating one gives its rows\)\. Received: a TextDataset of 3 rows\. "
+                       r"Pass its texts, e\.g\. run\.predict\(data\.texts\)\."):  # fmt: skip
         texts_in(dataset, "run.predict", "predicting")
     with pytest.raises(TextError, match=r"a row of a TextDataset .* for making a TextDataset"):
         TextDataset(dataset, dataset.labels)
