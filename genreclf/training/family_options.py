@@ -92,6 +92,36 @@ _KERAS_TRAINING = {
 }
 
 
+def warn_unused_max_length(cfg):
+    """Logs a warning when `cfg` gives `max_length` to a family that reads whole texts.
+
+    `--max-length` is the token budget of the sequence families; a bag of
+    n-grams (`ngram`) counts every word of a text and takes none, so the
+    value was dropped without a word while `config.json` recorded it.
+
+    Returns:
+        True when it warned.
+
+    Example:
+
+    >>> from genreclf.training import TrainConfig
+    >>> warn_unused_max_length(TrainConfig(model="bilstm", max_length=64))
+    False
+    """
+    from genreclf.models.registry import family_parameters
+
+    if not cfg.max_length or "max_length" in family_parameters(cfg.model):
+        return False
+    logger.warning(
+        "%r reads every word of a text (it takes no max_length), so max_length=%r "
+        "(`--max-length`) has no effect. Leave it out, or train a sequence family (bilstm, "
+        "transformer, pretrained, stack).",
+        cfg.model,
+        cfg.max_length,
+    )
+    return True
+
+
 def warn_unused_training_args(cfg):
     """Logs a warning naming the Keras training arguments a convex fit does not use.
 

@@ -150,10 +150,12 @@ def _training_data(data, cfg, verbose):
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
     from genreclf.training.family_options import check_family_options
+    from genreclf.training.family_options import warn_unused_max_length
     from genreclf.training.family_options import warn_unused_training_args
 
     check_family_options(cfg)  # a refused option leaves no run folder behind
     warn_unused_training_args(cfg)
+    warn_unused_max_length(cfg)
     joins_finetuned_member(cfg)  # likewise: --finetune with a model it cannot join
     return dataset, synthetic
 

@@ -49,3 +49,16 @@ def test_feature_columns_beside_augment_rows_are_refused_before_any_folder(tmp_p
         )
     assert "Drop --augment" in str(error.value)
     assert not (tmp_path / "run").exists()
+
+
+def test_max_length_for_a_family_that_reads_whole_texts_is_named_as_unused(caplog):
+    # ngram dropped --max-length without a word; config.json recorded it.
+    from genreclf.training.family_options import warn_unused_max_length
+
+    with caplog.at_level("WARNING", logger="genreclf.training"):
+        assert warn_unused_max_length(TrainConfig(model="ngram", max_length=64))
+    assert "'ngram' reads every word of a text" in caplog.text
+    assert "max_length=64 (`--max-length`) has no effect" in caplog.text
+    for model in ("bilstm", "transformer", "pretrained", "stack", "hybrid"):
+        assert not warn_unused_max_length(TrainConfig(model=model, max_length=64))
+    assert not warn_unused_max_length(TrainConfig(model="ngram"))
