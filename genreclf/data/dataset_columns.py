@@ -14,6 +14,11 @@ from genreclf.data.inputs import is_missing
 from genreclf.data.inputs import short_repr
 from genreclf.data.labels import label_name
 from genreclf.errors import ConfigError
+from genreclf.text_containers import ARRAY
+from genreclf.text_containers import FRAME
+from genreclf.text_containers import MAPPING
+from genreclf.text_containers import UNORDERED
+from genreclf.text_containers import container_kind
 
 
 def text_column(texts):
@@ -28,15 +33,16 @@ def text_column(texts):
     ...
     genreclf.errors.ConfigError: texts must hold one text per row ... one text, not a list ...
     """
-    kind = None
+    unordered = f"a {type(texts).__name__}: pass a list of texts, in the order of their labels"
+    advice = {  # the containers `Run.predict` refuses too (`text_containers`)
+        FRAME: "a table: pass its text column, frame[column] (e.g. frame['overview'])",
+        MAPPING: unordered,
+        UNORDERED: unordered,  # a set's order is arbitrary
+        ARRAY: "a table: pass one column, a 1-D array or list (array.ravel() for one column)",
+    }
+    kind = advice.get(container_kind(texts))
     if isinstance(texts, (str, bytes)):
         kind = "one text, not a list of them: pass [text]"
-    elif is_frame(texts):
-        kind = "a table: pass its text column, frame[column] (e.g. frame['overview'])"
-    elif isinstance(texts, (dict, set, frozenset)):  # a set's order is arbitrary
-        kind = f"a {type(texts).__name__}: pass a list of texts, in the order of their labels"
-    elif len(getattr(texts, "shape", ())) > 1:
-        kind = "a table: pass one column, a 1-D array or list (array.ravel() for one column)"
     if kind is None:
         try:
             return list(texts)
