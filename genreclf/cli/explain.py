@@ -2,9 +2,13 @@
 
     genreclf explain runs/x "A detective hunts a killer through a rainy city."
     genreclf explain runs/x --data test.csv --text overview --html explain.html
+    genreclf explain runs/hybrid "A heist in Lyon." --feature year=1994
 
 Texts come as arguments, one per line on stdin (`-`), or from the text
-column of a file (`--data`, labelled or not; `--limit` rows). Without
+column of a file (`--data`, labelled or not; `--limit` rows). A hybrid
+run's features come with the texts as `genreclf predict` takes them
+(`--feature NAME=VALUE`, the same for every text), or from the columns of
+`--data`. Without
 `--html` the explanations are printed (coloured on a terminal unless
 `NO_COLOR` is set; `--json` for JSON lines), `CHUNK` texts at a time as they
 are explained; a reader that stops early (`| head`) ends the command quietly.
@@ -14,6 +18,7 @@ import argparse
 import json
 import sys
 
+from genreclf.cli.predict import add_feature_argument
 from genreclf.errors import ConfigError
 from genreclf.path_arguments import check_out_file
 from genreclf.setting import at_least_one
@@ -62,6 +67,7 @@ def build_parser():
         "complete, slower)",
     )
     p.add_argument("--json", action="store_true", help="print JSON lines")
+    add_feature_argument(p)
     return p
 
 
@@ -113,6 +119,7 @@ def main(argv):
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
     from genreclf.cli.predict import _load_model
     from genreclf.cli.predict import argument_texts
+    from genreclf.cli.predict import feature_values
     from genreclf.cli.predict import in_chunks
     from genreclf.cli.predict import quiet_stdout
     from genreclf.cli.predict import stdin_texts
@@ -128,21 +135,21 @@ def main(argv):
         )
     if args.html:  # written after every text is explained: refused before any is
         check_out_file(args.html, "--html", what="the HTML page to write", example="explain.html")
+    if args.data and args.feature:
+        raise ConfigError(
+            "--feature gives texts from the command line a value; the rows of --data are "
+            f"explained with their own feature columns. Received: --data {args.data!r} and "
+            f"--feature {args.feature[0]!r}. Drop --feature, or pass the texts as arguments."
+        )
     _load_model(run)
-    features = None
     if args.data:
         texts, features = _file_texts(
             run, args.data, args.text, args.limit, args.format, args.skip_bad_rows
         )
-    elif args.texts == ["-"]:
-        texts = stdin_texts(sys.stdin.buffer)
     else:
-        texts = argument_texts(args.texts)
-    if run.feature_names() and features is None:
-        raise ConfigError(
-            f"This run also reads the features {run.feature_names()}: explain rows of a file "
-            "that has them with --data FILE."
-        )
+        texts = stdin_texts(sys.stdin.buffer) if args.texts == ["-"] else argument_texts(args.texts)
+        rows = "explain rows of a file with their own values: --data FILE"
+        features = feature_values(run, args.feature, len(texts), own_values=rows) or None
     if args.html:
         explanations = explain(run, texts, top_k=args.top_k, steps=args.steps, features=features)
         write_html(explanations, args.html, title=f"{run.path.name}: explanations")

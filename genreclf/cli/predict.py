@@ -45,7 +45,13 @@ def build_parser():
         help="how many top labels to show, 1 or more (default 3)",
     )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
-    p.add_argument(
+    add_feature_argument(p)
+    return p
+
+
+def add_feature_argument(parser):
+    """`--feature NAME=VALUE` (repeatable): a hybrid run's feature, the same for every text."""
+    parser.add_argument(
         "--feature",
         action="append",
         default=[],
@@ -53,11 +59,18 @@ def build_parser():
         help="hybrid runs: a feature's value for every text, e.g. --feature year=1994 "
         "(repeat for each feature)",
     )
-    return p
 
 
-def feature_values(run, given, count):
+ROWS_OWN_VALUES = (
+    "score rows with their own values from Python: run.predict(texts, features={name: values})"
+)
+
+
+def feature_values(run, given, count, own_values=ROWS_OWN_VALUES):
     """`{name: [value] * count}` for a hybrid run's features, from `--feature NAME=VALUE`.
+
+    `own_values` ends the message of a missing feature: how the command
+    takes rows that each have their own values.
 
     Raises:
         ConfigError: a malformed or unknown `--feature`, a missing one, or a
@@ -101,8 +114,7 @@ def feature_values(run, given, count):
         raise ConfigError(
             f"{run.path} is a hybrid run: it reads the features {sorted(inputs)} beside "
             f"the text. Received: no value for {missing}. Pass {flags} (the same value "
-            "for every text), or score rows with their own values from Python: "
-            "run.predict(texts, features={name: values})."
+            f"for every text), or {own_values}."
         )
     return values
 

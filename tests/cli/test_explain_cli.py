@@ -277,3 +277,35 @@ def test_data_from_standard_input_is_refused_naming_what_reads_it(capsys):
     assert main(["evaluate", "no/such/run", "--data", "-"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("genreclf evaluate: error: --data takes a labelled file; standard input")
+
+
+def test_a_hybrid_run_takes_its_features_as_flags_as_in_predict(
+    trained_run, sample_csv, tmp_path, capsys
+):
+    import genreclf
+
+    run = genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="hybrid",
+        features=["year"],
+        model_config={"encoder": "ngram"},
+        epochs=1,
+        out=tmp_path / "hybrid",
+        verbose=0,
+    )
+    assert main(["explain", str(run.path), TEXT]) != 0
+    err = capsys.readouterr().err
+    assert "--feature year=VALUE" in err and "rows of a file with their own values" in err
+    assert main(["explain", str(run.path), TEXT, "--feature", "year=1994", "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (expected,) = genreclf.explain(run, [TEXT], features={"year": [1994.0]})
+    assert row == json.loads(json.dumps(expected.to_dict()))
+    (other,) = genreclf.explain(run, [TEXT], features={"year": [1920.0]})
+    assert other.to_dict()["labels"] != row["labels"]  # the value given is the one explained
+    # A file's rows bring their own values; a text-only run has no feature to take.
+    code = main(["explain", str(run.path), "--data", str(sample_csv), "--feature", "year=1"])
+    assert code != 0 and "with their own feature columns" in capsys.readouterr().err
+    assert main(["explain", str(trained_run.path), TEXT, "--feature", "year=1994"]) != 0
+    assert "no feature 'year'" in capsys.readouterr().err
