@@ -29,6 +29,7 @@ from genreclf.run_files import check_run_folder
 from genreclf.run_files import read_thresholds
 from genreclf.run_files import row_keys
 from genreclf.setting import whole
+from genreclf.texts_in import dataset_texts
 from genreclf.texts_in import texts_in
 
 # What a training into the folder writes again: `Run.refresh` compares them.
@@ -279,16 +280,13 @@ class Run:
         except (EOFError, zipfile.BadZipFile, zlib.error) as e:  # truncated
             self._damaged(name, f"{type(e).__name__}: {e}")
 
-    def trained_on(self, dataset):
-        """Which rows of `dataset` (a `TextDataset`) the run trained on: a bool mask `[n]`,
-        or None when the run does not record its training rows (`training_rows`).
-
-        An ensemble records the rows any of its members trained on.
-        """
+    def trained_on(self, data):
+        """Which rows of `data` (a `TextDataset`, or texts as `predict` takes them: of a
+        DataFrame, its text column) the run trained on: a bool mask `[n]`, or None when the run
+        does not record them (`training_rows`; an ensemble's: any of its members')."""
+        texts = dataset_texts(data, "run.trained_on", self.config.get("text"))
         rows = self.training_rows()
-        if rows is None:
-            return None
-        return np.isin(row_keys(dataset.texts), rows)
+        return None if rows is None else np.isin(row_keys(texts), rows)
 
     def feature_names(self):
         """Names of the model's inputs beyond `text` (hybrid models)."""

@@ -100,6 +100,24 @@ def texts_in(texts, call="run.predict", action="predicting", column=None):
     return out
 
 
+def dataset_texts(data, call, column=None):
+    """The texts of `data`, a `TextDataset`, or texts as `texts_in` takes them (checked).
+
+    For calls that take a dataset or texts alike, e.g. `run.trained_on`.
+
+    Example:
+
+    >>> from genreclf.data import TextDataset
+    >>> dataset_texts(TextDataset(["A heist."], ["crime"]), "run.trained_on")
+    ['A heist.']
+    >>> dataset_texts(("A heist.", "A duel."), "run.trained_on")
+    ['A heist.', 'A duel.']
+    """
+    if container_kind(data) == DATASET:  # refused as texts: iterating one gives rows
+        return list(data.texts)
+    return texts_in(data, call, "checking them", column)
+
+
 def _refuse_non_texts(texts, call, column):
     """Raises a `ConfigError` for inputs whose iteration gives no texts."""
     if texts is None:
