@@ -12,6 +12,7 @@ import math
 from keras_tuner.engine import hyperparameters as hp_module
 
 from genreclf.errors import ConfigError
+from genreclf.errors import did_you_mean
 
 Choice = hp_module.Choice
 Int = hp_module.Int
@@ -85,6 +86,7 @@ def to_hyperparameter(name, spec):
         return spec
     spec = dict(spec)
     spec.pop("when", None)  # see `genreclf.tuning.conditional`
+    _check_keys(name, spec)
     if "values" in spec:
         if not spec["values"]:
             raise ConfigError(
@@ -125,6 +127,21 @@ def to_hyperparameter(name, spec):
             'Expected numbers with min <= max, e.g. {"min": 1e-4, "max": 1e-2, '
             '"sampling": "log"}.'
         ) from None
+
+
+def _check_keys(name, spec):
+    # A misspelt key ("samplng") would otherwise be dropped without a word: the range
+    # sampled linearly, or its step left out.
+    kind, known = ("choice", ["values"]) if "values" in spec else ("range", ["min", "max"])
+    known += ["default", "when"] if kind == "choice" else ["step", "sampling", "default", "when"]
+    unknown = sorted(set(spec) - set(known))
+    if unknown:
+        guess = did_you_mean(unknown, known)
+        raise ConfigError(
+            f"{name}: a {kind} takes the keys {', '.join(map(repr, known))}. Received: "
+            f"{name}={spec}, unknown: {', '.join(map(repr, unknown))}"
+            f"{' (' + guess + ')' if guess else ''}. Respell or remove them."
+        )
 
 
 def _numbers(*values):

@@ -78,3 +78,15 @@ def test_a_declared_default_outside_its_choice_or_range_is_a_clear_error():
         to_hyperparameter("units", {"min": 8, "max": 32, "default": 4})
     assert to_hyperparameter("units", {"min": 8, "max": 32, "default": 16}).default == 16
     assert to_hyperparameter("units", {"values": [8, 16], "default": 16}).default == 16
+
+
+def test_a_misspelt_key_of_a_range_or_choice_is_refused_not_dropped():
+    # `--set 'lr={"min": 1e-4, "max": 1e-2, "samplng": "log"}'` searched lr linearly.
+    with pytest.raises(ConfigError, match=r"^lr: a range takes the keys .*'samplng'.*'sampling'"):
+        to_hyperparameter("lr", {"min": 1e-4, "max": 1e-2, "samplng": "log"})
+    with pytest.raises(ConfigError, match=r"unknown: 'setp' \(did you mean 'step'"):
+        to_hyperparameter("units", {"min": 8, "max": 32, "setp": 8, "when": {"mode": ["a"]}})
+    with pytest.raises(ConfigError, match=r"^units: a choice takes the keys 'values'"):
+        to_hyperparameter("units", {"values": [8, 16], "defualt": 16})
+    spec = {"min": 1e-4, "max": 1e-2, "sampling": "log", "default": 1e-3, "when": {"mode": ["a"]}}
+    assert to_hyperparameter("lr", spec).get_config()["sampling"] == "log"
