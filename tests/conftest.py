@@ -95,6 +95,24 @@ def trained_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def trained_hybrid_run(tmp_path_factory):
+    """A tiny hybrid run (ngram text branch beside the sample's `year`), once per session."""
+    import genreclf
+
+    return genreclf.train(
+        genreclf.sample_path(),
+        text="overview",
+        label="genre",
+        model="hybrid",
+        features=["year"],
+        model_config={"encoder": "ngram"},
+        epochs=1,
+        out=tmp_path_factory.mktemp("runs") / "hybrid",
+        verbose=0,
+    )
+
+
+@pytest.fixture(scope="session")
 def trained_multilabel_run(tmp_path_factory):
     """A tiny multi-label bilstm run on the bundled sample, trained once per session."""
     import genreclf

@@ -280,21 +280,11 @@ def test_data_from_standard_input_is_refused_naming_what_reads_it(capsys):
 
 
 def test_a_hybrid_run_takes_its_features_as_flags_as_in_predict(
-    trained_run, sample_csv, tmp_path, capsys
+    trained_run, trained_hybrid_run, sample_csv, capsys
 ):
     import genreclf
 
-    run = genreclf.train(
-        genreclf.sample_path(),
-        text="overview",
-        label="genre",
-        model="hybrid",
-        features=["year"],
-        model_config={"encoder": "ngram"},
-        epochs=1,
-        out=tmp_path / "hybrid",
-        verbose=0,
-    )
+    run = trained_hybrid_run
     assert main(["explain", str(run.path), TEXT]) != 0
     err = capsys.readouterr().err
     assert "--feature year=VALUE" in err and "rows of a file with their own values" in err

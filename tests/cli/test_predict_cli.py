@@ -174,20 +174,8 @@ def test_a_text_that_names_a_file_is_scored_with_a_warning(tmp_path, monkeypatch
     assert not caplog.records
 
 
-def test_a_hybrid_run_takes_its_features_as_flags(tmp_path):
-    import genreclf
-
-    run = genreclf.train(
-        genreclf.sample_path(),
-        text="overview",
-        label="genre",
-        model="hybrid",
-        features=["year"],
-        model_config={"encoder": "ngram"},
-        epochs=1,
-        out=tmp_path / "hybrid",
-        verbose=0,
-    )
+def test_a_hybrid_run_takes_its_features_as_flags(trained_hybrid_run):
+    run = trained_hybrid_run
     text = "A detective hunts a killer through a rainy city."
     code, _, stderr = predict(str(run.path), text)
     assert_one_clear_error(code, stderr, "hybrid run", "['year']", "--feature year=VALUE")
