@@ -26,6 +26,51 @@ from genreclf.data.inputs import short_repr
 from genreclf.errors import ConfigError
 
 
+class OpenedFolder:
+    """A folder given by its path, still found after the working folder changes (`os.chdir`).
+
+    A relative path names a folder of the working folder it was given in. `path`
+    is the folder as given while that is still the working folder (messages keep
+    the user's spelling), else its absolute path, so an object opened in a
+    notebook before an `os.chdir` still reads and writes its own folder.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> before = os.getcwd()
+    >>> os.chdir(tempfile.mkdtemp())
+    >>> folder, opened_in = OpenedFolder("runs/a"), os.getcwd()
+    >>> folder.path
+    PosixPath('runs/a')
+    >>> os.chdir(tempfile.mkdtemp())
+    >>> folder.path == pathlib.Path(opened_in, "runs", "a")
+    True
+    >>> os.chdir(before)
+    """
+
+    def __init__(self, path):
+        self._given = pathlib.Path(path)
+        self._opened_in = _working_folder()
+        self._absolute = self._given
+        if self._opened_in is not None:
+            self._absolute = pathlib.Path(self._opened_in, self._given)
+
+    @property
+    def path(self):
+        """The folder as given, or absolute once the working folder is another."""
+        if self._given.is_absolute() or _working_folder() == self._opened_in:
+            return self._given
+        return self._absolute
+
+
+def _working_folder():
+    """`os.getcwd()`, or None when the working folder was deleted."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
 def received(value):
     """`value` as `Received: name=...` shows it: cut short, with its type.
 

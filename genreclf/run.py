@@ -5,17 +5,16 @@ take one. Its files, their names and writers: `genreclf.run_files`.
 """
 
 import os
-import pathlib
 import zipfile
 import zlib
 
 import numpy as np
 
-from genreclf.data.frames import is_frame
 from genreclf.data.labels import LabelVocabulary
 from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.model_features import check_features
+from genreclf.path_arguments import OpenedFolder
 from genreclf.path_arguments import check_path
 from genreclf.run_files import CONFIG
 from genreclf.run_files import FINGERPRINT
@@ -26,6 +25,7 @@ from genreclf.run_files import OUT_OF_FOLD
 from genreclf.run_files import THRESHOLDS
 from genreclf.run_files import TRAINING_ROWS
 from genreclf.run_files import check_run_folder
+from genreclf.run_files import not_a_run_fix
 from genreclf.run_files import read_thresholds
 from genreclf.run_files import row_keys
 from genreclf.setting import whole
@@ -36,18 +36,6 @@ from genreclf.texts_in import texts_in
 _WATCHED = (CONFIG, LABELS, THRESHOLDS, MODEL)
 _TOP_K = whole(1, also=(None,))  # `Run.predict`'s top_k: None is every label
 _BATCH_SIZE = whole(1)
-
-
-def _fix(path):
-    """How to pass a run where `path` is not a path: `Run`'s and `load_run`'s fix."""
-    if isinstance(path, Run):
-        return "It is a Run already: use it as it is."
-    if is_frame(path):
-        return (
-            "Open the run by its folder, then pass the texts: "
-            "genreclf.load_run('runs/ngram').predict(df['overview'])."
-        )
-    return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
 
 
 class Run:
@@ -75,8 +63,9 @@ class Run:
     """
 
     def __init__(self, path):
-        self.path = pathlib.Path(
-            check_path(path, "path", what="a run folder", example="runs/ngram", fix=_fix(path))
+        fix = not_a_run_fix(path)
+        self._folder = OpenedFolder(
+            check_path(path, "path", what="a run folder", fix=fix, example="runs/ngram")
         )
         check_run_folder(self.path)
         self._written = self._stamps()  # before reading: a write meanwhile is seen
@@ -96,6 +85,11 @@ class Run:
         if (self.path / FINGERPRINT).exists():
             self._fingerprint = self._read(FINGERPRINT, read_json_object)
         self._model = None
+
+    @property
+    def path(self):
+        """The run folder (a `pathlib.Path`): as given, absolute after an `os.chdir`."""
+        return self._folder.path
 
     def _stamps(self):
         """What `refresh` compares: `(mtime_ns, size)` of each file a training writes

@@ -105,6 +105,27 @@ def write_training_rows(path, keys):
     tmp.replace(pathlib.Path(path) / TRAINING_ROWS)
 
 
+def not_a_run_fix(path):
+    """How to pass a run where `path` is not a path: `Run`'s and `load_run`'s fix.
+
+    Example:
+
+    >>> not_a_run_fix(None)
+    "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
+    """
+    from genreclf.data.frames import is_frame
+    from genreclf.run import Run  # it imports this module
+
+    if isinstance(path, Run):
+        return "It is a Run already: use it as it is."
+    if is_frame(path):
+        return (
+            "Open the run by its folder, then pass the texts: "
+            "genreclf.load_run('runs/ngram').predict(df['overview'])."
+        )
+    return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
+
+
 def check_run_folder(path):
     """Raises a `RunFolderError` unless `path` (a `pathlib.Path`) is a complete run folder.
 
