@@ -174,6 +174,11 @@ class GrpcTransport:
             if set(columns) != {"text"}
             else {"text": 7}
         )
+        if dtypes and set(columns) - set(dtypes):  # as the server says it; not "hold strings"
+            raise _invalid(
+                f"Expected the inputs {sorted(dtypes)} of signature "
+                f"{signature_name or 'serving_default'!r}. Received: {sorted(columns)}."
+            )
         for name, values in columns.items():
             tensor = request.inputs[name]
             tensor.dtype = dtypes.get(name, 7)

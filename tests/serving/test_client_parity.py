@@ -107,6 +107,19 @@ def test_classify_takes_integers_for_a_float_feature(server):
     assert answers[0] == answers[1]
 
 
+def test_a_feature_the_model_lacks_is_named_as_such_over_both_protocols(server):
+    # gRPC sent `year` as a string tensor, refusing it as "Expected input 'year' to
+    # hold strings. Received: 1975.0": a text-only model has no input `year` at all.
+    for client in both(server, model="genre"):
+        with pytest.raises(InvalidRequestError) as info:
+            client.predict(TEXTS, year=YEARS)
+        assert "hold strings" not in info.value.message
+        assert "['text']" in info.value.message
+    assert info.value.message.endswith(  # gRPC's, before anything is sent
+        "Expected the inputs ['text'] of signature 'serving_default'. Received: ['text', 'year']."
+    )
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
