@@ -27,6 +27,8 @@ import reprlib
 
 import numpy as np
 
+from genreclf.data.labels import whole_number_names
+
 UNITS = ("logit", "score")
 
 _SHORT = reprlib.Repr()
@@ -137,7 +139,10 @@ class Explanation:
         )
 
     def label(self, name):
-        """The `LabelExplanation` of label `name`."""
+        """The `LabelExplanation` of label `name`: a class name, or an `int` class as
+        `Run.predict` gives a whole-number class (ratings: `3` is `'3'`)."""
+        if isinstance(name, (int, np.integer)) and not isinstance(name, (bool, np.bool_)):
+            name = str(int(name))
         for entry in self.labels:
             if entry.label == name:
                 return entry
@@ -200,9 +205,23 @@ class Explanation:
     def top_words(self, label, k=5, sign=1):
         """The `k` words that pushed `label` most (`sign=-1`: that held it back most).
 
-        Repeated words are summed; words with no push in that direction are left out.
+        `label` is a class name, or of a run of whole-number classes (ratings)
+        an `int` class as `Run.predict` gives it (`3`, the class `'3'`); of
+        other runs an `int` is a position in `labels`. Repeated words are
+        summed; words with no push in that direction are left out.
+
+        Example:
+
+        >>> words = [Word("a", 0, 1), Word("dull", 2, 6), Word("heist", 7, 12)]
+        >>> def rating(k, pushes):
+        ...     return LabelExplanation(k, 0.5, 1.0, 0.0, np.array(pushes))
+        >>> e = Explanation("a dull heist", words, [rating("3", [0, 1, 0]), rating("1", [0, 0, 2])])
+        >>> e.top_words(1), e.top_words("1"), e.top_words(3)
+        ([('heist', 2.0)], [('heist', 2.0)], [('dull', 1.0)])
         """
-        entry = self.label(label) if isinstance(label, str) else self.labels[label]
+        names = [entry.label for entry in self.labels]
+        by_name = isinstance(label, str) or whole_number_names(names)
+        entry = self.label(label) if by_name else self.labels[label]
         totals = {}
         for word, value in zip(self.words, entry.attributions):
             key = word.text.lower()
