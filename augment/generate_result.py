@@ -167,7 +167,7 @@ class GenerateResult:
                 f"refused: {self.refused} of {self.answered} answers (no rows from them; "
                 "cached, so a rerun with the same model and prompt does not ask again)"
             )
-        if self.batch:
+        if self.batch and self.batch["batch_id"]:  # none when every request was cached
             lines.append(
                 f"batch {self.batch['batch_id']}: {self.batch['status']}, "
                 f"{self.batch['succeeded']}/{self.batch['submitted']} answered"

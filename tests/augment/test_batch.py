@@ -33,6 +33,7 @@ def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):
         batch=True,
     )
     assert res.cached == res.plan.total_requests and len(server.batches) == 1
+    assert "batch None" not in res.to_table()  # it printed "batch None: None, 0/0 answered"
 
 
 def test_batch_price_is_half_and_budget_trims_the_batch(server, corpus, tmp_path):
