@@ -268,7 +268,8 @@ def load_dataset(
         A `TextDataset` with `path`, per-row `ids`, `lines` (1-based line, or
         row number for Parquet and aclImdb), `sources` (`"real"` unless the
         file has a `source` column), `read_options` (the columns, label
-        separator and format it was read with, and how many rows) and `skipped` (reason -> count).
+        separator and format it was read with, and how many rows), `skipped` (reason -> count)
+        and `absolute_path` (the file's, as it was read: `train` records it in `config.json`).
         A DataFrame's dataset has no `path` (there is no file to read again) and
         `source_name` `"DataFrame"`, which its rows' errors name (`DataFrame:5`).
 
@@ -367,6 +368,8 @@ def load_dataset(
         },
     )
     dataset.skipped = dict(sorted(skips.counts.items()))
+    # The file as read: `train` records it, wherever the working folder is by then (os.chdir).
+    dataset.absolute_path = None if fmt is None else os.path.abspath(path)
     warn_on_null_labels(dataset)
     warn_on_case_variants(dataset)
     return dataset

@@ -172,7 +172,8 @@ def record_source(cfg, dataset, names=None):
     options = dict(dataset.read_options or {})
     whole_file = options.pop("rows", None) == len(dataset)  # not a subset of the file
     if dataset.path is not None and cfg.data is None and whole_file:
-        cfg.data = str(dataset.path)
+        # the file where it was read, though the working folder may have changed since
+        cfg.data = str(getattr(dataset, "absolute_path", None) or dataset.path)
     for name, value in options.items():
         if (names is None or name in names) and getattr(cfg, name) in (None, "auto"):
             setattr(cfg, name, value)

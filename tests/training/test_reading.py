@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 
 import pytest
 
@@ -204,6 +205,20 @@ def test_recorded_columns_never_override_given_ones():
     detected = TrainConfig(data=str(genreclf.sample_path()))
     reading.record_source(detected, reading.read_dataset(detected), reading.COLUMN_OPTIONS)
     assert (detected.text, detected.label, detected.format) == ("overview", "genre", "auto")
+
+
+def test_a_dataset_read_by_a_relative_path_is_recorded_where_it_was_read(tmp_path, monkeypatch):
+    # A notebook reads movies.csv, changes folder, then trains: config.json named
+    # movies.csv in the new folder (no such file, or another one).
+    (tmp_path / "data").mkdir()
+    shutil.copy(genreclf.sample_path(), tmp_path / "data" / "movies.csv")
+    monkeypatch.chdir(tmp_path / "data")
+    dataset = genreclf.load_dataset("movies.csv", text="overview", label="genre")
+    assert dataset.path == "movies.csv"  # errors keep naming it as it was given
+    monkeypatch.chdir(tmp_path)
+    cfg = TrainConfig()
+    reading.record_source(cfg, dataset)
+    assert cfg.to_json_dict()["data"] == str(tmp_path / "data" / "movies.csv")
 
 
 def test_the_split_holds_out_val_split_and_synthetic_rows_join_training(tmp_path):
