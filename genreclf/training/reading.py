@@ -179,6 +179,47 @@ def record_source(cfg, dataset, names=None):
             setattr(cfg, name, value)
 
 
+def check_read_with(cfg, dataset):
+    """Refuses reading options in `cfg` that `dataset`, read already, was not read with.
+
+    A `TextDataset` holds its texts and labels: `train(data, text="title")`
+    trained on them, but recorded `text="title"` in `config.json`, so that
+    `evaluate(run, "test.csv")` scored the titles of the test file; and
+    `multi_label=True` trained a single-label dataset single-label. Its
+    columns (`data.read_options`) and `multi_label` are compared; a dataset
+    made in memory has no columns, and the columns given are recorded.
+
+    Example:
+
+    >>> import genreclf
+    >>> from genreclf.training.config import TrainConfig
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    >>> check_read_with(TrainConfig(text="overview"), data)
+    >>> check_read_with(TrainConfig(text="title"), data)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
+    """
+    read = dataset.read_options or {}
+    wrong = [
+        (name, getattr(cfg, name), read[name])
+        for name in ("text", "label")
+        if read.get(name) is not None and getattr(cfg, name) not in (None, read[name])
+    ]
+    if cfg.multi_label is not None and bool(cfg.multi_label) != dataset.multi_label:
+        wrong.append(("multi_label", cfg.multi_label, dataset.multi_label))
+    if wrong:
+        received = ", ".join(f"{name}={given!r}" for name, given, _ in wrong)
+        held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)
+        raise ConfigError(
+            "Reading options given with a TextDataset must be those it was read with: its rows "
+            f"are read already, and config.json records them. Received: {received}; the "
+            f"TextDataset has {held}. Leave them out (over a config's, pass the dataset's), or "
+            "make the dataset with them: genreclf.load_dataset(path_or_frame, text=..., "
+            "label=..., multi_label=...), or genreclf.TextDataset(texts, labels, multi_label=...)."
+        )
+
+
 def read_validation_rows(cfg, train_set):
     """Reads `cfg.val_data`, refusing rows of a class that `train_set` lacks.
 

@@ -35,6 +35,7 @@ from genreclf.training.fitting import fit_run
 from genreclf.training.merged_config import check_config_file  # noqa: F401 (re-exported)
 from genreclf.training.merged_config import make_config
 from genreclf.training.reading import COLUMN_OPTIONS
+from genreclf.training.reading import check_read_with
 from genreclf.training.reading import read_augment_rows
 from genreclf.training.reading import read_dataset
 from genreclf.training.reading import read_validation_rows  # noqa: F401 (re-exported)
@@ -134,6 +135,7 @@ def _training_data(data, cfg, verbose):
         # the format, which each file is detected in (a .jsonl --val-data beside a .csv).
         record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
+        check_read_with(cfg, dataset)  # given with rows read already: they must agree
         cfg.multi_label = dataset.multi_label
         record_source(cfg, dataset)
     check_trainable(dataset)  # one class (or one label set) is nothing to learn

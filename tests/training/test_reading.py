@@ -221,6 +221,21 @@ def test_a_dataset_read_by_a_relative_path_is_recorded_where_it_was_read(tmp_pat
     assert cfg.to_json_dict()["data"] == str(tmp_path / "data" / "movies.csv")
 
 
+def test_reading_options_a_dataset_was_not_read_with_are_refused_not_recorded(tmp_path):
+    # train(data, text="title") trained on data's overviews, recorded text="title" in
+    # config.json, and evaluate(run, "test.csv") then scored the test file's titles.
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match=r"Received: text='title'; the TextDataset has text='o"):
+        genreclf.train(data, text="title", model="ngram", out=out)
+    with pytest.raises(ConfigError, match=r"Received: label='genres', multi_label=True; the Te"):
+        genreclf.train(data, label="genres", multi_label=True, model="ngram", out=out)
+    in_memory = genreclf.TextDataset(data.texts, data.labels)  # no columns to compare
+    with pytest.raises(ConfigError, match=r"Received: multi_label=True; .* multi_label=False\."):
+        genreclf.train(in_memory, multi_label=True, model="ngram", out=out)
+    assert not (out / "config.json").exists()
+
+
 def test_the_split_holds_out_val_split_and_synthetic_rows_join_training(tmp_path):
     cfg = TrainConfig(data=str(genreclf.sample_path()), refit=False, val_split=0.2, seed=1)
     dataset = reading.read_dataset(cfg)
