@@ -32,7 +32,22 @@ ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
 
 
 def configure(tuner_id=None, oracle_ip=None, oracle_port=None):
-    """Sets the KerasTuner environment variables from explicit values (None: leave as is)."""
+    """Sets the KerasTuner environment variables from explicit values (None: leave as is).
+
+    A tuner id or port without the chief's address is refused: KerasTuner would run
+    a search of its own on this machine, not join the chief's.
+    """
+    given = {"--tuner-id": tuner_id, "--oracle-port": oracle_port}
+    given = {flag: value for flag, value in given.items() if value is not None}
+    if given and oracle_ip is None and not os.environ.get(ORACLE_IP):
+        received = ", ".join(f"{flag}={value!r}" for flag, value in given.items())
+        raise ConfigError(
+            f"Distributed tuning needs the chief's address: --oracle-ip (or {ORACLE_IP}) "
+            f"with --oracle-port and --tuner-id. Received: {received} and no --oracle-ip, "
+            "which would run a separate search on this machine instead of joining the "
+            "chief's. Pass --oracle-ip and --oracle-port of the chief, or drop "
+            f"{' and '.join(given)} to search on this machine alone."
+        )
     for name, value in ((TUNER_ID, tuner_id), (ORACLE_IP, oracle_ip), (ORACLE_PORT, oracle_port)):
         if value is not None:
             os.environ[name] = str(value)

@@ -1,4 +1,5 @@
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -31,6 +32,22 @@ def test_role_from_environment(monkeypatch):
     monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner1")
     assert distributed.role() == "worker"
     assert distributed.oracle_address() == ("127.0.0.1", 8000)
+
+
+def test_a_tuner_id_without_the_chief_address_is_refused(monkeypatch):
+    # `genreclf tune ... --tuner-id tuner0` without --oracle-ip ran a whole search of
+    # its own, as if no --tuner-id had been given.
+    for name in (distributed.TUNER_ID, distributed.ORACLE_IP, distributed.ORACLE_PORT):
+        monkeypatch.setenv(name, "")  # restored after the test, which `configure` sets
+        monkeypatch.delenv(name)
+    with pytest.raises(ConfigError, match=r"Received: --tuner-id='tuner0' and no --oracle-ip"):
+        distributed.configure("tuner0", None, None)
+    with pytest.raises(ConfigError, match=r"drop --tuner-id and --oracle-port to search"):
+        distributed.configure("chief", None, 8000)
+    assert distributed.TUNER_ID not in os.environ and distributed.role() == "single"
+    monkeypatch.setenv(distributed.ORACLE_IP, "127.0.0.1")  # the address from the environment
+    distributed.configure("tuner1", None, 8000)
+    assert distributed.role() == "worker"
 
 
 def test_wait_for_oracle_is_bounded_and_logged(caplog):
