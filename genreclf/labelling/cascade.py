@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import os
 
+from genreclf.errors import ConfigError
 from genreclf.labelling.label_file import LabelFile
 from genreclf.labelling.output_settings import cascade_settings
 from genreclf.labelling.output_settings import check_or_record
@@ -153,6 +154,7 @@ class Cascade:
         started = os.path.exists(str(out)) and os.path.getsize(str(out)) > 0
         check_or_record(out, self.settings, started)
         store = LabelFile(out)
+        _check_same_texts(rows, store)
         retry = self.llm is not None
         todo = [r for r in rows if not store.done(r["id"], retry_llm=retry)]
         resumed = len(rows) - len(todo)
@@ -248,6 +250,22 @@ def unlabelled(row, reason, code=None, extra=None):
     if extra:
         out.update(extra)
     return out
+
+
+def _check_same_texts(rows, store):
+    """Refuses to resume `store` when a row's id now holds another text (rows keyed by
+    line number, and the input sorted or edited since): its label is another text's."""
+    changed = [r for r in rows if store.rows.get(r["id"], r).get("text", r["text"]) != r["text"]]
+    if changed:
+        first, written = changed[0], store.rows[changed[0]["id"]]["text"]
+        raise ConfigError(
+            f"{store.path} was labelled from other texts: {len(changed)} of the rows it "
+            f"holds have another text under the same id now (id {first['id']!r}, line "
+            f"{first.get('line')}: {written[:60]!r} there, {first['text'][:60]!r} here), so "
+            "resuming would keep labels of other texts. Expected the input it was started "
+            "with. Give the rows stable ids (an id column, --id-column), restore the input, "
+            "or write to another --out."
+        )
 
 
 def _brief(decision):

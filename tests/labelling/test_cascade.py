@@ -99,6 +99,26 @@ def test_a_rerun_skips_rows_already_written_and_cuts_a_torn_line(texts_csv, genr
     assert sorted(ids) == ["a1", "a2", "a3", "a4", "a5", "a6"]
 
 
+def test_a_rerun_on_rows_whose_ids_now_hold_other_texts_is_refused(genres_yaml, tmp_path):
+    # Rows without an id column are keyed by line: after the input was sorted, the
+    # rerun kept every written label, each now under another text's line.
+    from genreclf.errors import ConfigError
+
+    texts = ["A ghost haunts a lighthouse.", "Two rivals fall in love.", "A heist in Rome."]
+    data, out = tmp_path / "texts.csv", tmp_path / "labelled.jsonl"
+    data.write_text("overview\n" + "\n".join(texts) + "\n", encoding="utf-8")
+    args = dict(genres=genres_yaml, stages=("keywords",), out=out)
+    label(data, **args)
+    assert label(data, **args).resumed == 3  # the same input resumes
+    data.write_text("overview\n" + "\n".join(sorted(texts)) + "\n", encoding="utf-8")
+    before = out.read_text()
+    with pytest.raises(
+        ConfigError, match=r"2 of the rows it holds have another text .*line 3: 'Two rivals"
+    ):
+        label(data, **args)
+    assert out.read_text() == before
+
+
 def test_llm_stage_labels_what_is_left_with_few_shot_and_its_cache(
     texts_csv, genres_yaml, tmp_path, server
 ):
