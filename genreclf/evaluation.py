@@ -14,6 +14,7 @@ from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.data.option_names import option_names
+from genreclf.data.read_options import check_read_with
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.held_out import warn_trained_on
@@ -116,8 +117,15 @@ def _read(run, data, drop_unknown_labels=True, **overrides):
     With `skip_bad_rows`, rows with a label the run never saw are dropped (and
     logged) too, unless `drop_unknown_labels=False` (`explain` needs no labels).
     """
-    if isinstance(data, TextDataset):
-        return data
+    if isinstance(data, TextDataset):  # read already: as it was read, unknown labels aside
+        check_read_with(
+            data, {k: v for k, v in overrides.items() if k != "skip_bad_rows"}, "evaluate"
+        )
+        if not (overrides.get("skip_bad_rows") and drop_unknown_labels):
+            return data
+        return drop_unknown(
+            data, run.vocabulary, field=(data.read_options or {}).get("label") or "label"
+        )
     cfg = run.config
     options = {
         "text": cfg.get("text"),

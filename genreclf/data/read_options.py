@@ -98,6 +98,38 @@ def check_switch(option, value, *, switches=None, negatable=False, config_key=Fa
     raise ConfigError(f"{name} ({flags}) {what}. Received: {name}={short_repr(value)}. {fix}.")
 
 
+def check_read_with(dataset, given, call):
+    """Refuses reading options `given` (`{name: value}`, None: not given) that `dataset`,
+    a `TextDataset` read already, was not read with (`dataset.read_options`).
+
+    Its rows are read: `evaluate(run, data, text="overview")` of a dataset
+    read from the titles scored the titles. A dataset made in memory was read
+    with none of them.
+
+    Example:
+
+    >>> import genreclf
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    >>> check_read_with(data, {"text": "overview", "sep": None}, "evaluate")
+    >>> check_read_with(data, {"text": "title"}, "evaluate")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    genreclf.errors.ConfigError: evaluate() ... Received: text='title'; the TextDataset was read with ...
+    """
+    read = dataset.read_options or {}
+    wrong = {k: v for k, v in given.items() if v is not None and read.get(k) != v}
+    if not wrong:
+        return
+    received = ", ".join(f"{name}={value!r}" for name, value in wrong.items())
+    held = ", ".join(f"{name}={read.get(name)!r}" for name in wrong)
+    raise ConfigError(
+        f"{call}() reads a TextDataset as it is: its rows are read already, so reading "
+        f"options must be those it was read with. Received: {received}; the TextDataset was "
+        f"read with {held}. Leave them out, or read the data with them: "
+        "genreclf.load_dataset(path_or_frame, text=..., label=..., ...)."
+    )
+
+
 def check_sep(sep):
     """`sep` if it is a label separator (a non-empty string) or None, else a `ConfigError`.
 
