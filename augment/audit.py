@@ -228,7 +228,13 @@ def audit(
     )
     whole(1).check("top_k", top_k, fix="Pass e.g. top_k=1 (the top genre only) or top_k=3.")
     if isinstance(rows, (str, bytes)) or hasattr(rows, "__fspath__"):
-        rows = read_rows(rows)
+        path, rows = rows, read_rows(rows)
+        if not rows:  # an agreement of 0/0 was shown as 0.000
+            raise DataError(
+                "no rows to audit. Expected the synthetic rows `genreclf augment run` wrote, "
+                "one JSON object a line; check the path, or run `genreclf augment run` first.",
+                path=path,
+            )
     for position, row in enumerate(rows):
         problem = _text_problem(row)
         if problem:

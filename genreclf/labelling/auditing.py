@@ -27,6 +27,7 @@ import dataclasses
 import random
 
 from genreclf.errors import ConfigError
+from genreclf.errors import DataError
 from genreclf.metrics.wilson import wilson_interval
 
 # `load_dataset`'s option -> `audit`'s argument for the judge file. The flags of
@@ -156,6 +157,12 @@ def audit(
             "judge= a labelled file (`--judge FILE`)",
         )
     rows = read_labelled(labelled)
+    if not rows:  # an agreement of 0/0 was shown as nan
+        raise DataError(
+            "no rows to audit. Expected the rows `genreclf label --out` wrote, one JSON "
+            "object a line; check the path, or run `genreclf label` first.",
+            path=labelled,
+        )
     picked = sample_rows(rows, sample, seed)
     unlabelled = sum(1 for r in rows if not r.get("labels"))
     if str(judge) == "llm":

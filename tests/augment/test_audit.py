@@ -131,6 +131,14 @@ def test_a_blank_text_is_named_by_its_file_and_line_before_any_prediction(tmp_pa
         audit(rows, predictor=judge, sample=3)
 
 
+def test_an_empty_file_is_refused_not_reported_as_no_agreement(tmp_path):
+    # It printed "agreement (predictor): 0/0 = 0.000" and exited 0.
+    path = tmp_path / "aug.jsonl"
+    path.write_text("\n")
+    with pytest.raises(DataError, match=r"aug.jsonl: no rows to audit"):
+        audit(str(path), predictor=Judge({}))
+
+
 @pytest.mark.parametrize(
     ("option", "value"), [("sample", 0), ("sample", -1), ("top_k", 0), ("top_k", -2)]
 )

@@ -308,3 +308,10 @@ def test_a_judge_file_with_no_row_carrying_a_genre_stops_the_audit_given_the_gen
     assert result.overall["agree"] == 0
     [warning] = [r.getMessage() for r in caplog.records if r.name == "genreclf.labelling"]
     assert "the 4 rows that carry only such labels count as disagreements" in warning
+
+
+def test_an_empty_labelled_file_is_refused_not_reported_as_nan(texts_csv, tmp_path):
+    empty = tmp_path / "labelled.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"labelled.jsonl: no rows to audit"):
+        audit(empty, tmp_path / "labels.csv", judge_label="genre")
