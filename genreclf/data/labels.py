@@ -75,6 +75,30 @@ def python_list_fix(cell, field):
     )
 
 
+def decimal_whole_note(label, labels):
+    """A note for an unknown `label` that is one of the whole-number `labels` written with a
+    decimal point (a CSV cell `"3.0"`, as pandas' `to_csv` writes a column of ratings that
+    holds a missing value); else `""`. A CSV cell is a name as written (`label_name`), so
+    `"3.0"` is no `3`, while a DataFrame's, JSON's or Parquet's number `3.0` is.
+
+    Example:
+
+    >>> decimal_whole_note("3.0", ["1", "3"])  # doctest: +ELLIPSIS
+    " '3.0' is the class '3' written with a decimal point...astype('Int64')..."
+    >>> decimal_whole_note("3.5", ["1", "3"]), decimal_whole_note("3.0", ["drama"])
+    ('', '')
+    """
+    whole = label[:-2] if isinstance(label, str) and label.endswith(".0") else None
+    if whole is None or not _WHOLE.fullmatch(whole) or str(int(whole)) not in labels:
+        return ""
+    return (
+        f" {label!r} is the class {str(int(whole))!r} written with a decimal point, as pandas' "
+        "to_csv writes a column of whole numbers that holds a missing value: write the "
+        "column as integers (frame[column].astype('Int64') before to_csv), or pass the "
+        "DataFrame itself, whose number 3.0 is the class 3."
+    )
+
+
 def whole_number_names(names):
     """Whether every name is a whole number as `str(int)` writes it: `'7'`, `'-1'`, `'0'`.
 
@@ -265,7 +289,8 @@ class LabelVocabulary:
                 if label not in self._index:
                     raise DataError(
                         f"Unknown label {label!r}{at}: it was not seen at training "
-                        f"time. Expected one of {self.labels}. Drop such rows "
+                        f"time. Expected one of {self.labels}."
+                        f"{decimal_whole_note(label, self.labels)} Drop such rows "
                         f"({argument('skip_bad_rows')}=True, `{flag('skip_bad_rows')}`, counts "
                         "and skips them) or retrain with them included.",
                         path=path,

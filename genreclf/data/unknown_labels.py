@@ -2,6 +2,7 @@
 
 import logging
 
+from genreclf.data.labels import decimal_whole_note
 from genreclf.data.records import row_error
 from genreclf.data.skip_log import MAX_LOGGED_SKIPS
 from genreclf.errors import DataError
@@ -50,7 +51,8 @@ def drop_unknown_labels(dataset, vocabulary, skip_bad_rows=True, field="label"):
         error = row_error(
             "unknown_label",
             f"unknown label {unknown[0]!r}{at}: it was not seen at training time. "
-            f"Expected one of {vocabulary.labels}.",
+            f"Expected one of {vocabulary.labels}."
+            f"{decimal_whole_note(unknown[0], vocabulary.labels)}",
             fix="relabel it with one of those",
             path=dataset.origin,
             line=None if dataset.lines is None else dataset.lines[i],
@@ -83,8 +85,8 @@ def _none_known(dataset, vocabulary, field):
     return DataError(
         f"None of the {len(dataset):,} rows has only labels the model was trained on, so "
         f"none is left to score. Expected labels among {vocabulary.labels}. Received: "
-        f"labels {shown}. Pass data of the model's classes, or check the label column "
-        f"(--label) and --sep.",
+        f"labels {shown}.{decimal_whole_note(found[0], vocabulary.labels)} Pass data of the "
+        "model's classes, or check the label column (--label) and --sep.",
         path=dataset.origin,
         field=field,
     )

@@ -40,3 +40,22 @@ def test_no_row_of_a_known_label_is_an_error_not_an_empty_dataset(tmp_path):
     with pytest.raises(DataError, match=r"other\.csv: field 'genre': None of the 2 rows") as e:
         drop_unknown_labels(ds, LabelVocabulary(["x", "y"]), field="genre")
     assert "Expected labels among ['x', 'y']. Received: labels 'news', 'sport'" in str(e.value)
+
+
+def test_a_rating_written_with_a_decimal_point_is_named_with_the_fix(tmp_path):
+    # pandas' to_csv writes ratings with a missing value as 2.0; the run's classes are 1..3:
+    # "Unknown label '2.0' ... Expected one of ['1', '2', '3']" said nothing of why.
+    path = tmp_path / "test.csv"
+    path.write_text("text,rating\nA heist.,2.0\nA ghost.,3.0\n")
+    ratings = LabelVocabulary(["1", "2", "3"])
+    data = load_dataset(path, label="rating")
+    note = r"'2\.0' is the class '2' written with a decimal point, .*astype\('Int64'\)"
+    with pytest.raises(DataError, match=rf"test\.csv:2: field 'rating': Unknown .*{note}"):
+        ratings.encode(data.labels, path=str(path), lines=data.lines, field="rating")
+    with pytest.raises(DataError, match=rf"unknown label '2\.0'.*{note}"):
+        drop_unknown_labels(data, ratings, skip_bad_rows=False, field="rating")
+    with pytest.raises(DataError, match=rf"None of the 2 rows .*{note}"):
+        drop_unknown_labels(data, ratings, field="rating")
+    with pytest.raises(DataError) as error:  # no class '2': no note
+        LabelVocabulary(["1", "3"]).encode([["2.0"]])
+    assert "decimal point" not in str(error.value)
