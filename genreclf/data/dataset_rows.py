@@ -7,14 +7,18 @@ column name, a tuple or anything else is a `ConfigError` saying what to use.
 file.
 """
 
+import logging
+
 import numpy as np
 
 from genreclf.data.examples import Example
+from genreclf.data.inputs import is_series
 from genreclf.data.inputs import row_indices
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.errors import ConfigError
 
+logger = logging.getLogger("genreclf.data")
 _ROWS = "Rows: data[:100], data[mask] (one bool per row), data[[3, 7]]."
 
 
@@ -56,6 +60,7 @@ def row_positions(dataset, key):
             f"{'' if key is None else f' ({type_with_article(key)})'}. {_ROWS} A column: "
             "data.texts, data.labels."
         )
+    _warn_on_another_index(dataset, key)
     try:
         indices = row_indices(key, n)
     except (TypeError, ValueError) as e:
@@ -71,6 +76,35 @@ def row_positions(dataset, key):
             f"key={short_repr(key)}, which holds something else. {_ROWS}"
         ) from None
     return [_position(i, n) for i in indices]
+
+
+def _warn_on_another_index(dataset, key):
+    """Warns when `key` is a boolean pandas Series whose index is not that of the DataFrame
+    rows `dataset` was read from (`load_dataset` keeps it as `frame_index`).
+
+    A mask is read by position, as `iloc` reads rows: one of the frame sorted, shuffled or
+    filtered since (`frame.sort_values("year").year > 2010`) picked other rows without a
+    word.
+    """
+    index = getattr(dataset, "frame_index", None)
+    if index is None or not is_series(key) or getattr(key.dtype, "kind", None) != "b":
+        return
+    theirs = key.index.tolist()
+    if len(theirs) != len(index) or theirs == index:
+        return  # another length is refused as it is
+    row = next(i for i, (a, b) in enumerate(zip(index, theirs)) if a != b)
+    logger.warning(
+        "data[mask] reads a boolean Series by position (row i of the dataset is row i of the "
+        "DataFrame it was read from), not by its index, and this mask's index is not that "
+        "DataFrame's: its row %d is index %s, the dataset's row %d came from index %s. If the "
+        "mask is of the frame sorted, shuffled or filtered since, align it first "
+        "(mask.loc[frame.index], frame as the dataset was read from it); pass mask.to_numpy() "
+        "to select by position without this warning.",
+        row,
+        short_repr(theirs[row]),
+        row,
+        short_repr(index[row]),
+    )
 
 
 def dataset_row(dataset, i):

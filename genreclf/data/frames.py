@@ -87,6 +87,7 @@ class FrameRecords:
         self.batch_size = batch_size
         self.columns = list(frame.columns)
         self.index_names = [name for name in frame.index.names if name is not None]
+        self.index = frame.index  # not read: `data[mask]` compares a mask's with it
         names = [str(name) for name in self.columns]  # pyarrow's names for them
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:

@@ -370,6 +370,8 @@ def load_dataset(
     dataset.skipped = dict(sorted(skips.counts.items()))
     # The file as read: `train` records it, wherever the working folder is by then (os.chdir).
     dataset.absolute_path = None if fmt is None else os.path.abspath(path)
+    if fmt is None:  # a DataFrame's index of each row, for `data[mask]` to compare a mask's with
+        dataset.frame_index = records.index[[e.line - 1 for e in examples]].tolist()
     warn_on_null_labels(dataset)
     warn_on_case_variants(dataset)
     return dataset

@@ -1,10 +1,13 @@
 """`TextDataset[key]` and iteration (`genreclf.data.dataset_rows`)."""
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from genreclf.data import TextDataset
+from genreclf.data import load_dataset
 from genreclf.data.examples import Example
 from genreclf.errors import ConfigError
 from genreclf.errors import TextError
@@ -121,3 +124,25 @@ def test_a_dataset_passed_where_texts_go_names_its_rows_and_data_texts():
         texts_in(dataset, "run.predict", "predicting")
     with pytest.raises(TextError, match=r"a row of a TextDataset .* for making a TextDataset"):
         TextDataset(dataset, dataset.labels)
+
+
+def test_a_mask_of_the_frame_sorted_since_it_was_read_is_warned_about(caplog):
+    frame = pd.DataFrame(
+        {"overview": ["a heist", "a ghost", "a storm"], "genre": ["crime", "horror", "crime"]},
+        index=[10, 20, 30],
+    )
+    data = load_dataset(frame)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        assert data[frame["genre"] == "crime"].texts == ["a heist", "a storm"]  # its own rows
+        assert not caplog.records
+        shuffled = frame.iloc[[2, 0, 1]]
+        picked = data[shuffled["overview"] == "a ghost"]  # True at position 2: "a storm"
+    assert picked.texts == ["a storm"]
+    (record,) = caplog.records
+    assert "this mask's index is not that DataFrame's: its row 0 is index 30, the dataset's " in (
+        record.getMessage()
+    )
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        caplog.clear()
+        assert data[(shuffled["overview"] == "a ghost").to_numpy()].texts == ["a storm"]
+        assert not caplog.records
