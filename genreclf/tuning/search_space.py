@@ -12,7 +12,8 @@ import math
 from keras_tuner.engine import hyperparameters as hp_module
 
 from genreclf.errors import ConfigError
-from genreclf.errors import did_you_mean
+from genreclf.tuning.space_checks import check_keys
+from genreclf.tuning.space_checks import check_schedule
 
 Choice = hp_module.Choice
 Int = hp_module.Int
@@ -86,7 +87,7 @@ def to_hyperparameter(name, spec):
         return spec
     spec = dict(spec)
     spec.pop("when", None)  # see `genreclf.tuning.conditional`
-    _check_keys(name, spec)
+    check_keys(name, spec)
     if "values" in spec:
         if not spec["values"]:
             raise ConfigError(
@@ -127,21 +128,6 @@ def to_hyperparameter(name, spec):
             'Expected numbers with min <= max, e.g. {"min": 1e-4, "max": 1e-2, '
             '"sampling": "log"}.'
         ) from None
-
-
-def _check_keys(name, spec):
-    # A misspelt key ("samplng") would otherwise be dropped without a word: the range
-    # sampled linearly, or its step left out.
-    kind, known = ("choice", ["values"]) if "values" in spec else ("range", ["min", "max"])
-    known += ["default", "when"] if kind == "choice" else ["step", "sampling", "default", "when"]
-    unknown = sorted(set(spec) - set(known))
-    if unknown:
-        guess = did_you_mean(unknown, known)
-        raise ConfigError(
-            f"{name}: a {kind} takes the keys {', '.join(map(repr, known))}. Received: "
-            f"{name}={spec}, unknown: {', '.join(map(repr, unknown))}"
-            f"{' (' + guess + ')' if guess else ''}. Respell or remove them."
-        )
 
 
 def _numbers(*values):
@@ -365,6 +351,8 @@ def check_training_space(training, max_epochs=None):
             if name in counts and isinstance(value, float) and value.is_integer():
                 value = int(value)  # a trial reads 4.0 epochs as 4
             check_training_value(name, value)
+            if name == "schedule":
+                check_schedule(value)
             if name == "epochs" and max_epochs is not None and value > max_epochs:
                 raise ConfigError(
                     f"A trial trains at most max_epochs (`--max-epochs`) epochs. Received: "

@@ -90,3 +90,12 @@ def test_a_misspelt_key_of_a_range_or_choice_is_refused_not_dropped():
         to_hyperparameter("units", {"values": [8, 16], "defualt": 16})
     spec = {"min": 1e-4, "max": 1e-2, "sampling": "log", "default": 1e-3, "when": {"mode": ["a"]}}
     assert to_hyperparameter("lr", spec).get_config()["sampling"] == "log"
+
+
+def test_every_schedule_of_a_choice_is_checked_before_the_first_trial():
+    # Only a search's first candidate was tried up front: a trial drawing "stepp" failed.
+    from genreclf.tuning.search_space import check_training_space
+
+    check_training_space({"schedule": ["auto", "cosine", "step", "plateau", "constant"]})
+    with pytest.raises(ConfigError, match=r"schedule='stepp' \(did you mean 'step'"):
+        check_training_space({"schedule": ["cosine", "stepp"]})
