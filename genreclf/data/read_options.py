@@ -100,7 +100,8 @@ def check_switch(option, value, *, switches=None, negatable=False, config_key=Fa
 
 def check_read_with(dataset, given, call):
     """Refuses reading options `given` (`{name: value}`, None: not given) that `dataset`,
-    a `TextDataset` read already, was not read with (`dataset.read_options`).
+    a `TextDataset` read already, was not read with (`dataset.read_options`, and
+    `multi_label`).
 
     Its rows are read: `evaluate(run, data, text="overview")` of a dataset
     read from the titles scored the titles. A dataset made in memory was read
@@ -116,7 +117,7 @@ def check_read_with(dataset, given, call):
     ...
     genreclf.errors.ConfigError: evaluate() ... Received: text='title'; the TextDataset was read with ...
     """
-    read = dataset.read_options or {}
+    read = {**(dataset.read_options or {}), "multi_label": dataset.multi_label}
     wrong = {k: v for k, v in given.items() if v is not None and read.get(k) != v}
     if not wrong:
         return

@@ -22,6 +22,7 @@ import numpy as np
 
 from genreclf.data import TextDataset
 from genreclf.data.inputs import check_data
+from genreclf.data.read_options import check_read_with
 from genreclf.errors import ConfigError
 from genreclf.label_issues.label_issues import LabelIssues
 from genreclf.label_issues.out_of_fold import TFIDF
@@ -135,7 +136,9 @@ def find_label_issues(
     if model != TFIDF and work_dir is not None:
         check_work_dir(work_dir)
     _cleanlab()
-    if isinstance(data, TextDataset):
+    if isinstance(data, TextDataset):  # read already: as it was read
+        given = dict(text=text, label=label, sep=sep, multi_label=multi_label)
+        check_read_with(data, given, "find_label_issues")
         dataset = data
     else:
         from genreclf.data import load_dataset

@@ -335,3 +335,12 @@ def test_an_earlier_checks_fold_folder_is_accepted_as_the_work_dir(
     check_work_dir(work_dir)  # the API accepts it too
     with pytest.raises(ConfigError, match="holds fingerprint.json, thresholds.json"):
         check_work_dir(work_dir / "fold_0")  # one fold of it is a run
+
+
+def test_reading_options_a_dataset_was_not_read_with_are_refused(sample_csv):
+    # text="overview" with a dataset read from the titles scored the titles without a word.
+    titles = genreclf.load_dataset(sample_csv, text="title", label="genre")
+    with pytest.raises(ConfigError, match=r"Received: text='overview'; the TextDataset was read"):
+        genreclf.find_label_issues(titles, text="overview")
+    with pytest.raises(ConfigError, match=r"Received: multi_label=True; .* multi_label=False\."):
+        genreclf.find_label_issues(titles, multi_label=True)
