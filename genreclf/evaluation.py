@@ -24,6 +24,7 @@ from genreclf.run_comparison import check_shared_classes
 from genreclf.run_comparison import on_shared_rows
 from genreclf.run_comparison import paired_intervals
 from genreclf.run_comparison import unpaired_reason
+from genreclf.run_files import check_not_a_run_folder
 
 logger = logging.getLogger("genreclf.evaluation")
 
@@ -226,6 +227,7 @@ def evaluate(
         out = check_out_folder(
             out, what="a folder for the report", holds="one", example="evaluation"
         )
+        check_not_a_run_folder(out)  # its metrics.json is the run's own report
     if data is not None:
         check_data(data)  # a file, a DataFrame or a TextDataset; never printed whole
     run.refresh()  # the folder as it is now: a run trained again since `run` opened

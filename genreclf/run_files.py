@@ -14,6 +14,7 @@ import pathlib
 
 import numpy as np
 
+from genreclf.errors import ConfigError
 from genreclf.errors import RunFolderError
 from genreclf.json_files import read_json_object
 from genreclf.json_files import write_json
@@ -124,6 +125,27 @@ def not_a_run_fix(path):
             "genreclf.load_run('runs/ngram').predict(df['overview'])."
         )
     return "Pass the folder genreclf.train wrote, e.g. genreclf.load_run('runs/ngram')."
+
+
+def check_not_a_run_folder(out):
+    """Refuses a report's `out` that is a run folder (its `config.json` and `labels.json`).
+
+    `evaluate(run, data, out=run.path)` wrote the test rows' `metrics.json`
+    and `report.md` over the run's own, which `run.metrics`, `evaluate`
+    without data and `ensemble` read as the run's held-out report.
+
+    Example:
+
+    >>> check_not_a_run_folder("no/such/folder")
+    """
+    path = pathlib.Path(out)
+    if (path / CONFIG).is_file() and (path / LABELS).is_file():
+        raise ConfigError(
+            "out must be a folder for the report, not a run folder: the report's metrics.json "
+            "and report.md would replace the run's own, its held-out report (run.metrics). "
+            f"Received: out={str(out)!r}, a run folder. Pass a folder of the report's own, "
+            f"e.g. out={str(path / 'evaluation')!r}."
+        )
 
 
 def check_run_folder(path):

@@ -376,3 +376,15 @@ def test_a_run_trained_again_after_it_was_opened_is_evaluated_with_its_new_label
     assert report["macro_f1"] == pytest.approx(
         genreclf.evaluate(trained_run, sample_csv, out=tmp_path / "o")["macro_f1"]
     )
+
+
+def test_a_run_folder_is_refused_as_the_reports_out(trained_run, sample_csv, tmp_path):
+    # Its metrics.json and report.md were replaced by the test rows': run.metrics changed.
+    import shutil
+
+    copy = shutil.copytree(trained_run.path, tmp_path / "run")
+    before = (copy / "metrics.json").read_bytes()
+    with pytest.raises(ConfigError, match=r"not a run folder: .*Received: out='.*run', a run"):
+        genreclf.evaluate(trained_run, sample_csv, out=copy)
+    assert (copy / "metrics.json").read_bytes() == before
+    assert genreclf.evaluate(trained_run, sample_csv, out=copy / "evaluation")["num_examples"]
