@@ -270,6 +270,14 @@ def label(
         # No key: say so before the cheap stages run, not when the LLM's turn comes.
         resolve_api_key(cascade_args.get("api_key"), cascade_args.get("base_url"))
     cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
+    fixed = {k: v for k, v in (cascade_args.get("thresholds") or {}).items() if k != "llm"}
+    if calibrate is not None and fixed:  # the calibrated thresholds replaced them unsaid
+        raise ConfigError(
+            f"calibrate= chooses the thresholds that thresholds= sets for {sorted(fixed)}, "
+            f"and would replace them. Received: thresholds={fixed} (`--thresholds`) with "
+            "calibrate= (`--calibrate`). Drop those stages from thresholds= to calibrate "
+            "them, or drop calibrate= to keep your thresholds."
+        )
     rows = _rows_to_label(data, text, id_column, format)
     if calibrate is not None:
         report = calibrate_rows(

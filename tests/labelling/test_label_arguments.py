@@ -156,3 +156,14 @@ def test_llm_arguments_out_of_range_are_refused_before_any_row(tmp_path, name, v
     with pytest.raises(ConfigError, match=rf"{name} must be a .*Received: {name}="):
         label(TEXTS, out=out, llm="m", base_url="http://127.0.0.1:9/v1", **LLM, **{name: value})
     assert not out.exists()
+
+
+def test_thresholds_of_stages_that_calibrate_chooses_are_refused(tmp_path):
+    # `--thresholds keywords=0.5 --calibrate labels.csv` labelled at the calibrated
+    # threshold (0.6 on the sample) without a word about the 0.5 given.
+    rows = (TEXTS * 10, [["horror"], ["comedy"]] * 10)
+    with pytest.raises(ConfigError, match=r"for \['keywords'\], and would replace them"):
+        label(TEXTS, out=tmp_path / "o.jsonl", calibrate=rows, **KEYWORDS)
+    assert not (tmp_path / "o.jsonl").exists()
+    result = label(TEXTS, out=tmp_path / "o.jsonl", calibrate=rows, **dict(KEYWORDS, thresholds={}))
+    assert result.rows == 2
