@@ -9,6 +9,7 @@ genreclf label keywords labelled.csv --label genre --out genres.yaml
 
 import argparse
 import json
+import os
 import sys
 
 from genreclf.errors import ConfigError
@@ -183,6 +184,7 @@ def build_keywords_parser():
         "folder/.tar.gz",
     )
     p.add_argument("--out", required=True, help="the genres.yaml to write")
+    p.add_argument("--overwrite", action="store_true", help="write over an existing --out")
     p.add_argument("--text", help="text column")
     p.add_argument("--label", help="label column")
     p.add_argument("--format", default="auto", help=FORMAT_HELP)
@@ -359,6 +361,12 @@ def _keywords(args):
     from genreclf.labelling.genre_spec import save_genres
     from genreclf.labelling.keyword_mining import mine_keywords
 
+    if os.path.exists(args.out) and not args.overwrite:  # its edits were lost without a word
+        raise ConfigError(
+            f"Expected a new --out for the mined genres. Received: --out {args.out}, which "
+            "exists (its descriptions and keywords may hold your edits). Pass --overwrite "
+            "to replace it, or another --out."
+        )
     dataset = load_dataset(
         args.data,
         text=args.text,

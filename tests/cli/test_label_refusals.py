@@ -74,6 +74,19 @@ def test_keywords_that_leave_every_genre_empty_are_an_error_not_a_file(files, tm
     assert "horror:" in capsys.readouterr().out and out.exists()
 
 
+def test_keywords_do_not_write_over_an_existing_genres_file(files, tmp_path, capsys):
+    # A rerun of `label keywords` replaced the genres.yaml whose descriptions were edited.
+    labelled, _ = files
+    out = tmp_path / "genres.yaml"
+    out.write_text("genres:\n  horror: {description: My own words., keywords: [ghost]}\n")
+    argv = ["label", "keywords", str(labelled), "--label", "genre", "--min-df", "2"]
+    assert main([*argv, "--out", str(out)]) == 1
+    assert "Pass --overwrite to replace it" in capsys.readouterr().err
+    assert "My own words." in out.read_text()
+    assert main([*argv, "--out", str(out), "--overwrite"]) == 0
+    assert "My own words." not in out.read_text()
+
+
 def test_the_python_api_refuses_thresholds_and_target_precision_out_of_range(files, tmp_path):
     from genreclf.errors import ConfigError
     from genreclf.labelling import build_cascade
