@@ -15,6 +15,7 @@ from genreclf.data.columns import LABEL_COLUMNS
 from genreclf.data.columns import TEXT_COLUMNS
 from genreclf.data.columns import resolve_column
 from genreclf.data.frames import FRAME_NAME
+from genreclf.data.inputs import has_words
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.labels import label_name
@@ -231,7 +232,7 @@ class ExampleReader:
                     else "write the text as one string (join a list of sentences into one)"
                 ),
             )
-        if not text.strip():
+        if not has_words(text):
             raise self._error(
                 "empty_text",
                 "empty text. Every row needs a non-blank text.",

@@ -17,6 +17,7 @@ class and their `shape`.
 import logging
 import os
 import reprlib
+import unicodedata
 
 from genreclf.data.frames import has_class
 from genreclf.data.frames import is_frame
@@ -163,12 +164,18 @@ def type_with_article(value):
 def has_words(text):
     """True for a `str` that is not blank: what every text must be.
 
+    Blank is empty, or only spaces and invisible format characters (Unicode
+    category Cf: zero-width spaces and joiners, a byte-order mark), which
+    a page shows as nothing and the models read as no word.
+
     Example:
 
-    >>> has_words("a heist"), has_words("  "), has_words(None)
-    (True, False, False)
+    >>> has_words("a heist"), has_words("  "), has_words(None), has_words("\u200b\ufeff ")
+    (True, False, False, False)
     """
-    return isinstance(text, str) and not text.isspace() and text != ""
+    if not isinstance(text, str):
+        return False
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def is_text(text):

@@ -17,6 +17,7 @@ given), so the aclImdb hints say so, not to pass `split=`.
 
 import math
 
+from genreclf.data.inputs import has_words
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.errors import DataError
@@ -88,7 +89,7 @@ def _read(path, text, id_column, format):
             value = None  # a DataFrame's or JSONL's missing cell, as training reads it
         if value is not None and not isinstance(value, str):
             raise _not_a_string(value, path, record.line, column)
-        if value is None or not value.strip():
+        if value is None or not has_words(value):
             raise DataError(
                 "empty text. Expected a synopsis in every row; remove the row or fill it.",
                 path=path,

@@ -116,6 +116,9 @@ def test_every_text_is_a_non_blank_str_named_by_index():
         TextDataset(["a", " "], ["x", "y"])
     with pytest.raises(TextError, match=r"^texts\[0\]: .*Received: ''\."):
         TextDataset([""], ["x"])
+    # Zero-width spaces and joiners show as nothing: no word to read either.
+    with pytest.raises(TextError, match=r"^texts\[1\]: .*Received: '\\u200b\\u200d'\."):
+        TextDataset(["a\u200bb", "\u200b\u200d"], ["x", "y"])
     with pytest.raises(TextError, match=r"^line 3: texts\[1\]: .*before making a TextDataset"):
         TextDataset(["a", "\t"], ["x", "y"], lines=[2, 3])
     with pytest.raises(TextError, match=r"^DataFrame:3: texts\[1\]"):

@@ -34,7 +34,7 @@ def test_no_default_label_column_lists_columns(tmp_path):
         load_dataset(path)
 
 
-@pytest.mark.parametrize("text", ['""', '"   "'])
+@pytest.mark.parametrize("text", ['""', '"   "', '"\u200b \ufeff\u2060"'])
 def test_empty_text_names_file_line_field(tmp_path, text):
     path = write(tmp_path, "m.csv", f'id,overview,genre\n1,"ok",x\n2,{text},y\n')
     with pytest.raises(DataError) as info:

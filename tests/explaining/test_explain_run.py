@@ -52,7 +52,7 @@ def test_blank_and_missing_texts_are_refused_as_predict_refuses_them(trained_run
 
 def test_an_empty_string_is_a_blank_text_not_the_current_folder(trained_run):
     # Path("") is ".", a folder: explain(run, "") said "the arguments look swapped".
-    for text in ("", " "):
+    for text in ("", " ", "\u200b"):
         with pytest.raises(DataError, match=r"texts\[0\]: expected a synopsis with some words"):
             genreclf.explain(trained_run, text)
 

@@ -118,6 +118,8 @@ def test_a_missing_cell_is_an_empty_text_not_the_text_nan(tmp_path):
     path.write_text('{"overview": "A heist."}\n{"overview": NaN}\n')
     with pytest.raises(DataError, match=r":2: field 'overview': empty text"):
         read_texts(path)
+    with pytest.raises(DataError, match=r"^DataFrame:2: field 'overview': empty text"):
+        read_texts(pd.DataFrame({"overview": ["A heist.", "\u200b\u200c"]}))  # zero-width
 
 
 def test_an_id_cell_holding_a_list_is_refused_not_keyed_by_its_repr():
