@@ -307,7 +307,8 @@ class Explainer:
         else:
             positions = word_positions(self.model, self.ig_layer, text, words, result.ids)
             placed, unplaced = to_words(result.attributions, positions, len(words))
-        method = f"integrated gradients on {self.ig_layer!r} ({self.steps} steps)"
+        rule = {"gauss": ", Gauss-Legendre"}.get(self.ig.rule, "")
+        method = f"integrated gradients on {self.ig_layer!r} ({self.steps} steps{rule})"
         return _Part(placed, unplaced, result.value, result.baseline, method, "score")
 
 
@@ -315,15 +316,14 @@ def _integrated_gradients(model, layer_name):
     """`IntegratedGradients` on `layer_name`, set up for that kind of layer.
 
     Token and position embeddings in one layer interpolate from the padding
-    tokens' embeddings (positions kept), not from zero; a pretrained
-    encoder's tape is large, so its passes hold a bounded number of values.
+    tokens' embeddings (positions kept), not from zero; a pretrained encoder's
+    tape is large, so its passes hold a bounded number of values; a
+    `transformer`'s blocks complete best with Gauss-Legendre nodes (`quadrature`).
     """
-    return IntegratedGradients(
-        model,
-        layer_name,
-        pad_baseline=layer_name == "token_and_position_embedding",
-        pass_values=ENCODER_PASS_VALUES if layer_name in PIECE_EMBEDDINGS else None,
-    )
+    rule = "gauss" if find_layer(model, "transformer_encoder_0") is not None else "midpoint"
+    pass_values = ENCODER_PASS_VALUES if layer_name in PIECE_EMBEDDINGS else None
+    pad = layer_name == "token_and_position_embedding"
+    return IntegratedGradients(model, layer_name, pad, pass_values, rule)
 
 
 def _taken_out(model, width):

@@ -137,6 +137,8 @@ class IntegratedGradients:
         pass_values: None, or the most probed values (the layer's output
             for one copy of the text, times the steps) a backward pass holds:
             bounds the memory of the tape (see the module docstring).
+        rule: the quadrature of the path integral, `"midpoint"` or `"gauss"`
+            (`quadrature`).
 
     Example:
 
@@ -150,8 +152,11 @@ class IntegratedGradients:
     ((1, 3, 2), True)
     """
 
-    def __init__(self, model, layer_name, pad_baseline=False, pass_values=None):
+    def __init__(self, model, layer_name, pad_baseline=False, pass_values=None, rule="midpoint"):
+        if rule not in QUADRATURE_RULES:
+            raise ValueError(f"rule must be one of {QUADRATURE_RULES}. Received: rule={rule!r}.")
         self.layer_name = layer_name
+        self.rule = rule
         self.pass_values = None if pass_values is None else int(pass_values)
         self.probe = None
         self._no_ids = False  # set by `_forward_backward`
@@ -189,7 +194,8 @@ class IntegratedGradients:
         Args:
             inputs: the model's inputs for ONE example, e.g. `{"text": [text]}`.
             classes: the class indices to explain.
-            steps: interpolation steps (midpoint rule): a whole number of at least 1.
+            steps: interpolation steps (the nodes of the explainer's `rule`,
+                `quadrature`): a whole number of at least 1.
             batch_steps: the most steps per forward and backward pass (fewer
                 when one copy of the text is large: see `pass_values`).
             should_stop: None, or a function of no arguments asked before each
@@ -206,26 +212,29 @@ class IntegratedGradients:
         """
         check_steps(steps)
         check_should_stop(should_stop)
-        midpoints = ((np.arange(steps) + 0.5) / steps).astype("float32")
+        nodes, weights = quadrature(steps, self.rule)
         with self._lock, self._switch.timing(slower_than=TRACE_AFTER_SECONDS):
             ends, size = None, max(1, int(batch_steps))
             if self.pass_values is not None:  # the size of one copy first, without a tape
                 stop_if_asked(should_stop)
-                ends, _ = self._pass(inputs, midpoints[:0], [], ends=True)
+                ends, _ = self._pass(inputs, nodes[:0], weights[:0], [], ends=True)
                 size = max(1, min(size, self.pass_values // max(1, ends["full"].size)))
             sums = None
             for start in range(0, steps, size):
                 stop_if_asked(should_stop)
                 # Unbounded, t = 0 and t = 1 ride along in the first pass.
                 first, part = self._pass(
-                    inputs, midpoints[start : start + size], classes, ends is None, should_stop
+                    inputs,
+                    nodes[start : start + size],
+                    weights[start : start + size],
+                    classes,
+                    ends is None,
+                    should_stop,
                 )
                 ends = ends or first
                 sums = part if sums is None else [a + b for a, b in zip(sums, part)]
         full = ends["full"]
-        per_class = [
-            (full * (g / steps)).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums
-        ]
+        per_class = [(full * g).reshape(full.shape[:2] + (-1,)).sum(axis=-1) for g in sums]
         return IGResult(
             attributions=np.stack(per_class, axis=-1),
             ids=ends["ids"],
@@ -233,7 +242,7 @@ class IntegratedGradients:
             baseline=ends["scores"][0, classes].astype("float64"),
         )
 
-    def _pass(self, inputs, alphas, classes, ends, should_stop=None):
+    def _pass(self, inputs, alphas, weights, classes, ends, should_stop=None):
         """The model on the example repeated once per alpha, and one backward pass per class.
 
         With `ends`, the baseline (t = 0) and the text (t = 1) lead the batch.
@@ -241,8 +250,9 @@ class IntegratedGradients:
         Returns:
             `(ends, sums)`: `ends` (with `ends`, else None) the scores at
             t = 0 and t = 1, the text's probed values minus the baseline's
-            (`full`) and its ids; `sums` per class the gradients summed over
-            `alphas` (no tape when there is no class).
+            (`full`) and its ids; `sums` per class the gradients at `alphas`
+            summed with their quadrature `weights` (no tape when there is no
+            class).
         """
         skip = 2 if ends else 0
         alphas = np.concatenate([[0.0, 1.0][:skip], alphas]).astype("float32")
@@ -260,7 +270,8 @@ class IntegratedGradients:
         sums = []
         for grad in grads.numpy():
             grad = grad[skip * rows :]
-            sums.append(grad.reshape((len(alphas) - skip, rows) + grad.shape[1:]).sum(axis=0))
+            grad = grad.reshape((len(alphas) - skip, rows) + grad.shape[1:])
+            sums.append(np.tensordot(weights, grad, axes=1))
         if not ends:
             return None, sums
         first = {
@@ -323,6 +334,34 @@ class IntegratedGradients:
         # [classes, rows, ...]; the ends alone (no class): none
         grads = tf.stack(grads) if grads else tf.zeros_like(delta)[None][:0]
         return scores, delta, tf.zeros([0]) if ids is None else ids, grads
+
+
+QUADRATURE_RULES = ("midpoint", "gauss")
+
+
+def quadrature(steps, rule="midpoint"):
+    """`(nodes, weights)` on [0, 1] for `steps` gradient evaluations; the weights sum to 1.
+
+    `"midpoint"`: evenly spaced nodes, equal weights; `"gauss"`:
+    Gauss-Legendre's (NumPy's `leggauss`), which gather toward both ends.
+    Which suits a model was measured (bench/RESULTS.md): on 20
+    movielens_plots synopses at 16 steps, a `transformer`'s largest gap was
+    7% of the explained change with Gauss-Legendre against 32% with the
+    midpoint rule, while paths with ReLU kinks (`ngram`'s hidden layer) and
+    a `bilstm` complete as well or better with the midpoint rule.
+
+    Example:
+
+    >>> quadrature(4)[0].tolist(), quadrature(4)[1].tolist()
+    ([0.125, 0.375, 0.625, 0.875], [0.25, 0.25, 0.25, 0.25])
+    >>> nodes, weights = quadrature(2, "gauss")
+    >>> [round(float(t), 4) for t in nodes], weights.tolist()
+    ([0.2113, 0.7887], [0.5, 0.5])
+    """
+    if rule == "gauss":
+        nodes, weights = np.polynomial.legendre.leggauss(steps)
+        return ((nodes + 1) / 2).astype("float32"), weights / 2
+    return ((np.arange(steps) + 0.5) / steps).astype("float32"), np.full(steps, 1.0 / steps)
 
 
 class IGResult:

@@ -55,6 +55,7 @@ def test_transformer_is_explained_by_integrated_gradients_on_its_embedding():
     assert explainer.kind == "integrated_gradients"
     (explanation,) = explainer.explain([TEXT], top_k=3)
     assert explanation.units == "score" and "'embedding'" in explanation.method
+    assert "64 steps, Gauss-Legendre" in explanation.method  # its blocks' rule: `quadrature`
     words = ["Two", "strangers", "love", "on", "a", "night", "train"]
     assert [w.text for w in explanation.words] == words
     _complete(explanation, 5e-3)
@@ -327,7 +328,7 @@ def test_bilstm_family_integrated_gradients_are_complete_and_on_words():
 
     model = build_bilstm(3, train_texts=TEXTS, embedding_dim=8, lstm_units=4, max_length=16)
     explainer = Explainer(model, LABELS, steps=64)
-    assert explainer.ig_layer == "embedding"
+    assert explainer.ig_layer == "embedding" and explainer.ig.rule == "midpoint"
     (explanation,) = explainer.explain([TEXT + " zzyzx"], top_k=3)
     _complete(explanation, 5e-3)
     # Out-of-vocabulary "zzyzx" still has a position and an embedding: it gets a share too.

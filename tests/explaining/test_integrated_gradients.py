@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from genreclf.explaining.integrated_gradients import IntegratedGradients
+from genreclf.explaining.integrated_gradients import quadrature
 from genreclf.models.heads import classification_head
 from genreclf.models.heads import text_input
 from genreclf.models.pooling import MaskedGlobalPooling1D
@@ -30,10 +31,10 @@ def tiny_bilstm(multi_label=False):
     return keras.Model({"text": text}, classification_head(x, 3, multi_label), name="bilstm")
 
 
-@pytest.mark.parametrize("multi_label", [False, True])
-def test_attributions_sum_to_the_score_change_from_the_baseline(multi_label):
+@pytest.mark.parametrize(("multi_label", "rule"), [(False, "midpoint"), (True, "gauss")])
+def test_attributions_sum_to_the_score_change_from_the_baseline(multi_label, rule):
     model = tiny_bilstm(multi_label)
-    ig = IntegratedGradients(model, "embedding")
+    ig = IntegratedGradients(model, "embedding", rule=rule)
     result = ig.attribute({"text": ["Two strangers fall in love."]}, classes=[0, 1, 2], steps=64)
     change = result.value - result.baseline
     assert np.abs(change).max() > 1e-3  # the test would be empty otherwise
@@ -79,15 +80,28 @@ def test_steps_that_are_not_a_count_are_refused(steps):
         ig.attribute({"text": [TEXTS[0]]}, classes=[0], steps=steps)
 
 
-def test_steps_in_several_passes_give_the_same_attributions():
+@pytest.mark.parametrize("rule", ["midpoint", "gauss"])
+def test_steps_in_several_passes_give_the_same_attributions(rule):
     model = tiny_bilstm()
-    ig = IntegratedGradients(model, "embedding")
+    ig = IntegratedGradients(model, "embedding", rule=rule)
     inputs = {"text": ["two strangers fall in love"]}
     whole = ig.attribute(inputs, classes=[0, 2], steps=24, batch_steps=24)
     parts = ig.attribute(inputs, classes=[0, 2], steps=24, batch_steps=5)
     np.testing.assert_allclose(parts.attributions, whole.attributions, atol=1e-6)
     np.testing.assert_allclose(parts.value, whole.value, atol=1e-7)
     np.testing.assert_allclose(parts.baseline, whole.baseline, atol=1e-7)
+
+
+def test_each_rule_integrates_what_it_should_exactly():
+    # Midpoint: straight lines; Gauss-Legendre with n nodes: polynomials of degree 2n - 1.
+    for rule, steps, degree in [("midpoint", 5, 1), ("gauss", 3, 5), ("gauss", 16, 31)]:
+        nodes, weights = quadrature(steps, rule)
+        assert nodes.shape == weights.shape == (steps,) and 0 < nodes.min() < nodes.max() < 1
+        assert abs(weights @ nodes.astype("float64") ** degree - 1 / (degree + 1)) < 1e-6
+    nodes, weights = quadrature(3, "midpoint")
+    assert abs(weights @ nodes.astype("float64") ** 2 - 1 / 3) > 1e-3  # not beyond its degree
+    with pytest.raises(ValueError, match=r"rule must be one of .* Received: rule='simpson'"):
+        IntegratedGradients(tiny_bilstm(), "embedding", rule="simpson")
 
 
 def _batch_sizes(ig):
