@@ -272,6 +272,13 @@ def format_summary(report, max_classes=5):
             f"  {'ece':<16} {calibration['ece_before']:.4f} → {calibration['ece_after']:.4f}  "
             f"({calibration['method']} calibration)"
         )
+    abstention = report.get("abstention")
+    if abstention:  # an --abstain run: the lines above score every row's top class
+        lines.append(
+            f"  {'abstention':<16} answers {abstention['coverage']:.1%} of rows at precision "
+            f"{abstention['precision']:.4f} (accuracy {abstention['accuracy']:.4f}, "
+            f"'{abstention['unknown']}' counted wrong); the lines above: each row's top class"
+        )
     per_class = report["per_class"]
     scored = [name for name in per_class if name not in absent]  # F1 of rows there are
     weakest = sorted(scored, key=lambda name: (per_class[name]["f1"], name))[:max_classes]
