@@ -211,6 +211,7 @@ def tune(
             "max_time": max_time,
             "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
             "labels": list(dataset.vocabulary().labels),
+            "rows": {"count": len(dataset), "sha256": dataset.fingerprint()},  # the file's now
             "multi_label": dataset.multi_label,  # as detected: best.json's monitor reads it
         }
         resumed = {}  # the saved description of the search this one resumes

@@ -18,6 +18,7 @@ from genreclf.tuning import results
 SPEC_MUST_MATCH = (
     *("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data"),
     "labels",  # the trials' models score the classes in this order
+    "rows",  # the data file's rows: a file edited since would score trials on other rows
 )
 SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
 

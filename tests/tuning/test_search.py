@@ -74,6 +74,19 @@ def test_existing_folder_needs_resume_or_overwrite(finished, tmp_path):
     assert all(after[t] == before[t] for t in before)  # finished trials were not rerun
 
 
+def test_a_data_file_edited_since_is_not_resumed(finished, tmp_path):
+    # Only the file's path was compared: a search resumed on the file edited since scored
+    # its new trials on other rows than its first ones, in one leaderboard.
+    folder = tmp_path / "copy"
+    shutil.copytree(finished.directory, folder)
+    spec = json.loads((folder / "tune.json").read_text())
+    assert spec["rows"]["count"] == 310  # the bundled sample's
+    spec["rows"] = {"count": 200, "sha256": "0" * 64}  # started on the file before an edit
+    (folder / "tune.json").write_text(json.dumps(spec))
+    with pytest.raises(ConfigError, match=r"settings: rows.count=200 \(now 310\), rows.sha256="):
+        _tune(folder, resume=True)
+
+
 def test_overwrite_starts_over(tmp_path, caplog):
     folder = tmp_path / "s"
     (folder / "trials" / "trial_0").mkdir(parents=True)
