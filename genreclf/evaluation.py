@@ -223,6 +223,16 @@ def evaluate(
     from genreclf.metrics import write_report
 
     run = _as_run(run)
+    reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)
+    given = {name: value for name, value in reading.items() if value is not None}
+    if data is None and given:  # nothing to read them with: they were dropped unheard
+        name, value = next(iter(given.items()))
+        raise ConfigError(
+            "evaluate's reading options (text, label, format, sep, skip_bad_rows) read data; "
+            "without data it reports the run's own held-out metrics. Received: "
+            f"{name}={value!r} and data=None. Pass the rows to score, e.g. evaluate(run, "
+            f"'test.csv', {name}={value!r}) (`genreclf evaluate RUN --data FILE`)."
+        )
     if out is not None:  # not a path, or a file: refused before any scoring
         out = check_out_folder(
             out, what="a folder for the report", holds="one", example="evaluation"
@@ -240,7 +250,6 @@ def evaluate(
         check_shared_classes(run, compare)
     asked_for_files = out is not None
     out = pathlib.Path(out) if out else run.path / "evaluation"
-    reading = dict(text=text, label=label, format=format, sep=sep, skip_bad_rows=skip_bad_rows)
     if data is None:
         report = _held_out_report(run)
         if asked_for_files:  # the run's own held-out report, written where asked

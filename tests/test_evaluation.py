@@ -239,6 +239,11 @@ def test_what_is_no_run_or_no_data_is_refused_saying_what_each_takes(trained_run
             genreclf.evaluate(trained_run, data)
         assert str(caught.value).startswith("data must be a file path, a pandas DataFrame or a")
         assert f"Received: {received}." in str(caught.value) and len(str(caught.value)) < 300
+    # Reading options without data were dropped without a word (the run's own report came back).
+    with pytest.raises(ConfigError, match=r"Received: text='title' and data=None\. Pass the rows"):
+        genreclf.evaluate(trained_run, text="title")
+    with pytest.raises(ConfigError, match=r"Received: skip_bad_rows=True and data=None"):
+        genreclf.evaluate(trained_run, skip_bad_rows=True)
 
 
 def test_an_out_that_is_no_folder_path_is_refused_before_any_scoring(trained_run, tmp_path):
