@@ -197,6 +197,7 @@ def tune(
         objective = make_objective(objective)
         check_objective(objective.name, dataset.multi_label)  # before the folder is made
         who = distributed.role()
+        train, val = _split(dataset, data_cfg)  # before the folder: a bad split leaves none
         space = dict(search_space or {})
         if tuner == "hyperband":
             space["epochs"] = max_epochs  # Hyperband sets each trial's epoch budget
@@ -212,6 +213,10 @@ def tune(
             "data": absolute_paths({k: getattr(data_cfg, k) for k in DATA_KEYS}),
             "labels": list(dataset.vocabulary().labels),
             "rows": {"count": len(dataset), "sha256": dataset.fingerprint()},  # the file's now
+            # and the validation file's: trials are scored on its rows
+            "val_rows": {"count": len(val), "sha256": val.fingerprint()}
+            if data_cfg.val_data
+            else None,
             "multi_label": dataset.multi_label,  # as detected: best.json's monitor reads it
         }
         resumed = {}  # the saved description of the search this one resumes
@@ -223,7 +228,6 @@ def tune(
             tuner_id = "tuner0" if who == "single" else os.environ[distributed.TUNER_ID]
             # check_resume passed above, and this process has held the folder since.
             resumed = tuning_folder.ready(directory, spec, overwrite, tuner_id)
-        train, val = _split(dataset, data_cfg)  # before the folder: a bad split leaves none
         with _new_folder_removed_on_error(directory, keep=who == "worker"):
             hypermodel = make_hypermodel(
                 model,

@@ -19,6 +19,7 @@ SPEC_MUST_MATCH = (
     *("model", "tuner", "objective", "max_epochs", "executions_per_trial", "data"),
     "labels",  # the trials' models score the classes in this order
     "rows",  # the data file's rows: a file edited since would score trials on other rows
+    "val_rows",  # likewise the validation file's (None without one)
 )
 SPACE_MUST_MATCH = ("space",)  # the fixed values too, as the space describes them
 

@@ -1,5 +1,6 @@
 import json
 import logging
+import pathlib
 import shutil
 
 import pytest
@@ -85,6 +86,19 @@ def test_a_data_file_edited_since_is_not_resumed(finished, tmp_path):
     (folder / "tune.json").write_text(json.dumps(spec))
     with pytest.raises(ConfigError, match=r"settings: rows.count=200 \(now 310\), rows.sha256="):
         _tune(folder, resume=True)
+
+
+def test_a_validation_file_edited_since_is_not_resumed(tmp_path):
+    # Only --val-data's path was compared: trials after the edit were scored on other rows.
+    lines = pathlib.Path(genreclf.sample_path()).read_text(encoding="utf-8").splitlines()
+    val = tmp_path / "val.csv"
+    val.write_text("\n".join(lines[:61]) + "\n", encoding="utf-8")  # the header and 60 rows
+    folder = tmp_path / "s"
+    _tune(folder, max_trials=1, val_data=str(val))
+    assert json.loads((folder / "tune.json").read_text())["val_rows"]["count"] == 60
+    val.write_text("\n".join(lines[:41]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"val_rows.count=60 \(now 40\), val_rows.sha256="):
+        _tune(folder, max_trials=2, val_data=str(val), resume=True)
 
 
 def test_overwrite_starts_over(tmp_path, caplog):
