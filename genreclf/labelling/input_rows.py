@@ -119,6 +119,12 @@ def _read(path, text, id_column, format):
             )
         seen[row_id] = record.line
         rows.append({"id": row_id, "line": record.line, "text": value})
+    if not rows:  # a header alone: "labelled 0 rows" would read as a finished job
+        raise DataError(
+            "no texts: the file has no rows. Expected at least one row with a text (in the "
+            f"column {column!r}); pass a file that has some.",
+            path=path,
+        )
     return rows
 
 

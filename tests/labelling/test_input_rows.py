@@ -110,6 +110,16 @@ def test_a_column_of_numbers_and_a_jsonl_number_are_refused_too(tmp_path):
     assert [row["text"] for row in read_texts(frame)] == ["A heist.", "7"]
 
 
+def test_a_header_without_rows_is_refused_not_labelled_as_zero_rows(tmp_path):
+    # `genreclf label` wrote an empty output and exited 0, as if the job were done.
+    path = tmp_path / "u.csv"
+    path.write_text("id,overview\n")
+    with pytest.raises(DataError, match=r"u\.csv: no texts: the file has no rows.*'overview'"):
+        read_texts(path)
+    with pytest.raises(DataError, match=r"^DataFrame: no texts"):
+        read_texts(pd.DataFrame({"overview": []}))
+
+
 def test_a_missing_cell_is_an_empty_text_not_the_text_nan(tmp_path):
     frame = pd.DataFrame({"overview": ["A heist.", float("nan")]})
     with pytest.raises(DataError, match=r"^DataFrame:2: field 'overview': empty text"):
