@@ -11,6 +11,7 @@ from genreclf.augment.budget import Budget  # noqa: F401 (re-exported)
 from genreclf.augment.budget import CallStats
 from genreclf.augment.replies import response_dict
 from genreclf.augment.replies import usage_counts
+from genreclf.augment.server_url import check_base_url
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
@@ -129,6 +130,7 @@ class ChatCaller:
         from genreclf.setting import number
 
         number(above=0).check("timeout", timeout, fix="Pass e.g. --timeout 60 (seconds).")
+        check_base_url(base_url)
         self.model = model
         self.base_url = base_url
         self.concurrency = int(concurrency)
