@@ -17,6 +17,7 @@ oracle and `tuner0`, `tuner1`, ... for the workers; `KERASTUNER_ORACLE_IP` and
   worker neither stops the search nor blocks its end.
 """
 
+import difflib
 import logging
 import os
 import socket
@@ -72,7 +73,15 @@ def role():
             f"Received: {ORACLE_IP}={os.environ[ORACLE_IP]!r} but no {missing}. Set "
             f"{TUNER_ID}=chief on the oracle's machine and tuner0, tuner1, ... on the workers."
         )
-    return "chief" if "chief" in os.environ[TUNER_ID] else "worker"
+    tuner_id = os.environ[TUNER_ID]
+    if "chief" not in tuner_id and difflib.get_close_matches(tuner_id.lower(), ["chief"]):
+        # As KerasTuner reads it, a worker: it would wait for a chief that never comes.
+        raise ConfigError(
+            f"{TUNER_ID} names the chief when it holds 'chief'; any other id is a worker. "
+            f"Received: {TUNER_ID}={tuner_id!r}, which reads as a misspelt 'chief'. Pass "
+            "--tuner-id chief on the oracle's machine, or tuner0, tuner1, ... on the workers."
+        )
+    return "chief" if "chief" in tuner_id else "worker"
 
 
 def oracle_address():

@@ -50,6 +50,19 @@ def test_a_tuner_id_without_the_chief_address_is_refused(monkeypatch):
     assert distributed.role() == "worker"
 
 
+def test_a_misspelt_chief_is_refused_not_taken_for_a_worker(monkeypatch):
+    # `--tuner-id cheif` was a worker, waiting minutes for a chief that never came.
+    monkeypatch.setenv(distributed.ORACLE_IP, "127.0.0.1")
+    monkeypatch.setenv(distributed.ORACLE_PORT, "8000")
+    for tuner_id, role in (("chief", "chief"), ("tuner0", "worker"), ("boss", "worker")):
+        monkeypatch.setenv(distributed.TUNER_ID, tuner_id)
+        assert distributed.role() == role
+    for tuner_id in ("cheif", "Chief", "chef"):
+        monkeypatch.setenv(distributed.TUNER_ID, tuner_id)
+        with pytest.raises(ConfigError, match=rf"={tuner_id!r}, which reads as a misspelt"):
+            distributed.role()
+
+
 def test_wait_for_oracle_is_bounded_and_logged(caplog):
     port = _free_port()  # nothing listens there
     start = time.monotonic()
