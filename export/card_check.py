@@ -271,16 +271,24 @@ def check_run_source(version_dir, run):
     if not source:
         detail = f"the card names no run (an in-memory export); {run_shown} has its {exported}"
         return _check(RUN_SOURCE_CHECK, True, detail), True
-    if same_place:
-        detail = f"{run_shown} ({exported}), the run the model card names"
-        return _check(RUN_SOURCE_CHECK, True, detail), True
-    # Another folder with the same labels: a copy of the run, or another run.
     recorded = {
         "config": (card.get("config"), getattr(run, "config", None)),
         "data fingerprint": (card.get("data_fingerprint"), getattr(run, "fingerprint", None)),
     }
     recorded = {k: v for k, v in recorded.items() if _json_value(v[0]) is not None}
     differ = [k for k, (a, b) in recorded.items() if _json_value(a) != _json_value(b)]
+    if same_place and differ:  # trained again there since (`train --overwrite`)
+        detail = (
+            f"{run_shown} changed since this version was exported from it: its "
+            f"{' and '.join(differ)} {'differs' if len(differ) == 1 else 'differ'} from the "
+            "card's, so it was trained again. "
+            f"Re-export {run_shown} to serve it as it is now."
+        )
+        return _check(RUN_SOURCE_CHECK, False, detail), True
+    if same_place:
+        detail = f"{run_shown} ({exported}), the run the model card names"
+        return _check(RUN_SOURCE_CHECK, True, detail), True
+    # Another folder with the same labels: a copy of the run, or another run.
     if differ:
         detail = (
             f"the export came from {_shown(source)}; --run {run_shown} has the same labels "

@@ -196,6 +196,34 @@ def test_the_run_the_card_names(tmp_path, monkeypatch):
     )
 
 
+def test_the_run_the_card_names_trained_again_with_the_same_labels(tmp_path, monkeypatch):
+    # `train --overwrite --set ngrams=1` there: "[ok] source run", then parity failed with
+    # a bare number.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ngram").mkdir(parents=True)
+    version = _card_only(
+        tmp_path / "1",
+        source=str(tmp_path / "runs" / "ngram"),
+        config={"model": "ngram", "model_config": {"ngrams": 2}},
+        data_fingerprint={"sha256": "abc"},
+    )
+    config = {"model": "ngram", "model_config": {"ngrams": 2}}
+    same = _run_like("runs/ngram", config=config, fingerprint={"sha256": "abc"})
+    check, comparable = check_run_source(version, same)
+    assert comparable and check["ok"]
+    again = _run_like(
+        "runs/ngram",
+        config={"model": "ngram", "model_config": {"ngrams": 1}},
+        fingerprint={"sha256": "abc"},
+    )
+    check, comparable = check_run_source(version, again)
+    assert comparable and not check["ok"]  # the labels agree: the scores are still compared
+    assert check["detail"] == (
+        "runs/ngram changed since this version was exported from it: its config differs from "
+        "the card's, so it was trained again. Re-export runs/ngram to serve it as it is now."
+    )
+
+
 def test_another_run_with_the_same_labels_is_told_by_config_or_fingerprint(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     version = _card_only(
