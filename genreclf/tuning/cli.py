@@ -144,6 +144,9 @@ def build_show_parser():
 def parse_space(pairs):
     """`--set KEY=JSON` pairs as a search space: scalars fixed, lists choices, objects ranges.
 
+    An object with `values` is a choice too, as in a family's declared
+    space (with its `default`, or a `when`).
+
     One object is a fixed value: the weights' moving average as a horizon,
     `ema={"steps": N, "max_epochs": E}` (`genreclf.training.optimizers.check_ema`).
 
@@ -164,10 +167,12 @@ def parse_space(pairs):
         if key == "ema" and isinstance(value, dict) and "steps" in value:
             value = check_ema(value)  # a horizon ({"steps": N}): one fixed value, not a range
         elif isinstance(value, dict):
-            if not {"min", "max"} <= set(value):
+            if not ({"min", "max"} <= set(value) or "values" in value):
                 raise ConfigError(
-                    f"A range needs 'min' and 'max'. Received: --set {key}={json.dumps(value)}. "
-                    'Example: --set \'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\'.'
+                    "A range needs 'min' and 'max' (a choice: 'values'). Received: --set "
+                    f"{key}={json.dumps(value)}. Example: --set "
+                    '\'lr={"min": 1e-4, "max": 1e-2, "sampling": "log"}\' or --set '
+                    '\'lstm_units={"values": [16, 32], "default": 32}\'.'
                 )
             hyperparameter = to_hyperparameter(key, value)  # a bad range: refused here
             # A conditional range (`when`) stays as given: the hypermodel reads its parent.

@@ -84,6 +84,11 @@ def test_parse_space():
         parse_space(["units"])
     with pytest.raises(ConfigError, match="'min' and 'max'"):
         parse_space(['lr={"low": 1}'])
+    # A choice written as a family declares one (it said "A range needs 'min' and 'max'").
+    (units,) = parse_space(['units={"values": [16, 32], "default": 32}']).values()
+    assert type(units).__name__ == "Choice" and units.values == [16, 32] and units.default == 32
+    with pytest.raises(ConfigError, match=r"units: a choice.s default must be one of its values"):
+        parse_space(['units={"values": [16, 32], "default": 8}'])
 
 
 @pytest.mark.parametrize(
