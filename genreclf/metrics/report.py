@@ -274,10 +274,12 @@ def format_summary(report, max_classes=5):
         )
     abstention = report.get("abstention")
     if abstention:  # an --abstain run: the lines above score every row's top class
+        precision = abstention["precision"]  # None when no row is answered
+        at = "" if precision is None else f" at precision {precision:.4f}"
         lines.append(
-            f"  {'abstention':<16} answers {abstention['coverage']:.1%} of rows at precision "
-            f"{abstention['precision']:.4f} (accuracy {abstention['accuracy']:.4f}, "
-            f"'{abstention['unknown']}' counted wrong); the lines above: each row's top class"
+            f"  {'abstention':<16} answers {abstention['coverage']:.1%} of rows{at} (accuracy "
+            f"{abstention['accuracy']:.4f}, '{abstention['unknown']}' counted wrong); the lines "
+            "above: each row's top class"
         )
     per_class = report["per_class"]
     scored = [name for name in per_class if name not in absent]  # F1 of rows there are

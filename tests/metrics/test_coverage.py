@@ -46,3 +46,9 @@ def test_the_terminal_summary_says_what_the_cascade_answers_beside_the_top_class
     (line,) = [line for line in format_summary(report).splitlines() if "abstention" in line]
     assert "answers 75.0% of rows at precision 0.6667 (accuracy 0.5000, 'unknown'" in line
     assert line.endswith("the lines above: each row's top class")
+    # No row answered: no precision to show (the summary raised a TypeError on None).
+    report["abstention"] = abstention_section(
+        targets, scores, ["comedy", "horror"], [0, 1], [1.0] * 2
+    )
+    (line,) = [line for line in format_summary(report).splitlines() if "abstention" in line]
+    assert "answers 0.0% of rows (accuracy 0.0000, 'unknown' counted wrong)" in line
