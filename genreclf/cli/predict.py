@@ -22,6 +22,7 @@ import os
 import sys
 import zipfile
 
+from genreclf.data.inputs import has_words
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.errors import RunFolderError
@@ -121,11 +122,11 @@ def feature_values(run, given, count, own_values=ROWS_OWN_VALUES):
 
 def _check_text(text, where, line=None):
     """Raises a `DataError` located at `where` (and `line`) for an empty text or a NUL byte."""
-    if not text.strip():
+    if not has_words(text):
         shown = (
             "''"
             if not text
-            else f"{text[:20]!r}{'...' if len(text) > 20 else ''} (only whitespace)"
+            else f"{text[:20]!r}{'...' if len(text) > 20 else ''} (only spaces or invisible marks)"
         )
         raise DataError(
             f"empty text. Expected a synopsis with some words. Received: {shown}. Remove the "

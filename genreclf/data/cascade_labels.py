@@ -11,6 +11,7 @@ import json
 import logging
 
 from genreclf.data.dataset import TextDataset
+from genreclf.data.inputs import has_words
 from genreclf.data.records import LineDecoder
 from genreclf.data.records import Record
 from genreclf.data.records import has_undecodable
@@ -236,7 +237,7 @@ def _check_text(record, path):
         raise _error(
             record, "text", f"expected the text as a string. Received: {_shown(text)}.", path
         )
-    if not text.strip():
+    if not has_words(text):
         raise _error(
             record,
             "text",

@@ -29,6 +29,7 @@ import os
 import re
 import threading
 
+from genreclf.data.inputs import has_words
 from genreclf.serving.server import json_bytes
 from genreclf.serving.server.status import ServingStatusError
 from genreclf.serving.server.status import invalid_argument
@@ -147,7 +148,7 @@ class ExplainRoute:
     def _answer(self, model, body, call, should_stop):
         request = json_bytes.parse(body, utf8_only=True)  # text to explain and show
         text = request.get("text")
-        if not isinstance(text, str) or not text.strip():
+        if not has_words(text):  # also zero-width characters alone
             raise invalid_argument(
                 f"Expected a non-empty string 'text'. Received: text={str(text)[:60]!r}. "
                 'Send {"text": "a synopsis"}.'

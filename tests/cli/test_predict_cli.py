@@ -91,7 +91,12 @@ def test_a_blank_text_is_shown_as_received():
         argument_texts(["A ghost story.", " \t "])
     assert str(caught.value) == (
         "text 2: empty text. Expected a synopsis with some words. Received: ' \\t ' (only "
-        "whitespace). Remove the argument or fill it in."
+        "spaces or invisible marks). Remove the argument or fill it in."
+    )
+    with pytest.raises(DataError) as caught:  # zero-width: it was named as texts[0] only
+        stdin_texts(io.BytesIO("\u200b\nA ghost story.\n".encode()))
+    assert str(caught.value).startswith(
+        "<stdin>:1: empty text. Expected a synopsis with some words. Received: '\\u200b' (only"
     )
     with pytest.raises(DataError) as caught:
         stdin_texts(io.BytesIO(b"A ghost story.\n\n"))

@@ -80,6 +80,7 @@ def test_rows_under_min_confidence_are_counted_in_the_log(tmp_path, caplog):
         (5, "expected the text as a string. Received: 5."),
         (["A", "ghost"], 'expected the text as a string. Received: ["A", "ghost"].'),
         ("   ", "empty text."),
+        ("\u200b\u200d", "empty text."),  # zero-width: only TextDataset refused it, unskippable
     ],
 )
 def test_bad_text_names_file_line_and_field(tmp_path, text, expected):

@@ -70,6 +70,7 @@ def test_explains_the_served_model_with_its_run(explain_server, trained_run):
     [
         ("genre", {"top_k": 2}, 400, "non-empty string 'text'"),
         ("genre", {"text": "  "}, 400, "non-empty string 'text'"),
+        ("genre", {"text": "\u200b"}, 400, "non-empty string 'text'"),  # zero-width
         ("genre", {"text": TEXT, "top_k": 0}, 400, "top_k an integer"),
         ("genre", {"text": TEXT, "top_k": True}, 400, "top_k an integer"),
         ("genre/versions/7", {"text": TEXT}, 404, "Specific(genre, 7)"),
