@@ -179,45 +179,78 @@ def record_source(cfg, dataset, names=None):
             setattr(cfg, name, value)
 
 
-def check_read_with(cfg, dataset):
-    """Refuses reading options in `cfg` that `dataset`, read already, was not read with.
+READ_WITH = ("text", "label", "sep", "multi_label")
+"""The reading options `train` compares with a `TextDataset`'s (`check_read_with`)."""
+
+
+def check_read_with(given, dataset):
+    """Refuses reading options passed to `train` that `dataset`, read already, was not read with.
 
     A `TextDataset` holds its texts and labels: `train(data, text="title")`
     trained on them, but recorded `text="title"` in `config.json`, so that
     `evaluate(run, "test.csv")` scored the titles of the test file; and
     `multi_label=True` trained a single-label dataset single-label. Its
-    columns (`data.read_options`) and `multi_label` are compared; a dataset
-    made in memory has no columns, and the columns given are recorded.
+    columns and label separator (`data.read_options`) and `multi_label` are
+    compared; a dataset made in memory has no columns, and the columns given
+    are recorded. A config file's values are not compared: the dataset's
+    replace them (`adopt_read_options`).
+
+    Args:
+        given: `{name: value}` of `READ_WITH` passed to `train` (None: not passed).
+        dataset: the `TextDataset`.
 
     Example:
 
     >>> import genreclf
-    >>> from genreclf.training.config import TrainConfig
     >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
-    >>> check_read_with(TrainConfig(text="overview"), data)
-    >>> check_read_with(TrainConfig(text="title"), data)  # doctest: +ELLIPSIS
+    >>> check_read_with({"text": "overview"}, data)
+    >>> check_read_with({"text": "title"}, data)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
     """
     read = dataset.read_options or {}
     wrong = [
-        (name, getattr(cfg, name), read[name])
-        for name in ("text", "label")
-        if read.get(name) is not None and getattr(cfg, name) not in (None, read[name])
+        (name, given.get(name), read[name])
+        for name in ("text", "label", "sep")
+        if name in read and given.get(name) is not None and given[name] != read[name]
     ]
-    if cfg.multi_label is not None and bool(cfg.multi_label) != dataset.multi_label:
-        wrong.append(("multi_label", cfg.multi_label, dataset.multi_label))
+    multi_label = given.get("multi_label")
+    if multi_label is not None and bool(multi_label) != dataset.multi_label:
+        wrong.append(("multi_label", multi_label, dataset.multi_label))
     if wrong:
-        received = ", ".join(f"{name}={given!r}" for name, given, _ in wrong)
+        received = ", ".join(f"{name}={value!r}" for name, value, _ in wrong)
         held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)
         raise ConfigError(
             "Reading options given with a TextDataset must be those it was read with: its rows "
             f"are read already, and config.json records them. Received: {received}; the "
-            f"TextDataset has {held}. Leave them out (over a config's, pass the dataset's), or "
-            "make the dataset with them: genreclf.load_dataset(path_or_frame, text=..., "
-            "label=..., multi_label=...), or genreclf.TextDataset(texts, labels, multi_label=...)."
+            f"TextDataset has {held}. Leave them out, or make the dataset with them: "
+            "genreclf.load_dataset(path_or_frame, text=..., label=..., sep=..., "
+            "multi_label=...), or genreclf.TextDataset(texts, labels, multi_label=...)."
         )
+
+
+def adopt_read_options(cfg, dataset):
+    """Sets `cfg`'s columns and label separator to those `dataset` was read with.
+
+    A config file's (`train(data, config="runs/x/config.json")`) may name other
+    columns; the run trains on the dataset's rows, and records how they were
+    read. A dataset made in memory keeps `cfg`'s.
+
+    Example:
+
+    >>> import genreclf
+    >>> from genreclf.training.config import TrainConfig
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    >>> cfg = TrainConfig(text="title", sep="|")
+    >>> adopt_read_options(cfg, data)
+    >>> cfg.text, cfg.sep
+    ('overview', None)
+    """
+    read = dataset.read_options or {}
+    for name in ("text", "label", "sep"):
+        if name in read:
+            setattr(cfg, name, read[name])
 
 
 def read_validation_rows(cfg, train_set):

@@ -35,6 +35,8 @@ from genreclf.training.fitting import fit_run
 from genreclf.training.merged_config import check_config_file  # noqa: F401 (re-exported)
 from genreclf.training.merged_config import make_config
 from genreclf.training.reading import COLUMN_OPTIONS
+from genreclf.training.reading import READ_WITH
+from genreclf.training.reading import adopt_read_options
 from genreclf.training.reading import check_read_with
 from genreclf.training.reading import read_augment_rows
 from genreclf.training.reading import read_dataset
@@ -106,7 +108,8 @@ def train(
     with contextlib.ExitStack() as held:
         if out is not None:  # held from before the data is read to the run's last file
             held.enter_context(_claimed(out, cfg, overwrite))
-        dataset, synthetic = _training_data(data, cfg, verbose)
+        given = {name: kwargs.get(name) for name in READ_WITH}  # not a config file's
+        dataset, synthetic = _training_data(data, cfg, verbose, given)
         if out is None:  # `runs/<model>`, known once `auto` has chosen
             out = f"runs/{cfg.model}"
             check_out_folder(out)
@@ -118,8 +121,12 @@ def train(
         )
 
 
-def _training_data(data, cfg, verbose):
-    """`(dataset, synthetic rows or None)` for `train`, with `auto` resolved and `cfg` checked."""
+def _training_data(data, cfg, verbose, given=None):
+    """`(dataset, synthetic rows or None)` for `train`, with `auto` resolved and `cfg` checked.
+
+    `given`: the reading options passed to `train` itself (not a config
+    file's), which a `TextDataset` must have been read with.
+    """
     if is_frame(data):
         data = read_dataset(cfg, data)  # then taken as any TextDataset is
     dataset = data if isinstance(data, TextDataset) else None
@@ -135,8 +142,10 @@ def _training_data(data, cfg, verbose):
         # the format, which each file is detected in (a .jsonl --val-data beside a .csv).
         record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
-        check_read_with(cfg, dataset)  # given with rows read already: they must agree
+        check_read_with(given or {}, dataset)  # given with rows read already: they must agree
         cfg.multi_label = dataset.multi_label
+        adopt_read_options(cfg, dataset)  # over a config file's: the rows are these
+        cfg.data = None  # nor a config file's `data`: recorded from the dataset, if a file
         record_source(cfg, dataset)
     check_trainable(dataset)  # one class (or one label set) is nothing to learn
     if cfg.multi_label is None:

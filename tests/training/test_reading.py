@@ -233,7 +233,23 @@ def test_reading_options_a_dataset_was_not_read_with_are_refused_not_recorded(tm
     in_memory = genreclf.TextDataset(data.texts, data.labels)  # no columns to compare
     with pytest.raises(ConfigError, match=r"Received: multi_label=True; .* multi_label=False\."):
         genreclf.train(in_memory, multi_label=True, model="ngram", out=out)
+    with pytest.raises(ConfigError, match=r"Received: sep='\|'; the TextDataset has sep=None"):
+        genreclf.train(data, sep="|", model="ngram", out=out)  # recorded beside single-label
     assert not (out / "config.json").exists()
+
+
+def test_a_config_files_columns_give_way_to_the_datasets(trained_run, tmp_path):
+    # train(titles, config="runs/x/config.json") was refused: "Received: text='overview'
+    # ... Leave them out", naming a value the user never passed.
+    import pandas as pd
+
+    frame = pd.read_csv(genreclf.sample_path()).rename(columns={"overview": "plot"})
+    data = genreclf.load_dataset(frame, text="plot", label="genre")
+    config = trained_run.path / "config.json"
+    assert json.loads(config.read_text())["text"] == "overview"
+    run = genreclf.train(data, config=str(config), out=tmp_path / "run", verbose=0)
+    assert (run.config["text"], run.config["label"]) == ("plot", "genre")
+    assert run.config.get("data") is None  # a frame: not the config file's training file
 
 
 def test_the_split_holds_out_val_split_and_synthetic_rows_join_training(tmp_path):
