@@ -258,13 +258,21 @@ def _check_same_texts(rows, store):
     changed = [r for r in rows if store.rows.get(r["id"], r).get("text", r["text"]) != r["text"]]
     if changed:
         first, written = changed[0], store.rows[changed[0]["id"]]["text"]
+        by_line = all(r["id"] == str(r.get("line")) for r in changed)
+        how = (
+            "The rows are keyed by their line (the input has no id column), so sorting or "
+            "editing it moves texts between ids: give them stable ids (an id column, "
+            "--id-column) or restore the input. "
+            if by_line
+            else "Restore the input's texts, or "
+        )
         raise ConfigError(
             f"{store.path} was labelled from other texts: {len(changed)} of the rows it "
             f"holds have another text under the same id now (id {first['id']!r}, line "
             f"{first.get('line')}: {written[:60]!r} there, {first['text'][:60]!r} here), so "
-            "resuming would keep labels of other texts. Expected the input it was started "
-            "with. Give the rows stable ids (an id column, --id-column), restore the input, "
-            "or write to another --out."
+            f"resuming would keep labels of other texts. Expected the input it was started "
+            f"with. {how}{'To' if by_line else 'to'} label the changed rows again, remove "
+            f"their lines from {store.path} (or delete it to start over): the rest are kept."
         )
 
 

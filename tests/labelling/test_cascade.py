@@ -114,9 +114,26 @@ def test_a_rerun_on_rows_whose_ids_now_hold_other_texts_is_refused(genres_yaml, 
     before = out.read_text()
     with pytest.raises(
         ConfigError, match=r"2 of the rows it holds have another text .*line 3: 'Two rivals"
-    ):
+    ) as caught:
         label(data, **args)
+    assert "keyed by their line" in str(caught.value)
     assert out.read_text() == before
+    # The way out it names: drop the changed rows' lines; they are labelled again, the rest kept.
+    now = {str(i + 2): text for i, text in enumerate(sorted(texts))}
+    kept = [
+        line
+        for line in before.splitlines()
+        if json.loads(line)["text"] == now.get(json.loads(line)["id"])
+    ]
+    out.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    assert label(data, **args).resumed == len(kept) == 1
+    # With an id column, an edited text is no sorting: the advice says so.
+    data.write_text("id,overview\na,A ghost.\nb,A heist.\n", encoding="utf-8")
+    out2 = tmp_path / "by_id.jsonl"
+    label(data, **{**args, "out": out2})
+    data.write_text("id,overview\na,A ghost story.\nb,A heist.\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"Restore the input's texts, or to label the changed"):
+        label(data, **{**args, "out": out2})
 
 
 def test_llm_stage_labels_what_is_left_with_few_shot_and_its_cache(
