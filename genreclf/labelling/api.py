@@ -270,7 +270,8 @@ def label(
         # No key: say so before the cheap stages run, not when the LLM's turn comes.
         resolve_api_key(cascade_args.get("api_key"), cascade_args.get("base_url"))
     cascade = build_cascade(genres, run=run, llm=llm, **cascade_args)
-    fixed = {k: v for k, v in (cascade_args.get("thresholds") or {}).items() if k != "llm"}
+    running = {stage.name for stage in cascade.stages}  # calibrate= chooses theirs only
+    fixed = {k: v for k, v in (cascade_args.get("thresholds") or {}).items() if k in running}
     if calibrate is not None and fixed:  # the calibrated thresholds replaced them unsaid
         raise ConfigError(
             f"calibrate= chooses the thresholds that thresholds= sets for {sorted(fixed)}, "

@@ -167,3 +167,6 @@ def test_thresholds_of_stages_that_calibrate_chooses_are_refused(tmp_path):
     assert not (tmp_path / "o.jsonl").exists()
     result = label(TEXTS, out=tmp_path / "o.jsonl", calibrate=rows, **dict(KEYWORDS, thresholds={}))
     assert result.rows == 2
+    # A threshold of a stage this cascade does not run is no clash (it was refused as one).
+    absent = dict(KEYWORDS, thresholds={"zero_shot": 0.7})
+    assert label(TEXTS, out=tmp_path / "p.jsonl", calibrate=rows, **absent).rows == 2
