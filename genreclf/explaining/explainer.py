@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from genreclf.data.labels import whole_number_names
 from genreclf.explaining.arguments import check_labels
 from genreclf.explaining.arguments import check_steps
 from genreclf.explaining.arguments import check_top_k
@@ -105,6 +106,7 @@ class Explainer:
         self.full_model = model
         self._scores_switch = TraceWhenSlow()
         self.labels = list(labels)
+        self.int_classes = whole_number_names(self.labels)  # as `Run.predict` gives them
         self.steps = check_steps(steps)
         names = layer_names(model)
         self.calibration = _taken_out(model, len(self.labels))
@@ -222,42 +224,32 @@ class Explainer:
                 classes = list(np.argsort(-scores)[:count])
             words = text_words(text)
             part = self._explain_one(text, words, inputs, classes, units, should_stop)
-            entries = [
-                LabelExplanation(
-                    label=self.labels[k],
-                    score=float(scores[k]),
-                    value=float(part.value[c]),
-                    baseline=float(part.baseline[c]),
-                    attributions=part.words[:, c],
-                    unplaced=float(part.unplaced[c]),
-                )
-                for c, k in enumerate(classes)
-            ]
+            shared = dict(calibration=self.calibration, int_classes=self.int_classes)
             parts = {
                 name: Explanation(
-                    text,
-                    words,
-                    [
-                        LabelExplanation(
-                            self.labels[k],
-                            float(scores[k]),
-                            float(p.value[c]),
-                            float(p.baseline[c]),
-                            p.words[:, c],
-                            float(p.unplaced[c]),
-                        )
-                        for c, k in enumerate(classes)
-                    ],
-                    units=p.units,
-                    method=p.method,
-                    calibration=self.calibration,
+                    text, words, self._entries(p, scores, classes), p.units, p.method, **shared
                 )
                 for name, p in part.parts.items()
             }
+            entries = self._entries(part, scores, classes)
             results.append(
-                Explanation(text, words, entries, part.units, part.method, parts, self.calibration)
+                Explanation(text, words, entries, part.units, part.method, parts, **shared)
             )
         return results
+
+    def _entries(self, part, scores, classes):
+        """The `LabelExplanation`s of `classes` from a `_Part`."""
+        return [
+            LabelExplanation(
+                label=self.labels[k],
+                score=float(scores[k]),
+                value=float(part.value[c]),
+                baseline=float(part.baseline[c]),
+                attributions=part.words[:, c],
+                unplaced=float(part.unplaced[c]),
+            )
+            for c, k in enumerate(classes)
+        ]
 
     def _explain_one(self, text, words, inputs, classes, units, should_stop=None):
         if self.kind == "linear":

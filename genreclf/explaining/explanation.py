@@ -124,6 +124,7 @@ class Explanation:
     method: str = ""
     parts: dict = dataclasses.field(default_factory=dict)
     calibration: str = ""
+    int_classes: bool = None  # the run's classes are whole numbers (None: judge by `labels`)
 
     def __post_init__(self):
         if self.units not in UNITS:
@@ -220,7 +221,8 @@ class Explanation:
         ([('heist', 2.0)], [('heist', 2.0)], [('dull', 1.0)])
         """
         names = [entry.label for entry in self.labels]
-        by_name = isinstance(label, str) or whole_number_names(names)
+        ints = self.int_classes if self.int_classes is not None else whole_number_names(names)
+        by_name = isinstance(label, str) or ints
         entry = self.label(label) if by_name else self.labels[label]
         totals = {}
         for word, value in zip(self.words, entry.attributions):
