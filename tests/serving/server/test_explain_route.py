@@ -7,25 +7,7 @@ TEXT = "A detective hunts a killer through a rainy city."
 
 
 @pytest.fixture(scope="module")
-def hybrid_run(tmp_path_factory):
-    """A tiny hybrid run (the text and a numeric `year`), trained once for the module."""
-    import genreclf
-
-    return genreclf.train(
-        genreclf.sample_path(),
-        text="overview",
-        label="genre",
-        model="hybrid",
-        features=["year"],
-        epochs=1,
-        model_config={"encoder": "ngram", "encoder_config": {"max_tokens": 500}},
-        out=tmp_path_factory.mktemp("runs") / "hybrid",
-        verbose=0,
-    )
-
-
-@pytest.fixture(scope="module")
-def explain_server(trained_run, hybrid_run, tmp_path_factory, server_process):
+def explain_server(trained_run, trained_hybrid_run, tmp_path_factory, server_process):
     """A server with `genre` and `hybrid` (exported from run folders) and `tiny` (no run
     folder)."""
     from genreclf.export.exporter import export_run
@@ -33,7 +15,7 @@ def explain_server(trained_run, hybrid_run, tmp_path_factory, server_process):
 
     base = tmp_path_factory.mktemp("explain_models")
     export_run(trained_run.path, base, "genre", verify=False)
-    export_run(hybrid_run.path, base, "hybrid", verify=False)
+    export_run(trained_hybrid_run.path, base, "hybrid", verify=False)
     write_tiny_model(str(base), "tiny", 1)
     log = tmp_path_factory.mktemp("explain_logs") / "server.log"
     process = server_process(base, log_path=str(log))
