@@ -237,6 +237,7 @@ NOT_HINTS = {
     ("labels.py", ", multi_label="),  # LabelVocabulary's repr
     ("inputs.py", "pass the DataFrame with text= and label= naming its columns"),  # the call's
     ("columns.py", "(`pandas.read_csv(path, sep="),  # pandas' option, not genreclf's `sep`
+    ("read_options.py", "load_dataset(path_or_frame, text=..., label=..., ...)."),  # the call's
 }
 # `label=`, `format='tsv'`, `--label`, `` `train --multi-label` ``: an option named directly.
 NAMED = re.compile(r"(?<![\w.-])(?:" + "|".join(OPTIONS) + r")=|`(?:train )?--(?:" + FLAGS + r")\b")
