@@ -6,6 +6,7 @@ commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 """
 
 import logging
+import pathlib
 
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
@@ -71,6 +72,10 @@ def read_dataset(cfg, path=None):
         )
 
 
+def _suffix(path):
+    return pathlib.Path(str(path)).suffix.lower()
+
+
 def _format_for(cfg, source):
     """`cfg.format`, for a file; `"auto"` for a DataFrame, which is read as it is.
 
@@ -88,9 +93,14 @@ def _format_for(cfg, source):
     >>> cfg = TrainConfig(format="csv")
     >>> _format_for(cfg, "new.csv"), _format_for(cfg, pd.DataFrame({"text": ["a"]}))
     ('csv', 'auto')
+    >>> _format_for(TrainConfig(data="train.csv", format="csv"), "val.jsonl")
+    'auto'
     """
-    if not is_frame(source) or cfg.format in (None, AUTO):
+    if cfg.format in (None, AUTO):
         return cfg.format
+    if not is_frame(source):
+        other_kind = cfg.data is not None and _suffix(source) != _suffix(cfg.data)
+        return AUTO if other_kind else cfg.format  # a .jsonl --val-data beside a .csv: its own
     logger.debug(
         "Reading a DataFrame as it is: format=%r (from the run's configuration) applies "
         "to files and is left aside.",
@@ -191,9 +201,10 @@ def check_read_with(given, dataset):
     `evaluate(run, "test.csv")` scored the titles of the test file; and
     `multi_label=True` trained a single-label dataset single-label. Its
     columns and label separator (`data.read_options`) and `multi_label` are
-    compared; a dataset made in memory has no columns, and the columns given
-    are recorded. A config file's values are not compared: the dataset's
-    replace them (`adopt_read_options`).
+    compared (the separator of a multi-label one: a single-label file ignores
+    `sep`, as `train(path, sep=...)` does); a dataset made in memory has no
+    columns, and the columns given are recorded. A config file's values are
+    not compared: the dataset's replace them (`adopt_read_options`).
 
     Args:
         given: `{name: value}` of `READ_WITH` passed to `train` (None: not passed).
@@ -210,9 +221,10 @@ def check_read_with(given, dataset):
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
     """
     read = dataset.read_options or {}
+    names = ("text", "label", "sep") if dataset.multi_label else ("text", "label")  # as a file's
     wrong = [
         (name, given.get(name), read[name])
-        for name in ("text", "label", "sep")
+        for name in names
         if name in read and given.get(name) is not None and given[name] != read[name]
     ]
     multi_label = given.get("multi_label")
@@ -231,7 +243,7 @@ def check_read_with(given, dataset):
 
 
 def adopt_read_options(cfg, dataset):
-    """Sets `cfg`'s columns and label separator to those `dataset` was read with.
+    """Sets `cfg`'s columns, label separator and format to those `dataset` was read with.
 
     A config file's (`train(data, config="runs/x/config.json")`) may name other
     columns; the run trains on the dataset's rows, and records how they were
@@ -247,8 +259,10 @@ def adopt_read_options(cfg, dataset):
     >>> cfg.text, cfg.sep
     ('overview', None)
     """
-    read = dataset.read_options or {}
-    for name in ("text", "label", "sep"):
+    if not dataset.read_options:
+        return
+    read = {"format": AUTO, **dataset.read_options}  # a DataFrame's: no file format
+    for name in ("text", "label", "sep", "format"):
         if name in read:
             setattr(cfg, name, read[name])
 

@@ -127,7 +127,8 @@ def _training_data(data, cfg, verbose, given=None):
     `given`: the reading options passed to `train` itself (not a config
     file's), which a `TextDataset` must have been read with.
     """
-    if is_frame(data):
+    read_here = is_frame(data)  # read just now, with `cfg`'s own options
+    if read_here:
         data = read_dataset(cfg, data)  # then taken as any TextDataset is
     dataset = data if isinstance(data, TextDataset) else None
     if dataset is None:
@@ -142,10 +143,10 @@ def _training_data(data, cfg, verbose, given=None):
         # the format, which each file is detected in (a .jsonl --val-data beside a .csv).
         record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
-        check_read_with(given or {}, dataset)  # given with rows read already: they must agree
+        if not read_here:  # given with rows read already: they must agree
+            check_read_with(given or {}, dataset)
         cfg.multi_label = dataset.multi_label
         adopt_read_options(cfg, dataset)  # over a config file's: the rows are these
-        cfg.data = None  # nor a config file's `data`: recorded from the dataset, if a file
         record_source(cfg, dataset)
     check_trainable(dataset)  # one class (or one label set) is nothing to learn
     if cfg.multi_label is None:

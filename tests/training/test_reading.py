@@ -233,9 +233,22 @@ def test_reading_options_a_dataset_was_not_read_with_are_refused_not_recorded(tm
     in_memory = genreclf.TextDataset(data.texts, data.labels)  # no columns to compare
     with pytest.raises(ConfigError, match=r"Received: multi_label=True; .* multi_label=False\."):
         genreclf.train(in_memory, multi_label=True, model="ngram", out=out)
-    with pytest.raises(ConfigError, match=r"Received: sep='\|'; the TextDataset has sep=None"):
-        genreclf.train(data, sep="|", model="ngram", out=out)  # recorded beside single-label
+    several = genreclf.load_dataset(genreclf.sample_path(), label="genres", sep="|")
+    with pytest.raises(ConfigError, match=r"Received: sep=','; the TextDataset has sep='\|'"):
+        genreclf.train(several, sep=",", model="ngram", out=out)
     assert not (out / "config.json").exists()
+
+
+def test_a_separator_beside_single_label_rows_is_ignored_as_a_files_is(tmp_path):
+    # (review) train(frame or dataset, sep="|") of a single-label column was refused:
+    # the dataset records sep=None, and train(path, sep="|") of the same rows trains.
+    import pandas as pd
+
+    frame = pd.read_csv(genreclf.sample_path())
+    args = dict(text="overview", label="genre", sep="|", model="ngram", verbose=0)
+    assert genreclf.train(frame, out=tmp_path / "a", **args).config["sep"] is None
+    data = genreclf.load_dataset(genreclf.sample_path(), label="genre", sep="|")
+    assert genreclf.train(data, out=tmp_path / "b", sep="|", model="ngram", verbose=0)
 
 
 def test_a_config_files_columns_give_way_to_the_datasets(trained_run, tmp_path):
@@ -250,6 +263,7 @@ def test_a_config_files_columns_give_way_to_the_datasets(trained_run, tmp_path):
     run = genreclf.train(data, config=str(config), out=tmp_path / "run", verbose=0)
     assert (run.config["text"], run.config["label"]) == ("plot", "genre")
     assert run.config.get("data") is None  # a frame: not the config file's training file
+    assert run.config["format"] == "auto"  # nor its format (a frame has none)
 
 
 def test_the_split_holds_out_val_split_and_synthetic_rows_join_training(tmp_path):
@@ -268,3 +282,15 @@ def test_refit_needs_a_family_that_fits_itself():
     cfg = TrainConfig(model="bilstm", refit=True)
     with pytest.raises(ConfigError, match=r"--refit .* Received: model='bilstm'"):
         reading.training_rows(None, None, cfg)
+
+
+def test_a_jsonl_val_data_beside_a_csv_dataset_is_read_as_jsonl(tmp_path):
+    # (review) the dataset's recorded format ("csv") read every other file as CSV too.
+    import pandas as pd
+
+    frame = pd.read_csv(genreclf.sample_path())
+    val = tmp_path / "val.jsonl"
+    frame.head(40)[["overview", "genre"]].to_json(val, orient="records", lines=True)
+    data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
+    run = genreclf.train(data, val_data=str(val), model="ngram", out=tmp_path / "r", verbose=0)
+    assert run.config["format"] == "csv" and run.metrics["num_examples"] == 40
