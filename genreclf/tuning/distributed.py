@@ -17,7 +17,6 @@ oracle and `tuner0`, `tuner1`, ... for the workers; `KERASTUNER_ORACLE_IP` and
   worker neither stops the search nor blocks its end.
 """
 
-import difflib
 import logging
 import os
 import socket
@@ -74,7 +73,7 @@ def role():
             f"{TUNER_ID}=chief on the oracle's machine and tuner0, tuner1, ... on the workers."
         )
     tuner_id = os.environ[TUNER_ID]
-    if "chief" not in tuner_id and difflib.get_close_matches(tuner_id.lower(), ["chief"]):
+    if "chief" not in tuner_id and sorted(tuner_id.lower()) == sorted("chief"):  # Chief, cheif
         # As KerasTuner reads it, a worker: it would wait for a chief that never comes.
         raise ConfigError(
             f"{TUNER_ID} names the chief when it holds 'chief'; any other id is a worker. "

@@ -54,10 +54,11 @@ def test_a_misspelt_chief_is_refused_not_taken_for_a_worker(monkeypatch):
     # `--tuner-id cheif` was a worker, waiting minutes for a chief that never came.
     monkeypatch.setenv(distributed.ORACLE_IP, "127.0.0.1")
     monkeypatch.setenv(distributed.ORACLE_PORT, "8000")
-    for tuner_id, role in (("chief", "chief"), ("tuner0", "worker"), ("boss", "worker")):
+    workers = ("tuner0", "boss", "chef", "chip", "thief", "child")  # any id without 'chief'
+    for tuner_id, role in (("chief", "chief"), *((w, "worker") for w in workers)):
         monkeypatch.setenv(distributed.TUNER_ID, tuner_id)
         assert distributed.role() == role
-    for tuner_id in ("cheif", "Chief", "chef"):
+    for tuner_id in ("cheif", "Chief", "CHIEF", "fichE"):
         monkeypatch.setenv(distributed.TUNER_ID, tuner_id)
         with pytest.raises(ConfigError, match=rf"={tuner_id!r}, which reads as a misspelt"):
             distributed.role()
