@@ -26,8 +26,12 @@ def check_base_url(base_url):
     """
     if base_url is None:
         return
-    parts = urllib.parse.urlsplit(str(base_url))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(str(base_url))
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1:8000/v1"
+        hostname = None
+    if hostname is None or parts.scheme not in ("http", "https"):
         raise ConfigError(
             "Expected base_url to be the http(s) URL of an OpenAI-compatible server. "
             f"Received: base_url={base_url!r}. Pass e.g. --base-url http://127.0.0.1:8000/v1."
