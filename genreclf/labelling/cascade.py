@@ -260,11 +260,11 @@ def _check_same_texts(rows, store):
         first, written = changed[0], store.rows[changed[0]["id"]]["text"]
         by_line = all(r["id"] == str(r.get("line")) for r in changed)
         how = (
-            "The rows are keyed by their line (the input has no id column), so sorting or "
-            "editing it moves texts between ids: give them stable ids (an id column, "
-            "--id-column) or restore the input. "
+            "The rows' ids are their line numbers, so sorting or editing the input moves "
+            "texts between ids: give them stable ids (an id column, --id-column), restore "
+            "the input, or write to another --out. "
             if by_line
-            else "Restore the input's texts, or "
+            else "Restore the input's texts, write to another --out, or "
         )
         raise ConfigError(
             f"{store.path} was labelled from other texts: {len(changed)} of the rows it "

@@ -116,7 +116,7 @@ def test_a_rerun_on_rows_whose_ids_now_hold_other_texts_is_refused(genres_yaml, 
         ConfigError, match=r"2 of the rows it holds have another text .*line 3: 'Two rivals"
     ) as caught:
         label(data, **args)
-    assert "keyed by their line" in str(caught.value)
+    assert "ids are their line numbers" in str(caught.value)
     assert out.read_text() == before
     # The way out it names: drop the changed rows' lines; they are labelled again, the rest kept.
     now = {str(i + 2): text for i, text in enumerate(sorted(texts))}
@@ -132,7 +132,10 @@ def test_a_rerun_on_rows_whose_ids_now_hold_other_texts_is_refused(genres_yaml, 
     out2 = tmp_path / "by_id.jsonl"
     label(data, **{**args, "out": out2})
     data.write_text("id,overview\na,A ghost story.\nb,A heist.\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"Restore the input's texts, or to label the changed"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Restore the input's texts, write to another --out, or to label the changed",
+    ):
         label(data, **{**args, "out": out2})
 
 
