@@ -98,6 +98,36 @@ def check_switch(option, value, *, switches=None, negatable=False, config_key=Fa
     raise ConfigError(f"{name} ({flags}) {what}. Received: {name}={short_repr(value)}. {fix}.")
 
 
+def not_read_with(dataset, given, *, unrecorded=True):
+    """`[(name, given value, value read with)]` of the options in `given` (None: not
+    given) that `dataset`, a `TextDataset` read already, was not read with.
+
+    The one rule of `train`, `evaluate` and `find_label_issues`: `multi_label`
+    is compared as a switch; `sep` only of multi-label rows (single-label cells
+    are not split, and a file read with `sep` records None); an option the
+    dataset has no record of (one made in memory has no columns) is compared
+    with None, unless `unrecorded=False` (`train` records the columns given).
+
+    Example:
+
+    >>> import genreclf
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    >>> not_read_with(data, {"text": "title", "sep": "|", "multi_label": 0})
+    [('text', 'title', 'overview')]
+    """
+    read = dataset.read_options or {}
+    wrong = []
+    for name, value in given.items():
+        if value is None or (name == "sep" and not dataset.multi_label):
+            continue
+        if name == "multi_label":
+            if bool(value) != dataset.multi_label:
+                wrong.append((name, value, dataset.multi_label))
+        elif (name in read or unrecorded) and read.get(name) != value:
+            wrong.append((name, value, read.get(name)))
+    return wrong
+
+
 def check_read_with(dataset, given, call):
     """Refuses reading options `given` (`{name: value}`, None: not given) that `dataset`,
     a `TextDataset` read already, was not read with (`dataset.read_options`, and
@@ -117,12 +147,11 @@ def check_read_with(dataset, given, call):
     ...
     genreclf.errors.ConfigError: evaluate() ... Received: text='title'; the TextDataset was read with ...
     """
-    read = {**(dataset.read_options or {}), "multi_label": dataset.multi_label}
-    wrong = {k: v for k, v in given.items() if v is not None and read.get(k) != v}
+    wrong = not_read_with(dataset, given)
     if not wrong:
         return
-    received = ", ".join(f"{name}={value!r}" for name, value in wrong.items())
-    held = ", ".join(f"{name}={read.get(name)!r}" for name in wrong)
+    received = ", ".join(f"{name}={value!r}" for name, value, _ in wrong)
+    held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)
     raise ConfigError(
         f"{call}() reads a TextDataset as it is: its rows are read already, so reading "
         f"options must be those it was read with. Received: {received}; the TextDataset was "

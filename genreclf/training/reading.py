@@ -13,6 +13,7 @@ from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.data.option_names import option_names
+from genreclf.data.read_options import not_read_with
 from genreclf.errors import ConfigError
 from genreclf.training.config import AUTO
 from genreclf.training.fitting import fits_itself
@@ -199,12 +200,10 @@ def check_read_with(given, dataset):
     A `TextDataset` holds its texts and labels: `train(data, text="title")`
     trained on them, but recorded `text="title"` in `config.json`, so that
     `evaluate(run, "test.csv")` scored the titles of the test file; and
-    `multi_label=True` trained a single-label dataset single-label. Its
-    columns and label separator (`data.read_options`) and `multi_label` are
-    compared (the separator of a multi-label one: a single-label file ignores
-    `sep`, as `train(path, sep=...)` does); a dataset made in memory has no
-    columns, and the columns given are recorded. A config file's values are
-    not compared: the dataset's replace them (`adopt_read_options`).
+    `multi_label=True` trained a single-label dataset single-label. They are
+    compared by `genreclf.data.read_options.not_read_with`; a dataset made in
+    memory has no columns, and the columns given are recorded. A config file's
+    values are not compared: the dataset's replace them (`adopt_read_options`).
 
     Args:
         given: `{name: value}` of `READ_WITH` passed to `train` (None: not passed).
@@ -220,16 +219,7 @@ def check_read_with(given, dataset):
     ...
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
     """
-    read = dataset.read_options or {}
-    names = ("text", "label", "sep") if dataset.multi_label else ("text", "label")  # as a file's
-    wrong = [
-        (name, given.get(name), read[name])
-        for name in names
-        if name in read and given.get(name) is not None and given[name] != read[name]
-    ]
-    multi_label = given.get("multi_label")
-    if multi_label is not None and bool(multi_label) != dataset.multi_label:
-        wrong.append(("multi_label", multi_label, dataset.multi_label))
+    wrong = not_read_with(dataset, given, unrecorded=False)  # in memory: columns recorded
     if wrong:
         received = ", ".join(f"{name}={value!r}" for name, value, _ in wrong)
         held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)
