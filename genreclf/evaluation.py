@@ -15,6 +15,7 @@ from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.data.option_names import option_names
 from genreclf.data.read_options import check_read_with
+from genreclf.data.read_options import recorded_format
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
 from genreclf.held_out import warn_trained_on
@@ -57,11 +58,8 @@ def _as_run(run, name="run"):
 
 
 def _format_for(cfg, data):
-    """The format the run was trained with, for a file of the same kind; else `"auto"`.
-
-    A format given at training (`--format tsv-unquoted`, which is never
-    detected) reads a file with the training file's extension the same way;
-    another kind of file (a `.jsonl` beside a `.csv`) is detected.
+    """The format the run was trained with, for a file of the same kind; else `"auto"`
+    (`genreclf.data.read_options.recorded_format`).
 
     Example:
 
@@ -70,11 +68,7 @@ def _format_for(cfg, data):
     >>> _format_for({"format": "tsv-unquoted", "data": "train.tsv"}, "test.jsonl")
     'auto'
     """
-    given, trained_on = cfg.get("format"), cfg.get("data")
-    if given in (None, "auto") or not trained_on or is_frame(data):
-        return "auto"
-    same_kind = pathlib.Path(str(data)).suffix.lower() == pathlib.Path(trained_on).suffix.lower()
-    return given if same_kind else "auto"
+    return recorded_format(cfg.get("format"), cfg.get("data"), data)
 
 
 def warn_classes_without_rows(report, rows_name):

@@ -9,7 +9,9 @@ not its letters. `aclimdb_label` is `rating` or `polarity`, an aclImdb `split`
 
 import json
 import numbers
+import pathlib
 
+from genreclf.data.frames import is_frame
 from genreclf.data.inputs import short_repr
 from genreclf.data.inputs import type_with_article
 from genreclf.data.option_names import argument
@@ -96,6 +98,30 @@ def check_switch(option, value, *, switches=None, negatable=False, config_key=Fa
         in_json = ["true", "false"] + ([] if other is ... else [json.dumps(other)])
         fix += f", or in config.json {', '.join(in_json[:-1])} or {in_json[-1]}"
     raise ConfigError(f"{name} ({flags}) {what}. Received: {name}={short_repr(value)}. {fix}.")
+
+
+def recorded_format(recorded, trained_on, source):
+    """The format a run recorded, for reading `source`: of a file of the training
+    file's kind (its extension), else `"auto"` (detected).
+
+    A format given at training (`--format tsv-unquoted`, which is never
+    detected) reads a file with the training file's extension the same way;
+    another kind of file (a `.jsonl` test or `--val-data` file beside a
+    `.csv`), a DataFrame, or any file when the training file is not known
+    (a dataset in memory) is read as detected. The one rule of `evaluate`,
+    `explain --data` and training's own reads.
+
+    Example:
+
+    >>> recorded_format("tsv-unquoted", "train.tsv", "test.tsv")
+    'tsv-unquoted'
+    >>> recorded_format("tsv-unquoted", "train.tsv", "test.jsonl")
+    'auto'
+    """
+    if recorded in (None, "auto") or not trained_on or is_frame(source):
+        return "auto"
+    same_kind = pathlib.Path(str(source)).suffix.lower() == pathlib.Path(trained_on).suffix.lower()
+    return recorded if same_kind else "auto"
 
 
 def not_read_with(dataset, given, *, unrecorded=True):

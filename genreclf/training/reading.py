@@ -6,7 +6,6 @@ commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 """
 
 import logging
-import pathlib
 
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
@@ -14,6 +13,7 @@ from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.data.option_names import option_names
 from genreclf.data.read_options import not_read_with
+from genreclf.data.read_options import recorded_format
 from genreclf.errors import ConfigError
 from genreclf.training.config import AUTO
 from genreclf.training.fitting import fits_itself
@@ -73,10 +73,6 @@ def read_dataset(cfg, path=None):
         )
 
 
-def _suffix(path):
-    return pathlib.Path(str(path)).suffix.lower()
-
-
 def _format_for(cfg, source):
     """`cfg.format`, for a file; `"auto"` for a DataFrame, which is read as it is.
 
@@ -97,11 +93,9 @@ def _format_for(cfg, source):
     >>> _format_for(TrainConfig(data="train.csv", format="csv"), "val.jsonl")
     'auto'
     """
-    if cfg.format in (None, AUTO):
-        return cfg.format
-    if not is_frame(source):
-        other_kind = cfg.data is not None and _suffix(source) != _suffix(cfg.data)
-        return AUTO if other_kind else cfg.format  # a .jsonl --val-data beside a .csv: its own
+    if not is_frame(source) or cfg.format in (None, AUTO):
+        # a .jsonl --val-data beside a .csv: its own; no training file named: `source` is it
+        return recorded_format(cfg.format, cfg.data or source, source)
     logger.debug(
         "Reading a DataFrame as it is: format=%r (from the run's configuration) applies "
         "to files and is left aside.",
