@@ -84,7 +84,8 @@ def _warn_on_another_index(dataset, key):
 
     A mask is read by position, as `iloc` reads rows: one of the frame sorted, shuffled or
     filtered since (`frame.sort_values("year").year > 2010`) picked other rows without a
-    word.
+    word. A mask indexed 0, 1, ..., n - 1 is a positional one (built from the dataset's own
+    columns: `pd.Series(data.texts).str.contains("heist")`) and is not warned about.
     """
     index = getattr(dataset, "frame_index", None)
     if index is None or not is_series(key) or getattr(key.dtype, "kind", None) != "b":
@@ -92,6 +93,8 @@ def _warn_on_another_index(dataset, key):
     theirs = key.index.tolist()
     if len(theirs) != len(index) or theirs == index:
         return  # another length is refused as it is
+    if theirs == list(range(len(theirs))):
+        return  # positions already: a mask of the dataset's own columns
     row = next(i for i, (a, b) in enumerate(zip(index, theirs)) if a != b)
     logger.warning(
         "data[mask] reads a boolean Series by position (row i of the dataset is row i of the "

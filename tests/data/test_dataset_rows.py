@@ -146,3 +146,18 @@ def test_a_mask_of_the_frame_sorted_since_it_was_read_is_warned_about(caplog):
         caplog.clear()
         assert data[(shuffled["overview"] == "a ghost").to_numpy()].texts == ["a storm"]
         assert not caplog.records
+
+
+def test_a_mask_built_from_the_datasets_own_columns_is_not_warned_about(caplog):
+    frame = pd.DataFrame(
+        {"overview": ["a heist", "a ghost", "a storm"], "genre": ["crime", "horror", "crime"]},
+        index=[10, 20, 30],
+    )
+    data = load_dataset(frame)
+    with caplog.at_level(logging.WARNING, logger="genreclf.data"):
+        assert data[pd.Series(data.texts).str.contains("ghost")].texts == ["a ghost"]
+        assert data[pd.Series([row.labels == ["crime"] for row in data])].texts == [
+            "a heist",
+            "a storm",
+        ]
+    assert not caplog.records
