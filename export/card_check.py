@@ -19,8 +19,11 @@ it, so a card copied from another export loads fine and then misleads.
 
 With `export verify --run RUN`, `check_run_source` also compares the card
 with that run: the run it names (`source`), its labels and single- or
-multi-label, its config and data fingerprint. A run the version was not
-exported from is named as such, not left to the score comparison.
+multi-label, its config, data fingerprint and model file (`run_model`: the
+sha256 of the run's `model.keras` when it was exported, which tells a run
+trained again with the same settings from the one exported). A run the
+version was not exported from is named as such, not left to the score
+comparison.
 
 Only the standard library and numpy are imported (no TensorFlow), so checking
 a card costs the time to hash two files.
@@ -55,6 +58,26 @@ def saved_model_digest(export_dir):
         with open(path, "rb") as f:
             digest[name] = hashlib.file_digest(f, "sha256").hexdigest()
     return digest
+
+
+def run_model_digest(run_path):
+    """The sha256 of a run folder's `model.keras` (None when it has none).
+
+    Example:
+
+    >>> run_model_digest("runs/ngram")  # doctest: +SKIP
+    '5e8f1c...'
+    """
+    path = os.path.join(os.fspath(run_path), "model.keras")
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _listed(names):
+    """`"config"`, `"config and model file"`, `"config, data fingerprint and model file"`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check(name, ok, detail):
@@ -275,12 +298,14 @@ def check_run_source(version_dir, run):
         "config": (card.get("config"), getattr(run, "config", None)),
         "data fingerprint": (card.get("data_fingerprint"), getattr(run, "fingerprint", None)),
     }
+    if card.get("run_model") is not None:  # hashed only when the card has it to compare
+        recorded["model file"] = (card["run_model"], run_model_digest(run.path))
     recorded = {k: v for k, v in recorded.items() if _json_value(v[0]) is not None}
     differ = [k for k, (a, b) in recorded.items() if _json_value(a) != _json_value(b)]
     if same_place and differ:  # trained again there since (`train --overwrite`)
         detail = (
             f"{run_shown} changed since this version was exported from it: its "
-            f"{' and '.join(differ)} {'differs' if len(differ) == 1 else 'differ'} from the "
+            f"{_listed(differ)} {'differs' if len(differ) == 1 else 'differ'} from the "
             "card's, so it was trained again. "
             f"Re-export {run_shown} to serve it as it is now."
         )
@@ -292,7 +317,7 @@ def check_run_source(version_dir, run):
     if differ:
         detail = (
             f"the export came from {_shown(source)}; --run {run_shown} has the same labels "
-            f"({exported}) but another {' and '.join(differ)}, so it is another run. Pass "
+            f"({exported}) but another {_listed(differ)}, so it is another run. Pass "
             f"--run {_shown(source)}, or re-export {run_shown} to serve it."
         )
         return _check(RUN_SOURCE_CHECK, False, detail), True
@@ -304,7 +329,7 @@ def check_run_source(version_dir, run):
     else:
         detail = (
             f"the card names {_shown(source)}; {run_shown} has its labels ({exported}) and "
-            f"{' and '.join(recorded)} (a copy of that run)"
+            f"{_listed(list(recorded))} (a copy of that run)"
         )
     return _check(RUN_SOURCE_CHECK, True, detail), True
 

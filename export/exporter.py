@@ -237,6 +237,7 @@ def export_run(
     >>> export_run("runs/bilstm", "models", "genre")  # doctest: +SKIP
     PosixPath('models/genre/1')
     """
+    from genreclf.export.card_check import run_model_digest
     from genreclf.export.model_card import calibration_card
     from genreclf.run import load_run
 
@@ -245,8 +246,10 @@ def export_run(
     run = load_run(run_path)
     if version is not None:  # a taken version is refused before the model loads
         resolve_version(os.path.join(os.fspath(base), name), version)
+    run_model = run_model_digest(run.path)  # before the model loads from it
     card = {
         "source": os.path.abspath(os.fspath(run_path)),
+        "run_model": run_model,
         "calibration": calibration_card(run.model, _recorded_calibration(run)),
         "metrics": run.metrics or None,
         "data_fingerprint": getattr(run, "fingerprint", None) or None,

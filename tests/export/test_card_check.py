@@ -9,6 +9,7 @@ import pytest
 
 from genreclf.export.card_check import check_model_card
 from genreclf.export.card_check import check_run_source
+from genreclf.export.card_check import run_model_digest
 from genreclf.export.card_check import saved_model_digest
 from genreclf.export.exporter import export_model
 from genreclf.export.verify import verify_export
@@ -222,6 +223,45 @@ def test_the_run_the_card_names_trained_again_with_the_same_labels(tmp_path, mon
         "runs/ngram changed since this version was exported from it: its config differs from "
         "the card's, so it was trained again. Re-export runs/ngram to serve it as it is now."
     )
+
+
+def test_the_run_trained_again_with_the_same_settings_is_told_by_its_model_file(
+    tmp_path, monkeypatch
+):
+    # `train --overwrite` with the same config and data: another model.keras, another model.
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "runs" / "ngram"
+    run.mkdir(parents=True)
+    (run / "model.keras").write_bytes(b"the model exported")
+    config, fingerprint = {"model": "ngram"}, {"sha256": "abc"}
+    version = _card_only(
+        tmp_path / "1",
+        source=str(run),
+        config=config,
+        data_fingerprint=fingerprint,
+        run_model=run_model_digest(run),
+    )
+    same = _run_like("runs/ngram", config=config, fingerprint=fingerprint)
+    check, comparable = check_run_source(version, same)
+    assert comparable and check["ok"]
+    copy = tmp_path / "backup" / "ngram"
+    shutil.copytree(run, copy)
+    check, _ = check_run_source(version, _run_like(copy, config=config, fingerprint=fingerprint))
+    assert (
+        check["ok"]
+        and "config, data fingerprint and model file (a copy of that run)" in (check["detail"])
+    )
+    (run / "model.keras").write_bytes(b"the model trained again")
+    check, comparable = check_run_source(version, same)
+    assert comparable and not check["ok"]
+    assert check["detail"] == (
+        "runs/ngram changed since this version was exported from it: its model file differs "
+        "from the card's, so it was trained again. Re-export runs/ngram to serve it as it is "
+        "now."
+    )
+    (copy / "model.keras").write_bytes(b"another training elsewhere")
+    check, _ = check_run_source(version, _run_like(copy, config=config, fingerprint=fingerprint))
+    assert not check["ok"] and "but another model file, so it is another run" in check["detail"]
 
 
 def test_another_run_with_the_same_labels_is_told_by_config_or_fingerprint(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ import json
 import pytest
 import tensorflow as tf
 
+from genreclf.export.card_check import run_model_digest
 from genreclf.export.model_card import build_model_card
 from genreclf.export.model_card import model_card_markdown
 
@@ -82,6 +83,7 @@ def test_card_records_the_runs_calibration(tmp_path, make_model, multi_vocab, ne
 
     path = export_run(run, tmp_path / "models", "genre", verify=False)
     card = json.loads((path / "assets.extra" / "model_card.json").read_text())
+    assert card["run_model"] == run_model_digest(run)  # tells a retrain with the same config
     assert card["calibration"]["method"] == "platt"
     assert card["calibration"]["slopes"] == slopes
     assert card["calibration"]["fitted_on"] == "the validation split"
