@@ -63,13 +63,8 @@ def _check_feature_inputs(cfg):
             f"categorical={cfg.categorical!r}. Drop --augment, or train a text-only model "
             "(no --features or --categorical) on the augmented rows."
         )
-    from genreclf.models.registry import available_families
-    from genreclf.models.registry import get_family
-
-    if cfg.model not in available_families():
-        return  # "auto" before it is resolved; an ensemble
-    if "train_features" in inspect.signature(get_family(cfg.model).builder).parameters:
-        return
+    if reads_features(cfg.model) is not False:
+        return  # it reads them; or "auto" before it is resolved, an ensemble
     raise ConfigError(
         f"--features and --categorical feed a model's feature inputs, and {cfg.model!r} "
         f"reads the text only. Received: model={cfg.model!r}, features={cfg.features!r}, "
@@ -90,6 +85,24 @@ _KERAS_TRAINING = {
     "batch_size": 32,
     "warmup_epochs": 1,
 }
+
+
+def reads_features(model):
+    """Whether the model family `model` has feature inputs beside the text (`--features`,
+    `--categorical`): True for `hybrid`; None where not known (`"auto"` before it is
+    resolved, an ensemble).
+
+    Example:
+
+    >>> reads_features("hybrid"), reads_features("ngram"), reads_features("auto")
+    (True, False, None)
+    """
+    from genreclf.models.registry import available_families
+    from genreclf.models.registry import get_family
+
+    if model not in available_families():
+        return None
+    return "train_features" in inspect.signature(get_family(model).builder).parameters
 
 
 def warn_unused_max_length(cfg):

@@ -7,15 +7,19 @@ commands that read a run's rows again as it did (`tune`, `genreclf.held_out`).
 
 import logging
 
+import numpy as np
+
 from genreclf.data import drop_unknown_labels
 from genreclf.data import load_dataset
 from genreclf.data import train_val_split
 from genreclf.data.frames import is_frame
 from genreclf.data.option_names import option_names
+from genreclf.data.read_options import column_names
 from genreclf.data.read_options import not_read_with
 from genreclf.data.read_options import recorded_format
 from genreclf.errors import ConfigError
 from genreclf.training.config import AUTO
+from genreclf.training.family_options import reads_features
 from genreclf.training.fitting import fits_itself
 
 logger = logging.getLogger("genreclf.training")
@@ -184,8 +188,49 @@ def record_source(cfg, dataset, names=None):
             setattr(cfg, name, value)
 
 
-READ_WITH = ("text", "label", "sep", "multi_label")
+READ_WITH = ("text", "label", "sep", "multi_label", "features", "categorical")
 """The reading options `train` compares with a `TextDataset`'s (`check_read_with`)."""
+
+
+def feature_columns(dataset):
+    """`{"features": [...], "categorical": [...]}`: the names of `dataset`'s feature
+    columns, numeric and the others, as `load_dataset` reads them and `hybrid` takes them.
+
+    Example:
+
+    >>> import genreclf
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre",
+    ...                              features=["year"], categorical=["title"])
+    >>> feature_columns(data)
+    {'features': ['year'], 'categorical': ['title']}
+    """
+    columns = {name: np.asarray(values) for name, values in (dataset.features or {}).items()}
+    numeric = [name for name, values in columns.items() if values.dtype.kind in "fiub"]
+    return {"features": numeric, "categorical": [name for name in columns if name not in numeric]}
+
+
+def record_feature_columns(cfg, dataset):
+    """Sets `cfg.features` and `cfg.categorical` to `dataset`'s feature columns, when
+    `cfg.model`'s family reads them (`hybrid`): the columns the model reads, as
+    `--features` records them, so that `evaluate(run, "test.csv")` reads them from a file.
+
+    A family that reads the text only leaves a dataset's columns unread, and `cfg`'s as
+    they are (given ones are refused there: `family_options`).
+
+    Example:
+
+    >>> import genreclf
+    >>> from genreclf.training.config import TrainConfig
+    >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre",
+    ...                              features=["year"])
+    >>> cfg = TrainConfig(model="hybrid")
+    >>> record_feature_columns(cfg, data)
+    >>> cfg.features, cfg.categorical
+    (['year'], [])
+    """
+    if reads_features(cfg.model):
+        for name, names in feature_columns(dataset).items():
+            setattr(cfg, name, names)
 
 
 def check_read_with(given, dataset):
@@ -196,8 +241,10 @@ def check_read_with(given, dataset):
     `evaluate(run, "test.csv")` scored the titles of the test file; and
     `multi_label=True` trained a single-label dataset single-label. They are
     compared by `genreclf.data.read_options.not_read_with`; a dataset made in
-    memory has no columns, and the columns given are recorded. A config file's
-    values are not compared: the dataset's replace them (`adopt_read_options`).
+    memory has no columns, and the columns given are recorded. `features` and
+    `categorical` are compared with the dataset's feature columns (`feature_columns`),
+    which every dataset has. A config file's values are not compared: the dataset's
+    replace them (`adopt_read_options`, `record_feature_columns`).
 
     Args:
         given: `{name: value}` of `READ_WITH` passed to `train` (None: not passed).
@@ -214,6 +261,13 @@ def check_read_with(given, dataset):
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
     """
     wrong = not_read_with(dataset, given, unrecorded=False)  # in memory: columns recorded
+    held = feature_columns(dataset)  # known of every dataset, one made in memory too
+    for name in ("features", "categorical"):
+        value = given.get(name)
+        if value is not None and sorted(map(str, column_names(name, value))) != sorted(
+            map(str, held[name])
+        ):
+            wrong.append((name, value, held[name]))
     if wrong:
         received = ", ".join(f"{name}={value!r}" for name, value, _ in wrong)
         held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)
@@ -222,7 +276,8 @@ def check_read_with(given, dataset):
             f"are read already, and config.json records them. Received: {received}; the "
             f"TextDataset has {held}. Leave them out, or make the dataset with them: "
             "genreclf.load_dataset(path_or_frame, text=..., label=..., sep=..., "
-            "multi_label=...), or genreclf.TextDataset(texts, labels, multi_label=...)."
+            "multi_label=..., features=...), or genreclf.TextDataset(texts, labels, "
+            "multi_label=..., features=...)."
         )
 
 

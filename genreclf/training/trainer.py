@@ -41,6 +41,7 @@ from genreclf.training.reading import check_read_with
 from genreclf.training.reading import read_augment_rows
 from genreclf.training.reading import read_dataset
 from genreclf.training.reading import read_validation_rows  # noqa: F401 (re-exported)
+from genreclf.training.reading import record_feature_columns
 from genreclf.training.reading import record_source
 from genreclf.training.reading import training_rows
 from genreclf.training.worker_agreement import all_agree
@@ -161,6 +162,8 @@ def _training_data(data, cfg, verbose, given=None):
         )
     if cfg.model == AUTO:
         choose_auto_model(cfg, dataset, verbose=verbose)
+    if data is dataset:  # its feature columns are the model's, for evaluate to read again
+        record_feature_columns(cfg, dataset)
     from genreclf.training.family_options import check_family_options
     from genreclf.training.family_options import warn_unused_max_length
     from genreclf.training.family_options import warn_unused_training_args

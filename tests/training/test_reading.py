@@ -294,3 +294,18 @@ def test_a_jsonl_val_data_beside_a_csv_dataset_is_read_as_jsonl(tmp_path):
     data = genreclf.load_dataset(genreclf.sample_path(), label="genre")
     run = genreclf.train(data, val_data=str(val), model="ngram", out=tmp_path / "r", verbose=0)
     assert run.config["format"] == "csv" and run.metrics["num_examples"] == 40
+
+
+def test_a_datasets_feature_columns_are_recorded_so_evaluate_reads_them_from_a_file(tmp_path):
+    # train(load_dataset(..., features=["year"]), model="hybrid") recorded features=[],
+    # so evaluate(run, "test.csv") then refused the file: "Pass features={'year': ...}".
+    rows = _sample_rows()[:40]
+    path = _write_csv(tmp_path / "m.csv", rows, ["overview", "genre", "year", "title"])
+    data = genreclf.load_dataset(path, text="overview", label="genre", features=["year"])
+    args = dict(model="hybrid", model_config={"encoder": "ngram"}, epochs=2, verbose=0)
+    run = genreclf.train(data, out=tmp_path / "run", **args)
+    assert (run.config["features"], run.config["categorical"]) == (["year"], [])
+    assert genreclf.evaluate(run, path, out=tmp_path / "eval")["num_examples"] == 40
+    with pytest.raises(ConfigError, match=r"Received: features=\['runtime'\]; the TextData"):
+        genreclf.train(data, features=["runtime"], out=tmp_path / "other", **args)
+    assert not (tmp_path / "other" / "config.json").exists()
