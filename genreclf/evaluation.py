@@ -14,7 +14,7 @@ from genreclf.data.frames import is_frame
 from genreclf.data.inputs import check_data
 from genreclf.data.inputs import describe
 from genreclf.data.option_names import option_names
-from genreclf.data.read_options import check_read_with
+from genreclf.data.read_options import check_used_as_read
 from genreclf.data.read_options import recorded_format
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
@@ -113,7 +113,7 @@ def _read(run, data, drop_unknown_labels=True, **overrides):
     logged) too, unless `drop_unknown_labels=False` (`explain` needs no labels).
     """
     if isinstance(data, TextDataset):  # read already: as it was read, unknown labels aside
-        check_read_with(
+        check_used_as_read(
             data, {k: v for k, v in overrides.items() if k != "skip_bad_rows"}, "evaluate"
         )
         if not (overrides.get("skip_bad_rows") and drop_unknown_labels):

@@ -154,21 +154,23 @@ def not_read_with(dataset, given, *, unrecorded=True):
     return wrong
 
 
-def check_read_with(dataset, given, call):
-    """Refuses reading options `given` (`{name: value}`, None: not given) that `dataset`,
-    a `TextDataset` read already, was not read with (`dataset.read_options`, and
-    `multi_label`).
+def check_used_as_read(dataset, given, call):
+    """Refuses reading options `given` (`{name: value}`, None: not given) to `call`, which
+    uses `dataset`, a `TextDataset` read already, as it was read: those it was not read
+    with (`dataset.read_options`, and `multi_label`).
 
     Its rows are read: `evaluate(run, data, text="overview")` of a dataset
     read from the titles scored the titles. A dataset made in memory was read
-    with none of them.
+    with none of them. `evaluate` and `find_label_issues` check with this;
+    `train`, which records the options in `config.json`, with
+    `genreclf.training.reading.check_options_recorded_as_read`.
 
     Example:
 
     >>> import genreclf
     >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
-    >>> check_read_with(data, {"text": "overview", "sep": None}, "evaluate")
-    >>> check_read_with(data, {"text": "title"}, "evaluate")  # doctest: +ELLIPSIS
+    >>> check_used_as_read(data, {"text": "overview", "sep": None}, "evaluate")
+    >>> check_used_as_read(data, {"text": "title"}, "evaluate")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: evaluate() ... Received: text='title'; the TextDataset was read with ...

@@ -22,7 +22,7 @@ import numpy as np
 
 from genreclf.data import TextDataset
 from genreclf.data.inputs import check_data
-from genreclf.data.read_options import check_read_with
+from genreclf.data.read_options import check_used_as_read
 from genreclf.errors import ConfigError
 from genreclf.label_issues.label_issues import LabelIssues
 from genreclf.label_issues.out_of_fold import TFIDF
@@ -138,7 +138,7 @@ def find_label_issues(
     _cleanlab()
     if isinstance(data, TextDataset):  # read already: as it was read
         given = dict(text=text, label=label, sep=sep, multi_label=multi_label)
-        check_read_with(data, given, "find_label_issues")
+        check_used_as_read(data, given, "find_label_issues")
         dataset = data
     else:
         from genreclf.data import load_dataset

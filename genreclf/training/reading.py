@@ -189,7 +189,8 @@ def record_source(cfg, dataset, names=None):
 
 
 READ_WITH = ("text", "label", "sep", "multi_label", "features", "categorical")
-"""The reading options `train` compares with a `TextDataset`'s (`check_read_with`)."""
+"""The reading options `train` compares with a `TextDataset`'s
+(`check_options_recorded_as_read`)."""
 
 
 def feature_columns(dataset):
@@ -233,8 +234,9 @@ def record_feature_columns(cfg, dataset):
             setattr(cfg, name, names)
 
 
-def check_read_with(given, dataset):
-    """Refuses reading options passed to `train` that `dataset`, read already, was not read with.
+def check_options_recorded_as_read(given, dataset):
+    """Refuses reading options passed to `train`, which it records in `config.json`, that
+    `dataset`, read already, was not read with.
 
     A `TextDataset` holds its texts and labels: `train(data, text="title")`
     trained on them, but recorded `text="title"` in `config.json`, so that
@@ -244,7 +246,9 @@ def check_read_with(given, dataset):
     memory has no columns, and the columns given are recorded. `features` and
     `categorical` are compared with the dataset's feature columns (`feature_columns`),
     which every dataset has. A config file's values are not compared: the dataset's
-    replace them (`adopt_read_options`, `record_feature_columns`).
+    replace them (`adopt_read_options`, `record_feature_columns`). `evaluate` and
+    `find_label_issues`, which record nothing, refuse in their own words
+    (`genreclf.data.read_options.check_used_as_read`).
 
     Args:
         given: `{name: value}` of `READ_WITH` passed to `train` (None: not passed).
@@ -254,8 +258,8 @@ def check_read_with(given, dataset):
 
     >>> import genreclf
     >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
-    >>> check_read_with({"text": "overview"}, data)
-    >>> check_read_with({"text": "title"}, data)  # doctest: +ELLIPSIS
+    >>> check_options_recorded_as_read({"text": "overview"}, data)
+    >>> check_options_recorded_as_read({"text": "title"}, data)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...

@@ -37,7 +37,7 @@ from genreclf.training.merged_config import make_config
 from genreclf.training.reading import COLUMN_OPTIONS
 from genreclf.training.reading import READ_WITH
 from genreclf.training.reading import adopt_read_options
-from genreclf.training.reading import check_read_with
+from genreclf.training.reading import check_options_recorded_as_read
 from genreclf.training.reading import read_augment_rows
 from genreclf.training.reading import read_dataset
 from genreclf.training.reading import read_validation_rows  # noqa: F401 (re-exported)
@@ -145,7 +145,7 @@ def _training_data(data, cfg, verbose, given=None):
         record_source(cfg, dataset, COLUMN_OPTIONS)
     else:
         if not read_here:  # given with rows read already: they must agree
-            check_read_with(given or {}, dataset)
+            check_options_recorded_as_read(given or {}, dataset)
         cfg.multi_label = dataset.multi_label
         adopt_read_options(cfg, dataset)  # over a config file's: the rows are these
         record_source(cfg, dataset)

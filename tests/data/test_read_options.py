@@ -91,3 +91,19 @@ def test_multi_label_is_exactly_true_false_or_none(frame, value):
     assert load_dataset(frame, multi_label=False).multi_label is False
     assert load_dataset(frame, multi_label=np.bool_(True)).multi_label is True
     assert load_dataset(frame, multi_label=None).multi_label is False  # detected
+
+
+def test_a_dataset_used_as_read_and_one_whose_options_train_records_are_checked_apart(frame):
+    # Two functions were both named check_read_with, one rule (not_read_with) in two
+    # messages: evaluate's and find_label_issues' (the dataset is used as it was read),
+    # and train's (the options given are recorded in config.json).
+    from genreclf.data import read_options
+    from genreclf.training import reading
+
+    data = load_dataset(frame, text="overview", label="genre")
+    with pytest.raises(ConfigError, match=r"^find_label_issues\(\) reads a TextDataset as it"):
+        read_options.check_used_as_read(data, {"text": "country"}, "find_label_issues")
+    with pytest.raises(ConfigError, match=r"config\.json records them\. Received: text='co"):
+        reading.check_options_recorded_as_read({"text": "country"}, data)
+    assert not hasattr(read_options, "check_read_with")
+    assert not hasattr(reading, "check_read_with")
