@@ -57,20 +57,6 @@ def _as_run(run, name="run"):
     )
 
 
-def _format_for(cfg, data):
-    """The format the run was trained with, for a file of the same kind; else `"auto"`
-    (`genreclf.data.read_options.recorded_format`).
-
-    Example:
-
-    >>> _format_for({"format": "tsv-unquoted", "data": "train.tsv"}, "test.tsv")
-    'tsv-unquoted'
-    >>> _format_for({"format": "tsv-unquoted", "data": "train.tsv"}, "test.jsonl")
-    'auto'
-    """
-    return recorded_format(cfg.get("format"), cfg.get("data"), data)
-
-
 def warn_classes_without_rows(report, rows_name):
     """Warns when classes of the run have no rows in the data scored, and records them.
 
@@ -125,7 +111,7 @@ def _read(run, data, drop_unknown_labels=True, **overrides):
     options = {
         "text": cfg.get("text"),
         "label": cfg.get("label"),
-        "format": _format_for(cfg, data),
+        "format": recorded_format(cfg.get("format"), cfg.get("data"), data),
         "sep": cfg.get("sep"),
         "multi_label": run.multi_label,
         "features": tuple(cfg.get("features") or ()),

@@ -83,8 +83,8 @@ def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
     """
     import numpy as np
 
+    from genreclf.data.read_options import recorded_format
     from genreclf.data.unlabelled import read_unlabelled
-    from genreclf.evaluation import _format_for
 
     cfg = run.config
     names = tuple(cfg.get("features") or ())
@@ -93,7 +93,7 @@ def _file_texts(run, path, column, limit, format=None, skip_bad_rows=None):
         path,
         text=column,
         default_text=cfg.get("text"),
-        format=format or _format_for(cfg, path),
+        format=format or recorded_format(cfg.get("format"), cfg.get("data"), path),
         skip_bad_rows=bool(skip_bad_rows),
         features=names,
         categorical=categorical,

@@ -117,6 +117,9 @@ def recorded_format(recorded, trained_on, source):
     'tsv-unquoted'
     >>> recorded_format("tsv-unquoted", "train.tsv", "test.jsonl")
     'auto'
+    >>> import pandas as pd
+    >>> recorded_format("csv", "train.csv", pd.DataFrame({"text": ["a"]}))
+    'auto'
     """
     if recorded in (None, "auto") or not trained_on or is_frame(source):
         return "auto"

@@ -35,6 +35,14 @@ def read_dataset(cfg, path=None):
     label` output is read as cascade labels: the labelled rows whose
     confidence reaches `cfg.min_confidence` (default 0).
 
+    A file is read in `cfg.format` when it is of the training file's kind, else
+    detected (`genreclf.data.read_options.recorded_format`). A DataFrame is read
+    as it is: a run's `config.json` records the format its training file was read
+    in (`"csv"` for a run trained on `load_dataset("old.csv")`), and retraining
+    that recipe on a frame (`train(frame, config="run/config.json")`) leaves it
+    aside (logged at debug level) rather than refuses it.
+    `load_dataset(frame, format="csv")` itself still refuses a format.
+
     Example:
 
     >>> from genreclf.training.config import TrainConfig
@@ -47,6 +55,12 @@ def read_dataset(cfg, path=None):
     from genreclf.data.cascade_labels import load_cascade_labels
 
     source = cfg.data if path is None else path
+    if is_frame(source) and cfg.format not in (None, AUTO):
+        logger.debug(
+            "Reading a DataFrame as it is: format=%r (from the run's configuration) applies "
+            "to files and is left aside.",
+            cfg.format,
+        )
     if not is_frame(source) and is_cascade_output(source):
         return load_cascade_labels(
             source,
@@ -68,44 +82,14 @@ def read_dataset(cfg, path=None):
             source,
             text=cfg.text,
             label=cfg.label,
-            format=_format_for(cfg, source),
+            # no training file named: `source` is it; a .jsonl --val-data beside a .csv: its own
+            format=recorded_format(cfg.format, cfg.data or source, source),
             multi_label=cfg.multi_label,
             sep=cfg.sep,
             features=tuple(cfg.features),
             categorical=tuple(cfg.categorical),
             skip_bad_rows=cfg.skip_bad_rows,
         )
-
-
-def _format_for(cfg, source):
-    """`cfg.format`, for a file; `"auto"` for a DataFrame, which is read as it is.
-
-    A run's `config.json` records the format its training file was read in
-    (`"csv"` for a run trained on `load_dataset("old.csv")`): retraining that
-    recipe on a DataFrame (`train(frame, config="run/config.json")`) reads the
-    frame, and the recorded format, which only files have, is left aside (logged
-    at debug level) rather than refused. `load_dataset(frame, format="csv")`
-    itself still refuses a format.
-
-    Example:
-
-    >>> import pandas as pd
-    >>> from genreclf.training.config import TrainConfig
-    >>> cfg = TrainConfig(format="csv")
-    >>> _format_for(cfg, "new.csv"), _format_for(cfg, pd.DataFrame({"text": ["a"]}))
-    ('csv', 'auto')
-    >>> _format_for(TrainConfig(data="train.csv", format="csv"), "val.jsonl")
-    'auto'
-    """
-    if not is_frame(source) or cfg.format in (None, AUTO):
-        # a .jsonl --val-data beside a .csv: its own; no training file named: `source` is it
-        return recorded_format(cfg.format, cfg.data or source, source)
-    logger.debug(
-        "Reading a DataFrame as it is: format=%r (from the run's configuration) applies "
-        "to files and is left aside.",
-        cfg.format,
-    )
-    return AUTO
 
 
 # The row of the --augment file its hints show, as `genreclf augment run` writes it.

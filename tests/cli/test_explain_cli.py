@@ -299,3 +299,22 @@ def test_a_hybrid_run_takes_its_features_as_flags_as_in_predict(
     assert code != 0 and "with their own feature columns" in capsys.readouterr().err
     assert main(["explain", str(trained_run.path), TEXT, "--feature", "year=1994"]) != 0
     assert "no feature 'year'" in capsys.readouterr().err
+
+
+def test_data_is_read_in_the_runs_format_by_the_public_rule(tmp_path):
+    # explain imported genreclf.evaluation's private _format_for, and training's reading
+    # had its own: each now calls genreclf.data.read_options.recorded_format.
+    import inspect
+    import types
+
+    import genreclf.evaluation
+    import genreclf.training.reading
+    from genreclf.cli import explain
+
+    for module in (explain, genreclf.evaluation, genreclf.training.reading):
+        assert not hasattr(module, "_format_for")
+    assert "from genreclf.evaluation import _" not in inspect.getsource(explain)
+    (tmp_path / "test.tsv").write_text('text\n"Quoted" start\n')  # a quote read as it is
+    config = {"format": "tsv-unquoted", "data": "train.tsv", "text": "text"}
+    run = types.SimpleNamespace(config=config)
+    assert explain._file_texts(run, tmp_path / "test.tsv", None, 5) == (['"Quoted" start'], None)
