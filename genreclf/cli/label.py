@@ -377,7 +377,7 @@ def _keywords(args):
     )
     mined = mine_keywords(dataset.texts, dataset.labels, top_k=args.top_k, min_df=args.min_df)
     genres = [Genre(name, keywords=words) for name, words in mined.items()]
-    save_genres(genres, args.out)
+    save_genres(genres, args.out, overwrite=args.overwrite)  # refused above if it exists
     for g in genres:
         print(f"{g.name}: {', '.join(g.keywords[:8])}{' ...' if len(g.keywords) > 8 else ''}")
     print(f"\nwrote {args.out}: edit the descriptions, then `genreclf label --genres {args.out}`")

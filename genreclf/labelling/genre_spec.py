@@ -175,8 +175,17 @@ def _read_yaml(path):
         ) from None
 
 
-def save_genres(genres, path):
+def save_genres(genres, path, *, overwrite=False):
     """Writes genres as `genres.yaml` (readable by `load_genres`).
+
+    Args:
+        genres: the `Genre`s to write.
+        path: the file to write; an existing one is refused unless `overwrite`
+            (its descriptions and keywords may hold edits).
+        overwrite: replace an existing file.
+
+    Raises:
+        ConfigError: `path` exists and `overwrite` is False.
 
     Example:
 
@@ -185,6 +194,9 @@ def save_genres(genres, path):
     >>> save_genres([Genre("horror", "Scary.", ["ghost"])], path)
     >>> load_genres(path)[0].keywords
     ['ghost']
+    >>> save_genres([Genre("horror", "Frightening.")], path, overwrite=True)
+    >>> load_genres(path)[0].description
+    'Frightening.'
     """
     import yaml
 
@@ -194,5 +206,13 @@ def save_genres(genres, path):
             for g in genres
         }
     }
-    with open(path, "w", encoding="utf-8") as f:
+    try:
+        f = open(path, "w" if overwrite else "x", encoding="utf-8")
+    except FileExistsError:
+        raise ConfigError(
+            f"Expected a new path for the genres file. Received: path={str(path)!r}, which "
+            "exists (its descriptions and keywords may hold your edits). Pass overwrite=True "
+            "to replace it, or another path."
+        ) from None
+    with f:
         yaml.safe_dump(body, f, sort_keys=False, allow_unicode=True, width=100)

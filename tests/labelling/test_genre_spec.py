@@ -37,3 +37,14 @@ def test_bad_files_say_what_and_where(tmp_path):
         "1914",
         "trench",
     ]
+
+
+def test_an_existing_file_is_refused_unless_overwrite(tmp_path):
+    # save_genres replaced a genres.yaml, edits and all, without a word.
+    path = tmp_path / "g.yaml"
+    save_genres([Genre("action", "Fights.", ["chase"])], path)
+    with pytest.raises(ConfigError, match=r"Received: path='.*g\.yaml', which exists .* Pass ov"):
+        save_genres([Genre("drama")], path)
+    assert load_genres(path) == [Genre("action", "Fights.", ["chase"])]
+    save_genres([Genre("drama")], path, overwrite=True)
+    assert [g.name for g in load_genres(path)] == ["drama"]
