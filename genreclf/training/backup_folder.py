@@ -1,9 +1,10 @@
 """The files of a training run's backup folder: what Keras' `BackupAndRestore` and
 `ResumingBackupAndRestore` (`genreclf.training.callbacks`) write there, read back.
 
-`backed_up_epochs` reads the epoch record; `rewind_weights_ahead_of_record`
-mends the one torn state Keras' write order can leave (an epoch's weights
-written, its record not yet).
+`backed_up_epochs` reads the epoch record; `mend_torn_record` and
+`rewind_weights_ahead_of_record` mend the torn states Keras' write order can
+leave (a record cut while written; an epoch's weights written, its record not
+yet).
 """
 
 import hashlib
@@ -48,6 +49,7 @@ def rewind_weights_ahead_of_record(backup_dir):
     False
     """
     backup = pathlib.Path(backup_dir)
+    mend_torn_record(backup)
     weights, seeds = backup / BACKUP_WEIGHTS, backup / SEED_STATES
     previous = backup / (BACKUP_WEIGHTS + PREVIOUS)
     first = not (backup / BACKUP_RECORD).exists() and not seeds.exists()
@@ -82,6 +84,61 @@ def rewind_weights_ahead_of_record(backup_dir):
         flush=True,
     )
     return True
+
+
+def mend_torn_record(backup_dir):
+    """Puts back the last whole epoch record when a kill cut the one Keras was writing.
+
+    Keras truncates `training_metadata.json` and then writes it: a kill
+    between the two leaves it empty or cut, which Keras cannot read back (a
+    `JSONDecodeError` on every rerun). With `double_checkpoint` the record
+    before it was copied aside first (`.bkp`): that one is put back, and
+    `rewind_weights_ahead_of_record` then puts back its weights. Without a
+    copy aside (the first epoch's record), the cut record is removed: nothing
+    was recorded, so the run starts afresh.
+
+    Returns:
+        True when the record was put back or removed.
+
+    Example:
+
+    >>> import tempfile
+    >>> mend_torn_record(tempfile.mkdtemp())  # no backup: nothing to do
+    False
+    """
+    backup = pathlib.Path(backup_dir)
+    record = backup / BACKUP_RECORD
+    if not record.exists() or _epoch_of(record) is not None:
+        return False
+    previous = backup / (BACKUP_RECORD + PREVIOUS)
+    epoch = _epoch_of(previous)
+    if epoch is None:
+        record.unlink()
+        print(
+            f"the backup in {backup} held a cut epoch record (killed while writing it) and "
+            "no earlier one: starting afresh",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
+    partial = record.with_name(record.name + ".mend")
+    partial.write_bytes(previous.read_bytes())
+    partial.replace(record)  # whole or not at all
+    print(
+        f"the backup in {backup} held a cut epoch record (killed while writing epoch "
+        f"{epoch + 1}'s): resuming from the record of epoch {epoch}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
+def _epoch_of(record):
+    """The epoch a Keras epoch record names, or None when it cannot be read."""
+    try:
+        return int(json.loads(record.read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def backed_up_epochs(backup_dir):

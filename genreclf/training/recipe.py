@@ -305,10 +305,13 @@ def _replay_row_orders(train_data, out, strategy):
     resumed epochs draw fresh orders.
     """
     from genreclf.training.backup_folder import backed_up_epochs
+    from genreclf.training.backup_folder import mend_torn_record
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.worker_agreement import is_multi_worker
 
     if out is None or is_multi_worker(strategy):
         return
-    for _ in range(2 * max(backed_up_epochs(pathlib.Path(out) / BACKUP_DIR), 0)):
+    backup = pathlib.Path(out) / BACKUP_DIR
+    mend_torn_record(backup)  # a cut record counts the epochs before it, as the resume will
+    for _ in range(2 * max(backed_up_epochs(backup), 0)):
         iter(train_data)

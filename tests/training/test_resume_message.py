@@ -169,3 +169,55 @@ def test_only_a_torn_backup_is_rewound_whatever_the_file_times(tmp_path):
     cut = backup_folder(tmp_path / "cut", b"W2", b"W", 2, 2, b"W2")
     assert not rewind_weights_ahead_of_record(cut)
     assert (cut / "latest.weights.h5").read_bytes() == b"W2"
+
+
+class _KillWhileWritingTheRecord(keras.callbacks.Callback):
+    """After epoch `at`'s backup: leave the folder as a kill inside Keras' write of epoch
+    `at`'s record would (its weights written, the record truncated, the copies aside, the
+    seed states and log row of epoch `at - 1`)."""
+
+    def __init__(self, backup, history, at=2):
+        super().__init__()
+        self.backup, self.history, self.at, self.seeds = backup, history, at, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.at - 1:
+            self.seeds = (self.backup / "seed_states.json").read_bytes()
+        if epoch + 1 != self.at:
+            return
+        (self.backup / "training_metadata.json").write_bytes(b"")  # opened "w", not written
+        (self.backup / "seed_states.json").write_bytes(self.seeds)
+        rows = self.history.read_text().splitlines(keepends=True)
+        self.history.write_text("".join(rows[: self.at]))  # the header and epoch 1
+        raise KeyboardInterrupt
+
+
+def test_a_kill_while_writing_an_epochs_record_resumes_from_the_epoch_before(tmp_path, capfd):
+    # Keras truncates the record, then writes it: a kill between the two left an empty
+    # record, and every rerun failed with a JSONDecodeError from inside Keras.
+    import numpy as np
+
+    unkilled = train_three_epochs(tmp_path / "unkilled")
+    run = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        train_three_epochs(run, [_KillWhileWritingTheRecord(run / "backup", run / "history.csv")])
+    capfd.readouterr()
+    resumed = train_three_epochs(run)
+    err = capfd.readouterr().err
+    assert "cut epoch record (killed while writing epoch 2's)" in err
+    assert "resuming from epoch 2" in err
+    for a, b in zip(unkilled.model.get_weights(), resumed.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    history = [(tmp_path / name / "history.csv").read_text() for name in ("unkilled", "resumed")]
+    assert history[0] == history[1]
+
+
+def test_a_cut_first_record_starts_afresh(tmp_path, capsys):
+    from genreclf.training.backup_folder import backed_up_epochs
+    from genreclf.training.backup_folder import rewind_weights_ahead_of_record
+
+    (tmp_path / "latest.weights.h5").write_bytes(b"epoch 1")
+    (tmp_path / "training_metadata.json").write_text('{"epo')  # no copy aside: the first
+    assert rewind_weights_ahead_of_record(tmp_path)
+    assert backed_up_epochs(tmp_path) == 0
+    assert "starting afresh" in capsys.readouterr().err
