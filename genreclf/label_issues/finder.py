@@ -82,7 +82,7 @@ def find_label_issues(
     *,
     text=None,
     label=None,
-    format="auto",
+    format=None,
     multi_label=None,
     sep=None,
     id_column=None,
@@ -101,7 +101,9 @@ def find_label_issues(
     Args:
         data: a data file (any format `genreclf train` reads), a pandas
             DataFrame or a `TextDataset`.
-        text, label, format, multi_label, sep: reading options, as for `train`.
+        text, label, format, multi_label, sep: reading options, as for `train`
+            (`format` None: detected). With a `TextDataset`, those given must be
+            those it was read with, as for `evaluate`: its rows are read already.
         id_column: a column of row ids, copied into the results.
         skip_bad_rows: skip (count and log) malformed rows instead of
             raising, as for `train`.
@@ -137,7 +139,7 @@ def find_label_issues(
         check_work_dir(work_dir)
     _cleanlab()
     if isinstance(data, TextDataset):  # read already: as it was read
-        given = dict(text=text, label=label, sep=sep, multi_label=multi_label)
+        given = dict(text=text, label=label, format=format, sep=sep, multi_label=multi_label)
         check_used_as_read(data, given, "find_label_issues")
         dataset = data
     else:

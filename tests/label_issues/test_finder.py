@@ -344,3 +344,15 @@ def test_reading_options_a_dataset_was_not_read_with_are_refused(sample_csv):
         genreclf.find_label_issues(titles, text="overview")
     with pytest.raises(ConfigError, match=r"Received: multi_label=True; .* multi_label=False\."):
         genreclf.find_label_issues(titles, multi_label=True)
+
+
+def test_a_format_a_dataset_was_not_read_in_is_refused_as_evaluate_refuses_it(sample_csv):
+    # format= was not compared with a TextDataset's, where train and evaluate compare it:
+    # find_label_issues(data, format="tsv") ranked the rows read as CSV without a word.
+    data = genreclf.load_dataset(sample_csv, label="genre")
+    with pytest.raises(ConfigError, match=r"Received: format='tsv'; the TextDataset was read"):
+        genreclf.find_label_issues(data, format="tsv")
+    in_memory = genreclf.TextDataset(data.texts, data.labels)  # read in no format
+    with pytest.raises(ConfigError, match=r"Received: format='csv'; .* with format=None\."):
+        genreclf.find_label_issues(in_memory, format="csv")
+    assert len(genreclf.find_label_issues(data, format="csv", folds=2).dataset) == len(data)
