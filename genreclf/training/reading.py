@@ -228,8 +228,8 @@ def check_options_recorded_as_read(given, dataset):
     `multi_label=True` trained a single-label dataset single-label. They are
     compared by `genreclf.data.read_options.not_read_with`; a dataset made in
     memory has no columns, and the columns given are recorded. `features` and
-    `categorical` are compared with the dataset's feature columns (`feature_columns`),
-    which every dataset has. A config file's values are not compared: the dataset's
+    `categorical`, when they name columns, are compared with the dataset's feature
+    columns (`feature_columns`), which every dataset has. A config file's values are not compared: the dataset's
     replace them (`adopt_read_options`, `record_feature_columns`). `evaluate` and
     `find_label_issues`, which record nothing, refuse in their own words
     (`genreclf.data.read_options.check_used_as_read`).
@@ -251,11 +251,11 @@ def check_options_recorded_as_read(given, dataset):
     wrong = not_read_with(dataset, given, unrecorded=False)  # in memory: columns recorded
     held = feature_columns(dataset)  # known of every dataset, one made in memory too
     for name in ("features", "categorical"):
-        value = given.get(name)
-        if value is not None and sorted(map(str, column_names(name, value))) != sorted(
-            map(str, held[name])
-        ):
-            wrong.append((name, value, held[name]))
+        # none named (a text-only run's config.json, `**run.config`): a dataset's columns
+        # are the hybrid's, and unread by a family that reads the text only
+        names = column_names(name, given.get(name))
+        if names and sorted(map(str, names)) != sorted(map(str, held[name])):
+            wrong.append((name, given[name], held[name]))
     if wrong:
         received = ", ".join(f"{name}={value!r}" for name, value, _ in wrong)
         held = ", ".join(f"{name}={value!r}" for name, _, value in wrong)

@@ -309,3 +309,5 @@ def test_a_datasets_feature_columns_are_recorded_so_evaluate_reads_them_from_a_f
     with pytest.raises(ConfigError, match=r"Received: features=\['runtime'\]; the TextData"):
         genreclf.train(data, features=["runtime"], out=tmp_path / "other", **args)
     assert not (tmp_path / "other" / "config.json").exists()
+    # none named, as a text-only run's config.json records them: not compared
+    reading.check_options_recorded_as_read({"features": [], "categorical": []}, data)
