@@ -25,6 +25,7 @@ from tensorflow_serving.apis import get_model_status_pb2
 
 from genreclf.errors import ConfigError
 from genreclf.export.versions import exports_in_progress
+from genreclf.export.versions import parse_version
 from genreclf.serving.server.model_config import ModelSpec
 from genreclf.serving.server.model_config import discover_models
 from genreclf.serving.server.model_config import label_problems
@@ -52,15 +53,21 @@ logger = logging.getLogger("genreclf.serving.server")
 
 def complete_versions(base_path):
     """version → path of the complete versions under a model's base path: integer folders
-    with a `saved_model.pb`, and `variables/variables.index` when they have `variables/`."""
+    with a `saved_model.pb`, and `variables/variables.index` when they have `variables/`.
+
+    A folder is a version when its name is ASCII digits that fit TF Serving's int64
+    (`parse_version`): `3²` and `1٣` pass `str.isdigit` but are no number TF Serving
+    reads (`int("3²")` raised in every poll), and `99999999999999999999` fits no
+    version field of its protocol (its status and metadata were 500s)."""
     versions = {}
-    for pb in glob.glob(os.path.join(glob.escape(base_path), "[0-9]*", "saved_model.pb")):
+    for pb in sorted(glob.glob(os.path.join(glob.escape(base_path), "[0-9]*", "saved_model.pb"))):
         path = os.path.dirname(pb)
+        version = parse_version(os.path.basename(path))
         variables = os.path.join(path, "variables")
-        if os.path.basename(path).isdigit() and (
+        if version is not None and (
             os.path.isfile(f"{variables}/variables.index") or not os.path.isdir(variables)
         ):
-            versions[int(os.path.basename(path))] = path
+            versions.setdefault(version, path)
     return versions
 
 

@@ -57,6 +57,21 @@ def test_half_written_versions_are_never_candidates(tmp_path):
     assert sorted(complete_versions(str(tmp_path / "genre"))) == [1]
 
 
+def test_folders_no_int64_reads_are_not_versions_and_polling_goes_on(tmp_path):
+    # `str.isdigit` let these through: int("3²") raised in every scan (no new version
+    # was ever loaded again) and version 99999999999999999999 made status a 500.
+    write_version(tmp_path, "genre", 1)
+    for name in ("3²", "1٣", "99999999999999999999"):
+        write_version(tmp_path, "genre", name)
+    assert sorted(complete_versions(str(tmp_path / "genre"))) == [1]
+    store = ModelStore(str(tmp_path), loader=FakeServable, poll_seconds=0)
+    store.scan()
+    write_version(tmp_path, "genre", 2)
+    store.scan()
+    assert store.get("genre").version == 2
+    assert [row[0] for row in rows(store.status("genre"))] == [2, 1]
+
+
 def test_scan_loads_new_versions_and_unloads_removed(tmp_path):
     write_version(tmp_path, "genre", 1)
     store = ModelStore(str(tmp_path), loader=FakeServable, poll_seconds=0)
