@@ -115,7 +115,14 @@ def resolve_version(model_dir, version=None):
     1
     """
     if version is None:
-        return next_version(model_dir)
+        version = next_version(model_dir)
+        if version >= _INT64:  # a folder named 2**63 - 1 already: nothing above it is read
+            raise ExportError(
+                f"The next version of {model_dir} would be {version}, beyond TF Serving's "
+                f"largest (2**63 - 1 = {_INT64 - 1}), which it cannot read. Received: "
+                f"versions up to {version - 1}. Pass a free version with --version."
+            )
+        return version
     if isinstance(version, bool) or not isinstance(version, numbers.Integral) or version < 1:
         raise ExportError(
             "A version must be a positive integer (TF Serving only loads integer "
@@ -123,6 +130,12 @@ def resolve_version(model_dir, version=None):
             "1, e.g. version=3 (`--version 3`), or leave it out to publish the next one."
         )
     version = int(version)  # NumPy's ints too: the folder is named, the card written, with it
+    if version >= _INT64:  # TF Serving would skip the folder; no protocol field holds it
+        raise ExportError(
+            f"A version must fit a 64-bit integer, as TF Serving reads version folders. "
+            f"Received: version={version}. Pass a whole number from 1 to {_INT64 - 1}, "
+            "e.g. version=3 (`--version 3`), or leave it out to publish the next one."
+        )
     holders = _holders(model_dir, version)
     if holders:
         raise ExportError(

@@ -211,3 +211,14 @@ def test_any_integral_version_is_one_and_written_as_a_python_int(tmp_path):
     for bad in (np.int64(0), np.float64(3.0), np.bool_(True), 3.0):
         with pytest.raises(ExportError, match=r"positive integer.*e\.g\. version=3"):
             resolve_version(tmp_path, bad)
+
+
+def test_a_version_beyond_int64_is_refused(tmp_path):
+    # `--version 99999999999999999999` was published: TF Serving skips such a folder and
+    # `genreclf serve` answered its status and metadata with a 500.
+    with pytest.raises(ExportError, match=r"fit a 64-bit integer.*version=99999999999999999999"):
+        resolve_version(tmp_path, 99999999999999999999)
+    assert resolve_version(tmp_path, 2**63 - 1) == 2**63 - 1
+    os.makedirs(tmp_path / str(2**63 - 1))
+    with pytest.raises(ExportError, match=r"would be 9223372036854775808, beyond"):
+        resolve_version(tmp_path)
