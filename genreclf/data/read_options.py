@@ -133,7 +133,8 @@ def not_read_with(dataset, given, *, unrecorded=True):
 
     The one rule of `train`, `evaluate` and `find_label_issues`: `multi_label`
     is compared as a switch; `sep` only of multi-label rows (single-label cells
-    are not split, and a file read with `sep` records None); an option the
+    are not split, and a file read with `sep` records None); `format="auto"`
+    (detect it) agrees with any format the rows were read in; an option the
     dataset has no record of (one made in memory has no columns) is compared
     with None, unless `unrecorded=False` (`train` records the columns given).
 
@@ -141,13 +142,17 @@ def not_read_with(dataset, given, *, unrecorded=True):
 
     >>> import genreclf
     >>> data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
-    >>> not_read_with(data, {"text": "title", "sep": "|", "multi_label": 0})
+    >>> not_read_with(data, {"text": "title", "sep": "|", "multi_label": 0, "format": "auto"})
     [('text', 'title', 'overview')]
+    >>> not_read_with(data, {"format": "tsv"})
+    [('format', 'tsv', 'csv')]
     """
     read = dataset.read_options or {}
     wrong = []
     for name, value in given.items():
         if value is None or (name == "sep" and not dataset.multi_label):
+            continue
+        if name == "format" and value == "auto":  # detected: whatever it was read in
             continue
         if name == "multi_label":
             if bool(value) != dataset.multi_label:

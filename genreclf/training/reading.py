@@ -172,7 +172,7 @@ def record_source(cfg, dataset, names=None):
             setattr(cfg, name, value)
 
 
-READ_WITH = ("text", "label", "sep", "multi_label", "features", "categorical")
+READ_WITH = ("text", "label", "sep", "format", "multi_label", "features", "categorical")
 """The reading options `train` compares with a `TextDataset`'s
 (`check_options_recorded_as_read`)."""
 
@@ -264,7 +264,7 @@ def check_options_recorded_as_read(given, dataset):
             f"are read already, and config.json records them. Received: {received}; the "
             f"TextDataset has {held}. Leave them out, or make the dataset with them: "
             "genreclf.load_dataset(path_or_frame, text=..., label=..., sep=..., "
-            "multi_label=..., features=...), or genreclf.TextDataset(texts, labels, "
+            "format=..., multi_label=..., features=...), or genreclf.TextDataset(texts, labels, "
             "multi_label=..., features=...)."
         )
 

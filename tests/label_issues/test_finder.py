@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import genreclf
+from genreclf.data import read_options
 from genreclf.errors import ConfigError
 
 pytest.importorskip("cleanlab")
@@ -356,3 +357,6 @@ def test_a_format_a_dataset_was_not_read_in_is_refused_as_evaluate_refuses_it(sa
     with pytest.raises(ConfigError, match=r"Received: format='csv'; .* with format=None\."):
         genreclf.find_label_issues(in_memory, format="csv")
     assert len(genreclf.find_label_issues(data, format="csv", folds=2).dataset) == len(data)
+    # "auto" (the command line's default, detected) agrees with any format read in
+    assert not read_options.not_read_with(in_memory, {"format": "auto"})
+    assert not read_options.not_read_with(data, {"format": "auto"})

@@ -236,7 +236,12 @@ def test_reading_options_a_dataset_was_not_read_with_are_refused_not_recorded(tm
     several = genreclf.load_dataset(genreclf.sample_path(), label="genres", sep="|")
     with pytest.raises(ConfigError, match=r"Received: sep=','; the TextDataset has sep='\|'"):
         genreclf.train(several, sep=",", model="ngram", out=out)
+    # format='tsv' with rows read as CSV trained on them and recorded format='csv' silently
+    with pytest.raises(ConfigError, match=r"Received: format='tsv'; the TextDataset has format"):
+        genreclf.train(data, format="tsv", model="ngram", out=out)
     assert not (out / "config.json").exists()
+    run = genreclf.train(data, format="auto", model="ngram", out=out, verbose=0)  # detected
+    assert run.config["format"] == "csv"
 
 
 def test_a_separator_beside_single_label_rows_is_ignored_as_a_files_is(tmp_path):
