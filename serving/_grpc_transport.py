@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import math
 import time
 
 import numpy as np
@@ -110,10 +111,12 @@ class GrpcTransport:
     def _call(self, method, request):
         """One call; gRPC's policy retries UNAVAILABLE, this loop grpcio's overload
         refusal (`is_overload`), both within the one `timeout`."""
-        deadline = time.monotonic() + self.timeout
+        # No timeout (None): no deadline, as `requests` waits as long as it takes.
+        deadline = math.inf if self.timeout is None else time.monotonic() + self.timeout
         for attempt in range(self.retries + 1):
+            left = None if self.timeout is None else max(deadline - time.monotonic(), 0.001)
             try:
-                return method(request, timeout=max(deadline - time.monotonic(), 0.001))
+                return method(request, timeout=left)
             except self._grpc.RpcError as err:
                 code = err.code().name if err.code() is not None else "UNKNOWN"
                 message = err.details() or str(err)

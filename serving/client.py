@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from genreclf.serving.client_settings import client_settings
 from genreclf.serving.client_texts import client_texts
 from genreclf.serving.errors import InvalidRequestError
 from genreclf.serving.errors import ServingError
@@ -151,7 +152,7 @@ class GenreClient:
         model: the model name (`--model_name` / the folder under the base path).
         version: ask for this version number (default: the latest served).
         label: ask for this version label, e.g. `"stable"` (not with `version`).
-        timeout: seconds per call: over REST, per attempt (retries add to the
+        timeout: seconds per call (None: no limit): over REST, per attempt (retries add to the
             wait); over gRPC, one deadline for the call and its retries.
         retries: extra attempts after UNAVAILABLE / 503 / a refused connection,
             by the transport's own retry policy (urllib3 `Retry` for REST,
@@ -213,14 +214,11 @@ class GenreClient:
         self.model = model
         self.version = version
         self.label = label
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self.timeout, self.retries, self.backoff, self.batch_size = client_settings(
+            timeout, retries, backoff, batch_size
+        )
         self.signature_name = signature_name
         self.classify_signature = classify_signature
-        if int(batch_size) < 1:
-            raise ValueError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
-        self.batch_size = int(batch_size)
         self._transport = None
 
     @property

@@ -267,7 +267,7 @@ def test_long_lists_are_sent_in_batches_and_joined_in_order(server, protocol):
     many = GenreClient(address).predict(["a ghost"] * 10_001)
     assert len(many) == 10_001  # the last one alone, in a batch of 1:
     assert many[-1]["scores"] == pytest.approx(many[0]["scores"], abs=1e-6)
-    with pytest.raises(ValueError, match="batch_size >= 1"):
+    with pytest.raises(ValueError, match="batch_size to be a whole number of at least 1"):
         GenreClient(address, batch_size=0)
 
 

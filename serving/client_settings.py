@@ -1,0 +1,66 @@
+"""`client_settings`: `GenreClient`'s call settings, checked when the client is made.
+
+Each transport reads them its own way (urllib3's `Retry` and `requests`' timeout over
+REST, a deadline, a retry loop and gRPC's service config over gRPC), so a value one
+of them does not expect failed only at the first call, differently per protocol:
+`retries=-1` raised `UnboundLocalError` over gRPC and was taken over REST,
+`timeout=None` waited forever over REST and raised `TypeError` over gRPC, and
+`timeout=float("inf")` was `DEADLINE_EXCEEDED` over gRPC at once. Checked here, a
+bad value is one `ValueError` naming it, before anything is sent, whatever the
+protocol.
+"""
+
+import math
+import numbers
+
+
+def client_settings(timeout, retries, backoff, batch_size):
+    """`(timeout, retries, backoff, batch_size)`, checked; numbers as Python numbers.
+
+    Args:
+        timeout: seconds, a finite number above 0, or None to wait as long as it takes.
+        retries: a whole number of at least 0.
+        backoff: seconds, a finite number of at least 0.
+        batch_size: a whole number of at least 1.
+
+    Raises:
+        ValueError: naming the setting, what it must be and what was given.
+
+    Example:
+
+    >>> client_settings(5, 3, 0.2, 1000)
+    (5.0, 3, 0.2, 1000)
+    >>> client_settings(10, -1, 0.2, 1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected retries to be a whole number of at least 0 (extra attempts ...
+    """
+    if timeout is not None:
+        timeout = _number("timeout", timeout, "a number of seconds above 0, or None", 0, False)
+    retries = _whole("retries", retries, 0, "extra attempts after a refusal; 0 for none")
+    backoff = _number("backoff", backoff, "a number of seconds of at least 0", 0, True)
+    batch_size = _whole("batch_size", batch_size, 1, "texts per request")
+    return timeout, retries, backoff, batch_size
+
+
+def _number(name, value, what, low, low_allowed):
+    number = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+    if (
+        number is None
+        or not math.isfinite(number)
+        or number < low
+        or (number == low and not low_allowed)
+    ):
+        raise ValueError(f"Expected {name} to be {what}. Received: {name}={value!r}.")
+    return number
+
+
+def _whole(name, value, low, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(
+            f"Expected {name} to be a whole number of at least {low} ({what}). "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
