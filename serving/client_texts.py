@@ -18,7 +18,9 @@ Those are `TypeError`s, as a single string always was here. An item that is
 neither `str` nor `bytes` (None, a number, NaN, pandas' `NA`) is an
 `InvalidRequestError` (`INVALID_ARGUMENT`) naming its index, raised before
 sending over REST as over gRPC, where it always was: both protocols raise the
-same error for it.
+same error for it. So is a `str` holding a lone surrogate (`"\\udcff"`, as
+`errors="surrogateescape"` decodes a byte that is not UTF-8), which UTF-8 cannot
+encode.
 """
 
 from genreclf.serving.errors import error_for
@@ -73,7 +75,26 @@ def client_texts(texts, call="client.predict"):
                 "`frame.dropna(subset=[text_column])`) before calling the client.",
                 "INVALID_ARGUMENT",
             )
+        if isinstance(item, str) and not item.isascii():
+            _refuse_surrogates(item, index)
     return items
+
+
+def _refuse_surrogates(text, index):
+    """An `InvalidRequestError` for a `str` that UTF-8 cannot encode (a lone surrogate):
+    gRPC's encoding raised a bare `UnicodeEncodeError`, REST sent it for the server to
+    refuse at an offset of a body the caller never saw."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise error_for(
+            f"Expected input 'text' to hold text UTF-8 can encode. Received: the lone "
+            f"surrogate {text[err.start]!r} at index {index}, character {err.start} (a str "
+            "decoded with errors='surrogateescape', or half of a UTF-16 pair). Send the "
+            "original bytes, text.encode('utf-8', 'surrogateescape'), or repair the text, "
+            "text.encode('utf-8', 'replace').decode('utf-8').",
+            "INVALID_ARGUMENT",
+        ) from None
 
 
 def _refuse_non_texts(texts, call):

@@ -60,3 +60,13 @@ def test_a_missing_text_is_the_same_error_over_both_protocols(client, bad):
     with pytest.raises(InvalidRequestError, match="at index 1") as info:
         client.predict(pd.Series(["A heist.", bad], dtype=object))
     assert info.value.code == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("method", ["predict", "classify"])
+def test_a_lone_surrogate_is_the_same_error_over_both_protocols(client, method):
+    # gRPC raised a bare UnicodeEncodeError; REST sent it for the server's JSON parse error.
+    text = b"A heist\xff.".decode("utf-8", "surrogateescape")
+    with pytest.raises(InvalidRequestError, match=r"'\\udcff' at index 1, character 7") as info:
+        getattr(client, method)(["A duel.", text])
+    assert info.value.code == "INVALID_ARGUMENT"
+    assert "surrogateescape" in info.value.message
