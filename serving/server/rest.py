@@ -327,6 +327,8 @@ def create_app(store, executor, limits, metrics, budget=None, explain_executor=N
                 call.finish(code)
                 return json_response(code, text) if text else Response(status_code=code)
             return await api(request)
+        if request.url.path in ("/", METRICS_PATH):  # their GET routes took no other method
+            raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         return json_response(
             404,
             error_json(

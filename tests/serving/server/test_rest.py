@@ -13,6 +13,7 @@ import pytest
 import requests
 import tensorflow as tf
 
+from genreclf.serving.server.metrics import METRICS_PATH
 from genreclf.serving.testing import float32_json as f32
 from tests.serving.server.conftest import send
 
@@ -241,6 +242,9 @@ def test_unknown_non_api_path_is_404(server):
         ("GET", "/web/nope", 404, "No file or route GET /web/nope"),
         ("POST", "/web/models.json", 405, "Method POST is not allowed on /web/models.json"),
         ("TRACE", "/v1/models/genre", 405, "Method TRACE is not allowed"),
+        # These two were 404s: "No route POST /: ... the web page at /".
+        ("POST", "/", 405, "Method POST is not allowed on /. Allowed: GET, HEAD."),
+        ("DELETE", METRICS_PATH, 405, f"not allowed on {METRICS_PATH}. Allowed: GET, HEAD."),
     ],
 )
 def test_the_frameworks_own_4xx_have_a_json_error_too(server, method, path, code, words):
