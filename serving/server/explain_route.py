@@ -116,6 +116,17 @@ def plain_error(err):
     return (lines[0] if lines else type(err).__name__).rstrip(".")
 
 
+def _received_text(request):
+    """What a request without words to explain holds, for the message (`str(text)` said
+    text='5' for the number 5 and text='None' for no key at all)."""
+    if "text" not in request:
+        return f"no 'text' key (keys: {json_bytes.describe(sorted(request), 60)})"
+    text = request["text"]
+    if isinstance(text, str):  # escaped: a zero-width space shows as \u200b
+        return f"text={json.dumps(text[:60])}, which has no words"
+    return f"text={json_bytes.describe(text, 60)}, not a string"
+
+
 class ExplainRoute:
     """Answers explain requests for the models of a `ModelStore`.
 
@@ -150,7 +161,7 @@ class ExplainRoute:
         text = request.get("text")
         if not has_words(text):  # also zero-width characters alone
             raise invalid_argument(
-                f"Expected a non-empty string 'text'. Received: text={str(text)[:60]!r}. "
+                f"Expected a non-empty string 'text'. Received: {_received_text(request)}. "
                 'Send {"text": "a synopsis"}.'
             )
         if len(text) > MAX_TEXT_CHARS:

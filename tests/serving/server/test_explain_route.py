@@ -265,3 +265,22 @@ def test_one_explanation_at_a_time_and_predictions_never_wait_behind_it(tmp_path
         server.should_exit = True
         thread.join(30)
         store.stop()
+
+
+@pytest.mark.parametrize(
+    "body, received",
+    [
+        ({"text": 5}, "text=5, not a string"),  # was text='5', a string it was not
+        ({"top_k": 2}, "no 'text' key (keys: [\"top_k\"])"),  # was text='None'
+        ({"text": None}, "text=null, not a string"),
+        ({"text": "\u200b "}, 'text="\\u200b ", which has no words'),
+    ],
+)
+def test_a_text_without_words_is_named_as_sent(server, body, received):
+    # Checked before the model is looked up: the tiny models of `server` will do.
+    response = requests.post(f"{server.rest_url}/web/explain/genre", json=body, timeout=60)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == (
+        f"Expected a non-empty string 'text'. Received: {received}. "
+        'Send {"text": "a synopsis"}.'
+    )
