@@ -218,7 +218,12 @@ class Run:
 
     @property
     def model(self):
-        """The trained `keras.Model` (loaded on first use, without its optimizer)."""
+        """The trained `keras.Model` (loaded on first use, without its optimizer).
+
+        Raises:
+            RunFolderError: `model.keras` is damaged or truncated, or scores
+                another number of classes than `labels.json` lists.
+        """
         if self._model is None:
             self.refresh()  # trained again since opened: the new model, with its labels
             import keras
@@ -228,7 +233,11 @@ class Run:
             register()
             if not zipfile.is_zipfile(self.path / MODEL):  # empty, cut short or foreign
                 self._damaged(MODEL, "not a .keras zip file")
-            model = keras.saving.load_model(self.path / MODEL, compile=False)
+            try:
+                model = keras.saving.load_model(self.path / MODEL, compile=False)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+                reason = str(err).splitlines()[0][:200] if str(err) else ""
+                self._damaged(MODEL, f"{type(err).__name__}: {reason or 'unreadable'}")
             width = model.output_shape[-1] if isinstance(model.output_shape, tuple) else None
             if isinstance(width, int) and width != len(self.labels):
                 self._damaged(

@@ -117,7 +117,6 @@ def main(argv):
     from genreclf.run import load_run
 
     run = load_run(args.run)  # a wrong folder fails before TensorFlow loads
-    from genreclf.cli.predict import _load_model
     from genreclf.cli.predict import argument_texts
     from genreclf.cli.predict import feature_values
     from genreclf.cli.predict import in_chunks
@@ -141,7 +140,7 @@ def main(argv):
             f"explained with their own feature columns. Received: --data {args.data!r} and "
             f"--feature {args.feature[0]!r}. Drop --feature, or pass the texts as arguments."
         )
-    _load_model(run)
+    _ = run.model  # a damaged model.keras is refused before the texts are read
     if args.data:
         texts, features = _file_texts(
             run, args.data, args.text, args.limit, args.format, args.skip_bad_rows

@@ -20,12 +20,10 @@ import argparse
 import json
 import os
 import sys
-import zipfile
 
 from genreclf.data.inputs import has_words
 from genreclf.errors import ConfigError
 from genreclf.errors import DataError
-from genreclf.errors import RunFolderError
 from genreclf.setting import at_least_one
 
 CHUNK = 16384  # texts scored and printed at a time
@@ -252,19 +250,6 @@ def stdin_texts(stream):
     return texts
 
 
-def _load_model(run):
-    """Loads the run's model, turning a damaged `model.keras` into a `RunFolderError`."""
-    try:
-        return run.model
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise RunFolderError(
-            f"{run.path / 'model.keras'} could not be read: the file is damaged or truncated "
-            f"({type(err).__name__}: {reason}). Retrain the run, or restore the file from a "
-            "copy."
-        ) from None
-
-
 def main(argv):
     # Options may come before, between or after the texts: `RUN --json TEXT ...`.
     args = build_parser().parse_intermixed_args(argv)
@@ -275,7 +260,7 @@ def main(argv):
     else:
         texts = argument_texts(args.texts)
     run = load_run(args.run)
-    _load_model(run)
+    _ = run.model  # a damaged model.keras is refused before any text is read
     features = feature_values(run, args.feature, len(texts)) or None
     try:
         for chunk, given in in_chunks(texts, features, CHUNK):

@@ -13,9 +13,7 @@ def explainer_for(run, steps=DEFAULT_STEPS):
     """An `Explainer` of a `Run`'s model (cached on the run per step count)."""
     cache = run.__dict__.setdefault("_explainers", {})
     if steps not in cache:
-        from genreclf.cli.predict import _load_model
-
-        cache[steps] = Explainer(_load_model(run), run.labels, steps=steps)
+        cache[steps] = Explainer(run.model, run.labels, steps=steps)
     return cache[steps]
 
 
