@@ -314,7 +314,7 @@ def main(argv=None):
     except GenreclfError as e:
         print(f"genreclf augment {args.command}: error: {e}", file=sys.stderr)
     except OSError as e:  # a path the user gave that cannot be read or written
-        from genreclf.cli import _describe_os_error
+        from genreclf.cli import describe_os_error
 
-        print(f"genreclf augment {args.command}: error: {_describe_os_error(e)}", file=sys.stderr)
+        print(f"genreclf augment {args.command}: error: {describe_os_error(e)}", file=sys.stderr)
     return 1

@@ -92,11 +92,21 @@ def warn_classes_without_rows(report, rows_name):
     return absent
 
 
-def _read(run, data, drop_unknown_labels=True, **overrides):
+def read_as_trained(run, data, drop_unknown_labels=True, **overrides):
     """`data` read as the run's training file was; `overrides` replace its options.
 
     With `skip_bad_rows`, rows with a label the run never saw are dropped (and
     logged) too, unless `drop_unknown_labels=False` (`explain` needs no labels).
+    A `TextDataset` is taken as it was read (`overrides` it was not read with
+    are refused); a path or DataFrame is read with the run's recorded columns,
+    separator, features and format (`read_options.recorded_format`).
+    `evaluate`, `genreclf ensemble --data` and the held-out rows of an
+    ensemble read with it.
+
+    Example:
+
+    >>> read_as_trained(load_run("runs/ngram"), "test.csv").texts[:1]  # doctest: +SKIP
+    ['A detective hunts a killer through a rainy city.']
     """
     if isinstance(data, TextDataset):  # read already: as it was read, unknown labels aside
         check_used_as_read(
@@ -236,7 +246,7 @@ def evaluate(
             rows = report.get("evaluated_on") or "its held-out rows"
             write_report(report, out, title=f"{run.path.name} on {rows}")
     else:
-        dataset = _read(run, data, **reading)
+        dataset = read_as_trained(run, data, **reading)
         report, *counted = score_with_predictions(run, dataset, classification_report)
         warn_classes_without_rows(report, _rows_name(dataset))
         seen = run.trained_on(dataset)
@@ -266,7 +276,7 @@ def evaluate(
                 )
         else:
             try:
-                other_data = _read(other, data, **reading)
+                other_data = read_as_trained(other, data, **reading)
                 other_report, *other_counted = score_with_predictions(
                     other, other_data, classification_report
                 )

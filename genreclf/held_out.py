@@ -215,10 +215,10 @@ def check_split(runs, split):
 
 def read_rows(runs, data):
     """`data`'s rows, or the validation split the members share (re-read from its file)."""
-    from genreclf.evaluation import _read
+    from genreclf.evaluation import read_as_trained
 
     if data is not None:
-        return _read(runs[0], data)
+        return read_as_trained(runs[0], data)
     if len({r.fingerprint.get("val_sha256") for r in runs}) != 1:
         raise ConfigError(
             "The members trained with validation splits carved differently "

@@ -103,19 +103,19 @@ def main(argv=None):
         print(f"genreclf {command}: error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # a path the user gave that cannot be read or written
-        print(f"genreclf {command}: error: {_describe_os_error(e)}", file=sys.stderr)
+        print(f"genreclf {command}: error: {describe_os_error(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"genreclf {command}: interrupted", file=sys.stderr)
         return 130
 
 
-def _describe_os_error(error):
+def describe_os_error(error):
     """One line for an `OSError` on a user's path: the path, the reason, what to check.
 
     Example:
 
-    >>> _describe_os_error(NotADirectoryError(20, "Not a directory", "afile.txt/g"))
+    >>> describe_os_error(NotADirectoryError(20, "Not a directory", "afile.txt/g"))
     "Cannot use 'afile.txt/g': Not a directory. Check the paths given on the command line: ..."
     """
     where = f"Cannot use {error.filename!r}" if error.filename else "A file operation failed"

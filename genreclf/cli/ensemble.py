@@ -90,6 +90,6 @@ def _held_out_rows(args, members, reading):
     """`--data` (a path, or None), or its rows read with the `reading` options given."""
     if not reading:
         return args.data
-    from genreclf.evaluation import _read
+    from genreclf.evaluation import read_as_trained
 
-    return _read(members[0], args.data, **reading)
+    return read_as_trained(members[0], args.data, **reading)
