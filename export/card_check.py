@@ -84,7 +84,7 @@ def _check(name, ok, detail):
     return {"name": name, "ok": bool(ok), "detail": detail}
 
 
-def _files_check(version_dir, card):
+def _files_check(version_dir, card, loaded=True):
     recorded = card.get("saved_model")
     name = "model card matches the SavedModel files"
     if not isinstance(recorded, dict):
@@ -106,6 +106,14 @@ def _files_check(version_dir, card):
     if not differ:
         return _check(name, True, f"sha256 of {', '.join(DIGEST_FILES)} as recorded")
     shown = ", ".join(f"{f} {str(actual[f])[:12]} (card: {str(recorded[f])[:12]})" for f in differ)
+    if not loaded:  # changed files that do not load: damaged since export, not swapped
+        return _check(
+            name,
+            False,
+            f"the files differ from those the card records and the SavedModel does not "
+            f"load: damaged since export (a truncated or interrupted copy?). Received "
+            f"sha256: {shown}. {INCOMPLETE_FIX}",
+        )
     return _check(
         name,
         False,
@@ -379,4 +387,7 @@ def check_model_card(version_dir, result=None):
         signatures = _check(
             name, True, f"{len(card['labels'])} labels, {_mode(card)}, top_k {card.get('top_k')}"
         )
-    return [_files_check(version_dir, card), signatures]
+    # Only a worker's report whose checks have no passed "load" says it did not load.
+    checks = (result or {}).get("checks")
+    loaded = checks is None or any(c["name"] == "load" and c["ok"] for c in checks)
+    return [_files_check(version_dir, card, loaded), signatures]

@@ -107,6 +107,20 @@ def worker_errors(log):
     return [line for line in (log or "").splitlines() if line.strip() and not _NOISE.search(line)]
 
 
+def _unloaded(check):
+    """The worker's catch-all failure from before the SavedModel loaded, as a failed "load"
+    saying what it means: it was "run: IndexError: Read less bytes than requested" for
+    a damaged variables.data shard, "run: DecodeError: ..." for a truncated saved_model.pb."""
+    from genreclf.export.card_check import INCOMPLETE_FIX
+
+    return {
+        "name": "load",
+        "ok": False,
+        "detail": f"the SavedModel does not load ({check['detail']}): its files are damaged "
+        f"(a truncated or interrupted copy?) or not a SavedModel. {INCOMPLETE_FIX}",
+    }
+
+
 def tf_text_op_list(version):
     """The TF Text op names a TF Serving image bundles, from `op_lists/`.
 
@@ -299,7 +313,9 @@ def verify_export(
             }
     from genreclf.export.card_check import check_model_card
 
-    checks = [files, *result.get("checks", [])]
+    worker = result.get("checks", [])
+    loaded = any(c["name"] == "load" for c in worker)
+    checks = [files, *(c if loaded or c["name"] != "run" else _unloaded(c) for c in worker)]
     checks += check_model_card(version_dir, result)
     if source is not None:
         checks.append(source)

@@ -356,3 +356,29 @@ def test_verify_with_a_run_compares_the_served_labels_with_the_runs(
     assert "served labels differ" in check["detail"]
     parity = next(c for c in retuned.checks if c["name"] == "parity with Keras")
     assert parity["ok"]  # the scores agree: only the labels tell
+
+
+@pytest.mark.parametrize(
+    "damaged, cut",
+    [("variables/variables.data-00000-of-00001", 100), ("saved_model.pb", 1000)],
+)
+def test_a_damaged_saved_model_is_a_failed_load_not_a_swapped_card(
+    single_export, tmp_path, damaged, cut
+):
+    # It was "[FAIL] run: IndexError: Read less bytes than requested" (a shard cut short)
+    # or "run: DecodeError: ...", and a cut saved_model.pb's card "written for another
+    # SavedModel ... Re-export the run instead of copying assets between versions".
+    path, _ = single_export
+    broken = tmp_path / "1"
+    shutil.copytree(path, broken)
+    (broken / damaged).write_bytes((path / damaged).read_bytes()[:cut])
+    report = verify_export(broken)
+    assert not report.ok
+    checks = {c["name"]: c for c in report.checks}
+    assert "run" not in checks and not checks["load"]["ok"]
+    assert checks["load"]["detail"].startswith("the SavedModel does not load (")
+    assert "Copy the whole version folder again, or re-export" in checks["load"]["detail"]
+    files = checks["model card matches the SavedModel files"]
+    assert "another SavedModel" not in files["detail"]
+    if damaged == "saved_model.pb":  # the card records its hash (not the shards')
+        assert not files["ok"] and "damaged since export" in files["detail"]
