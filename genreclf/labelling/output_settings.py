@@ -8,7 +8,8 @@ and the rows it adds would mix two settings in one file. So the run that
 starts a file records what decides the labels in `<out>.settings.json`
 (stages in order, each stage's threshold, after any calibration, the genre
 names and a digest of their descriptions and keywords, the classifier's run
-and labels, the LLM model, multi-label), and a rerun compares: the same
+and labels, the LLM model and its few-shot examples a prompt, multi-label),
+and a rerun compares: the same
 settings resume; others are refused naming each change. A file written
 before the record existed resumes as before.
 """
@@ -67,6 +68,9 @@ def cascade_settings(cascade):
             settings["classifier_labels"] = list(stage.run.labels)
     if cascade.llm is not None:
         settings["llm_model"] = cascade.llm.stage.model
+        few_shot = getattr(cascade.llm, "few_shot", None)  # the examples in every prompt
+        if few_shot is not None:
+            settings["llm_few_shot"] = int(few_shot)
     return settings
 
 
@@ -179,6 +183,7 @@ def describe_changes(recorded, settings):
         "classifier_run": "classifier run",
         "classifier_labels": "classifier run's labels",
         "llm_model": "llm model",
+        "llm_few_shot": "llm few-shot examples",
     }
     for key, word in words.items():
         old, new = recorded.get(key), settings.get(key)

@@ -141,3 +141,25 @@ def test_an_out_under_a_file_names_the_out_and_the_file(texts_csv, genres_yaml, 
         f"{str(a_file)!r}, a folder above it, is a file."
     )
     assert f"Received: out={str(out)!r} (`--out`)." in line and ".tmp" not in line
+
+
+def test_a_rerun_with_another_few_shot_count_is_refused(texts_csv, genres_yaml, tmp_path, server):
+    # The examples are part of every LLM prompt: a killed run resumed with --few-shot 0
+    # wrote rows prompted without them beside rows prompted with four, in one file.
+    out = tmp_path / "labelled.jsonl"
+    args = dict(
+        genres=genres_yaml,
+        stages=("keywords", "llm"),
+        thresholds={"keywords": 0.6},
+        llm="gpt-4o-mini",
+        base_url=server.url,
+        budget_tokens=1,  # stops at the first request: the LLM's rows are left to a rerun
+    )
+    first = label(texts_csv, out=out, **args)
+    assert first.llm["stopped"] == "budget"
+    before, asked = out.read_bytes(), len(server.requests)
+    with pytest.raises(ConfigError, match="llm few-shot examples: 4 → 0"):
+        label(texts_csv, out=out, **{**args, "budget_tokens": None}, few_shot=0)
+    assert out.read_bytes() == before and len(server.requests) == asked
+    again = label(texts_csv, out=out, **{**args, "budget_tokens": None})
+    assert again.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
