@@ -91,7 +91,8 @@ class ChatCaller:
             OpenAI's v1 endpoint); `None` for api.openai.com.
         api_key: the key (default `$OPENAI_API_KEY`; a dummy with `base_url`).
         concurrency: requests in flight at most.
-        timeout: seconds per request attempt.
+        timeout: seconds per request attempt, the whole reply (a reply still
+            coming in after it is a timeout).
         max_attempts: attempts per request (first try included).
         backoff_base, backoff_max: backoff is `min(max, base * 2**attempt)`
             scaled by a random factor in [0.5, 1].
@@ -285,15 +286,20 @@ class _Attempt:
             caller.stats.sent += 1
             delay = None
             try:
-                resp = await client.chat.completions.create(
-                    model=caller.model, messages=request.messages, **request.params
+                # The client's timeout bounds each read, not the reply: a server that
+                # trickles bytes slower than it never timed out (`--timeout` hung).
+                resp = await asyncio.wait_for(
+                    client.chat.completions.create(
+                        model=caller.model, messages=request.messages, **request.params
+                    ),
+                    caller.timeout,
                 )
             except asyncio.CancelledError:
                 # Cancelled in flight (the run was interrupted): it may be billed.
                 caller.stats.charged_unanswered += 1
                 self.charge_unkept(self.held)
                 raise
-            except openai.APITimeoutError:
+            except (openai.APITimeoutError, asyncio.TimeoutError):
                 cause = "timeout"
                 # The server may finish and bill it anyway: charge the worst case.
                 caller.stats.charged_unanswered += 1

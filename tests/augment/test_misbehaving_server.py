@@ -1,0 +1,140 @@
+"""`ChatCaller` against a server that misbehaves below the JSON: a reply trickled in, one
+too large to hold, a connection closed mid-reply, usage counts no float holds.
+
+Each test runs its own small HTTP server on 127.0.0.1 (a real socket) whose
+`reply(handler)` writes the raw response, as `FakeChatServer`'s scripted
+behaviours cannot (they answer whole JSON bodies).
+"""
+
+import asyncio
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+from genreclf.augment.client import Budget
+from genreclf.augment.client import ChatCaller
+from genreclf.augment.prompts import Request
+
+COMPLETION = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 0,
+    "model": "m",
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "stop",
+            "message": {"role": "assistant", "content": '{"synopses": ["A spy returns."]}'},
+        }
+    ],
+    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+}
+
+
+class RawServer:
+    """A threaded HTTP server on 127.0.0.1 answering each POST with `reply(handler)`."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.posts = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.posts += 1
+                try:
+                    server.reply(self)
+                except OSError:  # the client gave up
+                    pass
+                self.close_connection = True
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/v1" % self._httpd.server_address[1]
+
+    def close(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def raw_server():
+    servers = []
+
+    def start(reply):
+        servers.append(RawServer(reply))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def headers(handler, length, status=200):
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(length))
+    handler.end_headers()
+
+
+def request():
+    return Request(
+        genre="war",
+        labels=["war"],
+        index=0,
+        messages=[{"role": "user", "content": "Write 1 new synopses"}],
+        n=1,
+        params={"max_tokens": 100},
+    )
+
+
+def call(server, budget=None, limit=10.0, **kw):
+    """`ChatCaller.call` of one request to `server`: `(response, caller, seconds)`; a call
+    still running after `limit` seconds fails the test rather than hanging it."""
+    kw.setdefault("backoff_base", 0.01)
+    caller = ChatCaller("m", base_url=server.url, budget=budget, **kw)
+
+    async def go():
+        try:
+            return await asyncio.wait_for(caller.call(request(), 50), limit)
+        finally:
+            await caller.aclose()
+
+    start = time.monotonic()
+    try:
+        response = asyncio.run(go())
+    except asyncio.TimeoutError:
+        pytest.fail(f"the call was still running after {limit} s (--timeout {caller.timeout})")
+    return response, caller, time.monotonic() - start
+
+
+def test_a_reply_trickled_in_slower_than_the_timeout_times_out(raw_server):
+    body = json.dumps(COMPLETION).encode()
+
+    def trickle(handler):  # headers at once, then a byte every 0.05 s: each read is quick
+        headers(handler, len(body))
+        for i in range(len(body)):
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(0.05)
+
+    server = raw_server(trickle)
+    budget = Budget(max_tokens=10_000)
+    response, caller, seconds = call(server, budget, timeout=0.5, max_attempts=2)
+    # Was: no timeout at all, each read came in time (the whole reply takes ~20 s).
+    assert response is None and seconds < 5
+    assert caller.stats.retries == {"timeout": 1} and caller.stats.charged_unanswered == 2
+    assert budget.spent_tokens == 2 * 150  # each attempt charged its worst case
