@@ -1,17 +1,19 @@
 """`ChatCaller`: bounded-concurrency chat-completions calls with retries and a budget."""
 
 import asyncio
-import email.utils
 import logging
 import os
 import random
-import time
 
 from genreclf.augment.budget import Budget  # noqa: F401 (re-exported)
 from genreclf.augment.budget import CallStats
 from genreclf.augment.replies import response_dict
 from genreclf.augment.replies import usage_counts
 from genreclf.augment.server_url import check_base_url
+from genreclf.augment.transport import ReplyTooLarge
+from genreclf.augment.transport import causes
+from genreclf.augment.transport import http_client
+from genreclf.augment.transport import retry_after_seconds  # noqa: F401 (re-exported)
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
@@ -40,36 +42,6 @@ def resolve_api_key(api_key=None, base_url=None):
         "Expected an OpenAI API key in the environment variable OPENAI_API_KEY "
         "(or --base-url for a local OpenAI-compatible server). Received: no key."
     )
-
-
-def retry_after_seconds(headers):
-    """Seconds the server asked to wait (`retry-after-ms` / `Retry-After`), or None.
-
-    Example:
-
-    >>> retry_after_seconds({"retry-after": "2"})
-    2.0
-    """
-    if headers is None:
-        return None
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        try:
-            return max(0.0, float(value) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class ChatCaller:
@@ -159,6 +131,7 @@ class ChatCaller:
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
+                http_client=http_client(),  # a reply too large to hold is not read
             )
         return self._client
 
@@ -252,11 +225,12 @@ class _Attempt:
     def release(self):
         self.charge(None)
 
-    def not_a_completion(self, what):
-        """Counts a reply that is not a completion (not retried); returns None."""
+    def not_a_completion(self, what, kind="bad_response"):
+        """Counts a reply that is not a completion, or one too large to read (`kind`
+        "too_large"): not retried; returns None."""
         caller = self.caller
         logger.warning("request %s failed: %s", self.request.prompt_hash, what)
-        caller.stats.failed["bad_response"] += 1
+        caller.stats.failed[kind] += 1
         caller.stats.charged_unanswered += 1
         self.charge_unkept(self.held)  # it may have been billed: the worst case
         return None
@@ -304,7 +278,12 @@ class _Attempt:
                 # The server may finish and bill it anyway: charge the worst case.
                 caller.stats.charged_unanswered += 1
                 self.charge_unkept(self.held)
+            except ReplyTooLarge as e:
+                return self.not_a_completion(str(e), kind="too_large")
             except openai.APIConnectionError as e:
+                too_large = [c for c in causes(e) if isinstance(c, ReplyTooLarge)]
+                if too_large:  # (as older `openai` clients wrap it)
+                    return self.not_a_completion(str(too_large[0]), kind="too_large")
                 cause = "connection"
                 connection_error = e
                 if not caller.answered and not caller.stats.retries["connection"]:

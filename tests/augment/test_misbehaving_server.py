@@ -138,3 +138,46 @@ def test_a_reply_trickled_in_slower_than_the_timeout_times_out(raw_server):
     assert response is None and seconds < 5
     assert caller.stats.retries == {"timeout": 1} and caller.stats.charged_unanswered == 2
     assert budget.spent_tokens == 2 * 150  # each attempt charged its worst case
+
+
+def huge_reply(declared):
+    """A completion whose content is 64 MiB, sent in 1 MiB writes; its Content-Length
+    declared, or chunked without one."""
+
+    def reply(handler):
+        completion = json.loads(json.dumps(COMPLETION))
+        completion["choices"][0]["message"]["content"] = "@@"
+        head, tail = (part.encode() for part in json.dumps(completion).split("@@"))
+        chunk = b"A" * (1 << 20)
+        if declared:
+            headers(handler, len(head) + 64 * len(chunk) + len(tail))
+            writes = [head] + [chunk] * 64 + [tail]
+        else:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            writes = [head] + [chunk] * 64 + [tail]
+        for w in writes:  # (framed one at a time: the server holds 1 MiB, not 64)
+            handler.wfile.write(w if declared else b"%x\r\n%s\r\n" % (len(w), w))
+        if not declared:
+            handler.wfile.write(b"0\r\n\r\n")
+
+    return reply
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_reply_too_large_to_hold_is_not_read(raw_server, declared):
+    import resource
+
+    server = raw_server(huge_reply(declared))
+    budget = Budget(max_tokens=10_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response, caller, _ = call(server, budget, max_attempts=3)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    # Was: read whole (and, chunked, parsed: several times its 64 MiB at the peak).
+    assert grown_mib < 40
+    assert response is None and caller.stats.failed == {"too_large": 1}
+    assert server.posts == 1  # not asked again: it would answer as much again
+    assert caller.stats.charged_unanswered == 1 and budget.spent_tokens == 150
+

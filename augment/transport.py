@@ -1,0 +1,112 @@
+"""The HTTP side of `ChatCaller`: a cap on a reply's size, what a failed connection
+may have cost, and the wait a server asks for.
+
+The `openai` client reads a whole reply into memory before looking at it, so
+a server that answers hundreds of MB would take as much memory per request in
+flight: `http_client` stops reading a chat completion past `MAX_REPLY_BYTES`
+(`ReplyTooLarge`). The client is built on `httpx` (or `httpx2`, as newer
+`openai` releases are); the module is found from the client's own classes.
+"""
+
+import email.utils
+import sys
+import time
+
+# A chat completion of any `max_tokens` this package asks for is a few hundred kB at most.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+_CHAT_PATH = "/chat/completions"
+
+
+class ReplyTooLarge(Exception):
+    """A chat-completions reply over the size `http_client` reads."""
+
+    def __init__(self, limit):
+        super().__init__(f"the server sent a reply over {limit / 2**20:g} MiB; it was not read")
+        self.limit = limit
+
+
+def _httpx():
+    """The HTTP module the installed `openai` client is built on (`httpx` or `httpx2`)."""
+    import openai
+
+    for cls in openai.DefaultAsyncHttpxClient.__mro__:
+        if cls.__name__ == "AsyncClient":
+            return sys.modules[cls.__module__.split(".")[0]]
+    import httpx  # pragma: no cover
+
+    return httpx  # pragma: no cover
+
+
+def http_client(max_bytes=MAX_REPLY_BYTES):
+    """An `openai.DefaultAsyncHttpxClient` that stops reading a chat completion past
+    `max_bytes` (its declared length, or its bytes as they come), raising `ReplyTooLarge`.
+
+    Other requests (the Batch API's files) are read as they are.
+    """
+    import openai
+
+    httpx = _httpx()
+
+    class Capped(httpx.AsyncByteStream):
+        def __init__(self, stream):
+            self.stream = stream
+
+        async def __aiter__(self):
+            size = 0
+            async for chunk in self.stream:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ReplyTooLarge(max_bytes)
+                yield chunk
+
+        async def aclose(self):
+            await self.stream.aclose()
+
+    async def cap(response):
+        if not response.request.url.path.rstrip("/").endswith(_CHAT_PATH):
+            return
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > max_bytes:
+            raise ReplyTooLarge(max_bytes)
+        response.stream = Capped(response.stream)
+
+    return openai.DefaultAsyncHttpxClient(event_hooks={"response": [cap]})
+
+
+def causes(error):
+    """`error` and the exceptions it was raised from, outermost first."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def retry_after_seconds(headers):
+    """Seconds the server asked to wait (`retry-after-ms` / `Retry-After`), or None.
+
+    Example:
+
+    >>> retry_after_seconds({"retry-after": "2"})
+    2.0
+    """
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
