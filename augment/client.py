@@ -13,6 +13,7 @@ from genreclf.augment.server_url import check_base_url
 from genreclf.augment.transport import ReplyTooLarge
 from genreclf.augment.transport import causes
 from genreclf.augment.transport import http_client
+from genreclf.augment.transport import may_be_billed
 from genreclf.augment.transport import retry_after_seconds  # noqa: F401 (re-exported)
 from genreclf.errors import ConfigError
 
@@ -22,7 +23,7 @@ LONG_WAIT = 10.0  # a Retry-After this long (seconds) is said, once, rather than
 DUMMY_KEY = "sk-no-key-needed"
 # Retried failures that stop the run when a request exhausts its attempts on them
 # before any request has succeeded.
-_SERVER_TROUBLE = ("5xx", "429", "timeout", "408", "409")
+_SERVER_TROUBLE = ("5xx", "429", "timeout", "408", "409", "dropped")
 
 
 def resolve_api_key(api_key=None, base_url=None):
@@ -286,7 +287,19 @@ class _Attempt:
                     return self.not_a_completion(str(too_large[0]), kind="too_large")
                 cause = "connection"
                 connection_error = e
-                if not caller.answered and not caller.stats.retries["connection"]:
+                if may_be_billed(e):
+                    # The server had the request (it closed the connection unanswered or
+                    # mid-reply): it may bill it, as a timeout.
+                    cause = "dropped"
+                    caller.stats.charged_unanswered += 1
+                    self.charge_unkept(self.held)
+                    if not caller.stats.retries["dropped"]:
+                        logger.warning(
+                            "%s closed the connection before its reply was complete (%s); retrying",
+                            caller.base_url or "the OpenAI API",
+                            _cause_text(e),
+                        )
+                elif not caller.answered and not caller.stats.retries["connection"]:
                     logger.warning(
                         "cannot connect to %s (%s); retrying",
                         caller.base_url or "the OpenAI API",

@@ -82,6 +82,13 @@ def causes(error):
         error = error.__cause__ or error.__context__
 
 
+def may_be_billed(error):
+    """Whether a connection error came after the server had the request (a reply cut
+    off, a connection closed unanswered): it may have been billed."""
+    httpx = _httpx()
+    return any(isinstance(e, (httpx.ReadError, httpx.RemoteProtocolError)) for e in causes(error))
+
+
 def retry_after_seconds(headers):
     """Seconds the server asked to wait (`retry-after-ms` / `Retry-After`), or None.
 

@@ -181,3 +181,22 @@ def test_a_reply_too_large_to_hold_is_not_read(raw_server, declared):
     assert server.posts == 1  # not asked again: it would answer as much again
     assert caller.stats.charged_unanswered == 1 and budget.spent_tokens == 150
 
+
+def test_a_connection_closed_mid_reply_is_charged_and_named(raw_server, caplog):
+    body = json.dumps(COMPLETION).encode()
+
+    def half(handler):  # the server had the request: it may bill it
+        headers(handler, len(body))
+        handler.wfile.write(body[: len(body) // 2])
+
+    server = raw_server(half)
+    budget = Budget(max_tokens=10_000)
+    response, caller, _ = call(server, budget, max_attempts=2)
+    assert response is None and server.posts == 2
+    # Was: charged nothing (a retry paid again uncounted), and "could not connect to
+    # ...: check --base-url and that the server is running".
+    assert caller.stats.retries == {"dropped": 1} and caller.stats.charged_unanswered == 2
+    assert budget.spent_tokens == 2 * 150
+    assert "closed the connection before its reply was complete" in caplog.text
+    assert "could not connect" not in caller.fatal
+    assert f"{server.url} failed all 2 attempts of a request (the last: dropped" in caller.fatal
