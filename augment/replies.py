@@ -11,7 +11,9 @@ def usage_counts(resp):
     """The reported `(prompt_tokens, completion_tokens)`, or None without such counts.
 
     None where the reply has no usage, or a count is missing, not a whole
-    number or negative: the caller then charges the attempt's worst case.
+    number, negative or beyond any request's size (`MAX_TOKENS`; 10**400
+    tokens made the dollar cost overflow a float and crash the run): the
+    caller then charges the attempt's worst case.
 
     Example:
 
@@ -28,8 +30,12 @@ def usage_counts(resp):
     return counts
 
 
+# No request reads or writes a billion tokens: a larger count is no usage report.
+MAX_TOKENS = 10**9
+
+
 def _is_count(n):
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+    return isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_TOKENS
 
 
 def response_dict(resp, usage):

@@ -200,3 +200,22 @@ def test_a_connection_closed_mid_reply_is_charged_and_named(raw_server, caplog):
     assert "closed the connection before its reply was complete" in caplog.text
     assert "could not connect" not in caller.fatal
     assert f"{server.url} failed all 2 attempts of a request (the last: dropped" in caller.fatal
+
+
+@pytest.mark.parametrize("count", [10**400, 10**15], ids=["beyond-a-float", "absurd"])
+def test_usage_counts_beyond_any_request_are_charged_the_worst_case(raw_server, count):
+    from genreclf.augment.prices import Price
+
+    completion = {**COMPLETION, "usage": {"prompt_tokens": count, "completion_tokens": 5}}
+    body = json.dumps(completion).encode()
+
+    def reply(handler):
+        headers(handler, len(body))
+        handler.wfile.write(body)
+
+    budget = Budget(max_usd=1.0, price=Price(input=0.15, output=0.6))
+    # Was: OverflowError (int too large to convert to float), a traceback that lost the
+    # paid reply; or $150 000 000 "spent" on a $1 cap.
+    response, caller, _ = call(raw_server(reply), budget)
+    assert response is not None and response["usage"] == [50, 100]  # the worst case
+    assert budget.spent_tokens == 150
