@@ -289,6 +289,11 @@ def main(argv=None):
                         "--response-format json_object (or none) for a server without "
                         "JSON-schema support"
                     )
+                if "truncated" in kinds:
+                    summary += (
+                        "; answers were cut off at max_tokens (finish_reason 'length'): raise "
+                        "--max-tokens, or ask fewer synopses a request (--per-request)"
+                    )
                 print(f"genreclf augment run: error: {what}: {summary}", file=sys.stderr)
                 return 1
             if result.nothing_written:

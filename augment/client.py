@@ -71,7 +71,8 @@ class ChatCaller:
             scaled by a random factor in [0.5, 1].
         max_retry_after: longest `Retry-After` honoured, in seconds.
         max_unusable_retries: retries of a paid reply that `call`'s `check`
-            refuses (empty `choices`, unparseable content).
+            refuses (empty `choices`, unparseable content); one cut off at
+            `max_tokens` (`finish_reason` "length") is not retried: `truncated`.
         budget: a `Budget` (default: no caps).
         client: an `openai.AsyncOpenAI` to use instead of building one.
 
@@ -352,6 +353,9 @@ class _Attempt:
                     caller.stats.succeeded += 1
                     return result
                 self.charge_unkept(usage)
+                if result["finish_reason"] == "length":  # cut off at max_tokens: so again
+                    caller.stats.failed["truncated"] += 1
+                    return None
                 # Paid, but nothing usable: never cached; ask again (bounded).
                 unusable += 1
                 cause = reason

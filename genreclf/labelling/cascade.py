@@ -72,12 +72,20 @@ class LabelResult:
             )
             if self.llm_answered_nothing:
                 failed = ", ".join(f"{kind} x{n}" for kind, n in self.llm["failed"].items())
+                fix = (
+                    "--llm, or pass --response-format json_object (or none) for a server "
+                    "without JSON-schema support"
+                )
+                if "truncated" in self.llm["failed"]:
+                    fix = (
+                        "--llm: its answers were cut off at the stage's max_tokens "
+                        "(finish_reason 'length'), as a reasoning model's are, spent thinking"
+                    )
                 lines.append(
                     f"  no usable answer: {self.llm.get('server')} answered none of the "
                     f"{self.llm['sent']} requests as asked ({failed or 'no answer'}); check "
-                    "--llm, or pass --response-format json_object (or none) for a server "
-                    "without JSON-schema support. The rows are written unlabelled (reason "
-                    "llm_failed): a rerun retries them"
+                    f"{fix}. The rows are written unlabelled (reason llm_failed): a rerun "
+                    "retries them"
                 )
             if self.llm.get("stopped") == "budget":
                 lines.append(

@@ -219,3 +219,29 @@ def test_usage_counts_beyond_any_request_are_charged_the_worst_case(raw_server, 
     response, caller, _ = call(raw_server(reply), budget)
     assert response is not None and response["usage"] == [50, 100]  # the worst case
     assert budget.spent_tokens == 150
+
+
+def truncated(handler):
+    """A completion cut off at max_tokens: half its JSON, `finish_reason` "length"."""
+    completion = json.loads(json.dumps(COMPLETION))
+    choice = completion["choices"][0]
+    choice["finish_reason"] = "length"
+    choice["message"]["content"] = '{"synopses": ["A spy ret'
+    body = json.dumps(completion).encode()
+    headers(handler, len(body))
+    handler.wfile.write(body)
+
+
+def test_answers_cut_off_at_max_tokens_are_not_asked_again(raw_server, corpus_csv, capsys):
+    from genreclf.augment.cli import main
+
+    server = raw_server(truncated)
+    out = corpus_csv.parent / "aug.jsonl"
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8"]
+    argv += ["--per-request", "4", "--concurrency", "1", "--backoff", "0.01"]
+    assert main(argv + ["--base-url", server.url, "--out", str(out)]) == 1
+    # Was: each prompt asked three times (paid), then "check --model, or pass
+    # --response-format", which changes nothing.
+    assert server.posts == 3  # one request a prompt
+    err = capsys.readouterr().err
+    assert "truncated x3" in err and "finish_reason 'length'): raise --max-tokens" in err

@@ -1,0 +1,24 @@
+"""The LLM stage against a server that misbehaves below its answers' JSON.
+
+Against `tests/augment/test_misbehaving_server.py`'s `RawServer` on 127.0.0.1
+(a real socket), which writes raw replies.
+"""
+
+from tests.augment.test_misbehaving_server import raw_server  # noqa: F401 (a fixture)
+from tests.augment.test_misbehaving_server import truncated
+from tests.labelling.test_cascade import keywords_then_llm
+
+
+def test_answers_cut_off_at_max_tokens_are_not_asked_again_and_say_so(
+    texts_csv,
+    genres_yaml,
+    tmp_path,
+    raw_server,  # noqa: F811
+):
+    server = raw_server(truncated)  # as a reasoning model's answers are, at 60 tokens
+    result = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url)
+    # Was: each row asked three times at temperature 0 (the same answer, paid each time),
+    # then "check --llm, or pass --response-format json_object".
+    assert server.posts == 2 and result.llm["failed"] == {"truncated": 2}
+    assert result.llm_answered_nothing
+    assert "cut off at the stage's max_tokens (finish_reason 'length')" in result.summary()
