@@ -115,6 +115,7 @@ class CallStats:
     failed: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     retries: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     skipped_budget: int = 0
+    said: dict = dataclasses.field(default_factory=dict)  # HTTP error kind -> its message
 
     def to_dict(self):
         return {
@@ -124,4 +125,5 @@ class CallStats:
             "failed": dict(self.failed),
             "retries": dict(self.retries),
             "skipped_budget": self.skipped_budget,
+            "said": dict(self.said),
         }

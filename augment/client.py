@@ -15,6 +15,7 @@ from genreclf.augment.transport import causes
 from genreclf.augment.transport import http_client
 from genreclf.augment.transport import may_be_billed
 from genreclf.augment.transport import retry_after_seconds  # noqa: F401 (re-exported)
+from genreclf.augment.transport import server_said
 from genreclf.errors import ConfigError
 
 logger = logging.getLogger("genreclf.augment")
@@ -321,18 +322,19 @@ class _Attempt:
                     delay = min(delay, caller.max_retry_after)
             except openai.APIStatusError as e:
                 caller.answered = True
+                kind = f"http_{e.status_code}"
+                caller.stats.said[kind] = server_said(e)  # named in the error, as it said it
                 if e.status_code >= 500 or e.status_code in (408, 409):
                     cause = "5xx" if e.status_code >= 500 else str(e.status_code)
                 elif e.status_code in (401, 403, 404):
                     caller.fatal = (
-                        f"HTTP {e.status_code} from the API "
-                        f"({type(e).__name__}); check the key, "
-                        "--base-url and --model."
+                        f"HTTP {e.status_code} from the API ({type(e).__name__}: "
+                        f"{caller.stats.said[kind]}); check the key, --base-url and --model."
                     )
-                    caller.stats.failed[f"http_{e.status_code}"] += 1
+                    caller.stats.failed[kind] += 1
                     return None
                 else:
-                    caller.stats.failed[f"http_{e.status_code}"] += 1
+                    caller.stats.failed[kind] += 1
                     return None
             except (openai.APIError, ValueError) as e:
                 # A body that is not JSON (the client raises a bare JSONDecodeError).

@@ -133,6 +133,9 @@ class GenerateResult:
             parts.append(
                 "retries: " + ", ".join(f"{k} x{v}" for k, v in sorted(calls["retries"].items()))
             )
+        for kind, said in sorted((calls.get("said") or {}).items()):
+            if kind in what and said not in (self.error or ""):  # (a fatal error names it)
+                parts.append(f"the server said ({kind}): {said}")
         if self.error:
             parts.append(self.error)
         elif self.stopped == "budget":

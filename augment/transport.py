@@ -89,6 +89,28 @@ def may_be_billed(error):
     return any(isinstance(e, (httpx.ReadError, httpx.RemoteProtocolError)) for e in causes(error))
 
 
+def server_said(error, limit=300):
+    """What an HTTP error reply said: its `error.message` (OpenAI's shape), else its text,
+    on one line and clipped to `limit` characters.
+
+    Example:
+
+    >>> from types import SimpleNamespace as Error
+    >>> server_said(Error(body={"error": {"message": "Unknown model: gpt-4o-mni"}}))
+    'Unknown model: gpt-4o-mni'
+    """
+    text = getattr(error, "body", None)  # (`openai` keeps the `error` object of a body)
+    if isinstance(text, dict):
+        text = text.get("error", text)
+    if isinstance(text, dict):
+        text = text.get("message")
+    if not text:
+        response = getattr(error, "response", None)
+        text = getattr(response, "text", "") or getattr(error, "message", "") or "no message"
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def retry_after_seconds(headers):
     """Seconds the server asked to wait (`retry-after-ms` / `Retry-After`), or None.
 

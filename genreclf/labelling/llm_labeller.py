@@ -242,6 +242,7 @@ class LLMLabeller:
             "succeeded": stats["succeeded"],
             "failed": stats["failed"],
             "retries": stats["retries"],
+            "said": stats["said"],  # what the server's HTTP errors said, by kind
             "spent_usd": round(budget.spent_usd, 6),
             "spent_tokens": budget.spent_tokens,
             "stopped": caller.stopped,

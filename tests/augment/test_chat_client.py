@@ -50,6 +50,7 @@ def test_normal_reply(server, corpus):
         "retries": {},
         "skipped_budget": 0,
         "charged_unanswered": 0,
+        "said": {},
     }
 
 

@@ -245,3 +245,29 @@ def test_answers_cut_off_at_max_tokens_are_not_asked_again(raw_server, corpus_cs
     assert server.posts == 3  # one request a prompt
     err = capsys.readouterr().err
     assert "truncated x3" in err and "finish_reason 'length'): raise --max-tokens" in err
+
+
+def error_reply(status, message):
+    def reply(handler):
+        body = json.dumps({"error": {"message": message, "type": "invalid_request_error"}})
+        headers(handler, len(body), status=status)
+        handler.wfile.write(body.encode())
+
+    return reply
+
+
+def test_an_http_error_names_what_the_server_said(raw_server, corpus_csv, capsys):
+    from genreclf.augment.cli import main
+
+    said = "Invalid parameter: 'response_format' of type 'json_schema' is not supported."
+    server = raw_server(error_reply(400, said))
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8"]
+    argv += ["--per-request", "4", "--concurrency", "1", "--base-url", server.url]
+    assert main(argv + ["--out", str(corpus_csv.parent / "aug.jsonl")]) == 1
+    # Was: "failures: http_400 x3", and nothing of why.
+    assert f"failures: http_400 x3; the server said (http_400): {said}" in capsys.readouterr().err
+
+    said = "The model `gpt-4o-mni` does not exist or you do not have access to it."
+    response, caller, _ = call(raw_server(error_reply(404, said)))
+    assert response is None and caller.stats.failed == {"http_404": 1}
+    assert caller.fatal.startswith(f"HTTP 404 from the API (NotFoundError: {said}); check")

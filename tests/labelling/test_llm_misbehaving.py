@@ -22,3 +22,19 @@ def test_answers_cut_off_at_max_tokens_are_not_asked_again_and_say_so(
     assert server.posts == 2 and result.llm["failed"] == {"truncated": 2}
     assert result.llm_answered_nothing
     assert "cut off at the stage's max_tokens (finish_reason 'length')" in result.summary()
+
+
+def test_an_http_error_the_stage_got_is_named_in_the_summary(
+    texts_csv,
+    genres_yaml,
+    tmp_path,
+    raw_server,  # noqa: F811
+):
+    from tests.augment.test_misbehaving_server import error_reply
+
+    said = "Invalid parameter: 'response_format' of type 'json_schema' is not supported."
+    server = raw_server(error_reply(400, said))
+    result = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url)
+    assert result.llm_answered_nothing and result.llm["failed"] == {"http_400": 2}
+    # Was: "(http_400 x2)", and nothing of why.
+    assert f"(http_400 x2; http_400: {said})" in result.summary()
