@@ -155,7 +155,38 @@ async def run_batch(
         stats.failed += sum(1 for line in errors.text.splitlines() if line.strip())
     open_batch["status"] = batch.status
     _save_state(state_path, state)
+    held = set(open_batch["keys"])
+    rest = [(r, k) for r, k in pending if k not in held]
+    if stats.resumed and rest:
+        # A rerun that plans more than the batch it resumed (a higher --target-count,
+        # more genres): the rest go in a batch of their own, not left missing.
+        logger.info("%d requests were not in batch %s: sending them", len(rest), batch_id)
+        left = None if max_wait is None else max(max_wait - waited, 0.0)
+        more = await run_batch(
+            client,
+            model,
+            rest,
+            store,
+            poll_interval=poll_interval,
+            max_wait=left,
+            metadata=metadata,
+        )
+        stats = _joined(stats, more)
     return stats
+
+
+def _joined(resumed, more):
+    """The `BatchStats` of a resumed batch and of the batch sent after it, as one."""
+    return BatchStats(
+        batch_id=f"{resumed.batch_id}, {more.batch_id}",
+        status=more.status,
+        submitted=resumed.submitted + more.submitted,
+        succeeded=resumed.succeeded + more.succeeded,
+        failed=resumed.failed + more.failed,
+        resumed=True,
+        input_tokens=resumed.input_tokens + more.input_tokens,
+        output_tokens=resumed.output_tokens + more.output_tokens,
+    )
 
 
 def refuse_while_open(cache_path, keys):

@@ -121,3 +121,17 @@ def test_a_batch_still_running_is_waited_for_and_never_sent_twice(server, corpus
     res = augment.generate(corpus, **kw)  # a --batch rerun collects it
     assert res.batch["resumed"] and res.rows == 8 and not res.waiting
     assert len(server.batches) == 1 and len(server.requests) == billed
+
+
+def test_a_resumed_batch_rerun_that_plans_more_sends_the_rest(server, corpus, tmp_path):
+    # A --batch rerun with a higher --target-count collected the batch it resumed
+    # and left the new requests unsent: exit 0, rows short, "N missing".
+    server.batch_polls = 3
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
+    first = augment.generate(corpus, batch_max_wait=0.0, **kw)
+    assert first.waiting and first.plan.total_requests == 4
+    res = augment.generate(corpus, **{**kw, "target_count": 18})  # 6 requests now
+    assert res.plan.total_requests == 6 and res.missing == 0 and res.rows == 12
+    assert res.batch["resumed"] and res.batch["submitted"] == res.batch["succeeded"] == 6
+    assert len(server.batches) == 2 and len(server.requests) == 6  # none paid twice
+    assert f"batch {first.batch['batch_id']}, batch_" in res.to_table()
