@@ -244,9 +244,8 @@ def _store_result(result, model, by_key, store, stats):
         return
     choice = (body.get("choices") or [{}])[0]
     message = choice.get("message") or {}
-    usage = body.get("usage") or {}
-    usage = [int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))]
     request = by_key.get(key)
+    usage = _usage(body.get("usage"), request)
     entry = {
         "key": key,
         "model": model,
@@ -269,6 +268,29 @@ def _store_result(result, model, by_key, store, stats):
     stats.succeeded += 1
     stats.input_tokens += usage[0]
     stats.output_tokens += usage[1]
+
+
+def _usage(reported, request):
+    """A result's `[prompt_tokens, completion_tokens]` as `ChatCaller` reads them: the
+    reported counts, else (none, or counts that are no counts: text, negative, absurd)
+    the request's worst case, as the budget reserved it (0 for a request not planned)."""
+    from types import SimpleNamespace
+
+    from genreclf.augment.prompts import estimate_input_tokens
+    from genreclf.augment.replies import usage_counts
+
+    reported = reported if isinstance(reported, dict) else {}
+    counts = usage_counts(
+        SimpleNamespace(usage=SimpleNamespace(**{k: reported.get(k) for k in USAGE_KEYS}))
+    )
+    if counts is not None:
+        return list(counts)
+    if request is None:
+        return [0, 0]
+    return [estimate_input_tokens(request), int(request.params.get("max_tokens", 0))]
+
+
+USAGE_KEYS = ("prompt_tokens", "completion_tokens")
 
 
 async def send_through_batch(

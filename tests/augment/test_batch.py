@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from genreclf import augment
 from genreclf.augment.cache import ResponseCache
 
@@ -135,3 +137,21 @@ def test_a_resumed_batch_rerun_that_plans_more_sends_the_rest(server, corpus, tm
     assert res.batch["resumed"] and res.batch["submitted"] == res.batch["succeeded"] == 6
     assert len(server.batches) == 2 and len(server.requests) == 6  # none paid twice
     assert f"batch {first.batch['batch_id']}, batch_" in res.to_table()
+
+
+@pytest.mark.parametrize("behaviour", ["bad_usage", "no_usage"])
+def test_batch_results_without_readable_usage_are_charged_their_worst_case(
+    server, corpus, tmp_path, behaviour
+):
+    # Was: usage counts as text crashed the run (ValueError: invalid literal for int());
+    # no usage was counted 0 tokens, so a capped job's reruns spent past the cap.
+    server.default = behaviour
+    kw = dict(target_count=10, per_request=3, base_url=server.url, batch=True)
+    res = augment.generate(
+        corpus, out=tmp_path / "aug.jsonl", poll_interval=0.01, budget_tokens=100_000, **kw
+    )
+    assert res.rows == 10 and res.batch["succeeded"] == res.plan.total_requests
+    cache = ResponseCache(tmp_path / "aug.jsonl.cache.jsonl")
+    worst = [entry["usage"] for entry in cache._entries.values()]
+    assert all(u[0] > 0 and u[1] == res.plan.max_tokens for u in worst)
+    assert res.spent_tokens == sum(map(sum, worst))
