@@ -165,6 +165,7 @@ class Cascade:
         check_or_record(out, self.settings, started)
         store = LabelFile(out)
         _check_same_texts(rows, store)
+        _check_same_ids(rows, store)
         retry = self.llm is not None
         todo = [r for r in rows if not store.done(r["id"], retry_llm=retry)]
         resumed = len(rows) - len(todo)
@@ -283,6 +284,32 @@ def _check_same_texts(rows, store):
             f"resuming would keep labels of other texts. Expected the input it was started "
             f"with. {how}{'To' if by_line else 'to'} label the changed rows again, remove "
             f"their lines from {store.path} (or delete it to start over): the rest are kept."
+        )
+
+
+def _check_same_ids(rows, store):
+    """Refuses to resume `store` when it holds texts of `rows` under ids the rows no longer
+    have (another --id-column, an id column added or dropped): every row would be labelled
+    again under its new id, and the file would hold those texts twice."""
+    ids = {r["id"] for r in rows}
+    here = {}
+    for r in rows:
+        here.setdefault(r["text"], r)
+    moved = [
+        (w, here[w.get("text")])
+        for i, w in store.rows.items()
+        if i not in ids and w.get("text") in here
+    ]
+    if moved:
+        written, row = moved[0]
+        raise ConfigError(
+            f"{store.path} was labelled with other ids: {len(moved)} of the rows it holds "
+            f"are texts of this input under another id (id {written['id']!r} there, "
+            f"{row['id']!r} here, line {row.get('line')}: {row['text'][:60]!r}), so resuming "
+            "would label them again and hold each twice. Expected the ids it was started "
+            "with: rerun with the same --id-column (without one, the rows are keyed by "
+            "their `id` column if the input has one, else by line), write to another "
+            f"--out, or delete {store.path} to label the input again under these ids."
         )
 
 

@@ -163,3 +163,24 @@ def test_a_rerun_with_another_few_shot_count_is_refused(texts_csv, genres_yaml, 
     assert out.read_bytes() == before and len(server.requests) == asked
     again = label(texts_csv, out=out, **{**args, "budget_tokens": None})
     assert again.by_stage == {"keywords": 4, "llm": 2, "unlabelled": 0}
+
+
+def test_a_rerun_keyed_by_other_ids_is_refused_not_labelled_twice(genres_yaml, tmp_path):
+    # Resumed with another --id-column, no written id matched: every row was labelled
+    # again under its new id and appended, so the file held each text twice.
+    import csv
+
+    data = tmp_path / "films.csv"
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "title", "overview"])
+        w.writerows(
+            [["f1", "Lighthouse", "A ghost haunts a lighthouse."], ["f2", "Feast", "Chefs."]]
+        )
+    out = tmp_path / "labelled.jsonl"
+    label(data, out=out, genres=genres_yaml, **KEYWORDS)
+    before = out.read_bytes()
+    with pytest.raises(ConfigError, match=r"id 'f1' there, 'Lighthouse' here, line 2"):
+        label(data, out=out, genres=genres_yaml, id_column="title", **KEYWORDS)
+    assert out.read_bytes() == before
+    assert label(data, out=out, genres=genres_yaml, **KEYWORDS).resumed == 2
