@@ -192,7 +192,8 @@ def main(argv=None):
     if not os.path.isdir(args.models_dir):
         print(
             f"genreclf serve: error: expected a folder of models. Received: "
-            f"MODELS_DIR={args.models_dir!r}, which does not exist. Export one with "
+            f"MODELS_DIR={args.models_dir!r}, which "
+            f"{'is a file' if os.path.exists(args.models_dir) else 'does not exist'}. Export one with "
             "`genreclf export RUN --base MODELS_DIR`.",
             file=sys.stderr,
         )

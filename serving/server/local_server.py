@@ -11,11 +11,8 @@ stop its thread: `running_requests` counts those, and `genreclf serve` exits wit
 waiting for them.
 """
 
-import errno
 import logging
-import os
 import signal
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +29,8 @@ from genreclf.serving.server.connection_guard import connection_guard_protocol
 from genreclf.serving.server.explain_route import MAX_EXPLAINING
 from genreclf.serving.server.grpc_service import create_grpc_server
 from genreclf.serving.server.limits import Limits
+from genreclf.serving.server.listeners import bind_error as _bind_error
+from genreclf.serving.server.listeners import listeners as _listeners
 from genreclf.serving.server.metrics import ServingMetrics
 from genreclf.serving.server.model_store import ModelStore
 from genreclf.serving.server.rest import create_app
@@ -311,89 +310,3 @@ class _RunningCalls:
         with self._changed:
             self._changed.wait_for(lambda: self._count == 0, timeout)
             return self._count
-
-
-# An address of a family this machine lacks (::1 where IPv6 is off): skipped, as
-# asyncio's create_server (uvicorn's own binding) skips it, if another one binds.
-_UNAVAILABLE = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT}
-
-
-def _listeners(protocol, host, port, attempts=5):
-    """Listening sockets on every address `socket.getaddrinfo` gives for `host` (an IPv6
-    literal bare or in brackets; IPv6 ones IPv6-only, beside the IPv4 ones), all on one
-    port: with port 0, the one the OS picked for the first. Raises an OSError saying why
-    when one cannot be bound (in use), or none can.
-
-    Example:
-
-    >>> [s.getsockname()[0] for s in _listeners("REST", "127.0.0.1", 0)]  # doctest: +SKIP
-    ['127.0.0.1']
-    """
-    bare = host[1:-1] if host and host[:1] == "[" and host[-1:] == "]" else host  # [::1]
-    try:
-        found = socket.getaddrinfo(
-            bare or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-    except OSError as err:  # socket.gaierror: an unknown host name
-        raise OSError(_bind_error(protocol, host, port, _reason(err))) from None
-    addresses = list(dict.fromkeys((info[0], info[4]) for info in found))  # once each
-    for attempt in range(attempts if port == 0 else 1):
-        sockets, skipped, chosen = [], [], port
-        try:
-            for family, address in addresses:
-                sock = _bound(family, (address[0], chosen, *address[2:]), skipped)
-                if sock is not None:
-                    sockets.append(sock)
-                    chosen = sock.getsockname()[1]
-        except OSError as err:
-            for sock in sockets:
-                sock.close()
-            if err.errno == errno.EADDRINUSE and port == 0 and attempt < attempts - 1:
-                continue  # the port picked for the first address is taken on another one
-            raise OSError(_bind_error(protocol, host, port, _reason(err))) from None
-        if sockets:
-            return sockets
-        reason = _reason(skipped[0]) if skipped else "it resolves to no address"
-        raise OSError(_bind_error(protocol, host, port, reason))
-    raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
-
-
-def _bound(family, address, skipped):
-    """A socket listening on `address`, or None (the error appended to `skipped`) where
-    this machine lacks the address's family; other errors are raised."""
-    try:
-        sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError as err:
-        if err.errno not in _UNAVAILABLE:
-            raise
-        skipped.append(err)
-        return None
-    try:
-        if os.name != "nt":  # as socket.create_server: rebind at once after a restart
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:  # leaves the IPv4 address to its own socket
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind(address)
-        sock.listen()
-    except OSError as err:
-        sock.close()
-        if err.errno not in _UNAVAILABLE:
-            raise
-        skipped.append(err)
-        return None
-    return sock
-
-
-def _reason(err):
-    """Why a bind failed, in words: "address already in use"."""
-    return ((err.strerror or os.strerror(err.errno)) if err.errno else str(err)).lower()
-
-
-def _bind_error(protocol, host, port, reason):
-    """The message of a port that cannot be bound: what was expected, received, and the fix."""
-    flag = f"--{protocol.lower()}-port"
-    return (
-        f"Expected a free port to serve {protocol} on. Received: {flag}={port} on {host}: "
-        f"{reason}. Pick another port with {flag} (0 turns {protocol} off), or stop what "
-        "is using it."
-    )

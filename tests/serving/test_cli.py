@@ -139,6 +139,34 @@ def test_a_port_in_use_is_one_line_and_exit_code_1(tmp_path, capsys, flag, proto
     )
 
 
+@pytest.mark.parametrize(
+    "host, reason",
+    [
+        ("nohost.invalid", "name or service not known"),  # an unknown name
+        ("192.0.2.1", "cannot assign requested address"),  # TEST-NET-1: no machine's
+        ("", "an empty name (every interface?)"),  # bound every interface, as http://:PORT
+    ],
+)
+def test_a_host_this_machine_cannot_listen_on_names_host_not_the_port(
+    tmp_path, capsys, host, reason
+):
+    # It said "Expected a free port to serve REST on ... Pick another port with --rest-port".
+    argv = [str(tmp_path), "--host", host, "--rest-port", str(free_port()), "--grpc-port", "0"]
+    assert main([*argv, "--poll-seconds", "0"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "genreclf serve: error: Expected --host to name an address of this machine to serve "
+        f"REST on. Received: --host={host!r}: {reason}. Pass one of its addresses or names, "
+        "e.g. 127.0.0.1 (the default), localhost, or 0.0.0.0 for every interface."
+    )
+
+
+def test_a_file_for_models_dir_is_not_said_not_to_exist(tmp_path, capsys):
+    (tmp_path / "models.txt").write_text("")
+    assert main([str(tmp_path / "models.txt"), "--poll-seconds", "0"]) == 2
+    assert "models.txt', which is a file." in capsys.readouterr().err
+
+
 def fake_version(base, name, version):
     """A version folder that is a load candidate (its contents are never read here)."""
     os.makedirs(base / name / str(version) / "variables")

@@ -191,7 +191,7 @@ def test_an_address_this_machine_lacks_is_skipped_while_another_binds(monkeypatc
         for sock in sockets:
             sock.close()
     resolving(monkeypatch, "192.0.2.1")  # ... but one must bind
-    with pytest.raises(OSError, match="on example: cannot assign requested address"):
+    with pytest.raises(OSError, match="--host='example': cannot assign requested address"):
         _listeners("REST", "example", 0)
 
 
