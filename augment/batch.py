@@ -16,6 +16,8 @@ import json
 import logging
 import os
 
+from genreclf.errors import GenreclfError
+
 logger = logging.getLogger("genreclf.augment")
 
 OPEN = ("validating", "in_progress", "finalizing", "cancelling")
@@ -270,6 +272,32 @@ def _store_result(result, model, by_key, store, stats):
     stats.output_tokens += usage[1]
 
 
+class BatchAPIError(GenreclfError):
+    """A Batch or Files API call failed (the server has no Batch API, or failed)."""
+
+
+def _api_failure(error, server):
+    """One line: which Batch/Files API call failed at `server`, how, and what to do."""
+    import openai
+
+    from genreclf.augment.transport import server_said
+
+    request = getattr(error, "request", None)
+    call = f"{request.method} {request.url.path}" if request is not None else "a call"
+    if isinstance(error, openai.APIStatusError):
+        what = f"HTTP {error.status_code}: {server_said(error)}"
+    else:
+        what = f"{type(error).__name__}: {error}"
+    if getattr(error, "status_code", None) in (404, 405, 501):
+        fix = (
+            "--batch needs a server with the Batch and Files APIs (api.openai.com); "
+            "leave --batch out for one without them"
+        )
+    else:
+        fix = "rerun with --batch: a batch the server created is collected, not sent again"
+    return f"the Batch API at {server} failed ({call}: {what}); {fix}"
+
+
 def _usage(reported, request):
     """A result's `[prompt_tokens, completion_tokens]` as `ChatCaller` reads them: the
     reported counts, else (none, or counts that are no counts: text, negative, absurd)
@@ -320,9 +348,14 @@ async def send_through_batch(
         if not budget.reserve(*held):
             break
         fit.append((request, key))
-    stats = await run_batch(
-        caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
-    )
+    import openai
+
+    try:
+        stats = await run_batch(
+            caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
+        )
+    except openai.APIError as e:  # (was a traceback: openai.NotFoundError, ...)
+        raise BatchAPIError(_api_failure(e, caller.base_url or "the OpenAI API")) from None
     caller.budget.exhausted = len(fit) < len(pending)
     caller.budget.settle((0, 0), (stats.input_tokens, stats.output_tokens))
     if price is not None:  # settle() priced at the standard rate

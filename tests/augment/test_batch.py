@@ -6,6 +6,7 @@ import pytest
 
 from genreclf import augment
 from genreclf.augment.cache import ResponseCache
+from tests.augment.test_misbehaving_server import raw_server  # noqa: F401 (a fixture)
 
 
 def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):
@@ -155,3 +156,30 @@ def test_batch_results_without_readable_usage_are_charged_their_worst_case(
     worst = [entry["usage"] for entry in cache._entries.values()]
     assert all(u[0] > 0 and u[1] == res.plan.max_tokens for u in worst)
     assert res.spent_tokens == sum(map(sum, worst))
+
+
+@pytest.mark.parametrize(
+    "status, fix",
+    [
+        (404, "--batch needs a server with the Batch and Files APIs"),
+        (500, "rerun with --batch: a batch the server created is collected"),
+    ],
+)
+def test_a_batch_api_call_that_fails_is_an_error_not_a_traceback(
+    raw_server,
+    corpus_csv,
+    capsys,
+    status,
+    fix,  # noqa: F811 (the fixture)
+):
+    from genreclf.augment.cli import main
+    from tests.augment.test_misbehaving_server import error_reply
+
+    # A local server without the Batch API (vLLM, Ollama) answers 404 to the upload.
+    server = raw_server(error_reply(status, "no route /v1/files"))
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8", "--batch"]
+    assert main(argv + ["--base-url", server.url, "--out", str(corpus_csv.parent / "a.jsonl")]) == 1
+    # Was: a traceback ending in openai.NotFoundError / InternalServerError.
+    err = capsys.readouterr().err
+    assert err.startswith(f"genreclf augment run: error: the Batch API at {server.url} failed ")
+    assert f"(POST /v1/files: HTTP {status}: no route /v1/files); {fix}" in err
