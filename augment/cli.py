@@ -289,6 +289,12 @@ def main(argv=None):
                         "--response-format json_object (or none) for a server without "
                         "JSON-schema support"
                     )
+                if kinds & {"bad_response", "too_large"}:
+                    summary += (
+                        f"; {args.base_url or 'the OpenAI API'} sent replies that are no chat "
+                        "completion at all (not JSON, a web page, or over 8 MiB): check "
+                        "--base-url (an OpenAI-compatible server's /v1)"
+                    )
                 if "truncated" in kinds:
                     summary += (
                         "; answers were cut off at max_tokens (finish_reason 'length'): raise "

@@ -78,6 +78,11 @@ class LabelResult:
                     "--llm, or pass --response-format json_object (or none) for a server "
                     "without JSON-schema support"
                 )
+                if {"bad_response", "too_large"} & set(self.llm["failed"]):
+                    fix = (
+                        "--base-url (an OpenAI-compatible server's /v1): its replies were no "
+                        "chat completion at all (not JSON, a web page, or over 8 MiB)"
+                    )
                 if "truncated" in self.llm["failed"]:
                     fix = (
                         "--llm: its answers were cut off at the stage's max_tokens "

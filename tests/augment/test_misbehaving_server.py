@@ -271,3 +271,28 @@ def test_an_http_error_names_what_the_server_said(raw_server, corpus_csv, capsys
     response, caller, _ = call(raw_server(error_reply(404, said)))
     assert response is None and caller.stats.failed == {"http_404": 1}
     assert caller.fatal.startswith(f"HTTP 404 from the API (NotFoundError: {said}); check")
+
+
+def web_page(handler):
+    """A 200 web page, as a --base-url that is a web app's answers any path."""
+    body = b"<!doctype html><html><body>Sign in</body></html>"
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_replies_that_are_no_completion_at_all_point_at_the_base_url(
+    raw_server, corpus_csv, capsys
+):
+    from genreclf.augment.cli import main
+
+    server = raw_server(web_page)
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8"]
+    argv += ["--per-request", "4", "--concurrency", "1", "--base-url", server.url]
+    assert main(argv + ["--out", str(corpus_csv.parent / "aug.jsonl")]) == 1
+    # Was only "check --model, or pass --response-format json_object (or none)".
+    err = capsys.readouterr().err
+    assert "failures: bad_response x3" in err
+    assert "sent replies that are no chat completion at all" in err and "--base-url" in err

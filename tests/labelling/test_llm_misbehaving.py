@@ -38,3 +38,18 @@ def test_an_http_error_the_stage_got_is_named_in_the_summary(
     assert result.llm_answered_nothing and result.llm["failed"] == {"http_400": 2}
     # Was: "(http_400 x2)", and nothing of why.
     assert f"(http_400 x2; http_400: {said})" in result.summary()
+
+
+def test_replies_that_are_no_completion_at_all_point_at_the_base_url(
+    texts_csv,
+    genres_yaml,
+    tmp_path,
+    raw_server,  # noqa: F811
+):
+    from tests.augment.test_misbehaving_server import web_page
+
+    server = raw_server(web_page)
+    result = keywords_then_llm(texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url)
+    assert result.llm_answered_nothing and result.llm["failed"] == {"bad_response": 2}
+    # Was "check --llm, or pass --response-format json_object".
+    assert "check --base-url (an OpenAI-compatible server's /v1): its replies" in result.summary()
