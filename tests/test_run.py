@@ -232,7 +232,7 @@ def test_a_zip_with_a_damaged_member_is_a_damaged_run_from_python_too(trained_ru
         for name, data in members.items():
             damaged.writestr(name, data[: len(data) // 2] if name.endswith(".json") else data)
     with pytest.raises(RunFolderError, match=r"has a damaged model\.keras \(\w+Error: "):
-        genreclf.load_run(copy).model
+        _ = genreclf.load_run(copy).model
 
 
 def test_a_model_of_other_labels_is_a_damaged_run_not_scores_under_wrong_names(
