@@ -150,8 +150,14 @@ async def run_batch(
     if batch.output_file_id:
         content = await client.files.content(batch.output_file_id)
         for line in content.text.splitlines():
-            if line.strip():
+            if not line.strip():
+                continue
+            try:
                 _store_result(json.loads(line), model, by_key, store, stats)
+            except (ValueError, AttributeError, TypeError, IndexError):
+                # No result (a line cut off, another shape): a rerun asks its request again.
+                stats.failed += 1
+                logger.warning("batch %s: an output line is no result: %.80s", batch_id, line)
     if batch.error_file_id:
         errors = await client.files.content(batch.error_file_id)
         stats.failed += sum(1 for line in errors.text.splitlines() if line.strip())

@@ -6,7 +6,6 @@ import pytest
 
 from genreclf import augment
 from genreclf.augment.cache import ResponseCache
-from tests.augment.test_misbehaving_server import raw_server  # noqa: F401 (a fixture)
 
 
 def test_batch_generates_the_same_kind_of_rows(server, corpus, tmp_path):
@@ -165,21 +164,35 @@ def test_batch_results_without_readable_usage_are_charged_their_worst_case(
         (500, "rerun with --batch: a batch the server created is collected"),
     ],
 )
-def test_a_batch_api_call_that_fails_is_an_error_not_a_traceback(
-    raw_server,
-    corpus_csv,
-    capsys,
-    status,
-    fix,  # noqa: F811 (the fixture)
-):
+def test_a_batch_api_call_that_fails_is_an_error_not_a_traceback(corpus_csv, capsys, status, fix):
     from genreclf.augment.cli import main
+    from tests.augment.test_misbehaving_server import RawServer
     from tests.augment.test_misbehaving_server import error_reply
 
     # A local server without the Batch API (vLLM, Ollama) answers 404 to the upload.
-    server = raw_server(error_reply(status, "no route /v1/files"))
+    server = RawServer(error_reply(status, "no route /v1/files"))
     argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8", "--batch"]
-    assert main(argv + ["--base-url", server.url, "--out", str(corpus_csv.parent / "a.jsonl")]) == 1
+    try:
+        assert main(argv + ["--base-url", server.url, "--out", str(corpus_csv.parent / "a")]) == 1
+    finally:
+        server.close()
     # Was: a traceback ending in openai.NotFoundError / InternalServerError.
     err = capsys.readouterr().err
     assert err.startswith(f"genreclf augment run: error: the Batch API at {server.url} failed ")
     assert f"(POST /v1/files: HTTP {status}: no route /v1/files); {fix}" in err
+
+
+def test_a_batch_output_line_that_is_no_result_is_counted_not_a_traceback(server, corpus, tmp_path):
+    server.batch_polls = 3
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
+    assert augment.generate(corpus, batch_max_wait=0.0, **kw).waiting
+    [batch] = server.batches.values()
+    lines = server.files[batch["output_file_id"]].splitlines()
+    lines[0] = lines[0][:40]  # cut off, as a broken download or server bug leaves it
+    lines[1] = b'{"custom_id": "x", "response": {"status_code": 200, "body": {"choices": "a"}}}'
+    server.files[batch["output_file_id"]] = b"\n".join(lines) + b"\n"
+    # Was: a JSONDecodeError traceback (then an AttributeError), the other results unread.
+    res = augment.generate(corpus, **kw)
+    assert res.batch["failed"] == 2 and res.batch["succeeded"] == 2 and res.missing == 2
+    res = augment.generate(corpus, **kw)  # a rerun asks the two again, in a new batch
+    assert res.missing == 0 and len(server.batches) == 2
