@@ -72,6 +72,11 @@ def signature_shape(tensor_info):
     return tf.TensorShape(tensor_info.tensor_shape)
 
 
+def _batch_dim(shape):
+    """Whether a declared shape starts with a dimension of any size (the batch)."""
+    return bool(shape.rank) and shape[0] is None
+
+
 class Servable:
     """One version of one model, loaded and ready to serve.
 
@@ -208,6 +213,18 @@ class Servable:
                     f"Expected at least one instance: input '{name}' has no rows. Received: "
                     f"shape={list(array.shape)}. Send one or more values per input."
                 )
+        rows = {  # a batch dimension each: TF Serving's batching (the container's) wants one
+            n: len(a)
+            for n, a in arrays.items()
+            if a.ndim and _batch_dim(signature_shape(signature.inputs[n]))
+        }
+        if len(set(rows.values())) > 1:  # was the model's op error ("ConcatOp : Dimension 0")
+            raise invalid_argument(
+                "Batching session Run() input tensors must have equal 0th-dimension size. "
+                f"Received rows: {', '.join(f'{n}={c}' for n, c in sorted(rows.items()))}. "
+                "Send one value of every input per instance, e.g. in the row form "
+                '{"instances": [{...}, ...]}.'
+            )
         outputs = self._run(key, arrays, limits)
         return key, {k: outputs[k] for k in output_filter} if output_filter else outputs
 

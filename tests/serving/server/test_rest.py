@@ -219,6 +219,24 @@ def test_errors_have_codes_and_say_what_is_wrong_and_server_keeps_serving(
     assert again.status_code == 200
 
 
+def test_columnar_inputs_of_other_row_counts_are_named_over_both_protocols(server):
+    # It was the model's op error: "ConcatOp : Dimension 0 in both shapes must be equal".
+    from genreclf.serving.client import GenreClient
+    from genreclf.serving.errors import InvalidRequestError
+
+    body = {"inputs": {"text": TEXTS, "year": [1994.0]}}
+    code, answer = post(server, "/v1/models/hybrid:predict", body)
+    assert code == 400
+    expected = (
+        "Batching session Run() input tensors must have equal 0th-dimension size. "
+        "Received rows: text=2, year=1. Send one value of every input per instance"
+    )
+    assert answer["error"].startswith(expected)
+    transport = GenreClient(server.grpc_target, model="hybrid", timeout=30).transport
+    with pytest.raises(InvalidRequestError, match=r"Received rows: text=2, year=1\."):
+        transport.predict("hybrid", None, None, "serving_default", body["inputs"])
+
+
 def test_oversize_body_gets_413_and_server_keeps_serving(server):
     big = json.dumps({"instances": ["word " * 30000]})  # > --max-body-bytes 100000
     response = requests.post(server.rest_url + "/v1/models/genre:predict", data=big, timeout=30)
