@@ -11,6 +11,7 @@ from genreclf.augment.replies import response_dict
 from genreclf.augment.replies import usage_counts
 from genreclf.augment.server_url import check_base_url
 from genreclf.augment.transport import ReplyTooLarge
+from genreclf.augment.transport import cause_text
 from genreclf.augment.transport import causes
 from genreclf.augment.transport import http_client
 from genreclf.augment.transport import may_be_billed
@@ -238,6 +239,16 @@ class _Attempt:
         self.charge_unkept(self.held)  # it may have been billed: the worst case
         return None
 
+    def stop(self, error, fix):
+        """Stops the run on an HTTP error no retry mends (`fatal`), naming it; returns None."""
+        kind = f"http_{error.status_code}"
+        said = self.caller.stats.said[kind] = server_said(error)
+        self.caller.fatal = (
+            f"HTTP {error.status_code} from the API ({type(error).__name__}: {said}); {fix}"
+        )
+        self.caller.stats.failed[kind] += 1
+        return None
+
     def _reserve_retry(self):
         caller = self.caller
         if caller.fatal is None and caller.budget.reserve(*self.held):
@@ -299,16 +310,19 @@ class _Attempt:
                         logger.warning(
                             "%s closed the connection before its reply was complete (%s); retrying",
                             caller.base_url or "the OpenAI API",
-                            _cause_text(e),
+                            cause_text(e),
                         )
                 elif not caller.answered and not caller.stats.retries["connection"]:
                     logger.warning(
                         "cannot connect to %s (%s); retrying",
                         caller.base_url or "the OpenAI API",
-                        _cause_text(e),
+                        cause_text(e),
                     )
             except openai.RateLimitError as e:
                 caller.answered = True
+                if getattr(e, "code", None) == "insufficient_quota":  # no wait mends it
+                    fix = "the account's quota is used up: check its plan and billing, then rerun"
+                    return self.stop(e, fix)
                 cause = "429"
                 delay = retry_after_seconds(e.response.headers)
                 if delay is not None:
@@ -327,12 +341,7 @@ class _Attempt:
                 if e.status_code >= 500 or e.status_code in (408, 409):
                     cause = "5xx" if e.status_code >= 500 else str(e.status_code)
                 elif e.status_code in (401, 403, 404):
-                    caller.fatal = (
-                        f"HTTP {e.status_code} from the API ({type(e).__name__}: "
-                        f"{caller.stats.said[kind]}); check the key, --base-url and --model."
-                    )
-                    caller.stats.failed[kind] += 1
-                    return None
+                    return self.stop(e, "check the key, --base-url and --model.")
                 else:
                     caller.stats.failed[kind] += 1
                     return None
@@ -374,7 +383,7 @@ class _Attempt:
         if cause == "connection" and not caller.answered:
             caller.fatal = (
                 f"could not connect to {server} in {caller.max_attempts} attempts "
-                f"({_cause_text(connection_error)}); check --base-url and that the server "
+                f"({cause_text(connection_error)}); check --base-url and that the server "
                 "is running"
             )
         elif cause in _SERVER_TROUBLE and not caller.stats.succeeded:
@@ -388,10 +397,3 @@ class _Attempt:
                 "--model, your quota) and rerun: answers already received are not paid again"
             )
         return None
-
-
-def _cause_text(error):
-    """The root cause of a connection error ('Connection refused'), else its message."""
-    while error.__cause__ is not None:
-        error = error.__cause__
-    return str(error) or type(error).__name__

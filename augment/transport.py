@@ -82,6 +82,13 @@ def causes(error):
         error = error.__cause__ or error.__context__
 
 
+def cause_text(error):
+    """The root cause of a connection error ('Connection refused'), else its message."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error) or type(error).__name__
+
+
 def may_be_billed(error):
     """Whether a connection error came after the server had the request (a reply cut
     off, a connection closed unanswered): it may have been billed."""

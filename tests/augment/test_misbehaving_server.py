@@ -296,3 +296,37 @@ def test_replies_that_are_no_completion_at_all_point_at_the_base_url(
     err = capsys.readouterr().err
     assert "failures: bad_response x3" in err
     assert "sent replies that are no chat completion at all" in err and "--base-url" in err
+
+
+def test_a_used_up_quota_stops_the_run_at_once(raw_server):
+    quota = "You exceeded your current quota, please check your plan and billing details."
+    body = json.dumps(COMPLETION).encode()
+
+    def reply(handler):  # one answer, then OpenAI's 429 for an account out of credit
+        if server.posts == 1:
+            headers(handler, len(body))
+            handler.wfile.write(body)
+            return
+        error = {"message": quota, "type": "insufficient_quota", "code": "insufficient_quota"}
+        error_body = json.dumps({"error": error}).encode()
+        headers(handler, len(error_body), status=429)
+        handler.wfile.write(error_body)
+
+    server = raw_server(reply)
+    caller = ChatCaller("m", base_url=server.url, concurrency=1, backoff_base=0.01)
+
+    async def go():
+        try:
+            return [await caller.call(request(), 50) for _ in range(3)]
+        finally:
+            await caller.aclose()
+
+    first, second, third = asyncio.run(go())
+    assert first is not None and second is None and third is None
+    # Was: every later request retried 6 times (backoff up to a minute each), as a busy
+    # server's 429; the run went on row after row until each had failed.
+    assert server.posts == 2 and caller.stats.failed == {"http_429": 1}
+    assert caller.fatal == (
+        f"HTTP 429 from the API (RateLimitError: {quota}); the account's quota is used up: "
+        "check its plan and billing, then rerun"
+    )
