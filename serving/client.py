@@ -28,6 +28,7 @@ import numpy as np
 
 from genreclf.serving.client_settings import client_settings
 from genreclf.serving.client_texts import client_texts
+from genreclf.serving.client_texts import feature_values
 from genreclf.serving.errors import InvalidRequestError
 from genreclf.serving.errors import ServingError
 
@@ -248,13 +249,7 @@ class GenreClient:
         texts = client_texts(texts, call)  # not a DataFrame, dict or set; str or bytes each
         columns = {"text": texts}
         for name, values in features.items():
-            values = list(np.asarray(values).tolist()) if not isinstance(values, list) else values
-            if len(values) != len(texts):
-                raise ValueError(
-                    f"Expected one value of feature {name!r} per text ({len(texts)}). "
-                    f"Received: {len(values)} values."
-                )
-            columns[name] = values
+            columns[name] = feature_values(name, values, len(texts))
         return columns
 
     def _checked(self, columns, classify=False):

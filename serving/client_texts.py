@@ -80,7 +80,42 @@ def client_texts(texts, call="client.predict"):
     return items
 
 
-def _refuse_surrogates(text, index):
+def feature_values(name, values, count):
+    """A hybrid feature's values as a list, one per text, checked; nothing is sent here.
+
+    Raises:
+        TypeError: one value (`year=1994`, was "'int' object is not iterable") or a
+            string (whose characters would be the values) instead of a list.
+        ValueError: not one value per text.
+        InvalidRequestError: a `str` value holding a lone surrogate (as for texts).
+
+    Example:
+
+    >>> feature_values("year", (1994, 2001), 2)
+    [1994, 2001]
+    """
+    given = values
+    try:
+        if isinstance(values, (str, bytes, bytearray)):  # list("1994"): four values
+            raise TypeError
+        values = list(values.tolist() if hasattr(values, "tolist") else values)
+    except TypeError:  # also a number, None, a 0-d array
+        raise TypeError(
+            f"Expected feature {name!r} to be a list of values, one per text. Received: "
+            f"{_short(given)}. Pass a list, e.g. {name}=[value] for one text."
+        ) from None
+    if len(values) != count:
+        raise ValueError(
+            f"Expected one value of feature {name!r} per text ({count}). "
+            f"Received: {len(values)} values."
+        )
+    for index, value in enumerate(values):
+        if isinstance(value, str) and not value.isascii():
+            _refuse_surrogates(value, index, name)
+    return values
+
+
+def _refuse_surrogates(text, index, name="text"):
     """An `InvalidRequestError` for a `str` that UTF-8 cannot encode (a lone surrogate):
     gRPC's encoding raised a bare `UnicodeEncodeError`, REST sent it for the server to
     refuse at an offset of a body the caller never saw."""
@@ -88,7 +123,7 @@ def _refuse_surrogates(text, index):
         text.encode("utf-8")
     except UnicodeEncodeError as err:
         raise error_for(
-            f"Expected input 'text' to hold text UTF-8 can encode. Received: the lone "
+            f"Expected input {name!r} to hold text UTF-8 can encode. Received: the lone "
             f"surrogate {text[err.start]!r} at index {index}, character {err.start} (a str "
             "decoded with errors='surrogateescape', or half of a UTF-16 pair). Send the "
             "original bytes, text.encode('utf-8', 'surrogateescape'), or repair the text, "

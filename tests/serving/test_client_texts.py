@@ -70,3 +70,18 @@ def test_a_lone_surrogate_is_the_same_error_over_both_protocols(client, method):
         getattr(client, method)(["A duel.", text])
     assert info.value.code == "INVALID_ARGUMENT"
     assert "surrogateescape" in info.value.message
+
+
+@pytest.mark.parametrize("method", ["predict", "classify"])
+@pytest.mark.parametrize("value", [1994, "1994", None, np.float32(1994.0)])
+def test_one_feature_value_for_a_list_is_refused_with_the_fix(client, method, value):
+    # year=1994 was "TypeError: 'int' object is not iterable"; year="1994" four values.
+    with pytest.raises(TypeError, match=r"feature 'year' to be a list of values.*year=\[value\]"):
+        getattr(client, method)(["A heist."], year=value)
+
+
+@pytest.mark.parametrize("method", ["predict", "classify"])
+def test_a_lone_surrogate_in_a_feature_is_refused_before_sending(client, method):
+    # gRPC raised a bare UnicodeEncodeError for a string feature too.
+    with pytest.raises(InvalidRequestError, match=r"input 'city' .* '\\udcff' at index 0"):
+        getattr(client, method)(["A heist."], city=["\udcff"])
