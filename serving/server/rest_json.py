@@ -222,10 +222,11 @@ def predict_response(outputs, form):
         raise invalid_argument(f"Failed to write the outputs as JSON: {err}") from None
 
 
-def _example(value):
+def _example(value, where):
+    """`value`, `where` (`example 3`, `'context'`) of the request, as a `tf.train.Example`."""
     if not isinstance(value, dict):
         raise invalid_argument(
-            f"Expected an example as a JSON object. Received: {describe(value)}."
+            f"Expected {where} as a JSON object of features. Received: {describe(value)}."
         )
     example = example_pb2.Example()
     for name, content in value.items():
@@ -243,6 +244,11 @@ def _example(value):
                 f"only. Received: {describe(content)}."
             )
         feature = example.features.feature[name]  # [] is a feature without values
+        if any(v is None or isinstance(v, list) for v in values):  # "of type string" was said
+            raise invalid_argument(
+                f"Expected feature '{name}' of {where} to hold strings, numbers or "
+                f'{{"b64": "..."}} (one value or a flat list). Received: {describe(content)}.'
+            )
         if kinds == {"bytes_list"}:
             values = [_bytes(v, f"feature '{name}'") for v in values]
         try:
@@ -271,8 +277,8 @@ def examples(doc, method="classify"):
             f"Expected 'examples' to be a non-empty list when the method is {method}. "
             f'Received: examples={describe(items)}. Send {{"examples": [{{"text": "..."}}]}}.'
         )
-    context = _example(doc["context"]) if "context" in doc else None
-    return [_example(item) for item in items], context
+    context = _example(doc["context"], "'context'") if "context" in doc else None
+    return [_example(item, f"example {i}") for i, item in enumerate(items)], context
 
 
 def classify_response(results):

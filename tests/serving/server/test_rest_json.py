@@ -209,3 +209,32 @@ def test_columnar_keys_out_of_the_signature_are_ignored_and_b64_has_one_key():
     two_keys = {"instances": ["a", {"b64": "YQ==", "x": 1}]}
     assert '{"b64": "<base64>"}' in error(predict_inputs, two_keys, TEXT)
     assert '{"b64": "<base64>"}' in error(examples, {"examples": [{"t": {"b64": 1}}]})
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        # Was "Expected an example as a JSON object. Received: 5.", naming no context.
+        (
+            {"examples": [{"text": "a"}], "context": 5},
+            "Expected 'context' as a JSON object of features. Received: 5.",
+        ),
+        (
+            {"examples": [{"text": "a"}, "b"]},
+            'Expected example 1 as a JSON object of features. Received: "b".',
+        ),
+        # Were "Expected values of type string for feature 'year'", of a float feature.
+        (
+            {"examples": [{"text": "a", "year": None}]},
+            "Expected feature 'year' of example 0 to hold strings, numbers or "
+            '{"b64": "..."} (one value or a flat list). Received: null.',
+        ),
+        (
+            {"examples": [{"text": "a"}], "context": {"year": [[1994.0]]}},
+            "Expected feature 'year' of 'context' to hold strings, numbers or "
+            '{"b64": "..."} (one value or a flat list). Received: [[1994.0]].',
+        ),
+    ],
+)
+def test_an_example_or_context_of_the_wrong_shape_is_named(doc, message):
+    assert error(examples, doc) == message
