@@ -188,4 +188,10 @@ class GenerateResult:
             )
         elif self.stopped == "fatal":
             lines.append(f"stopped: {self.error}")
+        elif self.missing and not self.waiting:
+            lines.append(
+                f"incomplete: {self.missing} requests got no usable answer (failures, retries "
+                "above); rerun the same command to ask for them again (the answered ones come "
+                "from the cache, not paid again)."
+            )
         return "\n".join(lines)

@@ -71,6 +71,21 @@ def test_failures_are_counted_not_fatal(server, corpus, tmp_path):
     assert res.rows == 10
 
 
+def test_a_run_with_requests_left_unanswered_says_to_rerun_and_the_rerun_asks_only_them(
+    server, corpus, tmp_path
+):
+    # It ended with "responses: ... 1 missing" and exit 0, nothing saying what to do.
+    server.script = ["malformed", "malformed"]  # the first request's every attempt
+    res = _gen(server, corpus, tmp_path, concurrency=1, max_attempts=2)
+    assert res.missing == 1 and res.stopped is None and not res.all_failed
+    assert "incomplete: 1 requests got no usable answer" in res.to_table()
+    assert "rerun the same command to ask for them again" in res.to_table()
+    sent = len(server.requests)
+    again = _gen(server, corpus, tmp_path, concurrency=1, max_attempts=2)
+    assert len(server.requests) == sent + 1 and again.missing == 0
+    assert "incomplete" not in again.to_table()
+
+
 def test_duplicates_of_the_corpus_and_of_each_other_are_dropped(server, corpus, tmp_path):
     server.default = "copy_examples"  # a lazy model that returns its examples
     res = _gen(server, corpus, tmp_path)
