@@ -26,7 +26,9 @@ import math
 
 import numpy as np
 
+from genreclf.serving.client_settings import client_names
 from genreclf.serving.client_settings import client_settings
+from genreclf.serving.client_settings import client_target
 from genreclf.serving.client_texts import client_texts
 from genreclf.serving.client_texts import feature_values
 from genreclf.serving.errors import InvalidRequestError
@@ -138,12 +140,6 @@ def _fits(number, type_name):
         return bool(np.isfinite(np.asarray([number], np.float64).astype(type_name)).all())
 
 
-def _infer_protocol(target):
-    if target.startswith(("http://", "https://")):
-        return "rest"
-    return "grpc"
-
-
 class GenreClient:
     """Calls a genre model served by TF Serving (or `genreclf serve`).
 
@@ -193,10 +189,7 @@ class GenreClient:
         classify_signature="classify",
         batch_size=1000,
     ):
-        if protocol not in ("auto", "rest", "grpc"):
-            raise ValueError(
-                f"Expected protocol='auto', 'rest' or 'grpc'. Received: protocol={protocol!r}"
-            )
+        self.protocol = client_target(target, protocol)
         if version is not None and label is not None:
             raise ValueError(
                 "Expected either a version or a label, not both. "
@@ -210,11 +203,9 @@ class GenreClient:
                 f"Expected version to be a whole number of at least 1, e.g. version=2. Received: "
                 f"version={version!r}. Pass the version folder's number, or label= for a label."
             )
-        self.protocol = _infer_protocol(target) if protocol == "auto" else protocol
         self.target = target
-        self.model = model
+        self.model, self.label = client_names(model, label)
         self.version = version
-        self.label = label
         self.timeout, self.retries, self.backoff, self.batch_size = client_settings(
             timeout, retries, backoff, batch_size
         )

@@ -13,6 +13,8 @@ protocol.
 import math
 import numbers
 
+_SCHEMES = {"http": "rest", "https": "rest", "grpc": "grpc"}
+
 
 def client_settings(timeout, retries, backoff, batch_size):
     """`(timeout, retries, backoff, batch_size)`, checked; numbers as Python numbers.
@@ -64,3 +66,50 @@ def _whole(name, value, low, what):
             f"Received: {name}={value!r}."
         )
     return int(value)
+
+
+def client_target(target, protocol):
+    """The protocol of `target` (`protocol` unless "auto"), once `target` names a host.
+
+    `http://` and `ftp://h:1` were taken as gRPC targets (any scheme but http(s) was cut
+    off), and `http://` or `grpc://` without a host failed at the first call with
+    `requests`' `InvalidURL` or grpcio's "Failed to create channel".
+
+    Example:
+
+    >>> client_target("http://localhost:8501", "auto"), client_target("localhost:8500", "auto")
+    ('rest', 'grpc')
+    """
+    if protocol not in ("auto", "rest", "grpc"):
+        raise ValueError(
+            f"Expected protocol='auto', 'rest' or 'grpc'. Received: protocol={protocol!r}"
+        )
+    scheme, found, rest = target.partition("://") if isinstance(target, str) else ("", "", "")
+    if not found:
+        scheme, rest = "", target
+    host = rest.split("/", 1)[0] if isinstance(rest, str) else ""
+    if (found and scheme.lower() not in _SCHEMES) or not host:
+        raise ValueError(
+            "Expected target to be a URL (http://host:8501, https://...) for REST, or "
+            f"host:port (grpc://host:port) for gRPC. Received: target={target!r}."
+        )
+    implied = _SCHEMES.get(scheme.lower(), "grpc")
+    if found and protocol == "rest" and implied == "grpc":
+        raise ValueError(
+            f"Expected an http:// or https:// target with protocol='rest'. Received: "
+            f"target={target!r}. Pass http://{host}, or protocol='grpc'."
+        )
+    return implied if protocol == "auto" else protocol
+
+
+def client_names(model, label):
+    """`model` and `label` once they are names: a model `""` was a malformed REST path
+    but gRPC's "ModelSpec has no name", a label `""` the latest version over gRPC."""
+    if not isinstance(model, str) or not model:
+        raise ValueError(f"Expected model to be a model's name. Received: model={model!r}.")
+    if label is not None and (not isinstance(label, str) or not label):
+        raise ValueError(
+            f"Expected label to be a version label, e.g. 'stable', or None for the latest "
+            f"version. Received: label={label!r}."
+        )
+    return model, label

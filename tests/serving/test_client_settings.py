@@ -39,3 +39,33 @@ def test_no_timeout_waits_over_both_protocols(server):
         with GenreClient(target, timeout=None, retries=0) as client:
             assert len(client.predict(["A haunted house."])) == 1
             assert client.timeout is None
+
+
+@pytest.mark.parametrize(
+    "target, protocol",
+    [
+        ("http://", "auto"),  # requests' InvalidURL at the first call
+        ("grpc://", "auto"),  # grpcio's "Failed to create channel to ''"
+        ("ftp://127.0.0.1:8500", "auto"),  # was taken as gRPC to 127.0.0.1:8500
+        ("", "auto"),
+        (None, "auto"),
+        ("grpc://127.0.0.1:8500", "rest"),  # requests' InvalidSchema at the first call
+    ],
+)
+def test_a_target_naming_no_host_or_another_scheme_is_refused(target, protocol):
+    with pytest.raises(ValueError, match=r"Expected .*target.*Received: target="):
+        GenreClient(target, protocol=protocol)
+
+
+def test_targets_name_their_protocol():
+    assert GenreClient("HTTP://localhost:8501").protocol == "rest"  # was gRPC
+    assert GenreClient("[::1]:8500").protocol == "grpc"
+    assert GenreClient("http://localhost:8500", protocol="grpc").protocol == "grpc"
+
+
+@pytest.mark.parametrize("setting, value", [("model", ""), ("model", None), ("label", "")])
+def test_an_empty_model_or_label_is_refused(setting, value):
+    # model="": REST's "Malformed request" but gRPC's "ModelSpec has no name";
+    # label="": a malformed REST path but the latest version over gRPC.
+    with pytest.raises(ValueError, match=rf"Expected {setting} to be .*Received: {setting}="):
+        GenreClient("127.0.0.1:9", **{setting: value})
