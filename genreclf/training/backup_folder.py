@@ -141,6 +141,38 @@ def _epoch_of(record):
         return None
 
 
+def save_weights_whole(model, path):
+    """`model.save_weights(path)`, whole or not at all: written beside it, then renamed.
+
+    Keras writes an HDF5 file in place, and one cut by a kill cannot be read
+    back (`OSError: ... truncated file`): a cut best checkpoint failed the
+    resumed run at its end, and cut fitted weights every rerun. Left over by
+    a kill, the partial file (`<name>.partial.weights.h5`) is written over by
+    the next save.
+
+    Example:
+
+    >>> import keras, tempfile, os
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "best.weights.h5")
+    >>> save_weights_whole(model, path)
+    >>> sorted(os.listdir(os.path.dirname(path)))
+    ['best.weights.h5']
+    """
+    path = pathlib.Path(path)
+    partial = partial_weights_path(path)
+    model.save_weights(str(partial), overwrite=True)
+    partial.replace(path)
+
+
+def partial_weights_path(path):
+    """Where `save_weights_whole` writes `path` before renaming it (Keras wants
+    the `.weights.h5` ending)."""
+    path = pathlib.Path(path)
+    stem = path.name.removesuffix(".weights.h5")
+    return path.with_name(stem + ".partial.weights.h5")
+
+
 def backed_up_epochs(backup_dir):
     """The epochs a Keras `BackupAndRestore` folder says were completed.
 

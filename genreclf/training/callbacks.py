@@ -12,7 +12,9 @@ from genreclf.training.backup_folder import BACKUP_WEIGHTS
 from genreclf.training.backup_folder import SEED_STATES
 from genreclf.training.backup_folder import backed_up_epochs
 from genreclf.training.backup_folder import file_sha256
+from genreclf.training.backup_folder import partial_weights_path
 from genreclf.training.backup_folder import rewind_weights_ahead_of_record
+from genreclf.training.backup_folder import save_weights_whole
 
 BACKUP_DIR = "backup"
 BEST_WEIGHTS = "checkpoints/best.weights.h5"
@@ -155,7 +157,21 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
         super().on_train_end(logs)
         if self.keep_last and self._last_epoch is not None:
             if self._last_epoch < self.start_from_epoch:
-                self.model.save_weights(self.filepath, overwrite=True)
+                save_weights_whole(self.model, self.filepath)
+
+    def _save_model(self, epoch, batch, logs):
+        # Keras writes the checkpoint in place: one cut by a kill failed the resumed
+        # run when it loaded the best weights. Written beside it, renamed when whole.
+        final = self.filepath
+        partial = partial_weights_path(final)
+        partial.unlink(missing_ok=True)  # a kill's leftover: not this epoch's weights
+        self.filepath = str(partial)
+        try:
+            super()._save_model(epoch, batch, logs)
+        finally:
+            self.filepath = final
+        if partial.exists():  # saved: this epoch improved
+            partial.replace(final)
 
 
 class ResumingEarlyStopping(keras.callbacks.EarlyStopping):

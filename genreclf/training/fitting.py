@@ -128,6 +128,7 @@ def _fit_run(
     from genreclf.models import get_family
     from genreclf.training.abstention import add_cascade
     from genreclf.training.abstention import one_vs_all_vocabulary
+    from genreclf.training.backup_folder import save_weights_whole
     from genreclf.training.calibration import check_choice
     from genreclf.training.callbacks import BACKUP_DIR
     from genreclf.training.callbacks import BEST_WEIGHTS
@@ -218,7 +219,7 @@ def _fit_run(
                 verbose=verbose,
                 callbacks=callbacks,
             )
-            model.save_weights(out / FITTED_WEIGHTS)  # each worker in its own folder
+            save_weights_whole(model, out / FITTED_WEIGHTS)  # each worker in its own folder
         fitted = {}
 
     thresholds = fitted.get("thresholds")

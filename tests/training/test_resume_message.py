@@ -221,3 +221,36 @@ def test_a_cut_first_record_starts_afresh(tmp_path, capsys):
     assert rewind_weights_ahead_of_record(tmp_path)
     assert backed_up_epochs(tmp_path) == 0
     assert "starting afresh" in capsys.readouterr().err
+
+
+def _kill_while_saving(monkeypatch, name):
+    """Makes the next `save_weights` of a file named `name*` stop as a kill would: half
+    of the file written, then `KeyboardInterrupt`."""
+    import pathlib
+
+    real = keras.Model.save_weights
+
+    def cut(self, filepath, *args, **kwargs):
+        real(self, filepath, *args, **kwargs)
+        if pathlib.Path(filepath).name.startswith(name):
+            monkeypatch.setattr(keras.Model, "save_weights", real)
+            data = pathlib.Path(filepath).read_bytes()
+            pathlib.Path(filepath).write_bytes(data[: len(data) // 2])
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.Model, "save_weights", cut)
+
+
+@pytest.mark.parametrize("name", ["best", "fitted"])
+def test_a_kill_while_saving_weights_leaves_no_cut_file_behind(tmp_path, monkeypatch, name):
+    # Keras writes HDF5 in place: a best checkpoint cut by a kill failed the resumed
+    # run when it loaded it (OSError: truncated file), and cut fitted weights failed
+    # every rerun. Each is written beside and renamed when whole.
+    run = tmp_path / "run"
+    _kill_while_saving(monkeypatch, name)
+    with pytest.raises(KeyboardInterrupt):
+        train_three_epochs(run)
+    assert not (run / f"{name}.weights.h5").exists()
+    assert not (run / "checkpoints" / f"{name}.weights.h5").exists()
+    resumed = train_three_epochs(run)
+    assert (run / "model.keras").exists() and resumed.metrics["macro_f1"] >= 0
