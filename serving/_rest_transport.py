@@ -130,8 +130,15 @@ class RestTransport:
                 504, f"No answer from {url} within {self.timeout}s: {err}"
             ) from None
         except requests.ConnectionError as err:
+            hint = ""
+            if "BadStatusLine" in str(err):  # bytes, not "HTTP/1.1 ...": an HTTP/2 server
+                hint = (
+                    ". The port did not answer HTTP/1.x, as a gRPC port (HTTP/2) does: pass "
+                    "the server's REST port (TF Serving's default 8501), or a host:port "
+                    "target (no http://) to call it over gRPC"
+                )
             raise UnavailableError(
-                f"Could not connect to {url}: {err}", code="UNAVAILABLE"
+                f"Could not connect to {url}: {err}{hint}", code="UNAVAILABLE"
             ) from None
         try:
             payload = response.json()

@@ -375,3 +375,10 @@ def test_timeout_is_deadline_exceeded_and_not_retried(protocol):
         assert counter.calls == 1
     finally:
         stop()
+
+
+def test_rest_to_the_grpc_port_says_which_port_to_use(server):
+    # It was "('Connection aborted.', BadStatusLine('\\x00\\x00\\x18...'))" alone.
+    with GenreClient("http://" + server.grpc_target, retries=0, timeout=10) as client:
+        with pytest.raises(UnavailableError, match=r"did not answer HTTP/1\.x, as a gRPC port"):
+            client.predict(TEXTS)
