@@ -7,9 +7,9 @@ model): its summary would report settings the rows were not labelled with,
 and the rows it adds would mix two settings in one file. So the run that
 starts a file records what decides the labels in `<out>.settings.json`
 (stages in order, each stage's threshold, after any calibration, the genre
-names and a digest of their descriptions and keywords, the classifier's run
-and labels, the LLM model and its few-shot examples a prompt, multi-label),
-and a rerun compares: the same
+names and a digest of their descriptions and keywords, the classifier's run,
+its labels and a digest of the files its training wrote, the LLM model and
+its few-shot examples a prompt, multi-label), and a rerun compares: the same
 settings resume; others are refused naming each change. A file written
 before the record existed resumes as before.
 """
@@ -66,6 +66,7 @@ def cascade_settings(cascade):
         if stage.name == "classifier":
             settings["classifier_run"] = os.path.abspath(str(stage.run.path))
             settings["classifier_labels"] = list(stage.run.labels)
+            settings["classifier_digest"] = _run_digest(stage.run.path)
     if cascade.llm is not None:
         settings["llm_model"] = cascade.llm.stage.model
         few_shot = getattr(cascade.llm, "few_shot", None)  # the examples in every prompt
@@ -83,6 +84,22 @@ def _genres_digest(stages, names):
         spec = [[g.name, g.description, list(g.keywords)] for g in genres]
     text = json.dumps(spec, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# What a run folder's training decided: trained again (another seed, other rows), they change.
+_RUN_FILES = ("config.json", "labels.json", "metrics.json", "calibration.json", "thresholds.json")
+
+
+def _run_digest(path):
+    """A digest of the files of the run folder `path` that a retraining rewrites."""
+    digest = hashlib.sha256()
+    for name in _RUN_FILES:
+        try:
+            with open(os.path.join(str(path), name), "rb") as f:
+                digest.update(name.encode() + b"\0" + f.read() + b"\0")
+        except OSError:
+            continue  # a file this kind of run has not
+    return digest.hexdigest()[:16]
 
 
 def check_or_record(out, settings, started):
@@ -176,6 +193,13 @@ def describe_changes(recorded, settings):
         changes.append(
             "the genres' descriptions or keywords (digest "
             f"{recorded.get('genres_digest')} → {settings.get('genres_digest')})"
+        )
+    old_run, new_run = recorded.get("classifier_digest"), settings.get("classifier_digest")
+    same_path = recorded.get("classifier_run") == settings.get("classifier_run")
+    if old_run and new_run and old_run != new_run and same_path:
+        changes.append(
+            f"the classifier run {settings.get('classifier_run')} was trained again since "
+            f"(digest {old_run} → {new_run})"
         )
     words = {
         "multi_label": "multi-label",

@@ -184,3 +184,36 @@ def test_a_rerun_keyed_by_other_ids_is_refused_not_labelled_twice(genres_yaml, t
         label(data, out=out, genres=genres_yaml, id_column="title", **KEYWORDS)
     assert out.read_bytes() == before
     assert label(data, out=out, genres=genres_yaml, **KEYWORDS).resumed == 2
+
+
+def test_a_rerun_after_its_classifier_run_was_trained_again_is_refused(
+    texts_csv, genres_yaml, tmp_path
+):
+    # The run's folder was recorded, not its model: a run trained again in place (another
+    # seed) went on labelling the file, two models' decisions in one file.
+    import genreclf
+
+    def train(seed):
+        return genreclf.train(
+            genreclf.sample_path(),
+            text="overview",
+            label="genre",
+            model="ngram",
+            model_config={"max_tokens": 2000, "solver": "adamw"},
+            epochs=1,
+            seed=seed,
+            out=tmp_path / "run",
+            overwrite=True,
+            verbose=0,
+        )
+
+    train(0)
+    out = tmp_path / "labelled.jsonl"
+    args = dict(genres=genres_yaml, stages=("keywords", "classifier"), run=tmp_path / "run")
+    label(texts_csv, out=out, **args)
+    assert label(texts_csv, out=out, **args).resumed == 6  # the same run resumes
+    before = out.read_bytes()
+    train(1)
+    with pytest.raises(ConfigError, match=r"was trained again since \(digest \w+ → \w+\)"):
+        label(texts_csv, out=out, **args)
+    assert out.read_bytes() == before
