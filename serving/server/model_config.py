@@ -88,6 +88,16 @@ def read_models_config(path, models_dir):
         )
         error.content_digest = data and hashlib.sha256(data).hexdigest()  # warn once per edit
         raise error from None
+    names = [entry.name for entry in config.model_config_list.config]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:  # the last one was served, silently; TF Serving's ServerCore refuses it
+        error = ConfigError(
+            f"Illegal to list model {twice[0]} multiple times in config list. Expected each "
+            f"model name once. Received: {path}: {', '.join(map(repr, twice))} listed more "
+            "than once. Give each config its own name, or remove the extra ones."
+        )
+        error.content_digest = hashlib.sha256(data).hexdigest()
+        raise error
     specs = []
     for entry in config.model_config_list.config:
         base, policy = entry.base_path, entry.model_version_policy

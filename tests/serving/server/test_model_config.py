@@ -79,6 +79,27 @@ def test_models_config_file(tmp_path):
     )
 
 
+def test_a_model_listed_twice_is_refused_as_tf_serving_does(tmp_path):
+    # The second `genre` was served in place of the first, without a word.
+    from genreclf.errors import ConfigError
+
+    entry = 'config {{ name: "{}" base_path: "/models/{}" model_platform: "tensorflow" }} '
+    config = tmp_path / "models.config"
+    config.write_text(
+        "model_config_list { "
+        + "".join(entry.format(*pair) for pair in [("genre", "a"), ("b", "b"), ("genre", "c")])
+        + "}"
+    )
+    with pytest.raises(ConfigError) as info:
+        read_models_config(str(config), str(tmp_path))
+    assert str(info.value) == (
+        "Illegal to list model genre multiple times in config list. Expected each model "
+        f"name once. Received: {config}: 'genre' listed more than once. Give each config "
+        "its own name, or remove the extra ones."
+    )
+    assert info.value.content_digest  # a poll warns once per edit, as for a broken file
+
+
 def test_config_callable_is_re_read_at_each_scan(tmp_path):
     write_version(tmp_path, "genre", 1)
     write_version(tmp_path, "genre", 2)
