@@ -229,7 +229,9 @@ def check_options_recorded_as_read(given, dataset):
     compared by `genreclf.data.read_options.not_read_with`; a dataset made in
     memory has no columns, and the columns given are recorded. `features` and
     `categorical`, when they name columns, are compared with the dataset's feature
-    columns (`feature_columns`), which every dataset has. A config file's values are not compared: the dataset's
+    columns (`feature_columns`), which every dataset has. A `format` it was not read in
+    is warned about, not refused (a config's, of another kind of file, reads no other
+    rows). A config file's values are not compared: the dataset's
     replace them (`adopt_read_options`, `record_feature_columns`). `evaluate` and
     `find_label_issues`, which record nothing, refuse in their own words
     (`genreclf.data.read_options.check_used_as_read`).
@@ -249,6 +251,19 @@ def check_options_recorded_as_read(given, dataset):
     genreclf.errors.ConfigError: ... Received: text='title'; the TextDataset has text='overview'. ...
     """
     wrong = not_read_with(dataset, given, unrecorded=False)  # in memory: columns recorded
+    for name, value, read in [w for w in wrong if w[0] == "format"]:
+        # Another file's format (a config's, `**cfg` of a CSV run beside a JSONL dataset) does
+        # not make these rows other rows: said, and the format they were read in recorded.
+        wrong.remove((name, value, read))
+        logger.warning(
+            "format=%r is not the format the TextDataset was read in (%r): its rows are read "
+            "already, and config.json records format=%r. Leave format out with a dataset, or "
+            "pass the file's path to read it with format=%r.",
+            value,
+            read,
+            read,
+            value,
+        )
     held = feature_columns(dataset)  # known of every dataset, one made in memory too
     for name in ("features", "categorical"):
         # none named (a text-only run's config.json, `**run.config`): a dataset's columns
@@ -264,7 +279,7 @@ def check_options_recorded_as_read(given, dataset):
             f"are read already, and config.json records them. Received: {received}; the "
             f"TextDataset has {held}. Leave them out, or make the dataset with them: "
             "genreclf.load_dataset(path_or_frame, text=..., label=..., sep=..., "
-            "format=..., multi_label=..., features=...), or genreclf.TextDataset(texts, labels, "
+            "multi_label=..., features=...), or genreclf.TextDataset(texts, labels, "
             "multi_label=..., features=...)."
         )
 

@@ -236,12 +236,23 @@ def test_reading_options_a_dataset_was_not_read_with_are_refused_not_recorded(tm
     several = genreclf.load_dataset(genreclf.sample_path(), label="genres", sep="|")
     with pytest.raises(ConfigError, match=r"Received: sep=','; the TextDataset has sep='\|'"):
         genreclf.train(several, sep=",", model="ngram", out=out)
-    # format='tsv' with rows read as CSV trained on them and recorded format='csv' silently
-    with pytest.raises(ConfigError, match=r"Received: format='tsv'; the TextDataset has format"):
-        genreclf.train(data, format="tsv", model="ngram", out=out)
     assert not (out / "config.json").exists()
-    run = genreclf.train(data, format="auto", model="ngram", out=out, verbose=0)  # detected
+
+
+def test_a_format_a_dataset_was_not_read_in_is_warned_about_and_the_read_one_recorded(
+    tmp_path, caplog
+):
+    # format='tsv' with rows read as CSV trained on them without a word; refusing it
+    # refused a CSV run's settings beside a JSONL dataset (**cfg), whose rows are its own.
+    data = genreclf.load_dataset(genreclf.sample_path(), text="overview", label="genre")
+    with caplog.at_level("WARNING", logger="genreclf.training"):
+        run = genreclf.train(data, format="tsv", model="ngram", out=tmp_path / "a", verbose=0)
     assert run.config["format"] == "csv"
+    assert "format='tsv' is not the format the TextDataset was read in ('csv')" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="genreclf.training"):
+        run = genreclf.train(data, format="auto", model="ngram", out=tmp_path / "b", verbose=0)
+    assert run.config["format"] == "csv" and "is not the format" not in caplog.text
 
 
 def test_a_separator_beside_single_label_rows_is_ignored_as_a_files_is(tmp_path):
