@@ -387,7 +387,10 @@ def check_model_card(version_dir, result=None):
         signatures = _check(
             name, True, f"{len(card['labels'])} labels, {_mode(card)}, top_k {card.get('top_k')}"
         )
-    # Only a worker's report whose checks have no passed "load" says it did not load.
-    checks = (result or {}).get("checks")
-    loaded = checks is None or any(c["name"] == "load" and c["ok"] for c in checks)
+    # Only a worker that failed ("run": an exception; "worker": it died) before a passed
+    # "load" says the SavedModel did not load; one stopped earlier (disallowed ops) never
+    # tried to load it.
+    checks = (result or {}).get("checks") or []
+    failed = any(c["name"] in ("run", "worker") and not c["ok"] for c in checks)
+    loaded = not failed or any(c["name"] == "load" and c["ok"] for c in checks)
     return [_files_check(version_dir, card, loaded), signatures]

@@ -62,6 +62,31 @@ def test_verify_fails_a_card_copied_from_another_export(
     assert "[FAIL] model card matches the SavedModel files" in report.summary()
 
 
+@pytest.mark.parametrize(
+    "worker, damaged",
+    [
+        ([{"name": "run", "ok": False, "detail": "IndexError: Read less bytes"}], True),
+        ([{"name": "worker", "ok": False, "detail": "died without a report"}], True),
+        # stopped before loading (disallowed ops): nothing says the files are damaged
+        ([{"name": "ops", "ok": False, "detail": "CaseFoldUTF8 not allowed"}], False),
+        ([{"name": "load", "ok": True, "detail": ""}, {"name": "run", "ok": False}], False),
+    ],
+)
+def test_changed_files_are_called_damaged_only_when_the_model_failed_to_load(
+    single_export, tmp_path, worker, damaged
+):
+    path, _ = single_export
+    changed = tmp_path / "1"
+    shutil.copytree(path, changed)
+    card = _card(changed)
+    card["saved_model"]["saved_model.pb"] = "0" * 64
+    (changed / "assets.extra" / "model_card.json").write_text(json.dumps(card))
+    (files, _) = check_model_card(changed, {"checks": worker})
+    assert not files["ok"]
+    assert ("damaged since export" in files["detail"]) is damaged
+    assert ("written for another SavedModel" in files["detail"]) is not damaged
+
+
 def test_multi_label_card_on_a_single_label_model_blames_the_card(
     single_export, multi_export, tmp_path
 ):
