@@ -4,7 +4,8 @@ may have cost, and the wait a server asks for.
 The `openai` client reads a whole reply into memory before looking at it, so
 a server that answers hundreds of MB would take as much memory per request in
 flight: `http_client` stops reading a chat completion past `MAX_REPLY_BYTES`
-(`ReplyTooLarge`). The client is built on `httpx` (or `httpx2`, as newer
+of its decoded body (`ReplyTooLarge`); a gzip reply is counted as it expands,
+not as sent. The client is built on `httpx` (or `httpx2`, as newer
 `openai` releases are); the module is found from the client's own classes.
 """
 
@@ -39,28 +40,37 @@ def _httpx():
 
 def http_client(max_bytes=MAX_REPLY_BYTES):
     """An `openai.DefaultAsyncHttpxClient` that stops reading a chat completion past
-    `max_bytes` (its declared length, or its bytes as they come), raising `ReplyTooLarge`.
+    `max_bytes` (its declared length, or its decoded bytes as they come), raising
+    `ReplyTooLarge`.
 
-    Other requests (the Batch API's files) are read as they are.
+    A compressed reply (`Content-Encoding: gzip`, sent whether asked for or not) is
+    decoded here, as it comes, and counted decoded: a 65 kB gzip body that expands to
+    64 MiB is stopped at `max_bytes` (what one network read expands to is held at
+    once). Other requests (the Batch API's files) are read as they are.
     """
+    import contextlib
+
     import openai
 
     httpx = _httpx()
 
     class Capped(httpx.AsyncByteStream):
-        def __init__(self, stream):
-            self.stream = stream
+        """The decoded body of `raw` (a response's stream), stopped past `max_bytes`."""
+
+        def __init__(self, raw):
+            self.raw = raw
 
         async def __aiter__(self):
             size = 0
-            async for chunk in self.stream:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ReplyTooLarge(max_bytes)
-                yield chunk
+            async with contextlib.aclosing(self.raw.aiter_bytes()) as chunks:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ReplyTooLarge(max_bytes)
+                    yield chunk
 
         async def aclose(self):
-            await self.stream.aclose()
+            await self.raw.aclose()
 
     async def cap(response):
         if not response.request.url.path.rstrip("/").endswith(_CHAT_PATH):
@@ -68,7 +78,17 @@ def http_client(max_bytes=MAX_REPLY_BYTES):
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > max_bytes:
             raise ReplyTooLarge(max_bytes)
-        response.stream = Capped(response.stream)
+        # httpx decodes a body as it is read, after any wrapper of its raw stream: the
+        # decoding is done here instead (a response of the raw stream), and the reply
+        # handed on is marked not encoded.
+        raw = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=response.stream,
+            request=response.request,
+        )
+        response.headers.pop("content-encoding", None)
+        response.stream = Capped(raw)
 
     return openai.DefaultAsyncHttpxClient(event_hooks={"response": [cap]})
 

@@ -182,6 +182,41 @@ def test_a_reply_too_large_to_hold_is_not_read(raw_server, declared):
     assert caller.stats.charged_unanswered == 1 and budget.spent_tokens == 150
 
 
+def gzipped(completion):
+    """A reply of `completion` gzip-compressed, sent whether asked for or not."""
+    import gzip
+
+    body = gzip.compress(json.dumps(completion).encode())
+
+    def reply(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return reply
+
+
+def test_a_gzip_reply_is_capped_by_its_decoded_size(raw_server):
+    import resource
+
+    response, _, _ = call(raw_server(gzipped(COMPLETION)))
+    assert response["content"] == COMPLETION["choices"][0]["message"]["content"]
+
+    bomb = json.loads(json.dumps(COMPLETION))
+    bomb["choices"][0]["message"]["content"] = "x" * (64 << 20)  # 65 kB gzipped
+    server = raw_server(gzipped(bomb))
+    del bomb
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response, caller, _ = call(server, max_attempts=3)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    # Was: its 65 kB counted against the 8 MiB cap, and 64 MiB read whole and parsed.
+    assert response is None and caller.stats.failed == {"too_large": 1}
+    assert server.posts == 1 and grown_mib < 40
+
+
 def test_a_connection_closed_mid_reply_is_charged_and_named(raw_server, caplog):
     body = json.dumps(COMPLETION).encode()
 
