@@ -297,13 +297,16 @@ def _check_same_ids(rows, store):
     have (another --id-column, an id column added or dropped): every row would be labelled
     again under its new id, and the file would hold those texts twice."""
     ids = {r["id"] for r in rows}
-    here = {}
+    unlabelled = {}  # text -> the first row of it the file does not hold
     for r in rows:
-        here.setdefault(r["text"], r)
+        if r["id"] not in store.rows:
+            unlabelled.setdefault(r["text"], r)
+    # A row held under an id the input lacks is moved only when its text would be
+    # labelled again here: a text the input holds twice (ids a1, a2) and now once is not.
     moved = [
-        (w, here[w.get("text")])
+        (w, unlabelled[w.get("text")])
         for i, w in store.rows.items()
-        if i not in ids and w.get("text") in here
+        if i not in ids and w.get("text") in unlabelled
     ]
     if moved:
         written, row = moved[0]

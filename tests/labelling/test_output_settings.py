@@ -217,3 +217,25 @@ def test_a_rerun_after_its_classifier_run_was_trained_again_is_refused(
     with pytest.raises(ConfigError, match=r"was trained again since \(digest \w+ → \w+\)"):
         label(texts_csv, out=out, **args)
     assert out.read_bytes() == before
+
+
+def test_a_rerun_on_part_of_an_input_holding_a_text_twice_resumes(genres_yaml, tmp_path):
+    # (review) Ids a1 and a2 share a text; the input rerun without a1 was refused as
+    # "labelled with other ids", though a2 is in the file and nothing is labelled again.
+    import csv
+
+    def write(rows):
+        with open(data, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "overview"])
+            w.writerows(rows)
+
+    data = tmp_path / "films.csv"
+    rows = [["a1", "A ghost haunts a lighthouse."], ["a2", "A ghost haunts a lighthouse."]]
+    write(rows + [["a3", "Chefs cook."]])
+    out = tmp_path / "labelled.jsonl"
+    label(data, out=out, genres=genres_yaml, **KEYWORDS)
+    before = out.read_bytes()
+    write(rows[1:] + [["a3", "Chefs cook."]])
+    assert label(data, out=out, genres=genres_yaml, **KEYWORDS).resumed == 2
+    assert out.read_bytes() == before
