@@ -60,3 +60,18 @@ def test_overwrite_clears_the_search(tmp_path):
     _saved(tmp_path)
     assert _open(tmp_path, SPEC, False, True, "tuner0") == {}
     assert not (tmp_path / "tune.json").exists() and not (tmp_path / "trials").exists()
+
+
+def test_a_resumed_search_says_what_it_keeps_and_runs_again(tmp_path, capsys):
+    # `train` and `label` say what they resume; a resumed search said only KerasTuner's
+    # "Reloading Tuner from ...".
+    folder = tmp_path / "s"
+    _saved(folder)
+    oracle = {"ongoing_trials": {"tuner0": "2"}, "start_order": ["0", "1", "2"],
+              "end_order": ["0", "1"]}  # fmt: skip
+    (folder / "trials" / "oracle.json").write_text(json.dumps(oracle))
+    _open(folder, SPEC, True, False, "tuner0")
+    assert capsys.readouterr().err == (
+        f"resuming the search in {folder}: 2 trials ended (kept); trial 2 was running when "
+        "the search stopped: it runs again\n"
+    )
