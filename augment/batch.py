@@ -16,7 +16,10 @@ import json
 import logging
 import os
 
-from genreclf.errors import GenreclfError
+from genreclf.augment.batch_failures import GONE
+from genreclf.augment.batch_failures import BatchAPIError
+from genreclf.augment.batch_failures import api_failure
+from genreclf.augment.batch_failures import batch_gone
 
 logger = logging.getLogger("genreclf.augment")
 
@@ -135,32 +138,21 @@ async def run_batch(
     stats.submitted = len(open_batch["keys"])
     by_key = {k: r for r, k in pending}
 
-    waited = 0.0
-    while True:
-        batch = await client.batches.retrieve(batch_id)
-        if batch.status not in OPEN:
-            break
-        if max_wait is not None and waited >= max_wait:
-            stats.status = batch.status
+    import openai
+
+    try:
+        batch, waited = await _wait(client, batch_id, poll_interval, max_wait)
+        stats.status = batch.status
+        if batch.status in OPEN:
             logger.info("batch %s still %s; rerun later to collect it", batch_id, batch.status)
             return stats
-        await asyncio.sleep(poll_interval)
-        waited += poll_interval
-    stats.status = batch.status
-    if batch.output_file_id:
-        content = await client.files.content(batch.output_file_id)
-        for line in content.text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                _store_result(json.loads(line), model, by_key, store, stats)
-            except (ValueError, AttributeError, TypeError, IndexError):
-                # No result (a line cut off, another shape): a rerun asks its request again.
-                stats.failed += 1
-                logger.warning("batch %s: an output line is no result: %.80s", batch_id, line)
-    if batch.error_file_id:
-        errors = await client.files.content(batch.error_file_id)
-        stats.failed += sum(1 for line in errors.text.splitlines() if line.strip())
+        await _collect(client, batch, model, by_key, store, stats)
+    except openai.NotFoundError as e:
+        # Expired, or made with another key or server: polled again, it never ends.
+        was, open_batch["status"] = open_batch["status"], GONE
+        _save_state(state_path, state)
+        server = str(getattr(client, "base_url", None) or "the server").rstrip("/")
+        raise BatchAPIError(batch_gone(e, open_batch, was, state_path, server)) from None
     open_batch["status"] = batch.status
     _save_state(state_path, state)
     held = set(open_batch["keys"])
@@ -181,6 +173,36 @@ async def run_batch(
         )
         stats = _joined(stats, more)
     return stats
+
+
+async def _wait(client, batch_id, poll_interval, max_wait):
+    """`(batch, seconds waited)`: the batch once it has ended, or still open after
+    `max_wait` seconds."""
+    waited = 0.0
+    while True:
+        batch = await client.batches.retrieve(batch_id)
+        if batch.status not in OPEN or (max_wait is not None and waited >= max_wait):
+            return batch, waited
+        await asyncio.sleep(poll_interval)
+        waited += poll_interval
+
+
+async def _collect(client, batch, model, by_key, store, stats):
+    """Caches an ended batch's results, counting them in `stats`."""
+    if batch.output_file_id:
+        content = await client.files.content(batch.output_file_id)
+        for line in content.text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                _store_result(json.loads(line), model, by_key, store, stats)
+            except (ValueError, AttributeError, TypeError, IndexError):
+                # No result (a line cut off, another shape): a rerun asks its request again.
+                stats.failed += 1
+                logger.warning("batch %s: an output line is no result: %.80s", batch.id, line)
+    if batch.error_file_id:
+        errors = await client.files.content(batch.error_file_id)
+        stats.failed += sum(1 for line in errors.text.splitlines() if line.strip())
 
 
 def _joined(resumed, more):
@@ -278,32 +300,6 @@ def _store_result(result, model, by_key, store, stats):
     stats.output_tokens += usage[1]
 
 
-class BatchAPIError(GenreclfError):
-    """A Batch or Files API call failed (the server has no Batch API, or failed)."""
-
-
-def _api_failure(error, server):
-    """One line: which Batch/Files API call failed at `server`, how, and what to do."""
-    import openai
-
-    from genreclf.augment.transport import server_said
-
-    request = getattr(error, "request", None)
-    call = f"{request.method} {request.url.path}" if request is not None else "a call"
-    if isinstance(error, openai.APIStatusError):
-        what = f"HTTP {error.status_code}: {server_said(error)}"
-    else:
-        what = f"{type(error).__name__}: {error}"
-    if getattr(error, "status_code", None) in (404, 405, 501):
-        fix = (
-            "--batch needs a server with the Batch and Files APIs (api.openai.com); "
-            "leave --batch out for one without them"
-        )
-    else:
-        fix = "rerun with --batch: a batch the server created is collected, not sent again"
-    return f"the Batch API at {server} failed ({call}: {what}); {fix}"
-
-
 def _usage(reported, request):
     """A result's `[prompt_tokens, completion_tokens]` as `ChatCaller` reads them: the
     reported counts, else (none, or counts that are no counts: text, negative, absurd)
@@ -361,7 +357,7 @@ async def send_through_batch(
             caller._get_client(), model, fit, store, poll_interval=poll_interval, max_wait=max_wait
         )
     except openai.APIError as e:  # (was a traceback: openai.NotFoundError, ...)
-        raise BatchAPIError(_api_failure(e, caller.base_url or "the OpenAI API")) from None
+        raise BatchAPIError(api_failure(e, caller.base_url or "the OpenAI API")) from None
     caller.budget.exhausted = len(fit) < len(pending)
     caller.budget.settle((0, 0), (stats.input_tokens, stats.output_tokens))
     if price is not None:  # settle() priced at the standard rate

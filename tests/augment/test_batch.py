@@ -196,3 +196,27 @@ def test_a_batch_output_line_that_is_no_result_is_counted_not_a_traceback(server
     assert res.batch["failed"] == 2 and res.batch["succeeded"] == 2 and res.missing == 2
     res = augment.generate(corpus, **kw)  # a rerun asks the two again, in a new batch
     assert res.missing == 0 and len(server.batches) == 2
+
+
+def test_a_recorded_batch_the_server_no_longer_knows_is_named_and_set_aside(
+    server, corpus, tmp_path
+):
+    from genreclf.augment.batch import BatchAPIError
+
+    server.batch_polls = 3
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
+    assert augment.generate(corpus, batch_max_wait=0.0, **kw).waiting
+    state_path = tmp_path / "aug.jsonl.cache.jsonl.batches.json"
+    [record] = json.loads(state_path.read_text())
+    record["id"] = "batch_gone"  # expired, or made with another key: the server answers 404
+    state_path.write_text(json.dumps([record]))
+    # Was: "leave --batch out" and, --batch left out, "Rerun with --batch": no way on.
+    with pytest.raises(BatchAPIError) as error:
+        augment.generate(corpus, **kw)
+    message = str(error.value)
+    assert message.startswith(f"batch batch_gone, recorded in {state_path}, is unknown to ")
+    assert "(GET /v1/batches/batch_gone: HTTP 404" in message
+    assert "leave --batch out" not in message and '"status" back to "in_progress"' in message
+    assert json.loads(state_path.read_text())[0]["status"] == "gone"
+    res = augment.generate(corpus, **{**kw, "batch": False})  # sent anew, one by one
+    assert res.missing == 0 and res.rows == 8
