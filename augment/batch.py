@@ -195,11 +195,22 @@ async def _collect(client, batch, model, by_key, store, stats):
             if not line.strip():
                 continue
             try:
-                _store_result(json.loads(line), model, by_key, store, stats)
+                key, entry = _result_entry(json.loads(line), model, by_key)
+                known = key in store
             except (ValueError, AttributeError, TypeError, IndexError):
                 # No result (a line cut off, another shape): a rerun asks its request again.
                 stats.failed += 1
                 logger.warning("batch %s: an output line is no result: %.80s", batch.id, line)
+                continue
+            if known:  # (answered already)
+                continue
+            if entry is None:  # the request failed at the Batch API
+                stats.failed += 1
+                continue
+            store.put(entry)  # (a write that fails stops the run: the batch stays open)
+            stats.succeeded += 1
+            stats.input_tokens += entry["usage"][0]
+            stats.output_tokens += entry["usage"][1]
     if batch.error_file_id:
         errors = await client.files.content(batch.error_file_id)
         stats.failed += sum(1 for line in errors.text.splitlines() if line.strip())
@@ -265,13 +276,14 @@ async def _find_created(client, record):
             return
 
 
-def _store_result(result, model, by_key, store, stats):
+def _result_entry(result, model, by_key):
+    """`(key, cache entry)` of one output line's `result`; the entry None for a request
+    that failed at the Batch API."""
     key = result.get("custom_id")
     response = result.get("response") or {}
     body = response.get("body") or {}
-    if result.get("error") or response.get("status_code") != 200 or key in store:
-        stats.failed += key not in store
-        return
+    if result.get("error") or response.get("status_code") != 200:
+        return key, None
     choice = (body.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     request = by_key.get(key)
@@ -294,10 +306,7 @@ def _store_result(result, model, by_key, store, stats):
             index=request.index,
             prompt_hash=request.prompt_hash,
         )
-    store.put(entry)
-    stats.succeeded += 1
-    stats.input_tokens += usage[0]
-    stats.output_tokens += usage[1]
+    return key, entry
 
 
 def _usage(reported, request):

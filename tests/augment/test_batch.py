@@ -220,3 +220,24 @@ def test_a_recorded_batch_the_server_no_longer_knows_is_named_and_set_aside(
     assert json.loads(state_path.read_text())[0]["status"] == "gone"
     res = augment.generate(corpus, **{**kw, "batch": False})  # sent anew, one by one
     assert res.missing == 0 and res.rows == 8
+
+
+def test_a_result_the_cache_cannot_write_is_not_counted_a_line_that_is_no_result(
+    server, corpus, tmp_path, caplog
+):
+    server.batch_polls = 3
+    kw = _war_batch(server, tmp_path / "aug.jsonl")
+    assert augment.generate(corpus, batch_max_wait=0.0, **kw).waiting
+    [batch] = server.batches.values()
+    lines = server.files[batch["output_file_id"]].splitlines()
+    result = json.loads(lines[0])
+    result["response"]["body"]["choices"][0]["message"]["content"] = "\ud800"  # no UTF-8
+    lines[0] = json.dumps(result).encode()
+    server.files[batch["output_file_id"]] = b"\n".join(lines) + b"\n"
+    # Was: the failed cache write logged as "an output line is no result" and counted
+    # failed, the batch recorded completed: its paid result dropped, asked (paid) again.
+    with pytest.raises(UnicodeEncodeError):
+        augment.generate(corpus, **kw)
+    assert "is no result" not in caplog.text
+    state = json.loads((tmp_path / "aug.jsonl.cache.jsonl.batches.json").read_text())
+    assert state[0]["status"] == "in_progress"  # a rerun with --batch collects it again
