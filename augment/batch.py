@@ -315,7 +315,6 @@ def _usage(reported, request):
     the request's worst case, as the budget reserved it (0 for a request not planned)."""
     from types import SimpleNamespace
 
-    from genreclf.augment.prompts import estimate_input_tokens
     from genreclf.augment.replies import usage_counts
 
     reported = reported if isinstance(reported, dict) else {}
@@ -324,9 +323,15 @@ def _usage(reported, request):
     )
     if counts is not None:
         return list(counts)
-    if request is None:
-        return [0, 0]
-    return [estimate_input_tokens(request), int(request.params.get("max_tokens", 0))]
+    return [0, 0] if request is None else list(_worst_case(request))
+
+
+def _worst_case(request):
+    """`(prompt_tokens, completion_tokens)` a request may cost at most, as the budget
+    reserves it."""
+    from genreclf.augment.prompts import estimate_input_tokens
+
+    return estimate_input_tokens(request), int(request.params.get("max_tokens", 0))
 
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens")
@@ -347,7 +352,6 @@ async def send_through_batch(
     """
     from genreclf.augment.budget import Budget
     from genreclf.augment.prices import Price
-    from genreclf.augment.prompts import estimate_input_tokens
 
     if price is not None:
         price = Price(price.input * BATCH_DISCOUNT, price.output * BATCH_DISCOUNT)
@@ -355,8 +359,7 @@ async def send_through_batch(
     budget.count_prior(*prior)
     fit = []
     for request, key in pending:
-        held = (estimate_input_tokens(request), request.params.get("max_tokens", 0))
-        if not budget.reserve(*held):
+        if not budget.reserve(*_worst_case(request)):
             break
         fit.append((request, key))
     import openai
