@@ -7,6 +7,7 @@ import random
 
 from genreclf.augment.budget import Budget  # noqa: F401 (re-exported)
 from genreclf.augment.budget import CallStats
+from genreclf.augment.giving_up import retries_used_up
 from genreclf.augment.replies import response_dict
 from genreclf.augment.replies import usage_counts
 from genreclf.augment.server_url import check_base_url
@@ -23,9 +24,6 @@ logger = logging.getLogger("genreclf.augment")
 LONG_WAIT = 10.0  # a Retry-After this long (seconds) is said, once, rather than waited silently
 
 DUMMY_KEY = "sk-no-key-needed"
-# Retried failures that stop the run when a request exhausts its attempts on them
-# before any request has succeeded.
-_SERVER_TROUBLE = ("5xx", "429", "timeout", "408", "409", "dropped")
 
 
 def resolve_api_key(api_key=None, base_url=None):
@@ -212,6 +210,7 @@ class _Attempt:
         self.check = check
         self.lost = lost
         self.reserved = True
+        self.said = None  # (kind, text): what this request's last HTTP error reply said
 
     def charge(self, usage):
         """Settles the current reservation with `usage` (None: nothing spent)."""
@@ -239,12 +238,18 @@ class _Attempt:
         self.charge_unkept(self.held)  # it may have been billed: the worst case
         return None
 
+    def heard(self, error):
+        """Records what an HTTP error reply said, by kind (`stats.said`); returns its kind."""
+        kind = f"http_{error.status_code}"
+        self.said = (kind, server_said(error))
+        self.caller.stats.said[kind] = self.said[1]
+        return kind
+
     def stop(self, error, fix):
         """Stops the run on an HTTP error no retry mends (`fatal`), naming it; returns None."""
-        kind = f"http_{error.status_code}"
-        said = self.caller.stats.said[kind] = server_said(error)
+        kind = self.heard(error)
         self.caller.fatal = (
-            f"HTTP {error.status_code} from the API ({type(error).__name__}: {said}); {fix}"
+            f"HTTP {error.status_code} from the API ({type(error).__name__}: {self.said[1]}); {fix}"
         )
         self.caller.stats.failed[kind] += 1
         return None
@@ -324,6 +329,7 @@ class _Attempt:
                     fix = "the account's quota is used up: check its plan and billing, then rerun"
                     return self.stop(e, fix)
                 cause = "429"
+                self.heard(e)
                 delay = retry_after_seconds(e.response.headers)
                 if delay is not None:
                     if delay >= LONG_WAIT and not caller.stats.retries["429"]:
@@ -336,8 +342,7 @@ class _Attempt:
                     delay = min(delay, caller.max_retry_after)
             except openai.APIStatusError as e:
                 caller.answered = True
-                kind = f"http_{e.status_code}"
-                caller.stats.said[kind] = server_said(e)  # named in the error, as it said it
+                kind = self.heard(e)  # named in the error, as it said it
                 if e.status_code >= 500 or e.status_code in (408, 409):
                     cause = "5xx" if e.status_code >= 500 else str(e.status_code)
                 elif e.status_code in (401, 403, 404):
@@ -377,23 +382,6 @@ class _Attempt:
                 caller.stats.retries[cause] += 1
                 await asyncio.sleep(delay if delay is not None else caller._backoff(attempt))
         caller.stats.failed["retries_exhausted"] += 1
-        server = caller.base_url or "the OpenAI API"
-        if caller.fatal is not None:
-            return None
-        if cause == "connection" and not caller.answered:
-            caller.fatal = (
-                f"could not connect to {server} in {caller.max_attempts} attempts "
-                f"({cause_text(connection_error)}); check --base-url and that the server "
-                "is running"
-            )
-        elif cause in _SERVER_TROUBLE and not caller.stats.succeeded:
-            # Every attempt of a request failed and none ever succeeded (an out-of-quota
-            # 429, a server down behind its proxy): stop, not every row's retries.
-            caller.fatal = (
-                f"{server} failed all {caller.max_attempts} attempts of a request (the "
-                f"last: {cause}; retries of all requests so far: "
-                f"{', '.join(f'{k} x{n}' for k, n in sorted(caller.stats.retries.items()))}) "
-                "and has not answered one yet; check the server (its log, "
-                "--model, your quota) and rerun: answers already received are not paid again"
-            )
+        if caller.fatal is None:
+            caller.fatal = retries_used_up(caller, cause, connection_error, self.said)
         return None

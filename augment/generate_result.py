@@ -133,8 +133,10 @@ class GenerateResult:
             parts.append(
                 "retries: " + ", ".join(f"{k} x{v}" for k, v in sorted(calls["retries"].items()))
             )
+        # The HTTP errors' last words, whatever their failures were counted as (a 5xx
+        # retried to the end is retries_exhausted).
         for kind, said in sorted((calls.get("said") or {}).items()):
-            if kind in what and said not in (self.error or ""):  # (a fatal error names it)
+            if said not in (self.error or ""):  # (a fatal error names it)
                 parts.append(f"the server said ({kind}): {said}")
         if self.error:
             parts.append(self.error)

@@ -73,7 +73,7 @@ class LabelResult:
             if self.llm_answered_nothing:
                 failed = ", ".join(f"{kind} x{n}" for kind, n in self.llm["failed"].items())
                 said = self.llm.get("said") or {}
-                failed += "".join(f"; {k}: {said[k]}" for k in self.llm["failed"] if k in said)
+                failed += "".join(f"; {k}: {v}" for k, v in said.items())  # (5xx: retries)
                 fix = (
                     "--llm, or pass --response-format json_object (or none) for a server "
                     "without JSON-schema support"

@@ -53,3 +53,21 @@ def test_replies_that_are_no_completion_at_all_point_at_the_base_url(
     assert result.llm_answered_nothing and result.llm["failed"] == {"bad_response": 2}
     # Was "check --llm, or pass --response-format json_object".
     assert "check --base-url (an OpenAI-compatible server's /v1): its replies" in result.summary()
+
+
+def test_a_5xx_to_the_last_attempt_names_what_the_server_said(
+    texts_csv,
+    genres_yaml,
+    tmp_path,
+    raw_server,  # noqa: F811
+):
+    from tests.augment.test_misbehaving_server import error_reply
+
+    said = "CUDA out of memory on the model server"
+    server = raw_server(error_reply(500, said))
+    result = keywords_then_llm(
+        texts_csv, genres_yaml, tmp_path / "labelled.jsonl", server.url, max_attempts=2
+    )
+    assert result.llm["stopped"] == "fatal" and result.llm["said"] == {"http_500": said}
+    # Was: "... failed all 2 attempts of a request (the last: 5xx; ...)", not why.
+    assert f"(the last: 5xx, the server said (http_500): {said}; " in result.llm["error"]

@@ -1,0 +1,42 @@
+"""What `ChatCaller` says when a request has used every attempt: the run's stop message
+(`ChatCaller.fatal`), or None where the run goes on without that request."""
+
+from genreclf.augment.transport import cause_text
+
+# Retried failures that stop the run when a request exhausts its attempts on them
+# before any request has succeeded.
+SERVER_TROUBLE = ("5xx", "429", "timeout", "408", "409", "dropped")
+HTTP_CAUSES = ("5xx", "429", "408", "409")  # retried HTTP errors: the server said something
+
+
+def retries_used_up(caller, cause, connection_error, said):
+    """The stop message for a request whose last attempt failed with `cause` (a
+    `connection_error` for "connection"; `said`: `(kind, text)` of its last HTTP error
+    reply, or None), or None.
+
+    Example:
+
+    >>> from types import SimpleNamespace as Caller
+    >>> retries_used_up(Caller(answered=True, stats=Caller(succeeded=1)), "5xx", None, None)
+    """
+    server = caller.base_url or "the OpenAI API"
+    if cause == "connection" and not caller.answered:
+        return (
+            f"could not connect to {server} in {caller.max_attempts} attempts "
+            f"({cause_text(connection_error)}); check --base-url and that the server "
+            "is running"
+        )
+    if cause not in SERVER_TROUBLE or caller.stats.succeeded:
+        return None
+    # Every attempt of a request failed and none ever succeeded (an out-of-quota
+    # 429, a server down behind its proxy): stop, not every row's retries.
+    last = cause
+    if cause in HTTP_CAUSES and said is not None:
+        last += f", the server said ({said[0]}): {said[1]}"
+    retries = ", ".join(f"{k} x{n}" for k, n in sorted(caller.stats.retries.items()))
+    return (
+        f"{server} failed all {caller.max_attempts} attempts of a request (the "
+        f"last: {last}; retries of all requests so far: {retries}) "
+        "and has not answered one yet; check the server (its log, "
+        "--model, your quota) and rerun: answers already received are not paid again"
+    )

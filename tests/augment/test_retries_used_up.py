@@ -1,0 +1,33 @@
+"""The stop message of a request that used every attempt (`augment/giving_up.py`), against
+`RawServer`s on 127.0.0.1 (real sockets): what the server said, where it said anything."""
+
+from tests.augment.test_misbehaving_server import call
+from tests.augment.test_misbehaving_server import error_reply
+from tests.augment.test_misbehaving_server import raw_server  # noqa: F401 (a fixture)
+
+
+def test_a_5xx_to_the_last_attempt_names_what_the_server_said(
+    raw_server,  # noqa: F811
+    corpus_csv,
+    capsys,
+):
+    from genreclf.augment.cli import main
+
+    said = "CUDA out of memory on the model server"
+    server = raw_server(error_reply(500, said))
+    argv = ["run", str(corpus_csv), "--label", "genre", "--target-count", "8"]
+    argv += ["--per-request", "4", "--concurrency", "1", "--base-url", server.url]
+    argv += ["--max-attempts", "2", "--backoff", "0.01"]
+    assert main(argv + ["--out", str(corpus_csv.parent / "aug.jsonl")]) == 1
+    # Was: "failures: retries_exhausted x1; retries: 5xx x1; ... failed all 2 attempts
+    # (the last: 5xx ...)", and nothing of what it said.
+    err = capsys.readouterr().err
+    assert f"(the last: 5xx, the server said (http_500): {said}; retries" in err
+    assert err.count(said) == 1
+
+
+def test_a_429_to_the_last_attempt_names_what_the_server_said(raw_server):  # noqa: F811
+    said = "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 200000"
+    response, caller, _ = call(raw_server(error_reply(429, said)), max_attempts=2)
+    assert response is None and caller.stats.said == {"http_429": said}
+    assert f"(the last: 429, the server said (http_429): {said}; retries" in caller.fatal
