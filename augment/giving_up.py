@@ -33,10 +33,18 @@ def retries_used_up(caller, cause, connection_error, said):
     last = cause
     if cause in HTTP_CAUSES and said is not None:
         last += f", the server said ({said[0]}): {said[1]}"
+    elif cause == "dropped" and connection_error is not None:
+        last += f": {cause_text(connection_error)}"
+    check = "the server (its log, --model, your quota)"
+    if not caller.answered:  # not one HTTP reply: perhaps no HTTP server (a TLS port)
+        check = (
+            "--base-url (not one whole HTTP reply has come from it: is it an OpenAI-compatible "
+            "server's /v1, and http:// or https:// as that port speaks?), then " + check
+        )
     retries = ", ".join(f"{k} x{n}" for k, n in sorted(caller.stats.retries.items()))
     return (
         f"{server} failed all {caller.max_attempts} attempts of a request (the "
         f"last: {last}; retries of all requests so far: {retries}) "
-        "and has not answered one yet; check the server (its log, "
-        "--model, your quota) and rerun: answers already received are not paid again"
+        f"and has not answered one yet; check {check} and rerun: answers already "
+        "received are not paid again"
     )

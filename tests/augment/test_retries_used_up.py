@@ -31,3 +31,20 @@ def test_a_429_to_the_last_attempt_names_what_the_server_said(raw_server):  # no
     response, caller, _ = call(raw_server(error_reply(429, said)), max_attempts=2)
     assert response is None and caller.stats.said == {"http_429": said}
     assert f"(the last: 429, the server said (http_429): {said}; retries" in caller.fatal
+    assert "--base-url" not in caller.fatal  # it answered: HTTP, the right server
+
+
+def test_a_base_url_that_answers_no_http_is_pointed_at(raw_server):  # noqa: F811
+    from genreclf.augment.client import Budget
+
+    def tls_alert(handler):  # as an https:// port answers an http:// request
+        handler.wfile.write(b"\x15\x03\x01\x00\x02\x02\x32")
+
+    budget = Budget(max_tokens=10_000)
+    response, caller, _ = call(raw_server(tls_alert), budget, max_attempts=2)
+    assert response is None and caller.stats.retries == {"dropped": 1}
+    assert budget.spent_tokens == 2 * 150  # it had the request: charged its worst case
+    # Was: "check the server (its log, --model, your quota)", nothing of --base-url.
+    assert "(the last: dropped: " in caller.fatal
+    assert "check --base-url (not one whole HTTP reply has come from it" in caller.fatal
+    assert "http:// or https://" in caller.fatal
