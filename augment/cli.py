@@ -12,7 +12,7 @@ from genreclf.setting import number
 from genreclf.setting import whole
 
 # Failures of a server that answered, with no usable synopses.
-UNUSABLE = {"empty", "malformed_json", "bad_schema", "bad_response"}
+UNUSABLE = {"empty", "malformed_json", "bad_schema"}  # (a reply no completion at all: --base-url)
 
 
 def _data_args(p):

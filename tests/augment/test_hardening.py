@@ -105,7 +105,7 @@ def test_a_run_where_every_request_fails_exits_nonzero(server, corpus_csv, tmp_p
     assert "retries_exhausted" in captured.err
 
 
-@pytest.mark.parametrize("behaviour", ["malformed", "bad_schema", "garbage"])
+@pytest.mark.parametrize("behaviour", ["malformed", "bad_schema"])
 def test_every_answer_unusable_names_the_server_and_the_format_options(
     server, corpus_csv, tmp_path, capsys, behaviour
 ):
@@ -115,6 +115,16 @@ def test_every_answer_unusable_names_the_server_and_the_format_options(
     err = capsys.readouterr().err
     assert f"{server.url} answered, but not with the JSON" in err
     assert "--response-format json_object" in err and "--model" in err
+
+
+def test_replies_not_json_at_all_name_the_base_url_not_the_format_options(
+    server, corpus_csv, tmp_path, capsys
+):
+    server.default = "garbage"  # a 200 whose body is no JSON: no --response-format mends it
+    assert run_with(server, corpus_csv, tmp_path, "--max-attempts", "2") == 1
+    err = capsys.readouterr().err
+    assert "sent replies that are no chat completion at all" in err and "--base-url" in err
+    assert "--response-format" not in err  # (was said beside it)
 
 
 def test_401_leaves_no_files_behind(server, corpus_csv, tmp_path, capsys):

@@ -331,6 +331,7 @@ def test_replies_that_are_no_completion_at_all_point_at_the_base_url(
     err = capsys.readouterr().err
     assert "failures: bad_response x3" in err
     assert "sent replies that are no chat completion at all" in err and "--base-url" in err
+    assert "--response-format" not in err  # (was said beside it, changing nothing)
 
 
 def test_a_used_up_quota_stops_the_run_at_once(raw_server):
