@@ -83,16 +83,22 @@ class LabelResult:
                         "--base-url (an OpenAI-compatible server's /v1): its replies were no "
                         "chat completion at all (not JSON, a web page, or over 8 MiB)"
                     )
+                rerun = "a rerun retries them"
                 if "truncated" in self.llm["failed"]:
                     fix = (
-                        "--llm: its answers were cut off at the stage's max_tokens "
-                        "(finish_reason 'length'), as a reasoning model's are, spent thinking"
+                        f"--llm: its answers were cut off at the {self.llm.get('max_tokens')} "
+                        "tokens label asks for (finish_reason 'length'), as a reasoning "
+                        "model's are, spent thinking"
+                    )
+                    rerun = (
+                        "a rerun with this --llm is cut off again (temperature 0): label them "
+                        "again into a new --out with a model that answers without thinking "
+                        "first (gpt-4o-mini, a local instruct model)"
                     )
                 lines.append(
                     f"  no usable answer: {self.llm.get('server')} answered none of the "
                     f"{self.llm['sent']} requests as asked ({failed or 'no answer'}); check "
-                    f"{fix}. The rows are written unlabelled (reason llm_failed): a rerun "
-                    "retries them"
+                    f"{fix}. The rows are written unlabelled (reason llm_failed): {rerun}"
                 )
             if self.llm.get("stopped") == "budget":
                 lines.append(

@@ -248,6 +248,7 @@ class LLMLabeller:
             "stopped": caller.stopped,
             "error": caller.fatal,
             "server": self.base_url or "the OpenAI API",
+            "max_tokens": self.stage.max_tokens,  # an answer's cap (a cut-off answer's)
             # Rows answered (this run or from the cache), and those answered with a refusal
             # (written unlabelled, reason llm_refused: final, not asked again).
             "answered": counts["answered"],

@@ -21,7 +21,12 @@ def test_answers_cut_off_at_max_tokens_are_not_asked_again_and_say_so(
     # then "check --llm, or pass --response-format json_object".
     assert server.posts == 2 and result.llm["failed"] == {"truncated": 2}
     assert result.llm_answered_nothing
-    assert "cut off at the stage's max_tokens (finish_reason 'length')" in result.summary()
+    summary = result.summary()
+    assert "cut off at the 60 tokens label asks for (finish_reason 'length')" in summary
+    # Was "a rerun retries them": at temperature 0 it is cut off again, as paid.
+    assert "a rerun retries them" not in summary
+    assert "a rerun with this --llm is cut off again (temperature 0)" in summary
+    assert "into a new --out with a model that answers without thinking" in summary
 
 
 def test_an_http_error_the_stage_got_is_named_in_the_summary(
