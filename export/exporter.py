@@ -20,6 +20,7 @@ import tempfile
 
 from genreclf.errors import ConfigError
 from genreclf.export.errors import VerificationError
+from genreclf.export.versions import list_versions
 from genreclf.export.versions import resolve_version
 from genreclf.export.versions import staged_version
 from genreclf.path_arguments import check_out_folder
@@ -50,6 +51,17 @@ def _check_base(base, name):
     base = check_out_folder(
         base, "base", what="a TF Serving base folder", holds="models", example="models"
     )
+    versions = list_versions(os.fspath(base))
+    if versions:  # models/genre for models: the export would be <model>/<name>, never served
+        shown = ", ".join(map(str, versions[:5])) + (", ..." if len(versions) > 5 else "")
+        parent = os.path.dirname(os.path.abspath(os.fspath(base)))
+        raise ConfigError(
+            f"base must be the folder above the model folders, but {os.fspath(base)!r} is a "
+            f"model folder: it holds version folders ({shown}), and TF Serving would never "
+            f"serve a model inside it. Received: base={os.fspath(base)!r}, name={name!r}. "
+            f"Pass base={parent!r} (with name={os.path.basename(os.path.abspath(base))!r} "
+            "to add a version of that model)."
+        )
     model_dir = os.path.join(os.fspath(base), name)
     if os.path.lexists(model_dir) and not os.path.isdir(model_dir):
         raise ConfigError(

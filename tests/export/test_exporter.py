@@ -100,6 +100,25 @@ def test_a_model_folder_that_is_a_file_is_refused(single_model, single_vocab, tm
     assert (tmp_path / "model.keras").read_text() == "a run's model"
 
 
+def test_a_model_folder_as_base_is_refused(single_model, single_vocab, tmp_path):
+    """`--base models/genre` (a model folder): genre/g/1 was published, which no server
+    of `models` (nor of `models/genre`, whose versions are 1 and 2) would ever serve."""
+    for version in (1, 2):
+        (tmp_path / "models" / "genre" / str(version)).mkdir(parents=True)
+    base = tmp_path / "models" / "genre"
+    with pytest.raises(ConfigError) as info:
+        export_model(single_model, single_vocab, base, "g", verify=False)
+    assert str(info.value) == (
+        f"base must be the folder above the model folders, but {str(base)!r} is a model "
+        "folder: it holds version folders (1, 2), and TF Serving would never serve a model "
+        f"inside it. Received: base={str(base)!r}, name='g'. Pass "
+        f"base={str(tmp_path / 'models')!r} (with name='genre' to add a version of that model)."
+    )
+    with pytest.raises(ConfigError, match=r"is a model folder"):  # before the run loads
+        export_run(tmp_path / "no-such-run", base, "g", verify=False)
+    assert sorted(p.name for p in base.iterdir()) == ["1", "2"]
+
+
 def _publish_version_1_meanwhile(tmp_path, monkeypatch):
     """Another export publishes `genre/1` while this one writes its model card."""
     from genreclf.export import model_card
