@@ -17,7 +17,12 @@ def retries_used_up(caller, cause, connection_error, said):
     Example:
 
     >>> from types import SimpleNamespace as Caller
-    >>> retries_used_up(Caller(answered=True, stats=Caller(succeeded=1)), "5xx", None, None)
+    >>> caller = Caller(base_url="http://h/v1", max_attempts=2, answered=True)
+    >>> caller.stats = Caller(succeeded=1, retries={"5xx": 1})
+    >>> retries_used_up(caller, "5xx", None, ("http_500", "busy"))  # (one succeeded: go on)
+    >>> caller.stats.succeeded = 0
+    >>> retries_used_up(caller, "5xx", None, ("http_500", "busy"))[:61]
+    'http://h/v1 failed all 2 attempts of a request (the last: 5xx'
     """
     server = caller.base_url or "the OpenAI API"
     if cause == "connection" and not caller.answered:
