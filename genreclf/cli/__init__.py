@@ -10,6 +10,12 @@ oneDNN and CPU-feature notices) and its Python warnings are silenced unless
 
     genreclf --verbose train movies.csv ...
 
+SIGTERM (what a scheduler, `kill` or `docker stop` sends) stops a command
+as Ctrl-C does: `Terminated`, a `KeyboardInterrupt`, is raised where the
+command is, so its clean-up runs (an augmentation's record of what the
+requests in flight cost, a tracked run marked killed, a run folder's lock),
+and it exits 143. `genreclf serve` keeps its own handler (a graceful drain).
+
 Example:
 
 >>> from genreclf.cli import main
@@ -18,10 +24,13 @@ genreclf ...
 0
 """
 
+import contextlib
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 
 from genreclf.errors import GenreclfError
 from genreclf.version import __version__
@@ -69,6 +78,34 @@ def _usage():
     return "\n".join(lines)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's `KeyboardInterrupt` is, so the same clean-up runs."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM raises `Terminated` in the main thread while the block runs.
+
+    Example:
+
+    >>> with sigterm_as_interrupt():
+    ...     signal.getsignal(signal.SIGTERM) is _raise_terminated
+    True
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     """Entry point of the `genreclf` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -98,13 +135,17 @@ def main(argv=None):
         )
         return 2
     try:
-        return int(module.main(rest) or 0)
+        with sigterm_as_interrupt():
+            return int(module.main(rest) or 0)
     except GenreclfError as e:
         print(f"genreclf {command}: error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # a path the user gave that cannot be read or written
         print(f"genreclf {command}: error: {describe_os_error(e)}", file=sys.stderr)
         return 1
+    except Terminated:
+        print(f"genreclf {command}: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"genreclf {command}: interrupted", file=sys.stderr)
         return 130

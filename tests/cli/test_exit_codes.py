@@ -61,3 +61,28 @@ def test_an_unknown_option_is_exit_code_2(command, capsys):
     argv = ERRORS[command][0][:2] if command in ("augment", "labels") else [command]
     assert _exit_code([*argv, "--no-such-option"]) == 2
     assert "usage: " in capsys.readouterr().err
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_exits_143(tmp_path):
+    # A scheduler's SIGTERM killed the process where it stood (exit -15): no clean-up,
+    # no line saying why. It is raised as Ctrl-C's KeyboardInterrupt is, and said.
+    import signal
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    argv = [sys.executable, "-m", "genreclf", "train", SAMPLE, *COLUMNS, "--model", "bilstm"]
+    argv += ["--epochs", "200", "--out", str(run)]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        first = proc.stdout.readline()  # printed by the command: the handler is in place
+        assert first, proc.stderr.read()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "genreclf train: terminated (SIGTERM)" in stderr
+    assert "Traceback" not in stderr
