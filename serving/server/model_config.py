@@ -10,6 +10,7 @@ for a model without versions, with how to fix it.
 
 import dataclasses
 import hashlib
+import logging
 import os
 import re
 
@@ -120,12 +121,36 @@ def discover_models(models_dir, policy="all"):
     except OSError:
         return []
     if any(child.isdigit() for child in children):
-        return [ModelSpec(os.path.basename(models_dir), models_dir, policy=policy)]
-    return [
-        ModelSpec(child, os.path.join(models_dir, child), policy=policy)
-        for child in children
-        if not child.startswith((".", "_")) and os.path.isdir(os.path.join(models_dir, child))
-    ]
+        specs = [ModelSpec(os.path.basename(models_dir), models_dir, policy=policy)]
+    else:
+        specs = [
+            ModelSpec(child, os.path.join(models_dir, child), policy=policy)
+            for child in children
+            if not child.startswith((".", "_")) and os.path.isdir(os.path.join(models_dir, child))
+        ]
+    return [spec for spec in specs if _utf8_name(spec)]
+
+
+_SKIPPED = set()  # folders told about, once each
+
+
+def _utf8_name(spec):
+    """Whether a folder's name can be a model's (UTF-8, as every request's name is); one
+    that is not was served under a name no request could give, and made the web page's
+    models.json a 500 (a surrogate JSON cannot encode). Warns once per folder."""
+    try:
+        spec.name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        if spec.base_path not in _SKIPPED:
+            _SKIPPED.add(spec.base_path)
+            logging.getLogger("genreclf.serving.server").warning(
+                "Not serving %r: a model's name is its folder's, and this one is not UTF-8 "
+                "(no request can name it). Rename the folder, e.g. to %r.",
+                os.fsencode(spec.base_path),
+                spec.name.encode("utf-8", "replace").decode("utf-8").replace("?", "_"),
+            )
+        return False
 
 
 def _flag(model, label, version):

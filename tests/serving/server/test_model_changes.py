@@ -166,3 +166,16 @@ def test_a_new_version_that_fails_to_load_leaves_the_previous_one_serving(start_
     assert versions(process)[3]["state"] == "AVAILABLE"
     assert predict(process, "genre/versions/3").status_code == 200
     assert predict(process, "genre/versions/1").status_code == 404
+
+
+def test_a_model_folder_whose_name_is_not_utf8_is_skipped_with_one_warning(start_server, tmp_path):
+    # It was served under a name no request can give, and /web/models.json was a 500.
+    base = tmp_path / "models"
+    write_tiny_model(str(base), "genre", 1)
+    odd = os.path.join(os.fsencode(base), b"g\xff")
+    shutil.copytree(os.fsencode(base / "genre"), odd)
+    process = start_server(base, "--poll-seconds", str(POLL))
+    time.sleep(SEVERAL_POLLS)
+    page = requests.get(f"{process.rest_url}/web/models.json", timeout=30)
+    assert page.status_code == 200 and list(page.json()) == ["genre"], page.text
+    assert full_log(process).count("is not UTF-8 (no request can name it)") == 1
