@@ -7,6 +7,7 @@ import random
 import string
 
 from genreclf.augment.corpus import real_rows
+from genreclf.augment.replies import without_lone_surrogates
 from genreclf.augment.text_files import read_text
 from genreclf.errors import ConfigError
 
@@ -303,7 +304,7 @@ def parse_synopses(content):
     items = obj["synopses"]
     if not all(isinstance(s, str) for s in items):
         return None, "bad_schema"
-    return [s.strip() for s in items], None
+    return [without_lone_surrogates(s.strip()) for s in items], None
 
 
 def _clip(text):

@@ -38,6 +38,26 @@ def _is_count(n):
     return isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_TOKENS
 
 
+def without_lone_surrogates(text):
+    """`text` with each lone UTF-16 surrogate (an escaped `ud800` in a JSON reply, which
+    no UTF-8 file can hold) replaced by U+FFFD; anything not a `str` as it is.
+
+    Example:
+
+    >>> without_lone_surrogates("a" + chr(0xD800) + "b") == "a\N{REPLACEMENT CHARACTER}b"
+    True
+    >>> without_lone_surrogates(None) is None
+    True
+    """
+    if not isinstance(text, str):
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def response_dict(resp, usage):
     """The fields of a completion that `ChatCaller.call` returns and the cache keeps.
 
@@ -57,8 +77,8 @@ def response_dict(resp, usage):
     return {
         "id": getattr(resp, "id", None),
         "request_id": getattr(resp, "_request_id", None),
-        "content": getattr(msg, "content", None),
-        "refusal": getattr(msg, "refusal", None),
+        "content": without_lone_surrogates(getattr(msg, "content", None)),
+        "refusal": without_lone_surrogates(getattr(msg, "refusal", None)),
         "finish_reason": getattr(choice, "finish_reason", None),
         "usage": list(usage),
     }
