@@ -16,6 +16,7 @@ A list of `{name, description, keywords}` mappings is read too.
 """
 
 import dataclasses
+import os
 import unicodedata
 
 from genreclf.errors import ConfigError
@@ -206,13 +207,23 @@ def save_genres(genres, path, *, overwrite=False):
             for g in genres
         }
     }
+    text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+    # Written beside and then put in place, whole or not at all: a kill mid-write left a
+    # cut genres.yaml, which the next `label keywords` refused as one that may hold edits.
+    partial = f"{os.fspath(path)}.partial"
+    with open(partial, "w", encoding="utf-8") as f:
+        f.write(text)
     try:
-        f = open(path, "w" if overwrite else "x", encoding="utf-8")
+        if overwrite:
+            os.replace(partial, path)
+        else:
+            os.link(partial, path)  # fails on a file there, one written meanwhile too
     except FileExistsError:
         raise ConfigError(
             f"Expected a new path for the genres file. Received: path={str(path)!r}, which "
             "exists (its descriptions and keywords may hold your edits). Pass overwrite=True "
             "to replace it, or another path."
         ) from None
-    with f:
-        yaml.safe_dump(body, f, sort_keys=False, allow_unicode=True, width=100)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)

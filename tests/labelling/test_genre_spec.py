@@ -48,3 +48,5 @@ def test_an_existing_file_is_refused_unless_overwrite(tmp_path):
     assert load_genres(path) == [Genre("action", "Fights.", ["chase"])]
     save_genres([Genre("drama")], path, overwrite=True)
     assert [g.name for g in load_genres(path)] == ["drama"]
+    # written beside and put in place whole: nothing left beside it either way
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml"]
