@@ -121,8 +121,8 @@ def recorded_format(recorded, trained_on, source):
     >>> recorded_format("csv", "train.csv", pd.DataFrame({"text": ["a"]}))
     'auto'
     """
-    if recorded in (None, "auto") or not trained_on or is_frame(source):
-        return "auto"
+    if recorded in (None, "auto") or is_frame(source) or is_frame(trained_on) or not trained_on:
+        return "auto"  # (frames first: a DataFrame has no truth value)
     same_kind = pathlib.Path(str(source)).suffix.lower() == pathlib.Path(trained_on).suffix.lower()
     return recorded if same_kind else "auto"
 

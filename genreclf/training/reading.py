@@ -83,7 +83,7 @@ def read_dataset(cfg, path=None):
             text=cfg.text,
             label=cfg.label,
             # no training file named: `source` is it; a .jsonl --val-data beside a .csv: its own
-            format=recorded_format(cfg.format, cfg.data or source, source),
+            format=recorded_format(cfg.format, source if cfg.data is None else cfg.data, source),
             multi_label=cfg.multi_label,
             sep=cfg.sep,
             features=tuple(cfg.features),
