@@ -33,6 +33,7 @@ from genreclf.serving.server.status import invalid_argument
 _BASE64_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace, skipped anywhere in base64
 _BASE64_PADDING = b"=."  # absl accepts '.' as a padding character too
 _FEATURE_KINDS = {bool: "int64_list", int: "int64_list", float: "float_list"}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _STRING_WRITERS = {  # by whether the output's name ends in _bytes
     True: lambda value: {"b64": base64.b64encode(value).decode("ascii")},
     False: lambda value: value.decode("utf-8", "replace"),
@@ -251,6 +252,12 @@ def _example(value, where):
             )
         if kinds == {"bytes_list"}:
             values = [_bytes(v, f"feature '{name}'") for v in values]
+        if kinds == {"float_list"} and not all(abs(v) <= _FLOAT32_MAX for v in values):
+            # a float_list holds float32: 1e300 became inf, and the scores NaN, with a 200
+            raise invalid_argument(
+                f"Expected feature '{name}' of {where} to hold finite numbers within the "
+                f"range of float32 (a float_list). Received: {describe(content)}."
+            )
         try:
             for kind in kinds:
                 getattr(feature, kind).value.extend(map(int, values) if "int" in kind else values)

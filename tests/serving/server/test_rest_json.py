@@ -238,3 +238,14 @@ def test_columnar_keys_out_of_the_signature_are_ignored_and_b64_has_one_key():
 )
 def test_an_example_or_context_of_the_wrong_shape_is_named(doc, message):
     assert error(examples, doc) == message
+
+
+@pytest.mark.parametrize("value", [1e300, [1994.0, -1e39], float("inf"), float("nan")])
+def test_a_float_feature_beyond_float32_is_refused_not_scored_nan(value):
+    # A float_list holds float32: 1e300 became inf, and the scores NaN, with a 200.
+    doc = {"examples": [{"text": "a", "year": value}]}
+    assert error(examples, doc).startswith(
+        "Expected feature 'year' of example 0 to hold finite numbers within the range of "
+        "float32 (a float_list). Received: "
+    )
+    assert examples({"examples": [{"text": "a", "year": 3.4e38}]})[0]
