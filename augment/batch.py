@@ -20,6 +20,7 @@ from genreclf.augment.batch_failures import GONE
 from genreclf.augment.batch_failures import BatchAPIError
 from genreclf.augment.batch_failures import api_failure
 from genreclf.augment.batch_failures import batch_gone
+from genreclf.augment.replies import without_lone_surrogates
 
 logger = logging.getLogger("genreclf.augment")
 
@@ -294,8 +295,8 @@ def _result_entry(result, model, by_key):
         "batch": True,
         "id": body.get("id"),
         "request_id": response.get("request_id"),
-        "content": message.get("content"),
-        "refusal": message.get("refusal"),
+        "content": without_lone_surrogates(message.get("content")),
+        "refusal": without_lone_surrogates(message.get("refusal")),
         "finish_reason": choice.get("finish_reason"),
         "usage": usage,
     }
