@@ -254,7 +254,7 @@ def test_a_batch_result_with_lone_surrogates_is_kept_with_them_replaced(server, 
     lines = server.files[batch["output_file_id"]].splitlines()
     result = json.loads(lines[0])
     message = result["response"]["body"]["choices"][0]["message"]
-    message["content"] = message["content"].replace("A ", "A\ud800 ", 1)  # no UTF-8
+    message["content"] = message["content"].replace('["', '["\ud800', 1)  # no UTF-8
     lines[0] = json.dumps(result).encode()
     server.files[batch["output_file_id"]] = b"\n".join(lines) + b"\n"
     res = augment.generate(corpus, **kw)
