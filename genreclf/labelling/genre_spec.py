@@ -210,14 +210,15 @@ def save_genres(genres, path, *, overwrite=False):
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
     # Written beside and then put in place, whole or not at all: a kill mid-write left a
     # cut genres.yaml, which the next `label keywords` refused as one that may hold edits.
-    partial = f"{os.fspath(path)}.partial"
-    with open(partial, "w", encoding="utf-8") as f:
+    target = os.path.realpath(path) if overwrite else os.fspath(path)  # through a symlink
+    partial = f"{target}.{os.getpid()}.partial"  # this writer's own
+    with open(partial, "x", encoding="utf-8") as f:
         f.write(text)
     try:
         if overwrite:
-            os.replace(partial, path)
+            os.replace(partial, target)
         else:
-            os.link(partial, path)  # fails on a file there, one written meanwhile too
+            _link_new(partial, target, text)
     except FileExistsError:
         raise ConfigError(
             f"Expected a new path for the genres file. Received: path={str(path)!r}, which "
@@ -227,3 +228,16 @@ def save_genres(genres, path, *, overwrite=False):
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+
+
+def _link_new(partial, path, text):
+    """Puts `partial` at `path`, which must not exist (`FileExistsError`): a hard link,
+    refused for a file there or written meanwhile; where a file system has no hard links
+    (FAT, some network mounts), `text` written to `path` opened exclusively."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(text)

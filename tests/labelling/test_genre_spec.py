@@ -50,3 +50,30 @@ def test_an_existing_file_is_refused_unless_overwrite(tmp_path):
     assert [g.name for g in load_genres(path)] == ["drama"]
     # written beside and put in place whole: nothing left beside it either way
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml"]
+
+
+def test_an_overwrite_writes_through_a_symlink(tmp_path):
+    # (review) os.replace put a regular file where a symlinked genres.yaml was.
+    shared = tmp_path / "shared.yaml"
+    save_genres([Genre("action", "Fights.")], shared)
+    link = tmp_path / "genres.yaml"
+    link.symlink_to(shared)
+    save_genres([Genre("drama")], link, overwrite=True)
+    assert link.is_symlink() and [g.name for g in load_genres(shared)] == ["drama"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["genres.yaml", "shared.yaml"]
+
+
+def test_a_new_file_is_written_where_hard_links_are_refused(tmp_path, monkeypatch):
+    # (review) FAT and some network mounts refuse os.link: "Operation not permitted".
+    import os
+
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted", src, None, dst)
+
+    monkeypatch.setattr(os, "link", no_links)  # the file system, not the network
+    path = tmp_path / "g.yaml"
+    save_genres([Genre("action", "Fights.")], path)
+    assert [g.name for g in load_genres(path)] == ["action"]
+    with pytest.raises(ConfigError, match=r"which exists"):
+        save_genres([Genre("drama")], path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml"]
