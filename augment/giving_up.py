@@ -41,7 +41,12 @@ def retries_used_up(caller, cause, connection_error, said):
     elif cause == "dropped" and connection_error is not None:
         last += f": {cause_text(connection_error)}"
     check = "the server (its log, --model, your quota)"
-    if not caller.answered:  # not one HTTP reply: perhaps no HTTP server (a TLS port)
+    if not caller.answered and cause == "timeout":  # no reply in time: slow, not wrong
+        check = (
+            f"--timeout (now {caller.timeout:g} s; no reply has come in time: a local server "
+            "may still be loading its model), then " + check
+        )
+    elif not caller.answered:  # not one HTTP reply: perhaps no HTTP server (a TLS port)
         check = (
             "--base-url (not one whole HTTP reply has come from it: is it an OpenAI-compatible "
             "server's /v1, and http:// or https:// as that port speaks?), then " + check

@@ -48,3 +48,18 @@ def test_a_base_url_that_answers_no_http_is_pointed_at(raw_server):  # noqa: F81
     assert "(the last: dropped: " in caller.fatal
     assert "check --base-url (not one whole HTTP reply has come from it" in caller.fatal
     assert "http:// or https://" in caller.fatal
+
+
+def test_a_base_url_that_never_replies_in_time_is_told_to_raise_the_timeout(raw_server):  # noqa: F811
+    import time
+
+    def loading(handler):  # as a local server still loading its model: no reply in time
+        time.sleep(1.0)
+
+    response, caller, _ = call(raw_server(loading), timeout=0.3, max_attempts=2)
+    assert response is None and caller.stats.retries == {"timeout": 1}
+    # Was: "check --base-url (... http:// or https:// as that port speaks?)", a wrong scheme
+    # answers at once (a reset, a TLS alert), not with silence.
+    assert "check --timeout (now 0.3 s; no reply has come in time" in caller.fatal
+    assert "may still be loading its model" in caller.fatal
+    assert "http:// or https://" not in caller.fatal
