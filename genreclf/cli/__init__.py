@@ -14,7 +14,8 @@ SIGTERM (what a scheduler, `kill` or `docker stop` sends) stops a command
 as Ctrl-C does: `Terminated`, a `KeyboardInterrupt`, is raised where the
 command is, so its clean-up runs (an augmentation's record of what the
 requests in flight cost, a tracked run marked killed, a run folder's lock),
-and it exits 143. `genreclf serve` keeps its own handler (a graceful drain).
+and it exits 143; a second SIGTERM during that clean-up is ignored. `genreclf
+serve` keeps its own handling (a graceful drain, exit 0).
 
 Example:
 
@@ -83,6 +84,9 @@ class Terminated(KeyboardInterrupt):
 
 
 def _raise_terminated(signum, frame):
+    # once: a second SIGTERM (a wrapper that signals the whole group, `timeout`) would
+    # interrupt the clean-up the first one started
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
 
 
@@ -134,8 +138,10 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 2
+    # `serve` drains on SIGTERM itself, and exits at once after it (`serving/cli.py`)
+    stop = contextlib.nullcontext() if command == "serve" else sigterm_as_interrupt()
     try:
-        with sigterm_as_interrupt():
+        with stop:
             return int(module.main(rest) or 0)
     except GenreclfError as e:
         print(f"genreclf {command}: error: {e}", file=sys.stderr)

@@ -86,3 +86,26 @@ def test_sigterm_stops_a_command_as_ctrl_c_does_and_exits_143(tmp_path):
     assert proc.returncode == 143, stderr
     assert "genreclf train: terminated (SIGTERM)" in stderr
     assert "Traceback" not in stderr
+
+
+def test_a_second_sigterm_does_not_interrupt_the_clean_up_of_the_first():
+    # (review) The handler stayed in place: a second SIGTERM (a wrapper signalling the
+    # whole group) raised Terminated again inside the first one's clean-up.
+    import os
+    import signal
+    import time
+
+    from genreclf.cli import Terminated
+    from genreclf.cli import sigterm_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    cleaned = False
+    with pytest.raises(Terminated):
+        with sigterm_as_interrupt():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(10)  # not reached: the handler raises at once
+            finally:
+                os.kill(os.getpid(), signal.SIGTERM)  # ignored: the clean-up goes on
+                cleaned = True
+    assert cleaned and signal.getsignal(signal.SIGTERM) == before
