@@ -218,12 +218,9 @@ class Run:
 
     @property
     def model(self):
-        """The trained `keras.Model` (loaded on first use, without its optimizer).
-
-        Raises:
-            RunFolderError: `model.keras` is damaged or truncated, or scores
-                another number of classes than `labels.json` lists.
-        """
+        """The trained `keras.Model` (loaded on first use, without its optimizer); a
+        damaged `model.keras`, or one of other classes than `labels.json`'s, is a
+        `RunFolderError`."""
         if self._model is None:
             self.refresh()  # trained again since opened: the new model, with its labels
             import keras
