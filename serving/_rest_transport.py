@@ -7,6 +7,7 @@ numpy scalars and arrays are sent as the Python numbers and lists they hold.
 """
 
 import base64
+import http.client
 import json
 import threading
 import urllib.parse
@@ -130,15 +131,8 @@ class RestTransport:
                 504, f"No answer from {url} within {self.timeout}s: {err}"
             ) from None
         except requests.ConnectionError as err:
-            hint = ""
-            if "BadStatusLine" in str(err):  # bytes, not "HTTP/1.1 ...": an HTTP/2 server
-                hint = (
-                    ". The port did not answer HTTP/1.x, as a gRPC port (HTTP/2) does: pass "
-                    "the server's REST port (TF Serving's default 8501), or a host:port "
-                    "target (no http://) to call it over gRPC"
-                )
             raise UnavailableError(
-                f"Could not connect to {url}: {err}{hint}", code="UNAVAILABLE"
+                f"Could not connect to {url}: {err}{_not_http_hint(err)}", code="UNAVAILABLE"
             ) from None
         try:
             payload = response.json()
@@ -189,6 +183,45 @@ class RestTransport:
         session = getattr(self._local, "session", None)
         if session is not None:
             session.close()
+
+
+def _bad_status_line(err):
+    """The first line a server sent instead of "HTTP/1.x ..." (`BadStatusLine`), or None."""
+    if isinstance(err, http.client.BadStatusLine):
+        return err.args[0] if err.args and isinstance(err.args[0], str) else ""
+    for arg in getattr(err, "args", ()):
+        if isinstance(arg, BaseException):
+            line = _bad_status_line(arg)
+            if line is not None:
+                return line
+    return None
+
+
+def _not_http_hint(err):
+    """What a port that answered no HTTP/1.x likely is: an HTTP/2 frame (a gRPC port,
+    "\\x00\\x00...") or a TLS record (an https:// port, "\\x15\\x03" an alert, "\\x16\\x03" a
+    handshake); "" otherwise.
+
+    Example:
+
+    >>> _not_http_hint(http.client.BadStatusLine("\\x15\\x03\\x01\\x00\\x02\\x022"))[:46]
+    '. The port answered TLS, as an https:// server'
+    """
+    line = _bad_status_line(err)
+    if line is None:
+        return ""
+    if line.startswith("\x00\x00"):
+        return (
+            ". The port did not answer HTTP/1.x, as a gRPC port (HTTP/2) does: pass "
+            "the server's REST port (TF Serving's default 8501), or a host:port "
+            "target (no http://) to call it over gRPC"
+        )
+    if line[:2] in ("\x15\x03", "\x16\x03"):
+        return (
+            ". The port answered TLS, as an https:// server does: pass an https:// target "
+            "(or the server's plain-HTTP REST port)"
+        )
+    return ""
 
 
 def _field(payload, key, path):
