@@ -12,6 +12,7 @@ protocol.
 
 import math
 import numbers
+import urllib.parse
 
 _SCHEMES = {"http": "rest", "https": "rest", "grpc": "grpc"}
 
@@ -87,19 +88,40 @@ def client_target(target, protocol):
     scheme, found, rest = target.partition("://") if isinstance(target, str) else ("", "", "")
     if not found:
         scheme, rest = "", target
-    host = rest.split("/", 1)[0] if isinstance(rest, str) else ""
-    if (found and scheme.lower() not in _SCHEMES) or not host:
+    if (found and scheme.lower() not in _SCHEMES) or not isinstance(rest, str) or not rest:
         raise ValueError(
             "Expected target to be a URL (http://host:8501, https://...) for REST, or "
             f"host:port (grpc://host:port) for gRPC. Received: target={target!r}."
+        )
+    host = _host(rest)
+    if not host:  # ":8500", "http://:8501": requests' InvalidURL at the first call
+        raise ValueError(
+            "Expected target to name a host before its port (http://host:8501 for REST, "
+            f"host:8500 for gRPC). Received: target={target!r}. Pass e.g. "
+            "localhost:8500, or [::1]:8500 for an IPv6 address."
         )
     implied = _SCHEMES.get(scheme.lower(), "grpc")
     if found and protocol == "rest" and implied == "grpc":
         raise ValueError(
             f"Expected an http:// or https:// target with protocol='rest'. Received: "
-            f"target={target!r}. Pass http://{host}, or protocol='grpc'."
+            f"target={target!r}. Pass http://{rest.split('/', 1)[0]}, or protocol='grpc'."
         )
     return implied if protocol == "auto" else protocol
+
+
+def _host(rest):
+    """The host of `rest`, a target without its `scheme://` ("h:8500", "[::1]:8500",
+    "h:8501/x"), or "" where it names none (":8500", an unclosed "[::1").
+
+    Example:
+
+    >>> _host("[::1]:8500"), _host("localhost:8500/x"), _host(":8500"), _host("[::1")
+    ('::1', 'localhost', '', '')
+    """
+    try:
+        return urllib.parse.urlsplit("//" + rest).hostname or ""
+    except ValueError:  # "Invalid IPv6 URL"
+        return ""
 
 
 def client_names(model, label):

@@ -57,9 +57,23 @@ def test_a_target_naming_no_host_or_another_scheme_is_refused(target, protocol):
         GenreClient(target, protocol=protocol)
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["http://:8501", "https://:8501/", "grpc://:8500", ":8500", "[::1:8500", "http://u@:1"],
+)
+def test_a_target_with_a_port_but_no_host_is_refused(target):
+    # Was taken; REST failed at the first call with requests' InvalidURL.
+    with pytest.raises(ValueError) as info:
+        GenreClient(target)
+    assert str(info.value).startswith("Expected target to name a host before its port")
+    assert f"Received: target={target!r}. Pass e.g. localhost:8500" in str(info.value)
+
+
 def test_targets_name_their_protocol():
     assert GenreClient("HTTP://localhost:8501").protocol == "rest"  # was gRPC
     assert GenreClient("[::1]:8500").protocol == "grpc"
+    assert GenreClient("http://[::1]:8501/").protocol == "rest"
+    assert GenreClient("localhost:8500").protocol == "grpc"
     assert GenreClient("http://localhost:8500", protocol="grpc").protocol == "grpc"
 
 
