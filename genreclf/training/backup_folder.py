@@ -74,14 +74,12 @@ def rewind_weights_ahead_of_record(backup_dir):
         return False  # an older backup, or killed after the record (only the seed states lag)
     if file_sha256(weights) == expected or file_sha256(previous) != expected:
         return False  # in step, or nothing to put back
-    partial = weights.with_name(weights.name + ".rewind")
-    partial.write_bytes(previous.read_bytes())
-    partial.replace(weights)  # whole or not at all
-    print(
+    _put_back(
+        previous,
+        weights,
+        ".rewind",
         f"the backup in {backup} held the weights of epoch {recorded + 1} under the record of "
         f"epoch {recorded} (killed between the two): resuming from epoch {recorded}'s weights",
-        file=sys.stderr,
-        flush=True,
     )
     return True
 
@@ -121,16 +119,23 @@ def mend_torn_record(backup_dir):
             flush=True,
         )
         return True
-    partial = record.with_name(record.name + ".mend")
-    partial.write_bytes(previous.read_bytes())
-    partial.replace(record)  # whole or not at all
-    print(
+    _put_back(
+        previous,
+        record,
+        ".mend",
         f"the backup in {backup} held a cut epoch record (killed while writing epoch "
         f"{epoch + 1}'s): resuming from the record of epoch {epoch}",
-        file=sys.stderr,
-        flush=True,
     )
     return True
+
+
+def _put_back(copy, path, suffix, said):
+    """Puts `copy`'s bytes at `path`, whole or not at all (written beside with `suffix`,
+    then renamed), and says so on stderr."""
+    partial = path.with_name(path.name + suffix)
+    partial.write_bytes(copy.read_bytes())
+    partial.replace(path)
+    print(said, file=sys.stderr, flush=True)
 
 
 def _epoch_of(record):
