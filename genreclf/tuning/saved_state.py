@@ -92,18 +92,37 @@ def check_before_reload(project_dir, tuner_id, tuner_state, *, oracle=True):
                 trial_id,
             )
     lost.update({t: "missing" for t in known - lost.keys()})  # known, but no trial.json
-    if not lost:
-        return
-    # The lost trials leave the oracle's queue before their files change: an
-    # oracle rerunning one without its values would train the default
-    # configuration under its id.
-    state["ongoing_trials"] = {
-        tuner: trial for tuner, trial in state["ongoing_trials"].items() if trial not in lost
-    }
-    state["retry_queue"] = [t for t in state.get("retry_queue") or () if t not in lost]
-    write_json(oracle_file, state)
-    for trial_id, why in sorted(lost.items()):
-        _replace_lost_trial(project_dir / f"trial_{trial_id}", trial_id, why)
+    if lost:
+        # The lost trials leave the oracle's queue before their files change: an
+        # oracle rerunning one without its values would train the default
+        # configuration under its id.
+        state["ongoing_trials"] = {
+            tuner: trial for tuner, trial in state["ongoing_trials"].items() if trial not in lost
+        }
+        state["retry_queue"] = [t for t in state.get("retry_queue") or () if t not in lost]
+        write_json(oracle_file, state)
+        for trial_id, why in sorted(lost.items()):
+            _replace_lost_trial(project_dir / f"trial_{trial_id}", trial_id, why)
+    _say_resumed(project_dir.parent, state, lost)
+
+
+def _say_resumed(directory, state, lost):
+    """Says what a resumed search keeps, lost and runs again, as `train` says its epoch
+    (stderr), once the lost trials (`{id: why}`) left the oracle's `state`."""
+    import sys
+
+    ended = [str(t) for t in state["end_order"] if str(t) not in lost]
+    line = f"resuming the search in {directory}: {len(ended)} trial{'s' * (len(ended) != 1)}"
+    line += " ended (kept)"
+    if lost:
+        line += (
+            f"; trial {', '.join(sorted(lost))} lost (no whole {TRIAL_FILE}): listed as failed, "
+            "not run again"
+        )
+    running = sorted(str(t) for t in state["ongoing_trials"].values())
+    if running:
+        line += f"; trial {', '.join(running)} was running when the search stopped: it runs again"
+    print(line, file=sys.stderr, flush=True)
 
 
 def _oracle_state(path):

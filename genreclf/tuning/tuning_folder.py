@@ -100,7 +100,8 @@ def ready(directory, spec, overwrite, tuner_id):
         # Saved before the classes were recorded: then they were always in text order.
         old = {**old, "labels": sorted(spec["labels"])}
     check_same_search(directory, old, spec, SPEC_MUST_MATCH)
-    _say_resumed(directory)
+    # What it keeps and runs again is said once the lost trials are dropped, as it is
+    # reloaded (`saved_state.check_before_reload`).
     # KerasTuner reloads the oracle from the file of this tuner id: a search
     # started by one process and resumed as a chief (or the reverse) must find it.
     own = trials / f"{tuner_id}.json"
@@ -110,26 +111,6 @@ def ready(directory, spec, overwrite, tuner_id):
                 shutil.copy2(trials / other, own)
                 break
     return old
-
-
-def _say_resumed(directory):
-    """Says what a resumed search keeps and runs again, as `train` says its epoch (stderr).
-
-    Read from the oracle's `oracle.json` as saved; a damaged one is named later,
-    where the search is reloaded (`saved_state.check_before_reload`).
-    """
-    import sys
-
-    try:
-        state = json.loads((directory / results.TRIALS / "oracle.json").read_text())
-        ended = len(state.get("end_order") or ())
-        running = sorted(str(t) for t in (state.get("ongoing_trials") or {}).values())
-    except (OSError, ValueError, TypeError, AttributeError):
-        return
-    line = f"resuming the search in {directory}: {ended} trial{'s' * (ended != 1)} ended (kept)"
-    if running:
-        line += f"; trial {', '.join(running)} was running when the search stopped: it runs again"
-    print(line, file=sys.stderr, flush=True)
 
 
 def check_same_search(directory, old, spec, keys):

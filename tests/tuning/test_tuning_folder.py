@@ -62,16 +62,49 @@ def test_overwrite_clears_the_search(tmp_path):
     assert not (tmp_path / "tune.json").exists() and not (tmp_path / "trials").exists()
 
 
+def _trial_files(folder, *ids):
+    from keras_tuner import HyperParameters
+    from keras_tuner.engine.trial import Trial
+
+    for trial_id in ids:
+        (folder / "trials" / f"trial_{trial_id}").mkdir()
+        state = Trial(HyperParameters(), trial_id=trial_id, status="COMPLETED").get_state()
+        (folder / "trials" / f"trial_{trial_id}" / "trial.json").write_text(json.dumps(state))
+
+
+def _resume(folder, oracle):
+    """`tune --resume` on `folder` up to KerasTuner's reload: what it says (stderr)."""
+    from genreclf.tuning import saved_state
+
+    (folder / "trials" / "oracle.json").write_text(json.dumps(oracle))
+    _open(folder, SPEC, True, False, "tuner0")
+    saved_state.check_before_reload(folder / "trials", "tuner0", {})  # the tuner's reload
+
+
 def test_a_resumed_search_says_what_it_keeps_and_runs_again(tmp_path, capsys):
     # `train` and `label` say what they resume; a resumed search said only KerasTuner's
     # "Reloading Tuner from ...".
     folder = tmp_path / "s"
     _saved(folder)
-    oracle = {"ongoing_trials": {"tuner0": "2"}, "start_order": ["0", "1", "2"],
-              "end_order": ["0", "1"]}  # fmt: skip
-    (folder / "trials" / "oracle.json").write_text(json.dumps(oracle))
-    _open(folder, SPEC, True, False, "tuner0")
+    _trial_files(folder, "0", "1", "2")
+    _resume(folder, {"ongoing_trials": {"tuner0": "2"}, "start_order": ["0", "1", "2"],
+                     "end_order": ["0", "1"]})  # fmt: skip
     assert capsys.readouterr().err == (
         f"resuming the search in {folder}: 2 trials ended (kept); trial 2 was running when "
         "the search stopped: it runs again\n"
+    )
+
+
+def test_a_resumed_search_says_a_lost_trial_is_not_run_again(tmp_path, capsys):
+    folder = tmp_path / "s"
+    _saved(folder)
+    _trial_files(folder, "0", "3")  # trials 1 (ended) and 2 (running): no trial.json
+    _resume(folder, {"ongoing_trials": {"tuner0": "2", "tuner1": "3"},
+                     "start_order": ["0", "1", "2", "3"], "end_order": ["0", "1"]})  # fmt: skip
+    # Was said before they were dropped: "2 trials ended (kept); trial 2, 3 was running
+    # when the search stopped: it runs again", and trial 2 is never run again.
+    assert capsys.readouterr().err == (
+        f"resuming the search in {folder}: 1 trial ended (kept); trial 1, 2 lost (no whole "
+        "trial.json): listed as failed, not run again; trial 3 was running when the search "
+        "stopped: it runs again\n"
     )
