@@ -19,7 +19,9 @@ import os
 from genreclf.augment.batch_failures import GONE
 from genreclf.augment.batch_failures import BatchAPIError
 from genreclf.augment.batch_failures import api_failure
+from genreclf.augment.batch_failures import batch_api_failure
 from genreclf.augment.batch_failures import batch_gone
+from genreclf.augment.batch_failures import batch_not_here
 from genreclf.augment.replies import without_lone_surrogates
 
 logger = logging.getLogger("genreclf.augment")
@@ -149,11 +151,17 @@ async def run_batch(
             return stats
         await _collect(client, batch, model, by_key, store, stats)
     except openai.NotFoundError as e:
-        # Expired, or made with another key or server: polled again, it never ends.
+        # Expired, or made with another key or server: polled again, it never ends. Unless
+        # the server answers no Batch API at all (a wrong --base-url): then nothing changes.
+        server = str(getattr(client, "base_url", None) or "the server").rstrip("/")
+        listing = await batch_api_failure(client)
+        if listing is not None:
+            not_here = batch_not_here(e, open_batch, state_path, server, listing)
+            raise BatchAPIError(not_here) from None
         was, open_batch["status"] = open_batch["status"], GONE
         _save_state(state_path, state)
-        server = str(getattr(client, "base_url", None) or "the server").rstrip("/")
-        raise BatchAPIError(batch_gone(e, open_batch, was, state_path, server)) from None
+        anew = sum(1 for k in open_batch["keys"] if k not in store)  # (some may be cached)
+        raise BatchAPIError(batch_gone(e, open_batch, was, state_path, server, anew)) from None
     open_batch["status"] = batch.status
     _save_state(state_path, state)
     held = set(open_batch["keys"])
