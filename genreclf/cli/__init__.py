@@ -84,10 +84,28 @@ class Terminated(KeyboardInterrupt):
 
 
 def _raise_terminated(signum, frame):
+    if os.getpid() != _owner[0]:  # a forked child that kept the handler: die as by default
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     # once: a second SIGTERM (a wrapper that signals the whole group, `timeout`) would
     # interrupt the clean-up the first one started
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
+
+
+_owner = [None]  # the process that installed `_raise_terminated`
+
+
+def _default_sigterm_in_child():
+    """After a fork (a `multiprocessing` pool's workers, cleanlab's): SIGTERM's default.
+    `Pool.terminate` stops its workers with SIGTERM; raising `Terminated` there instead
+    left `labels check` waiting on them for ever."""
+    if signal.getsignal(signal.SIGTERM) is _raise_terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_default_sigterm_in_child)
 
 
 @contextlib.contextmanager
@@ -103,6 +121,7 @@ def sigterm_as_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
+    _owner[0] = os.getpid()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield

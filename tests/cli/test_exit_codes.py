@@ -109,3 +109,26 @@ def test_a_second_sigterm_does_not_interrupt_the_clean_up_of_the_first():
                 os.kill(os.getpid(), signal.SIGTERM)  # ignored: the clean-up goes on
                 cleaned = True
     assert cleaned and signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_forked_pool_inside_a_command_still_stops_its_workers():
+    # labels check hung for ever (CI, 900 s): cleanlab's multiprocessing pool forked its
+    # workers with genreclf's SIGTERM handler, and Pool.terminate's SIGTERM raised
+    # Terminated in them instead of ending them.
+    import subprocess
+    import sys
+
+    script = (
+        "import multiprocessing, signal\n"
+        "from genreclf.cli import sigterm_as_interrupt\n"
+        "def default(_):\n"
+        "    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL\n"
+        "with sigterm_as_interrupt():\n"
+        "    with multiprocessing.get_context('fork').Pool(2) as pool:\n"
+        "        assert pool.map(default, [0, 1]) == [True, True]\n"
+        "print('stopped')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout == "stopped\n", done.stderr
