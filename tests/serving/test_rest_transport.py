@@ -27,8 +27,17 @@ def raw_port():
                 except OSError:  # closed: the test is over
                     return
                 with conn:
+                    conn.settimeout(5)
                     conn.recv(65536)
                     conn.sendall(answer)
+                    # Closed with the request's body unread, the socket sent a reset, which
+                    # can reach the client before the answer (a CI flake): read it all first.
+                    conn.shutdown(socket.SHUT_WR)
+                    try:
+                        while conn.recv(65536):
+                            pass
+                    except OSError:
+                        pass
 
         threading.Thread(target=serve, daemon=True).start()
         return listener.getsockname()[1]
